@@ -1,0 +1,371 @@
+/*
+ * gdir_config.c — territory configuration loader (cJSON for parsing, our writer for the
+ * public JSON kept in the database).
+ */
+#include "gdir_config.h"
+#include "gdir_buf.h"
+#include "gdir_json.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CONFIG_MAX_BYTES (1024 * 1024)
+
+static char *xstrdup(const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    char *p = malloc(n);
+    if (p)
+        memcpy(p, s, n);
+    return p;
+}
+
+static int read_file(const char *path, char **out, struct gdir_err *err)
+{
+    FILE *f = fopen(path, "rb");
+    struct gdir_buf b;
+    char chunk[8192];
+    size_t n;
+
+    if (!f)
+        return gdir_err_set(err, GDIR_EIO, "%s: %s", path, strerror(errno));
+    gdir_buf_init(&b, CONFIG_MAX_BYTES);
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        if (gdir_buf_add(&b, chunk, n))
+            break;
+    int ioerr = ferror(f);
+    fclose(f);
+    if (ioerr || b.err) {
+        gdir_buf_free(&b);
+        return gdir_err_set(err, ioerr ? GDIR_EIO : GDIR_ETOOBIG, "%s: %s", path,
+                            ioerr ? "read error" : "file larger than 1 MiB");
+    }
+    *out = gdir_buf_steal(&b, NULL);
+    return *out ? GDIR_OK : gdir_err_set(err, GDIR_ENOMEM, "%s: out of memory", path);
+}
+
+/* Reads a string member; required members missing or of the wrong type are errors. */
+static int get_str(const cJSON *obj, const char *key, int required, char **out, const char *path,
+                   const char *prefix, struct gdir_err *err)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+    *out = NULL;
+    if (!it || cJSON_IsNull(it)) {
+        if (required)
+            return gdir_err_set_param(err, GDIR_ECONFIG, key, "%s: %s%s: missing", path, prefix,
+                                      key);
+        return GDIR_OK;
+    }
+    if (!cJSON_IsString(it))
+        return gdir_err_set_param(err, GDIR_ECONFIG, key, "%s: %s%s: expected a string", path,
+                                  prefix, key);
+    *out = xstrdup(it->valuestring);
+    return *out ? GDIR_OK : gdir_err_set(err, GDIR_ENOMEM, "out of memory");
+}
+
+static char *dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return xstrdup(".");
+    size_t n = (size_t)(slash - path);
+    char *d = malloc(n + 2);
+    if (!d)
+        return NULL;
+    if (n == 0) {
+        strcpy(d, "/");
+        return d;
+    }
+    memcpy(d, path, n);
+    d[n] = '\0';
+    return d;
+}
+
+/* base/rel, or rel itself when it is absolute. */
+static char *join_path(const char *base, const char *rel)
+{
+    if (rel[0] == '/' || !base || !*base)
+        return xstrdup(rel);
+    size_t n = strlen(base) + strlen(rel) + 2;
+    char *p = malloc(n);
+    if (p)
+        snprintf(p, n, "%s/%s", base, rel);
+    return p;
+}
+
+static int is_digits(const char *s, size_t len)
+{
+    if (strlen(s) != len)
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    return 1;
+}
+
+/* INSEE codes: 5 characters, digits except Corsica's 2A/2B. */
+static int is_insee(const char *s)
+{
+    if (strlen(s) != 5)
+        return 0;
+    for (int i = 0; i < 5; i++) {
+        int ok = (s[i] >= '0' && s[i] <= '9') || (i == 1 && (s[i] == 'A' || s[i] == 'B'));
+        if (!ok)
+            return 0;
+    }
+    return 1;
+}
+
+static int build_public_json(struct gdir_territory *t, struct gdir_err *err)
+{
+    struct gdir_buf b;
+    struct gdir_json j;
+    gdir_buf_init(&b, CONFIG_MAX_BYTES);
+    gdir_json_init(&j, &b);
+    gdir_json_obj_begin(&j);
+    gdir_json_kstr(&j, "name", t->name);
+    gdir_json_kstr(&j, "short_name", t->short_name);
+    gdir_json_kstr(&j, "epci_siren", t->epci_siren);
+    gdir_json_kstr(&j, "seat_insee", t->seat_insee);
+    gdir_json_key(&j, "communes");
+    gdir_json_arr_begin(&j);
+    for (size_t i = 0; i < t->n_communes; i++)
+        gdir_json_str(&j, t->communes[i]);
+    gdir_json_arr_end(&j);
+    gdir_json_key(&j, "map");
+    gdir_json_obj_begin(&j);
+    gdir_json_key(&j, "center");
+    gdir_json_arr_begin(&j);
+    gdir_json_num(&j, t->center_lat, 6);
+    gdir_json_num(&j, t->center_lon, 6);
+    gdir_json_arr_end(&j);
+    gdir_json_kint(&j, "zoom", t->zoom);
+    gdir_json_kstr(&j, "tiles_url", t->tiles_url);
+    gdir_json_kstr(&j, "tiles_attribution", t->tiles_attribution);
+    gdir_json_obj_end(&j);
+    gdir_json_key(&j, "contact");
+    gdir_json_obj_begin(&j);
+    gdir_json_kstr(&j, "email", t->contact_email);
+    gdir_json_kstr(&j, "phone", t->contact_phone);
+    gdir_json_kstr(&j, "website", t->contact_website);
+    gdir_json_obj_end(&j);
+    gdir_json_kstr(&j, "default_licence", t->default_licence);
+    gdir_json_obj_end(&j);
+    if (gdir_json_error(&j)) {
+        gdir_buf_free(&b);
+        return gdir_err_set(err, GDIR_ENOMEM, "territory JSON");
+    }
+    t->public_json = gdir_buf_steal(&b, NULL);
+    return GDIR_OK;
+}
+
+int gdir_territory_load(struct gdir_territory *t, const char *path, const char *data_dir_override,
+                        struct gdir_err *err)
+{
+    char *text = NULL, *cfgdir = NULL, *data_dir = NULL;
+    cJSON *root = NULL;
+    const cJSON *terr, *map, *communes, *sources, *it;
+    int rc;
+
+    memset(t, 0, sizeof *t);
+    rc = read_file(path, &text, err);
+    if (rc)
+        goto out;
+    root = cJSON_ParseWithOpts(text, NULL, 1);
+    if (!root || !cJSON_IsObject(root)) {
+        rc = gdir_err_set(err, GDIR_ECONFIG, "%s: not a JSON object (syntax error)", path);
+        goto out;
+    }
+    rc = GDIR_ECONFIG;
+    terr = cJSON_GetObjectItemCaseSensitive(root, "territory");
+    if (!cJSON_IsObject(terr)) {
+        gdir_err_set_param(err, rc, "territory", "%s: territory: missing or not an object", path);
+        goto out;
+    }
+    if (get_str(terr, "name", 1, &t->name, path, "territory.", err) ||
+        get_str(terr, "short_name", 0, &t->short_name, path, "territory.", err) ||
+        get_str(terr, "epci_siren", 1, &t->epci_siren, path, "territory.", err) ||
+        get_str(terr, "seat_insee", 0, &t->seat_insee, path, "territory.", err) ||
+        get_str(terr, "default_licence", 1, &t->default_licence, path, "territory.", err))
+        goto out;
+    if (!t->short_name && !(t->short_name = xstrdup(t->name)))
+        goto out;
+    if (!is_digits(t->epci_siren, 9)) {
+        gdir_err_set_param(err, rc, "epci_siren", "%s: territory.epci_siren: expected 9 digits",
+                           path);
+        goto out;
+    }
+    it = cJSON_GetObjectItemCaseSensitive(terr, "contact");
+    if (it && !cJSON_IsObject(it)) {
+        gdir_err_set_param(err, rc, "contact", "%s: territory.contact: expected an object", path);
+        goto out;
+    }
+    if (it && (get_str(it, "email", 0, &t->contact_email, path, "territory.contact.", err) ||
+               get_str(it, "phone", 0, &t->contact_phone, path, "territory.contact.", err) ||
+               get_str(it, "website", 0, &t->contact_website, path, "territory.contact.", err)))
+        goto out;
+
+    communes = cJSON_GetObjectItemCaseSensitive(terr, "communes");
+    if (!cJSON_IsArray(communes) || cJSON_GetArraySize(communes) == 0) {
+        gdir_err_set_param(err, rc, "communes",
+                           "%s: territory.communes: expected a non-empty array of INSEE codes", path);
+        goto out;
+    }
+    t->communes = calloc((size_t)cJSON_GetArraySize(communes), sizeof *t->communes);
+    if (!t->communes)
+        goto out;
+    cJSON_ArrayForEach(it, communes) {
+        if (!cJSON_IsString(it) || !is_insee(it->valuestring)) {
+            gdir_err_set_param(err, rc, "communes",
+                               "%s: territory.communes[%zu]: expected a 5-character INSEE code",
+                               path, t->n_communes);
+            goto out;
+        }
+        if (gdir_territory_has_commune(t, it->valuestring)) {
+            gdir_err_set_param(err, rc, "communes", "%s: territory.communes: %s listed twice",
+                               path, it->valuestring);
+            goto out;
+        }
+        if (!(t->communes[t->n_communes] = xstrdup(it->valuestring)))
+            goto out;
+        t->n_communes++;
+    }
+
+    map = cJSON_GetObjectItemCaseSensitive(root, "map");
+    if (!cJSON_IsObject(map)) {
+        gdir_err_set_param(err, rc, "map", "%s: map: missing or not an object", path);
+        goto out;
+    }
+    it = cJSON_GetObjectItemCaseSensitive(map, "center");
+    if (!cJSON_IsArray(it) || cJSON_GetArraySize(it) != 2 ||
+        !cJSON_IsNumber(cJSON_GetArrayItem(it, 0)) || !cJSON_IsNumber(cJSON_GetArrayItem(it, 1))) {
+        gdir_err_set_param(err, rc, "center", "%s: map.center: expected [lat, lon]", path);
+        goto out;
+    }
+    t->center_lat = cJSON_GetArrayItem(it, 0)->valuedouble;
+    t->center_lon = cJSON_GetArrayItem(it, 1)->valuedouble;
+    if (t->center_lat < -90 || t->center_lat > 90 || t->center_lon < -180 || t->center_lon > 180) {
+        gdir_err_set_param(err, rc, "center", "%s: map.center: out of range", path);
+        goto out;
+    }
+    it = cJSON_GetObjectItemCaseSensitive(map, "zoom");
+    if (!cJSON_IsNumber(it) || it->valuedouble < 1 || it->valuedouble > 19 ||
+        it->valuedouble != (double)(int)it->valuedouble) {
+        gdir_err_set_param(err, rc, "zoom", "%s: map.zoom: expected an integer from 1 to 19", path);
+        goto out;
+    }
+    t->zoom = it->valueint;
+    if (get_str(map, "tiles_url", 1, &t->tiles_url, path, "map.", err) ||
+        get_str(map, "tiles_attribution", 1, &t->tiles_attribution, path, "map.", err))
+        goto out;
+
+    /* Sources and where their files are. */
+    if (!(cfgdir = dir_of(path)))
+        goto out;
+    if (data_dir_override) {
+        data_dir = xstrdup(data_dir_override);
+    } else {
+        it = cJSON_GetObjectItemCaseSensitive(root, "data_dir");
+        if (it && !cJSON_IsString(it)) {
+            gdir_err_set_param(err, rc, "data_dir", "%s: data_dir: expected a string", path);
+            goto out;
+        }
+        data_dir = join_path(cfgdir, it ? it->valuestring : ".");
+    }
+    if (!data_dir)
+        goto out;
+    t->data_dir = data_dir;
+    data_dir = NULL;
+
+    sources = cJSON_GetObjectItemCaseSensitive(root, "sources");
+    if (!cJSON_IsArray(sources)) {
+        gdir_err_set_param(err, rc, "sources", "%s: sources: expected an array", path);
+        goto out;
+    }
+    t->sources = calloc((size_t)cJSON_GetArraySize(sources) + 1, sizeof *t->sources);
+    if (!t->sources)
+        goto out;
+    cJSON_ArrayForEach(it, sources) {
+        struct gdir_source_cfg *s = &t->sources[t->n_sources];
+        char prefix[48], *rel = NULL;
+        snprintf(prefix, sizeof prefix, "sources[%zu].", t->n_sources);
+        if (!cJSON_IsObject(it)) {
+            gdir_err_set_param(err, rc, "sources", "%s: %s expected an object", path, prefix);
+            goto out;
+        }
+        t->n_sources++;
+        if (get_str(it, "name", 1, &s->name, path, prefix, err) ||
+            get_str(it, "profile", 1, &s->profile, path, prefix, err) ||
+            get_str(it, "path", 1, &rel, path, prefix, err) ||
+            get_str(it, "data_date", 0, &s->data_date, path, prefix, err)) {
+            free(rel);
+            goto out;
+        }
+        for (size_t k = 0; k + 1 < t->n_sources; k++)
+            if (strcmp(t->sources[k].name, s->name) == 0) {
+                free(rel);
+                gdir_err_set_param(err, rc, "name", "%s: %sname: '%s' used twice", path, prefix,
+                                   s->name);
+                goto out;
+            }
+        s->path = join_path(t->data_dir, rel);
+        free(rel);
+        if (!s->path)
+            goto out;
+    }
+    rc = build_public_json(t, err);
+out:
+    if (rc && err && err->code == GDIR_OK)
+        gdir_err_set(err, GDIR_ENOMEM, "%s: out of memory", path);
+    if (rc)
+        gdir_territory_free(t);
+    cJSON_Delete(root);
+    free(text);
+    free(cfgdir);
+    free(data_dir);
+    return rc;
+}
+
+void gdir_territory_free(struct gdir_territory *t)
+{
+    if (!t)
+        return;
+    free(t->name);
+    free(t->short_name);
+    free(t->epci_siren);
+    free(t->seat_insee);
+    for (size_t i = 0; i < t->n_communes; i++)
+        free(t->communes[i]);
+    free(t->communes);
+    free(t->tiles_url);
+    free(t->tiles_attribution);
+    free(t->contact_email);
+    free(t->contact_phone);
+    free(t->contact_website);
+    free(t->default_licence);
+    free(t->data_dir);
+    for (size_t i = 0; i < t->n_sources; i++) {
+        free(t->sources[i].name);
+        free(t->sources[i].profile);
+        free(t->sources[i].path);
+        free(t->sources[i].data_date);
+    }
+    free(t->sources);
+    free(t->public_json);
+    memset(t, 0, sizeof *t);
+}
+
+int gdir_territory_has_commune(const struct gdir_territory *t, const char *insee)
+{
+    if (!insee)
+        return 0;
+    for (size_t i = 0; i < t->n_communes; i++)
+        if (strcmp(t->communes[i], insee) == 0)
+            return 1;
+    return 0;
+}

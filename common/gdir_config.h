@@ -1,0 +1,52 @@
+/*
+ * gdir_config.h — the territory configuration: one JSON file per EPCI (see config/ and
+ * docs/configuration.md). Another territory is another file, never new code.
+ *
+ * Relative paths inside the file are resolved against `data_dir`, itself relative to the
+ * configuration file's folder unless absolute; the importer's --data-dir overrides it.
+ */
+#ifndef GDIR_CONFIG_H
+#define GDIR_CONFIG_H
+
+#include <stddef.h>
+
+#include "gdir_err.h"
+
+struct gdir_source_cfg {
+    char *name;       /* unique source name, e.g. "service-public" (stable ids use it) */
+    char *profile;    /* mapping profile name, e.g. "service-public-csv" */
+    char *path;       /* file path, resolved (absolute or relative to the working dir) */
+    char *data_date;  /* optional date of the data (ISO 8601), NULL if not given */
+};
+
+struct gdir_territory {
+    char *name;              /* "Communauté de communes de l'Aire à l'Argonne" */
+    char *short_name;        /* "CC de l'Aire à l'Argonne" */
+    char *epci_siren;        /* "200066140" (9 digits) */
+    char *seat_insee;        /* INSEE code of the seat commune, or NULL */
+    char **communes;         /* member communes' INSEE codes (5 characters each) */
+    size_t n_communes;
+    double center_lat, center_lon;
+    int zoom;                /* initial map zoom, 1..19 */
+    char *tiles_url;         /* basemap tile URL template, "" for no basemap */
+    char *tiles_attribution; /* basemap attribution (HTML allowed by Leaflet) */
+    char *contact_email, *contact_phone, *contact_website;  /* may be NULL */
+    char *default_licence;   /* licence of records whose source says none, e.g. "etalab-2.0" */
+    char *data_dir;          /* resolved folder that source paths are relative to */
+    struct gdir_source_cfg *sources;
+    size_t n_sources;
+    char *public_json;       /* the public part (no paths) as compact JSON, for /api/territory */
+};
+
+/* Loads and validates path. data_dir_override, when not NULL, replaces the file's
+ * data_dir. Every problem is reported as "path: field: what is wrong". On failure nothing
+ * needs freeing; on success call gdir_territory_free. */
+int gdir_territory_load(struct gdir_territory *t, const char *path, const char *data_dir_override,
+                        struct gdir_err *err);
+
+void gdir_territory_free(struct gdir_territory *t);
+
+/* Returns 1 when insee is one of the member communes. */
+int gdir_territory_has_commune(const struct gdir_territory *t, const char *insee);
+
+#endif

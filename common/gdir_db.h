@@ -1,0 +1,47 @@
+/*
+ * gdir_db.h — opening geodir databases, SpatiaLite initialisation and the schema.
+ *
+ * SpatiaLite is linked (libspatialite) and initialised per connection, so no extension
+ * path is needed at run time. A connection must only be used by one thread at a time.
+ */
+#ifndef GDIR_DB_H
+#define GDIR_DB_H
+
+#include <sqlite3.h>
+
+#include "gdir_err.h"
+
+/* The schema version written into PRAGMA user_version by gdir_db_create_schema. */
+#define GDIR_SCHEMA_VERSION 1
+
+struct gdir_db {
+    sqlite3 *db;          /* owned */
+    void *spatialite;     /* SpatiaLite connection cache, owned */
+};
+
+/* Flags for gdir_db_open. */
+#define GDIR_DB_READONLY 0x1   /* open read-only, query_only, and refuse a foreign schema */
+#define GDIR_DB_CREATE   0x2   /* create the file (must not exist) and the schema */
+
+/* Opens path with SpatiaLite loaded. With GDIR_DB_READONLY, checks that the file carries
+ * geodir's schema version. Returns 0 or a negative code with err filled. On failure the
+ * struct holds nothing to free; on success call gdir_db_close. */
+int gdir_db_open(struct gdir_db *d, const char *path, int flags, struct gdir_err *err);
+
+/* Closes the connection and releases SpatiaLite's cache. NULL-safe, idempotent. */
+void gdir_db_close(struct gdir_db *d);
+
+/* Creates SpatiaLite metadata, the geodir tables and the taxonomy rows, and sets
+ * user_version. For a new, empty database. */
+int gdir_db_create_schema(struct gdir_db *d, struct gdir_err *err);
+
+/* Runs SQL text with no result rows (trusted, compiled-in SQL only). */
+int gdir_db_exec(struct gdir_db *d, const char *sql, struct gdir_err *err);
+
+/* Prepares a long-lived statement (SQLITE_PREPARE_PERSISTENT). */
+int gdir_db_prepare(struct gdir_db *d, const char *sql, sqlite3_stmt **st, struct gdir_err *err);
+
+/* The compiled-in schema text (common/schema.sql). */
+extern const char gdir_schema_sql[];
+
+#endif

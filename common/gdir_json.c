@@ -1,0 +1,221 @@
+/*
+ * gdir_json.c — streaming JSON writer. See gdir_json.h for the contract.
+ */
+#include "gdir_json.h"
+#include "gdir_err.h"
+#include "gdir_text.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+void gdir_json_init(struct gdir_json *j, struct gdir_buf *out)
+{
+    j->out = out;
+    j->depth = 0;
+    j->first[0] = 1;
+    j->after_key = 0;
+    j->err = out->err;
+}
+
+static int check(struct gdir_json *j, int rc)
+{
+    if (rc && !j->err)
+        j->err = rc;
+    return j->err;
+}
+
+/* Writes the separator that must precede a value at the current level. */
+static int sep(struct gdir_json *j)
+{
+    if (j->err)
+        return j->err;
+    if (j->after_key) {
+        j->after_key = 0;
+        return 0;
+    }
+    if (!j->first[j->depth])
+        return check(j, gdir_buf_addc(j->out, ','));
+    j->first[j->depth] = 0;
+    return 0;
+}
+
+static int open_level(struct gdir_json *j, char c)
+{
+    if (sep(j))
+        return j->err;
+    if (j->depth + 1 >= GDIR_JSON_MAX_DEPTH)
+        return check(j, GDIR_EINTERNAL);
+    j->depth++;
+    j->first[j->depth] = 1;
+    return check(j, gdir_buf_addc(j->out, c));
+}
+
+static int close_level(struct gdir_json *j, char c)
+{
+    if (j->err)
+        return j->err;
+    if (j->depth == 0 || j->after_key)
+        return check(j, GDIR_EINTERNAL);
+    j->depth--;
+    return check(j, gdir_buf_addc(j->out, c));
+}
+
+int gdir_json_obj_begin(struct gdir_json *j) { return open_level(j, '{'); }
+int gdir_json_obj_end(struct gdir_json *j) { return close_level(j, '}'); }
+int gdir_json_arr_begin(struct gdir_json *j) { return open_level(j, '['); }
+int gdir_json_arr_end(struct gdir_json *j) { return close_level(j, ']'); }
+
+int gdir_json_escape(struct gdir_buf *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *p = (const unsigned char *)s, *end = p + n;
+    const unsigned char *run = p;   /* start of bytes copied verbatim */
+    int rc = 0;
+
+    while (p < end && !rc) {
+        unsigned c = *p;
+        const char *esc = NULL;
+        char ubuf[7];
+        size_t skip = 1;
+
+        if (c < 0x20 || c == '"' || c == '\\') {
+            switch (c) {
+            case '"': esc = "\\\""; break;
+            case '\\': esc = "\\\\"; break;
+            case '\n': esc = "\\n"; break;
+            case '\r': esc = "\\r"; break;
+            case '\t': esc = "\\t"; break;
+            case '\b': esc = "\\b"; break;
+            case '\f': esc = "\\f"; break;
+            default:
+                snprintf(ubuf, sizeof ubuf, "\\u00%c%c", hex[c >> 4], hex[c & 15]);
+                esc = ubuf;
+            }
+        } else if (c >= 0x80) {
+            /* Find the length of a valid sequence; replace anything invalid by U+FFFD. */
+            size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+            if ((size_t)(end - p) < len || !gdir_utf8_valid((const char *)p, len)) {
+                esc = "\xEF\xBF\xBD";
+            } else {
+                skip = len;
+                if (len == 3 && p[0] == 0xE2 && p[1] == 0x80 && (p[2] == 0xA8 || p[2] == 0xA9))
+                    esc = p[2] == 0xA8 ? "\\u2028" : "\\u2029";
+            }
+        }
+        if (esc) {
+            rc = gdir_buf_add(b, run, (size_t)(p - run));
+            if (!rc)
+                rc = gdir_buf_adds(b, esc);
+            p += skip;
+            run = p;
+        } else {
+            p += skip;
+        }
+    }
+    if (!rc)
+        rc = gdir_buf_add(b, run, (size_t)(p - run));
+    return rc;
+}
+
+int gdir_json_strn(struct gdir_json *j, const char *s, size_t n)
+{
+    if (sep(j))
+        return j->err;
+    if (!s)
+        return check(j, gdir_buf_adds(j->out, "null"));
+    if (check(j, gdir_buf_addc(j->out, '"')) || check(j, gdir_json_escape(j->out, s, n)))
+        return j->err;
+    return check(j, gdir_buf_addc(j->out, '"'));
+}
+
+int gdir_json_str(struct gdir_json *j, const char *s)
+{
+    return gdir_json_strn(j, s, s ? strlen(s) : 0);
+}
+
+int gdir_json_key(struct gdir_json *j, const char *key)
+{
+    if (gdir_json_str(j, key))
+        return j->err;
+    j->after_key = 1;
+    return check(j, gdir_buf_addc(j->out, ':'));
+}
+
+int gdir_json_int(struct gdir_json *j, long long v)
+{
+    if (sep(j))
+        return j->err;
+    return check(j, gdir_buf_printf(j->out, "%lld", v));
+}
+
+int gdir_json_num(struct gdir_json *j, double v, int decimals)
+{
+    char tmp[64];
+    if (sep(j))
+        return j->err;
+    if (!isfinite(v))
+        return check(j, gdir_buf_adds(j->out, "null"));
+    if (decimals < 0)
+        decimals = 0;
+    if (decimals > 15)
+        decimals = 15;
+    int n = snprintf(tmp, sizeof tmp, "%.*f", decimals, v);
+    if (n <= 0 || (size_t)n >= sizeof tmp) {
+        n = snprintf(tmp, sizeof tmp, "%.17g", v);   /* huge magnitudes */
+    } else if (decimals > 0) {
+        while (n > 0 && tmp[n - 1] == '0')
+            tmp[--n] = '\0';
+        if (n > 0 && tmp[n - 1] == '.')
+            tmp[--n] = '\0';
+    }
+    if (strcmp(tmp, "-0") == 0)
+        return check(j, gdir_buf_adds(j->out, "0"));
+    return check(j, gdir_buf_adds(j->out, tmp));
+}
+
+int gdir_json_bool(struct gdir_json *j, int v)
+{
+    if (sep(j))
+        return j->err;
+    return check(j, gdir_buf_adds(j->out, v ? "true" : "false"));
+}
+
+int gdir_json_null(struct gdir_json *j)
+{
+    if (sep(j))
+        return j->err;
+    return check(j, gdir_buf_adds(j->out, "null"));
+}
+
+int gdir_json_raw(struct gdir_json *j, const char *json)
+{
+    if (sep(j))
+        return j->err;
+    return check(j, gdir_buf_adds(j->out, json));
+}
+
+int gdir_json_kstr(struct gdir_json *j, const char *key, const char *s)
+{
+    return gdir_json_key(j, key) ? j->err : gdir_json_str(j, s);
+}
+
+int gdir_json_kint(struct gdir_json *j, const char *key, long long v)
+{
+    return gdir_json_key(j, key) ? j->err : gdir_json_int(j, v);
+}
+
+int gdir_json_knum(struct gdir_json *j, const char *key, double v, int decimals)
+{
+    return gdir_json_key(j, key) ? j->err : gdir_json_num(j, v, decimals);
+}
+
+int gdir_json_kbool(struct gdir_json *j, const char *key, int v)
+{
+    return gdir_json_key(j, key) ? j->err : gdir_json_bool(j, v);
+}
+
+int gdir_json_error(const struct gdir_json *j)
+{
+    return j->err;
+}
