@@ -116,12 +116,30 @@ int gdir_db_create_schema(struct gdir_db *d, struct gdir_err *err)
     char pragma[64];
     int rc;
 
-    rc = gdir_db_exec(d, "BEGIN; SELECT InitSpatialMetadata(1);", err);
+    /* InitSpatialMetadata(1) runs its own transaction, so it comes before ours. */
+    rc = gdir_db_exec(d, "SELECT InitSpatialMetadata(1); BEGIN;", err);
     if (rc)
         goto out;
     rc = gdir_db_exec(d, gdir_schema_sql, err);
     if (rc)
         goto out;
+    /* SpatiaLite's AddGeometryColumn/CreateSpatialIndex report failure by returning 0, not
+     * by an SQL error: check that both geometry columns and their indexes exist. */
+    {
+        sqlite3_stmt *chk = NULL;
+        int ok = 0;
+        if (sqlite3_prepare_v2(d->db,
+                               "SELECT count(*) FROM geometry_columns WHERE spatial_index_enabled=1 "
+                               "AND f_table_name IN ('places','communes')",
+                               -1, &chk, NULL) == SQLITE_OK &&
+            sqlite3_step(chk) == SQLITE_ROW)
+            ok = sqlite3_column_int(chk, 0) == 2;
+        sqlite3_finalize(chk);
+        if (!ok) {
+            rc = gdir_err_set(err, GDIR_EDB, "schema: SpatiaLite geometry columns not created");
+            goto out;
+        }
+    }
     if (sqlite3_prepare_v2(d->db, sql_ins_cat, -1, &st, NULL) != SQLITE_OK) {
         rc = gdir_err_set(err, GDIR_EDB, "categories: %s", sqlite3_errmsg(d->db));
         goto out;

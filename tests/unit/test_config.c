@@ -1,0 +1,136 @@
+/*
+ * test_config.c — territory configuration loading (gdir_config): the shipped configuration
+ * and every kind of mistake an agent can make in one.
+ */
+#include "check.h"
+#include "gdir_config.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#ifndef GDIR_SOURCE_DIR
+#error "GDIR_SOURCE_DIR must be defined by CMake"
+#endif
+
+static void test_shipped_config(void)
+{
+    struct gdir_territory t;
+    struct gdir_err err;
+    gdir_err_clear(&err);
+    int rc = gdir_territory_load(&t, GDIR_SOURCE_DIR "/config/aire-argonne.json", NULL, &err);
+    CHECK_INT_EQ(rc, GDIR_OK);
+    if (rc) {
+        fprintf(stderr, "%s\n", err.msg);
+        return;
+    }
+    CHECK_STR_EQ(t.epci_siren, "200066140");
+    CHECK_INT_EQ(t.n_communes, 47);
+    CHECK(gdir_territory_has_commune(&t, "55532"));    /* Vaubecourt */
+    CHECK(gdir_territory_has_commune(&t, "55517"));    /* Seuil-d'Argonne */
+    CHECK(!gdir_territory_has_commune(&t, "55545"));   /* Verdun is not a member */
+    CHECK(t.n_sources >= 3);
+    CHECK(strstr(t.sources[0].path, "datasets/samples/") != NULL);
+    CHECK(strstr(t.public_json, "\"epci_siren\":\"200066140\"") != NULL);
+    CHECK(strstr(t.public_json, "datasets") == NULL);   /* no file paths made public */
+    gdir_territory_free(&t);
+
+    /* --data-dir overrides the file's data_dir */
+    rc = gdir_territory_load(&t, GDIR_SOURCE_DIR "/config/aire-argonne.json", "/srv/data", &err);
+    CHECK_INT_EQ(rc, GDIR_OK);
+    if (!rc) {
+        CHECK(strncmp(t.sources[0].path, "/srv/data/", 10) == 0);
+        gdir_territory_free(&t);
+    }
+}
+
+/* Writes text to a temporary file and loads it; returns the code, err filled. */
+static int load_text(const char *text, struct gdir_err *err)
+{
+    char path[] = "/tmp/geodir-test-config-XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return -999;
+    if (write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
+        close(fd);
+        return -999;
+    }
+    close(fd);
+    struct gdir_territory t;
+    gdir_err_clear(err);
+    int rc = gdir_territory_load(&t, path, NULL, err);
+    if (rc == GDIR_OK)
+        gdir_territory_free(&t);
+    unlink(path);
+    return rc;
+}
+
+#define GOOD_MAP "\"map\":{\"center\":[48.9,5.2],\"zoom\":11,\"tiles_url\":\"\",\"tiles_attribution\":\"\"}"
+#define TERR(extra) "\"territory\":{\"name\":\"T\",\"epci_siren\":\"200066140\",\"default_licence\":" \
+                    "\"etalab-2.0\",\"communes\":[\"55017\",\"2A004\"]" extra "}"
+
+static void expect_error(const char *text, const char *param, const char *fragment)
+{
+    struct gdir_err err;
+    int rc = load_text(text, &err);
+    CHECK_INT_EQ(rc, GDIR_ECONFIG);
+    if (param)
+        CHECK_STR_EQ(err.param, param);
+    if (!strstr(err.msg, fragment))
+        CHECK_FAIL_("message \"%s\" lacks \"%s\"", err.msg, fragment);
+}
+
+static void test_minimal_ok(void)
+{
+    struct gdir_err err;
+    CHECK_INT_EQ(load_text("{" TERR("") "," GOOD_MAP ",\"sources\":[]}", &err), GDIR_OK);
+}
+
+static void test_mistakes(void)
+{
+    expect_error("{not json", NULL, "syntax error");
+    expect_error("[]", NULL, "not a JSON object");
+    expect_error("{" GOOD_MAP ",\"sources\":[]}", "territory", "territory: missing");
+    expect_error("{\"territory\":{\"epci_siren\":\"200066140\",\"default_licence\":\"x\","
+                 "\"communes\":[\"55017\"]}," GOOD_MAP ",\"sources\":[]}",
+                 "name", "territory.name: missing");
+    expect_error("{\"territory\":{\"name\":\"T\",\"epci_siren\":\"20006614\",\"default_licence\":"
+                 "\"x\",\"communes\":[\"55017\"]}," GOOD_MAP ",\"sources\":[]}",
+                 "epci_siren", "9 digits");
+    expect_error("{\"territory\":{\"name\":\"T\",\"epci_siren\":\"200066140\",\"default_licence\":"
+                 "\"x\",\"communes\":[\"5501\"]}," GOOD_MAP ",\"sources\":[]}",
+                 "communes", "communes[0]");
+    expect_error("{\"territory\":{\"name\":\"T\",\"epci_siren\":\"200066140\",\"default_licence\":"
+                 "\"x\",\"communes\":[\"55017\",\"55017\"]}," GOOD_MAP ",\"sources\":[]}",
+                 "communes", "listed twice");
+    expect_error("{\"territory\":{\"name\":\"T\",\"epci_siren\":\"200066140\",\"default_licence\":"
+                 "\"x\",\"communes\":[]}," GOOD_MAP ",\"sources\":[]}",
+                 "communes", "non-empty");
+    expect_error("{" TERR("") ",\"map\":{\"center\":[48.9],\"zoom\":11,\"tiles_url\":\"\","
+                 "\"tiles_attribution\":\"\"},\"sources\":[]}", "center", "map.center");
+    expect_error("{" TERR("") ",\"map\":{\"center\":[48.9,5.2],\"zoom\":11.5,\"tiles_url\":\"\","
+                 "\"tiles_attribution\":\"\"},\"sources\":[]}", "zoom", "map.zoom");
+    expect_error("{" TERR("") "," GOOD_MAP ",\"sources\":{}}", "sources", "expected an array");
+    expect_error("{" TERR("") "," GOOD_MAP ",\"sources\":[{\"name\":\"a\",\"profile\":\"p\"}]}",
+                 "path", "sources[0].path: missing");
+    expect_error("{" TERR("") "," GOOD_MAP ",\"sources\":[{\"name\":\"a\",\"profile\":\"p\","
+                 "\"path\":\"x\"},{\"name\":\"a\",\"profile\":\"p\",\"path\":\"y\"}]}",
+                 "name", "used twice");
+    expect_error("{" TERR(",\"contact\":\"x\"") "," GOOD_MAP ",\"sources\":[]}", "contact",
+                 "territory.contact");
+}
+
+static void test_missing_file(void)
+{
+    struct gdir_territory t;
+    struct gdir_err err;
+    CHECK_INT_EQ(gdir_territory_load(&t, "/nonexistent/geodir.json", NULL, &err), GDIR_EIO);
+    CHECK(strstr(err.msg, "/nonexistent/geodir.json") != NULL);
+}
+
+static const struct check_case cases[] = {
+    {"shipped_config", test_shipped_config},
+    {"minimal_ok", test_minimal_ok},
+    {"mistakes", test_mistakes},
+    {"missing_file", test_missing_file},
+};
+CHECK_MAIN(cases)

@@ -1,0 +1,130 @@
+/*
+ * test_json.c — the streaming JSON writer (gdir_json): structure, escaping, numbers, and that
+ * cJSON parses every output back to the same values.
+ */
+#include "check.h"
+#include "gdir_json.h"
+
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+
+static void test_structure(void)
+{
+    struct gdir_buf b;
+    struct gdir_json j;
+    gdir_buf_init(&b, 0);
+    gdir_json_init(&j, &b);
+    gdir_json_obj_begin(&j);
+    gdir_json_kstr(&j, "type", "FeatureCollection");
+    gdir_json_key(&j, "features");
+    gdir_json_arr_begin(&j);
+    gdir_json_int(&j, 1);
+    gdir_json_null(&j);
+    gdir_json_bool(&j, 1);
+    gdir_json_arr_begin(&j);
+    gdir_json_arr_end(&j);
+    gdir_json_obj_begin(&j);
+    gdir_json_obj_end(&j);
+    gdir_json_arr_end(&j);
+    gdir_json_kint(&j, "n", -3);
+    gdir_json_obj_end(&j);
+    CHECK_INT_EQ(gdir_json_error(&j), 0);
+    CHECK_STR_EQ(gdir_buf_str(&b),
+                 "{\"type\":\"FeatureCollection\",\"features\":[1,null,true,[],{}],\"n\":-3}");
+    gdir_buf_free(&b);
+}
+
+static char *write_string(const char *s, size_t n)
+{
+    struct gdir_buf b;
+    struct gdir_json j;
+    gdir_buf_init(&b, 0);
+    gdir_json_init(&j, &b);
+    gdir_json_strn(&j, s, n);
+    return gdir_buf_steal(&b, NULL);
+}
+
+static void test_escaping(void)
+{
+    char *out = write_string("a\"b\\c\n\t\x01/é", 11);
+    CHECK_STR_EQ(out, "\"a\\\"b\\\\c\\n\\t\\u0001/é\"");
+    free(out);
+
+    /* U+2028 and U+2029 are escaped (safe inside <script>) */
+    out = write_string("x\xE2\x80\xA8y", 5);
+    CHECK_STR_EQ(out, "\"x\\u2028y\"");
+    free(out);
+
+    /* Invalid UTF-8 becomes U+FFFD and the output parses */
+    out = write_string("bad\xE9 and \xC3", 10);
+    CHECK_STR_EQ(out, "\"bad\xEF\xBF\xBD and \xEF\xBF\xBD\"");
+    cJSON *v = cJSON_Parse(out);
+    CHECK(v && cJSON_IsString(v));
+    cJSON_Delete(v);
+    free(out);
+
+    /* An embedded NUL is written as \u0000, not a truncation */
+    out = write_string("a\0b", 3);
+    CHECK_STR_EQ(out, "\"a\\u0000b\"");
+    free(out);
+}
+
+static void test_numbers(void)
+{
+    struct gdir_buf b;
+    struct gdir_json j;
+    gdir_buf_init(&b, 0);
+    gdir_json_init(&j, &b);
+    gdir_json_arr_begin(&j);
+    gdir_json_num(&j, 5.11083984375, 7);
+    gdir_json_num(&j, 48.0, 7);
+    gdir_json_num(&j, -0.00000001, 7);
+    gdir_json_num(&j, 1234.56, 1);
+    gdir_json_num(&j, 0.0 / 0.0, 3);
+    gdir_json_num(&j, 2.5, 0);
+    gdir_json_num(&j, 1e300, 2);
+    gdir_json_arr_end(&j);
+    CHECK_INT_EQ(gdir_json_error(&j), 0);
+    cJSON *arr = cJSON_Parse(gdir_buf_str(&b));
+    CHECK(arr != NULL);
+    CHECK(strncmp(gdir_buf_str(&b), "[5.1108398,48,0,1234.6,null,2,", 30) == 0);
+    if (arr)
+        CHECK_NEAR(cJSON_GetArrayItem(arr, 6)->valuedouble, 1e300, 1e286);
+    cJSON_Delete(arr);
+    gdir_buf_free(&b);
+}
+
+static void test_cap_is_sticky(void)
+{
+    struct gdir_buf b;
+    struct gdir_json j;
+    gdir_buf_init(&b, 16);
+    gdir_json_init(&j, &b);
+    gdir_json_arr_begin(&j);
+    for (int i = 0; i < 100; i++)
+        gdir_json_str(&j, "0123456789");
+    gdir_json_arr_end(&j);
+    CHECK(gdir_json_error(&j) != 0);
+    CHECK(gdir_buf_steal(&b, NULL) == NULL);
+    gdir_buf_free(&b);
+}
+
+static void test_misuse(void)
+{
+    struct gdir_buf b;
+    struct gdir_json j;
+    gdir_buf_init(&b, 0);
+    gdir_json_init(&j, &b);
+    gdir_json_arr_end(&j);   /* closing what was never opened */
+    CHECK(gdir_json_error(&j) != 0);
+    gdir_buf_free(&b);
+}
+
+static const struct check_case cases[] = {
+    {"structure", test_structure},
+    {"escaping", test_escaping},
+    {"numbers", test_numbers},
+    {"cap_is_sticky", test_cap_is_sticky},
+    {"misuse", test_misuse},
+};
+CHECK_MAIN(cases)
