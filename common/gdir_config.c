@@ -78,7 +78,8 @@ static char *dir_of(const char *path)
     if (!d)
         return NULL;
     if (n == 0) {
-        strcpy(d, "/");
+        d[0] = '/';
+        d[1] = '\0';
         return d;
     }
     memcpy(d, path, n);
