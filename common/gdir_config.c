@@ -196,6 +196,12 @@ int gdir_territory_load(struct gdir_territory *t, const char *path, const char *
         goto out;
     if (!t->short_name && !(t->short_name = xstrdup(t->name)))
         goto out;
+    if (!gdir_licence_known(t->default_licence)) {
+        gdir_err_set_param(err, rc, "default_licence",
+                           "%s: territory.default_licence: unknown licence '%s' (known: etalab-2.0, "
+                           "ODbL-1.0, CC-BY-4.0, CC0-1.0)", path, t->default_licence);
+        goto out;
+    }
     if (!is_digits(t->epci_siren, 9)) {
         gdir_err_set_param(err, rc, "epci_siren", "%s: territory.epci_siren: expected 9 digits",
                            path);
@@ -303,8 +309,18 @@ int gdir_territory_load(struct gdir_territory *t, const char *path, const char *
         if (get_str(it, "name", 1, &s->name, path, prefix, err) ||
             get_str(it, "profile", 1, &s->profile, path, prefix, err) ||
             get_str(it, "path", 1, &rel, path, prefix, err) ||
-            get_str(it, "data_date", 0, &s->data_date, path, prefix, err)) {
+            get_str(it, "data_date", 0, &s->data_date, path, prefix, err) ||
+            get_str(it, "title", 0, &s->title, path, prefix, err) ||
+            get_str(it, "publisher", 0, &s->publisher, path, prefix, err) ||
+            get_str(it, "licence", 0, &s->licence, path, prefix, err) ||
+            get_str(it, "url", 0, &s->url, path, prefix, err)) {
             free(rel);
+            goto out;
+        }
+        if (s->licence && !gdir_licence_known(s->licence)) {
+            free(rel);
+            gdir_err_set_param(err, rc, "licence", "%s: %slicence: unknown licence '%s'", path,
+                               prefix, s->licence);
             goto out;
         }
         for (size_t k = 0; k + 1 < t->n_sources; k++)
@@ -355,10 +371,23 @@ void gdir_territory_free(struct gdir_territory *t)
         free(t->sources[i].profile);
         free(t->sources[i].path);
         free(t->sources[i].data_date);
+        free(t->sources[i].title);
+        free(t->sources[i].publisher);
+        free(t->sources[i].licence);
+        free(t->sources[i].url);
     }
     free(t->sources);
     free(t->public_json);
     memset(t, 0, sizeof *t);
+}
+
+int gdir_licence_known(const char *id)
+{
+    static const char *const known[] = {"etalab-2.0", "ODbL-1.0", "CC-BY-4.0", "CC0-1.0"};
+    for (size_t i = 0; id && i < sizeof known / sizeof known[0]; i++)
+        if (strcmp(id, known[i]) == 0)
+            return 1;
+    return 0;
 }
 
 int gdir_territory_has_commune(const struct gdir_territory *t, const char *insee)

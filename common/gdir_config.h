@@ -17,6 +17,9 @@ struct gdir_source_cfg {
     char *profile;    /* mapping profile name, e.g. "service-public-csv" */
     char *path;       /* file path, resolved (absolute or relative to the working dir) */
     char *data_date;  /* optional date of the data (ISO 8601), NULL if not given */
+    /* Optional provenance overrides of the profile's defaults (NULL when not given): for a
+     * file that has the format of a source but another origin, e.g. generated samples. */
+    char *title, *publisher, *licence, *url;
 };
 
 struct gdir_territory {
@@ -45,6 +48,10 @@ int gdir_territory_load(struct gdir_territory *t, const char *path, const char *
                         struct gdir_err *err);
 
 void gdir_territory_free(struct gdir_territory *t);
+
+/* Returns 1 when id is a licence geodir knows how to label and split exports by:
+ * "etalab-2.0" (Licence Ouverte 2.0), "ODbL-1.0", "CC-BY-4.0", "CC0-1.0". */
+int gdir_licence_known(const char *id);
 
 /* Returns 1 when insee is one of the member communes. */
 int gdir_territory_has_commune(const struct gdir_territory *t, const char *insee);

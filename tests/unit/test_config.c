@@ -94,16 +94,16 @@ static void test_mistakes(void)
                  "\"communes\":[\"55017\"]}," GOOD_MAP ",\"sources\":[]}",
                  "name", "territory.name: missing");
     expect_error("{\"territory\":{\"name\":\"T\",\"epci_siren\":\"20006614\",\"default_licence\":"
-                 "\"x\",\"communes\":[\"55017\"]}," GOOD_MAP ",\"sources\":[]}",
+                 "\"etalab-2.0\",\"communes\":[\"55017\"]}," GOOD_MAP ",\"sources\":[]}",
                  "epci_siren", "9 digits");
     expect_error("{\"territory\":{\"name\":\"T\",\"epci_siren\":\"200066140\",\"default_licence\":"
-                 "\"x\",\"communes\":[\"5501\"]}," GOOD_MAP ",\"sources\":[]}",
+                 "\"etalab-2.0\",\"communes\":[\"5501\"]}," GOOD_MAP ",\"sources\":[]}",
                  "communes", "communes[0]");
     expect_error("{\"territory\":{\"name\":\"T\",\"epci_siren\":\"200066140\",\"default_licence\":"
-                 "\"x\",\"communes\":[\"55017\",\"55017\"]}," GOOD_MAP ",\"sources\":[]}",
+                 "\"etalab-2.0\",\"communes\":[\"55017\",\"55017\"]}," GOOD_MAP ",\"sources\":[]}",
                  "communes", "listed twice");
     expect_error("{\"territory\":{\"name\":\"T\",\"epci_siren\":\"200066140\",\"default_licence\":"
-                 "\"x\",\"communes\":[]}," GOOD_MAP ",\"sources\":[]}",
+                 "\"etalab-2.0\",\"communes\":[]}," GOOD_MAP ",\"sources\":[]}",
                  "communes", "non-empty");
     expect_error("{" TERR("") ",\"map\":{\"center\":[48.9],\"zoom\":11,\"tiles_url\":\"\","
                  "\"tiles_attribution\":\"\"},\"sources\":[]}", "center", "map.center");
@@ -117,6 +117,11 @@ static void test_mistakes(void)
                  "name", "used twice");
     expect_error("{" TERR(",\"contact\":\"x\"") "," GOOD_MAP ",\"sources\":[]}", "contact",
                  "territory.contact");
+    expect_error("{\"territory\":{\"name\":\"T\",\"epci_siren\":\"200066140\",\"default_licence\":"
+                 "\"Licence Ouverte\",\"communes\":[\"55017\"]}," GOOD_MAP ",\"sources\":[]}",
+                 "default_licence", "unknown licence");
+    expect_error("{" TERR("") "," GOOD_MAP ",\"sources\":[{\"name\":\"a\",\"profile\":\"p\","
+                 "\"path\":\"x\",\"licence\":\"public domain\"}]}", "licence", "unknown licence");
 }
 
 static void test_missing_file(void)
