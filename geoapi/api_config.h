@@ -1,0 +1,51 @@
+/*
+ * api_config.h — geodir-api's settings, from one table of options (see api_config.c).
+ *
+ * Precedence, lowest first: the table's defaults < `--config FILE` (lines `key = value`) <
+ * environment variables GEODIR_<NAME> (GEODIR_PORT, GEODIR_DB, …) < command-line flags
+ * `--name value` or `--name=value`. Every value is validated once, at start-up; a bad value
+ * is reported with where it came from, and main() exits with status 2.
+ */
+#ifndef API_CONFIG_H
+#define API_CONFIG_H
+
+#include <stdio.h>
+
+#include "gdir_err.h"
+
+struct api_config {
+    char *listen;          /* IP literal to bind, "127.0.0.1" */
+    long port;             /* TCP port; 0 = ephemeral (the bound port is printed) */
+    char *db;              /* SpatiaLite file written by geodir-import */
+    char *static_dir;      /* map-ui folder served at / */
+    char *vendor_dir;      /* Leaflet's dist folder served at /vendor/leaflet/ */
+    long threads;          /* MHD worker threads, each with its own SQLite connection */
+    long default_limit;    /* /api/places limit when none is given */
+    long max_limit;        /* larger limits are clamped to this */
+    long default_radius;   /* /api/places radius (metres) when none is given */
+    long max_radius;       /* larger radii are refused (400) */
+    long max_query_len;    /* longest accepted query string, bytes */
+    long max_connections;  /* simultaneous connections (MHD connection limit) */
+    long timeout;          /* idle connection timeout, seconds */
+    char *log_level;       /* debug, info, warn, error */
+};
+
+/* api_config_load's positive outcome when --help or --print-config was handled (the text is
+ * already on stdout): the caller exits with status 0. */
+#define API_CONFIG_DONE 1
+
+/* Fills cfg from the sources above. argv is borrowed. Returns 0 (cfg must then be released
+ * with api_config_free), API_CONFIG_DONE, or GDIR_ECONFIG with err naming the option, its
+ * source and what is wrong (cfg holds nothing to free). Not thread-safe (reads environ). */
+int api_config_load(struct api_config *cfg, int argc, char **argv, struct gdir_err *err);
+
+/* Releases the strings of cfg. NULL-safe. */
+void api_config_free(struct api_config *cfg);
+
+/* Writes the --help text, generated from the option table. */
+void api_config_help(FILE *out);
+
+/* Writes the effective configuration as a config file (`key = value` lines). */
+void api_config_dump(const struct api_config *cfg, FILE *out);
+
+#endif

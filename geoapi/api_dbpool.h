@@ -1,0 +1,34 @@
+/*
+ * api_dbpool.h — one read-only database connection per worker thread.
+ *
+ * A thread's connection is opened on its first request (pthread key), never shared, and
+ * closed when the thread ends (the key's destructor runs when MHD stops its pool). When the
+ * importer swaps a new database file in (rename over the path), each connection notices the new
+ * inode on its next request (checked at most once a second) and reopens, so readers move to the
+ * new data without a restart and never see a half-written file.
+ */
+#ifndef API_DBPOOL_H
+#define API_DBPOOL_H
+
+#include <pthread.h>
+
+#include "api_queries.h"
+
+struct api_dbpool {
+    pthread_key_t key;    /* thread -> struct pool_conn */
+    const char *path;     /* borrowed: the configured database file */
+    int key_ok;           /* the key was created */
+};
+
+/* Prepares the pool; opens nothing. Returns 0 or GDIR_EINTERNAL. */
+int api_dbpool_init(struct api_dbpool *pool, const char *path, struct gdir_err *err);
+
+/* The calling thread's connection, opened (or reopened after a swap) as needed. Borrowed:
+ * valid until the thread's next call or its end. Returns 0, or GDIR_EUNAVAIL with err. */
+int api_dbpool_get(struct api_dbpool *pool, struct api_db **db, struct gdir_err *err);
+
+/* Deletes the key. Call after every worker thread has ended; closes the calling thread's own
+ * connection if it made one. */
+void api_dbpool_destroy(struct api_dbpool *pool);
+
+#endif

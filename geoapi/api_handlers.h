@@ -1,0 +1,19 @@
+/*
+ * api_handlers.h — the handlers named by the route table (api_routes.c), one file each
+ * (h_*.c). Contract: see api_handler_fn in api_router.h.
+ */
+#ifndef API_HANDLERS_H
+#define API_HANDLERS_H
+
+#include "api_router.h"
+
+api_handler_fn h_health;            /* h_health.c */
+api_handler_fn h_territory;         /* h_territory.c */
+api_handler_fn h_categories;        /* h_categories.c */
+api_handler_fn h_communes;          /* h_communes.c */
+api_handler_fn h_communes_geojson;  /* h_communes.c */
+api_handler_fn h_places_near;       /* h_places.c */
+api_handler_fn h_place;             /* h_places.c */
+api_handler_fn h_static;            /* h_static.c */
+
+#endif

@@ -1,0 +1,65 @@
+/*
+ * api_response.h — what a handler answers: status, a few headers, and a body that is either
+ * a memory buffer (JSON) or an open file (static files). The server adapter turns it into an
+ * MHD response and adds the security headers of api_security_headers[] to every answer.
+ *
+ * api_error() is the one place that builds error bodies.
+ */
+#ifndef API_RESPONSE_H
+#define API_RESPONSE_H
+
+#include <stdint.h>
+
+#include "gdir_buf.h"
+#include "gdir_err.h"
+
+/* Content types, exactly as sent. */
+#define API_CT_JSON "application/json; charset=utf-8"
+#define API_CT_GEOJSON "application/geo+json"
+
+/* Cache-Control values. */
+#define API_CACHE_NONE "no-store"
+#define API_CACHE_SHORT "public, max-age=60"
+
+/* Largest body a handler may build (the buffer fails beyond it; the handler answers 500). */
+#define API_BODY_MAX (64u * 1024u * 1024u)
+
+struct api_response {
+    int status;                 /* HTTP status, 200 unless set */
+    struct gdir_buf body;       /* owned; the body when fd < 0 */
+    const char *content_type;   /* static string, e.g. API_CT_JSON */
+    const char *cache_control;  /* static string; NULL: the route's default */
+    char allow[32];             /* Allow header of a 405, "" otherwise */
+    int fd;                     /* >= 0: the body is this open file (owned) */
+    uint64_t fd_size;           /* its size */
+};
+
+/* The headers every response carries, as {name, value} pairs, ended by {NULL, NULL}. */
+extern const char *const api_security_headers[][2];
+
+/* Prepares an empty 200 response (no body, no file). */
+void api_response_init(struct api_response *res);
+
+/* Releases the body and closes the file, if any. NULL-safe, idempotent. */
+void api_response_free(struct api_response *res);
+
+/* Replaces whatever res holds by the JSON error body for err:
+ *   {"code":"InvalidParameterValue","parameter":"lat","description":"lat: ..."}
+ * with the status of gdir_err_http_status(err->code) and Cache-Control: no-store.
+ * "parameter" is present when err->param is set. For 5xx codes the description is the
+ * generic text of the code and the detail goes to the log only (it may hold paths or SQLite
+ * messages). Never fails: if even that body cannot be built, a fixed text is used. */
+void api_error(struct api_response *res, const struct gdir_err *err);
+
+struct gdir_json;
+
+/* Ends a handler's JSON body written through j (on res->body): sets content_type and returns
+ * 0, or GDIR_EINTERNAL with err filled when the writer failed (too large, out of memory). */
+int api_json_done(struct api_response *res, const struct gdir_json *j, const char *content_type,
+                  struct gdir_err *err);
+
+/* Copies s into out (cap bytes) fit for a quoted logfmt value: '"' and '\\' become '\'',
+ * control bytes become '?', and the text is cut (with "...") to fit. Log lines only. */
+void api_log_sanitize(char *out, size_t cap, const char *s);
+
+#endif

@@ -1,0 +1,366 @@
+/*
+ * api_router.c — matching a request against the route table (api_routes.c) and the central
+ * checks every request goes through before its handler: path decoding, 404/405 + Allow, HEAD
+ * as GET, query length, parameter names (unknown, repeated) and value encoding (%-escapes,
+ * NUL, UTF-8). See api_router.h for the contract.
+ *
+ * Matching works on the path split at '/' *before* decoding, each segment decoded on its own,
+ * so an encoded "%2F" stays inside its segment. The first route of the table that matches
+ * wins; tests/http/test_api_router.c checks that no two patterns of one method are ambiguous and
+ * that catch-all patterns come last.
+ *
+ * Not here: value validation (api_request.c), sending (api_server.c).
+ */
+#include "api_router.h"
+#include "gdir_log.h"
+#include "gdir_text.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_SEGMENTS 32
+
+/* A request path, split and decoded: segs[i] point into buf. */
+struct split_path {
+    char *buf;                    /* owned: the decoded segments, each NUL-terminated */
+    const char *segs[MAX_SEGMENTS];
+    size_t n;
+};
+
+/* Splits the raw path (starts with '/', n bytes, no query) and decodes each segment.
+ * Returns 0, or -1 when the path cannot name a resource (bad escape, NUL, invalid UTF-8,
+ * too long or too deep). */
+static int split_raw_path(const char *raw, size_t n, struct split_path *sp)
+{
+    size_t o = 0;
+    const char *p = raw + 1, *end = raw + n;
+
+    sp->n = 0;
+    sp->buf = NULL;
+    if (n == 0 || raw[0] != '/' || n > API_MAX_PATH * 3)
+        return -1;
+    sp->buf = malloc(n + 1);
+    if (!sp->buf)
+        return -1;
+    for (;;) {
+        const char *slash = memchr(p, '/', (size_t)(end - p));
+        const char *seg_end = slash ? slash : end;
+        long len;
+
+        if (sp->n == MAX_SEGMENTS)
+            return -1;
+        len = api_pct_decode(p, (size_t)(seg_end - p), 0, sp->buf + o);
+        if (len < 0 || memchr(sp->buf + o, '\0', (size_t)len) ||
+            !gdir_utf8_valid(sp->buf + o, (size_t)len))
+            return -1;
+        sp->segs[sp->n++] = sp->buf + o;
+        o += (size_t)len + 1;
+        if (!slash)
+            break;
+        p = slash + 1;
+    }
+    return o > API_MAX_PATH ? -1 : 0;
+}
+
+/* Pattern segment i of pattern (without the leading '/'): start and length. */
+static int pattern_segments(const char *pattern, const char *starts[], size_t lens[])
+{
+    int n = 0;
+    const char *p = pattern + 1;
+    for (;;) {
+        const char *slash = strchr(p, '/');
+        size_t len = slash ? (size_t)(slash - p) : strlen(p);
+        if (n == MAX_SEGMENTS)
+            return -1;
+        starts[n] = p;
+        lens[n] = len;
+        n++;
+        if (!slash)
+            return n;
+        p = slash + 1;
+    }
+}
+
+static int is_capture(const char *s, size_t len)
+{
+    return len >= 3 && s[0] == '{' && s[len - 1] == '}';
+}
+
+static int is_rest(const char *s, size_t len)
+{
+    return is_capture(s, len) && s[len - 2] == '*';
+}
+
+/* Returns 1 when the decoded segments match pattern. With req, records the captures. */
+static int match_segments(const char *pattern, const char *const *segs, size_t n,
+                          struct api_request *req)
+{
+    const char *ps[MAX_SEGMENTS];
+    size_t pl[MAX_SEGMENTS], need = 0;
+    int np = pattern_segments(pattern, ps, pl);
+    size_t i;
+
+    if (np < 0)
+        return 0;
+    for (i = 0; i < (size_t)np; i++) {
+        if (is_rest(ps[i], pl[i])) {
+            /* The rest of the path, at least one non-empty byte, never under /api/. */
+            if (i >= n || (n == i + 1 && segs[i][0] == '\0') || strcmp(segs[0], "api") == 0)
+                return 0;
+            break;
+        }
+        if (i >= n)
+            return 0;
+        if (is_capture(ps[i], pl[i])) {
+            if (segs[i][0] == '\0')
+                return 0;
+        } else if (strlen(segs[i]) != pl[i] || memcmp(segs[i], ps[i], pl[i]) != 0) {
+            return 0;
+        }
+    }
+    if (i == (size_t)np && n != (size_t)np)
+        return 0;
+    if (!req)
+        return 1;
+
+    /* Record the captures: names and values copied into one buffer. */
+    for (size_t k = 0; k < n; k++)
+        need += strlen(segs[k]) + 1;
+    need += strlen(pattern) + 1;
+    req->capture_buf = malloc(need);
+    if (!req->capture_buf)
+        return 0;
+    char *out = req->capture_buf;
+    for (i = 0; i < (size_t)np && req->n_captures < API_MAX_CAPTURES; i++) {
+        if (!is_capture(ps[i], pl[i]))
+            continue;
+        size_t name_len = pl[i] - 2 - (is_rest(ps[i], pl[i]) ? 1 : 0);
+        memcpy(out, ps[i] + 1, name_len);
+        out[name_len] = '\0';
+        req->capture_names[req->n_captures] = out;
+        out += name_len + 1;
+        req->captures[req->n_captures++] = out;
+        if (is_rest(ps[i], pl[i])) {
+            for (size_t k = i; k < n; k++) {
+                size_t len = strlen(segs[k]);
+                memcpy(out, segs[k], len);
+                out += len;
+                *out++ = k + 1 < n ? '/' : '\0';
+            }
+            break;
+        }
+        size_t len = strlen(segs[i]);
+        memcpy(out, segs[i], len + 1);
+        out += len + 1;
+    }
+    return 1;
+}
+
+int api_route_match(const char *pattern, const char *path, struct api_request *req)
+{
+    struct split_path sp;
+    int ok = 0;
+    if (split_raw_path(path, strlen(path), &sp) == 0)
+        ok = match_segments(pattern, sp.segs, sp.n, req);
+    free(sp.buf);
+    return ok;
+}
+
+static int param_allowed(const struct api_route *r, const char *name)
+{
+    for (const char *const *p = r->params; p && *p; p++)
+        if (strcmp(*p, name) == 0)
+            return 1;
+    return 0;
+}
+
+static void allowed_list(const struct api_route *r, char *out, size_t cap)
+{
+    size_t n = 0;
+    out[0] = '\0';
+    for (const char *const *p = r->params; p && *p; p++) {
+        int w = snprintf(out + n, cap - n, "%s%s", n ? ", " : "", *p);
+        if (w < 0 || (size_t)w >= cap - n)
+            break;
+        n += (size_t)w;
+    }
+    if (!n)
+        snprintf(out, cap, "none");
+}
+
+/* Decodes and checks the query string against the route's parameter list. */
+static int parse_query(const struct api_route *r, const char *q, size_t qlen,
+                       struct api_request *req, struct gdir_err *err)
+{
+    char quoted[API_QUOTE_MAX * 4 + 16], allowed[160];
+    char *out;
+    const char *p = q, *end = q + qlen;
+
+    req->query_buf = malloc(qlen + 1);
+    if (!req->query_buf)
+        return gdir_err_set(err, GDIR_ENOMEM, "query: out of memory");
+    out = req->query_buf;
+    while (p < end) {
+        const char *amp = memchr(p, '&', (size_t)(end - p));
+        const char *pair_end = amp ? amp : end;
+        const char *eq = memchr(p, '=', (size_t)(pair_end - p));
+        const char *name_end = eq ? eq : pair_end;
+        char *name = out, *value;
+        long nlen, vlen;
+
+        if (pair_end == p) {                  /* "&&" or a trailing "&" */
+            p = pair_end + 1;
+            continue;
+        }
+        nlen = api_pct_decode(p, (size_t)(name_end - p), 1, name);
+        if (nlen < 0 || memchr(name, '\0', (size_t)nlen) || !gdir_utf8_valid(name, (size_t)nlen)) {
+            /* Not even a readable name: quote it as received. */
+            char raw[API_QUOTE_MAX + 1];
+            size_t rl = (size_t)(name_end - p) > API_QUOTE_MAX ? API_QUOTE_MAX
+                                                               : (size_t)(name_end - p);
+            memcpy(raw, p, rl);
+            raw[rl] = '\0';
+            api_quote(quoted, sizeof quoted, raw);
+            return gdir_err_set_param(err, GDIR_EUNKNOWNPARAM, raw,
+                                      "%s: malformed parameter name", quoted);
+        }
+        if (!param_allowed(r, name)) {
+            api_quote(quoted, sizeof quoted, name);
+            allowed_list(r, allowed, sizeof allowed);
+            return gdir_err_set_param(err, GDIR_EUNKNOWNPARAM, name,
+                                      "%s: unknown parameter for %s (allowed: %s)", quoted,
+                                      r->pattern, allowed);
+        }
+        if (api_param(req, name))
+            return gdir_err_set_param(err, GDIR_EREPEATED, name, "%s: given more than once",
+                                      name);
+        out += nlen + 1;
+        value = out;
+        vlen = eq ? api_pct_decode(eq + 1, (size_t)(pair_end - eq - 1), 1, value) : 0;
+        if (!eq)
+            value[0] = '\0';
+        if (vlen < 0) {
+            char raw[API_QUOTE_MAX + 1];
+            size_t rl = (size_t)(pair_end - eq - 1);
+            memcpy(raw, eq + 1, rl > API_QUOTE_MAX ? API_QUOTE_MAX : rl);
+            raw[rl > API_QUOTE_MAX ? API_QUOTE_MAX : rl] = '\0';
+            return api_param_invalid(err, name, raw, "malformed %-encoding");
+        }
+        if (memchr(value, '\0', (size_t)vlen))
+            return gdir_err_set_param(err, GDIR_EINVAL, name, "%s: contains a NUL byte (%%00)",
+                                      name);
+        if (!gdir_utf8_valid(value, (size_t)vlen))
+            return api_param_invalid(err, name, value, "not valid UTF-8");
+        out += vlen + 1;
+        req->params[req->n_params].name = name;
+        req->params[req->n_params].value = value;
+        req->n_params++;              /* bounded: names are distinct and allowed by the route */
+        p = pair_end + 1;
+    }
+    return GDIR_OK;
+}
+
+const struct api_route *api_dispatch(const struct api_ctx *ctx, const char *method,
+                                     const char *target, struct api_response *res)
+{
+    const struct api_route *routes, *route = NULL;
+    struct api_request req;
+    struct split_path sp = {0};
+    struct gdir_err err;
+    const char *qmark = strchr(target, '?');
+    size_t n_routes, path_len = qmark ? (size_t)(qmark - target) : strlen(target);
+    int path_known = 0, rc;
+    char quoted[API_QUOTE_MAX * 4 + 16];
+
+    api_request_init(&req, ctx->cfg);
+    gdir_err_clear(&err);
+    req.method_name = method;
+    req.method = strcmp(method, "GET") == 0 ? API_GET : strcmp(method, "HEAD") == 0 ? API_HEAD
+                                                                                   : API_OTHER;
+    routes = api_routes(&n_routes);
+
+    if (split_raw_path(target, path_len, &sp) == 0) {
+        for (size_t i = 0; i < n_routes && !route; i++) {
+            if (!match_segments(routes[i].pattern, sp.segs, sp.n, NULL))
+                continue;
+            path_known = 1;
+            if (req.method != API_OTHER && strcmp(routes[i].method, "GET") == 0)
+                route = &routes[i];
+        }
+    }
+    if (!route) {
+        char raw[API_MAX_PATH + 1];
+        snprintf(raw, sizeof raw, "%.*s", (int)(path_len > API_MAX_PATH ? API_MAX_PATH : path_len),
+                 target);
+        api_quote(quoted, sizeof quoted, raw);
+        if (path_known) {
+            gdir_err_set(&err, GDIR_EMETHOD, "%s: method not allowed here (allowed: GET, HEAD)",
+                         req.method_name);
+            api_error(res, &err);
+            snprintf(res->allow, sizeof res->allow, "GET, HEAD");
+        } else {
+            gdir_err_set(&err, GDIR_ENOTFOUND, "no resource at %s", quoted);
+            api_error(res, &err);
+        }
+        goto out;
+    }
+
+    /* Static files: an encoded '/' (%2F) would change the path's shape once joined. */
+    if (route->flags & API_STATIC)
+        for (size_t i = 0; i < sp.n; i++)
+            if (strchr(sp.segs[i], '/')) {
+                gdir_err_set(&err, GDIR_ENOTFOUND, "no such file");
+                api_error(res, &err);
+                goto out;
+            }
+
+    /* The decoded path, for handlers (static files) and captures. */
+    req.path = malloc(path_len + 2);
+    if (!req.path || !match_segments(route->pattern, sp.segs, sp.n, &req)) {
+        gdir_err_set(&err, GDIR_ENOMEM, "out of memory");
+        api_error(res, &err);
+        goto out;
+    }
+    {
+        size_t o = 0;
+        for (size_t i = 0; i < sp.n; i++) {
+            size_t len = strlen(sp.segs[i]);
+            req.path[o++] = '/';
+            memcpy(req.path + o, sp.segs[i], len);
+            o += len;
+        }
+        req.path[o] = '\0';
+    }
+
+    if (qmark) {
+        size_t qlen = strlen(qmark + 1);
+        if (qlen > (size_t)ctx->cfg->max_query_len) {
+            gdir_err_set_param(&err, GDIR_EINVAL, "query",
+                               "query: the query string has %zu bytes, the maximum is %ld", qlen,
+                               ctx->cfg->max_query_len);
+            api_error(res, &err);
+            goto out;
+        }
+        if (!(route->flags & API_STATIC) && parse_query(route, qmark + 1, qlen, &req, &err)) {
+            api_error(res, &err);
+            goto out;
+        }
+    }
+
+    rc = route->handler(ctx, &req, res, &err);
+    if (rc) {
+        if (!err.code)
+            gdir_err_set(&err, rc, "%s", gdir_err_text(rc));
+        api_error(res, &err);
+        goto out;
+    }
+    if (!res->content_type)
+        res->content_type = API_CT_JSON;
+    if (!res->cache_control)
+        res->cache_control = (route->flags & API_NO_STORE) ? API_CACHE_NONE : API_CACHE_SHORT;
+out:
+    free(sp.buf);
+    api_request_free(&req);
+    return route;
+}

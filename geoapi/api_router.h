@@ -1,0 +1,62 @@
+/*
+ * api_router.h — the route table's types and the dispatcher that applies it.
+ *
+ * The dispatcher does every shape check centrally, before any handler runs:
+ *   - unknown path -> 404 NotFound; known path, other method -> 405 MethodNotAllowed + Allow;
+ *   - HEAD is GET (the server sends no body);
+ *   - query string longer than max_query_len -> 400 on "query";
+ *   - malformed %-escapes, a decoded NUL or invalid UTF-8 -> 400 naming the parameter;
+ *   - a parameter the route does not list -> 400 UnknownParameter; twice -> 400 RepeatedParameter.
+ * Handlers therefore only validate values (api_request.h getters).
+ */
+#ifndef API_ROUTER_H
+#define API_ROUTER_H
+
+#include <stddef.h>
+
+#include "api_config.h"
+#include "api_request.h"
+#include "api_response.h"
+
+struct api_dbpool;
+
+/* What handlers may reach besides their request. Shared by all threads, read-only. */
+struct api_ctx {
+    const struct api_config *cfg;
+    struct api_dbpool *pool;    /* per-thread read-only connections (api_dbpool.h) */
+    const char *static_root;    /* realpath of static_dir */
+    const char *vendor_root;    /* realpath of vendor_dir, NULL when it does not exist */
+};
+
+/* A handler fills res and returns 0, or returns a negative GDIR_E* code with err filled; the
+ * router then answers api_error(err). Handlers must not write a body for errors themselves. */
+typedef int api_handler_fn(const struct api_ctx *ctx, const struct api_request *req,
+                           struct api_response *res, struct gdir_err *err);
+
+/* Route flags. */
+#define API_NO_STORE 0x1   /* Cache-Control: no-store (default: a short max-age) */
+#define API_STATIC 0x2     /* a static file route: the query string is ignored */
+
+struct api_route {
+    const char *method;             /* "GET" (HEAD is implied) */
+    const char *pattern;            /* "/api/places/{id}"; a last segment "{name*}" takes the
+                                     * rest of the path, but never under /api/ */
+    api_handler_fn *handler;
+    const char *const *params;      /* allowed query parameters, NULL-terminated; NULL: none */
+    unsigned flags;                 /* API_* above */
+};
+
+/* The route table (api_routes.c), in display order; *n receives its length. */
+const struct api_route *api_routes(size_t *n);
+
+/* Matches a decoded path against one pattern; on success stores up to API_MAX_CAPTURES
+ * captures (names and values, values as offsets into path) and returns 1. */
+int api_route_match(const char *pattern, const char *path, struct api_request *req);
+
+/* Answers one request: method name as received, target as received (raw path and query, not
+ * decoded). Always leaves a complete response in res (never fails). Returns the route used, or
+ * NULL when none matched (404/405). */
+const struct api_route *api_dispatch(const struct api_ctx *ctx, const char *method,
+                                     const char *target, struct api_response *res);
+
+#endif

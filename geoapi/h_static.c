@@ -1,0 +1,119 @@
+/*
+ * h_static.c — the map page's files: GET / is static_dir/index.html, /vendor/leaflet/<file>
+ * comes from vendor_dir (Leaflet's npm dist folder), any other path outside /api/ from
+ * static_dir. Files are sent from an open descriptor (no copy in memory).
+ *
+ * Defence in depth against path escapes: the router has already decoded each segment and
+ * refused, for static routes, a segment whose decoded form holds '/' (an encoded "%2F"); then
+ * this file refuses any segment that is empty,
+ * "." or "..", starts with '.', or holds '/', '\' or a control byte; only known extensions are
+ * served; and realpath() of the result must lie inside the realpath of its root. Everything
+ * refused answers 404, like a missing file.
+ */
+#include "api_handlers.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const struct {
+    const char *ext;
+    const char *type;
+} content_types[] = {
+    {".html", "text/html; charset=utf-8"},
+    {".js", "text/javascript; charset=utf-8"},
+    {".mjs", "text/javascript; charset=utf-8"},
+    {".css", "text/css; charset=utf-8"},
+    {".json", "application/json; charset=utf-8"},
+    {".map", "application/json; charset=utf-8"},
+    {".png", "image/png"},
+    {".svg", "image/svg+xml"},
+    {".ico", "image/x-icon"},
+    {".woff2", "font/woff2"},
+    {".txt", "text/plain; charset=utf-8"},
+};
+
+static const char *content_type_of(const char *name)
+{
+    const char *dot = strrchr(name, '.');
+    if (!dot)
+        return NULL;
+    for (size_t i = 0; i < sizeof content_types / sizeof content_types[0]; i++)
+        if (strcmp(dot, content_types[i].ext) == 0)
+            return content_types[i].type;
+    return NULL;
+}
+
+/* 1 when rel ("a/b.js", decoded) is a safe relative file path: see the banner. */
+static int safe_relative(const char *rel)
+{
+    const char *seg = rel;
+    if (!*rel)
+        return 0;
+    for (;;) {
+        const char *slash = strchr(seg, '/');
+        size_t len = slash ? (size_t)(slash - seg) : strlen(seg);
+        if (len == 0 || seg[0] == '.')
+            return 0;   /* empty, ".", "..", or a hidden file */
+        for (size_t i = 0; i < len; i++) {
+            unsigned char c = (unsigned char)seg[i];
+            if (c == '\\' || c < 0x20 || c == 0x7f)
+                return 0;
+        }
+        if (!slash)
+            return 1;
+        seg = slash + 1;
+    }
+}
+
+static int not_found(struct gdir_err *err)
+{
+    return gdir_err_set(err, GDIR_ENOTFOUND, "no such file");
+}
+
+int h_static(const struct api_ctx *ctx, const struct api_request *req, struct api_response *res,
+             struct gdir_err *err)
+{
+    static const char vendor_prefix[] = "/vendor/leaflet/";
+    const char *root = ctx->static_root, *rel, *type;
+    char joined[PATH_MAX], *real = NULL;
+    size_t root_len;
+    struct stat st;
+    int fd = -1, rc;
+
+    if (strcmp(req->path, "/") == 0) {
+        rel = "index.html";
+    } else if (strncmp(req->path, vendor_prefix, sizeof vendor_prefix - 1) == 0) {
+        root = ctx->vendor_root;
+        rel = req->path + sizeof vendor_prefix - 1;
+    } else {
+        rel = req->path + 1;
+    }
+    if (!root || !safe_relative(rel) || !(type = content_type_of(rel)))
+        return not_found(err);
+    rc = snprintf(joined, sizeof joined, "%s/%s", root, rel);
+    if (rc < 0 || (size_t)rc >= sizeof joined)
+        return not_found(err);
+    real = realpath(joined, NULL);
+    root_len = strlen(root);
+    if (!real || strncmp(real, root, root_len) != 0 || real[root_len] != '/') {
+        free(real);
+        return not_found(err);
+    }
+    fd = open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    free(real);
+    if (fd < 0)
+        return not_found(err);
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return not_found(err);
+    }
+    res->fd = fd;   /* res takes ownership; the server hands it to MHD */
+    res->fd_size = (uint64_t)st.st_size;
+    res->content_type = type;
+    return GDIR_OK;
+}
