@@ -1,0 +1,115 @@
+/*
+ * api.js — fetch wrappers for the geodir HTTP API (docs/api.md). Every function returns the
+ * parsed JSON answer or throws an ApiError whose message is French and fit for the status
+ * region. Nothing here touches the DOM.
+ */
+
+/** An API or network failure, with a French message for residents. */
+export class ApiError extends Error {
+  constructor(message, { status = 0, code = '', parameter = '' } = {}) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;     /* HTTP status, 0 for a network failure */
+    this.code = code;         /* API error code, e.g. "InvalidParameterValue" */
+    this.parameter = parameter;
+  }
+}
+
+const TIMEOUT_MS = 15000;
+
+async function getJson(path, params, signal) {
+  const url = new URL(path, window.location.origin);
+  if (params) {
+    for (const [key, value] of Object.entries(params)) {
+      if (value !== undefined && value !== null && value !== '')
+        url.searchParams.set(key, String(value));
+    }
+  }
+  /* One controller aborts on the caller's signal or on our timeout (no AbortSignal.any, which
+   * older browsers lack). */
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => { timedOut = true; controller.abort(); }, TIMEOUT_MS);
+  const forward = () => controller.abort();
+  if (signal) {
+    if (signal.aborted)
+      controller.abort();
+    else
+      signal.addEventListener('abort', forward, { once: true });
+  }
+  let response;
+  try {
+    response = await fetch(url, { headers: { Accept: 'application/json' },
+                                  signal: controller.signal });
+  } catch (e) {
+    clearTimeout(timer);
+    if (signal && signal.aborted)
+      throw e;                          /* superseded by a newer request: caller ignores it */
+    if (timedOut)
+      throw new ApiError('Le serveur ne répond pas. Réessayez dans un instant.');
+    throw new ApiError('Impossible de joindre le serveur. Vérifiez votre connexion.');
+  }
+  clearTimeout(timer);
+  if (signal)
+    signal.removeEventListener('abort', forward);
+  let body = null;
+  try {
+    body = await response.json();
+  } catch {
+    body = null;
+  }
+  if (!response.ok) {
+    const code = body && typeof body.code === 'string' ? body.code : '';
+    const parameter = body && typeof body.parameter === 'string' ? body.parameter : '';
+    throw new ApiError(describeFailure(response.status, code, parameter),
+                       { status: response.status, code, parameter });
+  }
+  if (body === null)
+    throw new ApiError('Réponse illisible du serveur.', { status: response.status });
+  return body;
+}
+
+function describeFailure(status, code, parameter) {
+  if (code === 'InvalidParameterValue' && parameter)
+    return `La recherche a été refusée : valeur incorrecte pour « ${parameter} ».`;
+  if (status === 404)
+    return 'Information introuvable sur le serveur.';
+  if (status >= 500)
+    return 'Le service est momentanément indisponible. Réessayez plus tard.';
+  return `La demande a échoué (erreur ${status}).`;
+}
+
+/** GET /api/territory: name, communes, map centre/zoom/tiles, contact, default licence. */
+export function fetchTerritory(signal) {
+  return getJson('/api/territory', null, signal);
+}
+
+/** GET /api/categories: the two-level taxonomy with counts. */
+export function fetchCategories(signal) {
+  return getJson('/api/categories', null, signal);
+}
+
+/** GET /api/communes.geojson: member communes and their boundaries. */
+export function fetchCommunesGeojson(signal) {
+  return getJson('/api/communes.geojson', null, signal);
+}
+
+/** GET /api/health: counts and build time of the database. */
+export function fetchHealth(signal) {
+  return getJson('/api/health', null, signal);
+}
+
+/**
+ * GET /api/places: places within radius metres of (lat, lon), nearest first.
+ * query: { lat, lon, radius, category, commune, limit }; empty values are left out.
+ */
+export function fetchPlaces(query, signal) {
+  return getJson('/api/places', {
+    lat: query.lat.toFixed(6),
+    lon: query.lon.toFixed(6),
+    radius: query.radius,
+    category: query.category,
+    commune: query.commune,
+    limit: query.limit,
+  }, signal);
+}

@@ -1,0 +1,366 @@
+/*
+ * app.js — the page's controller: loads the territory and the taxonomy, runs proximity searches
+ * (map centre, clicked point, category or distance change) and renders the same answer twice, as
+ * numbered markers (map.js) and as an ordered list of buttons, kept in the API's order. It also
+ * builds each place's card (popup) and announces every outcome in the status region.
+ * Server strings only ever reach the DOM through textContent and attributes set by DOM calls.
+ */
+import {
+  ApiError, fetchCategories, fetchCommunesGeojson, fetchHealth, fetchPlaces, fetchTerritory,
+} from './api.js';
+import {
+  formatDate, formatDistance, formatPlaces, licenceInfo, mailtoHref, safeHttpUrl, telHref,
+} from './format.js';
+import { PlaceMap } from './map.js';
+
+const RESULT_LIMIT = 50;               /* places per search; the API's default limit */
+
+const ui = {
+  title: document.getElementById('territory-name'),
+  form: document.getElementById('search'),
+  category: document.getElementById('category'),
+  radius: document.getElementById('radius'),
+  status: document.getElementById('status'),
+  list: document.getElementById('results'),
+  mapBox: document.getElementById('map'),
+  contact: document.getElementById('contact'),
+  dataNote: document.getElementById('data-note'),
+};
+
+const state = {
+  territory: null,
+  categories: new Map(),               /* code -> { label, parent } */
+  placeMap: null,
+  features: [],                        /* last answer, API order */
+  search: null,                        /* { lat, lon, radius, category } of the last search */
+  seq: 0,                              /* answers of older searches are dropped */
+  controller: null,
+};
+
+/* --- small DOM helpers -------------------------------------------------------------------- */
+
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false)
+      continue;
+    if (key === 'class')
+      el.className = value;
+    else
+      el.setAttribute(key, value === true ? '' : String(value));
+  }
+  for (const child of children) {
+    if (child === undefined || child === null || child === '')
+      continue;
+    el.append(child instanceof Node ? child : String(child));
+  }
+  return el;
+}
+
+function text(value) {
+  return typeof value === 'string' ? value.trim() : '';
+}
+
+function setStatus(message, kind = 'info') {
+  ui.status.textContent = message;
+  ui.status.dataset.kind = kind;
+}
+
+/* --- territory and categories ------------------------------------------------------------- */
+
+function renderTerritory(territory) {
+  const name = text(territory.name) || 'Territoire';
+  const shortName = text(territory.short_name) || name;
+  ui.title.textContent = name;
+  document.title = `Carte des lieux et services — ${shortName}`;
+
+  const contact = territory.contact || {};
+  const parts = [];
+  const phone = text(contact.phone);
+  const email = text(contact.email);
+  const website = safeHttpUrl(contact.website);
+  if (phone)
+    parts.push(telHref(phone) ? h('a', { href: telHref(phone) }, phone) : phone);
+  if (email)
+    parts.push(mailtoHref(email) ? h('a', { href: mailtoHref(email) }, email) : email);
+  if (website)
+    parts.push(h('a', { href: website }, text(contact.website)));
+  if (parts.length > 0) {
+    ui.contact.replaceChildren(`Contact (${shortName}) : `);
+    parts.forEach((part, i) => {
+      if (i > 0)
+        ui.contact.append(' · ');
+      ui.contact.append(part);
+    });
+    ui.contact.hidden = false;
+  }
+}
+
+function renderCategories(answer) {
+  const top = Array.isArray(answer && answer.categories) ? answer.categories : [];
+  const all = h('option', { value: '' }, 'Toutes les catégories');
+  const groups = [];
+  for (const cat of top) {
+    if (!cat || typeof cat.code !== 'string')
+      continue;
+    state.categories.set(cat.code, { label: text(cat.label) || cat.code, parent: null });
+    const group = h('optgroup', { label: text(cat.label) || cat.code });
+    group.append(h('option', { value: cat.code },
+                   `${text(cat.label) || cat.code} — tout (${Number(cat.count) || 0})`));
+    for (const child of Array.isArray(cat.children) ? cat.children : []) {
+      if (!child || typeof child.code !== 'string')
+        continue;
+      state.categories.set(child.code, { label: text(child.label) || child.code, parent: cat.code });
+      if ((Number(child.count) || 0) === 0)
+        continue;                      /* empty sub-categories would only lead to empty lists */
+      group.append(h('option', { value: child.code },
+                     `${text(child.label) || child.code} (${Number(child.count) || 0})`));
+    }
+    groups.push(group);
+  }
+  ui.category.replaceChildren(all, ...groups);
+  ui.category.disabled = false;
+}
+
+function categoryLabel(code) {
+  const cat = state.categories.get(code);
+  return cat ? cat.label : code;
+}
+
+/* --- the place card (popup) ---------------------------------------------------------------- */
+
+function detailRow(list, term, value) {
+  if (value === null || value === undefined || value === '')
+    return;
+  list.append(h('dt', {}, term), h('dd', {}, value));
+}
+
+function renderCard(feature) {
+  const p = feature.properties || {};
+  const headingId = `card-${String(feature.id).replace(/[^A-Za-z0-9_-]/g, '_')}`;
+  const card = h('article', { class: 'place-card', 'aria-labelledby': headingId });
+  card.append(h('h3', { id: headingId, tabindex: '-1' }, text(p.name) || 'Lieu sans nom'));
+
+  const cat = text(p.category_label) || categoryLabel(text(p.category));
+  const parentCode = text(p.parent_category) ||
+    (state.categories.get(text(p.category)) || {}).parent || '';
+  const parent = parentCode ? categoryLabel(parentCode) : '';
+  card.append(h('p', { class: 'place-category' }, parent && parent !== cat ? `${cat} · ${parent}` : cat));
+
+  const facts = h('dl', { class: 'place-facts' });
+  const addressLines = text(p.address).split('\n').map((l) => l.trim()).filter(Boolean);
+  const town = [text(p.postcode), text(p.commune)].filter(Boolean).join(' ');
+  if (town)
+    addressLines.push(town);
+  if (addressLines.length > 0)
+    detailRow(facts, 'Adresse', h('span', { class: 'multiline' }, addressLines.join('\n')));
+  const phone = text(p.phone);
+  if (phone)
+    detailRow(facts, 'Téléphone', telHref(phone) ? h('a', { href: telHref(phone) }, phone) : phone);
+  const email = text(p.email);
+  if (email)
+    detailRow(facts, 'Courriel', mailtoHref(email) ? h('a', { href: mailtoHref(email) }, email) : email);
+  const website = text(p.website);
+  if (website) {
+    const href = safeHttpUrl(website);
+    detailRow(facts, 'Site web', href ? h('a', { href, rel: 'noopener' }, website) : website);
+  }
+  const hours = text(p.opening_hours);
+  if (hours)
+    detailRow(facts, 'Horaires', h('span', { class: 'multiline' }, hours));
+  if (Number.isFinite(p.distance_m))
+    detailRow(facts, 'Distance', `${formatDistance(p.distance_m)} du point de recherche`);
+  if (facts.childElementCount > 0)
+    card.append(facts);
+
+  const description = text(p.description);
+  if (description)
+    card.append(h('p', { class: 'place-description multiline' }, description));
+
+  /* Provenance: the licence is always shown, falling back to the territory's default. */
+  const licence = licenceInfo(text(p.licence) ||
+                              text(state.territory && state.territory.default_licence));
+  const publisher = text(p.publisher) || text(p.source_title) || text(p.source) || 'non précisée';
+  const provenance = h('p', { class: 'place-source' }, `Source : ${publisher} — `,
+                       licence.url ? h('a', { href: licence.url, rel: 'noopener' }, licence.label)
+                                   : licence.label);
+  card.append(provenance);
+  const dataset = [text(p.source_title)];
+  if (text(p.source_date))
+    dataset.push(`données du ${formatDate(text(p.source_date))}`);
+  if (dataset.filter(Boolean).length > 0)
+    card.append(h('p', { class: 'place-dataset' }, dataset.filter(Boolean).join(', ')));
+  return card;
+}
+
+/* --- the list ------------------------------------------------------------------------------ */
+
+function listButton(id) {
+  for (const button of ui.list.querySelectorAll('button.place')) {
+    if (button.dataset.placeId === id)
+      return button;
+  }
+  return null;
+}
+
+function markSelected(id, scroll) {
+  for (const button of ui.list.querySelectorAll('button.place[aria-current]'))
+    button.removeAttribute('aria-current');
+  const button = id ? listButton(id) : null;
+  if (button) {
+    button.setAttribute('aria-current', 'true');
+    if (scroll)
+      button.scrollIntoView({ block: 'nearest' });
+  }
+}
+
+function renderList(features) {
+  const items = features.map((feature, i) => {
+    const p = feature.properties || {};
+    const id = String(feature.id);
+    const cat = text(p.category_label) || categoryLabel(text(p.category));
+    const where = [text(p.commune), formatDistance(p.distance_m)].filter(Boolean).join(' — ');
+    const button = h('button', { type: 'button', class: 'place', 'data-place-id': id },
+      h('span', { class: 'place-number', 'aria-hidden': 'true' }, String(i + 1)),
+      h('span', { class: 'place-text' },
+        h('span', { class: 'place-name' }, text(p.name) || 'Lieu sans nom'),
+        h('span', { class: 'visually-hidden' }, ', '),
+        h('span', { class: 'place-meta' }, cat),
+        h('span', { class: 'visually-hidden' }, ', '),
+        h('span', { class: 'place-where' }, where)));
+    button.addEventListener('click', () => openFromList(id));
+    return h('li', {}, button);
+  });
+  ui.list.replaceChildren(...items);
+}
+
+async function openFromList(id) {
+  markSelected(id, false);
+  const popup = await state.placeMap.openPlace(id);
+  const heading = popup && popup.querySelector('.place-card h3');
+  if (heading)
+    heading.focus({ preventScroll: true });
+}
+
+/* --- searching ----------------------------------------------------------------------------- */
+
+function currentCriteria() {
+  const radius = Number(ui.radius.value) || 10000;
+  return { radius, category: ui.category.value };
+}
+
+function announce(answer, search) {
+  const shown = answer.features.length;
+  const matched = Number.isInteger(answer.numberMatched) ? answer.numberMatched : shown;
+  const within = `à moins de ${formatDistance(search.radius)}`;
+  const where = search.category ? ` dans la catégorie « ${categoryLabel(search.category)} »` : '';
+  let message;
+  if (matched === 0)
+    message = `Aucun lieu trouvé ${within}${where}.`;
+  else
+    message = `${formatPlaces(matched)} ${matched > 1 ? 'trouvés' : 'trouvé'} ${within}${where}.`;
+  if (matched > shown)
+    message += ` Les ${shown} plus proches sont affichés.`;
+  setStatus(message, 'info');
+}
+
+async function runSearch(lat, lon) {
+  const search = { lat, lon, ...currentCriteria() };
+  state.search = search;
+  if (state.controller)
+    state.controller.abort();
+  const controller = new AbortController();
+  state.controller = controller;
+  const seq = ++state.seq;
+  ui.list.setAttribute('aria-busy', 'true');
+  setStatus('Recherche en cours…', 'busy');
+  try {
+    const answer = await fetchPlaces({ lat, lon, radius: search.radius, category: search.category,
+                                       limit: RESULT_LIMIT }, controller.signal);
+    if (seq !== state.seq)
+      return;
+    const features = Array.isArray(answer.features) ? answer.features : [];
+    state.features = features;
+    state.placeMap.setSearchArea(lat, lon, search.radius);
+    state.placeMap.setPlaces(features, renderCard);
+    renderList(features);
+    announce({ ...answer, features }, search);
+  } catch (e) {
+    if (seq !== state.seq || controller.signal.aborted)
+      return;
+    /* Never leave markers and list showing an answer to other criteria. */
+    state.features = [];
+    state.placeMap.setPlaces([], renderCard);
+    renderList([]);
+    setStatus(e instanceof ApiError ? e.message : 'La recherche a échoué.', 'error');
+  } finally {
+    if (seq === state.seq) {
+      ui.list.setAttribute('aria-busy', 'false');
+      ui.list.dataset.searchSeq = String(seq);
+    }
+  }
+}
+
+function searchAgain() {
+  const at = state.search || state.placeMap.center();
+  runSearch(at.lat, at.lon);
+}
+
+/* --- start-up ------------------------------------------------------------------------------ */
+
+async function main() {
+  setStatus('Chargement de la carte…', 'busy');
+  let territory;
+  try {
+    territory = await fetchTerritory();
+  } catch (e) {
+    ui.title.textContent = 'Carte indisponible';
+    setStatus(e instanceof ApiError ? e.message : 'Le territoire n’a pas pu être chargé.', 'error');
+    return;
+  }
+  state.territory = territory;
+  renderTerritory(territory);
+
+  state.placeMap = new PlaceMap(ui.mapBox, territory.map || {}, {
+    onMapClick: (lat, lon) => runSearch(lat, lon),
+    onMarkerClick: (id) => markSelected(id, true),
+    onPopupClose: (id, hadFocus) => {
+      markSelected(null, false);
+      state.placeMap.highlight(null);
+      const button = listButton(id);
+      if (hadFocus && button)
+        button.focus();
+    },
+  });
+
+  fetchHealth()
+    .then((health) => {
+      if (typeof health.built_at === 'string' && health.built_at !== '')
+        ui.dataNote.textContent = `Données publiques ouvertes, mises à jour le ${formatDate(health.built_at)} ; ` +
+          'la source et la licence de chaque lieu figurent sur sa fiche.';
+    })
+    .catch(() => { /* the default note stays */ });
+  fetchCommunesGeojson()
+    .then((fc) => state.placeMap.setCommunes(fc))
+    .catch(() => { /* the boundaries are a backdrop: the page works without them */ });
+
+  try {
+    renderCategories(await fetchCategories());
+  } catch {
+    ui.category.disabled = true;       /* "Toutes les catégories" stays; search still works */
+  }
+
+  ui.form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const c = state.placeMap.center();
+    runSearch(c.lat, c.lon);
+  });
+  ui.category.addEventListener('change', searchAgain);
+  ui.radius.addEventListener('change', searchAgain);
+
+  const c = state.placeMap.center();
+  await runSearch(c.lat, c.lon);
+  document.body.dataset.ready = 'true';
+}
+
+main();
