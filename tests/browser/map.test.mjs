@@ -1,0 +1,428 @@
+/*
+ * map.test.mjs — browser test of the map page (ctest browser.map, label browser).
+ *
+ * Runs the real importer on a territory configuration into a fresh SpatiaLite file, starts the real
+ * geodir-api on 127.0.0.1 port 0 over it, and drives Debian's headless Chromium with
+ * playwright-core. It checks that markers and list show the API's answer in the API's order, that
+ * the category filter changes both together, that the keyboard reaches the list and opens a place's
+ * card (with its licence), and that the page logs no error. Screenshots go into the build dir.
+ *
+ * Environment (set by CMakeLists.txt):
+ *   GEODIR_IMPORT, GEODIR_API   the two binaries
+ *   GEODIR_SOURCE_DIR           repository root (map-ui/ is served from there)
+ *   GEODIR_WORK_DIR             where to write (a fresh run/ folder is made inside)
+ *   GEODIR_BROWSER_CONFIG       optional territory configuration (default: fixtures/territory.json)
+ *   CHROMIUM                    optional browser path (default /usr/bin/chromium)
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+
+function requireEnv(name) {
+  const value = process.env[name];
+  if (!value)
+    throw new Error(`${name} is not set: run this test through ctest (tests/browser/CMakeLists.txt)`);
+  return value;
+}
+
+const IMPORTER = requireEnv('GEODIR_IMPORT');
+const SERVER = requireEnv('GEODIR_API');
+const SOURCE_DIR = requireEnv('GEODIR_SOURCE_DIR');
+const WORK_DIR = path.join(process.env.GEODIR_WORK_DIR || HERE, 'run');
+const CONFIG = process.env.GEODIR_BROWSER_CONFIG || path.join(HERE, 'fixtures', 'territory.json');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const STEP_TIMEOUT = 20000;
+
+/* A missing dependency is a failure with a message saying how to fix it, never a skip. */
+let chromium;
+try {
+  ({ chromium } = await import('playwright-core'));
+} catch (e) {
+  throw new Error('playwright-core is not installed in tests/browser/node_modules: run ' +
+                  '`npm ci` in tests/browser (the set-up script does it). ' + e.message);
+}
+for (const [file, fix] of [
+  [path.join(SOURCE_DIR, 'map-ui', 'node_modules', 'leaflet', 'dist', 'leaflet-src.esm.js'),
+   'run `npm ci` in map-ui (the set-up script does it)'],
+  [CHROMIUM, 'install Debian\'s chromium package (the set-up script does it)'],
+  [IMPORTER, 'build geodir-import'],
+  [SERVER, 'build geodir-api'],
+]) {
+  if (!fs.existsSync(file))
+    throw new Error(`${file} is missing: ${fix}`);
+}
+
+const timings = {};
+const ctx = {
+  server: null,        /* the geodir-api child process */
+  serverExit: null,    /* promise of its { code, signal } */
+  base: '',            /* http://127.0.0.1:PORT */
+  browser: null,       /* persistent browser context */
+  page: null,
+  errors: [],          /* console errors and page errors, tile failures excluded */
+  foreign: [],         /* requests to other hosts than the server, tiles excluded */
+  territory: null,
+  tileHost: '',
+};
+
+/* --- helpers ----------------------------------------------------------------------------------- */
+
+async function apiGet(pathAndQuery) {
+  const response = await fetch(ctx.base + pathAndQuery);
+  assert.equal(response.status, 200, `GET ${pathAndQuery} answered ${response.status}`);
+  return response.json();
+}
+
+/* What the page shows: list items (API order expected) and markers. */
+function readPage(page) {
+  return page.evaluate(() => ({
+    items: [...document.querySelectorAll('#results > li > button.place')].map((b) => ({
+      id: b.dataset.placeId,
+      number: b.querySelector('.place-number').textContent,
+      name: b.querySelector('.place-name').textContent,
+      meta: b.querySelector('.place-meta').textContent,
+      where: b.querySelector('.place-where').textContent,
+    })),
+    markers: [...document.querySelectorAll('.leaflet-marker-pane .leaflet-marker-icon')].map((m) => ({
+      id: m.dataset.placeId,
+      number: m.textContent,
+    })),
+    status: document.getElementById('status').textContent,
+    seq: Number(document.getElementById('results').dataset.searchSeq || 0),
+  }));
+}
+
+/* Runs action, returns the /api/places answer the page received once the page has rendered it. */
+async function pageSearch(page, action) {
+  const before = await page.evaluate(() => {
+    const list = document.getElementById('results');
+    return list ? Number(list.dataset.searchSeq || 0) : 0;
+  });
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => new URL(r.url()).pathname === '/api/places', { timeout: STEP_TIMEOUT }),
+    action(),
+  ]);
+  assert.equal(response.status(), 200, `the page's search ${response.url()} failed`);
+  const body = await response.json();
+  await page.waitForFunction((seq) => {
+    const list = document.getElementById('results');
+    return Number(list.dataset.searchSeq || 0) > seq && list.getAttribute('aria-busy') === 'false';
+  }, before, { timeout: STEP_TIMEOUT });
+  return { url: new URL(response.url()), body };
+}
+
+const KM = new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 1 });
+function frenchDistance(m) {
+  return m < 1000 ? `${Math.round(m)} m` : `${KM.format(m / 1000)} km`;
+}
+
+/* Markers, list and API answer agree: same ids, same order, same numbering, same names. */
+function assertInSync(shown, answer, what) {
+  const ids = answer.features.map((f) => String(f.id));
+  assert.equal(answer.numberReturned, ids.length, `${what}: numberReturned vs features`);
+  assert.equal(shown.items.length, answer.numberReturned, `${what}: list items vs numberReturned`);
+  assert.equal(shown.markers.length, answer.numberReturned, `${what}: markers vs numberReturned`);
+  assert.deepEqual(shown.items.map((i) => i.id), ids, `${what}: list order differs from the API's`);
+  const markerNumber = new Map(shown.markers.map((m) => [m.id, m.number]));
+  shown.items.forEach((item, i) => {
+    const f = answer.features[i];
+    assert.equal(item.number, String(i + 1), `${what}: list numbering`);
+    assert.equal(markerNumber.get(item.id), String(i + 1), `${what}: marker of ${item.id}`);
+    /* textContent equal to the raw API string: nothing was interpreted as HTML */
+    assert.equal(item.name, f.properties.name, `${what}: name of ${item.id}`);
+    assert.ok(item.where.endsWith(frenchDistance(f.properties.distance_m)),
+              `${what}: distance of ${item.id}: "${item.where}" vs ${f.properties.distance_m} m`);
+  });
+}
+
+/* A grey 256 px tile with a faint grid, so that screenshots show where tiles would be. */
+const TILE_SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="256" height="256">' +
+  '<rect width="256" height="256" fill="#eef0ea"/>' +
+  '<path d="M0 .5H256M.5 0V256" stroke="#d9ddd3" stroke-width="1"/></svg>';
+
+/* --- set-up: import, serve, open the browser --------------------------------------------------- */
+
+before(async () => {
+  fs.rmSync(WORK_DIR, { recursive: true, force: true });
+  fs.mkdirSync(WORK_DIR, { recursive: true });
+  const db = path.join(WORK_DIR, 'geodir.sqlite');
+
+  let t0 = performance.now();
+  const imp = spawnSync(IMPORTER, ['--config', CONFIG, '--db', db],
+                        { encoding: 'utf8', timeout: 120000 });
+  timings.import_ms = Math.round(performance.now() - t0);
+  fs.writeFileSync(path.join(WORK_DIR, 'import.log'), `${imp.stdout}\n${imp.stderr}`);
+  assert.equal(imp.status, 0, `geodir-import failed (${imp.status}):\n${imp.stderr}`);
+
+  t0 = performance.now();
+  const serverLog = fs.createWriteStream(path.join(WORK_DIR, 'server.log'));
+  ctx.server = spawn(SERVER, ['--port', '0', '--db', db,
+                              '--static_dir', path.join(SOURCE_DIR, 'map-ui')],
+                     { stdio: ['ignore', 'pipe', 'pipe'] });
+  ctx.serverExit = new Promise((resolve) => {
+    ctx.server.on('exit', (code, signal) => resolve({ code, signal }));
+  });
+  ctx.server.stderr.pipe(serverLog);
+  ctx.base = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('geodir-api did not print its listening line ' +
+                                                    `within 10 s (see ${WORK_DIR}/server.log)`)), 10000);
+    const lines = readline.createInterface({ input: ctx.server.stdout });
+    lines.on('line', (line) => {
+      serverLog.write(`[stdout] ${line}\n`);
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(line);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    ctx.serverExit.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(new Error(`geodir-api exited early (${code ?? signal}); see ${WORK_DIR}/server.log`));
+    });
+  });
+  timings.server_start_ms = Math.round(performance.now() - t0);
+
+  ctx.territory = await apiGet('/api/territory');
+  const tiles = ctx.territory.map && ctx.territory.map.tiles_url;
+  ctx.tileHost = tiles ? new URL(tiles.replace(/\{[a-z]\}/g, '0')).host : '';
+
+  t0 = performance.now();
+  ctx.browser = await chromium.launchPersistentContext(path.join(WORK_DIR, 'chromium-profile'), {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1280, height: 860 },
+    locale: 'fr-FR',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+           '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  timings.browser_start_ms = Math.round(performance.now() - t0);
+
+  /* Nothing leaves the machine: tiles get a local stand-in, anything else is refused and noted. */
+  await ctx.browser.route((url) => url.origin !== ctx.base, (route) => {
+    const url = new URL(route.request().url());
+    if (url.protocol === 'data:')
+      return route.continue();
+    if (ctx.tileHost && url.host === ctx.tileHost)
+      return route.fulfill({ status: 200, contentType: 'image/svg+xml', body: TILE_SVG });
+    ctx.foreign.push(url.href);
+    return route.abort();
+  });
+  ctx.page = ctx.browser.pages()[0] || await ctx.browser.newPage();
+  ctx.page.setDefaultTimeout(STEP_TIMEOUT);
+  ctx.page.on('console', (msg) => {
+    if (msg.type() === 'error')
+      ctx.errors.push(`console: ${msg.text()} (${msg.location().url || '?'})`);
+  });
+  ctx.page.on('pageerror', (e) => ctx.errors.push(`page error: ${e.message}`));
+  ctx.page.on('dialog', (d) => {
+    ctx.errors.push(`dialog opened: ${d.message()}`);
+    d.dismiss();
+  });
+});
+
+after(async () => {
+  if (ctx.browser)
+    await ctx.browser.close();
+  if (ctx.server && ctx.server.exitCode === null && ctx.server.signalCode === null) {
+    ctx.server.kill('SIGTERM');
+    const killer = setTimeout(() => ctx.server.kill('SIGKILL'), 10000);
+    const { code, signal } = await ctx.serverExit;
+    clearTimeout(killer);
+    assert.equal(signal, null, `geodir-api was killed by ${signal} instead of exiting on SIGTERM`);
+    assert.equal(code, 0, `geodir-api exited with ${code} on SIGTERM`);
+  }
+  console.log(`# timings ${JSON.stringify(timings)}`);
+});
+
+/* --- the checks -------------------------------------------------------------------------------- */
+
+let initial;          /* first answer the page got: { url, body } */
+
+test('the page loads, names the territory and shows markers and list of the same places', async () => {
+  const page = ctx.page;
+  const t0 = performance.now();
+  initial = await pageSearch(page, () => page.goto(`${ctx.base}/`));
+  await page.waitForSelector('body[data-ready="true"]', { timeout: STEP_TIMEOUT });
+  timings.page_ready_ms = Math.round(performance.now() - t0);
+
+  const territory = ctx.territory;
+  assert.equal(await page.locator('h1').textContent(), territory.name);
+  assert.ok((await page.title()).includes(territory.short_name || territory.name), 'title names the territory');
+  assert.equal(await page.getAttribute('html', 'lang'), 'fr');
+
+  const shown = await readPage(page);
+  assert.ok(initial.body.numberReturned > 0, 'the first search found places');
+  assertInSync(shown, initial.body, 'first search');
+  /* the same answer straight from the API */
+  const direct = await apiGet(initial.url.pathname + initial.url.search);
+  assert.deepEqual(direct.features.map((f) => f.id), initial.body.features.map((f) => f.id));
+  assert.match(shown.status, /^\d+ lieux? trouvés? à moins de \d+(,\d)? k?m/);
+  timings.markers = shown.markers.length;
+  timings.number_matched = initial.body.numberMatched;
+
+  /* landmarks, labelled select, accessible map, attribution with the tiles' credit */
+  for (const selector of ['header', 'main', 'aside', 'footer', 'form[role="search"]', 'label[for="category"]'])
+    assert.equal(await page.locator(selector).count(), 1, `one ${selector}`);
+  assert.ok((await page.getAttribute('#map', 'aria-label')).length > 0, 'the map has an accessible name');
+  const attribution = await page.locator('.leaflet-control-attribution').textContent();
+  if (ctx.tileHost)
+    assert.match(attribution, /OpenStreetMap|©/, 'the tiles are credited');
+  assert.equal(await page.locator('.leaflet-control-attribution script').count(), 0);
+  assert.equal(await page.locator('a[href^="javascript:"]').count(), 0, 'no javascript: link');
+
+  const communes = await apiGet('/api/communes.geojson');
+  const withBoundary = communes.features.filter((f) => f.geometry).length;
+  await page.waitForFunction((n) => document.querySelectorAll('path.commune-boundary').length === n,
+                             withBoundary, { timeout: STEP_TIMEOUT });
+  timings.commune_boundaries = withBoundary;
+});
+
+test('choosing a category changes markers and list together', async () => {
+  assert.ok(initial, 'the page did not load (first test)');
+  const page = ctx.page;
+  const all = initial.body;
+  /* the top-level category with the most places shown, if it is not all of them */
+  const perTop = new Map();
+  for (const f of all.features)
+    perTop.set(f.properties.parent_category, (perTop.get(f.properties.parent_category) || 0) + 1);
+  const [code] = [...perTop.entries()].filter(([, n]) => n < all.features.length)
+                                       .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0] || [];
+  assert.ok(code, 'the first answer has places of at least two top-level categories');
+
+  const t0 = performance.now();
+  const filtered = await pageSearch(page, () => page.selectOption('#category', code));
+  timings.category_search_ms = Math.round(performance.now() - t0);
+  assert.equal(filtered.url.searchParams.get('category'), code);
+  assert.equal(filtered.url.searchParams.get('lat'), initial.url.searchParams.get('lat'));
+  assert.equal(filtered.url.searchParams.get('lon'), initial.url.searchParams.get('lon'));
+  const shown = await readPage(page);
+  assertInSync(shown, filtered.body, `category ${code}`);
+  assert.ok(filtered.body.features.every((f) => f.properties.parent_category === code ||
+                                                f.properties.category === code));
+  assert.notEqual(shown.items.length, all.numberReturned, 'the filter changed the list');
+  const direct = await apiGet(filtered.url.pathname + filtered.url.search);
+  assert.equal(direct.numberReturned, shown.markers.length, 'marker count equals the API\'s');
+  assert.match(shown.status, /dans la catégorie/);
+  timings.category = `${code}: ${shown.markers.length} of ${all.numberReturned}`;
+
+  /* back to every category: the first answer again */
+  const again = await pageSearch(page, () => page.selectOption('#category', ''));
+  assertInSync(await readPage(page), again.body, 'all categories again');
+  assert.deepEqual(again.body.features.map((f) => f.id), all.features.map((f) => f.id));
+});
+
+test('keyboard: Tab reaches the list, Enter opens the place card with its licence', async () => {
+  assert.ok(initial, 'the page did not load (first test)');
+  const page = ctx.page;
+  /* start from the first element of the page: the skip link */
+  await page.focus('a.skip-link');
+  let tabs = 0;
+  let focused = null;
+  while (tabs < 40) {
+    await page.keyboard.press('Tab');
+    tabs += 1;
+    focused = await page.evaluate(() => {
+      const el = document.activeElement;
+      return el && el.matches('#results button.place') ? el.dataset.placeId : null;
+    });
+    if (focused)
+      break;
+  }
+  assert.ok(focused, 'Tab never reached a list item');
+  timings.tabs_to_list = tabs;
+  const first = initial.body.features[0];
+  assert.equal(focused, String(first.id), 'the first list item is the first one reached');
+
+  await page.keyboard.press('Enter');
+  const popup = page.locator('.leaflet-popup');
+  await popup.waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+  assert.equal(await popup.locator('h3').textContent(), first.properties.name);
+  const source = await popup.locator('.place-source').textContent();
+  assert.match(source, /^Source : .+ — .+/, 'the card names its source and licence');
+  assert.doesNotMatch(source, /licence non précisée/);
+  if (first.properties.licence === 'etalab-2.0')
+    assert.match(source, /Licence Ouverte 2\.0/);
+  await page.waitForFunction(() => document.activeElement && document.activeElement.matches('.leaflet-popup h3'),
+                             null, { timeout: STEP_TIMEOUT });
+  assert.equal(await page.getAttribute(`#results button[data-place-id="${first.id}"]`, 'aria-current'), 'true');
+  assert.equal(await page.locator('.leaflet-marker-icon.is-selected').getAttribute('data-place-id'), String(first.id));
+  await page.screenshot({ path: path.join(WORK_DIR, 'map-popup.png') });
+
+  /* Escape closes the card and gives the focus back to the list item */
+  await page.keyboard.press('Escape');
+  await popup.waitFor({ state: 'detached', timeout: STEP_TIMEOUT });
+  await page.waitForFunction((id) => document.activeElement && document.activeElement.dataset.placeId === id,
+                             String(first.id), { timeout: STEP_TIMEOUT });
+});
+
+test('clicking a marker highlights its list item; clicking the map searches there', async () => {
+  assert.ok(initial, 'the page did not load (first test)');
+  const page = ctx.page;
+  /* a marker not covered by another one (close places overlap at the initial zoom) */
+  const features = initial.body.features;
+  const freeIds = await page.evaluate(() => [...document.querySelectorAll('.leaflet-marker-icon')]
+    .filter((m) => {
+      const r = m.getBoundingClientRect();
+      const top = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+      return top && top.closest('.leaflet-marker-icon') === m;
+    }).map((m) => m.dataset.placeId));
+  const target = features.find((f, i) => i > 0 && freeIds.includes(String(f.id))) ||
+                 features.find((f) => freeIds.includes(String(f.id)));
+  assert.ok(target, 'at least one marker can be clicked');
+  await page.locator(`.leaflet-marker-icon[data-place-id="${target.id}"]`).click();
+  await page.locator('.leaflet-popup').waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+  assert.equal(await page.locator('.leaflet-popup h3').textContent(), target.properties.name);
+  assert.equal(await page.getAttribute(`#results button[data-place-id="${target.id}"]`, 'aria-current'), 'true');
+  await page.keyboard.press('Escape');
+  await page.evaluate(() => document.querySelector('.leaflet-popup-close-button')?.click());
+  await page.locator('.leaflet-popup').waitFor({ state: 'detached', timeout: STEP_TIMEOUT });
+
+  /* a point of the map with no marker or control on it */
+  const box = await page.locator('#map').boundingBox();
+  let point = null;
+  for (const [fx, fy] of [[0.8, 0.25], [0.2, 0.8], [0.75, 0.7], [0.3, 0.3], [0.55, 0.15]]) {
+    const x = box.x + box.width * fx;
+    const y = box.y + box.height * fy;
+    const free = await page.evaluate(([px, py]) => {
+      const el = document.elementFromPoint(px, py);
+      return Boolean(el && !el.closest('.leaflet-marker-icon, .leaflet-control, .leaflet-popup'));
+    }, [x, y]);
+    if (free) {
+      point = { x, y };
+      break;
+    }
+  }
+  assert.ok(point, 'found a free point on the map');
+  const moved = await pageSearch(page, () => page.mouse.click(point.x, point.y));
+  assert.notEqual(moved.url.searchParams.get('lat') + moved.url.searchParams.get('lon'),
+                  initial.url.searchParams.get('lat') + initial.url.searchParams.get('lon'),
+                  'the search moved to the clicked point');
+  assertInSync(await readPage(page), moved.body, 'search at the clicked point');
+
+  /* the button searches around the map centre again */
+  const centre = await pageSearch(page, () => page.click('#search-center'));
+  assertInSync(await readPage(page), centre.body, 'search around the centre');
+});
+
+test('narrow screens put the list under the map; screenshots', async () => {
+  const page = ctx.page;
+  await page.screenshot({ path: path.join(WORK_DIR, 'map.png') });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForTimeout(300);
+  const mapBox = await page.locator('#map').boundingBox();
+  const listBox = await page.locator('#results').boundingBox();
+  assert.ok(listBox.y >= mapBox.y + mapBox.height, 'the list comes after the map');
+  await page.screenshot({ path: path.join(WORK_DIR, 'map-narrow.png'), fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 860 });
+});
+
+test('no console error, no request to another host than the server and its tiles', () => {
+  assert.deepEqual(ctx.errors, [], 'errors logged by the page');
+  assert.deepEqual(ctx.foreign, [], 'requests to third parties');
+});
