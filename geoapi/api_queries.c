@@ -151,7 +151,7 @@ static const char *col_text(sqlite3_stmt *st, int i)
 int api_q_health(struct api_db *db, struct api_health *out, struct gdir_err *err)
 {
     sqlite3_stmt *st;
-    int rc = GDIR_EDB;
+    int rc = GDIR_EDB, s;
 
     memset(out, 0, sizeof *out);
     st = db->st[API_Q_USER_VERSION];
@@ -164,7 +164,7 @@ int api_q_health(struct api_db *db, struct api_health *out, struct gdir_err *err
 
     st = db->st[API_Q_META];
     bind_text(st, ":key", "built_at");
-    int s = sqlite3_step(st);
+    s = sqlite3_step(st);
     if (s == SQLITE_ROW && col_text(st, 0))
         snprintf(out->built_at, sizeof out->built_at, "%s", col_text(st, 0));
     else if (s != SQLITE_DONE) {

@@ -6,7 +6,8 @@ Starts geodir-api on 127.0.0.1 port 0 (the port is read from its `listening on` 
 distances and order equal an independent haversine computed here, ties are ordered by id, the
 place exactly at the radius is included, filters, counts, 400s that name the parameter, 404s,
 405 + Allow, HEAD, security headers on every response, path escapes; then SIGTERM and a clean
-exit. A second instance (small limits from GEODIR_* environment variables, a crafted static
+exit. The database file is then replaced under the running server (as the importer does) and
+every worker must read the new one. A second instance (small limits from GEODIR_* environment variables, a crafted static
 folder with a symlink pointing outside it) checks limit clamping and the static file rules.
 
 usage: test_http.py GEODIR_API DB SOURCE_DIR WORK_DIR
@@ -18,6 +19,7 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -602,6 +604,20 @@ def test_config_errors():
     check(run.returncode == 0 and "--max_radius" in run.stdout, "--help: exit 0, lists options")
 
 
+def test_database_swap(port, live):
+    """geodir-import renames a new file over the old one: the workers must move to it."""
+    new = live + ".new"
+    shutil.copyfile(live, new)
+    with sqlite3.connect(new) as c:   # plain table: no SpatiaLite needed
+        c.execute("UPDATE meta SET value = '2099-01-01T00:00:00Z' WHERE key = 'built_at'")
+    c.close()
+    os.replace(new, live)
+    time.sleep(1.1)   # each connection re-checks the file at most once a second
+    seen = [get_json(port, "/api/health").get("built_at") for _ in range(12)]
+    check(all(b == "2099-01-01T00:00:00Z" for b in seen),
+          f"after a swap of the database file every worker reads the new one ({set(seen)})")
+
+
 # ---------------------------------------------------------------------------------------------
 # The second instance: limits from the environment, a crafted static folder.
 
@@ -676,7 +692,9 @@ def test_second_instance():
 def main():
     os.makedirs(WORK, exist_ok=True)
     test_config_errors()
-    srv = Server("main", ["--port", "0", "--db", DB, "--static_dir", os.path.join(SRC, "map-ui")])
+    live = os.path.join(WORK, "live.sqlite")   # a copy: test_database_swap replaces it
+    shutil.copyfile(DB, live)
+    srv = Server("main", ["--port", "0", "--db", live, "--static_dir", os.path.join(SRC, "map-ui")])
     port = srv.port
     try:
         test_health(srv.port)
@@ -691,6 +709,7 @@ def main():
         test_head(port)
         test_static(port)
         test_concurrency(port)
+        test_database_swap(port, live)
     finally:
         code = srv.stop()
     check(code == 0, f"main instance: clean exit on SIGTERM (exit {code})")
