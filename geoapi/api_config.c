@@ -219,7 +219,8 @@ static int convert(const struct raw_values *rv, struct api_config *cfg, struct g
             unsigned char addr[16];
             if (inet_pton(AF_INET, v, addr) != 1 && inet_pton(AF_INET6, v, addr) != 1)
                 return gdir_err_set_param(err, GDIR_ECONFIG, o->name,
-                                          "%s (%s): expected an IPv4 or IPv6 address, got \"%.64s\"",
+                                          "%s (%s): expected an IPv4 or IPv6 address, "
+                                          "got \"%.64s\"",
                                           o->name, rv->src[i], v);
             break;
         }
@@ -227,7 +228,8 @@ static int convert(const struct raw_values *rv, struct api_config *cfg, struct g
             enum gdir_log_level level;
             if (gdir_log_parse_level(v, &level))
                 return gdir_err_set_param(err, GDIR_ECONFIG, o->name,
-                                          "%s (%s): expected debug, info, warn or error, got \"%.64s\"",
+                                          "%s (%s): expected debug, info, warn or error, "
+                                          "got \"%.64s\"",
                                           o->name, rv->src[i], v);
             break;
         }

@@ -104,7 +104,8 @@ void api_quote(char *out, size_t cap, const char *value)
             tmp[k++] = (char)c;
         } else {
             size_t seq = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-            if (c >= 0x80 && seq > 1 && i + seq <= len && gdir_utf8_valid((const char *)p + i, seq)) {
+            if (c >= 0x80 && seq > 1 && i + seq <= len &&
+                gdir_utf8_valid((const char *)p + i, seq)) {
                 memcpy(tmp, p + i, seq);   /* a whole, valid character: shown as is */
                 k = seq;
                 step = seq;

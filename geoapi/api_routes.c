@@ -7,17 +7,17 @@
 #define P(...) ((const char *const[]){__VA_ARGS__, NULL})
 
 static const struct api_route routes[] = {
-    /* method pattern                   handler             allowed query parameters   flags */
-    {"GET", "/api/health",              h_health,           NULL,                      API_NO_STORE},
-    {"GET", "/api/territory",           h_territory,        NULL,                      0},
-    {"GET", "/api/categories",          h_categories,       NULL,                      0},
-    {"GET", "/api/communes",            h_communes,         NULL,                      0},
-    {"GET", "/api/communes.geojson",    h_communes_geojson, NULL,                      0},
+    /* method pattern                   handler             allowed query parameters  flags */
+    {"GET", "/api/health",              h_health,           NULL,                     API_NO_STORE},
+    {"GET", "/api/territory",           h_territory,        NULL,                     0},
+    {"GET", "/api/categories",          h_categories,       NULL,                     0},
+    {"GET", "/api/communes",            h_communes,         NULL,                     0},
+    {"GET", "/api/communes.geojson",    h_communes_geojson, NULL,                     0},
     {"GET", "/api/places",              h_places_near,
-            P("lat", "lon", "radius", "category", "commune", "limit"),                 0},
-    {"GET", "/api/places/{id}",         h_place,            NULL,                      0},
-    {"GET", "/",                        h_static,           NULL,                      API_STATIC},
-    {"GET", "/{file*}",                 h_static,           NULL,                      API_STATIC},
+            P("lat", "lon", "radius", "category", "commune", "limit"),                0},
+    {"GET", "/api/places/{id}",         h_place,            NULL,                     0},
+    {"GET", "/",                        h_static,           NULL,                     API_STATIC},
+    {"GET", "/{file*}",                 h_static,           NULL,                     API_STATIC},
 };
 
 const struct api_route *api_routes(size_t *n)

@@ -7,8 +7,9 @@ distances and order equal an independent haversine computed here, ties are order
 place exactly at the radius is included, filters, counts, 400s that name the parameter, 404s,
 405 + Allow, HEAD, security headers on every response, path escapes; then SIGTERM and a clean
 exit. The database file is then replaced under the running server (as the importer does) and
-every worker must read the new one. A second instance (small limits from GEODIR_* environment variables, a crafted static
-folder with a symlink pointing outside it) checks limit clamping and the static file rules.
+every worker must read the new one. A second instance (small limits from GEODIR_* environment
+variables, a crafted static folder with a symlink pointing outside it) checks limit clamping
+and the static file rules.
 
 usage: test_http.py GEODIR_API DB SOURCE_DIR WORK_DIR
 """
@@ -84,7 +85,7 @@ def expected_near(lat, lon, radius, category=None, commune=None):
     """[(distance, id)] of the places within radius, sorted by (distance, id)."""
     out = []
     for p in places:
-        if category and p["category"] != category and TAXONOMY_PARENT.get(p["category"]) != category:
+        if category and category not in (p["category"], TAXONOMY_PARENT.get(p["category"])):
             continue
         if commune and p["insee"] != commune:
             continue
@@ -378,15 +379,15 @@ def test_filters(port):
                    {"commune": "55040"}, {"commune": "55532", "category": "public-services"},
                    {"commune": "55123", "category": "shops"}):
         exp = expected_near(lat, lon, 50000, params.get("category"), params.get("commune"))
-        doc = get_json(port, f"/api/places?{q(lat=lat, lon=lon, radius=50000, limit=500, **params)}",
-                       ctype=CT_GEOJSON)
+        target = f"/api/places?{q(lat=lat, lon=lon, radius=50000, limit=500, **params)}"
+        doc = get_json(port, target, ctype=CT_GEOJSON)
         check(feature_ids(doc) == [i for _, i in exp] and doc["numberMatched"] == len(exp),
               f"filter {params}: {len(exp)} places, same order")
         if params.get("category") == "pharmacy":
             check(len(exp) >= 2, "  (the fixture has pharmacies)")
         if params.get("category") == "health":
-            check(len({p['category'] for p in places if TAXONOMY_PARENT.get(p['category']) == 'health'}) >= 3,
-                  "  (the fixture has several health sub-categories)")
+            subs = {p["category"] for p in places if TAXONOMY_PARENT.get(p["category"]) == "health"}
+            check(len(subs) >= 3, "  (the fixture has several health sub-categories)")
 
 
 def test_communes(port):
@@ -663,17 +664,20 @@ def test_second_instance():
         check(doc["numberReturned"] == 3, "default_limit from GEODIR_DEFAULT_LIMIT")
         expect_error(port, "/api/places?lat=48.95&lon=5.15&category=" + "x" * 80, 400,
                      "InvalidParameterValue", "query")
-        for target, ctype, data in (("/", "text/html; charset=utf-8", b"<!doctype html><title>t</title>"),
-                                    ("/app.js", "text/javascript; charset=utf-8", b"console.log(1);\n"),
-                                    ("/alias.js", "text/javascript; charset=utf-8", b"console.log(1);\n"),
+        html, js = "text/html; charset=utf-8", "text/javascript; charset=utf-8"
+        app = b"console.log(1);\n"
+        for target, ctype, data in (("/", html, b"<!doctype html><title>t</title>"),
+                                    ("/app.js", js, app),
+                                    ("/alias.js", js, app),
                                     ("/style.css", "text/css; charset=utf-8", b"body{}"),
                                     ("/logo.png", "image/png", b"\x89PNG\r\n\x1a\n"),
                                     ("/data.json", CT_JSON, b"{}"),
                                     ("/empty.txt", "text/plain; charset=utf-8", b""),
-                                    ("/sub/page.html", "text/html; charset=utf-8", b"<p>sub"),
-                                    ("/app.js?v=2", "text/javascript; charset=utf-8", b"console.log(1);\n"),
-                                    ("/vendor/leaflet/leaflet.js", "text/javascript; charset=utf-8", b"/* leaflet */"),
-                                    ("/vendor/leaflet/images/marker-icon.png", "image/png", b"\x89PNG")):
+                                    ("/sub/page.html", html, b"<p>sub"),
+                                    ("/app.js?v=2", js, app),
+                                    ("/vendor/leaflet/leaflet.js", js, b"/* leaflet */"),
+                                    ("/vendor/leaflet/images/marker-icon.png", "image/png",
+                                     b"\x89PNG")):
             st, hdrs, body = request(port, "GET", target)
             check(st == 200 and hdrs.get("content-type") == ctype and body == data,
                   f"static {target} -> 200 {ctype}")
