@@ -1,0 +1,91 @@
+/*
+ * imp_options.c — command-line parsing and usage text of geodir-import (see imp_options.h).
+ */
+#include "imp_options.h"
+
+#include <string.h>
+
+void imp_options_usage(FILE *out)
+{
+    fputs("usage: geodir-import --config FILE --db PATH [options]\n"
+          "\n"
+          "Reads every source of a territory configuration through GDAL/OGR with its mapping\n"
+          "profile, builds a new SpatiaLite database next to PATH and swaps it in atomically.\n"
+          "A failed import leaves the previous database untouched.\n"
+          "\n"
+          "  --config FILE     territory configuration (config/*.json)\n"
+          "  --db PATH         database to build (its parent folders are created)\n"
+          "  --data-dir DIR    folder of the source files (overrides the configuration's)\n"
+          "  --profiles DIR    folder of the mapping profiles (default: $GEODIR_PROFILES,\n"
+          "                    else the source tree's importer/profiles, else the installed ones)\n"
+          "  --rejects FILE    rejected rows as CSV (default PATH.rejects.csv)\n"
+          "  --report FILE     JSON report (default PATH.report.json)\n"
+          "  --quiet           no summary table and no line per rejected row\n"
+          "  --help, --version\n"
+          "\n"
+          "Exit status: 0 imported (some rows may be rejected), 1 import failed,\n"
+          "2 usage or configuration error.\n",
+          out);
+}
+
+enum imp_args imp_options_parse(struct imp_options *o, int argc, char **argv, char *msg,
+                                size_t msg_size)
+{
+    static const struct {
+        const char *name;
+        size_t offset;
+    } with_value[] = {
+        {"--config", offsetof(struct imp_options, config)},
+        {"--db", offsetof(struct imp_options, db)},
+        {"--data-dir", offsetof(struct imp_options, data_dir)},
+        {"--profiles", offsetof(struct imp_options, profiles_dir)},
+        {"--rejects", offsetof(struct imp_options, rejects)},
+        {"--report", offsetof(struct imp_options, report)},
+    };
+
+    memset(o, 0, sizeof *o);
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        size_t k, n = sizeof with_value / sizeof with_value[0];
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0)
+            return IMP_ARGS_HELP;
+        if (strcmp(arg, "--version") == 0)
+            return IMP_ARGS_VERSION;
+        if (strcmp(arg, "--quiet") == 0 || strcmp(arg, "-q") == 0) {
+            o->quiet = 1;
+            continue;
+        }
+        for (k = 0; k < n; k++) {
+            size_t len = strlen(with_value[k].name);
+            if (strncmp(arg, with_value[k].name, len) == 0 && (arg[len] == '\0' || arg[len] == '='))
+                break;
+        }
+        if (k == n) {
+            snprintf(msg, msg_size, "unknown option '%s'", arg);
+            return IMP_ARGS_ERROR;
+        }
+        const char **slot = (const char **)((char *)o + with_value[k].offset);
+        const char *value = strchr(arg, '=') ? strchr(arg, '=') + 1 : NULL;
+        if (!value) {
+            if (i + 1 >= argc) {
+                snprintf(msg, msg_size, "%s needs a value", with_value[k].name);
+                return IMP_ARGS_ERROR;
+            }
+            value = argv[++i];
+        }
+        if (!*value) {
+            snprintf(msg, msg_size, "%s: empty value", with_value[k].name);
+            return IMP_ARGS_ERROR;
+        }
+        if (*slot) {
+            snprintf(msg, msg_size, "%s given twice", with_value[k].name);
+            return IMP_ARGS_ERROR;
+        }
+        *slot = value;
+    }
+    if (!o->config || !o->db) {
+        snprintf(msg, msg_size, "%s is required", !o->config ? "--config" : "--db");
+        return IMP_ARGS_ERROR;
+    }
+    return IMP_ARGS_RUN;
+}

@@ -1,0 +1,38 @@
+/*
+ * imp_options.h — the command line of geodir-import, parsed into struct imp_options.
+ *
+ *   geodir-import --config FILE --db PATH [--data-dir DIR] [--profiles DIR]
+ *                 [--rejects FILE] [--report FILE] [--quiet]
+ *
+ * Options take their value as the next argument or after '=' (--db=x.sqlite). Strings are
+ * borrowed from argv.
+ */
+#ifndef IMP_OPTIONS_H
+#define IMP_OPTIONS_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+
+struct imp_options {
+    const char *config;       /* territory configuration (required) */
+    const char *db;           /* database to build and swap in (required) */
+    const char *data_dir;     /* overrides the configuration's data_dir, or NULL */
+    const char *profiles_dir; /* mapping profiles folder, or NULL for the default search */
+    const char *rejects;      /* rejects CSV, or NULL for "<db>.rejects.csv" */
+    const char *report;       /* JSON report, or NULL for "<db>.report.json" */
+    int quiet;                /* no summary table, no per-row stderr lines */
+    volatile sig_atomic_t *stop; /* when not NULL and set (signal handler), the import stops
+                                    and leaves the previous database in place */
+};
+
+enum imp_args { IMP_ARGS_RUN, IMP_ARGS_HELP, IMP_ARGS_VERSION, IMP_ARGS_ERROR };
+
+/* Fills o from argv. On IMP_ARGS_ERROR, msg says what is wrong. */
+enum imp_args imp_options_parse(struct imp_options *o, int argc, char **argv, char *msg,
+                                size_t msg_size);
+
+/* Prints the usage text. */
+void imp_options_usage(FILE *out);
+
+#endif

@@ -1,0 +1,82 @@
+/*
+ * imp_report.h — what an import tells people: per-source counters, the rejects CSV
+ * (source,file,line,field,reason,value; RFC 4180), one stderr line per rejected row
+ * ("file:line: field: reason"), the summary table on stdout and the JSON report.
+ *
+ * Rejected rows are written as they come (memory stays flat). Messages on stderr never
+ * carry cell values; the rejects CSV carries the raw cell, cut to 200 bytes.
+ */
+#ifndef IMP_REPORT_H
+#define IMP_REPORT_H
+
+#include <stdio.h>
+
+#include "gdir_err.h"
+#include "imp_reject.h"
+
+/* stderr lines per source before the rest goes to the rejects CSV only. */
+#define IMP_REPORT_STDERR_MAX 1000
+
+struct imp_counts {
+    long read;       /* features read from the file */
+    long imported;   /* rows written */
+    long outside;    /* rows of non-member communes (or located outside every member) */
+    long filtered;   /* rows the profile's filter leaves out (e.g. COG TYPECOM != COM) */
+    long rejected;   /* rows with a problem, each in the rejects CSV */
+    long by_reason[IMP_R__COUNT];
+    double seconds;
+};
+
+/* The outcome of one configured source. */
+struct imp_source_result {
+    const char *name, *profile, *kind, *file; /* borrowed */
+    int done;                   /* 1 when the source was imported */
+    int failed;                 /* 1 when the source failed (error holds why) */
+    char error[GDIR_ERR_MSG_MAX];
+    struct imp_counts c;
+};
+
+struct imp_report {
+    FILE *rejects;      /* the rejects CSV, open during the import */
+    const char *rejects_path; /* borrowed */
+    int quiet;          /* no per-row stderr lines */
+    long stderr_lines;  /* of the current source */
+    long stderr_hidden; /* of the current source */
+};
+
+/* Creates (truncates) the rejects CSV and writes its header. */
+int imp_report_open(struct imp_report *r, const char *rejects_path, int quiet,
+                    struct gdir_err *err);
+
+/* Resets the per-source stderr budget. */
+void imp_report_source_begin(struct imp_report *r);
+
+/* Says how many stderr lines were held back for the source just finished. */
+void imp_report_source_end(struct imp_report *r, const char *file);
+
+/* Records one rejected row: a CSV row and (budget permitting) a stderr line. loc is the
+ * line number, or the feature number when by_feature is set (0: unknown). */
+int imp_report_reject(struct imp_report *r, const char *source, const char *file, long loc,
+                      int by_feature, const struct imp_reject *rej, struct gdir_err *err);
+
+/* Flushes and closes the rejects CSV. */
+int imp_report_close(struct imp_report *r, struct gdir_err *err);
+
+/* The summary table (config order) and total line. */
+void imp_report_print(FILE *out, const struct imp_source_result *res, size_t n,
+                      double total_seconds, const char *db, int ok);
+
+/* Everything the JSON report says besides the sources. */
+struct imp_report_info {
+    int ok;
+    const char *error;      /* why the run failed, or NULL */
+    const char *config, *db, *rejects;
+    const char *started_at;
+    double seconds;
+};
+
+/* Writes the JSON report to path. */
+int imp_report_write_json(const char *path, const struct imp_report_info *info,
+                          const struct imp_source_result *res, size_t n, struct gdir_err *err);
+
+#endif

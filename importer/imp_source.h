@@ -1,0 +1,65 @@
+/*
+ * imp_source.h — reading one source file as a stream of features, through GDAL/OGR.
+ *
+ * imp_source_ogr.c is the only file of geodir that includes GDAL headers. A source is opened
+ * with its profile: the file is opened with the profile's driver and open options, every
+ * source field the profile names is looked up in the layer (exact, case-sensitive names), and
+ * the coordinate transformation to EPSG:4326 is prepared. Then imp_source_next() hands out
+ * one feature at a time: the profile's slots as strings, the geometry already in EPSG:4326
+ * (lon/lat order), and, for CSV files, the physical line number of the record and whether the
+ * record is well formed (see imp_csvscan.h).
+ *
+ * Memory is flat: every feature is destroyed before the next is read; the values and the WKB
+ * of a feature live in buffers owned by the source and reused.
+ */
+#ifndef IMP_SOURCE_H
+#define IMP_SOURCE_H
+
+#include <stddef.h>
+
+#include "gdir_err.h"
+#include "imp_profile.h"
+#include "imp_reject.h"
+
+struct imp_source;
+
+/* One feature. Everything is borrowed from the source until the next imp_source_next call. */
+struct imp_feature {
+    long line;                 /* CSV: physical line of the record (header = 1), 0 if unknown;
+                                  other formats: feature number, 1-based */
+    int by_feature;            /* 1 when line is a feature number ("feature N") */
+    const char *const *values; /* one per profile slot; NULL when unset or null */
+    int has_line_problem;      /* the record itself is unusable (malformed CSV line, GDAL
+                                  error): values must not be trusted */
+    struct imp_reject line_problem;
+    int has_geom;              /* a geometry was read and converted */
+    int has_geom_problem;      /* no usable geometry: missing, unparsable, wrong type */
+    struct imp_reject geom_problem;
+    double lon, lat;           /* points, EPSG:4326 */
+    double bbox[4];            /* areas: min lon, min lat, max lon, max lat */
+    const unsigned char *wkb;  /* areas: 2D MultiPolygon as little-endian WKB, EPSG:4326 */
+    size_t wkb_len;
+};
+
+/* Registers GDAL drivers and routes GDAL/CPL messages into gdir_log. Call once at start. */
+void imp_ogr_init(void);
+
+/* Releases GDAL's global state (at exit, keeps leak checkers quiet). */
+void imp_ogr_cleanup(void);
+
+/* Opens path for profile p (borrowed; must outlive the source). Errors are fatal for the
+ * source and name the file: missing or unreadable file, no such layer, a field the profile
+ * names that the layer lacks ("<file>: mapping <profile>: unknown field 'X' (fields: ...)"),
+ * a CSV header that does not match the separator, an unknown SRS.
+ * Returns 0 or GDIR_EIO / GDIR_EFORMAT / GDIR_ECONFIG / GDIR_ENOMEM. */
+int imp_source_open(struct imp_source **out, const char *path, const struct imp_profile *p,
+                    struct gdir_err *err);
+
+/* Reads the next feature into f. Returns 1 (f filled), 0 (end of the layer) or a negative
+ * code with err filled (the file cannot be read further). */
+int imp_source_next(struct imp_source *s, struct imp_feature *f, struct gdir_err *err);
+
+/* Closes the dataset and frees the source. NULL-safe. */
+void imp_source_close(struct imp_source *s);
+
+#endif

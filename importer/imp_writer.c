@@ -1,0 +1,523 @@
+/*
+ * imp_writer.c — the importer's database side: a new SpatiaLite file built next to the target,
+ * every INSERT of the importer (prepared once), batched transactions, the point-in-polygon
+ * lookup, and the final checks and atomic swap (see imp_writer.h).
+ */
+#include "imp_writer.h"
+#include "gdir_log.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BATCH_ROWS 20000   /* rows per transaction */
+#define ID_MAX 256         /* "<source>:<source_id>" */
+
+static const char SQL_INS_PLACE[] =
+    "INSERT INTO places(id, name, name_key, category, address, postcode, insee, phone, email,"
+    " website, opening_hours, description, source, source_id, licence, source_date, geom)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
+    " MakePoint(?17, ?18, 4326))";
+
+/* A second communes list completes the first one rather than replacing it. */
+static const char SQL_INS_COMMUNE[] =
+    "INSERT INTO communes(insee, name, postcodes, population) VALUES (?1, ?2, ?3, ?4)"
+    " ON CONFLICT(insee) DO UPDATE SET name = excluded.name,"
+    " postcodes = coalesce(excluded.postcodes, communes.postcodes),"
+    " population = coalesce(excluded.population, communes.population)";
+
+/* The name of a commune comes from a communes list when there is one. */
+static const char SQL_INS_BOUNDARY[] =
+    "INSERT INTO communes(insee, name, source, licence, geom)"
+    " VALUES (?1, ?2, ?3, ?4, CastToMultiPolygon(GeomFromWKB(?5, 4326)))"
+    " ON CONFLICT(insee) DO UPDATE SET geom = excluded.geom, source = excluded.source,"
+    " licence = excluded.licence";
+
+/* Through the R*Tree first, then the exact test; a point on a shared border goes to the
+ * lowest INSEE code. */
+static const char SQL_LOCATE[] =
+    "SELECT insee FROM communes WHERE rowid IN (SELECT pkid FROM idx_communes_geom"
+    " WHERE xmin <= ?1 AND xmax >= ?1 AND ymin <= ?2 AND ymax >= ?2)"
+    " AND ST_Intersects(geom, MakePoint(?1, ?2, 4326)) = 1 ORDER BY insee LIMIT 1";
+
+static const char SQL_INS_SOURCE[] =
+    "INSERT INTO sources(name, profile, title, publisher, licence, url, file, data_date,"
+    " imported_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+
+static const char SQL_UPD_SOURCE[] =
+    "UPDATE sources SET rows_read = ?2, rows_imported = ?3, rows_rejected = ?4 WHERE name = ?1";
+
+static const char SQL_INS_META[] = "INSERT INTO meta(key, value) VALUES (?1, ?2)";
+
+static const char SQL_INDEX_OFF[] =
+    "SELECT DisableSpatialIndex('places', 'geom'); DROP TABLE idx_places_geom;";
+
+static const char SQL_INDEX_ON[] = "SELECT CreateSpatialIndex('places', 'geom')";
+
+static const char SQL_STATS[] =
+    "SELECT (SELECT count(*) FROM communes), (SELECT count(*) FROM communes WHERE geom IS NOT"
+    " NULL), (SELECT count(*) FROM places)";
+
+static char *xstrdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+static void now_iso(char *out, size_t size)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* The folder of path ("." when it has none); malloc'd. */
+static char *dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return xstrdup(".");
+    if (slash == path)
+        return xstrdup("/");
+    size_t n = (size_t)(slash - path);
+    char *d = malloc(n + 1);
+    if (d) {
+        memcpy(d, path, n);
+        d[n] = '\0';
+    }
+    return d;
+}
+
+/* mkdir -p dir */
+static int make_dirs(const char *dir, struct gdir_err *err)
+{
+    char *p = xstrdup(dir);
+    int rc = GDIR_OK;
+    if (!p)
+        return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
+    for (char *s = p + 1;; s++) {
+        if (*s == '/' || *s == '\0') {
+            char c = *s;
+            *s = '\0';
+            if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+                rc = gdir_err_set(err, GDIR_EIO, "%s: cannot create folder: %s", p,
+                                  strerror(errno));
+                break;
+            }
+            *s = c;
+            if (!c)
+                break;
+        }
+    }
+    free(p);
+    return rc;
+}
+
+/* Removes "<base>.tmp-<pid>[-journal|-wal|-shm]" files of processes that no longer exist. */
+static void remove_stale(const char *dir, const char *base)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    size_t bl = strlen(base);
+
+    if (!d)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        const char *name = e->d_name;
+        if (strncmp(name, base, bl) != 0 || strncmp(name + bl, ".tmp-", 5) != 0)
+            continue;
+        const char *digits = name + bl + 5;
+        char *end;
+        errno = 0;
+        long pid = strtol(digits, &end, 10);
+        if (end == digits || errno || pid <= 0 || pid == (long)getpid())
+            continue;
+        if (*end && strcmp(end, "-journal") && strcmp(end, "-wal") && strcmp(end, "-shm"))
+            continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;   /* alive, or not ours to judge */
+        size_t n = strlen(dir) + strlen(name) + 2;
+        char *path = malloc(n);
+        if (!path)
+            break;
+        snprintf(path, n, "%s/%s", dir, name);
+        if (unlink(path) == 0)
+            gdir_log(GDIR_LOG_INFO, "import", "msg=\"removed a stale temporary file\" file=\"%s\"",
+                     path);
+        free(path);
+    }
+    closedir(d);
+}
+
+static int db_fail(struct imp_writer *w, struct gdir_err *err, const char *what)
+{
+    return gdir_err_set(err, GDIR_EDB, "%s: %s: %s", w->tmp_path, what, sqlite3_errmsg(w->db.db));
+}
+
+static int commit(struct imp_writer *w, struct gdir_err *err)
+{
+    if (w->in_tx && gdir_db_exec(&w->db, "COMMIT", err))
+        return GDIR_EDB;
+    w->in_tx = 0;
+    w->pending = 0;
+    return GDIR_OK;
+}
+
+/* Opens a transaction when none is open; commits every BATCH_ROWS rows. */
+static int tick(struct imp_writer *w, struct gdir_err *err)
+{
+    if (w->pending >= BATCH_ROWS && commit(w, err))
+        return GDIR_EDB;
+    if (!w->in_tx) {
+        if (gdir_db_exec(&w->db, "BEGIN", err))
+            return GDIR_EDB;
+        w->in_tx = 1;
+    }
+    w->pending++;
+    return GDIR_OK;
+}
+
+static void finalize_all(struct imp_writer *w)
+{
+    sqlite3_stmt **all[] = {&w->ins_place,  &w->ins_commune, &w->ins_boundary, &w->locate,
+                            &w->ins_source, &w->upd_source,  &w->ins_meta};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        sqlite3_finalize(*all[i]);
+        *all[i] = NULL;
+    }
+}
+
+void imp_writer_abort(struct imp_writer *w)
+{
+    if (!w)
+        return;
+    finalize_all(w);
+    gdir_db_close(&w->db);
+    if (w->tmp_path) {
+        size_t n = strlen(w->tmp_path) + 16;
+        char *j = malloc(n);
+        unlink(w->tmp_path);
+        if (j) {
+            snprintf(j, n, "%s-journal", w->tmp_path);
+            unlink(j);
+            free(j);
+        }
+    }
+    free(w->tmp_path);
+    free(w->path);
+    memset(w, 0, sizeof *w);
+}
+
+int imp_writer_open(struct imp_writer *w, const char *db_path, struct gdir_err *err)
+{
+    char *dir = NULL;
+    const char *base;
+    int rc;
+
+    memset(w, 0, sizeof *w);
+    if (!(w->path = xstrdup(db_path)) || !(dir = dir_of(db_path))) {
+        rc = gdir_err_set(err, GDIR_ENOMEM, "out of memory");
+        goto out;
+    }
+    base = strrchr(db_path, '/') ? strrchr(db_path, '/') + 1 : db_path;
+    if (!*base) {
+        rc = gdir_err_set(err, GDIR_EINVAL, "%s: expected a file path, not a folder", db_path);
+        goto out;
+    }
+    if ((rc = make_dirs(dir, err)))
+        goto out;
+    remove_stale(dir, base);
+    size_t n = strlen(db_path) + 32;
+    if (!(w->tmp_path = malloc(n))) {
+        rc = gdir_err_set(err, GDIR_ENOMEM, "out of memory");
+        goto out;
+    }
+    snprintf(w->tmp_path, n, "%s.tmp-%ld", db_path, (long)getpid());
+    /* A leftover of this very pid (pid reuse after a crash) is stale too. */
+    unlink(w->tmp_path);
+    if ((rc = gdir_db_open(&w->db, w->tmp_path, GDIR_DB_CREATE, err)))
+        goto out;
+    /* The file is private until the rename, and a crash just leaves a stale temporary file:
+     * no need for durability on every commit. The journal stays (in memory) so that a failed
+     * statement (duplicate id) is rolled back alone. */
+    if ((rc = gdir_db_exec(&w->db,
+                           "PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF;"
+                           " PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;",
+                           err)) ||
+        (rc = gdir_db_create_schema(&w->db, err)))
+        goto out;
+    /* SpatiaLite keeps an R*Tree in step with a table through triggers that prepare a
+     * statement per row: for a bulk load, dropping the places index and building it once at
+     * the end is several times faster. The communes index stays: locate() needs it. */
+    if ((rc = gdir_db_exec(&w->db, SQL_INDEX_OFF, err)))
+        goto out;
+    if ((rc = gdir_db_prepare(&w->db, SQL_INS_PLACE, &w->ins_place, err)) ||
+        (rc = gdir_db_prepare(&w->db, SQL_INS_COMMUNE, &w->ins_commune, err)) ||
+        (rc = gdir_db_prepare(&w->db, SQL_INS_BOUNDARY, &w->ins_boundary, err)) ||
+        (rc = gdir_db_prepare(&w->db, SQL_LOCATE, &w->locate, err)) ||
+        (rc = gdir_db_prepare(&w->db, SQL_INS_SOURCE, &w->ins_source, err)) ||
+        (rc = gdir_db_prepare(&w->db, SQL_UPD_SOURCE, &w->upd_source, err)) ||
+        (rc = gdir_db_prepare(&w->db, SQL_INS_META, &w->ins_meta, err)))
+        goto out;
+    rc = GDIR_OK;
+out:
+    free(dir);
+    if (rc)
+        imp_writer_abort(w);
+    return rc;
+}
+
+static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s)
+        sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+/* Steps a statement with no result rows; resets it in all cases. */
+static int step_done(struct imp_writer *w, sqlite3_stmt *st, const char *what, int dup_ok,
+                     struct gdir_err *err)
+{
+    int rc = sqlite3_step(st), xrc = sqlite3_extended_errcode(w->db.db);
+    int out = GDIR_OK;
+    if (rc != SQLITE_DONE) {
+        if (dup_ok && (xrc == SQLITE_CONSTRAINT_UNIQUE || xrc == SQLITE_CONSTRAINT_PRIMARYKEY))
+            out = IMP_WRITE_DUPLICATE;
+        else
+            out = db_fail(w, err, what);
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return out;
+}
+
+int imp_writer_source(struct imp_writer *w, const struct imp_source_meta *m, struct gdir_err *err)
+{
+    sqlite3_stmt *st = w->ins_source;
+    char now[32];
+    if (tick(w, err))
+        return GDIR_EDB;
+    now_iso(now, sizeof now);
+    bind_text_or_null(st, 1, m->name);
+    bind_text_or_null(st, 2, m->profile);
+    bind_text_or_null(st, 3, m->title);
+    bind_text_or_null(st, 4, m->publisher);
+    bind_text_or_null(st, 5, m->licence);
+    bind_text_or_null(st, 6, m->url);
+    bind_text_or_null(st, 7, m->file);
+    bind_text_or_null(st, 8, m->data_date);
+    bind_text_or_null(st, 9, now);
+    return step_done(w, st, "sources", 0, err);
+}
+
+int imp_writer_source_counts(struct imp_writer *w, const char *name, long read, long imported,
+                             long rejected, struct gdir_err *err)
+{
+    sqlite3_stmt *st = w->upd_source;
+    if (tick(w, err))
+        return GDIR_EDB;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, read);
+    sqlite3_bind_int64(st, 3, imported);
+    sqlite3_bind_int64(st, 4, rejected);
+    return step_done(w, st, "sources", 0, err);
+}
+
+int imp_writer_place(struct imp_writer *w, const struct imp_place_ctx *c,
+                     const struct imp_record *r, struct gdir_err *err)
+{
+    static const enum imp_target cols[] = {IMP_T_ADDRESS, IMP_T_POSTCODE, IMP_T_INSEE,
+                                           IMP_T_PHONE, IMP_T_EMAIL, IMP_T_WEBSITE,
+                                           IMP_T_OPENING_HOURS, IMP_T_DESCRIPTION};
+    sqlite3_stmt *st = w->ins_place;
+    char id[ID_MAX];
+    int n;
+
+    n = snprintf(id, sizeof id, "%s:%s", c->source, r->text[IMP_T_SOURCE_ID]);
+    if (n < 0 || (size_t)n >= sizeof id)
+        return gdir_err_set(err, GDIR_EINTERNAL, "place id longer than %d bytes", ID_MAX);
+    if (tick(w, err))
+        return GDIR_EDB;
+    sqlite3_bind_text(st, 1, id, n, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, r->text[IMP_T_NAME], -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, r->name_key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, r->category, -1, SQLITE_STATIC);
+    for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
+        bind_text_or_null(st, 5 + (int)i, r->text[cols[i]]);
+    sqlite3_bind_text(st, 13, c->source, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 14, r->text[IMP_T_SOURCE_ID], -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 15, c->licence, -1, SQLITE_STATIC);
+    bind_text_or_null(st, 16, r->text[IMP_T_DATE] ? r->text[IMP_T_DATE] : c->date);
+    sqlite3_bind_double(st, 17, r->lon);
+    sqlite3_bind_double(st, 18, r->lat);
+    return step_done(w, st, "places", 1, err);
+}
+
+int imp_writer_commune(struct imp_writer *w, const struct imp_record *r, struct gdir_err *err)
+{
+    sqlite3_stmt *st = w->ins_commune;
+    if (tick(w, err))
+        return GDIR_EDB;
+    sqlite3_bind_text(st, 1, r->text[IMP_T_INSEE], -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, r->text[IMP_T_NAME], -1, SQLITE_STATIC);
+    bind_text_or_null(st, 3, r->text[IMP_T_POSTCODES]);
+    if (r->has_population)
+        sqlite3_bind_int64(st, 4, r->population);
+    else
+        sqlite3_bind_null(st, 4);
+    return step_done(w, st, "communes", 0, err);
+}
+
+int imp_writer_boundary(struct imp_writer *w, const char *source, const char *licence,
+                        const struct imp_record *r, struct gdir_err *err)
+{
+    sqlite3_stmt *st = w->ins_boundary;
+    int rc;
+    if (tick(w, err))
+        return GDIR_EDB;
+    sqlite3_bind_text(st, 1, r->text[IMP_T_INSEE], -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, r->text[IMP_T_NAME], -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, source, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, licence, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 5, r->wkb, (int)r->wkb_len, SQLITE_STATIC);
+    rc = step_done(w, st, "communes (boundary)", 0, err);
+    if (rc == GDIR_OK)
+        w->boundaries++;
+    return rc;
+}
+
+int imp_writer_locate(void *ctx, double lon, double lat, char insee[8], struct gdir_err *err)
+{
+    struct imp_writer *w = ctx;
+    sqlite3_stmt *st = w->locate;
+    int rc, found = 0;
+
+    sqlite3_bind_double(st, 1, lon);
+    sqlite3_bind_double(st, 2, lat);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const unsigned char *code = sqlite3_column_text(st, 0);
+        snprintf(insee, 8, "%s", code ? (const char *)code : "");
+        found = insee[0] != '\0';
+    } else if (rc != SQLITE_DONE) {
+        found = db_fail(w, err, "locate");
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return found;
+}
+
+int imp_writer_stats(struct imp_writer *w, long *communes, long *with_geom, long *places,
+                     struct gdir_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = GDIR_OK;
+    if (sqlite3_prepare_v2(w->db.db, SQL_STATS, -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_ROW) {
+        rc = db_fail(w, err, "counts");
+    } else {
+        *communes = (long)sqlite3_column_int64(st, 0);
+        *with_geom = (long)sqlite3_column_int64(st, 1);
+        *places = (long)sqlite3_column_int64(st, 2);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int put_meta(struct imp_writer *w, const char *key, const char *value, struct gdir_err *err)
+{
+    sqlite3_bind_text(w->ins_meta, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(w->ins_meta, 2, value ? value : "", -1, SQLITE_STATIC);
+    return step_done(w, w->ins_meta, "meta", 0, err);
+}
+
+static int integrity_ok(struct imp_writer *w, struct gdir_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = GDIR_OK;
+    if (sqlite3_prepare_v2(w->db.db, "PRAGMA integrity_check", -1, &st, NULL) != SQLITE_OK)
+        rc = db_fail(w, err, "integrity_check");
+    else if (sqlite3_step(st) != SQLITE_ROW)
+        rc = db_fail(w, err, "integrity_check");
+    else if (strcmp((const char *)sqlite3_column_text(st, 0), "ok") != 0)
+        rc = gdir_err_set(err, GDIR_EDB, "%s: integrity_check: %.200s", w->tmp_path,
+                          (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Builds the places R*Tree from the whole table (see imp_writer_open). */
+static int spatial_index_on(struct imp_writer *w, struct gdir_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = GDIR_OK;
+    if (sqlite3_prepare_v2(w->db.db, SQL_INDEX_ON, -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_ROW || sqlite3_column_int(st, 0) != 1)
+        rc = db_fail(w, err, "CreateSpatialIndex(places)");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int fsync_path(const char *path, struct gdir_err *err)
+{
+    int fd = open(path, O_RDONLY);
+    int rc = GDIR_OK;
+    if (fd < 0)
+        return gdir_err_set(err, GDIR_EIO, "%s: %s", path, strerror(errno));
+    if (fsync(fd) != 0)
+        rc = gdir_err_set(err, GDIR_EIO, "%s: fsync: %s", path, strerror(errno));
+    close(fd);
+    return rc;
+}
+
+int imp_writer_finish(struct imp_writer *w, const struct imp_meta *m, struct gdir_err *err)
+{
+    char now[32], *dir = NULL;
+    int rc;
+
+    now_iso(now, sizeof now);
+    if ((rc = commit(w, err)) ||
+        (rc = gdir_db_exec(&w->db, "BEGIN", err)) ||
+        (rc = gdir_db_exec(&w->db, "INSERT INTO places_fts(places_fts) VALUES('rebuild')", err)) ||
+        (rc = spatial_index_on(w, err)) ||
+        (rc = put_meta(w, "territory", m->territory_json, err)) ||
+        (rc = put_meta(w, "built_at", now, err)) ||
+        (rc = put_meta(w, "importer_version", m->importer_version, err)) ||
+        (rc = put_meta(w, "config_file", m->config_file, err)) ||
+        (rc = gdir_db_exec(&w->db, "COMMIT; ANALYZE;", err)) || (rc = integrity_ok(w, err)))
+        goto out;
+    finalize_all(w);
+    if ((rc = gdir_db_exec(&w->db, "PRAGMA journal_mode=DELETE", err)))
+        goto out;
+    gdir_db_close(&w->db);
+    if ((rc = fsync_path(w->tmp_path, err)))
+        goto out;
+    if (rename(w->tmp_path, w->path) != 0) {
+        rc = gdir_err_set(err, GDIR_EIO, "%s: cannot replace: %s", w->path, strerror(errno));
+        goto out;
+    }
+    free(w->tmp_path);
+    w->tmp_path = NULL;    /* nothing left to remove */
+    if (!(dir = dir_of(w->path))) {
+        rc = gdir_err_set(err, GDIR_ENOMEM, "out of memory");
+        goto out;
+    }
+    rc = fsync_path(dir, err);
+out:
+    free(dir);
+    imp_writer_abort(w);   /* after a successful rename there is no temporary file left */
+    return rc;
+}

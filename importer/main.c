@@ -1,0 +1,59 @@
+/*
+ * main.c — geodir-import's command line: argv -> struct imp_options -> imp_run(), and the
+ * exit status. Everything else lives in the imp_* modules (as GDAL's ogr2ogr_bin.cpp over
+ * ogr2ogr_lib.cpp).
+ */
+#include "imp_options.h"
+#include "imp_run.h"
+#include "imp_source.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#ifndef GDIR_VERSION
+#define GDIR_VERSION "0.0.0"
+#endif
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+int main(int argc, char **argv)
+{
+    struct imp_options o;
+    struct sigaction sa;
+    char msg[256];
+    int status;
+
+    switch (imp_options_parse(&o, argc, argv, msg, sizeof msg)) {
+    case IMP_ARGS_HELP:
+        imp_options_usage(stdout);
+        return IMP_EXIT_OK;
+    case IMP_ARGS_VERSION:
+        printf("geodir-import %s\n", GDIR_VERSION);
+        return IMP_EXIT_OK;
+    case IMP_ARGS_ERROR:
+        fprintf(stderr, "geodir-import: %s\n", msg);
+        imp_options_usage(stderr);
+        return IMP_EXIT_USAGE;
+    case IMP_ARGS_RUN:
+        break;
+    }
+    /* Ctrl-C or a TERM stops the import cleanly: the temporary file goes, the old database stays. */
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    o.stop = &stop_requested;
+
+    imp_ogr_init();
+    status = imp_run(&o);
+    imp_ogr_cleanup();
+    return status;
+}
