@@ -96,6 +96,19 @@ static const char *resolve(const struct run *r, const char *v, int licence)
     return v;
 }
 
+/* The provenance of source i: the configuration's override when given, else the profile's. */
+static const char *source_licence(const struct run *r, size_t i)
+{
+    const char *v = r->t.sources[i].licence;
+    return v ? v : resolve(r, r->profiles[i].licence, 1);
+}
+
+static const char *source_publisher(const struct run *r, size_t i)
+{
+    const char *v = r->t.sources[i].publisher;
+    return v ? v : resolve(r, r->profiles[i].publisher, 0);
+}
+
 static void fatal(const char *msg)
 {
     fprintf(stderr, "geodir-import: %s\n", msg);
@@ -115,12 +128,12 @@ static int load_profiles(struct run *r)
             return IMP_EXIT_USAGE;
         }
         r->res[i].kind = imp_kind_name(r->profiles[i].kind);
-        const char *lic = resolve(r, r->profiles[i].licence, 1);
-        if (strcmp(lic, "etalab-2.0") && strcmp(lic, "ODbL-1.0")) {
+        const char *lic = source_licence(r, i);
+        if (!gdir_licence_known(lic)) {
             char msg[256];
             snprintf(msg, sizeof msg,
-                     "source %s: licence '%.60s' (territory.default_licence) is not etalab-2.0 "
-                     "or ODbL-1.0", s->name, lic);
+                     "source %s: profile %s: unknown licence '%.60s' (known: etalab-2.0, "
+                     "ODbL-1.0, CC-BY-4.0, CC0-1.0)", s->name, s->profile, lic);
             fatal(msg);
             return IMP_EXIT_USAGE;
         }
@@ -163,12 +176,13 @@ static int import_source(struct run *r, size_t i, struct gdir_err *err)
     const struct gdir_source_cfg *cfg = &r->t.sources[i];
     const struct imp_profile *p = &r->profiles[i];
     struct imp_source_result *res = &r->res[i];
-    const char *licence = resolve(r, p->licence, 1);
+    const char *licence = source_licence(r, i);
     struct imp_source *src = NULL;
     struct imp_normalizer norm;
     struct imp_place_ctx pctx = {cfg->name, licence, cfg->data_date ? cfg->data_date : r->today};
-    struct imp_source_meta meta = {cfg->name, p->name, p->title, resolve(r, p->publisher, 0),
-                                   licence, p->url, relative_file(r, cfg->path), cfg->data_date};
+    struct imp_source_meta meta = {cfg->name, p->name, cfg->title ? cfg->title : p->title,
+                                   source_publisher(r, i), licence, cfg->url ? cfg->url : p->url,
+                                   relative_file(r, cfg->path), cfg->data_date};
     unsigned char *seen = NULL;   /* communes and boundaries: member already written */
     double t0 = now_s();
     int rc;

@@ -463,6 +463,13 @@ def case_samples():
     check(one(db, "SELECT count(*) FROM places") > 0, "places imported")
     check(one(db, "SELECT count(*) FROM places WHERE insee IS NULL") == 0,
           "every sample place has its commune")
+    # The configuration overrides the profile's provenance for the generated boundaries.
+    check(one(db, "SELECT publisher FROM sources WHERE name='limites'") ==
+          "geodir (données d'exemple)", "limites: publisher overridden by the configuration")
+    check("exemple" in one(db, "SELECT title FROM sources WHERE name='limites'"),
+          "limites: title says the boundaries are an example")
+    check(one(db, "SELECT publisher FROM sources WHERE name='laposte'") == "La Poste",
+          "laposte: publisher from its profile")
 
 
 CASES = {"good": case_good, "bad_input": case_bad_input, "fatal": case_fatal,
