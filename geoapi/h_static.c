@@ -7,8 +7,10 @@
  * refused, for static routes, a segment whose decoded form holds '/' (an encoded "%2F"); then
  * this file refuses any segment that is empty,
  * "." or "..", starts with '.', or holds '/', '\' or a control byte; only known extensions are
- * served; and realpath() of the result must lie inside the realpath of its root. Everything
- * refused answers 404, like a missing file.
+ * served; and realpath() of the result must lie inside the realpath of its root. The page's
+ * development files (node_modules/, package.json, package-lock.json) are never served from
+ * static_dir: Leaflet is reached only through /vendor/leaflet/. Everything refused answers 404,
+ * like a missing file.
  */
 #include "api_handlers.h"
 
@@ -70,6 +72,23 @@ static int safe_relative(const char *rel)
     }
 }
 
+/* 1 when a segment of rel names a development file of map-ui that is not part of the page. */
+static int is_dev_file(const char *rel)
+{
+    static const char *const denied[] = {"node_modules", "package.json", "package-lock.json"};
+    const char *seg = rel;
+    for (;;) {
+        const char *slash = strchr(seg, '/');
+        size_t len = slash ? (size_t)(slash - seg) : strlen(seg);
+        for (size_t i = 0; i < sizeof denied / sizeof denied[0]; i++)
+            if (strlen(denied[i]) == len && strncmp(seg, denied[i], len) == 0)
+                return 1;
+        if (!slash)
+            return 0;
+        seg = slash + 1;
+    }
+}
+
 static int not_found(struct gdir_err *err)
 {
     return gdir_err_set(err, GDIR_ENOTFOUND, "no such file");
@@ -92,6 +111,8 @@ int h_static(const struct api_ctx *ctx, const struct api_request *req, struct ap
         rel = req->path + sizeof vendor_prefix - 1;
     } else {
         rel = req->path + 1;
+        if (is_dev_file(rel))
+            return not_found(err);
     }
     if (!root || !safe_relative(rel) || !(type = content_type_of(rel)))
         return not_found(err);

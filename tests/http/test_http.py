@@ -563,7 +563,9 @@ def test_static(port):
                    "/..%2f..%2f..%2fetc%2fpasswd", "/%2fetc%2fpasswd", "/./index.html",
                    "/index.html%00.js", "/..\\..\\etc\\passwd", "/%5c..%5cetc%5cpasswd",
                    "//etc/passwd", "/node_modules/../../../etc/passwd", "/.git/config",
-                   "/package.json/..", "/nonexistent.js", "/api/../index.html"):
+                   "/package.json/..", "/nonexistent.js", "/api/../index.html",
+                   "/package.json", "/package-lock.json", "/node_modules/leaflet/package.json",
+                   "/node_modules/leaflet/dist/leaflet.js"):
         expect_error(port, target, 404, "NotFound")
     expect_error(port, "/api/nope", 404, "NotFound")
     expect_error(port, "/api", 404, "NotFound")
