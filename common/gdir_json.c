@@ -18,6 +18,12 @@ void gdir_json_init(struct gdir_json *j, struct gdir_buf *out)
     j->err = out->err;
 }
 
+void gdir_json_init_members(struct gdir_json *j, struct gdir_buf *out, int has_members)
+{
+    gdir_json_init(j, out);
+    j->first[0] = has_members ? 0 : 1;
+}
+
 static int check(struct gdir_json *j, int rc)
 {
     if (rc && !j->err)

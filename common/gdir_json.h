@@ -29,6 +29,11 @@ struct gdir_json {
 
 void gdir_json_init(struct gdir_json *j, struct gdir_buf *out);
 
+/* Initialises a writer that continues an object already in out: out holds "{…members" (its
+ * closing brace removed by the caller), so the next key is preceded by a comma when
+ * has_members is non-zero. Close it with gdir_buf_addc(out, '}'), not gdir_json_obj_end. */
+void gdir_json_init_members(struct gdir_json *j, struct gdir_buf *out, int has_members);
+
 int gdir_json_obj_begin(struct gdir_json *j);
 int gdir_json_obj_end(struct gdir_json *j);
 int gdir_json_arr_begin(struct gdir_json *j);

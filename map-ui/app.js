@@ -13,7 +13,7 @@ import {
 } from './format.js';
 import { PlaceMap } from './map.js';
 
-const RESULT_LIMIT = 50;               /* places per search; the API's default limit */
+let resultLimit = 50;                  /* places per search: the server's default_limit */
 
 const ui = {
   title: document.getElementById('territory-name'),
@@ -276,7 +276,7 @@ async function runSearch(lat, lon) {
   setStatus('Recherche en cours…', 'busy');
   try {
     const answer = await fetchPlaces({ lat, lon, radius: search.radius, category: search.category,
-                                       limit: RESULT_LIMIT }, controller.signal);
+                                       limit: resultLimit }, controller.signal);
     if (seq !== state.seq)
       return;
     const features = Array.isArray(answer.features) ? answer.features : [];
@@ -308,6 +308,25 @@ function searchAgain() {
 
 /* --- start-up ------------------------------------------------------------------------------ */
 
+/* Follows the server's limits: distances above max_radius are removed from the choices, the
+ * default distance is preselected, and the list is as long as the server's default limit. */
+function applySearchLimits(search) {
+  const max = Number(search.max_radius);
+  const def = Number(search.default_radius);
+  if (Number.isFinite(max) && max > 0) {
+    for (const option of Array.from(ui.radius.options))
+      if (Number(option.value) > max)
+        option.remove();
+  }
+  if (Number.isFinite(def)) {
+    const match = Array.from(ui.radius.options).find((o) => Number(o.value) === def);
+    if (match)
+      ui.radius.value = match.value;
+  }
+  if (Number.isInteger(search.default_limit) && search.default_limit > 0)
+    resultLimit = search.default_limit;
+}
+
 async function main() {
   setStatus('Chargement de la carte…', 'busy');
   let territory;
@@ -320,6 +339,7 @@ async function main() {
   }
   state.territory = territory;
   renderTerritory(territory);
+  applySearchLimits(territory.search || {});
 
   state.placeMap = new PlaceMap(ui.mapBox, territory.map || {}, {
     onMapClick: (lat, lon) => runSearch(lat, lon),

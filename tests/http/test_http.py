@@ -422,6 +422,9 @@ def test_territory(port):
           "territory: name, SIREN and member communes of the configuration")
     check(doc.get("map", {}).get("zoom") == territory["map"]["zoom"], "territory: map zoom")
     check("sources" not in doc and "data_dir" not in doc, "territory: no file paths exposed")
+    check(doc.get("search") == {"default_radius": 10000, "max_radius": 50000,
+                                "default_limit": 50, "max_limit": 500},
+          f"territory: the server's search limits ({doc.get('search')})")
 
 
 def test_place_by_id(port):
@@ -664,6 +667,9 @@ def test_second_instance():
               "limit above max_limit (5, from GEODIR_MAX_LIMIT) is clamped")
         doc = get_json(port, f"/api/places?{q(lat=lat, lon=lon)}", ctype=CT_GEOJSON)
         check(doc["numberReturned"] == 3, "default_limit from GEODIR_DEFAULT_LIMIT")
+        search = get_json(port, "/api/territory").get("search", {})
+        check(search.get("max_limit") == 5 and search.get("default_limit") == 3,
+              "territory.search follows the server's configuration")
         expect_error(port, "/api/places?lat=48.95&lon=5.15&category=" + "x" * 80, 400,
                      "InvalidParameterValue", "query")
         html, js = "text/html; charset=utf-8", "text/javascript; charset=utf-8"

@@ -109,6 +109,25 @@ static void test_cap_is_sticky(void)
     gdir_buf_free(&b);
 }
 
+static void test_members(void)
+{
+    struct gdir_buf b;
+    struct gdir_json j;
+    gdir_buf_init(&b, 0);
+    gdir_buf_adds(&b, "{\"a\":1");
+    gdir_json_init_members(&j, &b, 1);
+    gdir_json_kint(&j, "b", 2);
+    gdir_buf_addc(&b, '}');
+    CHECK_STR_EQ(gdir_buf_str(&b), "{\"a\":1,\"b\":2}");
+    gdir_buf_reset(&b);
+    gdir_buf_adds(&b, "{");
+    gdir_json_init_members(&j, &b, 0);
+    gdir_json_kint(&j, "b", 2);
+    gdir_buf_addc(&b, '}');
+    CHECK_STR_EQ(gdir_buf_str(&b), "{\"b\":2}");
+    gdir_buf_free(&b);
+}
+
 static void test_misuse(void)
 {
     struct gdir_buf b;
@@ -125,6 +144,7 @@ static const struct check_case cases[] = {
     {"escaping", test_escaping},
     {"numbers", test_numbers},
     {"cap_is_sticky", test_cap_is_sticky},
+    {"members", test_members},
     {"misuse", test_misuse},
 };
 CHECK_MAIN(cases)
