@@ -306,6 +306,7 @@ int api_server_start(struct api_server **out, const struct api_config *cfg, stru
 
     srv->mhd = MHD_start_daemon(
         flags, (uint16_t)cfg->port, NULL, NULL, on_request, srv,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, (void *)srv,   /* first, so it sees everything */
         MHD_OPTION_SOCK_ADDR, sa,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
@@ -313,7 +314,6 @@ int api_server_start(struct api_server **out, const struct api_config *cfg, stru
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY_LIMIT,
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, (void *)srv,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)srv,
-        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, (void *)srv,
         MHD_OPTION_END);
     if (!srv->mhd) {
         rc = gdir_err_set(err, GDIR_EIO, "cannot listen on %s port %ld (address in use?)",
