@@ -64,12 +64,35 @@ CREATE TABLE places (
     source_id    TEXT NOT NULL,              -- identifier in that source
     licence      TEXT NOT NULL,
     source_date  TEXT,                       -- date of the source record or file
+    wheelchair   TEXT,                       -- yes / limited / no (OSM values), NULL if unknown
+    refs         TEXT,                       -- external ids, "scheme:value" space-separated
+    geo_quality  TEXT,                       -- the source's own geolocation quality, as given
+    geocode_precision TEXT,                  -- NULL: position from the source; else how geodir
+                                             -- geocoded it: housenumber / street / municipality
+    geocode_score REAL,                      -- 0..1 when geocoded
     UNIQUE (source, source_id)
 );
 SELECT AddGeometryColumn('places', 'geom', 4326, 'POINT', 'XY', 1);
 SELECT CreateSpatialIndex('places', 'geom');
 CREATE INDEX places_category ON places(category);
 CREATE INDEX places_insee ON places(insee);
+
+-- Address points (BAN, BANO) that geocoding uses. Not part of the directory's places.
+CREATE TABLE addresses (
+    fid          INTEGER PRIMARY KEY,
+    id           TEXT NOT NULL,              -- id in the source (BAN cle_interop, BANO id)
+    housenumber  TEXT,                       -- as published: '12', '1BIS', '8 ter'; NULL for
+                                             -- a street-level point (lieu-dit, toponym)
+    street       TEXT NOT NULL,              -- street name as published
+    postcode     TEXT,
+    insee        TEXT NOT NULL,
+    city         TEXT,
+    source       TEXT NOT NULL REFERENCES sources(name),
+    licence      TEXT NOT NULL
+);
+SELECT AddGeometryColumn('addresses', 'geom', 4326, 'POINT', 'XY', 1);
+SELECT CreateSpatialIndex('addresses', 'geom');
+CREATE INDEX addresses_insee ON addresses(insee);
 
 -- Accent- and case-insensitive full-text index on names (external content, rebuilt at the end
 -- of an import).

@@ -18,6 +18,7 @@
 const char *const imp_target_names[IMP_T__COUNT] = {
     "source_id", "name",    "address", "postcode",      "insee",       "phone",      "email",
     "website",   "opening_hours", "description", "date", "postcodes", "population",
+    "housenumber", "street", "city", "wheelchair", "refs", "geo_quality",
 };
 
 /* Loading context: the profile being filled and where errors point. */
@@ -36,6 +37,8 @@ const char *imp_kind_name(enum imp_kind kind)
         return "boundaries";
     case IMP_KIND_PLACES:
         return "places";
+    case IMP_KIND_ADDRESSES:
+        return "addresses";
     }
     return "?";
 }
@@ -319,10 +322,13 @@ static void free_fieldmap(struct imp_fieldmap *m)
 static int load_fields(struct loader *L, const cJSON *fields)
 {
     /* Which targets each kind accepts, and which it requires. */
-    static const unsigned char allowed[3][IMP_T__COUNT] = {
-        /* communes   */ {0, 2, 0, 0, 2, 0, 0, 0, 0, 0, 0, 1, 1},
-        /* boundaries */ {0, 2, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0},
-        /* places     */ {2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0},
+    /* 0: not allowed, 1: optional, 2: required. Columns in enum imp_target order. */
+    static const unsigned char allowed[IMP_KIND__COUNT][IMP_T__COUNT] = {
+        /*                id nm ad pc in ph em we oh de da pcs pop hn st ci wc rf gq */
+        /* communes   */ {0, 2, 0, 0, 2, 0, 0, 0, 0, 0, 0, 1, 1,  0, 0, 0, 0, 0, 0},
+        /* boundaries */ {0, 2, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0,  0, 0, 0, 0, 0, 0},
+        /* places     */ {2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0,  1, 1, 1, 1, 1, 1},
+        /* addresses  */ {2, 0, 0, 1, 2, 0, 0, 0, 0, 0, 1, 0, 0,  1, 2, 1, 0, 0, 0},
     };
     struct imp_profile *p = L->p;
     const cJSON *it;

@@ -24,7 +24,9 @@ enum imp_kind {
     IMP_KIND_COMMUNES,   /* rows of the communes table: INSEE code, name, postcodes, population */
     IMP_KIND_BOUNDARIES, /* commune (multi)polygons, stored in communes.geom */
     IMP_KIND_PLACES,     /* points of the directory (places table) */
+    IMP_KIND_ADDRESSES,  /* address points (BAN, BANO) for geocoding (addresses table) */
 };
+#define IMP_KIND__COUNT 4
 
 enum imp_geom_mode {
     IMP_GEOM_NONE,   /* no geometry (communes lists) */
@@ -48,6 +50,14 @@ enum imp_target {
     IMP_T_DATE,
     IMP_T_POSTCODES,
     IMP_T_POPULATION,
+    IMP_T_HOUSENUMBER,   /* addresses: "12", "1BIS", "8 ter" (places: for geocoding) */
+    IMP_T_STREET,        /* addresses: street name (places: for geocoding) */
+    IMP_T_CITY,          /* commune name as written in the source */
+    IMP_T_WHEELCHAIR,    /* places: yes / limited / no (OSM values; SP ACC/DEM/NAC mapped) */
+    IMP_T_REFS,          /* places: external ids "scheme:value" separated by spaces
+                            (finess:010780195 sp:mairie-55532-01 siret:... uai:... osm:node/1),
+                            used to merge one place seen in several sources */
+    IMP_T_GEO_QUALITY,   /* places: the source's own geolocation quality, kept as given */
     IMP_T__COUNT
 };
 

@@ -21,7 +21,9 @@ static const size_t max_len[IMP_T__COUNT] = {
     [IMP_T_POSTCODE] = 16,      [IMP_T_INSEE] = 16,          [IMP_T_PHONE] = 64,
     [IMP_T_EMAIL] = 254,        [IMP_T_WEBSITE] = 2048,      [IMP_T_OPENING_HOURS] = 1000,
     [IMP_T_DESCRIPTION] = 10000, [IMP_T_DATE] = 64,          [IMP_T_POSTCODES] = 256,
-    [IMP_T_POPULATION] = 32,
+    [IMP_T_POPULATION] = 32,    [IMP_T_HOUSENUMBER] = 32,    [IMP_T_STREET] = 300,
+    [IMP_T_CITY] = 200,         [IMP_T_WHEELCHAIR] = 16,     [IMP_T_REFS] = 1000,
+    [IMP_T_GEO_QUALITY] = 64,
 };
 
 static int cmp_codes(const void *a, const void *b)

@@ -126,7 +126,7 @@ def case_good():
     check(leftovers(db) == [], "no temporary file left")
 
     # Schema, integrity, spatial indexes.
-    check(one(db, "PRAGMA user_version") == 1, "PRAGMA user_version = 1")
+    check(one(db, "PRAGMA user_version") == 2, "PRAGMA user_version = 2")
     check(one(db, "PRAGMA integrity_check") == "ok", "PRAGMA integrity_check = ok")
     check(one(db, "PRAGMA journal_mode") == "delete", "journal_mode back to DELETE")
     check(one(db, "SELECT CheckSpatialIndex('places', 'geom')") == 1,
