@@ -634,8 +634,11 @@ int imp_profile_load(struct imp_profile *p, const char *dir, const char *name, s
         p->kind = IMP_KIND_COMMUNES;
     } else if (strcmp(kind, "boundaries") == 0) {
         p->kind = IMP_KIND_BOUNDARIES;
+    } else if (strcmp(kind, "addresses") == 0) {
+        p->kind = IMP_KIND_ADDRESSES;
     } else {
-        rc = fail(&L, "kind", "expected \"places\", \"communes\" or \"boundaries\"");
+        rc = fail(&L, "kind",
+                  "expected \"places\", \"communes\", \"boundaries\" or \"addresses\"");
         goto out;
     }
     if ((rc = load_source(&L, cJSON_GetObjectItemCaseSensitive(root, "source"))) ||
