@@ -2,6 +2,11 @@
  * imp_profile.c — loads and validates mapping profiles (importer/profiles/<name>.json) into
  * struct imp_profile. Pure configuration: no GDAL, no database. The file format is described
  * in importer/README.md; every key is checked, so a typo is an error, not a silent default.
+ *
+ * Besides the plain mapping it compiles the richer parts of the rule language: computed
+ * fields ("computed"), rules of several conditions ("match", OSM tags), and rows that no rule
+ * matches being filtered ("unmatched": "filter"). Those are evaluated by imp_source, which
+ * hands imp_record two computed fields: "@category" and "@keep".
  */
 #include "imp_profile.h"
 #include "gdir_buf.h"
@@ -14,6 +19,8 @@
 #include <string.h>
 
 #define PROFILE_MAX_BYTES (256 * 1024)
+#define READER_MAX_MB_DEFAULT 256     /* FINESS JSON / XML readers: default file size cap */
+#define READER_MAX_MB_LIMIT 4096
 
 const char *const imp_target_names[IMP_T__COUNT] = {
     "source_id", "name",    "address", "postcode",      "insee",       "phone",      "email",
@@ -25,6 +32,7 @@ const char *const imp_target_names[IMP_T__COUNT] = {
 struct loader {
     struct imp_profile *p;
     const char *file;        /* path of the profile file, for messages */
+    const char *dir;         /* the profiles folder (osm_config is relative to it) */
     struct gdir_err *err;
 };
 
@@ -122,9 +130,29 @@ static int slot_of(struct loader *L, const char *field, size_t *slot)
     if (!ns)
         return nomem(L);
     p->slots = ns;
+    unsigned char *nc = realloc(p->slot_computed, p->n_slots + 1);
+    if (!nc)
+        return nomem(L);
+    p->slot_computed = nc;
+    p->slot_computed[p->n_slots] = 0;
     if (!(p->slots[p->n_slots] = xstrdup(field)))
         return nomem(L);
     *slot = p->n_slots++;
+    return GDIR_OK;
+}
+
+/* A new slot for a computed field; its name must not be in use yet. */
+static int computed_slot(struct loader *L, const char *name, const char *where, size_t *slot)
+{
+    struct imp_profile *p = L->p;
+    int rc;
+    for (size_t i = 0; i < p->n_slots; i++)
+        if (strcmp(p->slots[i], name) == 0)
+            return fail(L, where, "used before its declaration (declare a computed field before "
+                                  "the computed fields that read it)");
+    if ((rc = slot_of(L, name, slot)))
+        return rc;
+    p->slot_computed[*slot] = 1;
     return GDIR_OK;
 }
 
@@ -165,11 +193,17 @@ static int load_cond(struct loader *L, const cJSON *obj, const char *where,
         if (!cJSON_IsArray(val) || cJSON_GetArraySize(val) == 0)
             return fail(L, where, "'in' expects a non-empty array of strings");
     }
-    size_t n = c->op == IMP_OP_IN ? (size_t)cJSON_GetArraySize(val) : 1;
+    /* "prefix" takes one string or an array of them (any of the prefixes) */
+    if (c->op == IMP_OP_PREFIX && cJSON_IsArray(val) && cJSON_GetArraySize(val) == 0)
+        return fail(L, where, "'prefix' expects a string or a non-empty array of strings");
+    int many = cJSON_IsArray(val);
+    size_t n = many ? (size_t)cJSON_GetArraySize(val) : 1;
+    if (many && c->op == IMP_OP_EQUALS)
+        return fail(L, where, "'equals' expects one string (use 'in' for several)");
     c->values = calloc(n, sizeof *c->values);
     if (!c->values)
         return nomem(L);
-    const cJSON *it = c->op == IMP_OP_IN ? val->child : val;
+    const cJSON *it = many ? val->child : val;
     for (size_t i = 0; i < n; i++, it = it->next) {
         if (!cJSON_IsString(it))
             return fail(L, where, "condition values must be strings");
@@ -187,6 +221,82 @@ static void free_cond(struct imp_cond *c)
     free(c->values);
     c->values = NULL;
     c->n_values = 0;
+}
+
+static void free_xrule(struct imp_xrule *x)
+{
+    for (size_t i = 0; i < x->n_conds; i++)
+        free_cond(&x->conds[i]);
+    free(x->conds);
+    free(x->category);
+    memset(x, 0, sizeof *x);
+}
+
+/* Copies the strings of a JSON string or array of strings into c->values. */
+static int cond_values(struct loader *L, const cJSON *v, const char *where, struct imp_cond *c)
+{
+    size_t n = cJSON_IsArray(v) ? (size_t)cJSON_GetArraySize(v) : 1;
+    const cJSON *it = cJSON_IsArray(v) ? v->child : v;
+    if (n == 0)
+        return fail(L, where, "expected a non-empty array of strings");
+    if (!(c->values = calloc(n, sizeof *c->values)))
+        return nomem(L);
+    for (size_t i = 0; i < n; i++, it = it->next) {
+        if (!cJSON_IsString(it))
+            return fail(L, where, "condition values must be strings");
+        if (!(c->values[i] = xstrdup(it->valuestring)))
+            return nomem(L);
+        c->n_values++;
+    }
+    return GDIR_OK;
+}
+
+/* {"match": {"field": "value" | "*" | null | ["a", "b"] | {"prefix": "x" | ["x", "y"]}, ...}}:
+ * every condition must hold. "*" is any non-empty value, null an empty or missing one. */
+static int load_match(struct loader *L, const cJSON *m, const char *where, struct imp_xrule *x)
+{
+    char path[160];
+    const cJSON *it;
+    int rc;
+
+    if (!cJSON_IsObject(m) || cJSON_GetArraySize(m) == 0)
+        return fail(L, where, "'match' expects an object of field: value");
+    x->conds = calloc((size_t)cJSON_GetArraySize(m), sizeof *x->conds);
+    if (!x->conds)
+        return nomem(L);
+    cJSON_ArrayForEach(it, m) {
+        struct imp_cond *c = &x->conds[x->n_conds++];
+        snprintf(path, sizeof path, "%s.match.%.60s", where, it->string);
+        if (!it->string[0])
+            return fail(L, path, "expected a field name");
+        if ((rc = slot_of(L, it->string, &c->slot)))
+            return rc;
+        if (cJSON_IsNull(it)) {
+            c->op = IMP_OP_ABSENT;
+        } else if (cJSON_IsString(it) && strcmp(it->valuestring, "*") == 0) {
+            c->op = IMP_OP_ANY;
+        } else if (cJSON_IsString(it)) {
+            c->op = IMP_OP_EQUALS;
+            rc = cond_values(L, it, path, c);
+        } else if (cJSON_IsArray(it)) {
+            c->op = IMP_OP_IN;
+            rc = cond_values(L, it, path, c);
+        } else if (cJSON_IsObject(it)) {
+            static const char *const keys[] = {"prefix", NULL};
+            const cJSON *pre = cJSON_GetObjectItemCaseSensitive(it, "prefix");
+            if ((rc = check_keys(L, it, path, keys)))
+                return rc;
+            if (!pre)
+                return fail(L, path, "expected {\"prefix\": ...}");
+            c->op = IMP_OP_PREFIX;
+            rc = cond_values(L, pre, path, c);
+        } else {
+            return fail(L, path, "expected a string, \"*\", null, an array or {\"prefix\": ...}");
+        }
+        if (rc)
+            return rc;
+    }
+    return GDIR_OK;
 }
 
 static int add_piece(struct loader *L, struct imp_fieldmap *m, const char *literal, size_t len,
@@ -376,10 +486,11 @@ static int check_category(struct loader *L, const char *code, const char *where)
 
 static int load_category(struct loader *L, const cJSON *cat)
 {
-    static const char *const keys[] = {"rules", "field", "default", NULL};
+    static const char *const keys[] = {"rules", "field", "default", "unmatched", NULL};
     static const char *const rule_keys[] = {"field", "equals", "in", "prefix", "category", NULL};
+    static const char *const match_keys[] = {"match", "category", NULL};
     struct imp_profile *p = L->p;
-    const cJSON *rules, *field, *it;
+    const cJSON *rules, *field, *unmatched, *it;
     int rc;
 
     if (p->kind != IMP_KIND_PLACES) {
@@ -395,11 +506,22 @@ static int load_category(struct loader *L, const cJSON *cat)
         return rc;
     if (p->default_category && (rc = check_category(L, p->default_category, "category.default")))
         return rc;
+    unmatched = cJSON_GetObjectItemCaseSensitive(cat, "unmatched");
+    if (unmatched) {
+        if (!cJSON_IsString(unmatched) || strcmp(unmatched->valuestring, "filter") != 0)
+            return fail(L, "category.unmatched", "expected \"filter\"");
+        if (p->default_category)
+            return fail(L, "category", "use either 'default' or \"unmatched\": \"filter\"");
+        p->unmatched_filter = 1;
+        p->eval_rules = 1;
+    }
     field = cJSON_GetObjectItemCaseSensitive(cat, "field");
     if (field) {
         if ((rc = slot_of_json(L, field, "category.field", &p->category_slot)))
             return rc;
         p->has_category_field = 1;
+        if (p->unmatched_filter)
+            return fail(L, "category.unmatched", "only with 'rules'");
     }
     rules = cJSON_GetObjectItemCaseSensitive(cat, "rules");
     if (rules) {
@@ -407,31 +529,83 @@ static int load_category(struct loader *L, const cJSON *cat)
             return fail(L, "category", "use either 'field' (taxonomy codes) or 'rules'");
         if (!cJSON_IsArray(rules))
             return fail(L, "category.rules", "expected an array");
-        p->rules = calloc((size_t)cJSON_GetArraySize(rules) + 1, sizeof *p->rules);
-        if (!p->rules)
+        size_t n = (size_t)cJSON_GetArraySize(rules) + 1;
+        p->rules = calloc(n, sizeof *p->rules);
+        p->xrules = calloc(n, sizeof *p->xrules);
+        if (!p->rules || !p->xrules)
             return nomem(L);
         cJSON_ArrayForEach(it, rules) {
             char where[64];
-            struct imp_rule *r = &p->rules[p->n_rules];
-            snprintf(where, sizeof where, "category.rules[%zu]", p->n_rules);
-            p->n_rules++;
-            if ((rc = load_cond(L, it, where, rule_keys, &r->cond)) ||
-                (rc = req_str(L, it, "category", where, &r->category)) ||
-                (rc = check_category(L, r->category, where)))
-                return rc;
+            snprintf(where, sizeof where, "category.rules[%zu]", p->n_xrules);
+            if (cJSON_GetObjectItemCaseSensitive(it, "match")) {
+                /* several conditions: evaluated by imp_source */
+                struct imp_xrule *x = &p->xrules[p->n_xrules++];
+                p->eval_rules = 1;
+                if ((rc = check_keys(L, it, where, match_keys)) ||
+                    (rc = load_match(L, cJSON_GetObjectItemCaseSensitive(it, "match"), where, x)) ||
+                    (rc = req_str(L, it, "category", where, &x->category)) ||
+                    (rc = check_category(L, x->category, where)))
+                    return rc;
+            } else {
+                struct imp_rule *r = &p->rules[p->n_rules++];
+                struct imp_xrule *x = &p->xrules[p->n_xrules++];
+                if ((rc = load_cond(L, it, where, rule_keys, &r->cond)) ||
+                    (rc = req_str(L, it, "category", where, &r->category)) ||
+                    (rc = check_category(L, r->category, where)))
+                    return rc;
+                /* the same rule as a one-condition xrule, in case the rules are compiled */
+                if (!(x->conds = calloc(1, sizeof *x->conds)))
+                    return nomem(L);
+                x->n_conds = 1;
+                x->conds[0].slot = r->cond.slot;
+                x->conds[0].op = r->cond.op;
+                if (!(x->conds[0].values = calloc(r->cond.n_values, sizeof(char *))))
+                    return nomem(L);
+                for (size_t i = 0; i < r->cond.n_values; i++) {
+                    if (!(x->conds[0].values[i] = xstrdup(r->cond.values[i])))
+                        return nomem(L);
+                    x->conds[0].n_values++;
+                }
+                if (!(x->category = xstrdup(r->category)))
+                    return nomem(L);
+            }
         }
     }
-    if (!field && !p->n_rules && !p->default_category)
+    if (!field && !p->n_xrules && !p->default_category)
         return fail(L, "category", "expected 'rules', 'field' or 'default'");
     return GDIR_OK;
+}
+
+/* A string member that must be one of names; *out receives its index (unchanged if absent). */
+static int opt_enum(struct loader *L, const cJSON *obj, const char *key, const char *where,
+                    const char *const *names, int *out)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+    char path[96], msg[160];
+    size_t used = 0;
+    if (!it)
+        return GDIR_OK;
+    for (int i = 0; names[i]; i++)
+        if (cJSON_IsString(it) && strcmp(it->valuestring, names[i]) == 0) {
+            *out = i;
+            return GDIR_OK;
+        }
+    snprintf(path, sizeof path, "%s.%s", where, key);
+    used = (size_t)snprintf(msg, sizeof msg, "expected one of");
+    for (int i = 0; names[i] && used < sizeof msg; i++)
+        used += (size_t)snprintf(msg + used, sizeof msg - used, "%s \"%s\"", i ? "," : "",
+                                 names[i]);
+    return fail(L, path, msg);
 }
 
 static int load_geometry(struct loader *L, const cJSON *g)
 {
     static const char *const keys[] = {"native", "lat", "lon", "x", "y", "srs", "decimal_comma",
-                                       NULL};
+                                       "srs_field", "areas", "swapped", NULL};
+    static const char *const areas[] = {"reject", "point_on_surface", "centroid", NULL};
+    static const char *const swapped[] = {"ignore", "fix", "reject", NULL};
     struct imp_profile *p = L->p;
-    int rc;
+    int rc, e;
 
     if (!g || cJSON_IsNull(g)) {
         p->geom = IMP_GEOM_NONE;
@@ -446,6 +620,7 @@ static int load_geometry(struct loader *L, const cJSON *g)
         const cJSON *x = cJSON_GetObjectItemCaseSensitive(g, "x");
         const cJSON *y = cJSON_GetObjectItemCaseSensitive(g, "y");
         const cJSON *dc = cJSON_GetObjectItemCaseSensitive(g, "decimal_comma");
+        const cJSON *srsf = cJSON_GetObjectItemCaseSensitive(g, "srs_field");
         int modes = (cJSON_IsTrue(native) ? 1 : 0) + (lat || lon ? 1 : 0) + (x || y ? 1 : 0);
         if (modes != 1 || (native && !cJSON_IsTrue(native)))
             return fail(L, "geometry", "expected one of: \"native\": true, lat + lon, x + y");
@@ -467,8 +642,27 @@ static int load_geometry(struct loader *L, const cJSON *g)
         }
         if ((rc = opt_str(L, g, "srs", "geometry", &p->srs)))
             return rc;
+        if (srsf) {
+            if (p->geom != IMP_GEOM_XY)
+                return fail(L, "geometry.srs_field", "only with x/y fields");
+            if ((rc = slot_of_json(L, srsf, "geometry.srs_field", &p->srs_slot)))
+                return rc;
+            p->has_srs_field = 1;
+        }
         if (p->geom == IMP_GEOM_XY && !p->srs)
             return fail(L, "geometry.srs", "required with x/y fields (e.g. \"EPSG:2154\")");
+        e = 0;
+        if ((rc = opt_enum(L, g, "areas", "geometry", areas, &e)))
+            return rc;
+        p->areas = (enum imp_areas)e;
+        if (p->areas != IMP_AREAS_REJECT && p->geom != IMP_GEOM_NATIVE)
+            return fail(L, "geometry.areas", "only with the native geometry");
+        e = 0;
+        if ((rc = opt_enum(L, g, "swapped", "geometry", swapped, &e)))
+            return rc;
+        p->swapped = (enum imp_swapped)e;
+        if (p->swapped != IMP_SWAPPED_IGNORE && p->geom != IMP_GEOM_XY)
+            return fail(L, "geometry.swapped", "only with x/y fields");
     } else {
         return fail(L, "geometry", "expected \"native\" or an object");
     }
@@ -476,28 +670,110 @@ static int load_geometry(struct loader *L, const cJSON *g)
         return fail(L, "geometry", "communes lists have no geometry (use kind boundaries)");
     if (p->kind == IMP_KIND_BOUNDARIES && p->geom != IMP_GEOM_NATIVE)
         return fail(L, "geometry", "boundaries need the native (polygon) geometry");
-    if (p->kind == IMP_KIND_PLACES && p->geom == IMP_GEOM_NONE)
-        return fail(L, "geometry", "places need a geometry");
+    if (p->kind == IMP_KIND_ADDRESSES && p->geom == IMP_GEOM_NONE)
+        return fail(L, "geometry", "address points need a geometry");
+    /* Places without a geometry, or whose coordinates are missing or unusable, are located
+     * from their address by the geocoder (imp_record, imp_geocode). */
     return GDIR_OK;
+}
+
+/* An array of distinct non-empty strings, copied into *out / *n. */
+static int load_names(struct loader *L, const cJSON *arr, const char *where, char ***out,
+                      size_t *n)
+{
+    const cJSON *it;
+    if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) == 0)
+        return fail(L, where, "expected a non-empty array of names");
+    if (!(*out = calloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof **out)))
+        return nomem(L);
+    cJSON_ArrayForEach(it, arr) {
+        if (!cJSON_IsString(it) || !it->valuestring[0])
+            return fail(L, where, "expected non-empty strings");
+        for (size_t i = 0; i < *n; i++)
+            if (strcmp((*out)[i], it->valuestring) == 0)
+                return fail(L, where, "a name appears twice");
+        if (!((*out)[*n] = xstrdup(it->valuestring)))
+            return nomem(L);
+        (*n)++;
+    }
+    return GDIR_OK;
+}
+
+/* "KEY=VALUE" appended to the NULL-terminated open options (room was reserved). */
+static int add_option(struct loader *L, size_t *n, const char *key, const char *value)
+{
+    size_t len = strlen(key) + strlen(value) + 2;
+    char *o = malloc(len);
+    if (!o)
+        return nomem(L);
+    snprintf(o, len, "%s=%s", key, value);
+    L->p->open_options[(*n)++] = o;
+    return GDIR_OK;
+}
+
+/* source.osm_config: a file next to the profile, passed as the OSM driver's CONFIG_FILE. */
+static int osm_config(struct loader *L, const cJSON *src, size_t *n)
+{
+    char *name = NULL, *path = NULL;
+    FILE *f;
+    int rc;
+
+    if ((rc = opt_str(L, src, "osm_config", "source", &name)) || !name)
+        return rc;
+    if (strcmp(L->p->driver, "OSM") != 0) {
+        rc = fail(L, "source.osm_config", "only for the OSM driver");
+    } else if (strchr(name, '/') || name[0] == '.') {
+        rc = fail(L, "source.osm_config", "expected a file name in the profiles folder");
+    } else {
+        size_t len = strlen(L->dir) + strlen(name) + 2;
+        if (!(path = malloc(len))) {
+            rc = nomem(L);
+        } else {
+            snprintf(path, len, "%s/%s", L->dir, name);
+            if (!(f = fopen(path, "rb"))) {
+                rc = fail(L, "source.osm_config", "file not found in the profiles folder");
+            } else {
+                fclose(f);
+                rc = add_option(L, n, "CONFIG_FILE", path);
+            }
+        }
+    }
+    free(path);
+    free(name);
+    return rc;
 }
 
 static int load_source(struct loader *L, const cJSON *src)
 {
-    static const char *const keys[] = {"driver", "open_options", "layer", "separator", NULL};
+    static const char *const keys[] = {"reader", "driver", "open_options", "layer", "layers",
+                                       "separator", "header", "columns", "encoding",
+                                       "osm_config", "max_mb", NULL};
+    static const char *const readers[] = {"ogr", "finess-csv", "finess-json",
+                                          "service-public-xml", NULL};
+    static const char *const encodings[] = {"utf-8", "windows-1252", "latin-1", "auto", NULL};
     struct imp_profile *p = L->p;
-    const cJSON *oo, *it;
+    const cJSON *oo, *it, *hdr, *cols, *layers, *maxmb;
     char *sep = NULL;
     size_t n = 0;
-    int rc;
+    int rc, e = 0, is_csv;
 
     if (!cJSON_IsObject(src))
         return fail(L, "source", "missing or not an object");
     if ((rc = check_keys(L, src, "source", keys)) ||
-        (rc = req_str(L, src, "driver", "source", &p->driver)) ||
-        (rc = opt_str(L, src, "layer", "source", &p->layer)) ||
+        (rc = opt_enum(L, src, "reader", "source", readers, &e)))
+        return rc;
+    p->reader = (enum imp_reader)e;
+    if (p->reader == IMP_READER_OGR) {
+        if ((rc = req_str(L, src, "driver", "source", &p->driver)))
+            return rc;
+    } else if (cJSON_GetObjectItemCaseSensitive(src, "driver")) {
+        return fail(L, "source.driver", "only for the ogr reader");
+    }
+    if ((rc = opt_str(L, src, "layer", "source", &p->layer)) ||
         (rc = opt_str(L, src, "separator", "source", &sep)))
         return rc;
-    if (strcmp(p->driver, "CSV") == 0) {
+    is_csv = p->driver && strcmp(p->driver, "CSV") == 0;
+    if (is_csv) {
         p->separator = ',';
         if (sep && (strlen(sep) != 1 || !strchr(",;\t", sep[0])))
             rc = fail(L, "source.separator", "expected \",\", \";\" or \"\\t\"");
@@ -509,27 +785,272 @@ static int load_source(struct loader *L, const cJSON *src)
     free(sep);
     if (rc)
         return rc;
+    if (p->reader == IMP_READER_FINESS_CSV)
+        p->separator = ';';
+    /* header / columns: headerless CSV files (BANO) */
+    hdr = cJSON_GetObjectItemCaseSensitive(src, "header");
+    cols = cJSON_GetObjectItemCaseSensitive(src, "columns");
+    if (hdr && (!cJSON_IsBool(hdr) || !is_csv))
+        return fail(L, "source.header", "true or false, for the CSV driver");
+    p->no_header = cJSON_IsFalse(hdr);
+    if (p->no_header != !!cols)
+        return fail(L, "source.columns", "a CSV without a header (\"header\": false) needs the "
+                                         "names of its columns, and only it");
+    if (cols && (rc = load_names(L, cols, "source.columns", &p->columns, &p->n_columns)))
+        return rc;
+    /* encoding */
+    e = 0;
+    if ((rc = opt_enum(L, src, "encoding", "source", encodings, &e)))
+        return rc;
+    p->encoding = e == 0 ? IMP_ENC_UTF8 : e == 3 ? IMP_ENC_AUTO : IMP_ENC_CP1252;
+    if (p->encoding != IMP_ENC_UTF8 && !is_csv && p->reader != IMP_READER_FINESS_CSV)
+        return fail(L, "source.encoding", "only for CSV files (other formats say their encoding)");
+    /* layers */
+    layers = cJSON_GetObjectItemCaseSensitive(src, "layers");
+    if (layers) {
+        if (p->layer)
+            return fail(L, "source", "use either 'layer' or 'layers'");
+        if (p->reader != IMP_READER_OGR)
+            return fail(L, "source.layers", "only for the ogr reader");
+        if ((rc = load_names(L, layers, "source.layers", &p->layers, &p->n_layers)))
+            return rc;
+    }
+    if (p->layer && p->reader != IMP_READER_OGR)
+        return fail(L, "source.layer", "only for the ogr reader");
+    /* file size cap of the readers that load a whole file */
+    p->max_bytes = (size_t)READER_MAX_MB_DEFAULT << 20;
+    maxmb = cJSON_GetObjectItemCaseSensitive(src, "max_mb");
+    if (maxmb) {
+        if (p->reader != IMP_READER_FINESS_JSON && p->reader != IMP_READER_SP_XML)
+            return fail(L, "source.max_mb", "only for the finess-json and service-public-xml "
+                                            "readers");
+        if (!cJSON_IsNumber(maxmb) || maxmb->valuedouble < 1 ||
+            maxmb->valuedouble > READER_MAX_MB_LIMIT || maxmb->valuedouble != (int)maxmb->valuedouble)
+            return fail(L, "source.max_mb", "expected a whole number of MiB, 1 to 4096");
+        p->max_bytes = (size_t)maxmb->valueint << 20;
+    }
+    /* open options (GDAL) */
     oo = cJSON_GetObjectItemCaseSensitive(src, "open_options");
     if (oo && !cJSON_IsObject(oo))
         return fail(L, "source.open_options", "expected an object of strings");
-    p->open_options = calloc((oo ? (size_t)cJSON_GetArraySize(oo) : 0) + 2, sizeof(char *));
+    if (oo && p->reader != IMP_READER_OGR)
+        return fail(L, "source.open_options", "only for the ogr reader");
+    p->open_options = calloc((oo ? (size_t)cJSON_GetArraySize(oo) : 0) + 3, sizeof(char *));
     if (!p->open_options)
         return nomem(L);
     if (oo) {
         cJSON_ArrayForEach(it, oo) {
             if (!cJSON_IsString(it))
                 return fail(L, "source.open_options", "values must be strings");
-            if (strcmp(p->driver, "CSV") == 0 && strcmp(it->string, "HEADERS") == 0)
-                return fail(L, "source.open_options", "HEADERS is always YES for CSV");
-            size_t len = strlen(it->string) + strlen(it->valuestring) + 2;
-            if (!(p->open_options[n] = malloc(len)))
-                return nomem(L);
-            snprintf(p->open_options[n++], len, "%s=%s", it->string, it->valuestring);
+            if (is_csv && strcmp(it->string, "HEADERS") == 0)
+                return fail(L, "source.open_options", "HEADERS is set by \"header\" for CSV");
+            if ((rc = add_option(L, &n, it->string, it->valuestring)))
+                return rc;
         }
     }
-    /* Line numbers and the field-count check assume a header line. */
-    if (strcmp(p->driver, "CSV") == 0 && !(p->open_options[n] = xstrdup("HEADERS=YES")))
+    /* Line numbers and the field-count check depend on whether there is a header line. */
+    if (is_csv && (rc = add_option(L, &n, "HEADERS", p->no_header ? "NO" : "YES")))
+        return rc;
+    if (p->reader == IMP_READER_OGR && (rc = osm_config(L, src, &n)))
+        return rc;
+    if (p->reader != IMP_READER_OGR && cJSON_GetObjectItemCaseSensitive(src, "osm_config"))
+        return fail(L, "source.osm_config", "only for the OSM driver");
+    return GDIR_OK;
+}
+
+/* "computed": {"@name": spec, ...}; see struct imp_computed. */
+static int load_computed(struct loader *L, const cJSON *comp)
+{
+    static const char *const keys[] = {"first", "else_category_label", "refs", "field", "map",
+                                       "default", "first_chars", NULL};
+    struct imp_profile *p = L->p;
+    const cJSON *it;
+    int rc;
+
+    if (!comp)
+        return GDIR_OK;
+    if (!cJSON_IsObject(comp))
+        return fail(L, "computed", "expected an object of \"@name\": definition");
+    p->computed = calloc((size_t)cJSON_GetArraySize(comp) + 2, sizeof *p->computed);
+    if (!p->computed)
         return nomem(L);
+    cJSON_ArrayForEach(it, comp) {
+        struct imp_computed *c = &p->computed[p->n_computed++];
+        char where[96];
+        const char *name = it->string;
+        const cJSON *first = cJSON_GetObjectItemCaseSensitive(it, "first");
+        const cJSON *refs = cJSON_GetObjectItemCaseSensitive(it, "refs");
+        const cJSON *map = cJSON_GetObjectItemCaseSensitive(it, "map");
+        const cJSON *fc = cJSON_GetObjectItemCaseSensitive(it, "first_chars");
+        const cJSON *field = cJSON_GetObjectItemCaseSensitive(it, "field");
+        const cJSON *elab = cJSON_GetObjectItemCaseSensitive(it, "else_category_label");
+        const cJSON *x;
+
+        snprintf(where, sizeof where, "computed.%.60s", name);
+        if (name[0] != '@' || strlen(name) < 2 || strlen(name) > 64 ||
+            strspn(name + 1, "abcdefghijklmnopqrstuvwxyz0123456789_:-") != strlen(name) - 1)
+            return fail(L, where, "a computed field's name is '@' and a-z 0-9 _ : -");
+        if (strcmp(name, "@category") == 0 || strcmp(name, "@keep") == 0)
+            return fail(L, where, "reserved name");
+        if (!cJSON_IsObject(it))
+            return fail(L, where, "expected an object");
+        if ((rc = check_keys(L, it, where, keys)))
+            return rc;
+        if (!!first + !!refs + !!map + !!fc != 1)
+            return fail(L, where, "expected one of 'first', 'refs', 'map', 'first_chars'");
+        if (!(c->name = xstrdup(name)))
+            return nomem(L);
+        if (first) {
+            c->kind = IMP_COMP_FIRST;
+            if (field)
+                return fail(L, where, "'first' takes its fields in its array");
+            if (!cJSON_IsArray(first) || cJSON_GetArraySize(first) == 0)
+                return fail(L, where, "'first' expects a non-empty array of field names");
+            if (elab && !cJSON_IsBool(elab))
+                return fail(L, where, "'else_category_label' expects true or false");
+            c->else_category_label = cJSON_IsTrue(elab);
+            if (c->else_category_label && p->kind != IMP_KIND_PLACES)
+                return fail(L, where, "'else_category_label' is for places");
+            c->inputs = calloc((size_t)cJSON_GetArraySize(first), sizeof *c->inputs);
+            if (!c->inputs)
+                return nomem(L);
+            cJSON_ArrayForEach(x, first) {
+                if ((rc = slot_of_json(L, x, where, &c->inputs[c->n_inputs])))
+                    return rc;
+                c->n_inputs++;
+            }
+        } else if (elab) {
+            return fail(L, where, "'else_category_label' goes with 'first'");
+        } else if (refs) {
+            c->kind = IMP_COMP_REFS;
+            if (field)
+                return fail(L, where, "'refs' takes its fields in its object");
+            if (!cJSON_IsObject(refs) || cJSON_GetArraySize(refs) == 0)
+                return fail(L, where, "'refs' expects an object of scheme: field");
+            size_t n = (size_t)cJSON_GetArraySize(refs);
+            c->inputs = calloc(n, sizeof *c->inputs);
+            c->keys = calloc(n, sizeof *c->keys);
+            if (!c->inputs || !c->keys)
+                return nomem(L);
+            cJSON_ArrayForEach(x, refs) {
+                if (!x->string[0] ||
+                    strspn(x->string, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(x->string))
+                    return fail(L, where, "a ref scheme is a-z 0-9 -");
+                if ((rc = slot_of_json(L, x, where, &c->inputs[c->n_inputs])))
+                    return rc;
+                c->n_pairs++;
+                if (!(c->keys[c->n_inputs] = xstrdup(x->string)))
+                    return nomem(L);
+                c->n_inputs++;
+            }
+        } else {
+            if (!(c->inputs = calloc(1, sizeof *c->inputs)))
+                return nomem(L);
+            if ((rc = slot_of_json(L, field, where, &c->inputs[0])))
+                return rc;
+            c->n_inputs = 1;
+            if (fc) {
+                c->kind = IMP_COMP_FIRST_CHARS;
+                if (!cJSON_IsNumber(fc) || fc->valuedouble < 1 || fc->valuedouble > 1000 ||
+                    fc->valuedouble != (int)fc->valuedouble)
+                    return fail(L, where, "'first_chars' expects a whole number, 1 to 1000");
+                c->first_chars = (size_t)fc->valueint;
+            } else {
+                size_t n = (size_t)cJSON_GetArraySize(map);
+                c->kind = IMP_COMP_MAP;
+                if (!cJSON_IsObject(map) || n == 0)
+                    return fail(L, where, "'map' expects an object of value: value");
+                c->keys = calloc(n, sizeof *c->keys);
+                c->vals = calloc(n, sizeof *c->vals);
+                if (!c->keys || !c->vals)
+                    return nomem(L);
+                cJSON_ArrayForEach(x, map) {
+                    if (!cJSON_IsString(x))
+                        return fail(L, where, "'map' values must be strings");
+                    c->n_pairs++;
+                    if (!(c->keys[c->n_pairs - 1] = xstrdup(x->string)) ||
+                        !(c->vals[c->n_pairs - 1] = xstrdup(x->valuestring)))
+                        return nomem(L);
+                }
+                if ((rc = opt_str(L, it, "default", where, &c->map_default)))
+                    return rc;
+            }
+        }
+        if (!fc && !map && cJSON_GetObjectItemCaseSensitive(it, "default"))
+            return fail(L, where, "'default' goes with 'map'");
+        /* Registered after its inputs: a computed field cannot read itself. */
+        if ((rc = computed_slot(L, name, where, &c->slot)))
+            return rc;
+    }
+    return GDIR_OK;
+}
+
+/* When rules or the filter need more than imp_record evaluates (several conditions, OSM
+ * tags, "unmatched": "filter", a category label as fallback name), they are compiled into
+ * two computed fields that imp_source fills: "@category" (the first matching rule's code, ""
+ * when none) and "@keep" ("1" when the row passes the filter and, with "unmatched":
+ * "filter", some rule matched). imp_record then reads category.field "@category" and the
+ * filter "@keep" equals "1". */
+static int compile_rules(struct loader *L)
+{
+    struct imp_profile *p = L->p;
+    struct imp_computed *c, moved[8];
+    size_t n_moved = 0, kept = 0;
+    int rc;
+
+    /* room for @category and @keep */
+    c = realloc(p->computed, (p->n_computed + 2) * sizeof *c);
+    if (!c)
+        return nomem(L);
+    p->computed = c;
+    memset(p->computed + p->n_computed, 0, 2 * sizeof *c);
+    for (size_t i = 0; i < p->n_computed; i++)
+        if (p->computed[i].else_category_label && !p->has_category_field)
+            p->eval_rules = 1;
+    if (!p->eval_rules)
+        goto order;
+    /* imp_record must no longer evaluate the plain rules and filter */
+    for (size_t i = 0; i < p->n_rules; i++) {
+        free_cond(&p->rules[i].cond);
+        free(p->rules[i].category);
+    }
+    p->n_rules = 0;
+    if (p->kind == IMP_KIND_PLACES) {
+        c = &p->computed[p->n_computed++];
+        c->kind = IMP_COMP_CATEGORY;
+        if (!(c->name = xstrdup("@category")))
+            return nomem(L);
+        if ((rc = computed_slot(L, c->name, "category", &c->slot)))
+            return rc;
+        p->has_category_field = 1;
+        p->category_slot = c->slot;
+    }
+    c = &p->computed[p->n_computed++];
+    c->kind = IMP_COMP_KEEP;
+    if (!(c->name = xstrdup("@keep")))
+        return nomem(L);
+    if ((rc = computed_slot(L, c->name, "filter", &c->slot)))
+        return rc;
+    free_cond(&p->filter);
+    p->has_filter = 1;
+    p->filter.slot = c->slot;
+    p->filter.op = IMP_OP_EQUALS;
+    if (!(p->filter.values = calloc(1, sizeof(char *))) || !(p->filter.values[0] = xstrdup("1")))
+        return nomem(L);
+    p->filter.n_values = 1;
+order:
+    /* Fields that fall back on the category label are computed after the category. */
+    for (size_t i = 0; i < p->n_computed; i++) {
+        if (p->computed[i].else_category_label) {
+            if (n_moved == sizeof moved / sizeof moved[0])
+                return fail(L, "computed", "too many fields with else_category_label");
+            moved[n_moved++] = p->computed[i];
+        } else {
+            p->computed[kept++] = p->computed[i];
+        }
+    }
+    for (size_t i = 0; i < n_moved; i++)
+        p->computed[kept++] = moved[i];
     return GDIR_OK;
 }
 
@@ -594,10 +1115,11 @@ static int read_text(const char *path, char **out, struct gdir_err *err)
 
 int imp_profile_load(struct imp_profile *p, const char *dir, const char *name, struct gdir_err *err)
 {
-    static const char *const keys[] = {"description", "kind", "source", "dataset", "geometry",
-                                       "filter", "fields", "category", NULL};
+    static const char *const keys[] = {"description", "kind", "source", "dataset", "computed",
+                                       "geometry", "filter", "fields", "category", NULL};
     static const char *const filter_keys[] = {"field", "equals", "in", "prefix", NULL};
-    struct loader L = {p, NULL, err};
+    static const char *const match_keys[] = {"match", NULL};
+    struct loader L = {p, NULL, dir, err};
     char *text = NULL, *path = NULL, *kind = NULL;
     cJSON *root = NULL;
     const cJSON *filter;
@@ -643,16 +1165,45 @@ int imp_profile_load(struct imp_profile *p, const char *dir, const char *name, s
     }
     if ((rc = load_source(&L, cJSON_GetObjectItemCaseSensitive(root, "source"))) ||
         (rc = load_dataset(&L, cJSON_GetObjectItemCaseSensitive(root, "dataset"))) ||
+        (rc = load_computed(&L, cJSON_GetObjectItemCaseSensitive(root, "computed"))) ||
         (rc = load_geometry(&L, cJSON_GetObjectItemCaseSensitive(root, "geometry"))) ||
         (rc = load_fields(&L, cJSON_GetObjectItemCaseSensitive(root, "fields"))) ||
         (rc = load_category(&L, cJSON_GetObjectItemCaseSensitive(root, "category"))))
         goto out;
     filter = cJSON_GetObjectItemCaseSensitive(root, "filter");
-    if (filter) {
+    if (filter && cJSON_GetObjectItemCaseSensitive(filter, "match")) {
+        if ((rc = check_keys(&L, filter, "filter", match_keys)) ||
+            (rc = load_match(&L, cJSON_GetObjectItemCaseSensitive(filter, "match"), "filter",
+                             &p->xfilter)))
+            goto out;
+        p->eval_rules = 1;
+    } else if (filter) {
         if ((rc = load_cond(&L, filter, "filter", filter_keys, &p->filter)))
             goto out;
         p->has_filter = 1;
+        /* the same condition for imp_source, in case the rules are compiled */
+        if (!(p->xfilter.conds = calloc(1, sizeof *p->xfilter.conds))) {
+            rc = nomem(&L);
+            goto out;
+        }
+        p->xfilter.n_conds = 1;
+        p->xfilter.conds[0] = p->filter;
+        p->xfilter.conds[0].values = calloc(p->filter.n_values, sizeof(char *));
+        p->xfilter.conds[0].n_values = 0;
+        if (!p->xfilter.conds[0].values) {
+            rc = nomem(&L);
+            goto out;
+        }
+        for (size_t i = 0; i < p->filter.n_values; i++) {
+            if (!(p->xfilter.conds[0].values[i] = xstrdup(p->filter.values[i]))) {
+                rc = nomem(&L);
+                goto out;
+            }
+            p->xfilter.conds[0].n_values++;
+        }
     }
+    if ((rc = compile_rules(&L)))
+        goto out;
     rc = GDIR_OK;
 out:
     if (rc)
@@ -676,8 +1227,32 @@ void imp_profile_free(struct imp_profile *p)
             free(*o);
     free(p->open_options);
     free(p->layer);
+    for (size_t i = 0; i < p->n_layers; i++)
+        free(p->layers[i]);
+    free(p->layers);
+    for (size_t i = 0; i < p->n_columns; i++)
+        free(p->columns[i]);
+    free(p->columns);
     free(p->srs);
     free_cond(&p->filter);
+    for (size_t i = 0; i < p->n_xrules; i++)
+        free_xrule(&p->xrules[i]);
+    free(p->xrules);
+    free_xrule(&p->xfilter);
+    for (size_t i = 0; i < p->n_computed; i++) {
+        struct imp_computed *c = &p->computed[i];
+        for (size_t k = 0; k < c->n_pairs; k++) {
+            free(c->keys[k]);
+            if (c->vals)
+                free(c->vals[k]);
+        }
+        free(c->keys);
+        free(c->vals);
+        free(c->inputs);
+        free(c->map_default);
+        free(c->name);
+    }
+    free(p->computed);
     for (int t = 0; t < IMP_T__COUNT; t++)
         free_fieldmap(&p->fields[t]);
     for (size_t i = 0; i < p->n_rules; i++) {
@@ -693,5 +1268,6 @@ void imp_profile_free(struct imp_profile *p)
     for (size_t i = 0; i < p->n_slots; i++)
         free(p->slots[i]);
     free(p->slots);
+    free(p->slot_computed);
     memset(p, 0, sizeof *p);
 }

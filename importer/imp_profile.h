@@ -10,7 +10,14 @@
  * the record kind. Checking that the named fields exist in the file is imp_source_open's job.
  *
  * Every source field a profile reads gets a "slot": an index into imp_profile.slots, in the
- * order of first use. imp_source fills one value per slot for each feature.
+ * order of first use. imp_source fills one value per slot for each feature: the reader fills
+ * the source fields, then imp_source fills the computed ones ("@name", see struct
+ * imp_computed), then imp_record judges the row with the profile's fields, filter and rules.
+ *
+ * Which code reads the file (enum imp_reader) is part of the profile: GDAL/OGR for the
+ * formats GDAL knows (with OSM tags, several layers, headerless CSV and Windows-1252
+ * conversion on top), and small readers of our own for FINESS (CSV stock and JSON flux) and
+ * the service-public.fr XML folder.
  */
 #ifndef IMP_PROFILE_H
 #define IMP_PROFILE_H
@@ -64,19 +71,29 @@ enum imp_target {
 /* "source_id", "name", ... as written in profiles. */
 extern const char *const imp_target_names[IMP_T__COUNT];
 
-enum imp_cond_op { IMP_OP_EQUALS, IMP_OP_IN, IMP_OP_PREFIX };
+/* How a condition tests one field's value (outer spaces trimmed, inner runs squashed):
+ * EQUALS / IN / PREFIX compare text; ANY holds for any non-empty value, ABSENT for an empty
+ * or missing one (these two only in "match" rules, evaluated by imp_source). */
+enum imp_cond_op { IMP_OP_EQUALS, IMP_OP_IN, IMP_OP_PREFIX, IMP_OP_ANY, IMP_OP_ABSENT };
 
-/* A test on one source field: equals / in / prefix, on the value with outer spaces trimmed. */
+/* A test on one source field. */
 struct imp_cond {
     size_t slot;         /* the source field tested */
     enum imp_cond_op op;
-    char **values;       /* owned; one value for equals and prefix */
+    char **values;       /* owned; one value for equals, one or more for in and prefix */
     size_t n_values;
 };
 
 struct imp_rule {
     struct imp_cond cond;
     char *category;      /* taxonomy code given to rows that pass cond */
+};
+
+/* A rule of several conditions that must all hold ("match" rules, OSM tags). */
+struct imp_xrule {
+    struct imp_cond *conds;  /* owned */
+    size_t n_conds;
+    char *category;          /* taxonomy code; NULL in a filter */
 };
 
 /* One piece of a field mapping: literal text (templates) or the value of a source field. */
@@ -96,19 +113,77 @@ struct imp_fieldmap {
     char *strip_prefix;  /* when not NULL, removed (ASCII case-insensitive) from the result */
 };
 
+/* Computed fields ("computed" in a profile): values derived from other fields by imp_source
+ * before the record is judged, named "@something" and used like any source field. */
+enum imp_comp_kind {
+    IMP_COMP_FIRST,       /* the first non-empty of several fields */
+    IMP_COMP_REFS,        /* "scheme:value" for each non-empty field, space-separated */
+    IMP_COMP_MAP,         /* one field's value looked up in a table */
+    IMP_COMP_FIRST_CHARS, /* the first N characters of a field */
+    IMP_COMP_CATEGORY,    /* internal "@category": the first matching xrule's category */
+    IMP_COMP_KEEP,        /* internal "@keep": "1" when the row passes the compiled filter */
+};
+
+struct imp_computed {
+    char *name;          /* "@phone" (owned) */
+    size_t slot;         /* the slot its value fills */
+    enum imp_comp_kind kind;
+    size_t *inputs;      /* owned: slots read (FIRST, REFS: in order; MAP, FIRST_CHARS: one) */
+    size_t n_inputs;
+    char **keys;         /* owned: REFS: one scheme per input; MAP: the source values */
+    char **vals;         /* owned: MAP: the value for each key */
+    size_t n_pairs;      /* MAP: entries of keys/vals */
+    char *map_default;   /* MAP: value for a non-empty value missing from the table, or NULL */
+    size_t first_chars;  /* FIRST_CHARS: how many characters (UTF-8 code points) */
+    int else_category_label; /* FIRST: when all are empty, the row's category label */
+};
+
+/* Which code reads the file. */
+enum imp_reader {
+    IMP_READER_OGR,         /* GDAL/OGR: CSV, GeoJSON, GPKG, Shapefile, OSM... */
+    IMP_READER_FINESS_CSV,  /* FINESS legacy stock: structureet + geolocalisation rows */
+    IMP_READER_FINESS_JSON, /* FINESS "flux structures" JSON (pmej -> ege) */
+    IMP_READER_SP_XML,      /* service-public.fr per-office XML files in a folder */
+};
+
+/* Text encoding of a CSV file (GDAL's CSV driver reads bytes as UTF-8). */
+enum imp_encoding {
+    IMP_ENC_UTF8,   /* as is; invalid bytes are rejected row by row (invalid_utf8) */
+    IMP_ENC_CP1252, /* Windows-1252 (a superset of Latin-1's printable range), converted */
+    IMP_ENC_AUTO,   /* UTF-8 when the whole file is valid UTF-8, else Windows-1252 */
+};
+
+/* What to do with polygons and lines when places need a point. */
+enum imp_areas { IMP_AREAS_REJECT, IMP_AREAS_POINT_ON_SURFACE, IMP_AREAS_CENTROID };
+
+/* What to do with projected coordinates whose x holds the northing (x/y swapped). */
+enum imp_swapped { IMP_SWAPPED_IGNORE, IMP_SWAPPED_FIX, IMP_SWAPPED_REJECT };
+
 struct imp_profile {
     char *name;          /* file name without .json */
     char *description;   /* free text, may be NULL */
     enum imp_kind kind;
-    char *driver;        /* GDAL driver short name: "CSV", "GeoJSON", ... */
+    enum imp_reader reader;
+    char *driver;        /* GDAL driver short name: "CSV", "GeoJSON", "OSM"... (OGR reader) */
     char **open_options; /* NULL-terminated "KEY=VALUE" list for GDALOpenEx, owned */
     char *layer;         /* layer name, or NULL for the first layer */
+    char **layers;       /* owned: several layers read one after the other ("layers"), or NULL */
+    size_t n_layers;
     char separator;      /* CSV field separator: ',' ';' or '\t' (CSV driver only) */
+    int no_header;       /* CSV without a header line: columns are named by `columns` */
+    char **columns;      /* owned: names of the columns of a headerless CSV, in order */
+    size_t n_columns;
+    enum imp_encoding encoding;
+    size_t max_bytes;    /* FINESS JSON / XML readers: largest file accepted */
     enum imp_geom_mode geom;
     size_t geom_slot[2]; /* LATLON: latitude, longitude; XY: x, y */
     char *srs;           /* source SRS (user input for OSRSetFromUserInput), NULL = EPSG:4326
                             for LATLON, the layer's own SRS for NATIVE */
+    int has_srs_field;
+    size_t srs_slot;     /* XY: field naming each row's SRS ("EPSG:5490 ...", "LAMBERT_93") */
     int decimal_comma;   /* coordinates may use ',' as the decimal separator */
+    enum imp_areas areas;      /* NATIVE places: polygons / lines to a point, or rejected */
+    enum imp_swapped swapped;  /* XY: detection of swapped coordinates */
     int has_filter;
     struct imp_cond filter;  /* rows that fail it are counted as filtered, not rejected */
     struct imp_fieldmap fields[IMP_T__COUNT];
@@ -117,11 +192,22 @@ struct imp_profile {
     int has_category_field;
     size_t category_slot;    /* field holding a taxonomy code (validated), if has_category_field */
     char *default_category;  /* when no rule matches / the field is empty; NULL: reject the row */
+    /* Rules evaluated by imp_source ("match" rules, "unmatched": "filter", a "match" filter):
+     * the result is the computed field "@category" (category_slot) and the filter becomes
+     * "@keep" equals "1"; rules and filter above are then not used. */
+    int eval_rules;
+    struct imp_xrule *xrules;   /* owned, first match wins */
+    size_t n_xrules;
+    struct imp_xrule xfilter;   /* every condition must hold (n_conds 0: none) */
+    int unmatched_filter;       /* a row no rule matches is filtered (not given the default) */
+    struct imp_computed *computed; /* owned, in evaluation order */
+    size_t n_computed;
     char *title, *publisher, *licence, *url; /* provenance; publisher and licence may be
                                                 "@territory" (the territory's name / default
                                                 licence); url may be NULL */
     char **slots;        /* owned: distinct source field names read, in first-use order */
     size_t n_slots;
+    unsigned char *slot_computed; /* owned: per slot, 1 when the value is computed */
 };
 
 /* Reads dir/<name>.json into p. name must match [a-z0-9_-]{1,64}. On failure p holds nothing
@@ -132,7 +218,7 @@ int imp_profile_load(struct imp_profile *p, const char *dir, const char *name, s
 /* Frees everything p owns and zeroes it. NULL-safe. */
 void imp_profile_free(struct imp_profile *p);
 
-/* "places", "communes" or "boundaries". */
+/* "places", "communes", "boundaries" or "addresses". */
 const char *imp_kind_name(enum imp_kind kind);
 
 #endif

@@ -1,16 +1,19 @@
 /*
- * imp_source.h — reading one source file as a stream of features, through GDAL/OGR.
+ * imp_source.h — reading one source file as a stream of features.
  *
- * imp_source_ogr.c is the only file of geodir that includes GDAL headers. A source is opened
- * with its profile: the file is opened with the profile's driver and open options, every
- * source field the profile names is looked up in the layer (exact, case-sensitive names), and
- * the coordinate transformation to EPSG:4326 is prepared. Then imp_source_next() hands out
- * one feature at a time: the profile's slots as strings, the geometry already in EPSG:4326
- * (lon/lat order), and, for CSV files, the physical line number of the record and whether the
- * record is well formed (see imp_csvscan.h).
+ * A source is opened with its profile. The profile's reader (imp_profile.reader) opens the
+ * file: GDAL/OGR for the formats GDAL reads (imp_source_ogr.c, the only file with GDAL's
+ * vector API), our own readers for the FINESS CSV stock and JSON flux (imp_source_finess.c)
+ * and the service-public.fr XML folder (imp_source_spxml.c). Every source field the profile
+ * names is looked up when the source is opened (exact, case-sensitive names). Then
+ * imp_source_next() hands out one feature at a time: the profile's slots as strings (source
+ * fields, then the computed "@" fields of the profile, evaluated here), the point already in
+ * EPSG:4326 (lon/lat order) whatever the source SRS, and the location of the record (CSV:
+ * physical line; other formats: feature number) and whether the record is well formed.
  *
- * Memory is flat: every feature is destroyed before the next is read; the values and the WKB
- * of a feature live in buffers owned by the source and reused.
+ * Memory is flat: every feature is freed before the next is read (the FINESS readers keep an
+ * index of the file's geolocations, or the JSON tree, whose size is capped); the values and
+ * the WKB of a feature live in buffers owned by the source and reused.
  */
 #ifndef IMP_SOURCE_H
 #define IMP_SOURCE_H
@@ -34,6 +37,8 @@ struct imp_feature {
     struct imp_reject line_problem;
     int has_geom;              /* a geometry was read and converted */
     int has_geom_problem;      /* no usable geometry: missing, unparsable, wrong type */
+                               /* both 0: the profile has no geometry (places located from
+                                  their address by the geocoder) */
     struct imp_reject geom_problem;
     double lon, lat;           /* points, EPSG:4326 */
     double bbox[4];            /* areas: min lon, min lat, max lon, max lat */
@@ -49,8 +54,9 @@ void imp_ogr_cleanup(void);
 
 /* Opens path for profile p (borrowed; must outlive the source). Errors are fatal for the
  * source and name the file: missing or unreadable file, no such layer, a field the profile
- * names that the layer lacks ("<file>: mapping <profile>: unknown field 'X' (fields: ...)"),
- * a CSV header that does not match the separator, an unknown SRS.
+ * names that the file lacks ("<file>: mapping <profile>: unknown field 'X' (fields: ...)"),
+ * a CSV header that does not match the separator, an unknown SRS, a file over the reader's
+ * size cap, a file that is not in the reader's format.
  * Returns 0 or GDIR_EIO / GDIR_EFORMAT / GDIR_ECONFIG / GDIR_ENOMEM. */
 int imp_source_open(struct imp_source **out, const char *path, const struct imp_profile *p,
                     struct gdir_err *err);

@@ -1,24 +1,39 @@
 /*
- * imp_source_ogr.c — every GDAL/OGR call of geodir: opening a source file with its profile's
- * driver, checking the profile's fields against the layer, streaming features, converting
- * coordinates to EPSG:4326 with OGR/PROJ, and routing GDAL's messages (CPLError) into
- * gdir_log or into the current feature's problem. See imp_source.h for the contract.
+ * imp_source_ogr.c — the GDAL/OGR reader (imp_reader_ogr) and every GDAL vector/SRS call of
+ * geodir: opening a source file with its profile's driver and open options, checking the
+ * profile's fields against each layer, streaming features, reading native geometries (points;
+ * polygons and lines reduced to a point when the profile says so; boundaries as WKB),
+ * converting coordinates to EPSG:4326 with OGR/PROJ (also for the other readers, through
+ * imp_xform), and routing GDAL's messages (CPLError) into gdir_log or into the current
+ * feature's problem.
  *
- * What it does not do: decide whether a row is kept (imp_record.c) or write anything.
+ * On top of plain OGR:
+ *   - OSM (.osm, .osm.pbf): several layers read in the driver's interleaved order; a field
+ *     the layer lacks is an OSM tag looked up in `other_tags`; "@osm_type", "@osm_id" and
+ *     "@osm_ref" ("node/123") name the object;
+ *   - CSV: physical line numbers and field counts (imp_csvscan), files without a header line
+ *     (columns named by the profile), Windows-1252 files converted to UTF-8 into a temporary
+ *     copy first (the CSV driver has no encoding option);
+ *   - "A|B" field names: the first of these fields that the layer has.
+ *
+ * What it does not do: computed fields and coordinate fields (imp_source.c), decide whether a
+ * row is kept (imp_record.c) or write anything.
  */
 #include "imp_source.h"
 #include "gdir_buf.h"
 #include "gdir_geo.h"
 #include "gdir_log.h"
-#include "gdir_parse.h"
 #include "imp_csvscan.h"
+#include "imp_source_reader.h"
 
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cpl_conv.h>
 #include <cpl_error.h>
@@ -27,26 +42,47 @@
 #include <ogr_srs_api.h>
 
 #define VALUES_MAX (16u * 1024 * 1024)  /* all cells of one feature together */
-#define COORD_TEXT_MAX 64               /* a coordinate cell longer than this is not a number */
-#define FIELD_LIST_MAX 400              /* bytes of field names quoted in "unknown field" */
+#define FIELD_LIST_MAX 64               /* field names quoted in "unknown field" */
 
-struct imp_source {
+/* Where a requested field's value comes from, per layer (>= 0: an OGR field index). */
+enum {
+    SRC_TAG = -2,       /* an OSM tag in other_tags */
+    SRC_OSM_TYPE = -3,  /* "node", "way", "relation" */
+    SRC_OSM_ID = -4,    /* the object's number */
+    SRC_OSM_REF = -5,   /* "node/123" */
+};
+
+struct layer {
+    OGRLayerH h;                   /* borrowed from the dataset */
+    int *src;                      /* per requested field: OGR index or SRC_* */
+    int other_tags;                /* OGR index of other_tags, or -1 */
+    int osm_id, osm_way_id;        /* OGR indexes, or -1 */
+    char osm_type;                 /* 'n', 'w', 'r' for osm_id; 0 when not OSM */
+    OGRCoordinateTransformationH ct; /* native geometry to EPSG:4326, or NULL */
+};
+
+struct ogr_reader {
     const struct imp_profile *p;   /* borrowed */
+    const char *const *fields;     /* borrowed: the requested field names */
+    size_t n_fields;
     char *path;                    /* owned copy, for messages */
+    char *open_path;               /* the file GDAL reads: path, or a UTF-8 copy */
+    char *tmp_dir;                 /* the temporary folder of that copy, or NULL */
     GDALDatasetH ds;
-    OGRLayerH layer;               /* borrowed from ds */
-    int *field_idx;                /* OGR field index of each profile slot */
-    OGRCoordinateTransformationH ct; /* to EPSG:4326 lon/lat, NULL when not needed */
+    struct layer *layers;
+    size_t n_layers;
+    size_t cur;                    /* layer being read (layer by layer) */
+    int interleaved;               /* OSM: GDALDatasetGetNextFeature */
+    int is_osm;
     struct imp_csvscan *scan;      /* CSV only: physical lines and field counts */
     long header_fields;            /* CSV only */
     int scan_lost;                 /* scanner and driver disagree: line numbers unknown */
     long n;                        /* features handed out */
     struct gdir_buf arena;         /* the current feature's values, NUL-separated */
-    size_t *offsets;               /* per slot: offset in arena, or SIZE_MAX for NULL */
-    const char **values;           /* per slot: pointers into arena */
+    size_t *offsets;               /* per field: offset in arena, or SIZE_MAX for NULL */
+    const char **values;           /* per field: pointers into arena */
     unsigned char *wkb;            /* the current feature's WKB */
     size_t wkb_cap;
-    char geom_label[IMP_REJECT_FIELD_MAX]; /* field name used in geometry rejects */
     int gdal_failed;               /* a CE_Failure was captured during the last call */
     char gdal_msg[512];            /* its message */
 };
@@ -75,7 +111,7 @@ static void CPL_STDCALL log_handler(CPLErr cls, CPLErrorNum no, const char *msg)
 /* Pushed around every call on a source: failures go to the source, warnings to the log. */
 static void CPL_STDCALL capture_handler(CPLErr cls, CPLErrorNum no, const char *msg)
 {
-    struct imp_source *s = CPLGetErrorHandlerUserData();
+    struct ogr_reader *s = CPLGetErrorHandlerUserData();
     char safe[512];
 
     (void)no;
@@ -101,17 +137,103 @@ void imp_ogr_cleanup(void)
     OSRCleanup();
 }
 
-void imp_source_close(struct imp_source *s)
+/* ---------------------------------------------------------------- transformations ---- */
+
+struct imp_xform {
+    OGRCoordinateTransformationH ct;
+};
+
+/* Silences GDAL while PROJ looks things up: failures are reported by our own messages. */
+static void CPL_STDCALL quiet_handler(CPLErr cls, CPLErrorNum no, const char *msg)
 {
+    (void)cls;
+    (void)no;
+    (void)msg;
+}
+
+int imp_xform_new(struct imp_xform **out, const char *srs, char *msg, size_t msg_size)
+{
+    OGRSpatialReferenceH src = NULL, dst = NULL;
+    int rc = GDIR_OK;
+
+    *out = NULL;
+    CPLPushErrorHandler(quiet_handler);
+    dst = OSRNewSpatialReference(NULL);
+    if (!dst || OSRImportFromEPSG(dst, 4326) != OGRERR_NONE) {
+        snprintf(msg, msg_size, "EPSG:4326 unknown to PROJ (is proj-data installed?)");
+        rc = GDIR_ECONFIG;
+        goto out;
+    }
+    OSRSetAxisMappingStrategy(dst, OAMS_TRADITIONAL_GIS_ORDER);
+    src = OSRNewSpatialReference(NULL);
+    if (!src || OSRSetFromUserInput(src, srs) != OGRERR_NONE) {
+        snprintf(msg, msg_size, "unknown SRS '%.60s'", srs);
+        rc = GDIR_ECONFIG;
+        goto out;
+    }
+    OSRSetAxisMappingStrategy(src, OAMS_TRADITIONAL_GIS_ORDER);
+    if (OSRIsSame(src, dst))
+        goto out;
+    if (!(*out = calloc(1, sizeof **out)) || !((*out)->ct = OCTNewCoordinateTransformation(src, dst))) {
+        free(*out);
+        *out = NULL;
+        snprintf(msg, msg_size, "no transformation from '%.60s' to EPSG:4326", srs);
+        rc = GDIR_ECONFIG;
+    }
+out:
+    CPLPopErrorHandler();
+    if (src)
+        OSRDestroySpatialReference(src);
+    if (dst)
+        OSRDestroySpatialReference(dst);
+    return rc;
+}
+
+int imp_xform_apply(struct imp_xform *x, double *px, double *py)
+{
+    int ok;
+    if (!x)
+        return 0;
+    CPLPushErrorHandler(quiet_handler);
+    ok = OCTTransform(x->ct, 1, px, py, NULL);
+    CPLPopErrorHandler();
+    return ok ? 0 : -1;
+}
+
+void imp_xform_free(struct imp_xform *x)
+{
+    if (!x)
+        return;
+    OCTDestroyCoordinateTransformation(x->ct);
+    free(x);
+}
+
+/* ---------------------------------------------------------------------- opening ---- */
+
+static void ogr_close(void *rd)
+{
+    struct ogr_reader *s = rd;
     if (!s)
         return;
+    for (size_t i = 0; i < s->n_layers; i++) {
+        free(s->layers[i].src);
+        if (s->layers[i].ct)
+            OCTDestroyCoordinateTransformation(s->layers[i].ct);
+    }
+    free(s->layers);
     if (s->ds)
         GDALClose(s->ds);
-    if (s->ct)
-        OCTDestroyCoordinateTransformation(s->ct);
     imp_csvscan_close(s->scan);
+    if (s->tmp_dir) {
+        /* the UTF-8 copy of a Windows-1252 file */
+        if (s->open_path)
+            unlink(s->open_path);
+        rmdir(s->tmp_dir);
+    }
+    if (s->open_path != s->path)
+        free(s->open_path);
+    free(s->tmp_dir);
     gdir_buf_free(&s->arena);
-    free(s->field_idx);
     free(s->offsets);
     free(s->values);
     free(s->wkb);
@@ -119,43 +241,60 @@ void imp_source_close(struct imp_source *s)
     free(s);
 }
 
-static char *xstrdup(const char *str)
+static int is_csv(const struct imp_profile *p)
 {
-    size_t n = strlen(str) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, str, n);
-    return d;
+    return strcmp(p->driver, "CSV") == 0;
 }
 
-/* "<file>: mapping <profile>: unknown field 'X' (fields: a, b, c)" */
-static int unknown_field(struct imp_source *s, OGRFeatureDefnH defn, const char *field,
-                         struct gdir_err *err)
+/* A Windows-1252 CSV file is read through a UTF-8 copy in a private temporary folder. */
+static int prepare_encoding(struct ogr_reader *s, struct gdir_err *err)
 {
-    struct gdir_buf list;
-    int n = OGR_FD_GetFieldCount(defn), rc;
-    gdir_buf_init(&list, 0);
-    for (int i = 0; i < n; i++) {
-        if (list.len > FIELD_LIST_MAX) {
-            gdir_buf_adds(&list, ", ...");
-            break;
-        }
-        if (i)
-            gdir_buf_adds(&list, ", ");
-        gdir_buf_adds(&list, OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i)));
+    const struct imp_profile *p = s->p;
+    const char *tmp = getenv("TMPDIR");
+    const char *base = strrchr(s->path, '/');
+    struct gdir_buf b;
+    int valid = 0, rc;
+
+    s->open_path = s->path;
+    if (!is_csv(p) || p->encoding == IMP_ENC_UTF8)
+        return GDIR_OK;
+    if (p->encoding == IMP_ENC_AUTO) {
+        if ((rc = imp_file_utf8_valid(s->path, &valid, err)))
+            return rc;
+        if (valid)
+            return GDIR_OK;
     }
-    rc = gdir_err_set_param(err, GDIR_ECONFIG, field,
-                            "%s: mapping %s: unknown field '%s' (fields: %s)", s->path,
-                            s->p->name, field, gdir_buf_str(&list));
-    gdir_buf_free(&list);
-    return rc;
+    gdir_buf_init(&b, 4096);
+    gdir_buf_printf(&b, "%s/geodir-enc-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (b.err || !(s->tmp_dir = gdir_buf_steal(&b, NULL)))
+        return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
+    if (!mkdtemp(s->tmp_dir)) {
+        rc = gdir_err_set(err, GDIR_EIO, "%s: cannot create a temporary folder for the UTF-8 "
+                          "copy: %s", s->path, strerror(errno));
+        free(s->tmp_dir);
+        s->tmp_dir = NULL;
+        return rc;
+    }
+    /* keep a .csv name: the driver goes by the extension */
+    gdir_buf_printf(&b, "%s/%s%s", s->tmp_dir, base ? base + 1 : s->path,
+                    strstr(base ? base : s->path, ".csv") ? "" : ".csv");
+    if (b.err || !(s->open_path = gdir_buf_steal(&b, NULL)))
+        return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
+    gdir_buf_free(&b);
+    if ((rc = imp_file_cp1252_to_utf8(s->path, s->open_path, err)))
+        return rc;
+    gdir_log(GDIR_LOG_INFO, "import", "file=\"%s\" msg=\"%s: converted to UTF-8\"", s->path,
+             p->encoding == IMP_ENC_AUTO ? "not valid UTF-8, read as Windows-1252 (Latin-1)"
+                                         : "read as Windows-1252 (Latin-1)");
+    return GDIR_OK;
 }
 
-static int open_layer(struct imp_source *s, struct gdir_err *err)
+static int open_dataset(struct ogr_reader *s, struct gdir_err *err)
 {
     const struct imp_profile *p = s->p;
     const char *const drivers[] = {p->driver, NULL};
     struct stat st;
+    int rc;
 
     if (stat(s->path, &st) != 0)
         return gdir_err_set(err, GDIR_EIO, "%s: %s", s->path, strerror(errno));
@@ -164,74 +303,113 @@ static int open_layer(struct imp_source *s, struct gdir_err *err)
     if (!GDALGetDriverByName(p->driver))
         return gdir_err_set(err, GDIR_ECONFIG, "%s: mapping %s: GDAL has no driver '%s'", s->path,
                             p->name, p->driver);
-    s->ds = GDALOpenEx(s->path, GDAL_OF_VECTOR | GDAL_OF_READONLY, drivers,
+    if ((rc = prepare_encoding(s, err)))
+        return rc;
+    s->ds = GDALOpenEx(s->open_path, GDAL_OF_VECTOR | GDAL_OF_READONLY, drivers,
                        (const char *const *)p->open_options, NULL);
     if (!s->ds)
         return gdir_err_set(err, GDIR_EIO, "%s: cannot be read as %s%s%s", s->path, p->driver,
                             s->gdal_failed ? ": " : "", s->gdal_failed ? s->gdal_msg : "");
-    if (p->layer) {
-        s->layer = GDALDatasetGetLayerByName(s->ds, p->layer);
-        if (!s->layer)
-            return gdir_err_set(err, GDIR_ECONFIG, "%s: mapping %s: no layer '%s'", s->path,
-                                p->name, p->layer);
+    s->is_osm = strcmp(p->driver, "OSM") == 0;
+    return GDIR_OK;
+}
+
+/* "<file>: mapping <profile>: unknown field 'X' (fields: a, b, c)" */
+static int unknown_field(struct ogr_reader *s, OGRLayerH h, const char *field,
+                         struct gdir_err *err)
+{
+    const struct imp_profile *p = s->p;
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(h);
+    const char *names[FIELD_LIST_MAX];
+    size_t n = 0;
+    if (p->no_header) {
+        for (size_t i = 0; i < p->n_columns && n < FIELD_LIST_MAX; i++)
+            names[n++] = p->columns[i];
     } else {
-        if (GDALDatasetGetLayerCount(s->ds) < 1)
-            return gdir_err_set(err, GDIR_EFORMAT, "%s: no layer", s->path);
-        s->layer = GDALDatasetGetLayer(s->ds, 0);
+        for (int i = 0; i < OGR_FD_GetFieldCount(defn) && n < FIELD_LIST_MAX; i++)
+            names[n++] = OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i));
     }
-    return GDIR_OK;
+    return imp_reader_unknown_field(s->path, p, field, names, n, err);
 }
 
-/* Every slot must be a field of the layer, with exactly that name. */
-static int resolve_fields(struct imp_source *s, struct gdir_err *err)
+/* The OGR index of the first of the '|'-separated names that the layer has, or -1. */
+static int find_field(OGRFeatureDefnH defn, const char *name)
+{
+    char one[256];
+    while (*name) {
+        const char *bar = strchr(name, '|');
+        size_t n = bar ? (size_t)(bar - name) : strlen(name);
+        if (n < sizeof one) {
+            memcpy(one, name, n);
+            one[n] = '\0';
+            for (int i = 0; i < OGR_FD_GetFieldCount(defn); i++)
+                if (strcmp(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i)), one) == 0)
+                    return i;
+        }
+        if (!bar)
+            break;
+        name = bar + 1;
+    }
+    return -1;
+}
+
+static int index_of(OGRFeatureDefnH defn, const char *name)
+{
+    for (int i = 0; i < OGR_FD_GetFieldCount(defn); i++)
+        if (strcmp(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i)), name) == 0)
+            return i;
+    return -1;
+}
+
+/* Every requested field must be found in the layer (or, OSM, be a tag). */
+static int resolve_layer(struct ogr_reader *s, struct layer *l, struct gdir_err *err)
 {
     const struct imp_profile *p = s->p;
-    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(s->layer);
-    int n = OGR_FD_GetFieldCount(defn);
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(l->h);
+    const char *lname = OGR_L_GetName(l->h);
 
-    s->field_idx = calloc(p->n_slots + 1, sizeof *s->field_idx);
-    s->offsets = calloc(p->n_slots + 1, sizeof *s->offsets);
-    s->values = calloc(p->n_slots + 1, sizeof *s->values);
-    if (!s->field_idx || !s->offsets || !s->values)
+    if (!(l->src = calloc(s->n_fields + 1, sizeof *l->src)))
         return gdir_err_set(err, GDIR_ENOMEM, "%s: out of memory", s->path);
-    for (size_t k = 0; k < p->n_slots; k++) {
+    l->other_tags = s->is_osm ? index_of(defn, "other_tags") : -1;
+    l->osm_id = s->is_osm ? index_of(defn, "osm_id") : -1;
+    l->osm_way_id = s->is_osm ? index_of(defn, "osm_way_id") : -1;
+    if (s->is_osm)
+        l->osm_type = strcmp(lname, "points") == 0 ? 'n' : strcmp(lname, "lines") == 0 ? 'w' : 'r';
+    for (size_t k = 0; k < s->n_fields; k++) {
+        const char *name = s->fields[k];
         int idx = -1;
-        for (int i = 0; i < n && idx < 0; i++)
-            if (strcmp(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i)), p->slots[k]) == 0)
-                idx = i;
-        if (idx < 0)
-            return unknown_field(s, defn, p->slots[k], err);
-        s->field_idx[k] = idx;
+        if (s->is_osm && strcmp(name, "@osm_type") == 0) {
+            idx = SRC_OSM_TYPE;
+        } else if (s->is_osm && strcmp(name, "@osm_id") == 0) {
+            idx = SRC_OSM_ID;
+        } else if (s->is_osm && strcmp(name, "@osm_ref") == 0) {
+            idx = SRC_OSM_REF;
+        } else if (p->no_header) {
+            for (size_t c = 0; c < p->n_columns && idx < 0; c++)
+                if (strcmp(p->columns[c], name) == 0) {
+                    char gname[32];
+                    snprintf(gname, sizeof gname, "field_%zu", c + 1);
+                    idx = index_of(defn, gname);
+                }
+        } else {
+            idx = find_field(defn, name);
+            if (idx < 0 && l->other_tags >= 0)
+                idx = SRC_TAG;
+        }
+        if (idx == -1)
+            return unknown_field(s, l->h, name, err);
+        l->src[k] = idx;
     }
     return GDIR_OK;
 }
 
-/* The CSV driver guesses the separator from the header; make sure it guessed the profile's. */
-static int open_csv_scan(struct imp_source *s, struct gdir_err *err)
-{
-    const struct imp_profile *p = s->p;
-    int rc = imp_csvscan_open(&s->scan, s->path, p->separator, err);
-    if (rc)
-        return rc;
-    s->header_fields = imp_csvscan_header_fields(s->scan);
-    int gdal_fields = OGR_FD_GetFieldCount(OGR_L_GetLayerDefn(s->layer));
-    if (gdal_fields != s->header_fields)
-        return gdir_err_set(err, GDIR_EFORMAT,
-                            "%s:1: mapping %s: the header has %ld fields separated by '%s' but "
-                            "GDAL read %d: check source.separator",
-                            s->path, p->name, s->header_fields,
-                            p->separator == '\t' ? "\\t" : (p->separator == ';' ? ";" : ","),
-                            gdal_fields);
-    return GDIR_OK;
-}
-
-static int prepare_transform(struct imp_source *s, struct gdir_err *err)
+static int prepare_native(struct ogr_reader *s, struct layer *l, struct gdir_err *err)
 {
     const struct imp_profile *p = s->p;
     OGRSpatialReferenceH src = NULL, dst = NULL;
     int rc = GDIR_OK;
 
-    if (p->geom == IMP_GEOM_NONE)
+    if (p->geom != IMP_GEOM_NATIVE)
         return GDIR_OK;
     dst = OSRNewSpatialReference(NULL);
     if (!dst || OSRImportFromEPSG(dst, 4326) != OGRERR_NONE) {
@@ -246,16 +424,16 @@ static int prepare_transform(struct imp_source *s, struct gdir_err *err)
                               s->path, p->name, p->srs);
             goto out;
         }
-    } else if (p->geom == IMP_GEOM_NATIVE && OGR_L_GetSpatialRef(s->layer)) {
-        src = OSRClone(OGR_L_GetSpatialRef(s->layer));
+    } else if (OGR_L_GetSpatialRef(l->h)) {
+        src = OSRClone(OGR_L_GetSpatialRef(l->h));
     }
     if (!src)
         goto out;   /* lon/lat degrees already */
     OSRSetAxisMappingStrategy(src, OAMS_TRADITIONAL_GIS_ORDER);
     if (OSRIsSame(src, dst))
         goto out;
-    s->ct = OCTNewCoordinateTransformation(src, dst);
-    if (!s->ct)
+    l->ct = OCTNewCoordinateTransformation(src, dst);
+    if (!l->ct)
         rc = gdir_err_set(err, GDIR_ECONFIG, "%s: mapping %s: no transformation to EPSG:4326%s%s",
                           s->path, p->name, s->gdal_failed ? ": " : "",
                           s->gdal_failed ? s->gdal_msg : "");
@@ -267,69 +445,172 @@ out:
     return rc;
 }
 
-int imp_source_open(struct imp_source **out, const char *path, const struct imp_profile *p,
-                    struct gdir_err *err)
+static int open_layers(struct ogr_reader *s, struct gdir_err *err)
 {
-    struct imp_source *s;
+    const struct imp_profile *p = s->p;
+    size_t n = p->n_layers ? p->n_layers : 1;
+    int rc;
+
+    if (!(s->layers = calloc(n, sizeof *s->layers)))
+        return gdir_err_set(err, GDIR_ENOMEM, "%s: out of memory", s->path);
+    for (size_t i = 0; i < n; i++) {
+        const char *name = p->n_layers ? p->layers[i] : p->layer;
+        struct layer *l = &s->layers[i];
+        if (name) {
+            l->h = GDALDatasetGetLayerByName(s->ds, name);
+            if (!l->h)
+                return gdir_err_set(err, GDIR_ECONFIG, "%s: mapping %s: no layer '%s'", s->path,
+                                    p->name, name);
+        } else {
+            if (GDALDatasetGetLayerCount(s->ds) < 1)
+                return gdir_err_set(err, GDIR_EFORMAT, "%s: no layer", s->path);
+            l->h = GDALDatasetGetLayer(s->ds, 0);
+        }
+        s->n_layers++;
+        if ((rc = resolve_layer(s, l, err)))
+            return rc;
+        s->gdal_failed = 0;
+        if ((rc = prepare_native(s, l, err)))
+            return rc;
+    }
+    /* The OSM driver must be read in its own order, all layers at once. */
+    s->interleaved = s->is_osm;
+    return GDIR_OK;
+}
+
+/* The CSV driver guesses the separator from the header; make sure it guessed the profile's. */
+static int open_csv_scan(struct ogr_reader *s, struct gdir_err *err)
+{
+    const struct imp_profile *p = s->p;
+    int rc = imp_csvscan_open(&s->scan, s->open_path, p->separator, !p->no_header, err);
+    if (rc) {
+        /* the scanner names the file it read: the original is what people know */
+        if (s->open_path != s->path)
+            gdir_err_set(err, rc, "%s: %s", s->path, "cannot be scanned after conversion");
+        return rc;
+    }
+    s->header_fields = imp_csvscan_header_fields(s->scan);
+    int gdal_fields = OGR_FD_GetFieldCount(OGR_L_GetLayerDefn(s->layers[0].h));
+    if (gdal_fields != s->header_fields)
+        return gdir_err_set(err, GDIR_EFORMAT,
+                            "%s:1: mapping %s: the %s has %ld fields separated by '%s' but "
+                            "GDAL read %d: check source.separator",
+                            s->path, p->name, p->no_header ? "first line" : "header",
+                            s->header_fields,
+                            p->separator == '\t' ? "\\t" : (p->separator == ';' ? ";" : ","),
+                            gdal_fields);
+    if (p->no_header && (size_t)s->header_fields != p->n_columns)
+        return gdir_err_set(err, GDIR_EFORMAT,
+                            "%s:1: mapping %s: the first line has %ld fields, source.columns "
+                            "names %zu", s->path, p->name, s->header_fields, p->n_columns);
+    return GDIR_OK;
+}
+
+static int ogr_open(void **out, const char *path, const struct imp_profile *p,
+                    const char *const *fields, size_t n_fields, struct gdir_err *err)
+{
+    struct ogr_reader *s;
     int rc;
 
     *out = NULL;
-    if (!(s = calloc(1, sizeof *s)) || !(s->path = xstrdup(path))) {
+    if (!(s = calloc(1, sizeof *s)) || !(s->path = strdup(path))) {
         free(s);
         return gdir_err_set(err, GDIR_ENOMEM, "%s: out of memory", path);
     }
     s->p = p;
+    s->fields = fields;
+    s->n_fields = n_fields;
     gdir_buf_init(&s->arena, VALUES_MAX);
-    if (p->geom == IMP_GEOM_LATLON || p->geom == IMP_GEOM_XY)
-        snprintf(s->geom_label, sizeof s->geom_label, "%s/%s", p->slots[p->geom_slot[0]],
-                 p->slots[p->geom_slot[1]]);
-    else
-        snprintf(s->geom_label, sizeof s->geom_label, "geometry");
-
-    CPLPushErrorHandlerEx(capture_handler, s);
-    rc = open_layer(s, err);
-    if (rc == GDIR_OK)
-        rc = resolve_fields(s, err);
-    if (rc == GDIR_OK && strcmp(p->driver, "CSV") == 0)
-        rc = open_csv_scan(s, err);
-    if (rc == GDIR_OK) {
-        s->gdal_failed = 0;
-        rc = prepare_transform(s, err);
+    s->offsets = calloc(n_fields + 1, sizeof *s->offsets);
+    s->values = calloc(n_fields + 1, sizeof *s->values);
+    if (!s->offsets || !s->values) {
+        ogr_close(s);
+        return gdir_err_set(err, GDIR_ENOMEM, "%s: out of memory", path);
     }
+    CPLPushErrorHandlerEx(capture_handler, s);
+    rc = open_dataset(s, err);
+    if (rc == GDIR_OK)
+        rc = open_layers(s, err);
+    if (rc == GDIR_OK && is_csv(p))
+        rc = open_csv_scan(s, err);
     CPLPopErrorHandler();
     if (rc) {
-        imp_source_close(s);
+        ogr_close(s);
         return rc;
     }
-    OGR_L_ResetReading(s->layer);
+    if (s->interleaved)
+        GDALDatasetResetReading(s->ds);
+    else
+        for (size_t i = 0; i < s->n_layers; i++)
+            OGR_L_ResetReading(s->layers[i].h);
     *out = s;
     return GDIR_OK;
 }
 
-/* Copies the feature's cells (as text) into the arena. */
-static void read_values(struct imp_source *s, OGRFeatureH feat, struct imp_feature *f)
+/* ---------------------------------------------------------------------- reading ---- */
+
+/* The OSM object's type and number: points are nodes; a multipolygon is a relation, or a
+ * closed way (osm_way_id); lines are ways. Returns 0 when unknown. */
+static int osm_object(const struct layer *l, OGRFeatureH feat, const char **type, GIntBig *id)
 {
-    const struct imp_profile *p = s->p;
+    if (l->osm_id >= 0 && OGR_F_IsFieldSetAndNotNull(feat, l->osm_id)) {
+        *id = OGR_F_GetFieldAsInteger64(feat, l->osm_id);
+        *type = l->osm_type == 'n' ? "node" : l->osm_type == 'w' ? "way" : "relation";
+        return 1;
+    }
+    if (l->osm_way_id >= 0 && OGR_F_IsFieldSetAndNotNull(feat, l->osm_way_id)) {
+        *id = OGR_F_GetFieldAsInteger64(feat, l->osm_way_id);
+        *type = "way";
+        return 1;
+    }
+    return 0;
+}
+
+/* Copies the feature's cells (as text) into the arena. */
+static void read_values(struct ogr_reader *s, const struct layer *l, OGRFeatureH feat,
+                        struct imp_feature *f)
+{
+    const char *other = NULL, *type = NULL;
+    GIntBig id = 0;
+    int have_obj = s->is_osm && osm_object(l, feat, &type, &id);
+
+    if (l->other_tags >= 0 && OGR_F_IsFieldSetAndNotNull(feat, l->other_tags))
+        other = OGR_F_GetFieldAsString(feat, l->other_tags);
     gdir_buf_reset(&s->arena);
-    for (size_t k = 0; k < p->n_slots; k++) {
-        int idx = s->field_idx[k];
-        if (!OGR_F_IsFieldSetAndNotNull(feat, idx)) {
-            s->offsets[k] = SIZE_MAX;
-            continue;
+    for (size_t k = 0; k < s->n_fields; k++) {
+        int idx = l->src[k];
+        size_t start = s->arena.len;
+        int set = 1;
+        s->offsets[k] = start;
+        if (idx >= 0) {
+            if (OGR_F_IsFieldSetAndNotNull(feat, idx))
+                gdir_buf_adds(&s->arena, OGR_F_GetFieldAsString(feat, idx));
+            else
+                set = 0;
+        } else if (idx == SRC_TAG) {
+            set = other && imp_osm_tag(other, s->fields[k], &s->arena);
+        } else if (!have_obj) {
+            set = 0;
+        } else if (idx == SRC_OSM_TYPE) {
+            gdir_buf_adds(&s->arena, type);
+        } else if (idx == SRC_OSM_ID) {
+            gdir_buf_printf(&s->arena, "%lld", (long long)id);
+        } else {
+            gdir_buf_printf(&s->arena, "%s/%lld", type, (long long)id);
         }
-        s->offsets[k] = s->arena.len;
-        const char *v = OGR_F_GetFieldAsString(feat, idx);
-        if (gdir_buf_adds(&s->arena, v) || gdir_buf_addc(&s->arena, '\0')) {
+        if (!set)
+            s->offsets[k] = SIZE_MAX;
+        if (gdir_buf_addc(&s->arena, '\0') || s->arena.err) {
             imp_reject_set(&f->line_problem, IMP_R_TOO_LONG, "line", NULL,
                            "record larger than %u bytes", VALUES_MAX);
             f->has_line_problem = 1;
             gdir_buf_reset(&s->arena);
-            for (size_t j = 0; j < p->n_slots; j++)
+            for (size_t j = 0; j < s->n_fields; j++)
                 s->values[j] = NULL;
             return;
         }
     }
-    for (size_t k = 0; k < p->n_slots; k++)
+    for (size_t k = 0; k < s->n_fields; k++)
         s->values[k] = s->offsets[k] == SIZE_MAX ? NULL : s->arena.data + s->offsets[k];
 }
 
@@ -340,90 +621,67 @@ static void geom_problem(struct imp_feature *f, enum imp_reason reason, const ch
     imp_reject_set(&f->geom_problem, reason, field, value, "%s", msg);
 }
 
-/* Parses one coordinate cell; reports the problem on f and returns -1 when unusable. */
-static int parse_coord(struct imp_source *s, struct imp_feature *f, size_t slot, double *out)
+/* A point for a polygon or a line (the profile's "areas"); owned by the caller, or NULL. */
+static OGRGeometryH area_point(const struct imp_profile *p, OGRGeometryH g)
 {
-    const char *raw = s->values[slot];
-    const char *name = s->p->slots[slot];
-    char text[COORD_TEXT_MAX];
-    size_t n;
-
-    while (*raw == ' ' || *raw == '\t')
-        raw++;
-    n = strlen(raw);
-    while (n && (raw[n - 1] == ' ' || raw[n - 1] == '\t'))
-        n--;
-    if (n >= sizeof text) {
-        geom_problem(f, IMP_R_INVALID_COORDS, name, s->values[slot], "not a number");
-        return -1;
+    OGRGeometryH pt = NULL;
+    if (p->areas == IMP_AREAS_POINT_ON_SURFACE)
+        pt = OGR_G_PointOnSurface(g);   /* inside the area (GEOS) */
+    if (!pt || OGR_G_IsEmpty(pt)) {
+        if (pt)
+            OGR_G_DestroyGeometry(pt);
+        pt = OGR_G_CreateGeometry(wkbPoint);
+        if (pt && OGR_G_Centroid(g, pt) != OGRERR_NONE) {
+            OGR_G_DestroyGeometry(pt);
+            pt = NULL;
+        }
     }
-    memcpy(text, raw, n);
-    text[n] = '\0';
-    if (gdir_parse_double(text, -1e9, 1e9, s->p->decimal_comma, out)) {
-        geom_problem(f, IMP_R_INVALID_COORDS, name, s->values[slot], "not a number");
-        return -1;
-    }
-    return 0;
+    return pt;
 }
 
-static void read_point(struct imp_source *s, OGRFeatureH feat, struct imp_feature *f)
+static void read_point(struct ogr_reader *s, const struct layer *l, OGRFeatureH feat,
+                       struct imp_feature *f)
 {
     const struct imp_profile *p = s->p;
+    OGRGeometryH g = OGR_F_GetGeometryRef(feat), owned = NULL;
     double x, y;
 
-    if (p->geom == IMP_GEOM_NATIVE) {
-        OGRGeometryH g = OGR_F_GetGeometryRef(feat);
-        if (!g || OGR_G_IsEmpty(g)) {
-            geom_problem(f, IMP_R_MISSING_COORDS, "geometry", NULL, "no coordinates (no geometry)");
-            return;
-        }
-        OGRwkbGeometryType type = wkbFlatten(OGR_G_GetGeometryType(g));
-        if (type == wkbMultiPoint && OGR_G_GetGeometryCount(g) == 1) {
-            g = OGR_G_GetGeometryRef(g, 0);
-            type = wkbPoint;
-        }
-        if (type != wkbPoint) {
-            char msg[96];
-            snprintf(msg, sizeof msg, "expected a Point, got a %s", OGR_G_GetGeometryName(g));
-            geom_problem(f, IMP_R_INVALID_GEOMETRY, "geometry", NULL, msg);
-            return;
-        }
-        x = OGR_G_GetX(g, 0);
-        y = OGR_G_GetY(g, 0);
-    } else {
-        /* geom_slot[0] is latitude or x, geom_slot[1] longitude or y */
-        const char *a = s->values[p->geom_slot[0]], *b = s->values[p->geom_slot[1]];
-        int a_empty = !a || !a[strspn(a, " \t")], b_empty = !b || !b[strspn(b, " \t")];
-        double va, vb;
-        if (a_empty || b_empty) {
-            const char *field = a_empty && b_empty ? s->geom_label
-                                : a_empty          ? p->slots[p->geom_slot[0]]
-                                                   : p->slots[p->geom_slot[1]];
-            geom_problem(f, IMP_R_MISSING_COORDS, field, NULL, "no coordinates");
-            return;
-        }
-        if (parse_coord(s, f, p->geom_slot[0], &va) || parse_coord(s, f, p->geom_slot[1], &vb))
-            return;
-        if (p->geom == IMP_GEOM_LATLON) {
-            x = vb;
-            y = va;
-        } else {
-            x = va;
-            y = vb;
-        }
-        if (p->geom == IMP_GEOM_LATLON && !s->ct && !gdir_lonlat_valid(y, x)) {
-            geom_problem(f, IMP_R_INVALID_COORDS, s->geom_label, NULL,
-                         "latitude or longitude out of range");
-            return;
-        }
+    if (!g || OGR_G_IsEmpty(g)) {
+        geom_problem(f, IMP_R_MISSING_COORDS, "geometry", NULL, "no coordinates (no geometry)");
+        return;
     }
-    if (s->ct && !OCTTransform(s->ct, 1, &x, &y, NULL)) {
-        geom_problem(f, IMP_R_INVALID_COORDS, s->geom_label, NULL,
+    OGRwkbGeometryType type = wkbFlatten(OGR_G_GetGeometryType(g));
+    if (type == wkbMultiPoint && OGR_G_GetGeometryCount(g) == 1) {
+        g = OGR_G_GetGeometryRef(g, 0);
+        type = wkbPoint;
+    }
+    if (type != wkbPoint && p->areas != IMP_AREAS_REJECT) {
+        owned = area_point(p, g);
+        if (!owned) {
+            geom_problem(f, IMP_R_INVALID_GEOMETRY, "geometry", NULL,
+                         "no point can be found for this shape");
+            return;
+        }
+        g = owned;
+        type = wkbPoint;
+    }
+    if (type != wkbPoint) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "expected a Point, got a %s", OGR_G_GetGeometryName(g));
+        geom_problem(f, IMP_R_INVALID_GEOMETRY, "geometry", NULL, msg);
+        return;
+    }
+    x = OGR_G_GetX(g, 0);
+    y = OGR_G_GetY(g, 0);
+    if (owned)
+        OGR_G_DestroyGeometry(owned);
+    if (l->ct && !OCTTransform(l->ct, 1, &x, &y, NULL)) {
+        geom_problem(f, IMP_R_INVALID_COORDS, "geometry", NULL,
                      "coordinates cannot be converted to WGS84");
         return;
     }
     if (!isfinite(x) || !isfinite(y) || !gdir_lonlat_valid(y, x)) {
-        geom_problem(f, IMP_R_INVALID_COORDS, s->geom_label, NULL,
+        geom_problem(f, IMP_R_INVALID_COORDS, "geometry", NULL,
                      "latitude or longitude out of range");
         return;
     }
@@ -432,7 +690,8 @@ static void read_point(struct imp_source *s, OGRFeatureH feat, struct imp_featur
     f->has_geom = 1;
 }
 
-static void read_area(struct imp_source *s, OGRFeatureH feat, struct imp_feature *f)
+static void read_area(struct ogr_reader *s, const struct layer *l, OGRFeatureH feat,
+                      struct imp_feature *f)
 {
     OGRGeometryH g = OGR_F_GetGeometryRef(feat), c;
     OGREnvelope env;
@@ -454,7 +713,7 @@ static void read_area(struct imp_source *s, OGRFeatureH feat, struct imp_feature
         geom_problem(f, IMP_R_INVALID_GEOMETRY, "geometry", NULL, "out of memory");
         return;
     }
-    if (s->ct && OGR_G_Transform(c, s->ct) != OGRERR_NONE) {
+    if (l->ct && OGR_G_Transform(c, l->ct) != OGRERR_NONE) {
         OGR_G_DestroyGeometry(c);
         geom_problem(f, IMP_R_INVALID_COORDS, "geometry", NULL,
                      "coordinates cannot be converted to WGS84");
@@ -492,7 +751,7 @@ static void read_area(struct imp_source *s, OGRFeatureH feat, struct imp_feature
 }
 
 /* Matches the driver's record with the scanner's, for line numbers and well-formedness. */
-static int scan_record(struct imp_source *s, struct imp_feature *f, struct gdir_err *err)
+static int scan_record(struct ogr_reader *s, struct imp_feature *f, struct gdir_err *err)
 {
     struct imp_csvrec r;
     int rc;
@@ -518,22 +777,52 @@ static int scan_record(struct imp_source *s, struct imp_feature *f, struct gdir_
     } else if (r.n_fields != s->header_fields) {
         f->has_line_problem = 1;
         imp_reject_set(&f->line_problem, IMP_R_MALFORMED, "line", NULL,
-                       "malformed CSV line: %ld field%s, the header has %ld%s", r.n_fields,
-                       r.n_fields == 1 ? "" : "s", s->header_fields,
-                       r.n_lines > 1 ? " (a quote may be unbalanced)" : "");
+                       "malformed CSV line: %ld field%s, the %s has %ld%s", r.n_fields,
+                       r.n_fields == 1 ? "" : "s", s->p->no_header ? "first line" : "header",
+                       s->header_fields, r.n_lines > 1 ? " (a quote may be unbalanced)" : "");
     }
     return GDIR_OK;
 }
 
-int imp_source_next(struct imp_source *s, struct imp_feature *f, struct gdir_err *err)
+/* The next feature of a wanted layer, or NULL at the end; *li receives its layer. */
+static OGRFeatureH next_feature(struct ogr_reader *s, size_t *li)
 {
     OGRFeatureH feat;
+    if (s->interleaved) {
+        OGRLayerH h = NULL;
+        while ((feat = (OGRFeatureH)GDALDatasetGetNextFeature(s->ds, &h, NULL, NULL, NULL))) {
+            for (size_t i = 0; i < s->n_layers; i++)
+                if (s->layers[i].h == h) {
+                    *li = i;
+                    return feat;
+                }
+            OGR_F_Destroy(feat);   /* a layer the profile does not read */
+        }
+        return NULL;
+    }
+    while (s->cur < s->n_layers) {
+        feat = OGR_L_GetNextFeature(s->layers[s->cur].h);
+        if (feat) {
+            *li = s->cur;
+            return feat;
+        }
+        if (s->gdal_failed)
+            return NULL;
+        s->cur++;
+    }
+    return NULL;
+}
+
+static int ogr_next(void *rd, struct imp_feature *f, struct gdir_err *err)
+{
+    struct ogr_reader *s = rd;
+    OGRFeatureH feat;
+    size_t li = 0;
     int rc = 1;
 
-    memset(f, 0, sizeof *f);
     s->gdal_failed = 0;
     CPLPushErrorHandlerEx(capture_handler, s);
-    feat = OGR_L_GetNextFeature(s->layer);
+    feat = next_feature(s, &li);
     CPLPopErrorHandler();
     if (!feat) {
         struct imp_csvrec r;
@@ -560,16 +849,18 @@ int imp_source_next(struct imp_source *s, struct imp_feature *f, struct gdir_err
         f->has_line_problem = 1;
         imp_reject_set(&f->line_problem, IMP_R_READ, "line", NULL, "GDAL: %s", s->gdal_msg);
     }
-    read_values(s, feat, f);
-    if (f->has_line_problem)
+    read_values(s, &s->layers[li], feat, f);
+    if (f->has_line_problem || s->p->geom != IMP_GEOM_NATIVE)
         goto out;
     CPLPushErrorHandlerEx(capture_handler, s);
     if (s->p->kind == IMP_KIND_BOUNDARIES)
-        read_area(s, feat, f);
-    else if (s->p->kind == IMP_KIND_PLACES)
-        read_point(s, feat, f);
+        read_area(s, &s->layers[li], feat, f);
+    else if (s->p->kind == IMP_KIND_PLACES || s->p->kind == IMP_KIND_ADDRESSES)
+        read_point(s, &s->layers[li], feat, f);
     CPLPopErrorHandler();
 out:
     OGR_F_Destroy(feat);
     return rc;
 }
+
+const struct imp_reader_ops imp_reader_ogr = {"ogr", ogr_open, ogr_next, ogr_close};

@@ -1,0 +1,61 @@
+/*
+ * imp_source_reader.h — the interface between imp_source.c (the front: computed fields,
+ * coordinates to WGS84, swapped x/y) and the readers of each file format. Internal to the
+ * importer: nothing outside importer/imp_source*.c includes it.
+ *
+ * A reader opens one file (or folder) for a profile and resolves the source fields the
+ * profile reads; then each call to next() fills one struct imp_feature: `values` holds one
+ * borrowed string per requested field, in the order of the `fields` array given to open()
+ * (NULL when unset), plus the location (line or feature number) and any problem of the
+ * record itself. Only the OGR reader produces native geometries (profile geometry "native");
+ * the front turns coordinate fields into points for every reader.
+ */
+#ifndef IMP_SOURCE_READER_H
+#define IMP_SOURCE_READER_H
+
+#include <stddef.h>
+
+#include "gdir_err.h"
+#include "imp_profile.h"
+#include "imp_source.h"
+
+struct imp_reader_ops {
+    const char *name;
+    /* Opens path for p (both borrowed, they outlive the reader). fields[0..n) are the names
+     * of the source fields to deliver (borrowed). An unknown field is GDIR_ECONFIG with the
+     * message "<file>: mapping <profile>: unknown field 'X' (fields: a, b, ...)". */
+    int (*open)(void **out, const char *path, const struct imp_profile *p,
+                const char *const *fields, size_t n_fields, struct gdir_err *err);
+    /* 1: f filled; 0: end of the file; negative: the file cannot be read further. */
+    int (*next)(void *r, struct imp_feature *f, struct gdir_err *err);
+    void (*close)(void *r);
+};
+
+extern const struct imp_reader_ops imp_reader_ogr;         /* imp_source_ogr.c */
+extern const struct imp_reader_ops imp_reader_finess_csv;  /* imp_source_finess.c */
+extern const struct imp_reader_ops imp_reader_finess_json; /* imp_source_finess.c */
+extern const struct imp_reader_ops imp_reader_spxml;       /* imp_source_spxml.c */
+
+/* The "unknown field" error, listing the names a reader offers (at most ~400 bytes). */
+int imp_reader_unknown_field(const char *path, const struct imp_profile *p, const char *field,
+                             const char *const *names, size_t n_names, struct gdir_err *err);
+
+/* A coordinate transformation from one SRS to EPSG:4326 lon/lat (imp_source_ogr.c, OGR). */
+struct imp_xform;
+
+/* srs is anything OSRSetFromUserInput accepts ("EPSG:2154"). *out is NULL when srs is already
+ * EPSG:4326 lon/lat. Returns 0, or GDIR_ECONFIG with msg filled (unknown SRS, no PROJ path). */
+int imp_xform_new(struct imp_xform **out, const char *srs, char *msg, size_t msg_size);
+
+/* Transforms one point in place. Returns 0, or -1 when PROJ cannot convert it. */
+int imp_xform_apply(struct imp_xform *x, double *px, double *py);
+
+void imp_xform_free(struct imp_xform *x);
+
+/* Key and value of one tag in an OSM driver `other_tags` value ("k"=>"v","k2"=>"v2", with \"
+ * and \\ escapes): appends the unescaped value of key to out and returns 1, or returns 0 when
+ * the key is absent (imp_source_osm.c). A malformed string ends the search (0). */
+struct gdir_buf;
+int imp_osm_tag(const char *other_tags, const char *key, struct gdir_buf *out);
+
+#endif
