@@ -55,6 +55,9 @@ struct gdir_geocode_query {
 };
 
 #define GDIR_GEO_LABEL_MAX 256
+#define GDIR_GEO_TEXT_MAX 512       /* bytes of free text (q) accepted */
+#define GDIR_GEO_FIELD_MAX 256      /* bytes of each structured field accepted */
+#define GDIR_GEO_RESULTS_MAX 100    /* results returned at most by one call */
 
 /* A result. Every string is a NUL-terminated copy (the result owns nothing else). */
 struct gdir_geocode_result {
@@ -84,15 +87,24 @@ void gdir_geocoder_free(struct gdir_geocoder *g);
 /* Number of address points indexed. */
 size_t gdir_geocoder_size(const struct gdir_geocoder *g);
 
-/* Finds up to max results for q, best first, into out; *n receives how many. A query with
- * nothing to search (no text, no street, no city, no insee/postcode) is GDIR_EINVAL with err
- * naming the field. Thread-safe. */
+/* Finds up to max (at most GDIR_GEO_RESULTS_MAX) results for q, best first, into out; *n
+ * receives how many (0 is a valid answer). Results below score 0.1 are not returned.
+ * Errors are GDIR_EINVAL with err->param naming the field with the BAN API's parameter names:
+ * "q" (text), "street", "city", "housenumber", "postcode", "citycode" (insee), "lat", "lon",
+ * "type" — for a field too long (GDIR_GEO_TEXT_MAX / GDIR_GEO_FIELD_MAX), not valid UTF-8, of
+ * the wrong shape (postcode: 5 digits; citycode: an INSEE code), out of range, or a query
+ * with nothing to search (no word in text/street/city and no insee/postcode).
+ * A result of type housenumber with `interpolated` set has no `id` (no such point exists).
+ * Cost: one small malloc (the folded text) and bounded stack arrays (~25 KB). Thread-safe. */
 int gdir_geocoder_search(const struct gdir_geocoder *g, const struct gdir_geocode_query *q,
                          struct gdir_geocode_result *out, size_t max, size_t *n,
                          struct gdir_err *err);
 
 /* Finds up to max address points (or, with has_type, results of that type) nearest to
- * (lat, lon), nearest first. Thread-safe. */
+ * (lat, lon), nearest first, with distance_m and a score of 1 / (1 + distance / 100 m).
+ * Without a type, unnumbered points give street/locality results. Municipality results are
+ * the nearest commune centres (no polygon test). Errors: GDIR_EINVAL naming "lat", "lon" or
+ * "type". No allocation. Thread-safe. */
 int gdir_geocoder_reverse(const struct gdir_geocoder *g, double lat, double lon, int has_type,
                           enum gdir_geo_type type, struct gdir_geocode_result *out, size_t max,
                           size_t *n, struct gdir_err *err);
