@@ -311,7 +311,8 @@ int gdir_address_is_insee(const char *s, size_t n)
     return 1;
 }
 
-static void push(struct gdir_addr_tokens *out, const char *s, size_t n)
+static void push(struct gdir_addr_tokens *out, const char *s, size_t n, const char *raw,
+                 size_t raw_len)
 {
     if (out->n >= GDIR_ADDR_TOKENS_MAX) {
         out->truncated = 1;
@@ -337,6 +338,8 @@ static void push(struct gdir_addr_tokens *out, const char *s, size_t n)
     out->t[out->n].s = s;
     out->t[out->n].len = (unsigned char)n;
     out->t[out->n].flags = flags;
+    out->t[out->n].raw = raw;
+    out->t[out->n].raw_len = (unsigned char)raw_len;
     out->n++;
 }
 
@@ -366,7 +369,7 @@ void gdir_address_tokenize(const char *folded, struct gdir_addr_tokens *out)
         const char *to;
         if (word_eq(w, n, "qu")) {
             if (was_first)
-                push(out, "quai", 4);                /* "qu X" is "quai X"; else "qu'" */
+                push(out, "quai", 4, w, n);          /* "qu X" is "quai X"; else "qu'" */
             continue;
         }
         if (word_eq(w, n, "lieu")) {
@@ -374,17 +377,17 @@ void gdir_address_tokenize(const char *folded, struct gdir_addr_tokens *out)
             while (*q == ' ')
                 q++;
             if (strncmp(q, "dit", 3) == 0 && (q[3] == ' ' || q[3] == '\0')) {
-                push(out, "lieudit", 7);
+                push(out, "lieudit", 7, w, n);
                 p = q + 3;
                 continue;
             }
         }
         if (canon_lookup(w, n, &to)) {
             if (to)
-                push(out, to, strlen(to));
+                push(out, to, strlen(to), w, n);
             continue;
         }
-        push(out, w, n);
+        push(out, w, n, w, n);
     }
 }
 

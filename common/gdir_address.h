@@ -70,6 +70,8 @@ struct gdir_addr_token {
     const char *s;            /* borrowed: points into the folded input or a static table */
     unsigned char len;        /* bytes, not NUL-terminated */
     unsigned char flags;      /* GDIR_TOK_* */
+    unsigned char raw_len;    /* the folded word it comes from: raw[0..raw_len) */
+    const char *raw;          /* borrowed, into the folded input ("bd" for "boulevard") */
 };
 
 struct gdir_addr_tokens {

@@ -37,15 +37,20 @@
 #define FUZZY_MAX 8             /* dictionary tokens one edit away, per query token */
 #define FUZZY_MIN_LEN 5         /* words shorter than this get no typo tolerance */
 #define CAND_MAX 2048           /* candidate streets scored per query */
-#define ANCHOR_CAP 1024         /* candidates taken from one unrestricted posting walk */
+#define ANCHOR_CAP 512          /* candidates taken from one unrestricted posting walk */
+#define RELAX_CAP 128           /* the same when the query has no selective word ("2 rue d") */
 #define CCAND_MAX 256           /* candidate communes per query */
 #define COMMUNE_EXPAND 8        /* communes whose streets are searched specifically */
-#define PREFIX_IDS_MAX 512      /* prefix ranges wider than this are not walked for candidates */
+#define PREFIX_IDS_MAX 512      /* dictionary ids walked for one prefix at most */
+#define PREFIX_WIDE 32          /* a prefix matching more words ("c") finds no candidates by
+                                 * itself unless nothing else does; it still scores them */
+#define SMALL_COMMUNE 64        /* a named commune with fewer streets has them all scored */
 #define KNN_MAX 64              /* neighbours gathered per reverse query */
 #define MIN_SCORE 0.1
 
 #define M_FUZZY 0.8             /* score of a token matched with one typo */
 #define W_TYPE 0.5              /* weight of a street-type word (rue, avenue…) */
+#define W_DROPPED 0.3           /* weight of a last word typed, dropped as an article ("de") */
 
 /* Factors applied to a street's text score according to the house number reached. */
 #define F_HN_SUFFIX 0.97        /* same number, another suffix */
@@ -53,8 +58,9 @@
 #define F_HN_STREET 0.85        /* a number was asked, the street has none near */
 #define F_HN_CITY 0.8           /* a number was asked, only the commune was found */
 
-#define NO_NUMBER INT32_MAX
-#define DEG2RAD 0.017453292519943295     /* sorts unnumbered points after numbered ones */
+#define NO_NUMBER INT32_MAX     /* sorts unnumbered points after numbered ones */
+#define BAN_TOPONYM 99999       /* BAN's numero for a lieu-dit (no house number) */
+#define DEG2RAD 0.017453292519943295
 
 struct gc_commune {
     char insee[6];
@@ -573,6 +579,10 @@ static int read_addresses(struct build *b, sqlite3 *db, struct gdir_err *err)
         if (*hn && gdir_address_parse_housenumber(hn, &h) == GDIR_OK) {
             r.number = (int32_t)h.number;
             memcpy(r.suffix, h.suffix, sizeof r.suffix);
+        }
+        if (r.number == BAN_TOPONYM) {         /* BAN's lieux-dits: a name, no number */
+            r.number = NO_NUMBER;
+            hn = "";
         }
         if (strcmp(prev_insee, r.insee) != 0 || strcmp(gdir_buf_str(&prev), street) != 0) {
             if ((rc = key_of(b, street, &prev_key)))
@@ -1170,6 +1180,8 @@ struct qtok {
     int code;                   /* a postcode / INSEE shape: matched against codes, not words */
     int64_t exact;              /* token id, or -1 */
     uint32_t plo, phi;          /* prefix range (autocomplete), empty when plo == phi */
+    uint32_t plo2, phi2;        /* the typed word's own range when it was rewritten ("pl") */
+    uint32_t plen2;             /* length of that typed word */
     uint32_t nfz;
     uint32_t fz[FUZZY_MAX];     /* tokens one edit away (only when no exact match) */
 };
@@ -1215,27 +1227,51 @@ static void add_fuzzy(const struct gdir_geocoder *g, struct qtok *q)
     }
 }
 
-/* Adds the tokens of folded text to the query; the last one may be a prefix. */
+/* Adds the tokens of folded text to the query. With prefix_last, the last word is also a
+ * prefix, both as rewritten ("pl" → "place") and as typed ("pl" → "plateau"); a last word
+ * dropped as an article is kept as a prefix only ("de" → "devant"), with a small weight. */
 static void add_tokens(const struct gdir_geocoder *g, struct query *Q, const char *folded,
                        int prefix_last)
 {
     struct gdir_addr_tokens t;
+    const char *last = strrchr(folded, ' ');
+    last = last ? last + 1 : folded;
     gdir_address_tokenize(folded, &t);
+    int last_kept = t.n > 0 && t.t[t.n - 1].raw == last;
     for (size_t i = 0; i < t.n && Q->n < QTOK_MAX; i++) {
+        const struct gdir_addr_token *at = &t.t[i];
         struct qtok *q = &Q->t[Q->n++];
         memset(q, 0, sizeof *q);
-        q->s = t.t[i].s;
-        q->len = t.t[i].len;
-        q->code = (t.t[i].flags & GDIR_TOK_CODE) != 0;
-        q->w = (t.t[i].flags & GDIR_TOK_TYPE) ? (float)W_TYPE : 1.0f;
+        q->s = at->s;
+        q->len = at->len;
+        q->code = (at->flags & GDIR_TOK_CODE) != 0;
+        q->w = (at->flags & GDIR_TOK_TYPE) ? (float)W_TYPE : 1.0f;
         q->exact = dict_find(g, q->s, q->len);
-        if (prefix_last && i + 1 == t.n && !q->code)
+        if (prefix_last && last_kept && i + 1 == t.n && !q->code) {
             dict_prefix(g, q->s, q->len, &q->plo, &q->phi);
-        if (q->exact < 0 && q->plo == q->phi && !q->code && q->len >= FUZZY_MIN_LEN &&
-            !(t.t[i].flags & GDIR_TOK_NUMBER))
+            if (at->raw_len != at->len || memcmp(at->raw, at->s, at->len) != 0) {
+                dict_prefix(g, at->raw, at->raw_len, &q->plo2, &q->phi2);
+                q->plen2 = at->raw_len;
+            }
+        }
+        if (q->exact < 0 && q->plo == q->phi && q->plo2 == q->phi2 && !q->code &&
+            q->len >= FUZZY_MIN_LEN && !(at->flags & GDIR_TOK_NUMBER))
             add_fuzzy(g, q);
         Q->wsum += q->w;
         Q->ncode += q->code;
+    }
+    if (prefix_last && !last_kept && *last && Q->n < QTOK_MAX && !t.truncated) {
+        struct qtok *q = &Q->t[Q->n];
+        memset(q, 0, sizeof *q);
+        q->s = last;
+        q->len = (uint32_t)strlen(last);
+        q->w = (float)W_DROPPED;
+        q->exact = -1;
+        dict_prefix(g, q->s, q->len, &q->plo, &q->phi);
+        if (q->plo < q->phi) {
+            Q->n++;
+            Q->wsum += q->w;
+        }
     }
 }
 
@@ -1343,6 +1379,8 @@ static double tok_match(const struct gdir_geocoder *g, const struct qtok *q, uin
         return 1.0;
     if (d >= q->plo && d < q->phi)
         return 0.75 + 0.25 * (double)q->len / (double)g->tokens[d].len;
+    if (d >= q->plo2 && d < q->phi2)
+        return 0.75 + 0.25 * (double)q->plen2 / (double)g->tokens[d].len;
     for (uint32_t k = 0; k < q->nfz; k++)
         if (q->fz[k] == d)
             return M_FUZZY;
@@ -1675,17 +1713,25 @@ static size_t sort_unique(uint32_t *v, size_t n)
     return m;
 }
 
-/* Calls add for each dictionary id the query token stands for (exact, typo, prefix). */
-static size_t qtok_ids(const struct qtok *q, uint32_t *ids, size_t cap)
+static int qtok_wide(const struct qtok *q)
+{
+    return (q->phi - q->plo) + (q->phi2 - q->plo2) > PREFIX_WIDE;
+}
+
+/* The dictionary ids the query token stands for: the word, its typo neighbours and, unless
+ * the prefix is wide (or allow_wide), the words it is a prefix of. */
+static size_t qtok_ids(const struct qtok *q, int allow_wide, uint32_t *ids, size_t cap)
 {
     size_t n = 0;
-    if (q->exact >= 0 && (q->plo == q->phi))
+    if (q->exact >= 0)
         set_add(ids, &n, cap, (uint32_t)q->exact);
     for (uint32_t k = 0; k < q->nfz; k++)
         set_add(ids, &n, cap, q->fz[k]);
-    if (q->phi - q->plo <= PREFIX_IDS_MAX)
-        for (uint32_t d = q->plo; d < q->phi; d++)
-            set_add(ids, &n, cap, d);
+    if (!qtok_wide(q) || allow_wide)
+        for (int r = 0; r < 2; r++)
+            for (uint32_t d = r ? q->plo2 : q->plo; d < (r ? q->phi2 : q->phi) && n < cap; d++)
+                if ((int64_t)d != q->exact)
+                    set_add(ids, &n, cap, d);
     return n;
 }
 
@@ -1742,7 +1788,7 @@ static size_t commune_candidates(const struct gdir_geocoder *g, const struct que
                 set_add(cc, &n, CCAND_MAX, g->cpost[lo].commune);
             continue;
         }
-        size_t nid = qtok_ids(q, ids, sizeof ids / sizeof ids[0]);
+        size_t nid = qtok_ids(q, 0, ids, sizeof ids / sizeof ids[0]);
         for (size_t k = 0; k < nid; k++) {
             const struct gc_token *t = &g->tokens[ids[k]];
             for (uint32_t j = 0; j < t->ncp; j++)
@@ -1783,8 +1829,31 @@ static void add_postings(const struct gdir_geocoder *g, const struct gc_token *t
             cand[(*n)++] = p[lo];
 }
 
-/* Candidate streets: the query's words within the communes it names (or filters on), and
- * the postings of its two rarest words anywhere. */
+/* The query word with the shortest street postings (type words and wide prefixes only when
+ * relax), skipping the index `skip`; SIZE_MAX when none has postings. */
+static size_t cheapest_word(const struct gdir_geocoder *g, const struct query *Q, int any_name,
+                            int relax, size_t skip)
+{
+    uint32_t ids[PREFIX_IDS_MAX + FUZZY_MAX + 1];
+    size_t best = SIZE_MAX, best_cost = SIZE_MAX;
+    for (size_t i = 0; i < Q->n; i++) {
+        const struct qtok *q = &Q->t[i];
+        if (i == skip || q->code ||
+            (!relax && ((any_name && q->w < 1.0f) || qtok_wide(q))))
+            continue;
+        size_t nid = qtok_ids(q, relax, ids, sizeof ids / sizeof ids[0]), c = 0;
+        for (size_t k = 0; k < nid; k++)
+            c += g->tokens[ids[k]].nsp;
+        if (c > 0 && c < best_cost) {
+            best = i;
+            best_cost = c;
+        }
+    }
+    return best;
+}
+
+/* Candidate streets: those of the communes the query names (all of a small commune's, else
+ * those holding a query word), and the postings of its two rarest words anywhere. */
 static size_t street_candidates(const struct gdir_geocoder *g, const struct query *Q,
                                 const uint32_t *expand, size_t nexpand, uint32_t *cand)
 {
@@ -1794,14 +1863,19 @@ static size_t street_candidates(const struct gdir_geocoder *g, const struct quer
 
     for (size_t i = 0; i < Q->n; i++)
         any_name |= !Q->t[i].code && Q->t[i].w >= 1.0f;
-    /* A. every word within the communes named */
+    /* A. within the communes named */
     for (size_t e = 0; e < nexpand; e++) {
         const struct gc_commune *c = &g->communes[expand[e]];
+        if (c->nstreet <= SMALL_COMMUNE) {
+            for (uint32_t k = 0; k < c->nstreet && n < CAND_MAX; k++)
+                cand[n++] = c->street + k;
+            continue;
+        }
         for (size_t i = 0; i < Q->n; i++) {
             const struct qtok *q = &Q->t[i];
             if (q->code)
                 continue;
-            size_t nid = qtok_ids(q, ids, sizeof ids / sizeof ids[0]);
+            size_t nid = qtok_ids(q, 0, ids, sizeof ids / sizeof ids[0]);
             int type_only = any_name && q->w < 1.0f;   /* "rue" alone names no street */
             for (size_t k = 0; k < nid; k++)
                 add_postings(g, &g->tokens[ids[k]], c->street, c->street + c->nstreet,
@@ -1810,33 +1884,20 @@ static size_t street_candidates(const struct gdir_geocoder *g, const struct quer
     }
     if (Q->insee[0])
         return sort_unique(cand, n);
-    /* B. the rarest words anywhere */
-    size_t best[2] = { SIZE_MAX, SIZE_MAX };
-    size_t cost[2] = { SIZE_MAX, SIZE_MAX };
-    for (size_t i = 0; i < Q->n; i++) {
-        const struct qtok *q = &Q->t[i];
-        if (q->code || (any_name && q->w < 1.0f) || q->phi - q->plo > PREFIX_IDS_MAX)
-            continue;
-        size_t nid = qtok_ids(q, ids, sizeof ids / sizeof ids[0]), c = 0;
-        for (size_t k = 0; k < nid; k++)
-            c += g->tokens[ids[k]].nsp;
-        if (c == 0)
-            continue;
-        if (c < cost[0]) {
-            best[1] = best[0];
-            cost[1] = cost[0];
-            best[0] = i;
-            cost[0] = c;
-        } else if (c < cost[1]) {
-            best[1] = i;
-            cost[1] = c;
-        }
-    }
+    /* B. the rarest words anywhere; with none selective enough and nothing found yet, the
+     * cheapest word whatever it is */
+    size_t anchors[2];
+    anchors[0] = cheapest_word(g, Q, any_name, 0, SIZE_MAX);
+    anchors[1] = anchors[0] == SIZE_MAX ? SIZE_MAX : cheapest_word(g, Q, any_name, 0, anchors[0]);
+    int relax = anchors[0] == SIZE_MAX && n == 0;
+    if (relax)
+        anchors[0] = cheapest_word(g, Q, any_name, 1, SIZE_MAX);
     for (size_t a = 0; a < 2; a++) {
-        if (best[a] == SIZE_MAX)
+        if (anchors[a] == SIZE_MAX)
             continue;
-        size_t nid = qtok_ids(&Q->t[best[a]], ids, sizeof ids / sizeof ids[0]);
-        size_t cap = n + ANCHOR_CAP < CAND_MAX ? n + ANCHOR_CAP : CAND_MAX;
+        size_t nid = qtok_ids(&Q->t[anchors[a]], relax, ids, sizeof ids / sizeof ids[0]);
+        size_t room = relax ? RELAX_CAP : ANCHOR_CAP;   /* unselective: any few will do */
+        size_t cap = n + room < CAND_MAX ? n + room : CAND_MAX;
         for (size_t k = 0; k < nid; k++)
             add_postings(g, &g->tokens[ids[k]], 0, UINT32_MAX, 0, cand, &n, cap);
     }

@@ -65,6 +65,16 @@ static const struct addr addrs[] = {
     /* a lieu-dit (no number): a locality */
     { "55386_b001", NULL, "Le Moulin Brûlé", "55260", "55386", "Pierrefitte-sur-Aire",
       PIER_LAT + 0.004, PIER_LON - 0.004 },
+    /* words that abbreviations would rewrite while being typed */
+    { "55386_0060_00004", "4", "Rue du Plateau", "55260", "55386", "Pierrefitte-sur-Aire",
+      PIER_LAT + 0.0015, PIER_LON - 0.001 },
+    { "55490_0030_00001", "1", "Rue de Stenay", "55250", "55490", "Seuil-d'Argonne",
+      SEUIL_LAT + 0.002, SEUIL_LON },
+    { "55490_0040_00003", "3", "Rue Devant les Ponts", "55250", "55490", "Seuil-d'Argonne",
+      SEUIL_LAT + 0.003, SEUIL_LON },
+    /* a BAN lieu-dit: numero 99999 */
+    { "55386_b002_99999", "99999", "Les Grands Prés", "55260", "55386",
+      "Pierrefitte-sur-Aire", PIER_LAT + 0.005, PIER_LON + 0.005 },
     /* a street known without any number */
     { "55386_0040", NULL, "Chemin des Vignes", "55260", "55386", "Pierrefitte-sur-Aire",
       PIER_LAT - 0.003, PIER_LON + 0.002 },
@@ -409,6 +419,8 @@ static void test_fallbacks(void)
     CHECK_NEAR(r[0].lon, PIER_LON, 1e-6);
     /* a lieu-dit */
     top_is("le moulin brule", "Le Moulin Brûlé 55260 Pierrefitte-sur-Aire", GDIR_GEO_LOCALITY);
+    top_is("les grands pres pierrefitte", "Les Grands Prés 55260 Pierrefitte-sur-Aire",
+           GDIR_GEO_LOCALITY);
     /* a commune without geometry has no centre: never a municipality result */
     n = search(geo, "sansgeo", r);
     for (size_t i = 0; i < n; i++)
@@ -526,6 +538,26 @@ static void test_autocomplete(void)
     n = search_q(&q, r, 8);
     CHECK(n >= 1);
     CHECK_STR_EQ(r[0].label, "2 Boulevard Saint-Michel 55260 Pierrefitte-sur-Aire");
+    /* the word being typed is also matched as typed: "pl" is not only "place" */
+    q.text = "4 rue du pl";
+    n = search_q(&q, r, 8);
+    CHECK(n >= 1);
+    CHECK_STR_EQ(r[0].label, "4 Rue du Plateau 55260 Pierrefitte-sur-Aire");
+    q.text = "rue de st";
+    n = search_q(&q, r, 8);
+    int stenay = 0;
+    for (size_t i = 0; i < n; i++)
+        stenay |= strcmp(r[i].street, "Rue de Stenay") == 0;
+    CHECK(stenay);
+    /* nor is a last word that reads as an article dropped: "de" may become "devant" */
+    q.text = "3 rue de";
+    n = search_q(&q, r, 8);
+    CHECK(n >= 1);
+    CHECK_STR_EQ(r[0].label, "3 Rue Devant les Ponts 55250 Seuil-d'Argonne");
+    q.text = "3 rue dev";
+    n = search_q(&q, r, 8);
+    CHECK(n >= 1);
+    CHECK_STR_EQ(r[0].label, "3 Rue Devant les Ponts 55250 Seuil-d'Argonne");
     /* without autocomplete a cut word matches nothing */
     q.autocomplete = 0;
     q.text = "pierref";
@@ -582,11 +614,14 @@ static void test_reverse(void)
     CHECK(n >= 2);
     CHECK_STR_EQ(r[0].label, "Rue de l'Église 55260 Pierrefitte-sur-Aire");
     CHECK(strcmp(r[1].street, "Rue de l'Église") != 0);
-    /* locality */
+    /* localities, nearest first; the BAN 99999 one has no house number */
     CHECK_INT_EQ(gdir_geocoder_reverse(geo, PIER_LAT, PIER_LON, 1, GDIR_GEO_LOCALITY, r, 3, &n,
                                        &err), GDIR_OK);
-    CHECK_INT_EQ(n, 1);
+    CHECK_INT_EQ(n, 2);
     CHECK_STR_EQ(r[0].name, "Le Moulin Brûlé");
+    CHECK_STR_EQ(r[1].name, "Les Grands Prés");
+    CHECK_STR_EQ(r[1].housenumber, "");
+    CHECK_INT_EQ(r[1].type, GDIR_GEO_LOCALITY);
     /* housenumber only */
     CHECK_INT_EQ(gdir_geocoder_reverse(geo, PIER_LAT + 0.004, PIER_LON - 0.004, 1,
                                        GDIR_GEO_HOUSENUMBER, r, 1, &n, &err), GDIR_OK);
