@@ -401,6 +401,10 @@ struct pool {
 static int pool_add(struct pool *p, const char *s, size_t n, uint32_t *off)
 {
     n = utf8_cut(s, n, STR_MAX);
+    if (n == 0 && p->len > 0) {
+        *off = 0;                          /* offset 0 holds "" */
+        return GDIR_OK;
+    }
     if (p->len + n + 1 > UINT32_MAX)
         return GDIR_ENOMEM;
     if (grow(&p->data, &p->cap, p->len + n + 1, 1))
@@ -410,6 +414,22 @@ static int pool_add(struct pool *p, const char *s, size_t n, uint32_t *off)
     *off = (uint32_t)p->len;
     p->len += n + 1;
     return GDIR_OK;
+}
+
+/* Like pool_add, but reuses *last when it holds the same string: rows come grouped by street,
+ * so a street's name and city are stored once, not once per address. */
+static int pool_add_same(struct pool *p, const char *s, size_t n, uint32_t *last, uint32_t *off)
+{
+    size_t cut = utf8_cut(s, n, STR_MAX);
+    if (*last != UINT32_MAX && strncmp(p->data + *last, s, cut) == 0 &&
+        p->data[*last + cut] == '\0') {
+        *off = *last;
+        return GDIR_OK;
+    }
+    int rc = pool_add(p, s, n, off);
+    if (!rc)
+        *last = *off;
+    return rc;
 }
 
 struct raw {
@@ -550,6 +570,7 @@ static int read_addresses(struct build *b, sqlite3 *db, struct gdir_err *err)
     struct gdir_buf prev;                 /* previous row's street: its key is reused */
     char prev_insee[6] = "";
     uint32_t prev_key = 0, prev_source_name = UINT32_MAX;
+    uint32_t last_street = UINT32_MAX, last_sid = UINT32_MAX, last_city = UINT32_MAX;
     uint16_t prev_source = 0;
 
     gdir_buf_init(&prev, 0);
@@ -601,11 +622,12 @@ static int read_addresses(struct build *b, sqlite3 *db, struct gdir_err *err)
             prev_source_name = b->g->sources[prev_source];
         }
         r.source = prev_source;
-        if ((rc = pool_add(&b->pool, street, strlen(street), &r.street_off)) ||
+        if ((rc = pool_add_same(&b->pool, street, strlen(street), &last_street,
+                                &r.street_off)) ||
             (rc = pool_add(&b->pool, hn, strlen(hn), &r.hn_off)) ||
             (rc = pool_add(&b->pool, id, strlen(id), &r.id_off)) ||
-            (rc = pool_add(&b->pool, id, street_id_len(id), &r.sid_off)) ||
-            (rc = pool_add(&b->pool, city, strlen(city), &r.city_off)) ||
+            (rc = pool_add_same(&b->pool, id, street_id_len(id), &last_sid, &r.sid_off)) ||
+            (rc = pool_add_same(&b->pool, city, strlen(city), &last_city, &r.city_off)) ||
             (rc = grow(&b->raw, &b->craw, b->nraw + 1, sizeof *b->raw)))
             goto oom;
         b->raw[b->nraw++] = r;
