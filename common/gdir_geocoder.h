@@ -72,7 +72,9 @@ struct gdir_geocode_result {
     char postcode[8];
     char citycode[8];                    /* INSEE code */
     char city[128];
-    char id[64];                         /* the address id in its source, or the INSEE code */
+    char id[64];                         /* the address id in its source; a street's id in its
+                                          * source ("55386_0010"), "" if unknown; a commune's
+                                          * INSEE code; "" for an interpolated number */
     char source[64];                     /* the source name (for the licence), "" for communes */
     double distance_m;                   /* reverse geocoding, or when has_point; else 0 */
 };
@@ -88,6 +90,7 @@ struct gdir_geocode_result {
  * gdir_geocoder_free. An empty addresses table is fine: only communes are found then. */
 int gdir_geocoder_open(struct gdir_geocoder **out, sqlite3 *db, struct gdir_err *err);
 
+/* Frees the index. NULL-safe. No search may be running on it. */
 void gdir_geocoder_free(struct gdir_geocoder *g);
 
 /* Number of address points indexed. */
