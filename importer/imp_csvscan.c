@@ -232,6 +232,25 @@ int imp_file_utf8_valid(const char *path, int *valid, struct gdir_err *err)
     return GDIR_OK;
 }
 
+int imp_file_encoding_auto(const char *path, int *cp1252, struct gdir_err *err)
+{
+    unsigned char bom[3];
+    FILE *f = fopen(path, "rb");
+    int valid, rc, has_bom;
+
+    *cp1252 = 0;
+    if (!f)
+        return gdir_err_set(err, GDIR_EIO, "%s: %s", path, strerror(errno));
+    has_bom = fread(bom, 1, 3, f) == 3 && memcmp(bom, "\xEF\xBB\xBF", 3) == 0;
+    fclose(f);
+    if (has_bom)
+        return GDIR_OK;
+    if ((rc = imp_file_utf8_valid(path, &valid, err)))
+        return rc;
+    *cp1252 = !valid;
+    return GDIR_OK;
+}
+
 int imp_file_cp1252_to_utf8(const char *src, const char *dst, struct gdir_err *err)
 {
     char buf[SCAN_BUF];

@@ -54,6 +54,11 @@ void imp_csvscan_close(struct imp_csvscan *s);
  * Returns 0 or GDIR_EIO. */
 int imp_file_utf8_valid(const char *path, int *valid, struct gdir_err *err);
 
+/* The "auto" encoding rule: a file that starts with a UTF-8 byte order mark is UTF-8 (its
+ * invalid bytes are then rejected row by row); else a file that is valid UTF-8 throughout is
+ * UTF-8; else it is Windows-1252. Sets *cp1252. Returns 0 or GDIR_EIO. */
+int imp_file_encoding_auto(const char *path, int *cp1252, struct gdir_err *err);
+
 /* Writes dst as the UTF-8 conversion of src read as Windows-1252 (bytes 0x80-0x9F as
  * Windows-1252, the rest as ISO-8859-1). Line breaks are kept, so line numbers do not move.
  * Returns 0 or GDIR_EIO. */

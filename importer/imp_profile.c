@@ -862,7 +862,7 @@ static int load_source(struct loader *L, const cJSON *src)
 static int load_computed(struct loader *L, const cJSON *comp)
 {
     static const char *const keys[] = {"first", "else_category_label", "refs", "field", "map",
-                                       "default", "first_chars", NULL};
+                                       "default", "keep_others", "first_chars", NULL};
     struct imp_profile *p = L->p;
     const cJSON *it;
     int rc;
@@ -974,10 +974,17 @@ static int load_computed(struct loader *L, const cJSON *comp)
                 }
                 if ((rc = opt_str(L, it, "default", where, &c->map_default)))
                     return rc;
+                const cJSON *keep = cJSON_GetObjectItemCaseSensitive(it, "keep_others");
+                if (keep && !cJSON_IsBool(keep))
+                    return fail(L, where, "'keep_others' expects true or false");
+                c->map_keep_others = cJSON_IsTrue(keep);
+                if (c->map_keep_others && c->map_default)
+                    return fail(L, where, "use either 'default' or 'keep_others'");
             }
         }
-        if (!fc && !map && cJSON_GetObjectItemCaseSensitive(it, "default"))
-            return fail(L, where, "'default' goes with 'map'");
+        if (!map && (cJSON_GetObjectItemCaseSensitive(it, "default") ||
+                     cJSON_GetObjectItemCaseSensitive(it, "keep_others")))
+            return fail(L, where, "'default' and 'keep_others' go with 'map'");
         /* Registered after its inputs: a computed field cannot read itself. */
         if ((rc = computed_slot(L, name, where, &c->slot)))
             return rc;

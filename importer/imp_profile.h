@@ -134,6 +134,7 @@ struct imp_computed {
     char **vals;         /* owned: MAP: the value for each key */
     size_t n_pairs;      /* MAP: entries of keys/vals */
     char *map_default;   /* MAP: value for a non-empty value missing from the table, or NULL */
+    int map_keep_others; /* MAP: a value missing from the table is kept as it is */
     size_t first_chars;  /* FIRST_CHARS: how many characters (UTF-8 code points) */
     int else_category_label; /* FIRST: when all are empty, the row's category label */
 };
@@ -150,7 +151,8 @@ enum imp_reader {
 enum imp_encoding {
     IMP_ENC_UTF8,   /* as is; invalid bytes are rejected row by row (invalid_utf8) */
     IMP_ENC_CP1252, /* Windows-1252 (a superset of Latin-1's printable range), converted */
-    IMP_ENC_AUTO,   /* UTF-8 when the whole file is valid UTF-8, else Windows-1252 */
+    IMP_ENC_AUTO,   /* UTF-8 when the file starts with a UTF-8 BOM or is valid UTF-8
+                       throughout, else Windows-1252 (imp_file_encoding_auto) */
 };
 
 /* What to do with polygons and lines when places need a point. */

@@ -292,13 +292,13 @@ static void compute(struct imp_source *s, size_t i)
     case IMP_COMP_MAP:
         v = squashed(&s->tmp, s->values[c->inputs[0]]);
         if (v[0]) {
-            const char *hit = c->map_default;
+            const char *hit = c->map_keep_others ? v : c->map_default;
             for (size_t k = 0; k < c->n_pairs; k++)
                 if (strcmp(v, c->keys[k]) == 0) {
                     hit = c->vals[k];
                     break;
                 }
-            if (hit) {
+            if (hit && hit[0]) {   /* "" in the table: no value */
                 gdir_buf_adds(b, hit);
                 set = 1;
             }

@@ -282,7 +282,7 @@ static int finess_csv_open(void **out, const char *path, const struct imp_profil
                            const char *const *fields, size_t n_fields, struct gdir_err *err)
 {
     struct finess_csv *r = calloc(1, sizeof *r);
-    int rc, valid = 1;
+    int rc, auto_cp1252 = 0;
 
     *out = NULL;
     if (!r || !(r->path = strdup(path)) || !(r->col = calloc(n_fields + 1, sizeof *r->col)) ||
@@ -297,9 +297,9 @@ static int finess_csv_open(void **out, const char *path, const struct imp_profil
     gdir_buf_init(&r->arena, VALUES_MAX);
     if ((rc = finess_csv_resolve(r, err)))
         goto out;
-    if (p->encoding == IMP_ENC_AUTO && (rc = imp_file_utf8_valid(path, &valid, err)))
+    if (p->encoding == IMP_ENC_AUTO && (rc = imp_file_encoding_auto(path, &auto_cp1252, err)))
         goto out;
-    r->cp1252 = p->encoding == IMP_ENC_CP1252 || !valid;
+    r->cp1252 = p->encoding == IMP_ENC_CP1252 || auto_cp1252;
     if (r->cp1252 && p->encoding == IMP_ENC_AUTO)
         gdir_log(GDIR_LOG_INFO, "import", "file=\"%s\" msg=\"not valid UTF-8, read as "
                  "Windows-1252 (Latin-1)\"", path);

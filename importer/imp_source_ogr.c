@@ -253,15 +253,15 @@ static int prepare_encoding(struct ogr_reader *s, struct gdir_err *err)
     const char *tmp = getenv("TMPDIR");
     const char *base = strrchr(s->path, '/');
     struct gdir_buf b;
-    int valid = 0, rc;
+    int cp1252 = 1, rc;
 
     s->open_path = s->path;
     if (!is_csv(p) || p->encoding == IMP_ENC_UTF8)
         return GDIR_OK;
     if (p->encoding == IMP_ENC_AUTO) {
-        if ((rc = imp_file_utf8_valid(s->path, &valid, err)))
+        if ((rc = imp_file_encoding_auto(s->path, &cp1252, err)))
             return rc;
-        if (valid)
+        if (!cp1252)
             return GDIR_OK;
     }
     gdir_buf_init(&b, 4096);
