@@ -21,6 +21,9 @@ void imp_options_usage(FILE *out)
           "  --rejects FILE    rejected rows as CSV (default PATH.rejects.csv)\n"
           "  --report FILE     JSON report (default PATH.report.json)\n"
           "  --quiet           no summary table and no line per rejected row\n"
+          "  --fetch           first download the sources that have a \"fetch\" entry and\n"
+          "                    check them, then import the downloads (docs/configuration.md)\n"
+          "  --fetch-dir DIR   folder of the downloads (default: downloads/ next to PATH)\n"
           "  --help, --version\n"
           "\n"
           "Exit status: 0 imported (some rows may be rejected), 1 import failed,\n"
@@ -41,6 +44,7 @@ enum imp_args imp_options_parse(struct imp_options *o, int argc, char **argv, ch
         {"--profiles", offsetof(struct imp_options, profiles_dir)},
         {"--rejects", offsetof(struct imp_options, rejects)},
         {"--report", offsetof(struct imp_options, report)},
+        {"--fetch-dir", offsetof(struct imp_options, fetch_dir)},
     };
 
     memset(o, 0, sizeof *o);
@@ -53,6 +57,10 @@ enum imp_args imp_options_parse(struct imp_options *o, int argc, char **argv, ch
             return IMP_ARGS_VERSION;
         if (strcmp(arg, "--quiet") == 0 || strcmp(arg, "-q") == 0) {
             o->quiet = 1;
+            continue;
+        }
+        if (strcmp(arg, "--fetch") == 0) {
+            o->fetch = 1;
             continue;
         }
         for (k = 0; k < n; k++) {
@@ -85,6 +93,10 @@ enum imp_args imp_options_parse(struct imp_options *o, int argc, char **argv, ch
     }
     if (!o->config || !o->db) {
         snprintf(msg, msg_size, "%s is required", !o->config ? "--config" : "--db");
+        return IMP_ARGS_ERROR;
+    }
+    if (o->fetch_dir && !o->fetch) {
+        snprintf(msg, msg_size, "--fetch-dir needs --fetch");
         return IMP_ARGS_ERROR;
     }
     return IMP_ARGS_RUN;

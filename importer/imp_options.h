@@ -5,7 +5,8 @@
  *                 [--rejects FILE] [--report FILE] [--quiet]
  *
  * Options take their value as the next argument or after '=' (--db=x.sqlite). Strings are
- * borrowed from argv.
+ * borrowed from argv. With --fetch [--fetch-dir DIR] the sources that have a fetch entry are
+ * downloaded and checked first (imp_fetch.h).
  */
 #ifndef IMP_OPTIONS_H
 #define IMP_OPTIONS_H
@@ -22,6 +23,8 @@ struct imp_options {
     const char *rejects;      /* rejects CSV, or NULL for "<db>.rejects.csv" */
     const char *report;       /* JSON report, or NULL for "<db>.report.json" */
     int quiet;                /* no summary table, no per-row stderr lines */
+    int fetch;                /* --fetch: download the sources first (imp_fetch.h) */
+    const char *fetch_dir;    /* --fetch-dir, or NULL for "<db folder>/downloads" */
     volatile sig_atomic_t *stop; /* when not NULL and set (signal handler), the import stops
                                     and leaves the previous database in place */
 };

@@ -3,12 +3,14 @@
  * exit status. Everything else lives in the imp_* modules (as GDAL's ogr2ogr_bin.cpp over
  * ogr2ogr_lib.cpp).
  */
+#include "imp_fetch.h"
 #include "imp_options.h"
 #include "imp_run.h"
 #include "imp_source.h"
 
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #ifndef GDIR_VERSION
@@ -28,7 +30,8 @@ int main(int argc, char **argv)
     struct imp_options o;
     struct sigaction sa;
     char msg[256];
-    int status;
+    char *fetched = NULL;
+    int status = IMP_EXIT_OK;
 
     switch (imp_options_parse(&o, argc, argv, msg, sizeof msg)) {
     case IMP_ARGS_HELP:
@@ -53,7 +56,19 @@ int main(int argc, char **argv)
     o.stop = &stop_requested;
 
     imp_ogr_init();
-    status = imp_run(&o);
+    if (o.fetch) {
+        /* Download and check first; then import a copy of the configuration whose fetched
+         * sources point at the downloads (written by imp_fetch, data_dir made absolute). */
+        struct imp_fetch_opts fo = {.config = o.config, .data_dir = o.data_dir, .db = o.db,
+                                    .fetch_dir = o.fetch_dir, .profiles_dir = o.profiles_dir,
+                                    .quiet = o.quiet, .stop = o.stop};
+        status = imp_fetch_run(&fo, &fetched);
+        o.config = fetched;
+        o.data_dir = NULL;
+    }
+    if (status == IMP_EXIT_OK)
+        status = imp_run(&o);
     imp_ogr_cleanup();
+    free(fetched);
     return status;
 }
