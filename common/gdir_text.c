@@ -57,10 +57,13 @@ unsigned gdir_utf8_next(const char **pp)
     } else {
         len = 4; cp = c & 0x07;
     }
-    for (size_t i = 1; i < len && p[i]; i++)
+    /* Never step over the terminating NUL, even on a truncated or invalid sequence: stop at
+     * the first byte that is not a continuation byte and return U+FFFD for the fragment. */
+    size_t i = 1;
+    for (; i < len && (p[i] & 0xC0) == 0x80; i++)
         cp = (cp << 6) | (p[i] & 0x3F);
-    *pp += len;
-    return cp;
+    *pp += i;
+    return i == len ? cp : 0xFFFD;
 }
 
 int gdir_utf8_put(struct gdir_buf *b, unsigned cp)

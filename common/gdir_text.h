@@ -17,7 +17,8 @@
 /* Returns 1 when s[0..n) is well-formed UTF-8 (no overlongs, no surrogates, ≤ U+10FFFF). */
 int gdir_utf8_valid(const char *s, size_t n);
 
-/* Decodes one code point at *p (advancing *p) from a string known to be valid UTF-8. */
+/* Decodes one code point at *p (advancing *p). Meant for valid UTF-8; on an invalid or
+ * truncated sequence it returns U+FFFD and never advances past the terminating NUL. */
 unsigned gdir_utf8_next(const char **p);
 
 /* Appends the UTF-8 encoding of code point cp to b. */

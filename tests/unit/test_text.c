@@ -47,6 +47,26 @@ static void test_utf8_valid(void)
     CHECK(!gdir_utf8_valid("\x80", 1));                    /* lone continuation */
 }
 
+static void test_next_is_bounded(void)
+{
+    /* A truncated sequence at the end of a string must not step over the NUL. */
+    const char s1[] = "a\xE2\x82";
+    const char *p = s1;
+    CHECK_INT_EQ(gdir_utf8_next(&p), 'a');
+    CHECK_INT_EQ(gdir_utf8_next(&p), 0xFFFD);
+    CHECK(p == s1 + 3);
+    CHECK_INT_EQ(*p, 0);
+    /* A lead byte followed by ASCII: the ASCII byte is not swallowed. */
+    const char s2[] = "\xC3x";
+    p = s2;
+    CHECK_INT_EQ(gdir_utf8_next(&p), 0xFFFD);
+    CHECK_INT_EQ(gdir_utf8_next(&p), 'x');
+    /* Folding invalid input terminates and stays within the string. */
+    char *f = gdir_text_fold_dup("\xF0\x9F");
+    CHECK(f != NULL);
+    free(f);
+}
+
 static void test_latin1(void)
 {
     struct gdir_buf b;
@@ -70,6 +90,7 @@ static const struct check_case cases[] = {
     {"fold_french", test_fold_french},
     {"fold_keeps_other_scripts", test_fold_keeps_other_scripts},
     {"utf8_valid", test_utf8_valid},
+    {"next_is_bounded", test_next_is_bounded},
     {"latin1", test_latin1},
     {"squash", test_squash},
 };
