@@ -922,7 +922,8 @@ static enum dl_outcome download(struct fetch *f, struct item *it, int conditiona
     curl_easy_setopt(c, CURLOPT_TIMEOUT, it->timeout_s);
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, (long)LOW_SPEED_BYTES);
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long)LOW_SPEED_TIME_S);
-    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)(it->max_bytes - d.offset));
+    /* Early refusal on Content-Length; on_body enforces the exact cap, resumed bytes included. */
+    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)it->max_bytes);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
@@ -1336,9 +1337,8 @@ static int check_file(const char *path, const struct imp_profile *p, char *msg, 
 /* ---------------------------------------------------------------------------------------- */
 /* One source */
 
-static void fail_item(struct fetch *f, struct item *it, const char *what)
+static void fail_item(struct item *it, const char *what)
 {
-    (void)f;
     it->failed = 1;
     fprintf(stderr, "geodir-import: fetch: source %s (%s): %s\n", it->src->name, it->url, what);
 }
@@ -1370,13 +1370,13 @@ static int fetch_item(struct fetch *f, struct item *it)
 
     dl = download(f, it, conditional, msg, sizeof msg);
     if (dl == DL_FAILED) {
-        fail_item(f, it, msg);
+        fail_item(it, msg);
         return -1;
     }
     if (dl == DL_UNCHANGED) {
         struct record keep = it->prev;
         if (check_file(it->final_path, &it->profile, msg, sizeof msg)) {
-            fail_item(f, it, msg);
+            fail_item(it, msg);
             return -1;
         }
         copy(keep.checked_at, sizeof keep.checked_at, f->now);
@@ -1390,7 +1390,7 @@ static int fetch_item(struct fetch *f, struct item *it)
 
     /* Downloaded: hash it, decompress it, check it, then put it in place. */
     if (sha256_file(it->part_path, it->rec.download_sha256, msg, sizeof msg)) {
-        fail_item(f, it, msg);
+        fail_item(it, msg);
         unlink(it->part_path);
         return -1;
     }
@@ -1431,7 +1431,7 @@ static int fetch_item(struct fetch *f, struct item *it)
     }
     if (rc) {
         unlink(it->cand_path);
-        fail_item(f, it, msg);
+        fail_item(it, msg);
         return -1;
     }
     it->rec.size = file_size(it->final_path);
@@ -1689,7 +1689,7 @@ int imp_fetch_run(const struct imp_fetch_opts *o, char **effective_config)
     }
     for (size_t k = 0; k < f.n_items; k++) {
         if (o->stop && *o->stop) {
-            fail_item(&f, &f.items[k], "interrupted");
+            fail_item(&f.items[k], "interrupted");
             failed = 1;
             continue;
         }
