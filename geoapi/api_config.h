@@ -25,6 +25,9 @@ struct api_config {
     long default_radius;   /* /api/places radius (metres) when none is given */
     long max_radius;       /* larger radii are refused (400) */
     long max_query_len;    /* longest accepted query string, bytes */
+    long max_q_len;        /* longest search text (q), bytes */
+    long max_request_size; /* memory for one request's line and headers, bytes */
+    long gzip_level;       /* 0: never compress; 1..9: zlib level of gzip answers */
     long max_connections;  /* simultaneous connections (MHD connection limit) */
     long timeout;          /* idle connection timeout, seconds */
     char *log_level;       /* debug, info, warn, error */

@@ -12,7 +12,8 @@ api_handler_fn h_territory;         /* h_territory.c */
 api_handler_fn h_categories;        /* h_categories.c */
 api_handler_fn h_communes;          /* h_communes.c */
 api_handler_fn h_communes_geojson;  /* h_communes.c */
-api_handler_fn h_places_near;       /* h_places.c */
+api_handler_fn h_places_search;     /* h_places.c */
+api_handler_fn h_autocomplete;      /* h_autocomplete.c */
 api_handler_fn h_place;             /* h_places.c */
 api_handler_fn h_static;            /* h_static.c */
 

@@ -7,10 +7,18 @@
  * (api_dbpool.c).
  */
 #include "api_queries.h"
+#include "api_hours.h"
+#include "api_vocab.h"
+#include "gdir_log.h"
+#include "gdir_taxonomy.h"
+#include "gdir_text.h"
 
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char SQL_USER_VERSION[] = "PRAGMA user_version";
 
@@ -38,20 +46,48 @@ static const char SQL_COMMUNE_MEMBER[] =
     " OR EXISTS (SELECT 1 FROM meta AS m, json_each(m.value, '$.communes') AS j"
     "            WHERE m.key = 'territory' AND json_valid(m.value) AND j.value = :insee)";
 
+static const char SQL_COMMUNE_LIST[] =
+    "SELECT insee, name, postcodes, ST_Y(ST_PointOnSurface(geom)), ST_X(ST_PointOnSurface(geom))"
+    " FROM communes ORDER BY insee";
+
+/* The columns every search candidate carries (struct api_candidate). The point is read from
+ * the geometry blob in C (point_from_blob): two SpatiaLite calls per row cost more than the
+ * row itself. */
+#define SQL_CAND_COLUMNS                                                                           \
+    "SELECT p.fid, p.id, p.geom, p.category, p.insee, p.opening_hours, p.name_key, "
+
 /* The R*Tree drives: its four box constraints select the candidates, each fetched from places
  * by rowid. CROSS JOIN fixes that loop order: written as `p.fid IN (SELECT pkid FROM
  * idx_places_geom WHERE ...)`, the planner chose a full scan of places once the importer's
  * ANALYZE statistics said the table was small (seen by tests/http/test_api_query_plan.c).
- * The filters are written as ORs so that no other index of places competes. R*Tree boxes are
- * 32-bit floats rounded outwards, so no point of the box is lost; the exact distance test is
- * done in C on the candidates. */
-static const char SQL_PLACES_IN_BOX[] =
-    "SELECT p.fid, ST_Y(p.geom), ST_X(p.geom), p.id"
+ * R*Tree boxes are 32-bit floats rounded outwards, so no point of the box is lost; the exact
+ * tests (box, circle) are done in C on the candidates, and so are the filters (category,
+ * commune, opening hours), because facets count the candidates each filter leaves out. */
+static const char SQL_CAND_BOX[] =
+    SQL_CAND_COLUMNS "0"
     " FROM idx_places_geom AS r CROSS JOIN places AS p ON p.fid = r.pkid"
-    " WHERE r.xmin <= :maxx AND r.xmax >= :minx AND r.ymin <= :maxy AND r.ymax >= :miny"
-    "   AND (:category IS NULL OR p.category = :category"
-    "        OR p.category IN (SELECT code FROM categories WHERE parent = :category))"
-    "   AND (:commune IS NULL OR p.insee = :commune)";
+    " WHERE r.xmin <= :maxx AND r.xmax >= :minx AND r.ymin <= :maxy AND r.ymax >= :miny";
+
+/* The full-text index drives (MATCH), each hit fetched from places by rowid. */
+static const char SQL_CAND_TEXT[] =
+    SQL_CAND_COLUMNS "bm25(places_fts)"
+    " FROM places_fts CROSS JOIN places AS p ON p.fid = places_fts.rowid"
+    " WHERE places_fts MATCH :match";
+
+static const char SQL_CAND_ALL[] = SQL_CAND_COLUMNS "0 FROM places AS p";
+static const char SQL_CAND_INSEE[] = SQL_CAND_COLUMNS "0 FROM places AS p WHERE p.insee = :key";
+static const char SQL_CAND_CATEGORY[] =
+    SQL_CAND_COLUMNS "0 FROM places AS p WHERE p.category = :key";
+
+/* Run on each connection by api_db_open: the file is memory-mapped (reads become page faults
+ * served by the OS cache, no read() per page: a search touches rows all over the file), and
+ * the full-text vocabulary gets a temporary fts5vocab table (the file stays read-only). */
+static const char SQL_CREATE_VOCAB[] =
+    "PRAGMA mmap_size=1073741824;"
+    "PRAGMA query_only=0;"
+    "CREATE VIRTUAL TABLE IF NOT EXISTS temp.places_vocab USING fts5vocab(main, places_fts, row);"
+    "PRAGMA query_only=1;";
+static const char SQL_VOCAB[] = "SELECT term, doc FROM temp.places_vocab";
 
 #define SQL_PLACE_COLUMNS                                                                          \
     "SELECT p.id, p.name, p.category, p.address, p.postcode, p.insee, c.name,"                     \
@@ -72,7 +108,13 @@ static const char *const sql_text[API_Q_COUNT] = {
     [API_Q_COMMUNES] = SQL_COMMUNES,
     [API_Q_COMMUNES_GEO] = SQL_COMMUNES_GEO,
     [API_Q_COMMUNE_MEMBER] = SQL_COMMUNE_MEMBER,
-    [API_Q_PLACES_IN_BOX] = SQL_PLACES_IN_BOX,
+    [API_Q_COMMUNE_LIST] = SQL_COMMUNE_LIST,
+    [API_Q_CAND_BOX] = SQL_CAND_BOX,
+    [API_Q_CAND_TEXT] = SQL_CAND_TEXT,
+    [API_Q_CAND_ALL] = SQL_CAND_ALL,
+    [API_Q_CAND_INSEE] = SQL_CAND_INSEE,
+    [API_Q_CAND_CATEGORY] = SQL_CAND_CATEGORY,
+    [API_Q_VOCAB] = SQL_VOCAB,
     [API_Q_PLACE_BY_FID] = SQL_PLACE_BY_FID,
     [API_Q_PLACE_BY_ID] = SQL_PLACE_BY_ID,
 };
@@ -80,41 +122,6 @@ static const char *const sql_text[API_Q_COUNT] = {
 const char *api_q_sql(enum api_stmt which)
 {
     return (unsigned)which < API_Q_COUNT ? sql_text[which] : NULL;
-}
-
-int api_db_open(struct api_db **out, const char *path, struct gdir_err *err)
-{
-    struct api_db *db = calloc(1, sizeof *db);
-    int rc;
-
-    *out = NULL;
-    if (!db)
-        return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
-    rc = gdir_db_open(&db->g, path, GDIR_DB_READONLY, err);
-    if (rc) {
-        free(db);
-        return rc;
-    }
-    for (int i = 0; i < API_Q_COUNT; i++) {
-        rc = gdir_db_prepare(&db->g, sql_text[i], &db->st[i], err);
-        if (rc) {
-            gdir_err_set(err, rc, "%s: statement %d: %s", path, i, sqlite3_errmsg(db->g.db));
-            api_db_close(db);
-            return rc;
-        }
-    }
-    *out = db;
-    return GDIR_OK;
-}
-
-void api_db_close(struct api_db *db)
-{
-    if (!db)
-        return;
-    for (int i = 0; i < API_Q_COUNT; i++)
-        sqlite3_finalize(db->st[i]);
-    gdir_db_close(&db->g);
-    free(db);
 }
 
 /* Leaves a statement ready for its next use (bound strings were SQLITE_STATIC). */
@@ -141,6 +148,36 @@ static void bind_text(sqlite3_stmt *st, const char *name, const char *value)
 static void bind_double(sqlite3_stmt *st, const char *name, double value)
 {
     sqlite3_bind_double(st, sqlite3_bind_parameter_index(st, name), value);
+}
+
+/* Reads a 2D POINT in SpatiaLite's blob format: 0x00, byte order (1 little, 0 big), SRID,
+ * MBR (4 doubles), 0x7C, class 1 (POINT), X, Y, 0xFE: 60 bytes. */
+int api_point_from_blob(const void *blob, int n, double *lat, double *lon)
+{
+    const unsigned char *b = blob;
+    const unsigned int one = 1;
+    int host_little = *(const unsigned char *)&one == 1, little;
+    unsigned char x[8], y[8], type[4];
+
+    if (!b || n != 60 || b[0] != 0x00 || b[38] != 0x7C || b[59] != 0xFE || b[1] > 1)
+        return -1;
+    little = b[1] == 1;
+    for (int i = 0; i < 8; i++) {
+        int k = little == host_little ? i : 7 - i;
+        x[k] = b[43 + i];
+        y[k] = b[51 + i];
+    }
+    for (int i = 0; i < 4; i++)
+        type[little == host_little ? i : 3 - i] = b[39 + i];
+    {
+        int32_t t;
+        memcpy(&t, type, 4);
+        if (t != 1)
+            return -1;
+    }
+    memcpy(lon, x, 8);
+    memcpy(lat, y, 8);
+    return 0;
 }
 
 static const char *col_text(sqlite3_stmt *st, int i)
@@ -261,30 +298,102 @@ int api_q_commune_member(struct api_db *db, const char *insee, int *member, stru
     return rc;
 }
 
-int api_q_places_in_box(struct api_db *db, const struct gdir_bbox *box, const char *category,
-                        const char *insee, api_candidate_fn *fn, void *cls, struct gdir_err *err)
+int api_q_candidates(struct api_db *db, enum api_cand_source src, const struct gdir_bbox *box,
+                     const char *key, api_candidate_fn *fn, void *cls, struct gdir_err *err)
 {
-    sqlite3_stmt *st = db->st[API_Q_PLACES_IN_BOX];
+    static const enum api_stmt stmt_of[] = {
+        [API_CAND_BOX] = API_Q_CAND_BOX,        [API_CAND_TEXT] = API_Q_CAND_TEXT,
+        [API_CAND_ALL] = API_Q_CAND_ALL,        [API_CAND_INSEE] = API_Q_CAND_INSEE,
+        [API_CAND_CATEGORY] = API_Q_CAND_CATEGORY,
+    };
+    enum api_stmt which = stmt_of[src];
+    sqlite3_stmt *st = db->st[which];
     int rc = GDIR_OK, s;
 
-    bind_double(st, ":minx", box->minlon);
-    bind_double(st, ":maxx", box->maxlon);
-    bind_double(st, ":miny", box->minlat);
-    bind_double(st, ":maxy", box->maxlat);
-    bind_text(st, ":category", category);
-    bind_text(st, ":commune", insee);
+    if (src == API_CAND_BOX) {
+        bind_double(st, ":minx", box->minlon);
+        bind_double(st, ":maxx", box->maxlon);
+        bind_double(st, ":miny", box->minlat);
+        bind_double(st, ":maxy", box->maxlat);
+    } else if (src == API_CAND_TEXT) {
+        bind_text(st, ":match", key);
+    } else if (src != API_CAND_ALL) {
+        bind_text(st, ":key", key);
+    }
     while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        if (sqlite3_column_type(st, 1) == SQLITE_NULL || sqlite3_column_type(st, 2) == SQLITE_NULL)
-            continue;   /* no point: cannot be near anything */
-        rc = fn(cls, sqlite3_column_int64(st, 0), sqlite3_column_double(st, 1),
-                sqlite3_column_double(st, 2), col_text(st, 3));
+        struct api_candidate c = {
+            .fid = sqlite3_column_int64(st, 0),
+            .id = col_text(st, 1),
+            .category = col_text(st, 3),
+            .insee = col_text(st, 4),
+            .opening_hours = col_text(st, 5),
+            .name_key = col_text(st, 6),
+            .bm25 = sqlite3_column_double(st, 7),
+        };
+        if (!c.id || api_point_from_blob(sqlite3_column_blob(st, 2), sqlite3_column_bytes(st, 2),
+                                         &c.lat, &c.lon) != 0)
+            continue;   /* no readable point: a search cannot place it (the schema forbids it) */
+        rc = fn(cls, &c);
         if (rc)
             break;
     }
     if (!rc && s != SQLITE_DONE)
-        rc = step_error(db, API_Q_PLACES_IN_BOX, err);
+        rc = step_error(db, which, err);
     done(st);
     return rc;
+}
+
+void api_q_vocab_load(struct api_db *db)
+{
+    sqlite3_stmt *st = db->st[API_Q_VOCAB];
+    struct api_vocab *v;
+    int rc = GDIR_OK, s;
+
+    if (db->vocab || db->vocab_failed)
+        return;
+    v = api_vocab_new();
+    if (!v) {
+        rc = GDIR_ENOMEM;
+        goto out;
+    }
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        rc = api_vocab_add(v, col_text(st, 0), sqlite3_column_int64(st, 1));
+        if (rc)
+            break;
+    }
+    if (!rc && s != SQLITE_DONE)
+        rc = GDIR_EDB;
+    if (!rc)
+        rc = api_vocab_finish(v);
+out:
+    done(st);
+    if (rc) {
+        gdir_log(GDIR_LOG_WARN, "db", "msg=\"full-text vocabulary not loaded: searches go "
+                                      "without typo tolerance\" code=%s", gdir_err_name(rc));
+        api_vocab_free(v);
+        db->vocab_failed = 1;
+        return;
+    }
+    db->vocab = v;
+    gdir_log(GDIR_LOG_DEBUG, "db", "msg=\"full-text vocabulary loaded\" terms=%zu", v->n);
+}
+
+const struct api_commune_entry *api_db_commune(const struct api_db *db, const char *insee)
+{
+    size_t lo = 0, hi = db->n_communes;
+    if (!insee)
+        return NULL;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(db->communes[mid].insee, insee);
+        if (c == 0)
+            return &db->communes[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
 }
 
 static int place_row(struct api_db *db, enum api_stmt which, api_place_fn *fn, void *cls,
@@ -338,4 +447,158 @@ int api_q_place_by_id(struct api_db *db, const char *id, api_place_fn *fn, void 
 {
     bind_text(db->st[API_Q_PLACE_BY_ID], ":id", id);
     return place_row(db, API_Q_PLACE_BY_ID, fn, cls, err);
+}
+
+/* Loads the commune list of db (API_Q_COMMUNE_LIST). */
+static int load_communes(struct api_db *db, struct gdir_err *err)
+{
+    sqlite3_stmt *st = db->st[API_Q_COMMUNE_LIST];
+    size_t cap = 0;
+    int rc = GDIR_OK, s;
+
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *insee = col_text(st, 0), *name = col_text(st, 1), *pc = col_text(st, 2);
+        struct api_commune_entry *e;
+        if (!insee || strlen(insee) >= sizeof e->insee || !name)
+            continue;
+        if (db->n_communes == cap) {
+            size_t ncap = cap ? cap * 2 : 64;
+            e = realloc(db->communes, ncap * sizeof *e);
+            if (!e) {
+                rc = gdir_err_set(err, GDIR_ENOMEM, "commune list: out of memory");
+                break;
+            }
+            db->communes = e;
+            cap = ncap;
+        }
+        e = &db->communes[db->n_communes];
+        memset(e, 0, sizeof *e);
+        snprintf(e->insee, sizeof e->insee, "%s", insee);
+        e->name = strdup(name);
+        e->folded = gdir_text_fold_dup(name);
+        e->postcodes = pc ? strdup(pc) : NULL;
+        e->lat = sqlite3_column_type(st, 3) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 3);
+        e->lon = sqlite3_column_type(st, 4) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 4);
+        db->n_communes++;
+        if (!e->name || !e->folded || (pc && !e->postcodes)) {
+            rc = gdir_err_set(err, GDIR_ENOMEM, "commune list: out of memory");
+            break;
+        }
+    }
+    if (!rc && s != SQLITE_DONE)
+        rc = step_error(db, API_Q_COMMUNE_LIST, err);
+    done(st);
+    return rc;
+}
+
+/* Loads the number of places of each taxonomy row (API_Q_CATEGORY_COUNTS). */
+static int load_category_counts(struct api_db *db, struct gdir_err *err)
+{
+    sqlite3_stmt *st = db->st[API_Q_CATEGORY_COUNTS];
+    size_t n;
+    const struct gdir_category *tax = gdir_taxonomy(&n);
+    int rc = GDIR_OK, s;
+
+    db->category_counts = calloc(n, sizeof *db->category_counts);
+    if (!db->category_counts)
+        return gdir_err_set(err, GDIR_ENOMEM, "category counts: out of memory");
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        const struct gdir_category *c = col_text(st, 0) ? gdir_category_find(col_text(st, 0)) : NULL;
+        if (c)
+            db->category_counts[c - tax] += sqlite3_column_int64(st, 1);
+    }
+    if (s != SQLITE_DONE)
+        rc = step_error(db, API_Q_CATEGORY_COUNTS, err);
+    done(st);
+    return rc;
+}
+
+/* The identity of the file at path, as text; "" when it cannot be read. */
+static void file_identity(const char *path, char *out, size_t cap)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        snprintf(out, cap, "?");
+        return;
+    }
+    snprintf(out, cap, "%llu:%llu:%lld:%lld.%09ld", (unsigned long long)st.st_dev,
+             (unsigned long long)st.st_ino, (long long)st.st_size, (long long)st.st_mtim.tv_sec,
+             (long)st.st_mtim.tv_nsec);
+}
+
+int api_db_open(struct api_db **out, const char *path, struct gdir_err *err)
+{
+    struct api_db *db = NULL;
+    char before[96], after[96];
+    int rc = GDIR_OK;
+
+    *out = NULL;
+    /* The file may be swapped while it is opened: retry until its identity held still, so that
+     * build_id names the file this connection really reads. */
+    for (int attempt = 0; attempt < 3; attempt++) {
+        api_db_close(db);
+        db = calloc(1, sizeof *db);
+        if (!db)
+            return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
+        file_identity(path, before, sizeof before);
+        rc = gdir_db_open(&db->g, path, GDIR_DB_READONLY, err);
+        if (rc) {
+            free(db);
+            return rc;
+        }
+        file_identity(path, after, sizeof after);
+        if (strcmp(before, after) == 0)
+            break;
+    }
+    rc = gdir_db_exec(&db->g, SQL_CREATE_VOCAB, err);
+    if (rc)
+        goto fail;
+    for (int i = 0; i < API_Q_COUNT; i++) {
+        rc = gdir_db_prepare(&db->g, sql_text[i], &db->st[i], err);
+        if (rc) {
+            gdir_err_set(err, rc, "%s: statement %d: %s", path, i, sqlite3_errmsg(db->g.db));
+            goto fail;
+        }
+    }
+    {
+        struct api_health h;
+        rc = api_q_health(db, &h, err);
+        if (rc)
+            goto fail;
+        snprintf(db->build_id, sizeof db->build_id, "%s|%lld|%s", h.built_at, h.places, after);
+    }
+    rc = load_communes(db, err);
+    if (!rc)
+        rc = load_category_counts(db, err);
+    if (rc)
+        goto fail;
+    db->hours = api_hours_cache_new();
+    if (!db->hours) {
+        rc = gdir_err_set(err, GDIR_ENOMEM, "out of memory");
+        goto fail;
+    }
+    *out = db;
+    return GDIR_OK;
+fail:
+    api_db_close(db);
+    return rc;
+}
+
+void api_db_close(struct api_db *db)
+{
+    if (!db)
+        return;
+    for (int i = 0; i < API_Q_COUNT; i++)
+        sqlite3_finalize(db->st[i]);
+    gdir_db_close(&db->g);
+    for (size_t i = 0; i < db->n_communes; i++) {
+        free(db->communes[i].name);
+        free(db->communes[i].folded);
+        free(db->communes[i].postcodes);
+    }
+    free(db->communes);
+    free(db->category_counts);
+    api_vocab_free(db->vocab);
+    api_hours_cache_free(db->hours);
+    free(db);
 }

@@ -27,22 +27,49 @@ enum api_stmt {
     API_Q_COMMUNES,         /* member communes with place counts */
     API_Q_COMMUNES_GEO,     /* the same with their boundaries as GeoJSON */
     API_Q_COMMUNE_MEMBER,   /* is this INSEE code a member commune? */
-    API_Q_PLACES_IN_BOX,    /* proximity candidates through the R*Tree */
+    API_Q_COMMUNE_LIST,     /* communes for the per-connection list (names, inner point) */
+    API_Q_CAND_BOX,         /* search candidates: places in a box, through the R*Tree */
+    API_Q_CAND_TEXT,        /* search candidates: full-text matches with their bm25 */
+    API_Q_CAND_ALL,         /* search candidates: every place */
+    API_Q_CAND_INSEE,       /* search candidates: the places of one commune (index) */
+    API_Q_CAND_CATEGORY,    /* search candidates: the places of one category code (index) */
+    API_Q_VOCAB,            /* the full-text index's terms (temporary fts5vocab table) */
     API_Q_PLACE_BY_FID,     /* one place, by internal row id */
     API_Q_PLACE_BY_ID,      /* one place, by public id */
     API_Q_COUNT
 };
 
+/* A member commune as kept in memory by each connection (struct api_db.communes). */
+struct api_commune_entry {
+    char insee[8];
+    char *name;          /* owned */
+    char *folded;        /* gdir_text_fold(name), owned */
+    char *postcodes;     /* "55250|55260", owned, NULL when unknown */
+    double lat, lon;     /* a point inside its boundary; NAN without boundary */
+};
+
+struct api_vocab;
+struct api_hours_cache;
+
 struct api_db {
     struct gdir_db g;                  /* the connection (read-only, query_only) */
     sqlite3_stmt *st[API_Q_COUNT];     /* prepared statements, owned */
+    char build_id[160];                /* identifies the database build (ETags): built_at and
+                                        * the identity of the file opened */
+    struct api_commune_entry *communes;   /* owned, sorted by INSEE code */
+    size_t n_communes;
+    long long *category_counts;        /* owned: places per taxonomy row (own category only) */
+    struct api_vocab *vocab;           /* owned; loaded on the first text search */
+    int vocab_failed;                  /* loading it failed once: searches go without typos */
+    struct api_hours_cache *hours;     /* owned: parsed opening_hours of this connection */
 };
 
 /* The SQL text of a statement (for tests: EXPLAIN QUERY PLAN). Static storage. */
 const char *api_q_sql(enum api_stmt which);
 
-/* Opens path read-only (gdir_db_open with GDIR_DB_READONLY, schema version checked) and
- * prepares every statement. On success *out is owned by the caller (api_db_close). */
+/* Opens path read-only (gdir_db_open with GDIR_DB_READONLY, schema version checked), creates
+ * the connection's temporary fts5vocab table, prepares every statement and loads the commune
+ * list and the category counts. On success *out is owned by the caller (api_db_close). */
 int api_db_open(struct api_db **out, const char *path, struct gdir_err *err);
 
 /* Finalizes the statements and closes the connection. NULL-safe. */
@@ -85,12 +112,44 @@ int api_q_communes(struct api_db *db, int with_geometry, api_commune_fn *fn, voi
  * configuration (meta 'territory'). */
 int api_q_commune_member(struct api_db *db, const char *insee, int *member, struct gdir_err *err);
 
-/* Calls fn for every place whose point lies in box (through the R*Tree idx_places_geom, never
- * a scan of places), optionally restricted to a category (code, or a parent code with all its
- * children) and to a commune. lat/lon are the exact stored coordinates. */
-typedef int api_candidate_fn(void *cls, long long fid, double lat, double lon, const char *id);
-int api_q_places_in_box(struct api_db *db, const struct gdir_bbox *box, const char *category,
-                        const char *insee, api_candidate_fn *fn, void *cls, struct gdir_err *err);
+/* One search candidate, as the search engine (api_search.c) filters and ranks it. Strings are
+ * borrowed for the duration of the callback. */
+struct api_candidate {
+    long long fid;               /* places.fid */
+    const char *id;              /* public id */
+    double lat, lon;             /* exact stored coordinates */
+    const char *category;
+    const char *insee;           /* NULL when unknown */
+    const char *opening_hours;   /* raw, NULL when absent */
+    const char *name_key;        /* folded name */
+    double bm25;                 /* API_CAND_TEXT: FTS5 bm25() (lower is better); else 0 */
+};
+typedef int api_candidate_fn(void *cls, const struct api_candidate *c);
+
+enum api_cand_source {
+    API_CAND_BOX,     /* places whose point lies in box: R*Tree idx_places_geom, never a scan */
+    API_CAND_TEXT,    /* places matching the FTS5 expression `match` (api_vocab_fts_query) */
+    API_CAND_ALL,     /* every place */
+    API_CAND_INSEE,   /* the places of commune `key` (index places_insee) */
+    API_CAND_CATEGORY,/* the places whose category code is exactly `key` (index places_category) */
+};
+
+/* Calls fn for every candidate of the source; box is used by API_CAND_BOX, key by the others
+ * (the FTS5 expression, an INSEE code, a category code); the rest may be NULL. A callback
+ * returning non-zero stops and that value is returned. */
+int api_q_candidates(struct api_db *db, enum api_cand_source src, const struct gdir_bbox *box,
+                     const char *key, api_candidate_fn *fn, void *cls, struct gdir_err *err);
+
+/* Loads db->vocab from the full-text index unless done already (once per connection). A
+ * failure is logged and remembered: searches then go without typo tolerance. */
+void api_q_vocab_load(struct api_db *db);
+
+/* Reads the point of a SpatiaLite POINT blob (the 60-byte 2D form the schema stores). Returns
+ * 0, or -1 when the blob is not such a point. */
+int api_point_from_blob(const void *blob, int n, double *lat, double *lon);
+
+/* The listed commune with this INSEE code, or NULL. Borrowed from db. */
+const struct api_commune_entry *api_db_commune(const struct api_db *db, const char *insee);
 
 struct api_place {
     const char *id, *name, *category, *address, *postcode, *insee, *commune;

@@ -5,6 +5,7 @@
  * Not here: splitting the target and checking parameter names (api_router.c).
  */
 #include "api_request.h"
+#include "gdir_hours.h"
 #include "gdir_parse.h"
 #include "gdir_text.h"
 
@@ -211,19 +212,310 @@ int api_param_category(const struct api_request *req, const struct gdir_category
     return GDIR_OK;
 }
 
+int api_insee_valid(const char *v)
+{
+    return strlen(v) == 5 && strspn(v + 2, "0123456789") == 3 &&
+           (strspn(v, "0123456789") >= 2 || (v[0] == '2' && (v[1] == 'A' || v[1] == 'B')));
+}
+
 int api_param_commune(const struct api_request *req, const char **insee, struct gdir_err *err)
 {
     const char *v = api_param(req, "commune");
-    int ok;
 
     *insee = NULL;
     if (!v)
         return GDIR_OK;
-    ok = strlen(v) == 5 && strspn(v + 2, "0123456789") == 3 &&
-         (strspn(v, "0123456789") >= 2 || (v[0] == '2' && (v[1] == 'A' || v[1] == 'B')));
-    if (!ok)
+    if (!api_insee_valid(v))
         return api_param_invalid(err, "commune", v,
                                  "expected the INSEE code of a member commune (5 characters)");
     *insee = v;
     return GDIR_OK;
+}
+
+/* Calls fn(cls, item, len) for each comma-separated item of v; refuses empty items. */
+typedef int item_fn(void *cls, const char *item, size_t len, struct gdir_err *err);
+static int each_item(const char *name, const char *v, item_fn *fn, void *cls, struct gdir_err *err)
+{
+    const char *p = v;
+    for (;;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        int rc;
+        if (len == 0)
+            return api_param_invalid(err, name, v, "expected a comma-separated list without "
+                                                   "empty items");
+        rc = fn(cls, p, len, err);
+        if (rc)
+            return rc;
+        if (!comma)
+            return GDIR_OK;
+        p = comma + 1;
+    }
+}
+
+struct cat_list {
+    const char *name, *v;
+    const struct gdir_category **out;
+    size_t max, n;
+};
+
+static int cat_item(void *cls, const char *item, size_t len, struct gdir_err *err)
+{
+    struct cat_list *l = cls;
+    char code[64];
+    const struct gdir_category *c = NULL;
+    if (len < sizeof code) {
+        memcpy(code, item, len);
+        code[len] = '\0';
+        c = gdir_category_find(code);
+    }
+    if (!c) {
+        char shown[sizeof code];
+        snprintf(shown, sizeof shown, "%.*s", (int)(len < sizeof code ? len : sizeof code - 1),
+                 item);
+        return api_param_invalid(err, l->name, shown,
+                                 "expected category codes listed by /api/categories");
+    }
+    if (l->n == l->max) {
+        char expected[64];
+        snprintf(expected, sizeof expected, "expected at most %zu categories", l->max);
+        return api_param_invalid(err, l->name, l->v, expected);
+    }
+    l->out[l->n++] = c;
+    return GDIR_OK;
+}
+
+int api_param_categories(const struct api_request *req, const struct gdir_category **out,
+                         size_t max, size_t *n, struct gdir_err *err)
+{
+    const char *v = api_param(req, "category");
+    struct cat_list l = {"category", v, out, max, 0};
+    int rc;
+
+    *n = 0;
+    if (!v)
+        return GDIR_OK;
+    rc = each_item("category", v, cat_item, &l, err);
+    *n = rc ? 0 : l.n;
+    return rc;
+}
+
+struct commune_list {
+    const char *v;
+    char (*out)[8];
+    size_t max, n;
+};
+
+static int commune_item(void *cls, const char *item, size_t len, struct gdir_err *err)
+{
+    struct commune_list *l = cls;
+    char code[8];
+    if (len != 5) {
+        char shown[API_QUOTE_MAX + 1];
+        snprintf(shown, sizeof shown, "%.*s", (int)(len < API_QUOTE_MAX ? len : API_QUOTE_MAX),
+                 item);
+        return api_param_invalid(err, "commune", shown,
+                                 "expected INSEE codes of member communes (5 characters)");
+    }
+    memcpy(code, item, 5);
+    code[5] = '\0';
+    if (!api_insee_valid(code))
+        return api_param_invalid(err, "commune", code,
+                                 "expected INSEE codes of member communes (5 characters)");
+    if (l->n == l->max) {
+        char expected[64];
+        snprintf(expected, sizeof expected, "expected at most %zu communes", l->max);
+        return api_param_invalid(err, "commune", l->v, expected);
+    }
+    memcpy(l->out[l->n++], code, 6);
+    return GDIR_OK;
+}
+
+int api_param_communes(const struct api_request *req, char (*out)[8], size_t max, size_t *n,
+                       struct gdir_err *err)
+{
+    const char *v = api_param(req, "commune");
+    struct commune_list l = {v, out, max, 0};
+    int rc;
+
+    *n = 0;
+    if (!v)
+        return GDIR_OK;
+    rc = each_item("commune", v, commune_item, &l, err);
+    *n = rc ? 0 : l.n;
+    return rc;
+}
+
+int api_param_bbox(const struct api_request *req, int *has, struct gdir_bbox *box,
+                   struct gdir_err *err)
+{
+    static const char expected[] =
+        "expected minlon,minlat,maxlon,maxlat in degrees (min <= max, lon -180..180, "
+        "lat -90..90)";
+    const char *v = api_param(req, "bbox");
+    double n[4];
+    const char *p;
+    size_t i = 0;
+
+    *has = 0;
+    if (!v)
+        return GDIR_OK;
+    for (p = v; i < 4; i++) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        char num[64];
+        if ((i < 3) != (comma != NULL) || len == 0 || len >= sizeof num)
+            return api_param_invalid(err, "bbox", v, expected);
+        memcpy(num, p, len);
+        num[len] = '\0';
+        if (gdir_parse_double(num, i % 2 ? -90.0 : -180.0, i % 2 ? 90.0 : 180.0, 0, &n[i]))
+            return api_param_invalid(err, "bbox", v, expected);
+        p = comma ? comma + 1 : p + len;
+    }
+    if (n[0] > n[2] || n[1] > n[3])
+        return api_param_invalid(err, "bbox", v, expected);
+    box->minlon = n[0];
+    box->minlat = n[1];
+    box->maxlon = n[2];
+    box->maxlat = n[3];
+    *has = 1;
+    return GDIR_OK;
+}
+
+int api_param_k(const struct api_request *req, long *k, struct gdir_err *err)
+{
+    const char *v = api_param(req, "k");
+    char expected[80];
+
+    *k = 0;
+    if (!v)
+        return GDIR_OK;
+    snprintf(expected, sizeof expected, "expected an integer between 1 and %ld",
+             req->cfg->max_limit);
+    if (gdir_parse_long(v, 1, req->cfg->max_limit, k))
+        return api_param_invalid(err, "k", v, expected);
+    return GDIR_OK;
+}
+
+int api_param_q(const struct api_request *req, const char **q, struct gdir_err *err)
+{
+    const char *v = api_param(req, "q");
+    size_t len;
+
+    *q = NULL;
+    if (!v)
+        return GDIR_OK;
+    len = strlen(v);
+    if (len == 0)
+        return gdir_err_set_param(err, GDIR_EINVAL, "q", "q: empty (leave it out to search "
+                                                         "without text)");
+    if (len > (size_t)req->cfg->max_q_len)
+        return gdir_err_set_param(err, GDIR_EINVAL, "q", "q: %zu bytes, the maximum is %ld", len,
+                                  req->cfg->max_q_len);
+    *q = v;
+    return GDIR_OK;
+}
+
+int api_param_bool(const struct api_request *req, const char *name, int *has, int *value,
+                   struct gdir_err *err)
+{
+    const char *v = api_param(req, name);
+    *has = 0;
+    *value = 0;
+    if (!v)
+        return GDIR_OK;
+    if (gdir_parse_bool(v, value))
+        return api_param_invalid(err, name, v, "expected true or false");
+    *has = 1;
+    return GDIR_OK;
+}
+
+int api_param_time(const struct api_request *req, const char *name, int *has, time_t *t,
+                   struct gdir_err *err)
+{
+    const char *v = api_param(req, name);
+    char buf[40];
+    size_t len;
+
+    *has = 0;
+    if (!v)
+        return GDIR_OK;
+    len = strlen(v);
+    if (len >= sizeof buf)
+        return api_param_invalid(err, name, v, "expected an ISO 8601 time "
+                                               "(2026-07-14T10:30, optionally Z or +02:00)");
+    memcpy(buf, v, len + 1);
+    if (len > 16 && buf[len - 6] == ' ' && buf[len - 3] == ':')
+        buf[len - 6] = '+';   /* "...T10:30:00+02:00" sent with a bare '+' */
+    if (gdir_paris_parse(buf, t))
+        return api_param_invalid(err, name, v, "expected an ISO 8601 time "
+                                               "(2026-07-14T10:30, optionally Z or +02:00)");
+    *has = 1;
+    return GDIR_OK;
+}
+
+int api_param_enum(const struct api_request *req, const char *name, const char *const *choices,
+                   int *index, struct gdir_err *err)
+{
+    const char *v = api_param(req, name);
+    char expected[160];
+    size_t n = 0;
+
+    *index = -1;
+    if (!v)
+        return GDIR_OK;
+    for (int i = 0; choices[i]; i++)
+        if (strcmp(v, choices[i]) == 0) {
+            *index = i;
+            return GDIR_OK;
+        }
+    n = (size_t)snprintf(expected, sizeof expected, "expected one of ");
+    for (int i = 0; choices[i] && n < sizeof expected; i++)
+        n += (size_t)snprintf(expected + n, sizeof expected - n, "%s%s", i ? ", " : "",
+                              choices[i]);
+    return api_param_invalid(err, name, v, expected);
+}
+
+struct enum_list {
+    const char *name;
+    const char *const *choices;
+    unsigned long long mask;
+};
+
+static int enum_item(void *cls, const char *item, size_t len, struct gdir_err *err)
+{
+    struct enum_list *l = cls;
+    char shown[API_QUOTE_MAX + 1];
+    for (int i = 0; l->choices[i] && i < 64; i++)
+        if (strlen(l->choices[i]) == len && memcmp(l->choices[i], item, len) == 0) {
+            l->mask |= 1ull << i;
+            return GDIR_OK;
+        }
+    char expected[400];
+    size_t n = (size_t)snprintf(expected, sizeof expected, "expected names among ");
+    for (int i = 0; l->choices[i] && n < sizeof expected; i++)
+        n += (size_t)snprintf(expected + n, sizeof expected - n, "%s%s", i ? ", " : "",
+                              l->choices[i]);
+    snprintf(shown, sizeof shown, "%.*s", (int)(len < API_QUOTE_MAX ? len : API_QUOTE_MAX), item);
+    return api_param_invalid(err, l->name, shown, expected);
+}
+
+int api_param_enum_list(const struct api_request *req, const char *name,
+                        const char *const *choices, int *has, unsigned long long *mask,
+                        struct gdir_err *err)
+{
+    const char *v = api_param(req, name);
+    struct enum_list l = {name, choices, 0};
+    int rc;
+
+    *has = 0;
+    *mask = 0;
+    if (!v)
+        return GDIR_OK;
+    rc = each_item(name, v, enum_item, &l, err);
+    if (!rc) {
+        *has = 1;
+        *mask = l.mask;
+    }
+    return rc;
 }

@@ -9,17 +9,33 @@
 #define API_REQUEST_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "api_config.h"
 #include "gdir_err.h"
+#include "gdir_geo.h"
 #include "gdir_taxonomy.h"
 
-#define API_MAX_PARAMS 16       /* distinct query parameters kept (routes allow fewer) */
+#define API_MAX_PARAMS 24       /* distinct query parameters kept (routes allow fewer) */
 #define API_MAX_CAPTURES 4      /* {param} segments of a pattern */
 #define API_MAX_PATH 1024       /* longest decoded path, bytes */
 #define API_QUOTE_MAX 40        /* bytes of an offending value quoted in error messages */
 
-enum api_method { API_GET, API_HEAD, API_OTHER };
+enum api_method { API_GET, API_HEAD, API_OPTIONS, API_OTHER };
+
+/* Representation of a search answer, negotiated by the router (f=, then Accept). */
+enum api_format { API_FMT_GEOJSON, API_FMT_JSON };
+
+/* The request headers the router and handlers look at; each NULL when absent. Borrowed from
+ * the server for the duration of the request. */
+struct api_headers {
+    const char *accept;
+    const char *accept_encoding;
+    const char *if_none_match;
+    const char *origin;
+    const char *acr_method;     /* Access-Control-Request-Method (CORS preflight) */
+    const char *acr_headers;    /* Access-Control-Request-Headers */
+};
 
 struct api_param {
     const char *name;    /* decoded, valid UTF-8, no NUL */
@@ -38,6 +54,10 @@ struct api_request {
     size_t n_params;
     char *query_buf;                            /* owned storage of the decoded parameters */
     const struct api_config *cfg;               /* borrowed */
+    const struct api_headers *headers;          /* borrowed, never NULL after the router */
+    time_t now;                                 /* request time, truncated to the minute: the
+                                                 * instant of every "open now" answer */
+    enum api_format format;                     /* API_FORMATS routes: the representation */
 };
 
 /* Zeroes req. */
@@ -89,5 +109,47 @@ int api_param_category(const struct api_request *req, const struct gdir_category
 /* A well-formed INSEE commune code (5 characters: digits, or 2A/2B + 3 digits), or
  * *insee = NULL when absent. Membership is the handler's check (it needs the database). */
 int api_param_commune(const struct api_request *req, const char **insee, struct gdir_err *err);
+
+/* 1 when s is a well-formed INSEE commune code. */
+int api_insee_valid(const char *s);
+
+/* category=a,b,...: at most max codes of the taxonomy, either level; *n = 0 when absent.
+ * Empty items, unknown codes and too many items answer 400. */
+int api_param_categories(const struct api_request *req, const struct gdir_category **out,
+                         size_t max, size_t *n, struct gdir_err *err);
+
+/* commune=a,b,...: at most max well-formed INSEE codes copied into out; *n = 0 when absent. */
+int api_param_communes(const struct api_request *req, char (*out)[8], size_t max, size_t *n,
+                       struct gdir_err *err);
+
+/* bbox=minlon,minlat,maxlon,maxlat (WGS84, min <= max); *has = 0 when absent. */
+int api_param_bbox(const struct api_request *req, int *has, struct gdir_bbox *box,
+                   struct gdir_err *err);
+
+/* k: the number of nearest places, 1..cfg->max_limit; 0 when absent. */
+int api_param_k(const struct api_request *req, long *k, struct gdir_err *err);
+
+/* q: non-empty, at most cfg->max_q_len bytes; *q = NULL when absent. */
+int api_param_q(const struct api_request *req, const char **q, struct gdir_err *err);
+
+/* A boolean (true/false, 1/0, yes/no); *has = 0 when absent. */
+int api_param_bool(const struct api_request *req, const char *name, int *has, int *value,
+                   struct gdir_err *err);
+
+/* An instant: "YYYY-MM-DDTHH:MM[:SS]" in Europe/Paris local time, or followed by Z or
+ * +HH:MM / -HH:MM. A space where the offset's '+' was (an unencoded '+' in a query string)
+ * is read as '+'. *has = 0 when absent. */
+int api_param_time(const struct api_request *req, const char *name, int *has, time_t *t,
+                   struct gdir_err *err);
+
+/* One of choices (NULL-terminated): *index, or -1 when absent. */
+int api_param_enum(const struct api_request *req, const char *name, const char *const *choices,
+                   int *index, struct gdir_err *err);
+
+/* A comma-separated list of choices (NULL-terminated, at most 64): bit i of *mask set for
+ * choices[i]; *has = 0 when absent. Empty items and unknown names answer 400. */
+int api_param_enum_list(const struct api_request *req, const char *name,
+                        const char *const *choices, int *has, unsigned long long *mask,
+                        struct gdir_err *err);
 
 #endif

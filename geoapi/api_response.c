@@ -61,6 +61,8 @@ void api_error(struct api_response *res, const struct gdir_err *err)
     res->content_type = API_CT_JSON;
     res->cache_control = API_CACHE_NONE;
     res->fd_size = 0;
+    res->etag[0] = '\0';
+    res->preflight = 0;
 
     gdir_json_init(&j, &res->body);
     gdir_json_obj_begin(&j);

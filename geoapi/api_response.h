@@ -21,6 +21,10 @@
 #define API_CACHE_NONE "no-store"
 #define API_CACHE_SHORT "public, max-age=60"
 
+/* Vary values: API answers depend on Accept (f= negotiation) and Accept-Encoding (gzip). */
+#define API_VARY_API "Accept, Accept-Encoding"
+#define API_VARY_STATIC "Accept-Encoding"
+
 /* Largest body a handler may build (the buffer fails beyond it; the handler answers 500). */
 #define API_BODY_MAX (64u * 1024u * 1024u)
 
@@ -32,7 +36,21 @@ struct api_response {
     char allow[32];             /* Allow header of a 405, "" otherwise */
     int fd;                     /* >= 0: the body is this open file (owned) */
     uint64_t fd_size;           /* its size */
+    char etag[40];              /* ETag, quoted, "" for none (the server adds "-gz" to it
+                                 * when it compresses the body) */
+    const char *vary;           /* static string for the Vary header, NULL for none */
+    int cors;                   /* add Access-Control-Allow-Origin: * (paths under /api/) */
+    int preflight;              /* a CORS preflight answer: add Access-Control-Allow-Methods,
+                                 * -Headers and -Max-Age */
+    int compressible;           /* the body may be sent gzip-compressed */
 };
+
+/* Headers of CORS answers. */
+#define API_CORS_METHODS "GET, HEAD, OPTIONS"
+#define API_CORS_HEADERS "Accept, Accept-Language, Content-Language, If-None-Match, " \
+                         "Cache-Control"
+#define API_CORS_MAX_AGE "86400"
+#define API_CORS_EXPOSE "ETag"
 
 /* The headers every response carries, as {name, value} pairs, ended by {NULL, NULL}. */
 extern const char *const api_security_headers[][2];

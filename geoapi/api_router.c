@@ -12,12 +12,15 @@
  * Not here: value validation (api_request.c), sending (api_server.c).
  */
 #include "api_router.h"
+#include "api_dbpool.h"
+#include "api_http.h"
 #include "gdir_log.h"
 #include "gdir_text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define MAX_SEGMENTS 32
 
@@ -261,23 +264,93 @@ static int parse_query(const struct api_route *r, const char *q, size_t qlen,
     return GDIR_OK;
 }
 
-const struct api_route *api_dispatch(const struct api_ctx *ctx, const char *method,
-                                     const char *target, struct api_response *res)
+/* The entity tag of a cacheable answer: everything that determines it. */
+static int compute_etag(const struct api_ctx *ctx, const struct api_route *route,
+                        const struct api_request *req, char *out, size_t cap,
+                        struct gdir_err *err)
 {
+    struct api_db *db;
+    const struct api_param *sorted[API_MAX_PARAMS];
+    uint64_t h = API_HASH_INIT;
+    int rc = api_dbpool_get(ctx->pool, &db, err);
+
+    if (rc)
+        return rc;
+    h = api_hash(h, &ctx->config_tag, sizeof ctx->config_tag);
+    h = api_hash_str(h, db->build_id);
+    h = api_hash_str(h, route->pattern);
+    h = api_hash_str(h, req->path);
+    /* Parameters in name order: ?a=1&b=2 and ?b=2&a=1 are one answer. */
+    for (size_t i = 0; i < req->n_params; i++) {
+        size_t k = i;
+        while (k > 0 && strcmp(sorted[k - 1]->name, req->params[i].name) > 0) {
+            sorted[k] = sorted[k - 1];
+            k--;
+        }
+        sorted[k] = &req->params[i];
+    }
+    for (size_t i = 0; i < req->n_params; i++) {
+        h = api_hash_str(h, sorted[i]->name);
+        h = api_hash_str(h, sorted[i]->value);
+    }
+    if (route->flags & API_FORMATS)
+        h = api_hash(h, &req->format, sizeof req->format);
+    if ((route->flags & API_TIME) && !api_param(req, "open_at")) {
+        long long minute = (long long)req->now;
+        h = api_hash(h, &minute, sizeof minute);
+    }
+    api_etag_format(h, out, cap);
+    return GDIR_OK;
+}
+
+/* f= first, else Accept: the representation of an API_FORMATS route. */
+static int negotiate(const struct api_request *req, enum api_format *fmt, struct gdir_err *err)
+{
+    static const char *const formats[] = {"geojson", "json", NULL};
+    int f;
+    int rc = api_param_enum(req, "f", formats, &f, err);
+    if (rc)
+        return rc;
+    if (f >= 0) {
+        *fmt = f == 0 ? API_FMT_GEOJSON : API_FMT_JSON;
+        return GDIR_OK;
+    }
+    if (api_accept_format(req->headers->accept, fmt))
+        return gdir_err_set(err, GDIR_ENOTACCEPT,
+                            "Accept: this resource is application/geo+json or application/json");
+    return GDIR_OK;
+}
+
+static int is_api_path(const char *target)
+{
+    return strncmp(target, "/api/", 5) == 0 || strcmp(target, "/api") == 0 ||
+           strncmp(target, "/api?", 5) == 0;
+}
+
+const struct api_route *api_dispatch(const struct api_ctx *ctx, const char *method,
+                                     const char *target, const struct api_headers *headers,
+                                     struct api_response *res)
+{
+    static const struct api_headers no_headers;
     const struct api_route *routes, *route = NULL;
     struct api_request req;
     struct split_path sp = {0};
     struct gdir_err err;
     const char *qmark = strchr(target, '?');
     size_t n_routes, path_len = qmark ? (size_t)(qmark - target) : strlen(target);
-    int path_known = 0, rc;
+    int path_known = 0, api_path = is_api_path(target), cacheable = 0, rc;
+    const struct api_route *known = NULL;
     char quoted[API_QUOTE_MAX * 4 + 16];
 
     api_request_init(&req, ctx->cfg);
     gdir_err_clear(&err);
+    req.headers = headers ? headers : &no_headers;
+    req.now = time(NULL) / 60 * 60;
     req.method_name = method;
-    req.method = strcmp(method, "GET") == 0 ? API_GET : strcmp(method, "HEAD") == 0 ? API_HEAD
-                                                                                   : API_OTHER;
+    req.method = strcmp(method, "GET") == 0       ? API_GET
+                 : strcmp(method, "HEAD") == 0    ? API_HEAD
+                 : strcmp(method, "OPTIONS") == 0 ? API_OPTIONS
+                                                  : API_OTHER;
     routes = api_routes(&n_routes);
 
     if (split_raw_path(target, path_len, &sp) == 0) {
@@ -285,20 +358,33 @@ const struct api_route *api_dispatch(const struct api_ctx *ctx, const char *meth
             if (!match_segments(routes[i].pattern, sp.segs, sp.n, NULL))
                 continue;
             path_known = 1;
-            if (req.method != API_OTHER && strcmp(routes[i].method, "GET") == 0)
+            if (!known)
+                known = &routes[i];
+            if ((req.method == API_GET || req.method == API_HEAD) &&
+                strcmp(routes[i].method, "GET") == 0)
                 route = &routes[i];
         }
     }
     if (!route) {
         char raw[API_MAX_PATH + 1];
+        int api_route = known && !(known->flags & API_STATIC);
         snprintf(raw, sizeof raw, "%.*s", (int)(path_len > API_MAX_PATH ? API_MAX_PATH : path_len),
                  target);
         api_quote(quoted, sizeof quoted, raw);
-        if (path_known) {
-            gdir_err_set(&err, GDIR_EMETHOD, "%s: method not allowed here (allowed: GET, HEAD)",
-                         req.method_name);
+        if (path_known && req.method == API_OPTIONS && api_route) {
+            /* CORS preflight (or a plain OPTIONS): what may be asked of this resource. */
+            api_response_free(res);
+            api_response_init(res);
+            res->status = 204;
+            res->preflight = 1;
+            res->cache_control = API_CACHE_SHORT;
+            snprintf(res->allow, sizeof res->allow, "%s", API_CORS_METHODS);
+        } else if (path_known) {
+            gdir_err_set(&err, GDIR_EMETHOD, "%s: method not allowed here (allowed: %s)",
+                         req.method_name, api_route ? API_CORS_METHODS : "GET, HEAD");
             api_error(res, &err);
-            snprintf(res->allow, sizeof res->allow, "GET, HEAD");
+            snprintf(res->allow, sizeof res->allow, "%s",
+                     api_route ? API_CORS_METHODS : "GET, HEAD");
         } else {
             gdir_err_set(&err, GDIR_ENOTFOUND, "no resource at %s", quoted);
             api_error(res, &err);
@@ -347,6 +433,25 @@ const struct api_route *api_dispatch(const struct api_ctx *ctx, const char *meth
             goto out;
         }
     }
+    if ((route->flags & API_FORMATS) && negotiate(&req, &req.format, &err)) {
+        api_error(res, &err);
+        goto out;
+    }
+    /* A request naming a tag this server gave (not just "*") can be answered 304 before any
+     * work: the tag covers everything the answer depends on, including its validity. */
+    cacheable = !(route->flags & (API_STATIC | API_NO_STORE));
+    if (cacheable && req.headers->if_none_match &&
+        strcmp(req.headers->if_none_match, "*") != 0) {
+        if (compute_etag(ctx, route, &req, res->etag, sizeof res->etag, &err)) {
+            api_error(res, &err);
+            goto out;
+        }
+        if (api_etag_matches(req.headers->if_none_match, res->etag)) {
+            res->status = 304;
+            res->cache_control = API_CACHE_SHORT;
+            goto out;
+        }
+    }
 
     rc = route->handler(ctx, &req, res, &err);
     if (rc) {
@@ -359,7 +464,24 @@ const struct api_route *api_dispatch(const struct api_ctx *ctx, const char *meth
         res->content_type = API_CT_JSON;
     if (!res->cache_control)
         res->cache_control = (route->flags & API_NO_STORE) ? API_CACHE_NONE : API_CACHE_SHORT;
+    if (cacheable && !res->etag[0] &&
+        compute_etag(ctx, route, &req, res->etag, sizeof res->etag, &err)) {
+        api_error(res, &err);
+        goto out;
+    }
+    if (res->status == 200 && res->etag[0] &&
+        api_etag_matches(req.headers->if_none_match, res->etag)) {
+        /* Static files compute their tag in the handler (size and modification time). */
+        const char *keep_ct = res->content_type;
+        api_response_free(res);
+        res->content_type = keep_ct;
+        gdir_buf_init(&res->body, API_BODY_MAX);
+        res->status = 304;
+    }
+    res->compressible = res->status == 200;
 out:
+    res->cors = api_path;
+    res->vary = route && (route->flags & API_STATIC) ? API_VARY_STATIC : API_VARY_API;
     free(sp.buf);
     api_request_free(&req);
     return route;

@@ -3,22 +3,31 @@
  *
  * The dispatcher does every shape check centrally, before any handler runs:
  *   - unknown path -> 404 NotFound; known path, other method -> 405 MethodNotAllowed + Allow;
- *   - HEAD is GET (the server sends no body);
+ *   - HEAD is GET (the server sends no body); OPTIONS on an /api/ path is a CORS preflight
+ *     (204 with Allow and Access-Control-Allow-*);
  *   - query string longer than max_query_len -> 400 on "query";
  *   - malformed %-escapes, a decoded NUL or invalid UTF-8 -> 400 naming the parameter;
- *   - a parameter the route does not list -> 400 UnknownParameter; twice -> 400 RepeatedParameter.
+ *   - a parameter the route does not list -> 400 UnknownParameter; twice -> 400 RepeatedParameter;
+ *   - API_FORMATS routes: f= (json, geojson) or else Accept picks the representation (400 on a
+ *     bad f, 406 when Accept allows neither);
+ *   - cacheable routes: the entity tag is computed from what determines the answer (database
+ *     build, server configuration, route, path, parameters sorted, representation, and the
+ *     minute for API_TIME routes without open_at); If-None-Match matching it -> 304 without
+ *     running the handler.
  * Handlers therefore only validate values (api_request.h getters).
  */
 #ifndef API_ROUTER_H
 #define API_ROUTER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "api_config.h"
 #include "api_request.h"
 #include "api_response.h"
 
 struct api_dbpool;
+struct gdir_calendar;
 
 /* What handlers may reach besides their request. Shared by all threads, read-only. */
 struct api_ctx {
@@ -26,6 +35,8 @@ struct api_ctx {
     struct api_dbpool *pool;    /* per-thread read-only connections (api_dbpool.h) */
     const char *static_root;    /* realpath of static_dir */
     const char *vendor_root;    /* realpath of vendor_dir, NULL when it does not exist */
+    const struct gdir_calendar *calendar;   /* school holidays (SH) of opening hours, or NULL */
+    uint64_t config_tag;        /* hash of the effective configuration (part of every ETag) */
 };
 
 /* A handler fills res and returns 0, or returns a negative GDIR_E* code with err filled; the
@@ -34,8 +45,11 @@ typedef int api_handler_fn(const struct api_ctx *ctx, const struct api_request *
                            struct api_response *res, struct gdir_err *err);
 
 /* Route flags. */
-#define API_NO_STORE 0x1   /* Cache-Control: no-store (default: a short max-age) */
+#define API_NO_STORE 0x1   /* Cache-Control: no-store (default: a short max-age), no ETag */
 #define API_STATIC 0x2     /* a static file route: the query string is ignored */
+#define API_FORMATS 0x4    /* f= / Accept choose between GeoJSON and JSON (req->format) */
+#define API_TIME 0x8       /* the answer depends on the current minute (opening hours), unless
+                            * the request names its instant with open_at */
 
 struct api_route {
     const char *method;             /* "GET" (HEAD is implied) */
@@ -54,9 +68,10 @@ const struct api_route *api_routes(size_t *n);
 int api_route_match(const char *pattern, const char *path, struct api_request *req);
 
 /* Answers one request: method name as received, target as received (raw path and query, not
- * decoded). Always leaves a complete response in res (never fails). Returns the route used, or
- * NULL when none matched (404/405). */
+ * decoded), the headers it needs (NULL: none). Always leaves a complete response in res (never
+ * fails). Returns the route used, or NULL when none matched (404/405, preflight). */
 const struct api_route *api_dispatch(const struct api_ctx *ctx, const char *method,
-                                     const char *target, struct api_response *res);
+                                     const char *target, const struct api_headers *headers,
+                                     struct api_response *res);
 
 #endif

@@ -21,7 +21,9 @@
  */
 #include "api_server.h"
 #include "api_dbpool.h"
+#include "api_http.h"
 #include "api_router.h"
+#include "gdir_hours.h"
 #include "gdir_log.h"
 
 #include <arpa/inet.h>
@@ -35,8 +37,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CONNECTION_MEMORY_LIMIT (64 * 1024)  /* per connection: request line, headers */
 #define DRAIN_SECONDS 3                      /* graceful stop: wait for requests in progress */
+#define GZIP_MIN_SIZE 512                    /* smaller bodies are sent as they are */
+#define GZIP_MAX_FILE (4u * 1024u * 1024u)   /* larger static files are sent as they are */
 
 struct api_server {
     struct MHD_Daemon *mhd;
@@ -44,6 +47,7 @@ struct api_server {
     struct api_dbpool pool;      /* per-thread connections */
     char *static_root;           /* owned realpaths */
     char *vendor_root;
+    struct gdir_calendar *calendar;   /* owned: school holidays for opening hours */
     unsigned port;
 };
 
@@ -79,14 +83,83 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *con)
     return state_new(uri);   /* becomes *req_cls; NULL is handled by on_request */
 }
 
+/* 1 when a content type is worth compressing (text of some kind). */
+static int compressible_type(const char *ct)
+{
+    return ct && (strncmp(ct, "application/json", 16) == 0 ||
+                  strncmp(ct, "application/geo+json", 20) == 0 || strncmp(ct, "text/", 5) == 0 ||
+                  strncmp(ct, "image/svg+xml", 13) == 0);
+}
+
+/* Replaces the body of res (memory or file) by its gzip form when the client accepts gzip and
+ * it is worth it; adds "-gz" to the ETag. Returns 1 when compressed. Failures leave res as is. */
+static int maybe_gzip(const struct api_server *srv, struct MHD_Connection *con,
+                      struct api_response *res)
+{
+    const char *ae = MHD_lookup_connection_value(con, MHD_HEADER_KIND,
+                                                 MHD_HTTP_HEADER_ACCEPT_ENCODING);
+    char *in = NULL, *gz = NULL;
+    size_t n, gz_len;
+    int from_file = res->fd >= 0;
+
+    if (srv->ctx.cfg->gzip_level <= 0 || !res->compressible || !compressible_type(res->content_type) ||
+        !api_accept_gzip(ae))
+        return 0;
+    if (from_file) {
+        ssize_t got;
+        if (res->fd_size < GZIP_MIN_SIZE || res->fd_size > GZIP_MAX_FILE)
+            return 0;
+        n = (size_t)res->fd_size;
+        in = malloc(n);
+        if (!in)
+            return 0;
+        got = pread(res->fd, in, n, 0);
+        if (got < 0 || (size_t)got != n) {
+            free(in);
+            return 0;
+        }
+    } else {
+        n = res->body.len;
+        if (n < GZIP_MIN_SIZE)
+            return 0;
+        in = res->body.data;
+    }
+    if (api_gzip(in, n, (int)srv->ctx.cfg->gzip_level, &gz, &gz_len) || gz_len >= n) {
+        free(gz);
+        if (from_file)
+            free(in);
+        return 0;
+    }
+    if (from_file) {
+        free(in);
+        close(res->fd);
+        res->fd = -1;
+        res->fd_size = 0;
+    }
+    gdir_buf_free(&res->body);
+    gdir_buf_init(&res->body, API_BODY_MAX);
+    if (gdir_buf_add(&res->body, gz, gz_len)) {
+        free(gz);
+        return -1;
+    }
+    free(gz);
+    size_t el = strlen(res->etag);
+    if (el >= 2 && el + 3 < sizeof res->etag && res->etag[el - 1] == '"')
+        memcpy(res->etag + el - 1, "-gz\"", 5);
+    return 1;
+}
+
 /* Sends res (always complete) on con. Takes the body or the file of res. */
-static enum MHD_Result send_response(struct MHD_Connection *con, struct request_state *st,
-                                     struct api_response *res)
+static enum MHD_Result send_response(const struct api_server *srv, struct MHD_Connection *con,
+                                     struct request_state *st, struct api_response *res)
 {
     struct MHD_Response *r;
     enum MHD_Result ok;
     size_t len = 0;
+    int gzipped = maybe_gzip(srv, con, res);
 
+    if (gzipped < 0)
+        return MHD_NO;
     if (res->fd >= 0) {
         r = MHD_create_response_from_fd64(res->fd_size, res->fd);
         if (r)
@@ -108,13 +181,28 @@ static enum MHD_Result send_response(struct MHD_Connection *con, struct request_
         return MHD_NO;
     for (int i = 0; api_security_headers[i][0]; i++)
         MHD_add_response_header(r, api_security_headers[i][0], api_security_headers[i][1]);
-    if (res->content_type)
+    if (res->content_type && res->status != 304 && res->status != 204)
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, res->content_type);
     MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
                             res->cache_control ? res->cache_control : API_CACHE_NONE);
     if (res->allow[0])
         MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, res->allow);
-    if (strcmp(st->method, "HEAD") == 0)
+    if (res->etag[0])
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, res->etag);
+    if (res->vary)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, res->vary);
+    if (gzipped)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+    if (res->cors) {
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_ORIGIN, "*");
+        MHD_add_response_header(r, "Access-Control-Expose-Headers", API_CORS_EXPOSE);
+    }
+    if (res->preflight) {
+        MHD_add_response_header(r, "Access-Control-Allow-Methods", API_CORS_METHODS);
+        MHD_add_response_header(r, "Access-Control-Allow-Headers", API_CORS_HEADERS);
+        MHD_add_response_header(r, "Access-Control-Max-Age", API_CORS_MAX_AGE);
+    }
+    if (strcmp(st->method, "HEAD") == 0 || res->status == 304 || res->status == 204)
         st->bytes = 0;   /* MHD sends the headers only */
     ok = MHD_queue_response(con, (unsigned)res->status, r);
     MHD_destroy_response(r);
@@ -123,8 +211,8 @@ static enum MHD_Result send_response(struct MHD_Connection *con, struct request_
     return ok;
 }
 
-static enum MHD_Result send_error(struct MHD_Connection *con, struct request_state *st, int code,
-                                  const char *msg)
+static enum MHD_Result send_error(const struct api_server *srv, struct MHD_Connection *con,
+                                  struct request_state *st, int code, const char *msg)
 {
     struct api_response res;
     struct gdir_err err;
@@ -134,7 +222,35 @@ static enum MHD_Result send_error(struct MHD_Connection *con, struct request_sta
     gdir_err_clear(&err);
     gdir_err_set(&err, code, "%s", msg);
     api_error(&res, &err);
-    ok = send_response(con, st, &res);
+    res.cors = strncmp(st->target, "/api/", 5) == 0;
+    ok = send_response(srv, con, st, &res);
+    api_response_free(&res);
+    return ok;
+}
+
+static const char *header(struct MHD_Connection *con, const char *name)
+{
+    return MHD_lookup_connection_value(con, MHD_HEADER_KIND, name);
+}
+
+/* Answers the request through the router. */
+static enum MHD_Result dispatch(struct api_server *srv, struct MHD_Connection *con,
+                                struct request_state *st, const char *method)
+{
+    struct api_response res;
+    struct api_headers h = {
+        .accept = header(con, MHD_HTTP_HEADER_ACCEPT),
+        .accept_encoding = header(con, MHD_HTTP_HEADER_ACCEPT_ENCODING),
+        .if_none_match = header(con, MHD_HTTP_HEADER_IF_NONE_MATCH),
+        .origin = header(con, "Origin"),
+        .acr_method = header(con, "Access-Control-Request-Method"),
+        .acr_headers = header(con, "Access-Control-Request-Headers"),
+    };
+    enum MHD_Result ok;
+
+    api_response_init(&res);
+    api_dispatch(&srv->ctx, method, st->target, &h, &res);
+    ok = send_response(srv, con, st, &res);
     api_response_free(&res);
     return ok;
 }
@@ -156,8 +272,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 {
     struct api_server *srv = cls;
     struct request_state *st = *req_cls;
-    struct api_response res;
-    enum MHD_Result ok;
 
     (void)version;
     (void)upload_data;
@@ -174,13 +288,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
         if (!announces_body(con))
             return MHD_YES;   /* answer on a later call, once the request is complete */
         if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
-            return send_error(con, st, GDIR_ETOOBIG, "request bodies are not accepted");
+            return send_error(srv, con, st, GDIR_ETOOBIG, "request bodies are not accepted");
         /* Other methods have no route at all: say 404/405 now rather than read the body. */
-        api_response_init(&res);
-        api_dispatch(&srv->ctx, method, st->target, &res);
-        ok = send_response(con, st, &res);
-        api_response_free(&res);
-        return ok;
+        return dispatch(srv, con, st, method);
     }
     if (*upload_data_size) {
         st->upload += *upload_data_size;
@@ -190,13 +300,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
     if (st->status)
         return MHD_YES;
     if (st->upload)
-        return send_error(con, st, GDIR_ETOOBIG, "request bodies are not accepted");
-
-    api_response_init(&res);
-    api_dispatch(&srv->ctx, method, st->target, &res);
-    ok = send_response(con, st, &res);
-    api_response_free(&res);
-    return ok;
+        return send_error(srv, con, st, GDIR_ETOOBIG, "request bodies are not accepted");
+    return dispatch(srv, con, st, method);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *con, void **req_cls,
@@ -239,6 +344,22 @@ __attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const ch
     vsnprintf(msg, sizeof msg, fmt, ap);
     api_log_sanitize(clean, sizeof clean, msg);
     gdir_log(GDIR_LOG_WARN, "mhd", "msg=\"%s\"", clean);
+}
+
+/* A hash of the effective configuration: answers (and their ETags) depend on it. */
+static uint64_t config_tag(const struct api_config *cfg)
+{
+    char *text = NULL;
+    size_t len = 0;
+    uint64_t h = API_HASH_INIT;
+    FILE *f = open_memstream(&text, &len);
+    if (f) {
+        api_config_dump(cfg, f);
+        fclose(f);
+        h = api_hash(h, text, len);
+    }
+    free(text);
+    return api_hash_str(h, "geodir-api search v1");
 }
 
 /* realpath of dir into *out, or NULL when it does not exist. */
@@ -285,6 +406,15 @@ int api_server_start(struct api_server **out, const struct api_config *cfg, stru
     rc = api_dbpool_init(&srv->pool, cfg->db, err);
     if (rc)
         goto fail;
+    rc = gdir_calendar_builtin(&srv->calendar, err);
+    if (rc) {
+        gdir_log(GDIR_LOG_WARN, "api", "msg=\"school-holiday calendar unusable: SH rules answer "
+                                       "unknown\"");
+        srv->calendar = NULL;
+        gdir_err_clear(err);
+    }
+    srv->ctx.calendar = srv->calendar;
+    srv->ctx.config_tag = config_tag(cfg);
     srv->ctx.cfg = cfg;
     srv->ctx.pool = &srv->pool;
     srv->ctx.static_root = srv->static_root;
@@ -311,7 +441,7 @@ int api_server_start(struct api_server **out, const struct api_config *cfg, stru
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->timeout,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY_LIMIT,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->max_request_size,
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, (void *)srv,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)srv,
         MHD_OPTION_END);
@@ -353,6 +483,7 @@ void api_server_stop(struct api_server *srv)
             close(lsock);
     }
     api_dbpool_destroy(&srv->pool);
+    gdir_calendar_free(srv->calendar);
     free(srv->static_root);
     free(srv->vendor_root);
     free(srv);

@@ -1,204 +1,464 @@
 /*
- * h_places.c — GET /api/places (places within a radius of a point, nearest first) and
- * GET /api/places/{id} (one place), both as GeoJSON.
+ * h_places.c — GET /api/places (the place search: proximity, k nearest, box, text, categories,
+ * communes, open now / open at, facets, keyset paging, JSON or GeoJSON, property selection)
+ * and GET /api/places/{id} (one place as a GeoJSON Feature).
  *
- * Proximity: the circle's bounding box (gdir_bbox_around) selects candidates through the
- * R*Tree (api_q_places_in_box); the exact great-circle distance (gdir_haversine_m) is computed
- * here for each candidate, those within the radius are kept, sorted by (distance, id), counted
- * (numberMatched) and the first `limit` are fetched in full by row id and written.
+ * This file reads and cross-checks the parameters, runs the engine (api_search.c) and writes
+ * the answer; every place carries, when it has opening hours, their state at the request's
+ * instant (api_hours.c). The rules are documented in docs/api.md.
  */
+#include "api_cursor.h"
 #include "api_dbpool.h"
 #include "api_handlers.h"
+#include "api_hours.h"
+#include "api_search.h"
 #include "gdir_json.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Upper bound on places kept within one radius (memory guard: 16 bytes + id each). */
-#define MAX_HITS 1000000u
-
-struct hit {
-    long long fid;       /* places.fid */
-    double d;            /* metres from the query point */
-    size_t id_off;       /* offset of the public id in near.ids while collecting */
-    const char *id;      /* the public id, once collecting is over */
+/* Feature properties, in output order; properties= selects among them. */
+enum prop {
+    P_NAME, P_CATEGORY, P_CATEGORY_LABEL, P_PARENT_CATEGORY, P_ADDRESS, P_POSTCODE, P_INSEE,
+    P_COMMUNE, P_PHONE, P_EMAIL, P_WEBSITE, P_OPENING_HOURS, P_HOURS_VALID, P_OPEN_STATE,
+    P_NEXT_CHANGE, P_NEXT_STATE, P_DESCRIPTION, P_SOURCE, P_SOURCE_TITLE, P_PUBLISHER, P_LICENCE,
+    P_SOURCE_DATE, P_DISTANCE, P_SCORE, P_COUNT
 };
 
-struct near {
-    double lat, lon, radius;
-    struct hit *hits;    /* owned */
-    size_t n, cap;
-    struct gdir_buf ids; /* the ids of the hits, NUL-separated */
+static const char *const prop_names[] = {
+    "name", "category", "category_label", "parent_category", "address", "postcode", "insee",
+    "commune", "phone", "email", "website", "opening_hours", "opening_hours_valid", "open_state",
+    "next_change", "next_state", "description", "source", "source_title", "publisher", "licence",
+    "source_date", "distance_m", "score", NULL,
 };
 
-static int on_candidate(void *cls, long long fid, double lat, double lon, const char *id)
+#define ALL_PROPS ((1ull << P_COUNT) - 1)
+#define HAS(mask, p) (((mask) >> (p)) & 1ull)
+
+/* How one place is written. */
+struct place_out {
+    const struct api_ctx *ctx;
+    struct api_db *db;
+    struct gdir_json *j;
+    enum api_format format;       /* GeoJSON Feature or plain JSON object */
+    unsigned long long props;     /* prop bits */
+    double distance;              /* < 0: none */
+    double score;                 /* < 0: none */
+    time_t when;                  /* instant of open_state */
+};
+
+static void write_hours(struct gdir_json *j, const struct place_out *o, const struct api_place *p)
 {
-    struct near *s = cls;
-    double d = gdir_haversine_m(s->lat, s->lon, lat, lon);
+    struct api_hours_info hi;
+    char when[40];
 
-    if (!(d <= s->radius))
-        return 0;
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 256;
-        struct hit *h;
-        if (cap > MAX_HITS)
-            return GDIR_ETOOBIG;
-        h = realloc(s->hits, cap * sizeof *h);
-        if (!h)
-            return GDIR_ENOMEM;
-        s->hits = h;
-        s->cap = cap;
+    api_hours_eval(o->db->hours, o->ctx->calendar, p->opening_hours, o->when, &hi);
+    if (HAS(o->props, P_OPENING_HOURS))
+        gdir_json_kstr(j, "opening_hours", p->opening_hours && *p->opening_hours ? p->opening_hours
+                                                                                 : NULL);
+    if (HAS(o->props, P_HOURS_VALID)) {
+        gdir_json_key(j, "opening_hours_valid");
+        if (hi.has)
+            gdir_json_bool(j, hi.valid);
+        else
+            gdir_json_null(j);
     }
-    s->hits[s->n].fid = fid;
-    s->hits[s->n].d = d;
-    s->hits[s->n].id_off = s->ids.len;
-    s->n++;
-    return gdir_buf_add(&s->ids, id ? id : "", (id ? strlen(id) : 0) + 1);
+    if (HAS(o->props, P_OPEN_STATE))
+        gdir_json_kstr(j, "open_state", hi.has ? gdir_hours_state_name(hi.state) : NULL);
+    if (hi.has && hi.next_change && gdir_paris_format(hi.next_change, when, sizeof when) == 0) {
+        if (HAS(o->props, P_NEXT_CHANGE))
+            gdir_json_kstr(j, "next_change", when);
+        if (HAS(o->props, P_NEXT_STATE))
+            gdir_json_kstr(j, "next_state", gdir_hours_state_name(hi.next_state));
+    } else {
+        if (HAS(o->props, P_NEXT_CHANGE))
+            gdir_json_kstr(j, "next_change", NULL);
+        if (HAS(o->props, P_NEXT_STATE))
+            gdir_json_kstr(j, "next_state", NULL);
+    }
 }
 
-static int by_distance_then_id(const void *a, const void *b)
-{
-    const struct hit *x = a, *y = b;
-    if (x->d < y->d)
-        return -1;
-    if (x->d > y->d)
-        return 1;
-    return strcmp(x->id, y->id);
-}
-
-/* Writes one place as a GeoJSON Feature; distance_m only when distance >= 0. */
-static void write_feature(struct gdir_json *j, const struct api_place *p, double distance)
+static void write_properties(struct gdir_json *j, const struct place_out *o,
+                             const struct api_place *p)
 {
     const struct gdir_category *cat = p->category ? gdir_category_find(p->category) : NULL;
+    unsigned long long m = o->props;
 
-    gdir_json_obj_begin(j);
-    gdir_json_kstr(j, "type", "Feature");
-    gdir_json_kstr(j, "id", p->id);
-    gdir_json_key(j, "geometry");
-    gdir_json_obj_begin(j);
-    gdir_json_kstr(j, "type", "Point");
-    gdir_json_key(j, "coordinates");
-    gdir_json_arr_begin(j);
-    gdir_json_num(j, p->lon, 7);
-    gdir_json_num(j, p->lat, 7);
-    gdir_json_arr_end(j);
-    gdir_json_obj_end(j);
-    gdir_json_key(j, "properties");
-    gdir_json_obj_begin(j);
-    gdir_json_kstr(j, "name", p->name);
-    gdir_json_kstr(j, "category", p->category);
-    gdir_json_kstr(j, "category_label", cat ? cat->label : NULL);
-    gdir_json_kstr(j, "parent_category", cat ? cat->parent : NULL);
-    gdir_json_kstr(j, "address", p->address);
-    gdir_json_kstr(j, "postcode", p->postcode);
-    gdir_json_kstr(j, "insee", p->insee);
-    gdir_json_kstr(j, "commune", p->commune);
-    gdir_json_kstr(j, "phone", p->phone);
-    gdir_json_kstr(j, "email", p->email);
-    gdir_json_kstr(j, "website", p->website);
-    gdir_json_kstr(j, "opening_hours", p->opening_hours);
-    gdir_json_kstr(j, "description", p->description);
-    gdir_json_kstr(j, "source", p->source);
-    gdir_json_kstr(j, "source_title", p->source_title);
-    gdir_json_kstr(j, "publisher", p->publisher);
-    gdir_json_kstr(j, "licence", p->licence);
-    gdir_json_kstr(j, "source_date", p->source_date);
-    if (distance >= 0)
-        gdir_json_knum(j, "distance_m", distance, 1);
-    gdir_json_obj_end(j);
-    gdir_json_obj_end(j);
+    if (HAS(m, P_NAME))
+        gdir_json_kstr(j, "name", p->name);
+    if (HAS(m, P_CATEGORY))
+        gdir_json_kstr(j, "category", p->category);
+    if (HAS(m, P_CATEGORY_LABEL))
+        gdir_json_kstr(j, "category_label", cat ? cat->label : NULL);
+    if (HAS(m, P_PARENT_CATEGORY))
+        gdir_json_kstr(j, "parent_category", cat ? cat->parent : NULL);
+    if (HAS(m, P_ADDRESS))
+        gdir_json_kstr(j, "address", p->address);
+    if (HAS(m, P_POSTCODE))
+        gdir_json_kstr(j, "postcode", p->postcode);
+    if (HAS(m, P_INSEE))
+        gdir_json_kstr(j, "insee", p->insee);
+    if (HAS(m, P_COMMUNE))
+        gdir_json_kstr(j, "commune", p->commune);
+    if (HAS(m, P_PHONE))
+        gdir_json_kstr(j, "phone", p->phone);
+    if (HAS(m, P_EMAIL))
+        gdir_json_kstr(j, "email", p->email);
+    if (HAS(m, P_WEBSITE))
+        gdir_json_kstr(j, "website", p->website);
+    write_hours(j, o, p);
+    if (HAS(m, P_DESCRIPTION))
+        gdir_json_kstr(j, "description", p->description);
+    if (HAS(m, P_SOURCE))
+        gdir_json_kstr(j, "source", p->source);
+    if (HAS(m, P_SOURCE_TITLE))
+        gdir_json_kstr(j, "source_title", p->source_title);
+    if (HAS(m, P_PUBLISHER))
+        gdir_json_kstr(j, "publisher", p->publisher);
+    if (HAS(m, P_LICENCE))
+        gdir_json_kstr(j, "licence", p->licence);
+    if (HAS(m, P_SOURCE_DATE))
+        gdir_json_kstr(j, "source_date", p->source_date);
+    if (HAS(m, P_DISTANCE) && o->distance >= 0)
+        gdir_json_knum(j, "distance_m", o->distance, 1);
+    if (HAS(m, P_SCORE) && o->score >= 0)
+        gdir_json_knum(j, "score", o->score, 6);
 }
 
-struct feature_out {
-    struct gdir_json *j;
-    double distance;     /* -1: none */
+static int place_cb(void *cls, const struct api_place *p)
+{
+    const struct place_out *o = cls;
+    struct gdir_json *j = o->j;
+
+    gdir_json_obj_begin(j);
+    if (o->format == API_FMT_JSON) {
+        gdir_json_kstr(j, "id", p->id);
+        gdir_json_knum(j, "lat", p->lat, 7);
+        gdir_json_knum(j, "lon", p->lon, 7);
+        write_properties(j, o, p);
+    } else {
+        gdir_json_kstr(j, "type", "Feature");
+        gdir_json_kstr(j, "id", p->id);
+        gdir_json_key(j, "geometry");
+        gdir_json_obj_begin(j);
+        gdir_json_kstr(j, "type", "Point");
+        gdir_json_key(j, "coordinates");
+        gdir_json_arr_begin(j);
+        gdir_json_num(j, p->lon, 7);
+        gdir_json_num(j, p->lat, 7);
+        gdir_json_arr_end(j);
+        gdir_json_obj_end(j);
+        gdir_json_key(j, "properties");
+        gdir_json_obj_begin(j);
+        write_properties(j, o, p);
+        gdir_json_obj_end(j);
+    }
+    gdir_json_obj_end(j);
+    return gdir_json_error(j);
+}
+
+/* ---- parameters ------------------------------------------------------------------------ */
+
+/* Everything a search request says, with the storage its strings point into. */
+struct search_request {
+    struct api_search_params p;
+    struct api_text_query text;
+    char communes[API_MAX_COMMUNES][8];
+    char cursor_buf[API_CURSOR_MAX + 1];
+    unsigned long long props;
+    int has_q;
 };
 
-static int feature_cb(void *cls, const struct api_place *p)
+static int needs_point(struct gdir_err *err, const char *name)
 {
-    struct feature_out *f = cls;
-    write_feature(f->j, p, f->distance);
-    return gdir_json_error(f->j);
+    return gdir_err_set_param(err, GDIR_EINVAL, name, "%s: needs lat and lon", name);
 }
 
-int h_places_near(const struct api_ctx *ctx, const struct api_request *req,
-                  struct api_response *res, struct gdir_err *err)
+static int read_params(const struct api_request *req, struct search_request *s,
+                       struct gdir_err *err)
 {
-    struct near s = {0};
-    const struct gdir_category *cat;
-    const char *insee;
-    struct gdir_bbox box;
+    static const char *const sorts[] = {"distance", "relevance", "name", NULL};
+    static const char *const facet_names[] = {"category", "commune", NULL};
+    struct api_search_params *p = &s->p;
+    const char *q, *cursor;
+    int rc, has, open_now, has_open_at, sort;
+    unsigned long long mask;
+    time_t open_at;
+
+    memset(s, 0, sizeof *s);
+    if (api_param(req, "lat") || api_param(req, "lon")) {
+        if ((rc = api_param_lat(req, &p->lat, err)) || (rc = api_param_lon(req, &p->lon, err)))
+            return rc;
+        p->has_point = 1;
+    }
+    if (api_param(req, "radius")) {
+        if (!p->has_point)
+            return needs_point(err, "radius");
+        if ((rc = api_param_radius(req, &p->radius, err)))
+            return rc;
+        p->has_radius = 1;
+    }
+    if ((rc = api_param_k(req, &p->k, err)))
+        return rc;
+    if (p->k && !p->has_point)
+        return needs_point(err, "k");
+    if ((rc = api_param_bbox(req, &p->has_bbox, &p->bbox, err)))
+        return rc;
+    if ((rc = api_param_q(req, &q, err)))
+        return rc;
+    if (q) {
+        if ((rc = api_text_query_parse(q, "q", &s->text, err)))
+            return rc;
+        p->text = &s->text;
+        s->has_q = 1;
+    }
+    if ((rc = api_param_categories(req, p->categories, API_MAX_CATEGORIES, &p->n_categories,
+                                   err)))
+        return rc;
+    if ((rc = api_param_communes(req, s->communes, API_MAX_COMMUNES, &p->n_communes, err)))
+        return rc;
+    for (size_t i = 0; i < p->n_communes; i++)
+        p->communes[i] = s->communes[i];
+    if ((rc = api_param_bool(req, "open_now", &has, &open_now, err)) ||
+        (rc = api_param_time(req, "open_at", &has_open_at, &open_at, err)))
+        return rc;
+    if (has && has_open_at)
+        return gdir_err_set_param(err, GDIR_EINVAL, "open_at",
+                                  "open_at: give either open_now or open_at, not both");
+    p->open_filter = open_now || has_open_at;
+    p->when = has_open_at ? open_at : req->now;
+
+    if ((rc = api_param_enum(req, "sort", sorts, &sort, err)))
+        return rc;
+    if (sort < 0)
+        p->sort = s->has_q ? API_SORT_RELEVANCE : p->has_point ? API_SORT_DISTANCE : API_SORT_NAME;
+    else
+        p->sort = (enum api_sort)sort;
+    if (p->sort == API_SORT_DISTANCE && !p->has_point)
+        return gdir_err_set_param(err, GDIR_EINVAL, "sort", "sort: distance needs lat and lon");
+    if (p->sort == API_SORT_RELEVANCE && !s->has_q)
+        return gdir_err_set_param(err, GDIR_EINVAL, "sort", "sort: relevance needs q");
+    if ((rc = api_param_limit(req, &p->limit, err)))
+        return rc;
+    if ((rc = api_param_enum_list(req, "facets", facet_names, &has, &mask, err)))
+        return rc;
+    p->facet_category = (mask & 1) != 0;
+    p->facet_commune = (mask & 2) != 0;
+    if ((rc = api_param_enum_list(req, "properties", prop_names, &has, &mask, err)))
+        return rc;
+    s->props = has ? mask : ALL_PROPS;
+    cursor = api_param(req, "cursor");
+    if (cursor && (rc = api_cursor_decode(cursor, p->sort, s->cursor_buf, sizeof s->cursor_buf,
+                                          &p->cursor_dir, &p->cursor, err)))
+        return rc;
+    /* A point alone is a proximity search: the default radius applies. */
+    if (p->has_point && !p->has_radius && !p->k && !p->has_bbox && !s->has_q) {
+        p->has_radius = 1;
+        p->radius = (double)req->cfg->default_radius;
+    }
+    return GDIR_OK;
+}
+
+/* ---- answer ---------------------------------------------------------------------------- */
+
+/* Appends s percent-encoded (RFC 3986 unreserved characters kept) to b. */
+static int pct_encode(struct gdir_buf *b, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    int rc = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p && !rc; p++) {
+        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+            *p == '-' || *p == '.' || *p == '_' || *p == '~') {
+            rc = gdir_buf_addc(b, (char)*p);
+        } else {
+            char e[3] = {'%', hex[*p >> 4], hex[*p & 15]};
+            rc = gdir_buf_add(b, e, 3);
+        }
+    }
+    return rc;
+}
+
+/* The link to this search with another cursor (NULL: the request as it came). */
+static int write_link(struct gdir_json *j, const struct api_request *req, const char *rel,
+                      const char *type, const char *cursor)
+{
+    struct gdir_buf href;
+    int rc = 0, first = 1;
+
+    gdir_buf_init(&href, 0);
+    rc = gdir_buf_adds(&href, req->path);
+    for (size_t i = 0; !rc && i < req->n_params; i++) {
+        if (cursor && strcmp(req->params[i].name, "cursor") == 0)
+            continue;
+        rc = gdir_buf_addc(&href, first ? '?' : '&');
+        first = 0;
+        if (!rc)
+            rc = pct_encode(&href, req->params[i].name);
+        if (!rc)
+            rc = gdir_buf_addc(&href, '=');
+        if (!rc)
+            rc = pct_encode(&href, req->params[i].value);
+    }
+    if (!rc && cursor) {
+        rc = gdir_buf_adds(&href, first ? "?cursor=" : "&cursor=");
+        if (!rc)
+            rc = gdir_buf_adds(&href, cursor);
+    }
+    if (!rc) {
+        gdir_json_obj_begin(j);
+        gdir_json_kstr(j, "rel", rel);
+        gdir_json_kstr(j, "type", type);
+        gdir_json_kstr(j, "href", gdir_buf_str(&href));
+        gdir_json_obj_end(j);
+    }
+    gdir_buf_free(&href);
+    return rc;
+}
+
+static void write_facets(struct gdir_json *j, const struct api_db *db,
+                         const struct api_search_params *p, const struct api_search_result *r)
+{
+    size_t n_tax;
+    const struct gdir_category *tax = gdir_taxonomy(&n_tax);
+
+    gdir_json_key(j, "facets");
+    gdir_json_obj_begin(j);
+    if (p->facet_category) {
+        gdir_json_key(j, "category");
+        gdir_json_obj_begin(j);
+        gdir_json_kint(j, "total", r->category_total);
+        gdir_json_key(j, "values");
+        gdir_json_arr_begin(j);
+        for (size_t t = 0; t < n_tax; t++) {
+            long long total = r->category_counts[t];
+            if (tax[t].parent)
+                continue;
+            for (size_t c = 0; c < n_tax; c++)
+                if (tax[c].parent && strcmp(tax[c].parent, tax[t].code) == 0)
+                    total += r->category_counts[c];
+            if (total == 0)
+                continue;
+            gdir_json_obj_begin(j);
+            gdir_json_kstr(j, "code", tax[t].code);
+            gdir_json_kstr(j, "label", tax[t].label);
+            gdir_json_kint(j, "count", total);
+            gdir_json_key(j, "children");
+            gdir_json_arr_begin(j);
+            for (size_t c = 0; c < n_tax; c++) {
+                if (!tax[c].parent || strcmp(tax[c].parent, tax[t].code) != 0 ||
+                    r->category_counts[c] == 0)
+                    continue;
+                gdir_json_obj_begin(j);
+                gdir_json_kstr(j, "code", tax[c].code);
+                gdir_json_kstr(j, "label", tax[c].label);
+                gdir_json_kint(j, "count", r->category_counts[c]);
+                gdir_json_obj_end(j);
+            }
+            gdir_json_arr_end(j);
+            gdir_json_obj_end(j);
+        }
+        gdir_json_arr_end(j);
+        gdir_json_obj_end(j);
+    }
+    if (p->facet_commune) {
+        gdir_json_key(j, "commune");
+        gdir_json_obj_begin(j);
+        gdir_json_kint(j, "total", r->commune_total);
+        gdir_json_key(j, "values");
+        gdir_json_arr_begin(j);
+        for (size_t i = 0; i < r->n_commune_counts; i++) {
+            if (r->commune_counts[i] == 0)
+                continue;
+            gdir_json_obj_begin(j);
+            gdir_json_kstr(j, "insee", i < db->n_communes ? db->communes[i].insee : NULL);
+            gdir_json_kstr(j, "name", i < db->n_communes ? db->communes[i].name : NULL);
+            gdir_json_kint(j, "count", r->commune_counts[i]);
+            gdir_json_obj_end(j);
+        }
+        gdir_json_arr_end(j);
+        gdir_json_obj_end(j);
+    }
+    gdir_json_obj_end(j);
+}
+
+int h_places_search(const struct api_ctx *ctx, const struct api_request *req,
+                    struct api_response *res, struct gdir_err *err)
+{
+    struct search_request *s = malloc(sizeof *s);
+    struct api_search_result r;
     struct api_db *db;
     struct gdir_json j;
-    long limit;
-    int rc, member;
+    const char *ct;
+    char token[API_CURSOR_MAX + 1];
+    int rc;
 
-    gdir_buf_init(&s.ids, API_BODY_MAX);
-    rc = api_param_lat(req, &s.lat, err);
-    if (!rc)
-        rc = api_param_lon(req, &s.lon, err);
-    if (!rc)
-        rc = api_param_radius(req, &s.radius, err);
-    if (!rc)
-        rc = api_param_category(req, &cat, err);
-    if (!rc)
-        rc = api_param_commune(req, &insee, err);
-    if (!rc)
-        rc = api_param_limit(req, &limit, err);
+    memset(&r, 0, sizeof r);
+    if (!s)
+        return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
+    rc = read_params(req, s, err);
     if (rc)
         goto out;
     rc = api_dbpool_get(ctx->pool, &db, err);
     if (rc)
         goto out;
-    if (insee) {
-        rc = api_q_commune_member(db, insee, &member, err);
+    for (size_t i = 0; i < s->p.n_communes; i++) {
+        int member;
+        rc = api_q_commune_member(db, s->p.communes[i], &member, err);
         if (rc)
             goto out;
         if (!member) {
-            rc = api_param_invalid(err, "commune", insee,
-                                   "expected the INSEE code of a member commune");
+            rc = api_param_invalid(err, "commune", s->p.communes[i],
+                                   "expected INSEE codes of member communes");
             goto out;
         }
     }
-
-    gdir_bbox_around(s.lat, s.lon, s.radius, &box);
-    rc = api_q_places_in_box(db, &box, cat ? cat->code : NULL, insee, on_candidate, &s, err);
-    if (rc) {
-        if (!err->code)
-            gdir_err_set(err, GDIR_EINTERNAL, "proximity search: %s", gdir_err_text(rc));
-        rc = err->code;
+    rc = api_search_run(db, ctx->calendar, &s->p, &r, err);
+    if (rc)
         goto out;
-    }
-    for (size_t i = 0; i < s.n; i++)
-        s.hits[i].id = s.ids.data + s.hits[i].id_off;
-    if (s.n > 1)
-        qsort(s.hits, s.n, sizeof *s.hits, by_distance_then_id);
 
-    size_t returned = s.n < (size_t)limit ? s.n : (size_t)limit;
+    ct = req->format == API_FMT_JSON ? API_CT_JSON : API_CT_GEOJSON;
     gdir_json_init(&j, &res->body);
     gdir_json_obj_begin(&j);
-    gdir_json_kstr(&j, "type", "FeatureCollection");
-    gdir_json_kint(&j, "numberMatched", (long long)s.n);
-    gdir_json_kint(&j, "numberReturned", (long long)returned);
-    gdir_json_key(&j, "features");
+    if (req->format == API_FMT_GEOJSON)
+        gdir_json_kstr(&j, "type", "FeatureCollection");
+    gdir_json_kint(&j, "numberMatched", r.matched);
+    gdir_json_kint(&j, "numberReturned", (long long)r.n);
+    if (s->p.facet_category || s->p.facet_commune)
+        write_facets(&j, db, &s->p, &r);
+    gdir_json_key(&j, req->format == API_FMT_JSON ? "places" : "features");
     gdir_json_arr_begin(&j);
-    for (size_t i = 0; i < returned; i++) {
-        struct feature_out f = {&j, s.hits[i].d};
-        rc = api_q_place_by_fid(db, s.hits[i].fid, feature_cb, &f, err);
+    for (size_t i = 0; i < r.n; i++) {
+        struct place_out o = {ctx, db, &j, req->format, s->props,
+                              s->p.has_point ? r.hits[i].key.d : -1,
+                              s->has_q ? r.hits[i].key.score : -1, s->p.when};
+        rc = api_q_place_by_fid(db, r.hits[i].fid, place_cb, &o, err);
         if (rc == GDIR_ENOTFOUND && !err->code)
-            gdir_err_set(err, GDIR_EINTERNAL, "place %lld vanished", s.hits[i].fid);
-        if (rc && err->code) {
-            rc = err->code;
+            rc = gdir_err_set(err, GDIR_EINTERNAL, "place %lld vanished", r.hits[i].fid);
+        if (rc) {
+            if (!err->code)
+                gdir_err_set(err, rc, "response body: %s", gdir_err_text(rc));
             goto out;
         }
     }
     gdir_json_arr_end(&j);
+    gdir_json_key(&j, "links");
+    gdir_json_arr_begin(&j);
+    write_link(&j, req, "self", ct, NULL);
+    if (r.has_next && r.n > 0 &&
+        api_cursor_encode(s->p.sort, API_CURSOR_AFTER, &r.hits[r.n - 1].key, token,
+                          sizeof token) == 0)
+        write_link(&j, req, "next", ct, token);
+    if (r.has_prev && r.n > 0 &&
+        api_cursor_encode(s->p.sort, API_CURSOR_BEFORE, &r.hits[0].key, token, sizeof token) == 0)
+        write_link(&j, req, "prev", ct, token);
+    gdir_json_arr_end(&j);
     gdir_json_obj_end(&j);
-    rc = api_json_done(res, &j, API_CT_GEOJSON, err);
+    rc = api_json_done(res, &j, ct, err);
 out:
-    free(s.hits);
-    gdir_buf_free(&s.ids);
+    api_search_result_free(&r);
+    free(s);
     return rc;
 }
 
@@ -207,7 +467,7 @@ int h_place(const struct api_ctx *ctx, const struct api_request *req, struct api
 {
     const char *id = api_capture(req, "id");
     char quoted[API_QUOTE_MAX * 4 + 16];
-    struct feature_out f;
+    struct place_out o;
     struct api_db *db;
     struct gdir_json j;
     int rc;
@@ -216,14 +476,16 @@ int h_place(const struct api_ctx *ctx, const struct api_request *req, struct api
     if (rc)
         return rc;
     gdir_json_init(&j, &res->body);
-    f.j = &j;
-    f.distance = -1;
-    rc = api_q_place_by_id(db, id ? id : "", feature_cb, &f, err);
+    o = (struct place_out){ctx, db, &j, API_FMT_GEOJSON, ALL_PROPS, -1, -1, req->now};
+    rc = api_q_place_by_id(db, id ? id : "", place_cb, &o, err);
     if (rc == GDIR_ENOTFOUND && !err->code) {
         api_quote(quoted, sizeof quoted, id ? id : "");
         return gdir_err_set(err, GDIR_ENOTFOUND, "no place with id %s", quoted);
     }
-    if (rc && err->code)
+    if (rc) {
+        if (!err->code)
+            gdir_err_set(err, rc, "response body: %s", gdir_err_text(rc));
         return rc;
+    }
     return api_json_done(res, &j, API_CT_GEOJSON, err);
 }

@@ -10,9 +10,11 @@
  * served; and realpath() of the result must lie inside the realpath of its root. The page's
  * development files (node_modules/, package.json, package-lock.json) are never served from
  * static_dir: Leaflet is reached only through /vendor/leaflet/. Everything refused answers 404,
- * like a missing file.
+ * like a missing file. Each file's entity tag comes from its identity, size and modification
+ * time (the router answers 304 to a matching If-None-Match).
  */
 #include "api_handlers.h"
+#include "api_http.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -136,5 +138,13 @@ int h_static(const struct api_ctx *ctx, const struct api_request *req, struct ap
     res->fd = fd;   /* res takes ownership; the server hands it to MHD */
     res->fd_size = (uint64_t)st.st_size;
     res->content_type = type;
+    {
+        /* Entity tag: which file, its size and its modification time. */
+        uint64_t h = api_hash(API_HASH_INIT, &st.st_dev, sizeof st.st_dev);
+        h = api_hash(h, &st.st_ino, sizeof st.st_ino);
+        h = api_hash(h, &st.st_size, sizeof st.st_size);
+        h = api_hash(h, &st.st_mtim, sizeof st.st_mtim);
+        api_etag_format(h, res->etag, sizeof res->etag);
+    }
     return GDIR_OK;
 }

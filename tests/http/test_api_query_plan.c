@@ -74,7 +74,7 @@ static void test_proximity_uses_rtree(void)
         CHECK_FAIL_("open: %s", err.msg);
         return;
     }
-    plan_of(db, API_Q_PLACES_IN_BOX, plan, sizeof plan);
+    plan_of(db, API_Q_CAND_BOX, plan, sizeof plan);
     printf("plan of the proximity query:\n%s", plan);
     /* First line "SCAN r VIRTUAL TABLE INDEX 2:B0D1B2D3": the outer loop is the R*Tree, which
      * answers the four box constraints itself (idxNum 2 = constrained search, four constraint
@@ -82,9 +82,22 @@ static void test_proximity_uses_rtree(void)
     CHECK(strncmp(plan, "SCAN r VIRTUAL TABLE INDEX 2:", 29) == 0);
     if (strncmp(plan, "SCAN r VIRTUAL TABLE INDEX 2:", 29) == 0)
         CHECK(strspn(plan + 29, "ABCDEF0123456789") == 8);
-    CHECK(strstr(api_q_sql(API_Q_PLACES_IN_BOX), "idx_places_geom AS r") != NULL);
+    CHECK(strstr(api_q_sql(API_Q_CAND_BOX), "idx_places_geom AS r") != NULL);
     CHECK(has_line(plan, "SEARCH p USING INTEGER PRIMARY KEY (rowid=?)"));
     CHECK(!has_line(plan, "SCAN p"));
+
+    /* Text search: the full-text index drives (MATCH), each hit a rowid lookup in places. */
+    plan_of(db, API_Q_CAND_TEXT, plan, sizeof plan);
+    printf("plan of the text query:\n%s", plan);
+    CHECK(strncmp(plan, "SCAN places_fts VIRTUAL TABLE INDEX", 35) == 0);
+    CHECK(has_line(plan, "SEARCH p USING INTEGER PRIMARY KEY (rowid=?)"));
+    CHECK(!has_line(plan, "SCAN p\n") && !has_line(plan, "SCAN p USING"));
+
+    /* Commune and category candidates go through their indexes. */
+    plan_of(db, API_Q_CAND_INSEE, plan, sizeof plan);
+    CHECK(has_line(plan, "SEARCH p USING INDEX places_insee (insee=?)"));
+    plan_of(db, API_Q_CAND_CATEGORY, plan, sizeof plan);
+    CHECK(has_line(plan, "SEARCH p USING INDEX places_category (category=?)"));
 
     /* One place: places and communes by key (sources has a handful of rows: scanning it is
      * the planner's right call). */
@@ -101,12 +114,9 @@ static void test_proximity_uses_rtree(void)
 
 /* The candidates of a box are exactly the places whose point lies in it (R*Tree boxes are
  * rounded outwards, never inwards), checked against a plain scan done by the test. */
-static int count_cb(void *cls, long long fid, double lat, double lon, const char *id)
+static int count_cb(void *cls, const struct api_candidate *c)
 {
-    (void)fid;
-    (void)lat;
-    (void)lon;
-    (void)id;
+    (void)c;
     (*(long *)cls)++;
     return 0;
 }
@@ -124,7 +134,7 @@ static void test_box_candidates_complete(void)
         return;
     }
     gdir_bbox_around(48.95, 5.15, 10000, &box);
-    CHECK_INT_EQ(api_q_places_in_box(db, &box, NULL, NULL, count_cb, &got, &err), 0);
+    CHECK_INT_EQ(api_q_candidates(db, API_CAND_BOX, &box, NULL, count_cb, &got, &err), 0);
     /* R*Tree boxes are 32-bit floats rounded outwards: the index may add points a hair
      * outside the box (the exact test follows in C), but must never miss one inside it. */
     long inside = -1, near_box = -1;

@@ -333,7 +333,7 @@ static void dispatch(const char *method, const char *target, int status, const c
     struct api_response res;
 
     api_response_init(&res);
-    api_dispatch(&ctx, method, target, &res);
+    api_dispatch(&ctx, method, target, NULL, &res);
     if (res.status != status)
         CHECK_FAIL_("%s %s: status %d, expected %d (%s)", method, target, res.status, status,
                     gdir_buf_str(&res.body));
@@ -352,7 +352,8 @@ static void dispatch(const char *method, const char *target, int status, const c
             CHECK_FAIL_("%s %s: body %s lacks %s", method, target, gdir_buf_str(&res.body), want);
     }
     if (status == 405)
-        CHECK_STR_EQ(res.allow, "GET, HEAD");
+        CHECK_STR_EQ(res.allow, strncmp(target, "/api/", 5) == 0 ? "GET, HEAD, OPTIONS"
+                                                                : "GET, HEAD");
     api_response_free(&res);
 }
 

@@ -512,10 +512,13 @@ def test_bad_parameters(port):
 
 def test_methods_and_bodies(port):
     _, hdrs = expect_error(port, "/api/places", 405, "MethodNotAllowed", method="POST")
-    check(hdrs.get("allow") == "GET, HEAD", f"405: Allow: GET, HEAD (got {hdrs.get('allow')})")
+    check(hdrs.get("allow") == "GET, HEAD, OPTIONS",
+          f"405: Allow: GET, HEAD, OPTIONS (got {hdrs.get('allow')})")
     _, hdrs = expect_error(port, "/api/places", 405, "MethodNotAllowed", method="POST",
                            body=b'{"x":1}')
-    check(hdrs.get("allow") == "GET, HEAD", "405 with a body: Allow: GET, HEAD")
+    check(hdrs.get("allow") == "GET, HEAD, OPTIONS", "405 with a body: Allow: GET, HEAD, OPTIONS")
+    _, hdrs = expect_error(port, "/", 405, "MethodNotAllowed", method="POST")
+    check(hdrs.get("allow") == "GET, HEAD", "405 on the page: Allow: GET, HEAD")
     expect_error(port, "/api/places/local:coeur", 405, "MethodNotAllowed", method="DELETE")
     expect_error(port, "/", 405, "MethodNotAllowed", method="PUT", body=b"x")
     expect_error(port, "/api/nothing", 404, "NotFound", method="POST")

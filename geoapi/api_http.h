@@ -1,0 +1,41 @@
+/*
+ * api_http.h — the HTTP header logic of geodir-api that needs no socket: content negotiation
+ * (Accept -> GeoJSON or JSON), Accept-Encoding (gzip or not), entity tags (building one from
+ * what determines an answer, matching If-None-Match), and gzip compression with zlib.
+ * Pure functions, thread-safe; the server adapter (api_server.c) and the router call them.
+ */
+#ifndef API_HTTP_H
+#define API_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "api_request.h"
+
+/* Picks the representation for an Accept header (NULL or empty: the default, GeoJSON):
+ * application/geo+json -> API_FMT_GEOJSON, application/json -> API_FMT_JSON, the most specific
+ * range deciding each one's q (type/subtype, then type/ *, then * / *); the higher q wins, a tie
+ * goes to GeoJSON. Returns 0, or GDIR_ENOTACCEPT when both have q = 0. */
+int api_accept_format(const char *accept, enum api_format *out);
+
+/* 1 when an Accept-Encoding header allows gzip (gzip, x-gzip or * with q > 0). */
+int api_accept_gzip(const char *accept_encoding);
+
+/* FNV-1a 64-bit hash, continuing from h (start with API_HASH_INIT). */
+#define API_HASH_INIT 1469598103934665603ull
+uint64_t api_hash(uint64_t h, const void *data, size_t n);
+uint64_t api_hash_str(uint64_t h, const char *s);   /* hashes s and its NUL */
+
+/* Writes the strong entity tag of hash h, quoted ("\"0123456789abcdef\""), into out (>= 19
+ * bytes). The gzip form of the same answer has "-gz" before the closing quote. */
+void api_etag_format(uint64_t h, char *out, size_t cap);
+
+/* 1 when an If-None-Match header matches etag: "*", or one of its tags equals etag under the
+ * weak comparison (W/ ignored), a "-gz" suffix being ignored on both sides. */
+int api_etag_matches(const char *if_none_match, const char *etag);
+
+/* Compresses in[0..n) as a gzip member at level 1..9. On success *out (malloc'd, owned by the
+ * caller) and *out_len are set and 0 is returned; GDIR_ENOMEM or GDIR_EINTERNAL otherwise. */
+int api_gzip(const char *in, size_t n, int level, char **out, size_t *out_len);
+
+#endif

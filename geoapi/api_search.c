@@ -1,0 +1,619 @@
+/*
+ * api_search.c — the place search engine: candidate source, exact tests, counts, facets,
+ * keyset page selection with bounded heaps, and the growing box of a k-nearest search.
+ * See api_search.h for the contract and the ranking formula.
+ *
+ * Not here: parameter parsing and JSON (h_places.c, h_autocomplete.c), SQL (api_queries.c),
+ * the text rules (api_text.c, api_vocab.c), opening hours (api_hours.c).
+ */
+#include "api_search.h"
+#include "api_hours.h"
+#include "api_vocab.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *api_sort_name(enum api_sort s)
+{
+    return s == API_SORT_DISTANCE ? "distance" : s == API_SORT_RELEVANCE ? "relevance" : "name";
+}
+
+int api_sort_key_cmp(enum api_sort sort, const struct api_sort_key *a,
+                     const struct api_sort_key *b)
+{
+    int c;
+    switch (sort) {
+    case API_SORT_DISTANCE:
+        if (a->d != b->d)
+            return a->d < b->d ? -1 : 1;
+        break;
+    case API_SORT_RELEVANCE:
+        if (a->tier != b->tier)
+            return a->tier < b->tier ? -1 : 1;
+        if (a->score != b->score)
+            return a->score > b->score ? -1 : 1;
+        break;
+    case API_SORT_NAME:
+        c = strcmp(a->name ? a->name : "", b->name ? b->name : "");
+        if (c)
+            return c;
+        break;
+    }
+    return strcmp(a->id, b->id);
+}
+
+/* ---- bounded heaps of hits -------------------------------------------------------------- */
+
+struct heap {
+    struct api_hit *a;   /* owned */
+    size_t n, cap;       /* cap: how many hits are kept */
+    int largest;         /* 1: keeps the cap largest keys (root = smallest kept); 0: the cap
+                          * smallest (root = largest kept) */
+    enum api_sort sort;
+};
+
+static int heap_init(struct heap *h, size_t cap, int largest, enum api_sort sort)
+{
+    memset(h, 0, sizeof *h);
+    h->cap = cap;
+    h->largest = largest;
+    h->sort = sort;
+    h->a = cap ? malloc(cap * sizeof *h->a) : NULL;
+    return cap && !h->a ? GDIR_ENOMEM : GDIR_OK;
+}
+
+static void heap_clear(struct heap *h)
+{
+    for (size_t i = 0; i < h->n; i++)
+        free(h->a[i].own);
+    h->n = 0;
+}
+
+static void heap_free(struct heap *h)
+{
+    if (h->a)
+        heap_clear(h);
+    free(h->a);
+    h->a = NULL;
+    h->cap = 0;
+}
+
+/* 1 when x belongs above y (nearer the root). */
+static int above(const struct heap *h, const struct api_sort_key *x, const struct api_sort_key *y)
+{
+    int c = api_sort_key_cmp(h->sort, x, y);
+    return h->largest ? c < 0 : c > 0;
+}
+
+static void sift_up(struct heap *h, size_t i)
+{
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+        if (!above(h, &h->a[i].key, &h->a[parent].key))
+            break;
+        struct api_hit t = h->a[i];
+        h->a[i] = h->a[parent];
+        h->a[parent] = t;
+        i = parent;
+    }
+}
+
+static void sift_down(struct heap *h, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, top = i;
+        if (l < h->n && above(h, &h->a[l].key, &h->a[top].key))
+            top = l;
+        if (r < h->n && above(h, &h->a[r].key, &h->a[top].key))
+            top = r;
+        if (top == i)
+            break;
+        struct api_hit t = h->a[i];
+        h->a[i] = h->a[top];
+        h->a[top] = t;
+        i = top;
+    }
+}
+
+/* Makes hit own copies of its key's strings. */
+static int hit_own(struct api_hit *hit)
+{
+    size_t il = strlen(hit->key.id), nl = hit->key.name ? strlen(hit->key.name) : 0;
+    char *own = malloc(il + 1 + (hit->key.name ? nl + 1 : 0));
+    if (!own)
+        return GDIR_ENOMEM;
+    memcpy(own, hit->key.id, il + 1);
+    hit->key.id = own;
+    if (hit->key.name) {
+        memcpy(own + il + 1, hit->key.name, nl + 1);
+        hit->key.name = own + il + 1;
+    }
+    hit->own = own;
+    return GDIR_OK;
+}
+
+/* Offers a hit whose key strings are borrowed; the heap copies them if it keeps the hit. */
+static int heap_offer(struct heap *h, const struct api_hit *tmpl)
+{
+    struct api_hit hit = *tmpl;
+    if (h->cap == 0)
+        return GDIR_OK;
+    if (h->n == h->cap) {
+        if (!above(h, &h->a[0].key, &hit.key))
+            return GDIR_OK;           /* not better than the worst kept */
+        if (hit_own(&hit))
+            return GDIR_ENOMEM;
+        free(h->a[0].own);
+        h->a[0] = hit;
+        sift_down(h, 0);
+        return GDIR_OK;
+    }
+    if (hit_own(&hit))
+        return GDIR_ENOMEM;
+    h->a[h->n++] = hit;
+    sift_up(h, h->n - 1);
+    return GDIR_OK;
+}
+
+/* ---- the engine ------------------------------------------------------------------------- */
+
+#define CAT_SLOTS 256   /* > 2 × taxonomy rows: the category codes' hash table */
+
+/* Keeps the page: the places of the matched set that the cursor leaves, best limit + 1. */
+struct pager {
+    struct heap heap;
+    long long outside;   /* matched places on the other side of the cursor */
+};
+
+struct engine {
+    const struct api_search_params *p;
+    struct api_db *db;
+    const struct gdir_calendar *cal;
+    const struct gdir_category *tax;   /* the taxonomy */
+    size_t n_tax;
+    int cat_slot[CAT_SLOTS];           /* hash of category codes -> taxonomy row, -1 free */
+    unsigned char *cat_ok;             /* per taxonomy row: passes the category filter */
+    unsigned char *commune_ok;         /* per listed commune: passes the commune filter */
+    int circle;                        /* test d <= r */
+    double r;
+    int k_mode;
+    struct heap kmain, kcat, kcommune; /* k mode: the k nearest of each set */
+    struct pager pager;                /* without k: the page */
+    long long matched;
+    long long *cat_counts, cat_total;
+    long long *commune_counts, commune_total;
+};
+
+static unsigned cat_hash(const char *s)
+{
+    unsigned h = 2166136261u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h & (CAT_SLOTS - 1);
+}
+
+/* The taxonomy row of a category code (open addressing on the engine's table), -1 if none. */
+static int category_index(const struct engine *e, const char *code)
+{
+    if (!code)
+        return -1;
+    for (unsigned i = cat_hash(code);; i = (i + 1) & (CAT_SLOTS - 1)) {
+        int t = e->cat_slot[i];
+        if (t < 0)
+            return -1;
+        if (strcmp(e->tax[t].code, code) == 0)
+            return t;
+    }
+}
+
+static int commune_index(const struct engine *e, const char *insee)
+{
+    const struct api_commune_entry *c = api_db_commune(e->db, insee);
+    return c ? (int)(c - e->db->communes) : -1;
+}
+
+static int commune_passes(const struct engine *e, int idx, const char *insee)
+{
+    if (e->p->n_communes == 0)
+        return 1;
+    if (idx >= 0)
+        return e->commune_ok[idx];
+    for (size_t i = 0; insee && i < e->p->n_communes; i++)
+        if (strcmp(e->p->communes[i], insee) == 0)
+            return 1;
+    return 0;
+}
+
+static int pager_offer(struct engine *e, const struct api_hit *hit)
+{
+    const struct api_search_params *p = e->p;
+    if (p->cursor_dir != API_CURSOR_NONE) {
+        int c = api_sort_key_cmp(p->sort, &hit->key, &p->cursor);
+        if (p->cursor_dir == API_CURSOR_AFTER ? c <= 0 : c >= 0) {
+            e->pager.outside++;
+            return GDIR_OK;
+        }
+    }
+    return heap_offer(&e->pager.heap, hit);
+}
+
+static int on_candidate(void *cls, const struct api_candidate *c)
+{
+    struct engine *e = cls;
+    const struct api_search_params *p = e->p;
+    struct api_hit hit;
+    double d = 0;
+    int cat, commune, pass_cat, pass_commune, pass_open = 1, rc = GDIR_OK;
+
+    if (p->has_point)
+        d = gdir_haversine_m(p->lat, p->lon, c->lat, c->lon);
+    if (e->circle && !(d <= e->r))
+        return 0;
+    if (p->has_bbox && !(c->lon >= p->bbox.minlon && c->lon <= p->bbox.maxlon &&
+                         c->lat >= p->bbox.minlat && c->lat <= p->bbox.maxlat))
+        return 0;
+
+    cat = category_index(e, c->category);
+    commune = commune_index(e, c->insee);
+    pass_cat = p->n_categories == 0 || (cat >= 0 && e->cat_ok[cat]);
+    pass_commune = commune_passes(e, commune, c->insee);
+    if (p->open_filter && (pass_cat || pass_commune)) {
+        struct api_hours_info hi;
+        api_hours_eval(e->db->hours, e->cal, c->opening_hours, p->when, &hi);
+        pass_open = hi.state == GDIR_HOURS_OPEN;
+    }
+    if (!pass_open)
+        return 0;
+
+    memset(&hit, 0, sizeof hit);
+    hit.fid = c->fid;
+    hit.key.d = d;
+    hit.key.id = c->id;
+    if (p->text) {
+        double s = -c->bm25;
+        if (!isfinite(s) || s < 0)
+            s = 0;
+        if (p->has_point)
+            s /= 1.0 + d / API_PROXIMITY_SCALE_M;
+        hit.key.score = s;
+        hit.key.tier = api_text_match(p->text, c->name_key) == API_TEXT_EXACT ? 0 : 1;
+    }
+    if (p->sort == API_SORT_NAME)
+        hit.key.name = c->name_key ? c->name_key : "";
+
+    hit.cat = cat;
+    hit.commune = commune;
+    if (e->k_mode) {
+        /* The k nearest of each set; counts and page come once they are known (finish_k). */
+        if (pass_cat && pass_commune)
+            rc = heap_offer(&e->kmain, &hit);
+        if (!rc && p->facet_category && pass_commune)
+            rc = heap_offer(&e->kcat, &hit);
+        if (!rc && p->facet_commune && pass_cat)
+            rc = heap_offer(&e->kcommune, &hit);
+        return rc;
+    }
+    if (p->facet_category && pass_commune) {
+        if (cat >= 0)
+            e->cat_counts[cat]++;
+        e->cat_total++;
+    }
+    if (p->facet_commune && pass_cat) {
+        e->commune_counts[commune >= 0 ? (size_t)commune : e->db->n_communes]++;
+        e->commune_total++;
+    }
+    if (!(pass_cat && pass_commune))
+        return 0;
+    e->matched++;
+    return pager_offer(e, &hit);
+}
+
+static void engine_reset(struct engine *e)
+{
+    heap_clear(&e->kmain);
+    heap_clear(&e->kcat);
+    heap_clear(&e->kcommune);
+    heap_clear(&e->pager.heap);
+    e->pager.outside = 0;
+    e->matched = 0;
+    if (e->cat_counts)
+        memset(e->cat_counts, 0, e->n_tax * sizeof *e->cat_counts);
+    if (e->commune_counts)
+        memset(e->commune_counts, 0, (e->db->n_communes + 1) * sizeof *e->commune_counts);
+    e->cat_total = e->commune_total = 0;
+}
+
+/* Intersects two boxes into out; 0 when they do not meet. */
+static int box_meet(const struct gdir_bbox *a, const struct gdir_bbox *b, struct gdir_bbox *out)
+{
+    out->minlon = fmax(a->minlon, b->minlon);
+    out->maxlon = fmin(a->maxlon, b->maxlon);
+    out->minlat = fmax(a->minlat, b->minlat);
+    out->maxlat = fmin(a->maxlat, b->maxlat);
+    return out->minlon <= out->maxlon && out->minlat <= out->maxlat;
+}
+
+/* 1 when list[i] already came earlier in the list (commune=55040,55040). */
+static int listed_twice(const char *const *list, size_t i)
+{
+    for (size_t k = 0; k < i; k++)
+        if (strcmp(list[k], list[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* One pass over the candidates of the chosen source. */
+static int run_pass(struct engine *e, const char *match, struct gdir_err *err)
+{
+    const struct api_search_params *p = e->p;
+    struct gdir_bbox box, circle_box;
+    int rc;
+
+    if (p->text) {
+        if (!match)
+            return GDIR_OK;   /* no word to search: nothing matches */
+        rc = api_q_candidates(e->db, API_CAND_TEXT, NULL, match, on_candidate, e, err);
+    } else if (e->circle || p->has_bbox) {
+        if (e->circle) {
+            gdir_bbox_around(p->lat, p->lon, e->r, &circle_box);
+            if (p->has_bbox) {
+                if (!box_meet(&circle_box, &p->bbox, &box))
+                    return GDIR_OK;
+            } else {
+                box = circle_box;
+            }
+        } else {
+            box = p->bbox;
+        }
+        rc = api_q_candidates(e->db, API_CAND_BOX, &box, NULL, on_candidate, e, err);
+    } else if (p->n_communes > 0 && !p->facet_commune) {
+        /* Through the commune index: the other communes' places cannot match (their facet,
+         * which would need them, is not asked). */
+        rc = GDIR_OK;
+        for (size_t i = 0; !rc && i < p->n_communes; i++)
+            if (!listed_twice(p->communes, i))
+                rc = api_q_candidates(e->db, API_CAND_INSEE, NULL, p->communes[i], on_candidate,
+                                      e, err);
+    } else if (p->n_categories > 0 && !p->facet_category) {
+        /* Through the category index, one code at a time (a parent brings its children). */
+        rc = GDIR_OK;
+        for (size_t t = 0; !rc && t < e->n_tax; t++)
+            if (e->cat_ok[t])
+                rc = api_q_candidates(e->db, API_CAND_CATEGORY, NULL, e->tax[t].code,
+                                      on_candidate, e, err);
+    } else {
+        rc = api_q_candidates(e->db, API_CAND_ALL, NULL, NULL, on_candidate, e, err);
+    }
+    if (rc && !err->code)
+        gdir_err_set(err, rc, "search: %s", gdir_err_text(rc));
+    return rc;
+}
+
+/* qsort has no context argument: each hit travels with the order to sort by. */
+struct keyed {
+    struct api_hit hit;
+    enum api_sort sort;
+};
+
+static int keyed_cmp(const void *a, const void *b)
+{
+    const struct keyed *x = a, *y = b;
+    return api_sort_key_cmp(x->sort, &x->hit.key, &y->hit.key);
+}
+
+static int sort_hits(struct api_hit *hits, size_t n, enum api_sort sort)
+{
+    struct keyed *k;
+    if (n < 2)
+        return GDIR_OK;
+    k = malloc(n * sizeof *k);
+    if (!k)
+        return GDIR_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        k[i].hit = hits[i];
+        k[i].sort = sort;
+    }
+    qsort(k, n, sizeof *k, keyed_cmp);
+    for (size_t i = 0; i < n; i++)
+        hits[i] = k[i].hit;
+    free(k);
+    return GDIR_OK;
+}
+
+/* Moves the page out of the pager into out, in order, with has_prev / has_next. */
+static int take_page(struct engine *e, struct api_search_result *out)
+{
+    const struct api_search_params *p = e->p;
+    struct heap *h = &e->pager.heap;
+    size_t limit = (size_t)p->limit;
+    int rc = sort_hits(h->a, h->n, p->sort);
+
+    if (rc)
+        return rc;
+    out->hits = h->a;
+    out->n = h->n;
+    h->a = NULL;
+    h->n = h->cap = 0;
+    if (p->cursor_dir == API_CURSOR_BEFORE) {
+        out->has_next = e->pager.outside > 0;
+        out->has_prev = out->n > limit;
+        if (out->n > limit) {            /* drop the first: it belongs to an earlier page */
+            free(out->hits[0].own);
+            memmove(out->hits, out->hits + 1, (out->n - 1) * sizeof *out->hits);
+            out->n--;
+        }
+    } else {
+        out->has_prev = p->cursor_dir == API_CURSOR_AFTER && e->pager.outside > 0;
+        out->has_next = out->n > limit;
+        if (out->n > limit) {
+            free(out->hits[out->n - 1].own);
+            out->n--;
+        }
+    }
+    return GDIR_OK;
+}
+
+/* k mode: the k nearest of each set are known; count the facets from them and page the main
+ * set in the requested order. */
+static int finish_k(struct engine *e, const struct api_search_params *p)
+{
+    int rc = GDIR_OK;
+
+    for (size_t i = 0; p->facet_category && i < e->kcat.n; i++) {
+        if (e->kcat.a[i].cat >= 0)
+            e->cat_counts[e->kcat.a[i].cat]++;
+        e->cat_total++;
+    }
+    for (size_t i = 0; p->facet_commune && i < e->kcommune.n; i++) {
+        int commune = e->kcommune.a[i].commune;
+        e->commune_counts[commune >= 0 ? (size_t)commune : e->db->n_communes]++;
+        e->commune_total++;
+    }
+    e->matched = (long long)e->kmain.n;
+    for (size_t i = 0; !rc && i < e->kmain.n; i++) {
+        struct api_hit hit = e->kmain.a[i];
+        hit.own = NULL;                 /* borrowed: the pager makes its own copy */
+        rc = pager_offer(e, &hit);
+    }
+    return rc;
+}
+
+int api_search_run(struct api_db *db, const struct gdir_calendar *cal,
+                   const struct api_search_params *p, struct api_search_result *out,
+                   struct gdir_err *err)
+{
+    struct engine e;
+    struct gdir_buf match;
+    int rc = GDIR_OK, have_match = 0;
+
+    memset(out, 0, sizeof *out);
+    memset(&e, 0, sizeof e);
+    gdir_buf_init(&match, 0);
+    e.p = p;
+    e.db = db;
+    e.cal = cal;
+    e.tax = gdir_taxonomy(&e.n_tax);
+    e.k_mode = p->k > 0 && p->has_point;
+    for (size_t i = 0; i < CAT_SLOTS; i++)
+        e.cat_slot[i] = -1;
+    for (size_t t = 0; t < e.n_tax && t < CAT_SLOTS / 2; t++) {
+        unsigned i = cat_hash(e.tax[t].code);
+        while (e.cat_slot[i] >= 0)
+            i = (i + 1) & (CAT_SLOTS - 1);
+        e.cat_slot[i] = (int)t;
+    }
+
+    e.cat_ok = calloc(e.n_tax, 1);
+    e.commune_ok = calloc(db->n_communes + 1, 1);
+    if (!e.cat_ok || !e.commune_ok)
+        goto nomem;
+    for (size_t i = 0; i < p->n_categories; i++) {
+        const struct gdir_category *sel = p->categories[i];
+        for (size_t t = 0; t < e.n_tax; t++)
+            if (strcmp(e.tax[t].code, sel->code) == 0 ||
+                (e.tax[t].parent && strcmp(e.tax[t].parent, sel->code) == 0))
+                e.cat_ok[t] = 1;
+    }
+    for (size_t i = 0; i < p->n_communes; i++) {
+        int idx = commune_index(&e, p->communes[i]);
+        if (idx >= 0)
+            e.commune_ok[idx] = 1;
+    }
+    if (p->facet_category && !(e.cat_counts = calloc(e.n_tax, sizeof *e.cat_counts)))
+        goto nomem;
+    if (p->facet_commune &&
+        !(e.commune_counts = calloc(db->n_communes + 1, sizeof *e.commune_counts)))
+        goto nomem;
+    if (heap_init(&e.pager.heap, (size_t)p->limit + 1, p->cursor_dir == API_CURSOR_BEFORE,
+                  p->sort))
+        goto nomem;
+    if (e.k_mode && (heap_init(&e.kmain, (size_t)p->k, 0, API_SORT_DISTANCE) ||
+                     heap_init(&e.kcat, p->facet_category ? (size_t)p->k : 0, 0,
+                               API_SORT_DISTANCE) ||
+                     heap_init(&e.kcommune, p->facet_commune ? (size_t)p->k : 0, 0,
+                               API_SORT_DISTANCE)))
+        goto nomem;
+
+    if (p->text && p->text->n > 0) {
+        api_q_vocab_load(db);
+        if (api_vocab_fts_query(db->vocab, p->text, &match))
+            goto nomem;
+        have_match = 1;
+    }
+
+    e.circle = p->has_radius;
+    e.r = p->radius;
+    if (e.k_mode && !p->has_bbox && !p->text) {
+        /* Grow the box until the circle it encloses holds k places of every set (never beyond
+         * the radius asked, if any). */
+        double r_max = p->has_radius ? p->radius : API_K_MAX_M;
+        e.circle = 1;
+        e.r = API_K_START_M < r_max ? API_K_START_M : r_max;
+        for (;;) {
+            size_t have;
+            engine_reset(&e);
+            rc = run_pass(&e, NULL, err);
+            if (rc)
+                goto out;
+            have = e.kmain.n;
+            if (p->facet_category && e.kcat.n < have)
+                have = e.kcat.n;
+            if (p->facet_commune && e.kcommune.n < have)
+                have = e.kcommune.n;
+            if (have >= (size_t)p->k || e.r >= r_max)
+                break;
+            double f = have == 0 ? 4.0 : sqrt((double)p->k / (double)have) * 1.25;
+            e.r *= f < 1.5 ? 1.5 : f > 4.0 ? 4.0 : f;
+            if (e.r > r_max)
+                e.r = r_max;
+        }
+    } else {
+        rc = run_pass(&e, have_match ? gdir_buf_str(&match) : NULL, err);
+        if (rc)
+            goto out;
+    }
+    if (e.k_mode) {
+        rc = finish_k(&e, p);
+        if (rc)
+            goto nomem;
+    }
+    rc = take_page(&e, out);
+    if (rc)
+        goto nomem;
+    out->matched = e.matched;
+    out->category_counts = e.cat_counts;
+    out->category_total = e.cat_total;
+    out->commune_counts = e.commune_counts;
+    out->commune_total = e.commune_total;
+    out->n_commune_counts = e.commune_counts ? db->n_communes + 1 : 0;
+    e.cat_counts = e.commune_counts = NULL;
+    goto out;
+nomem:
+    rc = gdir_err_set(err, GDIR_ENOMEM, "search: out of memory");
+out:
+    heap_free(&e.kmain);
+    heap_free(&e.kcat);
+    heap_free(&e.kcommune);
+    heap_free(&e.pager.heap);
+    free(e.cat_ok);
+    free(e.commune_ok);
+    free(e.cat_counts);
+    free(e.commune_counts);
+    gdir_buf_free(&match);
+    if (rc)
+        api_search_result_free(out);
+    return rc;
+}
+
+void api_search_result_free(struct api_search_result *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->n; i++)
+        free(r->hits[i].own);
+    free(r->hits);
+    free(r->category_counts);
+    free(r->commune_counts);
+    memset(r, 0, sizeof *r);
+}

@@ -1,0 +1,121 @@
+/*
+ * api_search.h — the place search engine behind GET /api/places and the place suggestions of
+ * GET /api/autocomplete: one pass over candidates that filters, counts, facets and pages.
+ *
+ * Candidates come from one source, chosen by the criteria: the full-text index when there is
+ * a text (q), else the R*Tree when there is a circle, a box or k, else the commune index when
+ * communes are asked (and no commune facet), else the category index likewise, else every
+ * place. Each
+ * candidate is then tested in C, exactly: the circle (haversine distance <= radius), the box,
+ * the categories, the communes, and "open at" (opening_hours evaluated at one instant). The
+ * places passing every test are the matched set: numberMatched counts them all, facets count
+ * the places passing every test but their own, and only the page is kept in memory (a bounded
+ * heap), so a request costs O(candidates × log limit) time and O(limit) memory.
+ *
+ * k nearest: without a radius, box or text, the R*Tree box grows (from API_K_START_M, by a
+ * factor derived from what it found) until k places pass the tests inside the circle the box
+ * encloses — then no place outside can be nearer. The matched set is those k places.
+ *
+ * Orders are total (the public id breaks ties) and pages are keyset: a cursor is the sort key
+ * of the last (or first) place shown, and the next page holds the places strictly after it, so
+ * paging never repeats or skips a place, even if the database changes in between.
+ *
+ * Relevance (sort=relevance, with q): places whose name holds every word exactly (the last as a
+ * prefix) come before those that need a typo; within each tier the score is
+ *     score = -bm25(places_fts) × proximity,  proximity = 1 / (1 + d / API_PROXIMITY_SCALE_M)
+ * with d the distance to lat/lon when given (else proximity = 1): higher first.
+ */
+#ifndef API_SEARCH_H
+#define API_SEARCH_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "api_queries.h"
+#include "api_text.h"
+#include "gdir_geo.h"
+#include "gdir_hours.h"
+#include "gdir_taxonomy.h"
+
+#define API_MAX_CATEGORIES 16         /* values of category= */
+#define API_MAX_COMMUNES 64           /* values of commune= */
+#define API_PROXIMITY_SCALE_M 5000.0  /* distance at which proximity halves the score */
+#define API_K_START_M 1000.0          /* first radius of a k-nearest search */
+#define API_K_MAX_M 20100000.0        /* beyond half the Earth's circumference: everything */
+
+enum api_sort { API_SORT_DISTANCE, API_SORT_RELEVANCE, API_SORT_NAME };
+
+/* "distance", "relevance", "name". */
+const char *api_sort_name(enum api_sort s);
+
+/* A position in one order. Strings are borrowed (or owned by the struct api_hit holding it). */
+struct api_sort_key {
+    double d;            /* distance, metres (API_SORT_DISTANCE) */
+    int tier;            /* relevance: 0 every word exact, 1 with typos */
+    double score;        /* relevance score, higher first */
+    const char *name;    /* folded name (API_SORT_NAME) */
+    const char *id;      /* public id: breaks every tie */
+};
+
+/* < 0, 0, > 0 as a comes before, with, after b in the order. */
+int api_sort_key_cmp(enum api_sort sort, const struct api_sort_key *a,
+                     const struct api_sort_key *b);
+
+enum api_cursor_dir { API_CURSOR_NONE, API_CURSOR_AFTER, API_CURSOR_BEFORE };
+
+struct api_search_params {
+    int has_point;                    /* lat/lon given: distances are computed */
+    double lat, lon;
+    int has_radius;                   /* keep places within radius metres of the point */
+    double radius;
+    long k;                           /* > 0: the k nearest (needs has_point) */
+    int has_bbox;                     /* keep places inside bbox (inclusive) */
+    struct gdir_bbox bbox;
+    const struct api_text_query *text;   /* NULL: no text criterion (borrowed) */
+    const struct gdir_category *categories[API_MAX_CATEGORIES];   /* a parent takes its
+                                                                   * children */
+    size_t n_categories;
+    const char *communes[API_MAX_COMMUNES];   /* INSEE codes (borrowed) */
+    size_t n_communes;
+    int open_filter;                  /* keep places open at `when` */
+    time_t when;                      /* instant of the open filter and of every result's state */
+    enum api_sort sort;
+    long limit;                       /* page size, >= 1 */
+    enum api_cursor_dir cursor_dir;   /* the page starts after / ends before cursor */
+    struct api_sort_key cursor;
+    int facet_category, facet_commune;
+};
+
+/* One place of the page. */
+struct api_hit {
+    long long fid;
+    struct api_sort_key key;          /* key.id (and key.name) point into own */
+    char *own;                        /* owned storage of the key's strings */
+    int cat;                          /* taxonomy row of its category, -1 if unknown */
+    int commune;                      /* index in db->communes, -1 if unlisted */
+};
+
+struct api_search_result {
+    long long matched;                /* numberMatched */
+    struct api_hit *hits;             /* owned: the page, in order */
+    size_t n;
+    int has_prev, has_next;           /* places exist before / after the page */
+    long long *category_counts;       /* owned, one per taxonomy row (own category), or NULL */
+    long long category_total;         /* places counted by the category facet */
+    long long *commune_counts;        /* owned, one per db->communes entry plus one last for
+                                       * places of an unlisted or unknown commune, or NULL */
+    long long commune_total;
+    size_t n_commune_counts;
+};
+
+/* Runs the search. cal (may be NULL) gives school holidays to the open filter. On success out
+ * holds the page and the counts (free with api_search_result_free); on failure a negative code
+ * with err filled (database errors, out of memory). */
+int api_search_run(struct api_db *db, const struct gdir_calendar *cal,
+                   const struct api_search_params *p, struct api_search_result *out,
+                   struct gdir_err *err);
+
+/* Releases what the result owns. NULL-safe. */
+void api_search_result_free(struct api_search_result *r);
+
+#endif

@@ -1,0 +1,274 @@
+/*
+ * h_autocomplete.c — GET /api/autocomplete?q=&lat=&lon=&limit=: the search box's suggestions
+ * in one short call, typed: categories (labels matched word by word, folded, last word as a
+ * prefix, one typo allowed in long words), communes (names, or a postcode / INSEE code being
+ * typed), then places (the place search by relevance, biased by proximity when lat/lon are
+ * given). At most AC_MAX_CATEGORIES categories and AC_MAX_COMMUNES communes; places fill the
+ * rest of `limit`.
+ *
+ * TODO(geocoder): suggestions of type "address" from common/gdir_geocoder.h once its
+ * implementation lands (gdir_geocoder_search with autocomplete = 1); they will come after the
+ * places. Until then no address is suggested (docs/api.md says so).
+ */
+#include "api_dbpool.h"
+#include "api_handlers.h"
+#include "api_search.h"
+#include "gdir_json.h"
+#include "gdir_parse.h"
+#include "gdir_text.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define AC_DEFAULT_LIMIT 8
+#define AC_MAX_LIMIT 20
+#define AC_MAX_CATEGORIES 3
+#define AC_MAX_COMMUNES 3
+
+/* Folded category labels, computed once (the taxonomy is compiled in). */
+static char **folded_labels;
+static pthread_once_t labels_once = PTHREAD_ONCE_INIT;
+
+static void fold_labels(void)
+{
+    size_t n;
+    const struct gdir_category *tax = gdir_taxonomy(&n);
+    char **f = calloc(n, sizeof *f);
+    if (!f)
+        return;
+    for (size_t i = 0; i < n; i++)
+        f[i] = gdir_text_fold_dup(tax[i].label);   /* NULL on failure: never matched */
+    folded_labels = f;
+}
+
+struct ranked {
+    size_t index;             /* taxonomy row or commune index */
+    enum api_text_match m;
+    long long weight;         /* categories: places; communes: 0 */
+};
+
+static int by_rank(const void *a, const void *b)
+{
+    const struct ranked *x = a, *y = b;
+    if (x->m != y->m)
+        return x->m > y->m ? -1 : 1;
+    if (x->weight != y->weight)
+        return x->weight > y->weight ? -1 : 1;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* 1 when every word of q is a digit string that a postcode or the INSEE code of c starts with
+ * (a code being typed), 2 when one equals it. */
+static enum api_text_match code_match(const struct api_text_query *q,
+                                      const struct api_commune_entry *c)
+{
+    const char *w;
+    size_t n;
+    if (q->n != 1)
+        return API_TEXT_NONE;
+    w = q->words[0];
+    n = strlen(w);
+    if (n < 2 || strspn(w, "0123456789ab") != n)
+        return API_TEXT_NONE;
+    if (strncasecmp(c->insee, w, n) == 0)
+        return API_TEXT_EXACT;
+    for (const char *p = c->postcodes; p && *p;) {
+        if (strncmp(p, w, n) == 0)
+            return API_TEXT_EXACT;
+        p = strchr(p, '|');
+        p = p ? p + 1 : NULL;
+    }
+    return API_TEXT_NONE;
+}
+
+struct place_suggestion {
+    struct gdir_json *j;
+    double distance;          /* < 0: none */
+};
+
+static int place_cb(void *cls, const struct api_place *p)
+{
+    const struct place_suggestion *s = cls;
+    const struct gdir_category *cat = p->category ? gdir_category_find(p->category) : NULL;
+    struct gdir_json *j = s->j;
+
+    gdir_json_obj_begin(j);
+    gdir_json_kstr(j, "type", "place");
+    gdir_json_kstr(j, "label", p->name);
+    gdir_json_kstr(j, "id", p->id);
+    gdir_json_kstr(j, "category", p->category);
+    gdir_json_kstr(j, "category_label", cat ? cat->label : NULL);
+    gdir_json_kstr(j, "commune", p->commune);
+    gdir_json_knum(j, "lat", p->lat, 7);
+    gdir_json_knum(j, "lon", p->lon, 7);
+    if (s->distance >= 0)
+        gdir_json_knum(j, "distance_m", s->distance, 1);
+    gdir_json_obj_end(j);
+    return gdir_json_error(j);
+}
+
+static int read_limit(const struct api_request *req, long *limit, struct gdir_err *err)
+{
+    const char *v = api_param(req, "limit");
+    *limit = AC_DEFAULT_LIMIT;
+    if (!v)
+        return GDIR_OK;
+    if (gdir_parse_long(v, 1, AC_MAX_LIMIT, limit))
+        return api_param_invalid(err, "limit", v, "expected an integer between 1 and 20");
+    return GDIR_OK;
+}
+
+int h_autocomplete(const struct api_ctx *ctx, const struct api_request *req,
+                   struct api_response *res, struct gdir_err *err)
+{
+    struct api_text_query *text = malloc(sizeof *text);
+    struct api_search_params p;
+    struct api_search_result r;
+    struct ranked cats[64], communes[AC_MAX_COMMUNES * 4];
+    size_t n_tax, n_cats = 0, n_communes = 0, shown_cats, shown_communes;
+    const struct gdir_category *tax = gdir_taxonomy(&n_tax);
+    struct api_db *db;
+    struct gdir_json j;
+    const char *q;
+    long limit;
+    int rc;
+
+    memset(&r, 0, sizeof r);
+    memset(&p, 0, sizeof p);
+    if (!text)
+        return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
+    rc = api_param_q(req, &q, err);
+    if (!rc && !q)
+        rc = gdir_err_set_param(err, GDIR_EINVAL, "q", "q: required (the text being typed)");
+    if (!rc && (api_param(req, "lat") || api_param(req, "lon"))) {
+        rc = api_param_lat(req, &p.lat, err);
+        if (!rc)
+            rc = api_param_lon(req, &p.lon, err);
+        p.has_point = 1;
+    }
+    if (!rc)
+        rc = read_limit(req, &limit, err);
+    if (!rc)
+        rc = api_text_query_parse(q, "q", text, err);
+    if (!rc)
+        rc = api_dbpool_get(ctx->pool, &db, err);
+    if (rc)
+        goto out;
+
+    if (text->n > 0) {
+        pthread_once(&labels_once, fold_labels);
+        for (size_t i = 0; folded_labels && i < n_tax && n_cats < sizeof cats / sizeof cats[0];
+             i++) {
+            long long count = db->category_counts[i];
+            for (size_t c = 0; !tax[i].parent && c < n_tax; c++)
+                if (tax[c].parent && strcmp(tax[c].parent, tax[i].code) == 0)
+                    count += db->category_counts[c];
+            enum api_text_match m = api_text_match(text, folded_labels[i]);
+            if (m != API_TEXT_NONE && count > 0)
+                cats[n_cats++] = (struct ranked){i, m, count};
+        }
+        qsort(cats, n_cats, sizeof cats[0], by_rank);
+        for (size_t i = 0; i < db->n_communes; i++) {
+            const struct api_commune_entry *c = &db->communes[i];
+            enum api_text_match m = api_text_match(text, c->folded);
+            enum api_text_match k = code_match(text, c);
+            if (k > m)
+                m = k;
+            if (m == API_TEXT_NONE)
+                continue;
+            struct ranked cand = {i, m, 0};
+            /* Keep the best few in a small sorted array. */
+            size_t at = n_communes;
+            while (at > 0 && by_rank(&cand, &communes[at - 1]) < 0)
+                at--;
+            if (at >= sizeof communes / sizeof communes[0])
+                continue;
+            if (n_communes == sizeof communes / sizeof communes[0])
+                n_communes--;
+            memmove(&communes[at + 1], &communes[at], (n_communes - at) * sizeof communes[0]);
+            communes[at] = cand;
+            n_communes++;
+        }
+    }
+    shown_cats = n_cats < AC_MAX_CATEGORIES ? n_cats : AC_MAX_CATEGORIES;
+    shown_communes = n_communes < AC_MAX_COMMUNES ? n_communes : AC_MAX_COMMUNES;
+    if ((long)(shown_cats + shown_communes) > limit) {
+        shown_cats = shown_cats < (size_t)limit ? shown_cats : (size_t)limit;
+        shown_communes = (size_t)limit - shown_cats;
+    }
+
+    if (text->n > 0 && (long)(shown_cats + shown_communes) < limit) {
+        p.text = text;
+        p.sort = API_SORT_RELEVANCE;
+        p.limit = limit - (long)(shown_cats + shown_communes);
+        p.when = req->now;
+        rc = api_search_run(db, ctx->calendar, &p, &r, err);
+        if (rc)
+            goto out;
+    }
+
+    gdir_json_init(&j, &res->body);
+    gdir_json_obj_begin(&j);
+    gdir_json_kstr(&j, "query", q);
+    gdir_json_key(&j, "suggestions");
+    gdir_json_arr_begin(&j);
+    for (size_t i = 0; i < shown_cats; i++) {
+        const struct gdir_category *c = &tax[cats[i].index];
+        gdir_json_obj_begin(&j);
+        gdir_json_kstr(&j, "type", "category");
+        gdir_json_kstr(&j, "label", c->label);
+        gdir_json_kstr(&j, "code", c->code);
+        gdir_json_kstr(&j, "parent", c->parent);
+        gdir_json_kint(&j, "count", cats[i].weight);
+        gdir_json_obj_end(&j);
+    }
+    for (size_t i = 0; i < shown_communes; i++) {
+        const struct api_commune_entry *c = &db->communes[communes[i].index];
+        gdir_json_obj_begin(&j);
+        gdir_json_kstr(&j, "type", "commune");
+        gdir_json_kstr(&j, "label", c->name);
+        gdir_json_kstr(&j, "insee", c->insee);
+        gdir_json_key(&j, "postcodes");
+        gdir_json_arr_begin(&j);
+        for (const char *pc = c->postcodes; pc && *pc;) {
+            const char *bar = strchr(pc, '|');
+            size_t len = bar ? (size_t)(bar - pc) : strlen(pc);
+            if (len)
+                gdir_json_strn(&j, pc, len);
+            pc = bar ? bar + 1 : NULL;
+        }
+        gdir_json_arr_end(&j);
+        gdir_json_key(&j, "lat");
+        if (isfinite(c->lat))
+            gdir_json_num(&j, c->lat, 7);
+        else
+            gdir_json_null(&j);
+        gdir_json_key(&j, "lon");
+        if (isfinite(c->lon))
+            gdir_json_num(&j, c->lon, 7);
+        else
+            gdir_json_null(&j);
+        gdir_json_obj_end(&j);
+    }
+    for (size_t i = 0; i < r.n; i++) {
+        struct place_suggestion s = {&j, p.has_point ? r.hits[i].key.d : -1};
+        rc = api_q_place_by_fid(db, r.hits[i].fid, place_cb, &s, err);
+        if (rc == GDIR_ENOTFOUND && !err->code)
+            rc = gdir_err_set(err, GDIR_EINTERNAL, "place %lld vanished", r.hits[i].fid);
+        if (rc) {
+            if (!err->code)
+                gdir_err_set(err, rc, "response body: %s", gdir_err_text(rc));
+            goto out;
+        }
+    }
+    gdir_json_arr_end(&j);
+    gdir_json_obj_end(&j);
+    rc = api_json_done(res, &j, API_CT_JSON, err);
+out:
+    api_search_result_free(&r);
+    free(text);
+    return rc;
+}
