@@ -226,8 +226,8 @@ static void ogr_close(void *rd)
     imp_csvscan_close(s->scan);
     if (s->tmp_dir) {
         /* the UTF-8 copy of a Windows-1252 file */
-        if (s->open_path)
-            unlink(s->open_path);
+        if (s->open_path && s->open_path != s->path)
+            unlink(s->open_path);   /* never the source file itself */
         rmdir(s->tmp_dir);
     }
     if (s->open_path != s->path)
@@ -266,7 +266,9 @@ static int prepare_encoding(struct ogr_reader *s, struct gdir_err *err)
     }
     gdir_buf_init(&b, 4096);
     gdir_buf_printf(&b, "%s/geodir-enc-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (b.err || !(s->tmp_dir = gdir_buf_steal(&b, NULL)))
+    s->tmp_dir = b.err ? NULL : gdir_buf_steal(&b, NULL);
+    gdir_buf_free(&b);
+    if (!s->tmp_dir)
         return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
     if (!mkdtemp(s->tmp_dir)) {
         rc = gdir_err_set(err, GDIR_EIO, "%s: cannot create a temporary folder for the UTF-8 "
@@ -276,11 +278,15 @@ static int prepare_encoding(struct ogr_reader *s, struct gdir_err *err)
         return rc;
     }
     /* keep a .csv name: the driver goes by the extension */
+    gdir_buf_init(&b, 8192);
     gdir_buf_printf(&b, "%s/%s%s", s->tmp_dir, base ? base + 1 : s->path,
                     strstr(base ? base : s->path, ".csv") ? "" : ".csv");
-    if (b.err || !(s->open_path = gdir_buf_steal(&b, NULL)))
-        return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
+    s->open_path = b.err ? NULL : gdir_buf_steal(&b, NULL);
     gdir_buf_free(&b);
+    if (!s->open_path) {
+        s->open_path = s->path;
+        return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
+    }
     if ((rc = imp_file_cp1252_to_utf8(s->path, s->open_path, err)))
         return rc;
     gdir_log(GDIR_LOG_INFO, "import", "file=\"%s\" msg=\"%s: converted to UTF-8\"", s->path,
