@@ -138,6 +138,12 @@ static const char *fold_cp(unsigned cp, char *ascii, int *keep)
     }
     if (cp < 0xC0 || (cp >= 0x2000 && cp <= 0x206F) || cp == 0x3000)
         return NULL;                      /* Latin-1 punctuation, general punctuation */
+    if ((cp >= 0x0300 && cp <= 0x036F) || (cp >= 0x1AB0 && cp <= 0x1AFF) ||
+        (cp >= 0x1DC0 && cp <= 0x1DFF) || (cp >= 0x20D0 && cp <= 0x20FF) ||
+        (cp >= 0xFE20 && cp <= 0xFE2F)) {
+        ascii[0] = '\0';                  /* combining marks (decomposed accents): dropped */
+        return ascii;
+    }
     *keep = 1;
     return NULL;
 }
@@ -151,6 +157,8 @@ int gdir_text_fold(struct gdir_buf *b, const char *s)
         char ascii[2];
         int keep;
         const char *f = fold_cp(cp, ascii, &keep);
+        if (f && !*f)
+            continue;                     /* a combining mark: part of the previous letter */
         if (!f && !keep) {
             pending_space = any;
             continue;

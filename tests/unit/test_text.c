@@ -25,6 +25,10 @@ static void test_fold_french(void)
     check_fold("Ça, c'est «ça» !", "ca c est ca");
     check_fold("", "");
     check_fold("---", "");
+    /* decomposed accents (NFD, as some OSM names are stored): e + U+0302 */
+    check_fold("Be\xCC\x82te", "bete");
+    check_fold("E\xCC\x81rize", "erize");
+    check_fold("\xCC\x81 abc", "abc");
 }
 
 static void test_fold_keeps_other_scripts(void)
