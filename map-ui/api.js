@@ -17,7 +17,7 @@ export class ApiError extends Error {
 
 const TIMEOUT_MS = 15000;
 
-async function getJson(path, params, signal) {
+async function getJson(path, params, signal, accept = 'application/json') {
   const url = new URL(path, window.location.origin);
   if (params) {
     for (const [key, value] of Object.entries(params)) {
@@ -39,8 +39,7 @@ async function getJson(path, params, signal) {
   }
   let response;
   try {
-    response = await fetch(url, { headers: { Accept: 'application/json' },
-                                  signal: controller.signal });
+    response = await fetch(url, { headers: { Accept: accept }, signal: controller.signal });
   } catch (e) {
     clearTimeout(timer);
     if (signal && signal.aborted)
@@ -100,16 +99,31 @@ export function fetchHealth(signal) {
 }
 
 /**
- * GET /api/places: places within radius metres of (lat, lon), nearest first.
- * query: { lat, lon, radius, category, commune, limit }; empty values are left out.
+ * GET /api/places as GeoJSON: the place search (docs/api.md).
+ * query: { lat, lon, radius, bbox: [minlon, minlat, maxlon, maxlat], q, category, commune,
+ *          openNow, limit }; empty values are left out.
  */
 export function fetchPlaces(query, signal) {
+  const box = Array.isArray(query.bbox) ? query.bbox.map((v) => v.toFixed(6)).join(',') : '';
   return getJson('/api/places', {
-    lat: query.lat.toFixed(6),
-    lon: query.lon.toFixed(6),
+    lat: Number.isFinite(query.lat) ? query.lat.toFixed(6) : '',
+    lon: Number.isFinite(query.lon) ? query.lon.toFixed(6) : '',
     radius: query.radius,
+    bbox: box,
+    q: query.q,
     category: query.category,
     commune: query.commune,
+    open_now: query.openNow ? 'true' : '',
     limit: query.limit,
+  }, signal, 'application/geo+json');
+}
+
+/** GET /api/autocomplete: typed suggestions (category, commune, place, address) for text. */
+export function fetchSuggestions(text, near, signal) {
+  return getJson('/api/autocomplete', {
+    q: text,
+    lat: near && Number.isFinite(near.lat) ? near.lat.toFixed(5) : '',
+    lon: near && Number.isFinite(near.lon) ? near.lon.toFixed(5) : '',
+    limit: 8,
   }, signal);
 }

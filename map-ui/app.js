@@ -1,15 +1,21 @@
 /*
- * app.js — the page's controller: loads the territory and the taxonomy, runs proximity searches
- * (map centre, clicked point, category or distance change) and renders the same answer twice, as
- * numbered markers (map.js) and as an ordered list of buttons, kept in the API's order. It also
- * builds each place's card (popup) and announces every outcome in the status region.
+ * app.js — the page's controller: loads the territory and the taxonomy, runs place searches
+ * (text of the search box, category, "open now", around a point — map centre, clicked point,
+ * chosen suggestion — or in the area the map shows) and renders the same answer twice, as
+ * numbered markers (map.js) and as an ordered list of buttons, kept in the API's order, each
+ * place with its opening state ("Ouvert maintenant · ferme à 18:00"). The search box suggests
+ * categories, communes and places as one types (combobox.js). It also builds each place's card
+ * (popup) and announces every outcome in the status region.
  * Server strings only ever reach the DOM through textContent and attributes set by DOM calls.
  */
 import {
-  ApiError, fetchCategories, fetchCommunesGeojson, fetchHealth, fetchPlaces, fetchTerritory,
+  ApiError, fetchCategories, fetchCommunesGeojson, fetchHealth, fetchPlaces, fetchSuggestions,
+  fetchTerritory,
 } from './api.js';
+import { Combobox } from './combobox.js';
 import {
-  formatDate, formatDistance, formatPlaces, licenceInfo, mailtoHref, safeHttpUrl, telHref,
+  formatDate, formatDistance, formatPlaces, licenceInfo, mailtoHref, openStateText, safeHttpUrl,
+  telHref,
 } from './format.js';
 import { PlaceMap } from './map.js';
 
@@ -20,6 +26,12 @@ const ui = {
   form: document.getElementById('search'),
   category: document.getElementById('category'),
   radius: document.getElementById('radius'),
+  q: document.getElementById('q'),
+  suggestions: document.getElementById('q-suggestions'),
+  qStatus: document.getElementById('q-status'),
+  openNow: document.getElementById('open-now'),
+  areas: Array.from(document.querySelectorAll('input[name="area"]')),
+  hint: document.getElementById('results-hint'),
   status: document.getElementById('status'),
   list: document.getElementById('results'),
   mapBox: document.getElementById('map'),
@@ -32,9 +44,11 @@ const state = {
   categories: new Map(),               /* code -> { label, parent } */
   placeMap: null,
   features: [],                        /* last answer, API order */
-  search: null,                        /* { lat, lon, radius, category } of the last search */
+  search: null,                        /* criteria of the last search (see runSearch) */
   seq: 0,                              /* answers of older searches are dropped */
   controller: null,
+  placeToOpen: null,                   /* id whose card opens once the answer is shown */
+  combobox: null,
 };
 
 /* --- small DOM helpers -------------------------------------------------------------------- */
@@ -168,6 +182,10 @@ function renderCard(feature) {
   const hours = text(p.opening_hours);
   if (hours)
     detailRow(facts, 'Horaires', h('span', { class: 'multiline' }, hours));
+  const open = openStateText(p);
+  if (open)
+    detailRow(facts, 'En ce moment', h('span', { class: 'place-hours', 'data-state': open.state },
+                                           open.text));
   if (Number.isFinite(p.distance_m))
     detailRow(facts, 'Distance', `${formatDistance(p.distance_m)} du point de recherche`);
   if (facts.childElementCount > 0)
@@ -220,6 +238,7 @@ function renderList(features) {
     const id = String(feature.id);
     const cat = text(p.category_label) || categoryLabel(text(p.category));
     const where = [text(p.commune), formatDistance(p.distance_m)].filter(Boolean).join(' — ');
+    const open = openStateText(p);
     const button = h('button', { type: 'button', class: 'place', 'data-place-id': id },
       h('span', { class: 'place-number', 'aria-hidden': 'true' }, String(i + 1)),
       h('span', { class: 'place-text' },
@@ -227,7 +246,9 @@ function renderList(features) {
         h('span', { class: 'visually-hidden' }, ', '),
         h('span', { class: 'place-meta' }, cat),
         h('span', { class: 'visually-hidden' }, ', '),
-        h('span', { class: 'place-where' }, where)));
+        h('span', { class: 'place-where' }, where),
+        open ? h('span', { class: 'visually-hidden' }, ', ') : null,
+        open ? h('span', { class: 'place-hours', 'data-state': open.state }, open.text) : null));
     button.addEventListener('click', () => openFromList(id));
     return h('li', {}, button);
   });
@@ -244,26 +265,51 @@ async function openFromList(id) {
 
 /* --- searching ----------------------------------------------------------------------------- */
 
+function areaMode() {
+  const checked = ui.areas.find((r) => r.checked);
+  return checked ? checked.value : 'around';
+}
+
+/* The criteria the form shows now. The text is what the search box holds. */
 function currentCriteria() {
-  const radius = Number(ui.radius.value) || 10000;
-  return { radius, category: ui.category.value };
+  return {
+    radius: Number(ui.radius.value) || 10000,
+    category: ui.category.value,
+    q: ui.q.value.trim(),
+    openNow: ui.openNow.checked,
+    mode: areaMode(),
+  };
 }
 
 function announce(answer, search) {
   const shown = answer.features.length;
   const matched = Number.isInteger(answer.numberMatched) ? answer.numberMatched : shown;
-  const within = `à moins de ${formatDistance(search.radius)}`;
-  const where = search.category ? ` dans la catégorie « ${categoryLabel(search.category)} »` : '';
+  const within = search.mode === 'view' ? 'dans la zone affichée'
+    : `à moins de ${formatDistance(search.radius)}`;
+  const extras = [];
+  if (search.q)
+    extras.push(` pour « ${search.q} »`);
+  if (search.category)
+    extras.push(` dans la catégorie « ${categoryLabel(search.category)} »`);
+  if (search.openNow)
+    extras.push(', ouverts maintenant');
+  const where = extras.join('');
   let message;
   if (matched === 0)
     message = `Aucun lieu trouvé ${within}${where}.`;
   else
     message = `${formatPlaces(matched)} ${matched > 1 ? 'trouvés' : 'trouvé'} ${within}${where}.`;
   if (matched > shown)
-    message += ` Les ${shown} plus proches sont affichés.`;
+    message += search.q ? ` Les ${shown} plus pertinents sont affichés.`
+      : ` Les ${shown} plus proches sont affichés.`;
   setStatus(message, 'info');
+  ui.hint.textContent = search.q
+    ? 'Du plus pertinent au moins pertinent, les plus proches d’abord à pertinence égale. Choisissez un lieu pour afficher sa fiche sur la carte.'
+    : 'Du plus proche au plus éloigné. Choisissez un lieu pour afficher sa fiche sur la carte.';
 }
 
+/* Searches with the form's criteria around (lat, lon): within the radius, or in the map's
+ * visible area in "Dans la zone affichée" mode (distances still measured from (lat, lon)). */
 async function runSearch(lat, lon) {
   const search = { lat, lon, ...currentCriteria() };
   state.search = search;
@@ -274,14 +320,22 @@ async function runSearch(lat, lon) {
   const seq = ++state.seq;
   ui.list.setAttribute('aria-busy', 'true');
   setStatus('Recherche en cours…', 'busy');
+  const query = { lat, lon, category: search.category, q: search.q, openNow: search.openNow,
+                  limit: resultLimit };
+  if (search.mode === 'view')
+    query.bbox = state.placeMap.bounds();
+  else
+    query.radius = search.radius;
   try {
-    const answer = await fetchPlaces({ lat, lon, radius: search.radius, category: search.category,
-                                       limit: resultLimit }, controller.signal);
+    const answer = await fetchPlaces(query, controller.signal);
     if (seq !== state.seq)
       return;
     const features = Array.isArray(answer.features) ? answer.features : [];
     state.features = features;
-    state.placeMap.setSearchArea(lat, lon, search.radius);
+    if (search.mode === 'view')
+      state.placeMap.clearSearchArea();
+    else
+      state.placeMap.setSearchArea(lat, lon, search.radius);
     state.placeMap.setPlaces(features, renderCard);
     renderList(features);
     announce({ ...answer, features }, search);
@@ -297,13 +351,68 @@ async function runSearch(lat, lon) {
     if (seq === state.seq) {
       ui.list.setAttribute('aria-busy', 'false');
       ui.list.dataset.searchSeq = String(seq);
+      const id = state.placeToOpen;
+      state.placeToOpen = null;
+      if (id && listButton(id))
+        openFromList(id);
     }
   }
 }
 
 function searchAgain() {
-  const at = state.search || state.placeMap.center();
+  const at = areaMode() === 'view' || !state.search ? state.placeMap.center() : state.search;
   runSearch(at.lat, at.lon);
+}
+
+/* --- the search box's suggestions ------------------------------------------------------------ */
+
+function describeSuggestion(item) {
+  const label = text(item.label) || '?';
+  switch (item.type) {
+  case 'category':
+    return { kind: 'category', label,
+             detail: `catégorie${Number(item.count) > 0 ? ` · ${formatPlaces(Number(item.count))}` : ''}` };
+  case 'commune':
+    return { kind: 'commune', label, detail: 'commune' };
+  case 'address':
+    return { kind: 'address', label, detail: 'adresse' };
+  default:
+    return { kind: 'place', label,
+             detail: ['lieu', text(item.category_label), text(item.commune)].filter(Boolean).join(' · ') };
+  }
+}
+
+function chooseSuggestion(item) {
+  state.combobox.clear();
+  if (item.type === 'category') {
+    if (![...ui.category.options].some((o) => o.value === item.code))
+      ui.category.append(h('option', { value: item.code }, text(item.label) || item.code));
+    ui.category.value = item.code;
+    setStatus(`Catégorie « ${text(item.label)} » choisie.`, 'busy');
+    searchAgain();
+    return;
+  }
+  const lat = Number(item.lat);
+  const lon = Number(item.lon);
+  if (!Number.isFinite(lat) || !Number.isFinite(lon)) {
+    searchAgain();
+    return;
+  }
+  if (item.type === 'place') {
+    /* Show that place: search around it in every category, then open its card. */
+    ui.category.value = '';
+    state.placeToOpen = String(item.id);
+  }
+  ui.areas.forEach((r) => { r.checked = r.value === 'around'; });
+  syncAreaControls();
+  state.placeMap.moveTo(lat, lon, item.type === 'commune' ? 13 : 15);
+  runSearch(lat, lon);
+}
+
+/* --- start-up ------------------------------------------------------------------------------ */
+
+function syncAreaControls() {
+  ui.radius.disabled = areaMode() === 'view';
 }
 
 /* --- start-up ------------------------------------------------------------------------------ */
@@ -342,7 +451,15 @@ async function main() {
   applySearchLimits(territory.search || {});
 
   state.placeMap = new PlaceMap(ui.mapBox, territory.map || {}, {
-    onMapClick: (lat, lon) => runSearch(lat, lon),
+    onMapClick: (lat, lon) => {
+      ui.areas.forEach((r) => { r.checked = r.value === 'around'; });
+      syncAreaControls();
+      runSearch(lat, lon);
+    },
+    onViewChange: () => {
+      if (areaMode() === 'view')
+        searchAgain();
+    },
     onMarkerClick: (id) => markSelected(id, true),
     onPopupClose: (id, hadFocus) => {
       markSelected(null, false);
@@ -370,6 +487,15 @@ async function main() {
     ui.category.disabled = true;       /* "Toutes les catégories" stays; search still works */
   }
 
+  state.combobox = new Combobox(ui.q, ui.suggestions, ui.qStatus, {
+    suggest: async (value, signal) => {
+      const answer = await fetchSuggestions(value, state.placeMap.center(), signal);
+      return Array.isArray(answer.suggestions) ? answer.suggestions : [];
+    },
+    describe: describeSuggestion,
+    choose: chooseSuggestion,
+  });
+
   ui.form.addEventListener('submit', (e) => {
     e.preventDefault();
     const c = state.placeMap.center();
@@ -377,6 +503,14 @@ async function main() {
   });
   ui.category.addEventListener('change', searchAgain);
   ui.radius.addEventListener('change', searchAgain);
+  ui.openNow.addEventListener('change', searchAgain);
+  for (const radio of ui.areas) {
+    radio.addEventListener('change', () => {
+      syncAreaControls();
+      searchAgain();
+    });
+  }
+  syncAreaControls();
 
   const c = state.placeMap.center();
   await runSearch(c.lat, c.lon);

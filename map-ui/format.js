@@ -127,3 +127,63 @@ export function sanitizeAttribution(html) {
   };
   return walk(doc.body);
 }
+
+const WEEKDAYS = ['dimanche', 'lundi', 'mardi', 'mercredi', 'jeudi', 'vendredi', 'samedi'];
+const MONTHS = ['janvier', 'février', 'mars', 'avril', 'mai', 'juin', 'juillet', 'août',
+                'septembre', 'octobre', 'novembre', 'décembre'];
+const PARIS_DATE = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris', year: 'numeric',
+                                                      month: '2-digit', day: '2-digit' });
+
+/* Days since 1970-01-01 of a Y-M-D date (calendar arithmetic only). */
+function dayNumber(y, m, d) {
+  return Math.round(Date.UTC(y, m - 1, d) / 86400000);
+}
+
+/**
+ * When a change happens, said from today in Paris: "à 18:00", "demain à 08:30",
+ * "lundi à 08:30", "le 1er septembre à 10:00". iso is the API's local time with its offset
+ * ("2026-07-15T18:00:00+02:00"): its date and time are already Paris wall-clock time.
+ */
+export function formatChangeTime(iso, now = Date.now()) {
+  const m = typeof iso === 'string' ? /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(iso) : null;
+  if (!m)
+    return '';
+  const time = `${m[4]}:${m[5]}`;
+  const [ty, tm, td] = PARIS_DATE.format(new Date(now)).split('-').map(Number);
+  const y = Number(m[1]);
+  const mo = Number(m[2]);
+  const d = Number(m[3]);
+  const diff = dayNumber(y, mo, d) - dayNumber(ty, tm, td);
+  if (diff === 0)
+    return `à ${time}`;
+  if (diff === 1)
+    return `demain à ${time}`;
+  if (diff > 1 && diff < 7)
+    return `${WEEKDAYS[new Date(Date.UTC(y, mo - 1, d)).getUTCDay()]} à ${time}`;
+  return `le ${d === 1 ? '1er' : d} ${MONTHS[mo - 1]}${y !== ty ? ` ${y}` : ''} à ${time}`;
+}
+
+/**
+ * The opening state of a place as the API gives it (open_state, next_change, next_state,
+ * opening_hours_valid), in French: { state: 'open'|'closed'|'unknown', text } or null when the
+ * place has no opening hours. "Ouvert maintenant · ferme à 18:00", "Fermé · ouvre lundi à 08:30".
+ */
+export function openStateText(props, now = Date.now()) {
+  const p = props || {};
+  if (typeof p.open_state !== 'string' || p.open_state === '')
+    return null;
+  if (p.opening_hours_valid === false)
+    return { state: 'unknown', text: 'Horaires non reconnus (voir la fiche)' };
+  const when = formatChangeTime(p.next_change, now);
+  if (p.open_state === 'open') {
+    if (when && p.next_state === 'closed')
+      return { state: 'open', text: `Ouvert maintenant · ferme ${when}` };
+    return { state: 'open', text: 'Ouvert maintenant' };
+  }
+  if (p.open_state === 'closed') {
+    if (when && p.next_state === 'open')
+      return { state: 'closed', text: `Fermé · ouvre ${when}` };
+    return { state: 'closed', text: 'Fermé' };
+  }
+  return { state: 'unknown', text: 'Horaires à confirmer' };
+}

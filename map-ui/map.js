@@ -30,12 +30,16 @@ function markerIcon(number) {
  *   onMarkerClick(id)      a marker was clicked; its popup is opening
  *   onPopupClose(id, hadFocus)  the popup of place id was closed; hadFocus tells whether the
  *                          keyboard focus was inside it (it must then go somewhere useful)
+ *   onViewChange()         the user moved or zoomed the map (not a move made by this class,
+ *                          nor the automatic pan that shows an opening card)
  */
 export class PlaceMap {
   constructor(container, mapConfig, callbacks = {}) {
     this.callbacks = callbacks;
     this.markers = new Map();          /* place id -> { marker, number, zIndexOffset } */
     this.selectedId = null;
+    this.quietMoves = 0;               /* moves started here: no onViewChange for them */
+    this.popupOpen = false;
     const center = Array.isArray(mapConfig.center) ? mapConfig.center : [46.6, 2.4];
     this.map = L.map(container, {
       center: [Number(center[0]), Number(center[1])],
@@ -69,8 +73,20 @@ export class PlaceMap {
       if (this.callbacks.onMapClick)
         this.callbacks.onMapClick(e.latlng.lat, e.latlng.lng);
     });
-    this.map.on('popupopen', (e) => this.onPopupOpen(e.popup));
+    this.map.on('popupopen', (e) => {
+      this.popupOpen = true;
+      this.onPopupOpen(e.popup);
+    });
+    this.map.on('moveend', () => {
+      if (this.quietMoves > 0) {
+        this.quietMoves -= 1;
+        return;
+      }
+      if (!this.popupOpen && this.callbacks.onViewChange)
+        this.callbacks.onViewChange();
+    });
     this.map.on('popupclose', (e) => {
+      this.popupOpen = false;
       const id = e.popup.placeId;
       const el = e.popup.getElement();
       /* Without fade animation the popup is already gone and the focus fell back to <body>. */
@@ -109,6 +125,24 @@ export class PlaceMap {
     return { lat: c.lat, lon: c.lng };
   }
 
+  /* The visible area as [minlon, minlat, maxlon, maxlat], clamped to valid coordinates. */
+  bounds() {
+    const b = this.map.getBounds();
+    const clamp = (v, lo, hi) => Math.min(hi, Math.max(lo, v));
+    return [clamp(b.getWest(), -180, 180), clamp(b.getSouth(), -90, 90),
+            clamp(b.getEast(), -180, 180), clamp(b.getNorth(), -90, 90)];
+  }
+
+  /* Centres the map on a point (at least at zoom), without an onViewChange. */
+  moveTo(lat, lon, zoom) {
+    const z = Math.max(this.map.getZoom(), zoom || 0);
+    const here = this.map.getCenter();
+    if (here.distanceTo([lat, lon]) < 1 && z === this.map.getZoom())
+      return;
+    this.quietMoves += 1;
+    this.map.setView([lat, lon], z, { animate: !REDUCED_MOTION });
+  }
+
   /* Light boundaries of the member communes, names in tooltips. Features without geometry
    * (no boundary imported) are skipped. */
   setCommunes(featureCollection) {
@@ -138,6 +172,11 @@ export class PlaceMap {
         el.setAttribute('tabindex', '-1');
     });
     return features.length;
+  }
+
+  /* No circle (a search in the visible area). */
+  clearSearchArea() {
+    this.searchArea.clearLayers();
   }
 
   /* The circle searched last, so that what the list shows has a visible extent. */
@@ -234,6 +273,7 @@ export class PlaceMap {
         return;
       }
       this.map.once('moveend', open);
+      this.quietMoves += 1;
       this.map.panTo(target, { animate: !REDUCED_MOTION, duration: 0.4 });
     });
   }

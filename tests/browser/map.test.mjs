@@ -5,7 +5,9 @@
  * geodir-api on 127.0.0.1 port 0 over it, and drives Debian's headless Chromium with
  * playwright-core. It checks that markers and list show the API's answer in the API's order, that
  * the category filter changes both together, that the keyboard reaches the list and opens a place's
- * card (with its licence), and that the page logs no error. Screenshots go into the build dir.
+ * card (with its licence), the search box (an ARIA combobox: typing, arrows, Enter, Escape,
+ * choosing a category or a place), the text search, "Ouvert maintenant" and the visible-area
+ * mode, and that the page logs no error. Screenshots go into the build dir.
  *
  * Environment (set by CMakeLists.txt):
  *   GEODIR_IMPORT, GEODIR_API   the two binaries
@@ -408,6 +410,174 @@ test('clicking a marker highlights its list item; clicking the map searches ther
   /* the button searches around the map centre again */
   const centre = await pageSearch(page, () => page.click('#search-center'));
   assertInSync(await readPage(page), centre.body, 'search around the centre');
+});
+
+/* --- the search box (combobox), the text search, "open now" and the visible-area mode ------- */
+
+/* Types text into the search box and returns the /api/autocomplete answer the page showed. */
+async function typeAndSuggest(page, text) {
+  await page.fill('#q', '');
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => new URL(r.url()).pathname === '/api/autocomplete' &&
+                                new URL(r.url()).searchParams.get('q') === text,
+                         { timeout: STEP_TIMEOUT }),
+    page.locator('#q').pressSequentially(text, { delay: 20 }),
+  ]);
+  assert.equal(response.status(), 200, 'autocomplete answered');
+  const body = await response.json();
+  if (body.suggestions.length > 0)
+    await page.waitForSelector('#q[aria-expanded="true"]', { timeout: STEP_TIMEOUT });
+  return body;
+}
+
+function readSuggestions(page) {
+  return page.evaluate(() => [...document.querySelectorAll('#q-suggestions [role="option"]')]
+    .map((li) => ({ id: li.id, kind: li.dataset.kind, selected: li.getAttribute('aria-selected'),
+                    label: li.querySelector('.option-label').textContent })));
+}
+
+test('search box: a combobox whose suggestions follow the typing; arrows and Enter choose', async () => {
+  assert.ok(initial, 'the page did not load (first test)');
+  const page = ctx.page;
+  const input = page.locator('#q');
+  assert.equal(await input.getAttribute('role'), 'combobox');
+  assert.equal(await input.getAttribute('aria-expanded'), 'false');
+  assert.equal(await input.getAttribute('aria-controls'), 'q-suggestions');
+  assert.equal(await input.getAttribute('aria-autocomplete'), 'list');
+  assert.equal(await page.getAttribute('#q-suggestions', 'role'), 'listbox');
+  assert.equal(await page.locator('label[for="q"]').textContent(), 'Que cherchez-vous ?');
+
+  const t0 = performance.now();
+  const answer = await typeAndSuggest(page, 'pharm');
+  timings.autocomplete_ms = Math.round(performance.now() - t0);
+  const shown = await readSuggestions(page);
+  assert.ok(answer.suggestions.length >= 2, 'pharm: suggestions');
+  assert.deepEqual(shown.map((o) => o.label), answer.suggestions.map((s) => s.label),
+                   'the options are the API\'s suggestions, in order');
+  assert.equal(shown[0].kind, 'category', 'the category comes first');
+  assert.equal(answer.suggestions[0].code, 'pharmacy');
+  assert.ok(shown.every((o) => o.selected === 'false'), 'no option is active before the arrows');
+  await page.screenshot({ path: path.join(WORK_DIR, 'search-box.png') });
+
+  await page.keyboard.press('ArrowDown');
+  assert.equal(await input.getAttribute('aria-activedescendant'), shown[0].id);
+  assert.equal(await page.getAttribute(`#${shown[0].id}`, 'aria-selected'), 'true');
+  await page.keyboard.press('ArrowDown');
+  assert.equal(await input.getAttribute('aria-activedescendant'), shown[1].id);
+  await page.keyboard.press('ArrowUp');
+  assert.equal(await input.getAttribute('aria-activedescendant'), shown[0].id);
+  assert.equal(await page.getAttribute(`#${shown[1].id}`, 'aria-selected'), 'false');
+
+  const chosen = await pageSearch(page, () => page.keyboard.press('Enter'));
+  assert.equal(chosen.url.searchParams.get('category'), 'pharmacy', 'Enter chose the category');
+  assert.equal(await page.inputValue('#category'), 'pharmacy');
+  assert.equal(await input.getAttribute('aria-expanded'), 'false');
+  assert.equal(await page.inputValue('#q'), '', 'the box is emptied once a suggestion is chosen');
+  assertInSync(await readPage(page), chosen.body, 'category chosen in the search box');
+  assert.ok(chosen.body.features.every((f) => f.properties.category === 'pharmacy'));
+  await pageSearch(page, () => page.selectOption('#category', ''));
+});
+
+test('search box: Escape closes, then empties; clicking a place opens its card', async () => {
+  assert.ok(initial, 'the page did not load (first test)');
+  const page = ctx.page;
+  const input = page.locator('#q');
+  await typeAndSuggest(page, 'boulang');
+  await page.keyboard.press('Escape');
+  assert.equal(await input.getAttribute('aria-expanded'), 'false', 'Escape closes the list');
+  assert.ok(await page.locator('#q-suggestions').isHidden());
+  assert.equal(await page.inputValue('#q'), 'boulang', 'the first Escape keeps the text');
+  await page.keyboard.press('Escape');
+  assert.equal(await page.inputValue('#q'), '', 'a second Escape empties the box');
+
+  const answer = await typeAndSuggest(page, 'Boulangerie');
+  const place = answer.suggestions.find((s) => s.type === 'place');
+  assert.ok(place, 'a place is suggested for "Boulangerie"');
+  const option = page.locator('#q-suggestions [role="option"][data-kind="place"]').first();
+  const moved = await pageSearch(page, () => option.click());
+  assert.ok(Math.abs(Number(moved.url.searchParams.get('lat')) - place.lat) < 1e-5,
+            'the search moved to the chosen place');
+  assertInSync(await readPage(page), moved.body, 'search around the chosen place');
+  const popup = page.locator('.leaflet-popup');
+  await popup.waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+  assert.equal(await popup.locator('h3').textContent(), place.label, 'its card is open');
+  assert.equal(await page.getAttribute(`#results button[data-place-id="${place.id}"]`, 'aria-current'),
+               'true');
+  await page.keyboard.press('Escape');
+  await page.evaluate(() => document.querySelector('.leaflet-popup-close-button')?.click());
+  await popup.waitFor({ state: 'detached', timeout: STEP_TIMEOUT });
+});
+
+test('search box: Enter without a suggestion searches the text', async () => {
+  const page = ctx.page;
+  /* the map was moved to the chosen place: widen the search to the whole fixture */
+  await pageSearch(page, () => page.selectOption('#radius', '50000'));
+  await page.fill('#q', 'mairie');
+  const found = await pageSearch(page, () => page.press('#q', 'Enter'));
+  assert.equal(found.url.searchParams.get('q'), 'mairie');
+  assertInSync(await readPage(page), found.body, 'text search');
+  assert.ok(found.body.numberReturned > 0, 'mairie: places found');
+  const fold = (s) => s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+  assert.ok(found.body.features.every((f) => fold(f.properties.name).includes('mairie')),
+            'every place found is named "mairie"');
+  assert.match((await readPage(page)).status, /pour « mairie »/);
+  await page.fill('#q', '');
+  await pageSearch(page, () => page.click('#search-center'));
+});
+
+test('"Ouvert maintenant" keeps the open places, each saying so', async () => {
+  const page = ctx.page;
+  const before = await pageSearch(page, () => page.click('#search-center'));
+  /* every place with hours shows its state in the list */
+  const withHours = before.body.features.filter((f) => f.properties.open_state);
+  assert.ok(withHours.length > 0, 'the fixture has places with opening hours in range');
+  const states = await page.evaluate(() => Object.fromEntries(
+    [...document.querySelectorAll('#results button.place')].map((b) => [
+      b.dataset.placeId, b.querySelector('.place-hours')?.textContent || ''])));
+  for (const f of before.body.features) {
+    const text = states[String(f.id)];
+    if (!f.properties.open_state)
+      assert.equal(text, '', `${f.id}: no hours, no state line`);
+    else if (f.properties.opening_hours_valid === false)
+      assert.match(text, /^Horaires non reconnus/, `${f.id}: unparseable hours flagged`);
+    else if (f.properties.open_state === 'open')
+      assert.match(text, /^Ouvert maintenant( · ferme (à|demain à|\S+ à|le) .*\d\d:\d\d)?$/, `${f.id}: ${text}`);
+    else if (f.properties.open_state === 'closed')
+      assert.match(text, /^Fermé( · ouvre .*\d\d:\d\d)?$/, `${f.id}: ${text}`);
+  }
+  const open = await pageSearch(page, () => page.check('#open-now'));
+  assert.equal(open.url.searchParams.get('open_now'), 'true');
+  assertInSync(await readPage(page), open.body, 'open now');
+  assert.ok(open.body.features.length > 0, 'the 24/7 place is always open');
+  assert.ok(open.body.features.every((f) => f.properties.open_state === 'open'),
+            'only open places');
+  const texts = await page.locator('#results .place-hours').allTextContents();
+  assert.equal(texts.length, open.body.features.length);
+  assert.ok(texts.every((t) => t.startsWith('Ouvert maintenant')), texts.join(' | '));
+  assert.match((await readPage(page)).status, /ouverts maintenant/);
+  timings.open_now = `${open.body.numberMatched} of ${before.body.numberMatched}`;
+  await pageSearch(page, () => page.uncheck('#open-now'));
+  await pageSearch(page, () => page.selectOption('#radius', '10000'));
+});
+
+test('"Dans la zone affichée" searches the visible area, again when the map moves', async () => {
+  const page = ctx.page;
+  const view = await pageSearch(page, () => page.check('input[name="area"][value="view"]'));
+  const bbox = view.url.searchParams.get('bbox');
+  assert.ok(bbox && bbox.split(',').length === 4, 'a bbox was sent');
+  assert.equal(view.url.searchParams.get('radius'), null, 'no radius in this mode');
+  assert.ok(await page.locator('#radius').isDisabled(), 'the distance does not apply');
+  assertInSync(await readPage(page), view.body, 'visible area');
+  const box = await page.locator('#map').boundingBox();
+  const moved = await pageSearch(page, async () => {
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.5);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.4, { steps: 8 });
+    await page.mouse.up();
+  });
+  assert.notEqual(moved.url.searchParams.get('bbox'), bbox, 'moving the map searched the new area');
+  assertInSync(await readPage(page), moved.body, 'moved area');
+  await pageSearch(page, () => page.check('input[name="area"][value="around"]'));
 });
 
 test('narrow screens put the list under the map; screenshots', async () => {
