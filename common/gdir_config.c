@@ -288,6 +288,13 @@ int gdir_territory_load(struct gdir_territory *t, const char *path, const char *
         goto out;
     t->data_dir = data_dir;
     data_dir = NULL;
+    it = cJSON_GetObjectItemCaseSensitive(root, "overrides");
+    if (it && (!cJSON_IsString(it) || !it->valuestring[0])) {
+        gdir_err_set_param(err, rc, "overrides", "%s: overrides: expected a file path", path);
+        goto out;
+    }
+    if (it && !(t->overrides = join_path(cfgdir, it->valuestring)))
+        goto out;
 
     sources = cJSON_GetObjectItemCaseSensitive(root, "sources");
     if (!cJSON_IsArray(sources)) {
@@ -366,6 +373,7 @@ void gdir_territory_free(struct gdir_territory *t)
     free(t->contact_website);
     free(t->default_licence);
     free(t->data_dir);
+    free(t->overrides);
     for (size_t i = 0; i < t->n_sources; i++) {
         free(t->sources[i].name);
         free(t->sources[i].profile);

@@ -36,6 +36,8 @@ struct gdir_territory {
     char *contact_email, *contact_phone, *contact_website;  /* may be NULL */
     char *default_licence;   /* licence of records whose source says none, e.g. "etalab-2.0" */
     char *data_dir;          /* resolved folder that source paths are relative to */
+    char *overrides;         /* local corrections file (`overrides`, relative to the
+                                configuration file's folder), resolved, or NULL */
     struct gdir_source_cfg *sources;
     size_t n_sources;
     char *public_json;       /* the public part (no paths) as compact JSON, for /api/territory */

@@ -70,6 +70,10 @@ CREATE TABLE places (
     geocode_precision TEXT,                  -- NULL: position from the source; else how geodir
                                              -- geocoded it: housenumber / street / municipality
     geocode_score REAL,                      -- 0..1 when geocoded
+    field_sources TEXT,                      -- NULL: every field comes from `source`; else a
+                                             -- JSON object {"field": "source name", ...} naming
+                                             -- the source of each non-empty field (and "geom")
+                                             -- of a merged or locally corrected place
     UNIQUE (source, source_id)
 );
 SELECT AddGeometryColumn('places', 'geom', 4326, 'POINT', 'XY', 1);
@@ -93,6 +97,90 @@ CREATE TABLE addresses (
 SELECT AddGeometryColumn('addresses', 'geom', 4326, 'POINT', 'XY', 1);
 SELECT CreateSpatialIndex('addresses', 'geom');
 CREATE INDEX addresses_insee ON addresses(insee);
+CREATE UNIQUE INDEX addresses_source_id ON addresses(source, id);
+
+-- Provenance model (see importer/README.md, "Provenance"):
+--   places         the published directory: one row per place. A place that no merging and
+--                  no local correction touched IS its source record (source, source_id,
+--                  licence, every field as read). A merged place keeps the id, source and
+--                  source_id of its highest-priority record; its licence is ODbL-1.0 as soon
+--                  as one of its fields comes from an ODbL source; field_sources names the
+--                  source of each field.
+--   place_sources  the original record (as read, before merging and corrections) of every
+--                  record that merging or a local correction changed or hid, linked to its
+--                  place (place_fid); the records of the other places are their places row.
+--   place_records  (view) every record of every source as read, whichever table holds it:
+--                  what a refresh copies and what an export by licence starts from.
+--   place_merges   why records were merged; sources gives every source's licence.
+-- A Licence Ouverte export keeps the non-ODbL records of place_records, and of places the
+-- fields whose source (field_sources, else `source`) is not an ODbL source.
+CREATE TABLE place_sources (
+    fid          INTEGER PRIMARY KEY,
+    place_fid    INTEGER,                    -- places.fid of the published place it belongs
+                                             -- to; NULL when an override hides it
+    id           TEXT NOT NULL UNIQUE,       -- '<source>:<source_id>'
+    source       TEXT NOT NULL REFERENCES sources(name),
+    source_id    TEXT NOT NULL,
+    licence      TEXT NOT NULL,
+    name         TEXT NOT NULL,
+    name_key     TEXT NOT NULL,
+    category     TEXT NOT NULL,
+    address      TEXT,
+    postcode     TEXT,
+    insee        TEXT,
+    phone        TEXT,
+    email        TEXT,
+    website      TEXT,
+    opening_hours TEXT,
+    description  TEXT,
+    source_date  TEXT,
+    wheelchair   TEXT,
+    refs         TEXT,
+    geo_quality  TEXT,
+    geocode_precision TEXT,
+    geocode_score REAL,
+    lon          REAL NOT NULL,              -- WGS84 position of this record
+    lat          REAL NOT NULL
+);
+CREATE INDEX place_sources_place ON place_sources(place_fid);
+
+CREATE VIEW place_records AS
+    SELECT place_fid, id, name, name_key, category, address, postcode, insee, phone, email,
+           website, opening_hours, description, source, source_id, licence, source_date,
+           wheelchair, refs, geo_quality, geocode_precision, geocode_score, lon, lat
+      FROM place_sources
+    UNION ALL
+    SELECT p.fid, p.id, p.name, p.name_key, p.category, p.address, p.postcode, p.insee,
+           p.phone, p.email, p.website, p.opening_hours, p.description, p.source, p.source_id,
+           p.licence, p.source_date, p.wheelchair, p.refs, p.geo_quality, p.geocode_precision,
+           p.geocode_score, ST_X(p.geom), ST_Y(p.geom)
+      FROM places AS p
+     WHERE NOT EXISTS (SELECT 1 FROM place_sources AS s WHERE s.place_fid = p.fid);
+
+-- One row per record merged into another one's place (the merge report).
+CREATE TABLE place_merges (
+    place_fid    INTEGER NOT NULL,           -- places.fid of the merged place
+    kept_id      TEXT NOT NULL,              -- its id (the highest-priority record's)
+    merged_id    TEXT NOT NULL,              -- the record merged into it
+    rule         TEXT NOT NULL,              -- 'ref' (shared external id) or 'name'
+    distance_m   REAL NOT NULL,
+    similarity   REAL NOT NULL               -- 0..1, token similarity of the folded names
+);
+
+-- What the import noticed without rejecting the record (e.g. a point outside its declared
+-- commune). Kept sources' warnings are copied on a refresh, so the list stays complete.
+CREATE TABLE import_warnings (
+    source       TEXT NOT NULL,
+    id           TEXT NOT NULL,              -- the record's '<source>:<source_id>'
+    kind         TEXT NOT NULL,              -- 'outside_commune', 'point_replaced'
+    insee        TEXT,                       -- the declared commune
+    distance_m   REAL,                       -- from the point to that commune
+    lat          REAL,
+    lon          REAL,
+    file         TEXT,                       -- where the record was read
+    line         TEXT,                       -- '12' or 'feature 3'
+    message      TEXT NOT NULL               -- French, for people
+);
 
 -- Accent- and case-insensitive full-text index on names (external content, rebuilt at the end
 -- of an import).

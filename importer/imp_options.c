@@ -15,11 +15,16 @@ void imp_options_usage(FILE *out)
           "\n"
           "  --config FILE     territory configuration (config/*.json)\n"
           "  --db PATH         database to build (its parent folders are created)\n"
+          "  --source NAME     refresh: re-read only this source (repeatable); every other\n"
+          "                    source's records are kept from the current PATH\n"
           "  --data-dir DIR    folder of the source files (overrides the configuration's)\n"
           "  --profiles DIR    folder of the mapping profiles (default: $GEODIR_PROFILES,\n"
           "                    else the source tree's importer/profiles, else the installed ones)\n"
           "  --rejects FILE    rejected rows as CSV (default PATH.rejects.csv)\n"
           "  --report FILE     JSON report (default PATH.report.json)\n"
+          "  --warnings FILE   records flagged, e.g. outside their commune, as CSV\n"
+          "                    (default PATH.warnings.csv)\n"
+          "  --merges FILE     records merged into one place, as CSV (default PATH.merges.csv)\n"
           "  --quiet           no summary table and no line per rejected row\n"
           "  --fetch           first download the sources that have a \"fetch\" entry and\n"
           "                    check them, then import the downloads (docs/configuration.md)\n"
@@ -45,6 +50,9 @@ enum imp_args imp_options_parse(struct imp_options *o, int argc, char **argv, ch
         {"--rejects", offsetof(struct imp_options, rejects)},
         {"--report", offsetof(struct imp_options, report)},
         {"--fetch-dir", offsetof(struct imp_options, fetch_dir)},
+        {"--warnings", offsetof(struct imp_options, warnings)},
+        {"--merges", offsetof(struct imp_options, merges)},
+        {"--source", 0},
     };
 
     memset(o, 0, sizeof *o);
@@ -72,7 +80,6 @@ enum imp_args imp_options_parse(struct imp_options *o, int argc, char **argv, ch
             snprintf(msg, msg_size, "unknown option '%s'", arg);
             return IMP_ARGS_ERROR;
         }
-        const char **slot = (const char **)((char *)o + with_value[k].offset);
         const char *value = strchr(arg, '=') ? strchr(arg, '=') + 1 : NULL;
         if (!value) {
             if (i + 1 >= argc) {
@@ -85,6 +92,21 @@ enum imp_args imp_options_parse(struct imp_options *o, int argc, char **argv, ch
             snprintf(msg, msg_size, "%s: empty value", with_value[k].name);
             return IMP_ARGS_ERROR;
         }
+        if (strcmp(with_value[k].name, "--source") == 0) {
+            for (size_t j = 0; j < o->n_sources; j++)
+                if (strcmp(o->sources[j], value) == 0) {
+                    snprintf(msg, msg_size, "--source %s given twice", value);
+                    return IMP_ARGS_ERROR;
+                }
+            if (o->n_sources == IMP_OPTIONS_SOURCES_MAX) {
+                snprintf(msg, msg_size, "--source given more than %d times",
+                         IMP_OPTIONS_SOURCES_MAX);
+                return IMP_ARGS_ERROR;
+            }
+            o->sources[o->n_sources++] = value;
+            continue;
+        }
+        const char **slot = (const char **)((char *)o + with_value[k].offset);
         if (*slot) {
             snprintf(msg, msg_size, "%s given twice", with_value[k].name);
             return IMP_ARGS_ERROR;

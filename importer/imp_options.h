@@ -1,8 +1,9 @@
 /*
  * imp_options.h — the command line of geodir-import, parsed into struct imp_options.
  *
- *   geodir-import --config FILE --db PATH [--data-dir DIR] [--profiles DIR]
- *                 [--rejects FILE] [--report FILE] [--quiet]
+ *   geodir-import --config FILE --db PATH [--source NAME]... [--data-dir DIR]
+ *                 [--profiles DIR] [--rejects FILE] [--report FILE] [--warnings FILE]
+ *                 [--merges FILE] [--quiet]
  *
  * Options take their value as the next argument or after '=' (--db=x.sqlite). Strings are
  * borrowed from argv. With --fetch [--fetch-dir DIR] the sources that have a fetch entry are
@@ -15,6 +16,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#define IMP_OPTIONS_SOURCES_MAX 64   /* --source given at most this many times */
+
 struct imp_options {
     const char *config;       /* territory configuration (required) */
     const char *db;           /* database to build and swap in (required) */
@@ -22,6 +25,10 @@ struct imp_options {
     const char *profiles_dir; /* mapping profiles folder, or NULL for the default search */
     const char *rejects;      /* rejects CSV, or NULL for "<db>.rejects.csv" */
     const char *report;       /* JSON report, or NULL for "<db>.report.json" */
+    const char *warnings;     /* warnings CSV, or NULL for "<db>.warnings.csv" */
+    const char *merges;       /* merge report CSV, or NULL for "<db>.merges.csv" */
+    const char *sources[IMP_OPTIONS_SOURCES_MAX + 1]; /* --source NAME (refresh), NULL-ended */
+    size_t n_sources;         /* 0: a full import */
     int quiet;                /* no summary table, no per-row stderr lines */
     int fetch;                /* --fetch: download the sources first (imp_fetch.h) */
     const char *fetch_dir;    /* --fetch-dir, or NULL for "<db folder>/downloads" */

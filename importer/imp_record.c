@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #define FIELD_BUF_MAX (1024 * 1024)
+#define IMP_REFS_TOKEN_MAX 160   /* one "scheme:value" token of refs */
 
 /* Longest value accepted per directory field, in bytes after squashing. */
 static const size_t max_len[IMP_T__COUNT] = {
@@ -271,38 +272,114 @@ static int set_category(struct imp_normalizer *n, const struct imp_feature *f,
     return 0;
 }
 
-/* Step 5: the geometry of places and boundaries. */
+/* Step 5: the geometry of places, addresses and boundaries. A place whose point is missing
+ * or unusable is kept for geocoding (decided in step 7, once its address is known): returns 1
+ * with r->has_point = 0 and the problem in r->point_problem. */
 static int check_geometry(struct imp_normalizer *n, const struct imp_feature *f,
                           struct imp_record *r, struct imp_reject *rej)
 {
-    if (n->p->kind == IMP_KIND_COMMUNES)
+    enum imp_kind kind = n->p->kind;
+    int point = kind == IMP_KIND_PLACES || kind == IMP_KIND_ADDRESSES;
+
+    if (kind == IMP_KIND_COMMUNES)
         return 0;
+    if (kind == IMP_KIND_PLACES && n->p->geom == IMP_GEOM_NONE)
+        return 1;   /* an address-only source: every record is geocoded */
     if (f->has_geom_problem || !f->has_geom) {
         if (f->has_geom_problem)
             *rej = f->geom_problem;
         else
             imp_reject_set(rej, IMP_R_MISSING_COORDS, n->geom_label, NULL, "no coordinates");
-        return -1;
-    }
-    if (n->p->kind == IMP_KIND_PLACES) {
-        if (!gdir_in_france(f->lat, f->lon)) {
-            snprintf(n->coords, sizeof n->coords, "lat %.7f, lon %.7f", f->lat, f->lon);
-            imp_reject_set(rej, IMP_R_OUTSIDE_FRANCE, n->geom_label, n->coords,
-                           "coordinates outside France");
-            return -1;
+    } else if (point) {
+        if (gdir_in_france(f->lat, f->lon)) {
+            r->lon = f->lon;
+            r->lat = f->lat;
+            r->has_point = 1;
+            return 0;
         }
-        r->lon = f->lon;
-        r->lat = f->lat;
+        snprintf(n->coords, sizeof n->coords, "lat %.7f, lon %.7f", f->lat, f->lon);
+        imp_reject_set(rej, IMP_R_OUTSIDE_FRANCE, n->geom_label, n->coords,
+                       "coordinates outside France");
     } else {
-        if (!gdir_in_france(f->bbox[1], f->bbox[0]) || !gdir_in_france(f->bbox[3], f->bbox[2])) {
-            imp_reject_set(rej, IMP_R_OUTSIDE_FRANCE, "geometry", NULL,
-                           "polygon outside France");
-            return -1;
+        if (gdir_in_france(f->bbox[1], f->bbox[0]) && gdir_in_france(f->bbox[3], f->bbox[2])) {
+            r->wkb = f->wkb;
+            r->wkb_len = f->wkb_len;
+            return 0;
         }
-        r->wkb = f->wkb;
-        r->wkb_len = f->wkb_len;
+        imp_reject_set(rej, IMP_R_OUTSIDE_FRANCE, "geometry", NULL, "polygon outside France");
     }
-    return 0;
+    if (kind != IMP_KIND_PLACES)
+        return -1;
+    r->point_problem = *rej;
+    r->has_point_problem = 1;
+    return 1;
+}
+
+/* wheelchair: the OSM values yes / limited / no, in any case; anything else is dropped. */
+static void normalize_wheelchair(struct gdir_buf *b)
+{
+    static const char *const known[] = {"yes", "limited", "no"};
+    for (size_t i = 0; i < b->len; i++)
+        if (b->data[i] >= 'A' && b->data[i] <= 'Z')
+            b->data[i] = (char)(b->data[i] - 'A' + 'a');
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (b->len && strcmp(b->data, known[i]) == 0)
+            return;
+    gdir_buf_reset(b);
+}
+
+static int scheme_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
+}
+
+/* refs: tokens "scheme:value" separated by spaces (or ';' / ','), scheme lower-cased, made of
+ * a-z 0-9 _ - . and the value non-empty; other tokens and repeated ones are dropped. */
+static void normalize_refs(struct gdir_buf *b, struct gdir_buf *tmp)
+{
+    const char *s;
+    gdir_buf_reset(tmp);
+    gdir_buf_add(tmp, b->data ? b->data : "", b->len);
+    s = gdir_buf_str(tmp);
+    gdir_buf_reset(b);
+    while (*s) {
+        size_t len = strcspn(s, " ;,"), colon = 0;
+        int ok = len > 2;
+        char tok[IMP_REFS_TOKEN_MAX];
+        for (size_t i = 0; ok && i < len; i++) {
+            char c = s[i];
+            if (c >= 'A' && c <= 'Z' && !colon)
+                c = (char)(c - 'A' + 'a');
+            if (!colon && c == ':' && i > 0)
+                colon = i;
+            else if (!colon && !scheme_char(c))
+                ok = 0;
+            if (i < sizeof tok)
+                tok[i] = c;
+        }
+        ok = ok && colon && colon + 1 < len && len < sizeof tok;
+        if (ok) {
+            tok[len] = '\0';
+            /* duplicate? (b holds space-separated tokens) */
+            const char *hit = b->len ? strstr(b->data, tok) : NULL;
+            while (hit && !((hit == b->data || hit[-1] == ' ') &&
+                            (hit[len] == ' ' || hit[len] == '\0')))
+                hit = strstr(hit + 1, tok);
+            if (!hit) {
+                if (b->len)
+                    gdir_buf_addc(b, ' ');
+                gdir_buf_add(b, tok, len);
+            }
+        }
+        s += len;
+        s += strspn(s, " ;,");
+    }
+}
+
+/* A place without a point can be geocoded when it has an address or a street. */
+static int has_address(const struct imp_record *r)
+{
+    return r->text[IMP_T_ADDRESS] || r->text[IMP_T_STREET];
 }
 
 int imp_normalize(struct imp_normalizer *n, const struct imp_feature *f, struct imp_record *r,
@@ -310,6 +387,7 @@ int imp_normalize(struct imp_normalizer *n, const struct imp_feature *f, struct 
 {
     const struct imp_profile *p = n->p;
     const char *insee;
+    int no_point;
 
     memset(r, 0, sizeof *r);
     r->member = -1;
@@ -343,10 +421,11 @@ int imp_normalize(struct imp_normalizer *n, const struct imp_feature *f, struct 
         }
     }
     /* 5. geometry */
-    if (check_geometry(n, f, r, rej))
+    no_point = check_geometry(n, f, r, rej);
+    if (no_point < 0)
         return IMP_REJECT;
-    /* 6. commune of a place without INSEE code */
-    if (!insee) {
+    /* 6. commune of a place without INSEE code (a place to geocode is located later) */
+    if (!insee && !no_point) {
         int found = 0;
         if (n->have_boundaries && n->locate) {
             found = n->locate(n->locate_ctx, r->lon, r->lat, n->located, err);
@@ -365,6 +444,7 @@ int imp_normalize(struct imp_normalizer *n, const struct imp_feature *f, struct 
         r->member = imp_members_find(n->members, n->located);
         if (r->member < 0)
             return IMP_OUTSIDE;
+        r->located = 1;
         gdir_buf_reset(&n->out[IMP_T_INSEE]);
         gdir_buf_adds(&n->out[IMP_T_INSEE], n->located);
     }
@@ -372,16 +452,31 @@ int imp_normalize(struct imp_normalizer *n, const struct imp_feature *f, struct 
     for (int t = 0; t < IMP_T__COUNT; t++)
         if (t != IMP_T_INSEE && build_field(n, f, (enum imp_target)t, rej))
             return IMP_REJECT;
+    if (n->out[IMP_T_WHEELCHAIR].len)
+        normalize_wheelchair(&n->out[IMP_T_WHEELCHAIR]);
+    if (n->out[IMP_T_REFS].len)
+        normalize_refs(&n->out[IMP_T_REFS], &n->tmp);
     for (int t = 0; t < IMP_T__COUNT; t++)
         r->text[t] = field_text(n, (enum imp_target)t);
     if (p->fields[IMP_T_DATE].pieces)
         r->text[IMP_T_DATE] = n->out[IMP_T_DATE].len ? iso_date(&n->out[IMP_T_DATE]) : NULL;
-    if (!r->text[IMP_T_NAME]) {
+    if (no_point && !has_address(r)) {
+        if (!r->has_point_problem)
+            imp_reject_set(rej, IMP_R_MISSING_COORDS, n->geom_label, NULL,
+                           "no coordinates and no address to geocode");
+        return IMP_REJECT;   /* rej holds the point's problem */
+    }
+    if (p->kind != IMP_KIND_ADDRESSES && !r->text[IMP_T_NAME]) {
         imp_reject_set(rej, IMP_R_MISSING_VALUE, first_field(p, &p->fields[IMP_T_NAME]), NULL,
                        "no name");
         return IMP_REJECT;
     }
-    if (p->kind == IMP_KIND_PLACES) {
+    if (p->kind == IMP_KIND_ADDRESSES && !r->text[IMP_T_STREET]) {
+        imp_reject_set(rej, IMP_R_MISSING_VALUE, first_field(p, &p->fields[IMP_T_STREET]), NULL,
+                       "no street name");
+        return IMP_REJECT;
+    }
+    if (p->kind == IMP_KIND_PLACES || p->kind == IMP_KIND_ADDRESSES) {
         const char *id = r->text[IMP_T_SOURCE_ID];
         const char *idf = first_field(p, &p->fields[IMP_T_SOURCE_ID]);
         if (!id) {
@@ -393,7 +488,7 @@ int imp_normalize(struct imp_normalizer *n, const struct imp_feature *f, struct 
                            "identifier may only hold A-Z a-z 0-9 and . _ ~ : @ + -");
             return IMP_REJECT;
         }
-        if (set_category(n, f, r, rej))
+        if (p->kind == IMP_KIND_PLACES && set_category(n, f, r, rej))
             return IMP_REJECT;
     }
     if (r->text[IMP_T_POPULATION]) {
@@ -406,7 +501,7 @@ int imp_normalize(struct imp_normalizer *n, const struct imp_feature *f, struct 
         r->has_population = 1;
     }
     gdir_buf_reset(&n->key);
-    if (gdir_text_fold(&n->key, r->text[IMP_T_NAME]))
+    if (r->text[IMP_T_NAME] && gdir_text_fold(&n->key, r->text[IMP_T_NAME]))
         return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
     r->name_key = gdir_buf_str(&n->key);
     return IMP_KEEP;

@@ -7,11 +7,17 @@
  *   1. the record is well formed (CSV line, GDAL read)                 -> else rejected
  *   2. the profile's filter passes                                     -> else filtered
  *   3. its commune (INSEE field) is a member commune                   -> else outside
+ *      (communes, boundaries and addresses must have an INSEE code)
  *   4. every field read is valid UTF-8                                 -> else rejected
- *   5. the geometry is present, parsable, of the right type, in France -> else rejected
- *   6. a place with no INSEE code lies in a member commune's boundary  -> else outside
+ *   5. the geometry is present, parsable, of the right type, in France -> else rejected,
+ *      except a place that has an address: it is kept without a point (has_point = 0) and
+ *      the caller geocodes it
+ *   6. a place with no INSEE code and a point lies in a member commune's boundary
+ *                                                                      -> else outside
  *   7. required fields are present, values fit their limits, the category is known
- * Text is whitespace-squashed; the name gets its folded key (gdir_text_fold).
+ * Text is whitespace-squashed; the name gets its folded key (gdir_text_fold); `wheelchair`
+ * keeps only yes / limited / no (any case), `refs` only well-formed "scheme:value" tokens
+ * (scheme lower-cased, duplicates dropped).
  */
 #ifndef IMP_RECORD_H
 #define IMP_RECORD_H
@@ -51,8 +57,14 @@ struct imp_record {
     const char *category;           /* places: a taxonomy code */
     long population;                /* communes, when has_population */
     int has_population;
-    long member;                    /* index of the commune in imp_members */
-    double lon, lat;                /* places */
+    long member;                    /* index of the commune in imp_members, -1 when not
+                                       known yet (a place to geocode without INSEE code) */
+    int has_point;                  /* places, addresses: lon/lat hold the source's point */
+    int located;                    /* places: the INSEE code comes from the boundaries */
+    int has_point_problem;          /* places kept without a point: why the source's point was
+                                       not usable (point_problem), when it had one */
+    struct imp_reject point_problem;
+    double lon, lat;                /* places, addresses */
     const unsigned char *wkb;       /* boundaries: MultiPolygon WKB */
     size_t wkb_len;
 };

@@ -23,7 +23,8 @@
     X(IMP_R_INVALID_GEOMETRY, "invalid_geometry")                                                  \
     X(IMP_R_UNKNOWN_CATEGORY, "unknown_category")                                                  \
     X(IMP_R_NO_COMMUNE, "no_commune")                                                              \
-    X(IMP_R_DUPLICATE, "duplicate_id")
+    X(IMP_R_DUPLICATE, "duplicate_id")                                                             \
+    X(IMP_R_GEOCODE, "geocoding_failed")
 
 enum imp_reason {
 #define IMP_REASON_ENUM(e, code) e,

@@ -8,9 +8,22 @@
 #include "gdir_text.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #define VALUE_MAX 200   /* bytes of a rejected cell kept in the rejects CSV */
+#define JSON_ITEMS_BYTES (4u * 1024 * 1024)
+
+const char *const imp_geo_precision_names[IMP_GEO__COUNT] = {"housenumber", "street",
+                                                             "municipality"};
+
+static const char SQL_WARNINGS[] =
+    "SELECT source, file, line, id, kind, insee, distance_m, lat, lon, message"
+    " FROM import_warnings ORDER BY source, rowid";
+static const char SQL_MERGES[] =
+    "SELECT m.kept_id, m.merged_id, m.rule, m.distance_m, m.similarity, k.name, r.name"
+    " FROM place_merges AS m LEFT JOIN place_sources AS k ON k.id = m.kept_id"
+    " LEFT JOIN place_sources AS r ON r.id = m.merged_id ORDER BY m.rowid";
 
 /* Appends one CSV field, quoted when it holds a separator, a quote, a line break or outer
  * spaces (RFC 4180: quotes doubled inside). */
@@ -153,14 +166,188 @@ int imp_report_close(struct imp_report *r, struct gdir_err *err)
     return rc;
 }
 
+void imp_report_extra_init(struct imp_report_extra *x)
+{
+    memset(x, 0, sizeof *x);
+    x->mode = "full";
+    gdir_buf_init(&x->warnings_json, JSON_ITEMS_BYTES);
+    gdir_buf_init(&x->merges_json, JSON_ITEMS_BYTES);
+}
+
+void imp_report_extra_free(struct imp_report_extra *x)
+{
+    gdir_buf_free(&x->warnings_json);
+    gdir_buf_free(&x->merges_json);
+}
+
+static void csv_text(struct gdir_buf *row, const unsigned char *s, int last)
+{
+    csv_field(row, s ? (const char *)s : "");
+    gdir_buf_adds(row, last ? "\r\n" : ",");
+}
+
+static void csv_num(struct gdir_buf *row, sqlite3_stmt *st, int col, int decimals, int last)
+{
+    if (sqlite3_column_type(st, col) != SQLITE_NULL)
+        gdir_buf_printf(row, "%.*f", decimals, sqlite3_column_double(st, col));
+    gdir_buf_adds(row, last ? "\r\n" : ",");
+}
+
+static void json_text(struct gdir_json *j, const char *key, sqlite3_stmt *st, int col)
+{
+    gdir_json_kstr(j, key, (const char *)sqlite3_column_text(st, col));
+}
+
+static void json_num(struct gdir_json *j, const char *key, sqlite3_stmt *st, int col, int dec)
+{
+    if (sqlite3_column_type(st, col) == SQLITE_NULL) {
+        gdir_json_key(j, key);
+        gdir_json_null(j);
+    } else {
+        gdir_json_knum(j, key, sqlite3_column_double(st, col), dec);
+    }
+}
+
+/* Streams the rows of sql into a CSV (header first) and the first rows into a JSON array;
+ * emit writes one row both ways. */
+typedef void emit_fn(sqlite3_stmt *st, struct gdir_buf *row, struct gdir_json *j,
+                     struct imp_report_extra *x);
+
+static int dump(sqlite3 *db, const char *sql, const char *path, const char *header,
+                emit_fn *emit, struct gdir_buf *json, struct imp_report_extra *x,
+                struct gdir_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    struct gdir_buf row;
+    struct gdir_json j;
+    FILE *f = NULL;
+    long n = 0;
+    int rc = GDIR_OK, step;
+
+    gdir_buf_init(&row, 0);
+    gdir_buf_reset(json);
+    gdir_json_init(&j, json);
+    gdir_json_arr_begin(&j);
+    if (path && !(f = fopen(path, "w"))) {
+        rc = gdir_err_set(err, GDIR_EIO, "%s: %s", path, strerror(errno));
+        goto out;
+    }
+    if (f && fputs(header, f) == EOF) {
+        rc = gdir_err_set(err, GDIR_EIO, "%s: write error", path);
+        goto out;
+    }
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+        rc = gdir_err_set(err, GDIR_EDB, "report: %s", sqlite3_errmsg(db));
+        goto out;
+    }
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        gdir_buf_reset(&row);
+        emit(st, &row, n < IMP_REPORT_JSON_ITEMS_MAX ? &j : NULL, x);
+        n++;
+        if (row.err || (f && fwrite(row.data, 1, row.len, f) != row.len)) {
+            rc = gdir_err_set(err, GDIR_EIO, "%s: write error", path);
+            goto out;
+        }
+    }
+    if (step != SQLITE_DONE)
+        rc = gdir_err_set(err, GDIR_EDB, "report: %s", sqlite3_errmsg(db));
+out:
+    gdir_json_arr_end(&j);
+    sqlite3_finalize(st);
+    if (f && fclose(f) != 0 && rc == GDIR_OK)
+        rc = gdir_err_set(err, GDIR_EIO, "%s: write error", path);
+    gdir_buf_free(&row);
+    return rc;
+}
+
+static void emit_warning(sqlite3_stmt *st, struct gdir_buf *row, struct gdir_json *j,
+                         struct imp_report_extra *x)
+{
+    const char *kind = (const char *)sqlite3_column_text(st, 4);
+    x->warnings++;
+    if (kind && !strcmp(kind, "outside_commune"))
+        x->warnings_outside++;
+    else if (kind && !strcmp(kind, "point_replaced"))
+        x->warnings_replaced++;
+    else if (kind && !strcmp(kind, "override_not_found"))
+        x->warnings_overrides++;
+    for (int c = 0; c < 6; c++)
+        csv_text(row, sqlite3_column_text(st, c), 0);
+    csv_num(row, st, 6, 0, 0);
+    csv_num(row, st, 7, 7, 0);
+    csv_num(row, st, 8, 7, 0);
+    csv_text(row, sqlite3_column_text(st, 9), 1);
+    if (!j)
+        return;
+    gdir_json_obj_begin(j);
+    json_text(j, "source", st, 0);
+    json_text(j, "file", st, 1);
+    json_text(j, "line", st, 2);
+    json_text(j, "id", st, 3);
+    json_text(j, "kind", st, 4);
+    json_text(j, "insee", st, 5);
+    json_num(j, "distance_m", st, 6, 0);
+    json_num(j, "lat", st, 7, 7);
+    json_num(j, "lon", st, 8, 7);
+    json_text(j, "message", st, 9);
+    gdir_json_obj_end(j);
+}
+
+static void emit_merge(sqlite3_stmt *st, struct gdir_buf *row, struct gdir_json *j,
+                       struct imp_report_extra *x)
+{
+    const char *rule = (const char *)sqlite3_column_text(st, 2);
+    x->merge_by_rule[rule && !strcmp(rule, "ref") ? 1 : 0]++;
+    csv_text(row, sqlite3_column_text(st, 0), 0);
+    csv_text(row, sqlite3_column_text(st, 1), 0);
+    csv_text(row, sqlite3_column_text(st, 2), 0);
+    csv_num(row, st, 3, 1, 0);
+    csv_num(row, st, 4, 3, 0);
+    csv_text(row, sqlite3_column_text(st, 5), 0);
+    csv_text(row, sqlite3_column_text(st, 6), 1);
+    if (!j)
+        return;
+    gdir_json_obj_begin(j);
+    json_text(j, "kept_id", st, 0);
+    json_text(j, "merged_id", st, 1);
+    json_text(j, "rule", st, 2);
+    json_num(j, "distance_m", st, 3, 1);
+    json_num(j, "similarity", st, 4, 3);
+    json_text(j, "kept_name", st, 5);
+    json_text(j, "merged_name", st, 6);
+    gdir_json_obj_end(j);
+}
+
+int imp_report_tables(sqlite3 *db, const char *warnings_path, const char *merges_path,
+                      struct imp_report_extra *x, struct gdir_err *err)
+{
+    int rc;
+    x->warnings = x->warnings_outside = x->warnings_replaced = x->warnings_overrides = 0;
+    x->merge_by_rule[0] = x->merge_by_rule[1] = 0;
+    if ((rc = dump(db, SQL_WARNINGS, warnings_path,
+                   "source,file,line,id,kind,insee,distance_m,lat,lon,message\r\n", emit_warning,
+                   &x->warnings_json, x, err)) ||
+        (rc = dump(db, SQL_MERGES, merges_path,
+                   "kept_id,merged_id,rule,distance_m,similarity,kept_name,merged_name\r\n",
+                   emit_merge, &x->merges_json, x, err)))
+        return rc;
+    x->warnings_path = warnings_path;
+    x->merges_path = merges_path;
+    x->tables_done = 1;
+    return GDIR_OK;
+}
+
 void imp_report_print(FILE *out, const struct imp_source_result *res, size_t n,
-                      double total_seconds, const char *db, int ok)
+                      const struct imp_report_extra *x, double total_seconds, const char *db,
+                      int ok)
 {
     struct imp_counts t = {0};
-    fprintf(out, "%-16s %-20s %9s %9s %9s %9s %9s %8s\n", "source", "profile", "read", "imported",
-            "outside", "filtered", "rejected", "seconds");
+    long geocoded = 0;
+    fprintf(out, "%-16s %-20s %9s %9s %9s %9s %9s %9s %9s %8s\n", "source", "profile", "read",
+            "imported", "outside", "filtered", "rejected", "geocoded", "warnings", "seconds");
     for (size_t i = 0; i < n; i++) {
         const struct imp_counts *c = &res[i].c;
+        long g = 0;
         if (!res[i].done) {
             if (res[i].failed)
                 fprintf(out, "%-16s %-20s %9ld  FAILED\n", res[i].name, res[i].profile, c->read);
@@ -168,17 +355,48 @@ void imp_report_print(FILE *out, const struct imp_source_result *res, size_t n,
                 fprintf(out, "%-16s %-20s  not imported\n", res[i].name, res[i].profile);
             continue;
         }
-        fprintf(out, "%-16s %-20s %9ld %9ld %9ld %9ld %9ld %8.2f\n", res[i].name, res[i].profile,
-                c->read, c->imported, c->outside, c->filtered, c->rejected, c->seconds);
+        for (int k = 0; k < IMP_GEO__COUNT; k++)
+            g += c->geocoded[k];
+        if (res[i].kept)
+            fprintf(out, "%-16s %-20s %9ld %9ld %9s %9s %9ld %9s %9ld %8s\n", res[i].name,
+                    res[i].profile, c->read, c->imported, "-", "-", c->rejected, "-", c->warnings,
+                    "kept");
+        else
+            fprintf(out, "%-16s %-20s %9ld %9ld %9ld %9ld %9ld %9ld %9ld %8.2f\n", res[i].name,
+                    res[i].profile, c->read, c->imported, c->outside, c->filtered, c->rejected, g,
+                    c->warnings, c->seconds);
         t.read += c->read;
         t.imported += c->imported;
         t.outside += c->outside;
         t.filtered += c->filtered;
         t.rejected += c->rejected;
+        t.warnings += c->warnings;
         t.seconds += c->seconds;
+        for (int k = 0; k < IMP_GEO__COUNT; k++)
+            t.geocoded[k] += c->geocoded[k];
+        geocoded += g;
     }
-    fprintf(out, "%-16s %-20s %9ld %9ld %9ld %9ld %9ld %8.2f\n", "total", "", t.read, t.imported,
-            t.outside, t.filtered, t.rejected, t.seconds);
+    fprintf(out, "%-16s %-20s %9ld %9ld %9ld %9ld %9ld %9ld %9ld %8.2f\n", "total", "", t.read,
+            t.imported, t.outside, t.filtered, t.rejected, geocoded, t.warnings, t.seconds);
+    if (geocoded)
+        fprintf(out, "geocoded: %ld (housenumber %ld, street %ld, municipality %ld)\n", geocoded,
+                t.geocoded[IMP_GEO_HOUSENUMBER], t.geocoded[IMP_GEO_STREET],
+                t.geocoded[IMP_GEO_MUNICIPALITY]);
+    if (x && x->tables_done) {
+        fprintf(out, "places: %ld records -> %ld places (%ld merged into %ld places: rule ref %ld,"
+                     " name %ld)%s%s\n",
+                x->places_before, x->places_after, x->merged, x->merge_groups,
+                x->merge_by_rule[1], x->merge_by_rule[0], x->merged ? "; see " : "",
+                x->merged ? x->merges_path : "");
+        if (x->warnings)
+            fprintf(out, "warnings: %ld (outside their commune %ld, point replaced %ld, "
+                         "override not found %ld); see %s\n",
+                    x->warnings, x->warnings_outside, x->warnings_replaced, x->warnings_overrides,
+                    x->warnings_path);
+        if (x->overrides)
+            fprintf(out, "overrides: %ld added, %ld fixed, %ld hidden, %ld not found (%s)\n",
+                    x->ovr_added, x->ovr_fixed, x->ovr_hidden, x->ovr_not_found, x->overrides);
+    }
     fprintf(out, "%s in %.2f s: %s\n", ok ? "imported" : "import FAILED", total_seconds, db);
 }
 
@@ -189,6 +407,68 @@ static void json_counts(struct gdir_json *j, const struct imp_counts *c)
     gdir_json_kint(j, "outside_territory", c->outside);
     gdir_json_kint(j, "filtered", c->filtered);
     gdir_json_kint(j, "rejected", c->rejected);
+    gdir_json_kint(j, "warnings", c->warnings);
+    gdir_json_key(j, "geocoded");
+    gdir_json_obj_begin(j);
+    for (int k = 0; k < IMP_GEO__COUNT; k++)
+        gdir_json_kint(j, imp_geo_precision_names[k], c->geocoded[k]);
+    gdir_json_obj_end(j);
+}
+
+static void json_extra(struct gdir_json *j, const struct imp_report_extra *x)
+{
+    gdir_json_kstr(j, "mode", x->mode);
+    gdir_json_key(j, "refreshed");
+    if (x->refreshed) {
+        gdir_json_arr_begin(j);
+        for (const char *const *s = x->refreshed; *s; s++)
+            gdir_json_str(j, *s);
+        gdir_json_arr_end(j);
+    } else {
+        gdir_json_null(j);
+    }
+    if (!x->tables_done)
+        return;
+    gdir_json_key(j, "merging");
+    gdir_json_obj_begin(j);
+    gdir_json_kint(j, "records", x->places_before);
+    gdir_json_kint(j, "places", x->places_after);
+    gdir_json_kint(j, "groups", x->merge_groups);
+    gdir_json_kint(j, "merged", x->merged);
+    gdir_json_key(j, "merged_by_rule");
+    gdir_json_obj_begin(j);
+    gdir_json_kint(j, "ref", x->merge_by_rule[1]);
+    gdir_json_kint(j, "name", x->merge_by_rule[0]);
+    gdir_json_obj_end(j);
+    gdir_json_kstr(j, "file", x->merges_path);
+    gdir_json_key(j, "items");
+    gdir_json_raw(j, x->merges_json.len ? gdir_buf_str(&x->merges_json) : "[]");
+    gdir_json_obj_end(j);
+    gdir_json_key(j, "warnings");
+    gdir_json_obj_begin(j);
+    gdir_json_kint(j, "count", x->warnings);
+    gdir_json_key(j, "by_kind");
+    gdir_json_obj_begin(j);
+    gdir_json_kint(j, "outside_commune", x->warnings_outside);
+    gdir_json_kint(j, "point_replaced", x->warnings_replaced);
+    gdir_json_kint(j, "override_not_found", x->warnings_overrides);
+    gdir_json_obj_end(j);
+    gdir_json_kstr(j, "file", x->warnings_path);
+    gdir_json_key(j, "items");
+    gdir_json_raw(j, x->warnings_json.len ? gdir_buf_str(&x->warnings_json) : "[]");
+    gdir_json_obj_end(j);
+    gdir_json_key(j, "overrides");
+    if (!x->overrides) {
+        gdir_json_null(j);
+        return;
+    }
+    gdir_json_obj_begin(j);
+    gdir_json_kstr(j, "file", x->overrides);
+    gdir_json_kint(j, "added", x->ovr_added);
+    gdir_json_kint(j, "fixed", x->ovr_fixed);
+    gdir_json_kint(j, "hidden", x->ovr_hidden);
+    gdir_json_kint(j, "not_found", x->ovr_not_found);
+    gdir_json_obj_end(j);
 }
 
 int imp_report_write_json(const char *path, const struct imp_report_info *info,
@@ -206,6 +486,9 @@ int imp_report_write_json(const char *path, const struct imp_report_info *info,
         t.outside += res[i].c.outside;
         t.filtered += res[i].c.filtered;
         t.rejected += res[i].c.rejected;
+        t.warnings += res[i].c.warnings;
+        for (int k = 0; k < IMP_GEO__COUNT; k++)
+            t.geocoded[k] += res[i].c.geocoded[k];
     }
     gdir_buf_init(&b, 0);
     gdir_json_init(&j, &b);
@@ -217,6 +500,8 @@ int imp_report_write_json(const char *path, const struct imp_report_info *info,
     gdir_json_kstr(&j, "rejects", info->rejects);
     gdir_json_kstr(&j, "started_at", info->started_at);
     gdir_json_knum(&j, "seconds", info->seconds, 3);
+    if (info->extra)
+        json_extra(&j, info->extra);
     gdir_json_key(&j, "totals");
     gdir_json_obj_begin(&j);
     json_counts(&j, &t);
@@ -230,7 +515,10 @@ int imp_report_write_json(const char *path, const struct imp_report_info *info,
         gdir_json_kstr(&j, "profile", s->profile);
         gdir_json_kstr(&j, "kind", s->kind);
         gdir_json_kstr(&j, "file", s->file);
-        gdir_json_kstr(&j, "status", s->failed ? "failed" : s->done ? "ok" : "not_imported");
+        gdir_json_kstr(&j, "status", s->failed ? "failed"
+                                     : s->kept  ? "kept"
+                                     : s->done  ? "ok"
+                                                : "not_imported");
         gdir_json_kstr(&j, "error", s->failed ? s->error : NULL);
         json_counts(&j, &s->c);
         gdir_json_key(&j, "rejected_by_reason");

@@ -7,10 +7,15 @@
 #include "imp_run.h"
 #include "gdir_config.h"
 #include "gdir_log.h"
+#include "imp_geocode.h"
+#include "imp_merge.h"
+#include "imp_overrides.h"
 #include "imp_profile.h"
+#include "imp_progress.h"
 #include "imp_record.h"
 #include "imp_report.h"
 #include "imp_source.h"
+#include "imp_territory.h"
 #include "imp_writer.h"
 
 #include <stdio.h>
@@ -18,6 +23,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #ifndef GDIR_VERSION
 #define GDIR_VERSION "0.0.0"
@@ -34,10 +40,16 @@ struct run {
     const char *profiles_dir;
     struct imp_profile *profiles;   /* one per configured source */
     struct imp_source_result *res;  /* one per configured source, config order */
+    unsigned char *keep;            /* refresh: 1 when source i is copied, not re-read */
     struct imp_writer w;
     int w_open;
     struct imp_report rep;
-    char *rejects_path, *report_path;
+    struct imp_report_extra extra;
+    struct imp_progress progress;
+    struct imp_overrides *overrides;
+    struct imp_territory *territory; /* boundaries of the new database, for the check */
+    struct imp_geocode geocode;
+    char *rejects_path, *report_path, *warnings_path, *merges_path;
     char started_at[32];
     char today[16];
     double t0;
@@ -121,6 +133,10 @@ static int load_profiles(struct run *r)
     gdir_err_clear(&err);
     for (size_t i = 0; i < r->t.n_sources; i++) {
         const struct gdir_source_cfg *s = &r->t.sources[i];
+        if (strcmp(s->name, IMP_OVERRIDES_SOURCE) == 0) {
+            fatal("source name 'overrides' is reserved for the local corrections file");
+            return IMP_EXIT_USAGE;
+        }
         if (imp_profile_load(&r->profiles[i], r->profiles_dir, s->profile, &err)) {
             char msg[GDIR_ERR_MSG_MAX + 64];
             snprintf(msg, sizeof msg, "source %s: %s", s->name, err.msg);
@@ -149,6 +165,8 @@ static int check_sources(struct run *r)
     for (size_t i = 0; i < r->t.n_sources; i++) {
         struct imp_source *src = NULL;
         struct gdir_err err;
+        if (r->keep[i])
+            continue;
         gdir_err_clear(&err);
         if (imp_source_open(&src, r->t.sources[i].path, &r->profiles[i], &err)) {
             fatal(err.msg);
@@ -168,6 +186,83 @@ static int reject(struct run *r, struct imp_source_result *res, const char *path
     res->c.rejected++;
     res->c.by_reason[rej->reason]++;
     return imp_report_reject(&r->rep, res->name, path, f->line, f->by_feature, rej, err);
+}
+
+/* A place whose point lies outside its declared commune: flagged, not rejected. */
+static int check_commune(struct run *r, size_t i, const struct imp_feature *f,
+                         const struct imp_record *rec, const char *id, struct gdir_err *err)
+{
+    double dist = 0;
+    char line[32], msg[160];
+    const char *insee = rec->text[IMP_T_INSEE];
+    if (rec->located || !insee ||
+        imp_territory_check(r->territory, insee, rec->lon, rec->lat, &dist) != IMP_WHERE_OUTSIDE)
+        return GDIR_OK;
+    snprintf(line, sizeof line, f->by_feature ? "feature %ld" : "%ld", f->line);
+    snprintf(msg, sizeof msg, "point hors de sa commune déclarée (%s), à %.0f m de celle-ci",
+             insee, dist);
+    struct imp_warning wr = {r->t.sources[i].name, id, "outside_commune", insee, 1, dist, 1,
+                             rec->lat, rec->lon, r->t.sources[i].path, line, msg};
+    r->res[i].c.warnings++;
+    return imp_writer_warning(&r->w, &wr, err);
+}
+
+/* The point of a place without one: geocoded, or the row is rejected (returns IMP_REJECT with
+ * rej filled) or outside the territory (IMP_OUTSIDE). insee receives the commune found for a
+ * record that named none. */
+static int place_by_address(struct run *r, size_t i, struct imp_record *rec,
+                            struct imp_reject *rej, struct imp_geocoded *g, char insee[8],
+                            struct gdir_err *err)
+{
+    const struct imp_profile *p = &r->profiles[i];
+    struct imp_geocode_hit hit;
+    int rc = imp_geocode_record(&r->geocode, rec, &hit, err);
+
+    if (rc < 0)
+        return rc;
+    if (rc == 0) {
+        enum imp_target t = rec->text[IMP_T_ADDRESS] ? IMP_T_ADDRESS : IMP_T_STREET;
+        const struct imp_fieldmap *m = &p->fields[t];
+        const char *field = imp_target_names[t];
+        for (size_t k = 0; k < m->n_pieces; k++)
+            if (!m->pieces[k].literal) {
+                field = p->slots[m->pieces[k].slot];
+                break;
+            }
+        imp_reject_set(rej, IMP_R_GEOCODE, field, rec->text[t],
+                       "geocoding failed: no address or commune found for this record");
+        return IMP_REJECT;
+    }
+    if (rec->member < 0) {
+        rec->member = imp_members_find(&r->members, hit.citycode);
+        if (rec->member < 0)
+            return IMP_OUTSIDE;
+        snprintf(insee, 8, "%s", hit.citycode);
+        rec->text[IMP_T_INSEE] = insee;
+    }
+    rec->lon = hit.lon;
+    rec->lat = hit.lat;
+    g->precision = imp_geo_precision_names[hit.precision];
+    g->score = hit.score;
+    r->res[i].c.geocoded[hit.precision]++;
+    return IMP_KEEP;
+}
+
+/* A geocoded place whose source point was there but unusable: say so. */
+static int note_replaced_point(struct run *r, size_t i, const struct imp_feature *f,
+                               const struct imp_record *rec, const struct imp_geocoded *g,
+                               const char *id, struct gdir_err *err)
+{
+    char line[32], msg[IMP_REJECT_FIELD_MAX + IMP_REJECT_MSG_MAX + 96];
+    if (!rec->has_point_problem || rec->point_problem.reason == IMP_R_MISSING_COORDS)
+        return GDIR_OK;
+    snprintf(line, sizeof line, f->by_feature ? "feature %ld" : "%ld", f->line);
+    snprintf(msg, sizeof msg, "coordonnées inutilisables (%s : %s), point géocodé à la "
+             "précision « %s »", rec->point_problem.field, rec->point_problem.msg, g->precision);
+    struct imp_warning wr = {r->t.sources[i].name, id, "point_replaced", rec->text[IMP_T_INSEE],
+                             0, 0, 1, rec->lat, rec->lon, r->t.sources[i].path, line, msg};
+    r->res[i].c.warnings++;
+    return imp_writer_warning(&r->w, &wr, err);
 }
 
 /* Imports source i. Returns 0 or a negative code with err filled (fatal for the run). */
@@ -192,6 +287,7 @@ static int import_source(struct run *r, size_t i, struct gdir_err *err)
     norm.locate_ctx = &r->w;
     norm.have_boundaries = r->w.boundaries > 0;
     imp_report_source_begin(&r->rep);
+    imp_progress_begin(&r->progress, cfg->name, cfg->path);
     if ((rc = imp_source_open(&src, cfg->path, p, err)) ||
         (rc = imp_writer_source(&r->w, &meta, err)))
         goto out;
@@ -203,6 +299,8 @@ static int import_source(struct run *r, size_t i, struct gdir_err *err)
         struct imp_feature f;
         struct imp_record rec;
         struct imp_reject rej;
+        struct imp_geocoded geo = {NULL, 0};
+        char id[300], found_insee[8];
 
         if (r->o->stop && *r->o->stop) {
             rc = gdir_err_set(err, GDIR_EIO, "interrupted");
@@ -212,7 +310,10 @@ static int import_source(struct run *r, size_t i, struct gdir_err *err)
         if (rc <= 0)
             break;
         res->c.read++;
+        imp_progress_row(&r->progress);
         rc = imp_normalize(&norm, &f, &rec, &rej, err);
+        if (rc == IMP_KEEP && p->kind == IMP_KIND_PLACES && !rec.has_point)
+            rc = place_by_address(r, i, &rec, &rej, &geo, found_insee, err);
         if (rc < 0)
             goto out;
         if (rc == IMP_FILTERED) {
@@ -228,19 +329,22 @@ static int import_source(struct run *r, size_t i, struct gdir_err *err)
                 goto out;
             continue;
         }
-        if (p->kind != IMP_KIND_PLACES && seen[rec.member]) {
+        if ((p->kind == IMP_KIND_COMMUNES || p->kind == IMP_KIND_BOUNDARIES) && seen[rec.member])
             rc = IMP_WRITE_DUPLICATE;
-        } else if (p->kind == IMP_KIND_COMMUNES) {
+        else if (p->kind == IMP_KIND_COMMUNES)
             rc = imp_writer_commune(&r->w, &rec, err);
-        } else if (p->kind == IMP_KIND_BOUNDARIES) {
+        else if (p->kind == IMP_KIND_BOUNDARIES)
             rc = imp_writer_boundary(&r->w, cfg->name, licence, &rec, err);
-        } else {
-            rc = imp_writer_place(&r->w, &pctx, &rec, err);
-        }
+        else if (p->kind == IMP_KIND_ADDRESSES)
+            rc = imp_writer_address(&r->w, cfg->name, licence, &rec, err);
+        else
+            rc = imp_writer_place(&r->w, &pctx, &rec, &geo, err);
         if (rc < 0)
             goto out;
         if (rc == IMP_WRITE_DUPLICATE) {
-            enum imp_target t = p->kind == IMP_KIND_PLACES ? IMP_T_SOURCE_ID : IMP_T_INSEE;
+            enum imp_target t = p->kind == IMP_KIND_PLACES || p->kind == IMP_KIND_ADDRESSES
+                                    ? IMP_T_SOURCE_ID
+                                    : IMP_T_INSEE;
             const struct imp_fieldmap *m = &p->fields[t];
             imp_reject_set(&rej, IMP_R_DUPLICATE, m->is_template ? imp_target_names[t]
                                                                  : p->slots[m->pieces[0].slot],
@@ -249,7 +353,13 @@ static int import_source(struct run *r, size_t i, struct gdir_err *err)
                 goto out;
             continue;
         }
-        if (p->kind != IMP_KIND_PLACES)
+        if (p->kind == IMP_KIND_PLACES) {
+            snprintf(id, sizeof id, "%s:%s", cfg->name, rec.text[IMP_T_SOURCE_ID]);
+            if ((rc = geo.precision ? note_replaced_point(r, i, &f, &rec, &geo, id, err)
+                                    : check_commune(r, i, &f, &rec, id, err)))
+                goto out;
+        }
+        if (p->kind == IMP_KIND_COMMUNES || p->kind == IMP_KIND_BOUNDARIES)
             seen[rec.member] = 1;
         res->c.imported++;
     }
@@ -258,6 +368,7 @@ static int import_source(struct run *r, size_t i, struct gdir_err *err)
     rc = imp_writer_source_counts(&r->w, cfg->name, res->c.read, res->c.imported,
                                   res->c.rejected, err);
 out:
+    imp_progress_end(&r->progress);
     res->c.seconds = now_s() - t0;
     imp_report_source_end(&r->rep, cfg->path);
     if (rc < 0) {
@@ -273,6 +384,27 @@ out:
     imp_normalizer_free(&norm);
     imp_source_close(src);
     return rc < 0 ? rc : GDIR_OK;
+}
+
+/* Refresh: source i is not re-read; its sources row and records come from the current
+ * database. */
+static int keep_source(struct run *r, size_t i, struct gdir_err *err)
+{
+    struct imp_source_result *res = &r->res[i];
+    long rows = 0;
+    int rc = imp_writer_copy_source(&r->w, r->t.sources[i].name, &rows, err);
+    if (rc == GDIR_OK)
+        rc = imp_writer_source_row(&r->w, r->t.sources[i].name, &res->c.read, &res->c.imported,
+                                   &res->c.rejected, &res->c.warnings, err);
+    if (rc) {
+        res->failed = 1;
+        snprintf(res->error, sizeof res->error, "%s", err->msg);
+        return rc;
+    }
+    res->done = res->kept = 1;
+    gdir_log(GDIR_LOG_INFO, "import", "source=%s msg=\"kept from the current database\" rows=%ld",
+             r->t.sources[i].name, rows);
+    return GDIR_OK;
 }
 
 /* Warnings about what the territory still lacks after all sources. */
@@ -297,34 +429,180 @@ static int final_checks(struct run *r, long imported, struct gdir_err *err)
     return GDIR_OK;
 }
 
+/* The places sources in merge priority order: non-ODbL sources first, then ODbL ones, each
+ * group in configuration order. */
+static struct imp_merge_source *merge_order(struct run *r, size_t *n)
+{
+    struct imp_merge_source *m = calloc(r->t.n_sources + 1, sizeof *m);
+    *n = 0;
+    for (int pass = 0; m && pass < 2; pass++)
+        for (size_t i = 0; i < r->t.n_sources; i++) {
+            int odbl = strcmp(source_licence(r, i), "ODbL-1.0") == 0;
+            if (r->profiles[i].kind == IMP_KIND_PLACES && odbl == pass) {
+                m[*n].name = r->t.sources[i].name;
+                m[*n].odbl = odbl;
+                m[*n].has_rows = r->res[i].c.imported > 0;
+                (*n)++;
+            }
+        }
+    return m;
+}
+
+/* After all sources: places from the records, merging, local corrections, report tables. */
+static int build_directory(struct run *r, struct gdir_err *err)
+{
+    struct imp_merge_stats ms;
+    struct imp_merge_source *order;
+    size_t n_order;
+    sqlite3 *db = imp_writer_sqlite(&r->w);
+    int rc;
+
+    imp_progress_step(&r->progress, "index spatiaux…");
+    if ((rc = imp_writer_index(&r->w, &r->extra.places_before, err)))
+        return rc;
+    imp_progress_step(&r->progress, "fusion des lieux vus dans plusieurs sources…");
+    if (!(order = merge_order(r, &n_order)))
+        return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
+    rc = imp_merge_run(db, order, n_order, &ms, err);
+    free(order);
+    if (rc)
+        return rc;
+    r->extra.merge_groups = ms.groups;
+    r->extra.merged = ms.merged;
+    if (ms.candidates)
+        gdir_log(GDIR_LOG_INFO, "import", "msg=\"merging\" candidates=%ld accepted=%ld groups=%ld"
+                 " merged=%ld", ms.candidates, ms.accepted, ms.groups, ms.merged);
+    if (r->overrides) {
+        struct imp_overrides_stats os;
+        struct imp_overrides_ctx octx = {r->t.default_licence, r->today, r->t.overrides};
+        struct imp_source_meta meta = {IMP_OVERRIDES_SOURCE, "overrides",
+                                       "Corrections locales du territoire", r->t.name,
+                                       r->t.default_licence, NULL,
+                                       relative_file(r, r->t.overrides), NULL};
+        imp_progress_step(&r->progress, "corrections locales…");
+        if ((rc = imp_writer_source(&r->w, &meta, err)) || (rc = imp_writer_commit(&r->w, err)) ||
+            (rc = imp_overrides_apply(r->overrides, db, &octx, &os, err)))
+            return rc;
+        long n = imp_overrides_count(r->overrides);
+        if ((rc = imp_writer_source_counts(&r->w, IMP_OVERRIDES_SOURCE, n,
+                                           os.added + os.fixed + os.hidden, 0, err)) ||
+            (rc = imp_writer_commit(&r->w, err)))
+            return rc;
+        r->extra.overrides = r->t.overrides;
+        r->extra.ovr_added = os.added;
+        r->extra.ovr_fixed = os.fixed;
+        r->extra.ovr_hidden = os.hidden;
+        r->extra.ovr_not_found = os.not_found;
+    }
+    if ((rc = imp_writer_place_count(&r->w, &r->extra.places_after, err)))
+        return rc;
+    imp_progress_step(&r->progress, "rapports, index plein texte, vérification…");
+    return imp_report_tables(db, r->warnings_path, r->merges_path, &r->extra, err);
+}
+
+/* Refresh: the current database is attached, and every source that is not re-read must be
+ * in it. Communes lists and boundaries are copied as a whole (the communes table), unless one
+ * of them is re-read: then all of them are (they complete each other). */
+static int prepare_refresh(struct run *r, struct gdir_err *err)
+{
+    int rc = imp_writer_attach(&r->w, r->o->db, err);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < r->t.n_sources; i++) {
+        if (!r->keep[i])
+            continue;
+        if ((rc = imp_writer_old_has_source(&r->w, r->t.sources[i].name, err)) < 0)
+            return rc;
+        if (rc == 0)
+            return gdir_err_set(err, GDIR_EINVAL, "source %s is not in %s: add --source %s "
+                                "(or run a full import)", r->t.sources[i].name, r->o->db,
+                                r->t.sources[i].name);
+    }
+    return GDIR_OK;
+}
+
 static int import_all(struct run *r, struct gdir_err *err)
 {
     static const enum imp_kind order[] = {IMP_KIND_COMMUNES, IMP_KIND_BOUNDARIES,
-                                          IMP_KIND_PLACES};
+                                          IMP_KIND_ADDRESSES, IMP_KIND_PLACES};
     const char *base = strrchr(r->o->config, '/');
     struct imp_meta meta = {r->t.public_json, GDIR_VERSION, base ? base + 1 : r->o->config};
     long imported = 0;
-    int rc;
+    int rc, communes_copied = 0;
 
-    for (size_t k = 0; k < sizeof order / sizeof order[0]; k++)
+    if (r->o->n_sources && (rc = prepare_refresh(r, err)))
+        return rc;
+    for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
+        if (order[k] == IMP_KIND_ADDRESSES) {
+            /* The boundaries are complete: load them for the territory check of places. */
+            if ((rc = imp_writer_commit(&r->w, err)) ||
+                (rc = imp_territory_load(&r->territory, imp_writer_sqlite(&r->w), err)))
+                return rc;
+        }
         for (size_t i = 0; i < r->t.n_sources; i++) {
             if (r->profiles[i].kind != order[k])
                 continue;
-            if ((rc = import_source(r, i, err)))
+            if (r->keep[i]) {
+                if (order[k] <= IMP_KIND_BOUNDARIES && !communes_copied) {
+                    long communes = 0, with_geom = 0, places = 0;
+                    if ((rc = imp_writer_copy_communes(&r->w, err)) ||
+                        (rc = imp_writer_stats(&r->w, &communes, &with_geom, &places, err)))
+                        return rc;
+                    r->w.boundaries = with_geom;
+                    communes_copied = 1;
+                }
+                rc = keep_source(r, i, err);
+            } else {
+                rc = import_source(r, i, err);
+            }
+            if (rc)
                 return rc;
             imported += r->res[i].c.imported;
         }
-    if ((rc = final_checks(r, imported, err)))
+    }
+    if ((rc = imp_writer_detach(&r->w, err)) || (rc = final_checks(r, imported, err)) ||
+        (rc = build_directory(r, err)))
         return rc;
     r->w_open = 0;   /* finish closes the writer whatever happens */
-    return imp_writer_finish(&r->w, &meta, err);
+    rc = imp_writer_finish(&r->w, &meta, err);
+    imp_progress_end(&r->progress);
+    return rc;
+}
+
+/* Which sources a refresh re-reads (keep[i] = 0) and copies (keep[i] = 1); exit status 2
+ * when --source names no configured source. */
+static int plan_refresh(struct run *r)
+{
+    int communes_read = 0;
+    for (size_t i = 0; i < r->t.n_sources; i++)
+        r->keep[i] = r->o->n_sources > 0;
+    for (size_t k = 0; k < r->o->n_sources; k++) {
+        size_t i;
+        for (i = 0; i < r->t.n_sources; i++)
+            if (strcmp(r->t.sources[i].name, r->o->sources[k]) == 0)
+                break;
+        if (i == r->t.n_sources) {
+            char msg[256];
+            snprintf(msg, sizeof msg, "--source %.64s: no such source in %.120s",
+                     r->o->sources[k], r->o->config);
+            fatal(msg);
+            return IMP_EXIT_USAGE;
+        }
+        r->keep[i] = 0;
+        if (r->profiles[i].kind == IMP_KIND_COMMUNES || r->profiles[i].kind == IMP_KIND_BOUNDARIES)
+            communes_read = 1;
+    }
+    for (size_t i = 0; communes_read && i < r->t.n_sources; i++)
+        if (r->profiles[i].kind == IMP_KIND_COMMUNES || r->profiles[i].kind == IMP_KIND_BOUNDARIES)
+            r->keep[i] = 0;
+    return IMP_EXIT_OK;
 }
 
 static void write_report(struct run *r, int ok, const char *error)
 {
-    struct imp_report_info info = {ok,     error,         r->o->config,
-                                   r->o->db, r->rejects_path, r->started_at,
-                                   now_s() - r->t0};
+    struct imp_report_info info = {ok,        error,          r->o->config,
+                                   r->o->db,  r->rejects_path, r->started_at,
+                                   now_s() - r->t0, &r->extra};
     struct gdir_err err;
     gdir_err_clear(&err);
     if (imp_report_write_json(r->report_path, &info, r->res, r->t.n_sources, &err))
@@ -341,6 +619,8 @@ int imp_run(const struct imp_options *o)
 
     memset(&r, 0, sizeof r);
     gdir_err_clear(&err);
+    imp_report_extra_init(&r.extra);
+    imp_progress_init(&r.progress, stderr, !o->quiet && isatty(STDERR_FILENO));
     r.o = o;
     r.t0 = now_s();
     gmtime_r(&now, &tm);
@@ -354,10 +634,14 @@ int imp_run(const struct imp_options *o)
     r.t_loaded = 1;
     r.rejects_path = o->rejects ? with_suffix(o->rejects, "") : with_suffix(o->db, ".rejects.csv");
     r.report_path = o->report ? with_suffix(o->report, "") : with_suffix(o->db, ".report.json");
+    r.warnings_path =
+        o->warnings ? with_suffix(o->warnings, "") : with_suffix(o->db, ".warnings.csv");
+    r.merges_path = o->merges ? with_suffix(o->merges, "") : with_suffix(o->db, ".merges.csv");
     r.profiles = calloc(r.t.n_sources + 1, sizeof *r.profiles);
     r.res = calloc(r.t.n_sources + 1, sizeof *r.res);
-    if (!r.rejects_path || !r.report_path || !r.profiles || !r.res ||
-        imp_members_init(&r.members, &r.t)) {
+    r.keep = calloc(r.t.n_sources + 1, 1);
+    if (!r.rejects_path || !r.report_path || !r.warnings_path || !r.merges_path || !r.profiles ||
+        !r.res || !r.keep || imp_members_init(&r.members, &r.t)) {
         fatal("out of memory");
         goto out;
     }
@@ -368,8 +652,17 @@ int imp_run(const struct imp_options *o)
         r.res[i].kind = "?";
     }
     r.profiles_dir = profiles_dir(o);
-    if ((status = load_profiles(&r)) != IMP_EXIT_OK)
+    if ((status = load_profiles(&r)) != IMP_EXIT_OK || (status = plan_refresh(&r)) != IMP_EXIT_OK)
         goto out;
+    if (o->n_sources) {
+        r.extra.mode = "refresh";
+        r.extra.refreshed = o->sources;
+    }
+    if (r.t.overrides && imp_overrides_load(&r.overrides, r.t.overrides, &r.members, &err)) {
+        fatal(err.msg);
+        status = IMP_EXIT_USAGE;
+        goto out;
+    }
     if ((status = check_sources(&r)) != IMP_EXIT_OK) {
         fatal("import failed: no database written");
         write_report(&r, 0, "a source cannot be read with its mapping");
@@ -382,6 +675,7 @@ int imp_run(const struct imp_options *o)
         goto out;
     }
     r.w_open = 1;
+    imp_geocode_init(&r.geocode, imp_writer_sqlite(&r.w));
     if (imp_report_open(&r.rep, r.rejects_path, o->quiet, &err)) {
         fatal(err.msg);
         goto out;
@@ -395,14 +689,22 @@ int imp_run(const struct imp_options *o)
         snprintf(msg, sizeof msg, "import failed: %s left untouched", o->db);
         fatal(msg);
     }
+    imp_progress_end(&r.progress);
     if (!o->quiet)
-        imp_report_print(stdout, r.res, r.t.n_sources, now_s() - r.t0, o->db, rc == 0);
+        imp_report_print(stdout, r.res, r.t.n_sources, &r.extra, now_s() - r.t0, o->db, rc == 0);
     write_report(&r, rc == 0, rc ? err.msg : NULL);
     status = rc ? IMP_EXIT_FAILED : IMP_EXIT_OK;
 out:
+    imp_geocode_free(&r.geocode);
     if (r.w_open)
         imp_writer_abort(&r.w);
     imp_report_close(&r.rep, NULL);
+    imp_report_extra_free(&r.extra);
+    imp_overrides_free(r.overrides);
+    imp_territory_free(r.territory);
+    free(r.keep);
+    free(r.warnings_path);
+    free(r.merges_path);
     for (size_t i = 0; r.profiles && i < r.t.n_sources; i++)
         imp_profile_free(&r.profiles[i]);
     free(r.profiles);

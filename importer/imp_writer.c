@@ -23,9 +23,18 @@
 
 static const char SQL_INS_PLACE[] =
     "INSERT INTO places(id, name, name_key, category, address, postcode, insee, phone, email,"
-    " website, opening_hours, description, source, source_id, licence, source_date, geom)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
-    " MakePoint(?17, ?18, 4326))";
+    " website, opening_hours, description, source, source_id, licence, source_date, wheelchair,"
+    " refs, geo_quality, geocode_precision, geocode_score, geom)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,"
+    " ?19, ?20, ?21, MakePoint(?22, ?23, 4326))";
+
+static const char SQL_INS_ADDRESS[] =
+    "INSERT INTO addresses(id, housenumber, street, postcode, insee, city, source, licence, geom)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, MakePoint(?9, ?10, 4326))";
+
+static const char SQL_INS_WARNING[] =
+    "INSERT INTO import_warnings(source, id, kind, insee, distance_m, lat, lon, file, line,"
+    " message) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
 
 /* A second communes list completes the first one rather than replacing it. */
 static const char SQL_INS_COMMUNE[] =
@@ -57,10 +66,52 @@ static const char SQL_UPD_SOURCE[] =
 
 static const char SQL_INS_META[] = "INSERT INTO meta(key, value) VALUES (?1, ?2)";
 
-static const char SQL_INDEX_OFF[] =
-    "SELECT DisableSpatialIndex('places', 'geom'); DROP TABLE idx_places_geom;";
+/* The columns of a record copied on a refresh, named (the previous file may order them
+ * otherwise). */
+#define RECORD_COLUMNS                                                                             \
+    "id, name, name_key, category, address, postcode, insee, phone, email, website,"               \
+    " opening_hours, description, source, source_id, licence, source_date, wheelchair, refs,"      \
+    " geo_quality, geocode_precision, geocode_score"
 
-static const char SQL_INDEX_ON[] = "SELECT CreateSpatialIndex('places', 'geom')";
+static const char SQL_ATTACH[] = "ATTACH DATABASE ?1 AS old";
+static const char SQL_OLD_CHECK[] =
+    "SELECT count(*) FROM old.sqlite_master WHERE name IN ('place_records', 'import_warnings',"
+    " 'sources', 'addresses', 'communes', 'places')";
+static const char SQL_OLD_HAS_SOURCE[] = "SELECT count(*) FROM old.sources WHERE name = ?1";
+static const char SQL_COPY_SOURCE[] =
+    "INSERT INTO sources(name, profile, title, publisher, licence, url, file, data_date,"
+    " imported_at, rows_read, rows_imported, rows_rejected)"
+    " SELECT name, profile, title, publisher, licence, url, file, data_date, imported_at,"
+    " rows_read, rows_imported, rows_rejected FROM old.sources WHERE name = ?1";
+/* A kept source's records as they were read (place_records: before merging and overrides)
+ * become places again; merging and overrides run anew. */
+static const char SQL_COPY_RECORDS[] =
+    "INSERT INTO places(" RECORD_COLUMNS ", geom) SELECT " RECORD_COLUMNS ","
+    " MakePoint(lon, lat, 4326) FROM old.place_records WHERE source = ?1";
+static const char SQL_COPY_ADDRESSES[] =
+    "INSERT INTO addresses(id, housenumber, street, postcode, insee, city, source, licence, geom)"
+    " SELECT id, housenumber, street, postcode, insee, city, source, licence, geom"
+    " FROM old.addresses WHERE source = ?1";
+static const char SQL_COPY_WARNINGS[] =
+    "INSERT INTO import_warnings(source, id, kind, insee, distance_m, lat, lon, file, line,"
+    " message) SELECT source, id, kind, insee, distance_m, lat, lon, file, line, message"
+    " FROM old.import_warnings WHERE source = ?1";
+static const char SQL_COPY_COMMUNES[] =
+    "INSERT INTO communes(insee, name, postcodes, population, source, licence, geom)"
+    " SELECT insee, name, postcodes, population, source, licence, geom FROM old.communes";
+
+/* SpatiaLite keeps an R*Tree in step with a table through per-row triggers: dropped during
+ * the bulk load, built once at the end. */
+static const char SQL_INDEX_OFF[] =
+    "SELECT DisableSpatialIndex('places', 'geom'); DROP TABLE idx_places_geom;"
+    " SELECT DisableSpatialIndex('addresses', 'geom'); DROP TABLE idx_addresses_geom;";
+
+static const char SQL_INDEX_ON_PLACES[] = "SELECT CreateSpatialIndex('places', 'geom')";
+static const char SQL_INDEX_ON_ADDRESSES[] = "SELECT CreateSpatialIndex('addresses', 'geom')";
+
+static const char SQL_SOURCE_ROW[] =
+    "SELECT rows_read, rows_imported, rows_rejected,"
+    " (SELECT count(*) FROM import_warnings WHERE source = ?1) FROM sources WHERE name = ?1";
 
 static const char SQL_STATS[] =
     "SELECT (SELECT count(*) FROM communes), (SELECT count(*) FROM communes WHERE geom IS NOT"
@@ -191,8 +242,9 @@ static int tick(struct imp_writer *w, struct gdir_err *err)
 
 static void finalize_all(struct imp_writer *w)
 {
-    sqlite3_stmt **all[] = {&w->ins_place,  &w->ins_commune, &w->ins_boundary, &w->locate,
-                            &w->ins_source, &w->upd_source,  &w->ins_meta};
+    sqlite3_stmt **all[] = {&w->ins_place,  &w->ins_address, &w->ins_commune,
+                            &w->ins_boundary, &w->locate,     &w->ins_source,
+                            &w->upd_source,  &w->ins_meta,    &w->ins_warning};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         sqlite3_finalize(*all[i]);
         *all[i] = NULL;
@@ -259,11 +311,14 @@ int imp_writer_open(struct imp_writer *w, const char *db_path, struct gdir_err *
         (rc = gdir_db_create_schema(&w->db, err)))
         goto out;
     /* SpatiaLite keeps an R*Tree in step with a table through triggers that prepare a
-     * statement per row: for a bulk load, dropping the places index and building it once at
-     * the end is several times faster. The communes index stays: locate() needs it. */
+     * statement per row: for a bulk load, dropping the places and addresses indexes and
+     * building them once at the end is several times faster. The communes index stays:
+     * locate() needs it. */
     if ((rc = gdir_db_exec(&w->db, SQL_INDEX_OFF, err)))
         goto out;
     if ((rc = gdir_db_prepare(&w->db, SQL_INS_PLACE, &w->ins_place, err)) ||
+        (rc = gdir_db_prepare(&w->db, SQL_INS_ADDRESS, &w->ins_address, err)) ||
+        (rc = gdir_db_prepare(&w->db, SQL_INS_WARNING, &w->ins_warning, err)) ||
         (rc = gdir_db_prepare(&w->db, SQL_INS_COMMUNE, &w->ins_commune, err)) ||
         (rc = gdir_db_prepare(&w->db, SQL_INS_BOUNDARY, &w->ins_boundary, err)) ||
         (rc = gdir_db_prepare(&w->db, SQL_LOCATE, &w->locate, err)) ||
@@ -337,7 +392,8 @@ int imp_writer_source_counts(struct imp_writer *w, const char *name, long read, 
 }
 
 int imp_writer_place(struct imp_writer *w, const struct imp_place_ctx *c,
-                     const struct imp_record *r, struct gdir_err *err)
+                     const struct imp_record *r, const struct imp_geocoded *g,
+                     struct gdir_err *err)
 {
     static const enum imp_target cols[] = {IMP_T_ADDRESS, IMP_T_POSTCODE, IMP_T_INSEE,
                                            IMP_T_PHONE, IMP_T_EMAIL, IMP_T_WEBSITE,
@@ -361,9 +417,166 @@ int imp_writer_place(struct imp_writer *w, const struct imp_place_ctx *c,
     sqlite3_bind_text(st, 14, r->text[IMP_T_SOURCE_ID], -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 15, c->licence, -1, SQLITE_STATIC);
     bind_text_or_null(st, 16, r->text[IMP_T_DATE] ? r->text[IMP_T_DATE] : c->date);
-    sqlite3_bind_double(st, 17, r->lon);
-    sqlite3_bind_double(st, 18, r->lat);
+    bind_text_or_null(st, 17, r->text[IMP_T_WHEELCHAIR]);
+    bind_text_or_null(st, 18, r->text[IMP_T_REFS]);
+    bind_text_or_null(st, 19, r->text[IMP_T_GEO_QUALITY]);
+    if (g && g->precision) {
+        sqlite3_bind_text(st, 20, g->precision, -1, SQLITE_STATIC);
+        sqlite3_bind_double(st, 21, g->score);
+    }
+    sqlite3_bind_double(st, 22, r->lon);
+    sqlite3_bind_double(st, 23, r->lat);
     return step_done(w, st, "places", 1, err);
+}
+
+int imp_writer_address(struct imp_writer *w, const char *source, const char *licence,
+                       const struct imp_record *r, struct gdir_err *err)
+{
+    sqlite3_stmt *st = w->ins_address;
+    if (tick(w, err))
+        return GDIR_EDB;
+    sqlite3_bind_text(st, 1, r->text[IMP_T_SOURCE_ID], -1, SQLITE_STATIC);
+    bind_text_or_null(st, 2, r->text[IMP_T_HOUSENUMBER]);
+    sqlite3_bind_text(st, 3, r->text[IMP_T_STREET], -1, SQLITE_STATIC);
+    bind_text_or_null(st, 4, r->text[IMP_T_POSTCODE]);
+    sqlite3_bind_text(st, 5, r->text[IMP_T_INSEE], -1, SQLITE_STATIC);
+    bind_text_or_null(st, 6, r->text[IMP_T_CITY]);
+    sqlite3_bind_text(st, 7, source, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 8, licence, -1, SQLITE_STATIC);
+    sqlite3_bind_double(st, 9, r->lon);
+    sqlite3_bind_double(st, 10, r->lat);
+    return step_done(w, st, "addresses", 1, err);
+}
+
+int imp_writer_warning(struct imp_writer *w, const struct imp_warning *wr, struct gdir_err *err)
+{
+    sqlite3_stmt *st = w->ins_warning;
+    if (tick(w, err))
+        return GDIR_EDB;
+    sqlite3_bind_text(st, 1, wr->source, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, wr->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, wr->kind, -1, SQLITE_STATIC);
+    bind_text_or_null(st, 4, wr->insee);
+    if (wr->has_distance)
+        sqlite3_bind_double(st, 5, wr->distance_m);
+    if (wr->has_point) {
+        sqlite3_bind_double(st, 6, wr->lat);
+        sqlite3_bind_double(st, 7, wr->lon);
+    }
+    bind_text_or_null(st, 8, wr->file);
+    bind_text_or_null(st, 9, wr->line);
+    sqlite3_bind_text(st, 10, wr->message, -1, SQLITE_STATIC);
+    return step_done(w, st, "import_warnings", 0, err);
+}
+
+int imp_writer_commit(struct imp_writer *w, struct gdir_err *err)
+{
+    return commit(w, err);
+}
+
+sqlite3 *imp_writer_sqlite(struct imp_writer *w)
+{
+    return w->db.db;
+}
+
+/* Runs a one-off statement with up to two bindings (text a, integer b); no result rows. */
+static int run_stmt(struct imp_writer *w, const char *sql, const char *a, long long b,
+                    const char *what, struct gdir_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = GDIR_OK;
+    if (sqlite3_prepare_v2(w->db.db, sql, -1, &st, NULL) != SQLITE_OK)
+        return db_fail(w, err, what);
+    if (a)
+        sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+    if (sqlite3_bind_parameter_count(st) >= 2)
+        sqlite3_bind_int64(st, 2, b);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = db_fail(w, err, what);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* The integer of a one-row, one-column query with an optional text binding. */
+static int query_long(struct imp_writer *w, const char *sql, const char *a, long *out,
+                      const char *what, struct gdir_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = GDIR_OK;
+    if (sqlite3_prepare_v2(w->db.db, sql, -1, &st, NULL) != SQLITE_OK)
+        return db_fail(w, err, what);
+    if (a)
+        sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        *out = (long)sqlite3_column_int64(st, 0);
+    else
+        rc = db_fail(w, err, what);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int imp_writer_attach(struct imp_writer *w, const char *old_path, struct gdir_err *err)
+{
+    struct stat st;
+    long n = 0;
+    int rc;
+
+    if (stat(old_path, &st) != 0 || !S_ISREG(st.st_mode))
+        return gdir_err_set(err, GDIR_EIO, "%s: no current database to refresh: run a full "
+                            "import first", old_path);
+    if ((rc = commit(w, err)) || (rc = run_stmt(w, SQL_ATTACH, old_path, 0, "attach", err)))
+        return rc;
+    w->attached = 1;
+    if ((rc = query_long(w, SQL_OLD_CHECK, NULL, &n, "attach", err)))
+        return rc;
+    if (n != 6)
+        return gdir_err_set(err, GDIR_EFORMAT, "%s: this database has no place_records view "
+                            "(built by an older geodir-import): run a full import first",
+                            old_path);
+    return GDIR_OK;
+}
+
+int imp_writer_old_has_source(struct imp_writer *w, const char *name, struct gdir_err *err)
+{
+    long n = 0;
+    int rc = query_long(w, SQL_OLD_HAS_SOURCE, name, &n, "old sources", err);
+    return rc ? rc : n > 0;
+}
+
+int imp_writer_copy_source(struct imp_writer *w, const char *name, long *rows,
+                           struct gdir_err *err)
+{
+    int rc;
+    *rows = 0;
+    if ((rc = commit(w, err)) ||
+        (rc = run_stmt(w, SQL_COPY_SOURCE, name, 0, "copy sources", err)) ||
+        (rc = run_stmt(w, SQL_COPY_RECORDS, name, 0, "copy records", err)))
+        return rc;
+    *rows = sqlite3_changes(w->db.db);
+    if ((rc = run_stmt(w, SQL_COPY_ADDRESSES, name, 0, "copy addresses", err)))
+        return rc;
+    *rows += sqlite3_changes(w->db.db);
+    return run_stmt(w, SQL_COPY_WARNINGS, name, 0, "copy import_warnings", err);
+}
+
+int imp_writer_copy_communes(struct imp_writer *w, struct gdir_err *err)
+{
+    int rc = commit(w, err);
+    if (rc == GDIR_OK)
+        rc = run_stmt(w, SQL_COPY_COMMUNES, NULL, 0, "copy communes", err);
+    return rc;
+}
+
+int imp_writer_detach(struct imp_writer *w, struct gdir_err *err)
+{
+    int rc = GDIR_OK;
+    if (!w->attached)
+        return GDIR_OK;
+    if ((rc = commit(w, err)) == GDIR_OK)
+        rc = gdir_db_exec(&w->db, "DETACH DATABASE old", err);
+    if (rc == GDIR_OK)
+        w->attached = 0;
+    return rc;
 }
 
 int imp_writer_commune(struct imp_writer *w, const struct imp_record *r, struct gdir_err *err)
@@ -437,6 +650,31 @@ int imp_writer_stats(struct imp_writer *w, long *communes, long *with_geom, long
     return rc;
 }
 
+int imp_writer_source_row(struct imp_writer *w, const char *name, long *read, long *imported,
+                          long *rejected, long *warnings, struct gdir_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = GDIR_OK;
+    if (sqlite3_prepare_v2(w->db.db, SQL_SOURCE_ROW, -1, &st, NULL) != SQLITE_OK)
+        return db_fail(w, err, "sources");
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *read = (long)sqlite3_column_int64(st, 0);
+        *imported = (long)sqlite3_column_int64(st, 1);
+        *rejected = (long)sqlite3_column_int64(st, 2);
+        *warnings = (long)sqlite3_column_int64(st, 3);
+    } else {
+        rc = db_fail(w, err, "sources");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int imp_writer_place_count(struct imp_writer *w, long *places, struct gdir_err *err)
+{
+    return query_long(w, "SELECT count(*) FROM places", NULL, places, "counts", err);
+}
+
 static int put_meta(struct imp_writer *w, const char *key, const char *value, struct gdir_err *err)
 {
     sqlite3_bind_text(w->ins_meta, 1, key, -1, SQLITE_STATIC);
@@ -459,16 +697,28 @@ static int integrity_ok(struct imp_writer *w, struct gdir_err *err)
     return rc;
 }
 
-/* Builds the places R*Tree from the whole table (see imp_writer_open). */
-static int spatial_index_on(struct imp_writer *w, struct gdir_err *err)
+/* Builds an R*Tree from the whole table (see imp_writer_open). */
+static int spatial_index_on(struct imp_writer *w, const char *sql, struct gdir_err *err)
 {
     sqlite3_stmt *st = NULL;
     int rc = GDIR_OK;
-    if (sqlite3_prepare_v2(w->db.db, SQL_INDEX_ON, -1, &st, NULL) != SQLITE_OK ||
+    if (sqlite3_prepare_v2(w->db.db, sql, -1, &st, NULL) != SQLITE_OK ||
         sqlite3_step(st) != SQLITE_ROW || sqlite3_column_int(st, 0) != 1)
-        rc = db_fail(w, err, "CreateSpatialIndex(places)");
+        rc = db_fail(w, err, sql);
     sqlite3_finalize(st);
     return rc;
+}
+
+int imp_writer_index(struct imp_writer *w, long *places, struct gdir_err *err)
+{
+    int rc;
+    if ((rc = commit(w, err)) || (rc = gdir_db_exec(&w->db, "BEGIN", err)))
+        return rc;
+    w->in_tx = 1;
+    if ((rc = spatial_index_on(w, SQL_INDEX_ON_PLACES, err)) ||
+        (rc = spatial_index_on(w, SQL_INDEX_ON_ADDRESSES, err)) || (rc = commit(w, err)))
+        return rc;
+    return query_long(w, "SELECT count(*) FROM places", NULL, places, "counts", err);
 }
 
 static int fsync_path(const char *path, struct gdir_err *err)
@@ -489,10 +739,9 @@ int imp_writer_finish(struct imp_writer *w, const struct imp_meta *m, struct gdi
     int rc;
 
     now_iso(now, sizeof now);
-    if ((rc = commit(w, err)) ||
+    if ((rc = imp_writer_detach(w, err)) || (rc = commit(w, err)) ||
         (rc = gdir_db_exec(&w->db, "BEGIN", err)) ||
         (rc = gdir_db_exec(&w->db, "INSERT INTO places_fts(places_fts) VALUES('rebuild')", err)) ||
-        (rc = spatial_index_on(w, err)) ||
         (rc = put_meta(w, "territory", m->territory_json, err)) ||
         (rc = put_meta(w, "built_at", now, err)) ||
         (rc = put_meta(w, "importer_version", m->importer_version, err)) ||

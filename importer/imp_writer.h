@@ -3,7 +3,10 @@
  *
  * imp_writer_open creates "<db>.tmp-<pid>" (after removing the temporary files that dead
  * importer processes left behind), creates the schema and prepares every statement once.
- * Rows are written in batched transactions. imp_writer_finish rebuilds the full-text index,
+ * Rows are written in batched transactions: communes, boundaries, addresses, places (one row
+ * per source record); imp_writer_index then builds the spatial indexes (dropped during the
+ * bulk load), before merging and overrides edit places. imp_writer_finish rebuilds the
+ * full-text index,
  * writes the meta rows, runs ANALYZE and PRAGMA integrity_check, switches the journal back
  * to DELETE, closes, fsyncs, renames the file over <db> and fsyncs the folder. Until that
  * rename the previous database is never touched; imp_writer_abort removes the temporary
@@ -22,11 +25,12 @@ struct imp_writer {
     struct gdir_db db;
     char *path;          /* the target database (owned copy) */
     char *tmp_path;      /* "<path>.tmp-<pid>" (owned) */
-    sqlite3_stmt *ins_place, *ins_commune, *ins_boundary, *locate;
-    sqlite3_stmt *ins_source, *upd_source, *ins_meta;
+    sqlite3_stmt *ins_place, *ins_address, *ins_commune, *ins_boundary, *locate;
+    sqlite3_stmt *ins_source, *upd_source, *ins_meta, *ins_warning;
     long pending;        /* rows written since the last COMMIT */
     long boundaries;     /* boundary rows written */
     int in_tx;           /* a transaction is open */
+    int attached;        /* the previous database is attached as "old" */
 };
 
 /* Provenance of one source, as stored in the sources table. */
@@ -41,6 +45,24 @@ struct imp_place_ctx {
     const char *date;        /* used when the record has no date of its own */
 };
 
+/* How a place without a usable point of its own was placed (NULL: not geocoded). */
+struct imp_geocoded {
+    const char *precision;   /* "housenumber", "street" or "municipality" */
+    double score;            /* 0..1 */
+};
+
+/* Something noticed about a record that did not stop it (import_warnings table). */
+struct imp_warning {
+    const char *source, *id, *kind; /* kind: "outside_commune", "point_replaced" */
+    const char *insee;       /* may be NULL */
+    int has_distance;
+    double distance_m;
+    int has_point;
+    double lat, lon;
+    const char *file, *line; /* where the record was read; may be NULL */
+    const char *message;     /* French */
+};
+
 /* Return value of the put functions when the row's id is already taken (not an error). */
 #define IMP_WRITE_DUPLICATE 1
 
@@ -52,12 +74,48 @@ int imp_writer_source(struct imp_writer *w, const struct imp_source_meta *m, str
 int imp_writer_source_counts(struct imp_writer *w, const char *name, long read, long imported,
                              long rejected, struct gdir_err *err);
 
-/* Each returns 0, IMP_WRITE_DUPLICATE, or a negative code (fatal). */
+/* Each returns 0, IMP_WRITE_DUPLICATE, or a negative code (fatal). A place record needs its
+ * point (r->lon, r->lat), from the source or geocoded (g, NULL when not geocoded). */
 int imp_writer_place(struct imp_writer *w, const struct imp_place_ctx *c,
-                     const struct imp_record *r, struct gdir_err *err);
+                     const struct imp_record *r, const struct imp_geocoded *g,
+                     struct gdir_err *err);
+int imp_writer_address(struct imp_writer *w, const char *source, const char *licence,
+                       const struct imp_record *r, struct gdir_err *err);
 int imp_writer_commune(struct imp_writer *w, const struct imp_record *r, struct gdir_err *err);
 int imp_writer_boundary(struct imp_writer *w, const char *source, const char *licence,
                         const struct imp_record *r, struct gdir_err *err);
+int imp_writer_warning(struct imp_writer *w, const struct imp_warning *wr, struct gdir_err *err);
+
+/* Commits the rows written so far (before another module reads the database). */
+int imp_writer_commit(struct imp_writer *w, struct gdir_err *err);
+
+/* Refresh: attaches the current database (old_path) as "old" (only read) and checks that it
+ * has the place_records view (built by this importer version or a later one). */
+int imp_writer_attach(struct imp_writer *w, const char *old_path, struct gdir_err *err);
+
+/* Returns 1 when the attached database has a sources row named name, 0 if not, or a negative
+ * code. */
+int imp_writer_old_has_source(struct imp_writer *w, const char *name, struct gdir_err *err);
+
+/* Copies the sources row of name and its records from the attached database: its place
+ * records as they were read (place_records: before merging and overrides) into places, its
+ * addresses rows, and its import_warnings. *rows receives the number of records copied. */
+int imp_writer_copy_source(struct imp_writer *w, const char *name, long *rows,
+                           struct gdir_err *err);
+
+/* Copies the whole communes table (names, postcodes, populations, boundaries). */
+int imp_writer_copy_communes(struct imp_writer *w, struct gdir_err *err);
+
+/* Detaches the previous database. NULL-safe on an unattached writer. */
+int imp_writer_detach(struct imp_writer *w, struct gdir_err *err);
+
+/* After the last source: builds the spatial indexes of places and addresses (dropped during
+ * the bulk load); *places receives the number of places. Merging and overrides come next. */
+int imp_writer_index(struct imp_writer *w, long *places, struct gdir_err *err);
+
+/* The connection, for the modules that read or edit the new database (merging, overrides,
+ * geocoder, territory check). Borrowed. */
+sqlite3 *imp_writer_sqlite(struct imp_writer *w);
 
 /* imp_locate_fn over the boundaries written so far; ctx is the writer. */
 int imp_writer_locate(void *ctx, double lon, double lat, char insee[8], struct gdir_err *err);
@@ -65,6 +123,13 @@ int imp_writer_locate(void *ctx, double lon, double lat, char insee[8], struct g
 /* Counts for the final checks: communes rows, communes with a boundary, places. */
 int imp_writer_stats(struct imp_writer *w, long *communes, long *with_geom, long *places,
                      struct gdir_err *err);
+
+/* The counts of a sources row (a kept source on a refresh) and its warnings. */
+int imp_writer_source_row(struct imp_writer *w, const char *name, long *read, long *imported,
+                          long *rejected, long *warnings, struct gdir_err *err);
+
+/* Published places. */
+int imp_writer_place_count(struct imp_writer *w, long *places, struct gdir_err *err);
 
 /* Facts stored in the meta table. */
 struct imp_meta {

@@ -12,15 +12,34 @@ usage: test_import.py CASE IMPORTER SQLITE3 FIXTURES SOURCE_DIR WORK_DIR
                    previous database byte-identical, no temporary file left
         usage      bad command line, configuration or profile: exit 2, nothing written
         samples    the project's sample data (config/aire-argonne.json) imports cleanly
+        addresses_geocode  address points (kind addresses), then places without a usable
+                   point geocoded against them: precision, score, fallbacks, rejects
+        territory  points outside their declared commune flagged with the distance (warnings
+                   CSV, JSON, summary), not rejected
+        merge      one place in three sources (OSM, FINESS, official) merged by shared id or
+                   name, never two different pharmacies; field choice, licences, field map,
+                   merge report
+        refresh    overrides (add, fix, hide) on a full import; --source re-reads one source,
+                   keeps the others from the database, merges again, overrides still apply
+        atomic     SIGKILL at several moments of a generated 200,000-row import: served
+                   database byte-identical and consistent, stale temporary file removed
+        reproject  Lambert-93 x/y to WGS84 within 1 m of cs2cs
+        progress   the progress line on a terminal (pty), and none otherwise
+        realdata_territory  ../shared/datasets: the 3 territory town halls and the 59 Meuse
+                   offices outside their commune
 """
 import csv
 import glob
 import hashlib
 import json
+import math
 import os
+import pty
 import shutil
+import signal
 import subprocess
 import sys
+import time
 
 CASE, IMPORTER, SQLITE3, FIXTURES, SRC, WORK = sys.argv[1:7]
 failures = []
@@ -81,13 +100,15 @@ def config(name, sources, communes=None, **extra):
     return path
 
 
-def table(stdout):
-    """The summary table: {source: (read, imported, outside, filtered, rejected)}."""
+def table(stdout, extended=False):
+    """The summary table: {source: (read, imported, outside, filtered, rejected)}, with
+    (geocoded, warnings) too when extended. Kept sources (refresh) show '-' (None)."""
     rows = {}
     for line in stdout.splitlines():
         parts = line.split()
-        if len(parts) >= 7 and parts[-6].isdigit():
-            rows[parts[0]] = tuple(int(x) for x in parts[-6:-1])
+        if len(parts) >= 9 and parts[-8].isdigit():
+            vals = tuple(int(x) if x.isdigit() else None for x in parts[-8:-1])
+            rows[parts[0]] = vals if extended else vals[:5]
     return rows
 
 
@@ -270,8 +291,9 @@ def case_bad_input():
     print(p.err)
     check(p.returncode == 0, f"usable rows were imported: exit 0 (got {p.returncode})")
     t = table(p.out)
-    check(t.get("service-public") == (11, 2, 0, 0, 9), f"service-public counts (got {t.get('service-public')})")
-    check(t.get("laposte") == (3, 1, 0, 0, 2), f"laposte counts (got {t.get('laposte')})")
+    t_ext = table(p.out, extended=True)
+    check(t.get("service-public") == (11, 3, 0, 0, 8), f"service-public counts (got {t.get('service-public')})")
+    check(t.get("laposte") == (3, 2, 0, 0, 1), f"laposte counts (got {t.get('laposte')})")
     check(t.get("local") == (8, 1, 0, 0, 7), f"local counts (got {t.get('local')})")
 
     # (file, line, field, reason prefix): line numbers are physical lines (header = 1); the
@@ -279,14 +301,12 @@ def case_bad_input():
     expected = [
         (BAD_SP, "5", "line", "malformed CSV line: 5 fields, the header has 17"),
         (BAD_SP, "6", "nom", "invalid UTF-8"),
-        (BAD_SP, "7", "latitude/longitude", "coordinates outside France"),
         (BAD_SP, "8", "id", "duplicate id"),
         (BAD_SP, "9", "latitude/longitude", "no coordinates"),
         (BAD_SP, "10", "latitude", "not a number"),
         (BAD_SP, "11", "line", "malformed CSV line: 18 fields, the header has 17"),
         (BAD_SP, "12", "nom", "name longer than 300 bytes"),
         (BAD_SP, "13", "line", "malformed CSV line: unbalanced quote"),
-        (BAD_LP, "3", "Latitude/Longitude", "coordinates outside France"),
         (BAD_LP, "4", "line", "malformed CSV line: 1 field, the header has 16"),
         (BAD_LOCAL, "feature 2", "geometry", "no coordinates"),
         (BAD_LOCAL, "feature 3", "category", "not a category code"),
@@ -311,8 +331,27 @@ def case_bad_input():
     check(0 < len(long_value.encode()) <= 200 and long_value.startswith("Centre communal"),
           "value cut to 200 bytes")
     check(by.get((BAD_SP, "8"), {}).get("value") == "mairie-55532-01", "duplicate id value")
-    check(by.get((BAD_SP, "7"), {}).get("value") == "lat 40.4168000, lon -3.7038000",
-          "coordinates of an outside-France reject in the value column")
+    # Rows whose point is unusable but that have an address are geocoded instead of rejected
+    # (here to their commune's centre: there are no addresses), and flagged.
+    geo = {r["id"]: r for r in sql(
+        db, "SELECT id, insee, geocode_precision, geocode_score, X(geom) AS lon, Y(geom) AS lat"
+            " FROM places WHERE geocode_precision IS NOT NULL")}
+    check(sorted(geo) == ["laposte:09953A", "service-public:cpam-55040-01"],
+          f"points outside France with an address: geocoded (got {sorted(geo)})")
+    cpam = geo.get("service-public:cpam-55040-01", {})
+    check(cpam.get("geocode_precision") == "municipality" and 0 < (cpam.get("geocode_score") or 0) <= 1
+          and cpam.get("insee") == "55040" and 48.9 < cpam.get("lat", 0) < 49.1
+          and 5.1 < cpam.get("lon", 0) < 5.3, f"geocoded to Beausite's centre (got {cpam})")
+    warn = {w["id"]: w for w in csv.DictReader(open(db + ".warnings.csv", encoding="utf-8"))}
+    w = warn.get("service-public:cpam-55040-01", {})
+    check(w.get("kind") == "point_replaced" and "coordinates outside France" in w.get("message", "")
+          and w.get("line") == "7" and os.path.basename(w.get("file", "")) == BAD_SP
+          and "municipality" in w.get("message", ""),
+          f"warnings CSV: the replaced point says why, where (got {w})")
+    check(warn.get("laposte:09953A", {}).get("kind") == "point_replaced",
+          "warnings CSV: La Poste's point outside France replaced")
+    check(t_ext.get("service-public", (None,) * 7)[5:] == (1, 1),
+          f"summary: 1 geocoded, 1 warning for service-public (got {t_ext.get('service-public')})")
     check("quarante-huit" not in p.err and "S\ufffdnard" not in p.err and "Sénard" not in p.err,
           "cell values never printed on stderr")
     with open(db + ".rejects.csv", "rb") as f:
@@ -325,19 +364,25 @@ def case_bad_input():
     sp = next(s for s in rep["sources"] if s["name"] == "service-public")
     check(sp["rejected_by_reason"] == {"malformed_line": 3, "invalid_utf8": 1, "too_long": 1,
                                        "missing_coordinates": 1, "invalid_coordinates": 1,
-                                       "outside_france": 1, "duplicate_id": 1},
+                                       "duplicate_id": 1},
           f"JSON report: rejects by reason (got {sp['rejected_by_reason']})")
 
     ids = sorted(r["id"] for r in sql(db, "SELECT id FROM places"))
-    check(ids == ["laposte:10032A", "local:ok-1", "service-public:mairie-55517-01",
+    check(ids == ["laposte:09953A", "laposte:10032A", "local:ok-1",
+                  "service-public:cpam-55040-01", "service-public:mairie-55517-01",
                   "service-public:mairie-55532-01"], f"only the good rows imported (got {ids})")
     check(one(db, "SELECT name FROM places WHERE id = 'service-public:mairie-55532-01'")
           == "Mairie - Vaubecourt", "a duplicate keeps the first row")
     check(one(db, "SELECT address FROM places WHERE id = 'service-public:mairie-55517-01'")
           == "1 place Raymond-Poincaré Triaucourt-en-Argonne",
           "the record with a quoted line break imported")
-    check(one(db, "SELECT rows_rejected FROM sources WHERE name = 'service-public'") == 9,
+    check(one(db, "SELECT rows_rejected FROM sources WHERE name = 'service-public'") == 8,
           "sources.rows_rejected")
+    check(sp["geocoded"] == {"housenumber": 0, "street": 0, "municipality": 1}
+          and sp["warnings"] == 1, f"JSON report: geocoded and warnings (got {sp})")
+    check(rep["totals"]["geocoded"]["municipality"] == 2 and rep["warnings"]["count"] == 2
+          and rep["warnings"]["by_kind"]["point_replaced"] == 2
+          and len(rep["warnings"]["items"]) == 2, "JSON report: totals and warnings list")
 
     # The same file with a UTF-8 byte order mark and CRLF line ends: same rows, same lines.
     with open(os.path.join(FIXTURES, BAD_SP), "rb") as f:
@@ -346,7 +391,9 @@ def case_bad_input():
     with open(crlf, "wb") as f:
         f.write(b"\xef\xbb\xbf" + data.replace(b"\n", b"\r\n"))
     db2 = os.path.join(WORK, "crlf.sqlite")
-    p = run(["--config", config("crlf", [src("service-public", "service-public-csv", crlf)]),
+    p = run(["--config", config("crlf", [src("cog", "cog-communes", "cog.csv"),
+                                         src("limites", "commune-boundaries", "limites.geojson"),
+                                         src("service-public", "service-public-csv", crlf)]),
              "--db", db2])
     got = [(r["line"], r["field"]) for r in rejects(db2 + ".rejects.csv")]
     want = [(line, field) for fname, line, field, _ in expected if fname == BAD_SP]
@@ -472,8 +519,649 @@ def case_samples():
           "laposte: publisher from its profile")
 
 
+# --------------------------------------------------------------------------------------------
+# Helpers of the cases below: a profiles folder holding the shipped profiles and the test
+# ones, and distances.
+R_EARTH = 6371008.8
+
+
+def profiles_dir():
+    d = os.path.join(WORK, "profiles")
+    os.makedirs(d, exist_ok=True)
+    for folder in (os.path.join(SRC, "importer", "profiles"), os.path.join(FIXTURES, "profiles")):
+        for f in glob.glob(os.path.join(folder, "*.json")):
+            shutil.copy(f, d)
+    return d
+
+
+def haversine(lat1, lon1, lat2, lon2):
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * R_EARTH * math.asin(math.sqrt(min(1.0, a)))
+
+
+def src_l(name, path, licence=None, profile="lieux-test", **extra):
+    s = {"name": name, "profile": profile, "path": path}
+    if licence:
+        s["licence"] = licence
+    s.update(extra)
+    return s
+
+
+def report(db):
+    with open(db + ".report.json", encoding="utf-8") as f:
+        return json.load(f)
+
+
+def csv_rows(path):
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+BASE = [src("cog", "cog-communes", "cog.csv"), src("population", "epci-communes-csv", "communes.csv"),
+        src("limites", "commune-boundaries", "limites.geojson")]
+
+
+# --------------------------------------------------------------------------------------------
+def case_addresses_geocode():
+    """Addresses kind, then places placed by geocoding against them (and commune centres)."""
+    prof = profiles_dir()
+    cfg = config("geo", BASE + [
+        src_l("geocoder", "a-geocoder.csv"),      # places listed BEFORE addresses on purpose
+        {"name": "adresses", "profile": "adresses-test", "path": "adresses.csv"},
+        src_l("sans-coords", "sans-coordonnees.csv", profile="lieux-sans-geometrie")])
+    db = os.path.join(WORK, "geo.sqlite")
+    p = run(["--config", cfg, "--db", db, "--profiles", prof])
+    print(p.out)
+    print(p.err[-3000:])
+    if not check(p.returncode == 0, f"exit 0 (got {p.returncode})"):
+        return
+    t = table(p.out, extended=True)
+    check(t.get("adresses", ())[:5] == (11, 7, 1, 0, 3),
+          f"addresses: 7 imported, 1 outside, 3 rejected (got {t.get('adresses')})")
+    rej = {(os.path.basename(r["file"]), r["line"]): r for r in rejects(db + ".rejects.csv")}
+    check(rej.get(("adresses.csv", "10"), {}).get("reason", "").startswith("duplicate id"),
+          "addresses: a duplicate id is rejected")
+    check(rej.get(("adresses.csv", "11"), {}).get("reason", "").startswith("no coordinates"),
+          "addresses: a point is required")
+    check(rej.get(("adresses.csv", "12"), {}).get("reason") == "no street name"
+          and rej[("adresses.csv", "12")]["field"] == "nom_voie", "addresses: a street is required")
+    a = {r["id"]: r for r in sql(db, "SELECT id, housenumber, street, postcode, insee, city,"
+                                     " source, licence, X(geom) AS lon, Y(geom) AS lat FROM addresses")}
+    check(len(a) == 7 and "55498_0001_00001" not in a, f"7 member-commune addresses (got {len(a)})")
+    b = a.get("55532_0020_00004", {})
+    check(b.get("housenumber") == "4 bis" and b.get("street") == "Grande Rue"
+          and b.get("insee") == "55532" and b.get("city") == "Vaubecourt"
+          and b.get("source") == "adresses" and b.get("licence") == "etalab-2.0"
+          and abs(b.get("lat", 0) - 48.9334) < 1e-9, f"an address row, as published (got {b})")
+    check(one(db, "SELECT CheckSpatialIndex('addresses', 'geom')") == 1,
+          "addresses spatial index rebuilt after the bulk load")
+    check(one(db, "SELECT count(*) FROM sqlite_master WHERE name = 'addresses_source_id'") == 1,
+          "addresses: unique (source, id)")
+
+    g = {r["id"]: r for r in sql(db, "SELECT id, insee, geocode_precision AS prec, geocode_score"
+                                     " AS score, X(geom) AS lon, Y(geom) AS lat FROM places")}
+    cpam = g.get("geocoder:cpam-1", {})
+    check(cpam.get("prec") == "housenumber" and 0.5 <= (cpam.get("score") or 0) <= 1
+          and haversine(cpam.get("lat", 0), cpam.get("lon", 0), 48.9762081, 5.2258574) < 2,
+          f"'42 rue Berne' geocoded on its address point (got {cpam})")
+    msa = g.get("geocoder:msa-1", {})
+    check(msa.get("prec") == "housenumber"
+          and haversine(msa.get("lat", 0), msa.get("lon", 0), 48.9764, 5.2262) < 2,
+          f"'Maison des services / 44 r. Berne': abbreviation, second line (got {msa})")
+    bib = g.get("geocoder:biblio-1", {})
+    check(bib.get("prec") == "housenumber"
+          and haversine(bib.get("lat", 0), bib.get("lon", 0), 48.9334, 5.1112) < 2,
+          f"\"4 bis Grand'Rue\" finds 4 bis Grande Rue (got {bib})")
+    club = g.get("geocoder:club-1", {})
+    check(club.get("prec") == "municipality" and club.get("insee") == "55517",
+          f"an unknown street falls back to the commune (got {club})")
+    asso2 = g.get("geocoder:asso-2", {})
+    check(asso2.get("insee") == "55517" and asso2.get("prec") in ("housenumber", "street"),
+          f"no INSEE code: the commune comes from the geocoder (got {asso2})")
+    check("geocoder:asso-3" not in g, "a record of a non-member commune is outside, not geocoded")
+    ccas = g.get("geocoder:ccas-1", {})
+    check(ccas.get("prec") == "street" and ccas.get("insee") == "55532",
+          f"an unusable point and a street: street precision (got {ccas})")
+    asso4 = g.get("sans-coords:asso-4", {})
+    check(asso4.get("prec") == "housenumber"
+          and haversine(asso4.get("lat", 0), asso4.get("lon", 0), 48.9332008, 5.1108398) < 2,
+          f"a profile without any geometry: every row geocoded (got {asso4})")
+    r1 = rej.get(("a-geocoder.csv", "7"), {})
+    check(r1.get("reason", "").startswith("geocoding failed") and r1.get("field") == "adresse"
+          and r1.get("value") == "12 rue Inconnue",
+          f"nothing usable found: rejected 'geocoding failed' with the address (got {r1})")
+    r2 = rej.get(("sans-coordonnees.csv", "3"), {})
+    check(r2.get("reason") == "no coordinates and no address to geocode",
+          f"no point and no address: rejected (got {r2})")
+    check(one(db, "SELECT count(*) FROM places WHERE geocode_precision IS NULL") == 0,
+          "every place of these sources was geocoded")
+    rep = report(db)
+    gsrc = next(x for x in rep["sources"] if x["name"] == "geocoder")
+    prec = {}
+    for r in g.values():
+        if r["id"].startswith("geocoder:"):
+            prec[r["prec"]] = prec.get(r["prec"], 0) + 1
+    check(gsrc["geocoded"] == {k: prec.get(k, 0) for k in ("housenumber", "street", "municipality")},
+          f"JSON report: geocoded per precision (got {gsrc['geocoded']}, db {prec})")
+    check(sum(rep["totals"]["geocoded"].values()) == len(g), "JSON report: geocoded totals")
+    check(f"geocoded: {len(g)} (housenumber" in p.out, "summary: geocoded line")
+    w = {x["id"]: x for x in csv_rows(db + ".warnings.csv")}
+    check(w.get("geocoder:ccas-1", {}).get("kind") == "point_replaced"
+          and "not a number" in w["geocoder:ccas-1"]["message"],
+          "the unusable point is reported in the warnings")
+
+
+# --------------------------------------------------------------------------------------------
+def rect_distance(lat, lon, minlon, minlat, maxlon, maxlat):
+    """Distance from a point to a lon/lat rectangle (the fixtures' boundaries)."""
+    return haversine(lat, lon, min(max(lat, minlat), maxlat), min(max(lon, minlon), maxlon))
+
+
+def case_territory():
+    prof = profiles_dir()
+    cfg = config("terr", BASE + [src_l("lieux", "hors-commune.csv")])
+    db = os.path.join(WORK, "terr.sqlite")
+    p = run(["--config", cfg, "--db", db, "--profiles", prof])
+    print(p.out)
+    if not check(p.returncode == 0, f"exit 0 (got {p.returncode}: {p.err[-1000:]})"):
+        return
+    t = table(p.out, extended=True)
+    check(t.get("lieux") == (4, 4, 0, 0, 0, 0, 2),
+          f"4 imported (none rejected), 2 warnings (got {t.get('lieux')})")
+    w = {x["id"]: x for x in csv_rows(db + ".warnings.csv")}
+    check(sorted(w) == ["lieux:mairie-55040", "lieux:mairie-55177"],
+          f"the points outside their declared commune are flagged, no other (got {sorted(w)})")
+    b = w.get("lieux:mairie-55040", {})
+    want = rect_distance(48.9785, 5.0638, 5.17, 48.95, 5.24, 48.99)
+    check(b.get("kind") == "outside_commune" and b.get("insee") == "55040"
+          and abs(float(b.get("distance_m") or 0) - want) < 0.01 * want
+          and b.get("line") == "3" and os.path.basename(b.get("file", "")) == "hors-commune.csv"
+          and abs(float(b.get("lat") or 0) - 48.9785) < 1e-6,
+          f"warning: kind, commune, distance ~{want:.0f} m, file, line, point (got {b})")
+    e = w.get("lieux:mairie-55177", {})
+    want = rect_distance(48.80, 5.24, 5.22, 48.90, 5.26, 48.94)
+    check(abs(float(e.get("distance_m") or 0) - want) < 0.01 * want,
+          f"distance to a commune ~{want:.0f} m (got {e.get('distance_m')})")
+    check("55040" in b.get("message", "") and "m" in b.get("message", ""),
+          f"a French message naming the commune and the distance ({b.get('message')})")
+    rep = report(db)
+    check(rep["warnings"]["count"] == 2 and rep["warnings"]["by_kind"]["outside_commune"] == 2
+          and {x["id"] for x in rep["warnings"]["items"]} == set(w),
+          "JSON report: warnings count, by kind, items")
+    check("warnings: 2 (outside their commune 2" in p.out, "summary: warnings line")
+    check(one(db, "SELECT count(*) FROM import_warnings WHERE kind = 'outside_commune'") == 2,
+          "warnings kept in the database (import_warnings)")
+    check(one(db, "SELECT insee FROM places WHERE id = 'lieux:salle-55254'") == "55254",
+          "a place located by its point is not checked again")
+
+
+# --------------------------------------------------------------------------------------------
+MERGE_SOURCES = [src_l("officiel", "officiel.csv"),
+                 src_l("finess", "finess.csv", title="FINESS (exemple)"),
+                 src_l("osm", "osm.csv", licence="ODbL-1.0", title="OpenStreetMap (exemple)")]
+
+
+def case_merge():
+    prof = profiles_dir()
+    # OSM listed first: priority is non-ODbL sources first, then configuration order.
+    cfg = config("merge", BASE + [MERGE_SOURCES[2], MERGE_SOURCES[0], MERGE_SOURCES[1]])
+    db = os.path.join(WORK, "merge.sqlite")
+    p = run(["--config", cfg, "--db", db, "--profiles", prof])
+    print(p.out)
+    if not check(p.returncode == 0, f"exit 0 (got {p.returncode}: {p.err[-1500:]})"):
+        return
+    check(one(db, "SELECT count(*) FROM place_records") == 18, "18 source records (place_records)")
+    check(one(db, "SELECT count(*) FROM place_sources") == 11,
+          "the 11 records of merged places kept as read in place_sources")
+    places = {r["id"]: r for r in sql(
+        db, "SELECT id, name, category, address, phone, opening_hours, wheelchair, refs, source,"
+            " source_id, licence, field_sources, X(geom) AS lon, Y(geom) AS lat, fid FROM places")}
+    check(len(places) == 12, f"12 places after merging (got {len(places)}: {sorted(places)})")
+    groups = {}
+    for r in sql(db, "SELECT p.id AS place, s.id AS rec FROM place_records AS s"
+                     " JOIN places AS p ON p.fid = s.place_fid ORDER BY s.id"):
+        groups.setdefault(r["place"], []).append(r["rec"])
+    multi = {k: v for k, v in groups.items() if len(v) > 1}
+    check(multi.get("officiel:pharma-centre") == ["finess:550001234", "officiel:pharma-centre",
+                                                  "osm:node-2"],
+          f"one pharmacy in three sources (shared FINESS id): one place (got {multi})")
+    check(multi.get("officiel:mairie-55532") == ["officiel:mairie-55532", "osm:node-1"],
+          "town hall 'Mairie' (OSM) and 'Mairie - Vaubecourt' 100 m apart: one place")
+    check(multi.get("officiel:ecole-seuil") == ["officiel:ecole-seuil", "osm:node-4"],
+          "same name 117 m apart: one place")
+    check(multi.get("officiel:foyer-rural") == ["officiel:foyer-rural", "osm:node-9"],
+          "similar names 14 m apart: one place")
+    marche = [k for k in multi if k.startswith("officiel:marche-")]
+    check(len(marche) == 1 and len(multi[marche[0]]) == 2 and "osm:node-7" in multi[marche[0]],
+          f"two same-name pharmacies of one source 10 m apart stay two; OSM joins one (got {marche})")
+    check("officiel:marche-1" in places and "officiel:marche-2" in places,
+          "... both same-source pharmacies are still places")
+    check(len(multi) == 5, f"5 merged places, no other (got {sorted(multi)})")
+    for pid in ("officiel:pharma-gare", "osm:node-3", "osm:node-8"):
+        check(pid in places and len(groups.get(pid, [])) == 1,
+              f"different pharmacies 20-50 m apart (other FINESS id, other name) not merged: {pid}")
+    check("officiel:salle-beausite" in places and "osm:node-5" in places,
+          "similar names 72 m apart: not merged")
+    # Field choice by source priority, licences, field map.
+    ph = places.get("officiel:pharma-centre", {})
+    fs = json.loads(ph.get("field_sources") or "{}")
+    check(ph.get("name") == "Pharmacie du Centre (exemple)" and ph.get("phone") == "03 29 00 00 01"
+          and ph.get("address") == "1 Grand'rue" and ph.get("opening_hours") == "Mo-Sa 09:00-19:00"
+          and ph.get("wheelchair") == "limited" and ph.get("source") == "officiel",
+          f"official name/phone/address, OSM hours/wheelchair (got {ph})")
+    check(fs.get("name") == "officiel" and fs.get("phone") == "officiel"
+          and fs.get("opening_hours") == "osm" and fs.get("wheelchair") == "osm"
+          and fs.get("geom") == "officiel", f"field_sources names each field's source (got {fs})")
+    check(ph.get("licence") == "ODbL-1.0", "a place with an ODbL field is ODbL-1.0")
+    check(abs(ph.get("lat", 0) - 48.9340) < 1e-9, "position of the highest-priority source")
+    ma = places.get("officiel:mairie-55532", {})
+    check(ma.get("phone") == "03 29 70 69 80" and ma.get("opening_hours") == "Mo-Fr 09:00-12:00"
+          and ma.get("refs") == "sp:mairie-55532-01", f"merged town hall fields (got {ma})")
+    check(places.get("officiel:pharma-gare", {}).get("licence") == "etalab-2.0"
+          and places["officiel:pharma-gare"].get("field_sources") is None,
+          "an unmerged official place keeps its licence, no field map")
+    check(places.get("osm:node-6", {}).get("licence") == "ODbL-1.0", "an OSM-only place is ODbL")
+    lic = {r["source"]: r["licence"] for r in sql(db, "SELECT DISTINCT source, licence FROM place_records")}
+    check(lic == {"officiel": "etalab-2.0", "finess": "etalab-2.0", "osm": "ODbL-1.0"},
+          f"each source record keeps its own licence (got {lic})")
+    # A Licence Ouverte export can be built: non-ODbL records, and no ODbL field.
+    lo = sql(db, "SELECT p.id FROM places AS p WHERE EXISTS (SELECT 1 FROM place_records AS s"
+                 " WHERE s.place_fid = p.fid AND s.licence <> 'ODbL-1.0')")
+    check(len(lo) == 8, f"8 places have a non-ODbL record (got {len(lo)})")
+    # Merge report: table, CSV, JSON.
+    m = sql(db, "SELECT kept_id, merged_id, rule, distance_m, similarity FROM place_merges"
+                " ORDER BY merged_id")
+    check(len(m) == 6, f"6 records merged (got {len(m)})")
+    byid = {r["merged_id"]: r for r in m}
+    n2 = byid.get("osm:node-2", {})
+    check(n2.get("kept_id") == "officiel:pharma-centre" and n2.get("rule") == "ref"
+          and abs(n2.get("distance_m", 0) - 50.9) < 1, f"merge row: kept id, rule, distance (got {n2})")
+    n9 = byid.get("osm:node-9", {})
+    check(n9.get("rule") == "name" and abs(n9.get("similarity", 0) - 0.8) < 0.01,
+          f"merge row: name rule and similarity (got {n9})")
+    mc = csv_rows(db + ".merges.csv")
+    check(len(mc) == 6 and set(mc[0]) == {"kept_id", "merged_id", "rule", "distance_m",
+                                          "similarity", "kept_name", "merged_name"},
+          "merges CSV: one row per merged record")
+    rep = report(db)
+    mg = rep.get("merging", {})
+    check(mg.get("records") == 18 and mg.get("places") == 12 and mg.get("groups") == 5
+          and mg.get("merged") == 6 and len(mg.get("items", [])) == 6
+          and mg.get("merged_by_rule") == {"ref": 2, "name": 4},
+          f"JSON report: merging (got { {k: v for k, v in mg.items() if k != 'items'} })")
+    check("18 records -> 12 places" in p.out, "summary: merging line")
+    fts = sql(db, "SELECT count(*) AS n FROM places_fts WHERE places_fts MATCH 'pharmacie'")
+    check(fts[0]["n"] == 6, f"full-text index holds the merged places only (got {fts[0]['n']})")
+    check(one(db, "SELECT CheckSpatialIndex('places', 'geom')") == 1
+          and one(db, "PRAGMA integrity_check") == "ok", "spatial index and integrity after merging")
+
+
+# --------------------------------------------------------------------------------------------
+def case_refresh():
+    """Full import with overrides, then a refresh of one source: the others are copied from
+    the database, merging runs again, the overrides still apply."""
+    prof = profiles_dir()
+    data = os.path.join(WORK, "data")
+    os.makedirs(data)
+    for f in ("cog.csv", "communes.csv", "limites.geojson", "officiel.csv", "osm.csv", "finess.csv"):
+        shutil.copy(os.path.join(FIXTURES, f), data)
+    shutil.copy(os.path.join(FIXTURES, "corrections.json"), WORK)
+    cfg = config("refresh", BASE + MERGE_SOURCES, data_dir=data, overrides="corrections.json")
+    db = os.path.join(WORK, "refresh.sqlite")
+    p = run(["--config", cfg, "--db", db, "--profiles", prof])
+    print(p.out)
+    if not check(p.returncode == 0, f"full import: exit 0 (got {p.returncode}: {p.err[-1500:]})"):
+        return
+
+    def state():
+        return {r["id"]: r for r in sql(
+            db, "SELECT id, name, phone, opening_hours, source, licence, field_sources,"
+                " X(geom) AS lon, Y(geom) AS lat FROM places")}
+
+    def check_overrides(pl, label):
+        ma = pl.get("officiel:mairie-55532", {})
+        fs = json.loads(ma.get("field_sources") or "{}")
+        check(ma.get("opening_hours") == "Mo,Th 14:00-18:00" and ma.get("phone") is None
+              and fs.get("opening_hours") == "overrides" and fs.get("phone") == "overrides",
+              f"{label}: fixed hours and cleared phone, recorded in field_sources (got {ma})")
+        check(pl.get("officiel:pharma-centre", {}).get("name") == "Pharmacie du Centre (nom corrigé)",
+              f"{label}: a fix aimed at a merged record's id applies to its place")
+        ec = pl.get("officiel:ecole-seuil", {})
+        check(abs(ec.get("lat", 0) - 48.9795) < 1e-9 and abs(ec.get("lon", 0) - 5.0630) < 1e-9,
+              f"{label}: a point moved by a fix")
+        check("osm:node-6" not in pl, f"{label}: a hidden place is gone")
+        add = pl.get("overrides:salle-polyvalente", {})
+        check(add.get("name") == "Salle polyvalente (exemple)" and add.get("source") == "overrides"
+              and add.get("licence") == "ODbL-1.0", f"{label}: an added place (got {add})")
+
+    pl = state()
+    check_overrides(pl, "full import")
+    w = [x for x in csv_rows(db + ".warnings.csv") if x["kind"] == "override_not_found"]
+    check(sorted(x["id"] for x in w) == ["officiel:absent-1", "officiel:disparu"],
+          f"ids not found are reported (got {[x['id'] for x in w]})")
+    rep = report(db)
+    check(rep.get("overrides", {}).get("added") == 1 and rep["overrides"]["fixed"] == 3
+          and rep["overrides"]["hidden"] == 1 and rep["overrides"]["not_found"] == 2,
+          f"JSON report: overrides (got {rep.get('overrides')})")
+    check("overrides: 1 added, 3 fixed, 1 hidden, 2 not found" in p.out, "summary: overrides line")
+    check(one(db, "SELECT place_fid FROM place_sources WHERE id = 'osm:node-6'") is None,
+          "a hidden place's record stays, unlinked")
+    check(one(db, "SELECT opening_hours FROM place_records WHERE id = 'osm:node-1'")
+          == "Mo-Fr 09:00-12:00"
+          and one(db, "SELECT phone FROM place_records WHERE id = 'officiel:mairie-55532'")
+          == "03 29 70 69 80", "place_records holds the sources' values, not the corrections")
+    check(one(db, "SELECT count(*) FROM place_records WHERE source = 'overrides'") == 1,
+          "an added place is a record of the source 'overrides'")
+    before = one(db, "SELECT count(*) FROM place_records WHERE source IN ('officiel', 'finess')")
+
+    # The sources change: OSM has new data; the official file changes too but is not
+    # refreshed; the FINESS file disappears (its records must come from the database).
+    with open(os.path.join(data, "osm.csv"), encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    lines = [l for l in lines if not l.startswith("node-9,")]
+    lines = [l.replace("node-1,Mairie,town-hall,,,55532,,Mo-Fr 09:00-12:00",
+                       "node-1,Mairie,town-hall,,,55532,03 29 11 11 11,Mo-Fr 08:00-12:00") for l in lines]
+    lines.append("node-10,Café du Commerce (exemple),food-drink-lodging,,,55532,,,,osm:node/10,"
+                 "48.9345,5.1090")
+    with open(os.path.join(data, "osm.csv"), "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+    with open(os.path.join(data, "officiel.csv"), encoding="utf-8") as f:
+        off = f.read()
+    with open(os.path.join(data, "officiel.csv"), "w", encoding="utf-8") as f:
+        f.write(off.replace("03 29 00 00 02", "03 29 00 00 22"))
+    os.remove(os.path.join(data, "finess.csv"))
+    inode = os.stat(db).st_ino
+    p = run(["--config", cfg, "--db", db, "--profiles", prof, "--source", "osm"])
+    print(p.out)
+    print(p.err[-2000:])
+    if not check(p.returncode == 0, f"refresh: exit 0 (got {p.returncode}: {p.err[-1500:]})"):
+        return
+    check(os.stat(db).st_ino != inode and leftovers(db) == [], "refresh: a new file swapped in")
+    t = table(p.out, extended=True)
+    check(t.get("officiel") == (8, 8, None, None, 0, None, 0) and t.get("osm", (0,))[0] == 9,
+          f"refresh: kept sources shown with their counts, the refreshed one re-read (got {t})")
+    check("kept" in next(l for l in p.out.splitlines() if l.startswith("finess")),
+          "refresh: kept sources marked 'kept'")
+    rep = report(db)
+    st = {x["name"]: x["status"] for x in rep["sources"]}
+    check(rep.get("mode") == "refresh" and rep.get("refreshed") == ["osm"]
+          and st.get("osm") == "ok" and st.get("officiel") == "kept" and st.get("finess") == "kept",
+          f"JSON report: mode, refreshed, statuses (got {rep.get('mode')}, {st})")
+    pl = state()
+    check(pl.get("officiel:pharma-gare", {}).get("phone") == "03 29 00 00 02",
+          "refresh: a source not refreshed keeps its records from the database, not its file")
+    check(one(db, "SELECT count(*) FROM place_records WHERE source IN ('officiel', 'finess')") == before,
+          "refresh: every record of the kept sources is still there")
+    check("osm:node-10" in pl, "refresh: a new record of the refreshed source")
+    check(one(db, "SELECT count(*) FROM place_records WHERE id = 'osm:node-9'") == 0
+          and "officiel:foyer-rural" in pl
+          and one(db, "SELECT count(*) FROM place_merges WHERE kept_id = 'officiel:foyer-rural'") == 0,
+          "refresh: a record gone from the refreshed source is gone, merging ran again")
+    check(one(db, "SELECT count(*) FROM place_sources AS s JOIN places AS p ON p.fid = s.place_fid"
+                  " WHERE p.id = 'officiel:pharma-centre'") == 3,
+          "refresh: the kept FINESS record is merged again")
+    check_overrides(pl, "after refresh")
+    check(one(db, "SELECT phone FROM place_records WHERE id = 'osm:node-1'") == "03 29 11 11 11",
+          "refresh: the refreshed source's new values are read")
+    check(one(db, "SELECT count(*) FROM communes WHERE geom IS NOT NULL") == 5
+          and one(db, "SELECT count(*) FROM sources") == 7,
+          "refresh: communes and every sources row copied")
+    check(one(db, "PRAGMA integrity_check") == "ok", "refresh: integrity_check ok")
+
+    # Refresh mistakes: nothing changes.
+    digest = sha256(db)
+    p = run(["--config", cfg, "--db", db, "--profiles", prof, "--source", "nope"])
+    check(p.returncode == 2 and "--source nope: no such source" in p.err and sha256(db) == digest,
+          f"refresh of an unknown source: exit 2 ({p.err[-300:]})")
+    p = run(["--config", cfg, "--db", os.path.join(WORK, "absent.sqlite"), "--profiles", prof,
+             "--source", "osm"])
+    check(p.returncode == 1 and "no current database to refresh" in p.err,
+          f"refresh without a database: exit 1 ({p.err[-300:]})")
+    cfg2 = config("refresh2", BASE + MERGE_SOURCES + [src_l("autre", "officiel.csv")],
+                  data_dir=data, overrides="corrections.json")
+    p = run(["--config", cfg2, "--db", db, "--profiles", prof, "--source", "osm"])
+    check(p.returncode == 1 and "source autre is not in" in p.err and sha256(db) == digest
+          and leftovers(db) == [], f"a kept source missing from the database: exit 1 ({p.err[-300:]})")
+    p = run(["--config", cfg, "--db", db, "--profiles", prof, "--source", "finess"])
+    check(p.returncode == 1 and "finess.csv" in p.err and sha256(db) == digest,
+          "refresh of a source whose file is missing: exit 1, database untouched")
+
+    # A broken overrides file stops the run before anything is written.
+    bad = {"fix": [{"id": "officiel:mairie-55532", "horaires": "Mo 09:00-12:00"}]}
+    with open(os.path.join(WORK, "corrections.json"), "w", encoding="utf-8") as f:
+        json.dump(bad, f)
+    p = run(["--config", cfg, "--db", db, "--profiles", prof, "--source", "osm"])
+    check(p.returncode == 2 and "corrections.json: fix[0].horaires: unknown key" in p.err
+          and sha256(db) == digest, f"a broken overrides file: exit 2 ({p.err[-300:]})")
+    with open(os.path.join(WORK, "corrections.json"), "w", encoding="utf-8") as f:
+        f.write('{"add": [{"id": "x", "name": "X", "category": "town-hall", "lat": 48.9,'
+                ' "lon": 5.1, "insee": "55498"}]}')
+    p = run(["--config", cfg, "--db", db, "--profiles", prof, "--source", "osm"])
+    check(p.returncode == 2 and "add[0].insee: not a member commune" in p.err,
+          f"an added place outside the territory: exit 2 ({p.err[-300:]})")
+    p = run(["--config", config("reserved", BASE + [src_l("overrides", "osm.csv")], data_dir=data),
+             "--db", db, "--profiles", prof])
+    check(p.returncode == 2 and "reserved" in p.err, "the source name 'overrides' is reserved")
+
+
+# --------------------------------------------------------------------------------------------
+SP_HEADER = ("id,pivot_local,code_insee,date_mise_a_jour,nom,adresse_type,adresse_lignes,"
+             "code_postal,commune,latitude,longitude,precision_geocodage,telephone,email,url,"
+             "in_epci_200066140,fichier\n")
+BOXES = {"55532": (5.09, 48.92, 5.13, 48.95), "55517": (5.04, 48.96, 5.08, 49.0),
+         "55040": (5.17, 48.95, 5.24, 48.99), "55177": (5.22, 48.9, 5.26, 48.94)}
+
+
+def generate_sp(path, rows):
+    """A service-public.fr-shaped CSV of `rows` invented offices inside the fixture communes."""
+    codes = sorted(BOXES)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(SP_HEADER)
+        for i in range(rows):
+            code = codes[i % len(codes)]
+            x0, y0, x1, y1 = BOXES[code]
+            lon = x0 + (x1 - x0) * ((i * 7919) % 1000 + 0.5) / 1000
+            lat = y0 + (y1 - y0) * ((i * 104729) % 1000 + 0.5) / 1000
+            f.write(f"gen-{i},mairie,{code},2024-01-01,Bureau généré n°{i} (exemple),géopostale,"
+                    f"{i % 90 + 1} rue de l'Exemple | Bâtiment {i % 7},55250,Commune,"
+                    f"{lat:.6f},{lon:.6f},6,03 29 00 {i % 100:02d} {i % 97:02d},"
+                    f"contact{i}@example.org,https://example.org/{i},1,gen-{i}.xml\n")
+
+
+def case_atomic():
+    """SIGKILL at several moments of a 200,000-row import: the served database stays
+    byte-identical and consistent, and the next run removes the dead run's temporary file."""
+    gen = os.path.join(WORK, "organismes-200k.csv")
+    generate_sp(gen, 200000)
+    cfg = config("atomic", [src("cog", "cog-communes", "cog.csv"),
+                            src("limites", "commune-boundaries", "limites.geojson"),
+                            src("service-public", "service-public-csv", gen)])
+    db = os.path.join(WORK, "atomic.sqlite")
+    p = run(["--config", GOOD_CONFIG, "--db", db, "--quiet"])   # a small served database
+    if not check(p.returncode == 0, "a served database"):
+        return
+    digest = sha256(db)
+    t0 = time.monotonic()
+    p = run(["--config", cfg, "--db", os.path.join(WORK, "timing.sqlite"), "--quiet"])
+    full = time.monotonic() - t0
+    check(p.returncode == 0, f"the 200k-row import works ({full:.1f} s; {p.err[-500:]})")
+    print(f"200,000-row import: {full:.2f} s")
+    killed = 0
+    places = 12
+    # Late moments first: a run that finishes (slow timing) removes the earlier stale files.
+    for frac in (0.97, 0.9, 0.8, 0.65, 0.5, 0.35, 0.2, 0.08, 0.02):
+        env = {k: v for k, v in os.environ.items() if k != "GEODIR_PROFILES"}
+        proc = subprocess.Popen([IMPORTER, "--config", cfg, "--db", db, "--quiet"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        time.sleep(full * frac)
+        tmp = f"{db}.tmp-{proc.pid}"
+        had_tmp = os.path.exists(tmp)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        if sha256(db) != digest:
+            # The kill came after the rename: the new database must be complete.
+            check(one(db, "PRAGMA integrity_check") == "ok"
+                  and one(db, "SELECT count(*) FROM places") == 200000 and not os.path.exists(tmp),
+                  f"kill at {frac:.0%} after the swap: the new database is complete")
+            print(f"kill at {frac:.0%}: the run had already swapped its database in (not counted)")
+            digest, places = sha256(db), 200000
+            continue
+        killed += 1
+        check(one(db, "PRAGMA integrity_check") == "ok", f"kill at {frac:.0%}: integrity_check ok")
+        check(one(db, "SELECT count(*) FROM places") == places, f"kill at {frac:.0%}: same content")
+        check(os.path.exists(tmp) or not had_tmp,
+              f"kill at {frac:.0%}: the dead run's temporary file is left as it was")
+        print(f"kill at {frac:.0%}: database byte-identical; temporary files left: "
+              f"{[os.path.basename(x) for x in leftovers(db)]}")
+    check(killed >= 5, f"at least 5 kills landed during the import (got {killed})")
+    stale = leftovers(db)
+    check(len(stale) >= 1, f"the killed runs left their temporary files (got {stale})")
+    p = run(["--config", cfg, "--db", db, "--quiet"])
+    check(p.returncode == 0 and leftovers(db) == [],
+          f"the next run removes the dead runs' temporary files (left: {leftovers(db)})")
+    check(p.err.count("removed a stale temporary file") >= len(stale), "... and says so")
+    check(one(db, "SELECT count(*) FROM places") == 200000
+          and one(db, "PRAGMA integrity_check") == "ok", "... and builds its own database")
+
+
+# --------------------------------------------------------------------------------------------
+def case_reproject():
+    """Lambert-93 (EPSG:2154) x/y to WGS84 through OGR/PROJ, checked against cs2cs values."""
+    prof = profiles_dir()
+    expected = {   # cs2cs EPSG:2154 EPSG:4326 on the fixture's x/y (PROJ 9, Debian 12)
+        "l93:finess-010780195": (46.211257006, 5.254202949),   # FINESS check point
+        "l93:l93-beausite": (48.976208070, 5.225857362),
+        "l93:l93-vaubecourt": (48.933200805, 5.110839872),
+        "l93:l93-seuil": (48.978500385, 5.063819838),
+        "l93:l93-marseille": (43.296500029, 5.369799982),
+    }
+    cfg = config("l93", [{"name": "l93", "profile": "lambert93-test", "path": "lambert93.csv"}],
+                 communes=["01053", "13055", "55040", "55517", "55532"])
+    db = os.path.join(WORK, "l93.sqlite")
+    p = run(["--config", cfg, "--db", db, "--profiles", prof])
+    if not check(p.returncode == 0, f"exit 0 (got {p.returncode}: {p.err[-800:]})"):
+        return
+    got = {r["id"]: r for r in sql(db, "SELECT id, X(geom) AS lon, Y(geom) AS lat FROM places")}
+    for pid, (lat, lon) in expected.items():
+        g = got.get(pid)
+        d = haversine(lat, lon, g["lat"], g["lon"]) if g else float("inf")
+        check(d < 1.0, f"{pid}: {d:.3f} m from the cs2cs position (< 1 m)")
+    # and the swapped FINESS x/y (x = northing) is not silently accepted by this profile
+    check(len(got) == 5, "5 points")
+
+
+# --------------------------------------------------------------------------------------------
+def case_progress():
+    """A progress line when stderr is a terminal (rows, rate, share, time left), none
+    otherwise."""
+    gen = os.path.join(WORK, "organismes-80k.csv")
+    generate_sp(gen, 80000)
+    cfg = config("progress", [src("cog", "cog-communes", "cog.csv"),
+                              src("limites", "commune-boundaries", "limites.geojson"),
+                              src("service-public", "service-public-csv", gen)])
+    db = os.path.join(WORK, "progress.sqlite")
+    master, slave = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if k != "GEODIR_PROFILES"}
+    proc = subprocess.Popen([IMPORTER, "--config", cfg, "--db", db], stdout=subprocess.PIPE,
+                            stderr=slave, env=env)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    out = proc.stdout.read().decode()
+    proc.wait()
+    os.close(master)
+    err = b"".join(chunks).decode("utf-8", "replace")
+    check(proc.returncode == 0, f"exit 0 (got {proc.returncode})")
+    lines = [l for l in err.split("\r") if "lignes/s" in l]
+    print(f"{len(lines)} progress redraws; last: {lines[-1] if lines else None!r}")
+    check(len(lines) >= 2, f"the progress line is redrawn (got {len(lines)})")
+    check(any("service-public" in l and "%" in l and "reste" in l for l in lines),
+          "rows, rate, share of the file and time left are shown")
+    # redrawn at most ~4 times a second
+    t0 = time.monotonic()
+    p = run(["--config", cfg, "--db", db, "--quiet"])
+    dur = time.monotonic() - t0
+    check(len(lines) <= 4 * dur + 8, f"at most ~4 redraws a second ({len(lines)} in ~{dur:.1f} s)")
+    check("\033[K" in err and err.rstrip().endswith("\033[K") or "imported" in out,
+          "the line is erased at the end")
+    check(p.returncode == 0 and "lignes/s" not in p.err, "no progress line with --quiet")
+    p = run(["--config", cfg, "--db", db])
+    check("lignes/s" not in p.err, "no progress line when stderr is not a terminal")
+
+
+# --------------------------------------------------------------------------------------------
+def case_realdata_territory():
+    """The real service-public file: its 3 territory town halls with a neighbour's point, and
+    the offices of the whole Meuse outside their commune."""
+    datasets = os.environ.get("GDIR_DATASETS") or os.path.join(SRC, "..", "shared", "datasets")
+    db = os.path.join(WORK, "real.sqlite")
+    t0 = time.monotonic()
+    p = run(["--config", os.path.join(SRC, "config", "aire-argonne-shared.json"),
+             "--data-dir", datasets, "--db", db])
+    print(p.out)
+    print(f"real territory files: {time.monotonic() - t0:.2f} s")
+    if not check(p.returncode == 0, f"exit 0 ({p.err[-1000:]})"):
+        return
+    w = [x for x in csv_rows(db + ".warnings.csv") if x["kind"] == "outside_commune"]
+    for x in w:
+        print(f"  {x['id']} {x['insee']} {float(x['distance_m']):.0f} m")
+    got = sorted(x["id"] for x in w)
+    check(got == ["service-public:mairie-55194-01", "service-public:mairie-55290-01",
+                  "service-public:mairie-55577-01"],
+          f"the 3 territory town halls outside their commune: Foucaucourt-sur-Thabas, "
+          f"Lignières-sur-Aire, Waly (got {got})")
+    check(all(x["source"] == "service-public" for x in w), "no La Poste point flagged")
+
+    # The whole département: every commune of the file and of the boundaries is a member.
+    codes = set()
+    with open(os.path.join(datasets, "annuaire-service-public_2022-01_organismes-55.csv"),
+              encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            if len(r["code_insee"]) == 5:
+                codes.add(r["code_insee"])
+    with open(os.path.join(datasets, "communes-55-meuse.geojson"), encoding="utf-8") as f:
+        for feat in json.load(f)["features"]:
+            codes.add(feat["properties"]["code"])
+    cfg = config("meuse", [src("limites", "commune-boundaries", "communes-55-meuse.geojson"),
+                           src("service-public", "service-public-csv",
+                               "annuaire-service-public_2022-01_organismes-55.csv")],
+                 communes=sorted(codes), data_dir=datasets)
+    db2 = os.path.join(WORK, "meuse.sqlite")
+    p = run(["--config", cfg, "--db", db2])
+    print(p.out)
+    if not check(p.returncode == 0, f"Meuse: exit 0 ({p.err[-1000:]})"):
+        return
+    w = [x for x in csv_rows(db2 + ".warnings.csv") if x["kind"] == "outside_commune"]
+    far = sorted(w, key=lambda x: -float(x["distance_m"]))[:5]
+    print("farthest:", [(x["id"], round(float(x["distance_m"]))) for x in far])
+    # SOURCES.md counts 59 geocoded offices not inside their own commune's 2018 polygon: 58
+    # outside it, and the Nancy court of appeal (54395), whose commune has no polygon in the
+    # Meuse file, so that nothing can be said about it.
+    unchecked = sql(db2, "SELECT id FROM places WHERE insee NOT IN"
+                         " (SELECT insee FROM communes WHERE geom IS NOT NULL)")
+    check(len(w) == 58 and [r["id"] for r in unchecked] == ["service-public:cour_appel-54395-01"],
+          f"58 offices of Meuse outside their commune + 1 whose commune has no boundary = the "
+          f"59 of SOURCES.md (got {len(w)}, unchecked {unchecked})")
+    culey = next((x for x in w if x["id"] == "service-public:mairie-55138-01"), {})
+    check(float(culey.get("distance_m") or 0) > 200000,
+          f"Culey's town hall, placed in Paris, is > 200 km away (got {culey.get('distance_m')})")
+
+
 CASES = {"good": case_good, "bad_input": case_bad_input, "fatal": case_fatal,
-         "usage": case_usage, "samples": case_samples}
+         "usage": case_usage, "samples": case_samples,
+         "addresses_geocode": case_addresses_geocode, "territory": case_territory,
+         "merge": case_merge, "refresh": case_refresh, "atomic": case_atomic,
+         "reproject": case_reproject, "progress": case_progress,
+         "realdata_territory": case_realdata_territory}
 
 if __name__ == "__main__":
     if not shutil.which(SQLITE3) and not os.path.exists(SQLITE3):

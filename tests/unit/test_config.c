@@ -124,6 +124,42 @@ static void test_mistakes(void)
                  "\"path\":\"x\",\"licence\":\"public domain\"}]}", "licence", "unknown licence");
 }
 
+/* The optional `overrides` file is resolved against the configuration file's folder (not
+ * data_dir); absent, it is NULL. */
+static void test_overrides(void)
+{
+    char dir[] = "/tmp/geodir-test-overrides-XXXXXX";
+    char path[128];
+    struct gdir_territory t;
+    struct gdir_err err;
+    const char *text = "{" TERR("") "," GOOD_MAP ",\"data_dir\":\"/srv/data\","
+                       "\"overrides\":\"corrections/locales.json\",\"sources\":[]}";
+    if (!mkdtemp(dir)) {
+        CHECK_FAIL_("mkdtemp: %s", dir);
+        return;
+    }
+    snprintf(path, sizeof path, "%s/territoire.json", dir);
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    fputs(text, f);
+    fclose(f);
+    gdir_err_clear(&err);
+    CHECK_INT_EQ(gdir_territory_load(&t, path, NULL, &err), GDIR_OK);
+    if (err.code == GDIR_OK) {
+        char want[160];
+        snprintf(want, sizeof want, "%s/corrections/locales.json", dir);
+        CHECK_STR_EQ(t.overrides, want);
+        gdir_territory_free(&t);
+    }
+    unlink(path);
+    rmdir(dir);
+    CHECK_INT_EQ(load_text("{" TERR("") "," GOOD_MAP ",\"sources\":[]}", &err), GDIR_OK);
+    expect_error("{" TERR("") "," GOOD_MAP ",\"overrides\":3,\"sources\":[]}", "overrides",
+                 "overrides: expected a file path");
+}
+
 static void test_missing_file(void)
 {
     struct gdir_territory t;
@@ -136,6 +172,7 @@ static const struct check_case cases[] = {
     {"shipped_config", test_shipped_config},
     {"minimal_ok", test_minimal_ok},
     {"mistakes", test_mistakes},
+    {"overrides", test_overrides},
     {"missing_file", test_missing_file},
 };
 CHECK_MAIN(cases)
