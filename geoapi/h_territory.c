@@ -36,6 +36,7 @@ int h_territory(const struct api_ctx *ctx, const struct api_request *req, struct
         gdir_json_kint(&j, "max_radius", ctx->cfg->max_radius);
         gdir_json_kint(&j, "default_limit", ctx->cfg->default_limit);
         gdir_json_kint(&j, "max_limit", ctx->cfg->max_limit);
+        gdir_json_kint(&j, "max_q_len", ctx->cfg->max_q_len);
         gdir_json_obj_end(&j);
         if (gdir_json_error(&j) || gdir_buf_addc(&res->body, '}'))
             return gdir_err_set(err, GDIR_ENOMEM, "territory description");

@@ -423,7 +423,7 @@ def test_territory(port):
     check(doc.get("map", {}).get("zoom") == territory["map"]["zoom"], "territory: map zoom")
     check("sources" not in doc and "data_dir" not in doc, "territory: no file paths exposed")
     check(doc.get("search") == {"default_radius": 10000, "max_radius": 50000,
-                                "default_limit": 50, "max_limit": 500},
+                                "default_limit": 50, "max_limit": 500, "max_q_len": 200},
           f"territory: the server's search limits ({doc.get('search')})")
 
 
