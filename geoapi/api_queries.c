@@ -8,7 +8,9 @@
  */
 #include "api_queries.h"
 #include "api_hours.h"
+#include "api_response.h"
 #include "api_vocab.h"
+#include "gdir_geocoder.h"
 #include "gdir_log.h"
 #include "gdir_taxonomy.h"
 #include "gdir_text.h"
@@ -378,6 +380,26 @@ out:
     gdir_log(GDIR_LOG_DEBUG, "db", "msg=\"full-text vocabulary loaded\" terms=%zu", v->n);
 }
 
+const struct gdir_geocoder *api_db_geocoder(struct api_db *db)
+{
+    struct gdir_err err;
+    if (db->geocoder || db->geocoder_failed)
+        return db->geocoder;
+    gdir_err_clear(&err);
+    if (gdir_geocoder_open(&db->geocoder, db->g.db, &err) != 0) {
+        char detail[GDIR_ERR_MSG_MAX];
+        db->geocoder = NULL;
+        db->geocoder_failed = 1;
+        api_log_sanitize(detail, sizeof detail, err.msg);
+        gdir_log(GDIR_LOG_WARN, "db", "msg=\"address geocoder not built: no address "
+                                      "suggestions\" detail=\"%s\"", detail);
+        return NULL;
+    }
+    gdir_log(GDIR_LOG_DEBUG, "db", "msg=\"address geocoder built\" addresses=%zu",
+             gdir_geocoder_size(db->geocoder));
+    return db->geocoder;
+}
+
 const struct api_commune_entry *api_db_commune(const struct api_db *db, const char *insee)
 {
     size_t lo = 0, hi = db->n_communes;
@@ -600,5 +622,6 @@ void api_db_close(struct api_db *db)
     free(db->category_counts);
     api_vocab_free(db->vocab);
     api_hours_cache_free(db->hours);
+    gdir_geocoder_free(db->geocoder);
     free(db);
 }

@@ -50,6 +50,7 @@ struct api_commune_entry {
 
 struct api_vocab;
 struct api_hours_cache;
+struct gdir_geocoder;
 
 struct api_db {
     struct gdir_db g;                  /* the connection (read-only, query_only) */
@@ -62,6 +63,8 @@ struct api_db {
     struct api_vocab *vocab;           /* owned; loaded on the first text search */
     int vocab_failed;                  /* loading it failed once: searches go without typos */
     struct api_hours_cache *hours;     /* owned: parsed opening_hours of this connection */
+    struct gdir_geocoder *geocoder;    /* owned; built on the first address suggestion */
+    int geocoder_failed;               /* building it failed once: no address suggestions */
 };
 
 /* The SQL text of a statement (for tests: EXPLAIN QUERY PLAN). Static storage. */
@@ -147,6 +150,11 @@ void api_q_vocab_load(struct api_db *db);
 /* Reads the point of a SpatiaLite POINT blob (the 60-byte 2D form the schema stores). Returns
  * 0, or -1 when the blob is not such a point. */
 int api_point_from_blob(const void *blob, int n, double *lat, double *lon);
+
+/* The connection's address geocoder (common/gdir_geocoder.h), built from its addresses and
+ * communes tables on the first call (about 0.2 s and 85 bytes per address for a département);
+ * NULL when building failed (logged once, then remembered). Borrowed from db. */
+const struct gdir_geocoder *api_db_geocoder(struct api_db *db);
 
 /* The listed commune with this INSEE code, or NULL. Borrowed from db. */
 const struct api_commune_entry *api_db_commune(const struct api_db *db, const char *insee);

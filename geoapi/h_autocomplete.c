@@ -3,16 +3,15 @@
  * in one short call, typed: categories (labels matched word by word, folded, last word as a
  * prefix, one typo allowed in long words), communes (names, or a postcode / INSEE code being
  * typed), then places (the place search by relevance, biased by proximity when lat/lon are
- * given). At most AC_MAX_CATEGORIES categories and AC_MAX_COMMUNES communes; places fill the
- * rest of `limit`.
- *
- * TODO(geocoder): suggestions of type "address" from common/gdir_geocoder.h once its
- * implementation lands (gdir_geocoder_search with autocomplete = 1); they will come after the
- * places. Until then no address is suggested (docs/api.md says so).
+ * given), then addresses (common/gdir_geocoder.h with autocomplete on: house numbers, streets
+ * and lieux-dits scoring AC_MIN_ADDRESS_SCORE or more; municipalities are left to the commune
+ * suggestions). At most AC_MAX_CATEGORIES categories, AC_MAX_COMMUNES communes and
+ * AC_MAX_ADDRESSES addresses; places fill the rest of `limit`.
  */
 #include "api_dbpool.h"
 #include "api_handlers.h"
 #include "api_search.h"
+#include "gdir_geocoder.h"
 #include "gdir_json.h"
 #include "gdir_parse.h"
 #include "gdir_text.h"
@@ -27,6 +26,8 @@
 #define AC_MAX_LIMIT 20
 #define AC_MAX_CATEGORIES 3
 #define AC_MAX_COMMUNES 3
+#define AC_MAX_ADDRESSES 3
+#define AC_MIN_ADDRESS_SCORE 0.4
 
 /* Folded category labels, computed once (the taxonomy is compiled in). */
 static char **folded_labels;
@@ -121,9 +122,39 @@ static int read_limit(const struct api_request *req, long *limit, struct gdir_er
     return GDIR_OK;
 }
 
+/* Address suggestions for text: at most AC_MAX_ADDRESSES good ones into out, *n of them. A
+ * geocoder error (a text it refuses) means no address, never a failed answer. */
+static void find_addresses(struct api_db *db, const char *text, const struct api_search_params *p,
+                           struct gdir_geocode_result *out, size_t *n)
+{
+    struct gdir_geocode_result found[AC_MAX_ADDRESSES * 3];
+    struct gdir_geocode_query gq;
+    const struct gdir_geocoder *g = api_db_geocoder(db);
+    struct gdir_err gerr;
+    size_t got = 0;
+
+    *n = 0;
+    if (!g || gdir_geocoder_size(g) == 0)
+        return;
+    memset(&gq, 0, sizeof gq);
+    gq.text = text;
+    gq.autocomplete = 1;
+    gq.has_point = p->has_point;
+    gq.lat = p->lat;
+    gq.lon = p->lon;
+    gdir_err_clear(&gerr);
+    if (gdir_geocoder_search(g, &gq, found, sizeof found / sizeof found[0], &got, &gerr) != 0)
+        return;
+    for (size_t i = 0; i < got && *n < AC_MAX_ADDRESSES; i++)
+        if (found[i].type != GDIR_GEO_MUNICIPALITY && found[i].score >= AC_MIN_ADDRESS_SCORE)
+            out[(*n)++] = found[i];
+}
+
 int h_autocomplete(const struct api_ctx *ctx, const struct api_request *req,
                    struct api_response *res, struct gdir_err *err)
 {
+    struct gdir_geocode_result addresses[AC_MAX_ADDRESSES];
+    size_t n_addresses = 0;
     struct api_text_query *text = malloc(sizeof *text);
     struct api_search_params p;
     struct api_search_result r;
@@ -199,11 +230,16 @@ int h_autocomplete(const struct api_ctx *ctx, const struct api_request *req,
         shown_cats = shown_cats < (size_t)limit ? shown_cats : (size_t)limit;
         shown_communes = (size_t)limit - shown_cats;
     }
-
     if (text->n > 0 && (long)(shown_cats + shown_communes) < limit) {
+        find_addresses(db, q, &p, addresses, &n_addresses);
+        if ((long)(shown_cats + shown_communes + n_addresses) > limit)
+            n_addresses = (size_t)limit - shown_cats - shown_communes;
+    }
+
+    if (text->n > 0 && (long)(shown_cats + shown_communes + n_addresses) < limit) {
         p.text = text;
         p.sort = API_SORT_RELEVANCE;
-        p.limit = limit - (long)(shown_cats + shown_communes);
+        p.limit = limit - (long)(shown_cats + shown_communes + n_addresses);
         p.when = req->now;
         rc = api_search_run(db, ctx->calendar, &p, &r, err);
         if (rc)
@@ -263,6 +299,24 @@ int h_autocomplete(const struct api_ctx *ctx, const struct api_request *req,
                 gdir_err_set(err, rc, "response body: %s", gdir_err_text(rc));
             goto out;
         }
+    }
+    for (size_t i = 0; i < n_addresses; i++) {
+        const struct gdir_geocode_result *a = &addresses[i];
+        gdir_json_obj_begin(&j);
+        gdir_json_kstr(&j, "type", "address");
+        gdir_json_kstr(&j, "label", a->label);
+        gdir_json_kstr(&j, "kind", gdir_geo_type_name(a->type));
+        gdir_json_knum(&j, "score", a->score, 4);
+        gdir_json_kstr(&j, "housenumber", a->housenumber[0] ? a->housenumber : NULL);
+        gdir_json_kstr(&j, "street", a->street[0] ? a->street : NULL);
+        gdir_json_kstr(&j, "postcode", a->postcode[0] ? a->postcode : NULL);
+        gdir_json_kstr(&j, "citycode", a->citycode[0] ? a->citycode : NULL);
+        gdir_json_kstr(&j, "city", a->city[0] ? a->city : NULL);
+        gdir_json_knum(&j, "lat", a->lat, 7);
+        gdir_json_knum(&j, "lon", a->lon, 7);
+        if (p.has_point)
+            gdir_json_knum(&j, "distance_m", gdir_haversine_m(p.lat, p.lon, a->lat, a->lon), 1);
+        gdir_json_obj_end(&j);
     }
     gdir_json_arr_end(&j);
     gdir_json_obj_end(&j);

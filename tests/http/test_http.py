@@ -427,6 +427,41 @@ def test_territory(port):
           f"territory: the server's search limits ({doc.get('search')})")
 
 
+def test_autocomplete(port):
+    """Suggestions of every type on the fixture (its BAN-format addresses.csv gives addresses)."""
+    def suggest(**params):
+        doc = get_json(port, f"/api/autocomplete?{q(**params)}")
+        return doc["suggestions"] if doc else []
+
+    s = suggest(q="12 rue de l'eglise")
+    a = [x for x in s if x["type"] == "address"]
+    check(a and a[0]["housenumber"] == "12" and a[0]["citycode"] == "55532"
+          and a[0]["kind"] == "housenumber" and "Rue de l'Église" in a[0]["label"]
+          and 0.4 <= a[0]["score"] <= 1 and abs(a[0]["lat"] - 48.9298) < 1e-6,
+          f"autocomplete: the address 12 Rue de l'Église ({a[:1]})")
+    s = suggest(q="grande r", lat=48.93, lon=5.12)
+    a = [x for x in s if x["type"] == "address"]
+    check(a and a[0]["kind"] == "street" and a[0]["label"].startswith("Grande Rue")
+          and "distance_m" in a[0], f"autocomplete: a street being typed, with its distance ({a[:1]})")
+    s = suggest(q="haie des vign")
+    check(any(x["type"] == "address" and x["kind"] == "locality" for x in s),
+          "autocomplete: a lieu-dit")
+    s = suggest(q="pharm", limit=3)
+    types = [x["type"] for x in s]
+    check(len(s) == 3 and types[0] == "category" and "address" not in types,
+          f"autocomplete: limit=3, the category first ({types})")
+    s = suggest(q="vaub")
+    check(any(x["type"] == "commune" and x["insee"] == "55532" for x in s)
+          and not any(x["type"] == "address" and x["kind"] == "municipality" for x in s),
+          "autocomplete: a commune once, as a commune")
+    order = {"category": 0, "commune": 1, "place": 2, "address": 3}
+    for text in ("mai", "rue", "pharmacie de l'aire", "12 rue de l'eglise", "e"):
+        s = suggest(q=text)
+        ranks = [order[x["type"]] for x in s]
+        check(ranks == sorted(ranks) and len(s) <= 8,
+              f"autocomplete q={text!r}: types in order, at most 8 ({[x['type'] for x in s]})")
+
+
 def test_place_by_id(port):
     by_id = {p["fid"]: p for p in places}
     for pid in ("local:cafe-quotes", "local:coeur", "local:maison-z"):
@@ -719,6 +754,7 @@ def main():
         test_communes(port)
         test_territory(port)
         test_place_by_id(port)
+        test_autocomplete(port)
         test_bad_parameters(port)
         test_methods_and_bodies(port)
         test_head(port)
