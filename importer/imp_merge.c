@@ -529,7 +529,8 @@ static int compatible(struct merger *m, size_t x, size_t y)
 
 static void build_groups(struct merger *m)
 {
-    qsort(m->pairs, m->n_pairs, sizeof *m->pairs, cmp_pairs);
+    if (m->n_pairs > 1)
+        qsort(m->pairs, m->n_pairs, sizeof *m->pairs, cmp_pairs);
     for (size_t k = 0; k < m->n_pairs; k++) {
         size_t x = find_root(m, m->pairs[k].a), y = find_root(m, m->pairs[k].b);
         if (x == y || !compatible(m, x, y))

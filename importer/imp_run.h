@@ -3,9 +3,12 @@
  * load the territory configuration and the mapping profiles, check every source file against
  * its profile, build the new database from all sources, swap it in, and report.
  *
- * Sources are imported by kind — communes lists, then boundaries, then places — and in
- * configuration order within a kind, so that places without an INSEE code can be located
- * in the boundaries whatever the order of the configuration.
+ * Sources are imported by kind — communes lists, boundaries, addresses, then places — and in
+ * configuration order within a kind, so that places without an INSEE code can be located in
+ * the boundaries, and places without a point geocoded against the addresses, whatever the
+ * order of the configuration. Then places seen in several sources are merged and the
+ * territory's local corrections (overrides) applied. With --source (a refresh), only the
+ * named sources are read; the others are copied from the current database.
  */
 #ifndef IMP_RUN_H
 #define IMP_RUN_H
