@@ -70,6 +70,9 @@ CREATE TABLE places (
     geocode_precision TEXT,                  -- NULL: position from the source; else how geodir
                                              -- geocoded it: housenumber / street / municipality
     geocode_score REAL,                      -- 0..1 when geocoded
+    source_ids   TEXT,                       -- a merged place: the ids of all its records,
+                                             -- space-separated, highest priority first; NULL
+                                             -- for a place of one record (then it is `id`)
     field_sources TEXT,                      -- NULL: every field comes from `source`; else a
                                              -- JSON object {"field": "source name", ...} naming
                                              -- the source of each non-empty field (and "geom")

@@ -57,7 +57,7 @@ static const char SQL_UPDATE_PLACE[] =
     "UPDATE places SET address = ?2, postcode = ?3, insee = ?4, phone = ?5, email = ?6,"
     " website = ?7, opening_hours = ?8, description = ?9, wheelchair = ?10, refs = ?11,"
     " geo_quality = ?12, licence = ?13, geocode_precision = ?14, geocode_score = ?15,"
-    " field_sources = ?16, geom = MakePoint(?17, ?18, 4326) WHERE fid = ?1";
+    " field_sources = ?16, geom = MakePoint(?17, ?18, 4326), source_ids = ?19 WHERE fid = ?1";
 
 /* A member's record as read, kept before its place is rewritten or deleted. */
 static const char SQL_SAVE_RECORD[] =
@@ -654,12 +654,13 @@ static int step_done(struct merger *m, sqlite3_stmt *st, const char *what)
 static int write_group(struct merger *m, struct writes *w, size_t root)
 {
     struct member *mb = NULL;
-    struct gdir_buf fs;
+    struct gdir_buf fs, ids;
     struct gdir_json j;
     size_t n = m->nodes[root].size, k = 0, i = root, pos = 0;
     int rc = GDIR_OK, odbl = 0;
 
     gdir_buf_init(&fs, 64 * 1024);
+    gdir_buf_init(&ids, 64 * 1024);
     if (!(mb = calloc(n, sizeof *mb))) {
         rc = nomem(m);
         goto out;
@@ -716,6 +717,16 @@ static int write_group(struct merger *m, struct writes *w, size_t root)
             sqlite3_bind_double(w->update, 15, mb[pos].score);
     }
     sqlite3_bind_text(w->update, 16, gdir_buf_str(&fs), -1, SQLITE_STATIC);
+    for (size_t x = 0; x < k; x++) {
+        if (x)
+            gdir_buf_addc(&ids, ' ');
+        gdir_buf_adds(&ids, mb[x].text[C_ID]);
+    }
+    if (ids.err) {
+        rc = nomem(m);
+        goto out;
+    }
+    sqlite3_bind_text(w->update, 19, gdir_buf_str(&ids), -1, SQLITE_STATIC);
     sqlite3_bind_double(w->update, 17, mb[pos].lon);
     sqlite3_bind_double(w->update, 18, mb[pos].lat);
     if ((rc = step_done(m, w->update, "update place")))
@@ -746,6 +757,7 @@ out:
         member_free(&mb[x]);
     free(mb);
     gdir_buf_free(&fs);
+    gdir_buf_free(&ids);
     return rc;
 }
 

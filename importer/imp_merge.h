@@ -20,7 +20,7 @@
  * pharmacies of one source are never merged, whatever their names and distance.
  *
  * Each group becomes one place: the row of its highest-priority record (the "primary") stays,
- * with that record's id, source and source_id; every field takes the first non-empty value in
+ * with that record's id, source and source_id (source_ids lists every record's id); every field takes the first non-empty value in
  * source priority order; the position is the highest-priority source point (a geocoded
  * position only when no member has one, the most precise first). The licence is ODbL-1.0 when
  * any chosen field (or the position) comes from an ODbL source, else the primary's; the

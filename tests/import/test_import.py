@@ -755,6 +755,11 @@ def case_merge():
           and fs.get("opening_hours") == "osm" and fs.get("wheelchair") == "osm"
           and fs.get("geom") == "officiel", f"field_sources names each field's source (got {fs})")
     check(ph.get("licence") == "ODbL-1.0", "a place with an ODbL field is ODbL-1.0")
+    check(one(db, "SELECT source_ids FROM places WHERE id = 'officiel:pharma-centre'")
+          == "officiel:pharma-centre finess:550001234 osm:node-2",
+          "source_ids lists every record's id, highest priority first")
+    check(one(db, "SELECT count(*) FROM places WHERE source_ids IS NOT NULL") == 5,
+          "source_ids only on merged places")
     check(abs(ph.get("lat", 0) - 48.9340) < 1e-9, "position of the highest-priority source")
     ma = places.get("officiel:mairie-55532", {})
     check(ma.get("phone") == "03 29 70 69 80" and ma.get("opening_hours") == "Mo-Fr 09:00-12:00"
