@@ -525,7 +525,8 @@ static int load_category_counts(struct api_db *db, struct gdir_err *err)
     if (!db->category_counts)
         return gdir_err_set(err, GDIR_ENOMEM, "category counts: out of memory");
     while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        const struct gdir_category *c = col_text(st, 0) ? gdir_category_find(col_text(st, 0)) : NULL;
+        const char *code = col_text(st, 0);
+        const struct gdir_category *c = code ? gdir_category_find(code) : NULL;
         if (c)
             db->category_counts[c - tax] += sqlite3_column_int64(st, 1);
     }

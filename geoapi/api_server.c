@@ -102,8 +102,8 @@ static int maybe_gzip(const struct api_server *srv, struct MHD_Connection *con,
     size_t n, gz_len;
     int from_file = res->fd >= 0;
 
-    if (srv->ctx.cfg->gzip_level <= 0 || !res->compressible || !compressible_type(res->content_type) ||
-        !api_accept_gzip(ae))
+    if (srv->ctx.cfg->gzip_level <= 0 || !res->compressible ||
+        !compressible_type(res->content_type) || !api_accept_gzip(ae))
         return 0;
     if (from_file) {
         ssize_t got;
@@ -160,6 +160,21 @@ static enum MHD_Result send_response(const struct api_server *srv, struct MHD_Co
 
     if (gzipped < 0)
         return MHD_NO;
+    if (res->status == 304 && res->etag[0] && srv->ctx.cfg->gzip_level > 0) {
+        /* Revalidating the gzip form: answer with the tag the client holds. */
+        const char *inm = MHD_lookup_connection_value(con, MHD_HEADER_KIND,
+                                                      MHD_HTTP_HEADER_IF_NONE_MATCH);
+        const char *ae = MHD_lookup_connection_value(con, MHD_HEADER_KIND,
+                                                     MHD_HTTP_HEADER_ACCEPT_ENCODING);
+        size_t el = strlen(res->etag);
+        char gz[sizeof res->etag];
+        if (el >= 2 && el + 3 < sizeof gz && inm && api_accept_gzip(ae)) {
+            memcpy(gz, res->etag, el - 1);
+            memcpy(gz + el - 1, "-gz\"", 5);
+            if (strstr(inm, gz))
+                memcpy(res->etag, gz, el + 4);
+        }
+    }
     if (res->fd >= 0) {
         r = MHD_create_response_from_fd64(res->fd_size, res->fd);
         if (r)

@@ -51,9 +51,9 @@ int api_text_edit1(const char *a, size_t an, const char *b, size_t bn);
 int api_text_prefix_edit1(const char *a, size_t an, const char *b, size_t bn);
 
 /* Calls fn with every string one edit away from word (deletions, swaps, and replacements
- * and insertions of a-z and 0-9), in a fixed order; a string may come more than once. fn returning non-zero stops
- * the enumeration and that value is returned. Strings passed to fn are NUL-terminated and
- * valid only during the call. */
+ * and insertions of a-z and 0-9), in a fixed order; a string may come more than once. fn
+ * returning non-zero stops the enumeration and that value is returned. Strings passed to fn
+ * are NUL-terminated and valid only during the call. */
 typedef int api_text_variant_fn(void *cls, const char *variant, size_t len);
 int api_text_variants(const char *word, api_text_variant_fn *fn, void *cls);
 

@@ -442,7 +442,8 @@ def test_autocomplete(port):
     s = suggest(q="grande r", lat=48.93, lon=5.12)
     a = [x for x in s if x["type"] == "address"]
     check(a and a[0]["kind"] == "street" and a[0]["label"].startswith("Grande Rue")
-          and "distance_m" in a[0], f"autocomplete: a street being typed, with its distance ({a[:1]})")
+          and "distance_m" in a[0],
+          f"autocomplete: a street being typed, with its distance ({a[:1]})")
     s = suggest(q="haie des vign")
     check(any(x["type"] == "address" and x["kind"] == "locality" for x in s),
           "autocomplete: a lieu-dit")

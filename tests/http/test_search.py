@@ -289,6 +289,11 @@ def q(**params):
     return urllib.parse.urlencode(params)
 
 
+def P(**params):
+    """/api/places with these parameters."""
+    return "/api/places?" + urllib.parse.urlencode(params)
+
+
 def all_pages(client, target, max_pages=400):
     """Follows next links from target; returns (features in order, first page, pages)."""
     feats, first, pages = [], None, 0
@@ -322,7 +327,8 @@ def test_radius(client, rng):
     for lat, lon in points:
         radius = round(rng.uniform(100, 1800), 1)
         exp = sorted((d, i) for d, i, _ in brute(lat, lon, radius))
-        feats, first, _ = all_pages(client, f"/api/places?{q(lat=lat, lon=lon, radius=radius, limit=500, properties='distance_m')}")
+        feats, first, _ = all_pages(client, P(lat=lat, lon=lon, radius=radius, limit=500,
+                                              properties='distance_m'))
         if feats is None:
             continue
         n_places += len(exp)
@@ -342,7 +348,7 @@ def test_radius(client, rng):
     ties = 0
     for lat, lon in anchors[:30]:
         exp = sorted((d, i) for d, i, _ in brute(lat, lon, 2500))
-        doc = client.get(f"/api/places?{q(lat=lat, lon=lon, radius=2500, limit=500, properties='distance_m')}")
+        doc = client.get(P(lat=lat, lon=lon, radius=2500, limit=500, properties='distance_m'))
         if doc is None:
             continue
         got = ids_of(doc["features"])
@@ -355,13 +361,13 @@ def test_radius(client, rng):
     lat, lon = anchors[0]
     exp = sorted((d, i) for d, i, _ in brute(lat, lon, 1500))
     d_edge, id_edge = exp[min(len(exp) - 1, 150)]
-    doc = client.get(f"/api/places?{q(lat=lat, lon=lon, radius=repr(d_edge), limit=500)}")
+    doc = client.get(P(lat=lat, lon=lon, radius=repr(d_edge), limit=500))
     inside = [i for d, i in exp if d <= d_edge]
     check(doc and ids_of(doc["features"]) == inside[:500] and id_edge in ids_of(doc["features"])
           and doc["numberMatched"] == len(inside),
           f"the place exactly at radius={d_edge!r} is included")
     below = math.nextafter(d_edge, 0)
-    doc = client.get(f"/api/places?{q(lat=lat, lon=lon, radius=repr(below), limit=500)}")
+    doc = client.get(P(lat=lat, lon=lon, radius=repr(below), limit=500))
     check(doc and id_edge not in ids_of(doc["features"]),
           "one representable step below the radius excludes it")
 
@@ -370,13 +376,13 @@ def test_knn(client, rng):
     points = [rnd_point(rng) for _ in range(15)] + [tuple(a) for a in anchors[:5]]
     for k, (lat, lon) in zip([1, 5, 20, 100, 500] * 4, points):
         exp = nearest(lat, lon, k)
-        doc = client.get(f"/api/places?{q(lat=lat, lon=lon, k=k, limit=500, properties='distance_m')}")
+        doc = client.get(P(lat=lat, lon=lon, k=k, limit=500, properties='distance_m'))
         check(doc and ids_of(doc["features"]) == [i for _, i in exp] and doc["numberMatched"] == k,
               f"k={k} nearest of {lat},{lon} equal brute force")
     # Far from everything: the box grows until it holds k places.
     for lat, lon, k in ((48.2, 4.1, 7), (43.3, 5.4, 3), (-45.0, 170.0, 2)):
         exp = nearest(lat, lon, k)
-        doc = client.get(f"/api/places?{q(lat=lat, lon=lon, k=k)}")
+        doc = client.get(P(lat=lat, lon=lon, k=k))
         check(doc and ids_of(doc["features"]) == [i for _, i in exp],
               f"k={k} nearest of a far point ({lat},{lon}) equal brute force")
     # With filters: a rare category, a parent category, a commune, a radius.
@@ -387,17 +393,17 @@ def test_knn(client, rng):
                          ({"category": "carpool,waste", "commune": "55017,55040"},
                           {"categories": ["carpool", "waste"], "communes": ["55017", "55040"]})):
         exp = nearest(lat, lon, 50, **crit)
-        doc = client.get(f"/api/places?{q(lat=lat, lon=lon, k=50, **params)}")
+        doc = client.get(P(lat=lat, lon=lon, k=50, **params))
         check(doc and ids_of(doc["features"]) == [i for _, i in exp],
               f"k=50 nearest with {params} equal brute force")
     exp = sorted((d, i) for d, i, _ in brute(lat, lon, 300))
-    doc = client.get(f"/api/places?{q(lat=lat, lon=lon, k=400, radius=300, limit=500)}")
+    doc = client.get(P(lat=lat, lon=lon, k=400, radius=300, limit=500))
     check(doc and ids_of(doc["features"]) == [i for _, i in exp][:400]
           and doc["numberMatched"] == min(400, len(exp)),
           f"k with a radius: the k nearest within it ({min(400, len(exp))})")
     # k nearest, paged by distance.
     exp = nearest(lat, lon, 333)
-    feats, first, pages = all_pages(client, f"/api/places?{q(lat=lat, lon=lon, k=333, limit=50)}")
+    feats, first, pages = all_pages(client, P(lat=lat, lon=lon, k=333, limit=50))
     check(feats is not None and ids_of(feats) == [i for _, i in exp] and pages == 7,
           f"k=333 paged by 50: {pages} pages, every place once, in order")
     note("k nearest equal brute force (plain, far away, filtered, with radius, paged)")
@@ -410,15 +416,15 @@ def test_bbox(client, rng):
                round(lon + rng.uniform(0.002, 0.02), 6), round(lat + rng.uniform(0.002, 0.015), 6))
         bbox = ",".join(repr(v) for v in box)
         exp = brute(bbox=box)
-        feats, first, _ = all_pages(client, f"/api/places?{q(bbox=bbox, limit=500, properties='name')}")
+        feats, first, _ = all_pages(client, P(bbox=bbox, limit=500, properties='name'))
         got = ids_of(feats or [])
-        check(first and first["numberMatched"] == len(exp) and sorted(got) == sorted(i for _, i, _ in exp)
-              and len(set(got)) == len(got),
+        check(first and first["numberMatched"] == len(exp)
+              and sorted(got) == sorted(i for _, i, _ in exp) and len(set(got)) == len(got),
               f"bbox {bbox}: {len(exp)} places, each once")
         keys = [(fold(by_id[i].name), i) for i in got]
         check(keys == sorted(keys), f"bbox {bbox}: sorted by folded name, then id")
         exp_d = sorted((d, i) for d, i, _ in brute(lat, lon, bbox=box))
-        doc = client.get(f"/api/places?{q(bbox=bbox, lat=lat, lon=lon, limit=500)}")
+        doc = client.get(P(bbox=bbox, lat=lat, lon=lon, limit=500))
         check(doc and ids_of(doc["features"]) == [i for _, i in exp_d][:500],
               f"bbox with lat/lon: sorted by distance")
     # A box on a place's exact coordinates holds it (edges are inclusive).
@@ -431,12 +437,12 @@ def test_bbox(client, rng):
 def test_paging(client):
     lat, lon = 48.95, 5.13
     exp = [i for _, i in sorted((d, i) for d, i, _ in brute(lat, lon, 1800))]
-    feats, first, pages = all_pages(client, f"/api/places?{q(lat=lat, lon=lon, radius=1800, limit=137)}")
+    feats, first, pages = all_pages(client, P(lat=lat, lon=lon, radius=1800, limit=137))
     got = ids_of(feats or [])
     check(got == exp and len(set(got)) == len(got),
           f"paging by distance: {pages} pages of 137, each of the {len(exp)} places once, in order")
     # Back from the last page with prev links.
-    target = f"/api/places?{q(lat=lat, lon=lon, radius=1800, limit=137)}"
+    target = P(lat=lat, lon=lon, radius=1800, limit=137)
     last = None
     while target:
         last = client.get(target)
@@ -457,27 +463,29 @@ def test_paging(client):
     for text in ("boulangerie", "cafe moulin", "eglise"):
         words = query_words(text)
         exp = brute(text=words)
-        feats, first, pages = all_pages(client, f"/api/places?{q(q=text, limit=500, properties='name,score')}")
+        feats, first, pages = all_pages(client, P(q=text, limit=500, properties='name,score'))
         got = ids_of(feats or [])
-        check(first and first["numberMatched"] == len(exp) and sorted(got) == sorted(i for _, i, _ in exp)
-              and len(set(got)) == len(got),
+        check(first and first["numberMatched"] == len(exp)
+              and sorted(got) == sorted(i for _, i, _ in exp) and len(set(got)) == len(got),
               f"paging by relevance for q={text!r}: {len(exp)} places in {pages} pages, each once")
         tiers = {i: t for _, i, t in exp}
         seq = [tiers.get(i, 9) for i in got]
         check(seq == sorted(seq), f"q={text!r}: exact matches before typo matches")
         ok = True
         for a, b in zip(feats, feats[1:]):
-            if tiers.get(a["id"]) == tiers.get(b["id"]) and a["properties"]["score"] < b["properties"]["score"]:
+            if (tiers.get(a["id"]) == tiers.get(b["id"])
+                    and a["properties"]["score"] < b["properties"]["score"]):
                 ok = False
         check(ok, f"q={text!r}: scores do not increase within a tier")
     # By relevance biased by proximity, small pages.
-    feats, first, pages = all_pages(client, f"/api/places?{q(q='pharmacie', lat=48.9, lon=5.1, limit=97)}")
+    feats, first, pages = all_pages(client, P(q='pharmacie', lat=48.9, lon=5.1, limit=97))
     exp = brute(text=query_words("pharmacie"))
     got = ids_of(feats or [])
     check(sorted(got) == sorted(i for _, i, _ in exp) and len(set(got)) == len(got),
           f"paging by relevance with proximity: {len(exp)} places in {pages} pages, each once")
     # By name, within a commune.
-    feats, first, pages = all_pages(client, f"/api/places?{q(commune='55040', sort='name', limit=500, properties='name')}")
+    feats, first, pages = all_pages(client, P(commune='55040', sort='name', limit=500,
+                                              properties='name'))
     exp = sorted((fold(p.name), p.id) for p in places if p.insee == "55040")
     got = ids_of(feats or [])
     check(got == [i for _, i in exp], f"paging by name in a commune: {len(exp)} places in {pages} "
@@ -486,7 +494,8 @@ def test_paging(client):
 
 
 def test_text(client):
-    cases = ["ECOLE", "école", "ecole", "l'église", "L’Église", "eglise", "d'argonne", "argonne",
+    cases = ["ECOLE", "école", "ecole", "l'église", "L’Église", "eglise", "d'argonne",
+             "argonne",
              "boulang", "boulangrie", "pharmcie", "biblioteque", "coeur", "cœur", "du cœur",
              "saint martin", "sainte-anne", "garcon", "noel 12", "OR", "NEAR(", "AND", "NOT",
              "-", '"', "*", '"boulangerie', "boulangerie*", "(", ")", "col:foo", "^cafe",
@@ -497,21 +506,24 @@ def test_text(client):
         # is compared through numberMatched.
         words = query_words(text)
         exp = sorted(i for _, i, _ in brute(text=words, communes=["55017"]))
-        feats, first, pages = all_pages(client, f"/api/places?{q(q=text, commune='55017', limit=500, properties='name')}")
+        feats, first, pages = all_pages(client, P(q=text, commune='55017', limit=500,
+                                                  properties='name'))
         if feats is None:
             continue
         check(sorted(ids_of(feats)) == exp and first["numberMatched"] == len(exp),
-              f"q={text!r}: {len(exp)} places, as the text rules say (got {first['numberMatched']})")
-        whole = client.get(f"/api/places?{q(q=text, limit=1, properties='name')}")
+              f"q={text!r}: {len(exp)} places, as the text rules say "
+              f"(got {first['numberMatched']})")
+        whole = client.get(P(q=text, limit=1, properties='name'))
         n_all = len(brute(text=words))
         check(whole and whole["numberMatched"] == n_all,
               f"q={text!r} in the whole directory: numberMatched {n_all}")
     same = [("ECOLE", "école"), ("l'église", "eglise"), ("d'argonne", "argonne"),
             ("coeur", "cœur")]
     for a, b in same:
-        da = client.get(f"/api/places?{q(q=a, limit=500)}")
-        db = client.get(f"/api/places?{q(q=b, limit=500)}")
-        check(da and db and ids_of(da["features"]) == ids_of(db["features"]) and da["numberMatched"] > 0,
+        da = client.get(P(q=a, limit=500))
+        db = client.get(P(q=b, limit=500))
+        check(da and db and ids_of(da["features"]) == ids_of(db["features"])
+              and da["numberMatched"] > 0,
               f"q={a!r} and q={b!r} find the same places")
     d1 = brute(text=query_words("boulangrie"))
     d2 = brute(text=query_words("boulangerie"))
@@ -524,7 +536,8 @@ def test_text(client):
                          ({"commune": "55532,55517"}, {"communes": ["55532", "55517"]})):
         exp = sorted(i for _, i, _ in brute(lat, lon, text=query_words("boulangerie"),
                                              **crit))
-        feats, first, _ = all_pages(client, f"/api/places?{q(q='boulangerie', lat=lat, lon=lon, limit=500, **params)}")
+        feats, first, _ = all_pages(client, P(q='boulangerie', lat=lat, lon=lon, limit=500,
+                                              **params))
         check(feats is not None and sorted(ids_of(feats)) == exp,
               f"q=boulangerie with {params}: {len(exp)} places")
     note(f"text search: {len(cases)} queries (accents, case, elisions, prefix, typos, ligature, "
@@ -555,7 +568,7 @@ def test_facets(client):
                    {"bbox": "5.05,48.9,5.1,48.95"}, {"lat": lat, "lon": lon, "k": 300},
                    {"q": "garage", "lat": lat, "lon": lon, "open_at": "2026-07-15T10:00"},
                    {"commune": "55017"}):
-        doc = client.get(f"/api/places?{q(facets='category,commune', limit=5, **params)}")
+        doc = client.get(P(facets='category,commune', limit=5, **params))
         if doc is None:
             continue
         s = facet_sums(doc)
@@ -569,7 +582,7 @@ def test_facets(client):
             check(s["com_total"] >= m, f"facets of {params}: the commune facet ignores commune=")
     # Against brute force, and the facet's own filter ignored.
     exp = brute(lat, lon, 2500)
-    doc = client.get(f"/api/places?{q(lat=lat, lon=lon, radius=2500, facets='category,commune', limit=1)}")
+    doc = client.get(P(lat=lat, lon=lon, radius=2500, facets='category,commune', limit=1))
     s = facet_sums(doc)
     cats, coms = {}, {}
     for _, i, _ in exp:
@@ -578,7 +591,8 @@ def test_facets(client):
         cats[PARENT[p.category]] = cats.get(PARENT[p.category], 0) + 1
         coms[p.insee] = coms.get(p.insee, 0) + 1
     check(s["cats"] == cats and s["coms"] == coms, "facet counts equal brute force")
-    doc = client.get(f"/api/places?{q(lat=lat, lon=lon, radius=2500, facets='category,commune', category='health', limit=1)}")
+    doc = client.get(P(lat=lat, lon=lon, radius=2500, facets='category,commune',
+                       category='health', limit=1))
     s2 = facet_sums(doc)
     check(s2["cat_total"] == len(exp) and s2["cats"] == cats,
           "with category=health the category facet still counts every category")
@@ -601,10 +615,12 @@ def test_open_at(client):
     for value, instant, state, nxt in gen_directory.HOURS_TABLE:
         pid, lat, lon = hours_place(value)
         bbox = f"{lon - 1e-6},{lat - 1e-6},{lon + 1e-6},{lat + 1e-6}"
-        doc = client.get(f"/api/places?{q(bbox=bbox)}")
+        doc = client.get(P(bbox=bbox))
         check(doc and ids_of(doc["features"]) == [pid],
               f"the place of {value!r} stands alone in its box")
-        doc = client.get(f"/api/places?{q(bbox=bbox, open_at=instant, properties='opening_hours,opening_hours_valid,open_state,next_change,next_state')}")
+        doc = client.get(P(bbox=bbox, open_at=instant,
+                           properties='opening_hours,opening_hours_valid,open_state,'
+                                      'next_change,next_state'))
         got = ids_of(doc["features"]) if doc else None
         check(got == ([pid] if state == "open" else []),
               f"open_at={instant} with {value!r}: {'kept' if state == 'open' else 'left out'} "
@@ -620,7 +636,7 @@ def test_open_at(client):
     lat0, lon0 = gen_directory.HOURS_CORNER
     box = f"{lon0 - 1e-6},{lat0 - 1e-6},{lon0 + 1e-6},{lat0 + len(values) * 0.0001}"
     for instant in sorted({i for _, i, _, _ in gen_directory.HOURS_TABLE}):
-        doc = client.get(f"/api/places?{q(bbox=box, open_at=instant, limit=100)}")
+        doc = client.get(P(bbox=box, open_at=instant, limit=100))
         got = set(ids_of(doc["features"])) if doc else set()
         for value, inst, state, _ in gen_directory.HOURS_TABLE:
             if inst == instant:
@@ -634,7 +650,8 @@ def test_hours_states(client):
     lat0, lon0 = gen_directory.HOURS_CORNER
     values = sorted({h for h, _, _, _ in gen_directory.HOURS_TABLE})
     box = f"{lon0 - 1e-6},{lat0 - 1e-6},{lon0 + 1e-6},{lat0 + len(values) * 0.0001}"
-    doc = client.get(f"/api/places?{q(bbox=box, limit=100, properties='opening_hours,opening_hours_valid,open_state')}")
+    doc = client.get(P(bbox=box, limit=100,
+                       properties='opening_hours,opening_hours_valid,open_state'))
     got = {f["id"]: f["properties"] for f in doc["features"]} if doc else {}
     bad = hours_place("lundi au vendredi 9h-12h")[0]
     check(got.get(bad, {}).get("opening_hours_valid") is False
@@ -647,8 +664,8 @@ def test_hours_states(client):
     for _ in range(3):
         now = time.time()
         minute = time.strftime("%Y-%m-%dT%H:%M:00Z", time.gmtime(now))
-        a = client.get(f"/api/places?{q(bbox=box, open_now='true', limit=100)}")
-        b = client.get(f"/api/places?{q(bbox=box, open_at=minute, limit=100)}")
+        a = client.get(P(bbox=box, open_now='true', limit=100))
+        b = client.get(P(bbox=box, open_at=minute, limit=100))
         if int(time.time() // 60) == int(now // 60):
             break
     check(a and b and ids_of(a["features"]) == ids_of(b["features"]),
@@ -658,7 +675,8 @@ def test_hours_states(client):
     check(doc and doc["properties"]["open_state"] == "open"
           and doc["properties"]["next_change"] is None, "/api/places/{id}: 24/7 is open")
     # The '+' of an offset sent unencoded reads as a space: still understood.
-    a = client.get("/api/places?bbox=" + urllib.parse.quote(box) + "&open_at=2026-07-15T10:00:00+02:00")
+    a = client.get("/api/places?bbox=" + urllib.parse.quote(box)
+                   + "&open_at=2026-07-15T10:00:00+02:00")
     b = client.get("/api/places?bbox=" + urllib.parse.quote(box) + "&open_at=2026-07-15T08:00:00Z")
     check(a and b and ids_of(a["features"]) == ids_of(b["features"]) and a["features"],
           "open_at with a bare '+' in the offset is understood")
@@ -691,7 +709,8 @@ def test_bad_input(client):
                     "2A00", "55040%2C99999"],
         "open_now": ["", "maybe", "2", "TRUEX"],
         "open_at": ["", "tomorrow", "2026-13-01T00:00", "2026-02-30T10:00", "2026-07-15T25:00",
-                    "2026-07-15T10:00+25:00", "0000-01-01T00:00", "2026-07-15", "2026-07-15T10:00Zx",
+                    "2026-07-15T10:00+25:00", "0000-01-01T00:00", "2026-07-15",
+                    "2026-07-15T10:00Zx",
                     "9999-12-31T23:59"],
         "sort": ["", "random", "DISTANCE", "distance,name"],
         "facets": ["", "x", "category,", "category,,commune", "name"],
@@ -762,12 +781,12 @@ def test_bad_input(client):
 
 
 def test_http(port, client):
-    target = f"/api/places?{q(lat=48.95, lon=5.13, radius=1500, limit=40)}"
+    target = P(lat=48.95, lon=5.13, radius=1500, limit=40)
     st, h1, body = client.request("GET", target)
     etag = h1.get("etag", "")
     check(st == 200 and etag.startswith('"') and etag.endswith('"'), f"200 with an ETag ({etag})")
     # Same answer for the parameters in another order: same tag.
-    st, h2, _ = client.request("GET", f"/api/places?{q(limit=40, radius=1500, lon=5.13, lat=48.95)}")
+    st, h2, _ = client.request("GET", P(limit=40, radius=1500, lon=5.13, lat=48.95))
     check(h2.get("etag") == etag, "parameters in another order: the same ETag")
     st, h3, b3 = client.request("GET", target, {"If-None-Match": etag})
     check(st == 304 and b3 == b"" and h3.get("etag") == etag, "If-None-Match -> 304, no body")
@@ -789,6 +808,10 @@ def test_http(port, client):
           "gzip: its own ETag, Vary: Accept-Encoding")
     st, _, b = client.request("GET", target, {"If-None-Match": hg["etag"]})
     check(st == 304, "the gzip tag validates the identity answer too")
+    st, h304, _ = client.request("GET", target, {"If-None-Match": hg["etag"],
+                                                 "Accept-Encoding": "gzip"})
+    check(st == 304 and h304.get("etag") == hg["etag"],
+          "revalidating the gzip form: 304 with the gzip tag")
     st, hx, _ = client.request("GET", target, {"Accept-Encoding": "gzip;q=0, identity"})
     check("content-encoding" not in hx, "gzip;q=0 is respected")
     st, hs, bs = client.request("GET", "/app.js", {"Accept-Encoding": "gzip"})
@@ -819,13 +842,14 @@ def test_http(port, client):
     st, hst, _ = client.request("GET", "/")
     check("access-control-allow-origin" not in hst, "the page itself carries no CORS header")
     st, hpo, _ = client.request("POST", "/api/places")
-    check(st == 405 and hpo.get("allow") == "GET, HEAD, OPTIONS", "POST -> 405, Allow lists OPTIONS")
+    check(st == 405 and hpo.get("allow") == "GET, HEAD, OPTIONS",
+          "POST -> 405, Allow lists OPTIONS")
     # Keep-alive: many requests on one connection.
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     socks = set()
     ok = True
     for i in range(25):
-        conn.request("GET", f"/api/places?{q(lat=48.95, lon=5.13, k=i + 1)}")
+        conn.request("GET", P(lat=48.95, lon=5.13, k=i + 1))
         r = conn.getresponse()
         data = r.read()
         socks.add(id(conn.sock))
@@ -838,7 +862,7 @@ def test_http(port, client):
 
 
 def test_formats(client):
-    target = f"/api/places?{q(lat=48.95, lon=5.13, k=3)}"
+    target = P(lat=48.95, lon=5.13, k=3)
     st, h, b = client.request("GET", target)
     geo = json.loads(b)
     check(h.get("content-type") == CT_GEOJSON and geo["type"] == "FeatureCollection",
@@ -851,7 +875,8 @@ def test_formats(client):
           "f=json: plain JSON, the same places")
     st, h, b = client.request("GET", target, {"Accept": "application/json"})
     check(h.get("content-type") == CT_JSON, "Accept: application/json -> JSON")
-    st, h, b = client.request("GET", target, {"Accept": "application/geo+json;q=0.9, application/json;q=0.5"})
+    st, h, b = client.request("GET", target, {
+        "Accept": "application/geo+json;q=0.9, application/json;q=0.5"})
     check(h.get("content-type") == CT_GEOJSON, "Accept with q-values -> the preferred one")
     st, h, b = client.request("GET", target + "&f=geojson", {"Accept": "application/json"})
     check(h.get("content-type") == CT_GEOJSON, "f= wins over Accept")
@@ -871,8 +896,9 @@ def test_autocomplete(client):
           and any(s["type"] == "place" and "Pharmacie" in s["label"] for s in sug)
           and len(sug) <= 8, f"q=pharm: the category first, then pharmacies ({len(sug)})")
     doc = client.get("/api/autocomplete?q=vaub")
-    check(doc and any(s["type"] == "commune" and s["insee"] == "55532" and s["label"] == "Vaubecourt"
-                      for s in doc["suggestions"]), "q=vaub: the commune Vaubecourt")
+    check(doc and any(s["type"] == "commune" and s["insee"] == "55532"
+                      and s["label"] == "Vaubecourt" for s in doc["suggestions"]),
+          "q=vaub: the commune Vaubecourt")
     doc = client.get("/api/autocomplete?q=55532")
     check(doc and doc["suggestions"] and doc["suggestions"][0].get("insee") == "55532",
           "q=55532: the commune by its INSEE code")
@@ -933,9 +959,10 @@ def main():
         t0 = time.monotonic()
         lat, lon = 48.95, 5.13
         for _ in range(20):
-            client.get(f"/api/places?{q(lat=lat, lon=lon, k=20, radius=5000)}")
+            client.get(P(lat=lat, lon=lon, k=20, radius=5000))
         per_query = (time.monotonic() - t0) / 20 * 1000
-        steps = [("radius", lambda: test_radius(client, rng)), ("knn", lambda: test_knn(client, rng)),
+        steps = [("radius", lambda: test_radius(client, rng)),
+                 ("knn", lambda: test_knn(client, rng)),
                  ("bbox", lambda: test_bbox(client, rng)), ("paging", lambda: test_paging(client)),
                  ("text", lambda: test_text(client)), ("facets", lambda: test_facets(client)),
                  ("open_at", lambda: test_open_at(client)),
@@ -957,7 +984,9 @@ def main():
             code = "killed"
         log.close()
     check(code == 0, f"clean exit on SIGTERM ({code})")
-    text = open(os.path.join(WORK, "search-server.stderr"), encoding="utf-8", errors="replace").read()
+    with open(os.path.join(WORK, "search-server.stderr"), encoding="utf-8",
+              errors="replace") as f:
+        text = f.read()
     check("level=error" not in text, "the server logged no error")
     print(f"k=20 within 5 km, {len(places)} places: {per_query:.2f} ms per request over HTTP "
           f"(Python client, sequential)")
