@@ -27,6 +27,8 @@ struct api_config {
     long max_query_len;    /* longest accepted query string, bytes */
     long max_q_len;        /* longest search text (q), bytes */
     long max_request_size; /* memory for one request's line and headers, bytes */
+    long max_upload_size;  /* largest request body (the CSV of /api/search/csv/), bytes */
+    long max_csv_rows;     /* most rows of one CSV geocoded in one request */
     long gzip_level;       /* 0: never compress; 1..9: zlib level of gzip answers */
     long max_connections;  /* simultaneous connections (MHD connection limit) */
     long timeout;          /* idle connection timeout, seconds */

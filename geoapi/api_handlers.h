@@ -16,5 +16,8 @@ api_handler_fn h_places_search;     /* h_places.c */
 api_handler_fn h_autocomplete;      /* h_autocomplete.c */
 api_handler_fn h_place;             /* h_places.c */
 api_handler_fn h_static;            /* h_static.c */
+api_handler_fn h_geo_search;        /* h_geocode.c */
+api_handler_fn h_geo_reverse;       /* h_geocode.c */
+api_handler_fn h_geo_search_csv;    /* h_geocode.c */
 
 #endif

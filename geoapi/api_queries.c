@@ -10,7 +10,6 @@
 #include "api_hours.h"
 #include "api_response.h"
 #include "api_vocab.h"
-#include "gdir_geocoder.h"
 #include "gdir_log.h"
 #include "gdir_taxonomy.h"
 #include "gdir_text.h"
@@ -380,24 +379,42 @@ out:
     gdir_log(GDIR_LOG_DEBUG, "db", "msg=\"full-text vocabulary loaded\" terms=%zu", v->n);
 }
 
-const struct gdir_geocoder *api_db_geocoder(struct api_db *db)
+/* The address sources: EXISTS walks the unique (source, id) index of addresses. */
+static const char SQL_ADDRESS_SOURCES[] =
+    "SELECT s.name, s.profile, s.title, s.publisher, s.licence FROM sources AS s"
+    " WHERE EXISTS (SELECT 1 FROM addresses AS a WHERE a.source = s.name) ORDER BY s.name";
+
+/* Address points per commune, from the addresses_insee index. */
+static const char SQL_ADDRESS_COUNTS[] =
+    "SELECT insee, count(*) FROM addresses GROUP BY insee";
+
+int api_q_address_sources(struct api_db *db, api_address_source_fn *fn, void *cls,
+                          struct gdir_err *err)
 {
-    struct gdir_err err;
-    if (db->geocoder || db->geocoder_failed)
-        return db->geocoder;
-    gdir_err_clear(&err);
-    if (gdir_geocoder_open(&db->geocoder, db->g.db, &err) != 0) {
-        char detail[GDIR_ERR_MSG_MAX];
-        db->geocoder = NULL;
-        db->geocoder_failed = 1;
-        api_log_sanitize(detail, sizeof detail, err.msg);
-        gdir_log(GDIR_LOG_WARN, "db", "msg=\"address geocoder not built: no address "
-                                      "suggestions\" detail=\"%s\"", detail);
-        return NULL;
+    sqlite3_stmt *st = NULL;
+    int rc = gdir_db_prepare(&db->g, SQL_ADDRESS_SOURCES, &st, err), s = SQLITE_DONE;
+
+    while (!rc && (s = sqlite3_step(st)) == SQLITE_ROW) {
+        struct api_address_source src = {col_text(st, 0), col_text(st, 1), col_text(st, 2),
+                                         col_text(st, 3), col_text(st, 4)};
+        rc = fn(cls, &src);
     }
-    gdir_log(GDIR_LOG_DEBUG, "db", "msg=\"address geocoder built\" addresses=%zu",
-             gdir_geocoder_size(db->geocoder));
-    return db->geocoder;
+    if (!rc && s != SQLITE_DONE)
+        rc = gdir_err_set(err, GDIR_EDB, "address sources: %s", sqlite3_errmsg(db->g.db));
+    sqlite3_finalize(st);
+    return rc;
+}
+int api_q_address_counts(struct api_db *db, api_count_fn *fn, void *cls, struct gdir_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = gdir_db_prepare(&db->g, SQL_ADDRESS_COUNTS, &st, err), s = SQLITE_DONE;
+
+    while (!rc && (s = sqlite3_step(st)) == SQLITE_ROW)
+        rc = fn(cls, col_text(st, 0), sqlite3_column_int64(st, 1));
+    if (!rc && s != SQLITE_DONE)
+        rc = gdir_err_set(err, GDIR_EDB, "address counts: %s", sqlite3_errmsg(db->g.db));
+    sqlite3_finalize(st);
+    return rc;
 }
 
 const struct api_commune_entry *api_db_commune(const struct api_db *db, const char *insee)
@@ -623,6 +640,5 @@ void api_db_close(struct api_db *db)
     free(db->category_counts);
     api_vocab_free(db->vocab);
     api_hours_cache_free(db->hours);
-    gdir_geocoder_free(db->geocoder);
     free(db);
 }

@@ -50,7 +50,6 @@ struct api_commune_entry {
 
 struct api_vocab;
 struct api_hours_cache;
-struct gdir_geocoder;
 
 struct api_db {
     struct gdir_db g;                  /* the connection (read-only, query_only) */
@@ -63,8 +62,6 @@ struct api_db {
     struct api_vocab *vocab;           /* owned; loaded on the first text search */
     int vocab_failed;                  /* loading it failed once: searches go without typos */
     struct api_hours_cache *hours;     /* owned: parsed opening_hours of this connection */
-    struct gdir_geocoder *geocoder;    /* owned; built on the first address suggestion */
-    int geocoder_failed;               /* building it failed once: no address suggestions */
 };
 
 /* The SQL text of a statement (for tests: EXPLAIN QUERY PLAN). Static storage. */
@@ -151,10 +148,21 @@ void api_q_vocab_load(struct api_db *db);
  * 0, or -1 when the blob is not such a point. */
 int api_point_from_blob(const void *blob, int n, double *lat, double *lon);
 
-/* The connection's address geocoder (common/gdir_geocoder.h), built from its addresses and
- * communes tables on the first call (about 0.2 s and 85 bytes per address for a département);
- * NULL when building failed (logged once, then remembered). Borrowed from db. */
-const struct gdir_geocoder *api_db_geocoder(struct api_db *db);
+/* An address source (a `sources` row that has addresses), for the licence of geocoding
+ * answers. Strings borrowed for the duration of the callback; NULL when absent. */
+struct api_address_source {
+    const char *name, *profile, *title, *publisher, *licence;
+};
+typedef int api_address_source_fn(void *cls, const struct api_address_source *s);
+
+/* Calls fn for each source that has rows in `addresses` (run once per geocoder index, so the
+ * statement is prepared on each call, not kept). */
+int api_q_address_sources(struct api_db *db, api_address_source_fn *fn, void *cls,
+                          struct gdir_err *err);
+
+/* Calls fn with the number of address points of each commune (INSEE code). Prepared on each
+ * call, like api_q_address_sources. */
+int api_q_address_counts(struct api_db *db, api_count_fn *fn, void *cls, struct gdir_err *err);
 
 /* The listed commune with this INSEE code, or NULL. Borrowed from db. */
 const struct api_commune_entry *api_db_commune(const struct api_db *db, const char *insee);

@@ -21,7 +21,7 @@
 #define API_MAX_PATH 1024       /* longest decoded path, bytes */
 #define API_QUOTE_MAX 40        /* bytes of an offending value quoted in error messages */
 
-enum api_method { API_GET, API_HEAD, API_OPTIONS, API_OTHER };
+enum api_method { API_GET, API_HEAD, API_OPTIONS, API_POST, API_OTHER };
 
 /* Representation of a search answer, negotiated by the router (f=, then Accept). */
 enum api_format { API_FMT_GEOJSON, API_FMT_JSON };
@@ -35,6 +35,10 @@ struct api_headers {
     const char *origin;
     const char *acr_method;     /* Access-Control-Request-Method (CORS preflight) */
     const char *acr_headers;    /* Access-Control-Request-Headers */
+    const char *content_type;   /* Content-Type of a request body */
+    const char *body;           /* the request body of a POST route (api_route_takes_body),
+                                 * NULL for none; not NUL-terminated: body_len bytes */
+    size_t body_len;
 };
 
 struct api_param {

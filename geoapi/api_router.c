@@ -327,6 +327,25 @@ static int is_api_path(const char *target)
            strncmp(target, "/api?", 5) == 0;
 }
 
+int api_route_takes_body(const char *method, const char *target)
+{
+    const struct api_route *routes;
+    struct split_path sp = {0};
+    const char *qmark = strchr(target, '?');
+    size_t n, len = qmark ? (size_t)(qmark - target) : strlen(target);
+    int found = 0;
+
+    if (strcmp(method, "POST") != 0)
+        return 0;
+    routes = api_routes(&n);
+    if (split_raw_path(target, len, &sp) == 0)
+        for (size_t i = 0; i < n && !found; i++)
+            found = strcmp(routes[i].method, "POST") == 0 &&
+                    match_segments(routes[i].pattern, sp.segs, sp.n, NULL);
+    free(sp.buf);
+    return found;
+}
+
 const struct api_route *api_dispatch(const struct api_ctx *ctx, const char *method,
                                      const char *target, const struct api_headers *headers,
                                      struct api_response *res)
@@ -338,7 +357,8 @@ const struct api_route *api_dispatch(const struct api_ctx *ctx, const char *meth
     struct gdir_err err;
     const char *qmark = strchr(target, '?');
     size_t n_routes, path_len = qmark ? (size_t)(qmark - target) : strlen(target);
-    int path_known = 0, api_path = is_api_path(target), cacheable = 0, rc;
+    int path_known = 0, path_get = 0, path_post = 0, api_path = is_api_path(target);
+    int cacheable = 0, rc;
     const struct api_route *known = NULL;
     char quoted[API_QUOTE_MAX * 4 + 16];
 
@@ -350,6 +370,7 @@ const struct api_route *api_dispatch(const struct api_ctx *ctx, const char *meth
     req.method = strcmp(method, "GET") == 0       ? API_GET
                  : strcmp(method, "HEAD") == 0    ? API_HEAD
                  : strcmp(method, "OPTIONS") == 0 ? API_OPTIONS
+                 : strcmp(method, "POST") == 0    ? API_POST
                                                   : API_OTHER;
     routes = api_routes(&n_routes);
 
@@ -360,14 +381,24 @@ const struct api_route *api_dispatch(const struct api_ctx *ctx, const char *meth
             path_known = 1;
             if (!known)
                 known = &routes[i];
-            if ((req.method == API_GET || req.method == API_HEAD) &&
-                strcmp(routes[i].method, "GET") == 0)
+            if (strcmp(routes[i].method, "POST") == 0)
+                path_post = 1;
+            else
+                path_get = 1;
+            if (((req.method == API_GET || req.method == API_HEAD) &&
+                 strcmp(routes[i].method, "GET") == 0) ||
+                (req.method == API_POST && strcmp(routes[i].method, "POST") == 0))
                 route = &routes[i];
         }
     }
     if (!route) {
         char raw[API_MAX_PATH + 1];
         int api_route = known && !(known->flags & API_STATIC);
+        /* What may be asked of this path (an upload route takes POST only). */
+        const char *allow = !api_route            ? "GET, HEAD"
+                            : path_post && path_get ? "GET, HEAD, POST, OPTIONS"
+                            : path_post             ? "POST, OPTIONS"
+                                                    : API_CORS_METHODS;
         snprintf(raw, sizeof raw, "%.*s", (int)(path_len > API_MAX_PATH ? API_MAX_PATH : path_len),
                  target);
         api_quote(quoted, sizeof quoted, raw);
@@ -378,13 +409,12 @@ const struct api_route *api_dispatch(const struct api_ctx *ctx, const char *meth
             res->status = 204;
             res->preflight = 1;
             res->cache_control = API_CACHE_SHORT;
-            snprintf(res->allow, sizeof res->allow, "%s", API_CORS_METHODS);
+            snprintf(res->allow, sizeof res->allow, "%s", allow);
         } else if (path_known) {
             gdir_err_set(&err, GDIR_EMETHOD, "%s: method not allowed here (allowed: %s)",
-                         req.method_name, api_route ? API_CORS_METHODS : "GET, HEAD");
+                         req.method_name, allow);
             api_error(res, &err);
-            snprintf(res->allow, sizeof res->allow, "%s",
-                     api_route ? API_CORS_METHODS : "GET, HEAD");
+            snprintf(res->allow, sizeof res->allow, "%s", allow);
         } else {
             gdir_err_set(&err, GDIR_ENOTFOUND, "no resource at %s", quoted);
             api_error(res, &err);

@@ -52,13 +52,18 @@ typedef int api_handler_fn(const struct api_ctx *ctx, const struct api_request *
                             * the request names its instant with open_at */
 
 struct api_route {
-    const char *method;             /* "GET" (HEAD is implied) */
+    const char *method;             /* "GET" (HEAD is implied) or "POST" (an upload: the
+                                     * server receives the body, bounded, for the handler) */
     const char *pattern;            /* "/api/places/{id}"; a last segment "{name*}" takes the
                                      * rest of the path, but never under /api/ */
     api_handler_fn *handler;
     const char *const *params;      /* allowed query parameters, NULL-terminated; NULL: none */
     unsigned flags;                 /* API_* above */
 };
+
+/* 1 when a route of this method (POST) matches the target's path: the server then receives the
+ * request body (up to max_upload_size) and hands it to the handler in req->headers->body. */
+int api_route_takes_body(const char *method, const char *target);
 
 /* The route table (api_routes.c), in display order; *n receives its length. */
 const struct api_route *api_routes(size_t *n);

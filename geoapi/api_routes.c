@@ -5,6 +5,9 @@
 #include "api_handlers.h"
 
 #define P(...) ((const char *const[]){__VA_ARGS__, NULL})
+#define GEO_SEARCH_PARAMS                                                                          \
+    P("q", "limit", "autocomplete", "lat", "lon", "type", "postcode", "citycode")
+#define GEO_REVERSE_PARAMS P("lat", "lon", "limit", "type")
 
 static const struct api_route routes[] = {
     /* method pattern                   handler             allowed query parameters  flags */
@@ -19,6 +22,13 @@ static const struct api_route routes[] = {
                                                                           API_FORMATS | API_TIME},
     {"GET", "/api/places/{id}",         h_place,            NULL,                     API_TIME},
     {"GET", "/api/autocomplete",        h_autocomplete,     P("q", "lat", "lon", "limit"), 0},
+    /* BAN-compatible geocoding (h_geocode.c): with and without the trailing slash */
+    {"GET", "/api/search",              h_geo_search,       GEO_SEARCH_PARAMS,        0},
+    {"GET", "/api/search/",             h_geo_search,       GEO_SEARCH_PARAMS,        0},
+    {"GET", "/api/reverse",             h_geo_reverse,      GEO_REVERSE_PARAMS,       0},
+    {"GET", "/api/reverse/",            h_geo_reverse,      GEO_REVERSE_PARAMS,       0},
+    {"POST", "/api/search/csv",         h_geo_search_csv,   NULL,                     API_NO_STORE},
+    {"POST", "/api/search/csv/",        h_geo_search_csv,   NULL,                     API_NO_STORE},
     {"GET", "/",                        h_static,           NULL,                     API_STATIC},
     {"GET", "/{file*}",                 h_static,           NULL,                     API_STATIC},
 };

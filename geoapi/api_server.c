@@ -23,8 +23,10 @@
 #include "api_dbpool.h"
 #include "api_http.h"
 #include "api_router.h"
+#include "api_upload.h"
 #include "gdir_hours.h"
 #include "gdir_log.h"
+#include "gdir_parse.h"
 
 #include <arpa/inet.h>
 #include <limits.h>
@@ -60,6 +62,9 @@ struct request_state {
     int status;                  /* status queued, 0 if none */
     uint64_t bytes;              /* body bytes queued */
     uint64_t upload;             /* request body bytes received and dropped */
+    struct api_upload body;      /* the body of a route that takes one (POST), owned */
+    struct gdir_err body_err;    /* why the body was refused while it arrived (413, 503) */
+    int body_refused;            /* the rest of the body is dropped; body_err is answered */
 };
 
 static struct request_state *state_new(const char *target)
@@ -213,7 +218,8 @@ static enum MHD_Result send_response(const struct api_server *srv, struct MHD_Co
         MHD_add_response_header(r, "Access-Control-Expose-Headers", API_CORS_EXPOSE);
     }
     if (res->preflight) {
-        MHD_add_response_header(r, "Access-Control-Allow-Methods", API_CORS_METHODS);
+        MHD_add_response_header(r, "Access-Control-Allow-Methods",
+                                res->allow[0] ? res->allow : API_CORS_METHODS);
         MHD_add_response_header(r, "Access-Control-Allow-Headers", API_CORS_HEADERS);
         MHD_add_response_header(r, "Access-Control-Max-Age", API_CORS_MAX_AGE);
     }
@@ -226,21 +232,28 @@ static enum MHD_Result send_response(const struct api_server *srv, struct MHD_Co
     return ok;
 }
 
-static enum MHD_Result send_error(const struct api_server *srv, struct MHD_Connection *con,
-                                  struct request_state *st, int code, const char *msg)
+/* Answers err (a request refused before routing: body too large, ...). */
+static enum MHD_Result send_err(const struct api_server *srv, struct MHD_Connection *con,
+                                struct request_state *st, const struct gdir_err *err)
 {
     struct api_response res;
-    struct gdir_err err;
     enum MHD_Result ok;
 
     api_response_init(&res);
-    gdir_err_clear(&err);
-    gdir_err_set(&err, code, "%s", msg);
-    api_error(&res, &err);
+    api_error(&res, err);
     res.cors = strncmp(st->target, "/api/", 5) == 0;
     ok = send_response(srv, con, st, &res);
     api_response_free(&res);
     return ok;
+}
+
+static enum MHD_Result send_error(const struct api_server *srv, struct MHD_Connection *con,
+                                  struct request_state *st, int code, const char *msg)
+{
+    struct gdir_err err;
+    gdir_err_clear(&err);
+    gdir_err_set(&err, code, "%s", msg);
+    return send_err(srv, con, st, &err);
 }
 
 static const char *header(struct MHD_Connection *con, const char *name)
@@ -260,6 +273,9 @@ static enum MHD_Result dispatch(struct api_server *srv, struct MHD_Connection *c
         .origin = header(con, "Origin"),
         .acr_method = header(con, "Access-Control-Request-Method"),
         .acr_headers = header(con, "Access-Control-Request-Headers"),
+        .content_type = header(con, MHD_HTTP_HEADER_CONTENT_TYPE),
+        .body = st->body.active ? st->body.body.data : NULL,
+        .body_len = st->body.active ? st->body.body.len : 0,
     };
     enum MHD_Result ok;
 
@@ -289,7 +305,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
     struct request_state *st = *req_cls;
 
     (void)version;
-    (void)upload_data;
     if (!st) {
         /* The URI callback could not allocate: try once more with what MHD gives us. */
         st = state_new(url);
@@ -304,16 +319,40 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
             return MHD_YES;   /* answer on a later call, once the request is complete */
         if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
             return send_error(srv, con, st, GDIR_ETOOBIG, "request bodies are not accepted");
+        if (api_route_takes_body(method, st->target)) {
+            /* An upload (POST /api/search/csv/): received into memory, bounded. */
+            const char *cl = header(con, MHD_HTTP_HEADER_CONTENT_LENGTH);
+            long announced = -1;
+            struct gdir_err err;
+            size_t max = (size_t)srv->ctx.cfg->max_upload_size;
+            gdir_err_clear(&err);
+            if (cl && gdir_parse_long(cl, 0, LONG_MAX, &announced))
+                announced = -1;
+            if (api_upload_begin(&st->body, announced, max, 4 * max, &err))
+                return send_err(srv, con, st, &err);
+            return MHD_YES;
+        }
         /* Other methods have no route at all: say 404/405 now rather than read the body. */
         return dispatch(srv, con, st, method);
     }
     if (*upload_data_size) {
-        st->upload += *upload_data_size;
+        if (st->body.active && !st->status) {
+            size_t max = (size_t)srv->ctx.cfg->max_upload_size;
+            gdir_err_clear(&st->body_err);
+            /* MHD cannot queue an answer while a body arrives: the rest is read and dropped
+             * (memory stays bounded) and the error is answered once the request is complete. */
+            if (api_upload_add(&st->body, upload_data, *upload_data_size, 4 * max, &st->body_err))
+                st->body_refused = 1;
+        } else {
+            st->upload += *upload_data_size;
+        }
         *upload_data_size = 0;
         return MHD_YES;
     }
     if (st->status)
         return MHD_YES;
+    if (st->body_refused)
+        return send_err(srv, con, st, &st->body_err);
     if (st->upload)
         return send_error(srv, con, st, GDIR_ETOOBIG, "request bodies are not accepted");
     return dispatch(srv, con, st, method);
@@ -346,6 +385,7 @@ static void on_completed(void *cls, struct MHD_Connection *con, void **req_cls,
                  st->status, (unsigned long long)st->bytes, ms,
                  toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted=1");
     }
+    api_upload_end(&st->body);
     free(st->target);
     free(st);
     *req_cls = NULL;

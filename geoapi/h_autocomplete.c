@@ -123,19 +123,24 @@ static int read_limit(const struct api_request *req, long *limit, struct gdir_er
 }
 
 /* Address suggestions for text: at most AC_MAX_ADDRESSES good ones into out, *n of them. A
- * geocoder error (a text it refuses) means no address, never a failed answer. */
-static void find_addresses(struct api_db *db, const char *text, const struct api_search_params *p,
-                           struct gdir_geocode_result *out, size_t *n)
+ * geocoder error (a text it refuses, no index) means no address, never a failed answer. The
+ * index is the one all threads share (api_geocoder.h). */
+static void find_addresses(const struct api_ctx *ctx, struct api_db *db, const char *text,
+                           const struct api_search_params *p, struct gdir_geocode_result *out,
+                           size_t *n)
 {
     struct gdir_geocode_result found[AC_MAX_ADDRESSES * 3];
     struct gdir_geocode_query gq;
-    const struct gdir_geocoder *g = api_db_geocoder(db);
+    struct api_geocoder *ix = NULL;
     struct gdir_err gerr;
     size_t got = 0;
 
     *n = 0;
-    if (!g || gdir_geocoder_size(g) == 0)
+    gdir_err_clear(&gerr);
+    if (api_geocoder_acquire(&ctx->pool->geocoders, db, &ix, &gerr) != 0)
         return;
+    if (gdir_geocoder_size(ix->g) == 0)
+        goto out;
     memset(&gq, 0, sizeof gq);
     gq.text = text;
     gq.autocomplete = 1;
@@ -143,11 +148,13 @@ static void find_addresses(struct api_db *db, const char *text, const struct api
     gq.lat = p->lat;
     gq.lon = p->lon;
     gdir_err_clear(&gerr);
-    if (gdir_geocoder_search(g, &gq, found, sizeof found / sizeof found[0], &got, &gerr) != 0)
-        return;
+    if (gdir_geocoder_search(ix->g, &gq, found, sizeof found / sizeof found[0], &got, &gerr) != 0)
+        goto out;
     for (size_t i = 0; i < got && *n < AC_MAX_ADDRESSES; i++)
         if (found[i].type != GDIR_GEO_MUNICIPALITY && found[i].score >= AC_MIN_ADDRESS_SCORE)
             out[(*n)++] = found[i];
+out:
+    api_geocoder_release(&ctx->pool->geocoders, ix);
 }
 
 int h_autocomplete(const struct api_ctx *ctx, const struct api_request *req,
@@ -231,7 +238,7 @@ int h_autocomplete(const struct api_ctx *ctx, const struct api_request *req,
         shown_communes = (size_t)limit - shown_cats;
     }
     if (text->n > 0 && (long)(shown_cats + shown_communes) < limit) {
-        find_addresses(db, q, &p, addresses, &n_addresses);
+        find_addresses(ctx, db, q, &p, addresses, &n_addresses);
         if ((long)(shown_cats + shown_communes + n_addresses) > limit)
             n_addresses = (size_t)limit - shown_cats - shown_communes;
     }

@@ -52,7 +52,7 @@ static void test_table_shape(void)
         char segs[MAX_SEGS][64];
         int ns = split(r[i].pattern, segs);
         CHECK(r[i].handler != NULL);
-        CHECK_STR_EQ(r[i].method, "GET");
+        CHECK(strcmp(r[i].method, "GET") == 0 || strcmp(r[i].method, "POST") == 0);
         CHECK(r[i].pattern[0] == '/');
         for (int k = 0; k < ns; k++)
             if (is_rest(segs[k]))
