@@ -24,7 +24,8 @@
 #define TOKENS_MAX 32             /* distinctive tokens kept per name */
 #define TOKEN_LEN_MAX 48
 #define M_PER_DEG_LAT 111195.0    /* metres per degree of latitude (mean Earth radius) */
-#define COS_LAT_MIN 0.5           /* cos(60°): search boxes wide enough up to latitude 60° */
+#define COS_LAT_MIN 0.62          /* cos(51.7°): boxes wide enough up to Dunkirk's latitude */
+#define GROUPS_PER_TX 5000        /* merged places written per transaction (bounded journal) */
 
 enum rule { RULE_NAME, RULE_REF };
 
@@ -136,28 +137,37 @@ static void drop_commune(struct tokens *t, const struct tokens *commune)
     t->n = k;
 }
 
+/* The distinctive tokens of a folded name: without the commune's words, unless the name is
+ * only the commune's ("Vaubecourt" keeps its word). */
+static void name_tokens(const char *name, const struct tokens *commune, struct tokens *out)
+{
+    struct tokens t;
+    tokenize(name, out);
+    t = *out;
+    drop_commune(&t, commune);
+    if (t.n)
+        *out = t;
+}
+
+/* Dice coefficient of two token sets; *generic: either has at most one token. */
+static double dice(const struct tokens *ta, const struct tokens *tb, int *generic)
+{
+    size_t common = 0;
+    *generic = ta->n <= 1 || tb->n <= 1;
+    if (ta->n == 0 && tb->n == 0)
+        return 1.0;
+    for (size_t i = 0; i < ta->n; i++)
+        common += (size_t)has_token(tb, ta->t[i]);
+    return 2.0 * (double)common / (double)(ta->n + tb->n);
+}
+
 double imp_merge_similarity(const char *a, const char *b, const char *commune_key, int *generic)
 {
     struct tokens ta, tb, tc;
-    size_t common = 0;
-
-    tokenize(a, &ta);
-    tokenize(b, &tb);
     tokenize(commune_key, &tc);
-    /* A name that is only the commune's ("Vaubecourt") keeps its words. */
-    struct tokens ta2 = ta, tb2 = tb;
-    drop_commune(&ta2, &tc);
-    drop_commune(&tb2, &tc);
-    if (ta2.n)
-        ta = ta2;
-    if (tb2.n)
-        tb = tb2;
-    *generic = ta.n <= 1 || tb.n <= 1;
-    if (ta.n == 0 && tb.n == 0)
-        return 1.0;
-    for (size_t i = 0; i < ta.n; i++)
-        common += (size_t)has_token(&tb, ta.t[i]);
-    return 2.0 * (double)common / (double)(ta.n + tb.n);
+    name_tokens(a, &tc, &ta);
+    name_tokens(b, &tc, &tb);
+    return dice(&ta, &tb, generic);
 }
 
 /* Refs "scheme:value scheme:value": *shared = 1 when one token is in both, returns 1 when a
@@ -352,12 +362,20 @@ static size_t node_of(struct merger *m, int64_t fid, int rank, double lon, doubl
     return i;
 }
 
+static int cmp_commune(const void *x, const void *y)
+{
+    return strcmp(((const struct commune_name *)x)->insee, ((const struct commune_name *)y)->insee);
+}
+
 static const char *commune_key(const struct merger *m, const unsigned char *insee)
 {
-    for (size_t i = 0; insee && i < m->n_communes; i++)
-        if (strcmp(m->communes[i].insee, (const char *)insee) == 0)
-            return m->communes[i].key;
-    return NULL;
+    struct commune_name key;
+    const struct commune_name *hit;
+    if (!insee || !m->n_communes || strlen((const char *)insee) >= sizeof key.insee)
+        return NULL;
+    snprintf(key.insee, sizeof key.insee, "%s", (const char *)insee);
+    hit = bsearch(&key, m->communes, m->n_communes, sizeof *m->communes, cmp_commune);
+    return hit ? hit->key : NULL;
 }
 
 static int load_communes(struct merger *m)
@@ -388,37 +406,66 @@ static int load_communes(struct merger *m)
     if (rc == GDIR_OK && step != SQLITE_DONE)
         rc = db_fail(m, "communes");
     sqlite3_finalize(st);
+    if (rc == GDIR_OK && m->n_communes > 1)
+        qsort(m->communes, m->n_communes, sizeof *m->communes, cmp_commune);
     return rc;
 }
 
 /* ---------------------------------------------------------------- candidates */
 
-/* Judges one candidate row: returns 1 and fills the pair's rule and similarity when the two
- * records are one place. */
-static int judge(struct merger *m, sqlite3_stmt *st, double dist, struct pair *p)
+/* The record whose neighbours are being read (consecutive candidate rows share it): its
+ * tokens are computed once. */
+struct current {
+    int64_t fid;
+    int valid;
+    struct tokens commune;     /* words of its commune's name */
+    struct tokens name;        /* its distinctive name tokens */
+    char category[64];
+    char insee[8];
+    struct pair *best;         /* per source rank (n_src + 1): best accepted pair, if any */
+    unsigned char *has_best;
+};
+
+static void set_current(struct merger *m, struct current *c, sqlite3_stmt *st)
+{
+    const unsigned char *insee = sqlite3_column_text(st, 14);
+    const unsigned char *cat = sqlite3_column_text(st, 10);
+    c->fid = sqlite3_column_int64(st, 0);
+    c->valid = 1;
+    tokenize(commune_key(m, insee), &c->commune);
+    name_tokens((const char *)sqlite3_column_text(st, 8), &c->commune, &c->name);
+    snprintf(c->category, sizeof c->category, "%s", cat ? (const char *)cat : "");
+    snprintf(c->insee, sizeof c->insee, "%s", insee ? (const char *)insee : "");
+    memset(c->has_best, 0, m->n_src + 1);
+}
+
+/* Judges one candidate row against the current record: returns 1 and fills the pair's rule
+ * and similarity when the two records are one place. */
+static int judge(struct current *c, sqlite3_stmt *st, double dist, struct pair *p)
 {
     const char *ra = (const char *)sqlite3_column_text(st, 12);
     const char *rb = (const char *)sqlite3_column_text(st, 13);
-    const unsigned char *ia = sqlite3_column_text(st, 14), *ib = sqlite3_column_text(st, 15);
-    const char *ca = (const char *)sqlite3_column_text(st, 10);
+    const unsigned char *ib = sqlite3_column_text(st, 15);
     const char *cb = (const char *)sqlite3_column_text(st, 11);
+    struct tokens tb;
     int shared, generic;
 
     if (dist > IMP_MERGE_NEAR_M || refs_conflict(ra, rb, &shared))
         return 0;
-    p->sim = imp_merge_similarity((const char *)sqlite3_column_text(st, 8),
-                                  (const char *)sqlite3_column_text(st, 9),
-                                  commune_key(m, ia), &generic);
+    if (!shared && strcmp(top_category(c->category), top_category(cb)) != 0)
+        return 0;
+    name_tokens((const char *)sqlite3_column_text(st, 9), &c->commune, &tb);
+    p->sim = dice(&c->name, &tb, &generic);
     if (shared) {
         p->rule = RULE_REF;
         return 1;
     }
-    if (strcmp(top_category(ca), top_category(cb)) != 0 || p->sim < IMP_MERGE_SIM_MIN)
+    if (p->sim < IMP_MERGE_SIM_MIN)
         return 0;
     p->rule = RULE_NAME;
     int equal = p->sim >= 0.999;
-    int one_per_commune = ca && cb && !strcmp(ca, "town-hall") && !strcmp(cb, "town-hall") &&
-                          ia && ib && !strcmp((const char *)ia, (const char *)ib);
+    int one_per_commune = cb && !strcmp(c->category, "town-hall") && !strcmp(cb, "town-hall") &&
+                          ib && c->insee[0] && !strcmp((const char *)ib, c->insee);
     if (equal && (!generic || one_per_commune))
         return 1;
     return dist <= IMP_MERGE_CLOSE_M;
@@ -438,15 +485,85 @@ static int add_pair(struct merger *m, const struct pair *p)
     return GDIR_OK;
 }
 
+static int cmp_pairs(const void *x, const void *y);
+
+/* A candidate pair kept while the current record's rows are read, with what node_of needs. */
+struct pending {
+    int64_t fid_b;
+    int rank_b;
+    double lon_b, lat_b;
+    char *refs_b;              /* owned */
+};
+
+/* Keeps p (current record -> b) if it is the best so far towards b's source: a place holds
+ * at most one record per source, so only the best partner in each source matters (this
+ * bounds the pairs kept in memory by records x sources, whatever the density). */
+static int offer(struct merger *m, struct current *c, struct pending *pend, const struct pair *p,
+                 sqlite3_stmt *st)
+{
+    int rank = source_rank(m, sqlite3_column_text(st, 3));
+    if (c->has_best[rank] && cmp_pairs(p, &c->best[rank]) >= 0)
+        return GDIR_OK;
+    const unsigned char *refs = sqlite3_column_text(st, 13);
+    char *copy = refs ? xstrdup((const char *)refs) : NULL;
+    if (refs && !copy)
+        return nomem(m);
+    free(pend[rank].refs_b);
+    pend[rank].refs_b = copy;
+    pend[rank].fid_b = sqlite3_column_int64(st, 1);
+    pend[rank].rank_b = rank;
+    pend[rank].lon_b = sqlite3_column_double(st, 6);
+    pend[rank].lat_b = sqlite3_column_double(st, 7);
+    c->best[rank] = *p;
+    c->has_best[rank] = 1;
+    return GDIR_OK;
+}
+
+/* Turns the current record's best pairs into nodes and pairs. */
+static int flush(struct merger *m, struct current *c, struct pending *pend, int rank_a,
+                 double lon_a, double lat_a, const char *refs_a)
+{
+    for (size_t k = 0; c->valid && k <= m->n_src; k++) {
+        if (!c->has_best[k])
+            continue;
+        struct pair p = c->best[k];
+        p.a = node_of(m, c->fid, rank_a, lon_a, lat_a, (const unsigned char *)refs_a);
+        p.b = p.a == SIZE_MAX ? SIZE_MAX
+                              : node_of(m, pend[k].fid_b, pend[k].rank_b, pend[k].lon_b,
+                                        pend[k].lat_b, (const unsigned char *)pend[k].refs_b);
+        if (p.b == SIZE_MAX)
+            return nomem(m);
+        int rc = add_pair(m, &p);
+        if (rc)
+            return rc;
+        m->stats->accepted++;
+        c->has_best[k] = 0;
+    }
+    return GDIR_OK;
+}
+
 static int find_candidates(struct merger *m, int64_t max_fid)
 {
     sqlite3_stmt *st = NULL;
     const double dlat = IMP_MERGE_NEAR_M / M_PER_DEG_LAT;
     const double dlon = dlat / COS_LAT_MIN;
-    int rc = GDIR_OK;
+    struct current c;
+    struct pending *pend = calloc(m->n_src + 1, sizeof *pend);
+    int rc = GDIR_OK, rank_a = 0;
+    double lon_a = 0, lat_a = 0;
+    char *refs_a = NULL;
 
-    if (sqlite3_prepare_v2(m->db, SQL_CANDIDATES, -1, &st, NULL) != SQLITE_OK)
-        return db_fail(m, "candidates");
+    memset(&c, 0, sizeof c);
+    c.best = calloc(m->n_src + 1, sizeof *c.best);
+    c.has_best = calloc(m->n_src + 1, 1);
+    if (!pend || !c.best || !c.has_best) {
+        rc = nomem(m);
+        goto out;
+    }
+    if (sqlite3_prepare_v2(m->db, SQL_CANDIDATES, -1, &st, NULL) != SQLITE_OK) {
+        rc = db_fail(m, "candidates");
+        goto out;
+    }
     for (int64_t lo = 1; lo <= max_fid && rc == GDIR_OK; lo += BATCH_FIDS) {
         int step;
         sqlite3_bind_int64(st, 1, lo);
@@ -456,31 +573,43 @@ static int find_candidates(struct merger *m, int64_t max_fid)
         while ((step = sqlite3_step(st)) == SQLITE_ROW) {
             double alon = sqlite3_column_double(st, 4), alat = sqlite3_column_double(st, 5);
             double blon = sqlite3_column_double(st, 6), blat = sqlite3_column_double(st, 7);
-            struct pair p;
+            struct pair p = {0, 0, 0, 0, RULE_NAME};
             p.dist = gdir_haversine_m(alat, alon, blat, blon);
             if (p.dist > IMP_MERGE_NEAR_M)
                 continue;
             m->stats->candidates++;
-            if (!judge(m, st, p.dist, &p))
-                continue;
-            p.a = node_of(m, sqlite3_column_int64(st, 0),
-                          source_rank(m, sqlite3_column_text(st, 2)), alon, alat,
-                          sqlite3_column_text(st, 12));
-            p.b = p.a == SIZE_MAX ? SIZE_MAX
-                                  : node_of(m, sqlite3_column_int64(st, 1),
-                                            source_rank(m, sqlite3_column_text(st, 3)), blon,
-                                            blat, sqlite3_column_text(st, 13));
-            if (p.b == SIZE_MAX || (rc = add_pair(m, &p))) {
-                rc = rc ? rc : nomem(m);
-                break;
+            if (!c.valid || c.fid != sqlite3_column_int64(st, 0)) {
+                if ((rc = flush(m, &c, pend, rank_a, lon_a, lat_a, refs_a)))
+                    break;
+                set_current(m, &c, st);
+                rank_a = source_rank(m, sqlite3_column_text(st, 2));
+                lon_a = alon;
+                lat_a = alat;
+                free(refs_a);
+                refs_a = NULL;
+                if (sqlite3_column_text(st, 12) &&
+                    !(refs_a = xstrdup((const char *)sqlite3_column_text(st, 12)))) {
+                    rc = nomem(m);
+                    break;
+                }
             }
-            m->stats->accepted++;
+            if (judge(&c, st, p.dist, &p) && (rc = offer(m, &c, pend, &p, st)))
+                break;
         }
         if (rc == GDIR_OK && step != SQLITE_DONE)
             rc = db_fail(m, "candidates");
         sqlite3_reset(st);
     }
+    if (rc == GDIR_OK)
+        rc = flush(m, &c, pend, rank_a, lon_a, lat_a, refs_a);
+out:
     sqlite3_finalize(st);
+    for (size_t k = 0; pend && k <= m->n_src; k++)
+        free(pend[k].refs_b);
+    free(pend);
+    free(c.best);
+    free(c.has_best);
+    free(refs_a);
     return rc;
 }
 
@@ -778,9 +907,16 @@ static int write_groups(struct merger *m)
         rc = db_fail(m, "begin");
         goto out;
     }
-    for (size_t i = 0; i < m->n_nodes && rc == GDIR_OK; i++)
-        if (m->nodes[i].parent == i && m->nodes[i].size > 1)
-            rc = write_group(m, &w, i);
+    for (size_t i = 0, n = 0; i < m->n_nodes && rc == GDIR_OK; i++) {
+        if (m->nodes[i].parent != i || m->nodes[i].size < 2)
+            continue;
+        rc = write_group(m, &w, i);
+        /* The file is thrown away on failure anyway: commit now and then, so that the
+         * (in-memory) journal of one transaction stays small. */
+        if (rc == GDIR_OK && ++n % GROUPS_PER_TX == 0 &&
+            sqlite3_exec(m->db, "COMMIT; BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+            rc = db_fail(m, "commit");
+    }
     if (sqlite3_exec(m->db, rc ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL) != SQLITE_OK && !rc)
         rc = db_fail(m, "commit");
 out:

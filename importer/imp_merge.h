@@ -14,7 +14,9 @@
  *     IMP_MERGE_NEAR_M apart, merely similar ones IMP_MERGE_CLOSE_M. A generic name (one
  *     distinctive token or none: "Pharmacie", "Mairie") counts as merely similar, except for
  *     town halls of the same commune (one per commune).
- * Accepted pairs are applied best first (ref before name, higher similarity, shorter
+ * For each record only the best accepted pair towards each other source is kept (a place
+ * holds one record per source), which bounds memory by records x sources whatever the
+ * density. Accepted pairs are applied best first (ref before name, higher similarity, shorter
  * distance); a pair is skipped when it would put two records of one source in a group, two
  * different ids of one scheme, or two records more than IMP_MERGE_NEAR_M apart. So two
  * pharmacies of one source are never merged, whatever their names and distance.

@@ -285,6 +285,10 @@ static int import_source(struct run *r, size_t i, struct gdir_err *err)
     imp_normalizer_init(&norm, p, &r->members);
     norm.locate = imp_writer_locate;
     norm.locate_ctx = &r->w;
+    if (imp_territory_size(r->territory)) {   /* boundaries in memory: no query per row */
+        norm.locate = imp_territory_locate;
+        norm.locate_ctx = r->territory;
+    }
     norm.have_boundaries = r->w.boundaries > 0;
     imp_report_source_begin(&r->rep);
     imp_progress_begin(&r->progress, cfg->name, cfg->path);

@@ -284,3 +284,18 @@ enum imp_where imp_territory_check(const struct imp_territory *t, const char *in
     *distance_m = distance_to(t, c, lon, lat);
     return IMP_WHERE_OUTSIDE;
 }
+
+int imp_territory_locate(void *ctx, double lon, double lat, char insee[8], struct gdir_err *err)
+{
+    const struct imp_territory *t = ctx;
+    (void)err;
+    for (size_t i = 0; t && i < t->n; i++) {   /* sorted by INSEE code */
+        const struct commune *c = &t->c[i];
+        if (lon >= c->minlon && lon <= c->maxlon && lat >= c->minlat && lat <= c->maxlat &&
+            inside(t, c, lon, lat)) {
+            snprintf(insee, 8, "%s", c->insee);
+            return 1;
+        }
+    }
+    return 0;
+}

@@ -39,4 +39,9 @@ enum imp_where {
 enum imp_where imp_territory_check(const struct imp_territory *t, const char *insee, double lon,
                                    double lat, double *distance_m);
 
+/* imp_locate_fn (imp_record.h) over these boundaries; ctx is the struct imp_territory:
+ * writes the INSEE code of the commune containing (lon, lat) — the lowest code when several
+ * do — and returns 1, or returns 0 when none does. Never fails. */
+int imp_territory_locate(void *ctx, double lon, double lat, char insee[8], struct gdir_err *err);
+
 #endif
