@@ -33,9 +33,12 @@ enum api_stmt {
     API_Q_CAND_ALL,         /* search candidates: every place */
     API_Q_CAND_INSEE,       /* search candidates: the places of one commune (index) */
     API_Q_CAND_CATEGORY,    /* search candidates: the places of one category code (index) */
+    API_Q_TEXT_HITS,        /* full-text matches: row id and bm25 only (the place index has
+                             * the rest) */
     API_Q_VOCAB,            /* the full-text index's terms (temporary fts5vocab table) */
     API_Q_PLACE_BY_FID,     /* one place, by internal row id */
     API_Q_PLACE_BY_ID,      /* one place, by public id */
+    API_Q_PLACES_BY_FIDS,   /* a page of places, by row ids (a JSON array), in its order */
     API_Q_COUNT
 };
 
@@ -48,8 +51,14 @@ struct api_commune_entry {
     double lat, lon;     /* a point inside its boundary; NAN without boundary */
 };
 
+/* A source as kept in memory by each connection (struct api_db.sources). */
+struct api_source_entry {
+    char *name, *title, *publisher;   /* owned; title and publisher NULL when absent */
+};
+
 struct api_vocab;
 struct api_hours_cache;
+struct api_pindex;
 
 struct api_db {
     struct gdir_db g;                  /* the connection (read-only, query_only) */
@@ -58,10 +67,15 @@ struct api_db {
                                         * the identity of the file opened */
     struct api_commune_entry *communes;   /* owned, sorted by INSEE code */
     size_t n_communes;
+    struct api_source_entry *sources;  /* owned: the sources table (a handful of rows) */
+    size_t n_sources;
     long long *category_counts;        /* owned: places per taxonomy row (own category only) */
     struct api_vocab *vocab;           /* owned; loaded on the first text search */
     int vocab_failed;                  /* loading it failed once: searches go without typos */
     struct api_hours_cache *hours;     /* owned: parsed opening_hours of this connection */
+    struct api_pindex *pindex;         /* a reference to the in-memory place index of this
+                                        * file (api_pindex.h), taken by the first search */
+    int pindex_failed;                 /* building it failed: searches read SQLite */
 };
 
 /* The SQL text of a statement (for tests: EXPLAIN QUERY PLAN). Static storage. */
@@ -123,6 +137,11 @@ struct api_candidate {
     const char *opening_hours;   /* raw, NULL when absent */
     const char *name_key;        /* folded name */
     double bm25;                 /* API_CAND_TEXT: FTS5 bm25() (lower is better); else 0 */
+    /* Set by the place index (api_pindex.h) only; 0 elsewhere (the engine derives them): */
+    int resolved;                /* 1: cat_row, commune_row and name_rank are given */
+    int cat_row;                 /* taxonomy row of category, -1 if unknown */
+    int commune_row;             /* index of insee in api_db.communes, -1 if unlisted */
+    long long name_rank;         /* 1 + rank in (name_key, id) order */
 };
 typedef int api_candidate_fn(void *cls, const struct api_candidate *c);
 
@@ -139,6 +158,18 @@ enum api_cand_source {
  * returning non-zero stops and that value is returned. */
 int api_q_candidates(struct api_db *db, enum api_cand_source src, const struct gdir_bbox *box,
                      const char *key, api_candidate_fn *fn, void *cls, struct gdir_err *err);
+
+/* Calls fn(cls, fid, bm25) for every place matching the FTS5 expression `match`, reading
+ * nothing from the places table. A callback returning non-zero stops and that value is
+ * returned. */
+typedef int api_text_hit_fn(void *cls, long long fid, double bm25);
+int api_q_text_hits(struct api_db *db, const char *match, api_text_hit_fn *fn, void *cls,
+                    struct gdir_err *err);
+
+/* Calls fn(cls, fid, tokens) with the length in tokens of every row of the full-text index
+ * (places_fts_docsize; for the place index). Prepared on each call: it runs once per index. */
+typedef int api_docsize_fn(void *cls, long long fid, long long tokens);
+int api_q_fts_docsizes(struct api_db *db, api_docsize_fn *fn, void *cls, struct gdir_err *err);
 
 /* Loads db->vocab from the full-text index unless done already (once per connection). A
  * failure is logged and remembered: searches then go without typo tolerance. */
@@ -181,5 +212,10 @@ int api_q_place_by_fid(struct api_db *db, long long fid, api_place_fn *fn, void 
                        struct gdir_err *err);
 int api_q_place_by_id(struct api_db *db, const char *id, api_place_fn *fn, void *cls,
                       struct gdir_err *err);
+
+/* Calls fn with each of the n places of row ids fids, in that order, in one statement;
+ * GDIR_ENOTFOUND when one of them is not there (err left unset), after fn saw the others. */
+int api_q_places_by_fid(struct api_db *db, const long long *fids, size_t n, api_place_fn *fn,
+                        void *cls, struct gdir_err *err);
 
 #endif

@@ -8,6 +8,7 @@
  */
 #include "api_search.h"
 #include "api_hours.h"
+#include "api_pindex.h"
 #include "api_vocab.h"
 
 #include <math.h>
@@ -35,6 +36,8 @@ int api_sort_key_cmp(enum api_sort sort, const struct api_sort_key *a,
             return a->score > b->score ? -1 : 1;
         break;
     case API_SORT_NAME:
+        if (a->rank && b->rank)
+            return a->rank < b->rank ? -1 : a->rank > b->rank;
         c = strcmp(a->name ? a->name : "", b->name ? b->name : "");
         if (c)
             return c;
@@ -51,6 +54,7 @@ struct heap {
     int largest;         /* 1: keeps the cap largest keys (root = smallest kept); 0: the cap
                           * smallest (root = largest kept) */
     enum api_sort sort;
+    int borrow;          /* 1: the key strings outlive the search (place index): not copied */
 };
 
 static int heap_init(struct heap *h, size_t cap, int largest, enum api_sort sort)
@@ -142,14 +146,14 @@ static int heap_offer(struct heap *h, const struct api_hit *tmpl)
     if (h->n == h->cap) {
         if (!above(h, &h->a[0].key, &hit.key))
             return GDIR_OK;           /* not better than the worst kept */
-        if (hit_own(&hit))
+        if (!h->borrow && hit_own(&hit))
             return GDIR_ENOMEM;
         free(h->a[0].own);
         h->a[0] = hit;
         sift_down(h, 0);
         return GDIR_OK;
     }
-    if (hit_own(&hit))
+    if (!h->borrow && hit_own(&hit))
         return GDIR_ENOMEM;
     h->a[h->n++] = hit;
     sift_up(h, h->n - 1);
@@ -169,6 +173,7 @@ struct pager {
 struct engine {
     const struct api_search_params *p;
     struct api_db *db;
+    const struct api_pindex *ix;       /* the place index, NULL: candidates come from SQLite */
     const struct gdir_calendar *cal;
     const struct gdir_category *tax;   /* the taxonomy */
     size_t n_tax;
@@ -254,8 +259,8 @@ static int on_candidate(void *cls, const struct api_candidate *c)
                          c->lat >= p->bbox.minlat && c->lat <= p->bbox.maxlat))
         return 0;
 
-    cat = category_index(e, c->category);
-    commune = commune_index(e, c->insee);
+    cat = c->resolved ? c->cat_row : category_index(e, c->category);
+    commune = c->resolved ? c->commune_row : commune_index(e, c->insee);
     pass_cat = p->n_categories == 0 || (cat >= 0 && e->cat_ok[cat]);
     pass_commune = commune_passes(e, commune, c->insee);
     if (p->open_filter && (pass_cat || pass_commune)) {
@@ -279,8 +284,10 @@ static int on_candidate(void *cls, const struct api_candidate *c)
         hit.key.score = s;
         hit.key.tier = api_text_match(p->text, c->name_key) == API_TEXT_EXACT ? 0 : 1;
     }
-    if (p->sort == API_SORT_NAME)
+    if (p->sort == API_SORT_NAME) {
         hit.key.name = c->name_key ? c->name_key : "";
+        hit.key.rank = c->resolved ? c->name_rank : 0;
+    }
 
     hit.cat = cat;
     hit.commune = commune;
@@ -343,6 +350,13 @@ static int listed_twice(const char *const *list, size_t i)
     return 0;
 }
 
+/* A full-text hit (row id and bm25): the candidate comes from the place index. */
+static int on_text_hit(void *cls, long long fid, double bm25)
+{
+    struct engine *e = cls;
+    return api_pindex_fid(e->ix, fid, bm25, on_candidate, e);
+}
+
 /* One pass over the candidates of the chosen source. */
 static int run_pass(struct engine *e, const char *match, struct gdir_err *err)
 {
@@ -353,7 +367,10 @@ static int run_pass(struct engine *e, const char *match, struct gdir_err *err)
     if (p->text) {
         if (!match)
             return GDIR_OK;   /* no word to search: nothing matches */
-        rc = api_q_candidates(e->db, API_CAND_TEXT, NULL, match, on_candidate, e, err);
+        if (e->ix)
+            rc = api_q_text_hits(e->db, match, on_text_hit, e, err);
+        else
+            rc = api_q_candidates(e->db, API_CAND_TEXT, NULL, match, on_candidate, e, err);
     } else if (e->circle || p->has_bbox) {
         if (e->circle) {
             gdir_bbox_around(p->lat, p->lon, e->r, &circle_box);
@@ -366,22 +383,35 @@ static int run_pass(struct engine *e, const char *match, struct gdir_err *err)
         } else {
             box = p->bbox;
         }
-        rc = api_q_candidates(e->db, API_CAND_BOX, &box, NULL, on_candidate, e, err);
+        if (e->ix)
+            rc = api_pindex_box(e->ix, &box, on_candidate, e);
+        else
+            rc = api_q_candidates(e->db, API_CAND_BOX, &box, NULL, on_candidate, e, err);
     } else if (p->n_communes > 0 && !p->facet_commune) {
         /* Through the commune index: the other communes' places cannot match (their facet,
          * which would need them, is not asked). */
         rc = GDIR_OK;
         for (size_t i = 0; !rc && i < p->n_communes; i++)
-            if (!listed_twice(p->communes, i))
+            if (listed_twice(p->communes, i))
+                continue;
+            else if (e->ix)
+                rc = api_pindex_scan(e->ix, p->communes[i], NULL, on_candidate, e);
+            else
                 rc = api_q_candidates(e->db, API_CAND_INSEE, NULL, p->communes[i], on_candidate,
                                       e, err);
     } else if (p->n_categories > 0 && !p->facet_category) {
         /* Through the category index, one code at a time (a parent brings its children). */
         rc = GDIR_OK;
         for (size_t t = 0; !rc && t < e->n_tax; t++)
-            if (e->cat_ok[t])
+            if (!e->cat_ok[t])
+                continue;
+            else if (e->ix)
+                rc = api_pindex_scan(e->ix, NULL, e->tax[t].code, on_candidate, e);
+            else
                 rc = api_q_candidates(e->db, API_CAND_CATEGORY, NULL, e->tax[t].code,
                                       on_candidate, e, err);
+    } else if (e->ix) {
+        rc = api_pindex_scan(e->ix, NULL, NULL, on_candidate, e);
     } else {
         rc = api_q_candidates(e->db, API_CAND_ALL, NULL, NULL, on_candidate, e, err);
     }
@@ -495,6 +525,7 @@ int api_search_run(struct api_db *db, const struct gdir_calendar *cal,
     e.cal = cal;
     e.tax = gdir_taxonomy(&e.n_tax);
     e.k_mode = p->k > 0 && p->has_point;
+    e.ix = api_pindex_get(db);
     for (size_t i = 0; i < CAT_SLOTS; i++)
         e.cat_slot[i] = -1;
     for (size_t t = 0; t < e.n_tax && t < CAT_SLOTS / 2; t++) {
@@ -534,6 +565,8 @@ int api_search_run(struct api_db *db, const struct gdir_calendar *cal,
                      heap_init(&e.kcommune, p->facet_commune ? (size_t)p->k : 0, 0,
                                API_SORT_DISTANCE)))
         goto nomem;
+    /* Candidates of the place index point into it, and db keeps it past the response. */
+    e.pager.heap.borrow = e.kmain.borrow = e.kcat.borrow = e.kcommune.borrow = e.ix != NULL;
 
     if (p->text && p->text->n > 0) {
         api_q_vocab_load(db);
@@ -550,6 +583,8 @@ int api_search_run(struct api_db *db, const struct gdir_calendar *cal,
         double r_max = p->has_radius ? p->radius : API_K_MAX_M;
         e.circle = 1;
         e.r = API_K_START_M < r_max ? API_K_START_M : r_max;
+        if (e.ix)   /* from the density around the point: one pass, most of the time */
+            e.r = api_pindex_k_radius(e.ix, p->lat, p->lon, p->k, API_K_MIN_M, e.r);
         for (;;) {
             size_t have;
             engine_reset(&e);

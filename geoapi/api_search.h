@@ -40,7 +40,9 @@
 #define API_MAX_CATEGORIES 16         /* values of category= */
 #define API_MAX_COMMUNES 64           /* values of commune= */
 #define API_PROXIMITY_SCALE_M 5000.0  /* distance at which proximity halves the score */
-#define API_K_START_M 1000.0          /* first radius of a k-nearest search */
+#define API_K_START_M 1000.0          /* first radius of a k-nearest search (at most) */
+#define API_K_MIN_M 25.0              /* ... at least (the place index guesses it from the
+                                       * density of places around the point) */
 #define API_K_MAX_M 20100000.0        /* beyond half the Earth's circumference: everything */
 
 enum api_sort { API_SORT_DISTANCE, API_SORT_RELEVANCE, API_SORT_NAME };
@@ -55,6 +57,9 @@ struct api_sort_key {
     double score;        /* relevance score, higher first */
     const char *name;    /* folded name (API_SORT_NAME) */
     const char *id;      /* public id: breaks every tie */
+    long long rank;      /* API_SORT_NAME: 1 + rank of (name, id) in the place index, which
+                          * orders like name then id; 0 when unknown (then the strings are
+                          * compared) */
 };
 
 /* < 0, 0, > 0 as a comes before, with, after b in the order. */
@@ -89,8 +94,10 @@ struct api_search_params {
 /* One place of the page. */
 struct api_hit {
     long long fid;
-    struct api_sort_key key;          /* key.id (and key.name) point into own */
-    char *own;                        /* owned storage of the key's strings */
+    struct api_sort_key key;          /* key.id (and key.name) point into own, or into the
+                                       * place index of the connection (api_pindex.h), which
+                                       * lives until its next request */
+    char *own;                        /* owned storage of the key's strings, or NULL */
     int cat;                          /* taxonomy row of its category, -1 if unknown */
     int commune;                      /* index in db->communes, -1 if unlisted */
 };

@@ -1,0 +1,192 @@
+/*
+ * raw_api.c — the in-process cost of geodir-api's searches, without HTTP and without JSON:
+ * the reference the HTTP figures are divided by (bench/api/run.sh).
+ *
+ * It links geoapi's own library (geoapi_core), so it runs the very statements the server
+ * prepares (api_queries.c) and the same engine (api_search.c, with the in-memory place index
+ * of api_pindex.c): for each query, api_search_run() then api_q_places_by_fid() for the places
+ * of the page, reading every column — what h_places.c does before writing JSON. Single thread,
+ * one read-only connection, like the peers' raw_query.c.
+ *
+ * Usage: raw_api DB BOXES SECONDS MODE...
+ * Modes (each at the centres of the query boxes of BOXES, "minx miny maxx maxy" a line):
+ *   near       k=20 within 5 km of the point (sort by distance)        /api/places?lat&lon&radius=5000&k=20
+ *   near_sql   the same without the place index: candidates read from SQLite (R*Tree + rows)
+ *   radius     every place within 1 km, first 50 by distance           /api/places?lat&lon&radius=1000&limit=50
+ *   bbox       the ~5 km box, first 50 by name, exact numberMatched     /api/places?bbox=...&limit=50
+ *   bbox_sql   the same without the place index
+ *   text       q=boulangerie near the point, 20 by relevance           /api/places?q=boulangerie&lat&lon&limit=20
+ *   facets     category+commune facets, 1 km around the point           /api/places?lat&lon&radius=1000&facets=category,commune&limit=10
+ * Prints one line per mode: mode qps p50_us p99_us mean_matched mean_returned
+ */
+#include "api_pindex.h"
+#include "api_queries.h"
+#include "api_search.h"
+#include "api_text.h"
+#include "gdir_log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_BOXES 4096
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static size_t slen(const char *s)
+{
+    return s ? strlen(s) : 0;
+}
+
+/* Reads every column of the place, as the JSON writer would. */
+static int read_place(void *cls, const struct api_place *p)
+{
+    size_t *sink = cls;
+    *sink += slen(p->id) + slen(p->name) + slen(p->category) + slen(p->address) +
+             slen(p->postcode) + slen(p->insee) + slen(p->commune) + slen(p->phone) +
+             slen(p->email) + slen(p->website) + slen(p->opening_hours) + slen(p->description) +
+             slen(p->source) + slen(p->source_title) + slen(p->publisher) + slen(p->licence) +
+             slen(p->source_date) + (p->lat > 0) + (p->lon > 0);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static double boxes[MAX_BOXES][4];
+    struct api_db *db = NULL;
+    struct gdir_err err;
+    double secs;
+    size_t nb = 0, sink = 0;
+    FILE *f;
+
+    if (argc < 5) {
+        fprintf(stderr, "usage: %s DB BOXES SECONDS MODE...\n", argv[0]);
+        return 2;
+    }
+    secs = atof(argv[3]);
+    f = fopen(argv[2], "r");
+    if (!f) {
+        perror(argv[2]);
+        return 1;
+    }
+    while (nb < MAX_BOXES && fscanf(f, "%lf %lf %lf %lf", &boxes[nb][0], &boxes[nb][1],
+                                    &boxes[nb][2], &boxes[nb][3]) == 4)
+        nb++;
+    fclose(f);
+    if (nb == 0) {
+        fprintf(stderr, "%s: no boxes\n", argv[2]);
+        return 1;
+    }
+    gdir_log_set_level(GDIR_LOG_WARN);
+    gdir_err_clear(&err);
+
+    for (int m = 4; m < argc; m++) {
+        const char *mode = argv[m];
+        int sql_only = strstr(mode, "_sql") != NULL;
+        size_t cap = 1 << 22, n = 0, bi = 0;
+        double *lat_us = malloc(cap * sizeof *lat_us), t_end, matched = 0, returned = 0;
+        struct api_text_query text;
+
+        /* A fresh connection per mode: the place index is built (or not) before timing. */
+        api_db_close(db);
+        if (api_db_open(&db, argv[1], &err) != 0) {
+            fprintf(stderr, "%s: %s\n", argv[1], err.msg);
+            return 1;
+        }
+        if (getenv("RAW_PRAGMA"))   /* experiments: e.g. "PRAGMA mmap_size=0" */
+            sqlite3_exec(db->g.db, getenv("RAW_PRAGMA"), NULL, NULL, NULL);
+        if (sql_only)
+            db->pindex_failed = 1;      /* the engine then reads candidates from SQLite */
+        else if (!api_pindex_get(db)) {
+            fprintf(stderr, "place index not built\n");
+            return 1;
+        }
+        if (api_text_query_parse("boulangerie", "q", &text, &err) != 0) {
+            fprintf(stderr, "q: %s\n", err.msg);
+            return 1;
+        }
+        /* Warm-up: one pass over the points (not timed). */
+        for (int warm = 1; warm >= 0; warm--) {
+            t_end = now_s() + (warm ? secs / 10 : secs);
+            while (now_s() < t_end && n < cap) {
+                const double *b = boxes[bi++ % nb];
+                struct api_search_params p;
+                struct api_search_result r;
+                long long fids[64];
+                double t0 = now_s();
+
+                memset(&p, 0, sizeof p);
+                p.lat = (b[1] + b[3]) / 2;
+                p.lon = (b[0] + b[2]) / 2;
+                p.when = time(NULL);
+                p.limit = 50;
+                if (strncmp(mode, "near", 4) == 0) {
+                    p.has_point = p.has_radius = 1;
+                    p.radius = 5000;
+                    p.k = 20;
+                    p.sort = API_SORT_DISTANCE;
+                } else if (strcmp(mode, "radius") == 0) {
+                    p.has_point = p.has_radius = 1;
+                    p.radius = 1000;
+                    p.sort = API_SORT_DISTANCE;
+                } else if (strncmp(mode, "bbox", 4) == 0) {
+                    p.has_bbox = 1;
+                    p.bbox.minlon = b[0];
+                    p.bbox.minlat = b[1];
+                    p.bbox.maxlon = b[2];
+                    p.bbox.maxlat = b[3];
+                    p.sort = API_SORT_NAME;
+                } else if (strcmp(mode, "text") == 0) {
+                    p.has_point = 1;
+                    p.text = &text;
+                    p.limit = 20;
+                    p.sort = API_SORT_RELEVANCE;
+                } else if (strcmp(mode, "facets") == 0) {
+                    p.has_point = p.has_radius = 1;
+                    p.radius = 1000;
+                    p.sort = API_SORT_DISTANCE;
+                    p.limit = 10;
+                    p.facet_category = p.facet_commune = 1;
+                } else {
+                    fprintf(stderr, "unknown mode %s\n", mode);
+                    return 2;
+                }
+                if (api_search_run(db, NULL, &p, &r, &err) != 0) {
+                    fprintf(stderr, "%s: %s\n", mode, err.msg);
+                    return 1;
+                }
+                for (size_t i = 0; i < r.n; i++)
+                    fids[i] = r.hits[i].fid;
+                if (api_q_places_by_fid(db, fids, r.n, read_place, &sink, &err) != 0) {
+                    fprintf(stderr, "%s: page: %s\n", mode, err.msg);
+                    return 1;
+                }
+                if (!warm) {
+                    lat_us[n++] = (now_s() - t0) * 1e6;
+                    matched += (double)r.matched;
+                    returned += (double)r.n;
+                }
+                api_search_result_free(&r);
+            }
+        }
+        qsort(lat_us, n, sizeof *lat_us, cmp_double);
+        printf("%s %.0f %.0f %.0f %.0f %.1f\n", mode, (double)n / secs, lat_us[n / 2],
+               lat_us[n * 99 / 100], matched / (double)n, returned / (double)n);
+        fflush(stdout);
+        free(lat_us);
+    }
+    api_db_close(db);
+    return sink == 42 ? 3 : 0;   /* keeps the reads */
+}

@@ -1,0 +1,134 @@
+/*
+ * api_fts.c — the geodir_bm25() FTS5 auxiliary function: the per-query statistics (rows,
+ * average length, idf of each phrase, computed on the first row and kept as the query's
+ * auxiliary data), the per-row phrase frequencies, and the row length from the place index.
+ * See api_fts.h for the formula.
+ */
+#include "api_fts.h"
+#include "api_pindex.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BM25_K1 1.2
+#define BM25_B 0.75
+
+/* What does not change from one row of a query to the next. */
+struct bm25_query {
+    int n_phrase;
+    double avgdl;        /* average row length, tokens */
+    double *idf;         /* per phrase */
+    double *freq;        /* per phrase: scratch for the current row */
+};
+
+static int count_row(const Fts5ExtensionApi *api, Fts5Context *fts, void *cls)
+{
+    (void)api;
+    (void)fts;
+    (*(sqlite3_int64 *)cls)++;
+    return SQLITE_OK;
+}
+
+static int query_stats(const Fts5ExtensionApi *api, Fts5Context *fts, struct bm25_query **out)
+{
+    struct bm25_query *q = api->xGetAuxdata(fts, 0);
+    sqlite3_int64 n_row = 0, n_token = 0;
+    int rc;
+
+    if (q) {
+        *out = q;
+        return SQLITE_OK;
+    }
+    int n = api->xPhraseCount(fts);
+    q = calloc(1, sizeof *q + 2 * (size_t)(n > 0 ? n : 1) * sizeof(double));
+    if (!q)
+        return SQLITE_NOMEM;
+    q->n_phrase = n;
+    q->idf = (double *)(q + 1);
+    q->freq = q->idf + (n > 0 ? n : 1);
+    rc = api->xRowCount(fts, &n_row);
+    if (rc == SQLITE_OK)
+        rc = api->xColumnTotalSize(fts, -1, &n_token);
+    if (rc == SQLITE_OK)
+        q->avgdl = (double)n_token / (double)n_row;
+    for (int i = 0; rc == SQLITE_OK && i < n; i++) {
+        sqlite3_int64 n_hit = 0;
+        rc = api->xQueryPhrase(fts, i, &n_hit, count_row);
+        if (rc == SQLITE_OK) {
+            double idf = log(((double)(n_row - n_hit) + 0.5) / ((double)n_hit + 0.5));
+            q->idf[i] = idf <= 0.0 ? 1e-6 : idf;
+        }
+    }
+    if (rc == SQLITE_OK)
+        rc = api->xSetAuxdata(fts, q, free);   /* takes ownership, even on failure */
+    else
+        free(q);
+    if (rc == SQLITE_OK)
+        *out = q;
+    return rc;
+}
+
+/* The row's length in tokens: from the place index when it knows the row, else from FTS5. */
+static int row_tokens(const Fts5ExtensionApi *api, Fts5Context *fts, const struct api_db *db,
+                      double *d)
+{
+    const struct api_pindex *ix = db->pindex;
+    int n_tok = 0, rc;
+
+    if (ix && ix->has_tokens) {
+        long long fid = api->xRowid(fts);
+        if (fid >= ix->min_fid && (unsigned long long)(fid - ix->min_fid) < ix->n_fid) {
+            uint32_t pos = ix->pos_of_fid[fid - ix->min_fid];
+            if (pos != UINT32_MAX) {
+                *d = (double)ix->pl[pos].tokens;
+                return SQLITE_OK;
+            }
+        }
+    }
+    rc = api->xColumnSize(fts, -1, &n_tok);
+    *d = (double)n_tok;
+    return rc;
+}
+
+static void geodir_bm25(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
+                        int n_val, sqlite3_value **val)
+{
+    const struct api_db *db = api->xUserData(fts);
+    struct bm25_query *q = NULL;
+    double d = 0, score = 0;
+    int n_inst = 0, rc;
+
+    (void)n_val;
+    (void)val;
+    rc = query_stats(api, fts, &q);
+    if (rc == SQLITE_OK) {
+        memset(q->freq, 0, (size_t)(q->n_phrase > 0 ? q->n_phrase : 1) * sizeof *q->freq);
+        rc = api->xInstCount(fts, &n_inst);
+    }
+    for (int i = 0; rc == SQLITE_OK && i < n_inst; i++) {
+        int phrase, col, off;
+        rc = api->xInst(fts, i, &phrase, &col, &off);
+        if (rc == SQLITE_OK && phrase >= 0 && phrase < q->n_phrase)
+            q->freq[phrase] += 1.0;
+    }
+    if (rc == SQLITE_OK)
+        rc = row_tokens(api, fts, db, &d);
+    if (rc != SQLITE_OK) {
+        sqlite3_result_error_code(ctx, rc);
+        return;
+    }
+    for (int i = 0; i < q->n_phrase; i++)
+        score += q->idf[i] * ((q->freq[i] * (BM25_K1 + 1.0)) /
+                              (q->freq[i] + BM25_K1 * (1 - BM25_B + BM25_B * d / q->avgdl)));
+    sqlite3_result_double(ctx, -1.0 * score);
+}
+
+int api_fts_add_bm25(fts5_api *fts, struct api_db *db)
+{
+    if (!fts || fts->iVersion < 2)
+        return GDIR_EDB;
+    return fts->xCreateFunction(fts, "geodir_bm25", db, geodir_bm25, NULL) == SQLITE_OK
+               ? GDIR_OK
+               : GDIR_EDB;
+}

@@ -1,0 +1,647 @@
+/*
+ * api_pindex.c — the in-memory place index of the search engine: building it from the places
+ * table (one scan), the grid (counting sort by cell), ranks by folded name, the fid lookup,
+ * the process-wide registry of indexes (one per database file, reference counted), and the
+ * candidate walks (box, whole table, by fid). See api_pindex.h.
+ *
+ * Not here: the tests a candidate must pass, counts, facets and pages (api_search.c), SQL
+ * (api_queries.c).
+ */
+#include "api_pindex.h"
+#include "gdir_log.h"
+#include "gdir_taxonomy.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PLACES_PER_CELL 8        /* average over the data's extent */
+#define MAX_CELLS (1u << 22)
+#define NO_POS UINT32_MAX
+#define PI 3.14159265358979323846
+#define DEG (PI / 180)
+#define M_PER_DEG 111195.0         /* metres per degree of latitude (mean Earth radius) */
+
+/* ---- registry --------------------------------------------------------------------------- */
+
+static pthread_mutex_t registry_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct api_pindex *registry;   /* indexes with refs > 0 */
+
+static void pindex_free(struct api_pindex *ix)
+{
+    if (!ix)
+        return;
+    free(ix->pl);
+    free(ix->arena);
+    free(ix->categories);
+    free(ix->insee);
+    free(ix->hours);
+    free(ix->cell_start);
+    free(ix->pos_of_fid);
+    free(ix);
+}
+
+/* ---- building ----------------------------------------------------------------------------- */
+
+/* Distinct strings of one column -> dense indexes (open addressing on arena offsets). */
+struct intern {
+    uint32_t *slot;      /* entry index + 1, 0 free */
+    size_t cap;          /* power of two */
+    uint32_t *off;       /* arena offset of each entry */
+    size_t n, off_cap;
+};
+
+struct builder {
+    struct api_db *db;
+    struct api_pindex *ix;
+    size_t cap;                        /* of lat, lon, pl */
+    size_t arena_cap;
+    struct intern categories, insee, hours;
+    int rc;
+};
+
+static uint32_t str_hash(const char *s)
+{
+    uint32_t h = 2166136261u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+/* Copies s (with its NUL) into the arena; *off receives its offset. */
+static int arena_add(struct builder *b, const char *s, uint32_t *off)
+{
+    struct api_pindex *ix = b->ix;
+    size_t len = strlen(s) + 1;
+    if (ix->arena_len + len > UINT32_MAX)
+        return GDIR_ENOMEM;
+    if (ix->arena_len + len > b->arena_cap) {
+        size_t ncap = b->arena_cap ? b->arena_cap * 2 : 1 << 16;
+        while (ncap < ix->arena_len + len)
+            ncap *= 2;
+        char *a = realloc(ix->arena, ncap);
+        if (!a)
+            return GDIR_ENOMEM;
+        ix->arena = a;
+        b->arena_cap = ncap;
+    }
+    memcpy(ix->arena + ix->arena_len, s, len);
+    *off = (uint32_t)ix->arena_len;
+    ix->arena_len += len;
+    return GDIR_OK;
+}
+
+static int intern_grow(struct intern *t)
+{
+    size_t ncap = t->cap ? t->cap * 2 : 64;
+    uint32_t *slot = calloc(ncap, sizeof *slot);
+    if (!slot)
+        return GDIR_ENOMEM;
+    free(t->slot);
+    t->slot = slot;
+    t->cap = ncap;
+    return GDIR_OK;
+}
+
+/* The index of s in t, adding it (to t and the arena) if new. */
+static int intern_get(struct builder *b, struct intern *t, const char *s, uint32_t *out)
+{
+    uint32_t h = str_hash(s);
+    size_t i;
+
+    if (t->cap == 0 || (t->n + 1) * 2 > t->cap) {
+        if (intern_grow(t))
+            return GDIR_ENOMEM;
+        for (size_t k = 0; k < t->n; k++) {   /* rehash every entry */
+            size_t j = str_hash(b->ix->arena + t->off[k]) & (t->cap - 1);
+            while (t->slot[j])
+                j = (j + 1) & (t->cap - 1);
+            t->slot[j] = (uint32_t)k + 1;
+        }
+    }
+    for (i = h & (t->cap - 1); t->slot[i]; i = (i + 1) & (t->cap - 1)) {
+        uint32_t e = t->slot[i] - 1;
+        if (strcmp(b->ix->arena + t->off[e], s) == 0) {
+            *out = e;
+            return GDIR_OK;
+        }
+    }
+    if (t->n == t->off_cap) {
+        size_t ncap = t->off_cap ? t->off_cap * 2 : 64;
+        uint32_t *off = realloc(t->off, ncap * sizeof *off);
+        if (!off)
+            return GDIR_ENOMEM;
+        t->off = off;
+        t->off_cap = ncap;
+    }
+    if (t->n >= UINT16_MAX && t != &b->hours)
+        return GDIR_ENOMEM;   /* more distinct categories or communes than a uint16_t holds */
+    if (arena_add(b, s, &t->off[t->n]))
+        return GDIR_ENOMEM;
+    t->slot[i] = (uint32_t)t->n + 1;
+    *out = (uint32_t)t->n++;
+    return GDIR_OK;
+}
+
+static void intern_free(struct intern *t)
+{
+    free(t->slot);
+    free(t->off);
+    memset(t, 0, sizeof *t);
+}
+
+static int add_place(void *cls, const struct api_candidate *c)
+{
+    struct builder *b = cls;
+    struct api_pindex *ix = b->ix;
+    struct api_pindex_place *p;
+    uint32_t v;
+
+    if (ix->n == b->cap) {
+        size_t ncap = b->cap ? b->cap * 2 : 1024;
+        struct api_pindex_place *pl = ncap < NO_POS ? realloc(ix->pl, ncap * sizeof *pl) : NULL;
+        if (!pl)
+            return GDIR_ENOMEM;
+        ix->pl = pl;
+        b->cap = ncap;
+    }
+    p = &ix->pl[ix->n];
+    memset(p, 0, sizeof *p);
+    p->lat = c->lat;
+    p->lon = c->lon;
+    p->fid = c->fid;
+    if (arena_add(b, c->id, &p->id) || arena_add(b, c->name_key ? c->name_key : "", &p->name))
+        return GDIR_ENOMEM;
+    if (intern_get(b, &b->categories, c->category ? c->category : "", &v))
+        return GDIR_ENOMEM;
+    p->category = (uint16_t)v;
+    p->insee = 0;
+    if (c->insee) {
+        if (intern_get(b, &b->insee, c->insee, &v))
+            return GDIR_ENOMEM;
+        p->insee = (uint16_t)(v + 1);
+    }
+    p->hours = -1;
+    if (c->opening_hours) {
+        if (intern_get(b, &b->hours, c->opening_hours, &v))
+            return GDIR_ENOMEM;
+        p->hours = (int32_t)v;
+    }
+    ix->n++;
+    return GDIR_OK;
+}
+
+static unsigned cell_x(const struct api_pindex *ix, double lon)
+{
+    double f = floor((lon - ix->lon0) / ix->dlon);
+    return f <= 0 ? 0 : f >= ix->nx - 1 ? ix->nx - 1 : (unsigned)f;
+}
+
+static unsigned cell_y(const struct api_pindex *ix, double lat)
+{
+    double f = floor((lat - ix->lat0) / ix->dlat);
+    return f <= 0 ? 0 : f >= ix->ny - 1 ? ix->ny - 1 : (unsigned)f;
+}
+
+/* Chooses the grid over the points' extent and sorts the places by cell (counting sort). */
+static int make_grid(struct api_pindex *ix)
+{
+    double minlat = 90, maxlat = -90, minlon = 180, maxlon = -180, w, h;
+    size_t cells, n = ix->n;
+    uint32_t *cell_of = NULL, *next = NULL;
+    struct api_pindex_place *pl = NULL;
+    int rc = GDIR_ENOMEM;
+
+    for (size_t i = 0; i < n; i++) {
+        minlat = fmin(minlat, ix->pl[i].lat);
+        maxlat = fmax(maxlat, ix->pl[i].lat);
+        minlon = fmin(minlon, ix->pl[i].lon);
+        maxlon = fmax(maxlon, ix->pl[i].lon);
+    }
+    if (n == 0)
+        minlat = maxlat = minlon = maxlon = 0;
+    /* Extents in metres (at least 1 m), cells about square. */
+    w = fmax((maxlon - minlon) * cos((minlat + maxlat) / 2 * DEG) * M_PER_DEG, 1.0);
+    h = fmax((maxlat - minlat) * M_PER_DEG, 1.0);
+    cells = n / PLACES_PER_CELL;
+    if (cells < 1)
+        cells = 1;
+    if (cells > MAX_CELLS)
+        cells = MAX_CELLS;
+    {
+        double fx = sqrt((double)cells * w / h);
+        ix->nx = fx < 1 ? 1 : fx > cells ? (unsigned)cells : (unsigned)ceil(fx);
+        ix->ny = (unsigned)((cells + ix->nx - 1) / ix->nx);
+        if (ix->ny < 1)
+            ix->ny = 1;
+    }
+    ix->lon0 = minlon;
+    ix->lat0 = minlat;
+    ix->dlon = fmax(maxlon - minlon, 1e-9) / ix->nx;
+    ix->dlat = fmax(maxlat - minlat, 1e-9) / ix->ny;
+    cells = (size_t)ix->nx * ix->ny;
+
+    ix->cell_start = calloc(cells + 1, sizeof *ix->cell_start);
+    cell_of = malloc((n ? n : 1) * sizeof *cell_of);
+    next = malloc((cells + 1) * sizeof *next);
+    pl = malloc((n ? n : 1) * sizeof *pl);
+    if (!ix->cell_start || !cell_of || !next || !pl)
+        goto out;
+    for (size_t i = 0; i < n; i++) {
+        cell_of[i] = cell_y(ix, ix->pl[i].lat) * ix->nx + cell_x(ix, ix->pl[i].lon);
+        ix->cell_start[cell_of[i] + 1]++;
+    }
+    for (size_t c = 0; c < cells; c++)
+        ix->cell_start[c + 1] += ix->cell_start[c];
+    memcpy(next, ix->cell_start, (cells + 1) * sizeof *next);
+    for (size_t i = 0; i < n; i++) {   /* stable: table order within a cell */
+        pl[next[cell_of[i]]++] = ix->pl[i];
+    }
+    free(ix->pl);
+    ix->pl = pl;
+    pl = NULL;
+    rc = GDIR_OK;
+out:
+    free(cell_of);
+    free(next);
+    free(pl);
+    return rc;
+}
+
+/* Copies the arena in grid order: a search reads the strings of neighbouring places, which
+ * then share cache lines and pages (in table order they were scattered over the arena). */
+static int relayout_arena(struct api_pindex *ix)
+{
+    char *a = malloc(ix->arena_len ? ix->arena_len : 1);
+    size_t len = 0;
+
+    if (!a)
+        return GDIR_ENOMEM;
+#define MOVE(off_expr)                                                                             \
+    do {                                                                                           \
+        size_t l_ = strlen(ix->arena + (off_expr)) + 1;                                            \
+        memcpy(a + len, ix->arena + (off_expr), l_);                                               \
+        (off_expr) = (uint32_t)len;                                                                \
+        len += l_;                                                                                 \
+    } while (0)
+    for (size_t i = 0; i < ix->n; i++) {
+        MOVE(ix->pl[i].id);
+        MOVE(ix->pl[i].name);
+    }
+#undef MOVE
+    for (size_t i = 0; i < ix->n_categories; i++) {
+        size_t l = strlen(ix->categories[i].text) + 1;
+        memcpy(a + len, ix->categories[i].text, l);
+        ix->categories[i].text = a + len;
+        len += l;
+    }
+    for (size_t i = 1; i < ix->n_insee; i++) {
+        size_t l = strlen(ix->insee[i].text) + 1;
+        memcpy(a + len, ix->insee[i].text, l);
+        ix->insee[i].text = a + len;
+        len += l;
+    }
+    for (size_t i = 0; i < ix->n_hours; i++) {
+        size_t l = strlen(ix->hours[i]) + 1;
+        memcpy(a + len, ix->hours[i], l);
+        ix->hours[i] = a + len;
+        len += l;
+    }
+    free(ix->arena);
+    ix->arena = a;
+    ix->arena_len = len;
+    return GDIR_OK;
+}
+
+/* qsort has no context argument: the index being ranked (the build holds registry_mu). */
+static const struct api_pindex *rank_ix;
+
+static int by_name_id(const void *a, const void *b)
+{
+    const struct api_pindex_place *x = &rank_ix->pl[*(const uint32_t *)a];
+    const struct api_pindex_place *y = &rank_ix->pl[*(const uint32_t *)b];
+    int c = strcmp(rank_ix->arena + x->name, rank_ix->arena + y->name);
+    return c ? c : strcmp(rank_ix->arena + x->id, rank_ix->arena + y->id);
+}
+
+/* name_rank of every place, and the fid -> position table. */
+static int make_ranks(struct api_pindex *ix)
+{
+    uint32_t *order = malloc((ix->n ? ix->n : 1) * sizeof *order);
+    long long min_fid = 0, max_fid = 0;
+
+    if (!order)
+        return GDIR_ENOMEM;
+    for (size_t i = 0; i < ix->n; i++)
+        order[i] = (uint32_t)i;
+    rank_ix = ix;
+    qsort(order, ix->n, sizeof *order, by_name_id);
+    rank_ix = NULL;
+    for (size_t r = 0; r < ix->n; r++)
+        ix->pl[order[r]].name_rank = (uint32_t)r;
+    free(order);
+
+    for (size_t i = 0; i < ix->n; i++) {
+        if (i == 0 || ix->pl[i].fid < min_fid)
+            min_fid = ix->pl[i].fid;
+        if (i == 0 || ix->pl[i].fid > max_fid)
+            max_fid = ix->pl[i].fid;
+    }
+    /* fids are the rowids of places: dense in practice. A sparse table (more than 4 slots per
+     * place) is refused rather than given gigabytes; searches then use SQLite. */
+    if (ix->n && (unsigned long long)(max_fid - min_fid) >= 4ull * ix->n + 1024)
+        return GDIR_ENOMEM;
+    ix->min_fid = min_fid;
+    ix->n_fid = ix->n ? (size_t)(max_fid - min_fid) + 1 : 0;
+    ix->pos_of_fid = malloc((ix->n_fid ? ix->n_fid : 1) * sizeof *ix->pos_of_fid);
+    if (!ix->pos_of_fid)
+        return GDIR_ENOMEM;
+    for (size_t f = 0; f < ix->n_fid; f++)
+        ix->pos_of_fid[f] = NO_POS;
+    for (size_t i = 0; i < ix->n; i++)
+        ix->pos_of_fid[ix->pl[i].fid - min_fid] = (uint32_t)i;
+    return GDIR_OK;
+}
+
+/* The length of each place's name in tokens, from the full-text index (geodir_bm25). */
+static int add_tokens(void *cls, long long fid, long long tokens)
+{
+    struct api_pindex *ix = cls;
+    uint32_t pos;
+    if (fid < ix->min_fid || (unsigned long long)(fid - ix->min_fid) >= ix->n_fid)
+        return GDIR_OK;
+    pos = ix->pos_of_fid[fid - ix->min_fid];
+    if (pos == NO_POS)
+        return GDIR_OK;
+    if (tokens < 0 || tokens > UINT16_MAX) {
+        ix->has_tokens = 0;
+        return GDIR_OK;
+    }
+    ix->pl[pos].tokens = (uint16_t)tokens;
+    ix->pl[pos].has_tokens = 1;
+    return GDIR_OK;
+}
+
+static void load_tokens(struct api_db *db, struct api_pindex *ix)
+{
+    struct gdir_err err;
+    gdir_err_clear(&err);
+    ix->has_tokens = 1;
+    if (api_q_fts_docsizes(db, add_tokens, ix, &err) != 0)
+        ix->has_tokens = 0;
+    for (size_t i = 0; ix->has_tokens && i < ix->n; i++)
+        if (!ix->pl[i].has_tokens)
+            ix->has_tokens = 0;   /* a place the full-text index does not know */
+}
+
+/* Turns the interned strings into the index's code tables (the arena no longer moves). */
+static int make_tables(struct builder *b)
+{
+    struct api_pindex *ix = b->ix;
+    const struct gdir_category *tax;
+    size_t n_tax;
+
+    tax = gdir_taxonomy(&n_tax);
+    (void)n_tax;
+    ix->n_categories = b->categories.n;
+    ix->categories = calloc(ix->n_categories + 1, sizeof *ix->categories);
+    ix->n_insee = b->insee.n + 1;
+    ix->insee = calloc(ix->n_insee, sizeof *ix->insee);
+    ix->n_hours = b->hours.n;
+    ix->hours = calloc(ix->n_hours + 1, sizeof *ix->hours);
+    if (!ix->categories || !ix->insee || !ix->hours)
+        return GDIR_ENOMEM;
+    for (size_t i = 0; i < b->categories.n; i++) {
+        const struct gdir_category *c;
+        ix->categories[i].text = ix->arena + b->categories.off[i];
+        c = gdir_category_find(ix->categories[i].text);
+        ix->categories[i].row = c ? (int)(c - tax) : -1;
+    }
+    ix->insee[0].text = NULL;
+    ix->insee[0].row = -1;
+    for (size_t i = 0; i < b->insee.n; i++) {
+        const struct api_commune_entry *c;
+        ix->insee[i + 1].text = ix->arena + b->insee.off[i];
+        c = api_db_commune(b->db, ix->insee[i + 1].text);
+        ix->insee[i + 1].row = c ? (int)(c - b->db->communes) : -1;
+    }
+    for (size_t i = 0; i < b->hours.n; i++)
+        ix->hours[i] = ix->arena + b->hours.off[i];
+    return GDIR_OK;
+}
+
+static int pindex_build(struct api_db *db, struct api_pindex **out, struct gdir_err *err)
+{
+    struct builder b;
+    int rc;
+
+    memset(&b, 0, sizeof b);
+    b.db = db;
+    b.ix = calloc(1, sizeof *b.ix);
+    if (!b.ix)
+        return gdir_err_set(err, GDIR_ENOMEM, "place index: out of memory");
+    rc = api_q_candidates(db, API_CAND_ALL, NULL, NULL, add_place, &b, err);
+    if (!rc)
+        rc = make_tables(&b);
+    if (!rc)
+        rc = make_grid(b.ix);
+    if (!rc)
+        rc = relayout_arena(b.ix);
+    if (!rc)
+        rc = make_ranks(b.ix);
+    if (!rc)
+        load_tokens(db, b.ix);
+    intern_free(&b.categories);
+    intern_free(&b.insee);
+    intern_free(&b.hours);
+    if (rc) {
+        if (!err->code)
+            gdir_err_set(err, rc, "place index: %s", gdir_err_text(rc));
+        pindex_free(b.ix);
+        return rc;
+    }
+    snprintf(b.ix->build_id, sizeof b.ix->build_id, "%s", db->build_id);
+    *out = b.ix;
+    return GDIR_OK;
+}
+
+const struct api_pindex *api_pindex_get(struct api_db *db)
+{
+    struct api_pindex *ix;
+    struct gdir_err err;
+
+    if (db->pindex || db->pindex_failed)
+        return db->pindex;
+    gdir_err_clear(&err);
+    pthread_mutex_lock(&registry_mu);
+    for (ix = registry; ix; ix = ix->next)
+        if (strcmp(ix->build_id, db->build_id) == 0)
+            break;
+    if (!ix) {
+        /* Built under the mutex: the other threads asking for it would wait anyway. */
+        if (pindex_build(db, &ix, &err) == 0) {
+            ix->next = registry;
+            registry = ix;
+            gdir_log(GDIR_LOG_INFO, "db", "msg=\"place index built\" places=%zu cells=%ux%u "
+                                          "bytes=%zu", ix->n, ix->nx, ix->ny,
+                     ix->n * sizeof *ix->pl + ix->arena_len +
+                         ((size_t)ix->nx * ix->ny + ix->n_fid) * 4);
+        } else {
+            ix = NULL;
+        }
+    }
+    if (ix)
+        ix->refs++;
+    pthread_mutex_unlock(&registry_mu);
+    if (!ix) {
+        db->pindex_failed = 1;
+        gdir_log(GDIR_LOG_WARN, "db", "msg=\"place index not built: searches read every "
+                                      "candidate from SQLite\" code=%s", gdir_err_name(err.code));
+        return NULL;
+    }
+    db->pindex = ix;
+    return ix;
+}
+
+void api_pindex_release(struct api_pindex *ix)
+{
+    int last = 0;
+    if (!ix)
+        return;
+    pthread_mutex_lock(&registry_mu);
+    if (--ix->refs == 0) {
+        struct api_pindex **pp = &registry;
+        while (*pp && *pp != ix)
+            pp = &(*pp)->next;
+        if (*pp)
+            *pp = ix->next;
+        last = 1;
+    }
+    pthread_mutex_unlock(&registry_mu);
+    if (last)
+        pindex_free(ix);
+}
+
+/* ---- walks -------------------------------------------------------------------------------- */
+
+static int emit(const struct api_pindex *ix, size_t i, double bm25, api_candidate_fn *fn,
+                void *cls)
+{
+    const struct api_pindex_place *p = &ix->pl[i];
+    const struct api_pindex_code *cat = &ix->categories[p->category];
+    const struct api_pindex_code *insee = &ix->insee[p->insee];
+    struct api_candidate c = {
+        .fid = p->fid,
+        .id = ix->arena + p->id,
+        .lat = p->lat,
+        .lon = p->lon,
+        .category = cat->text,
+        .insee = insee->text,
+        .opening_hours = p->hours >= 0 ? ix->hours[p->hours] : NULL,
+        .name_key = ix->arena + p->name,
+        .bm25 = bm25,
+        .resolved = 1,
+        .cat_row = cat->row,
+        .commune_row = insee->row,
+        .name_rank = (long long)p->name_rank + 1,
+    };
+    return fn(cls, &c);
+}
+
+int api_pindex_box(const struct api_pindex *ix, const struct gdir_bbox *box,
+                   api_candidate_fn *fn, void *cls)
+{
+    unsigned cx0, cx1, cy0, cy1;
+    int rc;
+
+    if (ix->n == 0 || !(box->minlon <= box->maxlon && box->minlat <= box->maxlat))
+        return GDIR_OK;
+    cx0 = cell_x(ix, box->minlon);
+    cx1 = cell_x(ix, box->maxlon);
+    cy0 = cell_y(ix, box->minlat);
+    cy1 = cell_y(ix, box->maxlat);
+    for (unsigned cy = cy0; cy <= cy1; cy++) {
+        /* The cells cx0..cx1 of a row are contiguous. */
+        size_t from = ix->cell_start[(size_t)cy * ix->nx + cx0];
+        size_t to = ix->cell_start[(size_t)cy * ix->nx + cx1 + 1];
+        for (size_t i = from; i < to; i++) {
+            double lat = ix->pl[i].lat, lon = ix->pl[i].lon;
+            if (lon < box->minlon || lon > box->maxlon || lat < box->minlat || lat > box->maxlat)
+                continue;
+            rc = emit(ix, i, 0, fn, cls);
+            if (rc)
+                return rc;
+        }
+    }
+    return GDIR_OK;
+}
+
+/* The index of text in a code table, -1 when absent (NULL matches insee[0]). */
+static long code_find(const struct api_pindex_code *t, size_t n, const char *text)
+{
+    for (size_t i = 0; i < n; i++)
+        if (t[i].text ? text && strcmp(t[i].text, text) == 0 : !text)
+            return (long)i;
+    return -1;
+}
+
+int api_pindex_scan(const struct api_pindex *ix, const char *insee, const char *category,
+                    api_candidate_fn *fn, void *cls)
+{
+    long want_insee = -1, want_cat = -1;
+    int rc;
+
+    if (insee && (want_insee = code_find(ix->insee + 1, ix->n_insee - 1, insee)) < 0)
+        return GDIR_OK;
+    if (category && (want_cat = code_find(ix->categories, ix->n_categories, category)) < 0)
+        return GDIR_OK;
+    for (size_t i = 0; i < ix->n; i++) {
+        if (want_insee >= 0 && ix->pl[i].insee != want_insee + 1)
+            continue;
+        if (want_cat >= 0 && ix->pl[i].category != want_cat)
+            continue;
+        rc = emit(ix, i, 0, fn, cls);
+        if (rc)
+            return rc;
+    }
+    return GDIR_OK;
+}
+
+int api_pindex_fid(const struct api_pindex *ix, long long fid, double bm25,
+                   api_candidate_fn *fn, void *cls)
+{
+    uint32_t pos;
+    if (fid < ix->min_fid || (unsigned long long)(fid - ix->min_fid) >= ix->n_fid)
+        return GDIR_OK;
+    pos = ix->pos_of_fid[fid - ix->min_fid];
+    return pos == NO_POS ? GDIR_OK : emit(ix, pos, bm25, fn, cls);
+}
+
+double api_pindex_k_radius(const struct api_pindex *ix, double lat, double lon, long k,
+                           double min_m, double max_m)
+{
+    unsigned cx, cy, x0, x1, y0, y1;
+    size_t count = 0;
+    double area, r;
+
+    if (ix->n == 0 || lat < ix->lat0 || lat > ix->lat0 + ix->ny * ix->dlat ||
+        lon < ix->lon0 || lon > ix->lon0 + ix->nx * ix->dlon)
+        return max_m;
+    cx = cell_x(ix, lon);
+    cy = cell_y(ix, lat);
+    x0 = cx > 0 ? cx - 1 : 0;
+    x1 = cx + 1 < ix->nx ? cx + 1 : cx;
+    y0 = cy > 0 ? cy - 1 : 0;
+    y1 = cy + 1 < ix->ny ? cy + 1 : cy;
+    for (unsigned y = y0; y <= y1; y++)
+        count += ix->cell_start[(size_t)y * ix->nx + x1 + 1] -
+                 ix->cell_start[(size_t)y * ix->nx + x0];
+    if (count == 0)
+        return max_m;
+    area = (x1 - x0 + 1) * ix->dlon * cos(lat * DEG) * M_PER_DEG * (y1 - y0 + 1) * ix->dlat *
+           M_PER_DEG;
+    r = 2 * sqrt((double)k * area / ((double)count * PI));
+    return r < min_m ? min_m : r > max_m ? max_m : r;
+}

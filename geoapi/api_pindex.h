@@ -1,0 +1,101 @@
+/*
+ * api_pindex.h — the places of one database file in memory, on a grid, for the search engine
+ * (api_search.c): what a search needs to test, count, facet and rank every candidate (point,
+ * public id, folded name, category, commune, opening hours), without one SQLite row per
+ * candidate. The rows of the page are still read from SQLite (api_q_place_by_fid).
+ *
+ * One index per database file (its build_id), shared by every connection that reads that file:
+ * the first search of a connection takes a reference (building the index if no connection has
+ * it yet, from that connection, under a process-wide mutex), api_db_close gives it back, and
+ * the last reference frees it. An index is immutable once built, so searches read it without
+ * locking. Served files never change in place (the importer renames a new file over the old
+ * one), so an index stays exact for the life of its connections.
+ *
+ * Layout: places sorted by grid cell (row-major; cells of about 8 places on average over the
+ * data's extent), one 48-byte record each, strings in one arena in the same order. Memory:
+ * about 56 bytes per place plus its id and folded name (about 90 MB for 1M generated places);
+ * building reads the places table once (about 2 s for 1M).
+ */
+#ifndef API_PINDEX_H
+#define API_PINDEX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "api_queries.h"
+
+/* Per place, in grid order: 48 bytes, what a candidate needs in one or two cache lines. */
+struct api_pindex_place {
+    double lat, lon;     /* exact stored coordinates (the geometry blob's doubles) */
+    long long fid;       /* places.fid */
+    uint32_t id;         /* offset of the public id in the arena */
+    uint32_t name;       /* offset of the folded name in the arena */
+    uint32_t name_rank;  /* rank in (folded name, id) order: 0 first */
+    int32_t hours;       /* index in hours[], -1 without opening hours */
+    uint16_t category;   /* index in categories[] */
+    uint16_t insee;      /* index in insee[] (0: no commune code) */
+    uint16_t tokens;     /* tokens of its name in the full-text index (places_fts_docsize) */
+    uint8_t has_tokens;  /* tokens is known */
+};
+
+/* A distinct string of a column, with what the engine derives from it. */
+struct api_pindex_code {
+    const char *text;    /* in the arena; NULL for insee[0] */
+    int row;             /* categories: taxonomy row, -1 if unknown; insee: index in the
+                          * connection's commune list (api_db.communes), -1 if unlisted */
+};
+
+struct api_pindex {
+    size_t n;
+    struct api_pindex_place *pl;       /* owned, n */
+    char *arena;                       /* owned: every string */
+    size_t arena_len;
+    struct api_pindex_code *categories, *insee;   /* owned */
+    size_t n_categories, n_insee;
+    const char **hours;                /* owned array; strings in the arena */
+    size_t n_hours;
+    /* Grid: cell (cx, cy) covers lon0 + cx*dlon .. + dlon, lat0 + cy*dlat .. + dlat; its
+     * places are cell_start[cy*nx + cx] .. cell_start[cy*nx + cx + 1] - 1. */
+    double lon0, lat0, dlon, dlat;
+    unsigned nx, ny;
+    uint32_t *cell_start;              /* owned, nx*ny + 1 */
+    /* fid -> position: pos_of_fid[fid - min_fid] (UINT32_MAX: none). */
+    long long min_fid;
+    size_t n_fid;
+    uint32_t *pos_of_fid;              /* owned */
+    int has_tokens;                    /* every place's tokens is known */
+    /* Registry (api_pindex.c): */
+    char build_id[160];
+    unsigned refs;
+    struct api_pindex *next;
+};
+
+/* The index of db's file: db->pindex when the connection has one, else a shared one (taking
+ * a reference for db, given back by api_db_close) or a new one built from db. Returns NULL when
+ * it cannot be built (logged once per connection, then remembered: searches go through SQLite
+ * as before). Thread-safe; db must be the calling thread's connection. */
+const struct api_pindex *api_pindex_get(struct api_db *db);
+
+/* Gives back a reference taken by api_pindex_get (api_db_close calls it). NULL-safe. */
+void api_pindex_release(struct api_pindex *ix);
+
+/* Calls fn for every place whose point lies in box (inclusive), as a candidate (bm25 0). */
+int api_pindex_box(const struct api_pindex *ix, const struct gdir_bbox *box,
+                   api_candidate_fn *fn, void *cls);
+
+/* Calls fn for every place, or only those of commune insee / category code when not NULL. */
+int api_pindex_scan(const struct api_pindex *ix, const char *insee, const char *category,
+                    api_candidate_fn *fn, void *cls);
+
+/* Calls fn for the place with row id fid, with that bm25; 0 without calling it when there is
+ * no such place. */
+int api_pindex_fid(const struct api_pindex *ix, long long fid, double bm25,
+                   api_candidate_fn *fn, void *cls);
+
+/* A first radius (metres) for a search of the k nearest places of (lat, lon): about twice the
+ * radius that holds k places at the density of the cells around the point, within
+ * [min_m, max_m]. */
+double api_pindex_k_radius(const struct api_pindex *ix, double lat, double lon, long k,
+                           double min_m, double max_m);
+
+#endif
