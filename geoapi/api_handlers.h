@@ -16,6 +16,13 @@ api_handler_fn h_places_search;     /* h_places.c */
 api_handler_fn h_autocomplete;      /* h_autocomplete.c */
 api_handler_fn h_place;             /* h_places.c */
 api_handler_fn h_static;            /* h_static.c */
+api_handler_fn h_ogc_landing;       /* h_ogc_landing.c */
+api_handler_fn h_ogc_conformance;   /* h_ogc_landing.c */
+api_handler_fn h_ogc_api;           /* h_ogc_openapi.c */
+api_handler_fn h_ogc_collections;   /* h_ogc_collections.c */
+api_handler_fn h_ogc_collection;    /* h_ogc_collections.c */
+api_handler_fn h_ogc_items;         /* h_ogc_items.c */
+api_handler_fn h_ogc_item;          /* h_ogc_items.c */
 api_handler_fn h_geo_search;        /* h_geocode.c */
 api_handler_fn h_geo_reverse;       /* h_geocode.c */
 api_handler_fn h_geo_search_csv;    /* h_geocode.c */

@@ -129,6 +129,61 @@ static const char SQL_PLACES_BY_FIDS[] =
     " ON p.fid = j.value";
 
 
+/* ---- OGC API - Features (h_ogc_*.c) ---- */
+
+/* Collection summaries: one pass over each table (extents exact, from the points). */
+static const char SQL_OGC_PLACE_STATS[] =
+    "SELECT category, licence, count(*), min(ST_X(geom)), min(ST_Y(geom)), max(ST_X(geom)),"
+    " max(ST_Y(geom)), min(source_date), max(source_date)"
+    " FROM places GROUP BY category, licence";
+static const char SQL_OGC_COMMUNE_STATS[] =
+    "SELECT NULL, coalesce(c.licence, s.licence), count(*), min(MbrMinX(c.geom)),"
+    " min(MbrMinY(c.geom)), max(MbrMaxX(c.geom)), max(MbrMaxY(c.geom)), NULL, NULL"
+    " FROM communes AS c LEFT JOIN sources AS s ON s.name = c.source"
+    " GROUP BY coalesce(c.licence, s.licence)";
+static const char SQL_OGC_ADDRESS_STATS[] =
+    "SELECT NULL, licence, count(*), min(ST_X(geom)), min(ST_Y(geom)), max(ST_X(geom)),"
+    " max(ST_Y(geom)), NULL, NULL FROM addresses GROUP BY licence";
+
+static const char SQL_OGC_PLACE_DATE[] = "SELECT source_date FROM places WHERE fid = :fid";
+
+static const char SQL_OGC_COMMUNE_KEYS[] = "SELECT insee FROM communes ORDER BY insee";
+/* The polygon is the requested box (densified when it comes from Lambert-93), tested exactly
+ * by GEOS after the R*Tree; communes without a boundary match any box (OGC API rule). */
+static const char SQL_OGC_COMMUNE_KEYS_BOX[] =
+    "SELECT c.insee FROM communes AS c"
+    " WHERE c.geom IS NULL"
+    "    OR (c.rowid IN (SELECT pkid FROM idx_communes_geom"
+    "                    WHERE xmin <= :maxx AND xmax >= :minx AND ymin <= :maxy AND ymax >= :miny)"
+    "        AND ST_Intersects(c.geom, GeomFromText(:wkt, 4326)) = 1)"
+    " ORDER BY c.insee";
+static const char SQL_OGC_COMMUNE[] =
+    "SELECT c.insee, c.name, c.postcodes, c.population,"
+    " (SELECT count(*) FROM places AS p WHERE p.insee = c.insee), c.source,"
+    " coalesce(c.licence, s.licence), AsGeoJSON(c.geom, 7)"
+    " FROM communes AS c LEFT JOIN sources AS s ON s.name = c.source WHERE c.insee = :insee";
+
+#define SQL_OGC_ADDR_COLUMNS                                                                       \
+    "SELECT a.fid, a.id, a.housenumber, a.street, a.postcode, a.insee, a.city, a.source,"          \
+    " a.licence, a.geom FROM addresses AS a "
+#define SQL_OGC_ADDR_IN_BOX                                                                        \
+    " AND a.fid IN (SELECT pkid FROM idx_addresses_geom"                                           \
+    "               WHERE xmin <= :maxx AND xmax >= :minx AND ymin <= :maxy AND ymax >= :miny)"
+static const char SQL_OGC_ADDR_AFTER[] =
+    SQL_OGC_ADDR_COLUMNS "WHERE a.fid > :key ORDER BY a.fid";
+static const char SQL_OGC_ADDR_BEFORE[] =
+    SQL_OGC_ADDR_COLUMNS "WHERE a.fid < :key ORDER BY a.fid DESC";
+static const char SQL_OGC_ADDR_BOX_AFTER[] =
+    SQL_OGC_ADDR_COLUMNS "WHERE a.fid > :key" SQL_OGC_ADDR_IN_BOX " ORDER BY a.fid";
+static const char SQL_OGC_ADDR_BOX_BEFORE[] =
+    SQL_OGC_ADDR_COLUMNS "WHERE a.fid < :key" SQL_OGC_ADDR_IN_BOX " ORDER BY a.fid DESC";
+static const char SQL_OGC_ADDR_BOX_POINTS[] =
+    "SELECT a.geom FROM idx_addresses_geom AS r CROSS JOIN addresses AS a ON a.fid = r.pkid"
+    " WHERE r.xmin <= :maxx AND r.xmax >= :minx AND r.ymin <= :maxy AND r.ymax >= :miny";
+static const char SQL_OGC_ADDR_BY_ID[] =
+    SQL_OGC_ADDR_COLUMNS "WHERE a.source = :source AND a.id = :id";
+static const char SQL_OGC_ADDR_COUNT[] = "SELECT count(*) FROM addresses";
+
 static const char *const sql_text[API_Q_COUNT] = {
     [API_Q_USER_VERSION] = SQL_USER_VERSION,
     [API_Q_META] = SQL_META,
@@ -148,6 +203,20 @@ static const char *const sql_text[API_Q_COUNT] = {
     [API_Q_PLACE_BY_FID] = SQL_PLACE_BY_FID,
     [API_Q_PLACE_BY_ID] = SQL_PLACE_BY_ID,
     [API_Q_PLACES_BY_FIDS] = SQL_PLACES_BY_FIDS,
+    [API_Q_OGC_PLACE_STATS] = SQL_OGC_PLACE_STATS,
+    [API_Q_OGC_COMMUNE_STATS] = SQL_OGC_COMMUNE_STATS,
+    [API_Q_OGC_ADDRESS_STATS] = SQL_OGC_ADDRESS_STATS,
+    [API_Q_OGC_PLACE_DATE] = SQL_OGC_PLACE_DATE,
+    [API_Q_OGC_COMMUNE_KEYS] = SQL_OGC_COMMUNE_KEYS,
+    [API_Q_OGC_COMMUNE_KEYS_BOX] = SQL_OGC_COMMUNE_KEYS_BOX,
+    [API_Q_OGC_COMMUNE] = SQL_OGC_COMMUNE,
+    [API_Q_OGC_ADDR_AFTER] = SQL_OGC_ADDR_AFTER,
+    [API_Q_OGC_ADDR_BEFORE] = SQL_OGC_ADDR_BEFORE,
+    [API_Q_OGC_ADDR_BOX_AFTER] = SQL_OGC_ADDR_BOX_AFTER,
+    [API_Q_OGC_ADDR_BOX_BEFORE] = SQL_OGC_ADDR_BOX_BEFORE,
+    [API_Q_OGC_ADDR_BOX_POINTS] = SQL_OGC_ADDR_BOX_POINTS,
+    [API_Q_OGC_ADDR_BY_ID] = SQL_OGC_ADDR_BY_ID,
+    [API_Q_OGC_ADDR_COUNT] = SQL_OGC_ADDR_COUNT,
 };
 
 const char *api_q_sql(enum api_stmt which)
@@ -648,6 +717,217 @@ int api_q_place_by_id(struct api_db *db, const char *id, api_place_fn *fn, void 
 {
     bind_text(db->st[API_Q_PLACE_BY_ID], ":id", id);
     return place_row(db, API_Q_PLACE_BY_ID, fn, cls, err);
+}
+
+/* ---- OGC API - Features -------------------------------------------------------------- */
+
+static double col_double_or_nan(sqlite3_stmt *st, int i)
+{
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
+}
+
+int api_q_ogc_stats(struct api_db *db, enum api_ogc_table t, api_ogc_stats_fn *fn, void *cls,
+                    struct gdir_err *err)
+{
+    enum api_stmt which = t == API_OGC_PLACES     ? API_Q_OGC_PLACE_STATS
+                          : t == API_OGC_COMMUNES ? API_Q_OGC_COMMUNE_STATS
+                                                  : API_Q_OGC_ADDRESS_STATS;
+    sqlite3_stmt *st = db->st[which];
+    int rc = GDIR_OK, s;
+
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        struct api_ogc_stats g = {
+            .category = col_text(st, 0),
+            .licence = col_text(st, 1),
+            .n = sqlite3_column_int64(st, 2),
+            .minlon = col_double_or_nan(st, 3),
+            .minlat = col_double_or_nan(st, 4),
+            .maxlon = col_double_or_nan(st, 5),
+            .maxlat = col_double_or_nan(st, 6),
+            .min_date = col_text(st, 7),
+            .max_date = col_text(st, 8),
+        };
+        rc = fn(cls, &g);
+        if (rc)
+            break;
+    }
+    if (!rc && s != SQLITE_DONE)
+        rc = step_error(db, which, err);
+    done(st);
+    return rc;
+}
+
+int api_q_ogc_place_date(struct api_db *db, long long fid, char *out, size_t cap,
+                         struct gdir_err *err)
+{
+    sqlite3_stmt *st = db->st[API_Q_OGC_PLACE_DATE];
+    int rc = GDIR_OK, s;
+
+    out[0] = '\0';
+    sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":fid"), fid);
+    s = sqlite3_step(st);
+    if (s == SQLITE_ROW && col_text(st, 0))
+        snprintf(out, cap, "%s", col_text(st, 0));
+    else if (s != SQLITE_ROW && s != SQLITE_DONE)
+        rc = step_error(db, API_Q_OGC_PLACE_DATE, err);
+    done(st);
+    return rc;
+}
+
+static void bind_box(sqlite3_stmt *st, const struct gdir_bbox *box)
+{
+    bind_double(st, ":minx", box->minlon);
+    bind_double(st, ":maxx", box->maxlon);
+    bind_double(st, ":miny", box->minlat);
+    bind_double(st, ":maxy", box->maxlat);
+}
+
+int api_q_ogc_commune_keys(struct api_db *db, const struct gdir_bbox *envelope, const char *wkt,
+                           api_ogc_key_fn *fn, void *cls, struct gdir_err *err)
+{
+    enum api_stmt which = wkt ? API_Q_OGC_COMMUNE_KEYS_BOX : API_Q_OGC_COMMUNE_KEYS;
+    sqlite3_stmt *st = db->st[which];
+    int rc = GDIR_OK, s;
+
+    if (wkt) {
+        bind_box(st, envelope);
+        bind_text(st, ":wkt", wkt);
+    }
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        if (!col_text(st, 0))
+            continue;
+        rc = fn(cls, col_text(st, 0));
+        if (rc)
+            break;
+    }
+    if (!rc && s != SQLITE_DONE)
+        rc = step_error(db, which, err);
+    done(st);
+    return rc;
+}
+
+int api_q_ogc_commune(struct api_db *db, const char *insee, api_ogc_commune_fn *fn, void *cls,
+                      struct gdir_err *err)
+{
+    sqlite3_stmt *st = db->st[API_Q_OGC_COMMUNE];
+    int rc, s;
+
+    bind_text(st, ":insee", insee);
+    s = sqlite3_step(st);
+    if (s == SQLITE_ROW) {
+        struct api_ogc_commune c = {
+            .insee = col_text(st, 0),
+            .name = col_text(st, 1),
+            .postcodes = col_text(st, 2),
+            .population = sqlite3_column_type(st, 3) == SQLITE_NULL ? -1
+                                                                    : sqlite3_column_int64(st, 3),
+            .places = sqlite3_column_int64(st, 4),
+            .source = col_text(st, 5),
+            .licence = col_text(st, 6),
+            .geojson = col_text(st, 7),
+        };
+        rc = fn(cls, &c);
+    } else if (s == SQLITE_DONE) {
+        rc = GDIR_ENOTFOUND;
+    } else {
+        rc = step_error(db, API_Q_OGC_COMMUNE, err);
+    }
+    done(st);
+    return rc;
+}
+
+/* Steps an address statement, calling fn per row until it asks to stop. */
+static int address_rows(struct api_db *db, enum api_stmt which, api_ogc_address_fn *fn,
+                        void *cls, int *found, struct gdir_err *err)
+{
+    sqlite3_stmt *st = db->st[which];
+    int rc = GDIR_OK, s;
+
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        struct api_ogc_address a = {
+            .fid = sqlite3_column_int64(st, 0),
+            .id = col_text(st, 1),
+            .housenumber = col_text(st, 2),
+            .street = col_text(st, 3),
+            .postcode = col_text(st, 4),
+            .insee = col_text(st, 5),
+            .city = col_text(st, 6),
+            .source = col_text(st, 7),
+            .licence = col_text(st, 8),
+        };
+        if (!a.id || api_point_from_blob(sqlite3_column_blob(st, 9), sqlite3_column_bytes(st, 9),
+                                         &a.lat, &a.lon) != 0)
+            continue;
+        if (found)
+            *found = 1;
+        rc = fn(cls, &a);
+        if (rc)
+            break;
+    }
+    if (rc == 0 && s != SQLITE_DONE && s != SQLITE_ROW)
+        rc = step_error(db, which, err);
+    done(st);
+    return rc > 0 ? GDIR_OK : rc;
+}
+
+int api_q_ogc_addresses(struct api_db *db, const struct gdir_bbox *box, long long key,
+                        int descending, api_ogc_address_fn *fn, void *cls, struct gdir_err *err)
+{
+    enum api_stmt which = box ? (descending ? API_Q_OGC_ADDR_BOX_BEFORE : API_Q_OGC_ADDR_BOX_AFTER)
+                              : (descending ? API_Q_OGC_ADDR_BEFORE : API_Q_OGC_ADDR_AFTER);
+    sqlite3_stmt *st = db->st[which];
+
+    if (box)
+        bind_box(st, box);
+    sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":key"), key);
+    return address_rows(db, which, fn, cls, NULL, err);
+}
+
+int api_q_ogc_address_points(struct api_db *db, const struct gdir_bbox *box,
+                             api_ogc_point_fn *fn, void *cls, struct gdir_err *err)
+{
+    sqlite3_stmt *st = db->st[API_Q_OGC_ADDR_BOX_POINTS];
+    int rc = GDIR_OK, s;
+    double lat, lon;
+
+    bind_box(st, box);
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        if (api_point_from_blob(sqlite3_column_blob(st, 0), sqlite3_column_bytes(st, 0), &lat,
+                                &lon) != 0)
+            continue;
+        rc = fn(cls, lat, lon);
+        if (rc)
+            break;
+    }
+    if (!rc && s != SQLITE_DONE)
+        rc = step_error(db, API_Q_OGC_ADDR_BOX_POINTS, err);
+    done(st);
+    return rc;
+}
+
+int api_q_ogc_address_count(struct api_db *db, long long *n, struct gdir_err *err)
+{
+    sqlite3_stmt *st = db->st[API_Q_OGC_ADDR_COUNT];
+    int rc = GDIR_OK;
+
+    if (sqlite3_step(st) == SQLITE_ROW)
+        *n = sqlite3_column_int64(st, 0);
+    else
+        rc = step_error(db, API_Q_OGC_ADDR_COUNT, err);
+    done(st);
+    return rc;
+}
+
+int api_q_ogc_address_by_id(struct api_db *db, const char *source, const char *id,
+                            api_ogc_address_fn *fn, void *cls, struct gdir_err *err)
+{
+    sqlite3_stmt *st = db->st[API_Q_OGC_ADDR_BY_ID];
+    int found = 0, rc;
+
+    bind_text(st, ":source", source);
+    bind_text(st, ":id", id);
+    rc = address_rows(db, API_Q_OGC_ADDR_BY_ID, fn, cls, &found, err);
+    return rc ? rc : found ? GDIR_OK : GDIR_ENOTFOUND;
 }
 
 /* Loads the commune list of db (API_Q_COMMUNE_LIST). */

@@ -39,6 +39,21 @@ enum api_stmt {
     API_Q_PLACE_BY_FID,     /* one place, by internal row id */
     API_Q_PLACE_BY_ID,      /* one place, by public id */
     API_Q_PLACES_BY_FIDS,   /* a page of places, by row ids (a JSON array), in its order */
+    API_Q_OGC_PLACE_STATS,  /* OGC: places per (category, licence): count, extent, dates */
+    API_Q_OGC_COMMUNE_STATS,   /* OGC: communes per licence: count, extent */
+    API_Q_OGC_ADDRESS_STATS,   /* OGC: addresses per licence: count, extent */
+    API_Q_OGC_PLACE_DATE,   /* OGC: source_date of one place, by row id */
+    API_Q_OGC_COMMUNE_KEYS,    /* OGC: INSEE codes of every commune, in order */
+    API_Q_OGC_COMMUNE_KEYS_BOX,   /* OGC: ... of the communes meeting a polygon (or without
+                                   * geometry), through the R*Tree */
+    API_Q_OGC_COMMUNE,      /* OGC: one commune with its boundary, by INSEE code */
+    API_Q_OGC_ADDR_AFTER,   /* OGC: addresses after a row id, in row id order */
+    API_Q_OGC_ADDR_BEFORE,  /* OGC: addresses before a row id, in reverse order */
+    API_Q_OGC_ADDR_BOX_AFTER,  /* OGC: the same, in a box (R*Tree) */
+    API_Q_OGC_ADDR_BOX_BEFORE,
+    API_Q_OGC_ADDR_BOX_POINTS, /* OGC: the points of the addresses in a box (counting) */
+    API_Q_OGC_ADDR_BY_ID,   /* OGC: one address, by source and id */
+    API_Q_OGC_ADDR_COUNT,   /* OGC: number of addresses */
     API_Q_COUNT
 };
 
@@ -217,5 +232,76 @@ int api_q_place_by_id(struct api_db *db, const char *id, api_place_fn *fn, void 
  * GDIR_ENOTFOUND when one of them is not there (err left unset), after fn saw the others. */
 int api_q_places_by_fid(struct api_db *db, const long long *fids, size_t n, api_place_fn *fn,
                         void *cls, struct gdir_err *err);
+
+/* ---- OGC API - Features (h_ogc_*.c) ------------------------------------------------------ */
+
+/* The tables the OGC API serves as collections. */
+enum api_ogc_table { API_OGC_PLACES, API_OGC_COMMUNES, API_OGC_ADDRESSES };
+
+/* One group of a table's summary: for places one (category, licence) pair, for communes and
+ * addresses one licence. Extent in degrees (NAN without any geometry); dates as stored (places
+ * only, NULL when none). Strings borrowed for the callback. */
+struct api_ogc_stats {
+    const char *category;        /* places only, else NULL */
+    const char *licence;         /* NULL when unknown */
+    long long n;
+    double minlon, minlat, maxlon, maxlat;
+    const char *min_date, *max_date;
+};
+typedef int api_ogc_stats_fn(void *cls, const struct api_ogc_stats *s);
+
+/* Calls fn for each group of table t (one pass over the table). */
+int api_q_ogc_stats(struct api_db *db, enum api_ogc_table t, api_ogc_stats_fn *fn, void *cls,
+                    struct gdir_err *err);
+
+/* The source_date of the place with row id fid into out ("" when NULL or no such place). */
+int api_q_ogc_place_date(struct api_db *db, long long fid, char *out, size_t cap,
+                         struct gdir_err *err);
+
+/* Calls fn with the INSEE code of each commune, in order: all of them (wkt NULL), or those
+ * whose boundary intersects the polygon wkt (WGS84 lon/lat; envelope its bounding box, for the
+ * R*Tree) and those without a boundary. */
+typedef int api_ogc_key_fn(void *cls, const char *key);
+int api_q_ogc_commune_keys(struct api_db *db, const struct gdir_bbox *envelope, const char *wkt,
+                           api_ogc_key_fn *fn, void *cls, struct gdir_err *err);
+
+struct api_ogc_commune {
+    const char *insee, *name, *postcodes;
+    long long population;        /* -1 when unknown */
+    long long places;            /* places in this commune */
+    const char *source, *licence;
+    const char *geojson;         /* the boundary (7 decimals), NULL without one */
+};
+typedef int api_ogc_commune_fn(void *cls, const struct api_ogc_commune *c);
+
+/* Calls fn with the commune insee; GDIR_ENOTFOUND when there is none (err left unset). */
+int api_q_ogc_commune(struct api_db *db, const char *insee, api_ogc_commune_fn *fn, void *cls,
+                      struct gdir_err *err);
+
+struct api_ogc_address {
+    long long fid;               /* row id: the paging key */
+    const char *id, *housenumber, *street, *postcode, *insee, *city, *source, *licence;
+    double lat, lon;
+};
+/* Returns 0 to go on, 1 to stop (then 0 is returned by the caller), or a negative code. */
+typedef int api_ogc_address_fn(void *cls, const struct api_ogc_address *a);
+
+/* Calls fn for the addresses with row id > key (descending: < key, in decreasing order), in
+ * row id order, all of them or those whose R*Tree box meets box (NULL: no box; the caller tests
+ * the point exactly). */
+int api_q_ogc_addresses(struct api_db *db, const struct gdir_bbox *box, long long key,
+                        int descending, api_ogc_address_fn *fn, void *cls, struct gdir_err *err);
+
+/* Calls fn with the point of every address whose R*Tree box meets box (any order). */
+typedef int api_ogc_point_fn(void *cls, double lat, double lon);
+int api_q_ogc_address_points(struct api_db *db, const struct gdir_bbox *box,
+                             api_ogc_point_fn *fn, void *cls, struct gdir_err *err);
+
+/* *n = the number of addresses. */
+int api_q_ogc_address_count(struct api_db *db, long long *n, struct gdir_err *err);
+
+/* Calls fn with the address (source, id); GDIR_ENOTFOUND when there is none. */
+int api_q_ogc_address_by_id(struct api_db *db, const char *source, const char *id,
+                            api_ogc_address_fn *fn, void *cls, struct gdir_err *err);
 
 #endif

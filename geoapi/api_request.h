@@ -23,8 +23,9 @@
 
 enum api_method { API_GET, API_HEAD, API_OPTIONS, API_POST, API_OTHER };
 
-/* Representation of a search answer, negotiated by the router (f=, then Accept). */
-enum api_format { API_FMT_GEOJSON, API_FMT_JSON };
+/* Representation of a search answer, negotiated by the router (f=, then Accept). HTML only
+ * on routes flagged API_HTML (the OGC API pages). */
+enum api_format { API_FMT_GEOJSON, API_FMT_JSON, API_FMT_HTML };
 
 /* The request headers the router and handlers look at; each NULL when absent. Borrowed from
  * the server for the duration of the request. */
@@ -35,6 +36,8 @@ struct api_headers {
     const char *origin;
     const char *acr_method;     /* Access-Control-Request-Method (CORS preflight) */
     const char *acr_headers;    /* Access-Control-Request-Headers */
+    const char *host;           /* Host (absolute links of the OGC API) */
+    const char *forwarded_proto;   /* X-Forwarded-Proto set by a reverse proxy ("https") */
     const char *content_type;   /* Content-Type of a request body */
     const char *body;           /* the request body of a POST route (api_route_takes_body),
                                  * NULL for none; not NUL-terminated: body_len bytes */

@@ -43,6 +43,8 @@ struct api_response {
     int preflight;              /* a CORS preflight answer: add Access-Control-Allow-Methods,
                                  * -Headers and -Max-Age */
     int compressible;           /* the body may be sent gzip-compressed */
+    const char *content_crs;    /* Content-Crs header value (static string, "<uri>"), or NULL
+                                 * (OGC API - Features Part 2) */
 };
 
 /* Headers of CORS answers. */
@@ -50,7 +52,7 @@ struct api_response {
 #define API_CORS_HEADERS "Accept, Accept-Language, Content-Language, If-None-Match, " \
                          "Cache-Control"
 #define API_CORS_MAX_AGE "86400"
-#define API_CORS_EXPOSE "ETag"
+#define API_CORS_EXPOSE "ETag, Content-Crs"
 
 /* The headers every response carries, as {name, value} pairs, ended by {NULL, NULL}. */
 extern const char *const api_security_headers[][2];

@@ -293,8 +293,12 @@ static int compute_etag(const struct api_ctx *ctx, const struct api_route *route
         h = api_hash_str(h, sorted[i]->name);
         h = api_hash_str(h, sorted[i]->value);
     }
-    if (route->flags & API_FORMATS)
+    if (route->flags & (API_FORMATS | API_HTML))
         h = api_hash(h, &req->format, sizeof req->format);
+    if (route->flags & API_HTML) {   /* absolute links name the host the client used */
+        h = api_hash_str(h, req->headers->host ? req->headers->host : "");
+        h = api_hash_str(h, req->headers->forwarded_proto ? req->headers->forwarded_proto : "");
+    }
     if ((route->flags & API_TIME) && !api_param(req, "open_at")) {
         long long minute = (long long)req->now;
         h = api_hash(h, &minute, sizeof minute);
@@ -324,7 +328,8 @@ static int negotiate(const struct api_request *req, enum api_format *fmt, struct
 static int is_api_path(const char *target)
 {
     return strncmp(target, "/api/", 5) == 0 || strcmp(target, "/api") == 0 ||
-           strncmp(target, "/api?", 5) == 0;
+           strncmp(target, "/api?", 5) == 0 || strncmp(target, "/ogc/", 5) == 0 ||
+           strcmp(target, "/ogc") == 0 || strncmp(target, "/ogc?", 5) == 0;
 }
 
 int api_route_takes_body(const char *method, const char *target)
@@ -463,7 +468,9 @@ const struct api_route *api_dispatch(const struct api_ctx *ctx, const char *meth
             goto out;
         }
     }
-    if ((route->flags & API_FORMATS) && negotiate(&req, &req.format, &err)) {
+    if ((route->flags & API_HTML)
+            ? api_negotiate_html(&req, (route->flags & API_FORMATS) != 0, &req.format, &err)
+            : (route->flags & API_FORMATS) && negotiate(&req, &req.format, &err)) {
         api_error(res, &err);
         goto out;
     }

@@ -50,6 +50,16 @@ typedef int api_handler_fn(const struct api_ctx *ctx, const struct api_request *
 #define API_FORMATS 0x4    /* f= / Accept choose between GeoJSON and JSON (req->format) */
 #define API_TIME 0x8       /* the answer depends on the current minute (opening hours), unless
                             * the request names its instant with open_at */
+#define API_HTML 0x10      /* OGC API pages: f= (json, html, and geojson with API_FORMATS) or
+                            * else Accept choose JSON, GeoJSON or HTML (api_negotiate_html);
+                            * links are absolute, built from the Host header */
+
+/* The negotiation of API_HTML routes (h_ogc_common.c): f= first (json, html, and geojson when
+ * geo is set), else Accept (text/html, application/json, application/geo+json, the OpenAPI
+ * media type; JSON on a tie or without Accept). Returns 0, or GDIR_EINVAL (bad f) /
+ * GDIR_ENOTACCEPT with err filled. */
+int api_negotiate_html(const struct api_request *req, int geo, enum api_format *fmt,
+                       struct gdir_err *err);
 
 struct api_route {
     const char *method;             /* "GET" (HEAD is implied) or "POST" (an upload: the

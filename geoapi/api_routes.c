@@ -8,6 +8,9 @@
 #define GEO_SEARCH_PARAMS                                                                          \
     P("q", "limit", "autocomplete", "lat", "lon", "type", "postcode", "citycode")
 #define GEO_REVERSE_PARAMS P("lat", "lon", "limit", "type")
+#define OGC_SEARCH                                                                                 \
+    "lat", "lon", "radius", "k", "q", "category", "commune", "open_now", "sortby", "properties"
+#define OGC_META_PARAMS P("f", OGC_SEARCH)
 
 static const struct api_route routes[] = {
     /* method pattern                   handler             allowed query parameters  flags */
@@ -29,6 +32,20 @@ static const struct api_route routes[] = {
     {"GET", "/api/reverse/",            h_geo_reverse,      GEO_REVERSE_PARAMS,       0},
     {"POST", "/api/search/csv",         h_geo_search_csv,   NULL,                     API_NO_STORE},
     {"POST", "/api/search/csv/",        h_geo_search_csv,   NULL,                     API_NO_STORE},
+    /* OGC API - Features (docs/ogc.md). The metadata resources accept (and ignore) the
+     * places search parameters, declared so in the OpenAPI document: a client may add one
+     * query string to all its requests (GDAL: OAPIF:https://host/ogc?lat=...&lon=...). */
+    {"GET", "/ogc",                     h_ogc_landing,      OGC_META_PARAMS,          API_HTML},
+    {"GET", "/ogc/",                    h_ogc_landing,      OGC_META_PARAMS,          API_HTML},
+    {"GET", "/ogc/conformance",         h_ogc_conformance,  OGC_META_PARAMS,          API_HTML},
+    {"GET", "/ogc/api",                 h_ogc_api,          OGC_META_PARAMS,          API_HTML},
+    {"GET", "/ogc/collections",         h_ogc_collections,  OGC_META_PARAMS,          API_HTML},
+    {"GET", "/ogc/collections/{collectionId}", h_ogc_collection, OGC_META_PARAMS,     API_HTML},
+    {"GET", "/ogc/collections/{collectionId}/items", h_ogc_items,
+            P("f", "limit", "bbox", "bbox-crs", "datetime", "crs", "cursor", OGC_SEARCH),
+                                                            API_HTML | API_FORMATS | API_TIME},
+    {"GET", "/ogc/collections/{collectionId}/items/{featureId}", h_ogc_item, P("f", "crs"),
+                                                                   API_HTML | API_FORMATS},
     {"GET", "/",                        h_static,           NULL,                     API_STATIC},
     {"GET", "/{file*}",                 h_static,           NULL,                     API_STATIC},
 };

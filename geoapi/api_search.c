@@ -258,6 +258,8 @@ static int on_candidate(void *cls, const struct api_candidate *c)
     if (p->has_bbox && !(c->lon >= p->bbox.minlon && c->lon <= p->bbox.maxlon &&
                          c->lat >= p->bbox.minlat && c->lat <= p->bbox.maxlat))
         return 0;
+    if (p->extra_test && p->extra_test(p->extra_cls, c) != 1)
+        return 0;
 
     cat = c->resolved ? c->cat_row : category_index(e, c->category);
     commune = c->resolved ? c->commune_row : commune_index(e, c->insee);

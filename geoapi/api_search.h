@@ -89,6 +89,11 @@ struct api_search_params {
     enum api_cursor_dir cursor_dir;   /* the page starts after / ends before cursor */
     struct api_sort_key cursor;
     int facet_category, facet_commune;
+    /* An extra exact test (NULL: none), run on each candidate after the circle and box tests:
+     * the candidate is kept only when it returns 1 (the OGC API's datetime and Lambert-93
+     * bbox). It must not keep c's strings. */
+    int (*extra_test)(void *cls, const struct api_candidate *c);
+    void *extra_cls;
 };
 
 /* One place of the page. */

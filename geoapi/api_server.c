@@ -93,6 +93,7 @@ static int compressible_type(const char *ct)
 {
     return ct && (strncmp(ct, "application/json", 16) == 0 ||
                   strncmp(ct, "application/geo+json", 20) == 0 || strncmp(ct, "text/", 5) == 0 ||
+                  strncmp(ct, "application/vnd.oai.openapi+json", 32) == 0 ||
                   strncmp(ct, "image/svg+xml", 13) == 0);
 }
 
@@ -213,6 +214,8 @@ static enum MHD_Result send_response(const struct api_server *srv, struct MHD_Co
         MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, res->vary);
     if (gzipped)
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+    if (res->content_crs && res->status == 200)
+        MHD_add_response_header(r, "Content-Crs", res->content_crs);
     if (res->cors) {
         MHD_add_response_header(r, MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_ORIGIN, "*");
         MHD_add_response_header(r, "Access-Control-Expose-Headers", API_CORS_EXPOSE);
@@ -273,6 +276,8 @@ static enum MHD_Result dispatch(struct api_server *srv, struct MHD_Connection *c
         .origin = header(con, "Origin"),
         .acr_method = header(con, "Access-Control-Request-Method"),
         .acr_headers = header(con, "Access-Control-Request-Headers"),
+        .host = header(con, MHD_HTTP_HEADER_HOST),
+        .forwarded_proto = header(con, "X-Forwarded-Proto"),
         .content_type = header(con, MHD_HTTP_HEADER_CONTENT_TYPE),
         .body = st->body.active ? st->body.body.data : NULL,
         .body_len = st->body.active ? st->body.body.len : 0,

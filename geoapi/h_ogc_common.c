@@ -1,0 +1,432 @@
+/*
+ * h_ogc_common.c — what every OGC API handler uses: content negotiation of the API_HTML
+ * routes (api_negotiate_html, called by the router), the list of collections (places, one per
+ * top-level category of common/taxonomy.def, communes, addresses), licences, and absolute
+ * links built from the Host header.
+ *
+ * Not here: CRS and datetime (h_ogc_crs.c), the resources themselves (h_ogc_*.c).
+ */
+#include "h_ogc.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* ---- negotiation ----------------------------------------------------------------------------- */
+
+/* q of the media types an Accept header gives to HTML and to JSON, by specificity: [0] exact
+ * (text/html; application/json, geo+json, the OpenAPI types), [1] text/ * or application/ *,
+ * [2] * / *. -1 when not mentioned. */
+static void accept_q(const char *accept, double html[3], double json[3])
+{
+    const char *p = accept;
+
+    for (int i = 0; i < 3; i++)
+        html[i] = json[i] = -1;
+    while (p && *p) {
+        const char *end = strchr(p, ','), *semi, *q;
+        size_t len;
+        char tok[96];
+        double qv = 1.0;
+
+        if (!end)
+            end = p + strlen(p);
+        while (p < end && (*p == ' ' || *p == '\t'))
+            p++;
+        semi = memchr(p, ';', (size_t)(end - p));
+        len = (size_t)((semi ? semi : end) - p);
+        while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+            len--;
+        for (q = semi; q && q < end; q = memchr(q + 1, ';', (size_t)(end - q - 1))) {
+            const char *s = q + 1;
+            while (s < end && (*s == ' ' || *s == '\t'))
+                s++;
+            if ((s[0] == 'q' || s[0] == 'Q') && s[1] == '=') {
+                char num[8];
+                size_t n = 0;
+                char *stop;
+                s += 2;
+                while (s + n < end && s[n] != ';' && n < sizeof num - 1)
+                    n++;
+                memcpy(num, s, n);
+                num[n] = '\0';
+                qv = strtod(num, &stop);
+                if (stop == num || qv < 0 || qv > 1)
+                    qv = 0;
+            }
+        }
+        if (len < sizeof tok) {
+            double *slot = NULL;
+            memcpy(tok, p, len);
+            tok[len] = '\0';
+            if (strcasecmp(tok, "text/html") == 0 || strcasecmp(tok, "application/xhtml+xml") == 0)
+                slot = &html[0];
+            else if (strcasecmp(tok, "application/json") == 0 ||
+                     strcasecmp(tok, "application/geo+json") == 0 ||
+                     strcasecmp(tok, "application/vnd.oai.openapi+json") == 0 ||
+                     strcasecmp(tok, "application/openapi+json") == 0)
+                slot = &json[0];
+            else if (strcasecmp(tok, "text/*") == 0)
+                slot = &html[1];
+            else if (strcasecmp(tok, "application/*") == 0)
+                slot = &json[1];
+            if (slot && qv > *slot)
+                *slot = qv;
+            if (strcmp(tok, "*/*") == 0) {
+                if (qv > html[2])
+                    html[2] = qv;
+                if (qv > json[2])
+                    json[2] = qv;
+            }
+        }
+        p = *end ? end + 1 : end;
+    }
+}
+
+int api_negotiate_html(const struct api_request *req, int geo, enum api_format *fmt,
+                       struct gdir_err *err)
+{
+    static const char *const with_geo[] = {"json", "html", "geojson", NULL};
+    static const char *const plain[] = {"json", "html", NULL};
+    const char *accept = req->headers ? req->headers->accept : NULL;
+    enum api_format json_fmt = geo ? API_FMT_GEOJSON : API_FMT_JSON;
+    double html[3], json[3], qh = -1, qj = -1;
+    int f, rc;
+
+    rc = api_param_enum(req, "f", geo ? with_geo : plain, &f, err);
+    if (rc)
+        return rc;
+    if (f >= 0) {
+        *fmt = f == 0 ? API_FMT_JSON : f == 1 ? API_FMT_HTML : API_FMT_GEOJSON;
+        return GDIR_OK;
+    }
+    *fmt = json_fmt;
+    if (!accept || !*accept)
+        return GDIR_OK;
+    accept_q(accept, html, json);
+    for (int i = 0; i < 3; i++) {
+        if (qh < 0 && html[i] >= 0)
+            qh = html[i];
+        if (qj < 0 && json[i] >= 0)
+            qj = json[i];
+    }
+    if (qh <= 0 && qj <= 0)
+        return gdir_err_set(err, GDIR_ENOTACCEPT,
+                            "Accept: this resource is %s or text/html",
+                            geo ? "application/geo+json" : "application/json");
+    *fmt = qh > qj ? API_FMT_HTML : json_fmt;
+    return GDIR_OK;
+}
+
+/* ---- collections ----------------------------------------------------------------------------- */
+
+int ogc_collection_at(size_t i, struct ogc_collection *out)
+{
+    size_t n_tax, k = 0;
+    const struct gdir_category *tax = gdir_taxonomy(&n_tax);
+
+    memset(out, 0, sizeof *out);
+    if (i == 0) {
+        out->kind = OGC_KIND_PLACES;
+        snprintf(out->id, sizeof out->id, "places");
+        return 1;
+    }
+    i--;
+    for (size_t t = 0; t < n_tax; t++) {
+        if (tax[t].parent)
+            continue;
+        if (k++ == i) {
+            out->kind = OGC_KIND_PLACES;
+            out->category = &tax[t];
+            snprintf(out->id, sizeof out->id, "places-%s", tax[t].code);
+            return 1;
+        }
+    }
+    i -= k;
+    if (i == 0) {
+        out->kind = OGC_KIND_COMMUNES;
+        snprintf(out->id, sizeof out->id, "communes");
+        return 1;
+    }
+    if (i == 1) {
+        out->kind = OGC_KIND_ADDRESSES;
+        snprintf(out->id, sizeof out->id, "addresses");
+        return 1;
+    }
+    return 0;
+}
+
+int ogc_collection_find(const char *id, struct ogc_collection *out, struct gdir_err *err)
+{
+    char quoted[API_QUOTE_MAX * 4 + 16];
+
+    for (size_t i = 0; ogc_collection_at(i, out); i++)
+        if (id && strcmp(out->id, id) == 0)
+            return GDIR_OK;
+    api_quote(quoted, sizeof quoted, id ? id : "");
+    return gdir_err_set(err, GDIR_ENOTFOUND, "no collection %s (the list is at /ogc/collections)",
+                        quoted);
+}
+
+void ogc_collection_title(const struct ogc_collection *c, char *out, size_t cap)
+{
+    switch (c->kind) {
+    case OGC_KIND_PLACES:
+        if (c->category)
+            snprintf(out, cap, "Lieux : %s", c->category->label);
+        else
+            snprintf(out, cap, "Lieux de l’annuaire");
+        break;
+    case OGC_KIND_COMMUNES:
+        snprintf(out, cap, "Communes du territoire");
+        break;
+    case OGC_KIND_ADDRESSES:
+        snprintf(out, cap, "Adresses");
+        break;
+    }
+}
+
+const char *ogc_collection_description(const struct ogc_collection *c)
+{
+    switch (c->kind) {
+    case OGC_KIND_PLACES:
+        return c->category
+                   ? "Les lieux de l’annuaire de cette catégorie et de ses sous-catégories "
+                     "(points, WGS 84). Chaque lieu indique sa source, son éditeur, sa licence "
+                     "et la date de sa source (source_date), qui sert au filtre datetime."
+                   : "Tous les lieux de l’annuaire du territoire : services publics, santé, "
+                     "commerces, associations… (points, WGS 84). Chaque lieu indique sa source, "
+                     "son éditeur, sa licence et la date de sa source (source_date), qui sert "
+                     "au filtre datetime. Recherche par proximité (lat, lon, radius, k), texte "
+                     "(q), catégorie, commune et ouverture (open_now) en paramètres.";
+    case OGC_KIND_COMMUNES:
+        return "Les communes membres du territoire, avec leurs limites (multipolygones, WGS 84) "
+               "et le nombre de lieux de l’annuaire dans chacune. Sans date : le filtre "
+               "datetime les garde toutes.";
+    case OGC_KIND_ADDRESSES:
+        return "Les points adresse (BAN, BANO) du territoire, qui servent au géocodage des "
+               "lieux. Sans date par adresse : le filtre datetime les garde toutes.";
+    }
+    return "";
+}
+
+/* ---- licences ----------------------------------------------------------------------------- */
+
+static const struct {
+    const char *id, *url, *title;
+} licences[] = {
+    {"etalab-2.0", "https://www.etalab.gouv.fr/licence-ouverte-open-licence/",
+     "Licence Ouverte / Open Licence 2.0 (Etalab)"},
+    {"ODbL-1.0", "https://opendatacommons.org/licenses/odbl/1-0/",
+     "Open Database License (ODbL) 1.0"},
+    {"CC-BY-4.0", "https://creativecommons.org/licenses/by/4.0/deed.fr",
+     "Creative Commons Attribution 4.0"},
+    {"CC0-1.0", "https://creativecommons.org/publicdomain/zero/1.0/deed.fr",
+     "Creative Commons Zéro 1.0 (domaine public)"},
+};
+
+const char *ogc_licence_url(const char *id)
+{
+    for (size_t i = 0; id && i < sizeof licences / sizeof licences[0]; i++)
+        if (strcasecmp(licences[i].id, id) == 0)
+            return licences[i].url;
+    return NULL;
+}
+
+const char *ogc_licence_title(const char *id)
+{
+    for (size_t i = 0; id && i < sizeof licences / sizeof licences[0]; i++)
+        if (strcasecmp(licences[i].id, id) == 0)
+            return licences[i].title;
+    return NULL;
+}
+
+/* ---- links ----------------------------------------------------------------------------------- */
+
+/* 1 when a Host header value can be put in a URL as it is: a name or an address and a port. */
+static int host_ok(const char *h)
+{
+    size_t n = h ? strlen(h) : 0;
+    if (n == 0 || n > 255)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = h[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '-' || c == ':' || c == '[' || c == ']' || c == '_'))
+            return 0;
+    }
+    return 1;
+}
+
+int ogc_base(const struct api_request *req, struct gdir_buf *out)
+{
+    const struct api_headers *h = req->headers;
+    int rc = 0;
+
+    if (h && host_ok(h->host)) {
+        int https = h->forwarded_proto && strcasecmp(h->forwarded_proto, "https") == 0;
+        rc = gdir_buf_printf(out, "%s://%s", https ? "https" : "http", h->host);
+    }
+    return rc ? rc : gdir_buf_adds(out, OGC_ROOT);
+}
+
+int ogc_pct_encode(struct gdir_buf *b, const char *s, int keep_slash)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    int rc = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p && !rc; p++) {
+        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+            *p == '-' || *p == '.' || *p == '_' || *p == '~' || (keep_slash && *p == '/')) {
+            rc = gdir_buf_addc(b, (char)*p);
+        } else {
+            char e[3] = {'%', hex[*p >> 4], hex[*p & 15]};
+            rc = gdir_buf_add(b, e, 3);
+        }
+    }
+    return rc;
+}
+
+/* The request's path under /ogc, re-encoded ("/collections/places/items"). Path segments
+ * come from the captures when there are any, so that an encoded '/' stays encoded. */
+static int resource_path(struct gdir_buf *out, const struct api_request *req)
+{
+    const char *cid = api_capture(req, "collectionId"), *fid = api_capture(req, "featureId");
+    const char *path = req->path ? req->path : "";
+    int rc;
+
+    if (!cid) {
+        if (strncmp(path, OGC_ROOT, strlen(OGC_ROOT)) == 0)
+            path += strlen(OGC_ROOT);
+        if (strcmp(path, "/") == 0)
+            path = "";
+        return ogc_pct_encode(out, path, 1);
+    }
+    rc = gdir_buf_adds(out, "/collections/");
+    if (!rc)
+        rc = ogc_pct_encode(out, cid, 0);
+    if (!rc && strstr(path, "/items"))
+        rc = gdir_buf_adds(out, "/items");
+    if (!rc && fid) {
+        rc = gdir_buf_addc(out, '/');
+        if (!rc)
+            rc = ogc_pct_encode(out, fid, 0);
+    }
+    return rc;
+}
+
+int ogc_self_url(struct gdir_buf *out, const struct api_request *req, const char *f,
+                 const char *cursor, const char *skip)
+{
+    int rc = ogc_base(req, out);
+    size_t base_len = out->len;
+    char sep = '?';
+
+    if (!rc)
+        rc = resource_path(out, req);
+    if (!rc && out->len == base_len)
+        rc = gdir_buf_addc(out, '/');          /* the landing page is /ogc/ */
+    for (size_t i = 0; !rc && i < req->n_params; i++) {
+        const char *name = req->params[i].name;
+        if (strcmp(name, "f") == 0 || strcmp(name, "cursor") == 0 ||
+            (skip && strcmp(name, skip) == 0))
+            continue;
+        rc = gdir_buf_addc(out, sep);
+        sep = '&';
+        if (!rc)
+            rc = ogc_pct_encode(out, name, 0);
+        if (!rc)
+            rc = gdir_buf_addc(out, '=');
+        if (!rc)
+            rc = ogc_pct_encode(out, req->params[i].value, 0);
+    }
+    if (!rc && f)
+        rc = gdir_buf_printf(out, "%cf=%s", sep, f), sep = '&';
+    if (!rc && cursor) {
+        rc = gdir_buf_printf(out, "%ccursor=", sep);
+        if (!rc)
+            rc = ogc_pct_encode(out, cursor, 0);
+    }
+    return rc;
+}
+
+void ogc_link(struct gdir_json *j, const char *href, const char *rel, const char *type,
+              const char *title)
+{
+    gdir_json_obj_begin(j);
+    gdir_json_kstr(j, "href", href);
+    gdir_json_kstr(j, "rel", rel);
+    gdir_json_kstr(j, "type", type);
+    if (title)
+        gdir_json_kstr(j, "title", title);
+    gdir_json_obj_end(j);
+}
+
+int ogc_link_to(struct gdir_json *j, const struct api_request *req, const char *path,
+                const char *f, const char *rel, const char *type, const char *title)
+{
+    struct gdir_buf href;
+    int rc;
+
+    gdir_buf_init(&href, 0);
+    rc = ogc_base(req, &href);
+    if (!rc)
+        rc = gdir_buf_adds(&href, path);
+    if (!rc && f)
+        rc = gdir_buf_printf(&href, "%cf=%s", strchr(path, '?') ? '&' : '?', f);
+    if (!rc)
+        ogc_link(j, gdir_buf_str(&href), rel, type, title);
+    gdir_buf_free(&href);
+    return rc;
+}
+
+int ogc_self_links(struct gdir_json *j, const struct api_request *req, const char *self_f,
+                   const char *self_type)
+{
+    struct gdir_buf href;
+    int rc;
+
+    gdir_buf_init(&href, 0);
+    rc = ogc_self_url(&href, req, self_f, NULL, NULL);
+    if (!rc)
+        ogc_link(j, gdir_buf_str(&href), "self", self_type, "Ce document");
+    gdir_buf_reset(&href);
+    if (!rc)
+        rc = ogc_self_url(&href, req, "html", NULL, NULL);
+    if (!rc)
+        ogc_link(j, gdir_buf_str(&href), "alternate", OGC_MT_HTML, "Ce document en HTML");
+    gdir_buf_free(&href);
+    return rc;
+}
+
+void ogc_utc(time_t t, char *out, size_t cap)
+{
+    struct tm tm;
+    if (!gmtime_r(&t, &tm) || strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(out, cap, "1970-01-01T00:00:00Z");
+}
+
+int ogc_service_title(struct api_db *db, char *out, size_t cap, struct gdir_err *err)
+{
+    struct gdir_buf t;
+    cJSON *root = NULL;
+    const cJSON *name;
+    int rc;
+
+    snprintf(out, cap, "Annuaire des lieux et services");
+    gdir_buf_init(&t, 0);
+    rc = api_q_territory(db, &t, err);
+    if (rc == GDIR_ENOTFOUND) {
+        gdir_err_clear(err);
+        rc = GDIR_OK;
+    } else if (!rc) {
+        root = cJSON_Parse(gdir_buf_str(&t));
+        name = cJSON_GetObjectItemCaseSensitive(root, "name");
+        if (cJSON_IsString(name) && name->valuestring[0])
+            snprintf(out, cap, "%s — annuaire des lieux et services", name->valuestring);
+    }
+    cJSON_Delete(root);
+    gdir_buf_free(&t);
+    return rc;
+}

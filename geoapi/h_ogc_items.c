@@ -1,0 +1,1248 @@
+/*
+ * h_ogc_items.c — GET /ogc/collections/{collectionId}/items and .../items/{featureId}: the
+ * features of a collection as GeoJSON (application/geo+json) or HTML (a table and a small map).
+ *
+ * Every collection takes f, limit, bbox, bbox-crs, datetime, crs and cursor. The places
+ * collections add the search of /api/places as an extension: lat, lon, radius, k, q, category,
+ * commune, open_now, sortby, properties. A parameter a collection does not take answers 400.
+ *
+ *   - places: the search engine (api_search.c) does the filtering, counting and keyset paging;
+ *     this file only turns the parameters into struct api_search_params. Two OGC tests the
+ *     engine does not know run as its extra test: a bbox in another CRS than CRS84 (the engine
+ *     gets its enclosing lon/lat box, the point is then tested exactly in the box's CRS) and
+ *     datetime (against the place's source_date);
+ *   - communes: every matching INSEE code is listed in order (a handful), then paged;
+ *   - addresses: keyset paging on the row id, the R*Tree giving the candidates of a bbox and
+ *     the point tested exactly here.
+ * next / prev links repeat every parameter of the request with another cursor.
+ */
+#include "h_ogc.h"
+#include "api_cursor.h"
+#include "api_dbpool.h"
+#include "api_html.h"
+#include "api_search.h"
+#include "gdir_parse.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_PROPS 24
+#define CURSOR_CAP (API_CURSOR_MAX + 1)
+
+/* One property of a feature, as written in GeoJSON and in HTML. */
+struct prop {
+    const char *key;
+    const char *s;        /* string value (NULL: null), when !is_num */
+    double num;
+    int is_num;           /* 1: number with `decimals` decimals */
+    int decimals;
+};
+
+/* A feature ready to be written. */
+struct feat {
+    const char *id;
+    const char *title;    /* its name in HTML */
+    int has_point;
+    double lat, lon;
+    const char *geojson;  /* polygon geometry as text (communes), or NULL */
+    struct prop props[MAX_PROPS];
+    size_t n_props;
+};
+
+/* French labels of the properties (HTML). */
+static const struct {
+    const char *key, *label;
+} labels[] = {
+    {"name", "Nom"}, {"category", "Code de catégorie"}, {"category_label", "Catégorie"},
+    {"parent_category", "Catégorie parente"}, {"address", "Adresse"},
+    {"postcode", "Code postal"}, {"insee", "Code INSEE"}, {"commune_name", "Commune"},
+    {"phone", "Téléphone"}, {"email", "Courriel"}, {"website", "Site web"},
+    {"opening_hours", "Horaires (syntaxe OpenStreetMap)"}, {"description", "Description"},
+    {"source", "Source"}, {"source_title", "Jeu de données"}, {"publisher", "Éditeur"},
+    {"licence", "Licence"}, {"source_date", "Date de la source"},
+    {"distance_m", "Distance (m)"}, {"score", "Score de pertinence"},
+    {"postcodes", "Codes postaux"}, {"population", "Population"},
+    {"places", "Lieux de l’annuaire"}, {"housenumber", "Numéro"}, {"street", "Voie"},
+    {"city", "Commune"},
+};
+
+static const char *label_of(const char *key)
+{
+    for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++)
+        if (strcmp(labels[i].key, key) == 0)
+            return labels[i].label;
+    return key;
+}
+
+/* Place properties, in output order; properties= selects among them. */
+static const char *const place_props[] = {
+    "name", "category", "category_label", "parent_category", "address", "postcode", "insee",
+    "commune_name", "phone", "email", "website", "opening_hours", "description", "source",
+    "source_title", "publisher", "licence", "source_date", "distance_m", "score", NULL,
+};
+#define N_PLACE_PROPS 20
+
+/* The columns of the HTML list of each kind (after the feature's title). */
+static const char *const place_columns[] = {"category_label", "commune_name", "address",
+                                            "licence", NULL};
+static const char *const commune_columns[] = {"insee", "postcodes", "population", "places",
+                                              "licence", NULL};
+static const char *const address_columns[] = {"postcode", "insee", "city", "licence", NULL};
+
+/* Parameters only the places collections take. */
+static const char *const places_only[] = {"lat", "lon", "radius", "k", "q", "category",
+                                          "commune", "open_now", "sortby", "properties", NULL};
+
+/* Everything one items request needs, whatever the collection. */
+struct items {
+    const struct api_ctx *ctx;
+    const struct api_request *req;
+    struct api_db *db;
+    struct ogc_collection coll;
+    enum ogc_crs crs;
+    struct ogc_bbox bbox;
+    int has_dt;
+    struct ogc_interval dt;
+    long limit;
+    int html;                        /* HTML page, else GeoJSON */
+    int single;                      /* one feature (/items/{featureId}) */
+    int with_distance;               /* places: the distance column */
+    const char *const *columns;      /* HTML list columns */
+    unsigned long long props;        /* places: selected properties (bits of place_props) */
+    struct gdir_json j;
+    struct api_html h;
+    size_t written;
+};
+
+static void add_str(struct feat *f, const char *key, const char *s)
+{
+    if (f->n_props < MAX_PROPS)
+        f->props[f->n_props++] = (struct prop){key, s, 0, 0, 0};
+}
+
+static void add_num(struct feat *f, const char *key, double v, int decimals)
+{
+    if (f->n_props < MAX_PROPS)
+        f->props[f->n_props++] = (struct prop){key, NULL, v, 1, decimals};
+}
+
+static const struct prop *find_prop(const struct feat *f, const char *key)
+{
+    for (size_t i = 0; i < f->n_props; i++)
+        if (strcmp(f->props[i].key, key) == 0)
+            return &f->props[i];
+    return NULL;
+}
+
+/* ---- URLs ------------------------------------------------------------------------------- */
+
+/* base + "/collections/<cid>/items/<fid>" (+ "?f=" + f) into b. */
+static const char *item_url(struct gdir_buf *b, const struct api_request *req, const char *cid,
+                            const char *fid, const char *f)
+{
+    gdir_buf_reset(b);
+    if (ogc_base(req, b) || gdir_buf_adds(b, "/collections/") || ogc_pct_encode(b, cid, 0) ||
+        gdir_buf_adds(b, "/items/") || ogc_pct_encode(b, fid, 0) ||
+        (f && gdir_buf_printf(b, "?f=%s", f)))
+        gdir_buf_reset(b);
+    return gdir_buf_str(b);
+}
+
+static const char *collection_url(struct gdir_buf *b, const struct api_request *req,
+                                  const char *cid, const char *f)
+{
+    gdir_buf_reset(b);
+    if (ogc_base(req, b) || gdir_buf_adds(b, "/collections/") || ogc_pct_encode(b, cid, 0) ||
+        (f && gdir_buf_printf(b, "?f=%s", f)))
+        gdir_buf_reset(b);
+    return gdir_buf_str(b);
+}
+
+/* ---- writing features ------------------------------------------------------------------------ */
+
+static void json_props(struct gdir_json *j, const struct feat *f)
+{
+    gdir_json_key(j, "properties");
+    gdir_json_obj_begin(j);
+    for (size_t i = 0; i < f->n_props; i++) {
+        const struct prop *p = &f->props[i];
+        if (p->is_num)
+            gdir_json_knum(j, p->key, p->num, p->decimals);
+        else
+            gdir_json_kstr(j, p->key, p->s);
+    }
+    gdir_json_obj_end(j);
+}
+
+static int json_feature(struct items *x, const struct feat *f)
+{
+    struct gdir_json *j = &x->j;
+    int rc = 0;
+
+    gdir_json_obj_begin(j);
+    gdir_json_kstr(j, "type", "Feature");
+    gdir_json_kstr(j, "id", f->id);
+    gdir_json_key(j, "geometry");
+    if (f->has_point) {
+        double a, b;
+        ogc_crs_point(x->crs, f->lat, f->lon, &a, &b);
+        gdir_json_obj_begin(j);
+        gdir_json_kstr(j, "type", "Point");
+        gdir_json_key(j, "coordinates");
+        gdir_json_arr_begin(j);
+        gdir_json_num(j, a, ogc_crs_decimals(x->crs));
+        gdir_json_num(j, b, ogc_crs_decimals(x->crs));
+        gdir_json_arr_end(j);
+        gdir_json_obj_end(j);
+    } else {
+        rc = ogc_write_geometry(j, f->geojson, x->crs);
+    }
+    json_props(j, f);
+    if (x->single && !rc) {
+        struct gdir_buf u;
+        gdir_buf_init(&u, 0);
+        gdir_json_key(j, "links");
+        gdir_json_arr_begin(j);
+        rc = ogc_self_url(&u, x->req, "json", NULL, NULL);
+        ogc_link(j, gdir_buf_str(&u), "self", OGC_CT_GEOJSON, "Cet élément");
+        gdir_buf_reset(&u);
+        if (!rc)
+            rc = ogc_self_url(&u, x->req, "html", NULL, NULL);
+        ogc_link(j, gdir_buf_str(&u), "alternate", OGC_MT_HTML, "Cet élément en HTML");
+        ogc_link(j, collection_url(&u, x->req, x->coll.id, NULL), "collection", OGC_CT_JSON,
+                 "La collection");
+        gdir_json_arr_end(j);
+        gdir_buf_free(&u);
+    }
+    gdir_json_obj_end(j);
+    return rc ? rc : gdir_json_error(j);
+}
+
+static void html_value(struct api_html *h, const struct prop *p)
+{
+    if (!p) {
+        api_html_raw(h, "—");
+    } else if (p->is_num) {
+        if (isfinite(p->num))
+            api_html_rawf(h, "%.*f", p->decimals, p->num);
+        else
+            api_html_raw(h, "—");
+    } else if (!p->s || !*p->s) {
+        api_html_raw(h, "—");
+    } else if ((strcmp(p->key, "website") == 0 &&
+                (strncmp(p->s, "https://", 8) == 0 || strncmp(p->s, "http://", 7) == 0))) {
+        api_html_link(h, p->s, p->s);
+    } else if (strcmp(p->key, "licence") == 0 && ogc_licence_url(p->s)) {
+        api_html_raw(h, "<a rel=\"license\"");
+        api_html_attr(h, "href", ogc_licence_url(p->s));
+        api_html_raw(h, ">");
+        api_html_text(h, p->s);
+        api_html_raw(h, "</a>");
+    } else {
+        api_html_text(h, p->s);
+    }
+}
+
+/* One row of the HTML list. */
+static int html_row(struct items *x, const struct feat *f)
+{
+    struct api_html *h = &x->h;
+    struct gdir_buf u;
+
+    gdir_buf_init(&u, 0);
+    api_html_raw(h, "<tr><th scope=\"row\">");
+    api_html_link(h, item_url(&u, x->req, x->coll.id, f->id, "html"),
+                  f->title && *f->title ? f->title : f->id);
+    api_html_raw(h, "</th>");
+    for (size_t i = 0; x->columns[i]; i++) {
+        api_html_raw(h, "<td>");
+        html_value(h, find_prop(f, x->columns[i]));
+        api_html_raw(h, "</td>");
+    }
+    if (x->with_distance) {
+        api_html_raw(h, "<td class=\"ogc-num\">");
+        html_value(h, find_prop(f, "distance_m"));
+        api_html_raw(h, "</td>");
+    }
+    api_html_raw(h, "</tr>\n");
+    gdir_buf_free(&u);
+    return api_html_error(h);
+}
+
+/* The page of one feature: its properties and a map. */
+static int html_item(struct items *x, const struct feat *f)
+{
+    struct api_html *h = &x->h;
+    const char *crumbs[] = {NULL, "Collections", NULL, NULL, NULL, "Éléments", "", NULL, NULL};
+    char title[160];
+    struct gdir_buf json, list, coll, items, map;
+    int rc;
+
+    gdir_buf_init(&json, 0);
+    gdir_buf_init(&list, 0);
+    gdir_buf_init(&coll, 0);
+    gdir_buf_init(&items, 0);
+    gdir_buf_init(&map, 0);
+    ogc_collection_title(&x->coll, title, sizeof title);
+    rc = ogc_base(x->req, &list);
+    if (!rc)
+        rc = gdir_buf_adds(&list, "/collections?f=html");
+    crumbs[0] = gdir_buf_str(&list);
+    crumbs[2] = collection_url(&coll, x->req, x->coll.id, "html");
+    crumbs[3] = title;
+    if (!rc)
+        rc = ogc_base(x->req, &items);
+    if (!rc)
+        rc = gdir_buf_adds(&items, "/collections/");
+    if (!rc)
+        rc = ogc_pct_encode(&items, x->coll.id, 0);
+    if (!rc)
+        rc = gdir_buf_adds(&items, "/items?f=html");
+    crumbs[4] = gdir_buf_str(&items);
+    crumbs[7] = f->title && *f->title ? f->title : f->id;
+    if (!rc)
+        rc = ogc_self_url(&json, x->req, "json", NULL, NULL);
+    if (!rc)
+        rc = ogc_self_url(&map, x->req, "json", NULL, "crs");
+    if (!rc)
+        rc = ogc_html_begin(h, x->req, crumbs[7], crumbs, gdir_buf_str(&json), OGC_CT_GEOJSON,
+                            1);
+    api_html_raw(h, "<div class=\"ogc-layout\">\n<table>\n<caption>Propriétés de cet élément"
+                    "</caption>\n<tbody>\n<tr><th scope=\"row\">Identifiant</th><td><code>");
+    api_html_text(h, f->id);
+    api_html_raw(h, "</code></td></tr>\n");
+    for (size_t i = 0; i < f->n_props; i++) {
+        api_html_raw(h, "<tr><th scope=\"row\">");
+        api_html_text(h, label_of(f->props[i].key));
+        api_html_raw(h, "</th><td>");
+        html_value(h, &f->props[i]);
+        api_html_raw(h, "</td></tr>\n");
+    }
+    if (f->has_point)
+        api_html_rawf(h, "<tr><th scope=\"row\">Position (latitude, longitude)</th>"
+                         "<td>%.6f, %.6f</td></tr>\n", f->lat, f->lon);
+    api_html_raw(h, "</tbody>\n</table>\n<div class=\"ogc-map\" id=\"ogc-carte\" role=\"region\" "
+                    "aria-label=\"Carte de cet élément\"");
+    api_html_attr(h, "data-geojson", gdir_buf_str(&map));
+    api_html_raw(h, "></div>\n</div>\n");
+    if (!rc)
+        rc = ogc_html_end(h, 1);
+    gdir_buf_free(&json);
+    gdir_buf_free(&list);
+    gdir_buf_free(&coll);
+    gdir_buf_free(&items);
+    gdir_buf_free(&map);
+    return rc ? rc : api_html_error(h);
+}
+
+static int emit(struct items *x, const struct feat *f)
+{
+    x->written++;
+    if (!x->html)
+        return json_feature(x, f);
+    return x->single ? html_item(x, f) : html_row(x, f);
+}
+
+/* ---- the collection frame ------------------------------------------------------------------ */
+
+/* Starts the answer of a list: GeoJSON FeatureCollection members, or the HTML page up to the
+ * table's body. */
+static int list_begin(struct items *x, long long matched, size_t returned)
+{
+    if (!x->html) {
+        char ts[40];
+        ogc_utc(x->req->now, ts, sizeof ts);
+        gdir_json_obj_begin(&x->j);
+        gdir_json_kstr(&x->j, "type", "FeatureCollection");
+        gdir_json_kint(&x->j, "numberMatched", matched);
+        gdir_json_kint(&x->j, "numberReturned", (long long)returned);
+        gdir_json_kstr(&x->j, "timeStamp", ts);
+        gdir_json_key(&x->j, "features");
+        gdir_json_arr_begin(&x->j);
+        return gdir_json_error(&x->j);
+    }
+    {
+        struct api_html *h = &x->h;
+        const char *crumbs[] = {NULL, "Collections", NULL, NULL, "", "Éléments", NULL};
+        char title[160], page_title[200];
+        struct gdir_buf json, list, coll, map;
+        int rc;
+
+        gdir_buf_init(&json, 0);
+        gdir_buf_init(&list, 0);
+        gdir_buf_init(&coll, 0);
+        gdir_buf_init(&map, 0);
+        ogc_collection_title(&x->coll, title, sizeof title);
+        snprintf(page_title, sizeof page_title, "%s — éléments", title);
+        rc = ogc_base(x->req, &list);
+        if (!rc)
+            rc = gdir_buf_adds(&list, "/collections?f=html");
+        crumbs[0] = gdir_buf_str(&list);
+        crumbs[2] = collection_url(&coll, x->req, x->coll.id, "html");
+        crumbs[3] = title;
+        if (!rc)
+            rc = ogc_self_url(&json, x->req, "json", api_param(x->req, "cursor"), NULL);
+        if (!rc)
+            rc = ogc_self_url(&map, x->req, "json", api_param(x->req, "cursor"), "crs");
+        if (!rc)
+            rc = ogc_html_begin(h, x->req, page_title, crumbs, gdir_buf_str(&json),
+                                OGC_CT_GEOJSON, 1);
+        api_html_rawf(h, "<p class=\"ogc-count\" role=\"status\">%lld élément%s correspond%s à "
+                         "la requête ; cette page en montre %zu.</p>\n", matched,
+                      matched > 1 ? "s" : "", matched > 1 ? "ent" : "", returned);
+        api_html_raw(h, "<div class=\"ogc-layout\">\n<div class=\"ogc-map\" id=\"ogc-carte\" "
+                        "role=\"region\" aria-label=\"Carte des éléments de cette page\"");
+        api_html_attr(h, "data-geojson", gdir_buf_str(&map));
+        api_html_raw(h, "></div>\n<table>\n<caption>Éléments de cette page (le tableau donne "
+                        "les mêmes éléments que la carte)</caption>\n<thead><tr>"
+                        "<th scope=\"col\">Nom</th>");
+        for (size_t i = 0; x->columns[i]; i++) {
+            api_html_raw(h, "<th scope=\"col\">");
+            api_html_text(h, label_of(x->columns[i]));
+            api_html_raw(h, "</th>");
+        }
+        if (x->with_distance)
+            api_html_raw(h, "<th scope=\"col\">Distance (m)</th>");
+        api_html_raw(h, "</tr></thead>\n<tbody>\n");
+        gdir_buf_free(&json);
+        gdir_buf_free(&list);
+        gdir_buf_free(&coll);
+        gdir_buf_free(&map);
+        return rc ? rc : api_html_error(h);
+    }
+}
+
+/* Ends a list: the links (GeoJSON) or the table and the page links (HTML). next and prev
+ * are cursors, NULL when there is no such page. */
+static int list_end(struct items *x, const char *next, const char *prev)
+{
+    const char *cur = api_param(x->req, "cursor");
+    struct gdir_buf u;
+    int rc = 0;
+
+    gdir_buf_init(&u, 0);
+    if (!x->html) {
+        struct gdir_json *j = &x->j;
+        gdir_json_arr_end(j);
+        gdir_json_key(j, "links");
+        gdir_json_arr_begin(j);
+        rc = ogc_self_url(&u, x->req, "json", cur, NULL);
+        ogc_link(j, gdir_buf_str(&u), "self", OGC_CT_GEOJSON, "Cette page");
+        gdir_buf_reset(&u);
+        if (!rc)
+            rc = ogc_self_url(&u, x->req, "html", cur, NULL);
+        ogc_link(j, gdir_buf_str(&u), "alternate", OGC_MT_HTML, "Cette page en HTML");
+        if (!rc && next) {
+            gdir_buf_reset(&u);
+            rc = ogc_self_url(&u, x->req, "json", next, NULL);
+            ogc_link(j, gdir_buf_str(&u), "next", OGC_CT_GEOJSON, "Page suivante");
+        }
+        if (!rc && prev) {
+            gdir_buf_reset(&u);
+            rc = ogc_self_url(&u, x->req, "json", prev, NULL);
+            ogc_link(j, gdir_buf_str(&u), "prev", OGC_CT_GEOJSON, "Page précédente");
+        }
+        ogc_link(j, collection_url(&u, x->req, x->coll.id, NULL), "collection", OGC_CT_JSON,
+                 "La collection");
+        gdir_json_arr_end(j);
+        gdir_json_obj_end(j);
+        gdir_buf_free(&u);
+        return rc ? rc : gdir_json_error(j);
+    }
+    api_html_raw(&x->h, "</tbody>\n</table>\n</div>\n");
+    if (next || prev) {
+        api_html_raw(&x->h, "<nav class=\"ogc-pages\" aria-label=\"Pages\"><ul>");
+        if (prev) {
+            rc = ogc_self_url(&u, x->req, "html", prev, NULL);
+            api_html_raw(&x->h, "<li><a rel=\"prev\"");
+            api_html_attr(&x->h, "href", gdir_buf_str(&u));
+            api_html_raw(&x->h, ">Page précédente</a></li>");
+        }
+        if (!rc && next) {
+            gdir_buf_reset(&u);
+            rc = ogc_self_url(&u, x->req, "html", next, NULL);
+            api_html_raw(&x->h, "<li><a rel=\"next\"");
+            api_html_attr(&x->h, "href", gdir_buf_str(&u));
+            api_html_raw(&x->h, ">Page suivante</a></li>");
+        }
+        api_html_raw(&x->h, "</ul></nav>\n");
+    }
+    gdir_buf_free(&u);
+    if (!rc)
+        rc = ogc_html_end(&x->h, 1);
+    return rc;
+}
+
+/* ---- places -------------------------------------------------------------------------------- */
+
+struct places_req {
+    struct items *x;
+    struct api_search_params p;
+    struct api_text_query text;
+    char communes[API_MAX_COMMUNES][8];
+    char cursor_buf[CURSOR_CAP];
+    int has_q;
+    int empty;                      /* the category filter leaves nothing in this collection */
+    int exact_bbox;                 /* the engine has the envelope: test the box here */
+    int failed;                     /* a database error in the extra test */
+    struct gdir_err extra_err;
+};
+
+/* The engine's extra test: bbox in its own CRS, datetime against source_date. */
+static int places_extra(void *cls, const struct api_candidate *c)
+{
+    struct places_req *s = cls;
+    struct items *x = s->x;
+
+    if (s->exact_bbox && !ogc_bbox_contains(&x->bbox, c->lat, c->lon))
+        return 0;
+    if (x->has_dt) {
+        char date[64];
+        struct ogc_interval iv;
+        int rc = api_q_ogc_place_date(x->db, c->fid, date, sizeof date, &s->extra_err);
+        if (rc) {
+            s->failed = rc;
+            return 0;
+        }
+        if (ogc_date_interval(date, &iv) == 0 && !ogc_interval_meets(&iv, &x->dt))
+            return 0;        /* a place without a readable date has no temporal value: kept */
+    }
+    return 1;
+}
+
+static int needs_point(struct gdir_err *err, const char *name)
+{
+    return gdir_err_set_param(err, GDIR_EINVAL, name, "%s: needs lat and lon", name);
+}
+
+/* sortby: one of distance, relevance, name, with an optional '+' (read as a space when it
+ * came unencoded); *sort = -1 when absent. */
+static int param_sortby(const struct api_request *req, int *sort, struct gdir_err *err)
+{
+    static const char *const names[] = {"distance", "relevance", "name", NULL};
+    const char *v = api_param(req, "sortby"), *name;
+
+    *sort = -1;
+    if (!v)
+        return GDIR_OK;
+    if (v[0] == '-')
+        return api_param_invalid(err, "sortby", v,
+                                 "expected distance, relevance or name (ascending order only: "
+                                 "relevance is best first)");
+    name = v[0] == '+' || v[0] == ' ' ? v + 1 : v;
+    for (int i = 0; names[i]; i++)
+        if (strcmp(name, names[i]) == 0) {
+            *sort = i;
+            return GDIR_OK;
+        }
+    return api_param_invalid(err, "sortby", v, "expected distance, relevance or name");
+}
+
+static int places_params(struct items *x, struct places_req *s, struct gdir_err *err)
+{
+    const struct api_request *req = x->req;
+    struct api_search_params *p = &s->p;
+    const struct gdir_category *asked[API_MAX_CATEGORIES];
+    size_t n_asked;
+    const char *q, *cursor;
+    int rc, has, open_now, sort;
+    unsigned long long mask;
+
+    s->x = x;
+    if (api_param(req, "lat") || api_param(req, "lon")) {
+        if ((rc = api_param_lat(req, &p->lat, err)) || (rc = api_param_lon(req, &p->lon, err)))
+            return rc;
+        p->has_point = 1;
+    }
+    if (api_param(req, "radius")) {
+        if (!p->has_point)
+            return needs_point(err, "radius");
+        if ((rc = api_param_radius(req, &p->radius, err)))
+            return rc;
+        p->has_radius = 1;
+    }
+    if ((rc = api_param_k(req, &p->k, err)))
+        return rc;
+    if (p->k && !p->has_point)
+        return needs_point(err, "k");
+    if (x->bbox.has) {
+        p->has_bbox = 1;
+        p->bbox = x->bbox.envelope;
+        s->exact_bbox = x->bbox.crs != OGC_CRS84 || x->bbox.wraps;
+    }
+    if ((rc = api_param_q(req, &q, err)))
+        return rc;
+    if (q) {
+        if ((rc = api_text_query_parse(q, "q", &s->text, err)))
+            return rc;
+        p->text = &s->text;
+        s->has_q = 1;
+    }
+    if ((rc = api_param_categories(req, asked, API_MAX_CATEGORIES, &n_asked, err)))
+        return rc;
+    if (!x->coll.category) {
+        for (size_t i = 0; i < n_asked; i++)
+            p->categories[p->n_categories++] = asked[i];
+    } else if (n_asked == 0) {
+        p->categories[p->n_categories++] = x->coll.category;
+    } else {
+        /* Within this collection: the asked codes that are its category or one of its
+         * children (a parent takes its children in the engine). */
+        const char *code = x->coll.category->code;
+        for (size_t i = 0; i < n_asked; i++)
+            if (strcmp(asked[i]->code, code) == 0 ||
+                (asked[i]->parent && strcmp(asked[i]->parent, code) == 0))
+                p->categories[p->n_categories++] = asked[i];
+        s->empty = p->n_categories == 0;
+    }
+    if ((rc = api_param_communes(req, s->communes, API_MAX_COMMUNES, &p->n_communes, err)))
+        return rc;
+    for (size_t i = 0; i < p->n_communes; i++)
+        p->communes[i] = s->communes[i];
+    if ((rc = api_param_bool(req, "open_now", &has, &open_now, err)))
+        return rc;
+    p->open_filter = has && open_now;
+    p->when = req->now;
+    if ((rc = param_sortby(req, &sort, err)))
+        return rc;
+    if (sort < 0)
+        p->sort = s->has_q ? API_SORT_RELEVANCE : p->has_point ? API_SORT_DISTANCE : API_SORT_NAME;
+    else
+        p->sort = (enum api_sort)sort;
+    if (p->sort == API_SORT_DISTANCE && !p->has_point)
+        return gdir_err_set_param(err, GDIR_EINVAL, "sortby",
+                                  "sortby: distance needs lat and lon");
+    if (p->sort == API_SORT_RELEVANCE && !s->has_q)
+        return gdir_err_set_param(err, GDIR_EINVAL, "sortby", "sortby: relevance needs q");
+    p->limit = x->limit;
+    if ((rc = api_param_enum_list(req, "properties", place_props, &has, &mask, err)))
+        return rc;
+    x->props = has ? mask : (1ull << N_PLACE_PROPS) - 1;
+    cursor = api_param(req, "cursor");
+    if (cursor && (rc = api_cursor_decode(cursor, p->sort, s->cursor_buf, sizeof s->cursor_buf,
+                                          &p->cursor_dir, &p->cursor, err)))
+        return rc;
+    if (p->has_point && !p->has_radius && !p->k && !p->has_bbox && !s->has_q) {
+        p->has_radius = 1;
+        p->radius = (double)req->cfg->default_radius;
+    }
+    if (s->exact_bbox || x->has_dt) {
+        p->extra_test = places_extra;
+        p->extra_cls = s;
+    }
+    x->with_distance = p->has_point;
+    return GDIR_OK;
+}
+
+/* The feature of a place. distance / score < 0: none. */
+static void place_feat(const struct items *x, const struct api_place *p, double distance,
+                       double score, struct feat *f)
+{
+    const struct gdir_category *cat = p->category ? gdir_category_find(p->category) : NULL;
+    const char *values[N_PLACE_PROPS] = {
+        p->name, p->category, cat ? cat->label : NULL, cat ? cat->parent : NULL, p->address,
+        p->postcode, p->insee, p->commune, p->phone, p->email, p->website, p->opening_hours,
+        p->description, p->source, p->source_title, p->publisher, p->licence, p->source_date,
+    };
+
+    memset(f, 0, sizeof *f);
+    f->id = p->id;
+    f->title = p->name;
+    f->has_point = 1;
+    f->lat = p->lat;
+    f->lon = p->lon;
+    for (int i = 0; i < N_PLACE_PROPS; i++) {
+        if (!((x->props >> i) & 1))
+            continue;
+        if (strcmp(place_props[i], "distance_m") == 0) {
+            if (distance >= 0)
+                add_num(f, "distance_m", distance, 1);
+        } else if (strcmp(place_props[i], "score") == 0) {
+            if (score >= 0)
+                add_num(f, "score", score, 6);
+        } else {
+            add_str(f, place_props[i], values[i]);
+        }
+    }
+}
+
+struct place_emit {
+    struct items *x;
+    double distance, score;
+};
+
+static int on_place(void *cls, const struct api_place *p)
+{
+    struct place_emit *e = cls;
+    struct feat f;
+    place_feat(e->x, p, e->distance, e->score, &f);
+    return emit(e->x, &f);
+}
+
+static int places_items(struct items *x, struct gdir_err *err)
+{
+    struct places_req *s = calloc(1, sizeof *s);
+    struct api_search_result r;
+    char next[CURSOR_CAP], prev[CURSOR_CAP];
+    int rc, has_next = 0, has_prev = 0;
+
+    memset(&r, 0, sizeof r);
+    if (!s)
+        return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
+    gdir_err_clear(&s->extra_err);
+    x->columns = place_columns;
+    rc = places_params(x, s, err);
+    for (size_t i = 0; !rc && i < s->p.n_communes; i++) {
+        int member;
+        rc = api_q_commune_member(x->db, s->p.communes[i], &member, err);
+        if (!rc && !member)
+            rc = api_param_invalid(err, "commune", s->p.communes[i],
+                                   "expected INSEE codes of member communes");
+    }
+    if (rc)
+        goto out;
+    if (!s->empty) {
+        rc = api_search_run(x->db, x->ctx->calendar, &s->p, &r, err);
+        if (!rc && s->failed) {
+            *err = s->extra_err;
+            rc = s->failed;
+        }
+        if (rc)
+            goto out;
+    }
+    has_next = r.has_next && r.n > 0 &&
+               api_cursor_encode(s->p.sort, API_CURSOR_AFTER, &r.hits[r.n - 1].key, next,
+                                 sizeof next) == 0;
+    has_prev = r.has_prev && r.n > 0 &&
+               api_cursor_encode(s->p.sort, API_CURSOR_BEFORE, &r.hits[0].key, prev,
+                                 sizeof prev) == 0;
+    rc = list_begin(x, r.matched, r.n);
+    for (size_t i = 0; !rc && i < r.n; i++) {
+        struct place_emit e = {x, s->p.has_point ? r.hits[i].key.d : -1,
+                               s->has_q ? r.hits[i].key.score : -1};
+        rc = api_q_place_by_fid(x->db, r.hits[i].fid, on_place, &e, err);
+        if (rc == GDIR_ENOTFOUND && !err->code)
+            rc = gdir_err_set(err, GDIR_EINTERNAL, "place %lld vanished", r.hits[i].fid);
+    }
+    if (!rc)
+        rc = list_end(x, has_next ? next : NULL, has_prev ? prev : NULL);
+out:
+    api_search_result_free(&r);
+    free(s);
+    return rc;
+}
+
+/* ---- communes -------------------------------------------------------------------------------- */
+
+struct keys {
+    char (*k)[16];
+    size_t n, cap;
+};
+
+static int on_key(void *cls, const char *key)
+{
+    struct keys *ks = cls;
+    if (strlen(key) >= sizeof ks->k[0])
+        return 0;
+    if (ks->n == ks->cap) {
+        size_t cap = ks->cap ? ks->cap * 2 : 64;
+        char(*k)[16] = realloc(ks->k, cap * sizeof *k);
+        if (!k)
+            return GDIR_ENOMEM;
+        ks->k = k;
+        ks->cap = cap;
+    }
+    snprintf(ks->k[ks->n++], sizeof ks->k[0], "%s", key);
+    return 0;
+}
+
+static int on_commune(void *cls, const struct api_ogc_commune *c)
+{
+    struct items *x = cls;
+    struct feat f;
+
+    memset(&f, 0, sizeof f);
+    f.id = c->insee;
+    f.title = c->name;
+    f.geojson = c->geojson;
+    add_str(&f, "insee", c->insee);
+    add_str(&f, "name", c->name);
+    add_str(&f, "postcodes", c->postcodes);
+    if (c->population >= 0)
+        add_num(&f, "population", (double)c->population, 0);
+    else
+        add_str(&f, "population", NULL);
+    add_num(&f, "places", (double)c->places, 0);
+    add_str(&f, "source", c->source);
+    add_str(&f, "licence", c->licence);
+    return emit(x, &f);
+}
+
+/* A cursor of the communes or addresses: "a.<key>" (page after key) or "b.<key>" (before). */
+static int key_cursor(const char *v, int *before, const char **key, struct gdir_err *err)
+{
+    if (!v || strlen(v) < 3 || (v[0] != 'a' && v[0] != 'b') || v[1] != '.')
+        return api_param_invalid(err, "cursor", v ? v : "",
+                                 "expected a cursor given by a next or prev link of this "
+                                 "collection");
+    *before = v[0] == 'b';
+    *key = v + 2;
+    return GDIR_OK;
+}
+
+static int communes_items(struct items *x, struct gdir_err *err)
+{
+    struct keys ks = {0};
+    struct gdir_buf wkt;
+    const char *cursor = api_param(x->req, "cursor"), *key = NULL;
+    char next[32], prev[32];
+    size_t first = 0, last, limit = (size_t)x->limit;
+    int before = 0, rc = GDIR_OK, has_next, has_prev;
+
+    x->columns = commune_columns;
+    gdir_buf_init(&wkt, 0);
+    if (cursor) {
+        rc = key_cursor(cursor, &before, &key, err);
+        if (!rc && (strlen(key) > 8 || !api_insee_valid(key)))
+            rc = api_param_invalid(err, "cursor", cursor, "expected a cursor of this collection");
+    }
+    if (!rc && x->bbox.has) {
+        rc = ogc_bbox_wkt(&x->bbox, &wkt);
+        if (rc)
+            rc = gdir_err_set(err, rc, "bbox: out of memory");
+    }
+    if (!rc)
+        rc = api_q_ogc_commune_keys(x->db, x->bbox.has ? &x->bbox.envelope : NULL,
+                                    x->bbox.has ? gdir_buf_str(&wkt) : NULL, on_key, &ks, err);
+    if (rc) {
+        if (!err->code)
+            gdir_err_set(err, rc, "communes: %s", gdir_err_text(rc));
+        goto out;
+    }
+    /* The page: [first, last) of the ordered keys. */
+    if (key && !before) {
+        while (first < ks.n && strcmp(ks.k[first], key) <= 0)
+            first++;
+        last = first + limit < ks.n ? first + limit : ks.n;
+    } else if (key) {
+        last = 0;
+        while (last < ks.n && strcmp(ks.k[last], key) < 0)
+            last++;
+        first = last > limit ? last - limit : 0;
+    } else {
+        last = limit < ks.n ? limit : ks.n;
+    }
+    has_next = last < ks.n;
+    has_prev = first > 0;
+    if (has_next)   /* after the page's last commune; "00000" precedes every INSEE code */
+        snprintf(next, sizeof next, "a.%s", last > 0 ? ks.k[last - 1] : "00000");
+    if (has_prev)
+        snprintf(prev, sizeof prev, "b.%s", ks.k[first]);
+    rc = list_begin(x, (long long)ks.n, last - first);
+    for (size_t i = first; !rc && i < last; i++) {
+        rc = api_q_ogc_commune(x->db, ks.k[i], on_commune, x, err);
+        if (rc == GDIR_ENOTFOUND && !err->code)
+            rc = gdir_err_set(err, GDIR_EINTERNAL, "commune %s vanished", ks.k[i]);
+    }
+    if (!rc)
+        rc = list_end(x, has_next ? next : NULL, has_prev ? prev : NULL);
+out:
+    free(ks.k);
+    gdir_buf_free(&wkt);
+    return rc;
+}
+
+/* ---- addresses ---------------------------------------------------------------------------- */
+
+/* An address copied out of its row. */
+struct addr {
+    long long fid;
+    char *own;           /* one allocation holding the strings below */
+    const char *id, *housenumber, *street, *postcode, *insee, *city, *source, *licence;
+    double lat, lon;
+};
+
+struct addr_walk {
+    struct items *x;
+    struct addr *a;      /* owned, cap entries */
+    size_t n, cap;       /* stop after cap matches */
+};
+
+static char *copy_into(char **p, const char *s)
+{
+    char *start = *p;
+    size_t n;
+    if (!s)
+        return NULL;
+    n = strlen(s) + 1;
+    memcpy(start, s, n);
+    *p += n;
+    return start;
+}
+
+static int addr_copy(struct addr *d, const struct api_ogc_address *a)
+{
+    const char *src[8] = {a->id, a->housenumber, a->street, a->postcode, a->insee, a->city,
+                          a->source, a->licence};
+    size_t need = 0;
+    char *p;
+
+    for (int i = 0; i < 8; i++)
+        need += src[i] ? strlen(src[i]) + 1 : 0;
+    d->own = malloc(need ? need : 1);
+    if (!d->own)
+        return GDIR_ENOMEM;
+    p = d->own;
+    d->fid = a->fid;
+    d->id = copy_into(&p, a->id);
+    d->housenumber = copy_into(&p, a->housenumber);
+    d->street = copy_into(&p, a->street);
+    d->postcode = copy_into(&p, a->postcode);
+    d->insee = copy_into(&p, a->insee);
+    d->city = copy_into(&p, a->city);
+    d->source = copy_into(&p, a->source);
+    d->licence = copy_into(&p, a->licence);
+    d->lat = a->lat;
+    d->lon = a->lon;
+    return GDIR_OK;
+}
+
+static int on_address(void *cls, const struct api_ogc_address *a)
+{
+    struct addr_walk *w = cls;
+    int rc;
+
+    if (!ogc_bbox_contains(&w->x->bbox, a->lat, a->lon))
+        return 0;
+    if (w->n == w->cap)
+        return 1;
+    rc = addr_copy(&w->a[w->n], a);
+    if (rc)
+        return rc;
+    w->n++;
+    return w->n == w->cap ? 1 : 0;
+}
+
+static int count_point(void *cls, double lat, double lon)
+{
+    struct addr_walk *w = cls;
+    if (ogc_bbox_contains(&w->x->bbox, lat, lon))
+        w->n++;
+    return 0;
+}
+
+/* "<source>:<id>" of an address. */
+static void address_id(const struct addr *a, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s:%s", a->source ? a->source : "", a->id ? a->id : "");
+}
+
+static int emit_address(struct items *x, const struct addr *a)
+{
+    char id[256], title[256];
+    struct feat f;
+
+    address_id(a, id, sizeof id);
+    snprintf(title, sizeof title, "%s%s%s%s%s", a->housenumber ? a->housenumber : "",
+             a->housenumber ? " " : "", a->street ? a->street : "", a->city ? ", " : "",
+             a->city ? a->city : "");
+    memset(&f, 0, sizeof f);
+    f.id = id;
+    f.title = title;
+    f.has_point = 1;
+    f.lat = a->lat;
+    f.lon = a->lon;
+    add_str(&f, "housenumber", a->housenumber);
+    add_str(&f, "street", a->street);
+    add_str(&f, "postcode", a->postcode);
+    add_str(&f, "insee", a->insee);
+    add_str(&f, "city", a->city);
+    add_str(&f, "source", a->source);
+    add_str(&f, "licence", a->licence);
+    return emit(x, &f);
+}
+
+/* Runs one walk: up to cap matching addresses after (or before) key. */
+static int address_walk(struct items *x, long long key, int descending, size_t cap,
+                        struct addr_walk *w, struct gdir_err *err)
+{
+    memset(w, 0, sizeof *w);
+    w->x = x;
+    w->cap = cap;
+    w->a = calloc(cap ? cap : 1, sizeof *w->a);
+    if (!w->a)
+        return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
+    return api_q_ogc_addresses(x->db, x->bbox.has ? &x->bbox.envelope : NULL, key, descending,
+                               on_address, w, err);
+}
+
+static void walk_free(struct addr_walk *w)
+{
+    for (size_t i = 0; w->a && i < w->n; i++)
+        free(w->a[i].own);
+    free(w->a);
+    w->a = NULL;
+    w->n = 0;
+}
+
+static int addresses_items(struct items *x, struct gdir_err *err)
+{
+    struct addr_walk page = {0}, probe = {0};
+    const char *cursor = api_param(x->req, "cursor"), *key_text;
+    long long key = -1, matched = 0;
+    size_t limit = (size_t)x->limit, first = 0, n;
+    char next[40], prev[40];
+    int before = 0, rc = GDIR_OK, has_next = 0, has_prev = 0;
+
+    x->columns = address_columns;
+    if (cursor) {
+        long k;
+        rc = key_cursor(cursor, &before, &key_text, err);
+        if (!rc && gdir_parse_long(key_text, 0, 0x7fffffffffffffffL, &k) != 0)
+            rc = api_param_invalid(err, "cursor", cursor, "expected a cursor of this collection");
+        if (rc)
+            return rc;
+        key = k;
+    }
+    /* numberMatched */
+    if (x->bbox.has) {
+        struct addr_walk counter = {.x = x};
+        rc = api_q_ogc_address_points(x->db, &x->bbox.envelope, count_point, &counter, err);
+        matched = (long long)counter.n;
+    } else {
+        rc = api_q_ogc_address_count(x->db, &matched, err);
+    }
+    if (rc)
+        goto out;
+    /* The page, and whether there are pages around it. */
+    if (!before) {
+        rc = address_walk(x, key, 0, limit + 1, &page, err);
+        if (rc)
+            goto out;
+        has_next = page.n > limit;
+        n = has_next ? limit : page.n;
+        if (cursor && n > 0) {
+            rc = address_walk(x, page.a[0].fid, 1, 1, &probe, err);
+            has_prev = probe.n > 0;
+        } else if (cursor) {
+            rc = address_walk(x, key + 1, 1, 1, &probe, err);
+            has_prev = probe.n > 0;
+        }
+    } else {
+        rc = address_walk(x, key, 1, limit + 1, &page, err);
+        if (rc)
+            goto out;
+        has_prev = page.n > limit;
+        n = has_prev ? limit : page.n;
+        /* Read in decreasing row id order: the n nearest the cursor come first (an extra
+         * one, read only to know that an earlier page exists, stays at index n); reverse
+         * them into row id order. */
+        for (size_t i = 0; i < n / 2; i++) {
+            struct addr t = page.a[i];
+            page.a[i] = page.a[n - 1 - i];
+            page.a[n - 1 - i] = t;
+        }
+        if (n > 0) {
+            rc = address_walk(x, page.a[n - 1].fid, 0, 1, &probe, err);
+            has_next = probe.n > 0;
+        } else {
+            rc = address_walk(x, key - 1, 0, 1, &probe, err);
+            has_next = probe.n > 0;
+        }
+    }
+    if (rc)
+        goto out;
+    if (has_next && n > 0)
+        snprintf(next, sizeof next, "a.%lld", page.a[first + n - 1].fid);
+    else if (has_next)
+        snprintf(next, sizeof next, "a.%lld", key - 1 < 0 ? 0 : key - 1);
+    if (has_prev && n > 0)
+        snprintf(prev, sizeof prev, "b.%lld", page.a[first].fid);
+    else if (has_prev)
+        snprintf(prev, sizeof prev, "b.%lld", key + 1);
+    rc = list_begin(x, matched, n);
+    for (size_t i = 0; !rc && i < n; i++)
+        rc = emit_address(x, &page.a[first + i]);
+    if (!rc)
+        rc = list_end(x, has_next ? next : NULL, has_prev ? prev : NULL);
+out:
+    walk_free(&page);
+    walk_free(&probe);
+    if (rc && !err->code)
+        gdir_err_set(err, rc, "addresses: %s", gdir_err_text(rc));
+    return rc;
+}
+
+/* ---- handlers ------------------------------------------------------------------------------- */
+
+/* What every items request reads first. */
+static int items_setup(const struct api_ctx *ctx, const struct api_request *req,
+                       struct api_response *res, struct items *x, struct gdir_err *err)
+{
+    int rc;
+
+    memset(x, 0, sizeof *x);
+    x->ctx = ctx;
+    x->req = req;
+    x->html = req->format == API_FMT_HTML;
+    rc = ogc_collection_find(api_capture(req, "collectionId"), &x->coll, err);
+    if (rc)
+        return rc;
+    if (x->coll.kind != OGC_KIND_PLACES)
+        for (size_t i = 0; places_only[i]; i++)
+            if (api_param(req, places_only[i]))
+                return gdir_err_set_param(err, GDIR_EUNKNOWNPARAM, places_only[i],
+                                          "%s: unknown parameter for collection %s (allowed: "
+                                          "f, limit, bbox, bbox-crs, datetime, crs, cursor)",
+                                          places_only[i], x->coll.id);
+    rc = ogc_param_crs(req, "crs", &x->crs, err);
+    if (!rc)
+        rc = api_dbpool_get(ctx->pool, &x->db, err);
+    if (rc)
+        return rc;
+    if (x->html)
+        api_html_init(&x->h, &res->body);
+    else
+        gdir_json_init(&x->j, &res->body);
+    return GDIR_OK;
+}
+
+static int items_done(struct items *x, struct api_response *res, int rc, struct gdir_err *err)
+{
+    if (rc) {
+        if (!err->code)
+            gdir_err_set(err, rc, "response body: %s", gdir_err_text(rc));
+        return rc;
+    }
+    if (x->html) {
+        res->content_type = OGC_CT_HTML;
+        return GDIR_OK;
+    }
+    res->content_crs = ogc_crs_header(x->crs);
+    return api_json_done(res, &x->j, OGC_CT_GEOJSON, err);
+}
+
+int h_ogc_items(const struct api_ctx *ctx, const struct api_request *req,
+                struct api_response *res, struct gdir_err *err)
+{
+    struct items *x = malloc(sizeof *x);
+    int rc;
+
+    if (!x)
+        return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
+    rc = items_setup(ctx, req, res, x, err);
+    if (!rc)
+        rc = ogc_param_bbox(req, &x->bbox, err);
+    if (!rc)
+        rc = ogc_param_datetime(req, &x->has_dt, &x->dt, err);
+    if (!rc)
+        rc = api_param_limit(req, &x->limit, err);
+    if (rc) {
+        free(x);
+        return rc;
+    }
+    switch (x->coll.kind) {
+    case OGC_KIND_PLACES:
+        rc = places_items(x, err);
+        break;
+    case OGC_KIND_COMMUNES:
+        rc = communes_items(x, err);
+        break;
+    case OGC_KIND_ADDRESSES:
+        rc = addresses_items(x, err);
+        break;
+    }
+    rc = items_done(x, res, rc, err);
+    free(x);
+    return rc;
+}
+
+/* Places of one collection: a place outside the collection's category is not in it. */
+struct one_place {
+    struct items *x;
+    int outside;
+};
+
+static int on_one_place(void *cls, const struct api_place *p)
+{
+    struct one_place *o = cls;
+    const struct gdir_category *cat = p->category ? gdir_category_find(p->category) : NULL;
+    const struct gdir_category *want = o->x->coll.category;
+    struct feat f;
+
+    if (want && !(cat && (strcmp(cat->code, want->code) == 0 ||
+                          (cat->parent && strcmp(cat->parent, want->code) == 0)))) {
+        o->outside = 1;
+        return GDIR_ENOTFOUND;
+    }
+    place_feat(o->x, p, -1, -1, &f);
+    return emit(o->x, &f);
+}
+
+struct one_address {
+    struct items *x;
+};
+
+static int on_one_address(void *cls, const struct api_ogc_address *a)
+{
+    struct one_address *o = cls;
+    struct addr copy;
+    int rc = addr_copy(&copy, a);
+    if (rc)
+        return rc;
+    rc = emit_address(o->x, &copy);
+    free(copy.own);
+    return rc ? rc : 1;
+}
+
+int h_ogc_item(const struct api_ctx *ctx, const struct api_request *req,
+               struct api_response *res, struct gdir_err *err)
+{
+    const char *fid = api_capture(req, "featureId");
+    char quoted[API_QUOTE_MAX * 4 + 16];
+    struct items *x = malloc(sizeof *x);
+    int rc;
+
+    if (!x)
+        return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
+    rc = items_setup(ctx, req, res, x, err);
+    if (rc) {
+        free(x);
+        return rc;
+    }
+    x->single = 1;
+    x->props = (1ull << N_PLACE_PROPS) - 1;
+    switch (x->coll.kind) {
+    case OGC_KIND_PLACES: {
+        struct one_place o = {x, 0};
+        rc = api_q_place_by_id(x->db, fid ? fid : "", on_one_place, &o, err);
+        break;
+    }
+    case OGC_KIND_COMMUNES:
+        rc = api_q_ogc_commune(x->db, fid ? fid : "", on_commune, x, err);
+        break;
+    case OGC_KIND_ADDRESSES: {
+        struct one_address o = {x};
+        const char *colon = fid ? strchr(fid, ':') : NULL;
+        char source[128];
+        if (!colon || (size_t)(colon - fid) >= sizeof source) {
+            rc = GDIR_ENOTFOUND;
+            break;
+        }
+        memcpy(source, fid, (size_t)(colon - fid));
+        source[colon - fid] = '\0';
+        rc = api_q_ogc_address_by_id(x->db, source, colon + 1, on_one_address, &o, err);
+        break;
+    }
+    }
+    if (rc == GDIR_ENOTFOUND && !err->code) {
+        api_quote(quoted, sizeof quoted, fid ? fid : "");
+        rc = gdir_err_set(err, GDIR_ENOTFOUND, "no feature %s in collection %s", quoted,
+                          x->coll.id);
+    }
+    rc = items_done(x, res, rc, err);
+    free(x);
+    return rc;
+}

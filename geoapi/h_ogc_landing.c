@@ -1,0 +1,175 @@
+/*
+ * h_ogc_landing.c — GET /ogc/ (the landing page of the OGC API - Features) and
+ * GET /ogc/conformance (the conformance classes), as JSON or HTML.
+ *
+ * The landing page links the API definition (service-desc, OpenAPI 3.0; service-doc, its HTML
+ * page), the conformance declaration and the collections (data). Links that clients extend
+ * (data, conformance, service-desc) carry no query string: QGIS appends "/{collectionId}" to
+ * the collections link.
+ */
+#include "h_ogc.h"
+#include "api_dbpool.h"
+#include "api_html.h"
+
+#include <string.h>
+
+static const char *const conformance[] = {
+    OGC_CONF_CORE, OGC_CONF_OAS30, OGC_CONF_HTML, OGC_CONF_GEOJSON, OGC_CONF_CRS, NULL,
+};
+
+static const char *const conformance_titles[] = {
+    "Noyau (Part 1 : Core)", "Définition OpenAPI 3.0", "Pages HTML", "GeoJSON",
+    "Systèmes de coordonnées par référence (Part 2 : CRS)",
+};
+
+static const char DESCRIPTION[] =
+    "Les lieux de l’annuaire du territoire (services publics, santé, commerces, associations…), "
+    "ses communes et ses adresses, selon la norme OGC API - Features (parties 1 et 2), en "
+    "GeoJSON et en HTML, avec leur licence. Recherche par proximité, texte, catégorie, commune "
+    "et ouverture en paramètres supplémentaires.";
+
+/* Appends base + path to buf (reset first). */
+static const char *url_of(struct gdir_buf *buf, const struct api_request *req, const char *path)
+{
+    gdir_buf_reset(buf);
+    if (ogc_base(req, buf) || gdir_buf_adds(buf, path))
+        return "";
+    return gdir_buf_str(buf);
+}
+
+static int landing_html(const struct api_request *req, struct api_response *res,
+                        const char *title, struct gdir_err *err)
+{
+    struct api_html h;
+    struct gdir_buf json, u;
+    int rc;
+
+    gdir_buf_init(&json, 0);
+    gdir_buf_init(&u, 0);
+    api_html_init(&h, &res->body);
+    rc = ogc_self_url(&json, req, "json", NULL, NULL);
+    if (!rc)
+        rc = ogc_html_begin(&h, req, title, NULL, gdir_buf_str(&json), OGC_CT_JSON, 0);
+    api_html_raw(&h, "<p>");
+    api_html_text(&h, DESCRIPTION);
+    api_html_raw(&h, "</p>\n<h2>Contenu</h2>\n<ul>\n<li>");
+    api_html_link(&h, url_of(&u, req, "/collections?f=html"), "Les collections de données");
+    api_html_raw(&h, " : lieux (tous, ou par grande catégorie), communes, adresses.</li>\n<li>");
+    api_html_link(&h, url_of(&u, req, "/api?f=html"), "La documentation de l’API");
+    api_html_raw(&h, " (et sa ");
+    api_html_link(&h, url_of(&u, req, "/api?f=json"), "définition OpenAPI 3.0");
+    api_html_raw(&h, ").</li>\n<li>");
+    api_html_link(&h, url_of(&u, req, "/conformance?f=html"), "Les normes respectées");
+    api_html_raw(&h, ".</li>\n</ul>\n<h2>Utiliser ces données dans un SIG</h2>\n"
+                     "<p>Dans QGIS (sans extension) : menu <em>Couche</em>, <em>Ajouter une "
+                     "couche</em>, <em>Ajouter une couche WFS / OGC API - Features</em>, "
+                     "<em>Nouveau</em>, puis l’adresse ci-dessous ; <em>Connexion</em> liste "
+                     "les collections.</p>\n<p><code>");
+    api_html_text(&h, url_of(&u, req, ""));
+    api_html_raw(&h, "</code></p>\n<p>Avec GDAL : <code>ogrinfo OAPIF:");
+    api_html_text(&h, url_of(&u, req, ""));
+    api_html_raw(&h, "</code></p>\n");
+    if (!rc)
+        rc = ogc_html_end(&h, 0);
+    gdir_buf_free(&json);
+    gdir_buf_free(&u);
+    if (rc)
+        return gdir_err_set(err, rc, "landing page: %s", gdir_err_text(rc));
+    res->content_type = OGC_CT_HTML;
+    return GDIR_OK;
+}
+
+int h_ogc_landing(const struct api_ctx *ctx, const struct api_request *req,
+                  struct api_response *res, struct gdir_err *err)
+{
+    struct api_db *db;
+    struct gdir_json j;
+    char title[256];
+    int rc;
+
+    rc = api_dbpool_get(ctx->pool, &db, err);
+    if (!rc)
+        rc = ogc_service_title(db, title, sizeof title, err);
+    if (rc)
+        return rc;
+    if (req->format == API_FMT_HTML)
+        return landing_html(req, res, title, err);
+
+    gdir_json_init(&j, &res->body);
+    gdir_json_obj_begin(&j);
+    gdir_json_kstr(&j, "title", title);
+    gdir_json_kstr(&j, "description", DESCRIPTION);
+    gdir_json_key(&j, "links");
+    gdir_json_arr_begin(&j);
+    rc = ogc_self_links(&j, req, "json", OGC_CT_JSON);
+    if (!rc)
+        rc = ogc_link_to(&j, req, "/api", NULL, "service-desc", OGC_CT_OPENAPI,
+                         "Définition de l’API (OpenAPI 3.0)");
+    if (!rc)
+        rc = ogc_link_to(&j, req, "/api", "html", "service-doc", OGC_MT_HTML,
+                         "Documentation de l’API");
+    if (!rc)
+        rc = ogc_link_to(&j, req, "/conformance", NULL, "conformance", OGC_CT_JSON,
+                         "Classes de conformité");
+    if (!rc)
+        rc = ogc_link_to(&j, req, "/collections", NULL, "data", OGC_CT_JSON, "Collections");
+    gdir_json_arr_end(&j);
+    gdir_json_obj_end(&j);
+    if (rc)
+        return gdir_err_set(err, rc, "landing page: %s", gdir_err_text(rc));
+    return api_json_done(res, &j, OGC_CT_JSON, err);
+}
+
+int h_ogc_conformance(const struct api_ctx *ctx, const struct api_request *req,
+                      struct api_response *res, struct gdir_err *err)
+{
+    struct gdir_json j;
+    struct gdir_buf json;
+    int rc = 0;
+
+    (void)ctx;
+    if (req->format == API_FMT_HTML) {
+        static const char *const crumbs[] = {"", "Conformité", NULL};
+        struct api_html h;
+        gdir_buf_init(&json, 0);
+        api_html_init(&h, &res->body);
+        rc = ogc_self_url(&json, req, "json", NULL, NULL);
+        if (!rc)
+            rc = ogc_html_begin(&h, req, "Conformité aux normes", crumbs, gdir_buf_str(&json),
+                                OGC_CT_JSON, 0);
+        api_html_raw(&h, "<p>Cette API suit les classes de conformité suivantes de la norme "
+                         "OGC API - Features.</p>\n<table>\n<caption>Classes de conformité "
+                         "déclarées</caption>\n<thead><tr><th scope=\"col\">Classe</th>"
+                         "<th scope=\"col\">Identifiant</th></tr></thead>\n<tbody>\n");
+        for (size_t i = 0; conformance[i]; i++) {
+            api_html_raw(&h, "<tr><th scope=\"row\">");
+            api_html_text(&h, conformance_titles[i]);
+            api_html_raw(&h, "</th><td><code>");
+            api_html_text(&h, conformance[i]);
+            api_html_raw(&h, "</code></td></tr>\n");
+        }
+        api_html_raw(&h, "</tbody>\n</table>\n");
+        if (!rc)
+            rc = ogc_html_end(&h, 0);
+        gdir_buf_free(&json);
+        if (rc)
+            return gdir_err_set(err, rc, "conformance: %s", gdir_err_text(rc));
+        res->content_type = OGC_CT_HTML;
+        return GDIR_OK;
+    }
+    gdir_json_init(&j, &res->body);
+    gdir_json_obj_begin(&j);
+    gdir_json_key(&j, "conformsTo");
+    gdir_json_arr_begin(&j);
+    for (size_t i = 0; conformance[i]; i++)
+        gdir_json_str(&j, conformance[i]);
+    gdir_json_arr_end(&j);
+    gdir_json_key(&j, "links");
+    gdir_json_arr_begin(&j);
+    rc = ogc_self_links(&j, req, "json", OGC_CT_JSON);
+    gdir_json_arr_end(&j);
+    gdir_json_obj_end(&j);
+    if (rc)
+        return gdir_err_set(err, rc, "conformance: %s", gdir_err_text(rc));
+    return api_json_done(res, &j, OGC_CT_JSON, err);
+}
