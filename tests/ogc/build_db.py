@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""Fixture set-up of the OGC API tests: a generated directory imported by the real geodir-import.
+
+Writes into WORK_DIR a territory configuration (the five communes of tests/http/fixtures) with
+several sources, so that the OGC collections have something to show:
+  - "local": 900 fictitious places (licence etalab-2.0, data_date 2025-06-01), every top-level
+    category and many subcategories, a few with names that need HTML escaping and one whose id
+    needs URL encoding ("x+y@z");
+  - "osm": 400 places under ODbL-1.0 (data_date 2026-02-15), publisher OpenStreetMap;
+  - "recent": 30 places whose source date is a date-time (2026-09-30T08:30:00Z);
+  - "adresses": the BAN fixture of tests/http (etalab-2.0) and "bano": 40 BANO-format
+    addresses (ODbL-1.0);
+  - "limites": the commune boundaries of tests/http.
+Deterministic (fixed seed). Then runs the importer with WORK_DIR as working directory.
+
+usage: build_db.py IMPORTER SOURCE_DIR WORK_DIR
+"""
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import time
+
+IMPORTER, SRC, WORK = (os.path.abspath(a) for a in sys.argv[1:4])
+HTTP_FIX = os.path.join(SRC, "tests", "http", "fixtures")
+COMMUNES = ["55017", "55040", "55123", "55517", "55532"]
+POSTCODES = {"55017": "55250", "55040": "55250", "55123": "55260", "55517": "55250",
+             "55532": "55250"}
+BOX = (48.86, 5.02, 49.05, 5.24)     # minlat, minlon, maxlat, maxlon inside the territory
+
+KINDS = [("Boulangerie", "food-shop"), ("Pharmacie", "pharmacy"), ("Mairie", "town-hall"),
+         ("École", "primary-school"), ("Église", "worship"), ("Café", "food-drink-lodging"),
+         ("Garage", "car-services"), ("Cabinet médical", "gp"), ("Salle des fêtes",
+         "culture-venue"), ("Bibliothèque", "library"), ("Club de football", "sports"),
+         ("Association", "association"), ("Infirmière", "nurse"), ("Crèche", "childcare"),
+         ("Ferme", "producer"), ("Maison de santé", "health-centre"), ("Gare", "station"),
+         ("Covoiturage", "carpool"), ("Service de santé", "health"),
+         ("Service public", "public-services"), ("Collège", "secondary-school")]
+FAMILIES = ["Dupont", "Lefèvre", "Müller", "Gérard", "Martin", "Bernard", "Thomas", "Petit",
+            "Robert", "Richard", "Durand", "Dubois", "Moreau", "Laurent", "Simon", "Noël"]
+
+
+def place(rng, pid, name, cat, lat, lon, insee):
+    return {"type": "Feature",
+            "properties": {"id": pid, "name": name, "category": cat,
+                           "address": f"{rng.randint(1, 80)} rue {rng.choice(FAMILIES)}",
+                           "postcode": POSTCODES[insee], "insee": insee,
+                           "phone": None, "email": None,
+                           "website": "https://example.org/" + str(pid) if rng.random() < .2
+                           else None,
+                           "opening_hours": rng.choice([None, "Mo-Fr 09:00-12:00", "24/7"]),
+                           "description": None},
+            "geometry": {"type": "Point", "coordinates": [lon, lat]}}
+
+
+def places_file(rng, prefix, n, path, specials=()):
+    feats = []
+    for i in range(n):
+        kind, cat = KINDS[i % len(KINDS)]
+        # Spread on a grid with jitter so that no two places of different sources come close
+        # enough to be merged by the importer (names differ by source too).
+        lat = round(rng.uniform(BOX[0], BOX[2]), 6)
+        lon = round(rng.uniform(BOX[1], BOX[3]), 6)
+        name = f"{kind} {prefix} {rng.choice(FAMILIES)} {i}"
+        feats.append(place(rng, f"{prefix}{i:04d}", name, cat, lat, lon,
+                           COMMUNES[i % len(COMMUNES)]))
+    for pid, name, cat, lat, lon in specials:
+        feats.append(place(rng, pid, name, cat, lat, lon, "55532"))
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump({"type": "FeatureCollection", "features": feats}, f, ensure_ascii=False)
+
+
+def main():
+    rng = random.Random(20261129)
+    shutil.rmtree(WORK, ignore_errors=True)
+    os.makedirs(WORK)
+    shutil.copy(os.path.join(HTTP_FIX, "communes.geojson"), WORK)
+    shutil.copy(os.path.join(HTTP_FIX, "addresses.csv"), WORK)
+    specials = [
+        ("x+y@z", "Épicerie « <b>Chez Zoé</b> » & fils", "food-shop", 48.95, 5.15),
+        ("quote", "L'Atelier \"du coin\"", "building-trades", 48.9501, 5.1501),
+    ]
+    places_file(rng, "a", 900, os.path.join(WORK, "places-local.geojson"), specials)
+    places_file(rng, "o", 400, os.path.join(WORK, "places-osm.geojson"))
+    places_file(rng, "r", 30, os.path.join(WORK, "places-recent.geojson"))
+    with open(os.path.join(WORK, "bano.csv"), "w", encoding="utf-8") as f:
+        for i in range(40):
+            insee = COMMUNES[i % len(COMMUNES)]
+            lat = round(rng.uniform(BOX[0], BOX[2]), 6)
+            lon = round(rng.uniform(BOX[1], BOX[3]), 6)
+            f.write(f"{insee}{i:05d},{i + 1},Rue {FAMILIES[i % len(FAMILIES)]},"
+                    f"{POSTCODES[insee]},Commune {insee},OSM,{lat},{lon}\n")
+    config = {
+        "territory": {
+            "name": "Territoire d'essai OGC (cinq communes de l'Aire à l'Argonne)",
+            "short_name": "Essai OGC", "epci_siren": "200066140", "seat_insee": "55040",
+            "communes": COMMUNES,
+            "contact": {"email": "contact@example.org", "phone": "03 29 00 00 00",
+                        "website": "https://example.org"},
+            "default_licence": "etalab-2.0"},
+        "map": {"center": [48.95, 5.15], "zoom": 11, "tiles_url": "", "tiles_attribution": ""},
+        "data_dir": ".",
+        "sources": [
+            {"name": "limites", "profile": "commune-boundaries", "path": "communes.geojson",
+             "data_date": "2026-01-01"},
+            {"name": "local", "profile": "local-geojson", "path": "places-local.geojson",
+             "data_date": "2025-06-01"},
+            {"name": "osm", "profile": "local-geojson", "path": "places-osm.geojson",
+             "data_date": "2026-02-15", "title": "Lieux OpenStreetMap (essai)",
+             "publisher": "OpenStreetMap", "licence": "ODbL-1.0"},
+            {"name": "recent", "profile": "local-geojson", "path": "places-recent.geojson",
+             "data_date": "2026-09-30T08:30:00Z"},
+            {"name": "adresses", "profile": "ban", "path": "addresses.csv",
+             "data_date": "2026-01-01"},
+            {"name": "bano", "profile": "bano", "path": "bano.csv", "data_date": "2026-03-01"},
+        ],
+    }
+    cfg_path = os.path.join(WORK, "territory.json")
+    with open(cfg_path, "w", encoding="utf-8") as f:
+        json.dump(config, f, ensure_ascii=False, indent=1)
+    db = os.path.join(WORK, "geodir.sqlite")
+    t0 = time.monotonic()
+    run = subprocess.run([IMPORTER, "--config", cfg_path, "--db", db], cwd=WORK,
+                         capture_output=True, text=True, timeout=200)
+    print(run.stdout)
+    print(run.stderr, file=sys.stderr)
+    print(f"import took {time.monotonic() - t0:.2f} s, exit code {run.returncode}")
+    if run.returncode != 0 or not os.path.isfile(db):
+        print("FAIL: the importer did not build the OGC fixture database")
+        sys.exit(1)
+    print("ok   OGC fixture database built:", db)
+
+
+main()
