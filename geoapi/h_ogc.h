@@ -179,8 +179,8 @@ struct ogc_summary {
     size_t n_licences;
 };
 
-/* Reads the summaries of the n collections cs into out[0..n) (one pass over each table they
- * need). */
+/* Reads the summaries of the n collections cs into out[0..n): one pass over each table, once
+ * per database build (db->build_id), then from a cache shared by all threads. */
 int ogc_summarize(struct api_db *db, const struct ogc_collection *cs, size_t n,
                   struct ogc_summary *out, struct gdir_err *err);
 

@@ -1,7 +1,7 @@
 /*
  * h_ogc_collections.c — GET /ogc/collections and GET /ogc/collections/{collectionId}: the
  * collections' metadata as JSON or HTML. Each collection has its spatial extent computed from
- * the data (exact, one pass over its table), its temporal extent when its records carry dates
+ * the data (exact, one pass over its table, once per database build), its temporal extent when its records carry dates
  * (the places' source_date; communes and addresses have none, so none is given), the CRS list
  * of Part 2 (CRS84, EPSG:4326, EPSG:2154; storage CRS84) and one `license` link per licence of
  * the records it holds.
@@ -11,6 +11,7 @@
 #include "api_html.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,8 +76,59 @@ static int on_stats(void *cls, const struct api_ogc_stats *g)
     return 0;
 }
 
+/* The summaries of every collection, computed once per database build and shared by all
+ * threads (a pass over 100 000 places takes about 0.4 s): they change only with the file. */
+static struct {
+    pthread_mutex_t lock;
+    char build_id[sizeof ((struct api_db *)0)->build_id];   /* "" until filled */
+    struct ogc_collection cs[MAX_COLLECTIONS];
+    struct ogc_summary ss[MAX_COLLECTIONS];
+    size_t n;
+} cache = {PTHREAD_MUTEX_INITIALIZER, "", {{0}}, {{0}}, 0};
+
+static int summarize_now(struct api_db *db, const struct ogc_collection *cs, size_t n,
+                         struct ogc_summary *out, struct gdir_err *err);
+
 int ogc_summarize(struct api_db *db, const struct ogc_collection *cs, size_t n,
                   struct ogc_summary *out, struct gdir_err *err)
+{
+    struct ogc_collection all[MAX_COLLECTIONS];
+    struct ogc_summary sums[MAX_COLLECTIONS];
+    size_t n_all = 0, found = 0;
+    int rc;
+
+    pthread_mutex_lock(&cache.lock);
+    if (cache.build_id[0] && strcmp(cache.build_id, db->build_id) == 0)
+        for (size_t i = 0; i < n; i++)
+            for (size_t k = 0; k < cache.n; k++)
+                if (strcmp(cache.cs[k].id, cs[i].id) == 0) {
+                    out[i] = cache.ss[k];
+                    found++;
+                    break;
+                }
+    pthread_mutex_unlock(&cache.lock);
+    if (found == n)
+        return GDIR_OK;
+    while (n_all < MAX_COLLECTIONS && ogc_collection_at(n_all, &all[n_all]))
+        n_all++;
+    rc = summarize_now(db, all, n_all, sums, err);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < n_all; k++)
+            if (strcmp(all[k].id, cs[i].id) == 0)
+                out[i] = sums[k];
+    pthread_mutex_lock(&cache.lock);
+    memcpy(cache.cs, all, sizeof all);
+    memcpy(cache.ss, sums, sizeof sums);
+    cache.n = n_all;
+    snprintf(cache.build_id, sizeof cache.build_id, "%s", db->build_id);
+    pthread_mutex_unlock(&cache.lock);
+    return GDIR_OK;
+}
+
+static int summarize_now(struct api_db *db, const struct ogc_collection *cs, size_t n,
+                         struct ogc_summary *out, struct gdir_err *err)
 {
     static const struct {
         enum ogc_kind kind;

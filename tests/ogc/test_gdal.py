@@ -19,6 +19,7 @@ import sqlite3
 import subprocess
 import sys
 
+sys.dont_write_bytecode = True     # nothing written into the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ogclib import CT_GEOJSON, Server, check, finish, load_db, load_taxonomy, qs  # noqa: E402
 
