@@ -398,7 +398,8 @@ static int read_form(const struct api_request *req, struct csv_form *form, struc
         rc = GDIR_OK;
         if (strcmp(part.name, "data") == 0) {
             if (form->has_data)
-                return gdir_err_set_param(err, GDIR_EREPEATED, "data", "data: given more than once");
+                return gdir_err_set_param(err, GDIR_EREPEATED, "data",
+                                          "data: given more than once");
             form->has_data = 1;
             form->data = part.data;
             form->data_len = part.len;

@@ -80,7 +80,8 @@ with open(os.path.join(work, "search.paths"), "w") as f:
 with open(os.path.join(work, "reverse.paths"), "w") as f:
     for r in sample:
         f.write("/api/reverse/?" + urllib.parse.urlencode({"lat": r[6], "lon": r[7]}) + "\n")
-print(f"{len(sample)} queries; {sum(1 for _ in open(bano, encoding='utf-8'))} BANO rows", file=sys.stderr)
+n_rows = sum(1 for _ in open(bano, encoding="utf-8"))
+print(f"{len(sample)} queries; {n_rows} BANO rows", file=sys.stderr)
 EOF
 
 cat > "$WORK/paths.lua" <<'EOF'

@@ -66,8 +66,10 @@ def read_ban(path):
         cols = f.readline().rstrip("\n").split(";")
         for line in f:
             r = dict(zip(cols, line.rstrip("\n").split(";")))
-            out.append({"id": r["id"], "number": r["numero"] + r["rep"], "street": r["nom_voie"] or r["nom_ld"],
-                        "postcode": r["code_postal"], "citycode": r["code_insee"], "city": r["nom_commune"],
+            out.append({"id": r["id"], "number": r["numero"] + r["rep"], "street": r["nom_voie"]
+                        or r["nom_ld"],
+                        "postcode": r["code_postal"], "citycode": r["code_insee"],
+                        "city": r["nom_commune"],
                         "lat": float(r["lat"]), "lon": float(r["lon"]), "source": "ban"})
     return out
 
@@ -169,11 +171,12 @@ def multipart(fields, files):
     boundary = "----geodir" + uuid.uuid4().hex
     out = []
     for name, value in fields:
-        out.append(f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n".encode()
-                   + value.encode("utf-8") + b"\r\n")
+        head = f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n"
+        out.append(head.encode() + value.encode("utf-8") + b"\r\n")
     for name, filename, data in files:
-        out.append(f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; "
-                   f"filename=\"{filename}\"\r\nContent-Type: text/csv\r\n\r\n".encode() + data + b"\r\n")
+        head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; "
+                f"filename=\"{filename}\"\r\nContent-Type: text/csv\r\n\r\n")
+        out.append(head.encode() + data + b"\r\n")
     out.append(f"--{boundary}--\r\n".encode())
     return f"multipart/form-data; boundary={boundary}", b"".join(out)
 
@@ -199,7 +202,8 @@ def expect_error(port, path, status, param, code=None, method="GET", body=None, 
 # /api/search/
 
 def test_search_shape(port):
-    st, hdrs, data = request(port, "GET", "/api/search/?" + qs(q="12 Rue de l'Église 55250 Vaubecourt"))
+    st, hdrs, data = request(port, "GET",
+                             "/api/search/?" + qs(q="12 Rue de l'Église 55250 Vaubecourt"))
     doc = json.loads(data)
     check(st == 200 and hdrs.get("content-type") == "application/json; charset=utf-8",
           "search: 200 application/json")
@@ -208,19 +212,25 @@ def test_search_shape(port):
           "search: FeatureCollection, version draft")
     check(doc.get("query") == "12 Rue de l'Église 55250 Vaubecourt" and doc.get("limit") == 5,
           f"search: query echoed, default limit 5 ({doc.get('query')}, {doc.get('limit')})")
-    check("filters" not in doc and "center" not in doc, "search: no filters, no center when none given")
+    check("filters" not in doc and "center" not in doc,
+          "search: no filters, no center when none given")
     check(doc.get("licence") == "etalab-2.0" and doc.get("attribution") == "BAN",
-          f"search: a BAN answer is etalab-2.0, attributed to BAN ({doc.get('licence')}, {doc.get('attribution')})")
+          f"search: a BAN answer is etalab-2.0, attributed to BAN "
+          f"({doc.get('licence')}, {doc.get('attribution')})")
     f = doc["features"][0]
     p = f["properties"]
     a = BY_ID["55532_0010_00012"]
     check(f["type"] == "Feature" and f["geometry"]["type"] == "Point"
           and abs(f["geometry"]["coordinates"][0] - a["lon"]) < 1e-6
-          and abs(f["geometry"]["coordinates"][1] - a["lat"]) < 1e-6, "search: Point geometry [lon, lat]")
-    want = {"label": "12 Rue de l'Église 55250 Vaubecourt", "housenumber": "12", "id": "55532_0010_00012",
-            "name": "12 Rue de l'Église", "postcode": "55250", "citycode": "55532", "city": "Vaubecourt",
+          and abs(f["geometry"]["coordinates"][1] - a["lat"]) < 1e-6,
+          "search: Point geometry [lon, lat]")
+    want = {"label": "12 Rue de l'Église 55250 Vaubecourt", "housenumber": "12",
+            "id": "55532_0010_00012",
+            "name": "12 Rue de l'Église", "postcode": "55250", "citycode": "55532",
+            "city": "Vaubecourt",
             "context": "55, Meuse, Grand Est", "type": "housenumber", "street": "Rue de l'Église"}
-    check(all(p.get(k) == v for k, v in want.items()), f"search: exact address, every property ({p})")
+    check(all(p.get(k) == v for k, v in want.items()),
+          f"search: exact address, every property ({p})")
     check(set(p) == set(want) | {"score", "x", "y", "importance"},
           f"search: the BAN's property names, no other ({sorted(p)})")
     check(0.9 <= p["score"] <= 1.0, f"search: score of an exact address ({p['score']})")
@@ -234,10 +244,12 @@ def test_search_shape(port):
     st2, _, body2 = request(port, "GET", path, headers={"If-None-Match": etag or "x"})
     check(etag and st2 == 304 and body2 == b"", "search: If-None-Match -> 304")
     st3, h3, body3 = request(port, "HEAD", path)
-    check(st3 == 200 and body3 == b"" and h3.get("content-length") == str(len(data)), "search: HEAD")
+    check(st3 == 200 and body3 == b"" and h3.get("content-length") == str(len(data)),
+          "search: HEAD")
     # without the trailing slash
     doc2, _ = get_json(port, "/api/search?" + qs(q="12 Rue de l'Église 55250 Vaubecourt"))
-    check(top(doc2).get("id") == "55532_0010_00012", "search: /api/search without the trailing slash")
+    check(top(doc2).get("id") == "55532_0010_00012",
+          "search: /api/search without the trailing slash")
 
 
 def test_search_text(port):
@@ -265,10 +277,12 @@ def test_search_text(port):
         check(p.get("id") == want and p.get("type") == "housenumber",
               f"search {what}: {text!r} -> {want} (got {p.get('id')} {p.get('label')})")
     p = top(search(port, q="le haut du bois vaubecourt"))
-    check(p.get("type") == "locality" and p.get("name") == "Le Haut du Bois" and "housenumber" not in p,
+    check(p.get("type") == "locality" and p.get("name") == "Le Haut du Bois"
+          and "housenumber" not in p,
           f"search: a lieu-dit is a locality without housenumber ({p})")
     p = top(search(port, q="vaubecourt", type="municipality"))
-    check(p.get("type") == "municipality" and p.get("citycode") == "55532" and p.get("name") == "Vaubecourt"
+    check(p.get("type") == "municipality" and p.get("citycode") == "55532"
+          and p.get("name") == "Vaubecourt"
           and "street" not in p, f"search: municipality ({p})")
     doc = search(port, q="zzqx wwkp")
     check(doc.get("features") == [], "search: nothing found -> 200, empty features")
@@ -279,20 +293,25 @@ def test_search_filters(port):
     fs = doc["features"]
     check(fs and all(f["properties"]["citycode"] == "55040" for f in fs),
           f"search citycode=55040: only Beausite ({[f['properties']['label'] for f in fs]})")
-    check(doc.get("filters") == {"citycode": "55040"}, f"search: filters echoed ({doc.get('filters')})")
+    check(doc.get("filters") == {"citycode": "55040"},
+          f"search: filters echoed ({doc.get('filters')})")
     doc = search(port, q="rue de l'eglise", postcode="55260", limit=10)
     fs = doc["features"]
-    check(fs and all(f["properties"]["postcode"] == "55260" for f in fs), "search postcode=55260: only 55260")
+    check(fs and all(f["properties"]["postcode"] == "55260" for f in fs),
+          "search postcode=55260: only 55260")
     doc = search(port, q="rue de l'eglise", postcode="55250", limit=10)
     fs = doc["features"]
-    check(fs and all(f["properties"]["citycode"] == "55532" for f in fs), "search postcode=55250: Vaubecourt's")
+    check(fs and all(f["properties"]["citycode"] == "55532" for f in fs),
+          "search postcode=55250: Vaubecourt's")
     doc = search(port, q="12 rue de l'eglise vaubecourt", type="street", limit=10)
     fs = doc["features"]
-    check(fs and all(f["properties"]["type"] == "street" and "housenumber" not in f["properties"] for f in fs)
+    check(fs and all(f["properties"]["type"] == "street" and "housenumber" not in f["properties"]
+                     for f in fs)
           and fs[0]["properties"]["name"] == "Rue de l'Église",
           "search type=street: streets only, the street of the address first")
     check(doc.get("filters") == {"type": "street"}, "search: type filter echoed")
-    doc = search(port, q="12 rue de l'eglise", type="housenumber", citycode="55532", postcode="55250", limit=20)
+    doc = search(port, q="12 rue de l'eglise", type="housenumber", citycode="55532",
+                 postcode="55250", limit=20)
     fs = doc["features"]
     check(fs and all(f["properties"]["type"] == "housenumber" for f in fs)
           and fs[0]["properties"]["id"] == "55532_0010_00012",
@@ -305,7 +324,8 @@ def test_search_filters(port):
 
 def test_search_autocomplete_point_limit(port):
     p = top(search(port, q="3 chemin du moul"))
-    check(p.get("id") == "55040_0040_00003", f"search: autocomplete on by default ({p.get('label')})")
+    check(p.get("id") == "55040_0040_00003",
+          f"search: autocomplete on by default ({p.get('label')})")
     doc = search(port, q="3 chemin du moul", autocomplete="0")
     check(all("Moulin" not in f["properties"]["label"] for f in doc["features"]),
           "search autocomplete=0: a word being typed is not a prefix")
@@ -316,7 +336,8 @@ def test_search_autocomplete_point_limit(port):
     near_v = search(port, q="1 rue de l'eglise", lat=48.93, lon=5.11, limit=2)
     check(top(near_b).get("citycode") == "55040" and top(near_v).get("citycode") == "55532",
           "search lat/lon: the homonym nearer the point first")
-    check(near_b.get("center") == [5.19, 48.98], f"search: center [lon, lat] echoed ({near_b.get('center')})")
+    check(near_b.get("center") == [5.19, 48.98],
+          f"search: center [lon, lat] echoed ({near_b.get('center')})")
     p = top(near_b)
     a = BY_ID["55040_0010_00001"]
     check(abs(p.get("distance", -1) - haversine(48.98, 5.19, a["lat"], a["lon"])) <= 1,
@@ -332,8 +353,10 @@ def test_search_autocomplete_point_limit(port):
 def test_licences(port):
     doc = search(port, q="3 rue du chateau seuil d'argonne")
     check(top(doc).get("id") == "55517A001B-3", "licence: BANO address found")
-    check(doc.get("licence") == "ODbL-1.0" and doc.get("attribution") == "© les contributeurs d'OpenStreetMap, BANO",
-          f"licence: a BANO answer is ODbL, OpenStreetMap contributors ({doc.get('licence')}, {doc.get('attribution')})")
+    check(doc.get("licence") == "ODbL-1.0"
+          and doc.get("attribution") == "© les contributeurs d'OpenStreetMap, BANO",
+          f"licence: a BANO answer is ODbL, OpenStreetMap contributors "
+          f"({doc.get('licence')}, {doc.get('attribution')})")
     doc = search(port, q="zzqx wwkp")
     check(set((doc.get("licence") or "").split(", ")) == {"ODbL-1.0", "etalab-2.0"},
           f"licence: an empty answer names every address source's licence ({doc.get('licence')})")
@@ -349,9 +372,11 @@ def test_licences(port):
 def test_reverse(port):
     doc, hdrs = get_json(port, "/api/reverse/?" + qs(lat=48.9298, lon=5.1130))
     p = top(doc)
-    check(doc.get("type") == "FeatureCollection" and doc.get("version") == "draft" and doc.get("limit") == 1
+    check(doc.get("type") == "FeatureCollection" and doc.get("version") == "draft"
+          and doc.get("limit") == 1
           and "query" not in doc and doc.get("center") == [5.113, 48.9298],
-          f"reverse: GeoCodeJSON, limit 1, center, no query ({ {k: v for k, v in doc.items() if k != 'features'} })")
+          "reverse: GeoCodeJSON, limit 1, center, no query "
+          f"({ {k: v for k, v in doc.items() if k != 'features'} })")
     check(len(doc["features"]) == 1 and p.get("id") == "55532_0010_00012" and p.get("distance") == 0
           and p.get("score") == 1, f"reverse: the point itself, distance 0, score 1 ({p})")
     lat, lon = 48.9301, 5.1112
@@ -360,8 +385,10 @@ def test_reverse(port):
     want = sorted(NUMBERED, key=lambda a: haversine(lat, lon, a["lat"], a["lon"]))[:6]
     got_d = [f["properties"]["distance"] for f in fs]
     want_d = [round(haversine(lat, lon, a["lat"], a["lon"])) for a in want]
-    check(len(fs) == 6 and all(abs(g - w) <= 1 for g, w in zip(got_d, want_d)) and got_d == sorted(got_d),
-          f"reverse limit=6: the 6 nearest, nearest first, haversine distances ({got_d} vs {want_d})")
+    check(len(fs) == 6 and all(abs(g - w) <= 1 for g, w in zip(got_d, want_d))
+          and got_d == sorted(got_d),
+          "reverse limit=6: the 6 nearest, nearest first, haversine distances "
+          f"({got_d} vs {want_d})")
     check({f["properties"]["id"] for f in fs} >= {a["id"] for a in want[:4]},
           "reverse: the nearest addresses themselves")
     doc, _ = get_json(port, "/api/reverse/?" + qs(lat=48.9298, lon=5.1130, type="street", limit=3))
@@ -369,7 +396,8 @@ def test_reverse(port):
     check(fs and all(f["properties"]["type"] == "street" for f in fs)
           and fs[0]["properties"]["name"] == "Rue de l'Église"
           and len({f["properties"]["name"] for f in fs}) == len(fs),
-          f"reverse type=street: each street once, nearest first ({[f['properties']['name'] for f in fs]})")
+          "reverse type=street: each street once, nearest first "
+          f"({[f['properties']['name'] for f in fs]})")
     doc, _ = get_json(port, "/api/reverse/?" + qs(lat=48.99, lon=5.21, type="municipality"))
     check(top(doc).get("citycode") == "55040" and top(doc).get("type") == "municipality",
           "reverse type=municipality: the nearest commune centre")
@@ -416,7 +444,8 @@ def parse_csv(text, sep):
 
 
 RESULT_COLS = ["latitude", "longitude", "result_label", "result_score", "result_type", "result_id",
-               "result_housenumber", "result_name", "result_street", "result_postcode", "result_city",
+               "result_housenumber", "result_name", "result_street", "result_postcode",
+               "result_city",
                "result_context", "result_citycode"]
 
 
@@ -434,38 +463,48 @@ def test_csv(port):
                               [("columns", "adresse"), ("columns", "ville"), ("postcode", "cp")])
     check(st == 200 and hdrs.get("content-type") == "text/csv; charset=utf-8",
           f"csv: 200 text/csv ({st} {data[:300]!r})")
-    check(hdrs.get("access-control-allow-origin") == "*" and hdrs.get("cache-control") == "no-store",
+    check(hdrs.get("access-control-allow-origin") == "*"
+          and hdrs.get("cache-control") == "no-store",
           "csv: CORS, no-store")
     text = data.decode("utf-8")
     check(text.startswith("\ufeff"), "csv: the BOM is kept")
     body = text.lstrip("\ufeff")
-    check(body.count("\r\n") >= 8 and "\n" not in body.replace("\r\n", "").replace("\r\nvaubecourt", ""),
+    check(body.count("\r\n") >= 8 and "\n" not in body.replace("\r\n", "").replace("\r\nvaubecourt",
+                                                                                   ""),
           "csv: CRLF line ends, as the upload")
     rows = parse_csv(body, ";")
     header = rows[0]
-    check(header == ["id", "adresse", "cp", "ville"] + RESULT_COLS, f"csv: header + result columns ({header})")
+    check(header == ["id", "adresse", "cp", "ville"] + RESULT_COLS,
+          f"csv: header + result columns ({header})")
     out = {r[0]: dict(zip(header, r)) for r in rows[1:]}
     check(len(rows) == 8, f"csv: blank line dropped, 7 rows kept ({len(rows) - 1})")
     check(all(len(r) == len(header) for r in rows), "csv: every row has every column")
     check(out["a1"]["result_id"] == "55532_0010_00012" and out["a1"]["result_type"] == "housenumber"
-          and out["a1"]["result_context"] == "55, Meuse, Grand Est" and out["a1"]["result_citycode"] == "55532"
+          and out["a1"]["result_context"] == "55, Meuse, Grand Est"
+          and out["a1"]["result_citycode"] == "55532"
           and out["a1"]["result_label"] == "12 Rue de l'Église 55250 Vaubecourt"
-          and out["a1"]["result_name"] == "12 Rue de l'Église" and out["a1"]["result_street"] == "Rue de l'Église"
+          and out["a1"]["result_name"] == "12 Rue de l'Église"
+          and out["a1"]["result_street"] == "Rue de l'Église"
           and out["a1"]["result_housenumber"] == "12" and out["a1"]["result_postcode"] == "55250"
           and out["a1"]["result_city"] == "Vaubecourt"
           and abs(float(out["a1"]["latitude"]) - 48.9298) < 1e-6
           and abs(float(out["a1"]["longitude"]) - 5.113) < 1e-6
           and 0.9 <= float(out["a1"]["result_score"]) <= 1, f"csv: row a1 ({out['a1']})")
-    check(out["a2"]["adresse"] == "3 chemin du moulin; près du pont" and out["a2"]["result_id"] == "55040_0040_00003",
+    check(out["a2"]["adresse"] == "3 chemin du moulin; près du pont"
+          and out["a2"]["result_id"] == "55040_0040_00003",
           "csv: quoted field with the separator kept as it was, and geocoded")
-    check(out["a3"]["adresse"] == '7 rue du chateau, dit "le château"' and out["a3"]["result_id"] == "55517A001B-7",
+    check(out["a3"]["adresse"] == '7 rue du chateau, dit "le château"'
+          and out["a3"]["result_id"] == "55517A001B-7",
           "csv: doubled quotes read and written back")
-    check(out[""]["result_id"] == "" and out[""]["latitude"] == "", "csv: an empty row stays, without result")
-    check(out["a5"]["adresse"] == "6 grande rue\r\nvaubecourt" and out["a5"]["result_id"] == "55532_0020_00006",
+    check(out[""]["result_id"] == "" and out[""]["latitude"] == "",
+          "csv: an empty row stays, without result")
+    check(out["a5"]["adresse"] == "6 grande rue\r\nvaubecourt"
+          and out["a5"]["result_id"] == "55532_0020_00006",
           "csv: a line break inside a quoted field")
     check(all(out["a6"][c] == "" for c in RESULT_COLS), "csv: not found -> empty result columns")
     # the postcode column is a filter: 3 ch du moulin in 55250 is not Beausite's (55260)
-    check(out["a7"]["result_id"] != "55040_0040_00003", f"csv: the postcode column filters ({out['a7']['result_label']})")
+    check(out["a7"]["result_id"] != "55040_0040_00003",
+          f"csv: the postcode column filters ({out['a7']['result_label']})")
     # each row's result is /api/search/'s top-1 with autocomplete=0 and the same filter
     same = 0
     for r in rows[1:]:
@@ -482,7 +521,8 @@ def test_csv(port):
     check(same == 6, f"csv: every geocoded row equals /api/search/'s top-1 ({same}/6)")
 
     # `,`, LF, no BOM, no columns= (every column is joined)
-    st, hdrs, data = post_csv(port, b"numero,voie,commune\n12,Rue de l'Eglise,Vaubecourt\n3,\"Chemin du Moulin\",Beausite\n")
+    st, hdrs, data = post_csv(port, b"numero,voie,commune\n12,Rue de l'Eglise,Vaubecourt\n"
+                                    b"3,\"Chemin du Moulin\",Beausite\n")
     text = data.decode("utf-8")
     rows = parse_csv(text, ",")
     check(st == 200 and not text.startswith("\ufeff") and "\r" not in text and len(rows) == 3
@@ -499,17 +539,20 @@ def test_csv(port):
           f"csv: one column with commas (answered with ',' and quotes) ({data[:200]!r})")
     # citycode column, lat/lon columns; an existing result column receives the result
     st, _, data = post_csv(port, b"q;insee;la;lo;result_id\n1 rue de l'eglise;55040;;;old\n"
-                                 b"1 rue de l'eglise;;48.98;5.19;old\n1 rue de l'eglise;;48.93;5.11;\n",
+                                 b"1 rue de l'eglise;;48.98;5.19;old\n"
+                                 b"1 rue de l'eglise;;48.93;5.11;\n",
                            [("columns", "q"), ("citycode", "insee"), ("lat", "la"), ("lon", "lo")])
     rows = parse_csv(data.decode(), ";")
     rid = rows[0].index("result_id")
     check(st == 200 and rows[0].count("result_id") == 1 and len(rows[0]) == 5 + len(RESULT_COLS) - 1
-          and [r[rid] for r in rows[1:]] == ["55040_0010_00001", "55040_0010_00001", "55532_0010_00001"],
+          and [r[rid] for r in rows[1:]] == ["55040_0010_00001", "55040_0010_00001",
+                                             "55532_0010_00001"],
           f"csv: citycode and lat/lon columns; result_id not duplicated ({rows})")
     # tab separator, trailing empty field tolerated
     st, _, data = post_csv(port, b"a\tb\n12 rue de l'eglise\tvaubecourt\t\n")
     rows = parse_csv(data.decode(), "\t")
-    check(st == 200 and rows[1][2 + 5] == "55532_0010_00012" and len(rows[1]) == 2 + len(RESULT_COLS),
+    check(st == 200 and rows[1][2 + 5] == "55532_0010_00012"
+          and len(rows[1]) == 2 + len(RESULT_COLS),
           "csv: tab separator; a trailing empty field dropped")
     st, _, data = post_csv(port, b"a;b\n", [("columns", "a")])
     check(st == 200 and parse_csv(data.decode(), ";") == [["a", "b"] + RESULT_COLS],
@@ -523,43 +566,55 @@ def test_csv_refusals(port):
     doc = None
     st, _, data = post_csv(port, ok, [("columns", "adresse"), ("columns", "commune")])
     doc = json.loads(data)
-    check(st == 400 and doc.get("parameter") == "columns" and '"commune"' in doc.get("description", "")
+    check(st == 400 and doc.get("parameter") == "columns" and '"commune"' in doc.get("description",
+                                                                                     "")
           and "adresse, ville" in doc.get("description", ""),
           f"csv: unknown column -> 400 naming columns and the column ({doc})")
     for field in ("postcode", "citycode"):
         st, _, data = post_csv(port, ok, [(field, "cp")])
-        check(st == 400 and json.loads(data).get("parameter") == field, f"csv: unknown {field} column -> 400")
+        check(st == 400 and json.loads(data).get("parameter") == field,
+              f"csv: unknown {field} column -> 400")
     st, _, data = post_csv(port, ok, [("lat", "adresse")])
-    check(st == 400 and json.loads(data).get("parameter") == "lon", "csv: lat column without lon -> 400")
+    check(st == 400 and json.loads(data).get("parameter") == "lon",
+          "csv: lat column without lon -> 400")
     ct, body = multipart([("columns", "adresse"), ("foo", "x")], [("data", "a.csv", ok)])
-    expect_error(port, "/api/search/csv/", 400, "foo", "UnknownParameter", "POST", body, {"Content-Type": ct})
+    expect_error(port, "/api/search/csv/", 400, "foo", "UnknownParameter", "POST", body,
+                 {"Content-Type": ct})
     ct, body = multipart([("postcode", "a"), ("postcode", "b")], [("data", "a.csv", ok)])
     expect_error(port, "/api/search/csv/", 400, "postcode", "RepeatedParameter", "POST", body,
                  {"Content-Type": ct})
     ct, body = multipart([], [("data", "a.csv", ok), ("data", "b.csv", ok)])
-    expect_error(port, "/api/search/csv/", 400, "data", "RepeatedParameter", "POST", body, {"Content-Type": ct})
+    expect_error(port, "/api/search/csv/", 400, "data", "RepeatedParameter", "POST", body,
+                 {"Content-Type": ct})
     ct, body = multipart([("columns", "adresse")], [])
     expect_error(port, "/api/search/csv/", 400, "data", None, "POST", body, {"Content-Type": ct})
-    expect_error(port, "/api/search/csv/", 400, "data", None, "POST", ok, {"Content-Type": "text/csv"})
+    expect_error(port, "/api/search/csv/", 400, "data", None, "POST", ok,
+                 {"Content-Type": "text/csv"})
     expect_error(port, "/api/search/csv/", 400, "data", None, "POST", b"",
                  {"Content-Type": "multipart/form-data; boundary=x"})
-    expect_error(port, "/api/search/csv/", 400, "data", None, "POST", b"--x\r\nContent-Disposition: form-data;"
-                 b" name=\"data\"\r\n\r\nno end", {"Content-Type": "multipart/form-data; boundary=x"})
+    expect_error(port, "/api/search/csv/", 400, "data", None, "POST",
+                 b"--x\r\nContent-Disposition: form-data;"
+                 b" name=\"data\"\r\n\r\nno end",
+                 {"Content-Type": "multipart/form-data; boundary=x"})
     for what, data_ in (("not UTF-8", "adresse\n12 rue de l'\xe9glise\n".encode("latin-1")),
                         ("empty file", b""), ("unterminated quote", b"a;b\n1;\"open\n2;3\n"),
                         ("extra fields", b"a;b\n1;2;3\n"), ("NUL byte", b"a;b\n1\x00;2\n")):
         st, _, data = post_csv(port, data_)
         doc = json.loads(data)
-        check(st == 400 and doc.get("parameter") == "data", f"csv: {what} -> 400 naming data ({doc})")
+        check(st == 400 and doc.get("parameter") == "data",
+              f"csv: {what} -> 400 naming data ({doc})")
     st, _, data = post_csv(port, b"a;b\n1;\"open\n2;3\n")
     check("line 2" in json.loads(data).get("description", ""), "csv: the error names the line")
     # not POST, query parameters, HEAD
     st, hdrs, data = request(port, "GET", "/api/search/csv/")
-    check(st == 405 and hdrs.get("allow") == "POST, OPTIONS", f"csv: GET -> 405, Allow: POST, OPTIONS ({hdrs.get('allow')})")
+    check(st == 405 and hdrs.get("allow") == "POST, OPTIONS",
+          f"csv: GET -> 405, Allow: POST, OPTIONS ({hdrs.get('allow')})")
     st, hdrs, _ = request(port, "OPTIONS", "/api/search/csv/")
-    check(st == 204 and "POST" in hdrs.get("access-control-allow-methods", ""), "csv: preflight allows POST")
+    check(st == 204 and "POST" in hdrs.get("access-control-allow-methods", ""),
+          "csv: preflight allows POST")
     ct, body = multipart([], [("data", "a.csv", ok)])
-    expect_error(port, "/api/search/csv/?columns=adresse", 400, "columns", "UnknownParameter", "POST", body,
+    expect_error(port, "/api/search/csv/?columns=adresse", 400, "columns", "UnknownParameter",
+                 "POST", body,
                  {"Content-Type": ct})
     st, hdrs, data = request(port, "POST", "/api/search/", body=b"x=1",
                              headers={"Content-Type": "application/x-www-form-urlencoded"})
@@ -568,7 +623,8 @@ def test_csv_refusals(port):
 
 def test_csv_limits():
     """A second server with small limits: 413 on size (announced or chunked) and on rows."""
-    srv = Server("ban-limits", DB, env={"GEODIR_MAX_UPLOAD_SIZE": "2048", "GEODIR_MAX_CSV_ROWS": "3"})
+    srv = Server("ban-limits", DB, env={"GEODIR_MAX_UPLOAD_SIZE": "2048",
+                                        "GEODIR_MAX_CSV_ROWS": "3"})
     try:
         port = srv.port
         small = b"adresse\n12 rue de l'eglise vaubecourt\n"
@@ -585,13 +641,15 @@ def test_csv_limits():
             for i in range(0, len(body), 500):
                 yield body[i:i + 500]
         st, _, data = request(port, "POST", "/api/search/csv/", body=chunks(),
-                              headers={"Content-Type": ct, "Transfer-Encoding": "chunked"}, chunked=True)
+                              headers={"Content-Type": ct, "Transfer-Encoding": "chunked"},
+                              chunked=True)
         check(st == 413, f"limits: chunked upload above the limit -> 413 ({st} {data[:100]!r})")
         st, _, data = post_csv(port, b"adresse\n1 rue a\n2 rue b\n3 rue c\n")
         check(st == 200, "limits: max_csv_rows rows pass")
         st, _, data = post_csv(port, b"adresse\n1 rue a\n2 rue b\n3 rue c\n4 rue d\n")
         doc = json.loads(data)
-        check(st == 413 and doc.get("parameter") == "data" and "3 rows" in doc.get("description", ""),
+        check(st == 413 and doc.get("parameter") == "data" and "3 rows" in doc.get("description",
+                                                                                   ""),
               f"limits: more than max_csv_rows -> 413 ({doc})")
         st, _, _ = post_csv(port, small)
         check(st == 200, "limits: the server still answers after refusals")
@@ -639,10 +697,13 @@ def test_ban_client(port):
     check(f["properties"]["id"] == "55532_0020_00008" and f["properties"]["score"] > 0.5,
           "client: search by base URL")
     rev = client.reverse(lon, lat)
-    check(rev["features"][0]["properties"]["label"] == f["properties"]["label"], "client: reverse of the result")
+    check(rev["features"][0]["properties"]["label"] == f["properties"]["label"],
+          "client: reverse of the result")
     res = client.search("rue de l'eglise", type="street", postcode="55260")
-    check(res["features"] and res["features"][0]["properties"]["citycode"] == "55040", "client: filters")
-    out = client.search_csv(b"nom,adresse,cp\nMairie,1 place de la mairie,55250\n", columns=["adresse", "cp"])
+    check(res["features"] and res["features"][0]["properties"]["citycode"] == "55040",
+          "client: filters")
+    out = client.search_csv(b"nom,adresse,cp\nMairie,1 place de la mairie,55250\n",
+                            columns=["adresse", "cp"])
     rows = parse_csv(out, ",")
     check(rows[0][:3] == ["nom", "adresse", "cp"] and rows[1][3 + 5] == "55532_0070_00001",
           "client: CSV batch geocoding by base URL")
@@ -656,22 +717,28 @@ def test_bad_input(port):
     cases = [
         (S + "", "q"), (S + "q=", "q"), (S + qs(q="x" * 201), "q"), (S + "q=%FF%FE", "q"),
         (S + "q=a%00b", "q"), (S + "q=%", "q"), (S + "q=a&q=b", "q"), (S + "limit=5", "q"),
-        (S + "q=rue&limit=0", "limit"), (S + "q=rue&limit=101", "limit"), (S + "q=rue&limit=abc", "limit"),
-        (S + "q=rue&limit=-1", "limit"), (S + "q=rue&limit=1.5", "limit"), (S + "q=rue&limit=", "limit"),
+        (S + "q=rue&limit=0", "limit"), (S + "q=rue&limit=101", "limit"), (S + "q=rue&limit=abc",
+                                                                           "limit"),
+        (S + "q=rue&limit=-1", "limit"), (S + "q=rue&limit=1.5", "limit"), (S + "q=rue&limit=",
+                                                                            "limit"),
         (S + "q=rue&limit=1e1", "limit"), (S + "q=rue&limit=99999999999999999999", "limit"),
         (S + "q=rue&autocomplete=2", "autocomplete"), (S + "q=rue&autocomplete=", "autocomplete"),
         (S + "q=rue&autocomplete=peut-%C3%AAtre", "autocomplete"),
-        (S + "q=rue&lat=48.9", "lon"), (S + "q=rue&lon=5.1", "lat"), (S + "q=rue&lat=91&lon=5", "lat"),
-        (S + "q=rue&lat=48&lon=181", "lon"), (S + "q=rue&lat=abc&lon=5", "lat"), (S + "q=rue&lat=nan&lon=5", "lat"),
+        (S + "q=rue&lat=48.9", "lon"), (S + "q=rue&lon=5.1", "lat"), (S + "q=rue&lat=91&lon=5",
+                                                                      "lat"),
+        (S + "q=rue&lat=48&lon=181", "lon"), (S + "q=rue&lat=abc&lon=5", "lat"),
+             (S + "q=rue&lat=nan&lon=5", "lat"),
         (S + "q=rue&lat=48,9&lon=5", "lat"), (S + "q=rue&lat=&lon=5", "lat"),
-        (S + "q=rue&type=foo", "type"), (S + "q=rue&type=", "type"), (S + "q=rue&type=street+municipality", "type"),
+        (S + "q=rue&type=foo", "type"), (S + "q=rue&type=", "type"),
+             (S + "q=rue&type=street+municipality", "type"),
         (S + "q=rue&type=Street", "type"),
         (S + "q=rue&postcode=5525", "postcode"), (S + "q=rue&postcode=abcde", "postcode"),
         (S + "q=rue&postcode=552500", "postcode"), (S + "q=rue&postcode=", "postcode"),
         (S + "q=rue&citycode=5553", "citycode"), (S + "q=rue&citycode=55532x", "citycode"),
         (S + "q=rue&citycode=%27%20OR%201=1", "citycode"),
         (S + "q=rue&foo=1", "foo"), (S + "q=rue&lng=5", "lng"),
-        (R + "", "lat"), (R + "lat=48.9", "lon"), (R + "lon=5.1", "lat"), (R + "lat=91&lon=5", "lat"),
+        (R + "", "lat"), (R + "lat=48.9", "lon"), (R + "lon=5.1", "lat"), (R + "lat=91&lon=5",
+                                                                           "lat"),
         (R + "lat=48&lon=-181", "lon"), (R + "lat=48&lon=5&limit=0", "limit"),
         (R + "lat=48&lon=5&limit=x", "limit"), (R + "lat=48&lon=5&type=road", "type"),
         (R + "lat=48&lon=5&q=rue", "q"), (R + "lat=48&lat=48&lon=5", "lat"),
@@ -679,10 +746,12 @@ def test_bad_input(port):
     for path, param in cases:
         expect_error(port, path, 400, param)
     # hostile text that is valid: answered, never an error
-    for text in ("' OR 1=1 --", "\"; DROP TABLE addresses; --", "<script>alert(1)</script>", "*", "NEAR(a b)",
+    for text in ("' OR 1=1 --", "\"; DROP TABLE addresses; --", "<script>alert(1)</script>", "*",
+                 "NEAR(a b)",
                  "12 rue %s", "😀 rue", "de la", "1" * 200):
         st, _, data = request(port, "GET", S + qs(q=text))
-        check(st in (200, 400) and json.loads(data) is not None and (st == 200 or "q" == json.loads(data).get("parameter")),
+        answer = json.loads(data)
+        check(st == 200 or (st == 400 and answer.get("parameter") == "q"),
               f"search: hostile text {text[:30]!r} -> {st}")
     doc, _ = get_json(port, "/api/health")
     check(doc.get("status") == "ok", "bad input: the server is still up")
@@ -706,7 +775,8 @@ def test_shared_index_and_swap():
         def worker(n):
             for i in range(n):
                 try:
-                    st, _, data = request(port, "GET", "/api/search/?" + qs(q=f"{1 + i % 15} rue de l'eglise vaubecourt"))
+                    q = f"{1 + i % 15} rue de l'eglise vaubecourt"
+                    st, _, data = request(port, "GET", "/api/search/?" + qs(q=q))
                     results.append(st)
                 except OSError as e:
                     errors.append(str(e))
@@ -715,13 +785,15 @@ def test_shared_index_and_swap():
             t.start()
         for t in threads:
             t.join()
-        check(not errors and results.count(200) == 200, f"swap: 200 concurrent searches answered ({len(results)}, {errors[:2]})")
+        check(not errors and results.count(200) == 200,
+              f"swap: 200 concurrent searches answered ({len(results)}, {errors[:2]})")
         st, _, data = request(port, "GET", "/api/autocomplete?" + qs(q="12 rue de l'egl"))
         sugg = json.loads(data).get("suggestions", [])
         check(any(s.get("type") == "address" and s.get("housenumber") == "12" for s in sugg),
               "swap: /api/autocomplete suggests addresses from the shared index")
         builds = index_builds(srv)
-        check(len(builds) == 1, f"swap: one index built for 4 threads and 2 endpoints ({len(builds)})")
+        check(len(builds) == 1,
+              f"swap: one index built for 4 threads and 2 endpoints ({len(builds)})")
         check(top(search(port, q="1 rue nouvelle vaubecourt")).get("street") != "Rue Nouvelle",
               "swap: Rue Nouvelle unknown before the swap")
 
@@ -732,7 +804,8 @@ def test_shared_index_and_swap():
         def pound():
             while not stop.is_set():
                 try:
-                    st, _, _ = request(port, "GET", "/api/search/?" + qs(q="3 chemin du moulin beausite"))
+                    st, _, _ = request(port, "GET",
+                                       "/api/search/?" + qs(q="3 chemin du moulin beausite"))
                     during.append(st)
                 except OSError as e:
                     during.append(str(e))
@@ -758,7 +831,8 @@ def test_shared_index_and_swap():
               f"{[s for s in during if s != 200][:3]})")
         # every thread now answers from the new generation
         news = [top(search(port, q="3 rue nouvelle vaubecourt")).get("id") for _ in range(12)]
-        check(all(n == "55532_0080_00003" for n in news), "swap: every thread answers from the new index")
+        check(all(n == "55532_0080_00003" for n in news),
+              "swap: every thread answers from the new index")
         builds = index_builds(srv)
         check(len(builds) == 2 and "replaced=1" in builds[1],
               f"swap: exactly one more index built, replacing the first ({len(builds)})")

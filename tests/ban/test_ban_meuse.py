@@ -60,17 +60,20 @@ def main():
     shutil.rmtree(WORK, ignore_errors=True)
     os.makedirs(WORK)
     with open(BANO, encoding="utf-8", newline="") as f:
-        rows = [dict(zip(("id", "numero", "voie", "code_post", "nom_comm", "source", "lat", "lon"), r))
+        rows = [dict(zip(("id", "numero", "voie", "code_post", "nom_comm", "source", "lat", "lon"),
+                         r))
                 for r in csv.reader(f)]
     communes = sorted({r["id"][:5] for r in rows})
     print(f"BANO Meuse: {len(rows)} rows, {len(communes)} communes")
 
     cfg = {"territory": {"name": "Meuse (communes de BANO)", "short_name": "Meuse BANO",
-                         "epci_siren": "200066140", "communes": communes, "default_licence": "ODbL-1.0"},
+                         "epci_siren": "200066140", "communes": communes,
+                         "default_licence": "ODbL-1.0"},
            "map": {"center": [48.95, 5.3], "zoom": 9, "tiles_url": "", "tiles_attribution": ""},
            "data_dir": DATA,
            "sources": [{"name": "limites", "profile": "commune-boundaries", "path": BOUNDARIES},
-                       {"name": "bano", "profile": "bano", "path": BANO, "data_date": "2015-03-24"}]}
+                       {"name": "bano", "profile": "bano", "path": BANO,
+                        "data_date": "2015-03-24"}]}
     cfg_path = os.path.join(WORK, "meuse.json")
     with open(cfg_path, "w", encoding="utf-8") as f:
         json.dump(cfg, f, ensure_ascii=False)
@@ -92,8 +95,10 @@ def main():
 
     log = open(os.path.join(WORK, "server.stderr"), "w")
     env = {k: v for k, v in os.environ.items() if not k.startswith("GEODIR_")}
-    srv = subprocess.Popen([API, "--port", "0", "--db", db, "--static_dir", os.path.join(SRC, "map-ui"),
-                            "--threads", "4"], stdout=subprocess.PIPE, stderr=log, text=True, env=env)
+    srv = subprocess.Popen([API, "--port", "0", "--db", db, "--static_dir", os.path.join(SRC,
+                                                                                         "map-ui"),
+                            "--threads", "4"], stdout=subprocess.PIPE, stderr=log, text=True,
+                           env=env)
     port = None
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
@@ -132,10 +137,12 @@ def main():
         dt = time.monotonic() - t0
         print("misses:", *misses, sep="\n  ")
         check(hits >= 0.99 * SAMPLE,
-              f"/api/search/: top-1 is the address for {hits}/{SAMPLE} ({exact_ids} with its very id)")
+              f"/api/search/: top-1 is the address for {hits}/{SAMPLE} "
+              f"({exact_ids} with its very id)")
         check(first.get("licence") == "ODbL-1.0"
               and first.get("attribution") == "© les contributeurs d'OpenStreetMap, BANO",
-              f"answers are ODbL, OpenStreetMap contributors ({first.get('licence')}, {first.get('attribution')})")
+              "answers are ODbL, OpenStreetMap contributors "
+              f"({first.get('licence')}, {first.get('attribution')})")
 
         # 2. the same sample through /api/search/csv/ in one upload
         buf = io.StringIO()
@@ -145,10 +152,11 @@ def main():
             w.writerow([r["id"], r["numero"], r["voie"], r["code_post"], r["nom_comm"]])
         data = ("\ufeff" + buf.getvalue()).encode("utf-8")
         boundary = "----geodir" + uuid.uuid4().hex
-        parts = [f"--{boundary}\r\nContent-Disposition: form-data; name=\"columns\"\r\n\r\n{c}\r\n".encode()
+        disposition = f"--{boundary}\r\nContent-Disposition: form-data; name="
+        parts = [f"{disposition}\"columns\"\r\n\r\n{c}\r\n".encode()
                  for c in ("numero", "voie", "code_post", "nom_comm")]
-        parts.append(f"--{boundary}\r\nContent-Disposition: form-data; name=\"data\"; filename=\"meuse.csv\"\r\n"
-                     f"Content-Type: text/csv\r\n\r\n".encode() + data + b"\r\n")
+        parts.append(f"{disposition}\"data\"; filename=\"meuse.csv\"\r\n"
+                     "Content-Type: text/csv\r\n\r\n".encode() + data + b"\r\n")
         parts.append(f"--{boundary}--\r\n".encode())
         t0 = time.monotonic()
         conn.request("POST", "/api/search/csv/", body=b"".join(parts),
@@ -156,25 +164,33 @@ def main():
         resp = conn.getresponse()
         out = resp.read().decode("utf-8")
         dt_csv = time.monotonic() - t0
-        check(resp.status == 200 and out.startswith("\ufeff"), f"/api/search/csv/: 200, BOM kept ({resp.status})")
+        check(resp.status == 200 and out.startswith("\ufeff"),
+              f"/api/search/csv/: 200, BOM kept ({resp.status})")
         got = list(csv.DictReader(io.StringIO(out.lstrip("\ufeff")), delimiter=";"))
         check(len(got) == SAMPLE, f"/api/search/csv/: {SAMPLE} rows back ({len(got)})")
         csv_hits = agree = 0
         for r, g in zip(sample, got):
-            prop = {"id": g["result_id"], "housenumber": g["result_housenumber"], "street": g["result_street"],
+            prop = {"id": g["result_id"], "housenumber": g["result_housenumber"],
+                    "street": g["result_street"],
                     "citycode": g["result_citycode"]}
             csv_hits += same_address(prop, r)
             q = f"{r['numero']} {r['voie']} {r['code_post']} {r['nom_comm']}"
-            st, doc = get("/api/search/?" + urllib.parse.urlencode({"q": q, "limit": 1, "autocomplete": 0}))
+            st, doc = get("/api/search/?" + urllib.parse.urlencode({"q": q, "limit": 1,
+                                                                    "autocomplete": 0}))
             p = doc["features"][0]["properties"] if doc.get("features") else {}
             c = doc["features"][0]["geometry"]["coordinates"] if doc.get("features") else None
-            agree += (g["id"] == r["id"] and g["result_id"] == p.get("id", "") and g["result_label"] == p.get("label", "")
+            agree += (g["id"] == r["id"] and g["result_id"] == p.get("id", "")
+                      and g["result_label"] == p.get("label", "")
                       and g["result_type"] == p.get("type", "")
-                      and (c is None or (abs(float(g["longitude"]) - c[0]) < 1e-6 and abs(float(g["latitude"]) - c[1]) < 1e-6)))
-        check(csv_hits >= 0.99 * SAMPLE, f"/api/search/csv/: top-1 is the address for {csv_hits}/{SAMPLE}")
-        check(agree == SAMPLE, f"/api/search/csv/ rows equal /api/search/?autocomplete=0 top-1: {agree}/{SAMPLE}")
+                      and (c is None or (abs(float(g["longitude"]) - c[0]) < 1e-6
+                                         and abs(float(g["latitude"]) - c[1]) < 1e-6)))
+        check(csv_hits >= 0.99 * SAMPLE,
+              f"/api/search/csv/: top-1 is the address for {csv_hits}/{SAMPLE}")
+        check(agree == SAMPLE,
+              f"/api/search/csv/ rows equal /api/search/?autocomplete=0 top-1: {agree}/{SAMPLE}")
         print(f"FIGURES ban_meuse rows={len(rows)} communes={len(communes)} sample={SAMPLE} "
-              f"search_top1={hits} search_same_id={exact_ids} csv_top1={csv_hits} csv_agree={agree} "
+              f"search_top1={hits} search_same_id={exact_ids} csv_top1={csv_hits} "
+              f"csv_agree={agree} "
               f"search_seconds={dt:.2f} csv_seconds={dt_csv:.2f}")
     finally:
         conn.close()

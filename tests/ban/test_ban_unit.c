@@ -246,12 +246,19 @@ static void test_csv_reader(void)
     CHECK_INT_EQ(records_of("", 0, &sep, out, sizeof out, &err), GDIR_EINVAL);
     CHECK_STR_EQ(err.param, "data");
     CHECK_INT_EQ(records_of("\xEF\xBB\xBF", 3, &sep, out, sizeof out, &err), GDIR_EINVAL);
-    CHECK_INT_EQ(records_of("a;b\n\xE9t\xE9;x\n", strlen("a;b\n\xE9t\xE9;x\n"), &sep, out, sizeof out, &err), GDIR_EINVAL);
+    {
+        static const char latin1[] = "a;b\n\xE9t\xE9;x\n";
+        CHECK_INT_EQ(records_of(latin1, sizeof latin1 - 1, &sep, out, sizeof out, &err),
+                     GDIR_EINVAL);
+    }
     CHECK(strstr(err.msg, "UTF-8") != NULL);
     CHECK_INT_EQ(records_of("a\0b\n", 4, &sep, out, sizeof out, &err), GDIR_EINVAL);
     gdir_err_clear(&err);
-    CHECK_INT_EQ(records_of("a;b\n1;\"open\n2;3\n", strlen("a;b\n1;\"open\n2;3\n"), &sep, out, sizeof out, &err),
-                 GDIR_EINVAL);
+    {
+        static const char open_quote[] = "a;b\n1;\"open\n2;3\n";
+        CHECK_INT_EQ(records_of(open_quote, sizeof open_quote - 1, &sep, out, sizeof out, &err),
+                     GDIR_EINVAL);
+    }
     CHECK(strstr(err.msg, "line 2") != NULL);
     {
         /* 300 columns: more than API_CSV_MAX_FIELDS - 1. */
@@ -284,7 +291,8 @@ static void test_csv_writer(void)
     api_csv_put(&b, "", ';');
     gdir_buf_addc(&b, ';');
     api_csv_put(&b, NULL, ';');
-    CHECK_STR_EQ(gdir_buf_str(&b), "plain;\"a;b\";a,b;\"say \"\"hi\"\"\";\"two\nlines\";\" padded\";;");
+    CHECK_STR_EQ(gdir_buf_str(&b),
+                 "plain;\"a;b\";a,b;\"say \"\"hi\"\"\";\"two\nlines\";\" padded\";;");
     gdir_buf_free(&b);
 }
 
