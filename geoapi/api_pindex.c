@@ -326,7 +326,14 @@ static int by_name_id(const void *a, const void *b)
     return c ? c : strcmp(rank_ix->arena + x->id, rank_ix->arena + y->id);
 }
 
-/* name_rank of every place, and the fid -> position table. */
+static int by_rank(const void *a, const void *b)
+{
+    uint32_t x = ((const struct api_pindex_place *)a)->name_rank;
+    uint32_t y = ((const struct api_pindex_place *)b)->name_rank;
+    return x < y ? -1 : x > y;
+}
+
+/* name_rank of every place, each cell sorted by it, and the fid -> position table. */
 static int make_ranks(struct api_pindex *ix)
 {
     uint32_t *order = malloc((ix->n ? ix->n : 1) * sizeof *order);
@@ -342,6 +349,12 @@ static int make_ranks(struct api_pindex *ix)
     for (size_t r = 0; r < ix->n; r++)
         ix->pl[order[r]].name_rank = (uint32_t)r;
     free(order);
+    /* Within each cell, places in name order: a box's first places by name are then found
+     * without looking at every place of the cells inside it (api_pindex_box_by_name). */
+    for (size_t c = 0; c < (size_t)ix->nx * ix->ny; c++)
+        if (ix->cell_start[c + 1] - ix->cell_start[c] > 1)
+            qsort(ix->pl + ix->cell_start[c], ix->cell_start[c + 1] - ix->cell_start[c],
+                  sizeof *ix->pl, by_rank);
 
     for (size_t i = 0; i < ix->n; i++) {
         if (i == 0 || ix->pl[i].fid < min_fid)
@@ -644,4 +657,224 @@ double api_pindex_k_radius(const struct api_pindex *ix, double lat, double lon, 
            M_PER_DEG;
     r = 2 * sqrt((double)k * area / ((double)count * PI));
     return r < min_m ? min_m : r > max_m ? max_m : r;
+}
+
+/* ---- counts through the grid ------------------------------------------------------------ */
+
+/* Cells are tested with their bounds widened by CELL_MARGIN degrees: a place is filed by
+ * floor((lon - lon0) / dlon), which rounding may move by an ulp across a cell's edge. */
+#define CELL_MARGIN 1e-9
+
+static double cell_lon(const struct api_pindex *ix, unsigned cx)
+{
+    return ix->lon0 + cx * ix->dlon;
+}
+
+static double cell_lat(const struct api_pindex *ix, unsigned cy)
+{
+    return ix->lat0 + cy * ix->dlat;
+}
+
+long long api_pindex_count_box(const struct api_pindex *ix, const struct gdir_bbox *box)
+{
+    unsigned cx0, cx1, cy0, cy1;
+    long long count = 0;
+
+    if (ix->n == 0 || !(box->minlon <= box->maxlon && box->minlat <= box->maxlat))
+        return 0;
+    cx0 = cell_x(ix, box->minlon);
+    cx1 = cell_x(ix, box->maxlon);
+    cy0 = cell_y(ix, box->minlat);
+    cy1 = cell_y(ix, box->maxlat);
+    for (unsigned cy = cy0; cy <= cy1; cy++) {
+        int row_in = cell_lat(ix, cy) - CELL_MARGIN >= box->minlat &&
+                     cell_lat(ix, cy + 1) + CELL_MARGIN <= box->maxlat;
+        for (unsigned cx = cx0; cx <= cx1; cx++) {
+            size_t from = ix->cell_start[(size_t)cy * ix->nx + cx];
+            size_t to = ix->cell_start[(size_t)cy * ix->nx + cx + 1];
+            if (from == to)
+                continue;
+            if (row_in && cell_lon(ix, cx) - CELL_MARGIN >= box->minlon &&
+                cell_lon(ix, cx + 1) + CELL_MARGIN <= box->maxlon) {
+                count += (long long)(to - from);   /* the whole cell is inside */
+                continue;
+            }
+            for (size_t i = from; i < to; i++) {
+                const struct api_pindex_place *p = &ix->pl[i];
+                count += p->lon >= box->minlon && p->lon <= box->maxlon &&
+                         p->lat >= box->minlat && p->lat <= box->maxlat;
+            }
+        }
+    }
+    return count;
+}
+
+/* sin^2(x / 2). */
+static double hav(double x)
+{
+    double s = sin(x / 2);
+    return s * s;
+}
+
+/* Half-width in degrees of longitude, at latitude phi (radians), of the places whose haversine
+ * term a = hav(dphi) + cos(phi_c) cos(phi) hav(dlon) is at most a_max; -1 when none. */
+static double half_width(double a_max, double hav_dphi, double cos_c, double cos_phi)
+{
+    double h;
+    if (cos_phi <= 0 || cos_c <= 0)
+        return 180;
+    h = (a_max - hav_dphi) / (cos_c * cos_phi);
+    if (h < 0)
+        return -1;
+    if (h >= 1)
+        return 180;
+    return 2 * asin(sqrt(h)) / DEG;
+}
+
+long long api_pindex_count_circle(const struct api_pindex *ix, double lat, double lon, double r)
+{
+    const double earth = 6371008.8;   /* GDIR_EARTH_RADIUS_M, the radius of gdir_haversine_m */
+    struct gdir_bbox bb;
+    double cos_c = cos(lat * DEG), a_in, a_out;
+    unsigned cx0, cx1, cy0, cy1;
+    long long count = 0;
+
+    if (ix->n == 0)
+        return 0;
+    gdir_bbox_around(lat, lon, r, &bb);
+    if (r < 1 || r > 1e6 || bb.minlon <= -180 || bb.maxlon >= 180 || bb.minlat <= -80 ||
+        bb.maxlat >= 80)
+        return -1;   /* tiny, huge, polar or across the antimeridian: let the caller count */
+    /* d <= r  <=>  a <= sin^2(r / 2R). A cell is counted whole when its four corners are within
+     * r - 1 cm (the farthest point of a latitude-longitude cell from a point is a corner);
+     * places of cells beyond r + 1 cm at every latitude of their row are skipped; the others
+     * are tested one by one with gdir_haversine_m, as the engine does. The centimetre dwarfs
+     * the rounding of either computation (about 1e-9 m). */
+    a_in = hav((r - 0.01) / earth);
+    a_out = hav((r + 0.01) / earth);
+    cx0 = cell_x(ix, bb.minlon);
+    cx1 = cell_x(ix, bb.maxlon);
+    cy0 = cell_y(ix, bb.minlat);
+    cy1 = cell_y(ix, bb.maxlat);
+    for (unsigned cy = cy0; cy <= cy1; cy++) {
+        double pa = (cell_lat(ix, cy) - CELL_MARGIN) * DEG;
+        double pb = (cell_lat(ix, cy + 1) + CELL_MARGIN) * DEG, pc = lat * DEG;
+        double w_in, w_out, nearest = pc < pa ? pa - pc : pc > pb ? pc - pb : 0;
+        double wa = half_width(a_in, hav(pa - pc), cos_c, cos(pa));
+        double wb = half_width(a_in, hav(pb - pc), cos_c, cos(pb));
+        unsigned x0 = cx0, x1 = cx1;
+
+        w_in = wa < 0 || wb < 0 ? -1 : fmin(wa, wb);
+        /* An upper bound of the row's half-width: the largest numerator, the smallest cosine. */
+        w_out = half_width(a_out, hav(nearest), cos_c, fmin(cos(pa), cos(pb)));
+        if (w_out < 0)
+            continue;
+        if (w_out < 180) {
+            w_out += CELL_MARGIN;
+            if (lon - w_out > bb.maxlon || lon + w_out < bb.minlon)
+                continue;
+            x0 = cell_x(ix, fmax(lon - w_out, bb.minlon));
+            x1 = cell_x(ix, fmin(lon + w_out, bb.maxlon));
+        }
+        for (unsigned cx = x0; cx <= x1; cx++) {
+            size_t from = ix->cell_start[(size_t)cy * ix->nx + cx];
+            size_t to = ix->cell_start[(size_t)cy * ix->nx + cx + 1];
+            if (from == to)
+                continue;
+            if (w_in >= 0 && cell_lon(ix, cx) - CELL_MARGIN >= lon - w_in &&
+                cell_lon(ix, cx + 1) + CELL_MARGIN <= lon + w_in) {
+                count += (long long)(to - from);
+                continue;
+            }
+            for (size_t i = from; i < to; i++)
+                count += gdir_haversine_m(lat, lon, ix->pl[i].lat, ix->pl[i].lon) <= r;
+        }
+    }
+    return count;
+}
+
+/* ---- the first places of a box by name ---------------------------------------------------- */
+
+/* A max-heap of positions by name_rank: the best k seen so far, the worst at the root. */
+struct rank_heap {
+    const struct api_pindex *ix;
+    uint32_t *pos;
+    size_t n, cap;
+};
+
+static uint32_t rank_at(const struct rank_heap *h, size_t i)
+{
+    return h->ix->pl[h->pos[i]].name_rank;
+}
+
+static void rank_push(struct rank_heap *h, uint32_t pos)
+{
+    size_t i;
+    if (h->n == h->cap) {          /* replace the root, sift down */
+        h->pos[0] = pos;
+        i = 0;
+        for (;;) {
+            size_t l = 2 * i + 1, r = l + 1, top = i;
+            if (l < h->n && rank_at(h, l) > rank_at(h, top))
+                top = l;
+            if (r < h->n && rank_at(h, r) > rank_at(h, top))
+                top = r;
+            if (top == i)
+                break;
+            uint32_t t = h->pos[i];
+            h->pos[i] = h->pos[top];
+            h->pos[top] = t;
+            i = top;
+        }
+        return;
+    }
+    i = h->n++;
+    h->pos[i] = pos;
+    while (i > 0 && rank_at(h, (i - 1) / 2) < rank_at(h, i)) {
+        uint32_t t = h->pos[i];
+        h->pos[i] = h->pos[(i - 1) / 2];
+        h->pos[(i - 1) / 2] = t;
+        i = (i - 1) / 2;
+    }
+}
+
+/* 1 when a place of rank r would enter the heap. */
+static int rank_wanted(const struct rank_heap *h, uint32_t r)
+{
+    return h->n < h->cap || r < rank_at(h, 0);
+}
+
+int api_pindex_box_by_name(const struct api_pindex *ix, const struct gdir_bbox *box, size_t k,
+                           api_candidate_fn *fn, void *cls)
+{
+    struct rank_heap h = {ix, NULL, 0, k};
+    unsigned cx0, cx1, cy0, cy1;
+    int rc = GDIR_OK;
+
+    if (ix->n == 0 || k == 0 || !(box->minlon <= box->maxlon && box->minlat <= box->maxlat))
+        return GDIR_OK;
+    h.pos = malloc(k * sizeof *h.pos);
+    if (!h.pos)
+        return GDIR_ENOMEM;
+    cx0 = cell_x(ix, box->minlon);
+    cx1 = cell_x(ix, box->maxlon);
+    cy0 = cell_y(ix, box->minlat);
+    cy1 = cell_y(ix, box->maxlat);
+    for (unsigned cy = cy0; cy <= cy1; cy++) {
+        for (unsigned cx = cx0; cx <= cx1; cx++) {
+            size_t from = ix->cell_start[(size_t)cy * ix->nx + cx];
+            size_t to = ix->cell_start[(size_t)cy * ix->nx + cx + 1];
+            /* A cell's places come by rank: the first one not wanted ends the cell. */
+            for (size_t i = from; i < to && rank_wanted(&h, ix->pl[i].name_rank); i++) {
+                const struct api_pindex_place *p = &ix->pl[i];
+                if (p->lon >= box->minlon && p->lon <= box->maxlon && p->lat >= box->minlat &&
+                    p->lat <= box->maxlat)
+                    rank_push(&h, (uint32_t)i);
+            }
+        }
+    }
+    for (size_t i = 0; !rc && i < h.n; i++)
+        rc = emit(ix, h.pos[i], 0, fn, cls);
+    free(h.pos);
+    return rc;
 }

@@ -12,7 +12,8 @@
  * one), so an index stays exact for the life of its connections.
  *
  * Layout: places sorted by grid cell (row-major; cells of about 8 places on average over the
- * data's extent), one 48-byte record each, strings in one arena in the same order. Memory:
+ * data's extent) and by name within a cell, one 48-byte record each, strings in one arena in
+ * about the same order. Memory:
  * about 56 bytes per place plus its id and folded name (about 90 MB for 1M generated places);
  * building reads the places table once (about 2 s for 1M).
  */
@@ -91,6 +92,21 @@ int api_pindex_scan(const struct api_pindex *ix, const char *insee, const char *
  * no such place. */
 int api_pindex_fid(const struct api_pindex *ix, long long fid, double bm25,
                    api_candidate_fn *fn, void *cls);
+
+/* The exact number of places in box (bounds included): whole cells inside it are counted
+ * without looking at their places. */
+long long api_pindex_count_box(const struct api_pindex *ix, const struct gdir_bbox *box);
+
+/* The exact number of places p with gdir_haversine_m(lat, lon, p) <= r (the engine's test):
+ * cells whose corners are all within r are counted whole, the others place by place. -1 when
+ * the circle is too small (r < 1 m), too large, polar or crosses the antimeridian. */
+long long api_pindex_count_circle(const struct api_pindex *ix, double lat, double lon, double r);
+
+/* Calls fn for the k places of box (bounds included) first in (folded name, id) order, or all
+ * of them when it holds fewer, in no particular order. Cells keep their places in that order,
+ * so a cell is left at its first place that cannot be among the k. */
+int api_pindex_box_by_name(const struct api_pindex *ix, const struct gdir_bbox *box, size_t k,
+                           api_candidate_fn *fn, void *cls);
 
 /* A first radius (metres) for a search of the k nearest places of (lat, lon): about twice the
  * radius that holds k places at the density of the cells around the point, within

@@ -140,12 +140,13 @@ static int hit_own(struct api_hit *hit)
 /* Offers a hit whose key strings are borrowed; the heap copies them if it keeps the hit. */
 static int heap_offer(struct heap *h, const struct api_hit *tmpl)
 {
-    struct api_hit hit = *tmpl;
+    struct api_hit hit;
     if (h->cap == 0)
         return GDIR_OK;
+    if (h->n == h->cap && !above(h, &h->a[0].key, &tmpl->key))
+        return GDIR_OK;               /* not better than the worst kept: most candidates */
+    hit = *tmpl;
     if (h->n == h->cap) {
-        if (!above(h, &h->a[0].key, &hit.key))
-            return GDIR_OK;           /* not better than the worst kept */
         if (!h->borrow && hit_own(&hit))
             return GDIR_ENOMEM;
         free(h->a[0].own);
@@ -517,7 +518,10 @@ int api_search_run(struct api_db *db, const struct gdir_calendar *cal,
 {
     struct engine e;
     struct gdir_buf match;
-    int rc = GDIR_OK, have_match = 0;
+    int rc = GDIR_OK, have_match = 0, simple;
+    long long fast_count = -1;   /* >= 0: numberMatched, counted through the grid */
+    double fast_r_max = 0;
+    long k = p->k;
 
     memset(out, 0, sizeof *out);
     memset(&e, 0, sizeof e);
@@ -558,13 +562,40 @@ int api_search_run(struct api_db *db, const struct gdir_calendar *cal,
     if (p->facet_commune &&
         !(e.commune_counts = calloc(db->n_communes + 1, sizeof *e.commune_counts)))
         goto nomem;
+    /* Nothing but a circle or a box (no text, filter, facet, k or cursor): numberMatched is
+     * counted through the grid of the place index (whole cells inside, the others place by
+     * place) and only the page is searched: the limit + 1 nearest by the growing circle of a
+     * k-nearest search, or the limit + 1 first by name through the cells' name order. */
+    simple = e.ix && !p->text && p->n_categories == 0 && p->n_communes == 0 &&
+             !p->open_filter && !p->extra_test && !p->facet_category && !p->facet_commune &&
+             p->cursor_dir == API_CURSOR_NONE && p->k == 0;
+    if (simple && p->has_radius && !p->has_bbox && p->sort == API_SORT_DISTANCE) {
+        fast_count = api_pindex_count_circle(e.ix, p->lat, p->lon, p->radius);
+        fast_r_max = p->radius;
+    } else if (simple && p->has_bbox && !p->has_radius &&
+               (p->sort == API_SORT_NAME || (p->sort == API_SORT_DISTANCE && p->has_point))) {
+        fast_count = api_pindex_count_box(e.ix, &p->bbox);
+        /* The farthest point of a longitude-latitude box from a point is one of its corners. */
+        fast_r_max = 1.0 + fmax(fmax(gdir_haversine_m(p->lat, p->lon, p->bbox.minlat,
+                                                      p->bbox.minlon),
+                                     gdir_haversine_m(p->lat, p->lon, p->bbox.minlat,
+                                                      p->bbox.maxlon)),
+                                fmax(gdir_haversine_m(p->lat, p->lon, p->bbox.maxlat,
+                                                      p->bbox.minlon),
+                                     gdir_haversine_m(p->lat, p->lon, p->bbox.maxlat,
+                                                      p->bbox.maxlon)));
+    }
+    if (fast_count >= 0 && p->sort == API_SORT_DISTANCE) {
+        e.k_mode = 1;
+        k = p->limit + 1;
+    }
     if (heap_init(&e.pager.heap, (size_t)p->limit + 1, p->cursor_dir == API_CURSOR_BEFORE,
                   p->sort))
         goto nomem;
-    if (e.k_mode && (heap_init(&e.kmain, (size_t)p->k, 0, API_SORT_DISTANCE) ||
-                     heap_init(&e.kcat, p->facet_category ? (size_t)p->k : 0, 0,
+    if (e.k_mode && (heap_init(&e.kmain, (size_t)k, 0, API_SORT_DISTANCE) ||
+                     heap_init(&e.kcat, p->facet_category ? (size_t)k : 0, 0,
                                API_SORT_DISTANCE) ||
-                     heap_init(&e.kcommune, p->facet_commune ? (size_t)p->k : 0, 0,
+                     heap_init(&e.kcommune, p->facet_commune ? (size_t)k : 0, 0,
                                API_SORT_DISTANCE)))
         goto nomem;
     /* Candidates of the place index point into it, and db keeps it past the response. */
@@ -579,14 +610,14 @@ int api_search_run(struct api_db *db, const struct gdir_calendar *cal,
 
     e.circle = p->has_radius;
     e.r = p->radius;
-    if (e.k_mode && !p->has_bbox && !p->text) {
+    if (e.k_mode && !p->text && (!p->has_bbox || fast_count >= 0)) {
         /* Grow the box until the circle it encloses holds k places of every set (never beyond
-         * the radius asked, if any). */
-        double r_max = p->has_radius ? p->radius : API_K_MAX_M;
+         * the radius asked, if any, or the box's farthest corner). */
+        double r_max = fast_count >= 0 ? fast_r_max : p->has_radius ? p->radius : API_K_MAX_M;
         e.circle = 1;
         e.r = API_K_START_M < r_max ? API_K_START_M : r_max;
         if (e.ix)   /* from the density around the point: one pass, most of the time */
-            e.r = api_pindex_k_radius(e.ix, p->lat, p->lon, p->k, API_K_MIN_M, e.r);
+            e.r = api_pindex_k_radius(e.ix, p->lat, p->lon, k, API_K_MIN_M, e.r);
         for (;;) {
             size_t have;
             engine_reset(&e);
@@ -598,13 +629,17 @@ int api_search_run(struct api_db *db, const struct gdir_calendar *cal,
                 have = e.kcat.n;
             if (p->facet_commune && e.kcommune.n < have)
                 have = e.kcommune.n;
-            if (have >= (size_t)p->k || e.r >= r_max)
+            if (have >= (size_t)k || e.r >= r_max)
                 break;
-            double f = have == 0 ? 4.0 : sqrt((double)p->k / (double)have) * 1.25;
+            double f = have == 0 ? 4.0 : sqrt((double)k / (double)have) * 1.25;
             e.r *= f < 1.5 ? 1.5 : f > 4.0 ? 4.0 : f;
             if (e.r > r_max)
                 e.r = r_max;
         }
+    } else if (fast_count >= 0) {   /* by name in a box */
+        rc = api_pindex_box_by_name(e.ix, &p->bbox, (size_t)p->limit + 1, on_candidate, &e);
+        if (rc)
+            goto nomem;
     } else {
         rc = run_pass(&e, have_match ? gdir_buf_str(&match) : NULL, err);
         if (rc)
@@ -618,7 +653,7 @@ int api_search_run(struct api_db *db, const struct gdir_calendar *cal,
     rc = take_page(&e, out);
     if (rc)
         goto nomem;
-    out->matched = e.matched;
+    out->matched = fast_count >= 0 ? fast_count : e.matched;
     out->category_counts = e.cat_counts;
     out->category_total = e.cat_total;
     out->commune_counts = e.commune_counts;

@@ -8,7 +8,7 @@
  * of the page, reading every column — what h_places.c does before writing JSON. Single thread,
  * one read-only connection, like the peers' raw_query.c.
  *
- * Usage: raw_api DB BOXES SECONDS MODE...
+ * Usage: raw_api DB BOXES SECONDS MODE...     (SECONDS < 0: exactly -SECONDS queries per mode)
  * Modes (each at the centres of the query boxes of BOXES, "minx miny maxx maxy" a line):
  *   near       k=20 within 5 km of the point (sort by distance)        /api/places?lat&lon&radius=5000&k=20
  *   near_sql   the same without the place index: candidates read from SQLite (R*Tree + rows)
@@ -119,8 +119,12 @@ int main(int argc, char **argv)
         }
         /* Warm-up: one pass over the points (not timed). */
         for (int warm = 1; warm >= 0; warm--) {
-            t_end = now_s() + (warm ? secs / 10 : secs);
-            while (now_s() < t_end && n < cap) {
+            /* SECONDS < 0: exactly -SECONDS queries, no warm-up (for instruction counts). */
+            size_t quota = secs < 0 ? (size_t)-secs : cap;
+            if (secs < 0 && warm)
+                continue;
+            t_end = secs < 0 ? 1e300 : now_s() + (warm ? secs / 10 : secs);
+            while (now_s() < t_end && n < quota) {
                 const double *b = boxes[bi++ % nb];
                 struct api_search_params p;
                 struct api_search_result r;
@@ -182,7 +186,18 @@ int main(int argc, char **argv)
             }
         }
         qsort(lat_us, n, sizeof *lat_us, cmp_double);
-        printf("%s %.0f %.0f %.0f %.0f %.1f\n", mode, (double)n / secs, lat_us[n / 2],
+        if (n == 0) {
+            printf("%s 0 0 0 0 0\n", mode);
+            free(lat_us);
+            continue;
+        }
+        double spent = secs;
+        if (secs < 0) {
+            spent = 0;
+            for (size_t i = 0; i < n; i++)
+                spent += lat_us[i] / 1e6;   /* the rate over the time spent in queries */
+        }
+        printf("%s %.0f %.0f %.0f %.0f %.1f\n", mode, (double)n / spent, lat_us[n / 2],
                lat_us[n * 99 / 100], matched / (double)n, returned / (double)n);
         fflush(stdout);
         free(lat_us);
