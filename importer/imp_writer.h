@@ -7,7 +7,7 @@
  * per source record); imp_writer_index then builds the spatial indexes (dropped during the
  * bulk load), before merging and overrides edit places. imp_writer_finish rebuilds the
  * full-text index,
- * writes the meta rows, runs ANALYZE and PRAGMA integrity_check, switches the journal back
+ * writes the meta rows, runs ANALYZE and PRAGMA quick_check, switches the journal back
  * to DELETE, closes, fsyncs, renames the file over <db> and fsyncs the folder. Until that
  * rename the previous database is never touched; imp_writer_abort removes the temporary
  * file. The writer is the only code that writes SQL for the importer.
@@ -27,10 +27,12 @@ struct imp_writer {
     char *tmp_path;      /* "<path>.tmp-<pid>" (owned) */
     sqlite3_stmt *ins_place, *ins_address, *ins_commune, *ins_boundary, *locate;
     sqlite3_stmt *ins_source, *upd_source, *ins_meta, *ins_warning;
+    sqlite3_stmt *ins_place_ig, *ins_address_ig;   /* the same as INSERT OR IGNORE */
     long pending;        /* rows written since the last COMMIT */
     long boundaries;     /* boundary rows written */
     int in_tx;           /* a transaction is open */
     int attached;        /* the previous database is attached as "old" */
+    char *deferred_sql;  /* CREATE INDEX statements run by imp_writer_index (owned) */
 };
 
 /* Provenance of one source, as stored in the sources table. */
@@ -109,8 +111,10 @@ int imp_writer_copy_communes(struct imp_writer *w, struct gdir_err *err);
 /* Detaches the previous database. NULL-safe on an unattached writer. */
 int imp_writer_detach(struct imp_writer *w, struct gdir_err *err);
 
-/* After the last source: builds the spatial indexes of places and addresses (dropped during
- * the bulk load); *places receives the number of places. Merging and overrides come next. */
+/* After the last source: builds the secondary (non-unique) indexes and the spatial indexes of
+ * places and addresses, with SpatiaLite's geometry triggers (all dropped during the bulk load;
+ * the UNIQUE ones stay, they detect duplicates); *places receives the number of places.
+ * Merging and overrides come next. */
 int imp_writer_index(struct imp_writer *w, long *places, struct gdir_err *err);
 
 /* The connection, for the modules that read or edit the new database (merging, overrides,
