@@ -166,7 +166,8 @@ static int index_build(struct api_db *db, struct api_geocoder **out, struct gdir
     }
     for (size_t i = 0; i < c.n; i++)
         c.w[i].importance = c.max > 0 ? log1p(c.w[i].importance) / log1p((double)c.max) : 0;
-    qsort(c.w, c.n, sizeof *c.w, cmp_weight);
+    if (c.n > 1)   /* c.w is NULL without addresses: qsort(NULL, 0) is undefined (UBSan) */
+        qsort(c.w, c.n, sizeof *c.w, cmp_weight);
     ix->weights = c.w;
     ix->n_weights = c.n;
     c.w = NULL;
