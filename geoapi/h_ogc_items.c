@@ -990,7 +990,7 @@ static void walk_free(struct addr_walk *w)
 static int addresses_items(struct items *x, struct gdir_err *err)
 {
     struct addr_walk page = {0}, probe = {0};
-    const char *cursor = api_param(x->req, "cursor"), *key_text;
+    const char *cursor = api_param(x->req, "cursor"), *key_text = NULL;
     long long key = -1, matched = 0;
     size_t limit = (size_t)x->limit, first = 0, n;
     char next[40], prev[40];

@@ -118,7 +118,7 @@ static int add_polygon(struct imp_territory *t, struct commune *c, struct wkb *b
         t->n_rings++;
         c->n_rings++;
         for (uint32_t k = 0; k < n_pts; k++) {
-            double x, y;
+            double x = 0, y = 0;   /* the size check above guarantees both reads succeed */
             wkb_f64(b, &x);
             wkb_f64(b, &y);
             t->xy[t->n_xy++] = x;
