@@ -24,6 +24,7 @@
 #include "api_search.h"
 #include "api_text.h"
 #include "gdir_log.h"
+#include "gdir_parse.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,7 +76,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s DB BOXES SECONDS MODE...\n", argv[0]);
         return 2;
     }
-    secs = atof(argv[3]);
+    if (gdir_parse_double(argv[3], 0.001, 3600, 0, &secs)) {
+        fprintf(stderr, "%s: SECONDS: expected a number from 0.001 to 3600\n", argv[3]);
+        return 2;
+    }
     f = fopen(argv[2], "r");
     if (!f) {
         perror(argv[2]);
