@@ -142,6 +142,7 @@ print(f"| {name} | {conns} | {rps:,.0f} | {pct(50):.2f} | {pct(90):.2f} | {pct(9
 EOF
 }
 
+LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 log "geodir-api on $BASE, $API_THREADS threads; wrk $WRK_THREADS threads, $DURATION per run"
 echo "| run | connections | requests/s | p50 ms | p90 ms | p99 ms | server CPU (cores) | errors |"
 echo "|---|---|---|---|---|---|---|---|"
@@ -150,4 +151,4 @@ run search_c$CONNS search.paths "$CONNS" "$WRK_THREADS"
 run reverse_c$CONNS reverse.paths "$CONNS" "$WRK_THREADS"
 echo
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)," \
-     "load average before the runs: $(cut -d' ' -f1-3 /proc/loadavg)"
+     "load average before the runs: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg)"
