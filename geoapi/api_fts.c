@@ -76,14 +76,12 @@ static int row_tokens(const Fts5ExtensionApi *api, Fts5Context *fts, const struc
     const struct api_pindex *ix = db->pindex;
     int n_tok = 0, rc;
 
-    if (ix && ix->has_tokens) {
+    if (ix && ix->tokens) {
         long long fid = api->xRowid(fts);
-        if (fid >= ix->min_fid && (unsigned long long)(fid - ix->min_fid) < ix->n_fid) {
-            uint32_t pos = ix->pos_of_fid[fid - ix->min_fid];
-            if (pos != UINT32_MAX) {
-                *d = (double)ix->pl[pos].tokens;
-                return SQLITE_OK;
-            }
+        if (fid >= ix->min_fid && (unsigned long long)(fid - ix->min_fid) < ix->n_fid &&
+            ix->tokens[fid - ix->min_fid] != UINT16_MAX) {
+            *d = (double)ix->tokens[fid - ix->min_fid];
+            return SQLITE_OK;
         }
     }
     rc = api->xColumnSize(fts, -1, &n_tok);

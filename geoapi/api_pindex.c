@@ -40,6 +40,7 @@ static void pindex_free(struct api_pindex *ix)
     free(ix->hours);
     free(ix->cell_start);
     free(ix->pos_of_fid);
+    free(ix->tokens);
     free(ix);
 }
 
@@ -382,18 +383,10 @@ static int make_ranks(struct api_pindex *ix)
 static int add_tokens(void *cls, long long fid, long long tokens)
 {
     struct api_pindex *ix = cls;
-    uint32_t pos;
     if (fid < ix->min_fid || (unsigned long long)(fid - ix->min_fid) >= ix->n_fid)
         return GDIR_OK;
-    pos = ix->pos_of_fid[fid - ix->min_fid];
-    if (pos == NO_POS)
-        return GDIR_OK;
-    if (tokens < 0 || tokens > UINT16_MAX) {
-        ix->has_tokens = 0;
-        return GDIR_OK;
-    }
-    ix->pl[pos].tokens = (uint16_t)tokens;
-    ix->pl[pos].has_tokens = 1;
+    if (tokens >= 0 && tokens < UINT16_MAX)
+        ix->tokens[fid - ix->min_fid] = (uint16_t)tokens;
     return GDIR_OK;
 }
 
@@ -401,12 +394,15 @@ static void load_tokens(struct api_db *db, struct api_pindex *ix)
 {
     struct gdir_err err;
     gdir_err_clear(&err);
-    ix->has_tokens = 1;
-    if (api_q_fts_docsizes(db, add_tokens, ix, &err) != 0)
-        ix->has_tokens = 0;
-    for (size_t i = 0; ix->has_tokens && i < ix->n; i++)
-        if (!ix->pl[i].has_tokens)
-            ix->has_tokens = 0;   /* a place the full-text index does not know */
+    ix->tokens = malloc((ix->n_fid ? ix->n_fid : 1) * sizeof *ix->tokens);
+    if (!ix->tokens)
+        return;   /* geodir_bm25 then asks FTS5 */
+    for (size_t f = 0; f < ix->n_fid; f++)
+        ix->tokens[f] = UINT16_MAX;
+    if (api_q_fts_docsizes(db, add_tokens, ix, &err) != 0) {
+        free(ix->tokens);
+        ix->tokens = NULL;
+    }
 }
 
 /* Turns the interned strings into the index's code tables (the arena no longer moves). */
@@ -465,7 +461,7 @@ static int pindex_build(struct api_db *db, struct api_pindex **out, struct gdir_
     if (!rc)
         rc = make_ranks(b.ix);
     if (!rc)
-        load_tokens(db, b.ix);
+        load_tokens(db, b.ix);   /* optional: without it, geodir_bm25 asks FTS5 */
     intern_free(&b.categories);
     intern_free(&b.insee);
     intern_free(&b.hours);
@@ -630,6 +626,33 @@ int api_pindex_fid(const struct api_pindex *ix, long long fid, double bm25,
         return GDIR_OK;
     pos = ix->pos_of_fid[fid - ix->min_fid];
     return pos == NO_POS ? GDIR_OK : emit(ix, pos, bm25, fn, cls);
+}
+
+/* The position of the place with row id fid, NO_POS if none. */
+static uint32_t pos_of(const struct api_pindex *ix, long long fid)
+{
+    if (fid < ix->min_fid || (unsigned long long)(fid - ix->min_fid) >= ix->n_fid)
+        return NO_POS;
+    return ix->pos_of_fid[fid - ix->min_fid];
+}
+
+int api_pindex_hits(const struct api_pindex *ix, const struct api_pindex_hit *hits, size_t n,
+                    api_candidate_fn *fn, void *cls)
+{
+    enum { AHEAD = 16 };   /* records fetched this many hits ahead, names half as many */
+    int rc;
+
+    for (size_t i = 0; i < n; i++) {
+        uint32_t pos;
+        if (i + AHEAD < n && (pos = pos_of(ix, hits[i + AHEAD].fid)) != NO_POS)
+            __builtin_prefetch(&ix->pl[pos]);
+        if (i + AHEAD / 2 < n && (pos = pos_of(ix, hits[i + AHEAD / 2].fid)) != NO_POS)
+            __builtin_prefetch(ix->arena + ix->pl[pos].name);
+        pos = pos_of(ix, hits[i].fid);
+        if (pos != NO_POS && (rc = emit(ix, pos, hits[i].bm25, fn, cls)) != 0)
+            return rc;
+    }
+    return GDIR_OK;
 }
 
 double api_pindex_k_radius(const struct api_pindex *ix, double lat, double lon, long k,

@@ -35,8 +35,6 @@ struct api_pindex_place {
     int32_t hours;       /* index in hours[], -1 without opening hours */
     uint16_t category;   /* index in categories[] */
     uint16_t insee;      /* index in insee[] (0: no commune code) */
-    uint16_t tokens;     /* tokens of its name in the full-text index (places_fts_docsize) */
-    uint8_t has_tokens;  /* tokens is known */
 };
 
 /* A distinct string of a column, with what the engine derives from it. */
@@ -64,7 +62,11 @@ struct api_pindex {
     long long min_fid;
     size_t n_fid;
     uint32_t *pos_of_fid;              /* owned */
-    int has_tokens;                    /* every place's tokens is known */
+    /* fid -> length of the name in tokens in the full-text index (places_fts_docsize), for
+     * geodir_bm25 (api_fts.h): tokens[fid - min_fid], UINT16_MAX unknown; NULL when the
+     * full-text index could not be read. By fid, not by position: full-text hits come in fid
+     * order, so these reads are sequential. */
+    uint16_t *tokens;                  /* owned */
     /* Registry (api_pindex.c): */
     char build_id[160];
     unsigned refs;
@@ -92,6 +94,17 @@ int api_pindex_scan(const struct api_pindex *ix, const char *insee, const char *
  * no such place. */
 int api_pindex_fid(const struct api_pindex *ix, long long fid, double bm25,
                    api_candidate_fn *fn, void *cls);
+
+/* A full-text hit: row id and score. */
+struct api_pindex_hit {
+    long long fid;
+    double bm25;
+};
+
+/* api_pindex_fid for each of n hits, in order, fetching the records and names of the next hits
+ * ahead of time (hits land all over the index: memory latency was most of their cost). */
+int api_pindex_hits(const struct api_pindex *ix, const struct api_pindex_hit *hits, size_t n,
+                    api_candidate_fn *fn, void *cls);
 
 /* The exact number of places in box (bounds included): whole cells inside it are counted
  * without looking at their places. */

@@ -353,11 +353,26 @@ static int listed_twice(const char *const *list, size_t i)
     return 0;
 }
 
-/* A full-text hit (row id and bm25): the candidate comes from the place index. */
+/* Full-text hits (row id and bm25), gathered to be looked up in the place index together. */
+struct text_hits {
+    struct api_pindex_hit *a;   /* owned */
+    size_t n, cap;
+};
+
 static int on_text_hit(void *cls, long long fid, double bm25)
 {
-    struct engine *e = cls;
-    return api_pindex_fid(e->ix, fid, bm25, on_candidate, e);
+    struct text_hits *h = cls;
+    if (h->n == h->cap) {
+        size_t ncap = h->cap ? h->cap * 2 : 1024;
+        struct api_pindex_hit *a = realloc(h->a, ncap * sizeof *a);
+        if (!a)
+            return GDIR_ENOMEM;
+        h->a = a;
+        h->cap = ncap;
+    }
+    h->a[h->n].fid = fid;
+    h->a[h->n++].bm25 = bm25;
+    return GDIR_OK;
 }
 
 /* One pass over the candidates of the chosen source. */
@@ -370,9 +385,13 @@ static int run_pass(struct engine *e, const char *match, struct gdir_err *err)
     if (p->text) {
         if (!match)
             return GDIR_OK;   /* no word to search: nothing matches */
-        if (e->ix)
-            rc = api_q_text_hits(e->db, match, on_text_hit, e, err);
-        else
+        if (e->ix) {
+            struct text_hits hits = {NULL, 0, 0};
+            rc = api_q_text_hits(e->db, match, on_text_hit, &hits, err);
+            if (!rc)
+                rc = api_pindex_hits(e->ix, hits.a, hits.n, on_candidate, e);
+            free(hits.a);
+        } else
             rc = api_q_candidates(e->db, API_CAND_TEXT, NULL, match, on_candidate, e, err);
     } else if (e->circle || p->has_bbox) {
         if (e->circle) {

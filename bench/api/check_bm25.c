@@ -41,7 +41,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s: cannot open or index: %s\n", argv[1], err.msg);
         return 1;
     }
-    if (!db->pindex->has_tokens) {
+    if (!db->pindex->tokens) {
         fprintf(stderr, "the place index has no row lengths: nothing to check\n");
         return 1;
     }
