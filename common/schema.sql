@@ -190,3 +190,20 @@ CREATE TABLE import_warnings (
 CREATE VIRTUAL TABLE places_fts USING fts5(
     name, content='places', content_rowid='fid', tokenize="unicode61 remove_diacritics 2"
 );
+
+-- Full exports built at import time, one row per file (issue 5). The files live in the folder
+-- named by meta 'exports_dir' (relative to the database's folder, e.g. 'exports/<build id>'),
+-- written before the database is swapped in; geodir-api serves each at the stable URL
+-- /data/<name> from the database it has open, so files and database always match.
+CREATE TABLE exports (
+    name        TEXT PRIMARY KEY,            -- stable file name, e.g. 'places-etalab-2.0.gpkg'
+    dataset     TEXT NOT NULL,               -- 'places', 'equipements' (scdl schema), ...
+    format      TEXT NOT NULL,               -- export format name: 'geojson', 'csv', 'gpkg', ...
+    licence     TEXT NOT NULL,               -- 'etalab-2.0' or 'ODbL-1.0'
+    media_type  TEXT NOT NULL,               -- Content-Type it is served with
+    size        INTEGER NOT NULL,            -- bytes
+    sha256      TEXT NOT NULL,               -- lowercase hex of the file's bytes
+    records     INTEGER NOT NULL,            -- features / rows written
+    excluded    INTEGER NOT NULL DEFAULT 0,  -- places left out by the licence split
+    created     TEXT NOT NULL                -- ISO 8601 UTC
+);

@@ -147,7 +147,9 @@ def case_good():
     check(leftovers(db) == [], "no temporary file left")
 
     # Schema, integrity, spatial indexes.
-    check(one(db, "PRAGMA user_version") == 2, "PRAGMA user_version = 2")
+    check(one(db, "PRAGMA user_version") == 3, "PRAGMA user_version = 3")
+    check(one(db, "SELECT count(*) FROM sqlite_master WHERE name = 'exports'") == 1,
+          "table exports exists")
     check(one(db, "PRAGMA integrity_check") == "ok", "PRAGMA integrity_check = ok")
     check(one(db, "PRAGMA journal_mode") == "delete", "journal_mode back to DELETE")
     check(one(db, "SELECT CheckSpatialIndex('places', 'geom')") == 1,
