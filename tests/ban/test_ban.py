@@ -22,13 +22,10 @@ Starts geodir-api on 127.0.0.1 port 0 and checks:
 
 usage: test_ban.py GEODIR_API DB SOURCE_DIR WORK_DIR
 """
-import http.client
 import json
 import math
 import os
 import shutil
-import signal
-import subprocess
 import sys
 import threading
 import time
@@ -36,17 +33,12 @@ import urllib.parse
 import urllib.request
 import uuid
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from geodir_test import ApiServer, check, failures, http_request  # noqa: E402
+
 API, DB, SRC, WORK = sys.argv[1:5]
 FIXTURES = os.path.join(SRC, "tests", "ban", "fixtures")
 STATIC = os.path.join(SRC, "map-ui")
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        failures.append(what)
-    return cond
 
 
 def haversine(lat1, lon1, lat2, lon2):
@@ -93,53 +85,14 @@ BY_ID = {a["id"]: a for a in ADDRESSES}
 # ---------------------------------------------------------------------------------------------
 # Server process and HTTP helpers.
 
-class Server:
-    def __init__(self, name, db, env=None, threads=4):
-        self.log_path = os.path.join(WORK, f"{name}.stderr")
-        self.log = open(self.log_path, "w")
-        e = {k: v for k, v in os.environ.items() if not k.startswith("GEODIR_")}
-        e.update(env or {})
-        self.proc = subprocess.Popen([API, "--port", "0", "--db", db, "--static_dir", STATIC,
-                                      "--threads", str(threads)],
-                                     stdout=subprocess.PIPE, stderr=self.log, text=True, env=e)
-        self.port = None
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            line = self.proc.stdout.readline()
-            if not line:
-                break
-            if line.startswith("listening on http://127.0.0.1:"):
-                self.port = int(line.strip().rsplit(":", 1)[1])
-                break
-        if not check(self.port is not None, f"{name}: server announced its port"):
-            self.proc.kill()
-            raise SystemExit(1)
-        self.base = f"http://127.0.0.1:{self.port}"
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            code = self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            code = "killed"
-        self.log.close()
-        return code
-
-    def stderr(self):
-        with open(self.log_path, encoding="utf-8", errors="replace") as f:
-            return f.read()
+def Server(name, db, env=None, threads=4):
+    return ApiServer(API, ["--port", "0", "--db", db, "--static_dir", STATIC,
+                           "--threads", str(threads)],
+                     os.path.join(WORK, f"{name}.stderr"), env, name)
 
 
 def request(port, method, path, body=None, headers=None, chunked=False):
-    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        c.request(method, path, body=body, headers=headers or {}, encode_chunked=chunked)
-        r = c.getresponse()
-        data = r.read()
-        return r.status, {k.lower(): v for k, v in r.getheaders()}, data
-    finally:
-        c.close()
+    return http_request(port, method, path, body, headers, chunked, timeout=30)
 
 
 def get_json(port, path, status=200):

@@ -29,18 +29,13 @@ import time
 import urllib.parse
 import uuid
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from geodir_test import check, failures  # noqa: E402
+
 API, IMPORTER, SRC, DATA, WORK = sys.argv[1:6]
 BANO = os.path.join(DATA, "bano-55_2015-03.csv")
 BOUNDARIES = os.path.join(DATA, "communes-55-meuse.geojson")
 SAMPLE = 1000
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        failures.append(what)
-    return cond
 
 
 def norm_hn(s):

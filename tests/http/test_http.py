@@ -18,7 +18,6 @@ import json
 import math
 import os
 import shutil
-import signal
 import socket
 import sqlite3
 import subprocess
@@ -26,6 +25,9 @@ import sys
 import threading
 import time
 import urllib.parse
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from geodir_test import ApiServer, check, failures  # noqa: E402
 
 API, DB, SRC, WORK = sys.argv[1:5]
 FIXTURES = os.path.join(SRC, "tests", "http", "fixtures")
@@ -39,15 +41,7 @@ SECURITY_HEADERS = {
 CT_JSON = "application/json; charset=utf-8"
 CT_GEOJSON = "application/geo+json"
 
-failures = []
 responses_seen = 0
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        failures.append(what)
-    return cond
 
 
 def haversine(lat1, lon1, lat2, lon2):
@@ -190,43 +184,8 @@ def expect_error(port, target, status, code, parameter=None, method="GET", body=
 # ---------------------------------------------------------------------------------------------
 # Server process.
 
-class Server:
-    def __init__(self, name, args, env=None):
-        self.log_path = os.path.join(WORK, f"{name}.stderr")
-        self.log = open(self.log_path, "w")
-        full_env = dict(os.environ)
-        for k in list(full_env):
-            if k.startswith("GEODIR_"):
-                del full_env[k]
-        full_env.update(env or {})
-        self.proc = subprocess.Popen([API] + args, stdout=subprocess.PIPE, stderr=self.log,
-                                     text=True, env=full_env)
-        self.port = None
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            line = self.proc.stdout.readline()
-            if not line:
-                break
-            if line.startswith("listening on http://127.0.0.1:"):
-                self.port = int(line.strip().rsplit(":", 1)[1])
-                break
-        if not check(self.port is not None, f"{name}: server announced its port"):
-            self.proc.kill()
-            raise SystemExit(1)
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            code = self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            code = "killed after 20 s"
-        self.log.close()
-        return code
-
-    def stderr(self):
-        with open(self.log_path, encoding="utf-8", errors="replace") as f:
-            return f.read()
+def Server(name, args, env=None):
+    return ApiServer(API, args, os.path.join(WORK, f"{name}.stderr"), env, name)
 
 
 def q(**params):
@@ -240,7 +199,7 @@ def test_health(port):
     st, hdrs, _ = request(port, "GET", "/api/health")
     check(hdrs.get("cache-control") == "no-store", "health: Cache-Control: no-store")
     doc = get_json(port, "/api/health")
-    check(doc == {"status": "ok", "schema_version": 2, "built_at": doc.get("built_at"),
+    check(doc == {"status": "ok", "schema_version": 3, "built_at": doc.get("built_at"),
                   "places": len(places), "communes": len(members)},
           f"health: ok, schema 1, {len(places)} places, {len(members)} communes ({doc})")
     check(isinstance(doc.get("built_at"), str) and doc["built_at"][:2] == "20", "health: built_at")

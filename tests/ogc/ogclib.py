@@ -3,17 +3,17 @@ requests with the checks every answer must pass, the fixture database read direc
 Python's sqlite3 (no SpatiaLite: points are read from their blobs), the taxonomy, brute-force
 filters and gdaltransform. Standard library only.
 """
-import http.client
 import json
 import os
 import re
-import signal
 import sqlite3
 import struct
 import subprocess
 import sys
-import time
 import urllib.parse
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from geodir_test import ApiServer, check, failures, finish, http_request  # noqa: E402,F401
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 EPSG4326 = "http://www.opengis.net/def/crs/EPSG/0/4326"
@@ -24,56 +24,17 @@ CT_HTML = "text/html; charset=utf-8"
 CT_OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
 CT_ERROR = "application/json; charset=utf-8"
 
-failures = []
 
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        failures.append(what)
-    return cond
-
-
-def finish():
-    print(f"\n{len(failures)} failure(s)")
-    for f in failures:
-        print("  - " + f)
-    sys.exit(1 if failures else 0)
-
-
-class Server:
-    """geodir-api on 127.0.0.1 port 0; the port comes from its `listening on` line."""
+class Server(ApiServer):
+    """geodir-api on 127.0.0.1 port 0, with the OGC API as base; request() takes a target first."""
 
     def __init__(self, api, db, static_dir, log_path, env=None):
-        self.log_path = log_path
-        self.log = open(log_path, "w")
-        full_env = {k: v for k, v in os.environ.items() if not k.startswith("GEODIR_")}
-        full_env.update(env or {})
-        self.proc = subprocess.Popen([api, "--port", "0", "--db", db, "--static_dir", static_dir],
-                                     stdout=subprocess.PIPE, stderr=self.log, text=True,
-                                     env=full_env)
-        self.port = None
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            line = self.proc.stdout.readline()
-            if not line:
-                break
-            if line.startswith("listening on http://127.0.0.1:"):
-                self.port = int(line.strip().rsplit(":", 1)[1])
-                break
-        if not check(self.port is not None, "server announced its port"):
-            self.proc.kill()
-            finish()
+        super().__init__(api, ["--port", "0", "--db", db, "--static_dir", static_dir],
+                         log_path, env, "ogc")
         self.base = f"http://127.0.0.1:{self.port}/ogc"
 
     def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            code = self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            code = "killed"
-        self.log.close()
+        code = super().stop()
         check(code == 0, f"server stopped cleanly on SIGTERM (exit {code})")
 
     def request(self, target, headers=None, method="GET"):
@@ -82,14 +43,7 @@ class Server:
             u = urllib.parse.urlsplit(target)
             check(u.port == self.port, f"link stays on this server: {target[:80]}")
             target = u.path + ("?" + u.query if u.query else "")
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        try:
-            conn.request(method, target, headers=headers or {})
-            r = conn.getresponse()
-            body = r.read()
-            return r.status, {k.lower(): v for k, v in r.getheaders()}, body
-        finally:
-            conn.close()
+        return http_request(self.port, method, target, headers=headers)
 
     def get_json(self, target, ctype=CT_JSON, headers=None, status=200):
         st, hdrs, body = self.request(target, headers)
