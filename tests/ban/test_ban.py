@@ -33,6 +33,7 @@ import urllib.parse
 import urllib.request
 import uuid
 
+sys.dont_write_bytecode = True   # tests write only under the build tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from geodir_test import ApiServer, check, failures, http_request  # noqa: E402
 

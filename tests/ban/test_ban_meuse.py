@@ -29,6 +29,7 @@ import time
 import urllib.parse
 import uuid
 
+sys.dont_write_bytecode = True   # tests write only under the build tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from geodir_test import check, failures  # noqa: E402
 

@@ -26,6 +26,7 @@ import threading
 import time
 import urllib.parse
 
+sys.dont_write_bytecode = True   # tests write only under the build tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from geodir_test import ApiServer, check, failures  # noqa: E402
 

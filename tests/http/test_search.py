@@ -32,6 +32,7 @@ import urllib.parse
 
 API, IMPORTER, SRC, WORK = (os.path.abspath(a) for a in sys.argv[1:5])
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.dont_write_bytecode = True   # tests write only under the build tree
 sys.path.insert(0, HERE)
 import gen_directory  # noqa: E402  (same folder)
 

@@ -8,6 +8,7 @@
 - http_request(): one request on a fresh connection, headers lower-cased.
 
 A test puts tests/lib on sys.path:
+    sys.dont_write_bytecode = True   # no __pycache__ in the sources
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
     from geodir_test import ApiServer, check, finish
 Standard library only.

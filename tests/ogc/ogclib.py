@@ -12,6 +12,7 @@ import subprocess
 import sys
 import urllib.parse
 
+sys.dont_write_bytecode = True   # tests write only under the build tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from geodir_test import ApiServer, check, failures, finish, http_request  # noqa: E402,F401
 

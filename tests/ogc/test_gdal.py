@@ -20,6 +20,7 @@ import subprocess
 import sys
 
 sys.dont_write_bytecode = True     # nothing written into the source tree
+sys.dont_write_bytecode = True   # tests write only under the build tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ogclib import CT_GEOJSON, Server, check, finish, load_db, load_taxonomy, qs  # noqa: E402
 

@@ -26,6 +26,7 @@ import sys
 import urllib.parse
 
 sys.dont_write_bytecode = True     # nothing written into the source tree
+sys.dont_write_bytecode = True   # tests write only under the build tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ogclib import (CRS84, CT_GEOJSON, CT_HTML, CT_JSON, CT_OPENAPI, EPSG2154, EPSG4326,  # noqa
                     Server, check, finish, link, load_db, load_taxonomy, qs, query_of,
