@@ -51,15 +51,6 @@ const char *imp_kind_name(enum imp_kind kind)
     return "?";
 }
 
-static char *xstrdup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
-
 static int fail(struct loader *L, const char *where, const char *what)
 {
     return gdir_err_set_param(L->err, GDIR_ECONFIG, where, "%s: %s: %s", L->file, where, what);
@@ -101,7 +92,7 @@ static int opt_str(struct loader *L, const cJSON *obj, const char *key, const ch
     snprintf(path, sizeof path, "%s.%s", where, key);
     if (!cJSON_IsString(it) || !it->valuestring[0])
         return fail(L, path, "expected a non-empty string");
-    *out = xstrdup(it->valuestring);
+    *out = strdup(it->valuestring);
     return *out ? GDIR_OK : nomem(L);
 }
 
@@ -135,7 +126,7 @@ static int slot_of(struct loader *L, const char *field, size_t *slot)
         return nomem(L);
     p->slot_computed = nc;
     p->slot_computed[p->n_slots] = 0;
-    if (!(p->slots[p->n_slots] = xstrdup(field)))
+    if (!(p->slots[p->n_slots] = strdup(field)))
         return nomem(L);
     *slot = p->n_slots++;
     return GDIR_OK;
@@ -207,7 +198,7 @@ static int load_cond(struct loader *L, const cJSON *obj, const char *where,
     for (size_t i = 0; i < n; i++, it = it->next) {
         if (!cJSON_IsString(it))
             return fail(L, where, "condition values must be strings");
-        if (!(c->values[i] = xstrdup(it->valuestring)))
+        if (!(c->values[i] = strdup(it->valuestring)))
             return nomem(L);
         c->n_values++;
     }
@@ -244,7 +235,7 @@ static int cond_values(struct loader *L, const cJSON *v, const char *where, stru
     for (size_t i = 0; i < n; i++, it = it->next) {
         if (!cJSON_IsString(it))
             return fail(L, where, "condition values must be strings");
-        if (!(c->values[i] = xstrdup(it->valuestring)))
+        if (!(c->values[i] = strdup(it->valuestring)))
             return nomem(L);
         c->n_values++;
     }
@@ -562,11 +553,11 @@ static int load_category(struct loader *L, const cJSON *cat)
                 if (!(x->conds[0].values = calloc(r->cond.n_values, sizeof(char *))))
                     return nomem(L);
                 for (size_t i = 0; i < r->cond.n_values; i++) {
-                    if (!(x->conds[0].values[i] = xstrdup(r->cond.values[i])))
+                    if (!(x->conds[0].values[i] = strdup(r->cond.values[i])))
                         return nomem(L);
                     x->conds[0].n_values++;
                 }
-                if (!(x->category = xstrdup(r->category)))
+                if (!(x->category = strdup(r->category)))
                     return nomem(L);
             }
         }
@@ -692,7 +683,7 @@ static int load_names(struct loader *L, const cJSON *arr, const char *where, cha
         for (size_t i = 0; i < *n; i++)
             if (strcmp((*out)[i], it->valuestring) == 0)
                 return fail(L, where, "a name appears twice");
-        if (!((*out)[*n] = xstrdup(it->valuestring)))
+        if (!((*out)[*n] = strdup(it->valuestring)))
             return nomem(L);
         (*n)++;
     }
@@ -898,7 +889,7 @@ static int load_computed(struct loader *L, const cJSON *comp)
             return rc;
         if (!!first + !!refs + !!map + !!fc != 1)
             return fail(L, where, "expected one of 'first', 'refs', 'map', 'first_chars'");
-        if (!(c->name = xstrdup(name)))
+        if (!(c->name = strdup(name)))
             return nomem(L);
         if (first) {
             c->kind = IMP_COMP_FIRST;
@@ -939,7 +930,7 @@ static int load_computed(struct loader *L, const cJSON *comp)
                 if ((rc = slot_of_json(L, x, where, &c->inputs[c->n_inputs])))
                     return rc;
                 c->n_pairs++;
-                if (!(c->keys[c->n_inputs] = xstrdup(x->string)))
+                if (!(c->keys[c->n_inputs] = strdup(x->string)))
                     return nomem(L);
                 c->n_inputs++;
             }
@@ -968,8 +959,8 @@ static int load_computed(struct loader *L, const cJSON *comp)
                     if (!cJSON_IsString(x))
                         return fail(L, where, "'map' values must be strings");
                     c->n_pairs++;
-                    if (!(c->keys[c->n_pairs - 1] = xstrdup(x->string)) ||
-                        !(c->vals[c->n_pairs - 1] = xstrdup(x->valuestring)))
+                    if (!(c->keys[c->n_pairs - 1] = strdup(x->string)) ||
+                        !(c->vals[c->n_pairs - 1] = strdup(x->valuestring)))
                         return nomem(L);
                 }
                 if ((rc = opt_str(L, it, "default", where, &c->map_default)))
@@ -1025,7 +1016,7 @@ static int compile_rules(struct loader *L)
     if (p->kind == IMP_KIND_PLACES) {
         c = &p->computed[p->n_computed++];
         c->kind = IMP_COMP_CATEGORY;
-        if (!(c->name = xstrdup("@category")))
+        if (!(c->name = strdup("@category")))
             return nomem(L);
         if ((rc = computed_slot(L, c->name, "category", &c->slot)))
             return rc;
@@ -1034,7 +1025,7 @@ static int compile_rules(struct loader *L)
     }
     c = &p->computed[p->n_computed++];
     c->kind = IMP_COMP_KEEP;
-    if (!(c->name = xstrdup("@keep")))
+    if (!(c->name = strdup("@keep")))
         return nomem(L);
     if ((rc = computed_slot(L, c->name, "filter", &c->slot)))
         return rc;
@@ -1042,7 +1033,7 @@ static int compile_rules(struct loader *L)
     p->has_filter = 1;
     p->filter.slot = c->slot;
     p->filter.op = IMP_OP_EQUALS;
-    if (!(p->filter.values = calloc(1, sizeof(char *))) || !(p->filter.values[0] = xstrdup("1")))
+    if (!(p->filter.values = calloc(1, sizeof(char *))) || !(p->filter.values[0] = strdup("1")))
         return nomem(L);
     p->filter.n_values = 1;
 order:
@@ -1149,7 +1140,7 @@ int imp_profile_load(struct imp_profile *p, const char *dir, const char *name, s
         gdir_err_set(err, rc, "%s: not a JSON object (syntax error)", path);
         goto out;
     }
-    if (!(p->name = xstrdup(name))) {
+    if (!(p->name = strdup(name))) {
         rc = nomem(&L);
         goto out;
     }
@@ -1202,7 +1193,7 @@ int imp_profile_load(struct imp_profile *p, const char *dir, const char *name, s
             goto out;
         }
         for (size_t i = 0; i < p->filter.n_values; i++) {
-            if (!(p->xfilter.conds[0].values[i] = xstrdup(p->filter.values[i]))) {
+            if (!(p->xfilter.conds[0].values[i] = strdup(p->filter.values[i]))) {
                 rc = nomem(&L);
                 goto out;
             }

@@ -140,15 +140,6 @@ static const char SQL_STATS[] =
     "SELECT (SELECT count(*) FROM communes), (SELECT count(*) FROM communes WHERE geom IS NOT"
     " NULL), (SELECT count(*) FROM places)";
 
-static char *xstrdup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
-
 static void now_iso(char *out, size_t size)
 {
     time_t now = time(NULL);
@@ -162,9 +153,9 @@ static char *dir_of(const char *path)
 {
     const char *slash = strrchr(path, '/');
     if (!slash)
-        return xstrdup(".");
+        return strdup(".");
     if (slash == path)
-        return xstrdup("/");
+        return strdup("/");
     size_t n = (size_t)(slash - path);
     char *d = malloc(n + 1);
     if (d) {
@@ -177,7 +168,7 @@ static char *dir_of(const char *path)
 /* mkdir -p dir */
 static int make_dirs(const char *dir, struct gdir_err *err)
 {
-    char *p = xstrdup(dir);
+    char *p = strdup(dir);
     int rc = GDIR_OK;
     if (!p)
         return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
@@ -323,7 +314,7 @@ static int defer_indexes(struct imp_writer *w, struct gdir_err *err)
     else if (s != SQLITE_DONE)
         rc = db_fail(w, err, "deferred indexes");
     sqlite3_finalize(st);
-    if (rc == GDIR_OK && !(w->deferred_sql = xstrdup(all)))
+    if (rc == GDIR_OK && !(w->deferred_sql = strdup(all)))
         rc = gdir_err_set(err, GDIR_ENOMEM, "out of memory");
     if (rc == GDIR_OK)
         rc = gdir_db_exec(&w->db, drops, err);
@@ -339,7 +330,7 @@ int imp_writer_open(struct imp_writer *w, const char *db_path, struct gdir_err *
     int rc;
 
     memset(w, 0, sizeof *w);
-    if (!(w->path = xstrdup(db_path)) || !(dir = dir_of(db_path))) {
+    if (!(w->path = strdup(db_path)) || !(dir = dir_of(db_path))) {
         rc = gdir_err_set(err, GDIR_ENOMEM, "out of memory");
         goto out;
     }
