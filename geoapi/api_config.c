@@ -79,6 +79,14 @@ static const struct api_option options[] = {
         "seconds before an idle connection is closed"),
     OPT("log_level", OPT_LEVEL, log_level, "info", 0, 0, "LEVEL",
         "debug, info, warn or error (logfmt lines on stderr)"),
+    OPT("export_tmp_dir", OPT_OPTSTR, export_tmp_dir, "", 0, 0, "DIR",
+        "folder of the temporary files of binary exports (default: $TMPDIR, else /tmp)"),
+    OPT("max_export_jobs", OPT_INT, max_export_jobs, "2", 1, 64, "N",
+        "binary exports (gpkg, xlsx, kml, shp, fgb) built at once; more answer 503"),
+    OPT("max_export_streams", OPT_INT, max_export_streams, "16", 1, 1024, "N",
+        "streamed exports (geojson, csv) sent at once; more answer 503"),
+    OPT("max_export_size", OPT_INT, max_export_size, "2147483648", 1048576, 1099511627776,
+        "BYTES", "largest temporary file of one binary export; beyond, the export fails"),
 };
 
 #define N_OPTIONS (sizeof options / sizeof options[0])
@@ -275,6 +283,18 @@ static int finish(struct api_config *cfg, struct gdir_err *err)
     if (stat(cfg->static_dir, &st) != 0 || !S_ISDIR(st.st_mode))
         return gdir_err_set_param(err, GDIR_ECONFIG, "static_dir",
                                   "static_dir: \"%.200s\" is not a folder", cfg->static_dir);
+    if (cfg->export_tmp_dir[0] == '\0') {
+        const char *t = getenv("TMPDIR");
+        char *v = strdup(t && t[0] == '/' ? t : "/tmp");
+        if (!v)
+            return gdir_err_set(err, GDIR_ECONFIG, "out of memory");
+        free(cfg->export_tmp_dir);
+        cfg->export_tmp_dir = v;
+    }
+    if (stat(cfg->export_tmp_dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        return gdir_err_set_param(err, GDIR_ECONFIG, "export_tmp_dir",
+                                  "export_tmp_dir: \"%.200s\" is not a folder",
+                                  cfg->export_tmp_dir);
     if (cfg->vendor_dir[0] == '\0') {
         static const char suffix[] = "/node_modules/leaflet/dist";
         size_t n = strlen(cfg->static_dir) + sizeof suffix;

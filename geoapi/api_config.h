@@ -33,6 +33,10 @@ struct api_config {
     long max_connections;  /* simultaneous connections (MHD connection limit) */
     long timeout;          /* idle connection timeout, seconds */
     char *log_level;       /* debug, info, warn, error */
+    char *export_tmp_dir;  /* folder of the temporary files of binary exports (/api/export) */
+    long max_export_jobs;  /* binary exports built at once; more answer 503 */
+    long max_export_streams;   /* streamed exports sent at once; more answer 503 */
+    long max_export_size;  /* largest temporary file of one binary export, bytes */
 };
 
 /* api_config_load's positive outcome when --help or --print-config was handled (the text is

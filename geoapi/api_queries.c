@@ -183,6 +183,11 @@ static const char SQL_OGC_ADDR_BOX_POINTS[] =
 static const char SQL_OGC_ADDR_BY_ID[] =
     SQL_OGC_ADDR_COLUMNS "WHERE a.source = :source AND a.id = :id";
 static const char SQL_OGC_ADDR_COUNT[] = "SELECT count(*) FROM addresses";
+#define SQL_EXPORT_COLUMNS                                                                         \
+    "SELECT name, dataset, format, licence, media_type, size, sha256, records, excluded, "        \
+    "created FROM exports "
+static const char SQL_EXPORTS[] = SQL_EXPORT_COLUMNS "ORDER BY name";
+static const char SQL_EXPORT_BY_NAME[] = SQL_EXPORT_COLUMNS "WHERE name = :name";
 
 static const char *const sql_text[API_Q_COUNT] = {
     [API_Q_USER_VERSION] = SQL_USER_VERSION,
@@ -217,6 +222,8 @@ static const char *const sql_text[API_Q_COUNT] = {
     [API_Q_OGC_ADDR_BOX_POINTS] = SQL_OGC_ADDR_BOX_POINTS,
     [API_Q_OGC_ADDR_BY_ID] = SQL_OGC_ADDR_BY_ID,
     [API_Q_OGC_ADDR_COUNT] = SQL_OGC_ADDR_COUNT,
+    [API_Q_EXPORTS] = SQL_EXPORTS,
+    [API_Q_EXPORT_BY_NAME] = SQL_EXPORT_BY_NAME,
 };
 
 const char *api_q_sql(enum api_stmt which)
@@ -336,6 +343,60 @@ int api_q_territory(struct api_db *db, struct gdir_buf *out, struct gdir_err *er
         rc = gdir_err_set(err, GDIR_ENOTFOUND, "this database has no territory description");
     else
         rc = step_error(db, API_Q_META, err);
+    done(st);
+    return rc;
+}
+
+int api_q_meta(struct api_db *db, const char *key, char *out, size_t cap, struct gdir_err *err)
+{
+    sqlite3_stmt *st = db->st[API_Q_META];
+    int rc, s;
+
+    bind_text(st, ":key", key);
+    s = sqlite3_step(st);
+    if (s == SQLITE_ROW && col_text(st, 0)) {
+        size_t n = (size_t)sqlite3_column_bytes(st, 0);
+        if (n < cap) {
+            memcpy(out, col_text(st, 0), n + 1);
+            rc = GDIR_OK;
+        } else {
+            rc = gdir_err_set(err, GDIR_ETOOBIG, "meta %s: too long", key);
+        }
+    } else if (s == SQLITE_ROW || s == SQLITE_DONE) {
+        rc = gdir_err_set(err, GDIR_ENOTFOUND, "meta %s: absent", key);
+    } else {
+        rc = step_error(db, API_Q_META, err);
+    }
+    done(st);
+    return rc;
+}
+
+int api_q_exports(struct api_db *db, const char *name, api_export_fn *fn, void *cls,
+                  struct gdir_err *err)
+{
+    enum api_stmt which = name ? API_Q_EXPORT_BY_NAME : API_Q_EXPORTS;
+    sqlite3_stmt *st = db->st[which];
+    int rc = GDIR_OK, s, found = 0;
+
+    if (name)
+        bind_text(st, ":name", name);
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        struct api_export_entry e = {
+            .name = col_text(st, 0), .dataset = col_text(st, 1), .format = col_text(st, 2),
+            .licence = col_text(st, 3), .media_type = col_text(st, 4),
+            .size = sqlite3_column_int64(st, 5), .sha256 = col_text(st, 6),
+            .records = sqlite3_column_int64(st, 7), .excluded = sqlite3_column_int64(st, 8),
+            .created = col_text(st, 9),
+        };
+        found = 1;
+        rc = fn(cls, &e);
+        if (rc)
+            break;
+    }
+    if (!rc && s != SQLITE_DONE)
+        rc = step_error(db, which, err);
+    else if (!rc && name && !found)
+        rc = gdir_err_set(err, GDIR_ENOTFOUND, "no such export");
     done(st);
     return rc;
 }
@@ -1127,4 +1188,34 @@ void api_db_close(struct api_db *db)
     api_hours_cache_free(db->hours);
     api_pindex_release(db->pindex);
     free(db);
+}
+
+/* ---- DCAT catalogue ----------------------------------------------------------------------- */
+
+/* Each EXISTS walks an index whose first column is the source (places and addresses: their
+ * unique (source, ...) index); communes are a few dozen rows. */
+static const char SQL_CATALOG_SOURCES[] =
+    "SELECT s.name, s.title, s.publisher, s.licence, s.url, s.data_date, s.imported_at,"
+    " EXISTS (SELECT 1 FROM places AS p WHERE p.source = s.name),"
+    " EXISTS (SELECT 1 FROM communes AS c WHERE c.source = s.name),"
+    " EXISTS (SELECT 1 FROM addresses AS a WHERE a.source = s.name)"
+    " FROM sources AS s ORDER BY s.name";
+
+int api_q_catalog_sources(struct api_db *db, api_catalog_source_fn *fn, void *cls,
+                          struct gdir_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = gdir_db_prepare(&db->g, SQL_CATALOG_SOURCES, &st, err), s = SQLITE_DONE;
+
+    while (!rc && (s = sqlite3_step(st)) == SQLITE_ROW) {
+        struct api_catalog_source src = {
+            col_text(st, 0), col_text(st, 1), col_text(st, 2), col_text(st, 3),
+            col_text(st, 4), col_text(st, 5), col_text(st, 6), sqlite3_column_int(st, 7),
+            sqlite3_column_int(st, 8), sqlite3_column_int(st, 9)};
+        rc = fn(cls, &src);
+    }
+    if (!rc && s != SQLITE_DONE)
+        rc = gdir_err_set(err, GDIR_EDB, "catalogue sources: %s", sqlite3_errmsg(db->g.db));
+    sqlite3_finalize(st);
+    return rc;
 }

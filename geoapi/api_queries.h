@@ -54,6 +54,8 @@ enum api_stmt {
     API_Q_OGC_ADDR_BOX_POINTS, /* OGC: the points of the addresses in a box (counting) */
     API_Q_OGC_ADDR_BY_ID,   /* OGC: one address, by source and id */
     API_Q_OGC_ADDR_COUNT,   /* OGC: number of addresses */
+    API_Q_EXPORTS,          /* the full exports (table exports), in name order */
+    API_Q_EXPORT_BY_NAME,   /* one full export, by file name */
     API_Q_COUNT
 };
 
@@ -140,6 +142,24 @@ int api_q_communes(struct api_db *db, int with_geometry, api_commune_fn *fn, voi
 /* *member = 1 when insee is a member commune: listed in table communes or in the territory's
  * configuration (meta 'territory'). */
 int api_q_commune_member(struct api_db *db, const char *insee, int *member, struct gdir_err *err);
+
+/* The value of meta `key` copied into out (cap bytes). GDIR_ENOTFOUND when absent or NULL,
+ * GDIR_ETOOBIG when it does not fit. */
+int api_q_meta(struct api_db *db, const char *key, char *out, size_t cap, struct gdir_err *err);
+
+/* A full export built at import time (a row of table exports). Strings borrowed for the
+ * duration of the callback. */
+struct api_export_entry {
+    const char *name, *dataset, *format, *licence, *media_type, *sha256, *created;
+    long long size, records, excluded;
+};
+typedef int api_export_fn(void *cls, const struct api_export_entry *e);
+
+/* Calls fn for every row of table exports in name order, or, with name, for that one only
+ * (GDIR_ENOTFOUND when there is none). A callback returning non-zero stops and that value is
+ * returned. */
+int api_q_exports(struct api_db *db, const char *name, api_export_fn *fn, void *cls,
+                  struct gdir_err *err);
 
 /* One search candidate, as the search engine (api_search.c) filters and ranks it. Strings are
  * borrowed for the duration of the callback. */
@@ -303,5 +323,20 @@ int api_q_ogc_address_count(struct api_db *db, long long *n, struct gdir_err *er
 /* Calls fn with the address (source, id); GDIR_ENOTFOUND when there is none. */
 int api_q_ogc_address_by_id(struct api_db *db, const char *source, const char *id,
                             api_ogc_address_fn *fn, void *cls, struct gdir_err *err);
+
+/* ---- DCAT catalogue (h_catalog.c) -------------------------------------------------------- */
+
+/* A source as the catalogue describes it: its provenance and which tables it fed. Strings
+ * borrowed for the callback; NULL when absent. */
+struct api_catalog_source {
+    const char *name, *title, *publisher, *licence, *url, *data_date, *imported_at;
+    int has_places, has_communes, has_addresses;
+};
+typedef int api_catalog_source_fn(void *cls, const struct api_catalog_source *s);
+
+/* Calls fn for each row of table sources, in name order (prepared on each call: the
+ * catalogue is asked for rarely). */
+int api_q_catalog_sources(struct api_db *db, api_catalog_source_fn *fn, void *cls,
+                          struct gdir_err *err);
 
 #endif

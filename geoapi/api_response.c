@@ -37,6 +37,22 @@ void api_response_free(struct api_response *res)
     if (res->fd >= 0)
         close(res->fd);
     res->fd = -1;
+    if (res->stream.release)
+        res->stream.release(res->stream.cls);
+    memset(&res->stream, 0, sizeof res->stream);
+    res->n_extra = 0;
+}
+
+int api_response_header(struct api_response *res, const char *name, const char *value)
+{
+    struct api_header *h;
+    size_t nl = strlen(name), vl = strlen(value);
+    if (res->n_extra == API_EXTRA_HEADERS || nl >= sizeof h->name || vl >= sizeof h->value)
+        return GDIR_ETOOBIG;
+    h = &res->extra[res->n_extra++];
+    memcpy(h->name, name, nl + 1);
+    memcpy(h->value, value, vl + 1);
+    return GDIR_OK;
 }
 
 void api_error(struct api_response *res, const struct gdir_err *err)

@@ -8,6 +8,7 @@
 #ifndef API_RESPONSE_H
 #define API_RESPONSE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "gdir_buf.h"
@@ -21,12 +22,35 @@
 #define API_CACHE_NONE "no-store"
 #define API_CACHE_SHORT "public, max-age=60"
 
+/* Retry-After of every 503 answer, seconds. */
+#define API_RETRY_AFTER "5"
+
 /* Vary values: API answers depend on Accept (f= negotiation) and Accept-Encoding (gzip). */
 #define API_VARY_API "Accept, Accept-Encoding"
 #define API_VARY_STATIC "Accept-Encoding"
 
 /* Largest body a handler may build (the buffer fails beyond it; the handler answers 500). */
 #define API_BODY_MAX (64u * 1024u * 1024u)
+
+/* A body written piece by piece while it is sent (exports): no size limit, constant memory.
+ * read fills buf with at most cap bytes and returns how many (> 0), 0 at the end of the body,
+ * or a negative GDIR_E* code (the connection is then closed: the client sees a cut body). It
+ * runs on the worker thread serving the connection, between other requests' work. release
+ * frees cls; it is called exactly once, whether the body was sent whole, in part or not at
+ * all (HEAD, 304, client gone). */
+struct api_stream {
+    long (*read)(void *cls, char *buf, size_t cap);
+    void (*release)(void *cls);
+    void *cls;
+    uint64_t size;              /* the body's length when known (Content-Length), else 0:
+                                 * sent chunked */
+};
+
+#define API_EXTRA_HEADERS 6
+struct api_header {
+    char name[32];
+    char value[400];
+};
 
 struct api_response {
     int status;                 /* HTTP status, 200 unless set */
@@ -36,7 +60,7 @@ struct api_response {
     char allow[32];             /* Allow header of a 405, "" otherwise */
     int fd;                     /* >= 0: the body is this open file (owned) */
     uint64_t fd_size;           /* its size */
-    char etag[40];              /* ETag, quoted, "" for none (the server adds "-gz" to it
+    char etag[80];              /* ETag, quoted, "" for none (the server adds "-gz" to it
                                  * when it compresses the body) */
     const char *vary;           /* static string for the Vary header, NULL for none */
     int cors;                   /* add Access-Control-Allow-Origin: * (paths under /api/) */
@@ -45,7 +69,15 @@ struct api_response {
     int compressible;           /* the body may be sent gzip-compressed */
     const char *content_crs;    /* Content-Crs header value (static string, "<uri>"), or NULL
                                  * (OGC API - Features Part 2) */
+    struct api_stream stream;   /* stream.read set: the body is produced piece by piece (owned:
+                                 * api_response_free calls stream.release) */
+    struct api_header extra[API_EXTRA_HEADERS];   /* further headers (api_response_header) */
+    size_t n_extra;
 };
+
+/* Adds a header (Content-Disposition, Link, ...) to a successful answer: copied; api_error
+ * drops them. Returns 0, or GDIR_ETOOBIG when there is no room (handler bug). */
+int api_response_header(struct api_response *res, const char *name, const char *value);
 
 /* Headers of CORS answers. */
 #define API_CORS_METHODS "GET, HEAD, OPTIONS"

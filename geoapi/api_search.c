@@ -316,6 +316,8 @@ static int on_candidate(void *cls, const struct api_candidate *c)
     if (!(pass_cat && pass_commune))
         return 0;
     e->matched++;
+    if (p->on_match && (rc = p->on_match(p->match_cls, c->fid)) != 0)
+        return rc;
     return pager_offer(e, &hit);
 }
 
@@ -523,6 +525,8 @@ static int finish_k(struct engine *e, const struct api_search_params *p)
         e->commune_total++;
     }
     e->matched = (long long)e->kmain.n;
+    for (size_t i = 0; p->on_match && !rc && i < e->kmain.n; i++)
+        rc = p->on_match(p->match_cls, e->kmain.a[i].fid);
     for (size_t i = 0; !rc && i < e->kmain.n; i++) {
         struct api_hit hit = e->kmain.a[i];
         hit.own = NULL;                 /* borrowed: the pager makes its own copy */
@@ -586,7 +590,8 @@ int api_search_run(struct api_db *db, const struct gdir_calendar *cal,
      * place) and only the page is searched: the limit + 1 nearest by the growing circle of a
      * k-nearest search, or the limit + 1 first by name through the cells' name order. */
     simple = e.ix && !p->text && p->n_categories == 0 && p->n_communes == 0 &&
-             !p->open_filter && !p->extra_test && !p->facet_category && !p->facet_commune &&
+             !p->open_filter && !p->extra_test && !p->on_match && !p->facet_category &&
+             !p->facet_commune &&
              p->cursor_dir == API_CURSOR_NONE && p->k == 0;
     if (simple && p->has_radius && !p->has_bbox && p->sort == API_SORT_DISTANCE) {
         fast_count = api_pindex_count_circle(e.ix, p->lat, p->lon, p->radius);

@@ -94,6 +94,11 @@ struct api_search_params {
      * bbox). It must not keep c's strings. */
     int (*extra_test)(void *cls, const struct api_candidate *c);
     void *extra_cls;
+    /* Called with the row id of every place of the matched set, in no particular order (NULL:
+     * none): an export takes them all, not a page. A non-zero return stops the search and is
+     * returned. Turns off the counting through the grid (every place is visited). */
+    int (*on_match)(void *cls, long long fid);
+    void *match_cls;
 };
 
 /* One place of the page. */

@@ -42,6 +42,7 @@
 #define DRAIN_SECONDS 3                      /* graceful stop: wait for requests in progress */
 #define GZIP_MIN_SIZE 512                    /* smaller bodies are sent as they are */
 #define GZIP_MAX_FILE (4u * 1024u * 1024u)   /* larger static files are sent as they are */
+#define STREAM_BLOCK (64u * 1024u)           /* piece size asked of a streamed body */
 
 struct api_server {
     struct MHD_Daemon *mhd;
@@ -108,7 +109,7 @@ static int maybe_gzip(const struct api_server *srv, struct MHD_Connection *con,
     size_t n, gz_len;
     int from_file = res->fd >= 0;
 
-    if (srv->ctx.cfg->gzip_level <= 0 || !res->compressible ||
+    if (srv->ctx.cfg->gzip_level <= 0 || !res->compressible || res->stream.read ||
         !compressible_type(res->content_type) || !api_accept_gzip(ae))
         return 0;
     if (from_file) {
@@ -155,7 +156,27 @@ static int maybe_gzip(const struct api_server *srv, struct MHD_Connection *con,
     return 1;
 }
 
-/* Sends res (always complete) on con. Takes the body or the file of res. */
+/* A streamed body (struct api_stream) as MHD reads it. 0 from the producer is the end. */
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    struct api_stream *sm = cls;
+    long n;
+    (void)pos;
+    n = sm->read(sm->cls, buf, max);
+    if (n > 0)
+        return (ssize_t)n;
+    return n == 0 ? MHD_CONTENT_READER_END_OF_STREAM : MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+static void stream_free(void *cls)
+{
+    struct api_stream *sm = cls;
+    if (sm->release)
+        sm->release(sm->cls);
+    free(sm);
+}
+
+/* Sends res (always complete) on con. Takes the body, the file or the stream of res. */
 static enum MHD_Result send_response(const struct api_server *srv, struct MHD_Connection *con,
                                      struct request_state *st, struct api_response *res)
 {
@@ -181,7 +202,20 @@ static enum MHD_Result send_response(const struct api_server *srv, struct MHD_Co
                 memcpy(res->etag, gz, el + 4);
         }
     }
-    if (res->fd >= 0) {
+    if (res->stream.read) {
+        /* MHD calls stream_read for each piece and stream_free once, when done with r. */
+        struct api_stream *sm = malloc(sizeof *sm);
+        if (!sm)
+            return MHD_NO;
+        *sm = res->stream;
+        r = MHD_create_response_from_callback(sm->size ? sm->size : MHD_SIZE_UNKNOWN,
+                                              STREAM_BLOCK, stream_read, sm, stream_free);
+        st->bytes = sm->size;
+        if (r)
+            memset(&res->stream, 0, sizeof res->stream);   /* r owns it now */
+        else
+            free(sm);
+    } else if (res->fd >= 0) {
         r = MHD_create_response_from_fd64(res->fd_size, res->fd);
         if (r)
             res->fd = -1;   /* MHD owns the descriptor now */
@@ -216,6 +250,10 @@ static enum MHD_Result send_response(const struct api_server *srv, struct MHD_Co
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
     if (res->content_crs && res->status == 200)
         MHD_add_response_header(r, "Content-Crs", res->content_crs);
+    if (res->status == 503)   /* busy (exports, uploads) or the database away: come back */
+        MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, API_RETRY_AFTER);
+    for (size_t i = 0; res->status == 200 && i < res->n_extra; i++)
+        MHD_add_response_header(r, res->extra[i].name, res->extra[i].value);
     if (res->cors) {
         MHD_add_response_header(r, MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_ORIGIN, "*");
         MHD_add_response_header(r, "Access-Control-Expose-Headers", API_CORS_EXPOSE);
