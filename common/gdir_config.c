@@ -4,6 +4,7 @@
  */
 #include "gdir_config.h"
 #include "gdir_buf.h"
+#include "gdir_export.h"
 #include "gdir_json.h"
 
 #include <cjson/cJSON.h>
@@ -156,12 +157,182 @@ static int build_public_json(struct gdir_territory *t, struct gdir_err *err)
     gdir_json_kstr(&j, "website", t->contact_website);
     gdir_json_obj_end(&j);
     gdir_json_kstr(&j, "default_licence", t->default_licence);
+    gdir_json_key(&j, "open_data");
+    gdir_json_obj_begin(&j);
+    gdir_json_kstr(&j, "title", t->open_data.title);
+    gdir_json_kstr(&j, "description", t->open_data.description);
+    gdir_json_kstr(&j, "publisher_siret", t->open_data.publisher_siret);
+    gdir_json_kstr(&j, "update_frequency", t->open_data.update_frequency);
+    gdir_json_kstr(&j, "public_url", t->open_data.public_url);
+    gdir_json_key(&j, "keywords");
+    gdir_json_arr_begin(&j);
+    for (size_t i = 0; i < t->open_data.n_keywords; i++)
+        gdir_json_str(&j, t->open_data.keywords[i]);
+    gdir_json_arr_end(&j);
+    gdir_json_key(&j, "exports");
+    gdir_json_arr_begin(&j);
+    for (size_t i = 0; i < t->open_data.n_exports; i++)
+        gdir_json_str(&j, t->open_data.exports[i]);
+    gdir_json_arr_end(&j);
+    gdir_json_obj_end(&j);
     gdir_json_obj_end(&j);
     if (gdir_json_error(&j)) {
         gdir_buf_free(&b);
         return gdir_err_set(err, GDIR_ENOMEM, "territory JSON");
     }
     t->public_json = gdir_buf_steal(&b, NULL);
+    return GDIR_OK;
+}
+
+#define OPEN_DATA_MAX_LIST 64
+#define OPEN_DATA_MAX_TEXT 2000
+
+/* A list of non-empty strings of at most OPEN_DATA_MAX_TEXT bytes (open_data.exports,
+ * open_data.keywords). */
+static int get_str_list(const cJSON *obj, const char *key, char ***out, size_t *n,
+                        const char *path, struct gdir_err *err)
+{
+    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(obj, key), *it;
+    *out = NULL;
+    *n = 0;
+    if (!arr)
+        return GDIR_OK;
+    if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) > OPEN_DATA_MAX_LIST)
+        return gdir_err_set_param(err, GDIR_ECONFIG, key,
+                                  "%s: open_data.%s: expected an array of at most %d strings",
+                                  path, key, OPEN_DATA_MAX_LIST);
+    if (!(*out = calloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof **out)))
+        return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
+    cJSON_ArrayForEach(it, arr) {
+        if (!cJSON_IsString(it) || !it->valuestring[0] ||
+            strlen(it->valuestring) > OPEN_DATA_MAX_TEXT)
+            return gdir_err_set_param(err, GDIR_ECONFIG, key,
+                                      "%s: open_data.%s[%zu]: expected a non-empty string", path,
+                                      key, *n);
+        if (!((*out)[*n] = xstrdup(it->valuestring)))
+            return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
+        (*n)++;
+    }
+    return GDIR_OK;
+}
+
+/* The optional "open_data" object, validated strictly (unknown keys are errors), with its
+ * defaults filled from the territory. */
+static int load_open_data(struct gdir_territory *t, const cJSON *root, const char *path,
+                          struct gdir_err *err)
+{
+    static const char *const keys[] = {"exports", "publisher_siret", "update_frequency",
+                                       "keywords", "public_url", "title", "description"};
+    static const char *const freqs[] = {"daily", "weekly", "monthly", "quarterly", "annual",
+                                        "irregular"};
+    struct gdir_open_data_cfg *o = &t->open_data;
+    const cJSON *od = cJSON_GetObjectItemCaseSensitive(root, "open_data"), *it;
+    struct gdir_buf b;
+    int rc;
+
+    if (od && !cJSON_IsObject(od))
+        return gdir_err_set_param(err, GDIR_ECONFIG, "open_data",
+                                  "%s: open_data: expected an object", path);
+    if (od)
+        cJSON_ArrayForEach(it, od) {
+            size_t k = 0;
+            while (k < sizeof keys / sizeof keys[0] && strcmp(keys[k], it->string))
+                k++;
+            if (k == sizeof keys / sizeof keys[0])
+                return gdir_err_set_param(err, GDIR_ECONFIG, "open_data",
+                                          "%s: open_data.%s: unknown key (known: exports, "
+                                          "publisher_siret, update_frequency, keywords, "
+                                          "public_url, title, description)", path, it->string);
+        }
+    if (od && ((rc = get_str_list(od, "exports", &o->exports, &o->n_exports, path, err)) ||
+               (rc = get_str_list(od, "keywords", &o->keywords, &o->n_keywords, path, err)) ||
+               (rc = get_str(od, "publisher_siret", 0, &o->publisher_siret, path, "open_data.",
+                             err)) ||
+               (rc = get_str(od, "update_frequency", 0, &o->update_frequency, path,
+                             "open_data.", err)) ||
+               (rc = get_str(od, "public_url", 0, &o->public_url, path, "open_data.", err)) ||
+               (rc = get_str(od, "title", 0, &o->title, path, "open_data.", err)) ||
+               (rc = get_str(od, "description", 0, &o->description, path, "open_data.", err))))
+        return rc;
+    if (od && cJSON_GetObjectItemCaseSensitive(od, "exports")) {
+        for (size_t i = 0; i < o->n_exports; i++) {
+            enum gdir_export_format f;
+            if (gdir_export_format_find(o->exports[i], &f))
+                return gdir_err_set_param(err, GDIR_ECONFIG, "exports",
+                                          "%s: open_data.exports[%zu]: unknown format '%s' "
+                                          "(known: geojson, csv, csv-fr, scdl-equipements, gpkg, "
+                                          "xlsx, kml, shp, fgb)", path, i, o->exports[i]);
+            for (size_t k = 0; k < i; k++)
+                if (!strcmp(o->exports[k], o->exports[i]))
+                    return gdir_err_set_param(err, GDIR_ECONFIG, "exports",
+                                              "%s: open_data.exports: '%s' listed twice", path,
+                                              o->exports[i]);
+        }
+    } else {
+        if (!(o->exports = calloc(GDIR_EXPORT__COUNT + 1, sizeof *o->exports)))
+            return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
+        for (int f = 0; f < GDIR_EXPORT__COUNT; f++) {
+            if (!(o->exports[f] = xstrdup(gdir_export_format_get(f)->name)))
+                return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
+            o->n_exports++;
+        }
+    }
+    if (o->publisher_siret &&
+        (!is_digits(o->publisher_siret, 14) ||
+         strncmp(o->publisher_siret, t->epci_siren, 9) != 0))
+        return gdir_err_set_param(err, GDIR_ECONFIG, "publisher_siret",
+                                  "%s: open_data.publisher_siret: expected 14 digits starting "
+                                  "with territory.epci_siren (%s)", path, t->epci_siren);
+    if (o->update_frequency) {
+        size_t k = 0;
+        while (k < sizeof freqs / sizeof freqs[0] && strcmp(freqs[k], o->update_frequency))
+            k++;
+        if (k == sizeof freqs / sizeof freqs[0])
+            return gdir_err_set_param(err, GDIR_ECONFIG, "update_frequency",
+                                      "%s: open_data.update_frequency: '%s' is not one of daily, "
+                                      "weekly, monthly, quarterly, annual, irregular", path,
+                                      o->update_frequency);
+    } else if (!(o->update_frequency = xstrdup("monthly"))) {
+        return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
+    }
+    if (o->public_url) {
+        const char *u = o->public_url;
+        size_t n = strlen(u);
+        int scheme = !strncmp(u, "https://", 8) ? 8 : !strncmp(u, "http://", 7) ? 7 : 0;
+        int bad = !scheme || n <= (size_t)scheme || n > OPEN_DATA_MAX_TEXT || u[n - 1] == '/' ||
+                  u[scheme] == '/';
+        for (size_t i = 0; i < n && !bad; i++)
+            bad = (unsigned char)u[i] <= ' ' || u[i] == '"' || u[i] == '<' || u[i] == '>' ||
+                  u[i] == '?' || u[i] == '#' || (unsigned char)u[i] >= 0x7f;
+        if (bad)
+            return gdir_err_set_param(err, GDIR_ECONFIG, "public_url",
+                                      "%s: open_data.public_url: expected an absolute http(s) "
+                                      "URL without query, fragment or trailing '/'", path);
+    }
+    if (o->title && strlen(o->title) > OPEN_DATA_MAX_TEXT)
+        return gdir_err_set_param(err, GDIR_ECONFIG, "title", "%s: open_data.title: longer "
+                                  "than %d bytes", path, OPEN_DATA_MAX_TEXT);
+    if (o->description && strlen(o->description) > OPEN_DATA_MAX_TEXT)
+        return gdir_err_set_param(err, GDIR_ECONFIG, "description", "%s: open_data.description: "
+                                  "longer than %d bytes", path, OPEN_DATA_MAX_TEXT);
+    if ((o->title && !o->title[0]) || (o->description && !o->description[0]))
+        return gdir_err_set_param(err, GDIR_ECONFIG, "title", "%s: open_data.%s: empty", path,
+                                  o->title && !o->title[0] ? "title" : "description");
+    gdir_buf_init(&b, 4 * OPEN_DATA_MAX_TEXT);
+    if (!o->title) {
+        gdir_buf_printf(&b, "Annuaire des lieux et services – %s", t->name);
+        if (!(o->title = gdir_buf_steal(&b, NULL)))
+            return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
+    }
+    if (!o->description) {
+        gdir_buf_printf(&b, "Lieux, services publics, commerces, associations et équipements "
+                        "des %zu communes de la %s (SIREN %s) : nom, catégorie, adresse, "
+                        "position, contacts, horaires, source et licence de chaque "
+                        "enregistrement.", t->n_communes, t->name, t->epci_siren);
+        if (!(o->description = gdir_buf_steal(&b, NULL)))
+            return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
+    }
+    gdir_buf_free(&b);
     return GDIR_OK;
 }
 
@@ -342,6 +513,8 @@ int gdir_territory_load(struct gdir_territory *t, const char *path, const char *
         if (!s->path)
             goto out;
     }
+    if ((rc = load_open_data(t, root, path, err)))
+        goto out;
     rc = build_public_json(t, err);
 out:
     if (rc && err && err->code == GDIR_OK)
@@ -385,6 +558,17 @@ void gdir_territory_free(struct gdir_territory *t)
         free(t->sources[i].url);
     }
     free(t->sources);
+    for (size_t i = 0; i < t->open_data.n_exports; i++)
+        free(t->open_data.exports[i]);
+    free(t->open_data.exports);
+    for (size_t i = 0; i < t->open_data.n_keywords; i++)
+        free(t->open_data.keywords[i]);
+    free(t->open_data.keywords);
+    free(t->open_data.publisher_siret);
+    free(t->open_data.update_frequency);
+    free(t->open_data.public_url);
+    free(t->open_data.title);
+    free(t->open_data.description);
     free(t->public_json);
     memset(t, 0, sizeof *t);
 }

@@ -22,6 +22,24 @@ struct gdir_source_cfg {
     char *title, *publisher, *licence, *url;
 };
 
+/* The optional "open_data" object (docs/configuration.md): how the exports and the DCAT
+ * catalogue describe the dataset. Every string is set (defaults filled) except
+ * publisher_siret and public_url, which may be NULL. */
+struct gdir_open_data_cfg {
+    char **exports;          /* format names to build at import time (gdir_export.h names);
+                                default: every format */
+    size_t n_exports;
+    char *publisher_siret;   /* 14 digits starting with epci_siren, or NULL (then the
+                                scdl-equipements full export is skipped) */
+    char *update_frequency;  /* daily, weekly, monthly, quarterly, annual or irregular */
+    char **keywords;         /* catalogue keywords (may be empty) */
+    size_t n_keywords;
+    char *public_url;        /* absolute http(s) base URL of the service, no trailing '/', or
+                                NULL */
+    char *title;             /* dataset title (French) */
+    char *description;       /* dataset description (French) */
+};
+
 struct gdir_territory {
     char *name;              /* "Communauté de communes de l'Aire à l'Argonne" */
     char *short_name;        /* "CC de l'Aire à l'Argonne" */
@@ -40,7 +58,9 @@ struct gdir_territory {
                                 configuration file's folder), resolved, or NULL */
     struct gdir_source_cfg *sources;
     size_t n_sources;
-    char *public_json;       /* the public part (no paths) as compact JSON, for /api/territory */
+    struct gdir_open_data_cfg open_data;  /* "open_data", defaults filled */
+    char *public_json;       /* the public part (no paths) as compact JSON, for /api/territory;
+                                includes "open_data" */
 };
 
 /* Loads and validates path. data_dir_override, when not NULL, replaces the file's
