@@ -26,5 +26,9 @@ api_handler_fn h_ogc_item;          /* h_ogc_items.c */
 api_handler_fn h_geo_search;        /* h_geocode.c */
 api_handler_fn h_geo_reverse;       /* h_geocode.c */
 api_handler_fn h_geo_search_csv;    /* h_geocode.c */
+api_handler_fn h_catalog;           /* h_catalog.c: /catalog, by Accept */
+api_handler_fn h_catalog_jsonld;    /* h_catalog.c */
+api_handler_fn h_catalog_turtle;    /* h_catalog.c */
+api_handler_fn h_catalog_rdfxml;    /* h_catalog.c */
 
 #endif

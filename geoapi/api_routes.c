@@ -32,6 +32,11 @@ static const struct api_route routes[] = {
     {"GET", "/api/reverse/",            h_geo_reverse,      GEO_REVERSE_PARAMS,       0},
     {"POST", "/api/search/csv",         h_geo_search_csv,   NULL,                     API_NO_STORE},
     {"POST", "/api/search/csv/",        h_geo_search_csv,   NULL,                     API_NO_STORE},
+    /* The DCAT-AP catalogue of the open data (docs/opendata.md): by Accept, or one syntax */
+    {"GET", "/catalog",                 h_catalog,          P("page"),                0},
+    {"GET", "/catalog.jsonld",          h_catalog_jsonld,   P("page"),                0},
+    {"GET", "/catalog.ttl",             h_catalog_turtle,   P("page"),                0},
+    {"GET", "/catalog.rdf",             h_catalog_rdfxml,   P("page"),                0},
     /* OGC API - Features (docs/ogc.md). The metadata resources accept (and ignore) the
      * places search parameters, declared so in the OpenAPI document: a client may add one
      * query string to all its requests (GDAL: OAPIF:https://host/ogc?lat=...&lon=...). */

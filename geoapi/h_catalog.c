@@ -1,0 +1,1084 @@
+/*
+ * h_catalog.c — the DCAT-AP 3.0 catalogue of the open data (docs/opendata.md):
+ *   GET /catalog.jsonld   JSON-LD 1.1 (application/ld+json)
+ *   GET /catalog.ttl      Turtle (text/turtle)
+ *   GET /catalog.rdf      RDF/XML (application/rdf+xml)
+ *   GET /catalog          one of them by Accept (JSON-LD by default)
+ * each with ?page=N (Hydra paging of the datasets, as data.gouv.fr's DCAT harvester follows it).
+ *
+ * Built on each request from what the server has open: the territory's configuration (meta
+ * 'territory', with its "open_data" object), meta 'built_at', the sources, the full exports
+ * (table exports) and the extents of the OGC collections (ogc_summarize, cached per build).
+ * Datasets: one per (dataset, licence) of the exports — the places under Licence Ouverte
+ * (ODbL records left out) and under ODbL (everything), the SCDL equipements, ... — plus the
+ * places under each licence of the data when no export describes them. Every full export is a
+ * distribution (download URL /data/<name>, media type, size, SHA-256); the OGC API and the
+ * search API are data services. The graph and its writers are api_catalog.c.
+ *
+ * Absolute URLs start with open_data.public_url, else with the scheme and Host of the request.
+ */
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api_catalog.h"
+#include "api_dbpool.h"
+#include "api_handlers.h"
+#include "api_http.h"
+#include "gdir_parse.h"
+#include "h_ogc.h"
+
+#define CAT_CT_JSONLD "application/ld+json"
+#define CAT_CT_TURTLE "text/turtle; charset=utf-8"
+#define CAT_CT_RDFXML "application/rdf+xml; charset=utf-8"
+
+#define CAT_PAGE_SIZE 50          /* datasets per page */
+#define CAT_MAX_EXPORTS 512       /* rows of table exports read */
+#define CAT_MAX_SOURCES 256       /* rows of table sources read */
+#define CAT_MAX_DATASETS 64
+
+#define EU_THEME "http://publications.europa.eu/resource/authority/data-theme/"
+#define EU_FREQ "http://publications.europa.eu/resource/authority/frequency/"
+#define EU_FILETYPE "http://publications.europa.eu/resource/authority/file-type/"
+#define EU_LANG_FRA "http://publications.europa.eu/resource/authority/language/FRA"
+#define IANA_MT "https://www.iana.org/assignments/media-types/"
+#define ORG_URI "https://annuaire-entreprises.data.gouv.fr/entreprise/"
+#define LICENCE_LO "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
+#define SCDL_EQUIPEMENTS "https://schema.data.gouv.fr/scdl/equipements/"
+#define OGC_FEATURES_CORE "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core"
+
+enum cat_repr { CAT_JSONLD, CAT_TURTLE, CAT_RDFXML };
+
+struct cat_source {
+    char *name, *title, *publisher, *licence, *url, *date;   /* owned; date: data or import */
+    int has_places, has_communes, has_addresses;
+};
+
+struct cat_export {
+    char *name, *dataset, *format, *licence, *media_type, *sha256, *created;   /* owned */
+    long long size, records, excluded;
+};
+
+struct cat_dataset {
+    char dataset[48];
+    char licence[24];
+    size_t exports[32];          /* indices into the exports */
+    size_t n_exports;
+    long long excluded;          /* most places left out of one of its exports */
+    char id[128];                /* "places-etalab-2.0": the fragment of its IRI */
+};
+
+struct cat_state {
+    const struct api_request *req;
+    enum cat_repr repr;
+    struct gdir_buf base;        /* "https://host" without a trailing slash */
+    cJSON *territory;            /* owned; NULL when the database has none */
+    const cJSON *od;             /* territory.open_data, borrowed, may be NULL */
+    char built_at[48];
+    struct cat_source *sources;
+    size_t n_sources;
+    struct cat_export *exports;
+    size_t n_exports;
+    struct cat_dataset datasets[CAT_MAX_DATASETS];
+    size_t n_datasets;
+    struct ogc_summary sum[3];   /* places, communes, addresses */
+    struct api_cat_graph g;
+    struct gdir_buf tmp;         /* scratch for building IRIs and texts */
+};
+
+/* ---- reading --------------------------------------------------------------------------- */
+
+static const char *jstr(const cJSON *obj, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    return cJSON_IsString(v) && v->valuestring[0] ? v->valuestring : NULL;
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+static int on_source(void *cls, const struct api_catalog_source *s)
+{
+    struct cat_state *st = cls;
+    struct cat_source *c;
+    const char *date = s->data_date ? s->data_date : s->imported_at;
+
+    if (st->n_sources >= CAT_MAX_SOURCES)
+        return 0;
+    c = &st->sources[st->n_sources];
+    memset(c, 0, sizeof *c);
+    c->name = dup_or_null(s->name);
+    c->title = dup_or_null(s->title);
+    c->publisher = dup_or_null(s->publisher);
+    c->licence = dup_or_null(s->licence);
+    c->url = dup_or_null(s->url);
+    c->date = dup_or_null(date);
+    c->has_places = s->has_places;
+    c->has_communes = s->has_communes;
+    c->has_addresses = s->has_addresses;
+    st->n_sources++;
+    if (!c->name || (s->title && !c->title) || (s->publisher && !c->publisher) ||
+        (s->licence && !c->licence) || (s->url && !c->url) || (date && !c->date))
+        return GDIR_ENOMEM;
+    return 0;
+}
+
+static int on_export(void *cls, const struct api_export_entry *e)
+{
+    struct cat_state *st = cls;
+    struct cat_export *x;
+
+    if (st->n_exports >= CAT_MAX_EXPORTS)
+        return 0;
+    x = &st->exports[st->n_exports++];
+    memset(x, 0, sizeof *x);
+    x->name = dup_or_null(e->name);
+    x->dataset = dup_or_null(e->dataset);
+    x->format = dup_or_null(e->format);
+    x->licence = dup_or_null(e->licence);
+    x->media_type = dup_or_null(e->media_type);
+    x->sha256 = dup_or_null(e->sha256);
+    x->created = dup_or_null(e->created);
+    x->size = e->size;
+    x->records = e->records;
+    x->excluded = e->excluded;
+    if (!x->name || !x->dataset || !x->format || !x->licence || !x->media_type || !x->sha256 ||
+        !x->created)
+        return GDIR_ENOMEM;
+    return 0;
+}
+
+static void state_free(struct cat_state *st)
+{
+    for (size_t i = 0; i < st->n_sources; i++) {
+        struct cat_source *c = &st->sources[i];
+        free(c->name);
+        free(c->title);
+        free(c->publisher);
+        free(c->licence);
+        free(c->url);
+        free(c->date);
+    }
+    for (size_t i = 0; i < st->n_exports; i++) {
+        struct cat_export *x = &st->exports[i];
+        free(x->name);
+        free(x->dataset);
+        free(x->format);
+        free(x->licence);
+        free(x->media_type);
+        free(x->sha256);
+        free(x->created);
+    }
+    free(st->sources);
+    free(st->exports);
+    cJSON_Delete(st->territory);
+    gdir_buf_free(&st->base);
+    gdir_buf_free(&st->tmp);
+    api_cat_free(&st->g);
+}
+
+/* Order of datasets: the directory first, then the other tables, then any other name. */
+static int dataset_rank(const char *d)
+{
+    static const char *const order[] = {"places", "equipements", "communes", "addresses"};
+    for (int i = 0; i < 4; i++)
+        if (strcmp(d, order[i]) == 0)
+            return i;
+    return 4;
+}
+
+static int dataset_cmp(const void *a, const void *b)
+{
+    const struct cat_dataset *x = a, *y = b;
+    int rx = dataset_rank(x->dataset), ry = dataset_rank(y->dataset), c;
+    if (rx != ry)
+        return rx < ry ? -1 : 1;
+    if ((c = strcmp(x->dataset, y->dataset)))
+        return c;
+    return strcmp(x->licence, y->licence);
+}
+
+static struct cat_dataset *find_dataset(struct cat_state *st, const char *dataset,
+                                        const char *licence)
+{
+    struct cat_dataset *d;
+    for (size_t i = 0; i < st->n_datasets; i++)
+        if (strcmp(st->datasets[i].dataset, dataset) == 0 &&
+            strcmp(st->datasets[i].licence, licence) == 0)
+            return &st->datasets[i];
+    if (st->n_datasets >= CAT_MAX_DATASETS || strlen(dataset) >= sizeof d->dataset ||
+        strlen(licence) >= sizeof d->licence)
+        return NULL;
+    d = &st->datasets[st->n_datasets++];
+    memset(d, 0, sizeof *d);
+    snprintf(d->dataset, sizeof d->dataset, "%s", dataset);
+    snprintf(d->licence, sizeof d->licence, "%s", licence);
+    snprintf(d->id, sizeof d->id, "%s-%s", dataset, licence);
+    return d;
+}
+
+/* The datasets: each (dataset, licence) of the exports, and the places under each licence of
+ * the data that no export names (a database built without exports still has a catalogue). */
+static void group_datasets(struct cat_state *st)
+{
+    for (size_t i = 0; i < st->n_exports; i++) {
+        struct cat_dataset *d = find_dataset(st, st->exports[i].dataset, st->exports[i].licence);
+        if (!d || d->n_exports >= sizeof d->exports / sizeof d->exports[0])
+            continue;
+        d->exports[d->n_exports++] = i;
+        if (st->exports[i].excluded > d->excluded)
+            d->excluded = st->exports[i].excluded;
+    }
+    if (st->sum[0].n > 0) {
+        int any_places = 0;
+        for (size_t i = 0; i < st->n_datasets; i++)
+            any_places |= strcmp(st->datasets[i].dataset, "places") == 0;
+        for (size_t k = 0; !any_places && k < st->sum[0].n_licences; k++)
+            find_dataset(st, "places", st->sum[0].licences[k]);
+    }
+    qsort(st->datasets, st->n_datasets, sizeof st->datasets[0], dataset_cmp);
+}
+
+/* ---- texts ----------------------------------------------------------------------------- */
+
+static int is_odbl(const char *licence)
+{
+    return licence && strcasecmp(licence, "ODbL-1.0") == 0;
+}
+
+/* Whether source s is part of dataset d: the right table, and its licence allowed (an ODbL
+ * dataset holds every source; another licence leaves the ODbL sources out). */
+static int source_in(const struct cat_source *s, const struct cat_dataset *d)
+{
+    int table = strcmp(d->dataset, "communes") == 0    ? s->has_communes
+                : strcmp(d->dataset, "addresses") == 0 ? s->has_addresses
+                                                       : s->has_places;
+    return table && (is_odbl(d->licence) || !is_odbl(s->licence));
+}
+
+static const char *licence_short(const char *licence)
+{
+    if (is_odbl(licence))
+        return "ODbL 1.0";
+    if (licence && strcasecmp(licence, "etalab-2.0") == 0)
+        return "Licence Ouverte 2.0";
+    return licence;
+}
+
+static const char *territory_name(const struct cat_state *st)
+{
+    const char *n = jstr(st->territory, "name");
+    return n ? n : "le territoire";
+}
+
+static const char *territory_short(const struct cat_state *st)
+{
+    const char *n = jstr(st->territory, "short_name");
+    return n ? n : territory_name(st);
+}
+
+/* French title of a dataset. */
+static void dataset_title(const struct cat_state *st, const struct cat_dataset *d,
+                          struct gdir_buf *out)
+{
+    const char *t = jstr(st->od, "title");
+    if (strcmp(d->dataset, "places") == 0) {
+        if (t)
+            gdir_buf_adds(out, t);
+        else
+            gdir_buf_printf(out, "Annuaire des lieux et services — %s", territory_short(st));
+    } else if (strcmp(d->dataset, "equipements") == 0) {
+        gdir_buf_printf(out, "Équipements publics au format SCDL — %s", territory_short(st));
+    } else if (strcmp(d->dataset, "communes") == 0) {
+        gdir_buf_printf(out, "Communes membres et leurs limites — %s", territory_short(st));
+    } else if (strcmp(d->dataset, "addresses") == 0) {
+        gdir_buf_printf(out, "Adresses — %s", territory_short(st));
+    } else {
+        gdir_buf_printf(out, "Jeu de données « %s » — %s", d->dataset, territory_short(st));
+    }
+    gdir_buf_printf(out, " (%s)", licence_short(d->licence));
+}
+
+/* The list of the dataset's sources: "Titre (éditeur), ...". */
+static void source_list(const struct cat_state *st, const struct cat_dataset *d,
+                        struct gdir_buf *out, int publishers_only)
+{
+    int first = 1;
+    for (size_t i = 0; i < st->n_sources; i++) {
+        const struct cat_source *s = &st->sources[i];
+        if (!source_in(s, d))
+            continue;
+        if (publishers_only) {
+            /* each publisher once */
+            int dup = 0;
+            for (size_t k = 0; k < i && !dup; k++)
+                dup = source_in(&st->sources[k], d) && st->sources[k].publisher &&
+                      s->publisher && strcmp(st->sources[k].publisher, s->publisher) == 0;
+            if (dup || !s->publisher)
+                continue;
+            gdir_buf_printf(out, "%s%s", first ? "" : ", ", s->publisher);
+        } else {
+            gdir_buf_printf(out, "%s%s", first ? "" : " ; ", s->title ? s->title : s->name);
+            if (s->publisher)
+                gdir_buf_printf(out, " (%s, %s)", s->publisher,
+                                s->licence ? licence_short(s->licence) : "licence inconnue");
+        }
+        first = 0;
+    }
+}
+
+static void dataset_description(const struct cat_state *st, const struct cat_dataset *d,
+                                struct gdir_buf *out)
+{
+    const char *desc = jstr(st->od, "description");
+    if (strcmp(d->dataset, "places") == 0 || strcmp(d->dataset, "equipements") == 0) {
+        if (desc)
+            gdir_buf_printf(out, "%s\n\n", desc);
+        else
+            gdir_buf_printf(out,
+                            "Les lieux et services du territoire de %s : services publics, "
+                            "santé, commerces, écoles, associations, transports…, avec leur "
+                            "adresse, leur position, leurs contacts et leurs horaires.\n\n",
+                            territory_name(st));
+        if (strcmp(d->dataset, "equipements") == 0)
+            gdir_buf_adds(out, "Fichier CSV conforme au schéma national « Équipements » "
+                               "(scdl/equipements, schema.data.gouv.fr).\n\n");
+    } else if (strcmp(d->dataset, "communes") == 0) {
+        gdir_buf_printf(out, "Les communes membres de %s, avec leur code INSEE, leurs codes "
+                             "postaux, leur population et leurs limites.\n\n",
+                        territory_name(st));
+    } else if (strcmp(d->dataset, "addresses") == 0) {
+        gdir_buf_printf(out, "Les adresses du territoire de %s (numéro, voie, code postal, "
+                             "commune, position).\n\n",
+                        territory_name(st));
+    }
+    if (is_odbl(d->licence))
+        gdir_buf_adds(out, "Version complète, sous Open Database License (ODbL) 1.0 : elle "
+                           "contient des données issues d'OpenStreetMap ou de la BANO ; "
+                           "réutilisation avec attribution et partage à l'identique.");
+    else
+        gdir_buf_printf(out, "Version sous %s : les lieux et les champs issus de sources sous "
+                             "ODbL (OpenStreetMap, BANO) en sont exclus (%lld lieux exclus).",
+                        licence_short(d->licence), d->excluded);
+    gdir_buf_adds(out, " Sources : ");
+    source_list(st, d, out, 0);
+    gdir_buf_adds(out, ".");
+}
+
+/* The attribution a reuser must give. */
+static void attribution(const struct cat_state *st, const struct cat_dataset *d,
+                        struct gdir_buf *out)
+{
+    gdir_buf_printf(out, "%s — sources : ", territory_name(st));
+    source_list(st, d, out, 1);
+    gdir_buf_printf(out, " ; mise à jour du %.10s. ", st->built_at[0] ? st->built_at : "?");
+    if (is_odbl(d->licence))
+        gdir_buf_adds(out, "Base de données sous Open Database License (ODbL) 1.0 : citer "
+                           "« © les contributeurs d'OpenStreetMap » et les sources ci-dessus, "
+                           "partager à l'identique toute base dérivée.");
+    else
+        gdir_buf_printf(out, "%s : mentionner la source et la date de mise à jour.",
+                        licence_short(d->licence));
+}
+
+/* ---- URLs and formats -------------------------------------------------------------------- */
+
+/* base + suffix, in st->tmp (reset first). */
+static const char *url(struct cat_state *st, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static const char *url(struct cat_state *st, const char *fmt, ...)
+{
+    va_list ap;
+    gdir_buf_reset(&st->tmp);
+    gdir_buf_add(&st->tmp, st->base.data, st->base.len);
+    va_start(ap, fmt);
+    gdir_buf_vprintf(&st->tmp, fmt, ap);
+    va_end(ap);
+    return gdir_buf_str(&st->tmp);
+}
+
+/* A node named base + path + arg. */
+static size_t node(struct cat_state *st, const char *path, const char *arg)
+{
+    gdir_buf_reset(&st->tmp);
+    gdir_buf_add(&st->tmp, st->base.data, st->base.len);
+    gdir_buf_adds(&st->tmp, path);
+    gdir_buf_adds(&st->tmp, arg);
+    return api_cat_node(&st->g, gdir_buf_str(&st->tmp));
+}
+
+static const struct {
+    const char *format;          /* exports.format */
+    const char *label;           /* French label */
+    const char *filetype;        /* EU file-type code, NULL if none */
+    int iana;                    /* the media type is registered with IANA */
+} formats[] = {
+    {"geojson", "GeoJSON", "GEOJSON", 1},
+    {"csv", "CSV", "CSV", 1},
+    {"csv-fr", "CSV pour tableur (séparateur ;)", "CSV", 1},
+    {"scdl-equipements", "CSV SCDL Équipements", "CSV", 1},
+    {"gpkg", "GeoPackage", "GPKG", 1},
+    {"xlsx", "Excel (XLSX)", "XLSX", 1},
+    {"kml", "KML", "KML", 1},
+    {"shp", "Shapefile (zip)", "SHP", 1},
+    {"fgb", "FlatGeobuf", NULL, 0},
+};
+
+static size_t format_index(const char *f)
+{
+    for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
+        if (strcmp(formats[i].format, f) == 0)
+            return i;
+    return (size_t)-1;
+}
+
+/* The EU frequency code of open_data.update_frequency (its own words, data.gouv.fr's or the
+ * EU codes themselves); UNKNOWN when absent or not understood. */
+static const char *frequency(const struct cat_state *st)
+{
+    static const char *const map[][2] = {
+        {"continuous", "UPDATE_CONT"}, {"daily", "DAILY"},         {"weekly", "WEEKLY"},
+        {"biweekly", "BIWEEKLY"},      {"monthly", "MONTHLY"},     {"bimonthly", "BIMONTHLY"},
+        {"quarterly", "QUARTERLY"},    {"semiannual", "ANNUAL_2"}, {"annual", "ANNUAL"},
+        {"biennial", "BIENNIAL"},      {"irregular", "IRREG"},     {"punctual", "AS_NEEDED"},
+        {"never", "NEVER"},            {"unknown", "UNKNOWN"},     {"IRREG", "IRREG"},
+        {"UPDATE_CONT", "UPDATE_CONT"}, {"ANNUAL_2", "ANNUAL_2"},  {"AS_NEEDED", "AS_NEEDED"},
+    };
+    const char *f = jstr(st->od, "update_frequency");
+    for (size_t i = 0; f && i < sizeof map / sizeof map[0]; i++)
+        if (strcasecmp(f, map[i][0]) == 0)
+            return map[i][1];
+    return "UNKNOWN";
+}
+
+/* The datatype of a stored date: xsd:date for YYYY-MM-DD, xsd:dateTime for a full date-time,
+ * NULL for anything else (then it is left out). */
+static const char *date_type(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    int digits = n >= 10;
+    for (size_t i = 0; digits && i < 10; i++)
+        digits = (i == 4 || i == 7) ? s[i] == '-' : (s[i] >= '0' && s[i] <= '9');
+    if (!digits)
+        return NULL;
+    if (n == 10)
+        return "xsd:date";
+    return s[10] == 'T' && n >= 19 ? "xsd:dateTime" : NULL;
+}
+
+static void add_date(struct cat_state *st, size_t n, const char *pred, const char *date)
+{
+    const char *t = date_type(date);
+    if (t)
+        api_cat_typed(&st->g, n, pred, date, t);
+}
+
+/* ---- the graph --------------------------------------------------------------------------- */
+
+static void add_keywords(struct cat_state *st, size_t n, const struct cat_dataset *d)
+{
+    const cJSON *kw = cJSON_GetObjectItemCaseSensitive(st->od, "keywords"), *k;
+    static const char *const places_kw[] = {"annuaire", "services publics", "équipements",
+                                            "lieux", NULL};
+    static const char *const communes_kw[] = {"communes", "limites administratives", NULL};
+    static const char *const addresses_kw[] = {"adresses", "géocodage", NULL};
+    const char *const *def = strcmp(d->dataset, "communes") == 0    ? communes_kw
+                             : strcmp(d->dataset, "addresses") == 0 ? addresses_kw
+                                                                    : places_kw;
+    cJSON_ArrayForEach(k, kw)
+        if (cJSON_IsString(k))
+            api_cat_lang(&st->g, n, "dcat:keyword", k->valuestring, "fr");
+    for (size_t i = 0; def[i]; i++)
+        api_cat_lang(&st->g, n, "dcat:keyword", def[i], "fr");
+    api_cat_lang(&st->g, n, "dcat:keyword", territory_short(st), "fr");
+}
+
+static void add_themes(struct cat_state *st, size_t n, const struct cat_dataset *d)
+{
+    static const char *const places_th[] = {"SOCI", "GOVE", "REGI", NULL};
+    static const char *const communes_th[] = {"REGI", "GOVE", NULL};
+    static const char *const addresses_th[] = {"REGI", NULL};
+    const char *const *th = strcmp(d->dataset, "communes") == 0    ? communes_th
+                            : strcmp(d->dataset, "addresses") == 0 ? addresses_th
+                                                                   : places_th;
+    for (size_t i = 0; th[i]; i++) {
+        char iri[96];
+        snprintf(iri, sizeof iri, "%s%s", EU_THEME, th[i]);
+        api_cat_iri(&st->g, n, "dcat:theme", iri);
+    }
+}
+
+/* Publisher, contact point and territory: shared by every dataset. Returns the nodes. */
+struct cat_shared {
+    size_t publisher, contact, spatial;
+    char publisher_iri[128];
+    char page[1024];             /* the page's Open data section */
+};
+
+static void add_shared(struct cat_state *st, struct cat_shared *sh)
+{
+    const char *siren = jstr(st->territory, "epci_siren");
+    const cJSON *contact = cJSON_GetObjectItemCaseSensitive(st->territory, "contact");
+    const char *email = jstr(contact, "email"), *phone = jstr(contact, "phone");
+    const char *website = jstr(contact, "website");
+    const struct ogc_summary *ext = st->sum[1].n > 0 && !isnan(st->sum[1].minlon) ? &st->sum[1]
+                                                                                 : &st->sum[0];
+    struct gdir_buf t;
+
+    snprintf(sh->page, sizeof sh->page, "%s/#donnees-ouvertes", gdir_buf_str(&st->base));
+    if (siren)
+        snprintf(sh->publisher_iri, sizeof sh->publisher_iri, "%s%s", ORG_URI, siren);
+    else
+        snprintf(sh->publisher_iri, sizeof sh->publisher_iri, "%s", url(st, "/catalog#editeur"));
+    sh->publisher = api_cat_node(&st->g, sh->publisher_iri);
+    api_cat_type(&st->g, sh->publisher, "foaf:Agent");
+    api_cat_type(&st->g, sh->publisher, "foaf:Organization");
+    api_cat_lang(&st->g, sh->publisher, "foaf:name", territory_name(st), "fr");
+    api_cat_str(&st->g, sh->publisher, "dct:identifier", siren);
+    api_cat_iri(&st->g, sh->publisher, "dct:type", "http://purl.org/adms/publishertype/"
+                                                   "LocalAuthority");
+    api_cat_iri(&st->g, sh->publisher, "foaf:homepage", website);
+
+    sh->contact = node(st, "/catalog#", "contact");
+    api_cat_type(&st->g, sh->contact, "vcard:Organization");
+    api_cat_lang(&st->g, sh->contact, "vcard:fn", territory_name(st), "fr");
+    gdir_buf_init(&t, 4096);
+    if (email) {
+        gdir_buf_printf(&t, "mailto:%s", email);
+        api_cat_iri(&st->g, sh->contact, "vcard:hasEmail", gdir_buf_str(&t));
+        gdir_buf_reset(&t);
+    }
+    if (phone) {
+        gdir_buf_adds(&t, "tel:+33");
+        for (const char *p = phone + (phone[0] == '0'); *p; p++)
+            if (*p >= '0' && *p <= '9')
+                gdir_buf_addc(&t, *p);
+        api_cat_iri(&st->g, sh->contact, "vcard:hasTelephone", gdir_buf_str(&t));
+        gdir_buf_reset(&t);
+    }
+    api_cat_iri(&st->g, sh->contact, "vcard:hasURL", website);
+
+    sh->spatial = node(st, "/catalog#", "territoire");
+    api_cat_type(&st->g, sh->spatial, "dct:Location");
+    api_cat_lang(&st->g, sh->spatial, "skos:prefLabel", territory_name(st), "fr");
+    api_cat_str(&st->g, sh->spatial, "dct:identifier", siren);
+    if (siren)
+        api_cat_iri(&st->g, sh->spatial, "rdfs:seeAlso", sh->publisher_iri);
+    if (ext->n > 0 && !isnan(ext->minlon)) {
+        gdir_buf_printf(&t, "<http://www.opengis.net/def/crs/OGC/1.3/CRS84> POLYGON((%.6f %.6f, "
+                            "%.6f %.6f, %.6f %.6f, %.6f %.6f, %.6f %.6f))",
+                        ext->minlon, ext->minlat, ext->maxlon, ext->minlat, ext->maxlon,
+                        ext->maxlat, ext->minlon, ext->maxlat, ext->minlon, ext->minlat);
+        api_cat_typed(&st->g, sh->spatial, "dcat:bbox", gdir_buf_str(&t), "gsp:wktLiteral");
+        gdir_buf_reset(&t);
+        gdir_buf_printf(&t, "POINT(%.6f %.6f)", (ext->minlon + ext->maxlon) / 2,
+                        (ext->minlat + ext->maxlat) / 2);
+        api_cat_typed(&st->g, sh->spatial, "dcat:centroid", gdir_buf_str(&t), "gsp:wktLiteral");
+    }
+    if (t.err && !st->g.failed)
+        st->g.failed = t.err;
+    gdir_buf_free(&t);
+}
+
+static void add_distribution(struct cat_state *st, size_t ds, const struct cat_dataset *d,
+                             const struct cat_export *x, size_t rights, const char *title)
+{
+    size_t fi = format_index(x->format);
+    size_t dist = node(st, "/catalog#distribution-", x->name);
+    size_t sum = node(st, "/catalog#checksum-", x->name);
+    const char *lurl = ogc_licence_url(x->licence);
+    struct gdir_buf t;
+    char mt[160];
+
+    gdir_buf_init(&t, 8192);
+    api_cat_iri(&st->g, ds, "dcat:distribution", st->g.nodes[dist].iri);
+    api_cat_type(&st->g, dist, "dcat:Distribution");
+    gdir_buf_printf(&t, "%s — %s", fi != (size_t)-1 ? formats[fi].label : x->format, title);
+    api_cat_lang(&st->g, dist, "dct:title", gdir_buf_str(&t), "fr");
+    gdir_buf_reset(&t);
+    gdir_buf_printf(&t, "Export complet au format %s : %lld enregistrements, sous %s.",
+                    fi != (size_t)-1 ? formats[fi].label : x->format, x->records,
+                    licence_short(x->licence));
+    if (x->excluded > 0)
+        gdir_buf_printf(&t, " %lld lieux issus de sources sous ODbL en sont exclus.",
+                        x->excluded);
+    api_cat_lang(&st->g, dist, "dct:description", gdir_buf_str(&t), "fr");
+    api_cat_iri(&st->g, dist, "dcat:downloadURL", url(st, "/data/%s", x->name));
+    api_cat_iri(&st->g, dist, "dcat:accessURL", url(st, "/data/%s", x->name));
+    if (fi != (size_t)-1 && formats[fi].filetype) {
+        gdir_buf_reset(&t);
+        gdir_buf_printf(&t, "%s%s", EU_FILETYPE, formats[fi].filetype);
+        api_cat_iri(&st->g, dist, "dct:format", gdir_buf_str(&t));
+    }
+    snprintf(mt, sizeof mt, "%s", x->media_type);
+    mt[strcspn(mt, "; ")] = '\0';
+    if (fi != (size_t)-1 && formats[fi].iana && mt[0]) {
+        gdir_buf_reset(&t);
+        gdir_buf_printf(&t, "%s%s", IANA_MT, mt);
+        api_cat_iri(&st->g, dist, "dcat:mediaType", gdir_buf_str(&t));
+    }
+    api_cat_int(&st->g, dist, "dcat:byteSize", x->size, "xsd:nonNegativeInteger");
+    api_cat_iri(&st->g, dist, "spdx:checksum", st->g.nodes[sum].iri);
+    api_cat_type(&st->g, sum, "spdx:Checksum");
+    api_cat_iri(&st->g, sum, "spdx:algorithm", "http://spdx.org/rdf/terms#checksumAlgorithm_sha256");
+    api_cat_typed(&st->g, sum, "spdx:checksumValue", x->sha256, "xsd:hexBinary");
+    api_cat_iri(&st->g, dist, "dct:license", lurl);
+    api_cat_iri(&st->g, dist, "dct:rights", st->g.nodes[rights].iri);
+    add_date(st, dist, "dct:issued", x->created);
+    add_date(st, dist, "dct:modified", x->created);
+    if (strcmp(x->format, "scdl-equipements") == 0 || strcmp(d->dataset, "equipements") == 0)
+        api_cat_iri(&st->g, dist, "dct:conformsTo", SCDL_EQUIPEMENTS);
+    api_cat_iri(&st->g, dist, "dct:language", EU_LANG_FRA);
+    if (t.err && !st->g.failed)
+        st->g.failed = t.err;
+    gdir_buf_free(&t);
+}
+
+/* The dataset that holds the whole directory (what the live APIs serve): the ODbL places
+ * when there are any, else the places under the only licence. */
+static int is_whole_directory(const struct cat_state *st, const struct cat_dataset *d)
+{
+    int odbl_places = 0, n_places = 0;
+    if (strcmp(d->dataset, "places") != 0)
+        return 0;
+    for (size_t i = 0; i < st->n_datasets; i++) {
+        if (strcmp(st->datasets[i].dataset, "places") == 0) {
+            n_places++;
+            odbl_places |= is_odbl(st->datasets[i].licence);
+        }
+    }
+    return odbl_places ? is_odbl(d->licence) : n_places == 1;
+}
+
+static void add_dataset(struct cat_state *st, const struct cat_shared *sh,
+                        const struct cat_dataset *d, size_t catalog, size_t ogc, size_t search)
+{
+    size_t ds = node(st, "/catalog#dataset-", d->id);
+    size_t rights = node(st, "/catalog#rights-", d->id);
+    size_t period = node(st, "/catalog#periode-", d->id);
+    const char *lurl = ogc_licence_url(d->licence);
+    const char *min = NULL, *max = NULL, *issued = NULL;
+    struct gdir_buf title, t;
+    char freq[96];
+
+    gdir_buf_init(&title, 4096);
+    gdir_buf_init(&t, 65536);
+    api_cat_iri(&st->g, catalog, "dcat:dataset", st->g.nodes[ds].iri);
+    api_cat_type(&st->g, ds, "dcat:Dataset");
+    dataset_title(st, d, &title);
+    api_cat_lang(&st->g, ds, "dct:title", gdir_buf_str(&title), "fr");
+    dataset_description(st, d, &t);
+    api_cat_lang(&st->g, ds, "dct:description", gdir_buf_str(&t), "fr");
+    api_cat_str(&st->g, ds, "dct:identifier", st->g.nodes[ds].iri);
+    add_keywords(st, ds, d);
+    add_themes(st, ds, d);
+    api_cat_iri(&st->g, ds, "dct:license", lurl);
+    api_cat_iri(&st->g, ds, "dct:rights", st->g.nodes[rights].iri);
+    api_cat_iri(&st->g, ds, "dct:publisher", sh->publisher_iri);
+    api_cat_iri(&st->g, ds, "dct:creator", sh->publisher_iri);
+    api_cat_iri(&st->g, ds, "dcat:contactPoint", st->g.nodes[sh->contact].iri);
+    api_cat_iri(&st->g, ds, "dct:spatial", st->g.nodes[sh->spatial].iri);
+    api_cat_iri(&st->g, ds, "dct:language", EU_LANG_FRA);
+    api_cat_iri(&st->g, ds, "dcat:landingPage", sh->page);
+    snprintf(freq, sizeof freq, "%s%s", EU_FREQ, frequency(st));
+    api_cat_iri(&st->g, ds, "dct:accrualPeriodicity", freq);
+    if (strcmp(d->dataset, "equipements") == 0)
+        api_cat_iri(&st->g, ds, "dct:conformsTo", SCDL_EQUIPEMENTS);
+
+    /* Temporal coverage: the dates of its sources' data. */
+    for (size_t i = 0; i < st->n_sources; i++) {
+        const char *date = st->sources[i].date;
+        if (!source_in(&st->sources[i], d) || !date_type(date))
+            continue;
+        if (!min || strncmp(date, min, 10) < 0)
+            min = date;
+        if (!max || strncmp(date, max, 10) > 0)
+            max = date;
+    }
+    if (min) {
+        api_cat_iri(&st->g, ds, "dct:temporal", st->g.nodes[period].iri);
+        api_cat_type(&st->g, period, "dct:PeriodOfTime");
+        gdir_buf_reset(&t);
+        gdir_buf_add(&t, min, 10);
+        api_cat_typed(&st->g, period, "dcat:startDate", gdir_buf_str(&t), "xsd:date");
+        gdir_buf_reset(&t);
+        gdir_buf_add(&t, max, 10);
+        api_cat_typed(&st->g, period, "dcat:endDate", gdir_buf_str(&t), "xsd:date");
+    }
+    for (size_t i = 0; i < d->n_exports; i++) {
+        const char *c = st->exports[d->exports[i]].created;
+        if (date_type(c) && (!issued || strcmp(c, issued) < 0))
+            issued = c;
+    }
+    add_date(st, ds, "dct:issued", issued ? issued : st->built_at);
+    add_date(st, ds, "dct:modified", st->built_at);
+
+    api_cat_type(&st->g, rights, "dct:RightsStatement");
+    gdir_buf_reset(&t);
+    attribution(st, d, &t);
+    api_cat_lang(&st->g, rights, "rdfs:label", gdir_buf_str(&t), "fr");
+
+    for (size_t i = 0; i < d->n_exports; i++)
+        add_distribution(st, ds, d, &st->exports[d->exports[i]], rights,
+                         gdir_buf_str(&title));
+
+    /* The live APIs serve the whole directory, communes and addresses. */
+    if (is_whole_directory(st, d) || strcmp(d->dataset, "communes") == 0 ||
+        strcmp(d->dataset, "addresses") == 0) {
+        const char *coll = strcmp(d->dataset, "places") == 0 ? "places" : d->dataset;
+        size_t dist = node(st, "/catalog#api-", d->id);
+        api_cat_iri(&st->g, ogc, "dcat:servesDataset", st->g.nodes[ds].iri);
+        api_cat_iri(&st->g, ds, "dcat:distribution", st->g.nodes[dist].iri);
+        api_cat_type(&st->g, dist, "dcat:Distribution");
+        gdir_buf_reset(&t);
+        gdir_buf_printf(&t, "API OGC - Features, collection « %s » — %s", coll,
+                        gdir_buf_str(&title));
+        api_cat_lang(&st->g, dist, "dct:title", gdir_buf_str(&t), "fr");
+        api_cat_iri(&st->g, dist, "dcat:accessURL",
+                    url(st, "/ogc/collections/%s/items", coll));
+        api_cat_iri(&st->g, dist, "dcat:accessService", st->g.nodes[ogc].iri);
+        api_cat_iri(&st->g, dist, "dct:format", EU_FILETYPE "GEOJSON");
+        api_cat_iri(&st->g, dist, "dcat:mediaType", IANA_MT "application/geo+json");
+        api_cat_iri(&st->g, dist, "dct:conformsTo", OGC_FEATURES_CORE);
+        api_cat_iri(&st->g, dist, "dct:license", lurl);
+        api_cat_iri(&st->g, dist, "dct:rights", st->g.nodes[rights].iri);
+        if (strcmp(d->dataset, "places") == 0)
+            api_cat_iri(&st->g, search, "dcat:servesDataset", st->g.nodes[ds].iri);
+    }
+    if ((title.err || t.err) && !st->g.failed)
+        st->g.failed = title.err ? title.err : t.err;
+    gdir_buf_free(&title);
+    gdir_buf_free(&t);
+}
+
+static int build_graph(struct cat_state *st, long page, long pages, const char *ext)
+{
+    struct cat_shared sh;
+    size_t catalog, view, ogc, search;
+    const char *cat_title = jstr(st->od, "title");
+    struct gdir_buf t;
+
+    gdir_buf_init(&t, 65536);
+    catalog = node(st, "/catalog", "");
+    {   /* the view's IRI names its page */
+        gdir_buf_reset(&st->tmp);
+        gdir_buf_printf(&st->tmp, "%s/catalog%s?page=%ld", gdir_buf_str(&st->base), ext, page);
+        view = api_cat_node(&st->g, gdir_buf_str(&st->tmp));
+    }
+    api_cat_type(&st->g, catalog, "dcat:Catalog");
+    api_cat_type(&st->g, catalog, "hydra:Collection");
+    gdir_buf_printf(&t, "Catalogue des données ouvertes — %s", territory_name(st));
+    api_cat_lang(&st->g, catalog, "dct:title", gdir_buf_str(&t), "fr");
+    gdir_buf_reset(&t);
+    gdir_buf_printf(&t, "Les données ouvertes publiées par %s : %s, et les limites des "
+                        "communes membres ; chaque jeu de données est proposé dans plusieurs "
+                        "formats, avec sa licence, et par une API OGC - Features.",
+                    territory_name(st), cat_title ? cat_title : "l'annuaire des lieux et "
+                                                                "services du territoire");
+    api_cat_lang(&st->g, catalog, "dct:description", gdir_buf_str(&t), "fr");
+    add_shared(st, &sh);
+    api_cat_iri(&st->g, catalog, "dct:publisher", sh.publisher_iri);
+    api_cat_iri(&st->g, catalog, "foaf:homepage", url(st, "%s", "/"));
+    api_cat_iri(&st->g, catalog, "dct:language", EU_LANG_FRA);
+    api_cat_iri(&st->g, catalog, "dct:license", LICENCE_LO);
+    api_cat_iri(&st->g, catalog, "dct:spatial", st->g.nodes[sh.spatial].iri);
+    add_date(st, catalog, "dct:modified", st->built_at);
+    api_cat_int(&st->g, catalog, "hydra:totalItems", (long long)st->n_datasets, "xsd:integer");
+    api_cat_iri(&st->g, catalog, "hydra:view", st->g.nodes[view].iri);
+
+    api_cat_type(&st->g, view, "hydra:PartialCollectionView");
+    api_cat_iri(&st->g, view, "hydra:first", url(st, "/catalog%s?page=1", ext));
+    gdir_buf_reset(&t);
+    gdir_buf_printf(&t, "%s/catalog%s?page=%ld", gdir_buf_str(&st->base), ext, pages);
+    api_cat_iri(&st->g, view, "hydra:last", gdir_buf_str(&t));
+    if (page > 1) {
+        gdir_buf_reset(&t);
+        gdir_buf_printf(&t, "%s/catalog%s?page=%ld", gdir_buf_str(&st->base), ext, page - 1);
+        api_cat_iri(&st->g, view, "hydra:previous", gdir_buf_str(&t));
+    }
+    if (page < pages) {
+        gdir_buf_reset(&t);
+        gdir_buf_printf(&t, "%s/catalog%s?page=%ld", gdir_buf_str(&st->base), ext, page + 1);
+        api_cat_iri(&st->g, view, "hydra:next", gdir_buf_str(&t));
+    }
+    api_cat_int(&st->g, view, "hydra:totalItems", (long long)st->n_datasets, "xsd:integer");
+    api_cat_int(&st->g, view, "hydra:itemsPerPage", CAT_PAGE_SIZE, "xsd:integer");
+
+    /* The services, then the datasets of this page. */
+    ogc = node(st, "/ogc", "");
+    api_cat_iri(&st->g, catalog, "dcat:service", st->g.nodes[ogc].iri);
+    api_cat_type(&st->g, ogc, "dcat:DataService");
+    gdir_buf_reset(&t);
+    gdir_buf_printf(&t, "API OGC - Features — %s", territory_short(st));
+    api_cat_lang(&st->g, ogc, "dct:title", gdir_buf_str(&t), "fr");
+    api_cat_lang(&st->g, ogc, "dct:description",
+                 "Les lieux, les communes et les adresses selon la norme OGC API - Features "
+                 "(parties 1 et 2 : GeoJSON, HTML, OpenAPI 3.0, CRS84 et Lambert-93), avec la "
+                 "recherche par proximité en extension. Utilisable dans QGIS sans extension.",
+                 "fr");
+    api_cat_iri(&st->g, ogc, "dcat:endpointURL", url(st, "%s", "/ogc"));
+    api_cat_iri(&st->g, ogc, "dcat:endpointDescription", url(st, "%s", "/ogc/api"));
+    api_cat_iri(&st->g, ogc, "dct:conformsTo", OGC_FEATURES_CORE);
+    api_cat_iri(&st->g, ogc, "dct:publisher", sh.publisher_iri);
+    api_cat_iri(&st->g, ogc, "dcat:contactPoint", st->g.nodes[sh.contact].iri);
+    api_cat_iri(&st->g, ogc, "dcat:landingPage", url(st, "%s", "/ogc?f=html"));
+
+    search = node(st, "/api/places", "");
+    api_cat_iri(&st->g, catalog, "dcat:service", st->g.nodes[search].iri);
+    api_cat_type(&st->g, search, "dcat:DataService");
+    gdir_buf_reset(&t);
+    gdir_buf_printf(&t, "API de recherche de l'annuaire — %s", territory_short(st));
+    api_cat_lang(&st->g, search, "dct:title", gdir_buf_str(&t), "fr");
+    api_cat_lang(&st->g, search, "dct:description",
+                 "Recherche des lieux par texte (sans accents ni majuscules, tolérante aux "
+                 "fautes), catégorie, commune, distance autour d'un point, emprise et horaires "
+                 "d'ouverture ; réponses JSON ou GeoJSON.",
+                 "fr");
+    api_cat_iri(&st->g, search, "dcat:endpointURL", url(st, "%s", "/api/places"));
+    api_cat_iri(&st->g, search, "dct:publisher", sh.publisher_iri);
+    api_cat_iri(&st->g, search, "dcat:contactPoint", st->g.nodes[sh.contact].iri);
+    api_cat_iri(&st->g, search, "dcat:landingPage", sh.page);
+
+    for (size_t i = (size_t)(page - 1) * CAT_PAGE_SIZE;
+         i < st->n_datasets && i < (size_t)page * CAT_PAGE_SIZE; i++)
+        add_dataset(st, &sh, &st->datasets[i], catalog, ogc, search);
+    if (t.err && !st->g.failed)
+        st->g.failed = t.err;
+    gdir_buf_free(&t);
+    return api_cat_failed(&st->g);
+}
+
+/* ---- negotiation ------------------------------------------------------------------------- */
+
+/* The q of media type `type` in an Accept header: that of the most specific range matching it
+ * (type/subtype, type/ *, * / *), -1 when none does. */
+static double accept_q(const char *accept, const char *type)
+{
+    double best = -1;
+    int best_spec = -1;
+    const char *p = accept;
+    size_t tlen = strcspn(type, "/");
+
+    while (p && *p) {
+        const char *end = p + strcspn(p, ",");
+        const char *semi, *r = p;
+        size_t rlen;
+        int spec;
+        double q = 1;
+        while (r < end && (*r == ' ' || *r == '\t'))
+            r++;
+        semi = r + strcspn(r, ";,");
+        rlen = (size_t)(semi - r);
+        while (rlen && (r[rlen - 1] == ' ' || r[rlen - 1] == '\t'))
+            rlen--;
+        if (rlen == 3 && strncmp(r, "*/*", 3) == 0)
+            spec = 0;
+        else if (rlen == tlen + 2 && strncasecmp(r, type, tlen + 1) == 0 && r[tlen + 1] == '*')
+            spec = 1;
+        else if (rlen == strlen(type) && strncasecmp(r, type, rlen) == 0)
+            spec = 2;
+        else
+            spec = -1;
+        for (const char *s = semi; spec >= 0 && s < end && *s == ';';) {
+            const char *v = s + 1;
+            while (v < end && *v == ' ')
+                v++;
+            if ((v[0] == 'q' || v[0] == 'Q') && v[1] == '=') {
+                char num[8] = {0};
+                size_t n = strcspn(v + 2, ";,");
+                if (n < sizeof num)
+                    memcpy(num, v + 2, n);
+                q = strtod(num, NULL);
+                if (!(q >= 0 && q <= 1))
+                    q = 0;
+            }
+            s = v + strcspn(v, ";,");
+        }
+        if (spec > best_spec) {
+            best_spec = spec;
+            best = q;
+        }
+        p = *end ? end + 1 : NULL;
+    }
+    return best;
+}
+
+static int negotiate(const char *accept, enum cat_repr *out, struct gdir_err *err)
+{
+    static const struct {
+        const char *type;
+        enum cat_repr repr;
+    } types[] = {
+        {"application/ld+json", CAT_JSONLD}, {"text/turtle", CAT_TURTLE},
+        {"application/rdf+xml", CAT_RDFXML}, {"application/json", CAT_JSONLD},
+        {"application/xml", CAT_RDFXML},      {"text/xml", CAT_RDFXML},
+    };
+    double best = 0;
+    int found = 0;
+
+    *out = CAT_JSONLD;
+    if (!accept || !*accept)
+        return GDIR_OK;
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+        double q = accept_q(accept, types[i].type);
+        if (q > best) {
+            best = q;
+            *out = types[i].repr;
+            found = 1;
+        }
+    }
+    if (!found)
+        return gdir_err_set(err, GDIR_ENOTACCEPT,
+                            "Accept: the catalogue is application/ld+json, text/turtle or "
+                            "application/rdf+xml");
+    return GDIR_OK;
+}
+
+/* ---- handler ----------------------------------------------------------------------------- */
+
+static int base_url(struct cat_state *st)
+{
+    const char *pub = jstr(st->od, "public_url");
+    if (pub) {
+        size_t n = strlen(pub);
+        while (n && pub[n - 1] == '/')
+            n--;
+        return gdir_buf_add(&st->base, pub, n);
+    }
+    if (ogc_base(st->req, &st->base))
+        return GDIR_ENOMEM;
+    /* ogc_base ends with "/ogc"; without a usable Host it is "/ogc" alone. */
+    st->base.len -= strlen(OGC_ROOT);
+    st->base.data[st->base.len] = '\0';
+    if (st->base.len == 0)
+        return gdir_buf_adds(&st->base, "http://localhost");
+    return GDIR_OK;
+}
+
+static int catalog(const struct api_ctx *ctx, const struct api_request *req,
+                   struct api_response *res, struct gdir_err *err, int repr)
+{
+    static const char *const exts[] = {".jsonld", ".ttl", ".rdf"};
+    struct cat_state st;
+    struct api_db *db;
+    struct ogc_collection cs[3];
+    const char *page_s = api_param(req, "page");
+    long page = 1, pages;
+    uint64_t h;
+    enum cat_repr r;
+    int rc;
+
+    memset(&st, 0, sizeof st);
+    st.req = req;
+    gdir_buf_init(&st.base, 2048);
+    gdir_buf_init(&st.tmp, 8192);
+    api_cat_init(&st.g);
+    if (repr < 0) {
+        if ((rc = negotiate(req->headers->accept, &r, err)))
+            goto out;
+    } else {
+        r = (enum cat_repr)repr;
+    }
+    if (page_s && gdir_parse_long(page_s, 1, 1000000, &page)) {
+        rc = api_param_invalid(err, "page", page_s, "expected a page number from 1");
+        goto out;
+    }
+    if ((rc = api_dbpool_get(ctx->pool, &db, err)))
+        goto out;
+    gdir_buf_reset(&st.tmp);
+    rc = api_q_territory(db, &st.tmp, err);
+    if (rc == GDIR_ENOTFOUND) {
+        rc = gdir_err_set(err, GDIR_EUNAVAIL, "this database has no territory description");
+        goto out;
+    }
+    if (rc)
+        goto out;
+    st.territory = cJSON_Parse(gdir_buf_str(&st.tmp));
+    st.od = cJSON_GetObjectItemCaseSensitive(st.territory, "open_data");
+    if (!cJSON_IsObject(st.od))
+        st.od = NULL;
+    rc = api_q_meta(db, "built_at", st.built_at, sizeof st.built_at, err);
+    if (rc == GDIR_ENOTFOUND || rc == GDIR_ETOOBIG) {
+        gdir_err_clear(err);
+        st.built_at[0] = '\0';
+    } else if (rc) {
+        goto out;
+    }
+    st.sources = calloc(CAT_MAX_SOURCES, sizeof *st.sources);
+    st.exports = calloc(CAT_MAX_EXPORTS, sizeof *st.exports);
+    if (!st.sources || !st.exports) {
+        rc = gdir_err_set(err, GDIR_ENOMEM, "catalogue");
+        goto out;
+    }
+    if ((rc = api_q_catalog_sources(db, on_source, &st, err)) ||
+        (rc = api_q_exports(db, NULL, on_export, &st, err)))
+        goto out;
+    if ((rc = ogc_collection_find("places", &cs[0], err)) ||
+        (rc = ogc_collection_find("communes", &cs[1], err)) ||
+        (rc = ogc_collection_find("addresses", &cs[2], err)) ||
+        (rc = ogc_summarize(db, cs, 3, st.sum, err)))
+        goto out;
+    group_datasets(&st);
+    pages = st.n_datasets ? (long)((st.n_datasets + CAT_PAGE_SIZE - 1) / CAT_PAGE_SIZE) : 1;
+    if (page > pages) {
+        rc = gdir_err_set_param(err, GDIR_ENOTFOUND, "page",
+                                "page: the catalogue has %ld page(s), got %ld", pages, page);
+        goto out;
+    }
+    if ((rc = base_url(&st)) || (rc = build_graph(&st, page, pages, repr < 0 ? "" : exts[r]))) {
+        rc = gdir_err_set(err, rc == GDIR_ETOOBIG ? GDIR_EINTERNAL : rc, "catalogue graph");
+        goto out;
+    }
+    rc = r == CAT_JSONLD   ? api_cat_write_jsonld(&st.g, &res->body)
+         : r == CAT_TURTLE ? api_cat_write_turtle(&st.g, &res->body)
+                           : api_cat_write_rdfxml(&st.g, &res->body);
+    if (rc) {
+        rc = gdir_err_set(err, GDIR_EINTERNAL, "catalogue: the body is too large");
+        goto out;
+    }
+    res->content_type = r == CAT_JSONLD ? CAT_CT_JSONLD : r == CAT_TURTLE ? CAT_CT_TURTLE
+                                                                         : CAT_CT_RDFXML;
+    /* The router's tag does not cover what the links depend on (the Host) nor, on /catalog,
+     * the representation: this one does. */
+    h = api_hash(API_HASH_INIT, &ctx->config_tag, sizeof ctx->config_tag);
+    h = api_hash_str(h, db->build_id);
+    h = api_hash_str(h, req->path);
+    h = api_hash(h, &page, sizeof page);
+    h = api_hash(h, &r, sizeof r);
+    h = api_hash_str(h, gdir_buf_str(&st.base));
+    api_etag_format(h, res->etag, sizeof res->etag);
+    rc = GDIR_OK;
+out:
+    state_free(&st);
+    return rc;
+}
+
+int h_catalog(const struct api_ctx *ctx, const struct api_request *req, struct api_response *res,
+              struct gdir_err *err)
+{
+    return catalog(ctx, req, res, err, -1);
+}
+
+int h_catalog_jsonld(const struct api_ctx *ctx, const struct api_request *req,
+                     struct api_response *res, struct gdir_err *err)
+{
+    return catalog(ctx, req, res, err, CAT_JSONLD);
+}
+
+int h_catalog_turtle(const struct api_ctx *ctx, const struct api_request *req,
+                     struct api_response *res, struct gdir_err *err)
+{
+    return catalog(ctx, req, res, err, CAT_TURTLE);
+}
+
+int h_catalog_rdfxml(const struct api_ctx *ctx, const struct api_request *req,
+                     struct api_response *res, struct gdir_err *err)
+{
+    return catalog(ctx, req, res, err, CAT_RDFXML);
+}

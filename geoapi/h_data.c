@@ -1,0 +1,318 @@
+/*
+ * h_data.c — the full exports built at import time: GET /api/exports and GET /data/ (the
+ * list of table exports as JSON) and GET /data/{name} (one file, exactly as listed: media
+ * type, length, ETag = its SHA-256, Repr-Digest and Digest, licence headers). Also the
+ * helpers of h_download.h that h_export.c shares.
+ *
+ * Files are looked up by name in the exports table of the database the thread has open and
+ * read from <folder of the database>/<meta exports_dir>/<name>: a name that is not in the
+ * table is a 404, whatever it holds ("..", "%2F"), and a name of the table is used only when
+ * it is a plain file name. After a database swap the new database, and so its files, answer.
+ */
+#include "api_dbpool.h"
+#include "api_handlers.h"
+#include "gdir_export.h"
+#include "gdir_json.h"
+#include "gdir_log.h"
+#include "h_download.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---- shared with h_export.c ----------------------------------------------------------- */
+
+struct file_stream {
+    int fd;
+    uint64_t off, size;
+    void (*on_done)(void *);
+    void *cls;
+};
+
+static long file_read(void *cls, char *buf, size_t cap)
+{
+    struct file_stream *f = cls;
+    uint64_t left = f->size - f->off;
+    ssize_t got;
+
+    if (left == 0)
+        return 0;
+    if (cap > left)
+        cap = (size_t)left;
+    if (cap > LONG_MAX)
+        cap = LONG_MAX;
+    do
+        got = pread(f->fd, buf, cap, (off_t)f->off);
+    while (got < 0 && errno == EINTR);
+    if (got <= 0) {   /* the file shrank or failed: cut the body (Content-Length says so) */
+        gdir_log(GDIR_LOG_ERROR, "download", "msg=\"file read failed\" errno=%d",
+                 got < 0 ? errno : 0);
+        return GDIR_EIO;
+    }
+    f->off += (uint64_t)got;
+    return (long)got;
+}
+
+static void file_release(void *cls)
+{
+    struct file_stream *f = cls;
+    close(f->fd);
+    if (f->on_done)
+        f->on_done(f->cls);
+    free(f);
+}
+
+int h_download_file(struct api_response *res, int fd, uint64_t size, void (*on_done)(void *),
+                    void *cls)
+{
+    struct file_stream *f = malloc(sizeof *f);
+    if (!f) {
+        close(fd);
+        if (on_done)
+            on_done(cls);
+        return GDIR_ENOMEM;
+    }
+    f->fd = fd;
+    f->off = 0;
+    f->size = size;
+    f->on_done = on_done;
+    f->cls = cls;
+    res->stream.read = file_read;
+    res->stream.release = file_release;
+    res->stream.cls = f;
+    res->stream.size = size;
+    return GDIR_OK;
+}
+
+/* 1 when name is a plain file name: [A-Za-z0-9._-], not starting with '.', at most 200. */
+static int plain_name(const char *name)
+{
+    size_t n = strlen(name);
+    if (n == 0 || n > 200 || name[0] == '.')
+        return 0;
+    return strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == n;
+}
+
+int h_download_headers(struct api_response *res, const char *name, const char *licence)
+{
+    enum gdir_export_licence l;
+    char v[400];
+    int rc = GDIR_OK;
+
+    if (!plain_name(name))
+        return GDIR_EINTERNAL;
+    snprintf(v, sizeof v, "attachment; filename=\"%s\"", name);
+    rc = api_response_header(res, "Content-Disposition", v);
+    if (!rc && licence && gdir_export_licence_find(licence, &l) == 0) {
+        snprintf(v, sizeof v, "<%s>; rel=\"license\"", gdir_export_licence_url(l));
+        rc = api_response_header(res, "Link", v);
+        if (!rc)
+            rc = api_response_header(res, "Geodir-Licence", gdir_export_licence_id(l));
+    }
+    return rc;
+}
+
+/* ---- GET /api/exports, GET /data/ ------------------------------------------------------ */
+
+static int list_row(void *cls, const struct api_export_entry *e)
+{
+    struct gdir_json *j = cls;
+    enum gdir_export_licence l;
+    char url[256];
+
+    snprintf(url, sizeof url, "/data/%s", e->name ? e->name : "");
+    gdir_json_obj_begin(j);
+    gdir_json_kstr(j, "name", e->name);
+    gdir_json_kstr(j, "dataset", e->dataset);
+    gdir_json_kstr(j, "format", e->format);
+    gdir_json_kstr(j, "licence", e->licence);
+    gdir_json_key(j, "licence_url");
+    if (e->licence && gdir_export_licence_find(e->licence, &l) == 0)
+        gdir_json_str(j, gdir_export_licence_url(l));
+    else
+        gdir_json_null(j);
+    gdir_json_kstr(j, "media_type", e->media_type);
+    gdir_json_kint(j, "size", e->size);
+    gdir_json_kstr(j, "sha256", e->sha256);
+    gdir_json_kint(j, "records", e->records);
+    gdir_json_kint(j, "excluded", e->excluded);
+    gdir_json_kstr(j, "created", e->created);
+    gdir_json_kstr(j, "url", url);
+    gdir_json_obj_end(j);
+    return gdir_json_error(j);
+}
+
+int h_exports_list(const struct api_ctx *ctx, const struct api_request *req,
+                   struct api_response *res, struct gdir_err *err)
+{
+    struct api_db *db;
+    struct gdir_json j;
+    char built_at[64];
+    int rc;
+
+    (void)req;
+    rc = api_dbpool_get(ctx->pool, &db, err);
+    if (rc)
+        return rc;
+    gdir_json_init(&j, &res->body);
+    gdir_json_obj_begin(&j);
+    gdir_json_key(&j, "exports");
+    gdir_json_arr_begin(&j);
+    rc = api_q_exports(db, NULL, list_row, &j, err);
+    if (rc) {
+        if (!err->code)
+            gdir_err_set(err, rc, "exports list: %s", gdir_err_text(rc));
+        return rc;
+    }
+    gdir_json_arr_end(&j);
+    gdir_json_key(&j, "built_at");
+    if (api_q_meta(db, "built_at", built_at, sizeof built_at, err) == 0)
+        gdir_json_str(&j, built_at);
+    else
+        gdir_json_null(&j);
+    gdir_err_clear(err);
+    gdir_json_obj_end(&j);
+    return api_json_done(res, &j, API_CT_JSON, err);
+}
+
+/* ---- GET /data/{name} ------------------------------------------------------------------ */
+
+/* One row of the table, copied. */
+struct found {
+    char name[256], format[32], licence[32], media_type[128], sha256[72];
+    long long size;
+};
+
+static int copy_row(void *cls, const struct api_export_entry *e)
+{
+    struct found *f = cls;
+    snprintf(f->name, sizeof f->name, "%s", e->name ? e->name : "");
+    snprintf(f->format, sizeof f->format, "%s", e->format ? e->format : "");
+    snprintf(f->licence, sizeof f->licence, "%s", e->licence ? e->licence : "");
+    snprintf(f->media_type, sizeof f->media_type, "%s", e->media_type ? e->media_type : "");
+    snprintf(f->sha256, sizeof f->sha256, "%s", e->sha256 ? e->sha256 : "");
+    f->size = e->size;
+    return 0;
+}
+
+/* 1 when dir is a relative path without "." or ".." segments (meta exports_dir). */
+static int plain_dir(const char *dir)
+{
+    if (dir[0] == '\0' || dir[0] == '/')
+        return 0;
+    for (const char *p = dir; *p;) {
+        size_t n = strcspn(p, "/");
+        if (n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+            return 0;
+        p += n + (p[n] == '/');
+    }
+    return 1;
+}
+
+/* "sha-256=:<base64>:" (RFC 9530) or "sha-256=<base64>" (RFC 3230) from 64 hex digits. */
+static int digest_value(const char *hex, int colons, char *out, size_t cap)
+{
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    unsigned char d[33] = {0};
+    char enc[48];
+    size_t o = 0;
+
+    if (strlen(hex) != 64 || strspn(hex, "0123456789abcdef") != 64)
+        return GDIR_EINVAL;
+    for (int i = 0; i < 32; i++) {
+        unsigned v;
+        if (sscanf(hex + 2 * i, "%2x", &v) != 1)
+            return GDIR_EINVAL;
+        d[i] = (unsigned char)v;
+    }
+    for (int i = 0; i < 33; i += 3) {   /* 32 bytes: 10 full groups and one of 2 bytes */
+        unsigned v = (unsigned)d[i] << 16 | (unsigned)d[i + 1] << 8 |
+                     (i + 2 < 33 ? d[i + 2] : 0u);
+        enc[o++] = b64[v >> 18 & 63];
+        enc[o++] = b64[v >> 12 & 63];
+        enc[o++] = i + 1 < 32 ? b64[v >> 6 & 63] : '=';
+        enc[o++] = i + 2 < 32 ? b64[v & 63] : '=';
+    }
+    enc[o] = '\0';
+    snprintf(out, cap, colons ? "sha-256=:%s:" : "sha-256=%s", enc);
+    return GDIR_OK;
+}
+
+/* The Content-Type of a listed file, as a static string: the format's own media type when the
+ * table says the same (it always should: the importer writes it from gdir_export.h). */
+static const char *media_type(const struct found *f)
+{
+    enum gdir_export_format fmt;
+    if (gdir_export_format_find(f->format, &fmt) == 0 &&
+        strcmp(gdir_export_format_get(fmt)->media_type, f->media_type) == 0)
+        return gdir_export_format_get(fmt)->media_type;
+    return "application/octet-stream";
+}
+
+int h_data_file(const struct api_ctx *ctx, const struct api_request *req,
+                struct api_response *res, struct gdir_err *err)
+{
+    const char *name = api_capture(req, "name");
+    struct found f;
+    struct api_db *db;
+    struct stat stb;
+    char dir[PATH_MAX], path[PATH_MAX * 2], v[200];
+    const char *slash;
+    int rc, fd = -1;
+
+    memset(&f, 0, sizeof f);
+    rc = api_dbpool_get(ctx->pool, &db, err);
+    if (rc)
+        return rc;
+    if (!name || strlen(name) > 200)
+        return gdir_err_set(err, GDIR_ENOTFOUND, "no such export");
+    rc = api_q_exports(db, name, copy_row, &f, err);
+    if (rc == GDIR_ENOTFOUND) {
+        char quoted[API_QUOTE_MAX * 4 + 8];
+        api_quote(quoted, sizeof quoted, name);
+        return gdir_err_set(err, GDIR_ENOTFOUND, "no export named %s (see /api/exports)",
+                            quoted);
+    }
+    if (rc)
+        return rc;
+    rc = api_q_meta(db, "exports_dir", dir, sizeof dir, err);
+    if (rc == GDIR_ENOTFOUND || (!rc && !plain_dir(dir)) || !plain_name(f.name)) {
+        gdir_err_clear(err);
+        return gdir_err_set(err, GDIR_EUNAVAIL, "exports: meta exports_dir or name unusable");
+    }
+    if (rc)
+        return rc;
+    /* The database's folder: the configured path up to its last '/'. */
+    slash = strrchr(ctx->cfg->db, '/');
+    if (slash)
+        snprintf(path, sizeof path, "%.*s/%s/%s", (int)(slash - ctx->cfg->db), ctx->cfg->db,
+                 dir, f.name);
+    else
+        snprintf(path, sizeof path, "%s/%s", dir, f.name);
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0 || fstat(fd, &stb) != 0 || !S_ISREG(stb.st_mode) ||
+        (long long)stb.st_size != f.size) {
+        if (fd >= 0)
+            close(fd);
+        /* Listed but missing or changed: the import's files and table disagree. */
+        return gdir_err_set(err, GDIR_EUNAVAIL, "export %s: file missing or not as recorded",
+                            f.name);
+    }
+    if ((rc = h_download_headers(res, f.name, f.licence)) ||
+        (rc = digest_value(f.sha256, 1, v, sizeof v)) ||
+        (rc = api_response_header(res, "Repr-Digest", v)) ||
+        (rc = digest_value(f.sha256, 0, v, sizeof v)) ||
+        (rc = api_response_header(res, "Digest", v))) {
+        close(fd);
+        return gdir_err_set(err, GDIR_EINTERNAL, "export %s: bad record", f.name);
+    }
+    snprintf(res->etag, sizeof res->etag, "\"%s\"", f.sha256);
+    res->content_type = media_type(&f);
+    res->cache_control = API_CACHE_SHORT;
+    return h_download_file(res, fd, (uint64_t)stb.st_size, NULL, NULL);
+}
