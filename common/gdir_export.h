@@ -221,6 +221,11 @@ struct gdir_export_meta {
  * -1; set it from gdir_export_count when it must appear before the rows. */
 int gdir_export_meta_load(struct gdir_export_meta *m, sqlite3 *db,
                           enum gdir_export_licence scope, struct gdir_err *err);
+/* The same with the territory's public JSON and the generation time given (the importer,
+ * before the meta rows exist); NULL reads them from meta like gdir_export_meta_load. */
+int gdir_export_meta_build(struct gdir_export_meta *m, sqlite3 *db,
+                           enum gdir_export_licence scope, const char *territory_json,
+                           const char *generated, struct gdir_err *err);
 void gdir_export_meta_free(struct gdir_export_meta *m);   /* NULL-safe */
 
 /* The French licence text of an export (LICENCE.txt, gpkg text/plain metadata, KML
@@ -234,12 +239,25 @@ int gdir_export_count(sqlite3 *db, enum gdir_export_licence scope, const int64_t
                       size_t n_fids, long long *records, long long *excluded,
                       struct gdir_err *err);
 
-/* A streamed text writer. Fields are private to gdir_export.c. */
+/* Communes the scdl writer numbers equipment in (a larger territory: rows of the extra
+ * communes are skipped and counted). */
+#define GDIR_EXPORT_SCDL_COMMUNES 512
+
+/* A streamed text writer: a plain struct, no allocation, nothing to free. Fields are private
+ * to gdir_export.c except rows and skipped. */
 struct gdir_export_text {
     enum gdir_export_format format;
     const struct gdir_export_meta *meta;   /* borrowed until end */
     long long rows;                        /* rows written */
+    long long skipped;                     /* rows the format cannot hold (scdl-equipements:
+                                              not a public facility, no INSEE code or
+                                              postcode; see docs/exports.md) */
     int begun;
+    size_t n_scdl;                         /* scdl: communes seen */
+    struct {
+        char insee[6];
+        unsigned short seq[10];            /* last order number per EQUIP_THEME */
+    } scdl[GDIR_EXPORT_SCDL_COMMUNES];
 };
 
 /* begin: checks the format is streamed (GDIR_EINVAL otherwise; GDIR_ECONFIG for scdl
@@ -277,6 +295,13 @@ void gdir_export_ogr_init(void);
 int gdir_export_ogr_write(enum gdir_export_format f, const char *path,
                           struct gdir_export_src *src, const struct gdir_export_meta *m,
                           long long *records, struct gdir_err *err);
+
+/* Internal to gdir_export_*.c: the export's columns (the csv columns, in order), their
+ * names, a row's text for one of them (NULL for the coordinates), which are coordinates. */
+int gdir_export__field_count(void);
+const char *gdir_export__field_name(int f);
+const char *gdir_export__field_text(const struct gdir_export_row *r, int f);
+int gdir_export__field_is_coord(int f);
 
 /* SHA-256 and size of a file: sha256 receives 64 hex digits and a NUL. */
 int gdir_export_file_digest(const char *path, char sha256[65], long long *size,

@@ -1,13 +1,468 @@
 /*
  * gdir_export_ogr.c — the binary export formats through GDAL/OGR: GeoPackage (with
- * gpkg_metadata), XLSX (with a "Licence" sheet), zipped ESRI Shapefile (with LICENCE.txt,
- * .cpg, .prj) and FlatGeobuf. Text formats are in gdir_export.c.
+ * gpkg_metadata rows and the layer description), XLSX (with a "Licence" sheet), zipped ESRI
+ * Shapefile (.shp/.shx/.dbf/.prj/.cpg and LICENCE.txt, through CPL's zip writer) and
+ * FlatGeobuf. Same columns as the CSV export; CRS EPSG:4326 (longitude, latitude order).
+ * Text formats and the row source are in gdir_export.c.
  */
 #include "gdir_export.h"
+#include "gdir_json.h"
 
+#include <cpl_conv.h>
+#include <cpl_error.h>
+#include <cpl_string.h>
 #include <gdal.h>
+#include <ogr_api.h>
+#include <ogr_srs_api.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define TXN_ROWS 20000
+
+static pthread_once_t ogr_once = PTHREAD_ONCE_INIT;
+
+static void register_drivers(void)
+{
+    GDALAllRegister();
+}
 
 void gdir_export_ogr_init(void)
 {
-    GDALAllRegister();
+    pthread_once(&ogr_once, register_drivers);
+}
+
+/* Shapefile column names (at most 10 characters), in the export's column order. */
+static const char *const shp_names[] = {
+    "id", "name", "category", "cat_label", "subcat", "subcat_lbl", "address", "housenum",
+    "street", "postcode", "commune", "insee", "latitude", "longitude", "phone", "email",
+    "website", "hours", "wheelchair", "descriptn", "source", "src_title", "publisher",
+    "licence", "src_date", "source_ids", "refs"};
+
+static int ogr_fail(struct gdir_err *err, const char *path, const char *what)
+{
+    const char *msg = CPLGetLastErrorMsg();
+    return gdir_err_set(err, GDIR_EIO, "export: %s: %s%s%s", path, what, msg && *msg ? ": " : "",
+                        msg ? msg : "");
+}
+
+/* Creates the layer's fields; strings, except the coordinates (reals). */
+static int make_fields(OGRLayerH layer, int shp)
+{
+    int n = gdir_export__field_count();
+    for (int f = 0; f < n; f++) {
+        const char *name = shp ? shp_names[f] : gdir_export__field_name(f);
+        OGRFieldDefnH fd = OGR_Fld_Create(name, gdir_export__field_is_coord(f) ? OFTReal :
+                                          OFTString);
+        if (shp && !gdir_export__field_is_coord(f))
+            OGR_Fld_SetWidth(fd, 254);
+        if (shp && gdir_export__field_is_coord(f)) {
+            OGR_Fld_SetWidth(fd, 12);
+            OGR_Fld_SetPrecision(fd, 7);
+        }
+        OGRErr e = OGR_L_CreateField(layer, fd, TRUE);
+        OGR_Fld_Destroy(fd);
+        if (e != OGRERR_NONE)
+            return -1;
+    }
+    return 0;
+}
+
+/* Writes every row of src into layer (geometry unless geom is 0). */
+static int copy_rows(GDALDatasetH ds, OGRLayerH layer, int geom, struct gdir_export_src *src,
+                     const char *path, long long *records, struct gdir_err *err)
+{
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(layer);
+    const struct gdir_export_row *row;
+    int n = gdir_export__field_count(), rc, in_txn = 0;
+    long long count = 0;
+
+    while ((rc = gdir_export_src_next(src, &row, err)) == 1) {
+        if (!in_txn) {
+            if (GDALDatasetStartTransaction(ds, FALSE) == OGRERR_NONE)
+                in_txn = 1;
+        }
+        OGRFeatureH feat = OGR_F_Create(defn);
+        for (int f = 0; f < n; f++) {
+            if (gdir_export__field_is_coord(f)) {
+                OGR_F_SetFieldDouble(feat, f, strcmp(gdir_export__field_name(f), "latitude") ?
+                                     row->lon : row->lat);
+            } else {
+                const char *t = gdir_export__field_text(row, f);
+                if (t)
+                    OGR_F_SetFieldString(feat, f, t);
+            }
+        }
+        if (geom) {
+            OGRGeometryH pt = OGR_G_CreateGeometry(wkbPoint);
+            OGR_G_SetPoint_2D(pt, 0, row->lon, row->lat);
+            OGR_F_SetGeometryDirectly(feat, pt);   /* takes ownership */
+        }
+        OGRErr e = OGR_L_CreateFeature(layer, feat);
+        OGR_F_Destroy(feat);
+        if (e != OGRERR_NONE) {
+            if (in_txn)
+                GDALDatasetRollbackTransaction(ds);
+            return ogr_fail(err, path, "write feature");
+        }
+        count++;
+        if (in_txn && count % TXN_ROWS == 0) {
+            if (GDALDatasetCommitTransaction(ds) != OGRERR_NONE)
+                return ogr_fail(err, path, "commit");
+            in_txn = 0;
+        }
+    }
+    if (in_txn && GDALDatasetCommitTransaction(ds) != OGRERR_NONE && rc == 0)
+        return ogr_fail(err, path, "commit");
+    if (rc < 0)
+        return rc;
+    *records = count;
+    return GDIR_OK;
+}
+
+/* The metadata as a JSON document (GeoPackage). */
+static int meta_json(const struct gdir_export_meta *m, long long records, long long excluded,
+                     struct gdir_buf *out)
+{
+    struct gdir_json j;
+    gdir_json_init(&j, out);
+    gdir_json_obj_begin(&j);
+    gdir_json_kstr(&j, "title", m->title);
+    gdir_json_kstr(&j, "description", m->description);
+    gdir_json_key(&j, "publisher");
+    gdir_json_obj_begin(&j);
+    gdir_json_kstr(&j, "name", m->publisher);
+    gdir_json_kstr(&j, "siren", m->publisher_siren);
+    gdir_json_obj_end(&j);
+    gdir_json_key(&j, "licence");
+    gdir_json_obj_begin(&j);
+    gdir_json_kstr(&j, "id", gdir_export_licence_id(m->licence));
+    gdir_json_kstr(&j, "title", gdir_export_licence_title(m->licence));
+    gdir_json_kstr(&j, "url", gdir_export_licence_url(m->licence));
+    gdir_json_obj_end(&j);
+    gdir_json_kstr(&j, "attribution", m->attribution);
+    gdir_json_kstr(&j, "note", m->note);
+    gdir_json_kstr(&j, "generated", m->generated);
+    gdir_json_kint(&j, "records", records);
+    gdir_json_kint(&j, "excluded", excluded);
+    gdir_json_key(&j, "sources");
+    gdir_json_arr_begin(&j);
+    for (size_t i = 0; i < m->n_sources; i++) {
+        gdir_json_obj_begin(&j);
+        gdir_json_kstr(&j, "name", m->sources[i].name);
+        gdir_json_kstr(&j, "title", m->sources[i].title);
+        gdir_json_kstr(&j, "publisher", m->sources[i].publisher);
+        gdir_json_kstr(&j, "licence", m->sources[i].licence);
+        gdir_json_kstr(&j, "date", m->sources[i].date);
+        gdir_json_kstr(&j, "url", m->sources[i].url);
+        gdir_json_obj_end(&j);
+    }
+    gdir_json_arr_end(&j);
+    gdir_json_obj_end(&j);
+    return gdir_json_error(&j);
+}
+
+static const char SQL_GPKG_META[] =
+    "CREATE TABLE IF NOT EXISTS gpkg_extensions (table_name TEXT, column_name TEXT,"
+    " extension_name TEXT NOT NULL, definition TEXT NOT NULL, scope TEXT NOT NULL,"
+    " CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name));"
+    "CREATE TABLE IF NOT EXISTS gpkg_metadata (id INTEGER CONSTRAINT m_pk PRIMARY KEY ASC NOT"
+    " NULL, md_scope TEXT NOT NULL DEFAULT 'dataset', md_standard_uri TEXT NOT NULL, mime_type"
+    " TEXT NOT NULL DEFAULT 'text/xml', metadata TEXT NOT NULL DEFAULT '');"
+    "CREATE TABLE IF NOT EXISTS gpkg_metadata_reference (reference_scope TEXT NOT NULL,"
+    " table_name TEXT, column_name TEXT, row_id_value INTEGER, timestamp DATETIME NOT NULL"
+    " DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')), md_file_id INTEGER NOT NULL,"
+    " md_parent_id INTEGER, CONSTRAINT crmr_mfi_fk FOREIGN KEY (md_file_id) REFERENCES"
+    " gpkg_metadata(id), CONSTRAINT crmr_mpi_fk FOREIGN KEY (md_parent_id) REFERENCES"
+    " gpkg_metadata(id));"
+    "INSERT OR IGNORE INTO gpkg_extensions VALUES ('gpkg_metadata', NULL, 'gpkg_metadata',"
+    " 'http://www.geopackage.org/spec120/#extension_metadata', 'read-write');"
+    "INSERT OR IGNORE INTO gpkg_extensions VALUES ('gpkg_metadata_reference', NULL,"
+    " 'gpkg_metadata', 'http://www.geopackage.org/spec120/#extension_metadata', 'read-write');";
+
+static const char SQL_GPKG_MD[] =
+    "INSERT INTO gpkg_metadata (md_scope, md_standard_uri, mime_type, metadata)"
+    " VALUES ('dataset', ?1, ?2, ?3)";
+static const char SQL_GPKG_REF[] =
+    "INSERT INTO gpkg_metadata_reference (reference_scope, table_name, md_file_id)"
+    " VALUES (?1, ?2, ?3)";
+
+/* Adds the licence metadata to a written GeoPackage: a JSON document (DCMI terms) and the
+ * French licence text, each referenced by the whole GeoPackage and by the layer. */
+static int gpkg_metadata(const char *path, const struct gdir_export_meta *m, long long records,
+                         long long excluded, struct gdir_err *err)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *md = NULL, *ref = NULL;
+    struct gdir_buf json, text;
+    int rc = GDIR_EDB;
+
+    gdir_buf_init(&json, 4 * 1024 * 1024);
+    gdir_buf_init(&text, 4 * 1024 * 1024);
+    if (meta_json(m, records, excluded, &json) || gdir_export_licence_text(m, &text)) {
+        rc = gdir_err_set(err, GDIR_ENOMEM, "export: %s: metadata", path);
+        goto out;
+    }
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
+        sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_exec(db, SQL_GPKG_META, NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, SQL_GPKG_MD, -1, &md, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, SQL_GPKG_REF, -1, &ref, NULL) != SQLITE_OK)
+        goto fail;
+    for (int k = 0; k < 2; k++) {
+        sqlite3_bind_text(md, 1, k ? "http://purl.org/dc/terms/" : "http://purl.org/dc/terms/",
+                          -1, SQLITE_STATIC);
+        sqlite3_bind_text(md, 2, k ? "text/plain" : "application/json", -1, SQLITE_STATIC);
+        sqlite3_bind_text(md, 3, gdir_buf_str(k ? &text : &json), -1, SQLITE_STATIC);
+        if (sqlite3_step(md) != SQLITE_DONE)
+            goto fail;
+        sqlite3_reset(md);
+        sqlite3_int64 id = sqlite3_last_insert_rowid(db);
+        for (int s = 0; s < 2; s++) {
+            sqlite3_bind_text(ref, 1, s ? "table" : "geopackage", -1, SQLITE_STATIC);
+            if (s)
+                sqlite3_bind_text(ref, 2, "places", -1, SQLITE_STATIC);
+            else
+                sqlite3_bind_null(ref, 2);
+            sqlite3_bind_int64(ref, 3, id);
+            if (sqlite3_step(ref) != SQLITE_DONE)
+                goto fail;
+            sqlite3_reset(ref);
+        }
+    }
+    if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        goto fail;
+    rc = GDIR_OK;
+    goto out;
+fail:
+    rc = gdir_err_set(err, GDIR_EDB, "export: %s: gpkg_metadata: %s", path,
+                      db ? sqlite3_errmsg(db) : "cannot open");
+out:
+    sqlite3_finalize(md);
+    sqlite3_finalize(ref);
+    if (db && sqlite3_close(db) != SQLITE_OK && !rc)
+        rc = gdir_err_set(err, GDIR_EDB, "export: %s: close", path);
+    gdir_buf_free(&json);
+    gdir_buf_free(&text);
+    return rc;
+}
+
+/* The "Licence" sheet of the XLSX export: one row per piece of metadata. */
+static int xlsx_licence_sheet(GDALDatasetH ds, const struct gdir_export_meta *m,
+                              long long excluded, const char *path, struct gdir_err *err)
+{
+    OGRLayerH lyr = GDALDatasetCreateLayer(ds, "Licence", NULL, wkbNone, NULL);
+    OGRFieldDefnH fd;
+    char num[32];
+    struct gdir_buf src;
+    int rc = GDIR_OK;
+
+    if (!lyr)
+        return ogr_fail(err, path, "Licence sheet");
+    fd = OGR_Fld_Create("rubrique", OFTString);
+    OGR_L_CreateField(lyr, fd, TRUE);
+    OGR_Fld_Destroy(fd);
+    fd = OGR_Fld_Create("valeur", OFTString);
+    OGR_L_CreateField(lyr, fd, TRUE);
+    OGR_Fld_Destroy(fd);
+    snprintf(num, sizeof num, "%lld", excluded);
+    gdir_buf_init(&src, 1024 * 1024);
+    const char *rows[][2] = {
+        {"Titre", m->title},
+        {"Producteur", m->publisher},
+        {"SIREN du producteur", m->publisher_siren},
+        {"Licence", gdir_export_licence_title(m->licence)},
+        {"Identifiant de la licence", gdir_export_licence_id(m->licence)},
+        {"Texte de la licence", gdir_export_licence_url(m->licence)},
+        {"Date de la base", m->generated},
+        {"Mention à reprendre", m->attribution},
+        {"Note sur la licence", m->note},
+        {"Lieux exclus par la licence", num},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0] + m->n_sources && !rc; i++) {
+        OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
+        if (i < sizeof rows / sizeof rows[0]) {
+            OGR_F_SetFieldString(f, 0, rows[i][0]);
+            OGR_F_SetFieldString(f, 1, rows[i][1] ? rows[i][1] : "");
+        } else {
+            const struct gdir_export_source_info *si = &m->sources[i - sizeof rows /
+                                                                   sizeof rows[0]];
+            gdir_buf_reset(&src);
+            gdir_buf_printf(&src, "%s (%s), licence %s%s%s%s%s", si->title ? si->title : "",
+                            si->publisher ? si->publisher : "", si->licence ? si->licence : "?",
+                            si->date ? ", mise à jour du " : "", si->date ? si->date : "",
+                            si->url ? ", " : "", si->url ? si->url : "");
+            OGR_F_SetFieldString(f, 0, "Source");
+            OGR_F_SetFieldString(f, 1, gdir_buf_str(&src));
+        }
+        if (OGR_L_CreateFeature(lyr, f) != OGRERR_NONE)
+            rc = ogr_fail(err, path, "Licence sheet");
+        OGR_F_Destroy(f);
+    }
+    gdir_buf_free(&src);
+    return rc;
+}
+
+/* Copies a file into the open zip under name. */
+static int zip_add_file(void *zip, const char *name, const char *file, struct gdir_err *err)
+{
+    char buf[65536];
+    size_t n;
+    FILE *f = fopen(file, "rb");
+    int rc = GDIR_OK;
+    if (!f)
+        return gdir_err_set(err, GDIR_EIO, "export: %s: %s", file, strerror(errno));
+    if (CPLCreateFileInZip(zip, name, NULL) != CE_None) {
+        fclose(f);
+        return ogr_fail(err, file, "zip");
+    }
+    while (!rc && (n = fread(buf, 1, sizeof buf, f)) > 0)
+        if (CPLWriteFileInZip(zip, buf, (int)n) != CE_None)
+            rc = ogr_fail(err, file, "zip write");
+    if (!rc && ferror(f))
+        rc = gdir_err_set(err, GDIR_EIO, "export: %s: read error", file);
+    fclose(f);
+    if (CPLCloseFileInZip(zip) != CE_None && !rc)
+        rc = ogr_fail(err, file, "zip");
+    return rc;
+}
+
+static const char *const shp_parts[] = {"shp", "shx", "dbf", "prj", "cpg"};
+
+/* Zips the Shapefile written in dir, with LICENCE.txt, into path. */
+static int shp_zip(const char *path, const char *dir, const struct gdir_export_meta *m,
+                   struct gdir_err *err)
+{
+    char file[4096], name[64];
+    struct gdir_buf text;
+    int rc = GDIR_OK;
+    void *zip = CPLCreateZip(path, NULL);
+    if (!zip)
+        return ogr_fail(err, path, "create zip");
+    for (size_t i = 0; i < sizeof shp_parts / sizeof shp_parts[0] && !rc; i++) {
+        snprintf(file, sizeof file, "%s/places.%s", dir, shp_parts[i]);
+        snprintf(name, sizeof name, "places.%s", shp_parts[i]);
+        rc = zip_add_file(zip, name, file, err);
+    }
+    gdir_buf_init(&text, 4 * 1024 * 1024);
+    gdir_export_licence_text(m, &text);
+    if (!rc && text.err)
+        rc = gdir_err_set(err, GDIR_ENOMEM, "export: LICENCE.txt");
+    if (!rc) {
+        if (CPLCreateFileInZip(zip, "LICENCE.txt", NULL) != CE_None ||
+            CPLWriteFileInZip(zip, text.data, (int)text.len) != CE_None ||
+            CPLCloseFileInZip(zip) != CE_None)
+            rc = ogr_fail(err, path, "LICENCE.txt");
+    }
+    gdir_buf_free(&text);
+    if (CPLCloseZip(zip) != CE_None && !rc)
+        rc = ogr_fail(err, path, "close zip");
+    return rc;
+}
+
+static void shp_cleanup(const char *dir)
+{
+    char file[4096];
+    for (size_t i = 0; i < sizeof shp_parts / sizeof shp_parts[0]; i++) {
+        snprintf(file, sizeof file, "%s/places.%s", dir, shp_parts[i]);
+        remove(file);
+    }
+    rmdir(dir);
+}
+
+int gdir_export_ogr_write(enum gdir_export_format f, const char *path,
+                          struct gdir_export_src *src, const struct gdir_export_meta *m,
+                          long long *records, struct gdir_err *err)
+{
+    const char *driver_name = f == GDIR_EXPORT_GPKG ? "GPKG" : f == GDIR_EXPORT_XLSX ? "XLSX" :
+                              f == GDIR_EXPORT_SHP ? "ESRI Shapefile" :
+                              f == GDIR_EXPORT_FGB ? "FlatGeobuf" : NULL;
+    GDALDriverH drv;
+    GDALDatasetH ds = NULL;
+    OGRSpatialReferenceH srs = NULL;
+    OGRLayerH layer;
+    char dir[4096], target[4096];
+    char **lco = NULL;
+    int rc = GDIR_OK, shp = f == GDIR_EXPORT_SHP, geom = f != GDIR_EXPORT_XLSX;
+
+    *records = 0;
+    if (!driver_name)
+        return gdir_err_set(err, GDIR_EINVAL, "export: %s is not a GDAL format",
+                            gdir_export_format_get(f)->name);
+    gdir_export_ogr_init();
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    CPLErrorReset();
+    if (!(drv = GDALGetDriverByName(driver_name))) {
+        rc = gdir_err_set(err, GDIR_EINTERNAL, "export: GDAL has no %s driver", driver_name);
+        goto out;
+    }
+    remove(path);
+    if (shp) {
+        /* The Shapefile is written in a folder next to path, then zipped into path. */
+        if ((size_t)snprintf(dir, sizeof dir, "%s.d", path) >= sizeof dir ||
+            (size_t)snprintf(target, sizeof target, "%s/places.shp", dir) >= sizeof target) {
+            rc = gdir_err_set(err, GDIR_ETOOBIG, "export: %s: path too long", path);
+            goto out;
+        }
+        shp_cleanup(dir);
+        if (mkdir(dir, 0755) != 0) {
+            rc = gdir_err_set(err, GDIR_EIO, "export: %s: %s", dir, strerror(errno));
+            goto out;
+        }
+        lco = CSLSetNameValue(lco, "ENCODING", "UTF-8");
+        lco = CSLSetNameValue(lco, "RESIZE", "YES");
+    } else {
+        snprintf(target, sizeof target, "%s", path);
+    }
+    if (f == GDIR_EXPORT_GPKG) {
+        lco = CSLSetNameValue(lco, "IDENTIFIER", m->title);
+        lco = CSLSetNameValue(lco, "DESCRIPTION", m->attribution);
+        lco = CSLSetNameValue(lco, "FID", "fid");
+    }
+    if (!(ds = GDALCreate(drv, target, 0, 0, 0, GDT_Unknown, NULL))) {
+        rc = ogr_fail(err, path, "create");
+        goto out;
+    }
+    if (geom) {
+        srs = OSRNewSpatialReference(NULL);
+        OSRImportFromEPSG(srs, 4326);
+        OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
+    }
+    if (!(layer = GDALDatasetCreateLayer(ds, "places", srs, geom ? wkbPoint : wkbNone, lco)) ||
+        make_fields(layer, shp) != 0) {
+        rc = ogr_fail(err, path, "create layer");
+        goto out;
+    }
+    if ((rc = copy_rows(ds, layer, geom, src, path, records, err)))
+        goto out;
+    if (f == GDIR_EXPORT_XLSX &&
+        (rc = xlsx_licence_sheet(ds, m, gdir_export_src_excluded(src), path, err)))
+        goto out;
+    GDALClose(ds);   /* flushes; errors surface through CPLGetLastErrorType */
+    ds = NULL;
+    if (CPLGetLastErrorType() >= CE_Failure) {
+        rc = ogr_fail(err, path, "close");
+        goto out;
+    }
+    if (f == GDIR_EXPORT_GPKG)
+        rc = gpkg_metadata(path, m, *records, gdir_export_src_excluded(src), err);
+    else if (shp)
+        rc = shp_zip(path, dir, m, err);
+out:
+    if (ds)
+        GDALClose(ds);
+    if (srs)
+        OSRDestroySpatialReference(srs);
+    CSLDestroy(lco);
+    if (shp)
+        shp_cleanup(dir);
+    CPLPopErrorHandler();
+    if (rc)
+        remove(path);
+    return rc;
 }

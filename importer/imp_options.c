@@ -29,6 +29,8 @@ void imp_options_usage(FILE *out)
           "  --fetch           first download the sources that have a \"fetch\" entry and\n"
           "                    check them, then import the downloads (docs/configuration.md)\n"
           "  --fetch-dir DIR   folder of the downloads (default: downloads/ next to PATH)\n"
+          "  --no-exports      build no full export files (default: every format of\n"
+          "                    open_data.exports, in exports/<build id>/ next to PATH)\n"
           "  --help, --version\n"
           "\n"
           "Exit status: 0 imported (some rows may be rejected), 1 import failed,\n"
@@ -69,6 +71,10 @@ enum imp_args imp_options_parse(struct imp_options *o, int argc, char **argv, ch
         }
         if (strcmp(arg, "--fetch") == 0) {
             o->fetch = 1;
+            continue;
+        }
+        if (strcmp(arg, "--no-exports") == 0) {
+            o->no_exports = 1;
             continue;
         }
         for (k = 0; k < n; k++) {

@@ -3,7 +3,7 @@
  *
  *   geodir-import --config FILE --db PATH [--source NAME]... [--data-dir DIR]
  *                 [--profiles DIR] [--rejects FILE] [--report FILE] [--warnings FILE]
- *                 [--merges FILE] [--quiet]
+ *                 [--merges FILE] [--quiet] [--no-exports]
  *
  * Options take their value as the next argument or after '=' (--db=x.sqlite). Strings are
  * borrowed from argv. With --fetch [--fetch-dir DIR] the sources that have a fetch entry are
@@ -31,6 +31,7 @@ struct imp_options {
     size_t n_sources;         /* 0: a full import */
     int quiet;                /* no summary table, no per-row stderr lines */
     int fetch;                /* --fetch: download the sources first (imp_fetch.h) */
+    int no_exports;           /* --no-exports: build no full export (imp_exports.h) */
     const char *fetch_dir;    /* --fetch-dir, or NULL for "<db folder>/downloads" */
     volatile sig_atomic_t *stop; /* when not NULL and set (signal handler), the import stops
                                     and leaves the previous database in place */

@@ -7,6 +7,7 @@
 #include "imp_run.h"
 #include "gdir_config.h"
 #include "gdir_log.h"
+#include "imp_exports.h"
 #include "imp_geocode.h"
 #include "imp_merge.h"
 #include "imp_overrides.h"
@@ -49,6 +50,7 @@ struct run {
     struct imp_overrides *overrides;
     struct imp_territory *territory; /* boundaries of the new database, for the check */
     struct imp_geocode geocode;
+    struct imp_exports exports;     /* the full exports of this build */
     char *rejects_path, *report_path, *warnings_path, *merges_path;
     char started_at[32];
     char today[16];
@@ -567,8 +569,16 @@ static int import_all(struct run *r, struct gdir_err *err)
     if ((rc = imp_writer_detach(&r->w, err)) || (rc = final_checks(r, imported, err)) ||
         (rc = build_directory(r, err)))
         return rc;
+    /* The full exports, from the checked database, before the swap (imp_exports.h). */
+    if (!r->o->no_exports &&
+        (rc = imp_exports_build(&r->exports, imp_writer_sqlite(&r->w), &r->t, r->o->db, err)))
+        return rc;
     r->w_open = 0;   /* finish closes the writer whatever happens */
     rc = imp_writer_finish(&r->w, &meta, err);
+    if (rc)
+        imp_exports_discard(&r->exports);
+    else
+        imp_exports_prune(&r->exports);
     imp_progress_end(&r->progress);
     return rc;
 }
@@ -700,6 +710,7 @@ int imp_run(const struct imp_options *o)
     status = rc ? IMP_EXIT_FAILED : IMP_EXIT_OK;
 out:
     imp_geocode_free(&r.geocode);
+    imp_exports_free(&r.exports);
     if (r.w_open)
         imp_writer_abort(&r.w);
     imp_report_close(&r.rep, NULL);

@@ -1,0 +1,44 @@
+/*
+ * imp_exports.h — the full exports built at import time (docs/exports.md): every format of
+ * open_data.exports under each licence scope, written from the new database before it is
+ * swapped in, into <db folder>/exports/<build id>/, described in its `exports` table and
+ * meta 'exports_dir'.
+ *
+ * Sequence in imp_run: imp_exports_build (before imp_writer_finish) -> swap -> on success
+ * imp_exports_prune, on failure imp_exports_discard. Nothing here touches the served
+ * database: a failure leaves it (and its exports folder) as it was.
+ */
+#ifndef IMP_EXPORTS_H
+#define IMP_EXPORTS_H
+
+#include <sqlite3.h>
+
+#include "gdir_config.h"
+#include "gdir_err.h"
+
+struct imp_exports {
+    char *root;          /* <db folder>/exports (owned) */
+    char *dir;           /* <root>/<build id>, NULL until built (owned) */
+    char *previous;      /* the served database's exports_dir build id, or NULL (owned) */
+    int files;           /* files written */
+    double seconds;      /* time spent */
+};
+
+/* Writes the exports of the database being built (db: the writer's connection, with its
+ * transaction open or not) and inserts the `exports` rows and meta 'exports_dir' into it.
+ * t: the territory (open_data.exports, publisher_siret). db_path: the database path that
+ * will be swapped (its folder holds exports/). Returns 0 or a negative code (err filled);
+ * on failure the new folder is already removed. */
+int imp_exports_build(struct imp_exports *x, sqlite3 *db, const struct gdir_territory *t,
+                      const char *db_path, struct gdir_err *err);
+
+/* After a successful swap: removes the export folders other than this build's and the one
+ * the previous database named (a download in flight completes). Failures are logged only. */
+void imp_exports_prune(struct imp_exports *x);
+
+/* After a failed swap: removes this build's folder. */
+void imp_exports_discard(struct imp_exports *x);
+
+void imp_exports_free(struct imp_exports *x);   /* NULL-safe */
+
+#endif
