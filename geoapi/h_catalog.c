@@ -183,6 +183,11 @@ static void state_free(struct cat_state *st)
     api_cat_free(&st->g);
 }
 
+static int is_odbl(const char *licence)
+{
+    return licence && strcasecmp(licence, "ODbL-1.0") == 0;
+}
+
 /* Order of datasets: the directory first, then the other tables, then any other name. */
 static int dataset_rank(const char *d)
 {
@@ -201,6 +206,9 @@ static int dataset_cmp(const void *a, const void *b)
         return rx < ry ? -1 : 1;
     if ((c = strcmp(x->dataset, y->dataset)))
         return c;
+    /* the open licence first, ODbL (share-alike) last */
+    if (is_odbl(x->licence) != is_odbl(y->licence))
+        return is_odbl(x->licence) ? 1 : -1;
     return strcmp(x->licence, y->licence);
 }
 
@@ -246,11 +254,6 @@ static void group_datasets(struct cat_state *st)
 }
 
 /* ---- texts ----------------------------------------------------------------------------- */
-
-static int is_odbl(const char *licence)
-{
-    return licence && strcasecmp(licence, "ODbL-1.0") == 0;
-}
 
 /* Whether source s is part of dataset d: the right table, and its licence allowed (an ODbL
  * dataset holds every source; another licence leaves the ODbL sources out). */
@@ -363,9 +366,14 @@ static void dataset_description(const struct cat_state *st, const struct cat_dat
                            "contient des données issues d'OpenStreetMap ou de la BANO ; "
                            "réutilisation avec attribution et partage à l'identique.");
     else
+    {
         gdir_buf_printf(out, "Version sous %s : les lieux et les champs issus de sources sous "
-                             "ODbL (OpenStreetMap, BANO) en sont exclus (%lld lieux exclus).",
-                        licence_short(d->licence), d->excluded);
+                             "ODbL (OpenStreetMap, BANO) en sont exclus",
+                        licence_short(d->licence));
+        if (d->excluded > 0)
+            gdir_buf_printf(out, " (%lld lieux exclus)", d->excluded);
+        gdir_buf_adds(out, ".");
+    }
     gdir_buf_adds(out, " Sources : ");
     source_list(st, d, out, 0);
     gdir_buf_adds(out, ".");
