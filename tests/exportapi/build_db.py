@@ -27,7 +27,7 @@ COMMUNES = ["55017", "55040", "55123", "55517", "55532"]
 POSTCODES = {"55017": "55250", "55040": "55250", "55123": "55260", "55517": "55250",
              "55532": "55250"}
 BOX = (48.86, 5.02, 49.05, 5.24)     # minlat, minlon, maxlat, maxlon inside the territory
-LOCAL_N, OSM_N = 2000, 1000
+LOCAL_N, OSM_N = 8000, 4000
 KINDS = [("Boulangerie", "food-shop"), ("Pharmacie", "pharmacy"), ("Mairie", "town-hall"),
          ("École", "primary-school"), ("Café", "food-drink-lodging"), ("Garage", "car-services"),
          ("Bibliothèque", "library"), ("Association", "association"), ("Ferme", "producer")]

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Downloads over HTTP (docs/api.md, "Exports"), against the real geodir-api on 127.0.0.1 port 0
-and the fixture database of build_db.py (2,000 places under etalab-2.0, 1,000 under ODbL-1.0):
+and the fixture database of build_db.py (8,000 places under etalab-2.0, 4,000 under ODbL-1.0):
 
   - GET /api/export in every format with a filter (category + commune), under each licence,
     written to a file and opened again with ogrinfo: feature count = what /api/places matches
@@ -57,6 +57,8 @@ FORMATS = {   # name: (Content-Type, file suffix, streamed)
     "fgb": ("application/flatgeobuf", ".fgb", False),
 }
 FILTER = "category=food-shop&commune=55040"
+# scdl-equipements holds public facilities only (shops are left out by the format)
+SCDL_FILTER = "category=town-hall&commune=55040"
 
 
 def tmp_files():
@@ -136,14 +138,19 @@ def places_matched(query):
 # ---------------------------------------------------------------------------------------
 
 def test_formats():
-    matched, ids = places_matched(FILTER)
-    check(0 < matched <= 500, f"/api/places?{FILTER}: {matched} places (the whole set on a page)")
-    odbl_ids = [i for i in ids if i.startswith("osm:")]
-    check(0 < len(odbl_ids) < matched, f"  of which {len(odbl_ids)} under ODbL (osm:*)")
-    want = {"ODbL-1.0": matched, "etalab-2.0": matched - len(odbl_ids)}
+    expected = {}
+    for flt in (FILTER, SCDL_FILTER):
+        matched, ids = places_matched(flt)
+        check(0 < matched <= 500, f"/api/places?{flt}: {matched} places (all on one page)")
+        odbl_ids = [i for i in ids if i.startswith("osm:")]
+        check(0 < len(odbl_ids) < matched, f"  of which {len(odbl_ids)} under ODbL (osm:*)")
+        expected[flt] = (matched, ids, odbl_ids)
     for fmt, (ctype, suffix, streamed) in FORMATS.items():
+        flt = SCDL_FILTER if fmt == "scdl-equipements" else FILTER
+        matched, ids, odbl_ids = expected[flt]
+        want = {"ODbL-1.0": matched, "etalab-2.0": matched - len(odbl_ids)}
         for lic in ("etalab-2.0", "ODbL-1.0"):
-            q = f"/api/export?format={fmt}&licence={lic}&{FILTER}"
+            q = f"/api/export?format={fmt}&licence={lic}&{flt}"
             st, h, body = get(q)
             if not check(st == 200, f"GET {q} -> 200 (got {st}: {body[:200]!r})"):
                 continue
@@ -154,7 +161,8 @@ def test_formats():
             check(m is not None and m.group(1).endswith(suffix) and lic in m.group(1) and
                   "selection" in m.group(1), f"  Content-Disposition names the file ({cd})")
             url = ETALAB_URL if lic == "etalab-2.0" else ODBL_URL
-            check(h.get("link") == f'<{url}>; rel="license"', f"  Link rel=license ({h.get('link')})")
+            check(h.get("link") == f'<{url}>; rel="license"',
+                  f"  Link rel=license ({h.get('link')})")
             check(h.get("geodir-licence") == lic, f"  Geodir-Licence {lic}")
             check(("chunked" in h.get("transfer-encoding", "")) == streamed,
                   f"  {'chunked' if streamed else 'with Content-Length'}")
@@ -202,8 +210,8 @@ def test_formats():
     doc = json.loads(body) if st == 200 else {}
     check(st == 200 and h.get("geodir-licence") == "etalab-2.0",
           "no licence given -> etalab-2.0")
-    check(len(doc.get("features", [])) == 2000 and doc.get("excluded") == 1000,
-          f"  the whole directory without the 1000 ODbL places "
+    check(len(doc.get("features", [])) == 8000 and doc.get("excluded") == 4000,
+          f"  the whole directory without the 4000 ODbL places "
           f"({len(doc.get('features', []))} features, excluded {doc.get('excluded')})")
     check("selection" not in h.get("content-disposition", "x-selection"),
           f"  file name without -selection ({h.get('content-disposition')})")
@@ -329,6 +337,8 @@ def test_streaming_and_swap():
     st, h, body = get("/api/export?format=csv&licence=ODbL-1.0&" + FILTER)
     check(st == 200 and time.monotonic() - t1 < 10, "  meanwhile another export answers")
     built_before = json.loads(get("/api/health")[2]).get("built_at")
+    slow_done = re.compile(r"comp=export format=geojson records=12000 .*complete=1")
+    check(not slow_done.search(srv.stderr()), "  the slow download is still being produced")
     # A real import (the same configuration, the same database path) swaps a new database
     # in while the slow download goes on: the importer renames its new file over the old one.
     time.sleep(1.1)   # a different built_at second
@@ -351,9 +361,12 @@ def test_streaming_and_swap():
         if data.endswith(b"\r\n0\r\n\r\n"):
             break
     s.close()
+    time.sleep(0.3)
+    check(slow_done.search(srv.stderr()) is not None,
+          "  the server logged it complete, after the swap")
     body = dechunk(bytes(data))
     doc = json.loads(body) if body is not None else {}
-    check(len(doc.get("features", [])) == 3000, f"  the slow download ends whole: 3000 places "
+    check(len(doc.get("features", [])) == 12000, f"  the slow download ends whole: 12000 places "
                                                 f"({len(doc.get('features', []))})")
 
 
@@ -365,12 +378,14 @@ def test_aborted_and_busy():
     s.close()
     time.sleep(0.5)
     check(tmp_files() == [], f"  export_tmp_dir empty after it ({tmp_files()})")
-    # max_export_jobs = 2 (this server's setting): two slow binary downloads hold both slots.
+    # max_export_jobs = 2 (this server's setting): two slow binary downloads hold both slots
+    # (a whole-directory GeoPackage is larger than what the sockets' buffers hold).
     held = []
     for _ in range(2):
-        s, head = raw_get("/api/export?format=xlsx&licence=ODbL-1.0", rcvbuf=2048)
+        s, head = raw_get("/api/export?format=gpkg&licence=ODbL-1.0", rcvbuf=2048)
         s.recv(10)
         held.append((s, head))
+    time.sleep(0.5)
     check(all(h.startswith("HTTP/1.1 200") for _, h in held), "two binary exports in progress")
     st, h, body = get("/api/export?format=fgb")
     doc = json.loads(body) if body.startswith(b"{") else {}
