@@ -51,6 +51,13 @@ static const struct api_route routes[] = {
                                                             API_HTML | API_FORMATS | API_TIME},
     {"GET", "/ogc/collections/{collectionId}/items/{featureId}", h_ogc_item, P("f", "crs"),
                                                                    API_HTML | API_FORMATS},
+    /* Downloads (docs/api.md, Exports): a filtered export; the full exports of the import */
+    {"GET", "/api/export",              h_export,
+            P("format", "licence", "lat", "lon", "radius", "k", "bbox", "q", "category",
+              "commune", "open_now", "open_at"),                           API_TIME},
+    {"GET", "/api/exports",             h_exports_list,     NULL,                     0},
+    {"GET", "/data/",                   h_exports_list,     NULL,                     0},
+    {"GET", "/data/{name}",             h_data_file,        NULL,                     API_NO_STORE},
     {"GET", "/",                        h_static,           NULL,                     API_STATIC},
     {"GET", "/{file*}",                 h_static,           NULL,                     API_STATIC},
 };
