@@ -56,7 +56,6 @@ static const struct api_route routes[] = {
             P("format", "licence", "lat", "lon", "radius", "k", "bbox", "q", "category",
               "commune", "open_now", "open_at"),                           API_TIME},
     {"GET", "/api/exports",             h_exports_list,     NULL,                     0},
-    {"GET", "/data/",                   h_exports_list,     NULL,                     0},
     {"GET", "/data/{name}",             h_data_file,        NULL,                     API_NO_STORE},
     {"GET", "/",                        h_static,           NULL,                     API_STATIC},
     {"GET", "/{file*}",                 h_static,           NULL,                     API_STATIC},

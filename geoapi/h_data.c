@@ -1,6 +1,6 @@
 /*
- * h_data.c — the full exports built at import time: GET /api/exports and GET /data/ (the
- * list of table exports as JSON) and GET /data/{name} (one file, exactly as listed: media
+ * h_data.c — the full exports built at import time: GET /api/exports (the list of table
+ * exports as JSON) and GET /data/{name} (one file, exactly as listed: media
  * type, length, ETag = its SHA-256, Repr-Digest and Digest, licence headers). Also the
  * helpers of h_download.h that h_export.c shares.
  *
@@ -117,7 +117,7 @@ int h_download_headers(struct api_response *res, const char *name, const char *l
     return rc;
 }
 
-/* ---- GET /api/exports, GET /data/ ------------------------------------------------------ */
+/* ---- GET /api/exports ------------------------------------------------------------------ */
 
 static int list_row(void *cls, const struct api_export_entry *e)
 {
