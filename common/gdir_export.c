@@ -1231,10 +1231,9 @@ static int scdl_row(struct gdir_export_text *w, const struct gdir_export_row *r,
 
 /* --- KML --- */
 
+/* One <Data> element; an empty one for NULL, so that every placemark has every column. */
 static void kml_data(struct gdir_buf *out, const char *name, const char *value)
 {
-    if (!value)
-        return;
     gdir_buf_printf(out, "<Data name=\"%s\"><value>", name);
     xml_text(out, value);
     gdir_buf_adds(out, "</value></Data>");
@@ -1269,7 +1268,7 @@ static void kml_row(const struct gdir_export_row *r, struct gdir_buf *out)
     xml_text(out, r->name);
     gdir_buf_adds(out, "</name><ExtendedData>");
     for (int f = 0; f < F__COUNT; f++)
-        if (f != F_LAT && f != F_LON)
+        if (f != F_LAT && f != F_LON && f != F_NAME)   /* the name is <name> */
             kml_data(out, field_names[f], row_text(r, f));
     gdir_buf_adds(out, "</ExtendedData><Point><coordinates>");
     fmt_coord(c, r->lon, '.');
