@@ -326,6 +326,9 @@ async function runSearch(lat, lon) {
     query.bbox = state.placeMap.bounds();
   else
     query.radius = search.radius;
+  /* The page's "Données ouvertes" section (opendata.js) offers this selection for download. */
+  document.dispatchEvent(new CustomEvent('geodir:search', {
+    detail: { ...query, categoryLabel: search.category ? categoryLabel(search.category) : '' } }));
   try {
     const answer = await fetchPlaces(query, controller.signal);
     if (seq !== state.seq)
