@@ -21,6 +21,7 @@
 #   GEODIR_BUILD      build folder (default <repo>/build-bench, configured and built if needed)
 #   DATASETS          default <repo>/../shared/datasets
 #   DURATION (10s) CONNS (64) WRK_THREADS (2) API_THREADS (nproc) FORCE=1
+#   PIN=1             geodir-api on CPU 0 and wrk on CPU 1 (taskset)
 # Needs: wrk (Debian package wrk), python3, cmake and the build dependencies of geodir.
 set -euo pipefail
 
@@ -99,8 +100,15 @@ function request()
 end
 EOF
 
+SRV_PIN=()
+WRK_PIN=()
+if [[ "${PIN:-0}" == 1 ]]; then
+    SRV_PIN=(taskset -c 0)
+    WRK_PIN=(taskset -c 1)
+fi
+
 # 3. server
-"$API" --port 0 --db "$WORK/meuse.sqlite" --static_dir "$REPO/map-ui" --threads "$API_THREADS" \
+"${SRV_PIN[@]}" "$API" --port 0 --db "$WORK/meuse.sqlite" --static_dir "$REPO/map-ui" --threads "$API_THREADS" \
     --log_level warn > "$WORK/api.stdout" 2> "$WORK/api.stderr" &
 PID=$!
 trap 'kill "$PID" 2>/dev/null || true' EXIT
@@ -120,13 +128,14 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$PID/stat"; }
 run() {   # name paths connections threads
     local name=$1 paths=$2 conns=$3 threads=$4 before after
     before=$(cpu_ticks)
-    PATHS="$WORK/$paths" wrk -t"$threads" -c"$conns" -d"$DURATION" --timeout 5s --latency \
+    PATHS="$WORK/$paths" /usr/bin/time -f '%U %S' -o "$WORK/$name.time" \
+        "${WRK_PIN[@]}" wrk -t"$threads" -c"$conns" -d"$DURATION" --timeout 5s --latency \
         -s "$WORK/paths.lua" "$BASE" > "$WORK/$name.wrk"
     after=$(cpu_ticks)
     python3 - "$name" "$WORK/$name.wrk" "$conns" "$((after - before))" "$(getconf CLK_TCK)" \
-        "$DURATION" <<'EOF'
+        "$DURATION" "$WORK/$name.time" <<'EOF'
 import re, sys
-name, path, conns, ticks, hz, dur = sys.argv[1:7]
+name, path, conns, ticks, hz, dur, wtime = sys.argv[1:8]
 t = open(path).read()
 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1))
 def pct(p):
@@ -137,18 +146,22 @@ errs = re.search(r"Non-2xx or 3xx responses: (\d+)", t)
 sock = re.search(r"Socket errors: (.*)", t)
 secs = float(dur.rstrip("s"))
 cpu = int(ticks) / int(hz) / secs
+wcpu = sum(float(x) for x in open(wtime).read().split()[-2:]) / secs
 print(f"| {name} | {conns} | {rps:,.0f} | {pct(50):.2f} | {pct(90):.2f} | {pct(99):.2f} | "
-      f"{cpu:.2f} | {errs.group(1) if errs else 0}{' ' + sock.group(1) if sock else ''} |")
+      f"{cpu:.2f} | {wcpu:.2f} | "
+      f"{errs.group(1) if errs else 0}{' ' + sock.group(1) if sock else ''} |")
 EOF
 }
 
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 log "geodir-api on $BASE, $API_THREADS threads; wrk $WRK_THREADS threads, $DURATION per run"
-echo "| run | connections | requests/s | p50 ms | p90 ms | p99 ms | server CPU (cores) | errors |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| run | connections | requests/s | p50 ms | p90 ms | p99 ms | server CPU (cores) |" \
+     "wrk CPU (cores) | errors |"
+echo "|---|---|---|---|---|---|---|---|---|"
 run search_c1 search.paths 1 1
 run search_c$CONNS search.paths "$CONNS" "$WRK_THREADS"
 run reverse_c$CONNS reverse.paths "$CONNS" "$WRK_THREADS"
 echo
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)," \
-     "load average before the runs: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg)"
+     "load average before the runs: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg);" \
+     "pinned (server CPU 0, wrk CPU 1): ${PIN:-0}"

@@ -17,10 +17,13 @@
 #        bbox   /api/places?limit=50&bbox=<box>                       (first 50 by name)
 #        text   /api/places?q=boulangerie&limit=20&lat&lon            (relevance + proximity)
 #        ac     /api/autocomplete?q=boul&lat&lon                      (search-as-you-type)
+#        ogc    /ogc/collections/places/items?f=json&limit=50&bbox=<box> (OGC API items)
 #        static nginx serving the bytes of a near answer as a static file
 #        ms     MapServer OGC API items?f=json&limit=50&bbox=<box> (the peers' wrk/bbox.lua)
-#      near and static alternate ($ROUNDS rounds each), so that their ratio comes from the same
-#      minutes of a shared machine; the server's CPU time is read around each near run;
+#      near, static and the raw in-process near loop alternate ($ROUNDS rounds each), so that
+#      their ratios come from the same minutes of a shared machine; around every wrk run the
+#      CPU time of wrk, of the server under test and of the whole machine is read (<run>.cpu),
+#      so the report tells what share of the 2 cores wrk and the other workloads took;
 #   4. raw_api (bench/api/raw_api.c): the same searches in-process, single thread, through
 #      geoapi's own statements and engine, no HTTP, no JSON; check_bm25 checks geodir_bm25;
 #   5. report.py: the table and the ratios of issue 4 (stdout and results/<stamp>/report.md);
@@ -41,6 +44,12 @@
 #   BEFORE_API        another geodir-api binary (e.g. built from an older commit), measured in
 #                     the same run on the same database: near, bbox, text, ac ("before" rows)
 #   FORCE=1           re-import the geodir database even if it exists
+#   SNAPSHOT=1        build and measure the committed HEAD (git archive into the work folder),
+#                     not the working tree that other people may be editing; the commit is
+#                     recorded exactly (sources in $SNAPSHOT_DIR/<commit>, default
+#                     /tmp/geodir-bench-src)
+#   PIN=1             the servers on CPU 0 and wrk on CPU 1 (taskset), so that wrk does not
+#                     take the server's core; the ratio to the raw rate then counts 1 core
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -79,21 +88,52 @@ fi
 
 # ---- geodir: build (RelWithDebInfo, the project's default) and the two C helpers ----------
 BUILD="${GEODIR_BUILD:-$REPO/build-bench}"
+SRC="$REPO"
+COMMIT="$(git -C "$REPO" rev-parse --short HEAD)$(git -C "$REPO" diff --quiet HEAD -- \
+    geoapi common importer || echo '+dirty')"
+if [[ "${SNAPSHOT:-0}" == 1 ]]; then
+    COMMIT="$(git -C "$REPO" rev-parse --short HEAD)"
+    SRC="${SNAPSHOT_DIR:-/tmp/geodir-bench-src}/$COMMIT"
+    if [[ ! -f "$SRC/CMakeLists.txt" ]]; then
+        mkdir -p "$SRC"
+        git -C "$REPO" archive HEAD | tar -x -C "$SRC"
+    fi
+fi
+home="$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$BUILD/CMakeCache.txt" 2>/dev/null || true)"
+if [[ -n "$home" && "$home" != "$SRC" ]]; then
+    if [[ "$BUILD" == "$REPO/build-bench" ]]; then
+        rm -rf "$BUILD" # the benchmark's own build folder, made from another source tree
+    else
+        die "$BUILD was configured from $home, not $SRC"
+    fi
+fi
 if [[ ! -f "$BUILD/CMakeCache.txt" ]]; then
-    log "configuring $BUILD"
-    cmake -S "$REPO" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+    log "configuring $BUILD from $SRC"
+    cmake -S "$SRC" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 fi
 log "building geodir-import and geodir-api in $BUILD"
 cmake --build "$BUILD" --target geodir-import geodir-api -j2 >/dev/null
 IMPORT="$BUILD/importer/geodir-import"
+NO_EXPORTS=() # no full exports at import time (bench/export/ measures them)
+"$IMPORT" --help 2>&1 | grep -q -- '--no-exports' && NO_EXPORTS=(--no-exports)
 API="$BUILD/geoapi/geodir-api"
 for p in raw_api check_bm25; do
     # Linked against geoapi's own library: the very statements and engine of the server.
-    cc -O2 -g -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -I "$REPO/geoapi" \
-        -I "$REPO/common" -o "$WORK/bin/$p" "$HERE/$p.c" "$BUILD/geoapi/libgeoapi_core.a" \
-        "$BUILD/common/libgdir_common.a" -lsqlite3 -lspatialite -lcjson -lmicrohttpd -lz -lm \
-        -lpthread
+    cc -O2 -g -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -I "$SRC/geoapi" \
+        -I "$SRC/common" -o "$WORK/bin/$p" "$HERE/$p.c" "$BUILD/geoapi/libgeoapi_core.a" \
+        "$BUILD/common/libgdir_common.a" -lsqlite3 -lspatialite -lcjson -lmicrohttpd -lgdal -lz \
+        -lm -lpthread
 done
+
+# PIN=1: servers on CPU 0, wrk (and the raw loop) on CPU 1.
+SRV_PIN=()
+WRK_PIN=()
+SERVER_CORES="$(nproc)"
+if [[ "${PIN:-0}" == 1 ]]; then
+    SRV_PIN=(taskset -c 0)
+    WRK_PIN=(taskset -c 1)
+    SERVER_CORES=1
+fi
 
 STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
 OUT="$WORK/results/$STAMP"
@@ -110,12 +150,12 @@ warm() { # url [wrk args...]: 3 s at $CONNS connections, not recorded (touches e
           # the full-text vocabulary)
     local url="$1"
     shift
-    wrk -t"$WRK_THREADS" -c"$CONNS" -d3s --timeout 10s "$@" "$url" > /dev/null 2>&1 \
+    "${WRK_PIN[@]}" wrk -t"$WRK_THREADS" -c"$CONNS" -d3s --timeout 10s "$@" "$url" > /dev/null 2>&1 \
         < /dev/null || true
 }
 
 start_api() { # binary log-prefix -> sets STARTED_PID, STARTED_URL
-    "$1" --port 0 --db "$GDB" --static_dir "$REPO/map-ui" --log_level warn \
+    "${SRV_PIN[@]}" "$1" --port 0 --db "$GDB" --static_dir "$SRC/map-ui" --log_level warn \
         --threads "$API_THREADS" --max_connections 1024 > "$R/$2.out" 2> "$R/$2.err" &
     STARTED_PID=$!
     for _ in $(seq 100); do grep -q listening "$R/$2.out" && break; sleep 0.1; done
@@ -130,6 +170,8 @@ scenarios() { # prefix url: bbox, text and autocomplete at $CONNS and at 1 conne
     BASE='/api/places?limit=50&bbox=' warm "$url" -s "$PEERS_DIR/wrk/bbox.lua"
     BASE='/api/places?q=boulangerie&limit=20&' SUFFIX='' warm "$url" -s "$HERE/points.lua"
     BASE='/api/autocomplete?q=boul&' SUFFIX='' warm "$url" -s "$HERE/points.lua"
+    BASE='/ogc/collections/places/items?f=json&limit=50&bbox=' \
+        warm "$url" -s "$PEERS_DIR/wrk/bbox.lua"
     for c in "$CONNS" 1; do
         d="$DURATION"
         [[ "$c" == 1 ]] && d="$C1_DURATION"
@@ -139,20 +181,64 @@ scenarios() { # prefix url: bbox, text and autocomplete at $CONNS and at 1 conne
             run_wrk "${pre}text_c$c" "$c" "$d" "$url" -s "$HERE/points.lua"
         BASE='/api/autocomplete?q=boul&' SUFFIX='' \
             run_wrk "${pre}ac_c$c" "$c" "$d" "$url" -s "$HERE/points.lua"
+        BASE='/ogc/collections/places/items?f=json&limit=50&bbox=' \
+            run_wrk "${pre}ogc_bbox_c$c" "$c" "$d" "$url" -s "$PEERS_DIR/wrk/bbox.lua"
     done
 }
 
-run_wrk() { # name conns duration url [wrk args...] -> $R/name.txt
-    local name="$1" c="$2" d="$3" url="$4" t="$WRK_THREADS"
-    shift 4
-    ((c < t)) && t="$c"
-    wrk -t"$t" -c"$c" -d"$d" --timeout 10s --latency "$@" "$url" > "$R/$name.txt" 2>&1 \
-        < /dev/null || true
-    log "  $name: $(grep -E 'Requests/sec' "$R/$name.txt" | tr -s ' ')"
+cpu_ticks() { # utime + stime of processes (all their threads), in clock ticks
+    local p s=0 t
+    for p in "$@"; do
+        t="$(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)"
+        s=$((s + t))
+    done
+    echo "$s"
 }
 
-cpu_ticks() { # utime + stime of a process, in clock ticks
-    awk '{print $14 + $15}' "/proc/$1/stat"
+machine_ticks() { # busy and total ticks of all CPUs (/proc/stat; idle + iowait are not busy)
+    awk '/^cpu / {t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t}' /proc/stat
+}
+
+SRV_PIDS=() # the processes of the server under test, for its CPU time around each wrk run
+
+run_wrk() { # name conns duration url [wrk args...] -> $R/name.txt and $R/name.cpu
+    local name="$1" c="$2" d="$3" url="$4" t="$WRK_THREADS" s0 m0 m1 l0
+    shift 4
+    ((c < t)) && t="$c"
+    s0="$(cpu_ticks "${SRV_PIDS[@]}")"
+    read -r -a m0 <<< "$(machine_ticks)"
+    l0="$(cut -d' ' -f1 /proc/loadavg)"
+    /usr/bin/time -f 'wrk_cpu_s=%U+%S wall_s=%e' -o "$R/$name.wrktime" \
+        "${WRK_PIN[@]}" wrk -t"$t" -c"$c" -d"$d" --timeout 10s --latency "$@" "$url" \
+        > "$R/$name.txt" 2>&1 < /dev/null || true
+    read -r -a m1 <<< "$(machine_ticks)"
+    {
+        tail -1 "$R/$name.wrktime"
+        echo "server_ticks=$(( $(cpu_ticks "${SRV_PIDS[@]}") - s0 )) hz=$(getconf CLK_TCK)"
+        echo "machine_busy_ticks=$((m1[0] - m0[0])) machine_total_ticks=$((m1[1] - m0[1]))"
+        echo "load1_before=$l0 load1_after=$(cut -d' ' -f1 /proc/loadavg)"
+    } > "$R/$name.cpu"
+    rm -f "$R/$name.wrktime"
+    log "  $name: $(grep -E 'Requests/sec' "$R/$name.txt" | tr -s ' ') (load $l0)"
+}
+
+peer_pids() { # nginx (master and workers) or the mapserv FastCGI processes of the peers
+    local f
+    case "$1" in
+        nginx) f="$WORK_DIR/run/nginx.pid"
+               [[ -f "$f" ]] && { cat "$f"; pgrep -P "$(cat "$f")"; } ;;
+        mapserv) f="$WORK_DIR/run/mapserv.pids"
+                 [[ -f "$f" ]] && tr -s ' \n' '\n' < "$f" | grep . ;;
+    esac
+    true
+}
+
+start_peers() { # N: nginx + MapServer (pinned to CPU 0 with PIN=1)
+    local p
+    MS_DEFER="$MS_DEFER" "$PEERS_DIR/20_serve.sh" start "$1" >&2
+    if [[ "${PIN:-0}" == 1 ]]; then
+        for p in $(peer_pids nginx) $(peer_pids mapserv); do taskset -apc 0 "$p" >/dev/null; done
+    fi
 }
 
 for N in "${SIZES[@]}"; do
@@ -186,7 +272,7 @@ PY
         log "importing $N rows with geodir-import -> $GDB"
         rm -f "$GDB"
         "$IMPORT" --config "$WORK/bench-$N.json" --db "$GDB" \
-            --profiles "$REPO/bench/import/profiles" --quiet 2> "$R/import.err" \
+            --profiles "$REPO/bench/import/profiles" --quiet "${NO_EXPORTS[@]}" 2> "$R/import.err" \
             || { cat "$R/import.err" >&2; die "geodir-import failed (N=$N)"; }
     fi
     [[ "$(sqlite3 "$GDB" 'SELECT count(*) FROM places')" == "$N" ]] || die "$GDB: not $N places"
@@ -197,7 +283,8 @@ PY
     # ---- machine -------------------------------------------------------------------------
     {
         echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-        echo "commit=$(git -C "$REPO" rev-parse --short HEAD)$(git -C "$REPO" diff --quiet HEAD -- geoapi common || echo '+dirty')"
+        echo "commit=$COMMIT"
+        echo "pin=${PIN:-0} server_cores=$SERVER_CORES"
         echo "nproc=$(nproc)"
         echo "cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
         echo "mem_gib=$(awk '/MemTotal/ {printf "%.1f", $2/1048576}' /proc/meminfo)"
@@ -218,6 +305,7 @@ PY
     start_api "$API" api
     API_PID="$STARTED_PID"
     URL="$STARTED_URL"
+    SRV_PIDS=("$API_PID")
     read -r x1 y1 x2 y2 < "$BOXES"
     LAT=$(python3 -c "print(f'{($y1 + $y2) / 2:.6f}')")
     LON=$(python3 -c "print(f'{($x1 + $x2) / 2:.6f}')")
@@ -227,35 +315,46 @@ PY
     cp "$R/near_answer.geojson" "$WORK_DIR/static/geodir_near_$N.geojson"
     echo "near_answer_bytes=$(stat -c %s "$R/near_answer.geojson")" >> "$R/machine.txt"
     export BOXES
-    BASE='/api/places?' SUFFIX='&radius=5000&k=20' wrk -t"$WRK_THREADS" -c"$CONNS" -d3s \
-        -s "$HERE/points.lua" "$URL" > /dev/null 2>&1 < /dev/null || true
+    BASE='/api/places?' SUFFIX='&radius=5000&k=20' warm "$URL" -s "$HERE/points.lua"
 
     # ---- the peers' servers (nginx for the static file, MapServer behind it) ---------------
     MS_DEFER=0
     [[ "$MS_CONFIG" == defer ]] && MS_DEFER=1
-    MS_DEFER="$MS_DEFER" "$PEERS_DIR/20_serve.sh" start "$N" >&2
+    start_peers "$N"
     PEERS_URL="http://127.0.0.1:${PEERS_HTTP_PORT:-18431}"
     STATIC="$PEERS_URL/static/geodir_near_$N.geojson"
     cmp -s <(curl -sf "$STATIC") "$R/near_answer.geojson" || die "nginx does not serve the answer"
-    wrk -t"$WRK_THREADS" -c"$CONNS" -d2s "$STATIC" > /dev/null 2>&1 < /dev/null || true
+    "${WRK_PIN[@]}" wrk -t"$WRK_THREADS" -c"$CONNS" -d2s "$STATIC" > /dev/null 2>&1 \
+        < /dev/null || true
+    NGINX_PIDS=($(peer_pids nginx))
 
-    # ---- near and static, alternated -------------------------------------------------------
-    log "N=$N: near / static, $ROUNDS rounds"
+    # ---- near, static and raw near, alternated ----------------------------------------------
+    log "N=$N: near / static / raw near, $ROUNDS rounds"
     for r in $(seq 1 "$ROUNDS"); do
+        SRV_PIDS=("${NGINX_PIDS[@]}")
         run_wrk "static_c${CONNS}_r$r" "$CONNS" "$DURATION" "$STATIC"
+        SRV_PIDS=("$API_PID")
         t0=$(cpu_ticks "$API_PID")
         BASE='/api/places?' SUFFIX='&radius=5000&k=20' \
             run_wrk "near_c${CONNS}_r$r" "$CONNS" "$DURATION" "$URL" -s "$HERE/points.lua"
         echo "near_c${CONNS}_r$r cpu_ticks=$(( $(cpu_ticks "$API_PID") - t0 )) hz=$(getconf CLK_TCK)" \
             >> "$R/cpu.txt"
+        # The raw loop right after, on the server's core when pinned (one thread).
+        "${SRV_PIN[@]}" "$WORK/bin/raw_api" "$GDB" "$BOXES" "$RAW_SECONDS" near \
+            > "$R/raw_near_r$r.txt"
+        log "  raw near: $(cat "$R/raw_near_r$r.txt")"
+        SRV_PIDS=("${NGINX_PIDS[@]}")
         run_wrk "static_c1_r$r" 1 "$C1_DURATION" "$STATIC"
+        SRV_PIDS=("$API_PID")
         BASE='/api/places?' SUFFIX='&radius=5000&k=20' \
             run_wrk "near_c1_r$r" 1 "$C1_DURATION" "$URL" -s "$HERE/points.lua"
     done
 
     # ---- the other geodir scenarios --------------------------------------------------------
-    log "N=$N: bbox, text, autocomplete"
+    log "N=$N: bbox, text, autocomplete, OGC items"
     scenarios "" "$URL"
+    curl -sf "$URL/ogc/collections/places/items?f=json&limit=50&bbox=$x1,$y1,$x2,$y2" \
+        -o "$R/ogc_answer.geojson"
     curl -sf "$URL/api/places?limit=50&bbox=$x1,$y1,$x2,$y2" -o "$R/bbox_answer.geojson"
     curl -sf "$URL/api/places?q=boulangerie&limit=20&lat=$LAT&lon=$LON" -o "$R/text_answer.geojson"
     curl -sf "$URL/api/autocomplete?q=boul&lat=$LAT&lon=$LON" -o "$R/ac_answer.json"
@@ -272,6 +371,7 @@ PY
         log "N=$N: before ($BEFORE_API)"
         start_api "$BEFORE_API" before
         API_PID="$STARTED_PID"
+        SRV_PIDS=("$API_PID")
         curl -sf -o /dev/null "$STARTED_URL/api/places?lat=$LAT&lon=$LON&radius=5000&k=20" || true
         BASE='/api/places?' SUFFIX='&radius=5000&k=20' warm "$STARTED_URL" -s "$HERE/points.lua"
         BASE='/api/places?' SUFFIX='&radius=5000&k=20' \
@@ -289,18 +389,21 @@ PY
         MS_D="${MS_DURATION:-$DURATION}"
         ((N >= 1000000)) && MS_D="${MS_DURATION:-10s}"
         log "N=$N: MapServer ($MS_CONFIG), $MS_D per run"
+        curl -sf "$PEERS_URL/ogcapi/collections/poi/items?f=json&limit=50&bbox=$x1,$y1,$x2,$y2" \
+            -o "$R/ms_answer.json" || true
         for c in 1 "$CONNS"; do
+            SRV_PIDS=($(peer_pids nginx) $(peer_pids mapserv))
             run_wrk "ms_bbox_c$c" "$c" "$MS_D" "$PEERS_URL" -s "$PEERS_DIR/wrk/bbox.lua"
             # Requests abandoned by wrk stay queued in mapserv: restart the pool.
             "$PEERS_DIR/20_serve.sh" stop >/dev/null 2>&1
-            [[ "$c" == 1 ]] && MS_DEFER="$MS_DEFER" "$PEERS_DIR/20_serve.sh" start "$N" >&2
+            [[ "$c" == 1 ]] && start_peers "$N"
         done
     fi
     "$PEERS_DIR/20_serve.sh" stop >/dev/null 2>&1 || true
 
     # ---- raw in-process -------------------------------------------------------------------
     log "N=$N: raw in-process ($RAW_SECONDS s per mode)"
-    "$WORK/bin/raw_api" "$GDB" "$BOXES" "$RAW_SECONDS" near bbox text near_sql \
+    "${SRV_PIN[@]}" "$WORK/bin/raw_api" "$GDB" "$BOXES" "$RAW_SECONDS" near bbox text near_sql \
         > "$R/raw.txt"
     sed 's/^/    /' "$R/raw.txt" >&2
     echo "loadavg_after=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$R/machine.txt"
@@ -310,7 +413,8 @@ done
 # server, bench/api/geocode.sh), in the same run ---------------------------------------------
 if [[ "${GEOCODE:-1}" == 1 && -x "$HERE/geocode.sh" ]]; then
     log "geocoding (bench/api/geocode.sh)"
-    GEODIR_BUILD="$BUILD" DURATION="$DURATION" CONNS="$CONNS" WRK_THREADS="$WRK_THREADS" \
+    PIN="${PIN:-0}" GEODIR_BUILD="$BUILD" DURATION="$DURATION" CONNS="$CONNS" \
+        WRK_THREADS="$WRK_THREADS" \
         API_THREADS="$API_THREADS" "$HERE/geocode.sh" > "$OUT/geocode.md" 2> "$OUT/geocode.err" \
         || log "geocode.sh failed: $(tail -1 "$OUT/geocode.err")"
 fi
