@@ -343,10 +343,19 @@ def test_streaming_and_swap():
     # in while the slow download goes on: the importer renames its new file over the old one.
     time.sleep(1.1)   # a different built_at second
     t2 = time.monotonic()
-    run = subprocess.run([IMPORTER, "--config", os.path.join(DB_DIR, "territory.json"),
-                          "--db", DB], cwd=DB_DIR, capture_output=True, text=True, timeout=200)
-    check(run.returncode == 0, f"  a real import ran meanwhile ({time.monotonic() - t2:.1f} s; "
-                               f"{run.stderr[-300:] if run.returncode else ''})")
+    imp_log = os.path.join(WORK, "import.log")
+    with open(imp_log, "w") as log:
+        imp = subprocess.Popen([IMPORTER, "--config", os.path.join(DB_DIR, "territory.json"),
+                                "--db", DB], cwd=DB_DIR, stdout=log, stderr=log)
+        # Still reading slowly. With a full send buffer the server sees no progress on this
+        # connection for long stretches: its `timeout` is 180 s here (15 s by default).
+        while imp.poll() is None:
+            data += s.recv(1024)
+            time.sleep(0.1)
+    with open(imp_log, encoding="utf-8", errors="replace") as f:
+        err = f.read()
+    check(imp.returncode == 0, f"  a real import ran meanwhile ({time.monotonic() - t2:.1f} s; "
+                               f"{err[-300:] if imp.returncode else ''})")
     time.sleep(1.5)
     built_after = json.loads(get("/api/health")[2]).get("built_at")
     check(built_after != built_before, f"  the server serves the new database "
@@ -410,7 +419,7 @@ def main():
     static_dir = os.path.join(SRC, "map-ui")
     srv = ApiServer(API, ["--port", "0", "--db", DB, "--static_dir", static_dir,
                           "--export_tmp_dir", TMP, "--max_export_jobs", "2",
-                          "--threads", "4"],
+                          "--threads", "4", "--timeout", "180"],
                     os.path.join(WORK, "server.log"), name="exportapi")
     try:
         test_bad_parameters()
