@@ -338,7 +338,7 @@ static const char *const shp_parts[] = {"shp", "shx", "dbf", "prj", "cpg"};
 static int shp_zip(const char *path, const char *dir, const struct gdir_export_meta *m,
                    struct gdir_err *err)
 {
-    char file[4096], name[64];
+    char file[4096 + 32], name[64];
     struct gdir_buf text;
     int rc = GDIR_OK;
     void *zip = CPLCreateZip(path, NULL);
@@ -367,7 +367,7 @@ static int shp_zip(const char *path, const char *dir, const struct gdir_export_m
 
 static void shp_cleanup(const char *dir)
 {
-    char file[4096];
+    char file[4096 + 32];
     for (size_t i = 0; i < sizeof shp_parts / sizeof shp_parts[0]; i++) {
         snprintf(file, sizeof file, "%s/places.%s", dir, shp_parts[i]);
         remove(file);
@@ -386,7 +386,7 @@ int gdir_export_ogr_write(enum gdir_export_format f, const char *path,
     GDALDatasetH ds = NULL;
     OGRSpatialReferenceH srs = NULL;
     OGRLayerH layer;
-    char dir[4096], target[4096];
+    char dir[4096], target[4096 + 32];
     char **lco = NULL;
     int rc = GDIR_OK, shp = f == GDIR_EXPORT_SHP, geom = f != GDIR_EXPORT_XLSX;
 
