@@ -51,6 +51,8 @@
 #define M_FUZZY 0.8             /* score of a token matched with one typo */
 #define W_TYPE 0.5              /* weight of a street-type word (rue, avenue…) */
 #define W_DROPPED 0.3           /* weight of a last word typed, dropped as an article ("de") */
+#define W_CITY_IN_STREET 0.5    /* a word written as the city's, found in a street's name only */
+#define F_OTHER_COMMUNE 0.85    /* a street whose commune has none of the city's words */
 
 /* Factors applied to a street's text score according to the house number reached. */
 #define F_HN_SUFFIX 0.97        /* same number, another suffix */
@@ -67,7 +69,8 @@ struct gc_commune {
     char postcode[6];           /* main postcode ("" if unknown) */
     uint32_t name;              /* pool: display name (communes table, else an address city) */
     uint32_t tok, ntok;         /* g->ctoks[tok .. tok+ntok) */
-    uint32_t pc, npc;           /* g->cpost[pc .. pc+npc): every postcode of the commune */
+    uint32_t pc, npc;           /* while building only: g->cpost[pc .. pc+npc), every postcode
+                                 * of the commune (g->cpost is then sorted by postcode) */
     uint32_t street, nstreet;   /* g->streets[street .. street+nstreet) */
     int has_centre;
     double lat, lon;
@@ -1038,6 +1041,35 @@ out:
     return rc;
 }
 
+/* A commune without geometry but with addresses is centred on its address point nearest the
+ * mean of its points (its streets, hence their points, are contiguous), so that a query
+ * naming the commune but a street it lacks falls back to that commune rather than to a
+ * homonym street elsewhere. */
+static void address_centre(struct gdir_geocoder *g, struct gc_commune *c)
+{
+    if (c->has_centre || c->nstreet == 0)
+        return;
+    const struct gc_street *first = &g->streets[c->street];
+    const struct gc_street *last = &g->streets[c->street + c->nstreet - 1];
+    size_t lo = first->pt, hi = last->pt + last->npt;
+    double lat = 0, lon = 0, best = INFINITY;
+    for (size_t k = lo; k < hi; k++) {
+        lat += g->points[k].lat;
+        lon += g->points[k].lon;
+    }
+    lat /= (double)(hi - lo);
+    lon /= (double)(hi - lo);
+    for (size_t k = lo; k < hi; k++) {
+        double d = gdir_haversine_m(lat, lon, g->points[k].lat, g->points[k].lon);
+        if (d < best) {
+            best = d;
+            c->lat = g->points[k].lat;
+            c->lon = g->points[k].lon;
+        }
+    }
+    c->has_centre = 1;
+}
+
 /* Communes' final records: names, streets ranges, postcodes (table + addresses). */
 static int build_communes(struct build *b, struct gdir_err *err)
 {
@@ -1062,6 +1094,8 @@ static int build_communes(struct build *b, struct gdir_err *err)
             c->street = (uint32_t)i;
         c->nstreet++;
     }
+    for (size_t i = 0; i < g->ncommunes; i++)
+        address_centre(g, &g->communes[i]);
     /* postcodes: "55250|55260" from the table, then those of the streets */
     for (size_t i = 0; i < b->nbc; i++) {
         struct gc_commune *c = &g->communes[i];
@@ -1206,6 +1240,8 @@ struct qtok {
     uint32_t plen2;             /* length of that typed word */
     uint32_t nfz;
     uint32_t fz[FUZZY_MAX];     /* tokens one edit away (only when no exact match) */
+    int city_side;              /* after a postcode in the text, or in the city field: goes
+                                 * to the commune's name rather than the street's on a tie */
 };
 
 struct query {
@@ -1253,7 +1289,7 @@ static void add_fuzzy(const struct gdir_geocoder *g, struct qtok *q)
  * prefix, both as rewritten ("pl" → "place") and as typed ("pl" → "plateau"); a last word
  * dropped as an article is kept as a prefix only ("de" → "devant"), with a small weight. */
 static void add_tokens(const struct gdir_geocoder *g, struct query *Q, const char *folded,
-                       int prefix_last)
+                       int prefix_last, int city_side)
 {
     struct gdir_addr_tokens t;
     const char *last = strrchr(folded, ' ');
@@ -1267,6 +1303,8 @@ static void add_tokens(const struct gdir_geocoder *g, struct query *Q, const cha
         q->s = at->s;
         q->len = at->len;
         q->code = (at->flags & GDIR_TOK_CODE) != 0;
+        q->city_side = city_side;
+        city_side |= q->code;      /* "… 55000 Bar-le-Duc": the words after the postcode */
         q->w = (at->flags & GDIR_TOK_TYPE) ? (float)W_TYPE : 1.0f;
         q->exact = dict_find(g, q->s, q->len);
         if (prefix_last && last_kept && i + 1 == t.n && !q->code) {
@@ -1287,6 +1325,7 @@ static void add_tokens(const struct gdir_geocoder *g, struct query *Q, const cha
         memset(q, 0, sizeof *q);
         q->s = last;
         q->len = (uint32_t)strlen(last);
+        q->city_side = city_side;
         q->w = (float)W_DROPPED;
         q->exact = -1;
         dict_prefix(g, q->s, q->len, &q->plo, &q->phi);
@@ -1295,6 +1334,37 @@ static void add_tokens(const struct gdir_geocoder *g, struct query *Q, const cha
             Q->wsum += q->w;
         }
     }
+}
+
+/* Marks city-side the words of Q->t[from..n) that end the text with the whole name of a
+ * commune ("12 Rue de Gare Bar-le-Duc"), when a name word that is not a street type precedes
+ * them (so "12 rue de Verdun" keeps "Verdun" as the street's). */
+static void mark_trailing_commune(const struct gdir_geocoder *g, struct query *Q, size_t from)
+{
+    if (Q->n <= from + 1 || Q->t[Q->n - 1].exact < 0 || Q->t[Q->n - 1].city_side)
+        return;
+    const struct gc_token *last = &g->tokens[Q->t[Q->n - 1].exact];
+    size_t best = 0;
+    for (uint32_t k = 0; k < last->ncp; k++) {
+        const struct gc_commune *c = &g->communes[g->cpost_ids[last->cp + k]];
+        if (c->ntok == 0 || c->ntok >= Q->n - from || c->ntok <= best)
+            continue;
+        size_t start = Q->n - c->ntok, j;
+        for (j = 0; j < c->ntok; j++)
+            if (Q->t[start + j].exact != (int64_t)g->ctoks[c->tok + j])
+                break;
+        if (j == c->ntok)
+            best = c->ntok;
+    }
+    if (best == 0)
+        return;
+    int named = 0;
+    for (size_t i = from; i < Q->n - best && !named; i++) {
+        const struct qtok *q = &Q->t[i];
+        named = !q->code && q->w >= 1.0f;
+    }
+    for (size_t i = Q->n - best; named && i < Q->n; i++)
+        Q->t[i].city_side = 1;
 }
 
 static int check_field(const char *s, size_t max, const char *param, struct gdir_err *err)
@@ -1382,12 +1452,15 @@ static int build_query(const struct gdir_geocoder *g, const struct gdir_geocode_
         return gdir_err_set_param(err, GDIR_EINVAL, param, "%s: nothing to search", param);
     }
     /* tokens borrow from fold, which no longer moves */
-    if (text)
-        add_tokens(g, Q, fold->data + off_text, in->autocomplete);
+    if (text) {
+        size_t from = Q->n;
+        add_tokens(g, Q, fold->data + off_text, in->autocomplete, 0);
+        mark_trailing_commune(g, Q, from);
+    }
     if (street)
-        add_tokens(g, Q, fold->data + off_street, 0);
+        add_tokens(g, Q, fold->data + off_street, 0, 0);
     if (in->city)
-        add_tokens(g, Q, fold->data + off_city, 0);
+        add_tokens(g, Q, fold->data + off_city, 0, 1);
     return GDIR_OK;
 oom:
     return gdir_err_set_param(err, rc, "q", "q: %s", rc == GDIR_ETOOBIG ? "too long" :
@@ -1409,13 +1482,22 @@ static double tok_match(const struct gdir_geocoder *g, const struct qtok *q, uin
     return 0;
 }
 
+/* g->cpost is sorted by (postcode, commune) once built (the per-commune range pc..npc only
+ * holds while building), so the pair is looked up there. */
 static int commune_has_postcode(const struct gdir_geocoder *g, const struct gc_commune *c,
                                 const char *code)
 {
-    for (uint32_t k = c->pc; k < c->pc + c->npc; k++)
-        if (strcmp(g->cpost[k].code, code) == 0)
-            return 1;
-    return 0;
+    uint32_t ci = (uint32_t)(c - g->communes);
+    size_t lo = 0, hi = g->ncpost;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int d = strcmp(g->cpost[mid].code, code);
+        if (d < 0 || (d == 0 && g->cpost[mid].commune < ci))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < g->ncpost && g->cpost[lo].commune == ci && strcmp(g->cpost[lo].code, code) == 0;
 }
 
 /* Upper-cases a code token into code[6] (2a004 → 2A004). */
@@ -1449,11 +1531,15 @@ static void score_text(const struct gdir_geocoder *g, const struct query *Q,
         nc = GDIR_ADDR_TOKENS_MAX;
     /* Each query word is given to one word of the street or of the commune (the best one
      * still free, the street first on a tie), so that "6 Rue de Fains 55000 Fains-Véel" does
-     * not count "Fains" twice for "Rue de Véel". */
+     * not count "Fains" twice for "Rue de Véel". A word written after the postcode (or in
+     * the city field) goes to the commune on a tie: in "9 Rue des Orchidées 55500 Velaines"
+     * "Velaines" names the commune, not the "Rue de la Petite Velaines". */
     unsigned char used_s[GDIR_ADDR_TOKENS_MAX] = { 0 }, used_c[GDIR_ADDR_TOKENS_MAX] = { 0 };
+    int city_words = 0, city_hit = 0;
     for (size_t i = 0; i < Q->n; i++) {
         const struct qtok *q = &Q->t[i];
         double best = 0;
+        city_words += q->city_side && !q->code;
         if (q->code) {
             char code[6];
             code_of(q, code);
@@ -1471,9 +1557,10 @@ static void score_text(const struct gdir_geocoder *g, const struct query *Q,
                     bj = (long)j;
                 }
             }
+            double sbest = best;
             for (uint32_t j = 0; j < nc; j++) {
                 double m = used_c[j] ? 0 : tok_match(g, q, ct[j]);
-                if (m > best) {
+                if (m > best || (q->city_side && !in_commune && m > 0 && m >= sbest)) {
                     best = m;
                     bj = (long)j;
                     in_commune = 1;
@@ -1482,9 +1569,12 @@ static void score_text(const struct gdir_geocoder *g, const struct query *Q,
             if (bj >= 0 && in_commune) {
                 used_c[bj] = 1;
                 cmatch[bj] = best;
+                city_hit |= q->city_side;
             } else if (bj >= 0) {
                 used_s[bj] = 1;
                 smatch[bj] = best;
+                if (q->city_side)     /* "… 55000 Bar-le-Duc" against "Rue de Bar" */
+                    best *= W_CITY_IN_STREET;
             }
         }
         qm += q->w * best;
@@ -1511,6 +1601,8 @@ static void score_text(const struct gdir_geocoder *g, const struct query *Q,
     /* commune agreement: the name's words, and the postcode / INSEE code when one is given */
     double agree = Q->ncode ? 0.5 * ts->code_hit + 0.5 * ts->ccov : ts->ccov;
     ts->text = 0.5 * ts->qcov + 0.35 * (s ? ts->scov : ts->ccov) + 0.15 * agree;
+    if (s && city_words > 0 && !city_hit)  /* the city written is not this street's */
+        ts->text *= F_OTHER_COMMUNE;
 }
 
 /* Where a house number lands on a street. */
@@ -1580,6 +1672,19 @@ static int parity_position(const struct gc_point *pts, size_t n, long x, long pa
     return 1;
 }
 
+#define HN_REACH_M 60.0          /* an estimated number stays this close to its anchor */
+
+/* Moves r's position towards anchor a until it is at most HN_REACH_M from it. */
+static void keep_near(const struct gc_point *a, struct hn_res *r)
+{
+    double d = gdir_haversine_m(a->lat, a->lon, r->lat, r->lon);
+    if (d > HN_REACH_M) {
+        double f = HN_REACH_M / d;
+        r->lat = a->lat + f * (r->lat - a->lat);
+        r->lon = a->lon + f * (r->lon - a->lon);
+    }
+}
+
 /* Finds hn on street s. The point itself (or its equivalent suffix) when it exists; else a
  * position interpolated between the nearest lower and higher numbers of the same parity (the
  * same side of the street). Past the last number of its side, the step from that number is
@@ -1587,6 +1692,10 @@ static int parity_position(const struct gc_point *pts, size_t n, long x, long pa
  * from the last two numbers of the side (at most half their gap), else that last point.
  * A number present only with another suffix (asked 12, only 12B exists) is interpolated
  * when both neighbours exist (measured closer on BANO Meuse), else that point is returned.
+ * An interpolated or extrapolated position is finally kept within HN_REACH_M of its anchor:
+ * the neighbour nearest in number (the last number of the side past an end), since a house
+ * missing from the list usually stands next to the house numbered nearest, not in the middle
+ * of a long gap between two of them.
  * These choices were measured on the BANO addresses of Meuse (docs/geocoding.md). */
 static void resolve_hn(const struct gdir_geocoder *g, const struct gc_street *s,
                        const struct gdir_housenumber *hn, struct hn_res *r)
@@ -1622,6 +1731,8 @@ static void resolve_hn(const struct gdir_geocoder *g, const struct gc_street *s,
         double t = (double)(want - pts[lower].number) /
                    (double)(pts[higher].number - pts[lower].number);
         lerp_points(&pts[lower], &pts[higher], t, &r->lat, &r->lon);
+        keep_near(want - pts[lower].number <= pts[higher].number - want ? &pts[lower]
+                                                                         : &pts[higher], r);
         return;
     }
     if (best == 1) {                       /* same number, another suffix */
@@ -1645,6 +1756,7 @@ static void resolve_hn(const struct gdir_geocoder *g, const struct gc_street *s,
         parity_position(pts, n, a->number, 1 - par, &olat_a, &olon_a)) {
         r->lat = a->lat + (olat_w - olat_a);
         r->lon = a->lon + (olon_w - olon_a);
+        keep_near(a, r);
         return;
     }
     long blo, bhi;                         /* the next number of the side, further away */
@@ -1654,6 +1766,7 @@ static void resolve_hn(const struct gdir_geocoder *g, const struct gc_street *s,
         const struct gc_point *b = &pts[bidx];
         double t = (double)(want - b->number) / (double)(a->number - b->number);
         lerp_points(b, a, t < 1.5 ? t : 1.5, &r->lat, &r->lon);
+        keep_near(a, r);
         return;
     }
     r->lat = a->lat;

@@ -14,7 +14,10 @@
  * >= 95 %.
  *
  * usage: eval_bano BANO_CSV TERRITORY_COMMUNES_CSV WORK_DIR [--check] [--verbose] [--keep]
- * (--keep leaves WORK_DIR/bano-eval.sqlite, without the held-out rows, for manual queries)
+ *        [--dump FILE]
+ * (--keep leaves WORK_DIR/bano-eval.sqlite, without the held-out rows, for manual queries;
+ * --dump writes one tab-separated line per address of the removed run: row index, text,
+ * type, interpolated, lat, lon, error in metres, label)
  */
 #include "gdir_db.h"
 #include "gdir_geo.h"
@@ -333,6 +336,8 @@ static void query_text(const struct row *r, enum variant v, char *buf, size_t ca
 }
 
 /* Geocodes every held row whose held bits intersect mask; kept selects the check. */
+static FILE *dump_file;       /* --dump: one line per removed-run answer (analysis) */
+
 static int run(const struct gdir_geocoder *g, const struct rows *rows, int mask, int kept,
                enum variant v, int verbose, struct stats *s)
 {
@@ -375,6 +380,10 @@ static int run(const struct gdir_geocoder *g, const struct rows *rows, int mask,
         int exact = n && res[0].type == GDIR_GEO_HOUSENUMBER && !res[0].interpolated &&
                     (strcmp(res[0].id, r->id) == 0 || e < 0.01);
         s->top1_exact += exact;
+        if (dump_file && !kept && mask == 1)
+            fprintf(dump_file, "%zu\t%s\t%s\t%d\t%.7f\t%.7f\t%.1f\t%s\n", i, text,
+                    n ? gdir_geo_type_name(res[0].type) : "-", n ? res[0].interpolated : 0,
+                    n ? res[0].lat : 0.0, n ? res[0].lon : 0.0, e, n ? res[0].label : "");
         if (verbose && shown < 40 && (kept ? !exact : e > 50.0)) {
             shown++;
             printf("  miss: \"%s\" -> %s \"%s\" score %.3f%s, %.0f m\n", text,
@@ -529,13 +538,20 @@ int main(int argc, char **argv)
 
     if (argc < 4) {
         fprintf(stderr, "usage: eval_bano BANO_CSV TERRITORY_COMMUNES_CSV WORK_DIR "
-                        "[--check] [--verbose] [--keep]\n");
+                        "[--check] [--verbose] [--keep] [--dump FILE]\n");
         return 2;
     }
     for (int i = 4; i < argc; i++) {
         check |= strcmp(argv[i], "--check") == 0;
         verbose |= strcmp(argv[i], "--verbose") == 0;
         keep |= strcmp(argv[i], "--keep") == 0;
+        if (strcmp(argv[i], "--dump") == 0 && i + 1 < argc) {
+            dump_file = fopen(argv[++i], "w");
+            if (!dump_file) {
+                fprintf(stderr, "%s: %s\n", argv[i], strerror(errno));
+                return 2;
+            }
+        }
     }
     size_t nterr = load_territory(argv[2], territory, TERRITORY_MAX);
     if (load_bano(argv[1], &rows) || nterr == 0)
@@ -673,5 +689,7 @@ int main(int argc, char **argv)
     free(kept_typo.err);
     free(rem_all.err);
     free(rem_terr.err);
+    if (dump_file)
+        fclose(dump_file);
     return failed;
 }

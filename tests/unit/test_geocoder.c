@@ -109,6 +109,7 @@ static const struct commune communes[] = {
     { "55490", "Seuil-d'Argonne", "55250", SEUIL_LAT, SEUIL_LON },
     { "55517", "Les Trois-Domaines", "55220", 48.98, 5.30 },
     { "55777", "Sansgeo", "55777", NAN, NAN },
+    { "55505", "Stenay", "55700", 49.49, 5.19 },          /* no address */
 };
 
 static const char SQL_SOURCE[] =
@@ -421,11 +422,18 @@ static void test_fallbacks(void)
     top_is("le moulin brule", "Le Moulin Brûlé 55260 Pierrefitte-sur-Aire", GDIR_GEO_LOCALITY);
     top_is("les grands pres pierrefitte", "Les Grands Prés 55260 Pierrefitte-sur-Aire",
            GDIR_GEO_LOCALITY);
-    /* a commune without geometry has no centre: never a municipality result */
+    /* a commune without geometry is centred on its addresses (the point nearest their mean) */
     n = search(geo, "sansgeo", r);
-    for (size_t i = 0; i < n; i++)
-        CHECK(r[i].type != GDIR_GEO_MUNICIPALITY);
+    CHECK(n >= 1);
+    CHECK_INT_EQ(r[0].type, GDIR_GEO_MUNICIPALITY);
+    CHECK_NEAR(r[0].lat, 48.80, 1e-9);
+    CHECK_NEAR(r[0].lon, 5.20, 1e-9);
     top_is("1 rue haute sansgeo", "1 Rue Haute 55777 Sansgeo", GDIR_GEO_HOUSENUMBER);
+    /* the city written at the end names the commune, not "Rue de Stenay" of Seuil-d'Argonne;
+     * without another name word before it, "Stenay" is the street's */
+    top_is("1 rue de la gare stenay", "Stenay", GDIR_GEO_MUNICIPALITY);
+    top_is("1 rue de la gare 55700 stenay", "Stenay", GDIR_GEO_MUNICIPALITY);
+    top_is("1 rue de stenay", "1 Rue de Stenay 55250 Seuil-d'Argonne", GDIR_GEO_HOUSENUMBER);
     /* nothing that matches */
     CHECK_INT_EQ(search(geo, "zzyzx quux", r), 0);
     CHECK_INT_EQ(search(geo, "de la", r), 0);           /* only articles */
