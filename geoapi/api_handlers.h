@@ -30,6 +30,7 @@ api_handler_fn h_catalog;           /* h_catalog.c: /catalog, by Accept */
 api_handler_fn h_catalog_jsonld;    /* h_catalog.c */
 api_handler_fn h_catalog_turtle;    /* h_catalog.c */
 api_handler_fn h_catalog_rdfxml;    /* h_catalog.c */
+api_handler_fn h_catalog_csv;       /* h_catalog.c: the SCDL "Catalogue simplifié" */
 api_handler_fn h_export;            /* h_export.c */
 api_handler_fn h_exports_list;      /* h_data.c */
 api_handler_fn h_data_file;         /* h_data.c */

@@ -37,6 +37,7 @@ static const struct api_route routes[] = {
     {"GET", "/catalog.jsonld",          h_catalog_jsonld,   P("page"),                0},
     {"GET", "/catalog.ttl",             h_catalog_turtle,   P("page"),                0},
     {"GET", "/catalog.rdf",             h_catalog_rdfxml,   P("page"),                0},
+    {"GET", "/catalog.csv",             h_catalog_csv,      NULL,                     0},
     /* OGC API - Features (docs/ogc.md). The metadata resources accept (and ignore) the
      * places search parameters, declared so in the OpenAPI document: a client may add one
      * query string to all its requests (GDAL: OAPIF:https://host/ogc?lat=...&lon=...). */

@@ -4,7 +4,8 @@
  *   GET /catalog.ttl      Turtle (text/turtle)
  *   GET /catalog.rdf      RDF/XML (application/rdf+xml)
  *   GET /catalog          one of them by Accept (JSON-LD by default)
- * each with ?page=N (Hydra paging of the datasets, as data.gouv.fr's DCAT harvester follows it).
+ * each with ?page=N (Hydra paging of the datasets, as data.gouv.fr's DCAT harvester follows it),
+ * and GET /catalog.csv, the same datasets as the SCDL "Catalogue simplifié" (scdl/catalogue).
  *
  * Built on each request from what the server has open: the territory's configuration (meta
  * 'territory', with its "open_data" object), meta 'built_at', the sources, the full exports
@@ -26,15 +27,18 @@
 #include <strings.h>
 
 #include "api_catalog.h"
+#include "api_csv.h"
 #include "api_dbpool.h"
 #include "api_handlers.h"
 #include "api_http.h"
 #include "gdir_parse.h"
+#include "gdir_text.h"
 #include "h_ogc.h"
 
 #define CAT_CT_JSONLD "application/ld+json"
 #define CAT_CT_TURTLE "text/turtle; charset=utf-8"
 #define CAT_CT_RDFXML "application/rdf+xml; charset=utf-8"
+#define CAT_CT_CSV "text/csv; charset=utf-8; header=present"
 
 #define CAT_PAGE_SIZE 50          /* datasets per page */
 #define CAT_MAX_EXPORTS 512       /* rows of table exports read */
@@ -51,7 +55,7 @@
 #define SCDL_EQUIPEMENTS "https://schema.data.gouv.fr/scdl/equipements/"
 #define OGC_FEATURES_CORE "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core"
 
-enum cat_repr { CAT_JSONLD, CAT_TURTLE, CAT_RDFXML };
+enum cat_repr { CAT_JSONLD, CAT_TURTLE, CAT_RDFXML, CAT_CSV };
 
 struct cat_source {
     char *name, *title, *publisher, *licence, *url, *date;   /* owned; date: data or import */
@@ -487,6 +491,28 @@ static void add_date(struct cat_state *st, size_t n, const char *pred, const cha
         api_cat_typed(&st->g, n, pred, date, t);
 }
 
+/* The span of the data dates of a dataset's sources (min, max: NULL when none has a date) and
+ * the earliest creation of its exports (issued: NULL when none). Borrowed from st. */
+static void dataset_dates(const struct cat_state *st, const struct cat_dataset *d,
+                          const char **min, const char **max, const char **issued)
+{
+    *min = *max = *issued = NULL;
+    for (size_t i = 0; i < st->n_sources; i++) {
+        const char *date = st->sources[i].date;
+        if (!source_in(&st->sources[i], d) || !date_type(date))
+            continue;
+        if (!*min || strncmp(date, *min, 10) < 0)
+            *min = date;
+        if (!*max || strncmp(date, *max, 10) > 0)
+            *max = date;
+    }
+    for (size_t i = 0; i < d->n_exports; i++) {
+        const char *c = st->exports[d->exports[i]].created;
+        if (date_type(c) && (!*issued || strcmp(c, *issued) < 0))
+            *issued = c;
+    }
+}
+
 /* ---- the graph --------------------------------------------------------------------------- */
 
 static void add_keywords(struct cat_state *st, size_t n, const struct cat_dataset *d)
@@ -700,15 +726,7 @@ static void add_dataset(struct cat_state *st, const struct cat_shared *sh,
         api_cat_iri(&st->g, ds, "dct:conformsTo", SCDL_EQUIPEMENTS);
 
     /* Temporal coverage: the dates of its sources' data. */
-    for (size_t i = 0; i < st->n_sources; i++) {
-        const char *date = st->sources[i].date;
-        if (!source_in(&st->sources[i], d) || !date_type(date))
-            continue;
-        if (!min || strncmp(date, min, 10) < 0)
-            min = date;
-        if (!max || strncmp(date, max, 10) > 0)
-            max = date;
-    }
+    dataset_dates(st, d, &min, &max, &issued);
     if (min) {
         api_cat_iri(&st->g, ds, "dct:temporal", st->g.nodes[period].iri);
         api_cat_type(&st->g, period, "dct:PeriodOfTime");
@@ -718,11 +736,6 @@ static void add_dataset(struct cat_state *st, const struct cat_shared *sh,
         gdir_buf_reset(&t);
         gdir_buf_add(&t, max, 10);
         api_cat_typed(&st->g, period, "dcat:endDate", gdir_buf_str(&t), "xsd:date");
-    }
-    for (size_t i = 0; i < d->n_exports; i++) {
-        const char *c = st->exports[d->exports[i]].created;
-        if (date_type(c) && (!issued || strcmp(c, issued) < 0))
-            issued = c;
     }
     add_date(st, ds, "dct:issued", issued ? issued : st->built_at);
     add_date(st, ds, "dct:modified", st->built_at);
@@ -862,6 +875,163 @@ static int build_graph(struct cat_state *st, long page, long pages, const char *
     return api_cat_failed(&st->g);
 }
 
+/* ---- the simplified catalogue (CSV) ------------------------------------------------------- */
+
+/* The "Catalogue simplifié" of the SCDL (schema.data.gouv.fr scdl/catalogue): one row per
+ * dataset, its 20 columns in the schema's order. Enumerated columns take the schema's values. */
+static const char *const csv_columns[] = {
+    "COLL_NOM", "COLL_SIRET", "ID", "TITRE", "DESCRIPTION", "THEME", "PRODUCTEUR_NOM",
+    "PRODUCTEUR_SIRET", "COUV_SPAT_MAILLE", "COUV_SPAT_NOM", "COUV_TEMP_DEBUT", "COUV_TEMP_FIN",
+    "DATE_PUBL", "FREQ_MAJ", "DATE_MAJ", "MOTS_CLES", "LICENCE", "NOMBRE_RESSOURCES",
+    "FORMAT_RESSOURCES", "URL",
+};
+
+static const char *csv_frequency(const char *eu)
+{
+    static const char *const map[][2] = {
+        {"UPDATE_CONT", "Continuelle"},
+        {"HOURLY", "Toutes les heures"},
+        {"DAILY", "Quotidienne ou plusieurs fois par jour"},
+        {"WEEKLY", "Hebdomadaire ou plusieurs fois par semaine"},
+        {"BIWEEKLY", "Hebdomadaire ou plusieurs fois par semaine"},
+        {"MONTHLY", "Mensuelle ou plusieurs fois par mois"},
+        {"BIMONTHLY", "Bimestrielle"},
+        {"QUARTERLY", "Trimestrielle"},
+        {"ANNUAL_2", "Semestrielle"},
+        {"ANNUAL", "Annuelle"},
+        {"BIENNIAL", "Biennale"},
+        {"IRREG", "Irrégulière"},
+        {"AS_NEEDED", "Ponctuelle"},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (strcmp(eu, map[i][0]) == 0)
+            return map[i][1];
+    return "Inconnue";
+}
+
+/* 1 when the ';'-separated list holds item (n bytes). */
+static int list_has(const char *list, const char *item, size_t n)
+{
+    for (const char *p = list; *p;) {
+        size_t len = strcspn(p, ";");
+        if (len == n && strncmp(p, item, n) == 0)
+            return 1;
+        p += len;
+        if (*p == ';')
+            p++;
+    }
+    return 0;
+}
+
+/* Appends an item to a list of MOTS_CLES / FORMAT_RESSOURCES: lower case without accents (the
+ * folded search key), ';' turned into ',', each item once. */
+static void csv_item(struct gdir_buf *list, const char *s)
+{
+    struct gdir_buf f;
+    gdir_buf_init(&f, 4096);
+    if (s && *s && gdir_text_fold(&f, s) == 0 && f.len) {
+        for (size_t i = 0; i < f.len; i++)
+            if (f.data[i] == ';')
+                f.data[i] = ',';
+        if (!list_has(gdir_buf_str(list), f.data, f.len)) {
+            if (list->len)
+                gdir_buf_addc(list, ';');
+            gdir_buf_add(list, f.data, f.len);
+        }
+    }
+    gdir_buf_free(&f);
+}
+
+static void csv_date(struct gdir_buf *out, const char *date)
+{
+    char d[11] = "";
+    if (date_type(date))
+        memcpy(d, date, 10);
+    api_csv_put(out, d, ',');
+}
+
+static int write_csv(struct cat_state *st, struct gdir_buf *out)
+{
+    const char *siret = jstr(st->od, "publisher_siret");
+    const cJSON *kw = cJSON_GetObjectItemCaseSensitive(st->od, "keywords"), *k;
+    struct gdir_buf t;
+
+    gdir_buf_init(&t, 65536);
+    for (size_t i = 0; i < sizeof csv_columns / sizeof csv_columns[0]; i++)
+        gdir_buf_printf(out, "%s%s", i ? "," : "", csv_columns[i]);
+    gdir_buf_adds(out, "\r\n");
+    for (size_t i = 0; i < st->n_datasets; i++) {
+        const struct cat_dataset *d = &st->datasets[i];
+        const char *min, *max, *issued;
+        const char *theme = strcmp(d->dataset, "communes") == 0    ? "Limites administratives"
+                            : strcmp(d->dataset, "addresses") == 0 ? "Adresses"
+                                                                   : "Équipements et services";
+        size_t n_res = d->n_exports + (is_whole_directory(st, d) ? 1 : 0);
+
+        dataset_dates(st, d, &min, &max, &issued);
+        api_csv_put(out, territory_name(st), ',');
+        gdir_buf_addc(out, ',');
+        api_csv_put(out, siret ? siret : "", ',');
+        gdir_buf_addc(out, ',');
+        api_csv_put(out, d->id, ',');
+        gdir_buf_addc(out, ',');
+        gdir_buf_reset(&t);
+        dataset_title(st, d, &t);
+        api_csv_put(out, gdir_buf_str(&t), ',');
+        gdir_buf_addc(out, ',');
+        gdir_buf_reset(&t);
+        dataset_description(st, d, &t);
+        api_csv_put(out, gdir_buf_str(&t), ',');
+        gdir_buf_printf(out, ",%s,", theme);
+        api_csv_put(out, territory_name(st), ',');
+        gdir_buf_addc(out, ',');
+        api_csv_put(out, siret ? siret : "", ',');
+        gdir_buf_adds(out, ",Intercommunale,");
+        api_csv_put(out, territory_name(st), ',');
+        gdir_buf_addc(out, ',');
+        csv_date(out, min ? min : st->built_at);
+        gdir_buf_addc(out, ',');
+        csv_date(out, max ? max : st->built_at);
+        gdir_buf_addc(out, ',');
+        csv_date(out, issued ? issued : st->built_at);
+        gdir_buf_printf(out, ",%s,", csv_frequency(frequency(st)));
+        csv_date(out, st->built_at);
+        gdir_buf_addc(out, ',');
+        gdir_buf_reset(&t);
+        gdir_buf_add(&t, "", 0);
+        cJSON_ArrayForEach(k, kw)
+            if (cJSON_IsString(k))
+                csv_item(&t, k->valuestring);
+        csv_item(&t, strcmp(d->dataset, "communes") == 0    ? "communes"
+                     : strcmp(d->dataset, "addresses") == 0 ? "adresses"
+                                                            : "annuaire");
+        csv_item(&t, territory_short(st));
+        api_csv_put(out, gdir_buf_str(&t), ',');
+        gdir_buf_printf(out, ",%s,%zu,",
+                        is_odbl(d->licence)                             ? "Open Database License-ODBL"
+                        : strcmp(d->licence, "etalab-2.0") == 0 ? "Licence Ouverte-LO"
+                                                                        : "Spécifique ou autre",
+                        n_res ? n_res : 1);
+        gdir_buf_reset(&t);
+        gdir_buf_add(&t, "", 0);
+        for (size_t e = 0; e < d->n_exports; e++) {
+            const char *f = st->exports[d->exports[e]].format;
+            csv_item(&t, strcmp(f, "shp") == 0 ? "shp" : strncmp(f, "csv", 3) == 0 ||
+                                                          strncmp(f, "scdl", 4) == 0 ? "csv" : f);
+        }
+        if (is_whole_directory(st, d))
+            csv_item(&t, "geojson");
+        api_csv_put(out, gdir_buf_str(&t), ',');
+        gdir_buf_addc(out, ',');
+        gdir_buf_reset(&t);
+        gdir_buf_printf(&t, "%s/#donnees-ouvertes", gdir_buf_str(&st->base));
+        api_csv_put(out, gdir_buf_str(&t), ',');
+        gdir_buf_adds(out, "\r\n");
+    }
+    gdir_buf_free(&t);
+    return out->err;
+}
+
 /* ---- negotiation ------------------------------------------------------------------------- */
 
 /* The q of media type `type` in an Accept header: that of the most specific range matching it
@@ -972,7 +1142,7 @@ static int base_url(struct cat_state *st)
 static int catalog(const struct api_ctx *ctx, const struct api_request *req,
                    struct api_response *res, struct gdir_err *err, int repr)
 {
-    static const char *const exts[] = {".jsonld", ".ttl", ".rdf"};
+    static const char *const exts[] = {".jsonld", ".ttl", ".rdf", ".csv"};
     struct cat_state st;
     struct api_db *db;
     struct ogc_collection cs[3];
@@ -1039,6 +1209,14 @@ static int catalog(const struct api_ctx *ctx, const struct api_request *req,
                                 "page: the catalogue has %ld page(s), got %ld", pages, page);
         goto out;
     }
+    if (r == CAT_CSV) {
+        if ((rc = base_url(&st)) || (rc = write_csv(&st, &res->body))) {
+            rc = gdir_err_set(err, GDIR_EINTERNAL, "simplified catalogue");
+            goto out;
+        }
+        res->content_type = CAT_CT_CSV;
+        goto tag;
+    }
     if ((rc = base_url(&st)) || (rc = build_graph(&st, page, pages, repr < 0 ? "" : exts[r]))) {
         rc = gdir_err_set(err, rc == GDIR_ETOOBIG ? GDIR_EINTERNAL : rc, "catalogue graph");
         goto out;
@@ -1052,6 +1230,7 @@ static int catalog(const struct api_ctx *ctx, const struct api_request *req,
     }
     res->content_type = r == CAT_JSONLD ? CAT_CT_JSONLD : r == CAT_TURTLE ? CAT_CT_TURTLE
                                                                          : CAT_CT_RDFXML;
+tag:
     /* The router's tag does not cover what the links depend on (the Host) nor, on /catalog,
      * the representation: this one does. */
     h = api_hash(API_HASH_INIT, &ctx->config_tag, sizeof ctx->config_tag);
@@ -1083,6 +1262,12 @@ int h_catalog_turtle(const struct api_ctx *ctx, const struct api_request *req,
                      struct api_response *res, struct gdir_err *err)
 {
     return catalog(ctx, req, res, err, CAT_TURTLE);
+}
+
+int h_catalog_csv(const struct api_ctx *ctx, const struct api_request *req,
+                  struct api_response *res, struct gdir_err *err)
+{
+    return catalog(ctx, req, res, err, CAT_CSV);
 }
 
 int h_catalog_rdfxml(const struct api_ctx *ctx, const struct api_request *req,

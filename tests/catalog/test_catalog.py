@@ -15,8 +15,11 @@ Checks:
 
 usage: test_catalog.py GEODIR_API DB SOURCE_DIR WORK_DIR
 """
+import csv
 import hashlib
+import io
 import json
+import re
 import os
 import shutil
 import sqlite3
@@ -78,6 +81,12 @@ REQUIRED = {
     "dct:RightsStatement": ["rdfs:label"],
     "hydra:PartialCollectionView": ["hydra:first", "hydra:last", "hydra:totalItems"],
 }
+SCDL_COLUMNS = ["COLL_NOM", "COLL_SIRET", "ID", "TITRE", "DESCRIPTION", "THEME", "PRODUCTEUR_NOM",
+                "PRODUCTEUR_SIRET", "COUV_SPAT_MAILLE", "COUV_SPAT_NOM", "COUV_TEMP_DEBUT",
+                "COUV_TEMP_FIN", "DATE_PUBL", "FREQ_MAJ", "DATE_MAJ", "MOTS_CLES", "LICENCE",
+                "NOMBRE_RESSOURCES", "FORMAT_RESSOURCES", "URL"]
+SCDL_MAILLES = {"Infracommunale", "Communale", "Intercommunale", "Cantonale", "Départementale",
+                "Régionale", "Autre"}
 # A file distribution (one with a downloadURL) must also say these.
 FILE_REQUIRED = ["dcat:downloadURL", "dcat:byteSize", "spdx:checksum", "dct:issued",
                  "dct:modified"]
@@ -361,6 +370,38 @@ def main():
               "the hostile publisher comes out intact")
         check(b"<script>" not in docs[".rdf"][1] and b"]]>" not in docs[".rdf"][1],
               "RDF/XML: markup in literals is escaped")
+
+        # ---- the SCDL "Catalogue simplifié" (scdl/catalogue) ----
+        status, h, body = srv.request("GET", "/catalog.csv")
+        check(status == 200 and h.get("content-type", "").startswith("text/csv"),
+              f"/catalog.csv: 200 text/csv (got {status} {h.get('content-type')})")
+        rows = list(csv.reader(io.StringIO(body.decode("utf-8"), newline="")))
+        check(rows and rows[0] == SCDL_COLUMNS, "catalogue CSV: the 20 columns of scdl/catalogue, "
+              "in order")
+        recs = [dict(zip(rows[0], r)) for r in rows[1:]]
+        check(all(len(r) == len(SCDL_COLUMNS) for r in rows),
+              "catalogue CSV: every row has 20 fields")
+        check(sorted(base + "/catalog#dataset-" + r["ID"] for r in recs) == sorted(datasets),
+              f"catalogue CSV: one row per DCAT dataset ({len(recs)})")
+        for r in recs:
+            iri = base + "/catalog#dataset-" + r["ID"]
+            n_dist = len(g.objs(iri, "dcat:distribution"))
+            bad = [k for k, v in r.items() if not v]
+            bad += [k for k in ("COLL_SIRET", "PRODUCTEUR_SIRET") if not re.fullmatch(r"\d{14}", r[k])]
+            bad += [k for k in ("COUV_TEMP_DEBUT", "COUV_TEMP_FIN", "DATE_PUBL", "DATE_MAJ")
+                    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", r[k])]
+            bad += [] if r["COUV_SPAT_MAILLE"] in SCDL_MAILLES else ["COUV_SPAT_MAILLE"]
+            bad += [] if r["FREQ_MAJ"] == "Mensuelle ou plusieurs fois par mois" else ["FREQ_MAJ"]
+            want = "Open Database License-ODBL" if g.iri(iri, "dct:license") == ODBL \
+                else "Licence Ouverte-LO"
+            bad += [] if r["LICENCE"] == want else ["LICENCE"]
+            bad += [] if r["NOMBRE_RESSOURCES"] == str(n_dist) else ["NOMBRE_RESSOURCES"]
+            bad += [k for k in ("MOTS_CLES", "FORMAT_RESSOURCES")
+                    if not re.fullmatch(r"[a-z0-9 ,'\-.]+(;[a-z0-9 ,'\-.]+)*", r[k])]
+            bad += [] if r["TITRE"] == g.lit(iri, "dct:title") else ["TITRE"]
+            bad += [] if r["DESCRIPTION"] == g.lit(iri, "dct:description") else ["DESCRIPTION"]
+            check(not bad, f"catalogue CSV {r['ID']}: every field valid and as in the DCAT "
+                  f"catalogue{' — wrong: ' + str(bad) if bad else ''}")
 
         # ---- negotiation, caching, hosts, errors ----
         for accept, ctype in (("text/turtle", "text/turtle"),
