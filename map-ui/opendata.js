@@ -82,8 +82,9 @@ function licenceLink(code) {
   return info.url ? h('a', { href: info.url, rel: 'license' }, info.label) : info.label;
 }
 
-function copyButton(value, label) {
-  const button = h('button', { type: 'button', class: 'copy' }, label);
+function copyButton(value, label, context) {
+  const button = h('button', { type: 'button', class: 'copy' }, label,
+                   h('span', { class: 'visually-hidden' }, ` du fichier ${context}`));
   button.addEventListener('click', async () => {
     try {
       await navigator.clipboard.writeText(value);
@@ -102,12 +103,15 @@ function copyButton(value, label) {
   return button;
 }
 
-function exportItem(e) {
+/* One file: the link names format and size, and (for screen readers listing links out of
+ * context) the dataset and licence it belongs to. */
+function exportItem(e, context) {
   const label = FORMAT_LABEL.get(e.format) || String(e.format);
   const size = formatSize(Number(e.size));
   const link = h('a', { href: dataPath(e.name), download: e.name, class: 'download',
                         'data-size': String(e.size) },
-                 `Télécharger en ${label} (${size})`);
+                 `Télécharger en ${label} (${size})`,
+                 h('span', { class: 'visually-hidden' }, ` — ${context}`));
   const facts = [];
   if (Number.isFinite(Number(e.records)))
     facts.push(`${COUNT.format(Number(e.records))} enregistrement${Number(e.records) > 1 ? 's' : ''}`);
@@ -116,7 +120,8 @@ function exportItem(e) {
   const sha = typeof e.sha256 === 'string' ? e.sha256 : '';
   const digest = h('details', { class: 'digest' },
                    h('summary', {}, `Empreinte SHA-256 du fichier ${label}`),
-                   h('code', { class: 'sha256' }, sha), ' ', copyButton(sha, 'Copier l’empreinte'));
+                   h('code', { class: 'sha256' }, sha), ' ',
+                   copyButton(sha, 'Copier l’empreinte', `${label}, ${context}`));
   return h('li', { class: 'export' }, link, h('span', { class: 'facts' }, ` — ${facts.join(' · ')}`),
            digest);
 }
@@ -162,7 +167,7 @@ function renderExports(list, box, territoryName) {
                    'dans la version sous ODbL.');
     parts.push(h('section', { class: 'export-group', 'aria-labelledby': id },
                  h('h4', { id }, title), intro,
-                 h('ul', { class: 'export-list' }, ...items.map(exportItem))));
+                 h('ul', { class: 'export-list' }, ...items.map((e) => exportItem(e, title)))));
   }
   box.replaceChildren(...parts);
 }

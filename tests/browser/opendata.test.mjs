@@ -242,6 +242,18 @@ test('every full export is listed with format, French size, records and SHA-256'
     assert.ok(item.group.includes(e.licence === 'ODbL-1.0' ? 'ODbL' : 'Licence Ouverte'),
               `${e.name}: listed under its licence ("${item.group}")`);
   }
+  assert.equal(new Set(shown.map((s) => s.text)).size, shown.length,
+               'each download link has its own text (format, size, dataset and licence)');
+  /* The SHA-256 disclosure opens by keyboard and its button copies (or selects) the digest. */
+  const summary = ctx.page.locator('#exports details.digest summary').first();
+  await summary.focus();
+  await ctx.page.keyboard.press('Enter');
+  assert.equal(await ctx.page.locator('#exports details.digest').first().getAttribute('open'), '');
+  const copy = ctx.page.locator('#exports details.digest button.copy').first();
+  await copy.focus();
+  await ctx.page.keyboard.press('Enter');
+  await ctx.page.waitForFunction(() => /Empreinte (copiée|sélectionnée)/.test(
+    document.querySelector('#exports details.digest button.copy').textContent));
   const notes = await ctx.page.textContent('#exports');
   assert.match(notes, /exclus?/, 'the Licence Ouverte group says ODbL places are left out');
   assert.match(notes, /contributeurs d’OpenStreetMap/, 'the ODbL group states the attribution');
