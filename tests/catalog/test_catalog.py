@@ -441,5 +441,61 @@ def main():
         check(code == 0, f"the server stopped cleanly (exit {code})")
 
 
+def paging():
+    """Hydra paging over several pages: a copy of the database with 60 more (file-less) export
+    rows, each its own dataset, so that the catalogue needs two pages of 50; followed the way
+    data.gouv.fr's harvester does (hydra:next of the PartialCollectionView)."""
+    db = os.path.join(WORK, "paging.sqlite")
+    shutil.copyfile(DB, db)
+    con = sqlite3.connect(db)
+    with con:
+        for i in range(60):
+            con.execute("INSERT INTO exports (name, dataset, format, licence, media_type, size, "
+                        "sha256, records, excluded, created) VALUES (?, ?, 'csv', 'etalab-2.0', "
+                        "'text/csv; charset=utf-8', 10, ?, 1, 0, '2026-01-01T00:00:00Z')",
+                        (f"extra-{i:02d}.csv", f"extra{i:02d}", "0" * 64))
+    total = con.execute("SELECT count(*) FROM (SELECT DISTINCT dataset, licence FROM exports)") \
+        .fetchone()[0]
+    con.close()
+    srv = ApiServer(API, ["--port", "0", "--db", db], os.path.join(WORK, "paging.log"),
+                    name="paging server")
+    try:
+        url, seen, pages = "/catalog.ttl?page=1", [], 0
+        while url and pages < 5:
+            status, _, body = srv.request("GET", url)
+            if not check(status == 200, f"paging: GET {url}: 200 (got {status})"):
+                break
+            path = os.path.join(WORK, f"paging-{pages + 1}.ttl")
+            with open(path, "wb") as f:
+                f.write(body)
+            g = Graph(rapper(path, "turtle"))
+            pages += 1
+            view = g.of_type("hydra:PartialCollectionView")
+            check(len(view) == 1 and view[0] == srv.base + url,
+                  f"paging: page {pages} has one view, named after itself")
+            cat = srv.base + "/catalog"
+            check(g.lit(cat, "hydra:totalItems") == str(total) and
+                  g.lit(view[0], "hydra:totalItems") == str(total),
+                  f"paging: page {pages}: totalItems {total}")
+            check(g.iri(view[0], "hydra:first") == srv.base + "/catalog.ttl?page=1" and
+                  g.iri(view[0], "hydra:last") == srv.base + "/catalog.ttl?page=2",
+                  f"paging: page {pages}: first and last")
+            prev = g.iri(view[0], "hydra:previous")
+            check((prev is None) == (pages == 1), f"paging: page {pages}: previous only after 1")
+            seen += [o[1] for o in g.objs(cat, "dcat:dataset")]
+            check(sorted(o[1] for o in g.objs(cat, "dcat:dataset")) == g.of_type("dcat:Dataset"),
+                  f"paging: page {pages} describes exactly the datasets it lists")
+            nxt = g.iri(view[0], "hydra:next")
+            url = nxt[len(srv.base):] if nxt else None
+        check(pages == 2 and len(seen) == total and len(set(seen)) == total,
+              f"paging: two pages, every dataset once ({len(seen)} of {total})")
+        status, _, _ = srv.request("GET", "/catalog.ttl?page=3")
+        check(status == 404, f"paging: page 3 → 404 (got {status})")
+    finally:
+        code = srv.stop()
+        check(code == 0, f"paging: the server stopped cleanly (exit {code})")
+
+
 main()
+paging()
 finish()
