@@ -457,7 +457,8 @@ def paging():
     total = con.execute("SELECT count(*) FROM (SELECT DISTINCT dataset, licence FROM exports)") \
         .fetchone()[0]
     con.close()
-    srv = ApiServer(API, ["--port", "0", "--db", db], os.path.join(WORK, "paging.log"),
+    srv = ApiServer(API, ["--port", "0", "--db", db, "--static_dir", os.path.join(SRC, "map-ui")],
+                    os.path.join(WORK, "paging.log"),
                     name="paging server")
     try:
         url, seen, pages = "/catalog.ttl?page=1", [], 0
