@@ -109,11 +109,13 @@ static const char SQL_VOCAB[] = "SELECT term, doc FROM temp.places_vocab";
 /* One place: the row alone. The commune's name and the source's title and publisher come
  * from the connection's lists (api_db.communes, api_db.sources), the point from the geometry
  * blob: two joins and two SpatiaLite calls per row were most of the cost of a page of places
- * (columns 6, 13 and 14 are kept as NULL placeholders so that place_row reads one layout). */
+ * (columns 6, 13 and 14 are kept as NULL placeholders so that place_row reads one layout).
+ * Columns 18 and 19: how geodir geocoded the place (NULL when the source gave its point). */
 #define SQL_PLACE_COLUMNS                                                                          \
     "SELECT p.id, p.name, p.category, p.address, p.postcode, p.insee, NULL,"                       \
     " p.phone, p.email, p.website, p.opening_hours, p.description,"                                \
-    " p.source, NULL, NULL, p.licence, p.source_date, p.geom"
+    " p.source, NULL, NULL, p.licence, p.source_date, p.geom, p.geocode_precision,"               \
+    " p.geocode_score"
 
 /* The sources, for api_db.sources (run once per connection, not kept prepared). */
 static const char SQL_SOURCE_LIST[] = "SELECT name, title, publisher FROM sources";
@@ -693,6 +695,9 @@ static int place_of_row(struct api_db *db, sqlite3_stmt *st, api_place_fn *fn, v
         .publisher = src ? src->publisher : NULL,
         .licence = col_text(st, 15),
         .source_date = col_text(st, 16),
+        .geocode_precision = col_text(st, 18),
+        .has_geocode_score = sqlite3_column_type(st, 19) != SQLITE_NULL,
+        .geocode_score = sqlite3_column_double(st, 19),
     };
     if (api_point_from_blob(sqlite3_column_blob(st, 17), sqlite3_column_bytes(st, 17), &p.lat,
                             &p.lon) != 0)
@@ -747,7 +752,7 @@ int api_q_places_by_fid(struct api_db *db, const long long *fids, size_t n, api_
     }
     sqlite3_bind_text(st, 1, gdir_buf_str(&list), (int)list.len, SQLITE_STATIC);
     while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        if (sqlite3_column_int64(st, 18) != (sqlite3_int64)got) {
+        if (sqlite3_column_int64(st, 20) != (sqlite3_int64)got) {
             rc = gdir_err_set(err, GDIR_EINTERNAL, "page of places: rows out of order");
             break;
         }

@@ -237,6 +237,9 @@ struct api_place {
     const char *id, *name, *category, *address, *postcode, *insee, *commune;
     const char *phone, *email, *website, *opening_hours, *description;
     const char *source, *source_title, *publisher, *licence, *source_date;
+    const char *geocode_precision;    /* NULL: the position comes from the source */
+    double geocode_score;             /* 0..1 when has_geocode_score */
+    int has_geocode_score;
     double lat, lon;
 };
 typedef int api_place_fn(void *cls, const struct api_place *p);

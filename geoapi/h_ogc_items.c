@@ -62,6 +62,8 @@ static const struct {
     {"opening_hours", "Horaires (syntaxe OpenStreetMap)"}, {"description", "Description"},
     {"source", "Source"}, {"source_title", "Jeu de données"}, {"publisher", "Éditeur"},
     {"licence", "Licence"}, {"source_date", "Date de la source"},
+    {"geocode_precision", "Position calculée à partir de l’adresse (précision)"},
+    {"geocode_score", "Score du géocodage"},
     {"distance_m", "Distance (m)"}, {"score", "Score de pertinence"},
     {"postcodes", "Codes postaux"}, {"population", "Population"},
     {"places", "Lieux de l’annuaire"}, {"housenumber", "Numéro"}, {"street", "Voie"},
@@ -80,9 +82,10 @@ static const char *label_of(const char *key)
 static const char *const place_props[] = {
     "name", "category", "category_label", "parent_category", "address", "postcode", "insee",
     "commune_name", "phone", "email", "website", "opening_hours", "description", "source",
-    "source_title", "publisher", "licence", "source_date", "distance_m", "score", NULL,
+    "source_title", "publisher", "licence", "source_date", "geocode_precision", "geocode_score",
+    "distance_m", "score", NULL,
 };
-#define N_PLACE_PROPS 20
+#define N_PLACE_PROPS 22
 
 /* The columns of the HTML list of each kind (after the feature's title). */
 static const char *const place_columns[] = {"category_label", "commune_name", "address",
@@ -645,6 +648,7 @@ static void place_feat(const struct items *x, const struct api_place *p, double 
         p->name, p->category, cat ? cat->label : NULL, cat ? cat->parent : NULL, p->address,
         p->postcode, p->insee, p->commune, p->phone, p->email, p->website, p->opening_hours,
         p->description, p->source, p->source_title, p->publisher, p->licence, p->source_date,
+        p->geocode_precision,
     };
 
     memset(f, 0, sizeof *f);
@@ -662,6 +666,11 @@ static void place_feat(const struct items *x, const struct api_place *p, double 
         } else if (strcmp(place_props[i], "score") == 0) {
             if (score >= 0)
                 add_num(f, "score", score, 6);
+        } else if (strcmp(place_props[i], "geocode_score") == 0) {
+            if (p->has_geocode_score)
+                add_num(f, "geocode_score", p->geocode_score, 3);
+            else
+                add_str(f, "geocode_score", NULL);
         } else {
             add_str(f, place_props[i], values[i]);
         }

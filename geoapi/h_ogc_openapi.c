@@ -92,7 +92,8 @@ static const struct param_def *param_find(const char *ref)
 static const char *const place_properties[] = {
     "name", "category", "category_label", "parent_category", "address", "postcode", "insee",
     "commune_name", "phone", "email", "website", "opening_hours", "description", "source",
-    "source_title", "publisher", "licence", "source_date", "distance_m", "score", NULL,
+    "source_title", "publisher", "licence", "source_date", "geocode_precision", "geocode_score",
+    "distance_m", "score", NULL,
 };
 
 static const char *const common_items[] = {"f-features", "limit", "bbox", "bbox-crs",

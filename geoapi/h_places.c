@@ -24,14 +24,14 @@ enum prop {
     P_NAME, P_CATEGORY, P_CATEGORY_LABEL, P_PARENT_CATEGORY, P_ADDRESS, P_POSTCODE, P_INSEE,
     P_COMMUNE, P_PHONE, P_EMAIL, P_WEBSITE, P_OPENING_HOURS, P_HOURS_VALID, P_OPEN_STATE,
     P_NEXT_CHANGE, P_NEXT_STATE, P_DESCRIPTION, P_SOURCE, P_SOURCE_TITLE, P_PUBLISHER, P_LICENCE,
-    P_SOURCE_DATE, P_DISTANCE, P_SCORE, P_COUNT
+    P_SOURCE_DATE, P_GEOCODE_PRECISION, P_GEOCODE_SCORE, P_DISTANCE, P_SCORE, P_COUNT
 };
 
 static const char *const prop_names[] = {
     "name", "category", "category_label", "parent_category", "address", "postcode", "insee",
     "commune", "phone", "email", "website", "opening_hours", "opening_hours_valid", "open_state",
     "next_change", "next_state", "description", "source", "source_title", "publisher", "licence",
-    "source_date", "distance_m", "score", NULL,
+    "source_date", "geocode_precision", "geocode_score", "distance_m", "score", NULL,
 };
 
 #define ALL_PROPS ((1ull << P_COUNT) - 1)
@@ -212,6 +212,16 @@ static void write_properties(struct fw *w, const struct place_out *o, const stru
         FW_KSTR(w, "licence", p->licence);
     if (HAS(m, P_SOURCE_DATE))
         FW_KSTR(w, "source_date", p->source_date);
+    /* how geodir placed it from its address; null when the source gave the point */
+    if (HAS(m, P_GEOCODE_PRECISION))
+        FW_KSTR(w, "geocode_precision", p->geocode_precision);
+    if (HAS(m, P_GEOCODE_SCORE)) {
+        FW_KEY(w, "geocode_score");
+        if (p->has_geocode_score)
+            fw_fixed(w, p->geocode_score, 3);
+        else
+            FW_LIT(w, "null");
+    }
     if (HAS(m, P_DISTANCE) && o->distance >= 0) {
         FW_KEY(w, "distance_m");
         fw_fixed(w, o->distance, 1);

@@ -149,6 +149,25 @@ function detailRow(list, term, value) {
   list.append(h('dt', {}, term), h('dd', {}, value));
 }
 
+/* A place placed by geodir from its address (geocode_precision, geocode_score): said in
+ * words, so that nobody takes the marker for the place's exact position. */
+const GEOCODE_PRECISION = {
+  housenumber: 'numéro',
+  street: 'rue',
+  locality: 'lieu-dit',
+  municipality: 'commune',
+};
+
+function geocodeText(p) {
+  const level = GEOCODE_PRECISION[text(p.geocode_precision)];
+  if (!level)
+    return '';
+  let sentence = `Position approximative : calculée à partir de l'adresse (${level})`;
+  if (Number.isFinite(p.geocode_score))
+    sentence += `, concordance ${Math.round(p.geocode_score * 100)}\u00a0%`;
+  return `${sentence}.`;
+}
+
 function renderCard(feature) {
   const p = feature.properties || {};
   const headingId = `card-${String(feature.id).replace(/[^A-Za-z0-9_-]/g, '_')}`;
@@ -190,6 +209,9 @@ function renderCard(feature) {
     detailRow(facts, 'Distance', `${formatDistance(p.distance_m)} du point de recherche`);
   if (facts.childElementCount > 0)
     card.append(facts);
+  const geocoded = geocodeText(p);
+  if (geocoded)
+    card.append(h('p', { class: 'place-dataset place-geocoded', role: 'note' }, geocoded));
 
   const description = text(p.description);
   if (description)
