@@ -496,12 +496,12 @@ out:
 /* Reads the next batch (one statement run, stepped to its end and reset). */
 static int next_batch(struct gdir_export_src *s, struct gdir_err *err)
 {
-    sqlite3_stmt *st = s->fids ? s->list : s->all;
+    sqlite3_stmt *st = s->list ? s->list : s->all;   /* list: restricted (maybe to no fid) */
     int rc = GDIR_OK, step, got = 0;
 
     s->n_rows = s->pos = 0;
     gdir_buf_reset(&s->arena);
-    if (s->fids) {
+    if (s->list) {
         size_t end = s->next_fid + GDIR_EXPORT_BATCH;
         if (end > s->n_fids)
             end = s->n_fids;
@@ -541,7 +541,7 @@ static int next_batch(struct gdir_export_src *s, struct gdir_err *err)
         rc = src_db_fail(s, "read places", err);
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
-    if (!s->fids && got < GDIR_EXPORT_BATCH)
+    if (!s->list && got < GDIR_EXPORT_BATCH)
         s->done = 1;
     return rc;
 }

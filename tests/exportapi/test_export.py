@@ -226,6 +226,15 @@ def test_formats():
     check(st == 200 and body == b"" and h2.get("content-type", "").startswith("text/csv"),
           f"HEAD of a streamed export ({st})")
     # Other filters: a circle and a text, compared with /api/places.
+    # A filter matching nothing: a valid, empty file in every format.
+    for fmt, (ctype, suffix, streamed) in FORMATS.items():
+        st, h, body = get(f"/api/export?format={fmt}&q=zzyzxqw")
+        path = os.path.join(OUT, f"empty-{fmt}{suffix}")
+        with open(path, "wb") as f:
+            f.write(body)
+        count = ogrinfo(path, fmt)[0] if st == 200 else None
+        check(st == 200 and count == 0,
+              f"export matching nothing, {fmt}: 200 and an empty file (got {st}, {count})")
     for q in ("lat=48.95&lon=5.13&radius=3000", "q=pharmacie", "bbox=5.05,48.9,5.15,49.0",
               "lat=48.95&lon=5.13&k=7", "open_at=2026-11-30T10:00"):
         n, ids = places_matched(q)
