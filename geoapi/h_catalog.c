@@ -43,7 +43,8 @@
 #define CAT_PAGE_SIZE 50          /* datasets per page */
 #define CAT_MAX_EXPORTS 512       /* rows of table exports read */
 #define CAT_MAX_SOURCES 256       /* rows of table sources read */
-#define CAT_MAX_DATASETS 64
+#define CAT_MAX_DATASETS 96
+#define CAT_MAX_COLLECTIONS 40
 
 #define EU_THEME "http://publications.europa.eu/resource/authority/data-theme/"
 #define EU_FREQ "http://publications.europa.eu/resource/authority/frequency/"
@@ -74,6 +75,9 @@ struct cat_dataset {
     size_t n_exports;
     long long excluded;          /* most places left out of one of its exports */
     char id[128];                /* "places-etalab-2.0": the fragment of its IRI */
+    const struct gdir_category *category;   /* a top-level category's places (no export files:
+                                             * on-demand downloads), else NULL */
+    size_t sum;                  /* its collection's index in cat_state.sum (categories) */
 };
 
 struct cat_state {
@@ -89,7 +93,11 @@ struct cat_state {
     size_t n_exports;
     struct cat_dataset datasets[CAT_MAX_DATASETS];
     size_t n_datasets;
-    struct ogc_summary sum[3];   /* places, communes, addresses */
+    struct ogc_collection cs[CAT_MAX_COLLECTIONS];   /* the OGC collections: places, one
+                                                     * per top-level category, communes,
+                                                     * addresses */
+    struct ogc_summary sum[CAT_MAX_COLLECTIONS];     /* their summaries, same order */
+    size_t n_cs, i_communes;     /* number of collections; index of communes */
     struct api_cat_graph g;
     struct gdir_buf tmp;         /* scratch for building IRIs and texts */
 };
@@ -208,6 +216,11 @@ static int dataset_cmp(const void *a, const void *b)
     int rx = dataset_rank(x->dataset), ry = dataset_rank(y->dataset), c;
     if (rx != ry)
         return rx < ry ? -1 : 1;
+    /* the whole directory first, then its categories in taxonomy order */
+    if (!x->category != !y->category)
+        return x->category ? 1 : -1;
+    if (x->sum != y->sum)
+        return x->sum < y->sum ? -1 : 1;
     if ((c = strcmp(x->dataset, y->dataset)))
         return c;
     /* the open licence first, ODbL (share-alike) last */
@@ -220,9 +233,10 @@ static struct cat_dataset *find_dataset(struct cat_state *st, const char *datase
                                         const char *licence)
 {
     struct cat_dataset *d;
+    char id[sizeof d->id];
+    snprintf(id, sizeof id, "%s-%s", dataset, licence);
     for (size_t i = 0; i < st->n_datasets; i++)
-        if (strcmp(st->datasets[i].dataset, dataset) == 0 &&
-            strcmp(st->datasets[i].licence, licence) == 0)
+        if (strcmp(st->datasets[i].id, id) == 0)
             return &st->datasets[i];
     if (st->n_datasets >= CAT_MAX_DATASETS || strlen(dataset) >= sizeof d->dataset ||
         strlen(licence) >= sizeof d->licence)
@@ -253,6 +267,33 @@ static void group_datasets(struct cat_state *st)
             any_places |= strcmp(st->datasets[i].dataset, "places") == 0;
         for (size_t k = 0; !any_places && k < st->sum[0].n_licences; k++)
             find_dataset(st, "places", st->sum[0].licences[k]);
+    }
+    /* Each top-level category with places: under the Licence Ouverte when some of its places
+     * are not ODbL, under ODbL when some are (its ODbL version is then the whole category). */
+    for (size_t c = 0; c < st->n_cs; c++) {
+        const struct ogc_summary *sm = &st->sum[c];
+        int lo = 0, odbl = 0;
+        if (!st->cs[c].category || sm->n == 0)
+            continue;
+        for (size_t k = 0; k < sm->n_licences; k++) {
+            if (is_odbl(sm->licences[k]))
+                odbl = 1;
+            else
+                lo = 1;
+        }
+        for (int pass = 0; pass < 2; pass++) {
+            struct cat_dataset *d;
+            char name[48];
+            if (!(pass == 0 ? lo : odbl))
+                continue;
+            snprintf(name, sizeof name, "places-%s", st->cs[c].category->code);
+            d = find_dataset(st, name, pass == 0 ? "etalab-2.0" : "ODbL-1.0");
+            if (!d)
+                continue;
+            snprintf(d->dataset, sizeof d->dataset, "places");
+            d->category = st->cs[c].category;
+            d->sum = c;
+        }
     }
     qsort(st->datasets, st->n_datasets, sizeof st->datasets[0], dataset_cmp);
 }
@@ -309,6 +350,8 @@ static void dataset_title(const struct cat_state *st, const struct cat_dataset *
     } else {
         gdir_buf_printf(out, "Jeu de données « %s » — %s", d->dataset, territory_short(st));
     }
+    if (d->category)
+        gdir_buf_printf(out, " — %s", d->category->label);
     gdir_buf_printf(out, " (%s)", licence_short(d->licence));
 }
 
@@ -344,7 +387,14 @@ static void dataset_description(const struct cat_state *st, const struct cat_dat
                                 struct gdir_buf *out)
 {
     const char *desc = jstr(st->od, "description");
-    if (strcmp(d->dataset, "places") == 0 || strcmp(d->dataset, "equipements") == 0) {
+    if (d->category) {
+        gdir_buf_printf(out, "Les lieux de la catégorie « %s » (et de ses sous-catégories) de "
+                             "l'annuaire de %s : %lld lieux, avec leur adresse, leur position, "
+                             "leurs contacts, leurs horaires, leur source et leur licence. "
+                             "Téléchargement calculé à la demande ; l'annuaire complet est "
+                             "aussi publié en fichiers.\n\n",
+                        d->category->label, territory_name(st), st->sum[d->sum].n);
+    } else if (strcmp(d->dataset, "places") == 0 || strcmp(d->dataset, "equipements") == 0) {
         if (desc)
             gdir_buf_printf(out, "%s\n\n", desc);
         else
@@ -378,8 +428,13 @@ static void dataset_description(const struct cat_state *st, const struct cat_dat
             gdir_buf_printf(out, " (%lld lieux exclus)", d->excluded);
         gdir_buf_adds(out, ".");
     }
-    gdir_buf_adds(out, " Sources : ");
-    source_list(st, d, out, 0);
+    if (d->category) {
+        gdir_buf_adds(out, " Sources possibles : ");
+        source_list(st, d, out, 0);
+    } else {
+        gdir_buf_adds(out, " Sources : ");
+        source_list(st, d, out, 0);
+    }
     gdir_buf_adds(out, ".");
 }
 
@@ -497,6 +552,14 @@ static void dataset_dates(const struct cat_state *st, const struct cat_dataset *
                           const char **min, const char **max, const char **issued)
 {
     *min = *max = *issued = NULL;
+    if (d->category) {   /* the source dates of the category's own places */
+        const struct ogc_summary *sm = &st->sum[d->sum];
+        *min = sm->min_date[0] && date_type(sm->min_date) ? sm->min_date : NULL;
+        *max = sm->max_date[0] && date_type(sm->max_date) ? sm->max_date : NULL;
+        if (!*min || !*max)
+            *min = *max = NULL;
+        return;
+    }
     for (size_t i = 0; i < st->n_sources; i++) {
         const char *date = st->sources[i].date;
         if (!source_in(&st->sources[i], d) || !date_type(date))
@@ -530,6 +593,8 @@ static void add_keywords(struct cat_state *st, size_t n, const struct cat_datase
             api_cat_lang(&st->g, n, "dcat:keyword", k->valuestring, "fr");
     for (size_t i = 0; def[i]; i++)
         api_cat_lang(&st->g, n, "dcat:keyword", def[i], "fr");
+    if (d->category)
+        api_cat_lang(&st->g, n, "dcat:keyword", d->category->label, "fr");
     api_cat_lang(&st->g, n, "dcat:keyword", territory_short(st), "fr");
 }
 
@@ -561,8 +626,8 @@ static void add_shared(struct cat_state *st, struct cat_shared *sh)
     const cJSON *contact = cJSON_GetObjectItemCaseSensitive(st->territory, "contact");
     const char *email = jstr(contact, "email"), *phone = jstr(contact, "phone");
     const char *website = jstr(contact, "website");
-    const struct ogc_summary *ext = st->sum[1].n > 0 && !isnan(st->sum[1].minlon) ? &st->sum[1]
-                                                                                 : &st->sum[0];
+    const struct ogc_summary *com = &st->sum[st->i_communes];
+    const struct ogc_summary *ext = com->n > 0 && !isnan(com->minlon) ? com : &st->sum[0];
     struct gdir_buf t;
 
     snprintf(sh->page, sizeof sh->page, "%s/#donnees-ouvertes", gdir_buf_str(&st->base));
@@ -674,20 +739,69 @@ static void add_distribution(struct cat_state *st, size_t ds, const struct cat_d
     gdir_buf_free(&t);
 }
 
-/* The dataset that holds the whole directory (what the live APIs serve): the ODbL places
- * when there are any, else the places under the only licence. */
+/* The dataset that holds the whole directory, or the whole of a category (what the live APIs
+ * serve): the ODbL places when there are any, else the places under the only licence. */
 static int is_whole_directory(const struct cat_state *st, const struct cat_dataset *d)
 {
     int odbl_places = 0, n_places = 0;
     if (strcmp(d->dataset, "places") != 0)
         return 0;
     for (size_t i = 0; i < st->n_datasets; i++) {
-        if (strcmp(st->datasets[i].dataset, "places") == 0) {
+        if (strcmp(st->datasets[i].dataset, "places") == 0 &&
+            st->datasets[i].category == d->category) {
             n_places++;
             odbl_places |= is_odbl(st->datasets[i].licence);
         }
     }
     return odbl_places ? is_odbl(d->licence) : n_places == 1;
+}
+
+/* The on-demand downloads of a category's dataset (GET /api/export, streamed formats): no size
+ * nor checksum, the file is computed at each download. */
+static const char *const ondemand[][4] = {
+    /* format, label, EU file type, media type */
+    {"geojson", "GeoJSON", "GEOJSON", "application/geo+json"},
+    {"csv", "CSV", "CSV", "text/csv"},
+};
+#define N_ONDEMAND (sizeof ondemand / sizeof ondemand[0])
+
+static void add_ondemand(struct cat_state *st, size_t ds, const struct cat_dataset *d,
+                         size_t rights, const char *title)
+{
+    struct gdir_buf t;
+    gdir_buf_init(&t, 8192);
+    for (size_t i = 0; i < N_ONDEMAND; i++) {
+        size_t dist;
+        gdir_buf_printf(&t, "%s-%s", d->id, ondemand[i][0]);
+        dist = node(st, "/catalog#distribution-", gdir_buf_str(&t));
+        api_cat_iri(&st->g, ds, "dcat:distribution", st->g.nodes[dist].iri);
+        api_cat_type(&st->g, dist, "dcat:Distribution");
+        gdir_buf_reset(&t);
+        gdir_buf_printf(&t, "%s — %s", ondemand[i][1], title);
+        api_cat_lang(&st->g, dist, "dct:title", gdir_buf_str(&t), "fr");
+        gdir_buf_reset(&t);
+        gdir_buf_printf(&t, "Export à la demande au format %s, calculé à chaque téléchargement, "
+                            "sous %s.", ondemand[i][1], licence_short(d->licence));
+        api_cat_lang(&st->g, dist, "dct:description", gdir_buf_str(&t), "fr");
+        gdir_buf_reset(&t);
+        gdir_buf_printf(&t, "%s/api/export?format=%s&licence=%s&category=%s",
+                        gdir_buf_str(&st->base), ondemand[i][0], d->licence, d->category->code);
+        api_cat_iri(&st->g, dist, "dcat:downloadURL", gdir_buf_str(&t));
+        api_cat_iri(&st->g, dist, "dcat:accessURL", gdir_buf_str(&t));
+        gdir_buf_reset(&t);
+        gdir_buf_printf(&t, "%s%s", EU_FILETYPE, ondemand[i][2]);
+        api_cat_iri(&st->g, dist, "dct:format", gdir_buf_str(&t));
+        gdir_buf_reset(&t);
+        gdir_buf_printf(&t, "%s%s", IANA_MT, ondemand[i][3]);
+        api_cat_iri(&st->g, dist, "dcat:mediaType", gdir_buf_str(&t));
+        api_cat_iri(&st->g, dist, "dct:license", ogc_licence_url(d->licence));
+        api_cat_iri(&st->g, dist, "dct:rights", st->g.nodes[rights].iri);
+        api_cat_iri(&st->g, dist, "dct:language", EU_LANG_FRA);
+        gdir_buf_reset(&t);
+    }
+    if (t.err && !st->g.failed)
+        st->g.failed = t.err;
+    gdir_buf_free(&t);
 }
 
 static void add_dataset(struct cat_state *st, const struct cat_shared *sh,
@@ -752,7 +866,8 @@ static void add_dataset(struct cat_state *st, const struct cat_shared *sh,
     /* The live APIs serve the whole directory, communes and addresses. */
     if (is_whole_directory(st, d) || strcmp(d->dataset, "communes") == 0 ||
         strcmp(d->dataset, "addresses") == 0) {
-        const char *coll = strcmp(d->dataset, "places") == 0 ? "places" : d->dataset;
+        const char *coll = strcmp(d->dataset, "places") != 0 ? d->dataset
+                           : d->category ? st->cs[d->sum].id : "places";
         size_t dist = node(st, "/catalog#api-", d->id);
         api_cat_iri(&st->g, ogc, "dcat:servesDataset", st->g.nodes[ds].iri);
         api_cat_iri(&st->g, ds, "dcat:distribution", st->g.nodes[dist].iri);
@@ -769,9 +884,11 @@ static void add_dataset(struct cat_state *st, const struct cat_shared *sh,
         api_cat_iri(&st->g, dist, "dct:conformsTo", OGC_FEATURES_CORE);
         api_cat_iri(&st->g, dist, "dct:license", lurl);
         api_cat_iri(&st->g, dist, "dct:rights", st->g.nodes[rights].iri);
-        if (strcmp(d->dataset, "places") == 0)
+        if (strcmp(d->dataset, "places") == 0 && !d->category)
             api_cat_iri(&st->g, search, "dcat:servesDataset", st->g.nodes[ds].iri);
     }
+    if (d->category)
+        add_ondemand(st, ds, d, rights, gdir_buf_str(&title));
     if ((title.err || t.err) && !st->g.failed)
         st->g.failed = title.err ? title.err : t.err;
     gdir_buf_free(&title);
@@ -966,7 +1083,8 @@ static int write_csv(struct cat_state *st, struct gdir_buf *out)
         const char *theme = strcmp(d->dataset, "communes") == 0    ? "Limites administratives"
                             : strcmp(d->dataset, "addresses") == 0 ? "Adresses"
                                                                    : "Équipements et services";
-        size_t n_res = d->n_exports + (is_whole_directory(st, d) ? 1 : 0);
+        size_t n_res = d->n_exports + (is_whole_directory(st, d) ? 1 : 0) +
+                       (d->category ? N_ONDEMAND : 0);
 
         dataset_dates(st, d, &min, &max, &issued);
         api_csv_put(out, territory_name(st), ',');
@@ -1021,6 +1139,8 @@ static int write_csv(struct cat_state *st, struct gdir_buf *out)
         }
         if (is_whole_directory(st, d))
             csv_item(&t, "geojson");
+        for (size_t e = 0; d->category && e < N_ONDEMAND; e++)
+            csv_item(&t, ondemand[e][0]);
         api_csv_put(out, gdir_buf_str(&t), ',');
         gdir_buf_addc(out, ',');
         gdir_buf_reset(&t);
@@ -1145,7 +1265,6 @@ static int catalog(const struct api_ctx *ctx, const struct api_request *req,
     static const char *const exts[] = {".jsonld", ".ttl", ".rdf", ".csv"};
     struct cat_state st;
     struct api_db *db;
-    struct ogc_collection cs[3];
     const char *page_s = api_param(req, "page");
     long page = 1, pages;
     uint64_t h;
@@ -1197,10 +1316,16 @@ static int catalog(const struct api_ctx *ctx, const struct api_request *req,
     if ((rc = api_q_catalog_sources(db, on_source, &st, err)) ||
         (rc = api_q_exports(db, NULL, on_export, &st, err)))
         goto out;
-    if ((rc = ogc_collection_find("places", &cs[0], err)) ||
-        (rc = ogc_collection_find("communes", &cs[1], err)) ||
-        (rc = ogc_collection_find("addresses", &cs[2], err)) ||
-        (rc = ogc_summarize(db, cs, 3, st.sum, err)))
+    while (st.n_cs < CAT_MAX_COLLECTIONS && ogc_collection_at(st.n_cs, &st.cs[st.n_cs])) {
+        if (st.cs[st.n_cs].kind == OGC_KIND_COMMUNES)
+            st.i_communes = st.n_cs;
+        st.n_cs++;
+    }
+    if (st.n_cs == 0 || st.cs[0].kind != OGC_KIND_PLACES || st.cs[0].category) {
+        rc = gdir_err_set(err, GDIR_EINTERNAL, "catalogue: unexpected collections");
+        goto out;
+    }
+    if ((rc = ogc_summarize(db, st.cs, st.n_cs, st.sum, err)))
         goto out;
     group_datasets(&st);
     pages = st.n_datasets ? (long)((st.n_datasets + CAT_PAGE_SIZE - 1) / CAT_PAGE_SIZE) : 1;

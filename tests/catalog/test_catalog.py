@@ -35,6 +35,7 @@ from rdflib_min import RDF_TYPE, jsonld_triples, parse_ntriples  # noqa: E402
 from build_db import HOSTILE_KEYWORD, HOSTILE_PUBLISHER, HOSTILE_TITLE  # noqa: E402
 
 API, DB, SRC, WORK = (os.path.abspath(a) for a in sys.argv[1:5])
+CATEGORY_DATASETS = []     # filled by main(): the per-category datasets of the fixture
 
 NS = {
     "dcat": "http://www.w3.org/ns/dcat#", "dct": "http://purl.org/dc/terms/",
@@ -288,11 +289,13 @@ def main():
                 dists[o[1]] = d
         check(sorted(dists) == g.of_type("dcat:Distribution"),
               f"every distribution belongs to a dataset ({len(dists)})")
-        by_url = {}
+        by_url, ondemand = {}, {}
         for dist, d in dists.items():
             dl = g.iri(dist, "dcat:downloadURL")
-            if dl:
+            if dl and dl.startswith(base + "/data/"):
                 by_url[dl] = (dist, d)
+            elif dl:
+                ondemand[dl] = (dist, d)
         check(len(by_url) == len(exports),
               f"one file distribution per row of table exports ({len(by_url)} / {len(exports)})")
         for e in exports:
@@ -328,6 +331,29 @@ def main():
             check(got_type == base_type, f"{e['name']}: served as {base_type} (got {got_type})")
             check(len(body) == e["size"] and hashlib.sha256(body).hexdigest() == e["sha256"],
                   f"{e['name']}: the body has the declared size and SHA-256")
+        # On-demand downloads (one dataset per top-level category and licence): /api/export
+        # with the dataset's licence and category, answering in the declared media type.
+        cat_datasets = [d for d in datasets if re.search(r"#dataset-places-[a-z-]+-(etalab-2\.0|"
+                                                         r"ODbL-1\.0)$", d)]
+        CATEGORY_DATASETS.extend(cat_datasets)
+        check(len(cat_datasets) >= 4, f"one dataset per top-level category with places and "
+              f"licence ({len(cat_datasets)})")
+        check(ondemand and all(x.startswith(base + "/api/export?") for x in ondemand),
+              f"the other downloads are on-demand exports ({len(ondemand)})")
+        for dl, (dist, d) in sorted(ondemand.items()):
+            lic = "ODbL-1.0" if g.iri(d, "dct:license") == ODBL else "etalab-2.0"
+            q = dict(p.split("=", 1) for p in dl.split("?", 1)[1].split("&"))
+            code = d.rsplit("#dataset-places-", 1)[1][:-len(lic) - 1]
+            check(q.get("licence") == lic and q.get("category") == code and
+                  g.iri(dist, "dct:license") == LICENCE_URL[lic] and
+                  not g.objs(dist, "dcat:byteSize"),
+                  f"{dist.rsplit('#', 1)[-1]}: licence {lic}, category {code}, no byteSize")
+            status, h, body = srv.request("GET", dl[len(base):])
+            mt = (g.iri(dist, "dcat:mediaType") or "")[len(IANA):]
+            check(status == 200 and h.get("content-type", "").split(";")[0] == mt and
+                  h.get("geodir-licence") == lic and len(body) > 0,
+                  f"GET {dl[len(base):]}: 200 {mt} under {lic} (got {status} "
+                  f"{h.get('content-type')} {h.get('geodir-licence')})")
         # ODbL data is never labelled Licence Ouverte: any distribution holding an ODbL export
         # is ODbL, and the LO datasets hold only LO files.
         for dist, d in dists.items():
@@ -455,7 +481,7 @@ def paging():
                         "'text/csv; charset=utf-8', 10, ?, 1, 0, '2026-01-01T00:00:00Z')",
                         (f"extra-{i:02d}.csv", f"extra{i:02d}", "0" * 64))
     total = con.execute("SELECT count(*) FROM (SELECT DISTINCT dataset, licence FROM exports)") \
-        .fetchone()[0]
+        .fetchone()[0] + len(CATEGORY_DATASETS)
     con.close()
     srv = ApiServer(API, ["--port", "0", "--db", db, "--static_dir", os.path.join(SRC, "map-ui")],
                     os.path.join(WORK, "paging.log"),
