@@ -3,9 +3,10 @@
 geodir-api over the database and full exports built by the real geodir-import (build_db.py).
 
 Checks:
-  - syntax: the JSON-LD is JSON and reads as JSON-LD (strict reader of rdflib_min.py); the
-    Turtle and the RDF/XML are read by raptor's `rapper` (Debian raptor2-utils, a hard
-    requirement: a missing rapper fails the test), and the three give the same triples;
+  - syntax: the JSON-LD is JSON and reads as JSON-LD, both by jsonld.js (a conforming JSON-LD
+    1.1 processor, tests/catalog/package.json) and by the strict reader of rdflib_min.py; the
+    Turtle and the RDF/XML are read by raptor's `rapper` (Debian raptor2-utils); the three give
+    the same triples. A missing rapper, node or jsonld.js fails the test;
   - the DCAT-AP 3.0 properties of every class (REQUIRED below), Hydra paging;
   - every full export of table exports is a distribution whose download URL answers 200 with
     the declared media type, byte size and SHA-256; licences are right (ODbL data never under
@@ -36,6 +37,7 @@ from build_db import HOSTILE_KEYWORD, HOSTILE_PUBLISHER, HOSTILE_TITLE  # noqa: 
 
 API, DB, SRC, WORK = (os.path.abspath(a) for a in sys.argv[1:5])
 CATEGORY_DATASETS = []     # filled by main(): the per-category datasets of the fixture
+NODE = os.environ.get("GEODIR_NODE") or "node"
 
 NS = {
     "dcat": "http://www.w3.org/ns/dcat#", "dct": "http://purl.org/dc/terms/",
@@ -143,6 +145,9 @@ def main():
     os.makedirs(WORK, exist_ok=True)
     check(shutil.which("rapper") is not None,
           "rapper (Debian raptor2-utils, installed by scripts/deps) is available")
+    check(shutil.which(NODE) is not None and
+          os.path.isdir(os.path.join(HERE, "node_modules", "jsonld")),
+          "node and jsonld.js (tests/catalog/node_modules, `npm ci` by scripts/deps) are there")
     con = sqlite3.connect(f"file:{DB}?mode=ro", uri=True)
     exports = [dict(zip(["name", "dataset", "format", "licence", "media_type", "size", "sha256",
                          "records", "excluded", "created"], r))
@@ -182,6 +187,15 @@ def main():
         check(all(prefixes.get(k) == v for k, v in NS.items() if k in prefixes) and
               {"dcat", "dct", "foaf", "vcard", "spdx", "hydra", "xsd"} <= set(prefixes),
               "the @context maps the DCAT-AP prefixes to their namespaces")
+        # A conforming JSON-LD 1.1 processor (jsonld.js, safe mode) must read the same triples.
+        run = subprocess.run([NODE, os.path.join(HERE, "jsonld_rdf.mjs"),
+                              os.path.join(WORK, "catalog.jsonld")],
+                             capture_output=True, text=True, timeout=60)
+        check(run.returncode == 0, "jsonld.js reads the JSON-LD catalogue (safe mode)"
+              + (f" — {run.stderr.strip()[:400]}" if run.returncode else ""))
+        pt = parse_ntriples(run.stdout) if run.returncode == 0 else []
+        check(set(pt) == set(jt) and len(pt) == len(jt),
+              f"jsonld.js and the strict reader find the same triples ({len(pt)} / {len(jt)})")
         tt = rapper(os.path.join(WORK, "catalog.ttl"), "turtle")
         rt = rapper(os.path.join(WORK, "catalog.rdf"), "rdfxml")
         check(len(tt) == len(set(tt)) and len(jt) == len(set(jt)),
