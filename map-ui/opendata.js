@@ -114,7 +114,8 @@ function exportItem(e, context) {
                  h('span', { class: 'visually-hidden' }, ` — ${context}`));
   const facts = [];
   if (Number.isFinite(Number(e.records)))
-    facts.push(`${COUNT.format(Number(e.records))} enregistrement${Number(e.records) > 1 ? 's' : ''}`);
+    facts.push(`${COUNT.format(Number(e.records))} enregistrement` +
+               `${Number(e.records) > 1 ? 's' : ''}`);
   if (e.created)
     facts.push(`créé le ${formatDate(String(e.created))}`);
   const sha = typeof e.sha256 === 'string' ? e.sha256 : '';
@@ -122,8 +123,8 @@ function exportItem(e, context) {
                    h('summary', {}, `Empreinte SHA-256 du fichier ${label}`),
                    h('code', { class: 'sha256' }, sha), ' ',
                    copyButton(sha, 'Copier l’empreinte', `${label}, ${context}`));
-  return h('li', { class: 'export' }, link, h('span', { class: 'facts' }, ` — ${facts.join(' · ')}`),
-           digest);
+  return h('li', { class: 'export' }, link,
+           h('span', { class: 'facts' }, ` — ${facts.join(' · ')}`), digest);
 }
 
 function renderExports(list, box, territoryName) {
@@ -158,13 +159,16 @@ function renderExports(list, box, territoryName) {
     const excluded = Math.max(0, ...items.map((e) => Number(e.excluded) || 0));
     if (isOdbl(licence))
       intro.append(' Version complète : elle contient des données OpenStreetMap ou BANO ; ' +
-                   'toute réutilisation doit citer « © les contributeurs d’OpenStreetMap » et ' +
-                   `${territoryName}, et partager à l’identique les bases qui en sont dérivées.`);
-    else if (excluded > 0)
-      intro.append(` ${COUNT.format(excluded)} lieu${excluded > 1 ? 'x' : ''} issu${excluded > 1 ? 's' : ''} ` +
+                   'toute réutilisation doit citer « © les contributeurs d’OpenStreetMap » ' +
+                   `et ${territoryName}, et partager à l’identique les bases qui en sont ` +
+                   'dérivées.');
+    else if (excluded > 0) {
+      const many = excluded > 1;
+      intro.append(` ${COUNT.format(excluded)} lieu${many ? 'x' : ''} issu${many ? 's' : ''} ` +
                    'de sources sous ODbL (OpenStreetMap, BANO) en ' +
-                   `${excluded > 1 ? 'sont exclus' : 'est exclu'} : ${excluded > 1 ? 'ils figurent' : 'il figure'} ` +
-                   'dans la version sous ODbL.');
+                   `${many ? 'sont exclus' : 'est exclu'} : ` +
+                   `${many ? 'ils figurent' : 'il figure'} dans la version sous ODbL.`);
+    }
     parts.push(h('section', { class: 'export-group', 'aria-labelledby': id },
                  h('h4', { id }, title), intro,
                  h('ul', { class: 'export-list' }, ...items.map((e) => exportItem(e, title)))));
@@ -203,7 +207,8 @@ function describeSelection(query) {
   if (Array.isArray(query.bbox))
     parts.push('dans la zone affichée');
   else if (query.radius)
-    parts.push(`à moins de ${SIZE_1.format(Number(query.radius) / 1000)} km du point de recherche`);
+    parts.push(`à moins de ${SIZE_1.format(Number(query.radius) / 1000)} km ` +
+               'du point de recherche');
   if (query.q)
     parts.push(`pour « ${query.q} »`);
   if (query.category)

@@ -28,7 +28,8 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 function requireEnv(name) {
   const value = process.env[name];
   if (!value)
-    throw new Error(`${name} is not set: run this test through ctest (tests/browser/CMakeLists.txt)`);
+    throw new Error(`${name} is not set: run this test through ctest ` +
+                    '(tests/browser/CMakeLists.txt)');
   return value;
 }
 
@@ -257,13 +258,14 @@ test('every full export is listed with format, French size, records and SHA-256'
   const notes = await ctx.page.textContent('#exports');
   assert.match(notes, /exclus?/, 'the Licence Ouverte group says ODbL places are left out');
   assert.match(notes, /contributeurs d’OpenStreetMap/, 'the ODbL group states the attribution');
-  const licenceLinks = await ctx.page.$$eval('#exports a[rel="license"]', (as) => as.map((a) => a.href));
+  const licenceLinks = await ctx.page.$$eval('#exports a[rel="license"]',
+                                             (as) => as.map((a) => a.href));
   assert.ok(licenceLinks.includes('https://opendatacommons.org/licenses/odbl/1-0/') &&
             licenceLinks.includes('https://www.etalab.gouv.fr/licence-ouverte-open-licence/'),
             'each group links its licence');
 });
 
-test('every link of the section answers HEAD 200 (downloads with their declared size)', async () => {
+test('every link of the section answers HEAD 200 (downloads with their size)', async () => {
   const links = await ctx.page.$$eval('#donnees-ouvertes a[href]', (as) => as.map((a) => a.href));
   const local = [...new Set(links.filter((h) => h.startsWith(ctx.base)))];
   assert.ok(local.length >= ctx.exports.length + 7, `${local.length} local links`);

@@ -18,6 +18,7 @@ try {
   const doc = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
   process.stdout.write(await jsonld.toRDF(doc, { format: 'application/n-quads', safe: true }));
 } catch (e) {
-  console.error(`JSON-LD error: ${e.name}: ${e.message}${e.details ? ' ' + JSON.stringify(e.details).slice(0, 400) : ''}`);
+  const details = e.details ? ` ${JSON.stringify(e.details).slice(0, 400)}` : '';
+  console.error(`JSON-LD error: ${e.name}: ${e.message}${details}`);
   process.exit(1);
 }

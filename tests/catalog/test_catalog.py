@@ -427,7 +427,8 @@ def main():
             iri = base + "/catalog#dataset-" + r["ID"]
             n_dist = len(g.objs(iri, "dcat:distribution"))
             bad = [k for k, v in r.items() if not v]
-            bad += [k for k in ("COLL_SIRET", "PRODUCTEUR_SIRET") if not re.fullmatch(r"\d{14}", r[k])]
+            bad += [k for k in ("COLL_SIRET", "PRODUCTEUR_SIRET")
+                    if not re.fullmatch(r"\d{14}", r[k])]
             bad += [k for k in ("COUV_TEMP_DEBUT", "COUV_TEMP_FIN", "DATE_PUBL", "DATE_MAJ")
                     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", r[k])]
             bad += [] if r["COUV_SPAT_MAILLE"] in SCDL_MAILLES else ["COUV_SPAT_MAILLE"]
