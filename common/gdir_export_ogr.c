@@ -51,16 +51,41 @@ static int ogr_fail(struct gdir_err *err, const char *path, const char *what)
                         msg ? msg : "");
 }
 
-/* Creates the layer's fields; strings, except the coordinates (reals). */
-static int make_fields(OGRLayerH layer, int shp)
+#define SHP_MAX_COLUMNS 64
+#define DBF_MAX_WIDTH 254
+
+/* The widest value of each column in bytes (at least 1, at most the DBF's 254), from one pass
+ * over the source: a DBF pads every value to its column's width, so 254 everywhere would
+ * make a 60,000-place file 400 MB before compression. */
+static int shp_widths(struct gdir_export_src *src, int *width, struct gdir_err *err)
+{
+    const struct gdir_export_row *row;
+    int n = gdir_export__field_count(), rc;
+    for (int f = 0; f < n; f++)
+        width[f] = 1;
+    gdir_export_src_rewind(src);
+    while ((rc = gdir_export_src_next(src, &row, err)) == 1)
+        for (int f = 0; f < n; f++) {
+            const char *t = gdir_export__field_text(row, f);
+            size_t len = t ? strlen(t) : 0;
+            if ((size_t)width[f] < len)
+                width[f] = len > DBF_MAX_WIDTH ? DBF_MAX_WIDTH : (int)len;
+        }
+    gdir_export_src_rewind(src);
+    return rc < 0 ? rc : GDIR_OK;
+}
+
+/* Creates the layer's fields; strings, except the coordinates (reals). width: the
+ * Shapefile's column widths, or NULL. */
+static int make_fields(OGRLayerH layer, int shp, const int *width)
 {
     int n = gdir_export__field_count();
     for (int f = 0; f < n; f++) {
         const char *name = shp ? shp_names[f] : gdir_export__field_name(f);
         OGRFieldDefnH fd = OGR_Fld_Create(name, gdir_export__field_is_coord(f) ? OFTReal :
                                           OFTString);
-        if (shp && !gdir_export__field_is_coord(f))
-            OGR_Fld_SetWidth(fd, 254);
+        if (shp && width && !gdir_export__field_is_coord(f))
+            OGR_Fld_SetWidth(fd, width[f]);
         if (shp && gdir_export__field_is_coord(f)) {
             OGR_Fld_SetWidth(fd, 12);
             OGR_Fld_SetPrecision(fd, 7);
@@ -389,6 +414,7 @@ int gdir_export_ogr_write(enum gdir_export_format f, const char *path,
     char dir[4096], target[4096 + 32];
     char **lco = NULL;
     int rc = GDIR_OK, shp = f == GDIR_EXPORT_SHP, geom = f != GDIR_EXPORT_XLSX;
+    int width[SHP_MAX_COLUMNS];
 
     *records = 0;
     if (!driver_name)
@@ -415,7 +441,12 @@ int gdir_export_ogr_write(enum gdir_export_format f, const char *path,
             goto out;
         }
         lco = CSLSetNameValue(lco, "ENCODING", "UTF-8");
-        lco = CSLSetNameValue(lco, "RESIZE", "YES");
+        if (gdir_export__field_count() > SHP_MAX_COLUMNS) {
+            rc = gdir_err_set(err, GDIR_EINTERNAL, "export: too many columns");
+            goto out;
+        }
+        if ((rc = shp_widths(src, width, err)))
+            goto out;
     } else {
         snprintf(target, sizeof target, "%s", path);
     }
@@ -434,7 +465,7 @@ int gdir_export_ogr_write(enum gdir_export_format f, const char *path,
         OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
     }
     if (!(layer = GDALDatasetCreateLayer(ds, "places", srs, geom ? wkbPoint : wkbNone, lco)) ||
-        make_fields(layer, shp) != 0) {
+        make_fields(layer, shp, shp ? width : NULL) != 0) {
         rc = ogr_fail(err, path, "create layer");
         goto out;
     }

@@ -233,9 +233,9 @@ int imp_exports_build(struct imp_exports *x, sqlite3 *db, const struct gdir_terr
         if ((rc = gdir_export_src_open(&src, db, (enum gdir_export_licence)l, NULL, 0, err)))
             goto out;
         /* The count of places left out, known before any file is written (GeoJSON/KML
-         * headers, LICENCE.txt, gpkg metadata say it). */
+         * headers, LICENCE.txt, gpkg metadata say it); the ODbL scope leaves none out. */
         const struct gdir_export_row *row;
-        while ((rc = gdir_export_src_next(src, &row, err)) == 1)
+        while (l != GDIR_EXPORT_ODBL && (rc = gdir_export_src_next(src, &row, err)) == 1)
             ;
         if (rc < 0)
             goto out;
