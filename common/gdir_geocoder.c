@@ -2043,6 +2043,7 @@ struct ccand {
     double text;
     uint32_t idx;
     int strong;                 /* named enough to search its streets specifically */
+    int code_hit;               /* a postcode or INSEE code of the text is the commune's */
 };
 
 static int cmp_ccand(const void *a, const void *b)
@@ -2204,17 +2205,25 @@ int gdir_geocoder_search(const struct gdir_geocoder *g, const struct gdir_geocod
     if (top.k == 0)
         goto out;
     /* communes: scored once, for municipality results and to focus the street search */
+    /* A commune is searched specifically when its name is written, or the INSEE code or the
+     * postcode filter names it; a postcode in the text does so only when no commune's name is
+     * written ("… 55000 Bar-le-Duc" expands Bar-le-Duc, not the 20 communes of 55000). */
     ncc = commune_candidates(g, &Q, cc);
+    int named = 0;
     for (size_t i = 0; i < ncc; i++) {
         struct tscore ts;
         score_text(g, &Q, NULL, &g->communes[cc[i]], &ts);
         cs[i].idx = cc[i];
         cs[i].text = ts.text;
-        cs[i].strong = ts.ccov >= 0.5 || ts.code_hit || Q.insee[0] ||
+        cs[i].strong = ts.ccov >= 0.5 || Q.insee[0] ||
                        (Q.postcode[0] && commune_has_postcode(g, &g->communes[cc[i]],
                                                               Q.postcode));
+        cs[i].code_hit = ts.code_hit;
+        named |= ts.ccov >= 0.5;
         score_commune(g, &Q, cc[i], &ts, &top);
     }
+    for (size_t i = 0; i < ncc && !named; i++)
+        cs[i].strong |= cs[i].code_hit;
     sort_array(cs, ncc, sizeof *cs, cmp_ccand);
     size_t expand_max = Q.postcode[0] ? sizeof expand / sizeof expand[0] : COMMUNE_EXPAND;
     for (size_t i = 0; i < ncc && nexpand < expand_max; i++)
