@@ -10,8 +10,8 @@
  *   2. removed: the held-out rows are deleted first: the answer is interpolated or falls back,
  *               and its distance to the true point measures the error.
  * Prints the figures (top-1 rates, median / p95 error, share within 50 m, queries per second
- * single-threaded) and, with --check, fails unless: kept top-1 >= 99 %, removed within 50 m
- * >= 95 %.
+ * single-threaded) and, with --check, fails unless: kept top-1 >= 99 % (98 % with a typo),
+ * removed: housenumber precision >= 99 %, within 50 m >= 91.5 %, median error <= 10 m.
  *
  * usage: eval_bano BANO_CSV TERRITORY_COMMUNES_CSV WORK_DIR [--check] [--verbose] [--keep]
  *        [--dump FILE]
@@ -25,6 +25,7 @@
 #include "gdir_text.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -442,6 +443,75 @@ static double oracle_within50(const struct rows *rows, int mask)
     return n ? 100.0 * (double)ok / (double)n : NAN;
 }
 
+/* Distance in metres from point p to segment [a, b] (local plane around p; streets are short). */
+static double seg_dist(const struct row *p, const struct row *a, const struct row *b)
+{
+    double k = cos(p->lat * 0.017453292519943295) * 111320.0;
+    double ax = (a->lon - p->lon) * k, ay = (a->lat - p->lat) * 111320.0;
+    double bx = (b->lon - p->lon) * k, by = (b->lat - p->lat) * 111320.0;
+    double dx = bx - ax, dy = by - ay, l2 = dx * dx + dy * dy;
+    double t = l2 > 0 ? -(ax * dx + ay * dy) / l2 : 0;
+    t = t < 0 ? 0 : t > 1 ? 1 : t;
+    return hypot(ax + t * dx, ay + t * dy);
+}
+
+static long row_number(const struct row *r)
+{
+    char *end;
+    long v = strtol(r->numero, &end, 10);
+    return end == r->numero ? -1 : v;
+}
+
+/* A looser bound: share of held-out addresses within 50 m of their street's known geometry —
+ * its points left, or the segments joining consecutive numbers of one side (what any
+ * interpolation along the street could reach if it knew where to stop). */
+static double oracle_line_within50(const struct rows *rows, int mask)
+{
+    size_t *idx = malloc(rows->n * sizeof *idx), n = 0, ok = 0;
+    if (!idx)
+        return NAN;
+    for (size_t i = 0; i < rows->n; i++)
+        idx[i] = i;
+    sort_rows = rows;
+    qsort(idx, rows->n, sizeof *idx, cmp_street);
+    for (size_t i = 0; i < rows->n;) {
+        size_t j = i;
+        while (j < rows->n && cmp_street(&idx[i], &idx[j]) == 0)
+            j++;
+        for (size_t a = i; a < j; a++) {
+            const struct row *h = &rows->v[idx[a]];
+            if (!(h->held & mask))
+                continue;
+            double best = INFINITY;
+            for (size_t b = i; b < j; b++) {
+                const struct row *o = &rows->v[idx[b]];
+                long nb = row_number(o);
+                if (o->held || o->duplicate)
+                    continue;
+                best = fmin(best, gdir_haversine_m(h->lat, h->lon, o->lat, o->lon));
+                /* the next number of the same side, left in the index */
+                const struct row *next = NULL;
+                long nn = LONG_MAX;
+                for (size_t c = i; c < j && nb >= 0; c++) {
+                    const struct row *x = &rows->v[idx[c]];
+                    long nx = row_number(x);
+                    if (!x->held && !x->duplicate && nx > nb && (nx & 1) == (nb & 1) && nx < nn) {
+                        nn = nx;
+                        next = x;
+                    }
+                }
+                if (next)
+                    best = fmin(best, seg_dist(h, o, next));
+            }
+            n++;
+            ok += best <= 50.0;
+        }
+        i = j;
+    }
+    free(idx);
+    return n ? 100.0 * (double)ok / (double)n : NAN;
+}
+
 static double pct(size_t a, size_t b)
 {
     return b ? 100.0 * (double)a / (double)b : 0.0;
@@ -632,7 +702,9 @@ int main(int argc, char **argv)
         printf("     error: median %.1f m, p95 %.1f m, within 50 m %.2f %%\n",
                quantile(s, 0.5), quantile(s, 0.95), pct(s->within50, s->n));
         printf("     (for comparison, an oracle picking the nearest address left on the same "
-               "street: within 50 m %.2f %%)\n", oracle_within50(&rows, k == 0 ? 1 : 2));
+               "street: within 50 m %.2f %%;\n      one placing it at the best point of the "
+               "street's known geometry, segments between numbers of a side included: %.2f %%)\n",
+               oracle_within50(&rows, k == 0 ? 1 : 2), oracle_line_within50(&rows, k == 0 ? 1 : 2));
     }
     printf("\nspeed (single thread, limit 5): %.0f queries/s (%.1f us/query) with the rows "
            "kept, %.0f queries/s (%.1f us/query) with them removed\n",
@@ -643,9 +715,11 @@ int main(int argc, char **argv)
                lat[(size_t)((double)nlat * 0.99)], lat[nlat - 1]);
     free(lat);
     if (check) {
-        /* Goals: top-1 exact >= 99 % in every kept run; within 50 m >= 95 % in the removed
-         * run is the issue's goal, out of reach on BANO (see the oracle printed above and
-         * docs/geocoding.md): the check guards the measured level instead. */
+        /* Goals: top-1 exact >= 99 % in every kept run. Within 50 m >= 95 % in the removed
+         * run is the issue's goal, out of reach on this file: even an oracle placing each
+         * address at the best point of its street's known geometry reaches 96 %, and one
+         * choosing among five estimators per address 94.4 % (docs/geocoding.md). The check
+         * guards the measured level (91.85 % on 2026-11-29) with a small margin. */
         struct {
             const char *what;
             double value, min;
@@ -656,11 +730,13 @@ int main(int argc, char **argv)
             { "kept, one typo, top-1 exact", pct(kept_typo.top1_exact, kept_typo.n), 98.0 },
             { "removed, top-1 at housenumber precision", pct(rem_all.housenumber, rem_all.n),
               99.0 },
-            { "removed, within 50 m", pct(rem_all.within50, rem_all.n), 91.0 },
+            { "removed, within 50 m", pct(rem_all.within50, rem_all.n), 91.5 },
+            { "removed, median error <= 10 m", quantile(&rem_all, 0.5) <= 10.0 ? 100.0 : 0.0,
+              100.0 },
         };
         for (size_t k = 0; k < sizeof goals / sizeof goals[0]; k++) {
             if (goals[k].value < goals[k].min) {
-                printf("FAIL: %s: %.2f %% < %.0f %%\n", goals[k].what, goals[k].value,
+                printf("FAIL: %s: %.2f %% < %.1f %%\n", goals[k].what, goals[k].value,
                        goals[k].min);
                 failed = 1;
             }
