@@ -84,8 +84,9 @@ struct gdir_geocode_result {
  * are street-level points; a street without numbered points whose name does not start with
  * a street-type word is a locality. Rows with invalid UTF-8, no INSEE code or coordinates out
  * of range are skipped. A commune's centre is the centroid of its geometry (the point on
- * surface when the centroid falls outside); a commune without geometry is never a
- * municipality result. Communes missing from `communes` are named after their addresses'
+ * surface when the centroid falls outside); a commune without geometry is centred on its
+ * address point nearest the mean of its points, and one with neither is never a municipality
+ * result. Communes missing from `communes` are named after their addresses'
  * city. Returns 0 or a negative code with err filled. *out owned: free with
  * gdir_geocoder_free. An empty addresses table is fine: only communes are found then. */
 int gdir_geocoder_open(struct gdir_geocoder **out, sqlite3 *db, struct gdir_err *err);
