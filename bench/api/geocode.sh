@@ -49,7 +49,12 @@ fi
 API="$BUILD/geoapi/geodir-api"
 IMPORT="$BUILD/importer/geodir-import"
 
-# 1-2. database and query paths
+# 1-2. database and query paths (re-imported when its schema is not the build's)
+SCHEMA_V="$(sed -n 's/^#define GDIR_SCHEMA_VERSION \([0-9]*\).*/\1/p' "$REPO/common/gdir_db.h")"
+if [[ -f "$WORK/meuse.sqlite" && \
+      "$(sqlite3 "$WORK/meuse.sqlite" 'PRAGMA user_version')" != "$SCHEMA_V" ]]; then
+    FORCE=1
+fi
 python3 - "$DATASETS" "$WORK" "$IMPORT" "${FORCE:-0}" <<'EOF'
 import csv, json, os, subprocess, sys, urllib.parse
 data, work, importer, force = sys.argv[1:5]

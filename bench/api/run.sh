@@ -44,6 +44,9 @@
 #   BEFORE_API        another geodir-api binary (e.g. built from an older commit), measured in
 #                     the same run on the same database: near, bbox, text, ac ("before" rows)
 #   FORCE=1           re-import the geodir database even if it exists
+#   GEODIR_CFLAGS     extra C flags for a build folder configured by the script (recorded
+#                     with the commit), e.g. -Wno-error=format-truncation for a commit that
+#                     warns at -O2
 #   SNAPSHOT=1        build and measure the committed HEAD (git archive into the work folder),
 #                     not the working tree that other people may be editing; the commit is
 #                     recorded exactly (sources in $SNAPSHOT_DIR/<commit>, default
@@ -94,12 +97,18 @@ COMMIT="$(git -C "$REPO" rev-parse --short HEAD)$(git -C "$REPO" diff --quiet HE
 if [[ "${SNAPSHOT:-0}" == 1 ]]; then
     COMMIT="$(git -C "$REPO" rev-parse --short HEAD)"
     SRC="${SNAPSHOT_DIR:-/tmp/geodir-bench-src}/$COMMIT"
+    COMMIT="$COMMIT${GEODIR_CFLAGS:+ (CFLAGS $GEODIR_CFLAGS)}"
     if [[ ! -f "$SRC/CMakeLists.txt" ]]; then
         mkdir -p "$SRC"
         git -C "$REPO" archive HEAD | tar -x -C "$SRC"
     fi
 fi
 home="$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$BUILD/CMakeCache.txt" 2>/dev/null || true)"
+if [[ "${SNAPSHOT:-0}" != 1 && "$home" == "${SNAPSHOT_DIR:-/tmp/geodir-bench-src}"/* ]]; then
+    # A build of an earlier snapshot (SNAPSHOT=1 made it): measure it as it is.
+    SRC="$home"
+    COMMIT="$(basename "$home") (snapshot)"
+fi
 if [[ -n "$home" && "$home" != "$SRC" ]]; then
     if [[ "$BUILD" == "$REPO/build-bench" ]]; then
         rm -rf "$BUILD" # the benchmark's own build folder, made from another source tree
@@ -109,7 +118,8 @@ if [[ -n "$home" && "$home" != "$SRC" ]]; then
 fi
 if [[ ! -f "$BUILD/CMakeCache.txt" ]]; then
     log "configuring $BUILD from $SRC"
-    cmake -S "$SRC" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+    cmake -S "$SRC" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        ${GEODIR_CFLAGS:+"-DCMAKE_C_FLAGS=$GEODIR_CFLAGS"} >/dev/null
 fi
 log "building geodir-import and geodir-api in $BUILD"
 cmake --build "$BUILD" --target geodir-import geodir-api -j2 >/dev/null
@@ -135,6 +145,7 @@ if [[ "${PIN:-0}" == 1 ]]; then
     SERVER_CORES=1
 fi
 
+SCHEMA_V="$(sed -n 's/^#define GDIR_SCHEMA_VERSION \([0-9]*\).*/\1/p' "$SRC/common/gdir_db.h")"
 STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
 OUT="$WORK/results/$STAMP"
 mkdir -p "$OUT"
@@ -255,7 +266,8 @@ for N in "${SIZES[@]}"; do
         (cd "$PEERS_DIR" && python3 gen_poi.py "$N" "$CSV" --boxes "$BOXES" --box-km 5 \
             --nboxes 256)
     fi
-    if [[ "${FORCE:-0}" == 1 || ! -s "$GDB" ]]; then
+    if [[ "${FORCE:-0}" == 1 || ! -s "$GDB" || \
+          "$(sqlite3 "$GDB" 'PRAGMA user_version')" != "$SCHEMA_V" ]]; then
         python3 - "$CSV" "$WORK/bench-$N.json" <<'PY'
 import csv, json, os, sys
 path, out = sys.argv[1], sys.argv[2]
