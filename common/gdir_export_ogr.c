@@ -417,6 +417,7 @@ int gdir_export_ogr_write(enum gdir_export_format f, const char *path,
     int width[SHP_MAX_COLUMNS];
 
     *records = 0;
+    dir[0] = '\0';
     if (!driver_name)
         return gdir_err_set(err, GDIR_EINVAL, "export: %s is not a GDAL format",
                             gdir_export_format_get(f)->name);
@@ -490,7 +491,7 @@ out:
     if (srs)
         OSRDestroySpatialReference(srs);
     CSLDestroy(lco);
-    if (shp)
+    if (shp && dir[0])
         shp_cleanup(dir);
     CPLPopErrorHandler();
     if (rc)

@@ -213,6 +213,10 @@ int imp_exports_build(struct imp_exports *x, sqlite3 *db, const struct gdir_terr
         goto out;
     }
     x->previous = previous_build(db_path);
+    if (!(x->db_path = strdup(db_path))) {
+        gdir_err_set(err, rc, "out of memory");
+        goto out;
+    }
     if ((mkdir(x->root, 0755) != 0 && errno != EEXIST) || mkdir(x->dir, 0755) != 0) {
         rc = gdir_err_set(err, GDIR_EIO, "%s: %s", x->dir, strerror(errno));
         free(x->dir);
@@ -313,6 +317,14 @@ void imp_exports_discard(struct imp_exports *x)
 {
     if (!x || !x->dir)
         return;
+    char *served = x->db_path ? previous_build(x->db_path) : NULL;
+    int in_use = served && !strcmp(served, strrchr(x->dir, '/') + 1);
+    free(served);
+    if (in_use) {
+        gdir_log(GDIR_LOG_WARN, "import", "msg=\"exports kept: the database naming them was "
+                 "swapped in\"");
+        return;
+    }
     remove_tree(x->dir);
     free(x->dir);
     x->dir = NULL;
@@ -325,5 +337,6 @@ void imp_exports_free(struct imp_exports *x)
     free(x->root);
     free(x->dir);
     free(x->previous);
+    free(x->db_path);
     memset(x, 0, sizeof *x);
 }

@@ -20,6 +20,7 @@ struct imp_exports {
     char *root;          /* <db folder>/exports (owned) */
     char *dir;           /* <root>/<build id>, NULL until built (owned) */
     char *previous;      /* the served database's exports_dir build id, or NULL (owned) */
+    char *db_path;       /* the database path (owned) */
     int files;           /* files written */
     double seconds;      /* time spent */
 };
@@ -36,7 +37,8 @@ int imp_exports_build(struct imp_exports *x, sqlite3 *db, const struct gdir_terr
  * the previous database named (a download in flight completes). Failures are logged only. */
 void imp_exports_prune(struct imp_exports *x);
 
-/* After a failed swap: removes this build's folder. */
+/* After a failed swap: removes this build's folder, unless the database at the path names it
+ * after all (the rename happened, a later step such as syncing the folder failed). */
 void imp_exports_discard(struct imp_exports *x);
 
 void imp_exports_free(struct imp_exports *x);   /* NULL-safe */
