@@ -282,7 +282,8 @@ struct gdir_export_result {
  * for formats that need one) from src (rewound first) with metadata m, then measures it.
  * Text formats go through gdir_export_text_*, binary ones through GDAL (GPKG, XLSX, ESRI
  * Shapefile zipped with LICENCE.txt, FlatGeobuf), CRS EPSG:4326 everywhere. On failure the
- * file is removed. Returns 0 or a negative code with err filled. Call gdir_export_ogr_init
+ * file is removed. Returns 0 or a negative code with err filled; GDIR_ETOOBIG for an XLSX
+ * export of more than 1,048,575 rows (a worksheet's limit). Call gdir_export_ogr_init
  * once per process before the first binary format. */
 int gdir_export_write_file(enum gdir_export_format f, const char *path,
                            struct gdir_export_src *src, const struct gdir_export_meta *m,

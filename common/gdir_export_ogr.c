@@ -98,9 +98,14 @@ static int make_fields(OGRLayerH layer, int shp, const int *width)
     return 0;
 }
 
-/* Writes every row of src into layer (geometry unless geom is 0). */
-static int copy_rows(GDALDatasetH ds, OGRLayerH layer, int geom, struct gdir_export_src *src,
-                     const char *path, long long *records, struct gdir_err *err)
+/* A worksheet's last row is 1,048,576; one holds the header. */
+#define XLSX_MAX_ROWS 1048575LL
+
+/* Writes every row of src into layer (geometry unless geom is 0); more than max_rows rows
+ * (when > 0) is GDIR_ETOOBIG. */
+static int copy_rows(GDALDatasetH ds, OGRLayerH layer, int geom, long long max_rows,
+                     struct gdir_export_src *src, const char *path, long long *records,
+                     struct gdir_err *err)
 {
     OGRFeatureDefnH defn = OGR_L_GetLayerDefn(layer);
     const struct gdir_export_row *row;
@@ -108,6 +113,12 @@ static int copy_rows(GDALDatasetH ds, OGRLayerH layer, int geom, struct gdir_exp
     long long count = 0;
 
     while ((rc = gdir_export_src_next(src, &row, err)) == 1) {
+        if (max_rows > 0 && count == max_rows) {
+            if (in_txn)
+                GDALDatasetRollbackTransaction(ds);
+            return gdir_err_set(err, GDIR_ETOOBIG, "export: %s: more than %lld rows, the limit "
+                                "of a spreadsheet", path, max_rows);
+        }
         if (!in_txn) {
             if (GDALDatasetStartTransaction(ds, FALSE) == OGRERR_NONE)
                 in_txn = 1;
@@ -470,7 +481,8 @@ int gdir_export_ogr_write(enum gdir_export_format f, const char *path,
         rc = ogr_fail(err, path, "create layer");
         goto out;
     }
-    if ((rc = copy_rows(ds, layer, geom, src, path, records, err)))
+    if ((rc = copy_rows(ds, layer, geom, f == GDIR_EXPORT_XLSX ? XLSX_MAX_ROWS : 0, src, path,
+                        records, err)))
         goto out;
     if (f == GDIR_EXPORT_XLSX &&
         (rc = xlsx_licence_sheet(ds, m, gdir_export_src_excluded(src), path, err)))

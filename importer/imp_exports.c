@@ -161,8 +161,15 @@ static int write_one(struct imp_exports *x, sqlite3 *db, sqlite3_stmt *ins,
         return gdir_err_set(err, rc, "export: file name too long");
     if (!(path = join(x->dir, name)))
         return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
-    if ((rc = gdir_export_write_file(f, path, src, m, &res, err)) ||
-        (rc = fsync_path(path, err)))
+    rc = gdir_export_write_file(f, path, src, m, &res, err);
+    if (rc == GDIR_ETOOBIG && f == GDIR_EXPORT_XLSX) {
+        gdir_log(GDIR_LOG_WARN, "import", "msg=\"xlsx export skipped: more places than a "
+                 "spreadsheet's 1,048,575 rows\" file=%s", name);
+        gdir_err_clear(err);
+        rc = GDIR_OK;
+        goto out;
+    }
+    if (rc || (rc = fsync_path(path, err)))
         goto out;
     sqlite3_bind_text(ins, 1, name, -1, SQLITE_STATIC);
     sqlite3_bind_text(ins, 2, fi->dataset, -1, SQLITE_STATIC);
