@@ -192,7 +192,7 @@ CREATE VIRTUAL TABLE places_fts USING fts5(
 );
 
 -- Full exports built at import time, one row per file (issue 5). The files live in the folder
--- named by meta 'exports_dir' (relative to the database's folder, e.g. 'exports/<build id>'),
+-- named by meta 'exports_dir' (relative to the database's folder: '<db file>.exports/<build id>'),
 -- written before the database is swapped in; geodir-api serves each at the stable URL
 -- /data/<name> from the database it has open, so files and database always match.
 CREATE TABLE exports (

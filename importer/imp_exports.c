@@ -213,12 +213,16 @@ int imp_exports_build(struct imp_exports *x, sqlite3 *db, const struct gdir_terr
     gmtime_r(&now, &tm);
     strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
     build_id(id, sizeof id);
-    snprintf(rel, sizeof rel, "exports/%s", id);
-    if (!(folder = folder_of(db_path)) || !(x->root = join(folder, "exports")) ||
+    /* <db file name>.exports/: each database has its own folder, so that pruning the builds
+     * of one never touches another's (several databases may share a folder). */
+    const char *base = strrchr(db_path, '/') ? strrchr(db_path, '/') + 1 : db_path;
+    snprintf(rel, sizeof rel, "%.60s.exports", base);
+    if (!(folder = folder_of(db_path)) || !(x->root = join(folder, rel)) ||
         !(x->dir = join(x->root, id))) {
         gdir_err_set(err, rc, "out of memory");
         goto out;
     }
+    snprintf(rel + strlen(rel), sizeof rel - strlen(rel), "/%s", id);
     x->previous = previous_build(db_path);
     if (!(x->db_path = strdup(db_path))) {
         gdir_err_set(err, rc, "out of memory");
@@ -312,8 +316,8 @@ void imp_exports_prune(struct imp_exports *x)
         char *p = join(x->root, e->d_name);
         if (p) {
             remove_tree(p);
-            gdir_log(GDIR_LOG_INFO, "import", "msg=\"old exports removed\" dir=exports/%s",
-                     e->d_name);
+            gdir_log(GDIR_LOG_INFO, "import", "msg=\"old exports removed\" dir=%s",
+                     p);
             free(p);
         }
     }

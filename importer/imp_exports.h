@@ -1,8 +1,8 @@
 /*
  * imp_exports.h — the full exports built at import time (docs/exports.md): every format of
  * open_data.exports under each licence scope, written from the new database before it is
- * swapped in, into <db folder>/exports/<build id>/, described in its `exports` table and
- * meta 'exports_dir'.
+ * swapped in, into <db folder>/<db file name>.exports/<build id>/, described in its `exports`
+ * table and meta 'exports_dir'.
  *
  * Sequence in imp_run: imp_exports_build (before imp_writer_finish) -> swap -> on success
  * imp_exports_prune, on failure imp_exports_discard. Nothing here touches the served

@@ -30,7 +30,7 @@ void imp_options_usage(FILE *out)
           "                    check them, then import the downloads (docs/configuration.md)\n"
           "  --fetch-dir DIR   folder of the downloads (default: downloads/ next to PATH)\n"
           "  --no-exports      build no full export files (default: every format of\n"
-          "                    open_data.exports, in exports/<build id>/ next to PATH)\n"
+          "                    open_data.exports, in PATH.exports/<build id>/)\n"
           "  --help, --version\n"
           "\n"
           "Exit status: 0 imported (some rows may be rejected), 1 import failed,\n"

@@ -317,7 +317,7 @@ def main():
     check("export written" in r.stderr, "the importer logs each export")
     db = sqlite3.connect(f"file:{dbpath}?mode=ro", uri=True)
     exports_dir = db.execute("SELECT value FROM meta WHERE key = 'exports_dir'").fetchone()
-    check(exports_dir and re.fullmatch(r"exports/\d{8}T\d{6}Z-[0-9a-f]{6}", exports_dir[0]),
+    check(exports_dir and re.fullmatch(r"[^/]+\.sqlite\.exports/\d{8}T\d{6}Z-[0-9a-f]{6}", exports_dir[0]),
           f"meta exports_dir {exports_dir}")
     folder = os.path.join(main_dir, exports_dir[0])
     rows = db.execute("SELECT name, dataset, format, licence, media_type, size, sha256, records,"
@@ -435,7 +435,8 @@ def main():
     for _ in range(2):
         r = run_import(cfg, dbpath)
         check(r.returncode == 0, f"re-import failed: {r.stderr[-1000:]}")
-    builds = sorted(os.listdir(os.path.join(main_dir, "exports")))
+    root = exports_dir[0].split("/")[0]          # <db file>.exports
+    builds = sorted(os.listdir(os.path.join(main_dir, root)))
     check(len(builds) == 2 and first not in builds, f"two build folders kept: {builds}")
     db = sqlite3.connect(f"file:{dbpath}?mode=ro", uri=True)
     cur = db.execute("SELECT value FROM meta WHERE key = 'exports_dir'").fetchone()[0]
@@ -445,7 +446,7 @@ def main():
 
     # A failure writing the exports fails the import and leaves the database as it was.
     before = sha256(dbpath)
-    exports = os.path.join(main_dir, "exports")
+    exports = os.path.join(main_dir, root)
     os.rename(exports, exports + ".keep")
     open(exports, "w").close()
     r = run_import(cfg, dbpath)
@@ -464,7 +465,8 @@ def main():
           db.execute("SELECT COUNT(*) FROM meta WHERE key = 'exports_dir'").fetchone()[0] == 0,
           "--no-exports: no exports rows, no exports_dir")
     db.close()
-    check(not os.path.exists(os.path.join(WORK, "noexp", "exports")), "--no-exports: no folder")
+    check(not [f for f in os.listdir(os.path.join(WORK, "noexp")) if f.endswith(".exports")],
+          "--no-exports: no folder")
 
     # open_data errors name the key (exit status 2, nothing written).
     base = {"title": "T", "exports": ["csv"]}
