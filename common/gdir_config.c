@@ -326,7 +326,7 @@ static int load_open_data(struct gdir_territory *t, const cJSON *root, const cha
     }
     if (!o->description) {
         gdir_buf_printf(&b, "Lieux, services publics, commerces, associations et équipements "
-                        "des %zu communes de la %s (SIREN %s) : nom, catégorie, adresse, "
+                        "des %zu communes du territoire « %s » (SIREN %s) : nom, catégorie, adresse, "
                         "position, contacts, horaires, source et licence de chaque "
                         "enregistrement.", t->n_communes, t->name, t->epci_siren);
         if (!(o->description = gdir_buf_steal(&b, NULL)))
