@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #define TXN_ROWS 20000
+#define GPKG_CACHE_MB "128"   /* OGR_SQLITE_CACHE while a GeoPackage is written */
 
 static pthread_once_t ogr_once = PTHREAD_ONCE_INIT;
 
@@ -466,6 +467,11 @@ int gdir_export_ogr_write(enum gdir_export_format f, const char *path,
         lco = CSLSetNameValue(lco, "IDENTIFIER", m->title);
         lco = CSLSetNameValue(lco, "DESCRIPTION", m->attribution);
         lco = CSLSetNameValue(lco, "FID", "fid");
+        /* GDAL builds the GeoPackage's R*Tree at close; with SQLite's default page cache it
+         * spills and the export takes twice ogr2ogr's time (bench/RESULTS.md, "Exports").
+         * 128 MB for this thread's write only; the file is fsynced by whoever keeps it. */
+        CPLSetThreadLocalConfigOption("OGR_SQLITE_CACHE", GPKG_CACHE_MB);
+        CPLSetThreadLocalConfigOption("OGR_SQLITE_SYNCHRONOUS", "OFF");
     }
     if (!(ds = GDALCreate(drv, target, 0, 0, 0, GDT_Unknown, NULL))) {
         rc = ogr_fail(err, path, "create");
@@ -503,6 +509,10 @@ out:
     if (srs)
         OSRDestroySpatialReference(srs);
     CSLDestroy(lco);
+    if (f == GDIR_EXPORT_GPKG) {
+        CPLSetThreadLocalConfigOption("OGR_SQLITE_CACHE", NULL);
+        CPLSetThreadLocalConfigOption("OGR_SQLITE_SYNCHRONOUS", NULL);
+    }
     if (shp && dir[0])
         shp_cleanup(dir);
     CPLPopErrorHandler();
