@@ -55,7 +55,9 @@ def check(cond, what):
 def run(args, env_extra=None):
     env = {k: v for k, v in os.environ.items() if k != "GEODIR_PROFILES"}
     env.update(env_extra or {})
-    p = subprocess.run([IMPORTER] + args, capture_output=True, timeout=120, env=env)
+    # Generous: a 60,000-row import under ASan on a loaded machine takes minutes (ctest has
+    # its own timeout per test).
+    p = subprocess.run([IMPORTER] + args, capture_output=True, timeout=600, env=env)
     p.out = p.stdout.decode("utf-8", "replace")
     p.err = p.stderr.decode("utf-8", "replace")
     return p
