@@ -26,6 +26,7 @@
  */
 #include "api_dbpool.h"
 #include "api_handlers.h"
+#include "api_params.h"
 #include "api_pindex.h"
 #include "api_search.h"
 #include "gdir_export.h"
@@ -65,17 +66,11 @@ static void slot_give(atomic_long *counter)
 
 struct export_request {
     struct api_search_params p;
-    struct api_text_query text;
-    char communes[API_MAX_COMMUNES][8];
+    struct api_filter_store st;
     enum gdir_export_format format;
     enum gdir_export_licence licence;
     int filtered;   /* a filter was given: a search picks the fids */
 };
-
-static int needs_point(struct gdir_err *err, const char *name)
-{
-    return gdir_err_set_param(err, GDIR_EINVAL, name, "%s: needs lat and lon", name);
-}
 
 static int read_format(const struct api_request *req, struct export_request *s,
                        struct gdir_err *err)
@@ -100,9 +95,8 @@ static int read_params(const struct api_request *req, struct export_request *s,
                        struct gdir_err *err)
 {
     struct api_search_params *p = &s->p;
-    const char *q, *lic;
-    int rc, has, open_now, has_open_at;
-    time_t open_at;
+    const char *lic;
+    int rc;
 
     memset(s, 0, sizeof *s);
     if ((rc = read_format(req, s, err)))
@@ -112,46 +106,9 @@ static int read_params(const struct api_request *req, struct export_request *s,
     if (lic && gdir_export_licence_find(lic, &s->licence) != 0)
         return api_param_invalid(err, "licence", lic, "expected etalab-2.0 or ODbL-1.0");
 
-    if (api_param(req, "lat") || api_param(req, "lon")) {
-        if ((rc = api_param_lat(req, &p->lat, err)) || (rc = api_param_lon(req, &p->lon, err)))
-            return rc;
-        p->has_point = 1;
-    }
-    if (api_param(req, "radius")) {
-        if (!p->has_point)
-            return needs_point(err, "radius");
-        if ((rc = api_param_radius(req, &p->radius, err)))
-            return rc;
-        p->has_radius = 1;
-    }
-    if ((rc = api_param_k(req, &p->k, err)))
+    if ((rc = api_filters_read(req, API_FILTER_BBOX | API_FILTER_OPEN_AT, p, &s->st,
+                               p->categories, &p->n_categories, err)))
         return rc;
-    if (p->k && !p->has_point)
-        return needs_point(err, "k");
-    if ((rc = api_param_bbox(req, &p->has_bbox, &p->bbox, err)))
-        return rc;
-    if ((rc = api_param_q(req, &q, err)))
-        return rc;
-    if (q) {
-        if ((rc = api_text_query_parse(q, "q", &s->text, err)))
-            return rc;
-        p->text = &s->text;
-    }
-    if ((rc = api_param_categories(req, p->categories, API_MAX_CATEGORIES, &p->n_categories,
-                                   err)))
-        return rc;
-    if ((rc = api_param_communes(req, s->communes, API_MAX_COMMUNES, &p->n_communes, err)))
-        return rc;
-    for (size_t i = 0; i < p->n_communes; i++)
-        p->communes[i] = s->communes[i];
-    if ((rc = api_param_bool(req, "open_now", &has, &open_now, err)) ||
-        (rc = api_param_time(req, "open_at", &has_open_at, &open_at, err)))
-        return rc;
-    if (has && has_open_at)
-        return gdir_err_set_param(err, GDIR_EINVAL, "open_at",
-                                  "open_at: give either open_now or open_at, not both");
-    p->open_filter = open_now || has_open_at;
-    p->when = has_open_at ? open_at : req->now;
     /* A point alone is a proximity search: the default radius applies (as /api/places). */
     if (p->has_point && !p->has_radius && !p->k && !p->has_bbox && !p->text) {
         p->has_radius = 1;

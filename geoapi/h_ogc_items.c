@@ -20,6 +20,7 @@
 #include "api_cursor.h"
 #include "api_dbpool.h"
 #include "api_html.h"
+#include "api_params.h"
 #include "api_search.h"
 #include "gdir_parse.h"
 
@@ -483,8 +484,7 @@ static int list_end(struct items *x, const char *next, const char *prev)
 struct places_req {
     struct items *x;
     struct api_search_params p;
-    struct api_text_query text;
-    char communes[API_MAX_COMMUNES][8];
+    struct api_filter_store st;
     char cursor_buf[CURSOR_CAP];
     int has_q;
     int empty;                      /* the category filter leaves nothing in this collection */
@@ -513,11 +513,6 @@ static int places_extra(void *cls, const struct api_candidate *c)
             return 0;        /* a place without a readable date has no temporal value: kept */
     }
     return 1;
-}
-
-static int needs_point(struct gdir_err *err, const char *name)
-{
-    return gdir_err_set_param(err, GDIR_EINVAL, name, "%s: needs lat and lon", name);
 }
 
 /* sortby: one of distance, relevance, name, with an optional '+' (read as a space when it
@@ -549,42 +544,19 @@ static int places_params(struct items *x, struct places_req *s, struct gdir_err 
     struct api_search_params *p = &s->p;
     const struct gdir_category *asked[API_MAX_CATEGORIES];
     size_t n_asked;
-    const char *q, *cursor;
-    int rc, has, open_now, sort;
+    const char *cursor;
+    int rc, has, sort;
     unsigned long long mask;
 
     s->x = x;
-    if (api_param(req, "lat") || api_param(req, "lon")) {
-        if ((rc = api_param_lat(req, &p->lat, err)) || (rc = api_param_lon(req, &p->lon, err)))
-            return rc;
-        p->has_point = 1;
-    }
-    if (api_param(req, "radius")) {
-        if (!p->has_point)
-            return needs_point(err, "radius");
-        if ((rc = api_param_radius(req, &p->radius, err)))
-            return rc;
-        p->has_radius = 1;
-    }
-    if ((rc = api_param_k(req, &p->k, err)))
+    if ((rc = api_filters_read(req, 0, p, &s->st, asked, &n_asked, err)))
         return rc;
-    if (p->k && !p->has_point)
-        return needs_point(err, "k");
+    s->has_q = p->text != NULL;
     if (x->bbox.has) {
         p->has_bbox = 1;
         p->bbox = x->bbox.envelope;
         s->exact_bbox = x->bbox.crs != OGC_CRS84 || x->bbox.wraps;
     }
-    if ((rc = api_param_q(req, &q, err)))
-        return rc;
-    if (q) {
-        if ((rc = api_text_query_parse(q, "q", &s->text, err)))
-            return rc;
-        p->text = &s->text;
-        s->has_q = 1;
-    }
-    if ((rc = api_param_categories(req, asked, API_MAX_CATEGORIES, &n_asked, err)))
-        return rc;
     if (!x->coll.category) {
         for (size_t i = 0; i < n_asked; i++)
             p->categories[p->n_categories++] = asked[i];
@@ -600,14 +572,6 @@ static int places_params(struct items *x, struct places_req *s, struct gdir_err 
                 p->categories[p->n_categories++] = asked[i];
         s->empty = p->n_categories == 0;
     }
-    if ((rc = api_param_communes(req, s->communes, API_MAX_COMMUNES, &p->n_communes, err)))
-        return rc;
-    for (size_t i = 0; i < p->n_communes; i++)
-        p->communes[i] = s->communes[i];
-    if ((rc = api_param_bool(req, "open_now", &has, &open_now, err)))
-        return rc;
-    p->open_filter = has && open_now;
-    p->when = req->now;
     if ((rc = param_sortby(req, &sort, err)))
         return rc;
     if (sort < 0)
