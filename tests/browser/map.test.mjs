@@ -18,60 +18,17 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
-import readline from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import {
+  HERE, STEP_TIMEOUT, closeAll, freshWorkDir, newContext, openBrowser, runImport, startServer,
+  tileHostOf,
+} from './harness.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-
-function requireEnv(name) {
-  const value = process.env[name];
-  if (!value)
-    throw new Error(`${name} is not set: run this test through ctest (tests/browser/CMakeLists.txt)`);
-  return value;
-}
-
-const IMPORTER = requireEnv('GEODIR_IMPORT');
-const SERVER = requireEnv('GEODIR_API');
-const SOURCE_DIR = requireEnv('GEODIR_SOURCE_DIR');
-const WORK_DIR = path.join(process.env.GEODIR_WORK_DIR || HERE, 'run');
+const WORK_DIR = freshWorkDir('run');
 const CONFIG = process.env.GEODIR_BROWSER_CONFIG || path.join(HERE, 'fixtures', 'territory.json');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const STEP_TIMEOUT = 20000;
-
-/* A missing dependency is a failure with a message saying how to fix it, never a skip. */
-let chromium;
-try {
-  ({ chromium } = await import('playwright-core'));
-} catch (e) {
-  throw new Error('playwright-core is not installed in tests/browser/node_modules: run ' +
-                  '`npm ci` in tests/browser (the set-up script does it). ' + e.message);
-}
-for (const [file, fix] of [
-  [path.join(SOURCE_DIR, 'map-ui', 'node_modules', 'leaflet', 'dist', 'leaflet-src.esm.js'),
-   'run `npm ci` in map-ui (the set-up script does it)'],
-  [CHROMIUM, 'install Debian\'s chromium package (the set-up script does it)'],
-  [IMPORTER, 'build geodir-import'],
-  [SERVER, 'build geodir-api'],
-]) {
-  if (!fs.existsSync(file))
-    throw new Error(`${file} is missing: ${fix}`);
-}
 
 const timings = {};
-const ctx = {
-  server: null,        /* the geodir-api child process */
-  serverExit: null,    /* promise of its { code, signal } */
-  base: '',            /* http://127.0.0.1:PORT */
-  browser: null,       /* persistent browser context */
-  page: null,
-  errors: [],          /* console errors and page errors, tile failures excluded */
-  foreign: [],         /* requests to other hosts than the server, tiles excluded */
-  territory: null,
-  tileHost: '',
-};
+const ctx = newContext({ territory: null, tileHost: '' });
 
 /* --- helpers ----------------------------------------------------------------------------------- */
 
@@ -143,102 +100,29 @@ function assertInSync(shown, answer, what) {
   });
 }
 
-/* A grey 256 px tile with a faint grid, so that screenshots show where tiles would be. */
-const TILE_SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="256" height="256">' +
-  '<rect width="256" height="256" fill="#eef0ea"/>' +
-  '<path d="M0 .5H256M.5 0V256" stroke="#d9ddd3" stroke-width="1"/></svg>';
-
 /* --- set-up: import, serve, open the browser --------------------------------------------------- */
 
 before(async () => {
-  fs.rmSync(WORK_DIR, { recursive: true, force: true });
-  fs.mkdirSync(WORK_DIR, { recursive: true });
   const db = path.join(WORK_DIR, 'geodir.sqlite');
 
   let t0 = performance.now();
-  const imp = spawnSync(IMPORTER, ['--config', CONFIG, '--db', db],
-                        { encoding: 'utf8', timeout: 120000 });
+  runImport(WORK_DIR, ['--config', CONFIG, '--db', db]);
   timings.import_ms = Math.round(performance.now() - t0);
-  fs.writeFileSync(path.join(WORK_DIR, 'import.log'), `${imp.stdout}\n${imp.stderr}`);
-  assert.equal(imp.status, 0, `geodir-import failed (${imp.status}):\n${imp.stderr}`);
 
   t0 = performance.now();
-  const serverLog = fs.createWriteStream(path.join(WORK_DIR, 'server.log'));
-  ctx.server = spawn(SERVER, ['--port', '0', '--db', db,
-                              '--static_dir', path.join(SOURCE_DIR, 'map-ui')],
-                     { stdio: ['ignore', 'pipe', 'pipe'] });
-  ctx.serverExit = new Promise((resolve) => {
-    ctx.server.on('exit', (code, signal) => resolve({ code, signal }));
-  });
-  ctx.server.stderr.pipe(serverLog);
-  ctx.base = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('geodir-api did not print its listening line ' +
-                                                    `within 10 s (see ${WORK_DIR}/server.log)`)), 10000);
-    const lines = readline.createInterface({ input: ctx.server.stdout });
-    lines.on('line', (line) => {
-      serverLog.write(`[stdout] ${line}\n`);
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(line);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    ctx.serverExit.then(({ code, signal }) => {
-      clearTimeout(timer);
-      reject(new Error(`geodir-api exited early (${code ?? signal}); see ${WORK_DIR}/server.log`));
-    });
-  });
+  await startServer(ctx, WORK_DIR, db);
   timings.server_start_ms = Math.round(performance.now() - t0);
 
   ctx.territory = await apiGet('/api/territory');
-  const tiles = ctx.territory.map && ctx.territory.map.tiles_url;
-  ctx.tileHost = tiles ? new URL(tiles.replace(/\{[a-z]\}/g, '0')).host : '';
+  ctx.tileHost = tileHostOf(ctx.territory);
 
   t0 = performance.now();
-  ctx.browser = await chromium.launchPersistentContext(path.join(WORK_DIR, 'chromium-profile'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1280, height: 860 },
-    locale: 'fr-FR',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-           '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  await openBrowser(ctx, WORK_DIR, { tileHost: ctx.tileHost, failOnDialog: true });
   timings.browser_start_ms = Math.round(performance.now() - t0);
-
-  /* Nothing leaves the machine: tiles get a local stand-in, anything else is refused and noted. */
-  await ctx.browser.route((url) => url.origin !== ctx.base, (route) => {
-    const url = new URL(route.request().url());
-    if (url.protocol === 'data:')
-      return route.continue();
-    if (ctx.tileHost && url.host === ctx.tileHost)
-      return route.fulfill({ status: 200, contentType: 'image/svg+xml', body: TILE_SVG });
-    ctx.foreign.push(url.href);
-    return route.abort();
-  });
-  ctx.page = ctx.browser.pages()[0] || await ctx.browser.newPage();
-  ctx.page.setDefaultTimeout(STEP_TIMEOUT);
-  ctx.page.on('console', (msg) => {
-    if (msg.type() === 'error')
-      ctx.errors.push(`console: ${msg.text()} (${msg.location().url || '?'})`);
-  });
-  ctx.page.on('pageerror', (e) => ctx.errors.push(`page error: ${e.message}`));
-  ctx.page.on('dialog', (d) => {
-    ctx.errors.push(`dialog opened: ${d.message()}`);
-    d.dismiss();
-  });
 });
 
 after(async () => {
-  if (ctx.browser)
-    await ctx.browser.close();
-  if (ctx.server && ctx.server.exitCode === null && ctx.server.signalCode === null) {
-    ctx.server.kill('SIGTERM');
-    const killer = setTimeout(() => ctx.server.kill('SIGKILL'), 10000);
-    const { code, signal } = await ctx.serverExit;
-    clearTimeout(killer);
-    assert.equal(signal, null, `geodir-api was killed by ${signal} instead of exiting on SIGTERM`);
-    assert.equal(code, 0, `geodir-api exited with ${code} on SIGTERM`);
-  }
+  await closeAll(ctx);
   console.log(`# timings ${JSON.stringify(timings)}`);
 });
 

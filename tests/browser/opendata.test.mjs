@@ -17,52 +17,15 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import readline from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import {
+  HERE, closeAll, freshWorkDir, newContext, openBrowser, runImport, startServer, tileHostOf,
+} from './harness.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
+const WORK_DIR = freshWorkDir('run-opendata');
 
-function requireEnv(name) {
-  const value = process.env[name];
-  if (!value)
-    throw new Error(`${name} is not set: run this test through ctest ` +
-                    '(tests/browser/CMakeLists.txt)');
-  return value;
-}
-
-const IMPORTER = requireEnv('GEODIR_IMPORT');
-const SERVER = requireEnv('GEODIR_API');
-const SOURCE_DIR = requireEnv('GEODIR_SOURCE_DIR');
-const WORK_DIR = path.join(process.env.GEODIR_WORK_DIR || HERE, 'run-opendata');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const STEP_TIMEOUT = 20000;
-
-let chromium;
-try {
-  ({ chromium } = await import('playwright-core'));
-} catch (e) {
-  throw new Error('playwright-core is not installed in tests/browser/node_modules: run ' +
-                  '`npm ci` in tests/browser (the set-up script does it). ' + e.message);
-}
-for (const [file, fix] of [
-  [path.join(SOURCE_DIR, 'map-ui', 'node_modules', 'leaflet', 'dist', 'leaflet-src.esm.js'),
-   'run `npm ci` in map-ui (the set-up script does it)'],
-  [CHROMIUM, 'install Debian\'s chromium package (the set-up script does it)'],
-  [IMPORTER, 'build geodir-import'],
-  [SERVER, 'build geodir-api'],
-]) {
-  if (!fs.existsSync(file))
-    throw new Error(`${file} is missing: ${fix}`);
-}
-
-const ctx = { server: null, serverExit: null, base: '', browser: null, page: null, errors: [],
-              foreign: [], exports: [] };
-
-const TILE_SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="256" height="256">' +
-  '<rect width="256" height="256" fill="#eef0ea"/></svg>';
+const ctx = newContext({ exports: [] });
 
 /* French size as the page writes it (base 1000, one decimal, no-break space before the unit). */
 const ONE = new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 1 });
@@ -105,89 +68,22 @@ function writeTerritory() {
 }
 
 before(async () => {
-  fs.rmSync(WORK_DIR, { recursive: true, force: true });
-  fs.mkdirSync(WORK_DIR, { recursive: true });
   const db = path.join(WORK_DIR, 'geodir.sqlite');
-  const imp = spawnSync(IMPORTER, ['--config', writeTerritory(), '--db', db],
-                        { encoding: 'utf8', timeout: 120000, cwd: WORK_DIR });
-  fs.writeFileSync(path.join(WORK_DIR, 'import.log'), `${imp.stdout}\n${imp.stderr}`);
-  assert.equal(imp.status, 0, `geodir-import failed (${imp.status}):\n${imp.stderr}`);
-
-  const serverLog = fs.createWriteStream(path.join(WORK_DIR, 'server.log'));
-  ctx.server = spawn(SERVER, ['--port', '0', '--db', db,
-                              '--static_dir', path.join(SOURCE_DIR, 'map-ui')],
-                     { stdio: ['ignore', 'pipe', 'pipe'] });
-  ctx.serverExit = new Promise((resolve) => {
-    ctx.server.on('exit', (code, signal) => resolve({ code, signal }));
-  });
-  ctx.server.stderr.pipe(serverLog);
-  ctx.base = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('geodir-api did not print its listening line')),
-                             10000);
-    const lines = readline.createInterface({ input: ctx.server.stdout });
-    lines.on('line', (line) => {
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(line);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    ctx.serverExit.then(({ code, signal }) => {
-      clearTimeout(timer);
-      reject(new Error(`geodir-api exited early (${code ?? signal}); see ${WORK_DIR}/server.log`));
-    });
-  });
+  runImport(WORK_DIR, ['--config', writeTerritory(), '--db', db], { cwd: WORK_DIR });
+  await startServer(ctx, WORK_DIR, db);
   const list = await (await fetch(`${ctx.base}/api/exports`)).json();
   ctx.exports = list.exports;
 
-  ctx.browser = await chromium.launchPersistentContext(path.join(WORK_DIR, 'chromium-profile'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1280, height: 860 },
-    locale: 'fr-FR',
-    acceptDownloads: false,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-           '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  /* Nothing leaves the machine: basemap tiles get a local stand-in, anything else is noted. */
   const territory = await (await fetch(`${ctx.base}/api/territory`)).json();
-  const tiles = territory.map && territory.map.tiles_url;
-  const tileHost = tiles ? new URL(tiles.replace(/\{[a-z]\}/g, '0')).host : '';
-  await ctx.browser.route((url) => url.origin !== ctx.base, (route) => {
-    const url = new URL(route.request().url());
-    if (url.protocol === 'data:')
-      return route.continue();
-    if (tileHost && url.host === tileHost)
-      return route.fulfill({ status: 200, contentType: 'image/svg+xml', body: TILE_SVG });
-    ctx.foreign.push(url.href);
-    return route.abort();
-  });
-  ctx.page = ctx.browser.pages()[0] || await ctx.browser.newPage();
-  ctx.page.setDefaultTimeout(STEP_TIMEOUT);
-  ctx.page.on('console', (msg) => {
-    if (msg.type() === 'error')
-      ctx.errors.push(`console: ${msg.text()} (${msg.location().url || '?'})`);
-  });
-  ctx.page.on('pageerror', (e) => ctx.errors.push(`page error: ${e.message}`));
+  await openBrowser(ctx, WORK_DIR, { tileHost: tileHostOf(territory),
+                                     launch: { acceptDownloads: false } });
   await ctx.page.goto(`${ctx.base}/`);
   await ctx.page.waitForSelector('body[data-ready="true"]');
   await ctx.page.waitForSelector('#donnees-ouvertes[data-ready="true"]');
 });
 
 after(async () => {
-  if (ctx.browser) {
-    await ctx.page.screenshot({ path: path.join(WORK_DIR, 'opendata.png'), fullPage: true })
-      .catch(() => {});
-    await ctx.browser.close();
-  }
-  if (ctx.server && ctx.server.exitCode === null && ctx.server.signalCode === null) {
-    ctx.server.kill('SIGTERM');
-    const killer = setTimeout(() => ctx.server.kill('SIGKILL'), 10000);
-    const { code, signal } = await ctx.serverExit;
-    clearTimeout(killer);
-    assert.equal(signal, null, `geodir-api was killed by ${signal} instead of exiting on SIGTERM`);
-    assert.equal(code, 0, `geodir-api exited with ${code} on SIGTERM`);
-  }
+  await closeAll(ctx, { screenshot: path.join(WORK_DIR, 'opendata.png') });
 });
 
 test('the importer built full exports under both licences', () => {

@@ -1,0 +1,179 @@
+/*
+ * harness.mjs — what the browser tests (map, opendata, geocode .test.mjs) share: the environment
+ * set by CMakeLists.txt, the dependency checks, the real importer run, the real geodir-api on
+ * 127.0.0.1 port 0 (port read back from its "listening on" line), Debian's headless Chromium
+ * driven by playwright-core with every request to another host refused and noted (basemap tiles
+ * get a local stand-in), console and page errors collected, and the tear-down that checks the
+ * server exits cleanly on SIGTERM.
+ *
+ * A missing dependency is a failure with a message saying how to fix it, never a skip.
+ *
+ * Environment (set by CMakeLists.txt): GEODIR_IMPORT, GEODIR_API, GEODIR_SOURCE_DIR,
+ * GEODIR_WORK_DIR; optional CHROMIUM (default /usr/bin/chromium).
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+export const HERE = path.dirname(fileURLToPath(import.meta.url));
+
+function requireEnv(name) {
+  const value = process.env[name];
+  if (!value)
+    throw new Error(`${name} is not set: run this test through ctest ` +
+                    '(tests/browser/CMakeLists.txt)');
+  return value;
+}
+
+export const IMPORTER = requireEnv('GEODIR_IMPORT');
+export const SERVER = requireEnv('GEODIR_API');
+export const SOURCE_DIR = requireEnv('GEODIR_SOURCE_DIR');
+export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+export const STEP_TIMEOUT = 20000;
+
+let chromium;
+try {
+  ({ chromium } = await import('playwright-core'));
+} catch (e) {
+  throw new Error('playwright-core is not installed in tests/browser/node_modules: run ' +
+                  '`npm ci` in tests/browser (the set-up script does it). ' + e.message);
+}
+for (const [file, fix] of [
+  [path.join(SOURCE_DIR, 'map-ui', 'node_modules', 'leaflet', 'dist', 'leaflet-src.esm.js'),
+   'run `npm ci` in map-ui (the set-up script does it)'],
+  [CHROMIUM, 'install Debian\'s chromium package (the set-up script does it)'],
+  [IMPORTER, 'build geodir-import'],
+  [SERVER, 'build geodir-api'],
+]) {
+  if (!fs.existsSync(file))
+    throw new Error(`${file} is missing: ${fix}`);
+}
+
+/* A grey 256 px tile with a faint grid, so that screenshots show where tiles would be. */
+const TILE_SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="256" height="256">' +
+  '<rect width="256" height="256" fill="#eef0ea"/>' +
+  '<path d="M0 .5H256M.5 0V256" stroke="#d9ddd3" stroke-width="1"/></svg>';
+
+/* The test's own run folder under GEODIR_WORK_DIR (or this folder), made fresh. */
+export function freshWorkDir(name) {
+  const dir = path.join(process.env.GEODIR_WORK_DIR || HERE, name);
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/* The state a test's hooks share; extra fields are the test's own. */
+export function newContext(extra = {}) {
+  return {
+    server: null,        /* the geodir-api child process */
+    serverExit: null,    /* promise of its { code, signal } */
+    base: '',            /* http://127.0.0.1:PORT */
+    browser: null,       /* persistent browser context */
+    page: null,
+    errors: [],          /* console errors and page errors, tile failures excluded */
+    foreign: [],         /* requests to other hosts than the server, tiles excluded */
+    ...extra,
+  };
+}
+
+/* Runs geodir-import with args (output kept in workDir/import.log); fails the test on error. */
+export function runImport(workDir, args, options = {}) {
+  const imp = spawnSync(IMPORTER, args, { encoding: 'utf8', timeout: 120000, ...options });
+  fs.writeFileSync(path.join(workDir, 'import.log'), `${imp.stdout}\n${imp.stderr}`);
+  assert.equal(imp.status, 0, `geodir-import failed (${imp.status}):\n${imp.stderr}`);
+}
+
+/* Starts geodir-api on port 0 over db with map-ui/ (log in workDir/server.log); sets ctx.server,
+ * ctx.serverExit and ctx.base once the server printed its listening line. */
+export async function startServer(ctx, workDir, db) {
+  const serverLog = fs.createWriteStream(path.join(workDir, 'server.log'));
+  ctx.server = spawn(SERVER, ['--port', '0', '--db', db,
+                              '--static_dir', path.join(SOURCE_DIR, 'map-ui')],
+                     { stdio: ['ignore', 'pipe', 'pipe'] });
+  ctx.serverExit = new Promise((resolve) => {
+    ctx.server.on('exit', (code, signal) => resolve({ code, signal }));
+  });
+  ctx.server.stderr.pipe(serverLog);
+  ctx.base = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('geodir-api did not print its listening line ' +
+                                                    `within 10 s (see ${workDir}/server.log)`)), 10000);
+    const lines = readline.createInterface({ input: ctx.server.stdout });
+    lines.on('line', (line) => {
+      serverLog.write(`[stdout] ${line}\n`);
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(line);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    ctx.serverExit.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(new Error(`geodir-api exited early (${code ?? signal}); see ${workDir}/server.log`));
+    });
+  });
+}
+
+/* Host of the territory's basemap tiles ('' without tiles). */
+export function tileHostOf(territory) {
+  const tiles = territory.map && territory.map.tiles_url;
+  return tiles ? new URL(tiles.replace(/\{[a-z]\}/g, '0')).host : '';
+}
+
+/* Launches Chromium (profile in workDir) and sets ctx.browser and ctx.page. Nothing leaves the
+ * machine: tiles of tileHost get a local stand-in, anything else is refused and noted in
+ * ctx.foreign; console and page errors go to ctx.errors (dialogs too when failOnDialog). */
+export async function openBrowser(ctx, workDir, { tileHost = '', launch = {},
+                                                  failOnDialog = false } = {}) {
+  ctx.browser = await chromium.launchPersistentContext(path.join(workDir, 'chromium-profile'), {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1280, height: 860 },
+    locale: 'fr-FR',
+    ...launch,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+           '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  await ctx.browser.route((url) => url.origin !== ctx.base, (route) => {
+    const url = new URL(route.request().url());
+    if (url.protocol === 'data:')
+      return route.continue();
+    if (tileHost && url.host === tileHost)
+      return route.fulfill({ status: 200, contentType: 'image/svg+xml', body: TILE_SVG });
+    ctx.foreign.push(url.href);
+    return route.abort();
+  });
+  ctx.page = ctx.browser.pages()[0] || await ctx.browser.newPage();
+  ctx.page.setDefaultTimeout(STEP_TIMEOUT);
+  ctx.page.on('console', (msg) => {
+    if (msg.type() === 'error')
+      ctx.errors.push(`console: ${msg.text()} (${msg.location().url || '?'})`);
+  });
+  ctx.page.on('pageerror', (e) => ctx.errors.push(`page error: ${e.message}`));
+  if (failOnDialog) {
+    ctx.page.on('dialog', (d) => {
+      ctx.errors.push(`dialog opened: ${d.message()}`);
+      d.dismiss();
+    });
+  }
+}
+
+/* Tear-down: optional full-page screenshot, browser closed, server stopped by SIGTERM and
+ * checked to exit with status 0. */
+export async function closeAll(ctx, { screenshot = null } = {}) {
+  if (ctx.browser) {
+    if (screenshot)
+      await ctx.page.screenshot({ path: screenshot, fullPage: true }).catch(() => {});
+    await ctx.browser.close();
+  }
+  if (ctx.server && ctx.server.exitCode === null && ctx.server.signalCode === null) {
+    ctx.server.kill('SIGTERM');
+    const killer = setTimeout(() => ctx.server.kill('SIGKILL'), 10000);
+    const { code, signal } = await ctx.serverExit;
+    clearTimeout(killer);
+    assert.equal(signal, null, `geodir-api was killed by ${signal} instead of exiting on SIGTERM`);
+    assert.equal(code, 0, `geodir-api exited with ${code} on SIGTERM`);
+  }
+}
