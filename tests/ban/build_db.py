@@ -10,24 +10,17 @@ working directory so that anything it writes stays in the build tree.
 usage: build_db.py IMPORTER FIXTURES_DIR WORK_DIR
 """
 import os
-import shutil
-import subprocess
 import sys
+
+sys.dont_write_bytecode = True   # no __pycache__ in the sources
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from geodir_test import fresh_dir, run_import  # noqa: E402
 
 IMPORTER, FIXTURES, WORK = (os.path.abspath(a) for a in sys.argv[1:4])
 
-shutil.rmtree(WORK, ignore_errors=True)
-os.makedirs(WORK)
-failed = False
-for config, name in (("territory.json", "ban.sqlite"), ("territory-v2.json", "ban-v2.sqlite")):
-    db = os.path.join(WORK, name)
-    run = subprocess.run([IMPORTER, "--config", os.path.join(FIXTURES, config), "--db", db],
-                         cwd=WORK, capture_output=True, text=True, timeout=100)
-    print(run.stdout)
-    print(run.stderr, file=sys.stderr)
-    if run.returncode != 0 or not os.path.isfile(db):
-        print(f"FAIL: the importer did not build {name} (exit code {run.returncode})")
-        failed = True
-    else:
-        print("ok   fixture database built:", db)
-sys.exit(1 if failed else 0)
+fresh_dir(WORK)
+built = [run_import(IMPORTER, os.path.join(FIXTURES, config), os.path.join(WORK, name),
+                    timeout=100, what=f"fixture database {name}", exit_on_failure=False)
+         for config, name in (("territory.json", "ban.sqlite"),
+                              ("territory-v2.json", "ban-v2.sqlite"))]
+sys.exit(0 if all(built) else 1)

@@ -8,23 +8,14 @@ directory set to WORK_DIR so that anything the importer writes stays in the buil
 usage: build_db.py IMPORTER FIXTURES_DIR WORK_DIR
 """
 import os
-import shutil
-import subprocess
 import sys
-import time
+
+sys.dont_write_bytecode = True   # no __pycache__ in the sources
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from geodir_test import fresh_dir, run_import  # noqa: E402
 
 IMPORTER, FIXTURES, WORK = (os.path.abspath(a) for a in sys.argv[1:4])
 
-shutil.rmtree(WORK, ignore_errors=True)
-os.makedirs(WORK)
-db = os.path.join(WORK, "geodir.sqlite")
-t0 = time.monotonic()
-run = subprocess.run([IMPORTER, "--config", os.path.join(FIXTURES, "territory.json"), "--db", db],
-                     cwd=WORK, capture_output=True, text=True, timeout=100)
-print(run.stdout)
-print(run.stderr, file=sys.stderr)
-print(f"import took {time.monotonic() - t0:.2f} s, exit code {run.returncode}")
-if run.returncode != 0 or not os.path.isfile(db):
-    print("FAIL: the importer did not build the fixture database")
-    sys.exit(1)
-print("ok   fixture database built:", db)
+fresh_dir(WORK)
+run_import(IMPORTER, os.path.join(FIXTURES, "territory.json"), os.path.join(WORK, "geodir.sqlite"),
+           timeout=100)

@@ -6,6 +6,9 @@
   `listening on http://127.0.0.1:PORT` line; GEODIR_* variables of the caller's environment are
   dropped so that only the test's own settings apply; SIGTERM on stop, exit code returned.
 - http_request(): one request on a fresh connection, headers lower-cased.
+- Fixture builders (the build_db.py scripts): fresh_dir(), write_config(), run_import() (the real
+  geodir-import, its output printed, exit 1 on failure), and the five member communes of
+  tests/http/fixtures (TEST_COMMUNES, TEST_POSTCODES, TEST_BOX, five_communes_config()).
 
 A test puts tests/lib on sys.path:
     sys.dont_write_bytecode = True   # no __pycache__ in the sources
@@ -14,7 +17,9 @@ A test puts tests/lib on sys.path:
 Standard library only.
 """
 import http.client
+import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -96,3 +101,68 @@ class ApiServer:
     def stderr(self):
         with open(self.log_path, encoding="utf-8", errors="replace") as f:
             return f.read()
+
+
+# --- fixture builders ------------------------------------------------------------------------
+
+# The five member communes of tests/http/fixtures (boundaries in its communes.geojson).
+TEST_COMMUNES = ["55017", "55040", "55123", "55517", "55532"]
+TEST_POSTCODES = {"55017": "55250", "55040": "55250", "55123": "55260", "55517": "55250",
+                  "55532": "55250"}
+TEST_BOX = (48.86, 5.02, 49.05, 5.24)     # minlat, minlon, maxlat, maxlon inside the territory
+
+
+def fresh_dir(path):
+    """Removes path if it exists and makes it again, empty."""
+    shutil.rmtree(path, ignore_errors=True)
+    os.makedirs(path)
+
+
+def write_config(work, config, name="territory.json"):
+    """Writes the territory configuration config into work/name; returns its path."""
+    path = os.path.join(work, name)
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(config, f, ensure_ascii=False, indent=1)
+    return path
+
+
+def five_communes_config(name, short_name, phone="03 29 00 00 00"):
+    """A territory configuration over TEST_COMMUNES with data_dir "." and one source, "limites"
+    (communes.geojson, to be copied from tests/http/fixtures); the caller adds its own sources
+    and open_data."""
+    return {
+        "territory": {
+            "name": name, "short_name": short_name, "epci_siren": "200066140",
+            "seat_insee": "55040", "communes": TEST_COMMUNES,
+            "contact": {"email": "contact@example.org", "phone": phone,
+                        "website": "https://example.org"},
+            "default_licence": "etalab-2.0"},
+        "map": {"center": [48.95, 5.15], "zoom": 11, "tiles_url": "", "tiles_attribution": ""},
+        "data_dir": ".",
+        "sources": [
+            {"name": "limites", "profile": "commune-boundaries", "path": "communes.geojson",
+             "data_date": "2026-01-01"},
+        ],
+    }
+
+
+def run_import(importer, config, db, extra_args=(), cwd=None, timeout=300,
+               what="fixture database", exit_on_failure=True):
+    """Runs `importer --config CONFIG --db DB [extra_args]` with cwd (default: the database's
+    folder) as working directory, so that anything it writes stays in the build tree; prints
+    its output and the time it took. On failure (non-zero exit code or no database file) prints
+    FAIL and exits 1, or returns False when exit_on_failure is False; returns True on success."""
+    t0 = time.monotonic()
+    run = subprocess.run([importer, "--config", config, "--db", db] + list(extra_args),
+                         cwd=cwd or os.path.dirname(db), capture_output=True, text=True,
+                         timeout=timeout)
+    print(run.stdout)
+    print(run.stderr, file=sys.stderr)
+    print(f"import took {time.monotonic() - t0:.2f} s, exit code {run.returncode}")
+    if run.returncode != 0 or not os.path.isfile(db):
+        print(f"FAIL: the importer did not build the {what} ({db})", flush=True)
+        if exit_on_failure:
+            sys.exit(1)
+        return False
+    print(f"ok   {what} built: {db}", flush=True)
+    return True

@@ -19,16 +19,16 @@ import json
 import os
 import random
 import shutil
-import subprocess
 import sys
-import time
+
+sys.dont_write_bytecode = True   # no __pycache__ in the sources
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from geodir_test import (TEST_BOX as BOX, TEST_COMMUNES as COMMUNES,  # noqa: E402
+                         TEST_POSTCODES as POSTCODES, five_communes_config, fresh_dir,
+                         run_import, write_config)
 
 IMPORTER, SRC, WORK = (os.path.abspath(a) for a in sys.argv[1:4])
 HTTP_FIX = os.path.join(SRC, "tests", "http", "fixtures")
-COMMUNES = ["55017", "55040", "55123", "55517", "55532"]
-POSTCODES = {"55017": "55250", "55040": "55250", "55123": "55260", "55517": "55250",
-             "55532": "55250"}
-BOX = (48.86, 5.02, 49.05, 5.24)     # minlat, minlon, maxlat, maxlon inside the territory
 
 KINDS = [("Boulangerie", "food-shop"), ("Pharmacie", "pharmacy"), ("Mairie", "town-hall"),
          ("École", "primary-school"), ("Église", "worship"), ("Café", "food-drink-lodging"),
@@ -74,8 +74,7 @@ def places_file(rng, prefix, n, path, specials=()):
 
 def main():
     rng = random.Random(20261129)
-    shutil.rmtree(WORK, ignore_errors=True)
-    os.makedirs(WORK)
+    fresh_dir(WORK)
     shutil.copy(os.path.join(HTTP_FIX, "communes.geojson"), WORK)
     shutil.copy(os.path.join(HTTP_FIX, "addresses.csv"), WORK)
     specials = [
@@ -92,45 +91,21 @@ def main():
             lon = round(rng.uniform(BOX[1], BOX[3]), 6)
             f.write(f"{insee}{i:05d},{i + 1},Rue {FAMILIES[i % len(FAMILIES)]},"
                     f"{POSTCODES[insee]},Commune {insee},OSM,{lat},{lon}\n")
-    config = {
-        "territory": {
-            "name": "Territoire d'essai OGC (cinq communes de l'Aire à l'Argonne)",
-            "short_name": "Essai OGC", "epci_siren": "200066140", "seat_insee": "55040",
-            "communes": COMMUNES,
-            "contact": {"email": "contact@example.org", "phone": "03 29 00 00 00",
-                        "website": "https://example.org"},
-            "default_licence": "etalab-2.0"},
-        "map": {"center": [48.95, 5.15], "zoom": 11, "tiles_url": "", "tiles_attribution": ""},
-        "data_dir": ".",
-        "sources": [
-            {"name": "limites", "profile": "commune-boundaries", "path": "communes.geojson",
-             "data_date": "2026-01-01"},
-            {"name": "local", "profile": "local-geojson", "path": "places-local.geojson",
-             "data_date": "2025-06-01"},
-            {"name": "osm", "profile": "local-geojson", "path": "places-osm.geojson",
-             "data_date": "2026-02-15", "title": "Lieux OpenStreetMap (essai)",
-             "publisher": "OpenStreetMap", "licence": "ODbL-1.0"},
-            {"name": "recent", "profile": "local-geojson", "path": "places-recent.geojson",
-             "data_date": "2026-09-30T08:30:00Z"},
-            {"name": "adresses", "profile": "ban", "path": "addresses.csv",
-             "data_date": "2026-01-01"},
-            {"name": "bano", "profile": "bano", "path": "bano.csv", "data_date": "2026-03-01"},
-        ],
-    }
-    cfg_path = os.path.join(WORK, "territory.json")
-    with open(cfg_path, "w", encoding="utf-8") as f:
-        json.dump(config, f, ensure_ascii=False, indent=1)
-    db = os.path.join(WORK, "geodir.sqlite")
-    t0 = time.monotonic()
-    run = subprocess.run([IMPORTER, "--config", cfg_path, "--db", db], cwd=WORK,
-                         capture_output=True, text=True, timeout=200)
-    print(run.stdout)
-    print(run.stderr, file=sys.stderr)
-    print(f"import took {time.monotonic() - t0:.2f} s, exit code {run.returncode}")
-    if run.returncode != 0 or not os.path.isfile(db):
-        print("FAIL: the importer did not build the OGC fixture database")
-        sys.exit(1)
-    print("ok   OGC fixture database built:", db)
-
+    config = five_communes_config(
+        "Territoire d'essai OGC (cinq communes de l'Aire à l'Argonne)", "Essai OGC")
+    config["sources"] += [
+        {"name": "local", "profile": "local-geojson", "path": "places-local.geojson",
+         "data_date": "2025-06-01"},
+        {"name": "osm", "profile": "local-geojson", "path": "places-osm.geojson",
+         "data_date": "2026-02-15", "title": "Lieux OpenStreetMap (essai)",
+         "publisher": "OpenStreetMap", "licence": "ODbL-1.0"},
+        {"name": "recent", "profile": "local-geojson", "path": "places-recent.geojson",
+         "data_date": "2026-09-30T08:30:00Z"},
+        {"name": "adresses", "profile": "ban", "path": "addresses.csv",
+         "data_date": "2026-01-01"},
+        {"name": "bano", "profile": "bano", "path": "bano.csv", "data_date": "2026-03-01"},
+    ]
+    run_import(IMPORTER, write_config(WORK, config), os.path.join(WORK, "geodir.sqlite"),
+               timeout=200, what="OGC fixture database")
 
 main()
