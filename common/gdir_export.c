@@ -90,26 +90,24 @@ int gdir_export_file_name(enum gdir_export_format f, enum gdir_export_licence l,
 #define ROW_TEXT_MAX (64 * 1024)          /* longest text kept per field */
 #define BATCH_ARENA_MAX (256u * 1024 * 1024)
 
+/* The columns of a row (in the order of the Q_* indexes below) and their tables. */
+#define SQL_BATCH_SELECT                                                                         \
+    "SELECT p.fid, p.id, p.name, p.category, p.address, p.postcode, p.insee, c.name,"            \
+    "       ST_Y(p.geom), ST_X(p.geom), p.phone, p.email, p.website, p.opening_hours,"           \
+    "       p.wheelchair, p.description, p.source, s.title, s.publisher, p.licence,"             \
+    "       p.source_date, p.source_ids, p.refs, p.field_sources, s.licence,"                    \
+    "       p.geocode_precision"                                                                 \
+    "  FROM places AS p LEFT JOIN communes AS c ON c.insee = p.insee"                            \
+    "                   LEFT JOIN sources AS s ON s.name = p.source"
+
 /* One batch: the rows of GDIR_EXPORT_BATCH places, by fid after `after`. */
 static const char SQL_BATCH_ALL[] =
-    "SELECT p.fid, p.id, p.name, p.category, p.address, p.postcode, p.insee, c.name,"
-    "       ST_Y(p.geom), ST_X(p.geom), p.phone, p.email, p.website, p.opening_hours,"
-    "       p.wheelchair, p.description, p.source, s.title, s.publisher, p.licence,"
-    "       p.source_date, p.source_ids, p.refs, p.field_sources, s.licence,"
-    "       p.geocode_precision"
-    "  FROM places AS p LEFT JOIN communes AS c ON c.insee = p.insee"
-    "                   LEFT JOIN sources AS s ON s.name = p.source"
+    SQL_BATCH_SELECT
     " WHERE p.fid > ?1 ORDER BY p.fid LIMIT ?2";
 
 /* The same for the fids of a JSON array (a slice of the caller's sorted list). */
 static const char SQL_BATCH_LIST[] =
-    "SELECT p.fid, p.id, p.name, p.category, p.address, p.postcode, p.insee, c.name,"
-    "       ST_Y(p.geom), ST_X(p.geom), p.phone, p.email, p.website, p.opening_hours,"
-    "       p.wheelchair, p.description, p.source, s.title, s.publisher, p.licence,"
-    "       p.source_date, p.source_ids, p.refs, p.field_sources, s.licence,"
-    "       p.geocode_precision"
-    "  FROM places AS p LEFT JOIN communes AS c ON c.insee = p.insee"
-    "                   LEFT JOIN sources AS s ON s.name = p.source"
+    SQL_BATCH_SELECT
     " WHERE p.fid IN (SELECT value FROM json_each(?1)) ORDER BY p.fid";
 
 static const char SQL_ODBL_SOURCES[] =
@@ -861,6 +859,45 @@ static const char *row_text(const struct gdir_export_row *r, int f)
     }
 }
 
+void gdir_export__meta_members(struct gdir_json *j, const struct gdir_export_meta *m,
+                               const long long counts[2])
+{
+    gdir_json_kstr(j, "title", m->title);
+    gdir_json_kstr(j, "description", m->description);
+    gdir_json_key(j, "publisher");
+    gdir_json_obj_begin(j);
+    gdir_json_kstr(j, "name", m->publisher);
+    gdir_json_kstr(j, "siren", m->publisher_siren);
+    gdir_json_obj_end(j);
+    gdir_json_key(j, "licence");
+    gdir_json_obj_begin(j);
+    gdir_json_kstr(j, "id", gdir_export_licence_id(m->licence));
+    gdir_json_kstr(j, "title", gdir_export_licence_title(m->licence));
+    gdir_json_kstr(j, "url", gdir_export_licence_url(m->licence));
+    gdir_json_obj_end(j);
+    gdir_json_kstr(j, "attribution", m->attribution);
+    gdir_json_kstr(j, "note", m->note);
+    gdir_json_kstr(j, "generated", m->generated);
+    if (counts) {
+        gdir_json_kint(j, "records", counts[0]);
+        gdir_json_kint(j, "excluded", counts[1]);
+    }
+    gdir_json_key(j, "sources");
+    gdir_json_arr_begin(j);
+    for (size_t i = 0; i < m->n_sources; i++) {
+        const struct gdir_export_source_info *si = &m->sources[i];
+        gdir_json_obj_begin(j);
+        gdir_json_kstr(j, "name", si->name);
+        gdir_json_kstr(j, "title", si->title);
+        gdir_json_kstr(j, "publisher", si->publisher);
+        gdir_json_kstr(j, "licence", si->licence);
+        gdir_json_kstr(j, "date", si->date);
+        gdir_json_kstr(j, "url", si->url);
+        gdir_json_obj_end(j);
+    }
+    gdir_json_arr_end(j);
+}
+
 int gdir_export__field_count(void)
 {
     return F__COUNT;
@@ -958,36 +995,7 @@ static void geojson_begin(const struct gdir_export_meta *m, struct gdir_buf *out
     gdir_buf_adds(out, "{\"type\":\"FeatureCollection\"");
     gdir_json_init_members(&j, out, 1);
     gdir_json_kstr(&j, "name", "places");
-    gdir_json_kstr(&j, "title", m->title);
-    gdir_json_kstr(&j, "description", m->description);
-    gdir_json_key(&j, "publisher");
-    gdir_json_obj_begin(&j);
-    gdir_json_kstr(&j, "name", m->publisher);
-    gdir_json_kstr(&j, "siren", m->publisher_siren);
-    gdir_json_obj_end(&j);
-    gdir_json_key(&j, "licence");
-    gdir_json_obj_begin(&j);
-    gdir_json_kstr(&j, "id", gdir_export_licence_id(m->licence));
-    gdir_json_kstr(&j, "title", gdir_export_licence_title(m->licence));
-    gdir_json_kstr(&j, "url", gdir_export_licence_url(m->licence));
-    gdir_json_obj_end(&j);
-    gdir_json_kstr(&j, "attribution", m->attribution);
-    gdir_json_kstr(&j, "note", m->note);
-    gdir_json_kstr(&j, "generated", m->generated);
-    gdir_json_key(&j, "sources");
-    gdir_json_arr_begin(&j);
-    for (size_t i = 0; i < m->n_sources; i++) {
-        const struct gdir_export_source_info *si = &m->sources[i];
-        gdir_json_obj_begin(&j);
-        gdir_json_kstr(&j, "name", si->name);
-        gdir_json_kstr(&j, "title", si->title);
-        gdir_json_kstr(&j, "publisher", si->publisher);
-        gdir_json_kstr(&j, "licence", si->licence);
-        gdir_json_kstr(&j, "date", si->date);
-        gdir_json_kstr(&j, "url", si->url);
-        gdir_json_obj_end(&j);
-    }
-    gdir_json_arr_end(&j);
+    gdir_export__meta_members(&j, m, NULL);
     if (gdir_json_error(&j) && !out->err)
         out->err = gdir_json_error(&j);
     gdir_buf_adds(out, ",\"features\":[\n");

@@ -304,6 +304,13 @@ const char *gdir_export__field_name(int f);
 const char *gdir_export__field_text(const struct gdir_export_row *r, int f);
 int gdir_export__field_is_coord(int f);
 
+/* Internal to gdir_export_*.c: the metadata's members (title, description, publisher,
+ * licence, attribution, note, generated, then with counts records = counts[0] and excluded =
+ * counts[1], then sources) written into the object j has open (GeoJSON, GeoPackage). */
+struct gdir_json;
+void gdir_export__meta_members(struct gdir_json *j, const struct gdir_export_meta *m,
+                               const long long counts[2]);
+
 /* SHA-256 and size of a file: sha256 receives 64 hex digits and a NUL. */
 int gdir_export_file_digest(const char *path, char sha256[65], long long *size,
                             struct gdir_err *err);

@@ -167,39 +167,10 @@ static int meta_json(const struct gdir_export_meta *m, long long records, long l
                      struct gdir_buf *out)
 {
     struct gdir_json j;
+    const long long counts[2] = {records, excluded};
     gdir_json_init(&j, out);
     gdir_json_obj_begin(&j);
-    gdir_json_kstr(&j, "title", m->title);
-    gdir_json_kstr(&j, "description", m->description);
-    gdir_json_key(&j, "publisher");
-    gdir_json_obj_begin(&j);
-    gdir_json_kstr(&j, "name", m->publisher);
-    gdir_json_kstr(&j, "siren", m->publisher_siren);
-    gdir_json_obj_end(&j);
-    gdir_json_key(&j, "licence");
-    gdir_json_obj_begin(&j);
-    gdir_json_kstr(&j, "id", gdir_export_licence_id(m->licence));
-    gdir_json_kstr(&j, "title", gdir_export_licence_title(m->licence));
-    gdir_json_kstr(&j, "url", gdir_export_licence_url(m->licence));
-    gdir_json_obj_end(&j);
-    gdir_json_kstr(&j, "attribution", m->attribution);
-    gdir_json_kstr(&j, "note", m->note);
-    gdir_json_kstr(&j, "generated", m->generated);
-    gdir_json_kint(&j, "records", records);
-    gdir_json_kint(&j, "excluded", excluded);
-    gdir_json_key(&j, "sources");
-    gdir_json_arr_begin(&j);
-    for (size_t i = 0; i < m->n_sources; i++) {
-        gdir_json_obj_begin(&j);
-        gdir_json_kstr(&j, "name", m->sources[i].name);
-        gdir_json_kstr(&j, "title", m->sources[i].title);
-        gdir_json_kstr(&j, "publisher", m->sources[i].publisher);
-        gdir_json_kstr(&j, "licence", m->sources[i].licence);
-        gdir_json_kstr(&j, "date", m->sources[i].date);
-        gdir_json_kstr(&j, "url", m->sources[i].url);
-        gdir_json_obj_end(&j);
-    }
-    gdir_json_arr_end(&j);
+    gdir_export__meta_members(&j, m, counts);
     gdir_json_obj_end(&j);
     return gdir_json_error(&j);
 }
