@@ -13,6 +13,7 @@ import {
   fetchTerritory,
 } from './api.js';
 import { Combobox } from './combobox.js';
+import { h } from './dom.js';
 import {
   formatDate, formatDistance, formatPlaces, licenceInfo, mailtoHref, openStateText, safeHttpUrl,
   telHref,
@@ -52,24 +53,6 @@ const state = {
 };
 
 /* --- small DOM helpers -------------------------------------------------------------------- */
-
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === undefined || value === null || value === false)
-      continue;
-    if (key === 'class')
-      el.className = value;
-    else
-      el.setAttribute(key, value === true ? '' : String(value));
-  }
-  for (const child of children) {
-    if (child === undefined || child === null || child === '')
-      continue;
-    el.append(child instanceof Node ? child : String(child));
-  }
-  return el;
-}
 
 function text(value) {
   return typeof value === 'string' ? value.trim() : '';

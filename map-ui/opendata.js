@@ -9,6 +9,7 @@
  * Server strings only reach the DOM through textContent and attributes set by DOM calls.
  */
 import { formatDate, licenceInfo } from './format.js';
+import { h } from './dom.js';
 
 const SIZE_1 = new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 1 });
 const COUNT = new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 0 });
@@ -49,24 +50,6 @@ const DATASETS = {
   communes: 'Communes et leurs limites',
   addresses: 'Adresses',
 };
-
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === undefined || value === null || value === false)
-      continue;
-    if (key === 'class')
-      el.className = value;
-    else
-      el.setAttribute(key, value === true ? '' : String(value));
-  }
-  for (const child of children) {
-    if (child === undefined || child === null || child === '')
-      continue;
-    el.append(child instanceof Node ? child : String(child));
-  }
-  return el;
-}
 
 function isOdbl(licence) {
   return typeof licence === 'string' && licence.toLowerCase() === 'odbl-1.0';
