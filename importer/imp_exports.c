@@ -23,6 +23,9 @@ static const char SQL_INSERT[] =
     " excluded, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
 static const char SQL_META[] = "INSERT INTO meta (key, value) VALUES ('exports_dir', ?1)";
 static const char SQL_PREVIOUS[] = "SELECT value FROM meta WHERE key = 'exports_dir'";
+/* Any ODbL source (places or addresses)? Without one, the ODbL scope would be a second copy of
+ * the Licence Ouverte files under another name: it is not built. */
+static const char SQL_HAS_ODBL[] = "SELECT EXISTS (SELECT 1 FROM sources WHERE licence = 'ODbL-1.0')";
 
 static double now_s(void)
 {
@@ -201,12 +204,12 @@ int imp_exports_build(struct imp_exports *x, sqlite3 *db, const struct gdir_terr
 {
     struct gdir_export_meta m;
     struct gdir_export_src *src = NULL;
-    sqlite3_stmt *ins = NULL, *meta = NULL;
+    sqlite3_stmt *ins = NULL, *meta = NULL, *has_odbl = NULL;
     char id[64], created[32], rel[96], *folder = NULL;
     time_t now = time(NULL);
     struct tm tm;
     double t0 = now_s();
-    int rc = GDIR_ENOMEM, have_meta = 0;
+    int rc = GDIR_ENOMEM, have_meta = 0, odbl = 1;
 
     memset(x, 0, sizeof *x);
     memset(&m, 0, sizeof m);
@@ -239,8 +242,19 @@ int imp_exports_build(struct imp_exports *x, sqlite3 *db, const struct gdir_terr
         rc = gdir_err_set(err, GDIR_EDB, "exports: %s", sqlite3_errmsg(db));
         goto out;
     }
+    if (sqlite3_prepare_v2(db, SQL_HAS_ODBL, -1, &has_odbl, NULL) != SQLITE_OK ||
+        sqlite3_step(has_odbl) != SQLITE_ROW) {
+        rc = gdir_err_set(err, GDIR_EDB, "exports: %s", sqlite3_errmsg(db));
+        goto out;
+    }
+    odbl = sqlite3_column_int(has_odbl, 0);
     gdir_export_ogr_init();
     for (int l = 0; l < GDIR_EXPORT_LICENCE__COUNT; l++) {
+        if (l == GDIR_EXPORT_ODBL && !odbl) {
+            gdir_log(GDIR_LOG_INFO, "import", "msg=\"no ODbL source: the Licence Ouverte exports "
+                     "hold every place, no ODbL copy is built\"");
+            continue;
+        }
         if ((rc = gdir_export_meta_build(&m, db, (enum gdir_export_licence)l, t->public_json,
                                          created, err)))
             goto out;
@@ -287,6 +301,7 @@ out:
     x->seconds = now_s() - t0;
     sqlite3_finalize(ins);
     sqlite3_finalize(meta);
+    sqlite3_finalize(has_odbl);
     gdir_export_src_free(src);
     if (have_meta)
         gdir_export_meta_free(&m);

@@ -1036,6 +1036,8 @@ def case_atomic():
         names = [r["name"] for r in sql(db, "SELECT name FROM exports")]
         check(names and all(os.path.exists(os.path.join(edir, n)) for n in names),
               f"kill at {frac:.0%}: the served database's export files are all there ({names})")
+        check(all("etalab-2.0" in n for n in names),
+              "no ODbL source: Licence Ouverte files only, no ODbL copy of them")
         check(one(db, "SELECT count(*) FROM places") == places, f"kill at {frac:.0%}: same content")
         check(os.path.exists(tmp) or not had_tmp,
               f"kill at {frac:.0%}: the dead run's temporary file is left as it was")
