@@ -193,9 +193,56 @@ int gdir_json_int(struct gdir_json *j, long long v)
     return check(j, gdir_buf_printf(j->out, "%lld", v));
 }
 
+/* v with `decimals` decimals, printf's correctly rounded %.*f, trailing zeros dropped, written
+ * without printf when the rounding is certain: x = |v|·10^d is computed with one rounding (10^d
+ * is exact), so it is within x·2^-53 of the true product; unless its fraction is that close to
+ * one half, x and the true product round to the same integer. Returns the length written into
+ * out (at least 32 bytes), or 0 when printf must decide (large or odd values, near-halves).
+ * Numbers are most of a page of places or features, and printf was a tenth of its time. */
+static size_t fixed_fast(double v, int decimals, char *out)
+{
+    static const double pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+    char digits[24];
+    char *o = out;
+    double x, fl, frac;
+    unsigned long long k;
+    int n = 0;
+
+    if (!(decimals >= 0 && decimals <= 9 && fabs(v) < 1e9))
+        return 0;
+    x = fabs(v) * pow10[decimals];
+    fl = floor(x);
+    frac = x - fl;
+    if (fabs(frac - 0.5) <= x * 0x1p-52 + 0x1p-60)
+        return 0;
+    k = (unsigned long long)fl + (frac > 0.5);
+    if (k == 0) {                         /* "0", also for what printf writes "-0.000" */
+        *o = '0';
+        return 1;
+    }
+    for (; k > 0 || n <= decimals; k /= 10)   /* digits, least significant first */
+        digits[n++] = (char)('0' + k % 10);
+    if (v < 0)
+        *o++ = '-';
+    for (int i = n - 1; i >= decimals; i--)
+        *o++ = digits[i];
+    {
+        int last = 0;                     /* lowest non-zero decimal */
+        while (last < decimals && digits[last] == '0')
+            last++;
+        if (last < decimals) {
+            *o++ = '.';
+            for (int i = decimals - 1; i >= last; i--)
+                *o++ = digits[i];
+        }
+    }
+    return (size_t)(o - out);
+}
+
 int gdir_json_num(struct gdir_json *j, double v, int decimals)
 {
     char tmp[64];
+    size_t fast;
     if (sep(j))
         return j->err;
     if (!isfinite(v))
@@ -204,6 +251,9 @@ int gdir_json_num(struct gdir_json *j, double v, int decimals)
         decimals = 0;
     if (decimals > 15)
         decimals = 15;
+    fast = fixed_fast(v, decimals, tmp);
+    if (fast)
+        return check(j, gdir_buf_add(j->out, tmp, fast));
     int n = snprintf(tmp, sizeof tmp, "%.*f", decimals, v);
     if (n <= 0 || (size_t)n >= sizeof tmp) {
         n = snprintf(tmp, sizeof tmp, "%.17g", v);   /* huge magnitudes */

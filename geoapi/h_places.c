@@ -89,55 +89,13 @@ static void fw_kstr(struct fw *w, const char *quoted, size_t n, const char *s)
 
 #define FW_KSTR(w, k, s) fw_kstr((w), "\"" k "\":", sizeof "\"" k "\":" - 1, (s))
 
-/* Writes v with `decimals` decimals, trailing zeros dropped: exactly what gdir_json_num writes
- * (printf's correctly rounded %.*f), without printf when the rounding is certain. x = |v|·10^d
- * is computed with one rounding (10^d is exact), so it is within x·2^-53 of the true product:
- * unless its fraction is that close to one half, x and the true product round to the same
- * integer. Otherwise, and for large or odd values, gdir_json_num decides. Numbers are three of
- * the five values of each place, and printf was a tenth of a search's time. */
+/* Writes v with `decimals` decimals, trailing zeros dropped (gdir_json_num, printf-free for
+ * ordinary values), at the start of its own level: no separator. */
 static void fw_fixed(struct fw *w, double v, int decimals)
 {
-    static const double pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
-    char buf[32], digits[24];
-    char *o = buf;
-    double x = 0, fl, frac = 0.5;
-    unsigned long long k;
-    int n = 0;
-
-    if (decimals >= 0 && decimals <= 9 && fabs(v) < 1e9) {
-        x = fabs(v) * pow10[decimals];
-        fl = floor(x);
-        frac = x - fl;
-    }
-    if (!(decimals >= 0 && decimals <= 9 && fabs(v) < 1e9) ||
-        fabs(frac - 0.5) <= x * 0x1p-52 + 0x1p-60) {
-        struct gdir_json j;               /* at the start of its own level: no separator */
-        gdir_json_init(&j, w->b);
-        gdir_json_num(&j, v, decimals);
-        return;
-    }
-    k = (unsigned long long)floor(x) + (frac > 0.5);
-    if (k == 0) {                         /* "0", also for what printf writes "-0.000" */
-        gdir_buf_addc(w->b, '0');
-        return;
-    }
-    for (; k > 0 || n <= decimals; k /= 10)   /* digits, least significant first */
-        digits[n++] = (char)('0' + k % 10);
-    if (v < 0)
-        *o++ = '-';
-    for (int i = n - 1; i >= decimals; i--)
-        *o++ = digits[i];
-    {
-        int last = 0;                     /* lowest non-zero decimal */
-        while (last < decimals && digits[last] == '0')
-            last++;
-        if (last < decimals) {
-            *o++ = '.';
-            for (int i = decimals - 1; i >= last; i--)
-                *o++ = digits[i];
-        }
-    }
-    gdir_buf_add(w->b, buf, (size_t)(o - buf));
+    struct gdir_json j;
+    gdir_json_init(&j, w->b);
+    gdir_json_num(&j, v, decimals);
 }
 
 static void write_hours(struct fw *w, const struct place_out *o, const struct api_place *p)

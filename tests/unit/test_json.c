@@ -6,7 +6,10 @@
 #include "gdir_json.h"
 
 #include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static void test_structure(void)
 {
@@ -94,6 +97,52 @@ static void test_numbers(void)
     gdir_buf_free(&b);
 }
 
+/* The printf-free path of gdir_json_num writes exactly what printf's %.*f (trailing zeros
+ * dropped) writes: random coordinates, distances and scores, exact halves and near-halves. */
+static void expected_num(double v, int d, char *out, size_t cap)
+{
+    int n = snprintf(out, cap, "%.*f", d, v);
+    if (d > 0) {
+        while (n > 0 && out[n - 1] == '0')
+            out[--n] = '\0';
+        if (n > 0 && out[n - 1] == '.')
+            out[--n] = '\0';
+    }
+    if (strcmp(out, "-0") == 0)
+        snprintf(out, cap, "0");
+}
+
+static void test_numbers_match_printf(void)
+{
+    static const int decimals[] = {0, 1, 3, 6, 7, 9};
+    unsigned long long seed = 0x9e3779b97f4a7c15ull;
+    int mismatches = 0;
+    for (int i = 0; i < 200000; i++) {
+        struct gdir_buf b;
+        struct gdir_json j;
+        char want[64];
+        double v;
+        int d = decimals[i % 6];
+        seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+        v = (double)(seed >> 11) / 9007199254740992.0;   /* [0, 1) */
+        switch (i % 4) {
+        case 0: v = v * 360 - 180; break;                /* a longitude */
+        case 1: v = v * 50000; break;                    /* a distance in metres */
+        case 2: v = (double)(long long)(v * 2e6) / 1e3 + 0.0005; break;   /* near-halves */
+        default: v = ldexp(v, (int)(seed % 60) - 30); break;
+        }
+        gdir_buf_init(&b, 0);
+        gdir_json_init(&j, &b);
+        gdir_json_num(&j, v, d);
+        expected_num(v, d, want, sizeof want);
+        if (strcmp(gdir_buf_str(&b), want) != 0 && mismatches++ < 5)
+            fprintf(stderr, "gdir_json_num(%.17g, %d) = %s, printf %s\n", v, d,
+                    gdir_buf_str(&b), want);
+        gdir_buf_free(&b);
+    }
+    CHECK_INT_EQ(mismatches, 0);
+}
+
 static void test_cap_is_sticky(void)
 {
     struct gdir_buf b;
@@ -143,6 +192,7 @@ static const struct check_case cases[] = {
     {"structure", test_structure},
     {"escaping", test_escaping},
     {"numbers", test_numbers},
+    {"numbers_match_printf", test_numbers_match_printf},
     {"cap_is_sticky", test_cap_is_sticky},
     {"members", test_members},
     {"misuse", test_misuse},
