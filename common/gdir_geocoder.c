@@ -84,6 +84,9 @@ struct gc_street {
     uint32_t pt, npt;           /* g->points[pt .. pt+npt) */
     uint32_t nnum;              /* numbered points, first in the range */
     uint32_t centre;            /* index of the point nearest the points' centroid */
+    float step[2];              /* metres per number unit along the even [0] / odd [1] side:
+                                 * the median over consecutive numbers of that side, 0 when
+                                 * the side has fewer than two distinct numbers */
     float wsum;                 /* sum of token weights */
     char postcode[6];
     unsigned char kind;         /* GDIR_GEO_STREET or GDIR_GEO_LOCALITY */
@@ -747,16 +750,52 @@ static int has_lower(const char *s)
     return 0;
 }
 
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Sets s->step (see struct gc_street) from its numbered points (sorted by number); scratch
+ * holds at least s->nnum floats. */
+static void side_steps(const struct gdir_geocoder *g, struct gc_street *s, float *scratch)
+{
+    const struct gc_point *pts = g->points + s->pt;
+    for (int par = 0; par < 2; par++) {
+        size_t n = 0;
+        long prev = -1;
+        for (size_t i = 0; i < s->nnum; i++) {
+            if ((pts[i].number & 1) != par)
+                continue;
+            if (prev >= 0 && pts[i].number > pts[prev].number)
+                scratch[n++] = (float)(gdir_haversine_m(pts[prev].lat, pts[prev].lon,
+                                                        pts[i].lat, pts[i].lon) /
+                                       (double)(pts[i].number - pts[prev].number));
+            prev = (long)i;
+        }
+        s->step[par] = 0;
+        if (n > 0) {
+            qsort(scratch, n, sizeof *scratch, cmp_float);
+            s->step[par] = scratch[n / 2];
+        }
+    }
+}
+
 /* Groups the sorted raw addresses into streets and points. */
 static int build_streets(struct build *b, struct gdir_err *err)
 {
     struct gdir_geocoder *g = b->g;
     size_t cstreets = 0;
+    float *scratch = malloc((b->nraw ? b->nraw : 1) * sizeof *scratch);
+    if (!scratch)
+        return gdir_err_set(err, GDIR_ENOMEM, "geocoder: out of memory");
 
     sort_array(b->raw, b->nraw, sizeof *b->raw, cmp_raw);
     g->points = calloc(b->nraw ? b->nraw : 1, sizeof *g->points);
-    if (!g->points)
+    if (!g->points) {
+        free(scratch);
         return gdir_err_set(err, GDIR_ENOMEM, "geocoder: out of memory");
+    }
     g->npoints = b->nraw;
     for (size_t i = 0; i < b->nraw;) {
         size_t j = i + 1;
@@ -764,8 +803,10 @@ static int build_streets(struct build *b, struct gdir_err *err)
                strcmp(b->raw[j].key, b->raw[i].key) == 0 &&
                strcmp(b->raw[j].sid, b->raw[i].sid) == 0)
             j++;
-        if (grow(&g->streets, &cstreets, g->nstreets + 1, sizeof *g->streets))
+        if (grow(&g->streets, &cstreets, g->nstreets + 1, sizeof *g->streets)) {
+            free(scratch);
             return gdir_err_set(err, GDIR_ENOMEM, "geocoder: out of memory");
+        }
         struct gc_street *s = &g->streets[g->nstreets];
         memset(s, 0, sizeof *s);
         s->commune = b->raw[i].commune;
@@ -804,9 +845,11 @@ static int build_streets(struct build *b, struct gdir_err *err)
                 s->centre = (uint32_t)k;
             }
         }
+        side_steps(g, s, scratch);
         g->nstreets++;
         i = j;
     }
+    free(scratch);
     g->nnumbered = 0;
     for (size_t i = 0; i < g->npoints; i++)
         g->nnumbered += g->points[i].number != NO_NUMBER;
@@ -1673,29 +1716,71 @@ static int parity_position(const struct gc_point *pts, size_t n, long x, long pa
 }
 
 #define HN_REACH_M 60.0          /* an estimated number stays this close to its anchor */
+#define HN_SUFFIX_REACH_M 30.0   /* ... and this close to the same number with another suffix */
+#define HN_EXTRAP_MAX_M 45.0     /* a number past the end of its side goes at most this far */
+#define HN_EXTRAP_BACK 3         /* points of the side averaged for the direction past its end */
+#define HN_FACING_MAX 3          /* a single point of a side is paired with a number of the other
+                                  * side this close to the one asked */
 
-/* Moves r's position towards anchor a until it is at most HN_REACH_M from it. */
-static void keep_near(const struct gc_point *a, struct hn_res *r)
+/* Moves r's position towards anchor (lat, lon) until it is at most reach metres from it. */
+static void keep_near(double lat, double lon, double reach, struct hn_res *r)
 {
-    double d = gdir_haversine_m(a->lat, a->lon, r->lat, r->lon);
-    if (d > HN_REACH_M) {
-        double f = HN_REACH_M / d;
-        r->lat = a->lat + f * (r->lat - a->lat);
-        r->lon = a->lon + f * (r->lon - a->lon);
+    double d = gdir_haversine_m(lat, lon, r->lat, r->lon);
+    if (d > reach) {
+        double f = reach / d;
+        r->lat = lat + f * (r->lat - lat);
+        r->lon = lon + f * (r->lon - lon);
     }
 }
 
-/* Finds hn on street s. The point itself (or its equivalent suffix) when it exists; else a
- * position interpolated between the nearest lower and higher numbers of the same parity (the
- * same side of the street). Past the last number of its side, the step from that number is
- * copied from the other side of the street when it spans both numbers, else extrapolated
- * from the last two numbers of the side (at most half their gap), else that last point.
- * A number present only with another suffix (asked 12, only 12B exists) is interpolated
- * when both neighbours exist (measured closer on BANO Meuse), else that point is returned.
- * An interpolated or extrapolated position is finally kept within HN_REACH_M of its anchor:
- * the neighbour nearest in number (the last number of the side past an end), since a house
- * missing from the list usually stands next to the house numbered nearest, not in the middle
- * of a long gap between two of them.
+/* Extrapolates number want past the end point a (index ia of pts[0..n)) of side par, away from
+ * the mean of the HN_EXTRAP_BACK next points of that side inwards, by the side's metres per
+ * number (at most HN_EXTRAP_MAX_M); 0 when the side has no other number or no step. */
+static int extrapolate(const struct gc_point *pts, size_t n, size_t ia, long want, long par,
+                       double step, struct hn_res *r)
+{
+    const struct gc_point *a = &pts[ia];
+    int up = want > a->number;
+    double mlat = 0, mlon = 0;
+    size_t k = 0, steps = 0;
+    for (size_t i = ia; k < HN_EXTRAP_BACK && steps < SCAN_MAX; steps++) {
+        if (up ? i == 0 : i + 1 >= n)
+            break;
+        i = up ? i - 1 : i + 1;
+        if ((pts[i].number & 1) != par || pts[i].number == a->number)
+            continue;
+        mlat += pts[i].lat;
+        mlon += pts[i].lon;
+        k++;
+    }
+    if (k == 0 || step <= 0)
+        return 0;
+    mlat /= (double)k;
+    mlon /= (double)k;
+    double len = gdir_haversine_m(mlat, mlon, a->lat, a->lon);
+    if (len < 1.0)
+        return 0;
+    double d = (double)labs(want - a->number) * step;
+    if (d > HN_EXTRAP_MAX_M)
+        d = HN_EXTRAP_MAX_M;
+    r->lat = a->lat + (a->lat - mlat) * d / len;
+    r->lon = a->lon + (a->lon - mlon) * d / len;
+    return 1;
+}
+
+/* Finds hn on street s. The point itself (or its equivalent suffix) when it exists; else:
+ *   - between the nearest lower and higher numbers of the same parity (the same side of the
+ *     street): interpolated, then kept within HN_REACH_M of the neighbour nearest in number
+ *     (a house missing from the list usually stands next to the house numbered nearest, not
+ *     in the middle of a long gap), and within HN_SUFFIX_REACH_M of the same number with
+ *     another suffix when there is one (asked 12, 12B exists);
+ *   - otherwise, a number present with another suffix: that point;
+ *   - past the last (or before the first) number of its side: the other side's step between
+ *     the two numbers when it spans both; else extrapolated along the side's end (the
+ *     direction from its next points inwards, the side's median metres per number, at most
+ *     HN_EXTRAP_MAX_M); else, the side having a single number, halfway between it and the
+ *     other side's number nearest the one asked (within HN_FACING_MAX); else that point;
+ *   - no number of its parity at all: the nearest number.
  * These choices were measured on the BANO addresses of Meuse (docs/geocoding.md). */
 static void resolve_hn(const struct gdir_geocoder *g, const struct gc_street *s,
                        const struct gdir_housenumber *hn, struct hn_res *r)
@@ -1730,9 +1815,12 @@ static void resolve_hn(const struct gdir_geocoder *g, const struct gc_street *s,
     if (lower >= 0 && higher >= 0) {
         double t = (double)(want - pts[lower].number) /
                    (double)(pts[higher].number - pts[lower].number);
+        const struct gc_point *near =
+            want - pts[lower].number <= pts[higher].number - want ? &pts[lower] : &pts[higher];
         lerp_points(&pts[lower], &pts[higher], t, &r->lat, &r->lon);
-        keep_near(want - pts[lower].number <= pts[higher].number - want ? &pts[lower]
-                                                                         : &pts[higher], r);
+        keep_near(near->lat, near->lon, HN_REACH_M, r);
+        if (best == 1)
+            keep_near(pts[bi].lat, pts[bi].lon, HN_SUFFIX_REACH_M, r);
         return;
     }
     if (best == 1) {                       /* same number, another suffix */
@@ -1750,27 +1838,26 @@ static void resolve_hn(const struct gdir_geocoder *g, const struct gc_street *s,
         r->lon = pts[k].lon;
         return;
     }
-    const struct gc_point *a = &pts[lower >= 0 ? lower : higher];
+    size_t ia = (size_t)(lower >= 0 ? lower : higher);
+    const struct gc_point *a = &pts[ia];
     double olat_w, olon_w, olat_a, olon_a;
     if (parity_position(pts, n, want, 1 - par, &olat_w, &olon_w) &&
         parity_position(pts, n, a->number, 1 - par, &olat_a, &olon_a)) {
         r->lat = a->lat + (olat_w - olat_a);
         r->lon = a->lon + (olon_w - olon_a);
-        keep_near(a, r);
+        keep_near(a->lat, a->lon, HN_REACH_M, r);
         return;
     }
-    long blo, bhi;                         /* the next number of the side, further away */
-    neighbours(pts, n, a->number, par, &blo, &bhi);
-    long bidx = lower >= 0 ? blo : bhi;
-    if (bidx >= 0 && pts[bidx].number != a->number) {
-        const struct gc_point *b = &pts[bidx];
-        double t = (double)(want - b->number) / (double)(a->number - b->number);
-        lerp_points(b, a, t < 1.5 ? t : 1.5, &r->lat, &r->lon);
-        keep_near(a, r);
+    if (extrapolate(pts, n, ia, want, par, s->step[par], r))
         return;
-    }
     r->lat = a->lat;
     r->lon = a->lon;
+    long olo, ohi;                         /* a single number on this side: the facing one */
+    neighbours(pts, n, want, 1 - par, &olo, &ohi);
+    long o = olo >= 0 && (ohi < 0 || want - pts[olo].number <= pts[ohi].number - want) ? olo
+                                                                                       : ohi;
+    if (o >= 0 && labs(pts[o].number - want) <= HN_FACING_MAX)
+        lerp_points(a, &pts[o], 0.5, &r->lat, &r->lon);
 }
 
 struct hit {
