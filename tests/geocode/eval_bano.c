@@ -11,11 +11,13 @@
  *               and its distance to the true point measures the error.
  * Prints the figures (top-1 rates, median / p95 error, share within 50 m, queries per second
  * single-threaded) and, with --check, fails unless: kept top-1 >= 99 % (98 % with a typo),
- * removed: housenumber precision >= 99 %, within 50 m >= 91.5 %, median error <= 10 m.
+ * removed: housenumber precision >= 99 %, within 50 m >= 92.2 %, median error <= 10 m.
  *
  * usage: eval_bano BANO_CSV TERRITORY_COMMUNES_CSV WORK_DIR [--check] [--verbose] [--keep]
- *        [--dump FILE]
- * (--keep leaves WORK_DIR/bano-eval.sqlite, without the held-out rows, for manual queries;
+ *        [--dump FILE] [--offset K]
+ * (--offset K holds out the rows with index % 20 == K instead (and shifts the territory
+ * sample alike): a second sample to tune on, so that the reported one (K = 0) stays unseen;
+ * --keep leaves WORK_DIR/bano-eval.sqlite, without the held-out rows, for manual queries;
  * --dump writes one tab-separated line per address of the removed run: row index, text,
  * type, interpolated, lat, lon, error in metres, label)
  */
@@ -605,16 +607,25 @@ int main(int argc, char **argv)
     struct gdir_geocoder *g = NULL;
     struct stats kept_all, kept_terr, kept_degr, kept_typo, rem_all, rem_terr;
     int check = 0, verbose = 0, keep = 0, failed = 0;
+    long offset = 0;
 
     if (argc < 4) {
         fprintf(stderr, "usage: eval_bano BANO_CSV TERRITORY_COMMUNES_CSV WORK_DIR "
-                        "[--check] [--verbose] [--keep] [--dump FILE]\n");
+                        "[--check] [--verbose] [--keep] [--dump FILE] [--offset K]\n");
         return 2;
     }
     for (int i = 4; i < argc; i++) {
         check |= strcmp(argv[i], "--check") == 0;
         verbose |= strcmp(argv[i], "--verbose") == 0;
         keep |= strcmp(argv[i], "--keep") == 0;
+        if (strcmp(argv[i], "--offset") == 0 && i + 1 < argc) {
+            char *end;
+            offset = strtol(argv[++i], &end, 10);
+            if (*end || offset < 0 || offset >= 20) {
+                fprintf(stderr, "--offset: 0..19\n");
+                return 2;
+            }
+        }
         if (strcmp(argv[i], "--dump") == 0 && i + 1 < argc) {
             dump_file = fopen(argv[++i], "w");
             if (!dump_file) {
@@ -640,9 +651,9 @@ int main(int argc, char **argv)
         dups += r->duplicate;
         if (r->duplicate)
             continue;
-        if (i % 20 == 0)
+        if (i % 20 == (size_t)offset)
             r->held |= 1;
-        if (r->territory && terr_rows++ % 4 == 0)
+        if (r->territory && (terr_rows++ + (size_t)offset) % 4 == 0)
             r->held |= 2;
     }
     double t1 = now_s();
@@ -718,8 +729,9 @@ int main(int argc, char **argv)
         /* Goals: top-1 exact >= 99 % in every kept run. Within 50 m >= 95 % in the removed
          * run is the issue's goal, out of reach on this file: even an oracle placing each
          * address at the best point of its street's known geometry reaches 96 %, and one
-         * choosing among five estimators per address 94.4 % (docs/geocoding.md). The check
-         * guards the measured level (91.85 % on 2026-11-29) with a small margin. */
+         * choosing, knowing the truth, the best of seven estimators per address 94.7 %
+         * (docs/geocoding.md). The check guards the measured level (92.46 % on 2026-11-29,
+         * before: 91.85 %) with a small margin. */
         struct {
             const char *what;
             double value, min;
@@ -730,7 +742,7 @@ int main(int argc, char **argv)
             { "kept, one typo, top-1 exact", pct(kept_typo.top1_exact, kept_typo.n), 98.0 },
             { "removed, top-1 at housenumber precision", pct(rem_all.housenumber, rem_all.n),
               99.0 },
-            { "removed, within 50 m", pct(rem_all.within50, rem_all.n), 91.5 },
+            { "removed, within 50 m", pct(rem_all.within50, rem_all.n), 92.2 },
             { "removed, median error <= 10 m", quantile(&rem_all, 0.5) <= 10.0 ? 100.0 : 0.0,
               100.0 },
         };
