@@ -1,8 +1,9 @@
 /*
  * api_fts.c — the geodir_bm25() FTS5 auxiliary function: the per-query statistics (rows,
  * average length, idf of each phrase, computed on the first row and kept as the query's
- * auxiliary data), the per-row phrase frequencies, and the row length from the place index.
- * See api_fts.h for the formula.
+ * auxiliary data), the per-row phrase frequencies, and the row length from the place index;
+ * the reading of the index's instances and totals for the in-memory index, and the parsing of
+ * the MATCH expressions. See api_fts.h for the formula.
  */
 #include "api_fts.h"
 #include "api_pindex.h"
@@ -10,9 +11,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define BM25_K1 1.2
-#define BM25_B 0.75
 
 /* What does not change from one row of a query to the next. */
 struct bm25_query {
@@ -55,10 +53,8 @@ static int query_stats(const Fts5ExtensionApi *api, Fts5Context *fts, struct bm2
     for (int i = 0; rc == SQLITE_OK && i < n; i++) {
         sqlite3_int64 n_hit = 0;
         rc = api->xQueryPhrase(fts, i, &n_hit, count_row);
-        if (rc == SQLITE_OK) {
-            double idf = log(((double)(n_row - n_hit) + 0.5) / ((double)n_hit + 0.5));
-            q->idf[i] = idf <= 0.0 ? 1e-6 : idf;
-        }
+        if (rc == SQLITE_OK)
+            q->idf[i] = api_fts_idf(n_row, n_hit);
     }
     if (rc == SQLITE_OK)
         rc = api->xSetAuxdata(fts, q, free);   /* takes ownership, even on failure */
@@ -117,8 +113,7 @@ static void geodir_bm25(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_c
         return;
     }
     for (int i = 0; i < q->n_phrase; i++)
-        score += q->idf[i] * ((q->freq[i] * (BM25_K1 + 1.0)) /
-                              (q->freq[i] + BM25_K1 * (1 - BM25_B + BM25_B * d / q->avgdl)));
+        score += api_fts_bm25_part(q->idf[i], q->freq[i], d, q->avgdl);
     sqlite3_result_double(ctx, -1.0 * score);
 }
 
@@ -129,4 +124,121 @@ int api_fts_add_bm25(fts5_api *fts, struct api_db *db)
     return fts->xCreateFunction(fts, "geodir_bm25", db, geodir_bm25, NULL) == SQLITE_OK
                ? GDIR_OK
                : GDIR_EDB;
+}
+
+/* ---- the index's instances, for the in-memory index ---------------------------------------- */
+
+/* fts5vocab "instance" rows: one per token of every name. A temporary table of this
+ * connection (the file stays read-only), like the vocabulary's (api_queries.c). */
+static const char SQL_CREATE_INSTANCES[] =
+    "PRAGMA query_only=0;"
+    "CREATE VIRTUAL TABLE IF NOT EXISTS temp.places_fts_instance"
+    " USING fts5vocab(main, places_fts, instance);"
+    "PRAGMA query_only=1;";
+static const char SQL_INSTANCES[] = "SELECT term, doc, offset FROM temp.places_fts_instance";
+/* The averages record of FTS5 (rowid 1 of the data table): the row count, then the token
+ * total of each column, as varints. */
+static const char SQL_AVERAGES[] = "SELECT block FROM places_fts_data WHERE id = 1";
+
+/* An FTS5 varint (SQLite's: 7 bits a byte, high bit set when more follow, the ninth byte
+ * whole) at *p, advancing it; -1 when the blob ends first. */
+static long long get_varint(const unsigned char **p, const unsigned char *end)
+{
+    unsigned long long v = 0;
+    for (int i = 0; *p < end && i < 9; i++) {
+        unsigned char b = *(*p)++;
+        if (i == 8)
+            return (long long)((v << 8) | b);
+        v = (v << 7) | (b & 0x7f);
+        if (!(b & 0x80))
+            return (long long)v;
+    }
+    return -1;
+}
+
+int api_fts_instances(struct api_db *db, api_fts_instance_fn *fn, void *cls, long long *n_rows,
+                      long long *n_tokens, struct gdir_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc, s;
+
+    *n_rows = *n_tokens = -1;
+    rc = gdir_db_prepare(&db->g, SQL_AVERAGES, &st, err);
+    if (rc)
+        return rc;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        const unsigned char *p = sqlite3_column_blob(st, 0);
+        const unsigned char *end = p ? p + sqlite3_column_bytes(st, 0) : NULL;
+        if (p) {
+            *n_rows = get_varint(&p, end);
+            *n_tokens = get_varint(&p, end);   /* places_fts has one column */
+        }
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if (*n_rows < 0 || *n_tokens < 0)
+        return gdir_err_set(err, GDIR_EDB, "full-text index: no totals");
+    if (sqlite3_exec(db->g.db, SQL_CREATE_INSTANCES, NULL, NULL, NULL) != SQLITE_OK)
+        return gdir_err_set(err, GDIR_EDB, "full-text instances: %s", sqlite3_errmsg(db->g.db));
+    rc = gdir_db_prepare(&db->g, SQL_INSTANCES, &st, err);
+    if (rc)
+        return rc;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *term = (const char *)sqlite3_column_text(st, 0);
+        rc = fn(cls, term ? term : "", (size_t)sqlite3_column_bytes(st, 0),
+                sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2));
+        if (rc)
+            break;
+    }
+    if (!rc && s != SQLITE_DONE)
+        rc = gdir_err_set(err, GDIR_EDB, "full-text instances: %s", sqlite3_errmsg(db->g.db));
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* ---- MATCH expressions ---------------------------------------------------------------------- */
+
+static int skip(const char **s, const char *lit)
+{
+    size_t n = strlen(lit);
+    if (strncmp(*s, lit, n) != 0)
+        return 0;
+    *s += n;
+    return 1;
+}
+
+int api_fts_expr_parse(const char *match, struct api_fts_expr *out)
+{
+    const char *s = match;
+
+    out->n = out->n_groups = 0;
+    for (;;) {
+        if (!skip(&s, "("))
+            return 0;
+        for (;;) {
+            struct api_fts_phrase *ph;
+            const char *t;
+            if (out->n == API_FTS_MAX_PHRASES || !skip(&s, "\""))
+                return 0;
+            for (t = s; (*t >= 'a' && *t <= 'z') || (*t >= '0' && *t <= '9'); t++)
+                ;
+            if (t == s || *t != '"')
+                return 0;
+            ph = &out->ph[out->n++];
+            ph->text = s;
+            ph->len = (size_t)(t - s);
+            ph->group = (unsigned)out->n_groups;
+            s = t + 1;
+            ph->prefix = skip(&s, "*");
+            if (!skip(&s, " OR "))
+                break;
+        }
+        if (!skip(&s, ")"))
+            return 0;
+        out->n_groups++;
+        if (*s == '\0')
+            return 1;
+        if (!skip(&s, " AND "))
+            return 0;
+    }
 }

@@ -1,13 +1,15 @@
 /*
  * api_pindex.c — the in-memory place index of the search engine: building it from the places
  * table (one scan), the grid (counting sort by cell), ranks by folded name, the fid lookup,
- * the process-wide registry of indexes (one per database file, reference counted), and the
- * candidate walks (box, whole table, by fid). See api_pindex.h.
+ * the process-wide registry of indexes (one per database file, reference counted), the
+ * in-memory full-text index (read from FTS5's instances), and the candidate walks (box, whole
+ * table, by fid, by position). See api_pindex.h.
  *
  * Not here: the tests a candidate must pass, counts, facets and pages (api_search.c), SQL
  * (api_queries.c).
  */
 #include "api_pindex.h"
+#include "api_fts.h"
 #include "gdir_log.h"
 #include "gdir_taxonomy.h"
 
@@ -29,10 +31,22 @@
 static pthread_mutex_t registry_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct api_pindex *registry;   /* indexes with refs > 0 */
 
+static void text_free(struct api_pindex_text *t)
+{
+    if (!t)
+        return;
+    free(t->terms);
+    free(t->strings);
+    free(t->postings);
+    free(t->plain);
+    free(t);
+}
+
 static void pindex_free(struct api_pindex *ix)
 {
     if (!ix)
         return;
+    text_free(ix->text);
     free(ix->pl);
     free(ix->arena);
     free(ix->categories);
@@ -405,6 +419,242 @@ static void load_tokens(struct api_db *db, struct api_pindex *ix)
     }
 }
 
+/* The position of the place with row id fid, NO_POS if none. */
+static uint32_t pos_of(const struct api_pindex *ix, long long fid)
+{
+    if (fid < ix->min_fid || (unsigned long long)(fid - ix->min_fid) >= ix->n_fid)
+        return NO_POS;
+    return ix->pos_of_fid[fid - ix->min_fid];
+}
+
+/* ---- the full-text index in memory ---------------------------------------------------------- */
+
+/* While reading FTS5's instances: each name's tokens in order, as term numbers, in one array
+ * (slot[slot_start[pos] + offset]), from which the postings are then made position by
+ * position (so that each term's postings come by position). */
+struct text_builder {
+    const struct api_pindex *ix;
+    struct api_pindex_text *t;
+    size_t terms_cap, strings_len, strings_cap;
+    uint32_t *slot_start;    /* n + 1 */
+    uint32_t *slot;          /* UINT32_MAX: not seen */
+    long long last_fid;
+    int bad;                 /* the instances do not add up: no in-memory index */
+};
+
+static int on_instance(void *cls, const char *term, size_t len, long long fid, long long offset)
+{
+    struct text_builder *b = cls;
+    struct api_pindex_text *t = b->t;
+    const struct api_pindex *ix = b->ix;
+    uint32_t pos, s;
+
+    if (t->n_terms == 0 || t->terms[t->n_terms - 1].len != len ||
+        memcmp(t->strings + t->terms[t->n_terms - 1].text, term, len) != 0) {
+        if (t->n_terms) {   /* terms must come sorted (then a term is looked up by bisection) */
+            const struct api_pindex_term *prev = &t->terms[t->n_terms - 1];
+            size_t m = prev->len < len ? prev->len : len;
+            int c = memcmp(t->strings + prev->text, term, m);
+            if (c > 0 || (c == 0 && prev->len >= len)) {
+                b->bad = 1;
+                return 1;
+            }
+        }
+        if (memchr(term, '\0', len) || len >= UINT32_MAX ||
+            b->strings_len + len + 1 >= UINT32_MAX || t->n_terms >= UINT32_MAX - 1)
+            return GDIR_ENOMEM;
+        if (t->n_terms == b->terms_cap) {
+            size_t ncap = b->terms_cap ? b->terms_cap * 2 : 1024;
+            struct api_pindex_term *a = realloc(t->terms, ncap * sizeof *a);
+            if (!a)
+                return GDIR_ENOMEM;
+            t->terms = a;
+            b->terms_cap = ncap;
+        }
+        if (b->strings_len + len + 1 > b->strings_cap) {
+            size_t ncap = b->strings_cap ? b->strings_cap * 2 : 1 << 16;
+            while (ncap < b->strings_len + len + 1)
+                ncap *= 2;
+            char *a = realloc(t->strings, ncap);
+            if (!a)
+                return GDIR_ENOMEM;
+            t->strings = a;
+            b->strings_cap = ncap;
+        }
+        memcpy(t->strings + b->strings_len, term, len);
+        t->strings[b->strings_len + len] = '\0';
+        t->terms[t->n_terms].text = (uint32_t)b->strings_len;
+        t->terms[t->n_terms].len = (uint32_t)len;
+        t->terms[t->n_terms].first = 0;
+        t->terms[t->n_terms].n = 0;
+        t->n_terms++;
+        b->strings_len += len + 1;
+    }
+    pos = pos_of(ix, fid);
+    if (pos == NO_POS || offset < 0 || offset >= b->slot_start[pos + 1] - b->slot_start[pos]) {
+        b->bad = 1;
+        return 1;
+    }
+    s = b->slot_start[pos] + (uint32_t)offset;
+    if (b->slot[s] != UINT32_MAX) {
+        b->bad = 1;
+        return 1;
+    }
+    b->slot[s] = (uint32_t)(t->n_terms - 1);
+    return GDIR_OK;
+}
+
+static int by_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The distinct terms of a name (its slots, copied into tmp and sorted): calls put for each
+ * with its count. */
+static void name_terms(const uint32_t *slots, size_t n, uint32_t *tmp,
+                       void (*put)(struct api_pindex_text *, uint32_t, uint32_t, uint16_t,
+                                   uint16_t),
+                       struct api_pindex_text *t, uint32_t pos)
+{
+    memcpy(tmp, slots, n * sizeof *tmp);
+    if (n > 1)
+        qsort(tmp, n, sizeof *tmp, by_u32);
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && tmp[j] == tmp[i])
+            j++;
+        put(t, tmp[i], pos, (uint16_t)(j - i), (uint16_t)n);
+        i = j;
+    }
+}
+
+static void count_posting(struct api_pindex_text *t, uint32_t term, uint32_t pos, uint16_t freq,
+                          uint16_t tokens)
+{
+    (void)pos;
+    (void)freq;
+    (void)tokens;
+    t->terms[term].n++;
+}
+
+static void put_posting(struct api_pindex_text *t, uint32_t term, uint32_t pos, uint16_t freq,
+                        uint16_t tokens)
+{
+    struct api_pindex_term *tm = &t->terms[term];
+    struct api_pindex_posting *p = &t->postings[tm->first + tm->n++];
+    p->pos = pos;
+    p->freq = freq;
+    p->tokens = tokens;
+}
+
+/* 1 when the folded name is, word for word, the tokens of slots. */
+static int is_plain(const struct api_pindex_text *t, const char *name, const uint32_t *slots,
+                    size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct api_pindex_term *tm = &t->terms[slots[i]];
+        if (i > 0 && *name++ != ' ')
+            return 0;
+        if (strncmp(name, t->strings + tm->text, tm->len) != 0)
+            return 0;
+        name += tm->len;
+    }
+    return *name == '\0';
+}
+
+/* Builds ix->text from the full-text index of db; leaves it NULL (logged) when it cannot. */
+static void load_text(struct api_db *db, struct api_pindex *ix)
+{
+    struct text_builder b;
+    struct gdir_err err;
+    const char *off = getenv("GEODIR_SEARCH_EXHAUSTIVE");
+    long long n_rows, n_tokens, rows = 0, tokens = 0;
+    uint32_t *tmp = NULL;
+    size_t max_tokens = 0;
+    int rc = GDIR_ENOMEM;
+
+    if (off && *off && strcmp(off, "0") != 0) {
+        gdir_log(GDIR_LOG_INFO, "db", "msg=\"text search: exhaustive (GEODIR_SEARCH_EXHAUSTIVE)\"");
+        return;
+    }
+    if (!ix->tokens)
+        return;
+    memset(&b, 0, sizeof b);
+    gdir_err_clear(&err);
+    b.ix = ix;
+    b.t = calloc(1, sizeof *b.t);
+    b.slot_start = malloc((ix->n + 1) * sizeof *b.slot_start);
+    if (!b.t || !b.slot_start)
+        goto out;
+    b.slot_start[0] = 0;
+    for (size_t i = 0; i < ix->n; i++) {
+        uint16_t d = ix->tokens[ix->pl[i].fid - ix->min_fid];
+        if (d == UINT16_MAX || (uint64_t)b.slot_start[i] + d >= UINT32_MAX) {
+            rc = GDIR_EINVAL;   /* a row length unknown: no exact score */
+            goto out;
+        }
+        b.slot_start[i + 1] = b.slot_start[i] + d;
+        max_tokens = d > max_tokens ? d : max_tokens;
+        rows++;
+        tokens += d;
+    }
+    b.slot = malloc(((size_t)b.slot_start[ix->n] + 1) * sizeof *b.slot);
+    tmp = malloc((max_tokens + 1) * sizeof *tmp);
+    if (!b.slot || !tmp)
+        goto out;
+    memset(b.slot, 0xff, ((size_t)b.slot_start[ix->n] + 1) * sizeof *b.slot);
+    rc = api_fts_instances(db, on_instance, &b, &n_rows, &n_tokens, &err);
+    if (b.bad || (rc == GDIR_OK && (n_rows != rows || n_tokens != tokens))) {
+        rc = GDIR_EINVAL;
+        goto out;
+    }
+    if (rc)
+        goto out;
+    for (size_t s = 0; s < b.slot_start[ix->n]; s++)
+        if (b.slot[s] == UINT32_MAX) {
+            rc = GDIR_EINVAL;   /* a token FTS5 counted but did not list */
+            goto out;
+        }
+    b.t->n_rows = n_rows;
+    b.t->n_tokens = n_tokens;
+    rc = GDIR_ENOMEM;
+    for (size_t i = 0; i < ix->n; i++)
+        name_terms(b.slot + b.slot_start[i], b.slot_start[i + 1] - b.slot_start[i], tmp,
+                   count_posting, b.t, (uint32_t)i);
+    for (size_t k = 0; k < b.t->n_terms; k++) {
+        b.t->terms[k].first = b.t->n_postings;
+        b.t->n_postings += b.t->terms[k].n;
+        b.t->terms[k].n = 0;
+    }
+    b.t->postings = malloc((b.t->n_postings + 1) * sizeof *b.t->postings);
+    b.t->plain = malloc(ix->n + 1);
+    if (!b.t->postings || !b.t->plain)
+        goto out;
+    for (size_t i = 0; i < ix->n; i++) {
+        const uint32_t *slots = b.slot + b.slot_start[i];
+        size_t d = b.slot_start[i + 1] - b.slot_start[i];
+        name_terms(slots, d, tmp, put_posting, b.t, (uint32_t)i);
+        b.t->plain[i] = (unsigned char)is_plain(b.t, ix->arena + ix->pl[i].name, slots, d);
+    }
+    rc = GDIR_OK;
+out:
+    if (rc == GDIR_OK) {
+        ix->text = b.t;
+        gdir_log(GDIR_LOG_INFO, "db", "msg=\"text index built\" terms=%zu postings=%zu bytes=%zu",
+                 b.t->n_terms, b.t->n_postings,
+                 b.t->n_postings * sizeof *b.t->postings + b.t->n_terms * sizeof *b.t->terms +
+                     b.strings_len + ix->n);
+    } else {
+        text_free(b.t);
+        gdir_log(GDIR_LOG_WARN, "db", "msg=\"text index not built: text searches go through "
+                                      "FTS5\" code=%s", gdir_err_name(err.code ? err.code : rc));
+    }
+    free(b.slot_start);
+    free(b.slot);
+    free(tmp);
+}
+
 /* Turns the interned strings into the index's code tables (the arena no longer moves). */
 static int make_tables(struct builder *b)
 {
@@ -462,6 +712,8 @@ static int pindex_build(struct api_db *db, struct api_pindex **out, struct gdir_
         rc = make_ranks(b.ix);
     if (!rc)
         load_tokens(db, b.ix);   /* optional: without it, geodir_bm25 asks FTS5 */
+    if (!rc)
+        load_text(db, b.ix);     /* optional: without it, text searches go through FTS5 */
     intern_free(&b.categories);
     intern_free(&b.insee);
     intern_free(&b.hours);
@@ -628,12 +880,70 @@ int api_pindex_fid(const struct api_pindex *ix, long long fid, double bm25,
     return pos == NO_POS ? GDIR_OK : emit(ix, pos, bm25, fn, cls);
 }
 
-/* The position of the place with row id fid, NO_POS if none. */
-static uint32_t pos_of(const struct api_pindex *ix, long long fid)
+int api_pindex_at(const struct api_pindex *ix, size_t pos, double bm25, api_candidate_fn *fn,
+                  void *cls)
 {
-    if (fid < ix->min_fid || (unsigned long long)(fid - ix->min_fid) >= ix->n_fid)
-        return NO_POS;
-    return ix->pos_of_fid[fid - ix->min_fid];
+    return emit(ix, pos, bm25, fn, cls);
+}
+
+/* < 0, 0, > 0 as term k sorts before, at, after text[0..len) (compared on len bytes when
+ * prefix: every term starting with text then compares equal). */
+static int term_cmp(const struct api_pindex_text *t, size_t k, const char *text, size_t len,
+                    int prefix)
+{
+    const struct api_pindex_term *tm = &t->terms[k];
+    size_t m = tm->len < len ? tm->len : len;
+    int c = memcmp(t->strings + tm->text, text, m);
+    if (c || tm->len == len)
+        return c;
+    if (tm->len < len)
+        return -1;
+    return prefix ? 0 : 1;
+}
+
+void api_pindex_text_terms(const struct api_pindex_text *t, const char *text, size_t len,
+                           int prefix, size_t *from, size_t *to)
+{
+    size_t lo = 0, hi = t->n_terms;
+    while (lo < hi) {   /* the first term not before text */
+        size_t mid = lo + (hi - lo) / 2;
+        if (term_cmp(t, mid, text, len, prefix) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *from = lo;
+    hi = t->n_terms;
+    while (lo < hi) {   /* the first term after it */
+        size_t mid = lo + (hi - lo) / 2;
+        if (term_cmp(t, mid, text, len, prefix) <= 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *to = lo;
+}
+
+size_t api_pindex_cell_of(const struct api_pindex *ix, size_t pos, size_t from)
+{
+    size_t last = (size_t)ix->nx * ix->ny - 1, step = 1, lo, hi;
+    if (from >= last || ix->cell_start[from + 1] > pos)
+        return from < last ? from : last;
+    /* Gallop: cells hi with cell_start[hi + 1] > pos, lo the last known not to be it. */
+    lo = from;
+    while (from + step < last && ix->cell_start[from + step + 1] <= pos) {
+        lo = from + step;
+        step *= 2;
+    }
+    hi = from + step < last ? from + step : last;
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (ix->cell_start[mid + 1] > pos)
+            hi = mid;
+        else
+            lo = mid;
+    }
+    return hi;
 }
 
 int api_pindex_hits(const struct api_pindex *ix, const struct api_pindex_hit *hits, size_t n,

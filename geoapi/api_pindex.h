@@ -16,6 +16,15 @@
  * about the same order. Memory:
  * about 56 bytes per place plus its id and folded name (about 90 MB for 1M generated places);
  * building reads the places table once (about 2 s for 1M).
+ *
+ * The full-text index in memory (struct api_pindex_text): the terms of places_fts with, for
+ * each, the places whose name holds it (by position, so in grid order), how often, and the
+ * name's length in tokens: what a text search needs to match and score every place exactly
+ * like FTS5 and geodir_bm25 (api_fts.h) without asking SQLite per row. Read from the
+ * index's own instances (fts5vocab), so it holds exactly what FTS5 holds; not built (the
+ * search then goes through FTS5) when anything does not add up, or when the environment
+ * variable GEODIR_SEARCH_EXHAUSTIVE is set to anything but 0 (the exhaustive path, for
+ * comparisons). About 8 bytes per token (32 MB for 1M generated places, ~0.8 s to read).
  */
 #ifndef API_PINDEX_H
 #define API_PINDEX_H
@@ -44,6 +53,33 @@ struct api_pindex_code {
                           * connection's commune list (api_db.communes), -1 if unlisted */
 };
 
+/* One place holding a term. */
+struct api_pindex_posting {
+    uint32_t pos;        /* position in pl[] */
+    uint16_t freq;       /* occurrences of the term in the name */
+    uint16_t tokens;     /* the name's length in tokens */
+};
+
+struct api_pindex_term {
+    uint32_t text;       /* offset of the term's bytes (NUL-terminated) in strings */
+    uint32_t len;
+    size_t first;        /* its postings: postings[first .. first + n), by position */
+    size_t n;
+};
+
+struct api_pindex_text {
+    struct api_pindex_term *terms;     /* owned, sorted by bytes (memcmp) */
+    size_t n_terms;
+    char *strings;                     /* owned */
+    struct api_pindex_posting *postings;   /* owned */
+    size_t n_postings;
+    unsigned char *plain;              /* owned, per position: 1 when the name's tokens are,
+                                        * in order, the words of its folded name (then a word
+                                        * of q is a word of the folded name exactly when the
+                                        * name holds that token) */
+    long long n_rows, n_tokens;        /* FTS5's totals: avgdl = n_tokens / n_rows */
+};
+
 struct api_pindex {
     size_t n;
     struct api_pindex_place *pl;       /* owned, n */
@@ -67,6 +103,7 @@ struct api_pindex {
      * full-text index could not be read. By fid, not by position: full-text hits come in fid
      * order, so these reads are sequential. */
     uint16_t *tokens;                  /* owned */
+    struct api_pindex_text *text;      /* owned; NULL: text searches go through FTS5 */
     /* Registry (api_pindex.c): */
     char build_id[160];
     unsigned refs;
@@ -94,6 +131,18 @@ int api_pindex_scan(const struct api_pindex *ix, const char *insee, const char *
  * no such place. */
 int api_pindex_fid(const struct api_pindex *ix, long long fid, double bm25,
                    api_candidate_fn *fn, void *cls);
+
+/* Calls fn for the place at position pos of pl[] (< n), with that bm25. */
+int api_pindex_at(const struct api_pindex *ix, size_t pos, double bm25, api_candidate_fn *fn,
+                  void *cls);
+
+/* The terms of the in-memory full-text index equal to text[0..len) (prefix 0: at most one)
+ * or starting with it (prefix 1): terms[*from .. *to). */
+void api_pindex_text_terms(const struct api_pindex_text *t, const char *text, size_t len,
+                           int prefix, size_t *from, size_t *to);
+
+/* The grid cell holding position pos, searched forward from cell `from` (<= that cell). */
+size_t api_pindex_cell_of(const struct api_pindex *ix, size_t pos, size_t from);
 
 /* A full-text hit: row id and score. */
 struct api_pindex_hit {

@@ -1,12 +1,14 @@
 /*
  * api_search.c — the place search engine: candidate source, exact tests, counts, facets,
- * keyset page selection with bounded heaps, and the growing box of a k-nearest search.
- * See api_search.h for the contract and the ranking formula.
+ * keyset page selection with bounded heaps, the growing box of a k-nearest search, and the
+ * text search over the in-memory full-text index with its bounded top-k. See api_search.h for
+ * the contract and the ranking formula.
  *
  * Not here: parameter parsing and JSON (h_places.c, h_autocomplete.c), SQL (api_queries.c),
  * the text rules (api_text.c, api_vocab.c), opening hours (api_hours.c).
  */
 #include "api_search.h"
+#include "api_fts.h"
 #include "api_hours.h"
 #include "api_pindex.h"
 #include "api_vocab.h"
@@ -185,6 +187,11 @@ struct engine {
     double r;
     int k_mode;
     struct heap kmain, kcat, kcommune; /* k mode: the k nearest of each set */
+    /* Text search through the in-memory full-text index (text_walk): */
+    int cur_tier;                      /* the current place's tier when the walk knows it, -1 */
+    int counted;                       /* 1: the walk counted the current place itself */
+    int prune;                         /* during a walk: a place that cannot enter the page is
+                                        * only counted (relevance, no k, no cursor before) */
     struct pager pager;                /* without k: the page */
     long long matched;
     long long *cat_counts, cat_total;
@@ -244,6 +251,20 @@ static int pager_offer(struct engine *e, const struct api_hit *hit)
     return heap_offer(&e->pager.heap, hit);
 }
 
+/* The relevance tier of a candidate: from the in-memory text walk when it knows it. */
+static int text_tier(const struct engine *e, const struct api_candidate *c)
+{
+    if (e->cur_tier >= 0)
+        return e->cur_tier;
+    return api_text_match(e->p->text, c->name_key) == API_TEXT_EXACT ? 0 : 1;
+}
+
+/* 1 when every place of that tier and score (whatever its id) comes after key (relevance). */
+static int key_after(const struct api_sort_key *key, int tier, double score)
+{
+    return tier > key->tier || (tier == key->tier && score < key->score);
+}
+
 static int on_candidate(void *cls, const struct api_candidate *c)
 {
     struct engine *e = cls;
@@ -285,7 +306,6 @@ static int on_candidate(void *cls, const struct api_candidate *c)
         if (p->has_point)
             s /= 1.0 + d / API_PROXIMITY_SCALE_M;
         hit.key.score = s;
-        hit.key.tier = api_text_match(p->text, c->name_key) == API_TEXT_EXACT ? 0 : 1;
     }
     if (p->sort == API_SORT_NAME) {
         hit.key.name = c->name_key ? c->name_key : "";
@@ -295,6 +315,8 @@ static int on_candidate(void *cls, const struct api_candidate *c)
     hit.cat = cat;
     hit.commune = commune;
     if (e->k_mode) {
+        if (p->text)
+            hit.key.tier = text_tier(e, c);
         /* The k nearest of each set; counts and page come once they are known (finish_k). */
         if (pass_cat && pass_commune)
             rc = heap_offer(&e->kmain, &hit);
@@ -315,9 +337,19 @@ static int on_candidate(void *cls, const struct api_candidate *c)
     }
     if (!(pass_cat && pass_commune))
         return 0;
-    e->matched++;
+    if (!e->counted)
+        e->matched++;
     if (p->on_match && (rc = p->on_match(p->match_cls, c->fid)) != 0)
         return rc;
+    if (p->text) {
+        /* The tier last: a place that cannot enter the page even in the first tier is not
+         * matched word by word. */
+        const struct heap *h = &e->pager.heap;
+        if (e->prune && h->n == h->cap && h->cap > 0 &&
+            key_after(&h->a[0].key, e->cur_tier >= 0 ? e->cur_tier : 0, hit.key.score))
+            return 0;
+        hit.key.tier = text_tier(e, c);
+    }
     return pager_offer(e, &hit);
 }
 
@@ -377,6 +409,312 @@ static int on_text_hit(void *cls, long long fid, double bm25)
     return GDIR_OK;
 }
 
+/* ---- text search through the in-memory full-text index ---------------------------------- */
+
+#define DEG (3.14159265358979323846 / 180.0)
+
+/* A walk along one term's postings. */
+struct tcur {
+    const struct api_pindex_posting *p, *end;
+    unsigned phrase;
+};
+
+/* The postings of several terms merged by position: a min-heap of walks. */
+struct merge {
+    struct tcur *h;
+    size_t n;
+};
+
+static void merge_sift(struct merge *m, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, top = i;
+        if (l < m->n && m->h[l].p->pos < m->h[top].p->pos)
+            top = l;
+        if (r < m->n && m->h[r].p->pos < m->h[top].p->pos)
+            top = r;
+        if (top == i)
+            return;
+        struct tcur t = m->h[i];
+        m->h[i] = m->h[top];
+        m->h[top] = t;
+        i = top;
+    }
+}
+
+static void merge_init(struct merge *m)
+{
+    for (size_t i = m->n / 2; i-- > 0;)
+        merge_sift(m, i);
+}
+
+/* The next position holding any of the terms (0 when none is left): with f non-NULL, adds
+ * each term's count to f[its phrase], lists the phrases first seen in touched. */
+static int merge_next(struct merge *m, uint32_t *pos, uint16_t *tokens, double *f,
+                      unsigned *touched, size_t *n_touched)
+{
+    uint32_t at;
+    if (m->n == 0)
+        return 0;
+    at = m->h[0].p->pos;
+    *pos = at;
+    *tokens = m->h[0].p->tokens;
+    while (m->n && m->h[0].p->pos == at) {
+        struct tcur *c = &m->h[0];
+        if (f) {
+            if (f[c->phrase] == 0)
+                touched[(*n_touched)++] = c->phrase;
+            f[c->phrase] += c->p->freq;
+        }
+        if (++c->p == c->end)
+            m->h[0] = m->h[--m->n];
+        if (m->n)
+            merge_sift(m, 0);
+    }
+    return 1;
+}
+
+/* A lower bound of the distance from the point to any place of a grid cell, per cell, from
+ * per-row and per-column parts of the haversine formula computed when first needed. */
+struct prox {
+    const struct api_pindex *ix;
+    double lat, lon, cos_lat;
+    double *row_hav, *row_cos, *col_hav;   /* owned (one block); NaN: not computed */
+    size_t cell;                           /* of dlb; SIZE_MAX: none */
+    double dlb;
+};
+
+static double hav(double x)
+{
+    double s = sin(x / 2);
+    return s * s;
+}
+
+static double cell_dlb(struct prox *x, size_t cell)
+{
+    const struct api_pindex *ix = x->ix;
+    unsigned cx = (unsigned)(cell % ix->nx), cy = (unsigned)(cell / ix->nx);
+    double a, d;
+
+    if (cell == x->cell)
+        return x->dlb;
+    if (isnan(x->row_hav[cy])) {   /* cells are widened by 1e-9 degrees: rounding of filing */
+        double la = ix->lat0 + cy * ix->dlat - 1e-9, lb = ix->lat0 + (cy + 1) * ix->dlat + 1e-9;
+        double dp = x->lat < la ? la - x->lat : x->lat > lb ? x->lat - lb : 0;
+        x->row_hav[cy] = hav(dp * DEG);
+        x->row_cos[cy] = fmax(0, fmin(cos(la * DEG), cos(lb * DEG)));
+    }
+    if (isnan(x->col_hav[cx])) {
+        double lo = ix->lon0 + cx * ix->dlon - 1e-9, hi = ix->lon0 + (cx + 1) * ix->dlon + 1e-9;
+        double dl = x->lon < lo ? lo - x->lon : x->lon > hi ? x->lon - hi : 0;
+        /* sin^2(dl / 2) grows with dl up to 180 degrees only. */
+        x->col_hav[cx] = fmax(fabs(lo - x->lon), fabs(hi - x->lon)) >= 180 ? 0 : hav(dl * DEG);
+    }
+    a = x->row_hav[cy] + x->cos_lat * x->row_cos[cy] * x->col_hav[cx];
+    d = 2.0 * GDIR_EARTH_RADIUS_M * asin(sqrt(a > 1 ? 1 : a));
+    d -= 0.01 + d * 1e-12;   /* well beyond the rounding of either computation */
+    x->cell = cell;
+    x->dlb = d > 0 ? d : 0;
+    return x->dlb;
+}
+
+/* The query, read back from its MATCH expression, with its terms in the index. */
+struct tquery {
+    struct api_fts_expr ex;
+    size_t from[API_FTS_MAX_PHRASES], to[API_FTS_MAX_PHRASES];   /* terms of each phrase */
+    double idf[API_FTS_MAX_PHRASES];
+    double f[API_FTS_MAX_PHRASES];             /* the current place's count per phrase */
+    unsigned touched[API_FTS_MAX_PHRASES];
+    unsigned own[API_TEXT_MAX_WORDS];          /* the phrase of each word itself */
+    int tiers;          /* 1: a plain name's tier follows from its own phrases (api_pindex.h) */
+};
+
+/* Adds the walks of phrase ph's terms to m. */
+static void add_walks(const struct api_pindex_text *t, const struct tquery *q, size_t ph,
+                      struct merge *m)
+{
+    for (size_t k = q->from[ph]; k < q->to[ph]; k++) {
+        const struct api_pindex_term *tm = &t->terms[k];
+        if (tm->n == 0)
+            continue;
+        m->h[m->n].p = t->postings + tm->first;
+        m->h[m->n].end = t->postings + tm->first + tm->n;
+        m->h[m->n].phrase = (unsigned)ph;
+        m->n++;
+    }
+}
+
+/* Matches, scores (exactly as FTS5 + geodir_bm25 would), counts and ranks through the
+ * in-memory index. A place that cannot enter the page is counted without being looked at
+ * when no filter needs it (see api_search.h). */
+static int text_walk(struct engine *e, struct tquery *q)
+{
+    const struct api_search_params *p = e->p;
+    const struct api_pindex *ix = e->ix;
+    const struct api_pindex_text *t = ix->text;
+    const struct heap *h = &e->pager.heap;
+    struct merge m = {NULL, 0};
+    struct prox px;
+    size_t n_walks = 0, cell = 0;
+    uint32_t all = q->ex.n_groups >= 32 ? 0xffffffffu : (1u << q->ex.n_groups) - 1;
+    double avgdl = (double)t->n_tokens / (double)t->n_rows;
+    int direct, rc = GDIR_OK;
+
+    memset(&px, 0, sizeof px);
+    e->prune = p->sort == API_SORT_RELEVANCE && !e->k_mode && p->cursor_dir != API_CURSOR_BEFORE;
+    /* Counting needs no filter test: no category, commune, circle, box, hours, extra test,
+     * facet, export or k. */
+    direct = e->prune && p->n_categories == 0 && p->n_communes == 0 && !e->circle &&
+             !p->has_bbox && !p->open_filter && !p->extra_test && !p->on_match &&
+             !p->facet_category && !p->facet_commune;
+    for (size_t i = 0; i < q->ex.n; i++) {
+        const struct api_fts_phrase *ph = &q->ex.ph[i];
+        api_pindex_text_terms(t, ph->text, ph->len, ph->prefix, &q->from[i], &q->to[i]);
+        n_walks += q->to[i] - q->from[i];
+    }
+    m.h = malloc((n_walks ? n_walks : 1) * sizeof *m.h);
+    if (!m.h)
+        return GDIR_ENOMEM;
+    /* idf: rows holding the phrase (a prefix's terms merged). */
+    for (size_t i = 0; i < q->ex.n; i++) {
+        long long hits = 0;
+        uint32_t pos;
+        uint16_t tokens;
+        if (q->to[i] - q->from[i] == 1) {
+            hits = (long long)t->terms[q->from[i]].n;
+        } else {
+            m.n = 0;
+            add_walks(t, q, i, &m);
+            merge_init(&m);
+            while (merge_next(&m, &pos, &tokens, NULL, NULL, NULL))
+                hits++;
+        }
+        q->idf[i] = api_fts_idf(t->n_rows, hits);
+        q->f[i] = 0;
+    }
+    m.n = 0;
+    for (size_t i = 0; i < q->ex.n; i++)
+        add_walks(t, q, i, &m);
+    merge_init(&m);
+    if (direct && p->has_point) {
+        px.ix = ix;
+        px.lat = p->lat;
+        px.lon = p->lon;
+        px.cos_lat = cos(p->lat * DEG);
+        px.cell = SIZE_MAX;
+        px.row_hav = malloc((2 * (size_t)ix->ny + ix->nx) * sizeof *px.row_hav);
+        if (!px.row_hav) {
+            e->prune = 0;
+            free(m.h);
+            return GDIR_ENOMEM;
+        }
+        px.row_cos = px.row_hav + ix->ny;
+        px.col_hav = px.row_cos + ix->ny;
+        for (size_t i = 0; i < 2 * (size_t)ix->ny + ix->nx; i++)
+            px.row_hav[i] = NAN;
+    }
+
+    for (;;) {
+        uint32_t pos, groups = 0;
+        uint16_t tokens;
+        size_t nt = 0;
+        double score = 0, s;
+        int tier = -1;
+
+        if (!merge_next(&m, &pos, &tokens, q->f, q->touched, &nt))
+            break;
+        for (size_t i = 0; i < nt; i++)
+            groups |= 1u << q->ex.ph[q->touched[i]].group;
+        if (groups != all) {
+            for (size_t i = 0; i < nt; i++)
+                q->f[q->touched[i]] = 0;
+            continue;
+        }
+        /* Phrases in FTS5's order, as geodir_bm25 adds them (the others add 0). */
+        for (size_t i = 1; i < nt; i++)
+            for (size_t j = i; j > 0 && q->touched[j - 1] > q->touched[j]; j--) {
+                unsigned x = q->touched[j];
+                q->touched[j] = q->touched[j - 1];
+                q->touched[j - 1] = x;
+            }
+        for (size_t i = 0; i < nt; i++)
+            score += api_fts_bm25_part(q->idf[q->touched[i]], q->f[q->touched[i]],
+                                       (double)tokens, avgdl);
+        if (q->tiers && t->plain[pos]) {
+            tier = 0;
+            for (size_t w = 0; w < q->ex.n_groups; w++)
+                if (q->f[q->own[w]] == 0)
+                    tier = 1;
+        }
+        for (size_t i = 0; i < nt; i++)
+            q->f[q->touched[i]] = 0;
+
+        if (direct) {
+            e->matched++;
+            s = !isfinite(score) || score < 0 ? 0 : score;
+            if (h->n == h->cap && h->cap > 0) {
+                const struct api_sort_key *worst = &h->a[0].key;
+                int tier_lb = tier >= 0 ? tier : 0;
+                if (key_after(worst, tier_lb, s))
+                    continue;
+                if (p->has_point) {
+                    cell = api_pindex_cell_of(ix, pos, cell);
+                    if (key_after(worst, tier_lb,
+                                  s / (1.0 + cell_dlb(&px, cell) / API_PROXIMITY_SCALE_M)))
+                        continue;
+                }
+            }
+            if (p->cursor_dir == API_CURSOR_AFTER && !p->has_point && tier >= 0 &&
+                (tier < p->cursor.tier || (tier == p->cursor.tier && s > p->cursor.score))) {
+                e->pager.outside++;   /* before the cursor, whatever its id */
+                continue;
+            }
+        }
+        e->cur_tier = tier;
+        e->counted = direct;
+        rc = api_pindex_at(ix, pos, -1.0 * score, on_candidate, e);
+        e->cur_tier = -1;
+        e->counted = 0;
+        if (rc)
+            break;
+    }
+    e->prune = 0;
+    free(m.h);
+    free(px.row_hav);
+    return rc;
+}
+
+/* The in-memory text query for match, or NULL (then FTS5 answers): no in-memory index, an
+ * expression it does not read, or out of memory. Owned by the caller (free). */
+static struct tquery *tquery_new(const struct engine *e, const char *match)
+{
+    const struct api_text_query *text = e->p->text;
+    struct tquery *q;
+
+    if (!e->ix || !e->ix->text || e->ix->text->n_rows <= 0)
+        return NULL;
+    q = malloc(sizeof *q);
+    if (!q)
+        return NULL;
+    if (!api_fts_expr_parse(match, &q->ex) || q->ex.n_groups > 32) {
+        free(q);
+        return NULL;
+    }
+    /* Word w's own phrase comes first in its group (api_vocab.h). */
+    q->tiers = q->ex.n_groups == text->n;
+    for (size_t i = 0, w = 0; q->tiers && i < q->ex.n; i++) {
+        const struct api_fts_phrase *ph = &q->ex.ph[i];
+        if (ph->group != w)
+            continue;
+        q->own[w] = (unsigned)i;
+        if (ph->len != strlen(text->words[w]) || memcmp(ph->text, text->words[w], ph->len) != 0 ||
+            ph->prefix != (text->last_prefix && w + 1 == text->n))
+            q->tiers = 0;
+        w++;
+    }
+    return q;
+}
+
 /* One pass over the candidates of the chosen source. */
 static int run_pass(struct engine *e, const char *match, struct gdir_err *err)
 {
@@ -387,7 +725,11 @@ static int run_pass(struct engine *e, const char *match, struct gdir_err *err)
     if (p->text) {
         if (!match)
             return GDIR_OK;   /* no word to search: nothing matches */
-        if (e->ix) {
+        struct tquery *tq = tquery_new(e, match);
+        if (tq) {
+            rc = text_walk(e, tq);
+            free(tq);
+        } else if (e->ix) {
             struct text_hits hits = {NULL, 0, 0};
             rc = api_q_text_hits(e->db, match, on_text_hit, &hits, err);
             if (!rc)
@@ -555,6 +897,7 @@ int api_search_run(struct api_db *db, const struct gdir_calendar *cal,
     e.tax = gdir_taxonomy(&e.n_tax);
     e.k_mode = p->k > 0 && p->has_point;
     e.ix = api_pindex_get(db);
+    e.cur_tier = -1;
     for (size_t i = 0; i < CAT_SLOTS; i++)
         e.cat_slot[i] = -1;
     for (size_t t = 0; t < e.n_tax && t < CAT_SLOTS / 2; t++) {
