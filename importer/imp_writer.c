@@ -4,6 +4,7 @@
  * lookup, and the final checks and atomic swap (see imp_writer.h).
  */
 #include "imp_writer.h"
+#include "gdir_hilbert.h"
 #include "gdir_log.h"
 
 #include <dirent.h>
@@ -20,13 +21,34 @@
 
 #define BATCH_ROWS 20000   /* rows per transaction */
 #define ID_MAX 256         /* "<source>:<source_id>" */
+#define MAIN_CACHE_KB "65536"      /* page cache of the new database */
+#define STAGING_CACHE_KB "8192"    /* page cache of the temporary file (staged places) */
+#define SORT_CACHE_KB "32768"      /* page cache while places are sorted (the sort's memory) */
+
+/* The columns of a place record, as named in places and in the staging table. */
+#define RECORD_COLUMNS                                                                             \
+    "id, name, name_key, category, address, postcode, insee, phone, email, website,"               \
+    " opening_hours, description, source, source_id, licence, source_date, wheelchair, refs,"      \
+    " geo_quality, geocode_precision, geocode_score"
+
+/* Place records are staged in a temporary table (in SQLite's temporary file, deleted when the
+ * connection closes or the process dies) and written into places once, in the order of the
+ * Hilbert curve of their points (imp_writer_index): so the rows, and the fids, of near places
+ * are near in the file, whatever the order of the sources. The staging table has the
+ * constraints of places that a row can break (NOT NULL, the two UNIQUE ids), so that a
+ * duplicate is still told at its row. */
+static const char SQL_CREATE_STAGING[] =
+    "CREATE TEMP TABLE places_load (id TEXT NOT NULL UNIQUE, name TEXT NOT NULL,"
+    " name_key TEXT NOT NULL, category TEXT NOT NULL, address TEXT, postcode TEXT, insee TEXT,"
+    " phone TEXT, email TEXT, website TEXT, opening_hours TEXT, description TEXT,"
+    " source TEXT NOT NULL, source_id TEXT NOT NULL, licence TEXT NOT NULL, source_date TEXT,"
+    " wheelchair TEXT, refs TEXT, geo_quality TEXT, geocode_precision TEXT,"
+    " geocode_score REAL, lon REAL NOT NULL, lat REAL NOT NULL, UNIQUE (source, source_id))";
 
 #define INTO_PLACE                                                                                 \
-    " INTO places(id, name, name_key, category, address, postcode, insee, phone, email,"          \
-    " website, opening_hours, description, source, source_id, licence, source_date, wheelchair,"  \
-    " refs, geo_quality, geocode_precision, geocode_score, geom)"                                 \
+    " INTO places_load(" RECORD_COLUMNS ", lon, lat)"                                              \
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,"   \
-    " ?19, ?20, ?21, MakePoint(?22, ?23, 4326))"
+    " ?19, ?20, ?21, ?22, ?23)"
 static const char SQL_INS_PLACE[] = "INSERT" INTO_PLACE;
 static const char SQL_INS_PLACE_IG[] = "INSERT OR IGNORE" INTO_PLACE;
 
@@ -73,13 +95,6 @@ static const char SQL_UPD_SOURCE[] =
 
 static const char SQL_INS_META[] = "INSERT INTO meta(key, value) VALUES (?1, ?2)";
 
-/* The columns of a record copied on a refresh, named (the previous file may order them
- * otherwise). */
-#define RECORD_COLUMNS                                                                             \
-    "id, name, name_key, category, address, postcode, insee, phone, email, website,"               \
-    " opening_hours, description, source, source_id, licence, source_date, wheelchair, refs,"      \
-    " geo_quality, geocode_precision, geocode_score"
-
 static const char SQL_ATTACH[] = "ATTACH DATABASE ?1 AS old";
 static const char SQL_OLD_CHECK[] =
     "SELECT count(*) FROM old.sqlite_master WHERE name IN ('place_records', 'import_warnings',"
@@ -91,10 +106,12 @@ static const char SQL_COPY_SOURCE[] =
     " SELECT name, profile, title, publisher, licence, url, file, data_date, imported_at,"
     " rows_read, rows_imported, rows_rejected FROM old.sources WHERE name = ?1";
 /* A kept source's records as they were read (place_records: before merging and overrides)
- * become places again; merging and overrides run anew. */
+ * become place records again (staged with the others, then written in the curve's order);
+ * merging and overrides run anew. The columns are named: the previous file may order them
+ * otherwise. */
 static const char SQL_COPY_RECORDS[] =
-    "INSERT INTO places(" RECORD_COLUMNS ", geom) SELECT " RECORD_COLUMNS ","
-    " MakePoint(lon, lat, 4326) FROM old.place_records WHERE source = ?1";
+    "INSERT INTO places_load(" RECORD_COLUMNS ", lon, lat) SELECT " RECORD_COLUMNS ", lon, lat"
+    " FROM old.place_records WHERE source = ?1";
 static const char SQL_COPY_ADDRESSES[] =
     "INSERT INTO addresses(id, housenumber, street, postcode, insee, city, source, licence, geom)"
     " SELECT id, housenumber, street, postcode, insee, city, source, licence, geom"
@@ -136,9 +153,20 @@ static const char SQL_SOURCE_ROW[] =
     "SELECT rows_read, rows_imported, rows_rejected,"
     " (SELECT count(*) FROM import_warnings WHERE source = ?1) FROM sources WHERE name = ?1";
 
-static const char SQL_STATS[] =
-    "SELECT (SELECT count(*) FROM communes), (SELECT count(*) FROM communes WHERE geom IS NOT"
-    " NULL), (SELECT count(*) FROM places)";
+#define SQL_STATS_COMMUNES                                                                         \
+    "SELECT (SELECT count(*) FROM communes), (SELECT count(*) FROM communes WHERE geom IS NOT"     \
+    " NULL), "
+static const char SQL_STATS[] = SQL_STATS_COMMUNES "(SELECT count(*) FROM places)";
+static const char SQL_STATS_STAGED[] = SQL_STATS_COMMUNES "(SELECT count(*) FROM places_load)";
+
+/* The staged records' box, then every record written into places in the order of the curve
+ * over that box (ties: the order they were staged in). */
+static const char SQL_STAGED_BOX[] =
+    "SELECT count(*), min(lon), min(lat), max(lon), max(lat) FROM places_load";
+static const char SQL_ORDER_PLACES[] =
+    "INSERT INTO places(" RECORD_COLUMNS ", geom) SELECT " RECORD_COLUMNS ","
+    " MakePoint(lon, lat, 4326) FROM places_load ORDER BY imp_hilbert(lon, lat), rowid;"
+    " DROP TABLE places_load;";
 
 static void now_iso(char *out, size_t size)
 {
@@ -357,10 +385,18 @@ int imp_writer_open(struct imp_writer *w, const char *db_path, struct gdir_err *
      * statement (duplicate id) is rolled back alone. */
     if ((rc = gdir_db_exec(&w->db,
                            "PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF;"
-                           " PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;",
+                           " PRAGMA cache_size=-" MAIN_CACHE_KB "; PRAGMA temp_store=MEMORY;",
                            err)) ||
         (rc = gdir_db_create_schema(&w->db, err)))
         goto out;
+    /* The staged place records live in SQLite's temporary file, not in memory: temp_store
+     * FILE until they are written into places (imp_writer_index; changing temp_store drops
+     * temporary tables, so it is not changed before). */
+    if ((rc = gdir_db_exec(&w->db, "PRAGMA temp_store=FILE", err)) ||
+        (rc = gdir_db_exec(&w->db, SQL_CREATE_STAGING, err)) ||
+        (rc = gdir_db_exec(&w->db, "PRAGMA temp.cache_size=-" STAGING_CACHE_KB, err)))
+        goto out;
+    w->staged = 1;
     /* SpatiaLite keeps an R*Tree in step with a table through triggers that prepare a
      * statement per row: for a bulk load, dropping the places and addresses indexes and
      * building them once at the end is several times faster. The communes index stays:
@@ -720,7 +756,8 @@ int imp_writer_stats(struct imp_writer *w, long *communes, long *with_geom, long
 {
     sqlite3_stmt *st = NULL;
     int rc = GDIR_OK;
-    if (sqlite3_prepare_v2(w->db.db, SQL_STATS, -1, &st, NULL) != SQLITE_OK ||
+    if (sqlite3_prepare_v2(w->db.db, w->staged ? SQL_STATS_STAGED : SQL_STATS, -1, &st,
+                           NULL) != SQLITE_OK ||
         sqlite3_step(st) != SQLITE_ROW) {
         rc = db_fail(w, err, "counts");
     } else {
@@ -795,10 +832,58 @@ static int spatial_index_on(struct imp_writer *w, const char *sql, struct gdir_e
     return rc;
 }
 
+/* imp_hilbert(lon, lat): the point's position along the curve of the writer's grid. */
+static void hilbert_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    const struct gdir_hilbert_grid *g = sqlite3_user_data(ctx);
+    (void)argc;
+    sqlite3_result_int64(ctx, (sqlite3_int64)gdir_hilbert_key(g, sqlite3_value_double(argv[0]),
+                                                              sqlite3_value_double(argv[1])));
+}
+
+/* Writes the staged records into places in the order of the Hilbert curve over their box, so
+ * that fids follow the curve (1, 2, ... in an empty table), and drops the staging table.
+ * Nothing refers to a place's fid yet: merging, overrides and the indexes come after. The
+ * sort spills to temporary files beyond the page cache. */
+static int order_places(struct imp_writer *w, struct gdir_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = GDIR_OK;
+
+    if (sqlite3_prepare_v2(w->db.db, SQL_STAGED_BOX, -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_ROW) {
+        rc = db_fail(w, err, "places box");
+    } else if (sqlite3_column_int64(st, 0) > 0) {
+        gdir_hilbert_grid_init(&w->grid, sqlite3_column_double(st, 1),
+                               sqlite3_column_double(st, 2), sqlite3_column_double(st, 3),
+                               sqlite3_column_double(st, 4));
+    } else {
+        gdir_hilbert_grid_init(&w->grid, 0, 0, 0, 0);
+    }
+    sqlite3_finalize(st);
+    if (rc)
+        return rc;
+    if (sqlite3_create_function(w->db.db, "imp_hilbert", 2,
+                                SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY, &w->grid,
+                                hilbert_fn, NULL, NULL) != SQLITE_OK)
+        return db_fail(w, err, "imp_hilbert");
+    if ((rc = gdir_db_exec(&w->db, "BEGIN", err)))
+        return rc;
+    w->in_tx = 1;
+    if ((rc = gdir_db_exec(&w->db, "PRAGMA main.cache_size=-" SORT_CACHE_KB, err)) ||
+        (rc = gdir_db_exec(&w->db, SQL_ORDER_PLACES, err)) || (rc = commit(w, err)) ||
+        (rc = gdir_db_exec(&w->db, "PRAGMA main.cache_size=-" MAIN_CACHE_KB, err)))
+        return rc;
+    w->staged = 0;
+    /* Back to the setting of the other steps; this also closes the temporary file. */
+    return gdir_db_exec(&w->db, "PRAGMA temp_store=MEMORY", err);
+}
+
 int imp_writer_index(struct imp_writer *w, long *places, struct gdir_err *err)
 {
     int rc;
-    if ((rc = commit(w, err)) || (rc = gdir_db_exec(&w->db, "BEGIN", err)))
+    if ((rc = commit(w, err)) || (w->staged && (rc = order_places(w, err))) ||
+        (rc = gdir_db_exec(&w->db, "BEGIN", err)))
         return rc;
     w->in_tx = 1;
     if (w->deferred_sql) {

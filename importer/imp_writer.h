@@ -3,9 +3,11 @@
  *
  * imp_writer_open creates "<db>.tmp-<pid>" (after removing the temporary files that dead
  * importer processes left behind), creates the schema and prepares every statement once.
- * Rows are written in batched transactions: communes, boundaries, addresses, places (one row
- * per source record); imp_writer_index then builds the spatial indexes (dropped during the
- * bulk load), before merging and overrides edit places. imp_writer_finish rebuilds the
+ * Rows are written in batched transactions: communes, boundaries, addresses, place records
+ * (one per source record, staged in a temporary table); imp_writer_index then writes the
+ * places in the order of the Hilbert curve of their points (so that near places have near
+ * fids and rows) and builds the spatial indexes (dropped during the bulk load), before merging
+ * and overrides edit places. imp_writer_finish rebuilds the
  * full-text index,
  * writes the meta rows, runs ANALYZE and PRAGMA quick_check, switches the journal back
  * to DELETE, closes, fsyncs, renames the file over <db> and fsyncs the folder. Until that
@@ -19,6 +21,7 @@
 
 #include "gdir_db.h"
 #include "gdir_err.h"
+#include "gdir_hilbert.h"
 #include "imp_record.h"
 
 struct imp_writer {
@@ -33,6 +36,8 @@ struct imp_writer {
     int in_tx;           /* a transaction is open */
     int attached;        /* the previous database is attached as "old" */
     char *deferred_sql;  /* CREATE INDEX statements run by imp_writer_index (owned) */
+    int staged;          /* place records are in the staging table, not yet in places */
+    struct gdir_hilbert_grid grid;   /* the curve places are written along */
 };
 
 /* Provenance of one source, as stored in the sources table. */
@@ -111,10 +116,13 @@ int imp_writer_copy_communes(struct imp_writer *w, struct gdir_err *err);
 /* Detaches the previous database. NULL-safe on an unattached writer. */
 int imp_writer_detach(struct imp_writer *w, struct gdir_err *err);
 
-/* After the last source: builds the secondary (non-unique) indexes and the spatial indexes of
- * places and addresses, with SpatiaLite's geometry triggers (all dropped during the bulk load;
- * the UNIQUE ones stay, they detect duplicates); *places receives the number of places.
- * Merging and overrides come next. */
+/* After the last source: writes the staged place records into places along the Hilbert curve
+ * over their bounding box (fids 1, 2, ... in that order, whatever the order of the sources or
+ * of a refresh's copies), then builds the secondary (non-unique) indexes and the spatial
+ * indexes of places and addresses, with SpatiaLite's geometry triggers (all dropped during the
+ * bulk load; the UNIQUE ones stay, they detect duplicates); *places receives the number of
+ * places. Merging and overrides come next: they delete merged and hidden places (gaps in the
+ * fids) and append added ones. */
 int imp_writer_index(struct imp_writer *w, long *places, struct gdir_err *err);
 
 /* The connection, for the modules that read or edit the new database (merging, overrides,

@@ -27,6 +27,10 @@ usage: test_import.py CASE IMPORTER SQLITE3 FIXTURES SOURCE_DIR WORK_DIR
         progress   the progress line on a terminal (pty), and none otherwise
         realdata_territory  ../shared/datasets: the 3 territory town halls and the 59 Meuse
                    offices outside their commune
+        spatial_order  places written along the Hilbert curve (fids of near places are near),
+                   whatever the input order, after merging, corrections and a refresh; every
+                   table keyed on fid consistent (R*Tree, FTS rowids, place_sources,
+                   place_merges)
 """
 import csv
 import glob
@@ -35,6 +39,7 @@ import json
 import math
 import os
 import pty
+import random
 import shutil
 import signal
 import subprocess
@@ -1057,6 +1062,177 @@ def case_atomic():
 
 
 # --------------------------------------------------------------------------------------------
+def write_sp(path, records):
+    """A service-public.fr-shaped CSV of (source_id, name, insee, lat, lon) records."""
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(SP_HEADER)
+        for sid, name, code, lat, lon in records:
+            f.write(f"{sid},mairie,{code},2024-01-01,{name},géopostale,1 rue de l'Exemple,55250,"
+                    f"Commune,{lat:.6f},{lon:.6f},6,,,,1,{sid}.xml\n")
+
+
+def order_stats(db):
+    """(places, median and mean |fid difference| between each place and its nearest
+    neighbour, median distance between places of consecutive fids / median distance to the
+    nearest neighbour)."""
+    pts = [(r["fid"], r["lat"], r["lon"])
+           for r in sql(db, "SELECT fid, ST_Y(geom) AS lat, ST_X(geom) AS lon FROM places"
+                            " ORDER BY fid")]
+    cell = 0.002   # degrees: a few places per cell
+    grid = {}
+    for i, (_, lat, lon) in enumerate(pts):
+        grid.setdefault((int(lat / cell), int(lon / cell)), []).append(i)
+    diffs, nn_dist = [], []
+    for i, (fid, lat, lon) in enumerate(pts):
+        gy, gx = int(lat / cell), int(lon / cell)
+        best = None
+        ring = 1
+        while best is None or ring <= 2:   # one more ring than needed: the true nearest
+            for y in range(gy - ring, gy + ring + 1):
+                for x in range(gx - ring, gx + ring + 1):
+                    for j in grid.get((y, x), ()):
+                        if j != i:
+                            d = haversine(lat, lon, pts[j][1], pts[j][2])
+                            if best is None or d < best[0]:
+                                best = (d, j)
+            ring += 1
+        diffs.append(abs(fid - pts[best[1]][0]))
+        nn_dist.append(best[0])
+    step = [haversine(a[1], a[2], b[1], b[2]) for a, b in zip(pts, pts[1:])]
+    diffs.sort()
+    return (len(pts), diffs[len(diffs) // 2], sum(diffs) / len(diffs),
+            sorted(step)[len(step) // 2] / max(sorted(nn_dist)[len(nn_dist) // 2], 1e-6))
+
+
+def check_order(db, label):
+    n, median, mean, step = order_stats(db)
+    print(f"{label}: {n} places, |fid - nearest neighbour's fid| median {median}, mean "
+          f"{mean:.1f} (random order: ~{n / 3:.0f}); consecutive fids {step:.2f} x the "
+          f"nearest-neighbour distance")
+    check(median <= 4 and mean < n / 30,
+          f"{label}: the nearest neighbour of a place has a near fid (median {median}, mean "
+          f"{mean:.1f}, n {n})")
+    check(step < 3, f"{label}: places of consecutive fids are near each other ({step:.2f} x)")
+
+
+def check_fid_tables(db, label):
+    """Every table that refers to a place's fid agrees with places."""
+    n = one(db, "SELECT count(*) FROM places")
+    check(one(db, "SELECT count(*) FROM idx_places_geom") == n
+          and one(db, "SELECT count(*) FROM places AS p JOIN idx_places_geom AS r ON r.pkid ="
+                      " p.fid WHERE r.xmin <= ST_X(p.geom) AND r.xmax >= ST_X(p.geom)"
+                      " AND r.ymin <= ST_Y(p.geom) AND r.ymax >= ST_Y(p.geom)") == n,
+          f"{label}: one R*Tree entry per place, at its point ({n})")
+    fts = one(db, "SELECT count(*) FROM places_fts WHERE places_fts MATCH 'genere'")
+    both = one(db, "SELECT count(*) FROM places WHERE fid IN (SELECT rowid FROM places_fts"
+                   " WHERE places_fts MATCH 'genere') AND name LIKE '%généré%'")
+    named = one(db, "SELECT count(*) FROM places WHERE name LIKE '%généré%'")
+    check(fts == both == named and named > 0,
+          f"{label}: the FTS rowids are the fids of the places of that name ({fts}, {both}, "
+          f"{named})")
+    sql(db, "INSERT INTO places_fts(places_fts, rank) VALUES ('integrity-check', 1)")
+    check(one(db, "SELECT count(*) FROM place_sources AS s LEFT JOIN places AS p"
+                  " ON p.fid = s.place_fid WHERE s.place_fid IS NOT NULL AND (p.fid IS NULL"
+                  " OR instr(' ' || coalesce(p.source_ids, p.id) || ' ', ' ' || s.id || ' ')"
+                  " = 0)") == 0,
+          f"{label}: every place_sources row names a place that lists its record")
+    # A merged place that a correction hid keeps its merge rows (its records are in
+    # place_sources with no place): no places row may then have its old fid.
+    merges = one(db, "SELECT count(*) FROM place_merges")
+    kept = one(db, "SELECT count(*) FROM place_merges AS m JOIN places AS p"
+                   " ON p.fid = m.place_fid AND p.id = m.kept_id")
+    hidden = one(db, "SELECT count(*) FROM place_merges AS m WHERE NOT EXISTS (SELECT 1 FROM"
+                     " places WHERE fid = m.place_fid) AND EXISTS (SELECT 1 FROM place_sources"
+                     " WHERE id = m.kept_id AND place_fid IS NULL)")
+    check(merges > 0 and kept + hidden == merges and hidden == 1,
+          f"{label}: every place_merges row names its kept place, or its hidden one "
+          f"({merges} = {kept} + {hidden})")
+    check(one(db, "SELECT count(*) FROM place_records") == one(
+              db, "SELECT sum(rows_imported) FROM sources WHERE name LIKE 'sp-_'")
+          + one(db, "SELECT count(*) FROM places WHERE source = 'overrides'"),
+          f"{label}: place_records holds every record once")
+
+
+def case_spatial_order():
+    """Places are written along the Hilbert curve of their points: near places get near
+    fids whatever the order of the input, after merging, local corrections and a refresh;
+    every table keyed on fid stays consistent."""
+    rng = random.Random(20261129)
+    codes = sorted(BOXES)
+
+    def point(code):
+        x0, y0, x1, y1 = BOXES[code]
+        return y0 + (y1 - y0) * rng.random(), x0 + (x1 - x0) * rng.random()
+
+    a = []
+    for i in range(3000):
+        code = rng.choice(codes)
+        a.append((f"a-{i}", f"Bureau généré n°{i} (exemple)", code) + point(code))
+    # b: 200 of a's places seen again 10 m away (merged by name), and 800 others.
+    b = [(f"b-{i}", name, code, lat + 0.00009, lon) for i, (_, name, code, lat, lon)
+         in enumerate(a[:200])]
+    for i in range(200, 1000):
+        code = rng.choice(codes)
+        b.append((f"b-{i}", f"Guichet généré n°{i}", code) + point(code))
+    rng.shuffle(a)
+    rng.shuffle(b)
+    fa, fb = os.path.join(WORK, "sp-a.csv"), os.path.join(WORK, "sp-b.csv")
+    ovr = os.path.join(WORK, "corrections.json")
+    with open(ovr, "w", encoding="utf-8") as f:
+        json.dump({"add": [{"id": "ajout", "name": "Salle ajoutée", "category": "culture-venue",
+                            "lat": 48.975, "lon": 5.20, "insee": "55040"}],
+                   "fix": [{"id": "sp-a:a-7", "lat": 48.93, "lon": 5.11}],
+                   "hide": ["sp-a:a-5"]}, f)
+
+    def import_to(db, files, extra=()):
+        cfg = config("order-" + os.path.basename(db),
+                     [src("cog", "cog-communes", "cog.csv"),
+                      src("limites", "commune-boundaries", "limites.geojson"),
+                      src("sp-a", "service-public-csv", files[0]),
+                      src("sp-b", "service-public-csv", files[1])], overrides=ovr)
+        p = run(["--config", cfg, "--db", db, "--quiet", "--no-exports"] + list(extra))
+        check(p.returncode == 0, f"import into {os.path.basename(db)} {' '.join(extra)}"
+                                 f" ({p.err[-400:]})")
+        return p.returncode == 0
+
+    write_sp(fa, a)
+    write_sp(fb, b)
+    db = os.path.join(WORK, "order.sqlite")
+    if not import_to(db, (fa, fb)):
+        return
+    check(one(db, "SELECT count(*) FROM place_merges") >= 150,
+          "the copies in sp-b are merged into sp-a's places")
+    check_order(db, "full import")
+    check_fid_tables(db, "full import")
+
+    # The same records in the opposite order: the very same fids.
+    ra, rb = os.path.join(WORK, "sp-a-rev.csv"), os.path.join(WORK, "sp-b-rev.csv")
+    write_sp(ra, a[::-1])
+    write_sp(rb, b[::-1])
+    db2 = os.path.join(WORK, "order-reversed.sqlite")
+    if import_to(db2, (ra, rb)):
+        q = "SELECT fid, id, ST_X(geom) AS x, ST_Y(geom) AS y FROM places ORDER BY fid"
+        check(sql(db, q) == sql(db2, q), "input in the opposite order: the same fids")
+
+    # Refresh of sp-b with 300 new places: its records and the kept ones are written along the
+    # curve again (the new places are not appended at the end).
+    for i in range(1000, 1300):
+        code = rng.choice(codes)
+        b.append((f"b-{i}", f"Guichet généré n°{i}", code) + point(code))
+    rng.shuffle(b)
+    write_sp(fb, b)
+    if not import_to(db, (fa, fb), ["--source", "sp-b"]):
+        return
+    check(one(db, "SELECT count(*) FROM places WHERE source = 'sp-b' AND source_id >= 'b-1000'"
+                  " AND length(source_id) = 6") == 300, "refresh: the 300 new places are in")
+    n = one(db, "SELECT count(*) FROM places")
+    check(one(db, "SELECT min(fid) FROM places WHERE source = 'sp-b' AND source_id >= 'b-1000'"
+                  " AND length(source_id) = 6") < n / 4, "refresh: new places take fids along the curve, not after the others")
+    check_order(db, "refresh")
+    check_fid_tables(db, "refresh")
+
+
+# --------------------------------------------------------------------------------------------
 def case_reproject():
     """Lambert-93 (EPSG:2154) x/y to WGS84 through OGR/PROJ, checked against cs2cs values."""
     prof = profiles_dir()
@@ -1192,7 +1368,7 @@ CASES = {"good": case_good, "bad_input": case_bad_input, "fatal": case_fatal,
          "addresses_geocode": case_addresses_geocode, "territory": case_territory,
          "merge": case_merge, "refresh": case_refresh, "atomic": case_atomic,
          "reproject": case_reproject, "progress": case_progress,
-         "realdata_territory": case_realdata_territory}
+         "realdata_territory": case_realdata_territory, "spatial_order": case_spatial_order}
 
 if __name__ == "__main__":
     if not shutil.which(SQLITE3) and not os.path.exists(SQLITE3):
