@@ -39,6 +39,7 @@ static void text_free(struct api_pindex_text *t)
     free(t->strings);
     free(t->postings);
     free(t->plain);
+    free(t->id_rank);
     free(t);
 }
 
@@ -348,6 +349,12 @@ static int by_rank(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+static int by_id(const void *a, const void *b)
+{
+    return strcmp(rank_ix->arena + rank_ix->pl[*(const uint32_t *)a].id,
+                  rank_ix->arena + rank_ix->pl[*(const uint32_t *)b].id);
+}
+
 /* name_rank of every place, each cell sorted by it, and the fid -> position table. */
 static int make_ranks(struct api_pindex *ix)
 {
@@ -546,6 +553,10 @@ static void put_posting(struct api_pindex_text *t, uint32_t term, uint32_t pos, 
     p->pos = pos;
     p->freq = freq;
     p->tokens = tokens;
+    if (tm->n == 1 || freq > tm->max_freq)
+        tm->max_freq = freq;
+    if (tm->n == 1 || tokens < tm->min_tokens)
+        tm->min_tokens = tokens;
 }
 
 /* 1 when the folded name is, word for word, the tokens of slots. */
@@ -629,7 +640,8 @@ static void load_text(struct api_db *db, struct api_pindex *ix)
     }
     b.t->postings = malloc((b.t->n_postings + 1) * sizeof *b.t->postings);
     b.t->plain = malloc(ix->n + 1);
-    if (!b.t->postings || !b.t->plain)
+    b.t->id_rank = malloc((ix->n + 1) * sizeof *b.t->id_rank);
+    if (!b.t->postings || !b.t->plain || !b.t->id_rank)
         goto out;
     for (size_t i = 0; i < ix->n; i++) {
         const uint32_t *slots = b.slot + b.slot_start[i];
@@ -637,6 +649,14 @@ static void load_text(struct api_db *db, struct api_pindex *ix)
         name_terms(slots, d, tmp, put_posting, b.t, (uint32_t)i);
         b.t->plain[i] = (unsigned char)is_plain(b.t, ix->arena + ix->pl[i].name, slots, d);
     }
+    /* Ranks of the ids: the positions sorted by id (slot_start is free again: reused). */
+    for (size_t i = 0; i < ix->n; i++)
+        b.slot_start[i] = (uint32_t)i;
+    rank_ix = ix;
+    qsort(b.slot_start, ix->n, sizeof *b.slot_start, by_id);
+    rank_ix = NULL;
+    for (size_t r = 0; r < ix->n; r++)
+        b.t->id_rank[b.slot_start[r]] = (uint32_t)r;
     rc = GDIR_OK;
 out:
     if (rc == GDIR_OK) {
@@ -644,7 +664,7 @@ out:
         gdir_log(GDIR_LOG_INFO, "db", "msg=\"text index built\" terms=%zu postings=%zu bytes=%zu",
                  b.t->n_terms, b.t->n_postings,
                  b.t->n_postings * sizeof *b.t->postings + b.t->n_terms * sizeof *b.t->terms +
-                     b.strings_len + ix->n);
+                     b.strings_len + ix->n * (1 + sizeof *b.t->id_rank));
     } else {
         text_free(b.t);
         gdir_log(GDIR_LOG_WARN, "db", "msg=\"text index not built: text searches go through "

@@ -65,6 +65,8 @@ struct api_pindex_term {
     uint32_t len;
     size_t first;        /* its postings: postings[first .. first + n), by position */
     size_t n;
+    uint16_t max_freq;   /* the largest freq of its postings */
+    uint16_t min_tokens; /* the smallest tokens of its postings */
 };
 
 struct api_pindex_text {
@@ -78,6 +80,8 @@ struct api_pindex_text {
                                         * of q is a word of the folded name exactly when the
                                         * name holds that token) */
     long long n_rows, n_tokens;        /* FTS5's totals: avgdl = n_tokens / n_rows */
+    uint32_t *id_rank;                 /* owned, per position: rank of the public id in strcmp
+                                        * order (ties of score are broken by id) */
 };
 
 struct api_pindex {

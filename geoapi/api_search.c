@@ -413,10 +413,13 @@ static int on_text_hit(void *cls, long long fid, double bm25)
 
 #define DEG (3.14159265358979323846 / 180.0)
 
-/* A walk along one term's postings. */
+/* A walk along one term's postings, for the phrases that hold the term (a term may come in
+ * several: a word and its variant that is a prefix of it). */
 struct tcur {
     const struct api_pindex_posting *p, *end;
-    unsigned phrase;
+    const unsigned *ph;   /* its phrases, in FTS5's order */
+    unsigned n_ph;
+    uint32_t groups;      /* the groups (words of q) of those phrases, one bit each */
 };
 
 /* The postings of several terms merged by position: a min-heap of walks. */
@@ -448,10 +451,11 @@ static void merge_init(struct merge *m)
         merge_sift(m, i);
 }
 
-/* The next position holding any of the terms (0 when none is left): with f non-NULL, adds
- * each term's count to f[its phrase], lists the phrases first seen in touched. */
-static int merge_next(struct merge *m, uint32_t *pos, uint16_t *tokens, double *f,
-                      unsigned *touched, size_t *n_touched)
+/* The next position holding any of the terms (0 when none is left), with the groups of the
+ * terms found there in *groups; with f non-NULL, adds each term's count to f[its phrases] and
+ * lists the phrases first seen in touched. */
+static int merge_next(struct merge *m, uint32_t *pos, uint16_t *tokens, uint32_t *groups,
+                      double *f, unsigned *touched, size_t *n_touched)
 {
     uint32_t at;
     if (m->n == 0)
@@ -459,12 +463,14 @@ static int merge_next(struct merge *m, uint32_t *pos, uint16_t *tokens, double *
     at = m->h[0].p->pos;
     *pos = at;
     *tokens = m->h[0].p->tokens;
+    *groups = 0;
     while (m->n && m->h[0].p->pos == at) {
         struct tcur *c = &m->h[0];
-        if (f) {
-            if (f[c->phrase] == 0)
-                touched[(*n_touched)++] = c->phrase;
-            f[c->phrase] += c->p->freq;
+        *groups |= c->groups;
+        for (unsigned j = 0; f && j < c->n_ph; j++) {
+            if (f[c->ph[j]] == 0)
+                touched[(*n_touched)++] = c->ph[j];
+            f[c->ph[j]] += c->p->freq;
         }
         if (++c->p == c->end)
             m->h[0] = m->h[--m->n];
@@ -478,8 +484,9 @@ static int merge_next(struct merge *m, uint32_t *pos, uint16_t *tokens, double *
  * per-row and per-column parts of the haversine formula computed when first needed. */
 struct prox {
     const struct api_pindex *ix;
-    double lat, lon, cos_lat;
+    double lat, lon, cos_lat, cos_min;     /* cos_min: of every latitude of the grid */
     double *row_hav, *row_cos, *col_hav;   /* owned (one block); NaN: not computed */
+    double *row_d, *col_d;                 /* bounds from the row alone, the column alone */
     size_t cell;                           /* of dlb; SIZE_MAX: none */
     double dlb;
 };
@@ -488,6 +495,32 @@ static double hav(double x)
 {
     double s = sin(x / 2);
     return s * s;
+}
+
+/* A weaker bound without trigonometry per place: the larger of a bound from the cell's row
+ * alone (the latitude difference) and one from its column alone (the longitude difference at
+ * the grid's highest latitude). */
+static double quick_dlb(struct prox *x, size_t cell)
+{
+    const struct api_pindex *ix = x->ix;
+    unsigned cx = (unsigned)(cell % ix->nx), cy = (unsigned)(cell / ix->nx);
+
+    if (isnan(x->row_d[cy])) {
+        double la = ix->lat0 + cy * ix->dlat - 1e-9, lb = ix->lat0 + (cy + 1) * ix->dlat + 1e-9;
+        double dp = x->lat < la ? la - x->lat : x->lat > lb ? x->lat - lb : 0;
+        double d = GDIR_EARTH_RADIUS_M * dp * DEG;   /* d >= R |dphi| */
+        x->row_d[cy] = d - (0.01 + d * 1e-12);
+    }
+    if (isnan(x->col_d[cx])) {
+        double lo = ix->lon0 + cx * ix->dlon - 1e-9, hi = ix->lon0 + (cx + 1) * ix->dlon + 1e-9;
+        double dl = x->lon < lo ? lo - x->lon : x->lon > hi ? x->lon - hi : 0;
+        double a = fmax(fabs(lo - x->lon), fabs(hi - x->lon)) >= 180
+                       ? 0
+                       : x->cos_lat * x->cos_min * hav(dl * DEG);
+        double d = 2.0 * GDIR_EARTH_RADIUS_M * asin(sqrt(a > 1 ? 1 : a));
+        x->col_d[cx] = d - (0.01 + d * 1e-12);
+    }
+    return fmax(0, fmax(x->row_d[cy], x->col_d[cx]));
 }
 
 static double cell_dlb(struct prox *x, size_t cell)
@@ -529,7 +562,7 @@ struct tquery {
     int tiers;          /* 1: a plain name's tier follows from its own phrases (api_pindex.h) */
 };
 
-/* Adds the walks of phrase ph's terms to m. */
+/* Adds the walks of phrase ph's terms to m (for counting: no phrase list). */
 static void add_walks(const struct api_pindex_text *t, const struct tquery *q, size_t ph,
                       struct merge *m)
 {
@@ -539,9 +572,261 @@ static void add_walks(const struct api_pindex_text *t, const struct tquery *q, s
             continue;
         m->h[m->n].p = t->postings + tm->first;
         m->h[m->n].end = t->postings + tm->first + tm->n;
-        m->h[m->n].phrase = (unsigned)ph;
+        m->h[m->n].ph = NULL;
+        m->h[m->n].n_ph = 0;
+        m->h[m->n].groups = 0;
         m->n++;
     }
+}
+
+/* (term, phrase) pairs, to give each term one walk. */
+struct term_phrase {
+    size_t term;
+    unsigned phrase;
+};
+
+static int by_term_phrase(const void *a, const void *b)
+{
+    const struct term_phrase *x = a, *y = b;
+    if (x->term != y->term)
+        return x->term < y->term ? -1 : 1;
+    return x->phrase < y->phrase ? -1 : x->phrase > y->phrase;
+}
+
+/* What the walk of the places of a text query shares. */
+struct walk {
+    struct engine *e;
+    struct tquery *q;
+    const struct api_pindex_text *t;
+    struct prox px;                    /* with a point and direct */
+    uint32_t all;                      /* every group's bit: a match */
+    double avgdl;
+    int direct;                        /* no filter to test: the walk counts and pre-selects */
+    int counted;                       /* the matches are counted already (rings) */
+    size_t cell;                       /* the grid cell of the last place (positions grow) */
+};
+
+/* One place holding some of the terms: f and touched filled by merge_next. A match is counted,
+ * scored exactly as geodir_bm25 scores it, and given to on_candidate unless it cannot enter the
+ * page (direct only; on_candidate checks again with the exact distance). */
+static int walk_place(struct walk *w, uint32_t pos, uint16_t tokens, uint32_t groups, size_t nt)
+{
+    struct engine *e = w->e;
+    struct tquery *q = w->q;
+    const struct api_search_params *p = e->p;
+    const struct heap *h = &e->pager.heap;
+    double score = 0, s;
+    int tier = -1, rc;
+
+    if (groups != w->all) {
+        for (size_t i = 0; i < nt; i++)
+            q->f[q->touched[i]] = 0;
+        return GDIR_OK;
+    }
+    /* Phrases in FTS5's order, as geodir_bm25 adds them (the others add 0). */
+    for (size_t i = 1; i < nt; i++)
+        for (size_t j = i; j > 0 && q->touched[j - 1] > q->touched[j]; j--) {
+            unsigned x = q->touched[j];
+            q->touched[j] = q->touched[j - 1];
+            q->touched[j - 1] = x;
+        }
+    for (size_t i = 0; i < nt; i++)
+        score += api_fts_bm25_part(q->idf[q->touched[i]], q->f[q->touched[i]], (double)tokens,
+                                   w->avgdl);
+    if (q->tiers && w->t->plain[pos]) {
+        tier = 0;
+        for (size_t k = 0; k < q->ex.n_groups; k++)
+            if (q->f[q->own[k]] == 0)
+                tier = 1;
+    }
+    for (size_t i = 0; i < nt; i++)
+        q->f[q->touched[i]] = 0;
+
+    if (w->direct) {
+        if (!w->counted)
+            e->matched++;
+        s = !isfinite(score) || score < 0 ? 0 : score;
+        if (h->n == h->cap && h->cap > 0) {
+            const struct api_sort_key *worst = &h->a[0].key;
+            int tier_lb = tier >= 0 ? tier : 0;
+            if (key_after(worst, tier_lb, s))
+                return GDIR_OK;
+            /* A tie of tier and score: the ids decide (many names score the same). */
+            if (!p->has_point && tier_lb == worst->tier && s == worst->score &&
+                w->t->id_rank[pos] >
+                    w->t->id_rank[e->ix->pos_of_fid[h->a[0].fid - e->ix->min_fid]])
+                return GDIR_OK;
+            if (p->has_point) {
+                w->cell = api_pindex_cell_of(e->ix, pos, w->cell);
+                if (key_after(worst, tier_lb,
+                              s / (1.0 + quick_dlb(&w->px, w->cell) / API_PROXIMITY_SCALE_M)) ||
+                    key_after(worst, tier_lb,
+                              s / (1.0 + cell_dlb(&w->px, w->cell) / API_PROXIMITY_SCALE_M)))
+                    return GDIR_OK;
+            }
+        }
+        if (p->cursor_dir == API_CURSOR_AFTER && !p->has_point && tier >= 0 &&
+            (tier < p->cursor.tier || (tier == p->cursor.tier && s > p->cursor.score))) {
+            e->pager.outside++;   /* before the cursor, whatever its id */
+            return GDIR_OK;
+        }
+    }
+    e->cur_tier = tier;
+    e->counted = w->direct;
+    rc = api_pindex_at(e->ix, pos, -1.0 * score, on_candidate, e);
+    e->cur_tier = -1;
+    e->counted = 0;
+    return rc;
+}
+
+/* Every place of the merged walks m, in position order. */
+static int walk_merge(struct walk *w, struct merge *m)
+{
+    uint32_t pos, groups;
+    uint16_t tokens;
+    size_t nt = 0;
+    int rc = GDIR_OK;
+
+    merge_init(m);
+    while (!rc && merge_next(m, &pos, &tokens, &groups, w->q->f, w->q->touched, &nt)) {
+        rc = walk_place(w, pos, tokens, groups, nt);
+        nt = 0;
+    }
+    return rc;
+}
+
+/* The number of places holding a term of every group (copies the walks). */
+static long long count_matches(const struct walk *w, const struct tcur *walks, size_t n,
+                               struct tcur *scratch)
+{
+    struct merge m = {scratch, n};
+    long long count = 0;
+    uint32_t pos, groups;
+    uint16_t tokens;
+
+    if (n == 1)
+        return walks[0].groups == w->all ? (long long)(walks[0].end - walks[0].p) : 0;
+    memcpy(scratch, walks, n * sizeof *walks);
+    merge_init(&m);
+    while (merge_next(&m, &pos, &tokens, &groups, NULL, NULL, NULL))
+        count += groups == w->all;
+    return count;
+}
+
+/* The first posting of [p, end) at or after position pos. */
+static const struct api_pindex_posting *
+posting_at(const struct api_pindex_posting *p, const struct api_pindex_posting *end, uint32_t pos)
+{
+    size_t lo = 0, hi = (size_t)(end - p);
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (p[mid].pos < pos)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return p + lo;
+}
+
+/* With a point and no filter: the matches are counted first (from the lengths of the lists
+ * when one term answers), then the places are walked block of grid cells by block, in square
+ * rings around the point's block; the walk stops when the page is full and no place beyond
+ * the blocks walked could enter it even with the best text score of the query (s_max). */
+static int walk_rings(struct walk *w, const struct tcur *walks, size_t n, double s_max)
+{
+    struct engine *e = w->e;
+    const struct api_pindex *ix = e->ix;
+    const struct heap *h = &e->pager.heap;
+    const double lat = e->p->lat, lon = e->p->lon;
+    struct tcur *slices = malloc((n ? n : 1) * sizeof *slices);
+    struct merge m = {slices, 0};
+    long long matched;
+    long nbx, nby, pbx, pby, b, r_max;
+    int rc = GDIR_OK;
+
+    if (!slices)
+        return GDIR_ENOMEM;
+    matched = count_matches(w, walks, n, slices);
+    e->matched += matched;
+    w->counted = 1;
+    /* Blocks of b x b cells holding about 16 matches each. */
+    b = (long)ceil(sqrt(16.0 * (double)ix->nx * ix->ny / (double)(matched > 0 ? matched : 1)));
+    b = b < 1 ? 1 : b > 64 ? 64 : b;
+    nbx = ((long)ix->nx + b - 1) / b;
+    nby = ((long)ix->ny + b - 1) / b;
+    pbx = (long)floor((lon - ix->lon0) / ix->dlon) / b;
+    pby = (long)floor((lat - ix->lat0) / ix->dlat) / b;
+    pbx = pbx < 0 ? 0 : pbx >= nbx ? nbx - 1 : pbx;
+    pby = pby < 0 ? 0 : pby >= nby ? nby - 1 : pby;
+    r_max = pbx > nbx - 1 - pbx ? pbx : nbx - 1 - pbx;
+    r_max = pby > r_max ? pby : r_max;
+    r_max = nby - 1 - pby > r_max ? nby - 1 - pby : r_max;
+
+    for (long r = 0; matched > 0 && !rc && r <= r_max; r++) {
+        if (r > 0 && h->n == h->cap && h->cap > 0) {
+            /* The blocks within r - 1 are walked: a place outside lies beyond one of the four
+             * sides of their cells (a side at the grid's edge has none beyond it). */
+            long x_lo = (pbx - r + 1) * b, x_hi = (pbx + r) * b - 1;
+            long y_lo = (pby - r + 1) * b, y_hi = (pby + r) * b - 1;
+            double d = INFINITY;
+            if (y_lo > 0)
+                d = fmin(d, GDIR_EARTH_RADIUS_M * fmax(0, lat - (ix->lat0 + y_lo * ix->dlat +
+                                                                  1e-9)) * DEG);
+            if (y_hi < (long)ix->ny - 1)
+                d = fmin(d, GDIR_EARTH_RADIUS_M *
+                                fmax(0, ix->lat0 + (y_hi + 1) * ix->dlat - 1e-9 - lat) * DEG);
+            for (int side = 0; side < 2; side++) {
+                double edge, far, dl, a;
+                if (side == 0 ? x_lo <= 0 : x_hi >= (long)ix->nx - 1)
+                    continue;
+                edge = side == 0 ? ix->lon0 + x_lo * ix->dlon + 1e-9
+                                 : ix->lon0 + (x_hi + 1) * ix->dlon - 1e-9;
+                far = side == 0 ? ix->lon0 - 1e-9 : ix->lon0 + ix->nx * ix->dlon + 1e-9;
+                dl = fmax(0, side == 0 ? lon - edge : edge - lon);
+                a = fabs(far - lon) >= 180 || fabs(edge - lon) >= 180
+                        ? 0
+                        : w->px.cos_lat * w->px.cos_min * hav(dl * DEG);
+                d = fmin(d, 2.0 * GDIR_EARTH_RADIUS_M * asin(sqrt(a > 1 ? 1 : a)));
+            }
+            d -= 0.01 + (isfinite(d) ? d * 1e-12 : 0);
+            if (key_after(&h->a[0].key, 0, s_max / (1.0 + fmax(0, d) / API_PROXIMITY_SCALE_M)))
+                break;
+        }
+        for (long by = pby - r; !rc && by <= pby + r; by++) {
+            long step = by == pby - r || by == pby + r ? 1 : 2 * r;
+            if (by < 0 || by >= nby)
+                continue;
+            for (long bx = pbx - r; !rc && bx <= pbx + r; bx += step > 0 ? step : 1) {
+                if (bx < 0 || bx >= nbx)
+                    continue;
+                for (long cy = by * b; !rc && cy < (by + 1) * b && cy < (long)ix->ny; cy++) {
+                    size_t c0 = (size_t)cy * ix->nx + (size_t)(bx * b);
+                    size_t c1 = (size_t)cy * ix->nx +
+                                (size_t)((bx + 1) * b < (long)ix->nx ? (bx + 1) * b : ix->nx);
+                    uint32_t from = ix->cell_start[c0], to = ix->cell_start[c1];
+                    if (from == to)
+                        continue;
+                    m.n = 0;
+                    for (size_t i = 0; i < n; i++) {
+                        const struct api_pindex_posting *a = posting_at(walks[i].p,
+                                                                        walks[i].end, from);
+                        const struct api_pindex_posting *z = posting_at(a, walks[i].end, to);
+                        if (a == z)
+                            continue;
+                        m.h[m.n] = walks[i];
+                        m.h[m.n].p = a;
+                        m.h[m.n].end = z;
+                        m.n++;
+                    }
+                    w->cell = c0;
+                    if (m.n)
+                        rc = walk_merge(w, &m);
+                }
+            }
+        }
+    }
+    free(slices);
+    return rc;
 }
 
 /* Matches, scores (exactly as FTS5 + geodir_bm25 would), counts and ranks through the
@@ -552,33 +837,42 @@ static int text_walk(struct engine *e, struct tquery *q)
     const struct api_search_params *p = e->p;
     const struct api_pindex *ix = e->ix;
     const struct api_pindex_text *t = ix->text;
-    const struct heap *h = &e->pager.heap;
     struct merge m = {NULL, 0};
-    struct prox px;
-    size_t n_walks = 0, cell = 0;
-    uint32_t all = q->ex.n_groups >= 32 ? 0xffffffffu : (1u << q->ex.n_groups) - 1;
-    double avgdl = (double)t->n_tokens / (double)t->n_rows;
-    int direct, rc = GDIR_OK;
+    struct walk w;
+    struct term_phrase *pairs = NULL;
+    unsigned *phrases = NULL;
+    size_t n_walks = 0, n_pairs = 0;
+    double s_max = 0;
+    int rc = GDIR_ENOMEM;
 
-    memset(&px, 0, sizeof px);
+    memset(&w, 0, sizeof w);
+    w.e = e;
+    w.q = q;
+    w.t = t;
+    w.all = q->ex.n_groups >= 32 ? 0xffffffffu : (1u << q->ex.n_groups) - 1;
+    w.avgdl = (double)t->n_tokens / (double)t->n_rows;
     e->prune = p->sort == API_SORT_RELEVANCE && !e->k_mode && p->cursor_dir != API_CURSOR_BEFORE;
     /* Counting needs no filter test: no category, commune, circle, box, hours, extra test,
      * facet, export or k. */
-    direct = e->prune && p->n_categories == 0 && p->n_communes == 0 && !e->circle &&
-             !p->has_bbox && !p->open_filter && !p->extra_test && !p->on_match &&
-             !p->facet_category && !p->facet_commune;
+    w.direct = e->prune && p->n_categories == 0 && p->n_communes == 0 && !e->circle &&
+               !p->has_bbox && !p->open_filter && !p->extra_test && !p->on_match &&
+               !p->facet_category && !p->facet_commune;
     for (size_t i = 0; i < q->ex.n; i++) {
         const struct api_fts_phrase *ph = &q->ex.ph[i];
         api_pindex_text_terms(t, ph->text, ph->len, ph->prefix, &q->from[i], &q->to[i]);
         n_walks += q->to[i] - q->from[i];
     }
     m.h = malloc((n_walks ? n_walks : 1) * sizeof *m.h);
-    if (!m.h)
-        return GDIR_ENOMEM;
-    /* idf: rows holding the phrase (a prefix's terms merged). */
+    pairs = malloc((n_walks ? n_walks : 1) * (sizeof *pairs + sizeof *phrases));
+    if (!m.h || !pairs)
+        goto out;
+    phrases = (unsigned *)(pairs + (n_walks ? n_walks : 1));
+    /* idf: rows holding the phrase (a prefix's terms merged); s_max: a bound of any row's
+     * score (a phrase's part grows with its count and shrinks with the row's length). */
     for (size_t i = 0; i < q->ex.n; i++) {
         long long hits = 0;
-        uint32_t pos;
+        unsigned max_freq = 0, min_tokens = UINT16_MAX;
+        uint32_t pos, groups;
         uint16_t tokens;
         if (q->to[i] - q->from[i] == 1) {
             hits = (long long)t->terms[q->from[i]].n;
@@ -586,101 +880,71 @@ static int text_walk(struct engine *e, struct tquery *q)
             m.n = 0;
             add_walks(t, q, i, &m);
             merge_init(&m);
-            while (merge_next(&m, &pos, &tokens, NULL, NULL, NULL))
+            while (merge_next(&m, &pos, &tokens, &groups, NULL, NULL, NULL))
                 hits++;
         }
         q->idf[i] = api_fts_idf(t->n_rows, hits);
         q->f[i] = 0;
+        for (size_t k = q->from[i]; k < q->to[i]; k++)
+            if (t->terms[k].n > 0) {
+                max_freq += t->terms[k].max_freq;
+                min_tokens = t->terms[k].min_tokens < min_tokens ? t->terms[k].min_tokens
+                                                                 : min_tokens;
+            }
+        if (hits > 0)
+            s_max += api_fts_bm25_part(q->idf[i], max_freq, min_tokens, w.avgdl);
     }
-    m.n = 0;
+    s_max = s_max * (1 + 1e-9) + 1e-12;   /* beyond the rounding of any summing order */
+    /* One walk per term, feeding each phrase that holds it. */
     for (size_t i = 0; i < q->ex.n; i++)
-        add_walks(t, q, i, &m);
-    merge_init(&m);
-    if (direct && p->has_point) {
-        px.ix = ix;
-        px.lat = p->lat;
-        px.lon = p->lon;
-        px.cos_lat = cos(p->lat * DEG);
-        px.cell = SIZE_MAX;
-        px.row_hav = malloc((2 * (size_t)ix->ny + ix->nx) * sizeof *px.row_hav);
-        if (!px.row_hav) {
-            e->prune = 0;
-            free(m.h);
-            return GDIR_ENOMEM;
-        }
-        px.row_cos = px.row_hav + ix->ny;
-        px.col_hav = px.row_cos + ix->ny;
-        for (size_t i = 0; i < 2 * (size_t)ix->ny + ix->nx; i++)
-            px.row_hav[i] = NAN;
-    }
-
-    for (;;) {
-        uint32_t pos, groups = 0;
-        uint16_t tokens;
-        size_t nt = 0;
-        double score = 0, s;
-        int tier = -1;
-
-        if (!merge_next(&m, &pos, &tokens, q->f, q->touched, &nt))
-            break;
-        for (size_t i = 0; i < nt; i++)
-            groups |= 1u << q->ex.ph[q->touched[i]].group;
-        if (groups != all) {
-            for (size_t i = 0; i < nt; i++)
-                q->f[q->touched[i]] = 0;
+        for (size_t k = q->from[i]; k < q->to[i]; k++)
+            if (t->terms[k].n > 0)
+                pairs[n_pairs++] = (struct term_phrase){k, (unsigned)i};
+    qsort(pairs, n_pairs, sizeof *pairs, by_term_phrase);
+    m.n = 0;
+    for (size_t i = 0; i < n_pairs; i++) {
+        phrases[i] = pairs[i].phrase;
+        if (i > 0 && pairs[i].term == pairs[i - 1].term) {
+            m.h[m.n - 1].n_ph++;
+            m.h[m.n - 1].groups |= 1u << q->ex.ph[pairs[i].phrase].group;
             continue;
         }
-        /* Phrases in FTS5's order, as geodir_bm25 adds them (the others add 0). */
-        for (size_t i = 1; i < nt; i++)
-            for (size_t j = i; j > 0 && q->touched[j - 1] > q->touched[j]; j--) {
-                unsigned x = q->touched[j];
-                q->touched[j] = q->touched[j - 1];
-                q->touched[j - 1] = x;
-            }
-        for (size_t i = 0; i < nt; i++)
-            score += api_fts_bm25_part(q->idf[q->touched[i]], q->f[q->touched[i]],
-                                       (double)tokens, avgdl);
-        if (q->tiers && t->plain[pos]) {
-            tier = 0;
-            for (size_t w = 0; w < q->ex.n_groups; w++)
-                if (q->f[q->own[w]] == 0)
-                    tier = 1;
-        }
-        for (size_t i = 0; i < nt; i++)
-            q->f[q->touched[i]] = 0;
-
-        if (direct) {
-            e->matched++;
-            s = !isfinite(score) || score < 0 ? 0 : score;
-            if (h->n == h->cap && h->cap > 0) {
-                const struct api_sort_key *worst = &h->a[0].key;
-                int tier_lb = tier >= 0 ? tier : 0;
-                if (key_after(worst, tier_lb, s))
-                    continue;
-                if (p->has_point) {
-                    cell = api_pindex_cell_of(ix, pos, cell);
-                    if (key_after(worst, tier_lb,
-                                  s / (1.0 + cell_dlb(&px, cell) / API_PROXIMITY_SCALE_M)))
-                        continue;
-                }
-            }
-            if (p->cursor_dir == API_CURSOR_AFTER && !p->has_point && tier >= 0 &&
-                (tier < p->cursor.tier || (tier == p->cursor.tier && s > p->cursor.score))) {
-                e->pager.outside++;   /* before the cursor, whatever its id */
-                continue;
-            }
-        }
-        e->cur_tier = tier;
-        e->counted = direct;
-        rc = api_pindex_at(ix, pos, -1.0 * score, on_candidate, e);
-        e->cur_tier = -1;
-        e->counted = 0;
-        if (rc)
-            break;
+        m.h[m.n].p = t->postings + t->terms[pairs[i].term].first;
+        m.h[m.n].end = m.h[m.n].p + t->terms[pairs[i].term].n;
+        m.h[m.n].ph = phrases + i;
+        m.h[m.n].n_ph = 1;
+        m.h[m.n].groups = 1u << q->ex.ph[pairs[i].phrase].group;
+        m.n++;
     }
+    if (w.direct && p->has_point) {
+        struct prox *px = &w.px;
+        size_t cells = 3 * (size_t)ix->ny + 2 * (size_t)ix->nx;
+        px->ix = ix;
+        px->lat = p->lat;
+        px->lon = p->lon;
+        px->cos_lat = cos(p->lat * DEG);
+        px->cell = SIZE_MAX;
+        px->cos_min = fmax(0, fmin(cos((ix->lat0 - 1e-9) * DEG),
+                                   cos((ix->lat0 + ix->ny * ix->dlat + 1e-9) * DEG)));
+        px->row_hav = malloc(cells * sizeof *px->row_hav);
+        if (!px->row_hav)
+            goto out;
+        px->row_cos = px->row_hav + ix->ny;
+        px->row_d = px->row_cos + ix->ny;
+        px->col_hav = px->row_d + ix->ny;
+        px->col_d = px->col_hav + ix->nx;
+        for (size_t i = 0; i < cells; i++)
+            px->row_hav[i] = NAN;
+    }
+    if (w.direct && p->has_point && p->cursor_dir == API_CURSOR_NONE && ix->n > 0)
+        rc = walk_rings(&w, m.h, m.n, s_max);
+    else
+        rc = walk_merge(&w, &m);
+out:
     e->prune = 0;
     free(m.h);
-    free(px.row_hav);
+    free(pairs);
+    free(w.px.row_hav);
     return rc;
 }
 

@@ -39,7 +39,8 @@ SEED = int(os.environ.get("GEODIR_SEARCH_SEED", "20261129"))
 # Properties whose value depends on the instant of the request (the two servers answer a few
 # milliseconds apart): left out of the comparison.
 VOLATILE = {"open_state", "next_change", "next_state"}
-POINTS = [(48.95, 5.13), (48.87, 5.17), (49.03, 5.09), (48.70, 5.40)]
+# Inside the territory, at its edge (the "open at" corner), far outside it.
+POINTS = [(48.95, 5.13), (48.87, 5.17), (49.03, 5.09), (48.70, 5.40), (43.6, 1.44)]
 
 stats = {"requests": 0, "pages": 0, "compared": 0}
 
@@ -192,8 +193,8 @@ def run(fast, slow):
     for q in words:
         for limit in (1, 20, 100):
             places(fast, slow, {"q": q, "limit": limit, "properties": "name,score"})
-        for lat, lon in POINTS[:2]:
-            places(fast, slow, {"q": q, "lat": lat, "lon": lon, "limit": 20,
+        for k, (lat, lon) in enumerate(POINTS):
+            places(fast, slow, {"q": q, "lat": lat, "lon": lon, "limit": (20, 1, 100)[k % 3],
                                 "properties": "name,score,distance_m"})
     print(f"  words: {time.monotonic() - t0:.1f} s", flush=True)
 
