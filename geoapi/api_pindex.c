@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define PLACES_PER_CELL 8        /* average over the data's extent */
 #define MAX_CELLS (1u << 22)
@@ -349,12 +350,6 @@ static int by_rank(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static int by_id(const void *a, const void *b)
-{
-    return strcmp(rank_ix->arena + rank_ix->pl[*(const uint32_t *)a].id,
-                  rank_ix->arena + rank_ix->pl[*(const uint32_t *)b].id);
-}
-
 /* name_rank of every place, each cell sorted by it, and the fid -> position table. */
 static int make_ranks(struct api_pindex *ix)
 {
@@ -443,7 +438,8 @@ struct text_builder {
     const struct api_pindex *ix;
     struct api_pindex_text *t;
     size_t terms_cap, strings_len, strings_cap;
-    uint32_t *slot_start;    /* n + 1 */
+    uint32_t *slot_start;    /* n_fid + 1, by fid - min_fid: FTS5 lists a term's rows by
+                              * fid, so that the slots are written about in order */
     uint32_t *slot;          /* UINT32_MAX: not seen */
     long long last_fid;
     int bad;                 /* the instances do not add up: no in-memory index */
@@ -455,6 +451,7 @@ static int on_instance(void *cls, const char *term, size_t len, long long fid, l
     struct api_pindex_text *t = b->t;
     const struct api_pindex *ix = b->ix;
     uint32_t pos, s;
+    size_t f;
 
     if (t->n_terms == 0 || t->terms[t->n_terms - 1].len != len ||
         memcmp(t->strings + t->terms[t->n_terms - 1].text, term, len) != 0) {
@@ -498,17 +495,32 @@ static int on_instance(void *cls, const char *term, size_t len, long long fid, l
         b->strings_len += len + 1;
     }
     pos = pos_of(ix, fid);
-    if (pos == NO_POS || offset < 0 || offset >= b->slot_start[pos + 1] - b->slot_start[pos]) {
+    if (pos == NO_POS || offset < 0) {
         b->bad = 1;
         return 1;
     }
-    s = b->slot_start[pos] + (uint32_t)offset;
+    f = (size_t)(fid - ix->min_fid);
+    if (offset >= b->slot_start[f + 1] - b->slot_start[f]) {
+        b->bad = 1;
+        return 1;
+    }
+    s = b->slot_start[f] + (uint32_t)offset;
     if (b->slot[s] != UINT32_MAX) {
         b->bad = 1;
         return 1;
     }
     b->slot[s] = (uint32_t)(t->n_terms - 1);
     return GDIR_OK;
+}
+
+struct id_pos {
+    const char *id;
+    uint32_t pos;
+};
+
+static int by_id(const void *a, const void *b)
+{
+    return strcmp(((const struct id_pos *)a)->id, ((const struct id_pos *)b)->id);
 }
 
 static int by_u32(const void *a, const void *b)
@@ -525,8 +537,16 @@ static void name_terms(const uint32_t *slots, size_t n, uint32_t *tmp,
                        struct api_pindex_text *t, uint32_t pos)
 {
     memcpy(tmp, slots, n * sizeof *tmp);
-    if (n > 1)
+    if (n > 16) {
         qsort(tmp, n, sizeof *tmp, by_u32);
+    } else {   /* names are short: insertion sort */
+        for (size_t i = 1; i < n; i++)
+            for (size_t j = i; j > 0 && tmp[j - 1] > tmp[j]; j--) {
+                uint32_t x = tmp[j];
+                tmp[j] = tmp[j - 1];
+                tmp[j - 1] = x;
+            }
+    }
     for (size_t i = 0; i < n;) {
         size_t j = i + 1;
         while (j < n && tmp[j] == tmp[i])
@@ -581,7 +601,9 @@ static void load_text(struct api_db *db, struct api_pindex *ix)
     struct gdir_err err;
     const char *off = getenv("GEODIR_SEARCH_EXHAUSTIVE");
     long long n_rows, n_tokens, rows = 0, tokens = 0;
+    struct timespec t0, t1;
     uint32_t *tmp = NULL;
+    struct id_pos *ids = NULL;
     size_t max_tokens = 0;
     int rc = GDIR_ENOMEM;
 
@@ -591,30 +613,31 @@ static void load_text(struct api_db *db, struct api_pindex *ix)
     }
     if (!ix->tokens)
         return;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     memset(&b, 0, sizeof b);
     gdir_err_clear(&err);
     b.ix = ix;
     b.t = calloc(1, sizeof *b.t);
-    b.slot_start = malloc((ix->n + 1) * sizeof *b.slot_start);
+    b.slot_start = malloc((ix->n_fid + 1) * sizeof *b.slot_start);
     if (!b.t || !b.slot_start)
         goto out;
     b.slot_start[0] = 0;
-    for (size_t i = 0; i < ix->n; i++) {
-        uint16_t d = ix->tokens[ix->pl[i].fid - ix->min_fid];
-        if (d == UINT16_MAX || (uint64_t)b.slot_start[i] + d >= UINT32_MAX) {
+    for (size_t f = 0; f < ix->n_fid; f++) {
+        uint16_t d = ix->pos_of_fid[f] == NO_POS ? 0 : ix->tokens[f];
+        if (d == UINT16_MAX || (uint64_t)b.slot_start[f] + d >= UINT32_MAX) {
             rc = GDIR_EINVAL;   /* a row length unknown: no exact score */
             goto out;
         }
-        b.slot_start[i + 1] = b.slot_start[i] + d;
+        b.slot_start[f + 1] = b.slot_start[f] + d;
         max_tokens = d > max_tokens ? d : max_tokens;
-        rows++;
+        rows += ix->pos_of_fid[f] != NO_POS;
         tokens += d;
     }
-    b.slot = malloc(((size_t)b.slot_start[ix->n] + 1) * sizeof *b.slot);
+    b.slot = malloc(((size_t)b.slot_start[ix->n_fid] + 1) * sizeof *b.slot);
     tmp = malloc((max_tokens + 1) * sizeof *tmp);
     if (!b.slot || !tmp)
         goto out;
-    memset(b.slot, 0xff, ((size_t)b.slot_start[ix->n] + 1) * sizeof *b.slot);
+    memset(b.slot, 0xff, ((size_t)b.slot_start[ix->n_fid] + 1) * sizeof *b.slot);
     rc = api_fts_instances(db, on_instance, &b, &n_rows, &n_tokens, &err);
     if (b.bad || (rc == GDIR_OK && (n_rows != rows || n_tokens != tokens))) {
         rc = GDIR_EINVAL;
@@ -622,7 +645,7 @@ static void load_text(struct api_db *db, struct api_pindex *ix)
     }
     if (rc)
         goto out;
-    for (size_t s = 0; s < b.slot_start[ix->n]; s++)
+    for (size_t s = 0; s < b.slot_start[ix->n_fid]; s++)
         if (b.slot[s] == UINT32_MAX) {
             rc = GDIR_EINVAL;   /* a token FTS5 counted but did not list */
             goto out;
@@ -630,9 +653,11 @@ static void load_text(struct api_db *db, struct api_pindex *ix)
     b.t->n_rows = n_rows;
     b.t->n_tokens = n_tokens;
     rc = GDIR_ENOMEM;
-    for (size_t i = 0; i < ix->n; i++)
-        name_terms(b.slot + b.slot_start[i], b.slot_start[i + 1] - b.slot_start[i], tmp,
+    for (size_t i = 0; i < ix->n; i++) {
+        size_t f = (size_t)(ix->pl[i].fid - ix->min_fid);
+        name_terms(b.slot + b.slot_start[f], b.slot_start[f + 1] - b.slot_start[f], tmp,
                    count_posting, b.t, (uint32_t)i);
+    }
     for (size_t k = 0; k < b.t->n_terms; k++) {
         b.t->terms[k].first = b.t->n_postings;
         b.t->n_postings += b.t->terms[k].n;
@@ -644,27 +669,34 @@ static void load_text(struct api_db *db, struct api_pindex *ix)
     if (!b.t->postings || !b.t->plain || !b.t->id_rank)
         goto out;
     for (size_t i = 0; i < ix->n; i++) {
-        const uint32_t *slots = b.slot + b.slot_start[i];
-        size_t d = b.slot_start[i + 1] - b.slot_start[i];
+        size_t f = (size_t)(ix->pl[i].fid - ix->min_fid);
+        const uint32_t *slots = b.slot + b.slot_start[f];
+        size_t d = b.slot_start[f + 1] - b.slot_start[f];
         name_terms(slots, d, tmp, put_posting, b.t, (uint32_t)i);
         b.t->plain[i] = (unsigned char)is_plain(b.t, ix->arena + ix->pl[i].name, slots, d);
     }
-    /* Ranks of the ids: the positions sorted by id (slot_start is free again: reused). */
-    for (size_t i = 0; i < ix->n; i++)
-        b.slot_start[i] = (uint32_t)i;
-    rank_ix = ix;
-    qsort(b.slot_start, ix->n, sizeof *b.slot_start, by_id);
-    rank_ix = NULL;
+    /* Ranks of the ids: (id, position) pairs sorted by id. */
+    ids = malloc((ix->n + 1) * sizeof *ids);
+    if (!ids)
+        goto out;
+    for (size_t i = 0; i < ix->n; i++) {
+        ids[i].id = ix->arena + ix->pl[i].id;
+        ids[i].pos = (uint32_t)i;
+    }
+    qsort(ids, ix->n, sizeof *ids, by_id);
     for (size_t r = 0; r < ix->n; r++)
-        b.t->id_rank[b.slot_start[r]] = (uint32_t)r;
+        b.t->id_rank[ids[r].pos] = (uint32_t)r;
     rc = GDIR_OK;
 out:
     if (rc == GDIR_OK) {
         ix->text = b.t;
-        gdir_log(GDIR_LOG_INFO, "db", "msg=\"text index built\" terms=%zu postings=%zu bytes=%zu",
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        gdir_log(GDIR_LOG_INFO, "db", "msg=\"text index built\" terms=%zu postings=%zu bytes=%zu "
+                                      "ms=%.0f",
                  b.t->n_terms, b.t->n_postings,
                  b.t->n_postings * sizeof *b.t->postings + b.t->n_terms * sizeof *b.t->terms +
-                     b.strings_len + ix->n * (1 + sizeof *b.t->id_rank));
+                     b.strings_len + ix->n * (1 + sizeof *b.t->id_rank),
+                 (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
     } else {
         text_free(b.t);
         gdir_log(GDIR_LOG_WARN, "db", "msg=\"text index not built: text searches go through "
@@ -673,6 +705,7 @@ out:
     free(b.slot_start);
     free(b.slot);
     free(tmp);
+    free(ids);
 }
 
 /* Turns the interned strings into the index's code tables (the arena no longer moves). */

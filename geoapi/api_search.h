@@ -24,6 +24,14 @@
  * prefix) come before those that need a typo; within each tier the score is
  *     score = -bm25(places_fts) × proximity,  proximity = 1 / (1 + d / API_PROXIMITY_SCALE_M)
  * with d the distance to lat/lon when given (else proximity = 1): higher first.
+ *
+ * Text candidates come from the in-memory copy of the full-text index (api_pindex.h) when
+ * there is one and the query's terms are plain ASCII (else from FTS5, as with
+ * GEODIR_SEARCH_EXHAUSTIVE=1): the same matches and the same scores, to the last bit. Every
+ * match is counted, but by relevance a place that cannot enter the page (its tier, text score
+ * and a lower bound of its distance say so) is not looked at; with a point and no filter the
+ * places are walked block by block around the point, and the walk stops when even the best
+ * text score of the query could not reach the page (a bounded top-k).
  */
 #ifndef API_SEARCH_H
 #define API_SEARCH_H
