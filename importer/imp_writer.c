@@ -844,7 +844,9 @@ static void hilbert_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 /* Writes the staged records into places in the order of the Hilbert curve over their box, so
  * that fids follow the curve (1, 2, ... in an empty table), and drops the staging table.
  * Nothing refers to a place's fid yet: merging, overrides and the indexes come after. The
- * sort spills to temporary files beyond the page cache. */
+ * sort keeps in memory as much as the page cache of the database (SQLite's rule), then spills
+ * to temporary files: the cache is halved meanwhile, so that the peak stays that of the load
+ * (on 1M rows: the same CPU, 153 MB instead of 193 MB with the full cache). */
 static int order_places(struct imp_writer *w, struct gdir_err *err)
 {
     sqlite3_stmt *st = NULL;
