@@ -39,6 +39,7 @@ static void text_free(struct api_pindex_text *t)
     free(t->terms);
     free(t->strings);
     free(t->postings);
+    free(t->buckets);
     free(t->plain);
     free(t->id_rank);
     free(t);
@@ -441,6 +442,7 @@ struct text_builder {
     uint32_t *slot_start;    /* n_fid + 1, by fid - min_fid: FTS5 lists a term's rows by
                               * fid, so that the slots are written about in order */
     uint32_t *slot;          /* UINT32_MAX: not seen */
+    uint16_t *last_tokens;   /* per term: the name length of its last posting */
     long long last_fid;
     int bad;                 /* the instances do not add up: no in-memory index */
 };
@@ -487,10 +489,9 @@ static int on_instance(void *cls, const char *term, size_t len, long long fid, l
         }
         memcpy(t->strings + b->strings_len, term, len);
         t->strings[b->strings_len + len] = '\0';
+        memset(&t->terms[t->n_terms], 0, sizeof t->terms[t->n_terms]);
         t->terms[t->n_terms].text = (uint32_t)b->strings_len;
         t->terms[t->n_terms].len = (uint32_t)len;
-        t->terms[t->n_terms].first = 0;
-        t->terms[t->n_terms].n = 0;
         t->n_terms++;
         b->strings_len += len + 1;
     }
@@ -532,9 +533,9 @@ static int by_u32(const void *a, const void *b)
 /* The distinct terms of a name (its slots, copied into tmp and sorted): calls put for each
  * with its count. */
 static void name_terms(const uint32_t *slots, size_t n, uint32_t *tmp,
-                       void (*put)(struct api_pindex_text *, uint32_t, uint32_t, uint16_t,
+                       void (*put)(struct text_builder *, uint32_t, uint32_t, uint16_t,
                                    uint16_t),
-                       struct api_pindex_text *t, uint32_t pos)
+                       struct text_builder *t, uint32_t pos)
 {
     memcpy(tmp, slots, n * sizeof *tmp);
     if (n > 16) {
@@ -556,20 +557,31 @@ static void name_terms(const uint32_t *slots, size_t n, uint32_t *tmp,
     }
 }
 
-static void count_posting(struct api_pindex_text *t, uint32_t term, uint32_t pos, uint16_t freq,
+/* Places come by name length, then position: a term starts a new bucket at each length. */
+static void count_posting(struct text_builder *b, uint32_t term, uint32_t pos, uint16_t freq,
                           uint16_t tokens)
 {
+    struct api_pindex_term *tm = &b->t->terms[term];
     (void)pos;
     (void)freq;
-    (void)tokens;
-    t->terms[term].n++;
+    if (tm->n == 0 || b->last_tokens[term] != tokens)
+        tm->n_buckets++;
+    b->last_tokens[term] = tokens;
+    tm->n++;
 }
 
-static void put_posting(struct api_pindex_text *t, uint32_t term, uint32_t pos, uint16_t freq,
+static void put_posting(struct text_builder *b, uint32_t term, uint32_t pos, uint16_t freq,
                         uint16_t tokens)
 {
-    struct api_pindex_term *tm = &t->terms[term];
-    struct api_pindex_posting *p = &t->postings[tm->first + tm->n++];
+    struct api_pindex_term *tm = &b->t->terms[term];
+    struct api_pindex_posting *p = &b->t->postings[tm->first + tm->n];
+    if (tm->n == 0 || b->last_tokens[term] != tokens) {
+        struct api_pindex_bucket *k = &b->t->buckets[tm->first_bucket + tm->n_buckets++];
+        k->start = (uint32_t)tm->n;
+        k->tokens = tokens;
+    }
+    b->last_tokens[term] = tokens;
+    tm->n++;
     p->pos = pos;
     p->freq = freq;
     p->tokens = tokens;
@@ -602,7 +614,7 @@ static void load_text(struct api_db *db, struct api_pindex *ix)
     const char *off = getenv("GEODIR_SEARCH_EXHAUSTIVE");
     long long n_rows, n_tokens, rows = 0, tokens = 0;
     struct timespec t0, t1;
-    uint32_t *tmp = NULL;
+    uint32_t *tmp = NULL, *by_len = NULL, *len_start = NULL;
     struct id_pos *ids = NULL;
     size_t max_tokens = 0;
     int rc = GDIR_ENOMEM;
@@ -653,26 +665,45 @@ static void load_text(struct api_db *db, struct api_pindex *ix)
     b.t->n_rows = n_rows;
     b.t->n_tokens = n_tokens;
     rc = GDIR_ENOMEM;
-    for (size_t i = 0; i < ix->n; i++) {
+    /* The places by name length, then position (a counting sort): each term's postings then
+     * come in that order. */
+    by_len = malloc((ix->n + 1) * sizeof *by_len);
+    len_start = calloc(max_tokens + 2, sizeof *len_start);
+    b.last_tokens = malloc((b.t->n_terms + 1) * sizeof *b.last_tokens);
+    if (!by_len || !len_start || !b.last_tokens)
+        goto out;
+    for (size_t i = 0; i < ix->n; i++)
+        len_start[ix->tokens[ix->pl[i].fid - ix->min_fid] + 1]++;
+    for (size_t l = 0; l <= max_tokens; l++)
+        len_start[l + 1] += len_start[l];
+    for (size_t i = 0; i < ix->n; i++)
+        by_len[len_start[ix->tokens[ix->pl[i].fid - ix->min_fid]]++] = (uint32_t)i;
+    for (size_t r = 0; r < ix->n; r++) {
+        uint32_t i = by_len[r];
         size_t f = (size_t)(ix->pl[i].fid - ix->min_fid);
         name_terms(b.slot + b.slot_start[f], b.slot_start[f + 1] - b.slot_start[f], tmp,
-                   count_posting, b.t, (uint32_t)i);
+                   count_posting, &b, i);
     }
     for (size_t k = 0; k < b.t->n_terms; k++) {
         b.t->terms[k].first = b.t->n_postings;
         b.t->n_postings += b.t->terms[k].n;
         b.t->terms[k].n = 0;
+        b.t->terms[k].first_bucket = b.t->n_buckets;
+        b.t->n_buckets += b.t->terms[k].n_buckets;
+        b.t->terms[k].n_buckets = 0;
     }
     b.t->postings = malloc((b.t->n_postings + 1) * sizeof *b.t->postings);
+    b.t->buckets = malloc((b.t->n_buckets + 1) * sizeof *b.t->buckets);
     b.t->plain = malloc(ix->n + 1);
     b.t->id_rank = malloc((ix->n + 1) * sizeof *b.t->id_rank);
-    if (!b.t->postings || !b.t->plain || !b.t->id_rank)
+    if (!b.t->postings || !b.t->buckets || !b.t->plain || !b.t->id_rank)
         goto out;
-    for (size_t i = 0; i < ix->n; i++) {
+    for (size_t r = 0; r < ix->n; r++) {
+        uint32_t i = by_len[r];
         size_t f = (size_t)(ix->pl[i].fid - ix->min_fid);
         const uint32_t *slots = b.slot + b.slot_start[f];
         size_t d = b.slot_start[f + 1] - b.slot_start[f];
-        name_terms(slots, d, tmp, put_posting, b.t, (uint32_t)i);
+        name_terms(slots, d, tmp, put_posting, &b, i);
         b.t->plain[i] = (unsigned char)is_plain(b.t, ix->arena + ix->pl[i].name, slots, d);
     }
     /* Ranks of the ids: (id, position) pairs sorted by id. */
@@ -695,6 +726,7 @@ out:
                                       "ms=%.0f",
                  b.t->n_terms, b.t->n_postings,
                  b.t->n_postings * sizeof *b.t->postings + b.t->n_terms * sizeof *b.t->terms +
+                     b.t->n_buckets * sizeof *b.t->buckets +
                      b.strings_len + ix->n * (1 + sizeof *b.t->id_rank),
                  (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
     } else {
@@ -706,6 +738,9 @@ out:
     free(b.slot);
     free(tmp);
     free(ids);
+    free(by_len);
+    free(len_start);
+    free(b.last_tokens);
 }
 
 /* Turns the interned strings into the index's code tables (the arena no longer moves). */

@@ -18,8 +18,8 @@
  * building reads the places table once (about 2 s for 1M).
  *
  * The full-text index in memory (struct api_pindex_text): the terms of places_fts with, for
- * each, the places whose name holds it (by position, so in grid order), how often, and the
- * name's length in tokens: what a text search needs to match and score every place exactly
+ * each, the places whose name holds it (by name length, the best bm25 first, then by position,
+ * so in grid order), how often, and the name's length in tokens: what a text search needs to match and score every place exactly
  * like FTS5 and geodir_bm25 (api_fts.h) without asking SQLite per row. Read from the
  * index's own instances (fts5vocab), so it holds exactly what FTS5 holds; not built (the
  * search then goes through FTS5) when anything does not add up, or when the environment
@@ -53,6 +53,13 @@ struct api_pindex_code {
                           * connection's commune list (api_db.communes), -1 if unlisted */
 };
 
+/* The postings of one term whose names have one length: postings[term.first + start ..
+ * + the next bucket's start (or term.n)), by position. */
+struct api_pindex_bucket {
+    uint32_t start;      /* offset in the term's postings */
+    uint16_t tokens;     /* the names' length in tokens */
+};
+
 /* One place holding a term. */
 struct api_pindex_posting {
     uint32_t pos;        /* position in pl[] */
@@ -63,8 +70,11 @@ struct api_pindex_posting {
 struct api_pindex_term {
     uint32_t text;       /* offset of the term's bytes (NUL-terminated) in strings */
     uint32_t len;
-    size_t first;        /* its postings: postings[first .. first + n), by position */
+    size_t first;        /* its postings: postings[first .. first + n), by name length
+                          * (buckets) then position */
     size_t n;
+    size_t first_bucket; /* its buckets: buckets[first_bucket .. + n_buckets), by length */
+    uint32_t n_buckets;
     uint16_t max_freq;   /* the largest freq of its postings */
     uint16_t min_tokens; /* the smallest tokens of its postings */
 };
@@ -75,6 +85,8 @@ struct api_pindex_text {
     char *strings;                     /* owned */
     struct api_pindex_posting *postings;   /* owned */
     size_t n_postings;
+    struct api_pindex_bucket *buckets;     /* owned */
+    size_t n_buckets;
     unsigned char *plain;              /* owned, per position: 1 when the name's tokens are,
                                         * in order, the words of its folded name (then a word
                                         * of q is a word of the folded name exactly when the

@@ -416,7 +416,8 @@ static int on_text_hit(void *cls, long long fid, double bm25)
 /* A walk along one term's postings, for the phrases that hold the term (a term may come in
  * several: a word and its variant that is a prefix of it). */
 struct tcur {
-    const struct api_pindex_posting *p, *end;
+    const struct api_pindex_term *tm;   /* the term */
+    const struct api_pindex_posting *p, *end;   /* what is left to walk: by position */
     const unsigned *ph;   /* its phrases, in FTS5's order */
     unsigned n_ph;
     uint32_t groups;      /* the groups (words of q) of those phrases, one bit each */
@@ -556,6 +557,8 @@ struct tquery {
     struct api_fts_expr ex;
     size_t from[API_FTS_MAX_PHRASES], to[API_FTS_MAX_PHRASES];   /* terms of each phrase */
     double idf[API_FTS_MAX_PHRASES];
+    long long hits[API_FTS_MAX_PHRASES];       /* rows holding the phrase */
+    double max_freq[API_FTS_MAX_PHRASES];      /* the most a row holds it */
     double f[API_FTS_MAX_PHRASES];             /* the current place's count per phrase */
     unsigned touched[API_FTS_MAX_PHRASES];
     unsigned own[API_TEXT_MAX_WORDS];          /* the phrase of each word itself */
@@ -570,6 +573,7 @@ static void add_walks(const struct api_pindex_text *t, const struct tquery *q, s
         const struct api_pindex_term *tm = &t->terms[k];
         if (tm->n == 0)
             continue;
+        m->h[m->n].tm = tm;
         m->h[m->n].p = t->postings + tm->first;
         m->h[m->n].end = t->postings + tm->first + tm->n;
         m->h[m->n].ph = NULL;
@@ -695,22 +699,26 @@ static int walk_merge(struct walk *w, struct merge *m)
     return rc;
 }
 
-/* The number of places holding a term of every group (copies the walks). */
-static long long count_matches(const struct walk *w, const struct tcur *walks, size_t n,
-                               struct tcur *scratch)
+/* A bound of the text score of any row of `tokens` tokens: a phrase's part grows with its
+ * count and shrinks with the row's length (and rounding cannot make a sum exceed it). */
+static double score_bound(const struct walk *w, unsigned tokens)
 {
-    struct merge m = {scratch, n};
-    long long count = 0;
-    uint32_t pos, groups;
-    uint16_t tokens;
+    const struct tquery *q = w->q;
+    double s = 0;
+    for (size_t i = 0; i < q->ex.n; i++)
+        if (q->hits[i] > 0)
+            s += api_fts_bm25_part(q->idf[i], q->max_freq[i], tokens, w->avgdl);
+    return s * (1 + 1e-9) + 1e-12;
+}
 
-    if (n == 1)
-        return walks[0].groups == w->all ? (long long)(walks[0].end - walks[0].p) : 0;
-    memcpy(scratch, walks, n * sizeof *walks);
-    merge_init(&m);
-    while (merge_next(&m, &pos, &tokens, &groups, NULL, NULL, NULL))
-        count += groups == w->all;
-    return count;
+/* Bucket k of a term: [*p, *end). */
+static void bucket_range(const struct api_pindex_text *t, const struct api_pindex_term *tm,
+                         size_t k, const struct api_pindex_posting **p,
+                         const struct api_pindex_posting **end)
+{
+    const struct api_pindex_bucket *b = &t->buckets[tm->first_bucket + k];
+    *p = t->postings + tm->first + b->start;
+    *end = t->postings + tm->first + (k + 1 < tm->n_buckets ? b[1].start : tm->n);
 }
 
 /* The first posting of [p, end) at or after position pos. */
@@ -728,29 +736,142 @@ posting_at(const struct api_pindex_posting *p, const struct api_pindex_posting *
     return p + lo;
 }
 
-/* With a point and no filter: the matches are counted first (from the lengths of the lists
- * when one term answers), then the places are walked block of grid cells by block, in square
+/* Into m (emptied): the postings of the walks' terms with names of `tokens` tokens (every
+ * length when tokens < 0, but those with min_ok[length] == 0 when min_ok is given), cut to
+ * positions [from, to). A place has one length: the slices of several lengths never share a
+ * position, and merged they come by position. */
+static void slice(const struct api_pindex_text *t, const struct tcur *walks, size_t n,
+                  long tokens, const unsigned char *len_ok, uint32_t from, uint32_t to,
+                  struct merge *m)
+{
+    m->n = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct api_pindex_term *tm = walks[i].tm;
+        for (size_t k = 0; k < tm->n_buckets; k++) {
+            const struct api_pindex_posting *a, *z;
+            unsigned len = t->buckets[tm->first_bucket + k].tokens;
+            if (tokens >= 0 ? len != (unsigned long)tokens : len_ok && !len_ok[len])
+                continue;
+            bucket_range(t, tm, k, &a, &z);
+            if (from > 0)
+                a = posting_at(a, z, from);
+            if (to < UINT32_MAX)
+                z = posting_at(a, z, to);
+            if (a == z)
+                continue;
+            m->h[m->n] = walks[i];
+            m->h[m->n].p = a;
+            m->h[m->n].end = z;
+            m->n++;
+        }
+    }
+}
+
+/* The name lengths of the walks' postings, ascending, without repeats (owned; NULL when out
+ * of memory). */
+static int by_u16(const void *a, const void *b)
+{
+    unsigned x = *(const uint16_t *)a, y = *(const uint16_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static uint16_t *lengths_of(const struct api_pindex_text *t, const struct tcur *walks, size_t n,
+                            size_t *count)
+{
+    size_t total = 0, k = 0;
+    uint16_t *a;
+    for (size_t i = 0; i < n; i++)
+        total += walks[i].tm->n_buckets;
+    a = malloc((total ? total : 1) * sizeof *a);
+    if (!a)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        for (size_t b = 0; b < walks[i].tm->n_buckets; b++)
+            a[k++] = t->buckets[walks[i].tm->first_bucket + b].tokens;
+    qsort(a, total, sizeof *a, by_u16);
+    *count = 0;
+    for (size_t i = 0; i < total; i++)
+        if (*count == 0 || a[*count - 1] != a[i])
+            a[(*count)++] = a[i];
+    return a;
+}
+
+/* The number of places holding the walks' terms, each of the groups `need` among them; by
+ * length (scratch: room for every bucket of the walks). */
+static long long count_places(const struct api_pindex_text *t, const struct tcur *walks,
+                              size_t n, uint32_t need, const uint16_t *lens, size_t n_lens,
+                              struct tcur *scratch)
+{
+    struct merge m = {scratch, 0};
+    long long count = 0;
+    uint32_t pos, groups;
+    uint16_t tokens;
+
+    if (n == 1)
+        return (walks[0].groups & need) == need ? (long long)walks[0].tm->n : 0;
+    for (size_t l = 0; l < n_lens; l++) {
+        slice(t, walks, n, lens[l], NULL, 0, UINT32_MAX, &m);
+        merge_init(&m);
+        while (merge_next(&m, &pos, &tokens, &groups, NULL, NULL, NULL))
+            count += (groups & need) == need;
+    }
+    return count;
+}
+
+/* Every place of the walks, length by length (the best bm25 first), each by position. stop:
+ * counted beforehand, and the walk ends at the first length whose best score cannot reach
+ * the page (no point, so no distance can lower the scores further). */
+static int walk_lengths(struct walk *w, const struct tcur *walks, size_t n, const uint16_t *lens,
+                        size_t n_lens, struct tcur *scratch, int stop)
+{
+    const struct heap *h = &w->e->pager.heap;
+    struct merge m = {scratch, 0};
+    int rc = GDIR_OK;
+
+    for (size_t l = 0; !rc && l < n_lens; l++) {
+        if (stop && h->n == h->cap && h->cap > 0 &&
+            key_after(&h->a[0].key, 0, score_bound(w, lens[l])))
+            break;
+        slice(w->t, walks, n, lens[l], NULL, 0, UINT32_MAX, &m);
+        w->cell = 0;
+        rc = walk_merge(w, &m);
+    }
+    return rc;
+}
+
+/* With a point and no filter: the places are walked block of grid cells by block, in square
  * rings around the point's block; the walk stops when the page is full and no place beyond
- * the blocks walked could enter it even with the best text score of the query (s_max). */
-static int walk_rings(struct walk *w, const struct tcur *walks, size_t n, double s_max)
+ * the blocks walked could enter it even with the best text score of the query; within a
+ * ring, the name lengths whose best score cannot enter it are left out. The matches were
+ * counted beforehand. */
+static int walk_rings(struct walk *w, const struct tcur *walks, size_t n, long long matched,
+                      const uint16_t *lens, size_t n_lens, struct tcur *scratch)
 {
     struct engine *e = w->e;
     const struct api_pindex *ix = e->ix;
     const struct heap *h = &e->pager.heap;
     const double lat = e->p->lat, lon = e->p->lon;
-    struct tcur *slices = malloc((n ? n : 1) * sizeof *slices);
-    struct merge m = {slices, 0};
-    long long matched;
+    struct merge m = {scratch, 0};
+    unsigned char *len_ok;
+    double *bound;
     long nbx, nby, pbx, pby, b, r_max;
     int rc = GDIR_OK;
 
-    if (!slices)
+    if (n_lens == 0 || matched == 0)
+        return GDIR_OK;
+    len_ok = calloc((size_t)lens[n_lens - 1] + 1, 1);
+    bound = malloc(n_lens * sizeof *bound);
+    if (!len_ok || !bound) {
+        free(len_ok);
+        free(bound);
         return GDIR_ENOMEM;
-    matched = count_matches(w, walks, n, slices);
-    e->matched += matched;
-    w->counted = 1;
+    }
+    for (size_t l = 0; l < n_lens; l++) {
+        bound[l] = score_bound(w, lens[l]);
+        len_ok[lens[l]] = 1;
+    }
     /* Blocks of b x b cells holding about 16 matches each. */
-    b = (long)ceil(sqrt(16.0 * (double)ix->nx * ix->ny / (double)(matched > 0 ? matched : 1)));
+    b = (long)ceil(sqrt(16.0 * (double)ix->nx * ix->ny / (double)matched));
     b = b < 1 ? 1 : b > 64 ? 64 : b;
     nbx = ((long)ix->nx + b - 1) / b;
     nby = ((long)ix->ny + b - 1) / b;
@@ -762,13 +883,13 @@ static int walk_rings(struct walk *w, const struct tcur *walks, size_t n, double
     r_max = pby > r_max ? pby : r_max;
     r_max = nby - 1 - pby > r_max ? nby - 1 - pby : r_max;
 
-    for (long r = 0; matched > 0 && !rc && r <= r_max; r++) {
+    for (long r = 0; !rc && r <= r_max; r++) {
         if (r > 0 && h->n == h->cap && h->cap > 0) {
             /* The blocks within r - 1 are walked: a place outside lies beyond one of the four
              * sides of their cells (a side at the grid's edge has none beyond it). */
             long x_lo = (pbx - r + 1) * b, x_hi = (pbx + r) * b - 1;
             long y_lo = (pby - r + 1) * b, y_hi = (pby + r) * b - 1;
-            double d = INFINITY;
+            double d = INFINITY, f;
             if (y_lo > 0)
                 d = fmin(d, GDIR_EARTH_RADIUS_M * fmax(0, lat - (ix->lat0 + y_lo * ix->dlat +
                                                                   1e-9)) * DEG);
@@ -789,8 +910,11 @@ static int walk_rings(struct walk *w, const struct tcur *walks, size_t n, double
                 d = fmin(d, 2.0 * GDIR_EARTH_RADIUS_M * asin(sqrt(a > 1 ? 1 : a)));
             }
             d -= 0.01 + (isfinite(d) ? d * 1e-12 : 0);
-            if (key_after(&h->a[0].key, 0, s_max / (1.0 + fmax(0, d) / API_PROXIMITY_SCALE_M)))
+            f = 1.0 + fmax(0, d) / API_PROXIMITY_SCALE_M;
+            if (key_after(&h->a[0].key, 0, bound[0] / f))
                 break;
+            for (size_t l = 0; l < n_lens; l++)
+                len_ok[lens[l]] = !key_after(&h->a[0].key, 0, bound[l] / f);
         }
         for (long by = pby - r; !rc && by <= pby + r; by++) {
             long step = by == pby - r || by == pby + r ? 1 : 2 * r;
@@ -806,18 +930,7 @@ static int walk_rings(struct walk *w, const struct tcur *walks, size_t n, double
                     uint32_t from = ix->cell_start[c0], to = ix->cell_start[c1];
                     if (from == to)
                         continue;
-                    m.n = 0;
-                    for (size_t i = 0; i < n; i++) {
-                        const struct api_pindex_posting *a = posting_at(walks[i].p,
-                                                                        walks[i].end, from);
-                        const struct api_pindex_posting *z = posting_at(a, walks[i].end, to);
-                        if (a == z)
-                            continue;
-                        m.h[m.n] = walks[i];
-                        m.h[m.n].p = a;
-                        m.h[m.n].end = z;
-                        m.n++;
-                    }
+                    slice(w->t, walks, n, -1, len_ok, from, to, &m);
                     w->cell = c0;
                     if (m.n)
                         rc = walk_merge(w, &m);
@@ -825,7 +938,8 @@ static int walk_rings(struct walk *w, const struct tcur *walks, size_t n, double
             }
         }
     }
-    free(slices);
+    free(len_ok);
+    free(bound);
     return rc;
 }
 
@@ -840,9 +954,10 @@ static int text_walk(struct engine *e, struct tquery *q)
     struct merge m = {NULL, 0};
     struct walk w;
     struct term_phrase *pairs = NULL;
+    struct tcur *scratch = NULL;
     unsigned *phrases = NULL;
-    size_t n_walks = 0, n_pairs = 0;
-    double s_max = 0;
+    uint16_t *lens = NULL;
+    size_t n_walks = 0, n_pairs = 0, n_buckets = 0, n_lens = 0;
     int rc = GDIR_ENOMEM;
 
     memset(&w, 0, sizeof w);
@@ -861,40 +976,35 @@ static int text_walk(struct engine *e, struct tquery *q)
         const struct api_fts_phrase *ph = &q->ex.ph[i];
         api_pindex_text_terms(t, ph->text, ph->len, ph->prefix, &q->from[i], &q->to[i]);
         n_walks += q->to[i] - q->from[i];
+        for (size_t k = q->from[i]; k < q->to[i]; k++)
+            n_buckets += t->terms[k].n_buckets;
     }
     m.h = malloc((n_walks ? n_walks : 1) * sizeof *m.h);
+    scratch = malloc((n_buckets ? n_buckets : 1) * sizeof *scratch);
     pairs = malloc((n_walks ? n_walks : 1) * (sizeof *pairs + sizeof *phrases));
-    if (!m.h || !pairs)
+    if (!m.h || !scratch || !pairs)
         goto out;
     phrases = (unsigned *)(pairs + (n_walks ? n_walks : 1));
-    /* idf: rows holding the phrase (a prefix's terms merged); s_max: a bound of any row's
-     * score (a phrase's part grows with its count and shrinks with the row's length). */
+    /* idf: rows holding the phrase (a prefix's terms merged); the most a row holds it. */
     for (size_t i = 0; i < q->ex.n; i++) {
-        long long hits = 0;
-        unsigned max_freq = 0, min_tokens = UINT16_MAX;
-        uint32_t pos, groups;
-        uint16_t tokens;
+        unsigned max_freq = 0;
         if (q->to[i] - q->from[i] == 1) {
-            hits = (long long)t->terms[q->from[i]].n;
+            q->hits[i] = (long long)t->terms[q->from[i]].n;
         } else {
             m.n = 0;
             add_walks(t, q, i, &m);
-            merge_init(&m);
-            while (merge_next(&m, &pos, &tokens, &groups, NULL, NULL, NULL))
-                hits++;
+            free(lens);
+            lens = lengths_of(t, m.h, m.n, &n_lens);
+            if (!lens)
+                goto out;
+            q->hits[i] = count_places(t, m.h, m.n, 0, lens, n_lens, scratch);
         }
-        q->idf[i] = api_fts_idf(t->n_rows, hits);
+        q->idf[i] = api_fts_idf(t->n_rows, q->hits[i]);
         q->f[i] = 0;
         for (size_t k = q->from[i]; k < q->to[i]; k++)
-            if (t->terms[k].n > 0) {
-                max_freq += t->terms[k].max_freq;
-                min_tokens = t->terms[k].min_tokens < min_tokens ? t->terms[k].min_tokens
-                                                                 : min_tokens;
-            }
-        if (hits > 0)
-            s_max += api_fts_bm25_part(q->idf[i], max_freq, min_tokens, w.avgdl);
+            max_freq += t->terms[k].max_freq;
+        q->max_freq[i] = max_freq;
     }
-    s_max = s_max * (1 + 1e-9) + 1e-12;   /* beyond the rounding of any summing order */
     /* One walk per term, feeding each phrase that holds it. */
     for (size_t i = 0; i < q->ex.n; i++)
         for (size_t k = q->from[i]; k < q->to[i]; k++)
@@ -909,6 +1019,7 @@ static int text_walk(struct engine *e, struct tquery *q)
             m.h[m.n - 1].groups |= 1u << q->ex.ph[pairs[i].phrase].group;
             continue;
         }
+        m.h[m.n].tm = &t->terms[pairs[i].term];
         m.h[m.n].p = t->postings + t->terms[pairs[i].term].first;
         m.h[m.n].end = m.h[m.n].p + t->terms[pairs[i].term].n;
         m.h[m.n].ph = phrases + i;
@@ -916,6 +1027,10 @@ static int text_walk(struct engine *e, struct tquery *q)
         m.h[m.n].groups = 1u << q->ex.ph[pairs[i].phrase].group;
         m.n++;
     }
+    free(lens);
+    lens = lengths_of(t, m.h, m.n, &n_lens);
+    if (!lens)
+        goto out;
     if (w.direct && p->has_point) {
         struct prox *px = &w.px;
         size_t cells = 3 * (size_t)ix->ny + 2 * (size_t)ix->nx;
@@ -936,14 +1051,24 @@ static int text_walk(struct engine *e, struct tquery *q)
         for (size_t i = 0; i < cells; i++)
             px->row_hav[i] = NAN;
     }
-    if (w.direct && p->has_point && p->cursor_dir == API_CURSOR_NONE && ix->n > 0)
-        rc = walk_rings(&w, m.h, m.n, s_max);
-    else
-        rc = walk_merge(&w, &m);
+    if (w.direct && p->cursor_dir == API_CURSOR_NONE && ix->n > 0) {
+        /* Counted first, then walked until nothing left can enter the page. */
+        long long matched = count_places(t, m.h, m.n, w.all, lens, n_lens, scratch);
+        e->matched += matched;
+        w.counted = 1;
+        if (p->has_point)
+            rc = walk_rings(&w, m.h, m.n, matched, lens, n_lens, scratch);
+        else
+            rc = walk_lengths(&w, m.h, m.n, lens, n_lens, scratch, 1);
+    } else {
+        rc = walk_lengths(&w, m.h, m.n, lens, n_lens, scratch, 0);
+    }
 out:
     e->prune = 0;
     free(m.h);
+    free(scratch);
     free(pairs);
+    free(lens);
     free(w.px.row_hav);
     return rc;
 }
