@@ -24,7 +24,8 @@
  * index's own instances (fts5vocab), so it holds exactly what FTS5 holds; not built (the
  * search then goes through FTS5) when anything does not add up, or when the environment
  * variable GEODIR_SEARCH_EXHAUSTIVE is set to anything but 0 (the exhaustive path, for
- * comparisons). About 8 bytes per token (32 MB for 1M generated places, ~0.8 s to read).
+ * comparisons). About 8 bytes per token and 5 per place (36 MB for 1M generated places,
+ * about 2-4 s to build).
  */
 #ifndef API_PINDEX_H
 #define API_PINDEX_H

@@ -29,9 +29,10 @@
  * there is one and the query's terms are plain ASCII (else from FTS5, as with
  * GEODIR_SEARCH_EXHAUSTIVE=1): the same matches and the same scores, to the last bit. Every
  * match is counted, but by relevance a place that cannot enter the page (its tier, text score
- * and a lower bound of its distance say so) is not looked at; with a point and no filter the
- * places are walked block by block around the point, and the walk stops when even the best
- * text score of the query could not reach the page (a bounded top-k).
+ * and a lower bound of its distance say so) is not looked at; without a filter the walk stops
+ * early (a bounded top-k): with a point, blocks of grid cells in rings around it, until even
+ * the best text score of the query could not reach the page; without, the name lengths best
+ * first, until the next length's best score could not.
  */
 #ifndef API_SEARCH_H
 #define API_SEARCH_H
