@@ -943,6 +943,8 @@ static int walk_rings(struct walk *w, const struct tcur *walks, size_t n, long l
     return rc;
 }
 
+#define RING_MAX_SLICES 256   /* (term, name length) lists beyond which rings are not tried */
+
 /* Matches, scores (exactly as FTS5 + geodir_bm25 would), counts and ranks through the
  * in-memory index. A place that cannot enter the page is counted without being looked at
  * when no filter needs it (see api_search.h). */
@@ -957,7 +959,7 @@ static int text_walk(struct engine *e, struct tquery *q)
     struct tcur *scratch = NULL;
     unsigned *phrases = NULL;
     uint16_t *lens = NULL;
-    size_t n_walks = 0, n_pairs = 0, n_buckets = 0, n_lens = 0;
+    size_t n_walks = 0, n_pairs = 0, n_buckets = 0, n_lens = 0, n_slices = 0;
     int rc = GDIR_ENOMEM;
 
     memset(&w, 0, sizeof w);
@@ -1051,9 +1053,17 @@ static int text_walk(struct engine *e, struct tquery *q)
         for (size_t i = 0; i < cells; i++)
             px->row_hav[i] = NAN;
     }
-    if (w.direct && p->cursor_dir == API_CURSOR_NONE && ix->n > 0) {
+    for (size_t i = 0; i < m.n; i++)
+        n_slices += m.h[i].tm->n_buckets;
+    /* Rings walk every place of a block holding one of the terms: with several words (most
+     * such places hold only some) or a short prefix of a large vocabulary (thousands of terms,
+     * each cut per row of every block), one walk of every match costs less. */
+    if (w.direct && p->cursor_dir == API_CURSOR_NONE && ix->n > 0 &&
+        (!p->has_point || (n_slices <= RING_MAX_SLICES && q->ex.n_groups == 1))) {
         /* Counted first, then walked until nothing left can enter the page. */
-        long long matched = count_places(t, m.h, m.n, w.all, lens, n_lens, scratch);
+        long long matched = q->ex.n == 1 ? q->hits[0]   /* one phrase: its rows, counted */
+                                         : count_places(t, m.h, m.n, w.all, lens, n_lens,
+                                                        scratch);
         e->matched += matched;
         w.counted = 1;
         if (p->has_point)
