@@ -299,7 +299,9 @@ static int compute_etag(const struct api_ctx *ctx, const struct api_route *route
         h = api_hash_str(h, req->headers->host ? req->headers->host : "");
         h = api_hash_str(h, req->headers->forwarded_proto ? req->headers->forwarded_proto : "");
     }
-    if ((route->flags & API_TIME) && !api_param(req, "open_at")) {
+    if (((route->flags & API_TIME) ||
+         ((route->flags & API_TIME_FILTER) && api_param(req, "open_now"))) &&
+        !api_param(req, "open_at")) {
         long long minute = (long long)req->now;
         h = api_hash(h, &minute, sizeof minute);
     }
