@@ -16,6 +16,9 @@
  *   bbox       the ~5 km box, first 50 by name, exact numberMatched     /api/places?bbox=...&limit=50
  *   bbox_sql   the same without the place index
  *   text       q=boulangerie near the point, 20 by relevance           /api/places?q=boulangerie&lat&lon&limit=20
+ *              (RAW_Q in the environment: another query text for text and textnp)
+ *   textnp     the same text query without a position                  /api/places?q=boulangerie&limit=20
+ *   ac         the place part of autocomplete: q=boul near the point, 8  /api/autocomplete?q=boul&lat&lon
  *   facets     category+commune facets, 1 km around the point           /api/places?lat&lon&radius=1000&facets=category,commune&limit=10
  * Prints one line per mode: mode qps p50_us p99_us mean_matched mean_returned cpu_us
  * where qps is over wall-clock time and cpu_us the thread's CPU time per query (user + system):
@@ -85,8 +88,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s DB BOXES SECONDS MODE...\n", argv[0]);
         return 2;
     }
-    if (gdir_parse_double(argv[3], 0.001, 3600, 0, &secs)) {
-        fprintf(stderr, "%s: SECONDS: expected a number from 0.001 to 3600\n", argv[3]);
+    if (gdir_parse_double(argv[3], -1e8, 3600, 0, &secs) || (secs > -1 && secs < 0.001)) {
+        fprintf(stderr, "%s: SECONDS: expected 0.001 to 3600, or -N for N queries\n",
+                argv[3]);
         return 2;
     }
     f = fopen(argv[2], "r");
@@ -111,7 +115,7 @@ int main(int argc, char **argv)
         size_t cap = 1 << 22, n = 0, bi = 0;
         double *lat_us = malloc(cap * sizeof *lat_us), t_end, matched = 0, returned = 0;
         double cpu0 = 0, cpu_spent;
-        struct api_text_query text;
+        struct api_text_query text, ac;
 
         /* A fresh connection per mode: the place index is built (or not) before timing. */
         api_db_close(db);
@@ -127,7 +131,12 @@ int main(int argc, char **argv)
             fprintf(stderr, "place index not built\n");
             return 1;
         }
-        if (api_text_query_parse("boulangerie", "q", &text, &err) != 0) {
+        if (api_text_query_parse("boul", "q", &ac, &err) != 0) {
+            fprintf(stderr, "q: %s\n", err.msg);
+            return 1;
+        }
+        if (api_text_query_parse(getenv("RAW_Q") ? getenv("RAW_Q") : "boulangerie", "q", &text,
+                                 &err) != 0) {
             fprintf(stderr, "q: %s\n", err.msg);
             return 1;
         }
@@ -172,6 +181,15 @@ int main(int argc, char **argv)
                     p.has_point = 1;
                     p.text = &text;
                     p.limit = 20;
+                    p.sort = API_SORT_RELEVANCE;
+                } else if (strcmp(mode, "textnp") == 0) {
+                    p.text = &text;
+                    p.limit = 20;
+                    p.sort = API_SORT_RELEVANCE;
+                } else if (strcmp(mode, "ac") == 0) {
+                    p.has_point = 1;
+                    p.text = &ac;
+                    p.limit = 8;
                     p.sort = API_SORT_RELEVANCE;
                 } else if (strcmp(mode, "facets") == 0) {
                     p.has_point = p.has_radius = 1;

@@ -415,7 +415,7 @@ PY
 
     # ---- raw in-process -------------------------------------------------------------------
     log "N=$N: raw in-process ($RAW_SECONDS s per mode)"
-    "${SRV_PIN[@]}" "$WORK/bin/raw_api" "$GDB" "$BOXES" "$RAW_SECONDS" near bbox text near_sql \
+    "${SRV_PIN[@]}" "$WORK/bin/raw_api" "$GDB" "$BOXES" "$RAW_SECONDS" near bbox text textnp ac near_sql \
         > "$R/raw.txt"
     sed 's/^/    /' "$R/raw.txt" >&2
     echo "loadavg_after=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$R/machine.txt"
