@@ -65,6 +65,15 @@ static int grow(struct gdir_buf *b, size_t n)
     return 0;
 }
 
+int gdir_buf_reserve(struct gdir_buf *b, size_t n)
+{
+    if (b->err)
+        return b->err;
+    if (n > b->max - b->len)
+        n = b->max - b->len;
+    return grow(b, n);
+}
+
 int gdir_buf_add(struct gdir_buf *b, const void *p, size_t n)
 {
     int rc = grow(b, n);

@@ -29,6 +29,11 @@ void gdir_buf_free(struct gdir_buf *b);
 /* Empties the buffer but keeps its memory and cap; clears a previous failure. */
 void gdir_buf_reset(struct gdir_buf *b);
 
+/* Makes room for n more bytes at once (bounded by max), so that a writer whose size is known
+ * roughly does not grow the buffer step by step (each step a realloc and a copy). Returns 0
+ * or GDIR_ENOMEM; never fails for n beyond max (the appends report GDIR_ETOOBIG). */
+int gdir_buf_reserve(struct gdir_buf *b, size_t n);
+
 /* Appends n bytes / a C string / one byte / printf output. Return 0 or a negative code. */
 int gdir_buf_add(struct gdir_buf *b, const void *p, size_t n);
 int gdir_buf_adds(struct gdir_buf *b, const char *s);

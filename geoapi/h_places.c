@@ -457,6 +457,9 @@ int h_places_search(const struct api_ctx *ctx, const struct api_request *req,
         goto out;
 
     ct = req->format == API_FMT_JSON ? API_CT_JSON : API_CT_GEOJSON;
+    /* About 0.8 KB per place: one allocation instead of doubling from 256 bytes (6 reallocs
+     * and copies for a page of 20). */
+    gdir_buf_reserve(&res->body, 1024 + r.n * 1024);
     gdir_json_init(&j, &res->body);
     gdir_json_obj_begin(&j);
     if (req->format == API_FMT_GEOJSON)

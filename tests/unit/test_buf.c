@@ -53,7 +53,30 @@ static void test_binary(void)
     gdir_buf_free(NULL);
 }
 
+/* reserve: one allocation that the appends then fill without moving; bounded by max. */
+static void test_reserve(void)
+{
+    struct gdir_buf b;
+    const char *before;
+    gdir_buf_init(&b, 0);
+    CHECK_INT_EQ(gdir_buf_reserve(&b, 20000), 0);
+    CHECK(b.cap >= 20001);
+    before = b.data;
+    for (int i = 0; i < 1000; i++)
+        CHECK_INT_EQ(gdir_buf_adds(&b, "0123456789abcdefghi"), 0);
+    CHECK(b.data == before);                       /* 19,000 bytes: no realloc */
+    CHECK_INT_EQ(b.len, 19000);
+    gdir_buf_free(&b);
+
+    gdir_buf_init(&b, 100);
+    CHECK_INT_EQ(gdir_buf_reserve(&b, 1000000), 0); /* beyond max: room up to max only */
+    CHECK(b.cap >= 101 && b.cap < 1000000);
+    CHECK_INT_EQ(b.err, 0);
+    gdir_buf_free(&b);
+}
+
 static const struct check_case cases[] = {
+    {"reserve", test_reserve},
     {"grow_and_steal", test_grow_and_steal},
     {"cap", test_cap},
     {"binary", test_binary},
