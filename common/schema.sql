@@ -48,7 +48,8 @@ SELECT CreateSpatialIndex('communes', 'geom');
 -- The directory itself.
 CREATE TABLE places (
     fid          INTEGER PRIMARY KEY,        -- internal row id (R*Tree key); not stable
-    id           TEXT NOT NULL UNIQUE,       -- stable public id: '<source>:<source_id>'
+    id           TEXT NOT NULL,              -- stable public id: '<source>:<source_id>'
+                                             -- (unique: index places_id)
     name         TEXT NOT NULL,
     name_key     TEXT NOT NULL,              -- folded name (gdir_text_fold)
     category     TEXT NOT NULL REFERENCES categories(code),
@@ -73,12 +74,15 @@ CREATE TABLE places (
     source_ids   TEXT,                       -- a merged place: the ids of all its records,
                                              -- space-separated, highest priority first; NULL
                                              -- for a place of one record (then it is `id`)
-    field_sources TEXT,                      -- NULL: every field comes from `source`; else a
+    field_sources TEXT                       -- NULL: every field comes from `source`; else a
                                              -- JSON object {"field": "source name", ...} naming
                                              -- the source of each non-empty field (and "geom")
                                              -- of a merged or locally corrected place
-    UNIQUE (source, source_id)
 );
+-- The two ids are unique through indexes rather than table constraints, so that the importer
+-- can build them once, after its bulk load (importer/README.md, "Spatial order").
+CREATE UNIQUE INDEX places_id ON places(id);
+CREATE UNIQUE INDEX places_source_id ON places(source, source_id);
 SELECT AddGeometryColumn('places', 'geom', 4326, 'POINT', 'XY', 1);
 SELECT CreateSpatialIndex('places', 'geom');
 CREATE INDEX places_category ON places(category);

@@ -139,12 +139,15 @@ static const char SQL_INDEX_OFF[] =
     " DROP TRIGGER IF EXISTS tmi_addresses_geom; DROP TRIGGER IF EXISTS tmu_addresses_geom;"
     " DROP TRIGGER IF EXISTS tmd_addresses_geom;";
 
-/* The non-unique indexes of the bulk-loaded tables, as schema.sql declares them: dropped during
- * the load, created once at the end from the same SQL (a sort is cheaper than a B-tree insert
- * per row). The UNIQUE ones stay: they detect duplicate ids. */
+/* The indexes of the bulk-loaded tables, as schema.sql declares them: dropped during the load,
+ * created once at the end from the same SQL (a sort is cheaper than a B-tree insert per row).
+ * All of places' go, its two UNIQUE ones too: the staging table enforces both while records
+ * are read, and places is written only once they have all been staged (order_places), so
+ * CREATE UNIQUE INDEX cannot fail. The UNIQUE one of addresses stays: it detects duplicates. */
 static const char SQL_DEFERRED_INDEXES[] =
     "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
-    " AND tbl_name IN ('places', 'addresses') AND sql NOT LIKE 'CREATE UNIQUE%' ORDER BY name";
+    " AND (tbl_name = 'places' OR (tbl_name = 'addresses' AND sql NOT LIKE 'CREATE UNIQUE%'))"
+    " ORDER BY name";
 
 static const char SQL_INDEX_ON_PLACES[] = "SELECT CreateSpatialIndex('places', 'geom')";
 static const char SQL_INDEX_ON_ADDRESSES[] = "SELECT CreateSpatialIndex('addresses', 'geom')";

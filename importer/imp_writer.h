@@ -118,9 +118,10 @@ int imp_writer_detach(struct imp_writer *w, struct gdir_err *err);
 
 /* After the last source: writes the staged place records into places along the Hilbert curve
  * over their bounding box (fids 1, 2, ... in that order, whatever the order of the sources or
- * of a refresh's copies), then builds the secondary (non-unique) indexes and the spatial
- * indexes of places and addresses, with SpatiaLite's geometry triggers (all dropped during the
- * bulk load; the UNIQUE ones stay, they detect duplicates); *places receives the number of
+ * of a refresh's copies), then builds the indexes of places (its two UNIQUE ones too: the
+ * staging table checked them), the non-unique ones of addresses and the spatial indexes of
+ * both, with SpatiaLite's geometry triggers (all dropped during the bulk load; the UNIQUE one
+ * of addresses stays, it detects duplicates); *places receives the number of
  * places. Merging and overrides come next: they delete merged and hidden places (gaps in the
  * fids) and append added ones. */
 int imp_writer_index(struct imp_writer *w, long *places, struct gdir_err *err);
