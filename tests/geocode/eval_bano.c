@@ -408,43 +408,6 @@ static int cmp_street(const void *a, const void *b)
     return c ? c : strcmp(x->voie, y->voie);
 }
 
-/* A reference for the removed run: share of held-out addresses (mask) within 50 m
- * of the nearest address left on the same street (same INSEE code and street name), i.e.
- * what an oracle picking the best remaining point would reach. */
-static double oracle_within50(const struct rows *rows, int mask)
-{
-    size_t *idx = malloc(rows->n * sizeof *idx), n = 0, ok = 0;
-    if (!idx)
-        return NAN;
-    for (size_t i = 0; i < rows->n; i++)
-        idx[i] = i;
-    sort_rows = rows;
-    qsort(idx, rows->n, sizeof *idx, cmp_street);
-    for (size_t i = 0; i < rows->n;) {
-        size_t j = i;
-        while (j < rows->n && cmp_street(&idx[i], &idx[j]) == 0)
-            j++;
-        for (size_t a = i; a < j; a++) {
-            const struct row *h = &rows->v[idx[a]];
-            if (!(h->held & mask))
-                continue;
-            double best = INFINITY;
-            for (size_t b = i; b < j; b++) {
-                const struct row *o = &rows->v[idx[b]];
-                if (!o->held && !o->duplicate) {
-                    double d = gdir_haversine_m(h->lat, h->lon, o->lat, o->lon);
-                    best = d < best ? d : best;
-                }
-            }
-            n++;
-            ok += best <= 50.0;
-        }
-        i = j;
-    }
-    free(idx);
-    return n ? 100.0 * (double)ok / (double)n : NAN;
-}
-
 /* Distance in metres from point p to segment [a, b] (local plane around p; streets are short). */
 static double seg_dist(const struct row *p, const struct row *a, const struct row *b)
 {
@@ -464,10 +427,42 @@ static long row_number(const struct row *r)
     return end == r->numero ? -1 : v;
 }
 
-/* A looser bound: share of held-out addresses within 50 m of their street's known geometry —
- * its points left, or the segments joining consecutive numbers of one side (what any
- * interpolation along the street could reach if it knew where to stop). */
-static double oracle_line_within50(const struct rows *rows, int mask)
+/* The references for the removed run: share of held-out addresses (mask) within 50 m of what
+ * an oracle knowing the truth could pick on the same street (same INSEE code and street name):
+ *   line = 0: the nearest address left on the street (the best remaining point);
+ *   line = 1: a looser bound, the street's known geometry — its points left, or the segments
+ *             joining consecutive numbers of one side (what any interpolation along the street
+ *             could reach if it knew where to stop). */
+static double street_best(const struct rows *rows, const size_t *idx, size_t i, size_t j,
+                          const struct row *h, int line)
+{
+    double best = INFINITY;
+    for (size_t b = i; b < j; b++) {
+        const struct row *o = &rows->v[idx[b]];
+        long nb = row_number(o);
+        if (o->held || o->duplicate)
+            continue;
+        best = fmin(best, gdir_haversine_m(h->lat, h->lon, o->lat, o->lon));
+        if (!line || nb < 0)
+            continue;
+        /* the next number of the same side, left in the index */
+        const struct row *next = NULL;
+        long nn = LONG_MAX;
+        for (size_t c = i; c < j; c++) {
+            const struct row *x = &rows->v[idx[c]];
+            long nx = row_number(x);
+            if (!x->held && !x->duplicate && nx > nb && (nx & 1) == (nb & 1) && nx < nn) {
+                nn = nx;
+                next = x;
+            }
+        }
+        if (next)
+            best = fmin(best, seg_dist(h, o, next));
+    }
+    return best;
+}
+
+static double oracle_within50(const struct rows *rows, int mask, int line)
 {
     size_t *idx = malloc(rows->n * sizeof *idx), n = 0, ok = 0;
     if (!idx)
@@ -484,29 +479,8 @@ static double oracle_line_within50(const struct rows *rows, int mask)
             const struct row *h = &rows->v[idx[a]];
             if (!(h->held & mask))
                 continue;
-            double best = INFINITY;
-            for (size_t b = i; b < j; b++) {
-                const struct row *o = &rows->v[idx[b]];
-                long nb = row_number(o);
-                if (o->held || o->duplicate)
-                    continue;
-                best = fmin(best, gdir_haversine_m(h->lat, h->lon, o->lat, o->lon));
-                /* the next number of the same side, left in the index */
-                const struct row *next = NULL;
-                long nn = LONG_MAX;
-                for (size_t c = i; c < j && nb >= 0; c++) {
-                    const struct row *x = &rows->v[idx[c]];
-                    long nx = row_number(x);
-                    if (!x->held && !x->duplicate && nx > nb && (nx & 1) == (nb & 1) && nx < nn) {
-                        nn = nx;
-                        next = x;
-                    }
-                }
-                if (next)
-                    best = fmin(best, seg_dist(h, o, next));
-            }
             n++;
-            ok += best <= 50.0;
+            ok += street_best(rows, idx, i, j, h, line) <= 50.0;
         }
         i = j;
     }
@@ -715,7 +689,7 @@ int main(int argc, char **argv)
         printf("     (for comparison, an oracle picking the nearest address left on the same "
                "street: within 50 m %.2f %%;\n      one placing it at the best point of the "
                "street's known geometry, segments between numbers of a side included: %.2f %%)\n",
-               oracle_within50(&rows, k == 0 ? 1 : 2), oracle_line_within50(&rows, k == 0 ? 1 : 2));
+               oracle_within50(&rows, k == 0 ? 1 : 2, 0), oracle_within50(&rows, k == 0 ? 1 : 2, 1));
     }
     printf("\nspeed (single thread, limit 5): %.0f queries/s (%.1f us/query) with the rows "
            "kept, %.0f queries/s (%.1f us/query) with them removed\n",
