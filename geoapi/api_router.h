@@ -13,8 +13,7 @@
  *   - cacheable routes: the entity tag is computed from what determines the answer (database
  *     build, server configuration, route, path, parameters sorted, representation, and the
  *     minute for API_TIME routes, and API_TIME_FILTER ones filtering on open_now, without
- *     open_at); If-None-Match matching it -> 304 without
- *     running the handler.
+ *     open_at); If-None-Match matching it -> 304 without running the handler.
  * Handlers therefore only validate values (api_request.h getters).
  */
 #ifndef API_ROUTER_H
@@ -51,11 +50,11 @@ typedef int api_handler_fn(const struct api_ctx *ctx, const struct api_request *
 #define API_FORMATS 0x4    /* f= / Accept choose between GeoJSON and JSON (req->format) */
 #define API_TIME 0x8       /* the answer depends on the current minute (opening hours), unless
                             * the request names its instant with open_at */
-#define API_TIME_FILTER 0x20 /* the answer depends on the current minute only through the
-                              * open_now filter (no open/closed status in the answer) */
 #define API_HTML 0x10      /* OGC API pages: f= (json, html, and geojson with API_FORMATS) or
                             * else Accept choose JSON, GeoJSON or HTML (api_negotiate_html);
                             * links are absolute, built from the Host header */
+#define API_TIME_FILTER 0x20 /* the answer depends on the current minute only through the
+                              * open_now filter (no open/closed status in the answer) */
 
 /* The negotiation of API_HTML routes (h_ogc_common.c): f= first (json, html, and geojson when
  * geo is set), else Accept (text/html, application/json, application/geo+json, the OpenAPI

@@ -1444,6 +1444,26 @@ out:
     return rc;
 }
 
+int api_search_read_page(struct api_db *db, const struct api_search_result *r, api_place_fn *fn,
+                         void *cls, struct gdir_err *err)
+{
+    long long *fids;
+    int rc;
+
+    if (r->n == 0)
+        return GDIR_OK;
+    fids = malloc(r->n * sizeof *fids);
+    if (!fids)
+        return gdir_err_set(err, GDIR_ENOMEM, "page of places: out of memory");
+    for (size_t i = 0; i < r->n; i++)
+        fids[i] = r->hits[i].fid;
+    rc = api_q_places_by_fid(db, fids, r->n, fn, cls, err);
+    free(fids);
+    if (rc == GDIR_ENOTFOUND && !err->code)
+        rc = gdir_err_set(err, GDIR_EINTERNAL, "a place of the page vanished");
+    return rc;
+}
+
 void api_search_result_free(struct api_search_result *r)
 {
     if (!r)

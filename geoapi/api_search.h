@@ -141,6 +141,12 @@ int api_search_run(struct api_db *db, const struct gdir_calendar *cal,
                    const struct api_search_params *p, struct api_search_result *out,
                    struct gdir_err *err);
 
+/* Reads the places of the page (r->hits, in order) with one statement (api_q_places_by_fid)
+ * and calls fn for each: its i-th call is for r->hits[i]. A place gone from the database is an
+ * internal error (the page and the rows come from one read transaction). */
+int api_search_read_page(struct api_db *db, const struct api_search_result *r, api_place_fn *fn,
+                         void *cls, struct gdir_err *err);
+
 /* Releases what the result owns. NULL-safe. */
 void api_search_result_free(struct api_search_result *r);
 

@@ -641,7 +641,7 @@ static void place_feat(const struct items *x, const struct api_place *p, double 
     }
 }
 
-/* A page read with one statement (api_q_places_by_fid): the i-th place gets the distance and
+/* A page read with one statement (api_search_read_page): the i-th place gets the distance and
  * score of the i-th hit. One statement per page instead of one per feature was 65 % of the
  * CPU of an items request at 1M places (bench/RESULTS.md). */
 struct place_emit {
@@ -698,19 +698,9 @@ static int places_items(struct items *x, struct gdir_err *err)
                api_cursor_encode(s->p.sort, API_CURSOR_BEFORE, &r.hits[0].key, prev,
                                  sizeof prev) == 0;
     rc = list_begin(x, r.matched, r.n);
-    if (!rc && r.n > 0) {
-        long long *fids = malloc(r.n * sizeof *fids);
+    if (!rc) {
         struct place_emit e = {x, &r, s->p.has_point, s->has_q, 0};
-        if (!fids) {
-            rc = gdir_err_set(err, GDIR_ENOMEM, "out of memory");
-            goto out;
-        }
-        for (size_t i = 0; i < r.n; i++)
-            fids[i] = r.hits[i].fid;
-        rc = api_q_places_by_fid(x->db, fids, r.n, on_place, &e, err);
-        free(fids);
-        if (rc == GDIR_ENOTFOUND && !err->code)
-            rc = gdir_err_set(err, GDIR_EINTERNAL, "a place of the page vanished");
+        rc = api_search_read_page(x->db, &r, on_place, &e, err);
     }
     if (!rc)
         rc = list_end(x, has_next ? next : NULL, has_prev ? prev : NULL);

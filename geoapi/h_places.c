@@ -223,7 +223,7 @@ static int place_cb(void *cls, const struct api_place *p)
     return w.b->err;
 }
 
-/* A page written from one statement (api_q_places_by_fid): the i-th place gets the distance
+/* A page written from one statement (api_search_read_page): the i-th place gets the distance
  * and score of the i-th hit. */
 struct page_out {
     struct place_out o;
@@ -470,20 +470,10 @@ int h_places_search(const struct api_ctx *ctx, const struct api_request *req,
         write_facets(&j, db, &s->p, &r);
     gdir_json_key(&j, req->format == API_FMT_JSON ? "places" : "features");
     gdir_json_arr_begin(&j);
-    if (r.n > 0) {
+    {
         struct page_out po = {{ctx, db, &j, req->format, s->props, -1, -1, s->p.when}, &r,
                               s->p.has_point, s->has_q, 0};
-        long long *fids = malloc(r.n * sizeof *fids);
-        if (!fids) {
-            rc = gdir_err_set(err, GDIR_ENOMEM, "out of memory");
-            goto out;
-        }
-        for (size_t i = 0; i < r.n; i++)
-            fids[i] = r.hits[i].fid;
-        rc = api_q_places_by_fid(db, fids, r.n, page_cb, &po, err);
-        free(fids);
-        if (rc == GDIR_ENOTFOUND && !err->code)
-            rc = gdir_err_set(err, GDIR_EINTERNAL, "a place of the page vanished");
+        rc = api_search_read_page(db, &r, page_cb, &po, err);
         if (rc) {
             if (!err->code)
                 gdir_err_set(err, rc, "response body: %s", gdir_err_text(rc));

@@ -4,7 +4,7 @@
  *
  * It links geoapi's own library (geoapi_core), so it runs the very statements the server
  * prepares (api_queries.c) and the same engine (api_search.c, with the in-memory place index
- * of api_pindex.c): for each query, api_search_run() then api_q_places_by_fid() for the places
+ * of api_pindex.c): for each query, api_search_run() then api_search_read_page() for the places
  * of the page, reading every column — what h_places.c does before writing JSON. Single thread,
  * one read-only connection, like the peers' raw_query.c.
  *
@@ -153,7 +153,6 @@ int main(int argc, char **argv)
                 const double *b = boxes[bi++ % nb];
                 struct api_search_params p;
                 struct api_search_result r;
-                long long fids[64];
                 double t0 = now_s();
 
                 memset(&p, 0, sizeof p);
@@ -205,9 +204,7 @@ int main(int argc, char **argv)
                     fprintf(stderr, "%s: %s\n", mode, err.msg);
                     return 1;
                 }
-                for (size_t i = 0; i < r.n; i++)
-                    fids[i] = r.hits[i].fid;
-                if (api_q_places_by_fid(db, fids, r.n, read_place, &sink, &err) != 0) {
+                if (api_search_read_page(db, &r, read_place, &sink, &err) != 0) {
                     fprintf(stderr, "%s: page: %s\n", mode, err.msg);
                     return 1;
                 }
