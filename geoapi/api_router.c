@@ -200,7 +200,10 @@ static int parse_query(const struct api_route *r, const char *q, size_t qlen,
     char *out;
     const char *p = q, *end = q + qlen;
 
-    req->query_buf = malloc(qlen + 1);
+    /* Each pair "name=value" becomes "name\0value\0": as long as the pair plus its '&'. A
+     * pair without '=' ("lat") still gets its empty value's NUL: one byte more than its
+     * length, so the last pair can need qlen + 2 bytes in all. */
+    req->query_buf = malloc(qlen + 2);
     if (!req->query_buf)
         return gdir_err_set(err, GDIR_ENOMEM, "query: out of memory");
     out = req->query_buf;
