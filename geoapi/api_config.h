@@ -19,7 +19,7 @@ struct api_config {
     char *db;              /* SpatiaLite file written by geodir-import */
     char *static_dir;      /* map-ui folder served at / */
     char *vendor_dir;      /* Leaflet's dist folder served at /vendor/leaflet/ */
-    long threads;          /* MHD worker threads, each with its own SQLite connection */
+    long threads;          /* worker threads, each with its own SQLite connection */
     long default_limit;    /* /api/places limit when none is given */
     long max_limit;        /* larger limits are clamped to this */
     long default_radius;   /* /api/places radius (metres) when none is given */
@@ -30,8 +30,11 @@ struct api_config {
     long max_upload_size;  /* largest request body (the CSV of /api/search/csv/), bytes */
     long max_csv_rows;     /* most rows of one CSV geocoded in one request */
     long gzip_level;       /* 0: never compress; 1..9: zlib level of gzip answers */
-    long max_connections;  /* simultaneous connections (MHD connection limit) */
+    long max_connections;  /* simultaneous connections in all */
+    long max_connections_per_ip;   /* simultaneous connections from one address */
+    long head_timeout;     /* a whole request head must arrive within it, seconds */
     long timeout;          /* idle connection timeout, seconds */
+    long body_timeout;     /* a whole request body must arrive within it, seconds */
     char *log_level;       /* debug, info, warn, error */
     char *export_tmp_dir;  /* folder of the temporary files of binary exports (/api/export) */
     long max_export_jobs;  /* binary exports built at once; more answer 503 */
