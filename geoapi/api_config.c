@@ -85,6 +85,9 @@ static const struct api_option options[] = {
         "seconds for a whole request body (CSV upload) to arrive; later: 408"),
     OPT("log_level", OPT_LEVEL, log_level, "info", 0, 0, "LEVEL",
         "debug, info, warn or error (logfmt lines on stderr)"),
+    OPT("public_url", OPT_OPTSTR, public_url, "", 0, 0, "URL",
+        "http(s) address of the service as users reach it (absolute links); empty: links "
+        "name the request's Host only when it is a loopback address, else are relative"),
     OPT("export_tmp_dir", OPT_OPTSTR, export_tmp_dir, "", 0, 0, "DIR",
         "folder of the temporary files of binary exports (default: $TMPDIR, else /tmp)"),
     OPT("max_export_jobs", OPT_INT, max_export_jobs, "2", 1, 64, "N",
@@ -286,6 +289,16 @@ static int finish(struct api_config *cfg, struct gdir_err *err)
         return gdir_err_set_param(err, GDIR_ECONFIG, "default_radius",
                                   "default_radius (%ld) must not exceed max_radius (%ld)",
                                   cfg->default_radius, cfg->max_radius);
+    if (cfg->public_url[0]) {
+        const char *u = cfg->public_url;
+        size_t n = strlen(u);
+        size_t host = strncmp(u, "https://", 8) == 0 ? 8 : strncmp(u, "http://", 7) == 0 ? 7 : 0;
+        if (!host || n == host || u[n - 1] == '/' || strcspn(u, " \t\r\n\"<>\\^`{|}") != n)
+            return gdir_err_set_param(err, GDIR_ECONFIG, "public_url",
+                                      "public_url: expected http(s)://host[:port][/path] without "
+                                      "a trailing '/', got \"%.200s\"",
+                                      u);
+    }
     if (stat(cfg->static_dir, &st) != 0 || !S_ISDIR(st.st_mode))
         return gdir_err_set_param(err, GDIR_ECONFIG, "static_dir",
                                   "static_dir: \"%.200s\" is not a folder", cfg->static_dir);

@@ -36,6 +36,7 @@ struct api_config {
     long timeout;          /* idle connection timeout, seconds */
     long body_timeout;     /* a whole request body must arrive within it, seconds */
     char *log_level;       /* debug, info, warn, error */
+    char *public_url;      /* "https://host[/path]" as users reach the service, or "" */
     char *export_tmp_dir;  /* folder of the temporary files of binary exports (/api/export) */
     long max_export_jobs;  /* binary exports built at once; more answer 503 */
     long max_export_streams;   /* streamed exports sent at once; more answer 503 */

@@ -300,7 +300,6 @@ static int compute_etag(const struct api_ctx *ctx, const struct api_route *route
         h = api_hash(h, &req->format, sizeof req->format);
     if (route->flags & API_HTML) {   /* absolute links name the host the client used */
         h = api_hash_str(h, req->headers->host ? req->headers->host : "");
-        h = api_hash_str(h, req->headers->forwarded_proto ? req->headers->forwarded_proto : "");
     }
     if (((route->flags & API_TIME) ||
          ((route->flags & API_TIME_FILTER) && api_param(req, "open_now"))) &&

@@ -16,7 +16,9 @@
  * distribution (download URL /data/<name>, media type, size, SHA-256); the OGC API and the
  * search API are data services. The graph and its writers are api_catalog.c.
  *
- * Absolute URLs start with open_data.public_url, else with the scheme and Host of the request.
+ * Absolute URLs start with open_data.public_url of the territory, else with the server's
+ * public_url, else with a loopback Host of the request, else with http://localhost (never with
+ * another Host: a client could name any).
  */
 #include <cjson/cJSON.h>
 #include <math.h>

@@ -137,8 +137,9 @@ const char *ogc_licence_title(const char *id);
 
 /* ---- links (h_ogc_common.c) ---------------------------------------------------------------- */
 
-/* Appends the base URL of the OGC API ("http://host/ogc"), from the Host header (and
- * X-Forwarded-Proto: https); "/ogc" alone when the request named no usable host. */
+/* Appends the base URL of the OGC API: the server's public_url + "/ogc"; without one,
+ * "http://<Host>/ogc" when Host is a loopback address, else "/ogc" alone (relative links: an
+ * unchecked Host never reaches a body, issue 10 D8). */
 int ogc_base(const struct api_request *req, struct gdir_buf *out);
 
 /* Appends s percent-encoded (RFC 3986 unreserved characters kept; '/' kept when keep_slash). */

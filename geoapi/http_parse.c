@@ -142,7 +142,10 @@ static int parse_request_line(const char *buf, size_t p, size_t e, struct http_h
     if (i - t > HTTP_MAX_TARGET)
         return gdir_err_set_param(err, GDIR_EURILONG, "target",
                                   "request target longer than %d bytes", HTTP_MAX_TARGET);
-    if (i == t || i == e || buf[i] != ' ')
+    if (i == e && i > t)
+        return gdir_err_set_param(err, GDIR_EBADREQ, "request-line",
+                                  "request line: expected HTTP/1.1 or HTTP/1.0 after the target");
+    if (i == t || buf[i] != ' ')
         return gdir_err_set_param(err, GDIR_EBADREQ, "target",
                                   "request target: empty, or a space or control byte in it "
                                   "(%%-encode them)");
@@ -285,12 +288,18 @@ long http_parse_head(char *buf, size_t len, size_t max, struct http_head *h,
     if (e == -1) {
         /* Incomplete: refuse now what cannot become a correct request line. */
         struct http_head tmp;
-        size_t i = p;
+        size_t i = p, t;
+        if (scan - p == 1 && buf[p] == '\r')
+            return 0;   /* half of an empty line */
         while (i < scan && is_tchar((unsigned char)buf[i]))
             i++;
-        if (i < scan && buf[i] != ' ')
+        if ((i < scan && buf[i] != ' ') || i - p > HTTP_MAX_METHOD)
             return parse_request_line(buf, p, scan, &tmp, err);
-        if (i - p > HTTP_MAX_METHOD || (i < scan && scan - i - 1 > HTTP_MAX_TARGET + 10))
+        t = i + 1;
+        while (t < scan && (unsigned char)buf[t] > 0x20 && buf[t] != 0x7f)
+            t++;
+        if (t - i - 1 > HTTP_MAX_TARGET ||
+            (t < scan && buf[t] != ' ' && !(buf[t] == '\r' && t + 1 == scan)))
             return parse_request_line(buf, p, scan, &tmp, err);
         if (len >= max)
             return gdir_err_set_param(err, GDIR_EHEADERS, "header",
