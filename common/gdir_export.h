@@ -12,7 +12,7 @@
  *      applied here (see "Licence scopes").
  *   2. The streamed text writers (gdir_export_text_*): begin -> row -> ... -> end, each call
  *      appending to a struct gdir_buf the caller drains as it likes (the server fills ~64 KB
- *      chunks from a libmicrohttpd content reader: memory stays flat for 1M places). Formats
+ *      chunks from the server's stream reader: memory stays flat for 1M places). Formats
  *      geojson, csv, csv-fr, scdl-equipements and kml. Locale-free numbers.
  *   3. The file writer (gdir_export_write_file): any format to a path, from a row source;
  *      the binary formats (gpkg, xlsx, shp, fgb) through GDAL/OGR (gdir_export_ogr.c), the

@@ -2,7 +2,7 @@
  * api_dbpool.h — one read-only database connection per worker thread.
  *
  * A thread's connection is opened on its first request (pthread key), never shared, and
- * closed when the thread ends (the key's destructor runs when MHD stops its pool). When the
+ * closed when the thread ends (the key's destructor runs when the server joins its workers). When the
  * importer swaps a new database file in (rename over the path), each connection notices the new
  * inode on its next request (checked at most once a second) and reopens, so readers move to the
  * new data without a restart and never see a half-written file.

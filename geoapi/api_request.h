@@ -3,7 +3,7 @@
  * the decoded query parameters (already checked by the router against the route's list), plus
  * typed getters that validate values and name the parameter in every error.
  *
- * Handlers never see MHD. The strings of a request live as long as the request.
+ * Handlers never see sockets. The strings of a request live as long as the request.
  */
 #ifndef API_REQUEST_H
 #define API_REQUEST_H

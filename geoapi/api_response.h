@@ -1,7 +1,7 @@
 /*
  * api_response.h — what a handler answers: status, a few headers, and a body that is either
  * a memory buffer (JSON) or an open file (static files). The server adapter turns it into an
- * MHD response and adds the security headers of api_security_headers[] to every answer.
+ * reply of the connection layer (http_server.h) and adds the security headers of api_security_headers[] to every answer.
  *
  * api_error() is the one place that builds error bodies.
  */

@@ -1,6 +1,6 @@
 /*
- * api_server.h — the HTTP server: a libmicrohttpd daemon with an internal thread pool, whose
- * requests go through api_dispatch(). The only part of geodir that knows libmicrohttpd.
+ * api_server.h — the HTTP server: geodir's own connection layer (http_server.h) with `threads`
+ * event-loop workers, whose requests go through api_dispatch().
  */
 #ifndef API_SERVER_H
 #define API_SERVER_H
