@@ -113,6 +113,7 @@ if [[ "${PIN:-0}" == 1 ]]; then
 fi
 
 # 3. server
+GEODIR_MAX_CONNECTIONS_PER_IP=100000 \
 "${SRV_PIN[@]}" "$API" --port 0 --db "$WORK/meuse.sqlite" --static_dir "$REPO/map-ui" --threads "$API_THREADS" \
     --log_level warn > "$WORK/api.stdout" 2> "$WORK/api.stderr" &
 PID=$!

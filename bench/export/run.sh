@@ -164,7 +164,7 @@ fi
 
 # ---- geodir-api -------------------------------------------------------------------------------
 # shellcheck disable=SC2086 # API_ENV: words NAME=VALUE
-env ${API_ENV:-} "$API" --port 0 --db "$GDB" --static_dir "$SRC/map-ui" --log_level warn \
+env GEODIR_MAX_CONNECTIONS_PER_IP=100000 ${API_ENV:-} "$API" --port 0 --db "$GDB" --static_dir "$SRC/map-ui" --log_level warn \
     --threads "$API_THREADS" > "$OUT/api.out" 2> "$OUT/api.err" &
 API_PID=$!
 for _ in $(seq 100); do grep -q listening "$OUT/api.out" && break; sleep 0.1; done
