@@ -33,6 +33,8 @@ struct imp_options {
     int fetch;                /* --fetch: download the sources first (imp_fetch.h) */
     int no_exports;           /* --no-exports: build no full export (imp_exports.h) */
     const char *fetch_dir;    /* --fetch-dir, or NULL for "<db folder>/downloads" */
+    int locked;               /* the caller already holds the database's lock (imp_lock.h,
+                                 main.c with --fetch); else imp_run takes it */
     volatile sig_atomic_t *stop; /* when not NULL and set (signal handler), the import stops
                                     and leaves the previous database in place */
 };

@@ -9,6 +9,8 @@
 #include "gdir_log.h"
 #include "imp_exports.h"
 #include "imp_geocode.h"
+#include "imp_hook.h"
+#include "imp_lock.h"
 #include "imp_merge.h"
 #include "imp_overrides.h"
 #include "imp_profile.h"
@@ -51,6 +53,7 @@ struct run {
     struct imp_territory *territory; /* boundaries of the new database, for the check */
     struct imp_geocode geocode;
     struct imp_exports exports;     /* the full exports of this build */
+    struct imp_lock lock;           /* "<db>.lock", unless the caller holds it */
     char *rejects_path, *report_path, *warnings_path, *merges_path;
     char started_at[32];
     char today[16];
@@ -566,6 +569,7 @@ static int import_all(struct run *r, struct gdir_err *err)
             imported += r->res[i].c.imported;
         }
     }
+    imp_hook_pause("sources-read");
     if ((rc = imp_writer_detach(&r->w, err)) || (rc = final_checks(r, imported, err)) ||
         (rc = build_directory(r, err)))
         return rc;
@@ -573,6 +577,7 @@ static int import_all(struct run *r, struct gdir_err *err)
     if (!r->o->no_exports &&
         (rc = imp_exports_build(&r->exports, imp_writer_sqlite(&r->w), &r->t, r->o->db, err)))
         return rc;
+    imp_hook_pause("before-swap");
     r->w_open = 0;   /* finish closes the writer whatever happens */
     rc = imp_writer_finish(&r->w, &meta, err);
     if (rc)
@@ -632,6 +637,7 @@ int imp_run(const struct imp_options *o)
     struct tm tm;
 
     memset(&r, 0, sizeof r);
+    r.lock.fd = -1;
     gdir_err_clear(&err);
     imp_report_extra_init(&r.extra);
     imp_progress_init(&r.progress, stderr, !o->quiet && isatty(STDERR_FILENO));
@@ -677,6 +683,14 @@ int imp_run(const struct imp_options *o)
         status = IMP_EXIT_USAGE;
         goto out;
     }
+    /* Configuration, profiles and overrides are valid: from here on this run may write, so it
+     * must be the only one on this database (imp_lock.h). */
+    if (!o->locked && imp_lock_take(&r.lock, o->db, &err)) {
+        fatal(err.msg);
+        status = IMP_EXIT_FAILED;
+        goto out;
+    }
+    imp_hook_pause("locked");
     if ((status = check_sources(&r)) != IMP_EXIT_OK) {
         fatal("import failed: no database written");
         write_report(&r, 0, "a source cannot be read with its mapping");
@@ -729,5 +743,6 @@ out:
     imp_members_free(&r.members);
     if (r.t_loaded)
         gdir_territory_free(&r.t);
+    imp_lock_release(&r.lock);   /* last: every file of the run is in its place */
     return status;
 }

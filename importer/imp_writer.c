@@ -221,6 +221,14 @@ static int make_dirs(const char *dir, struct gdir_err *err)
     return rc;
 }
 
+int imp_writer_make_parent(const char *path, struct gdir_err *err)
+{
+    char *dir = dir_of(path);
+    int rc = dir ? make_dirs(dir, err) : gdir_err_set(err, GDIR_ENOMEM, "out of memory");
+    free(dir);
+    return rc;
+}
+
 /* Removes "<base>.tmp-<pid>[-journal|-wal|-shm]" files of processes that no longer exist. */
 static void remove_stale(const char *dir, const char *base)
 {

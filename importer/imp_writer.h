@@ -77,6 +77,9 @@ struct imp_warning {
  * the temporary database with its schema. On failure nothing is left on disk. */
 int imp_writer_open(struct imp_writer *w, const char *db_path, struct gdir_err *err);
 
+/* mkdir -p of the folder of path (the database's, before its lock file is created). */
+int imp_writer_make_parent(const char *path, struct gdir_err *err);
+
 int imp_writer_source(struct imp_writer *w, const struct imp_source_meta *m, struct gdir_err *err);
 int imp_writer_source_counts(struct imp_writer *w, const char *name, long read, long imported,
                              long rejected, struct gdir_err *err);

@@ -27,6 +27,8 @@ usage: test_import.py CASE IMPORTER SQLITE3 FIXTURES SOURCE_DIR WORK_DIR
         progress   the progress line on a terminal (pty), and none otherwise
         realdata_territory  ../shared/datasets: the 3 territory town halls and the 59 Meuse
                    offices outside their commune
+        concurrent  two imports on one database: the second is refused by the lock, says who
+                   holds it, changes nothing; the first finishes, its exports consistent
         spatial_order  places written along the Hilbert curve (fids of near places are near),
                    whatever the input order, after merging, corrections and a refresh; every
                    table keyed on fid consistent (R*Tree, FTS rowids, place_sources,
@@ -44,6 +46,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 CASE, IMPORTER, SQLITE3, FIXTURES, SRC, WORK = sys.argv[1:7]
@@ -1061,6 +1064,114 @@ def case_atomic():
           f"no ODbL source: Licence Ouverte files only, no ODbL copy of them ({names})")
 
 
+class Paused:
+    """An import started with the pause hook (importer/imp_hook.h): it stops at `step` and
+    waits on a FIFO until release(). No sleeping: wait() polls its stderr for the hook's line."""
+    count = 0
+
+    def __init__(self, args, step):
+        Paused.count += 1
+        self.step = step
+        self.fifo = os.path.join(WORK, f"pause-{Paused.count}.fifo")
+        os.mkfifo(self.fifo)
+        env = {k: v for k, v in os.environ.items() if k != "GEODIR_PROFILES"}
+        env.update({"GEODIR_IMPORT_PAUSE_AT": step, "GEODIR_IMPORT_PAUSE_FIFO": self.fifo})
+        self.proc = subprocess.Popen([IMPORTER] + args, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, env=env)
+        self.lines = []
+        self.out = b""
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        for line in self.proc.stderr:
+            self.lines.append(line.decode("utf-8", "replace"))
+
+    def wait(self, deadline_s=300):
+        """True once the run says it is paused at its step; False if it ended first."""
+        marker = f"paused at {self.step} (pid {self.proc.pid})"
+        end = time.monotonic() + deadline_s
+        while time.monotonic() < end:
+            if any(marker in x for x in self.lines):
+                return True
+            if self.proc.poll() is not None:
+                self.reader.join(10)
+                return any(marker in x for x in self.lines)
+            time.sleep(0.02)   # polling the line, not a synchronisation by delay
+        return False
+
+    def release(self):
+        with open(self.fifo, "w") as f:
+            f.write("go\n")
+
+    def finish(self):
+        self.out = self.proc.stdout.read()
+        self.proc.wait(600)
+        self.reader.join(10)
+        self.err = "".join(self.lines)
+        return self.proc.returncode
+
+    def kill(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(60)
+        self.reader.join(10)
+        self.err = "".join(self.lines)
+
+
+def export_dirs(db):
+    root = db + ".exports"
+    return sorted(os.listdir(root)) if os.path.isdir(root) else []
+
+
+def served_exports_ok(db, label):
+    """The served database's export folder and every file its exports table names exist."""
+    rel = one(db, "SELECT value FROM meta WHERE key = 'exports_dir'")
+    edir = os.path.join(os.path.dirname(db), rel or "?")
+    names = [r["name"] for r in sql(db, "SELECT name FROM exports")]
+    return check(rel and names and all(os.path.exists(os.path.join(edir, n)) for n in names),
+                 f"{label}: the served database's export files are all there ({rel}, {names})")
+
+
+def case_concurrent():
+    cfg = config("concurrent", json.load(open(GOOD_CONFIG, encoding="utf-8"))["sources"],
+                 open_data={"exports": ["geojson", "csv"]})
+    db = os.path.join(WORK, "served.sqlite")
+    p = run(["--config", cfg, "--db", db, "--quiet"])
+    if not check(p.returncode == 0, f"a served database ({p.err[-500:]})"):
+        return
+    first = Paused(["--config", cfg, "--db", db, "--quiet"], "before-swap")
+    if not check(first.wait(), "the first import is held before its swap (hook)"):
+        first.kill()
+        print(first.err)
+        return
+    digest, report = sha256(db), sha256(db + ".report.json")
+    dirs = export_dirs(db)
+    second = subprocess.Popen([IMPORTER, "--config", cfg, "--db", db, "--quiet"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              env={k: v for k, v in os.environ.items() if k != "GEODIR_PROFILES"})
+    out, err = second.communicate(timeout=600)
+    err = err.decode("utf-8", "replace")
+    print(err)
+    check(second.returncode == 1, f"the second import is refused: exit 1 (got {second.returncode})")
+    check(f"another import of this database is running (pid {first.proc.pid}, started " in err
+          and db + ".lock" in err, "... it says who holds the lock (pid, start time, lock file)")
+    check(sha256(db) == digest and sha256(db + ".report.json") == report,
+          "... the served database and its report are untouched")
+    check(export_dirs(db) == dirs and not os.path.exists(f"{db}.tmp-{second.pid}"),
+          f"... no export folder and no temporary file of its own, none removed ({export_dirs(db)})")
+    first.release()
+    status = first.finish()
+    check(status == 0, f"the first import finishes: exit 0 (got {status}; {first.err[-500:]})")
+    check(sha256(db) != digest and one(db, "PRAGMA integrity_check") == "ok",
+          "... and its database is swapped in")
+    served_exports_ok(db, "after both")
+    check(leftovers(db) == [], f"no temporary file left ({leftovers(db)})")
+    p = run(["--config", cfg, "--db", db, "--quiet"])
+    check(p.returncode == 0, f"the lock is released when the holder ends: a next import runs "
+          f"(got {p.returncode}; {p.err[-300:]})")
+    served_exports_ok(db, "after a third run")
+
+
 # --------------------------------------------------------------------------------------------
 def write_sp(path, records):
     """A service-public.fr-shaped CSV of (source_id, name, insee, lat, lon) records."""
@@ -1368,7 +1479,8 @@ CASES = {"good": case_good, "bad_input": case_bad_input, "fatal": case_fatal,
          "addresses_geocode": case_addresses_geocode, "territory": case_territory,
          "merge": case_merge, "refresh": case_refresh, "atomic": case_atomic,
          "reproject": case_reproject, "progress": case_progress,
-         "realdata_territory": case_realdata_territory, "spatial_order": case_spatial_order}
+         "realdata_territory": case_realdata_territory, "spatial_order": case_spatial_order,
+         "concurrent": case_concurrent}
 
 if __name__ == "__main__":
     if not shutil.which(SQLITE3) and not os.path.exists(SQLITE3):
