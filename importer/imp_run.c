@@ -12,6 +12,7 @@
 #include "imp_hook.h"
 #include "imp_lock.h"
 #include "imp_merge.h"
+#include "imp_outfiles.h"
 #include "imp_overrides.h"
 #include "imp_profile.h"
 #include "imp_progress.h"
@@ -54,7 +55,7 @@ struct run {
     struct imp_geocode geocode;
     struct imp_exports exports;     /* the full exports of this build */
     struct imp_lock lock;           /* "<db>.lock", unless the caller holds it */
-    char *rejects_path, *report_path, *warnings_path, *merges_path;
+    struct imp_outfiles out;        /* the reports: staged, then final or failed names */
     char started_at[32];
     char today[16];
     double t0;
@@ -65,15 +66,6 @@ static double now_s(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static char *with_suffix(const char *path, const char *suffix)
-{
-    size_t n = strlen(path) + strlen(suffix) + 1;
-    char *s = malloc(n);
-    if (s)
-        snprintf(s, n, "%s%s", path, suffix);
-    return s;
 }
 
 static int is_dir(const char *path)
@@ -506,7 +498,8 @@ static int build_directory(struct run *r, struct gdir_err *err)
     if ((rc = imp_writer_place_count(&r->w, &r->extra.places_after, err)))
         return rc;
     imp_progress_step(&r->progress, "rapports, index plein texte, vérification…");
-    return imp_report_tables(db, r->warnings_path, r->merges_path, &r->extra, err);
+    return imp_report_tables(db, r->out.staged[IMP_OUT_WARNINGS], r->out.staged[IMP_OUT_MERGES],
+                             &r->extra, err);
 }
 
 /* Refresh: the current database is attached, and every source that is not re-read must be
@@ -617,15 +610,33 @@ static int plan_refresh(struct run *r)
     return IMP_EXIT_OK;
 }
 
+/* Writes the JSON report (staged), then moves every report of the run to its final name
+ * (ok) or to its failed name. The reports name the files where they end up. */
 static void write_report(struct run *r, int ok, const char *error)
 {
-    struct imp_report_info info = {ok,        error,          r->o->config,
-                                   r->o->db,  r->rejects_path, r->started_at,
-                                   now_s() - r->t0, &r->extra};
+    struct imp_report_info info = {ok,
+                                   error,
+                                   r->o->config,
+                                   r->o->db,
+                                   imp_outfiles_dest(&r->out, IMP_OUT_REJECTS, ok),
+                                   r->started_at,
+                                   now_s() - r->t0,
+                                   &r->extra};
     struct gdir_err err;
     gdir_err_clear(&err);
-    if (imp_report_write_json(r->report_path, &info, r->res, r->t.n_sources, &err))
+    if (imp_report_write_json(r->out.staged[IMP_OUT_REPORT], &info, r->res, r->t.n_sources,
+                              &err))
         gdir_log(GDIR_LOG_WARN, "import", "msg=\"report not written\" detail=\"%s\"", err.msg);
+    imp_outfiles_publish(&r->out, ok);
+}
+
+/* The names the summary and the JSON report give for the warnings and merges CSVs. */
+static void name_tables(struct run *r, int ok)
+{
+    if (!r->extra.tables_done)
+        return;
+    r->extra.warnings_path = imp_outfiles_dest(&r->out, IMP_OUT_WARNINGS, ok);
+    r->extra.merges_path = imp_outfiles_dest(&r->out, IMP_OUT_MERGES, ok);
 }
 
 int imp_run(const struct imp_options *o)
@@ -652,16 +663,12 @@ int imp_run(const struct imp_options *o)
         return IMP_EXIT_USAGE;
     }
     r.t_loaded = 1;
-    r.rejects_path = o->rejects ? with_suffix(o->rejects, "") : with_suffix(o->db, ".rejects.csv");
-    r.report_path = o->report ? with_suffix(o->report, "") : with_suffix(o->db, ".report.json");
-    r.warnings_path =
-        o->warnings ? with_suffix(o->warnings, "") : with_suffix(o->db, ".warnings.csv");
-    r.merges_path = o->merges ? with_suffix(o->merges, "") : with_suffix(o->db, ".merges.csv");
+    const char *given[IMP_OUT__COUNT] = {o->rejects, o->report, o->warnings, o->merges};
     r.profiles = calloc(r.t.n_sources + 1, sizeof *r.profiles);
     r.res = calloc(r.t.n_sources + 1, sizeof *r.res);
     r.keep = calloc(r.t.n_sources + 1, 1);
-    if (!r.rejects_path || !r.report_path || !r.warnings_path || !r.merges_path || !r.profiles ||
-        !r.res || !r.keep || imp_members_init(&r.members, &r.t)) {
+    if (imp_outfiles_init(&r.out, o->db, given, &err) || !r.profiles || !r.res || !r.keep ||
+        imp_members_init(&r.members, &r.t)) {
         fatal("out of memory");
         goto out;
     }
@@ -691,6 +698,10 @@ int imp_run(const struct imp_options *o)
         goto out;
     }
     imp_hook_pause("locked");
+    /* What killed runs left (temporary files, staged reports, export folders): no other run
+     * of this database can be alive now. */
+    imp_writer_remove_stale(o->db);
+    imp_exports_remove_stale(o->db);
     if ((status = check_sources(&r)) != IMP_EXIT_OK) {
         fatal("import failed: no database written");
         write_report(&r, 0, "a source cannot be read with its mapping");
@@ -704,7 +715,7 @@ int imp_run(const struct imp_options *o)
     }
     r.w_open = 1;
     imp_geocode_init(&r.geocode, imp_writer_sqlite(&r.w));
-    if (imp_report_open(&r.rep, r.rejects_path, o->quiet, &err)) {
+    if (imp_report_open(&r.rep, r.out.staged[IMP_OUT_REJECTS], o->quiet, &err)) {
         fatal(err.msg);
         goto out;
     }
@@ -718,6 +729,7 @@ int imp_run(const struct imp_options *o)
         fatal(msg);
     }
     imp_progress_end(&r.progress);
+    name_tables(&r, rc == 0);
     if (!o->quiet)
         imp_report_print(stdout, r.res, r.t.n_sources, &r.extra, now_s() - r.t0, o->db, rc == 0);
     write_report(&r, rc == 0, rc ? err.msg : NULL);
@@ -732,14 +744,11 @@ out:
     imp_overrides_free(r.overrides);
     imp_territory_free(r.territory);
     free(r.keep);
-    free(r.warnings_path);
-    free(r.merges_path);
     for (size_t i = 0; r.profiles && i < r.t.n_sources; i++)
         imp_profile_free(&r.profiles[i]);
     free(r.profiles);
     free(r.res);
-    free(r.rejects_path);
-    free(r.report_path);
+    imp_outfiles_free(&r.out);
     imp_members_free(&r.members);
     if (r.t_loaded)
         gdir_territory_free(&r.t);

@@ -29,6 +29,9 @@ usage: test_import.py CASE IMPORTER SQLITE3 FIXTURES SOURCE_DIR WORK_DIR
                    offices outside their commune
         concurrent  two imports on one database: the second is refused by the lock, says who
                    holds it, changes nothing; the first finishes, its exports consistent
+        leftovers  killed runs' temporary files, staged reports and export folders removed by
+                   the next run (a failed one too); a failed run never overwrites the served
+                   database's reports: it leaves <db>.failed.* and says so
         spatial_order  places written along the Hilbert curve (fids of near places are near),
                    whatever the input order, after merging, corrections and a refresh; every
                    table keyed on fid consistent (R*Tree, FTS rowids, place_sources,
@@ -450,10 +453,10 @@ def case_fatal():
     p = run(["--config", config("nothing", [src("service-public", "service-public-csv", BAD_SP)],
                                 communes=["55254"]), "--db", db])
     expect_untouched("nothing usable", db, digest, p, 1, "nothing usable was imported")
-    rows = rejects(db + ".rejects.csv")
+    rows = rejects(db + ".failed.rejects.csv")   # the served database's own stay as they were
     check([r["line"] for r in rows] == ["5", "9", "10", "11", "13"],
           f"nothing usable: the rejected rows are still reported (got {[r['line'] for r in rows]})")
-    with open(db + ".report.json", encoding="utf-8") as f:
+    with open(db + ".failed.report.json", encoding="utf-8") as f:
         check(json.load(f)["status"] == "failed", "nothing usable: JSON report says failed")
 
     # A failure at the very end (the target is a folder: rename fails).
@@ -1172,6 +1175,76 @@ def case_concurrent():
     served_exports_ok(db, "after a third run")
 
 
+def case_leftovers():
+    good = json.load(open(GOOD_CONFIG, encoding="utf-8"))["sources"]
+    cfg = config("leftovers", good, open_data={"exports": ["geojson", "csv"]})
+    db = os.path.join(WORK, "served.sqlite")
+    p = run(["--config", cfg, "--db", db, "--quiet"])
+    if not check(p.returncode == 0, f"a served database ({p.err[-500:]})"):
+        return
+    served = {x: sha256(db + x) for x in ("", ".report.json", ".rejects.csv", ".warnings.csv")}
+    dirs = export_dirs(db)
+    killed = []
+    for step in ("sources-read", "before-swap"):
+        run_ = Paused(["--config", cfg, "--db", db, "--quiet"], step)
+        if not check(run_.wait(), f"a run held at {step} (hook)"):
+            run_.kill()
+            print(run_.err)
+            return
+        run_.kill()
+        killed.append(run_.proc.pid)
+    check(not [x for x in leftovers(db) if f".tmp-{killed[0]}" in x],
+          "the second run removed the first killed run's files as it started")
+    pid = killed[1]
+    check(os.path.exists(f"{db}.tmp-{pid}") and os.path.exists(f"{db}.tmp-{pid}.rejects.csv")
+          and os.path.exists(f"{db}.tmp-{pid}.warnings.csv"),
+          f"a run killed before its swap left its temporary file and staged reports "
+          f"({[os.path.basename(x) for x in leftovers(db)]})")
+    check(len(export_dirs(db)) == len(dirs) + 1, f"... and its export folder ({export_dirs(db)})")
+    check(all(sha256(db + x) == d for x, d in served.items()),
+          "... the served database and its reports are untouched")
+
+    # A run that fails at once (a missing file) still clears what the dead runs left.
+    missing = [dict(s) for s in good]
+    missing[-1]["path"] = "absent.csv"
+    p = run(["--config", config("missing", missing, open_data={"exports": ["geojson", "csv"]}),
+             "--db", db])
+    check(p.returncode == 1, f"a failing run: exit 1 (got {p.returncode})")
+    check(leftovers(db) == [], f"... removed the killed runs' temporary files and staged reports "
+          f"(left: {[os.path.basename(x) for x in leftovers(db)]})")
+    check(export_dirs(db) == dirs, f"... and their export folder (got {export_dirs(db)}, "
+          f"served {dirs})")
+    check(all(sha256(db + x) == d for x, d in served.items()),
+          "... the served database and its reports (report, rejects, warnings) are untouched")
+    served_exports_ok(db, "after a failed run")
+    failed = db + ".failed.report.json"
+    check(os.path.exists(failed) and json.load(open(failed, encoding="utf-8"))["status"] == "failed",
+          "... its own report is <db>.failed.report.json, status failed")
+    check(f"this failed run's reports: {failed}" in p.err, "... and stderr says where it is")
+
+    # A run that fails late (nothing usable: rows rejected): its rejects go to .failed too.
+    p = run(["--config", config("nothing", [src("service-public", "service-public-csv", BAD_SP)],
+                                communes=["55254"]), "--db", db])
+    check(p.returncode == 1 and "nothing usable was imported" in p.err,
+          f"a run that fails after reading: exit 1 ({p.err[-300:]})")
+    frej = db + ".failed.rejects.csv"
+    check(os.path.exists(frej) and [r["line"] for r in rejects(frej)] == ["5", "9", "10", "11", "13"],
+          "... its rejected rows are in <db>.failed.rejects.csv")
+    check(json.load(open(failed, encoding="utf-8"))["rejects"] == frej,
+          "... and its report names that file")
+    check(all(sha256(db + x) == d for x, d in served.items()) and leftovers(db) == [],
+          "... the served reports untouched, no temporary file left")
+
+    p = run(["--config", cfg, "--db", db, "--quiet"])
+    check(p.returncode == 0 and sha256(db + ".report.json") != served[".report.json"],
+          f"a successful run publishes its reports ({p.err[-300:]})")
+    check(not glob.glob(glob.escape(db) + ".failed.*"),
+          f"... and removes the failed run's ({glob.glob(glob.escape(db) + '.failed.*')})")
+    check(leftovers(db) == [] and len(export_dirs(db)) <= 2, f"... nothing else left "
+          f"({leftovers(db)}, {export_dirs(db)})")
+    served_exports_ok(db, "after a successful run")
+
+
 # --------------------------------------------------------------------------------------------
 def write_sp(path, records):
     """A service-public.fr-shaped CSV of (source_id, name, insee, lat, lon) records."""
@@ -1480,7 +1553,7 @@ CASES = {"good": case_good, "bad_input": case_bad_input, "fatal": case_fatal,
          "merge": case_merge, "refresh": case_refresh, "atomic": case_atomic,
          "reproject": case_reproject, "progress": case_progress,
          "realdata_territory": case_realdata_territory, "spatial_order": case_spatial_order,
-         "concurrent": case_concurrent}
+         "concurrent": case_concurrent, "leftovers": case_leftovers}
 
 if __name__ == "__main__":
     if not shutil.which(SQLITE3) and not os.path.exists(SQLITE3):
