@@ -336,6 +336,34 @@ static int load_open_data(struct gdir_territory *t, const cJSON *root, const cha
     return GDIR_OK;
 }
 
+/* A "guard" object (top level, or in a source): its keys replace those of g. where: "guard"
+ * or "sources[3].guard", for messages. */
+static int load_guard(const cJSON *obj, struct gdir_guard_cfg *g, const char *path,
+                      const char *where, struct gdir_err *err)
+{
+    const cJSON *guard = cJSON_GetObjectItemCaseSensitive(obj, "guard"), *it;
+    if (!guard)
+        return GDIR_OK;
+    if (!cJSON_IsObject(guard))
+        return gdir_err_set_param(err, GDIR_ECONFIG, "guard", "%s: %s: expected an object",
+                                  path, where);
+    cJSON_ArrayForEach(it, guard) {
+        double *v = !strcmp(it->string, "max_rejected_percent") ? &g->max_rejected_percent
+                    : !strcmp(it->string, "max_shrink_percent") ? &g->max_shrink_percent
+                                                                 : NULL;
+        if (!v)
+            return gdir_err_set_param(err, GDIR_ECONFIG, "guard", "%s: %s.%s: unknown key "
+                                      "(known: max_rejected_percent, max_shrink_percent)", path,
+                                      where, it->string);
+        if (!cJSON_IsNumber(it) || it->valuedouble < 0 || it->valuedouble > 100)
+            return gdir_err_set_param(err, GDIR_ECONFIG, "guard", "%s: %s.%s: expected a "
+                                      "number from 0 to 100 (a percentage)", path, where,
+                                      it->string);
+        *v = it->valuedouble;
+    }
+    return GDIR_OK;
+}
+
 int gdir_territory_load(struct gdir_territory *t, const char *path, const char *data_dir_override,
                         struct gdir_err *err)
 {
@@ -467,6 +495,10 @@ int gdir_territory_load(struct gdir_territory *t, const char *path, const char *
     if (it && !(t->overrides = join_path(cfgdir, it->valuestring)))
         goto out;
 
+    t->guard.max_rejected_percent = GDIR_GUARD_MAX_REJECTED_DEFAULT;
+    t->guard.max_shrink_percent = GDIR_GUARD_MAX_SHRINK_DEFAULT;
+    if (load_guard(root, &t->guard, path, "guard", err))
+        goto out;
     sources = cJSON_GetObjectItemCaseSensitive(root, "sources");
     if (!cJSON_IsArray(sources)) {
         gdir_err_set_param(err, rc, "sources", "%s: sources: expected an array", path);
@@ -492,6 +524,13 @@ int gdir_territory_load(struct gdir_territory *t, const char *path, const char *
             get_str(it, "publisher", 0, &s->publisher, path, prefix, err) ||
             get_str(it, "licence", 0, &s->licence, path, prefix, err) ||
             get_str(it, "url", 0, &s->url, path, prefix, err)) {
+            free(rel);
+            goto out;
+        }
+        s->guard = t->guard;
+        char where[64];
+        snprintf(where, sizeof where, "sources[%zu].guard", t->n_sources - 1);
+        if (load_guard(it, &s->guard, path, where, err)) {
             free(rel);
             goto out;
         }

@@ -9,6 +9,7 @@
 #include "gdir_log.h"
 #include "imp_exports.h"
 #include "imp_geocode.h"
+#include "imp_guard.h"
 #include "imp_hook.h"
 #include "imp_lock.h"
 #include "imp_merge.h"
@@ -449,6 +450,59 @@ static struct imp_merge_source *merge_order(struct run *r, size_t *n)
     return m;
 }
 
+/* Does --accept-shrink accept a loss in source name? */
+static int shrink_accepted(const struct run *r, const char *name)
+{
+    if (r->o->accept_shrink_all)
+        return 1;
+    for (size_t k = 0; k < r->o->n_accept_shrink; k++)
+        if (strcmp(r->o->accept_shrink[k], name) == 0)
+            return 1;
+    return 0;
+}
+
+/* The per-source guard (imp_guard.h) over every source this run read: a source that lost too
+ * many rows fails the run, unless --accept-shrink accepts it. Every refused source is named
+ * on stderr with its figures; err names them all. */
+static int guard_sources(struct run *r, struct gdir_err *err)
+{
+    struct imp_guard_served *served = NULL;
+    char names[GDIR_ERR_MSG_MAX / 2] = "";
+    int refused = 0, rc;
+
+    if ((rc = imp_guard_served_open(&served, r->o->db, err)))
+        return rc;
+    for (size_t i = 0; i < r->t.n_sources; i++) {
+        struct imp_source_result *res = &r->res[i];
+        const char *name = r->t.sources[i].name;
+        if (r->keep[i] || !res->done)
+            continue;
+        if (!imp_guard_judge(&r->t.sources[i].guard, res->c.imported, res->c.rejected,
+                             imp_guard_served_rows(served, name), res->guard, sizeof res->guard))
+            continue;
+        if (shrink_accepted(r, name)) {
+            res->guard_accepted = 1;
+            gdir_log(GDIR_LOG_WARN, "import", "source=%s msg=\"published although the guard "
+                     "objected (--accept-shrink)\" reason=\"%s\"", name, res->guard);
+            continue;
+        }
+        fprintf(stderr, "geodir-import: source %s (%s): %s: not published; if this loss is "
+                "expected, run again with --accept-shrink=%s\n", name, r->t.sources[i].path,
+                res->guard, name);
+        res->failed = 1;
+        snprintf(res->error, sizeof res->error, "guard: %s", res->guard);
+        snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s",
+                 refused ? ", " : "", name);
+        refused++;
+    }
+    imp_guard_served_close(served);
+    if (refused)
+        return gdir_err_set(err, GDIR_EGUARD, "guard: %d source%s lost too many rows (%s): "
+                            "the served database is kept (--accept-shrink[=SOURCE] publishes "
+                            "anyway)", refused, refused > 1 ? "s" : "", names);
+    return GDIR_OK;
+}
+
 /* After all sources: places from the records, merging, local corrections, report tables. */
 static int build_directory(struct run *r, struct gdir_err *err)
 {
@@ -564,7 +618,7 @@ static int import_all(struct run *r, struct gdir_err *err)
     }
     imp_hook_pause("sources-read");
     if ((rc = imp_writer_detach(&r->w, err)) || (rc = final_checks(r, imported, err)) ||
-        (rc = build_directory(r, err)))
+        (rc = guard_sources(r, err)) || (rc = build_directory(r, err)))
         return rc;
     /* The full exports, from the checked database, before the swap (imp_exports.h). */
     if (!r->o->no_exports &&
@@ -582,7 +636,7 @@ static int import_all(struct run *r, struct gdir_err *err)
 }
 
 /* Which sources a refresh re-reads (keep[i] = 0) and copies (keep[i] = 1); exit status 2
- * when --source names no configured source. */
+ * when --source or --accept-shrink names no configured source. */
 static int plan_refresh(struct run *r)
 {
     int communes_read = 0;
@@ -603,6 +657,18 @@ static int plan_refresh(struct run *r)
         r->keep[i] = 0;
         if (r->profiles[i].kind == IMP_KIND_COMMUNES || r->profiles[i].kind == IMP_KIND_BOUNDARIES)
             communes_read = 1;
+    }
+    for (size_t k = 0; k < r->o->n_accept_shrink; k++) {
+        size_t i = 0;
+        while (i < r->t.n_sources && strcmp(r->t.sources[i].name, r->o->accept_shrink[k]))
+            i++;
+        if (i == r->t.n_sources) {
+            char msg[256];
+            snprintf(msg, sizeof msg, "--accept-shrink=%.64s: no such source in %.120s",
+                     r->o->accept_shrink[k], r->o->config);
+            fatal(msg);
+            return IMP_EXIT_USAGE;
+        }
     }
     for (size_t i = 0; communes_read && i < r->t.n_sources; i++)
         if (r->profiles[i].kind == IMP_KIND_COMMUNES || r->profiles[i].kind == IMP_KIND_BOUNDARIES)

@@ -32,6 +32,9 @@ usage: test_import.py CASE IMPORTER SQLITE3 FIXTURES SOURCE_DIR WORK_DIR
         leftovers  killed runs' temporary files, staged reports and export folders removed by
                    the next run (a failed one too); a failed run never overwrites the served
                    database's reports: it leaves <db>.failed.* and says so
+        guard      a source cut in half or read in the wrong encoding is not published (exit 1,
+                   database unchanged, the source and its figures said) unless
+                   --accept-shrink; limits from the configuration; first import; --source
         spatial_order  places written along the Hilbert curve (fids of near places are near),
                    whatever the input order, after merging, corrections and a refresh; every
                    table keyed on fid consistent (R*Tree, FTS rowids, place_sources,
@@ -138,6 +141,10 @@ def src(name, profile, path, date=None):
 
 
 GOOD_CONFIG = os.path.join(FIXTURES, "territoire.json")
+# For fixtures that are mostly bad rows on purpose (one or two good rows among the defects):
+# the reject-share guard (docs/configuration.md, "guard") would refuse them, which is not
+# what these tests are about (import.guard is).
+MOSTLY_BAD = {"guard": {"max_rejected_percent": 100}}
 
 
 # --------------------------------------------------------------------------------------------
@@ -299,7 +306,7 @@ def case_bad_input():
                          src("limites", "commune-boundaries", "limites.geojson"),
                          src("service-public", "service-public-csv", BAD_SP, "2022-01-07"),
                          src("laposte", "laposte-poincont", BAD_LP),
-                         src("local", "local-geojson", BAD_LOCAL)])
+                         src("local", "local-geojson", BAD_LOCAL)], **MOSTLY_BAD)
     db = os.path.join(WORK, "bad.sqlite")
     p = run(["--config", cfg, "--db", db])
     print(p.out)
@@ -408,7 +415,8 @@ def case_bad_input():
     db2 = os.path.join(WORK, "crlf.sqlite")
     p = run(["--config", config("crlf", [src("cog", "cog-communes", "cog.csv"),
                                          src("limites", "commune-boundaries", "limites.geojson"),
-                                         src("service-public", "service-public-csv", crlf)]),
+                                         src("service-public", "service-public-csv", crlf)],
+                                **MOSTLY_BAD),
              "--db", db2])
     got = [(r["line"], r["field"]) for r in rejects(db2 + ".rejects.csv")]
     want = [(line, field) for fname, line, field, _ in expected if fname == BAD_SP]
@@ -585,7 +593,8 @@ def case_addresses_geocode():
     cfg = config("geo", BASE + [
         src_l("geocoder", "a-geocoder.csv"),      # places listed BEFORE addresses on purpose
         {"name": "adresses", "profile": "adresses-test", "path": "adresses.csv"},
-        src_l("sans-coords", "sans-coordonnees.csv", profile="lieux-sans-geometrie")])
+        src_l("sans-coords", "sans-coordonnees.csv", profile="lieux-sans-geometrie")],
+        **MOSTLY_BAD)
     db = os.path.join(WORK, "geo.sqlite")
     p = run(["--config", cfg, "--db", db, "--profiles", prof])
     print(p.out)
@@ -1245,6 +1254,122 @@ def case_leftovers():
     served_exports_ok(db, "after a successful run")
 
 
+def case_guard():
+    """Issue 10 D5: a service-public file cut in half, or in Latin-1, must not be published."""
+    full = os.path.join(WORK, "organismes-49.csv")
+    generate_sp(full, 49)
+    with open(full, "rb") as f:
+        data = f.read()
+    half = os.path.join(WORK, "organismes-moitie.csv")
+    with open(half, "wb") as f:
+        f.write(data[:len(data) // 2])          # cut in the middle of a line, as a download
+    latin1 = os.path.join(WORK, "organismes-latin1.csv")
+    lines = data.decode("utf-8").splitlines(keepends=True)
+    with open(latin1, "wb") as f:                # every other row without accents
+        for i, line in enumerate(lines):
+            if i % 2 == 0 and i > 0:
+                line = "".join(c if ord(c) < 128 else "e" for c in line)
+            f.write(line.encode("latin-1"))
+
+    def cfg(name, path, **extra):
+        sp = src("service-public", "service-public-csv", path)
+        sp.update(extra.pop("sp", {}))
+        return config(name, [src("cog", "cog-communes", "cog.csv"),
+                             src("limites", "commune-boundaries", "limites.geojson"), sp],
+                      open_data={"exports": ["csv"]}, **extra)
+
+    def places(db):
+        return one(db, "SELECT count(*) FROM places")
+
+    db = os.path.join(WORK, "guard.sqlite")
+    p = run(["--config", cfg("full", full), "--db", db, "--quiet"])
+    if not check(p.returncode == 0 and places(db) == 49, f"a served database of 49 places "
+                 f"({p.err[-300:]})"):
+        return
+    digest = sha256(db)
+
+    def refused(label, args, words):
+        p = run(args)
+        print(p.out)
+        print(p.err[-1500:])
+        check(p.returncode == 1, f"{label}: exit 1 (got {p.returncode})")
+        check(sha256(db) == digest and places(db) == 49 and leftovers(db) == [],
+              f"{label}: served database unchanged, no temporary file left")
+        line = next((x for x in p.err.splitlines() if x.startswith("geodir-import: source "
+                                                                  "service-public (")), "")
+        check(all(w in line for w in words) and "--accept-shrink=service-public" in line,
+              f"{label}: stderr names the source, the figures and why ({line!r})")
+        check("guard: service-public:" in p.out and "REFUSED" in p.out,
+              f"{label}: the summary says it")
+        rep = json.load(open(db + ".failed.report.json", encoding="utf-8"))
+        sp = next(x for x in rep["sources"] if x["name"] == "service-public")
+        check(rep["status"] == "failed" and "guard" in rep["error"] and sp["status"] == "failed"
+              and sp["guard"] and not sp["guard"]["accepted"]
+              and all(w in sp["guard"]["reason"] for w in words),
+              f"{label}: the JSON report says which source and why ({sp.get('guard')})")
+        return p
+
+    # Cut in half: 1 reject only, but half the rows gone against the served database.
+    refused("cut in half", ["--config", cfg("half", half), "--db", db],
+            ["rows imported where the served database has 49", "max_shrink_percent = 20 %"])
+    # Latin-1 read as UTF-8: about half the rows rejected.
+    refused("Latin-1", ["--config", cfg("latin1", latin1), "--db", db],
+            ["rows rejected", "max_rejected_percent = 10 %"])
+    # A refresh of that one source is judged the same way.
+    refused("--source refresh", ["--config", cfg("half-refresh", half), "--db", db,
+                                 "--source", "service-public"], ["fewer"])
+
+    # --accept-shrink publishes anyway, and says so.
+    p = run(["--config", cfg("latin1", latin1), "--db", db, "--accept-shrink=service-public"])
+    n = places(db)
+    check(p.returncode == 0 and 0 < n < 49, f"Latin-1 with --accept-shrink=service-public: "
+          f"exit 0, {n} places published (got {p.returncode}; {p.err[-300:]})")
+    check("published although the guard objected" in p.err and "published (--accept-shrink)" in p.out,
+          "... and the run says the guard was overridden")
+    rep = json.load(open(db + ".report.json", encoding="utf-8"))
+    sp = next(x for x in rep["sources"] if x["name"] == "service-public")
+    check(sp["status"] == "ok" and sp["guard"]["accepted"], f"... JSON report: accepted ({sp['guard']})")
+    p = run(["--config", cfg("full", full), "--db", db, "--quiet"])
+    check(p.returncode == 0 and places(db) == 49, "the whole file again: 49 places (growth is fine)")
+    p = run(["--config", cfg("half", half), "--db", db, "--quiet", "--accept-shrink"])
+    check(p.returncode == 0 and places(db) < 49, "cut in half with --accept-shrink (every source): exit 0")
+    p = run(["--config", cfg("full", full), "--db", db, "--quiet"])
+    digest = sha256(db)
+
+    # Limits from the configuration: per source, and for all sources.
+    p = run(["--config", cfg("half-lenient", half, sp={"guard": {"max_shrink_percent": 60}}),
+             "--db", db, "--quiet"])
+    check(p.returncode == 0, f"sources[].guard.max_shrink_percent = 60 lets the half file through "
+          f"(got {p.returncode}; {p.err[-300:]})")
+    p = run(["--config", cfg("full", full), "--db", db, "--quiet"])
+    p = run(["--config", cfg("latin1-lenient", latin1,
+                             guard={"max_rejected_percent": 70, "max_shrink_percent": 70}),
+             "--db", db, "--quiet"])
+    check(p.returncode == 0, f"guard (every source) at 70 % lets the Latin-1 file through "
+          f"(got {p.returncode}; {p.err[-300:]})")
+
+    # A first import: no served database, only the reject share applies.
+    fresh = os.path.join(WORK, "fresh-half.sqlite")
+    p = run(["--config", cfg("half", half), "--db", fresh, "--quiet"])
+    check(p.returncode == 0, f"first import of the half file: nothing to compare with, 1 reject "
+          f"of 25: exit 0 (got {p.returncode}; {p.err[-300:]})")
+    fresh = os.path.join(WORK, "fresh-latin1.sqlite")
+    p = run(["--config", cfg("latin1", latin1), "--db", fresh])
+    check(p.returncode == 1 and not os.path.exists(fresh) and "rows rejected" in p.err,
+          f"first import of the Latin-1 file: refused, no database (got {p.returncode})")
+
+    # Mistakes: an unknown source for --accept-shrink, a bad limit.
+    p = run(["--config", cfg("full", full), "--db", db, "--accept-shrink=nope"])
+    check(p.returncode == 2 and "--accept-shrink=nope: no such source" in p.err,
+          f"--accept-shrink=nope: exit 2 ({p.err[-200:]})")
+    p = run(["--config", cfg("badguard", full, guard={"max_shrink_percent": 120}), "--db", db])
+    check(p.returncode == 2 and "guard.max_shrink_percent: expected a number from 0 to 100" in p.err,
+          f"guard limit out of range: exit 2 ({p.err[-200:]})")
+    p = run(["--config", cfg("badguard2", full, sp={"guard": {"max_loss": 5}}), "--db", db])
+    check(p.returncode == 2 and "sources[2].guard.max_loss: unknown key" in p.err,
+          f"unknown guard key: exit 2 ({p.err[-200:]})")
+
+
 # --------------------------------------------------------------------------------------------
 def write_sp(path, records):
     """A service-public.fr-shaped CSV of (source_id, name, insee, lat, lon) records."""
@@ -1553,7 +1678,8 @@ CASES = {"good": case_good, "bad_input": case_bad_input, "fatal": case_fatal,
          "merge": case_merge, "refresh": case_refresh, "atomic": case_atomic,
          "reproject": case_reproject, "progress": case_progress,
          "realdata_territory": case_realdata_territory, "spatial_order": case_spatial_order,
-         "concurrent": case_concurrent, "leftovers": case_leftovers}
+         "concurrent": case_concurrent, "leftovers": case_leftovers,
+         "guard": case_guard}
 
 if __name__ == "__main__":
     if not shutil.which(SQLITE3) and not os.path.exists(SQLITE3):
