@@ -292,6 +292,9 @@ void imp_writer_remove_stale(const char *db_path)
 
 static int db_fail(struct imp_writer *w, struct gdir_err *err, const char *what)
 {
+    int rc = gdir_db_disk_error(&w->db, what, err);
+    if (rc)
+        return rc;
     return gdir_err_set(err, GDIR_EDB, "%s: %s: %s", w->tmp_path, what, sqlite3_errmsg(w->db.db));
 }
 
