@@ -4,6 +4,7 @@
  */
 #include "gdir_config.h"
 #include "gdir_buf.h"
+#include "gdir_cjson.h"
 #include "gdir_export.h"
 #include "gdir_json.h"
 
@@ -376,9 +377,12 @@ int gdir_territory_load(struct gdir_territory *t, const char *path, const char *
     rc = read_file(path, &text, err);
     if (rc)
         goto out;
-    root = cJSON_ParseWithOpts(text, NULL, 1);
-    if (!root || !cJSON_IsObject(root)) {
-        rc = gdir_err_set(err, GDIR_ECONFIG, "%s: not a JSON object (syntax error)", path);
+    if (!(root = gdir_cjson_parse(text, (size_t)-1, path, GDIR_ECONFIG, err))) {
+        rc = GDIR_ECONFIG;
+        goto out;
+    }
+    if (!cJSON_IsObject(root)) {
+        rc = gdir_err_set(err, GDIR_ECONFIG, "%s: not a JSON object", path);
         goto out;
     }
     rc = GDIR_ECONFIG;

@@ -501,7 +501,31 @@ def case_usage():
     broken = os.path.join(WORK, "broken.json")
     with open(broken, "w") as f:
         f.write('{"territory": {"name": "x",')
-    expect("config syntax error", ["--config", broken, "--db", db], "not a JSON object")
+    expect("config syntax error", ["--config", broken, "--db", db],
+           f"{broken}:1:27: syntax error at ',', the last character of the file (the JSON text "
+           "is cut short)")
+    # The profile and overrides loaders say where too (issue 10 D7).
+    bad_profiles = os.path.join(WORK, "profiles-cut")
+    os.makedirs(bad_profiles, exist_ok=True)
+    with open(os.path.join(FIXTURES, "profiles", "lieux-test.json"), encoding="utf-8") as f:
+        text = f.read()
+    with open(os.path.join(bad_profiles, "coupe.json"), "w", encoding="utf-8") as f:
+        f.write(text[:len(text) // 2])
+    cut_line = text[:len(text) // 2].count("\n") + 1
+    expect("profile syntax error",
+           ["--config", config("cutprof", [src("cog", "coupe", "cog.csv")]), "--db", db,
+            "--profiles", bad_profiles],
+           f"coupe.json:{cut_line}:")
+    expect("profile syntax error (what)",
+           ["--config", config("cutprof", [src("cog", "coupe", "cog.csv")]), "--db", db,
+            "--profiles", bad_profiles], ": syntax error")
+    bad_ovr = os.path.join(WORK, "corrections-coupees.json")
+    with open(bad_ovr, "w", encoding="utf-8") as f:
+        f.write('{"add": [\n  {"id": "x", "name": "y"\n')
+    expect("overrides syntax error",
+           ["--config", config("cutovr", json.load(open(GOOD_CONFIG, encoding="utf-8"))["sources"],
+                               overrides=bad_ovr), "--db", db],
+           f"{bad_ovr}:3:1: syntax error: unexpected end of the file")
     expect("unknown profile", ["--config", config("noprofile", [src("x", "no-such-profile", "cog.csv")]),
                                "--db", db], "no-such-profile.json: no such profile")
     expect("profile with an unknown key",
