@@ -35,6 +35,8 @@ usage: test_import.py CASE IMPORTER SQLITE3 FIXTURES SOURCE_DIR WORK_DIR
         guard      a source cut in half or read in the wrong encoding is not published (exit 1,
                    database unchanged, the source and its figures said) unless
                    --accept-shrink; limits from the configuration; first import; --source
+        messages   a full disk (file size limit; a 2 MiB tmpfs), a 10 MiB CSV field and a 10 MiB
+                   GeoJSON string are said as such, with file, line and field
         spatial_order  places written along the Hilbert curve (fids of near places are near),
                    whatever the input order, after merging, corrections and a refresh; every
                    table keyed on fid consistent (R*Tree, FTS rowids, place_sources,
@@ -48,6 +50,7 @@ import math
 import os
 import pty
 import random
+import resource
 import shutil
 import signal
 import subprocess
@@ -1394,6 +1397,79 @@ def case_guard():
           f"unknown guard key: exit 2 ({p.err[-200:]})")
 
 
+def case_messages():
+    """Issue 10 D6-D7: what went wrong, and where."""
+    good = json.load(open(GOOD_CONFIG, encoding="utf-8"))["sources"]
+    cfg = config("msg", good, open_data={"exports": ["csv"]})
+
+    # A full disk, without root: a 1 MiB file size limit (writes fail with EFBIG; SIGXFSZ
+    # ignored so that the process is not killed by it).
+    def small_files():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, 1 << 20))
+    db = os.path.join(WORK, "limit.sqlite")
+    env = {k: v for k, v in os.environ.items() if k != "GEODIR_PROFILES"}
+    p = subprocess.run([IMPORTER, "--config", cfg, "--db", db, "--quiet"], capture_output=True,
+                       text=True, env=env, preexec_fn=small_files, timeout=600)
+    print(p.stderr[-800:])
+    check(p.returncode == 1 and f"{db}.tmp-" in p.stderr and "the file cannot grow (EFBIG" in p.stderr
+          and "geometry columns not created" not in p.stderr,
+          "file size limit: the message names the file and says it cannot grow (EFBIG)")
+    check(leftovers(db) == [] and not os.path.exists(db), "... nothing left")
+
+    # A full disk: a 2 MiB tmpfs, mounted in a user and mount namespace (unprivileged when the
+    # kernel allows it; CI runs as root). If neither works, this fails and says why.
+    unshare = shutil.which("unshare")
+    mnt = os.path.join(WORK, "tmpfs")
+    os.makedirs(mnt, exist_ok=True)
+    db = os.path.join(mnt, "full.sqlite")
+    script = (f"mount -t tmpfs -o size=2m tmpfs '{mnt}' && exec '{IMPORTER}' --config '{cfg}' "
+              f"--db '{db}' --quiet")
+    p = None
+    for flags in (["-Urm"], ["-m"]):
+        if not unshare:
+            break
+        p = subprocess.run([unshare] + flags + ["sh", "-c", script], capture_output=True,
+                           text=True, env=env, timeout=600)
+        if "mount" not in p.stderr.split("geodir-import")[0]:
+            break
+    if check(p is not None and "geodir-import" in p.stderr,
+             f"a 2 MiB tmpfs can be mounted (unshare -Urm or, as root, unshare -m): "
+             f"{'no unshare program' if not unshare else (p.stderr[-300:] if p else '')}"):
+        print(p.stderr[-800:])
+        check(p.returncode == 1 and f"{db}.tmp-" in p.stderr and "disk full" in p.stderr
+              and "ENOSPC" in p.stderr and "geometry columns not created" not in p.stderr,
+              "full tmpfs: the message names the file and says the disk is full (ENOSPC)")
+
+    # A 10 MiB field in a CSV: file, line, field, and what is wrong.
+    with open(os.path.join(FIXTURES, "organismes.csv"), encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    row = lines[2].split(",")
+    row[4] = "X" * (10 << 20)
+    big_csv = os.path.join(WORK, "organismes-champ-geant.csv")
+    with open(big_csv, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines[:2] + [",".join(row)] + lines[3:]) + "\n")
+    p = run(["--config", config("bigcsv", [src("service-public", "service-public-csv", big_csv)],
+                                communes=["55517"]), "--db", os.path.join(WORK, "bigcsv.sqlite")])
+    want = f"{big_csv}:3: field 'nom' (column 5): field too long ({10 << 20} bytes"
+    check(p.returncode == 1 and want in p.err, f"10 MiB CSV field: {want!r} ({p.err[-400:]})")
+
+    # A 10 MiB string in a GeoJSON: GDAL calls it a number; we say which field and where.
+    with open(os.path.join(FIXTURES, "lieux.geojson"), encoding="utf-8") as f:
+        g = json.load(f)
+    g["features"][1]["properties"]["description"] = "Y" * (10 << 20)
+    big_json = os.path.join(WORK, "lieux-chaine-geante.geojson")
+    with open(big_json, "w", encoding="utf-8") as f:
+        f.write(json.dumps(g["features"][0]).join(['{"type": "FeatureCollection", "features": [\n', ",\n"])
+                + json.dumps(g["features"][1]) + "\n]}\n")
+    p = run(["--config", config("bigjson", [src("local", "local-geojson", big_json)]),
+             "--db", os.path.join(WORK, "bigjson.sqlite")])
+    want = f"{big_json}:3:"
+    check(p.returncode == 1 and want in p.err and f"field 'description': string too long "
+          f"({10 << 20} bytes" in p.err, f"10 MiB GeoJSON string: line 3, the field, the size "
+          f"({p.err[-400:]})")
+
+
 # --------------------------------------------------------------------------------------------
 def write_sp(path, records):
     """A service-public.fr-shaped CSV of (source_id, name, insee, lat, lon) records."""
@@ -1703,7 +1779,7 @@ CASES = {"good": case_good, "bad_input": case_bad_input, "fatal": case_fatal,
          "reproject": case_reproject, "progress": case_progress,
          "realdata_territory": case_realdata_territory, "spatial_order": case_spatial_order,
          "concurrent": case_concurrent, "leftovers": case_leftovers,
-         "guard": case_guard}
+         "guard": case_guard, "messages": case_messages}
 
 if __name__ == "__main__":
     if not shutil.which(SQLITE3) and not os.path.exists(SQLITE3):
