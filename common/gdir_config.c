@@ -4,6 +4,7 @@
  */
 #include "gdir_config.h"
 #include "gdir_buf.h"
+#include "gdir_cjson.h"
 #include "gdir_export.h"
 #include "gdir_json.h"
 
@@ -336,6 +337,34 @@ static int load_open_data(struct gdir_territory *t, const cJSON *root, const cha
     return GDIR_OK;
 }
 
+/* A "guard" object (top level, or in a source): its keys replace those of g. where: "guard"
+ * or "sources[3].guard", for messages. */
+static int load_guard(const cJSON *obj, struct gdir_guard_cfg *g, const char *path,
+                      const char *where, struct gdir_err *err)
+{
+    const cJSON *guard = cJSON_GetObjectItemCaseSensitive(obj, "guard"), *it;
+    if (!guard)
+        return GDIR_OK;
+    if (!cJSON_IsObject(guard))
+        return gdir_err_set_param(err, GDIR_ECONFIG, "guard", "%s: %s: expected an object",
+                                  path, where);
+    cJSON_ArrayForEach(it, guard) {
+        double *v = !strcmp(it->string, "max_rejected_percent") ? &g->max_rejected_percent
+                    : !strcmp(it->string, "max_shrink_percent") ? &g->max_shrink_percent
+                                                                 : NULL;
+        if (!v)
+            return gdir_err_set_param(err, GDIR_ECONFIG, "guard", "%s: %s.%s: unknown key "
+                                      "(known: max_rejected_percent, max_shrink_percent)", path,
+                                      where, it->string);
+        if (!cJSON_IsNumber(it) || it->valuedouble < 0 || it->valuedouble > 100)
+            return gdir_err_set_param(err, GDIR_ECONFIG, "guard", "%s: %s.%s: expected a "
+                                      "number from 0 to 100 (a percentage)", path, where,
+                                      it->string);
+        *v = it->valuedouble;
+    }
+    return GDIR_OK;
+}
+
 int gdir_territory_load(struct gdir_territory *t, const char *path, const char *data_dir_override,
                         struct gdir_err *err)
 {
@@ -348,9 +377,12 @@ int gdir_territory_load(struct gdir_territory *t, const char *path, const char *
     rc = read_file(path, &text, err);
     if (rc)
         goto out;
-    root = cJSON_ParseWithOpts(text, NULL, 1);
-    if (!root || !cJSON_IsObject(root)) {
-        rc = gdir_err_set(err, GDIR_ECONFIG, "%s: not a JSON object (syntax error)", path);
+    if (!(root = gdir_cjson_parse(text, (size_t)-1, path, GDIR_ECONFIG, err))) {
+        rc = GDIR_ECONFIG;
+        goto out;
+    }
+    if (!cJSON_IsObject(root)) {
+        rc = gdir_err_set(err, GDIR_ECONFIG, "%s: not a JSON object", path);
         goto out;
     }
     rc = GDIR_ECONFIG;
@@ -467,6 +499,10 @@ int gdir_territory_load(struct gdir_territory *t, const char *path, const char *
     if (it && !(t->overrides = join_path(cfgdir, it->valuestring)))
         goto out;
 
+    t->guard.max_rejected_percent = GDIR_GUARD_MAX_REJECTED_DEFAULT;
+    t->guard.max_shrink_percent = GDIR_GUARD_MAX_SHRINK_DEFAULT;
+    if (load_guard(root, &t->guard, path, "guard", err))
+        goto out;
     sources = cJSON_GetObjectItemCaseSensitive(root, "sources");
     if (!cJSON_IsArray(sources)) {
         gdir_err_set_param(err, rc, "sources", "%s: sources: expected an array", path);
@@ -492,6 +528,13 @@ int gdir_territory_load(struct gdir_territory *t, const char *path, const char *
             get_str(it, "publisher", 0, &s->publisher, path, prefix, err) ||
             get_str(it, "licence", 0, &s->licence, path, prefix, err) ||
             get_str(it, "url", 0, &s->url, path, prefix, err)) {
+            free(rel);
+            goto out;
+        }
+        s->guard = t->guard;
+        char where[64];
+        snprintf(where, sizeof where, "sources[%zu].guard", t->n_sources - 1);
+        if (load_guard(it, &s->guard, path, where, err)) {
             free(rel);
             goto out;
         }

@@ -12,6 +12,17 @@
 
 #include "gdir_err.h"
 
+/* The importer's per-source guard (docs/configuration.md, "guard"): a source that loses
+ * more than max_rejected_percent of its rows to rejects (rejected / (imported + rejected)), or
+ * imports more than max_shrink_percent fewer rows than the served database holds of it, fails
+ * the import unless geodir-import's --accept-shrink accepts it. 100 turns a check off. */
+#define GDIR_GUARD_MAX_REJECTED_DEFAULT 10.0
+#define GDIR_GUARD_MAX_SHRINK_DEFAULT 20.0
+struct gdir_guard_cfg {
+    double max_rejected_percent;   /* 0..100 */
+    double max_shrink_percent;     /* 0..100 */
+};
+
 struct gdir_source_cfg {
     char *name;       /* unique source name, e.g. "service-public" (stable ids use it) */
     char *profile;    /* mapping profile name, e.g. "service-public-csv" */
@@ -20,6 +31,7 @@ struct gdir_source_cfg {
     /* Optional provenance overrides of the profile's defaults (NULL when not given): for a
      * file that has the format of a source but another origin, e.g. generated samples. */
     char *title, *publisher, *licence, *url;
+    struct gdir_guard_cfg guard;   /* the source's "guard", else the territory's, else defaults */
 };
 
 /* The optional "open_data" object (docs/configuration.md): how the exports and the DCAT
@@ -58,6 +70,7 @@ struct gdir_territory {
                                 configuration file's folder), resolved, or NULL */
     struct gdir_source_cfg *sources;
     size_t n_sources;
+    struct gdir_guard_cfg guard;   /* top-level "guard", defaults filled */
     struct gdir_open_data_cfg open_data;  /* "open_data", defaults filled */
     char *public_json;       /* the public part (no paths) as compact JSON, for /api/territory;
                                 includes "open_data" */

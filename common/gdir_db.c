@@ -4,15 +4,100 @@
 #include "gdir_db.h"
 #include "gdir_taxonomy.h"
 
+#include <errno.h>
 #include <spatialite.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+/* What a failed write may need: about what SpatiaLite's metadata takes in a new file. */
+#define DISK_PROBE_BYTES (4 * 1024 * 1024)
+
+/* Writes up to DISK_PROBE_BYTES to "<path>.probe" and removes it: the errno that stopped it
+ * (ENOSPC, EFBIG, EDQUOT...), or 0 when the filesystem took it all. For failures that
+ * SpatiaLite swallows (its functions return 0, SQLite's error is gone). */
+static int probe_write(const char *path)
+{
+    static const char zeros[65536];
+    size_t n = strlen(path) + sizeof ".probe";
+    char *probe = malloc(n);
+    FILE *f;
+    int e = 0;
+
+    if (!probe)
+        return 0;
+    snprintf(probe, n, "%s.probe", path);
+    if (!(f = fopen(probe, "wb"))) {
+        e = errno;
+        free(probe);
+        return e;
+    }
+    setvbuf(f, NULL, _IONBF, 0);
+    for (size_t done = 0; done < DISK_PROBE_BYTES && !e; done += sizeof zeros)
+        if (fwrite(zeros, 1, sizeof zeros, f) != sizeof zeros)
+            e = errno ? errno : EIO;
+    if (fflush(f) != 0 && !e)
+        e = errno;
+    fclose(f);
+    unlink(probe);
+    free(probe);
+    return e;
+}
+
+/* The message of a disk error e (ENOSPC, EFBIG, EDQUOT), or 0 when e is none of them. */
+static int disk_message(int e, const char *path, const char *what, const char *how,
+                        struct gdir_err *err)
+{
+    if (e == ENOSPC)
+        return gdir_err_set(err, GDIR_ENOSPC, "%s: %s: disk full (SQLITE_FULL, ENOSPC: %s%s): "
+                            "free space on its filesystem and run again", path, what,
+                            strerror(ENOSPC), how);
+    if (e == EFBIG)
+        return gdir_err_set(err, GDIR_ENOSPC, "%s: %s: the file cannot grow (EFBIG: %s%s; the "
+                            "process's file size limit, ulimit -f, is reached)", path, what,
+                            strerror(EFBIG), how);
+    if (e == EDQUOT)
+        return gdir_err_set(err, GDIR_ENOSPC, "%s: %s: disk quota exceeded (EDQUOT: %s%s)",
+                            path, what, strerror(EDQUOT), how);
+    return GDIR_OK;
+}
+
+int gdir_db_disk_error(struct gdir_db *d, const char *what, struct gdir_err *err)
+{
+    const char *path = sqlite3_db_filename(d->db, "main");
+    int code = sqlite3_extended_errcode(d->db), sys = sqlite3_system_errno(d->db);
+    int rc;
+
+    if (!path || !*path)
+        return GDIR_OK;   /* in memory: not a disk */
+    if ((code & 0xff) == SQLITE_FULL)
+        sys = ENOSPC;
+    if ((rc = disk_message(sys, path, what, "", err)))
+        return rc;
+    if ((rc = disk_message(probe_write(path), path, what, ", seen by writing a test file "
+                           "beside it", err)))
+        return rc;
+    if ((code & 0xff) == SQLITE_IOERR)
+        return gdir_err_set(err, GDIR_EIO, "%s: %s: input/output error (%s%s%s)", path, what,
+                            sqlite3_errstr(code), sys ? ": " : "", sys ? strerror(sys) : "");
+    return GDIR_OK;
+}
 
 int gdir_db_exec(struct gdir_db *d, const char *sql, struct gdir_err *err)
 {
     char *msg = NULL;
     if (sqlite3_exec(d->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        int code = sqlite3_extended_errcode(d->db) & 0xff;
+        if (code == SQLITE_FULL || code == SQLITE_IOERR) {
+            /* The disk: say which file and why, not just "disk I/O error". */
+            int rc = gdir_db_disk_error(d, msg ? msg : sqlite3_errmsg(d->db), err);
+            if (rc) {
+                sqlite3_free(msg);
+                return rc;
+            }
+        }
         gdir_err_set(err, GDIR_EDB, "%s", msg ? msg : sqlite3_errmsg(d->db));
         sqlite3_free(msg);
         return GDIR_EDB;
@@ -136,7 +221,10 @@ int gdir_db_create_schema(struct gdir_db *d, struct gdir_err *err)
             ok = sqlite3_column_int(chk, 0) == 2;
         sqlite3_finalize(chk);
         if (!ok) {
-            rc = gdir_err_set(err, GDIR_EDB, "schema: SpatiaLite geometry columns not created");
+            rc = gdir_db_disk_error(d, "schema: SpatiaLite metadata not written", err);
+            if (!rc)
+                rc = gdir_err_set(err, GDIR_EDB, "%s: schema: SpatiaLite geometry columns not "
+                                  "created", sqlite3_db_filename(d->db, "main"));
             goto out;
         }
     }

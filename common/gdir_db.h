@@ -35,7 +35,15 @@ void gdir_db_close(struct gdir_db *d);
  * user_version. For a new, empty database. */
 int gdir_db_create_schema(struct gdir_db *d, struct gdir_err *err);
 
-/* Runs SQL text with no result rows (trusted, compiled-in SQL only). */
+/* After a failed statement: when the cause is the disk (SQLITE_FULL, or ENOSPC, EFBIG or
+ * EDQUOT from the OS, or, for failures SpatiaLite swallows, from writing a 4 MiB test file
+ * "<database file>.probe" beside it, removed at once), fills err with "<database file>:
+ * <what>: disk full (...)" or the like and returns GDIR_ENOSPC (GDIR_EIO for another I/O
+ * error); else returns 0 and leaves err alone. */
+int gdir_db_disk_error(struct gdir_db *d, const char *what, struct gdir_err *err);
+
+/* Runs SQL text with no result rows (trusted, compiled-in SQL only). A failure caused by
+ * the disk is described by gdir_db_disk_error. */
 int gdir_db_exec(struct gdir_db *d, const char *sql, struct gdir_err *err);
 
 /* Prepares a long-lived statement (SQLITE_PREPARE_PERSISTENT). */

@@ -51,7 +51,11 @@ static int fill(struct imp_csvscan *s)
 int imp_csvscan_next(struct imp_csvscan *s, struct imp_csvrec *r)
 {
     long n_fields = 1, start = s->line;
+    long long field_len = 0;
     int odd = 0, nonempty = 0;
+
+    r->longest = 0;
+    r->longest_field = 0;
 
     for (;;) {
         if (s->pos == s->len && !fill(s))
@@ -80,8 +84,13 @@ int imp_csvscan_next(struct imp_csvscan *s, struct imp_csvrec *r)
         nonempty = 1;
         if (c == '"')
             odd = !odd;
-        else if (c == s->sep && !odd)
+        if (c == s->sep && !odd) {
             n_fields++;
+            field_len = 0;
+        } else if (++field_len > r->longest) {
+            r->longest = field_len;
+            r->longest_field = n_fields - 1;
+        }
     }
     if (s->io_error)
         return GDIR_EIO;

@@ -33,6 +33,8 @@ struct imp_csvrec {
     long n_lines;     /* physical lines it spans (> 1 with quoted line breaks) */
     long n_fields;    /* fields found (separators outside quotes + 1) */
     int unbalanced;   /* 1 when a quote is still open at the end of the file */
+    long long longest;    /* bytes of its longest field (quotes included) */
+    long longest_field;   /* that field's index, from 0 */
 };
 
 /* Opens path and reads its header record. sep is ',', ';' or '\t'. Without a header

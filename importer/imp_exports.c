@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,6 +113,37 @@ static void remove_tree(const char *dir)
     }
     closedir(d);
     rmdir(dir);
+}
+
+/* The file in a build folder that names the run building it, until that run's database is
+ * swapped in: a folder still holding it whose run is dead is a killed run's. */
+#define OWNER_FILE ".import-pid"
+
+static int write_owner(const char *dir, struct gdir_err *err)
+{
+    char *p = join(dir, OWNER_FILE);
+    FILE *f = p ? fopen(p, "w") : NULL;
+    int rc = GDIR_OK;
+    if (!f || fprintf(f, "%ld\n", (long)getpid()) < 0)
+        rc = gdir_err_set(err, GDIR_EIO, "%s: %s", p ? p : dir, strerror(errno));
+    if (f && fclose(f) != 0 && !rc)
+        rc = gdir_err_set(err, GDIR_EIO, "%s: %s", p, strerror(errno));
+    free(p);
+    return rc;
+}
+
+/* The pid named by dir's owner file, or 0 (no file: a finished build). */
+static long read_owner(const char *dir)
+{
+    char *p = join(dir, OWNER_FILE);
+    FILE *f = p ? fopen(p, "r") : NULL;
+    long pid = 0;
+    if (f && fscanf(f, "%ld", &pid) != 1)
+        pid = 0;
+    if (f)
+        fclose(f);
+    free(p);
+    return pid;
 }
 
 static int fsync_path(const char *path, struct gdir_err *err)
@@ -237,6 +269,8 @@ int imp_exports_build(struct imp_exports *x, sqlite3 *db, const struct gdir_terr
         x->dir = NULL;       /* not ours to remove */
         goto out;
     }
+    if ((rc = write_owner(x->dir, err)))
+        goto out;
     if (sqlite3_prepare_v2(db, SQL_INSERT, -1, &ins, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, SQL_META, -1, &meta, NULL) != SQLITE_OK) {
         rc = gdir_err_set(err, GDIR_EDB, "exports: %s", sqlite3_errmsg(db));
@@ -322,6 +356,10 @@ void imp_exports_prune(struct imp_exports *x)
     if (!x || !x->root || !x->dir)
         return;
     current = strrchr(x->dir, '/') + 1;
+    char *owner = join(x->dir, OWNER_FILE);   /* the build is served now: no longer a run's */
+    if (owner)
+        unlink(owner);
+    free(owner);
     if (!(d = opendir(x->root)))
         return;
     while ((e = readdir(d))) {
@@ -337,6 +375,38 @@ void imp_exports_prune(struct imp_exports *x)
         }
     }
     closedir(d);
+}
+
+void imp_exports_remove_stale(const char *db_path)
+{
+    struct imp_exports x;
+    DIR *d;
+    struct dirent *e;
+    char *served = previous_build(db_path), *folder = folder_of(db_path);
+    const char *base = strrchr(db_path, '/') ? strrchr(db_path, '/') + 1 : db_path;
+    char rel[96];
+
+    memset(&x, 0, sizeof x);
+    snprintf(rel, sizeof rel, "%.60s.exports", base);
+    if (!folder || !(x.root = join(folder, rel)) || !(d = opendir(x.root)))
+        goto out;
+    while ((e = readdir(d))) {
+        if (!is_build_name(e->d_name) || (served && !strcmp(e->d_name, served)))
+            continue;
+        char *p = join(x.root, e->d_name);
+        long pid = p ? read_owner(p) : 0;
+        if (pid > 0 && pid != (long)getpid() && kill((pid_t)pid, 0) != 0 && errno == ESRCH) {
+            remove_tree(p);
+            gdir_log(GDIR_LOG_INFO, "import", "msg=\"removed the export folder of a dead import\" "
+                     "dir=\"%s\" pid=%ld", p, pid);
+        }
+        free(p);
+    }
+    closedir(d);
+out:
+    free(x.root);
+    free(served);
+    free(folder);
 }
 
 void imp_exports_discard(struct imp_exports *x)

@@ -41,6 +41,12 @@ void imp_exports_prune(struct imp_exports *x);
  * after all (the rename happened, a later step such as syncing the folder failed). */
 void imp_exports_discard(struct imp_exports *x);
 
+/* At the start of a run, with the database's lock held (imp_lock.h): removes the build
+ * folders of db_path that a dead run was writing (their owner file, ".import-pid", names a
+ * process that no longer exists) and that the served database does not name. Finished
+ * builds are left to imp_exports_prune. Failures are ignored. */
+void imp_exports_remove_stale(const char *db_path);
+
 void imp_exports_free(struct imp_exports *x);   /* NULL-safe */
 
 #endif

@@ -11,7 +11,8 @@ void imp_options_usage(FILE *out)
           "\n"
           "Reads every source of a territory configuration through GDAL/OGR with its mapping\n"
           "profile, builds a new SpatiaLite database next to PATH and swaps it in atomically.\n"
-          "A failed import leaves the previous database untouched.\n"
+          "A failed import leaves the previous database and its reports untouched (its own\n"
+          "reports are PATH.failed.*). One import at a time per PATH (lock file PATH.lock).\n"
           "\n"
           "  --config FILE     territory configuration (config/*.json)\n"
           "  --db PATH         database to build (its parent folders are created)\n"
@@ -31,6 +32,12 @@ void imp_options_usage(FILE *out)
           "  --fetch-dir DIR   folder of the downloads (default: downloads/ next to PATH)\n"
           "  --no-exports      build no full export files (default: every format of\n"
           "                    open_data.exports, in PATH.exports/<build id>/)\n"
+          "  --accept-shrink[=SOURCE]\n"
+          "                    publish even when a source (every source, or SOURCE;\n"
+          "                    repeatable) lost more rows than its guard allows: more than\n"
+          "                    guard.max_rejected_percent (default 10) of its rows rejected,\n"
+          "                    or guard.max_shrink_percent (default 20) fewer rows than the\n"
+          "                    served PATH has of it. Without it such a run fails (exit 1)\n"
           "  --help, --version\n"
           "\n"
           "Exit status: 0 imported (some rows may be rejected), 1 import failed,\n"
@@ -75,6 +82,29 @@ enum imp_args imp_options_parse(struct imp_options *o, int argc, char **argv, ch
         }
         if (strcmp(arg, "--no-exports") == 0) {
             o->no_exports = 1;
+            continue;
+        }
+        if (strcmp(arg, "--accept-shrink") == 0) {
+            o->accept_shrink_all = 1;
+            continue;
+        }
+        if (strncmp(arg, "--accept-shrink=", 16) == 0) {
+            const char *name = arg + 16;
+            if (!*name) {
+                snprintf(msg, msg_size, "--accept-shrink=: empty source name");
+                return IMP_ARGS_ERROR;
+            }
+            for (size_t j = 0; j < o->n_accept_shrink; j++)
+                if (strcmp(o->accept_shrink[j], name) == 0) {
+                    snprintf(msg, msg_size, "--accept-shrink=%s given twice", name);
+                    return IMP_ARGS_ERROR;
+                }
+            if (o->n_accept_shrink == IMP_OPTIONS_SOURCES_MAX) {
+                snprintf(msg, msg_size, "--accept-shrink given more than %d times",
+                         IMP_OPTIONS_SOURCES_MAX);
+                return IMP_ARGS_ERROR;
+            }
+            o->accept_shrink[o->n_accept_shrink++] = name;
             continue;
         }
         for (k = 0; k < n; k++) {

@@ -4,6 +4,7 @@
  *   geodir-import --config FILE --db PATH [--source NAME]... [--data-dir DIR]
  *                 [--profiles DIR] [--rejects FILE] [--report FILE] [--warnings FILE]
  *                 [--merges FILE] [--quiet] [--no-exports]
+ *                 [--accept-shrink | --accept-shrink=SOURCE...]
  *
  * Options take their value as the next argument or after '=' (--db=x.sqlite). Strings are
  * borrowed from argv. With --fetch [--fetch-dir DIR] the sources that have a fetch entry are
@@ -29,10 +30,15 @@ struct imp_options {
     const char *merges;       /* merge report CSV, or NULL for "<db>.merges.csv" */
     const char *sources[IMP_OPTIONS_SOURCES_MAX + 1]; /* --source NAME (refresh), NULL-ended */
     size_t n_sources;         /* 0: a full import */
+    int accept_shrink_all;    /* --accept-shrink: the guard (imp_guard.h) refuses no source */
+    const char *accept_shrink[IMP_OPTIONS_SOURCES_MAX + 1]; /* --accept-shrink=NAME, NULL-ended */
+    size_t n_accept_shrink;
     int quiet;                /* no summary table, no per-row stderr lines */
     int fetch;                /* --fetch: download the sources first (imp_fetch.h) */
     int no_exports;           /* --no-exports: build no full export (imp_exports.h) */
     const char *fetch_dir;    /* --fetch-dir, or NULL for "<db folder>/downloads" */
+    int locked;               /* the caller already holds the database's lock (imp_lock.h,
+                                 main.c with --fetch); else imp_run takes it */
     volatile sig_atomic_t *stop; /* when not NULL and set (signal handler), the import stops
                                     and leaves the previous database in place */
 };

@@ -5,6 +5,7 @@
  */
 #include "imp_overrides.h"
 #include "gdir_buf.h"
+#include "gdir_cjson.h"
 #include "gdir_geo.h"
 #include "gdir_taxonomy.h"
 #include "gdir_text.h"
@@ -258,9 +259,12 @@ int imp_overrides_load(struct imp_overrides **out, const char *path,
         goto out;
     }
     memcpy(o->path, path, strlen(path) + 1);
-    o->root = cJSON_ParseWithOpts(text, NULL, 1);
+    if (!(o->root = gdir_cjson_parse(text, (size_t)-1, path, GDIR_ECONFIG, err))) {
+        rc = GDIR_ECONFIG;
+        goto out;
+    }
     if (!cJSON_IsObject(o->root)) {
-        rc = gdir_err_set(err, GDIR_ECONFIG, "%s: not a JSON object (syntax error)", path);
+        rc = gdir_err_set(err, GDIR_ECONFIG, "%s: not a JSON object", path);
         goto out;
     }
     cJSON_ArrayForEach(it, o->root) {

@@ -10,6 +10,7 @@
  */
 #include "imp_profile.h"
 #include "gdir_buf.h"
+#include "gdir_cjson.h"
 #include "gdir_taxonomy.h"
 
 #include <cjson/cJSON.h>
@@ -1135,9 +1136,10 @@ int imp_profile_load(struct imp_profile *p, const char *dir, const char *name, s
     if ((rc = read_text(path, &text, err)))
         goto out;
     rc = GDIR_ECONFIG;
-    root = cJSON_ParseWithOpts(text, NULL, 1);
+    if (!(root = gdir_cjson_parse(text, (size_t)-1, path, rc, err)))
+        goto out;
     if (!cJSON_IsObject(root)) {
-        gdir_err_set(err, rc, "%s: not a JSON object (syntax error)", path);
+        gdir_err_set(err, rc, "%s: not a JSON object", path);
         goto out;
     }
     if (!(p->name = strdup(name))) {

@@ -378,6 +378,10 @@ void imp_report_print(FILE *out, const struct imp_source_result *res, size_t n,
     }
     fprintf(out, "%-16s %-20s %9ld %9ld %9ld %9ld %9ld %9ld %9ld %8.2f\n", "total", "", t.read,
             t.imported, t.outside, t.filtered, t.rejected, geocoded, t.warnings, t.seconds);
+    for (size_t i = 0; i < n; i++)
+        if (res[i].guard[0])
+            fprintf(out, "guard: %s: %s: %s\n", res[i].name, res[i].guard,
+                    res[i].guard_accepted ? "published (--accept-shrink)" : "REFUSED");
     if (geocoded)
         fprintf(out, "geocoded: %ld (housenumber %ld, street %ld, municipality %ld)\n", geocoded,
                 t.geocoded[IMP_GEO_HOUSENUMBER], t.geocoded[IMP_GEO_STREET],
@@ -520,6 +524,15 @@ int imp_report_write_json(const char *path, const struct imp_report_info *info,
                                      : s->done  ? "ok"
                                                 : "not_imported");
         gdir_json_kstr(&j, "error", s->failed ? s->error : NULL);
+        gdir_json_key(&j, "guard");    /* null when the guard had nothing to say */
+        if (s->guard[0]) {
+            gdir_json_obj_begin(&j);
+            gdir_json_kstr(&j, "reason", s->guard);
+            gdir_json_kbool(&j, "accepted", s->guard_accepted);
+            gdir_json_obj_end(&j);
+        } else {
+            gdir_json_null(&j);
+        }
         json_counts(&j, &s->c);
         gdir_json_key(&j, "rejected_by_reason");
         gdir_json_obj_begin(&j);

@@ -47,6 +47,8 @@ struct imp_source_result {
                                    (counts are those of the import that read it) */
     int failed;                 /* 1 when the source failed (error holds why) */
     char error[GDIR_ERR_MSG_MAX];
+    char guard[256];            /* why the guard (imp_guard.h) objected, "" when it did not */
+    int guard_accepted;         /* ... and --accept-shrink accepted it (else failed is set) */
     struct imp_counts c;
 };
 

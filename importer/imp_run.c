@@ -9,7 +9,11 @@
 #include "gdir_log.h"
 #include "imp_exports.h"
 #include "imp_geocode.h"
+#include "imp_guard.h"
+#include "imp_hook.h"
+#include "imp_lock.h"
 #include "imp_merge.h"
+#include "imp_outfiles.h"
 #include "imp_overrides.h"
 #include "imp_profile.h"
 #include "imp_progress.h"
@@ -51,7 +55,8 @@ struct run {
     struct imp_territory *territory; /* boundaries of the new database, for the check */
     struct imp_geocode geocode;
     struct imp_exports exports;     /* the full exports of this build */
-    char *rejects_path, *report_path, *warnings_path, *merges_path;
+    struct imp_lock lock;           /* "<db>.lock", unless the caller holds it */
+    struct imp_outfiles out;        /* the reports: staged, then final or failed names */
     char started_at[32];
     char today[16];
     double t0;
@@ -62,15 +67,6 @@ static double now_s(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static char *with_suffix(const char *path, const char *suffix)
-{
-    size_t n = strlen(path) + strlen(suffix) + 1;
-    char *s = malloc(n);
-    if (s)
-        snprintf(s, n, "%s%s", path, suffix);
-    return s;
 }
 
 static int is_dir(const char *path)
@@ -454,6 +450,59 @@ static struct imp_merge_source *merge_order(struct run *r, size_t *n)
     return m;
 }
 
+/* Does --accept-shrink accept a loss in source name? */
+static int shrink_accepted(const struct run *r, const char *name)
+{
+    if (r->o->accept_shrink_all)
+        return 1;
+    for (size_t k = 0; k < r->o->n_accept_shrink; k++)
+        if (strcmp(r->o->accept_shrink[k], name) == 0)
+            return 1;
+    return 0;
+}
+
+/* The per-source guard (imp_guard.h) over every source this run read: a source that lost too
+ * many rows fails the run, unless --accept-shrink accepts it. Every refused source is named
+ * on stderr with its figures; err names them all. */
+static int guard_sources(struct run *r, struct gdir_err *err)
+{
+    struct imp_guard_served *served = NULL;
+    char names[GDIR_ERR_MSG_MAX / 2] = "";
+    int refused = 0, rc;
+
+    if ((rc = imp_guard_served_open(&served, r->o->db, err)))
+        return rc;
+    for (size_t i = 0; i < r->t.n_sources; i++) {
+        struct imp_source_result *res = &r->res[i];
+        const char *name = r->t.sources[i].name;
+        if (r->keep[i] || !res->done)
+            continue;
+        if (!imp_guard_judge(&r->t.sources[i].guard, res->c.imported, res->c.rejected,
+                             imp_guard_served_rows(served, name), res->guard, sizeof res->guard))
+            continue;
+        if (shrink_accepted(r, name)) {
+            res->guard_accepted = 1;
+            gdir_log(GDIR_LOG_WARN, "import", "source=%s msg=\"published although the guard "
+                     "objected (--accept-shrink)\" reason=\"%s\"", name, res->guard);
+            continue;
+        }
+        fprintf(stderr, "geodir-import: source %s (%s): %s: not published; if this loss is "
+                "expected, run again with --accept-shrink=%s\n", name, r->t.sources[i].path,
+                res->guard, name);
+        res->failed = 1;
+        snprintf(res->error, sizeof res->error, "guard: %s", res->guard);
+        snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s",
+                 refused ? ", " : "", name);
+        refused++;
+    }
+    imp_guard_served_close(served);
+    if (refused)
+        return gdir_err_set(err, GDIR_EGUARD, "guard: %d source%s lost too many rows (%s): "
+                            "the served database is kept (--accept-shrink[=SOURCE] publishes "
+                            "anyway)", refused, refused > 1 ? "s" : "", names);
+    return GDIR_OK;
+}
+
 /* After all sources: places from the records, merging, local corrections, report tables. */
 static int build_directory(struct run *r, struct gdir_err *err)
 {
@@ -503,7 +552,8 @@ static int build_directory(struct run *r, struct gdir_err *err)
     if ((rc = imp_writer_place_count(&r->w, &r->extra.places_after, err)))
         return rc;
     imp_progress_step(&r->progress, "rapports, index plein texte, vérification…");
-    return imp_report_tables(db, r->warnings_path, r->merges_path, &r->extra, err);
+    return imp_report_tables(db, r->out.staged[IMP_OUT_WARNINGS], r->out.staged[IMP_OUT_MERGES],
+                             &r->extra, err);
 }
 
 /* Refresh: the current database is attached, and every source that is not re-read must be
@@ -566,13 +616,15 @@ static int import_all(struct run *r, struct gdir_err *err)
             imported += r->res[i].c.imported;
         }
     }
+    imp_hook_pause("sources-read");
     if ((rc = imp_writer_detach(&r->w, err)) || (rc = final_checks(r, imported, err)) ||
-        (rc = build_directory(r, err)))
+        (rc = guard_sources(r, err)) || (rc = build_directory(r, err)))
         return rc;
     /* The full exports, from the checked database, before the swap (imp_exports.h). */
     if (!r->o->no_exports &&
         (rc = imp_exports_build(&r->exports, imp_writer_sqlite(&r->w), &r->t, r->o->db, err)))
         return rc;
+    imp_hook_pause("before-swap");
     r->w_open = 0;   /* finish closes the writer whatever happens */
     rc = imp_writer_finish(&r->w, &meta, err);
     if (rc)
@@ -584,7 +636,7 @@ static int import_all(struct run *r, struct gdir_err *err)
 }
 
 /* Which sources a refresh re-reads (keep[i] = 0) and copies (keep[i] = 1); exit status 2
- * when --source names no configured source. */
+ * when --source or --accept-shrink names no configured source. */
 static int plan_refresh(struct run *r)
 {
     int communes_read = 0;
@@ -606,21 +658,51 @@ static int plan_refresh(struct run *r)
         if (r->profiles[i].kind == IMP_KIND_COMMUNES || r->profiles[i].kind == IMP_KIND_BOUNDARIES)
             communes_read = 1;
     }
+    for (size_t k = 0; k < r->o->n_accept_shrink; k++) {
+        size_t i = 0;
+        while (i < r->t.n_sources && strcmp(r->t.sources[i].name, r->o->accept_shrink[k]))
+            i++;
+        if (i == r->t.n_sources) {
+            char msg[256];
+            snprintf(msg, sizeof msg, "--accept-shrink=%.64s: no such source in %.120s",
+                     r->o->accept_shrink[k], r->o->config);
+            fatal(msg);
+            return IMP_EXIT_USAGE;
+        }
+    }
     for (size_t i = 0; communes_read && i < r->t.n_sources; i++)
         if (r->profiles[i].kind == IMP_KIND_COMMUNES || r->profiles[i].kind == IMP_KIND_BOUNDARIES)
             r->keep[i] = 0;
     return IMP_EXIT_OK;
 }
 
+/* Writes the JSON report (staged), then moves every report of the run to its final name
+ * (ok) or to its failed name. The reports name the files where they end up. */
 static void write_report(struct run *r, int ok, const char *error)
 {
-    struct imp_report_info info = {ok,        error,          r->o->config,
-                                   r->o->db,  r->rejects_path, r->started_at,
-                                   now_s() - r->t0, &r->extra};
+    struct imp_report_info info = {ok,
+                                   error,
+                                   r->o->config,
+                                   r->o->db,
+                                   imp_outfiles_dest(&r->out, IMP_OUT_REJECTS, ok),
+                                   r->started_at,
+                                   now_s() - r->t0,
+                                   &r->extra};
     struct gdir_err err;
     gdir_err_clear(&err);
-    if (imp_report_write_json(r->report_path, &info, r->res, r->t.n_sources, &err))
+    if (imp_report_write_json(r->out.staged[IMP_OUT_REPORT], &info, r->res, r->t.n_sources,
+                              &err))
         gdir_log(GDIR_LOG_WARN, "import", "msg=\"report not written\" detail=\"%s\"", err.msg);
+    imp_outfiles_publish(&r->out, ok);
+}
+
+/* The names the summary and the JSON report give for the warnings and merges CSVs. */
+static void name_tables(struct run *r, int ok)
+{
+    if (!r->extra.tables_done)
+        return;
+    r->extra.warnings_path = imp_outfiles_dest(&r->out, IMP_OUT_WARNINGS, ok);
+    r->extra.merges_path = imp_outfiles_dest(&r->out, IMP_OUT_MERGES, ok);
 }
 
 int imp_run(const struct imp_options *o)
@@ -632,6 +714,7 @@ int imp_run(const struct imp_options *o)
     struct tm tm;
 
     memset(&r, 0, sizeof r);
+    r.lock.fd = -1;
     gdir_err_clear(&err);
     imp_report_extra_init(&r.extra);
     imp_progress_init(&r.progress, stderr, !o->quiet && isatty(STDERR_FILENO));
@@ -646,16 +729,12 @@ int imp_run(const struct imp_options *o)
         return IMP_EXIT_USAGE;
     }
     r.t_loaded = 1;
-    r.rejects_path = o->rejects ? with_suffix(o->rejects, "") : with_suffix(o->db, ".rejects.csv");
-    r.report_path = o->report ? with_suffix(o->report, "") : with_suffix(o->db, ".report.json");
-    r.warnings_path =
-        o->warnings ? with_suffix(o->warnings, "") : with_suffix(o->db, ".warnings.csv");
-    r.merges_path = o->merges ? with_suffix(o->merges, "") : with_suffix(o->db, ".merges.csv");
+    const char *given[IMP_OUT__COUNT] = {o->rejects, o->report, o->warnings, o->merges};
     r.profiles = calloc(r.t.n_sources + 1, sizeof *r.profiles);
     r.res = calloc(r.t.n_sources + 1, sizeof *r.res);
     r.keep = calloc(r.t.n_sources + 1, 1);
-    if (!r.rejects_path || !r.report_path || !r.warnings_path || !r.merges_path || !r.profiles ||
-        !r.res || !r.keep || imp_members_init(&r.members, &r.t)) {
+    if (imp_outfiles_init(&r.out, o->db, given, &err) || !r.profiles || !r.res || !r.keep ||
+        imp_members_init(&r.members, &r.t)) {
         fatal("out of memory");
         goto out;
     }
@@ -677,6 +756,18 @@ int imp_run(const struct imp_options *o)
         status = IMP_EXIT_USAGE;
         goto out;
     }
+    /* Configuration, profiles and overrides are valid: from here on this run may write, so it
+     * must be the only one on this database (imp_lock.h). */
+    if (!o->locked && imp_lock_take(&r.lock, o->db, &err)) {
+        fatal(err.msg);
+        status = IMP_EXIT_FAILED;
+        goto out;
+    }
+    imp_hook_pause("locked");
+    /* What killed runs left (temporary files, staged reports, export folders): no other run
+     * of this database can be alive now. */
+    imp_writer_remove_stale(o->db);
+    imp_exports_remove_stale(o->db);
     if ((status = check_sources(&r)) != IMP_EXIT_OK) {
         fatal("import failed: no database written");
         write_report(&r, 0, "a source cannot be read with its mapping");
@@ -690,7 +781,7 @@ int imp_run(const struct imp_options *o)
     }
     r.w_open = 1;
     imp_geocode_init(&r.geocode, imp_writer_sqlite(&r.w));
-    if (imp_report_open(&r.rep, r.rejects_path, o->quiet, &err)) {
+    if (imp_report_open(&r.rep, r.out.staged[IMP_OUT_REJECTS], o->quiet, &err)) {
         fatal(err.msg);
         goto out;
     }
@@ -704,6 +795,7 @@ int imp_run(const struct imp_options *o)
         fatal(msg);
     }
     imp_progress_end(&r.progress);
+    name_tables(&r, rc == 0);
     if (!o->quiet)
         imp_report_print(stdout, r.res, r.t.n_sources, &r.extra, now_s() - r.t0, o->db, rc == 0);
     write_report(&r, rc == 0, rc ? err.msg : NULL);
@@ -718,16 +810,14 @@ out:
     imp_overrides_free(r.overrides);
     imp_territory_free(r.territory);
     free(r.keep);
-    free(r.warnings_path);
-    free(r.merges_path);
     for (size_t i = 0; r.profiles && i < r.t.n_sources; i++)
         imp_profile_free(&r.profiles[i]);
     free(r.profiles);
     free(r.res);
-    free(r.rejects_path);
-    free(r.report_path);
+    imp_outfiles_free(&r.out);
     imp_members_free(&r.members);
     if (r.t_loaded)
         gdir_territory_free(&r.t);
+    imp_lock_release(&r.lock);   /* last: every file of the run is in its place */
     return status;
 }

@@ -29,6 +29,7 @@
  * What it does not do: convert coordinates (imp_source.c) or judge rows (imp_record.c).
  */
 #include "gdir_buf.h"
+#include "gdir_cjson.h"
 #include "gdir_log.h"
 #include "imp_csvscan.h"
 #include "imp_source_reader.h"
@@ -523,7 +524,6 @@ static int load_json(struct finess_json *r, struct gdir_err *err)
     FILE *fp;
     char *text = NULL;
     size_t len;
-    const char *end = NULL;
     int rc = GDIR_OK;
 
     if (stat(r->path, &st) != 0)
@@ -546,20 +546,8 @@ static int load_json(struct finess_json *r, struct gdir_err *err)
     if (rc)
         goto out;
     text[len] = '\0';
-    r->root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
-    if (!r->root) {
-        long line = 1, col = 1;
-        const char *at = end ? end : cJSON_GetErrorPtr();
-        for (const char *c = text; at && c < at && c < text + len; c++) {
-            if (*c == '\n') {
-                line++;
-                col = 1;
-            } else {
-                col++;
-            }
-        }
-        rc = gdir_err_set(err, GDIR_EFORMAT, "%s:%ld: not valid JSON (column %ld)", r->path,
-                          line, col);
+    if (!(r->root = gdir_cjson_parse(text, len, r->path, GDIR_EFORMAT, err))) {
+        rc = GDIR_EFORMAT;   /* "file:line:column: syntax error: ..." */
         goto out;
     }
     r->pmej = cJSON_GetObjectItemCaseSensitive(r->root, "pmej");

@@ -24,6 +24,7 @@
 #include "gdir_geo.h"
 #include "gdir_log.h"
 #include "imp_csvscan.h"
+#include "imp_jsonscan.h"
 #include "imp_source_reader.h"
 
 #include <errno.h>
@@ -313,6 +314,16 @@ static int open_dataset(struct ogr_reader *s, struct gdir_err *err)
         return rc;
     s->ds = GDALOpenEx(s->open_path, GDAL_OF_VECTOR | GDAL_OF_READONLY, drivers,
                        (const char *const *)p->open_options, NULL);
+    if (!s->ds && s->gdal_failed && strstr(s->gdal_msg, "Too many characters") &&
+        strcmp(p->driver, "GeoJSON") == 0) {
+        /* GDAL's JSON reader stops on a huge string and calls it a number: find it. */
+        struct imp_json_longest big;
+        if (imp_json_longest_string(s->path, &big, err) == GDIR_OK && big.bytes > 0)
+            return gdir_err_set(err, GDIR_EFORMAT, "%s:%ld:%ld: field '%s': string too long "
+                                "(%lld bytes, more than GDAL's GeoJSON reader accepts; GDAL: "
+                                "%s)", s->path, big.line, big.column,
+                                big.key[0] ? big.key : "(array item)", big.bytes, s->gdal_msg);
+    }
     if (!s->ds)
         return gdir_err_set(err, GDIR_EIO, "%s: cannot be read as %s%s%s", s->path, p->driver,
                             s->gdal_failed ? ": " : "", s->gdal_failed ? s->gdal_msg : "");
@@ -819,6 +830,25 @@ static OGRFeatureH next_feature(struct ogr_reader *s, size_t *li)
     return NULL;
 }
 
+/* GDAL stopped reading the file. For a CSV the line scanner, in step with the driver, gives
+ * the record it could not read: its line, and its longest field (a field over GDAL's line
+ * size limit is the usual cause). Elsewhere: the feature GDAL stopped after. */
+static int read_failure(struct ogr_reader *s, struct gdir_err *err)
+{
+    struct imp_csvrec r;
+    if (!s->scan || s->scan_lost || imp_csvscan_next(s->scan, &r) != 1)
+        return gdir_err_set(err, GDIR_EIO, "%s: after feature %ld: %s", s->path, s->n,
+                            s->gdal_msg);
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(s->layers[s->cur < s->n_layers ? s->cur : 0].h);
+    const char *name = r.longest_field < OGR_FD_GetFieldCount(defn)
+                           ? OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, (int)r.longest_field))
+                           : "?";
+    return gdir_err_set(err, GDIR_EFORMAT, "%s:%ld: field '%s' (column %ld): field too long "
+                        "(%lld bytes, more than GDAL's CSV reader accepts in one record; GDAL: "
+                        "%s)", s->path, r.line, name, r.longest_field + 1, r.longest,
+                        s->gdal_msg);
+}
+
 static int ogr_next(void *rd, struct imp_feature *f, struct gdir_err *err)
 {
     struct ogr_reader *s = rd;
@@ -833,8 +863,7 @@ static int ogr_next(void *rd, struct imp_feature *f, struct gdir_err *err)
     if (!feat) {
         struct imp_csvrec r;
         if (s->gdal_failed)
-            return gdir_err_set(err, GDIR_EIO, "%s: after feature %ld: %s", s->path, s->n,
-                                s->gdal_msg);
+            return read_failure(s, err);
         if (s->scan && !s->scan_lost && imp_csvscan_next(s->scan, &r) == 1)
             gdir_log(GDIR_LOG_WARN, "import",
                      "file=\"%s\" msg=\"the line scanner found records after GDAL's last one: "

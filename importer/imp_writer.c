@@ -6,6 +6,7 @@
 #include "imp_writer.h"
 #include "gdir_hilbert.h"
 #include "gdir_log.h"
+#include "imp_outfiles.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -221,7 +222,30 @@ static int make_dirs(const char *dir, struct gdir_err *err)
     return rc;
 }
 
-/* Removes "<base>.tmp-<pid>[-journal|-wal|-shm]" files of processes that no longer exist. */
+int imp_writer_make_parent(const char *path, struct gdir_err *err)
+{
+    char *dir = dir_of(path);
+    int rc = dir ? make_dirs(dir, err) : gdir_err_set(err, GDIR_ENOMEM, "out of memory");
+    free(dir);
+    return rc;
+}
+
+/* Is end what may follow "<base>.tmp-<pid>" in a file of ours: nothing (the database), its
+ * journal, or a staged report (imp_outfiles.h)? */
+static int stale_suffix(const char *end)
+{
+    static const char *const known[] = {"", "-journal", "-wal", "-shm"};
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (!strcmp(end, known[i]))
+            return 1;
+    for (int k = 0; k < IMP_OUT__COUNT; k++)
+        if (!strcmp(end, imp_outfile_suffixes[k]))
+            return 1;
+    return 0;
+}
+
+/* Removes "<base>.tmp-<pid>[-journal|-wal|-shm|.rejects.csv|...]" files of processes that no
+ * longer exist. */
 static void remove_stale(const char *dir, const char *base)
 {
     DIR *d = opendir(dir);
@@ -240,7 +264,7 @@ static void remove_stale(const char *dir, const char *base)
         long pid = strtol(digits, &end, 10);
         if (end == digits || errno || pid <= 0 || pid == (long)getpid())
             continue;
-        if (*end && strcmp(end, "-journal") && strcmp(end, "-wal") && strcmp(end, "-shm"))
+        if (!stale_suffix(end))
             continue;
         if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
             continue;   /* alive, or not ours to judge */
@@ -257,8 +281,20 @@ static void remove_stale(const char *dir, const char *base)
     closedir(d);
 }
 
+void imp_writer_remove_stale(const char *db_path)
+{
+    char *dir = dir_of(db_path);
+    const char *base = strrchr(db_path, '/') ? strrchr(db_path, '/') + 1 : db_path;
+    if (dir && *base)
+        remove_stale(dir, base);
+    free(dir);
+}
+
 static int db_fail(struct imp_writer *w, struct gdir_err *err, const char *what)
 {
+    int rc = gdir_db_disk_error(&w->db, what, err);
+    if (rc)
+        return rc;
     return gdir_err_set(err, GDIR_EDB, "%s: %s: %s", w->tmp_path, what, sqlite3_errmsg(w->db.db));
 }
 
@@ -372,7 +408,6 @@ int imp_writer_open(struct imp_writer *w, const char *db_path, struct gdir_err *
     }
     if ((rc = make_dirs(dir, err)))
         goto out;
-    remove_stale(dir, base);
     size_t n = strlen(db_path) + 32;
     if (!(w->tmp_path = malloc(n))) {
         rc = gdir_err_set(err, GDIR_ENOMEM, "out of memory");

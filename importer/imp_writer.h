@@ -1,8 +1,9 @@
 /*
  * imp_writer.h — builds a new geodir database next to the target and swaps it in atomically.
  *
- * imp_writer_open creates "<db>.tmp-<pid>" (after removing the temporary files that dead
- * importer processes left behind), creates the schema and prepares every statement once.
+ * imp_writer_open creates "<db>.tmp-<pid>" (imp_writer_remove_stale, called first under the
+ * database's lock, removes the temporary files that dead importer processes left), creates
+ * the schema and prepares every statement once.
  * Rows are written in batched transactions: communes, boundaries, addresses, place records
  * (one per source record, staged in a temporary table); imp_writer_index then writes the
  * places in the order of the Hilbert curve of their points (so that near places have near
@@ -73,9 +74,17 @@ struct imp_warning {
 /* Return value of the put functions when the row's id is already taken (not an error). */
 #define IMP_WRITE_DUPLICATE 1
 
-/* Creates the parent folders of db_path if needed, removes stale temporary files, creates
- * the temporary database with its schema. On failure nothing is left on disk. */
+/* Creates the parent folders of db_path if needed and the temporary database with its
+ * schema. On failure nothing is left on disk. */
 int imp_writer_open(struct imp_writer *w, const char *db_path, struct gdir_err *err);
+
+/* Removes what dead importer processes left beside db_path: "<db>.tmp-<pid>" files, their
+ * journals and their staged reports (imp_outfiles.h), when no process <pid> exists. Call it
+ * with the database's lock held (imp_lock.h). */
+void imp_writer_remove_stale(const char *db_path);
+
+/* mkdir -p of the folder of path (the database's, before its lock file is created). */
+int imp_writer_make_parent(const char *path, struct gdir_err *err);
 
 int imp_writer_source(struct imp_writer *w, const struct imp_source_meta *m, struct gdir_err *err);
 int imp_writer_source_counts(struct imp_writer *w, const char *name, long read, long imported,

@@ -4,6 +4,7 @@
  * ogr2ogr_lib.cpp).
  */
 #include "imp_fetch.h"
+#include "imp_lock.h"
 #include "imp_options.h"
 #include "imp_run.h"
 #include "imp_source.h"
@@ -29,6 +30,8 @@ int main(int argc, char **argv)
 {
     struct imp_options o;
     struct sigaction sa;
+    struct imp_lock lock = {-1, NULL};
+    struct gdir_err err;
     char msg[256];
     char *fetched = NULL;
     int status = IMP_EXIT_OK;
@@ -57,6 +60,14 @@ int main(int argc, char **argv)
 
     imp_ogr_init();
     if (o.fetch) {
+        /* The downloads go next to the database: one run at a time from here on. */
+        gdir_err_clear(&err);
+        if (imp_lock_take(&lock, o.db, &err)) {
+            fprintf(stderr, "geodir-import: %s\n", err.msg);
+            imp_ogr_cleanup();
+            return IMP_EXIT_FAILED;
+        }
+        o.locked = 1;
         /* Download and check first; then import a copy of the configuration whose fetched
          * sources point at the downloads (written by imp_fetch, data_dir made absolute). */
         struct imp_fetch_opts fo = {.config = o.config, .data_dir = o.data_dir, .db = o.db,
@@ -69,6 +80,7 @@ int main(int argc, char **argv)
     if (status == IMP_EXIT_OK)
         status = imp_run(&o);
     imp_ogr_cleanup();
+    imp_lock_release(&lock);
     free(fetched);
     return status;
 }

@@ -289,7 +289,8 @@ def case_finess_json():
         digest = hashlib.sha256(f.read()).hexdigest()
     p2 = run(config("finess_json_bad", [{"name": "finess", "profile": "finess-json",
                                           "path": "finess/finess-structures-tronque.json"}]), db)
-    check(p2.returncode == 1 and "finess-structures-tronque.json:" in p2.err and "not valid JSON" in p2.err,
+    check(p2.returncode == 1 and "finess-structures-tronque.json:" in p2.err
+          and "syntax error: unexpected end of the file" in p2.err,
           f"finess-json: truncated file: exit 1 naming file and line (got {p2.returncode}: {p2.err[-400:]})")
     with open(db, "rb") as f:
         check(hashlib.sha256(f.read()).hexdigest() == digest, "finess-json: database untouched")

@@ -27,6 +27,16 @@ usage: test_import.py CASE IMPORTER SQLITE3 FIXTURES SOURCE_DIR WORK_DIR
         progress   the progress line on a terminal (pty), and none otherwise
         realdata_territory  ../shared/datasets: the 3 territory town halls and the 59 Meuse
                    offices outside their commune
+        concurrent  two imports on one database: the second is refused by the lock, says who
+                   holds it, changes nothing; the first finishes, its exports consistent
+        leftovers  killed runs' temporary files, staged reports and export folders removed by
+                   the next run (a failed one too); a failed run never overwrites the served
+                   database's reports: it leaves <db>.failed.* and says so
+        guard      a source cut in half or read in the wrong encoding is not published (exit 1,
+                   database unchanged, the source and its figures said) unless
+                   --accept-shrink; limits from the configuration; first import; --source
+        messages   a full disk (file size limit; a 2 MiB tmpfs), a 10 MiB CSV field and a 10 MiB
+                   GeoJSON string are said as such, with file, line and field
         spatial_order  places written along the Hilbert curve (fids of near places are near),
                    whatever the input order, after merging, corrections and a refresh; every
                    table keyed on fid consistent (R*Tree, FTS rowids, place_sources,
@@ -40,10 +50,12 @@ import math
 import os
 import pty
 import random
+import resource
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 CASE, IMPORTER, SQLITE3, FIXTURES, SRC, WORK = sys.argv[1:7]
@@ -132,6 +144,10 @@ def src(name, profile, path, date=None):
 
 
 GOOD_CONFIG = os.path.join(FIXTURES, "territoire.json")
+# For fixtures that are mostly bad rows on purpose (one or two good rows among the defects):
+# the reject-share guard (docs/configuration.md, "guard") would refuse them, which is not
+# what these tests are about (import.guard is).
+MOSTLY_BAD = {"guard": {"max_rejected_percent": 100}}
 
 
 # --------------------------------------------------------------------------------------------
@@ -293,7 +309,7 @@ def case_bad_input():
                          src("limites", "commune-boundaries", "limites.geojson"),
                          src("service-public", "service-public-csv", BAD_SP, "2022-01-07"),
                          src("laposte", "laposte-poincont", BAD_LP),
-                         src("local", "local-geojson", BAD_LOCAL)])
+                         src("local", "local-geojson", BAD_LOCAL)], **MOSTLY_BAD)
     db = os.path.join(WORK, "bad.sqlite")
     p = run(["--config", cfg, "--db", db])
     print(p.out)
@@ -402,7 +418,8 @@ def case_bad_input():
     db2 = os.path.join(WORK, "crlf.sqlite")
     p = run(["--config", config("crlf", [src("cog", "cog-communes", "cog.csv"),
                                          src("limites", "commune-boundaries", "limites.geojson"),
-                                         src("service-public", "service-public-csv", crlf)]),
+                                         src("service-public", "service-public-csv", crlf)],
+                                **MOSTLY_BAD),
              "--db", db2])
     got = [(r["line"], r["field"]) for r in rejects(db2 + ".rejects.csv")]
     want = [(line, field) for fname, line, field, _ in expected if fname == BAD_SP]
@@ -447,10 +464,10 @@ def case_fatal():
     p = run(["--config", config("nothing", [src("service-public", "service-public-csv", BAD_SP)],
                                 communes=["55254"]), "--db", db])
     expect_untouched("nothing usable", db, digest, p, 1, "nothing usable was imported")
-    rows = rejects(db + ".rejects.csv")
+    rows = rejects(db + ".failed.rejects.csv")   # the served database's own stay as they were
     check([r["line"] for r in rows] == ["5", "9", "10", "11", "13"],
           f"nothing usable: the rejected rows are still reported (got {[r['line'] for r in rows]})")
-    with open(db + ".report.json", encoding="utf-8") as f:
+    with open(db + ".failed.report.json", encoding="utf-8") as f:
         check(json.load(f)["status"] == "failed", "nothing usable: JSON report says failed")
 
     # A failure at the very end (the target is a folder: rename fails).
@@ -487,7 +504,31 @@ def case_usage():
     broken = os.path.join(WORK, "broken.json")
     with open(broken, "w") as f:
         f.write('{"territory": {"name": "x",')
-    expect("config syntax error", ["--config", broken, "--db", db], "not a JSON object")
+    expect("config syntax error", ["--config", broken, "--db", db],
+           f"{broken}:1:27: syntax error at ',', the last character of the file (the JSON text "
+           "is cut short)")
+    # The profile and overrides loaders say where too (issue 10 D7).
+    bad_profiles = os.path.join(WORK, "profiles-cut")
+    os.makedirs(bad_profiles, exist_ok=True)
+    with open(os.path.join(FIXTURES, "profiles", "lieux-test.json"), encoding="utf-8") as f:
+        text = f.read()
+    with open(os.path.join(bad_profiles, "coupe.json"), "w", encoding="utf-8") as f:
+        f.write(text[:len(text) // 2])
+    cut_line = text[:len(text) // 2].count("\n") + 1
+    expect("profile syntax error",
+           ["--config", config("cutprof", [src("cog", "coupe", "cog.csv")]), "--db", db,
+            "--profiles", bad_profiles],
+           f"coupe.json:{cut_line}:")
+    expect("profile syntax error (what)",
+           ["--config", config("cutprof", [src("cog", "coupe", "cog.csv")]), "--db", db,
+            "--profiles", bad_profiles], ": syntax error")
+    bad_ovr = os.path.join(WORK, "corrections-coupees.json")
+    with open(bad_ovr, "w", encoding="utf-8") as f:
+        f.write('{"add": [\n  {"id": "x", "name": "y"\n')
+    expect("overrides syntax error",
+           ["--config", config("cutovr", json.load(open(GOOD_CONFIG, encoding="utf-8"))["sources"],
+                               overrides=bad_ovr), "--db", db],
+           f"{bad_ovr}:3:1: syntax error: unexpected end of the file")
     expect("unknown profile", ["--config", config("noprofile", [src("x", "no-such-profile", "cog.csv")]),
                                "--db", db], "no-such-profile.json: no such profile")
     expect("profile with an unknown key",
@@ -579,7 +620,8 @@ def case_addresses_geocode():
     cfg = config("geo", BASE + [
         src_l("geocoder", "a-geocoder.csv"),      # places listed BEFORE addresses on purpose
         {"name": "adresses", "profile": "adresses-test", "path": "adresses.csv"},
-        src_l("sans-coords", "sans-coordonnees.csv", profile="lieux-sans-geometrie")])
+        src_l("sans-coords", "sans-coordonnees.csv", profile="lieux-sans-geometrie")],
+        **MOSTLY_BAD)
     db = os.path.join(WORK, "geo.sqlite")
     p = run(["--config", cfg, "--db", db, "--profiles", prof])
     print(p.out)
@@ -1061,6 +1103,373 @@ def case_atomic():
           f"no ODbL source: Licence Ouverte files only, no ODbL copy of them ({names})")
 
 
+class Paused:
+    """An import started with the pause hook (importer/imp_hook.h): it stops at `step` and
+    waits on a FIFO until release(). No sleeping: wait() polls its stderr for the hook's line."""
+    count = 0
+
+    def __init__(self, args, step):
+        Paused.count += 1
+        self.step = step
+        self.fifo = os.path.join(WORK, f"pause-{Paused.count}.fifo")
+        os.mkfifo(self.fifo)
+        env = {k: v for k, v in os.environ.items() if k != "GEODIR_PROFILES"}
+        env.update({"GEODIR_IMPORT_PAUSE_AT": step, "GEODIR_IMPORT_PAUSE_FIFO": self.fifo})
+        self.proc = subprocess.Popen([IMPORTER] + args, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, env=env)
+        self.lines = []
+        self.out = b""
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        for line in self.proc.stderr:
+            self.lines.append(line.decode("utf-8", "replace"))
+
+    def wait(self, deadline_s=300):
+        """True once the run says it is paused at its step; False if it ended first."""
+        marker = f"paused at {self.step} (pid {self.proc.pid})"
+        end = time.monotonic() + deadline_s
+        while time.monotonic() < end:
+            if any(marker in x for x in self.lines):
+                return True
+            if self.proc.poll() is not None:
+                self.reader.join(10)
+                return any(marker in x for x in self.lines)
+            time.sleep(0.02)   # polling the line, not a synchronisation by delay
+        return False
+
+    def release(self):
+        with open(self.fifo, "w") as f:
+            f.write("go\n")
+
+    def finish(self):
+        self.out = self.proc.stdout.read()
+        self.proc.wait(600)
+        self.reader.join(10)
+        self.err = "".join(self.lines)
+        return self.proc.returncode
+
+    def kill(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(60)
+        self.reader.join(10)
+        self.err = "".join(self.lines)
+
+
+def export_dirs(db):
+    root = db + ".exports"
+    return sorted(os.listdir(root)) if os.path.isdir(root) else []
+
+
+def served_exports_ok(db, label):
+    """The served database's export folder and every file its exports table names exist."""
+    rel = one(db, "SELECT value FROM meta WHERE key = 'exports_dir'")
+    edir = os.path.join(os.path.dirname(db), rel or "?")
+    names = [r["name"] for r in sql(db, "SELECT name FROM exports")]
+    return check(rel and names and all(os.path.exists(os.path.join(edir, n)) for n in names),
+                 f"{label}: the served database's export files are all there ({rel}, {names})")
+
+
+def case_concurrent():
+    cfg = config("concurrent", json.load(open(GOOD_CONFIG, encoding="utf-8"))["sources"],
+                 open_data={"exports": ["geojson", "csv"]})
+    db = os.path.join(WORK, "served.sqlite")
+    p = run(["--config", cfg, "--db", db, "--quiet"])
+    if not check(p.returncode == 0, f"a served database ({p.err[-500:]})"):
+        return
+    first = Paused(["--config", cfg, "--db", db, "--quiet"], "before-swap")
+    if not check(first.wait(), "the first import is held before its swap (hook)"):
+        first.kill()
+        print(first.err)
+        return
+    digest, report = sha256(db), sha256(db + ".report.json")
+    dirs = export_dirs(db)
+    second = subprocess.Popen([IMPORTER, "--config", cfg, "--db", db, "--quiet"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              env={k: v for k, v in os.environ.items() if k != "GEODIR_PROFILES"})
+    out, err = second.communicate(timeout=600)
+    err = err.decode("utf-8", "replace")
+    print(err)
+    check(second.returncode == 1, f"the second import is refused: exit 1 (got {second.returncode})")
+    check(f"another import of this database is running (pid {first.proc.pid}, started " in err
+          and db + ".lock" in err, "... it says who holds the lock (pid, start time, lock file)")
+    check(sha256(db) == digest and sha256(db + ".report.json") == report,
+          "... the served database and its report are untouched")
+    check(export_dirs(db) == dirs and not os.path.exists(f"{db}.tmp-{second.pid}"),
+          f"... no export folder and no temporary file of its own, none removed ({export_dirs(db)})")
+    first.release()
+    status = first.finish()
+    check(status == 0, f"the first import finishes: exit 0 (got {status}; {first.err[-500:]})")
+    check(sha256(db) != digest and one(db, "PRAGMA integrity_check") == "ok",
+          "... and its database is swapped in")
+    served_exports_ok(db, "after both")
+    check(leftovers(db) == [], f"no temporary file left ({leftovers(db)})")
+    p = run(["--config", cfg, "--db", db, "--quiet"])
+    check(p.returncode == 0, f"the lock is released when the holder ends: a next import runs "
+          f"(got {p.returncode}; {p.err[-300:]})")
+    served_exports_ok(db, "after a third run")
+
+
+def case_leftovers():
+    good = json.load(open(GOOD_CONFIG, encoding="utf-8"))["sources"]
+    cfg = config("leftovers", good, open_data={"exports": ["geojson", "csv"]})
+    db = os.path.join(WORK, "served.sqlite")
+    p = run(["--config", cfg, "--db", db, "--quiet"])
+    if not check(p.returncode == 0, f"a served database ({p.err[-500:]})"):
+        return
+    served = {x: sha256(db + x) for x in ("", ".report.json", ".rejects.csv", ".warnings.csv")}
+    dirs = export_dirs(db)
+    killed = []
+    for step in ("sources-read", "before-swap"):
+        run_ = Paused(["--config", cfg, "--db", db, "--quiet"], step)
+        if not check(run_.wait(), f"a run held at {step} (hook)"):
+            run_.kill()
+            print(run_.err)
+            return
+        run_.kill()
+        killed.append(run_.proc.pid)
+    check(not [x for x in leftovers(db) if f".tmp-{killed[0]}" in x],
+          "the second run removed the first killed run's files as it started")
+    pid = killed[1]
+    check(os.path.exists(f"{db}.tmp-{pid}") and os.path.exists(f"{db}.tmp-{pid}.rejects.csv")
+          and os.path.exists(f"{db}.tmp-{pid}.warnings.csv"),
+          f"a run killed before its swap left its temporary file and staged reports "
+          f"({[os.path.basename(x) for x in leftovers(db)]})")
+    check(len(export_dirs(db)) == len(dirs) + 1, f"... and its export folder ({export_dirs(db)})")
+    check(all(sha256(db + x) == d for x, d in served.items()),
+          "... the served database and its reports are untouched")
+
+    # A run that fails at once (a missing file) still clears what the dead runs left.
+    missing = [dict(s) for s in good]
+    missing[-1]["path"] = "absent.csv"
+    p = run(["--config", config("missing", missing, open_data={"exports": ["geojson", "csv"]}),
+             "--db", db])
+    check(p.returncode == 1, f"a failing run: exit 1 (got {p.returncode})")
+    check(leftovers(db) == [], f"... removed the killed runs' temporary files and staged reports "
+          f"(left: {[os.path.basename(x) for x in leftovers(db)]})")
+    check(export_dirs(db) == dirs, f"... and their export folder (got {export_dirs(db)}, "
+          f"served {dirs})")
+    check(all(sha256(db + x) == d for x, d in served.items()),
+          "... the served database and its reports (report, rejects, warnings) are untouched")
+    served_exports_ok(db, "after a failed run")
+    failed = db + ".failed.report.json"
+    check(os.path.exists(failed) and json.load(open(failed, encoding="utf-8"))["status"] == "failed",
+          "... its own report is <db>.failed.report.json, status failed")
+    check(f"this failed run's reports: {failed}" in p.err, "... and stderr says where it is")
+
+    # A run that fails late (nothing usable: rows rejected): its rejects go to .failed too.
+    p = run(["--config", config("nothing", [src("service-public", "service-public-csv", BAD_SP)],
+                                communes=["55254"]), "--db", db])
+    check(p.returncode == 1 and "nothing usable was imported" in p.err,
+          f"a run that fails after reading: exit 1 ({p.err[-300:]})")
+    frej = db + ".failed.rejects.csv"
+    check(os.path.exists(frej) and [r["line"] for r in rejects(frej)] == ["5", "9", "10", "11", "13"],
+          "... its rejected rows are in <db>.failed.rejects.csv")
+    check(json.load(open(failed, encoding="utf-8"))["rejects"] == frej,
+          "... and its report names that file")
+    check(all(sha256(db + x) == d for x, d in served.items()) and leftovers(db) == [],
+          "... the served reports untouched, no temporary file left")
+
+    p = run(["--config", cfg, "--db", db, "--quiet"])
+    check(p.returncode == 0 and sha256(db + ".report.json") != served[".report.json"],
+          f"a successful run publishes its reports ({p.err[-300:]})")
+    check(not glob.glob(glob.escape(db) + ".failed.*"),
+          f"... and removes the failed run's ({glob.glob(glob.escape(db) + '.failed.*')})")
+    check(leftovers(db) == [] and len(export_dirs(db)) <= 2, f"... nothing else left "
+          f"({leftovers(db)}, {export_dirs(db)})")
+    served_exports_ok(db, "after a successful run")
+
+
+def case_guard():
+    """Issue 10 D5: a service-public file cut in half, or in Latin-1, must not be published."""
+    full = os.path.join(WORK, "organismes-49.csv")
+    generate_sp(full, 49)
+    with open(full, "rb") as f:
+        data = f.read()
+    half = os.path.join(WORK, "organismes-moitie.csv")
+    with open(half, "wb") as f:
+        f.write(data[:len(data) // 2])          # cut in the middle of a line, as a download
+    latin1 = os.path.join(WORK, "organismes-latin1.csv")
+    lines = data.decode("utf-8").splitlines(keepends=True)
+    with open(latin1, "wb") as f:                # every other row without accents
+        for i, line in enumerate(lines):
+            if i % 2 == 0 and i > 0:
+                line = "".join(c if ord(c) < 128 else "e" for c in line)
+            f.write(line.encode("latin-1"))
+
+    def cfg(name, path, **extra):
+        sp = src("service-public", "service-public-csv", path)
+        sp.update(extra.pop("sp", {}))
+        return config(name, [src("cog", "cog-communes", "cog.csv"),
+                             src("limites", "commune-boundaries", "limites.geojson"), sp],
+                      open_data={"exports": ["csv"]}, **extra)
+
+    def places(db):
+        return one(db, "SELECT count(*) FROM places")
+
+    db = os.path.join(WORK, "guard.sqlite")
+    p = run(["--config", cfg("full", full), "--db", db, "--quiet"])
+    if not check(p.returncode == 0 and places(db) == 49, f"a served database of 49 places "
+                 f"({p.err[-300:]})"):
+        return
+    digest = sha256(db)
+
+    def refused(label, args, words):
+        p = run(args)
+        print(p.out)
+        print(p.err[-1500:])
+        check(p.returncode == 1, f"{label}: exit 1 (got {p.returncode})")
+        check(sha256(db) == digest and places(db) == 49 and leftovers(db) == [],
+              f"{label}: served database unchanged, no temporary file left")
+        line = next((x for x in p.err.splitlines() if x.startswith("geodir-import: source "
+                                                                  "service-public (")), "")
+        check(all(w in line for w in words) and "--accept-shrink=service-public" in line,
+              f"{label}: stderr names the source, the figures and why ({line!r})")
+        check("guard: service-public:" in p.out and "REFUSED" in p.out,
+              f"{label}: the summary says it")
+        rep = json.load(open(db + ".failed.report.json", encoding="utf-8"))
+        sp = next(x for x in rep["sources"] if x["name"] == "service-public")
+        check(rep["status"] == "failed" and "guard" in rep["error"] and sp["status"] == "failed"
+              and sp["guard"] and not sp["guard"]["accepted"]
+              and all(w in sp["guard"]["reason"] for w in words),
+              f"{label}: the JSON report says which source and why ({sp.get('guard')})")
+        return p
+
+    # Cut in half: 1 reject only, but half the rows gone against the served database.
+    refused("cut in half", ["--config", cfg("half", half), "--db", db],
+            ["rows imported where the served database has 49", "max_shrink_percent = 20 %"])
+    # Latin-1 read as UTF-8: about half the rows rejected.
+    refused("Latin-1", ["--config", cfg("latin1", latin1), "--db", db],
+            ["rows rejected", "max_rejected_percent = 10 %"])
+    # A refresh of that one source is judged the same way.
+    refused("--source refresh", ["--config", cfg("half-refresh", half), "--db", db,
+                                 "--source", "service-public"], ["fewer"])
+
+    # --accept-shrink publishes anyway, and says so.
+    p = run(["--config", cfg("latin1", latin1), "--db", db, "--accept-shrink=service-public"])
+    n = places(db)
+    check(p.returncode == 0 and 0 < n < 49, f"Latin-1 with --accept-shrink=service-public: "
+          f"exit 0, {n} places published (got {p.returncode}; {p.err[-300:]})")
+    check("published although the guard objected" in p.err and "published (--accept-shrink)" in p.out,
+          "... and the run says the guard was overridden")
+    rep = json.load(open(db + ".report.json", encoding="utf-8"))
+    sp = next(x for x in rep["sources"] if x["name"] == "service-public")
+    check(sp["status"] == "ok" and sp["guard"]["accepted"], f"... JSON report: accepted ({sp['guard']})")
+    p = run(["--config", cfg("full", full), "--db", db, "--quiet"])
+    check(p.returncode == 0 and places(db) == 49, "the whole file again: 49 places (growth is fine)")
+    p = run(["--config", cfg("half", half), "--db", db, "--quiet", "--accept-shrink"])
+    check(p.returncode == 0 and places(db) < 49, "cut in half with --accept-shrink (every source): exit 0")
+    p = run(["--config", cfg("full", full), "--db", db, "--quiet"])
+    digest = sha256(db)
+
+    # Limits from the configuration: per source, and for all sources.
+    p = run(["--config", cfg("half-lenient", half, sp={"guard": {"max_shrink_percent": 60}}),
+             "--db", db, "--quiet"])
+    check(p.returncode == 0, f"sources[].guard.max_shrink_percent = 60 lets the half file through "
+          f"(got {p.returncode}; {p.err[-300:]})")
+    p = run(["--config", cfg("full", full), "--db", db, "--quiet"])
+    p = run(["--config", cfg("latin1-lenient", latin1,
+                             guard={"max_rejected_percent": 70, "max_shrink_percent": 70}),
+             "--db", db, "--quiet"])
+    check(p.returncode == 0, f"guard (every source) at 70 % lets the Latin-1 file through "
+          f"(got {p.returncode}; {p.err[-300:]})")
+
+    # A first import: no served database, only the reject share applies.
+    fresh = os.path.join(WORK, "fresh-half.sqlite")
+    p = run(["--config", cfg("half", half), "--db", fresh, "--quiet"])
+    check(p.returncode == 0, f"first import of the half file: nothing to compare with, 1 reject "
+          f"of 25: exit 0 (got {p.returncode}; {p.err[-300:]})")
+    fresh = os.path.join(WORK, "fresh-latin1.sqlite")
+    p = run(["--config", cfg("latin1", latin1), "--db", fresh])
+    check(p.returncode == 1 and not os.path.exists(fresh) and "rows rejected" in p.err,
+          f"first import of the Latin-1 file: refused, no database (got {p.returncode})")
+
+    # Mistakes: an unknown source for --accept-shrink, a bad limit.
+    p = run(["--config", cfg("full", full), "--db", db, "--accept-shrink=nope"])
+    check(p.returncode == 2 and "--accept-shrink=nope: no such source" in p.err,
+          f"--accept-shrink=nope: exit 2 ({p.err[-200:]})")
+    p = run(["--config", cfg("badguard", full, guard={"max_shrink_percent": 120}), "--db", db])
+    check(p.returncode == 2 and "guard.max_shrink_percent: expected a number from 0 to 100" in p.err,
+          f"guard limit out of range: exit 2 ({p.err[-200:]})")
+    p = run(["--config", cfg("badguard2", full, sp={"guard": {"max_loss": 5}}), "--db", db])
+    check(p.returncode == 2 and "sources[2].guard.max_loss: unknown key" in p.err,
+          f"unknown guard key: exit 2 ({p.err[-200:]})")
+
+
+def case_messages():
+    """Issue 10 D6-D7: what went wrong, and where."""
+    good = json.load(open(GOOD_CONFIG, encoding="utf-8"))["sources"]
+    cfg = config("msg", good, open_data={"exports": ["csv"]})
+
+    # A full disk, without root: a 1 MiB file size limit (writes fail with EFBIG; SIGXFSZ
+    # ignored so that the process is not killed by it).
+    def small_files():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, 1 << 20))
+    db = os.path.join(WORK, "limit.sqlite")
+    env = {k: v for k, v in os.environ.items() if k != "GEODIR_PROFILES"}
+    p = subprocess.run([IMPORTER, "--config", cfg, "--db", db, "--quiet"], capture_output=True,
+                       text=True, env=env, preexec_fn=small_files, timeout=600)
+    print(p.stderr[-800:])
+    check(p.returncode == 1 and f"{db}.tmp-" in p.stderr and "the file cannot grow (EFBIG" in p.stderr
+          and "geometry columns not created" not in p.stderr,
+          "file size limit: the message names the file and says it cannot grow (EFBIG)")
+    check(leftovers(db) == [] and not os.path.exists(db), "... nothing left")
+
+    # A full disk: a 2 MiB tmpfs, mounted in a user and mount namespace (unprivileged when the
+    # kernel allows it; CI runs as root). If neither works, this fails and says why.
+    unshare = shutil.which("unshare")
+    mnt = os.path.join(WORK, "tmpfs")
+    os.makedirs(mnt, exist_ok=True)
+    db = os.path.join(mnt, "full.sqlite")
+    script = (f"mount -t tmpfs -o size=2m tmpfs '{mnt}' && exec '{IMPORTER}' --config '{cfg}' "
+              f"--db '{db}' --quiet")
+    p = None
+    for flags in (["-Urm"], ["-m"]):
+        if not unshare:
+            break
+        p = subprocess.run([unshare] + flags + ["sh", "-c", script], capture_output=True,
+                           text=True, env=env, timeout=600)
+        if "mount" not in p.stderr.split("geodir-import")[0]:
+            break
+    if check(p is not None and "geodir-import" in p.stderr,
+             f"a 2 MiB tmpfs can be mounted (unshare -Urm or, as root, unshare -m): "
+             f"{'no unshare program' if not unshare else (p.stderr[-300:] if p else '')}"):
+        print(p.stderr[-800:])
+        check(p.returncode == 1 and f"{db}.tmp-" in p.stderr and "disk full" in p.stderr
+              and "ENOSPC" in p.stderr and "geometry columns not created" not in p.stderr,
+              "full tmpfs: the message names the file and says the disk is full (ENOSPC)")
+
+    # A 10 MiB field in a CSV: file, line, field, and what is wrong.
+    with open(os.path.join(FIXTURES, "organismes.csv"), encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    row = lines[2].split(",")
+    row[4] = "X" * (10 << 20)
+    big_csv = os.path.join(WORK, "organismes-champ-geant.csv")
+    with open(big_csv, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines[:2] + [",".join(row)] + lines[3:]) + "\n")
+    p = run(["--config", config("bigcsv", [src("service-public", "service-public-csv", big_csv)],
+                                communes=["55517"]), "--db", os.path.join(WORK, "bigcsv.sqlite")])
+    want = f"{big_csv}:3: field 'nom' (column 5): field too long ({10 << 20} bytes"
+    check(p.returncode == 1 and want in p.err, f"10 MiB CSV field: {want!r} ({p.err[-400:]})")
+
+    # A 10 MiB string in a GeoJSON: GDAL calls it a number; we say which field and where.
+    with open(os.path.join(FIXTURES, "lieux.geojson"), encoding="utf-8") as f:
+        g = json.load(f)
+    g["features"][1]["properties"]["description"] = "Y" * (10 << 20)
+    big_json = os.path.join(WORK, "lieux-chaine-geante.geojson")
+    with open(big_json, "w", encoding="utf-8") as f:
+        f.write(json.dumps(g["features"][0]).join(['{"type": "FeatureCollection", "features": [\n', ",\n"])
+                + json.dumps(g["features"][1]) + "\n]}\n")
+    p = run(["--config", config("bigjson", [src("local", "local-geojson", big_json)]),
+             "--db", os.path.join(WORK, "bigjson.sqlite")])
+    want = f"{big_json}:3:"
+    check(p.returncode == 1 and want in p.err and f"field 'description': string too long "
+          f"({10 << 20} bytes" in p.err, f"10 MiB GeoJSON string: line 3, the field, the size "
+          f"({p.err[-400:]})")
+
+
 # --------------------------------------------------------------------------------------------
 def write_sp(path, records):
     """A service-public.fr-shaped CSV of (source_id, name, insee, lat, lon) records."""
@@ -1368,7 +1777,9 @@ CASES = {"good": case_good, "bad_input": case_bad_input, "fatal": case_fatal,
          "addresses_geocode": case_addresses_geocode, "territory": case_territory,
          "merge": case_merge, "refresh": case_refresh, "atomic": case_atomic,
          "reproject": case_reproject, "progress": case_progress,
-         "realdata_territory": case_realdata_territory, "spatial_order": case_spatial_order}
+         "realdata_territory": case_realdata_territory, "spatial_order": case_spatial_order,
+         "concurrent": case_concurrent, "leftovers": case_leftovers,
+         "guard": case_guard, "messages": case_messages}
 
 if __name__ == "__main__":
     if not shutil.which(SQLITE3) and not os.path.exists(SQLITE3):

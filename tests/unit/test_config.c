@@ -87,7 +87,12 @@ static void test_minimal_ok(void)
 
 static void test_mistakes(void)
 {
-    expect_error("{not json", NULL, "syntax error");
+    expect_error("{not json", NULL, ":1:3: syntax error: unexpected 'o'");   /* where cJSON stops */
+    /* issue 10 D7: where the text is wrong, as file:line:column */
+    expect_error("{\"a\": 1,\n  \"b\": tru }", NULL, ":2:8: syntax error: unexpected 't'");
+    expect_error("{\"territory\": {\n  \"name\": \"T\",\n", NULL,
+                 ":3:1: syntax error: unexpected end of the file");
+    expect_error("{} x", NULL, ":1:4: syntax error: unexpected 'x' after the JSON value");
     expect_error("[]", NULL, "not a JSON object");
     expect_error("{" GOOD_MAP ",\"sources\":[]}", "territory", "territory: missing");
     expect_error("{\"territory\":{\"epci_siren\":\"200066140\",\"default_licence\":\"x\","

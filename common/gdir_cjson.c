@@ -1,0 +1,55 @@
+/*
+ * gdir_cjson.c — cJSON parsing with the position of a syntax error (see gdir_cjson.h).
+ */
+#include "gdir_cjson.h"
+
+#include <string.h>
+
+cJSON *gdir_cjson_parse(const char *text, size_t len, const char *path, int code,
+                        struct gdir_err *err)
+{
+    const char *end = NULL;
+    long line = 1, col = 1;
+    int trailing = 0;   /* a whole value, then something else */
+    cJSON *root;
+
+    if (len == (size_t)-1)
+        len = strlen(text);
+    root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    if (root) {   /* only white space may follow the value */
+        while (end < text + len && (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
+            end++;
+        if (end == text + len)
+            return root;
+        cJSON_Delete(root);
+        trailing = 1;
+    }
+    if (!end || end < text || end > text + len)
+        end = text + len;
+    while (end < text + len && (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
+        end++;   /* cJSON may stop before white space: point at what is wrong */
+    for (const char *c = text; c < end; c++) {
+        if (*c == '\n') {
+            line++;
+            col = 1;
+        } else {
+            col++;
+        }
+    }
+    const char *rest = end + 1;   /* after the byte cJSON stopped at */
+    while (rest < text + len && (*rest == ' ' || *rest == '\t' || *rest == '\n' || *rest == '\r'))
+        rest++;
+    if (end >= text + len || !*end)
+        gdir_err_set(err, code, "%s:%ld:%ld: syntax error: unexpected end of the file (the JSON "
+                     "text is cut short)", path, line, col);
+    else if (!trailing && rest >= text + len && (unsigned char)*end >= 0x20 && (unsigned char)*end < 0x7f)
+        gdir_err_set(err, code, "%s:%ld:%ld: syntax error at '%c', the last character of the "
+                     "file (the JSON text is cut short)", path, line, col, *end);
+    else if ((unsigned char)*end >= 0x20 && (unsigned char)*end < 0x7f)
+        gdir_err_set(err, code, "%s:%ld:%ld: syntax error: unexpected '%c'%s", path, line, col,
+                     *end, trailing ? " after the JSON value" : "");
+    else
+        gdir_err_set(err, code, "%s:%ld:%ld: syntax error: unexpected byte 0x%02X", path, line,
+                     col, (unsigned char)*end);
+    return NULL;
+}
