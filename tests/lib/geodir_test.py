@@ -58,9 +58,12 @@ def http_request(port, method, target, body=None, headers=None, chunked=False, t
 
 
 class ApiServer:
-    """geodir-api started with args (give "--port", "0"); stderr goes to log_path."""
+    """geodir-api started with args (give "--port", "0"); stderr goes to log_path.
+    required=False: a server that does not start is one failed check (self.port stays None,
+    its stderr is printed) instead of the end of the test."""
 
-    def __init__(self, api, args, log_path, env=None, name="server", start_timeout=15):
+    def __init__(self, api, args, log_path, env=None, name="server", start_timeout=15,
+                 required=True):
         self.name = name
         self.log_path = log_path
         self.log = open(log_path, "w")
@@ -79,8 +82,12 @@ class ApiServer:
                 break
         if not check(self.port is not None, f"{name}: server announced its port"):
             self.proc.kill()
+            self.proc.wait()
             self.log.close()
-            finish()
+            if required:
+                finish()
+            print(f"     {name} stderr: {self.stderr()[-600:].strip()}")
+            return
         self.base = f"http://127.0.0.1:{self.port}"
 
     def request(self, method, target, body=None, headers=None, chunked=False, timeout=60):
