@@ -44,6 +44,7 @@ from rawhttp import build  # noqa: E402
 API, HTTP_DB, PUBLIC_DB, SRC, WORK = (os.path.abspath(a) for a in sys.argv[1:6])
 SANITIZE = len(sys.argv) > 7 and sys.argv[6] == "--sanitize" and sys.argv[7] in ("ON", "1", "TRUE")
 TIMEOUT = 6.0 if SANITIZE else 3.0       # per request: a complete response within this
+CLOSE_WAIT = 1.0 if SANITIZE else 0.5     # a framing error: the server closes within this
 MAX_CRASHES = 10                          # then the corpus stops: bounded in time
 EVIL = b"evil.example"
 PUBLIC_URL = "https://annuaire.example.fr"   # tests/hostile/build_db.py
@@ -605,7 +606,8 @@ def run(target, reqs):
     suspect = None
     for req in reqs:
         out = rawhttp.exchange(target.srv.port, req.data, head_only=req.head, timeout=TIMEOUT,
-                               check_close=isinstance(req.expect, dict) and req.expect["close"])
+                               check_close=isinstance(req.expect, dict) and req.expect["close"],
+                               close_wait=CLOSE_WAIT)
         ok, cls, why = judge(req, out)
         counts["tried"] += 1
         counts[cls] += 1

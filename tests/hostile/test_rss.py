@@ -10,7 +10,7 @@ and answers 200.
 Normal build: 2,000 warm-up requests, VmRSS of the server (from /proc/PID/status), then 60,000
 requests over keep-alive connections from 4 client threads; every request must be answered
 200 (they are counted), and VmRSS must then be within 10 % of its value after the warm-up.
-ASan build (--sanitize ON): RSS says nothing there (quarantine, shadow memory), so 5,000
+ASan build (--sanitize ON): RSS says nothing there (quarantine, shadow memory), so 10,000
 requests only, every one answered, and the leak check is LeakSanitizer's at the graceful stop
 (exit status 0, no LeakSanitizer report in the server's stderr); the test says so.
 A client that gets no answer within 2 s counts the request as unanswered and reconnects; after
@@ -38,7 +38,7 @@ SANITIZE = len(sys.argv) > 6 and sys.argv[5] == "--sanitize" and sys.argv[6] in 
 os.makedirs(WORK, exist_ok=True)
 
 WARMUP = 2000
-TOTAL = 5000 if SANITIZE else 60000
+TOTAL = 10000 if SANITIZE else 60000
 THREADS = 4
 REQUEST_TIMEOUT = 4.0 if SANITIZE else 2.0
 MAX_UNANSWERED = 100
