@@ -23,8 +23,9 @@ dies during the corpus is a crash: it is counted, its stderr kept, and a new one
 
 The summary line quoted by the issue's closing note:
     corpus: tried N, 4xx-with-message N, 2xx N, 5xx N, dropped N, crashes N
-(2xx counts 2xx and 3xx answers; dropped counts connections closed without a complete
-response and timeouts.)
+(2xx counts 2xx and 3xx answers; 5xx the 501 NotImplemented and 505 HTTPVersionNotSupported
+the specification names (any other 5xx fails its request's check); dropped counts connections
+closed without a complete response and timeouts.)
 
 usage: test_corpus.py API HTTP_DB PUBLIC_DB SOURCE_DIR WORK_DIR [--sanitize ON|OFF]
 """
