@@ -192,9 +192,8 @@ static void allowed_list(const struct api_route *r, char *out, size_t cap)
         snprintf(out, cap, "none");
 }
 
-/* Decodes and checks the query string against the route's parameter list. */
-static int parse_query(const struct api_route *r, const char *q, size_t qlen,
-                       struct api_request *req, struct gdir_err *err)
+int api_parse_query(const struct api_route *r, const char *q, size_t qlen,
+                    struct api_request *req, struct gdir_err *err)
 {
     char quoted[API_QUOTE_MAX * 4 + 16], allowed[160];
     char *out;
@@ -468,7 +467,7 @@ const struct api_route *api_dispatch(const struct api_ctx *ctx, const char *meth
             api_error(res, &err);
             goto out;
         }
-        if (!(route->flags & API_STATIC) && parse_query(route, qmark + 1, qlen, &req, &err)) {
+        if (!(route->flags & API_STATIC) && api_parse_query(route, qmark + 1, qlen, &req, &err)) {
             api_error(res, &err);
             goto out;
         }

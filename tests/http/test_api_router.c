@@ -384,7 +384,7 @@ static void test_dispatch_central_checks(void)
     dispatch("GET", "/api/places?lat=1&lon=1&limit=abc", 400, "InvalidParameterValue", "limit");
     dispatch("GET", "/api/places?&&lat=x&", 400, "InvalidParameterValue", "lat");
     /* issue 10 D1: a last parameter without '=' wrote one byte past the decoded query (ASan:
-     * heap-buffer-overflow WRITE in parse_query) */
+     * heap-buffer-overflow WRITE in api_parse_query) */
     dispatch("GET", "/api/places?lat", 400, "InvalidParameterValue", "lat");
     dispatch("GET", "/api/places?q=aaaaaaaaaaaaaaaaa&lat", 400, "InvalidParameterValue", "lat");
     dispatch("GET", "/api/places?x", 400, "UnknownParameter", "x");
