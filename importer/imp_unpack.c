@@ -147,8 +147,9 @@ static int zip_find(FILE *f, long long fsize, const char *pattern, struct zip_me
         name[keep] = '\0';
         const char *base = strrchr(name, '/');
         base = base ? base + 1 : name;
-        int is_dir_entry = nlen > 0 && name[keep - 1] == '/';
-        if (!is_dir_entry && keep == nlen &&
+        /* A folder, or an entry without a name: nothing to extract. */
+        int not_file = nlen == 0 || name[keep - 1] == '/';
+        if (!not_file && keep == nlen &&
             (!pattern || fnmatch(pattern, name, 0) == 0 || fnmatch(pattern, base, 0) == 0)) {
             if (matches++ == 0) {
                 snprintf(m->name, sizeof m->name, "%s", name);
@@ -160,7 +161,7 @@ static int zip_find(FILE *f, long long fsize, const char *pattern, struct zip_me
                 m->local_off = rd32(cd + pos + 42);
             }
         }
-        if (!is_dir_entry)
+        if (!not_file)
             gdir_buf_printf(&names, "%s%s", names.len ? ", " : "", name);
         pos += 46 + nlen + xlen + clen;
     }
