@@ -6,6 +6,7 @@
 #include "gdir_buf.h"
 #include "gdir_export.h"
 #include "gdir_json.h"
+#include "gdir_text.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -348,6 +349,12 @@ int gdir_territory_load(struct gdir_territory *t, const char *path, const char *
     rc = read_file(path, &text, err);
     if (rc)
         goto out;
+    /* cJSON does not check UTF-8: names and texts go into every JSON answer and page. */
+    if (!gdir_utf8_valid(text, strlen(text))) {
+        rc = gdir_err_set(err, GDIR_ECONFIG, "%s: not valid UTF-8 (save the file as UTF-8)",
+                          path);
+        goto out;
+    }
     root = cJSON_ParseWithOpts(text, NULL, 1);
     if (!root || !cJSON_IsObject(root)) {
         rc = gdir_err_set(err, GDIR_ECONFIG, "%s: not a JSON object (syntax error)", path);
