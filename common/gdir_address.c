@@ -78,9 +78,10 @@ static size_t letters(const char *p)
     return n;
 }
 
-static int split_number(const char *s, size_t max_digits, struct gdir_housenumber *hn,
+static int split_number(const char *s, int whole, struct gdir_housenumber *hn,
                         const char **rest)
 {
+    size_t max_digits = whole ? 5 : 4;
     const char *p = s, *q;
     size_t nd = 0;
     long number = 0;
@@ -133,7 +134,9 @@ static int split_number(const char *s, size_t max_digits, struct gdir_housenumbe
         size_t n = letters(q);
         if (n > 0 && word_ends(q + n) && !is_apostrophe(q + n)) {
             const char *sx = suffix_canon(q, n, letter);
-            if (sx && !(n == 1 && sx[0] == 'r')) {
+            /* "12 r" before a street is "12 rue"; a whole field has no street ("2 R", as
+             * gdir_address_format_housenumber writes it) */
+            if (sx && !(n == 1 && sx[0] == 'r' && !whole)) {
                 suffix = sx;
                 p = q + n;
             }
@@ -166,13 +169,13 @@ static int split_number(const char *s, size_t max_digits, struct gdir_housenumbe
 
 int gdir_address_split_number(const char *s, struct gdir_housenumber *hn, const char **rest)
 {
-    return split_number(s, 4, hn, rest);
+    return split_number(s, 0, hn, rest);
 }
 
 int gdir_address_parse_housenumber(const char *s, struct gdir_housenumber *hn)
 {
     const char *rest;
-    if (!s || !split_number(s, 5, hn, &rest) || *rest != '\0') {
+    if (!s || !split_number(s, 1, hn, &rest) || *rest != '\0') {
         memset(hn, 0, sizeof *hn);
         return GDIR_EINVAL;
     }

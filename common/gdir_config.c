@@ -7,6 +7,7 @@
 #include "gdir_cjson.h"
 #include "gdir_export.h"
 #include "gdir_json.h"
+#include "gdir_text.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -377,6 +378,12 @@ int gdir_territory_load(struct gdir_territory *t, const char *path, const char *
     rc = read_file(path, &text, err);
     if (rc)
         goto out;
+    /* cJSON does not check UTF-8: names and texts go into every JSON answer and page. */
+    if (!gdir_utf8_valid(text, strlen(text))) {
+        rc = gdir_err_set(err, GDIR_ECONFIG, "%s: not valid UTF-8 (save the file as UTF-8)",
+                          path);
+        goto out;
+    }
     if (!(root = gdir_cjson_parse(text, (size_t)-1, path, GDIR_ECONFIG, err))) {
         rc = GDIR_ECONFIG;
         goto out;

@@ -38,6 +38,8 @@ void gdir_err_clear(struct gdir_err *err)
 }
 
 static int vset(struct gdir_err *err, int code, const char *param, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
+static int vset(struct gdir_err *err, int code, const char *param, const char *fmt, va_list ap)
 {
     if (!err)
         return code;

@@ -199,6 +199,12 @@ int api_multipart_next(struct api_multipart *mp, struct api_mp_part *part,
             if ((size_t)(le - v) < 9 || strncasecmp(v, "form-data", 9) != 0)
                 return gdir_err_set_param(err, GDIR_EFORMAT, "data",
                                           "data: a multipart part is not form-data");
+            /* RFC 7578: one per part. A second one (headers running over a delimiter) would
+             * mix its name with the first one's file name. */
+            if (have_disposition)
+                return gdir_err_set_param(err, GDIR_EFORMAT, "data",
+                                          "data: a multipart part has two Content-Disposition "
+                                          "headers");
             r = header_param(v, le, "name", part->name, sizeof part->name);
             if (r != 1)
                 return gdir_err_set_param(err, GDIR_EFORMAT, "data",

@@ -192,18 +192,17 @@ static void allowed_list(const struct api_route *r, char *out, size_t cap)
         snprintf(out, cap, "none");
 }
 
-/* Decodes and checks the query string against the route's parameter list. */
-static int parse_query(const struct api_route *r, const char *q, size_t qlen,
-                       struct api_request *req, struct gdir_err *err)
+int api_parse_query(const struct api_route *r, const char *q, size_t qlen,
+                    struct api_request *req, struct gdir_err *err)
 {
     char quoted[API_QUOTE_MAX * 4 + 16], allowed[160];
     char *out;
     const char *p = q, *end = q + qlen;
 
-    /* Each pair "name=value" becomes "name\0value\0": as long as the pair plus its '&'. A
-     * pair without '=' ("lat") still gets its empty value's NUL: one byte more than its
-     * length, so the last pair can need qlen + 2 bytes in all. */
-    req->query_buf = malloc(qlen + 2);
+    /* Each pair "name=value" becomes "name\0value\0": as long as the pair plus its '&' (the
+     * last pair: its NUL is the extra byte). A pair without '=' ("lat") stores only its name:
+     * its value is the constant "", so that pairs of one name each ("f&lon&k") fit too. */
+    req->query_buf = malloc(qlen + 1);
     if (!req->query_buf)
         return gdir_err_set(err, GDIR_ENOMEM, "query: out of memory");
     out = req->query_buf;
@@ -212,7 +211,8 @@ static int parse_query(const struct api_route *r, const char *q, size_t qlen,
         const char *pair_end = amp ? amp : end;
         const char *eq = memchr(p, '=', (size_t)(pair_end - p));
         const char *name_end = eq ? eq : pair_end;
-        char *name = out, *value;
+        char *name = out;
+        const char *value = "";
         long nlen, vlen;
 
         if (pair_end == p) {                  /* "&&" or a trailing "&" */
@@ -242,10 +242,12 @@ static int parse_query(const struct api_route *r, const char *q, size_t qlen,
             return gdir_err_set_param(err, GDIR_EREPEATED, name, "%s: given more than once",
                                       name);
         out += nlen + 1;
-        value = out;
-        vlen = eq ? api_pct_decode(eq + 1, (size_t)(pair_end - eq - 1), 1, value) : 0;
-        if (!eq)
-            value[0] = '\0';
+        vlen = 0;
+        if (eq) {
+            value = out;
+            vlen = api_pct_decode(eq + 1, (size_t)(pair_end - eq - 1), 1, out);
+            out += vlen + 1;
+        }
         if (vlen < 0) {
             char raw[API_QUOTE_MAX + 1];
             size_t rl = (size_t)(pair_end - eq - 1);
@@ -258,7 +260,6 @@ static int parse_query(const struct api_route *r, const char *q, size_t qlen,
                                       name);
         if (!gdir_utf8_valid(value, (size_t)vlen))
             return api_param_invalid(err, name, value, "not valid UTF-8");
-        out += vlen + 1;
         req->params[req->n_params].name = name;
         req->params[req->n_params].value = value;
         req->n_params++;              /* bounded: names are distinct and allowed by the route */
@@ -467,7 +468,7 @@ const struct api_route *api_dispatch(const struct api_ctx *ctx, const char *meth
             api_error(res, &err);
             goto out;
         }
-        if (!(route->flags & API_STATIC) && parse_query(route, qmark + 1, qlen, &req, &err)) {
+        if (!(route->flags & API_STATIC) && api_parse_query(route, qmark + 1, qlen, &req, &err)) {
             api_error(res, &err);
             goto out;
         }

@@ -84,6 +84,14 @@ const struct api_route *api_routes(size_t *n);
  * captures (names and values, values as offsets into path) and returns 1. */
 int api_route_match(const char *pattern, const char *path, struct api_request *req);
 
+/* Decodes the query string q[0..qlen) (without its '?') into req->params and req->query_buf
+ * (owned by req, freed by api_request_free) and checks it against r's parameter list: each
+ * name and value %-decoded ('+' as space), without NUL, valid UTF-8; names listed by r, each
+ * once. req must be initialised (api_request_init) and hold no parameters yet. Returns 0, or
+ * GDIR_EINVAL (a value), GDIR_EUNKNOWNPARAM or GDIR_EREPEATED with err naming the parameter (GDIR_ENOMEM). */
+int api_parse_query(const struct api_route *r, const char *q, size_t qlen,
+                    struct api_request *req, struct gdir_err *err);
+
 /* Answers one request: method name as received, target as received (raw path and query, not
  * decoded), the headers it needs (NULL: none). Always leaves a complete response in res (never
  * fails). Returns the route used, or NULL when none matched (404/405, preflight). */

@@ -1,7 +1,7 @@
 /*
  * imp_fetch.c — fetch mode of geodir-import (see imp_fetch.h): fetch entries and the catalogue,
  * HTTP(S) downloads with libcurl (resume, conditional requests, size cap), gzip and zip
- * decompression with zlib, the check of each file with its mapping profile, the manifest and
+ * decompression (imp_unpack.c), the check of each file with its mapping profile, the manifest and
  * the derived configuration.
  *
  * What it does not do: import anything (imp_run does, from the derived configuration), or
@@ -15,12 +15,12 @@
 #include "imp_profile.h"
 #include "imp_run.h"
 #include "imp_source.h"
+#include "imp_unpack.h"
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -30,7 +30,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #ifndef GDIR_VERSION
 #define GDIR_VERSION "0.0.0"
@@ -48,7 +47,7 @@
 #define NAME_MAX_LEN 64                     /* source names, parameter names and values */
 #define ETAG_MAX 256
 #define DATE_MAX 64
-#define MEMBER_MAX 512
+#define MEMBER_MAX IMP_ZIP_MEMBER_MAX
 #define DEFAULT_MAX_MB 2048                 /* a département's BAN is ~100 MB uncompressed */
 #define DEFAULT_TIMEOUT_S 3600
 #define CONNECT_TIMEOUT_S 30
@@ -991,296 +990,6 @@ static enum dl_outcome download(struct fetch *f, struct item *it, int conditiona
 }
 
 /* ---------------------------------------------------------------------------------------- */
-/* Decompression */
-
-static int gunzip_file(const char *in, const char *out, long long max, char *msg, size_t msg_size)
-{
-    unsigned char magic[2] = {0, 0};
-    FILE *fin = fopen(in, "rb"), *fout = NULL;
-    gzFile g = NULL;
-    char *buf = NULL;
-    long long total = 0;
-    int ok = 0, n, errnum = Z_OK;
-
-    if (!fin || fread(magic, 1, 2, fin) != 2 || magic[0] != 0x1f || magic[1] != 0x8b) {
-        snprintf(msg, msg_size, "not a gzip file, though the catalogue or the fetch entry says "
-                 "\"compression\": \"gzip\"");
-        goto out;
-    }
-    fclose(fin);
-    fin = NULL;
-    if (!(g = gzopen(in, "rb")) || !(buf = malloc(CHUNK)) || !(fout = fopen(out, "wb"))) {
-        snprintf(msg, msg_size, "cannot decompress: %s", strerror(errno));
-        goto out;
-    }
-    gzbuffer(g, CHUNK);
-    while ((n = gzread(g, buf, CHUNK)) > 0) {
-        total += n;
-        if (total > max) {
-            snprintf(msg, msg_size, "larger than %lld MiB once decompressed (fetch.max_mb)",
-                     max / (1024 * 1024));
-            goto out;
-        }
-        if (fwrite(buf, 1, (size_t)n, fout) != (size_t)n) {
-            snprintf(msg, msg_size, "%s: %s", out, strerror(errno));
-            goto out;
-        }
-    }
-    const char *zmsg = gzerror(g, &errnum);
-    if (n < 0 || errnum != Z_OK) {
-        snprintf(msg, msg_size, "damaged gzip file: %s", zmsg ? zmsg : "read error");
-        goto out;
-    }
-    ok = 1;
-out:
-    if (g && gzclose_r(g) != Z_OK && ok) {
-        snprintf(msg, msg_size, "damaged gzip file (truncated?)");
-        ok = 0;
-    }
-    if (fin)
-        fclose(fin);
-    if (fout && fclose(fout) != 0 && ok) {
-        snprintf(msg, msg_size, "%s: %s", out, strerror(errno));
-        ok = 0;
-    }
-    free(buf);
-    if (!ok)
-        unlink(out);
-    return ok ? 0 : -1;
-}
-
-static unsigned rd16(const unsigned char *p)
-{
-    return (unsigned)p[0] | (unsigned)p[1] << 8;
-}
-
-static unsigned long rd32(const unsigned char *p)
-{
-    return (unsigned long)p[0] | (unsigned long)p[1] << 8 | (unsigned long)p[2] << 16 |
-           (unsigned long)p[3] << 24;
-}
-
-struct zip_member {
-    char name[MEMBER_MAX];
-    unsigned method, flags;
-    unsigned long crc;
-    unsigned long long csize, usize, local_off;
-};
-
-/* Finds the member matching pattern (every file when NULL): exactly one must match. */
-static int zip_find(FILE *f, long long fsize, const char *pattern, struct zip_member *m,
-                    char *msg, size_t msg_size)
-{
-    size_t tail = fsize < 22 + 65535 ? (size_t)fsize : 22 + 65535, i;
-    unsigned char *buf = malloc(tail), *cd = NULL;
-    unsigned long long cd_off, cd_size;
-    unsigned n_entries;
-    struct gdir_buf names;
-    int matches = 0, rc = -1;
-
-    gdir_buf_init(&names, 300);
-    if (!buf || tail < 22 || fseeko(f, (off_t)(fsize - (long long)tail), SEEK_SET) != 0 ||
-        fread(buf, 1, tail, f) != tail) {
-        snprintf(msg, msg_size, "not a zip file");
-        goto out;
-    }
-    /* The end-of-central-directory record is the last 22 bytes plus a comment. */
-    for (i = tail - 22; rd32(buf + i) != 0x06054b50UL && i > 0; i--)
-        ;
-    if (rd32(buf + i) != 0x06054b50UL) {
-        snprintf(msg, msg_size, "not a zip file (no central directory)");
-        goto out;
-    }
-    n_entries = rd16(buf + i + 10);
-    cd_size = rd32(buf + i + 12);
-    cd_off = rd32(buf + i + 16);
-    if (n_entries == 0xffff || cd_off == 0xffffffffUL || cd_size == 0xffffffffUL) {
-        snprintf(msg, msg_size, "ZIP64 archives are not supported: unpack it first");
-        goto out;
-    }
-    if (cd_off + cd_size > (unsigned long long)fsize || cd_size > 64u * 1024 * 1024 ||
-        !(cd = malloc(cd_size + 1)) || fseeko(f, (off_t)cd_off, SEEK_SET) != 0 ||
-        fread(cd, 1, cd_size, f) != cd_size) {
-        snprintf(msg, msg_size, "damaged zip file (central directory)");
-        goto out;
-    }
-    for (size_t pos = 0, e = 0; e < n_entries; e++) {
-        if (pos + 46 > cd_size || rd32(cd + pos) != 0x02014b50UL) {
-            snprintf(msg, msg_size, "damaged zip file (entry %zu)", e + 1);
-            goto out;
-        }
-        size_t nlen = rd16(cd + pos + 28), xlen = rd16(cd + pos + 30), clen = rd16(cd + pos + 32);
-        if (pos + 46 + nlen > cd_size) {
-            snprintf(msg, msg_size, "damaged zip file (entry %zu)", e + 1);
-            goto out;
-        }
-        char name[MEMBER_MAX];
-        size_t keep = nlen < sizeof name ? nlen : sizeof name - 1;
-        memcpy(name, cd + pos + 46, keep);
-        name[keep] = '\0';
-        const char *base = strrchr(name, '/');
-        base = base ? base + 1 : name;
-        int is_dir_entry = nlen > 0 && name[keep - 1] == '/';
-        if (!is_dir_entry && keep == nlen &&
-            (!pattern || fnmatch(pattern, name, 0) == 0 || fnmatch(pattern, base, 0) == 0)) {
-            if (matches++ == 0) {
-                copy(m->name, sizeof m->name, name);
-                m->flags = rd16(cd + pos + 8);
-                m->method = rd16(cd + pos + 10);
-                m->crc = rd32(cd + pos + 16);
-                m->csize = rd32(cd + pos + 20);
-                m->usize = rd32(cd + pos + 24);
-                m->local_off = rd32(cd + pos + 42);
-            }
-        }
-        if (!is_dir_entry)
-            gdir_buf_printf(&names, "%s%s", names.len ? ", " : "", name);
-        pos += 46 + nlen + xlen + clen;
-    }
-    if (matches != 1) {
-        const char *list = names.err ? "…" : gdir_buf_str(&names);
-        if (matches == 0)
-            snprintf(msg, msg_size, "no file%s%s%s in the zip archive (it holds: %.300s)",
-                     pattern ? " matching '" : "", pattern ? pattern : "", pattern ? "'" : "",
-                     list);
-        else
-            snprintf(msg, msg_size, "%d files%s%s%s in the zip archive (%.300s): set "
-                     "fetch.member to choose one", matches, pattern ? " match '" : "",
-                     pattern ? pattern : "", pattern ? "'" : "", list);
-        goto out;
-    }
-    if (m->csize == 0xffffffffUL || m->usize == 0xffffffffUL || m->local_off == 0xffffffffUL) {
-        snprintf(msg, msg_size, "ZIP64 members are not supported: unpack it first");
-        goto out;
-    }
-    rc = 0;
-out:
-    gdir_buf_free(&names);
-    free(buf);
-    free(cd);
-    return rc;
-}
-
-static int unzip_file(const char *in, const char *pattern, const char *out, long long max,
-                      char *chosen, size_t chosen_size, char *msg, size_t msg_size)
-{
-    FILE *fin = fopen(in, "rb"), *fout = NULL;
-    unsigned char lh[30], *ibuf = malloc(CHUNK), *obuf = malloc(CHUNK);
-    struct zip_member m;
-    z_stream zs;
-    int zinit = 0, ok = 0;
-    long long fsize = file_size(in);
-    unsigned long crc = crc32(0L, Z_NULL, 0);
-    unsigned long long left, produced = 0;
-
-    memset(&zs, 0, sizeof zs);
-    if (!fin || !ibuf || !obuf) {
-        snprintf(msg, msg_size, "cannot read the archive: %s", strerror(errno));
-        goto out;
-    }
-    if (zip_find(fin, fsize, pattern, &m, msg, msg_size))
-        goto out;
-    copy(chosen, chosen_size, m.name);
-    if (m.flags & 1) {
-        snprintf(msg, msg_size, "zip member %s is encrypted", m.name);
-        goto out;
-    }
-    if (m.method != 0 && m.method != 8) {
-        snprintf(msg, msg_size, "zip member %s: compression method %u not supported (only "
-                 "stored and deflate)", m.name, m.method);
-        goto out;
-    }
-    if ((long long)m.usize > max) {
-        snprintf(msg, msg_size, "zip member %s is larger than %lld MiB (fetch.max_mb)", m.name,
-                 max / (1024 * 1024));
-        goto out;
-    }
-    if (fseeko(fin, (off_t)m.local_off, SEEK_SET) != 0 || fread(lh, 1, 30, fin) != 30 ||
-        rd32(lh) != 0x04034b50UL ||
-        fseeko(fin, (off_t)(m.local_off + 30 + rd16(lh + 26) + rd16(lh + 28)), SEEK_SET) != 0 ||
-        m.local_off + 30 + rd16(lh + 26) + rd16(lh + 28) + m.csize > (unsigned long long)fsize) {
-        snprintf(msg, msg_size, "damaged zip file (member %s)", m.name);
-        goto out;
-    }
-    if (!(fout = fopen(out, "wb"))) {
-        snprintf(msg, msg_size, "%s: %s", out, strerror(errno));
-        goto out;
-    }
-    if (m.method == 8) {
-        if (inflateInit2(&zs, -MAX_WBITS) != Z_OK) {
-            snprintf(msg, msg_size, "zlib: cannot initialise");
-            goto out;
-        }
-        zinit = 1;
-    }
-    int zret = Z_OK;
-    for (left = m.csize; left > 0 || (m.method == 8 && zret != Z_STREAM_END);) {
-        size_t want = left < CHUNK ? (size_t)left : CHUNK;
-        if (want == 0 && m.method == 8) {
-            snprintf(msg, msg_size, "damaged zip file (member %s is truncated)", m.name);
-            goto out;
-        }
-        if (fread(ibuf, 1, want, fin) != want) {
-            snprintf(msg, msg_size, "damaged zip file (member %s is truncated)", m.name);
-            goto out;
-        }
-        left -= want;
-        if (m.method == 0) {
-            crc = crc32(crc, ibuf, (uInt)want);
-            produced += want;
-            if (fwrite(ibuf, 1, want, fout) != want) {
-                snprintf(msg, msg_size, "%s: %s", out, strerror(errno));
-                goto out;
-            }
-            continue;
-        }
-        zs.next_in = ibuf;
-        zs.avail_in = (uInt)want;
-        do {
-            zs.next_out = obuf;
-            zs.avail_out = CHUNK;
-            zret = inflate(&zs, Z_NO_FLUSH);
-            if (zret != Z_OK && zret != Z_STREAM_END && zret != Z_BUF_ERROR) {
-                snprintf(msg, msg_size, "damaged zip file (member %s: %s)", m.name,
-                         zs.msg ? zs.msg : "inflate error");
-                goto out;
-            }
-            size_t got = CHUNK - zs.avail_out;
-            produced += got;
-            if (produced > m.usize || (long long)produced > max) {
-                snprintf(msg, msg_size, "damaged zip file (member %s is longer than declared)",
-                         m.name);
-                goto out;
-            }
-            crc = crc32(crc, obuf, (uInt)got);
-            if (got && fwrite(obuf, 1, got, fout) != got) {
-                snprintf(msg, msg_size, "%s: %s", out, strerror(errno));
-                goto out;
-            }
-        } while (zs.avail_out == 0 && zret != Z_STREAM_END);
-    }
-    if (produced != m.usize || crc != m.crc) {
-        snprintf(msg, msg_size, "damaged zip file (member %s: size or CRC mismatch)", m.name);
-        goto out;
-    }
-    ok = 1;
-out:
-    if (zinit)
-        inflateEnd(&zs);
-    if (fin)
-        fclose(fin);
-    if (fout && fclose(fout) != 0 && ok) {
-        snprintf(msg, msg_size, "%s: %s", out, strerror(errno));
-        ok = 0;
-    }
-    free(ibuf);
-    free(obuf);
-    if (!ok)
-        unlink(out);
-    return ok ? 0 : -1;
-}
-
-/* ---------------------------------------------------------------------------------------- */
 /* Checks */
 
 /* The file is what the profile expects: not empty, not an HTML page, every field the
@@ -1397,10 +1106,10 @@ static int fetch_item(struct fetch *f, struct item *it)
     int rc = 0;
     unlink(it->cand_path);
     if (it->comp == COMP_GZIP) {
-        rc = gunzip_file(it->part_path, it->cand_path, it->max_bytes, msg, sizeof msg);
+        rc = imp_gunzip_file(it->part_path, it->cand_path, it->max_bytes, msg, sizeof msg);
     } else if (it->comp == COMP_ZIP) {
-        rc = unzip_file(it->part_path, it->member, it->cand_path, it->max_bytes, it->rec.member,
-                        sizeof it->rec.member, msg, sizeof msg);
+        rc = imp_unzip_file(it->part_path, it->member, it->cand_path, it->max_bytes,
+                            it->rec.member, sizeof it->rec.member, msg, sizeof msg);
     } else {
         unsigned char magic[4] = {0};
         FILE *fp = fopen(it->part_path, "rb");
@@ -1411,7 +1120,7 @@ static int fetch_item(struct fetch *f, struct item *it)
             snprintf(msg, sizeof msg, "the file is gzip-compressed: add \"compression\": \"gzip\" "
                      "to the fetch entry");
             rc = -1;
-        } else if (got == 4 && rd32(magic) == 0x04034b50UL) {
+        } else if (got == 4 && memcmp(magic, "PK\3\4", 4) == 0) {
             snprintf(msg, sizeof msg, "the file is a zip archive: add \"compression\": \"zip\" "
                      "to the fetch entry");
             rc = -1;

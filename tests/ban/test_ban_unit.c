@@ -137,6 +137,15 @@ static void test_multipart(void)
     CHECK_INT_EQ(parts_of("multipart/form-data; boundary=b", body3, sizeof body3 - 1, out,
                           sizeof out, &err), 0);
     CHECK_STR_EQ(out, "x:hello|");
+    /* fuzz_multipart: headers running over a delimiter gave one part two Content-Disposition
+     * headers: the second one's name with the first one's file name (not a file). */
+    static const char body4[] = "--b\r\nContent-Disposition: form-data; name=\"data\"; "
+                                "filename=\"a.csv\"\r\nX: y\r\n--b\r\n"
+                                "Content-Disposition: form-data; name=\"columns\"\r\n\r\n"
+                                "adresse\r\n--b--\r\n";
+    CHECK_INT_EQ(parts_of("multipart/form-data; boundary=b", body4, sizeof body4 - 1, out,
+                          sizeof out, &err), GDIR_EFORMAT);
+    CHECK(strstr(err.msg, "two Content-Disposition") != NULL);
 
     /* Refusals: each names "data". */
     static const char *const bad_types[] = {NULL, "text/csv", "multipart/form-data",

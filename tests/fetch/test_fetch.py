@@ -84,6 +84,11 @@ class Files:
                                            ("data/poincont-55.csv", POINCONT)]))
         self.put("archive-stored.zip", zip_bytes([("poincont-55.csv", POINCONT)],
                                                  zipfile.ZIP_STORED))
+        # fuzz_zip: a central directory entry without a name was extracted as the member ""
+        self.put("nameless.zip", bytes.fromhex(
+            "504b0304140000000800225b875d000000003d0000000000000002000000642f0300504b01021403"
+            "140000000800225b875d000000000200000000000000000068000000000000001000fd4100000000"
+            "642f504b0506000000000100010030000000220000000000"))
 
     def put(self, name, data, mtime=1767225600):   # 2026-01-01T00:00:00Z
         with self.lock:
@@ -412,6 +417,8 @@ def case_errors(srv):
          "set fetch.member"),
         ("zip, no such member", {"url": u("/files/archive.zip"), "compression": "zip",
                                  "member": "nothing*.csv"}, "no file matching"),
+        ("zip, nameless member", {"url": u("/files/nameless.zip"), "compression": "zip"},
+         "no file in the zip archive"),
         ("connection refused", {"url": "http://127.0.0.1:%d/x.csv" % closed_port},
          "download failed"),
     ]

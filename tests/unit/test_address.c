@@ -75,6 +75,7 @@ static void test_split_number(void)
 static void test_parse_housenumber(void)
 {
     struct gdir_housenumber hn;
+    char buf[32];
     CHECK_INT_EQ(gdir_address_parse_housenumber("1BIS", &hn), GDIR_OK);
     CHECK_INT_EQ(hn.number, 1);
     CHECK_STR_EQ(hn.suffix, "bis");
@@ -88,6 +89,14 @@ static void test_parse_housenumber(void)
     CHECK_INT_EQ(gdir_address_parse_housenumber("", &hn), GDIR_EINVAL);
     CHECK_INT_EQ(gdir_address_parse_housenumber(NULL, &hn), GDIR_EINVAL);
     CHECK_INT_EQ(gdir_address_parse_housenumber("abc", &hn), GDIR_EINVAL);
+    /* fuzz_address: "2R" is number 2, suffix "r", displayed "2 R", which did not read back
+     * (a separated "r" was taken for "rue" even with no street after it) */
+    CHECK_INT_EQ(gdir_address_parse_housenumber("2R", &hn), GDIR_OK);
+    CHECK_INT_EQ(gdir_address_format_housenumber(&hn, buf, sizeof buf), 3);
+    CHECK_STR_EQ(buf, "2 R");
+    CHECK_INT_EQ(gdir_address_parse_housenumber(buf, &hn), GDIR_OK);
+    CHECK_INT_EQ(hn.number, 2);
+    CHECK_STR_EQ(hn.suffix, "r");
     CHECK_INT_EQ(gdir_address_parse_housenumber("12 rue", &hn), GDIR_EINVAL);
     CHECK_INT_EQ(gdir_address_parse_housenumber("123456", &hn), GDIR_EINVAL);
     CHECK_INT_EQ(gdir_address_parse_housenumber("12 xyz", &hn), GDIR_EINVAL);

@@ -94,6 +94,11 @@ static void test_mistakes(void)
                  ":3:1: syntax error: unexpected end of the file");
     expect_error("{} x", NULL, ":1:4: syntax error: unexpected 'x' after the JSON value");
     expect_error("[]", NULL, "not a JSON object");
+    /* fuzz_territory: a name in Latin-1 (cJSON does not check UTF-8) was loaded as is, then
+     * written into /api/territory and every page */
+    expect_error("{\"territory\":{\"name\":\"Territoire d'essai \xe9t\xe9\",\"epci_siren\":"
+                 "\"200066140\",\"default_licence\":\"etalab-2.0\",\"communes\":[\"55017\"]},"
+                 GOOD_MAP ",\"sources\":[]}", NULL, "not valid UTF-8");
     expect_error("{" GOOD_MAP ",\"sources\":[]}", "territory", "territory: missing");
     expect_error("{\"territory\":{\"epci_siren\":\"200066140\",\"default_licence\":\"x\","
                  "\"communes\":[\"55017\"]}," GOOD_MAP ",\"sources\":[]}",

@@ -1,0 +1,38 @@
+/*
+ * fuzz_profile.c — libFuzzer target: the importer's mapping profile loader.
+ *
+ * Writes the input as <tmp>/fuzz.json and loads it with imp_profile_load() (imp_profile.c).
+ * Asserts beyond "no crash": errors follow the gdir contract (GDIR_ECONFIG, GDIR_EIO or
+ * GDIR_ENOMEM) and name the profile; a loaded profile has a kind with a name
+ * (imp_kind_name); loading and freeing leak nothing (LeakSanitizer).
+ */
+#include "fuzz_util.h"
+
+#include "imp_profile.h"
+
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char path[4200];
+    struct imp_profile p;
+    struct gdir_err err;
+    int rc;
+
+    fuzz_path(path, sizeof path, "fuzz.json");
+    fuzz_write(path, data, size);
+    memset(&p, 0, sizeof p);
+    gdir_err_clear(&err);
+    rc = imp_profile_load(&p, fuzz_tmpdir(), "fuzz", &err);
+    fuzz_check_err(rc, &err);
+    if (rc) {
+        FUZZ_CHECK(rc == GDIR_ECONFIG || rc == GDIR_EIO || rc == GDIR_ENOMEM);
+        FUZZ_CHECK(strstr(err.msg, "fuzz") != NULL);
+    } else {
+        FUZZ_CHECK(imp_kind_name(p.kind) != NULL);
+    }
+    imp_profile_free(&p);
+    return 0;
+}
