@@ -147,8 +147,9 @@ static int zip_find(FILE *f, long long fsize, const char *pattern, struct zip_me
         name[keep] = '\0';
         const char *base = strrchr(name, '/');
         base = base ? base + 1 : name;
-        /* A folder, or an entry without a name: nothing to extract. */
-        int not_file = nlen == 0 || name[keep - 1] == '/';
+        /* A folder, or an entry without a name or with a NUL byte in it (no file system
+         * name holds one): nothing to extract. */
+        int not_file = nlen == 0 || memchr(cd + pos + 46, '\0', nlen) || name[keep - 1] == '/';
         if (!not_file && keep == nlen &&
             (!pattern || fnmatch(pattern, name, 0) == 0 || fnmatch(pattern, base, 0) == 0)) {
             if (matches++ == 0) {

@@ -89,6 +89,9 @@ class Files:
             "504b0304140000000800225b875d000000003d0000000000000002000000642f0300504b01021403"
             "140000000800225b875d000000000200000000000000000068000000000000001000fd4100000000"
             "642f504b0506000000000100010030000000220000000000"))
+        # fuzz_zip: a central directory entry whose name starts with a NUL byte was extracted
+        # as the member ""
+        self.put("nul-name.zip", bytes.fromhex("504b0304140000000800225b875d7b07970a0a0000000800000008000000646174612e6373764bd449e232d431e20200504b01021403140000000800225b875d7b07970a0a0000000800000008000000000000000000000080010000000000000000000000000000000000000000000000646174612e637376504b0506000000000100010036000000300000000000"))
 
     def put(self, name, data, mtime=1767225600):   # 2026-01-01T00:00:00Z
         with self.lock:
@@ -418,6 +421,9 @@ def case_errors(srv):
         ("zip, no such member", {"url": u("/files/archive.zip"), "compression": "zip",
                                  "member": "nothing*.csv"}, "no file matching"),
         ("zip, nameless member", {"url": u("/files/nameless.zip"), "compression": "zip"},
+         "no file in the zip archive"),
+        ("zip, NUL byte in a member's name", {"url": u("/files/nul-name.zip"),
+                                              "compression": "zip"},
          "no file in the zip archive"),
         ("connection refused", {"url": "http://127.0.0.1:%d/x.csv" % closed_port},
          "download failed"),
