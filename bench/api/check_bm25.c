@@ -1,5 +1,5 @@
 /*
- * check_bm25.c — checks that geodir_bm25() (geoapi/api_fts.c, row lengths from the place
+ * check_bm25.c — checks that geodir_bm25() (geoapi/search/api_fts.c, row lengths from the place
  * index) returns exactly FTS5's bm25() on every row of a set of text queries, as geodir-api
  * builds them (folding, elisions, prefix, one-typo variants from the vocabulary).
  *

@@ -129,9 +129,11 @@ NO_EXPORTS=() # no full exports at import time (bench/export/ measures them)
 API="$BUILD/geoapi/geodir-api"
 for p in raw_api check_bm25; do
     # Linked against geoapi's own library: the very statements and engine of the server.
-    cc -O2 -g -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -I "$SRC/geoapi" \
+    incs=()
+    for d in "$SRC"/geoapi/*/; do incs+=(-I "$d"); done
+    cc -O2 -g -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra "${incs[@]}" \
         -I "$SRC/common" -o "$WORK/bin/$p" "$HERE/$p.c" "$BUILD/geoapi/libgeoapi_core.a" \
-        "$BUILD/common/libgdir_common.a" -lsqlite3 -lspatialite -lcjson -lmicrohttpd -lgdal -lz \
+        "$BUILD/common/libgdir_common.a" -lsqlite3 -lspatialite -lcjson -lgdal -lz \
         -lm -lpthread
 done
 

@@ -1,5 +1,5 @@
 /*
- * fuzz_http_head.c — libFuzzer target of geoapi/http_parse.c: the request head parser and the
+ * fuzz_http_head.c — libFuzzer target of geoapi/http/http_parse.c: the request head parser and the
  * chunked body decoder, the first code every byte from the network meets.
  *
  * Input: the head parser sees the bytes as they are (max_request_size 16 KiB); the chunked

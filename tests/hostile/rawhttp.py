@@ -17,7 +17,7 @@ import json
 import socket
 import time
 
-# api_security_headers in geoapi/api_response.c: every answer carries them.
+# api_security_headers in geoapi/http/api_response.c: every answer carries them.
 SECURITY_HEADERS = {
     "x-content-type-options": "nosniff",
     "referrer-policy": "no-referrer",

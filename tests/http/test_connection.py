@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The connection layer of geodir-api (geoapi/http_server.c) as a client meets it, over raw
+"""The connection layer of geodir-api (geoapi/http/http_server.c) as a client meets it, over raw
 sockets on 127.0.0.1: keep-alive and pipelining, HTTP/1.0, HEAD, 304 framing, request bodies
 (Content-Length, chunked, Expect: 100-continue), streamed answers (chunked framing), files
 (sendfile, exact length), idle keep-alive connections closed after `timeout`, a stalled head

@@ -1,5 +1,5 @@
 /*
- * test_http_parse.c — unit tests of geoapi/http_parse.c: the strict request head parser and
+ * test_http_parse.c — unit tests of geoapi/http/http_parse.c: the strict request head parser and
  * the chunked body decoder. Every framing rule of http_parse.h has a case here; every correct
  * head is also fed one byte at a time (each prefix must ask for more, never fail), and every
  * chunked body is fed split at every position.

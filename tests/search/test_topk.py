@@ -2,7 +2,7 @@
 """Bounded top-k text search: the same answers as the exhaustive path, id by id.
 
 The place search answers a text query (q) through the in-memory full-text index of the place
-index (geoapi/api_pindex.h), which counts every match but looks only at the places that can
+index (geoapi/search/api_pindex.h), which counts every match but looks only at the places that can
 still enter the page; GEODIR_SEARCH_EXHAUSTIVE=1 makes a server score every match through
 FTS5 instead, as before. This test:
 
