@@ -9,7 +9,7 @@
 #include "api_queries.h"
 #include "api_fts.h"
 #include "api_hours.h"
-#include "api_pindex.h"
+#include "api_gen.h"
 #include "api_response.h"
 #include "api_vocab.h"
 #include "gdir_log.h"
@@ -1191,7 +1191,7 @@ void api_db_close(struct api_db *db)
     free(db->category_counts);
     api_vocab_free(db->vocab);
     api_hours_cache_free(db->hours);
-    api_pindex_release(db->pindex);
+    api_gen_release(db->gen);   /* the last connection of a generation frees its caches */
     free(db);
 }
 

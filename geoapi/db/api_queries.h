@@ -76,6 +76,7 @@ struct api_source_entry {
 struct api_vocab;
 struct api_hours_cache;
 struct api_pindex;
+struct api_gen;
 
 struct api_db {
     struct gdir_db g;                  /* the connection (read-only, query_only) */
@@ -90,8 +91,10 @@ struct api_db {
     struct api_vocab *vocab;           /* owned; loaded on the first text search */
     int vocab_failed;                  /* loading it failed once: searches go without typos */
     struct api_hours_cache *hours;     /* owned: parsed opening_hours of this connection */
-    struct api_pindex *pindex;         /* a reference to the in-memory place index of this
-                                        * file (api_pindex.h), taken by the first search */
+    struct api_gen *gen;               /* a reference to this file's generation and its shared
+                                        * caches (api_gen.h), taken by the first search */
+    const struct api_pindex *pindex;   /* borrowed from gen: the in-memory place index
+                                        * (search/api_pindex.h), NULL until the first search */
     int pindex_failed;                 /* building it failed: searches read SQLite */
 };
 

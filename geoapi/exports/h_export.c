@@ -229,9 +229,7 @@ static int job_open(const struct api_ctx *ctx, struct export_request *s, struct 
         goto out;
     /* The place index is no longer needed by this connection: give it back now (after a
      * swap it may be the last reference to the old one). */
-    api_pindex_release(j->db->pindex);
-    j->db->pindex = NULL;
-    j->db->pindex_failed = 1;
+    api_pindex_put(j->db);
     rc = gdir_db_exec(&j->db->g,
                       "PRAGMA main.locking_mode=NORMAL; PRAGMA mmap_size=0;"
                       "SELECT count(*) FROM meta;",   /* a read: drops the kept shared lock */

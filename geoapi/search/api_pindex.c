@@ -1,8 +1,8 @@
 /*
  * api_pindex.c — the in-memory place index of the search engine: building it from the places
  * table (one scan), the grid (counting sort by cell), ranks by folded name, the fid lookup,
- * the process-wide registry of indexes (one per database file, reference counted), the
- * in-memory full-text index (read from FTS5's instances), and the candidate walks (box, whole
+ * its slot in the database generation's shared cache (db/api_gen.h: one index per database
+ * build, built outside any global lock), the in-memory full-text index (read from FTS5's instances), and the candidate walks (box, whole
  * table, by fid, by position). See api_pindex.h.
  *
  * Not here: the tests a candidate must pass, counts, facets and pages (api_search.c), SQL
@@ -10,15 +10,16 @@
  */
 #include "api_pindex.h"
 #include "api_fts.h"
+#include "api_gen.h"
 #include "gdir_log.h"
 #include "gdir_taxonomy.h"
 
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define PLACES_PER_CELL 8        /* average over the data's extent */
 #define MAX_CELLS (1u << 22)
@@ -27,10 +28,7 @@
 #define DEG (PI / 180)
 #define M_PER_DEG 111195.0         /* metres per degree of latitude (mean Earth radius) */
 
-/* ---- registry --------------------------------------------------------------------------- */
-
-static pthread_mutex_t registry_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct api_pindex *registry;   /* indexes with refs > 0 */
+/* ---- freeing ----------------------------------------------------------------------------- */
 
 static void text_free(struct api_pindex_text *t)
 {
@@ -333,15 +331,18 @@ static int relayout_arena(struct api_pindex *ix)
     return GDIR_OK;
 }
 
-/* qsort has no context argument: the index being ranked (the build holds registry_mu). */
-static const struct api_pindex *rank_ix;
+/* A place's sort key by (folded name, id): the strings themselves, so that the comparator
+ * needs no context (qsort has none, and indexes are built concurrently). */
+struct name_key {
+    const char *name, *id;
+    uint32_t pos;
+};
 
 static int by_name_id(const void *a, const void *b)
 {
-    const struct api_pindex_place *x = &rank_ix->pl[*(const uint32_t *)a];
-    const struct api_pindex_place *y = &rank_ix->pl[*(const uint32_t *)b];
-    int c = strcmp(rank_ix->arena + x->name, rank_ix->arena + y->name);
-    return c ? c : strcmp(rank_ix->arena + x->id, rank_ix->arena + y->id);
+    const struct name_key *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    return c ? c : strcmp(x->id, y->id);
 }
 
 static int by_rank(const void *a, const void *b)
@@ -354,18 +355,19 @@ static int by_rank(const void *a, const void *b)
 /* name_rank of every place, each cell sorted by it, and the fid -> position table. */
 static int make_ranks(struct api_pindex *ix)
 {
-    uint32_t *order = malloc((ix->n ? ix->n : 1) * sizeof *order);
+    struct name_key *order = malloc((ix->n ? ix->n : 1) * sizeof *order);
     long long min_fid = 0, max_fid = 0;
 
     if (!order)
         return GDIR_ENOMEM;
-    for (size_t i = 0; i < ix->n; i++)
-        order[i] = (uint32_t)i;
-    rank_ix = ix;
+    for (size_t i = 0; i < ix->n; i++) {
+        order[i].name = ix->arena + ix->pl[i].name;
+        order[i].id = ix->arena + ix->pl[i].id;
+        order[i].pos = (uint32_t)i;
+    }
     qsort(order, ix->n, sizeof *order, by_name_id);
-    rank_ix = NULL;
     for (size_t r = 0; r < ix->n; r++)
-        ix->pl[order[r]].name_rank = (uint32_t)r;
+        ix->pl[order[r].pos].name_rank = (uint32_t)r;
     free(order);
     /* Within each cell, places in name order: a box's first places by name are then found
      * without looking at every place of the cells inside it (api_pindex_box_by_name). */
@@ -779,11 +781,35 @@ static int make_tables(struct builder *b)
     return GDIR_OK;
 }
 
-static int pindex_build(struct api_db *db, struct api_pindex **out, struct gdir_err *err)
+/* Test hook: with GEODIR_TEST_HOLD_PINDEX=PATH in the environment and the file PATH present,
+ * a build creates PATH.building and waits until PATH is removed (tests/http/
+ * test_api_generations.c holds one generation's build while another generation serves). */
+static void test_hold(void)
 {
+    const char *hold = getenv("GEODIR_TEST_HOLD_PINDEX");
+    char mark[4096];
+    FILE *f;
+
+    if (!hold || !*hold || access(hold, F_OK) != 0)
+        return;
+    snprintf(mark, sizeof mark, "%s.building", hold);
+    f = fopen(mark, "w");
+    if (f)
+        fclose(f);
+    while (access(hold, F_OK) == 0) {
+        struct timespec ts = {0, 5 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* api_gen_build_fn of the place index: ctx is the asking thread's connection. */
+static int pindex_build(void *ctx, void **out, struct gdir_err *err)
+{
+    struct api_db *db = ctx;
     struct builder b;
     int rc;
 
+    test_hold();
     memset(&b, 0, sizeof b);
     b.db = db;
     b.ix = calloc(1, sizeof *b.ix);
@@ -811,9 +837,17 @@ static int pindex_build(struct api_db *db, struct api_pindex **out, struct gdir_
         pindex_free(b.ix);
         return rc;
     }
-    snprintf(b.ix->build_id, sizeof b.ix->build_id, "%s", db->build_id);
+    gdir_log(GDIR_LOG_INFO, "db", "msg=\"place index built\" places=%zu cells=%ux%u bytes=%zu",
+             b.ix->n, b.ix->nx, b.ix->ny,
+             b.ix->n * sizeof *b.ix->pl + b.ix->arena_len +
+                 ((size_t)b.ix->nx * b.ix->ny + b.ix->n_fid) * 4);
     *out = b.ix;
     return GDIR_OK;
+}
+
+static void pindex_free_fn(void *obj)
+{
+    pindex_free(obj);
 }
 
 const struct api_pindex *api_pindex_get(struct api_db *db)
@@ -824,26 +858,10 @@ const struct api_pindex *api_pindex_get(struct api_db *db)
     if (db->pindex || db->pindex_failed)
         return db->pindex;
     gdir_err_clear(&err);
-    pthread_mutex_lock(&registry_mu);
-    for (ix = registry; ix; ix = ix->next)
-        if (strcmp(ix->build_id, db->build_id) == 0)
-            break;
-    if (!ix) {
-        /* Built under the mutex: the other threads asking for it would wait anyway. */
-        if (pindex_build(db, &ix, &err) == 0) {
-            ix->next = registry;
-            registry = ix;
-            gdir_log(GDIR_LOG_INFO, "db", "msg=\"place index built\" places=%zu cells=%ux%u "
-                                          "bytes=%zu", ix->n, ix->nx, ix->ny,
-                     ix->n * sizeof *ix->pl + ix->arena_len +
-                         ((size_t)ix->nx * ix->ny + ix->n_fid) * 4);
-        } else {
-            ix = NULL;
-        }
-    }
-    if (ix)
-        ix->refs++;
-    pthread_mutex_unlock(&registry_mu);
+    if (!db->gen && api_gen_acquire(db->build_id, &db->gen, &err) != 0)
+        ix = NULL;
+    else
+        ix = api_gen_slot(db->gen, API_GEN_PINDEX, pindex_build, pindex_free_fn, db, &err);
     if (!ix) {
         db->pindex_failed = 1;
         gdir_log(GDIR_LOG_WARN, "db", "msg=\"place index not built: searches read every "
@@ -854,23 +872,12 @@ const struct api_pindex *api_pindex_get(struct api_db *db)
     return ix;
 }
 
-void api_pindex_release(struct api_pindex *ix)
+void api_pindex_put(struct api_db *db)
 {
-    int last = 0;
-    if (!ix)
-        return;
-    pthread_mutex_lock(&registry_mu);
-    if (--ix->refs == 0) {
-        struct api_pindex **pp = &registry;
-        while (*pp && *pp != ix)
-            pp = &(*pp)->next;
-        if (*pp)
-            *pp = ix->next;
-        last = 1;
-    }
-    pthread_mutex_unlock(&registry_mu);
-    if (last)
-        pindex_free(ix);
+    db->pindex = NULL;
+    db->pindex_failed = 1;
+    api_gen_release(db->gen);
+    db->gen = NULL;
 }
 
 /* ---- walks -------------------------------------------------------------------------------- */

@@ -121,20 +121,19 @@ struct api_pindex {
      * order, so these reads are sequential. */
     uint16_t *tokens;                  /* owned */
     struct api_pindex_text *text;      /* owned; NULL: text searches go through FTS5 */
-    /* Registry (api_pindex.c): */
-    char build_id[160];
-    unsigned refs;
-    struct api_pindex *next;
 };
 
-/* The index of db's file: db->pindex when the connection has one, else a shared one (taking
- * a reference for db, given back by api_db_close) or a new one built from db. Returns NULL when
- * it cannot be built (logged once per connection, then remembered: searches go through SQLite
- * as before). Thread-safe; db must be the calling thread's connection. */
+/* The index of db's file: db->pindex when the connection has one, else the one of its
+ * database generation (db/api_gen.h: db takes a reference to the generation, given back by
+ * api_db_close), built from db by the first connection of that generation to ask, outside any
+ * global lock; the others of that generation wait for it, no other generation does. Returns
+ * NULL when it cannot be built (logged once per connection, then remembered: searches go
+ * through SQLite as before). Thread-safe; db must be the calling thread's connection. */
 const struct api_pindex *api_pindex_get(struct api_db *db);
 
-/* Gives back a reference taken by api_pindex_get (api_db_close calls it). NULL-safe. */
-void api_pindex_release(struct api_pindex *ix);
+/* Gives back db's reference to the index (and to its generation's caches) before db closes:
+ * later searches on db read SQLite. For a connection that outlives its searches (h_export.c). */
+void api_pindex_put(struct api_db *db);
 
 /* Calls fn for every place whose point lies in box (inclusive), as a candidate (bm25 0). */
 int api_pindex_box(const struct api_pindex *ix, const struct gdir_bbox *box,
