@@ -1156,59 +1156,6 @@ static int write_csv(struct cat_state *st, struct gdir_buf *out)
 
 /* ---- negotiation ------------------------------------------------------------------------- */
 
-/* The q of media type `type` in an Accept header: that of the most specific range matching it
- * (type/subtype, type/ *, * / *), -1 when none does. */
-static double accept_q(const char *accept, const char *type)
-{
-    double best = -1;
-    int best_spec = -1;
-    const char *p = accept;
-    size_t tlen = strcspn(type, "/");
-
-    while (p && *p) {
-        const char *end = p + strcspn(p, ",");
-        const char *semi, *r = p;
-        size_t rlen;
-        int spec;
-        double q = 1;
-        while (r < end && (*r == ' ' || *r == '\t'))
-            r++;
-        semi = r + strcspn(r, ";,");
-        rlen = (size_t)(semi - r);
-        while (rlen && (r[rlen - 1] == ' ' || r[rlen - 1] == '\t'))
-            rlen--;
-        if (rlen == 3 && strncmp(r, "*/*", 3) == 0)
-            spec = 0;
-        else if (rlen == tlen + 2 && strncasecmp(r, type, tlen + 1) == 0 && r[tlen + 1] == '*')
-            spec = 1;
-        else if (rlen == strlen(type) && strncasecmp(r, type, rlen) == 0)
-            spec = 2;
-        else
-            spec = -1;
-        for (const char *s = semi; spec >= 0 && s < end && *s == ';';) {
-            const char *v = s + 1;
-            while (v < end && *v == ' ')
-                v++;
-            if ((v[0] == 'q' || v[0] == 'Q') && v[1] == '=') {
-                char num[8] = {0};
-                size_t n = strcspn(v + 2, ";,");
-                if (n < sizeof num)
-                    memcpy(num, v + 2, n);
-                q = strtod(num, NULL);
-                if (!(q >= 0 && q <= 1))
-                    q = 0;
-            }
-            s = v + strcspn(v, ";,");
-        }
-        if (spec > best_spec) {
-            best_spec = spec;
-            best = q;
-        }
-        p = *end ? end + 1 : NULL;
-    }
-    return best;
-}
-
 static int negotiate(const char *accept, enum cat_repr *out, struct gdir_err *err)
 {
     static const struct {
@@ -1219,24 +1166,16 @@ static int negotiate(const char *accept, enum cat_repr *out, struct gdir_err *er
         {"application/rdf+xml", CAT_RDFXML}, {"application/json", CAT_JSONLD},
         {"application/xml", CAT_RDFXML},      {"text/xml", CAT_RDFXML},
     };
-    double best = 0;
-    int found = 0;
+    const char *names[sizeof types / sizeof types[0]];
+    size_t pick;
 
-    *out = CAT_JSONLD;
-    if (!accept || !*accept)
-        return GDIR_OK;
-    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
-        double q = accept_q(accept, types[i].type);
-        if (q > best) {
-            best = q;
-            *out = types[i].repr;
-            found = 1;
-        }
-    }
-    if (!found)
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+        names[i] = types[i].type;
+    if (api_accept_pick(accept, names, sizeof names / sizeof names[0], &pick) != 0)
         return gdir_err_set(err, GDIR_ENOTACCEPT,
                             "Accept: the catalogue is application/ld+json, text/turtle or "
                             "application/rdf+xml");
+    *out = types[pick].repr;
     return GDIR_OK;
 }
 

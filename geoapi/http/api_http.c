@@ -1,5 +1,6 @@
 /*
- * api_http.c — Accept and Accept-Encoding parsing, entity tags (FNV-1a 64) and If-None-Match
+ * api_http.c — Accept (geoapi's one parser: q-values, wildcards, the most specific range
+ * deciding) and Accept-Encoding parsing, entity tags (FNV-1a 64) and If-None-Match
  * matching, gzip with zlib. See api_http.h.
  *
  * Header values are untrusted: every parser here reads within the string's NUL, tolerates
@@ -16,7 +17,7 @@
 #include <zlib.h>
 
 /* One item of a comma-separated header: its token (before ';', trimmed) and its q (1 unless a
- * "q=" parameter says otherwise; an unreadable q counts as 0). */
+ * "q=" parameter says otherwise; a malformed q counts as 0). */
 struct item {
     const char *tok;
     size_t len;
@@ -28,6 +29,30 @@ static const char *skip_ws(const char *p)
     while (*p == ' ' || *p == '\t')
         p++;
     return p;
+}
+
+/* RFC 9110 §12.4.2: qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ), s[0..n)
+ * trailing whitespace allowed. Returns the value, or -1 when s is not a qvalue. */
+static double qvalue(const char *s, size_t n)
+{
+    double q, scale = 0.1;
+    size_t i = 1;
+
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    if (n == 0 || (s[0] != '0' && s[0] != '1'))
+        return -1;
+    q = s[0] - '0';
+    if (n == 1)
+        return q;
+    if (s[1] != '.' || n > 5)
+        return -1;
+    for (i = 2; i < n; i++, scale /= 10) {
+        if (s[i] < '0' || s[i] > '9' || (q >= 1 && s[i] != '0'))
+            return -1;
+        q += (s[i] - '0') * scale;
+    }
+    return q;
 }
 
 /* Reads the item at *p and advances past its comma; returns 0 at the end of the header. */
@@ -48,19 +73,9 @@ static int next_item(const char **p, struct item *it)
     while (semi) {
         const char *param = skip_ws(semi + 1), *next = memchr(param, ';', (size_t)(end - param));
         if ((param[0] == 'q' || param[0] == 'Q') && param[1] == '=') {
-            char num[8];
-            size_t n = (size_t)((next ? next : end) - (param + 2));
-            char *stop;
-            it->q = 0;
-            if (n > 0 && n < sizeof num) {
-                memcpy(num, param + 2, n);
-                num[n] = '\0';
-                double q = strtod(num, &stop);
-                while (*stop == ' ' || *stop == '\t')
-                    stop++;
-                if (*stop == '\0' && q >= 0 && q <= 1 && num[0] >= '0' && num[0] <= '9')
-                    it->q = q;
-            }
+            double q = qvalue(param + 2, (size_t)((next ? next : end) - (param + 2)));
+            it->q = q < 0 ? 0 : q;
+            break;   /* what follows q is accept-ext, not the range's parameters */
         }
         semi = next;
     }
@@ -73,37 +88,64 @@ static int tok_is(const struct item *it, const char *s)
     return strlen(s) == it->len && strncasecmp(it->tok, s, it->len) == 0;
 }
 
-int api_accept_format(const char *accept, enum api_format *out)
+/* How specifically the range it names type: 3 type/subtype, 2 type/ *, 1 * / *, 0 not. */
+static int range_match(const struct item *it, const char *type)
 {
-    /* q of each type by specificity: [0] exact, [1] application/ *, [2] * / * ; -1 unset. */
-    double geo[3] = {-1, -1, -1}, json[3] = {-1, -1, -1}, qg = -1, qj = -1;
+    size_t tlen = strcspn(type, "/");
+    if (tok_is(it, type))
+        return 3;
+    if (it->len == tlen + 2 && strncasecmp(it->tok, type, tlen + 1) == 0 &&
+        it->tok[tlen + 1] == '*')
+        return 2;
+    return tok_is(it, "*/*") ? 1 : 0;
+}
+
+double api_accept_q(const char *accept, const char *type)
+{
+    double q = -1;
+    int spec = 0, m;
     struct item it;
     const char *p = accept;
 
-    *out = API_FMT_GEOJSON;
-    if (!accept || *skip_ws(accept) == '\0')
-        return 0;
+    if (!accept)
+        return -1;
     while (next_item(&p, &it)) {
-        if (tok_is(&it, "application/geo+json"))
-            geo[0] = it.q > geo[0] ? it.q : geo[0];
-        else if (tok_is(&it, "application/json"))
-            json[0] = it.q > json[0] ? it.q : json[0];
-        else if (tok_is(&it, "application/*")) {
-            geo[1] = json[1] = it.q > geo[1] ? it.q : geo[1];
-        } else if (tok_is(&it, "*/*")) {
-            geo[2] = json[2] = it.q > geo[2] ? it.q : geo[2];
+        m = range_match(&it, type);
+        if (m > spec || (m == spec && m > 0 && it.q > q)) {
+            spec = m;
+            q = it.q;
         }
     }
-    for (int i = 0; i < 3; i++) {
-        if (qg < 0 && geo[i] >= 0)
-            qg = geo[i];
-        if (qj < 0 && json[i] >= 0)
-            qj = json[i];
+    return q;
+}
+
+int api_accept_pick(const char *accept, const char *const *types, size_t n, size_t *out)
+{
+    double best = 0;
+    int found = 0;
+
+    *out = 0;
+    if (!accept || *skip_ws(accept) == '\0')
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        double q = api_accept_q(accept, types[i]);
+        if (q > best) {
+            best = q;
+            *out = i;
+            found = 1;
+        }
     }
-    if (qg <= 0 && qj <= 0)
-        return GDIR_ENOTACCEPT;
-    *out = qj > qg ? API_FMT_JSON : API_FMT_GEOJSON;
-    return 0;
+    return found ? 0 : GDIR_ENOTACCEPT;
+}
+
+int api_accept_format(const char *accept, enum api_format *out)
+{
+    static const char *const types[] = {"application/geo+json", "application/json"};
+    size_t i;
+    int rc = api_accept_pick(accept, types, 2, &i);
+
+    *out = i == 1 ? API_FMT_JSON : API_FMT_GEOJSON;
+    return rc;
 }
 
 int api_accept_gzip(const char *accept_encoding)

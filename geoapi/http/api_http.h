@@ -12,10 +12,27 @@
 
 #include "api_request.h"
 
-/* Picks the representation for an Accept header (NULL or empty: the default, GeoJSON):
- * application/geo+json -> API_FMT_GEOJSON, application/json -> API_FMT_JSON, the most specific
- * range deciding each one's q (type/subtype, then type/ *, then * / *); the higher q wins, a tie
- * goes to GeoJSON. Returns 0, or GDIR_ENOTACCEPT when both have q = 0. */
+/* geoapi's one Accept parser (RFC 9110 §12.5.1). Each item of the header is a media range
+ * (type/subtype, type/ *, * / *, compared without case) with an optional weight q; parameters
+ * other than q are ignored, and so is what follows q (accept-ext). A weight that is not an RFC
+ * 9110 qvalue ("0" or "1", optionally a dot and up to three digits, at most 1: "0.5", "1.000";
+ * not ".5", "0.5000", "1.5", "abc") counts as q = 0, so a malformed range never makes a type
+ * acceptable.
+ *
+ * api_accept_q: the q that accept gives media type `type` ("text/html"): that of the most
+ * specific range matching it (type/subtype, then type/ *, then * / *; among equally specific
+ * ranges the highest q), -1 when no range matches it. */
+double api_accept_q(const char *accept, const char *type);
+
+/* Picks among the n media types the one accept gives the highest q; a tie goes to the earlier
+ * one (types are in the server's order of preference). q = 0 excludes a type. *out receives its
+ * index. NULL or empty accept: 0 and *out = 0. Returns 0, or GDIR_ENOTACCEPT when no type has
+ * q > 0 (*out = 0 then). */
+int api_accept_pick(const char *accept, const char *const *types, size_t n, size_t *out);
+
+/* The representation of an API_FORMATS route for an Accept header: api_accept_pick among
+ * application/geo+json (API_FMT_GEOJSON, preferred on a tie and the default) and
+ * application/json (API_FMT_JSON). Returns 0 or GDIR_ENOTACCEPT. */
 int api_accept_format(const char *accept, enum api_format *out);
 
 /* 1 when an Accept-Encoding header allows gzip (gzip, x-gzip or * with q > 0). */

@@ -7,6 +7,7 @@
  * Not here: CRS and datetime (h_ogc_crs.c), the resources themselves (h_ogc_*.c).
  */
 #include "h_ogc.h"
+#include "api_http.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -16,83 +17,19 @@
 
 /* ---- negotiation ----------------------------------------------------------------------------- */
 
-/* q of the media types an Accept header gives to HTML and to JSON, by specificity: [0] exact
- * (text/html; application/json, geo+json, the OpenAPI types), [1] text/ * or application/ *,
- * [2] * / *. -1 when not mentioned. */
-static void accept_q(const char *accept, double html[3], double json[3])
-{
-    const char *p = accept;
-
-    for (int i = 0; i < 3; i++)
-        html[i] = json[i] = -1;
-    while (p && *p) {
-        const char *end = strchr(p, ','), *semi, *q;
-        size_t len;
-        char tok[96];
-        double qv = 1.0;
-
-        if (!end)
-            end = p + strlen(p);
-        while (p < end && (*p == ' ' || *p == '\t'))
-            p++;
-        semi = memchr(p, ';', (size_t)(end - p));
-        len = (size_t)((semi ? semi : end) - p);
-        while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
-            len--;
-        for (q = semi; q && q < end; q = memchr(q + 1, ';', (size_t)(end - q - 1))) {
-            const char *s = q + 1;
-            while (s < end && (*s == ' ' || *s == '\t'))
-                s++;
-            if ((s[0] == 'q' || s[0] == 'Q') && s[1] == '=') {
-                char num[8];
-                size_t n = 0;
-                char *stop;
-                s += 2;
-                while (s + n < end && s[n] != ';' && n < sizeof num - 1)
-                    n++;
-                memcpy(num, s, n);
-                num[n] = '\0';
-                qv = strtod(num, &stop);
-                if (stop == num || qv < 0 || qv > 1)
-                    qv = 0;
-            }
-        }
-        if (len < sizeof tok) {
-            double *slot = NULL;
-            memcpy(tok, p, len);
-            tok[len] = '\0';
-            if (strcasecmp(tok, "text/html") == 0 || strcasecmp(tok, "application/xhtml+xml") == 0)
-                slot = &html[0];
-            else if (strcasecmp(tok, "application/json") == 0 ||
-                     strcasecmp(tok, "application/geo+json") == 0 ||
-                     strcasecmp(tok, "application/vnd.oai.openapi+json") == 0 ||
-                     strcasecmp(tok, "application/openapi+json") == 0)
-                slot = &json[0];
-            else if (strcasecmp(tok, "text/*") == 0)
-                slot = &html[1];
-            else if (strcasecmp(tok, "application/*") == 0)
-                slot = &json[1];
-            if (slot && qv > *slot)
-                *slot = qv;
-            if (strcmp(tok, "*/*") == 0) {
-                if (qv > html[2])
-                    html[2] = qv;
-                if (qv > json[2])
-                    json[2] = qv;
-            }
-        }
-        p = *end ? end + 1 : end;
-    }
-}
-
 int api_negotiate_html(const struct api_request *req, int geo, enum api_format *fmt,
                        struct gdir_err *err)
 {
     static const char *const with_geo[] = {"json", "html", "geojson", NULL};
     static const char *const plain[] = {"json", "html", NULL};
     const char *accept = req->headers ? req->headers->accept : NULL;
+    /* JSON first: it wins a tie. */
+    static const char *const types[] = {
+        "application/json", "application/geo+json", "application/vnd.oai.openapi+json",
+        "application/openapi+json", "text/html", "application/xhtml+xml",
+    };
     enum api_format json_fmt = geo ? API_FMT_GEOJSON : API_FMT_JSON;
-    double html[3], json[3], qh = -1, qj = -1;
+    size_t pick;
     int f, rc;
 
     rc = api_param_enum(req, "f", geo ? with_geo : plain, &f, err);
@@ -105,18 +42,11 @@ int api_negotiate_html(const struct api_request *req, int geo, enum api_format *
     *fmt = json_fmt;
     if (!accept || !*accept)
         return GDIR_OK;
-    accept_q(accept, html, json);
-    for (int i = 0; i < 3; i++) {
-        if (qh < 0 && html[i] >= 0)
-            qh = html[i];
-        if (qj < 0 && json[i] >= 0)
-            qj = json[i];
-    }
-    if (qh <= 0 && qj <= 0)
+    if (api_accept_pick(accept, types, sizeof types / sizeof types[0], &pick) != 0)
         return gdir_err_set(err, GDIR_ENOTACCEPT,
                             "Accept: this resource is %s or text/html",
                             geo ? "application/geo+json" : "application/json");
-    *fmt = qh > qj ? API_FMT_HTML : json_fmt;
+    *fmt = pick >= 4 ? API_FMT_HTML : json_fmt;
     return GDIR_OK;
 }
 
