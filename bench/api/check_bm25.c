@@ -41,11 +41,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s: cannot open or index: %s\n", argv[1], err.msg);
         return 1;
     }
-    if (!db->pindex->tokens) {
+    if (!db->row_lengths.tokens) {
         fprintf(stderr, "the place index has no row lengths: nothing to check\n");
         return 1;
     }
-    api_q_vocab_load(db);
+    api_vocab_get(db);
     if (sqlite3_prepare_v2(db->g.db, SQL_BOTH, -1, &st, NULL) != SQLITE_OK) {
         fprintf(stderr, "prepare: %s\n", sqlite3_errmsg(db->g.db));
         return 1;

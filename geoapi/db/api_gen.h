@@ -1,7 +1,7 @@
 /*
  * api_gen.h — the shared caches of one database generation: what is built once from a
  * database file and read by every thread serving it (the place index and its copy of the
- * full-text index, api_pindex.h), held by one reference-counted object per generation.
+ * full-text index, search/api_pindex.h; the full-text vocabulary, search/api_vocab.h), held by one reference-counted object per generation.
  *
  * A generation is named by its connection's build_id (api_queries.h: built_at and the identity
  * of the file opened). A connection takes a reference to its generation on first need
@@ -26,6 +26,7 @@
 /* The slots of a generation. */
 enum api_gen_slot {
     API_GEN_PINDEX,    /* struct api_pindex (search/api_pindex.c), with its text index */
+    API_GEN_VOCAB,     /* struct api_vocab (search/api_vocab.c): the full-text vocabulary */
     API_GEN_NSLOTS
 };
 

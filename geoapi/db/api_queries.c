@@ -7,11 +7,10 @@
  * (api_dbpool.c).
  */
 #include "api_queries.h"
-#include "api_fts.h"
+#include "api_bm25.h"
 #include "api_hours.h"
 #include "api_gen.h"
 #include "api_response.h"
-#include "api_vocab.h"
 #include "gdir_log.h"
 #include "gdir_taxonomy.h"
 #include "gdir_text.h"
@@ -576,39 +575,90 @@ static int register_fts(struct api_db *db, struct gdir_err *err)
     return GDIR_OK;
 }
 
-void api_q_vocab_load(struct api_db *db)
+int api_q_vocab_terms(struct api_db *db, api_count_fn *fn, void *cls, struct gdir_err *err)
 {
     sqlite3_stmt *st = db->st[API_Q_VOCAB];
-    struct api_vocab *v;
     int rc = GDIR_OK, s;
 
-    if (db->vocab || db->vocab_failed)
-        return;
-    v = api_vocab_new();
-    if (!v) {
-        rc = GDIR_ENOMEM;
-        goto out;
-    }
     while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        rc = api_vocab_add(v, col_text(st, 0), sqlite3_column_int64(st, 1));
+        rc = fn(cls, col_text(st, 0), sqlite3_column_int64(st, 1));
         if (rc)
             break;
     }
     if (!rc && s != SQLITE_DONE)
-        rc = GDIR_EDB;
-    if (!rc)
-        rc = api_vocab_finish(v);
-out:
+        rc = gdir_err_set(err, GDIR_EDB, "full-text vocabulary: %s", sqlite3_errmsg(db->g.db));
     done(st);
-    if (rc) {
-        gdir_log(GDIR_LOG_WARN, "db", "msg=\"full-text vocabulary not loaded: searches go "
-                                      "without typo tolerance\" code=%s", gdir_err_name(rc));
-        api_vocab_free(v);
-        db->vocab_failed = 1;
-        return;
+    return rc;
+}
+
+/* ---- the full-text index's instances, for the in-memory text index ------------------------ */
+
+/* fts5vocab "instance" rows: one per token of every name. A temporary table of this
+ * connection (the file stays read-only), like the vocabulary's (api_queries.c). */
+static const char SQL_CREATE_INSTANCES[] =
+    "PRAGMA query_only=0;"
+    "CREATE VIRTUAL TABLE IF NOT EXISTS temp.places_fts_instance"
+    " USING fts5vocab(main, places_fts, instance);"
+    "PRAGMA query_only=1;";
+static const char SQL_INSTANCES[] = "SELECT term, doc, offset FROM temp.places_fts_instance";
+/* The averages record of FTS5 (rowid 1 of the data table): the row count, then the token
+ * total of each column, as varints. */
+static const char SQL_AVERAGES[] = "SELECT block FROM places_fts_data WHERE id = 1";
+
+/* An FTS5 varint (SQLite's: 7 bits a byte, high bit set when more follow, the ninth byte
+ * whole) at *p, advancing it; -1 when the blob ends first. */
+static long long get_varint(const unsigned char **p, const unsigned char *end)
+{
+    unsigned long long v = 0;
+    for (int i = 0; *p < end && i < 9; i++) {
+        unsigned char b = *(*p)++;
+        if (i == 8)
+            return (long long)((v << 8) | b);
+        v = (v << 7) | (b & 0x7f);
+        if (!(b & 0x80))
+            return (long long)v;
     }
-    db->vocab = v;
-    gdir_log(GDIR_LOG_DEBUG, "db", "msg=\"full-text vocabulary loaded\" terms=%zu", v->n);
+    return -1;
+}
+
+int api_q_fts_instances(struct api_db *db, api_fts_instance_fn *fn, void *cls, long long *n_rows,
+                      long long *n_tokens, struct gdir_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc, s;
+
+    *n_rows = *n_tokens = -1;
+    rc = gdir_db_prepare(&db->g, SQL_AVERAGES, &st, err);
+    if (rc)
+        return rc;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        const unsigned char *p = sqlite3_column_blob(st, 0);
+        const unsigned char *end = p ? p + sqlite3_column_bytes(st, 0) : NULL;
+        if (p) {
+            *n_rows = get_varint(&p, end);
+            *n_tokens = get_varint(&p, end);   /* places_fts has one column */
+        }
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if (*n_rows < 0 || *n_tokens < 0)
+        return gdir_err_set(err, GDIR_EDB, "full-text index: no totals");
+    if (sqlite3_exec(db->g.db, SQL_CREATE_INSTANCES, NULL, NULL, NULL) != SQLITE_OK)
+        return gdir_err_set(err, GDIR_EDB, "full-text instances: %s", sqlite3_errmsg(db->g.db));
+    rc = gdir_db_prepare(&db->g, SQL_INSTANCES, &st, err);
+    if (rc)
+        return rc;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *term = (const char *)sqlite3_column_text(st, 0);
+        rc = fn(cls, term ? term : "", (size_t)sqlite3_column_bytes(st, 0),
+                sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2));
+        if (rc)
+            break;
+    }
+    if (!rc && s != SQLITE_DONE)
+        rc = gdir_err_set(err, GDIR_EDB, "full-text instances: %s", sqlite3_errmsg(db->g.db));
+    sqlite3_finalize(st);
+    return rc;
 }
 
 /* The address sources: EXISTS walks the unique (source, id) index of addresses. */
@@ -1189,10 +1239,37 @@ void api_db_close(struct api_db *db)
     }
     free(db->sources);
     free(db->category_counts);
-    api_vocab_free(db->vocab);
     api_hours_cache_free(db->hours);
     api_gen_release(db->gen);   /* the last connection of a generation frees its caches */
     free(db);
+}
+
+struct api_gen *api_db_gen(struct api_db *db, struct gdir_err *err)
+{
+    if (!db->gen && api_gen_acquire(db->build_id, &db->gen, err) != 0)
+        return NULL;
+    return db->gen;
+}
+
+void api_db_drop_gen(struct api_db *db)
+{
+    db->pindex = NULL;
+    db->pindex_failed = 1;
+    db->vocab = NULL;
+    db->vocab_failed = 1;
+    memset(&db->row_lengths, 0, sizeof db->row_lengths);
+    api_gen_release(db->gen);
+    db->gen = NULL;
+}
+
+/* Ends the connection's hold on the file between statements: no exclusive lock kept, no page
+ * mapped; the read that follows drops the shared lock kept until now. */
+static const char SQL_UNPIN[] =
+    "PRAGMA main.locking_mode=NORMAL; PRAGMA mmap_size=0; SELECT count(*) FROM meta;";
+
+int api_db_unpin(struct api_db *db, struct gdir_err *err)
+{
+    return gdir_db_exec(&db->g, SQL_UNPIN, err);
 }
 
 /* ---- DCAT catalogue ----------------------------------------------------------------------- */

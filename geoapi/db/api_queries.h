@@ -13,6 +13,7 @@
 #define API_QUERIES_H
 
 #include <sqlite3.h>
+#include <stdint.h>
 
 #include "gdir_buf.h"
 #include "gdir_db.h"
@@ -78,6 +79,14 @@ struct api_hours_cache;
 struct api_pindex;
 struct api_gen;
 
+/* Each place's name length in tokens, by fid (tokens[fid - min_fid], UINT16_MAX unknown), for
+ * geodir_bm25 (api_bm25.h); lent by the place index of the connection's generation. */
+struct api_row_lengths {
+    const uint16_t *tokens;            /* borrowed; NULL: FTS5 is asked */
+    long long min_fid;
+    size_t n_fid;
+};
+
 struct api_db {
     struct gdir_db g;                  /* the connection (read-only, query_only) */
     sqlite3_stmt *st[API_Q_COUNT];     /* prepared statements, owned */
@@ -88,14 +97,16 @@ struct api_db {
     struct api_source_entry *sources;  /* owned: the sources table (a handful of rows) */
     size_t n_sources;
     long long *category_counts;        /* owned: places per taxonomy row (own category only) */
-    struct api_vocab *vocab;           /* owned; loaded on the first text search */
-    int vocab_failed;                  /* loading it failed once: searches go without typos */
+    const struct api_vocab *vocab;     /* borrowed from gen: the full-text vocabulary
+                                        * (search/api_vocab.h), loaded on the first text search */
+    int vocab_failed;                  /* loading it failed: searches go without typos */
     struct api_hours_cache *hours;     /* owned: parsed opening_hours of this connection */
     struct api_gen *gen;               /* a reference to this file's generation and its shared
                                         * caches (api_gen.h), taken by the first search */
     const struct api_pindex *pindex;   /* borrowed from gen: the in-memory place index
                                         * (search/api_pindex.h), NULL until the first search */
     int pindex_failed;                 /* building it failed: searches read SQLite */
+    struct api_row_lengths row_lengths;   /* borrowed from the place index (zero without) */
 };
 
 /* The SQL text of a statement (for tests: EXPLAIN QUERY PLAN). Static storage. */
@@ -106,8 +117,23 @@ const char *api_q_sql(enum api_stmt which);
  * list and the category counts. On success *out is owned by the caller (api_db_close). */
 int api_db_open(struct api_db **out, const char *path, struct gdir_err *err);
 
-/* Finalizes the statements and closes the connection. NULL-safe. */
+/* Finalizes the statements, gives back the connection's generation (api_gen.h) and closes
+ * the connection. NULL-safe. */
 void api_db_close(struct api_db *db);
+
+/* db's database generation (api_gen.h), taking db's reference on the first call (given back by
+ * api_db_close or api_db_drop_gen). NULL when out of memory (err set). */
+struct api_gen *api_db_gen(struct api_db *db, struct gdir_err *err);
+
+/* Gives back db's reference to its generation before db closes, and forgets what it borrowed
+ * from it (place index, vocabulary, row lengths): later searches on db read SQLite, without
+ * typo tolerance. For a connection that outlives its searches (exports/h_export.c). */
+void api_db_drop_gen(struct api_db *db);
+
+/* Switches db to locking_mode=NORMAL and mmap_size=0 and drops the shared lock it kept: from
+ * then on, between two statements the connection holds no lock and maps no page (a long
+ * download from a file that may be swapped). Returns 0 or GDIR_EDB. */
+int api_db_unpin(struct api_db *db, struct gdir_err *err);
 
 struct api_health {
     int schema_version;       /* PRAGMA user_version */
@@ -209,9 +235,19 @@ int api_q_text_hits(struct api_db *db, const char *match, api_text_hit_fn *fn, v
 typedef int api_docsize_fn(void *cls, long long fid, long long tokens);
 int api_q_fts_docsizes(struct api_db *db, api_docsize_fn *fn, void *cls, struct gdir_err *err);
 
-/* Loads db->vocab from the full-text index unless done already (once per connection). A
- * failure is logged and remembered: searches then go without typo tolerance. */
-void api_q_vocab_load(struct api_db *db);
+/* Calls fn(cls, term, documents) for every term of the full-text index (the connection's
+ * temporary fts5vocab table; for the vocabulary, search/api_vocab.h). */
+int api_q_vocab_terms(struct api_db *db, api_count_fn *fn, void *cls, struct gdir_err *err);
+
+/* Calls fn for every instance of a term in places_fts (fts5vocab "instance": the term's bytes
+ * as the index stores them, the row id, the token's offset in the name), in the index's order
+ * (term, then row, then offset), and gives the index's own totals (rows, tokens: what
+ * xRowCount and xColumnTotalSize answer). Returns 0, fn's non-zero value, or GDIR_EDB. For
+ * the in-memory text index (search/api_pindex.c); prepared on each call (once per index). */
+typedef int api_fts_instance_fn(void *cls, const char *term, size_t len, long long fid,
+                                long long offset);
+int api_q_fts_instances(struct api_db *db, api_fts_instance_fn *fn, void *cls, long long *n_rows,
+                        long long *n_tokens, struct gdir_err *err);
 
 /* Reads the point of a SpatiaLite POINT blob (the 60-byte 2D form the schema stores). Returns
  * 0, or -1 when the blob is not such a point. */

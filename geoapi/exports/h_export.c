@@ -27,7 +27,6 @@
 #include "api_dbpool.h"
 #include "api_handlers.h"
 #include "api_params.h"
-#include "api_pindex.h"
 #include "api_search.h"
 #include "gdir_export.h"
 #include "gdir_log.h"
@@ -229,11 +228,8 @@ static int job_open(const struct api_ctx *ctx, struct export_request *s, struct 
         goto out;
     /* The place index is no longer needed by this connection: give it back now (after a
      * swap it may be the last reference to the old one). */
-    api_pindex_put(j->db);
-    rc = gdir_db_exec(&j->db->g,
-                      "PRAGMA main.locking_mode=NORMAL; PRAGMA mmap_size=0;"
-                      "SELECT count(*) FROM meta;",   /* a read: drops the kept shared lock */
-                      err);
+    api_db_drop_gen(j->db);
+    rc = api_db_unpin(j->db, err);
     if (rc)
         goto out;
     rc = gdir_export_meta_load(&j->meta, j->db->g.db, s->licence, err);

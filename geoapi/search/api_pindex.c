@@ -652,7 +652,7 @@ static void load_text(struct api_db *db, struct api_pindex *ix)
     if (!b.slot || !tmp)
         goto out;
     memset(b.slot, 0xff, ((size_t)b.slot_start[ix->n_fid] + 1) * sizeof *b.slot);
-    rc = api_fts_instances(db, on_instance, &b, &n_rows, &n_tokens, &err);
+    rc = api_q_fts_instances(db, on_instance, &b, &n_rows, &n_tokens, &err);
     if (b.bad || (rc == GDIR_OK && (n_rows != rows || n_tokens != tokens))) {
         rc = GDIR_EINVAL;
         goto out;
@@ -858,10 +858,9 @@ const struct api_pindex *api_pindex_get(struct api_db *db)
     if (db->pindex || db->pindex_failed)
         return db->pindex;
     gdir_err_clear(&err);
-    if (!db->gen && api_gen_acquire(db->build_id, &db->gen, &err) != 0)
-        ix = NULL;
-    else
-        ix = api_gen_slot(db->gen, API_GEN_PINDEX, pindex_build, pindex_free_fn, db, &err);
+    ix = api_db_gen(db, &err)
+             ? api_gen_slot(db->gen, API_GEN_PINDEX, pindex_build, pindex_free_fn, db, &err)
+             : NULL;
     if (!ix) {
         db->pindex_failed = 1;
         gdir_log(GDIR_LOG_WARN, "db", "msg=\"place index not built: searches read every "
@@ -869,15 +868,10 @@ const struct api_pindex *api_pindex_get(struct api_db *db)
         return NULL;
     }
     db->pindex = ix;
+    db->row_lengths.tokens = ix->tokens;
+    db->row_lengths.min_fid = ix->min_fid;
+    db->row_lengths.n_fid = ix->n_fid;
     return ix;
-}
-
-void api_pindex_put(struct api_db *db)
-{
-    db->pindex = NULL;
-    db->pindex_failed = 1;
-    api_gen_release(db->gen);
-    db->gen = NULL;
 }
 
 /* ---- walks -------------------------------------------------------------------------------- */

@@ -130,10 +130,7 @@ struct api_pindex {
  * NULL when it cannot be built (logged once per connection, then remembered: searches go
  * through SQLite as before). Thread-safe; db must be the calling thread's connection. */
 const struct api_pindex *api_pindex_get(struct api_db *db);
-
-/* Gives back db's reference to the index (and to its generation's caches) before db closes:
- * later searches on db read SQLite. For a connection that outlives its searches (h_export.c). */
-void api_pindex_put(struct api_db *db);
+/* (api_db_drop_gen, db/api_queries.h, gives the reference back early.) */
 
 /* Calls fn for every place whose point lies in box (inclusive), as a candidate (bm25 0). */
 int api_pindex_box(const struct api_pindex *ix, const struct gdir_bbox *box,

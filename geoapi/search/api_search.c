@@ -1368,8 +1368,7 @@ int api_search_run(struct api_db *db, const struct gdir_calendar *cal,
     e.pager.heap.borrow = e.kmain.borrow = e.kcat.borrow = e.kcommune.borrow = e.ix != NULL;
 
     if (p->text && p->text->n > 0) {
-        api_q_vocab_load(db);
-        if (api_vocab_fts_query(db->vocab, p->text, &match))
+        if (api_vocab_fts_query(api_vocab_get(db), p->text, &match))
             goto nomem;
         have_match = 1;
     }

@@ -6,6 +6,9 @@
  * Not here: reading the vocabulary from SQLite (api_queries.c), parsing q (api_text.c).
  */
 #include "api_vocab.h"
+#include "api_gen.h"
+#include "api_queries.h"
+#include "gdir_log.h"
 #include "gdir_text.h"
 
 #include <stdlib.h>
@@ -289,3 +292,54 @@ int api_vocab_fts_query(const struct api_vocab *v, const struct api_text_query *
     free(g);
     return rc;
 }
+
+/* ---- the generation's vocabulary ---------------------------------------------------------- */
+
+static int add_term(void *cls, const char *raw, long long docs)
+{
+    return api_vocab_add(cls, raw, docs);
+}
+
+/* api_gen_build_fn of the vocabulary: ctx is the asking thread's connection. */
+static int vocab_build(void *ctx, void **out, struct gdir_err *err)
+{
+    struct api_vocab *v = api_vocab_new();
+    int rc = v ? api_q_vocab_terms(ctx, add_term, v, err) : GDIR_ENOMEM;
+
+    if (!rc)
+        rc = api_vocab_finish(v);
+    if (rc) {
+        api_vocab_free(v);
+        if (!err->code)
+            gdir_err_set(err, rc, "full-text vocabulary: %s", gdir_err_text(rc));
+        return rc;
+    }
+    gdir_log(GDIR_LOG_DEBUG, "db", "msg=\"full-text vocabulary loaded\" terms=%zu", v->n);
+    *out = v;
+    return GDIR_OK;
+}
+
+static void vocab_free_fn(void *obj)
+{
+    api_vocab_free(obj);
+}
+
+const struct api_vocab *api_vocab_get(struct api_db *db)
+{
+    struct gdir_err err;
+
+    if (db->vocab || db->vocab_failed)
+        return db->vocab;
+    gdir_err_clear(&err);
+    db->vocab = api_db_gen(db, &err)
+                    ? api_gen_slot(db->gen, API_GEN_VOCAB, vocab_build, vocab_free_fn, db, &err)
+                    : NULL;
+    if (!db->vocab) {
+        db->vocab_failed = 1;
+        gdir_log(GDIR_LOG_WARN, "db", "msg=\"full-text vocabulary not loaded: searches go "
+                                      "without typo tolerance\" code=%s",
+                 gdir_err_name(err.code));
+    }
+    return db->vocab;
+}
+

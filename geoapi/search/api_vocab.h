@@ -1,6 +1,6 @@
 /*
  * api_vocab.h — the vocabulary of the places' full-text index (places_fts, read through an
- * fts5vocab table), kept in memory per connection, and the FTS5 query built from a parsed q.
+ * fts5vocab table), kept in memory once per database generation, and the FTS5 query built from a parsed q.
  *
  * The FTS5 expression is made only of quoted terms, OR, AND, parentheses and the prefix
  * star: nothing of q reaches FTS5's query syntax, so no q can cause a syntax error. For each
@@ -11,7 +11,8 @@
  *   - for words of API_TEXT_TYPO_MIN characters or more, the index terms one edit away from
  *     the word (for a prefix: `"variant"*` when some index term starts with the variant),
  *     the most frequent first, at most API_VOCAB_GROUP_MAX terms per group in all.
- * Groups are joined by AND. A vocabulary is immutable once built; a connection owns its own.
+ * Groups are joined by AND. A vocabulary is immutable once built, and shared by the
+ * connections of one database generation (db/api_gen.h).
  */
 #ifndef API_VOCAB_H
 #define API_VOCAB_H
@@ -48,6 +49,14 @@ int api_vocab_add(struct api_vocab *v, const char *raw, long long docs);
 int api_vocab_finish(struct api_vocab *v);
 
 void api_vocab_free(struct api_vocab *v);
+
+struct api_db;
+
+/* The vocabulary of db's database generation (db/api_gen.h), loaded from db by the first
+ * connection of the generation to ask, the others waiting for it; borrowed (db keeps its
+ * generation until it closes). NULL when it cannot be loaded (logged once per connection;
+ * searches then go without typo tolerance). db must be the calling thread's connection. */
+const struct api_vocab *api_vocab_get(struct api_db *db);
 
 /* Appends the FTS5 MATCH expression for q (q->n > 0) to out. v may be NULL (no vocabulary:
  * no typo variants, no ligature forms). Returns 0 or the buffer's error code. */
