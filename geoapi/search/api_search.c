@@ -17,6 +17,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A lower bound of a great-circle distance d computed from cell bounds: d less 1 cm and a
+ * relative 1e-12, well beyond the rounding of either computation (the bound's and the exact
+ * distance's), so that no place is ever left out by a rounding. An infinite d stays infinite. */
+static inline double dist_lower_bound(double d)
+{
+    return d - (0.01 + (isfinite(d) ? d * 1e-12 : 0));
+}
+
 const char *api_sort_name(enum api_sort s)
 {
     return s == API_SORT_DISTANCE ? "distance" : s == API_SORT_RELEVANCE ? "relevance" : "name";
@@ -510,7 +518,7 @@ static double quick_dlb(struct prox *x, size_t cell)
         double la = ix->lat0 + cy * ix->dlat - 1e-9, lb = ix->lat0 + (cy + 1) * ix->dlat + 1e-9;
         double dp = x->lat < la ? la - x->lat : x->lat > lb ? x->lat - lb : 0;
         double d = GDIR_EARTH_RADIUS_M * dp * DEG;   /* d >= R |dphi| */
-        x->row_d[cy] = d - (0.01 + d * 1e-12);
+        x->row_d[cy] = dist_lower_bound(d);
     }
     if (isnan(x->col_d[cx])) {
         double lo = ix->lon0 + cx * ix->dlon - 1e-9, hi = ix->lon0 + (cx + 1) * ix->dlon + 1e-9;
@@ -519,7 +527,7 @@ static double quick_dlb(struct prox *x, size_t cell)
                        ? 0
                        : x->cos_lat * x->cos_min * hav(dl * DEG);
         double d = 2.0 * GDIR_EARTH_RADIUS_M * asin(sqrt(a > 1 ? 1 : a));
-        x->col_d[cx] = d - (0.01 + d * 1e-12);
+        x->col_d[cx] = dist_lower_bound(d);
     }
     return fmax(0, fmax(x->row_d[cy], x->col_d[cx]));
 }
@@ -546,7 +554,7 @@ static double cell_dlb(struct prox *x, size_t cell)
     }
     a = x->row_hav[cy] + x->cos_lat * x->row_cos[cy] * x->col_hav[cx];
     d = 2.0 * GDIR_EARTH_RADIUS_M * asin(sqrt(a > 1 ? 1 : a));
-    d -= 0.01 + d * 1e-12;   /* well beyond the rounding of either computation */
+    d = dist_lower_bound(d);
     x->cell = cell;
     x->dlb = d > 0 ? d : 0;
     return x->dlb;
@@ -909,7 +917,7 @@ static int walk_rings(struct walk *w, const struct tcur *walks, size_t n, long l
                         : w->px.cos_lat * w->px.cos_min * hav(dl * DEG);
                 d = fmin(d, 2.0 * GDIR_EARTH_RADIUS_M * asin(sqrt(a > 1 ? 1 : a)));
             }
-            d -= 0.01 + (isfinite(d) ? d * 1e-12 : 0);
+            d = dist_lower_bound(d);
             f = 1.0 + fmax(0, d) / API_PROXIMITY_SCALE_M;
             if (key_after(&h->a[0].key, 0, bound[0] / f))
                 break;
