@@ -77,7 +77,7 @@ static const char SQL_CAND_TEXT[] =
     " WHERE places_fts MATCH :match";
 
 /* The same matches without the join: row ids and scores only. geodir_bm25 is bm25 with the
- * row lengths of the place index (api_fts.h). */
+ * row lengths of the place index (api_bm25.h). */
 static const char SQL_TEXT_HITS[] =
     "SELECT rowid, geodir_bm25(places_fts) FROM places_fts WHERE places_fts MATCH :match";
 
@@ -558,7 +558,7 @@ int api_q_fts_docsizes(struct api_db *db, api_docsize_fn *fn, void *cls, struct 
     return rc;
 }
 
-/* Registers geodir_bm25 (api_fts.h) on the connection. */
+/* Registers geodir_bm25 (api_bm25.h) on the connection. */
 static int register_fts(struct api_db *db, struct gdir_err *err)
 {
     sqlite3_stmt *st = NULL;

@@ -20,7 +20,7 @@
  * The full-text index in memory (struct api_pindex_text): the terms of places_fts with, for
  * each, the places whose name holds it (by name length, the best bm25 first, then by position,
  * so in grid order), how often, and the name's length in tokens: what a text search needs to match and score every place exactly
- * like FTS5 and geodir_bm25 (api_fts.h) without asking SQLite per row. Read from the
+ * like FTS5 and geodir_bm25 (db/api_bm25.h) without asking SQLite per row. Read from the
  * index's own instances (fts5vocab), so it holds exactly what FTS5 holds; not built (the
  * search then goes through FTS5) when anything does not add up, or when the environment
  * variable GEODIR_SEARCH_EXHAUSTIVE is set to anything but 0 (the exhaustive path, for
@@ -116,7 +116,7 @@ struct api_pindex {
     size_t n_fid;
     uint32_t *pos_of_fid;              /* owned */
     /* fid -> length of the name in tokens in the full-text index (places_fts_docsize), for
-     * geodir_bm25 (api_fts.h): tokens[fid - min_fid], UINT16_MAX unknown; NULL when the
+     * geodir_bm25 (db/api_bm25.h): tokens[fid - min_fid], UINT16_MAX unknown; NULL when the
      * full-text index could not be read. By fid, not by position: full-text hits come in fid
      * order, so these reads are sequential. */
     uint16_t *tokens;                  /* owned */
