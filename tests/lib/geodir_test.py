@@ -2,6 +2,16 @@
 
 - check(cond, what) / failures / finish(): the checks a test makes, printed one per line
   ("ok   ..." / "FAIL ..."), and the exit status they add up to.
+- poll_until(cond, timeout, what): waits for something to happen (a file, a log line, a server
+  answer) by calling cond() until it returns a true value, and is one check: ok as soon as it
+  does, FAIL naming what did not happen at the deadline. Tests never sleep to wait for an event:
+  they poll for it with a deadline, or hold the program at a step with a hook (the importer's
+  GEODIR_IMPORT_PAUSE_AT / GEODIR_IMPORT_PAUSE_FIFO, importer/imp_hook.h; ImportPause in
+  tests/import/test_import.py). A sleep stays only where the delay is what is tested (a slow
+  client's pace, a clock that must change second).
+- require_data(folder, names): the real-data files a test reads (GDIR_REALDATA=ON); a missing
+  folder or file is a failed check naming its path, never a skip (tests/lib/require_data.py
+  runs it before every realdata test).
 - ApiServer: the real geodir-api on 127.0.0.1 port 0; the port is read back from the server's
   `listening on http://127.0.0.1:PORT` line; GEODIR_* variables of the caller's environment are
   dropped so that only the test's own settings apply; SIGTERM on stop, exit code returned.
@@ -43,6 +53,35 @@ def finish(label="check"):
     for f in failures:
         print("  - " + f)
     sys.exit(1 if failures else 0)
+
+
+def poll_until(cond, timeout, what, interval=0.02):
+    """Calls cond() until it returns a true value or timeout seconds have passed; records the
+    check what (ok, or FAIL "... (not within N s)") and returns cond's last value. The deadline
+    is a bound for a hung program, not a guess at how long something takes: give it room."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = cond()
+        if value or time.monotonic() >= deadline:
+            break
+        time.sleep(interval)   # the polling interval, not a wait for the event
+    check(bool(value), what if value else f"{what} (not within {timeout} s)")
+    return value
+
+
+def require_data(folder, names):
+    """Checks that folder and each of names (relative to it) exist; each missing one is a
+    failed check with its path. Returns True when everything is there."""
+    hint = ("the real-data tests (GDIR_REALDATA=ON) read GDIR_SHARED_DATASETS; put the files "
+            "of ../shared/datasets there (its SOURCES.md) or configure with -DGDIR_REALDATA=OFF")
+    if not os.path.isdir(folder):
+        return check(False, f"real data: the folder {folder} is missing ({hint})")
+    ok = True
+    for name in names:
+        path = os.path.join(folder, name)
+        if not os.path.exists(path):
+            ok = check(False, f"real data: {path} is missing ({hint})") and ok
+    return ok
 
 
 def http_request(port, method, target, body=None, headers=None, chunked=False, timeout=60):
