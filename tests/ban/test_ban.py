@@ -28,14 +28,13 @@ import os
 import shutil
 import sys
 import threading
-import time
 import urllib.parse
 import urllib.request
 import uuid
 
 sys.dont_write_bytecode = True   # tests write only under the build tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from geodir_test import ApiServer, check, failures, http_request  # noqa: E402
+from geodir_test import ApiServer, check, failures, http_request, poll_until  # noqa: E402
 
 API, DB, SRC, WORK = sys.argv[1:5]
 FIXTURES = os.path.join(SRC, "tests", "ban", "fixtures")
@@ -766,20 +765,20 @@ def test_shared_index_and_swap():
         pounders = [threading.Thread(target=pound) for _ in range(4)]
         for t in pounders:
             t.start()
-        time.sleep(0.3)
+        poll_until(lambda: len(during) >= 8, 30, "swap: requests are coming before the swap")
         tmp = db + ".new"
         shutil.copyfile(os.path.join(WORK, "ban-v2.sqlite"), tmp)
         os.rename(tmp, db)
-        found = False
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and not found:
-            time.sleep(0.2)
-            found = top(search(port, q="1 rue nouvelle vaubecourt")).get("id") == "55532_0080_00001"
-        time.sleep(1.5)
+        poll_until(lambda: top(search(port, q="1 rue nouvelle vaubecourt")).get("id")
+                   == "55532_0080_00001", 30,
+                   "swap: the new street is found after the swap, without a restart")
+        # The pounders go on across the swap until each thread has had its turn afterwards.
+        after = len(during)
+        poll_until(lambda: len(during) >= after + 40, 30,
+                   "swap: 40 more requests answered once the new street is found")
         stop.set()
         for t in pounders:
             t.join()
-        check(found, "swap: the new street is found after the swap, without a restart")
         check(during and all(s == 200 for s in during),
               f"swap: no request failed during the swap ({len(during)} requests, "
               f"{[s for s in during if s != 200][:3]})")

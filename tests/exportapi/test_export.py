@@ -21,6 +21,7 @@ and the fixture database of build_db.py (8,000 places under etalab-2.0, 4,000 un
 usage: test_export.py GEODIR_API GEODIR_IMPORT DB SOURCE_DIR WORK_DIR
 """
 import base64
+import calendar
 import hashlib
 import json
 import os
@@ -36,7 +37,7 @@ import urllib.parse
 
 sys.dont_write_bytecode = True   # tests write only under the build tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from geodir_test import ApiServer, check, finish, http_request  # noqa: E402
+from geodir_test import ApiServer, check, finish, http_request, poll_until  # noqa: E402
 
 API, IMPORTER, DB, SRC, WORK = (os.path.abspath(a) for a in sys.argv[1:6])
 DB_DIR = os.path.dirname(DB)
@@ -339,7 +340,7 @@ def test_streaming_and_swap():
     data = bytearray(first)
     for _ in range(20):                 # 1 KiB/0.1 s for 2 s: far from the end (2 MB)
         data += s.recv(1024)
-        time.sleep(0.1)
+        time.sleep(0.1)                 # the slow reader's pace: what is tested
     st, h, body = get("/api/health")
     check(st == 200, "  meanwhile /api/health answers")
     t1 = time.monotonic()
@@ -350,7 +351,11 @@ def test_streaming_and_swap():
     check(not slow_done.search(srv.stderr()), "  the slow download is still being produced")
     # A real import (the same configuration, the same database path) swaps a new database
     # in while the slow download goes on: the importer renames its new file over the old one.
-    time.sleep(1.1)   # a different built_at second
+    # The new database must have another built_at (second precision): wait until the clock
+    # has left built_before's second.
+    poll_until(lambda: built_before and time.time() >= calendar.timegm(
+                   time.strptime(built_before, "%Y-%m-%dT%H:%M:%SZ")) + 1, 5,
+               f"  the clock has left the served database's built_at second ({built_before})")
     t2 = time.monotonic()
     imp_log = os.path.join(WORK, "import.log")
     with open(imp_log, "w") as log:
@@ -360,15 +365,17 @@ def test_streaming_and_swap():
         # connection for long stretches: its `timeout` is 180 s here (15 s by default).
         while imp.poll() is None:
             data += s.recv(1024)
-            time.sleep(0.1)
+            time.sleep(0.1)             # the slow reader's pace
     with open(imp_log, encoding="utf-8", errors="replace") as f:
         err = f.read()
     check(imp.returncode == 0, f"  a real import ran meanwhile ({time.monotonic() - t2:.1f} s; "
                                f"{err[-300:] if imp.returncode else ''})")
-    time.sleep(1.5)
-    built_after = json.loads(get("/api/health")[2]).get("built_at")
-    check(built_after != built_before, f"  the server serves the new database "
-                                       f"({built_before} -> {built_after})")
+    def new_built_at():
+        b = json.loads(get("/api/health")[2]).get("built_at")
+        return b if b and b != built_before else None
+    built_after = poll_until(new_built_at, 30, f"  the server serves the new database (built_at "
+                                              f"{built_before} before)")
+    print(f"     built_at {built_before} -> {built_after}")
     # The slow download ends whole, from the database it started on.
     s.settimeout(60)
     while True:
@@ -379,9 +386,8 @@ def test_streaming_and_swap():
         if data.endswith(b"\r\n0\r\n\r\n"):
             break
     s.close()
-    time.sleep(0.3)
-    check(slow_done.search(srv.stderr()) is not None,
-          "  the server logged it complete, after the swap")
+    poll_until(lambda: slow_done.search(srv.stderr()) is not None, 30,
+               "  the server logged it complete, after the swap")
     body = dechunk(bytes(data))
     doc = json.loads(body) if body is not None else {}
     check(len(doc.get("features", [])) == 12000, f"  the slow download ends whole: 12000 places "
@@ -394,16 +400,15 @@ def test_aborted_and_busy():
     check(head.startswith("HTTP/1.1 200"), "aborted download: the answer had started")
     s.recv(100)
     s.close()
-    time.sleep(0.5)
-    check(tmp_files() == [], f"  export_tmp_dir empty after it ({tmp_files()})")
+    poll_until(lambda: tmp_files() == [], 30, "  export_tmp_dir empty after it")
+    print(f"     left in export_tmp_dir: {tmp_files()}")
     # max_export_jobs = 2 (this server's setting): two slow binary downloads hold both slots
     # (a whole-directory GeoPackage is larger than what the sockets' buffers hold).
     held = []
     for _ in range(2):
         s, head = raw_get("/api/export?format=gpkg&licence=ODbL-1.0", rcvbuf=2048)
-        s.recv(10)
+        s.recv(10)   # the slot is taken before the head is sent (h_export.c)
         held.append((s, head))
-    time.sleep(0.5)
     check(all(h.startswith("HTTP/1.1 200") for _, h in held), "two binary exports in progress")
     st, h, body = get("/api/export?format=fgb")
     doc = json.loads(body) if body.startswith(b"{") else {}
@@ -413,9 +418,9 @@ def test_aborted_and_busy():
     check(st == 200, "  a streamed export is still served")
     for s, _ in held:
         s.close()
-    time.sleep(1.0)
-    st, h, body = get("/api/export?format=fgb&" + FILTER)
-    check(st == 200, f"  once they are gone, binary exports are served again (got {st})")
+    # The server frees a slot when it notices that its client is gone.
+    poll_until(lambda: get("/api/export?format=fgb&" + FILTER)[0] == 200, 30,
+               "  once they are gone, binary exports are served again")
     check(tmp_files() == [], f"  export_tmp_dir empty ({tmp_files()})")
 
 

@@ -21,10 +21,13 @@ usage: test_import.py CASE IMPORTER SQLITE3 FIXTURES SOURCE_DIR WORK_DIR
                    merge report
         refresh    overrides (add, fix, hide) on a full import; --source re-reads one source,
                    keeps the others from the database, merges again, overrides still apply
-        atomic     SIGKILL at several moments of a generated 60,000-row import: served
-                   database byte-identical and consistent, stale temporary file removed
+        atomic     SIGKILL at five moments of a generated 60,000-row import, each one held or
+                   bounded by the pause hook (no timing): served database byte-identical and
+                   consistent, stale temporary file removed
         reproject  Lambert-93 x/y to WGS84 within 1 m of cs2cs
-        progress   the progress line on a terminal (pty), and none otherwise
+        progress   the progress line on a terminal (pty), checked while the run is held
+                   before its swap; redraws bounded by the run's own reading time; none
+                   otherwise
         realdata_territory  ../shared/datasets: the 3 territory town halls and the 59 Meuse
                    offices outside their commune
         concurrent  two imports on one database: the second is refused by the lock, says who
@@ -50,6 +53,7 @@ import math
 import os
 import pty
 import random
+import re
 import resource
 import shutil
 import signal
@@ -58,15 +62,11 @@ import sys
 import threading
 import time
 
+sys.dont_write_bytecode = True   # no __pycache__ in the sources
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from geodir_test import check, failures, poll_until  # noqa: E402
+
 CASE, IMPORTER, SQLITE3, FIXTURES, SRC, WORK = sys.argv[1:7]
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        failures.append(what)
-    return cond
 
 
 def run(args, env_extra=None):
@@ -1031,8 +1031,21 @@ def generate_sp(path, rows):
 ATOMIC_ROWS = int(os.environ.get("GEODIR_ATOMIC_ROWS", "60000"))
 
 
+# The moments case_atomic kills a run at, in this order: (what, steps the run stops at, step
+# it is released from, None when it is killed where it is held). A released run is killed as
+# soon as the sign of its next phase is seen, or at the next step at the latest: every kill
+# lands before the swap, whatever the machine's speed.
+ATOMIC_MOMENTS = (
+    ("held once locked, nothing written yet", "locked", None),
+    ("while its sources are read", "locked,sources-read", "locked"),
+    ("held once every source is read", "sources-read", None),
+    ("while it builds indexes and exports", "sources-read,before-swap", "sources-read"),
+    ("held before its swap", "before-swap", None),
+)
+
+
 def case_atomic():
-    """SIGKILL at several moments of a 60,000-row import: the served database stays
+    """SIGKILL at five moments of a 60,000-row import: the served database stays
     byte-identical and consistent, and the next run removes the dead run's temporary file."""
     gen = os.path.join(WORK, "organismes-atomic.csv")
     generate_sp(gen, ATOMIC_ROWS)
@@ -1047,48 +1060,43 @@ def case_atomic():
     if not check(p.returncode == 0, "a served database"):
         return
     digest = sha256(db)
-    full = None
-    for _ in range(2):    # the quicker of two runs: a slow first run would put kills after the swap
-        t0 = time.monotonic()
-        p = run(["--config", cfg, "--db", os.path.join(WORK, "timing.sqlite"), "--quiet"])
-        full = min(full or 1e9, time.monotonic() - t0)
-    check(p.returncode == 0, f"the {ATOMIC_ROWS}-row import works ({full:.1f} s; {p.err[-500:]})")
-    print(f"{ATOMIC_ROWS}-row import: {full:.2f} s")
-    killed = 0
-    places = 12
-    # Late moments first: a run that finishes (slow timing) removes the earlier stale files.
-    # The very early kill is not last: a run removes the dead runs' files as it starts, and one
-    # killed before it made its own would leave none for the checks below.
-    for frac in (0.95, 0.8, 0.6, 0.5, 0.4, 0.3, 0.05, 0.2):
-        env = {k: v for k, v in os.environ.items() if k != "GEODIR_PROFILES"}
-        proc = subprocess.Popen([IMPORTER, "--config", cfg, "--db", db, "--quiet"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-        time.sleep(full * frac)
-        tmp = f"{db}.tmp-{proc.pid}"
+    places = one(db, "SELECT count(*) FROM places")
+    for what, steps, released in ATOMIC_MOMENTS:
+        held = steps.split(",")[-1]
+        run_ = Paused(["--config", cfg, "--db", db, "--quiet"], steps)
+        tmp = f"{db}.tmp-{run_.proc.pid}"
+        if released:
+            if not check(run_.wait(released), f"kill {what}: the run is held at {released}"):
+                run_.kill()
+                print(run_.err)
+                return
+            dirs = export_dirs(db)
+            run_.release()
+            # The sign that the next phase is under way: its temporary file has rows, or an
+            # export folder of its own appeared; else the next step holds it.
+            sign = (lambda: os.path.exists(tmp) and os.path.getsize(tmp) > 0) \
+                if released == "locked" else (lambda: export_dirs(db) != dirs)
+            poll_until(lambda: sign() or run_.held(held), 300,
+                       f"kill {what}: the run went on after {released}")
+            print(f"kill {what}: {'held at ' + held if run_.held(held) else 'mid-phase'}")
+        elif not check(run_.wait(), f"kill {what}: the run is held at {held}"):
+            run_.kill()
+            print(run_.err)
+            return
         had_tmp = os.path.exists(tmp)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        if sha256(db) != digest:
-            # The kill came after the rename: the new database must be complete.
-            check(one(db, "PRAGMA integrity_check") == "ok"
-                  and one(db, "SELECT count(*) FROM places") == ATOMIC_ROWS and not os.path.exists(tmp),
-                  f"kill at {frac:.0%} after the swap: the new database is complete")
-            print(f"kill at {frac:.0%}: the run had already swapped its database in (not counted)")
-            digest, places = sha256(db), ATOMIC_ROWS
-            continue
-        killed += 1
-        check(one(db, "PRAGMA integrity_check") == "ok", f"kill at {frac:.0%}: integrity_check ok")
+        run_.kill()
+        check(sha256(db) == digest, f"kill {what}: the served database is byte-identical")
+        check(one(db, "PRAGMA integrity_check") == "ok", f"kill {what}: integrity_check ok")
         edir = os.path.join(os.path.dirname(db),
                             one(db, "SELECT value FROM meta WHERE key = 'exports_dir'") or "?")
         names = [r["name"] for r in sql(db, "SELECT name FROM exports")]
         check(names and all(os.path.exists(os.path.join(edir, n)) for n in names),
-              f"kill at {frac:.0%}: the served database's export files are all there ({names})")
-        check(one(db, "SELECT count(*) FROM places") == places, f"kill at {frac:.0%}: same content")
-        check(os.path.exists(tmp) or not had_tmp,
-              f"kill at {frac:.0%}: the dead run's temporary file is left as it was")
-        print(f"kill at {frac:.0%}: database byte-identical; temporary files left: "
+              f"kill {what}: the served database's export files are all there ({names})")
+        check(one(db, "SELECT count(*) FROM places") == places, f"kill {what}: same content")
+        check(os.path.exists(tmp) == had_tmp,
+              f"kill {what}: the dead run's temporary file is left as it was ({had_tmp})")
+        print(f"kill {what}: database byte-identical; temporary files left: "
               f"{[os.path.basename(x) for x in leftovers(db)]}")
-    check(killed >= 4, f"at least 4 kills landed during the import (got {killed})")
     stale = leftovers(db)
     check(len(stale) >= 1, f"the killed runs left their temporary files (got {stale})")
     p = run(["--config", cfg, "--db", db, "--quiet"])
@@ -1104,8 +1112,9 @@ def case_atomic():
 
 
 class Paused:
-    """An import started with the pause hook (importer/imp_hook.h): it stops at `step` and
-    waits on a FIFO until release(). No sleeping: wait() polls its stderr for the hook's line."""
+    """An import started with the pause hook (importer/imp_hook.h): it stops at `step` (or at
+    each of "a,b", released one after the other) and waits on a FIFO until release(). No
+    sleeping: wait() polls its stderr for the hook's line."""
     count = 0
 
     def __init__(self, args, step):
@@ -1126,9 +1135,15 @@ class Paused:
         for line in self.proc.stderr:
             self.lines.append(line.decode("utf-8", "replace"))
 
-    def wait(self, deadline_s=300):
-        """True once the run says it is paused at its step; False if it ended first."""
-        marker = f"paused at {self.step} (pid {self.proc.pid})"
+    def held(self, step=None):
+        """Has the run said it is paused at step (default: its only step)?"""
+        marker = f"paused at {step or self.step} (pid {self.proc.pid})"
+        return any(marker in x for x in self.lines)
+
+    def wait(self, step=None, deadline_s=300):
+        """True once the run says it is paused at step (default: its only step); False if it
+        ended first."""
+        marker = f"paused at {step or self.step} (pid {self.proc.pid})"
         end = time.monotonic() + deadline_s
         while time.monotonic() < end:
             if any(marker in x for x in self.lines):
@@ -1670,45 +1685,83 @@ def case_reproject():
 # --------------------------------------------------------------------------------------------
 def case_progress():
     """A progress line when stderr is a terminal (rows, rate, share, time left), none
-    otherwise."""
+    otherwise. Nothing depends on the machine's speed: the run is held before its swap (hook)
+    while its output so far is checked, and the count of redraws is bounded by the time this
+    same run spent reading (its JSON report), at most one each 250 ms."""
     gen = os.path.join(WORK, "organismes-80k.csv")
     generate_sp(gen, 80000)
     cfg = config("progress", [src("cog", "cog-communes", "cog.csv"),
                               src("limites", "commune-boundaries", "limites.geojson"),
                               src("service-public", "service-public-csv", gen)])
     db = os.path.join(WORK, "progress.sqlite")
+    fifo = os.path.join(WORK, "progress.fifo")
+    os.mkfifo(fifo)
     master, slave = pty.openpty()
     env = {k: v for k, v in os.environ.items() if k != "GEODIR_PROFILES"}
+    env.update({"GEODIR_IMPORT_PAUSE_AT": "before-swap", "GEODIR_IMPORT_PAUSE_FIFO": fifo})
     # --no-exports: the full exports (tests/exports) would triple each 80,000-row run.
     proc = subprocess.Popen([IMPORTER, "--config", cfg, "--db", db, "--no-exports"],
                             stdout=subprocess.PIPE, stderr=slave, env=env)
     os.close(slave)
     chunks = []
-    while True:
-        try:
-            data = os.read(master, 65536)
-        except OSError:
-            break
-        if not data:
-            break
-        chunks.append(data)
+
+    def read_terminal():
+        while True:
+            try:
+                data = os.read(master, 65536)
+            except OSError:
+                break
+            if not data:
+                break
+            chunks.append(data)
+    reader = threading.Thread(target=read_terminal, daemon=True)
+    reader.start()
+
+    def text():
+        return b"".join(chunks).decode("utf-8", "replace")
+    marker = f"paused at before-swap (pid {proc.pid})"
+    if not poll_until(lambda: marker in text() or proc.poll() is not None, 300,
+                      "the run is held before its swap (hook)") or marker not in text():
+        proc.kill()
+        proc.wait()
+        print(text()[-2000:])
+        check(False, "the run reached its swap")
+        return
+    held = text()
+    # While held: every source's line and the steps after them were drawn on the terminal.
+    check("\r\033[K  index spatiaux" in held,
+          "while held: the steps after reading are shown (\\r, erase, 'index spatiaux…')")
+    with open(fifo, "w") as f:
+        f.write("go\n")
     out = proc.stdout.read().decode()
     proc.wait()
+    reader.join(30)
     os.close(master)
-    err = b"".join(chunks).decode("utf-8", "replace")
+    err = text()
     check(proc.returncode == 0, f"exit 0 (got {proc.returncode})")
     lines = [l for l in err.split("\r") if "lignes/s" in l]
-    print(f"{len(lines)} progress redraws; last: {lines[-1] if lines else None!r}")
-    check(len(lines) >= 2, f"the progress line is redrawn (got {len(lines)})")
-    check(any("service-public" in l and "%" in l and "reste" in l for l in lines),
-          "rows, rate, share of the file and time left are shown")
-    # redrawn at most ~4 times a second
-    t0 = time.monotonic()
+    with open(db + ".report.json", encoding="utf-8") as f:
+        secs = {x.get("name"): x.get("seconds") for x in json.load(f)["sources"]}
+    read_s = secs.get("service-public") or 0
+    print(f"{len(lines)} progress redraws while the 80,000 rows were read in {read_s:.2f} s "
+          f"(report); last: {lines[-1] if lines else None!r}")
+    shape = re.compile(r"^\033\[K  \S+ +[\d ]+ lignes +[\d ]+ lignes/s(   +\d+ %   reste ~\d+ s)?$")
+    check(all(shape.match(l) for l in lines),
+          f"every redraw is erase + name, rows, rate[, share, time left] "
+          f"({[l for l in lines if not shape.match(l)][:2]})")
+    # Redrawn once each 250 ms of reading at most (one more for each of the 3 sources' start);
+    # at least once when the big source took 0.75 s (a redraw every 256 rows past 250 ms).
+    check(len(lines) <= 4 * sum(v or 0 for v in secs.values()) + 3,
+          f"at most ~4 redraws a second of reading ({len(lines)} in {sum(secs.values()):.2f} s)")
+    if read_s >= 0.75:
+        check(len(lines) >= 1 and any("service-public" in l and "%" in l and "reste" in l
+                                      for l in lines),
+              f"read in {read_s:.2f} s: the line shows rows, rate, share and time left")
+    else:
+        print(f"     read in {read_s:.2f} s, under 750 ms: no redraw is due (the shape of any "
+              "that came is checked above)")
+    check(err.rstrip().endswith("\033[K") or "imported" in out, "the line is erased at the end")
     p = run(["--config", cfg, "--db", db, "--quiet", "--no-exports"])
-    dur = time.monotonic() - t0
-    check(len(lines) <= 4 * dur + 8, f"at most ~4 redraws a second ({len(lines)} in ~{dur:.1f} s)")
-    check("\033[K" in err and err.rstrip().endswith("\033[K") or "imported" in out,
-          "the line is erased at the end")
     check(p.returncode == 0 and "lignes/s" not in p.err, "no progress line with --quiet")
     p = run(["--config", cfg, "--db", db, "--no-exports"])
     check("lignes/s" not in p.err, "no progress line when stderr is not a terminal")
