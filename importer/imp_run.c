@@ -75,12 +75,11 @@ static int is_dir(const char *path)
     return path && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* --profiles, else $GEODIR_PROFILES, else the source tree's, else the installed folder. */
-static const char *profiles_dir(const struct imp_options *o)
+const char *imp_profiles_dir(const char *option)
 {
     const char *env = getenv("GEODIR_PROFILES");
-    if (o->profiles_dir)
-        return o->profiles_dir;
+    if (option)
+        return option;
     if (env && *env)
         return env;
 #ifdef GDIR_PROFILES_SRC_DIR
@@ -764,7 +763,7 @@ int imp_run(const struct imp_options *o)
         r.res[i].file = r.t.sources[i].path;
         r.res[i].kind = "?";
     }
-    r.profiles_dir = profiles_dir(o);
+    r.profiles_dir = imp_profiles_dir(o->profiles_dir);
     if ((status = load_profiles(&r)) != IMP_EXIT_OK || (status = plan_refresh(&r)) != IMP_EXIT_OK)
         goto out;
     if (o->n_sources) {

@@ -22,10 +22,6 @@
 #include <strings.h>
 #include <unistd.h>
 
-#ifndef GDIR_PROFILES_INSTALL_DIR
-#define GDIR_PROFILES_INSTALL_DIR "/usr/local/share/geodir/profiles"
-#endif
-
 #define MANIFEST_NAME "manifest.json"
 #define LOCK_NAME ".fetch.lock"
 
@@ -255,20 +251,6 @@ out:
 /* ---------------------------------------------------------------------------------------- */
 /* The download folder, the sources, the run */
 
-static const char *profiles_dir(const struct imp_fetch_opts *o)
-{
-    const char *env = getenv("GEODIR_PROFILES");
-    if (o->profiles_dir)
-        return o->profiles_dir;
-    if (env && *env)
-        return env;
-#ifdef GDIR_PROFILES_SRC_DIR
-    if (fetch_is_dir(GDIR_PROFILES_SRC_DIR))
-        return GDIR_PROFILES_SRC_DIR;
-#endif
-    return GDIR_PROFILES_INSTALL_DIR;
-}
-
 /* The download folder: --fetch-dir, else "<folder of db>/downloads", absolute. */
 static char *download_dir(const struct imp_fetch_opts *o)
 {
@@ -422,7 +404,8 @@ static int load_items(struct fetch *f)
                         "file\n", o->config, f->items[j].src->name, it->src->name);
                 return IMP_EXIT_USAGE;
             }
-        if (imp_profile_load(&it->profile, profiles_dir(o), it->src->profile, &err)) {
+        if (imp_profile_load(&it->profile, imp_profiles_dir(o->profiles_dir), it->src->profile,
+                             &err)) {
             fprintf(stderr, "geodir-import: source %s: %s\n", it->src->name, err.msg);
             return IMP_EXIT_USAGE;
         }
