@@ -8,7 +8,7 @@
  *
  * Options take their value as the next argument or after '=' (--db=x.sqlite). Strings are
  * borrowed from argv. With --fetch [--fetch-dir DIR] the sources that have a fetch entry are
- * downloaded and checked first (imp_fetch.h).
+ * downloaded and checked first (fetch/fetch.h).
  */
 #ifndef IMP_OPTIONS_H
 #define IMP_OPTIONS_H
@@ -34,7 +34,7 @@ struct imp_options {
     const char *accept_shrink[IMP_OPTIONS_SOURCES_MAX + 1]; /* --accept-shrink=NAME, NULL-ended */
     size_t n_accept_shrink;
     int quiet;                /* no summary table, no per-row stderr lines */
-    int fetch;                /* --fetch: download the sources first (imp_fetch.h) */
+    int fetch;                /* --fetch: download the sources first (fetch/fetch.h) */
     int no_exports;           /* --no-exports: build no full export (imp_exports.h) */
     const char *fetch_dir;    /* --fetch-dir, or NULL for "<db folder>/downloads" */
     int locked;               /* the caller already holds the database's lock (imp_lock.h,

@@ -850,11 +850,166 @@ static int load_source(struct loader *L, const cJSON *src)
     return GDIR_OK;
 }
 
-/* "computed": {"@name": spec, ...}; see struct imp_computed. */
-static int load_computed(struct loader *L, const cJSON *comp)
+/* A computed field of kind 'first': the first non-empty of its fields. */
+static int load_comp_first(struct loader *L, struct imp_computed *c, const cJSON *it,
+                           const char *where)
+{
+    const cJSON *first = cJSON_GetObjectItemCaseSensitive(it, "first");
+    const cJSON *elab = cJSON_GetObjectItemCaseSensitive(it, "else_category_label");
+    const cJSON *x;
+    int rc;
+
+    c->kind = IMP_COMP_FIRST;
+    if (cJSON_GetObjectItemCaseSensitive(it, "field"))
+        return fail(L, where, "'first' takes its fields in its array");
+    if (!cJSON_IsArray(first) || cJSON_GetArraySize(first) == 0)
+        return fail(L, where, "'first' expects a non-empty array of field names");
+    if (elab && !cJSON_IsBool(elab))
+        return fail(L, where, "'else_category_label' expects true or false");
+    c->else_category_label = cJSON_IsTrue(elab);
+    if (c->else_category_label && L->p->kind != IMP_KIND_PLACES)
+        return fail(L, where, "'else_category_label' is for places");
+    c->inputs = calloc((size_t)cJSON_GetArraySize(first), sizeof *c->inputs);
+    if (!c->inputs)
+        return nomem(L);
+    cJSON_ArrayForEach(x, first) {
+        if ((rc = slot_of_json(L, x, where, &c->inputs[c->n_inputs])))
+            return rc;
+        c->n_inputs++;
+    }
+    return GDIR_OK;
+}
+
+/* A computed field of kind 'refs': scheme:value tokens from one field per scheme. */
+static int load_comp_refs(struct loader *L, struct imp_computed *c, const cJSON *it,
+                          const char *where)
+{
+    const cJSON *refs = cJSON_GetObjectItemCaseSensitive(it, "refs");
+    const cJSON *x;
+    int rc;
+
+    c->kind = IMP_COMP_REFS;
+    if (cJSON_GetObjectItemCaseSensitive(it, "field"))
+        return fail(L, where, "'refs' takes its fields in its object");
+    if (!cJSON_IsObject(refs) || cJSON_GetArraySize(refs) == 0)
+        return fail(L, where, "'refs' expects an object of scheme: field");
+    size_t n = (size_t)cJSON_GetArraySize(refs);
+    c->inputs = calloc(n, sizeof *c->inputs);
+    c->keys = calloc(n, sizeof *c->keys);
+    if (!c->inputs || !c->keys)
+        return nomem(L);
+    cJSON_ArrayForEach(x, refs) {
+        if (!x->string[0] ||
+            strspn(x->string, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(x->string))
+            return fail(L, where, "a ref scheme is a-z 0-9 -");
+        if ((rc = slot_of_json(L, x, where, &c->inputs[c->n_inputs])))
+            return rc;
+        c->n_pairs++;
+        if (!(c->keys[c->n_inputs] = strdup(x->string)))
+            return nomem(L);
+        c->n_inputs++;
+    }
+    return GDIR_OK;
+}
+
+/* A computed field of kind 'map' (one field's value looked up, 'default' or 'keep_others'
+ * when absent) or 'first_chars' (its first characters). */
+static int load_comp_field(struct loader *L, struct imp_computed *c, const cJSON *it,
+                           const char *where)
+{
+    const cJSON *map = cJSON_GetObjectItemCaseSensitive(it, "map");
+    const cJSON *fc = cJSON_GetObjectItemCaseSensitive(it, "first_chars");
+    const cJSON *x;
+    int rc;
+
+    if (!(c->inputs = calloc(1, sizeof *c->inputs)))
+        return nomem(L);
+    if ((rc = slot_of_json(L, cJSON_GetObjectItemCaseSensitive(it, "field"), where,
+                           &c->inputs[0])))
+        return rc;
+    c->n_inputs = 1;
+    if (fc) {
+        c->kind = IMP_COMP_FIRST_CHARS;
+        if (!cJSON_IsNumber(fc) || fc->valuedouble < 1 || fc->valuedouble > 1000 ||
+            fc->valuedouble != (int)fc->valuedouble)
+            return fail(L, where, "'first_chars' expects a whole number, 1 to 1000");
+        c->first_chars = (size_t)fc->valueint;
+        return GDIR_OK;
+    }
+    size_t n = (size_t)cJSON_GetArraySize(map);
+    c->kind = IMP_COMP_MAP;
+    if (!cJSON_IsObject(map) || n == 0)
+        return fail(L, where, "'map' expects an object of value: value");
+    c->keys = calloc(n, sizeof *c->keys);
+    c->vals = calloc(n, sizeof *c->vals);
+    if (!c->keys || !c->vals)
+        return nomem(L);
+    cJSON_ArrayForEach(x, map) {
+        if (!cJSON_IsString(x))
+            return fail(L, where, "'map' values must be strings");
+        c->n_pairs++;
+        if (!(c->keys[c->n_pairs - 1] = strdup(x->string)) ||
+            !(c->vals[c->n_pairs - 1] = strdup(x->valuestring)))
+            return nomem(L);
+    }
+    if ((rc = opt_str(L, it, "default", where, &c->map_default)))
+        return rc;
+    const cJSON *keep = cJSON_GetObjectItemCaseSensitive(it, "keep_others");
+    if (keep && !cJSON_IsBool(keep))
+        return fail(L, where, "'keep_others' expects true or false");
+    c->map_keep_others = cJSON_IsTrue(keep);
+    if (c->map_keep_others && c->map_default)
+        return fail(L, where, "use either 'default' or 'keep_others'");
+    return GDIR_OK;
+}
+
+/* One "@name": spec of "computed" into c. */
+static int load_one_computed(struct loader *L, struct imp_computed *c, const cJSON *it)
 {
     static const char *const keys[] = {"first", "else_category_label", "refs", "field", "map",
                                        "default", "keep_others", "first_chars", NULL};
+    const char *name = it->string;
+    const cJSON *first = cJSON_GetObjectItemCaseSensitive(it, "first");
+    const cJSON *refs = cJSON_GetObjectItemCaseSensitive(it, "refs");
+    const cJSON *map = cJSON_GetObjectItemCaseSensitive(it, "map");
+    const cJSON *fc = cJSON_GetObjectItemCaseSensitive(it, "first_chars");
+    char where[96];
+    int rc;
+
+    snprintf(where, sizeof where, "computed.%.60s", name);
+    if (name[0] != '@' || strlen(name) < 2 || strlen(name) > 64 ||
+        strspn(name + 1, "abcdefghijklmnopqrstuvwxyz0123456789_:-") != strlen(name) - 1)
+        return fail(L, where, "a computed field's name is '@' and a-z 0-9 _ : -");
+    if (strcmp(name, "@category") == 0 || strcmp(name, "@keep") == 0)
+        return fail(L, where, "reserved name");
+    if (!cJSON_IsObject(it))
+        return fail(L, where, "expected an object");
+    if ((rc = check_keys(L, it, where, keys)))
+        return rc;
+    if (!!first + !!refs + !!map + !!fc != 1)
+        return fail(L, where, "expected one of 'first', 'refs', 'map', 'first_chars'");
+    if (!(c->name = strdup(name)))
+        return nomem(L);
+    if (first)
+        rc = load_comp_first(L, c, it, where);
+    else if (cJSON_GetObjectItemCaseSensitive(it, "else_category_label"))
+        rc = fail(L, where, "'else_category_label' goes with 'first'");
+    else if (refs)
+        rc = load_comp_refs(L, c, it, where);
+    else
+        rc = load_comp_field(L, c, it, where);
+    if (rc)
+        return rc;
+    if (!map && (cJSON_GetObjectItemCaseSensitive(it, "default") ||
+                 cJSON_GetObjectItemCaseSensitive(it, "keep_others")))
+        return fail(L, where, "'default' and 'keep_others' go with 'map'");
+    /* Registered after its inputs: a computed field cannot read itself. */
+    return computed_slot(L, name, where, &c->slot);
+}
+
+/* "computed": {"@name": spec, ...}; see struct imp_computed. */
+static int load_computed(struct loader *L, const cJSON *comp)
+{
     struct imp_profile *p = L->p;
     const cJSON *it;
     int rc;
@@ -867,118 +1022,7 @@ static int load_computed(struct loader *L, const cJSON *comp)
     if (!p->computed)
         return nomem(L);
     cJSON_ArrayForEach(it, comp) {
-        struct imp_computed *c = &p->computed[p->n_computed++];
-        char where[96];
-        const char *name = it->string;
-        const cJSON *first = cJSON_GetObjectItemCaseSensitive(it, "first");
-        const cJSON *refs = cJSON_GetObjectItemCaseSensitive(it, "refs");
-        const cJSON *map = cJSON_GetObjectItemCaseSensitive(it, "map");
-        const cJSON *fc = cJSON_GetObjectItemCaseSensitive(it, "first_chars");
-        const cJSON *field = cJSON_GetObjectItemCaseSensitive(it, "field");
-        const cJSON *elab = cJSON_GetObjectItemCaseSensitive(it, "else_category_label");
-        const cJSON *x;
-
-        snprintf(where, sizeof where, "computed.%.60s", name);
-        if (name[0] != '@' || strlen(name) < 2 || strlen(name) > 64 ||
-            strspn(name + 1, "abcdefghijklmnopqrstuvwxyz0123456789_:-") != strlen(name) - 1)
-            return fail(L, where, "a computed field's name is '@' and a-z 0-9 _ : -");
-        if (strcmp(name, "@category") == 0 || strcmp(name, "@keep") == 0)
-            return fail(L, where, "reserved name");
-        if (!cJSON_IsObject(it))
-            return fail(L, where, "expected an object");
-        if ((rc = check_keys(L, it, where, keys)))
-            return rc;
-        if (!!first + !!refs + !!map + !!fc != 1)
-            return fail(L, where, "expected one of 'first', 'refs', 'map', 'first_chars'");
-        if (!(c->name = strdup(name)))
-            return nomem(L);
-        if (first) {
-            c->kind = IMP_COMP_FIRST;
-            if (field)
-                return fail(L, where, "'first' takes its fields in its array");
-            if (!cJSON_IsArray(first) || cJSON_GetArraySize(first) == 0)
-                return fail(L, where, "'first' expects a non-empty array of field names");
-            if (elab && !cJSON_IsBool(elab))
-                return fail(L, where, "'else_category_label' expects true or false");
-            c->else_category_label = cJSON_IsTrue(elab);
-            if (c->else_category_label && p->kind != IMP_KIND_PLACES)
-                return fail(L, where, "'else_category_label' is for places");
-            c->inputs = calloc((size_t)cJSON_GetArraySize(first), sizeof *c->inputs);
-            if (!c->inputs)
-                return nomem(L);
-            cJSON_ArrayForEach(x, first) {
-                if ((rc = slot_of_json(L, x, where, &c->inputs[c->n_inputs])))
-                    return rc;
-                c->n_inputs++;
-            }
-        } else if (elab) {
-            return fail(L, where, "'else_category_label' goes with 'first'");
-        } else if (refs) {
-            c->kind = IMP_COMP_REFS;
-            if (field)
-                return fail(L, where, "'refs' takes its fields in its object");
-            if (!cJSON_IsObject(refs) || cJSON_GetArraySize(refs) == 0)
-                return fail(L, where, "'refs' expects an object of scheme: field");
-            size_t n = (size_t)cJSON_GetArraySize(refs);
-            c->inputs = calloc(n, sizeof *c->inputs);
-            c->keys = calloc(n, sizeof *c->keys);
-            if (!c->inputs || !c->keys)
-                return nomem(L);
-            cJSON_ArrayForEach(x, refs) {
-                if (!x->string[0] ||
-                    strspn(x->string, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(x->string))
-                    return fail(L, where, "a ref scheme is a-z 0-9 -");
-                if ((rc = slot_of_json(L, x, where, &c->inputs[c->n_inputs])))
-                    return rc;
-                c->n_pairs++;
-                if (!(c->keys[c->n_inputs] = strdup(x->string)))
-                    return nomem(L);
-                c->n_inputs++;
-            }
-        } else {
-            if (!(c->inputs = calloc(1, sizeof *c->inputs)))
-                return nomem(L);
-            if ((rc = slot_of_json(L, field, where, &c->inputs[0])))
-                return rc;
-            c->n_inputs = 1;
-            if (fc) {
-                c->kind = IMP_COMP_FIRST_CHARS;
-                if (!cJSON_IsNumber(fc) || fc->valuedouble < 1 || fc->valuedouble > 1000 ||
-                    fc->valuedouble != (int)fc->valuedouble)
-                    return fail(L, where, "'first_chars' expects a whole number, 1 to 1000");
-                c->first_chars = (size_t)fc->valueint;
-            } else {
-                size_t n = (size_t)cJSON_GetArraySize(map);
-                c->kind = IMP_COMP_MAP;
-                if (!cJSON_IsObject(map) || n == 0)
-                    return fail(L, where, "'map' expects an object of value: value");
-                c->keys = calloc(n, sizeof *c->keys);
-                c->vals = calloc(n, sizeof *c->vals);
-                if (!c->keys || !c->vals)
-                    return nomem(L);
-                cJSON_ArrayForEach(x, map) {
-                    if (!cJSON_IsString(x))
-                        return fail(L, where, "'map' values must be strings");
-                    c->n_pairs++;
-                    if (!(c->keys[c->n_pairs - 1] = strdup(x->string)) ||
-                        !(c->vals[c->n_pairs - 1] = strdup(x->valuestring)))
-                        return nomem(L);
-                }
-                if ((rc = opt_str(L, it, "default", where, &c->map_default)))
-                    return rc;
-                const cJSON *keep = cJSON_GetObjectItemCaseSensitive(it, "keep_others");
-                if (keep && !cJSON_IsBool(keep))
-                    return fail(L, where, "'keep_others' expects true or false");
-                c->map_keep_others = cJSON_IsTrue(keep);
-                if (c->map_keep_others && c->map_default)
-                    return fail(L, where, "use either 'default' or 'keep_others'");
-            }
-        }
-        if (!map && (cJSON_GetObjectItemCaseSensitive(it, "default") ||
-                     cJSON_GetObjectItemCaseSensitive(it, "keep_others")))
-            return fail(L, where, "'default' and 'keep_others' go with 'map'");
-        /* Registered after its inputs: a computed field cannot read itself. */
-        if ((rc = computed_slot(L, name, where, &c->slot)))
+        if ((rc = load_one_computed(L, &p->computed[p->n_computed++], it)))
             return rc;
     }
     return GDIR_OK;

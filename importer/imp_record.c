@@ -382,6 +382,88 @@ static int has_address(const struct imp_record *r)
     return r->text[IMP_T_ADDRESS] || r->text[IMP_T_STREET];
 }
 
+/* Step 6 of imp_normalize: the commune of a place without INSEE code, from its point and the
+ * boundaries. Returns IMP_KEEP (r->member set), IMP_OUTSIDE, IMP_REJECT or a negative code. */
+static int locate_commune(struct imp_normalizer *n, struct imp_record *r, struct imp_reject *rej,
+                          struct gdir_err *err)
+{
+    const struct imp_profile *p = n->p;
+    int found = 0;
+
+    if (n->have_boundaries && n->locate) {
+        found = n->locate(n->locate_ctx, r->lon, r->lat, n->located, err);
+        if (found < 0)
+            return found;
+    }
+    if (!found && !n->have_boundaries) {
+        imp_reject_set(rej, IMP_R_NO_COMMUNE, first_field(p, &p->fields[IMP_T_INSEE])[0]
+                                                  ? first_field(p, &p->fields[IMP_T_INSEE])
+                                                  : n->geom_label,
+                       NULL, "no INSEE code, and no commune boundaries to locate the point");
+        return IMP_REJECT;
+    }
+    if (!found)
+        return IMP_OUTSIDE;
+    r->member = imp_members_find(n->members, n->located);
+    if (r->member < 0)
+        return IMP_OUTSIDE;
+    r->located = 1;
+    gdir_buf_reset(&n->out[IMP_T_INSEE]);
+    gdir_buf_adds(&n->out[IMP_T_INSEE], n->located);
+    return IMP_KEEP;
+}
+
+/* Step 8 of imp_normalize: what the kind of source requires (a point or an address, a name, a
+ * street, an identifier, a category) and a whole population. Returns IMP_KEEP or
+ * IMP_REJECT. */
+static int check_required(struct imp_normalizer *n, const struct imp_feature *f,
+                          struct imp_record *r, int no_point, struct imp_reject *rej)
+{
+    const struct imp_profile *p = n->p;
+
+    if (no_point && !has_address(r)) {
+        if (!r->has_point_problem)
+            imp_reject_set(rej, IMP_R_MISSING_COORDS, n->geom_label, NULL,
+                           "no coordinates and no address to geocode");
+        return IMP_REJECT;   /* rej holds the point's problem */
+    }
+    if (p->kind != IMP_KIND_ADDRESSES && !r->text[IMP_T_NAME]) {
+        imp_reject_set(rej, IMP_R_MISSING_VALUE, first_field(p, &p->fields[IMP_T_NAME]), NULL,
+                       "no name");
+        return IMP_REJECT;
+    }
+    if (p->kind == IMP_KIND_ADDRESSES && !r->text[IMP_T_STREET]) {
+        imp_reject_set(rej, IMP_R_MISSING_VALUE, first_field(p, &p->fields[IMP_T_STREET]), NULL,
+                       "no street name");
+        return IMP_REJECT;
+    }
+    if (p->kind == IMP_KIND_PLACES || p->kind == IMP_KIND_ADDRESSES) {
+        const char *id = r->text[IMP_T_SOURCE_ID];
+        const char *idf = first_field(p, &p->fields[IMP_T_SOURCE_ID]);
+        if (!id) {
+            imp_reject_set(rej, IMP_R_MISSING_VALUE, idf, NULL, "no identifier");
+            return IMP_REJECT;
+        }
+        if (!valid_source_id(id)) {
+            imp_reject_set(rej, IMP_R_INVALID_VALUE, idf, id,
+                           "identifier may only hold A-Z a-z 0-9 and . _ ~ : @ + -");
+            return IMP_REJECT;
+        }
+        if (p->kind == IMP_KIND_PLACES && set_category(n, f, r, rej))
+            return IMP_REJECT;
+    }
+    if (r->text[IMP_T_POPULATION]) {
+        if (gdir_parse_long(r->text[IMP_T_POPULATION], 0, 100000000, &r->population)) {
+            const struct imp_fieldmap *m = &p->fields[IMP_T_POPULATION];
+            imp_reject_set(rej, IMP_R_INVALID_VALUE, first_field(p, m), r->text[IMP_T_POPULATION],
+                           "population is not a whole number");
+            return IMP_REJECT;
+        }
+        r->has_population = 1;
+    }
+    return IMP_KEEP;
+}
+
 int imp_normalize(struct imp_normalizer *n, const struct imp_feature *f, struct imp_record *r,
                   struct imp_reject *rej, struct gdir_err *err)
 {
@@ -426,27 +508,9 @@ int imp_normalize(struct imp_normalizer *n, const struct imp_feature *f, struct 
         return IMP_REJECT;
     /* 6. commune of a place without INSEE code (a place to geocode is located later) */
     if (!insee && !no_point) {
-        int found = 0;
-        if (n->have_boundaries && n->locate) {
-            found = n->locate(n->locate_ctx, r->lon, r->lat, n->located, err);
-            if (found < 0)
-                return found;
-        }
-        if (!found && !n->have_boundaries) {
-            imp_reject_set(rej, IMP_R_NO_COMMUNE, first_field(p, &p->fields[IMP_T_INSEE])[0]
-                                                      ? first_field(p, &p->fields[IMP_T_INSEE])
-                                                      : n->geom_label,
-                           NULL, "no INSEE code, and no commune boundaries to locate the point");
-            return IMP_REJECT;
-        }
-        if (!found)
-            return IMP_OUTSIDE;
-        r->member = imp_members_find(n->members, n->located);
-        if (r->member < 0)
-            return IMP_OUTSIDE;
-        r->located = 1;
-        gdir_buf_reset(&n->out[IMP_T_INSEE]);
-        gdir_buf_adds(&n->out[IMP_T_INSEE], n->located);
+        int rc = locate_commune(n, r, rej, err);
+        if (rc != IMP_KEEP)
+            return rc;
     }
     /* 7. every other field */
     for (int t = 0; t < IMP_T__COUNT; t++)
@@ -460,46 +524,9 @@ int imp_normalize(struct imp_normalizer *n, const struct imp_feature *f, struct 
         r->text[t] = field_text(n, (enum imp_target)t);
     if (p->fields[IMP_T_DATE].pieces)
         r->text[IMP_T_DATE] = n->out[IMP_T_DATE].len ? iso_date(&n->out[IMP_T_DATE]) : NULL;
-    if (no_point && !has_address(r)) {
-        if (!r->has_point_problem)
-            imp_reject_set(rej, IMP_R_MISSING_COORDS, n->geom_label, NULL,
-                           "no coordinates and no address to geocode");
-        return IMP_REJECT;   /* rej holds the point's problem */
-    }
-    if (p->kind != IMP_KIND_ADDRESSES && !r->text[IMP_T_NAME]) {
-        imp_reject_set(rej, IMP_R_MISSING_VALUE, first_field(p, &p->fields[IMP_T_NAME]), NULL,
-                       "no name");
+    /* 8. what the kind requires */
+    if (check_required(n, f, r, no_point, rej) != IMP_KEEP)
         return IMP_REJECT;
-    }
-    if (p->kind == IMP_KIND_ADDRESSES && !r->text[IMP_T_STREET]) {
-        imp_reject_set(rej, IMP_R_MISSING_VALUE, first_field(p, &p->fields[IMP_T_STREET]), NULL,
-                       "no street name");
-        return IMP_REJECT;
-    }
-    if (p->kind == IMP_KIND_PLACES || p->kind == IMP_KIND_ADDRESSES) {
-        const char *id = r->text[IMP_T_SOURCE_ID];
-        const char *idf = first_field(p, &p->fields[IMP_T_SOURCE_ID]);
-        if (!id) {
-            imp_reject_set(rej, IMP_R_MISSING_VALUE, idf, NULL, "no identifier");
-            return IMP_REJECT;
-        }
-        if (!valid_source_id(id)) {
-            imp_reject_set(rej, IMP_R_INVALID_VALUE, idf, id,
-                           "identifier may only hold A-Z a-z 0-9 and . _ ~ : @ + -");
-            return IMP_REJECT;
-        }
-        if (p->kind == IMP_KIND_PLACES && set_category(n, f, r, rej))
-            return IMP_REJECT;
-    }
-    if (r->text[IMP_T_POPULATION]) {
-        if (gdir_parse_long(r->text[IMP_T_POPULATION], 0, 100000000, &r->population)) {
-            const struct imp_fieldmap *m = &p->fields[IMP_T_POPULATION];
-            imp_reject_set(rej, IMP_R_INVALID_VALUE, first_field(p, m), r->text[IMP_T_POPULATION],
-                           "population is not a whole number");
-            return IMP_REJECT;
-        }
-        r->has_population = 1;
-    }
     gdir_buf_reset(&n->key);
     if (r->text[IMP_T_NAME] && gdir_text_fold(&n->key, r->text[IMP_T_NAME]))
         return gdir_err_set(err, GDIR_ENOMEM, "out of memory");

@@ -75,12 +75,11 @@ static int is_dir(const char *path)
     return path && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* --profiles, else $GEODIR_PROFILES, else the source tree's, else the installed folder. */
-static const char *profiles_dir(const struct imp_options *o)
+const char *imp_profiles_dir(const char *option)
 {
     const char *env = getenv("GEODIR_PROFILES");
-    if (o->profiles_dir)
-        return o->profiles_dir;
+    if (option)
+        return option;
     if (env && *env)
         return env;
 #ifdef GDIR_PROFILES_SRC_DIR
@@ -263,6 +262,38 @@ static int note_replaced_point(struct run *r, size_t i, const struct imp_feature
     return imp_writer_warning(&r->w, &wr, err);
 }
 
+/* Writes one kept record of source i to the table of its kind. Returns what the imp_writer_*
+ * function returns (IMP_WRITE_DUPLICATE included). */
+static int write_record(struct run *r, size_t i, const struct imp_place_ctx *pctx,
+                        const struct imp_record *rec, const struct imp_geocoded *geo,
+                        struct gdir_err *err)
+{
+    const struct gdir_source_cfg *cfg = &r->t.sources[i];
+    const struct imp_profile *p = &r->profiles[i];
+    const char *licence = source_licence(r, i);
+
+    if (p->kind == IMP_KIND_COMMUNES)
+        return imp_writer_commune(&r->w, rec, err);
+    if (p->kind == IMP_KIND_BOUNDARIES)
+        return imp_writer_boundary(&r->w, cfg->name, licence, rec, err);
+    if (p->kind == IMP_KIND_ADDRESSES)
+        return imp_writer_address(&r->w, cfg->name, licence, rec, err);
+    return imp_writer_place(&r->w, pctx, rec, geo, err);
+}
+
+/* The reject of a record whose id (or commune) an earlier row of the file had. */
+static void duplicate_reject(const struct imp_profile *p, const struct imp_record *rec,
+                             struct imp_reject *rej)
+{
+    enum imp_target t = p->kind == IMP_KIND_PLACES || p->kind == IMP_KIND_ADDRESSES
+                            ? IMP_T_SOURCE_ID
+                            : IMP_T_INSEE;
+    const struct imp_fieldmap *m = &p->fields[t];
+    imp_reject_set(rej, IMP_R_DUPLICATE, m->is_template ? imp_target_names[t]
+                                                        : p->slots[m->pieces[0].slot],
+                   rec->text[t], "duplicate id: an earlier row of this file has it");
+}
+
 /* Imports source i. Returns 0 or a negative code with err filled (fatal for the run). */
 static int import_source(struct run *r, size_t i, struct gdir_err *err)
 {
@@ -333,24 +364,12 @@ static int import_source(struct run *r, size_t i, struct gdir_err *err)
         }
         if ((p->kind == IMP_KIND_COMMUNES || p->kind == IMP_KIND_BOUNDARIES) && seen[rec.member])
             rc = IMP_WRITE_DUPLICATE;
-        else if (p->kind == IMP_KIND_COMMUNES)
-            rc = imp_writer_commune(&r->w, &rec, err);
-        else if (p->kind == IMP_KIND_BOUNDARIES)
-            rc = imp_writer_boundary(&r->w, cfg->name, licence, &rec, err);
-        else if (p->kind == IMP_KIND_ADDRESSES)
-            rc = imp_writer_address(&r->w, cfg->name, licence, &rec, err);
         else
-            rc = imp_writer_place(&r->w, &pctx, &rec, &geo, err);
+            rc = write_record(r, i, &pctx, &rec, &geo, err);
         if (rc < 0)
             goto out;
         if (rc == IMP_WRITE_DUPLICATE) {
-            enum imp_target t = p->kind == IMP_KIND_PLACES || p->kind == IMP_KIND_ADDRESSES
-                                    ? IMP_T_SOURCE_ID
-                                    : IMP_T_INSEE;
-            const struct imp_fieldmap *m = &p->fields[t];
-            imp_reject_set(&rej, IMP_R_DUPLICATE, m->is_template ? imp_target_names[t]
-                                                                 : p->slots[m->pieces[0].slot],
-                           rec.text[t], "duplicate id: an earlier row of this file has it");
+            duplicate_reject(p, &rec, &rej);
             if ((rc = reject(r, res, cfg->path, &f, &rej, err)))
                 goto out;
             continue;
@@ -744,7 +763,7 @@ int imp_run(const struct imp_options *o)
         r.res[i].file = r.t.sources[i].path;
         r.res[i].kind = "?";
     }
-    r.profiles_dir = profiles_dir(o);
+    r.profiles_dir = imp_profiles_dir(o->profiles_dir);
     if ((status = load_profiles(&r)) != IMP_EXIT_OK || (status = plan_refresh(&r)) != IMP_EXIT_OK)
         goto out;
     if (o->n_sources) {

@@ -26,4 +26,8 @@ enum {
  * stderr. Returns an exit status. Not reentrant (GDAL error handlers are process-wide). */
 int imp_run(const struct imp_options *o);
 
+/* The folder of the mapping profiles: option (--profiles) when not NULL, else
+ * $GEODIR_PROFILES, else the source tree's (when it exists), else the installed folder. */
+const char *imp_profiles_dir(const char *option);
+
 #endif

@@ -3,7 +3,7 @@
  * exit status. Everything else lives in the imp_* modules (as GDAL's ogr2ogr_bin.cpp over
  * ogr2ogr_lib.cpp).
  */
-#include "imp_fetch.h"
+#include "fetch/fetch.h"
 #include "imp_lock.h"
 #include "imp_options.h"
 #include "imp_run.h"

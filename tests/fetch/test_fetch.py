@@ -13,7 +13,7 @@ usage: test_fetch.py CASE IMPORTER SQLITE3 FIXTURES WORK_DIR
                   entries: exit 2 before any request
         resume    a transfer cut short is resumed (Range + If-Range, 206); a changed file is
                   downloaded whole again
-        archives  gzip and zip (deflate, stored) sources decompressed, --fetch-dir
+        archives  gzip and zip (deflate, stored, ZIP64) sources decompressed, --fetch-dir
         nofetch   without --fetch nothing is requested and the configured paths are imported
 """
 import email.utils
@@ -68,6 +68,24 @@ def zip_bytes(members, method=zipfile.ZIP_DEFLATED):
     return buf.getvalue()
 
 
+def zip64_bytes(members):
+    """A ZIP64 archive: every member written with force_zip64=True (ZIP64 local headers) and,
+    with zipfile's ZIP64 threshold lowered to 0 while writing, ZIP64 sizes and offsets in the
+    central directory and a ZIP64 end-of-central-directory record: the hand-written reader
+    geodir had before libarchive refused exactly these ("ZIP64 ... not supported")."""
+    saved = zipfile.ZIP64_LIMIT
+    zipfile.ZIP64_LIMIT = 0
+    try:
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as z:
+            for name, data in members:
+                with z.open(name, "w", force_zip64=True) as f:
+                    f.write(data)
+        return buf.getvalue()
+    finally:
+        zipfile.ZIP64_LIMIT = saved
+
+
 class Files:
     """The files served under /files/, each with its Last-Modified time and ETag."""
 
@@ -84,6 +102,8 @@ class Files:
                                            ("data/poincont-55.csv", POINCONT)]))
         self.put("archive-stored.zip", zip_bytes([("poincont-55.csv", POINCONT)],
                                                  zipfile.ZIP_STORED))
+        self.put("archive-zip64.zip", zip64_bytes([("lisezmoi.txt", b"exemple\n"),
+                                                   ("data/poincont-55.csv", POINCONT)]))
         # fuzz_zip: a central directory entry without a name was extracted as the member ""
         self.put("nameless.zip", bytes.fromhex(
             "504b0304140000000800225b875d000000003d0000000000000002000000642f0300504b01021403"
@@ -548,14 +568,20 @@ def case_archives(srv):
         laposte({"catalogue": "test-poincont-zip", "params": params}, name="zip"),
         laposte({"url": srv.url("/files/archive-stored.zip"), "compression": "zip"}, name="stored"),
         laposte({"url": srv.url("/noval/poincont-55.csv")}, name="noval"),
+        laposte({"url": srv.url("/files/archive-zip64.zip"), "compression": "zip",
+                 "member": "*55.csv"}, name="zip64"),
     ])
+    z64 = srv.files.get("archive-zip64.zip")[0]
+    cd = z64.find(b"PK\x01\x02")
+    check(z64.find(b"PK\x06\x06") > 0 and z64[cd + 20:cd + 28] == b"\xff" * 8,
+          "the ZIP64 fixture has a ZIP64 end record and ZIP64 sizes in its central directory")
     p = run(["--config", cfg, "--db", db, "--fetch", "--fetch-dir", dl])
     print(p.err)
     if not check(p.returncode == 0, f"exit 0 (got {p.returncode})"):
         return
     check(not os.path.exists(os.path.join(WORK, "archives", "downloads")), "--fetch-dir is used")
     m, by = manifest(dl)
-    for name in ("gz", "zip", "stored", "noval"):
+    for name in ("gz", "zip", "stored", "noval", "zip64"):
         check(read(os.path.join(dl, name + ".csv")) == POINCONT and by[name]["sha256"] == sha(POINCONT)
               and by[name]["size"] == len(POINCONT), f"{name}: decompressed file and its hash")
     check(by["gz"]["compression"] == "gzip" and
@@ -564,12 +590,15 @@ def case_archives(srv):
           "gz: the downloaded archive's size and hash recorded")
     check(by["zip"]["member"] == "data/poincont-55.csv", f"zip: member chosen by pattern ({by['zip']['member']})")
     check(by["stored"]["member"] == "poincont-55.csv", "stored zip: the only member")
+    check(by["zip64"]["member"] == "data/poincont-55.csv" and
+          by["zip64"]["download_sha256"] == sha(z64), "zip64: member extracted, archive hashed")
     check(by["noval"]["last_modified"] is None and by["noval"]["etag"] is None,
           "no validators from the server: none recorded")
     # Same rows in the four sources (merged into one place each): count by source.
     imported = {r["name"]: r["rows_imported"]
                 for r in sql(db, "SELECT name, rows_imported FROM sources")}
-    check(imported == {"communes": 3, "gz": 2, "zip": 2, "stored": 2, "noval": 2},
+    check(imported == {"communes": 3, "gz": 2, "zip": 2, "stored": 2, "noval": 2,
+                        "zip64": 2},
           f"all imported ({imported})")
     srv.take_log()
     p = run(["--config", cfg, "--db", db, "--fetch", "--fetch-dir", dl])

@@ -1,5 +1,5 @@
 /*
- * imp_fetch.h — fetch mode of geodir-import (--fetch): download the current official file of
+ * fetch.h — fetch mode of geodir-import (--fetch): download the current official file of
  * every source whose configuration has a `fetch` entry, check it, record it in a manifest, and
  * hand the importer a configuration that reads the downloaded files.
  *
@@ -26,9 +26,14 @@
  * Any failed download or check is reported as "fetch: source NAME (URL): what went wrong";
  * every source is still tried, so that all problems are listed, and the import does not run.
  * Files of sources that failed are left as they were. Nothing is downloaded without --fetch.
+ *
+ * The code, in importer/fetch/: fetch.c (this driver, the checks, the derived configuration),
+ * fetch_entry.c (fetch entries and the catalogue), fetch_http.c (libcurl), fetch_unpack.c
+ * (gzip, zip through libarchive), fetch_manifest.c, fetch_util.c; fetch_internal.h holds what
+ * they share.
  */
-#ifndef IMP_FETCH_H
-#define IMP_FETCH_H
+#ifndef FETCH_H
+#define FETCH_H
 
 #include <signal.h>
 
