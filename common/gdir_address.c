@@ -375,15 +375,15 @@ void gdir_address_tokenize(const char *folded, struct gdir_addr_tokens *out)
                 push(out, "quai", 4, w, n);          /* "qu X" is "quai X"; else "qu'" */
             continue;
         }
-        if (word_eq(w, n, "lieu")) {
-            const char *q = p;
-            while (*q == ' ')
-                q++;
-            if (strncmp(q, "dit", 3) == 0 && (q[3] == ' ' || q[3] == '\0')) {
-                push(out, "lieudit", 7, w, n);
-                p = q + 3;
-                continue;
-            }
+        if (word_eq(w, n, "dit") && out->n > 0 && out->t[out->n - 1].len == 4 &&
+            memcmp(out->t[out->n - 1].s, "lieu", 4) == 0) {
+            /* "lieu dit" is "lieudit", also across dropped words ("lieu l dit"): joined on the
+             * tokens, not the words, so that a key is its own key */
+            const char *raw = out->t[out->n - 1].raw;
+            size_t raw_len = out->t[out->n - 1].raw_len;
+            out->n--;
+            push(out, "lieudit", 7, raw, raw_len);
+            continue;
         }
         if (canon_lookup(w, n, &to)) {
             if (to)

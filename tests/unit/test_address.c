@@ -174,6 +174,9 @@ static void test_keys(void)
     key_is("ham de Villers", "hameau villers");
     key_is("Lieu-dit Le Moulin", "lieudit moulin");
     key_is("ld le moulin", "lieudit moulin");
+    /* fuzz_address: "lieu l dit" gave "lieu dit", whose own key is "lieudit" */
+    key_is("Lieu l'dit", "lieudit");
+    key_is("lieu dit", "lieudit");
     key_is("Grand'Rue", "grande rue");
     key_is("Grande Rue", "grande rue");
     key_is("GR GRANDE RUE", "grande grande rue");
