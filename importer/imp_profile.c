@@ -452,6 +452,10 @@ static int load_fields(struct loader *L, const cJSON *fields)
             snprintf(msg, sizeof msg, "not a field of %s records", imp_kind_name(p->kind));
             return fail(L, where, msg);
         }
+        /* JSON allows a key twice (cJSON keeps both): the second mapping would be appended to
+         * the first one's pieces. */
+        if (p->fields[t].pieces)
+            return fail(L, where, "given twice");
         if ((rc = load_fieldmap(L, it, where, &p->fields[t])))
             return rc;
     }

@@ -573,11 +573,19 @@ def case_profiles():
                           "geometry": "native", "fields": {"source_id": "id", "name": "n"},
                           "category": {"default": "sports"}},
                          "source.encoding: only for CSV files"),
+        # fuzz_profile: a field given twice (JSON allows it) had its second mapping appended to
+        # the first one (and leaked its strings); raw text, as a dict cannot hold a key twice
+        "bad-twice": ('{"kind": "places", "source": {"driver": "CSV"}, "dataset": {"title": "t", '
+                      '"publisher": "p", "licence": "etalab-2.0"}, "geometry": {"lat": "a", '
+                      '"lon": "b"}, "fields": {"source_id": "id", "name": "n", "email": '
+                      '{"field": "e", "strip_prefix": "mailto:"}, "email": "e2"}, '
+                      '"category": {"default": "sports"}}',
+                      "fields.email: given twice"),
     }
     db = os.path.join(WORK, "never.sqlite")
     for name, (prof, msg) in bad.items():
         with open(os.path.join(PROFILES, name + ".json"), "w", encoding="utf-8") as f:
-            json.dump(prof, f)
+            f.write(prof) if isinstance(prof, str) else json.dump(prof, f)
         p = run(config("profile_" + name, [{"name": "x", "profile": name, "path": "osm/lieux.osm"}]), db)
         check(p.returncode == 2 and msg in p.err, f"profile {name}: exit 2 with {msg!r} "
                                                    f"(got {p.returncode}: {p.err.strip()[-300:]})")
