@@ -110,3 +110,14 @@ int gdir_parse_bool(const char *s, int *out)
     }
     return GDIR_EINVAL;
 }
+
+int gdir_hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}

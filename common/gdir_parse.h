@@ -19,4 +19,7 @@ int gdir_parse_double(const char *s, double min, double max, int accept_comma, d
 /* Parses "1"/"true"/"yes"/"0"/"false"/"no" (ASCII case-insensitive). Returns 0 or GDIR_EINVAL. */
 int gdir_parse_bool(const char *s, int *out);
 
+/* The value of one hexadecimal digit (either case), or -1 (%-escapes, chunk sizes). */
+int gdir_hexval(char c);
+
 #endif

@@ -31,17 +31,6 @@ void api_request_free(struct api_request *req)
     req->n_params = req->n_captures = 0;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 long api_pct_decode(const char *s, size_t n, int plus_space, char *out)
 {
     size_t o = 0;
@@ -50,8 +39,8 @@ long api_pct_decode(const char *s, size_t n, int plus_space, char *out)
             int hi, lo;
             if (i + 2 >= n)
                 return -1;   /* "%" or "%4" at the end */
-            hi = hexval(s[i + 1]);
-            lo = hexval(s[i + 2]);
+            hi = gdir_hexval(s[i + 1]);
+            lo = gdir_hexval(s[i + 2]);
             if (hi < 0 || lo < 0)
                 return -1;
             out[o++] = (char)(hi * 16 + lo);

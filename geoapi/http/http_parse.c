@@ -8,6 +8,8 @@
  */
 #include "http_parse.h"
 
+#include "gdir_parse.h"
+
 #include <string.h>
 
 #define MAX_EMPTY_LINES 8      /* CRLFs accepted before a request line */
@@ -350,17 +352,6 @@ const char *http_field(const struct http_head *h, const char *name)
 
 enum { CH_SIZE, CH_EXT, CH_SIZE_LF, CH_DATA, CH_DATA_CR, CH_DATA_LF, CH_TRAILER, CH_TRAILER_LF };
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static long bad_chunk(struct gdir_err *err, const char *what)
 {
     return gdir_err_set_param(err, GDIR_EBADREQ, "body", "chunked body: %s", what);
@@ -376,7 +367,7 @@ long http_chunked_feed(struct http_chunked *c, const char *in, size_t n,
         char ch = in[i];
         switch (c->state) {
         case CH_SIZE: {
-            int v = hexval(ch);
+            int v = gdir_hexval(ch);
             if (v >= 0) {
                 if (++c->digits > 15)
                     return bad_chunk(err, "chunk size too large");
