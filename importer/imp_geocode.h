@@ -1,6 +1,6 @@
 /*
  * imp_geocode.h — placing a place record that has an address but no usable point, with the
- * geocoder of common/ (gdir_geocoder.h) over the addresses and communes already written to
+ * geocoder of geocode/ (gdir_geocoder.h) over the addresses and communes already written to
  * the new database.
  *
  * The geocoder index is built on the first record that needs it (an import without such

@@ -4,7 +4,7 @@
  * swapped, freed by its last user. Also the licence, attribution and importance data that
  * BAN-style answers carry. See api_geocoder.h.
  *
- * Not here: the geocoding itself (common/gdir_geocoder.c), the HTTP answers (h_geocode.c,
+ * Not here: the geocoding itself (geocode/gdir_geocoder.c), the HTTP answers (h_geocode.c,
  * h_autocomplete.c), the SQL (api_queries.c).
  */
 #include "api_geocoder.h"

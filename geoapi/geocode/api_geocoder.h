@@ -2,7 +2,7 @@
  * api_geocoder.h — the address geocoder index of geodir-api, shared by every worker thread:
  * one index per database generation, not one per connection.
  *
- * The index (common/gdir_geocoder.h, ~85 bytes per address, ~0.2 s to build for a
+ * The index (geocode/gdir_geocoder.h, ~85 bytes per address, ~0.2 s to build for a
  * département) is built on first use from the asking thread's connection, under a mutex, while
  * other threads asking for the same generation wait for it. When the server moves to a new
  * database file (api_dbpool reopens each thread's connection on a swap), the first request that

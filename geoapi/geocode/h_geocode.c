@@ -17,7 +17,7 @@
  * errors (400 naming the parameter), not the BAN's.
  *
  * The geocoder index is the one all threads share (api_geocoder.h); geocoding itself is
- * common/gdir_geocoder.c. Not here: multipart and CSV syntax (api_multipart.c, api_csv.c), the
+ * geocode/gdir_geocoder.c. Not here: multipart and CSV syntax (api_multipart.c, api_csv.c), the
  * upload's size limit (api_server.c).
  */
 #include "api_csv.h"

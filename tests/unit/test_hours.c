@@ -236,7 +236,7 @@ static void test_calendar(void)
 
     /* The data file itself loads, and gives the same answers. */
     struct gdir_calendar *file = NULL;
-    CHECK_INT_EQ(gdir_calendar_load(GDIR_SOURCE_DIR "/common/holidays/school-holidays-zone-b.csv",
+    CHECK_INT_EQ(gdir_calendar_load(GDIR_SOURCE_DIR "/hours/holidays/school-holidays-zone-b.csv",
                                     &file, &err),
                  GDIR_OK);
     for (int m = 1; m <= 12 && file; m++) {

@@ -84,7 +84,7 @@ const char *gdir_hours_state_name(enum gdir_hours_state state);
 
 /* ---- School-holiday calendar (SH) ------------------------------------------------------ */
 
-/* Parses a school-holiday CSV (format: common/holidays/school-holidays-zone-b.csv): lines
+/* Parses a school-holiday CSV (format: hours/holidays/school-holidays-zone-b.csv): lines
  * "start_date,end_date,label" with ISO dates, start_date the first day without classes and
  * end_date the day classes resume (excluded); '#' lines, blank lines and the header line are
  * skipped. The calendar covers the days from the earliest start_date to the latest end_date;
@@ -96,7 +96,7 @@ int gdir_calendar_parse(const char *csv, struct gdir_calendar **out, struct gdir
 /* Reads and parses a CSV file (same format); GDIR_EIO when it cannot be read. */
 int gdir_calendar_load(const char *path, struct gdir_calendar **out, struct gdir_err *err);
 
-/* The zone B calendar compiled in from common/holidays/school-holidays-zone-b.csv at build
+/* The zone B calendar compiled in from hours/holidays/school-holidays-zone-b.csv at build
  * time (edit that file and rebuild to update it). Same contract as gdir_calendar_parse. */
 int gdir_calendar_builtin(struct gdir_calendar **out, struct gdir_err *err);
 
