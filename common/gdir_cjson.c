@@ -3,6 +3,8 @@
  */
 #include "gdir_cjson.h"
 
+#include "gdir_buf.h"
+
 #include <string.h>
 
 cJSON *gdir_cjson_parse(const char *text, size_t len, const char *path, int code,
@@ -52,4 +54,38 @@ cJSON *gdir_cjson_parse(const char *text, size_t len, const char *path, int code
         gdir_err_set(err, code, "%s:%ld:%ld: syntax error: unexpected byte 0x%02X", path, line,
                      col, (unsigned char)*end);
     return NULL;
+}
+
+static int key_allowed(const char *key, const char *const *keys)
+{
+    for (const char *const *k = keys; *k; k++)
+        if (strcmp(key, *k) == 0)
+            return 1;
+    return 0;
+}
+
+int gdir_cjson_check_keys(const cJSON *obj, const char *const *keys, const char *file,
+                          const char *where, struct gdir_err *err)
+{
+    const cJSON *it;
+    struct gdir_buf allowed;
+    int rc = GDIR_OK;
+
+    if (!cJSON_IsObject(obj))
+        return GDIR_OK;
+    if (!where)
+        where = "";
+    cJSON_ArrayForEach(it, obj) {
+        if (key_allowed(it->string, keys))
+            continue;
+        gdir_buf_init(&allowed, 1024);
+        for (const char *const *k = keys; *k; k++)
+            gdir_buf_printf(&allowed, "%s%s", k == keys ? "" : ", ", *k);
+        rc = gdir_err_set_param(err, GDIR_ECONFIG, where[0] ? where : it->string,
+                                "%s: %s%s%s: unknown key (allowed: %s)", file, where,
+                                where[0] ? "." : "", it->string, gdir_buf_str(&allowed));
+        gdir_buf_free(&allowed);
+        break;
+    }
+    return rc;
 }

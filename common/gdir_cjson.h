@@ -2,7 +2,8 @@
  * gdir_cjson.h — parsing a JSON file's text with cJSON, and saying where it is wrong:
  * "path:line:column: syntax error ..." (the configuration, profiles, overrides, FINESS JSON).
  * cJSON itself only gives a pointer into the text; lines and columns count from 1, columns
- * in bytes.
+ * in bytes. Also the one check of a configuration object's keys against a table of the
+ * allowed ones (gdir_cjson_check_keys).
  */
 #ifndef GDIR_CJSON_H
 #define GDIR_CJSON_H
@@ -18,5 +19,13 @@
  * (thread-safe: the parse end, not cJSON_GetErrorPtr). */
 cJSON *gdir_cjson_parse(const char *text, size_t len, const char *path, int code,
                         struct gdir_err *err);
+
+/* Checks that every member of the object obj is named in keys (NULL-terminated). where is
+ * the object's path in the file ("open_data", "sources[2].guard"; "" or NULL for the top
+ * level). On the first other member: returns GDIR_ECONFIG with err's message
+ * "file: where.key: unknown key (allowed: a, b, c)" (keys in table order) and its parameter
+ * where (the key at the top level). Members of a non-object are not checked (returns 0). */
+int gdir_cjson_check_keys(const cJSON *obj, const char *const *keys, const char *file,
+                          const char *where, struct gdir_err *err);
 
 #endif

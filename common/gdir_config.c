@@ -6,7 +6,9 @@
 #include "gdir_buf.h"
 #include "gdir_cjson.h"
 #include "gdir_export.h"
+#include "gdir_fs.h"
 #include "gdir_json.h"
+#include "gdir_mem.h"
 #include "gdir_text.h"
 
 #include <cjson/cJSON.h>
@@ -16,41 +18,6 @@
 #include <string.h>
 
 #define CONFIG_MAX_BYTES (1024 * 1024)
-
-static char *xstrdup(const char *s)
-{
-    if (!s)
-        return NULL;
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p)
-        memcpy(p, s, n);
-    return p;
-}
-
-static int read_file(const char *path, char **out, struct gdir_err *err)
-{
-    FILE *f = fopen(path, "rb");
-    struct gdir_buf b;
-    char chunk[8192];
-    size_t n;
-
-    if (!f)
-        return gdir_err_set(err, GDIR_EIO, "%s: %s", path, strerror(errno));
-    gdir_buf_init(&b, CONFIG_MAX_BYTES);
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        if (gdir_buf_add(&b, chunk, n))
-            break;
-    int ioerr = ferror(f);
-    fclose(f);
-    if (ioerr || b.err) {
-        gdir_buf_free(&b);
-        return gdir_err_set(err, ioerr ? GDIR_EIO : GDIR_ETOOBIG, "%s: %s", path,
-                            ioerr ? "read error" : "file larger than 1 MiB");
-    }
-    *out = gdir_buf_steal(&b, NULL);
-    return *out ? GDIR_OK : gdir_err_set(err, GDIR_ENOMEM, "%s: out of memory", path);
-}
 
 /* Reads a string member; required members missing or of the wrong type are errors. */
 static int get_str(const cJSON *obj, const char *key, int required, char **out, const char *path,
@@ -67,7 +34,7 @@ static int get_str(const cJSON *obj, const char *key, int required, char **out, 
     if (!cJSON_IsString(it))
         return gdir_err_set_param(err, GDIR_ECONFIG, key, "%s: %s%s: expected a string", path,
                                   prefix, key);
-    *out = xstrdup(it->valuestring);
+    *out = gdir_strdup(it->valuestring);
     return *out ? GDIR_OK : gdir_err_set(err, GDIR_ENOMEM, "out of memory");
 }
 
@@ -75,7 +42,7 @@ static char *dir_of(const char *path)
 {
     const char *slash = strrchr(path, '/');
     if (!slash)
-        return xstrdup(".");
+        return gdir_strdup(".");
     size_t n = (size_t)(slash - path);
     char *d = malloc(n + 2);
     if (!d)
@@ -94,7 +61,7 @@ static char *dir_of(const char *path)
 static char *join_path(const char *base, const char *rel)
 {
     if (rel[0] == '/' || !base || !*base)
-        return xstrdup(rel);
+        return gdir_strdup(rel);
     size_t n = strlen(base) + strlen(rel) + 2;
     char *p = malloc(n);
     if (p)
@@ -211,7 +178,7 @@ static int get_str_list(const cJSON *obj, const char *key, char ***out, size_t *
             return gdir_err_set_param(err, GDIR_ECONFIG, key,
                                       "%s: open_data.%s[%zu]: expected a non-empty string", path,
                                       key, *n);
-        if (!((*out)[*n] = xstrdup(it->valuestring)))
+        if (!((*out)[*n] = gdir_strdup(it->valuestring)))
             return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
         (*n)++;
     }
@@ -224,28 +191,19 @@ static int load_open_data(struct gdir_territory *t, const cJSON *root, const cha
                           struct gdir_err *err)
 {
     static const char *const keys[] = {"exports", "publisher_siret", "update_frequency",
-                                       "keywords", "public_url", "title", "description"};
+                                       "keywords", "public_url", "title", "description", NULL};
     static const char *const freqs[] = {"daily", "weekly", "monthly", "quarterly", "annual",
                                         "irregular"};
     struct gdir_open_data_cfg *o = &t->open_data;
-    const cJSON *od = cJSON_GetObjectItemCaseSensitive(root, "open_data"), *it;
+    const cJSON *od = cJSON_GetObjectItemCaseSensitive(root, "open_data");
     struct gdir_buf b;
     int rc;
 
     if (od && !cJSON_IsObject(od))
         return gdir_err_set_param(err, GDIR_ECONFIG, "open_data",
                                   "%s: open_data: expected an object", path);
-    if (od)
-        cJSON_ArrayForEach(it, od) {
-            size_t k = 0;
-            while (k < sizeof keys / sizeof keys[0] && strcmp(keys[k], it->string))
-                k++;
-            if (k == sizeof keys / sizeof keys[0])
-                return gdir_err_set_param(err, GDIR_ECONFIG, "open_data",
-                                          "%s: open_data.%s: unknown key (known: exports, "
-                                          "publisher_siret, update_frequency, keywords, "
-                                          "public_url, title, description)", path, it->string);
-        }
+    if ((rc = gdir_cjson_check_keys(od, keys, path, "open_data", err)))
+        return rc;
     if (od && ((rc = get_str_list(od, "exports", &o->exports, &o->n_exports, path, err)) ||
                (rc = get_str_list(od, "keywords", &o->keywords, &o->n_keywords, path, err)) ||
                (rc = get_str(od, "publisher_siret", 0, &o->publisher_siret, path, "open_data.",
@@ -274,7 +232,7 @@ static int load_open_data(struct gdir_territory *t, const cJSON *root, const cha
         if (!(o->exports = calloc(GDIR_EXPORT__COUNT + 1, sizeof *o->exports)))
             return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
         for (int f = 0; f < GDIR_EXPORT__COUNT; f++) {
-            if (!(o->exports[f] = xstrdup(gdir_export_format_get(f)->name)))
+            if (!(o->exports[f] = gdir_strdup(gdir_export_format_get(f)->name)))
                 return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
             o->n_exports++;
         }
@@ -294,7 +252,7 @@ static int load_open_data(struct gdir_territory *t, const cJSON *root, const cha
                                       "%s: open_data.update_frequency: '%s' is not one of daily, "
                                       "weekly, monthly, quarterly, annual, irregular", path,
                                       o->update_frequency);
-    } else if (!(o->update_frequency = xstrdup("monthly"))) {
+    } else if (!(o->update_frequency = gdir_strdup("monthly"))) {
         return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
     }
     if (o->public_url) {
@@ -343,20 +301,19 @@ static int load_open_data(struct gdir_territory *t, const cJSON *root, const cha
 static int load_guard(const cJSON *obj, struct gdir_guard_cfg *g, const char *path,
                       const char *where, struct gdir_err *err)
 {
+    static const char *const keys[] = {"max_rejected_percent", "max_shrink_percent", NULL};
     const cJSON *guard = cJSON_GetObjectItemCaseSensitive(obj, "guard"), *it;
+    int rc;
     if (!guard)
         return GDIR_OK;
     if (!cJSON_IsObject(guard))
         return gdir_err_set_param(err, GDIR_ECONFIG, "guard", "%s: %s: expected an object",
                                   path, where);
+    if ((rc = gdir_cjson_check_keys(guard, keys, path, where, err)))
+        return rc;
     cJSON_ArrayForEach(it, guard) {
         double *v = !strcmp(it->string, "max_rejected_percent") ? &g->max_rejected_percent
-                    : !strcmp(it->string, "max_shrink_percent") ? &g->max_shrink_percent
-                                                                 : NULL;
-        if (!v)
-            return gdir_err_set_param(err, GDIR_ECONFIG, "guard", "%s: %s.%s: unknown key "
-                                      "(known: max_rejected_percent, max_shrink_percent)", path,
-                                      where, it->string);
+                                                                 : &g->max_shrink_percent;
         if (!cJSON_IsNumber(it) || it->valuedouble < 0 || it->valuedouble > 100)
             return gdir_err_set_param(err, GDIR_ECONFIG, "guard", "%s: %s.%s: expected a "
                                       "number from 0 to 100 (a percentage)", path, where,
@@ -366,16 +323,204 @@ static int load_guard(const cJSON *obj, struct gdir_guard_cfg *g, const char *pa
     return GDIR_OK;
 }
 
-int gdir_territory_load(struct gdir_territory *t, const char *path, const char *data_dir_override,
+/* The members of "territory": names, SIREN, licence, contact. Returns 0, or GDIR_ECONFIG
+ * (err unset when memory ran out; the loader says so). */
+static int load_identity(struct gdir_territory *t, const cJSON *terr, const char *path,
+                         struct gdir_err *err)
+{
+    const int rc = GDIR_ECONFIG;
+    const cJSON *it;
+
+    if (get_str(terr, "name", 1, &t->name, path, "territory.", err) ||
+        get_str(terr, "short_name", 0, &t->short_name, path, "territory.", err) ||
+        get_str(terr, "epci_siren", 1, &t->epci_siren, path, "territory.", err) ||
+        get_str(terr, "seat_insee", 0, &t->seat_insee, path, "territory.", err) ||
+        get_str(terr, "default_licence", 1, &t->default_licence, path, "territory.", err))
+        return rc;
+    if (!t->short_name && !(t->short_name = gdir_strdup(t->name)))
+        return rc;
+    if (!gdir_licence_known(t->default_licence))
+        return gdir_err_set_param(err, rc, "default_licence",
+                                  "%s: territory.default_licence: unknown licence '%s' (known: "
+                                  "etalab-2.0, ODbL-1.0, CC-BY-4.0, CC0-1.0)", path,
+                                  t->default_licence);
+    if (!is_digits(t->epci_siren, 9))
+        return gdir_err_set_param(err, rc, "epci_siren",
+                                  "%s: territory.epci_siren: expected 9 digits", path);
+    it = cJSON_GetObjectItemCaseSensitive(terr, "contact");
+    if (it && !cJSON_IsObject(it))
+        return gdir_err_set_param(err, rc, "contact", "%s: territory.contact: expected an object",
+                                  path);
+    if (it && (get_str(it, "email", 0, &t->contact_email, path, "territory.contact.", err) ||
+               get_str(it, "phone", 0, &t->contact_phone, path, "territory.contact.", err) ||
+               get_str(it, "website", 0, &t->contact_website, path, "territory.contact.", err)))
+        return rc;
+    return GDIR_OK;
+}
+
+/* territory.communes: a non-empty array of distinct INSEE codes. Errors as load_identity. */
+static int load_communes(struct gdir_territory *t, const cJSON *terr, const char *path,
+                         struct gdir_err *err)
+{
+    const int rc = GDIR_ECONFIG;
+    const cJSON *communes = cJSON_GetObjectItemCaseSensitive(terr, "communes"), *it;
+
+    if (!cJSON_IsArray(communes) || cJSON_GetArraySize(communes) == 0)
+        return gdir_err_set_param(err, rc, "communes", "%s: territory.communes: expected a "
+                                  "non-empty array of INSEE codes", path);
+    t->communes = calloc((size_t)cJSON_GetArraySize(communes), sizeof *t->communes);
+    if (!t->communes)
+        return rc;
+    cJSON_ArrayForEach(it, communes) {
+        if (!cJSON_IsString(it) || !is_insee(it->valuestring))
+            return gdir_err_set_param(err, rc, "communes", "%s: territory.communes[%zu]: "
+                                      "expected a 5-character INSEE code", path, t->n_communes);
+        if (gdir_territory_has_commune(t, it->valuestring))
+            return gdir_err_set_param(err, rc, "communes",
+                                      "%s: territory.communes: %s listed twice", path,
+                                      it->valuestring);
+        if (!(t->communes[t->n_communes] = gdir_strdup(it->valuestring)))
+            return rc;
+        t->n_communes++;
+    }
+    return GDIR_OK;
+}
+
+/* The "map" object: centre, zoom, tiles. Errors as load_identity. */
+static int load_map(struct gdir_territory *t, const cJSON *root, const char *path,
+                    struct gdir_err *err)
+{
+    const int rc = GDIR_ECONFIG;
+    const cJSON *map = cJSON_GetObjectItemCaseSensitive(root, "map"), *it;
+
+    if (!cJSON_IsObject(map))
+        return gdir_err_set_param(err, rc, "map", "%s: map: missing or not an object", path);
+    it = cJSON_GetObjectItemCaseSensitive(map, "center");
+    if (!cJSON_IsArray(it) || cJSON_GetArraySize(it) != 2 ||
+        !cJSON_IsNumber(cJSON_GetArrayItem(it, 0)) || !cJSON_IsNumber(cJSON_GetArrayItem(it, 1)))
+        return gdir_err_set_param(err, rc, "center", "%s: map.center: expected [lat, lon]", path);
+    t->center_lat = cJSON_GetArrayItem(it, 0)->valuedouble;
+    t->center_lon = cJSON_GetArrayItem(it, 1)->valuedouble;
+    if (t->center_lat < -90 || t->center_lat > 90 || t->center_lon < -180 || t->center_lon > 180)
+        return gdir_err_set_param(err, rc, "center", "%s: map.center: out of range", path);
+    it = cJSON_GetObjectItemCaseSensitive(map, "zoom");
+    if (!cJSON_IsNumber(it) || it->valuedouble < 1 || it->valuedouble > 19 ||
+        it->valuedouble != (double)(int)it->valuedouble)
+        return gdir_err_set_param(err, rc, "zoom", "%s: map.zoom: expected an integer from 1 to "
+                                  "19", path);
+    t->zoom = it->valueint;
+    if (get_str(map, "tiles_url", 1, &t->tiles_url, path, "map.", err) ||
+        get_str(map, "tiles_attribution", 1, &t->tiles_attribution, path, "map.", err))
+        return rc;
+    return GDIR_OK;
+}
+
+/* data_dir (relative to the configuration's folder, or data_dir_override) and the overrides
+ * file. Errors as load_identity. */
+static int load_paths(struct gdir_territory *t, const cJSON *root, const char *path,
+                      const char *cfgdir, const char *data_dir_override, struct gdir_err *err)
+{
+    const int rc = GDIR_ECONFIG;
+    const cJSON *it;
+
+    if (data_dir_override) {
+        t->data_dir = gdir_strdup(data_dir_override);
+    } else {
+        it = cJSON_GetObjectItemCaseSensitive(root, "data_dir");
+        if (it && !cJSON_IsString(it))
+            return gdir_err_set_param(err, rc, "data_dir", "%s: data_dir: expected a string",
+                                      path);
+        t->data_dir = join_path(cfgdir, it ? it->valuestring : ".");
+    }
+    if (!t->data_dir)
+        return rc;
+    it = cJSON_GetObjectItemCaseSensitive(root, "overrides");
+    if (it && (!cJSON_IsString(it) || !it->valuestring[0]))
+        return gdir_err_set_param(err, rc, "overrides", "%s: overrides: expected a file path",
+                                  path);
+    if (it && !(t->overrides = join_path(cfgdir, it->valuestring)))
+        return rc;
+    return GDIR_OK;
+}
+
+/* sources[i] (it) into t->sources[t->n_sources], counted before it is filled so that
+ * gdir_territory_free frees what was read. Errors as load_identity. */
+static int load_source(struct gdir_territory *t, const cJSON *it, const char *path,
+                       struct gdir_err *err)
+{
+    const int rc = GDIR_ECONFIG;
+    struct gdir_source_cfg *s = &t->sources[t->n_sources];
+    char prefix[48], where[64], *rel = NULL;
+    int ret = rc;
+
+    snprintf(prefix, sizeof prefix, "sources[%zu].", t->n_sources);
+    if (!cJSON_IsObject(it))
+        return gdir_err_set_param(err, rc, "sources", "%s: %s expected an object", path, prefix);
+    t->n_sources++;
+    if (get_str(it, "name", 1, &s->name, path, prefix, err) ||
+        get_str(it, "profile", 1, &s->profile, path, prefix, err) ||
+        get_str(it, "path", 1, &rel, path, prefix, err) ||
+        get_str(it, "data_date", 0, &s->data_date, path, prefix, err) ||
+        get_str(it, "title", 0, &s->title, path, prefix, err) ||
+        get_str(it, "publisher", 0, &s->publisher, path, prefix, err) ||
+        get_str(it, "licence", 0, &s->licence, path, prefix, err) ||
+        get_str(it, "url", 0, &s->url, path, prefix, err))
+        goto out;
+    s->guard = t->guard;
+    snprintf(where, sizeof where, "sources[%zu].guard", t->n_sources - 1);
+    if (load_guard(it, &s->guard, path, where, err))
+        goto out;
+    if (s->licence && !gdir_licence_known(s->licence)) {
+        gdir_err_set_param(err, rc, "licence", "%s: %slicence: unknown licence '%s'", path,
+                           prefix, s->licence);
+        goto out;
+    }
+    for (size_t k = 0; k + 1 < t->n_sources; k++)
+        if (strcmp(t->sources[k].name, s->name) == 0) {
+            gdir_err_set_param(err, rc, "name", "%s: %sname: '%s' used twice", path, prefix,
+                               s->name);
+            goto out;
+        }
+    if ((s->path = join_path(t->data_dir, rel)))
+        ret = GDIR_OK;
+out:
+    free(rel);
+    return ret;
+}
+
+/* The guard defaults and the top-level guard, then the "sources" array. Errors as
+ * load_identity. */
+static int load_sources(struct gdir_territory *t, const cJSON *root, const char *path,
                         struct gdir_err *err)
 {
-    char *text = NULL, *cfgdir = NULL, *data_dir = NULL;
-    cJSON *root = NULL;
-    const cJSON *terr, *map, *communes, *sources, *it;
-    int rc;
+    const int rc = GDIR_ECONFIG;
+    const cJSON *sources, *it;
 
-    memset(t, 0, sizeof *t);
-    rc = read_file(path, &text, err);
+    t->guard.max_rejected_percent = GDIR_GUARD_MAX_REJECTED_DEFAULT;
+    t->guard.max_shrink_percent = GDIR_GUARD_MAX_SHRINK_DEFAULT;
+    if (load_guard(root, &t->guard, path, "guard", err))
+        return rc;
+    sources = cJSON_GetObjectItemCaseSensitive(root, "sources");
+    if (!cJSON_IsArray(sources))
+        return gdir_err_set_param(err, rc, "sources", "%s: sources: expected an array", path);
+    t->sources = calloc((size_t)cJSON_GetArraySize(sources) + 1, sizeof *t->sources);
+    if (!t->sources)
+        return rc;
+    cJSON_ArrayForEach(it, sources)
+        if (load_source(t, it, path, err))
+            return rc;
+    return GDIR_OK;
+}
+
+/* The file's text, checked (size, UTF-8) and parsed into a JSON object (*root). */
+static int parse_file(const char *path, cJSON **root, struct gdir_err *err)
+{
+    char *text = NULL;
+    int rc = gdir_file_read(path, CONFIG_MAX_BYTES, &text, NULL, err);
+
+    *root = NULL;
+    if (rc == GDIR_ETOOBIG)
+        gdir_err_set(err, rc, "%s: file larger than 1 MiB", path);
     if (rc)
         goto out;
     /* cJSON does not check UTF-8: names and texts go into every JSON answer and page. */
@@ -384,185 +529,39 @@ int gdir_territory_load(struct gdir_territory *t, const char *path, const char *
                           path);
         goto out;
     }
-    if (!(root = gdir_cjson_parse(text, (size_t)-1, path, GDIR_ECONFIG, err))) {
+    if (!(*root = gdir_cjson_parse(text, (size_t)-1, path, GDIR_ECONFIG, err))) {
         rc = GDIR_ECONFIG;
         goto out;
     }
-    if (!cJSON_IsObject(root)) {
+    if (!cJSON_IsObject(*root))
         rc = gdir_err_set(err, GDIR_ECONFIG, "%s: not a JSON object", path);
+out:
+    free(text);
+    return rc;
+}
+
+int gdir_territory_load(struct gdir_territory *t, const char *path, const char *data_dir_override,
+                        struct gdir_err *err)
+{
+    char *cfgdir = NULL;
+    cJSON *root = NULL;
+    const cJSON *terr;
+    int rc;
+
+    memset(t, 0, sizeof *t);
+    if ((rc = parse_file(path, &root, err)))
         goto out;
-    }
     rc = GDIR_ECONFIG;
     terr = cJSON_GetObjectItemCaseSensitive(root, "territory");
     if (!cJSON_IsObject(terr)) {
         gdir_err_set_param(err, rc, "territory", "%s: territory: missing or not an object", path);
         goto out;
     }
-    if (get_str(terr, "name", 1, &t->name, path, "territory.", err) ||
-        get_str(terr, "short_name", 0, &t->short_name, path, "territory.", err) ||
-        get_str(terr, "epci_siren", 1, &t->epci_siren, path, "territory.", err) ||
-        get_str(terr, "seat_insee", 0, &t->seat_insee, path, "territory.", err) ||
-        get_str(terr, "default_licence", 1, &t->default_licence, path, "territory.", err))
+    if (load_identity(t, terr, path, err) || load_communes(t, terr, path, err) ||
+        load_map(t, root, path, err) || !(cfgdir = dir_of(path)) ||
+        load_paths(t, root, path, cfgdir, data_dir_override, err) ||
+        load_sources(t, root, path, err))
         goto out;
-    if (!t->short_name && !(t->short_name = xstrdup(t->name)))
-        goto out;
-    if (!gdir_licence_known(t->default_licence)) {
-        gdir_err_set_param(err, rc, "default_licence",
-                           "%s: territory.default_licence: unknown licence '%s' (known: etalab-2.0, "
-                           "ODbL-1.0, CC-BY-4.0, CC0-1.0)", path, t->default_licence);
-        goto out;
-    }
-    if (!is_digits(t->epci_siren, 9)) {
-        gdir_err_set_param(err, rc, "epci_siren", "%s: territory.epci_siren: expected 9 digits",
-                           path);
-        goto out;
-    }
-    it = cJSON_GetObjectItemCaseSensitive(terr, "contact");
-    if (it && !cJSON_IsObject(it)) {
-        gdir_err_set_param(err, rc, "contact", "%s: territory.contact: expected an object", path);
-        goto out;
-    }
-    if (it && (get_str(it, "email", 0, &t->contact_email, path, "territory.contact.", err) ||
-               get_str(it, "phone", 0, &t->contact_phone, path, "territory.contact.", err) ||
-               get_str(it, "website", 0, &t->contact_website, path, "territory.contact.", err)))
-        goto out;
-
-    communes = cJSON_GetObjectItemCaseSensitive(terr, "communes");
-    if (!cJSON_IsArray(communes) || cJSON_GetArraySize(communes) == 0) {
-        gdir_err_set_param(err, rc, "communes",
-                           "%s: territory.communes: expected a non-empty array of INSEE codes", path);
-        goto out;
-    }
-    t->communes = calloc((size_t)cJSON_GetArraySize(communes), sizeof *t->communes);
-    if (!t->communes)
-        goto out;
-    cJSON_ArrayForEach(it, communes) {
-        if (!cJSON_IsString(it) || !is_insee(it->valuestring)) {
-            gdir_err_set_param(err, rc, "communes",
-                               "%s: territory.communes[%zu]: expected a 5-character INSEE code",
-                               path, t->n_communes);
-            goto out;
-        }
-        if (gdir_territory_has_commune(t, it->valuestring)) {
-            gdir_err_set_param(err, rc, "communes", "%s: territory.communes: %s listed twice",
-                               path, it->valuestring);
-            goto out;
-        }
-        if (!(t->communes[t->n_communes] = xstrdup(it->valuestring)))
-            goto out;
-        t->n_communes++;
-    }
-
-    map = cJSON_GetObjectItemCaseSensitive(root, "map");
-    if (!cJSON_IsObject(map)) {
-        gdir_err_set_param(err, rc, "map", "%s: map: missing or not an object", path);
-        goto out;
-    }
-    it = cJSON_GetObjectItemCaseSensitive(map, "center");
-    if (!cJSON_IsArray(it) || cJSON_GetArraySize(it) != 2 ||
-        !cJSON_IsNumber(cJSON_GetArrayItem(it, 0)) || !cJSON_IsNumber(cJSON_GetArrayItem(it, 1))) {
-        gdir_err_set_param(err, rc, "center", "%s: map.center: expected [lat, lon]", path);
-        goto out;
-    }
-    t->center_lat = cJSON_GetArrayItem(it, 0)->valuedouble;
-    t->center_lon = cJSON_GetArrayItem(it, 1)->valuedouble;
-    if (t->center_lat < -90 || t->center_lat > 90 || t->center_lon < -180 || t->center_lon > 180) {
-        gdir_err_set_param(err, rc, "center", "%s: map.center: out of range", path);
-        goto out;
-    }
-    it = cJSON_GetObjectItemCaseSensitive(map, "zoom");
-    if (!cJSON_IsNumber(it) || it->valuedouble < 1 || it->valuedouble > 19 ||
-        it->valuedouble != (double)(int)it->valuedouble) {
-        gdir_err_set_param(err, rc, "zoom", "%s: map.zoom: expected an integer from 1 to 19", path);
-        goto out;
-    }
-    t->zoom = it->valueint;
-    if (get_str(map, "tiles_url", 1, &t->tiles_url, path, "map.", err) ||
-        get_str(map, "tiles_attribution", 1, &t->tiles_attribution, path, "map.", err))
-        goto out;
-
-    /* Sources and where their files are. */
-    if (!(cfgdir = dir_of(path)))
-        goto out;
-    if (data_dir_override) {
-        data_dir = xstrdup(data_dir_override);
-    } else {
-        it = cJSON_GetObjectItemCaseSensitive(root, "data_dir");
-        if (it && !cJSON_IsString(it)) {
-            gdir_err_set_param(err, rc, "data_dir", "%s: data_dir: expected a string", path);
-            goto out;
-        }
-        data_dir = join_path(cfgdir, it ? it->valuestring : ".");
-    }
-    if (!data_dir)
-        goto out;
-    t->data_dir = data_dir;
-    data_dir = NULL;
-    it = cJSON_GetObjectItemCaseSensitive(root, "overrides");
-    if (it && (!cJSON_IsString(it) || !it->valuestring[0])) {
-        gdir_err_set_param(err, rc, "overrides", "%s: overrides: expected a file path", path);
-        goto out;
-    }
-    if (it && !(t->overrides = join_path(cfgdir, it->valuestring)))
-        goto out;
-
-    t->guard.max_rejected_percent = GDIR_GUARD_MAX_REJECTED_DEFAULT;
-    t->guard.max_shrink_percent = GDIR_GUARD_MAX_SHRINK_DEFAULT;
-    if (load_guard(root, &t->guard, path, "guard", err))
-        goto out;
-    sources = cJSON_GetObjectItemCaseSensitive(root, "sources");
-    if (!cJSON_IsArray(sources)) {
-        gdir_err_set_param(err, rc, "sources", "%s: sources: expected an array", path);
-        goto out;
-    }
-    t->sources = calloc((size_t)cJSON_GetArraySize(sources) + 1, sizeof *t->sources);
-    if (!t->sources)
-        goto out;
-    cJSON_ArrayForEach(it, sources) {
-        struct gdir_source_cfg *s = &t->sources[t->n_sources];
-        char prefix[48], *rel = NULL;
-        snprintf(prefix, sizeof prefix, "sources[%zu].", t->n_sources);
-        if (!cJSON_IsObject(it)) {
-            gdir_err_set_param(err, rc, "sources", "%s: %s expected an object", path, prefix);
-            goto out;
-        }
-        t->n_sources++;
-        if (get_str(it, "name", 1, &s->name, path, prefix, err) ||
-            get_str(it, "profile", 1, &s->profile, path, prefix, err) ||
-            get_str(it, "path", 1, &rel, path, prefix, err) ||
-            get_str(it, "data_date", 0, &s->data_date, path, prefix, err) ||
-            get_str(it, "title", 0, &s->title, path, prefix, err) ||
-            get_str(it, "publisher", 0, &s->publisher, path, prefix, err) ||
-            get_str(it, "licence", 0, &s->licence, path, prefix, err) ||
-            get_str(it, "url", 0, &s->url, path, prefix, err)) {
-            free(rel);
-            goto out;
-        }
-        s->guard = t->guard;
-        char where[64];
-        snprintf(where, sizeof where, "sources[%zu].guard", t->n_sources - 1);
-        if (load_guard(it, &s->guard, path, where, err)) {
-            free(rel);
-            goto out;
-        }
-        if (s->licence && !gdir_licence_known(s->licence)) {
-            free(rel);
-            gdir_err_set_param(err, rc, "licence", "%s: %slicence: unknown licence '%s'", path,
-                               prefix, s->licence);
-            goto out;
-        }
-        for (size_t k = 0; k + 1 < t->n_sources; k++)
-            if (strcmp(t->sources[k].name, s->name) == 0) {
-                free(rel);
-                gdir_err_set_param(err, rc, "name", "%s: %sname: '%s' used twice", path, prefix,
-                                   s->name);
-                goto out;
-            }
-        s->path = join_path(t->data_dir, rel);
-        free(rel);
-        if (!s->path)
-            goto out;
-    }
     if ((rc = load_open_data(t, root, path, err)))
         goto out;
     rc = build_public_json(t, err);
@@ -572,9 +571,7 @@ out:
     if (rc)
         gdir_territory_free(t);
     cJSON_Delete(root);
-    free(text);
     free(cfgdir);
-    free(data_dir);
     return rc;
 }
 

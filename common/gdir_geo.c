@@ -5,12 +5,10 @@
 
 #include <math.h>
 
-#define DEG2RAD (3.14159265358979323846 / 180.0)
-
 double gdir_haversine_m(double lat1, double lon1, double lat2, double lon2)
 {
-    double p1 = lat1 * DEG2RAD, p2 = lat2 * DEG2RAD;
-    double dp = (lat2 - lat1) * DEG2RAD, dl = (lon2 - lon1) * DEG2RAD;
+    double p1 = lat1 * GDIR_DEG2RAD, p2 = lat2 * GDIR_DEG2RAD;
+    double dp = (lat2 - lat1) * GDIR_DEG2RAD, dl = (lon2 - lon1) * GDIR_DEG2RAD;
     double s1 = sin(dp / 2), s2 = sin(dl / 2);
     double a = s1 * s1 + cos(p1) * cos(p2) * s2 * s2;
     if (a > 1.0)
@@ -23,7 +21,7 @@ void gdir_bbox_around(double lat, double lon, double radius_m, struct gdir_bbox 
     /* Angular radius, plus a relative margin so that points exactly at the radius are never
      * cut by rounding: the box only has to contain the circle, the exact test comes after. */
     double ang = radius_m / GDIR_EARTH_RADIUS_M;
-    double dlat = ang / DEG2RAD * (1.0 + 1e-9) + 1e-9;
+    double dlat = ang / GDIR_DEG2RAD * (1.0 + 1e-9) + 1e-9;
     box->minlat = lat - dlat;
     box->maxlat = lat + dlat;
     if (box->minlat <= -90.0 || box->maxlat >= 90.0 || ang >= 3.14159265358979323846 / 2) {
@@ -36,8 +34,8 @@ void gdir_bbox_around(double lat, double lon, double radius_m, struct gdir_bbox 
         return;
     }
     /* Widest longitude extent of a spherical cap: asin(sin(ang)/cos(lat)). */
-    double s = sin(ang) / cos(lat * DEG2RAD);
-    double dlon = (s >= 1.0) ? 180.0 : asin(s) / DEG2RAD * (1.0 + 1e-9) + 1e-9;
+    double s = sin(ang) / cos(lat * GDIR_DEG2RAD);
+    double dlon = (s >= 1.0) ? 180.0 : asin(s) / GDIR_DEG2RAD * (1.0 + 1e-9) + 1e-9;
     box->minlon = lon - dlon;
     box->maxlon = lon + dlon;
     if (box->minlon < -180.0 || box->maxlon > 180.0) {

@@ -6,6 +6,9 @@
 #ifndef GDIR_GEO_H
 #define GDIR_GEO_H
 
+/* Degrees to radians: multiply by it (divide to go back). The one definition in geodir. */
+#define GDIR_DEG2RAD (3.14159265358979323846 / 180.0)
+
 /* Mean Earth radius (IUGG, metres), used by every distance in geodir. */
 #define GDIR_EARTH_RADIUS_M 6371008.8
 

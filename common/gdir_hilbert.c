@@ -3,16 +3,16 @@
  * over a box, the cell of a point, and the cell's position along the curve.
  */
 #include "gdir_hilbert.h"
+#include "gdir_geo.h"
 
 #include <math.h>
 
 #define CELLS ((double)(1u << GDIR_HILBERT_ORDER))   /* per side */
-#define DEG_TO_RAD (3.14159265358979323846 / 180.0)
 
 void gdir_hilbert_grid_init(struct gdir_hilbert_grid *g, double minlon, double minlat,
                             double maxlon, double maxlat)
 {
-    double c = cos((minlat + maxlat) / 2 * DEG_TO_RAD);
+    double c = cos((minlat + maxlat) / 2 * GDIR_DEG2RAD);
     double side;
 
     if (!(c > 0.01))

@@ -62,7 +62,6 @@
 
 #define NO_NUMBER INT32_MAX     /* sorts unnumbered points after numbered ones */
 #define BAN_TOPONYM 99999       /* BAN's numero for a lieu-dit (no house number) */
-#define DEG2RAD 0.017453292519943295
 
 struct gc_commune {
     char insee[6];
@@ -278,7 +277,7 @@ static int within_one_edit(const char *a, size_t na, const char *b, size_t nb)
 
 static void to_unit(double lat, double lon, double p[3])
 {
-    double la = lat * DEG2RAD, lo = lon * DEG2RAD;
+    double la = lat * GDIR_DEG2RAD, lo = lon * GDIR_DEG2RAD;
     p[0] = cos(la) * cos(lo);
     p[1] = cos(la) * sin(lo);
     p[2] = sin(la);

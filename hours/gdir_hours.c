@@ -601,6 +601,124 @@ static const struct word words[] = {
     {"days", TK_BAD, 0, "day offsets are not supported"},
 };
 
+static int is_en_dash(const char *s, size_t len, size_t p)
+{
+    /* U+2013 EN DASH, as typed by word processors */
+    return (unsigned char)s[p] == 0xE2 && p + 2 < len && (unsigned char)s[p + 1] == 0x80 &&
+           (unsigned char)s[p + 2] == 0x93;
+}
+
+/* The token at t->pos, which is a digit: a number, a time (HH:MM), 24/7, or why not. */
+static void lex_number(const char *s, size_t len, struct tok *t)
+{
+    size_t p = t->pos, q = p;
+    long v = 0;
+    while (q < len && is_digit(s[q])) {
+        if (v < 1000000)
+            v = v * 10 + (s[q] - '0');
+        q++;
+    }
+    t->ndig = (int)(q - p);
+    t->val = v;
+    t->end = q;
+    t->kind = TK_NUM;
+    if (t->ndig == 2 && v == 24 && q + 1 < len && s[q] == '/' && s[q + 1] == '7' &&
+        (q + 2 >= len || !is_digit(s[q + 2]))) {
+        t->kind = TK_247;
+        t->end = q + 2;
+    } else if (q + 1 < len && s[q] == ':' && is_digit(s[q + 1])) {
+        /* a time; a ':' not followed by a digit is the one after a date (`Apr 01-15:`) */
+        if (t->ndig > 2 || q + 2 >= len || !is_digit(s[q + 2]) ||
+            (q + 3 < len && is_digit(s[q + 3]))) {
+            t->kind = TK_BAD;
+            t->bad = "times are written HH:MM, e.g. 09:00";
+            t->end = q + 1;
+            return;
+        }
+        long mm = (s[q + 1] - '0') * 10 + (s[q + 2] - '0');
+        t->end = q + 3;
+        if (mm > 59 || v * 60 + mm > 2 * DAY_MIN) {
+            t->kind = TK_BAD;
+            t->bad = "invalid time (hours go up to 48:00, minutes up to 59)";
+            return;
+        }
+        t->kind = TK_TIME;
+        t->val = v * 60 + mm;
+    } else if (q < len && (is_alpha(s[q]) || s[q] == '.')) {
+        t->kind = TK_BAD;
+        t->end = q + 1;
+        t->bad = (s[q] == 'h' || s[q] == 'H' || s[q] == '.')
+                     ? "times are written HH:MM, e.g. 09:00"
+                     : "a number must be followed by a space or a separator";
+    }
+}
+
+/* The word at t->pos (letters and non-ASCII bytes up to an en dash): one of words[], or
+ * TK_BAD for an unknown word ("expected ..., found 'word'"). */
+static void lex_word(const char *s, size_t len, struct tok *t)
+{
+    size_t p = t->pos, q = p;
+    while (q < len && (is_alpha(s[q]) || (unsigned char)s[q] >= 0x80) && !is_en_dash(s, len, q))
+        q++;
+    t->end = q;
+    t->kind = TK_BAD;
+    if (q - p > 8)
+        return;
+    char w[9];
+    for (size_t i = 0; i < q - p; i++)
+        w[i] = lower(s[p + i]);
+    w[q - p] = '\0';
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
+        if (strcmp(w, words[i].text) == 0) {
+            t->kind = words[i].kind;
+            t->val = words[i].val;
+            t->bad = words[i].bad;
+            return;
+        }
+    }
+}
+
+/* The one- or two-byte token at t->pos, or a "comment" (t->end is already t->pos + 1). */
+static void lex_punct(const char *s, size_t len, struct tok *t)
+{
+    size_t p = t->pos;
+    switch (s[p]) {
+    case '"': {
+        const char *close = memchr(s + p + 1, '"', len - p - 1);
+        if (!close) {
+            t->kind = TK_BAD;
+            t->end = len;
+            t->bad = "unterminated comment (missing closing '\"')";
+            return;
+        }
+        t->kind = TK_COMMENT;
+        t->end = (size_t)(close - s) + 1;
+        return;
+    }
+    case '-': t->kind = TK_DASH; return;
+    case ',': t->kind = TK_COMMA; return;
+    case ';': t->kind = TK_SEMI; return;
+    case '[': t->kind = TK_LBRACK; return;
+    case ']': t->kind = TK_RBRACK; return;
+    case ':': t->kind = TK_COLON; return;
+    case '+': t->kind = TK_PLUS; return;
+    case '/': t->kind = TK_SLASH; return;
+    case '|':
+        if (p + 1 < len && s[p + 1] == '|') {
+            t->kind = TK_OROR;
+            t->end = p + 2;
+            return;
+        }
+        t->kind = TK_BAD;
+        t->bad = "a fallback rule is written ' || '";
+        return;
+    default:
+        t->kind = TK_BAD;
+        return;
+    }
+}
+
+/* The token that starts at or after pos (after spaces and tabs). */
 static struct tok lex_at(const char *s, size_t len, size_t pos)
 {
     struct tok t;
@@ -614,116 +732,17 @@ static struct tok lex_at(const char *s, size_t len, size_t pos)
     if (p >= len) {
         t.kind = TK_END;
         t.end = p;
-        return t;
-    }
-    char c = s[p];
-    if (is_digit(c)) {
-        size_t q = p;
-        long v = 0;
-        while (q < len && is_digit(s[q])) {
-            if (v < 1000000)
-                v = v * 10 + (s[q] - '0');
-            q++;
-        }
-        t.ndig = (int)(q - p);
-        t.val = v;
-        t.end = q;
-        t.kind = TK_NUM;
-        if (t.ndig == 2 && v == 24 && q + 1 < len && s[q] == '/' && s[q + 1] == '7' &&
-            (q + 2 >= len || !is_digit(s[q + 2]))) {
-            t.kind = TK_247;
-            t.end = q + 2;
-        } else if (q + 1 < len && s[q] == ':' && is_digit(s[q + 1])) {
-            /* a time; a ':' not followed by a digit is the one after a date (`Apr 01-15:`) */
-            if (t.ndig > 2 || q + 2 >= len || !is_digit(s[q + 2]) ||
-                (q + 3 < len && is_digit(s[q + 3]))) {
-                t.kind = TK_BAD;
-                t.bad = "times are written HH:MM, e.g. 09:00";
-                t.end = q + 1;
-                return t;
-            }
-            long mm = (s[q + 1] - '0') * 10 + (s[q + 2] - '0');
-            t.end = q + 3;
-            if (mm > 59 || v * 60 + mm > 2 * DAY_MIN) {
-                t.kind = TK_BAD;
-                t.bad = "invalid time (hours go up to 48:00, minutes up to 59)";
-                return t;
-            }
-            t.kind = TK_TIME;
-            t.val = v * 60 + mm;
-        } else if (q < len && (is_alpha(s[q]) || s[q] == '.')) {
-            t.kind = TK_BAD;
-            t.end = q + 1;
-            t.bad = (s[q] == 'h' || s[q] == 'H' || s[q] == '.')
-                        ? "times are written HH:MM, e.g. 09:00"
-                        : "a number must be followed by a space or a separator";
-        }
-        return t;
-    }
-    if ((unsigned char)c == 0xE2 && p + 2 < len && (unsigned char)s[p + 1] == 0x80 &&
-        (unsigned char)s[p + 2] == 0x93) {   /* U+2013 EN DASH, as typed by word processors */
+    } else if (is_digit(s[p])) {
+        lex_number(s, len, &t);
+    } else if (is_en_dash(s, len, p)) {
         t.kind = TK_DASH;
         t.end = p + 3;
-        return t;
+    } else if (is_alpha(s[p]) || (unsigned char)s[p] >= 0x80) {
+        lex_word(s, len, &t);
+    } else {
+        lex_punct(s, len, &t);
     }
-    if (is_alpha(c) || (unsigned char)c >= 0x80) {
-        size_t q = p;
-        while (q < len && (is_alpha(s[q]) || (unsigned char)s[q] >= 0x80) &&
-               !((unsigned char)s[q] == 0xE2 && q + 2 < len && (unsigned char)s[q + 1] == 0x80 &&
-                 (unsigned char)s[q + 2] == 0x93))
-            q++;
-        t.end = q;
-        t.kind = TK_BAD;   /* unknown word: "expected ..., found 'word'" */
-        if (q - p <= 8) {
-            char w[9];
-            for (size_t i = 0; i < q - p; i++)
-                w[i] = lower(s[p + i]);
-            w[q - p] = '\0';
-            for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
-                if (strcmp(w, words[i].text) == 0) {
-                    t.kind = words[i].kind;
-                    t.val = words[i].val;
-                    t.bad = words[i].bad;
-                    break;
-                }
-            }
-        }
-        return t;
-    }
-    switch (c) {
-    case '"': {
-        const char *close = memchr(s + p + 1, '"', len - p - 1);
-        if (!close) {
-            t.kind = TK_BAD;
-            t.end = len;
-            t.bad = "unterminated comment (missing closing '\"')";
-            return t;
-        }
-        t.kind = TK_COMMENT;
-        t.end = (size_t)(close - s) + 1;
-        return t;
-    }
-    case '-': t.kind = TK_DASH; return t;
-    case ',': t.kind = TK_COMMA; return t;
-    case ';': t.kind = TK_SEMI; return t;
-    case '[': t.kind = TK_LBRACK; return t;
-    case ']': t.kind = TK_RBRACK; return t;
-    case ':': t.kind = TK_COLON; return t;
-    case '+': t.kind = TK_PLUS; return t;
-    case '/': t.kind = TK_SLASH; return t;
-    case '|':
-        if (p + 1 < len && s[p + 1] == '|') {
-            t.kind = TK_OROR;
-            t.end = p + 2;
-            return t;
-        }
-        t.kind = TK_BAD;
-        t.bad = "a fallback rule is written ' || '";
-        return t;
-    default:
-        t.kind = TK_BAD;
-        return t;
-    }
+    return t;
 }
 
 /* ---- Parser --------------------------------------------------------------------------- */

@@ -13,7 +13,6 @@
 #include <string.h>
 
 #define WKB_MAX (64u * 1024 * 1024)   /* one commune boundary */
-#define DEG2RAD (3.14159265358979323846 / 180.0)
 
 static const char SQL_BOUNDARIES[] =
     "SELECT insee, AsBinary(geom) FROM communes WHERE geom IS NOT NULL ORDER BY insee";
@@ -245,8 +244,8 @@ static int inside(const struct imp_territory *t, const struct commune *c, double
 static double distance_to(const struct imp_territory *t, const struct commune *c, double lon,
                           double lat)
 {
-    const double k = GDIR_EARTH_RADIUS_M * DEG2RAD;
-    const double kx = k * cos(lat * DEG2RAD);
+    const double k = GDIR_EARTH_RADIUS_M * GDIR_DEG2RAD;
+    const double kx = k * cos(lat * GDIR_DEG2RAD);
     double best = INFINITY, best_lon = lon, best_lat = lat;
 
     for (size_t r = c->first_ring; r < c->first_ring + c->n_rings; r++) {

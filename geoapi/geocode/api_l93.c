@@ -7,6 +7,7 @@
  * The constants that depend only on the projection (n, F, rho0) are computed once.
  */
 #include "api_l93.h"
+#include "gdir_geo.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -19,8 +20,6 @@
 #define L93_LON0 3.0                    /* central meridian */
 #define L93_X0 700000.0                 /* false easting, metres */
 #define L93_Y0 6600000.0                /* false northing */
-
-static const double DEG = 3.14159265358979323846 / 180.0;
 
 static struct {
     double e;       /* first eccentricity */
@@ -39,13 +38,13 @@ static double m_of(double phi)
 static double t_of(double phi)
 {
     double s = sin(phi);
-    return tan(45.0 * DEG - phi / 2.0) / pow((1.0 - k.e * s) / (1.0 + k.e * s), k.e / 2.0);
+    return tan(45.0 * GDIR_DEG2RAD - phi / 2.0) / pow((1.0 - k.e * s) / (1.0 + k.e * s), k.e / 2.0);
 }
 
 static void init_constants(void)
 {
     double f = 1.0 / L93_INV_F;
-    double p1 = L93_LAT1 * DEG, p2 = L93_LAT2 * DEG;
+    double p1 = L93_LAT1 * GDIR_DEG2RAD, p2 = L93_LAT2 * GDIR_DEG2RAD;
     double m1, m2, t1, t2;
 
     k.e = sqrt(2.0 * f - f * f);
@@ -55,7 +54,7 @@ static void init_constants(void)
     t2 = t_of(p2);
     k.n = (log(m1) - log(m2)) / (log(t1) - log(t2));
     k.af = L93_A * m1 / (k.n * pow(t1, k.n));
-    k.rho0 = k.af * pow(t_of(L93_LAT0 * DEG), k.n);
+    k.rho0 = k.af * pow(t_of(L93_LAT0 * GDIR_DEG2RAD), k.n);
 }
 
 void api_l93_project(double lat, double lon, double *x, double *y)
@@ -63,8 +62,8 @@ void api_l93_project(double lat, double lon, double *x, double *y)
     double rho, theta;
 
     pthread_once(&k_once, init_constants);
-    rho = k.af * pow(t_of(lat * DEG), k.n);
-    theta = k.n * (lon - L93_LON0) * DEG;
+    rho = k.af * pow(t_of(lat * GDIR_DEG2RAD), k.n);
+    theta = k.n * (lon - L93_LON0) * GDIR_DEG2RAD;
     *x = L93_X0 + rho * sin(theta);
     *y = L93_Y0 + k.rho0 - rho * cos(theta);
 }

@@ -1,0 +1,71 @@
+/*
+ * gdir_fs.c — gdir_file_read: a whole file into one NUL-terminated string, read in chunks into
+ * a capped gdir_buf so that a file growing while it is read cannot exceed the cap.
+ * Not here: anything streamed (CSV, archives, downloads).
+ */
+#include "gdir_fs.h"
+#include "gdir_buf.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* "1 MiB", "256 KiB" or "1000 bytes": the cap as the messages say it. */
+static void size_text(size_t n, char *out, size_t cap)
+{
+    if (n >= 1024 * 1024 && n % (1024 * 1024) == 0)
+        snprintf(out, cap, "%zu MiB", n / (1024 * 1024));
+    else if (n >= 1024 && n % 1024 == 0)
+        snprintf(out, cap, "%zu KiB", n / 1024);
+    else
+        snprintf(out, cap, "%zu bytes", n);
+}
+
+int gdir_file_read_fp(FILE *f, const char *path, size_t max, char **out, size_t *len,
+                      struct gdir_err *err)
+{
+    struct gdir_buf b;
+    char chunk[8192], limit[32];
+    size_t n;
+    int rc, ioerr;
+
+    *out = NULL;
+    if (len)
+        *len = 0;
+    gdir_buf_init(&b, max);
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        if (gdir_buf_add(&b, chunk, n))
+            break;
+    ioerr = ferror(f);
+    fclose(f);
+    if (ioerr) {
+        rc = gdir_err_set(err, GDIR_EIO, "%s: read error", path);
+        goto out;
+    }
+    if (b.err == GDIR_ETOOBIG) {
+        size_text(max, limit, sizeof limit);
+        rc = gdir_err_set(err, GDIR_ETOOBIG, "%s: larger than %s", path, limit);
+        goto out;
+    }
+    if (b.err) {
+        rc = gdir_err_set(err, GDIR_ENOMEM, "%s: out of memory", path);
+        goto out;
+    }
+    *out = gdir_buf_steal(&b, len);     /* "" for an empty file */
+    rc = *out ? GDIR_OK : gdir_err_set(err, GDIR_ENOMEM, "%s: out of memory", path);
+out:
+    gdir_buf_free(&b);
+    return rc;
+}
+
+int gdir_file_read(const char *path, size_t max, char **out, size_t *len, struct gdir_err *err)
+{
+    FILE *f = fopen(path, "rb");
+
+    *out = NULL;
+    if (len)
+        *len = 0;
+    if (!f)
+        return gdir_err_set(err, GDIR_EIO, "%s: %s", path, strerror(errno));
+    return gdir_file_read_fp(f, path, max, out, len, err);
+}
