@@ -25,6 +25,7 @@
 #include "gdir_address.h"
 #include "gdir_buf.h"
 #include "gdir_geo.h"
+#include "gdir_mem.h"
 #include "gdir_text.h"
 
 #include <math.h>
@@ -217,24 +218,6 @@ static void sort_array(void *base, size_t n, size_t size, int (*cmp)(const void 
         qsort(base, n, size, cmp);
 }
 
-static int grow(void *pptr, size_t *cap, size_t need, size_t elsize)
-{
-    void **pp = pptr;
-    if (need <= *cap)
-        return GDIR_OK;
-    size_t ncap = *cap ? *cap : 64;
-    while (ncap < need)
-        ncap *= 2;
-    if (ncap > SIZE_MAX / elsize)
-        return GDIR_ENOMEM;
-    void *p = realloc(*pp, ncap * elsize);
-    if (!p)
-        return GDIR_ENOMEM;
-    *pp = p;
-    *cap = ncap;
-    return GDIR_OK;
-}
-
 static uint64_t hash_skip(const char *s, size_t n, size_t skip)
 {
     uint64_t h = 1469598103934665603ULL;
@@ -412,7 +395,7 @@ static int pool_add(struct pool *p, const char *s, size_t n, uint32_t *off)
     }
     if (p->len + n + 1 > UINT32_MAX)
         return GDIR_ENOMEM;
-    if (grow(&p->data, &p->cap, p->len + n + 1, 1))
+    if (gdir_grow(&p->data, &p->cap, p->len + n + 1, 1))
         return GDIR_ENOMEM;
     memcpy(p->data + p->len, s, n);
     p->data[p->len + n] = '\0';
@@ -527,7 +510,7 @@ static int read_communes(struct build *b, sqlite3 *db, struct gdir_err *err)
         if ((rc = pool_add(&b->pool, name, strlen(name), &c.name_off)) ||
             (rc = key_of(b, name, &c.key_off)) ||
             (rc = pool_add(&b->pool, pcs, strlen(pcs), &c.postcodes_off)) ||
-            (rc = grow(&b->bc, &b->cbc, b->nbc + 1, sizeof *b->bc))) {
+            (rc = gdir_grow(&b->bc, &b->cbc, b->nbc + 1, sizeof *b->bc))) {
             gdir_err_set(err, rc, "geocoder: communes: out of memory");
             goto out;
         }
@@ -560,7 +543,7 @@ static uint16_t source_index(struct build *b, const char *name, int *rc)
         if (strcmp(b->pool.data + g->sources[i], name) == 0)
             return (uint16_t)i;
     if (g->nsources >= UINT16_MAX ||
-        grow(&g->sources, &b->csources, g->nsources + 1, sizeof *g->sources) ||
+        gdir_grow(&g->sources, &b->csources, g->nsources + 1, sizeof *g->sources) ||
         pool_add(&b->pool, name, strlen(name), &g->sources[g->nsources])) {
         *rc = GDIR_ENOMEM;
         return 0;
@@ -633,7 +616,7 @@ static int read_addresses(struct build *b, sqlite3 *db, struct gdir_err *err)
             (rc = pool_add(&b->pool, id, strlen(id), &r.id_off)) ||
             (rc = pool_add_same(&b->pool, id, street_id_len(id), &last_sid, &r.sid_off)) ||
             (rc = pool_add_same(&b->pool, city, strlen(city), &last_city, &r.city_off)) ||
-            (rc = grow(&b->raw, &b->craw, b->nraw + 1, sizeof *b->raw)))
+            (rc = gdir_grow(&b->raw, &b->craw, b->nraw + 1, sizeof *b->raw)))
             goto oom;
         b->raw[b->nraw++] = r;
     }
@@ -724,7 +707,7 @@ static int resolve_communes(struct build *b, struct gdir_err *err)
         c.name_off = b->raw[i].city_off;
         c.postcodes_off = 0;
         int rc = key_of(b, b->pool.data + c.name_off, &c.key_off);
-        if (rc || grow(&b->bc, &b->cbc, b->nbc + 1, sizeof *b->bc))
+        if (rc || gdir_grow(&b->bc, &b->cbc, b->nbc + 1, sizeof *b->bc))
             return gdir_err_set(err, GDIR_ENOMEM, "geocoder: communes: out of memory");
         b->bc[b->nbc++] = c;
     }
@@ -802,7 +785,7 @@ static int build_streets(struct build *b, struct gdir_err *err)
                strcmp(b->raw[j].key, b->raw[i].key) == 0 &&
                strcmp(b->raw[j].sid, b->raw[i].sid) == 0)
             j++;
-        if (grow(&g->streets, &cstreets, g->nstreets + 1, sizeof *g->streets)) {
+        if (gdir_grow(&g->streets, &cstreets, g->nstreets + 1, sizeof *g->streets)) {
             free(scratch);
             return gdir_err_set(err, GDIR_ENOMEM, "geocoder: out of memory");
         }
@@ -953,7 +936,7 @@ static int key_token_ids(struct gdir_geocoder *g, const char *key, uint32_t **id
             dup = (*ids)[k] == (uint32_t)id;
         if (dup)
             continue;
-        if (grow(ids, cap, *n + 1, sizeof **ids))
+        if (gdir_grow(ids, cap, *n + 1, sizeof **ids))
             return GDIR_ENOMEM;
         (*ids)[(*n)++] = (uint32_t)id;
         *wsum += (t.t[i].flags & GDIR_TOK_TYPE) ? (float)W_TYPE : 1.0f;
@@ -978,7 +961,7 @@ static int build_tokens(struct build *b, struct gdir_err *err)
         else
             key = b->pool.data + b->bc[i - g->nstreets].key_off;
         gdir_address_tokenize(key, &t);
-        if (grow(&refs, &crefs, nrefs + t.n, sizeof *refs))
+        if (gdir_grow(&refs, &crefs, nrefs + t.n, sizeof *refs))
             goto out;
         for (size_t k = 0; k < t.n; k++) {
             refs[nrefs].s = t.t[k].s;
@@ -994,7 +977,7 @@ static int build_tokens(struct build *b, struct gdir_err *err)
     for (size_t i = 0; i < nrefs; i++) {
         if (i > 0 && cmp_tokref(&refs[i], &refs[i - 1]) == 0)
             continue;
-        if (grow(&g->tokstr, &cap_str, len_str + refs[i].len + 1, 1))
+        if (gdir_grow(&g->tokstr, &cap_str, len_str + refs[i].len + 1, 1))
             goto out;
         memcpy(g->tokstr + len_str, refs[i].s, refs[i].len);
         g->tokstr[len_str + refs[i].len] = '\0';
@@ -1004,7 +987,7 @@ static int build_tokens(struct build *b, struct gdir_err *err)
         g->ntokens++;
         len_str += refs[i].len + 1;
     }
-    if (!g->tokstr && grow(&g->tokstr, &cap_str, 1, 1))
+    if (!g->tokstr && gdir_grow(&g->tokstr, &cap_str, 1, 1))
         goto out;
     /* 3. token ids per street and per commune */
     for (size_t i = 0; i < g->nstreets; i++) {
@@ -1067,7 +1050,7 @@ static int build_tokens(struct build *b, struct gdir_err *err)
         if (tk->len < FUZZY_MIN_LEN - 1 || tk->len > GDIR_ADDR_TOKEN_LEN_MAX ||
             (s[0] >= '0' && s[0] <= '9'))
             continue;
-        if (grow(&g->dels, &cdels, g->ndels + tk->len + 1, sizeof *g->dels))
+        if (gdir_grow(&g->dels, &cdels, g->ndels + tk->len + 1, sizeof *g->dels))
             goto out;
         for (size_t k = 0; k <= tk->len; k++) {
             g->dels[g->ndels].hash = hash_skip(s, tk->len, k);
@@ -1153,7 +1136,7 @@ static int build_communes(struct build *b, struct gdir_err *err)
             }
             copy_code(code, tmp, 0);
             if (code[0]) {
-                if (grow(&g->cpost, &cap, g->ncpost + 1, sizeof *g->cpost))
+                if (gdir_grow(&g->cpost, &cap, g->ncpost + 1, sizeof *g->cpost))
                     return gdir_err_set(err, GDIR_ENOMEM, "geocoder: out of memory");
                 memcpy(g->cpost[g->ncpost].code, code, 6);
                 g->cpost[g->ncpost++].commune = (uint32_t)i;
@@ -1169,7 +1152,7 @@ static int build_communes(struct build *b, struct gdir_err *err)
                 seen = strcmp(g->cpost[k].code, pc) == 0;
             if (seen)
                 continue;
-            if (grow(&g->cpost, &cap, g->ncpost + 1, sizeof *g->cpost))
+            if (gdir_grow(&g->cpost, &cap, g->ncpost + 1, sizeof *g->cpost))
                 return gdir_err_set(err, GDIR_ENOMEM, "geocoder: out of memory");
             memcpy(g->cpost[g->ncpost].code, pc, 6);
             g->cpost[g->ncpost++].commune = (uint32_t)i;

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gdir_fs.h"
 #include "gdir_text.h"
 
 #define DAY_MIN 1440                  /* minutes in a day */
@@ -413,39 +414,30 @@ int gdir_calendar_load(const char *path, struct gdir_calendar **out, struct gdir
     int rc = GDIR_EINTERNAL;
     FILE *f = NULL;
     char *text = NULL;
+    size_t n = 0;
 
     if (!path || !out)
         return gdir_err_set(err, GDIR_EINVAL, "school holidays: no file name");
     *out = NULL;
-    f = fopen(path, "rb");
-    text = malloc(CAL_MAX_BYTES + 2);
-    if (!text) {
-        rc = gdir_err_set(err, GDIR_ENOMEM, "school holidays: out of memory");
-        goto out;
-    }
-    if (!f) {
+    if (!(f = fopen(path, "rb"))) {
         rc = gdir_err_set(err, GDIR_EIO, "school holidays: cannot open %s", path);
         goto out;
     }
-    size_t n = fread(text, 1, CAL_MAX_BYTES + 1, f);
-    if (ferror(f)) {
-        rc = gdir_err_set(err, GDIR_EIO, "school holidays: cannot read %s", path);
+    rc = gdir_file_read_fp(f, path, CAL_MAX_BYTES, &text, &n, err);   /* closes f */
+    if (rc == GDIR_EIO)
+        gdir_err_set(err, rc, "school holidays: cannot read %s", path);
+    else if (rc == GDIR_ETOOBIG)
+        gdir_err_set(err, rc, "school holidays: %s is larger than %d bytes", path, CAL_MAX_BYTES);
+    else if (rc == GDIR_ENOMEM)
+        gdir_err_set(err, rc, "school holidays: out of memory");
+    if (rc)
         goto out;
-    }
-    if (n > CAL_MAX_BYTES) {
-        rc = gdir_err_set(err, GDIR_ETOOBIG, "school holidays: %s is larger than %d bytes",
-                          path, CAL_MAX_BYTES);
-        goto out;
-    }
-    text[n] = '\0';
     if (memchr(text, '\0', n)) {
         rc = gdir_err_set(err, GDIR_EFORMAT, "school holidays: %s contains a NUL byte", path);
         goto out;
     }
     rc = gdir_calendar_parse(text, out, err);
 out:
-    if (f)
-        fclose(f);
     free(text);
     return rc;
 }

@@ -11,6 +11,7 @@
 #include "gdir_buf.h"
 #include "gdir_geo.h"
 #include "gdir_json.h"
+#include "gdir_mem.h"
 #include "gdir_taxonomy.h"
 #include "gdir_text.h"
 
@@ -275,17 +276,6 @@ static int db_fail(struct merger *m, const char *what)
     return gdir_err_set(m->err, GDIR_EDB, "merging: %s: %s", what, sqlite3_errmsg(m->db));
 }
 
-static char *xstrdup(const char *s)
-{
-    if (!s)
-        return NULL;
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
-
 static size_t hash_fid(int64_t fid, size_t mask)
 {
     uint64_t x = (uint64_t)fid * 0x9E3779B97F4A7C15ull;
@@ -334,14 +324,8 @@ static size_t node_of(struct merger *m, int64_t fid, int rank, double lon, doubl
     }
     if ((m->n_nodes + 1) * 2 > m->n_slots && rehash(m))
         return SIZE_MAX;
-    if (m->n_nodes == m->cap_nodes) {
-        size_t cap = m->cap_nodes ? m->cap_nodes * 2 : 256;
-        struct node *nn = realloc(m->nodes, cap * sizeof *nn);
-        if (!nn)
-            return SIZE_MAX;
-        m->nodes = nn;
-        m->cap_nodes = cap;
-    }
+    if (gdir_grow(&m->nodes, &m->cap_nodes, m->n_nodes + 1, sizeof *m->nodes))
+        return SIZE_MAX;
     size_t i = m->n_nodes;
     struct node *n = &m->nodes[i];
     n->fid = fid;
@@ -349,7 +333,7 @@ static size_t node_of(struct merger *m, int64_t fid, int rank, double lon, doubl
     n->lon = lon;
     n->lat = lat;
     n->refs = NULL;
-    if (refs && !(n->refs = xstrdup((const char *)refs)))
+    if (refs && !(n->refs = gdir_strdup((const char *)refs)))
         return SIZE_MAX;
     n->parent = i;
     n->next = i;
@@ -473,14 +457,8 @@ static int judge(struct current *c, sqlite3_stmt *st, double dist, struct pair *
 
 static int add_pair(struct merger *m, const struct pair *p)
 {
-    if (m->n_pairs == m->cap_pairs) {
-        size_t cap = m->cap_pairs ? m->cap_pairs * 2 : 256;
-        struct pair *np = realloc(m->pairs, cap * sizeof *np);
-        if (!np)
-            return nomem(m);
-        m->pairs = np;
-        m->cap_pairs = cap;
-    }
+    if (gdir_grow(&m->pairs, &m->cap_pairs, m->n_pairs + 1, sizeof *m->pairs))
+        return nomem(m);
     m->pairs[m->n_pairs++] = *p;
     return GDIR_OK;
 }
@@ -505,7 +483,7 @@ static int offer(struct merger *m, struct current *c, struct pending *pend, cons
     if (c->has_best[rank] && cmp_pairs(p, &c->best[rank]) >= 0)
         return GDIR_OK;
     const unsigned char *refs = sqlite3_column_text(st, 13);
-    char *copy = refs ? xstrdup((const char *)refs) : NULL;
+    char *copy = refs ? gdir_strdup((const char *)refs) : NULL;
     if (refs && !copy)
         return nomem(m);
     free(pend[rank].refs_b);
@@ -588,7 +566,7 @@ static int find_candidates(struct merger *m, int64_t max_fid)
                 free(refs_a);
                 refs_a = NULL;
                 if (sqlite3_column_text(st, 12) &&
-                    !(refs_a = xstrdup((const char *)sqlite3_column_text(st, 12)))) {
+                    !(refs_a = gdir_strdup((const char *)sqlite3_column_text(st, 12)))) {
                     rc = nomem(m);
                     break;
                 }
@@ -728,7 +706,7 @@ static int load_member(struct merger *m, sqlite3_stmt *st, int64_t fid, struct m
     }
     for (int c = C_ID; c <= C_PRECISION; c++) {
         const unsigned char *v = sqlite3_column_text(st, c);
-        if (v && *v && !(mb->text[c] = xstrdup((const char *)v))) {
+        if (v && *v && !(mb->text[c] = gdir_strdup((const char *)v))) {
             rc = nomem(m);
             goto out;
         }

@@ -6,6 +6,7 @@
 #include "imp_overrides.h"
 #include "gdir_buf.h"
 #include "gdir_cjson.h"
+#include "gdir_fs.h"
 #include "gdir_geo.h"
 #include "gdir_taxonomy.h"
 #include "gdir_text.h"
@@ -216,44 +217,26 @@ static int check_entry(struct loader *L, const cJSON *e, const char *kind, size_
     return GDIR_OK;
 }
 
-static int read_file(const char *path, char **out, struct gdir_err *err)
-{
-    FILE *f = fopen(path, "rb");
-    struct gdir_buf b;
-    char chunk[8192];
-    size_t n;
-    int ioerr;
-
-    if (!f)
-        return gdir_err_set(err, GDIR_ECONFIG, "%s: %s", path, strerror(errno));
-    gdir_buf_init(&b, OVERRIDES_MAX_BYTES);
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        if (gdir_buf_add(&b, chunk, n))
-            break;
-    ioerr = ferror(f);
-    fclose(f);
-    if (ioerr || b.err) {
-        gdir_buf_free(&b);
-        return gdir_err_set(err, ioerr ? GDIR_EIO : GDIR_ECONFIG, "%s: %s", path,
-                            ioerr ? "read error" : "larger than 4 MiB");
-    }
-    *out = gdir_buf_steal(&b, NULL);
-    return *out ? GDIR_OK : gdir_err_set(err, GDIR_ENOMEM, "%s: out of memory", path);
-}
-
 int imp_overrides_load(struct imp_overrides **out, const char *path,
                        const struct imp_members *members, struct gdir_err *err)
 {
     static const char *const kinds[] = {"add", "fix", "hide"};
+    static const char *const top_keys[] = {"add", "fix", "hide", "description", NULL};
     struct loader L = {path, members, err};
     struct imp_overrides *o = NULL;
     char *text = NULL;
     const cJSON *it;
+    FILE *f;
     int rc;
 
     *out = NULL;
-    if ((rc = read_file(path, &text, err)))
-        return rc;
+    if (!(f = fopen(path, "rb")))
+        return gdir_err_set(err, GDIR_ECONFIG, "%s: %s", path, strerror(errno));
+    if ((rc = gdir_file_read_fp(f, path, OVERRIDES_MAX_BYTES, &text, NULL, err))) {
+        if (rc == GDIR_ETOOBIG && err)      /* the user's to fix, like the JSON itself */
+            err->code = GDIR_ECONFIG;
+        return rc == GDIR_ETOOBIG ? GDIR_ECONFIG : rc;
+    }
     if (!(o = calloc(1, sizeof *o)) || !(o->path = malloc(strlen(path) + 1))) {
         rc = gdir_err_set(err, GDIR_ENOMEM, "out of memory");
         goto out;
@@ -267,14 +250,8 @@ int imp_overrides_load(struct imp_overrides **out, const char *path,
         rc = gdir_err_set(err, GDIR_ECONFIG, "%s: not a JSON object", path);
         goto out;
     }
-    cJSON_ArrayForEach(it, o->root) {
-        if (!strcmp(it->string, "description"))
-            continue;
-        if (strcmp(it->string, "add") && strcmp(it->string, "fix") && strcmp(it->string, "hide")) {
-            rc = fail(&L, it->string, "unknown key (expected add, fix, hide, description)");
-            goto out;
-        }
-    }
+    if ((rc = gdir_cjson_check_keys(o->root, top_keys, path, "", err)))
+        goto out;
     for (size_t k = 0; k < 3; k++) {
         const cJSON *arr = cJSON_GetObjectItemCaseSensitive(o->root, kinds[k]);
         size_t i = 0;

@@ -11,6 +11,7 @@
 #include "imp_profile.h"
 #include "gdir_buf.h"
 #include "gdir_cjson.h"
+#include "gdir_fs.h"
 #include "gdir_taxonomy.h"
 
 #include <cjson/cJSON.h>
@@ -62,23 +63,12 @@ static int nomem(struct loader *L)
     return gdir_err_set(L->err, GDIR_ENOMEM, "%s: out of memory", L->file);
 }
 
-/* Every member of obj must be one of the NULL-terminated allowed keys. */
+/* Every member of obj must be one of the NULL-terminated allowed keys ("(top)": the root). */
 static int check_keys(struct loader *L, const cJSON *obj, const char *where,
                       const char *const *allowed)
 {
-    const cJSON *it;
-    cJSON_ArrayForEach(it, obj) {
-        int ok = 0;
-        for (const char *const *k = allowed; *k; k++)
-            if (strcmp(it->string, *k) == 0)
-                ok = 1;
-        if (!ok) {
-            char msg[160];
-            snprintf(msg, sizeof msg, "unknown key '%.60s'", it->string);
-            return fail(L, where, msg);
-        }
-    }
-    return GDIR_OK;
+    return gdir_cjson_check_keys(obj, allowed, L->file, strcmp(where, "(top)") ? where : "",
+                                 L->err);
 }
 
 /* Optional string member: *out is NULL when absent or null. */
@@ -1137,27 +1127,15 @@ static int valid_name(const char *name)
 static int read_text(const char *path, char **out, struct gdir_err *err)
 {
     FILE *f = fopen(path, "rb");
-    struct gdir_buf b;
-    char chunk[8192];
-    size_t n;
-    int ioerr;
+    int rc;
 
     if (!f)
         return gdir_err_set(err, errno == ENOENT ? GDIR_ECONFIG : GDIR_EIO, "%s: %s", path,
                             errno == ENOENT ? "no such profile" : strerror(errno));
-    gdir_buf_init(&b, PROFILE_MAX_BYTES);
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        if (gdir_buf_add(&b, chunk, n))
-            break;
-    ioerr = ferror(f);
-    fclose(f);
-    if (ioerr || b.err) {
-        gdir_buf_free(&b);
-        return gdir_err_set(err, ioerr ? GDIR_EIO : GDIR_ECONFIG, "%s: %s", path,
-                            ioerr ? "read error" : "larger than 256 KiB");
-    }
-    *out = gdir_buf_steal(&b, NULL);
-    return *out ? GDIR_OK : gdir_err_set(err, GDIR_ENOMEM, "%s: out of memory", path);
+    rc = gdir_file_read_fp(f, path, PROFILE_MAX_BYTES, out, NULL, err);
+    if (rc == GDIR_ETOOBIG && err)          /* the user's to fix, like the JSON itself */
+        err->code = GDIR_ECONFIG;
+    return rc == GDIR_ETOOBIG ? GDIR_ECONFIG : rc;
 }
 
 int imp_profile_load(struct imp_profile *p, const char *dir, const char *name, struct gdir_err *err)

@@ -30,6 +30,7 @@
  * (read_error) naming the file; the other files are read normally.
  */
 #include "gdir_buf.h"
+#include "gdir_mem.h"
 #include "imp_source_reader.h"
 
 #include <dirent.h>
@@ -142,14 +143,8 @@ static int list_files(struct spxml *r, struct gdir_err *err)
             continue;
         if (r->n_files == FILES_MAX)
             break;
-        if (r->n_files == cap) {
-            size_t ncap = cap ? cap * 2 : 256;
-            char **nf = realloc(r->files, ncap * sizeof *nf);
-            if (!nf)
-                break;
-            r->files = nf;
-            cap = ncap;
-        }
+        if (gdir_grow(&r->files, &cap, r->n_files + 1, sizeof *r->files))
+            break;
         if (!(r->files[r->n_files] = strdup(e->d_name)))
             break;
         r->n_files++;

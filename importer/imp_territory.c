@@ -5,6 +5,7 @@
  */
 #include "imp_territory.h"
 #include "gdir_geo.h"
+#include "gdir_mem.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -35,22 +36,6 @@ struct imp_territory {
     double *xy;                   /* lon, lat, lon, lat, ... */
     size_t n_xy, cap_xy;          /* in doubles */
 };
-
-/* Grows *p (elements of size sz) so that it holds at least need elements. */
-static int grow(void **p, size_t *cap, size_t need, size_t sz)
-{
-    if (need <= *cap)
-        return 0;
-    size_t n = *cap ? *cap : 16;
-    while (n < need)
-        n *= 2;
-    void *np = realloc(*p, n * sz);
-    if (!np)
-        return -1;
-    *p = np;
-    *cap = n;
-    return 0;
-}
 
 /* A cursor over WKB bytes; each geometry says its own byte order. */
 struct wkb {
@@ -109,8 +94,8 @@ static int add_polygon(struct imp_territory *t, struct commune *c, struct wkb *b
         uint32_t n_pts;
         if (wkb_u32(b, &n_pts) || (size_t)n_pts * 16 > b->left)
             return -1;
-        if (grow((void **)&t->rings, &t->cap_rings, t->n_rings + 1, sizeof *t->rings) ||
-            grow((void **)&t->xy, &t->cap_xy, t->n_xy + 2 * (size_t)n_pts, sizeof *t->xy))
+        if (gdir_grow(&t->rings, &t->cap_rings, t->n_rings + 1, sizeof *t->rings) ||
+            gdir_grow(&t->xy, &t->cap_xy, t->n_xy + 2 * (size_t)n_pts, sizeof *t->xy))
             return -2;
         t->rings[t->n_rings].first = t->n_xy / 2;
         t->rings[t->n_rings].n = n_pts;
@@ -174,7 +159,7 @@ int imp_territory_load(struct imp_territory **out, sqlite3 *db, struct gdir_err 
         size_t len = (size_t)sqlite3_column_bytes(st, 1);
         if (!code || !blob || len > WKB_MAX || strlen((const char *)code) >= 8)
             continue;
-        if (grow((void **)&t->c, &t->cap, t->n + 1, sizeof *t->c)) {
+        if (gdir_grow(&t->c, &t->cap, t->n + 1, sizeof *t->c)) {
             rc = gdir_err_set(err, GDIR_ENOMEM, "out of memory");
             goto out;
         }

@@ -9,6 +9,7 @@
 #include "gdir_err.h"
 #include "gdir_json.h"
 #include "gdir_text.h"
+#include "gdir_mem.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -132,17 +133,11 @@ size_t api_cat_node(struct api_cat_graph *g, const char *iri)
             return i;
         }
     }
-    if (g->n_nodes == g->cap_nodes) {
-        size_t cap = g->cap_nodes ? 2 * g->cap_nodes : 32;
-        struct api_cat_node *nodes;
-        if (g->n_nodes >= CAT_MAX_NODES ||
-            !(nodes = realloc(g->nodes, cap * sizeof *nodes))) {
-            free(clean);
-            g->failed = g->n_nodes >= CAT_MAX_NODES ? GDIR_ETOOBIG : GDIR_ENOMEM;
-            return (size_t)-1;
-        }
-        g->nodes = nodes;
-        g->cap_nodes = cap;
+    if (g->n_nodes >= CAT_MAX_NODES ||
+        gdir_grow(&g->nodes, &g->cap_nodes, g->n_nodes + 1, sizeof *g->nodes)) {
+        free(clean);
+        g->failed = g->n_nodes >= CAT_MAX_NODES ? GDIR_ETOOBIG : GDIR_ENOMEM;
+        return (size_t)-1;
     }
     memset(&g->nodes[g->n_nodes], 0, sizeof g->nodes[0]);
     g->nodes[g->n_nodes].iri = clean;
@@ -158,16 +153,10 @@ static void add(struct api_cat_graph *g, size_t n, const char *pred, enum api_ca
     if (g->failed || n >= g->n_nodes || !value || !*value)
         return;
     node = &g->nodes[n];
-    if (node->n_props == node->cap_props) {
-        size_t cap = node->cap_props ? 2 * node->cap_props : 8;
-        struct api_cat_prop *props;
-        if (node->n_props >= CAT_MAX_PROPS ||
-            !(props = realloc(node->props, cap * sizeof *props))) {
-            g->failed = node->n_props >= CAT_MAX_PROPS ? GDIR_ETOOBIG : GDIR_ENOMEM;
-            return;
-        }
-        node->props = props;
-        node->cap_props = cap;
+    if (node->n_props >= CAT_MAX_PROPS ||
+        gdir_grow(&node->props, &node->cap_props, node->n_props + 1, sizeof *node->props)) {
+        g->failed = node->n_props >= CAT_MAX_PROPS ? GDIR_ETOOBIG : GDIR_ENOMEM;
+        return;
     }
     v = kind == API_CAT_IRI ? clean_iri(value) : clean_literal(value);
     if (!v) {

@@ -31,6 +31,7 @@
 #include "gdir_export.h"
 #include "gdir_log.h"
 #include "h_download.h"
+#include "gdir_mem.h"
 
 #include <fcntl.h>
 #include <stdatomic.h>
@@ -130,14 +131,8 @@ struct fid_list {
 static int on_match(void *cls, long long fid)
 {
     struct fid_list *l = cls;
-    if (l->n == l->cap) {
-        size_t ncap = l->cap ? l->cap * 2 : 4096;
-        int64_t *a = realloc(l->a, ncap * sizeof *a);
-        if (!a)
-            return GDIR_ENOMEM;
-        l->a = a;
-        l->cap = ncap;
-    }
+    if (gdir_grow(&l->a, &l->cap, l->n + 1, sizeof *l->a))
+        return GDIR_ENOMEM;
     l->a[l->n++] = fid;
     return GDIR_OK;
 }

@@ -12,6 +12,7 @@
 #include "api_response.h"
 #include "gdir_geocoder.h"
 #include "gdir_log.h"
+#include "gdir_mem.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -116,14 +117,8 @@ static int count_cb(void *cls, const char *insee, long long count)
     struct counts *c = cls;
     if (!insee)
         return 0;
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 256;
-        struct api_geo_weight *w = realloc(c->w, cap * sizeof *w);
-        if (!w)
-            return GDIR_ENOMEM;
-        c->w = w;
-        c->cap = cap;
-    }
+    if (gdir_grow(&c->w, &c->cap, c->n + 1, sizeof *c->w))
+        return GDIR_ENOMEM;
     snprintf(c->w[c->n].insee, sizeof c->w[c->n].insee, "%s", insee);
     c->w[c->n].importance = (double)count;   /* turned into an importance below */
     c->n++;

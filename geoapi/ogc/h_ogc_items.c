@@ -23,6 +23,7 @@
 #include "api_params.h"
 #include "api_search.h"
 #include "gdir_parse.h"
+#include "gdir_mem.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -722,14 +723,8 @@ static int on_key(void *cls, const char *key)
     struct keys *ks = cls;
     if (strlen(key) >= sizeof ks->k[0])
         return 0;
-    if (ks->n == ks->cap) {
-        size_t cap = ks->cap ? ks->cap * 2 : 64;
-        char(*k)[16] = realloc(ks->k, cap * sizeof *k);
-        if (!k)
-            return GDIR_ENOMEM;
-        ks->k = k;
-        ks->cap = cap;
-    }
+    if (gdir_grow(&ks->k, &ks->cap, ks->n + 1, sizeof ks->k[0]))
+        return GDIR_ENOMEM;
     snprintf(ks->k[ks->n++], sizeof ks->k[0], "%s", key);
     return 0;
 }

@@ -533,7 +533,7 @@ def case_usage():
                                "--db", db], "no-such-profile.json: no such profile")
     expect("profile with an unknown key",
            ["--config", config("badkey", [src("cog", "cle-inconnue", "cog.csv")]), "--db", db,
-            "--profiles", profiles], "cle-inconnue.json: (top): unknown key 'fieldz'")
+            "--profiles", profiles], "cle-inconnue.json: fieldz: unknown key (allowed: description, kind,")
     expect("profile with an unknown category",
            ["--config", config("badcat", [src("sp", "categorie-inconnue", "organismes.csv")]),
             "--db", db, "--profiles", profiles],
