@@ -129,11 +129,14 @@ NO_EXPORTS=() # no full exports at import time (bench/export/ measures them)
 API="$BUILD/geoapi/geodir-api"
 for p in raw_api check_bm25; do
     # Linked against geoapi's own library: the very statements and engine of the server.
+    # (export/ and libcrypto: since issue 11; a BEFORE_API tree may predate them.)
     incs=()
-    for d in "$SRC"/geoapi/*/; do incs+=(-I "$d"); done
+    for d in "$SRC"/geoapi/*/ "$SRC"/export/; do [[ -d "$d" ]] && incs+=(-I "$d"); done
+    libs=("$BUILD/geoapi/libgeoapi_core.a")
+    [[ -f "$BUILD/export/libgdir_export.a" ]] && libs+=("$BUILD/export/libgdir_export.a")
     cc -O2 -g -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra "${incs[@]}" \
-        -I "$SRC/common" -o "$WORK/bin/$p" "$HERE/$p.c" "$BUILD/geoapi/libgeoapi_core.a" \
-        "$BUILD/common/libgdir_common.a" -lsqlite3 -lspatialite -lcjson -lgdal -lz \
+        -I "$SRC/common" -o "$WORK/bin/$p" "$HERE/$p.c" "${libs[@]}" \
+        "$BUILD/common/libgdir_common.a" -lsqlite3 -lspatialite -lcjson -lgdal -lcrypto -lz \
         -lm -lpthread
 done
 

@@ -4,11 +4,12 @@
  * scdl/equipements CSV, KML) and the file writer's text path and digest.
  * The GDAL formats are in gdir_export_ogr.c. See gdir_export.h for the contracts.
  */
-#include "gdir_export.h"
+#include "gdir_export_internal.h"
 
 #include "gdir_address.h"
+#include "gdir_csv.h"
 #include "gdir_json.h"
-#include "gdir_sha256.h"
+#include "gdir_hash.h"
 #include "gdir_taxonomy.h"
 
 #include <cjson/cJSON.h>
@@ -859,8 +860,8 @@ static const char *row_text(const struct gdir_export_row *r, int f)
     }
 }
 
-void gdir_export__meta_members(struct gdir_json *j, const struct gdir_export_meta *m,
-                               const long long counts[2])
+void gdir_export_meta_members(struct gdir_json *j, const struct gdir_export_meta *m,
+                              const long long counts[2])
 {
     gdir_json_kstr(j, "title", m->title);
     gdir_json_kstr(j, "description", m->description);
@@ -898,22 +899,22 @@ void gdir_export__meta_members(struct gdir_json *j, const struct gdir_export_met
     gdir_json_arr_end(j);
 }
 
-int gdir_export__field_count(void)
+int gdir_export_field_count(void)
 {
     return F__COUNT;
 }
 
-const char *gdir_export__field_name(int f)
+const char *gdir_export_field_name(int f)
 {
     return field_names[f];
 }
 
-const char *gdir_export__field_text(const struct gdir_export_row *r, int f)
+const char *gdir_export_field_text(const struct gdir_export_row *r, int f)
 {
     return row_text(r, f);
 }
 
-int gdir_export__field_is_coord(int f)
+int gdir_export_field_is_coord(int f)
 {
     return f == F_LAT || f == F_LON;
 }
@@ -952,23 +953,6 @@ static size_t fmt_coord(char *out, double v, char point)
     return n;
 }
 
-static void csv_field(struct gdir_buf *out, const char *s, char sep)
-{
-    if (!s)
-        return;
-    if (!strpbrk(s, "\"\r\n") && !strchr(s, sep)) {
-        gdir_buf_adds(out, s);
-        return;
-    }
-    gdir_buf_addc(out, '"');
-    for (const char *p = s; *p; p++) {
-        if (*p == '"')
-            gdir_buf_addc(out, '"');
-        gdir_buf_addc(out, *p);
-    }
-    gdir_buf_addc(out, '"');
-}
-
 static void xml_text(struct gdir_buf *out, const char *s)
 {
     for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
@@ -995,7 +979,7 @@ static void geojson_begin(const struct gdir_export_meta *m, struct gdir_buf *out
     gdir_buf_adds(out, "{\"type\":\"FeatureCollection\"");
     gdir_json_init_members(&j, out, 1);
     gdir_json_kstr(&j, "name", "places");
-    gdir_export__meta_members(&j, m, NULL);
+    gdir_export_meta_members(&j, m, NULL);
     if (gdir_json_error(&j) && !out->err)
         out->err = gdir_json_error(&j);
     gdir_buf_adds(out, ",\"features\":[\n");
@@ -1035,19 +1019,22 @@ static void geojson_row(long long n, const struct gdir_export_row *r, struct gdi
 
 /* --- CSV and French CSV --- */
 
-static void csv_header(struct gdir_buf *out, char sep)
+static void csv_header(struct gdir_buf *out, enum gdir_csv_dialect d)
 {
+    char sep = gdir_csv_sep(d);
+    gdir_csv_begin(out, d);
     for (int f = 0; f < F__COUNT; f++) {
         if (f)
             gdir_buf_addc(out, sep);
         gdir_buf_adds(out, field_names[f]);
     }
-    gdir_buf_adds(out, "\r\n");
+    gdir_buf_adds(out, GDIR_CSV_EOL);
 }
 
-static void csv_row(const struct gdir_export_row *r, struct gdir_buf *out, char sep, char point)
+static void csv_row(const struct gdir_export_row *r, struct gdir_buf *out,
+                    enum gdir_csv_dialect d)
 {
-    char c[32];
+    char c[32], sep = gdir_csv_sep(d), point = gdir_csv_point(d);
     for (int f = 0; f < F__COUNT; f++) {
         if (f)
             gdir_buf_addc(out, sep);
@@ -1055,10 +1042,10 @@ static void csv_row(const struct gdir_export_row *r, struct gdir_buf *out, char 
             fmt_coord(c, f == F_LAT ? r->lat : r->lon, point);
             gdir_buf_adds(out, c);
         } else {
-            csv_field(out, row_text(r, f), sep);
+            gdir_csv_field(out, row_text(r, f), sep);
         }
     }
-    gdir_buf_adds(out, "\r\n");
+    gdir_buf_adds(out, GDIR_CSV_EOL);
 }
 
 /* --- scdl/equipements --- */
@@ -1187,16 +1174,16 @@ static int scdl_row(struct gdir_export_text *w, const struct gdir_export_row *r,
      * zeros) and the order number within the commune and theme. */
     snprintf(code, sizeof code, "%02d000000-%03u", theme + 1, seq);
     gdir_buf_init(&tmp, 64 * 1024);
-    csv_field(out, m->publisher, ',');
+    gdir_csv_field(out, m->publisher, ',');
     gdir_buf_addc(out, ',');
     gdir_buf_adds(out, m->publisher_siret);
     gdir_buf_printf(out, ",%s-%s,", r->insee, code);
-    csv_field(out, scdl_themes[theme], ',');
+    gdir_csv_field(out, scdl_themes[theme], ',');
     gdir_buf_printf(out, ",%s,", code);
     scdl_clean(&tmp, r->subcategory_label ? r->subcategory_label : r->category_label, 1, 1);
-    csv_field(out, gdir_buf_str(&tmp), ',');
+    gdir_csv_field(out, gdir_buf_str(&tmp), ',');
     gdir_buf_addc(out, ',');
-    csv_field(out, r->name, ',');
+    gdir_csv_field(out, r->name, ',');
     gdir_buf_addc(out, ',');
     gdir_buf_adds(out, r->housenumber ? r->housenumber : "99999");
     gdir_buf_addc(out, ',');
@@ -1206,11 +1193,11 @@ static int scdl_row(struct gdir_export_text *w, const struct gdir_export_row *r,
         gdir_buf_reset(&tmp);
         scdl_clean(&tmp, r->commune ? r->commune : r->insee, 1, 1);
     }
-    csv_field(out, gdir_buf_str(&tmp), ',');
+    gdir_csv_field(out, gdir_buf_str(&tmp), ',');
     gdir_buf_printf(out, ",%s,", r->postcode);
     gdir_buf_reset(&tmp);
     scdl_clean(&tmp, r->commune ? r->commune : "", 0, 0);
-    csv_field(out, gdir_buf_str(&tmp), ',');
+    gdir_csv_field(out, gdir_buf_str(&tmp), ',');
     gdir_buf_adds(out, ",,,,,");   /* ADR_CLE_INTEROP, ERP_ID, ERP_TYPE, ERP_CATEGORIE */
     fmt_coord(c, r->lat, '.');
     gdir_buf_adds(out, c);
@@ -1218,7 +1205,7 @@ static int scdl_row(struct gdir_export_text *w, const struct gdir_export_row *r,
     fmt_coord(c, r->lon, '.');
     gdir_buf_adds(out, c);
     gdir_buf_addc(out, ',');
-    csv_field(out, r->opening_hours, ',');
+    gdir_csv_field(out, r->opening_hours, ',');
     gdir_buf_addc(out, ',');
     gdir_buf_reset(&tmp);
     scdl_phone(&tmp, r->phone);
@@ -1228,8 +1215,8 @@ static int scdl_row(struct gdir_export_text *w, const struct gdir_export_row *r,
         gdir_buf_adds(out, r->email);
     gdir_buf_addc(out, ',');
     if (r->website && (!strncmp(r->website, "http://", 7) || !strncmp(r->website, "https://", 8)))
-        csv_field(out, r->website, ',');
-    gdir_buf_adds(out, "\r\n");
+        gdir_csv_field(out, r->website, ',');
+    gdir_buf_adds(out, GDIR_CSV_EOL);
     int rc = tmp.err;
     gdir_buf_free(&tmp);
     if (rc && !out->err)
@@ -1302,11 +1289,10 @@ int gdir_export_text_begin(struct gdir_export_text *w, enum gdir_export_format f
         geojson_begin(m, out);
         break;
     case GDIR_EXPORT_CSV:
-        csv_header(out, ',');
+        csv_header(out, GDIR_CSV_RFC4180);
         break;
     case GDIR_EXPORT_CSV_FR:
-        gdir_buf_adds(out, "\xEF\xBB\xBF");
-        csv_header(out, ';');
+        csv_header(out, GDIR_CSV_FR);
         break;
     case GDIR_EXPORT_SCDL:
         gdir_buf_adds(out, scdl_columns);
@@ -1331,10 +1317,10 @@ int gdir_export_text_row(struct gdir_export_text *w, const struct gdir_export_ro
         geojson_row(w->rows, r, out);
         break;
     case GDIR_EXPORT_CSV:
-        csv_row(r, out, ',', '.');
+        csv_row(r, out, GDIR_CSV_RFC4180);
         break;
     case GDIR_EXPORT_CSV_FR:
-        csv_row(r, out, ';', ',');
+        csv_row(r, out, GDIR_CSV_FR);
         break;
     case GDIR_EXPORT_SCDL:
         if (!scdl_row(w, r, out))
@@ -1443,43 +1429,9 @@ int gdir_export_write_file(enum gdir_export_format f, const char *path,
         rc = gdir_export_ogr_write(f, path, src, m, &res->records, err);
     if (!rc) {
         res->excluded = gdir_export_src_excluded(src);
-        rc = gdir_export_file_digest(path, res->sha256, &res->size, err);
+        rc = gdir_sha256_file(path, res->sha256, &res->size, err);
     }
     if (rc)
         remove(path);
     return rc;
-}
-
-int gdir_export_file_digest(const char *path, char sha256[65], long long *size,
-                            struct gdir_err *err)
-{
-    struct gdir_sha256 h;
-    unsigned char dig[32];
-    FILE *f = fopen(path, "rb");
-    size_t n;
-    long long total = 0;
-    unsigned char *chunk;
-
-    sha256[0] = '\0';
-    *size = 0;
-    if (!f)
-        return gdir_err_set(err, GDIR_EIO, "export: %s: %s", path, strerror(errno));
-    if (!(chunk = malloc(FILE_CHUNK))) {
-        fclose(f);
-        return gdir_err_set(err, GDIR_ENOMEM, "export: out of memory");
-    }
-    gdir_sha256_init(&h);
-    while ((n = fread(chunk, 1, FILE_CHUNK, f)) > 0) {
-        gdir_sha256_update(&h, chunk, n);
-        total += (long long)n;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    free(chunk);
-    if (bad)
-        return gdir_err_set(err, GDIR_EIO, "export: %s: read error", path);
-    gdir_sha256_final(&h, dig);
-    gdir_sha256_hex(dig, sha256);
-    *size = total;
-    return GDIR_OK;
 }
