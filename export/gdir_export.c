@@ -356,98 +356,161 @@ static int fallback_position(struct gdir_export_src *s, const char *ids, double 
     return found;
 }
 
-/* Copies the current row of st into the batch, applying the scope. Returns 1 when kept, 0
- * when left out, or a negative code. */
+/* Fields whose source field_sources may name, and the text member they fill. */
+static const struct {
+    const char *key;
+    int col, slot;
+} scoped_fields[] = {
+    {"postcode", Q_POSTCODE, S_POSTCODE}, {"phone", Q_PHONE, S_PHONE},
+    {"email", Q_EMAIL, S_EMAIL},          {"website", Q_WEBSITE, S_WEBSITE},
+    {"opening_hours", Q_HOURS, S_HOURS},  {"wheelchair", Q_WHEELCHAIR, S_WHEELCHAIR},
+    {"description", Q_DESCRIPTION, S_DESCRIPTION}, {"refs", Q_REFS, S_REFS},
+};
+#define N_SCOPED_FIELDS (sizeof scoped_fields / sizeof scoped_fields[0])
+
+/* 1 when the field's source (field_sources, else the place's primary source) is ODbL. */
+static int field_is_odbl(const struct gdir_export_src *s, const cJSON *fs, const char *field,
+                         const char *source)
+{
+    const char *src = field_source(fs, field, source);
+    return is_odbl_source(s, src, strlen(src));
+}
+
+/* The ids of ids (space-separated "<source>:<id>") whose source is not ODbL, into the row. */
+static void keep_source_ids(struct gdir_export_src *s, struct batch_row *r, const char *ids)
+{
+    gdir_buf_reset(&s->tmp);
+    for (const char *p = ids; p && *p;) {
+        const char *end = strchr(p, ' '), *colon;
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        colon = memchr(p, ':', n);
+        if (n && !(colon && is_odbl_source(s, p, (size_t)(colon - p)))) {
+            if (s->tmp.len)
+                gdir_buf_addc(&s->tmp, ' ');
+            gdir_buf_add(&s->tmp, p, n);
+        }
+        p = end ? end + 1 : NULL;
+    }
+    r->off[S_SOURCE_IDS] = arena_put(s, gdir_buf_str(&s->tmp), s->tmp.len);
+}
+
+/*
+ * The Licence Ouverte rule (gdir_export.h, "Licence scopes") on the current row of st: decides
+ * whether the place is left out, moves its position off ODbL data, and copies into r the
+ * fields, commune, source ids that are not ODbL. *licence and *addr are the row's (borrowed
+ * from st) and are replaced or cleared as the rule says. Returns 1 when kept, 0 when left
+ * out, or a negative code.
+ */
+static int take_etalab(struct gdir_export_src *s, sqlite3_stmt *st, struct batch_row *r,
+                       const char *source, const char **licence, const char **addr,
+                       struct gdir_err *err)
+{
+    const char *fs_text = (const char *)sqlite3_column_text(st, Q_FIELD_SOURCES);
+    const char *prec = (const char *)sqlite3_column_text(st, Q_PRECISION);
+    const char *ids = (const char *)sqlite3_column_text(st, Q_SOURCE_IDS);
+    const char *id = (const char *)sqlite3_column_text(st, Q_ID);
+    cJSON *fs = NULL;
+    int rc = 1;
+
+    if (fs_text && !(fs = cJSON_Parse(fs_text))) {
+        rc = gdir_err_set(err, GDIR_EFORMAT, "export: place %lld: field_sources is not JSON",
+                          (long long)r->fid);
+        goto out;
+    }
+    /* A place of one ODbL record, or whose name is ODbL data, is left out. */
+    if ((!fs && *licence && strcmp(*licence, ODBL) == 0) ||
+        field_is_odbl(s, fs, "name", source)) {
+        rc = 0;
+        goto out;
+    }
+    if (field_is_odbl(s, fs, "geom", source) || geocoded_from_odbl(s, prec)) {
+        int found = fallback_position(s, ids ? ids : id, &r->lat, &r->lon, err);
+        if (found <= 0) {
+            rc = found;
+            goto out;
+        }
+    }
+    for (size_t f = 0; f < N_SCOPED_FIELDS; f++)
+        r->off[scoped_fields[f].slot] = field_is_odbl(s, fs, scoped_fields[f].key, source) ?
+                                        NO_TEXT : arena_col(s, st, scoped_fields[f].col);
+    int insee_ok = !field_is_odbl(s, fs, "insee", source);
+    r->off[S_INSEE] = insee_ok ? arena_col(s, st, Q_INSEE) : NO_TEXT;
+    r->off[S_COMMUNE] = insee_ok ? arena_col(s, st, Q_COMMUNE) : NO_TEXT;
+    if (field_is_odbl(s, fs, "address", source))
+        *addr = NULL;
+    /* The row's licence: its primary record's (never ODbL here). */
+    if (*licence && strcmp(*licence, ODBL) == 0) {
+        const char *sl = (const char *)sqlite3_column_text(st, Q_SOURCE_LICENCE);
+        *licence = sl && strcmp(sl, ODBL) != 0 ? sl : gdir_export_licence_id(s->scope);
+    }
+    keep_source_ids(s, r, ids ? ids : id);
+out:
+    cJSON_Delete(fs);
+    return rc;
+}
+
+/* The ODbL scope: every field as published. */
+static void take_all(struct gdir_export_src *s, sqlite3_stmt *st, struct batch_row *r)
+{
+    const char *ids = (const char *)sqlite3_column_text(st, Q_SOURCE_IDS);
+    for (size_t f = 0; f < N_SCOPED_FIELDS; f++)
+        r->off[scoped_fields[f].slot] = arena_col(s, st, scoped_fields[f].col);
+    r->off[S_INSEE] = arena_col(s, st, Q_INSEE);
+    r->off[S_COMMUNE] = arena_col(s, st, Q_COMMUNE);
+    r->off[S_SOURCE_IDS] = ids && *ids ? arena_col(s, st, Q_SOURCE_IDS) : arena_col(s, st, Q_ID);
+}
+
+/* Address: lines joined by ", "; number and street from the first line. */
+static void take_address(struct gdir_export_src *s, struct batch_row *r, const char *addr)
+{
+    struct gdir_housenumber hn;
+    const char *rest, *nl;
+    size_t first;
+    char num[48];
+
+    r->off[S_ADDRESS] = r->off[S_HOUSENUMBER] = r->off[S_STREET] = NO_TEXT;
+    if (!addr || !*addr)
+        return;
+    nl = strchr(addr, '\n');
+    first = nl ? (size_t)(nl - addr) : strlen(addr);
+    gdir_buf_reset(&s->tmp);
+    for (const char *p = addr; *p; p++)
+        if (*p == '\n')
+            gdir_buf_adds(&s->tmp, ", ");
+        else if (*p != '\r')
+            gdir_buf_addc(&s->tmp, *p);
+    r->off[S_ADDRESS] = arena_put(s, gdir_buf_str(&s->tmp), s->tmp.len);
+    gdir_buf_reset(&s->tmp);
+    gdir_buf_add(&s->tmp, addr, first);
+    const char *line = gdir_buf_str(&s->tmp);
+    if (gdir_address_split_number(line, &hn, &rest)) {
+        size_t n = gdir_address_format_housenumber(&hn, num, sizeof num);
+        r->off[S_HOUSENUMBER] = arena_put(s, num, n);
+        if (*rest)
+            r->off[S_STREET] = arena_put(s, rest, strlen(rest));
+    } else {
+        r->off[S_STREET] = arena_put(s, line, strlen(line));
+    }
+}
+
+/* Copies the current row of st into the batch, applying the scope (take_etalab decides, the
+ * others copy). Returns 1 when kept, 0 when left out, or a negative code. */
 static int take_row(struct gdir_export_src *s, sqlite3_stmt *st, struct gdir_err *err)
 {
     struct batch_row *r = &s->rows[s->n_rows];
     const char *source = (const char *)sqlite3_column_text(st, Q_SOURCE);
     const char *licence = (const char *)sqlite3_column_text(st, Q_LICENCE);
-    const char *fs_text = (const char *)sqlite3_column_text(st, Q_FIELD_SOURCES);
-    const char *ids = (const char *)sqlite3_column_text(st, Q_SOURCE_IDS);
-    const char *id = (const char *)sqlite3_column_text(st, Q_ID);
     const char *addr = (const char *)sqlite3_column_text(st, Q_ADDRESS);
-    cJSON *fs = NULL;
-    int rc = 1;
-    /* Fields whose source field_sources may name, and the text member they fill. */
-    static const struct {
-        const char *key;
-        int col, slot;
-    } fields[] = {
-        {"postcode", Q_POSTCODE, S_POSTCODE}, {"phone", Q_PHONE, S_PHONE},
-        {"email", Q_EMAIL, S_EMAIL},          {"website", Q_WEBSITE, S_WEBSITE},
-        {"opening_hours", Q_HOURS, S_HOURS},  {"wheelchair", Q_WHEELCHAIR, S_WHEELCHAIR},
-        {"description", Q_DESCRIPTION, S_DESCRIPTION}, {"refs", Q_REFS, S_REFS},
-    };
-    int odbl_scope = s->scope == GDIR_EXPORT_ODBL;
     size_t mark = s->arena.len;
+    int rc = 1;
 
-    if (!source)
-        source = "";
     r->fid = sqlite3_column_int64(st, Q_FID);
     r->lat = sqlite3_column_double(st, Q_LAT);
     r->lon = sqlite3_column_double(st, Q_LON);
-    if (!odbl_scope) {
-        const char *prec = (const char *)sqlite3_column_text(st, Q_PRECISION);
-        if (fs_text && !(fs = cJSON_Parse(fs_text))) {
-            rc = gdir_err_set(err, GDIR_EFORMAT, "export: place %lld: field_sources is not JSON",
-                              (long long)r->fid);
-            goto out;
-        }
-        const char *name_src = field_source(fs, "name", source);
-        const char *geom_src = field_source(fs, "geom", source);
-        /* A place of one ODbL record, or whose name is ODbL data, is left out. */
-        if ((!fs && licence && strcmp(licence, ODBL) == 0) ||
-            is_odbl_source(s, name_src, strlen(name_src))) {
-            rc = 0;
-            goto out;
-        }
-        if (is_odbl_source(s, geom_src, strlen(geom_src)) || geocoded_from_odbl(s, prec)) {
-            int found = fallback_position(s, ids ? ids : id, &r->lat, &r->lon, err);
-            if (found <= 0) {
-                rc = found;
-                goto out;
-            }
-        }
-        for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++) {
-            const char *src = field_source(fs, fields[f].key, source);
-            r->off[fields[f].slot] = is_odbl_source(s, src, strlen(src)) ? NO_TEXT :
-                                     arena_col(s, st, fields[f].col);
-        }
-        const char *insee_src = field_source(fs, "insee", source);
-        int insee_ok = !is_odbl_source(s, insee_src, strlen(insee_src));
-        r->off[S_INSEE] = insee_ok ? arena_col(s, st, Q_INSEE) : NO_TEXT;
-        r->off[S_COMMUNE] = insee_ok ? arena_col(s, st, Q_COMMUNE) : NO_TEXT;
-        const char *addr_src = field_source(fs, "address", source);
-        if (is_odbl_source(s, addr_src, strlen(addr_src)))
-            addr = NULL;
-        /* The row's licence: its primary record's (never ODbL here). */
-        if (licence && strcmp(licence, ODBL) == 0) {
-            const char *sl = (const char *)sqlite3_column_text(st, Q_SOURCE_LICENCE);
-            licence = sl && strcmp(sl, ODBL) != 0 ? sl : gdir_export_licence_id(s->scope);
-        }
-        /* The ids of the records kept. */
-        gdir_buf_reset(&s->tmp);
-        for (const char *p = ids ? ids : id; p && *p;) {
-            const char *end = strchr(p, ' '), *colon;
-            size_t n = end ? (size_t)(end - p) : strlen(p);
-            colon = memchr(p, ':', n);
-            if (n && !(colon && is_odbl_source(s, p, (size_t)(colon - p)))) {
-                if (s->tmp.len)
-                    gdir_buf_addc(&s->tmp, ' ');
-                gdir_buf_add(&s->tmp, p, n);
-            }
-            p = end ? end + 1 : NULL;
-        }
-        r->off[S_SOURCE_IDS] = arena_put(s, gdir_buf_str(&s->tmp), s->tmp.len);
-    } else {
-        for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++)
-            r->off[fields[f].slot] = arena_col(s, st, fields[f].col);
-        r->off[S_INSEE] = arena_col(s, st, Q_INSEE);
-        r->off[S_COMMUNE] = arena_col(s, st, Q_COMMUNE);
-        r->off[S_SOURCE_IDS] = ids && *ids ? arena_col(s, st, Q_SOURCE_IDS) :
-                               arena_col(s, st, Q_ID);
-    }
+    if (s->scope == GDIR_EXPORT_ODBL)
+        take_all(s, st, r);
+    else if ((rc = take_etalab(s, st, r, source ? source : "", &licence, &addr, err)) <= 0)
+        goto out;
     r->off[S_ID] = arena_col(s, st, Q_ID);
     r->off[S_NAME] = arena_col(s, st, Q_NAME);
     r->off[S_CATEGORY] = arena_col(s, st, Q_CATEGORY);
@@ -456,37 +519,11 @@ static int take_row(struct gdir_export_src *s, sqlite3_stmt *st, struct gdir_err
     r->off[S_PUBLISHER] = arena_col(s, st, Q_PUBLISHER);
     r->off[S_LICENCE] = licence ? arena_put(s, licence, strlen(licence)) : NO_TEXT;
     r->off[S_DATE] = arena_col(s, st, Q_DATE);
-    /* Address: lines joined by ", "; number and street from the first line. */
-    r->off[S_ADDRESS] = r->off[S_HOUSENUMBER] = r->off[S_STREET] = NO_TEXT;
-    if (addr && *addr) {
-        struct gdir_housenumber hn;
-        const char *rest, *nl = strchr(addr, '\n');
-        size_t first = nl ? (size_t)(nl - addr) : strlen(addr);
-        char num[48];
-        gdir_buf_reset(&s->tmp);
-        for (const char *p = addr; *p; p++)
-            if (*p == '\n')
-                gdir_buf_adds(&s->tmp, ", ");
-            else if (*p != '\r')
-                gdir_buf_addc(&s->tmp, *p);
-        r->off[S_ADDRESS] = arena_put(s, gdir_buf_str(&s->tmp), s->tmp.len);
-        gdir_buf_reset(&s->tmp);
-        gdir_buf_add(&s->tmp, addr, first);
-        const char *line = gdir_buf_str(&s->tmp);
-        if (gdir_address_split_number(line, &hn, &rest)) {
-            size_t n = gdir_address_format_housenumber(&hn, num, sizeof num);
-            r->off[S_HOUSENUMBER] = arena_put(s, num, n);
-            if (*rest)
-                r->off[S_STREET] = arena_put(s, rest, strlen(rest));
-        } else {
-            r->off[S_STREET] = arena_put(s, line, strlen(line));
-        }
-    }
+    take_address(s, r, addr);
     if (s->arena.err || s->tmp.err)
         rc = gdir_err_set(err, GDIR_ENOMEM, "export: place %lld: out of memory",
                           (long long)r->fid);
 out:
-    cJSON_Delete(fs);
     if (rc == 0 && !s->arena.err)
         s->arena.len = mark;       /* forget the text of a place left out */
     return rc;
