@@ -11,7 +11,8 @@
  * The formats: X(ENUM, name (API value and config value), file suffix appended to
  * "<dataset>-<licence>", media type, dataset, streamed by gdir_export_text_*).
  *   csv     RFC 4180: UTF-8 without BOM, ',' separator, CRLF line ends, header row, fields
- *           quoted when they hold '"', ',', CR or LF (quotes doubled); '.' decimal point.
+ *           quoted when they hold '"', ',', CR or LF or start or end with a space (quotes
+ *           doubled; gdir_csv.h); '.' decimal point.
  *   csv-fr  the French spreadsheet flavour (opens right in Excel FR and LibreOffice FR):
  *           UTF-8 with BOM, ';' separator, CRLF, decimal comma in latitude/longitude, same
  *           quoting rule with ';'.

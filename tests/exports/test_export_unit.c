@@ -167,6 +167,12 @@ static void test_csv(void)
     CHECK(fr && strstr(fr, ";Mo-Fr 09:00-12:00,14:00-17:00;") != NULL);  /* no ';' inside */
     CHECK(fr && strstr(fr, "\r\n") != NULL);
     free(fr);
+    /* Outer spaces are quoted (gdir_csv.h), so that a spreadsheet keeps them: before the one
+     * CSV writer, this export wrote them bare while batch geocoding quoted them. */
+    r.description = " espace autour ";
+    csv = write_all(GDIR_EXPORT_CSV, &m, &r, 1, &rc);
+    CHECK(csv && strstr(csv, ",\" espace autour \",") != NULL);
+    free(csv);
 }
 
 static void test_geojson(void)
