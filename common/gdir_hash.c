@@ -1,6 +1,6 @@
 /*
- * gdir_hash.c — SHA-256 through libcrypto's EVP interface, and FNV-1a 64/32. See gdir_hash.h.
- * No hash is implemented here by hand but FNV-1a (two lines each): SHA-256 is OpenSSL's.
+ * gdir_hash.c — SHA-256 through libcrypto's EVP interface, and FNV-1a 64. See gdir_hash.h.
+ * No hash is implemented here by hand but FNV-1a (two lines): SHA-256 is OpenSSL's.
  */
 #include "gdir_hash.h"
 
@@ -138,17 +138,4 @@ uint64_t gdir_fnv64_str(uint64_t h, const char *s)
 uint64_t gdir_fnv64_field(uint64_t h, const char *s)
 {
     return s ? gdir_fnv64(h, s, strlen(s) + 1) : gdir_fnv64(h, "", 1);
-}
-
-uint32_t gdir_fnv32(uint32_t h, const void *p, size_t n)
-{
-    const unsigned char *b = p;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ b[i]) * 16777619u;
-    return h;
-}
-
-uint32_t gdir_fnv32_str(uint32_t h, const char *s)
-{
-    return s ? gdir_fnv32(h, s, strlen(s)) : h;
 }

@@ -2,8 +2,8 @@
  * gdir_hash.h — every hash geodir computes, in one place:
  *   - SHA-256 (FIPS 180-4) through OpenSSL's libcrypto (EVP), streaming, for the checksums
  *     of the full exports and of the downloaded official files;
- *   - FNV-1a, 64 and 32 bits, for in-memory hash tables and entity tags (not for anything an
- *     adversary chooses against: FNV is not collision-resistant).
+ *   - FNV-1a 64, for in-memory hash tables (a 32-bit table takes the low bits) and entity
+ *     tags (not for anything an adversary chooses against: FNV is not collision-resistant).
  * Tested against the FIPS/NIST SHA-256 vectors in tests/exports/test_export_unit.c and the
  * FNV reference values in tests/unit/test_hash.c. Everything is reentrant.
  */
@@ -47,7 +47,6 @@ int gdir_sha256_file(const char *path, char hex[65], long long *size, struct gdi
 /* ---- FNV-1a --------------------------------------------------------------------------- */
 
 #define GDIR_FNV64_INIT 14695981039346656037ull   /* offset basis */
-#define GDIR_FNV32_INIT 2166136261u
 
 /* FNV-1a 64 of p[0..n), continuing from h (start with GDIR_FNV64_INIT). */
 uint64_t gdir_fnv64(uint64_t h, const void *p, size_t n);
@@ -56,10 +55,5 @@ uint64_t gdir_fnv64_str(uint64_t h, const char *s);
 /* The same over s and its NUL (NULL as ""), so that a chain of strings hashed one after the
  * other keeps them apart ("ab","c" and "a","bc" differ): entity tags. */
 uint64_t gdir_fnv64_field(uint64_t h, const char *s);
-
-/* FNV-1a 32 of p[0..n), continuing from h (start with GDIR_FNV32_INIT). */
-uint32_t gdir_fnv32(uint32_t h, const void *p, size_t n);
-/* The same over the bytes of s without its NUL (NULL hashes nothing). */
-uint32_t gdir_fnv32_str(uint32_t h, const char *s);
 
 #endif

@@ -148,7 +148,7 @@ static uint64_t now_ms(void)
 
 static unsigned ip_hash(const unsigned char *ip)
 {
-    return gdir_fnv32(GDIR_FNV32_INIT, ip, 16) % IP_BUCKETS;
+    return (unsigned)(gdir_fnv64(GDIR_FNV64_INIT, ip, 16) % IP_BUCKETS);
 }
 
 /* Takes a place for a new connection from ip; 0 when over a limit. */

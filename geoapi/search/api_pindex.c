@@ -117,14 +117,15 @@ static int intern_grow(struct intern *t)
 /* The index of s in t, adding it (to t and the arena) if new. */
 static int intern_get(struct builder *b, struct intern *t, const char *s, uint32_t *out)
 {
-    uint32_t h = gdir_fnv32_str(GDIR_FNV32_INIT, s);
+    uint32_t h = (uint32_t)gdir_fnv64_str(GDIR_FNV64_INIT, s);
     size_t i;
 
     if (t->cap == 0 || (t->n + 1) * 2 > t->cap) {
         if (intern_grow(t))
             return GDIR_ENOMEM;
         for (size_t k = 0; k < t->n; k++) {   /* rehash every entry */
-            size_t j = gdir_fnv32_str(GDIR_FNV32_INIT, b->ix->arena + t->off[k]) & (t->cap - 1);
+            size_t j = (uint32_t)gdir_fnv64_str(GDIR_FNV64_INIT, b->ix->arena + t->off[k]) &
+                       (t->cap - 1);
             while (t->slot[j])
                 j = (j + 1) & (t->cap - 1);
             t->slot[j] = (uint32_t)k + 1;

@@ -209,7 +209,7 @@ struct engine {
 
 static unsigned cat_hash(const char *s)
 {
-    return gdir_fnv32_str(GDIR_FNV32_INIT, s) & (CAT_SLOTS - 1);
+    return (unsigned)(gdir_fnv64_str(GDIR_FNV64_INIT, s) & (CAT_SLOTS - 1));
 }
 
 /* The taxonomy row of a category code (open addressing on the engine's table), -1 if none. */

@@ -1,5 +1,5 @@
 /*
- * test_hash.c — gdir_hash: FNV-1a 64 and 32 against the reference values of the FNV authors'
+ * test_hash.c — gdir_hash: FNV-1a 64 against the reference values of the FNV authors'
  * test suite, chaining, the NUL-terminated form of entity tags; SHA-256 of a file (the FIPS
  * vectors of the streaming API are in tests/exports/test_export_unit.c), a missing file, and
  * an abandoned digest freed.
@@ -27,16 +27,6 @@ static void test_fnv64(void)
     CHECK(gdir_fnv64_field(gdir_fnv64_field(GDIR_FNV64_INIT, "ab"), "c") !=
           gdir_fnv64_field(gdir_fnv64_field(GDIR_FNV64_INIT, "a"), "bc"));
     CHECK(gdir_fnv64_field(GDIR_FNV64_INIT, NULL) == gdir_fnv64_field(GDIR_FNV64_INIT, ""));
-}
-
-static void test_fnv32(void)
-{
-    CHECK(gdir_fnv32(GDIR_FNV32_INIT, "", 0) == 0x811c9dc5u);
-    CHECK(gdir_fnv32_str(GDIR_FNV32_INIT, "a") == 0xe40c292cu);
-    CHECK(gdir_fnv32_str(GDIR_FNV32_INIT, "foobar") == 0xbf9cf968u);
-    CHECK(gdir_fnv32_str(GDIR_FNV32_INIT, NULL) == GDIR_FNV32_INIT);
-    const unsigned char ip[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1};
-    CHECK(gdir_fnv32(GDIR_FNV32_INIT, ip, 16) == gdir_fnv32(GDIR_FNV32_INIT, ip, 16));
 }
 
 static void test_sha256_file(void)
@@ -76,7 +66,6 @@ static void test_sha256_abandoned(void)
 
 static const struct check_case cases[] = {
     {"fnv64", test_fnv64},
-    {"fnv32", test_fnv32},
     {"sha256_file", test_sha256_file},
     {"sha256_abandoned", test_sha256_abandoned},
 };
