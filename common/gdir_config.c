@@ -5,7 +5,7 @@
 #include "gdir_config.h"
 #include "gdir_buf.h"
 #include "gdir_cjson.h"
-#include "gdir_export.h"
+#include "gdir_export_formats.h"
 #include "gdir_fs.h"
 #include "gdir_json.h"
 #include "gdir_mem.h"
@@ -156,6 +156,22 @@ static int build_public_json(struct gdir_territory *t, struct gdir_err *err)
 #define OPEN_DATA_MAX_LIST 64
 #define OPEN_DATA_MAX_TEXT 2000
 
+/* The export format names (gdir_export_formats.h), in the export library's order. */
+static const char *const export_formats[] = {
+#define GDIR_EXPORT_X(e, name, suffix, media, dataset, streamed) name,
+    GDIR_EXPORT_FORMATS(GDIR_EXPORT_X)
+#undef GDIR_EXPORT_X
+};
+#define N_EXPORT_FORMATS (sizeof export_formats / sizeof export_formats[0])
+
+static int is_export_format(const char *name)
+{
+    for (size_t f = 0; f < N_EXPORT_FORMATS; f++)
+        if (!strcmp(export_formats[f], name))
+            return 1;
+    return 0;
+}
+
 /* A list of non-empty strings of at most OPEN_DATA_MAX_TEXT bytes (open_data.exports,
  * open_data.keywords). */
 static int get_str_list(const cJSON *obj, const char *key, char ***out, size_t *n,
@@ -216,8 +232,7 @@ static int load_open_data(struct gdir_territory *t, const cJSON *root, const cha
         return rc;
     if (od && cJSON_GetObjectItemCaseSensitive(od, "exports")) {
         for (size_t i = 0; i < o->n_exports; i++) {
-            enum gdir_export_format f;
-            if (gdir_export_format_find(o->exports[i], &f))
+            if (!is_export_format(o->exports[i]))
                 return gdir_err_set_param(err, GDIR_ECONFIG, "exports",
                                           "%s: open_data.exports[%zu]: unknown format '%s' "
                                           "(known: geojson, csv, csv-fr, scdl-equipements, gpkg, "
@@ -229,10 +244,10 @@ static int load_open_data(struct gdir_territory *t, const cJSON *root, const cha
                                               o->exports[i]);
         }
     } else {
-        if (!(o->exports = calloc(GDIR_EXPORT__COUNT + 1, sizeof *o->exports)))
+        if (!(o->exports = calloc(N_EXPORT_FORMATS + 1, sizeof *o->exports)))
             return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
-        for (int f = 0; f < GDIR_EXPORT__COUNT; f++) {
-            if (!(o->exports[f] = gdir_strdup(gdir_export_format_get(f)->name)))
+        for (size_t f = 0; f < N_EXPORT_FORMATS; f++) {
+            if (!(o->exports[f] = gdir_strdup(export_formats[f])))
                 return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
             o->n_exports++;
         }

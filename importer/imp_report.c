@@ -4,6 +4,7 @@
  */
 #include "imp_report.h"
 #include "gdir_buf.h"
+#include "gdir_csv.h"
 #include "gdir_json.h"
 #include "gdir_text.h"
 
@@ -24,25 +25,6 @@ static const char SQL_MERGES[] =
     "SELECT m.kept_id, m.merged_id, m.rule, m.distance_m, m.similarity, k.name, r.name"
     " FROM place_merges AS m LEFT JOIN place_sources AS k ON k.id = m.kept_id"
     " LEFT JOIN place_sources AS r ON r.id = m.merged_id ORDER BY m.rowid";
-
-/* Appends one CSV field, quoted when it holds a separator, a quote, a line break or outer
- * spaces (RFC 4180: quotes doubled inside). */
-static void csv_field(struct gdir_buf *b, const char *s)
-{
-    size_t n = strlen(s);
-    int quote = strpbrk(s, ",\"\r\n") != NULL || (n && (s[0] == ' ' || s[n - 1] == ' '));
-    if (!quote) {
-        gdir_buf_add(b, s, n);
-        return;
-    }
-    gdir_buf_addc(b, '"');
-    for (; *s; s++) {
-        if (*s == '"')
-            gdir_buf_addc(b, '"');
-        gdir_buf_addc(b, *s);
-    }
-    gdir_buf_addc(b, '"');
-}
 
 /* Length of the UTF-8 sequence starting at s (1..4) when it is valid, else 0. */
 static size_t utf8_seq(const char *s, size_t avail)
@@ -136,17 +118,17 @@ int imp_report_reject(struct imp_report *r, const char *source, const char *file
     gdir_buf_init(&row, 0);
     gdir_buf_init(&val, 0);
     safe_value(&val, rej->value ? rej->value : "");
-    csv_field(&row, source);
+    gdir_csv_field(&row, source, ',');
     gdir_buf_addc(&row, ',');
-    csv_field(&row, file);
+    gdir_csv_field(&row, file, ',');
     gdir_buf_addc(&row, ',');
-    csv_field(&row, where);
+    gdir_csv_field(&row, where, ',');
     gdir_buf_addc(&row, ',');
-    csv_field(&row, rej->field);
+    gdir_csv_field(&row, rej->field, ',');
     gdir_buf_addc(&row, ',');
-    csv_field(&row, rej->msg);
+    gdir_csv_field(&row, rej->msg, ',');
     gdir_buf_addc(&row, ',');
-    csv_field(&row, gdir_buf_str(&val));
+    gdir_csv_field(&row, gdir_buf_str(&val), ',');
     gdir_buf_adds(&row, "\r\n");
     if (row.err || fwrite(row.data, 1, row.len, r->rejects) != row.len)
         rc = gdir_err_set(err, GDIR_EIO, "%s: write error", r->rejects_path);
@@ -182,7 +164,7 @@ void imp_report_extra_free(struct imp_report_extra *x)
 
 static void csv_text(struct gdir_buf *row, const unsigned char *s, int last)
 {
-    csv_field(row, s ? (const char *)s : "");
+    gdir_csv_field(row, s ? (const char *)s : "", ',');
     gdir_buf_adds(row, last ? "\r\n" : ",");
 }
 

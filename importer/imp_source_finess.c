@@ -29,6 +29,7 @@
  * What it does not do: convert coordinates (imp_source.c) or judge rows (imp_record.c).
  */
 #include "gdir_buf.h"
+#include "gdir_hash.h"
 #include "gdir_cjson.h"
 #include "gdir_log.h"
 #include "imp_csvscan.h"
@@ -92,19 +93,12 @@ struct finess_csv {
     const char **values;
 };
 
-static uint64_t hash_str(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;   /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
-
 static struct geo_entry *geo_find(struct finess_csv *r, const char *key)
 {
     if (!r->geo_cap)
         return NULL;
-    for (size_t i = hash_str(key) & (r->geo_cap - 1);; i = (i + 1) & (r->geo_cap - 1)) {
+    size_t mask = r->geo_cap - 1;
+    for (size_t i = gdir_fnv64_str(GDIR_FNV64_INIT, key) & mask;; i = (i + 1) & mask) {
         if (!r->geo[i].data)
             return NULL;
         if (strcmp(r->geo[i].data, key) == 0)
@@ -121,7 +115,7 @@ static int geo_grow(struct finess_csv *r)
     for (size_t i = 0; i < r->geo_cap; i++) {
         if (!r->geo[i].data)
             continue;
-        size_t j = hash_str(r->geo[i].data) & (ncap - 1);
+        size_t j = gdir_fnv64_str(GDIR_FNV64_INIT, r->geo[i].data) & (ncap - 1);
         while (ng[j].data)
             j = (j + 1) & (ncap - 1);
         ng[j] = r->geo[i];
@@ -187,7 +181,7 @@ static int geo_add(struct finess_csv *r, char **f, size_t n)
         return -1;
     }
     char *data = gdir_buf_steal(&b, NULL);
-    size_t i = hash_str(key) & (r->geo_cap - 1);
+    size_t i = gdir_fnv64_str(GDIR_FNV64_INIT, key) & (r->geo_cap - 1);
     while (r->geo[i].data)
         i = (i + 1) & (r->geo_cap - 1);
     r->geo[i].data = data;

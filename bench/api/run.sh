@@ -129,16 +129,18 @@ NO_EXPORTS=() # no full exports at import time (bench/export/ measures them)
 API="$BUILD/geoapi/geodir-api"
 for p in raw_api check_bm25; do
     # Linked against geoapi's own library: the very statements and engine of the server.
+    # (export/ and libcrypto: since issue 11; a BEFORE_API tree may predate them.)
     incs=()
-    for d in "$SRC"/geoapi/*/; do incs+=(-I "$d"); done
-    # hours/ and geocode/ are their own libraries since issue 11 (absent from older trees).
+    for d in "$SRC"/geoapi/*/ "$SRC"/export/; do [[ -d "$d" ]] && incs+=(-I "$d"); done
+    # hours/, geocode/ and export/ are their own libraries since issue 11 (absent from older trees).
     libs=("$BUILD/geoapi/libgeoapi_core.a")
-    for l in hours/libgdir_hours.a geocode/libgdir_geocode.a common/libgdir_common.a; do
+    for l in export/libgdir_export.a hours/libgdir_hours.a geocode/libgdir_geocode.a \
+             common/libgdir_common.a; do
         [[ -f "$BUILD/$l" ]] && libs+=("$BUILD/$l")
     done
     cc -O2 -g -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra "${incs[@]}" \
         -I "$SRC/common" -I "$SRC/hours" -I "$SRC/geocode" -o "$WORK/bin/$p" "$HERE/$p.c" \
-        -Wl,--start-group "${libs[@]}" -Wl,--end-group -lsqlite3 -lspatialite -lcjson -lgdal -lz \
+        -Wl,--start-group "${libs[@]}" -Wl,--end-group -lsqlite3 -lspatialite -lcjson -lgdal -lcrypto -lz \
         -lm -lpthread
 done
 

@@ -29,10 +29,11 @@
 #include <strings.h>
 
 #include "api_catalog.h"
-#include "api_csv.h"
 #include "api_dbpool.h"
 #include "api_handlers.h"
 #include "api_http.h"
+#include "gdir_csv.h"
+#include "gdir_hash.h"
 #include "gdir_parse.h"
 #include "gdir_text.h"
 #include "h_ogc.h"
@@ -1066,7 +1067,7 @@ static void csv_date(struct gdir_buf *out, const char *date)
     char d[11] = "";
     if (date_type(date))
         memcpy(d, date, 10);
-    api_csv_put(out, d, ',');
+    gdir_csv_field(out, d, ',');
 }
 
 static int write_csv(struct cat_state *st, struct gdir_buf *out)
@@ -1089,25 +1090,25 @@ static int write_csv(struct cat_state *st, struct gdir_buf *out)
                        (d->category ? N_ONDEMAND : 0);
 
         dataset_dates(st, d, &min, &max, &issued);
-        api_csv_put(out, territory_name(st), ',');
+        gdir_csv_field(out, territory_name(st), ',');
         gdir_buf_addc(out, ',');
-        api_csv_put(out, siret ? siret : "", ',');
+        gdir_csv_field(out, siret ? siret : "", ',');
         gdir_buf_addc(out, ',');
-        api_csv_put(out, d->id, ',');
+        gdir_csv_field(out, d->id, ',');
         gdir_buf_addc(out, ',');
         gdir_buf_reset(&t);
         dataset_title(st, d, &t);
-        api_csv_put(out, gdir_buf_str(&t), ',');
+        gdir_csv_field(out, gdir_buf_str(&t), ',');
         gdir_buf_addc(out, ',');
         gdir_buf_reset(&t);
         dataset_description(st, d, &t);
-        api_csv_put(out, gdir_buf_str(&t), ',');
+        gdir_csv_field(out, gdir_buf_str(&t), ',');
         gdir_buf_printf(out, ",%s,", theme);
-        api_csv_put(out, territory_name(st), ',');
+        gdir_csv_field(out, territory_name(st), ',');
         gdir_buf_addc(out, ',');
-        api_csv_put(out, siret ? siret : "", ',');
+        gdir_csv_field(out, siret ? siret : "", ',');
         gdir_buf_adds(out, ",Intercommunale,");
-        api_csv_put(out, territory_name(st), ',');
+        gdir_csv_field(out, territory_name(st), ',');
         gdir_buf_addc(out, ',');
         csv_date(out, min ? min : st->built_at);
         gdir_buf_addc(out, ',');
@@ -1126,7 +1127,7 @@ static int write_csv(struct cat_state *st, struct gdir_buf *out)
                      : strcmp(d->dataset, "addresses") == 0 ? "adresses"
                                                             : "annuaire");
         csv_item(&t, territory_short(st));
-        api_csv_put(out, gdir_buf_str(&t), ',');
+        gdir_csv_field(out, gdir_buf_str(&t), ',');
         gdir_buf_printf(out, ",%s,%zu,",
                         is_odbl(d->licence)                             ? "Open Database License-ODBL"
                         : strcmp(d->licence, "etalab-2.0") == 0 ? "Licence Ouverte-LO"
@@ -1143,11 +1144,11 @@ static int write_csv(struct cat_state *st, struct gdir_buf *out)
             csv_item(&t, "geojson");
         for (size_t e = 0; d->category && e < N_ONDEMAND; e++)
             csv_item(&t, ondemand[e][0]);
-        api_csv_put(out, gdir_buf_str(&t), ',');
+        gdir_csv_field(out, gdir_buf_str(&t), ',');
         gdir_buf_addc(out, ',');
         gdir_buf_reset(&t);
         gdir_buf_printf(&t, "%s/#donnees-ouvertes", gdir_buf_str(&st->base));
-        api_csv_put(out, gdir_buf_str(&t), ',');
+        gdir_csv_field(out, gdir_buf_str(&t), ',');
         gdir_buf_adds(out, "\r\n");
     }
     gdir_buf_free(&t);
@@ -1299,12 +1300,12 @@ static int catalog(const struct api_ctx *ctx, const struct api_request *req,
 tag:
     /* The router's tag does not cover what the links depend on (the Host) nor, on /catalog,
      * the representation: this one does. */
-    h = api_hash(API_HASH_INIT, &ctx->config_tag, sizeof ctx->config_tag);
-    h = api_hash_str(h, db->build_id);
-    h = api_hash_str(h, req->path);
-    h = api_hash(h, &page, sizeof page);
-    h = api_hash(h, &r, sizeof r);
-    h = api_hash_str(h, gdir_buf_str(&st.base));
+    h = gdir_fnv64(GDIR_FNV64_INIT, &ctx->config_tag, sizeof ctx->config_tag);
+    h = gdir_fnv64_field(h, db->build_id);
+    h = gdir_fnv64_field(h, req->path);
+    h = gdir_fnv64(h, &page, sizeof page);
+    h = gdir_fnv64(h, &r, sizeof r);
+    h = gdir_fnv64_field(h, gdir_buf_str(&st.base));
     api_etag_format(h, res->etag, sizeof res->etag);
     rc = GDIR_OK;
 out:

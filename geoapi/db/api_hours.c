@@ -5,6 +5,7 @@
  * Not here: the grammar and the clock (common/gdir_hours.c), JSON (h_places.c).
  */
 #include "api_hours.h"
+#include "gdir_hash.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -25,16 +26,6 @@ struct api_hours_cache {
     struct entry *slots;           /* SLOTS entries */
     size_t used;
 };
-
-static uint64_t fnv1a(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 1099511628211ull;
-    }
-    return h;
-}
 
 struct api_hours_cache *api_hours_cache_new(void)
 {
@@ -104,7 +95,7 @@ void api_hours_eval(struct api_hours_cache *c, const struct gdir_calendar *cal, 
         gdir_hours_free(h);
         return;
     }
-    hash = fnv1a(text);
+    hash = gdir_fnv64_str(GDIR_FNV64_INIT, text);
     for (i = (size_t)hash & (SLOTS - 1);; i = (i + 1) & (SLOTS - 1)) {
         e = &c->slots[i];
         if (!e->text || (e->hash == hash && strcmp(e->text, text) == 0))

@@ -1,5 +1,6 @@
 /*
- * api_csv.c — the CSV reader and field writer of batch geocoding. See api_csv.h.
+ * api_csv.c — the CSV reader of batch geocoding. See api_csv.h. (The answer is written by the
+ * one CSV field writer, common/gdir_csv.c.)
  *
  * Quoting follows RFC 4180 and, where files break it, what spreadsheet programs and Python's
  * csv module do: text after a closing quote is kept as part of the field, a quote inside an
@@ -173,23 +174,4 @@ int api_csv_next(struct api_csv_reader *r, const char **fields, size_t max, size
 too_long:
     return gdir_err_set_param(err, GDIR_EINVAL, param, "%s: line %ld: record longer than %u bytes",
                               param, r->line, API_CSV_MAX_RECORD);
-}
-
-int api_csv_put(struct gdir_buf *out, const char *s, char sep)
-{
-    size_t len = s ? strlen(s) : 0;
-    int quote = len > 0 && (strchr(s, sep) || strpbrk(s, "\"\r\n") || s[0] == ' ' ||
-                            s[len - 1] == ' ');
-
-    if (!quote)
-        return len ? gdir_buf_add(out, s, len) : 0;
-    if (gdir_buf_addc(out, '"'))
-        return out->err;
-    for (const char *p = s; *p; p++) {
-        if (*p == '"' && gdir_buf_addc(out, '"'))
-            return out->err;
-        if (gdir_buf_addc(out, *p))
-            return out->err;
-    }
-    return gdir_buf_addc(out, '"');
 }

@@ -1,11 +1,11 @@
 /*
- * api_csv.h — reading and writing the CSV files of batch geocoding (/api/search/csv/), the way
+ * api_csv.h — reading the CSV files of batch geocoding (/api/search/csv/), the way
  * spreadsheet users produce them: UTF-8 with or without a BOM, `,` `;` tab or `|` separators
  * (detected on the header line), CRLF, LF or CR line ends, RFC 4180 quoting (`"` around a
  * field, `""` inside it, line breaks inside quoted fields).
  *
  * The reader borrows the text and unescapes one record at a time into its own buffer; memory
- * is bounded by the longest record.
+ * is bounded by the longest record. The answer is written with gdir_csv_field (gdir_csv.h).
  */
 #ifndef API_CSV_H
 #define API_CSV_H
@@ -46,9 +46,5 @@ int api_csv_next(struct api_csv_reader *r, const char **fields, size_t max, size
 
 /* Releases the reader's buffer. NULL-safe. */
 void api_csv_close(struct api_csv_reader *r);
-
-/* Appends one field to out, quoted when it holds sep, '"', CR or LF (or starts or ends with a
- * space). Returns 0 or the buffer's error code. */
-int api_csv_put(struct gdir_buf *out, const char *s, char sep);
 
 #endif

@@ -21,6 +21,7 @@
  * upload's size limit (api_server.c).
  */
 #include "api_csv.h"
+#include "gdir_csv.h"
 #include "api_dbpool.h"
 #include "api_departements.h"
 #include "api_geocoder.h"
@@ -662,13 +663,13 @@ int h_geo_search_csv(const struct api_ctx *ctx, const struct api_request *req,
     for (size_t i = 0; i < n_header; i++) {
         if (i)
             gdir_buf_addc(out, rd.out_sep);
-        api_csv_put(out, header[i], rd.out_sep);
+        gdir_csv_field(out, header[i], rd.out_sep);
     }
     for (int c = 0; c < RC_COUNT; c++)
         if (appended[c]) {
             if (n_header)
                 gdir_buf_addc(out, rd.out_sep);
-            api_csv_put(out, RESULT_COLUMNS[c], rd.out_sep);
+            gdir_csv_field(out, RESULT_COLUMNS[c], rd.out_sep);
         }
     end_line(out, &rd);
 
@@ -698,14 +699,14 @@ int h_geo_search_csv(const struct api_ctx *ctx, const struct api_request *req,
         for (size_t i = 0; i < n_header; i++) {
             if (i)
                 gdir_buf_addc(out, rd.out_sep);
-            api_csv_put(out, result_at[i] >= 0 ? result_value(&rr, (int)result_at[i])
+            gdir_csv_field(out, result_at[i] >= 0 ? result_value(&rr, (int)result_at[i])
                              : i < n ? fields[i] : "", rd.out_sep);
         }
         for (int c = 0; c < RC_COUNT; c++)
             if (appended[c]) {
                 if (n_header)
                     gdir_buf_addc(out, rd.out_sep);
-                api_csv_put(out, result_value(&rr, c), rd.out_sep);
+                gdir_csv_field(out, result_value(&rr, c), rd.out_sep);
             }
         end_line(out, &rd);
         if (out->err) {

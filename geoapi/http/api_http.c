@@ -1,7 +1,7 @@
 /*
  * api_http.c — Accept (geoapi's one parser: q-values, wildcards, the most specific range
- * deciding) and Accept-Encoding parsing, entity tags (FNV-1a 64) and If-None-Match
- * matching, gzip with zlib. See api_http.h.
+ * deciding) and Accept-Encoding parsing, entity tags (of an FNV-1a 64 hash, gdir_hash.h) and
+ * If-None-Match matching, gzip with zlib. See api_http.h.
  *
  * Header values are untrusted: every parser here reads within the string's NUL, tolerates
  * any junk (an unreadable item is skipped) and never allocates.
@@ -163,21 +163,6 @@ int api_accept_gzip(const char *accept_encoding)
             star = it.q;
     }
     return gz >= 0 ? gz > 0 : star > 0;
-}
-
-uint64_t api_hash(uint64_t h, const void *data, size_t n)
-{
-    const unsigned char *p = data;
-    for (size_t i = 0; i < n; i++) {
-        h ^= p[i];
-        h *= 1099511628211ull;
-    }
-    return h;
-}
-
-uint64_t api_hash_str(uint64_t h, const char *s)
-{
-    return api_hash(h, s ? s : "", (s ? strlen(s) : 0) + 1);
 }
 
 void api_etag_format(uint64_t h, char *out, size_t cap)

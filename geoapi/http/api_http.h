@@ -38,13 +38,9 @@ int api_accept_format(const char *accept, enum api_format *out);
 /* 1 when an Accept-Encoding header allows gzip (gzip, x-gzip or * with q > 0). */
 int api_accept_gzip(const char *accept_encoding);
 
-/* FNV-1a 64-bit hash, continuing from h (start with API_HASH_INIT). */
-#define API_HASH_INIT 1469598103934665603ull
-uint64_t api_hash(uint64_t h, const void *data, size_t n);
-uint64_t api_hash_str(uint64_t h, const char *s);   /* hashes s and its NUL */
-
 /* Writes the strong entity tag of hash h, quoted ("\"0123456789abcdef\""), into out (>= 19
- * bytes). The gzip form of the same answer has "-gz" before the closing quote. */
+ * bytes); h is an FNV-1a 64 (gdir_fnv64 / gdir_fnv64_field, gdir_hash.h) of what determines
+ * the answer. The gzip form of the same answer has "-gz" before the closing quote. */
 void api_etag_format(uint64_t h, char *out, size_t cap);
 
 /* 1 when an If-None-Match header matches etag: "*", or one of its tags equals etag under the

@@ -14,6 +14,7 @@
 #include "api_router.h"
 #include "api_dbpool.h"
 #include "api_http.h"
+#include "gdir_hash.h"
 #include "gdir_log.h"
 #include "gdir_text.h"
 
@@ -275,15 +276,15 @@ static int compute_etag(const struct api_ctx *ctx, const struct api_route *route
 {
     struct api_db *db;
     const struct api_param *sorted[API_MAX_PARAMS];
-    uint64_t h = API_HASH_INIT;
+    uint64_t h = GDIR_FNV64_INIT;
     int rc = api_dbpool_get(ctx->pool, &db, err);
 
     if (rc)
         return rc;
-    h = api_hash(h, &ctx->config_tag, sizeof ctx->config_tag);
-    h = api_hash_str(h, db->build_id);
-    h = api_hash_str(h, route->pattern);
-    h = api_hash_str(h, req->path);
+    h = gdir_fnv64(h, &ctx->config_tag, sizeof ctx->config_tag);
+    h = gdir_fnv64_field(h, db->build_id);
+    h = gdir_fnv64_field(h, route->pattern);
+    h = gdir_fnv64_field(h, req->path);
     /* Parameters in name order: ?a=1&b=2 and ?b=2&a=1 are one answer. */
     for (size_t i = 0; i < req->n_params; i++) {
         size_t k = i;
@@ -294,19 +295,19 @@ static int compute_etag(const struct api_ctx *ctx, const struct api_route *route
         sorted[k] = &req->params[i];
     }
     for (size_t i = 0; i < req->n_params; i++) {
-        h = api_hash_str(h, sorted[i]->name);
-        h = api_hash_str(h, sorted[i]->value);
+        h = gdir_fnv64_field(h, sorted[i]->name);
+        h = gdir_fnv64_field(h, sorted[i]->value);
     }
     if (route->flags & (API_FORMATS | API_HTML))
-        h = api_hash(h, &req->format, sizeof req->format);
+        h = gdir_fnv64(h, &req->format, sizeof req->format);
     if (route->flags & API_HTML) {   /* absolute links name the host the client used */
-        h = api_hash_str(h, req->headers->host ? req->headers->host : "");
+        h = gdir_fnv64_field(h, req->headers->host ? req->headers->host : "");
     }
     if (((route->flags & API_TIME) ||
          ((route->flags & API_TIME_FILTER) && api_param(req, "open_now"))) &&
         !api_param(req, "open_at")) {
         long long minute = (long long)req->now;
-        h = api_hash(h, &minute, sizeof minute);
+        h = gdir_fnv64(h, &minute, sizeof minute);
     }
     api_etag_format(h, out, cap);
     return GDIR_OK;

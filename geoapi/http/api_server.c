@@ -13,6 +13,7 @@
 #include "api_server.h"
 #include "api_dbpool.h"
 #include "api_http.h"
+#include "gdir_hash.h"
 #include "api_router.h"
 #include "gdir_hours.h"
 #include "gdir_log.h"
@@ -241,15 +242,15 @@ static uint64_t config_tag(const struct api_config *cfg)
 {
     char *text = NULL;
     size_t len = 0;
-    uint64_t h = API_HASH_INIT;
+    uint64_t h = GDIR_FNV64_INIT;
     FILE *f = open_memstream(&text, &len);
     if (f) {
         api_config_dump(cfg, f);
         fclose(f);
-        h = api_hash(h, text, len);
+        h = gdir_fnv64(h, text, len);
     }
     free(text);
-    return api_hash_str(h, "geodir-api search v1");
+    return gdir_fnv64_field(h, "geodir-api search v1");
 }
 
 /* realpath of dir into *out, or NULL when it does not exist. */

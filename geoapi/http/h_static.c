@@ -15,6 +15,7 @@
  */
 #include "api_handlers.h"
 #include "api_http.h"
+#include "gdir_hash.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -140,10 +141,10 @@ int h_static(const struct api_ctx *ctx, const struct api_request *req, struct ap
     res->content_type = type;
     {
         /* Entity tag: which file, its size and its modification time. */
-        uint64_t h = api_hash(API_HASH_INIT, &st.st_dev, sizeof st.st_dev);
-        h = api_hash(h, &st.st_ino, sizeof st.st_ino);
-        h = api_hash(h, &st.st_size, sizeof st.st_size);
-        h = api_hash(h, &st.st_mtim, sizeof st.st_mtim);
+        uint64_t h = gdir_fnv64(GDIR_FNV64_INIT, &st.st_dev, sizeof st.st_dev);
+        h = gdir_fnv64(h, &st.st_ino, sizeof st.st_ino);
+        h = gdir_fnv64(h, &st.st_size, sizeof st.st_size);
+        h = gdir_fnv64(h, &st.st_mtim, sizeof st.st_mtim);
         api_etag_format(h, res->etag, sizeof res->etag);
     }
     return GDIR_OK;

@@ -20,6 +20,7 @@
  */
 #define _GNU_SOURCE   /* accept4 */
 #include "http_server.h"
+#include "gdir_hash.h"
 
 #include "api_upload.h"
 #include "gdir_log.h"
@@ -147,10 +148,7 @@ static uint64_t now_ms(void)
 
 static unsigned ip_hash(const unsigned char *ip)
 {
-    uint32_t h = 2166136261u;
-    for (int i = 0; i < 16; i++)
-        h = (h ^ ip[i]) * 16777619u;
-    return h % IP_BUCKETS;
+    return (unsigned)(gdir_fnv64(GDIR_FNV64_INIT, ip, 16) % IP_BUCKETS);
 }
 
 /* Takes a place for a new connection from ip; 0 when over a limit. */

@@ -9,6 +9,7 @@
  * (api_queries.c).
  */
 #include "api_pindex.h"
+#include "gdir_hash.h"
 #include "api_fts.h"
 #include "api_gen.h"
 #include "gdir_log.h"
@@ -78,14 +79,6 @@ struct builder {
     int rc;
 };
 
-static uint32_t str_hash(const char *s)
-{
-    uint32_t h = 2166136261u;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 16777619u;
-    return h;
-}
-
 /* Copies s (with its NUL) into the arena; *off receives its offset. */
 static int arena_add(struct builder *b, const char *s, uint32_t *off)
 {
@@ -124,14 +117,15 @@ static int intern_grow(struct intern *t)
 /* The index of s in t, adding it (to t and the arena) if new. */
 static int intern_get(struct builder *b, struct intern *t, const char *s, uint32_t *out)
 {
-    uint32_t h = str_hash(s);
+    uint32_t h = (uint32_t)gdir_fnv64_str(GDIR_FNV64_INIT, s);
     size_t i;
 
     if (t->cap == 0 || (t->n + 1) * 2 > t->cap) {
         if (intern_grow(t))
             return GDIR_ENOMEM;
         for (size_t k = 0; k < t->n; k++) {   /* rehash every entry */
-            size_t j = str_hash(b->ix->arena + t->off[k]) & (t->cap - 1);
+            size_t j = (uint32_t)gdir_fnv64_str(GDIR_FNV64_INIT, b->ix->arena + t->off[k]) &
+                       (t->cap - 1);
             while (t->slot[j])
                 j = (j + 1) & (t->cap - 1);
             t->slot[j] = (uint32_t)k + 1;

@@ -8,6 +8,7 @@
  * the text rules (api_text.c, api_vocab.c), opening hours (api_hours.c).
  */
 #include "api_search.h"
+#include "gdir_hash.h"
 #include "api_fts.h"
 #include "api_hours.h"
 #include "api_pindex.h"
@@ -208,10 +209,7 @@ struct engine {
 
 static unsigned cat_hash(const char *s)
 {
-    unsigned h = 2166136261u;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 16777619u;
-    return h & (CAT_SLOTS - 1);
+    return (unsigned)(gdir_fnv64_str(GDIR_FNV64_INIT, s) & (CAT_SLOTS - 1));
 }
 
 /* The taxonomy row of a category code (open addressing on the engine's table), -1 if none. */

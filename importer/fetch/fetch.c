@@ -9,6 +9,7 @@
  * talk to any network but the URLs the configuration and the catalogue give.
  */
 #include "fetch_internal.h"
+#include "gdir_hash.h"
 #include "gdir_log.h"
 #include "imp_run.h"
 #include "imp_source.h"
@@ -87,7 +88,7 @@ static int can_ask_unchanged(const struct fetch_item *it)
            strcmp(it->prev.file, it->rec.file) == 0 &&
            strcmp(it->prev.compression, it->rec.compression) == 0 &&
            (it->prev.etag[0] || it->prev.last_modified[0]) && fetch_is_file(it->final_path) &&
-           fetch_sha256_file(it->final_path, hex, &ignored) == 0 &&
+           gdir_sha256_file(it->final_path, hex, NULL, &ignored) == 0 &&
            strcmp(hex, it->prev.sha256) == 0;
 }
 
@@ -124,7 +125,7 @@ static int install(struct fetch *f, struct fetch_item *it, struct gdir_err *err)
 {
     int rc;
 
-    if ((rc = fetch_sha256_file(it->part_path, it->rec.download_sha256, err))) {
+    if ((rc = gdir_sha256_file(it->part_path, it->rec.download_sha256, NULL, err))) {
         unlink(it->part_path);
         return rc;
     }
@@ -134,7 +135,7 @@ static int install(struct fetch *f, struct fetch_item *it, struct gdir_err *err)
     if (rc == GDIR_OK)
         rc = check_file(it->cand_path, &it->profile, err);
     if (rc == GDIR_OK)
-        rc = fetch_sha256_file(it->cand_path, it->rec.sha256, err);
+        rc = gdir_sha256_file(it->cand_path, it->rec.sha256, NULL, err);
     if (rc == GDIR_OK && rename(it->cand_path, it->final_path) != 0)
         rc = gdir_err_set(err, GDIR_EIO, "%s: %s", it->final_path, strerror(errno));
     if (rc) {

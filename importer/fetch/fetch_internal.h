@@ -102,7 +102,6 @@ int fetch_make_dirs(const char *path);                      /* mkdir -p: 0 or -1
 const char *fetch_json_str(const cJSON *obj, const char *key); /* NULL unless a string */
 cJSON *fetch_load_json(const char *path, struct gdir_err *err); /* at most 4 MiB */
 int fetch_write_atomic(const char *path, const char *data, size_t len, struct gdir_err *err);
-int fetch_sha256_file(const char *path, char hex[65], struct gdir_err *err);
 
 /* fetch_entry.c: reads sources[i].fetch (spec) into it, resolving a catalogue entry, and
  * names its files in f->dir. GDIR_ECONFIG for a mistake in the entry or the catalogue. */

@@ -1,6 +1,7 @@
 /*
  * fetch_util.c — the small helpers of the fetch step (fetch_internal.h): strings, file tests,
- * folders, a capped JSON file read, an atomic file write, and the SHA-256 of a file.
+ * folders, a capped JSON file read, an atomic file write (the SHA-256 of a file is
+ * gdir_sha256_file, gdir_hash.h).
  *
  * What it does not do: anything about HTTP, archives or the manifest's contents.
  */
@@ -8,7 +9,6 @@
 #include "gdir_buf.h"
 
 #include <errno.h>
-#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -165,37 +165,5 @@ int fetch_write_atomic(const char *path, const char *data, size_t len, struct gd
             unlink(tmp);
     }
     free(tmp);
-    return rc;
-}
-
-/* SHA-256 of a file as 64 hex digits. */
-int fetch_sha256_file(const char *path, char hex[65], struct gdir_err *err)
-{
-    FILE *f = fopen(path, "rb");
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned md_len = 0;
-    int ok = f && ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
-    unsigned char *buf = malloc(FETCH_CHUNK);
-    size_t n;
-    int rc = GDIR_OK;
-    if (!buf)
-        ok = 0;
-    while (ok && (n = fread(buf, 1, FETCH_CHUNK, f)) > 0)
-        ok = EVP_DigestUpdate(ctx, buf, n) == 1;
-    if (ok && ferror(f))
-        ok = 0;
-    if (ok)
-        ok = EVP_DigestFinal_ex(ctx, md, &md_len) == 1 && md_len == 32;
-    if (ok)
-        for (unsigned i = 0; i < 32; i++)
-            snprintf(hex + 2 * i, 3, "%02x", md[i]);
-    else
-        rc = gdir_err_set(err, GDIR_EIO, "%s: cannot compute its SHA-256: %s", path,
-                          f ? "read error" : strerror(errno));
-    free(buf);
-    EVP_MD_CTX_free(ctx);
-    if (f)
-        fclose(f);
     return rc;
 }

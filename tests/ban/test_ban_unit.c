@@ -6,6 +6,7 @@
 #include "check.h"
 
 #include "api_csv.h"
+#include "gdir_csv.h"
 #include "api_departements.h"
 #include "api_l93.h"
 #include "api_multipart.h"
@@ -285,21 +286,21 @@ static void test_csv_writer(void)
 {
     struct gdir_buf b;
     gdir_buf_init(&b, 0);
-    api_csv_put(&b, "plain", ';');
+    gdir_csv_field(&b, "plain", ';');
     gdir_buf_addc(&b, ';');
-    api_csv_put(&b, "a;b", ';');
+    gdir_csv_field(&b, "a;b", ';');
     gdir_buf_addc(&b, ';');
-    api_csv_put(&b, "a,b", ';');
+    gdir_csv_field(&b, "a,b", ';');
     gdir_buf_addc(&b, ';');
-    api_csv_put(&b, "say \"hi\"", ';');
+    gdir_csv_field(&b, "say \"hi\"", ';');
     gdir_buf_addc(&b, ';');
-    api_csv_put(&b, "two\nlines", ';');
+    gdir_csv_field(&b, "two\nlines", ';');
     gdir_buf_addc(&b, ';');
-    api_csv_put(&b, " padded", ';');
+    gdir_csv_field(&b, " padded", ';');
     gdir_buf_addc(&b, ';');
-    api_csv_put(&b, "", ';');
+    gdir_csv_field(&b, "", ';');
     gdir_buf_addc(&b, ';');
-    api_csv_put(&b, NULL, ';');
+    gdir_csv_field(&b, NULL, ';');
     CHECK_STR_EQ(gdir_buf_str(&b),
                  "plain;\"a;b\";a,b;\"say \"\"hi\"\"\";\"two\nlines\";\" padded\";;");
     gdir_buf_free(&b);

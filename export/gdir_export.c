@@ -4,11 +4,12 @@
  * scdl/equipements CSV, KML) and the file writer's text path and digest.
  * The GDAL formats are in gdir_export_ogr.c. See gdir_export.h for the contracts.
  */
-#include "gdir_export.h"
+#include "gdir_export_internal.h"
 
 #include "gdir_address.h"
+#include "gdir_csv.h"
 #include "gdir_json.h"
-#include "gdir_sha256.h"
+#include "gdir_hash.h"
 #include "gdir_taxonomy.h"
 
 #include <cjson/cJSON.h>
@@ -355,98 +356,161 @@ static int fallback_position(struct gdir_export_src *s, const char *ids, double 
     return found;
 }
 
-/* Copies the current row of st into the batch, applying the scope. Returns 1 when kept, 0
- * when left out, or a negative code. */
+/* Fields whose source field_sources may name, and the text member they fill. */
+static const struct {
+    const char *key;
+    int col, slot;
+} scoped_fields[] = {
+    {"postcode", Q_POSTCODE, S_POSTCODE}, {"phone", Q_PHONE, S_PHONE},
+    {"email", Q_EMAIL, S_EMAIL},          {"website", Q_WEBSITE, S_WEBSITE},
+    {"opening_hours", Q_HOURS, S_HOURS},  {"wheelchair", Q_WHEELCHAIR, S_WHEELCHAIR},
+    {"description", Q_DESCRIPTION, S_DESCRIPTION}, {"refs", Q_REFS, S_REFS},
+};
+#define N_SCOPED_FIELDS (sizeof scoped_fields / sizeof scoped_fields[0])
+
+/* 1 when the field's source (field_sources, else the place's primary source) is ODbL. */
+static int field_is_odbl(const struct gdir_export_src *s, const cJSON *fs, const char *field,
+                         const char *source)
+{
+    const char *src = field_source(fs, field, source);
+    return is_odbl_source(s, src, strlen(src));
+}
+
+/* The ids of ids (space-separated "<source>:<id>") whose source is not ODbL, into the row. */
+static void keep_source_ids(struct gdir_export_src *s, struct batch_row *r, const char *ids)
+{
+    gdir_buf_reset(&s->tmp);
+    for (const char *p = ids; p && *p;) {
+        const char *end = strchr(p, ' '), *colon;
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        colon = memchr(p, ':', n);
+        if (n && !(colon && is_odbl_source(s, p, (size_t)(colon - p)))) {
+            if (s->tmp.len)
+                gdir_buf_addc(&s->tmp, ' ');
+            gdir_buf_add(&s->tmp, p, n);
+        }
+        p = end ? end + 1 : NULL;
+    }
+    r->off[S_SOURCE_IDS] = arena_put(s, gdir_buf_str(&s->tmp), s->tmp.len);
+}
+
+/*
+ * The Licence Ouverte rule (gdir_export.h, "Licence scopes") on the current row of st: decides
+ * whether the place is left out, moves its position off ODbL data, and copies into r the
+ * fields, commune, source ids that are not ODbL. *licence and *addr are the row's (borrowed
+ * from st) and are replaced or cleared as the rule says. Returns 1 when kept, 0 when left
+ * out, or a negative code.
+ */
+static int take_etalab(struct gdir_export_src *s, sqlite3_stmt *st, struct batch_row *r,
+                       const char *source, const char **licence, const char **addr,
+                       struct gdir_err *err)
+{
+    const char *fs_text = (const char *)sqlite3_column_text(st, Q_FIELD_SOURCES);
+    const char *prec = (const char *)sqlite3_column_text(st, Q_PRECISION);
+    const char *ids = (const char *)sqlite3_column_text(st, Q_SOURCE_IDS);
+    const char *id = (const char *)sqlite3_column_text(st, Q_ID);
+    cJSON *fs = NULL;
+    int rc = 1;
+
+    if (fs_text && !(fs = cJSON_Parse(fs_text))) {
+        rc = gdir_err_set(err, GDIR_EFORMAT, "export: place %lld: field_sources is not JSON",
+                          (long long)r->fid);
+        goto out;
+    }
+    /* A place of one ODbL record, or whose name is ODbL data, is left out. */
+    if ((!fs && *licence && strcmp(*licence, ODBL) == 0) ||
+        field_is_odbl(s, fs, "name", source)) {
+        rc = 0;
+        goto out;
+    }
+    if (field_is_odbl(s, fs, "geom", source) || geocoded_from_odbl(s, prec)) {
+        int found = fallback_position(s, ids ? ids : id, &r->lat, &r->lon, err);
+        if (found <= 0) {
+            rc = found;
+            goto out;
+        }
+    }
+    for (size_t f = 0; f < N_SCOPED_FIELDS; f++)
+        r->off[scoped_fields[f].slot] = field_is_odbl(s, fs, scoped_fields[f].key, source) ?
+                                        NO_TEXT : arena_col(s, st, scoped_fields[f].col);
+    int insee_ok = !field_is_odbl(s, fs, "insee", source);
+    r->off[S_INSEE] = insee_ok ? arena_col(s, st, Q_INSEE) : NO_TEXT;
+    r->off[S_COMMUNE] = insee_ok ? arena_col(s, st, Q_COMMUNE) : NO_TEXT;
+    if (field_is_odbl(s, fs, "address", source))
+        *addr = NULL;
+    /* The row's licence: its primary record's (never ODbL here). */
+    if (*licence && strcmp(*licence, ODBL) == 0) {
+        const char *sl = (const char *)sqlite3_column_text(st, Q_SOURCE_LICENCE);
+        *licence = sl && strcmp(sl, ODBL) != 0 ? sl : gdir_export_licence_id(s->scope);
+    }
+    keep_source_ids(s, r, ids ? ids : id);
+out:
+    cJSON_Delete(fs);
+    return rc;
+}
+
+/* The ODbL scope: every field as published. */
+static void take_all(struct gdir_export_src *s, sqlite3_stmt *st, struct batch_row *r)
+{
+    const char *ids = (const char *)sqlite3_column_text(st, Q_SOURCE_IDS);
+    for (size_t f = 0; f < N_SCOPED_FIELDS; f++)
+        r->off[scoped_fields[f].slot] = arena_col(s, st, scoped_fields[f].col);
+    r->off[S_INSEE] = arena_col(s, st, Q_INSEE);
+    r->off[S_COMMUNE] = arena_col(s, st, Q_COMMUNE);
+    r->off[S_SOURCE_IDS] = ids && *ids ? arena_col(s, st, Q_SOURCE_IDS) : arena_col(s, st, Q_ID);
+}
+
+/* Address: lines joined by ", "; number and street from the first line. */
+static void take_address(struct gdir_export_src *s, struct batch_row *r, const char *addr)
+{
+    struct gdir_housenumber hn;
+    const char *rest, *nl;
+    size_t first;
+    char num[48];
+
+    r->off[S_ADDRESS] = r->off[S_HOUSENUMBER] = r->off[S_STREET] = NO_TEXT;
+    if (!addr || !*addr)
+        return;
+    nl = strchr(addr, '\n');
+    first = nl ? (size_t)(nl - addr) : strlen(addr);
+    gdir_buf_reset(&s->tmp);
+    for (const char *p = addr; *p; p++)
+        if (*p == '\n')
+            gdir_buf_adds(&s->tmp, ", ");
+        else if (*p != '\r')
+            gdir_buf_addc(&s->tmp, *p);
+    r->off[S_ADDRESS] = arena_put(s, gdir_buf_str(&s->tmp), s->tmp.len);
+    gdir_buf_reset(&s->tmp);
+    gdir_buf_add(&s->tmp, addr, first);
+    const char *line = gdir_buf_str(&s->tmp);
+    if (gdir_address_split_number(line, &hn, &rest)) {
+        size_t n = gdir_address_format_housenumber(&hn, num, sizeof num);
+        r->off[S_HOUSENUMBER] = arena_put(s, num, n);
+        if (*rest)
+            r->off[S_STREET] = arena_put(s, rest, strlen(rest));
+    } else {
+        r->off[S_STREET] = arena_put(s, line, strlen(line));
+    }
+}
+
+/* Copies the current row of st into the batch, applying the scope (take_etalab decides, the
+ * others copy). Returns 1 when kept, 0 when left out, or a negative code. */
 static int take_row(struct gdir_export_src *s, sqlite3_stmt *st, struct gdir_err *err)
 {
     struct batch_row *r = &s->rows[s->n_rows];
     const char *source = (const char *)sqlite3_column_text(st, Q_SOURCE);
     const char *licence = (const char *)sqlite3_column_text(st, Q_LICENCE);
-    const char *fs_text = (const char *)sqlite3_column_text(st, Q_FIELD_SOURCES);
-    const char *ids = (const char *)sqlite3_column_text(st, Q_SOURCE_IDS);
-    const char *id = (const char *)sqlite3_column_text(st, Q_ID);
     const char *addr = (const char *)sqlite3_column_text(st, Q_ADDRESS);
-    cJSON *fs = NULL;
-    int rc = 1;
-    /* Fields whose source field_sources may name, and the text member they fill. */
-    static const struct {
-        const char *key;
-        int col, slot;
-    } fields[] = {
-        {"postcode", Q_POSTCODE, S_POSTCODE}, {"phone", Q_PHONE, S_PHONE},
-        {"email", Q_EMAIL, S_EMAIL},          {"website", Q_WEBSITE, S_WEBSITE},
-        {"opening_hours", Q_HOURS, S_HOURS},  {"wheelchair", Q_WHEELCHAIR, S_WHEELCHAIR},
-        {"description", Q_DESCRIPTION, S_DESCRIPTION}, {"refs", Q_REFS, S_REFS},
-    };
-    int odbl_scope = s->scope == GDIR_EXPORT_ODBL;
     size_t mark = s->arena.len;
+    int rc = 1;
 
-    if (!source)
-        source = "";
     r->fid = sqlite3_column_int64(st, Q_FID);
     r->lat = sqlite3_column_double(st, Q_LAT);
     r->lon = sqlite3_column_double(st, Q_LON);
-    if (!odbl_scope) {
-        const char *prec = (const char *)sqlite3_column_text(st, Q_PRECISION);
-        if (fs_text && !(fs = cJSON_Parse(fs_text))) {
-            rc = gdir_err_set(err, GDIR_EFORMAT, "export: place %lld: field_sources is not JSON",
-                              (long long)r->fid);
-            goto out;
-        }
-        const char *name_src = field_source(fs, "name", source);
-        const char *geom_src = field_source(fs, "geom", source);
-        /* A place of one ODbL record, or whose name is ODbL data, is left out. */
-        if ((!fs && licence && strcmp(licence, ODBL) == 0) ||
-            is_odbl_source(s, name_src, strlen(name_src))) {
-            rc = 0;
-            goto out;
-        }
-        if (is_odbl_source(s, geom_src, strlen(geom_src)) || geocoded_from_odbl(s, prec)) {
-            int found = fallback_position(s, ids ? ids : id, &r->lat, &r->lon, err);
-            if (found <= 0) {
-                rc = found;
-                goto out;
-            }
-        }
-        for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++) {
-            const char *src = field_source(fs, fields[f].key, source);
-            r->off[fields[f].slot] = is_odbl_source(s, src, strlen(src)) ? NO_TEXT :
-                                     arena_col(s, st, fields[f].col);
-        }
-        const char *insee_src = field_source(fs, "insee", source);
-        int insee_ok = !is_odbl_source(s, insee_src, strlen(insee_src));
-        r->off[S_INSEE] = insee_ok ? arena_col(s, st, Q_INSEE) : NO_TEXT;
-        r->off[S_COMMUNE] = insee_ok ? arena_col(s, st, Q_COMMUNE) : NO_TEXT;
-        const char *addr_src = field_source(fs, "address", source);
-        if (is_odbl_source(s, addr_src, strlen(addr_src)))
-            addr = NULL;
-        /* The row's licence: its primary record's (never ODbL here). */
-        if (licence && strcmp(licence, ODBL) == 0) {
-            const char *sl = (const char *)sqlite3_column_text(st, Q_SOURCE_LICENCE);
-            licence = sl && strcmp(sl, ODBL) != 0 ? sl : gdir_export_licence_id(s->scope);
-        }
-        /* The ids of the records kept. */
-        gdir_buf_reset(&s->tmp);
-        for (const char *p = ids ? ids : id; p && *p;) {
-            const char *end = strchr(p, ' '), *colon;
-            size_t n = end ? (size_t)(end - p) : strlen(p);
-            colon = memchr(p, ':', n);
-            if (n && !(colon && is_odbl_source(s, p, (size_t)(colon - p)))) {
-                if (s->tmp.len)
-                    gdir_buf_addc(&s->tmp, ' ');
-                gdir_buf_add(&s->tmp, p, n);
-            }
-            p = end ? end + 1 : NULL;
-        }
-        r->off[S_SOURCE_IDS] = arena_put(s, gdir_buf_str(&s->tmp), s->tmp.len);
-    } else {
-        for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++)
-            r->off[fields[f].slot] = arena_col(s, st, fields[f].col);
-        r->off[S_INSEE] = arena_col(s, st, Q_INSEE);
-        r->off[S_COMMUNE] = arena_col(s, st, Q_COMMUNE);
-        r->off[S_SOURCE_IDS] = ids && *ids ? arena_col(s, st, Q_SOURCE_IDS) :
-                               arena_col(s, st, Q_ID);
-    }
+    if (s->scope == GDIR_EXPORT_ODBL)
+        take_all(s, st, r);
+    else if ((rc = take_etalab(s, st, r, source ? source : "", &licence, &addr, err)) <= 0)
+        goto out;
     r->off[S_ID] = arena_col(s, st, Q_ID);
     r->off[S_NAME] = arena_col(s, st, Q_NAME);
     r->off[S_CATEGORY] = arena_col(s, st, Q_CATEGORY);
@@ -455,37 +519,11 @@ static int take_row(struct gdir_export_src *s, sqlite3_stmt *st, struct gdir_err
     r->off[S_PUBLISHER] = arena_col(s, st, Q_PUBLISHER);
     r->off[S_LICENCE] = licence ? arena_put(s, licence, strlen(licence)) : NO_TEXT;
     r->off[S_DATE] = arena_col(s, st, Q_DATE);
-    /* Address: lines joined by ", "; number and street from the first line. */
-    r->off[S_ADDRESS] = r->off[S_HOUSENUMBER] = r->off[S_STREET] = NO_TEXT;
-    if (addr && *addr) {
-        struct gdir_housenumber hn;
-        const char *rest, *nl = strchr(addr, '\n');
-        size_t first = nl ? (size_t)(nl - addr) : strlen(addr);
-        char num[48];
-        gdir_buf_reset(&s->tmp);
-        for (const char *p = addr; *p; p++)
-            if (*p == '\n')
-                gdir_buf_adds(&s->tmp, ", ");
-            else if (*p != '\r')
-                gdir_buf_addc(&s->tmp, *p);
-        r->off[S_ADDRESS] = arena_put(s, gdir_buf_str(&s->tmp), s->tmp.len);
-        gdir_buf_reset(&s->tmp);
-        gdir_buf_add(&s->tmp, addr, first);
-        const char *line = gdir_buf_str(&s->tmp);
-        if (gdir_address_split_number(line, &hn, &rest)) {
-            size_t n = gdir_address_format_housenumber(&hn, num, sizeof num);
-            r->off[S_HOUSENUMBER] = arena_put(s, num, n);
-            if (*rest)
-                r->off[S_STREET] = arena_put(s, rest, strlen(rest));
-        } else {
-            r->off[S_STREET] = arena_put(s, line, strlen(line));
-        }
-    }
+    take_address(s, r, addr);
     if (s->arena.err || s->tmp.err)
         rc = gdir_err_set(err, GDIR_ENOMEM, "export: place %lld: out of memory",
                           (long long)r->fid);
 out:
-    cJSON_Delete(fs);
     if (rc == 0 && !s->arena.err)
         s->arena.len = mark;       /* forget the text of a place left out */
     return rc;
@@ -859,8 +897,8 @@ static const char *row_text(const struct gdir_export_row *r, int f)
     }
 }
 
-void gdir_export__meta_members(struct gdir_json *j, const struct gdir_export_meta *m,
-                               const long long counts[2])
+void gdir_export_meta_members(struct gdir_json *j, const struct gdir_export_meta *m,
+                              const long long counts[2])
 {
     gdir_json_kstr(j, "title", m->title);
     gdir_json_kstr(j, "description", m->description);
@@ -898,22 +936,22 @@ void gdir_export__meta_members(struct gdir_json *j, const struct gdir_export_met
     gdir_json_arr_end(j);
 }
 
-int gdir_export__field_count(void)
+int gdir_export_field_count(void)
 {
     return F__COUNT;
 }
 
-const char *gdir_export__field_name(int f)
+const char *gdir_export_field_name(int f)
 {
     return field_names[f];
 }
 
-const char *gdir_export__field_text(const struct gdir_export_row *r, int f)
+const char *gdir_export_field_text(const struct gdir_export_row *r, int f)
 {
     return row_text(r, f);
 }
 
-int gdir_export__field_is_coord(int f)
+int gdir_export_field_is_coord(int f)
 {
     return f == F_LAT || f == F_LON;
 }
@@ -952,23 +990,6 @@ static size_t fmt_coord(char *out, double v, char point)
     return n;
 }
 
-static void csv_field(struct gdir_buf *out, const char *s, char sep)
-{
-    if (!s)
-        return;
-    if (!strpbrk(s, "\"\r\n") && !strchr(s, sep)) {
-        gdir_buf_adds(out, s);
-        return;
-    }
-    gdir_buf_addc(out, '"');
-    for (const char *p = s; *p; p++) {
-        if (*p == '"')
-            gdir_buf_addc(out, '"');
-        gdir_buf_addc(out, *p);
-    }
-    gdir_buf_addc(out, '"');
-}
-
 static void xml_text(struct gdir_buf *out, const char *s)
 {
     for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
@@ -995,7 +1016,7 @@ static void geojson_begin(const struct gdir_export_meta *m, struct gdir_buf *out
     gdir_buf_adds(out, "{\"type\":\"FeatureCollection\"");
     gdir_json_init_members(&j, out, 1);
     gdir_json_kstr(&j, "name", "places");
-    gdir_export__meta_members(&j, m, NULL);
+    gdir_export_meta_members(&j, m, NULL);
     if (gdir_json_error(&j) && !out->err)
         out->err = gdir_json_error(&j);
     gdir_buf_adds(out, ",\"features\":[\n");
@@ -1035,19 +1056,22 @@ static void geojson_row(long long n, const struct gdir_export_row *r, struct gdi
 
 /* --- CSV and French CSV --- */
 
-static void csv_header(struct gdir_buf *out, char sep)
+static void csv_header(struct gdir_buf *out, enum gdir_csv_dialect d)
 {
+    char sep = gdir_csv_sep(d);
+    gdir_csv_begin(out, d);
     for (int f = 0; f < F__COUNT; f++) {
         if (f)
             gdir_buf_addc(out, sep);
         gdir_buf_adds(out, field_names[f]);
     }
-    gdir_buf_adds(out, "\r\n");
+    gdir_buf_adds(out, GDIR_CSV_EOL);
 }
 
-static void csv_row(const struct gdir_export_row *r, struct gdir_buf *out, char sep, char point)
+static void csv_row(const struct gdir_export_row *r, struct gdir_buf *out,
+                    enum gdir_csv_dialect d)
 {
-    char c[32];
+    char c[32], sep = gdir_csv_sep(d), point = gdir_csv_point(d);
     for (int f = 0; f < F__COUNT; f++) {
         if (f)
             gdir_buf_addc(out, sep);
@@ -1055,10 +1079,10 @@ static void csv_row(const struct gdir_export_row *r, struct gdir_buf *out, char 
             fmt_coord(c, f == F_LAT ? r->lat : r->lon, point);
             gdir_buf_adds(out, c);
         } else {
-            csv_field(out, row_text(r, f), sep);
+            gdir_csv_field(out, row_text(r, f), sep);
         }
     }
-    gdir_buf_adds(out, "\r\n");
+    gdir_buf_adds(out, GDIR_CSV_EOL);
 }
 
 /* --- scdl/equipements --- */
@@ -1187,16 +1211,16 @@ static int scdl_row(struct gdir_export_text *w, const struct gdir_export_row *r,
      * zeros) and the order number within the commune and theme. */
     snprintf(code, sizeof code, "%02d000000-%03u", theme + 1, seq);
     gdir_buf_init(&tmp, 64 * 1024);
-    csv_field(out, m->publisher, ',');
+    gdir_csv_field(out, m->publisher, ',');
     gdir_buf_addc(out, ',');
     gdir_buf_adds(out, m->publisher_siret);
     gdir_buf_printf(out, ",%s-%s,", r->insee, code);
-    csv_field(out, scdl_themes[theme], ',');
+    gdir_csv_field(out, scdl_themes[theme], ',');
     gdir_buf_printf(out, ",%s,", code);
     scdl_clean(&tmp, r->subcategory_label ? r->subcategory_label : r->category_label, 1, 1);
-    csv_field(out, gdir_buf_str(&tmp), ',');
+    gdir_csv_field(out, gdir_buf_str(&tmp), ',');
     gdir_buf_addc(out, ',');
-    csv_field(out, r->name, ',');
+    gdir_csv_field(out, r->name, ',');
     gdir_buf_addc(out, ',');
     gdir_buf_adds(out, r->housenumber ? r->housenumber : "99999");
     gdir_buf_addc(out, ',');
@@ -1206,11 +1230,11 @@ static int scdl_row(struct gdir_export_text *w, const struct gdir_export_row *r,
         gdir_buf_reset(&tmp);
         scdl_clean(&tmp, r->commune ? r->commune : r->insee, 1, 1);
     }
-    csv_field(out, gdir_buf_str(&tmp), ',');
+    gdir_csv_field(out, gdir_buf_str(&tmp), ',');
     gdir_buf_printf(out, ",%s,", r->postcode);
     gdir_buf_reset(&tmp);
     scdl_clean(&tmp, r->commune ? r->commune : "", 0, 0);
-    csv_field(out, gdir_buf_str(&tmp), ',');
+    gdir_csv_field(out, gdir_buf_str(&tmp), ',');
     gdir_buf_adds(out, ",,,,,");   /* ADR_CLE_INTEROP, ERP_ID, ERP_TYPE, ERP_CATEGORIE */
     fmt_coord(c, r->lat, '.');
     gdir_buf_adds(out, c);
@@ -1218,7 +1242,7 @@ static int scdl_row(struct gdir_export_text *w, const struct gdir_export_row *r,
     fmt_coord(c, r->lon, '.');
     gdir_buf_adds(out, c);
     gdir_buf_addc(out, ',');
-    csv_field(out, r->opening_hours, ',');
+    gdir_csv_field(out, r->opening_hours, ',');
     gdir_buf_addc(out, ',');
     gdir_buf_reset(&tmp);
     scdl_phone(&tmp, r->phone);
@@ -1228,8 +1252,8 @@ static int scdl_row(struct gdir_export_text *w, const struct gdir_export_row *r,
         gdir_buf_adds(out, r->email);
     gdir_buf_addc(out, ',');
     if (r->website && (!strncmp(r->website, "http://", 7) || !strncmp(r->website, "https://", 8)))
-        csv_field(out, r->website, ',');
-    gdir_buf_adds(out, "\r\n");
+        gdir_csv_field(out, r->website, ',');
+    gdir_buf_adds(out, GDIR_CSV_EOL);
     int rc = tmp.err;
     gdir_buf_free(&tmp);
     if (rc && !out->err)
@@ -1302,11 +1326,10 @@ int gdir_export_text_begin(struct gdir_export_text *w, enum gdir_export_format f
         geojson_begin(m, out);
         break;
     case GDIR_EXPORT_CSV:
-        csv_header(out, ',');
+        csv_header(out, GDIR_CSV_RFC4180);
         break;
     case GDIR_EXPORT_CSV_FR:
-        gdir_buf_adds(out, "\xEF\xBB\xBF");
-        csv_header(out, ';');
+        csv_header(out, GDIR_CSV_FR);
         break;
     case GDIR_EXPORT_SCDL:
         gdir_buf_adds(out, scdl_columns);
@@ -1331,10 +1354,10 @@ int gdir_export_text_row(struct gdir_export_text *w, const struct gdir_export_ro
         geojson_row(w->rows, r, out);
         break;
     case GDIR_EXPORT_CSV:
-        csv_row(r, out, ',', '.');
+        csv_row(r, out, GDIR_CSV_RFC4180);
         break;
     case GDIR_EXPORT_CSV_FR:
-        csv_row(r, out, ';', ',');
+        csv_row(r, out, GDIR_CSV_FR);
         break;
     case GDIR_EXPORT_SCDL:
         if (!scdl_row(w, r, out))
@@ -1443,43 +1466,9 @@ int gdir_export_write_file(enum gdir_export_format f, const char *path,
         rc = gdir_export_ogr_write(f, path, src, m, &res->records, err);
     if (!rc) {
         res->excluded = gdir_export_src_excluded(src);
-        rc = gdir_export_file_digest(path, res->sha256, &res->size, err);
+        rc = gdir_sha256_file(path, res->sha256, &res->size, err);
     }
     if (rc)
         remove(path);
     return rc;
-}
-
-int gdir_export_file_digest(const char *path, char sha256[65], long long *size,
-                            struct gdir_err *err)
-{
-    struct gdir_sha256 h;
-    unsigned char dig[32];
-    FILE *f = fopen(path, "rb");
-    size_t n;
-    long long total = 0;
-    unsigned char *chunk;
-
-    sha256[0] = '\0';
-    *size = 0;
-    if (!f)
-        return gdir_err_set(err, GDIR_EIO, "export: %s: %s", path, strerror(errno));
-    if (!(chunk = malloc(FILE_CHUNK))) {
-        fclose(f);
-        return gdir_err_set(err, GDIR_ENOMEM, "export: out of memory");
-    }
-    gdir_sha256_init(&h);
-    while ((n = fread(chunk, 1, FILE_CHUNK, f)) > 0) {
-        gdir_sha256_update(&h, chunk, n);
-        total += (long long)n;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    free(chunk);
-    if (bad)
-        return gdir_err_set(err, GDIR_EIO, "export: %s: read error", path);
-    gdir_sha256_final(&h, dig);
-    gdir_sha256_hex(dig, sha256);
-    *size = total;
-    return GDIR_OK;
 }

@@ -61,34 +61,13 @@
 
 #include "gdir_buf.h"
 #include "gdir_err.h"
+#include "gdir_export_formats.h"
 
 /* Rows per batch of the row source (one statement run each). */
 #define GDIR_EXPORT_BATCH 1000
 
-/*
- * The formats: X(ENUM, name (API value and config value), file suffix appended to
- * "<dataset>-<licence>", media type, dataset, streamed by gdir_export_text_*).
- *   csv     RFC 4180: UTF-8 without BOM, ',' separator, CRLF line ends, header row, fields
- *           quoted when they hold '"', ',', CR or LF (quotes doubled); '.' decimal point.
- *   csv-fr  the French spreadsheet flavour (opens right in Excel FR and LibreOffice FR):
- *           UTF-8 with BOM, ';' separator, CRLF, decimal comma in latitude/longitude, same
- *           quoting rule with ';'.
- *   scdl-equipements  CSV (as csv) following schema.data.gouv.fr scdl/equipements 0.1.x
- *           (columns COLL_NOM ... EQUIP_WEB); needs the publisher's SIRET (open_data.
- *           publisher_siret): without it gdir_export_text_begin returns GDIR_ECONFIG.
- */
-#define GDIR_EXPORT_FORMATS(X)                                                                   \
-    X(GDIR_EXPORT_GEOJSON, "geojson", ".geojson", "application/geo+json", "places", 1)          \
-    X(GDIR_EXPORT_CSV, "csv", ".csv", "text/csv; charset=utf-8", "places", 1)                   \
-    X(GDIR_EXPORT_CSV_FR, "csv-fr", "-fr.csv", "text/csv; charset=utf-8", "places", 1)          \
-    X(GDIR_EXPORT_SCDL, "scdl-equipements", ".csv", "text/csv; charset=utf-8", "equipements", 1) \
-    X(GDIR_EXPORT_GPKG, "gpkg", ".gpkg", "application/geopackage+sqlite3", "places", 0)         \
-    X(GDIR_EXPORT_XLSX, "xlsx", ".xlsx",                                                         \
-      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "places", 0)          \
-    X(GDIR_EXPORT_KML, "kml", ".kml", "application/vnd.google-earth.kml+xml", "places", 1)      \
-    X(GDIR_EXPORT_SHP, "shp", ".shp.zip", "application/zip", "places", 0)                       \
-    X(GDIR_EXPORT_FGB, "fgb", ".fgb", "application/flatgeobuf", "places", 0)
-
+/* The formats: GDIR_EXPORT_FORMATS, in common/gdir_export_formats.h (the configuration
+ * validates open_data.exports against the same table). */
 enum gdir_export_format {
 #define GDIR_EXPORT_X(e, name, suffix, media, dataset, streamed) e,
     GDIR_EXPORT_FORMATS(GDIR_EXPORT_X)
@@ -291,28 +270,5 @@ int gdir_export_write_file(enum gdir_export_format f, const char *path,
 
 /* Registers GDAL's drivers (idempotent, thread-safe after the first call returns). */
 void gdir_export_ogr_init(void);
-
-/* Internal to gdir_export_*.c: the binary writer (gdir_export_ogr.c). */
-int gdir_export_ogr_write(enum gdir_export_format f, const char *path,
-                          struct gdir_export_src *src, const struct gdir_export_meta *m,
-                          long long *records, struct gdir_err *err);
-
-/* Internal to gdir_export_*.c: the export's columns (the csv columns, in order), their
- * names, a row's text for one of them (NULL for the coordinates), which are coordinates. */
-int gdir_export__field_count(void);
-const char *gdir_export__field_name(int f);
-const char *gdir_export__field_text(const struct gdir_export_row *r, int f);
-int gdir_export__field_is_coord(int f);
-
-/* Internal to gdir_export_*.c: the metadata's members (title, description, publisher,
- * licence, attribution, note, generated, then with counts records = counts[0] and excluded =
- * counts[1], then sources) written into the object j has open (GeoJSON, GeoPackage). */
-struct gdir_json;
-void gdir_export__meta_members(struct gdir_json *j, const struct gdir_export_meta *m,
-                               const long long counts[2]);
-
-/* SHA-256 and size of a file: sha256 receives 64 hex digits and a NUL. */
-int gdir_export_file_digest(const char *path, char sha256[65], long long *size,
-                            struct gdir_err *err);
 
 #endif

@@ -5,7 +5,7 @@
  * FlatGeobuf. Same columns as the CSV export; CRS EPSG:4326 (longitude, latitude order).
  * Text formats and the row source are in gdir_export.c.
  */
-#include "gdir_export.h"
+#include "gdir_export_internal.h"
 #include "gdir_json.h"
 
 #include <cpl_conv.h>
@@ -61,13 +61,13 @@ static int ogr_fail(struct gdir_err *err, const char *path, const char *what)
 static int shp_widths(struct gdir_export_src *src, int *width, struct gdir_err *err)
 {
     const struct gdir_export_row *row;
-    int n = gdir_export__field_count(), rc;
+    int n = gdir_export_field_count(), rc;
     for (int f = 0; f < n; f++)
         width[f] = 1;
     gdir_export_src_rewind(src);
     while ((rc = gdir_export_src_next(src, &row, err)) == 1)
         for (int f = 0; f < n; f++) {
-            const char *t = gdir_export__field_text(row, f);
+            const char *t = gdir_export_field_text(row, f);
             size_t len = t ? strlen(t) : 0;
             if ((size_t)width[f] < len)
                 width[f] = len > DBF_MAX_WIDTH ? DBF_MAX_WIDTH : (int)len;
@@ -80,14 +80,14 @@ static int shp_widths(struct gdir_export_src *src, int *width, struct gdir_err *
  * Shapefile's column widths, or NULL. */
 static int make_fields(OGRLayerH layer, int shp, const int *width)
 {
-    int n = gdir_export__field_count();
+    int n = gdir_export_field_count();
     for (int f = 0; f < n; f++) {
-        const char *name = shp ? shp_names[f] : gdir_export__field_name(f);
-        OGRFieldDefnH fd = OGR_Fld_Create(name, gdir_export__field_is_coord(f) ? OFTReal :
+        const char *name = shp ? shp_names[f] : gdir_export_field_name(f);
+        OGRFieldDefnH fd = OGR_Fld_Create(name, gdir_export_field_is_coord(f) ? OFTReal :
                                           OFTString);
-        if (shp && width && !gdir_export__field_is_coord(f))
+        if (shp && width && !gdir_export_field_is_coord(f))
             OGR_Fld_SetWidth(fd, width[f]);
-        if (shp && gdir_export__field_is_coord(f)) {
+        if (shp && gdir_export_field_is_coord(f)) {
             OGR_Fld_SetWidth(fd, 12);
             OGR_Fld_SetPrecision(fd, 7);
         }
@@ -110,7 +110,7 @@ static int copy_rows(GDALDatasetH ds, OGRLayerH layer, int geom, long long max_r
 {
     OGRFeatureDefnH defn = OGR_L_GetLayerDefn(layer);
     const struct gdir_export_row *row;
-    int n = gdir_export__field_count(), rc, in_txn = 0;
+    int n = gdir_export_field_count(), rc, in_txn = 0;
     long long count = 0;
 
     while ((rc = gdir_export_src_next(src, &row, err)) == 1) {
@@ -126,11 +126,11 @@ static int copy_rows(GDALDatasetH ds, OGRLayerH layer, int geom, long long max_r
         }
         OGRFeatureH feat = OGR_F_Create(defn);
         for (int f = 0; f < n; f++) {
-            if (gdir_export__field_is_coord(f)) {
-                OGR_F_SetFieldDouble(feat, f, strcmp(gdir_export__field_name(f), "latitude") ?
+            if (gdir_export_field_is_coord(f)) {
+                OGR_F_SetFieldDouble(feat, f, strcmp(gdir_export_field_name(f), "latitude") ?
                                      row->lon : row->lat);
             } else {
-                const char *t = gdir_export__field_text(row, f);
+                const char *t = gdir_export_field_text(row, f);
                 if (t)
                     OGR_F_SetFieldString(feat, f, t);
             }
@@ -170,7 +170,7 @@ static int meta_json(const struct gdir_export_meta *m, long long records, long l
     const long long counts[2] = {records, excluded};
     gdir_json_init(&j, out);
     gdir_json_obj_begin(&j);
-    gdir_export__meta_members(&j, m, counts);
+    gdir_export_meta_members(&j, m, counts);
     gdir_json_obj_end(&j);
     return gdir_json_error(&j);
 }
@@ -425,7 +425,7 @@ int gdir_export_ogr_write(enum gdir_export_format f, const char *path,
             goto out;
         }
         lco = CSLSetNameValue(lco, "ENCODING", "UTF-8");
-        if (gdir_export__field_count() > SHP_MAX_COLUMNS) {
+        if (gdir_export_field_count() > SHP_MAX_COLUMNS) {
             rc = gdir_err_set(err, GDIR_EINTERNAL, "export: too many columns");
             goto out;
         }
