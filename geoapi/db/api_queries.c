@@ -293,6 +293,87 @@ static const char *col_text(sqlite3_stmt *st, int i)
     return (const char *)sqlite3_column_text(st, i);
 }
 
+/* ---- the statement runner ----------------------------------------------------------------- */
+
+/* What a row reader of q_each gets besides the row: the caller's callback (the member its
+ * reader knows), its closure, a row count the reader may keep, and where errors go. */
+struct q_ctx {
+    struct api_db *db;
+    union {
+        api_count_fn *count;
+        api_commune_fn *commune;
+        api_export_fn *export;
+        api_candidate_fn *candidate;
+        api_text_hit_fn *text_hit;
+        api_docsize_fn *docsize;
+        api_fts_instance_fn *instance;
+        api_address_source_fn *address_source;
+        api_place_fn *place;
+        api_ogc_stats_fn *ogc_stats;
+        api_ogc_key_fn *ogc_key;
+        api_ogc_address_fn *ogc_address;
+        api_ogc_point_fn *ogc_point;
+        api_catalog_source_fn *catalog_source;
+    } fn;
+    void *cls;
+    long long n;           /* rows passed on (or counted) by the reader */
+    struct gdir_err *err;
+};
+
+/* Reads the current row of st; nonzero stops the walk and is returned as is. */
+typedef int q_row_fn(sqlite3_stmt *st, struct q_ctx *q);
+
+/* Steps st, calling row for each row, until the end or a nonzero return of row (returned).
+ * *step is the last sqlite3_step result. */
+static int q_steps(sqlite3_stmt *st, q_row_fn *row, struct q_ctx *q, int *step)
+{
+    int rc = GDIR_OK, s;
+
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        rc = row(st, q);
+        if (rc)
+            break;
+    }
+    *step = s;
+    return rc;
+}
+
+/* Runs the prepared statement which (its parameters already bound) through row, then leaves
+ * it ready for its next use: row's nonzero return, a step error (GDIR_EDB), or GDIR_OK. */
+static int q_each(struct api_db *db, enum api_stmt which, q_row_fn *row, struct q_ctx *q,
+                  struct gdir_err *err)
+{
+    sqlite3_stmt *st = db->st[which];
+    int s, rc = q_steps(st, row, q, &s);
+
+    if (!rc && s != SQLITE_DONE)
+        rc = step_error(db, which, err);
+    done(st);
+    return rc;
+}
+
+/* q_each for a statement used once (prepared, run, finalized); what names it in errors. */
+static int q_each_sql(struct api_db *db, const char *sql, const char *what, q_row_fn *row,
+                      struct q_ctx *q, struct gdir_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int s, rc = gdir_db_prepare(&db->g, sql, &st, err);
+
+    if (rc)
+        return rc;
+    rc = q_steps(st, row, q, &s);
+    if (!rc && s != SQLITE_DONE)
+        rc = gdir_err_set(err, GDIR_EDB, "%s: %s", what, sqlite3_errmsg(db->g.db));
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* (text, count) rows. */
+static int count_row(sqlite3_stmt *st, struct q_ctx *q)
+{
+    return q->fn.count(q->cls, col_text(st, 0), sqlite3_column_int64(st, 1));
+}
+
 int api_q_health(struct api_db *db, struct api_health *out, struct gdir_err *err)
 {
     sqlite3_stmt *st;
@@ -372,78 +453,60 @@ int api_q_meta(struct api_db *db, const char *key, char *out, size_t cap, struct
     return rc;
 }
 
+static int export_row(sqlite3_stmt *st, struct q_ctx *q)
+{
+    struct api_export_entry e = {
+        .name = col_text(st, 0), .dataset = col_text(st, 1), .format = col_text(st, 2),
+        .licence = col_text(st, 3), .media_type = col_text(st, 4),
+        .size = sqlite3_column_int64(st, 5), .sha256 = col_text(st, 6),
+        .records = sqlite3_column_int64(st, 7), .excluded = sqlite3_column_int64(st, 8),
+        .created = col_text(st, 9),
+    };
+    q->n++;
+    return q->fn.export(q->cls, &e);
+}
+
 int api_q_exports(struct api_db *db, const char *name, api_export_fn *fn, void *cls,
                   struct gdir_err *err)
 {
     enum api_stmt which = name ? API_Q_EXPORT_BY_NAME : API_Q_EXPORTS;
-    sqlite3_stmt *st = db->st[which];
-    int rc = GDIR_OK, s, found = 0;
+    struct q_ctx q = {.db = db, .fn.export = fn, .cls = cls};
+    int rc;
 
     if (name)
-        bind_text(st, ":name", name);
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        struct api_export_entry e = {
-            .name = col_text(st, 0), .dataset = col_text(st, 1), .format = col_text(st, 2),
-            .licence = col_text(st, 3), .media_type = col_text(st, 4),
-            .size = sqlite3_column_int64(st, 5), .sha256 = col_text(st, 6),
-            .records = sqlite3_column_int64(st, 7), .excluded = sqlite3_column_int64(st, 8),
-            .created = col_text(st, 9),
-        };
-        found = 1;
-        rc = fn(cls, &e);
-        if (rc)
-            break;
-    }
-    if (!rc && s != SQLITE_DONE)
-        rc = step_error(db, which, err);
-    else if (!rc && name && !found)
+        bind_text(db->st[which], ":name", name);
+    rc = q_each(db, which, export_row, &q, err);
+    if (!rc && name && !q.n)
         rc = gdir_err_set(err, GDIR_ENOTFOUND, "no such export");
-    done(st);
     return rc;
 }
 
 int api_q_category_counts(struct api_db *db, api_count_fn *fn, void *cls, struct gdir_err *err)
 {
-    sqlite3_stmt *st = db->st[API_Q_CATEGORY_COUNTS];
-    int rc = GDIR_OK, s;
+    struct q_ctx q = {.db = db, .fn.count = fn, .cls = cls};
+    return q_each(db, API_Q_CATEGORY_COUNTS, count_row, &q, err);
+}
 
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        rc = fn(cls, col_text(st, 0), sqlite3_column_int64(st, 1));
-        if (rc)
-            break;
-    }
-    if (!rc && s != SQLITE_DONE)
-        rc = step_error(db, API_Q_CATEGORY_COUNTS, err);
-    done(st);
-    return rc;
+static int commune_row(sqlite3_stmt *st, struct q_ctx *q)
+{
+    struct api_commune c = {
+        .insee = col_text(st, 0),
+        .name = col_text(st, 1),
+        .postcodes = col_text(st, 2),
+        .population = sqlite3_column_type(st, 3) == SQLITE_NULL ? -1
+                                                                : sqlite3_column_int64(st, 3),
+        .places = sqlite3_column_int64(st, 4),
+        .has_boundary = sqlite3_column_int(st, 5),
+        .geojson = col_text(st, 6),
+    };
+    return q->fn.commune(q->cls, &c);
 }
 
 int api_q_communes(struct api_db *db, int with_geometry, api_commune_fn *fn, void *cls,
                    struct gdir_err *err)
 {
-    enum api_stmt which = with_geometry ? API_Q_COMMUNES_GEO : API_Q_COMMUNES;
-    sqlite3_stmt *st = db->st[which];
-    int rc = GDIR_OK, s;
-
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        struct api_commune c = {
-            .insee = col_text(st, 0),
-            .name = col_text(st, 1),
-            .postcodes = col_text(st, 2),
-            .population = sqlite3_column_type(st, 3) == SQLITE_NULL ? -1
-                                                                    : sqlite3_column_int64(st, 3),
-            .places = sqlite3_column_int64(st, 4),
-            .has_boundary = sqlite3_column_int(st, 5),
-            .geojson = col_text(st, 6),
-        };
-        rc = fn(cls, &c);
-        if (rc)
-            break;
-    }
-    if (!rc && s != SQLITE_DONE)
-        rc = step_error(db, which, err);
-    done(st);
-    return rc;
+    struct q_ctx q = {.db = db, .fn.commune = fn, .cls = cls};
+    return q_each(db, with_geometry ? API_Q_COMMUNES_GEO : API_Q_COMMUNES, commune_row, &q, err);
 }
 
 int api_q_commune_member(struct api_db *db, const char *insee, int *member, struct gdir_err *err)
@@ -460,6 +523,23 @@ int api_q_commune_member(struct api_db *db, const char *insee, int *member, stru
     return rc;
 }
 
+static int candidate_row(sqlite3_stmt *st, struct q_ctx *q)
+{
+    struct api_candidate c = {
+        .fid = sqlite3_column_int64(st, 0),
+        .id = col_text(st, 1),
+        .category = col_text(st, 3),
+        .insee = col_text(st, 4),
+        .opening_hours = col_text(st, 5),
+        .name_key = col_text(st, 6),
+        .bm25 = sqlite3_column_double(st, 7),
+    };
+    if (!c.id || api_point_from_blob(sqlite3_column_blob(st, 2), sqlite3_column_bytes(st, 2),
+                                     &c.lat, &c.lon) != 0)
+        return GDIR_OK;   /* no readable point: a search cannot place it (the schema forbids it) */
+    return q->fn.candidate(q->cls, &c);
+}
+
 int api_q_candidates(struct api_db *db, enum api_cand_source src, const struct gdir_bbox *box,
                      const char *key, api_candidate_fn *fn, void *cls, struct gdir_err *err)
 {
@@ -470,7 +550,7 @@ int api_q_candidates(struct api_db *db, enum api_cand_source src, const struct g
     };
     enum api_stmt which = stmt_of[src];
     sqlite3_stmt *st = db->st[which];
-    int rc = GDIR_OK, s;
+    struct q_ctx q = {.db = db, .fn.candidate = fn, .cls = cls};
 
     if (src == API_CAND_BOX) {
         bind_double(st, ":minx", box->minlon);
@@ -482,45 +562,21 @@ int api_q_candidates(struct api_db *db, enum api_cand_source src, const struct g
     } else if (src != API_CAND_ALL) {
         bind_text(st, ":key", key);
     }
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        struct api_candidate c = {
-            .fid = sqlite3_column_int64(st, 0),
-            .id = col_text(st, 1),
-            .category = col_text(st, 3),
-            .insee = col_text(st, 4),
-            .opening_hours = col_text(st, 5),
-            .name_key = col_text(st, 6),
-            .bm25 = sqlite3_column_double(st, 7),
-        };
-        if (!c.id || api_point_from_blob(sqlite3_column_blob(st, 2), sqlite3_column_bytes(st, 2),
-                                         &c.lat, &c.lon) != 0)
-            continue;   /* no readable point: a search cannot place it (the schema forbids it) */
-        rc = fn(cls, &c);
-        if (rc)
-            break;
-    }
-    if (!rc && s != SQLITE_DONE)
-        rc = step_error(db, which, err);
-    done(st);
-    return rc;
+    return q_each(db, which, candidate_row, &q, err);
+}
+
+static int text_hit_row(sqlite3_stmt *st, struct q_ctx *q)
+{
+    return q->fn.text_hit(q->cls, sqlite3_column_int64(st, 0), sqlite3_column_double(st, 1));
 }
 
 int api_q_text_hits(struct api_db *db, const char *match, api_text_hit_fn *fn, void *cls,
                     struct gdir_err *err)
 {
-    sqlite3_stmt *st = db->st[API_Q_TEXT_HITS];
-    int rc = GDIR_OK, s;
+    struct q_ctx q = {.db = db, .fn.text_hit = fn, .cls = cls};
 
-    bind_text(st, ":match", match);
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        rc = fn(cls, sqlite3_column_int64(st, 0), sqlite3_column_double(st, 1));
-        if (rc)
-            break;
-    }
-    if (!rc && s != SQLITE_DONE)
-        rc = step_error(db, API_Q_TEXT_HITS, err);
-    done(st);
-    return rc;
+    bind_text(db->st[API_Q_TEXT_HITS], ":match", match);
+    return q_each(db, API_Q_TEXT_HITS, text_hit_row, &q, err);
 }
 
 /* The first varint of an FTS5 docsize blob (SQLite's varint: 7 bits a byte, high bit set when
@@ -538,24 +594,16 @@ static long long first_varint(const unsigned char *p, int n)
     return -1;
 }
 
+static int docsize_row(sqlite3_stmt *st, struct q_ctx *q)
+{
+    return q->fn.docsize(q->cls, sqlite3_column_int64(st, 0),
+                         first_varint(sqlite3_column_blob(st, 1), sqlite3_column_bytes(st, 1)));
+}
+
 int api_q_fts_docsizes(struct api_db *db, api_docsize_fn *fn, void *cls, struct gdir_err *err)
 {
-    sqlite3_stmt *st = NULL;
-    int rc, s;
-
-    rc = gdir_db_prepare(&db->g, SQL_FTS_DOCSIZES, &st, err);
-    if (rc)
-        return rc;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        rc = fn(cls, sqlite3_column_int64(st, 0),
-                first_varint(sqlite3_column_blob(st, 1), sqlite3_column_bytes(st, 1)));
-        if (rc)
-            break;
-    }
-    if (!rc && s != SQLITE_DONE)
-        rc = gdir_err_set(err, GDIR_EDB, "full-text row lengths: %s", sqlite3_errmsg(db->g.db));
-    sqlite3_finalize(st);
-    return rc;
+    struct q_ctx q = {.db = db, .fn.docsize = fn, .cls = cls};
+    return q_each_sql(db, SQL_FTS_DOCSIZES, "full-text row lengths", docsize_row, &q, err);
 }
 
 /* Registers geodir_bm25 (api_bm25.h) on the connection. */
@@ -577,14 +625,10 @@ static int register_fts(struct api_db *db, struct gdir_err *err)
 
 int api_q_vocab_terms(struct api_db *db, api_count_fn *fn, void *cls, struct gdir_err *err)
 {
+    struct q_ctx q = {.db = db, .fn.count = fn, .cls = cls};
     sqlite3_stmt *st = db->st[API_Q_VOCAB];
-    int rc = GDIR_OK, s;
+    int s, rc = q_steps(st, count_row, &q, &s);
 
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        rc = fn(cls, col_text(st, 0), sqlite3_column_int64(st, 1));
-        if (rc)
-            break;
-    }
     if (!rc && s != SQLITE_DONE)
         rc = gdir_err_set(err, GDIR_EDB, "full-text vocabulary: %s", sqlite3_errmsg(db->g.db));
     done(st);
@@ -621,11 +665,19 @@ static long long get_varint(const unsigned char **p, const unsigned char *end)
     return -1;
 }
 
+static int instance_row(sqlite3_stmt *st, struct q_ctx *q)
+{
+    const char *term = col_text(st, 0);
+    return q->fn.instance(q->cls, term ? term : "", (size_t)sqlite3_column_bytes(st, 0),
+                          sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2));
+}
+
 int api_q_fts_instances(struct api_db *db, api_fts_instance_fn *fn, void *cls, long long *n_rows,
                       long long *n_tokens, struct gdir_err *err)
 {
+    struct q_ctx q = {.db = db, .fn.instance = fn, .cls = cls};
     sqlite3_stmt *st = NULL;
-    int rc, s;
+    int rc;
 
     *n_rows = *n_tokens = -1;
     rc = gdir_db_prepare(&db->g, SQL_AVERAGES, &st, err);
@@ -640,25 +692,11 @@ int api_q_fts_instances(struct api_db *db, api_fts_instance_fn *fn, void *cls, l
         }
     }
     sqlite3_finalize(st);
-    st = NULL;
     if (*n_rows < 0 || *n_tokens < 0)
         return gdir_err_set(err, GDIR_EDB, "full-text index: no totals");
     if (sqlite3_exec(db->g.db, SQL_CREATE_INSTANCES, NULL, NULL, NULL) != SQLITE_OK)
         return gdir_err_set(err, GDIR_EDB, "full-text instances: %s", sqlite3_errmsg(db->g.db));
-    rc = gdir_db_prepare(&db->g, SQL_INSTANCES, &st, err);
-    if (rc)
-        return rc;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *term = (const char *)sqlite3_column_text(st, 0);
-        rc = fn(cls, term ? term : "", (size_t)sqlite3_column_bytes(st, 0),
-                sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2));
-        if (rc)
-            break;
-    }
-    if (!rc && s != SQLITE_DONE)
-        rc = gdir_err_set(err, GDIR_EDB, "full-text instances: %s", sqlite3_errmsg(db->g.db));
-    sqlite3_finalize(st);
-    return rc;
+    return q_each_sql(db, SQL_INSTANCES, "full-text instances", instance_row, &q, err);
 }
 
 /* The address sources: EXISTS walks the unique (source, id) index of addresses. */
@@ -670,34 +708,24 @@ static const char SQL_ADDRESS_SOURCES[] =
 static const char SQL_ADDRESS_COUNTS[] =
     "SELECT insee, count(*) FROM addresses GROUP BY insee";
 
+static int address_source_row(sqlite3_stmt *st, struct q_ctx *q)
+{
+    struct api_address_source src = {col_text(st, 0), col_text(st, 1), col_text(st, 2),
+                                     col_text(st, 3), col_text(st, 4)};
+    return q->fn.address_source(q->cls, &src);
+}
+
 int api_q_address_sources(struct api_db *db, api_address_source_fn *fn, void *cls,
                           struct gdir_err *err)
 {
-    sqlite3_stmt *st = NULL;
-    int rc = gdir_db_prepare(&db->g, SQL_ADDRESS_SOURCES, &st, err), s = SQLITE_DONE;
-
-    while (!rc && (s = sqlite3_step(st)) == SQLITE_ROW) {
-        struct api_address_source src = {col_text(st, 0), col_text(st, 1), col_text(st, 2),
-                                         col_text(st, 3), col_text(st, 4)};
-        rc = fn(cls, &src);
-    }
-    if (!rc && s != SQLITE_DONE)
-        rc = gdir_err_set(err, GDIR_EDB, "address sources: %s", sqlite3_errmsg(db->g.db));
-    sqlite3_finalize(st);
-    return rc;
+    struct q_ctx q = {.db = db, .fn.address_source = fn, .cls = cls};
+    return q_each_sql(db, SQL_ADDRESS_SOURCES, "address sources", address_source_row, &q, err);
 }
 
 int api_q_address_counts(struct api_db *db, api_count_fn *fn, void *cls, struct gdir_err *err)
 {
-    sqlite3_stmt *st = NULL;
-    int rc = gdir_db_prepare(&db->g, SQL_ADDRESS_COUNTS, &st, err), s = SQLITE_DONE;
-
-    while (!rc && (s = sqlite3_step(st)) == SQLITE_ROW)
-        rc = fn(cls, col_text(st, 0), sqlite3_column_int64(st, 1));
-    if (!rc && s != SQLITE_DONE)
-        rc = gdir_err_set(err, GDIR_EDB, "address counts: %s", sqlite3_errmsg(db->g.db));
-    sqlite3_finalize(st);
-    return rc;
+    struct q_ctx q = {.db = db, .fn.count = fn, .cls = cls};
+    return q_each_sql(db, SQL_ADDRESS_COUNTS, "address counts", count_row, &q, err);
 }
 
 const struct api_commune_entry *api_db_commune(const struct api_db *db, const char *insee)
@@ -771,13 +799,22 @@ static int place_row(struct api_db *db, enum api_stmt which, api_place_fn *fn, v
     return rc;
 }
 
+/* A row of a page of places: rows come in the order of the page (column 20). */
+static int page_place_row(sqlite3_stmt *st, struct q_ctx *q)
+{
+    if (sqlite3_column_int64(st, 20) != (sqlite3_int64)q->n)
+        return gdir_err_set(q->err, GDIR_EINTERNAL, "page of places: rows out of order");
+    q->n++;
+    return place_of_row(q->db, st, q->fn.place, q->cls);
+}
+
 int api_q_places_by_fid(struct api_db *db, const long long *fids, size_t n, api_place_fn *fn,
                         void *cls, struct gdir_err *err)
 {
     sqlite3_stmt *st = db->st[API_Q_PLACES_BY_FIDS];
+    struct q_ctx q = {.db = db, .fn.place = fn, .cls = cls, .err = err};
     struct gdir_buf list;
-    size_t got = 0;
-    int rc = GDIR_OK, s;
+    int rc = GDIR_OK;
 
     if (n == 0)
         return GDIR_OK;
@@ -801,21 +838,9 @@ int api_q_places_by_fid(struct api_db *db, const long long *fids, size_t n, api_
         return gdir_err_set(err, rc, "page of places: out of memory");
     }
     sqlite3_bind_text(st, 1, gdir_buf_str(&list), (int)list.len, SQLITE_STATIC);
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        if (sqlite3_column_int64(st, 20) != (sqlite3_int64)got) {
-            rc = gdir_err_set(err, GDIR_EINTERNAL, "page of places: rows out of order");
-            break;
-        }
-        got++;
-        rc = place_of_row(db, st, fn, cls);
-        if (rc)
-            break;
-    }
-    if (!rc && s != SQLITE_DONE)
-        rc = step_error(db, API_Q_PLACES_BY_FIDS, err);
-    else if (!rc && got != n)
+    rc = q_each(db, API_Q_PLACES_BY_FIDS, page_place_row, &q, err);
+    if (!rc && q.n != (long long)n)
         rc = GDIR_ENOTFOUND;   /* a place of the page is gone (err left for the caller) */
-    done(st);
     gdir_buf_free(&list);
     return rc;
 }
@@ -842,35 +867,30 @@ static double col_double_or_nan(sqlite3_stmt *st, int i)
     return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
 }
 
+static int ogc_stats_row(sqlite3_stmt *st, struct q_ctx *q)
+{
+    struct api_ogc_stats g = {
+        .category = col_text(st, 0),
+        .licence = col_text(st, 1),
+        .n = sqlite3_column_int64(st, 2),
+        .minlon = col_double_or_nan(st, 3),
+        .minlat = col_double_or_nan(st, 4),
+        .maxlon = col_double_or_nan(st, 5),
+        .maxlat = col_double_or_nan(st, 6),
+        .min_date = col_text(st, 7),
+        .max_date = col_text(st, 8),
+    };
+    return q->fn.ogc_stats(q->cls, &g);
+}
+
 int api_q_ogc_stats(struct api_db *db, enum api_ogc_table t, api_ogc_stats_fn *fn, void *cls,
                     struct gdir_err *err)
 {
     enum api_stmt which = t == API_OGC_PLACES     ? API_Q_OGC_PLACE_STATS
                           : t == API_OGC_COMMUNES ? API_Q_OGC_COMMUNE_STATS
                                                   : API_Q_OGC_ADDRESS_STATS;
-    sqlite3_stmt *st = db->st[which];
-    int rc = GDIR_OK, s;
-
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        struct api_ogc_stats g = {
-            .category = col_text(st, 0),
-            .licence = col_text(st, 1),
-            .n = sqlite3_column_int64(st, 2),
-            .minlon = col_double_or_nan(st, 3),
-            .minlat = col_double_or_nan(st, 4),
-            .maxlon = col_double_or_nan(st, 5),
-            .maxlat = col_double_or_nan(st, 6),
-            .min_date = col_text(st, 7),
-            .max_date = col_text(st, 8),
-        };
-        rc = fn(cls, &g);
-        if (rc)
-            break;
-    }
-    if (!rc && s != SQLITE_DONE)
-        rc = step_error(db, which, err);
-    done(st);
-    return rc;
+    struct q_ctx q = {.db = db, .fn.ogc_stats = fn, .cls = cls};
+    return q_each(db, which, ogc_stats_row, &q, err);
 }
 
 int api_q_ogc_place_date(struct api_db *db, long long fid, char *out, size_t cap,
@@ -898,28 +918,22 @@ static void bind_box(sqlite3_stmt *st, const struct gdir_bbox *box)
     bind_double(st, ":maxy", box->maxlat);
 }
 
+static int ogc_key_row(sqlite3_stmt *st, struct q_ctx *q)
+{
+    return col_text(st, 0) ? q->fn.ogc_key(q->cls, col_text(st, 0)) : GDIR_OK;
+}
+
 int api_q_ogc_commune_keys(struct api_db *db, const struct gdir_bbox *envelope, const char *wkt,
                            api_ogc_key_fn *fn, void *cls, struct gdir_err *err)
 {
     enum api_stmt which = wkt ? API_Q_OGC_COMMUNE_KEYS_BOX : API_Q_OGC_COMMUNE_KEYS;
-    sqlite3_stmt *st = db->st[which];
-    int rc = GDIR_OK, s;
+    struct q_ctx q = {.db = db, .fn.ogc_key = fn, .cls = cls};
 
     if (wkt) {
-        bind_box(st, envelope);
-        bind_text(st, ":wkt", wkt);
+        bind_box(db->st[which], envelope);
+        bind_text(db->st[which], ":wkt", wkt);
     }
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        if (!col_text(st, 0))
-            continue;
-        rc = fn(cls, col_text(st, 0));
-        if (rc)
-            break;
-    }
-    if (!rc && s != SQLITE_DONE)
-        rc = step_error(db, which, err);
-    done(st);
-    return rc;
+    return q_each(db, which, ogc_key_row, &q, err);
 }
 
 int api_q_ogc_commune(struct api_db *db, const char *insee, api_ogc_commune_fn *fn, void *cls,
@@ -952,37 +966,37 @@ int api_q_ogc_commune(struct api_db *db, const char *insee, api_ogc_commune_fn *
     return rc;
 }
 
-/* Steps an address statement, calling fn per row until it asks to stop. */
+/* An address row; rows without a readable point are skipped (q->n counts the others). */
+static int ogc_address_row(sqlite3_stmt *st, struct q_ctx *q)
+{
+    struct api_ogc_address a = {
+        .fid = sqlite3_column_int64(st, 0),
+        .id = col_text(st, 1),
+        .housenumber = col_text(st, 2),
+        .street = col_text(st, 3),
+        .postcode = col_text(st, 4),
+        .insee = col_text(st, 5),
+        .city = col_text(st, 6),
+        .source = col_text(st, 7),
+        .licence = col_text(st, 8),
+    };
+    if (!a.id || api_point_from_blob(sqlite3_column_blob(st, 9), sqlite3_column_bytes(st, 9),
+                                     &a.lat, &a.lon) != 0)
+        return GDIR_OK;
+    q->n++;
+    return q->fn.ogc_address(q->cls, &a);
+}
+
+/* Steps an address statement, calling fn per row until it asks to stop; *found is set when
+ * fn saw a row. */
 static int address_rows(struct api_db *db, enum api_stmt which, api_ogc_address_fn *fn,
                         void *cls, int *found, struct gdir_err *err)
 {
-    sqlite3_stmt *st = db->st[which];
-    int rc = GDIR_OK, s;
+    struct q_ctx q = {.db = db, .fn.ogc_address = fn, .cls = cls};
+    int rc = q_each(db, which, ogc_address_row, &q, err);
 
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        struct api_ogc_address a = {
-            .fid = sqlite3_column_int64(st, 0),
-            .id = col_text(st, 1),
-            .housenumber = col_text(st, 2),
-            .street = col_text(st, 3),
-            .postcode = col_text(st, 4),
-            .insee = col_text(st, 5),
-            .city = col_text(st, 6),
-            .source = col_text(st, 7),
-            .licence = col_text(st, 8),
-        };
-        if (!a.id || api_point_from_blob(sqlite3_column_blob(st, 9), sqlite3_column_bytes(st, 9),
-                                         &a.lat, &a.lon) != 0)
-            continue;
-        if (found)
-            *found = 1;
-        rc = fn(cls, &a);
-        if (rc)
-            break;
-    }
-    if (rc == 0 && s != SQLITE_DONE && s != SQLITE_ROW)
-        rc = step_error(db, which, err);
-    done(st);
+    if (found && q.n)
+        *found = 1;
     return rc > 0 ? GDIR_OK : rc;
 }
 
@@ -999,26 +1013,23 @@ int api_q_ogc_addresses(struct api_db *db, const struct gdir_bbox *box, long lon
     return address_rows(db, which, fn, cls, NULL, err);
 }
 
+static int ogc_point_row(sqlite3_stmt *st, struct q_ctx *q)
+{
+    double lat, lon;
+
+    if (api_point_from_blob(sqlite3_column_blob(st, 0), sqlite3_column_bytes(st, 0), &lat,
+                            &lon) != 0)
+        return GDIR_OK;
+    return q->fn.ogc_point(q->cls, lat, lon);
+}
+
 int api_q_ogc_address_points(struct api_db *db, const struct gdir_bbox *box,
                              api_ogc_point_fn *fn, void *cls, struct gdir_err *err)
 {
-    sqlite3_stmt *st = db->st[API_Q_OGC_ADDR_BOX_POINTS];
-    int rc = GDIR_OK, s;
-    double lat, lon;
+    struct q_ctx q = {.db = db, .fn.ogc_point = fn, .cls = cls};
 
-    bind_box(st, box);
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        if (api_point_from_blob(sqlite3_column_blob(st, 0), sqlite3_column_bytes(st, 0), &lat,
-                                &lon) != 0)
-            continue;
-        rc = fn(cls, lat, lon);
-        if (rc)
-            break;
-    }
-    if (!rc && s != SQLITE_DONE)
-        rc = step_error(db, API_Q_OGC_ADDR_BOX_POINTS, err);
-    done(st);
-    return rc;
+    bind_box(db->st[API_Q_OGC_ADDR_BOX_POINTS], box);
+    return q_each(db, API_Q_OGC_ADDR_BOX_POINTS, ogc_point_row, &q, err);
 }
 
 int api_q_ogc_address_count(struct api_db *db, long long *n, struct gdir_err *err)
@@ -1046,102 +1057,94 @@ int api_q_ogc_address_by_id(struct api_db *db, const char *source, const char *i
     return rc ? rc : found ? GDIR_OK : GDIR_ENOTFOUND;
 }
 
+/* A row of the commune list, appended to db->communes (q->n: its capacity). */
+static int commune_entry_row(sqlite3_stmt *st, struct q_ctx *q)
+{
+    struct api_db *db = q->db;
+    const char *insee = col_text(st, 0), *name = col_text(st, 1), *pc = col_text(st, 2);
+    struct api_commune_entry *e;
+
+    if (!insee || strlen(insee) >= sizeof e->insee || !name)
+        return GDIR_OK;
+    if (db->n_communes == (size_t)q->n) {
+        size_t ncap = q->n ? (size_t)q->n * 2 : 64;
+        e = realloc(db->communes, ncap * sizeof *e);
+        if (!e)
+            return gdir_err_set(q->err, GDIR_ENOMEM, "commune list: out of memory");
+        db->communes = e;
+        q->n = (long long)ncap;
+    }
+    e = &db->communes[db->n_communes];
+    memset(e, 0, sizeof *e);
+    snprintf(e->insee, sizeof e->insee, "%s", insee);
+    e->name = strdup(name);
+    e->folded = gdir_text_fold_dup(name);
+    e->postcodes = pc ? strdup(pc) : NULL;
+    e->lat = sqlite3_column_type(st, 3) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 3);
+    e->lon = sqlite3_column_type(st, 4) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 4);
+    db->n_communes++;
+    if (!e->name || !e->folded || (pc && !e->postcodes))
+        return gdir_err_set(q->err, GDIR_ENOMEM, "commune list: out of memory");
+    return GDIR_OK;
+}
+
 /* Loads the commune list of db (API_Q_COMMUNE_LIST). */
 static int load_communes(struct api_db *db, struct gdir_err *err)
 {
-    sqlite3_stmt *st = db->st[API_Q_COMMUNE_LIST];
-    size_t cap = 0;
-    int rc = GDIR_OK, s;
+    struct q_ctx q = {.db = db, .err = err};
+    return q_each(db, API_Q_COMMUNE_LIST, commune_entry_row, &q, err);
+}
 
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *insee = col_text(st, 0), *name = col_text(st, 1), *pc = col_text(st, 2);
-        struct api_commune_entry *e;
-        if (!insee || strlen(insee) >= sizeof e->insee || !name)
-            continue;
-        if (db->n_communes == cap) {
-            size_t ncap = cap ? cap * 2 : 64;
-            e = realloc(db->communes, ncap * sizeof *e);
-            if (!e) {
-                rc = gdir_err_set(err, GDIR_ENOMEM, "commune list: out of memory");
-                break;
-            }
-            db->communes = e;
-            cap = ncap;
-        }
-        e = &db->communes[db->n_communes];
-        memset(e, 0, sizeof *e);
-        snprintf(e->insee, sizeof e->insee, "%s", insee);
-        e->name = strdup(name);
-        e->folded = gdir_text_fold_dup(name);
-        e->postcodes = pc ? strdup(pc) : NULL;
-        e->lat = sqlite3_column_type(st, 3) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 3);
-        e->lon = sqlite3_column_type(st, 4) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 4);
-        db->n_communes++;
-        if (!e->name || !e->folded || (pc && !e->postcodes)) {
-            rc = gdir_err_set(err, GDIR_ENOMEM, "commune list: out of memory");
-            break;
-        }
-    }
-    if (!rc && s != SQLITE_DONE)
-        rc = step_error(db, API_Q_COMMUNE_LIST, err);
-    done(st);
-    return rc;
+/* A row of the source list, appended to db->sources. */
+static int source_entry_row(sqlite3_stmt *st, struct q_ctx *q)
+{
+    struct api_db *db = q->db;
+    const char *name = col_text(st, 0), *title = col_text(st, 1), *pub = col_text(st, 2);
+    struct api_source_entry *e = realloc(db->sources, (db->n_sources + 1) * sizeof *e);
+
+    if (!e)
+        return gdir_err_set(q->err, GDIR_ENOMEM, "source list: out of memory");
+    db->sources = e;
+    e = &db->sources[db->n_sources];
+    e->name = name ? strdup(name) : NULL;
+    e->title = title ? strdup(title) : NULL;
+    e->publisher = pub ? strdup(pub) : NULL;
+    db->n_sources++;
+    if (!name || !e->name || (title && !e->title) || (pub && !e->publisher))
+        return gdir_err_set(q->err, GDIR_ENOMEM, "source list: out of memory");
+    return GDIR_OK;
 }
 
 /* Loads the source list of db (SQL_SOURCE_LIST). */
 static int load_sources(struct api_db *db, struct gdir_err *err)
 {
-    sqlite3_stmt *st = NULL;
-    int rc = GDIR_OK, s;
+    struct q_ctx q = {.db = db, .err = err};
+    return q_each_sql(db, SQL_SOURCE_LIST, "source list", source_entry_row, &q, err);
+}
 
-    rc = gdir_db_prepare(&db->g, SQL_SOURCE_LIST, &st, err);
-    if (rc)
-        return rc;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *name = col_text(st, 0), *title = col_text(st, 1), *pub = col_text(st, 2);
-        struct api_source_entry *e = realloc(db->sources, (db->n_sources + 1) * sizeof *e);
-        if (!e) {
-            rc = gdir_err_set(err, GDIR_ENOMEM, "source list: out of memory");
-            break;
-        }
-        db->sources = e;
-        e = &db->sources[db->n_sources];
-        e->name = name ? strdup(name) : NULL;
-        e->title = title ? strdup(title) : NULL;
-        e->publisher = pub ? strdup(pub) : NULL;
-        db->n_sources++;
-        if (!name || !e->name || (title && !e->title) || (pub && !e->publisher)) {
-            rc = gdir_err_set(err, GDIR_ENOMEM, "source list: out of memory");
-            break;
-        }
-    }
-    if (!rc && s != SQLITE_DONE)
-        rc = gdir_err_set(err, GDIR_EDB, "source list: %s", sqlite3_errmsg(db->g.db));
-    sqlite3_finalize(st);
-    return rc;
+/* A row of the category counts, added to db->category_counts. */
+static int category_count_row(sqlite3_stmt *st, struct q_ctx *q)
+{
+    const char *code = col_text(st, 0);
+    const struct gdir_category *c = code ? gdir_category_find(code) : NULL;
+    size_t n;
+
+    if (c)
+        q->db->category_counts[c - gdir_taxonomy(&n)] += sqlite3_column_int64(st, 1);
+    return GDIR_OK;
 }
 
 /* Loads the number of places of each taxonomy row (API_Q_CATEGORY_COUNTS). */
 static int load_category_counts(struct api_db *db, struct gdir_err *err)
 {
-    sqlite3_stmt *st = db->st[API_Q_CATEGORY_COUNTS];
+    struct q_ctx q = {.db = db};
     size_t n;
-    const struct gdir_category *tax = gdir_taxonomy(&n);
-    int rc = GDIR_OK, s;
 
+    gdir_taxonomy(&n);
     db->category_counts = calloc(n, sizeof *db->category_counts);
     if (!db->category_counts)
         return gdir_err_set(err, GDIR_ENOMEM, "category counts: out of memory");
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *code = col_text(st, 0);
-        const struct gdir_category *c = code ? gdir_category_find(code) : NULL;
-        if (c)
-            db->category_counts[c - tax] += sqlite3_column_int64(st, 1);
-    }
-    if (s != SQLITE_DONE)
-        rc = step_error(db, API_Q_CATEGORY_COUNTS, err);
-    done(st);
-    return rc;
+    return q_each(db, API_Q_CATEGORY_COUNTS, category_count_row, &q, err);
 }
 
 /* The identity of the file at path, as text; "" when it cannot be read. */
@@ -1283,21 +1286,18 @@ static const char SQL_CATALOG_SOURCES[] =
     " EXISTS (SELECT 1 FROM addresses AS a WHERE a.source = s.name)"
     " FROM sources AS s ORDER BY s.name";
 
+static int catalog_source_row(sqlite3_stmt *st, struct q_ctx *q)
+{
+    struct api_catalog_source src = {
+        col_text(st, 0), col_text(st, 1), col_text(st, 2), col_text(st, 3),
+        col_text(st, 4), col_text(st, 5), col_text(st, 6), sqlite3_column_int(st, 7),
+        sqlite3_column_int(st, 8), sqlite3_column_int(st, 9)};
+    return q->fn.catalog_source(q->cls, &src);
+}
+
 int api_q_catalog_sources(struct api_db *db, api_catalog_source_fn *fn, void *cls,
                           struct gdir_err *err)
 {
-    sqlite3_stmt *st = NULL;
-    int rc = gdir_db_prepare(&db->g, SQL_CATALOG_SOURCES, &st, err), s = SQLITE_DONE;
-
-    while (!rc && (s = sqlite3_step(st)) == SQLITE_ROW) {
-        struct api_catalog_source src = {
-            col_text(st, 0), col_text(st, 1), col_text(st, 2), col_text(st, 3),
-            col_text(st, 4), col_text(st, 5), col_text(st, 6), sqlite3_column_int(st, 7),
-            sqlite3_column_int(st, 8), sqlite3_column_int(st, 9)};
-        rc = fn(cls, &src);
-    }
-    if (!rc && s != SQLITE_DONE)
-        rc = gdir_err_set(err, GDIR_EDB, "catalogue sources: %s", sqlite3_errmsg(db->g.db));
-    sqlite3_finalize(st);
-    return rc;
+    struct q_ctx q = {.db = db, .fn.catalog_source = fn, .cls = cls};
+    return q_each_sql(db, SQL_CATALOG_SOURCES, "catalogue sources", catalog_source_row, &q, err);
 }
