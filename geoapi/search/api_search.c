@@ -1282,13 +1282,154 @@ static int finish_k(struct engine *e, const struct api_search_params *p)
     return rc;
 }
 
+/* Sets e up for the search p on db: the category hash table, the category and commune filters,
+ * the facet counters. GDIR_ENOMEM when an allocation fails (e keeps what it got). */
+static int engine_init(struct engine *e, struct api_db *db, const struct gdir_calendar *cal,
+                       const struct api_search_params *p)
+{
+    e->p = p;
+    e->db = db;
+    e->cal = cal;
+    e->tax = gdir_taxonomy(&e->n_tax);
+    e->k_mode = p->k > 0 && p->has_point;
+    e->ix = api_pindex_get(db);
+    e->cur_tier = -1;
+    for (size_t i = 0; i < CAT_SLOTS; i++)
+        e->cat_slot[i] = -1;
+    for (size_t t = 0; t < e->n_tax && t < CAT_SLOTS / 2; t++) {
+        unsigned i = cat_hash(e->tax[t].code);
+        while (e->cat_slot[i] >= 0)
+            i = (i + 1) & (CAT_SLOTS - 1);
+        e->cat_slot[i] = (int)t;
+    }
+
+    e->cat_ok = calloc(e->n_tax, 1);
+    e->commune_ok = calloc(db->n_communes + 1, 1);
+    if (!e->cat_ok || !e->commune_ok)
+        return GDIR_ENOMEM;
+    for (size_t i = 0; i < p->n_categories; i++) {
+        const struct gdir_category *sel = p->categories[i];
+        for (size_t t = 0; t < e->n_tax; t++)
+            if (strcmp(e->tax[t].code, sel->code) == 0 ||
+                (e->tax[t].parent && strcmp(e->tax[t].parent, sel->code) == 0))
+                e->cat_ok[t] = 1;
+    }
+    for (size_t i = 0; i < p->n_communes; i++) {
+        int idx = commune_index(e, p->communes[i]);
+        if (idx >= 0)
+            e->commune_ok[idx] = 1;
+    }
+    if (p->facet_category && !(e->cat_counts = calloc(e->n_tax, sizeof *e->cat_counts)))
+        return GDIR_ENOMEM;
+    if (p->facet_commune &&
+        !(e->commune_counts = calloc(db->n_communes + 1, sizeof *e->commune_counts)))
+        return GDIR_ENOMEM;
+    return GDIR_OK;
+}
+
+/* Nothing but a circle or a box (no text, filter, facet, k or cursor): numberMatched is
+ * counted through the grid of the place index (whole cells inside, the others place by
+ * place) and only the page is searched: the limit + 1 nearest by the growing circle of a
+ * k-nearest search, or the limit + 1 first by name through the cells' name order.
+ * Returns that count and sets *r_max to the farthest distance a place can be, or returns -1
+ * when the search is not that simple. */
+static long long fast_count_of(const struct engine *e, double *r_max)
+{
+    const struct api_search_params *p = e->p;
+    int simple = e->ix && !p->text && p->n_categories == 0 && p->n_communes == 0 &&
+                 !p->open_filter && !p->extra_test && !p->on_match && !p->facet_category &&
+                 !p->facet_commune &&
+                 p->cursor_dir == API_CURSOR_NONE && p->k == 0;
+
+    if (simple && p->has_radius && !p->has_bbox && p->sort == API_SORT_DISTANCE) {
+        *r_max = p->radius;
+        return api_pindex_count_circle(e->ix, p->lat, p->lon, p->radius);
+    }
+    if (simple && p->has_bbox && !p->has_radius &&
+        (p->sort == API_SORT_NAME || (p->sort == API_SORT_DISTANCE && p->has_point))) {
+        /* The farthest point of a longitude-latitude box from a point is one of its corners. */
+        *r_max = 1.0 + fmax(fmax(gdir_haversine_m(p->lat, p->lon, p->bbox.minlat,
+                                                  p->bbox.minlon),
+                                 gdir_haversine_m(p->lat, p->lon, p->bbox.minlat,
+                                                  p->bbox.maxlon)),
+                            fmax(gdir_haversine_m(p->lat, p->lon, p->bbox.maxlat,
+                                                  p->bbox.minlon),
+                                 gdir_haversine_m(p->lat, p->lon, p->bbox.maxlat,
+                                                  p->bbox.maxlon)));
+        return api_pindex_count_box(e->ix, &p->bbox);
+    }
+    return -1;
+}
+
+/* The page heap, and in k mode the k-nearest heaps; GDIR_ENOMEM when one fails. */
+static int engine_heaps(struct engine *e, long k)
+{
+    const struct api_search_params *p = e->p;
+
+    if (heap_init(&e->pager.heap, (size_t)p->limit + 1, p->cursor_dir == API_CURSOR_BEFORE,
+                  p->sort))
+        return GDIR_ENOMEM;
+    if (e->k_mode && (heap_init(&e->kmain, (size_t)k, 0, API_SORT_DISTANCE) ||
+                      heap_init(&e->kcat, p->facet_category ? (size_t)k : 0, 0,
+                                API_SORT_DISTANCE) ||
+                      heap_init(&e->kcommune, p->facet_commune ? (size_t)k : 0, 0,
+                                API_SORT_DISTANCE)))
+        return GDIR_ENOMEM;
+    /* Candidates of the place index point into it, and db keeps it past the response. */
+    e->pager.heap.borrow = e->kmain.borrow = e->kcat.borrow = e->kcommune.borrow = e->ix != NULL;
+    return GDIR_OK;
+}
+
+/* k mode without text: grows the box until the circle it encloses holds k places of every set
+ * (never beyond r_max: the radius asked, if any, or the box's farthest corner). */
+static int k_passes(struct engine *e, long k, double r_max, struct gdir_err *err)
+{
+    const struct api_search_params *p = e->p;
+    int rc;
+
+    e->circle = 1;
+    e->r = API_K_START_M < r_max ? API_K_START_M : r_max;
+    if (e->ix)   /* from the density around the point: one pass, most of the time */
+        e->r = api_pindex_k_radius(e->ix, p->lat, p->lon, k, API_K_MIN_M, e->r);
+    for (;;) {
+        size_t have;
+        engine_reset(e);
+        rc = run_pass(e, NULL, err);
+        if (rc)
+            return rc;
+        have = e->kmain.n;
+        if (p->facet_category && e->kcat.n < have)
+            have = e->kcat.n;
+        if (p->facet_commune && e->kcommune.n < have)
+            have = e->kcommune.n;
+        if (have >= (size_t)k || e->r >= r_max)
+            return GDIR_OK;
+        double f = have == 0 ? 4.0 : sqrt((double)k / (double)have) * 1.25;
+        e->r *= f < 1.5 ? 1.5 : f > 4.0 ? 4.0 : f;
+        if (e->r > r_max)
+            e->r = r_max;
+    }
+}
+
+/* Moves the counts of e into out (numberMatched: fast_count when the grid counted it). */
+static void hand_over(struct engine *e, struct api_search_result *out, long long fast_count)
+{
+    out->matched = fast_count >= 0 ? fast_count : e->matched;
+    out->category_counts = e->cat_counts;
+    out->category_total = e->cat_total;
+    out->commune_counts = e->commune_counts;
+    out->commune_total = e->commune_total;
+    out->n_commune_counts = e->commune_counts ? e->db->n_communes + 1 : 0;
+    e->cat_counts = e->commune_counts = NULL;
+}
+
 int api_search_run(struct api_db *db, const struct gdir_calendar *cal,
                    const struct api_search_params *p, struct api_search_result *out,
                    struct gdir_err *err)
 {
     struct engine e;
     struct gdir_buf match;
-    int rc = GDIR_OK, have_match = 0, simple;
+    int rc = GDIR_OK, have_match = 0;
     long long fast_count = -1;   /* >= 0: numberMatched, counted through the grid */
     double fast_r_max = 0;
     long k = p->k;
@@ -1296,82 +1437,15 @@ int api_search_run(struct api_db *db, const struct gdir_calendar *cal,
     memset(out, 0, sizeof *out);
     memset(&e, 0, sizeof e);
     gdir_buf_init(&match, 0);
-    e.p = p;
-    e.db = db;
-    e.cal = cal;
-    e.tax = gdir_taxonomy(&e.n_tax);
-    e.k_mode = p->k > 0 && p->has_point;
-    e.ix = api_pindex_get(db);
-    e.cur_tier = -1;
-    for (size_t i = 0; i < CAT_SLOTS; i++)
-        e.cat_slot[i] = -1;
-    for (size_t t = 0; t < e.n_tax && t < CAT_SLOTS / 2; t++) {
-        unsigned i = cat_hash(e.tax[t].code);
-        while (e.cat_slot[i] >= 0)
-            i = (i + 1) & (CAT_SLOTS - 1);
-        e.cat_slot[i] = (int)t;
-    }
-
-    e.cat_ok = calloc(e.n_tax, 1);
-    e.commune_ok = calloc(db->n_communes + 1, 1);
-    if (!e.cat_ok || !e.commune_ok)
+    if (engine_init(&e, db, cal, p))
         goto nomem;
-    for (size_t i = 0; i < p->n_categories; i++) {
-        const struct gdir_category *sel = p->categories[i];
-        for (size_t t = 0; t < e.n_tax; t++)
-            if (strcmp(e.tax[t].code, sel->code) == 0 ||
-                (e.tax[t].parent && strcmp(e.tax[t].parent, sel->code) == 0))
-                e.cat_ok[t] = 1;
-    }
-    for (size_t i = 0; i < p->n_communes; i++) {
-        int idx = commune_index(&e, p->communes[i]);
-        if (idx >= 0)
-            e.commune_ok[idx] = 1;
-    }
-    if (p->facet_category && !(e.cat_counts = calloc(e.n_tax, sizeof *e.cat_counts)))
-        goto nomem;
-    if (p->facet_commune &&
-        !(e.commune_counts = calloc(db->n_communes + 1, sizeof *e.commune_counts)))
-        goto nomem;
-    /* Nothing but a circle or a box (no text, filter, facet, k or cursor): numberMatched is
-     * counted through the grid of the place index (whole cells inside, the others place by
-     * place) and only the page is searched: the limit + 1 nearest by the growing circle of a
-     * k-nearest search, or the limit + 1 first by name through the cells' name order. */
-    simple = e.ix && !p->text && p->n_categories == 0 && p->n_communes == 0 &&
-             !p->open_filter && !p->extra_test && !p->on_match && !p->facet_category &&
-             !p->facet_commune &&
-             p->cursor_dir == API_CURSOR_NONE && p->k == 0;
-    if (simple && p->has_radius && !p->has_bbox && p->sort == API_SORT_DISTANCE) {
-        fast_count = api_pindex_count_circle(e.ix, p->lat, p->lon, p->radius);
-        fast_r_max = p->radius;
-    } else if (simple && p->has_bbox && !p->has_radius &&
-               (p->sort == API_SORT_NAME || (p->sort == API_SORT_DISTANCE && p->has_point))) {
-        fast_count = api_pindex_count_box(e.ix, &p->bbox);
-        /* The farthest point of a longitude-latitude box from a point is one of its corners. */
-        fast_r_max = 1.0 + fmax(fmax(gdir_haversine_m(p->lat, p->lon, p->bbox.minlat,
-                                                      p->bbox.minlon),
-                                     gdir_haversine_m(p->lat, p->lon, p->bbox.minlat,
-                                                      p->bbox.maxlon)),
-                                fmax(gdir_haversine_m(p->lat, p->lon, p->bbox.maxlat,
-                                                      p->bbox.minlon),
-                                     gdir_haversine_m(p->lat, p->lon, p->bbox.maxlat,
-                                                      p->bbox.maxlon)));
-    }
+    fast_count = fast_count_of(&e, &fast_r_max);
     if (fast_count >= 0 && p->sort == API_SORT_DISTANCE) {
         e.k_mode = 1;
         k = p->limit + 1;
     }
-    if (heap_init(&e.pager.heap, (size_t)p->limit + 1, p->cursor_dir == API_CURSOR_BEFORE,
-                  p->sort))
+    if (engine_heaps(&e, k))
         goto nomem;
-    if (e.k_mode && (heap_init(&e.kmain, (size_t)k, 0, API_SORT_DISTANCE) ||
-                     heap_init(&e.kcat, p->facet_category ? (size_t)k : 0, 0,
-                               API_SORT_DISTANCE) ||
-                     heap_init(&e.kcommune, p->facet_commune ? (size_t)k : 0, 0,
-                               API_SORT_DISTANCE)))
-        goto nomem;
-    /* Candidates of the place index point into it, and db keeps it past the response. */
-    e.pager.heap.borrow = e.kmain.borrow = e.kcat.borrow = e.kcommune.borrow = e.ix != NULL;
 
     if (p->text && p->text->n > 0) {
         if (api_vocab_fts_query(api_vocab_get(db), p->text, &match))
@@ -1382,31 +1456,11 @@ int api_search_run(struct api_db *db, const struct gdir_calendar *cal,
     e.circle = p->has_radius;
     e.r = p->radius;
     if (e.k_mode && !p->text && (!p->has_bbox || fast_count >= 0)) {
-        /* Grow the box until the circle it encloses holds k places of every set (never beyond
-         * the radius asked, if any, or the box's farthest corner). */
-        double r_max = fast_count >= 0 ? fast_r_max : p->has_radius ? p->radius : API_K_MAX_M;
-        e.circle = 1;
-        e.r = API_K_START_M < r_max ? API_K_START_M : r_max;
-        if (e.ix)   /* from the density around the point: one pass, most of the time */
-            e.r = api_pindex_k_radius(e.ix, p->lat, p->lon, k, API_K_MIN_M, e.r);
-        for (;;) {
-            size_t have;
-            engine_reset(&e);
-            rc = run_pass(&e, NULL, err);
-            if (rc)
-                goto out;
-            have = e.kmain.n;
-            if (p->facet_category && e.kcat.n < have)
-                have = e.kcat.n;
-            if (p->facet_commune && e.kcommune.n < have)
-                have = e.kcommune.n;
-            if (have >= (size_t)k || e.r >= r_max)
-                break;
-            double f = have == 0 ? 4.0 : sqrt((double)k / (double)have) * 1.25;
-            e.r *= f < 1.5 ? 1.5 : f > 4.0 ? 4.0 : f;
-            if (e.r > r_max)
-                e.r = r_max;
-        }
+        rc = k_passes(&e, k,
+                      fast_count >= 0 ? fast_r_max : p->has_radius ? p->radius : API_K_MAX_M,
+                      err);
+        if (rc)
+            goto out;
     } else if (fast_count >= 0) {   /* by name in a box */
         rc = api_pindex_box_by_name(e.ix, &p->bbox, (size_t)p->limit + 1, on_candidate, &e);
         if (rc)
@@ -1424,13 +1478,7 @@ int api_search_run(struct api_db *db, const struct gdir_calendar *cal,
     rc = take_page(&e, out);
     if (rc)
         goto nomem;
-    out->matched = fast_count >= 0 ? fast_count : e.matched;
-    out->category_counts = e.cat_counts;
-    out->category_total = e.cat_total;
-    out->commune_counts = e.commune_counts;
-    out->commune_total = e.commune_total;
-    out->n_commune_counts = e.commune_counts ? db->n_communes + 1 : 0;
-    e.cat_counts = e.commune_counts = NULL;
+    hand_over(&e, out, fast_count);
     goto out;
 nomem:
     rc = gdir_err_set(err, GDIR_ENOMEM, "search: out of memory");
