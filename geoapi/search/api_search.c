@@ -951,21 +951,131 @@ static int walk_rings(struct walk *w, const struct tcur *walks, size_t n, long l
 
 #define RING_MAX_SLICES 256   /* (term, name length) lists beyond which rings are not tried */
 
+/* The idf of each phrase of q: the rows holding it (a prefix's terms merged), and the most a
+ * row holds it. m and scratch have room for every walk; *lens (owned) is replaced as needed.
+ * GDIR_ENOMEM when the lengths cannot be listed. */
+static int phrase_stats(const struct api_pindex_text *t, struct tquery *q, struct merge *m,
+                        struct tcur *scratch, uint16_t **lens, size_t *n_lens)
+{
+    for (size_t i = 0; i < q->ex.n; i++) {
+        unsigned max_freq = 0;
+        if (q->to[i] - q->from[i] == 1) {
+            q->hits[i] = (long long)t->terms[q->from[i]].n;
+        } else {
+            m->n = 0;
+            add_walks(t, q, i, m);
+            free(*lens);
+            *lens = lengths_of(t, m->h, m->n, n_lens);
+            if (!*lens)
+                return GDIR_ENOMEM;
+            q->hits[i] = count_places(t, m->h, m->n, 0, *lens, *n_lens, scratch);
+        }
+        q->idf[i] = api_fts_idf(t->n_rows, q->hits[i]);
+        q->f[i] = 0;
+        for (size_t k = q->from[i]; k < q->to[i]; k++)
+            max_freq += t->terms[k].max_freq;
+        q->max_freq[i] = max_freq;
+    }
+    return GDIR_OK;
+}
+
+/* One walk per term, feeding each phrase that holds it, into m (pairs and phrases: room for
+ * every (term, phrase) pair). */
+static void term_walks(const struct api_pindex_text *t, const struct tquery *q,
+                       struct term_phrase *pairs, unsigned *phrases, struct merge *m)
+{
+    size_t n_pairs = 0;
+
+    for (size_t i = 0; i < q->ex.n; i++)
+        for (size_t k = q->from[i]; k < q->to[i]; k++)
+            if (t->terms[k].n > 0)
+                pairs[n_pairs++] = (struct term_phrase){k, (unsigned)i};
+    qsort(pairs, n_pairs, sizeof *pairs, by_term_phrase);
+    m->n = 0;
+    for (size_t i = 0; i < n_pairs; i++) {
+        phrases[i] = pairs[i].phrase;
+        if (i > 0 && pairs[i].term == pairs[i - 1].term) {
+            m->h[m->n - 1].n_ph++;
+            m->h[m->n - 1].groups |= 1u << q->ex.ph[pairs[i].phrase].group;
+            continue;
+        }
+        m->h[m->n].tm = &t->terms[pairs[i].term];
+        m->h[m->n].p = t->postings + t->terms[pairs[i].term].first;
+        m->h[m->n].end = m->h[m->n].p + t->terms[pairs[i].term].n;
+        m->h[m->n].ph = phrases + i;
+        m->h[m->n].n_ph = 1;
+        m->h[m->n].groups = 1u << q->ex.ph[pairs[i].phrase].group;
+        m->n++;
+    }
+}
+
+/* The distance cache of a walk around p's point over the grid of ix; GDIR_ENOMEM. */
+static int prox_init(struct prox *px, const struct api_pindex *ix,
+                     const struct api_search_params *p)
+{
+    size_t cells = 3 * (size_t)ix->ny + 2 * (size_t)ix->nx;
+
+    px->ix = ix;
+    px->lat = p->lat;
+    px->lon = p->lon;
+    px->cos_lat = cos(p->lat * DEG);
+    px->cell = SIZE_MAX;
+    px->cos_min = fmax(0, fmin(cos((ix->lat0 - 1e-9) * DEG),
+                               cos((ix->lat0 + ix->ny * ix->dlat + 1e-9) * DEG)));
+    px->row_hav = malloc(cells * sizeof *px->row_hav);
+    if (!px->row_hav)
+        return GDIR_ENOMEM;
+    px->row_cos = px->row_hav + ix->ny;
+    px->row_d = px->row_cos + ix->ny;
+    px->col_hav = px->row_d + ix->ny;
+    px->col_d = px->col_hav + ix->nx;
+    for (size_t i = 0; i < cells; i++)
+        px->row_hav[i] = NAN;
+    return GDIR_OK;
+}
+
+/* Walks the term walks of m: by rings or by name length. */
+static int walk_matches(struct walk *w, const struct merge *m, const uint16_t *lens,
+                        size_t n_lens, struct tcur *scratch)
+{
+    struct engine *e = w->e;
+    const struct api_search_params *p = e->p;
+    const struct tquery *q = w->q;
+    size_t n_slices = 0;
+
+    for (size_t i = 0; i < m->n; i++)
+        n_slices += m->h[i].tm->n_buckets;
+    /* Rings walk every place of a block holding one of the terms: with several words (most
+     * such places hold only some) or a short prefix of a large vocabulary (thousands of terms,
+     * each cut per row of every block), one walk of every match costs less. */
+    if (w->direct && p->cursor_dir == API_CURSOR_NONE && e->ix->n > 0 &&
+        (!p->has_point || (n_slices <= RING_MAX_SLICES && q->ex.n_groups == 1))) {
+        /* Counted first, then walked until nothing left can enter the page. */
+        long long matched = q->ex.n == 1 ? q->hits[0]   /* one phrase: its rows, counted */
+                                         : count_places(w->t, m->h, m->n, w->all, lens, n_lens,
+                                                        scratch);
+        e->matched += matched;
+        w->counted = 1;
+        if (p->has_point)
+            return walk_rings(w, m->h, m->n, matched, lens, n_lens, scratch);
+        return walk_lengths(w, m->h, m->n, lens, n_lens, scratch, 1);
+    }
+    return walk_lengths(w, m->h, m->n, lens, n_lens, scratch, 0);
+}
+
 /* Matches, scores (exactly as FTS5 + geodir_bm25 would), counts and ranks through the
  * in-memory index. A place that cannot enter the page is counted without being looked at
  * when no filter needs it (see api_search.h). */
 static int text_walk(struct engine *e, struct tquery *q)
 {
     const struct api_search_params *p = e->p;
-    const struct api_pindex *ix = e->ix;
-    const struct api_pindex_text *t = ix->text;
+    const struct api_pindex_text *t = e->ix->text;
     struct merge m = {NULL, 0};
     struct walk w;
     struct term_phrase *pairs = NULL;
     struct tcur *scratch = NULL;
-    unsigned *phrases = NULL;
     uint16_t *lens = NULL;
-    size_t n_walks = 0, n_pairs = 0, n_buckets = 0, n_lens = 0, n_slices = 0;
+    size_t n_walks = 0, n_buckets = 0, n_lens = 0;
     int rc = GDIR_ENOMEM;
 
     memset(&w, 0, sizeof w);
@@ -989,96 +1099,19 @@ static int text_walk(struct engine *e, struct tquery *q)
     }
     m.h = malloc((n_walks ? n_walks : 1) * sizeof *m.h);
     scratch = malloc((n_buckets ? n_buckets : 1) * sizeof *scratch);
-    pairs = malloc((n_walks ? n_walks : 1) * (sizeof *pairs + sizeof *phrases));
+    pairs = malloc((n_walks ? n_walks : 1) * (sizeof *pairs + sizeof(unsigned)));
     if (!m.h || !scratch || !pairs)
         goto out;
-    phrases = (unsigned *)(pairs + (n_walks ? n_walks : 1));
-    /* idf: rows holding the phrase (a prefix's terms merged); the most a row holds it. */
-    for (size_t i = 0; i < q->ex.n; i++) {
-        unsigned max_freq = 0;
-        if (q->to[i] - q->from[i] == 1) {
-            q->hits[i] = (long long)t->terms[q->from[i]].n;
-        } else {
-            m.n = 0;
-            add_walks(t, q, i, &m);
-            free(lens);
-            lens = lengths_of(t, m.h, m.n, &n_lens);
-            if (!lens)
-                goto out;
-            q->hits[i] = count_places(t, m.h, m.n, 0, lens, n_lens, scratch);
-        }
-        q->idf[i] = api_fts_idf(t->n_rows, q->hits[i]);
-        q->f[i] = 0;
-        for (size_t k = q->from[i]; k < q->to[i]; k++)
-            max_freq += t->terms[k].max_freq;
-        q->max_freq[i] = max_freq;
-    }
-    /* One walk per term, feeding each phrase that holds it. */
-    for (size_t i = 0; i < q->ex.n; i++)
-        for (size_t k = q->from[i]; k < q->to[i]; k++)
-            if (t->terms[k].n > 0)
-                pairs[n_pairs++] = (struct term_phrase){k, (unsigned)i};
-    qsort(pairs, n_pairs, sizeof *pairs, by_term_phrase);
-    m.n = 0;
-    for (size_t i = 0; i < n_pairs; i++) {
-        phrases[i] = pairs[i].phrase;
-        if (i > 0 && pairs[i].term == pairs[i - 1].term) {
-            m.h[m.n - 1].n_ph++;
-            m.h[m.n - 1].groups |= 1u << q->ex.ph[pairs[i].phrase].group;
-            continue;
-        }
-        m.h[m.n].tm = &t->terms[pairs[i].term];
-        m.h[m.n].p = t->postings + t->terms[pairs[i].term].first;
-        m.h[m.n].end = m.h[m.n].p + t->terms[pairs[i].term].n;
-        m.h[m.n].ph = phrases + i;
-        m.h[m.n].n_ph = 1;
-        m.h[m.n].groups = 1u << q->ex.ph[pairs[i].phrase].group;
-        m.n++;
-    }
+    if (phrase_stats(t, q, &m, scratch, &lens, &n_lens))
+        goto out;
+    term_walks(t, q, pairs, (unsigned *)(pairs + (n_walks ? n_walks : 1)), &m);
     free(lens);
     lens = lengths_of(t, m.h, m.n, &n_lens);
     if (!lens)
         goto out;
-    if (w.direct && p->has_point) {
-        struct prox *px = &w.px;
-        size_t cells = 3 * (size_t)ix->ny + 2 * (size_t)ix->nx;
-        px->ix = ix;
-        px->lat = p->lat;
-        px->lon = p->lon;
-        px->cos_lat = cos(p->lat * DEG);
-        px->cell = SIZE_MAX;
-        px->cos_min = fmax(0, fmin(cos((ix->lat0 - 1e-9) * DEG),
-                                   cos((ix->lat0 + ix->ny * ix->dlat + 1e-9) * DEG)));
-        px->row_hav = malloc(cells * sizeof *px->row_hav);
-        if (!px->row_hav)
-            goto out;
-        px->row_cos = px->row_hav + ix->ny;
-        px->row_d = px->row_cos + ix->ny;
-        px->col_hav = px->row_d + ix->ny;
-        px->col_d = px->col_hav + ix->nx;
-        for (size_t i = 0; i < cells; i++)
-            px->row_hav[i] = NAN;
-    }
-    for (size_t i = 0; i < m.n; i++)
-        n_slices += m.h[i].tm->n_buckets;
-    /* Rings walk every place of a block holding one of the terms: with several words (most
-     * such places hold only some) or a short prefix of a large vocabulary (thousands of terms,
-     * each cut per row of every block), one walk of every match costs less. */
-    if (w.direct && p->cursor_dir == API_CURSOR_NONE && ix->n > 0 &&
-        (!p->has_point || (n_slices <= RING_MAX_SLICES && q->ex.n_groups == 1))) {
-        /* Counted first, then walked until nothing left can enter the page. */
-        long long matched = q->ex.n == 1 ? q->hits[0]   /* one phrase: its rows, counted */
-                                         : count_places(t, m.h, m.n, w.all, lens, n_lens,
-                                                        scratch);
-        e->matched += matched;
-        w.counted = 1;
-        if (p->has_point)
-            rc = walk_rings(&w, m.h, m.n, matched, lens, n_lens, scratch);
-        else
-            rc = walk_lengths(&w, m.h, m.n, lens, n_lens, scratch, 1);
-    } else {
-        rc = walk_lengths(&w, m.h, m.n, lens, n_lens, scratch, 0);
-    }
+    if (w.direct && p->has_point && prox_init(&w.px, e->ix, p))
+        goto out;
+    rc = walk_matches(&w, &m, lens, n_lens, scratch);
 out:
     e->prune = 0;
     free(m.h);
