@@ -602,16 +602,133 @@ static int is_plain(const struct api_pindex_text *t, const char *name, const uin
     return *name == '\0';
 }
 
+/* Where each place's tokens start in b->slot (b->slot_start), with the longest name, the rows
+ * and the tokens it expects of FTS5. GDIR_EINVAL when a row length is unknown. */
+static int slot_starts(struct text_builder *b, size_t *max_tokens, long long *rows,
+                       long long *tokens)
+{
+    const struct api_pindex *ix = b->ix;
+
+    b->slot_start = malloc((ix->n_fid + 1) * sizeof *b->slot_start);
+    if (!b->slot_start)
+        return GDIR_ENOMEM;
+    b->slot_start[0] = 0;
+    for (size_t f = 0; f < ix->n_fid; f++) {
+        uint16_t d = ix->pos_of_fid[f] == NO_POS ? 0 : ix->tokens[f];
+        if (d == UINT16_MAX || (uint64_t)b->slot_start[f] + d >= UINT32_MAX)
+            return GDIR_EINVAL;   /* a row length unknown: no exact score */
+        b->slot_start[f + 1] = b->slot_start[f] + d;
+        *max_tokens = d > *max_tokens ? d : *max_tokens;
+        *rows += ix->pos_of_fid[f] != NO_POS;
+        *tokens += d;
+    }
+    return GDIR_OK;
+}
+
+/* Reads the full-text instances into b->slot; GDIR_EINVAL when they do not add up to the rows
+ * and tokens expected, or leave a token unlisted. */
+static int read_instances(struct api_db *db, struct text_builder *b, long long rows,
+                          long long tokens, struct gdir_err *err)
+{
+    size_t n_slots = b->slot_start[b->ix->n_fid];
+    long long n_rows, n_tokens;
+    int rc;
+
+    b->slot = malloc((n_slots + 1) * sizeof *b->slot);
+    if (!b->slot)
+        return GDIR_ENOMEM;
+    memset(b->slot, 0xff, (n_slots + 1) * sizeof *b->slot);
+    rc = api_q_fts_instances(db, on_instance, b, &n_rows, &n_tokens, err);
+    if (b->bad || (rc == GDIR_OK && (n_rows != rows || n_tokens != tokens)))
+        return GDIR_EINVAL;
+    if (rc)
+        return rc;
+    for (size_t s = 0; s < n_slots; s++)
+        if (b->slot[s] == UINT32_MAX)
+            return GDIR_EINVAL;   /* a token FTS5 counted but did not list */
+    b->t->n_rows = n_rows;
+    b->t->n_tokens = n_tokens;
+    return GDIR_OK;
+}
+
+/* The places by name length, then position (a counting sort into by_len; len_start: room for
+ * max_tokens + 2, zeroed): each term's postings then come in that order. */
+static void order_by_length(const struct api_pindex *ix, size_t max_tokens, uint32_t *by_len,
+                            uint32_t *len_start)
+{
+    for (size_t i = 0; i < ix->n; i++)
+        len_start[ix->tokens[ix->pl[i].fid - ix->min_fid] + 1]++;
+    for (size_t l = 0; l <= max_tokens; l++)
+        len_start[l + 1] += len_start[l];
+    for (size_t i = 0; i < ix->n; i++)
+        by_len[len_start[ix->tokens[ix->pl[i].fid - ix->min_fid]]++] = (uint32_t)i;
+}
+
+/* The postings and buckets of every term (counted, laid out, then written in by_len's order),
+ * and which names are plain. tmp: room for the longest name. */
+static int fill_postings(struct text_builder *b, const uint32_t *by_len, uint32_t *tmp)
+{
+    const struct api_pindex *ix = b->ix;
+    struct api_pindex_text *t = b->t;
+
+    for (size_t r = 0; r < ix->n; r++) {
+        uint32_t i = by_len[r];
+        size_t f = (size_t)(ix->pl[i].fid - ix->min_fid);
+        name_terms(b->slot + b->slot_start[f], b->slot_start[f + 1] - b->slot_start[f], tmp,
+                   count_posting, b, i);
+    }
+    for (size_t k = 0; k < t->n_terms; k++) {
+        t->terms[k].first = t->n_postings;
+        t->n_postings += t->terms[k].n;
+        t->terms[k].n = 0;
+        t->terms[k].first_bucket = t->n_buckets;
+        t->n_buckets += t->terms[k].n_buckets;
+        t->terms[k].n_buckets = 0;
+    }
+    t->postings = malloc((t->n_postings + 1) * sizeof *t->postings);
+    t->buckets = malloc((t->n_buckets + 1) * sizeof *t->buckets);
+    t->plain = malloc(ix->n + 1);
+    t->id_rank = malloc((ix->n + 1) * sizeof *t->id_rank);
+    if (!t->postings || !t->buckets || !t->plain || !t->id_rank)
+        return GDIR_ENOMEM;
+    for (size_t r = 0; r < ix->n; r++) {
+        uint32_t i = by_len[r];
+        size_t f = (size_t)(ix->pl[i].fid - ix->min_fid);
+        const uint32_t *slots = b->slot + b->slot_start[f];
+        size_t d = b->slot_start[f + 1] - b->slot_start[f];
+        name_terms(slots, d, tmp, put_posting, b, i);
+        t->plain[i] = (unsigned char)is_plain(t, ix->arena + ix->pl[i].name, slots, d);
+    }
+    return GDIR_OK;
+}
+
+/* Ranks of the ids into t->id_rank: (id, position) pairs sorted by id. */
+static int rank_ids(const struct api_pindex *ix, struct api_pindex_text *t)
+{
+    struct id_pos *ids = malloc((ix->n + 1) * sizeof *ids);
+
+    if (!ids)
+        return GDIR_ENOMEM;
+    for (size_t i = 0; i < ix->n; i++) {
+        ids[i].id = ix->arena + ix->pl[i].id;
+        ids[i].pos = (uint32_t)i;
+    }
+    qsort(ids, ix->n, sizeof *ids, by_id);
+    for (size_t r = 0; r < ix->n; r++)
+        t->id_rank[ids[r].pos] = (uint32_t)r;
+    free(ids);
+    return GDIR_OK;
+}
+
 /* Builds ix->text from the full-text index of db; leaves it NULL (logged) when it cannot. */
 static void load_text(struct api_db *db, struct api_pindex *ix)
 {
     struct text_builder b;
     struct gdir_err err;
     const char *off = getenv("GEODIR_SEARCH_EXHAUSTIVE");
-    long long n_rows, n_tokens, rows = 0, tokens = 0;
+    long long rows = 0, tokens = 0;
     struct timespec t0, t1;
     uint32_t *tmp = NULL, *by_len = NULL, *len_start = NULL;
-    struct id_pos *ids = NULL;
     size_t max_tokens = 0;
     int rc = GDIR_ENOMEM;
 
@@ -626,94 +743,28 @@ static void load_text(struct api_db *db, struct api_pindex *ix)
     gdir_err_clear(&err);
     b.ix = ix;
     b.t = calloc(1, sizeof *b.t);
-    b.slot_start = malloc((ix->n_fid + 1) * sizeof *b.slot_start);
-    if (!b.t || !b.slot_start)
+    if (!b.t)
         goto out;
-    b.slot_start[0] = 0;
-    for (size_t f = 0; f < ix->n_fid; f++) {
-        uint16_t d = ix->pos_of_fid[f] == NO_POS ? 0 : ix->tokens[f];
-        if (d == UINT16_MAX || (uint64_t)b.slot_start[f] + d >= UINT32_MAX) {
-            rc = GDIR_EINVAL;   /* a row length unknown: no exact score */
-            goto out;
-        }
-        b.slot_start[f + 1] = b.slot_start[f] + d;
-        max_tokens = d > max_tokens ? d : max_tokens;
-        rows += ix->pos_of_fid[f] != NO_POS;
-        tokens += d;
-    }
-    b.slot = malloc(((size_t)b.slot_start[ix->n_fid] + 1) * sizeof *b.slot);
-    tmp = malloc((max_tokens + 1) * sizeof *tmp);
-    if (!b.slot || !tmp)
-        goto out;
-    memset(b.slot, 0xff, ((size_t)b.slot_start[ix->n_fid] + 1) * sizeof *b.slot);
-    rc = api_q_fts_instances(db, on_instance, &b, &n_rows, &n_tokens, &err);
-    if (b.bad || (rc == GDIR_OK && (n_rows != rows || n_tokens != tokens))) {
-        rc = GDIR_EINVAL;
-        goto out;
-    }
+    rc = slot_starts(&b, &max_tokens, &rows, &tokens);
     if (rc)
         goto out;
-    for (size_t s = 0; s < b.slot_start[ix->n_fid]; s++)
-        if (b.slot[s] == UINT32_MAX) {
-            rc = GDIR_EINVAL;   /* a token FTS5 counted but did not list */
-            goto out;
-        }
-    b.t->n_rows = n_rows;
-    b.t->n_tokens = n_tokens;
     rc = GDIR_ENOMEM;
-    /* The places by name length, then position (a counting sort): each term's postings then
-     * come in that order. */
+    tmp = malloc((max_tokens + 1) * sizeof *tmp);
+    if (!tmp)
+        goto out;
+    rc = read_instances(db, &b, rows, tokens, &err);
+    if (rc)
+        goto out;
+    rc = GDIR_ENOMEM;
     by_len = malloc((ix->n + 1) * sizeof *by_len);
     len_start = calloc(max_tokens + 2, sizeof *len_start);
     b.last_tokens = malloc((b.t->n_terms + 1) * sizeof *b.last_tokens);
     if (!by_len || !len_start || !b.last_tokens)
         goto out;
-    for (size_t i = 0; i < ix->n; i++)
-        len_start[ix->tokens[ix->pl[i].fid - ix->min_fid] + 1]++;
-    for (size_t l = 0; l <= max_tokens; l++)
-        len_start[l + 1] += len_start[l];
-    for (size_t i = 0; i < ix->n; i++)
-        by_len[len_start[ix->tokens[ix->pl[i].fid - ix->min_fid]]++] = (uint32_t)i;
-    for (size_t r = 0; r < ix->n; r++) {
-        uint32_t i = by_len[r];
-        size_t f = (size_t)(ix->pl[i].fid - ix->min_fid);
-        name_terms(b.slot + b.slot_start[f], b.slot_start[f + 1] - b.slot_start[f], tmp,
-                   count_posting, &b, i);
-    }
-    for (size_t k = 0; k < b.t->n_terms; k++) {
-        b.t->terms[k].first = b.t->n_postings;
-        b.t->n_postings += b.t->terms[k].n;
-        b.t->terms[k].n = 0;
-        b.t->terms[k].first_bucket = b.t->n_buckets;
-        b.t->n_buckets += b.t->terms[k].n_buckets;
-        b.t->terms[k].n_buckets = 0;
-    }
-    b.t->postings = malloc((b.t->n_postings + 1) * sizeof *b.t->postings);
-    b.t->buckets = malloc((b.t->n_buckets + 1) * sizeof *b.t->buckets);
-    b.t->plain = malloc(ix->n + 1);
-    b.t->id_rank = malloc((ix->n + 1) * sizeof *b.t->id_rank);
-    if (!b.t->postings || !b.t->buckets || !b.t->plain || !b.t->id_rank)
-        goto out;
-    for (size_t r = 0; r < ix->n; r++) {
-        uint32_t i = by_len[r];
-        size_t f = (size_t)(ix->pl[i].fid - ix->min_fid);
-        const uint32_t *slots = b.slot + b.slot_start[f];
-        size_t d = b.slot_start[f + 1] - b.slot_start[f];
-        name_terms(slots, d, tmp, put_posting, &b, i);
-        b.t->plain[i] = (unsigned char)is_plain(b.t, ix->arena + ix->pl[i].name, slots, d);
-    }
-    /* Ranks of the ids: (id, position) pairs sorted by id. */
-    ids = malloc((ix->n + 1) * sizeof *ids);
-    if (!ids)
-        goto out;
-    for (size_t i = 0; i < ix->n; i++) {
-        ids[i].id = ix->arena + ix->pl[i].id;
-        ids[i].pos = (uint32_t)i;
-    }
-    qsort(ids, ix->n, sizeof *ids, by_id);
-    for (size_t r = 0; r < ix->n; r++)
-        b.t->id_rank[ids[r].pos] = (uint32_t)r;
-    rc = GDIR_OK;
+    order_by_length(ix, max_tokens, by_len, len_start);
+    rc = fill_postings(&b, by_len, tmp);
+    if (!rc)
+        rc = rank_ids(ix, b.t);
 out:
     if (rc == GDIR_OK) {
         ix->text = b.t;
@@ -733,7 +784,6 @@ out:
     free(b.slot_start);
     free(b.slot);
     free(tmp);
-    free(ids);
     free(by_len);
     free(len_start);
     free(b.last_tokens);
