@@ -357,21 +357,166 @@ int api_route_takes_body(const char *method, const char *target)
     return found;
 }
 
+/* The route of req's method among those matching the path sp (NULL: none); *known is the first
+ * route of the path whatever its method, *path_get and *path_post say which methods it has. */
+static const struct api_route *find_route(const struct api_request *req,
+                                          const struct split_path *sp,
+                                          const struct api_route **known, int *path_get,
+                                          int *path_post)
+{
+    const struct api_route *routes, *route = NULL;
+    size_t n_routes;
+
+    routes = api_routes(&n_routes);
+    for (size_t i = 0; i < n_routes && !route; i++) {
+        if (!match_segments(routes[i].pattern, sp->segs, sp->n, NULL))
+            continue;
+        if (!*known)
+            *known = &routes[i];
+        if (strcmp(routes[i].method, "POST") == 0)
+            *path_post = 1;
+        else
+            *path_get = 1;
+        if (((req->method == API_GET || req->method == API_HEAD) &&
+             strcmp(routes[i].method, "GET") == 0) ||
+            (req->method == API_POST && strcmp(routes[i].method, "POST") == 0))
+            route = &routes[i];
+    }
+    return route;
+}
+
+/* The answer when no route takes the request: a CORS preflight, 405 with Allow, or 404. known:
+ * the first route of the path (NULL: no such path). */
+static void answer_unrouted(const struct api_request *req, const struct api_route *known,
+                            int path_get, int path_post, const char *target, size_t path_len,
+                            struct api_response *res, struct gdir_err *err)
+{
+    char quoted[API_QUOTE_MAX * 4 + 16];
+    char raw[API_MAX_PATH + 1];
+    int api_route = known && !(known->flags & API_STATIC);
+    /* What may be asked of this path (an upload route takes POST only). */
+    const char *allow = !api_route            ? "GET, HEAD"
+                        : path_post && path_get ? "GET, HEAD, POST, OPTIONS"
+                        : path_post             ? "POST, OPTIONS"
+                                                : API_CORS_METHODS;
+    snprintf(raw, sizeof raw, "%.*s", (int)(path_len > API_MAX_PATH ? API_MAX_PATH : path_len),
+             target);
+    api_quote(quoted, sizeof quoted, raw);
+    if (known && req->method == API_OPTIONS && api_route) {
+        /* CORS preflight (or a plain OPTIONS): what may be asked of this resource. */
+        api_response_free(res);
+        api_response_init(res);
+        res->status = 204;
+        res->preflight = 1;
+        res->cache_control = API_CACHE_SHORT;
+        snprintf(res->allow, sizeof res->allow, "%s", allow);
+    } else if (known) {
+        gdir_err_set(err, GDIR_EMETHOD, "%s: method not allowed here (allowed: %s)",
+                     req->method_name, allow);
+        api_error(res, err);
+        snprintf(res->allow, sizeof res->allow, "%s", allow);
+    } else {
+        gdir_err_set(err, GDIR_ENOTFOUND, "no resource at %s", quoted);
+        api_error(res, err);
+    }
+}
+
+/* The decoded path of sp into req->path (for handlers, static files) and the captures of
+ * route; GDIR_ENOTFOUND for a static file path with an encoded '/', GDIR_ENOMEM. */
+static int decode_path(const struct api_route *route, const struct split_path *sp,
+                       size_t path_len, struct api_request *req, struct gdir_err *err)
+{
+    size_t o = 0;
+
+    /* Static files: an encoded '/' (%2F) would change the path's shape once joined. */
+    if (route->flags & API_STATIC)
+        for (size_t i = 0; i < sp->n; i++)
+            if (strchr(sp->segs[i], '/'))
+                return gdir_err_set(err, GDIR_ENOTFOUND, "no such file");
+    req->path = malloc(path_len + 2);
+    if (!req->path || !match_segments(route->pattern, sp->segs, sp->n, req))
+        return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
+    for (size_t i = 0; i < sp->n; i++) {
+        size_t len = strlen(sp->segs[i]);
+        req->path[o++] = '/';
+        memcpy(req->path + o, sp->segs[i], len);
+        o += len;
+    }
+    req->path[o] = '\0';
+    return GDIR_OK;
+}
+
+/* The query string (its length, its parameters) and the representation asked. */
+static int read_query(const struct api_ctx *ctx, const struct api_route *route,
+                      const char *qmark, struct api_request *req, struct gdir_err *err)
+{
+    if (qmark) {
+        size_t qlen = strlen(qmark + 1);
+        if (qlen > (size_t)ctx->cfg->max_query_len)
+            return gdir_err_set_param(err, GDIR_EINVAL, "query",
+                                      "query: the query string has %zu bytes, the maximum is %ld",
+                                      qlen, ctx->cfg->max_query_len);
+        if (!(route->flags & API_STATIC)) {
+            int rc = api_parse_query(route, qmark + 1, qlen, req, err);
+            if (rc)
+                return rc;
+        }
+    }
+    if (route->flags & API_HTML)
+        return api_negotiate_html(req, (route->flags & API_FORMATS) != 0, &req->format, err);
+    if (route->flags & API_FORMATS)
+        return negotiate(req, &req->format, err);
+    return GDIR_OK;
+}
+
+/* Runs the handler of route and completes its answer: content type, cache control, ETag, and
+ * 304 when the client has that tag. */
+static void run_handler(const struct api_ctx *ctx, const struct api_route *route,
+                        struct api_request *req, int cacheable, struct api_response *res,
+                        struct gdir_err *err)
+{
+    int rc = route->handler(ctx, req, res, err);
+
+    if (rc) {
+        if (!err->code)
+            gdir_err_set(err, rc, "%s", gdir_err_text(rc));
+        api_error(res, err);
+        return;
+    }
+    if (!res->content_type)
+        res->content_type = API_CT_JSON;
+    if (!res->cache_control)
+        res->cache_control = (route->flags & API_NO_STORE) ? API_CACHE_NONE : API_CACHE_SHORT;
+    if (cacheable && !res->etag[0] &&
+        compute_etag(ctx, route, req, res->etag, sizeof res->etag, err)) {
+        api_error(res, err);
+        return;
+    }
+    if (res->status == 200 && res->etag[0] &&
+        api_etag_matches(req->headers->if_none_match, res->etag)) {
+        /* Static files compute their tag in the handler (size and modification time). */
+        const char *keep_ct = res->content_type;
+        api_response_free(res);
+        res->content_type = keep_ct;
+        gdir_buf_init(&res->body, API_BODY_MAX);
+        res->status = 304;
+    }
+    res->compressible = res->status == 200;
+}
+
 const struct api_route *api_dispatch(const struct api_ctx *ctx, const char *method,
                                      const char *target, const struct api_headers *headers,
                                      struct api_response *res)
 {
     static const struct api_headers no_headers;
-    const struct api_route *routes, *route = NULL;
+    const struct api_route *route = NULL, *known = NULL;
     struct api_request req;
     struct split_path sp = {0};
     struct gdir_err err;
     const char *qmark = strchr(target, '?');
-    size_t n_routes, path_len = qmark ? (size_t)(qmark - target) : strlen(target);
-    int path_known = 0, path_get = 0, path_post = 0, api_path = is_api_path(target);
-    int cacheable = 0, rc;
-    const struct api_route *known = NULL;
-    char quoted[API_QUOTE_MAX * 4 + 16];
+    size_t path_len = qmark ? (size_t)(qmark - target) : strlen(target);
+    int path_get = 0, path_post = 0, api_path = is_api_path(target);
+    int cacheable = 0;
 
     api_request_init(&req, ctx->cfg);
     gdir_err_clear(&err);
@@ -383,100 +528,14 @@ const struct api_route *api_dispatch(const struct api_ctx *ctx, const char *meth
                  : strcmp(method, "OPTIONS") == 0 ? API_OPTIONS
                  : strcmp(method, "POST") == 0    ? API_POST
                                                   : API_OTHER;
-    routes = api_routes(&n_routes);
-
-    if (split_raw_path(target, path_len, &sp) == 0) {
-        for (size_t i = 0; i < n_routes && !route; i++) {
-            if (!match_segments(routes[i].pattern, sp.segs, sp.n, NULL))
-                continue;
-            path_known = 1;
-            if (!known)
-                known = &routes[i];
-            if (strcmp(routes[i].method, "POST") == 0)
-                path_post = 1;
-            else
-                path_get = 1;
-            if (((req.method == API_GET || req.method == API_HEAD) &&
-                 strcmp(routes[i].method, "GET") == 0) ||
-                (req.method == API_POST && strcmp(routes[i].method, "POST") == 0))
-                route = &routes[i];
-        }
-    }
+    if (split_raw_path(target, path_len, &sp) == 0)
+        route = find_route(&req, &sp, &known, &path_get, &path_post);
     if (!route) {
-        char raw[API_MAX_PATH + 1];
-        int api_route = known && !(known->flags & API_STATIC);
-        /* What may be asked of this path (an upload route takes POST only). */
-        const char *allow = !api_route            ? "GET, HEAD"
-                            : path_post && path_get ? "GET, HEAD, POST, OPTIONS"
-                            : path_post             ? "POST, OPTIONS"
-                                                    : API_CORS_METHODS;
-        snprintf(raw, sizeof raw, "%.*s", (int)(path_len > API_MAX_PATH ? API_MAX_PATH : path_len),
-                 target);
-        api_quote(quoted, sizeof quoted, raw);
-        if (path_known && req.method == API_OPTIONS && api_route) {
-            /* CORS preflight (or a plain OPTIONS): what may be asked of this resource. */
-            api_response_free(res);
-            api_response_init(res);
-            res->status = 204;
-            res->preflight = 1;
-            res->cache_control = API_CACHE_SHORT;
-            snprintf(res->allow, sizeof res->allow, "%s", allow);
-        } else if (path_known) {
-            gdir_err_set(&err, GDIR_EMETHOD, "%s: method not allowed here (allowed: %s)",
-                         req.method_name, allow);
-            api_error(res, &err);
-            snprintf(res->allow, sizeof res->allow, "%s", allow);
-        } else {
-            gdir_err_set(&err, GDIR_ENOTFOUND, "no resource at %s", quoted);
-            api_error(res, &err);
-        }
+        answer_unrouted(&req, known, path_get, path_post, target, path_len, res, &err);
         goto out;
     }
-
-    /* Static files: an encoded '/' (%2F) would change the path's shape once joined. */
-    if (route->flags & API_STATIC)
-        for (size_t i = 0; i < sp.n; i++)
-            if (strchr(sp.segs[i], '/')) {
-                gdir_err_set(&err, GDIR_ENOTFOUND, "no such file");
-                api_error(res, &err);
-                goto out;
-            }
-
-    /* The decoded path, for handlers (static files) and captures. */
-    req.path = malloc(path_len + 2);
-    if (!req.path || !match_segments(route->pattern, sp.segs, sp.n, &req)) {
-        gdir_err_set(&err, GDIR_ENOMEM, "out of memory");
-        api_error(res, &err);
-        goto out;
-    }
-    {
-        size_t o = 0;
-        for (size_t i = 0; i < sp.n; i++) {
-            size_t len = strlen(sp.segs[i]);
-            req.path[o++] = '/';
-            memcpy(req.path + o, sp.segs[i], len);
-            o += len;
-        }
-        req.path[o] = '\0';
-    }
-
-    if (qmark) {
-        size_t qlen = strlen(qmark + 1);
-        if (qlen > (size_t)ctx->cfg->max_query_len) {
-            gdir_err_set_param(&err, GDIR_EINVAL, "query",
-                               "query: the query string has %zu bytes, the maximum is %ld", qlen,
-                               ctx->cfg->max_query_len);
-            api_error(res, &err);
-            goto out;
-        }
-        if (!(route->flags & API_STATIC) && api_parse_query(route, qmark + 1, qlen, &req, &err)) {
-            api_error(res, &err);
-            goto out;
-        }
-    }
-    if ((route->flags & API_HTML)
-            ? api_negotiate_html(&req, (route->flags & API_FORMATS) != 0, &req.format, &err)
-            : (route->flags & API_FORMATS) && negotiate(&req, &req.format, &err)) {
+    if (decode_path(route, &sp, path_len, &req, &err) ||
+        read_query(ctx, route, qmark, &req, &err)) {
         api_error(res, &err);
         goto out;
     }
@@ -495,33 +554,7 @@ const struct api_route *api_dispatch(const struct api_ctx *ctx, const char *meth
             goto out;
         }
     }
-
-    rc = route->handler(ctx, &req, res, &err);
-    if (rc) {
-        if (!err.code)
-            gdir_err_set(&err, rc, "%s", gdir_err_text(rc));
-        api_error(res, &err);
-        goto out;
-    }
-    if (!res->content_type)
-        res->content_type = API_CT_JSON;
-    if (!res->cache_control)
-        res->cache_control = (route->flags & API_NO_STORE) ? API_CACHE_NONE : API_CACHE_SHORT;
-    if (cacheable && !res->etag[0] &&
-        compute_etag(ctx, route, &req, res->etag, sizeof res->etag, &err)) {
-        api_error(res, &err);
-        goto out;
-    }
-    if (res->status == 200 && res->etag[0] &&
-        api_etag_matches(req.headers->if_none_match, res->etag)) {
-        /* Static files compute their tag in the handler (size and modification time). */
-        const char *keep_ct = res->content_type;
-        api_response_free(res);
-        res->content_type = keep_ct;
-        gdir_buf_init(&res->body, API_BODY_MAX);
-        res->status = 304;
-    }
-    res->compressible = res->status == 200;
+    run_handler(ctx, route, &req, cacheable, res, &err);
 out:
     res->cors = api_path;
     res->vary = route && (route->flags & API_STATIC) ? API_VARY_STATIC : API_VARY_API;
