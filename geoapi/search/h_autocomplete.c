@@ -157,6 +157,159 @@ out:
     api_geocoder_release(&ctx->pool->geocoders, ix);
 }
 
+/* The parameters: q (required, parsed into text), lat and lon (both or none, into p), limit. */
+static int read_params(const struct api_request *req, const char **q, struct api_search_params *p,
+                       long *limit, struct api_text_query *text, struct gdir_err *err)
+{
+    int rc = api_param_q(req, q, err);
+
+    if (!rc && !*q)
+        rc = gdir_err_set_param(err, GDIR_EINVAL, "q", "q: required (the text being typed)");
+    if (!rc && (api_param(req, "lat") || api_param(req, "lon"))) {
+        rc = api_param_lat(req, &p->lat, err);
+        if (!rc)
+            rc = api_param_lon(req, &p->lon, err);
+        p->has_point = 1;
+    }
+    if (!rc)
+        rc = read_limit(req, limit, err);
+    if (!rc)
+        rc = api_text_query_parse(*q, "q", text, err);
+    return rc;
+}
+
+/* The categories whose label matches text and that have places (a parent counts its
+ * children's), best first, into cats (room for cap); their number. */
+static size_t match_categories(const struct api_db *db, const struct api_text_query *text,
+                               struct ranked *cats, size_t cap)
+{
+    size_t n_tax, n_cats = 0;
+    const struct gdir_category *tax = gdir_taxonomy(&n_tax);
+
+    pthread_once(&labels_once, fold_labels);
+    for (size_t i = 0; folded_labels && i < n_tax && n_cats < cap; i++) {
+        long long count = db->category_counts[i];
+        for (size_t c = 0; !tax[i].parent && c < n_tax; c++)
+            if (tax[c].parent && strcmp(tax[c].parent, tax[i].code) == 0)
+                count += db->category_counts[c];
+        enum api_text_match m = api_text_match(text, folded_labels[i]);
+        if (m != API_TEXT_NONE && count > 0)
+            cats[n_cats++] = (struct ranked){i, m, count};
+    }
+    qsort(cats, n_cats, sizeof cats[0], by_rank);
+    return n_cats;
+}
+
+/* The best cap communes whose name or code matches text, best first, into communes; their
+ * number. */
+static size_t match_communes(const struct api_db *db, const struct api_text_query *text,
+                             struct ranked *communes, size_t cap)
+{
+    size_t n_communes = 0;
+
+    for (size_t i = 0; i < db->n_communes; i++) {
+        const struct api_commune_entry *c = &db->communes[i];
+        enum api_text_match m = api_text_match(text, c->folded);
+        enum api_text_match k = code_match(text, c);
+        if (k > m)
+            m = k;
+        if (m == API_TEXT_NONE)
+            continue;
+        struct ranked cand = {i, m, 0};
+        /* Keep the best few in a small sorted array. */
+        size_t at = n_communes;
+        while (at > 0 && by_rank(&cand, &communes[at - 1]) < 0)
+            at--;
+        if (at >= cap)
+            continue;
+        if (n_communes == cap)
+            n_communes--;
+        memmove(&communes[at + 1], &communes[at], (n_communes - at) * sizeof communes[0]);
+        communes[at] = cand;
+        n_communes++;
+    }
+    return n_communes;
+}
+
+static void write_category(struct gdir_json *j, const struct gdir_category *c, long long count)
+{
+    gdir_json_obj_begin(j);
+    gdir_json_kstr(j, "type", "category");
+    gdir_json_kstr(j, "label", c->label);
+    gdir_json_kstr(j, "code", c->code);
+    gdir_json_kstr(j, "parent", c->parent);
+    gdir_json_kint(j, "count", count);
+    gdir_json_obj_end(j);
+}
+
+static void write_commune(struct gdir_json *j, const struct api_commune_entry *c)
+{
+    gdir_json_obj_begin(j);
+    gdir_json_kstr(j, "type", "commune");
+    gdir_json_kstr(j, "label", c->name);
+    gdir_json_kstr(j, "insee", c->insee);
+    gdir_json_key(j, "postcodes");
+    gdir_json_arr_begin(j);
+    for (const char *pc = c->postcodes; pc && *pc;) {
+        const char *bar = strchr(pc, '|');
+        size_t len = bar ? (size_t)(bar - pc) : strlen(pc);
+        if (len)
+            gdir_json_strn(j, pc, len);
+        pc = bar ? bar + 1 : NULL;
+    }
+    gdir_json_arr_end(j);
+    gdir_json_key(j, "lat");
+    if (isfinite(c->lat))
+        gdir_json_num(j, c->lat, 7);
+    else
+        gdir_json_null(j);
+    gdir_json_key(j, "lon");
+    if (isfinite(c->lon))
+        gdir_json_num(j, c->lon, 7);
+    else
+        gdir_json_null(j);
+    gdir_json_obj_end(j);
+}
+
+/* An address suggestion (its distance from p's point, if any). */
+static void write_address(struct gdir_json *j, const struct gdir_geocode_result *a,
+                          const struct api_search_params *p)
+{
+    gdir_json_obj_begin(j);
+    gdir_json_kstr(j, "type", "address");
+    gdir_json_kstr(j, "label", a->label);
+    gdir_json_kstr(j, "kind", gdir_geo_type_name(a->type));
+    gdir_json_knum(j, "score", a->score, 4);
+    gdir_json_kstr(j, "housenumber", a->housenumber[0] ? a->housenumber : NULL);
+    gdir_json_kstr(j, "street", a->street[0] ? a->street : NULL);
+    gdir_json_kstr(j, "postcode", a->postcode[0] ? a->postcode : NULL);
+    gdir_json_kstr(j, "citycode", a->citycode[0] ? a->citycode : NULL);
+    gdir_json_kstr(j, "city", a->city[0] ? a->city : NULL);
+    gdir_json_knum(j, "lat", a->lat, 7);
+    gdir_json_knum(j, "lon", a->lon, 7);
+    if (p->has_point)
+        gdir_json_knum(j, "distance_m", gdir_haversine_m(p->lat, p->lon, a->lat, a->lon), 1);
+    gdir_json_obj_end(j);
+}
+
+/* The places of the search r, read back by fid. */
+static int write_places(struct gdir_json *j, struct api_db *db,
+                        const struct api_search_result *r, int has_point, struct gdir_err *err)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        struct place_suggestion s = {j, has_point ? r->hits[i].key.d : -1};
+        int rc = api_q_place_by_fid(db, r->hits[i].fid, place_cb, &s, err);
+        if (rc == GDIR_ENOTFOUND && !err->code)
+            rc = gdir_err_set(err, GDIR_EINTERNAL, "place %lld vanished", r->hits[i].fid);
+        if (rc) {
+            if (!err->code)
+                gdir_err_set(err, rc, "response body: %s", gdir_err_text(rc));
+            return rc;
+        }
+    }
+    return GDIR_OK;
+}
+
 int h_autocomplete(const struct api_ctx *ctx, const struct api_request *req,
                    struct api_response *res, struct gdir_err *err)
 {
@@ -178,58 +331,15 @@ int h_autocomplete(const struct api_ctx *ctx, const struct api_request *req,
     memset(&p, 0, sizeof p);
     if (!text)
         return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
-    rc = api_param_q(req, &q, err);
-    if (!rc && !q)
-        rc = gdir_err_set_param(err, GDIR_EINVAL, "q", "q: required (the text being typed)");
-    if (!rc && (api_param(req, "lat") || api_param(req, "lon"))) {
-        rc = api_param_lat(req, &p.lat, err);
-        if (!rc)
-            rc = api_param_lon(req, &p.lon, err);
-        p.has_point = 1;
-    }
-    if (!rc)
-        rc = read_limit(req, &limit, err);
-    if (!rc)
-        rc = api_text_query_parse(q, "q", text, err);
+    rc = read_params(req, &q, &p, &limit, text, err);
     if (!rc)
         rc = api_dbpool_get(ctx->pool, &db, err);
     if (rc)
         goto out;
 
     if (text->n > 0) {
-        pthread_once(&labels_once, fold_labels);
-        for (size_t i = 0; folded_labels && i < n_tax && n_cats < sizeof cats / sizeof cats[0];
-             i++) {
-            long long count = db->category_counts[i];
-            for (size_t c = 0; !tax[i].parent && c < n_tax; c++)
-                if (tax[c].parent && strcmp(tax[c].parent, tax[i].code) == 0)
-                    count += db->category_counts[c];
-            enum api_text_match m = api_text_match(text, folded_labels[i]);
-            if (m != API_TEXT_NONE && count > 0)
-                cats[n_cats++] = (struct ranked){i, m, count};
-        }
-        qsort(cats, n_cats, sizeof cats[0], by_rank);
-        for (size_t i = 0; i < db->n_communes; i++) {
-            const struct api_commune_entry *c = &db->communes[i];
-            enum api_text_match m = api_text_match(text, c->folded);
-            enum api_text_match k = code_match(text, c);
-            if (k > m)
-                m = k;
-            if (m == API_TEXT_NONE)
-                continue;
-            struct ranked cand = {i, m, 0};
-            /* Keep the best few in a small sorted array. */
-            size_t at = n_communes;
-            while (at > 0 && by_rank(&cand, &communes[at - 1]) < 0)
-                at--;
-            if (at >= sizeof communes / sizeof communes[0])
-                continue;
-            if (n_communes == sizeof communes / sizeof communes[0])
-                n_communes--;
-            memmove(&communes[at + 1], &communes[at], (n_communes - at) * sizeof communes[0]);
-            communes[at] = cand;
-            n_communes++;
-        }
+        n_cats = match_categories(db, text, cats, sizeof cats / sizeof cats[0]);
+        n_communes = match_communes(db, text, communes, sizeof communes / sizeof communes[0]);
     }
     shown_cats = n_cats < AC_MAX_CATEGORIES ? n_cats : AC_MAX_CATEGORIES;
     shown_communes = n_communes < AC_MAX_COMMUNES ? n_communes : AC_MAX_COMMUNES;
@@ -258,73 +368,15 @@ int h_autocomplete(const struct api_ctx *ctx, const struct api_request *req,
     gdir_json_kstr(&j, "query", q);
     gdir_json_key(&j, "suggestions");
     gdir_json_arr_begin(&j);
-    for (size_t i = 0; i < shown_cats; i++) {
-        const struct gdir_category *c = &tax[cats[i].index];
-        gdir_json_obj_begin(&j);
-        gdir_json_kstr(&j, "type", "category");
-        gdir_json_kstr(&j, "label", c->label);
-        gdir_json_kstr(&j, "code", c->code);
-        gdir_json_kstr(&j, "parent", c->parent);
-        gdir_json_kint(&j, "count", cats[i].weight);
-        gdir_json_obj_end(&j);
-    }
-    for (size_t i = 0; i < shown_communes; i++) {
-        const struct api_commune_entry *c = &db->communes[communes[i].index];
-        gdir_json_obj_begin(&j);
-        gdir_json_kstr(&j, "type", "commune");
-        gdir_json_kstr(&j, "label", c->name);
-        gdir_json_kstr(&j, "insee", c->insee);
-        gdir_json_key(&j, "postcodes");
-        gdir_json_arr_begin(&j);
-        for (const char *pc = c->postcodes; pc && *pc;) {
-            const char *bar = strchr(pc, '|');
-            size_t len = bar ? (size_t)(bar - pc) : strlen(pc);
-            if (len)
-                gdir_json_strn(&j, pc, len);
-            pc = bar ? bar + 1 : NULL;
-        }
-        gdir_json_arr_end(&j);
-        gdir_json_key(&j, "lat");
-        if (isfinite(c->lat))
-            gdir_json_num(&j, c->lat, 7);
-        else
-            gdir_json_null(&j);
-        gdir_json_key(&j, "lon");
-        if (isfinite(c->lon))
-            gdir_json_num(&j, c->lon, 7);
-        else
-            gdir_json_null(&j);
-        gdir_json_obj_end(&j);
-    }
-    for (size_t i = 0; i < r.n; i++) {
-        struct place_suggestion s = {&j, p.has_point ? r.hits[i].key.d : -1};
-        rc = api_q_place_by_fid(db, r.hits[i].fid, place_cb, &s, err);
-        if (rc == GDIR_ENOTFOUND && !err->code)
-            rc = gdir_err_set(err, GDIR_EINTERNAL, "place %lld vanished", r.hits[i].fid);
-        if (rc) {
-            if (!err->code)
-                gdir_err_set(err, rc, "response body: %s", gdir_err_text(rc));
-            goto out;
-        }
-    }
-    for (size_t i = 0; i < n_addresses; i++) {
-        const struct gdir_geocode_result *a = &addresses[i];
-        gdir_json_obj_begin(&j);
-        gdir_json_kstr(&j, "type", "address");
-        gdir_json_kstr(&j, "label", a->label);
-        gdir_json_kstr(&j, "kind", gdir_geo_type_name(a->type));
-        gdir_json_knum(&j, "score", a->score, 4);
-        gdir_json_kstr(&j, "housenumber", a->housenumber[0] ? a->housenumber : NULL);
-        gdir_json_kstr(&j, "street", a->street[0] ? a->street : NULL);
-        gdir_json_kstr(&j, "postcode", a->postcode[0] ? a->postcode : NULL);
-        gdir_json_kstr(&j, "citycode", a->citycode[0] ? a->citycode : NULL);
-        gdir_json_kstr(&j, "city", a->city[0] ? a->city : NULL);
-        gdir_json_knum(&j, "lat", a->lat, 7);
-        gdir_json_knum(&j, "lon", a->lon, 7);
-        if (p.has_point)
-            gdir_json_knum(&j, "distance_m", gdir_haversine_m(p.lat, p.lon, a->lat, a->lon), 1);
-        gdir_json_obj_end(&j);
-    }
+    for (size_t i = 0; i < shown_cats; i++)
+        write_category(&j, &tax[cats[i].index], cats[i].weight);
+    for (size_t i = 0; i < shown_communes; i++)
+        write_commune(&j, &db->communes[communes[i].index]);
+    rc = write_places(&j, db, &r, p.has_point, err);
+    if (rc)
+        goto out;
+    for (size_t i = 0; i < n_addresses; i++)
+        write_address(&j, &addresses[i], &p);
     gdir_json_arr_end(&j);
     gdir_json_obj_end(&j);
     rc = api_json_done(res, &j, API_CT_JSON, err);
