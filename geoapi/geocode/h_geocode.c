@@ -585,23 +585,177 @@ static int end_line(struct gdir_buf *out, const struct api_csv_reader *r)
     return gdir_buf_adds(out, r->eol);
 }
 
+/* How an upload's columns are used: its header (owned), the columns joined into each query,
+ * the filter and point columns (-1: none), and where the result columns go. */
+struct csv_layout {
+    char **header;
+    size_t n_header;
+    long cols[CSV_MAX_COLUMNS];
+    size_t n_cols;
+    long pc, cc, la, lo;
+    long result_at[API_CSV_MAX_FIELDS];   /* per column of the file: the result it receives */
+    int appended[RC_COUNT];               /* per result column: added after the file's */
+};
+
+/* Reads the header line into lay->header. */
+static int read_header(struct api_csv_reader *rd, struct csv_layout *lay, struct gdir_err *err)
+{
+    const char *fields[API_CSV_MAX_FIELDS];
+    int rc = api_csv_next(rd, fields, API_CSV_MAX_FIELDS, &lay->n_header, "data", err);
+
+    if (rc == 0)
+        rc = gdir_err_set_param(err, GDIR_EINVAL, "data", "data: the CSV file has no header line");
+    if (rc < 0)
+        return rc;
+    lay->header = calloc(lay->n_header, sizeof *lay->header);
+    if (!lay->header)
+        return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
+    for (size_t i = 0; i < lay->n_header; i++)
+        if (!(lay->header[i] = strdup(fields[i])))
+            return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
+    return GDIR_OK;
+}
+
+/* The columns to join into the query (all of them by default, as addok does), the filter and
+ * point columns. */
+static int resolve_columns(const struct csv_form *form, struct csv_layout *lay,
+                           struct gdir_err *err)
+{
+    const char *const *hdr = (const char *const *)lay->header;
+    size_t n_header = lay->n_header;
+    int rc;
+
+    lay->n_cols = form->n_columns ? form->n_columns : n_header;
+    if (lay->n_cols > CSV_MAX_COLUMNS)
+        lay->n_cols = CSV_MAX_COLUMNS;
+    for (size_t i = 0; i < lay->n_cols; i++) {
+        if (!form->n_columns) {
+            lay->cols[i] = (long)i;
+            continue;
+        }
+        rc = resolve_column(hdr, n_header, "columns", form->columns[i], &lay->cols[i], err);
+        if (rc)
+            return rc;
+    }
+    if ((rc = resolve_column(hdr, n_header, "postcode", form->postcode, &lay->pc, err)) ||
+        (rc = resolve_column(hdr, n_header, "citycode", form->citycode, &lay->cc, err)) ||
+        (rc = resolve_column(hdr, n_header, "lat", form->lat, &lay->la, err)) ||
+        (rc = resolve_column(hdr, n_header, "lon", form->lon, &lay->lo, err)))
+        return rc;
+    return GDIR_OK;
+}
+
+/* Header: the file's columns, then the result columns it does not have already (a column of
+ * the file named like a result column receives the result). */
+static void write_header(struct gdir_buf *out, const struct api_csv_reader *rd,
+                         struct csv_layout *lay)
+{
+    size_t n_header = lay->n_header;
+
+    for (size_t i = 0; i < n_header; i++) {
+        lay->result_at[i] = -1;
+        for (int c = 0; c < RC_COUNT; c++)
+            if (strcmp(lay->header[i], RESULT_COLUMNS[c]) == 0)
+                lay->result_at[i] = c;
+    }
+    for (int c = 0; c < RC_COUNT; c++)
+        lay->appended[c] =
+            column_index((const char *const *)lay->header, n_header, RESULT_COLUMNS[c]) < 0;
+    if (rd->bom)
+        gdir_buf_add(out, "\xEF\xBB\xBF", 3);
+    for (size_t i = 0; i < n_header; i++) {
+        if (i)
+            gdir_buf_addc(out, rd->out_sep);
+        gdir_csv_field(out, lay->header[i], rd->out_sep);
+    }
+    for (int c = 0; c < RC_COUNT; c++)
+        if (lay->appended[c]) {
+            if (n_header)
+                gdir_buf_addc(out, rd->out_sep);
+            gdir_csv_field(out, RESULT_COLUMNS[c], rd->out_sep);
+        }
+    end_line(out, rd);
+}
+
+/* One geocoded line: the n fields of the file (results in their columns), then the results
+ * appended. */
+static void write_row(struct gdir_buf *out, const struct api_csv_reader *rd,
+                      const struct csv_layout *lay, const char *const *fields, size_t n,
+                      const struct row_result *rr)
+{
+    for (size_t i = 0; i < lay->n_header; i++) {
+        const char *v = lay->result_at[i] >= 0 ? result_value(rr, (int)lay->result_at[i])
+                        : i < n                ? fields[i]
+                                               : "";
+        if (i)
+            gdir_buf_addc(out, rd->out_sep);
+        gdir_csv_field(out, v, rd->out_sep);
+    }
+    for (int c = 0; c < RC_COUNT; c++)
+        if (lay->appended[c]) {
+            if (lay->n_header)
+                gdir_buf_addc(out, rd->out_sep);
+            gdir_csv_field(out, result_value(rr, c), rd->out_sep);
+        }
+    end_line(out, rd);
+}
+
+/* Geocodes the lines of rd after its header into out. */
+static int geocode_rows(const struct api_ctx *ctx, const struct api_geocoder *ix,
+                        struct api_csv_reader *rd, const struct csv_layout *lay,
+                        struct gdir_buf *out, struct gdir_err *err)
+{
+    struct gdir_geocode_result found;
+    struct gdir_buf text;
+    const char *fields[API_CSV_MAX_FIELDS];
+    size_t n, rows = 0;
+    int rc;
+
+    gdir_buf_init(&text, 4 * GDIR_GEO_TEXT_MAX);
+    while ((rc = api_csv_next(rd, fields, API_CSV_MAX_FIELDS, &n, "data", err)) == 1) {
+        struct row_result rr;
+        if (++rows > (size_t)ctx->cfg->max_csv_rows) {
+            rc = gdir_err_set_param(err, GDIR_ETOOBIG, "data",
+                                    "data: more than %ld rows (the limit of one upload)",
+                                    ctx->cfg->max_csv_rows);
+            goto out;
+        }
+        if (n > lay->n_header) {
+            /* Extra fields: empty ones (a trailing separator) are dropped, others refused. */
+            for (size_t i = lay->n_header; i < n; i++)
+                if (fields[i][0]) {
+                    rc = gdir_err_set_param(err, GDIR_EINVAL, "data",
+                                            "data: line %ld has %zu fields, the header %zu",
+                                            rd->line, n, lay->n_header);
+                    goto out;
+                }
+            n = lay->n_header;
+        }
+        geocode_row(ix, fields, n, lay->cols, lay->n_cols, lay->pc, lay->cc, lay->la, lay->lo,
+                    &text, &found, &rr);
+        write_row(out, rd, lay, fields, n, &rr);
+        if (out->err) {
+            rc = gdir_err_set_param(err, GDIR_ETOOBIG, "data",
+                                    "data: the geocoded file would exceed %u bytes",
+                                    API_BODY_MAX);
+            goto out;
+        }
+    }
+out:
+    gdir_buf_free(&text);
+    return rc < 0 ? rc : GDIR_OK;
+}
+
 int h_geo_search_csv(const struct api_ctx *ctx, const struct api_request *req,
                      struct api_response *res, struct gdir_err *err)
 {
     struct csv_form *form = calloc(1, sizeof *form);
     struct api_csv_reader rd;
     struct api_geocoder *ix = NULL;
-    struct gdir_geocode_result found;
-    struct gdir_buf text, *out = &res->body;
-    const char *fields[API_CSV_MAX_FIELDS];
-    char **header = NULL;
-    const char *const *hdr;
-    long cols[CSV_MAX_COLUMNS], pc, cc, la, lo, result_at[API_CSV_MAX_FIELDS];
-    int appended[RC_COUNT];
-    size_t n_header = 0, n, n_cols, rows = 0;
+    struct csv_layout lay = {0};
+    struct gdir_buf *out = &res->body;
     int rc, opened = 0;
 
-    gdir_buf_init(&text, 4 * GDIR_GEO_TEXT_MAX);
     if (!form)
         return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
     rc = read_form(req, form, err);
@@ -611,112 +765,17 @@ int h_geo_search_csv(const struct api_ctx *ctx, const struct api_request *req,
     opened = 1;
     if (rc)
         goto out;
-    rc = api_csv_next(&rd, fields, API_CSV_MAX_FIELDS, &n_header, "data", err);
-    if (rc == 0)
-        rc = gdir_err_set_param(err, GDIR_EINVAL, "data", "data: the CSV file has no header line");
-    if (rc < 0)
-        goto out;
-    header = calloc(n_header, sizeof *header);
-    if (!header) {
-        rc = gdir_err_set(err, GDIR_ENOMEM, "out of memory");
-        goto out;
-    }
-    for (size_t i = 0; i < n_header; i++)
-        if (!(header[i] = strdup(fields[i]))) {
-            rc = gdir_err_set(err, GDIR_ENOMEM, "out of memory");
-            goto out;
-        }
-
-    /* The columns to join into the query (all of them by default, as addok does), the filter
-     * and point columns. */
-    hdr = (const char *const *)header;
-    n_cols = form->n_columns ? form->n_columns : n_header;
-    if (n_cols > CSV_MAX_COLUMNS)
-        n_cols = CSV_MAX_COLUMNS;
-    for (size_t i = 0; i < n_cols; i++) {
-        if (!form->n_columns) {
-            cols[i] = (long)i;
-            continue;
-        }
-        rc = resolve_column(hdr, n_header, "columns", form->columns[i], &cols[i], err);
-        if (rc)
-            goto out;
-    }
-    if ((rc = resolve_column(hdr, n_header, "postcode", form->postcode, &pc, err)) ||
-        (rc = resolve_column(hdr, n_header, "citycode", form->citycode, &cc, err)) ||
-        (rc = resolve_column(hdr, n_header, "lat", form->lat, &la, err)) ||
-        (rc = resolve_column(hdr, n_header, "lon", form->lon, &lo, err)))
-        goto out;
-
-    /* Header: the file's columns, then the result columns it does not have already (a column
-     * of the file named like a result column receives the result). */
-    for (size_t i = 0; i < n_header; i++) {
-        result_at[i] = -1;
-        for (int c = 0; c < RC_COUNT; c++)
-            if (strcmp(header[i], RESULT_COLUMNS[c]) == 0)
-                result_at[i] = c;
-    }
-    for (int c = 0; c < RC_COUNT; c++)
-        appended[c] = column_index(hdr, n_header, RESULT_COLUMNS[c]) < 0;
-    if (rd.bom)
-        gdir_buf_add(out, "\xEF\xBB\xBF", 3);
-    for (size_t i = 0; i < n_header; i++) {
-        if (i)
-            gdir_buf_addc(out, rd.out_sep);
-        gdir_csv_field(out, header[i], rd.out_sep);
-    }
-    for (int c = 0; c < RC_COUNT; c++)
-        if (appended[c]) {
-            if (n_header)
-                gdir_buf_addc(out, rd.out_sep);
-            gdir_csv_field(out, RESULT_COLUMNS[c], rd.out_sep);
-        }
-    end_line(out, &rd);
-
-    rc = get_index(ctx, &ix, err);
+    rc = read_header(&rd, &lay, err);
+    if (!rc)
+        rc = resolve_columns(form, &lay, err);
     if (rc)
         goto out;
-    while ((rc = api_csv_next(&rd, fields, API_CSV_MAX_FIELDS, &n, "data", err)) == 1) {
-        struct row_result rr;
-        if (++rows > (size_t)ctx->cfg->max_csv_rows) {
-            rc = gdir_err_set_param(err, GDIR_ETOOBIG, "data",
-                                    "data: more than %ld rows (the limit of one upload)",
-                                    ctx->cfg->max_csv_rows);
-            goto out;
-        }
-        if (n > n_header) {
-            /* Extra fields: empty ones (a trailing separator) are dropped, others refused. */
-            for (size_t i = n_header; i < n; i++)
-                if (fields[i][0]) {
-                    rc = gdir_err_set_param(err, GDIR_EINVAL, "data",
-                                            "data: line %ld has %zu fields, the header %zu",
-                                            rd.line, n, n_header);
-                    goto out;
-                }
-            n = n_header;
-        }
-        geocode_row(ix, fields, n, cols, n_cols, pc, cc, la, lo, &text, &found, &rr);
-        for (size_t i = 0; i < n_header; i++) {
-            if (i)
-                gdir_buf_addc(out, rd.out_sep);
-            gdir_csv_field(out, result_at[i] >= 0 ? result_value(&rr, (int)result_at[i])
-                             : i < n ? fields[i] : "", rd.out_sep);
-        }
-        for (int c = 0; c < RC_COUNT; c++)
-            if (appended[c]) {
-                if (n_header)
-                    gdir_buf_addc(out, rd.out_sep);
-                gdir_csv_field(out, result_value(&rr, c), rd.out_sep);
-            }
-        end_line(out, &rd);
-        if (out->err) {
-            rc = gdir_err_set_param(err, GDIR_ETOOBIG, "data",
-                                    "data: the geocoded file would exceed %u bytes",
-                                    API_BODY_MAX);
-            goto out;
-        }
-    }
-    if (rc < 0)
+    write_header(out, &rd, &lay);
+
+    rc = get_index(ctx, &ix, err);
+    if (!rc)
+        rc = geocode_rows(ctx, ix, &rd, &lay, out, err);
+    if (rc)
         goto out;
     if (out->err) {
         rc = gdir_err_set(err, GDIR_ENOMEM, "response body: out of memory");
@@ -728,10 +787,9 @@ out:
     api_geocoder_release(&ctx->pool->geocoders, ix);
     if (opened)
         api_csv_close(&rd);
-    for (size_t i = 0; header && i < n_header; i++)
-        free(header[i]);
-    free(header);
-    gdir_buf_free(&text);
+    for (size_t i = 0; lay.header && i < lay.n_header; i++)
+        free(lay.header[i]);
+    free(lay.header);
     free(form);
     return rc;
 }
