@@ -377,23 +377,12 @@ static void schema_end(struct gdir_json *j)
     gdir_json_obj_end(j);
 }
 
-static void schemas(struct gdir_json *j)
+/* The schemas of the landing page and the conformance classes. */
+static void schemas_service(struct gdir_json *j)
 {
     static const char *const r_link[] = {"href", "rel", NULL};
     static const char *const r_links[] = {"links", NULL};
     static const char *const r_conf[] = {"conformsTo", NULL};
-    static const char *const r_colls[] = {"links", "collections", NULL};
-    static const char *const r_coll[] = {"id", "links", NULL};
-    static const char *const r_fc[] = {"type", "features", NULL};
-    static const char *const r_f[] = {"type", "geometry", "properties", NULL};
-    static const char *const r_geom[] = {"type", "coordinates", NULL};
-    static const char *const r_exc[] = {"code", NULL};
-    static const char *const fc[] = {"FeatureCollection", NULL};
-    static const char *const feature[] = {"Feature", NULL};
-    static const char *const geoms[] = {"Point", "MultiPolygon", "Polygon", NULL};
-
-    gdir_json_key(j, "schemas");
-    gdir_json_obj_begin(j);
 
     schema_begin(j, "link", r_link);
     prop_type(j, "href", "string", 0);
@@ -419,7 +408,11 @@ static void schemas(struct gdir_json *j)
     gdir_json_obj_end(j);
     gdir_json_obj_end(j);
     schema_end(j);
+}
 
+/* The schema of a collection's extent (spatial and temporal). */
+static void schema_extent(struct gdir_json *j)
+{
     schema_begin(j, "extent", NULL);
     gdir_json_key(j, "spatial");
     gdir_json_obj_begin(j);
@@ -469,6 +462,13 @@ static void schemas(struct gdir_json *j)
     gdir_json_obj_end(j);
     gdir_json_obj_end(j);
     schema_end(j);
+}
+
+/* The schemas of the collections and of one collection. */
+static void schemas_collections(struct gdir_json *j)
+{
+    static const char *const r_colls[] = {"links", "collections", NULL};
+    static const char *const r_coll[] = {"id", "links", NULL};
 
     schema_begin(j, "collection", r_coll);
     prop_type(j, "id", "string", 0);
@@ -500,6 +500,17 @@ static void schemas(struct gdir_json *j)
     gdir_json_obj_end(j);
     gdir_json_obj_end(j);
     schema_end(j);
+}
+
+/* The GeoJSON schemas: geometry, feature, feature collection. */
+static void schemas_geojson(struct gdir_json *j)
+{
+    static const char *const r_fc[] = {"type", "features", NULL};
+    static const char *const r_f[] = {"type", "geometry", "properties", NULL};
+    static const char *const r_geom[] = {"type", "coordinates", NULL};
+    static const char *const fc[] = {"FeatureCollection", NULL};
+    static const char *const feature[] = {"Feature", NULL};
+    static const char *const geoms[] = {"Point", "MultiPolygon", "Polygon", NULL};
 
     schema_begin(j, "geometryGeoJSON", r_geom);
     gdir_json_key(j, "type");
@@ -574,6 +585,18 @@ static void schemas(struct gdir_json *j)
     gdir_json_kint(j, "minimum", 0);
     gdir_json_obj_end(j);
     schema_end(j);
+}
+
+static void schemas(struct gdir_json *j)
+{
+    static const char *const r_exc[] = {"code", NULL};
+
+    gdir_json_key(j, "schemas");
+    gdir_json_obj_begin(j);
+    schemas_service(j);
+    schema_extent(j);
+    schemas_collections(j);
+    schemas_geojson(j);
 
     schema_begin(j, "exception", r_exc);
     prop_type(j, "code", "string", 0);
@@ -602,32 +625,20 @@ static void error_response(struct gdir_json *j, const char *status_name, const c
 
 /* ---- the document --------------------------------------------------------------------------- */
 
-static int openapi_json(const struct api_ctx *ctx, const struct api_request *req,
-                        struct api_response *res, const char *title, struct gdir_err *err)
-{
-    static const char *const f_meta[] = {"f-metadata", NULL};
-    static const char *const coll_meta[] = {"collectionId", "f-metadata", NULL};
-    static const char *const coll_id[] = {"collectionId", NULL};
-    static const char *const item_only[] = {"featureId", "f-features", "crs", NULL};
-    const struct api_config *cfg = ctx->cfg;
-    struct gdir_json j;
-    struct gdir_buf base;
-    struct ogc_collection c;
-    char path[160], op[160];
-    int rc;
+/* The paths of a collection, the landing page and the conformance classes take these. */
+static const char *const f_meta[] = {"f-metadata", NULL};
+static const char *const coll_meta[] = {"collectionId", "f-metadata", NULL};
+static const char *const coll_id[] = {"collectionId", NULL};
+static const char *const item_only[] = {"featureId", "f-features", "crs", NULL};
 
-    gdir_buf_init(&base, 0);
-    rc = ogc_base(req, &base);
-    if (rc)
-        return gdir_err_set(err, rc, "api: out of memory");
-    gdir_json_init(&j, &res->body);
-    gdir_json_obj_begin(&j);
-    gdir_json_kstr(&j, "openapi", "3.0.3");
-    gdir_json_key(&j, "info");
-    gdir_json_obj_begin(&j);
-    gdir_json_kstr(&j, "title", title);
-    gdir_json_kstr(&j, "version", "1.0.0");
-    gdir_json_kstr(&j, "description",
+/* info, servers (base: this server's URL) and tags. */
+static void write_info(struct gdir_json *j, const char *title, const char *base)
+{
+    gdir_json_key(j, "info");
+    gdir_json_obj_begin(j);
+    gdir_json_kstr(j, "title", title);
+    gdir_json_kstr(j, "version", "1.0.0");
+    gdir_json_kstr(j, "description",
                    "OGC API - Features (parties 1 et 2) de l’annuaire : lieux, communes, "
                    "adresses, en GeoJSON et en HTML, en CRS84, EPSG:4326 ou Lambert-93. Les "
                    "paramètres marqués x-geodir-extension (recherche par proximité, texte, "
@@ -637,91 +648,107 @@ static int openapi_json(const struct api_ctx *ctx, const struct api_request *req
                    "OAPIF:…/ogc?lat=…&lon=…). Chaque "
                    "élément porte sa licence ; les licences de chaque collection sont dans ses "
                    "liens « license ».");
-    gdir_json_obj_end(&j);
-    gdir_json_key(&j, "servers");
-    gdir_json_arr_begin(&j);
-    gdir_json_obj_begin(&j);
-    gdir_json_kstr(&j, "url", gdir_buf_str(&base));
-    gdir_json_kstr(&j, "description", "Ce serveur");
-    gdir_json_obj_end(&j);
-    gdir_json_arr_end(&j);
-    gdir_json_key(&j, "tags");
-    gdir_json_arr_begin(&j);
-    gdir_json_obj_begin(&j);
-    gdir_json_kstr(&j, "name", "Capabilities");
-    gdir_json_kstr(&j, "description", "Description du service et de ses données.");
-    gdir_json_obj_end(&j);
-    gdir_json_obj_begin(&j);
-    gdir_json_kstr(&j, "name", "Data");
-    gdir_json_kstr(&j, "description", "Les éléments des collections.");
-    gdir_json_obj_end(&j);
-    gdir_json_arr_end(&j);
+    gdir_json_obj_end(j);
+    gdir_json_key(j, "servers");
+    gdir_json_arr_begin(j);
+    gdir_json_obj_begin(j);
+    gdir_json_kstr(j, "url", base);
+    gdir_json_kstr(j, "description", "Ce serveur");
+    gdir_json_obj_end(j);
+    gdir_json_arr_end(j);
+    gdir_json_key(j, "tags");
+    gdir_json_arr_begin(j);
+    gdir_json_obj_begin(j);
+    gdir_json_kstr(j, "name", "Capabilities");
+    gdir_json_kstr(j, "description", "Description du service et de ses données.");
+    gdir_json_obj_end(j);
+    gdir_json_obj_begin(j);
+    gdir_json_kstr(j, "name", "Data");
+    gdir_json_kstr(j, "description", "Les éléments des collections.");
+    gdir_json_obj_end(j);
+    gdir_json_arr_end(j);
+}
 
-    gdir_json_key(&j, "paths");
-    gdir_json_obj_begin(&j);
-    operation(&j, "/", "Capabilities", "Page d’accueil de l’API", "getLandingPage");
-    param_refs(&j, f_meta, places_extra, NULL);
-    responses(&j, "Liens vers la définition de l’API, la conformité et les collections.",
+/* The responses of /api: the OpenAPI document or its HTML page. */
+static void api_responses(struct gdir_json *j)
+{
+    gdir_json_key(j, "responses");
+    gdir_json_obj_begin(j);
+    gdir_json_key(j, "200");
+    gdir_json_obj_begin(j);
+    gdir_json_kstr(j, "description", "La définition OpenAPI 3.0 de l’API, ou sa documentation.");
+    gdir_json_key(j, "content");
+    gdir_json_obj_begin(j);
+    gdir_json_key(j, OGC_CT_OPENAPI);
+    gdir_json_obj_begin(j);
+    gdir_json_key(j, "schema");
+    gdir_json_obj_begin(j);
+    gdir_json_kstr(j, "type", "object");
+    gdir_json_obj_end(j);
+    gdir_json_obj_end(j);
+    gdir_json_key(j, "text/html");
+    gdir_json_obj_begin(j);
+    gdir_json_key(j, "schema");
+    gdir_json_obj_begin(j);
+    gdir_json_kstr(j, "type", "string");
+    gdir_json_obj_end(j);
+    gdir_json_obj_end(j);
+    gdir_json_obj_end(j);
+    gdir_json_obj_end(j);
+    gdir_json_key(j, "400");
+    kref(j, "#/components/responses/InvalidParameter");
+    gdir_json_key(j, "406");
+    kref(j, "#/components/responses/NotAcceptable");
+    gdir_json_obj_end(j);
+}
+
+/* The paths of the service and of any collection. */
+static void fixed_paths(struct gdir_json *j)
+{
+    operation(j, "/", "Capabilities", "Page d’accueil de l’API", "getLandingPage");
+    param_refs(j, f_meta, places_extra, NULL);
+    responses(j, "Liens vers la définition de l’API, la conformité et les collections.",
               OGC_CT_JSON, "#/components/schemas/landingPage", 1, 0);
-    operation_end(&j);
-    operation(&j, "/conformance", "Capabilities", "Classes de conformité", "getConformance");
-    param_refs(&j, f_meta, places_extra, NULL);
-    responses(&j, "Les classes de conformité déclarées.", OGC_CT_JSON,
+    operation_end(j);
+    operation(j, "/conformance", "Capabilities", "Classes de conformité", "getConformance");
+    param_refs(j, f_meta, places_extra, NULL);
+    responses(j, "Les classes de conformité déclarées.", OGC_CT_JSON,
               "#/components/schemas/confClasses", 1, 0);
-    operation_end(&j);
-    operation(&j, "/api", "Capabilities", "Cette définition (OpenAPI 3.0)", "getAPI");
-    param_refs(&j, f_meta, places_extra, NULL);
-    gdir_json_key(&j, "responses");
-    gdir_json_obj_begin(&j);
-    gdir_json_key(&j, "200");
-    gdir_json_obj_begin(&j);
-    gdir_json_kstr(&j, "description", "La définition OpenAPI 3.0 de l’API, ou sa documentation.");
-    gdir_json_key(&j, "content");
-    gdir_json_obj_begin(&j);
-    gdir_json_key(&j, OGC_CT_OPENAPI);
-    gdir_json_obj_begin(&j);
-    gdir_json_key(&j, "schema");
-    gdir_json_obj_begin(&j);
-    gdir_json_kstr(&j, "type", "object");
-    gdir_json_obj_end(&j);
-    gdir_json_obj_end(&j);
-    gdir_json_key(&j, "text/html");
-    gdir_json_obj_begin(&j);
-    gdir_json_key(&j, "schema");
-    gdir_json_obj_begin(&j);
-    gdir_json_kstr(&j, "type", "string");
-    gdir_json_obj_end(&j);
-    gdir_json_obj_end(&j);
-    gdir_json_obj_end(&j);
-    gdir_json_obj_end(&j);
-    gdir_json_key(&j, "400");
-    kref(&j, "#/components/responses/InvalidParameter");
-    gdir_json_key(&j, "406");
-    kref(&j, "#/components/responses/NotAcceptable");
-    gdir_json_obj_end(&j);
-    operation_end(&j);
-    operation(&j, "/collections", "Capabilities", "Les collections", "getCollections");
-    param_refs(&j, f_meta, places_extra, NULL);
-    responses(&j, "Les collections, avec leur emprise, leurs CRS et leurs licences.",
+    operation_end(j);
+    operation(j, "/api", "Capabilities", "Cette définition (OpenAPI 3.0)", "getAPI");
+    param_refs(j, f_meta, places_extra, NULL);
+    api_responses(j);
+    operation_end(j);
+    operation(j, "/collections", "Capabilities", "Les collections", "getCollections");
+    param_refs(j, f_meta, places_extra, NULL);
+    responses(j, "Les collections, avec leur emprise, leurs CRS et leurs licences.",
               OGC_CT_JSON, "#/components/schemas/collections", 1, 0);
-    operation_end(&j);
-    operation(&j, "/collections/{collectionId}", "Capabilities", "Une collection",
+    operation_end(j);
+    operation(j, "/collections/{collectionId}", "Capabilities", "Une collection",
               "describeCollection");
-    param_refs(&j, coll_meta, places_extra, NULL);
-    responses(&j, "La collection.", OGC_CT_JSON, "#/components/schemas/collection", 1, 1);
-    operation_end(&j);
-    operation(&j, "/collections/{collectionId}/items", "Data",
+    param_refs(j, coll_meta, places_extra, NULL);
+    responses(j, "La collection.", OGC_CT_JSON, "#/components/schemas/collection", 1, 1);
+    operation_end(j);
+    operation(j, "/collections/{collectionId}/items", "Data",
               "Les éléments d’une collection (par pages)", "getFeatures");
-    param_refs(&j, coll_id, common_items, NULL);
-    responses(&j, "Une page d’éléments (GeoJSON FeatureCollection) ; en-tête Content-Crs.",
+    param_refs(j, coll_id, common_items, NULL);
+    responses(j, "Une page d’éléments (GeoJSON FeatureCollection) ; en-tête Content-Crs.",
               OGC_CT_GEOJSON, "#/components/schemas/featureCollectionGeoJSON", 1, 1);
-    operation_end(&j);
-    operation(&j, "/collections/{collectionId}/items/{featureId}", "Data", "Un élément",
+    operation_end(j);
+    operation(j, "/collections/{collectionId}/items/{featureId}", "Data", "Un élément",
               "getFeature");
-    param_refs(&j, coll_id, item_only, NULL);
-    responses(&j, "L’élément (GeoJSON Feature) ; en-tête Content-Crs.", OGC_CT_GEOJSON,
+    param_refs(j, coll_id, item_only, NULL);
+    responses(j, "L’élément (GeoJSON Feature) ; en-tête Content-Crs.", OGC_CT_GEOJSON,
               "#/components/schemas/featureGeoJSON", 1, 1);
-    operation_end(&j);
+    operation_end(j);
+}
+
+/* The items and item paths of each collection. */
+static void collection_paths(struct gdir_json *j)
+{
+    struct ogc_collection c;
+    char path[160], op[160];
+
     for (size_t i = 0; ogc_collection_at(i, &c); i++) {
         char title_c[160], summary[224];
         int places = c.kind == OGC_KIND_PLACES;
@@ -729,41 +756,70 @@ static int openapi_json(const struct api_ctx *ctx, const struct api_request *req
         snprintf(path, sizeof path, "/collections/%s/items", c.id);
         snprintf(op, sizeof op, "getFeatures_%s", c.id);
         snprintf(summary, sizeof summary, "%s : les éléments", title_c);
-        operation(&j, path, "Data", summary, op);
-        param_refs(&j, common_items, places ? places_extra : NULL, NULL);
-        responses(&j, "Une page d’éléments (GeoJSON FeatureCollection).", OGC_CT_GEOJSON,
+        operation(j, path, "Data", summary, op);
+        param_refs(j, common_items, places ? places_extra : NULL, NULL);
+        responses(j, "Une page d’éléments (GeoJSON FeatureCollection).", OGC_CT_GEOJSON,
                   "#/components/schemas/featureCollectionGeoJSON", 1, 0);
-        operation_end(&j);
+        operation_end(j);
         snprintf(path, sizeof path, "/collections/%s/items/{featureId}", c.id);
         snprintf(op, sizeof op, "getFeature_%s", c.id);
         snprintf(summary, sizeof summary, "%s : un élément", title_c);
-        operation(&j, path, "Data", summary, op);
-        param_refs(&j, item_only, NULL, NULL);
-        responses(&j, "L’élément (GeoJSON Feature).", OGC_CT_GEOJSON,
+        operation(j, path, "Data", summary, op);
+        param_refs(j, item_only, NULL, NULL);
+        responses(j, "L’élément (GeoJSON Feature).", OGC_CT_GEOJSON,
                   "#/components/schemas/featureGeoJSON", 1, 1);
-        operation_end(&j);
+        operation_end(j);
     }
+}
+
+/* The parameters, schemas and responses that the paths refer to. */
+static void write_components(struct gdir_json *j, const struct api_config *cfg)
+{
+    gdir_json_key(j, "components");
+    gdir_json_obj_begin(j);
+    gdir_json_key(j, "parameters");
+    gdir_json_obj_begin(j);
+    for (size_t i = 0; i < sizeof params / sizeof params[0]; i++) {
+        gdir_json_key(j, params[i].ref);
+        write_param(j, &params[i], cfg);
+    }
+    gdir_json_obj_end(j);
+    schemas(j);
+    gdir_json_key(j, "responses");
+    gdir_json_obj_begin(j);
+    error_response(j, "InvalidParameter",
+                   "Paramètre inconnu, répété ou de valeur invalide (le message le nomme).");
+    error_response(j, "NotFound", "Collection ou élément inconnu.");
+    error_response(j, "NotAcceptable", "Aucun format demandé par l’en-tête Accept n’est servi.");
+    error_response(j, "ServerError", "Erreur du serveur.");
+    gdir_json_obj_end(j);
+    gdir_json_obj_end(j);
+}
+
+static int openapi_json(const struct api_ctx *ctx, const struct api_request *req,
+                        struct api_response *res, const char *title, struct gdir_err *err)
+{
+    const struct api_config *cfg = ctx->cfg;
+    struct gdir_json j;
+    struct gdir_buf base;
+    int rc;
+
+    gdir_buf_init(&base, 0);
+    rc = ogc_base(req, &base);
+    if (rc)
+        return gdir_err_set(err, rc, "api: out of memory");
+    gdir_json_init(&j, &res->body);
+    gdir_json_obj_begin(&j);
+    gdir_json_kstr(&j, "openapi", "3.0.3");
+    write_info(&j, title, gdir_buf_str(&base));
+
+    gdir_json_key(&j, "paths");
+    gdir_json_obj_begin(&j);
+    fixed_paths(&j);
+    collection_paths(&j);
     gdir_json_obj_end(&j);
 
-    gdir_json_key(&j, "components");
-    gdir_json_obj_begin(&j);
-    gdir_json_key(&j, "parameters");
-    gdir_json_obj_begin(&j);
-    for (size_t i = 0; i < sizeof params / sizeof params[0]; i++) {
-        gdir_json_key(&j, params[i].ref);
-        write_param(&j, &params[i], cfg);
-    }
-    gdir_json_obj_end(&j);
-    schemas(&j);
-    gdir_json_key(&j, "responses");
-    gdir_json_obj_begin(&j);
-    error_response(&j, "InvalidParameter",
-                   "Paramètre inconnu, répété ou de valeur invalide (le message le nomme).");
-    error_response(&j, "NotFound", "Collection ou élément inconnu.");
-    error_response(&j, "NotAcceptable", "Aucun format demandé par l’en-tête Accept n’est servi.");
-    error_response(&j, "ServerError", "Erreur du serveur.");
-    gdir_json_obj_end(&j);
-    gdir_json_obj_end(&j);
+    write_components(&j, cfg);
     gdir_json_obj_end(&j);
     gdir_buf_free(&base);
     return api_json_done(res, &j, OGC_CT_OPENAPI, err);
