@@ -75,14 +75,186 @@ static int read_place(void *cls, const struct api_place *p)
     return 0;
 }
 
+/* Reads the "minx miny maxx maxy" lines of path into boxes (at most MAX_BOXES); their number,
+ * 0 when there are none or the file does not open (said on stderr). */
+static size_t read_boxes(const char *path, double boxes[][4])
+{
+    size_t nb = 0;
+    FILE *f = fopen(path, "r");
+
+    if (!f) {
+        perror(path);
+        return 0;
+    }
+    while (nb < MAX_BOXES && fscanf(f, "%lf %lf %lf %lf", &boxes[nb][0], &boxes[nb][1],
+                                    &boxes[nb][2], &boxes[nb][3]) == 4)
+        nb++;
+    fclose(f);
+    if (nb == 0)
+        fprintf(stderr, "%s: no boxes\n", path);
+    return nb;
+}
+
+/* A fresh connection per mode: the place index is built (or not: sql_only) before timing.
+ * 0, or the exit status. */
+static int open_for_mode(struct api_db **db, const char *path, int sql_only,
+                         struct gdir_err *err)
+{
+    api_db_close(*db);
+    if (api_db_open(db, path, err) != 0) {
+        fprintf(stderr, "%s: %s\n", path, err->msg);
+        return 1;
+    }
+    if (getenv("RAW_PRAGMA"))   /* experiments: e.g. "PRAGMA mmap_size=0" */
+        sqlite3_exec((*db)->g.db, getenv("RAW_PRAGMA"), NULL, NULL, NULL);
+    if (sql_only)
+        (*db)->pindex_failed = 1;      /* the engine then reads candidates from SQLite */
+    else if (!api_pindex_get(*db)) {
+        fprintf(stderr, "place index not built\n");
+        return 1;
+    }
+    return 0;
+}
+
+/* The search of mode at the centre of the box b; -1 for an unknown mode. */
+static int mode_params(const char *mode, const double *b, struct api_text_query *text,
+                       struct api_text_query *ac, struct api_search_params *p)
+{
+    memset(p, 0, sizeof *p);
+    p->lat = (b[1] + b[3]) / 2;
+    p->lon = (b[0] + b[2]) / 2;
+    p->when = time(NULL);
+    p->limit = 50;
+    if (strncmp(mode, "near", 4) == 0) {
+        p->has_point = p->has_radius = 1;
+        p->radius = 5000;
+        p->k = 20;
+        p->sort = API_SORT_DISTANCE;
+    } else if (strcmp(mode, "radius") == 0) {
+        p->has_point = p->has_radius = 1;
+        p->radius = 1000;
+        p->sort = API_SORT_DISTANCE;
+    } else if (strncmp(mode, "bbox", 4) == 0) {
+        p->has_bbox = 1;
+        p->bbox.minlon = b[0];
+        p->bbox.minlat = b[1];
+        p->bbox.maxlon = b[2];
+        p->bbox.maxlat = b[3];
+        p->sort = API_SORT_NAME;
+    } else if (strcmp(mode, "text") == 0) {
+        p->has_point = 1;
+        p->text = text;
+        p->limit = 20;
+        p->sort = API_SORT_RELEVANCE;
+    } else if (strcmp(mode, "textnp") == 0) {
+        p->text = text;
+        p->limit = 20;
+        p->sort = API_SORT_RELEVANCE;
+    } else if (strcmp(mode, "ac") == 0) {
+        p->has_point = 1;
+        p->text = ac;
+        p->limit = 8;
+        p->sort = API_SORT_RELEVANCE;
+    } else if (strcmp(mode, "facets") == 0) {
+        p->has_point = p->has_radius = 1;
+        p->radius = 1000;
+        p->sort = API_SORT_DISTANCE;
+        p->limit = 10;
+        p->facet_category = p->facet_commune = 1;
+    } else {
+        return -1;
+    }
+    return 0;
+}
+
+/* Prints the line of a mode from its n sorted latencies. */
+static void print_mode(const char *mode, const double *lat_us, size_t n, double secs,
+                       double matched, double returned, double cpu_spent)
+{
+    double spent = secs;
+
+    if (n == 0) {
+        printf("%s 0 0 0 0 0 0\n", mode);
+        return;
+    }
+    if (secs < 0) {
+        spent = 0;
+        for (size_t i = 0; i < n; i++)
+            spent += lat_us[i] / 1e6;   /* the rate over the time spent in queries */
+    }
+    printf("%s %.0f %.0f %.0f %.0f %.1f %.1f\n", mode, (double)n / spent, lat_us[n / 2],
+           lat_us[n * 99 / 100], matched / (double)n, returned / (double)n,
+           cpu_spent / (double)n * 1e6);
+    fflush(stdout);
+}
+
+/* Times mode over the boxes (after a warm-up pass) and prints its line; 0, or the exit
+ * status. */
+static int run_mode(struct api_db *db, const char *mode, double secs, double (*boxes)[4],
+                    size_t nb, size_t *sink, struct gdir_err *err)
+{
+    size_t cap = 1 << 22, n = 0, bi = 0;
+    double *lat_us = malloc(cap * sizeof *lat_us), t_end, matched = 0, returned = 0;
+    double cpu0 = 0;
+    struct api_text_query text, ac;
+
+    if (api_text_query_parse("boul", "q", &ac, err) != 0) {
+        fprintf(stderr, "q: %s\n", err->msg);
+        return 1;
+    }
+    if (api_text_query_parse(getenv("RAW_Q") ? getenv("RAW_Q") : "boulangerie", "q", &text,
+                             err) != 0) {
+        fprintf(stderr, "q: %s\n", err->msg);
+        return 1;
+    }
+    /* Warm-up: one pass over the points (not timed). */
+    for (int warm = 1; warm >= 0; warm--) {
+        /* SECONDS < 0: exactly -SECONDS queries, no warm-up (for instruction counts). */
+        size_t quota = secs < 0 ? (size_t)-secs : cap;
+        if (secs < 0 && warm)
+            continue;
+        t_end = secs < 0 ? 1e300 : now_s() + (warm ? secs / 10 : secs);
+        if (!warm)
+            cpu0 = cpu_s();
+        while (now_s() < t_end && n < quota) {
+            struct api_search_params p;
+            struct api_search_result r;
+            double t0 = now_s();
+
+            if (mode_params(mode, boxes[bi++ % nb], &text, &ac, &p) != 0) {
+                fprintf(stderr, "unknown mode %s\n", mode);
+                return 2;
+            }
+            if (api_search_run(db, NULL, &p, &r, err) != 0) {
+                fprintf(stderr, "%s: %s\n", mode, err->msg);
+                return 1;
+            }
+            if (api_search_read_page(db, &r, read_place, sink, err) != 0) {
+                fprintf(stderr, "%s: page: %s\n", mode, err->msg);
+                return 1;
+            }
+            if (!warm) {
+                lat_us[n++] = (now_s() - t0) * 1e6;
+                matched += (double)r.matched;
+                returned += (double)r.n;
+            }
+            api_search_result_free(&r);
+        }
+    }
+    double cpu_spent = cpu_s() - cpu0;
+    qsort(lat_us, n, sizeof *lat_us, cmp_double);
+    print_mode(mode, lat_us, n, secs, matched, returned, cpu_spent);
+    free(lat_us);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     static double boxes[MAX_BOXES][4];
     struct api_db *db = NULL;
     struct gdir_err err;
     double secs;
-    size_t nb = 0, sink = 0;
-    FILE *f;
+    size_t nb, sink = 0;
 
     if (argc < 5) {
         fprintf(stderr, "usage: %s DB BOXES SECONDS MODE...\n", argv[0]);
@@ -93,147 +265,18 @@ int main(int argc, char **argv)
                 argv[3]);
         return 2;
     }
-    f = fopen(argv[2], "r");
-    if (!f) {
-        perror(argv[2]);
+    nb = read_boxes(argv[2], boxes);
+    if (nb == 0)
         return 1;
-    }
-    while (nb < MAX_BOXES && fscanf(f, "%lf %lf %lf %lf", &boxes[nb][0], &boxes[nb][1],
-                                    &boxes[nb][2], &boxes[nb][3]) == 4)
-        nb++;
-    fclose(f);
-    if (nb == 0) {
-        fprintf(stderr, "%s: no boxes\n", argv[2]);
-        return 1;
-    }
     gdir_log_set_level(GDIR_LOG_WARN);
     gdir_err_clear(&err);
 
     for (int m = 4; m < argc; m++) {
-        const char *mode = argv[m];
-        int sql_only = strstr(mode, "_sql") != NULL;
-        size_t cap = 1 << 22, n = 0, bi = 0;
-        double *lat_us = malloc(cap * sizeof *lat_us), t_end, matched = 0, returned = 0;
-        double cpu0 = 0, cpu_spent;
-        struct api_text_query text, ac;
-
-        /* A fresh connection per mode: the place index is built (or not) before timing. */
-        api_db_close(db);
-        if (api_db_open(&db, argv[1], &err) != 0) {
-            fprintf(stderr, "%s: %s\n", argv[1], err.msg);
-            return 1;
-        }
-        if (getenv("RAW_PRAGMA"))   /* experiments: e.g. "PRAGMA mmap_size=0" */
-            sqlite3_exec(db->g.db, getenv("RAW_PRAGMA"), NULL, NULL, NULL);
-        if (sql_only)
-            db->pindex_failed = 1;      /* the engine then reads candidates from SQLite */
-        else if (!api_pindex_get(db)) {
-            fprintf(stderr, "place index not built\n");
-            return 1;
-        }
-        if (api_text_query_parse("boul", "q", &ac, &err) != 0) {
-            fprintf(stderr, "q: %s\n", err.msg);
-            return 1;
-        }
-        if (api_text_query_parse(getenv("RAW_Q") ? getenv("RAW_Q") : "boulangerie", "q", &text,
-                                 &err) != 0) {
-            fprintf(stderr, "q: %s\n", err.msg);
-            return 1;
-        }
-        /* Warm-up: one pass over the points (not timed). */
-        for (int warm = 1; warm >= 0; warm--) {
-            /* SECONDS < 0: exactly -SECONDS queries, no warm-up (for instruction counts). */
-            size_t quota = secs < 0 ? (size_t)-secs : cap;
-            if (secs < 0 && warm)
-                continue;
-            t_end = secs < 0 ? 1e300 : now_s() + (warm ? secs / 10 : secs);
-            if (!warm)
-                cpu0 = cpu_s();
-            while (now_s() < t_end && n < quota) {
-                const double *b = boxes[bi++ % nb];
-                struct api_search_params p;
-                struct api_search_result r;
-                double t0 = now_s();
-
-                memset(&p, 0, sizeof p);
-                p.lat = (b[1] + b[3]) / 2;
-                p.lon = (b[0] + b[2]) / 2;
-                p.when = time(NULL);
-                p.limit = 50;
-                if (strncmp(mode, "near", 4) == 0) {
-                    p.has_point = p.has_radius = 1;
-                    p.radius = 5000;
-                    p.k = 20;
-                    p.sort = API_SORT_DISTANCE;
-                } else if (strcmp(mode, "radius") == 0) {
-                    p.has_point = p.has_radius = 1;
-                    p.radius = 1000;
-                    p.sort = API_SORT_DISTANCE;
-                } else if (strncmp(mode, "bbox", 4) == 0) {
-                    p.has_bbox = 1;
-                    p.bbox.minlon = b[0];
-                    p.bbox.minlat = b[1];
-                    p.bbox.maxlon = b[2];
-                    p.bbox.maxlat = b[3];
-                    p.sort = API_SORT_NAME;
-                } else if (strcmp(mode, "text") == 0) {
-                    p.has_point = 1;
-                    p.text = &text;
-                    p.limit = 20;
-                    p.sort = API_SORT_RELEVANCE;
-                } else if (strcmp(mode, "textnp") == 0) {
-                    p.text = &text;
-                    p.limit = 20;
-                    p.sort = API_SORT_RELEVANCE;
-                } else if (strcmp(mode, "ac") == 0) {
-                    p.has_point = 1;
-                    p.text = &ac;
-                    p.limit = 8;
-                    p.sort = API_SORT_RELEVANCE;
-                } else if (strcmp(mode, "facets") == 0) {
-                    p.has_point = p.has_radius = 1;
-                    p.radius = 1000;
-                    p.sort = API_SORT_DISTANCE;
-                    p.limit = 10;
-                    p.facet_category = p.facet_commune = 1;
-                } else {
-                    fprintf(stderr, "unknown mode %s\n", mode);
-                    return 2;
-                }
-                if (api_search_run(db, NULL, &p, &r, &err) != 0) {
-                    fprintf(stderr, "%s: %s\n", mode, err.msg);
-                    return 1;
-                }
-                if (api_search_read_page(db, &r, read_place, &sink, &err) != 0) {
-                    fprintf(stderr, "%s: page: %s\n", mode, err.msg);
-                    return 1;
-                }
-                if (!warm) {
-                    lat_us[n++] = (now_s() - t0) * 1e6;
-                    matched += (double)r.matched;
-                    returned += (double)r.n;
-                }
-                api_search_result_free(&r);
-            }
-        }
-        cpu_spent = cpu_s() - cpu0;
-        qsort(lat_us, n, sizeof *lat_us, cmp_double);
-        if (n == 0) {
-            printf("%s 0 0 0 0 0 0\n", mode);
-            free(lat_us);
-            continue;
-        }
-        double spent = secs;
-        if (secs < 0) {
-            spent = 0;
-            for (size_t i = 0; i < n; i++)
-                spent += lat_us[i] / 1e6;   /* the rate over the time spent in queries */
-        }
-        printf("%s %.0f %.0f %.0f %.0f %.1f %.1f\n", mode, (double)n / spent, lat_us[n / 2],
-               lat_us[n * 99 / 100], matched / (double)n, returned / (double)n,
-               cpu_spent / (double)n * 1e6);
-        fflush(stdout);
-        free(lat_us);
+        int rc = open_for_mode(&db, argv[1], strstr(argv[m], "_sql") != NULL, &err);
+        if (!rc)
+            rc = run_mode(db, argv[m], secs, boxes, nb, &sink, &err);
+        if (rc)
+            return rc;
     }
     api_db_close(db);
     return sink == 42 ? 3 : 0;   /* keeps the reads */
