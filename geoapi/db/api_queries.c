@@ -1,7 +1,9 @@
 /*
  * api_queries.c — all the SQL of geodir-api, each statement next to the function that binds
  * and steps it. Named parameters only; nothing from a request is ever formatted into SQL text.
- * Statements are prepared once per connection and reset + cleared after every use.
+ * Statements are prepared once per connection and reset + cleared after every use. Rows go
+ * through one runner, q_each (q_each_sql for a statement used once), to a row reader that
+ * fills the caller's struct and calls its callback.
  *
  * Not here: distances, sorting, JSON (the handlers), which connection a thread uses
  * (api_dbpool.c).
