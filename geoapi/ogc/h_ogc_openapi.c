@@ -502,13 +502,11 @@ static void schemas_collections(struct gdir_json *j)
     schema_end(j);
 }
 
-/* The GeoJSON schemas: geometry, feature, feature collection. */
-static void schemas_geojson(struct gdir_json *j)
+/* The GeoJSON schemas of a geometry and of a feature. */
+static void schemas_feature(struct gdir_json *j)
 {
-    static const char *const r_fc[] = {"type", "features", NULL};
     static const char *const r_f[] = {"type", "geometry", "properties", NULL};
     static const char *const r_geom[] = {"type", "coordinates", NULL};
-    static const char *const fc[] = {"FeatureCollection", NULL};
     static const char *const feature[] = {"Feature", NULL};
     static const char *const geoms[] = {"Point", "MultiPolygon", "Polygon", NULL};
 
@@ -560,6 +558,13 @@ static void schemas_geojson(struct gdir_json *j)
     gdir_json_obj_end(j);
     prop_array_of(j, "links", "#/components/schemas/link");
     schema_end(j);
+}
+
+/* The GeoJSON schema of a feature collection. */
+static void schema_feature_collection(struct gdir_json *j)
+{
+    static const char *const r_fc[] = {"type", "features", NULL};
+    static const char *const fc[] = {"FeatureCollection", NULL};
 
     schema_begin(j, "featureCollectionGeoJSON", r_fc);
     gdir_json_key(j, "type");
@@ -596,7 +601,8 @@ static void schemas(struct gdir_json *j)
     schemas_service(j);
     schema_extent(j);
     schemas_collections(j);
-    schemas_geojson(j);
+    schemas_feature(j);
+    schema_feature_collection(j);
 
     schema_begin(j, "exception", r_exc);
     prop_type(j, "code", "string", 0);
