@@ -22,6 +22,7 @@
  * is at the commune's centroid / point on surface; reverse finds the nearest centre).
  */
 #include "gdir_geocoder.h"
+#include "gdir_hash.h"
 #include "gdir_address.h"
 #include "gdir_buf.h"
 #include "gdir_geo.h"
@@ -218,15 +219,12 @@ static void sort_array(void *base, size_t n, size_t size, int (*cmp)(const void 
         qsort(base, n, size, cmp);
 }
 
+/* FNV-1a of s[0..n) without its byte at skip (skip == n: the whole string). */
 static uint64_t hash_skip(const char *s, size_t n, size_t skip)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < n; i++) {
-        if (i == skip)
-            continue;
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ULL;
-    }
+    uint64_t h = gdir_fnv64(GDIR_FNV64_INIT, s, skip < n ? skip : n);
+    if (skip < n)
+        h = gdir_fnv64(h, s + skip + 1, n - skip - 1);
     return h ^ (uint64_t)(skip == n ? n : n - 1);
 }
 

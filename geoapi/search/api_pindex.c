@@ -9,6 +9,7 @@
  * (api_queries.c).
  */
 #include "api_pindex.h"
+#include "gdir_geo.h"
 #include "gdir_hash.h"
 #include "api_fts.h"
 #include "api_gen.h"
@@ -26,7 +27,6 @@
 #define MAX_CELLS (1u << 22)
 #define NO_POS UINT32_MAX
 #define PI 3.14159265358979323846
-#define DEG (PI / 180)
 #define M_PER_DEG 111195.0         /* metres per degree of latitude (mean Earth radius) */
 
 /* ---- freeing ----------------------------------------------------------------------------- */
@@ -233,7 +233,7 @@ static int make_grid(struct api_pindex *ix)
     if (n == 0)
         minlat = maxlat = minlon = maxlon = 0;
     /* Extents in metres (at least 1 m), cells about square. */
-    w = fmax((maxlon - minlon) * cos((minlat + maxlat) / 2 * DEG) * M_PER_DEG, 1.0);
+    w = fmax((maxlon - minlon) * cos((minlat + maxlat) / 2 * GDIR_DEG2RAD) * M_PER_DEG, 1.0);
     h = fmax((maxlat - minlat) * M_PER_DEG, 1.0);
     cells = n / PLACES_PER_CELL;
     if (cells < 1)
@@ -1119,7 +1119,7 @@ double api_pindex_k_radius(const struct api_pindex *ix, double lat, double lon, 
                  ix->cell_start[(size_t)y * ix->nx + x0];
     if (count == 0)
         return max_m;
-    area = (x1 - x0 + 1) * ix->dlon * cos(lat * DEG) * M_PER_DEG * (y1 - y0 + 1) * ix->dlat *
+    area = (x1 - x0 + 1) * ix->dlon * cos(lat * GDIR_DEG2RAD) * M_PER_DEG * (y1 - y0 + 1) * ix->dlat *
            M_PER_DEG;
     r = 2 * sqrt((double)k * area / ((double)count * PI));
     return r < min_m ? min_m : r > max_m ? max_m : r;
@@ -1194,14 +1194,14 @@ static double half_width(double a_max, double hav_dphi, double cos_c, double cos
         return -1;
     if (h >= 1)
         return 180;
-    return 2 * asin(sqrt(h)) / DEG;
+    return 2 * asin(sqrt(h)) / GDIR_DEG2RAD;
 }
 
 long long api_pindex_count_circle(const struct api_pindex *ix, double lat, double lon, double r)
 {
     const double earth = 6371008.8;   /* GDIR_EARTH_RADIUS_M, the radius of gdir_haversine_m */
     struct gdir_bbox bb;
-    double cos_c = cos(lat * DEG), a_in, a_out;
+    double cos_c = cos(lat * GDIR_DEG2RAD), a_in, a_out;
     unsigned cx0, cx1, cy0, cy1;
     long long count = 0;
 
@@ -1223,8 +1223,8 @@ long long api_pindex_count_circle(const struct api_pindex *ix, double lat, doubl
     cy0 = cell_y(ix, bb.minlat);
     cy1 = cell_y(ix, bb.maxlat);
     for (unsigned cy = cy0; cy <= cy1; cy++) {
-        double pa = (cell_lat(ix, cy) - CELL_MARGIN) * DEG;
-        double pb = (cell_lat(ix, cy + 1) + CELL_MARGIN) * DEG, pc = lat * DEG;
+        double pa = (cell_lat(ix, cy) - CELL_MARGIN) * GDIR_DEG2RAD;
+        double pb = (cell_lat(ix, cy + 1) + CELL_MARGIN) * GDIR_DEG2RAD, pc = lat * GDIR_DEG2RAD;
         double w_in, w_out, nearest = pc < pa ? pa - pc : pc > pb ? pc - pb : 0;
         double wa = half_width(a_in, hav(pa - pc), cos_c, cos(pa));
         double wb = half_width(a_in, hav(pb - pc), cos_c, cos(pb));

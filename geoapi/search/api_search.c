@@ -8,6 +8,7 @@
  * the text rules (api_text.c, api_vocab.c), opening hours (api_hours.c).
  */
 #include "api_search.h"
+#include "gdir_geo.h"
 #include "gdir_hash.h"
 #include "api_fts.h"
 #include "api_hours.h"
@@ -417,7 +418,6 @@ static int on_text_hit(void *cls, long long fid, double bm25)
 
 /* ---- text search through the in-memory full-text index ---------------------------------- */
 
-#define DEG (3.14159265358979323846 / 180.0)
 
 /* A walk along one term's postings, for the phrases that hold the term (a term may come in
  * several: a word and its variant that is a prefix of it). */
@@ -515,7 +515,7 @@ static double quick_dlb(struct prox *x, size_t cell)
     if (isnan(x->row_d[cy])) {
         double la = ix->lat0 + cy * ix->dlat - 1e-9, lb = ix->lat0 + (cy + 1) * ix->dlat + 1e-9;
         double dp = x->lat < la ? la - x->lat : x->lat > lb ? x->lat - lb : 0;
-        double d = GDIR_EARTH_RADIUS_M * dp * DEG;   /* d >= R |dphi| */
+        double d = GDIR_EARTH_RADIUS_M * dp * GDIR_DEG2RAD;   /* d >= R |dphi| */
         x->row_d[cy] = dist_lower_bound(d);
     }
     if (isnan(x->col_d[cx])) {
@@ -523,7 +523,7 @@ static double quick_dlb(struct prox *x, size_t cell)
         double dl = x->lon < lo ? lo - x->lon : x->lon > hi ? x->lon - hi : 0;
         double a = fmax(fabs(lo - x->lon), fabs(hi - x->lon)) >= 180
                        ? 0
-                       : x->cos_lat * x->cos_min * hav(dl * DEG);
+                       : x->cos_lat * x->cos_min * hav(dl * GDIR_DEG2RAD);
         double d = 2.0 * GDIR_EARTH_RADIUS_M * asin(sqrt(a > 1 ? 1 : a));
         x->col_d[cx] = dist_lower_bound(d);
     }
@@ -541,14 +541,14 @@ static double cell_dlb(struct prox *x, size_t cell)
     if (isnan(x->row_hav[cy])) {   /* cells are widened by 1e-9 degrees: rounding of filing */
         double la = ix->lat0 + cy * ix->dlat - 1e-9, lb = ix->lat0 + (cy + 1) * ix->dlat + 1e-9;
         double dp = x->lat < la ? la - x->lat : x->lat > lb ? x->lat - lb : 0;
-        x->row_hav[cy] = hav(dp * DEG);
-        x->row_cos[cy] = fmax(0, fmin(cos(la * DEG), cos(lb * DEG)));
+        x->row_hav[cy] = hav(dp * GDIR_DEG2RAD);
+        x->row_cos[cy] = fmax(0, fmin(cos(la * GDIR_DEG2RAD), cos(lb * GDIR_DEG2RAD)));
     }
     if (isnan(x->col_hav[cx])) {
         double lo = ix->lon0 + cx * ix->dlon - 1e-9, hi = ix->lon0 + (cx + 1) * ix->dlon + 1e-9;
         double dl = x->lon < lo ? lo - x->lon : x->lon > hi ? x->lon - hi : 0;
         /* sin^2(dl / 2) grows with dl up to 180 degrees only. */
-        x->col_hav[cx] = fmax(fabs(lo - x->lon), fabs(hi - x->lon)) >= 180 ? 0 : hav(dl * DEG);
+        x->col_hav[cx] = fmax(fabs(lo - x->lon), fabs(hi - x->lon)) >= 180 ? 0 : hav(dl * GDIR_DEG2RAD);
     }
     a = x->row_hav[cy] + x->cos_lat * x->row_cos[cy] * x->col_hav[cx];
     d = 2.0 * GDIR_EARTH_RADIUS_M * asin(sqrt(a > 1 ? 1 : a));
@@ -898,10 +898,10 @@ static int walk_rings(struct walk *w, const struct tcur *walks, size_t n, long l
             double d = INFINITY, f;
             if (y_lo > 0)
                 d = fmin(d, GDIR_EARTH_RADIUS_M * fmax(0, lat - (ix->lat0 + y_lo * ix->dlat +
-                                                                  1e-9)) * DEG);
+                                                                  1e-9)) * GDIR_DEG2RAD);
             if (y_hi < (long)ix->ny - 1)
                 d = fmin(d, GDIR_EARTH_RADIUS_M *
-                                fmax(0, ix->lat0 + (y_hi + 1) * ix->dlat - 1e-9 - lat) * DEG);
+                                fmax(0, ix->lat0 + (y_hi + 1) * ix->dlat - 1e-9 - lat) * GDIR_DEG2RAD);
             for (int side = 0; side < 2; side++) {
                 double edge, far, dl, a;
                 if (side == 0 ? x_lo <= 0 : x_hi >= (long)ix->nx - 1)
@@ -912,7 +912,7 @@ static int walk_rings(struct walk *w, const struct tcur *walks, size_t n, long l
                 dl = fmax(0, side == 0 ? lon - edge : edge - lon);
                 a = fabs(far - lon) >= 180 || fabs(edge - lon) >= 180
                         ? 0
-                        : w->px.cos_lat * w->px.cos_min * hav(dl * DEG);
+                        : w->px.cos_lat * w->px.cos_min * hav(dl * GDIR_DEG2RAD);
                 d = fmin(d, 2.0 * GDIR_EARTH_RADIUS_M * asin(sqrt(a > 1 ? 1 : a)));
             }
             d = dist_lower_bound(d);
@@ -1018,10 +1018,10 @@ static int prox_init(struct prox *px, const struct api_pindex *ix,
     px->ix = ix;
     px->lat = p->lat;
     px->lon = p->lon;
-    px->cos_lat = cos(p->lat * DEG);
+    px->cos_lat = cos(p->lat * GDIR_DEG2RAD);
     px->cell = SIZE_MAX;
-    px->cos_min = fmax(0, fmin(cos((ix->lat0 - 1e-9) * DEG),
-                               cos((ix->lat0 + ix->ny * ix->dlat + 1e-9) * DEG)));
+    px->cos_min = fmax(0, fmin(cos((ix->lat0 - 1e-9) * GDIR_DEG2RAD),
+                               cos((ix->lat0 + ix->ny * ix->dlat + 1e-9) * GDIR_DEG2RAD)));
     px->row_hav = malloc(cells * sizeof *px->row_hav);
     if (!px->row_hav)
         return GDIR_ENOMEM;

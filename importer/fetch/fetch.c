@@ -223,7 +223,7 @@ static int write_effective_config(struct fetch *f, struct gdir_err *err)
         if (!v || v[0] == '/')
             continue;
         rel = slash ? fetch_printf("%.*s/%s", (int)(slash - f->o->config), f->o->config, v)
-                    : fetch_strdup(v);
+                    : gdir_strdup(v);
         abs = rel ? fetch_absolute(rel) : NULL;
         free(rel);
         int bad = set_string(f->config, config_relative_keys[k], abs);
@@ -261,10 +261,10 @@ static char *download_dir(const struct imp_fetch_opts *o)
     if (o->fetch_dir)
         return fetch_absolute(o->fetch_dir);
     slash = strrchr(o->db, '/');
-    db_dir = slash ? fetch_printf("%.*s", (int)(slash - o->db), o->db) : fetch_strdup(".");
+    db_dir = slash ? fetch_printf("%.*s", (int)(slash - o->db), o->db) : gdir_strdup(".");
     if (db_dir && !*db_dir) {
         free(db_dir);
-        db_dir = fetch_strdup("/");
+        db_dir = gdir_strdup("/");
     }
     rel = db_dir ? fetch_printf("%s/downloads", db_dir) : NULL;
     dir = rel ? fetch_absolute(rel) : NULL;
@@ -277,7 +277,7 @@ static char *download_dir(const struct imp_fetch_opts *o)
 static int open_dir(struct fetch *f, struct gdir_err *err)
 {
     const char *base = strrchr(f->o->config, '/');
-    char *cfg_base = fetch_strdup(base ? base + 1 : f->o->config), *lock = NULL;
+    char *cfg_base = gdir_strdup(base ? base + 1 : f->o->config), *lock = NULL;
     struct flock lk;
     int rc = GDIR_OK;
 
@@ -480,7 +480,7 @@ int imp_fetch_run(const struct imp_fetch_opts *o, char **effective_config)
     fetch_read_manifest(&f);
     if ((status = fetch_all(&f)) != IMP_EXIT_OK)
         goto out;
-    if (!(*effective_config = fetch_strdup(f.effective_path))) {
+    if (!(*effective_config = gdir_strdup(f.effective_path))) {
         fprintf(stderr, "geodir-import: out of memory\n");
         status = IMP_EXIT_FAILED;
         goto out;

@@ -134,7 +134,7 @@ static const cJSON *catalogue_entry(struct fetch *f, const char *name, struct gd
     const cJSON *it;
     if (!f->catalogue) {
         const char *path = catalogue_file();
-        if (!(f->catalogue_path = fetch_strdup(path))) {
+        if (!(f->catalogue_path = gdir_strdup(path))) {
             gdir_err_set(err, GDIR_ENOMEM, "out of memory");
             return NULL;
         }
@@ -238,7 +238,7 @@ static int resolve_source(struct fetch *f, struct fetch_item *it, const cJSON *s
         gdir_err_clear(&detail);
         if (!(entry = catalogue_entry(f, cat, &detail)))
             return gdir_err_set(err, GDIR_ECONFIG, "fetch.catalogue: %s", detail.msg);
-        if (!(it->catalogue = fetch_strdup(cat)))
+        if (!(it->catalogue = gdir_strdup(cat)))
             return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
         if (!(*tmpl = fetch_json_str(entry, "download_url"))) {
             const char *landing = fetch_json_str(entry, "landing_page");

@@ -13,6 +13,7 @@
 #include "fetch_unpack.h"
 #include "gdir_config.h"
 #include "gdir_err.h"
+#include "gdir_mem.h"
 #include "imp_profile.h"
 
 #include <cjson/cJSON.h>
@@ -90,7 +91,6 @@ struct fetch {
 
 /* fetch_util.c: small file and string helpers. Allocating ones return NULL when out of
  * memory; the others follow the error model above. */
-char *fetch_strdup(const char *s);
 char *fetch_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void fetch_copy(char *dst, size_t size, const char *src);   /* snprintf "%s", NULL is "" */
 void fetch_utc_now(char *out, size_t size);                 /* 2026-01-01T10:00:00Z */

@@ -17,15 +17,6 @@
 #include <time.h>
 #include <unistd.h>
 
-char *fetch_strdup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p)
-        memcpy(p, s, n);
-    return p;
-}
-
 char *fetch_printf(const char *fmt, ...)
 {
     struct gdir_buf b;
@@ -72,7 +63,7 @@ char *fetch_absolute(const char *path)
 {
     char cwd[4096];
     if (path[0] == '/')
-        return fetch_strdup(path);
+        return gdir_strdup(path);
     if (!getcwd(cwd, sizeof cwd))
         return NULL;
     return fetch_printf("%s/%s", cwd, path);
@@ -80,7 +71,7 @@ char *fetch_absolute(const char *path)
 
 int fetch_make_dirs(const char *path)
 {
-    char *p = fetch_strdup(path);
+    char *p = gdir_strdup(path);
     int rc = 0;
     if (!p)
         return -1;
@@ -129,7 +120,7 @@ static char *slurp(const char *path, struct gdir_err *err)
     }
     s = gdir_buf_steal(&b, NULL);
     if (!s)
-        s = fetch_strdup("");
+        s = gdir_strdup("");
     if (!s)
         gdir_err_set(err, GDIR_ENOMEM, "%s: out of memory", path);
     return s;
