@@ -75,7 +75,6 @@ struct conn {
     unsigned requests;            /* answered on this connection */
     /* the request in progress */
     struct http_head *head;       /* owned copy while a body is read */
-    long head_len;
     struct api_upload upload;
     struct http_chunked chunk;
     long long body_left;          /* Content-Length body: bytes still to read */
@@ -242,6 +241,24 @@ static void log_done(struct conn *c, int aborted)
     c->logged_request = 0;
 }
 
+/* An empty answer for the handler or the error callback to fill. */
+static void reply_init(struct http_reply *r)
+{
+    memset(r, 0, sizeof *r);
+    r->fd = -1;
+    r->status = 500;
+    gdir_buf_init(&r->headers, 64u * 1024u);
+}
+
+/* Gives back the place a connection held in the limits (or among those being refused). */
+static void limits_drop(struct http_server *srv, const unsigned char *ip, int counted)
+{
+    if (counted)
+        limits_give(srv, ip);
+    else
+        atomic_fetch_sub(&srv->n_rejecting, 1);
+}
+
 static void conn_close(struct conn *c)
 {
     struct worker *w = c->w;
@@ -251,10 +268,7 @@ static void conn_close(struct conn *c)
     request_release(c);
     epoll_ctl(w->ep, EPOLL_CTL_DEL, c->fd, NULL);
     close(c->fd);
-    if (c->counted)
-        limits_give(w->srv, c->ip);
-    else
-        atomic_fetch_sub(&w->srv->n_rejecting, 1);
+    limits_drop(w->srv, c->ip, c->counted);
     if (c->prev)
         c->prev->next = c->next;
     else
@@ -538,10 +552,7 @@ static int conn_dispatch(struct conn *c, const struct http_head *h, size_t used)
         .body = c->upload.active ? c->upload.body.data : NULL,
         .body_len = c->upload.active ? c->upload.body.len : 0,
     };
-    memset(&c->rep, 0, sizeof c->rep);
-    c->rep.fd = -1;
-    c->rep.status = 500;
-    gdir_buf_init(&c->rep.headers, 64u * 1024u);
+    reply_init(&c->rep);
     srv->cb.handle(srv->cb.cls, &req, &c->rep);
     c->close_after = !h->keep_alive || c->upload.active || h->chunked || h->content_length > 0;
     in_consume(c, used);
@@ -560,10 +571,7 @@ static int conn_fail(struct conn *c, const struct gdir_err *err, const char *tar
 
     request_release(c);
     reply_release(c);
-    memset(&c->rep, 0, sizeof c->rep);
-    c->rep.fd = -1;
-    c->rep.status = 500;
-    gdir_buf_init(&c->rep.headers, 64u * 1024u);
+    reply_init(&c->rep);
     srv->cb.error(srv->cb.cls, target, err, &c->rep);
     c->rep.close = 1;
     c->close_after = 1;
@@ -601,7 +609,7 @@ static int body_feed(struct conn *c, const char *data, size_t n)
             conn_fail(c, &err, NULL);
             return -1;
         }
-        (void)used;   /* bytes after the last chunk are dropped: the connection closes */
+        /* bytes after the last chunk are dropped: the connection closes */
         return c->chunk.done;
     }
     size_t take = (uint64_t)n < (uint64_t)c->body_left ? n : (size_t)c->body_left;
@@ -646,7 +654,6 @@ static int conn_request(struct conn *c, struct http_head *h, long hlen)
         return -1;
     }
     *c->head = *h;
-    c->head_len = hlen;
     memset(&c->chunk, 0, sizeof c->chunk);
     c->body_left = h->chunked ? -1 : h->content_length;
     c->state = C_BODY;
@@ -781,10 +788,7 @@ static void conn_accepted(struct worker *w, int fd, const struct sockaddr_storag
     }
     c = calloc(1, sizeof *c);
     if (!c) {
-        if (counted)
-            limits_give(srv, ip);
-        else
-            atomic_fetch_sub(&srv->n_rejecting, 1);
+        limits_drop(srv, ip, counted);
         close(fd);
         return;
     }
@@ -799,10 +803,7 @@ static void conn_accepted(struct worker *w, int fd, const struct sockaddr_storag
     c->events = EPOLLIN;
     struct epoll_event e = {.events = c->events, .data.ptr = c};
     if (epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &e)) {
-        if (counted)
-            limits_give(srv, ip);
-        else
-            atomic_fetch_sub(&srv->n_rejecting, 1);
+        limits_drop(srv, ip, counted);
         close(fd);
         free(c);
         return;
