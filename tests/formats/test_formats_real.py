@@ -20,39 +20,28 @@ import subprocess
 import sys
 import unicodedata
 
+sys.dont_write_bytecode = True   # no __pycache__ in the sources
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from geodir_test import check, failures, run_program, sqlite_one, sqlite_rows  # noqa: E402
+
 CASE, IMPORTER, SQLITE3, OGR2OGR, TESTS, SRC, DATA, WORK = sys.argv[1:9]
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        failures.append(what)
-    return cond
 
 
 def run(cfg, db, profiles=None):
     env = {k: v for k, v in os.environ.items() if k != "GEODIR_PROFILES"}
     args = [IMPORTER, "--config", cfg, "--db", db] + (["--profiles", profiles] if profiles else [])
-    p = subprocess.run(args, capture_output=True, timeout=280, env=env)
-    p.out = p.stdout.decode("utf-8", "replace")
-    p.err = p.stderr.decode("utf-8", "replace")
+    p = run_program(args, 280, env)
     print(p.out)
     check(p.returncode == 0, f"exit status 0 (got {p.returncode}; stderr: {p.err[-1500:]})")
     return p
 
 
 def sql(db, query):
-    p = subprocess.run([SQLITE3, "-bail", "-json", db], input=".load mod_spatialite\n" + query + ";\n",
-                       capture_output=True, text=True, timeout=60)
-    if p.returncode != 0:
-        raise RuntimeError(f"sqlite3 failed on {query!r}: {p.stderr}")
-    return json.loads(p.stdout) if p.stdout.strip() else []
+    return sqlite_rows(SQLITE3, db, query)
 
 
 def one(db, query):
-    rows = sql(db, query)
-    return list(rows[0].values())[0] if rows else None
+    return sqlite_one(SQLITE3, db, query)
 
 
 def table(stdout):

@@ -16,6 +16,10 @@
   `listening on http://127.0.0.1:PORT` line; GEODIR_* variables of the caller's environment are
   dropped so that only the test's own settings apply; SIGTERM on stop, exit code returned.
 - http_request(): one request on a fresh connection, headers lower-cased.
+- haversine(): the distance in metres of common/gdir_geo.c, operation for operation;
+  json_answer(): the checks of a JSON answer (status, Content-Type, body parses).
+- run_program(): a program run to its end, its output captured and decoded (.out, .err);
+  sqlite_rows() / sqlite_one(): a query through the sqlite3 shell with SpatiaLite loaded.
 - Fixture builders (the build_db.py scripts): fresh_dir(), write_config(), run_import() (the real
   geodir-import, its output printed, exit 1 on failure), and the five member communes of
   tests/http/fixtures (TEST_COMMUNES, TEST_POSTCODES, TEST_BOX, five_communes_config()).
@@ -28,6 +32,7 @@ Standard library only.
 """
 import http.client
 import json
+import math
 import os
 import shutil
 import signal
@@ -84,6 +89,37 @@ def require_data(folder, names):
     return ok
 
 
+EARTH_RADIUS_M = 6371008.8   # the mean radius common/gdir_geo.c uses
+
+
+def haversine(lat1, lon1, lat2, lon2):
+    """The formula of common/gdir_geo.c, operation for operation, so that results agree to the
+    last bit (the place exactly at a radius depends on it)."""
+    deg2rad = math.pi / 180.0
+    p1, p2 = lat1 * deg2rad, lat2 * deg2rad
+    dp, dl = (lat2 - lat1) * deg2rad, (lon2 - lon1) * deg2rad
+    s1, s2 = math.sin(dp / 2), math.sin(dl / 2)
+    a = s1 * s1 + math.cos(p1) * math.cos(p2) * s2 * s2
+    a = min(a, 1.0)
+    return 2.0 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+
+
+def json_answer(what, answer, status, ctype):
+    """answer = (status, headers, body) of the request what: checks the status and the
+    Content-Type, parses the body. Returns the document, or None when the status is not the
+    one expected or the body is not JSON (a failed check either way)."""
+    st, hdrs, body = answer
+    ok = check(st == status, f"{what} -> {status} (got {st}: {body[:200]!r})")
+    check(hdrs.get("content-type") == ctype,
+          f"  Content-Type {ctype} (got {hdrs.get('content-type')})")
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        check(False, f"  body is JSON ({body[:100]!r})")
+        return None
+    return doc if ok else None
+
+
 def http_request(port, method, target, body=None, headers=None, chunked=False, timeout=60):
     """Returns (status, {lower-case header: value}, body bytes)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
@@ -94,6 +130,32 @@ def http_request(port, method, target, body=None, headers=None, chunked=False, t
         return r.status, {k.lower(): v for k, v in r.getheaders()}, data
     finally:
         conn.close()
+
+
+def run_program(args, timeout, env=None):
+    """Runs args to its end with stdout and stderr captured; returns the CompletedProcess with
+    .out and .err, the two decoded as UTF-8 (undecodable bytes replaced)."""
+    p = subprocess.run(args, capture_output=True, timeout=timeout, env=env)
+    p.out = p.stdout.decode("utf-8", "replace")
+    p.err = p.stderr.decode("utf-8", "replace")
+    return p
+
+
+def sqlite_rows(sqlite3, db, query):
+    """Rows of one query as dicts, through the sqlite3 shell (path sqlite3) with SpatiaLite
+    loaded; raises RuntimeError with the shell's stderr when it fails."""
+    p = subprocess.run([sqlite3, "-bail", "-json", db],
+                       input=".load mod_spatialite\n" + query + ";\n",
+                       capture_output=True, text=True, timeout=60)
+    if p.returncode != 0:
+        raise RuntimeError(f"sqlite3 failed on {query!r}: {p.stderr}")
+    return json.loads(p.stdout) if p.stdout.strip() else []
+
+
+def sqlite_one(sqlite3, db, query):
+    """The first column of the first row of query (sqlite_rows), or None without a row."""
+    rows = sqlite_rows(sqlite3, db, query)
+    return list(rows[0].values())[0] if rows else None
 
 
 class ApiServer:
