@@ -1,7 +1,8 @@
 /*
  * fuzz_util.h — what the libFuzzer targets of tests/fuzz share: the invariant check that
  * stops a run (FUZZ_CHECK), the contract of every gdir error return and of a file loader's
- * refusal, the input as a C string, private temporary files, and the small SpatiaLite database of the router and the geocoder.
+ * refusal, the input as a C string, private temporary files, and the small SpatiaLite
+ * database of the router and the geocoder.
  *
  * A failed FUZZ_CHECK prints the condition and aborts: libFuzzer then saves the input as a
  * crash, like a sanitizer report.

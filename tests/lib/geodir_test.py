@@ -20,9 +20,11 @@
   json_answer(): the checks of a JSON answer (status, Content-Type, body parses).
 - run_program(): a program run to its end, its output captured and decoded (.out, .err);
   sqlite_rows() / sqlite_one(): a query through the sqlite3 shell with SpatiaLite loaded.
-- Fixture builders (the build_db.py scripts): fresh_dir(), write_config(), run_import() (the real
-  geodir-import, its output printed, exit 1 on failure), and the five member communes of
-  tests/http/fixtures (TEST_COMMUNES, TEST_POSTCODES, TEST_BOX, five_communes_config()).
+- Fixture builders (the build_db.py scripts): fresh_dir(), fixture_dir() (fresh, with files of
+  tests/http/fixtures copied in), write_config(), run_import() (the real geodir-import, its
+  output printed, exit 1 on failure), the five member communes of tests/http/fixtures
+  (TEST_COMMUNES, TEST_POSTCODES, TEST_BOX, five_communes_config()), generated places
+  (place_feature(), write_places()) and their two usual sources (local_and_osm_sources()).
 
 A test puts tests/lib on sys.path:
     sys.dont_write_bytecode = True   # no __pycache__ in the sources
@@ -224,6 +226,45 @@ def fresh_dir(path):
     """Removes path if it exists and makes it again, empty."""
     shutil.rmtree(path, ignore_errors=True)
     os.makedirs(path)
+
+
+def fixture_dir(work, src, *names):
+    """fresh_dir(work), then copies there each of names from tests/http/fixtures (src: the
+    source tree)."""
+    fresh_dir(work)
+    for name in names:
+        shutil.copy(os.path.join(src, "tests", "http", "fixtures", name), work)
+
+
+def place_feature(pid, name, category, insee, lon, lat, address, phone=None, email=None,
+                  website=None, opening_hours=None, description=None):
+    """A place of the `local-geojson` profile in commune insee (one of TEST_COMMUNES, whose
+    postcode it takes), at lon, lat."""
+    return {"type": "Feature",
+            "properties": {"id": pid, "name": name, "category": category, "address": address,
+                           "postcode": TEST_POSTCODES[insee], "insee": insee,
+                           "phone": phone, "email": email, "website": website,
+                           "opening_hours": opening_hours, "description": description},
+            "geometry": {"type": "Point", "coordinates": [lon, lat]}}
+
+
+def write_places(path, features):
+    """Writes features as a GeoJSON FeatureCollection (UTF-8, not ASCII-escaped) to path."""
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump({"type": "FeatureCollection", "features": features}, f, ensure_ascii=False)
+
+
+def local_and_osm_sources(**local_extra):
+    """The two place sources of the generated fixtures: "local" (places-local.geojson,
+    etalab-2.0 by default, data_date 2025-06-01, plus local_extra) and "osm"
+    (places-osm.geojson, ODbL-1.0, publisher OpenStreetMap, data_date 2026-02-15)."""
+    local = {"name": "local", "profile": "local-geojson", "path": "places-local.geojson",
+             "data_date": "2025-06-01"}
+    local.update(local_extra)
+    return [local,
+            {"name": "osm", "profile": "local-geojson", "path": "places-osm.geojson",
+             "data_date": "2026-02-15", "title": "Lieux OpenStreetMap (essai)",
+             "publisher": "OpenStreetMap", "licence": "ODbL-1.0"}]
 
 
 def write_config(work, config, name="territory.json"):
