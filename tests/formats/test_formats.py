@@ -33,7 +33,8 @@ import sys
 
 sys.dont_write_bytecode = True   # no __pycache__ in the sources
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from geodir_test import check, failures, run_program, sqlite_one, sqlite_rows  # noqa: E402
+from geodir_test import (check, failures, import_summary, run_program, sqlite_one,  # noqa: E402
+                         sqlite_rows)
 
 CASE, IMPORTER, SQLITE3, OGR2OGR, TESTS, SRC, WORK = sys.argv[1:8]
 FIX = os.path.join(TESTS, "fixtures")
@@ -84,14 +85,7 @@ def config(name, sources, communes=None):
     return path
 
 
-def table(stdout):
-    """The summary table: {source: (read, imported, outside, filtered, rejected, geocoded)}."""
-    rows = {}
-    for line in stdout.splitlines():
-        parts = line.split()
-        if len(parts) >= 9 and all(x.isdigit() for x in parts[2:8]):
-            rows[parts[0]] = tuple(int(x) for x in parts[2:8])
-    return rows
+table = import_summary   # {source: (read, imported, outside, filtered, rejected, geocoded)}
 
 
 def rejects(db):

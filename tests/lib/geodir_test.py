@@ -19,7 +19,7 @@
 - haversine(): the distance in metres of common/gdir_geo.c, operation for operation;
   json_answer(): the checks of a JSON answer (status, Content-Type, body parses).
 - run_program(): a program run to its end, its output captured and decoded (.out, .err);
-  sqlite_rows() / sqlite_one(): a query through the sqlite3 shell with SpatiaLite loaded.
+  import_summary(): the importer's summary table; sqlite_rows() / sqlite_one(): a query through the sqlite3 shell with SpatiaLite loaded.
 - Fixture builders (the build_db.py scripts): fresh_dir(), fixture_dir() (fresh, with files of
   tests/http/fixtures copied in), write_config(), run_import() (the real geodir-import, its
   output printed, exit 1 on failure), the five member communes of tests/http/fixtures
@@ -141,6 +141,17 @@ def run_program(args, timeout, env=None):
     p.out = p.stdout.decode("utf-8", "replace")
     p.err = p.stderr.decode("utf-8", "replace")
     return p
+
+
+def import_summary(stdout):
+    """The importer's summary table in its stdout: {source: (read, imported, outside, filtered,
+    rejected, geocoded)}."""
+    rows = {}
+    for line in stdout.splitlines():
+        parts = line.split()
+        if len(parts) >= 9 and all(x.isdigit() for x in parts[2:8]):
+            rows[parts[0]] = tuple(int(x) for x in parts[2:8])
+    return rows
 
 
 def sqlite_rows(sqlite3, db, query):

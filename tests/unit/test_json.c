@@ -163,20 +163,26 @@ static void test_cap_is_sticky(void)
 
 static void test_members(void)
 {
+    /* Members written into an object opened by other code, with and without members before. */
+    static const struct {
+        const char *open;
+        int has_members;
+        const char *want;
+    } c[] = {
+        {"{\"a\":1", 1, "{\"a\":1,\"b\":2}"},
+        {"{", 0, "{\"b\":2}"},
+    };
     struct gdir_buf b;
     struct gdir_json j;
     gdir_buf_init(&b, 0);
-    gdir_buf_adds(&b, "{\"a\":1");
-    gdir_json_init_members(&j, &b, 1);
-    gdir_json_kint(&j, "b", 2);
-    gdir_buf_addc(&b, '}');
-    CHECK_STR_EQ(gdir_buf_str(&b), "{\"a\":1,\"b\":2}");
-    gdir_buf_reset(&b);
-    gdir_buf_adds(&b, "{");
-    gdir_json_init_members(&j, &b, 0);
-    gdir_json_kint(&j, "b", 2);
-    gdir_buf_addc(&b, '}');
-    CHECK_STR_EQ(gdir_buf_str(&b), "{\"b\":2}");
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        gdir_buf_reset(&b);
+        gdir_buf_adds(&b, c[i].open);
+        gdir_json_init_members(&j, &b, c[i].has_members);
+        gdir_json_kint(&j, "b", 2);
+        gdir_buf_addc(&b, '}');
+        CHECK_STR_EQ(gdir_buf_str(&b), c[i].want);
+    }
     gdir_buf_free(&b);
 }
 
