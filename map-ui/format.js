@@ -4,8 +4,9 @@
  * except sanitizeAttribution which parses HTML in an inert document.
  */
 
-const NUMBER_1 = new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 1 });
-const NUMBER_0 = new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 0 });
+/** French number formats with at most one decimal and with none (also used by opendata.js). */
+export const NUMBER_1 = new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 1 });
+export const NUMBER_0 = new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 0 });
 
 /** 850 -> "850 m", 1234 -> "1,2 km", 12000 -> "12 km" (French decimal comma). */
 export function formatDistance(metres) {

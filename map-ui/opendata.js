@@ -8,18 +8,15 @@
  * data requires.
  * Server strings only reach the DOM through textContent and attributes set by DOM calls.
  */
-import { formatDate, licenceInfo } from './format.js';
+import { formatDate, licenceInfo, NUMBER_0, NUMBER_1 } from './format.js';
 import { h } from './dom.js';
-
-const SIZE_1 = new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 1 });
-const COUNT = new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 0 });
 
 /** 532 -> "532 octets", 1234 -> "1,2 ko", 1234567 -> "1,2 Mo" (French units, base 1000). */
 export function formatSize(bytes) {
   if (!Number.isFinite(bytes) || bytes < 0)
     return '';
   if (bytes < 1000)
-    return `${COUNT.format(bytes)} octet${bytes > 1 ? 's' : ''}`;
+    return `${NUMBER_0.format(bytes)} octet${bytes > 1 ? 's' : ''}`;
   const units = ['ko', 'Mo', 'Go', 'To'];
   let v = bytes / 1000;
   let i = 0;
@@ -27,7 +24,7 @@ export function formatSize(bytes) {
     v /= 1000;
     i++;
   }
-  return `${SIZE_1.format(v)}\u00a0${units[i]}`;
+  return `${NUMBER_1.format(v)}\u00a0${units[i]}`;
 }
 
 /* Export formats (docs/api.md, Exports): French label of each format name. */
@@ -97,7 +94,7 @@ function exportItem(e, context) {
                  h('span', { class: 'visually-hidden' }, ` — ${context}`));
   const facts = [];
   if (Number.isFinite(Number(e.records)))
-    facts.push(`${COUNT.format(Number(e.records))} enregistrement` +
+    facts.push(`${NUMBER_0.format(Number(e.records))} enregistrement` +
                `${Number(e.records) > 1 ? 's' : ''}`);
   if (e.created)
     facts.push(`créé le ${formatDate(String(e.created))}`);
@@ -147,7 +144,7 @@ function renderExports(list, box, territoryName) {
                    'dérivées.');
     else if (excluded > 0) {
       const many = excluded > 1;
-      intro.append(` ${COUNT.format(excluded)} lieu${many ? 'x' : ''} issu${many ? 's' : ''} ` +
+      intro.append(` ${NUMBER_0.format(excluded)} lieu${many ? 'x' : ''} issu${many ? 's' : ''} ` +
                    'de sources sous ODbL (OpenStreetMap, BANO) en ' +
                    `${many ? 'sont exclus' : 'est exclu'} : ` +
                    `${many ? 'ils figurent' : 'il figure'} dans la version sous ODbL.`);
@@ -190,7 +187,7 @@ function describeSelection(query) {
   if (Array.isArray(query.bbox))
     parts.push('dans la zone affichée');
   else if (query.radius)
-    parts.push(`à moins de ${SIZE_1.format(Number(query.radius) / 1000)} km ` +
+    parts.push(`à moins de ${NUMBER_1.format(Number(query.radius) / 1000)} km ` +
                'du point de recherche');
   if (query.q)
     parts.push(`pour « ${query.q} »`);

@@ -23,7 +23,6 @@ Starts geodir-api on 127.0.0.1 port 0 and checks:
 usage: test_ban.py GEODIR_API DB SOURCE_DIR WORK_DIR
 """
 import json
-import math
 import os
 import shutil
 import sys
@@ -34,19 +33,12 @@ import uuid
 
 sys.dont_write_bytecode = True   # tests write only under the build tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from geodir_test import ApiServer, check, failures, http_request, poll_until  # noqa: E402
+from geodir_test import (ApiServer, check, failures, haversine, http_request,  # noqa: E402
+                         poll_until)
 
 API, DB, SRC, WORK = sys.argv[1:5]
 FIXTURES = os.path.join(SRC, "tests", "ban", "fixtures")
 STATIC = os.path.join(SRC, "map-ui")
-
-
-def haversine(lat1, lon1, lat2, lon2):
-    r = 6371008.8
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    a = (math.sin((p2 - p1) / 2) ** 2 +
-         math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2)
-    return 2 * r * math.asin(math.sqrt(min(a, 1.0)))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -22,7 +22,6 @@ import io
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -31,7 +30,7 @@ import uuid
 
 sys.dont_write_bytecode = True   # tests write only under the build tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from geodir_test import check, failures  # noqa: E402
+from geodir_test import ApiServer, check, failures  # noqa: E402
 
 API, IMPORTER, SRC, DATA, WORK = sys.argv[1:6]
 BANO = os.path.join(DATA, "bano-55_2015-03.csv")
@@ -89,23 +88,10 @@ def main():
     step = len(unique) / SAMPLE
     sample = [unique[int(i * step)] for i in range(SAMPLE)]
 
-    log = open(os.path.join(WORK, "server.stderr"), "w")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GEODIR_")}
-    srv = subprocess.Popen([API, "--port", "0", "--db", db, "--static_dir", os.path.join(SRC,
-                                                                                         "map-ui"),
-                            "--threads", "4"], stdout=subprocess.PIPE, stderr=log, text=True,
-                           env=env)
-    port = None
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        line = srv.stdout.readline()
-        if not line:
-            break
-        if line.startswith("listening on http://127.0.0.1:"):
-            port = int(line.strip().rsplit(":", 1)[1])
-            break
-    if not check(port is not None, "server announced its port"):
-        srv.kill()
+    srv = ApiServer(API, ["--port", "0", "--db", db, "--static_dir", os.path.join(SRC, "map-ui"),
+                          "--threads", "4"], os.path.join(WORK, "server.stderr"), required=False)
+    port = srv.port
+    if port is None:
         return
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
 
@@ -190,13 +176,7 @@ def main():
               f"search_seconds={dt:.2f} csv_seconds={dt_csv:.2f}")
     finally:
         conn.close()
-        srv.send_signal(signal.SIGTERM)
-        try:
-            code = srv.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            srv.kill()
-            code = "killed"
-        log.close()
+        code = srv.stop(timeout=20)
         check(code == 0, "server: clean exit")
 
 

@@ -42,33 +42,28 @@ static void test_l93_against_gdaltransform(void)
 
 static void test_departement_context(void)
 {
+    static const struct {
+        const char *insee, *want;
+    } known[] = {
+        {"55532", "55, Meuse, Grand Est"},
+        {"01001", "01, Ain, Auvergne-Rhône-Alpes"},
+        {"2A004", "2A, Corse-du-Sud, Corse"},
+        {"2B033", "2B, Haute-Corse, Corse"},
+        {"29019", "29, Finistère, Bretagne"},
+        {"30007", "30, Gard, Occitanie"},
+        {"75056", "75, Paris, Île-de-France"},
+        {"95018", "95, Val-d'Oise, Île-de-France"},
+        {"97411", "974, La Réunion, La Réunion"},
+        {"97701", "977, Saint-Barthélemy, Saint-Barthélemy"},
+        {"20004", "20"},   /* no "20" since 1976 */
+        {"5", ""},
+        {NULL, ""},
+    };
     char out[160];
-    api_departement_context("55532", out, sizeof out);
-    CHECK_STR_EQ(out, "55, Meuse, Grand Est");
-    api_departement_context("01001", out, sizeof out);
-    CHECK_STR_EQ(out, "01, Ain, Auvergne-Rhône-Alpes");
-    api_departement_context("2A004", out, sizeof out);
-    CHECK_STR_EQ(out, "2A, Corse-du-Sud, Corse");
-    api_departement_context("2B033", out, sizeof out);
-    CHECK_STR_EQ(out, "2B, Haute-Corse, Corse");
-    api_departement_context("29019", out, sizeof out);
-    CHECK_STR_EQ(out, "29, Finistère, Bretagne");
-    api_departement_context("30007", out, sizeof out);
-    CHECK_STR_EQ(out, "30, Gard, Occitanie");
-    api_departement_context("75056", out, sizeof out);
-    CHECK_STR_EQ(out, "75, Paris, Île-de-France");
-    api_departement_context("95018", out, sizeof out);
-    CHECK_STR_EQ(out, "95, Val-d'Oise, Île-de-France");
-    api_departement_context("97411", out, sizeof out);
-    CHECK_STR_EQ(out, "974, La Réunion, La Réunion");
-    api_departement_context("97701", out, sizeof out);
-    CHECK_STR_EQ(out, "977, Saint-Barthélemy, Saint-Barthélemy");
-    api_departement_context("20004", out, sizeof out);   /* no "20" since 1976 */
-    CHECK_STR_EQ(out, "20");
-    api_departement_context("5", out, sizeof out);
-    CHECK_STR_EQ(out, "");
-    api_departement_context(NULL, out, sizeof out);
-    CHECK_STR_EQ(out, "");
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
+        api_departement_context(known[i].insee, out, sizeof out);
+        CHECK_STR_EQ(out, known[i].want);
+    }
     /* Every metropolitan code 01..95 but 20 is known. */
     for (int d = 1; d <= 95; d++) {
         char insee[8], want[4];
@@ -236,21 +231,24 @@ static void test_csv_reader(void)
         CHECK_INT_EQ(r.out_sep, ';');
         api_csv_close(&r);
     }
-    /* Comma, LF, separator inside quotes on the header line does not count. */
-    static const char t2[] = "\"a;b\",c,d\nx,y,z\n";
-    CHECK_INT_EQ(records_of(t2, sizeof t2 - 1, &sep, out, sizeof out, &err), 0);
-    CHECK_INT_EQ(sep, ',');
-    CHECK_STR_EQ(out, "a;b|c|d@1/x|y|z@2/");
-    /* One column: no separator at all; commas in the rows stay in the field. */
-    static const char t3[] = "adresse\n12 rue X, 55000 Bar\n\"a\"\n";
-    CHECK_INT_EQ(records_of(t3, sizeof t3 - 1, &sep, out, sizeof out, &err), 0);
-    CHECK_INT_EQ(sep, '\0');
-    CHECK_STR_EQ(out, "adresse@1/12 rue X, 55000 Bar@2/a@3/");
-    /* Tab, lone CR line ends, text after a closing quote kept, quote inside a field kept. */
-    static const char t4[] = "a\tb\r1\t\"x\"y\r2\tsa\"y\"s\r";
-    CHECK_INT_EQ(records_of(t4, sizeof t4 - 1, &sep, out, sizeof out, &err), 0);
-    CHECK_INT_EQ(sep, '\t');
-    CHECK_STR_EQ(out, "a|b@1/1|xy@2/2|sa\"y\"s@3/");
+    static const struct {
+        const char *text;
+        char sep;
+        const char *want;
+    } more[] = {
+        /* Comma, LF, separator inside quotes on the header line does not count. */
+        {"\"a;b\",c,d\nx,y,z\n", ',', "a;b|c|d@1/x|y|z@2/"},
+        /* One column: no separator at all; commas in the rows stay in the field. */
+        {"adresse\n12 rue X, 55000 Bar\n\"a\"\n", '\0', "adresse@1/12 rue X, 55000 Bar@2/a@3/"},
+        /* Tab, lone CR line ends, text after a closing quote kept, quote inside a field kept. */
+        {"a\tb\r1\t\"x\"y\r2\tsa\"y\"s\r", '\t', "a|b@1/1|xy@2/2|sa\"y\"s@3/"},
+    };
+    for (size_t i = 0; i < sizeof more / sizeof more[0]; i++) {
+        CHECK_INT_EQ(records_of(more[i].text, strlen(more[i].text), &sep, out, sizeof out, &err),
+                     0);
+        CHECK_INT_EQ(sep, more[i].sep);
+        CHECK_STR_EQ(out, more[i].want);
+    }
     /* Refusals. */
     gdir_err_clear(&err);
     CHECK_INT_EQ(records_of("", 0, &sep, out, sizeof out, &err), GDIR_EINVAL);
@@ -284,23 +282,15 @@ static void test_csv_reader(void)
 
 static void test_csv_writer(void)
 {
+    static const char *const fields[] = {"plain",     "a;b",     "a,b", "say \"hi\"",
+                                         "two\nlines", " padded", "",    NULL};
     struct gdir_buf b;
     gdir_buf_init(&b, 0);
-    gdir_csv_field(&b, "plain", ';');
-    gdir_buf_addc(&b, ';');
-    gdir_csv_field(&b, "a;b", ';');
-    gdir_buf_addc(&b, ';');
-    gdir_csv_field(&b, "a,b", ';');
-    gdir_buf_addc(&b, ';');
-    gdir_csv_field(&b, "say \"hi\"", ';');
-    gdir_buf_addc(&b, ';');
-    gdir_csv_field(&b, "two\nlines", ';');
-    gdir_buf_addc(&b, ';');
-    gdir_csv_field(&b, " padded", ';');
-    gdir_buf_addc(&b, ';');
-    gdir_csv_field(&b, "", ';');
-    gdir_buf_addc(&b, ';');
-    gdir_csv_field(&b, NULL, ';');
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        if (i)
+            gdir_buf_addc(&b, ';');
+        gdir_csv_field(&b, fields[i], ';');
+    }
     CHECK_STR_EQ(gdir_buf_str(&b),
                  "plain;\"a;b\";a,b;\"say \"\"hi\"\"\";\"two\nlines\";\" padded\";;");
     gdir_buf_free(&b);

@@ -19,8 +19,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  SOURCE_DIR, STEP_TIMEOUT, closeAll, freshWorkDir, newContext, openBrowser, runImport, startServer,
-  tileHostOf,
+  SOURCE_DIR, STEP_TIMEOUT, closeAll, freshWorkDir, newContext, openMapPage, runImport, startServer,
 } from './harness.mjs';
 
 const WORK_DIR = freshWorkDir('run-geocode');
@@ -38,11 +37,7 @@ before(async () => {
   const answer = await (await fetch(`${ctx.base}/api/places?commune=55532&limit=50`)).json();
   ctx.places = answer.features;
 
-  const territory = await (await fetch(`${ctx.base}/api/territory`)).json();
-  await openBrowser(ctx, WORK_DIR, { tileHost: tileHostOf(territory),
-                                     launch: { acceptDownloads: false } });
-  await ctx.page.goto(`${ctx.base}/`);
-  await ctx.page.waitForSelector('body[data-ready="true"]');
+  await openMapPage(ctx, WORK_DIR);
 });
 
 after(async () => {

@@ -160,6 +160,16 @@ export async function openBrowser(ctx, workDir, { tileHost = '', launch = {},
   }
 }
 
+/* The map page of the running server (startServer) in a browser (openBrowser, with the
+ * territory's tile host and downloads refused), loaded and ready (body[data-ready]). */
+export async function openMapPage(ctx, workDir) {
+  const territory = await (await fetch(`${ctx.base}/api/territory`)).json();
+  await openBrowser(ctx, workDir, { tileHost: tileHostOf(territory),
+                                    launch: { acceptDownloads: false } });
+  await ctx.page.goto(`${ctx.base}/`);
+  await ctx.page.waitForSelector('body[data-ready="true"]');
+}
+
 /* Tear-down: optional full-page screenshot, browser closed, server stopped by SIGTERM and
  * checked to exit with status 0. */
 export async function closeAll(ctx, { screenshot = null } = {}) {

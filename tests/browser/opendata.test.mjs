@@ -20,7 +20,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  HERE, closeAll, freshWorkDir, newContext, openBrowser, runImport, startServer, tileHostOf,
+  HERE, closeAll, freshWorkDir, newContext, openMapPage, runImport, startServer,
 } from './harness.mjs';
 
 const WORK_DIR = freshWorkDir('run-opendata');
@@ -74,11 +74,7 @@ before(async () => {
   const list = await (await fetch(`${ctx.base}/api/exports`)).json();
   ctx.exports = list.exports;
 
-  const territory = await (await fetch(`${ctx.base}/api/territory`)).json();
-  await openBrowser(ctx, WORK_DIR, { tileHost: tileHostOf(territory),
-                                     launch: { acceptDownloads: false } });
-  await ctx.page.goto(`${ctx.base}/`);
-  await ctx.page.waitForSelector('body[data-ready="true"]');
+  await openMapPage(ctx, WORK_DIR);
   await ctx.page.waitForSelector('#donnees-ouvertes[data-ready="true"]');
 });
 

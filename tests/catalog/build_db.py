@@ -14,20 +14,17 @@ importer builds the full exports (table exports) next to the database.
 
 usage: build_db.py IMPORTER SOURCE_DIR WORK_DIR
 """
-import json
 import os
 import random
-import shutil
 import sys
 
 sys.dont_write_bytecode = True   # no __pycache__ in the sources
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from geodir_test import (TEST_BOX as BOX, TEST_COMMUNES as COMMUNES,  # noqa: E402
-                         TEST_POSTCODES as POSTCODES, five_communes_config, fresh_dir,
-                         run_import, write_config)
+                         five_communes_config, fixture_dir, local_and_osm_sources, place_feature,
+                         run_import, write_config, write_places)
 
 IMPORTER, SRC, WORK = (os.path.abspath(a) for a in sys.argv[1:4])
-HTTP_FIX = os.path.join(SRC, "tests", "http", "fixtures")
 KINDS = [("Boulangerie", "food-shop"), ("Pharmacie", "pharmacy"), ("Mairie", "town-hall"),
          ("École", "primary-school"), ("Bibliothèque", "library"), ("Gare", "station"),
          ("Association", "association"), ("Maison de santé", "health-centre")]
@@ -43,25 +40,16 @@ def places_file(rng, prefix, n, path):
     for i in range(n):
         kind, cat = KINDS[i % len(KINDS)]
         insee = COMMUNES[i % len(COMMUNES)]
-        feats.append({"type": "Feature",
-                      "properties": {"id": f"{prefix}{i:04d}",
-                                     "name": f"{kind} {prefix.upper()} {i}",
-                                     "category": cat, "address": f"{i + 1} rue de l'Essai",
-                                     "postcode": POSTCODES[insee], "insee": insee,
-                                     "phone": None, "email": None, "website": None,
-                                     "opening_hours": None, "description": None},
-                      "geometry": {"type": "Point",
-                                   "coordinates": [round(rng.uniform(BOX[1], BOX[3]), 6),
-                                                   round(rng.uniform(BOX[0], BOX[2]), 6)]}})
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump({"type": "FeatureCollection", "features": feats}, f, ensure_ascii=False)
+        lon = round(rng.uniform(BOX[1], BOX[3]), 6)
+        lat = round(rng.uniform(BOX[0], BOX[2]), 6)
+        feats.append(place_feature(f"{prefix}{i:04d}", f"{kind} {prefix.upper()} {i}", cat, insee,
+                                   lon, lat, f"{i + 1} rue de l'Essai"))
+    write_places(path, feats)
 
 
 def main():
     rng = random.Random(5)
-    fresh_dir(WORK)
-    shutil.copy(os.path.join(HTTP_FIX, "communes.geojson"), WORK)
-    shutil.copy(os.path.join(HTTP_FIX, "addresses.csv"), WORK)
+    fixture_dir(WORK, SRC, "communes.geojson", "addresses.csv")
     places_file(rng, "l", 120, os.path.join(WORK, "places-local.geojson"))
     places_file(rng, "o", 60, os.path.join(WORK, "places-osm.geojson"))
     config = five_communes_config(
@@ -70,13 +58,8 @@ def main():
     config["open_data"] = {"update_frequency": "monthly",
                            "keywords": ["annuaire de test", HOSTILE_KEYWORD],
                            "publisher_siret": "20006614000011"}
+    config["sources"] += local_and_osm_sources(title=HOSTILE_TITLE, publisher=HOSTILE_PUBLISHER)
     config["sources"] += [
-        {"name": "local", "profile": "local-geojson", "path": "places-local.geojson",
-         "data_date": "2025-06-01", "title": HOSTILE_TITLE,
-         "publisher": HOSTILE_PUBLISHER},
-        {"name": "osm", "profile": "local-geojson", "path": "places-osm.geojson",
-         "data_date": "2026-02-15", "title": "Lieux OpenStreetMap (essai)",
-         "publisher": "OpenStreetMap", "licence": "ODbL-1.0"},
         {"name": "adresses", "profile": "ban", "path": "addresses.csv",
          "data_date": "2026-03-01"},
     ]

@@ -12,21 +12,18 @@ Deterministic (fixed seed). Then runs the importer with WORK_DIR as working dire
 
 usage: build_db.py IMPORTER SOURCE_DIR WORK_DIR [DB_NAME]
 """
-import json
 import os
 import random
-import shutil
 import sys
 
 sys.dont_write_bytecode = True   # no __pycache__ in the sources
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from geodir_test import (TEST_BOX as BOX, TEST_COMMUNES as COMMUNES,  # noqa: E402
-                         TEST_POSTCODES as POSTCODES, five_communes_config, fresh_dir,
-                         run_import, write_config)
+                         five_communes_config, fixture_dir, local_and_osm_sources, place_feature,
+                         run_import, write_config, write_places)
 
 IMPORTER, SRC, WORK = (os.path.abspath(a) for a in sys.argv[1:4])
 DB_NAME = sys.argv[4] if len(sys.argv) > 4 else "geodir.sqlite"
-HTTP_FIX = os.path.join(SRC, "tests", "http", "fixtures")
 LOCAL_N, OSM_N = 8000, 4000
 KINDS = [("Boulangerie", "food-shop"), ("Pharmacie", "pharmacy"), ("Mairie", "town-hall"),
          ("École", "primary-school"), ("Café", "food-drink-lodging"), ("Garage", "car-services"),
@@ -41,41 +38,26 @@ def places_file(rng, prefix, n, path):
         insee = COMMUNES[(i // len(KINDS)) % len(COMMUNES)]
         lat = round(rng.uniform(BOX[0], BOX[2]), 6)
         lon = round(rng.uniform(BOX[1], BOX[3]), 6)
-        feats.append({"type": "Feature",
-                      "properties": {"id": f"{prefix}{i:05d}",
-                                     "name": f"{kind} {prefix.upper()} {rng.choice(FAMILIES)} {i}",
-                                     "category": cat,
-                                     "address": f"{rng.randint(1, 80)} rue {rng.choice(FAMILIES)}",
-                                     "postcode": POSTCODES[insee], "insee": insee,
-                                     "phone": "03 29 00 00 %02d" % (i % 100), "email": None,
-                                     "website": f"https://example.org/{prefix}{i}"
-                                     if i % 3 == 0 else None,
-                                     "opening_hours": rng.choice([None, "Mo-Fr 09:00-12:00",
-                                                                  "24/7"]),
-                                     "description": "Ligne 1, « guillemets »; virgule, \"quote\""
-                                     if i % 7 == 0 else None},
-                      "geometry": {"type": "Point", "coordinates": [lon, lat]}})
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump({"type": "FeatureCollection", "features": feats}, f, ensure_ascii=False)
+        feats.append(place_feature(
+            f"{prefix}{i:05d}", f"{kind} {prefix.upper()} {rng.choice(FAMILIES)} {i}", cat,
+            insee, lon, lat, f"{rng.randint(1, 80)} rue {rng.choice(FAMILIES)}",
+            phone="03 29 00 00 %02d" % (i % 100),
+            website=f"https://example.org/{prefix}{i}" if i % 3 == 0 else None,
+            opening_hours=rng.choice([None, "Mo-Fr 09:00-12:00", "24/7"]),
+            description="Ligne 1, « guillemets »; virgule, \"quote\"" if i % 7 == 0 else None))
+    write_places(path, feats)
 
 
 def main():
     rng = random.Random(5005)
-    fresh_dir(WORK)
-    shutil.copy(os.path.join(HTTP_FIX, "communes.geojson"), WORK)
+    fixture_dir(WORK, SRC, "communes.geojson")
     places_file(rng, "a", LOCAL_N, os.path.join(WORK, "places-local.geojson"))
     places_file(rng, "o", OSM_N, os.path.join(WORK, "places-osm.geojson"))
     config = five_communes_config("Territoire d'essai des exports", "Essai exports")
     config["open_data"] = {"publisher_siret": "20006614000019",
                            "exports": ["geojson", "csv", "csv-fr", "scdl-equipements", "gpkg",
                                        "xlsx", "kml", "shp", "fgb"]}
-    config["sources"] += [
-        {"name": "local", "profile": "local-geojson", "path": "places-local.geojson",
-         "data_date": "2025-06-01"},
-        {"name": "osm", "profile": "local-geojson", "path": "places-osm.geojson",
-         "data_date": "2026-02-15", "title": "Lieux OpenStreetMap (essai)",
-         "publisher": "OpenStreetMap", "licence": "ODbL-1.0"},
-    ]
+    config["sources"] += local_and_osm_sources()
     run_import(IMPORTER, write_config(WORK, config), os.path.join(WORK, DB_NAME),
                timeout=300, what="export fixture database")
 

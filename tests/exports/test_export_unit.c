@@ -175,33 +175,50 @@ static void test_csv(void)
     free(csv);
 }
 
-static void test_geojson(void)
+/* Writes n copies of row() in format f under licence l; the text must be there, start with
+ * prefix (NULL: any start) and hold each of the strings of has[0..nhas). */
+static void check_export(enum gdir_export_format f, enum gdir_export_licence l, int n,
+                         const char *prefix, const char *const *has, size_t nhas)
 {
-    struct gdir_export_meta m = meta(GDIR_EXPORT_ODBL, 0);
+    struct gdir_export_meta m = meta(l, 0);
     struct gdir_export_row r = row();
     int rc;
-    char *g = write_all(GDIR_EXPORT_GEOJSON, &m, &r, 2, &rc);
-    CHECK(g && strncmp(g, "{\"type\":\"FeatureCollection\",", 28) == 0);
-    CHECK(g && strstr(g, "\"licence\":{\"id\":\"ODbL-1.0\"") != NULL);
-    CHECK(g && strstr(g, "\"coordinates\":[-5.0625,48.9800001]") != NULL);
-    CHECK(g && strstr(g, "\"name\":\"Café \\\"Chez Nous\\\", bar\\nsalle\"") != NULL);
-    CHECK(g && strstr(g, "\"records\":2,\"excluded\":3}") != NULL);
-    CHECK(g && strstr(g, "\"sources\":[{\"name\":\"sp\"") != NULL);
-    free(g);
+    char *text = write_all(f, &m, &r, n, &rc);
+    if (!text) {
+        CHECK_FAIL_("format %d: no output (rc %d)", (int)f, rc);
+        return;
+    }
+    if (prefix && strncmp(text, prefix, strlen(prefix)) != 0)
+        CHECK_FAIL_("format %d: does not start with %s", (int)f, prefix);
+    for (size_t i = 0; i < nhas; i++)
+        if (!strstr(text, has[i]))
+            CHECK_FAIL_("format %d: no %s", (int)f, has[i]);
+    free(text);
+}
+
+static void test_geojson(void)
+{
+    static const char *const has[] = {
+        "\"licence\":{\"id\":\"ODbL-1.0\"",
+        "\"coordinates\":[-5.0625,48.9800001]",
+        "\"name\":\"Café \\\"Chez Nous\\\", bar\\nsalle\"",
+        "\"records\":2,\"excluded\":3}",
+        "\"sources\":[{\"name\":\"sp\"",
+    };
+    check_export(GDIR_EXPORT_GEOJSON, GDIR_EXPORT_ODBL, 2, "{\"type\":\"FeatureCollection\",",
+                 has, sizeof has / sizeof has[0]);
 }
 
 static void test_kml(void)
 {
-    struct gdir_export_meta m = meta(GDIR_EXPORT_ETALAB, 0);
-    struct gdir_export_row r = row();
-    int rc;
-    char *k = write_all(GDIR_EXPORT_KML, &m, &r, 1, &rc);
-    CHECK(k && strstr(k, "<name>Café &quot;Chez Nous&quot;, bar\nsalle</name>") != NULL);
-    CHECK(k && strstr(k, "Annuaire &lt;test&gt; &amp; co") != NULL);
-    CHECK(k && strstr(k, "Licence Ouverte / Open Licence version 2.0") != NULL);
-    CHECK(k && strstr(k, "<coordinates>-5.0625,48.9800001</coordinates>") != NULL);
-    CHECK(k && strstr(k, "</Document>\n</kml>\n") != NULL);
-    free(k);
+    static const char *const has[] = {
+        "<name>Café &quot;Chez Nous&quot;, bar\nsalle</name>",
+        "Annuaire &lt;test&gt; &amp; co",
+        "Licence Ouverte / Open Licence version 2.0",
+        "<coordinates>-5.0625,48.9800001</coordinates>",
+        "</Document>\n</kml>\n",
+    };
+    check_export(GDIR_EXPORT_KML, GDIR_EXPORT_ETALAB, 1, NULL, has, sizeof has / sizeof has[0]);
 }
 
 static void test_scdl(void)

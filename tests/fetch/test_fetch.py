@@ -24,22 +24,17 @@ import json
 import os
 import shutil
 import socket
-import subprocess
 import sys
 import threading
 import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+sys.dont_write_bytecode = True   # no __pycache__ in the sources
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from geodir_test import check, failures, run_program, sqlite_rows  # noqa: E402
+
 CASE, IMPORTER, SQLITE3, FIXTURES, WORK = sys.argv[1:6]
 FIXTURES, WORK = os.path.abspath(FIXTURES), os.path.abspath(WORK)
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        failures.append(what)
-    return cond
 
 
 def read(path):
@@ -262,18 +257,11 @@ def env():
 
 
 def run(args):
-    p = subprocess.run([IMPORTER] + args, capture_output=True, timeout=120, env=env())
-    p.out = p.stdout.decode("utf-8", "replace")
-    p.err = p.stderr.decode("utf-8", "replace")
-    return p
+    return run_program([IMPORTER] + args, 120, env())
 
 
 def sql(db, query):
-    p = subprocess.run([SQLITE3, "-bail", "-json", db], input=".load mod_spatialite\n" + query + ";\n",
-                       capture_output=True, text=True, timeout=60)
-    if p.returncode != 0:
-        raise RuntimeError(f"sqlite3 failed on {query!r}: {p.stderr}")
-    return json.loads(p.stdout) if p.stdout.strip() else []
+    return sqlite_rows(SQLITE3, db, query)
 
 
 def counts(db):

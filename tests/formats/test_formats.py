@@ -31,16 +31,13 @@ import shutil
 import subprocess
 import sys
 
+sys.dont_write_bytecode = True   # no __pycache__ in the sources
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from geodir_test import (check, failures, import_summary, run_program, sqlite_one,  # noqa: E402
+                         sqlite_rows)
+
 CASE, IMPORTER, SQLITE3, OGR2OGR, TESTS, SRC, WORK = sys.argv[1:8]
 FIX = os.path.join(TESTS, "fixtures")
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        failures.append(what)
-    return cond
 
 
 def profiles_dir():
@@ -56,23 +53,15 @@ def profiles_dir():
 def run(cfg, db, extra=None):
     env = {k: v for k, v in os.environ.items() if k != "GEODIR_PROFILES"}
     args = [IMPORTER, "--config", cfg, "--db", db, "--profiles", PROFILES] + (extra or [])
-    p = subprocess.run(args, capture_output=True, timeout=110, env=env)
-    p.out = p.stdout.decode("utf-8", "replace")
-    p.err = p.stderr.decode("utf-8", "replace")
-    return p
+    return run_program(args, 110, env)
 
 
 def sql(db, query):
-    p = subprocess.run([SQLITE3, "-bail", "-json", db], input=".load mod_spatialite\n" + query + ";\n",
-                       capture_output=True, text=True, timeout=60)
-    if p.returncode != 0:
-        raise RuntimeError(f"sqlite3 failed on {query!r}: {p.stderr}")
-    return json.loads(p.stdout) if p.stdout.strip() else []
+    return sqlite_rows(SQLITE3, db, query)
 
 
 def one(db, query):
-    rows = sql(db, query)
-    return list(rows[0].values())[0] if rows else None
+    return sqlite_one(SQLITE3, db, query)
 
 
 def dump(db):
@@ -96,14 +85,7 @@ def config(name, sources, communes=None):
     return path
 
 
-def table(stdout):
-    """The summary table: {source: (read, imported, outside, filtered, rejected, geocoded)}."""
-    rows = {}
-    for line in stdout.splitlines():
-        parts = line.split()
-        if len(parts) >= 9 and all(x.isdigit() for x in parts[2:8]):
-            rows[parts[0]] = tuple(int(x) for x in parts[2:8])
-    return rows
+table = import_summary   # {source: (read, imported, outside, filtered, rejected, geocoded)}
 
 
 def rejects(db):

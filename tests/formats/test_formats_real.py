@@ -20,48 +20,32 @@ import subprocess
 import sys
 import unicodedata
 
+sys.dont_write_bytecode = True   # no __pycache__ in the sources
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from geodir_test import (check, failures, import_summary, run_program, sqlite_one,  # noqa: E402
+                         sqlite_rows)
+
 CASE, IMPORTER, SQLITE3, OGR2OGR, TESTS, SRC, DATA, WORK = sys.argv[1:9]
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        failures.append(what)
-    return cond
 
 
 def run(cfg, db, profiles=None):
     env = {k: v for k, v in os.environ.items() if k != "GEODIR_PROFILES"}
     args = [IMPORTER, "--config", cfg, "--db", db] + (["--profiles", profiles] if profiles else [])
-    p = subprocess.run(args, capture_output=True, timeout=280, env=env)
-    p.out = p.stdout.decode("utf-8", "replace")
-    p.err = p.stderr.decode("utf-8", "replace")
+    p = run_program(args, 280, env)
     print(p.out)
     check(p.returncode == 0, f"exit status 0 (got {p.returncode}; stderr: {p.err[-1500:]})")
     return p
 
 
 def sql(db, query):
-    p = subprocess.run([SQLITE3, "-bail", "-json", db], input=".load mod_spatialite\n" + query + ";\n",
-                       capture_output=True, text=True, timeout=60)
-    if p.returncode != 0:
-        raise RuntimeError(f"sqlite3 failed on {query!r}: {p.stderr}")
-    return json.loads(p.stdout) if p.stdout.strip() else []
+    return sqlite_rows(SQLITE3, db, query)
 
 
 def one(db, query):
-    rows = sql(db, query)
-    return list(rows[0].values())[0] if rows else None
+    return sqlite_one(SQLITE3, db, query)
 
 
-def table(stdout):
-    rows = {}
-    for line in stdout.splitlines():
-        parts = line.split()
-        if len(parts) >= 9 and all(x.isdigit() for x in parts[2:8]):
-            rows[parts[0]] = tuple(int(x) for x in parts[2:8])
-    return rows
+table = import_summary   # {source: (read, imported, outside, filtered, rejected, geocoded)}
 
 
 def config(name, communes, sources, data_dir=None):

@@ -36,8 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct gdir_err err;
     int rc;
 
-    fuzz_path(path, sizeof path, "geoapi.conf");
-    fuzz_write(path, data, size);
+    fuzz_input_file(path, sizeof path, "geoapi.conf", data, size);
     gdir_err_clear(&err);
     rc = api_config_load(&cfg, 3, args, &err);
     fuzz_check_err(rc, &err);

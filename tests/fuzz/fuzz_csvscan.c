@@ -42,8 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size--;
     for (size_t i = 0; i < size; i++)
         lines += data[i] == '\n' || (data[i] == '\r' && (i + 1 == size || data[i + 1] != '\n'));
-    fuzz_path(path, sizeof path, "scan.csv");
-    fuzz_write(path, data, size);
+    fuzz_input_file(path, sizeof path, "scan.csv", data, size);
 
     gdir_err_clear(&err);
     FUZZ_CHECK(imp_file_utf8_valid(path, &valid, &err) == 0);

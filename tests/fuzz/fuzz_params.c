@@ -17,6 +17,7 @@
 #include "api_params.h"
 #include "api_router.h"
 #include "api_text.h"
+#include "gdir_test_api.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -135,15 +136,10 @@ static void filters(const struct api_request *req)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const struct api_route route = {"GET", "/fuzz", NULL, names, 0};
-    struct api_config cfg;
+    struct api_config cfg = gdir_test_api_config();
     struct api_request req;
     struct gdir_err err;
 
-    memset(&cfg, 0, sizeof cfg);
-    cfg.default_limit = 50;
-    cfg.max_limit = 500;
-    cfg.default_radius = 10000;
-    cfg.max_radius = 50000;
     cfg.max_q_len = 200;
     api_request_init(&req, &cfg);
     req.now = 1767225600;                                 /* 2026-01-01T00:00:00Z */

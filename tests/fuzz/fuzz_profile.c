@@ -21,18 +21,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct gdir_err err;
     int rc;
 
-    fuzz_path(path, sizeof path, "fuzz.json");
-    fuzz_write(path, data, size);
+    fuzz_input_file(path, sizeof path, "fuzz.json", data, size);
     memset(&p, 0, sizeof p);
     gdir_err_clear(&err);
     rc = imp_profile_load(&p, fuzz_tmpdir(), "fuzz", &err);
-    fuzz_check_err(rc, &err);
-    if (rc) {
-        FUZZ_CHECK(rc == GDIR_ECONFIG || rc == GDIR_EIO || rc == GDIR_ENOMEM);
-        FUZZ_CHECK(strstr(err.msg, "fuzz") != NULL);
-    } else {
+    if (rc)
+        fuzz_check_load_refusal(rc, &err, "fuzz");
+    else
         FUZZ_CHECK(imp_kind_name(p.kind) != NULL);
-    }
     imp_profile_free(&p);
     return 0;
 }

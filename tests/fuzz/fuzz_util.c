@@ -98,6 +98,19 @@ void fuzz_write(const char *path, const void *data, size_t n)
     }
 }
 
+void fuzz_input_file(char *path, size_t cap, const char *name, const uint8_t *data, size_t n)
+{
+    fuzz_path(path, cap, name);
+    fuzz_write(path, data, n);
+}
+
+void fuzz_check_load_refusal(int rc, const struct gdir_err *err, const char *name)
+{
+    fuzz_check_err(rc, err);
+    FUZZ_CHECK(rc == GDIR_ECONFIG || rc == GDIR_EIO || rc == GDIR_ENOMEM);
+    FUZZ_CHECK(strstr(err->msg, name) != NULL);
+}
+
 /* Two communes of the Meuse and their streets, as in tests/unit/test_geocoder.c. */
 static const char SQL_FIXTURE[] =
     "INSERT INTO sources(name, profile, title, publisher, licence, file, imported_at) "

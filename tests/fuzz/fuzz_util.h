@@ -1,7 +1,8 @@
 /*
  * fuzz_util.h — what the libFuzzer targets of tests/fuzz share: the invariant check that
- * stops a run (FUZZ_CHECK), the contract of every gdir error return, the input as a C string,
- * private temporary files, and the small SpatiaLite database of the router and the geocoder.
+ * stops a run (FUZZ_CHECK), the contract of every gdir error return and of a file loader's
+ * refusal, the input as a C string, private temporary files, and the small SpatiaLite
+ * database of the router and the geocoder.
  *
  * A failed FUZZ_CHECK prints the condition and aborts: libFuzzer then saves the input as a
  * crash, like a sanitizer report.
@@ -41,6 +42,14 @@ void fuzz_path(char *out, size_t cap, const char *name);
 
 /* Writes data[0..n) to path (created or truncated). Aborts on an I/O error. */
 void fuzz_write(const char *path, const void *data, size_t n);
+
+/* Writes the input data[0..n) to the file name of the private temporary folder, whose path
+ * it puts in path (fuzz_path, then fuzz_write). */
+void fuzz_input_file(char *path, size_t cap, const char *name, const uint8_t *data, size_t n);
+
+/* The contract of a file loader's refusal (rc != 0): fuzz_check_err, rc is GDIR_ECONFIG,
+ * GDIR_EIO or GDIR_ENOMEM, and the message names the file (contains name). */
+void fuzz_check_load_refusal(int rc, const struct gdir_err *err, const char *name);
 
 /* Creates, at path (which must not exist), a geodir database with the schema and a few
  * communes and addresses of the Meuse (the unit test's geocoder fixture, shortened).

@@ -42,9 +42,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct gdir_err err;
     int rc;
 
-    fuzz_path(in, sizeof in, "in.zip");
+    fuzz_input_file(in, sizeof in, "in.zip", data, size);
     fuzz_path(out, sizeof out, "out");
-    fuzz_write(in, data, size);
     for (size_t i = 0; i < 2; i++) {
         gdir_err_clear(&err);
         chosen[0] = '\0';

@@ -25,6 +25,7 @@
 #include "gdir_geo.h"
 #include "gdir_geocoder.h"
 #include "gdir_text.h"
+#include "gdir_test_db.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -164,8 +165,9 @@ static const char SQL_SOURCE[] =
 static const char SQL_COMMUNE[] =
     "INSERT OR IGNORE INTO communes(insee, name, postcodes) VALUES (?1, ?2, ?3)";
 static const char SQL_ADDRESS[] =
-    "INSERT OR IGNORE INTO addresses(fid, id, housenumber, street, postcode, insee, city, source,"
-    " licence, geom) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'bano', 'ODbL-1.0', MakePoint(?8, ?9, 4326))";
+    "INSERT OR IGNORE INTO addresses(id, housenumber, street, postcode, insee, city, source,"
+    " licence, geom, fid) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'bano', 'ODbL-1.0',"
+    " MakePoint(?8, ?7, 4326), ?9)";                    /* gdir_test_insert_address */
 static const char SQL_DELETE[] = "DELETE FROM addresses WHERE fid = ?1";
 
 static int build_db(struct gdir_db *d, const char *path, struct rows *rows)
@@ -191,19 +193,12 @@ static int build_db(struct gdir_db *d, const char *path, struct rows *rows)
         if (sqlite3_step(sc) != SQLITE_DONE)
             goto out;
         sqlite3_reset(sc);
-        sqlite3_bind_int64(sa, 1, (sqlite3_int64)i + 1);
-        sqlite3_bind_text(sa, 2, r->id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(sa, 3, r->numero, -1, SQLITE_STATIC);
-        sqlite3_bind_text(sa, 4, r->voie, -1, SQLITE_STATIC);
-        sqlite3_bind_text(sa, 5, r->code_post, -1, SQLITE_STATIC);
-        sqlite3_bind_text(sa, 6, r->insee, -1, SQLITE_STATIC);
-        sqlite3_bind_text(sa, 7, r->nom_comm, -1, SQLITE_STATIC);
-        sqlite3_bind_double(sa, 8, r->lon);
-        sqlite3_bind_double(sa, 9, r->lat);
-        if (sqlite3_step(sa) != SQLITE_DONE)
+        const struct gdir_test_address a = {r->id,    r->numero,   r->voie, r->code_post,
+                                             r->insee, r->nom_comm, r->lat,  r->lon};
+        sqlite3_bind_int64(sa, 9, (sqlite3_int64)i + 1);
+        if (gdir_test_insert_address(sa, &a) != SQLITE_DONE)
             goto out;
         r->duplicate = sqlite3_changes(d->db) == 0;
-        sqlite3_reset(sa);
     }
     if (gdir_db_exec(d, "COMMIT", &err)) {
         fprintf(stderr, "database: %s\n", err.msg);

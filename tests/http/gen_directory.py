@@ -24,7 +24,10 @@ import random
 import shutil
 import sys
 
-COMMUNES = ["55017", "55040", "55123", "55517", "55532"]
+sys.dont_write_bytecode = True   # no __pycache__ in the sources
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from geodir_test import TEST_COMMUNES as COMMUNES, five_communes_config, write_config  # noqa: E402
+
 BOX = (48.84, 5.015, 49.06, 5.245)          # minlat, minlon, maxlat, maxlon of the territory
 HOURS_CORNER = (48.70, 5.40)                 # where the "open at" places stand
 
@@ -173,21 +176,12 @@ def main():
         f.write("]}\n")
     shutil.copyfile(os.path.join(fixtures, "communes.geojson"),
                     os.path.join(out, "communes.geojson"))
-    territory = {
-        "territory": {"name": "Annuaire généré (essai)", "short_name": "Essai généré",
-                      "epci_siren": "200066140", "seat_insee": "55040", "communes": COMMUNES,
-                      "default_licence": "etalab-2.0"},
-        "map": {"center": [48.95, 5.13], "zoom": 11, "tiles_url": "", "tiles_attribution": ""},
-        "data_dir": ".",
-        "sources": [
-            {"name": "limites", "profile": "commune-boundaries", "path": "communes.geojson",
-             "data_date": "2026-01-01"},
-            {"name": "gen", "profile": "local-geojson", "path": "places.geojson",
-             "data_date": "2026-11-01"},
-        ],
-    }
-    with open(os.path.join(out, "territory.json"), "w", encoding="utf-8") as f:
-        json.dump(territory, f, ensure_ascii=False, indent=1)
+    territory = five_communes_config("Annuaire généré (essai)", "Essai généré")
+    del territory["territory"]["contact"]
+    territory["map"]["center"] = [48.95, 5.13]
+    territory["sources"].append({"name": "gen", "profile": "local-geojson",
+                                 "path": "places.geojson", "data_date": "2026-11-01"})
+    write_config(out, territory)
     with open(os.path.join(out, "anchors.json"), "w", encoding="utf-8") as f:
         json.dump(anchors, f)
     print(f"generated {len(feats)} places, {len(anchors)} anchors into {out}")

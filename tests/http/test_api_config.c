@@ -205,7 +205,7 @@ static const struct check_case cases[] = {
 
 int main(void)
 {
-    int failed = 0, n = (int)(sizeof cases / sizeof cases[0]);
+    int n = (int)(sizeof cases / sizeof cases[0]);
     static const char *const env[] = {"GEODIR_LISTEN", "GEODIR_PORT", "GEODIR_DB",
                                       "GEODIR_STATIC_DIR", "GEODIR_VENDOR_DIR", "GEODIR_THREADS",
                                       "GEODIR_DEFAULT_LIMIT", "GEODIR_MAX_LIMIT",
@@ -219,15 +219,8 @@ int main(void)
         return 1;
     }
     snprintf(conf, sizeof conf, "%s/geoapi.conf", dir);
-    for (int i = 0; i < n; i++) {
-        int before = check_failures;
-        cases[i].fn();
-        int ok = check_failures == before;
-        failed += !ok;
-        printf("%s %s\n", ok ? "ok  " : "FAIL", cases[i].name);
-    }
+    int failed = check_run(cases, n);
     remove(conf);
     rmdir(dir);
-    printf("%d passed, %d failed\n", n - failed, failed);
     return failed ? 1 : 0;
 }

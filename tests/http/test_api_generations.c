@@ -175,16 +175,13 @@ static void test_swap_does_not_stall(void)
     api_db_close(b2.db);
 }
 
-static const struct {
-    const char *name;
-    void (*fn)(void);
-} cases[] = {
+static const struct check_case cases[] = {
     {"swap_does_not_stall", test_swap_does_not_stall},
 };
 
 int main(int argc, char **argv)
 {
-    int failed = 0, n = (int)(sizeof cases / sizeof cases[0]);
+    int n = (int)(sizeof cases / sizeof cases[0]);
     if (argc != 3) {
         fprintf(stderr, "usage: test_api_generations DB WORKDIR\n");
         return 2;
@@ -205,14 +202,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "cannot copy %s into %s\n", db_path, work);
         return 2;
     }
-    for (int i = 0; i < n; i++) {
-        int before = check_failures;
-        cases[i].fn();
-        int ok = check_failures == before;
-        failed += !ok;
-        printf("%s %s\n", ok ? "ok  " : "FAIL", cases[i].name);
-    }
-    printf("%d passed, %d failed\n", n - failed, failed);
+    int failed = check_run(cases, n);
     /* A held build would never end: exit without waiting for threads. */
     unlink(hold);
     return failed ? 1 : 0;

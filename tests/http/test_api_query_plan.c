@@ -168,19 +168,12 @@ static const struct check_case cases[] = {
 
 int main(int argc, char **argv)
 {
-    int failed = 0, n = (int)(sizeof cases / sizeof cases[0]);
+    int n = (int)(sizeof cases / sizeof cases[0]);
     if (argc != 2) {
         fprintf(stderr, "usage: test_api_query_plan DB\n");
         return 2;
     }
     db_path = argv[1];
-    for (int i = 0; i < n; i++) {
-        int before = check_failures;
-        cases[i].fn();
-        int ok = check_failures == before;
-        failed += !ok;
-        printf("%s %s\n", ok ? "ok  " : "FAIL", cases[i].name);
-    }
-    printf("%d passed, %d failed\n", n - failed, failed);
+    int failed = check_run(cases, n);
     return failed ? 1 : 0;
 }

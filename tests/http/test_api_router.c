@@ -10,6 +10,7 @@
 #include "api_request.h"
 #include "api_response.h"
 #include "api_router.h"
+#include "gdir_test_api.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -241,12 +242,7 @@ static void test_quote(void)
 
 static struct api_config test_config(void)
 {
-    struct api_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.default_limit = 50;
-    cfg.max_limit = 500;
-    cfg.default_radius = 10000;
-    cfg.max_radius = 50000;
+    struct api_config cfg = gdir_test_api_config();
     cfg.max_query_len = 2048;
     return cfg;
 }

@@ -28,11 +28,11 @@ import urllib.parse
 
 sys.dont_write_bytecode = True   # tests write only under the build tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from geodir_test import ApiServer, check, failures, poll_until  # noqa: E402
+from geodir_test import (ApiServer, EARTH_RADIUS_M as R, check, failures, haversine,  # noqa: E402
+                         json_answer, poll_until)
 
 API, DB, SRC, WORK = sys.argv[1:5]
 FIXTURES = os.path.join(SRC, "tests", "http", "fixtures")
-R = 6371008.8
 CENTER = (48.95, 5.15)
 SECURITY_HEADERS = {
     "x-content-type-options": "nosniff",
@@ -43,18 +43,6 @@ CT_JSON = "application/json; charset=utf-8"
 CT_GEOJSON = "application/geo+json"
 
 responses_seen = 0
-
-
-def haversine(lat1, lon1, lat2, lon2):
-    """The formula of common/gdir_geo.c, operation for operation, so that results agree to the
-    last bit (the place exactly at the radius depends on it)."""
-    deg2rad = math.pi / 180.0
-    p1, p2 = lat1 * deg2rad, lat2 * deg2rad
-    dp, dl = (lat2 - lat1) * deg2rad, (lon2 - lon1) * deg2rad
-    s1, s2 = math.sin(dp / 2), math.sin(dl / 2)
-    a = s1 * s1 + math.cos(p1) * math.cos(p2) * s2 * s2
-    a = min(a, 1.0)
-    return 2.0 * R * math.asin(math.sqrt(a))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -149,16 +137,7 @@ def raw_request(port, raw):
 
 
 def get_json(port, target, status=200, ctype=CT_JSON):
-    st, hdrs, body = request(port, "GET", target)
-    ok = check(st == status, f"GET {target[:90]} -> {status} (got {st}: {body[:200]!r})")
-    check(hdrs.get("content-type") == ctype,
-          f"  Content-Type {ctype} (got {hdrs.get('content-type')})")
-    try:
-        doc = json.loads(body)
-    except ValueError:
-        check(False, f"  body is JSON ({body[:100]!r})")
-        return None
-    return doc if ok else None
+    return json_answer(f"GET {target[:90]}", request(port, "GET", target), status, ctype)
 
 
 def expect_error(port, target, status, code, parameter=None, method="GET", body=None):

@@ -23,7 +23,6 @@ import json
 import math
 import os
 import random
-import signal
 import subprocess
 import sys
 import time
@@ -34,11 +33,12 @@ API, IMPORTER, SRC, WORK = (os.path.abspath(a) for a in sys.argv[1:5])
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True   # tests write only under the build tree
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 import gen_directory  # noqa: E402  (same folder)
+from geodir_test import ApiServer, EARTH_RADIUS_M as R, haversine  # noqa: E402
 
 N = int(os.environ.get("GEODIR_SEARCH_N", "100000"))
 SEED = int(os.environ.get("GEODIR_SEARCH_SEED", "20260714"))
-R = 6371008.8
 CT_JSON = "application/json; charset=utf-8"
 CT_GEOJSON = "application/geo+json"
 
@@ -56,17 +56,6 @@ def check(cond, what):
 
 def note(what):
     print("ok   " + what, flush=True)
-
-
-def haversine(lat1, lon1, lat2, lon2):
-    """common/gdir_geo.c operation for operation (results agree to the last bit)."""
-    deg2rad = math.pi / 180.0
-    p1, p2 = lat1 * deg2rad, lat2 * deg2rad
-    dp, dl = (lat2 - lat1) * deg2rad, (lon2 - lon1) * deg2rad
-    s1, s2 = math.sin(dp / 2), math.sin(dl / 2)
-    a = s1 * s1 + math.cos(p1) * math.cos(p2) * s2 * s2
-    a = min(a, 1.0)
-    return 2.0 * R * math.asin(math.sqrt(a))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -937,16 +926,10 @@ def main():
     load_fixture(gen_dir)
     print(f"generated {len(places)} places in {t_gen:.1f} s, imported in {t_import:.1f} s")
 
-    log = open(os.path.join(WORK, "search-server.stderr"), "w")
-    proc = subprocess.Popen([API, "--port", "0", "--db", db, "--threads", "2",
+    server = ApiServer(API, ["--port", "0", "--db", db, "--threads", "2",
                              "--static_dir", os.path.join(SRC, "map-ui")],
-                            stdout=subprocess.PIPE, stderr=log, text=True)
-    line = proc.stdout.readline()
-    if not line.startswith("listening on http://127.0.0.1:"):
-        check(False, f"server started ({line!r})")
-        proc.kill()
-        sys.exit(1)
-    port = int(line.strip().rsplit(":", 1)[1])
+                       os.path.join(WORK, "search-server.stderr"))
+    port = server.port
     client = Client(port)
     try:
         health = client.get("/api/health")
@@ -977,17 +960,9 @@ def main():
             fn()
             print(f"     ({name}: {time.monotonic() - t0:.1f} s)", flush=True)
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            code = proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            code = "killed"
-        log.close()
+        code = server.stop(timeout=20)
     check(code == 0, f"clean exit on SIGTERM ({code})")
-    with open(os.path.join(WORK, "search-server.stderr"), encoding="utf-8",
-              errors="replace") as f:
-        text = f.read()
+    text = server.stderr()
     check("level=error" not in text, "the server logged no error")
     print(f"k=20 within 5 km, {len(places)} places: {per_query:.2f} ms per request over HTTP "
           f"(Python client, sequential)")

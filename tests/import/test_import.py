@@ -49,7 +49,6 @@ import csv
 import glob
 import hashlib
 import json
-import math
 import os
 import pty
 import random
@@ -64,7 +63,8 @@ import time
 
 sys.dont_write_bytecode = True   # no __pycache__ in the sources
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from geodir_test import check, failures, poll_until  # noqa: E402
+from geodir_test import (check, failures, haversine, poll_until, run_program,  # noqa: E402
+                         sqlite_one, sqlite_rows)
 
 CASE, IMPORTER, SQLITE3, FIXTURES, SRC, WORK = sys.argv[1:7]
 
@@ -74,25 +74,16 @@ def run(args, env_extra=None):
     env.update(env_extra or {})
     # Generous: a 60,000-row import under ASan on a loaded machine takes minutes (ctest has
     # its own timeout per test).
-    p = subprocess.run([IMPORTER] + args, capture_output=True, timeout=600, env=env)
-    p.out = p.stdout.decode("utf-8", "replace")
-    p.err = p.stderr.decode("utf-8", "replace")
-    return p
+    return run_program([IMPORTER] + args, 600, env)
 
 
 def sql(db, query):
     """Rows of one query as dicts, through the sqlite3 shell with SpatiaLite loaded."""
-    p = subprocess.run([SQLITE3, "-bail", "-json", db],
-                       input=".load mod_spatialite\n" + query + ";\n",
-                       capture_output=True, text=True, timeout=60)
-    if p.returncode != 0:
-        raise RuntimeError(f"sqlite3 failed on {query!r}: {p.stderr}")
-    return json.loads(p.stdout) if p.stdout.strip() else []
+    return sqlite_rows(SQLITE3, db, query)
 
 
 def one(db, query):
-    rows = sql(db, query)
-    return list(rows[0].values())[0] if rows else None
+    return sqlite_one(SQLITE3, db, query)
 
 
 def sha256(path):
@@ -572,7 +563,6 @@ def case_samples():
 # --------------------------------------------------------------------------------------------
 # Helpers of the cases below: a profiles folder holding the shipped profiles and the test
 # ones, and distances.
-R_EARTH = 6371008.8
 
 
 def profiles_dir():
@@ -582,13 +572,6 @@ def profiles_dir():
         for f in glob.glob(os.path.join(folder, "*.json")):
             shutil.copy(f, d)
     return d
-
-
-def haversine(lat1, lon1, lat2, lon2):
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * R_EARTH * math.asin(math.sqrt(min(1.0, a)))
 
 
 def src_l(name, path, licence=None, profile="lieux-test", **extra):

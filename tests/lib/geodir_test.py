@@ -16,9 +16,15 @@
   `listening on http://127.0.0.1:PORT` line; GEODIR_* variables of the caller's environment are
   dropped so that only the test's own settings apply; SIGTERM on stop, exit code returned.
 - http_request(): one request on a fresh connection, headers lower-cased.
-- Fixture builders (the build_db.py scripts): fresh_dir(), write_config(), run_import() (the real
-  geodir-import, its output printed, exit 1 on failure), and the five member communes of
-  tests/http/fixtures (TEST_COMMUNES, TEST_POSTCODES, TEST_BOX, five_communes_config()).
+- haversine(): the distance in metres of common/gdir_geo.c, operation for operation;
+  json_answer(): the checks of a JSON answer (status, Content-Type, body parses).
+- run_program(): a program run to its end, its output captured and decoded (.out, .err);
+  import_summary(): the importer's summary table; sqlite_rows() / sqlite_one(): a query through the sqlite3 shell with SpatiaLite loaded.
+- Fixture builders (the build_db.py scripts): fresh_dir(), fixture_dir() (fresh, with files of
+  tests/http/fixtures copied in), write_config(), run_import() (the real geodir-import, its
+  output printed, exit 1 on failure), the five member communes of tests/http/fixtures
+  (TEST_COMMUNES, TEST_POSTCODES, TEST_BOX, five_communes_config()), generated places
+  (place_feature(), write_places()) and their two usual sources (local_and_osm_sources()).
 
 A test puts tests/lib on sys.path:
     sys.dont_write_bytecode = True   # no __pycache__ in the sources
@@ -28,6 +34,7 @@ Standard library only.
 """
 import http.client
 import json
+import math
 import os
 import shutil
 import signal
@@ -84,6 +91,37 @@ def require_data(folder, names):
     return ok
 
 
+EARTH_RADIUS_M = 6371008.8   # the mean radius common/gdir_geo.c uses
+
+
+def haversine(lat1, lon1, lat2, lon2):
+    """The formula of common/gdir_geo.c, operation for operation, so that results agree to the
+    last bit (the place exactly at a radius depends on it)."""
+    deg2rad = math.pi / 180.0
+    p1, p2 = lat1 * deg2rad, lat2 * deg2rad
+    dp, dl = (lat2 - lat1) * deg2rad, (lon2 - lon1) * deg2rad
+    s1, s2 = math.sin(dp / 2), math.sin(dl / 2)
+    a = s1 * s1 + math.cos(p1) * math.cos(p2) * s2 * s2
+    a = min(a, 1.0)
+    return 2.0 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+
+
+def json_answer(what, answer, status, ctype):
+    """answer = (status, headers, body) of the request what: checks the status and the
+    Content-Type, parses the body. Returns the document, or None when the status is not the
+    one expected or the body is not JSON (a failed check either way)."""
+    st, hdrs, body = answer
+    ok = check(st == status, f"{what} -> {status} (got {st}: {body[:200]!r})")
+    check(hdrs.get("content-type") == ctype,
+          f"  Content-Type {ctype} (got {hdrs.get('content-type')})")
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        check(False, f"  body is JSON ({body[:100]!r})")
+        return None
+    return doc if ok else None
+
+
 def http_request(port, method, target, body=None, headers=None, chunked=False, timeout=60):
     """Returns (status, {lower-case header: value}, body bytes)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
@@ -94,6 +132,43 @@ def http_request(port, method, target, body=None, headers=None, chunked=False, t
         return r.status, {k.lower(): v for k, v in r.getheaders()}, data
     finally:
         conn.close()
+
+
+def run_program(args, timeout, env=None):
+    """Runs args to its end with stdout and stderr captured; returns the CompletedProcess with
+    .out and .err, the two decoded as UTF-8 (undecodable bytes replaced)."""
+    p = subprocess.run(args, capture_output=True, timeout=timeout, env=env)
+    p.out = p.stdout.decode("utf-8", "replace")
+    p.err = p.stderr.decode("utf-8", "replace")
+    return p
+
+
+def import_summary(stdout):
+    """The importer's summary table in its stdout: {source: (read, imported, outside, filtered,
+    rejected, geocoded)}."""
+    rows = {}
+    for line in stdout.splitlines():
+        parts = line.split()
+        if len(parts) >= 9 and all(x.isdigit() for x in parts[2:8]):
+            rows[parts[0]] = tuple(int(x) for x in parts[2:8])
+    return rows
+
+
+def sqlite_rows(sqlite3, db, query):
+    """Rows of one query as dicts, through the sqlite3 shell (path sqlite3) with SpatiaLite
+    loaded; raises RuntimeError with the shell's stderr when it fails."""
+    p = subprocess.run([sqlite3, "-bail", "-json", db],
+                       input=".load mod_spatialite\n" + query + ";\n",
+                       capture_output=True, text=True, timeout=60)
+    if p.returncode != 0:
+        raise RuntimeError(f"sqlite3 failed on {query!r}: {p.stderr}")
+    return json.loads(p.stdout) if p.stdout.strip() else []
+
+
+def sqlite_one(sqlite3, db, query):
+    """The first column of the first row of query (sqlite_rows), or None without a row."""
+    rows = sqlite_rows(sqlite3, db, query)
+    return list(rows[0].values())[0] if rows else None
 
 
 class ApiServer:
@@ -162,6 +237,45 @@ def fresh_dir(path):
     """Removes path if it exists and makes it again, empty."""
     shutil.rmtree(path, ignore_errors=True)
     os.makedirs(path)
+
+
+def fixture_dir(work, src, *names):
+    """fresh_dir(work), then copies there each of names from tests/http/fixtures (src: the
+    source tree)."""
+    fresh_dir(work)
+    for name in names:
+        shutil.copy(os.path.join(src, "tests", "http", "fixtures", name), work)
+
+
+def place_feature(pid, name, category, insee, lon, lat, address, phone=None, email=None,
+                  website=None, opening_hours=None, description=None):
+    """A place of the `local-geojson` profile in commune insee (one of TEST_COMMUNES, whose
+    postcode it takes), at lon, lat."""
+    return {"type": "Feature",
+            "properties": {"id": pid, "name": name, "category": category, "address": address,
+                           "postcode": TEST_POSTCODES[insee], "insee": insee,
+                           "phone": phone, "email": email, "website": website,
+                           "opening_hours": opening_hours, "description": description},
+            "geometry": {"type": "Point", "coordinates": [lon, lat]}}
+
+
+def write_places(path, features):
+    """Writes features as a GeoJSON FeatureCollection (UTF-8, not ASCII-escaped) to path."""
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump({"type": "FeatureCollection", "features": features}, f, ensure_ascii=False)
+
+
+def local_and_osm_sources(**local_extra):
+    """The two place sources of the generated fixtures: "local" (places-local.geojson,
+    etalab-2.0 by default, data_date 2025-06-01, plus local_extra) and "osm"
+    (places-osm.geojson, ODbL-1.0, publisher OpenStreetMap, data_date 2026-02-15)."""
+    local = {"name": "local", "profile": "local-geojson", "path": "places-local.geojson",
+             "data_date": "2025-06-01"}
+    local.update(local_extra)
+    return [local,
+            {"name": "osm", "profile": "local-geojson", "path": "places-osm.geojson",
+             "data_date": "2026-02-15", "title": "Lieux OpenStreetMap (essai)",
+             "publisher": "OpenStreetMap", "licence": "ODbL-1.0"}]
 
 
 def write_config(work, config, name="territory.json"):

@@ -15,20 +15,18 @@ Deterministic (fixed seed). Then runs the importer with WORK_DIR as working dire
 
 usage: build_db.py IMPORTER SOURCE_DIR WORK_DIR
 """
-import json
 import os
 import random
-import shutil
 import sys
 
 sys.dont_write_bytecode = True   # no __pycache__ in the sources
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from geodir_test import (TEST_BOX as BOX, TEST_COMMUNES as COMMUNES,  # noqa: E402
-                         TEST_POSTCODES as POSTCODES, five_communes_config, fresh_dir,
-                         run_import, write_config)
+                         TEST_POSTCODES as POSTCODES, five_communes_config, fixture_dir,
+                         local_and_osm_sources, place_feature, run_import, write_config,
+                         write_places)
 
 IMPORTER, SRC, WORK = (os.path.abspath(a) for a in sys.argv[1:4])
-HTTP_FIX = os.path.join(SRC, "tests", "http", "fixtures")
 
 KINDS = [("Boulangerie", "food-shop"), ("Pharmacie", "pharmacy"), ("Mairie", "town-hall"),
          ("École", "primary-school"), ("Église", "worship"), ("Café", "food-drink-lodging"),
@@ -43,16 +41,11 @@ FAMILIES = ["Dupont", "Lefèvre", "Müller", "Gérard", "Martin", "Bernard", "Th
 
 
 def place(rng, pid, name, cat, lat, lon, insee):
-    return {"type": "Feature",
-            "properties": {"id": pid, "name": name, "category": cat,
-                           "address": f"{rng.randint(1, 80)} rue {rng.choice(FAMILIES)}",
-                           "postcode": POSTCODES[insee], "insee": insee,
-                           "phone": None, "email": None,
-                           "website": "https://example.org/" + str(pid) if rng.random() < .2
-                           else None,
-                           "opening_hours": rng.choice([None, "Mo-Fr 09:00-12:00", "24/7"]),
-                           "description": None},
-            "geometry": {"type": "Point", "coordinates": [lon, lat]}}
+    return place_feature(pid, name, cat, insee, lon, lat,
+                         f"{rng.randint(1, 80)} rue {rng.choice(FAMILIES)}",
+                         website="https://example.org/" + str(pid) if rng.random() < .2
+                         else None,
+                         opening_hours=rng.choice([None, "Mo-Fr 09:00-12:00", "24/7"]))
 
 
 def places_file(rng, prefix, n, path, specials=()):
@@ -68,15 +61,12 @@ def places_file(rng, prefix, n, path, specials=()):
                            COMMUNES[i % len(COMMUNES)]))
     for pid, name, cat, lat, lon in specials:
         feats.append(place(rng, pid, name, cat, lat, lon, "55532"))
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump({"type": "FeatureCollection", "features": feats}, f, ensure_ascii=False)
+    write_places(path, feats)
 
 
 def main():
     rng = random.Random(20261129)
-    fresh_dir(WORK)
-    shutil.copy(os.path.join(HTTP_FIX, "communes.geojson"), WORK)
-    shutil.copy(os.path.join(HTTP_FIX, "addresses.csv"), WORK)
+    fixture_dir(WORK, SRC, "communes.geojson", "addresses.csv")
     specials = [
         ("x+y@z", "Épicerie « <b>Chez Zoé</b> » & fils", "food-shop", 48.95, 5.15),
         ("quote", "L'Atelier \"du coin\"", "building-trades", 48.9501, 5.1501),
@@ -93,12 +83,8 @@ def main():
                     f"{POSTCODES[insee]},Commune {insee},OSM,{lat},{lon}\n")
     config = five_communes_config(
         "Territoire d'essai OGC (cinq communes de l'Aire à l'Argonne)", "Essai OGC")
+    config["sources"] += local_and_osm_sources()
     config["sources"] += [
-        {"name": "local", "profile": "local-geojson", "path": "places-local.geojson",
-         "data_date": "2025-06-01"},
-        {"name": "osm", "profile": "local-geojson", "path": "places-osm.geojson",
-         "data_date": "2026-02-15", "title": "Lieux OpenStreetMap (essai)",
-         "publisher": "OpenStreetMap", "licence": "ODbL-1.0"},
         {"name": "recent", "profile": "local-geojson", "path": "places-recent.geojson",
          "data_date": "2026-09-30T08:30:00Z"},
         {"name": "adresses", "profile": "ban", "path": "addresses.csv",

@@ -14,7 +14,8 @@ import urllib.parse
 
 sys.dont_write_bytecode = True   # tests write only under the build tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from geodir_test import ApiServer, check, failures, finish, http_request  # noqa: E402,F401
+from geodir_test import (ApiServer, check, failures, finish, http_request,  # noqa: E402,F401
+                         json_answer)
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 EPSG4326 = "http://www.opengis.net/def/crs/EPSG/0/4326"
@@ -47,16 +48,8 @@ class Server(ApiServer):
         return http_request(self.port, method, target, headers=headers)
 
     def get_json(self, target, ctype=CT_JSON, headers=None, status=200):
-        st, hdrs, body = self.request(target, headers)
-        ok = check(st == status, f"GET {target[:100]} -> {status} (got {st}: {body[:160]!r})")
-        check(hdrs.get("content-type") == ctype,
-              f"  Content-Type {ctype} (got {hdrs.get('content-type')})")
-        try:
-            doc = json.loads(body)
-        except ValueError:
-            check(False, f"  body is JSON ({body[:100]!r})")
-            return None, hdrs
-        return (doc if ok else None), hdrs
+        answer = self.request(target, headers)
+        return json_answer(f"GET {target[:100]}", answer, status, ctype), answer[1]
 
     def expect_error(self, target, status, code, parameter=None, headers=None):
         st, hdrs, body = self.request(target, headers)

@@ -9,31 +9,18 @@ establishes as ground truth.
 usage: test_realdata.py IMPORTER API SOURCE_DIR DATASETS_DIR WORK_DIR
 """
 import json
-import math
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
 import urllib.request
 
+sys.dont_write_bytecode = True   # no __pycache__ in the sources
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from geodir_test import ApiServer, check, failures, haversine  # noqa: E402
+
 IMPORTER, API, SRC, DATASETS, WORK = sys.argv[1:6]
-R = 6371008.8
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        failures.append(what)
-
-
-def haversine(lat1, lon1, lat2, lon2):
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * R * math.asin(math.sqrt(min(1.0, a)))
 
 
 def get(port, path):
@@ -56,23 +43,10 @@ print(f"import of the real territory files: {elapsed:.2f} s")
 if imp.returncode != 0:
     sys.exit(1)
 
-srv = subprocess.Popen([API, "--db", db, "--port", "0", "--listen", "127.0.0.1",
-                        "--static_dir", os.path.join(SRC, "map-ui")],
-                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-port = None
-deadline = time.monotonic() + 15
-while time.monotonic() < deadline:
-    line = srv.stdout.readline()
-    if not line:
-        break
-    if line.startswith("listening on http://127.0.0.1:"):
-        port = int(line.strip().rsplit(":", 1)[1])
-        break
-check(port is not None, "server announced its port")
-if port is None:
-    srv.kill()
-    sys.exit(1)
-
+srv = ApiServer(API, ["--db", db, "--port", "0", "--listen", "127.0.0.1",
+                     "--static_dir", os.path.join(SRC, "map-ui")],
+                os.path.join(WORK, "server.stderr"))
+port = srv.port
 try:
     communes = get(port, "/api/communes")["communes"]
     check(len(communes) == 47, f"47 member communes (got {len(communes)})")
@@ -114,12 +88,7 @@ try:
     check(seat["numberReturned"] == 1 and seat["features"][0]["properties"]["insee"] == "55040",
           "EPCI seat at Beausite")
 finally:
-    srv.send_signal(signal.SIGTERM)
-    try:
-        code = srv.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        srv.kill()
-        code = -9
+    code = srv.stop(timeout=10)
     check(code == 0, f"server stopped cleanly on SIGTERM (exit {code})")
 
 print(f"{len(failures) == 0 and 'all' or 'some'} real-data checks done: "

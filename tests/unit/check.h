@@ -2,7 +2,8 @@
  * check.h — the unit tests' assertion macros (libuv-style: they print both sides).
  *
  * A test file defines `static void test_xxx(void)` functions and lists them in
- * `static const struct check_case cases[]`, then `CHECK_MAIN(cases)`. A failed check prints
+ * `static const struct check_case cases[]`, then `CHECK_MAIN(cases)` (or, in a main() of its
+ * own that prepares something first, `check_run(cases, n)`). A failed check prints
  * file:line and the values, marks the test failed and continues with the next check.
  */
 #ifndef CHECK_H
@@ -55,19 +56,26 @@ struct check_case {
     void (*fn)(void);
 };
 
+/* Runs cases[0..n) in order, prints "ok  name" / "FAIL name" for each and the summary;
+ * returns the number of failed cases. For a main() that must prepare something first. */
+static inline int check_run(const struct check_case *cases, int n)
+{
+    int failed = 0;
+    for (int i = 0; i < n; i++) {
+        int before = check_failures;
+        cases[i].fn();
+        int ok = check_failures == before;
+        failed += !ok;
+        printf("%s %s\n", ok ? "ok  " : "FAIL", cases[i].name);
+    }
+    printf("%d passed, %d failed\n", n - failed, failed);
+    return failed;
+}
+
 #define CHECK_MAIN(cases)                                                                          \
     int main(void)                                                                                 \
     {                                                                                              \
-        int failed = 0, n = (int)(sizeof(cases) / sizeof((cases)[0]));                            \
-        for (int i = 0; i < n; i++) {                                                              \
-            int before = check_failures;                                                           \
-            (cases)[i].fn();                                                                       \
-            int ok = check_failures == before;                                                     \
-            failed += !ok;                                                                         \
-            printf("%s %s\n", ok ? "ok  " : "FAIL", (cases)[i].name);                              \
-        }                                                                                          \
-        printf("%d passed, %d failed\n", n - failed, failed);                                      \
-        return failed ? 1 : 0;                                                                     \
+        return check_run(cases, (int)(sizeof(cases) / sizeof((cases)[0]))) ? 1 : 0;               \
     }
 
 #endif

@@ -23,37 +23,59 @@ static const char *put(const char *s, char sep)
     return text;
 }
 
+/* A field, the separator it is written with, and what must come out. */
+struct field_case {
+    const char *in;
+    char sep;
+    const char *want;
+};
+
+static void check_fields(const struct field_case *c, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        CHECK_STR_EQ(put(c[i].in, c[i].sep), c[i].want);
+}
+
 static void test_plain(void)
 {
-    CHECK_STR_EQ(put("plain", ','), "plain");
-    CHECK_STR_EQ(put("Café de la Gare", ','), "Café de la Gare");   /* inner spaces: as is */
-    CHECK_STR_EQ(put("", ','), "");
-    CHECK_STR_EQ(put(NULL, ','), "");
-    CHECK_STR_EQ(put("a;b", ','), "a;b");   /* another dialect's separator is ordinary text */
-    CHECK_STR_EQ(put("a,b", ';'), "a,b");
-    CHECK_STR_EQ(put("tab\there", ','), "tab\there");
+    static const struct field_case c[] = {
+        {"plain", ',', "plain"},
+        {"Café de la Gare", ',', "Café de la Gare"},   /* inner spaces: as is */
+        {"", ',', ""},
+        {NULL, ',', ""},
+        {"a;b", ',', "a;b"},   /* another dialect's separator is ordinary text */
+        {"a,b", ';', "a,b"},
+        {"tab\there", ',', "tab\there"},
+    };
+    check_fields(c, sizeof c / sizeof c[0]);
 }
 
 static void test_quoted(void)
 {
-    CHECK_STR_EQ(put("a,b", ','), "\"a,b\"");
-    CHECK_STR_EQ(put("a;b", ';'), "\"a;b\"");
-    CHECK_STR_EQ(put("a\tb", '\t'), "\"a\tb\"");
-    CHECK_STR_EQ(put("a|b", '|'), "\"a|b\"");
-    CHECK_STR_EQ(put("say \"hi\"", ','), "\"say \"\"hi\"\"\"");
-    CHECK_STR_EQ(put("\"", ','), "\"\"\"\"");
-    CHECK_STR_EQ(put("\"\"", ';'), "\"\"\"\"\"\"");
-    CHECK_STR_EQ(put("two\nlines", ','), "\"two\nlines\"");
-    CHECK_STR_EQ(put("cr\rhere", ','), "\"cr\rhere\"");
-    CHECK_STR_EQ(put("crlf\r\n", ','), "\"crlf\r\n\"");
+    static const struct field_case c[] = {
+        {"a,b", ',', "\"a,b\""},
+        {"a;b", ';', "\"a;b\""},
+        {"a\tb", '\t', "\"a\tb\""},
+        {"a|b", '|', "\"a|b\""},
+        {"say \"hi\"", ',', "\"say \"\"hi\"\"\""},
+        {"\"", ',', "\"\"\"\""},
+        {"\"\"", ';', "\"\"\"\"\"\""},
+        {"two\nlines", ',', "\"two\nlines\""},
+        {"cr\rhere", ',', "\"cr\rhere\""},
+        {"crlf\r\n", ',', "\"crlf\r\n\""},
+    };
+    check_fields(c, sizeof c / sizeof c[0]);
 }
 
 static void test_outer_spaces(void)
 {
-    CHECK_STR_EQ(put(" padded", ','), "\" padded\"");
-    CHECK_STR_EQ(put("padded ", ';'), "\"padded \"");
-    CHECK_STR_EQ(put(" ", ','), "\" \"");
-    CHECK_STR_EQ(put(" a \"b\" ", ','), "\" a \"\"b\"\" \"");
+    static const struct field_case c[] = {
+        {" padded", ',', "\" padded\""},
+        {"padded ", ';', "\"padded \""},
+        {" ", ',', "\" \""},
+        {" a \"b\" ", ',', "\" a \"\"b\"\" \""},
+    };
+    check_fields(c, sizeof c / sizeof c[0]);
     CHECK_INT_EQ(gdir_csv_needs_quotes("x ", 2, ','), 1);
     CHECK_INT_EQ(gdir_csv_needs_quotes("x ", 1, ','), 0);   /* only the n bytes count */
     CHECK_INT_EQ(gdir_csv_needs_quotes(NULL, 0, ','), 0);

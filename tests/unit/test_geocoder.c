@@ -9,6 +9,7 @@
 #include "gdir_db.h"
 #include "gdir_geo.h"
 #include "gdir_geocoder.h"
+#include "gdir_test_db.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -22,17 +23,12 @@ static struct gdir_geocoder *geo_empty;  /* communes only, no address */
  * house k-1; odd numbers are 0.0002° (~15 m) east of even ones. */
 #define STEP 0.0001
 
-struct addr {
-    const char *id, *hn, *street, *postcode, *insee, *city;
-    double lat, lon;
-};
-
 #define PIER_LAT 48.9000
 #define PIER_LON 5.3300
 #define SEUIL_LAT 48.9500
 #define SEUIL_LON 5.0500
 
-static const struct addr addrs[] = {
+static const struct gdir_test_address addrs[] = {
     /* Pierrefitte-sur-Aire (55386): Rue de l'Église, evens 2 4 8 10 10BIS 12, odds 1 3 5 */
     { "55386_0010_00002", "2", "Rue de l'Église", "55260", "55386", "Pierrefitte-sur-Aire",
       PIER_LAT + 1 * STEP, PIER_LON },
@@ -159,21 +155,8 @@ static int make_db(const char *path, int with_addresses)
     if (sqlite3_prepare_v2(d.db, SQL_ADDRESS, -1, &st, NULL) != SQLITE_OK)
         goto out;
     for (size_t i = 0; with_addresses && i < sizeof addrs / sizeof addrs[0]; i++) {
-        const struct addr *a = &addrs[i];
-        sqlite3_bind_text(st, 1, a->id, -1, SQLITE_STATIC);
-        if (a->hn)
-            sqlite3_bind_text(st, 2, a->hn, -1, SQLITE_STATIC);
-        else
-            sqlite3_bind_null(st, 2);
-        sqlite3_bind_text(st, 3, a->street, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, a->postcode, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 5, a->insee, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 6, a->city, -1, SQLITE_STATIC);
-        sqlite3_bind_double(st, 7, a->lat);
-        sqlite3_bind_double(st, 8, a->lon);
-        if (sqlite3_step(st) != SQLITE_DONE)
+        if (gdir_test_insert_address(st, &addrs[i]) != SQLITE_DONE)
             goto out;
-        sqlite3_reset(st);
     }
     rc = 0;
 out:
@@ -451,6 +434,17 @@ static size_t search_q(const struct gdir_geocode_query *q, struct gdir_geocode_r
     return n;
 }
 
+/* The query q must have at least one result, the first one labelled label. */
+static void q_top_label(const struct gdir_geocode_query *q, const char *label)
+{
+    struct gdir_geocode_result r[8];
+    if (search_q(q, r, 8) == 0) {
+        CHECK_FAIL_("no result, want \"%s\"", label);
+        return;
+    }
+    CHECK_STR_EQ(r[0].label, label);
+}
+
 static void test_filters(void)
 {
     struct gdir_geocode_result r[8];
@@ -507,15 +501,11 @@ static void test_filters(void)
     q.housenumber = "2";
     q.street = "r. de l'Église";
     q.city = "Seuil d'Argonne";
-    n = search_q(&q, r, 8);
-    CHECK(n >= 1);
-    CHECK_STR_EQ(r[0].label, "2 Rue de l'Église 55250 Seuil-d'Argonne");
+    q_top_label(&q, "2 Rue de l'Église 55250 Seuil-d'Argonne");
     memset(&q, 0, sizeof q);
     q.street = "8 rue de l'eglise";                     /* a number leading the street field */
     q.insee = "55386";
-    n = search_q(&q, r, 8);
-    CHECK(n >= 1);
-    CHECK_STR_EQ(r[0].label, "8 Rue de l'Église 55260 Pierrefitte-sur-Aire");
+    q_top_label(&q, "8 Rue de l'Église 55260 Pierrefitte-sur-Aire");
     /* a filter alone finds the commune */
     memset(&q, 0, sizeof q);
     q.insee = "55386";
@@ -543,30 +533,26 @@ static void test_autocomplete(void)
     CHECK(n >= 1);
     CHECK_STR_EQ(r[0].street, "Rue de l'Église");
     CHECK_INT_EQ(r[0].type, GDIR_GEO_HOUSENUMBER);
-    q.text = "2 boulevard saint mic";
-    n = search_q(&q, r, 8);
-    CHECK(n >= 1);
-    CHECK_STR_EQ(r[0].label, "2 Boulevard Saint-Michel 55260 Pierrefitte-sur-Aire");
-    /* the word being typed is also matched as typed: "pl" is not only "place" */
-    q.text = "4 rue du pl";
-    n = search_q(&q, r, 8);
-    CHECK(n >= 1);
-    CHECK_STR_EQ(r[0].label, "4 Rue du Plateau 55260 Pierrefitte-sur-Aire");
+    static const struct {
+        const char *text, *label;
+    } typed[] = {
+        {"2 boulevard saint mic", "2 Boulevard Saint-Michel 55260 Pierrefitte-sur-Aire"},
+        /* the word being typed is also matched as typed: "pl" is not only "place" */
+        {"4 rue du pl", "4 Rue du Plateau 55260 Pierrefitte-sur-Aire"},
+        /* nor is a last word that reads as an article dropped: "de" may become "devant" */
+        {"3 rue de", "3 Rue Devant les Ponts 55250 Seuil-d'Argonne"},
+        {"3 rue dev", "3 Rue Devant les Ponts 55250 Seuil-d'Argonne"},
+    };
+    for (size_t i = 0; i < sizeof typed / sizeof typed[0]; i++) {
+        q.text = typed[i].text;
+        q_top_label(&q, typed[i].label);
+    }
     q.text = "rue de st";
     n = search_q(&q, r, 8);
     int stenay = 0;
     for (size_t i = 0; i < n; i++)
         stenay |= strcmp(r[i].street, "Rue de Stenay") == 0;
     CHECK(stenay);
-    /* nor is a last word that reads as an article dropped: "de" may become "devant" */
-    q.text = "3 rue de";
-    n = search_q(&q, r, 8);
-    CHECK(n >= 1);
-    CHECK_STR_EQ(r[0].label, "3 Rue Devant les Ponts 55250 Seuil-d'Argonne");
-    q.text = "3 rue dev";
-    n = search_q(&q, r, 8);
-    CHECK(n >= 1);
-    CHECK_STR_EQ(r[0].label, "3 Rue Devant les Ponts 55250 Seuil-d'Argonne");
     /* without autocomplete a cut word matches nothing */
     q.autocomplete = 0;
     q.text = "pierref";

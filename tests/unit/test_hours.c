@@ -45,56 +45,76 @@ static const long long dst_table[][3] = {
     {2040, 2216250000, 2234998800},
 };
 
-static void check_local(time_t t, int y, int mo, int d, int h, int mi, int s, int off)
+/* An instant and the Paris local time it must read as. */
+struct local_case {
+    long long t;
+    int y, mo, d, h, mi, s, off;
+};
+
+static void check_local(const struct local_case *c)
 {
     struct gdir_paris_time lt;
-    CHECK_INT_EQ(gdir_paris_from_utc(t, &lt), GDIR_OK);
-    if (lt.year != y || lt.month != mo || lt.day != d || lt.hour != h || lt.minute != mi ||
-        lt.second != s || lt.utc_offset != off)
+    CHECK_INT_EQ(gdir_paris_from_utc((time_t)c->t, &lt), GDIR_OK);
+    if (lt.year != c->y || lt.month != c->mo || lt.day != c->d || lt.hour != c->h ||
+        lt.minute != c->mi || lt.second != c->s || lt.utc_offset != c->off)
         CHECK_FAIL_("%lld: got %04d-%02d-%02d %02d:%02d:%02d %+d, want %04d-%02d-%02d "
                     "%02d:%02d:%02d %+d",
-                    (long long)t, lt.year, lt.month, lt.day, lt.hour, lt.minute, lt.second,
-                    lt.utc_offset, y, mo, d, h, mi, s, off);
+                    c->t, lt.year, lt.month, lt.day, lt.hour, lt.minute, lt.second,
+                    lt.utc_offset, c->y, c->mo, c->d, c->h, c->mi, c->s, c->off);
 }
 
-static void check_to_utc(int y, int mo, int d, int h, int mi, long long want)
+/* A Paris local time (to the minute) and the UTC instant it must convert to. */
+struct to_utc_case {
+    int y, mo, d, h, mi;
+    long long want;
+};
+
+static void check_to_utc(const struct to_utc_case *c)
 {
     time_t t = 0;
-    CHECK_INT_EQ(gdir_paris_to_utc(y, mo, d, h, mi, 0, &t), GDIR_OK);
-    if ((long long)t != want)
-        CHECK_FAIL_("%04d-%02d-%02d %02d:%02d local -> %lld, want %lld", y, mo, d, h, mi,
-                    (long long)t, want);
+    CHECK_INT_EQ(gdir_paris_to_utc(c->y, c->mo, c->d, c->h, c->mi, 0, &t), GDIR_OK);
+    if ((long long)t != c->want)
+        CHECK_FAIL_("%04d-%02d-%02d %02d:%02d local -> %lld, want %lld", c->y, c->mo, c->d,
+                    c->h, c->mi, (long long)t, c->want);
 }
 
 static void test_paris_dst_boundaries(void)
 {
-    /* 2026: CEST from 29 Mar 01:00Z (1774746000) to 25 Oct 01:00Z (1792890000). */
-    check_local(1774745999, 2026, 3, 29, 1, 59, 59, 3600);
-    check_local(1774746000, 2026, 3, 29, 3, 0, 0, 7200);
-    check_local(1792889999, 2026, 10, 25, 2, 59, 59, 7200);
-    check_local(1792890000, 2026, 10, 25, 2, 0, 0, 3600);
-    check_local(1792893599, 2026, 10, 25, 2, 59, 59, 3600);
-    check_local(1792893600, 2026, 10, 25, 3, 0, 0, 3600);
-    /* 2025 and 2027 */
-    check_local(1743296399, 2025, 3, 30, 1, 59, 59, 3600);
-    check_local(1743296400, 2025, 3, 30, 3, 0, 0, 7200);
-    check_local(1761440400, 2025, 10, 26, 2, 0, 0, 3600);
-    check_local(1806195600, 2027, 3, 28, 3, 0, 0, 7200);
-    check_local(1824944399, 2027, 10, 31, 2, 59, 59, 7200);
-    /* New Year and a leap day */
-    check_local(1767222000, 2026, 1, 1, 0, 0, 0, 3600);
-    check_local(1709209800, 2024, 2, 29, 13, 30, 0, 3600);
+    static const struct local_case local[] = {
+        /* 2026: CEST from 29 Mar 01:00Z (1774746000) to 25 Oct 01:00Z (1792890000). */
+        {1774745999, 2026, 3, 29, 1, 59, 59, 3600},
+        {1774746000, 2026, 3, 29, 3, 0, 0, 7200},
+        {1792889999, 2026, 10, 25, 2, 59, 59, 7200},
+        {1792890000, 2026, 10, 25, 2, 0, 0, 3600},
+        {1792893599, 2026, 10, 25, 2, 59, 59, 3600},
+        {1792893600, 2026, 10, 25, 3, 0, 0, 3600},
+        /* 2025 and 2027 */
+        {1743296399, 2025, 3, 30, 1, 59, 59, 3600},
+        {1743296400, 2025, 3, 30, 3, 0, 0, 7200},
+        {1761440400, 2025, 10, 26, 2, 0, 0, 3600},
+        {1806195600, 2027, 3, 28, 3, 0, 0, 7200},
+        {1824944399, 2027, 10, 31, 2, 59, 59, 7200},
+        /* New Year and a leap day */
+        {1767222000, 2026, 1, 1, 0, 0, 0, 3600},
+        {1709209800, 2024, 2, 29, 13, 30, 0, 3600},
+    };
+    for (size_t i = 0; i < sizeof local / sizeof local[0]; i++)
+        check_local(&local[i]);
 
-    /* local -> UTC: ordinary, skipped hour (-> the jump), repeated hour (-> first pass) */
-    check_to_utc(2026, 3, 29, 1, 59, 1774745940);
-    check_to_utc(2026, 3, 29, 2, 0, 1774746000);
-    check_to_utc(2026, 3, 29, 2, 30, 1774746000);
-    check_to_utc(2026, 3, 29, 3, 0, 1774746000);
-    check_to_utc(2026, 3, 29, 3, 1, 1774746060);
-    check_to_utc(2026, 10, 25, 1, 59, 1792889940 - 3600);
-    check_to_utc(2026, 10, 25, 2, 0, 1792890000 - 3600);
-    check_to_utc(2026, 10, 25, 2, 30, 1792890000 - 1800);
-    check_to_utc(2026, 10, 25, 3, 0, 1792893600);
+    static const struct to_utc_case to_utc[] = {
+        /* local -> UTC: ordinary, skipped hour (-> the jump), repeated hour (-> first pass) */
+        {2026, 3, 29, 1, 59, 1774745940},
+        {2026, 3, 29, 2, 0, 1774746000},
+        {2026, 3, 29, 2, 30, 1774746000},
+        {2026, 3, 29, 3, 0, 1774746000},
+        {2026, 3, 29, 3, 1, 1774746060},
+        {2026, 10, 25, 1, 59, 1792889940 - 3600},
+        {2026, 10, 25, 2, 0, 1792890000 - 3600},
+        {2026, 10, 25, 2, 30, 1792890000 - 1800},
+        {2026, 10, 25, 3, 0, 1792893600},
+    };
+    for (size_t i = 0; i < sizeof to_utc / sizeof to_utc[0]; i++)
+        check_to_utc(&to_utc[i]);
 
     /* Every hour of 2000-2040 has the offset the tz database gives, and converts back. */
     int bad = 0;

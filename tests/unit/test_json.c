@@ -11,40 +11,49 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void test_structure(void)
-{
+/* A JSON writer into a buffer of its own (cap as for gdir_buf_init); gdir_buf_free(&w.b) ends
+ * it. */
+struct writer {
     struct gdir_buf b;
     struct gdir_json j;
-    gdir_buf_init(&b, 0);
-    gdir_json_init(&j, &b);
-    gdir_json_obj_begin(&j);
-    gdir_json_kstr(&j, "type", "FeatureCollection");
-    gdir_json_key(&j, "features");
-    gdir_json_arr_begin(&j);
-    gdir_json_int(&j, 1);
-    gdir_json_null(&j);
-    gdir_json_bool(&j, 1);
-    gdir_json_arr_begin(&j);
-    gdir_json_arr_end(&j);
-    gdir_json_obj_begin(&j);
-    gdir_json_obj_end(&j);
-    gdir_json_arr_end(&j);
-    gdir_json_kint(&j, "n", -3);
-    gdir_json_obj_end(&j);
-    CHECK_INT_EQ(gdir_json_error(&j), 0);
-    CHECK_STR_EQ(gdir_buf_str(&b),
+};
+
+static void writer_open(struct writer *w, size_t cap)
+{
+    gdir_buf_init(&w->b, cap);
+    gdir_json_init(&w->j, &w->b);
+}
+
+static void test_structure(void)
+{
+    struct writer w;
+    writer_open(&w, 0);
+    gdir_json_obj_begin(&w.j);
+    gdir_json_kstr(&w.j, "type", "FeatureCollection");
+    gdir_json_key(&w.j, "features");
+    gdir_json_arr_begin(&w.j);
+    gdir_json_int(&w.j, 1);
+    gdir_json_null(&w.j);
+    gdir_json_bool(&w.j, 1);
+    gdir_json_arr_begin(&w.j);
+    gdir_json_arr_end(&w.j);
+    gdir_json_obj_begin(&w.j);
+    gdir_json_obj_end(&w.j);
+    gdir_json_arr_end(&w.j);
+    gdir_json_kint(&w.j, "n", -3);
+    gdir_json_obj_end(&w.j);
+    CHECK_INT_EQ(gdir_json_error(&w.j), 0);
+    CHECK_STR_EQ(gdir_buf_str(&w.b),
                  "{\"type\":\"FeatureCollection\",\"features\":[1,null,true,[],{}],\"n\":-3}");
-    gdir_buf_free(&b);
+    gdir_buf_free(&w.b);
 }
 
 static char *write_string(const char *s, size_t n)
 {
-    struct gdir_buf b;
-    struct gdir_json j;
-    gdir_buf_init(&b, 0);
-    gdir_json_init(&j, &b);
-    gdir_json_strn(&j, s, n);
-    return gdir_buf_steal(&b, NULL);
+    struct writer w;
+    writer_open(&w, 0);
+    gdir_json_strn(&w.j, s, n);
+    return gdir_buf_steal(&w.b, NULL);
 }
 
 static void test_escaping(void)
@@ -74,27 +83,25 @@ static void test_escaping(void)
 
 static void test_numbers(void)
 {
-    struct gdir_buf b;
-    struct gdir_json j;
-    gdir_buf_init(&b, 0);
-    gdir_json_init(&j, &b);
-    gdir_json_arr_begin(&j);
-    gdir_json_num(&j, 5.11083984375, 7);
-    gdir_json_num(&j, 48.0, 7);
-    gdir_json_num(&j, -0.00000001, 7);
-    gdir_json_num(&j, 1234.56, 1);
-    gdir_json_num(&j, 0.0 / 0.0, 3);
-    gdir_json_num(&j, 2.5, 0);
-    gdir_json_num(&j, 1e300, 2);
-    gdir_json_arr_end(&j);
-    CHECK_INT_EQ(gdir_json_error(&j), 0);
-    cJSON *arr = cJSON_Parse(gdir_buf_str(&b));
+    struct writer w;
+    writer_open(&w, 0);
+    gdir_json_arr_begin(&w.j);
+    gdir_json_num(&w.j, 5.11083984375, 7);
+    gdir_json_num(&w.j, 48.0, 7);
+    gdir_json_num(&w.j, -0.00000001, 7);
+    gdir_json_num(&w.j, 1234.56, 1);
+    gdir_json_num(&w.j, 0.0 / 0.0, 3);
+    gdir_json_num(&w.j, 2.5, 0);
+    gdir_json_num(&w.j, 1e300, 2);
+    gdir_json_arr_end(&w.j);
+    CHECK_INT_EQ(gdir_json_error(&w.j), 0);
+    cJSON *arr = cJSON_Parse(gdir_buf_str(&w.b));
     CHECK(arr != NULL);
-    CHECK(strncmp(gdir_buf_str(&b), "[5.1108398,48,0,1234.6,null,2,", 30) == 0);
+    CHECK(strncmp(gdir_buf_str(&w.b), "[5.1108398,48,0,1234.6,null,2,", 30) == 0);
     if (arr)
         CHECK_NEAR(cJSON_GetArrayItem(arr, 6)->valuedouble, 1e300, 1e286);
     cJSON_Delete(arr);
-    gdir_buf_free(&b);
+    gdir_buf_free(&w.b);
 }
 
 /* The printf-free path of gdir_json_num writes exactly what printf's %.*f (trailing zeros
@@ -118,8 +125,7 @@ static void test_numbers_match_printf(void)
     unsigned long long seed = 0x9e3779b97f4a7c15ull;
     int mismatches = 0;
     for (int i = 0; i < 200000; i++) {
-        struct gdir_buf b;
-        struct gdir_json j;
+        struct writer w;
         char want[64];
         double v;
         int d = decimals[i % 6];
@@ -131,61 +137,62 @@ static void test_numbers_match_printf(void)
         case 2: v = (double)(long long)(v * 2e6) / 1e3 + 0.0005; break;   /* near-halves */
         default: v = ldexp(v, (int)(seed % 60) - 30); break;
         }
-        gdir_buf_init(&b, 0);
-        gdir_json_init(&j, &b);
-        gdir_json_num(&j, v, d);
+        writer_open(&w, 0);
+        gdir_json_num(&w.j, v, d);
         expected_num(v, d, want, sizeof want);
-        if (strcmp(gdir_buf_str(&b), want) != 0 && mismatches++ < 5)
+        if (strcmp(gdir_buf_str(&w.b), want) != 0 && mismatches++ < 5)
             fprintf(stderr, "gdir_json_num(%.17g, %d) = %s, printf %s\n", v, d,
-                    gdir_buf_str(&b), want);
-        gdir_buf_free(&b);
+                    gdir_buf_str(&w.b), want);
+        gdir_buf_free(&w.b);
     }
     CHECK_INT_EQ(mismatches, 0);
 }
 
 static void test_cap_is_sticky(void)
 {
-    struct gdir_buf b;
-    struct gdir_json j;
-    gdir_buf_init(&b, 16);
-    gdir_json_init(&j, &b);
-    gdir_json_arr_begin(&j);
+    struct writer w;
+    writer_open(&w, 16);
+    gdir_json_arr_begin(&w.j);
     for (int i = 0; i < 100; i++)
-        gdir_json_str(&j, "0123456789");
-    gdir_json_arr_end(&j);
-    CHECK(gdir_json_error(&j) != 0);
-    CHECK(gdir_buf_steal(&b, NULL) == NULL);
-    gdir_buf_free(&b);
+        gdir_json_str(&w.j, "0123456789");
+    gdir_json_arr_end(&w.j);
+    CHECK(gdir_json_error(&w.j) != 0);
+    CHECK(gdir_buf_steal(&w.b, NULL) == NULL);
+    gdir_buf_free(&w.b);
 }
 
 static void test_members(void)
 {
+    /* Members written into an object opened by other code, with and without members before. */
+    static const struct {
+        const char *open;
+        int has_members;
+        const char *want;
+    } c[] = {
+        {"{\"a\":1", 1, "{\"a\":1,\"b\":2}"},
+        {"{", 0, "{\"b\":2}"},
+    };
     struct gdir_buf b;
     struct gdir_json j;
     gdir_buf_init(&b, 0);
-    gdir_buf_adds(&b, "{\"a\":1");
-    gdir_json_init_members(&j, &b, 1);
-    gdir_json_kint(&j, "b", 2);
-    gdir_buf_addc(&b, '}');
-    CHECK_STR_EQ(gdir_buf_str(&b), "{\"a\":1,\"b\":2}");
-    gdir_buf_reset(&b);
-    gdir_buf_adds(&b, "{");
-    gdir_json_init_members(&j, &b, 0);
-    gdir_json_kint(&j, "b", 2);
-    gdir_buf_addc(&b, '}');
-    CHECK_STR_EQ(gdir_buf_str(&b), "{\"b\":2}");
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        gdir_buf_reset(&b);
+        gdir_buf_adds(&b, c[i].open);
+        gdir_json_init_members(&j, &b, c[i].has_members);
+        gdir_json_kint(&j, "b", 2);
+        gdir_buf_addc(&b, '}');
+        CHECK_STR_EQ(gdir_buf_str(&b), c[i].want);
+    }
     gdir_buf_free(&b);
 }
 
 static void test_misuse(void)
 {
-    struct gdir_buf b;
-    struct gdir_json j;
-    gdir_buf_init(&b, 0);
-    gdir_json_init(&j, &b);
-    gdir_json_arr_end(&j);   /* closing what was never opened */
-    CHECK(gdir_json_error(&j) != 0);
-    gdir_buf_free(&b);
+    struct writer w;
+    writer_open(&w, 0);
+    gdir_json_arr_end(&w.j);   /* closing what was never opened */
+    CHECK(gdir_json_error(&w.j) != 0);
+    gdir_buf_free(&w.b);
 }
 
 static const struct check_case cases[] = {
