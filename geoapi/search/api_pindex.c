@@ -21,7 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #define PLACES_PER_CELL 8        /* average over the data's extent */
 #define MAX_CELLS (1u << 22)
@@ -825,27 +824,6 @@ static int make_tables(struct builder *b)
     return GDIR_OK;
 }
 
-/* Test hook: with GEODIR_TEST_HOLD_PINDEX=PATH in the environment and the file PATH present,
- * a build creates PATH.building and waits until PATH is removed (tests/http/
- * test_api_generations.c holds one generation's build while another generation serves). */
-static void test_hold(void)
-{
-    const char *hold = getenv("GEODIR_TEST_HOLD_PINDEX");
-    char mark[4096];
-    FILE *f;
-
-    if (!hold || !*hold || access(hold, F_OK) != 0)
-        return;
-    snprintf(mark, sizeof mark, "%s.building", hold);
-    f = fopen(mark, "w");
-    if (f)
-        fclose(f);
-    while (access(hold, F_OK) == 0) {
-        struct timespec ts = {0, 5 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-    }
-}
-
 /* api_gen_build_fn of the place index: ctx is the asking thread's connection. */
 static int pindex_build(void *ctx, void **out, struct gdir_err *err)
 {
@@ -853,7 +831,6 @@ static int pindex_build(void *ctx, void **out, struct gdir_err *err)
     struct builder b;
     int rc;
 
-    test_hold();
     memset(&b, 0, sizeof b);
     b.db = db;
     b.ix = calloc(1, sizeof *b.ix);
