@@ -12,7 +12,6 @@
 #include "api_bm25.h"
 #include "api_hours.h"
 #include "api_gen.h"
-#include "api_response.h"
 #include "gdir_log.h"
 #include "gdir_taxonomy.h"
 #include "gdir_text.h"
