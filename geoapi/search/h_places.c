@@ -355,68 +355,82 @@ static int write_link(struct gdir_json *j, const struct api_request *req, const 
     return rc;
 }
 
-static void write_facets(struct gdir_json *j, const struct api_db *db,
-                         const struct api_search_params *p, const struct api_search_result *r)
+/* Opens a facet: `name: {"total": total, "values": [` (closed by facet_close). */
+static void facet_open(struct gdir_json *j, const char *name, long long total)
+{
+    gdir_json_key(j, name);
+    gdir_json_obj_begin(j);
+    gdir_json_kint(j, "total", total);
+    gdir_json_key(j, "values");
+    gdir_json_arr_begin(j);
+}
+
+static void facet_close(struct gdir_json *j)
+{
+    gdir_json_arr_end(j);
+    gdir_json_obj_end(j);
+}
+
+/* Opens a facet value: `{k1: v1, k2: v2, "count": count` (the caller closes the object). */
+static void facet_value(struct gdir_json *j, const char *k1, const char *v1, const char *k2,
+                        const char *v2, long long count)
+{
+    gdir_json_obj_begin(j);
+    gdir_json_kstr(j, k1, v1);
+    gdir_json_kstr(j, k2, v2);
+    gdir_json_kint(j, "count", count);
+}
+
+/* The category facet: top-level categories with their children's counts added, then each
+ * child with places. */
+static void write_category_facet(struct gdir_json *j, const struct api_search_result *r)
 {
     size_t n_tax;
     const struct gdir_category *tax = gdir_taxonomy(&n_tax);
 
-    gdir_json_key(j, "facets");
-    gdir_json_obj_begin(j);
-    if (p->facet_category) {
-        gdir_json_key(j, "category");
-        gdir_json_obj_begin(j);
-        gdir_json_kint(j, "total", r->category_total);
-        gdir_json_key(j, "values");
+    facet_open(j, "category", r->category_total);
+    for (size_t t = 0; t < n_tax; t++) {
+        long long total = r->category_counts[t];
+        if (tax[t].parent)
+            continue;
+        for (size_t c = 0; c < n_tax; c++)
+            if (tax[c].parent && strcmp(tax[c].parent, tax[t].code) == 0)
+                total += r->category_counts[c];
+        if (total == 0)
+            continue;
+        facet_value(j, "code", tax[t].code, "label", tax[t].label, total);
+        gdir_json_key(j, "children");
         gdir_json_arr_begin(j);
-        for (size_t t = 0; t < n_tax; t++) {
-            long long total = r->category_counts[t];
-            if (tax[t].parent)
+        for (size_t c = 0; c < n_tax; c++) {
+            if (!tax[c].parent || strcmp(tax[c].parent, tax[t].code) != 0 ||
+                r->category_counts[c] == 0)
                 continue;
-            for (size_t c = 0; c < n_tax; c++)
-                if (tax[c].parent && strcmp(tax[c].parent, tax[t].code) == 0)
-                    total += r->category_counts[c];
-            if (total == 0)
-                continue;
-            gdir_json_obj_begin(j);
-            gdir_json_kstr(j, "code", tax[t].code);
-            gdir_json_kstr(j, "label", tax[t].label);
-            gdir_json_kint(j, "count", total);
-            gdir_json_key(j, "children");
-            gdir_json_arr_begin(j);
-            for (size_t c = 0; c < n_tax; c++) {
-                if (!tax[c].parent || strcmp(tax[c].parent, tax[t].code) != 0 ||
-                    r->category_counts[c] == 0)
-                    continue;
-                gdir_json_obj_begin(j);
-                gdir_json_kstr(j, "code", tax[c].code);
-                gdir_json_kstr(j, "label", tax[c].label);
-                gdir_json_kint(j, "count", r->category_counts[c]);
-                gdir_json_obj_end(j);
-            }
-            gdir_json_arr_end(j);
+            facet_value(j, "code", tax[c].code, "label", tax[c].label, r->category_counts[c]);
             gdir_json_obj_end(j);
         }
         gdir_json_arr_end(j);
         gdir_json_obj_end(j);
     }
+    facet_close(j);
+}
+
+static void write_facets(struct gdir_json *j, const struct api_db *db,
+                         const struct api_search_params *p, const struct api_search_result *r)
+{
+    gdir_json_key(j, "facets");
+    gdir_json_obj_begin(j);
+    if (p->facet_category)
+        write_category_facet(j, r);
     if (p->facet_commune) {
-        gdir_json_key(j, "commune");
-        gdir_json_obj_begin(j);
-        gdir_json_kint(j, "total", r->commune_total);
-        gdir_json_key(j, "values");
-        gdir_json_arr_begin(j);
+        facet_open(j, "commune", r->commune_total);
         for (size_t i = 0; i < r->n_commune_counts; i++) {
             if (r->commune_counts[i] == 0)
                 continue;
-            gdir_json_obj_begin(j);
-            gdir_json_kstr(j, "insee", i < db->n_communes ? db->communes[i].insee : NULL);
-            gdir_json_kstr(j, "name", i < db->n_communes ? db->communes[i].name : NULL);
-            gdir_json_kint(j, "count", r->commune_counts[i]);
+            facet_value(j, "insee", i < db->n_communes ? db->communes[i].insee : NULL, "name",
+                        i < db->n_communes ? db->communes[i].name : NULL, r->commune_counts[i]);
             gdir_json_obj_end(j);
         }
-        gdir_json_arr_end(j);
-        gdir_json_obj_end(j);
+        facet_close(j);
     }
     gdir_json_obj_end(j);
 }
