@@ -17,6 +17,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -131,6 +132,45 @@ static void write_hours(struct fw *w, const struct place_out *o, const struct ap
     }
 }
 
+/* A property that is a string member of struct api_place, written as it is. */
+struct str_prop {
+    enum prop prop;
+    const char *quoted;   /* "\"key\":" */
+    size_t n;             /* its length */
+    size_t off;           /* offsetof(struct api_place, member) */
+};
+
+#define STR_PROP(p, k, member)                                                                     \
+    {(p), "\"" k "\":", sizeof "\"" k "\":" - 1, offsetof(struct api_place, member)}
+
+/* Those between the category and the opening hours, and those after the hours. */
+static const struct str_prop props_before_hours[] = {
+    STR_PROP(P_ADDRESS, "address", address),   STR_PROP(P_POSTCODE, "postcode", postcode),
+    STR_PROP(P_INSEE, "insee", insee),         STR_PROP(P_COMMUNE, "commune", commune),
+    STR_PROP(P_PHONE, "phone", phone),         STR_PROP(P_EMAIL, "email", email),
+    STR_PROP(P_WEBSITE, "website", website),
+};
+static const struct str_prop props_after_hours[] = {
+    STR_PROP(P_DESCRIPTION, "description", description),
+    STR_PROP(P_SOURCE, "source", source),
+    STR_PROP(P_SOURCE_TITLE, "source_title", source_title),
+    STR_PROP(P_PUBLISHER, "publisher", publisher),
+    STR_PROP(P_LICENCE, "licence", licence),
+    STR_PROP(P_SOURCE_DATE, "source_date", source_date),
+    /* how geodir placed it from its address; null when the source gave the point */
+    STR_PROP(P_GEOCODE_PRECISION, "geocode_precision", geocode_precision),
+};
+
+/* Writes the selected (mask m) string properties of table t, in its order. */
+static void write_str_props(struct fw *w, unsigned long long m, const struct api_place *p,
+                            const struct str_prop *t, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (HAS(m, t[i].prop))
+            fw_kstr(w, t[i].quoted, t[i].n,
+                    *(const char *const *)((const char *)p + t[i].off));
+}
+
 static void write_properties(struct fw *w, const struct place_out *o, const struct api_place *p)
 {
     const struct gdir_category *cat = p->category ? gdir_category_find(p->category) : NULL;
@@ -144,36 +184,11 @@ static void write_properties(struct fw *w, const struct place_out *o, const stru
         FW_KSTR(w, "category_label", cat ? cat->label : NULL);
     if (HAS(m, P_PARENT_CATEGORY))
         FW_KSTR(w, "parent_category", cat ? cat->parent : NULL);
-    if (HAS(m, P_ADDRESS))
-        FW_KSTR(w, "address", p->address);
-    if (HAS(m, P_POSTCODE))
-        FW_KSTR(w, "postcode", p->postcode);
-    if (HAS(m, P_INSEE))
-        FW_KSTR(w, "insee", p->insee);
-    if (HAS(m, P_COMMUNE))
-        FW_KSTR(w, "commune", p->commune);
-    if (HAS(m, P_PHONE))
-        FW_KSTR(w, "phone", p->phone);
-    if (HAS(m, P_EMAIL))
-        FW_KSTR(w, "email", p->email);
-    if (HAS(m, P_WEBSITE))
-        FW_KSTR(w, "website", p->website);
+    write_str_props(w, m, p, props_before_hours,
+                    sizeof props_before_hours / sizeof props_before_hours[0]);
     write_hours(w, o, p);
-    if (HAS(m, P_DESCRIPTION))
-        FW_KSTR(w, "description", p->description);
-    if (HAS(m, P_SOURCE))
-        FW_KSTR(w, "source", p->source);
-    if (HAS(m, P_SOURCE_TITLE))
-        FW_KSTR(w, "source_title", p->source_title);
-    if (HAS(m, P_PUBLISHER))
-        FW_KSTR(w, "publisher", p->publisher);
-    if (HAS(m, P_LICENCE))
-        FW_KSTR(w, "licence", p->licence);
-    if (HAS(m, P_SOURCE_DATE))
-        FW_KSTR(w, "source_date", p->source_date);
-    /* how geodir placed it from its address; null when the source gave the point */
-    if (HAS(m, P_GEOCODE_PRECISION))
-        FW_KSTR(w, "geocode_precision", p->geocode_precision);
+    write_str_props(w, m, p, props_after_hours,
+                    sizeof props_after_hours / sizeof props_after_hours[0]);
     if (HAS(m, P_GEOCODE_SCORE)) {
         FW_KEY(w, "geocode_score");
         if (p->has_geocode_score)
