@@ -116,53 +116,58 @@ static int open_for_mode(struct api_db **db, const char *path, int sql_only,
     return 0;
 }
 
+/* What each mode asks (see the usage above). near and bbox match by prefix, which takes in
+ * near_sql and bbox_sql (the _sql part only chooses the connection, open_for_mode). */
+enum mode_text { NO_TEXT, TEXT, AC };
+static const struct mode {
+    const char *name;
+    size_t prefix;          /* compare this many bytes of the name; 0: the whole name */
+    int has_point, has_bbox;
+    double radius;          /* > 0: has_radius */
+    long k, limit;
+    enum mode_text text;
+    enum api_sort sort;
+    int facets;             /* category and commune facets */
+} modes[] = {
+    {"near", 4, 1, 0, 5000, 20, 50, NO_TEXT, API_SORT_DISTANCE, 0},
+    {"radius", 0, 1, 0, 1000, 0, 50, NO_TEXT, API_SORT_DISTANCE, 0},
+    {"bbox", 4, 0, 1, 0, 0, 50, NO_TEXT, API_SORT_NAME, 0},
+    {"text", 0, 1, 0, 0, 0, 20, TEXT, API_SORT_RELEVANCE, 0},
+    {"textnp", 0, 0, 0, 0, 0, 20, TEXT, API_SORT_RELEVANCE, 0},
+    {"ac", 0, 1, 0, 0, 0, 8, AC, API_SORT_RELEVANCE, 0},
+    {"facets", 0, 1, 0, 1000, 0, 10, NO_TEXT, API_SORT_DISTANCE, 1},
+};
+
 /* The search of mode at the centre of the box b; -1 for an unknown mode. */
 static int mode_params(const char *mode, const double *b, struct api_text_query *text,
                        struct api_text_query *ac, struct api_search_params *p)
 {
+    const struct mode *m = NULL;
+
+    for (size_t i = 0; i < sizeof modes / sizeof modes[0] && !m; i++)
+        if (modes[i].prefix ? strncmp(mode, modes[i].name, modes[i].prefix) == 0
+                            : strcmp(mode, modes[i].name) == 0)
+            m = &modes[i];
+    if (!m)
+        return -1;
     memset(p, 0, sizeof *p);
     p->lat = (b[1] + b[3]) / 2;
     p->lon = (b[0] + b[2]) / 2;
     p->when = time(NULL);
-    p->limit = 50;
-    if (strncmp(mode, "near", 4) == 0) {
-        p->has_point = p->has_radius = 1;
-        p->radius = 5000;
-        p->k = 20;
-        p->sort = API_SORT_DISTANCE;
-    } else if (strcmp(mode, "radius") == 0) {
-        p->has_point = p->has_radius = 1;
-        p->radius = 1000;
-        p->sort = API_SORT_DISTANCE;
-    } else if (strncmp(mode, "bbox", 4) == 0) {
+    p->has_point = m->has_point;
+    p->has_radius = m->radius > 0;
+    p->radius = m->radius;
+    p->k = m->k;
+    p->limit = m->limit;
+    p->text = m->text == TEXT ? text : m->text == AC ? ac : NULL;
+    p->sort = m->sort;
+    p->facet_category = p->facet_commune = m->facets;
+    if (m->has_bbox) {
         p->has_bbox = 1;
         p->bbox.minlon = b[0];
         p->bbox.minlat = b[1];
         p->bbox.maxlon = b[2];
         p->bbox.maxlat = b[3];
-        p->sort = API_SORT_NAME;
-    } else if (strcmp(mode, "text") == 0) {
-        p->has_point = 1;
-        p->text = text;
-        p->limit = 20;
-        p->sort = API_SORT_RELEVANCE;
-    } else if (strcmp(mode, "textnp") == 0) {
-        p->text = text;
-        p->limit = 20;
-        p->sort = API_SORT_RELEVANCE;
-    } else if (strcmp(mode, "ac") == 0) {
-        p->has_point = 1;
-        p->text = ac;
-        p->limit = 8;
-        p->sort = API_SORT_RELEVANCE;
-    } else if (strcmp(mode, "facets") == 0) {
-        p->has_point = p->has_radius = 1;
-        p->radius = 1000;
-        p->sort = API_SORT_DISTANCE;
-        p->limit = 10;
-        p->facet_category = p->facet_commune = 1;
-    } else {
-        return -1;
     }
     return 0;
 }

@@ -31,7 +31,7 @@ int api_dbpool_init(struct api_dbpool *pool, const char *path, struct gdir_err *
     pool->key_ok = pthread_key_create(&pool->key, conn_free) == 0;
     if (!pool->key_ok)
         return gdir_err_set(err, GDIR_EINTERNAL, "pthread_key_create failed");
-    return api_geocoders_init(&pool->geocoders, err);
+    return GDIR_OK;
 }
 
 /* Opens the file at pool->path into c, remembering its identity. */
@@ -95,5 +95,4 @@ void api_dbpool_destroy(struct api_dbpool *pool)
     pthread_setspecific(pool->key, NULL);
     pthread_key_delete(pool->key);
     pool->key_ok = 0;
-    api_geocoders_destroy(&pool->geocoders);
 }

@@ -12,15 +12,12 @@
 
 #include <pthread.h>
 
-#include "api_geocoder.h"
 #include "api_queries.h"
 
 struct api_dbpool {
     pthread_key_t key;    /* thread -> struct pool_conn */
     const char *path;     /* borrowed: the configured database file */
     int key_ok;           /* the key was created */
-    struct api_geocoders geocoders;   /* the address index, shared by all threads: one per
-                                       * database generation (api_geocoder.h) */
 };
 
 /* Prepares the pool; opens nothing. Returns 0 or GDIR_EINTERNAL. */
@@ -30,8 +27,9 @@ int api_dbpool_init(struct api_dbpool *pool, const char *path, struct gdir_err *
  * valid until the thread's next call or its end. Returns 0, or GDIR_EUNAVAIL with err. */
 int api_dbpool_get(struct api_dbpool *pool, struct api_db **db, struct gdir_err *err);
 
-/* Deletes the key and frees the shared geocoder index. Call after every worker thread has
- * ended; closes the calling thread's own connection if it made one. */
+/* Deletes the key. Call after every worker thread has ended; closes the calling thread's own
+ * connection if it made one (the last connection of a generation frees its shared caches,
+ * api_gen.h). */
 void api_dbpool_destroy(struct api_dbpool *pool);
 
 #endif

@@ -3,7 +3,8 @@
  * process-wide list of live generations (mutex held only to find, add or unlink one), one
  * mutex and condition variable per generation for its slots. See api_gen.h.
  *
- * Not here: what the slots hold (search/api_pindex.c builds the place index), which
+ * Not here: what the slots hold (search/api_pindex.c builds the place index,
+ * search/api_vocab.c the vocabulary, geocode/api_geocoder.c the address index), which
  * connection a thread uses (api_dbpool.c).
  */
 #include "api_gen.h"
@@ -12,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 enum slot_state { SLOT_EMPTY, SLOT_BUILDING, SLOT_READY, SLOT_FAILED };
 
@@ -77,6 +80,13 @@ int api_gen_acquire(const char *build_id, struct api_gen **out, struct gdir_err 
     return GDIR_OK;
 }
 
+void api_gen_hold(struct api_gen *g)
+{
+    pthread_mutex_lock(&registry_mu);
+    g->refs++;
+    pthread_mutex_unlock(&registry_mu);
+}
+
 void api_gen_release(struct api_gen *g)
 {
     int last = 0;
@@ -98,6 +108,25 @@ void api_gen_release(struct api_gen *g)
         gen_free(g);
 }
 
+/* The test hook of api_gen.h: holds a build while the file $GEODIR_TEST_HOLD_GEN exists. */
+static void test_hold(void)
+{
+    const char *hold = getenv("GEODIR_TEST_HOLD_GEN");
+    char mark[4096];
+    FILE *f;
+
+    if (!hold || !*hold || access(hold, F_OK) != 0)
+        return;
+    snprintf(mark, sizeof mark, "%s.building", hold);
+    f = fopen(mark, "w");
+    if (f)
+        fclose(f);
+    while (access(hold, F_OK) == 0) {
+        struct timespec ts = {0, 5 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+}
+
 void *api_gen_slot(struct api_gen *g, enum api_gen_slot s, api_gen_build_fn *build,
                    api_gen_free_fn *free_fn, void *ctx, struct gdir_err *err)
 {
@@ -116,6 +145,7 @@ void *api_gen_slot(struct api_gen *g, enum api_gen_slot s, api_gen_build_fn *bui
     sl->state = SLOT_BUILDING;
     pthread_mutex_unlock(&g->mu);
 
+    test_hold();
     rc = build(ctx, &obj, err);   /* no lock held: other generations go on */
 
     pthread_mutex_lock(&g->mu);

@@ -1,12 +1,16 @@
 /*
  * api_gen.h — the shared caches of one database generation: what is built once from a
  * database file and read by every thread serving it (the place index and its copy of the
- * full-text index, search/api_pindex.h; the full-text vocabulary, search/api_vocab.h), held by one reference-counted object per generation.
+ * full-text index, search/api_pindex.h; the full-text vocabulary, search/api_vocab.h; the
+ * address geocoder index, geocode/api_geocoder.h), held by one reference-counted object per
+ * generation.
  *
  * A generation is named by its connection's build_id (api_queries.h: built_at and the identity
  * of the file opened). A connection takes a reference to its generation on first need
- * (api_gen_acquire) and gives it back when it closes (api_gen_release); the last reference
- * frees the generation and every slot built in it, outside any lock.
+ * (api_gen_acquire) and gives it back when it closes (api_gen_release); a user of a slot's
+ * object may take a reference of its own for as long as it keeps the object (api_gen_hold: a
+ * request keeps the geocoder index that way). The last reference frees the generation and
+ * every slot built in it, outside any lock.
  *
  * Each slot is built once, by the first thread that asks for it, with no global lock held: the
  * process-wide registry's mutex only guards finding or adding a generation (a string compare
@@ -16,7 +20,11 @@
  * still serving the previous generation.
  *
  * db/ knows the slots by number only: their builders and destructors belong to the modules
- * that own their types (search/), which keeps db/ free of includes from search/.
+ * that own their types (search/, geocode/), which keeps db/ free of includes from them.
+ *
+ * Test hook: with GEODIR_TEST_HOLD_GEN=PATH in the environment and the file PATH present, a
+ * slot's build creates PATH.building and waits until PATH is removed (tests/http/
+ * test_api_generations.c holds one generation's build while another generation serves).
  */
 #ifndef API_GEN_H
 #define API_GEN_H
@@ -27,6 +35,7 @@
 enum api_gen_slot {
     API_GEN_PINDEX,    /* struct api_pindex (search/api_pindex.c), with its text index */
     API_GEN_VOCAB,     /* struct api_vocab (search/api_vocab.c): the full-text vocabulary */
+    API_GEN_GEOCODER,  /* struct api_geocoder (geocode/api_geocoder.c): the address index */
     API_GEN_NSLOTS
 };
 
@@ -42,6 +51,9 @@ typedef void api_gen_free_fn(void *obj);
 /* A reference to the generation named build_id, created when no live one has that name.
  * Returns 0 or GDIR_ENOMEM. Thread-safe. */
 int api_gen_acquire(const char *build_id, struct api_gen **out, struct gdir_err *err);
+
+/* One more reference to g, which the caller already holds one of. Thread-safe. */
+void api_gen_hold(struct api_gen *g);
 
 /* Gives back a reference; the last one frees the generation and its slots' objects (with
  * their free_fn). NULL-safe. Thread-safe. */

@@ -12,8 +12,8 @@
 #include "api_bm25.h"
 #include "api_hours.h"
 #include "api_gen.h"
-#include "api_response.h"
 #include "gdir_log.h"
+#include "gdir_mem.h"
 #include "gdir_taxonomy.h"
 #include "gdir_text.h"
 
@@ -264,6 +264,15 @@ static void bind_double(sqlite3_stmt *st, const char *name, double value)
     sqlite3_bind_double(st, sqlite3_bind_parameter_index(st, name), value);
 }
 
+/* The box of the R*Tree conditions (:minx :maxx :miny :maxy). */
+static void bind_box(sqlite3_stmt *st, const struct gdir_bbox *box)
+{
+    bind_double(st, ":minx", box->minlon);
+    bind_double(st, ":maxx", box->maxlon);
+    bind_double(st, ":miny", box->minlat);
+    bind_double(st, ":maxy", box->maxlat);
+}
+
 /* Reads a 2D POINT in SpatiaLite's blob format: 0x00, byte order (1 little, 0 big), SRID,
  * MBR (4 doubles), 0x7C, class 1 (POINT), X, Y, 0xFE: 60 bytes. */
 int api_point_from_blob(const void *blob, int n, double *lat, double *lon)
@@ -299,6 +308,12 @@ static const char *col_text(sqlite3_stmt *st, int i)
     return (const char *)sqlite3_column_text(st, i);
 }
 
+/* A commune's population: -1 when unknown (NULL). */
+static long long col_population(sqlite3_stmt *st, int i)
+{
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, i);
+}
+
 /* ---- the statement runner ----------------------------------------------------------------- */
 
 /* What a row reader of q_each gets besides the row: the caller's callback (the member its
@@ -317,6 +332,7 @@ struct q_ctx {
         api_place_fn *place;
         api_ogc_stats_fn *ogc_stats;
         api_ogc_key_fn *ogc_key;
+        api_ogc_commune_fn *ogc_commune;
         api_ogc_address_fn *ogc_address;
         api_ogc_point_fn *ogc_point;
         api_catalog_source_fn *catalog_source;
@@ -358,6 +374,25 @@ static int q_each(struct api_db *db, enum api_stmt which, q_row_fn *row, struct 
     return rc;
 }
 
+/* Runs the prepared statement which (its parameters bound) for one row, read by row, then
+ * leaves it ready for its next use: row's return, GDIR_ENOTFOUND without a row (err left for
+ * the caller), or a step error (GDIR_EDB). */
+static int q_one(struct api_db *db, enum api_stmt which, q_row_fn *row, struct q_ctx *q,
+                 struct gdir_err *err)
+{
+    sqlite3_stmt *st = db->st[which];
+    int rc, s = sqlite3_step(st);
+
+    if (s == SQLITE_ROW)
+        rc = row(st, q);
+    else if (s == SQLITE_DONE)
+        rc = GDIR_ENOTFOUND;
+    else
+        rc = step_error(db, which, err);
+    done(st);
+    return rc;
+}
+
 /* q_each for a statement used once (prepared, run, finalized); what names it in errors. */
 static int q_each_sql(struct api_db *db, const char *sql, const char *what, q_row_fn *row,
                       struct q_ctx *q, struct gdir_err *err)
@@ -372,6 +407,13 @@ static int q_each_sql(struct api_db *db, const char *sql, const char *what, q_ro
         rc = gdir_err_set(err, GDIR_EDB, "%s: %s", what, sqlite3_errmsg(db->g.db));
     sqlite3_finalize(st);
     return rc;
+}
+
+/* A row of one number, kept in q->n. */
+static int number_row(sqlite3_stmt *st, struct q_ctx *q)
+{
+    q->n = sqlite3_column_int64(st, 0);
+    return GDIR_OK;
 }
 
 /* (text, count) rows. */
@@ -499,8 +541,7 @@ static int commune_row(sqlite3_stmt *st, struct q_ctx *q)
         .insee = col_text(st, 0),
         .name = col_text(st, 1),
         .postcodes = col_text(st, 2),
-        .population = sqlite3_column_type(st, 3) == SQLITE_NULL ? -1
-                                                                : sqlite3_column_int64(st, 3),
+        .population = col_population(st, 3),
         .places = sqlite3_column_int64(st, 4),
         .has_boundary = sqlite3_column_int(st, 5),
         .geojson = col_text(st, 6),
@@ -517,15 +558,13 @@ int api_q_communes(struct api_db *db, int with_geometry, api_commune_fn *fn, voi
 
 int api_q_commune_member(struct api_db *db, const char *insee, int *member, struct gdir_err *err)
 {
-    sqlite3_stmt *st = db->st[API_Q_COMMUNE_MEMBER];
-    int rc = GDIR_OK;
+    struct q_ctx q = {.db = db};
+    int rc;
 
-    bind_text(st, ":insee", insee);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        *member = sqlite3_column_int(st, 0) != 0;
-    else
-        rc = step_error(db, API_Q_COMMUNE_MEMBER, err);
-    done(st);
+    bind_text(db->st[API_Q_COMMUNE_MEMBER], ":insee", insee);
+    rc = q_one(db, API_Q_COMMUNE_MEMBER, number_row, &q, err);   /* EXISTS: always a row */
+    if (!rc)
+        *member = q.n != 0;
     return rc;
 }
 
@@ -579,10 +618,7 @@ int api_q_candidates(struct api_db *db, enum api_cand_source src, const struct g
     struct q_ctx q = {.db = db, .fn.candidate = fn, .cls = cls};
 
     if (src == API_CAND_BOX) {
-        bind_double(st, ":minx", box->minlon);
-        bind_double(st, ":maxx", box->maxlon);
-        bind_double(st, ":miny", box->minlat);
-        bind_double(st, ":maxy", box->maxlat);
+        bind_box(st, box);
     } else if (src == API_CAND_TEXT) {
         bind_text(st, ":match", key);
     } else if (src != API_CAND_ALL) {
@@ -809,20 +845,10 @@ static int place_of_row(struct api_db *db, sqlite3_stmt *st, api_place_fn *fn, v
     return fn(cls, &p);
 }
 
-static int place_row(struct api_db *db, enum api_stmt which, api_place_fn *fn, void *cls,
-                     struct gdir_err *err)
+/* The one place of a statement by fid or id. */
+static int place_row(sqlite3_stmt *st, struct q_ctx *q)
 {
-    sqlite3_stmt *st = db->st[which];
-    int rc, s = sqlite3_step(st);
-
-    if (s == SQLITE_ROW)
-        rc = place_of_row(db, st, fn, cls);
-    else if (s == SQLITE_DONE)
-        rc = GDIR_ENOTFOUND;
-    else
-        rc = step_error(db, which, err);
-    done(st);
-    return rc;
+    return place_of_row(q->db, st, q->fn.place, q->cls);
 }
 
 /* A row of a page of places: rows come in the order of the page (column 20). */
@@ -831,7 +857,7 @@ static int page_place_row(sqlite3_stmt *st, struct q_ctx *q)
     if (sqlite3_column_int64(st, 20) != (sqlite3_int64)q->n)
         return gdir_err_set(q->err, GDIR_EINTERNAL, "page of places: rows out of order");
     q->n++;
-    return place_of_row(q->db, st, q->fn.place, q->cls);
+    return place_row(st, q);
 }
 
 int api_q_places_by_fid(struct api_db *db, const long long *fids, size_t n, api_place_fn *fn,
@@ -875,15 +901,19 @@ int api_q_place_by_fid(struct api_db *db, long long fid, api_place_fn *fn, void 
                        struct gdir_err *err)
 {
     sqlite3_stmt *st = db->st[API_Q_PLACE_BY_FID];
+    struct q_ctx q = {.db = db, .fn.place = fn, .cls = cls};
+
     sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":fid"), fid);
-    return place_row(db, API_Q_PLACE_BY_FID, fn, cls, err);
+    return q_one(db, API_Q_PLACE_BY_FID, place_row, &q, err);
 }
 
 int api_q_place_by_id(struct api_db *db, const char *id, api_place_fn *fn, void *cls,
                       struct gdir_err *err)
 {
+    struct q_ctx q = {.db = db, .fn.place = fn, .cls = cls};
+
     bind_text(db->st[API_Q_PLACE_BY_ID], ":id", id);
-    return place_row(db, API_Q_PLACE_BY_ID, fn, cls, err);
+    return q_one(db, API_Q_PLACE_BY_ID, place_row, &q, err);
 }
 
 /* ---- OGC API - Features -------------------------------------------------------------- */
@@ -936,14 +966,6 @@ int api_q_ogc_place_date(struct api_db *db, long long fid, char *out, size_t cap
     return rc;
 }
 
-static void bind_box(sqlite3_stmt *st, const struct gdir_bbox *box)
-{
-    bind_double(st, ":minx", box->minlon);
-    bind_double(st, ":maxx", box->maxlon);
-    bind_double(st, ":miny", box->minlat);
-    bind_double(st, ":maxy", box->maxlat);
-}
-
 static int ogc_key_row(sqlite3_stmt *st, struct q_ctx *q)
 {
     return col_text(st, 0) ? q->fn.ogc_key(q->cls, col_text(st, 0)) : GDIR_OK;
@@ -962,34 +984,28 @@ int api_q_ogc_commune_keys(struct api_db *db, const struct gdir_bbox *envelope, 
     return q_each(db, which, ogc_key_row, &q, err);
 }
 
+static int ogc_commune_row(sqlite3_stmt *st, struct q_ctx *q)
+{
+    struct api_ogc_commune c = {
+        .insee = col_text(st, 0),
+        .name = col_text(st, 1),
+        .postcodes = col_text(st, 2),
+        .population = col_population(st, 3),
+        .places = sqlite3_column_int64(st, 4),
+        .source = col_text(st, 5),
+        .licence = col_text(st, 6),
+        .geojson = col_text(st, 7),
+    };
+    return q->fn.ogc_commune(q->cls, &c);
+}
+
 int api_q_ogc_commune(struct api_db *db, const char *insee, api_ogc_commune_fn *fn, void *cls,
                       struct gdir_err *err)
 {
-    sqlite3_stmt *st = db->st[API_Q_OGC_COMMUNE];
-    int rc, s;
+    struct q_ctx q = {.db = db, .fn.ogc_commune = fn, .cls = cls};
 
-    bind_text(st, ":insee", insee);
-    s = sqlite3_step(st);
-    if (s == SQLITE_ROW) {
-        struct api_ogc_commune c = {
-            .insee = col_text(st, 0),
-            .name = col_text(st, 1),
-            .postcodes = col_text(st, 2),
-            .population = sqlite3_column_type(st, 3) == SQLITE_NULL ? -1
-                                                                    : sqlite3_column_int64(st, 3),
-            .places = sqlite3_column_int64(st, 4),
-            .source = col_text(st, 5),
-            .licence = col_text(st, 6),
-            .geojson = col_text(st, 7),
-        };
-        rc = fn(cls, &c);
-    } else if (s == SQLITE_DONE) {
-        rc = GDIR_ENOTFOUND;
-    } else {
-        rc = step_error(db, API_Q_OGC_COMMUNE, err);
-    }
-    done(st);
-    return rc;
+    bind_text(db->st[API_Q_OGC_COMMUNE], ":insee", insee);
+    return q_one(db, API_Q_OGC_COMMUNE, ogc_commune_row, &q, err);
 }
 
 /* An address row; rows without a readable point are skipped (q->n counts the others). */
@@ -1060,14 +1076,11 @@ int api_q_ogc_address_points(struct api_db *db, const struct gdir_bbox *box,
 
 int api_q_ogc_address_count(struct api_db *db, long long *n, struct gdir_err *err)
 {
-    sqlite3_stmt *st = db->st[API_Q_OGC_ADDR_COUNT];
-    int rc = GDIR_OK;
+    struct q_ctx q = {.db = db};
+    int rc = q_one(db, API_Q_OGC_ADDR_COUNT, number_row, &q, err);   /* count(*): always a row */
 
-    if (sqlite3_step(st) == SQLITE_ROW)
-        *n = sqlite3_column_int64(st, 0);
-    else
-        rc = step_error(db, API_Q_OGC_ADDR_COUNT, err);
-    done(st);
+    if (!rc)
+        *n = q.n;
     return rc;
 }
 
@@ -1089,23 +1102,19 @@ static int commune_entry_row(sqlite3_stmt *st, struct q_ctx *q)
     struct api_db *db = q->db;
     const char *insee = col_text(st, 0), *name = col_text(st, 1), *pc = col_text(st, 2);
     struct api_commune_entry *e;
+    size_t cap = (size_t)q->n;
 
     if (!insee || strlen(insee) >= sizeof e->insee || !name)
         return GDIR_OK;
-    if (db->n_communes == (size_t)q->n) {
-        size_t ncap = q->n ? (size_t)q->n * 2 : 64;
-        e = realloc(db->communes, ncap * sizeof *e);
-        if (!e)
-            return gdir_err_set(q->err, GDIR_ENOMEM, "commune list: out of memory");
-        db->communes = e;
-        q->n = (long long)ncap;
-    }
+    if (gdir_grow(&db->communes, &cap, db->n_communes + 1, sizeof *db->communes))
+        return gdir_err_set(q->err, GDIR_ENOMEM, "commune list: out of memory");
+    q->n = (long long)cap;
     e = &db->communes[db->n_communes];
     memset(e, 0, sizeof *e);
     snprintf(e->insee, sizeof e->insee, "%s", insee);
-    e->name = strdup(name);
+    e->name = gdir_strdup(name);
     e->folded = gdir_text_fold_dup(name);
-    e->postcodes = pc ? strdup(pc) : NULL;
+    e->postcodes = gdir_strdup(pc);
     e->lat = sqlite3_column_type(st, 3) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 3);
     e->lon = sqlite3_column_type(st, 4) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 4);
     db->n_communes++;
@@ -1132,9 +1141,9 @@ static int source_entry_row(sqlite3_stmt *st, struct q_ctx *q)
         return gdir_err_set(q->err, GDIR_ENOMEM, "source list: out of memory");
     db->sources = e;
     e = &db->sources[db->n_sources];
-    e->name = name ? strdup(name) : NULL;
-    e->title = title ? strdup(title) : NULL;
-    e->publisher = pub ? strdup(pub) : NULL;
+    e->name = gdir_strdup(name);
+    e->title = gdir_strdup(title);
+    e->publisher = gdir_strdup(pub);
     db->n_sources++;
     if (!name || !e->name || (title && !e->title) || (pub && !e->publisher))
         return gdir_err_set(q->err, GDIR_ENOMEM, "source list: out of memory");

@@ -1,13 +1,15 @@
 /*
- * api_geocoder.c — the shared, reference-counted address geocoder index of geodir-api: one
- * per database generation, built once under a mutex, replaced when the database file is
- * swapped, freed by its last user. Also the licence, attribution and importance data that
- * BAN-style answers carry. See api_geocoder.h.
+ * api_geocoder.c — the address geocoder index of geodir-api as a slot of the database
+ * generation's shared cache (db/api_gen.h): its builder and destructor, the reference a request
+ * holds while it uses it, and the licence, attribution and importance data that BAN-style
+ * answers carry. See api_geocoder.h.
  *
- * Not here: the geocoding itself (geocode/gdir_geocoder.c), the HTTP answers (h_geocode.c,
- * h_autocomplete.c), the SQL (api_queries.c).
+ * Not here: building once, waiting and freeing per generation (db/api_gen.c), the geocoding
+ * itself (geocode/gdir_geocoder.c), the HTTP answers (h_geocode.c, h_autocomplete.c), the SQL
+ * (api_queries.c).
  */
 #include "api_geocoder.h"
+#include "api_gen.h"
 #include "api_queries.h"
 #include "api_response.h"
 #include "gdir_geocoder.h"
@@ -15,6 +17,7 @@
 #include "gdir_mem.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,31 +39,6 @@ static void index_free(struct api_geocoder *ix)
     free(ix->sources);
     free(ix->weights);
     free(ix);
-}
-
-int api_geocoders_init(struct api_geocoders *h, struct gdir_err *err)
-{
-    memset(h, 0, sizeof *h);
-    if (pthread_mutex_init(&h->mu, NULL) != 0)
-        return gdir_err_set(err, GDIR_EINTERNAL, "pthread_mutex_init failed");
-    if (pthread_cond_init(&h->built, NULL) != 0) {
-        pthread_mutex_destroy(&h->mu);
-        return gdir_err_set(err, GDIR_EINTERNAL, "pthread_cond_init failed");
-    }
-    h->ok = 1;
-    return GDIR_OK;
-}
-
-void api_geocoders_destroy(struct api_geocoders *h)
-{
-    if (!h || !h->ok)
-        return;
-    if (h->current && --h->current->refs == 0)
-        index_free(h->current);
-    h->current = NULL;
-    pthread_cond_destroy(&h->built);
-    pthread_mutex_destroy(&h->mu);
-    h->ok = 0;
 }
 
 /* The attribution a source's answers carry, from its profile and its declared publisher. */
@@ -133,7 +111,7 @@ static int cmp_weight(const void *a, const void *b)
                   ((const struct api_geo_weight *)b)->insee);
 }
 
-/* Builds a new generation from db (the calling thread's connection). */
+/* Builds a generation's index from db (the calling thread's connection). */
 static int index_build(struct api_db *db, struct api_geocoder **out, struct gdir_err *err)
 {
     struct api_geocoder *ix = calloc(1, sizeof *ix);
@@ -143,7 +121,6 @@ static int index_build(struct api_db *db, struct api_geocoder **out, struct gdir
     *out = NULL;
     if (!ix)
         return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
-    snprintf(ix->build_id, sizeof ix->build_id, "%s", db->build_id);
     ix->sources = calloc(MAX_SOURCES, sizeof *ix->sources);
     if (!ix->sources) {
         rc = gdir_err_set(err, GDIR_ENOMEM, "out of memory");
@@ -176,92 +153,63 @@ out:
     return GDIR_OK;
 }
 
-static int was_replaced(const struct api_geocoders *h, const char *build_id)
-{
-    size_t n = sizeof h->replaced / sizeof h->replaced[0];
-    for (size_t i = 0; i < n && i < h->n_replaced; i++)
-        if (strcmp(h->replaced[i], build_id) == 0)
-            return 1;
-    return 0;
-}
+/* Indexes built by this process: any after the first replaces an earlier generation's. */
+static atomic_uint n_built;
 
-int api_geocoder_acquire(struct api_geocoders *h, struct api_db *db, struct api_geocoder **out,
-                         struct gdir_err *err)
+/* api_gen_build_fn of the address index: ctx is the asking thread's connection. A failure is
+ * logged here, once per generation (api_gen remembers it). */
+static int geocoder_build(void *ctx, void **out, struct gdir_err *err)
 {
-    struct api_geocoder *ix = NULL, *old = NULL;
+    struct api_db *db = ctx;
+    struct api_geocoder *ix = NULL;
     struct timespec t0, t1;
     int rc;
-
-    *out = NULL;
-    pthread_mutex_lock(&h->mu);
-    for (;;) {
-        struct api_geocoder *cur = h->current;
-        if (cur && (strcmp(cur->build_id, db->build_id) == 0 ||
-                    was_replaced(h, db->build_id))) {
-            /* Its generation, or a newer one than a connection that has not reopened yet. */
-            cur->refs++;
-            *out = cur;
-            pthread_mutex_unlock(&h->mu);
-            return GDIR_OK;
-        }
-        if (!h->building)
-            break;
-        pthread_cond_wait(&h->built, &h->mu);
-    }
-    if (strcmp(h->failed, db->build_id) == 0) {
-        pthread_mutex_unlock(&h->mu);
-        return gdir_err_set(err, GDIR_EUNAVAIL, "address index unavailable");
-    }
-    h->building = 1;
-    pthread_mutex_unlock(&h->mu);
 
     clock_gettime(CLOCK_MONOTONIC, &t0);
     rc = index_build(db, &ix, err);
     clock_gettime(CLOCK_MONOTONIC, &t1);
-
-    pthread_mutex_lock(&h->mu);
-    h->building = 0;
     if (rc) {
         char detail[GDIR_ERR_MSG_MAX];
-        snprintf(h->failed, sizeof h->failed, "%s", db->build_id);
         api_log_sanitize(detail, sizeof detail, err->msg);
         gdir_log(GDIR_LOG_WARN, "geocoder", "msg=\"address index not built\" detail=\"%s\"",
                  detail);
-        gdir_err_set(err, GDIR_EUNAVAIL, "address index unavailable");
-        rc = GDIR_EUNAVAIL;
-    } else {
-        old = h->current;
-        if (old) {
-            unsigned slot = h->n_replaced++ % (sizeof h->replaced / sizeof h->replaced[0]);
-            snprintf(h->replaced[slot], sizeof h->replaced[slot], "%s", old->build_id);
-            if (--old->refs == 0)
-                index_free(old);   /* no request holds it */
-        }
-        ix->refs = 2;              /* the holder's and the caller's */
-        h->current = ix;
-        *out = ix;
-        gdir_log(GDIR_LOG_INFO, "geocoder",
-                 "msg=\"address index built\" addresses=%zu sources=%zu ms=%.0f%s",
-                 gdir_geocoder_size(ix->g), ix->n_sources,
-                 (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
-                 old ? " replaced=1" : "");
+        return rc;
     }
-    pthread_cond_broadcast(&h->built);
-    pthread_mutex_unlock(&h->mu);
-    return rc;
+    ix->gen = db->gen;
+    gdir_log(GDIR_LOG_INFO, "geocoder",
+             "msg=\"address index built\" addresses=%zu sources=%zu ms=%.0f%s",
+             gdir_geocoder_size(ix->g), ix->n_sources,
+             (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
+             atomic_fetch_add(&n_built, 1) ? " replaced=1" : "");
+    *out = ix;
+    return GDIR_OK;
 }
 
-void api_geocoder_release(struct api_geocoders *h, struct api_geocoder *ix)
+static void geocoder_free_fn(void *obj)
 {
-    int last;
+    index_free(obj);
+}
 
+int api_geocoder_acquire(struct api_db *db, struct api_geocoder **out, struct gdir_err *err)
+{
+    struct api_geocoder *ix = NULL;
+    struct gdir_err e;
+
+    *out = NULL;
+    gdir_err_clear(&e);
+    if (api_db_gen(db, &e))
+        ix = api_gen_slot(db->gen, API_GEN_GEOCODER, geocoder_build, geocoder_free_fn, db, &e);
     if (!ix)
-        return;
-    pthread_mutex_lock(&h->mu);
-    last = --ix->refs == 0;
-    pthread_mutex_unlock(&h->mu);
-    if (last)
-        index_free(ix);   /* replaced, and this was its last request */
+        return gdir_err_set(err, GDIR_EUNAVAIL, "address index unavailable");
+    api_gen_hold(ix->gen);   /* the request's own: the connection may close before it ends */
+    *out = ix;
+    return GDIR_OK;
+}
+
+void api_geocoder_release(struct api_geocoder *ix)
+{
+    if (ix)
+        api_gen_release(ix->gen);   /* the last reference frees the generation and ix */
 }
 
 const struct api_geo_source *api_geocoder_source(const struct api_geocoder *ix, const char *name)

@@ -255,7 +255,7 @@ static int get_index(const struct api_ctx *ctx, struct api_geocoder **ix, struct
     struct api_db *db;
     int rc = api_dbpool_get(ctx->pool, &db, err);
     if (!rc)
-        rc = api_geocoder_acquire(&ctx->pool->geocoders, db, ix, err);
+        rc = api_geocoder_acquire(db, ix, err);
     return rc;
 }
 
@@ -305,7 +305,7 @@ int h_geo_search(const struct api_ctx *ctx, const struct api_request *req,
         rc = gdir_geocoder_search(ix->g, &q, found, (size_t)limit, &n, err);
     if (!rc)
         rc = write_collection(res, ix, found, n, text, &f, q.has_point, q.lat, q.lon, limit, err);
-    api_geocoder_release(&ctx->pool->geocoders, ix);
+    api_geocoder_release(ix);
     free(found);
     return rc;
 }
@@ -337,7 +337,7 @@ int h_geo_reverse(const struct api_ctx *ctx, const struct api_request *req,
                                    err);
     if (!rc)
         rc = write_collection(res, ix, found, n, NULL, &f, 1, lat, lon, limit, err);
-    api_geocoder_release(&ctx->pool->geocoders, ix);
+    api_geocoder_release(ix);
     free(found);
     return rc;
 }
@@ -784,7 +784,7 @@ int h_geo_search_csv(const struct api_ctx *ctx, const struct api_request *req,
     res->content_type = CSV_CT;
     rc = GDIR_OK;
 out:
-    api_geocoder_release(&ctx->pool->geocoders, ix);
+    api_geocoder_release(ix);
     if (opened)
         api_csv_close(&rd);
     for (size_t i = 0; lay.header && i < lay.n_header; i++)

@@ -14,6 +14,7 @@
 #include "api_fts.h"
 #include "api_gen.h"
 #include "gdir_log.h"
+#include "gdir_mem.h"
 #include "gdir_taxonomy.h"
 
 #include <math.h>
@@ -21,7 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #define PLACES_PER_CELL 8        /* average over the data's extent */
 #define MAX_CELLS (1u << 22)
@@ -86,16 +86,8 @@ static int arena_add(struct builder *b, const char *s, uint32_t *off)
     size_t len = strlen(s) + 1;
     if (ix->arena_len + len > UINT32_MAX)
         return GDIR_ENOMEM;
-    if (ix->arena_len + len > b->arena_cap) {
-        size_t ncap = b->arena_cap ? b->arena_cap * 2 : 1 << 16;
-        while (ncap < ix->arena_len + len)
-            ncap *= 2;
-        char *a = realloc(ix->arena, ncap);
-        if (!a)
-            return GDIR_ENOMEM;
-        ix->arena = a;
-        b->arena_cap = ncap;
-    }
+    if (gdir_grow(&ix->arena, &b->arena_cap, ix->arena_len + len, 1))
+        return GDIR_ENOMEM;
     memcpy(ix->arena + ix->arena_len, s, len);
     *off = (uint32_t)ix->arena_len;
     ix->arena_len += len;
@@ -138,14 +130,8 @@ static int intern_get(struct builder *b, struct intern *t, const char *s, uint32
             return GDIR_OK;
         }
     }
-    if (t->n == t->off_cap) {
-        size_t ncap = t->off_cap ? t->off_cap * 2 : 64;
-        uint32_t *off = realloc(t->off, ncap * sizeof *off);
-        if (!off)
-            return GDIR_ENOMEM;
-        t->off = off;
-        t->off_cap = ncap;
-    }
+    if (gdir_grow(&t->off, &t->off_cap, t->n + 1, sizeof *t->off))
+        return GDIR_ENOMEM;
     if (t->n >= UINT16_MAX && t != &b->hours)
         return GDIR_ENOMEM;   /* more distinct categories or communes than a uint16_t holds */
     if (arena_add(b, s, &t->off[t->n]))
@@ -169,14 +155,8 @@ static int add_place(void *cls, const struct api_candidate *c)
     struct api_pindex_place *p;
     uint32_t v;
 
-    if (ix->n == b->cap) {
-        size_t ncap = b->cap ? b->cap * 2 : 1024;
-        struct api_pindex_place *pl = ncap < NO_POS ? realloc(ix->pl, ncap * sizeof *pl) : NULL;
-        if (!pl)
-            return GDIR_ENOMEM;
-        ix->pl = pl;
-        b->cap = ncap;
-    }
+    if (ix->n + 1 >= NO_POS || gdir_grow(&ix->pl, &b->cap, ix->n + 1, sizeof *ix->pl))
+        return GDIR_ENOMEM;   /* a position is a uint32_t, NO_POS excluded */
     p = &ix->pl[ix->n];
     memset(p, 0, sizeof *p);
     p->lat = c->lat;
@@ -465,24 +445,9 @@ static int on_instance(void *cls, const char *term, size_t len, long long fid, l
         if (memchr(term, '\0', len) || len >= UINT32_MAX ||
             b->strings_len + len + 1 >= UINT32_MAX || t->n_terms >= UINT32_MAX - 1)
             return GDIR_ENOMEM;
-        if (t->n_terms == b->terms_cap) {
-            size_t ncap = b->terms_cap ? b->terms_cap * 2 : 1024;
-            struct api_pindex_term *a = realloc(t->terms, ncap * sizeof *a);
-            if (!a)
-                return GDIR_ENOMEM;
-            t->terms = a;
-            b->terms_cap = ncap;
-        }
-        if (b->strings_len + len + 1 > b->strings_cap) {
-            size_t ncap = b->strings_cap ? b->strings_cap * 2 : 1 << 16;
-            while (ncap < b->strings_len + len + 1)
-                ncap *= 2;
-            char *a = realloc(t->strings, ncap);
-            if (!a)
-                return GDIR_ENOMEM;
-            t->strings = a;
-            b->strings_cap = ncap;
-        }
+        if (gdir_grow(&t->terms, &b->terms_cap, t->n_terms + 1, sizeof *t->terms) ||
+            gdir_grow(&t->strings, &b->strings_cap, b->strings_len + len + 1, 1))
+            return GDIR_ENOMEM;
         memcpy(t->strings + b->strings_len, term, len);
         t->strings[b->strings_len + len] = '\0';
         memset(&t->terms[t->n_terms], 0, sizeof t->terms[t->n_terms]);
@@ -825,27 +790,6 @@ static int make_tables(struct builder *b)
     return GDIR_OK;
 }
 
-/* Test hook: with GEODIR_TEST_HOLD_PINDEX=PATH in the environment and the file PATH present,
- * a build creates PATH.building and waits until PATH is removed (tests/http/
- * test_api_generations.c holds one generation's build while another generation serves). */
-static void test_hold(void)
-{
-    const char *hold = getenv("GEODIR_TEST_HOLD_PINDEX");
-    char mark[4096];
-    FILE *f;
-
-    if (!hold || !*hold || access(hold, F_OK) != 0)
-        return;
-    snprintf(mark, sizeof mark, "%s.building", hold);
-    f = fopen(mark, "w");
-    if (f)
-        fclose(f);
-    while (access(hold, F_OK) == 0) {
-        struct timespec ts = {0, 5 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-    }
-}
-
 /* api_gen_build_fn of the place index: ctx is the asking thread's connection. */
 static int pindex_build(void *ctx, void **out, struct gdir_err *err)
 {
@@ -853,7 +797,6 @@ static int pindex_build(void *ctx, void **out, struct gdir_err *err)
     struct builder b;
     int rc;
 
-    test_hold();
     memset(&b, 0, sizeof b);
     b.db = db;
     b.ix = calloc(1, sizeof *b.ix);

@@ -14,6 +14,7 @@
 #include "api_hours.h"
 #include "api_pindex.h"
 #include "api_vocab.h"
+#include "gdir_mem.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -403,14 +404,8 @@ struct text_hits {
 static int on_text_hit(void *cls, long long fid, double bm25)
 {
     struct text_hits *h = cls;
-    if (h->n == h->cap) {
-        size_t ncap = h->cap ? h->cap * 2 : 1024;
-        struct api_pindex_hit *a = realloc(h->a, ncap * sizeof *a);
-        if (!a)
-            return GDIR_ENOMEM;
-        h->a = a;
-        h->cap = ncap;
-    }
+    if (gdir_grow(&h->a, &h->cap, h->n + 1, sizeof *h->a))
+        return GDIR_ENOMEM;
     h->a[h->n].fid = fid;
     h->a[h->n++].bm25 = bm25;
     return GDIR_OK;

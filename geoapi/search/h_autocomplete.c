@@ -9,6 +9,7 @@
  * AC_MAX_ADDRESSES addresses; places fill the rest of `limit`.
  */
 #include "api_dbpool.h"
+#include "api_geocoder.h"
 #include "api_handlers.h"
 #include "api_search.h"
 #include "gdir_geocoder.h"
@@ -125,7 +126,7 @@ static int read_limit(const struct api_request *req, long *limit, struct gdir_er
 /* Address suggestions for text: at most AC_MAX_ADDRESSES good ones into out, *n of them. A
  * geocoder error (a text it refuses, no index) means no address, never a failed answer. The
  * index is the one all threads share (api_geocoder.h). */
-static void find_addresses(const struct api_ctx *ctx, struct api_db *db, const char *text,
+static void find_addresses(struct api_db *db, const char *text,
                            const struct api_search_params *p, struct gdir_geocode_result *out,
                            size_t *n)
 {
@@ -137,7 +138,7 @@ static void find_addresses(const struct api_ctx *ctx, struct api_db *db, const c
 
     *n = 0;
     gdir_err_clear(&gerr);
-    if (api_geocoder_acquire(&ctx->pool->geocoders, db, &ix, &gerr) != 0)
+    if (api_geocoder_acquire(db, &ix, &gerr) != 0)
         return;
     if (gdir_geocoder_size(ix->g) == 0)
         goto out;
@@ -154,7 +155,7 @@ static void find_addresses(const struct api_ctx *ctx, struct api_db *db, const c
         if (found[i].type != GDIR_GEO_MUNICIPALITY && found[i].score >= AC_MIN_ADDRESS_SCORE)
             out[(*n)++] = found[i];
 out:
-    api_geocoder_release(&ctx->pool->geocoders, ix);
+    api_geocoder_release(ix);
 }
 
 /* The parameters: q (required, parsed into text), lat and lon (both or none, into p), limit. */
@@ -348,7 +349,7 @@ int h_autocomplete(const struct api_ctx *ctx, const struct api_request *req,
         shown_communes = (size_t)limit - shown_cats;
     }
     if (text->n > 0 && (long)(shown_cats + shown_communes) < limit) {
-        find_addresses(ctx, db, q, &p, addresses, &n_addresses);
+        find_addresses(db, q, &p, addresses, &n_addresses);
         if ((long)(shown_cats + shown_communes + n_addresses) > limit)
             n_addresses = (size_t)limit - shown_cats - shown_communes;
     }

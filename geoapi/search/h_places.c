@@ -17,6 +17,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -131,6 +132,45 @@ static void write_hours(struct fw *w, const struct place_out *o, const struct ap
     }
 }
 
+/* A property that is a string member of struct api_place, written as it is. */
+struct str_prop {
+    enum prop prop;
+    const char *quoted;   /* "\"key\":" */
+    size_t n;             /* its length */
+    size_t off;           /* offsetof(struct api_place, member) */
+};
+
+#define STR_PROP(p, k, member)                                                                     \
+    {(p), "\"" k "\":", sizeof "\"" k "\":" - 1, offsetof(struct api_place, member)}
+
+/* Those between the category and the opening hours, and those after the hours. */
+static const struct str_prop props_before_hours[] = {
+    STR_PROP(P_ADDRESS, "address", address),   STR_PROP(P_POSTCODE, "postcode", postcode),
+    STR_PROP(P_INSEE, "insee", insee),         STR_PROP(P_COMMUNE, "commune", commune),
+    STR_PROP(P_PHONE, "phone", phone),         STR_PROP(P_EMAIL, "email", email),
+    STR_PROP(P_WEBSITE, "website", website),
+};
+static const struct str_prop props_after_hours[] = {
+    STR_PROP(P_DESCRIPTION, "description", description),
+    STR_PROP(P_SOURCE, "source", source),
+    STR_PROP(P_SOURCE_TITLE, "source_title", source_title),
+    STR_PROP(P_PUBLISHER, "publisher", publisher),
+    STR_PROP(P_LICENCE, "licence", licence),
+    STR_PROP(P_SOURCE_DATE, "source_date", source_date),
+    /* how geodir placed it from its address; null when the source gave the point */
+    STR_PROP(P_GEOCODE_PRECISION, "geocode_precision", geocode_precision),
+};
+
+/* Writes the selected (mask m) string properties of table t, in its order. */
+static void write_str_props(struct fw *w, unsigned long long m, const struct api_place *p,
+                            const struct str_prop *t, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (HAS(m, t[i].prop))
+            fw_kstr(w, t[i].quoted, t[i].n,
+                    *(const char *const *)((const char *)p + t[i].off));
+}
+
 static void write_properties(struct fw *w, const struct place_out *o, const struct api_place *p)
 {
     const struct gdir_category *cat = p->category ? gdir_category_find(p->category) : NULL;
@@ -144,36 +184,11 @@ static void write_properties(struct fw *w, const struct place_out *o, const stru
         FW_KSTR(w, "category_label", cat ? cat->label : NULL);
     if (HAS(m, P_PARENT_CATEGORY))
         FW_KSTR(w, "parent_category", cat ? cat->parent : NULL);
-    if (HAS(m, P_ADDRESS))
-        FW_KSTR(w, "address", p->address);
-    if (HAS(m, P_POSTCODE))
-        FW_KSTR(w, "postcode", p->postcode);
-    if (HAS(m, P_INSEE))
-        FW_KSTR(w, "insee", p->insee);
-    if (HAS(m, P_COMMUNE))
-        FW_KSTR(w, "commune", p->commune);
-    if (HAS(m, P_PHONE))
-        FW_KSTR(w, "phone", p->phone);
-    if (HAS(m, P_EMAIL))
-        FW_KSTR(w, "email", p->email);
-    if (HAS(m, P_WEBSITE))
-        FW_KSTR(w, "website", p->website);
+    write_str_props(w, m, p, props_before_hours,
+                    sizeof props_before_hours / sizeof props_before_hours[0]);
     write_hours(w, o, p);
-    if (HAS(m, P_DESCRIPTION))
-        FW_KSTR(w, "description", p->description);
-    if (HAS(m, P_SOURCE))
-        FW_KSTR(w, "source", p->source);
-    if (HAS(m, P_SOURCE_TITLE))
-        FW_KSTR(w, "source_title", p->source_title);
-    if (HAS(m, P_PUBLISHER))
-        FW_KSTR(w, "publisher", p->publisher);
-    if (HAS(m, P_LICENCE))
-        FW_KSTR(w, "licence", p->licence);
-    if (HAS(m, P_SOURCE_DATE))
-        FW_KSTR(w, "source_date", p->source_date);
-    /* how geodir placed it from its address; null when the source gave the point */
-    if (HAS(m, P_GEOCODE_PRECISION))
-        FW_KSTR(w, "geocode_precision", p->geocode_precision);
+    write_str_props(w, m, p, props_after_hours,
+                    sizeof props_after_hours / sizeof props_after_hours[0]);
     if (HAS(m, P_GEOCODE_SCORE)) {
         FW_KEY(w, "geocode_score");
         if (p->has_geocode_score)
@@ -355,68 +370,82 @@ static int write_link(struct gdir_json *j, const struct api_request *req, const 
     return rc;
 }
 
-static void write_facets(struct gdir_json *j, const struct api_db *db,
-                         const struct api_search_params *p, const struct api_search_result *r)
+/* Opens a facet: `name: {"total": total, "values": [` (closed by facet_close). */
+static void facet_open(struct gdir_json *j, const char *name, long long total)
+{
+    gdir_json_key(j, name);
+    gdir_json_obj_begin(j);
+    gdir_json_kint(j, "total", total);
+    gdir_json_key(j, "values");
+    gdir_json_arr_begin(j);
+}
+
+static void facet_close(struct gdir_json *j)
+{
+    gdir_json_arr_end(j);
+    gdir_json_obj_end(j);
+}
+
+/* Opens a facet value: `{k1: v1, k2: v2, "count": count` (the caller closes the object). */
+static void facet_value(struct gdir_json *j, const char *k1, const char *v1, const char *k2,
+                        const char *v2, long long count)
+{
+    gdir_json_obj_begin(j);
+    gdir_json_kstr(j, k1, v1);
+    gdir_json_kstr(j, k2, v2);
+    gdir_json_kint(j, "count", count);
+}
+
+/* The category facet: top-level categories with their children's counts added, then each
+ * child with places. */
+static void write_category_facet(struct gdir_json *j, const struct api_search_result *r)
 {
     size_t n_tax;
     const struct gdir_category *tax = gdir_taxonomy(&n_tax);
 
-    gdir_json_key(j, "facets");
-    gdir_json_obj_begin(j);
-    if (p->facet_category) {
-        gdir_json_key(j, "category");
-        gdir_json_obj_begin(j);
-        gdir_json_kint(j, "total", r->category_total);
-        gdir_json_key(j, "values");
+    facet_open(j, "category", r->category_total);
+    for (size_t t = 0; t < n_tax; t++) {
+        long long total = r->category_counts[t];
+        if (tax[t].parent)
+            continue;
+        for (size_t c = 0; c < n_tax; c++)
+            if (tax[c].parent && strcmp(tax[c].parent, tax[t].code) == 0)
+                total += r->category_counts[c];
+        if (total == 0)
+            continue;
+        facet_value(j, "code", tax[t].code, "label", tax[t].label, total);
+        gdir_json_key(j, "children");
         gdir_json_arr_begin(j);
-        for (size_t t = 0; t < n_tax; t++) {
-            long long total = r->category_counts[t];
-            if (tax[t].parent)
+        for (size_t c = 0; c < n_tax; c++) {
+            if (!tax[c].parent || strcmp(tax[c].parent, tax[t].code) != 0 ||
+                r->category_counts[c] == 0)
                 continue;
-            for (size_t c = 0; c < n_tax; c++)
-                if (tax[c].parent && strcmp(tax[c].parent, tax[t].code) == 0)
-                    total += r->category_counts[c];
-            if (total == 0)
-                continue;
-            gdir_json_obj_begin(j);
-            gdir_json_kstr(j, "code", tax[t].code);
-            gdir_json_kstr(j, "label", tax[t].label);
-            gdir_json_kint(j, "count", total);
-            gdir_json_key(j, "children");
-            gdir_json_arr_begin(j);
-            for (size_t c = 0; c < n_tax; c++) {
-                if (!tax[c].parent || strcmp(tax[c].parent, tax[t].code) != 0 ||
-                    r->category_counts[c] == 0)
-                    continue;
-                gdir_json_obj_begin(j);
-                gdir_json_kstr(j, "code", tax[c].code);
-                gdir_json_kstr(j, "label", tax[c].label);
-                gdir_json_kint(j, "count", r->category_counts[c]);
-                gdir_json_obj_end(j);
-            }
-            gdir_json_arr_end(j);
+            facet_value(j, "code", tax[c].code, "label", tax[c].label, r->category_counts[c]);
             gdir_json_obj_end(j);
         }
         gdir_json_arr_end(j);
         gdir_json_obj_end(j);
     }
+    facet_close(j);
+}
+
+static void write_facets(struct gdir_json *j, const struct api_db *db,
+                         const struct api_search_params *p, const struct api_search_result *r)
+{
+    gdir_json_key(j, "facets");
+    gdir_json_obj_begin(j);
+    if (p->facet_category)
+        write_category_facet(j, r);
     if (p->facet_commune) {
-        gdir_json_key(j, "commune");
-        gdir_json_obj_begin(j);
-        gdir_json_kint(j, "total", r->commune_total);
-        gdir_json_key(j, "values");
-        gdir_json_arr_begin(j);
+        facet_open(j, "commune", r->commune_total);
         for (size_t i = 0; i < r->n_commune_counts; i++) {
             if (r->commune_counts[i] == 0)
                 continue;
-            gdir_json_obj_begin(j);
-            gdir_json_kstr(j, "insee", i < db->n_communes ? db->communes[i].insee : NULL);
-            gdir_json_kstr(j, "name", i < db->n_communes ? db->communes[i].name : NULL);
-            gdir_json_kint(j, "count", r->commune_counts[i]);
+            facet_value(j, "insee", i < db->n_communes ? db->communes[i].insee : NULL, "name",
+                        i < db->n_communes ? db->communes[i].name : NULL, r->commune_counts[i]);
             gdir_json_obj_end(j);
         }
-        gdir_json_arr_end(j);
-        gdir_json_obj_end(j);
+        facet_close(j);
     }
     gdir_json_obj_end(j);
 }
