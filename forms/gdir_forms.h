@@ -1,5 +1,5 @@
 /*
- * gdir_forms.h — the forms engine: loads a territory's form definitions (config/forms/*.json,
+ * gdir_forms.h — the forms engine: loads a territory's form definitions (config/forms/<id>.json,
  * docs/forms.md §1) and validates a resident's submission against one of them.
  *
  * The same definition drives the page (served as JSON) and the server's checks: the browser's
