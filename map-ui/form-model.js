@@ -437,3 +437,38 @@ export async function sniffFile(file) {
   const head = new Uint8Array(await file.slice(0, 8).arrayBuffer());
   return sniffBytes(head);
 }
+
+/* --- the search box: which forms a text asks for ----------------------------------------- */
+
+const STOP_WORDS = new Set(['de', 'du', 'des', 'la', 'le', 'les', 'un', 'une', 'l', 'd', 'a', 'au',
+                            'aux', 'pour', 'mon', 'ma', 'mes', 'en', 'et', 'ou', 'sur']);
+const GENERIC_WORDS = new Set(['demarche', 'demarches', 'formulaire', 'formulaires', 'ligne', 'procedure',
+                               'procedures', 'teleservice', 'teleservices']);
+
+function wordMatches(w, k) {
+  return k === w || (w.length >= 3 && k.startsWith(w)) ||
+    (k.length >= 4 && w.startsWith(k) && w.length - k.length <= 2);
+}
+
+/* The forms whose keywords or title match text (folded, word by word, the last word may be a
+ * prefix, a plural matches its singular): { forms: the best ones (3 at most), all: true when the
+ * text asks for procedures in general (« démarches », « formulaire »). */
+export function matchForms(forms, text) {
+  const words = fold(text).split(' ').filter((w) => w.length >= 2 && !STOP_WORDS.has(w));
+  const all = words.some((w) => [...GENERIC_WORDS].some((g) => wordMatches(w, g) && w.length >= 4));
+  const significant = words.filter((w) => ![...GENERIC_WORDS].some((g) => wordMatches(w, g)));
+  if (significant.length === 0)
+    return { forms: [], all };
+  let best = 0;
+  const scored = [];
+  for (const form of Array.isArray(forms) ? forms : []) {
+    const keys = [...(Array.isArray(form.keywords) ? form.keywords : []), form.title || '']
+      .flatMap((k) => fold(k).split(' ')).filter(Boolean);
+    const score = significant.filter((w) => keys.some((k) => wordMatches(w, k))).length;
+    if (score > 0) {
+      scored.push({ form, score });
+      best = Math.max(best, score);
+    }
+  }
+  return { forms: scored.filter((s) => s.score === best).slice(0, 3).map((s) => s.form), all };
+}

@@ -125,9 +125,17 @@ export function fetchRequest(code, token) {
   return call('GET', requestPath(code, token));
 }
 
-/** POST …/complement: answer a request for documents. */
-export function sendComplement(code, token, values, files) {
-  return post(`${requestPath(code, token)}/complement`, () => multipart(values, files));
+/** POST …/complement: answer a request for documents: an optional "message" part and the
+ * documents as parts "file:complement". */
+export function sendComplement(code, token, message, files) {
+  return post(`${requestPath(code, token)}/complement`, () => {
+    const form = new FormData();
+    if (message)
+      form.append('message', message);
+    for (const file of files)
+      form.append('file:complement', file, file.name);
+    return form;
+  });
 }
 
 /** POST …/withdraw: withdraw while the request is `deposee`. */
