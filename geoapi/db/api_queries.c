@@ -192,6 +192,9 @@ static const char SQL_OGC_ADDR_COUNT[] = "SELECT count(*) FROM addresses";
 static const char SQL_EXPORTS[] = SQL_EXPORT_COLUMNS "ORDER BY name";
 static const char SQL_EXPORT_BY_NAME[] = SQL_EXPORT_COLUMNS "WHERE name = :name";
 
+/* The online procedures' place fields (geoapi/forms/api_forms.c). */
+static const char SQL_PLACE_FOR_FORM[] = "SELECT category, insee FROM places WHERE id = :id";
+
 static const char *const sql_text[API_Q_COUNT] = {
     [API_Q_USER_VERSION] = SQL_USER_VERSION,
     [API_Q_META] = SQL_META,
@@ -227,6 +230,7 @@ static const char *const sql_text[API_Q_COUNT] = {
     [API_Q_OGC_ADDR_COUNT] = SQL_OGC_ADDR_COUNT,
     [API_Q_EXPORTS] = SQL_EXPORTS,
     [API_Q_EXPORT_BY_NAME] = SQL_EXPORT_BY_NAME,
+    [API_Q_PLACE_FOR_FORM] = SQL_PLACE_FOR_FORM,
 };
 
 const char *api_q_sql(enum api_stmt which)
@@ -521,6 +525,26 @@ int api_q_commune_member(struct api_db *db, const char *insee, int *member, stru
         *member = sqlite3_column_int(st, 0) != 0;
     else
         rc = step_error(db, API_Q_COMMUNE_MEMBER, err);
+    done(st);
+    return rc;
+}
+
+int api_q_place_for_form(struct api_db *db, const char *id, int *found, char category[64],
+                         char insee[8], struct gdir_err *err)
+{
+    sqlite3_stmt *st = db->st[API_Q_PLACE_FOR_FORM];
+    int rc = GDIR_OK, step;
+
+    *found = 0;
+    bind_text(st, ":id", id);
+    step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        *found = 1;
+        snprintf(category, 64, "%s", col_text(st, 0) ? col_text(st, 0) : "");
+        snprintf(insee, 8, "%s", col_text(st, 1) ? col_text(st, 1) : "");
+    } else if (step != SQLITE_DONE) {
+        rc = step_error(db, API_Q_PLACE_FOR_FORM, err);
+    }
     done(st);
     return rc;
 }

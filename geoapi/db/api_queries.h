@@ -57,6 +57,7 @@ enum api_stmt {
     API_Q_OGC_ADDR_COUNT,   /* OGC: number of addresses */
     API_Q_EXPORTS,          /* the full exports (table exports), in name order */
     API_Q_EXPORT_BY_NAME,   /* one full export, by file name */
+    API_Q_PLACE_FOR_FORM,   /* a place field of a form: the place's category and commune */
     API_Q_COUNT
 };
 
@@ -171,6 +172,12 @@ int api_q_communes(struct api_db *db, int with_geometry, api_commune_fn *fn, voi
 /* *member = 1 when insee is a member commune: listed in table communes or in the territory's
  * configuration (meta 'territory'). */
 int api_q_commune_member(struct api_db *db, const char *insee, int *member, struct gdir_err *err);
+
+/* A place field of the online procedures (forms/gdir_forms.h, forms_place_fn): *found = 1
+ * when place id exists, its category code copied into category (cap 64) and its commune's INSEE
+ * code into insee (cap 8, "" when unknown). */
+int api_q_place_for_form(struct api_db *db, const char *id, int *found, char category[64],
+                         char insee[8], struct gdir_err *err);
 
 /* The value of meta `key` copied into out (cap bytes). GDIR_ENOTFOUND when absent or NULL,
  * GDIR_ETOOBIG when it does not fit. */

@@ -96,6 +96,20 @@ static const struct api_option options[] = {
         "streamed exports (geojson, csv) sent at once; more answer 503"),
     OPT("max_export_size", OPT_INT, max_export_size, "2147483648", 1048576, 1099511627776,
         "BYTES", "largest temporary file of one binary export; beyond, the export fails"),
+    OPT("forms_dir", OPT_OPTSTR, forms_dir, "", 0, 0, "DIR",
+        "folder of the form definitions (docs/forms.md); empty: no online procedures"),
+    OPT("forms_db", OPT_STR, forms_db, "data/forms.sqlite", 0, 0, "FILE",
+        "SQLite database of the requests filed (created when missing; never the directory's)"),
+    OPT("forms_files_dir", OPT_STR, forms_files_dir, "data/forms-files", 0, 0, "DIR",
+        "folder of the requests' attachments (created when missing; outside static_dir)"),
+    OPT("max_form_body", OPT_INT, max_form_body, "20971520", 1024, 1073741824, "BYTES",
+        "largest body of a form submission or complement (413 beyond)"),
+    OPT("secure_cookies", OPT_STR, secure_cookies, "auto", 0, 0, "auto|on|off",
+        "Secure attribute of cookies; auto: on unless listen is a loopback address"),
+    OPT("forms_submit_rate", OPT_INT, forms_submit_rate, "10", 0, 1000000, "N",
+        "form submissions per minute from one client address (429 beyond); 0: no limit"),
+    OPT("forms_lookup_misses", OPT_INT, forms_lookup_misses, "20", 1, 1000000, "N",
+        "wrong tracking codes or tokens from one address in 10 minutes before 429"),
 };
 
 #define N_OPTIONS (sizeof options / sizeof options[0])
@@ -276,6 +290,19 @@ static int convert(const struct raw_values *rv, struct api_config *cfg, struct g
     return GDIR_OK;
 }
 
+/* secure_cookies (auto: on unless listening on a loopback address). */
+static int finish_forms(struct api_config *cfg, struct gdir_err *err)
+{
+    const char *v = cfg->secure_cookies;
+    int loopback = strncmp(cfg->listen, "127.", 4) == 0 || strcmp(cfg->listen, "::1") == 0;
+
+    if (strcmp(v, "auto") != 0 && strcmp(v, "on") != 0 && strcmp(v, "off") != 0)
+        return gdir_err_set_param(err, GDIR_ECONFIG, "secure_cookies",
+                                  "secure_cookies: expected auto, on or off, got \"%.64s\"", v);
+    cfg->secure_cookies_on = strcmp(v, "on") == 0 || (strcmp(v, "auto") == 0 && !loopback);
+    return GDIR_OK;
+}
+
 /* Rules that involve several options, and the derived default of vendor_dir. */
 static int finish(struct api_config *cfg, struct gdir_err *err)
 {
@@ -299,6 +326,8 @@ static int finish(struct api_config *cfg, struct gdir_err *err)
                                       "a trailing '/', got \"%.200s\"",
                                       u);
     }
+    if (finish_forms(cfg, err))
+        return GDIR_ECONFIG;
     if (stat(cfg->static_dir, &st) != 0 || !S_ISDIR(st.st_mode))
         return gdir_err_set_param(err, GDIR_ECONFIG, "static_dir",
                                   "static_dir: \"%.200s\" is not a folder", cfg->static_dir);

@@ -41,6 +41,15 @@ struct api_config {
     long max_export_jobs;  /* binary exports built at once; more answer 503 */
     long max_export_streams;   /* streamed exports sent at once; more answer 503 */
     long max_export_size;  /* largest temporary file of one binary export, bytes */
+    char *forms_dir;       /* folder of the form definitions (docs/forms.md); "": no online
+                            * procedures */
+    char *forms_db;        /* the requests' SQLite database (created when missing) */
+    char *forms_files_dir; /* the attachments' folder (outside static_dir) */
+    long max_form_body;    /* largest body of a submission or a complement, bytes */
+    char *secure_cookies;  /* auto, on, off: the Secure attribute of cookies */
+    int secure_cookies_on; /* derived: 1 when cookies carry Secure */
+    long forms_submit_rate;   /* submissions per minute from one address; 0: no limit */
+    long forms_lookup_misses; /* wrong codes/tokens from one address in 10 minutes before 429 */
 };
 
 /* api_config_load's positive outcome when --help or --print-config was handled (the text is

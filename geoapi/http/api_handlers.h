@@ -34,5 +34,13 @@ api_handler_fn h_catalog_csv;       /* h_catalog.c: the SCDL "Catalogue simplifi
 api_handler_fn h_export;            /* h_export.c */
 api_handler_fn h_exports_list;      /* h_data.c */
 api_handler_fn h_data_file;         /* h_data.c */
+api_handler_fn h_forms_list;        /* forms/h_forms.c: the online procedures */
+api_handler_fn h_form;              /* forms/h_forms.c */
+api_handler_fn h_forms_csrf;        /* forms/h_forms.c */
+api_handler_fn h_form_submit;       /* forms/h_submit.c */
+api_handler_fn h_request_complement; /* forms/h_submit.c */
+api_handler_fn h_request;           /* forms/h_requests.c */
+api_handler_fn h_request_withdraw;  /* forms/h_requests.c */
+api_handler_fn h_request_attachment; /* forms/h_requests.c */
 
 #endif

@@ -39,7 +39,11 @@ struct api_headers {
     const char *host;           /* Host (absolute links of the OGC API) */
     const char *forwarded_proto;   /* X-Forwarded-Proto set by a reverse proxy ("https") */
     const char *content_type;   /* Content-Type of a request body */
-    const char *body;           /* the request body of a POST route (api_route_takes_body),
+    const char *cookie;         /* Cookie (the CSRF cookie of the online procedures) */
+    const char *csrf_token;     /* X-CSRF-Token */
+    const unsigned char *peer;  /* the client's address, 16 bytes (IPv4 mapped), or NULL:
+                                 * per-address rate limits */
+    const char *body;           /* the request body of a POST route (api_route_body_limit),
                                  * NULL for none; not NUL-terminated: body_len bytes */
     size_t body_len;
 };

@@ -71,12 +71,13 @@ struct api_response {
                                  * (OGC API - Features Part 2) */
     struct api_stream stream;   /* stream.read set: the body is produced piece by piece (owned:
                                  * api_response_free calls stream.release) */
+    unsigned retry_after;       /* seconds of the Retry-After of a 429, 0 for none */
     struct api_header extra[API_EXTRA_HEADERS];   /* further headers (api_response_header) */
     size_t n_extra;
 };
 
-/* Adds a header (Content-Disposition, Link, ...) to a successful answer: copied; api_error
- * drops them. Returns 0, or GDIR_ETOOBIG when there is no room (handler bug). */
+/* Adds a header (Content-Disposition, Link, Set-Cookie, ...) to a successful (2xx) answer:
+ * copied; api_error drops them. Returns 0, or GDIR_ETOOBIG when there is no room (handler bug). */
 int api_response_header(struct api_response *res, const char *name, const char *value);
 
 /* Headers of CORS answers. */

@@ -338,23 +338,25 @@ static int is_api_path(const char *target)
            strcmp(target, "/ogc") == 0 || strncmp(target, "/ogc?", 5) == 0;
 }
 
-int api_route_takes_body(const char *method, const char *target)
+size_t api_route_body_limit(const struct api_config *cfg, const char *method, const char *target)
 {
-    const struct api_route *routes;
+    const struct api_route *routes, *found = NULL;
     struct split_path sp = {0};
     const char *qmark = strchr(target, '?');
     size_t n, len = qmark ? (size_t)(qmark - target) : strlen(target);
-    int found = 0;
 
     if (strcmp(method, "POST") != 0)
         return 0;
     routes = api_routes(&n);
     if (split_raw_path(target, len, &sp) == 0)
         for (size_t i = 0; i < n && !found; i++)
-            found = strcmp(routes[i].method, "POST") == 0 &&
-                    match_segments(routes[i].pattern, sp.segs, sp.n, NULL);
+            if (strcmp(routes[i].method, "POST") == 0 &&
+                match_segments(routes[i].pattern, sp.segs, sp.n, NULL))
+                found = &routes[i];
     free(sp.buf);
-    return found;
+    if (!found)
+        return 0;
+    return (size_t)((found->flags & API_FORM_BODY) ? cfg->max_form_body : cfg->max_upload_size);
 }
 
 /* The route of req's method among those matching the path sp (NULL: none); *known is the first

@@ -27,6 +27,7 @@
 #include "api_response.h"
 
 struct api_dbpool;
+struct api_forms;
 struct gdir_calendar;
 
 /* What handlers may reach besides their request. Shared by all threads, read-only. */
@@ -37,6 +38,8 @@ struct api_ctx {
     const char *vendor_root;    /* realpath of vendor_dir, NULL when it does not exist */
     const struct gdir_calendar *calendar;   /* school holidays (SH) of opening hours, or NULL */
     uint64_t config_tag;        /* hash of the effective configuration (part of every ETag) */
+    struct api_forms *forms;    /* the online procedures (forms/api_forms.h), NULL when
+                                 * forms_dir is not set */
 };
 
 /* A handler fills res and returns 0, or returns a negative GDIR_E* code with err filled; the
@@ -53,6 +56,8 @@ typedef int api_handler_fn(const struct api_ctx *ctx, const struct api_request *
 #define API_HTML 0x10      /* OGC API pages: f= (json, html, and geojson with API_FORMATS) or
                             * else Accept choose JSON, GeoJSON or HTML (api_negotiate_html);
                             * links are absolute, built from the Host header */
+#define API_FORM_BODY 0x40  /* a POST of the online procedures: its body may have
+                             * max_form_body bytes (not max_upload_size) */
 #define API_TIME_FILTER 0x20 /* the answer depends on the current minute only through the
                               * open_now filter (no open/closed status in the answer) */
 
@@ -73,9 +78,10 @@ struct api_route {
     unsigned flags;                 /* API_* above */
 };
 
-/* 1 when a route of this method (POST) matches the target's path: the server then receives the
- * request body (up to max_upload_size) and hands it to the handler in req->headers->body. */
-int api_route_takes_body(const char *method, const char *target);
+/* When a route of this method (POST) matches the target's path, the largest body it takes
+ * (max_form_body for API_FORM_BODY routes, else max_upload_size): the server then receives the
+ * request body and hands it to the handler in req->headers->body. 0 for any other request. */
+size_t api_route_body_limit(const struct api_config *cfg, const char *method, const char *target);
 
 /* The route table (api_routes.c), in display order; *n receives its length. */
 const struct api_route *api_routes(size_t *n);

@@ -58,6 +58,17 @@ static const struct api_route routes[] = {
               "commune", "open_now", "open_at"),                    API_TIME_FILTER},
     {"GET", "/api/exports",             h_exports_list,     NULL,                     0},
     {"GET", "/data/{name}",             h_data_file,        NULL,                     API_NO_STORE},
+    /* Online procedures (docs/forms.md): csrf before {id}, which it would otherwise match */
+    {"GET", "/api/forms",               h_forms_list,       P("commune"),             0},
+    {"GET", "/api/forms/csrf",          h_forms_csrf,       NULL,                     API_NO_STORE},
+    {"GET", "/api/forms/{id}",          h_form,             NULL,                     0},
+    {"POST", "/api/forms/{id}/submissions", h_form_submit,  NULL,     API_NO_STORE | API_FORM_BODY},
+    {"GET", "/api/requests/{code}/{token}", h_request,      NULL,                     API_NO_STORE},
+    {"POST", "/api/requests/{code}/{token}/complement", h_request_complement, NULL,
+                                                                API_NO_STORE | API_FORM_BODY},
+    {"POST", "/api/requests/{code}/{token}/withdraw", h_request_withdraw, NULL,   API_NO_STORE},
+    {"GET", "/api/requests/{code}/{token}/attachments/{n}", h_request_attachment, NULL,
+                                                                              API_NO_STORE},
     {"GET", "/",                        h_static,           NULL,                     API_STATIC},
     {"GET", "/{file*}",                 h_static,           NULL,                     API_STATIC},
 };

@@ -12,6 +12,7 @@
  */
 #include "api_server.h"
 #include "api_dbpool.h"
+#include "api_forms.h"
 #include "api_http.h"
 #include "gdir_hash.h"
 #include "api_router.h"
@@ -22,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -37,6 +39,7 @@ struct api_server {
     char *static_root;           /* owned realpaths */
     char *vendor_root;
     struct gdir_calendar *calendar;   /* owned: school holidays for opening hours */
+    struct api_forms *forms;     /* owned: the online procedures, NULL when off */
 };
 
 /* 1 when a content type is worth compressing (text of some kind). */
@@ -163,7 +166,9 @@ static void make_reply(const struct api_server *srv, const struct api_headers *h
         add_header(rep, "Content-Crs", res->content_crs);
     if (res->status == 503)   /* busy (exports, uploads, connections) or the database away */
         add_header(rep, "Retry-After", API_RETRY_AFTER);
-    for (size_t i = 0; res->status == 200 && i < res->n_extra; i++)
+    if (res->status == 429 && res->retry_after)   /* a client over a rate limit */
+        gdir_buf_printf(&rep->headers, "Retry-After: %u\r\n", res->retry_after);
+    for (size_t i = 0; res->status >= 200 && res->status < 300 && i < res->n_extra; i++)
         add_header(rep, res->extra[i].name, res->extra[i].value);
     if (res->cors) {
         add_header(rep, "Access-Control-Allow-Origin", "*");
@@ -181,10 +186,10 @@ static void make_reply(const struct api_server *srv, const struct api_headers *h
     }
 }
 
-static int on_takes_body(void *cls, const char *method, const char *target)
+static size_t on_takes_body(void *cls, const char *method, const char *target)
 {
-    (void)cls;
-    return api_route_takes_body(method, target);
+    const struct api_server *srv = cls;
+    return api_route_body_limit(srv->ctx.cfg, method, target);
 }
 
 static void on_handle(void *cls, const struct http_request *req, struct http_reply *rep)
@@ -201,6 +206,9 @@ static void on_handle(void *cls, const struct http_request *req, struct http_rep
         .host = http_field(hd, "Host"),
         .forwarded_proto = http_field(hd, "X-Forwarded-Proto"),
         .content_type = http_field(hd, "Content-Type"),
+        .cookie = http_field(hd, "Cookie"),
+        .csrf_token = http_field(hd, "X-CSRF-Token"),
+        .peer = req->peer,
         .body = req->body,
         .body_len = req->body_len,
     };
@@ -226,13 +234,36 @@ static void on_error(void *cls, const char *target, const struct gdir_err *err,
     api_response_free(&res);
 }
 
+/* The path as the access log writes it. The secret token of the online procedures' links
+ * (/api/requests/{code}/{token}/...) never reaches a log: such a path, however it is encoded,
+ * is written /api/requests/{code}/… (the code alone opens nothing). */
+static void log_path(const char *path, char *out, size_t cap)
+{
+    static const char prefix[] = "/api/requests/";
+    size_t n = strlen(path), pl = sizeof prefix - 1;
+    char *dec = malloc(n + 1);
+    long dl = dec ? api_pct_decode(path, n, 0, dec) : -1;
+
+    if (dl < 0 || (size_t)dl < pl || strncasecmp(dec, prefix, pl) != 0) {
+        /* not a request's path (or unreadable: then only its start, which names no token) */
+        api_log_sanitize(out, cap, dl < 0 && strncasecmp(path, "/api/", 5) == 0 ? "/api/…" : path);
+    } else {
+        const char *code = dec + pl;
+        size_t cl = strcspn(code, "/");
+        int plain = cl <= 8 && strspn(code, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") >= cl;
+        snprintf(out, cap, "/api/requests/%.*s%s", plain ? (int)cl : 0, code,
+                 !plain ? "…" : code[cl] ? "/…" : "");
+    }
+    free(dec);
+}
+
 static void on_done(void *cls, const char *method, const char *path, int status,
                     uint64_t bytes, double ms, int aborted)
 {
     char m[HTTP_MAX_METHOD + 1], p[256];
     (void)cls;
     api_log_sanitize(m, sizeof m, method);
-    api_log_sanitize(p, sizeof p, path);
+    log_path(path, p, sizeof p);
     gdir_log(GDIR_LOG_INFO, "access", "method=%s path=\"%s\" status=%d bytes=%llu dur_ms=%.2f%s",
              m, p, status, (unsigned long long)bytes, ms, aborted ? " aborted=1" : "");
 }
@@ -283,6 +314,23 @@ static unsigned fit_descriptors(unsigned want)
     return want;
 }
 
+/* The online procedures, for the member communes of the directory database. */
+static int open_forms(struct api_server *srv, const struct api_config *cfg,
+                      const struct api_db *probe, struct gdir_err *err)
+{
+    const char **codes = calloc(probe->n_communes + 1, sizeof *codes);
+    int rc;
+
+    if (!codes)
+        return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
+    for (size_t i = 0; i < probe->n_communes; i++)
+        codes[i] = probe->communes[i].insee;
+    rc = api_forms_open(&srv->forms, cfg, srv->static_root, &srv->pool, codes,
+                        probe->n_communes, err);
+    free(codes);
+    return rc;
+}
+
 int api_server_start(struct api_server **out, const struct api_config *cfg, struct gdir_err *err)
 {
     struct api_server *srv = calloc(1, sizeof *srv);
@@ -297,7 +345,6 @@ int api_server_start(struct api_server **out, const struct api_config *cfg, stru
 
     /* Fail now, not on the first request, when the database is not usable. */
     rc = api_db_open(&probe, cfg->db, err);
-    api_db_close(probe);
     if (rc) {
         rc = GDIR_ECONFIG;
         err->code = rc;
@@ -324,6 +371,11 @@ int api_server_start(struct api_server **out, const struct api_config *cfg, stru
         srv->calendar = NULL;
         gdir_err_clear(err);
     }
+    if (cfg->forms_dir[0] && (rc = open_forms(srv, cfg, probe, err)))
+        goto fail;
+    api_db_close(probe);
+    probe = NULL;
+    srv->ctx.forms = srv->forms;
     srv->ctx.calendar = srv->calendar;
     srv->ctx.config_tag = config_tag(cfg);
     srv->ctx.cfg = cfg;
@@ -339,7 +391,8 @@ int api_server_start(struct api_server **out, const struct api_config *cfg, stru
         .timeout = (unsigned)cfg->timeout,
         .body_timeout = (unsigned)cfg->body_timeout,
         .max_head = (size_t)cfg->max_request_size,
-        .max_upload = (size_t)cfg->max_upload_size,
+        .upload_budget = 4 * (size_t)(cfg->max_upload_size > cfg->max_form_body
+                                          ? cfg->max_upload_size : cfg->max_form_body),
     };
     cb = (struct http_callbacks){srv, on_takes_body, on_handle, on_error, on_done};
     rc = http_server_start(&srv->http, cfg->listen, (unsigned)cfg->port, &lim, &cb, err);
@@ -348,6 +401,7 @@ int api_server_start(struct api_server **out, const struct api_config *cfg, stru
     *out = srv;
     return GDIR_OK;
 fail:
+    api_db_close(probe);
     api_server_stop(srv);
     return rc;
 }
@@ -362,6 +416,7 @@ void api_server_stop(struct api_server *srv)
     if (!srv)
         return;
     http_server_stop(srv->http, DRAIN_SECONDS);   /* joins the workers: their databases close */
+    api_forms_close(srv->forms);   /* after the workers: their readers are closed */
     api_dbpool_destroy(&srv->pool);
     gdir_calendar_free(srv->calendar);
     free(srv->static_root);

@@ -551,6 +551,7 @@ static int conn_dispatch(struct conn *c, const struct http_head *h, size_t used)
         .target = h->target,
         .body = c->upload.active ? c->upload.body.data : NULL,
         .body_len = c->upload.active ? c->upload.body.len : 0,
+        .peer = c->ip,
     };
     reply_init(&c->rep);
     srv->cb.handle(srv->cb.cls, &req, &c->rep);
@@ -593,7 +594,7 @@ static int conn_fail(struct conn *c, const struct gdir_err *err, const char *tar
 static int upload_sink(void *cls, const char *data, size_t len, struct gdir_err *err)
 {
     struct conn *c = cls;
-    return api_upload_add(&c->upload, data, len, 4 * c->w->srv->lim.max_upload, err);
+    return api_upload_add(&c->upload, data, len, c->w->srv->lim.upload_budget, err);
 }
 
 /* Body bytes data[0..n) of the request in progress. Returns 1 when the body is complete, 0
@@ -613,7 +614,7 @@ static int body_feed(struct conn *c, const char *data, size_t n)
         return c->chunk.done;
     }
     size_t take = (uint64_t)n < (uint64_t)c->body_left ? n : (size_t)c->body_left;
-    if (api_upload_add(&c->upload, data, take, 4 * c->w->srv->lim.max_upload, &err)) {
+    if (api_upload_add(&c->upload, data, take, c->w->srv->lim.upload_budget, &err)) {
         conn_fail(c, &err, NULL);
         return -1;
     }
@@ -637,7 +638,9 @@ static int conn_request(struct conn *c, struct http_head *h, long hlen)
     c->logged_request = 1;
     c->head_only = strcmp(h->method, "HEAD") == 0;
     c->close_after = 0;
-    if (!has_body || !srv->cb.takes_body(srv->cb.cls, h->method, h->target)) {
+    size_t body_max = has_body ? srv->cb.takes_body(srv->cb.cls, h->method, h->target) : 0;
+
+    if (!body_max) {
         if (has_body && (strcmp(h->method, "GET") == 0 || c->head_only)) {
             gdir_err_set(&err, GDIR_ETOOBIG, "request bodies are not accepted");
             return conn_fail(c, &err, h->target) < 0 ? -1 : 0;
@@ -645,8 +648,8 @@ static int conn_request(struct conn *c, struct http_head *h, long hlen)
         /* No body, or a body no route reads: 404/405 without reading it, then close. */
         return conn_dispatch(c, h, (size_t)hlen) < 0 ? -1 : 0;
     }
-    if (api_upload_begin(&c->upload, h->chunked ? -1 : h->content_length, srv->lim.max_upload,
-                         4 * srv->lim.max_upload, &err))
+    if (api_upload_begin(&c->upload, h->chunked ? -1 : h->content_length, body_max,
+                         srv->lim.upload_budget, &err))
         return conn_fail(c, &err, h->target) < 0 ? -1 : 0;
     c->head = malloc(sizeof *c->head);
     if (!c->head) {

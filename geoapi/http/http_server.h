@@ -36,7 +36,7 @@ struct http_limits {
     unsigned timeout;           /* seconds */
     unsigned body_timeout;      /* seconds */
     size_t max_head;
-    size_t max_upload;          /* largest request body */
+    size_t upload_budget;       /* bytes of all the request bodies being received at once */
 };
 
 /* A request as the handler sees it: a complete head (NUL-terminated fields) and its body. */
@@ -46,6 +46,7 @@ struct http_request {
     const char *target;
     const char *body;           /* NULL when the request has none; body_len bytes */
     size_t body_len;
+    const unsigned char *peer;  /* the client's address (16 bytes, IPv4 mapped into IPv6) */
 };
 
 /* What the handler answers. Body: `body` (memory, owned, free()d), or fd >= 0 (an open file,
@@ -65,8 +66,9 @@ struct http_reply {
 
 struct http_callbacks {
     void *cls;
-    /* 1 when method + target is a route that takes a request body. */
-    int (*takes_body)(void *cls, const char *method, const char *target);
+    /* The largest body of method + target when it is a route that takes a request body (the
+     * body is then received, 413 beyond), else 0. */
+    size_t (*takes_body)(void *cls, const char *method, const char *target);
     /* Answers a complete request. */
     void (*handle)(void *cls, const struct http_request *req, struct http_reply *rep);
     /* Answers err, a request refused by the layer (framing, limits, time); target is the

@@ -1,0 +1,238 @@
+/*
+ * h_requests.c — a resident follows a request with its code and token (no account): GET
+ * /api/requests/{code}/{token} (status, history, messages, documents asked, attachments),
+ * POST .../withdraw (while deposee) and GET .../attachments/{n}. A wrong code or token is one
+ * 404 for both, counted against the client's address (429 past the limit). The token never
+ * leaves the path: the access log writes /api/requests/{code}/… (api_server.c).
+ */
+#include "api_forms.h"
+#include "api_handlers.h"
+#include "api_ratelimit.h"
+#include "forms_store.h"
+#include "gdir_forms.h"
+#include "gdir_json.h"
+#include "gdir_parse.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static const unsigned char no_peer[16];
+
+int api_forms_lookup(struct api_forms *fx, const struct api_request *req,
+                     struct api_response *res, struct forms_request_info *info,
+                     struct gdir_err *err)
+{
+    const unsigned char *ip = req->headers->peer ? req->headers->peer : no_peer;
+    time_t now = time(NULL);
+    int rc = api_forms_throttled(api_rl_blocked(fx->misses, ip, now), "tracking code", res, err);
+
+    if (rc)
+        return rc;
+    rc = forms_store_find(fx->store, api_capture(req, "code"), api_capture(req, "token"), info,
+                          err);
+    if (rc == GDIR_ENOTFOUND) {
+        api_rl_hit(fx->misses, ip, now);
+        gdir_err_set(err, GDIR_ENOTFOUND, "Aucune demande ne correspond à ce code et à ce lien.");
+    }
+    return rc;
+}
+
+/* Writers of the request's lists. */
+struct list_ctx {
+    struct gdir_json *j;
+    char asked[1024];   /* the message of the last request for documents */
+};
+
+static void kstr_or_null(struct gdir_json *j, const char *k, const char *v)
+{
+    gdir_json_key(j, k);
+    if (v)
+        gdir_json_str(j, v);
+    else
+        gdir_json_null(j);
+}
+
+static void ktime(struct gdir_json *j, const char *k, long long t)
+{
+    char iso[32];
+    gdir_json_key(j, k);
+    if (!t) {
+        gdir_json_null(j);
+        return;
+    }
+    api_forms_time(t, iso);
+    gdir_json_str(j, iso);
+}
+
+static int event_json(void *cls, const struct forms_event_row *e)
+{
+    struct list_ctx *l = cls;
+    gdir_json_obj_begin(l->j);
+    ktime(l->j, "at", e->at);
+    kstr_or_null(l->j, "from", e->from_status);
+    kstr_or_null(l->j, "status", e->to_status);
+    kstr_or_null(l->j, "by", e->actor_kind);
+    kstr_or_null(l->j, "message", e->message);
+    gdir_json_obj_end(l->j);
+    if (e->to_status && strcmp(e->to_status, "complement_demande") == 0)
+        snprintf(l->asked, sizeof l->asked, "%s", e->message ? e->message : "");
+    return 0;
+}
+
+static int message_json(void *cls, const struct forms_message_row *m)
+{
+    struct list_ctx *l = cls;
+    gdir_json_obj_begin(l->j);
+    ktime(l->j, "at", m->at);
+    gdir_json_kstr(l->j, "from", m->sender);
+    gdir_json_kstr(l->j, "body", m->body);
+    gdir_json_obj_end(l->j);
+    return 0;
+}
+
+static int attachment_json(void *cls, const struct forms_attachment_row *a)
+{
+    struct list_ctx *l = cls;
+    gdir_json_obj_begin(l->j);
+    gdir_json_kint(l->j, "n", a->n);
+    gdir_json_kstr(l->j, "field", a->field);
+    gdir_json_kstr(l->j, "name", a->original);
+    gdir_json_kstr(l->j, "type", a->type);
+    gdir_json_kint(l->j, "size", a->size);
+    gdir_json_kstr(l->j, "sha256", a->sha256);
+    ktime(l->j, "at", a->created_at);
+    gdir_json_obj_end(l->j);
+    return 0;
+}
+
+/* The lists of the request, each an array member of the object j is writing. */
+static int request_lists(struct api_forms *fx, long long id, struct list_ctx *l,
+                         struct gdir_err *err)
+{
+    int rc;
+    gdir_json_key(l->j, "history");
+    gdir_json_arr_begin(l->j);
+    if ((rc = forms_store_events(fx->store, id, event_json, l, err)))
+        return rc;
+    gdir_json_arr_end(l->j);
+    gdir_json_key(l->j, "messages");
+    gdir_json_arr_begin(l->j);
+    if ((rc = forms_store_messages(fx->store, id, message_json, l, err)))
+        return rc;
+    gdir_json_arr_end(l->j);
+    gdir_json_key(l->j, "attachments");
+    gdir_json_arr_begin(l->j);
+    if ((rc = forms_store_attachments(fx->store, id, attachment_json, l, err)))
+        return rc;
+    gdir_json_arr_end(l->j);
+    return GDIR_OK;
+}
+
+int api_forms_request_json(struct api_forms *fx, const struct forms_request_info *info,
+                           struct api_response *res, struct gdir_err *err)
+{
+    const struct form_def *f = forms_find(fx->set, info->form_id);
+    struct gdir_json j;
+    struct list_ctx l = {&j, ""};
+    int rc;
+
+    const char *status = info->status;
+    gdir_buf_reset(&res->body);
+    gdir_json_init(&j, &res->body);
+    gdir_json_obj_begin(&j);
+    gdir_json_kstr(&j, "code", info->code);
+    gdir_json_key(&j, "form");
+    gdir_json_obj_begin(&j);
+    gdir_json_kstr(&j, "id", info->form_id);
+    gdir_json_kint(&j, "version", info->form_version);
+    kstr_or_null(&j, "title", f ? form_title(f) : NULL);
+    gdir_json_obj_end(&j);
+    gdir_json_kstr(&j, "status", status);
+    ktime(&j, "created_at", info->created_at);
+    ktime(&j, "updated_at", info->updated_at);
+    ktime(&j, "closed_at", info->closed_at);
+    gdir_json_kbool(&j, "can_withdraw", strcmp(status, "deposee") == 0);
+    gdir_json_kbool(&j, "can_complement", strcmp(status, "complement_demande") == 0);
+    gdir_json_key(&j, "values");
+    gdir_json_raw(&j, info->values_json);
+    if ((rc = request_lists(fx, info->id, &l, err)))
+        return rc;
+    kstr_or_null(&j, "documents_requested",
+                 strcmp(status, "complement_demande") == 0 ? l.asked : NULL);
+    gdir_json_obj_end(&j);
+    res->cache_control = API_CACHE_NONE;
+    return api_json_done(res, &j, API_CT_JSON, err);
+}
+
+int api_forms_request_after(struct api_forms *fx, const struct api_request *req,
+                            struct forms_request_info *info, struct api_response *res,
+                            struct gdir_err *err)
+{
+    int rc;
+    forms_request_info_free(info);
+    rc = forms_store_find(fx->store, api_capture(req, "code"), api_capture(req, "token"), info,
+                          err);
+    return rc ? rc : api_forms_request_json(fx, info, res, err);
+}
+
+int h_request(const struct api_ctx *ctx, const struct api_request *req, struct api_response *res,
+              struct gdir_err *err)
+{
+    struct api_forms *fx;
+    struct forms_request_info info = {0};
+    int rc;
+
+    if (!(rc = api_forms_get(ctx, &fx, err)) && !(rc = api_forms_lookup(fx, req, res, &info, err)))
+        rc = api_forms_request_json(fx, &info, res, err);
+    forms_request_info_free(&info);
+    return rc;
+}
+
+int h_request_withdraw(const struct api_ctx *ctx, const struct api_request *req,
+                       struct api_response *res, struct gdir_err *err)
+{
+    struct api_forms *fx;
+    struct forms_request_info info = {0};
+    int rc;
+
+    if (!(rc = api_forms_get(ctx, &fx, err)) && !(rc = api_forms_csrf_check(fx, req->headers, err)) &&
+        !(rc = api_forms_lookup(fx, req, res, &info, err)) &&
+        !(rc = forms_store_withdraw(fx->store, info.id, time(NULL), err)))
+        rc = api_forms_request_after(fx, req, &info, res, err);
+    forms_request_info_free(&info);
+    return rc;
+}
+
+int h_request_attachment(const struct api_ctx *ctx, const struct api_request *req,
+                         struct api_response *res, struct gdir_err *err)
+{
+    struct api_forms *fx;
+    struct forms_request_info info = {0};
+    char mime[32], type[8], disposition[64];
+    long long size = 0;
+    long n;
+    int fd = -1, rc;
+
+    if ((rc = api_forms_get(ctx, &fx, err)) || (rc = api_forms_lookup(fx, req, res, &info, err)))
+        goto out;
+    if (gdir_parse_long(api_capture(req, "n"), 1, 100000, &n)) {
+        rc = gdir_err_set(err, GDIR_ENOTFOUND, "no such attachment");
+        goto out;
+    }
+    if ((rc = forms_store_open_attachment(fx->store, info.id, (int)n, &fd, &size, mime, type,
+                                          err)))
+        goto out;
+    snprintf(disposition, sizeof disposition, "attachment; filename=\"piece-%ld.%s\"", n,
+             strcmp(type, "jpeg") == 0 ? "jpg" : type);
+    api_response_header(res, "Content-Disposition", disposition);
+    res->fd = fd;
+    res->fd_size = (uint64_t)size;
+    res->content_type = strcmp(type, "pdf") == 0    ? "application/pdf"
+                        : strcmp(type, "png") == 0 ? "image/png"
+                                                   : "image/jpeg";
+    res->cache_control = API_CACHE_NONE;
+out:
+    forms_request_info_free(&info);
+    return rc;
+}
