@@ -75,6 +75,19 @@ export function frenchDate(iso) {
   return m ? `${m[3]}/${m[2]}/${m[1]}` : String(iso || '');
 }
 
+/* "15/03/2019" (also 15.03.2019, 15-3-2019) → "2019-03-15" when it is a real date; otherwise the
+ * text as typed (the check then asks for the format). */
+export function parseFrenchDate(text) {
+  const m = /^\s*(\d{1,2})[/.\s-](\d{1,2})[/.\s-](\d{4})\s*$/.exec(String(text || ''));
+  if (!m)
+    return String(text || '').trim();
+  const [d, mo, y] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = new Date(Date.UTC(y, mo - 1, d));
+  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d)
+    return String(text).trim();
+  return `${y}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+}
+
 /* --- visibility -------------------------------------------------------------------------- */
 
 /* A scope chain: [{ fields, values }, …], innermost first (a repeat item, then the top). */

@@ -14,8 +14,8 @@
 import { Combobox } from './combobox.js';
 import { h } from './dom.js';
 import {
-  DEFAULT_MAX_SIZE, FILE_TYPES, UID, acceptText, domId, fileAccept, isShown, newUid,
-  resolveDate, sizeText, sniffFile,
+  DEFAULT_MAX_SIZE, FILE_TYPES, UID, acceptText, domId, fileAccept, frenchDate, isShown, newUid,
+  parseFrenchDate, sizeText, sniffFile,
 } from './form-model.js';
 
 const TYPE_WORDS = { housenumber: 'adresse', street: 'rue', locality: 'lieu-dit', municipality: 'commune' };
@@ -125,28 +125,31 @@ export class FormRenderer {
       autocomplete: field.autocomplete || null, required: field.required || null,
     };
     let input;
+    let format = null;
+    if (field.type === 'date') {
+      /* A text field in the French order, not the browser's date picker, whose order follows
+       * the browser's language and whose keyboard use varies. */
+      format = h('p', { class: 'help', id: `${x.id}-format` }, 'Format attendu : jj/mm/aaaa, par exemple 15/03/2019.');
+      attrs['aria-describedby'] = [format.id, x.describedBy].filter(Boolean).join(' ');
+    }
     if (field.type === 'textarea') {
       input = h('textarea', { ...attrs, rows: 5, maxlength: field.max_length || 4000 });
     } else {
-      const type = { email: 'email', phone: 'tel', date: 'date' }[field.type] || 'text';
-      input = h('input', { ...attrs, type, spellcheck: type === 'text' ? null : 'false' });
-      if (field.type === 'integer')
+      const type = { email: 'email', phone: 'tel' }[field.type] || 'text';
+      input = h('input', { ...attrs, type, spellcheck: field.type === 'text' ? null : 'false' });
+      if (field.type === 'integer' || field.type === 'date')
         input.setAttribute('inputmode', 'numeric');
       if (field.type === 'text')
         input.setAttribute('maxlength', String(field.max_length || 200));
-      if (field.type === 'date') {
-        const min = resolveDate(field.min);
-        const max = resolveDate(field.max);
-        if (min)
-          input.setAttribute('min', min);
-        if (max)
-          input.setAttribute('max', max);
-      }
+      if (field.type === 'date')
+        input.setAttribute('maxlength', '10');
     }
-    input.value = value === undefined || value === null ? '' : String(value);
-    input.addEventListener('input', () => this.setValue(scopes, field, input.value));
+    const shown = value === undefined || value === null ? '' : String(value);
+    input.value = field.type === 'date' && /^\d{4}-\d{2}-\d{2}$/.test(shown) ? frenchDate(shown) : shown;
+    input.addEventListener('input', () => this.setValue(scopes, field,
+      field.type === 'date' ? parseFrenchDate(input.value) : input.value));
     return h('div', { class: 'form-field' },
-      h('label', { for: x.id }, field.label, requiredMark(field)), x.help, x.error, input);
+      h('label', { for: x.id }, field.label, requiredMark(field)), x.help, format, x.error, input);
   }
 
   selectField(field, scopes, path) {

@@ -376,15 +376,15 @@ test('« Périscolaire »: draft kept on reload, repeat blocks, a 400 mapped to 
 
   await page.fill(fid('enfants[0].nom'), 'Martin');
   await page.fill(fid('enfants[0].prenoms'), 'Jules');
-  await page.fill(fid('enfants[0].date_naissance'), '2019-03-15');
-  await page.waitForSelector(`${fid('enfants[0].ecole')} optgroup[label="À Vaubecourt"]`);
+  await page.fill(fid('enfants[0].date_naissance'), '15/03/2019');
+  await page.waitForSelector(`${fid('enfants[0].ecole')} optgroup[label="À Vaubecourt"]`, { state: 'attached' });
   await page.selectOption(fid('enfants[0].ecole'), 'lieux:fx-16');
   await page.check(`${fid('enfants[0].services')}-1`);
   await page.check(`${fid('enfants[0].services')}-2`);
   await page.check(`${fid('enfants[0].frequence')}-0`);
   await page.check(`${fid('enfants[0].jours')}-0`);
   await page.check(`${fid('enfants[0].jours')}-3`);
-  const start = new Date(Date.now() + 7 * 86400000).toISOString().slice(0, 10);
+  const start = new Date(Date.now() + 7 * 86400000).toISOString().slice(0, 10).split('-').reverse().join('/');
   await page.fill(fid('enfants[0].date_debut'), start);
   await page.check(`${fid('enfants[0].vaccins_a_jour')}-0`);
   await page.setInputFiles(fid('enfants[0].vaccinations'), pdf('carnet.pdf'));
@@ -485,14 +485,13 @@ test('« Inscription scolaire » by keyboard only', async () => {
 
   await typeInto(page, fid('enfants[0].nom'), 'Martin');
   await typeInto(page, fid('enfants[0].prenoms'), 'Jules');
-  await typeInto(page, fid('enfants[0].date_naissance'), '04052020');
-  assert.equal(await page.inputValue(fid('enfants[0].date_naissance')), '2020-05-04');
+  await typeInto(page, fid('enfants[0].date_naissance'), '04/05/2020');
   await tabTo(page, fid('enfants[0].niveau'));
   for (let i = 0; i < 5; i++)
     await page.keyboard.press('ArrowDown');
   assert.equal(await page.inputValue(fid('enfants[0].niveau')), 'CP');
   await radio(page, 'enfants[0].rentree', 0);
-  await page.waitForSelector(`${fid('enfants[0].ecole')} optgroup[label="À Vaubecourt"]`);
+  await page.waitForSelector(`${fid('enfants[0].ecole')} optgroup[label="À Vaubecourt"]`, { state: 'attached' });
   await tabTo(page, fid('enfants[0].ecole'));
   await page.keyboard.press('ArrowDown');
   assert.equal(await page.inputValue(fid('enfants[0].ecole')), 'lieux:fx-16');
@@ -514,6 +513,7 @@ test('« Inscription scolaire » by keyboard only', async () => {
   await stepIs(page, 'Étape 5 sur 5');
   const recap = await page.textContent('.form-step');
   assert.match(recap, /Dérogation/);
+  assert.match(recap, /04\/05\/2020/);
   assert.match(recap, /vaccins\.pdf/);
   await axeCheck(page, 'inscription, recap');
   await tabTo(page, '#send');
@@ -559,7 +559,10 @@ test('« Proposer un lieu »: recap, receipt, follow', async () => {
 });
 
 test('no error in the pages, no request elsewhere, no token in the server log', async () => {
-  assert.deepEqual(ctx.errors, []);
+  /* The browser logs the one 400 the périscolaire test asks for on purpose. */
+  const expected = /status of 400 .*\/api\/forms\/periscolaire\/submissions/;
+  assert.equal(ctx.errors.filter((e) => expected.test(e)).length, 1, ctx.errors.join('\n'));
+  assert.deepEqual(ctx.errors.filter((e) => !expected.test(e)), []);
   assert.deepEqual(ctx.foreign, []);
   const log = fs.readFileSync(path.join(WORK_DIR, 'server.log'), 'utf8');
   assert.ok(ctx.tokens.length >= 4, `tokens seen: ${ctx.tokens.length}`);
