@@ -62,7 +62,7 @@ function scheduleSave() {
 
 /* --- the notice, the progress, the error summary -------------------------------------------- */
 
-function noticeBlock(open) {
+function noticeBlock() {
   const n = app.def.notice || {};
   const rows = [
     ['Responsable du traitement', n.controller], ['Finalité', n.purpose], ['Base légale', n.legal_basis],
@@ -72,10 +72,11 @@ function noticeBlock(open) {
   const list = h('dl', { class: 'notice-list' });
   for (const [term, value] of rows)
     list.append(h('dt', {}, term), h('dd', {}, value));
-  const details = h('details', { class: 'notice', open: open || null },
-    h('summary', {}, 'Vos données personnelles : qui les traite, pourquoi, combien de temps'), list);
+  const details = h('details', { class: 'notice' },
+    h('summary', {}, 'Vos données personnelles : qui les traite, pourquoi, combien de temps, vos droits'), list);
   return h('div', { class: 'notice-box' },
-    h('p', {}, n.purpose ? `${n.purpose} ` : '', 'Responsable : ', n.controller || ''), details);
+    n.purpose ? h('p', {}, `Vos données servent à : ${n.purpose.charAt(0).toLowerCase()}${n.purpose.slice(1)}`) : null,
+    details);
 }
 
 function progress(index, title) {
@@ -158,7 +159,7 @@ function stepShell(index, title) {
     ...progress(index, title),
     h('div', { id: 'error-summary', class: 'error-summary', tabindex: '-1', role: 'group',
                'aria-labelledby': 'error-summary-title', hidden: true }),
-    noticeBlock(index === 0),
+    noticeBlock(),
   ];
 }
 

@@ -208,15 +208,27 @@ export class FormRenderer {
       x.help);
   }
 
-  /* An address chosen among the geocoder's suggestions: sets INSEE code and commune. */
-  addressField(field, scopes, path) {
+  /* The parts of a field whose value is chosen among suggestions (combobox.js): the input, its
+   * list, its status region, the sentence saying what was chosen, and the whole field. */
+  comboParts(field, path, listLabel, how) {
     const x = this.extras(field, path);
     const input = h('input', { id: x.id, type: 'text', maxlength: 200, spellcheck: 'false',
                                'aria-describedby': [`${x.id}-how`, x.describedBy].filter(Boolean).join(' '),
                                required: field.required || null });
-    const list = h('ul', { id: `${x.id}-list`, class: 'suggestions', 'aria-label': 'Adresses suggérées' });
+    const list = h('ul', { id: `${x.id}-list`, class: 'suggestions', 'aria-label': listLabel });
     const status = h('p', { class: 'visually-hidden', role: 'status', 'aria-live': 'polite' });
-    const chosen = h('p', { class: 'address-chosen', id: `${x.id}-chosen` });
+    const chosen = h('p', { class: 'address-chosen' });
+    const box = h('div', { class: 'form-field field-address' },
+      h('label', { for: x.id }, field.label, requiredMark(field)),
+      h('p', { class: 'help', id: `${x.id}-how` }, how), x.help, x.error,
+      h('div', { class: 'combobox' }, input, list), status, chosen);
+    return { input, list, status, chosen, box };
+  }
+
+  /* An address chosen among the geocoder's suggestions: sets INSEE code and commune. */
+  addressField(field, scopes, path) {
+    const { input, list, status, chosen, box } = this.comboParts(field, path, 'Adresses suggérées',
+      'Des adresses sont suggérées à partir de 3 caractères : flèches haut et bas pour les parcourir, Entrée pour choisir.');
     const value = scopes[0].values[field.id];
     const showChosen = (v) => {
       chosen.textContent = v && v.citycode ? `Adresse retenue : ${v.label} (commune : ${v.city}).` : '';
@@ -256,12 +268,7 @@ export class FormRenderer {
       showChosen(null);
       this.setValue(scopes, field, input.value.trim() === '' ? null : false);
     });
-    return h('div', { class: 'form-field field-address' },
-      h('label', { for: x.id }, field.label, requiredMark(field)),
-      h('p', { class: 'help', id: `${x.id}-how` },
-        'Des adresses sont suggérées à partir de 3 caractères : flèches haut et bas pour les parcourir, Entrée pour choisir.'),
-      x.help, x.error,
-      h('div', { class: 'combobox' }, input, list), status, chosen);
+    return box;
   }
 
   /* The places of a category, fetched once per category. */
@@ -322,13 +329,8 @@ export class FormRenderer {
 
   /* Any place of the directory: searched by name (the directory is too large for a list). */
   placeSearch(field, scopes, path) {
-    const x = this.extras(field, path);
-    const input = h('input', { id: x.id, type: 'text', maxlength: 200, spellcheck: 'false',
-                               'aria-describedby': [`${x.id}-how`, x.describedBy].filter(Boolean).join(' '),
-                               required: field.required || null });
-    const list = h('ul', { id: `${x.id}-list`, class: 'suggestions', 'aria-label': 'Lieux suggérés' });
-    const status = h('p', { class: 'visually-hidden', role: 'status', 'aria-live': 'polite' });
-    const chosen = h('p', { class: 'address-chosen' });
+    const { input, list, status, chosen, box } = this.comboParts(field, path, 'Lieux suggérés',
+      'Tapez au moins 2 caractères du nom : flèches haut et bas pour parcourir les lieux suggérés, Entrée pour choisir.');
     const show = (name) => { chosen.textContent = name ? `Lieu retenu : ${name}.` : ''; };
     let chosenName = '';
     const id = scopes[0].values[field.id];
@@ -370,12 +372,7 @@ export class FormRenderer {
       show('');
       this.setValue(scopes, field, undefined);
     });
-    return h('div', { class: 'form-field field-address' },
-      h('label', { for: x.id }, field.label, requiredMark(field)),
-      h('p', { class: 'help', id: `${x.id}-how` },
-        'Tapez au moins 2 caractères du nom : flèches haut et bas pour parcourir les lieux suggérés, Entrée pour choisir.'),
-      x.help, x.error,
-      h('div', { class: 'combobox' }, input, list), status, chosen);
+    return box;
   }
 
   /* --- repeat blocks ----------------------------------------------------------------------- */
