@@ -319,6 +319,8 @@ void forms_store_close(struct forms_store *s)
         pthread_cond_signal(&s->queued);
         pthread_mutex_unlock(&s->mu);
         pthread_join(s->writer, NULL);
+        gdir_log(GDIR_LOG_INFO, "forms", "msg=\"store closed\" writes=%llu commits=%llu",
+                 s->n_writes, s->n_commits);
     }
     if (s->key_ok) {
         reader_free(pthread_getspecific(s->key));   /* the calling thread's own reader */

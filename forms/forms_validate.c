@@ -17,7 +17,7 @@
 #include <string.h>
 
 #define FORMS_DATA_MAX (1024 * 1024)
-#define FORMS_MAX_ERRORS 200
+#define FORMS_MAX_ERRORS 200   /* more are not reported (the resident has enough to do) */
 #define MSG_UNREADABLE "Les données du formulaire sont illisibles : rechargez la page et " \
                        "réessayez."
 
@@ -288,6 +288,8 @@ static int check_unknown(struct forms_fv *c, const struct forms_field *defs, siz
 
     cJSON_ArrayForEach(it, in) {
         int known = 0;
+        if (c->errs->n >= FORMS_MAX_ERRORS)
+            break;   /* and no quadratic scan of a huge object for duplicates */
         for (size_t i = 0; !known && i < n; i++)
             known = strcmp(defs[i].id, it->string) == 0 && defs[i].type != FT_SECTION &&
                     defs[i].type != FT_INFO && defs[i].type != FT_FILE;

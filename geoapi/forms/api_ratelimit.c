@@ -82,7 +82,8 @@ static unsigned wait_of(const struct api_ratelimit *rl, const struct rl_slot *s,
     return left > 0 ? (unsigned)left : 1;
 }
 
-unsigned api_rl_hit(struct api_ratelimit *rl, const unsigned char *ip, time_t now)
+/* The wait of ip when it is at the limit, else 0 (and one event counted when count). */
+static unsigned check(struct api_ratelimit *rl, const unsigned char *ip, time_t now, int count)
 {
     unsigned wait = 0;
     struct rl_slot *s;
@@ -91,21 +92,18 @@ unsigned api_rl_hit(struct api_ratelimit *rl, const unsigned char *ip, time_t no
     s = find_slot(rl, ip, now);
     if (s->count >= rl->limit)
         wait = wait_of(rl, s, now);
-    else
+    else if (count)
         s->count++;
     pthread_mutex_unlock(&rl->mu);
     return wait;
 }
 
+unsigned api_rl_hit(struct api_ratelimit *rl, const unsigned char *ip, time_t now)
+{
+    return check(rl, ip, now, 1);
+}
+
 unsigned api_rl_blocked(struct api_ratelimit *rl, const unsigned char *ip, time_t now)
 {
-    unsigned wait = 0;
-    struct rl_slot *s;
-
-    pthread_mutex_lock(&rl->mu);
-    s = find_slot(rl, ip, now);
-    if (s->count >= rl->limit)
-        wait = wait_of(rl, s, now);
-    pthread_mutex_unlock(&rl->mu);
-    return wait;
+    return check(rl, ip, now, 0);
 }

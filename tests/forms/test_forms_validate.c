@@ -580,6 +580,24 @@ static void test_form_level(void)
                  { "nom", "Ce champ est envoyé deux fois : rechargez la page et réessayez." });
 }
 
+/* A huge object of unknown or repeated members: at most 200 errors, and quickly. */
+static void test_error_cap(void)
+{
+    struct run r;
+    cJSON *v = cJSON_CreateObject();   /* the repeated member's first time comes late */
+    char key[32];
+    for (int i = 0; i < 30000; i++) {
+        snprintf(key, sizeof key, "k%d", i);
+        cJSON_AddNumberToObject(v, key, i);
+    }
+    for (int i = 0; i < 30000; i++)
+        cJSON_AddStringToObject(v, "nom", "x");
+    run(&r, v, "", base_files, 2, NULL);
+    CHECK_INT_EQ(r.rc, GDIR_EINVAL);
+    CHECK_INT_EQ(r.errs.n, 200);
+    run_free(&r);
+}
+
 /* Several errors at once, in the order of the form, with their paths. */
 static void test_many_errors(void)
 {
@@ -667,6 +685,7 @@ static const struct check_case cases[] = {
     { "sniff", test_sniff },
     { "form_level", test_form_level },
     { "many_errors", test_many_errors },
+    { "error_cap", test_error_cap },
     { "routing", test_routing },
     { "cleanup", test_cleanup },
 };

@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""kill -9 of geodir-api in the middle of 1,000 concurrent submissions (64 client threads):
+after a restart on the same forms database, every submission acknowledged with a 201 is there
+with its values and opens with its code and token; the number lost is printed and must be 0
+(docs/forms.md §3: the 201 is sent only after the commit).
+
+usage: test_forms_crash.py API DB SRC_DIR WORK_DIR
+"""
+import json
+import os
+import signal
+import sqlite3
+import sys
+import threading
+
+sys.dont_write_bytecode = True
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+sys.path.insert(0, HERE)
+from geodir_test import ApiServer, check, finish, fresh_dir, poll_until  # noqa: E402
+from forms_client import csrf, request, submit  # noqa: E402
+
+API, DB, SRC, WORK = (os.path.abspath(a) for a in sys.argv[1:5])
+TOTAL, CLIENTS, KILL_AFTER = 1000, 64, 250
+fresh_dir(WORK)
+ARGS = ["--port", "0", "--db", DB, "--static_dir", os.path.join(SRC, "map-ui"),
+        "--forms_dir", os.path.join(HERE, "forms"),
+        "--forms_db", os.path.join(WORK, "forms.sqlite"),
+        "--forms_files_dir", os.path.join(WORK, "files"), "--threads", "8",
+        "--forms_submit_rate", "0", "--forms_lookup_misses", "100000",
+        "--max_connections_per_ip", "10000"]
+
+acked = {}        # i -> (code, token)
+failed = [0]
+lock = threading.Lock()
+next_i = [0]
+
+
+def client(port, ck, tk):
+    while True:
+        with lock:
+            i = next_i[0]
+            next_i[0] += 1
+        if i >= TOTAL:
+            return
+        try:
+            s, _, b = submit(port, "essai", {"nom": f"crash-{i}", "age": i % 120}, ck, tk)
+        except OSError:
+            s, b = None, None
+        with lock:
+            if s == 201:
+                acked[i] = (b["code"], b["token"])
+            else:
+                failed[0] += 1
+
+
+def main():
+    srv = ApiServer(API, ARGS, os.path.join(WORK, "server1.log"), name="server")
+    ck, tk, _ = csrf(srv.port)
+    threads = [threading.Thread(target=client, args=(srv.port, ck, tk)) for _ in range(CLIENTS)]
+    for t in threads:
+        t.start()
+    poll_until(lambda: len(acked) >= KILL_AFTER, 120, f"{KILL_AFTER} submissions acknowledged")
+    srv.proc.send_signal(signal.SIGKILL)
+    srv.proc.wait()
+    srv.log.close()
+    for t in threads:
+        t.join()
+    n_acked = len(acked)
+    print(f"     killed: {n_acked} acknowledged, {failed[0]} cut or refused, of {TOTAL}")
+    check(n_acked < TOTAL and failed[0] > 0, "the kill came in the middle of the submissions")
+
+    srv = ApiServer(API, ARGS, os.path.join(WORK, "server2.log"), name="restarted server")
+    c = sqlite3.connect(os.path.join(WORK, "forms.sqlite"), timeout=30)
+    stored = {code: json.loads(v) for code, v in c.execute("SELECT code, values_json FROM requests")}
+    c.close()
+    lost = [i for i, (code, _) in acked.items()
+            if code not in stored or stored[code].get("nom") != f"crash-{i}"]
+    print(f"     stored after restart: {len(stored)}; acknowledged and lost: {len(lost)}")
+    check(not lost, f"0 acknowledged submissions lost (lost {len(lost)}: {lost[:10]})")
+    bad = [i for i, (code, token) in acked.items()
+           if request(srv.port, "GET", f"/api/requests/{code}/{token}")[0] != 200]
+    check(not bad, f"every acknowledged request opens with its code and token ({len(bad)} not)")
+    check(srv.stop() == 0, "restarted server stopped cleanly")
+    finish()
+
+
+main()
