@@ -217,133 +217,143 @@ static void test_good(void)
     run_free(&r);
 }
 
+/* Put path ("nom", "enfants[1].prenom") = the JSON text json (NULL: remove it). */
+static void put_path(cJSON *values, const char *path, const char *json)
+{
+    cJSON *v = json ? cJSON_Parse(json) : NULL;
+    int i;
+    char key[64];
+    if (json && !v)
+        abort();
+    if (sscanf(path, "enfants[%d].%63s", &i, key) == 2)
+        put(child(values, i), key, v);
+    else
+        put(values, path, v);
+}
+
+/* One changed value of the base submission: its error (at its path), or, message NULL, its
+ * normalised form (the top-level member's JSON; NULL: not compared). */
+struct value_case {
+    const char *path, *json, *message, *norm;
+};
+
+static void value_cases(const struct value_case *vc, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        cJSON *v = base();
+        put_path(v, vc[i].path, vc[i].json);
+        if (vc[i].message) {
+            one_error_(v, vc[i].path, vc[i].message, (int)i);
+            continue;
+        }
+        char top[64];
+        snprintf(top, sizeof top, "%.*s", (int)strcspn(vc[i].path, "["), vc[i].path);
+        cJSON *norm = accepted_(v, top, (int)i);
+        char *text = norm ? cJSON_PrintUnformatted(norm) : NULL;
+        if (vc[i].norm && (!text || strcmp(text, vc[i].norm) != 0))
+            CHECK_FAIL_("case %zu (%s = %s): %s, want %s", i, vc[i].path, vc[i].json,
+                        text ? text : "(absent)", vc[i].norm);
+        free(text);
+        cJSON_Delete(norm);
+    }
+}
+#define VALUE_CASES(vc) value_cases(vc, sizeof vc / sizeof vc[0])
+
+#define M_REQUIRED "Ce champ est obligatoire."
+#define M_PATTERN "Saisissez 5 chiffres, par exemple 55250."
+#define M_EMAIL "Saisissez une adresse électronique valide, par exemple prenom.nom@exemple.fr."
+#define M_PHONE "Saisissez un numéro de téléphone français à 10 chiffres, par exemple " \
+                "03 29 70 12 34."
+#define M_BIRTH "La date doit être comprise entre le 01/01/2015 et le 31/12/2023."
+#define M_START "La date doit être comprise entre le 15/03/2026 et le 15/09/2026."
+#define M_CHOICE "Choisissez l'une des options proposées."
+#define M_YESNO "Répondez par oui ou par non."
+#define M_CHECK "Cochez cette case pour continuer."
+
 static void test_text(void)
 {
-    cJSON *v = base();
-    put(v, "nom", cJSON_CreateString("Dupont-Dupont-Dupont-Dupont-Dupont-Dupont-Dupont-Du"));
-    ONE_ERROR(v, "nom", "Saisissez au plus 50 caractères (51 actuellement).");
-    v = base();   /* 50 characters of 2 bytes each */
-    put(v, "nom", cJSON_CreateString("éééééééééééééééééééééééééééééééééééééééééééééééééé"));
-    cJSON_Delete(ACCEPTED(v, "nom"));
-    v = base();
-    put(v, "nom", NULL);
-    ONE_ERROR(v, "nom", "Ce champ est obligatoire.");
-    v = base();
-    put(v, "nom", cJSON_CreateString("   "));
-    ONE_ERROR(v, "nom", "Ce champ est obligatoire.");
-    v = base();
-    put(v, "nom", cJSON_CreateNumber(3));
-    ONE_ERROR(v, "nom", "Saisissez du texte.");
-    v = base();
-    put(v, "nom", cJSON_CreateString("Du\npont"));
-    ONE_ERROR(v, "nom", "Le texte contient des caractères de contrôle : retapez-le sur une "
-              "ligne.");
-    v = base();
-    put(v, "code", cJSON_CreateString("5525"));
-    ONE_ERROR(v, "code", "Saisissez 5 chiffres, par exemple 55250.");
-    v = base();
-    put(v, "code", cJSON_CreateString("55250x"));   /* the pattern is anchored */
-    ONE_ERROR(v, "code", "Saisissez 5 chiffres, par exemple 55250.");
-    v = base();
-    put(v, "message", cJSON_CreateString("abc"));
-    ONE_ERROR(v, "message", "Saisissez au moins 5 caractères (3 actuellement).");
+    static const struct value_case vc[] = {
+        { "nom", "\"Dupont-Dupont-Dupont-Dupont-Dupont-Dupont-Dupont-Du\"",
+          "Saisissez au plus 50 caractères (51 actuellement).", NULL },
+        /* 50 characters of 2 bytes each */
+        { "nom", "\"éééééééééééééééééééééééééééééééééééééééééééééééééé\"", NULL, NULL },
+        { "nom", NULL, M_REQUIRED, NULL },
+        { "nom", "\"   \"", M_REQUIRED, NULL },
+        { "nom", "3", "Saisissez du texte.", NULL },
+        { "nom", "\"Du\\npont\"", "Le texte contient des caractères de contrôle : retapez-le "
+                                  "sur une ligne.", NULL },
+        { "nom", "\"  Dupont \"", NULL, "\"Dupont\"" },
+        { "code", "\"5525\"", M_PATTERN, NULL },
+        { "code", "\"55250x\"", M_PATTERN, NULL },   /* the pattern is anchored */
+        { "message", "\"abc\"", "Saisissez au moins 5 caractères (3 actuellement).", NULL },
+        { "message", "\"ligne 1\\r\\nligne 2\"", NULL, "\"ligne 1\\r\\nligne 2\"" },
+    };
+    VALUE_CASES(vc);
 }
 
 static void test_email_phone(void)
 {
-    static const char *const bad_emails[] = { "pas-une-adresse", "a@b", "a@@exemple.fr",
-                                              "a b@exemple.fr", "@exemple.fr", "a@exemple." };
-    for (size_t i = 0; i < sizeof bad_emails / sizeof *bad_emails; i++) {
-        cJSON *v = base();
-        put(v, "courriel", cJSON_CreateString(bad_emails[i]));
-        ONE_ERROR(v, "courriel", "Saisissez une adresse électronique valide, par exemple "
-                  "prenom.nom@exemple.fr.");
-    }
-    static const char *const good_phones[][2] = {
-        { "0329701234", "03 29 70 12 34" }, { "03.29.70.12.34", "03 29 70 12 34" },
-        { "06-12-34-56-78", "06 12 34 56 78" }, { "+33612345678", "06 12 34 56 78" },
-        { "+33 (0)3 29 70 12 34", "03 29 70 12 34" }, { "0033 3 29 70 12 34", "03 29 70 12 34" },
+    static const struct value_case vc[] = {
+        { "courriel", "\"pas-une-adresse\"", M_EMAIL, NULL },
+        { "courriel", "\"a@b\"", M_EMAIL, NULL },
+        { "courriel", "\"a@@exemple.fr\"", M_EMAIL, NULL },
+        { "courriel", "\"a b@exemple.fr\"", M_EMAIL, NULL },
+        { "courriel", "\"@exemple.fr\"", M_EMAIL, NULL },
+        { "courriel", "\"a@exemple.\"", M_EMAIL, NULL },
+        { "telephone", "\"0329701234\"", NULL, "\"03 29 70 12 34\"" },
+        { "telephone", "\"03.29.70.12.34\"", NULL, "\"03 29 70 12 34\"" },
+        { "telephone", "\"06-12-34-56-78\"", NULL, "\"06 12 34 56 78\"" },
+        { "telephone", "\"+33612345678\"", NULL, "\"06 12 34 56 78\"" },
+        { "telephone", "\"+33 (0)3 29 70 12 34\"", NULL, "\"03 29 70 12 34\"" },
+        { "telephone", "\"0033 3 29 70 12 34\"", NULL, "\"03 29 70 12 34\"" },
+        { "telephone", "\"0329\"", M_PHONE, NULL },
+        { "telephone", "\"00 29 70 12 34\"", M_PHONE, NULL },
+        { "telephone", "\"+33 03 29 70 12 34\"", M_PHONE, NULL },
+        { "telephone", "\"03 29 70 12 34 5\"", M_PHONE, NULL },
+        { "telephone", "\"tel 0329701234\"", M_PHONE, NULL },
+        { "telephone", "\"+44 20 7946 0958\"", M_PHONE, NULL },
     };
-    for (size_t i = 0; i < sizeof good_phones / sizeof *good_phones; i++) {
-        cJSON *v = base();
-        put(v, "telephone", cJSON_CreateString(good_phones[i][0]));
-        CHECK_VALUE(ACCEPTED(v, "telephone"), good_phones[i][1]);
-    }
-    static const char *const bad_phones[] = { "0329", "00 29 70 12 34", "+33 03 29 70 12 34",
-                                              "03 29 70 12 34 5", "tel 0329701234",
-                                              "+44 20 7946 0958" };
-    for (size_t i = 0; i < sizeof bad_phones / sizeof *bad_phones; i++) {
-        cJSON *v = base();
-        put(v, "telephone", cJSON_CreateString(bad_phones[i]));
-        ONE_ERROR(v, "telephone", "Saisissez un numéro de téléphone français à 10 chiffres, "
-                  "par exemple 03 29 70 12 34.");
-    }
+    VALUE_CASES(vc);
 }
 
 static void test_dates_integers(void)
 {
-    cJSON *v = base();
-    put(child(v, 1), "date_naissance", cJSON_CreateString("2014-12-31"));
-    ONE_ERROR(v, "enfants[1].date_naissance", "La date doit être comprise entre le 01/01/2015 "
-              "et le 31/12/2023.");
-    v = base();
-    put(child(v, 1), "date_naissance", cJSON_CreateString("2023-12-31"));   /* the bound */
-    cJSON_Delete(ACCEPTED(v, "enfants"));
-    v = base();
-    put(child(v, 0), "date_naissance", cJSON_CreateString("2019-02-29"));
-    ONE_ERROR(v, "enfants[0].date_naissance", "Saisissez une date valide au format AAAA-MM-JJ, "
-              "par exemple 2019-04-23.");
-    /* today .. today+6m, today being 2026-03-15 in Paris */
-    v = base();
-    put(v, "debut", cJSON_CreateString("2026-03-14"));
-    ONE_ERROR(v, "debut", "La date doit être comprise entre le 15/03/2026 et le 15/09/2026.");
-    v = base();
-    put(v, "debut", cJSON_CreateString("2026-09-16"));
-    ONE_ERROR(v, "debut", "La date doit être comprise entre le 15/03/2026 et le 15/09/2026.");
-    v = base();
-    put(v, "debut", cJSON_CreateString("2026-03-15"));
-    CHECK_VALUE(ACCEPTED(v, "debut"), "2026-03-15");
-    v = base();
-    put(v, "nb_personnes", cJSON_CreateNumber(13));
-    ONE_ERROR(v, "nb_personnes", "Saisissez un nombre entier entre 1 et 12.");
-    v = base();
-    put(v, "nb_personnes", cJSON_CreateNumber(2.5));
-    ONE_ERROR(v, "nb_personnes", "Saisissez un nombre entier, sans virgule ni espace, par "
-              "exemple 3.");
-    v = base();
-    put(v, "nb_personnes", cJSON_CreateString("12"));
-    cJSON *n = ACCEPTED(v, "nb_personnes");
-    CHECK(cJSON_IsNumber(n) && n->valuedouble == 12);
-    cJSON_Delete(n);
+    static const struct value_case vc[] = {
+        { "enfants[1].date_naissance", "\"2014-12-31\"", M_BIRTH, NULL },
+        { "enfants[1].date_naissance", "\"2024-01-01\"", M_BIRTH, NULL },
+        { "enfants[1].date_naissance", "\"2023-12-31\"", NULL, NULL },   /* the bound */
+        { "enfants[0].date_naissance", "\"2019-02-29\"", "Saisissez une date valide au format "
+                                       "AAAA-MM-JJ, par exemple 2019-04-23.", NULL },
+        /* today .. today+6m, today being 2026-03-15 in Paris */
+        { "debut", "\"2026-03-14\"", M_START, NULL },
+        { "debut", "\"2026-09-16\"", M_START, NULL },
+        { "debut", "\"2026-03-15\"", NULL, "\"2026-03-15\"" },
+        { "debut", "\"2026-09-15\"", NULL, "\"2026-09-15\"" },
+        { "nb_personnes", "13", "Saisissez un nombre entier entre 1 et 12.", NULL },
+        { "nb_personnes", "2.5", "Saisissez un nombre entier, sans virgule ni espace, par "
+                                 "exemple 3.", NULL },
+        { "nb_personnes", "\"12\"", NULL, "12" },
+    };
+    VALUE_CASES(vc);
 }
 
 static void test_choices(void)
 {
-    cJSON *v = base();
-    put(v, "lien", cJSON_CreateString("oncle"));
-    ONE_ERROR(v, "lien", "Choisissez l'une des options proposées.");
-    v = base();
-    put(v, "services", cJSON_CreateStringArray((const char *const[]){ "matin", "matin" }, 2));
-    ONE_ERROR(v, "services", "Chaque option ne peut être choisie qu'une fois.");
-    v = base();
-    put(v, "services", cJSON_CreateStringArray((const char *const[]){ "matin", "soir", "x" }, 3));
-    ONE_ERROR(v, "services", "Choisissez l'une des options proposées.");
-    v = base();
-    put(v, "services", cJSON_CreateStringArray((const char *const[]){ "a", "b" }, 0));
-    cJSON_Delete(ACCEPTED(v, "services"));   /* not required: min_items counts when answered */
-    v = base();
-    put(v, "allergies", NULL);
-    put(child(v, 0), "allergies", cJSON_CreateString("oui"));
-    ONE_ERROR(v, "enfants[0].allergies", "Répondez par oui ou par non.");
-    v = base();
-    put(child(v, 1), "allergies", NULL);
-    ONE_ERROR(v, "enfants[1].allergies", "Répondez par oui ou par non.");
-    v = base();
-    put(v, "exactitude", cJSON_CreateFalse());
-    ONE_ERROR(v, "exactitude", "Cochez cette case pour continuer.");
-    v = base();
-    put(v, "exactitude", NULL);
-    ONE_ERROR(v, "exactitude", "Cochez cette case pour continuer.");
+    static const struct value_case vc[] = {
+        { "lien", "\"oncle\"", M_CHOICE, NULL },
+        { "lien", "[\"mere\"]", M_CHOICE, NULL },
+        { "services", "[\"matin\",\"matin\"]", "Chaque option ne peut être choisie qu'une fois.",
+          NULL },
+        { "services", "[\"matin\",\"soir\",\"x\"]", M_CHOICE, NULL },
+        { "services", "[\"cantine\",\"soir\",\"matin\"]", "Choisissez au plus 2 options.", NULL },
+        { "services", "[]", NULL, NULL },   /* not required: min_items counts when answered */
+        { "enfants[0].allergies", "\"oui\"", M_YESNO, NULL },
+        { "enfants[1].allergies", NULL, M_YESNO, NULL },
+        { "exactitude", "false", M_CHECK, NULL },
+        { "exactitude", NULL, M_CHECK, NULL },
+        { "exactitude", "1", "Cochez ou décochez cette case.", NULL },
+    };
+    VALUE_CASES(vc);
 }
 
 static void test_address_place(void)
