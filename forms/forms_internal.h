@@ -205,6 +205,7 @@ struct forms_fv {
     struct forms_accepted_file *acc;   /* the files accepted so far */
     size_t n_acc, cap_acc;
     struct gdir_err *err;
+    char place_commune[6];             /* the commune of the handler's place field, or "" */
 };
 
 /* Appends a field error (path "" for the whole form). Returns 0 or GDIR_ENOMEM (err set). */

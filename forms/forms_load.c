@@ -221,8 +221,9 @@ out:
     return rc;
 }
 
-/* The handler's field, once the fields are read: an address (by commune) or a choice of
- * INSEE codes of the territory (by choice), at the top level. */
+/* The handler's field, once the fields are read: an address or a place (by commune: the
+ * commune of the address, or of the place in the directory) or a choice of INSEE codes of the
+ * territory (by choice), at the top level. */
 static int check_handler_field(const struct forms_ld *c, const struct form_def *f)
 {
     struct forms_scope top = { f->fields, f->n_fields, NULL };
@@ -233,9 +234,9 @@ static int check_handler_field(const struct forms_ld *c, const struct form_def *
     fd = forms_scope_find(&top, f->handler_field);
     if (!fd)
         return forms_ld_fail(c, "handler", "field", "no top-level field \"%s\"", f->handler_field);
-    if (f->handler == HANDLER_COMMUNE && fd->type != FT_ADDRESS)
-        return forms_ld_fail(c, "handler", "field", "\"%s\" is a %s field, not an address",
-                             f->handler_field, forms_type_names[fd->type]);
+    if (f->handler == HANDLER_COMMUNE && fd->type != FT_ADDRESS && fd->type != FT_PLACE)
+        return forms_ld_fail(c, "handler", "field", "\"%s\" is a %s field, not an address "
+                             "or a place", f->handler_field, forms_type_names[fd->type]);
     if (f->handler == HANDLER_CHOICE) {
         if (fd->type != FT_CHOICE)
             return forms_ld_fail(c, "handler", "field", "\"%s\" is a %s field, not a choice",

@@ -388,8 +388,12 @@ static int accept_submission(struct forms_fv *c, const cJSON *values, struct for
     const char *email = first_email(f->fields, f->n_fields, values);
     char *json;
 
-    if (f->handler == HANDLER_COMMUNE)
+    if (f->handler == HANDLER_COMMUNE && cJSON_IsString(h)) {     /* a place field */
+        snprintf(s->commune, sizeof s->commune, "%s", c->place_commune);
+        h = NULL;
+    } else if (f->handler == HANDLER_COMMUNE) {
         h = cJSON_GetObjectItemCaseSensitive(h, "citycode");
+    }
     if (cJSON_IsString(h))
         snprintf(s->commune, sizeof s->commune, "%s", h->valuestring);
     s->service = f->service;

@@ -326,6 +326,8 @@ static int place_ok(struct forms_fv *c, const struct forms_field *d, const cJSON
     if (rc == 0)
         return forms_fv_error(c, path, "Ce lieu n'existe pas ou ne convient pas : choisissez "
                               "un lieu dans la liste proposée.");
+    if (c->f->handler == HANDLER_COMMUNE && strcmp(path, c->f->handler_field) == 0)
+        memcpy(c->place_commune, insee, sizeof c->place_commune);
     *norm = cJSON_CreateString(v->valuestring);
     return *norm ? GDIR_OK : oom(c);
 }

@@ -88,6 +88,11 @@ export function fetchCategories(signal) {
   return getJson('/api/categories', null, signal);
 }
 
+/** GET /api/communes: member communes with names and postcodes. */
+export function fetchCommunes(signal) {
+  return getJson('/api/communes', null, signal);
+}
+
 /** GET /api/communes.geojson: member communes and their boundaries. */
 export function fetchCommunesGeojson(signal) {
   return getJson('/api/communes.geojson', null, signal);

@@ -5,7 +5,9 @@
  * numbered markers (map.js) and as an ordered list of buttons, kept in the API's order, each
  * place with its opening state ("Ouvert maintenant · ferme à 18:00"). The search box suggests
  * categories, communes and places as one types (combobox.js). It also builds each place's card
- * (popup) and announces every outcome in the status region.
+ * (popup) and announces every outcome in the status region. The search box also suggests the
+ * online procedures whose keywords match the text (« cantine », « poubelle »; GET /api/forms),
+ * and every card links to « Signaler une erreur » (a school's card to the school enrolment).
  * Server strings only ever reach the DOM through textContent and attributes set by DOM calls.
  */
 import {
@@ -14,6 +16,8 @@ import {
 } from './api.js';
 import { Combobox } from './combobox.js';
 import { h } from './dom.js';
+import { matchForms } from './form-model.js';
+import { fetchForms } from './forms-api.js';
 import {
   formatDate, formatDistance, formatPlaces, licenceInfo, mailtoHref, openStateText, safeHttpUrl,
   telHref,
@@ -50,6 +54,7 @@ const state = {
   controller: null,
   placeToOpen: null,                   /* id whose card opens once the answer is shown */
   combobox: null,
+  forms: [],                           /* the online procedures (GET /api/forms) */
 };
 
 /* --- small DOM helpers -------------------------------------------------------------------- */
@@ -151,6 +156,25 @@ function geocodeText(p) {
   return `${sentence}.`;
 }
 
+/* Links of a card to the procedures about this place (when the territory offers them). */
+const SCHOOL_CATEGORIES = new Set(['primary-school']);
+
+function formLink(id) {
+  return state.forms.some((f) => f.id === id) ? `demarche.html?id=${encodeURIComponent(id)}` : '';
+}
+
+function cardActions(feature, p) {
+  const place = `&lieu=${encodeURIComponent(String(feature.id))}`;
+  const links = [];
+  const enrol = formLink('inscription-scolaire');
+  if (enrol && SCHOOL_CATEGORIES.has(text(p.category)))
+    links.push(h('a', { href: enrol + place, class: 'place-action' }, 'Inscrire un enfant dans cette école'));
+  const report = formLink('signaler-erreur');
+  if (report)
+    links.push(h('a', { href: report + place, class: 'place-action' }, 'Signaler une erreur sur ce lieu'));
+  return links.length ? h('ul', { class: 'place-actions' }, ...links.map((a) => h('li', {}, a))) : null;
+}
+
 function renderCard(feature) {
   const p = feature.properties || {};
   const headingId = `card-${String(feature.id).replace(/[^A-Za-z0-9_-]/g, '_')}`;
@@ -213,6 +237,9 @@ function renderCard(feature) {
     dataset.push(`données du ${formatDate(text(p.source_date))}`);
   if (dataset.filter(Boolean).length > 0)
     card.append(h('p', { class: 'place-dataset' }, dataset.filter(Boolean).join(', ')));
+  const actions = cardActions(feature, p);
+  if (actions)
+    card.append(actions);
   return card;
 }
 
@@ -384,13 +411,31 @@ function describeSuggestion(item) {
     return { kind: 'commune', label, detail: 'commune' };
   case 'address':
     return { kind: 'address', label, detail: 'adresse' };
+  case 'form':
+    return { kind: 'form', label, detail: 'démarche en ligne' };
+  case 'forms':
+    return { kind: 'form', label, detail: 'liste des démarches' };
   default:
     return { kind: 'place', label,
              detail: ['lieu', text(item.category_label), text(item.commune)].filter(Boolean).join(' · ') };
   }
 }
 
+/* The procedures the text asks for, as suggestions before those of the directory. */
+function formSuggestions(value) {
+  const found = matchForms(state.forms, value);
+  const items = found.forms.map((f) => ({ type: 'form', id: f.id, label: text(f.title) || f.id }));
+  if (found.all || items.length > 0)
+    items.push({ type: 'forms', label: 'Toutes les démarches en ligne' });
+  return items;
+}
+
 function chooseSuggestion(item) {
+  if (item.type === 'form' || item.type === 'forms') {
+    window.location.assign(item.type === 'form' ? `demarche.html?id=${encodeURIComponent(item.id)}`
+      : 'demarches.html');
+    return;
+  }
   state.combobox.clear();
   if (item.type === 'category') {
     if (![...ui.category.options].some((o) => o.value === item.code))
@@ -489,16 +534,26 @@ async function main() {
     .then((fc) => state.placeMap.setCommunes(fc))
     .catch(() => { /* the boundaries are a backdrop: the page works without them */ });
 
+  const forms = fetchForms().catch(() => []);   /* without procedures, the map works alike */
   try {
     renderCategories(await fetchCategories());
   } catch {
     ui.category.disabled = true;       /* "Toutes les catégories" stays; search still works */
   }
+  state.forms = await forms;
 
   state.combobox = new Combobox(ui.q, ui.suggestions, ui.qStatus, {
     suggest: async (value, signal) => {
-      const answer = await fetchSuggestions(value, state.placeMap.center(), signal);
-      return Array.isArray(answer.suggestions) ? answer.suggestions : [];
+      const forms = formSuggestions(value);
+      let places = [];
+      try {
+        const answer = await fetchSuggestions(value, state.placeMap.center(), signal);
+        places = Array.isArray(answer.suggestions) ? answer.suggestions : [];
+      } catch (e) {
+        if (signal.aborted || forms.length === 0)
+          throw e;
+      }
+      return [...forms, ...places];
     },
     describe: describeSuggestion,
     choose: chooseSuggestion,

@@ -19,13 +19,16 @@ int h_forms_list(const struct api_ctx *ctx, const struct api_request *req,
     struct gdir_json j;
     int rc;
 
-    if ((rc = api_forms_get(ctx, &fx, err)) || (rc = api_param_commune(req, &insee, err)))
+    /* Without forms_dir the list is empty (the map page asks for it on every load), while the
+     * other routes answer 404. */
+    fx = ctx->forms;
+    if ((rc = api_param_commune(req, &insee, err)))
         return rc;
     gdir_json_init(&j, &res->body);
     gdir_json_obj_begin(&j);
     gdir_json_key(&j, "forms");
     gdir_json_arr_begin(&j);
-    for (size_t i = 0; i < forms_count(fx->set); i++) {
+    for (size_t i = 0; fx && i < forms_count(fx->set); i++) {
         const struct form_def *f = forms_at(fx->set, i);
         if (!insee || form_offered_in(f, insee))
             gdir_json_raw(&j, form_summary_json(f));

@@ -1,5 +1,5 @@
 /*
- * harness.mjs — what the browser tests (map, opendata, geocode .test.mjs) share: the environment
+ * harness.mjs — what the browser tests (map, opendata, geocode, forms .test.mjs) share: the environment
  * set by CMakeLists.txt, the dependency checks, the real importer run, the real geodir-api on
  * 127.0.0.1 port 0 (port read back from its "listening on" line), Debian's headless Chromium
  * driven by playwright-core with every request to another host refused and noted (basemap tiles
@@ -86,12 +86,13 @@ export function runImport(workDir, args, options = {}) {
   assert.equal(imp.status, 0, `geodir-import failed (${imp.status}):\n${imp.stderr}`);
 }
 
-/* Starts geodir-api on port 0 over db with map-ui/ (log in workDir/server.log); sets ctx.server,
- * ctx.serverExit and ctx.base once the server printed its listening line. */
-export async function startServer(ctx, workDir, db) {
+/* Starts geodir-api on port 0 over db with map-ui/ (log in workDir/server.log) and the extra
+ * command-line flags given; sets ctx.server, ctx.serverExit and ctx.base once the server
+ * printed its listening line. */
+export async function startServer(ctx, workDir, db, extraArgs = []) {
   const serverLog = fs.createWriteStream(path.join(workDir, 'server.log'));
   ctx.server = spawn(SERVER, ['--port', '0', '--db', db,
-                              '--static_dir', path.join(SOURCE_DIR, 'map-ui')],
+                              '--static_dir', path.join(SOURCE_DIR, 'map-ui'), ...extraArgs],
                      { stdio: ['ignore', 'pipe', 'pipe'] });
   ctx.serverExit = new Promise((resolve) => {
     ctx.server.on('exit', (code, signal) => resolve({ code, signal }));

@@ -212,7 +212,7 @@ static const struct bad_case bad_cases[] = {
           "\"adresse\"}", TEXT_A), "handler.field: no top-level field \"adresse\"", 0 },
     { "handler field of the wrong type",
       DEF("\"communes\":[\"55017\"]," NOTICE ",\"handler\":{\"by\":\"commune\",\"field\":\"a\"}",
-          TEXT_A), "handler.field: \"a\" is a text field, not an address", 0 },
+          TEXT_A), "handler.field: \"a\" is a text field, not an address or a place", 0 },
     { "handler choice of a commune outside",
       DEF("\"communes\":[\"55017\"]," NOTICE ",\"handler\":{\"by\":\"choice\",\"field\":\"a\"}",
           "{\"id\":\"a\",\"type\":\"choice\",\"label\":\"A\",\"options\":[{\"value\":\"55029\","
