@@ -31,6 +31,13 @@ int main(int argc, char **argv)
     }
     gdir_log_parse_level(cfg.log_level, &level);   /* validated by api_config */
     gdir_log_set_level(level);
+    if (cfg.check_forms) {
+        rc = api_server_check_forms(&cfg, stdout, &err);
+        if (rc)
+            fprintf(stderr, "geodir-api: %s\n", err.msg);
+        api_config_free(&cfg);
+        return rc ? 2 : 0;
+    }
 
     /* Block the stop signals before any thread exists, so that every worker inherits the mask
      * and only sigwait() below receives them. A vanished client must not kill the process. */

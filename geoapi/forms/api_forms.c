@@ -59,6 +59,22 @@ static int load_receipts(struct api_forms *fx, struct gdir_err *err)
     return GDIR_OK;
 }
 
+int api_forms_load(struct forms_set **set, const struct api_config *cfg,
+                   const char *const *communes, size_t n, struct gdir_err *err)
+{
+    int rc = forms_load_dir(set, cfg->forms_dir, communes, n, err);
+
+    if (rc)
+        return rc;
+    if (forms_find(*set, "csrf")) {   /* GET /api/forms/csrf comes first in the table */
+        forms_set_free(*set);
+        *set = NULL;
+        return gdir_err_set(err, GDIR_ECONFIG, "%s/csrf.json: the id \"csrf\" is reserved",
+                            cfg->forms_dir);
+    }
+    return GDIR_OK;
+}
+
 int api_forms_open(struct api_forms **out, const struct api_config *cfg, const char *static_root,
                    struct api_dbpool *pool, const char *const *communes, size_t n,
                    struct gdir_err *err)
@@ -71,14 +87,8 @@ int api_forms_open(struct api_forms **out, const struct api_config *cfg, const c
         return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
     fx->cfg = cfg;
     fx->pool = pool;
-    if ((rc = forms_load_dir(&fx->set, cfg->forms_dir, communes, n, err)))
-        goto fail;
-    if (forms_find(fx->set, "csrf")) {   /* GET /api/forms/csrf comes first in the table */
-        rc = gdir_err_set(err, GDIR_ECONFIG, "%s/csrf.json: the id \"csrf\" is reserved",
-                          cfg->forms_dir);
-        goto fail;
-    }
-    if ((rc = load_receipts(fx, err)) ||
+    if ((rc = api_forms_load(&fx->set, cfg, communes, n, err)) ||
+        (rc = load_receipts(fx, err)) ||
         (rc = forms_store_open(&fx->store, cfg->forms_db, cfg->forms_files_dir, err)) ||
         (rc = check_files_dir(cfg, static_root, err)))
         goto fail;

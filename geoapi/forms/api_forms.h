@@ -46,6 +46,12 @@ struct api_forms {
     struct api_dbpool *pool;         /* the directory (place fields) */
 };
 
+/* Loads and checks the definitions of cfg->forms_dir for the member communes (n of them):
+ * forms_load_dir, and the ids the routes reserve. Returns 0 with *set (forms_set_free), or
+ * GDIR_ECONFIG / GDIR_ENOMEM with err "FILE: path: reason". */
+int api_forms_load(struct forms_set **set, const struct api_config *cfg,
+                   const char *const *communes, size_t n, struct gdir_err *err);
+
 /* Loads the definitions of cfg->forms_dir for the member communes (n of them), opens the
  * store (forms_db, forms_files_dir, which must lie outside static_root). Returns 0 with *out,
  * or GDIR_ECONFIG with err naming the file and what is wrong. */

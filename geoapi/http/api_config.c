@@ -378,6 +378,9 @@ void api_config_help(FILE *out)
     }
     fputs("  --config FILE            read settings from FILE (see config/geoapi.conf)\n"
           "  --print-config           print the effective settings as a config file and exit\n"
+          "  --check-forms            load the form definitions of forms_dir against the\n"
+          "                           communes of db, print what is wrong and exit (0: all\n"
+          "                           good, 2: an error)\n"
           "  --help                   print this text and exit\n"
           "\n"
           "On start the server prints one line on stdout: `listening on http://ADDR:PORT`.\n"
@@ -444,7 +447,7 @@ int api_config_load(struct api_config *cfg, int argc, char **argv, struct gdir_e
 {
     struct raw_values rv;
     const char *config_file = NULL;
-    int print = 0, rc = GDIR_ECONFIG;
+    int print = 0, check_forms = 0, rc = GDIR_ECONFIG;
 
     memset(cfg, 0, sizeof *cfg);
     memset(&rv, 0, sizeof rv);
@@ -458,6 +461,8 @@ int api_config_load(struct api_config *cfg, int argc, char **argv, struct gdir_e
             return API_CONFIG_DONE;
         } else if (strcmp(a, "--print-config") == 0) {
             print = 1;
+        } else if (strcmp(a, "--check-forms") == 0) {
+            check_forms = 1;
         } else if (strcmp(a, "--config") == 0) {
             if (i + 1 >= argc) {
                 gdir_err_set_param(err, GDIR_ECONFIG, "config", "--config: missing file name");
@@ -487,7 +492,8 @@ int api_config_load(struct api_config *cfg, int argc, char **argv, struct gdir_e
         const char *value;
         char source[80];
         const struct api_option *o;
-        if (strcmp(argv[i], "--print-config") == 0 || strncmp(argv[i], "--config=", 9) == 0)
+        if (strcmp(argv[i], "--print-config") == 0 || strcmp(argv[i], "--check-forms") == 0 ||
+            strncmp(argv[i], "--config=", 9) == 0)
             continue;
         if (strcmp(argv[i], "--config") == 0) {
             i++;
@@ -503,6 +509,7 @@ int api_config_load(struct api_config *cfg, int argc, char **argv, struct gdir_e
     if (convert(&rv, cfg, err) || finish(cfg, err))
         goto out;
     rc = GDIR_OK;
+    cfg->check_forms = check_forms;
     if (print) {
         api_config_dump(cfg, stdout);
         rc = API_CONFIG_DONE;

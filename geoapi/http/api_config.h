@@ -50,6 +50,7 @@ struct api_config {
     int secure_cookies_on; /* derived: 1 when cookies carry Secure */
     long forms_submit_rate;   /* submissions per minute from one address; 0: no limit */
     long forms_lookup_misses; /* wrong codes/tokens from one address in 10 minutes before 429 */
+    int check_forms;       /* --check-forms: load the definitions, say what is wrong, exit */
 };
 
 /* api_config_load's positive outcome when --help or --print-config was handled (the text is

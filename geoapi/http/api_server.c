@@ -14,6 +14,7 @@
 #include "api_dbpool.h"
 #include "api_forms.h"
 #include "api_http.h"
+#include "gdir_forms.h"
 #include "gdir_hash.h"
 #include "api_router.h"
 #include "gdir_hours.h"
@@ -314,20 +315,61 @@ static unsigned fit_descriptors(unsigned want)
     return want;
 }
 
+/* The INSEE codes of the directory's member communes (borrowed from probe), NULL-terminated;
+ * free the array with free(). NULL when memory runs out. */
+static const char **member_codes(const struct api_db *probe)
+{
+    const char **codes = calloc(probe->n_communes + 1, sizeof *codes);
+
+    for (size_t i = 0; codes && i < probe->n_communes; i++)
+        codes[i] = probe->communes[i].insee;
+    return codes;
+}
+
 /* The online procedures, for the member communes of the directory database. */
 static int open_forms(struct api_server *srv, const struct api_config *cfg,
                       const struct api_db *probe, struct gdir_err *err)
 {
-    const char **codes = calloc(probe->n_communes + 1, sizeof *codes);
+    const char **codes = member_codes(probe);
     int rc;
 
     if (!codes)
         return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
-    for (size_t i = 0; i < probe->n_communes; i++)
-        codes[i] = probe->communes[i].insee;
     rc = api_forms_open(&srv->forms, cfg, srv->static_root, &srv->pool, codes,
                         probe->n_communes, err);
     free(codes);
+    return rc;
+}
+
+int api_server_check_forms(const struct api_config *cfg, FILE *out, struct gdir_err *err)
+{
+    struct api_db *probe = NULL;
+    struct forms_set *set = NULL;
+    const char **codes = NULL;
+    int rc;
+
+    if (!cfg->forms_dir[0])
+        return gdir_err_set_param(err, GDIR_ECONFIG, "forms_dir",
+                                  "--check-forms: forms_dir is not set");
+    if ((rc = api_db_open(&probe, cfg->db, err))) {
+        err->code = rc = GDIR_ECONFIG;
+        goto out;
+    }
+    if (!(codes = member_codes(probe))) {
+        rc = gdir_err_set(err, GDIR_ENOMEM, "out of memory");
+        goto out;
+    }
+    if ((rc = api_forms_load(&set, cfg, codes, probe->n_communes, err)))
+        goto out;
+    fprintf(out, "%s: %zu forms, valid for the %zu communes of %s\n", cfg->forms_dir,
+            forms_count(set), probe->n_communes, cfg->db);
+    for (size_t i = 0; i < forms_count(set); i++)
+        fprintf(out, "  %s (version %d): %s\n", form_id(forms_at(set, i)),
+                form_version(forms_at(set, i)), form_title(forms_at(set, i)));
+out:
+    forms_set_free(set);
+    free(codes);
+    api_db_close(probe);
     return rc;
 }
 

@@ -5,6 +5,8 @@
 #ifndef API_SERVER_H
 #define API_SERVER_H
 
+#include <stdio.h>
+
 #include "api_config.h"
 #include "gdir_err.h"
 
@@ -23,5 +25,10 @@ unsigned api_server_port(const struct api_server *srv);
 /* Stops accepting, lets the workers finish the requests in progress, joins them (which closes
  * their database connections) and frees everything. NULL-safe. */
 void api_server_stop(struct api_server *srv);
+
+/* geodir-api --check-forms: loads the definitions of cfg->forms_dir against the member
+ * communes of cfg->db and lists them on out. Returns 0, or GDIR_ECONFIG (GDIR_ENOMEM) with err
+ * "FILE: path.to.member: reason". Serves nothing. */
+int api_server_check_forms(const struct api_config *cfg, FILE *out, struct gdir_err *err);
 
 #endif
