@@ -116,55 +116,66 @@ static int open_for_mode(struct api_db **db, const char *path, int sql_only,
     return 0;
 }
 
-/* The search of mode at the centre of the box b; -1 for an unknown mode. */
-static int mode_params(const char *mode, const double *b, struct api_text_query *text,
-                       struct api_text_query *ac, struct api_search_params *p)
+/* The searches of the modes (see the usage above). */
+enum mode_text { MODE_NO_TEXT, MODE_TEXT, MODE_AC };
+
+struct mode_def {
+    const char *name;
+    int prefix;              /* 1: any mode that starts with name (near_sql, bbox_sql) */
+    int point, bbox;         /* the centre of the box as the point; the box as bbox */
+    double radius;           /* > 0: within radius metres of the point */
+    long k, limit;
+    enum api_sort sort;
+    enum mode_text text;
+    int facets;              /* category and commune facets */
+};
+
+static const struct mode_def modes[] = {
+    {"near", 1, 1, 0, 5000, 20, 50, API_SORT_DISTANCE, MODE_NO_TEXT, 0},
+    {"radius", 0, 1, 0, 1000, 0, 50, API_SORT_DISTANCE, MODE_NO_TEXT, 0},
+    {"bbox", 1, 0, 1, 0, 0, 50, API_SORT_NAME, MODE_NO_TEXT, 0},
+    {"text", 0, 1, 0, 0, 0, 20, API_SORT_RELEVANCE, MODE_TEXT, 0},
+    {"textnp", 0, 0, 0, 0, 0, 20, API_SORT_RELEVANCE, MODE_TEXT, 0},
+    {"ac", 0, 1, 0, 0, 0, 8, API_SORT_RELEVANCE, MODE_AC, 0},
+    {"facets", 0, 1, 0, 1000, 0, 10, API_SORT_DISTANCE, MODE_NO_TEXT, 1},
+};
+
+/* The definition of mode, or NULL for an unknown mode. */
+static const struct mode_def *mode_find(const char *mode)
+{
+    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+        const struct mode_def *m = &modes[i];
+        if (m->prefix ? strncmp(mode, m->name, strlen(m->name)) == 0
+                      : strcmp(mode, m->name) == 0)
+            return m;
+    }
+    return NULL;
+}
+
+/* The search of mode m at the centre of the box b. */
+static void mode_params(const struct mode_def *m, const double *b,
+                        const struct api_text_query *text, const struct api_text_query *ac,
+                        struct api_search_params *p)
 {
     memset(p, 0, sizeof *p);
     p->lat = (b[1] + b[3]) / 2;
     p->lon = (b[0] + b[2]) / 2;
     p->when = time(NULL);
-    p->limit = 50;
-    if (strncmp(mode, "near", 4) == 0) {
-        p->has_point = p->has_radius = 1;
-        p->radius = 5000;
-        p->k = 20;
-        p->sort = API_SORT_DISTANCE;
-    } else if (strcmp(mode, "radius") == 0) {
-        p->has_point = p->has_radius = 1;
-        p->radius = 1000;
-        p->sort = API_SORT_DISTANCE;
-    } else if (strncmp(mode, "bbox", 4) == 0) {
+    p->has_point = m->point;
+    p->has_radius = m->radius > 0;
+    p->radius = m->radius;
+    p->k = m->k;
+    if (m->bbox) {
         p->has_bbox = 1;
         p->bbox.minlon = b[0];
         p->bbox.minlat = b[1];
         p->bbox.maxlon = b[2];
         p->bbox.maxlat = b[3];
-        p->sort = API_SORT_NAME;
-    } else if (strcmp(mode, "text") == 0) {
-        p->has_point = 1;
-        p->text = text;
-        p->limit = 20;
-        p->sort = API_SORT_RELEVANCE;
-    } else if (strcmp(mode, "textnp") == 0) {
-        p->text = text;
-        p->limit = 20;
-        p->sort = API_SORT_RELEVANCE;
-    } else if (strcmp(mode, "ac") == 0) {
-        p->has_point = 1;
-        p->text = ac;
-        p->limit = 8;
-        p->sort = API_SORT_RELEVANCE;
-    } else if (strcmp(mode, "facets") == 0) {
-        p->has_point = p->has_radius = 1;
-        p->radius = 1000;
-        p->sort = API_SORT_DISTANCE;
-        p->limit = 10;
-        p->facet_category = p->facet_commune = 1;
-    } else {
-        return -1;
     }
-    return 0;
+    p->text = m->text == MODE_TEXT ? text : m->text == MODE_AC ? ac : NULL;
+    p->limit = m->limit;
+    p->sort = m->sort;
+    p->facet_category = p->facet_commune = m->facets;
 }
 
 /* Prints the line of a mode from its n sorted latencies. */
@@ -193,6 +204,11 @@ static void print_mode(const char *mode, const double *lat_us, size_t n, double 
 static int run_mode(struct api_db *db, const char *mode, double secs, double (*boxes)[4],
                     size_t nb, size_t *sink, struct gdir_err *err)
 {
+    const struct mode_def *def = mode_find(mode);
+    if (!def) {
+        fprintf(stderr, "unknown mode %s\n", mode);
+        return 2;
+    }
     size_t cap = 1 << 22, n = 0, bi = 0;
     double *lat_us = malloc(cap * sizeof *lat_us), t_end, matched = 0, returned = 0;
     double cpu0 = 0;
@@ -221,10 +237,7 @@ static int run_mode(struct api_db *db, const char *mode, double secs, double (*b
             struct api_search_result r;
             double t0 = now_s();
 
-            if (mode_params(mode, boxes[bi++ % nb], &text, &ac, &p) != 0) {
-                fprintf(stderr, "unknown mode %s\n", mode);
-                return 2;
-            }
+            mode_params(def, boxes[bi++ % nb], &text, &ac, &p);
             if (api_search_run(db, NULL, &p, &r, err) != 0) {
                 fprintf(stderr, "%s: %s\n", mode, err->msg);
                 return 1;
