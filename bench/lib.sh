@@ -51,7 +51,8 @@ bench_source() {
             git -C "$REPO" archive HEAD | tar -x -C "$SRC"
         fi
     fi
-    home="$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$BUILD/CMakeCache.txt" 2>/dev/null || true)"
+    home="$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$BUILD/CMakeCache.txt" 2>/dev/null \
+        || true)"
     if [[ "${SNAPSHOT:-0}" != 1 && "$home" == "$snapdir"/* ]]; then
         # A build of an earlier snapshot (SNAPSHOT=1 made it): measure it as it is.
         SRC="$home"
@@ -168,6 +169,9 @@ start_api() {
     STARTED_PID=$!
     for _ in $(seq 100); do grep -q listening "$pre.out" && break; sleep 0.1; done
     port="$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\).*/\1/p' "$pre.out")"
-    [[ -n "$port" ]] || { kill "$STARTED_PID" 2>/dev/null; die "$bin did not start: $(cat "$pre.err")"; }
+    if [[ -z "$port" ]]; then
+        kill "$STARTED_PID" 2>/dev/null || true
+        die "$bin did not start: $(cat "$pre.err")"
+    fi
     STARTED_URL="http://127.0.0.1:$port"
 }
