@@ -1,11 +1,13 @@
 # bench/lib.sh — shell helpers shared by the benchmark scripts (bench/import/run.sh,
-# bench/export/run.sh, bench/api/run.sh, bench/api/geocode.sh). Sourced, not run:
+# bench/export/run.sh, bench/api/run.sh, bench/api/geocode.sh). Sourced, not run, with the
+# script's name (the prefix of die's messages) and its default work folder:
 #
-#   BENCH_NAME=bench/xyz                  # the prefix of die's messages
-#   source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+#   source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh" bench/xyz /tmp/geodir-bench-xyz
 #
-# Sets REPO (the repository) and provides: log, die, bench_workdir (the work folder, outside
-# the repository), need_tools, bench_source and bench_build (the build of geodir, from the
+# Sets REPO (the repository), BENCH_NAME, WORK ($GEODIR_BENCH_DIR, else the default; outside the
+# repository) and the defaults the scripts share: PEERS_DIR (<repo>/../shared/bench/peers),
+# API_THREADS (nproc); wrk_defaults sets those of the wrk runs. Provides: log, die,
+# need_tools, bench_source and bench_build (the build of geodir, from the
 # working tree or from the committed HEAD with SNAPSHOT=1), no_exports_args, schema_version,
 # gen_poi, write_bench_config and bench_import_db (the peers' generated directory imported by
 # geodir-import), bench_time and time_fields (GNU time), bench_pin (PIN=1) and start_api.
@@ -19,9 +21,16 @@ API_ENV_WORDS=()   # start_api: NAME=VALUE words added to geodir-api's environme
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf '%s: %s\n' "$BENCH_NAME" "$*" >&2; exit 1; }
 
-bench_workdir() { # default -> WORK: $GEODIR_BENCH_DIR or default, outside the repository
-    WORK="${GEODIR_BENCH_DIR:-$1}"
-    case "$WORK" in "$REPO"|"$REPO"/*) die "GEODIR_BENCH_DIR must be outside the repository" ;; esac
+BENCH_NAME="$1"
+WORK="${GEODIR_BENCH_DIR:-$2}"
+case "$WORK" in "$REPO"|"$REPO"/*) die "GEODIR_BENCH_DIR must be outside the repository" ;; esac
+PEERS_DIR="${PEERS_DIR:-$REPO/../shared/bench/peers}"
+API_THREADS="${API_THREADS:-$(nproc)}"
+
+wrk_defaults() { # DURATION (10s) per wrk run, CONNS (64) connections, WRK_THREADS (2)
+    DURATION="${DURATION:-10s}"
+    CONNS="${CONNS:-64}"
+    WRK_THREADS="${WRK_THREADS:-2}"
 }
 
 need_tools() { # tool...: each on the PATH, and GNU time

@@ -25,17 +25,12 @@
 # Needs: wrk (Debian package wrk), python3, cmake and the build dependencies of geodir.
 set -euo pipefail
 
-BENCH_NAME=bench/api/geocode
 # shellcheck source=../lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
-bench_workdir /tmp/geodir-bench-geocode
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh" bench/api/geocode /tmp/geodir-bench-geocode
 BUILD="${GEODIR_BUILD:-$REPO/build-bench}"
 SRC="$REPO"
 DATASETS="${DATASETS:-$REPO/../shared/datasets}"
-DURATION="${DURATION:-10s}"
-CONNS="${CONNS:-64}"
-WRK_THREADS="${WRK_THREADS:-2}"
-API_THREADS="${API_THREADS:-$(nproc)}"
+wrk_defaults
 
 command -v wrk >/dev/null || die "wrk not found (apt-get install wrk)"
 need_tools python3 sqlite3

@@ -55,22 +55,16 @@
 #                     take the server's core; the ratio to the raw rate then counts 1 core
 set -euo pipefail
 
-BENCH_NAME=bench/api
 # shellcheck source=../lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh" bench/api /tmp/geodir-bench-api
 HERE="$REPO/bench/api"
-bench_workdir /tmp/geodir-bench-api
-PEERS_DIR="${PEERS_DIR:-$REPO/../shared/bench/peers}"
 export WORK_DIR="${PEERS_WORK:-/tmp/peers-work}"
 export RESULTS_DIR="$WORK_DIR/results"
-DURATION="${DURATION:-10s}"
+wrk_defaults
 C1_DURATION="${C1_DURATION:-5s}"
-CONNS="${CONNS:-64}"
-WRK_THREADS="${WRK_THREADS:-2}"
 ROUNDS="${ROUNDS:-2}"
 RAW_SECONDS="${RAW_SECONDS:-5}"
 MS_CONFIG="${MS_CONFIG:-defer}"
-API_THREADS="${API_THREADS:-$(nproc)}"
 SIZES=("$@")
 ((${#SIZES[@]})) || SIZES=(10000 1000000)
 

@@ -41,16 +41,12 @@
 # Needs: curl, ogr2ogr and ogrinfo (gdal-bin), sqlite3, python3, GNU time.
 set -euo pipefail
 
-BENCH_NAME=bench/export
 # shellcheck source=../lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh" bench/export /tmp/geodir-bench-export
 HERE="$REPO/bench/export"
-bench_workdir /tmp/geodir-bench-export
-PEERS_DIR="${PEERS_DIR:-$REPO/../shared/bench/peers}"
 RUNS="${RUNS:-3}"
 FORMATS="${FORMATS:-geojson csv gpkg}"
 LICENCE="${LICENCE:-etalab-2.0}"
-API_THREADS="${API_THREADS:-$(nproc)}"
 IMPORT_RUNS="${IMPORT_RUNS:-1}"
 IMPORT_FORMATS="${IMPORT_FORMATS:-geojson csv gpkg}"
 N="${1:-1000000}"

@@ -20,12 +20,9 @@
 # Output: a table on stdout, raw figures in $GEODIR_BENCH_DIR/results/import-<UTC time>.tsv.
 set -euo pipefail
 
-BENCH_NAME=bench/import
 # shellcheck source=../lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh" bench/import /tmp/geodir-bench
 HERE="$REPO/bench/import"
-bench_workdir /tmp/geodir-bench
-PEERS_DIR="${PEERS_DIR:-$REPO/../shared/bench/peers}"
 RUNS="${RUNS:-3}"
 SIZES=("$@")
 ((${#SIZES[@]})) || SIZES=(100000 300000 1000000)
