@@ -25,34 +25,27 @@
 # Needs: wrk (Debian package wrk), python3, cmake and the build dependencies of geodir.
 set -euo pipefail
 
-REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-WORK="${GEODIR_BENCH_DIR:-/tmp/geodir-bench-geocode}"
+# shellcheck source=../lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh" bench/api/geocode /tmp/geodir-bench-geocode
 BUILD="${GEODIR_BUILD:-$REPO/build-bench}"
+SRC="$REPO"
 DATASETS="${DATASETS:-$REPO/../shared/datasets}"
-DURATION="${DURATION:-10s}"
-CONNS="${CONNS:-64}"
-WRK_THREADS="${WRK_THREADS:-2}"
-API_THREADS="${API_THREADS:-$(nproc)}"
-
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { printf 'bench/api/geocode: %s\n' "$*" >&2; exit 1; }
+wrk_defaults
 
 command -v wrk >/dev/null || die "wrk not found (apt-get install wrk)"
+need_tools python3 sqlite3
 [[ -f "$DATASETS/bano-55_2015-03.csv" ]] || die "$DATASETS/bano-55_2015-03.csv not found"
 mkdir -p "$WORK"
 
 if [[ ! -x "$BUILD/geoapi/geodir-api" || ! -x "$BUILD/importer/geodir-import" ]]; then
-    log "building geodir in $BUILD"
-    cmake -S "$REPO" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-    cmake --build "$BUILD" -j2 --target geodir-api geodir-import >/dev/null
+    bench_build geodir-api geodir-import
 fi
 API="$BUILD/geoapi/geodir-api"
 IMPORT="$BUILD/importer/geodir-import"
 
 # 1-2. database and query paths (re-imported when its schema is not the build's)
-SCHEMA_V="$(sed -n 's/^#define GDIR_SCHEMA_VERSION \([0-9]*\).*/\1/p' "$REPO/common/gdir_db.h")"
 if [[ -f "$WORK/meuse.sqlite" && \
-      "$(sqlite3 "$WORK/meuse.sqlite" 'PRAGMA user_version')" != "$SCHEMA_V" ]]; then
+      "$(sqlite3 "$WORK/meuse.sqlite" 'PRAGMA user_version')" != "$(schema_version "$REPO")" ]]; then
     FORCE=1
 fi
 python3 - "$DATASETS" "$WORK" "$IMPORT" "${FORCE:-0}" <<'EOF'
@@ -105,26 +98,13 @@ function request()
 end
 EOF
 
-SRV_PIN=()
-WRK_PIN=()
-if [[ "${PIN:-0}" == 1 ]]; then
-    SRV_PIN=(taskset -c 0)
-    WRK_PIN=(taskset -c 1)
-fi
+bench_pin
 
 # 3. server
-GEODIR_MAX_CONNECTIONS_PER_IP=100000 \
-"${SRV_PIN[@]}" "$API" --port 0 --db "$WORK/meuse.sqlite" --static_dir "$REPO/map-ui" --threads "$API_THREADS" \
-    --log_level warn > "$WORK/api.stdout" 2> "$WORK/api.stderr" &
-PID=$!
+start_api "$API" "$WORK/meuse.sqlite" "$WORK/api"
+PID="$STARTED_PID"
 trap 'kill "$PID" 2>/dev/null || true' EXIT
-for _ in $(seq 50); do
-    grep -q "listening on" "$WORK/api.stdout" 2>/dev/null && break
-    sleep 0.1
-done
-PORT="$(grep -o '[0-9]*$' "$WORK/api.stdout" | head -1)"
-[[ -n "$PORT" ]] || die "geodir-api did not start (see $WORK/api.stderr)"
-BASE="http://127.0.0.1:$PORT"
+BASE="$STARTED_URL"
 python3 -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1]).read()" \
     "$BASE$(head -1 "$WORK/search.paths")"
 
@@ -134,26 +114,26 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$PID/stat"; }
 run() {   # name paths connections threads
     local name=$1 paths=$2 conns=$3 threads=$4 before after
     before=$(cpu_ticks)
-    PATHS="$WORK/$paths" /usr/bin/time -f '%U %S' -o "$WORK/$name.time" \
+    PATHS="$WORK/$paths" bench_time "$WORK/$name.time" \
         "${WRK_PIN[@]}" wrk -t"$threads" -c"$conns" -d"$DURATION" --timeout 5s --latency \
         -s "$WORK/paths.lua" "$BASE" > "$WORK/$name.wrk"
     after=$(cpu_ticks)
     python3 - "$name" "$WORK/$name.wrk" "$conns" "$((after - before))" "$(getconf CLK_TCK)" \
-        "$DURATION" "$WORK/$name.time" <<'EOF'
+        "$DURATION" "$WORK/$name.time" "$REPO/bench" <<'EOF'
 import re, sys
-name, path, conns, ticks, hz, dur, wtime = sys.argv[1:8]
+name, path, conns, ticks, hz, dur, wtime, lib = sys.argv[1:9]
+sys.dont_write_bytecode = True   # no __pycache__ in the sources
+sys.path.insert(0, lib)
+from report_lib import wrk_percentile
 t = open(path).read()
 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1))
-def pct(p):
-    m = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)\s*$", t, re.M)
-    v, u = float(m.group(1)), m.group(2)
-    return v / 1000 if u == "us" else v * 1000 if u == "s" else v
 errs = re.search(r"Non-2xx or 3xx responses: (\d+)", t)
 sock = re.search(r"Socket errors: (.*)", t)
 secs = float(dur.rstrip("s"))
 cpu = int(ticks) / int(hz) / secs
-wcpu = sum(float(x) for x in open(wtime).read().split()[-2:]) / secs
-print(f"| {name} | {conns} | {rps:,.0f} | {pct(50):.2f} | {pct(90):.2f} | {pct(99):.2f} | "
+wcpu = sum(float(x) for x in open(wtime).read().splitlines()[-1].split()[1:3]) / secs
+p50, p90, p99 = (wrk_percentile(t, p) for p in (50, 90, 99))
+print(f"| {name} | {conns} | {rps:,.0f} | {p50:.2f} | {p90:.2f} | {p99:.2f} | "
       f"{cpu:.2f} | {wcpu:.2f} | "
       f"{errs.group(1) if errs else 0}{' ' + sock.group(1) if sock else ''} |")
 EOF

@@ -16,12 +16,9 @@ import re
 import statistics
 import sys
 
-UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0, "m": 60000.0}
-
-
-def ms(text):
-    m = re.match(r"([\d.]+)(us|ms|s|m)$", text)
-    return float(m.group(1)) * UNITS[m.group(2)] if m else None
+sys.dont_write_bytecode = True   # no __pycache__ in the sources
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from report_lib import kv, wrk_percentile  # noqa: E402
 
 
 def wrk(path):
@@ -33,9 +30,7 @@ def wrk(path):
     if m:
         r["rps"] = float(m.group(1))
     for pct in ("50", "99"):
-        m = re.search(rf"^\s+{pct}%\s+(\S+)", t, re.M)
-        if m:
-            r["p" + pct] = ms(m.group(1))
+        r["p" + pct] = wrk_percentile(t, pct)
     m = re.search(r"(\d+) requests in", t)
     if m:
         r["n"] = int(m.group(1))
@@ -91,17 +86,6 @@ def cpu_share(path):
     total = int(f["machine_total_ticks"]) / hz / wall
     return {"wrk": wrk_c, "server": srv, "other": max(0.0, busy - wrk_c - srv),
             "idle": max(0.0, total - busy), "load": f.get("load1_before", "?")}
-
-
-def kv(path):
-    out = {}
-    if os.path.exists(path):
-        for line in open(path):
-            for part in line.split():
-                if "=" in part:
-                    k, v = part.split("=", 1)
-                    out[k] = v
-    return out
 
 
 def main():

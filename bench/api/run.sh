@@ -55,27 +55,19 @@
 #                     take the server's core; the ratio to the raw rate then counts 1 core
 set -euo pipefail
 
-REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# shellcheck source=../lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh" bench/api /tmp/geodir-bench-api
 HERE="$REPO/bench/api"
-WORK="${GEODIR_BENCH_DIR:-/tmp/geodir-bench-api}"
-PEERS_DIR="${PEERS_DIR:-$REPO/../shared/bench/peers}"
 export WORK_DIR="${PEERS_WORK:-/tmp/peers-work}"
 export RESULTS_DIR="$WORK_DIR/results"
-DURATION="${DURATION:-10s}"
+wrk_defaults
 C1_DURATION="${C1_DURATION:-5s}"
-CONNS="${CONNS:-64}"
-WRK_THREADS="${WRK_THREADS:-2}"
 ROUNDS="${ROUNDS:-2}"
 RAW_SECONDS="${RAW_SECONDS:-5}"
 MS_CONFIG="${MS_CONFIG:-defer}"
-API_THREADS="${API_THREADS:-$(nproc)}"
 SIZES=("$@")
 ((${#SIZES[@]})) || SIZES=(10000 1000000)
 
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { printf 'bench/api: %s\n' "$*" >&2; exit 1; }
-
-case "$WORK" in "$REPO"|"$REPO"/*) die "GEODIR_BENCH_DIR must be outside the repository" ;; esac
 [[ -f "$PEERS_DIR/gen_poi.py" ]] || die "no peers in $PEERS_DIR (set PEERS_DIR)"
 mkdir -p "$WORK/bin" "$WORK/results" "$WORK_DIR/static"
 
@@ -90,42 +82,10 @@ if ((${#need[@]})); then
 fi
 
 # ---- geodir: build (RelWithDebInfo, the project's default) and the two C helpers ----------
-BUILD="${GEODIR_BUILD:-$REPO/build-bench}"
-SRC="$REPO"
-COMMIT="$(git -C "$REPO" rev-parse --short HEAD)$(git -C "$REPO" diff --quiet HEAD -- \
-    geoapi common importer || echo '+dirty')"
-if [[ "${SNAPSHOT:-0}" == 1 ]]; then
-    COMMIT="$(git -C "$REPO" rev-parse --short HEAD)"
-    SRC="${SNAPSHOT_DIR:-/tmp/geodir-bench-src}/$COMMIT"
-    COMMIT="$COMMIT${GEODIR_CFLAGS:+ (CFLAGS $GEODIR_CFLAGS)}"
-    if [[ ! -f "$SRC/CMakeLists.txt" ]]; then
-        mkdir -p "$SRC"
-        git -C "$REPO" archive HEAD | tar -x -C "$SRC"
-    fi
-fi
-home="$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$BUILD/CMakeCache.txt" 2>/dev/null || true)"
-if [[ "${SNAPSHOT:-0}" != 1 && "$home" == "${SNAPSHOT_DIR:-/tmp/geodir-bench-src}"/* ]]; then
-    # A build of an earlier snapshot (SNAPSHOT=1 made it): measure it as it is.
-    SRC="$home"
-    COMMIT="$(basename "$home") (snapshot)"
-fi
-if [[ -n "$home" && "$home" != "$SRC" ]]; then
-    if [[ "$BUILD" == "$REPO/build-bench" ]]; then
-        rm -rf "$BUILD" # the benchmark's own build folder, made from another source tree
-    else
-        die "$BUILD was configured from $home, not $SRC"
-    fi
-fi
-if [[ ! -f "$BUILD/CMakeCache.txt" ]]; then
-    log "configuring $BUILD from $SRC"
-    cmake -S "$SRC" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-        ${GEODIR_CFLAGS:+"-DCMAKE_C_FLAGS=$GEODIR_CFLAGS"} >/dev/null
-fi
-log "building geodir-import and geodir-api in $BUILD"
-cmake --build "$BUILD" --target geodir-import geodir-api -j2 >/dev/null
+bench_source
+bench_build geodir-import geodir-api
 IMPORT="$BUILD/importer/geodir-import"
-NO_EXPORTS=() # no full exports at import time (bench/export/ measures them)
-"$IMPORT" --help 2>&1 | grep -q -- '--no-exports' && NO_EXPORTS=(--no-exports)
+no_exports_args "$IMPORT"
 API="$BUILD/geoapi/geodir-api"
 for p in raw_api check_bm25; do
     # Linked against geoapi's own library: the very statements and engine of the server.
@@ -145,16 +105,8 @@ for p in raw_api check_bm25; do
 done
 
 # PIN=1: servers on CPU 0, wrk (and the raw loop) on CPU 1.
-SRV_PIN=()
-WRK_PIN=()
-SERVER_CORES="$(nproc)"
-if [[ "${PIN:-0}" == 1 ]]; then
-    SRV_PIN=(taskset -c 0)
-    WRK_PIN=(taskset -c 1)
-    SERVER_CORES=1
-fi
+bench_pin
 
-SCHEMA_V="$(sed -n 's/^#define GDIR_SCHEMA_VERSION \([0-9]*\).*/\1/p' "$SRC/common/gdir_db.h")"
 STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
 OUT="$WORK/results/$STAMP"
 mkdir -p "$OUT"
@@ -172,20 +124,6 @@ warm() { # url [wrk args...]: 3 s at $CONNS connections, not recorded (touches e
     shift
     "${WRK_PIN[@]}" wrk -t"$WRK_THREADS" -c"$CONNS" -d3s --timeout 10s "$@" "$url" > /dev/null 2>&1 \
         < /dev/null || true
-}
-
-start_api() { # binary log-prefix -> sets STARTED_PID, STARTED_URL
-    # wrk is one address: the per-address limit (geodir-api >= issue 10) is lifted, through the
-    # environment so that an older BEFORE_API binary, which lacks the option, still starts.
-    GEODIR_MAX_CONNECTIONS_PER_IP=100000 \
-        "${SRV_PIN[@]}" "$1" --port 0 --db "$GDB" --static_dir "$SRC/map-ui" --log_level warn \
-        --threads "$API_THREADS" --max_connections 1024 > "$R/$2.out" 2> "$R/$2.err" &
-    STARTED_PID=$!
-    for _ in $(seq 100); do grep -q listening "$R/$2.out" && break; sleep 0.1; done
-    local port
-    port="$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\).*/\1/p' "$R/$2.out")"
-    [[ -n "$port" ]] || die "$1 did not start: $(cat "$R/$2.err")"
-    STARTED_URL="http://127.0.0.1:$port"
 }
 
 scenarios() { # prefix url: bbox, text and autocomplete at $CONNS and at 1 connection
@@ -273,33 +211,9 @@ for N in "${SIZES[@]}"; do
     GDB="$WORK/geodir_$N.sqlite"
 
     # ---- data ----------------------------------------------------------------------------
-    if [[ ! -s "$CSV" || ! -s "$BOXES" ]]; then
-        log "generating $N rows -> $CSV"
-        (cd "$PEERS_DIR" && python3 gen_poi.py "$N" "$CSV" --boxes "$BOXES" --box-km 5 \
-            --nboxes 256)
-    fi
-    if [[ "${FORCE:-0}" == 1 || ! -s "$GDB" || \
-          "$(sqlite3 "$GDB" 'PRAGMA user_version')" != "$SCHEMA_V" ]]; then
-        python3 - "$CSV" "$WORK/bench-$N.json" <<'PY'
-import csv, json, os, sys
-path, out = sys.argv[1], sys.argv[2]
-with open(path, newline="", encoding="utf-8") as f:
-    codes = sorted({row["insee"] for row in csv.DictReader(f)})
-cfg = {"territory": {"name": "Territoire synthétique (banc d'essai)", "epci_siren": "000000000",
-                     "communes": codes, "default_licence": "CC0-1.0"},
-       "map": {"center": [48.95, 5.2], "zoom": 9, "tiles_url": "", "tiles_attribution": ""},
-       "data_dir": os.path.dirname(path),
-       "sources": [{"name": "poi", "profile": "gen-poi", "path": os.path.basename(path)}]}
-with open(out, "w", encoding="utf-8") as f:
-    json.dump(cfg, f, ensure_ascii=False, indent=1)
-PY
-        log "importing $N rows with geodir-import -> $GDB"
-        rm -f "$GDB"
-        "$IMPORT" --config "$WORK/bench-$N.json" --db "$GDB" \
-            --profiles "$REPO/bench/import/profiles" --quiet "${NO_EXPORTS[@]}" 2> "$R/import.err" \
-            || { cat "$R/import.err" >&2; die "geodir-import failed (N=$N)"; }
-    fi
-    [[ "$(sqlite3 "$GDB" 'SELECT count(*) FROM places')" == "$N" ]] || die "$GDB: not $N places"
+    [[ -s "$CSV" && -s "$BOXES" ]] || \
+        gen_poi "$N" "$CSV" --boxes "$BOXES" --box-km 5 --nboxes 256
+    bench_import_db "$N" "$CSV" "$GDB" "$R/import.err"
     log "peers' database (10_gen_db.sh $N, kept when present)"
     (cd "$PEERS_DIR" && FORCE=0 ./10_gen_db.sh "$N" >&2)
     cmp -s "$BOXES" "$WORK_DIR/boxes_$N.txt" || die "query boxes differ from the peers' ones"
@@ -326,7 +240,7 @@ PY
     log "$(tail -1 "$R/check_bm25.txt")"
 
     # ---- geodir-api ------------------------------------------------------------------------
-    start_api "$API" api
+    start_api "$API" "$GDB" "$R/api" --max_connections 1024
     API_PID="$STARTED_PID"
     URL="$STARTED_URL"
     SRV_PIDS=("$API_PID")
@@ -393,7 +307,7 @@ PY
     # ---- the same scenarios on another binary (BEFORE_API), same database -------------------
     if [[ -n "${BEFORE_API:-}" ]]; then
         log "N=$N: before ($BEFORE_API)"
-        start_api "$BEFORE_API" before
+        start_api "$BEFORE_API" "$GDB" "$R/before" --max_connections 1024
         API_PID="$STARTED_PID"
         SRV_PIDS=("$API_PID")
         curl -sf -o /dev/null "$STARTED_URL/api/places?lat=$LAT&lon=$LON&radius=5000&k=20" || true

@@ -12,16 +12,9 @@ import os
 import statistics
 import sys
 
-
-def kv(path):
-    out = {}
-    if os.path.exists(path):
-        for line in open(path):
-            for part in line.split():
-                if "=" in part:
-                    k, v = part.split("=", 1)
-                    out[k] = v
-    return out
+sys.dont_write_bytecode = True   # no __pycache__ in the sources
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from report_lib import kv  # noqa: E402
 
 
 def num(v):

@@ -41,66 +41,28 @@
 # Needs: curl, ogr2ogr and ogrinfo (gdal-bin), sqlite3, python3, GNU time.
 set -euo pipefail
 
-REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# shellcheck source=../lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh" bench/export /tmp/geodir-bench-export
 HERE="$REPO/bench/export"
-WORK="${GEODIR_BENCH_DIR:-/tmp/geodir-bench-export}"
-PEERS_DIR="${PEERS_DIR:-$REPO/../shared/bench/peers}"
 RUNS="${RUNS:-3}"
 FORMATS="${FORMATS:-geojson csv gpkg}"
 LICENCE="${LICENCE:-etalab-2.0}"
-API_THREADS="${API_THREADS:-$(nproc)}"
 IMPORT_RUNS="${IMPORT_RUNS:-1}"
 IMPORT_FORMATS="${IMPORT_FORMATS:-geojson csv gpkg}"
 N="${1:-1000000}"
 
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { printf 'bench/export: %s\n' "$*" >&2; exit 1; }
-
 [[ "$N" =~ ^[0-9]+$ ]] || die "bad size '$N'"
-for t in curl ogr2ogr ogrinfo sqlite3 python3; do
-    command -v "$t" >/dev/null || die "$t is missing (scripts/deps installs it)"
-done
-[[ -x /usr/bin/time ]] || die "/usr/bin/time is missing (Debian package 'time')"
-case "$WORK" in "$REPO"|"$REPO"/*) die "GEODIR_BENCH_DIR must be outside the repository" ;; esac
+need_tools curl ogr2ogr ogrinfo sqlite3 python3
 mkdir -p "$WORK/results" "$WORK/out"
 
 # ---- geodir: build (RelWithDebInfo), from the working tree or from HEAD (SNAPSHOT=1) --------
-BUILD="${GEODIR_BUILD:-$REPO/build-bench}"
-SRC="$REPO"
-COMMIT="$(git -C "$REPO" rev-parse --short HEAD)$(git -C "$REPO" diff --quiet HEAD -- \
-    geoapi common importer || echo '+dirty')"
-if [[ "${SNAPSHOT:-0}" == 1 ]]; then
-    COMMIT="$(git -C "$REPO" rev-parse --short HEAD)"
-    SRC="${SNAPSHOT_DIR:-/tmp/geodir-bench-src}/$COMMIT"
-    COMMIT="$COMMIT${GEODIR_CFLAGS:+ (CFLAGS $GEODIR_CFLAGS)}"
-    if [[ ! -f "$SRC/CMakeLists.txt" ]]; then
-        mkdir -p "$SRC"
-        git -C "$REPO" archive HEAD | tar -x -C "$SRC"
-    fi
-fi
-home="$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$BUILD/CMakeCache.txt" 2>/dev/null || true)"
-if [[ "${SNAPSHOT:-0}" != 1 && "$home" == "${SNAPSHOT_DIR:-/tmp/geodir-bench-src}"/* ]]; then
-    # A build of an earlier snapshot (SNAPSHOT=1 made it): measure it as it is.
-    SRC="$home"
-    COMMIT="$(basename "$home") (snapshot)"
-fi
-if [[ -n "$home" && "$home" != "$SRC" ]]; then
-    [[ "$BUILD" == "$REPO/build-bench" ]] || die "$BUILD was configured from $home, not $SRC"
-    rm -rf "$BUILD" # the benchmark's own build folder, made from another source tree
-fi
-if [[ ! -f "$BUILD/CMakeCache.txt" ]]; then
-    log "configuring $BUILD from $SRC"
-    cmake -S "$SRC" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-        ${GEODIR_CFLAGS:+"-DCMAKE_C_FLAGS=$GEODIR_CFLAGS"} >/dev/null
-fi
-log "building geodir-import and geodir-api in $BUILD"
-cmake --build "$BUILD" --target geodir-import geodir-api -j2 >/dev/null
+bench_source
+bench_build geodir-import geodir-api
 IMPORT="$BUILD/importer/geodir-import"
 API="$BUILD/geoapi/geodir-api"
+no_exports_args "$IMPORT"
 HAS_EXPORTS=0
-"$IMPORT" --help 2>&1 | grep -q -- '--no-exports' && HAS_EXPORTS=1
-NO_EXPORTS=()
-((HAS_EXPORTS)) && NO_EXPORTS=(--no-exports)
+((${#NO_EXPORTS[@]})) && HAS_EXPORTS=1
 
 STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
 OUT="$WORK/results/$STAMP"
@@ -117,41 +79,9 @@ trap cleanup EXIT
 
 # ---- data -------------------------------------------------------------------------------------
 CSV="${CSV:-$WORK/poi_$N.csv}"
-if [[ ! -s "$CSV" ]]; then
-    [[ -f "$PEERS_DIR/gen_poi.py" ]] || die "no gen_poi.py in $PEERS_DIR (set PEERS_DIR)"
-    log "generating $N rows -> $CSV"
-    (cd "$PEERS_DIR" && python3 gen_poi.py "$N" "$CSV")
-fi
-write_config() { # out.json exports-json-or-empty
-    python3 - "$CSV" "$1" "$2" <<'PY'
-import csv, json, os, sys
-path, out, exports = sys.argv[1], sys.argv[2], sys.argv[3]
-with open(path, newline="", encoding="utf-8") as f:
-    codes = sorted({row["insee"] for row in csv.DictReader(f)})
-cfg = {"territory": {"name": "Territoire synthétique (banc d'essai)", "epci_siren": "000000000",
-                     "communes": codes, "default_licence": "CC0-1.0"},
-       "map": {"center": [48.95, 5.2], "zoom": 9, "tiles_url": "", "tiles_attribution": ""},
-       "data_dir": os.path.dirname(os.path.abspath(path)),
-       "sources": [{"name": "poi", "profile": "gen-poi", "path": os.path.basename(path)}]}
-if exports:
-    cfg["open_data"] = {"exports": json.loads(exports)}
-with open(out, "w", encoding="utf-8") as f:
-    json.dump(cfg, f, ensure_ascii=False, indent=1)
-PY
-}
-CFG="$WORK/bench-$N.json"
-write_config "$CFG" ""
+[[ -s "$CSV" ]] || gen_poi "$N" "$CSV"
 GDB="$WORK/geodir_$N.sqlite"
-SCHEMA_V="$(sed -n 's/^#define GDIR_SCHEMA_VERSION \([0-9]*\).*/\1/p' "$SRC/common/gdir_db.h")"
-if [[ "${FORCE:-0}" == 1 || ! -s "$GDB" || \
-      "$(sqlite3 "$GDB" 'PRAGMA user_version')" != "$SCHEMA_V" ]]; then
-    log "importing $N rows with geodir-import ${NO_EXPORTS[*]} -> $GDB"
-    rm -f "$GDB"
-    "$IMPORT" --config "$CFG" --db "$GDB" --profiles "$REPO/bench/import/profiles" --quiet \
-        "${NO_EXPORTS[@]}" 2> "$OUT/import.err" \
-        || { cat "$OUT/import.err" >&2; die "geodir-import failed"; }
-fi
-[[ "$(sqlite3 "$GDB" 'SELECT count(*) FROM places')" == "$N" ]] || die "$GDB: not $N places"
+bench_import_db "$N" "$CSV" "$GDB" "$OUT/import.err"
 
 {
     echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ) commit=$COMMIT places=$N licence=$LICENCE"
@@ -163,14 +93,11 @@ fi
 } > "$OUT/machine.txt"
 
 # ---- geodir-api -------------------------------------------------------------------------------
-# shellcheck disable=SC2086 # API_ENV: words NAME=VALUE
-env GEODIR_MAX_CONNECTIONS_PER_IP=100000 ${API_ENV:-} "$API" --port 0 --db "$GDB" --static_dir "$SRC/map-ui" --log_level warn \
-    --threads "$API_THREADS" > "$OUT/api.out" 2> "$OUT/api.err" &
-API_PID=$!
-for _ in $(seq 100); do grep -q listening "$OUT/api.out" && break; sleep 0.1; done
-PORT="$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\).*/\1/p' "$OUT/api.out")"
-[[ -n "$PORT" ]] || die "geodir-api did not start: $(cat "$OUT/api.err")"
-URL="http://127.0.0.1:$PORT"
+# shellcheck disable=SC2206 # API_ENV: words NAME=VALUE
+API_ENV_WORDS=(${API_ENV:-})
+start_api "$API" "$GDB" "$OUT/api"
+API_PID="$STARTED_PID"
+URL="$STARTED_URL"
 code="$(curl -s -o "$OUT/probe.txt" -w '%{http_code}' -I "$URL/api/export?format=csv&licence=$LICENCE")"
 [[ "$code" == 200 ]] || die "GET /api/export answers $code (not there yet?): $(head -c 300 "$OUT/probe.txt")"
 # The place index and the first connections, as for any search.
@@ -241,11 +168,9 @@ run_ogr() { # format run
         gpkg) opts=(-f GPKG) ;;
         *) die "no ogr2ogr equivalent for $f" ;;
     esac
-    /usr/bin/time -f '%e %U %S %M' -o "$OUT/ogr.time" \
-        ogr2ogr "${opts[@]}" "$file" "$GDB" places 2> "$OUT/ogr.err" \
+    bench_time "$OUT/ogr.time" ogr2ogr "${opts[@]}" "$file" "$GDB" places 2> "$OUT/ogr.err" \
         || { cat "$OUT/ogr.err" >&2; die "ogr2ogr $f failed"; }
-    read -r wall u s rss < <(tail -1 "$OUT/ogr.time")
-    cpu="$(python3 -c "print(f'{$u + $s:.2f}')")"
+    read -r wall cpu rss < <(time_fields "$OUT/ogr.time")
     printf 'ogr2ogr\t%s\t%s\t%s\t%s\t%s\t\t\t\t\t\t\t%s\t%s\n' "$f" "$r" "$wall" "$cpu" \
         "$(stat -c %s "$file")" "$rss" "$(cut -d' ' -f1 /proc/loadavg)" >> "$TSV"
     log "  ogr2ogr $f: ${wall}s (CPU ${cpu}s), $(( $(stat -c %s "$file") / 1000000 )) MB"
@@ -271,9 +196,9 @@ rm -f "$WORK"/out/*
 # ---- import-time full exports: import with and without --no-exports --------------------------
 if ((HAS_EXPORTS && IMPORT_RUNS > 0)); then
     if [[ "$IMPORT_FORMATS" == all ]]; then
-        write_config "$WORK/bench-exp-$N.json" ""
+        write_bench_config "$CSV" "$WORK/bench-exp-$N.json"
     else
-        write_config "$WORK/bench-exp-$N.json" \
+        write_bench_config "$CSV" "$WORK/bench-exp-$N.json" \
             "$(python3 -c 'import json,sys; print(json.dumps(sys.argv[1].split()))' "$IMPORT_FORMATS")"
     fi
     for r in $(seq 1 "$IMPORT_RUNS"); do
@@ -286,13 +211,13 @@ if ((HAS_EXPORTS && IMPORT_RUNS > 0)); then
                   "$REPO/bench/import/profiles" --quiet)
             [[ "$mode" == no-exports ]] && args+=(--no-exports)
             log "import $r/$IMPORT_RUNS, $mode"
-            /usr/bin/time -f '%e %U %S %M' -o "$OUT/imp.time" "$IMPORT" "${args[@]}" \
+            bench_time "$OUT/imp.time" "$IMPORT" "${args[@]}" \
                 2> "$OUT/imp.err" || { cat "$OUT/imp.err" >&2; die "geodir-import ($mode) failed"; }
-            read -r wall u s rss < <(tail -1 "$OUT/imp.time")
+            read -r wall cpu rss < <(time_fields "$OUT/imp.time")
             nexp="$(sqlite3 "$db" 'SELECT count(*) || " files, " || coalesce(sum(size), 0) || " bytes"
                                    FROM exports' 2>/dev/null || echo '?')"
             printf 'import\t%s\t%s\t%s\t%s\t\t\t\t\t\t\t\t%s\t%s\t%s\n' "$mode" "$r" "$wall" \
-                "$(python3 -c "print(f'{$u + $s:.2f}')")" "$rss" "$(cut -d' ' -f1 /proc/loadavg)" \
+                "$cpu" "$rss" "$(cut -d' ' -f1 /proc/loadavg)" \
                 "$nexp" >> "$TSV"
             log "  import $mode: ${wall}s, peak RSS $((rss / 1024)) MB, exports: $nexp"
         done

@@ -11,9 +11,12 @@
 - error_problems(): what is wrong with an error answer of the server against the specification
   (JSON body with `code` and `description`, Content-Type application/json, security headers).
 - vm_rss_kib(): VmRSS of a process, from /proc/PID/status.
+- command_line(), server_args(), sanitizer_verdict(): what the hostile tests share about their
+  command line, the server they start and its stderr.
 Standard library only.
 """
 import json
+import os
 import socket
 import time
 
@@ -297,3 +300,29 @@ def sanitizer_lines(text):
     """Lines of a server's stderr that report a sanitizer finding."""
     keys = ("AddressSanitizer", "LeakSanitizer", "runtime error:", "UndefinedBehaviorSanitizer")
     return [line for line in text.splitlines() if any(k in line for k in keys)]
+
+
+def sanitizer_verdict(text, where):
+    """(ok, message) of the check that text, a server's stderr (where: how the message names
+    it), holds no sanitizer report."""
+    reports = sanitizer_lines(text)
+    return not reports, (f"no sanitizer report in {where} ({len(reports)} lines"
+                         f"{': ' + reports[0][:200] if reports else ''})")
+
+
+def command_line(argv, n_paths):
+    """The command line of a hostile test, `PATH... [--sanitize ON|OFF]`: its n_paths paths made
+    absolute, then whether the server under test is a sanitizer build (GDIR_SANITIZE). The last
+    path is the test's work folder: it is created."""
+    paths = [os.path.abspath(a) for a in argv[1:1 + n_paths]]
+    opts = argv[1 + n_paths:]
+    sanitize = len(opts) > 1 and opts[0] == "--sanitize" and opts[1] in ("ON", "1", "TRUE")
+    os.makedirs(paths[-1], exist_ok=True)
+    return paths + [sanitize]
+
+
+def server_args(db, src, extra=()):
+    """geodir-api's options for a hostile test: any free port, the database db, the map of the
+    source tree src, no access log; then extra."""
+    return ["--port", "0", "--db", db, "--static_dir", os.path.join(src, "map-ui"),
+            "--log_level", "warn"] + list(extra)

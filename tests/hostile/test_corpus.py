@@ -42,14 +42,12 @@ from geodir_test import ApiServer, check, finish  # noqa: E402
 import rawhttp  # noqa: E402
 from rawhttp import build  # noqa: E402
 
-API, HTTP_DB, PUBLIC_DB, SRC, WORK = (os.path.abspath(a) for a in sys.argv[1:6])
-SANITIZE = len(sys.argv) > 7 and sys.argv[6] == "--sanitize" and sys.argv[7] in ("ON", "1", "TRUE")
+API, HTTP_DB, PUBLIC_DB, SRC, WORK, SANITIZE = rawhttp.command_line(sys.argv, 5)
 TIMEOUT = 6.0 if SANITIZE else 3.0       # per request: a complete response within this
 CLOSE_WAIT = 1.0 if SANITIZE else 0.5     # a framing error: the server closes within this
 MAX_CRASHES = 10                          # then the corpus stops: bounded in time
 EVIL = b"evil.example"
 PUBLIC_URL = "https://annuaire.example.fr"   # tests/hostile/build_db.py
-os.makedirs(WORK, exist_ok=True)
 
 # --- what an answer must be ------------------------------------------------------------------
 
@@ -581,9 +579,8 @@ class Target:
         self.n += 1
         log = os.path.join(WORK, f"{self.name}-{self.n}.stderr")
         self.logs.append(log)
-        self.srv = ApiServer(API, ["--port", "0", "--db", self.db, "--static_dir",
-                                   os.path.join(SRC, "map-ui"), "--log_level", "warn"],
-                             log, name=f"{self.name} #{self.n}")
+        self.srv = ApiServer(API, rawhttp.server_args(self.db, SRC), log,
+                             name=f"{self.name} #{self.n}")
 
     def alive(self):
         return self.srv.proc.poll() is None
@@ -659,12 +656,12 @@ def finish_target(target):
     if target.alive():
         code = target.srv.stop(timeout=30)
         check(code == 0, f"{target.name}: exit status 0 on SIGTERM (got {code})")
-    reports = []
+    texts = []
     for log in target.logs:
         with open(log, encoding="utf-8", errors="replace") as f:
-            reports += rawhttp.sanitizer_lines(f.read())
-    check(not reports, f"{target.name}: no sanitizer report in its stderr "
-                       f"({len(reports)} lines{': ' + reports[0][:200] if reports else ''})")
+            texts.append(f.read())
+    ok, what = rawhttp.sanitizer_verdict("\n".join(texts), "its stderr")
+    check(ok, f"{target.name}: {what}")
     check(not target.crashes, f"{target.name}: no crash ({len(target.crashes)}: "
                               f"{', '.join(f'{lbl} (exit {c})' for lbl, c in target.crashes[:5])})")
 

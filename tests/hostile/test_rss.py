@@ -35,9 +35,7 @@ sys.path.insert(0, HERE)
 from geodir_test import ApiServer, check, finish  # noqa: E402
 import rawhttp  # noqa: E402
 
-API, DB, SRC, WORK = (os.path.abspath(a) for a in sys.argv[1:5])
-SANITIZE = len(sys.argv) > 6 and sys.argv[5] == "--sanitize" and sys.argv[6] in ("ON", "1", "TRUE")
-os.makedirs(WORK, exist_ok=True)
+API, DB, SRC, WORK, SANITIZE = rawhttp.command_line(sys.argv, 4)
 
 WARMUP = 4000
 TOTAL = 10000 if SANITIZE else 60000
@@ -151,8 +149,7 @@ def run(port, total, what, deadline):
 
 def main():
     t0 = time.monotonic()
-    srv = ApiServer(API, ["--port", "0", "--db", DB, "--static_dir", os.path.join(SRC, "map-ui"),
-                          "--log_level", "warn"], os.path.join(WORK, "rss.stderr"), name="rss")
+    srv = ApiServer(API, rawhttp.server_args(DB, SRC), os.path.join(WORK, "rss.stderr"), name="rss")
     pid = srv.proc.pid
     if SANITIZE:
         print(f"note: ASan build (GDIR_SANITIZE=ON): VmRSS is not meaningful under ASan "
@@ -176,10 +173,7 @@ def main():
           f"/api/health answers after the run ({out.kind} {out.detail})")
     code = srv.stop(timeout=30)
     check(code == 0, f"exit status 0 on SIGTERM, so LeakSanitizer ran in the ASan build (got {code})")
-    text = srv.stderr()
-    reports = rawhttp.sanitizer_lines(text)
-    check(not reports, f"no sanitizer report in the server's stderr ({len(reports)} lines"
-                       f"{': ' + reports[0][:200] if reports else ''})")
+    check(*rawhttp.sanitizer_verdict(srv.stderr(), "the server's stderr"))
     print(f"rss: {time.monotonic() - t0:.1f} s")
     finish()
 

@@ -38,9 +38,7 @@ sys.path.insert(0, HERE)
 from geodir_test import ApiServer, check, finish  # noqa: E402
 import rawhttp  # noqa: E402
 
-API, DB, SRC, WORK = (os.path.abspath(a) for a in sys.argv[1:5])
-SANITIZE = len(sys.argv) > 6 and sys.argv[5] == "--sanitize" and sys.argv[6] in ("ON", "1", "TRUE")
-os.makedirs(WORK, exist_ok=True)
+API, DB, SRC, WORK, SANITIZE = rawhttp.command_line(sys.argv, 4)
 
 N_SLOW, N_ADDR = 500, 10                       # 127.0.0.2 ... 127.0.0.11, 50 each
 HEAD_TIMEOUT_DEFAULT = 10.0
@@ -55,17 +53,15 @@ if soft < 4096:
 
 
 def start(name, extra=()):
-    return ApiServer(API, ["--port", "0", "--db", DB, "--static_dir", os.path.join(SRC, "map-ui"),
-                           "--log_level", "warn"] + list(extra),
+    return ApiServer(API, rawhttp.server_args(DB, SRC, extra),
                      os.path.join(WORK, f"{name}.stderr"), name=name, required=False)
 
 
 def stop(srv):
     code = srv.stop(timeout=30)
     check(code == 0, f"{srv.name}: exit status 0 on SIGTERM (got {code})")
-    reports = rawhttp.sanitizer_lines(srv.stderr())
-    check(not reports, f"{srv.name}: no sanitizer report in its stderr ({len(reports)} lines"
-                       f"{': ' + reports[0][:200] if reports else ''})")
+    ok, what = rawhttp.sanitizer_verdict(srv.stderr(), "its stderr")
+    check(ok, f"{srv.name}: {what}")
 
 
 def probe(srv, src="127.0.0.1", limit=PROBE_LIMIT):
