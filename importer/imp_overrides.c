@@ -95,15 +95,7 @@ static int fail(struct loader *L, const char *where, const char *what)
 static int valid_id(const char *s)
 {
     size_t n = strlen(s);
-    if (n == 0 || n > 128)
-        return 0;
-    for (; *s; s++) {
-        char c = *s;
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              strchr("._~:@+-", c)))
-            return 0;
-    }
-    return 1;
+    return n > 0 && n <= 128 && imp_id_chars_ok(s);
 }
 
 /* A text field: a string (valid UTF-8, at most VALUE_MAX bytes), or null when allowed. */
