@@ -63,25 +63,6 @@ static const struct gdir_cjson_str open_data_strs[] = {
     {NULL, 0, 0}};
 #undef OPEN_DATA_STR
 
-static char *dir_of(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        return gdir_strdup(".");
-    size_t n = (size_t)(slash - path);
-    char *d = malloc(n + 2);
-    if (!d)
-        return NULL;
-    if (n == 0) {
-        d[0] = '/';
-        d[1] = '\0';
-        return d;
-    }
-    memcpy(d, path, n);
-    d[n] = '\0';
-    return d;
-}
-
 /* base/rel, or rel itself when it is absolute. */
 static char *join_path(const char *base, const char *rel)
 {
@@ -580,7 +561,7 @@ int gdir_territory_load(struct gdir_territory *t, const char *path, const char *
         goto out;
     }
     if (load_identity(t, terr, path, err) || load_communes(t, terr, path, err) ||
-        load_map(t, root, path, err) || !(cfgdir = dir_of(path)) ||
+        load_map(t, root, path, err) || !(cfgdir = gdir_dir_of(path)) ||
         load_paths(t, root, path, cfgdir, data_dir_override, err) ||
         load_sources(t, root, path, err))
         goto out;
