@@ -32,6 +32,7 @@
 #include "gdir_hash.h"
 #include "gdir_cjson.h"
 #include "gdir_log.h"
+#include "gdir_mem.h"
 #include "imp_csvscan.h"
 #include "imp_source_reader.h"
 
@@ -486,17 +487,15 @@ static int parse_path(struct finess_json *r, size_t k, struct gdir_err *err)
     const char *s = name;
     const char *names[N_EGE_KEYS + N_PMEJ_KEYS];
     char pnames[N_PMEJ_KEYS][40];
-    size_t nn = 0;
+    size_t nn = 0, cap = 0;   /* jp->segs is empty */
 
     while (*s) {
         const char *dot = strchr(s, '.');
         size_t len = dot ? (size_t)(dot - s) : strlen(s);
-        char **ns;
         if (len == 0 || len > 80)
             break;
-        if (!(ns = realloc(jp->segs, (jp->n + 1) * sizeof *ns)))
+        if (gdir_grow(&jp->segs, &cap, jp->n + 1, sizeof *jp->segs))
             return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
-        jp->segs = ns;
         if (!(jp->segs[jp->n] = malloc(len + 1)))
             return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
         memcpy(jp->segs[jp->n], s, len);
