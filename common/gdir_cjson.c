@@ -1,10 +1,13 @@
 /*
- * gdir_cjson.c — cJSON parsing with the position of a syntax error (see gdir_cjson.h).
+ * gdir_cjson.c — cJSON parsing with the position of a syntax error, the check of a
+ * configuration object's keys and the key tables of its string members (see gdir_cjson.h).
  */
 #include "gdir_cjson.h"
 
 #include "gdir_buf.h"
+#include "gdir_mem.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 cJSON *gdir_cjson_parse(const char *text, size_t len, const char *path, int code,
@@ -88,4 +91,40 @@ int gdir_cjson_check_keys(const cJSON *obj, const char *const *keys, const char 
         break;
     }
     return rc;
+}
+
+static char **str_at(const struct gdir_cjson_str *k, void *base)
+{
+    return (char **)((char *)base + k->offset);
+}
+
+int gdir_cjson_get_strs(const cJSON *obj, const struct gdir_cjson_str *keys, void *base,
+                        const char *file, const char *prefix, struct gdir_err *err)
+{
+    for (const struct gdir_cjson_str *k = keys; k->key; k++) {
+        const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, k->key);
+        char **out = str_at(k, base);
+        *out = NULL;
+        if (!it || cJSON_IsNull(it)) {
+            if (k->required)
+                return gdir_err_set_param(err, GDIR_ECONFIG, k->key, "%s: %s%s: missing", file,
+                                          prefix, k->key);
+            continue;
+        }
+        if (!cJSON_IsString(it))
+            return gdir_err_set_param(err, GDIR_ECONFIG, k->key, "%s: %s%s: expected a string",
+                                      file, prefix, k->key);
+        if (!(*out = gdir_strdup(it->valuestring)))
+            return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
+    }
+    return GDIR_OK;
+}
+
+void gdir_cjson_free_strs(const struct gdir_cjson_str *keys, void *base)
+{
+    for (const struct gdir_cjson_str *k = keys; k->key; k++) {
+        char **s = str_at(k, base);
+        free(*s);
+        *s = NULL;
+    }
 }

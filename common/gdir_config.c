@@ -13,49 +13,55 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define CONFIG_MAX_BYTES (1024 * 1024)
 
-/* Reads a string member; required members missing or of the wrong type are errors. */
-static int get_str(const cJSON *obj, const char *key, int required, char **out, const char *path,
-                   const char *prefix, struct gdir_err *err)
-{
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
-    *out = NULL;
-    if (!it || cJSON_IsNull(it)) {
-        if (required)
-            return gdir_err_set_param(err, GDIR_ECONFIG, key, "%s: %s%s: missing", path, prefix,
-                                      key);
-        return GDIR_OK;
-    }
-    if (!cJSON_IsString(it))
-        return gdir_err_set_param(err, GDIR_ECONFIG, key, "%s: %s%s: expected a string", path,
-                                  prefix, key);
-    *out = gdir_strdup(it->valuestring);
-    return *out ? GDIR_OK : gdir_err_set(err, GDIR_ENOMEM, "out of memory");
-}
-
-static char *dir_of(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        return gdir_strdup(".");
-    size_t n = (size_t)(slash - path);
-    char *d = malloc(n + 2);
-    if (!d)
-        return NULL;
-    if (n == 0) {
-        d[0] = '/';
-        d[1] = '\0';
-        return d;
-    }
-    memcpy(d, path, n);
-    d[n] = '\0';
-    return d;
-}
+/* The string members of each object, in the order they are read (and errors reported): the
+ * key tables read them and free them (gdir_cjson.h). */
+#define TERR_STR(key, field, required) {key, offsetof(struct gdir_territory, field), required}
+static const struct gdir_cjson_str identity_strs[] = {
+    TERR_STR("name", name, 1),
+    TERR_STR("short_name", short_name, 0),
+    TERR_STR("epci_siren", epci_siren, 1),
+    TERR_STR("seat_insee", seat_insee, 0),
+    TERR_STR("default_licence", default_licence, 1),
+    {NULL, 0, 0}};
+static const struct gdir_cjson_str contact_strs[] = {
+    TERR_STR("email", contact_email, 0),
+    TERR_STR("phone", contact_phone, 0),
+    TERR_STR("website", contact_website, 0),
+    {NULL, 0, 0}};
+static const struct gdir_cjson_str map_strs[] = {
+    TERR_STR("tiles_url", tiles_url, 1),
+    TERR_STR("tiles_attribution", tiles_attribution, 1),
+    {NULL, 0, 0}};
+#undef TERR_STR
+/* "path" is read as written, then resolved against data_dir. */
+#define SOURCE_STR(key, required) {#key, offsetof(struct gdir_source_cfg, key), required}
+static const struct gdir_cjson_str source_strs[] = {
+    SOURCE_STR(name, 1),
+    SOURCE_STR(profile, 1),
+    SOURCE_STR(path, 1),
+    SOURCE_STR(data_date, 0),
+    SOURCE_STR(title, 0),
+    SOURCE_STR(publisher, 0),
+    SOURCE_STR(licence, 0),
+    SOURCE_STR(url, 0),
+    {NULL, 0, 0}};
+#undef SOURCE_STR
+#define OPEN_DATA_STR(key) {#key, offsetof(struct gdir_open_data_cfg, key), 0}
+static const struct gdir_cjson_str open_data_strs[] = {
+    OPEN_DATA_STR(publisher_siret),
+    OPEN_DATA_STR(update_frequency),
+    OPEN_DATA_STR(public_url),
+    OPEN_DATA_STR(title),
+    OPEN_DATA_STR(description),
+    {NULL, 0, 0}};
+#undef OPEN_DATA_STR
 
 /* base/rel, or rel itself when it is absolute. */
 static char *join_path(const char *base, const char *rel)
@@ -222,13 +228,7 @@ static int load_open_data(struct gdir_territory *t, const cJSON *root, const cha
         return rc;
     if (od && ((rc = get_str_list(od, "exports", &o->exports, &o->n_exports, path, err)) ||
                (rc = get_str_list(od, "keywords", &o->keywords, &o->n_keywords, path, err)) ||
-               (rc = get_str(od, "publisher_siret", 0, &o->publisher_siret, path, "open_data.",
-                             err)) ||
-               (rc = get_str(od, "update_frequency", 0, &o->update_frequency, path,
-                             "open_data.", err)) ||
-               (rc = get_str(od, "public_url", 0, &o->public_url, path, "open_data.", err)) ||
-               (rc = get_str(od, "title", 0, &o->title, path, "open_data.", err)) ||
-               (rc = get_str(od, "description", 0, &o->description, path, "open_data.", err))))
+               (rc = gdir_cjson_get_strs(od, open_data_strs, o, path, "open_data.", err))))
         return rc;
     if (od && cJSON_GetObjectItemCaseSensitive(od, "exports")) {
         for (size_t i = 0; i < o->n_exports; i++) {
@@ -346,11 +346,7 @@ static int load_identity(struct gdir_territory *t, const cJSON *terr, const char
     const int rc = GDIR_ECONFIG;
     const cJSON *it;
 
-    if (get_str(terr, "name", 1, &t->name, path, "territory.", err) ||
-        get_str(terr, "short_name", 0, &t->short_name, path, "territory.", err) ||
-        get_str(terr, "epci_siren", 1, &t->epci_siren, path, "territory.", err) ||
-        get_str(terr, "seat_insee", 0, &t->seat_insee, path, "territory.", err) ||
-        get_str(terr, "default_licence", 1, &t->default_licence, path, "territory.", err))
+    if (gdir_cjson_get_strs(terr, identity_strs, t, path, "territory.", err))
         return rc;
     if (!t->short_name && !(t->short_name = gdir_strdup(t->name)))
         return rc;
@@ -366,9 +362,7 @@ static int load_identity(struct gdir_territory *t, const cJSON *terr, const char
     if (it && !cJSON_IsObject(it))
         return gdir_err_set_param(err, rc, "contact", "%s: territory.contact: expected an object",
                                   path);
-    if (it && (get_str(it, "email", 0, &t->contact_email, path, "territory.contact.", err) ||
-               get_str(it, "phone", 0, &t->contact_phone, path, "territory.contact.", err) ||
-               get_str(it, "website", 0, &t->contact_website, path, "territory.contact.", err)))
+    if (it && gdir_cjson_get_strs(it, contact_strs, t, path, "territory.contact.", err))
         return rc;
     return GDIR_OK;
 }
@@ -424,8 +418,7 @@ static int load_map(struct gdir_territory *t, const cJSON *root, const char *pat
         return gdir_err_set_param(err, rc, "zoom", "%s: map.zoom: expected an integer from 1 to "
                                   "19", path);
     t->zoom = it->valueint;
-    if (get_str(map, "tiles_url", 1, &t->tiles_url, path, "map.", err) ||
-        get_str(map, "tiles_attribution", 1, &t->tiles_attribution, path, "map.", err))
+    if (gdir_cjson_get_strs(map, map_strs, t, path, "map.", err))
         return rc;
     return GDIR_OK;
 }
@@ -472,15 +465,10 @@ static int load_source(struct gdir_territory *t, const cJSON *it, const char *pa
     if (!cJSON_IsObject(it))
         return gdir_err_set_param(err, rc, "sources", "%s: %s expected an object", path, prefix);
     t->n_sources++;
-    if (get_str(it, "name", 1, &s->name, path, prefix, err) ||
-        get_str(it, "profile", 1, &s->profile, path, prefix, err) ||
-        get_str(it, "path", 1, &rel, path, prefix, err) ||
-        get_str(it, "data_date", 0, &s->data_date, path, prefix, err) ||
-        get_str(it, "title", 0, &s->title, path, prefix, err) ||
-        get_str(it, "publisher", 0, &s->publisher, path, prefix, err) ||
-        get_str(it, "licence", 0, &s->licence, path, prefix, err) ||
-        get_str(it, "url", 0, &s->url, path, prefix, err))
+    if (gdir_cjson_get_strs(it, source_strs, s, path, prefix, err))
         goto out;
+    rel = s->path;   /* resolved below */
+    s->path = NULL;
     s->guard = t->guard;
     snprintf(where, sizeof where, "sources[%zu].guard", t->n_sources - 1);
     if (load_guard(it, &s->guard, path, where, err))
@@ -573,7 +561,7 @@ int gdir_territory_load(struct gdir_territory *t, const char *path, const char *
         goto out;
     }
     if (load_identity(t, terr, path, err) || load_communes(t, terr, path, err) ||
-        load_map(t, root, path, err) || !(cfgdir = dir_of(path)) ||
+        load_map(t, root, path, err) || !(cfgdir = gdir_dir_of(path)) ||
         load_paths(t, root, path, cfgdir, data_dir_override, err) ||
         load_sources(t, root, path, err))
         goto out;
@@ -594,31 +582,16 @@ void gdir_territory_free(struct gdir_territory *t)
 {
     if (!t)
         return;
-    free(t->name);
-    free(t->short_name);
-    free(t->epci_siren);
-    free(t->seat_insee);
+    gdir_cjson_free_strs(identity_strs, t);
+    gdir_cjson_free_strs(contact_strs, t);
+    gdir_cjson_free_strs(map_strs, t);
     for (size_t i = 0; i < t->n_communes; i++)
         free(t->communes[i]);
     free(t->communes);
-    free(t->tiles_url);
-    free(t->tiles_attribution);
-    free(t->contact_email);
-    free(t->contact_phone);
-    free(t->contact_website);
-    free(t->default_licence);
     free(t->data_dir);
     free(t->overrides);
-    for (size_t i = 0; i < t->n_sources; i++) {
-        free(t->sources[i].name);
-        free(t->sources[i].profile);
-        free(t->sources[i].path);
-        free(t->sources[i].data_date);
-        free(t->sources[i].title);
-        free(t->sources[i].publisher);
-        free(t->sources[i].licence);
-        free(t->sources[i].url);
-    }
+    for (size_t i = 0; i < t->n_sources; i++)
+        gdir_cjson_free_strs(source_strs, &t->sources[i]);
     free(t->sources);
     for (size_t i = 0; i < t->open_data.n_exports; i++)
         free(t->open_data.exports[i]);
@@ -626,11 +599,7 @@ void gdir_territory_free(struct gdir_territory *t)
     for (size_t i = 0; i < t->open_data.n_keywords; i++)
         free(t->open_data.keywords[i]);
     free(t->open_data.keywords);
-    free(t->open_data.publisher_siret);
-    free(t->open_data.update_frequency);
-    free(t->open_data.public_url);
-    free(t->open_data.title);
-    free(t->open_data.description);
+    gdir_cjson_free_strs(open_data_strs, &t->open_data);
     free(t->public_json);
     memset(t, 0, sizeof *t);
 }

@@ -1,14 +1,17 @@
 /*
  * gdir_fs.c — gdir_file_read: a whole file into one NUL-terminated string, read in chunks into
- * a capped gdir_buf so that a file growing while it is read cannot exceed the cap.
+ * a capped gdir_buf so that a file growing while it is read cannot exceed the cap; the folder
+ * of a path; where an installed data file is.
  * Not here: anything streamed (CSV, archives, downloads).
  */
 #include "gdir_fs.h"
 #include "gdir_buf.h"
+#include "gdir_mem.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* "1 MiB", "256 KiB" or "1000 bytes": the cap as the messages say it. */
 static void size_text(size_t n, char *out, size_t cap)
@@ -68,4 +71,29 @@ int gdir_file_read(const char *path, size_t max, char **out, size_t *len, struct
     if (!f)
         return gdir_err_set(err, GDIR_EIO, "%s: %s", path, strerror(errno));
     return gdir_file_read_fp(f, path, max, out, len, err);
+}
+
+char *gdir_dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    size_t n = slash ? (size_t)(slash - path) : 0;
+    char *d;
+    if (!slash || n == 0)
+        return gdir_strdup(slash ? "/" : ".");
+    if ((d = malloc(n + 1))) {
+        memcpy(d, path, n);
+        d[n] = '\0';
+    }
+    return d;
+}
+
+const char *gdir_locate(const char *env, const char *src, const char *installed, int want_dir)
+{
+    const char *value = getenv(env);
+    struct stat st;
+    if (value && *value)
+        return value;
+    if (src && stat(src, &st) == 0 && (want_dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode)))
+        return src;
+    return installed;
 }

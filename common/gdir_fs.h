@@ -1,7 +1,8 @@
 /*
  * gdir_fs.h — reading a whole file into memory with a size cap (configurations, profiles,
- * overrides, calendars). Not here: streaming readers of large inputs (importer/imp_csvscan.c)
- * and the downloads of --fetch. Thread-safe.
+ * overrides, calendars, the fetch step's JSON files), the folder of a path, and where a data
+ * file of the installation is. Not here: streaming readers of large inputs
+ * (importer/imp_csvscan.c) and the downloads of --fetch. Thread-safe.
  */
 #ifndef GDIR_FS_H
 #define GDIR_FS_H
@@ -25,5 +26,15 @@ int gdir_file_read(const char *path, size_t max, char **out, size_t *len, struct
  * closes it (always) and names it path in messages. Errors as above but for opening. */
 int gdir_file_read_fp(FILE *f, const char *path, size_t max, char **out, size_t *len,
                       struct gdir_err *err);
+
+/* The folder of path, malloc'd: "." when path has no '/', "/" for "/name"; NULL when out of
+ * memory. */
+char *gdir_dir_of(const char *path);
+
+/* Where a file or folder that geodir reads at run time is (profiles, the sources catalogue):
+ * the value of the environment variable env when it is set and not empty, else src (the
+ * source tree's copy; may be NULL) when it exists as a folder (want_dir) or a regular file,
+ * else installed. */
+const char *gdir_locate(const char *env, const char *src, const char *installed, int want_dir);
 
 #endif

@@ -148,9 +148,29 @@ static const char *fold_cp(unsigned cp, char *ascii, int *keep)
     return NULL;
 }
 
+/* One space between words, none before the first or after the last: gap() at a separator,
+ * word() before writing a piece of a word (writes the space a gap left pending). */
+struct spacer {
+    int pending, any;
+};
+
+static void spacer_gap(struct spacer *sp)
+{
+    sp->pending = sp->any;
+}
+
+static int spacer_word(struct spacer *sp, struct gdir_buf *b)
+{
+    if (sp->pending && gdir_buf_addc(b, ' '))
+        return b->err;
+    sp->pending = 0;
+    sp->any = 1;
+    return 0;
+}
+
 int gdir_text_fold(struct gdir_buf *b, const char *s)
 {
-    int pending_space = 0, any = 0;
+    struct spacer sp = {0, 0};
     const char *p = s;
     while (*p) {
         unsigned cp = gdir_utf8_next(&p);
@@ -160,13 +180,11 @@ int gdir_text_fold(struct gdir_buf *b, const char *s)
         if (f && !*f)
             continue;                     /* a combining mark: part of the previous letter */
         if (!f && !keep) {
-            pending_space = any;
+            spacer_gap(&sp);
             continue;
         }
-        if (pending_space && gdir_buf_addc(b, ' '))
+        if (spacer_word(&sp, b))
             return b->err;
-        pending_space = 0;
-        any = 1;
         int rc = keep ? gdir_utf8_put(b, cp) : gdir_buf_adds(b, f);
         if (rc)
             return rc;
@@ -176,17 +194,13 @@ int gdir_text_fold(struct gdir_buf *b, const char *s)
 
 int gdir_text_squash(struct gdir_buf *b, const char *s)
 {
-    int pending = 0, any = 0;
+    struct spacer sp = {0, 0};
     for (const char *p = s; *p; p++) {
         if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\v' || *p == '\f') {
-            pending = any;
+            spacer_gap(&sp);
             continue;
         }
-        if (pending && gdir_buf_addc(b, ' '))
-            return b->err;
-        pending = 0;
-        any = 1;
-        if (gdir_buf_addc(b, *p))
+        if (spacer_word(&sp, b) || gdir_buf_addc(b, *p))
             return b->err;
     }
     return gdir_buf_add(b, "", 0);

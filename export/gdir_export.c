@@ -9,6 +9,7 @@
 #include "gdir_address.h"
 #include "gdir_csv.h"
 #include "gdir_json.h"
+#include "gdir_mem.h"
 #include "gdir_hash.h"
 #include "gdir_taxonomy.h"
 
@@ -690,7 +691,7 @@ int gdir_export_meta_build(struct gdir_export_meta *m, sqlite3 *db,
     sqlite3_stmt *st = NULL;
     struct gdir_buf b;
     int rc = GDIR_ENOMEM, fail = 0, step;
-    size_t n_odbl = 0;
+    size_t n_odbl = 0, cap = 0;   /* m->sources is empty */
 
     memset(m, 0, sizeof *m);
     m->licence = scope;
@@ -732,10 +733,8 @@ int gdir_export_meta_build(struct gdir_export_meta *m, sqlite3 *db,
         n_odbl += odbl;
         if (odbl && scope != GDIR_EXPORT_ODBL)
             continue;
-        void *grown = realloc(m->sources, (m->n_sources + 1) * sizeof *m->sources);
-        if (!grown)
+        if (gdir_grow(&m->sources, &cap, m->n_sources + 1, sizeof *m->sources))
             goto nomem;
-        m->sources = grown;
         struct gdir_export_source_info *si = &m->sources[m->n_sources++];
         si->name = col_dup(st, 0, &fail);
         si->title = col_dup(st, 1, &fail);

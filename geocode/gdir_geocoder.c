@@ -30,6 +30,7 @@
 #include "gdir_text.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -656,12 +657,14 @@ static int cmp_raw(const void *a, const void *b)
     return strcmp(x->suffix, y->suffix);
 }
 
-static long find_bcommune(const struct build *b, const char *insee)
+/* The index of insee in a sorted array of n elements of size bytes whose first member is
+ * their INSEE code (struct bcommune, struct gc_commune), or -1. */
+static long find_insee(const void *base, size_t n, size_t size, const char *insee)
 {
-    size_t lo = 0, hi = b->nbc;
+    size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(b->bc[mid].insee, insee);
+        int c = strcmp((const char *)base + mid * size, insee);
         if (c == 0)
             return (long)mid;
         if (c < 0)
@@ -670,6 +673,13 @@ static long find_bcommune(const struct build *b, const char *insee)
             hi = mid;
     }
     return -1;
+}
+_Static_assert(offsetof(struct bcommune, insee) == 0, "find_insee: insee first");
+_Static_assert(offsetof(struct gc_commune, insee) == 0, "find_insee: insee first");
+
+static long find_bcommune(const struct build *b, const char *insee)
+{
+    return find_insee(b->bc, b->nbc, sizeof *b->bc, insee);
 }
 
 /* Adds a commune (without centre) for every INSEE code of the addresses that the communes
@@ -1884,18 +1894,7 @@ static void top_offer(struct top *t, const struct hit *h)
 
 static long find_commune(const struct gdir_geocoder *g, const char *insee)
 {
-    size_t lo = 0, hi = g->ncommunes;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(g->communes[mid].insee, insee);
-        if (c == 0)
-            return (long)mid;
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return -1;
+    return find_insee(g->communes, g->ncommunes, sizeof *g->communes, insee);
 }
 
 /* Adds id to a small set kept as an array (deduplicated later). */

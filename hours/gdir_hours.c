@@ -906,13 +906,35 @@ static int parse_date_item(struct parser *P, struct hrule *r)
     return GDIR_OK;
 }
 
+/* The range a-b of years or weeks (kind T_YEAR, T_WEEK) as a term of r, with the optional
+ * `/step` that follows it (1 to max; what: the message when it is not). */
+static int add_range(struct parser *P, struct hrule *r, int kind, long a, long b, long max,
+                     const char *what)
+{
+    long step = 1;
+    if (P->cur.kind == TK_SLASH) {
+        advance(P);
+        if (P->cur.kind != TK_NUM || P->cur.val < 1 || P->cur.val > max)
+            return fail_expected(P, what);
+        step = P->cur.val;
+        advance(P);
+    }
+    struct hterm *t = new_term(P, r, kind);
+    if (!t)
+        return GDIR_ETOOBIG;
+    t->a = (int32_t)a;
+    t->b = (int32_t)b;
+    t->step = (unsigned short)step;
+    return GDIR_OK;
+}
+
 /* Years and dates: `2026`, `2025-2027`, `2024-2030/2`, then date items, comma-separated. */
 static int parse_wide(struct parser *P, struct hrule *r)
 {
     int rc;
     for (;;) {
         if (is_year(&P->cur) && peek(P).kind != TK_MONTH) {
-            long y1 = P->cur.val, y2 = y1, step = 1;
+            long y1 = P->cur.val, y2 = y1;
             if (y1 < 1900 || y1 > 9999)
                 return fail_expected(P, "a year between 1900 and 9999, or a time written HH:MM");
             advance(P);
@@ -923,19 +945,8 @@ static int parse_wide(struct parser *P, struct hrule *r)
                 y2 = P->cur.val;
                 advance(P);
             }
-            if (P->cur.kind == TK_SLASH) {
-                advance(P);
-                if (P->cur.kind != TK_NUM || P->cur.val < 1 || P->cur.val > 100)
-                    return fail_expected(P, "a year step (1-100) after '/'");
-                step = P->cur.val;
-                advance(P);
-            }
-            struct hterm *t = new_term(P, r, T_YEAR);
-            if (!t)
-                return GDIR_ETOOBIG;
-            t->a = (int32_t)y1;
-            t->b = (int32_t)y2;
-            t->step = (unsigned short)step;
+            if ((rc = add_range(P, r, T_YEAR, y1, y2, 100, "a year step (1-100) after '/'")))
+                return rc;
         } else if (is_year(&P->cur) || P->cur.kind == TK_MONTH) {
             if ((rc = parse_date_item(P, r)))
                 return rc;
@@ -971,7 +982,7 @@ static int parse_weeks(struct parser *P, struct hrule *r)
     int rc;
     advance(P);   /* "week" */
     for (;;) {
-        long a = 0, b = 0, step = 1;
+        long a = 0, b = 0;
         if ((rc = parse_week_number(P, &a)))
             return rc;
         b = a;
@@ -983,19 +994,8 @@ static int parse_weeks(struct parser *P, struct hrule *r)
             if (b < a)
                 return fail_at(P, &end, "week ranges must not wrap past week 53");
         }
-        if (P->cur.kind == TK_SLASH) {
-            advance(P);
-            if (P->cur.kind != TK_NUM || P->cur.val < 1 || P->cur.val > 53)
-                return fail_expected(P, "a week step (1-53) after '/'");
-            step = P->cur.val;
-            advance(P);
-        }
-        struct hterm *t = new_term(P, r, T_WEEK);
-        if (!t)
-            return GDIR_ETOOBIG;
-        t->a = (int32_t)a;
-        t->b = (int32_t)b;
-        t->step = (unsigned short)step;
+        if ((rc = add_range(P, r, T_WEEK, a, b, 53, "a week step (1-53) after '/'")))
+            return rc;
         if (P->cur.kind == TK_COMMA && peek(P).kind == TK_NUM) {
             advance(P);
             continue;

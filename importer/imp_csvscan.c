@@ -12,6 +12,7 @@
  * GDAL's CSV driver).
  */
 #include "imp_csvscan.h"
+#include "gdir_mem.h"
 #include "gdir_text.h"
 
 #include <errno.h>
@@ -308,6 +309,7 @@ struct imp_csvrd {
     char *fbuf;            /* unquoted fields, NUL-separated */
     size_t fcap;
     char **fields;
+    size_t fields_cap;
     size_t n_fields;
 };
 
@@ -341,7 +343,6 @@ static int split_fields(struct imp_csvrd *r, const char *text, size_t len)
 {
     size_t nf = 1, o = 0;
     int q = 0;
-    char **nfl;
 
     for (size_t i = 0; i < len; i++)
         if (text[i] == '"')
@@ -350,16 +351,9 @@ static int split_fields(struct imp_csvrd *r, const char *text, size_t len)
             nf++;
     if (nf > CSVRD_FIELDS_MAX)
         return -1;
-    if (len + 1 > r->fcap) {
-        char *nb = realloc(r->fbuf, len + 1);
-        if (!nb)
-            return -1;
-        r->fbuf = nb;
-        r->fcap = len + 1;
-    }
-    if (!(nfl = realloc(r->fields, nf * sizeof *nfl)))
+    if (gdir_grow(&r->fbuf, &r->fcap, len + 1, 1) ||
+        gdir_grow(&r->fields, &r->fields_cap, nf, sizeof *r->fields))
         return -1;
-    r->fields = nfl;
     r->n_fields = 0;
     r->fields[r->n_fields++] = r->fbuf;
     q = 0;

@@ -6,6 +6,7 @@
 #include "imp_exports.h"
 
 #include "gdir_export.h"
+#include "gdir_fs.h"
 #include "gdir_log.h"
 
 #include <dirent.h>
@@ -42,16 +43,6 @@ static char *join(const char *a, const char *b)
     if (p)
         snprintf(p, n, "%s/%s", a, b);
     return p;
-}
-
-static char *folder_of(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        return strdup(".");
-    if (slash == path)
-        return strdup("/");
-    return strndup(path, (size_t)(slash - path));
 }
 
 /* A build id: UTC time and 6 random hex digits, e.g. 20261129T071502Z-3fa2c1. */
@@ -252,7 +243,7 @@ int imp_exports_build(struct imp_exports *x, sqlite3 *db, const struct gdir_terr
      * of one never touches another's (several databases may share a folder). */
     const char *base = strrchr(db_path, '/') ? strrchr(db_path, '/') + 1 : db_path;
     snprintf(rel, sizeof rel, "%.60s.exports", base);
-    if (!(folder = folder_of(db_path)) || !(x->root = join(folder, rel)) ||
+    if (!(folder = gdir_dir_of(db_path)) || !(x->root = join(folder, rel)) ||
         !(x->dir = join(x->root, id))) {
         gdir_err_set(err, rc, "out of memory");
         goto out;
@@ -382,7 +373,7 @@ void imp_exports_remove_stale(const char *db_path)
     struct imp_exports x;
     DIR *d;
     struct dirent *e;
-    char *served = previous_build(db_path), *folder = folder_of(db_path);
+    char *served = previous_build(db_path), *folder = gdir_dir_of(db_path);
     const char *base = strrchr(db_path, '/') ? strrchr(db_path, '/') + 1 : db_path;
     char rel[96];
 

@@ -365,6 +365,7 @@ static const char *commune_key(const struct merger *m, const unsigned char *inse
 static int load_communes(struct merger *m)
 {
     sqlite3_stmt *st = NULL;
+    size_t cap = 0;   /* m->communes is empty */
     int rc = GDIR_OK, step;
     if (sqlite3_prepare_v2(m->db, SQL_COMMUNES, -1, &st, NULL) != SQLITE_OK)
         return db_fail(m, "communes");
@@ -373,12 +374,10 @@ static int load_communes(struct merger *m)
         const unsigned char *name = sqlite3_column_text(st, 1);
         if (!insee || !name || strlen((const char *)insee) >= 8)
             continue;
-        struct commune_name *nc = realloc(m->communes, (m->n_communes + 1) * sizeof *nc);
-        if (!nc) {
+        if (gdir_grow(&m->communes, &cap, m->n_communes + 1, sizeof *m->communes)) {
             rc = nomem(m);
             break;
         }
-        m->communes = nc;
         struct commune_name *c = &m->communes[m->n_communes];
         snprintf(c->insee, sizeof c->insee, "%s", (const char *)insee);
         if (!(c->key = gdir_text_fold_dup((const char *)name))) {

@@ -45,6 +45,25 @@ void imp_options_usage(FILE *out)
           out);
 }
 
+/* Appends name to the list of a repeatable option (--source, --accept-shrink=), which may
+ * name each source once. sep: what stands between the option and the name in messages.
+ * Returns 0, or -1 with msg set. */
+static int add_name(const char **list, size_t *n, const char *name, const char *opt,
+                    const char *sep, char *msg, size_t msg_size)
+{
+    for (size_t j = 0; j < *n; j++)
+        if (strcmp(list[j], name) == 0) {
+            snprintf(msg, msg_size, "%s%s%s given twice", opt, sep, name);
+            return -1;
+        }
+    if (*n == IMP_OPTIONS_SOURCES_MAX) {
+        snprintf(msg, msg_size, "%s given more than %d times", opt, IMP_OPTIONS_SOURCES_MAX);
+        return -1;
+    }
+    list[(*n)++] = name;
+    return 0;
+}
+
 enum imp_args imp_options_parse(struct imp_options *o, int argc, char **argv, char *msg,
                                 size_t msg_size)
 {
@@ -94,17 +113,9 @@ enum imp_args imp_options_parse(struct imp_options *o, int argc, char **argv, ch
                 snprintf(msg, msg_size, "--accept-shrink=: empty source name");
                 return IMP_ARGS_ERROR;
             }
-            for (size_t j = 0; j < o->n_accept_shrink; j++)
-                if (strcmp(o->accept_shrink[j], name) == 0) {
-                    snprintf(msg, msg_size, "--accept-shrink=%s given twice", name);
-                    return IMP_ARGS_ERROR;
-                }
-            if (o->n_accept_shrink == IMP_OPTIONS_SOURCES_MAX) {
-                snprintf(msg, msg_size, "--accept-shrink given more than %d times",
-                         IMP_OPTIONS_SOURCES_MAX);
+            if (add_name(o->accept_shrink, &o->n_accept_shrink, name, "--accept-shrink", "=",
+                         msg, msg_size))
                 return IMP_ARGS_ERROR;
-            }
-            o->accept_shrink[o->n_accept_shrink++] = name;
             continue;
         }
         for (k = 0; k < n; k++) {
@@ -129,17 +140,8 @@ enum imp_args imp_options_parse(struct imp_options *o, int argc, char **argv, ch
             return IMP_ARGS_ERROR;
         }
         if (strcmp(with_value[k].name, "--source") == 0) {
-            for (size_t j = 0; j < o->n_sources; j++)
-                if (strcmp(o->sources[j], value) == 0) {
-                    snprintf(msg, msg_size, "--source %s given twice", value);
-                    return IMP_ARGS_ERROR;
-                }
-            if (o->n_sources == IMP_OPTIONS_SOURCES_MAX) {
-                snprintf(msg, msg_size, "--source given more than %d times",
-                         IMP_OPTIONS_SOURCES_MAX);
+            if (add_name(o->sources, &o->n_sources, value, "--source", " ", msg, msg_size))
                 return IMP_ARGS_ERROR;
-            }
-            o->sources[o->n_sources++] = value;
             continue;
         }
         const char **slot = (const char **)((char *)o + with_value[k].offset);

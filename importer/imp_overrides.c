@@ -95,15 +95,7 @@ static int fail(struct loader *L, const char *where, const char *what)
 static int valid_id(const char *s)
 {
     size_t n = strlen(s);
-    if (n == 0 || n > 128)
-        return 0;
-    for (; *s; s++) {
-        char c = *s;
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              strchr("._~:@+-", c)))
-            return 0;
-    }
-    return 1;
+    return n > 0 && n <= 128 && imp_id_chars_ok(s);
 }
 
 /* A text field: a string (valid UTF-8, at most VALUE_MAX bytes), or null when allowed. */
@@ -366,6 +358,18 @@ static int save_record(struct applier *a, sqlite3_int64 fid)
     return step_done(a, a->save, "keep record");
 }
 
+/* The place that the correction kind[i] ("fix", "hide") names by id: found, and its record
+ * kept (save_record). Returns 1 with *fid set, 0 when no place has that id (a warning says
+ * so), or a negative code. */
+static int take_place(struct applier *a, const char *kind, size_t i, const char *id,
+                      sqlite3_int64 *fid)
+{
+    int rc = find(a, id, fid);
+    if (rc <= 0)
+        return rc < 0 ? rc : not_found(a, kind, i, id);
+    return (rc = save_record(a, *fid)) ? rc : 1;
+}
+
 static void bind_opt(sqlite3_stmt *st, int i, const cJSON *e, const char *key)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(e, key);
@@ -428,11 +432,9 @@ static int apply_fix(struct applier *a, const cJSON *e, size_t i)
     const char *id = cJSON_GetObjectItemCaseSensitive(e, "id")->valuestring;
     const cJSON *lat = cJSON_GetObjectItemCaseSensitive(e, "lat");
     sqlite3_int64 fid;
-    int rc = find(a, id, &fid);
+    int rc = take_place(a, "fix", i, id, &fid);
 
     if (rc <= 0)
-        return rc < 0 ? rc : not_found(a, "fix", i, id);
-    if ((rc = save_record(a, fid)))
         return rc;
     for (size_t k = 0; k < N_FIXABLE; k++) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(e, fixable[k].key);
@@ -468,11 +470,9 @@ static int apply_hide(struct applier *a, const cJSON *e, size_t i)
     const char *id = cJSON_IsString(e) ? e->valuestring
                                        : cJSON_GetObjectItemCaseSensitive(e, "id")->valuestring;
     sqlite3_int64 fid;
-    int rc = find(a, id, &fid);
+    int rc = take_place(a, "hide", i, id, &fid);
 
     if (rc <= 0)
-        return rc < 0 ? rc : not_found(a, "hide", i, id);
-    if ((rc = save_record(a, fid)))
         return rc;
     sqlite3_bind_int64(a->hide, 1, fid);
     sqlite3_bind_int64(a->unlink, 1, fid);

@@ -12,6 +12,7 @@
 #include "gdir_buf.h"
 #include "gdir_cjson.h"
 #include "gdir_fs.h"
+#include "gdir_mem.h"
 #include "gdir_taxonomy.h"
 
 #include <cjson/cJSON.h>
@@ -36,6 +37,7 @@ struct loader {
     const char *file;        /* path of the profile file, for messages */
     const char *dir;         /* the profiles folder (osm_config is relative to it) */
     struct gdir_err *err;
+    size_t cap_slots, cap_slot_computed;   /* allocated elements of p->slots, ->slot_computed */
 };
 
 const char *imp_kind_name(enum imp_kind kind)
@@ -108,14 +110,9 @@ static int slot_of(struct loader *L, const char *field, size_t *slot)
             *slot = i;
             return GDIR_OK;
         }
-    char **ns = realloc(p->slots, (p->n_slots + 1) * sizeof *ns);
-    if (!ns)
+    if (gdir_grow(&p->slots, &L->cap_slots, p->n_slots + 1, sizeof *p->slots) ||
+        gdir_grow(&p->slot_computed, &L->cap_slot_computed, p->n_slots + 1, 1))
         return nomem(L);
-    p->slots = ns;
-    unsigned char *nc = realloc(p->slot_computed, p->n_slots + 1);
-    if (!nc)
-        return nomem(L);
-    p->slot_computed = nc;
     p->slot_computed[p->n_slots] = 0;
     if (!(p->slots[p->n_slots] = strdup(field)))
         return nomem(L);
@@ -284,10 +281,8 @@ static int load_match(struct loader *L, const cJSON *m, const char *where, struc
 static int add_piece(struct loader *L, struct imp_fieldmap *m, const char *literal, size_t len,
                      const char *field)
 {
-    struct imp_piece *np = realloc(m->pieces, (m->n_pieces + 1) * sizeof *np);
-    if (!np)
+    if (gdir_grow(&m->pieces, &m->cap_pieces, m->n_pieces + 1, sizeof *m->pieces))
         return nomem(L);
-    m->pieces = np;
     struct imp_piece *pc = &m->pieces[m->n_pieces];
     pc->literal = NULL;
     pc->slot = 0;
@@ -1144,7 +1139,7 @@ int imp_profile_load(struct imp_profile *p, const char *dir, const char *name, s
                                        "geometry", "filter", "fields", "category", NULL};
     static const char *const filter_keys[] = {"field", "equals", "in", "prefix", NULL};
     static const char *const match_keys[] = {"match", NULL};
-    struct loader L = {p, NULL, dir, err};
+    struct loader L = {p, NULL, dir, err, 0, 0};
     char *text = NULL, *path = NULL, *kind = NULL;
     cJSON *root = NULL;
     const cJSON *filter;

@@ -106,6 +106,7 @@ struct imp_piece {
 struct imp_fieldmap {
     struct imp_piece *pieces; /* owned; NULL when the target is not mapped */
     size_t n_pieces;
+    size_t cap_pieces;   /* allocated elements of pieces */
     int is_template;     /* 1: pieces concatenated as they are; 0: non-empty values joined
                             (by "\n" for address, a space otherwise) */
     char *split;         /* when not NULL, each field value is split on this string first

@@ -210,7 +210,7 @@ static int cond_true(struct imp_normalizer *n, const struct imp_cond *c,
     return 0;
 }
 
-static int valid_source_id(const char *s)
+int imp_id_chars_ok(const char *s)
 {
     for (; *s; s++) {
         char c = *s;
@@ -444,7 +444,7 @@ static int check_required(struct imp_normalizer *n, const struct imp_feature *f,
             imp_reject_set(rej, IMP_R_MISSING_VALUE, idf, NULL, "no identifier");
             return IMP_REJECT;
         }
-        if (!valid_source_id(id)) {
+        if (!imp_id_chars_ok(id)) {
             imp_reject_set(rej, IMP_R_INVALID_VALUE, idf, id,
                            "identifier may only hold A-Z a-z 0-9 and . _ ~ : @ + -");
             return IMP_REJECT;

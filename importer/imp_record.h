@@ -43,6 +43,10 @@ void imp_members_free(struct imp_members *m);
 /* Position of insee in the sorted member list, or -1 when it is not a member. */
 long imp_members_find(const struct imp_members *m, const char *insee);
 
+/* Returns 1 when s holds only the characters of identifiers (source ids, place ids):
+ * A-Z a-z 0-9 and . _ ~ : @ + - ("" passes; the caller checks the length). */
+int imp_id_chars_ok(const char *s);
+
 /* Point-in-polygon lookup against the imported boundaries: writes the INSEE code of the
  * commune containing (lon, lat) into insee and returns 1, returns 0 when none contains it,
  * or a negative code with err filled. */

@@ -190,6 +190,45 @@ static void json_num(struct gdir_json *j, const char *key, sqlite3_stmt *st, int
     }
 }
 
+/* A column of a report table: its name (JSON key; the CSV header says the same) and, for a
+ * number, its decimals (-1: text). A table ends with a NULL name. */
+struct report_col {
+    const char *name;
+    int decimals;
+};
+
+static const struct report_col warning_cols[] = {
+    {"source", -1}, {"file", -1}, {"line", -1}, {"id", -1}, {"kind", -1}, {"insee", -1},
+    {"distance_m", 0}, {"lat", 7}, {"lon", 7}, {"message", -1}, {NULL, 0}};
+
+static const struct report_col merge_cols[] = {
+    {"kept_id", -1}, {"merged_id", -1}, {"rule", -1}, {"distance_m", 1}, {"similarity", 3},
+    {"kept_name", -1}, {"merged_name", -1}, {NULL, 0}};
+
+/* The row st holds, column c of st being cols[c]: a CSV line into row and, when j is not
+ * NULL, a JSON object into j. */
+static void emit_row(sqlite3_stmt *st, struct gdir_buf *row, struct gdir_json *j,
+                     const struct report_col *cols)
+{
+    for (int c = 0; cols[c].name; c++) {
+        int last = !cols[c + 1].name;
+        if (cols[c].decimals < 0)
+            csv_text(row, sqlite3_column_text(st, c), last);
+        else
+            csv_num(row, st, c, cols[c].decimals, last);
+    }
+    if (!j)
+        return;
+    gdir_json_obj_begin(j);
+    for (int c = 0; cols[c].name; c++) {
+        if (cols[c].decimals < 0)
+            json_text(j, cols[c].name, st, c);
+        else
+            json_num(j, cols[c].name, st, c, cols[c].decimals);
+    }
+    gdir_json_obj_end(j);
+}
+
 /* Streams the rows of sql into a CSV (header first) and the first rows into a JSON array;
  * emit writes one row both ways. */
 typedef void emit_fn(sqlite3_stmt *st, struct gdir_buf *row, struct gdir_json *j,
@@ -253,26 +292,7 @@ static void emit_warning(sqlite3_stmt *st, struct gdir_buf *row, struct gdir_jso
         x->warnings_replaced++;
     else if (kind && !strcmp(kind, "override_not_found"))
         x->warnings_overrides++;
-    for (int c = 0; c < 6; c++)
-        csv_text(row, sqlite3_column_text(st, c), 0);
-    csv_num(row, st, 6, 0, 0);
-    csv_num(row, st, 7, 7, 0);
-    csv_num(row, st, 8, 7, 0);
-    csv_text(row, sqlite3_column_text(st, 9), 1);
-    if (!j)
-        return;
-    gdir_json_obj_begin(j);
-    json_text(j, "source", st, 0);
-    json_text(j, "file", st, 1);
-    json_text(j, "line", st, 2);
-    json_text(j, "id", st, 3);
-    json_text(j, "kind", st, 4);
-    json_text(j, "insee", st, 5);
-    json_num(j, "distance_m", st, 6, 0);
-    json_num(j, "lat", st, 7, 7);
-    json_num(j, "lon", st, 8, 7);
-    json_text(j, "message", st, 9);
-    gdir_json_obj_end(j);
+    emit_row(st, row, j, warning_cols);
 }
 
 static void emit_merge(sqlite3_stmt *st, struct gdir_buf *row, struct gdir_json *j,
@@ -280,24 +300,7 @@ static void emit_merge(sqlite3_stmt *st, struct gdir_buf *row, struct gdir_json 
 {
     const char *rule = (const char *)sqlite3_column_text(st, 2);
     x->merge_by_rule[rule && !strcmp(rule, "ref") ? 1 : 0]++;
-    csv_text(row, sqlite3_column_text(st, 0), 0);
-    csv_text(row, sqlite3_column_text(st, 1), 0);
-    csv_text(row, sqlite3_column_text(st, 2), 0);
-    csv_num(row, st, 3, 1, 0);
-    csv_num(row, st, 4, 3, 0);
-    csv_text(row, sqlite3_column_text(st, 5), 0);
-    csv_text(row, sqlite3_column_text(st, 6), 1);
-    if (!j)
-        return;
-    gdir_json_obj_begin(j);
-    json_text(j, "kept_id", st, 0);
-    json_text(j, "merged_id", st, 1);
-    json_text(j, "rule", st, 2);
-    json_num(j, "distance_m", st, 3, 1);
-    json_num(j, "similarity", st, 4, 3);
-    json_text(j, "kept_name", st, 5);
-    json_text(j, "merged_name", st, 6);
-    gdir_json_obj_end(j);
+    emit_row(st, row, j, merge_cols);
 }
 
 int imp_report_tables(sqlite3 *db, const char *warnings_path, const char *merges_path,

@@ -6,6 +6,7 @@
  */
 #include "imp_run.h"
 #include "gdir_config.h"
+#include "gdir_fs.h"
 #include "gdir_log.h"
 #include "imp_exports.h"
 #include "imp_geocode.h"
@@ -26,7 +27,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -69,24 +69,16 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int is_dir(const char *path)
-{
-    struct stat st;
-    return path && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 const char *imp_profiles_dir(const char *option)
 {
-    const char *env = getenv("GEODIR_PROFILES");
+#ifdef GDIR_PROFILES_SRC_DIR
+    const char *src = GDIR_PROFILES_SRC_DIR;
+#else
+    const char *src = NULL;
+#endif
     if (option)
         return option;
-    if (env && *env)
-        return env;
-#ifdef GDIR_PROFILES_SRC_DIR
-    if (is_dir(GDIR_PROFILES_SRC_DIR))
-        return GDIR_PROFILES_SRC_DIR;
-#endif
-    return GDIR_PROFILES_INSTALL_DIR;
+    return gdir_locate("GEODIR_PROFILES", src, GDIR_PROFILES_INSTALL_DIR, 1);
 }
 
 /* The source's path relative to the data folder, as stored in the sources table. */
@@ -654,6 +646,19 @@ static int import_all(struct run *r, struct gdir_err *err)
     return rc;
 }
 
+/* The index of the configured source that an option names (opt: "--source ",
+ * "--accept-shrink="), or -1 when there is none (said, as a fatal error). */
+static long named_source(const struct run *r, const char *opt, const char *name)
+{
+    char msg[256];
+    for (size_t i = 0; i < r->t.n_sources; i++)
+        if (strcmp(r->t.sources[i].name, name) == 0)
+            return (long)i;
+    snprintf(msg, sizeof msg, "%s%.64s: no such source in %.120s", opt, name, r->o->config);
+    fatal(msg);
+    return -1;
+}
+
 /* Which sources a refresh re-reads (keep[i] = 0) and copies (keep[i] = 1); exit status 2
  * when --source or --accept-shrink names no configured source. */
 static int plan_refresh(struct run *r)
@@ -662,33 +667,16 @@ static int plan_refresh(struct run *r)
     for (size_t i = 0; i < r->t.n_sources; i++)
         r->keep[i] = r->o->n_sources > 0;
     for (size_t k = 0; k < r->o->n_sources; k++) {
-        size_t i;
-        for (i = 0; i < r->t.n_sources; i++)
-            if (strcmp(r->t.sources[i].name, r->o->sources[k]) == 0)
-                break;
-        if (i == r->t.n_sources) {
-            char msg[256];
-            snprintf(msg, sizeof msg, "--source %.64s: no such source in %.120s",
-                     r->o->sources[k], r->o->config);
-            fatal(msg);
+        long i = named_source(r, "--source ", r->o->sources[k]);
+        if (i < 0)
             return IMP_EXIT_USAGE;
-        }
         r->keep[i] = 0;
         if (r->profiles[i].kind == IMP_KIND_COMMUNES || r->profiles[i].kind == IMP_KIND_BOUNDARIES)
             communes_read = 1;
     }
-    for (size_t k = 0; k < r->o->n_accept_shrink; k++) {
-        size_t i = 0;
-        while (i < r->t.n_sources && strcmp(r->t.sources[i].name, r->o->accept_shrink[k]))
-            i++;
-        if (i == r->t.n_sources) {
-            char msg[256];
-            snprintf(msg, sizeof msg, "--accept-shrink=%.64s: no such source in %.120s",
-                     r->o->accept_shrink[k], r->o->config);
-            fatal(msg);
+    for (size_t k = 0; k < r->o->n_accept_shrink; k++)
+        if (named_source(r, "--accept-shrink=", r->o->accept_shrink[k]) < 0)
             return IMP_EXIT_USAGE;
-        }
-    }
     for (size_t i = 0; communes_read && i < r->t.n_sources; i++)
         if (r->profiles[i].kind == IMP_KIND_COMMUNES || r->profiles[i].kind == IMP_KIND_BOUNDARIES)
             r->keep[i] = 0;

@@ -32,6 +32,7 @@
 #include "gdir_hash.h"
 #include "gdir_cjson.h"
 #include "gdir_log.h"
+#include "gdir_mem.h"
 #include "imp_csvscan.h"
 #include "imp_source_reader.h"
 
@@ -92,6 +93,23 @@ struct finess_csv {
     size_t *offsets;
     const char **values;
 };
+
+/* Points values[0..n) at the record's fields in arena (offsets[k], SIZE_MAX for none); when
+ * the arena reached its cap, the record is a line problem instead ("record too large", field
+ * where). Returns 1, what a reader's next returns for a record read. */
+static int finish_record(struct imp_feature *f, const struct gdir_buf *arena,
+                         const size_t *offsets, const char **values, size_t n,
+                         const char *where)
+{
+    if (arena->err) {
+        f->has_line_problem = 1;
+        imp_reject_set(&f->line_problem, IMP_R_TOO_LONG, where, NULL, "record too large");
+        return 1;
+    }
+    for (size_t k = 0; k < n; k++)
+        values[k] = offsets[k] == SIZE_MAX ? NULL : arena->data + offsets[k];
+    return 1;
+}
 
 static struct geo_entry *geo_find(struct finess_csv *r, const char *key)
 {
@@ -392,14 +410,7 @@ static int finess_csv_next(void *rd, struct imp_feature *f, struct gdir_err *err
         gdir_buf_adds(&r->arena, v);
         gdir_buf_addc(&r->arena, '\0');
     }
-    if (r->arena.err) {
-        f->has_line_problem = 1;
-        imp_reject_set(&f->line_problem, IMP_R_TOO_LONG, "line", NULL, "record too large");
-        return 1;
-    }
-    for (size_t k = 0; k < r->n_fields; k++)
-        r->values[k] = r->offsets[k] == SIZE_MAX ? NULL : r->arena.data + r->offsets[k];
-    return 1;
+    return finish_record(f, &r->arena, r->offsets, r->values, r->n_fields, "line");
 }
 
 const struct imp_reader_ops imp_reader_finess_csv = {"finess-csv", finess_csv_open,
@@ -476,17 +487,15 @@ static int parse_path(struct finess_json *r, size_t k, struct gdir_err *err)
     const char *s = name;
     const char *names[N_EGE_KEYS + N_PMEJ_KEYS];
     char pnames[N_PMEJ_KEYS][40];
-    size_t nn = 0;
+    size_t nn = 0, cap = 0;   /* jp->segs is empty */
 
     while (*s) {
         const char *dot = strchr(s, '.');
         size_t len = dot ? (size_t)(dot - s) : strlen(s);
-        char **ns;
         if (len == 0 || len > 80)
             break;
-        if (!(ns = realloc(jp->segs, (jp->n + 1) * sizeof *ns)))
+        if (gdir_grow(&jp->segs, &cap, jp->n + 1, sizeof *jp->segs))
             return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
-        jp->segs = ns;
         if (!(jp->segs[jp->n] = malloc(len + 1)))
             return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
         memcpy(jp->segs[jp->n], s, len);
@@ -697,14 +706,7 @@ static int finess_json_next(void *rd, struct imp_feature *f, struct gdir_err *er
         }
         gdir_buf_addc(&r->arena, '\0');
     }
-    if (r->arena.err) {
-        f->has_line_problem = 1;
-        imp_reject_set(&f->line_problem, IMP_R_TOO_LONG, "ege", NULL, "record too large");
-        return 1;
-    }
-    for (size_t k = 0; k < r->n_fields; k++)
-        r->values[k] = r->offsets[k] == SIZE_MAX ? NULL : r->arena.data + r->offsets[k];
-    return 1;
+    return finish_record(f, &r->arena, r->offsets, r->values, r->n_fields, "ege");
 }
 
 const struct imp_reader_ops imp_reader_finess_json = {"finess-json", finess_json_open,

@@ -23,6 +23,7 @@
 #include "gdir_buf.h"
 #include "gdir_geo.h"
 #include "gdir_log.h"
+#include "gdir_mem.h"
 #include "imp_csvscan.h"
 #include "imp_jsonscan.h"
 #include "imp_source_reader.h"
@@ -746,15 +747,10 @@ static void read_area(struct ogr_reader *s, const struct layer *l, OGRFeatureH f
         geom_problem(f, IMP_R_INVALID_GEOMETRY, "geometry", NULL, "unusable polygon");
         return;
     }
-    if ((size_t)size > s->wkb_cap) {
-        unsigned char *nw = realloc(s->wkb, (size_t)size);
-        if (!nw) {
-            OGR_G_DestroyGeometry(c);
-            geom_problem(f, IMP_R_INVALID_GEOMETRY, "geometry", NULL, "polygon too large");
-            return;
-        }
-        s->wkb = nw;
-        s->wkb_cap = (size_t)size;
+    if (gdir_grow(&s->wkb, &s->wkb_cap, (size_t)size, 1)) {
+        OGR_G_DestroyGeometry(c);
+        geom_problem(f, IMP_R_INVALID_GEOMETRY, "geometry", NULL, "polygon too large");
+        return;
     }
     OGR_G_ExportToWkb(c, wkbNDR, s->wkb);
     OGR_G_DestroyGeometry(c);

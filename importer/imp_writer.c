@@ -5,6 +5,7 @@
  */
 #include "imp_writer.h"
 #include "gdir_hilbert.h"
+#include "gdir_fs.h"
 #include "gdir_log.h"
 #include "imp_outfiles.h"
 
@@ -180,23 +181,6 @@ static void now_iso(char *out, size_t size)
     strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* The folder of path ("." when it has none); malloc'd. */
-static char *dir_of(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        return strdup(".");
-    if (slash == path)
-        return strdup("/");
-    size_t n = (size_t)(slash - path);
-    char *d = malloc(n + 1);
-    if (d) {
-        memcpy(d, path, n);
-        d[n] = '\0';
-    }
-    return d;
-}
-
 /* mkdir -p dir */
 static int make_dirs(const char *dir, struct gdir_err *err)
 {
@@ -224,7 +208,7 @@ static int make_dirs(const char *dir, struct gdir_err *err)
 
 int imp_writer_make_parent(const char *path, struct gdir_err *err)
 {
-    char *dir = dir_of(path);
+    char *dir = gdir_dir_of(path);
     int rc = dir ? make_dirs(dir, err) : gdir_err_set(err, GDIR_ENOMEM, "out of memory");
     free(dir);
     return rc;
@@ -283,7 +267,7 @@ static void remove_stale(const char *dir, const char *base)
 
 void imp_writer_remove_stale(const char *db_path)
 {
-    char *dir = dir_of(db_path);
+    char *dir = gdir_dir_of(db_path);
     const char *base = strrchr(db_path, '/') ? strrchr(db_path, '/') + 1 : db_path;
     if (dir && *base)
         remove_stale(dir, base);
@@ -397,7 +381,7 @@ int imp_writer_open(struct imp_writer *w, const char *db_path, struct gdir_err *
     int rc;
 
     memset(w, 0, sizeof *w);
-    if (!(w->path = strdup(db_path)) || !(dir = dir_of(db_path))) {
+    if (!(w->path = strdup(db_path)) || !(dir = gdir_dir_of(db_path))) {
         rc = gdir_err_set(err, GDIR_ENOMEM, "out of memory");
         goto out;
     }
@@ -981,7 +965,7 @@ int imp_writer_finish(struct imp_writer *w, const struct imp_meta *m, struct gdi
     }
     free(w->tmp_path);
     w->tmp_path = NULL;    /* nothing left to remove */
-    if (!(dir = dir_of(w->path))) {
+    if (!(dir = gdir_dir_of(w->path))) {
         rc = gdir_err_set(err, GDIR_ENOMEM, "out of memory");
         goto out;
     }

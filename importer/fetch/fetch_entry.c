@@ -9,6 +9,7 @@
  */
 #include "fetch_internal.h"
 #include "gdir_buf.h"
+#include "gdir_fs.h"
 #include "gdir_log.h"
 
 #include <stdio.h>
@@ -26,30 +27,29 @@
 
 const char *const fetch_comp_names[3] = {"none", "gzip", "zip"};
 
-/* Names that become file names: [A-Za-z0-9._-], not starting with '.', at most 64 bytes. */
-static int safe_name(const char *s)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > FETCH_NAME_MAX || s[0] == '.')
-        return 0;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-              *s == '.' || *s == '_' || *s == '-'))
-            return 0;
-    return 1;
-}
-
-/* Values put into URLs: RFC 3986 unreserved characters only, so nothing needs escaping. */
-static int url_safe_value(const char *s)
+/* 1 when s is 1 to FETCH_NAME_MAX bytes of [A-Za-z0-9] and the characters of extra. */
+static int name_chars(const char *s, const char *extra)
 {
     size_t n = strlen(s);
     if (n == 0 || n > FETCH_NAME_MAX)
         return 0;
     for (; *s; s++)
         if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-              *s == '.' || *s == '_' || *s == '-' || *s == '~'))
+              strchr(extra, *s)))
             return 0;
     return 1;
+}
+
+/* Names that become file names: [A-Za-z0-9._-], not starting with '.', at most 64 bytes. */
+static int safe_name(const char *s)
+{
+    return s[0] != '.' && name_chars(s, "._-");
+}
+
+/* Values put into URLs: RFC 3986 unreserved characters only, so nothing needs escaping. */
+static int url_safe_value(const char *s)
+{
+    return name_chars(s, "._-~");
 }
 
 static int http_url(const char *u)
@@ -118,14 +118,12 @@ static int parse_comp(const cJSON *v, enum fetch_comp *out)
 
 static const char *catalogue_file(void)
 {
-    const char *env = getenv("GEODIR_CATALOGUE");
-    if (env && *env)
-        return env;
 #ifdef GDIR_CATALOGUE_SRC
-    if (fetch_is_file(GDIR_CATALOGUE_SRC))
-        return GDIR_CATALOGUE_SRC;
+    const char *src = GDIR_CATALOGUE_SRC;
+#else
+    const char *src = NULL;
 #endif
-    return GDIR_CATALOGUE_INSTALL;
+    return gdir_locate("GEODIR_CATALOGUE", src, GDIR_CATALOGUE_INSTALL, 0);
 }
 
 /* The catalogue's entry called name (the catalogue is loaded on first use). */

@@ -90,13 +90,25 @@ static void write_record(struct gdir_json *j, const struct fetch_item *it,
     gdir_json_obj_end(j);
 }
 
+/* Writes the JSON text that j wrote into b to path (atomically), and frees b. */
+static int write_json_file(const struct gdir_json *j, struct gdir_buf *b, const char *path,
+                           struct gdir_err *err)
+{
+    int rc;
+    if (gdir_json_error(j) || b->err)
+        rc = gdir_err_set(err, GDIR_ENOMEM, "%s: out of memory", path);
+    else
+        rc = fetch_write_atomic(path, b->data, b->len, err);
+    gdir_buf_free(b);
+    return rc;
+}
+
 /* One record per fetched source describing the file on disk: this run's when it succeeded,
  * the previous one when it failed and a previous file exists. */
 int fetch_write_manifest(struct fetch *f, int ok, struct gdir_err *err)
 {
     struct gdir_buf b;
     struct gdir_json j;
-    int rc;
     gdir_buf_init(&b, 16 * 1024 * 1024);
     gdir_json_init(&j, &b);
     gdir_json_obj_begin(&j);
@@ -116,14 +128,7 @@ int fetch_write_manifest(struct fetch *f, int ok, struct gdir_err *err)
     gdir_json_arr_end(&j);
     gdir_json_obj_end(&j);
     gdir_buf_addc(&b, '\n');
-    if (gdir_json_error(&j) || b.err) {
-        rc = gdir_err_set(err, GDIR_ENOMEM, "%s: out of memory", f->manifest_path);
-        goto out;
-    }
-    rc = fetch_write_atomic(f->manifest_path, b.data, b.len, err);
-out:
-    gdir_buf_free(&b);
-    return rc;
+    return write_json_file(&j, &b, f->manifest_path, err);
 }
 
 int fetch_write_sidecar(const struct fetch_item *it, const char *etag, const char *lm,
@@ -131,7 +136,6 @@ int fetch_write_sidecar(const struct fetch_item *it, const char *etag, const cha
 {
     struct gdir_buf b;
     struct gdir_json j;
-    int rc;
     gdir_buf_init(&b, 64 * 1024);
     gdir_json_init(&j, &b);
     gdir_json_obj_begin(&j);
@@ -139,12 +143,5 @@ int fetch_write_sidecar(const struct fetch_item *it, const char *etag, const cha
     json_kstr_opt(&j, "etag", etag);
     json_kstr_opt(&j, "last_modified", lm);
     gdir_json_obj_end(&j);
-    if (gdir_json_error(&j)) {
-        rc = gdir_err_set(err, GDIR_ENOMEM, "%s: out of memory", it->side_path);
-        goto out;
-    }
-    rc = fetch_write_atomic(it->side_path, b.data, b.len, err);
-out:
-    gdir_buf_free(&b);
-    return rc;
+    return write_json_file(&j, &b, it->side_path, err);
 }

@@ -1,12 +1,13 @@
 /*
  * fetch_util.c — the small helpers of the fetch step (fetch_internal.h): strings, file tests,
- * folders, a capped JSON file read, an atomic file write (the SHA-256 of a file is
+ * folders, a capped JSON file read (gdir_file_read), an atomic file write (the SHA-256 of a file is
  * gdir_sha256_file, gdir_hash.h).
  *
  * What it does not do: anything about HTTP, archives or the manifest's contents.
  */
 #include "fetch_internal.h"
 #include "gdir_buf.h"
+#include "gdir_fs.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -95,42 +96,14 @@ const char *fetch_json_str(const cJSON *obj, const char *key)
     return cJSON_IsString(it) ? it->valuestring : NULL;
 }
 
-/* Reads a whole (small) file, capped at FETCH_JSON_FILE_MAX. */
-static char *slurp(const char *path, struct gdir_err *err)
-{
-    FILE *f = fopen(path, "rb");
-    struct gdir_buf b;
-    char chunk[8192], *s = NULL;
-    size_t n;
-    if (!f) {
-        gdir_err_set(err, GDIR_EIO, "%s: %s", path, strerror(errno));
-        return NULL;
-    }
-    gdir_buf_init(&b, FETCH_JSON_FILE_MAX);
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        if (gdir_buf_add(&b, chunk, n))
-            break;
-    int ioerr = ferror(f);
-    fclose(f);
-    if (ioerr || b.err) {
-        gdir_buf_free(&b);
-        gdir_err_set(err, ioerr ? GDIR_EIO : GDIR_ETOOBIG, "%s: %s", path,
-                     ioerr ? "read error" : "file larger than 4 MiB");
-        return NULL;
-    }
-    s = gdir_buf_steal(&b, NULL);
-    if (!s)
-        s = gdir_strdup("");
-    if (!s)
-        gdir_err_set(err, GDIR_ENOMEM, "%s: out of memory", path);
-    return s;
-}
-
 cJSON *fetch_load_json(const char *path, struct gdir_err *err)
 {
-    char *text = slurp(path, err);
+    char *text;
     cJSON *root;
-    if (!text)
+    int rc = gdir_file_read(path, FETCH_JSON_FILE_MAX, &text, NULL, err);
+    if (rc == GDIR_ETOOBIG)
+        gdir_err_set(err, rc, "%s: file larger than 4 MiB", path);
+    if (rc)
         return NULL;
     root = cJSON_ParseWithOpts(text, NULL, 1);
     free(text);
