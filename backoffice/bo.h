@@ -1,0 +1,95 @@
+/*
+ * bo.h — the back office's core (docs/backoffice.md): agents and roles, passwords, sessions,
+ * the one scope check, the workflow's allowed moves and the audit log, over the forms
+ * database (forms_db). Used by geoapi's /api/bo/ routes and by geodir-admin.
+ *
+ * A struct bo_db is one SQLite connection to forms_db with this module's statements prepared
+ * once; one per thread (geoapi: one per worker), never shared. Nothing here knows HTTP.
+ */
+#ifndef GDIR_BO_H
+#define GDIR_BO_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "gdir_err.h"
+
+struct bo_db;
+
+enum bo_role { BO_ROLE_ADMIN, BO_ROLE_COMMUNE, BO_ROLE_SERVICE };
+
+#define BO_LOGIN_MAX 64
+#define BO_SESSION_IDLE (30 * 60)        /* seconds */
+#define BO_SESSION_ABSOLUTE (12 * 3600)  /* seconds */
+#define BO_PASSWORD_MIN 12               /* characters (UTF-8 code points) */
+#define BO_CSRF_LEN 43                   /* base64url of 32 bytes */
+
+struct bo_agent {
+    long long id;
+    char login[BO_LOGIN_MAX + 1];
+    char *name, *email;
+    enum bo_role role;
+    char **communes;     /* INSEE codes (commune agents) */
+    size_t n_communes;
+    char **forms;        /* form ids (service agents) */
+    size_t n_forms;
+    int totp;            /* 1 when a TOTP secret is set */
+    int disabled;
+};
+
+/* Opens forms_db (creating the back office's tables when missing: agents, agent_communes,
+ * agent_forms, sessions, audit, views, login_failures). */
+int bo_db_open(struct bo_db **out, const char *forms_db, struct gdir_err *err);
+void bo_db_close(struct bo_db *db);
+
+/* ---- agents (geodir-admin, the admin's page) ---- */
+/* Checks the password rules (length, cracklib); GDIR_EINVAL with a French message. */
+int bo_password_check(const char *login, const char *password, struct gdir_err *err);
+int bo_agent_add(struct bo_db *db, const struct bo_agent *a, const char *password,
+                 struct gdir_err *err);
+int bo_agent_get(struct bo_db *db, const char *login, struct bo_agent *out, struct gdir_err *err);
+int bo_agent_set_disabled(struct bo_db *db, const char *login, int disabled, struct gdir_err *err);
+int bo_agent_set_password(struct bo_db *db, const char *login, const char *password,
+                          struct gdir_err *err);
+void bo_agent_free(struct bo_agent *a);
+
+/* ---- sessions ---- */
+/* Checks login, password (and TOTP code when the agent has one; NULL otherwise) from address
+ * peer, throttled per account and per address; on success creates a session and writes its
+ * cookie value (base64url, NUL-terminated) into cookie[48]. GDIR_EFORBIDDEN (wrong
+ * credentials: one message for every case), GDIR_ETOOMANY with *retry_after. Audited. */
+int bo_login(struct bo_db *db, const char *login, const char *password, const char *totp,
+             const char *peer, time_t now, char cookie[48], unsigned *retry_after,
+             struct gdir_err *err);
+/* The agent of a session cookie value, refreshing its idle deadline; its CSRF token into
+ * csrf[BO_CSRF_LEN + 1]. GDIR_EUNAUTHORIZED when unknown, expired or the agent disabled. */
+int bo_session(struct bo_db *db, const char *cookie, time_t now, struct bo_agent *out,
+               char csrf[BO_CSRF_LEN + 1], struct gdir_err *err);
+int bo_logout(struct bo_db *db, const char *cookie, int everywhere, struct gdir_err *err);
+
+/* ---- scope: the one check ---- */
+/* 1 when the agent's role covers a request of form_id routed to commune / service. */
+int bo_can(const struct bo_agent *a, const char *form_id, const char *commune,
+           const char *service);
+/* The same as an SQL condition over requests(form_id, commune, service), with ?NNN
+ * parameters from first_param on, for bo_scope_bind. Written into out[cap]. */
+int bo_scope_sql(const struct bo_agent *a, int first_param, char *out, size_t cap);
+
+/* ---- workflow ---- */
+/* 1 when from -> to is an allowed move for a form whose own statuses are extra[n] with their
+ * `after` in after[n] and final flags in final[n] (docs/backoffice.md §4). */
+int bo_transition_ok(const char *from, const char *to, const char *const *extra,
+                     const char *const *after, const int *final, size_t n);
+int bo_status_terminal(const char *status);
+
+/* ---- audit (append-only) ---- */
+struct bo_audit_entry {
+    const char *actor;       /* agent login, "resident" or "system" */
+    const char *peer;        /* client address, or NULL */
+    const char *action;      /* "login", "transition", "download"… */
+    long long request_id;    /* 0: none */
+    const char *from_status, *to_status, *motivation;   /* or NULL */
+};
+int bo_audit(struct bo_db *db, const struct bo_audit_entry *e, time_t now, struct gdir_err *err);
+
+#endif
