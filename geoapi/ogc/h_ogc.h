@@ -189,6 +189,25 @@ int ogc_summarize(struct api_db *db, const struct ogc_collection *cs, size_t n,
 int ogc_write_collection(struct gdir_json *j, const struct api_request *req,
                          const struct ogc_collection *c, const struct ogc_summary *s);
 
+/* ---- the OpenAPI document (h_ogc_openapi.c) ------------------------------------------------ */
+
+/* openapi.json of this folder, compiled in by CMake (gdir_embed_text). */
+extern const char ogc_openapi_json[];
+
+struct cJSON;
+struct api_config;
+
+/* The document /ogc/api serves: openapi.json (parsed once) with its null members filled in from
+ * cfg (limits), the collections, the CRS, the taxonomy and the place properties, info.title set
+ * to title and servers[0].url to base, and the paths of x-geodir-collection-paths made once per
+ * collection. *out: a new tree (cJSON_Delete). GDIR_EINTERNAL when openapi.json does not parse
+ * or lacks a member it must have, GDIR_ENOMEM. */
+int ogc_openapi_document(const struct api_config *cfg, const char *title, const char *base,
+                         struct cJSON **out, struct gdir_err *err);
+
+/* The properties of a place feature, in output order, NULL-terminated (h_ogc_items.c). */
+extern const char *const ogc_place_props[];
+
 /* ---- HTML frames (h_ogc_pages.c) --------------------------------------------------------- */
 
 struct api_html;

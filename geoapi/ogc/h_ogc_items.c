@@ -81,7 +81,7 @@ static const char *label_of(const char *key)
 }
 
 /* Place properties, in output order; properties= selects among them. */
-static const char *const place_props[] = {
+const char *const ogc_place_props[] = {
     "name", "category", "category_label", "parent_category", "address", "postcode", "insee",
     "commune_name", "phone", "email", "website", "opening_hours", "description", "source",
     "source_title", "publisher", "licence", "source_date", "geocode_precision", "geocode_score",
@@ -115,7 +115,7 @@ struct items {
     int single;                      /* one feature (/items/{featureId}) */
     int with_distance;               /* places: the distance column */
     const char *const *columns;      /* HTML list columns */
-    unsigned long long props;        /* places: selected properties (bits of place_props) */
+    unsigned long long props;        /* places: selected properties (bits of ogc_place_props) */
     struct gdir_json j;
     struct api_html h;
     size_t written;
@@ -585,7 +585,7 @@ static int places_params(struct items *x, struct places_req *s, struct gdir_err 
     if (p->sort == API_SORT_RELEVANCE && !s->has_q)
         return gdir_err_set_param(err, GDIR_EINVAL, "sortby", "sortby: relevance needs q");
     p->limit = x->limit;
-    if ((rc = api_param_enum_list(req, "properties", place_props, &has, &mask, err)))
+    if ((rc = api_param_enum_list(req, "properties", ogc_place_props, &has, &mask, err)))
         return rc;
     x->props = has ? mask : (1ull << N_PLACE_PROPS) - 1;
     cursor = api_param(req, "cursor");
@@ -625,19 +625,19 @@ static void place_feat(const struct items *x, const struct api_place *p, double 
     for (int i = 0; i < N_PLACE_PROPS; i++) {
         if (!((x->props >> i) & 1))
             continue;
-        if (strcmp(place_props[i], "distance_m") == 0) {
+        if (strcmp(ogc_place_props[i], "distance_m") == 0) {
             if (distance >= 0)
                 add_num(f, "distance_m", distance, 1);
-        } else if (strcmp(place_props[i], "score") == 0) {
+        } else if (strcmp(ogc_place_props[i], "score") == 0) {
             if (score >= 0)
                 add_num(f, "score", score, 6);
-        } else if (strcmp(place_props[i], "geocode_score") == 0) {
+        } else if (strcmp(ogc_place_props[i], "geocode_score") == 0) {
             if (p->has_geocode_score)
                 add_num(f, "geocode_score", p->geocode_score, 3);
             else
                 add_str(f, "geocode_score", NULL);
         } else {
-            add_str(f, place_props[i], values[i]);
+            add_str(f, ogc_place_props[i], values[i]);
         }
     }
 }
