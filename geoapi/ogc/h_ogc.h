@@ -159,9 +159,16 @@ void ogc_link(struct gdir_json *j, const char *href, const char *rel, const char
 int ogc_link_to(struct gdir_json *j, const struct api_request *req, const char *path,
                 const char *f, const char *rel, const char *type, const char *title);
 
-/* The self and alternate links of a JSON resource (self JSON, alternate HTML). */
-int ogc_self_links(struct gdir_json *j, const struct api_request *req, const char *self_f,
-                   const char *self_type);
+/* Begins the "links" member of a JSON resource with its self link (format self_f, type
+ * self_type, title what) and its alternate HTML link ("<what> en HTML"); cursor (may be NULL)
+ * is kept in both. The caller adds its other links and ends the array. */
+int ogc_links_begin(struct gdir_json *j, const struct api_request *req, const char *self_f,
+                    const char *self_type, const char *cursor, const char *what);
+
+/* Ends the JSON body of a resource: rc, the writing's outcome so far, reported as
+ * "<what>: <error text>", else api_json_done with OGC_CT_JSON. */
+int ogc_json_done(struct api_response *res, const struct gdir_json *j, int rc, const char *what,
+                  struct gdir_err *err);
 
 /* ISO 8601 UTC of t ("2026-05-04T10:00:00Z"). */
 void ogc_utc(time_t t, char *out, size_t cap);
@@ -221,5 +228,16 @@ int ogc_html_begin(struct api_html *h, const struct api_request *req, const char
 
 /* Ends the page: </main>, footer, and the map script when with_map. */
 int ogc_html_end(struct api_html *h, int with_map);
+
+/* The page of a description resource (landing page, conformance, API, collections), written
+ * on res's body: ogc_html_begin without a map, the alternate being this request's resource
+ * with f=json (of type json_type). */
+int ogc_page_begin(struct api_html *h, struct api_response *res, const struct api_request *req,
+                   const char *title, const char *const *crumbs, const char *json_type);
+
+/* Ends it: rc, the writing's outcome so far; then ogc_html_end. An error is reported as
+ * "<what>: <error text>"; else the answer is HTML (OGC_CT_HTML). */
+int ogc_page_end(struct api_html *h, struct api_response *res, int rc, const char *what,
+                 struct gdir_err *err);
 
 #endif

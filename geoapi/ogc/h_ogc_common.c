@@ -320,23 +320,35 @@ int ogc_link_to(struct gdir_json *j, const struct api_request *req, const char *
     return rc;
 }
 
-int ogc_self_links(struct gdir_json *j, const struct api_request *req, const char *self_f,
-                   const char *self_type)
+int ogc_links_begin(struct gdir_json *j, const struct api_request *req, const char *self_f,
+                    const char *self_type, const char *cursor, const char *what)
 {
     struct gdir_buf href;
+    char alternate[96];
     int rc;
 
+    snprintf(alternate, sizeof alternate, "%s en HTML", what);
+    gdir_json_key(j, "links");
+    gdir_json_arr_begin(j);
     gdir_buf_init(&href, 0);
-    rc = ogc_self_url(&href, req, self_f, NULL, NULL);
+    rc = ogc_self_url(&href, req, self_f, cursor, NULL);
     if (!rc)
-        ogc_link(j, gdir_buf_str(&href), "self", self_type, "Ce document");
+        ogc_link(j, gdir_buf_str(&href), "self", self_type, what);
     gdir_buf_reset(&href);
     if (!rc)
-        rc = ogc_self_url(&href, req, "html", NULL, NULL);
+        rc = ogc_self_url(&href, req, "html", cursor, NULL);
     if (!rc)
-        ogc_link(j, gdir_buf_str(&href), "alternate", OGC_MT_HTML, "Ce document en HTML");
+        ogc_link(j, gdir_buf_str(&href), "alternate", OGC_MT_HTML, alternate);
     gdir_buf_free(&href);
     return rc;
+}
+
+int ogc_json_done(struct api_response *res, const struct gdir_json *j, int rc, const char *what,
+                  struct gdir_err *err)
+{
+    if (rc)
+        return gdir_err_set(err, rc, "%s: %s", what, gdir_err_text(rc));
+    return api_json_done(res, j, OGC_CT_JSON, err);
 }
 
 void ogc_utc(time_t t, char *out, size_t cap)

@@ -208,14 +208,7 @@ static int json_feature(struct items *x, const struct feat *f)
     if (x->single && !rc) {
         struct gdir_buf u;
         gdir_buf_init(&u, 0);
-        gdir_json_key(j, "links");
-        gdir_json_arr_begin(j);
-        rc = ogc_self_url(&u, x->req, "json", NULL, NULL);
-        ogc_link(j, gdir_buf_str(&u), "self", OGC_CT_GEOJSON, "Cet élément");
-        gdir_buf_reset(&u);
-        if (!rc)
-            rc = ogc_self_url(&u, x->req, "html", NULL, NULL);
-        ogc_link(j, gdir_buf_str(&u), "alternate", OGC_MT_HTML, "Cet élément en HTML");
+        rc = ogc_links_begin(j, x->req, "json", OGC_CT_GEOJSON, NULL, "Cet élément");
         ogc_link(j, collection_url(&u, x->req, x->coll.id, NULL), "collection", OGC_CT_JSON,
                  "La collection");
         gdir_json_arr_end(j);
@@ -431,14 +424,7 @@ static int list_end(struct items *x, const char *next, const char *prev)
     if (!x->html) {
         struct gdir_json *j = &x->j;
         gdir_json_arr_end(j);
-        gdir_json_key(j, "links");
-        gdir_json_arr_begin(j);
-        rc = ogc_self_url(&u, x->req, "json", cur, NULL);
-        ogc_link(j, gdir_buf_str(&u), "self", OGC_CT_GEOJSON, "Cette page");
-        gdir_buf_reset(&u);
-        if (!rc)
-            rc = ogc_self_url(&u, x->req, "html", cur, NULL);
-        ogc_link(j, gdir_buf_str(&u), "alternate", OGC_MT_HTML, "Cette page en HTML");
+        rc = ogc_links_begin(j, x->req, "json", OGC_CT_GEOJSON, cur, "Cette page");
         if (!rc && next) {
             gdir_buf_reset(&u);
             rc = ogc_self_url(&u, x->req, "json", next, NULL);

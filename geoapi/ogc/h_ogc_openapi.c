@@ -416,20 +416,15 @@ static int openapi_html(const struct api_ctx *ctx, const struct api_request *req
     const struct api_config *cfg = ctx->cfg;
     const cJSON *doc;
     struct api_html h;
-    struct gdir_buf json, base;
+    struct gdir_buf base;
     int rc;
 
     if ((rc = embedded(&doc, err)))
         return rc;
-    gdir_buf_init(&json, 0);
     gdir_buf_init(&base, 0);
-    api_html_init(&h, &res->body);
-    rc = ogc_self_url(&json, req, "json", NULL, NULL);
+    rc = ogc_page_begin(&h, res, req, "Documentation de l’API", crumbs, OGC_CT_OPENAPI);
     if (!rc)
         rc = ogc_base(req, &base);
-    if (!rc)
-        rc = ogc_html_begin(&h, req, "Documentation de l’API", crumbs, gdir_buf_str(&json),
-                            OGC_CT_OPENAPI, 0);
     api_html_raw(&h, "<p>Une API OGC API - Features (parties 1 et 2). Toutes les adresses "
                      "ci-dessous commencent par <code>");
     api_html_text(&h, gdir_buf_str(&base));
@@ -448,14 +443,8 @@ static int openapi_html(const struct api_ctx *ctx, const struct api_request *req
                   cfg->default_limit, cfg->max_limit);
     param_rows(&h, doc);
     api_html_raw(&h, "</tbody>\n</table>\n");
-    if (!rc)
-        rc = ogc_html_end(&h, 0);
-    gdir_buf_free(&json);
     gdir_buf_free(&base);
-    if (rc)
-        return gdir_err_set(err, rc, "api: %s", gdir_err_text(rc));
-    res->content_type = OGC_CT_HTML;
-    return GDIR_OK;
+    return ogc_page_end(&h, res, rc, "api", err);
 }
 
 int h_ogc_api(const struct api_ctx *ctx, const struct api_request *req,
