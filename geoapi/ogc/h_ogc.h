@@ -142,9 +142,6 @@ const char *ogc_licence_title(const char *id);
  * unchecked Host never reaches a body, issue 10 D8). */
 int ogc_base(const struct api_request *req, struct gdir_buf *out);
 
-/* Appends s percent-encoded (RFC 3986 unreserved characters kept; '/' kept when keep_slash). */
-int ogc_pct_encode(struct gdir_buf *b, const char *s, int keep_slash);
-
 /* Appends the absolute URL of this request's resource with format f ("json", "geojson",
  * "html") and its other parameters as given, but f and cursor; cursor appended when not NULL.
  * skip (may be NULL) names one more parameter to leave out. */

@@ -170,7 +170,7 @@ static const char *collection_path(struct gdir_buf *b, const struct ogc_collecti
                                    const char *suffix)
 {
     gdir_buf_reset(b);
-    if (gdir_buf_adds(b, "/collections/") || ogc_pct_encode(b, c->id, 0) ||
+    if (gdir_buf_adds(b, "/collections/") || api_pct_encode(b, c->id, 0) ||
         gdir_buf_adds(b, suffix))
         return "/collections";
     return gdir_buf_str(b);

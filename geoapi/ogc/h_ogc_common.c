@@ -211,22 +211,6 @@ int ogc_base(const struct api_request *req, struct gdir_buf *out)
     return rc ? rc : gdir_buf_adds(out, OGC_ROOT);
 }
 
-int ogc_pct_encode(struct gdir_buf *b, const char *s, int keep_slash)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    int rc = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p && !rc; p++) {
-        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-            *p == '-' || *p == '.' || *p == '_' || *p == '~' || (keep_slash && *p == '/')) {
-            rc = gdir_buf_addc(b, (char)*p);
-        } else {
-            char e[3] = {'%', hex[*p >> 4], hex[*p & 15]};
-            rc = gdir_buf_add(b, e, 3);
-        }
-    }
-    return rc;
-}
-
 /* The request's path under /ogc, re-encoded ("/collections/places/items"). Path segments
  * come from the captures when there are any, so that an encoded '/' stays encoded. */
 static int resource_path(struct gdir_buf *out, const struct api_request *req)
@@ -240,17 +224,17 @@ static int resource_path(struct gdir_buf *out, const struct api_request *req)
             path += strlen(OGC_ROOT);
         if (strcmp(path, "/") == 0)
             path = "";
-        return ogc_pct_encode(out, path, 1);
+        return api_pct_encode(out, path, 1);
     }
     rc = gdir_buf_adds(out, "/collections/");
     if (!rc)
-        rc = ogc_pct_encode(out, cid, 0);
+        rc = api_pct_encode(out, cid, 0);
     if (!rc && strstr(path, "/items"))
         rc = gdir_buf_adds(out, "/items");
     if (!rc && fid) {
         rc = gdir_buf_addc(out, '/');
         if (!rc)
-            rc = ogc_pct_encode(out, fid, 0);
+            rc = api_pct_encode(out, fid, 0);
     }
     return rc;
 }
@@ -274,18 +258,18 @@ int ogc_self_url(struct gdir_buf *out, const struct api_request *req, const char
         rc = gdir_buf_addc(out, sep);
         sep = '&';
         if (!rc)
-            rc = ogc_pct_encode(out, name, 0);
+            rc = api_pct_encode(out, name, 0);
         if (!rc)
             rc = gdir_buf_addc(out, '=');
         if (!rc)
-            rc = ogc_pct_encode(out, req->params[i].value, 0);
+            rc = api_pct_encode(out, req->params[i].value, 0);
     }
     if (!rc && f)
         rc = gdir_buf_printf(out, "%cf=%s", sep, f), sep = '&';
     if (!rc && cursor) {
         rc = gdir_buf_printf(out, "%ccursor=", sep);
         if (!rc)
-            rc = ogc_pct_encode(out, cursor, 0);
+            rc = api_pct_encode(out, cursor, 0);
     }
     return rc;
 }

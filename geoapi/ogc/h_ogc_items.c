@@ -148,8 +148,8 @@ static const char *item_url(struct gdir_buf *b, const struct api_request *req, c
                             const char *fid, const char *f)
 {
     gdir_buf_reset(b);
-    if (ogc_base(req, b) || gdir_buf_adds(b, "/collections/") || ogc_pct_encode(b, cid, 0) ||
-        gdir_buf_adds(b, "/items/") || ogc_pct_encode(b, fid, 0) ||
+    if (ogc_base(req, b) || gdir_buf_adds(b, "/collections/") || api_pct_encode(b, cid, 0) ||
+        gdir_buf_adds(b, "/items/") || api_pct_encode(b, fid, 0) ||
         (f && gdir_buf_printf(b, "?f=%s", f)))
         gdir_buf_reset(b);
     return gdir_buf_str(b);
@@ -159,7 +159,7 @@ static const char *collection_url(struct gdir_buf *b, const struct api_request *
                                   const char *cid, const char *f)
 {
     gdir_buf_reset(b);
-    if (ogc_base(req, b) || gdir_buf_adds(b, "/collections/") || ogc_pct_encode(b, cid, 0) ||
+    if (ogc_base(req, b) || gdir_buf_adds(b, "/collections/") || api_pct_encode(b, cid, 0) ||
         (f && gdir_buf_printf(b, "?f=%s", f)))
         gdir_buf_reset(b);
     return gdir_buf_str(b);
@@ -295,7 +295,7 @@ static int html_item(struct items *x, const struct feat *f)
     if (!rc)
         rc = gdir_buf_adds(&items, "/collections/");
     if (!rc)
-        rc = ogc_pct_encode(&items, x->coll.id, 0);
+        rc = api_pct_encode(&items, x->coll.id, 0);
     if (!rc)
         rc = gdir_buf_adds(&items, "/items?f=html");
     crumbs[4] = gdir_buf_str(&items);
