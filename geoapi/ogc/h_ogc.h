@@ -170,8 +170,9 @@ int ogc_json_done(struct api_response *res, const struct gdir_json *j, int rc, c
 /* ISO 8601 UTC of t ("2026-05-04T10:00:00Z"). */
 void ogc_utc(time_t t, char *out, size_t cap);
 
-/* The title of the service: "<territory name> — annuaire" (meta territory), or a default. */
-int ogc_service_title(struct api_db *db, char *out, size_t cap, struct gdir_err *err);
+/* The title of the service: "<territory name> — annuaire" (meta territory of the thread's
+ * database), or a default. */
+int ogc_service_title(const struct api_ctx *ctx, char *out, size_t cap, struct gdir_err *err);
 
 /* ---- collection metadata (h_ogc_collections.c) ----------------------------------------- */
 

@@ -7,6 +7,7 @@
  * Not here: CRS and datetime (h_ogc_crs.c), the resources themselves (h_ogc_*.c).
  */
 #include "h_ogc.h"
+#include "api_dbpool.h"
 #include "api_http.h"
 
 #include <cjson/cJSON.h>
@@ -342,14 +343,18 @@ void ogc_utc(time_t t, char *out, size_t cap)
         snprintf(out, cap, "1970-01-01T00:00:00Z");
 }
 
-int ogc_service_title(struct api_db *db, char *out, size_t cap, struct gdir_err *err)
+int ogc_service_title(const struct api_ctx *ctx, char *out, size_t cap, struct gdir_err *err)
 {
+    struct api_db *db;
     struct gdir_buf t;
     cJSON *root = NULL;
     const cJSON *name;
     int rc;
 
     snprintf(out, cap, "Annuaire des lieux et services");
+    rc = api_dbpool_get(ctx->pool, &db, err);
+    if (rc)
+        return rc;
     gdir_buf_init(&t, 0);
     rc = api_q_territory(db, &t, err);
     if (rc == GDIR_ENOTFOUND) {

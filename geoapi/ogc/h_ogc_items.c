@@ -269,44 +269,60 @@ static int html_row(struct items *x, const struct feat *f)
     return api_html_error(h);
 }
 
-/* The page of one feature: its properties and a map. */
-static int html_item(struct items *x, const struct feat *f)
+/* Begins the HTML page of the items (feature NULL) or of one feature (its title): breadcrumb
+ * Collections > the collection > [Éléments >] the page, the GeoJSON alternate, and in map the
+ * URL of the page's GeoJSON without crs (for the map). */
+static int items_page_begin(struct items *x, const char *feature, struct gdir_buf *map)
 {
-    struct api_html *h = &x->h;
-    const char *crumbs[] = {NULL, "Collections", NULL, NULL, NULL, "Éléments", "", NULL, NULL};
-    char title[160];
-    struct gdir_buf json, list, coll, items, map;
+    const char *crumbs[] = {NULL, "Collections", NULL, NULL, "", "Éléments", NULL, NULL, NULL};
+    const char *cursor = api_param(x->req, "cursor");
+    char title[160], page_title[200];
+    struct gdir_buf json, list, coll, items;
     int rc;
 
     gdir_buf_init(&json, 0);
     gdir_buf_init(&list, 0);
     gdir_buf_init(&coll, 0);
     gdir_buf_init(&items, 0);
-    gdir_buf_init(&map, 0);
     ogc_collection_title(&x->coll, title, sizeof title);
+    snprintf(page_title, sizeof page_title, "%s — éléments", title);
     rc = ogc_base(x->req, &list);
     if (!rc)
         rc = gdir_buf_adds(&list, "/collections?f=html");
     crumbs[0] = gdir_buf_str(&list);
     crumbs[2] = collection_url(&coll, x->req, x->coll.id, "html");
     crumbs[3] = title;
+    if (feature) {            /* ... > Éléments (a link) > the feature */
+        collection_url(&items, x->req, x->coll.id, NULL);
+        if (!rc)
+            rc = gdir_buf_adds(&items, "/items?f=html");
+        crumbs[4] = gdir_buf_str(&items);
+        crumbs[6] = "";
+        crumbs[7] = feature;
+    }
     if (!rc)
-        rc = ogc_base(x->req, &items);
+        rc = ogc_self_url(&json, x->req, "json", cursor, NULL);
     if (!rc)
-        rc = gdir_buf_adds(&items, "/collections/");
+        rc = ogc_self_url(map, x->req, "json", cursor, "crs");
     if (!rc)
-        rc = api_pct_encode(&items, x->coll.id, 0);
-    if (!rc)
-        rc = gdir_buf_adds(&items, "/items?f=html");
-    crumbs[4] = gdir_buf_str(&items);
-    crumbs[7] = f->title && *f->title ? f->title : f->id;
-    if (!rc)
-        rc = ogc_self_url(&json, x->req, "json", NULL, NULL);
-    if (!rc)
-        rc = ogc_self_url(&map, x->req, "json", NULL, "crs");
-    if (!rc)
-        rc = ogc_html_begin(h, x->req, crumbs[7], crumbs, gdir_buf_str(&json), OGC_CT_GEOJSON,
-                            1);
+        rc = ogc_html_begin(&x->h, x->req, feature ? feature : page_title, crumbs,
+                            gdir_buf_str(&json), OGC_CT_GEOJSON, 1);
+    gdir_buf_free(&json);
+    gdir_buf_free(&list);
+    gdir_buf_free(&coll);
+    gdir_buf_free(&items);
+    return rc;
+}
+
+/* The page of one feature: its properties and a map. */
+static int html_item(struct items *x, const struct feat *f)
+{
+    struct api_html *h = &x->h;
+    struct gdir_buf map;
+    int rc;
+
+    gdir_buf_init(&map, 0);
+    rc = items_page_begin(x, f->title && *f->title ? f->title : f->id, &map);
     api_html_raw(h, "<div class=\"ogc-layout\">\n<table>\n<caption>Propriétés de cet élément"
                     "</caption>\n<tbody>\n<tr><th scope=\"row\">Identifiant</th><td><code>");
     api_html_text(h, f->id);
@@ -327,10 +343,6 @@ static int html_item(struct items *x, const struct feat *f)
     api_html_raw(h, "></div>\n</div>\n");
     if (!rc)
         rc = ogc_html_end(h, 1);
-    gdir_buf_free(&json);
-    gdir_buf_free(&list);
-    gdir_buf_free(&coll);
-    gdir_buf_free(&items);
     gdir_buf_free(&map);
     return rc ? rc : api_html_error(h);
 }
@@ -363,30 +375,11 @@ static int list_begin(struct items *x, long long matched, size_t returned)
     }
     {
         struct api_html *h = &x->h;
-        const char *crumbs[] = {NULL, "Collections", NULL, NULL, "", "Éléments", NULL};
-        char title[160], page_title[200];
-        struct gdir_buf json, list, coll, map;
+        struct gdir_buf map;
         int rc;
 
-        gdir_buf_init(&json, 0);
-        gdir_buf_init(&list, 0);
-        gdir_buf_init(&coll, 0);
         gdir_buf_init(&map, 0);
-        ogc_collection_title(&x->coll, title, sizeof title);
-        snprintf(page_title, sizeof page_title, "%s — éléments", title);
-        rc = ogc_base(x->req, &list);
-        if (!rc)
-            rc = gdir_buf_adds(&list, "/collections?f=html");
-        crumbs[0] = gdir_buf_str(&list);
-        crumbs[2] = collection_url(&coll, x->req, x->coll.id, "html");
-        crumbs[3] = title;
-        if (!rc)
-            rc = ogc_self_url(&json, x->req, "json", api_param(x->req, "cursor"), NULL);
-        if (!rc)
-            rc = ogc_self_url(&map, x->req, "json", api_param(x->req, "cursor"), "crs");
-        if (!rc)
-            rc = ogc_html_begin(h, x->req, page_title, crumbs, gdir_buf_str(&json),
-                                OGC_CT_GEOJSON, 1);
+        rc = items_page_begin(x, NULL, &map);
         api_html_rawf(h, "<p class=\"ogc-count\" role=\"status\">%lld élément%s correspond%s à "
                          "la requête ; cette page en montre %zu.</p>\n", matched,
                       matched > 1 ? "s" : "", matched > 1 ? "ent" : "", returned);
@@ -404,9 +397,6 @@ static int list_begin(struct items *x, long long matched, size_t returned)
         if (x->with_distance)
             api_html_raw(h, "<th scope=\"col\">Distance (m)</th>");
         api_html_raw(h, "</tr></thead>\n<tbody>\n");
-        gdir_buf_free(&json);
-        gdir_buf_free(&list);
-        gdir_buf_free(&coll);
         gdir_buf_free(&map);
         return rc ? rc : api_html_error(h);
     }

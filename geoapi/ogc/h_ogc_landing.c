@@ -8,7 +8,6 @@
  * the collections link.
  */
 #include "h_ogc.h"
-#include "api_dbpool.h"
 #include "api_html.h"
 
 #include <string.h>
@@ -72,14 +71,10 @@ static int landing_html(const struct api_request *req, struct api_response *res,
 int h_ogc_landing(const struct api_ctx *ctx, const struct api_request *req,
                   struct api_response *res, struct gdir_err *err)
 {
-    struct api_db *db;
     struct gdir_json j;
     char title[256];
-    int rc;
+    int rc = ogc_service_title(ctx, title, sizeof title, err);
 
-    rc = api_dbpool_get(ctx->pool, &db, err);
-    if (!rc)
-        rc = ogc_service_title(db, title, sizeof title, err);
     if (rc)
         return rc;
     if (req->format == API_FMT_HTML)

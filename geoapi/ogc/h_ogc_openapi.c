@@ -18,7 +18,6 @@
  * connection to every request.
  */
 #include "h_ogc.h"
-#include "api_dbpool.h"
 #include "api_html.h"
 #include "gdir_cjson.h"
 #include "gdir_parse.h"
@@ -450,16 +449,11 @@ static int openapi_html(const struct api_ctx *ctx, const struct api_request *req
 int h_ogc_api(const struct api_ctx *ctx, const struct api_request *req,
               struct api_response *res, struct gdir_err *err)
 {
-    struct api_db *db;
     char title[256];
     int rc;
 
     if (req->format == API_FMT_HTML)
         return openapi_html(ctx, req, res, err);
-    rc = api_dbpool_get(ctx->pool, &db, err);
-    if (!rc)
-        rc = ogc_service_title(db, title, sizeof title, err);
-    if (rc)
-        return rc;
-    return openapi_json(ctx, req, res, title, err);
+    rc = ogc_service_title(ctx, title, sizeof title, err);
+    return rc ? rc : openapi_json(ctx, req, res, title, err);
 }
