@@ -256,15 +256,10 @@ static void jsonld_object(struct gdir_json *j, const struct api_cat_prop *p)
         gdir_json_str(j, p->value);
         break;
     case API_CAT_LANG:
+    case API_CAT_TYPED:         /* a value object, its tag a language or a datatype */
         gdir_json_obj_begin(j);
         gdir_json_kstr(j, "@value", p->value);
-        gdir_json_kstr(j, "@language", p->tag);
-        gdir_json_obj_end(j);
-        break;
-    case API_CAT_TYPED:
-        gdir_json_obj_begin(j);
-        gdir_json_kstr(j, "@value", p->value);
-        gdir_json_kstr(j, "@type", p->tag);
+        gdir_json_kstr(j, p->kind == API_CAT_LANG ? "@language" : "@type", p->tag);
         gdir_json_obj_end(j);
         break;
     }

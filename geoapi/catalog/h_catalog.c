@@ -898,6 +898,64 @@ static void add_dataset(struct cat_state *st, const struct cat_shared *sh,
     gdir_buf_free(&t);
 }
 
+/* A data service of the catalogue (dcat:DataService). */
+struct cat_service {
+    const char *path;             /* its node and endpoint, under the base URL */
+    const char *title;            /* French; "<title> — <territory>" */
+    const char *description;      /* French */
+    const char *description_path; /* dcat:endpointDescription, or NULL */
+    const char *conforms_to;      /* dct:conformsTo, or NULL */
+    const char *landing_path;     /* dcat:landingPage; NULL: the page's Open data section */
+};
+
+static const struct cat_service ogc_service = {
+    "/ogc", "API OGC - Features",
+    "Les lieux, les communes et les adresses selon la norme OGC API - Features "
+    "(parties 1 et 2 : GeoJSON, HTML, OpenAPI 3.0, CRS84 et Lambert-93), avec la "
+    "recherche par proximité en extension. Utilisable dans QGIS sans extension.",
+    "/ogc/api", OGC_FEATURES_CORE, "/ogc?f=html",
+};
+
+static const struct cat_service search_service = {
+    "/api/places", "API de recherche de l'annuaire",
+    "Recherche des lieux par texte (sans accents ni majuscules, tolérante aux "
+    "fautes), catégorie, commune, distance autour d'un point, emprise et horaires "
+    "d'ouverture ; réponses JSON ou GeoJSON.",
+    NULL, NULL, NULL,
+};
+
+/* Adds service s to the catalogue; returns its node. t: scratch. */
+static size_t add_service(struct cat_state *st, const struct cat_shared *sh, size_t catalog,
+                          const struct cat_service *s, struct gdir_buf *t)
+{
+    size_t n = node(st, s->path, "");
+
+    api_cat_iri(&st->g, catalog, "dcat:service", st->g.nodes[n].iri);
+    api_cat_type(&st->g, n, "dcat:DataService");
+    gdir_buf_reset(t);
+    gdir_buf_printf(t, "%s — %s", s->title, territory_short(st));
+    api_cat_lang(&st->g, n, "dct:title", gdir_buf_str(t), "fr");
+    api_cat_lang(&st->g, n, "dct:description", s->description, "fr");
+    api_cat_iri(&st->g, n, "dcat:endpointURL", url(st, "%s", s->path));
+    if (s->description_path)
+        api_cat_iri(&st->g, n, "dcat:endpointDescription", url(st, "%s", s->description_path));
+    if (s->conforms_to)
+        api_cat_iri(&st->g, n, "dct:conformsTo", s->conforms_to);
+    api_cat_iri(&st->g, n, "dct:publisher", sh->publisher_iri);
+    api_cat_iri(&st->g, n, "dcat:contactPoint", st->g.nodes[sh->contact].iri);
+    api_cat_iri(&st->g, n, "dcat:landingPage",
+                s->landing_path ? url(st, "%s", s->landing_path) : sh->page);
+    return n;
+}
+
+/* The IRI of page n of the catalogue in syntax ext, in t (reset first). */
+static const char *page_iri(struct cat_state *st, struct gdir_buf *t, const char *ext, long n)
+{
+    gdir_buf_reset(t);
+    gdir_buf_printf(t, "%s/catalog%s?page=%ld", gdir_buf_str(&st->base), ext, n);
+    return gdir_buf_str(t);
+}
+
 static int build_graph(struct cat_state *st, long page, long pages, const char *ext)
 {
     struct cat_shared sh;
@@ -907,11 +965,7 @@ static int build_graph(struct cat_state *st, long page, long pages, const char *
 
     gdir_buf_init(&t, 65536);
     catalog = node(st, "/catalog", "");
-    {   /* the view's IRI names its page */
-        gdir_buf_reset(&st->tmp);
-        gdir_buf_printf(&st->tmp, "%s/catalog%s?page=%ld", gdir_buf_str(&st->base), ext, page);
-        view = api_cat_node(&st->g, gdir_buf_str(&st->tmp));
-    }
+    view = api_cat_node(&st->g, page_iri(st, &st->tmp, ext, page));   /* names its page */
     api_cat_type(&st->g, catalog, "dcat:Catalog");
     api_cat_type(&st->g, catalog, "hydra:Collection");
     gdir_buf_printf(&t, "Catalogue des données ouvertes — %s", territory_name(st));
@@ -934,57 +988,18 @@ static int build_graph(struct cat_state *st, long page, long pages, const char *
     api_cat_iri(&st->g, catalog, "hydra:view", st->g.nodes[view].iri);
 
     api_cat_type(&st->g, view, "hydra:PartialCollectionView");
-    api_cat_iri(&st->g, view, "hydra:first", url(st, "/catalog%s?page=1", ext));
-    gdir_buf_reset(&t);
-    gdir_buf_printf(&t, "%s/catalog%s?page=%ld", gdir_buf_str(&st->base), ext, pages);
-    api_cat_iri(&st->g, view, "hydra:last", gdir_buf_str(&t));
-    if (page > 1) {
-        gdir_buf_reset(&t);
-        gdir_buf_printf(&t, "%s/catalog%s?page=%ld", gdir_buf_str(&st->base), ext, page - 1);
-        api_cat_iri(&st->g, view, "hydra:previous", gdir_buf_str(&t));
-    }
-    if (page < pages) {
-        gdir_buf_reset(&t);
-        gdir_buf_printf(&t, "%s/catalog%s?page=%ld", gdir_buf_str(&st->base), ext, page + 1);
-        api_cat_iri(&st->g, view, "hydra:next", gdir_buf_str(&t));
-    }
+    api_cat_iri(&st->g, view, "hydra:first", page_iri(st, &t, ext, 1));
+    api_cat_iri(&st->g, view, "hydra:last", page_iri(st, &t, ext, pages));
+    if (page > 1)
+        api_cat_iri(&st->g, view, "hydra:previous", page_iri(st, &t, ext, page - 1));
+    if (page < pages)
+        api_cat_iri(&st->g, view, "hydra:next", page_iri(st, &t, ext, page + 1));
     api_cat_int(&st->g, view, "hydra:totalItems", (long long)st->n_datasets, "xsd:integer");
     api_cat_int(&st->g, view, "hydra:itemsPerPage", CAT_PAGE_SIZE, "xsd:integer");
 
     /* The services, then the datasets of this page. */
-    ogc = node(st, "/ogc", "");
-    api_cat_iri(&st->g, catalog, "dcat:service", st->g.nodes[ogc].iri);
-    api_cat_type(&st->g, ogc, "dcat:DataService");
-    gdir_buf_reset(&t);
-    gdir_buf_printf(&t, "API OGC - Features — %s", territory_short(st));
-    api_cat_lang(&st->g, ogc, "dct:title", gdir_buf_str(&t), "fr");
-    api_cat_lang(&st->g, ogc, "dct:description",
-                 "Les lieux, les communes et les adresses selon la norme OGC API - Features "
-                 "(parties 1 et 2 : GeoJSON, HTML, OpenAPI 3.0, CRS84 et Lambert-93), avec la "
-                 "recherche par proximité en extension. Utilisable dans QGIS sans extension.",
-                 "fr");
-    api_cat_iri(&st->g, ogc, "dcat:endpointURL", url(st, "%s", "/ogc"));
-    api_cat_iri(&st->g, ogc, "dcat:endpointDescription", url(st, "%s", "/ogc/api"));
-    api_cat_iri(&st->g, ogc, "dct:conformsTo", OGC_FEATURES_CORE);
-    api_cat_iri(&st->g, ogc, "dct:publisher", sh.publisher_iri);
-    api_cat_iri(&st->g, ogc, "dcat:contactPoint", st->g.nodes[sh.contact].iri);
-    api_cat_iri(&st->g, ogc, "dcat:landingPage", url(st, "%s", "/ogc?f=html"));
-
-    search = node(st, "/api/places", "");
-    api_cat_iri(&st->g, catalog, "dcat:service", st->g.nodes[search].iri);
-    api_cat_type(&st->g, search, "dcat:DataService");
-    gdir_buf_reset(&t);
-    gdir_buf_printf(&t, "API de recherche de l'annuaire — %s", territory_short(st));
-    api_cat_lang(&st->g, search, "dct:title", gdir_buf_str(&t), "fr");
-    api_cat_lang(&st->g, search, "dct:description",
-                 "Recherche des lieux par texte (sans accents ni majuscules, tolérante aux "
-                 "fautes), catégorie, commune, distance autour d'un point, emprise et horaires "
-                 "d'ouverture ; réponses JSON ou GeoJSON.",
-                 "fr");
-    api_cat_iri(&st->g, search, "dcat:endpointURL", url(st, "%s", "/api/places"));
-    api_cat_iri(&st->g, search, "dct:publisher", sh.publisher_iri);
-    api_cat_iri(&st->g, search, "dcat:contactPoint", st->g.nodes[sh.contact].iri);
-    api_cat_iri(&st->g, search, "dcat:landingPage", sh.page);
+    ogc = add_service(st, &sh, catalog, &ogc_service, &t);
+    search = add_service(st, &sh, catalog, &search_service, &t);
 
     for (size_t i = (size_t)(page - 1) * CAT_PAGE_SIZE;
          i < st->n_datasets && i < (size_t)page * CAT_PAGE_SIZE; i++)

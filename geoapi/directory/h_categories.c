@@ -3,8 +3,8 @@
  * number of places in each category; a top-level count includes its children. Every category
  * is listed, even with no place.
  */
-#include "api_dbpool.h"
 #include "api_handlers.h"
+#include "api_queries.h"
 #include "gdir_json.h"
 
 #include <stdlib.h>
@@ -27,60 +27,63 @@ static int add_count(void *cls, const char *code, long long count)
     return 0;   /* a code unknown to this build is not listed */
 }
 
-int h_categories(const struct api_ctx *ctx, const struct api_request *req, struct api_response *res,
-                 struct gdir_err *err)
+/* {"categories": [...]}: the top-level categories with their totals and their children. */
+static void write_categories(struct gdir_json *j, const struct counts *c)
+{
+    gdir_json_obj_begin(j);
+    gdir_json_key(j, "categories");
+    gdir_json_arr_begin(j);
+    for (size_t i = 0; i < c->n; i++) {
+        const struct gdir_category *top = &c->tax[i];
+        long long total = c->own[i];
+        if (top->parent)
+            continue;
+        for (size_t k = 0; k < c->n; k++)
+            if (c->tax[k].parent && strcmp(c->tax[k].parent, top->code) == 0)
+                total += c->own[k];
+        gdir_json_obj_begin(j);
+        gdir_json_kstr(j, "code", top->code);
+        gdir_json_kstr(j, "label", top->label);
+        gdir_json_kint(j, "count", total);
+        gdir_json_key(j, "children");
+        gdir_json_arr_begin(j);
+        for (size_t k = 0; k < c->n; k++) {
+            if (!c->tax[k].parent || strcmp(c->tax[k].parent, top->code) != 0)
+                continue;
+            gdir_json_obj_begin(j);
+            gdir_json_kstr(j, "code", c->tax[k].code);
+            gdir_json_kstr(j, "label", c->tax[k].label);
+            gdir_json_kint(j, "count", c->own[k]);
+            gdir_json_obj_end(j);
+        }
+        gdir_json_arr_end(j);
+        gdir_json_obj_end(j);
+    }
+    gdir_json_arr_end(j);
+    gdir_json_obj_end(j);
+}
+
+static int categories_json(struct api_db *db, struct gdir_json *j, const void *cls,
+                           struct gdir_err *err)
 {
     struct counts c = {0};
-    struct api_db *db;
-    struct gdir_json j;
     int rc;
 
-    (void)req;
-    rc = api_dbpool_get(ctx->pool, &db, err);
-    if (rc)
-        return rc;
+    (void)cls;
     c.tax = gdir_taxonomy(&c.n);
     c.own = calloc(c.n, sizeof *c.own);
     if (!c.own)
         return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
     rc = api_q_category_counts(db, add_count, &c, err);
-    if (rc)
-        goto out;
-
-    gdir_json_init(&j, &res->body);
-    gdir_json_obj_begin(&j);
-    gdir_json_key(&j, "categories");
-    gdir_json_arr_begin(&j);
-    for (size_t i = 0; i < c.n; i++) {
-        const struct gdir_category *top = &c.tax[i];
-        long long total = c.own[i];
-        if (top->parent)
-            continue;
-        for (size_t k = 0; k < c.n; k++)
-            if (c.tax[k].parent && strcmp(c.tax[k].parent, top->code) == 0)
-                total += c.own[k];
-        gdir_json_obj_begin(&j);
-        gdir_json_kstr(&j, "code", top->code);
-        gdir_json_kstr(&j, "label", top->label);
-        gdir_json_kint(&j, "count", total);
-        gdir_json_key(&j, "children");
-        gdir_json_arr_begin(&j);
-        for (size_t k = 0; k < c.n; k++) {
-            if (!c.tax[k].parent || strcmp(c.tax[k].parent, top->code) != 0)
-                continue;
-            gdir_json_obj_begin(&j);
-            gdir_json_kstr(&j, "code", c.tax[k].code);
-            gdir_json_kstr(&j, "label", c.tax[k].label);
-            gdir_json_kint(&j, "count", c.own[k]);
-            gdir_json_obj_end(&j);
-        }
-        gdir_json_arr_end(&j);
-        gdir_json_obj_end(&j);
-    }
-    gdir_json_arr_end(&j);
-    gdir_json_obj_end(&j);
-    rc = api_json_done(res, &j, API_CT_JSON, err);
-out:
+    if (!rc)
+        write_categories(j, &c);
     free(c.own);
     return rc;
+}
+
+int h_categories(const struct api_ctx *ctx, const struct api_request *req, struct api_response *res,
+                 struct gdir_err *err)
+{
+    (void)req;
+    return api_db_json(ctx, res, categories_json, NULL, API_CT_JSON, err);
 }

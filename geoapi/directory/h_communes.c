@@ -3,8 +3,8 @@
  * FeatureCollection with the boundaries, as SpatiaLite's AsGeoJSON writes them), ordered by
  * INSEE code.
  */
-#include "api_dbpool.h"
 #include "api_handlers.h"
+#include "api_queries.h"
 #include "gdir_json.h"
 
 #include <string.h>
@@ -61,53 +61,39 @@ static int commune_feature(void *cls, const struct api_commune *c)
     return gdir_json_error(j);
 }
 
+/* The two forms: {"communes": [...]} and the FeatureCollection. */
+static const int json_form = 0, geojson_form = 1;
+
+/* The list in the form *cls. */
+static int communes_json(struct api_db *db, struct gdir_json *j, const void *cls,
+                         struct gdir_err *err)
+{
+    int geojson = *(const int *)cls;
+    int rc;
+
+    gdir_json_obj_begin(j);
+    if (geojson)
+        gdir_json_kstr(j, "type", "FeatureCollection");
+    gdir_json_key(j, geojson ? "features" : "communes");
+    gdir_json_arr_begin(j);
+    rc = api_q_communes(db, geojson, geojson ? commune_feature : commune_object, j, err);
+    if (rc)
+        return rc;
+    gdir_json_arr_end(j);
+    gdir_json_obj_end(j);
+    return GDIR_OK;
+}
+
 int h_communes(const struct api_ctx *ctx, const struct api_request *req, struct api_response *res,
                struct gdir_err *err)
 {
-    struct api_db *db;
-    struct gdir_json j;
-    int rc;
-
     (void)req;
-    rc = api_dbpool_get(ctx->pool, &db, err);
-    if (rc)
-        return rc;
-    gdir_json_init(&j, &res->body);
-    gdir_json_obj_begin(&j);
-    gdir_json_key(&j, "communes");
-    gdir_json_arr_begin(&j);
-    rc = api_q_communes(db, 0, commune_object, &j, err);
-    if (rc && !err->code)
-        return api_json_done(res, &j, API_CT_JSON, err);
-    if (rc)
-        return rc;
-    gdir_json_arr_end(&j);
-    gdir_json_obj_end(&j);
-    return api_json_done(res, &j, API_CT_JSON, err);
+    return api_db_json(ctx, res, communes_json, &json_form, API_CT_JSON, err);
 }
 
 int h_communes_geojson(const struct api_ctx *ctx, const struct api_request *req,
                        struct api_response *res, struct gdir_err *err)
 {
-    struct api_db *db;
-    struct gdir_json j;
-    int rc;
-
     (void)req;
-    rc = api_dbpool_get(ctx->pool, &db, err);
-    if (rc)
-        return rc;
-    gdir_json_init(&j, &res->body);
-    gdir_json_obj_begin(&j);
-    gdir_json_kstr(&j, "type", "FeatureCollection");
-    gdir_json_key(&j, "features");
-    gdir_json_arr_begin(&j);
-    rc = api_q_communes(db, 1, commune_feature, &j, err);
-    if (rc && !err->code)
-        return api_json_done(res, &j, API_CT_GEOJSON, err);
-    if (rc)
-        return rc;
-    gdir_json_arr_end(&j);
-    gdir_json_obj_end(&j);
-    return api_json_done(res, &j, API_CT_GEOJSON, err);
+    return api_db_json(ctx, res, communes_json, &geojson_form, API_CT_GEOJSON, err);
 }

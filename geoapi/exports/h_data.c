@@ -147,37 +147,36 @@ static int list_row(void *cls, const struct api_export_entry *e)
     return gdir_json_error(j);
 }
 
-int h_exports_list(const struct api_ctx *ctx, const struct api_request *req,
-                   struct api_response *res, struct gdir_err *err)
+/* {"exports": [...], "built_at": ...} */
+static int list_json(struct api_db *db, struct gdir_json *j, const void *cls,
+                     struct gdir_err *err)
 {
-    struct api_db *db;
-    struct gdir_json j;
     char built_at[64];
     int rc;
 
-    (void)req;
-    rc = api_dbpool_get(ctx->pool, &db, err);
+    (void)cls;
+    gdir_json_obj_begin(j);
+    gdir_json_key(j, "exports");
+    gdir_json_arr_begin(j);
+    rc = api_q_exports(db, NULL, list_row, j, err);
     if (rc)
-        return rc;
-    gdir_json_init(&j, &res->body);
-    gdir_json_obj_begin(&j);
-    gdir_json_key(&j, "exports");
-    gdir_json_arr_begin(&j);
-    rc = api_q_exports(db, NULL, list_row, &j, err);
-    if (rc) {
-        if (!err->code)
-            gdir_err_set(err, rc, "exports list: %s", gdir_err_text(rc));
-        return rc;
-    }
-    gdir_json_arr_end(&j);
-    gdir_json_key(&j, "built_at");
+        return err->code ? rc : gdir_err_set(err, rc, "exports list: %s", gdir_err_text(rc));
+    gdir_json_arr_end(j);
+    gdir_json_key(j, "built_at");
     if (api_q_meta(db, "built_at", built_at, sizeof built_at, err) == 0)
-        gdir_json_str(&j, built_at);
+        gdir_json_str(j, built_at);
     else
-        gdir_json_null(&j);
+        gdir_json_null(j);
     gdir_err_clear(err);
-    gdir_json_obj_end(&j);
-    return api_json_done(res, &j, API_CT_JSON, err);
+    gdir_json_obj_end(j);
+    return GDIR_OK;
+}
+
+int h_exports_list(const struct api_ctx *ctx, const struct api_request *req,
+                   struct api_response *res, struct gdir_err *err)
+{
+    (void)req;
+    return api_db_json(ctx, res, list_json, NULL, API_CT_JSON, err);
 }
 
 /* ---- GET /data/{name} ------------------------------------------------------------------ */

@@ -5,6 +5,7 @@
  * Not here: splitting the target and checking parameter names (api_router.c).
  */
 #include "api_request.h"
+#include "gdir_buf.h"
 #include "gdir_hours.h"
 #include "gdir_parse.h"
 #include "gdir_text.h"
@@ -53,6 +54,22 @@ long api_pct_decode(const char *s, size_t n, int plus_space, char *out)
     }
     out[o] = '\0';
     return (long)o;
+}
+
+int api_pct_encode(struct gdir_buf *b, const char *s, int keep_slash)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    int rc = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p && !rc; p++) {
+        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+            *p == '-' || *p == '.' || *p == '_' || *p == '~' || (keep_slash && *p == '/')) {
+            rc = gdir_buf_addc(b, (char)*p);
+        } else {
+            char e[3] = {'%', hex[*p >> 4], hex[*p & 15]};
+            rc = gdir_buf_add(b, e, 3);
+        }
+    }
+    return rc;
 }
 
 const char *api_param(const struct api_request *req, const char *name)

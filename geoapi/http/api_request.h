@@ -82,6 +82,12 @@ void api_request_free(struct api_request *req);
  * the caller must check. */
 long api_pct_decode(const char *s, size_t n, int plus_space, char *out);
 
+struct gdir_buf;
+
+/* Appends s percent-encoded to b: RFC 3986 unreserved characters kept, and '/' when
+ * keep_slash. Returns 0 or the buffer's error. */
+int api_pct_encode(struct gdir_buf *b, const char *s, int keep_slash);
+
 /* The value of a query parameter, or NULL when absent. Borrowed. */
 const char *api_param(const struct api_request *req, const char *name);
 

@@ -1,10 +1,14 @@
 /*
  * api_response.c — response life cycle, the security headers, and api_error(): the single
  * builder of error bodies, from struct gdir_err through gdir_err_name/gdir_err_http_status.
+ * Also the end of every JSON answer (api_json_done) and the frame of the JSON answers written
+ * from the database (api_db_json).
  *
  * Not here: sending (api_server.c), choosing statuses for success (the handlers).
  */
 #include "api_response.h"
+#include "api_dbpool.h"
+#include "api_router.h"
 #include "gdir_json.h"
 #include "gdir_log.h"
 
@@ -102,6 +106,22 @@ int api_json_done(struct api_response *res, const struct gdir_json *j, const cha
         return gdir_err_set(err, GDIR_EINTERNAL, "response body: %s", gdir_err_text(rc));
     res->content_type = content_type;
     return GDIR_OK;
+}
+
+int api_db_json(const struct api_ctx *ctx, struct api_response *res, api_db_json_fn *write,
+                const void *cls, const char *content_type, struct gdir_err *err)
+{
+    struct api_db *db;
+    struct gdir_json j;
+    int rc = api_dbpool_get(ctx->pool, &db, err);
+
+    if (rc)
+        return rc;
+    gdir_json_init(&j, &res->body);
+    rc = write(db, &j, cls, err);
+    if (rc && err->code)
+        return rc;
+    return api_json_done(res, &j, content_type, err);
 }
 
 void api_log_sanitize(char *out, size_t cap, const char *s)

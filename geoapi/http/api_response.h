@@ -111,6 +111,20 @@ struct gdir_json;
 int api_json_done(struct api_response *res, const struct gdir_json *j, const char *content_type,
                   struct gdir_err *err);
 
+struct api_ctx;
+struct api_db;
+
+/* Writes the JSON body of an answer from the database through j (begun on res->body); cls is
+ * the handler's. Returns 0 or a negative code, with err set unless the writer itself failed. */
+typedef int api_db_json_fn(struct api_db *db, struct gdir_json *j, const void *cls,
+                           struct gdir_err *err);
+
+/* A JSON answer from the database: the thread's connection (api_dbpool_get), write on
+ * res->body, then api_json_done with content_type. A failure of write with err unset is the
+ * writer's (too large, out of memory): api_json_done reports it. */
+int api_db_json(const struct api_ctx *ctx, struct api_response *res, api_db_json_fn *write,
+                const void *cls, const char *content_type, struct gdir_err *err);
+
 /* Copies s into out (cap bytes) fit for a quoted logfmt value: '"' and '\\' become '\'',
  * control bytes become '?', and the text is cut (with "...") to fit. Log lines only. */
 void api_log_sanitize(char *out, size_t cap, const char *s);

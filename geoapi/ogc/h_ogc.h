@@ -142,9 +142,6 @@ const char *ogc_licence_title(const char *id);
  * unchecked Host never reaches a body, issue 10 D8). */
 int ogc_base(const struct api_request *req, struct gdir_buf *out);
 
-/* Appends s percent-encoded (RFC 3986 unreserved characters kept; '/' kept when keep_slash). */
-int ogc_pct_encode(struct gdir_buf *b, const char *s, int keep_slash);
-
 /* Appends the absolute URL of this request's resource with format f ("json", "geojson",
  * "html") and its other parameters as given, but f and cursor; cursor appended when not NULL.
  * skip (may be NULL) names one more parameter to leave out. */
@@ -159,15 +156,23 @@ void ogc_link(struct gdir_json *j, const char *href, const char *rel, const char
 int ogc_link_to(struct gdir_json *j, const struct api_request *req, const char *path,
                 const char *f, const char *rel, const char *type, const char *title);
 
-/* The self and alternate links of a JSON resource (self JSON, alternate HTML). */
-int ogc_self_links(struct gdir_json *j, const struct api_request *req, const char *self_f,
-                   const char *self_type);
+/* Begins the "links" member of a JSON resource with its self link (format self_f, type
+ * self_type, title what) and its alternate HTML link ("<what> en HTML"); cursor (may be NULL)
+ * is kept in both. The caller adds its other links and ends the array. */
+int ogc_links_begin(struct gdir_json *j, const struct api_request *req, const char *self_f,
+                    const char *self_type, const char *cursor, const char *what);
+
+/* Ends the JSON body of a resource: rc, the writing's outcome so far, reported as
+ * "<what>: <error text>", else api_json_done with OGC_CT_JSON. */
+int ogc_json_done(struct api_response *res, const struct gdir_json *j, int rc, const char *what,
+                  struct gdir_err *err);
 
 /* ISO 8601 UTC of t ("2026-05-04T10:00:00Z"). */
 void ogc_utc(time_t t, char *out, size_t cap);
 
-/* The title of the service: "<territory name> — annuaire" (meta territory), or a default. */
-int ogc_service_title(struct api_db *db, char *out, size_t cap, struct gdir_err *err);
+/* The title of the service: "<territory name> — annuaire" (meta territory of the thread's
+ * database), or a default. */
+int ogc_service_title(const struct api_ctx *ctx, char *out, size_t cap, struct gdir_err *err);
 
 /* ---- collection metadata (h_ogc_collections.c) ----------------------------------------- */
 
@@ -189,6 +194,25 @@ int ogc_summarize(struct api_db *db, const struct ogc_collection *cs, size_t n,
 int ogc_write_collection(struct gdir_json *j, const struct api_request *req,
                          const struct ogc_collection *c, const struct ogc_summary *s);
 
+/* ---- the OpenAPI document (h_ogc_openapi.c) ------------------------------------------------ */
+
+/* openapi.json of this folder, compiled in by CMake (gdir_embed_text). */
+extern const char ogc_openapi_json[];
+
+struct cJSON;
+struct api_config;
+
+/* The document /ogc/api serves: openapi.json (parsed once) with its null members filled in from
+ * cfg (limits), the collections, the CRS, the taxonomy and the place properties, info.title set
+ * to title and servers[0].url to base, and the paths of x-geodir-collection-paths made once per
+ * collection. *out: a new tree (cJSON_Delete). GDIR_EINTERNAL when openapi.json does not parse
+ * or lacks a member it must have, GDIR_ENOMEM. */
+int ogc_openapi_document(const struct api_config *cfg, const char *title, const char *base,
+                         struct cJSON **out, struct gdir_err *err);
+
+/* The properties of a place feature, in output order, NULL-terminated (h_ogc_items.c). */
+extern const char *const ogc_place_props[];
+
 /* ---- HTML frames (h_ogc_pages.c) --------------------------------------------------------- */
 
 struct api_html;
@@ -202,5 +226,16 @@ int ogc_html_begin(struct api_html *h, const struct api_request *req, const char
 
 /* Ends the page: </main>, footer, and the map script when with_map. */
 int ogc_html_end(struct api_html *h, int with_map);
+
+/* The page of a description resource (landing page, conformance, API, collections), written
+ * on res's body: ogc_html_begin without a map, the alternate being this request's resource
+ * with f=json (of type json_type). */
+int ogc_page_begin(struct api_html *h, struct api_response *res, const struct api_request *req,
+                   const char *title, const char *const *crumbs, const char *json_type);
+
+/* Ends it: rc, the writing's outcome so far; then ogc_html_end. An error is reported as
+ * "<what>: <error text>"; else the answer is HTML (OGC_CT_HTML). */
+int ogc_page_end(struct api_html *h, struct api_response *res, int rc, const char *what,
+                 struct gdir_err *err);
 
 #endif

@@ -170,7 +170,7 @@ static const char *collection_path(struct gdir_buf *b, const struct ogc_collecti
                                    const char *suffix)
 {
     gdir_buf_reset(b);
-    if (gdir_buf_adds(b, "/collections/") || ogc_pct_encode(b, c->id, 0) ||
+    if (gdir_buf_adds(b, "/collections/") || api_pct_encode(b, c->id, 0) ||
         gdir_buf_adds(b, suffix))
         return "/collections";
     return gdir_buf_str(b);
@@ -298,16 +298,11 @@ static int collections_html(const struct api_request *req, struct api_response *
 {
     static const char *const crumbs[] = {"", "Collections", NULL};
     struct api_html h;
-    struct gdir_buf json, u;
+    struct gdir_buf u;
     int rc;
 
-    gdir_buf_init(&json, 0);
     gdir_buf_init(&u, 0);
-    api_html_init(&h, &res->body);
-    rc = ogc_self_url(&json, req, "json", NULL, NULL);
-    if (!rc)
-        rc = ogc_html_begin(&h, req, "Collections de données", crumbs, gdir_buf_str(&json),
-                            OGC_CT_JSON, 0);
+    rc = ogc_page_begin(&h, res, req, "Collections de données", crumbs, OGC_CT_JSON);
     api_html_raw(&h, "<table>\n<caption>Les collections de l’API, avec leur nombre d’éléments "
                      "et leurs licences</caption>\n<thead><tr><th scope=\"col\">Collection</th>"
                      "<th scope=\"col\">Éléments</th><th scope=\"col\">Licences</th>"
@@ -328,14 +323,8 @@ static int collections_html(const struct api_request *req, struct api_response *
         api_html_raw(&h, " type=\"application/geo+json\">GeoJSON</a></td></tr>\n");
     }
     api_html_raw(&h, "</tbody>\n</table>\n");
-    if (!rc)
-        rc = ogc_html_end(&h, 0);
-    gdir_buf_free(&json);
     gdir_buf_free(&u);
-    if (rc)
-        return gdir_err_set(err, rc, "collections: %s", gdir_err_text(rc));
-    res->content_type = OGC_CT_HTML;
-    return GDIR_OK;
+    return ogc_page_end(&h, res, rc, "collections", err);
 }
 
 static int collection_html(const struct api_request *req, struct api_response *res,
@@ -345,10 +334,9 @@ static int collection_html(const struct api_request *req, struct api_response *r
     const char *crumbs[] = {NULL, "Collections", "", NULL, NULL};
     char title[160], start[40], end[40];
     struct api_html h;
-    struct gdir_buf json, u, list;
+    struct gdir_buf u, list;
     int rc;
 
-    gdir_buf_init(&json, 0);
     gdir_buf_init(&u, 0);
     gdir_buf_init(&list, 0);
     ogc_collection_title(c, title, sizeof title);
@@ -359,9 +347,7 @@ static int collection_html(const struct api_request *req, struct api_response *r
     crumbs[0] = gdir_buf_str(&list);
     crumbs[3] = title;
     if (!rc)
-        rc = ogc_self_url(&json, req, "json", NULL, NULL);
-    if (!rc)
-        rc = ogc_html_begin(&h, req, title, crumbs, gdir_buf_str(&json), OGC_CT_JSON, 0);
+        rc = ogc_page_begin(&h, res, req, title, crumbs, OGC_CT_JSON);
     api_html_raw(&h, "<p>");
     api_html_text(&h, ogc_collection_description(c));
     api_html_raw(&h, "</p>\n<p>");
@@ -398,15 +384,9 @@ static int collection_html(const struct api_request *req, struct api_response *r
         api_html_raw(&h, "</code></li>");
     }
     api_html_raw(&h, "</ul></td></tr>\n</tbody>\n</table>\n");
-    if (!rc)
-        rc = ogc_html_end(&h, 0);
-    gdir_buf_free(&json);
     gdir_buf_free(&u);
     gdir_buf_free(&list);
-    if (rc)
-        return gdir_err_set(err, rc, "collection: %s", gdir_err_text(rc));
-    res->content_type = OGC_CT_HTML;
-    return GDIR_OK;
+    return ogc_page_end(&h, res, rc, "collection", err);
 }
 
 /* ---- handlers ------------------------------------------------------------------------------- */
@@ -432,9 +412,7 @@ int h_ogc_collections(const struct api_ctx *ctx, const struct api_request *req,
         return collections_html(req, res, cs, ss, n, err);
     gdir_json_init(&j, &res->body);
     gdir_json_obj_begin(&j);
-    gdir_json_key(&j, "links");
-    gdir_json_arr_begin(&j);
-    rc = ogc_self_links(&j, req, "json", OGC_CT_JSON);
+    rc = ogc_links_begin(&j, req, "json", OGC_CT_JSON, NULL, "Ce document");
     gdir_json_arr_end(&j);
     gdir_json_key(&j, "crs");
     gdir_json_arr_begin(&j);
@@ -447,9 +425,7 @@ int h_ogc_collections(const struct api_ctx *ctx, const struct api_request *req,
         rc = ogc_write_collection(&j, req, &cs[i], &ss[i]);
     gdir_json_arr_end(&j);
     gdir_json_obj_end(&j);
-    if (rc)
-        return gdir_err_set(err, rc, "collections: %s", gdir_err_text(rc));
-    return api_json_done(res, &j, OGC_CT_JSON, err);
+    return ogc_json_done(res, &j, rc, "collections", err);
 }
 
 int h_ogc_collection(const struct api_ctx *ctx, const struct api_request *req,
@@ -472,7 +448,5 @@ int h_ogc_collection(const struct api_ctx *ctx, const struct api_request *req,
         return collection_html(req, res, &c, &s, err);
     gdir_json_init(&j, &res->body);
     rc = ogc_write_collection(&j, req, &c, &s);
-    if (rc)
-        return gdir_err_set(err, rc, "collection: %s", gdir_err_text(rc));
-    return api_json_done(res, &j, OGC_CT_JSON, err);
+    return ogc_json_done(res, &j, rc, "collection", err);
 }

@@ -7,6 +7,7 @@
  * Not here: CRS and datetime (h_ogc_crs.c), the resources themselves (h_ogc_*.c).
  */
 #include "h_ogc.h"
+#include "api_dbpool.h"
 #include "api_http.h"
 
 #include <cjson/cJSON.h>
@@ -211,22 +212,6 @@ int ogc_base(const struct api_request *req, struct gdir_buf *out)
     return rc ? rc : gdir_buf_adds(out, OGC_ROOT);
 }
 
-int ogc_pct_encode(struct gdir_buf *b, const char *s, int keep_slash)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    int rc = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p && !rc; p++) {
-        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-            *p == '-' || *p == '.' || *p == '_' || *p == '~' || (keep_slash && *p == '/')) {
-            rc = gdir_buf_addc(b, (char)*p);
-        } else {
-            char e[3] = {'%', hex[*p >> 4], hex[*p & 15]};
-            rc = gdir_buf_add(b, e, 3);
-        }
-    }
-    return rc;
-}
-
 /* The request's path under /ogc, re-encoded ("/collections/places/items"). Path segments
  * come from the captures when there are any, so that an encoded '/' stays encoded. */
 static int resource_path(struct gdir_buf *out, const struct api_request *req)
@@ -240,17 +225,17 @@ static int resource_path(struct gdir_buf *out, const struct api_request *req)
             path += strlen(OGC_ROOT);
         if (strcmp(path, "/") == 0)
             path = "";
-        return ogc_pct_encode(out, path, 1);
+        return api_pct_encode(out, path, 1);
     }
     rc = gdir_buf_adds(out, "/collections/");
     if (!rc)
-        rc = ogc_pct_encode(out, cid, 0);
+        rc = api_pct_encode(out, cid, 0);
     if (!rc && strstr(path, "/items"))
         rc = gdir_buf_adds(out, "/items");
     if (!rc && fid) {
         rc = gdir_buf_addc(out, '/');
         if (!rc)
-            rc = ogc_pct_encode(out, fid, 0);
+            rc = api_pct_encode(out, fid, 0);
     }
     return rc;
 }
@@ -274,18 +259,18 @@ int ogc_self_url(struct gdir_buf *out, const struct api_request *req, const char
         rc = gdir_buf_addc(out, sep);
         sep = '&';
         if (!rc)
-            rc = ogc_pct_encode(out, name, 0);
+            rc = api_pct_encode(out, name, 0);
         if (!rc)
             rc = gdir_buf_addc(out, '=');
         if (!rc)
-            rc = ogc_pct_encode(out, req->params[i].value, 0);
+            rc = api_pct_encode(out, req->params[i].value, 0);
     }
     if (!rc && f)
         rc = gdir_buf_printf(out, "%cf=%s", sep, f), sep = '&';
     if (!rc && cursor) {
         rc = gdir_buf_printf(out, "%ccursor=", sep);
         if (!rc)
-            rc = ogc_pct_encode(out, cursor, 0);
+            rc = api_pct_encode(out, cursor, 0);
     }
     return rc;
 }
@@ -320,23 +305,35 @@ int ogc_link_to(struct gdir_json *j, const struct api_request *req, const char *
     return rc;
 }
 
-int ogc_self_links(struct gdir_json *j, const struct api_request *req, const char *self_f,
-                   const char *self_type)
+int ogc_links_begin(struct gdir_json *j, const struct api_request *req, const char *self_f,
+                    const char *self_type, const char *cursor, const char *what)
 {
     struct gdir_buf href;
+    char alternate[96];
     int rc;
 
+    snprintf(alternate, sizeof alternate, "%s en HTML", what);
+    gdir_json_key(j, "links");
+    gdir_json_arr_begin(j);
     gdir_buf_init(&href, 0);
-    rc = ogc_self_url(&href, req, self_f, NULL, NULL);
+    rc = ogc_self_url(&href, req, self_f, cursor, NULL);
     if (!rc)
-        ogc_link(j, gdir_buf_str(&href), "self", self_type, "Ce document");
+        ogc_link(j, gdir_buf_str(&href), "self", self_type, what);
     gdir_buf_reset(&href);
     if (!rc)
-        rc = ogc_self_url(&href, req, "html", NULL, NULL);
+        rc = ogc_self_url(&href, req, "html", cursor, NULL);
     if (!rc)
-        ogc_link(j, gdir_buf_str(&href), "alternate", OGC_MT_HTML, "Ce document en HTML");
+        ogc_link(j, gdir_buf_str(&href), "alternate", OGC_MT_HTML, alternate);
     gdir_buf_free(&href);
     return rc;
+}
+
+int ogc_json_done(struct api_response *res, const struct gdir_json *j, int rc, const char *what,
+                  struct gdir_err *err)
+{
+    if (rc)
+        return gdir_err_set(err, rc, "%s: %s", what, gdir_err_text(rc));
+    return api_json_done(res, j, OGC_CT_JSON, err);
 }
 
 void ogc_utc(time_t t, char *out, size_t cap)
@@ -346,14 +343,18 @@ void ogc_utc(time_t t, char *out, size_t cap)
         snprintf(out, cap, "1970-01-01T00:00:00Z");
 }
 
-int ogc_service_title(struct api_db *db, char *out, size_t cap, struct gdir_err *err)
+int ogc_service_title(const struct api_ctx *ctx, char *out, size_t cap, struct gdir_err *err)
 {
+    struct api_db *db;
     struct gdir_buf t;
     cJSON *root = NULL;
     const cJSON *name;
     int rc;
 
     snprintf(out, cap, "Annuaire des lieux et services");
+    rc = api_dbpool_get(ctx->pool, &db, err);
+    if (rc)
+        return rc;
     gdir_buf_init(&t, 0);
     rc = api_q_territory(db, &t, err);
     if (rc == GDIR_ENOTFOUND) {

@@ -81,7 +81,7 @@ static const char *label_of(const char *key)
 }
 
 /* Place properties, in output order; properties= selects among them. */
-static const char *const place_props[] = {
+const char *const ogc_place_props[] = {
     "name", "category", "category_label", "parent_category", "address", "postcode", "insee",
     "commune_name", "phone", "email", "website", "opening_hours", "description", "source",
     "source_title", "publisher", "licence", "source_date", "geocode_precision", "geocode_score",
@@ -115,7 +115,7 @@ struct items {
     int single;                      /* one feature (/items/{featureId}) */
     int with_distance;               /* places: the distance column */
     const char *const *columns;      /* HTML list columns */
-    unsigned long long props;        /* places: selected properties (bits of place_props) */
+    unsigned long long props;        /* places: selected properties (bits of ogc_place_props) */
     struct gdir_json j;
     struct api_html h;
     size_t written;
@@ -148,8 +148,8 @@ static const char *item_url(struct gdir_buf *b, const struct api_request *req, c
                             const char *fid, const char *f)
 {
     gdir_buf_reset(b);
-    if (ogc_base(req, b) || gdir_buf_adds(b, "/collections/") || ogc_pct_encode(b, cid, 0) ||
-        gdir_buf_adds(b, "/items/") || ogc_pct_encode(b, fid, 0) ||
+    if (ogc_base(req, b) || gdir_buf_adds(b, "/collections/") || api_pct_encode(b, cid, 0) ||
+        gdir_buf_adds(b, "/items/") || api_pct_encode(b, fid, 0) ||
         (f && gdir_buf_printf(b, "?f=%s", f)))
         gdir_buf_reset(b);
     return gdir_buf_str(b);
@@ -159,7 +159,7 @@ static const char *collection_url(struct gdir_buf *b, const struct api_request *
                                   const char *cid, const char *f)
 {
     gdir_buf_reset(b);
-    if (ogc_base(req, b) || gdir_buf_adds(b, "/collections/") || ogc_pct_encode(b, cid, 0) ||
+    if (ogc_base(req, b) || gdir_buf_adds(b, "/collections/") || api_pct_encode(b, cid, 0) ||
         (f && gdir_buf_printf(b, "?f=%s", f)))
         gdir_buf_reset(b);
     return gdir_buf_str(b);
@@ -208,14 +208,7 @@ static int json_feature(struct items *x, const struct feat *f)
     if (x->single && !rc) {
         struct gdir_buf u;
         gdir_buf_init(&u, 0);
-        gdir_json_key(j, "links");
-        gdir_json_arr_begin(j);
-        rc = ogc_self_url(&u, x->req, "json", NULL, NULL);
-        ogc_link(j, gdir_buf_str(&u), "self", OGC_CT_GEOJSON, "Cet élément");
-        gdir_buf_reset(&u);
-        if (!rc)
-            rc = ogc_self_url(&u, x->req, "html", NULL, NULL);
-        ogc_link(j, gdir_buf_str(&u), "alternate", OGC_MT_HTML, "Cet élément en HTML");
+        rc = ogc_links_begin(j, x->req, "json", OGC_CT_GEOJSON, NULL, "Cet élément");
         ogc_link(j, collection_url(&u, x->req, x->coll.id, NULL), "collection", OGC_CT_JSON,
                  "La collection");
         gdir_json_arr_end(j);
@@ -276,44 +269,60 @@ static int html_row(struct items *x, const struct feat *f)
     return api_html_error(h);
 }
 
-/* The page of one feature: its properties and a map. */
-static int html_item(struct items *x, const struct feat *f)
+/* Begins the HTML page of the items (feature NULL) or of one feature (its title): breadcrumb
+ * Collections > the collection > [Éléments >] the page, the GeoJSON alternate, and in map the
+ * URL of the page's GeoJSON without crs (for the map). */
+static int items_page_begin(struct items *x, const char *feature, struct gdir_buf *map)
 {
-    struct api_html *h = &x->h;
-    const char *crumbs[] = {NULL, "Collections", NULL, NULL, NULL, "Éléments", "", NULL, NULL};
-    char title[160];
-    struct gdir_buf json, list, coll, items, map;
+    const char *crumbs[] = {NULL, "Collections", NULL, NULL, "", "Éléments", NULL, NULL, NULL};
+    const char *cursor = api_param(x->req, "cursor");
+    char title[160], page_title[200];
+    struct gdir_buf json, list, coll, items;
     int rc;
 
     gdir_buf_init(&json, 0);
     gdir_buf_init(&list, 0);
     gdir_buf_init(&coll, 0);
     gdir_buf_init(&items, 0);
-    gdir_buf_init(&map, 0);
     ogc_collection_title(&x->coll, title, sizeof title);
+    snprintf(page_title, sizeof page_title, "%s — éléments", title);
     rc = ogc_base(x->req, &list);
     if (!rc)
         rc = gdir_buf_adds(&list, "/collections?f=html");
     crumbs[0] = gdir_buf_str(&list);
     crumbs[2] = collection_url(&coll, x->req, x->coll.id, "html");
     crumbs[3] = title;
+    if (feature) {            /* ... > Éléments (a link) > the feature */
+        collection_url(&items, x->req, x->coll.id, NULL);
+        if (!rc)
+            rc = gdir_buf_adds(&items, "/items?f=html");
+        crumbs[4] = gdir_buf_str(&items);
+        crumbs[6] = "";
+        crumbs[7] = feature;
+    }
     if (!rc)
-        rc = ogc_base(x->req, &items);
+        rc = ogc_self_url(&json, x->req, "json", cursor, NULL);
     if (!rc)
-        rc = gdir_buf_adds(&items, "/collections/");
+        rc = ogc_self_url(map, x->req, "json", cursor, "crs");
     if (!rc)
-        rc = ogc_pct_encode(&items, x->coll.id, 0);
-    if (!rc)
-        rc = gdir_buf_adds(&items, "/items?f=html");
-    crumbs[4] = gdir_buf_str(&items);
-    crumbs[7] = f->title && *f->title ? f->title : f->id;
-    if (!rc)
-        rc = ogc_self_url(&json, x->req, "json", NULL, NULL);
-    if (!rc)
-        rc = ogc_self_url(&map, x->req, "json", NULL, "crs");
-    if (!rc)
-        rc = ogc_html_begin(h, x->req, crumbs[7], crumbs, gdir_buf_str(&json), OGC_CT_GEOJSON,
-                            1);
+        rc = ogc_html_begin(&x->h, x->req, feature ? feature : page_title, crumbs,
+                            gdir_buf_str(&json), OGC_CT_GEOJSON, 1);
+    gdir_buf_free(&json);
+    gdir_buf_free(&list);
+    gdir_buf_free(&coll);
+    gdir_buf_free(&items);
+    return rc;
+}
+
+/* The page of one feature: its properties and a map. */
+static int html_item(struct items *x, const struct feat *f)
+{
+    struct api_html *h = &x->h;
+    struct gdir_buf map;
+    int rc;
+
+    gdir_buf_init(&map, 0);
+    rc = items_page_begin(x, f->title && *f->title ? f->title : f->id, &map);
     api_html_raw(h, "<div class=\"ogc-layout\">\n<table>\n<caption>Propriétés de cet élément"
                     "</caption>\n<tbody>\n<tr><th scope=\"row\">Identifiant</th><td><code>");
     api_html_text(h, f->id);
@@ -334,10 +343,6 @@ static int html_item(struct items *x, const struct feat *f)
     api_html_raw(h, "></div>\n</div>\n");
     if (!rc)
         rc = ogc_html_end(h, 1);
-    gdir_buf_free(&json);
-    gdir_buf_free(&list);
-    gdir_buf_free(&coll);
-    gdir_buf_free(&items);
     gdir_buf_free(&map);
     return rc ? rc : api_html_error(h);
 }
@@ -370,30 +375,11 @@ static int list_begin(struct items *x, long long matched, size_t returned)
     }
     {
         struct api_html *h = &x->h;
-        const char *crumbs[] = {NULL, "Collections", NULL, NULL, "", "Éléments", NULL};
-        char title[160], page_title[200];
-        struct gdir_buf json, list, coll, map;
+        struct gdir_buf map;
         int rc;
 
-        gdir_buf_init(&json, 0);
-        gdir_buf_init(&list, 0);
-        gdir_buf_init(&coll, 0);
         gdir_buf_init(&map, 0);
-        ogc_collection_title(&x->coll, title, sizeof title);
-        snprintf(page_title, sizeof page_title, "%s — éléments", title);
-        rc = ogc_base(x->req, &list);
-        if (!rc)
-            rc = gdir_buf_adds(&list, "/collections?f=html");
-        crumbs[0] = gdir_buf_str(&list);
-        crumbs[2] = collection_url(&coll, x->req, x->coll.id, "html");
-        crumbs[3] = title;
-        if (!rc)
-            rc = ogc_self_url(&json, x->req, "json", api_param(x->req, "cursor"), NULL);
-        if (!rc)
-            rc = ogc_self_url(&map, x->req, "json", api_param(x->req, "cursor"), "crs");
-        if (!rc)
-            rc = ogc_html_begin(h, x->req, page_title, crumbs, gdir_buf_str(&json),
-                                OGC_CT_GEOJSON, 1);
+        rc = items_page_begin(x, NULL, &map);
         api_html_rawf(h, "<p class=\"ogc-count\" role=\"status\">%lld élément%s correspond%s à "
                          "la requête ; cette page en montre %zu.</p>\n", matched,
                       matched > 1 ? "s" : "", matched > 1 ? "ent" : "", returned);
@@ -411,9 +397,6 @@ static int list_begin(struct items *x, long long matched, size_t returned)
         if (x->with_distance)
             api_html_raw(h, "<th scope=\"col\">Distance (m)</th>");
         api_html_raw(h, "</tr></thead>\n<tbody>\n");
-        gdir_buf_free(&json);
-        gdir_buf_free(&list);
-        gdir_buf_free(&coll);
         gdir_buf_free(&map);
         return rc ? rc : api_html_error(h);
     }
@@ -431,14 +414,7 @@ static int list_end(struct items *x, const char *next, const char *prev)
     if (!x->html) {
         struct gdir_json *j = &x->j;
         gdir_json_arr_end(j);
-        gdir_json_key(j, "links");
-        gdir_json_arr_begin(j);
-        rc = ogc_self_url(&u, x->req, "json", cur, NULL);
-        ogc_link(j, gdir_buf_str(&u), "self", OGC_CT_GEOJSON, "Cette page");
-        gdir_buf_reset(&u);
-        if (!rc)
-            rc = ogc_self_url(&u, x->req, "html", cur, NULL);
-        ogc_link(j, gdir_buf_str(&u), "alternate", OGC_MT_HTML, "Cette page en HTML");
+        rc = ogc_links_begin(j, x->req, "json", OGC_CT_GEOJSON, cur, "Cette page");
         if (!rc && next) {
             gdir_buf_reset(&u);
             rc = ogc_self_url(&u, x->req, "json", next, NULL);
@@ -585,7 +561,7 @@ static int places_params(struct items *x, struct places_req *s, struct gdir_err 
     if (p->sort == API_SORT_RELEVANCE && !s->has_q)
         return gdir_err_set_param(err, GDIR_EINVAL, "sortby", "sortby: relevance needs q");
     p->limit = x->limit;
-    if ((rc = api_param_enum_list(req, "properties", place_props, &has, &mask, err)))
+    if ((rc = api_param_enum_list(req, "properties", ogc_place_props, &has, &mask, err)))
         return rc;
     x->props = has ? mask : (1ull << N_PLACE_PROPS) - 1;
     cursor = api_param(req, "cursor");
@@ -625,19 +601,19 @@ static void place_feat(const struct items *x, const struct api_place *p, double 
     for (int i = 0; i < N_PLACE_PROPS; i++) {
         if (!((x->props >> i) & 1))
             continue;
-        if (strcmp(place_props[i], "distance_m") == 0) {
+        if (strcmp(ogc_place_props[i], "distance_m") == 0) {
             if (distance >= 0)
                 add_num(f, "distance_m", distance, 1);
-        } else if (strcmp(place_props[i], "score") == 0) {
+        } else if (strcmp(ogc_place_props[i], "score") == 0) {
             if (score >= 0)
                 add_num(f, "score", score, 6);
-        } else if (strcmp(place_props[i], "geocode_score") == 0) {
+        } else if (strcmp(ogc_place_props[i], "geocode_score") == 0) {
             if (p->has_geocode_score)
                 add_num(f, "geocode_score", p->geocode_score, 3);
             else
                 add_str(f, "geocode_score", NULL);
         } else {
-            add_str(f, place_props[i], values[i]);
+            add_str(f, ogc_place_props[i], values[i]);
         }
     }
 }

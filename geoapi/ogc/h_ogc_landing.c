@@ -8,7 +8,6 @@
  * the collections link.
  */
 #include "h_ogc.h"
-#include "api_dbpool.h"
 #include "api_html.h"
 
 #include <string.h>
@@ -41,15 +40,11 @@ static int landing_html(const struct api_request *req, struct api_response *res,
                         const char *title, struct gdir_err *err)
 {
     struct api_html h;
-    struct gdir_buf json, u;
+    struct gdir_buf u;
     int rc;
 
-    gdir_buf_init(&json, 0);
     gdir_buf_init(&u, 0);
-    api_html_init(&h, &res->body);
-    rc = ogc_self_url(&json, req, "json", NULL, NULL);
-    if (!rc)
-        rc = ogc_html_begin(&h, req, title, NULL, gdir_buf_str(&json), OGC_CT_JSON, 0);
+    rc = ogc_page_begin(&h, res, req, title, NULL, OGC_CT_JSON);
     api_html_raw(&h, "<p>");
     api_html_text(&h, DESCRIPTION);
     api_html_raw(&h, "</p>\n<h2>Contenu</h2>\n<ul>\n<li>");
@@ -69,27 +64,17 @@ static int landing_html(const struct api_request *req, struct api_response *res,
     api_html_raw(&h, "</code></p>\n<p>Avec GDAL : <code>ogrinfo OAPIF:");
     api_html_text(&h, url_of(&u, req, ""));
     api_html_raw(&h, "</code></p>\n");
-    if (!rc)
-        rc = ogc_html_end(&h, 0);
-    gdir_buf_free(&json);
     gdir_buf_free(&u);
-    if (rc)
-        return gdir_err_set(err, rc, "landing page: %s", gdir_err_text(rc));
-    res->content_type = OGC_CT_HTML;
-    return GDIR_OK;
+    return ogc_page_end(&h, res, rc, "landing page", err);
 }
 
 int h_ogc_landing(const struct api_ctx *ctx, const struct api_request *req,
                   struct api_response *res, struct gdir_err *err)
 {
-    struct api_db *db;
     struct gdir_json j;
     char title[256];
-    int rc;
+    int rc = ogc_service_title(ctx, title, sizeof title, err);
 
-    rc = api_dbpool_get(ctx->pool, &db, err);
-    if (!rc)
-        rc = ogc_service_title(db, title, sizeof title, err);
     if (rc)
         return rc;
     if (req->format == API_FMT_HTML)
@@ -99,9 +84,7 @@ int h_ogc_landing(const struct api_ctx *ctx, const struct api_request *req,
     gdir_json_obj_begin(&j);
     gdir_json_kstr(&j, "title", title);
     gdir_json_kstr(&j, "description", DESCRIPTION);
-    gdir_json_key(&j, "links");
-    gdir_json_arr_begin(&j);
-    rc = ogc_self_links(&j, req, "json", OGC_CT_JSON);
+    rc = ogc_links_begin(&j, req, "json", OGC_CT_JSON, NULL, "Ce document");
     if (!rc)
         rc = ogc_link_to(&j, req, "/api", NULL, "service-desc", OGC_CT_OPENAPI,
                          "Définition de l’API (OpenAPI 3.0)");
@@ -115,28 +98,20 @@ int h_ogc_landing(const struct api_ctx *ctx, const struct api_request *req,
         rc = ogc_link_to(&j, req, "/collections", NULL, "data", OGC_CT_JSON, "Collections");
     gdir_json_arr_end(&j);
     gdir_json_obj_end(&j);
-    if (rc)
-        return gdir_err_set(err, rc, "landing page: %s", gdir_err_text(rc));
-    return api_json_done(res, &j, OGC_CT_JSON, err);
+    return ogc_json_done(res, &j, rc, "landing page", err);
 }
 
 int h_ogc_conformance(const struct api_ctx *ctx, const struct api_request *req,
                       struct api_response *res, struct gdir_err *err)
 {
     struct gdir_json j;
-    struct gdir_buf json;
     int rc = 0;
 
     (void)ctx;
     if (req->format == API_FMT_HTML) {
         static const char *const crumbs[] = {"", "Conformité", NULL};
         struct api_html h;
-        gdir_buf_init(&json, 0);
-        api_html_init(&h, &res->body);
-        rc = ogc_self_url(&json, req, "json", NULL, NULL);
-        if (!rc)
-            rc = ogc_html_begin(&h, req, "Conformité aux normes", crumbs, gdir_buf_str(&json),
-                                OGC_CT_JSON, 0);
+        rc = ogc_page_begin(&h, res, req, "Conformité aux normes", crumbs, OGC_CT_JSON);
         api_html_raw(&h, "<p>Cette API suit les classes de conformité suivantes de la norme "
                          "OGC API - Features.</p>\n<table>\n<caption>Classes de conformité "
                          "déclarées</caption>\n<thead><tr><th scope=\"col\">Classe</th>"
@@ -149,13 +124,7 @@ int h_ogc_conformance(const struct api_ctx *ctx, const struct api_request *req,
             api_html_raw(&h, "</code></td></tr>\n");
         }
         api_html_raw(&h, "</tbody>\n</table>\n");
-        if (!rc)
-            rc = ogc_html_end(&h, 0);
-        gdir_buf_free(&json);
-        if (rc)
-            return gdir_err_set(err, rc, "conformance: %s", gdir_err_text(rc));
-        res->content_type = OGC_CT_HTML;
-        return GDIR_OK;
+        return ogc_page_end(&h, res, rc, "conformance", err);
     }
     gdir_json_init(&j, &res->body);
     gdir_json_obj_begin(&j);
@@ -164,12 +133,8 @@ int h_ogc_conformance(const struct api_ctx *ctx, const struct api_request *req,
     for (size_t i = 0; conformance[i]; i++)
         gdir_json_str(&j, conformance[i]);
     gdir_json_arr_end(&j);
-    gdir_json_key(&j, "links");
-    gdir_json_arr_begin(&j);
-    rc = ogc_self_links(&j, req, "json", OGC_CT_JSON);
+    rc = ogc_links_begin(&j, req, "json", OGC_CT_JSON, NULL, "Ce document");
     gdir_json_arr_end(&j);
     gdir_json_obj_end(&j);
-    if (rc)
-        return gdir_err_set(err, rc, "conformance: %s", gdir_err_text(rc));
-    return api_json_done(res, &j, OGC_CT_JSON, err);
+    return ogc_json_done(res, &j, rc, "conformance", err);
 }

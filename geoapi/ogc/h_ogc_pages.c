@@ -83,3 +83,29 @@ int ogc_html_end(struct api_html *h, int with_map)
                     "</footer>\n</body>\n</html>\n");
     return api_html_error(h);
 }
+
+int ogc_page_begin(struct api_html *h, struct api_response *res, const struct api_request *req,
+                   const char *title, const char *const *crumbs, const char *json_type)
+{
+    struct gdir_buf json;
+    int rc;
+
+    gdir_buf_init(&json, 0);
+    api_html_init(h, &res->body);
+    rc = ogc_self_url(&json, req, "json", NULL, NULL);
+    if (!rc)
+        rc = ogc_html_begin(h, req, title, crumbs, gdir_buf_str(&json), json_type, 0);
+    gdir_buf_free(&json);
+    return rc;
+}
+
+int ogc_page_end(struct api_html *h, struct api_response *res, int rc, const char *what,
+                 struct gdir_err *err)
+{
+    if (!rc)
+        rc = ogc_html_end(h, 0);
+    if (rc)
+        return gdir_err_set(err, rc, "%s: %s", what, gdir_err_text(rc));
+    res->content_type = OGC_CT_HTML;
+    return GDIR_OK;
+}

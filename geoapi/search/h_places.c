@@ -316,23 +316,6 @@ static int read_params(const struct api_request *req, struct search_request *s,
 
 /* ---- answer ---------------------------------------------------------------------------- */
 
-/* Appends s percent-encoded (RFC 3986 unreserved characters kept) to b. */
-static int pct_encode(struct gdir_buf *b, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    int rc = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p && !rc; p++) {
-        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-            *p == '-' || *p == '.' || *p == '_' || *p == '~') {
-            rc = gdir_buf_addc(b, (char)*p);
-        } else {
-            char e[3] = {'%', hex[*p >> 4], hex[*p & 15]};
-            rc = gdir_buf_add(b, e, 3);
-        }
-    }
-    return rc;
-}
-
 /* The link to this search with another cursor (NULL: the request as it came). */
 static int write_link(struct gdir_json *j, const struct api_request *req, const char *rel,
                       const char *type, const char *cursor)
@@ -348,11 +331,11 @@ static int write_link(struct gdir_json *j, const struct api_request *req, const 
         rc = gdir_buf_addc(&href, first ? '?' : '&');
         first = 0;
         if (!rc)
-            rc = pct_encode(&href, req->params[i].name);
+            rc = api_pct_encode(&href, req->params[i].name, 0);
         if (!rc)
             rc = gdir_buf_addc(&href, '=');
         if (!rc)
-            rc = pct_encode(&href, req->params[i].value);
+            rc = api_pct_encode(&href, req->params[i].value, 0);
     }
     if (!rc && cursor) {
         rc = gdir_buf_adds(&href, first ? "?cursor=" : "&cursor=");

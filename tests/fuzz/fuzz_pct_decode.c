@@ -2,10 +2,10 @@
  * fuzz_pct_decode.c — libFuzzer target: %-decoding and the quoting of offending values.
  *
  * Feeds the input to api_pct_decode() (api_request.c) with and without '+' as space, to
- * api_quote() (api_request.c) and, for the round trip, to ogc_pct_encode() (h_ogc_common.c).
+ * api_quote() (api_request.c) and, for the round trip, to api_pct_encode() (api_request.c).
  * Asserts beyond "no crash": the decoded length is at most the input's (the router allocates
  * no more) and the output is NUL-terminated there; '+' decodes to ' ' only with plus_space;
- * decoding what ogc_pct_encode wrote gives the decoded bytes back (round trip, both modes);
+ * decoding what api_pct_encode wrote gives the decoded bytes back (round trip, both modes);
  * a quoted value starts with '"', is valid UTF-8, has no control byte and fits its buffer.
  */
 #include "fuzz_util.h"
@@ -13,7 +13,6 @@
 #include "api_request.h"
 #include "gdir_buf.h"
 #include "gdir_text.h"
-#include "h_ogc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +28,7 @@ static void round_trip(const char *decoded, size_t len)
     if (memchr(decoded, '\0', len))
         return;                                   /* the encoder takes C strings */
     gdir_buf_init(&enc, 0);
-    FUZZ_CHECK(ogc_pct_encode(&enc, decoded, 0) == 0);
+    FUZZ_CHECK(api_pct_encode(&enc, decoded, 0) == 0);
     back = malloc(enc.len + 1);
     FUZZ_CHECK(back != NULL);
     for (int plus = 0; plus < 2; plus++) {

@@ -11,7 +11,8 @@
   html     media type, lang="fr", one h1, captions, th scope, no inline script or style,
            escaping; the map drawn by headless Chromium;
   oas30    the OpenAPI document: structure, every $ref resolves, every parameter has a schema,
-           limit default and maximum, the extension parameters;
+           limit default and maximum, the extension parameters; the whole document equals
+           openapi_expected.json;
   crs      crs / bbox-crs / Content-Crs, Lambert-93 coordinates against gdaltransform (< 1 cm),
            EPSG:4326 axis order, Lambert-93 boxes against brute force.
 
@@ -505,6 +506,24 @@ def resolve(doc, ref):
     return node
 
 
+def first_difference(a, b, where="#"):
+    """Where the JSON values a and b first differ (key order aside), or None."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for k in sorted(set(a) | set(b)):
+            if k not in a or k not in b:
+                return f"{where}/{k}: only in {'the document' if k in b else 'the expectation'}"
+            d = first_difference(a[k], b[k], f"{where}/{k}")
+            if d:
+                return d
+        return None
+    if isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            return f"{where}: {len(b)} items, {len(a)} expected"
+        return next((d for d in (first_difference(x, y, f"{where}/{i}")
+                                 for i, (x, y) in enumerate(zip(a, b))) if d), None)
+    return None if a == b and type(a) is type(b) else f"{where}: {b!r:.80} != {a!r:.80}"
+
+
 def test_openapi():
     st, hdrs, body = srv.request("/ogc/api", {"Accept": CT_OPENAPI})
     check(st == 200 and hdrs.get("content-type") == CT_OPENAPI,
@@ -609,6 +628,13 @@ def test_openapi():
                        for p in doc["paths"]["/collections/communes/items"]["get"]["parameters"]}
     check("q" not in communes_params and "lat" not in communes_params,
           "oas30: communes do not declare the places extension")
+    # The whole document, against the one the server wrote before it came from
+    # geoapi/ogc/openapi.json (this server's URL aside).
+    with open(os.path.join(SRC, "tests", "ogc", "openapi_expected.json"), encoding="utf-8") as f:
+        expected = json.load(f)
+    expected["servers"][0]["url"] = srv.base
+    diff = first_difference(expected, doc)
+    check(diff is None, f"oas30: the document is tests/ogc/openapi_expected.json ({diff})")
 
 
 # ---- crs --------------------------------------------------------------------------------------
