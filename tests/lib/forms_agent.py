@@ -29,9 +29,12 @@ import time
 import urllib.parse
 
 AGENT = "agent-de-test"
-ASKABLE = ("deposee", "en_instruction", "complement_recu")   # where an agent may ask for documents
-DECISIONS = ("acceptee", "refusee", "sans_suite")
-DECIDABLE = ("en_instruction", "complement_recu")
+# Where an agent may ask for documents (from deposee, after taking the request up).
+ASKABLE = ("deposee", "en_instruction", "complement_recu")
+# The statuses each decision may come from (docs/backoffice.md §4, bo_transition_ok).
+DECISIONS = {"acceptee": ("en_instruction", "complement_recu"),
+             "refusee": ("deposee", "en_instruction", "complement_recu"),
+             "sans_suite": ("deposee", "en_instruction", "complement_demande")}
 
 
 def _event(c, rid, now, old, new, message):
@@ -92,8 +95,8 @@ def decide(db, code, decision, message, now=None):
         raise ValueError(f"{decision}: expected one of {', '.join(DECISIONS)}")
 
     def act(c, rid, status):
-        if status not in DECIDABLE:
-            raise ValueError(f"request {code} is {status}: it cannot be decided now")
+        if status not in DECISIONS[decision]:
+            raise ValueError(f"request {code} is {status}: it cannot become {decision}")
         c.execute("UPDATE requests SET status = ?, updated_at = ?, closed_at = ? WHERE id = ?",
                   (decision, now, now, rid))
         _event(c, rid, now, status, decision, message)
