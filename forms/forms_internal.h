@@ -83,6 +83,8 @@ struct forms_page {
     size_t first, n;    /* its fields in form_def.fields */
 };
 
+/* A status of the form's own (after set), or a common status given another label (after
+ * NULL): docs/forms.md §1.4. */
 struct forms_status {
     char *id, *label, *after;
 };

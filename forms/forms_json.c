@@ -187,7 +187,7 @@ static void put_rules(struct gdir_json *j, const struct form_def *f)
         gdir_json_obj_begin(j);
         gdir_json_kstr(j, "id", f->statuses[i].id);
         gdir_json_kstr(j, "label", f->statuses[i].label);
-        gdir_json_kstr(j, "after", f->statuses[i].after);
+        put_opt(j, "after", f->statuses[i].after);   /* none: a common status relabelled */
         gdir_json_obj_end(j);
     }
     gdir_json_arr_end(j);

@@ -325,12 +325,14 @@ static int check_health_fields(const struct forms_ld *c, const struct form_def *
     return GDIR_OK;
 }
 
+/* One entry of "statuses": a status of the form's own ({ id, label, after }), or a new label
+ * for a status of the common set ({ id, label }, docs/forms.md §1.4). */
 static int ld_status(const struct forms_ld *c, const cJSON *it, const char *at,
                      struct form_def *f)
 {
     static const char *const keys[] = { "id", "label", "after", NULL };
     struct forms_status *s = &f->statuses[f->n_statuses];
-    int rc;
+    int rc, common;
 
     if (!cJSON_IsObject(it))
         return forms_ld_fail(c, at, NULL, "expected an object { id, label, after }");
@@ -338,17 +340,21 @@ static int ld_status(const struct forms_ld *c, const cJSON *it, const char *at,
         return rc;
     f->n_statuses++;   /* owned from here, even when incomplete */
     if ((rc = forms_ld_str(c, it, at, "id", 1, &s->id)) ||
-        (rc = forms_ld_str(c, it, at, "label", 1, &s->label)) ||
-        (rc = forms_ld_str(c, it, at, "after", 1, &s->after)))
+        (rc = forms_ld_str(c, it, at, "label", 1, &s->label)))
         return rc;
     if (!valid_chars(s->id, "_", 40) || strpbrk(s->id, "0123456789"))
         return forms_ld_fail(c, at, "id", "expected [a-z_]{1,40}, not \"%s\"", s->id);
-    if (in_list(s->id, forms_common_statuses, 8))
-        return forms_ld_fail(c, at, "id", "\"%s\" is a common status (docs/forms.md §1.4)",
-                             s->id);
     for (size_t i = 0; i + 1 < f->n_statuses; i++)
         if (strcmp(f->statuses[i].id, s->id) == 0)
             return forms_ld_fail(c, at, "id", "\"%s\" is given twice", s->id);
+    common = in_list(s->id, forms_common_statuses, 8);
+    if (common && cJSON_GetObjectItemCaseSensitive(it, "after"))
+        return forms_ld_fail(c, at, "after", "\"%s\" is a common status: give only its label "
+                             "to rename it for this form (docs/forms.md §1.4)", s->id);
+    if (common)
+        return GDIR_OK;
+    if ((rc = forms_ld_str(c, it, at, "after", 1, &s->after)))
+        return rc;
     int known = in_list(s->after, forms_common_statuses, 8);
     for (size_t i = 0; !known && i + 1 < f->n_statuses; i++)
         known = strcmp(f->statuses[i].id, s->after) == 0;

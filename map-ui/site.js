@@ -44,7 +44,9 @@ export const STATUS_LABELS = {
   retiree: 'Retirée',
 };
 
-/* The label of status id, with the form's own statuses (definition "statuses"). */
+/* The label of status id: the form's own when its definition's "statuses" has it (a status of
+ * its own, or a common status it renames, docs/forms.md §1.4: acceptee « Dossier validé »),
+ * else the common one. */
 export function statusLabel(id, def) {
   const own = def && Array.isArray(def.statuses) ? def.statuses.find((s) => s.id === id) : null;
   return (own && own.label) || STATUS_LABELS[id] || id;

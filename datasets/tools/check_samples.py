@@ -12,6 +12,9 @@ Checks, with no third-party module and no network:
   - every point of a member commune lies in that commune's (approximate) cell;
   - the local list: required properties, categories known in common/taxonomy.def, "(exemple)"
     in every name, fictional phones (03 99 ...) and example.org e-mails, unique ids;
+  - the example BAN address file: the exact BAN header, unique ids, member communes with
+    their sample postcodes, points in their commune's cell, Lambert-93 x/y agreeing with
+    lon/lat, and the file equal to what datasets/tools/make_addresses.py writes;
   - catalogue entries: required keys, licence etalab-2.0 or ODbL-1.0, known profile names.
 
 Usage: python3 datasets/tools/check_samples.py [--root /path/to/repo]
@@ -27,7 +30,7 @@ import sys
 
 BBOX = (4.96, 48.77, 5.50, 49.08)   # lon min, lat min, lon max, lat max
 PROFILES = {"cog-communes", "commune-boundaries", "service-public-csv", "laposte-poincont",
-            "local-geojson", "epci-communes-csv"}
+            "local-geojson", "epci-communes-csv", "ban"}
 LICENCES = {"etalab-2.0", "ODbL-1.0"}
 COG_HEADER = "TYPECOM,COM,REG,DEP,CTCD,ARR,TNCC,NCC,NCCENR,LIBELLE,CAN,COMPARENT".split(",")
 SP_HEADER = ("id,pivot_local,code_insee,date_mise_a_jour,nom,adresse_type,adresse_lignes,"
@@ -37,6 +40,10 @@ LP_HEADER = ("#Identifiant_du_site;Libellé_du_site;Caractéristique_du_site;"
              "Site_Acores_de_rattachement;Adresse;Complément_d_adresse;Lieu_dit;Code_postal;"
              "Localité;Code_INSEE;Pays;Latitude;Longitude;Précision_du_géocodage;"
              "Numéro_de_téléphone;latlong").split(";")
+BAN_HEADER = ("id;id_fantoir;numero;rep;nom_voie;code_postal;code_insee;nom_commune;"
+              "code_insee_ancienne_commune;nom_ancienne_commune;x;y;lon;lat;type_position;alias;"
+              "nom_ld;libelle_acheminement;nom_afnor;source_position;source_nom_voie;"
+              "certification_commune;cad_parcelles").split(";")
 LOCAL_KEYS = ["id", "name", "category", "address", "postcode", "insee", "phone", "email",
               "website", "opening_hours", "description"]
 
@@ -93,6 +100,34 @@ def check_point(path, label, lon, lat, insee, members, cells):
     if ring and not point_in_ring(lon, lat, ring):
         owner = [c for c, r in cells.items() if point_in_ring(lon, lat, r)]
         fail(path, f"{label}: point not in the cell of {insee} (in {owner})")
+
+
+def check_ban(root, smp, members, cells, coma):
+    """The example address file (BAN layout) against the other samples and its generator."""
+    p = os.path.join(smp, "ban", "adresses-55-exemple.csv")
+    rows = read_csv(p, ";", BAN_HEADER)
+    sys.path.insert(0, os.path.join(root, "datasets", "tools"))
+    import make_addresses  # the generator: same projection, same rows
+    ids = set()
+    postcodes = {insee: pc for insee, pc, _ in make_addresses.COMMUNES}
+    for r in rows:
+        if r["id"] in ids:
+            fail(p, f"{r['id']}: duplicate id")
+        ids.add(r["id"])
+        if r["code_insee"] not in members or r["code_postal"] != postcodes.get(r["code_insee"]):
+            fail(p, f"{r['id']}: commune {r['code_insee']} / postcode {r['code_postal']}")
+        old = r["code_insee_ancienne_commune"]
+        if old and (old not in coma or coma[old]["COMPARENT"] != r["code_insee"] or
+                    coma[old]["LIBELLE"] != r["nom_ancienne_commune"]):
+            fail(p, f"{r['id']}: former commune {old} is not a COMA row of {r['code_insee']}")
+        lon, lat = float(r["lon"]), float(r["lat"])
+        check_point(p, r["id"], lon, lat, r["code_insee"], members, cells)
+        x, y = make_addresses.lambert93(lon, lat)
+        if abs(x - float(r["x"])) > 1 or abs(y - float(r["y"])) > 1:
+            fail(p, f"{r['id']}: x/y do not match lon/lat in Lambert-93")
+    expected, _ = make_addresses.build(root)
+    if [dict(r) for r in rows] != expected:
+        fail(p, "differs from what datasets/tools/make_addresses.py writes: run it again")
 
 
 def main():
@@ -193,6 +228,8 @@ def main():
             continue
         lon, lat = ft["geometry"]["coordinates"]
         check_point(p, pid, lon, lat, pr["insee"], members, cells)
+
+    check_ban(root, smp, members, cells, {r["COM"]: r for r in cog if r["TYPECOM"] == "COMA"})
 
     # Catalogue.
     p = os.path.join(ds, "catalogue.json")

@@ -10,7 +10,11 @@
  * the submission, the receipt, and follows the request with its code and link, then withdraws
  * it. axe-core (WCAG 2.1 A and AA rules) must report no violation at any step. Also: the
  * header's « Démarches » entry, the search box's suggestions, the place cards' links, the
- * draft surviving a reload, and a 400 from the server mapped back to its field.
+ * draft surviving a reload, and a 400 from the server mapped back to its field; a request for
+ * documents answered by keyboard on the follow page, the test playing the agent of the back
+ * office (tests/lib/forms_agent.py writes the forms database as the store does), then the
+ * périscolaire's own label of acceptee, « Dossier validé »; and the address field over the
+ * sample data that ./scripts/run imports (config/aire-argonne.json, its example BAN file).
  *
  * Environment (set by CMakeLists.txt): GEODIR_IMPORT, GEODIR_API, GEODIR_SOURCE_DIR,
  * GEODIR_WORK_DIR; optional CHROMIUM (default /usr/bin/chromium).
@@ -18,6 +22,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import {
@@ -35,6 +40,7 @@ try {
 }
 
 const WORK_DIR = freshWorkDir('run-forms');
+const FORMS_DB = path.join(WORK_DIR, 'forms.sqlite');
 const ctx = newContext({ tokens: [] });
 
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
@@ -65,12 +71,16 @@ before(async () => {
             { cwd: WORK_DIR });
   await startServer(ctx, WORK_DIR, db, [
     '--forms_dir', path.join(SOURCE_DIR, 'config', 'forms'),
-    '--forms_db', path.join(WORK_DIR, 'forms.sqlite'),
+    '--forms_db', FORMS_DB,
     '--forms_files_dir', path.join(WORK_DIR, 'forms-files')]);
   const answer = await fetch(`${ctx.base}/api/forms`);
   assert.equal(answer.status, 200, 'GET /api/forms (is the server built with the forms routes?)');
   const t = await (await fetch(`${ctx.base}/api/territory`)).json();
   await openBrowser(ctx, WORK_DIR, { tileHost: tileHostOf(t), failOnDialog: true });
+  /* File choosers stay intercepted for the whole run. Without a listener of its own, Playwright
+   * turns the interception off after each waitForEvent('filechooser') and on again at the next;
+   * one run lost the event of the fourth chooser that way (a real, invisible dialog opened). */
+  ctx.page.on('filechooser', () => {});
 });
 
 after(async () => {
@@ -159,6 +169,16 @@ async function withdraw(page) {
   await page.click('#withdraw-yes');
   await followStatus(page, 'Retirée');
   assert.equal(await page.locator('#withdraw').count(), 0, 'no withdraw button once withdrawn');
+}
+
+/* The test plays the agent of the back office (issue 13): tests/lib/forms_agent.py writes the
+ * forms database as the store does, while the server runs (WAL). */
+function agent(action, ...args) {
+  const script = path.join(SOURCE_DIR, 'tests', 'lib', 'forms_agent.py');
+  const r = spawnSync('python3', [script, action, FORMS_DB, ...args], { encoding: 'utf8', timeout: 60000 });
+  assert.equal(r.status, 0, `forms_agent.py ${action} failed (is python3 installed?): ` +
+                            `${r.error ? r.error.message : r.stderr}`);
+  return JSON.parse(r.stdout).status;
 }
 
 /* Keyboard only: Tab until the focus is on selector. */
@@ -443,14 +463,62 @@ test('« Périscolaire »: draft kept on reload, repeat blocks, a 400 mapped to 
   await page.selectOption(fid('enfants[0].ecole'), 'lieux:fx-16');
   await next(page, 'Étape 3 sur 4');
   await next(page, 'Étape 4 sur 4');
-  const { link: follow } = await submitAndReceipt(page);
+  const { code, link: follow } = await submitAndReceipt(page);
   await page.reload();
   await ready(page);
   await page.waitForSelector('#tracking-code');
   await page.goto(follow);
   await ready(page);
   await followStatus(page, 'Déposée');
-  await withdraw(page);
+  ctx.periscolaire = { code, follow };   /* the next test processes it */
+});
+
+test('documents asked by the agent, sent by keyboard from the follow page; « Dossier validé »', async () => {
+  const page = ctx.page;
+  assert.ok(ctx.periscolaire, 'the périscolaire request of the previous test');
+  const { code, follow } = ctx.periscolaire;
+  const asked = 'Merci d’envoyer l’attestation d’assurance scolaire 2026-2027 et un justificatif ' +
+                'de domicile de moins de 3 mois, avant le 15/01/2027.';
+  assert.equal(agent('ask-documents', code, asked), 'complement_demande');
+  await page.goto(follow);
+  await page.reload();
+  await ready(page);
+  await followStatus(page, 'Complément demandé');
+  assert.equal(await page.textContent('.documents-requested'), `Documents demandés : ${asked}`);
+  assert.match(await page.textContent('.messages'), /avant le 15\/01\/2027/, 'the agent\'s message is shown');
+  assert.match(await page.textContent('.history'), /Complément demandé \(par un agent\)/);
+  assert.equal(await page.locator('#withdraw').count(), 0, 'no withdrawal once in instruction');
+  await axeCheck(page, 'follow, documents asked');
+
+  await page.focus('body');
+  await tabTo(page, '#complement-files');
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Space')]);
+  await chooser.setFiles(pdf('attestation-assurance.pdf'));
+  await page.waitForFunction(() => /attestation-assurance\.pdf/.test(document.querySelector('#follow-app .file-list')?.textContent));
+  await axeCheck(page, 'follow, a document chosen');
+  await typeInto(page, '#complement-message', 'Le justificatif de domicile suit par courrier.');
+  await tabTo(page, '#complement-send');
+  await page.keyboard.press('Enter');
+  await followStatus(page, 'Complément reçu');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'request-title', 'the outcome takes the focus');
+  assert.match(await page.textContent('.receipt-ok'), /Vos documents ont été envoyés/);
+  assert.equal(await page.locator('#complement-files').count(), 0, 'nothing more is asked');
+  const sent = page.locator('section[aria-labelledby="documents-title"] a', { hasText: 'attestation-assurance.pdf' });
+  assert.equal(await sent.count(), 1, 'the document is listed with the request');
+  const file = await fetch(new URL(await sent.getAttribute('href'), ctx.base));
+  assert.equal(file.status, 200);
+  assert.deepEqual(Buffer.from(await file.arrayBuffer()), PDF, 'the file served is the one sent');
+  assert.match(await page.textContent('.messages'), /suit par courrier/);
+  await axeCheck(page, 'follow, documents received');
+
+  /* The périscolaire renames acceptee (config/forms/periscolaire.json, docs/forms.md §1.4). */
+  assert.equal(agent('decide', code, 'acceptee', 'Dossier complet.'), 'acceptee');
+  await page.reload();
+  await ready(page);
+  await followStatus(page, 'Dossier validé');
+  assert.equal(await page.getAttribute('#request-status', 'data-status'), 'acceptee');
+  assert.match(await page.textContent('.history'), /Dossier validé \(par un agent\) : Dossier complet\./);
+  await axeCheck(page, 'follow, request accepted');
 });
 
 test('« Inscription scolaire » by keyboard only', async () => {
@@ -556,6 +624,48 @@ test('« Proposer un lieu »: recap, receipt, follow', async () => {
   await ready(page);
   await followStatus(page, 'Déposée');
   await axeCheck(page, 'proposer-lieu, follow');
+});
+
+test('the sample data of ./scripts/run feeds the address field (datasets/samples/ban)', async () => {
+  const dir = path.join(WORK_DIR, 'samples');
+  fs.mkdirSync(dir, { recursive: true });
+  const db = path.join(dir, 'geodir.sqlite');
+  runImport(dir, ['--config', path.join(SOURCE_DIR, 'config', 'aire-argonne.json'), '--db', db, '--no-exports']);
+  const s = newContext();
+  try {
+    await startServer(s, dir, db, ['--forms_dir', path.join(SOURCE_DIR, 'config', 'forms'),
+                                   '--forms_db', path.join(dir, 'forms.sqlite'),
+                                   '--forms_files_dir', path.join(dir, 'forms-files')]);
+    const found = await (await fetch(`${s.base}/api/search?q=${encodeURIComponent('7 grande rue beausite')}&limit=1`)).json();
+    assert.equal(found.features?.[0]?.properties?.label, '7 Grande Rue 55250 Beausite', '/api/search finds a sample address');
+    const t = await (await fetch(`${s.base}/api/territory`)).json();
+    await openBrowser(s, dir, { tileHost: tileHostOf(t), failOnDialog: true });
+    const page = s.page;
+    await page.goto(`${s.base}/demarche.html?id=proposer-lieu`);
+    await ready(page);
+    await page.fill('#f-nom', 'Atelier de vannerie');
+    await page.selectOption('#f-categorie', 'association');
+    await page.focus('#f-nom');
+    await typeInto(page, '#f-adresse', '7 grande rue beaus');
+    await page.locator('#f-adresse-list [role="option"]', { hasText: '7 Grande Rue 55250 Beausite' }).first().waitFor();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.querySelector('.address-chosen')?.textContent ===
+                                     'Adresse retenue : 7 Grande Rue 55250 Beausite (commune : Beausite).');
+    await axeCheck(page, 'proposer-lieu over the sample data, address chosen');
+    await next(page, 'Étape 2 sur 3');
+    await next(page, 'Étape 3 sur 3');
+    assert.match(await page.textContent('.form-step'), /7 Grande Rue 55250 Beausite/);
+    await page.click('#send');
+    await page.waitForSelector('#tracking-code');
+    await page.goto(await page.getAttribute('#follow-link', 'href'));
+    await ready(page);
+    await followStatus(page, 'Déposée');
+    assert.deepEqual(s.errors, []);
+    assert.deepEqual(s.foreign, []);
+  } finally {
+    await closeAll(s);
+  }
 });
 
 test('no error in the pages, no request elsewhere, no token in the server log', async () => {

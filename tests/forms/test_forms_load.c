@@ -43,6 +43,7 @@ static void test_fixtures(void)
     CHECK(form_has_status(demo, "livraison_planifiee") && form_has_status(demo, "livree"));
     CHECK(!form_has_status(bac, "livree") && !form_has_status(demo, "brouillon"));
     CHECK(!form_has_status(demo, NULL));
+    CHECK(form_has_status(demo, "acceptee"));   /* relabelled: still the common status */
 out:
     forms_set_free(set);
 }
@@ -106,7 +107,13 @@ static void test_json(void)
                  "autre");
     CHECK_STR_EQ(member_str(cJSON_GetObjectItem(def, "notice"), "contact"), "dpo@exemple.fr");
     CHECK_STR_EQ(member_str(cJSON_GetObjectItem(def, "handler"), "by"), "commune");
-    CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(def, "statuses")) == 2);
+    const cJSON *statuses = cJSON_GetObjectItem(def, "statuses");
+    CHECK(cJSON_GetArraySize(statuses) == 3);
+    CHECK_STR_EQ(member_str(cJSON_GetArrayItem(statuses, 1), "after"), "livraison_planifiee");
+    /* a common status relabelled: its id and new label, no "after" */
+    CHECK_STR_EQ(member_str(cJSON_GetArrayItem(statuses, 2), "id"), "acceptee");
+    CHECK_STR_EQ(member_str(cJSON_GetArrayItem(statuses, 2), "label"), "Dossier validé");
+    CHECK(!cJSON_GetObjectItem(cJSON_GetArrayItem(statuses, 2), "after"));
     /* the list's entry */
     CHECK_STR_EQ(member_str(sum, "id"), "collecte");
     CHECK_STR_EQ(member_str(sum, "communes"), "all");
@@ -251,10 +258,23 @@ static const struct bad_case bad_cases[] = {
 
 /* Statuses: too many variants for one row each in the table above. */
 static const struct bad_case status_cases[] = {
-    { "status of the common set",
+    { "common status with an after",
       DEF("\"communes\":[\"55017\"]," NOTICE "," SERVICE ",\"statuses\":[{\"id\":\"deposee\","
           "\"label\":\"D\",\"after\":\"en_instruction\"}]", TEXT_A),
-      "statuses[0].id: \"deposee\" is a common status (docs/forms.md §1.4)", 0 },
+      "statuses[0].after: \"deposee\" is a common status: give only its label to rename it "
+      "for this form (docs/forms.md §1.4)", 0 },
+    { "common status relabelled without a label",
+      DEF("\"communes\":[\"55017\"]," NOTICE "," SERVICE ",\"statuses\":[{\"id\":\"acceptee\"}]",
+          TEXT_A),
+      "statuses[0].label: missing", 0 },
+    { "common status relabelled twice",
+      DEF("\"communes\":[\"55017\"]," NOTICE "," SERVICE ",\"statuses\":[{\"id\":\"acceptee\","
+          "\"label\":\"A\"},{\"id\":\"acceptee\",\"label\":\"B\"}]", TEXT_A),
+      "statuses[1].id: \"acceptee\" is given twice", 0 },
+    { "own status without an after",
+      DEF("\"communes\":[\"55017\"]," NOTICE "," SERVICE ",\"statuses\":[{\"id\":\"livree\","
+          "\"label\":\"D\"}]", TEXT_A),
+      "statuses[0].after: missing", 0 },
     { "status id with capitals",
       DEF("\"communes\":[\"55017\"]," NOTICE "," SERVICE ",\"statuses\":[{\"id\":\"Livree\","
           "\"label\":\"D\",\"after\":\"en_instruction\"}]", TEXT_A),

@@ -24,6 +24,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 sys.path.insert(0, HERE)
 from geodir_test import ApiServer, check, finish, fresh_dir  # noqa: E402
 from forms_client import EXE, PDF, PNG, csrf, multipart, post, request, submit  # noqa: E402
+from forms_agent import ask_documents  # noqa: E402
 
 API, DB, SRC, WORK = (os.path.abspath(a) for a in sys.argv[1:5])
 FORMS = os.path.join(HERE, "forms")
@@ -163,24 +164,27 @@ def check_complement(port, work, a, ck, tk):
     ctype, body = multipart(files=[("piece", "suite.png", PNG)], extra=[("message", b"Voici.")])
     s, _, r = post(port, base + "/complement", ck, tk, ctype, body)
     check(s == 409 and r.get("code") == "Conflict", f"complement while nothing is asked: 409 ({s})")
-    c = sqlite3.connect(os.path.join(work, "forms.sqlite"), timeout=30)
-    with c:   # what the back office will do (issue 13)
-        rid = c.execute("SELECT id FROM requests WHERE code = ?", (a["code"],)).fetchone()[0]
-        c.execute("UPDATE requests SET status = 'complement_demande' WHERE id = ?", (rid,))
-        c.execute("INSERT INTO events (request_id, at, actor_kind, from_status, to_status, "
-                  "message) VALUES (?, 1, 'agent', 'deposee', 'complement_demande', "
-                  "'Envoyez un justificatif de domicile.')", (rid,))
-    c.close()
+    asked = "Justificatif de domicile de moins de 3 mois, avant le 15/01/2027."
+    # The test plays the agent of the back office (issue 13): tests/lib/forms_agent.py.
+    check(ask_documents(os.path.join(work, "forms.sqlite"), a["code"], asked) ==
+          "complement_demande", "the agent asks for documents")
     s, _, g = request(port, "GET", base)
     g = json.loads(g)
-    check(g.get("documents_requested") == "Envoyez un justificatif de domicile." and
-          g.get("can_complement") is True, "the documents asked are shown")
+    check(g.get("status") == "complement_demande" and g.get("documents_requested") == asked and
+          g.get("can_complement") is True and g.get("can_withdraw") is False,
+          "the documents asked are shown")
+    check([(e["status"], e["by"]) for e in g.get("history", [])][-2:] ==
+          [("en_instruction", "agent"), ("complement_demande", "agent")] and
+          [(m["from"], m["body"]) for m in g.get("messages", [])] == [("agent", asked)],
+          "history and messages: the agent took it up, then asked")
     s, _, r = post(port, base + "/complement", ck, None, ctype, body)
     check(s == 403, "complement without the CSRF token: 403")
     s, _, r = post(port, base + "/complement", ck, tk, ctype, body)
     check(s == 200 and r.get("status") == "complement_recu" and len(r.get("attachments")) == 2
           and r["attachments"][1]["sha256"] == hashlib.sha256(PNG).hexdigest() and
-          r["messages"][0]["body"] == "Voici.", f"complement: 200, complement_recu, file 2 ({s})")
+          r["messages"][-1] == {"at": r["messages"][-1]["at"], "from": "resident", "body": "Voici."} and
+          r.get("documents_requested") is None,
+          f"complement: 200, complement_recu, file 2 ({s})")
     s, _, r = post(port, base + "/complement", ck, tk, ctype, body)
     check(s == 409, "a second complement: 409")
 

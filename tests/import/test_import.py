@@ -558,6 +558,15 @@ def case_samples():
           "limites: title says the boundaries are an example")
     check(one(db, "SELECT publisher FROM sources WHERE name='laposte'") == "La Poste",
           "laposte: publisher from its profile")
+    # The example address file (BAN format): every row, 11 communes, marked as an example.
+    check(one(db, "SELECT count(*) FROM addresses WHERE source='adresses'") == 417,
+          "adresses: the 417 example address points")
+    check(one(db, "SELECT count(DISTINCT insee) FROM addresses") == 11, "adresses: 11 communes")
+    check(one(db, "SELECT count(*) FROM addresses WHERE housenumber IS NULL") == 3,
+          "adresses: the 3 lieux-dits (99999) have no house number")
+    check("exemple" in one(db, "SELECT title FROM sources WHERE name='adresses'") and
+          one(db, "SELECT licence FROM sources WHERE name='adresses'") == "etalab-2.0",
+          "adresses: an example under the Licence Ouverte")
 
 
 # --------------------------------------------------------------------------------------------

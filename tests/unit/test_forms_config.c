@@ -84,6 +84,10 @@ static void test_all_five_load(void)
     }
     CHECK(form_has_status(forms_find(set, "bac"), "livraison_planifiee"));
     CHECK(form_has_status(forms_find(set, "bac"), "livree"));
+    /* « Dossier validé »: the périscolaire relabels the common status acceptee */
+    const struct form_def *p = forms_find(set, "periscolaire");
+    CHECK(p && strstr(form_json(p), "\"statuses\":[{\"id\":\"acceptee\",\"label\":"
+                                    "\"Dossier validé\"}]") != NULL);
 }
 
 static void test_error_report_goes_to_the_place_commune(void)
