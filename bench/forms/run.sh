@@ -12,19 +12,26 @@
 #   3. geodir-api (log_level warn, API_THREADS workers, no rate limit) and wrk (bench/forms/
 #      post.lua) at CONNS connections for DURATION: each 201 is sent after its commit;
 #   4. the rows in forms_db against wrk's count (every 201 is a row), p99 from wrk --latency,
-#      the server's RSS before and after, writes per commit (the store's log line at stop).
+#      the server's RSS before and after, writes per commit (the store's log line at stop);
+#   5. attachments: ATTACH_N submissions each with a 5 MB PDF (5,000,000 bytes), ATTACH_CONC at
+#      a time (curl), stored and fsync'd: MB/s beside the disk's sequential write speed of 2.;
+#   6. memory: wrk rounds of 10 s until forms_db holds TOTAL requests (100,000), the server's
+#      RSS after each round (flat = no growth with the number of requests).
+# The territory's périscolaire form cannot stand in for "essai": it requires an insurance
+# certificate (a file), and step 3 measures a submission without attachment.
 #
 # Environment: GEODIR_BENCH_DIR (default /tmp/geodir-bench-forms, outside the repository),
 # GEODIR_BUILD (default <repo>/build, must hold geodir-api and geodir-import), CONNS (64),
 # DURATION (10s), WRK_THREADS (2), API_THREADS (32: a submission holds its worker until its
-# commit, so the workers bound the group size).
+# commit, so the workers bound the group size), ATTACH_N (40), ATTACH_CONC (4), TOTAL (100000).
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 WORK="${GEODIR_BENCH_DIR:-/tmp/geodir-bench-forms}"
 BUILD="${GEODIR_BUILD:-$REPO/build}"
 CONNS="${CONNS:-64}" DURATION="${DURATION:-10s}" WRK_THREADS="${WRK_THREADS:-2}"
-API_THREADS="${API_THREADS:-32}"
+API_THREADS="${API_THREADS:-32}" ATTACH_N="${ATTACH_N:-40}" ATTACH_CONC="${ATTACH_CONC:-4}"
+TOTAL="${TOTAL:-100000}"
 API="$BUILD/geoapi/geodir-api" IMPORTER="$BUILD/importer/geodir-import"
 for tool in wrk curl sqlite3 dd; do
     command -v "$tool" >/dev/null || { echo "run.sh: $tool is missing (apt-get install $tool)" >&2; exit 1; }
@@ -62,10 +69,36 @@ echo "== wrk -t$WRK_THREADS -c$CONNS -d$DURATION (server threads $API_THREADS)"
 wrk -t"$WRK_THREADS" -c"$CONNS" -d"$DURATION" --timeout 10s --latency \
     -s "$REPO/bench/forms/post.lua" "http://127.0.0.1:$port" | tee "$WORK/wrk.txt"
 rss_after=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
+rows=$(sqlite3 "$WORK/forms.sqlite" "SELECT count(*) FROM requests")
+
+echo "== attachments: $ATTACH_N submissions of a 5 MB PDF, $ATTACH_CONC at a time"
+{ printf '%%PDF-1.4\n'; head -c 4999991 /dev/urandom; } > "$WORK/5mb.pdf"
+attach_one() {
+    curl -s -o /dev/null -w '%{http_code}\n' -b "geodir_csrf=$CSRF_COOKIE" \
+        -H "X-CSRF-Token: $CSRF_TOKEN" \
+        -F 'data={"values":{"nom":"Dupont","courriel":"jeanne@example.org","age":40},"website":""};type=application/json' \
+        -F "file:piece=@$WORK/5mb.pdf;type=application/pdf" \
+        "http://127.0.0.1:$port/api/forms/essai/submissions"
+}
+export -f attach_one; export WORK port
+t0=$(date +%s.%N)
+seq "$ATTACH_N" | xargs -P "$ATTACH_CONC" -I{} bash -c attach_one > "$WORK/attach.codes"
+t1=$(date +%s.%N)
+attach_ok=$(grep -c '^201$' "$WORK/attach.codes" || true)
+attach_stored=$(sqlite3 "$WORK/forms.sqlite" "SELECT count(*) FROM attachments WHERE size = 5000000")
+attach_mbs=$(awk -v n="$attach_ok" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", n * 5 / (b - a) }')
+seq_mbs=$(echo "$seq" | sed -nE 's/.*, ([0-9.]+) ([MG])B\/s$/\1 \2/p' | awk '{ print ($2 == "G" ? $1 * 1000 : $1) }')
+
+echo "== memory: rounds of 10 s until $TOTAL requests"
+rss_trace="$rows:$(awk '/VmRSS/ {print $2}' /proc/$pid/status)"
+while [ "$(sqlite3 "$WORK/forms.sqlite" "SELECT count(*) FROM requests")" -lt "$TOTAL" ]; do
+    wrk -t"$WRK_THREADS" -c"$CONNS" -d10s --timeout 10s -s "$REPO/bench/forms/post.lua" \
+        "http://127.0.0.1:$port" > /dev/null
+    rss_trace="$rss_trace $(sqlite3 "$WORK/forms.sqlite" "SELECT count(*) FROM requests"):$(awk '/VmRSS/ {print $2}' /proc/$pid/status)"
+done
 kill -TERM $pid && wait $pid || true
 trap - EXIT
 
-rows=$(sqlite3 "$WORK/forms.sqlite" "SELECT count(*) FROM requests")
 reqs=$(awk '/requests in/ {print $1}' "$WORK/wrk.txt")
 secs=$(awk '/requests in/ {sub(/s,/, "", $4); print $4}' "$WORK/wrk.txt")
 non2xx=$(awk '/Non-2xx/ {print $NF}' "$WORK/wrk.txt")
@@ -80,3 +113,5 @@ echo "fsync-bound rate of the disk: $fsync_rate/s; ratio $(awk -v a="$rate" -v b
 echo "p99 latency: $p99"
 echo "writes and commits of the store: ${commits:-?} ($(echo "${commits:-0 1}" | awk '{ if ($2) printf "%.1f", $1 / $2 }') per commit)"
 echo "server RSS: ${rss_before} KiB before, ${rss_after} KiB after"
+echo "attachments: $attach_ok of $ATTACH_N answered 201, $attach_stored stored at 5,000,000 bytes; $attach_mbs MB/s against the disk's sequential $seq_mbs MB/s: ratio $(awk -v a="$attach_mbs" -v b="$seq_mbs" 'BEGIN { if (b > 0) printf "%.2f", a / b }')"
+echo "server RSS over the requests (requests:KiB): $rss_trace"
