@@ -91,6 +91,10 @@ int api_pct_encode(struct gdir_buf *b, const char *s, int keep_slash);
 /* The value of a query parameter, or NULL when absent. Borrowed. */
 const char *api_param(const struct api_request *req, const char *name);
 
+/* The value of cookie name in a Cookie header, copied into out (cap bytes): 1, or 0 when the
+ * header has no such cookie or its value does not fit. */
+int api_cookie(const char *header, const char *name, char *out, size_t cap);
+
 /* The value of a path capture ({id}), or NULL. Borrowed. */
 const char *api_capture(const struct api_request *req, const char *name);
 
