@@ -6,6 +6,7 @@
  * store, whose answer comes after the commit (201).
  */
 #include "api_forms.h"
+#include "bo_mail.h"
 #include "api_handlers.h"
 #include "api_multipart.h"
 #include "api_ratelimit.h"
@@ -173,11 +174,13 @@ static int file_request(struct api_forms *fx, const struct form_def *f, const st
     struct forms_new_request r = {
         .form_id = form_id(f), .form_version = form_version(f), .commune = sub->commune,
         .service = sub->service, .values_json = sub->values_json, .email = sub->email,
-        .files = files, .n_files = sub->n_files, .title = form_title(f),
+        .files = files, .n_files = sub->n_files, .form = f, .title = form_title(f),
         .receipt_text = api_forms_receipt(fx, f), .link_prefix = prefix,
     };
     rc = forms_store_submit(fx->store, &r, time(NULL), code, token, err);
     free(files);
+    if (!rc && r.email)
+        bo_outbox_wake();   /* the receipt is committed: the sender may take it now */
     return rc ? rc : created(res, code, token, err);
 }
 
