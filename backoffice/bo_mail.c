@@ -8,7 +8,7 @@
 #include <string.h>
 
 #define QP_LINE 76           /* characters of an encoded line, the soft break's '=' included */
-#define WORD_PAYLOAD 63      /* 75 - strlen("=?UTF-8?Q?") - strlen("?=") */
+#define WORD_PAYLOAD 63      /* 76 - " " - "=?UTF-8?Q?" - "?=": a continuation line's word */
 #define RAW_HEADER_MAX 66    /* a value written as is must fit one line after "Subject: " */
 
 static const char hexd[] = "0123456789ABCDEF";
@@ -90,7 +90,10 @@ int bo_mail_header(struct gdir_buf *b, const char *name, const char *value)
         gdir_buf_adds(b, value);
         return gdir_buf_adds(b, "\r\n");
     }
-    size_t used = WORD_PAYLOAD + 1;   /* no word open */
+    /* the first line starts with "Name: ", the others with one space; lines <= 76 */
+    size_t room = strlen(name) + 2 + 12 < 60 ? 76 - strlen(name) - 2 - 12 : 16;
+    size_t used = 0;
+    int open = 0;
     for (const unsigned char *p = (const unsigned char *)value; *p; ) {
         char enc[16];
         size_t n = seq_len(*p), k;
@@ -101,17 +104,20 @@ int bo_mail_header(struct gdir_buf *b, const char *name, const char *value)
             k = q_char((const unsigned char *)" ", 1, enc);
         else
             k = q_char(p, n, enc);
-        if (used + k > WORD_PAYLOAD) {
-            if (used <= WORD_PAYLOAD)
+        if (!open || used + k > room) {
+            if (open) {
                 gdir_buf_adds(b, "?=\r\n ");
+                room = WORD_PAYLOAD;
+            }
             gdir_buf_adds(b, "=?UTF-8?Q?");
             used = 0;
+            open = 1;
         }
         gdir_buf_add(b, enc, k);
         used += k;
         p += n;
     }
-    if (used <= WORD_PAYLOAD)
+    if (open)
         gdir_buf_adds(b, "?=");
     return gdir_buf_adds(b, "\r\n");
 }
