@@ -11,11 +11,13 @@
  * (api_router.c), the answers themselves (h_*.c).
  */
 #include "api_server.h"
+#include "api_bo.h"
 #include "api_dbpool.h"
 #include "api_forms.h"
 #include "api_http.h"
 #include "api_mailer.h"
 #include "api_purge.h"
+#include "bo_notify.h"
 #include "gdir_forms.h"
 #include "gdir_hash.h"
 #include "api_router.h"
@@ -45,6 +47,7 @@ struct api_server {
     struct api_forms *forms;     /* owned: the online procedures, NULL when off */
     struct api_mailer *mailer;   /* owned: the e-mail sender, NULL without forms or transport */
     struct api_purge *purge;     /* owned: the daily RGPD purge, NULL without forms */
+    struct api_bo *bo;           /* owned: the back office, NULL when off */
 };
 
 /* 1 when a content type is worth compressing (text of some kind). */
@@ -171,6 +174,8 @@ static void make_reply(const struct api_server *srv, const struct api_headers *h
         add_header(rep, "Content-Crs", res->content_crs);
     if (res->status == 503)   /* busy (exports, uploads, connections) or the database away */
         add_header(rep, "Retry-After", API_RETRY_AFTER);
+    if (res->status == 401)   /* the back office (docs/backoffice.md §2): log in at /bo/ */
+        add_header(rep, "WWW-Authenticate", "Cookie realm=\"geodir-bo\", form=\"/bo/\"");
     if (res->status == 429 && res->retry_after)   /* a client over a rate limit */
         gdir_buf_printf(&rep->headers, "Retry-After: %u\r\n", res->retry_after);
     for (size_t i = 0; res->status >= 200 && res->status < 300 && i < res->n_extra; i++)
@@ -344,6 +349,7 @@ static int open_forms(struct api_server *srv, const struct api_config *cfg,
     free(codes);
     if (rc || (rc = api_purge_start(&srv->purge, cfg, srv->forms->set, err)))
         return rc;
+    bo_notify_setup(srv->forms->set, cfg->public_url);
     if (!api_mailer_configured(cfg)) {
         gdir_log(GDIR_LOG_WARN, "mail", "msg=\"no smtp_url nor sendmail_command: e-mails stay "
                  "in the outbox\"");
@@ -424,11 +430,13 @@ int api_server_start(struct api_server **out, const struct api_config *cfg, stru
         srv->calendar = NULL;
         gdir_err_clear(err);
     }
-    if (cfg->forms_dir[0] && (rc = open_forms(srv, cfg, probe, err)))
+    if (cfg->forms_dir[0] && ((rc = open_forms(srv, cfg, probe, err)) ||
+                              (rc = api_bo_open(&srv->bo, cfg, err))))
         goto fail;
     api_db_close(probe);
     probe = NULL;
     srv->ctx.forms = srv->forms;
+    srv->ctx.bo = srv->bo;
     srv->ctx.calendar = srv->calendar;
     srv->ctx.config_tag = config_tag(cfg);
     srv->ctx.cfg = cfg;
@@ -472,6 +480,7 @@ void api_server_stop(struct api_server *srv)
     api_mailer_stop(srv->mailer);
     api_purge_stop(srv->purge);
     api_forms_close(srv->forms);   /* after the workers: their readers are closed */
+    api_bo_close(srv->bo);         /* likewise their back office connections */
     api_dbpool_destroy(&srv->pool);
     gdir_calendar_free(srv->calendar);
     free(srv->static_root);

@@ -7,7 +7,9 @@
  */
 #include "api_mailer.h"
 
+#include "api_bo.h"
 #include "bo_mail.h"
+#include "bo_notify.h"
 #include "gdir_buf.h"
 #include "gdir_fs.h"
 #include "gdir_log.h"
@@ -364,4 +366,19 @@ void api_mailer_stop(struct api_mailer *m)
     pthread_cond_destroy(&m->cond);
     pthread_mutex_destroy(&m->mu);
     free(m);
+}
+
+void api_notify(const struct api_ctx *ctx, long long id, const char *code, const char *event)
+{
+    struct bo_db *db = api_bo_db(ctx);
+    struct gdir_err err;
+    int rc;
+
+    if (!db)
+        return;
+    gdir_err_clear(&err);
+    rc = id ? bo_notify(db, id, event, &err) : bo_notify_code(db, code, event, &err);
+    if (rc)
+        gdir_log(GDIR_LOG_ERROR, "mail", "msg=\"notification not queued\" event=%s error=\"%s\"",
+                 event, err.msg);
 }

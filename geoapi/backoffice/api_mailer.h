@@ -32,4 +32,10 @@ int api_mailer_start(struct api_mailer **out, const struct api_config *cfg,
 /* Stops the thread (after the message being sent, if any) and frees everything. NULL-safe. */
 void api_mailer_stop(struct api_mailer *m);
 
+/* After a resident's write was committed (no transaction open): bo_notify of event for the
+ * request id (or, when 0, of tracking code code) on the worker's back-office connection.
+ * A failure is logged (the resident's write stands). */
+struct api_ctx;
+void api_notify(const struct api_ctx *ctx, long long id, const char *code, const char *event);
+
 #endif
