@@ -76,6 +76,10 @@ static const struct api_route routes[] = {
     {"GET", "/api/bo/me",               h_bo_me,            NULL,                     API_NO_STORE},
     {"GET", "/api/bo/agents",           h_bo_agents,        NULL,                     API_NO_STORE},
     {"POST", "/api/bo/agents",          h_bo_agents_post,   NULL,                     API_NO_STORE},
+    {"GET", "/api/bo/outbox",           h_bo_outbox,        P("state", "limit"),      API_NO_STORE},
+    {"GET", "/api/bo/register",         h_bo_register,      NULL,                     API_NO_STORE},
+    {"GET", "/api/bo/requester",        h_bo_requester,     P("email"),               API_NO_STORE},
+    {"POST", "/api/bo/requester/erase", h_bo_requester_erase, NULL,                   API_NO_STORE},
     {"GET", "/",                        h_static,           NULL,                     API_STATIC},
     {"GET", "/{file*}",                 h_static,           NULL,                     API_STATIC},
 };
