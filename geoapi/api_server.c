@@ -12,6 +12,7 @@
  */
 #include "api_server.h"
 #include "api_bo.h"
+#include "api_bo_mod.h"
 #include "api_dbpool.h"
 #include "api_forms.h"
 #include "api_http.h"
@@ -43,6 +44,7 @@ struct api_server {
     struct gdir_calendar *calendar;   /* owned: school holidays for opening hours */
     struct api_forms *forms;     /* owned: the online procedures, NULL when off */
     struct api_bo *bo;           /* owned: the back office, NULL when off */
+    struct api_mod *mod;         /* owned: moderation (api_bo_mod.h), NULL without importer_config */
 };
 
 /* 1 when a content type is worth compressing (text of some kind). */
@@ -418,12 +420,15 @@ int api_server_start(struct api_server **out, const struct api_config *cfg, stru
         gdir_err_clear(err);
     }
     if (cfg->forms_dir[0] && ((rc = open_forms(srv, cfg, probe, err)) ||
-                              (rc = api_bo_open(&srv->bo, cfg, err))))
+                              (rc = api_bo_open(&srv->bo, cfg, err)) ||
+                              (cfg->importer_config[0] &&
+                               (rc = api_mod_open(&srv->mod, cfg, err)))))
         goto fail;
     api_db_close(probe);
     probe = NULL;
     srv->ctx.forms = srv->forms;
     srv->ctx.bo = srv->bo;
+    srv->ctx.mod = srv->mod;
     srv->ctx.calendar = srv->calendar;
     srv->ctx.config_tag = config_tag(cfg);
     srv->ctx.cfg = cfg;
@@ -466,6 +471,7 @@ void api_server_stop(struct api_server *srv)
     http_server_stop(srv->http, DRAIN_SECONDS);   /* joins the workers: their databases close */
     api_forms_close(srv->forms);   /* after the workers: their readers are closed */
     api_bo_close(srv->bo);         /* likewise their back office connections */
+    api_mod_close(srv->mod);       /* after the refresh running, if any */
     api_dbpool_destroy(&srv->pool);
     gdir_calendar_free(srv->calendar);
     free(srv->static_root);

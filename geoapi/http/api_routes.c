@@ -76,6 +76,7 @@ static const struct api_route routes[] = {
     {"GET", "/api/bo/me",               h_bo_me,            NULL,                     API_NO_STORE},
     {"GET", "/api/bo/agents",           h_bo_agents,        NULL,                     API_NO_STORE},
     {"POST", "/api/bo/agents",          h_bo_agents_post,   NULL,                     API_NO_STORE},
+    {"POST", "/api/bo/requests/{id}/contribution", h_bo_contribution, NULL,       API_NO_STORE},
     {"GET", "/",                        h_static,           NULL,                     API_STATIC},
     {"GET", "/{file*}",                 h_static,           NULL,                     API_STATIC},
 };
