@@ -6,7 +6,6 @@
 #include "gdir_cjson.h"
 #include "gdir_log.h"
 #include "gdir_mem.h"
-#include "gdir_parse.h"
 #include "gdir_secret.h"
 
 #include <arpa/inet.h>
@@ -17,7 +16,6 @@
 
 struct api_bo {
     char *path;             /* forms_db */
-    long idle;              /* 0: the default (bo.h) */
     pthread_key_t key;      /* thread -> struct bo_db */
     int key_ok;
 };
@@ -25,23 +23,6 @@ struct api_bo {
 static void conn_free(void *p)
 {
     bo_db_close(p);
-}
-
-/* GEODIR_TEST_BO_IDLE: the idle timeout of the integration tests, seconds (test-only). */
-static long test_idle(void)
-{
-    const char *v = getenv("GEODIR_TEST_BO_IDLE");
-    long s = 0;
-
-    if (!v || !*v)
-        return 0;
-    if (gdir_parse_long(v, 1, 86400, &s)) {
-        gdir_log(GDIR_LOG_WARN, "bo", "msg=\"GEODIR_TEST_BO_IDLE ignored: not 1..86400\"");
-        return 0;
-    }
-    gdir_log(GDIR_LOG_WARN, "bo", "msg=\"test hook: back office sessions idle out after %ld s "
-                                  "(GEODIR_TEST_BO_IDLE; never in production)\"", s);
-    return s;
 }
 
 int api_bo_open(struct api_bo **out, const struct api_config *cfg, struct gdir_err *err)
@@ -55,7 +36,6 @@ int api_bo_open(struct api_bo **out, const struct api_config *cfg, struct gdir_e
         free(bo);
         return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
     }
-    bo->idle = test_idle();
     if ((rc = bo_db_open(&probe, bo->path, err))) {
         api_bo_close(bo);
         err->code = GDIR_ECONFIG;
@@ -98,7 +78,6 @@ struct bo_db *api_bo_db(const struct api_ctx *ctx)
         gdir_log(GDIR_LOG_ERROR, "bo", "msg=\"forms database unusable\" err=\"%s\"", err.msg);
         return NULL;
     }
-    bo_db_set_timeouts(db, bo->idle, 0);
     if (pthread_setspecific(bo->key, db)) {
         bo_db_close(db);
         return NULL;

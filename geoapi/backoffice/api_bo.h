@@ -6,8 +6,8 @@
  *
  * The cookie is named API_BO_COOKIE_SECURE ("__Host-geodir_bo", with Secure) when
  * secure_cookies is on, else API_BO_COOKIE ("geodir_bo"); HttpOnly, SameSite=Strict, Path=/.
- * Test hook: GEODIR_TEST_BO_IDLE (seconds) lowers the idle timeout of every session, for the
- * integration tests only (a warning is logged when it is set).
+ * The timeouts are bo.h's; the integration tests age a session by writing its times in the
+ * database (no test hook in the server).
  */
 #ifndef API_BO_H
 #define API_BO_H
