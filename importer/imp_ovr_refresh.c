@@ -9,6 +9,7 @@
 #include "gdir_fs.h"
 #include "gdir_mem.h"
 #include "imp_exports.h"
+#include "imp_writer.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -103,17 +104,6 @@ out:
     return rc;
 }
 
-static int fsync_path(const char *path, struct gdir_err *err)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC), rc = GDIR_OK;
-    if (fd < 0)
-        return gdir_err_set(err, GDIR_EIO, "%s: %s", path, strerror(errno));
-    if (fsync(fd) != 0)
-        rc = gdir_err_set(err, GDIR_EIO, "%s: fsync: %s", path, strerror(errno));
-    close(fd);
-    return rc;
-}
-
 /* One statement with up to three bindings (text a, integers b and c when >= 0). */
 static int run_sql(struct gdir_db *d, const char *sql, const char *a, long b, long c,
                    struct gdir_err *err)
@@ -199,7 +189,7 @@ static int swap_in(const struct imp_ovr_refresh *in, const char *tmp,
         (rc = edit_copy(in, &d, delta, &x, res, err)))
         goto out;
     gdir_db_close(&d);
-    if ((rc = fsync_path(tmp, err)))
+    if ((rc = imp_fsync_path(tmp, err)))
         goto out;
     if (rename(tmp, in->db) != 0) {
         rc = gdir_err_set(err, GDIR_EIO, "%s: cannot replace: %s", in->db, strerror(errno));
@@ -208,7 +198,7 @@ static int swap_in(const struct imp_ovr_refresh *in, const char *tmp,
     if (!(dir = gdir_dir_of(in->db)))
         rc = gdir_err_set(err, GDIR_ENOMEM, "out of memory");
     else
-        rc = fsync_path(dir, err);
+        rc = imp_fsync_path(dir, err);
 out:
     gdir_db_close(&d);
     if (rc) {
