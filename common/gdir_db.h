@@ -12,7 +12,7 @@
 #include "gdir_err.h"
 
 /* The schema version written into PRAGMA user_version by gdir_db_create_schema. */
-#define GDIR_SCHEMA_VERSION 3
+#define GDIR_SCHEMA_VERSION 4
 
 struct gdir_db {
     sqlite3 *db;          /* owned */

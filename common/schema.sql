@@ -74,10 +74,15 @@ CREATE TABLE places (
     source_ids   TEXT,                       -- a merged place: the ids of all its records,
                                              -- space-separated, highest priority first; NULL
                                              -- for a place of one record (then it is `id`)
-    field_sources TEXT                       -- NULL: every field comes from `source`; else a
+    field_sources TEXT,                      -- NULL: every field comes from `source`; else a
                                              -- JSON object {"field": "source name", ...} naming
                                              -- the source of each non-empty field (and "geom")
                                              -- of a merged or locally corrected place
+    validated_by TEXT,                       -- a local correction from a resident's
+                                             -- contribution (back office, docs/backoffice.md
+                                             -- §7): the INSEE code of the commune whose agent
+                                             -- validated it, or 'cc' (the territory); else NULL
+    validated_on TEXT                        -- its date (YYYY-MM-DD), with validated_by
 );
 -- The two ids are unique through indexes rather than table constraints, so that the importer
 -- can build them once, after its bulk load (importer/README.md, "Spatial order").

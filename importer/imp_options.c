@@ -18,6 +18,11 @@ void imp_options_usage(FILE *out)
           "  --db PATH         database to build (its parent folders are created)\n"
           "  --source NAME     refresh: re-read only this source (repeatable); every other\n"
           "                    source's records are kept from the current PATH\n"
+          "  --refresh-overrides\n"
+          "                    apply the local corrections file again without reading any\n"
+          "                    source: the entries appended since PATH was built are applied\n"
+          "                    to a copy of PATH (seconds); after any other change of the\n"
+          "                    file the places are rebuilt from the records kept in PATH\n"
           "  --data-dir DIR    folder of the source files (overrides the configuration's)\n"
           "  --profiles DIR    folder of the mapping profiles (default: $GEODIR_PROFILES,\n"
           "                    else the source tree's importer/profiles, else the installed ones)\n"
@@ -99,6 +104,10 @@ enum imp_args imp_options_parse(struct imp_options *o, int argc, char **argv, ch
             o->fetch = 1;
             continue;
         }
+        if (strcmp(arg, "--refresh-overrides") == 0) {
+            o->refresh_overrides = 1;
+            continue;
+        }
         if (strcmp(arg, "--no-exports") == 0) {
             o->no_exports = 1;
             continue;
@@ -153,6 +162,11 @@ enum imp_args imp_options_parse(struct imp_options *o, int argc, char **argv, ch
     }
     if (!o->config || !o->db) {
         snprintf(msg, msg_size, "%s is required", !o->config ? "--config" : "--db");
+        return IMP_ARGS_ERROR;
+    }
+    if (o->refresh_overrides && (o->n_sources || o->fetch)) {
+        snprintf(msg, msg_size, "--refresh-overrides reads no source: not with %s",
+                 o->fetch ? "--fetch" : "--source");
         return IMP_ARGS_ERROR;
     }
     if (o->fetch_dir && !o->fetch) {

@@ -3,7 +3,7 @@
  *
  *   geodir-import --config FILE --db PATH [--source NAME]... [--data-dir DIR]
  *                 [--profiles DIR] [--rejects FILE] [--report FILE] [--warnings FILE]
- *                 [--merges FILE] [--quiet] [--no-exports]
+ *                 [--merges FILE] [--quiet] [--no-exports] [--refresh-overrides]
  *                 [--accept-shrink | --accept-shrink=SOURCE...]
  *
  * Options take their value as the next argument or after '=' (--db=x.sqlite). Strings are
@@ -30,6 +30,8 @@ struct imp_options {
     const char *merges;       /* merge report CSV, or NULL for "<db>.merges.csv" */
     const char *sources[IMP_OPTIONS_SOURCES_MAX + 1]; /* --source NAME (refresh), NULL-ended */
     size_t n_sources;         /* 0: a full import */
+    int refresh_overrides;    /* --refresh-overrides: no source re-read, the local corrections
+                                 applied again (imp_ovr_refresh.h) */
     int accept_shrink_all;    /* --accept-shrink: the guard (imp_guard.h) refuses no source */
     const char *accept_shrink[IMP_OPTIONS_SOURCES_MAX + 1]; /* --accept-shrink=NAME, NULL-ended */
     size_t n_accept_shrink;

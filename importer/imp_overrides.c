@@ -8,6 +8,7 @@
 #include "gdir_cjson.h"
 #include "gdir_fs.h"
 #include "gdir_geo.h"
+#include "gdir_mem.h"
 #include "gdir_taxonomy.h"
 #include "gdir_text.h"
 
@@ -72,9 +73,16 @@ static const char SQL_UNLINK[] = "UPDATE place_sources SET place_fid = NULL WHER
 static const char SQL_ADD_PLACE[] =
     "INSERT INTO places(id, source, source_id, licence, name, name_key, category, address,"
     " postcode, insee, phone, email, website, opening_hours, description, source_date,"
-    " wheelchair, geom)"
+    " wheelchair, geom, validated_by, validated_on)"
     " VALUES (?1, '" IMP_OVERRIDES_SOURCE "', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
-    " ?13, ?14, ?15, ?16, MakePoint(?17, ?18, 4326))";
+    " ?13, ?14, ?15, ?16, MakePoint(?17, ?18, 4326), ?19, ?20)";
+/* A fix from a validated contribution: who validated it, shown with the place. */
+static const char SQL_VALIDATED[] =
+    "UPDATE places SET validated_by = ?2, validated_on = ?3 WHERE fid = ?1";
+/* The corrections applied to a database, so that --refresh-overrides can tell the entries
+ * added since (imp_overrides_delta). */
+static const char SQL_RECORD[] =
+    "INSERT OR REPLACE INTO meta(key, value) VALUES ('overrides_applied', ?1)";
 static const char SQL_WARN[] =
     "INSERT INTO import_warnings(source, id, kind, file, line, message)"
     " VALUES ('" IMP_OVERRIDES_SOURCE "', ?1, 'override_not_found', ?2, ?3, ?4)";
@@ -129,6 +137,35 @@ static int check_field(struct loader *L, const cJSON *v, const char *key, const 
     return GDIR_OK;
 }
 
+/* "validated": {"by": agent login, "commune": INSEE code of a member commune or "cc", "at":
+ * "YYYY-MM-DDTHH:MM:SSZ", "request": request id (optional)}: a correction that comes from a
+ * resident's contribution, validated in the back office (docs/backoffice.md §7). */
+static int check_validated(struct loader *L, const cJSON *v, const char *where)
+{
+    static const char *const keys[] = {"by", "commune", "at", "request", NULL};
+    const cJSON *by = cJSON_GetObjectItemCaseSensitive(v, "by");
+    const cJSON *commune = cJSON_GetObjectItemCaseSensitive(v, "commune");
+    const cJSON *at = cJSON_GetObjectItemCaseSensitive(v, "at");
+    const cJSON *req = cJSON_GetObjectItemCaseSensitive(v, "request");
+
+    if (!cJSON_IsObject(v))
+        return fail(L, where, "expected an object {\"by\", \"commune\", \"at\"}");
+    if (gdir_cjson_check_keys(v, keys, L->path, where, L->err))
+        return GDIR_ECONFIG;
+    if (!cJSON_IsString(by) || !by->valuestring[0] || strlen(by->valuestring) > 64 ||
+        !gdir_utf8_valid(by->valuestring, strlen(by->valuestring)))
+        return fail(L, where, "\"by\": expected the agent's login");
+    if (!cJSON_IsString(commune) || (strcmp(commune->valuestring, "cc") != 0 &&
+                                     imp_members_find(L->members, commune->valuestring) < 0))
+        return fail(L, where, "\"commune\": expected a member commune's INSEE code or \"cc\"");
+    if (!cJSON_IsString(at) || strlen(at->valuestring) != 20 || at->valuestring[4] != '-' ||
+        at->valuestring[10] != 'T' || at->valuestring[19] != 'Z')
+        return fail(L, where, "\"at\": expected a UTC time YYYY-MM-DDTHH:MM:SSZ");
+    if (req && (!cJSON_IsNumber(req) || req->valuedouble < 1))
+        return fail(L, where, "\"request\": expected a request number");
+    return GDIR_OK;
+}
+
 static int is_fixable(const char *key)
 {
     for (size_t i = 0; i < N_FIXABLE; i++)
@@ -179,6 +216,11 @@ static int check_entry(struct loader *L, const cJSON *e, const char *kind, size_
                 return rc;
             continue;
         }
+        if (!strcmp(it->string, "validated")) {
+            if ((rc = check_validated(L, it, w2)))
+                return rc;
+            continue;
+        }
         if (!strcmp(kind, "hide") || !is_fixable(it->string))
             return fail(L, w2, "unknown key");
         if ((rc = check_field(L, it, it->string, w2,
@@ -190,7 +232,8 @@ static int check_entry(struct loader *L, const cJSON *e, const char *kind, size_
     if (!strcmp(kind, "hide")) {
         if (cJSON_GetObjectItemCaseSensitive(e, "lat") ||
             cJSON_GetObjectItemCaseSensitive(e, "lon"))
-            return fail(L, where, "a hidden place takes only \"id\" and \"reason\"");
+            return fail(L, where, "a hidden place takes only \"id\", \"reason\" and "
+                                  "\"validated\"");
         return GDIR_OK;
     }
     if ((rc = check_point(L, e, where, !strcmp(kind, "add"))))
@@ -301,7 +344,7 @@ struct applier {
     struct gdir_err *err;
     sqlite3_stmt *fix[N_FIXABLE];
     sqlite3_stmt *move, *field_source, *find_place, *find_record, *save, *hide, *unlink,
-        *add_place, *warn;
+        *add_place, *warn, *validated;
 };
 
 static int db_fail(struct applier *a, const char *what)
@@ -379,6 +422,22 @@ static void bind_opt(sqlite3_stmt *st, int i, const cJSON *e, const char *key)
         sqlite3_bind_null(st, i);
 }
 
+/* The validating commune ("cc" or an INSEE code) and the date (YYYY-MM-DD) of a correction
+ * from a contribution, bound at i and i + 1 (NULL, NULL without "validated"). */
+static void bind_validated(sqlite3_stmt *st, int i, const cJSON *e)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(e, "validated");
+    if (!v) {
+        sqlite3_bind_null(st, i);
+        sqlite3_bind_null(st, i + 1);
+        return;
+    }
+    sqlite3_bind_text(st, i, cJSON_GetObjectItemCaseSensitive(v, "commune")->valuestring, -1,
+                      SQLITE_STATIC);
+    sqlite3_bind_text(st, i + 1, cJSON_GetObjectItemCaseSensitive(v, "at")->valuestring, 10,
+                      SQLITE_STATIC);
+}
+
 static int apply_add(struct applier *a, const cJSON *e)
 {
     const char *id = cJSON_GetObjectItemCaseSensitive(e, "id")->valuestring;
@@ -409,6 +468,7 @@ static int apply_add(struct applier *a, const cJSON *e)
     bind_opt(st, 16, e, "wheelchair");
     sqlite3_bind_double(st, 17, cJSON_GetObjectItemCaseSensitive(e, "lon")->valuedouble);
     sqlite3_bind_double(st, 18, cJSON_GetObjectItemCaseSensitive(e, "lat")->valuedouble);
+    bind_validated(st, 19, e);
     rc = step_done(a, st, "add");
     if (rc == GDIR_OK)
         a->stats->added++;
@@ -461,6 +521,12 @@ static int apply_fix(struct applier *a, const cJSON *e, size_t i)
         if ((rc = step_done(a, a->move, "move")) || (rc = mark_source(a, fid, "geom")))
             return rc;
     }
+    if (cJSON_GetObjectItemCaseSensitive(e, "validated")) {
+        sqlite3_bind_int64(a->validated, 1, fid);
+        bind_validated(a->validated, 2, e);
+        if ((rc = step_done(a, a->validated, "validated")))
+            return rc;
+    }
     a->stats->fixed++;
     return GDIR_OK;
 }
@@ -509,7 +575,7 @@ int imp_overrides_apply(const struct imp_overrides *o, sqlite3 *db,
                  {&a.find_place, SQL_FIND_PLACE}, {&a.find_record, SQL_FIND_RECORD},
                  {&a.save, SQL_SAVE_RECORD},    {&a.hide, SQL_HIDE},
                  {&a.unlink, SQL_UNLINK},       {&a.add_place, SQL_ADD_PLACE},
-                 {&a.warn, SQL_WARN}};
+                 {&a.warn, SQL_WARN},           {&a.validated, SQL_VALIDATED}};
     for (size_t k = 0; k < sizeof stmts / sizeof stmts[0]; k++)
         if (sqlite3_prepare_v2(db, stmts[k].sql, -1, stmts[k].st, NULL) != SQLITE_OK) {
             rc = db_fail(&a, "prepare");
@@ -519,11 +585,18 @@ int imp_overrides_apply(const struct imp_overrides *o, sqlite3 *db,
         rc = db_fail(&a, "begin");
         goto out;
     }
-    /* Fixes and hides first: an added place is never the target of a fix of the same file. */
+    /* Adds, then fixes, then hides: a fix or a hide may aim at an added place (a
+     * contribution about a place that an earlier one added), and applying only the entries
+     * appended since the last run (imp_overrides_delta) gives the same places. */
+    arr = cJSON_GetObjectItemCaseSensitive(o->root, "add");
+    cJSON_ArrayForEach(e, arr) {
+        if ((rc = apply_add(&a, e)))
+            break;
+    }
     arr = cJSON_GetObjectItemCaseSensitive(o->root, "fix");
     i = 0;
     cJSON_ArrayForEach(e, arr) {
-        if ((rc = apply_fix(&a, e, i++)))
+        if (rc || (rc = apply_fix(&a, e, i++)))
             break;
     }
     arr = cJSON_GetObjectItemCaseSensitive(o->root, "hide");
@@ -532,19 +605,113 @@ int imp_overrides_apply(const struct imp_overrides *o, sqlite3 *db,
         if (rc || (rc = apply_hide(&a, e, i++)))
             break;
     }
-    arr = cJSON_GetObjectItemCaseSensitive(o->root, "add");
-    cJSON_ArrayForEach(e, arr) {
-        if (rc || (rc = apply_add(&a, e)))
-            break;
-    }
     if (sqlite3_exec(db, rc ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL) != SQLITE_OK && !rc)
         rc = db_fail(&a, "commit");
 out:
     for (size_t k = 0; k < N_FIXABLE; k++)
         sqlite3_finalize(a.fix[k]);
-    sqlite3_stmt *all[] = {a.move,  a.field_source, a.find_place, a.find_record, a.save,
-                           a.hide,  a.unlink,       a.add_place,  a.warn};
+    sqlite3_stmt *all[] = {a.move, a.field_source, a.find_place, a.find_record, a.save,
+                           a.hide, a.unlink,       a.add_place,  a.warn,        a.validated};
     for (size_t k = 0; k < sizeof all / sizeof all[0]; k++)
         sqlite3_finalize(all[k]);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- refresh */
+
+/* The entries of o as one line of JSON ({"add": [...], "fix": [...], "hide": [...]}, without
+ * the description), malloc'd, or NULL when out of memory. */
+static char *entries_json(const cJSON *root)
+{
+    static const char *const kinds[] = {"add", "fix", "hide"};
+    cJSON *copy = cJSON_CreateObject();
+    char *text = NULL;
+    for (size_t k = 0; copy && k < 3; k++) {
+        const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, kinds[k]);
+        cJSON *dup = arr ? cJSON_Duplicate(arr, 1) : cJSON_CreateArray();
+        if (!dup || !cJSON_AddItemToObject(copy, kinds[k], dup)) {
+            cJSON_Delete(dup);
+            goto out;
+        }
+    }
+    text = copy ? cJSON_PrintUnformatted(copy) : NULL;
+out:
+    cJSON_Delete(copy);
+    return text;
+}
+
+int imp_overrides_record(const struct imp_overrides *o, sqlite3 *db, struct gdir_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    char *text = entries_json(o->root);
+    int rc = GDIR_OK;
+
+    if (!text)
+        return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
+    if (sqlite3_prepare_v2(db, SQL_RECORD, -1, &st, NULL) != SQLITE_OK) {
+        rc = gdir_err_set(err, GDIR_EDB, "overrides: record: %s", sqlite3_errmsg(db));
+        goto out;
+    }
+    sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = gdir_err_set(err, GDIR_EDB, "overrides: record: %s", sqlite3_errmsg(db));
+out:
+    sqlite3_finalize(st);
+    cJSON_free(text);
+    return rc;
+}
+
+/* Appends to out[kind] the entries of now[kind] after the first n_old ones, when those are
+ * the entries of old[kind], in order. Returns 1 when they are, 0 when not, or GDIR_ENOMEM. */
+static int suffix(const cJSON *old, const cJSON *now, cJSON *out)
+{
+    const cJSON *a = old ? old->child : NULL, *b = now ? now->child : NULL;
+    for (; a; a = a->next, b = b->next)
+        if (!b || !cJSON_Compare(a, b, 1))
+            return 0;
+    for (; b; b = b->next) {
+        cJSON *dup = cJSON_Duplicate(b, 1);
+        if (!dup || !cJSON_AddItemToArray(out, dup)) {
+            cJSON_Delete(dup);
+            return GDIR_ENOMEM;
+        }
+    }
+    return 1;
+}
+
+int imp_overrides_delta(const struct imp_overrides *o, const char *applied,
+                        struct imp_overrides **delta, struct gdir_err *err)
+{
+    static const char *const kinds[] = {"add", "fix", "hide"};
+    cJSON *old = applied ? cJSON_Parse(applied) : cJSON_CreateObject();
+    struct imp_overrides *d = NULL;
+    int rc = 1;
+
+    *delta = NULL;
+    if (!old)
+        return applied ? 0 : gdir_err_set(err, GDIR_ENOMEM, "out of memory");
+    if (!(d = calloc(1, sizeof *d)) || !(d->path = gdir_strdup(o->path)) ||
+        !(d->root = cJSON_CreateObject())) {
+        rc = gdir_err_set(err, GDIR_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t k = 0; rc == 1 && k < 3; k++) {
+        cJSON *arr = cJSON_AddArrayToObject(d->root, kinds[k]);
+        if (!arr) {
+            rc = gdir_err_set(err, GDIR_ENOMEM, "out of memory");
+            break;
+        }
+        rc = suffix(cJSON_GetObjectItemCaseSensitive(old, kinds[k]),
+                    cJSON_GetObjectItemCaseSensitive(o->root, kinds[k]), arr);
+        if (rc == GDIR_ENOMEM)
+            gdir_err_set(err, GDIR_ENOMEM, "out of memory");
+        d->n += cJSON_GetArraySize(arr);
+    }
+out:
+    cJSON_Delete(old);
+    if (rc == 1)
+        *delta = d;
+    else
+        imp_overrides_free(d);
     return rc;
 }

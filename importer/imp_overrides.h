@@ -14,6 +14,11 @@
  *     "hide": [{"id": "laposte:09953A", "reason": "fermé en 2025"}]
  *   }
  *
+ * Any entry may carry "validated": {"by": "<agent login>", "commune": "<INSEE>" | "cc",
+ * "at": "YYYY-MM-DDTHH:MM:SSZ", "request": <id>} when it comes from a resident's contribution
+ * accepted in the back office (docs/backoffice.md §7): an added or fixed place then records
+ * the commune and the date (places.validated_by, validated_on; never the agent).
+ *
  * - add: a new place, id "overrides:<id>", source "overrides", the territory's licence; id,
  *   name, category, lat, lon and insee (a member commune) are required.
  * - fix: sets fields of a published place (null clears a field; lat and lon go together and
@@ -21,6 +26,7 @@
  *   field_sources records "overrides" for each field set.
  * - hide: removes a place from the directory (found the same way); its records stay in
  *   place_sources with place_fid NULL.
+ * Applied in that order: adds, fixes, hides (a fix or a hide may aim at an added place).
  * Before a place is fixed or hidden, its record as read is kept in place_sources (merged
  * places' records are there already), so that place_records and refreshes see the sources'
  * values, never the corrected ones.
@@ -68,5 +74,17 @@ struct imp_overrides_ctx {
 int imp_overrides_apply(const struct imp_overrides *o, sqlite3 *db,
                         const struct imp_overrides_ctx *ctx, struct imp_overrides_stats *stats,
                         struct gdir_err *err);
+
+/* Records in the database's meta ('overrides_applied') the entries of o, as applied (call
+ * after imp_overrides_apply, in the database being built). */
+int imp_overrides_record(const struct imp_overrides *o, sqlite3 *db, struct gdir_err *err);
+
+/* --refresh-overrides: when the entries of o are those recorded in applied (the meta text of
+ * imp_overrides_record; NULL: none were applied) followed by new ones (appended at the end of
+ * add, fix or hide, nothing else changed), returns 1 with *delta holding only the new
+ * entries (possibly none); 0 when the file changed otherwise (an entry edited or removed: the
+ * places must be built again from the records); or GDIR_ENOMEM. */
+int imp_overrides_delta(const struct imp_overrides *o, const char *applied,
+                        struct imp_overrides **delta, struct gdir_err *err);
 
 #endif

@@ -16,6 +16,7 @@
 #include "imp_merge.h"
 #include "imp_outfiles.h"
 #include "imp_overrides.h"
+#include "imp_ovr_refresh.h"
 #include "imp_profile.h"
 #include "imp_progress.h"
 #include "imp_record.h"
@@ -46,6 +47,7 @@ struct run {
     struct imp_profile *profiles;   /* one per configured source */
     struct imp_source_result *res;  /* one per configured source, config order */
     unsigned char *keep;            /* refresh: 1 when source i is copied, not re-read */
+    int refresh;                    /* --source or --refresh-overrides: sources are kept */
     struct imp_writer w;
     int w_open;
     struct imp_report rep;
@@ -547,7 +549,8 @@ static int build_directory(struct run *r, struct gdir_err *err)
                                        relative_file(r, r->t.overrides), NULL};
         imp_progress_step(&r->progress, "corrections locales…");
         if ((rc = imp_writer_source(&r->w, &meta, err)) || (rc = imp_writer_commit(&r->w, err)) ||
-            (rc = imp_overrides_apply(r->overrides, db, &octx, &os, err)))
+            (rc = imp_overrides_apply(r->overrides, db, &octx, &os, err)) ||
+            (rc = imp_overrides_record(r->overrides, db, err)))
             return rc;
         long n = imp_overrides_count(r->overrides);
         if ((rc = imp_writer_source_counts(&r->w, IMP_OVERRIDES_SOURCE, n,
@@ -597,7 +600,7 @@ static int import_all(struct run *r, struct gdir_err *err)
     long imported = 0;
     int rc, communes_copied = 0;
 
-    if (r->o->n_sources && (rc = prepare_refresh(r, err)))
+    if (r->refresh && (rc = prepare_refresh(r, err)))
         return rc;
     for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
         if (order[k] == IMP_KIND_ADDRESSES) {
@@ -665,7 +668,7 @@ static int plan_refresh(struct run *r)
 {
     int communes_read = 0;
     for (size_t i = 0; i < r->t.n_sources; i++)
-        r->keep[i] = r->o->n_sources > 0;
+        r->keep[i] = (unsigned char)r->refresh;
     for (size_t k = 0; k < r->o->n_sources; k++) {
         long i = named_source(r, "--source ", r->o->sources[k]);
         if (i < 0)
@@ -680,6 +683,36 @@ static int plan_refresh(struct run *r)
     for (size_t i = 0; communes_read && i < r->t.n_sources; i++)
         if (r->profiles[i].kind == IMP_KIND_COMMUNES || r->profiles[i].kind == IMP_KIND_BOUNDARIES)
             r->keep[i] = 0;
+    return IMP_EXIT_OK;
+}
+
+/* --refresh-overrides, fast path (imp_ovr_refresh.h). Returns an exit status, or -1 when the
+ * places must be rebuilt from the kept records (the refresh that re-reads no source). */
+static int refresh_overrides_fast(struct run *r)
+{
+    struct imp_overrides_ctx octx = {r->t.default_licence, r->today, r->t.overrides};
+    struct imp_ovr_refresh in = {r->o->db, r->overrides, &octx, &r->t, r->o->no_exports};
+    struct imp_ovr_refresh_result res;
+    struct gdir_err err;
+    char msg[GDIR_ERR_MSG_MAX + 64];
+
+    gdir_err_clear(&err);
+    if (imp_ovr_refresh_run(&in, &res, &err)) {
+        fatal(err.msg);
+        snprintf(msg, sizeof msg, "refresh-overrides failed: %s left untouched", r->o->db);
+        fatal(msg);
+        return IMP_EXIT_FAILED;
+    }
+    if (!res.fast) {
+        gdir_log(GDIR_LOG_INFO, "import", "msg=\"rebuilding the places from the kept records\""
+                 " reason=\"%s\"", res.why);
+        return -1;
+    }
+    if (!r->o->quiet)
+        printf("refresh-overrides: %ld new entr%s applied to a copy of %s: %ld added, %ld fixed,"
+               " %ld hidden, %ld not found; %ld places; %.2f s\n", res.entries,
+               res.entries == 1 ? "y" : "ies", r->o->db, res.stats.added, res.stats.fixed,
+               res.stats.hidden, res.stats.not_found, res.places, now_s() - r->t0);
     return IMP_EXIT_OK;
 }
 
@@ -752,11 +785,17 @@ int imp_run(const struct imp_options *o)
         r.res[i].kind = "?";
     }
     r.profiles_dir = imp_profiles_dir(o->profiles_dir);
+    r.refresh = o->n_sources > 0 || o->refresh_overrides;
     if ((status = load_profiles(&r)) != IMP_EXIT_OK || (status = plan_refresh(&r)) != IMP_EXIT_OK)
         goto out;
-    if (o->n_sources) {
-        r.extra.mode = "refresh";
+    if (r.refresh) {
+        r.extra.mode = o->refresh_overrides ? "refresh-overrides" : "refresh";
         r.extra.refreshed = o->sources;
+    }
+    if (o->refresh_overrides && !r.t.overrides) {
+        fatal("--refresh-overrides: the configuration names no overrides file");
+        status = IMP_EXIT_USAGE;
+        goto out;
     }
     if (r.t.overrides && imp_overrides_load(&r.overrides, r.t.overrides, &r.members, &err)) {
         fatal(err.msg);
@@ -775,6 +814,8 @@ int imp_run(const struct imp_options *o)
      * of this database can be alive now. */
     imp_writer_remove_stale(o->db);
     imp_exports_remove_stale(o->db);
+    if (o->refresh_overrides && (status = refresh_overrides_fast(&r)) >= 0)
+        goto out;
     if ((status = check_sources(&r)) != IMP_EXIT_OK) {
         fatal("import failed: no database written");
         write_report(&r, 0, "a source cannot be read with its mapping");

@@ -926,7 +926,7 @@ int imp_writer_index(struct imp_writer *w, long *places, struct gdir_err *err)
     return query_long(w, "SELECT count(*) FROM places", NULL, places, "counts", err);
 }
 
-static int fsync_path(const char *path, struct gdir_err *err)
+int imp_fsync_path(const char *path, struct gdir_err *err)
 {
     int fd = open(path, O_RDONLY);
     int rc = GDIR_OK;
@@ -957,7 +957,7 @@ int imp_writer_finish(struct imp_writer *w, const struct imp_meta *m, struct gdi
     if ((rc = gdir_db_exec(&w->db, "PRAGMA journal_mode=DELETE", err)))
         goto out;
     gdir_db_close(&w->db);
-    if ((rc = fsync_path(w->tmp_path, err)))
+    if ((rc = imp_fsync_path(w->tmp_path, err)))
         goto out;
     if (rename(w->tmp_path, w->path) != 0) {
         rc = gdir_err_set(err, GDIR_EIO, "%s: cannot replace: %s", w->path, strerror(errno));
@@ -969,7 +969,7 @@ int imp_writer_finish(struct imp_writer *w, const struct imp_meta *m, struct gdi
         rc = gdir_err_set(err, GDIR_ENOMEM, "out of memory");
         goto out;
     }
-    rc = fsync_path(dir, err);
+    rc = imp_fsync_path(dir, err);
 out:
     free(dir);
     imp_writer_abort(w);   /* after a successful rename there is no temporary file left */

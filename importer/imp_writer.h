@@ -164,6 +164,9 @@ struct imp_meta {
  * removed and the previous database is untouched. The writer is closed in all cases. */
 int imp_writer_finish(struct imp_writer *w, const struct imp_meta *m, struct gdir_err *err);
 
+/* fsync() of a file or a folder (opened read-only); GDIR_EIO naming it on failure. */
+int imp_fsync_path(const char *path, struct gdir_err *err);
+
 /* Closes and removes the temporary file. NULL-safe, idempotent. */
 void imp_writer_abort(struct imp_writer *w);
 

@@ -237,6 +237,13 @@ function renderCard(feature) {
     dataset.push(`données du ${formatDate(text(p.source_date))}`);
   if (dataset.filter(Boolean).length > 0)
     card.append(h('p', { class: 'place-dataset' }, dataset.filter(Boolean).join(', ')));
+  /* A resident's contribution validated by the commune (docs/backoffice.md §7). */
+  const contribution = text(p.contribution);
+  if (contribution) {
+    const when = text(p.contribution_date) ? ` le ${formatDate(text(p.contribution_date))}` : '';
+    card.append(h('p', { class: 'place-dataset place-contribution' },
+                  `${contribution.charAt(0).toUpperCase()}${contribution.slice(1)}${when}`));
+  }
   const actions = cardActions(feature, p);
   if (actions)
     card.append(actions);

@@ -110,12 +110,15 @@ static const char SQL_VOCAB[] = "SELECT term, doc FROM temp.places_vocab";
 /* One place: the row alone. The commune's name and the source's title and publisher come
  * from the connection's lists (api_db.communes, api_db.sources), the point from the geometry
  * blob: two joins and two SpatiaLite calls per row were most of the cost of a page of places
- * (columns 6, 13 and 14 are kept as NULL placeholders so that place_row reads one layout).
- * Columns 18 and 19: how geodir geocoded the place (NULL when the source gave its point). */
+ * (column 6 is kept as a NULL placeholder so that place_row reads one layout).
+ * Columns 13 and 14: the commune that validated a resident's contribution to the place, and
+ * when (NULL, NULL for most places). Columns 18 and 19: how geodir geocoded the place (NULL
+ * when the source gave its point). */
 #define SQL_PLACE_COLUMNS                                                                          \
     "SELECT p.id, p.name, p.category, p.address, p.postcode, p.insee, NULL,"                       \
     " p.phone, p.email, p.website, p.opening_hours, p.description,"                                \
-    " p.source, NULL, NULL, p.licence, p.source_date, p.geom, p.geocode_precision,"               \
+    " p.source, p.validated_by, p.validated_on, p.licence, p.source_date, p.geom,"                 \
+    " p.geocode_precision,"               \
     " p.geocode_score"
 
 /* The sources, for api_db.sources (run once per connection, not kept prepared). */
@@ -814,6 +817,17 @@ static int place_of_row(struct api_db *db, sqlite3_stmt *st, api_place_fn *fn, v
     const char *insee = col_text(st, 5), *source = col_text(st, 12);
     const struct api_commune_entry *commune = api_db_commune(db, insee);
     const struct api_source_entry *src = NULL;
+    const char *validated_by = col_text(st, 13);
+    char contribution[160];
+    if (validated_by) {
+        const struct api_commune_entry *by = api_db_commune(db, validated_by);
+        if (by)
+            snprintf(contribution, sizeof contribution,
+                     "contribution validée par la commune de %s", by->name);
+        else
+            snprintf(contribution, sizeof contribution,
+                     "contribution validée par la communauté de communes");
+    }
     for (size_t i = 0; source && i < db->n_sources; i++)
         if (strcmp(db->sources[i].name, source) == 0)
             src = &db->sources[i];
@@ -835,6 +849,8 @@ static int place_of_row(struct api_db *db, sqlite3_stmt *st, api_place_fn *fn, v
         .publisher = src ? src->publisher : NULL,
         .licence = col_text(st, 15),
         .source_date = col_text(st, 16),
+        .contribution = validated_by ? contribution : NULL,
+        .contribution_date = validated_by ? col_text(st, 14) : NULL,
         .geocode_precision = col_text(st, 18),
         .has_geocode_score = sqlite3_column_type(st, 19) != SQLITE_NULL,
         .geocode_score = sqlite3_column_double(st, 19),

@@ -283,6 +283,9 @@ struct api_place {
     const char *id, *name, *category, *address, *postcode, *insee, *commune;
     const char *phone, *email, *website, *opening_hours, *description;
     const char *source, *source_title, *publisher, *licence, *source_date;
+    /* a place added or corrected from a resident's contribution (docs/backoffice.md §7):
+     * « contribution validée par la commune de … » and the date; NULL otherwise */
+    const char *contribution, *contribution_date;
     const char *geocode_precision;    /* NULL: the position comes from the source */
     double geocode_score;             /* 0..1 when has_geocode_score */
     int has_geocode_score;

@@ -106,6 +106,12 @@ static const struct api_option options[] = {
         "largest body of a form submission or complement (413 beyond)"),
     OPT("secure_cookies", OPT_STR, secure_cookies, "auto", 0, 0, "auto|on|off",
         "Secure attribute of cookies; auto: on unless listen is a loopback address"),
+    OPT("importer_config", OPT_OPTSTR, importer_config, "", 0, 0, "FILE",
+        "territory configuration of the served database: accepted contributions go to its "
+        "overrides file (docs/backoffice.md §7); empty: contributions cannot be accepted"),
+    OPT("importer_command", OPT_STR, importer_command, "geodir-import", 0, 0, "PROGRAM",
+        "geodir-import, run as --config importer_config --db db --refresh-overrides after "
+        "each accepted contribution (found in PATH unless it contains a '/')"),
     OPT("forms_submit_rate", OPT_INT, forms_submit_rate, "10", 0, 1000000, "N",
         "form submissions per minute from one client address (429 beyond); 0: no limit"),
     OPT("forms_lookup_misses", OPT_INT, forms_lookup_misses, "20", 1, 1000000, "N",

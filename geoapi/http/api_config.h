@@ -48,6 +48,8 @@ struct api_config {
     long max_form_body;    /* largest body of a submission or a complement, bytes */
     char *secure_cookies;  /* auto, on, off: the Secure attribute of cookies */
     int secure_cookies_on; /* derived: 1 when cookies carry Secure */
+    char *importer_config;    /* territory configuration (overrides file), or "" */
+    char *importer_command;   /* geodir-import, run with --refresh-overrides */
     long forms_submit_rate;   /* submissions per minute from one address; 0: no limit */
     long forms_lookup_misses; /* wrong codes/tokens from one address in 10 minutes before 429 */
     char *smtp_url;        /* smtp://host:port or smtps://…; "": no SMTP (docs/backoffice.md §6) */

@@ -47,6 +47,7 @@ api_handler_fn h_bo_logout;         /* backoffice/h_bo_auth.c */
 api_handler_fn h_bo_logout_all;     /* backoffice/h_bo_auth.c */
 api_handler_fn h_bo_me;             /* backoffice/h_bo_auth.c */
 api_handler_fn h_bo_agents;         /* backoffice/h_bo_auth.c */
+api_handler_fn h_bo_contribution;   /* backoffice/h_bo_contribution.c */
 api_handler_fn h_bo_agents_post;    /* backoffice/h_bo_auth.c */
 api_handler_fn h_bo_outbox;         /* backoffice/h_bo_rgpd.c: the outbox, RGPD (admins) */
 api_handler_fn h_bo_register;       /* backoffice/h_bo_rgpd.c */

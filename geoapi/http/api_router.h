@@ -43,6 +43,8 @@ struct api_ctx {
                                  * forms_dir is not set */
     struct api_bo *bo;          /* the back office (backoffice/api_bo.h), NULL when forms_dir
                                  * is not set */
+    struct api_mod *mod;        /* moderation of contributions (backoffice/api_bo_mod.h), NULL
+                                 * without importer_config */
 };
 
 /* A handler fills res and returns 0, or returns a negative GDIR_E* code with err filled; the

@@ -80,6 +80,7 @@ static const struct api_route routes[] = {
     {"GET", "/api/bo/register",         h_bo_register,      NULL,                     API_NO_STORE},
     {"GET", "/api/bo/requester",        h_bo_requester,     P("email"),               API_NO_STORE},
     {"POST", "/api/bo/requester/erase", h_bo_requester_erase, NULL,                   API_NO_STORE},
+    {"POST", "/api/bo/requests/{id}/contribution", h_bo_contribution, NULL,       API_NO_STORE},
     {"GET", "/",                        h_static,           NULL,                     API_STATIC},
     {"GET", "/{file*}",                 h_static,           NULL,                     API_STATIC},
 };

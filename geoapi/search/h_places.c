@@ -26,14 +26,14 @@ enum prop {
     P_NAME, P_CATEGORY, P_CATEGORY_LABEL, P_PARENT_CATEGORY, P_ADDRESS, P_POSTCODE, P_INSEE,
     P_COMMUNE, P_PHONE, P_EMAIL, P_WEBSITE, P_OPENING_HOURS, P_HOURS_VALID, P_OPEN_STATE,
     P_NEXT_CHANGE, P_NEXT_STATE, P_DESCRIPTION, P_SOURCE, P_SOURCE_TITLE, P_PUBLISHER, P_LICENCE,
-    P_SOURCE_DATE, P_GEOCODE_PRECISION, P_GEOCODE_SCORE, P_DISTANCE, P_SCORE, P_COUNT
+    P_SOURCE_DATE, P_CONTRIBUTION, P_CONTRIBUTION_DATE, P_GEOCODE_PRECISION, P_GEOCODE_SCORE, P_DISTANCE, P_SCORE, P_COUNT
 };
 
 static const char *const prop_names[] = {
     "name", "category", "category_label", "parent_category", "address", "postcode", "insee",
     "commune", "phone", "email", "website", "opening_hours", "opening_hours_valid", "open_state",
     "next_change", "next_state", "description", "source", "source_title", "publisher", "licence",
-    "source_date", "geocode_precision", "geocode_score", "distance_m", "score", NULL,
+    "source_date", "contribution", "contribution_date", "geocode_precision", "geocode_score", "distance_m", "score", NULL,
 };
 
 #define ALL_PROPS ((1ull << P_COUNT) - 1)
@@ -157,6 +157,9 @@ static const struct str_prop props_after_hours[] = {
     STR_PROP(P_PUBLISHER, "publisher", publisher),
     STR_PROP(P_LICENCE, "licence", licence),
     STR_PROP(P_SOURCE_DATE, "source_date", source_date),
+    /* a resident's contribution validated by a commune (docs/backoffice.md §7) */
+    STR_PROP(P_CONTRIBUTION, "contribution", contribution),
+    STR_PROP(P_CONTRIBUTION_DATE, "contribution_date", contribution_date),
     /* how geodir placed it from its address; null when the source gave the point */
     STR_PROP(P_GEOCODE_PRECISION, "geocode_precision", geocode_precision),
 };

@@ -179,7 +179,7 @@ def test_health(port):
     st, hdrs, _ = request(port, "GET", "/api/health")
     check(hdrs.get("cache-control") == "no-store", "health: Cache-Control: no-store")
     doc = get_json(port, "/api/health")
-    check(doc == {"status": "ok", "schema_version": 3, "built_at": doc.get("built_at"),
+    check(doc == {"status": "ok", "schema_version": 4, "built_at": doc.get("built_at"),
                   "places": len(places), "communes": len(members)},
           f"health: ok, schema 1, {len(places)} places, {len(members)} communes ({doc})")
     check(isinstance(doc.get("built_at"), str) and doc["built_at"][:2] == "20", "health: built_at")

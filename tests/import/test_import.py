@@ -161,7 +161,7 @@ def case_good():
     check(leftovers(db) == [], "no temporary file left")
 
     # Schema, integrity, spatial indexes.
-    check(one(db, "PRAGMA user_version") == 3, "PRAGMA user_version = 3")
+    check(one(db, "PRAGMA user_version") == 4, "PRAGMA user_version = 4")
     check(one(db, "SELECT count(*) FROM sqlite_master WHERE name = 'exports'") == 1,
           "table exports exists")
     check(one(db, "PRAGMA integrity_check") == "ok", "PRAGMA integrity_check = ok")
