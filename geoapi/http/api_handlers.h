@@ -42,5 +42,18 @@ api_handler_fn h_request_complement; /* forms/h_submit.c */
 api_handler_fn h_request;           /* forms/h_requests.c */
 api_handler_fn h_request_withdraw;  /* forms/h_requests.c */
 api_handler_fn h_request_attachment; /* forms/h_requests.c */
+api_handler_fn h_bo_requests;       /* backoffice/h_bo_requests.c: the queue */
+api_handler_fn h_bo_requests_csv;   /* backoffice/h_bo_requests.c */
+api_handler_fn h_bo_requests_xlsx;  /* backoffice/h_bo_requests.c */
+api_handler_fn h_bo_request;        /* backoffice/h_bo_request.c: a request's page */
+api_handler_fn h_bo_request_attachment; /* backoffice/h_bo_request.c */
+api_handler_fn h_bo_request_audit;  /* backoffice/h_bo_request.c */
+api_handler_fn h_bo_request_audit_csv; /* backoffice/h_bo_request.c */
+api_handler_fn h_bo_request_transition; /* backoffice/h_bo_actions.c */
+api_handler_fn h_bo_request_comment; /* backoffice/h_bo_actions.c */
+api_handler_fn h_bo_request_assign; /* backoffice/h_bo_actions.c */
+api_handler_fn h_bo_views;          /* backoffice/h_bo_actions.c */
+api_handler_fn h_bo_views_save;     /* backoffice/h_bo_actions.c */
+api_handler_fn h_bo_request_certificate; /* backoffice/h_bo_certificate.c */
 
 #endif
