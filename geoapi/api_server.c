@@ -11,6 +11,7 @@
  * (api_router.c), the answers themselves (h_*.c).
  */
 #include "api_server.h"
+#include "api_bo.h"
 #include "api_dbpool.h"
 #include "api_forms.h"
 #include "api_http.h"
@@ -41,6 +42,7 @@ struct api_server {
     char *vendor_root;
     struct gdir_calendar *calendar;   /* owned: school holidays for opening hours */
     struct api_forms *forms;     /* owned: the online procedures, NULL when off */
+    struct api_bo *bo;           /* owned: the back office, NULL when off */
 };
 
 /* 1 when a content type is worth compressing (text of some kind). */
@@ -167,6 +169,8 @@ static void make_reply(const struct api_server *srv, const struct api_headers *h
         add_header(rep, "Content-Crs", res->content_crs);
     if (res->status == 503)   /* busy (exports, uploads, connections) or the database away */
         add_header(rep, "Retry-After", API_RETRY_AFTER);
+    if (res->status == 401)   /* the back office (docs/backoffice.md §2): log in at /bo/ */
+        add_header(rep, "WWW-Authenticate", "Cookie realm=\"geodir-bo\", form=\"/bo/\"");
     if (res->status == 429 && res->retry_after)   /* a client over a rate limit */
         gdir_buf_printf(&rep->headers, "Retry-After: %u\r\n", res->retry_after);
     for (size_t i = 0; res->status >= 200 && res->status < 300 && i < res->n_extra; i++)
@@ -413,11 +417,13 @@ int api_server_start(struct api_server **out, const struct api_config *cfg, stru
         srv->calendar = NULL;
         gdir_err_clear(err);
     }
-    if (cfg->forms_dir[0] && (rc = open_forms(srv, cfg, probe, err)))
+    if (cfg->forms_dir[0] && ((rc = open_forms(srv, cfg, probe, err)) ||
+                              (rc = api_bo_open(&srv->bo, cfg, err))))
         goto fail;
     api_db_close(probe);
     probe = NULL;
     srv->ctx.forms = srv->forms;
+    srv->ctx.bo = srv->bo;
     srv->ctx.calendar = srv->calendar;
     srv->ctx.config_tag = config_tag(cfg);
     srv->ctx.cfg = cfg;
@@ -459,6 +465,7 @@ void api_server_stop(struct api_server *srv)
         return;
     http_server_stop(srv->http, DRAIN_SECONDS);   /* joins the workers: their databases close */
     api_forms_close(srv->forms);   /* after the workers: their readers are closed */
+    api_bo_close(srv->bo);         /* likewise their back office connections */
     api_dbpool_destroy(&srv->pool);
     gdir_calendar_free(srv->calendar);
     free(srv->static_root);

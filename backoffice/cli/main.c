@@ -276,13 +276,13 @@ int main(int argc, char **argv)
     int i = 1, status;
 
     gdir_err_clear(&err);
-    if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        usage(stdout);
-        return EXIT_OK;
-    }
     if (argc > 2 && strcmp(argv[1], "--forms-db") == 0) {
         path = argv[2];
         i = 3;
+    }
+    if (argc > i && (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)) {
+        usage(stdout);
+        return EXIT_OK;
     }
     if (argc - i < 2 || strcmp(argv[i], "agent") != 0) {
         usage(stderr);

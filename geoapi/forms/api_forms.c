@@ -154,23 +154,7 @@ int api_forms_throttled(unsigned wait, const char *what, struct api_response *re
 /* The value of cookie API_CSRF_COOKIE in a Cookie header, copied (cap bytes), or 0. */
 static int cookie_value(const char *header, char *out, size_t cap)
 {
-    static const char name[] = API_CSRF_COOKIE "=";
-    const char *p = header;
-
-    while (p && *p) {
-        p += strspn(p, " \t;");
-        if (strncmp(p, name, sizeof name - 1) == 0) {
-            const char *v = p + sizeof name - 1;
-            size_t n = strcspn(v, "; \t");
-            if (n >= cap)
-                return 0;
-            memcpy(out, v, n);
-            out[n] = '\0';
-            return 1;
-        }
-        p = strchr(p, ';');
-    }
-    return 0;
+    return api_cookie(header, API_CSRF_COOKIE, out, cap);
 }
 
 static int csrf_token_of(const struct api_forms *fx, const char *value,

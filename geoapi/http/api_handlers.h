@@ -42,6 +42,12 @@ api_handler_fn h_request_complement; /* forms/h_submit.c */
 api_handler_fn h_request;           /* forms/h_requests.c */
 api_handler_fn h_request_withdraw;  /* forms/h_requests.c */
 api_handler_fn h_request_attachment; /* forms/h_requests.c */
+api_handler_fn h_bo_login;          /* backoffice/h_bo_auth.c: the agents' back office */
+api_handler_fn h_bo_logout;         /* backoffice/h_bo_auth.c */
+api_handler_fn h_bo_logout_all;     /* backoffice/h_bo_auth.c */
+api_handler_fn h_bo_me;             /* backoffice/h_bo_auth.c */
+api_handler_fn h_bo_agents;         /* backoffice/h_bo_auth.c */
+api_handler_fn h_bo_agents_post;    /* backoffice/h_bo_auth.c */
 api_handler_fn h_bo_requests;       /* backoffice/h_bo_requests.c: the queue */
 api_handler_fn h_bo_requests_csv;   /* backoffice/h_bo_requests.c */
 api_handler_fn h_bo_requests_xlsx;  /* backoffice/h_bo_requests.c */

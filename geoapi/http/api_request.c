@@ -508,3 +508,24 @@ int api_param_enum_list(const struct api_request *req, const char *name,
     }
     return rc;
 }
+
+int api_cookie(const char *header, const char *name, char *out, size_t cap)
+{
+    size_t nl = strlen(name);
+    const char *p = header;
+
+    while (p && *p) {
+        p += strspn(p, " \t;");
+        if (strncmp(p, name, nl) == 0 && p[nl] == '=') {
+            const char *v = p + nl + 1;
+            size_t n = strcspn(v, "; \t");
+            if (n >= cap)
+                return 0;
+            memcpy(out, v, n);
+            out[n] = '\0';
+            return 1;
+        }
+        p = strchr(p, ';');
+    }
+    return 0;
+}

@@ -85,6 +85,10 @@ long api_pct_decode(const char *s, size_t n, int plus_space, char *out);
 /* The value of a query parameter, or NULL when absent. Borrowed. */
 const char *api_param(const struct api_request *req, const char *name);
 
+/* The value of cookie name in a Cookie header, copied into out (cap bytes): 1, or 0 when the
+ * header has no such cookie or its value does not fit. */
+int api_cookie(const char *header, const char *name, char *out, size_t cap);
+
 /* The value of a path capture ({id}), or NULL. Borrowed. */
 const char *api_capture(const struct api_request *req, const char *name);
 

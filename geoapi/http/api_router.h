@@ -28,6 +28,7 @@
 
 struct api_dbpool;
 struct api_forms;
+struct api_bo;
 struct gdir_calendar;
 
 /* What handlers may reach besides their request. Shared by all threads, read-only. */
@@ -40,6 +41,8 @@ struct api_ctx {
     uint64_t config_tag;        /* hash of the effective configuration (part of every ETag) */
     struct api_forms *forms;    /* the online procedures (forms/api_forms.h), NULL when
                                  * forms_dir is not set */
+    struct api_bo *bo;          /* the back office (backoffice/api_bo.h), NULL when forms_dir
+                                 * is not set */
 };
 
 /* A handler fills res and returns 0, or returns a negative GDIR_E* code with err filled; the

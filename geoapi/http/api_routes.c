@@ -70,6 +70,13 @@ static const struct api_route routes[] = {
     {"POST", "/api/requests/{code}/{token}/withdraw", h_request_withdraw, NULL,   API_NO_STORE},
     {"GET", "/api/requests/{code}/{token}/attachments/{n}", h_request_attachment, NULL,
                                                                               API_NO_STORE},
+    /* The agents' back office (docs/backoffice.md): a session cookie, CSRF on every POST */
+    {"POST", "/api/bo/login",           h_bo_login,         NULL,                     API_NO_STORE},
+    {"POST", "/api/bo/logout",          h_bo_logout,        NULL,                     API_NO_STORE},
+    {"POST", "/api/bo/logout-all",      h_bo_logout_all,    NULL,                     API_NO_STORE},
+    {"GET", "/api/bo/me",               h_bo_me,            NULL,                     API_NO_STORE},
+    {"GET", "/api/bo/agents",           h_bo_agents,        NULL,                     API_NO_STORE},
+    {"POST", "/api/bo/agents",          h_bo_agents_post,   NULL,                     API_NO_STORE},
     /* The back office (docs/backoffice.md §3): the queue, a request's page, its actions */
     {"GET", "/api/bo/requests",         h_bo_requests,      BO_QUEUE_PARAMS,          API_NO_STORE},
     {"GET", "/api/bo/requests.csv",     h_bo_requests_csv,  BO_QUEUE_PARAMS,          API_NO_STORE},

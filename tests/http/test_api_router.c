@@ -101,7 +101,8 @@ static void test_no_ambiguous_patterns(void)
 }
 
 /* For each route, a concrete path built from its pattern must be matched first by that very
- * route: no earlier row shadows it. */
+ * route among those of its method: no earlier row shadows it (one path may have a GET and a
+ * POST row, as /api/bo/agents). */
 static void test_no_shadowed_route(void)
 {
     size_t n;
@@ -117,6 +118,8 @@ static void test_no_shadowed_route(void)
         }
         for (size_t j = 0; j < n; j++) {
             struct api_request req;
+            if (strcmp(r[j].method, r[i].method) != 0)
+                continue;
             api_request_init(&req, NULL);
             int m = api_route_match(r[j].pattern, path, &req);
             api_request_free(&req);

@@ -1,0 +1,184 @@
+/*
+ * api_bo.c — the back office's per-worker connections, the session cookie and the session
+ * check of every /api/bo/ handler. See api_bo.h.
+ */
+#include "api_bo.h"
+#include "gdir_cjson.h"
+#include "gdir_log.h"
+#include "gdir_mem.h"
+#include "gdir_secret.h"
+
+#include <arpa/inet.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct api_bo {
+    char *path;             /* forms_db */
+    pthread_key_t key;      /* thread -> struct bo_db */
+    int key_ok;
+};
+
+static void conn_free(void *p)
+{
+    bo_db_close(p);
+}
+
+int api_bo_open(struct api_bo **out, const struct api_config *cfg, struct gdir_err *err)
+{
+    struct api_bo *bo = calloc(1, sizeof *bo);
+    struct bo_db *probe = NULL;
+    int rc;
+
+    *out = NULL;
+    if (!bo || !(bo->path = gdir_strdup(cfg->forms_db))) {
+        free(bo);
+        return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
+    }
+    if ((rc = bo_db_open(&probe, bo->path, err))) {
+        api_bo_close(bo);
+        err->code = GDIR_ECONFIG;
+        return GDIR_ECONFIG;
+    }
+    bo_db_close(probe);
+    if (pthread_key_create(&bo->key, conn_free)) {
+        api_bo_close(bo);
+        return gdir_err_set(err, GDIR_EINTERNAL, "pthread_key_create failed");
+    }
+    bo->key_ok = 1;
+    *out = bo;
+    return GDIR_OK;
+}
+
+void api_bo_close(struct api_bo *bo)
+{
+    if (!bo)
+        return;
+    if (bo->key_ok) {
+        conn_free(pthread_getspecific(bo->key));
+        pthread_setspecific(bo->key, NULL);
+        pthread_key_delete(bo->key);
+    }
+    free(bo->path);
+    free(bo);
+}
+
+struct bo_db *api_bo_db(const struct api_ctx *ctx)
+{
+    struct api_bo *bo = ctx->bo;
+    struct bo_db *db;
+    struct gdir_err err;
+
+    if (!bo)
+        return NULL;
+    if ((db = pthread_getspecific(bo->key)))
+        return db;
+    if (bo_db_open(&db, bo->path, &err)) {
+        gdir_log(GDIR_LOG_ERROR, "bo", "msg=\"forms database unusable\" err=\"%s\"", err.msg);
+        return NULL;
+    }
+    if (pthread_setspecific(bo->key, db)) {
+        bo_db_close(db);
+        return NULL;
+    }
+    return db;
+}
+
+const char *api_bo_cookie_name(const struct api_config *cfg)
+{
+    return cfg->secure_cookies_on ? API_BO_COOKIE_SECURE : API_BO_COOKIE;
+}
+
+int api_bo_cookie(const struct api_request *req, char out[BO_COOKIE_LEN + 1])
+{
+    const char *h = req->headers ? req->headers->cookie : NULL;
+    return h && api_cookie(h, api_bo_cookie_name(req->cfg), out, BO_COOKIE_LEN + 1) &&
+           gdir_b64url_valid(out, BO_COOKIE_LEN);
+}
+
+void api_bo_peer(const struct api_request *req, char out[API_BO_PEER_MAX])
+{
+    static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    const unsigned char *p = req->headers ? req->headers->peer : NULL;
+
+    out[0] = '\0';
+    if (!p)
+        return;
+    if (memcmp(p, mapped, sizeof mapped) == 0)
+        inet_ntop(AF_INET, p + 12, out, API_BO_PEER_MAX);
+    else
+        inet_ntop(AF_INET6, p, out, API_BO_PEER_MAX);
+}
+
+int api_bo_session_csrf(const struct api_ctx *ctx, const struct api_request *req,
+                        struct bo_agent *agent, char csrf[BO_CSRF_LEN + 1],
+                        struct gdir_err *err)
+{
+    char cookie[BO_COOKIE_LEN + 1];
+    struct bo_db *db;
+    const char *got = req->headers ? req->headers->csrf_token : NULL;
+    int rc;
+
+    memset(agent, 0, sizeof *agent);
+    if (!ctx->bo)
+        return gdir_err_set(err, GDIR_ENOTFOUND, "the back office is not configured on this "
+                            "server (forms_dir)");
+    if (!(db = api_bo_db(ctx)))
+        return gdir_err_set(err, GDIR_EUNAVAIL, "back office database unavailable");
+    if (!api_bo_cookie(req, cookie))
+        return gdir_err_set(err, GDIR_EUNAUTHORIZED, "Session absente : connectez-vous.");
+    if ((rc = bo_session(db, cookie, time(NULL), agent, csrf, err)))
+        return rc;
+    if (req->method == API_POST &&
+        (!got || strlen(got) != BO_CSRF_LEN || !gdir_ct_equal(got, csrf, BO_CSRF_LEN))) {
+        bo_agent_free(agent);
+        return gdir_err_set_param(err, GDIR_EFORBIDDEN, "X-CSRF-Token", "X-CSRF-Token: missing "
+                                  "or not the token of this session (GET /api/bo/me)");
+    }
+    return GDIR_OK;
+}
+
+int api_bo_session(const struct api_ctx *ctx, const struct api_request *req,
+                   struct bo_agent *agent, struct gdir_err *err)
+{
+    char csrf[BO_CSRF_LEN + 1];
+    return api_bo_session_csrf(ctx, req, agent, csrf, err);
+}
+
+int api_bo_json_body(const struct api_request *req, cJSON **out, struct gdir_err *err)
+{
+    const struct api_headers *h = req->headers;
+
+    *out = NULL;
+    if (!h || !h->body || !h->body_len)
+        return gdir_err_set_param(err, GDIR_EINVAL, "body", "body: a JSON object is expected");
+    if (h->body_len > API_BO_BODY_MAX)
+        return gdir_err_set_param(err, GDIR_ETOOBIG, "body", "body: at most %u bytes",
+                                  API_BO_BODY_MAX);
+    if (!(*out = gdir_cjson_parse(h->body, h->body_len, "body", GDIR_EINVAL, err))) {
+        snprintf(err->param, sizeof err->param, "body");
+        return GDIR_EINVAL;
+    }
+    if (!cJSON_IsObject(*out)) {
+        cJSON_Delete(*out);
+        *out = NULL;
+        return gdir_err_set_param(err, GDIR_EINVAL, "body", "body: a JSON object is expected");
+    }
+    return GDIR_OK;
+}
+
+void api_bo_audit(const struct api_ctx *ctx, const struct api_request *req,
+                  const struct bo_agent *agent, const char *action, long long request_id)
+{
+    char peer[API_BO_PEER_MAX];
+    struct bo_audit_entry e = {.actor = agent ? agent->login : "system", .peer = peer,
+                               .action = action, .request_id = request_id};
+    struct bo_db *db = api_bo_db(ctx);
+    struct gdir_err err;
+
+    api_bo_peer(req, peer);
+    if (db && bo_audit(db, &e, time(NULL), &err))
+        gdir_log(GDIR_LOG_ERROR, "bo", "msg=\"audit failed\" action=%s err=\"%s\"", action,
+                 err.msg);
+}

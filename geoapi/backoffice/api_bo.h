@@ -1,0 +1,58 @@
+/*
+ * api_bo.h — what the back office's handlers share (docs/backoffice.md §2-3): one connection
+ * to forms_db per worker thread (struct bo_db of backoffice/bo.h, opened on the thread's first
+ * /api/bo/ request, closed when the worker ends), the session cookie, and the session check
+ * every /api/bo/ handler calls first. Built at start when forms_dir is set (api_ctx.bo).
+ *
+ * The cookie is named API_BO_COOKIE_SECURE ("__Host-geodir_bo", with Secure) when
+ * secure_cookies is on, else API_BO_COOKIE ("geodir_bo"); HttpOnly, SameSite=Strict, Path=/.
+ * The timeouts are bo.h's; the integration tests age a session by writing its times in the
+ * database (no test hook in the server).
+ */
+#ifndef API_BO_H
+#define API_BO_H
+
+#include "api_router.h"
+#include "bo.h"
+
+#define API_BO_COOKIE "geodir_bo"
+#define API_BO_COOKIE_SECURE "__Host-geodir_bo"
+#define API_BO_PEER_MAX 46             /* INET6_ADDRSTRLEN */
+#define API_BO_BODY_MAX (16u * 1024u)  /* largest JSON body of an /api/bo/ POST */
+
+struct api_bo;
+
+/* Prepares the per-thread connections to cfg->forms_db (opens one now to create the tables
+ * and fail early). 0 with *out, or GDIR_ECONFIG / GDIR_ENOMEM with err. */
+int api_bo_open(struct api_bo **out, const struct api_config *cfg, struct gdir_err *err);
+/* NULL-safe. Call after the workers have stopped. */
+void api_bo_close(struct api_bo *bo);
+
+/* Finds the agent of the request's session cookie; for a POST also checks X-CSRF-Token
+ * against the session's token. 0 with *agent filled (bo_agent_free), or
+ * GDIR_EUNAUTHORIZED (401) / GDIR_EFORBIDDEN (403, CSRF) with err set. Uses the worker's
+ * struct bo_db (api_bo_db(ctx)). GDIR_ENOTFOUND when the server has no back office
+ * (forms_dir unset), GDIR_EUNAVAIL when the database cannot be opened. */
+int api_bo_session(const struct api_ctx *ctx, const struct api_request *req,
+                   struct bo_agent *agent, struct gdir_err *err);
+struct bo_db *api_bo_db(const struct api_ctx *ctx);   /* this worker's connection, or NULL */
+
+/* The same, also giving the session's CSRF token (GET /api/bo/me). */
+int api_bo_session_csrf(const struct api_ctx *ctx, const struct api_request *req,
+                        struct bo_agent *agent, char csrf[BO_CSRF_LEN + 1],
+                        struct gdir_err *err);
+
+/* The cookie's name on this server. */
+const char *api_bo_cookie_name(const struct api_config *cfg);
+/* The session cookie value of the request into out, or 0 when there is none. */
+int api_bo_cookie(const struct api_request *req, char out[BO_COOKIE_LEN + 1]);
+/* The client's address as text ("" when unknown), for the throttle and the audit. */
+void api_bo_peer(const struct api_request *req, char out[API_BO_PEER_MAX]);
+/* The JSON object of a POST body, or GDIR_EINVAL naming "body" (free with cJSON_Delete). */
+struct cJSON;
+int api_bo_json_body(const struct api_request *req, struct cJSON **out, struct gdir_err *err);
+/* An audit row of agent (NULL: "system") from the request's address. Failures are logged. */
+void api_bo_audit(const struct api_ctx *ctx, const struct api_request *req,
+                  const struct bo_agent *agent, const char *action, long long request_id);
+
+#endif
