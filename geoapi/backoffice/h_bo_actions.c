@@ -52,7 +52,7 @@ static int read_members(const cJSON *body, const struct member *m, size_t n,
         if (*m[i].out && !gdir_utf8_valid(*m[i].out, strlen(*m[i].out)))
             return gdir_err_set_param(err, GDIR_EINVAL, m[i].key, "%s : texte UTF-8 invalide.",
                                       m[i].key);
-        if (*m[i].out && !*m[i].out[strspn(*m[i].out, " \t\r\n")])
+        if (*m[i].out && !(*m[i].out)[strspn(*m[i].out, " \t\r\n")])
             *m[i].out = NULL;   /* blank: as absent */
         if (m[i].required && !*m[i].out)
             return gdir_err_set_param(err, GDIR_EINVAL, m[i].key, "%s : ce champ est "
