@@ -102,7 +102,7 @@ int h_static(const struct api_ctx *ctx, const struct api_request *req, struct ap
 {
     static const char vendor_prefix[] = "/vendor/leaflet/";
     const char *root = ctx->static_root, *rel, *type;
-    char joined[PATH_MAX], *real = NULL;
+    char joined[PATH_MAX], index[API_MAX_PATH + 16], *real = NULL;
     size_t root_len;
     struct stat st;
     int fd = -1, rc;
@@ -113,9 +113,14 @@ int h_static(const struct api_ctx *ctx, const struct api_request *req, struct ap
         root = ctx->vendor_root;
         rel = req->path + sizeof vendor_prefix - 1;
     } else {
+        size_t n = strlen(req->path);
         rel = req->path + 1;
         if (is_dev_file(rel))
             return not_found(err);
+        if (req->path[n - 1] == '/') {   /* a folder's page: /bo/ is bo/index.html */
+            snprintf(index, sizeof index, "%sindex.html", rel);
+            rel = index;
+        }
     }
     if (!root || !safe_relative(rel) || !(type = content_type_of(rel)))
         return not_found(err);

@@ -1,0 +1,155 @@
+/*
+ * bo_login.test.mjs — browser test of the back office's login page (ctest browser.bo_login,
+ * label browser; docs/backoffice.md §1-2, map-ui/bo/index.html and login.js).
+ *
+ * The real importer builds the fixtures' database, geodir-admin creates a commune agent and an
+ * administrator with its TOTP secret in a real forms database, the real geodir-api serves
+ * /bo/; Debian's headless Chromium (playwright-core) logs the commune agent in with the
+ * keyboard only, sees « Connecté en tant que … », logs out; a wrong password shows the error
+ * summary with the focus on it; the administrator is asked for the TOTP code, which this test
+ * computes (RFC 6238). axe-core (WCAG 2.1 A and AA) reports no violation at each step.
+ *
+ * Environment (set by CMakeLists.txt): GEODIR_IMPORT, GEODIR_API, GEODIR_ADMIN,
+ * GEODIR_SOURCE_DIR, GEODIR_WORK_DIR; optional CHROMIUM (default /usr/bin/chromium).
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import {
+  HERE, SOURCE_DIR, closeAll, freshWorkDir, newContext, openBrowser, runImport, startServer,
+} from './harness.mjs';
+
+const require = createRequire(import.meta.url);
+const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js', { paths: [HERE] }), 'utf8');
+const ADMIN = process.env.GEODIR_ADMIN;
+const WORK_DIR = freshWorkDir('run-bo-login');
+const FORMS_DB = path.join(WORK_DIR, 'forms.sqlite');
+const ctx = newContext();
+const PW = { agent: 'Girafe-Parapluie-Violon-27', admin: 'Vanille-Tracteur-Orage-81' };
+let secret = '';
+
+function admin(args, input) {
+  assert.ok(ADMIN, 'GEODIR_ADMIN (the geodir-admin binary) is not set');
+  const r = spawnSync(ADMIN, ['--forms-db', FORMS_DB, ...args], { input, encoding: 'utf8' });
+  assert.equal(r.status, 0, `geodir-admin ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/* RFC 6238 (SHA-1, 6 digits, 30 s) of a base32 secret, now. */
+function totp(b32) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of b32) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const msg = Buffer.alloc(8);
+  msg.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 1000 / 30)));
+  const mac = crypto.createHmac('sha1', key).update(msg).digest();
+  const o = mac[mac.length - 1] & 15;
+  return String((mac.readUInt32BE(o) & 0x7fffffff) % 1000000).padStart(6, '0');
+}
+
+before(async () => {
+  const fixtures = path.join(SOURCE_DIR, 'tests', 'browser', 'fixtures');
+  for (const f of fs.readdirSync(fixtures))
+    fs.copyFileSync(path.join(fixtures, f), path.join(WORK_DIR, f));
+  const db = path.join(WORK_DIR, 'geodir.sqlite');
+  runImport(WORK_DIR, ['--config', path.join(WORK_DIR, 'territory.json'), '--db', db, '--no-exports'],
+            { cwd: WORK_DIR });
+  admin(['agent', 'add', '--login', 'm.durand', '--name', 'Marie Durand', '--email',
+         'm.durand@mairie.fr', '--role', 'commune', '--commune', '55040', '--password-stdin'],
+        `${PW.agent}\n`);
+  admin(['agent', 'add', '--login', 'cc.admin', '--name', 'Claire Admin', '--email',
+         'admin@cc.fr', '--role', 'admin', '--password-stdin'], `${PW.admin}\n`);
+  secret = /secret=([A-Z2-7]+)/.exec(admin(['agent', 'totp', 'cc.admin']))[1];
+  await startServer(ctx, WORK_DIR, db, [
+    '--forms_dir', path.join(SOURCE_DIR, 'config', 'forms'), '--forms_db', FORMS_DB,
+    '--forms_files_dir', path.join(WORK_DIR, 'forms-files')]);
+  await openBrowser(ctx, WORK_DIR, { failOnDialog: true });
+});
+
+after(async () => {
+  await closeAll(ctx, { screenshot: path.join(WORK_DIR, 'bo-login.png') });
+});
+
+async function axeCheck(page, step) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object')))
+    await page.evaluate(AXE);
+  const violations = await page.evaluate(async () => {
+    const r = await window.axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+      resultTypes: ['violations'],
+    });
+    return r.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ` +
+      v.nodes.slice(0, 5).map((n) => n.target.join(' ')).join(', '));
+  });
+  assert.deepEqual(violations, [], `axe-core at ${step}`);
+}
+
+const focusedId = (page) => page.evaluate(() => document.activeElement && document.activeElement.id);
+
+test('an agent logs in with the keyboard only, then logs out', async () => {
+  const page = ctx.page;
+  await page.goto(`${ctx.base}/bo/`);
+  await page.waitForSelector('#login-view:not([hidden])');
+  assert.equal(await focusedId(page), 'login', 'the login field has the focus');
+  await axeCheck(page, 'the login form');
+
+  await page.keyboard.type('m.durand');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('Mauvais-Mot-De-Passe-1');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#error-summary:not([hidden])');
+  assert.equal(await focusedId(page), 'error-summary', 'the error summary takes the focus');
+  assert.match(await page.textContent('#error-text'), /incorrect/);
+  await axeCheck(page, 'a wrong password');
+
+  await page.focus('#password');
+  await page.keyboard.type(PW.agent);
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#home-view:not([hidden])');
+  assert.match(await page.textContent('#whoami'), /Connecté en tant que Marie Durand \(m\.durand\)/);
+  assert.equal(await focusedId(page), 'home-title');
+  await axeCheck(page, 'logged in');
+
+  const cookies = await ctx.browser.cookies(ctx.base);
+  const bo = cookies.find((c) => c.name === 'geodir_bo');
+  assert.ok(bo && bo.httpOnly && bo.sameSite === 'Strict', 'the session cookie is HttpOnly, SameSite=Strict');
+
+  await page.reload();
+  await page.waitForSelector('#home-view:not([hidden])');   // the session survives a reload
+
+  await page.focus('#logout');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#login-view:not([hidden])');
+  const me = await page.evaluate(async () => (await fetch('/api/bo/me')).status);
+  assert.equal(me, 401, 'after logout, GET /api/bo/me answers 401');
+});
+
+test('an administrator is asked for the TOTP code', async () => {
+  const page = ctx.page;
+  await page.goto(`${ctx.base}/bo/`);
+  await page.waitForSelector('#login-view:not([hidden])');
+  assert.equal(await page.isHidden('#totp-field'), true, 'no TOTP field at first');
+  await page.fill('#login', 'cc.admin');
+  await page.fill('#password', PW.admin);
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#totp-field:not([hidden])');
+  assert.match(await page.textContent('#error-text'), /code/);
+  await axeCheck(page, 'the TOTP field');
+  await page.fill('#totp', totp(secret));
+  await page.click('#login-submit');
+  await page.waitForSelector('#home-view:not([hidden])');
+  assert.match(await page.textContent('#whoami'), /Claire Admin .*administrateur/);
+  assert.match(await page.textContent('#scope'), /toutes les demandes/);
+});
+
+test('no unexpected console error, nothing fetched elsewhere', () => {
+  /* the 401s of GET /api/bo/me (no session yet) and of the failed logins are expected */
+  const errors = ctx.errors.filter((e) => !/status of 401/.test(e));
+  assert.deepEqual(errors, []);
+  assert.deepEqual(ctx.foreign, []);
+});
