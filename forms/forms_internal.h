@@ -90,6 +90,8 @@ struct forms_status {
 enum forms_handler { HANDLER_COMMUNE, HANDLER_SERVICE, HANDLER_CHOICE };
 
 #define FORMS_N_NOTICE 7
+#define FORMS_N_EVENTS 6    /* notification events, forms_notify_events */
+extern const char *const forms_notify_events[FORMS_N_EVENTS + 1];   /* NULL-terminated */
 extern const char *const forms_notice_keys[FORMS_N_NOTICE + 1];   /* NULL-terminated */
 
 struct form_def {
@@ -110,6 +112,7 @@ struct form_def {
     size_t n_health_fields;
     struct forms_status *statuses;
     size_t n_statuses;
+    char *notify[FORMS_N_EVENTS][2];   /* `notifications`: subject, body; NULL: the default */
     struct forms_page *pages;
     size_t n_pages;
     struct forms_field *fields; /* every page's fields, in order */
@@ -181,6 +184,10 @@ void forms_bound_resolve(const struct forms_bound *b, int ty, int tm, int td, in
                          int *d);
 /* Days since 1970-01-01 of a proleptic Gregorian date (for comparisons). */
 long forms_days(int y, int m, int d);
+
+/* forms_notify.c: reads the optional `notifications` member; frees its templates. */
+int forms_ld_notifications(const struct forms_ld *c, const cJSON *root, struct form_def *f);
+void forms_notify_free(struct form_def *f);
 
 /* forms_json.c: fills f->json and f->summary_json. Returns 0 or GDIR_ENOMEM. */
 int forms_build_json(struct form_def *f, struct gdir_err *err);

@@ -454,7 +454,7 @@ static int ld_def(const struct forms_ld *c, const cJSON *root, const char *stem,
 {
     static const char *const keys[] = {
         "id", "version", "title", "description", "category", "keywords", "communes", "handler",
-        "notice", "retention", "statuses", "receipt", "pages", NULL
+        "notice", "retention", "statuses", "receipt", "notifications", "pages", NULL
     };
     int rc;
 
@@ -464,7 +464,7 @@ static int ld_def(const struct forms_ld *c, const cJSON *root, const char *stem,
         (rc = ld_head(c, root, stem, f)) || (rc = ld_communes(c, root, f)) ||
         (rc = ld_handler(c, root, f)) || (rc = ld_notice(c, root, f)) ||
         (rc = ld_retention(c, root, f)) || (rc = ld_statuses(c, root, f)) ||
-        (rc = ld_pages(c, root, f)) || (rc = check_handler_field(c, f)) ||
+        (rc = forms_ld_notifications(c, root, f)) || (rc = ld_pages(c, root, f)) || (rc = check_handler_field(c, f)) ||
         (rc = check_health_fields(c, f)))
         return rc;
     return forms_build_json(f, c->err);
@@ -544,6 +544,7 @@ void forms_def_free(struct form_def *f)
         free(f->statuses[i].after);
     }
     free(f->statuses);
+    forms_notify_free(f);
     for (size_t i = 0; i < f->n_pages; i++)
         free(f->pages[i].title);
     free(f->pages);

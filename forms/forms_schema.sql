@@ -24,7 +24,8 @@ CREATE TABLE IF NOT EXISTS requests (
     updated_at   INTEGER NOT NULL,
     closed_at    INTEGER,            -- the last move to a terminal status (retention)
     values_json  TEXT NOT NULL,      -- the validated, normalised values
-    email        TEXT                -- where the receipt and notifications go
+    email        TEXT,               -- where the receipt and notifications go
+    health_purged_at INTEGER         -- version 2: when its health fields were emptied (RGPD)
 );
 CREATE INDEX IF NOT EXISTS requests_form_status ON requests(form_id, status);
 CREATE INDEX IF NOT EXISTS requests_commune ON requests(commune, status);
@@ -69,7 +70,9 @@ CREATE TABLE IF NOT EXISTS messages (
 );
 CREATE INDEX IF NOT EXISTS messages_request ON messages(request_id, at);
 
--- E-mails to send (issue 13 sends them, with retries). The receipt is queued here.
+-- E-mails to send (docs/backoffice.md §6: geoapi's sender, retried with backoff). A row is
+-- claimed (attempts + 1, next_attempt_at pushed back) before it is sent, marked sent_at after.
+-- secret: the follow link a receipt carries, blanked from body once sent (version 2).
 CREATE TABLE IF NOT EXISTS outbox (
     id              INTEGER PRIMARY KEY,
     request_id      INTEGER REFERENCES requests(id) ON DELETE SET NULL,
@@ -79,6 +82,10 @@ CREATE TABLE IF NOT EXISTS outbox (
     created_at      INTEGER NOT NULL,
     attempts        INTEGER NOT NULL DEFAULT 0,
     next_attempt_at INTEGER NOT NULL,
-    sent_at         INTEGER
+    sent_at         INTEGER,
+    last_error      TEXT,            -- version 2: the last failure (the server's reply)
+    secret          TEXT             -- version 2: see above
 );
 CREATE INDEX IF NOT EXISTS outbox_pending ON outbox(next_attempt_at) WHERE sent_at IS NULL;
+CREATE INDEX IF NOT EXISTS outbox_request ON outbox(request_id);
+CREATE INDEX IF NOT EXISTS requests_email ON requests(email);

@@ -7,7 +7,7 @@
  * statements on its connection (W_*), the readers' on each thread's (R_*).
  */
 #include "forms_store.h"
-#include "gdir_buf.h"
+#include "gdir_forms.h"
 #include "gdir_db.h"
 #include "gdir_hash.h"
 #include "gdir_log.h"
@@ -24,7 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define FORMS_SCHEMA_VERSION 1
+#define FORMS_SCHEMA_VERSION 2
 #define BUSY_TIMEOUT_MS 10000
 #define CODE_ATTEMPTS 16            /* tracking codes drawn before giving up (26^8 codes) */
 
@@ -57,8 +57,8 @@ static const char *const w_sql[W_COUNT] = {
         "stored, created_at) VALUES (:req, :n, :field, :orig, :type, :mime, :size, :sha, "
         ":stored, :now)",
     [W_INSERT_OUTBOX] =
-        "INSERT INTO outbox (request_id, to_addr, subject, body, created_at, next_attempt_at) "
-        "VALUES (:req, :to, :subject, :body, :now, :now)",
+        "INSERT INTO outbox (request_id, to_addr, subject, body, created_at, next_attempt_at, "
+        "secret) VALUES (:req, :to, :subject, :body, :now, :now, :secret)",
     [W_INSERT_MESSAGE] =
         "INSERT INTO messages (request_id, at, sender, body) VALUES (:req, :at, 'resident', "
         ":body)",
@@ -234,7 +234,13 @@ out:
     return rc;
 }
 
-/* The schema (idempotent), its version checked. */
+/* Version 1 -> 2: the outbox's last error and secret link, the requests' health purge. */
+static const char upgrade_v2[] =
+    "ALTER TABLE outbox ADD COLUMN last_error TEXT; "
+    "ALTER TABLE outbox ADD COLUMN secret TEXT; "
+    "ALTER TABLE requests ADD COLUMN health_purged_at INTEGER;";
+
+/* The schema (idempotent), its version checked and upgraded, in one transaction. */
 static int create_schema(struct forms_store *s, struct gdir_err *err)
 {
     sqlite3_stmt *st = NULL;
@@ -245,13 +251,18 @@ static int create_schema(struct forms_store *s, struct gdir_err *err)
         sqlite3_step(st) == SQLITE_ROW)
         version = sqlite3_column_int(st, 0);
     sqlite3_finalize(st);
-    if (version != 0 && version != FORMS_SCHEMA_VERSION)
+    if (version < 0 || version > FORMS_SCHEMA_VERSION)
         return gdir_err_set(err, GDIR_EDB, "%s: forms database of schema version %d, this "
                             "server knows version %d", s->db_path, version, FORMS_SCHEMA_VERSION);
-    if (gdir_db_exec(&s->w, forms_schema_sql, err))
+    snprintf(sql, sizeof sql, "PRAGMA user_version = %d; COMMIT", FORMS_SCHEMA_VERSION);
+    if (gdir_db_exec(&s->w, "BEGIN IMMEDIATE", err))
         return GDIR_EDB;
-    snprintf(sql, sizeof sql, "PRAGMA user_version = %d", FORMS_SCHEMA_VERSION);
-    return gdir_db_exec(&s->w, sql, err);
+    if ((version == 1 && gdir_db_exec(&s->w, upgrade_v2, err)) ||
+        gdir_db_exec(&s->w, forms_schema_sql, err) || gdir_db_exec(&s->w, sql, err)) {
+        sqlite3_exec(s->w.db, "ROLLBACK", NULL, NULL, NULL);
+        return GDIR_EDB;
+    }
+    return GDIR_OK;
 }
 
 static void *writer_main(void *arg);
@@ -594,37 +605,30 @@ static int insert_attachments(struct forms_store *s, struct job *j,
     return GDIR_OK;
 }
 
-/* The receipt e-mail, queued in the outbox (sent by the back office's sender, issue 13). */
+/* The receipt e-mail, queued in the outbox (sent by geoapi's sender, docs/backoffice.md §6):
+ * the form's "deposee" template; the follow link is kept in the row's secret column too, so
+ * that the sender blanks it from the body once sent. */
 static int queue_receipt(struct forms_store *s, struct job *j, const struct forms_new_request *r,
                          const char *token, struct gdir_err *err)
 {
     sqlite3_stmt *st = s->wst[W_INSERT_OUTBOX];
-    struct gdir_buf subject, body;
+    char link[700], *subject = NULL, *body = NULL;
     int rc;
 
-    gdir_buf_init(&subject, 4096);
-    gdir_buf_init(&body, 65536);
-    gdir_buf_printf(&subject, "Demande déposée : %s (code %s)", r->title, j->code);
-    gdir_buf_printf(&body, "Bonjour,\n\nVotre demande « %s » a bien été déposée.\n\n"
-                    "Code de suivi : %s\n\nPour suivre votre demande, répondre à une demande de "
-                    "pièces ou la retirer :\n%s%s/%s\n\nCe lien est personnel : il donne accès "
-                    "à votre demande, ne le transmettez pas.\n",
-                    r->title, j->code, r->link_prefix ? r->link_prefix : "", j->code, token);
-    if (r->receipt_text)
-        gdir_buf_printf(&body, "\n%s\n", r->receipt_text);
-    if (subject.err || body.err) {
-        rc = gdir_err_set(err, GDIR_ENOMEM, "receipt e-mail: out of memory");
-        goto out;
-    }
+    snprintf(link, sizeof link, "%s%s/%s", r->link_prefix ? r->link_prefix : "", j->code, token);
+    struct forms_notify_vars v = { .code = j->code, .titre = r->title, .lien = link,
+                                   .recepisse = r->receipt_text };
+    if ((rc = forms_notify_render(r->form, "deposee", &v, &subject, &body, err)))
+        return rc;
     b_int(st, ":req", j->request_id);
     b_text(st, ":to", r->email);
-    b_text(st, ":subject", gdir_buf_str(&subject));
-    b_text(st, ":body", gdir_buf_str(&body));
+    b_text(st, ":subject", subject);
+    b_text(st, ":body", body);
     b_int(st, ":now", (long long)j->now);
+    b_text(st, ":secret", link);
     rc = w_step(s, W_INSERT_OUTBOX, "queue the receipt", err);
-out:
-    gdir_buf_free(&subject);
-    gdir_buf_free(&body);
+    free(subject);
+    free(body);
     return rc;
 }
 

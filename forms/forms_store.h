@@ -28,6 +28,7 @@
 #define FORMS_SECRET_LEN 32
 
 struct forms_store;
+struct form_def;
 
 /* Opens (creating when missing) the database db_path and the folder files_dir (created
  * 0700 when missing), starts the writer. Returns 0 with *out, or GDIR_EDB / GDIR_EIO with err
@@ -66,7 +67,9 @@ struct forms_new_request {
     const char *email;              /* NULL: no receipt e-mail */
     const struct forms_store_file *files;
     size_t n_files;
-    /* the receipt e-mail queued in the outbox when email is set */
+    /* the receipt e-mail queued in the outbox when email is set: the "deposee" template of
+     * form (its `notifications`, or the default when NULL) */
+    const struct form_def *form;
     const char *title;              /* the form's title */
     const char *receipt_text;       /* the form's receipt text, or NULL */
     const char *link_prefix;        /* the follow link is link_prefix CODE "/" TOKEN */

@@ -64,6 +64,36 @@ size_t form_status_count(const struct form_def *f);
 void form_status_at(const struct form_def *f, size_t i, const char **id, const char **label,
                     const char **after);
 
+/* The French label of status s for this form: its own statuses' labels, then the common set's
+ * ("en_instruction" -> "En cours d'instruction"); s itself when unknown. f may be NULL. */
+const char *form_status_label(const struct form_def *f, const char *status);
+
+/* ---- Notifications (docs/backoffice.md §6) --------------------------------------------- */
+
+/* The values of a template's placeholders (NULL: empty). */
+struct forms_notify_vars {
+    const char *code;        /* {code}: the tracking code */
+    const char *titre;       /* {titre}: the form's title */
+    const char *statut;      /* {statut}: the status's French label */
+    const char *motif;       /* {motif}: the motivation or the agent's message */
+    const char *lien;        /* {lien}: the follow link (receipt), the follow page, or the back
+                              * office for agents */
+    const char *documents;   /* {documents}: the documents asked */
+    const char *echeance;    /* {echeance}: the deadline, "15/09/2026" */
+    const char *recepisse;   /* {recepisse}: the form's `receipt` text */
+};
+
+/* 0..5 for the events "deposee", "status", "complement_demande", "decision", "agent_new",
+ * "agent_complement_recu"; -1 for another name. */
+int forms_notify_event_index(const char *event);
+
+/* Renders the form's template of event (its `notifications` member, or the French default;
+ * f may be NULL for the defaults) into *subject (one line) and *body (text/plain, blank lines
+ * left by empty placeholders squeezed), both malloc'd. GDIR_EINVAL for an unknown event. */
+int forms_notify_render(const struct form_def *f, const char *event,
+                        const struct forms_notify_vars *v, char **subject, char **body,
+                        struct gdir_err *err);
+
 /* ---- Validation of a submission -------------------------------------------------------- */
 
 /* One uploaded file of a submission: the multipart part "file:<path>". */

@@ -15,6 +15,9 @@
 #include "api_dbpool.h"
 #include "api_forms.h"
 #include "api_http.h"
+#include "api_mailer.h"
+#include "api_purge.h"
+#include "bo_notify.h"
 #include "gdir_forms.h"
 #include "gdir_hash.h"
 #include "api_router.h"
@@ -42,6 +45,8 @@ struct api_server {
     char *vendor_root;
     struct gdir_calendar *calendar;   /* owned: school holidays for opening hours */
     struct api_forms *forms;     /* owned: the online procedures, NULL when off */
+    struct api_mailer *mailer;   /* owned: the e-mail sender, NULL without forms or transport */
+    struct api_purge *purge;     /* owned: the daily RGPD purge, NULL without forms */
     struct api_bo *bo;           /* owned: the back office, NULL when off */
 };
 
@@ -342,7 +347,15 @@ static int open_forms(struct api_server *srv, const struct api_config *cfg,
     rc = api_forms_open(&srv->forms, cfg, srv->static_root, &srv->pool, codes,
                         probe->n_communes, err);
     free(codes);
-    return rc;
+    if (rc || (rc = api_purge_start(&srv->purge, cfg, srv->forms->set, err)))
+        return rc;
+    bo_notify_setup(srv->forms->set, cfg->public_url);
+    if (!api_mailer_configured(cfg)) {
+        gdir_log(GDIR_LOG_WARN, "mail", "msg=\"no smtp_url nor sendmail_command: e-mails stay "
+                 "in the outbox\"");
+        return GDIR_OK;
+    }
+    return api_mailer_start(&srv->mailer, cfg, err);
 }
 
 int api_server_check_forms(const struct api_config *cfg, FILE *out, struct gdir_err *err)
@@ -464,6 +477,8 @@ void api_server_stop(struct api_server *srv)
     if (!srv)
         return;
     http_server_stop(srv->http, DRAIN_SECONDS);   /* joins the workers: their databases close */
+    api_mailer_stop(srv->mailer);
+    api_purge_stop(srv->purge);
     api_forms_close(srv->forms);   /* after the workers: their readers are closed */
     api_bo_close(srv->bo);         /* likewise their back office connections */
     api_dbpool_destroy(&srv->pool);

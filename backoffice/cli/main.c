@@ -9,6 +9,7 @@
  * --password-stdin (scripts, tests); they never appear in argv. Exit codes: see usage().
  */
 #include "bo.h"
+#include "cmd_purge.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -40,6 +41,14 @@ static void usage(FILE *out)
           "  agent disable L | agent enable L\n"
           "  agent reset L [--password-stdin]   new password; ends the agent's sessions\n"
           "  agent totp L      new TOTP secret; prints its otpauth:// URI (for the app)\n"
+          "  purge [--dry-run] [--forms-dir DIR] [--files-dir DIR] [--db DIRECTORY]\n"
+          "                    RGPD retention (docs/backoffice.md §8); counts on stdout\n"
+          "  register [--forms-dir DIR] [--db DIRECTORY]\n"
+          "                    the register of processing (article 30), in Markdown\n"
+          "  requester export|erase EMAIL [--files-dir DIR]\n"
+          "                    all that is held about a requester (JSON), or its erasure\n"
+          "  (--forms-dir: $GEODIR_FORMS_DIR, --files-dir: $GEODIR_FORMS_FILES_DIR,\n"
+          "   --db: $GEODIR_DB, the directory whose communes definitions are checked against)\n"
           "\n"
           "The password is asked twice on the terminal (no echo), or read once from standard\n"
           "input with --password-stdin. At least 12 characters, refused when cracklib finds it\n"
@@ -284,6 +293,8 @@ int main(int argc, char **argv)
         usage(stdout);
         return EXIT_OK;
     }
+    if (argc - i >= 1 && admin_rgpd_command(argv[i]))   /* purge, register, requester */
+        return admin_rgpd_main(path, argc - i, argv + i);
     if (argc - i < 2 || strcmp(argv[i], "agent") != 0) {
         usage(stderr);
         return EXIT_USAGE;

@@ -101,6 +101,7 @@ int bq_audit_rows(struct bo_db *db, long long id, bq_audit_fn *fn, void *cls,
 struct bq_move {
     long long request_id;
     const char *from, *to, *message, *motivation;
+    const char *documents, *deadline;   /* a complement: the documents asked, "YYYY-MM-DD" */
     int closes;
     const struct bo_agent *agent;
     const char *peer;
@@ -136,7 +137,5 @@ int bq_open(const struct api_ctx *ctx, const struct api_request *req, struct bo_
 const struct form_def *bq_form(const struct api_ctx *ctx, const char *form_id);
 /* "dd/mm/yyyy" (Europe/Paris) of a Unix time, "" for 0. */
 void bq_date_fr(long long t, char out[16]);
-/* The French label of a status of form f (NULL: the common one). */
-const char *bq_status_label(const struct form_def *f, const char *status);
 
 #endif

@@ -7,6 +7,7 @@
 #include "bo_queue.h"
 
 #include "bo.h"
+#include "bo_mail.h"
 #include "bo_notify.h"
 #include "gdir_buf.h"
 #include "gdir_json.h"
@@ -358,11 +359,21 @@ static int status_is(struct bo_db *db, long long id, const char *want, struct gd
     return rc;
 }
 
+/* The notification's event of a move to status to. */
+static const char *move_event(const char *to)
+{
+    if (strcmp(to, "complement_demande") == 0)
+        return "complement_demande";
+    return bo_status_terminal(to) ? "decision" : "status";
+}
+
 int bq_transition(struct bo_db *db, const struct bq_move *m, struct gdir_err *err)
 {
     char agent_id[24];
     struct bo_audit_entry e = {m->agent->login, m->peer, "transition", m->request_id, m->from,
                                m->to, m->motivation};
+    struct bo_notify_info info = {m->to, m->documents ? NULL : m->message, m->documents,
+                                  m->deadline};
     const struct bind upd[] = {{":to", m->to, 0, 0}, {":now", NULL, m->now, 0},
                                {":closed", NULL, m->now, !m->closes},
                                {":id", NULL, m->request_id, 0}};
@@ -381,13 +392,13 @@ int bq_transition(struct bo_db *db, const struct bq_move *m, struct gdir_err *er
                        "to_status, message, visible) VALUES (:id, :at, 'agent', :agent, :from, "
                        ":to, :msg, 1)", ev, 6, err)) ||
         (rc = bo_audit(db, &e, m->now, err)) ||
-        (rc = bo_notify(db, m->request_id,
-                     strcmp(m->to, "complement_demande") == 0 ? "complement_demande"
-                     : bo_status_terminal(m->to)              ? "decision"
-                                                              : "status", err)) ||
-        (rc = bo_commit(db, err)))
+        (rc = bo_notify_ex(db, m->request_id, move_event(m->to), &info, err)) ||
+        (rc = bo_commit(db, err))) {
         bo_rollback(db);
-    return rc;
+        return rc;
+    }
+    bo_outbox_wake();   /* the e-mails are committed: the sender may take them now */
+    return GDIR_OK;
 }
 
 int bq_comment(struct bo_db *db, long long id, const struct bo_agent *a, const char *peer,

@@ -131,7 +131,7 @@ static int transition(const struct api_ctx *ctx, const struct api_request *req,
     form_moves(f, &fm);
     if (!bo_transition_ok(r->status, to, fm.extra, fm.after, fm.final, fm.n))
         return gdir_err_set(err, GDIR_ECONFLICT, "Ce changement de statut n’est pas possible "
-                            "depuis « %s ».", bq_status_label(f, r->status));
+                            "depuis « %s ».", form_status_label(f, r->status));
     if (!motivation && (strcmp(to, "refusee") == 0 || strcmp(to, "sans_suite") == 0))
         return gdir_err_set_param(err, GDIR_EINVAL, "motivation", "motivation : la motivation "
                                   "est obligatoire pour refuser ou classer sans suite.");
@@ -145,7 +145,8 @@ static int transition(const struct api_ctx *ctx, const struct api_request *req,
         snprintf(message, sizeof message, "%s (à fournir avant le %s)", documents, date);
     api_bo_peer(req, peer);
     struct bq_move mv = {r->id, r->status, to, complement ? message : motivation,
-                         complement ? documents : motivation, bo_status_terminal(to), a, peer,
+                         complement ? documents : motivation, complement ? documents : NULL,
+                         complement ? deadline : NULL, bo_status_terminal(to), a, peer,
                          time(NULL)};
     return bq_transition(db, &mv, err);
 }

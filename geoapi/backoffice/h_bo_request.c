@@ -258,7 +258,7 @@ static void moves_json(const struct form_def *f, const char *from, struct gdir_j
             continue;
         gdir_json_obj_begin(j);
         gdir_json_kstr(j, "to", to);
-        gdir_json_kstr(j, "label", bq_status_label(f, to));
+        gdir_json_kstr(j, "label", form_status_label(f, to));
         gdir_json_kbool(j, "motivation_required",
                         strcmp(to, "refusee") == 0 || strcmp(to, "sans_suite") == 0);
         gdir_json_kbool(j, "complement", strcmp(to, "complement_demande") == 0);
@@ -326,7 +326,7 @@ static int request_json(const struct api_ctx *ctx, struct bo_db *db, const struc
     kstr_or_null(&j, "title", f ? form_title(f) : NULL);
     gdir_json_obj_end(&j);
     gdir_json_kstr(&j, "status", r->status);
-    gdir_json_kstr(&j, "status_label", bq_status_label(f, r->status));
+    gdir_json_kstr(&j, "status_label", form_status_label(f, r->status));
     kstr_or_null(&j, "commune", r->commune[0] ? r->commune : NULL);
     kstr_or_null(&j, "commune_name", ce ? ce->name : NULL);
     kstr_or_null(&j, "service", r->service[0] ? r->service : NULL);

@@ -40,25 +40,6 @@ void bq_date_fr(long long t, char out[16])
     snprintf(out, 16, "%02d/%02d/%04d", p.day % 100, p.month % 100, p.year % 10000);
 }
 
-const char *bq_status_label(const struct form_def *f, const char *status)
-{
-    static const char *const common[][2] = {
-        {"deposee", "Déposée"}, {"en_instruction", "En cours d’instruction"},
-        {"complement_demande", "Complément demandé"}, {"complement_recu", "Complément reçu"},
-        {"acceptee", "Acceptée"}, {"refusee", "Refusée"}, {"sans_suite", "Classée sans suite"},
-        {"retiree", "Retirée"}};
-    for (size_t i = 0; f && i < form_status_count(f); i++) {
-        const char *id, *label, *after;
-        form_status_at(f, i, &id, &label, &after);
-        if (strcmp(id, status) == 0)
-            return label;
-    }
-    for (size_t i = 0; i < sizeof common / sizeof common[0]; i++)
-        if (strcmp(common[i][0], status) == 0)
-            return common[i][1];
-    return status;
-}
-
 int bq_open(const struct api_ctx *ctx, const struct api_request *req, struct bo_agent *a,
             struct bo_db **db, struct bq_request *r, struct gdir_err *err)
 {
@@ -184,7 +165,7 @@ static int row_json(void *cls, const struct bq_row *r)
     kstr_or_null(l->j, "commune_name", commune_name(l->dir, r->commune));
     kstr_or_null(l->j, "service", r->service);
     gdir_json_kstr(l->j, "status", r->status);
-    gdir_json_kstr(l->j, "status_label", bq_status_label(f, r->status));
+    gdir_json_kstr(l->j, "status_label", form_status_label(f, r->status));
     kstr_or_null(l->j, "requester", r->requester);
     kstr_or_null(l->j, "assignee", r->assignee);
     api_forms_time(r->created_at, iso);
@@ -312,7 +293,7 @@ static int table_row(void *cls, const struct bq_row *r)
     char created[16], updated[16];
     const char *v[EXPORT_COLUMNS] = {r->code, f ? form_title(f) : r->form_id,
                                      commune ? commune : r->commune, r->service,
-                                     bq_status_label(f, r->status), r->requester, r->assignee,
+                                     form_status_label(f, r->status), r->requester, r->assignee,
                                      created, updated};
 
     bq_date_fr(r->created_at, created);

@@ -6,6 +6,8 @@
  * store, whose answer comes after the commit (201).
  */
 #include "api_forms.h"
+#include "api_mailer.h"
+#include "bo_mail.h"
 #include "api_handlers.h"
 #include "api_multipart.h"
 #include "api_ratelimit.h"
@@ -158,8 +160,9 @@ static int store_files(const struct parts *p, const struct forms_submission *sub
     return GDIR_OK;
 }
 
-/* Validated: stored, then answered 201. */
-static int file_request(struct api_forms *fx, const struct form_def *f, const struct parts *p,
+/* Validated: stored (the receipt queued with it), the agents told, then answered 201. */
+static int file_request(const struct api_ctx *ctx, struct api_forms *fx,
+                        const struct form_def *f, const struct parts *p,
                         const struct forms_submission *sub, struct api_response *res,
                         struct gdir_err *err)
 {
@@ -173,11 +176,15 @@ static int file_request(struct api_forms *fx, const struct form_def *f, const st
     struct forms_new_request r = {
         .form_id = form_id(f), .form_version = form_version(f), .commune = sub->commune,
         .service = sub->service, .values_json = sub->values_json, .email = sub->email,
-        .files = files, .n_files = sub->n_files, .title = form_title(f),
+        .files = files, .n_files = sub->n_files, .form = f, .title = form_title(f),
         .receipt_text = api_forms_receipt(fx, f), .link_prefix = prefix,
     };
     rc = forms_store_submit(fx->store, &r, time(NULL), code, token, err);
     free(files);
+    if (rc)
+        return rc;
+    api_notify(ctx, 0, code, "agent_new");
+    bo_outbox_wake();   /* the receipt is committed: the sender may take it now */
     return rc ? rc : created(res, code, token, err);
 }
 
@@ -215,7 +222,7 @@ int h_form_submit(const struct api_ctx *ctx, const struct api_request *req,
     if (rc == GDIR_EINVAL && errs.n)
         rc = field_errors(res, &errs, err);
     else if (!rc)
-        rc = file_request(fx, f, p, &sub, res, err);
+        rc = file_request(ctx, fx, f, p, &sub, res, err);
 out:
     forms_submission_free(&sub);
     forms_errors_free(&errs);
@@ -291,8 +298,10 @@ int h_request_complement(const struct api_ctx *ctx, const struct api_request *re
         goto out;
     }
     rc = forms_store_complement(fx->store, info.id, files, p->n_files, message, time(NULL), err);
-    if (!rc)
+    if (!rc) {
+        api_notify(ctx, info.id, NULL, "agent_complement_recu");
         rc = api_forms_request_after(fx, req, &info, res, err);
+    }
 out:
     forms_request_info_free(&info);
     free(message);

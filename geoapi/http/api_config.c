@@ -110,6 +110,24 @@ static const struct api_option options[] = {
         "form submissions per minute from one client address (429 beyond); 0: no limit"),
     OPT("forms_lookup_misses", OPT_INT, forms_lookup_misses, "20", 1, 1000000, "N",
         "wrong tracking codes or tokens from one address in 10 minutes before 429"),
+    OPT("smtp_url", OPT_OPTSTR, smtp_url, "", 0, 0, "URL",
+        "mail server for the back office's e-mails: smtp://host:587 or smtps://host:465; "
+        "empty: none"),
+    OPT("smtp_starttls", OPT_STR, smtp_starttls, "on", 0, 0, "on|off",
+        "smtp:// URLs: require STARTTLS (off: plain text, only for a server on loopback)"),
+    OPT("smtp_user", OPT_OPTSTR, smtp_user, "", 0, 0, "NAME",
+        "SMTP authentication user (with smtp_password_file); empty: no authentication"),
+    OPT("smtp_password_file", OPT_OPTSTR, smtp_password_file, "", 0, 0, "FILE",
+        "file holding the SMTP password (its first line), readable by the server only"),
+    OPT("sendmail_command", OPT_OPTSTR, sendmail_command, "", 0, 0, "CMD",
+        "instead of SMTP: a sendmail-compatible command run with -t -i, the message on "
+        "stdin (/usr/sbin/sendmail)"),
+    OPT("mail_from", OPT_OPTSTR, mail_from, "", 0, 0, "ADDR",
+        "sender of the e-mails: addr@host or \"Name <addr@host>\" (required with a "
+        "transport)"),
+    OPT("mail_retry_base", OPT_INT, mail_retry_base, "60", 1, 3600, "S",
+        "first delay before sending a failed e-mail again; doubled each time, at most 60 "
+        "times it"),
 };
 
 #define N_OPTIONS (sizeof options / sizeof options[0])
@@ -303,6 +321,30 @@ static int finish_forms(struct api_config *cfg, struct gdir_err *err)
     return GDIR_OK;
 }
 
+/* The e-mail transport: one of smtp_url and sendmail_command, with mail_from. */
+static int finish_mail(struct api_config *cfg, struct gdir_err *err)
+{
+    const char *u = cfg->smtp_url;
+
+    if (strcmp(cfg->smtp_starttls, "on") != 0 && strcmp(cfg->smtp_starttls, "off") != 0)
+        return gdir_err_set_param(err, GDIR_ECONFIG, "smtp_starttls",
+                                  "smtp_starttls: expected on or off, got \"%.64s\"",
+                                  cfg->smtp_starttls);
+    if (u[0] && strncmp(u, "smtp://", 7) != 0 && strncmp(u, "smtps://", 8) != 0)
+        return gdir_err_set_param(err, GDIR_ECONFIG, "smtp_url", "smtp_url: expected "
+                                  "smtp://host[:port] or smtps://host[:port]");
+    if (u[0] && cfg->sendmail_command[0])
+        return gdir_err_set_param(err, GDIR_ECONFIG, "sendmail_command", "sendmail_command: "
+                                  "set either smtp_url or sendmail_command, not both");
+    if (!!cfg->smtp_user[0] != !!cfg->smtp_password_file[0])
+        return gdir_err_set_param(err, GDIR_ECONFIG, "smtp_user", "smtp_user and "
+                                  "smtp_password_file go together");
+    if ((u[0] || cfg->sendmail_command[0]) && !cfg->mail_from[0])
+        return gdir_err_set_param(err, GDIR_ECONFIG, "mail_from", "mail_from: required to "
+                                  "send e-mails (smtp_url or sendmail_command is set)");
+    return GDIR_OK;
+}
+
 /* Rules that involve several options, and the derived default of vendor_dir. */
 static int finish(struct api_config *cfg, struct gdir_err *err)
 {
@@ -326,7 +368,7 @@ static int finish(struct api_config *cfg, struct gdir_err *err)
                                       "a trailing '/', got \"%.200s\"",
                                       u);
     }
-    if (finish_forms(cfg, err))
+    if (finish_forms(cfg, err) || finish_mail(cfg, err))
         return GDIR_ECONFIG;
     if (stat(cfg->static_dir, &st) != 0 || !S_ISDIR(st.st_mode))
         return gdir_err_set_param(err, GDIR_ECONFIG, "static_dir",

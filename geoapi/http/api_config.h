@@ -50,6 +50,13 @@ struct api_config {
     int secure_cookies_on; /* derived: 1 when cookies carry Secure */
     long forms_submit_rate;   /* submissions per minute from one address; 0: no limit */
     long forms_lookup_misses; /* wrong codes/tokens from one address in 10 minutes before 429 */
+    char *smtp_url;        /* smtp://host:port or smtps://…; "": no SMTP (docs/backoffice.md §6) */
+    char *smtp_starttls;   /* on, off: STARTTLS required on smtp:// */
+    char *smtp_user;       /* SMTP authentication, "" for none */
+    char *smtp_password_file;  /* its password's file */
+    char *sendmail_command;    /* instead of SMTP: run with -t -i, the message on stdin */
+    char *mail_from;       /* the e-mails' sender */
+    long mail_retry_base;  /* seconds before the first retry (doubled, at most 60 times) */
     int check_forms;       /* --check-forms: load the definitions, say what is wrong, exit */
 };
 

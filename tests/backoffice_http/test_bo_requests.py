@@ -252,6 +252,12 @@ def check_workflow(port, ag, req):
                                                          "documents": "Livret de famille",
                                                          "deadline": deadline.isoformat()})
     check(s == 200 and d.get("status") == "complement_demande", f"complement asked ({s} {d})")
+    c = sqlite3.connect(FORMS_DB)
+    mails = c.execute("SELECT body FROM outbox WHERE request_id = ? AND to_addr = ?",
+                      (rid, "claire@example.org")).fetchall()
+    c.close()
+    check(any("Livret de famille" in m[0] and deadline.strftime("%d/%m/%Y") in m[0]
+              for m in mails), f"the complement's e-mail to the resident is queued ({len(mails)})")
     s, _, b = request(port, "GET", f"/api/requests/{code}/{token}")
     r = json.loads(b) if s == 200 else {}
     check(r.get("status") == "complement_demande" and "Livret de famille" in

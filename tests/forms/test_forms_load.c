@@ -172,7 +172,7 @@ static const struct bad_case bad_cases[] = {
     { "unknown member at the top",
       DEF("\"communes\":[\"55017\"]," NOTICE "," SERVICE ",\"titel\":\"x\"", TEXT_A),
       "titel: unknown key (allowed: id, version, title, description, category, keywords, "
-      "communes, handler, notice, retention, statuses, receipt, pages)", 0 },
+      "communes, handler, notice, retention, statuses, receipt, notifications, pages)", 0 },
     { "unknown member of a field",
       DEF_F("{\"id\":\"a\",\"type\":\"text\",\"label\":\"A\",\"maxlength\":3}"),
       P0 ".maxlength: unknown key (allowed: id, type, label, help, show_if, required, "
