@@ -155,6 +155,7 @@ struct page_ctx {
     long long id;
     int internal;               /* events: 1 the internal comments, 0 the history */
     const struct bq_request *r;
+    const struct form_def *f;   /* its definition (status labels), or NULL */
 };
 
 static void kstr_or_null(struct gdir_json *j, const char *k, const char *v)
@@ -186,6 +187,8 @@ static int event_json(void *cls, const struct bq_event *e)
     if (!p->internal) {
         kstr_or_null(p->j, "from", e->from_status);
         kstr_or_null(p->j, "status", e->to_status);
+        kstr_or_null(p->j, "status_label", e->to_status ? form_status_label(p->f, e->to_status)
+                                                        : NULL);
         gdir_json_kbool(p->j, "visible", e->visible);
     }
     kstr_or_null(p->j, p->internal ? "text" : "message", e->message);
@@ -270,7 +273,7 @@ static void moves_json(const struct form_def *f, const char *from, struct gdir_j
 static int lists_json(const struct api_ctx *ctx, struct bo_db *db, const struct bq_request *r,
                       struct gdir_json *j, struct gdir_err *err)
 {
-    struct page_ctx p = {j, r->id, 0, r};
+    struct page_ctx p = {j, r->id, 0, r, bq_form(ctx, r->form_id)};
     int rc;
 
     gdir_json_key(j, "history");
