@@ -223,7 +223,9 @@ static int agent_lists(struct bo_db *db, struct bo_agent *a, struct gdir_err *er
     return rc ? rc : read_list(db, S_AGENT_FORMS, a->id, &a->forms, &a->n_forms, err);
 }
 
-int bo_agent_get(struct bo_db *db, const char *login, struct bo_agent *out, struct gdir_err *err)
+int bo_agent_fetch(struct bo_db *db, const char *login, struct bo_agent *out, char *hash,
+                   size_t cap, unsigned char secret[20], long long *totp_last,
+                   struct gdir_err *err)
 {
     sqlite3_stmt *st = bo_stmt(db, S_AGENT_GET);
     int rc;
@@ -232,7 +234,7 @@ int bo_agent_get(struct bo_db *db, const char *login, struct bo_agent *out, stru
     bo_b_text(st, ":login", login);
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
-        rc = bo_agent_row(st, out, NULL, 0, NULL, NULL, err);
+        rc = bo_agent_row(st, out, hash, cap, secret, totp_last, err);
     else if (rc == SQLITE_DONE)
         rc = gdir_err_set_param(err, GDIR_ENOTFOUND, "login", "Aucun agent « %.64s » / no such "
                                 "agent.", login ? login : "");
@@ -244,6 +246,11 @@ int bo_agent_get(struct bo_db *db, const char *login, struct bo_agent *out, stru
     if (rc)
         bo_agent_free(out);
     return rc;
+}
+
+int bo_agent_get(struct bo_db *db, const char *login, struct bo_agent *out, struct gdir_err *err)
+{
+    return bo_agent_fetch(db, login, out, NULL, 0, NULL, NULL, err);
 }
 
 int bo_agent_list(struct bo_db *db, int (*fn)(void *cls, const struct bo_agent *a), void *cls,

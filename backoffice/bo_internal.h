@@ -42,6 +42,12 @@ int bo_agent_row(sqlite3_stmt *st, struct bo_agent *out, char *hash,
                  size_t cap, unsigned char secret[20], long long *totp_last,
                  struct gdir_err *err);
 
+/* The agent of login (with its lists), and its password hash, TOTP secret and last TOTP step
+ * when hash, secret, totp_last are not NULL; GDIR_ENOTFOUND when there is none. */
+int bo_agent_fetch(struct bo_db *db, const char *login, struct bo_agent *out, char *hash,
+                   size_t cap, unsigned char secret[20], long long *totp_last,
+                   struct gdir_err *err);
+
 /* Argon2id hash (crypto_pwhash_str, MODERATE) of password into out (cap >= 128). */
 int bo_password_hash(const char *password, char *out, size_t cap, struct gdir_err *err);
 /* 1 when password matches hash (crypto_pwhash_str_verify), else 0. hash NULL: the check

@@ -151,26 +151,6 @@ out:
     return rc;
 }
 
-/* The agent of login with its hash, TOTP secret and last step; *found = 0 when none. */
-static int agent_secret(struct bo_db *db, const char *login, struct bo_agent *a, char *hash,
-                        size_t cap, unsigned char secret[TOTP_LEN], long long *last, int *found,
-                        struct gdir_err *err)
-{
-    sqlite3_stmt *st = bo_stmt(db, S_AGENT_GET);
-    int rc;
-
-    memset(a, 0, sizeof *a);
-    bo_b_text(st, ":login", login);
-    rc = sqlite3_step(st);
-    *found = rc == SQLITE_ROW;
-    if (rc == SQLITE_ROW)
-        rc = bo_agent_row(st, a, hash, cap, secret, last, err);
-    else
-        rc = rc == SQLITE_DONE ? GDIR_OK : bo_fail(db, "agent", err);
-    sqlite3_reset(st);
-    return rc;
-}
-
 /* After a right password: the TOTP step matched (>= 0), -1 when the agent has no TOTP, or
  * an error (GDIR_EUNAUTHORIZED: missing, wrong, replayed, or an admin without TOTP). */
 static long long totp_step(struct bo_db *db, const struct bo_agent *a, const unsigned char *sec,
@@ -209,8 +189,11 @@ int bo_login(struct bo_db *db, const char *login, const char *password, const ch
     peer = peer ? peer : "";
     if (!login || !*login || strlen(login) > BO_LOGIN_MAX || !password)
         return gdir_err_set(err, GDIR_EUNAUTHORIZED, WRONG);
-    if ((rc = throttled(db, login, peer, now, retry_after, err)) ||
-        (rc = agent_secret(db, login, &a, hash, sizeof hash, secret, &last, &found, err)))
+    if ((rc = throttled(db, login, peer, now, retry_after, err)))
+        goto out;
+    rc = bo_agent_fetch(db, login, &a, hash, sizeof hash, secret, &last, err);
+    found = rc == GDIR_OK;
+    if (rc && rc != GDIR_ENOTFOUND)
         goto out;
     if (!bo_password_verify(found ? hash : NULL, password) || a.disabled) {
         rc = failed(db, login, peer, now, err);

@@ -313,3 +313,12 @@ int gdir_json_error(const struct gdir_json *j)
 {
     return j->err;
 }
+
+int gdir_json_kstrs(struct gdir_json *j, const char *key, char *const *v, size_t n)
+{
+    gdir_json_key(j, key);
+    gdir_json_arr_begin(j);
+    for (size_t i = 0; i < n; i++)
+        gdir_json_str(j, v[i]);
+    return gdir_json_arr_end(j);
+}

@@ -58,6 +58,8 @@ int gdir_json_kstr(struct gdir_json *j, const char *key, const char *s);
 int gdir_json_kint(struct gdir_json *j, const char *key, long long v);
 int gdir_json_knum(struct gdir_json *j, const char *key, double v, int decimals);
 int gdir_json_kbool(struct gdir_json *j, const char *key, int v);
+/* key: an array of the strings v[0..n). */
+int gdir_json_kstrs(struct gdir_json *j, const char *key, char *const *v, size_t n);
 
 /* Appends s as the body of a JSON string (no quotes) to b. Exposed for the CSV/HTML-free
  * places that need escaping only. */

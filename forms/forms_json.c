@@ -12,15 +12,6 @@
 
 #define FORMS_JSON_MAX (2 * 1024 * 1024)
 
-static void put_strings(struct gdir_json *j, const char *key, char *const *v, size_t n)
-{
-    gdir_json_key(j, key);
-    gdir_json_arr_begin(j);
-    for (size_t i = 0; i < n; i++)
-        gdir_json_str(j, v[i]);
-    gdir_json_arr_end(j);
-}
-
 static void put_opt(struct gdir_json *j, const char *key, const char *s)
 {
     if (s)
@@ -148,11 +139,11 @@ static void put_head(struct gdir_json *j, const struct form_def *f)
     gdir_json_kstr(j, "title", f->title);
     gdir_json_kstr(j, "description", f->description);
     gdir_json_kstr(j, "category", f->category);
-    put_strings(j, "keywords", f->keywords, f->n_keywords);
+    gdir_json_kstrs(j, "keywords", f->keywords, f->n_keywords);
     if (f->all_communes)
         gdir_json_kstr(j, "communes", "all");
     else
-        put_strings(j, "communes", f->communes, f->n_communes);
+        gdir_json_kstrs(j, "communes", f->communes, f->n_communes);
 }
 
 static void put_rules(struct gdir_json *j, const struct form_def *f)
@@ -177,7 +168,7 @@ static void put_rules(struct gdir_json *j, const struct form_def *f)
         gdir_json_key(j, "health_fields");
         gdir_json_obj_begin(j);
         gdir_json_kstr(j, "until", f->health_until);
-        put_strings(j, "fields", f->health_fields, f->n_health_fields);
+        gdir_json_kstrs(j, "fields", f->health_fields, f->n_health_fields);
         gdir_json_obj_end(j);
     }
     gdir_json_obj_end(j);

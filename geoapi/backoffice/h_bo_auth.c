@@ -27,15 +27,6 @@ static int set_cookie(struct api_response *res, const struct api_config *cfg, co
     return GDIR_OK;
 }
 
-static void str_list(struct gdir_json *j, const char *key, char *const *v, size_t n)
-{
-    gdir_json_key(j, key);
-    gdir_json_arr_begin(j);
-    for (size_t i = 0; i < n; i++)
-        gdir_json_str(j, v[i]);
-    gdir_json_arr_end(j);
-}
-
 /* The members of an agent (and its session's CSRF token when csrf is not NULL). */
 static void agent_members(struct gdir_json *j, const struct bo_agent *a, const char *csrf)
 {
@@ -43,8 +34,8 @@ static void agent_members(struct gdir_json *j, const struct bo_agent *a, const c
     gdir_json_kstr(j, "name", a->name);
     gdir_json_kstr(j, "email", a->email);
     gdir_json_kstr(j, "role", bo_role_name(a->role));
-    str_list(j, "communes", a->communes, a->n_communes);
-    str_list(j, "forms", a->forms, a->n_forms);
+    gdir_json_kstrs(j, "communes", a->communes, a->n_communes);
+    gdir_json_kstrs(j, "forms", a->forms, a->n_forms);
     gdir_json_kbool(j, "totp", a->totp);
     if (csrf)
         gdir_json_kstr(j, "csrf", csrf);

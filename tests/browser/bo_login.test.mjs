@@ -17,14 +17,11 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import {
-  HERE, SOURCE_DIR, closeAll, freshWorkDir, newContext, openBrowser, runImport, startServer,
+  SOURCE_DIR, axeCheck, closeAll, freshWorkDir, newContext, openBrowser, runImport, startServer,
 } from './harness.mjs';
 
-const require = createRequire(import.meta.url);
-const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js', { paths: [HERE] }), 'utf8');
 const ADMIN = process.env.GEODIR_ADMIN;
 const WORK_DIR = freshWorkDir('run-bo-login');
 const FORMS_DB = path.join(WORK_DIR, 'forms.sqlite');
@@ -74,20 +71,6 @@ before(async () => {
 after(async () => {
   await closeAll(ctx, { screenshot: path.join(WORK_DIR, 'bo-login.png') });
 });
-
-async function axeCheck(page, step) {
-  if (!(await page.evaluate(() => typeof window.axe === 'object')))
-    await page.evaluate(AXE);
-  const violations = await page.evaluate(async () => {
-    const r = await window.axe.run(document, {
-      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
-      resultTypes: ['violations'],
-    });
-    return r.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ` +
-      v.nodes.slice(0, 5).map((n) => n.target.join(' ')).join(', '));
-  });
-  assert.deepEqual(violations, [], `axe-core at ${step}`);
-}
 
 const focusedId = (page) => page.evaluate(() => document.activeElement && document.activeElement.id);
 

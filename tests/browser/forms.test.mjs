@@ -18,21 +18,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import {
-  HERE, SOURCE_DIR, closeAll, freshWorkDir, newContext, openBrowser, runImport, startServer,
+  SOURCE_DIR, axeCheck, closeAll, freshWorkDir, newContext, openBrowser, runImport, startServer,
   tileHostOf,
 } from './harness.mjs';
-
-const require = createRequire(import.meta.url);
-let AXE;
-try {
-  AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js', { paths: [HERE] }), 'utf8');
-} catch (e) {
-  throw new Error('axe-core is not installed in tests/browser/node_modules: run `npm ci` in ' +
-                  `tests/browser (the set-up script does it). ${e.message}`);
-}
 
 const WORK_DIR = freshWorkDir('run-forms');
 const ctx = newContext({ tokens: [] });
@@ -78,21 +68,6 @@ after(async () => {
 });
 
 /* --- helpers --------------------------------------------------------------------------------- */
-
-/* No WCAG 2.1 A/AA violation on the page as it is now. */
-async function axeCheck(page, step) {
-  if (!(await page.evaluate(() => typeof window.axe === 'object')))
-    await page.evaluate(AXE);
-  const violations = await page.evaluate(async () => {
-    const r = await window.axe.run(document, {
-      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
-      resultTypes: ['violations'],
-    });
-    return r.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ` +
-      v.nodes.slice(0, 5).map((n) => n.target.join(' ')).join(', '));
-  });
-  assert.deepEqual(violations, [], `axe-core at ${step}`);
-}
 
 async function ready(page) {
   await page.waitForSelector('body[data-ready="true"]');

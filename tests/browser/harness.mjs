@@ -14,6 +14,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -187,4 +188,34 @@ export async function closeAll(ctx, { screenshot = null } = {}) {
     assert.equal(signal, null, `geodir-api was killed by ${signal} instead of exiting on SIGTERM`);
     assert.equal(code, 0, `geodir-api exited with ${code} on SIGTERM`);
   }
+}
+
+/* axe-core's script, read on first use (a missing module fails the test that needs it). */
+let axeSource = null;
+function axeScript() {
+  if (axeSource === null) {
+    try {
+      axeSource = fs.readFileSync(createRequire(import.meta.url)
+        .resolve('axe-core/axe.min.js', { paths: [HERE] }), 'utf8');
+    } catch (e) {
+      throw new Error('axe-core is not installed in tests/browser/node_modules: run `npm ci` in ' +
+                      `tests/browser (the set-up script does it). ${e.message}`);
+    }
+  }
+  return axeSource;
+}
+
+/* No WCAG 2.1 A/AA violation (axe-core) on the page as it is now; step names it. */
+export async function axeCheck(page, step) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object')))
+    await page.evaluate(axeScript());
+  const violations = await page.evaluate(async () => {
+    const r = await window.axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+      resultTypes: ['violations'],
+    });
+    return r.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ` +
+      v.nodes.slice(0, 5).map((n) => n.target.join(' ')).join(', '));
+  });
+  assert.deepEqual(violations, [], `axe-core at ${step}`);
 }
