@@ -22,6 +22,10 @@
 
 struct forms_set;
 
+/* The SQLite connection under db, for the outbox's and RGPD's functions (bo_mail.h,
+ * bo_purge.h) on the same connection (geoapi's worker). Borrowed. */
+struct sqlite3 *bo_db_sqlite(struct bo_db *db);
+
 /* The definitions (templates, titles, status labels) and public_url (the links: the follow
  * page "<public_url>/suivi.html", the back office "<public_url>/bo/"; relative when "" or
  * NULL), set once at start before any bo_notify (geoapi, geodir-admin); both borrowed for the

@@ -350,6 +350,7 @@ static int open_forms(struct api_server *srv, const struct api_config *cfg,
     if (rc || (rc = api_purge_start(&srv->purge, cfg, srv->forms->set, err)))
         return rc;
     bo_notify_setup(srv->forms->set, cfg->public_url);
+    srv->forms->notify = api_notify;
     if (!api_mailer_configured(cfg)) {
         gdir_log(GDIR_LOG_WARN, "mail", "msg=\"no smtp_url nor sendmail_command: e-mails stay "
                  "in the outbox\"");

@@ -36,6 +36,8 @@ struct form_def;
 #define API_FORMS_FOLLOW "/suivi.html#"
 #define API_FORMS_LOOKUP_WINDOW 600 /* seconds of the wrong-token counter */
 
+struct api_ctx;
+
 struct api_forms {
     struct forms_set *set;
     struct forms_store *store;
@@ -44,6 +46,10 @@ struct api_forms {
     char **receipts;                 /* each form's "receipt" text (index of forms_at), or NULL */
     const struct api_config *cfg;
     struct api_dbpool *pool;         /* the directory (place fields) */
+    /* The back office's notification after a resident's committed write (the server sets it:
+     * api_notify of geoapi/backoffice/api_mailer.h): the request id, or 0 and its code. */
+    void (*notify)(const struct api_ctx *ctx, long long id, const char *code,
+                   const char *event);
 };
 
 /* Loads and checks the definitions of cfg->forms_dir for the member communes (n of them):

@@ -6,7 +6,6 @@
  * store, whose answer comes after the commit (201).
  */
 #include "api_forms.h"
-#include "api_mailer.h"
 #include "bo_mail.h"
 #include "api_handlers.h"
 #include "api_multipart.h"
@@ -183,7 +182,8 @@ static int file_request(const struct api_ctx *ctx, struct api_forms *fx,
     free(files);
     if (rc)
         return rc;
-    api_notify(ctx, 0, code, "agent_new");
+    if (fx->notify)
+        fx->notify(ctx, 0, code, "agent_new");
     bo_outbox_wake();   /* the receipt is committed: the sender may take it now */
     return rc ? rc : created(res, code, token, err);
 }
@@ -299,7 +299,8 @@ int h_request_complement(const struct api_ctx *ctx, const struct api_request *re
     }
     rc = forms_store_complement(fx->store, info.id, files, p->n_files, message, time(NULL), err);
     if (!rc) {
-        api_notify(ctx, info.id, NULL, "agent_complement_recu");
+        if (fx->notify)
+            fx->notify(ctx, info.id, NULL, "agent_complement_recu");
         rc = api_forms_request_after(fx, req, &info, res, err);
     }
 out:

@@ -48,6 +48,10 @@ api_handler_fn h_bo_logout_all;     /* backoffice/h_bo_auth.c */
 api_handler_fn h_bo_me;             /* backoffice/h_bo_auth.c */
 api_handler_fn h_bo_agents;         /* backoffice/h_bo_auth.c */
 api_handler_fn h_bo_agents_post;    /* backoffice/h_bo_auth.c */
+api_handler_fn h_bo_outbox;         /* backoffice/h_bo_rgpd.c: the outbox, RGPD (admins) */
+api_handler_fn h_bo_register;       /* backoffice/h_bo_rgpd.c */
+api_handler_fn h_bo_requester;      /* backoffice/h_bo_rgpd.c */
+api_handler_fn h_bo_requester_erase; /* backoffice/h_bo_rgpd.c */
 api_handler_fn h_bo_requests;       /* backoffice/h_bo_requests.c: the queue */
 api_handler_fn h_bo_requests_csv;   /* backoffice/h_bo_requests.c */
 api_handler_fn h_bo_requests_xlsx;  /* backoffice/h_bo_requests.c */

@@ -77,6 +77,10 @@ static const struct api_route routes[] = {
     {"GET", "/api/bo/me",               h_bo_me,            NULL,                     API_NO_STORE},
     {"GET", "/api/bo/agents",           h_bo_agents,        NULL,                     API_NO_STORE},
     {"POST", "/api/bo/agents",          h_bo_agents_post,   NULL,                     API_NO_STORE},
+    {"GET", "/api/bo/outbox",           h_bo_outbox,        P("state", "limit"),      API_NO_STORE},
+    {"GET", "/api/bo/register",         h_bo_register,      NULL,                     API_NO_STORE},
+    {"GET", "/api/bo/requester",        h_bo_requester,     P("email"),               API_NO_STORE},
+    {"POST", "/api/bo/requester/erase", h_bo_requester_erase, NULL,                   API_NO_STORE},
     /* The back office (docs/backoffice.md §3): the queue, a request's page, its actions */
     {"GET", "/api/bo/requests",         h_bo_requests,      BO_QUEUE_PARAMS,          API_NO_STORE},
     {"GET", "/api/bo/requests.csv",     h_bo_requests_csv,  BO_QUEUE_PARAMS,          API_NO_STORE},

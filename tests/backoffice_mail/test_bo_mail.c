@@ -8,7 +8,11 @@
 #include "../forms/forms_test.h"
 
 #include "bo_mail.h"
+#include "bo_notify.h"
+#include "forms_store.h"
 #include "gdir_text.h"
+
+#include <sqlite3.h>
 
 static const char def_head[] =
     "{ \"id\": \"notif\", \"version\": 1, \"title\": \"Essai\", \"description\": \"d\", "
@@ -218,6 +222,75 @@ static void test_addresses_and_backoff(void)
     CHECK_INT_EQ(bo_outbox_backoff(60, 1000), 3600);
 }
 
+/* Runs SQL on the test database (setup only). */
+static void setup_sql(sqlite3 *db, const char *sql)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+        CHECK_FAIL_("%s: %s", sql, msg ? msg : "?");
+    sqlite3_free(msg);
+}
+
+static int count_rows(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    int n = -1;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
+/* bo_notify on a real forms database: the resident's e-mails of the workflow's events. */
+static void test_notify(void)
+{
+    char path[256], files[256];
+    struct forms_store *fs = NULL;
+    struct bo_db *db = NULL;
+    struct gdir_err err;
+    snprintf(path, sizeof path, "%s/notify.sqlite", forms_test_dir());
+    snprintf(files, sizeof files, "%s/notify-files", forms_test_dir());
+    CHECK_INT_EQ(forms_store_open(&fs, path, files, &err), GDIR_OK);
+    forms_store_close(fs);
+    if (bo_db_open(&db, path, &err)) {
+        CHECK_FAIL_("bo_db_open: %s", err.msg);
+        return;
+    }
+    sqlite3 *s = bo_db_sqlite(db);
+    setup_sql(s, "INSERT INTO requests (id, form_id, form_version, code, token_hash, service, "
+                 "status, created_at, updated_at, values_json, email) VALUES (1, 'notif', 1, "
+                 "'ABCDEFGH', zeroblob(32), 's', 'refusee', 0, 0, '{}', 'jean@exemple.fr');"
+                 "INSERT INTO events (request_id, at, actor_kind, from_status, to_status, "
+                 "message) VALUES (1, 1, 'agent', 'en_instruction', 'refusee', "
+                 "'Dossier incomplet.')");
+    bo_notify_setup(NULL, "https://x.fr");
+    CHECK_INT_EQ(bo_notify(db, 1, "decision", &err), GDIR_OK);
+    struct bo_notify_info info = { "complement_demande", NULL, "Justificatif de domicile",
+                                   "2026-09-15" };
+    CHECK_INT_EQ(bo_notify_ex(db, 1, "complement_demande", &info, &err), GDIR_OK);
+    CHECK_INT_EQ(count_rows(s, "SELECT count(*) FROM outbox WHERE to_addr = 'jean@exemple.fr' "
+                               "AND subject = 'Décision sur votre demande ABCDEFGH : Refusée' "
+                               "AND instr(body, 'Dossier incomplet.') > 0 AND "
+                               "instr(body, 'https://x.fr/suivi.html') > 0"), 1);
+    CHECK_INT_EQ(count_rows(s, "SELECT count(*) FROM outbox WHERE instr(body, "
+                               "'Justificatif de domicile') > 0 AND "
+                               "instr(body, 'avant le 15/09/2026') > 0"), 1);
+    /* no agent covers it and there is no administrator: nobody told, no error */
+    CHECK_INT_EQ(bo_notify(db, 1, "agent_new", &err), GDIR_OK);
+    CHECK_INT_EQ(count_rows(s, "SELECT count(*) FROM outbox"), 2);
+    CHECK_INT_EQ(bo_notify(db, 2, "status", &err), GDIR_ENOTFOUND);
+    CHECK_INT_EQ(bo_notify(db, 1, "relance", &err), GDIR_EINVAL);
+    bo_db_close(db);
+    static const char *const suffixes[] = { "", "-wal", "-shm" };
+    for (int i = 0; i < 3; i++) {
+        char p[300];
+        snprintf(p, sizeof p, "%s%s", path, suffixes[i]);
+        unlink(p);
+    }
+    rmdir(files);
+    rmdir(forms_test_dir());   /* empty by now: the last test */
+}
+
 static const struct check_case cases[] = {
     { "defaults", test_defaults },
     { "form_templates", test_form_templates },
@@ -226,6 +299,7 @@ static const struct check_case cases[] = {
     { "qp", test_qp },
     { "message", test_message },
     { "addresses_and_backoff", test_addresses_and_backoff },
+    { "notify", test_notify },
 };
 
 CHECK_MAIN(cases)

@@ -9,7 +9,11 @@ database and real attachment files, the requests filed through the real geodir-a
   - register lists the five forms of config/forms with their notice and data (Markdown);
   - requester export gives every request, event, message and attachment of one address
     (case-insensitive), nothing of another's; erase removes them with their files and e-mails,
-    and nothing else.
+    and nothing else;
+  - over HTTP: a new request queues the receipt and one e-mail to the agent whose scope covers
+    it (not the commune agent, not the administrator); GET /api/bo/outbox, /api/bo/register,
+    /api/bo/requester and POST /api/bo/requester/erase answer an administrator (401 without a
+    session, 403 for another agent, 400 naming email), and the address never reaches the log.
 
 usage: test_rgpd.py API ADMIN DB SRC_DIR WORK_DIR
 """
@@ -27,6 +31,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 sys.path.insert(0, os.path.join(HERE, "..", "forms_http"))
 from geodir_test import ApiServer, check, finish, fresh_dir  # noqa: E402
 from forms_client import PDF, csrf, submit  # noqa: E402
+from bo_client import Client, totp  # noqa: E402
 
 API, ADMIN, DB, SRC, WORK = (os.path.abspath(a) for a in sys.argv[1:6])
 fresh_dir(WORK)
@@ -166,4 +171,69 @@ p = admin("--forms-db", FORMS_DB, "requester", "erase", "pas-une-adresse", env=e
 check(p.returncode == 1 and "not an e-mail address" in p.stderr, "erase: a bad address refused")
 p = admin("--forms-db", FORMS_DB, "requester", "export", env=env)
 check(p.returncode == 2, "requester without an address: usage, exit 2")
+
+
+# --- over HTTP: the agents told, the administrators' routes ------------------------------------
+def add_agent(login, role, email, *extra):
+    p = subprocess.run([ADMIN, "--forms-db", FORMS_DB, "agent", "add", "--login", login, "--name",
+                        login, "--email", email, "--role", role, *extra, "--password-stdin"],
+                       input="Hibou-Casserole-Nuage-19\n", capture_output=True, text=True,
+                       timeout=120)
+    check(p.returncode == 0, f"agent {login} added ({p.stderr.strip()[:80]})")
+
+
+add_agent("cc.admin", "admin", "admin@cc.example")
+add_agent("s.essai", "service", "essais@cc.example", "--form", "essai")
+add_agent("m.durand", "commune", "mairie@55040.example", "--commune", "55040")
+uri = subprocess.run([ADMIN, "--forms-db", FORMS_DB, "agent", "totp", "cc.admin"],
+                     capture_output=True, text=True, timeout=60).stdout
+secret = uri.split("secret=", 1)[1].split("&", 1)[0] if "secret=" in uri else ""
+srv = ApiServer(API, ["--port", "0", "--db", DB, "--static_dir", os.path.join(SRC, "map-ui"),
+                      "--forms_dir", FORMS, "--forms_db", FORMS_DB, "--forms_files_dir", FILES],
+                os.path.join(WORK, "server2.log"), name="server2")
+cookie, token = csrf(srv.port)[:2]
+s, _, b = submit(srv.port, "essai", {"nom": "Martin", "courriel": "z@exemple.fr"}, cookie, token)
+rows = sql("SELECT o.to_addr, o.subject FROM outbox o JOIN requests r ON r.id = o.request_id "
+           "WHERE r.code = ? ORDER BY o.id", (b["code"] if s == 201 else "",))
+check([r[0] for r in rows] == ["z@exemple.fr", "essais@cc.example"] and
+      rows[1][1] == f"Nouvelle demande : {essai['title']} ({b['code']})",
+      f"a new request: the receipt and one e-mail to the service agent ({rows})")
+
+check(Client(srv.port).call("GET", "/api/bo/outbox")[0] == 401, "outbox without a session: 401")
+agent = Client(srv.port)
+agent.login("s.essai", "Hibou-Casserole-Nuage-19")
+check(agent.call("GET", "/api/bo/outbox")[0] == 403, "outbox for a service agent: 403")
+check(agent.call("GET", "/api/bo/requester?email=z@exemple.fr")[0] == 403,
+      "requester export for a service agent: 403")
+c = Client(srv.port)
+s, _, me = c.login("cc.admin", "Hibou-Casserole-Nuage-19", totp(secret, int(time.time()) // 30))
+check(s == 200, f"the administrator logs in ({s})")
+s, _, b = c.call("GET", "/api/bo/outbox")
+box = b.get("outbox", []) if s == 200 else []
+check(len(box) >= 2 and all("body" not in r for r in box) and
+      {r["state"] for r in box} <= {"pending", "failing", "sent"} and
+      box[0]["to"] == "essais@cc.example", f"GET /api/bo/outbox: the rows, no bodies ({s})")
+s, _, b = c.call("GET", "/api/bo/outbox?state=pending&limit=1")
+check(s == 200 and len(b["outbox"]) == 1 and b["outbox"][0]["state"] == "pending",
+      "GET /api/bo/outbox?state=pending&limit=1")
+s, _, b = c.call("GET", "/api/bo/outbox?state=lost")
+check(s == 400 and b.get("parameter") == "state", "an unknown state: 400 naming state")
+s, h, b = c.call("GET", "/api/bo/register")
+check(s == 200 and h.get("content-type", "").startswith("text/markdown") and
+      b"# Registre des activit" in (b if isinstance(b, bytes) else b""),
+      f"GET /api/bo/register: Markdown ({s})")
+s, _, b = c.call("GET", "/api/bo/requester?email=Z@exemple.fr")
+check(s == 200 and len(b["requests"]) == 1 and b["requests"][0]["values"]["nom"] == "Martin",
+      f"GET /api/bo/requester: that requester's request ({s})")
+s, _, b = c.call("GET", "/api/bo/requester?email=pas-une-adresse")
+check(s == 400 and b.get("parameter") == "email", "a bad address: 400 naming email")
+s, _, b = c.call("POST", "/api/bo/requester/erase", {"email": "z@exemple.fr"}, token=False)
+check(s == 403, f"erase without the session's CSRF token: 403 ({s})")
+s, _, b = c.call("POST", "/api/bo/requester/erase", {"email": "z@exemple.fr"})
+check(s == 200 and b == {"requests": 1, "files": 0}, f"POST /api/bo/requester/erase ({s} {b})")
+check(sql("SELECT count(*) FROM requests WHERE email = 'z@exemple.fr'")[0][0] == 0 and
+      sql("SELECT count(*) FROM audit WHERE action IN ('requester_export', "
+          "'requester_erase')")[0][0] == 2, "erased, and audited")
+check(srv.stop() == 0, "server2 stopped cleanly")
+check("exemple.fr" not in srv.stderr(), "no requester's address in the server's log")
 finish()

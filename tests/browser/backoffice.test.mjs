@@ -22,9 +22,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  SOURCE_DIR, closeAll, freshWorkDir, newContext, openBrowser, runImport, startServer,
+  SOURCE_DIR, axeCheck, closeAll, freshWorkDir, geodirAdmin, newContext, openBrowser, runImport,
+  startServer,
 } from './harness.mjs';
-import { admin, axeCheck } from './bo_helpers.mjs';
 
 const WORK_DIR = freshWorkDir('run-backoffice');
 const FORMS_DB = path.join(WORK_DIR, 'forms.sqlite');
@@ -67,7 +67,7 @@ before(async () => {
   const found = await (await fetch(`${ctx.base}/api/places?q=Trois%20Villages&category=primary-school`)).json();
   const f = found.features[0];
   const school = { id: f.id || f.properties.id, insee: f.properties.insee };
-  admin(FORMS_DB, ['agent', 'add', '--login', 'm.durand', '--name', 'Marie Durand', '--email',
+  geodirAdmin(FORMS_DB, ['agent', 'add', '--login', 'm.durand', '--name', 'Marie Durand', '--email',
                    'm.durand@mairie.fr', '--role', 'commune', '--commune', school.insee,
                    '--password-stdin'], `${PW}\n`);
   filed.martin = await file('Martin', school);
