@@ -51,8 +51,9 @@ void bo_db_close(struct bo_db *db);
 void bo_db_set_timeouts(struct bo_db *db, long idle, long absolute);
 
 /* For the back office's other SQL on the same connection (geoapi/backoffice/bo_queue_db.c:
- * the queue, the request's page and its actions): the connection (its user prepares and
- * finalizes its own statements), and a transaction on it (BEGIN IMMEDIATE; ROLLBACK only when
+ * the queue, the request's page and its actions; the outbox and the RGPD tools): the
+ * connection (NULL for a NULL db; its user prepares and finalizes its own statements), and a
+ * transaction on it (BEGIN IMMEDIATE; ROLLBACK only when
  * one is open) so that such writes commit with their bo_audit row or not at all. */
 struct sqlite3;
 struct sqlite3 *bo_db_sqlite(struct bo_db *db);

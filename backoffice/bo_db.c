@@ -98,7 +98,7 @@ void bo_b_blob(sqlite3_stmt *st, const char *name, const void *p, size_t n)
 
 sqlite3 *bo_db_sqlite(struct bo_db *db)
 {
-    return db->d.db;
+    return db ? db->d.db : NULL;
 }
 
 int bo_begin(struct bo_db *db, struct gdir_err *err)
