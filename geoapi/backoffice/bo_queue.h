@@ -135,7 +135,7 @@ int bq_open(const struct api_ctx *ctx, const struct api_request *req, struct bo_
             struct bo_db **db, struct bq_request *r, struct gdir_err *err);
 /* The definition of a form id, or NULL (forms no longer configured). */
 const struct form_def *bq_form(const struct api_ctx *ctx, const char *form_id);
-/* "dd/mm/yyyy" (Europe/Paris) of a Unix time, "" for 0. */
-void bq_date_fr(long long t, char out[16]);
+/* "dd/mm/yyyy" (with_time: "dd/mm/yyyy HH:MM"), Europe/Paris, of a Unix time; "" for 0. */
+void bq_date_fr(long long t, int with_time, char out[24]);
 
 #endif

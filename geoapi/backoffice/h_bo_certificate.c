@@ -126,7 +126,7 @@ static int page(const struct api_ctx *ctx, const struct bq_request *r, const str
     struct api_html h;
     struct cert c = {&h, NULL, NULL, r->commune};
     const cJSON *kid;
-    char today[16];
+    char today[24];
     int rc = GDIR_OK;
 
     if (!f || !(def = gdir_cjson_parse(form_json(f), (size_t)-1, "definition", GDIR_EINTERNAL,
@@ -139,7 +139,7 @@ static int page(const struct api_ctx *ctx, const struct bq_request *r, const str
         ce = api_db_commune(c.dir, r->commune);
     c.commune = ce ? ce->name : r->commune;
     c.def = kids_block(def);
-    bq_date_fr(time(NULL), today);
+    bq_date_fr(time(NULL), 0, today);
     gdir_buf_reset(&res->body);
     api_html_init(&h, &res->body);
     api_html_raw(&h, "<!DOCTYPE html>\n<html lang=\"fr\"><head><meta charset=\"utf-8\"><meta "

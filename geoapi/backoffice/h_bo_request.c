@@ -433,12 +433,11 @@ static int audit_json(void *cls, const struct bq_audit_row *r)
 static int audit_csv(void *cls, const struct bq_audit_row *r)
 {
     struct audit_ctx *c = cls;
-    char date[16], iso[32];
+    char date[24];
     char sep = gdir_csv_sep(GDIR_CSV_FR);
 
-    bq_date_fr(r->at, date);
-    api_forms_time(r->at, iso);
-    const char *cells[] = {date, iso + 11, r->actor, r->peer, r->action, r->from_status,
+    bq_date_fr(r->at, 1, date);
+    const char *cells[] = {date, r->actor, r->peer, r->action, r->from_status,
                            r->to_status, r->motivation};
     for (size_t i = 0; i < sizeof cells / sizeof cells[0]; i++) {
         if (i)
@@ -464,7 +463,7 @@ static int audit(const struct api_ctx *ctx, const struct api_request *req,
     res->cache_control = API_CACHE_NONE;
     if (csv) {
         gdir_csv_begin(&res->body, GDIR_CSV_FR);
-        gdir_buf_adds(&res->body, "Date;Heure (UTC);Acteur;Adresse;Action;Statut avant;"
+        gdir_buf_adds(&res->body, "Date et heure;Acteur;Adresse;Action;Statut avant;"
                                   "Statut après;Motivation" GDIR_CSV_EOL);
         if (!(rc = bq_audit_rows(db, r.id, audit_csv, &c, err))) {
             res->content_type = "text/csv; charset=utf-8";

@@ -3,7 +3,7 @@
  * (filters, sort, page, counts per status) and the same filtered queue as a spreadsheet,
  * /api/bo/requests.csv (French conventions: ';', UTF-8 BOM, dd/mm/yyyy) and .xlsx. Only what
  * the agent's role covers (bq_list's scope condition); each export is audited. Also what the
- * other h_bo_*.c share: bq_open, bq_form, bq_date_fr, bq_status_label.
+ * other h_bo_*.c share: bq_open, bq_form, bq_date_fr.
  */
 #include "api_bo.h"
 #include "api_dbpool.h"
@@ -30,14 +30,18 @@ const struct form_def *bq_form(const struct api_ctx *ctx, const char *form_id)
     return ctx->forms && form_id ? forms_find(ctx->forms->set, form_id) : NULL;
 }
 
-void bq_date_fr(long long t, char out[16])
+void bq_date_fr(long long t, int with_time, char out[24])
 {
     struct gdir_paris_time p;
     if (!t || gdir_paris_from_utc((time_t)t, &p)) {
         out[0] = '\0';
         return;
     }
-    snprintf(out, 16, "%02d/%02d/%04d", p.day % 100, p.month % 100, p.year % 10000);
+    if (with_time)
+        snprintf(out, 24, "%02d/%02d/%04d %02d:%02d", p.day % 100, p.month % 100,
+                 p.year % 10000, p.hour % 100, p.minute % 100);
+    else
+        snprintf(out, 24, "%02d/%02d/%04d", p.day % 100, p.month % 100, p.year % 10000);
 }
 
 int bq_open(const struct api_ctx *ctx, const struct api_request *req, struct bo_agent *a,
@@ -290,14 +294,14 @@ static int table_row(void *cls, const struct bq_row *r)
     struct table *t = cls;
     const struct form_def *f = bq_form(t->ctx, r->form_id);
     const char *commune = commune_name(t->dir, r->commune);
-    char created[16], updated[16];
+    char created[24], updated[24];
     const char *v[EXPORT_COLUMNS] = {r->code, f ? form_title(f) : r->form_id,
                                      commune ? commune : r->commune, r->service,
                                      form_status_label(f, r->status), r->requester, r->assignee,
                                      created, updated};
 
-    bq_date_fr(r->created_at, created);
-    bq_date_fr(r->updated_at, updated);
+    bq_date_fr(r->created_at, 0, created);
+    bq_date_fr(r->updated_at, 0, updated);
     if (gdir_grow(&t->cells, &t->cap, (t->n + 1) * EXPORT_COLUMNS, sizeof *t->cells))
         return t->oom = GDIR_ENOMEM;
     for (size_t i = 0; i < EXPORT_COLUMNS; i++)

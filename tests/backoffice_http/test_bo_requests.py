@@ -348,7 +348,8 @@ def check_audit(ag, rid):
     s, h, b = ag["a"].get(f"/api/bo/requests/{rid}/audit.csv")
     check(s == 200 and b.startswith(b"\xef\xbb\xbf"), "audit CSV with a BOM")
     lines = list(csv.reader(io.StringIO(b.decode("utf-8-sig")), delimiter=";"))
-    check(len(lines) == len(rows) + 1 and lines[0][0] == "Date", f"audit CSV rows ({len(lines)})")
+    check(len(lines) == len(rows) + 1 and lines[0][0] == "Date et heure" and
+          lines[1][0].startswith(datetime.date.today().strftime("%d/%m/%Y")), f"audit CSV rows ({len(lines)})")
 
 
 def check_exports(ag, req):
@@ -440,8 +441,10 @@ def main():
         check_exports(ag, req)
         check_views(ag)
     finally:
-        srv.stop()
+        code = srv.stop()
+    check(code == 0, f"the server exits cleanly on SIGTERM (status {code})")
     log = open(os.path.join(WORK, "server.log"), encoding="utf-8", errors="replace").read()
+    check("Sanitizer" not in log, "no sanitizer report in the server's log")
     check("Martin" not in log and "Livret de famille" not in log,
           "no field value or motivation in the server's log")
     finish()
