@@ -158,22 +158,6 @@ struct page_ctx {
     const struct form_def *f;   /* its definition (status labels), or NULL */
 };
 
-static void kstr_or_null(struct gdir_json *j, const char *k, const char *v)
-{
-    gdir_json_key(j, k);
-    if (v)
-        gdir_json_str(j, v);
-    else
-        gdir_json_null(j);
-}
-
-static void ktime(struct gdir_json *j, const char *k, long long t)
-{
-    char iso[32];
-    api_forms_time(t, iso);
-    gdir_json_kstr(j, k, iso);
-}
-
 static int event_json(void *cls, const struct bq_event *e)
 {
     struct page_ctx *p = cls;
@@ -181,17 +165,17 @@ static int event_json(void *cls, const struct bq_event *e)
     if (comment != p->internal)
         return 0;
     gdir_json_obj_begin(p->j);
-    ktime(p->j, "at", e->at);
-    kstr_or_null(p->j, "by", e->actor_kind);
-    kstr_or_null(p->j, "agent", e->actor);
+    api_forms_ktime(p->j, "at", e->at);
+    api_forms_kstr_or_null(p->j, "by", e->actor_kind);
+    api_forms_kstr_or_null(p->j, "agent", e->actor);
     if (!p->internal) {
-        kstr_or_null(p->j, "from", e->from_status);
-        kstr_or_null(p->j, "status", e->to_status);
-        kstr_or_null(p->j, "status_label", e->to_status ? form_status_label(p->f, e->to_status)
+        api_forms_kstr_or_null(p->j, "from", e->from_status);
+        api_forms_kstr_or_null(p->j, "status", e->to_status);
+        api_forms_kstr_or_null(p->j, "status_label", e->to_status ? form_status_label(p->f, e->to_status)
                                                         : NULL);
         gdir_json_kbool(p->j, "visible", e->visible);
     }
-    kstr_or_null(p->j, p->internal ? "text" : "message", e->message);
+    api_forms_kstr_or_null(p->j, p->internal ? "text" : "message", e->message);
     gdir_json_obj_end(p->j);
     return 0;
 }
@@ -199,11 +183,7 @@ static int event_json(void *cls, const struct bq_event *e)
 static int message_json(void *cls, const struct forms_message_row *m)
 {
     struct page_ctx *p = cls;
-    gdir_json_obj_begin(p->j);
-    ktime(p->j, "at", m->at);
-    gdir_json_kstr(p->j, "from", m->sender);
-    gdir_json_kstr(p->j, "body", m->body);
-    gdir_json_obj_end(p->j);
+    api_forms_message_json(p->j, m);
     return 0;
 }
 
@@ -213,13 +193,7 @@ static int attachment_json(void *cls, const struct forms_attachment_row *a)
     char url[96];
     snprintf(url, sizeof url, "/api/bo/requests/%lld/attachments/%d", p->id, a->n);
     gdir_json_obj_begin(p->j);
-    gdir_json_kint(p->j, "n", a->n);
-    gdir_json_kstr(p->j, "field", a->field);
-    gdir_json_kstr(p->j, "name", a->original);
-    gdir_json_kstr(p->j, "type", a->type);
-    gdir_json_kint(p->j, "size", a->size);
-    gdir_json_kstr(p->j, "sha256", a->sha256);
-    ktime(p->j, "at", a->created_at);
+    api_forms_attachment_members(p->j, a);
     gdir_json_kstr(p->j, "url", url);
     gdir_json_obj_end(p->j);
     return 0;
@@ -326,22 +300,21 @@ static int request_json(const struct api_ctx *ctx, struct bo_db *db, const struc
     gdir_json_obj_begin(&j);
     gdir_json_kstr(&j, "id", r->form_id);
     gdir_json_kint(&j, "version", r->form_version);
-    kstr_or_null(&j, "title", f ? form_title(f) : NULL);
+    api_forms_kstr_or_null(&j, "title", f ? form_title(f) : NULL);
     gdir_json_obj_end(&j);
     gdir_json_kstr(&j, "status", r->status);
     gdir_json_kstr(&j, "status_label", form_status_label(f, r->status));
-    kstr_or_null(&j, "commune", r->commune[0] ? r->commune : NULL);
-    kstr_or_null(&j, "commune_name", ce ? ce->name : NULL);
-    kstr_or_null(&j, "service", r->service[0] ? r->service : NULL);
-    ktime(&j, "created_at", r->created_at);
-    ktime(&j, "updated_at", r->updated_at);
-    if (r->closed_at)
-        ktime(&j, "closed_at", r->closed_at);
+    api_forms_kstr_or_null(&j, "commune", r->commune[0] ? r->commune : NULL);
+    api_forms_kstr_or_null(&j, "commune_name", ce ? ce->name : NULL);
+    api_forms_kstr_or_null(&j, "service", r->service[0] ? r->service : NULL);
+    api_forms_ktime(&j, "created_at", r->created_at);
+    api_forms_ktime(&j, "updated_at", r->updated_at);
+    api_forms_ktime(&j, "closed_at", r->closed_at);
     gdir_json_key(&j, "assignee");
     if (r->assignee_id) {
         gdir_json_obj_begin(&j);
         gdir_json_kstr(&j, "login", r->assignee_login);
-        kstr_or_null(&j, "name", r->assignee_name);
+        api_forms_kstr_or_null(&j, "name", r->assignee_name);
         gdir_json_obj_end(&j);
     } else {
         gdir_json_null(&j);
@@ -419,13 +392,13 @@ static int audit_json(void *cls, const struct bq_audit_row *r)
 {
     struct audit_ctx *c = cls;
     gdir_json_obj_begin(c->j);
-    ktime(c->j, "at", r->at);
+    api_forms_ktime(c->j, "at", r->at);
     gdir_json_kstr(c->j, "actor", r->actor);
-    kstr_or_null(c->j, "peer", r->peer);
+    api_forms_kstr_or_null(c->j, "peer", r->peer);
     gdir_json_kstr(c->j, "action", r->action);
-    kstr_or_null(c->j, "from", r->from_status);
-    kstr_or_null(c->j, "to", r->to_status);
-    kstr_or_null(c->j, "motivation", r->motivation);
+    api_forms_kstr_or_null(c->j, "from", r->from_status);
+    api_forms_kstr_or_null(c->j, "to", r->to_status);
+    api_forms_kstr_or_null(c->j, "motivation", r->motivation);
     gdir_json_obj_end(c->j);
     return 0;
 }

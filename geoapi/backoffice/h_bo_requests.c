@@ -145,20 +145,16 @@ static const char *commune_name(struct api_db *dir, const char *insee)
     return c ? c->name : NULL;
 }
 
+/* A string member, null when absent or empty. */
 static void kstr_or_null(struct gdir_json *j, const char *k, const char *v)
 {
-    gdir_json_key(j, k);
-    if (v && *v)
-        gdir_json_str(j, v);
-    else
-        gdir_json_null(j);
+    api_forms_kstr_or_null(j, k, v && *v ? v : NULL);
 }
 
 static int row_json(void *cls, const struct bq_row *r)
 {
     struct list_ctx *l = cls;
     const struct form_def *f = bq_form(l->ctx, r->form_id);
-    char iso[32];
 
     gdir_json_obj_begin(l->j);
     gdir_json_kint(l->j, "id", r->id);
@@ -172,10 +168,8 @@ static int row_json(void *cls, const struct bq_row *r)
     gdir_json_kstr(l->j, "status_label", form_status_label(f, r->status));
     kstr_or_null(l->j, "requester", r->requester);
     kstr_or_null(l->j, "assignee", r->assignee);
-    api_forms_time(r->created_at, iso);
-    gdir_json_kstr(l->j, "created_at", iso);
-    api_forms_time(r->updated_at, iso);
-    gdir_json_kstr(l->j, "updated_at", iso);
+    api_forms_ktime(l->j, "created_at", r->created_at);
+    api_forms_ktime(l->j, "updated_at", r->updated_at);
     gdir_json_obj_end(l->j);
     return 0;
 }
