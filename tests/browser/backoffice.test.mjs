@@ -19,11 +19,10 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
 import {
-  SOURCE_DIR, axeCheck, closeAll, freshWorkDir, geodirAdmin, newContext, openBrowser, runImport,
-  startServer,
+  SOURCE_DIR, axeCheck, closeAll, freshWorkDir, geodirAdmin, importFixtures, newContext,
+  openBrowser, startServer,
 } from './harness.mjs';
 
 const WORK_DIR = freshWorkDir('run-backoffice');
@@ -55,12 +54,7 @@ async function file(name, school) {
 }
 
 before(async () => {
-  const fixtures = path.join(SOURCE_DIR, 'tests', 'browser', 'fixtures');
-  for (const f of fs.readdirSync(fixtures))
-    fs.copyFileSync(path.join(fixtures, f), path.join(WORK_DIR, f));
-  const db = path.join(WORK_DIR, 'geodir.sqlite');
-  runImport(WORK_DIR, ['--config', path.join(WORK_DIR, 'territory.json'), '--db', db, '--no-exports'],
-            { cwd: WORK_DIR });
+  const db = importFixtures(WORK_DIR);
   await startServer(ctx, WORK_DIR, db, [
     '--forms_dir', path.join(SOURCE_DIR, 'tests', 'backoffice_http', 'forms'), '--forms_db', FORMS_DB,
     '--forms_files_dir', path.join(WORK_DIR, 'forms-files')]);

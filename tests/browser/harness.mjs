@@ -5,7 +5,7 @@
  * driven by playwright-core with every request to another host refused and noted (basemap tiles
  * get a local stand-in), console and page errors collected, and the tear-down that checks the
  * server exits cleanly on SIGTERM; the axe-core check of a page; agents made by the real
- * geodir-admin (geodirAdmin, for the back office's tests).
+ * geodir-admin (geodirAdmin) and the fixtures' database (importFixtures), for the back office's tests.
  *
  * A missing dependency is a failure with a message saying how to fix it, never a skip.
  *
@@ -229,4 +229,15 @@ export function geodirAdmin(formsDb, args, input) {
   const r = spawnSync(bin, ['--forms-db', formsDb, ...args], { input, encoding: 'utf8' });
   assert.equal(r.status, 0, `geodir-admin ${args.join(' ')}: ${r.stderr}`);
   return r.stdout;
+}
+
+/* The database of fixtures/ (copied into workDir) built by the real importer: its path. */
+export function importFixtures(workDir) {
+  const fixtures = path.join(SOURCE_DIR, 'tests', 'browser', 'fixtures');
+  for (const f of fs.readdirSync(fixtures))
+    fs.copyFileSync(path.join(fixtures, f), path.join(workDir, f));
+  const db = path.join(workDir, 'geodir.sqlite');
+  runImport(workDir, ['--config', path.join(workDir, 'territory.json'), '--db', db, '--no-exports'],
+            { cwd: workDir });
+  return db;
 }
