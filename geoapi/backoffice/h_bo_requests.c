@@ -324,13 +324,20 @@ static int table_next(void *cls, const char **cells, struct gdir_err *err)
     return 1;
 }
 
+/* A line of the CSV. A cell a spreadsheet would take for a formula (a resident's text starting
+ * with = + - @) is written after an apostrophe, as text. */
 static int csv_line(struct gdir_buf *out, const char *const *cells)
 {
-    char sep = gdir_csv_sep(GDIR_CSV_FR);
+    char sep = gdir_csv_sep(GDIR_CSV_FR), quoted[512];
     for (size_t i = 0; i < EXPORT_COLUMNS; i++) {
+        const char *c = cells[i];
         if (i)
             gdir_buf_addc(out, sep);
-        gdir_csv_field(out, cells[i], sep);
+        if (c && strchr("=+-@", c[0]) && c[0]) {
+            snprintf(quoted, sizeof quoted, "'%s", c);
+            c = quoted;
+        }
+        gdir_csv_field(out, c, sep);
     }
     return gdir_buf_adds(out, GDIR_CSV_EOL);
 }

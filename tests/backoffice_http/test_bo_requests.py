@@ -137,7 +137,7 @@ def file_requests(port):
                      ck, tk)
     check(s == 201, f"resident files an enrolment in 55017 ({s} {a})")
     out["other"] = a
-    s, _, a = submit(port, "bac", {"nom": "Petit", "prenom": "Jean", "volume": "240"}, ck, tk)
+    s, _, a = submit(port, "bac", {"nom": "=Petit", "prenom": "Jean", "volume": "240"}, ck, tk)
     check(s == 201, f"resident files a bin request ({s} {a})")
     out["bac"] = a
     c = sqlite3.connect(FORMS_DB)
@@ -362,6 +362,8 @@ def check_exports(ag, req):
           f"CSV: header and three rows ({len(rows)})")
     today = datetime.date.today().strftime("%d/%m/%Y")
     check(all(r[7] == today for r in rows[1:]), "CSV dates dd/mm/yyyy")
+    check(any(r[5] == "'=Petit Jean" for r in rows[1:]),
+          "a name a spreadsheet would take for a formula is written as text")
     s, h, b = ag["b"].get("/api/bo/requests.csv")
     text = b.decode("utf-8-sig")
     check(s == 200 and other in text and mine not in text,
