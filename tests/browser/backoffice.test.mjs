@@ -12,7 +12,7 @@
  * deadline; the resident, on the follow page (suivi.html#CODE/TOKEN), sees the documents asked
  * and answers with a PDF; the agent accepts; the resident sees the decision; the agent opens
  * the certificate. axe-core (WCAG 2.1 A and AA) reports no violation on each back-office page
- * and state; the queue is usable at 360 px.
+ * and state; the queue and the request page are usable at 360 px.
  *
  * Environment (set by CMakeLists.txt): GEODIR_IMPORT, GEODIR_API, GEODIR_ADMIN,
  * GEODIR_SOURCE_DIR, GEODIR_WORK_DIR; optional CHROMIUM (default /usr/bin/chromium).
@@ -116,6 +116,11 @@ test('the agent logs in, filters the queue and asks for a complement', async () 
   assert.match(await page.textContent('#request-title'), new RegExp(filed.martin.code));
   assert.match(await page.textContent('main'), /École des Trois Villages/);
   await axeCheck(page, 'the request page');
+  await page.setViewportSize({ width: 360, height: 740 });
+  assert.equal(await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1), false,
+               'the request page fits 360 px');
+  await axeCheck(page, 'the request page at 360 px');
+  await page.setViewportSize({ width: 1280, height: 860 });
 
   await move(page, /^En cours d.instruction$/);
   await page.waitForFunction(() => /En cours d.instruction/.test(document.querySelector('.bo-facts').textContent));
