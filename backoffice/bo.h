@@ -50,6 +50,17 @@ void bo_db_close(struct bo_db *db);
  * BO_SESSION_ABSOLUTE); geoapi lowers them for tests only (GEODIR_TEST_BO_IDLE). */
 void bo_db_set_timeouts(struct bo_db *db, long idle, long absolute);
 
+/* For the back office's other SQL on the same connection (geoapi/backoffice/bo_queue_db.c:
+ * the queue, the request's page and its actions; the outbox and the RGPD tools): the
+ * connection (NULL for a NULL db; its user prepares and finalizes its own statements), and a
+ * transaction on it (BEGIN IMMEDIATE; ROLLBACK only when
+ * one is open) so that such writes commit with their bo_audit row or not at all. */
+struct sqlite3;
+struct sqlite3 *bo_db_sqlite(struct bo_db *db);
+int bo_begin(struct bo_db *db, struct gdir_err *err);
+int bo_commit(struct bo_db *db, struct gdir_err *err);
+void bo_rollback(struct bo_db *db);
+
 const char *bo_role_name(enum bo_role r);
 /* 0 with *r, or GDIR_EINVAL for a name other than admin, commune, service. */
 int bo_role_parse(const char *name, enum bo_role *r);

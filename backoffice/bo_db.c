@@ -96,6 +96,11 @@ void bo_b_blob(sqlite3_stmt *st, const char *name, const void *p, size_t n)
     sqlite3_bind_blob(st, sqlite3_bind_parameter_index(st, name), p, (int)n, SQLITE_TRANSIENT);
 }
 
+sqlite3 *bo_db_sqlite(struct bo_db *db)
+{
+    return db ? db->d.db : NULL;
+}
+
 int bo_begin(struct bo_db *db, struct gdir_err *err)
 {
     return bo_step_done(db, S_BEGIN, "BEGIN", err);

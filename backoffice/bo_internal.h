@@ -54,9 +54,6 @@ int bo_password_hash(const char *password, char *out, size_t cap, struct gdir_er
  * runs against a fixed hash so that unknown logins take as long, and answers 0. */
 int bo_password_verify(const char *hash, const char *password);
 
-/* A transaction on the connection. */
-int bo_begin(struct bo_db *db, struct gdir_err *err);
-int bo_commit(struct bo_db *db, struct gdir_err *err);
-void bo_rollback(struct bo_db *db);
+/* A transaction on the connection: bo_begin, bo_commit, bo_rollback (bo.h). */
 
 #endif

@@ -22,11 +22,6 @@
 static const struct forms_set *g_set;
 static const char *g_public_url = "";
 
-struct sqlite3 *bo_db_sqlite(struct bo_db *db)
-{
-    return db ? db->d.db : NULL;
-}
-
 void bo_notify_setup(const struct forms_set *set, const char *public_url)
 {
     g_set = set;

@@ -22,9 +22,8 @@
 
 struct forms_set;
 
-/* The SQLite connection under db, for the outbox's and RGPD's functions (bo_mail.h,
- * bo_purge.h) on the same connection (geoapi's worker). Borrowed. */
-struct sqlite3 *bo_db_sqlite(struct bo_db *db);
+/* The SQLite connection under db (the outbox's and RGPD's functions, bo_mail.h and bo_purge.h,
+ * run on the same connection): bo_db_sqlite() of bo.h. */
 
 /* The definitions (templates, titles, status labels) and public_url (the links: the follow
  * page "<public_url>/suivi.html", the back office "<public_url>/bo/"; relative when "" or

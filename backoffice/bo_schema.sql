@@ -87,4 +87,11 @@ CREATE TABLE IF NOT EXISTS views (
     UNIQUE (agent, name)
 );
 
+-- Who handles a request (POST /api/bo/requests/{id}/assign): at most one agent each.
+CREATE TABLE IF NOT EXISTS assignments (
+    request_id INTEGER PRIMARY KEY REFERENCES requests(id) ON DELETE CASCADE,
+    agent      INTEGER NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+    at         INTEGER NOT NULL
+);
+
 INSERT OR IGNORE INTO meta (key, value) VALUES ('bo_schema', 1);

@@ -268,6 +268,17 @@ int gdir_export_write_file(enum gdir_export_format f, const char *path,
                            struct gdir_export_src *src, const struct gdir_export_meta *m,
                            struct gdir_export_result *res, struct gdir_err *err);
 
+/* A table of text cells as an XLSX workbook (GDAL's XLSX driver, written in memory on
+ * /vsimem/, no temporary file): one sheet named sheet whose first row is the n column names,
+ * then one row per call of next, which fills cells[0..n) (NULL: an empty cell) and returns 1,
+ * or returns 0 at the end or a negative code (err set). The workbook's bytes are appended to
+ * out. For tables that are not places (the back office's queue). Returns 0, GDIR_ETOOBIG past
+ * a worksheet's 1,048,575 rows, or a negative code with err filled. */
+typedef int gdir_xlsx_next_fn(void *cls, const char **cells, struct gdir_err *err);
+int gdir_export_xlsx_table(const char *sheet, const char *const *columns, size_t n,
+                           gdir_xlsx_next_fn *next, void *cls, struct gdir_buf *out,
+                           struct gdir_err *err);
+
 /* Registers GDAL's drivers (idempotent, thread-safe after the first call returns). */
 void gdir_export_ogr_init(void);
 

@@ -11,6 +11,7 @@
 #include <cpl_conv.h>
 #include <cpl_error.h>
 #include <cpl_string.h>
+#include <cpl_vsi.h>
 #include <gdal.h>
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
@@ -489,5 +490,78 @@ out:
     CPLPopErrorHandler();
     if (rc)
         remove(path);
+    return rc;
+}
+
+/* ---- a table of text cells (gdir_export_xlsx_table) --------------------------------------- */
+
+/* Creates the sheet's text columns and writes its rows from next. */
+static int text_sheet(GDALDatasetH ds, const char *sheet, const char *const *columns, size_t n,
+                      gdir_xlsx_next_fn *next, void *cls, const char *path, struct gdir_err *err)
+{
+    OGRLayerH lyr = GDALDatasetCreateLayer(ds, sheet, NULL, wkbNone, NULL);
+    const char **cells = calloc(n ? n : 1, sizeof *cells);
+    long long rows = 0;
+    int rc = GDIR_OK;
+
+    if (!cells)
+        return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
+    if (!lyr)
+        rc = ogr_fail(err, path, "sheet");
+    for (size_t i = 0; i < n && !rc; i++) {
+        OGRFieldDefnH fd = OGR_Fld_Create(columns[i], OFTString);
+        if (OGR_L_CreateField(lyr, fd, TRUE) != OGRERR_NONE)
+            rc = ogr_fail(err, path, "column");
+        OGR_Fld_Destroy(fd);
+    }
+    while (!rc && (rc = next(cls, cells, err)) == 1) {
+        OGRFeatureH f;
+        rc = GDIR_OK;
+        if (++rows > XLSX_MAX_ROWS) {
+            rc = gdir_err_set(err, GDIR_ETOOBIG, "more rows than a worksheet holds");
+            break;
+        }
+        f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
+        for (size_t i = 0; i < n; i++)
+            OGR_F_SetFieldString(f, (int)i, cells[i] ? cells[i] : "");
+        if (OGR_L_CreateFeature(lyr, f) != OGRERR_NONE)
+            rc = ogr_fail(err, path, "row");
+        OGR_F_Destroy(f);
+        memset(cells, 0, n * sizeof *cells);
+    }
+    free(cells);
+    return rc;
+}
+
+int gdir_export_xlsx_table(const char *sheet, const char *const *columns, size_t n,
+                           gdir_xlsx_next_fn *next, void *cls, struct gdir_buf *out,
+                           struct gdir_err *err)
+{
+    static unsigned long counter;
+    GDALDriverH drv;
+    GDALDatasetH ds;
+    GByte *bytes;
+    vsi_l_offset len = 0;
+    char path[96];
+    int rc;
+
+    gdir_export_ogr_init();
+    snprintf(path, sizeof path, "/vsimem/gdir-table-%lu-%lu.xlsx",
+             (unsigned long)pthread_self(), __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED));
+    if (!(drv = GDALGetDriverByName("XLSX")))
+        return gdir_err_set(err, GDIR_EINTERNAL, "GDAL has no XLSX driver");
+    if (!(ds = GDALCreate(drv, path, 0, 0, 0, GDT_Unknown, NULL)))
+        return ogr_fail(err, path, "create");
+    rc = text_sheet(ds, sheet, columns, n, next, cls, path, err);
+    CPLErrorReset();
+    GDALClose(ds);   /* writes the workbook (void in GDAL 3.6: its error is asked after) */
+    if (!rc && CPLGetLastErrorType() >= CE_Failure)
+        rc = ogr_fail(err, path, "close");
+    bytes = VSIGetMemFileBuffer(path, &len, TRUE);
+    if (!rc && (!bytes || gdir_buf_add(out, bytes, (size_t)len)))
+        rc = gdir_err_set(err, bytes ? GDIR_ENOMEM : GDIR_EIO, "xlsx: %s",
+                          bytes ? "out of memory" : "no workbook written");
+    CPLFree(bytes);
+    VSIUnlink(path);
     return rc;
 }

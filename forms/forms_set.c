@@ -196,3 +196,17 @@ int form_has_status(const struct form_def *f, const char *s)
             return 1;
     return 0;
 }
+
+size_t form_status_count(const struct form_def *f)
+{
+    return f->n_statuses;
+}
+
+void form_status_at(const struct form_def *f, size_t i, const char **id, const char **label,
+                    const char **after)
+{
+    const struct forms_status *st = &f->statuses[i];
+    *id = st->id;
+    *label = st->label;
+    *after = st->after;
+}

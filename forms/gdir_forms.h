@@ -57,6 +57,13 @@ const char *form_summary_json(const struct form_def *f);
 /* Is status id s valid for this form (the common set of docs/forms.md §1.4 plus its own)? */
 int form_has_status(const struct form_def *f, const char *s);
 
+/* The form's own statuses (its `statuses` member, docs/forms.md §1.4), in definition order:
+ * form_status_count() of them; form_status_at() gives the i-th one's id, French label and
+ * `after` (each borrowed from the set; after may be NULL). */
+size_t form_status_count(const struct form_def *f);
+void form_status_at(const struct form_def *f, size_t i, const char **id, const char **label,
+                    const char **after);
+
 /* The French label of status s for this form: its own statuses' labels, then the common set's
  * ("en_instruction" -> "En cours d'instruction"); s itself when unknown. f may be NULL. */
 const char *form_status_label(const struct form_def *f, const char *status);

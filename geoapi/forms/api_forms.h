@@ -114,4 +114,15 @@ int api_forms_place(void *arg, const char *id, const char *category, char insee[
 /* ISO 8601 UTC text ("2026-07-14T08:30:00Z") of a Unix time. */
 void api_forms_time(long long t, char out[32]);
 
+/* JSON writers of a request's parts, shared by the follow page (h_requests.c) and the back
+ * office: a member string or null; a member time (api_forms_time) or null for 0; one message
+ * as an object; an attachment's members (inside an object the caller opened). */
+struct gdir_json;
+struct forms_message_row;
+struct forms_attachment_row;
+void api_forms_kstr_or_null(struct gdir_json *j, const char *k, const char *v);
+void api_forms_ktime(struct gdir_json *j, const char *k, long long t);
+int api_forms_message_json(struct gdir_json *j, const struct forms_message_row *m);
+void api_forms_attachment_members(struct gdir_json *j, const struct forms_attachment_row *a);
+
 #endif

@@ -44,7 +44,7 @@ struct list_ctx {
     char asked[1024];   /* the message of the last request for documents */
 };
 
-static void kstr_or_null(struct gdir_json *j, const char *k, const char *v)
+void api_forms_kstr_or_null(struct gdir_json *j, const char *k, const char *v)
 {
     gdir_json_key(j, k);
     if (v)
@@ -53,7 +53,7 @@ static void kstr_or_null(struct gdir_json *j, const char *k, const char *v)
         gdir_json_null(j);
 }
 
-static void ktime(struct gdir_json *j, const char *k, long long t)
+void api_forms_ktime(struct gdir_json *j, const char *k, long long t)
 {
     char iso[32];
     gdir_json_key(j, k);
@@ -69,25 +69,41 @@ static int event_json(void *cls, const struct forms_event_row *e)
 {
     struct list_ctx *l = cls;
     gdir_json_obj_begin(l->j);
-    ktime(l->j, "at", e->at);
-    kstr_or_null(l->j, "from", e->from_status);
-    kstr_or_null(l->j, "status", e->to_status);
-    kstr_or_null(l->j, "by", e->actor_kind);
-    kstr_or_null(l->j, "message", e->message);
+    api_forms_ktime(l->j, "at", e->at);
+    api_forms_kstr_or_null(l->j, "from", e->from_status);
+    api_forms_kstr_or_null(l->j, "status", e->to_status);
+    api_forms_kstr_or_null(l->j, "by", e->actor_kind);
+    api_forms_kstr_or_null(l->j, "message", e->message);
     gdir_json_obj_end(l->j);
     if (e->to_status && strcmp(e->to_status, "complement_demande") == 0)
         snprintf(l->asked, sizeof l->asked, "%s", e->message ? e->message : "");
     return 0;
 }
 
+int api_forms_message_json(struct gdir_json *j, const struct forms_message_row *m)
+{
+    gdir_json_obj_begin(j);
+    api_forms_ktime(j, "at", m->at);
+    gdir_json_kstr(j, "from", m->sender);
+    gdir_json_kstr(j, "body", m->body);
+    return gdir_json_obj_end(j);
+}
+
+void api_forms_attachment_members(struct gdir_json *j, const struct forms_attachment_row *a)
+{
+    gdir_json_kint(j, "n", a->n);
+    gdir_json_kstr(j, "field", a->field);
+    gdir_json_kstr(j, "name", a->original);
+    gdir_json_kstr(j, "type", a->type);
+    gdir_json_kint(j, "size", a->size);
+    gdir_json_kstr(j, "sha256", a->sha256);
+    api_forms_ktime(j, "at", a->created_at);
+}
+
 static int message_json(void *cls, const struct forms_message_row *m)
 {
     struct list_ctx *l = cls;
-    gdir_json_obj_begin(l->j);
-    ktime(l->j, "at", m->at);
-    gdir_json_kstr(l->j, "from", m->sender);
-    gdir_json_kstr(l->j, "body", m->body);
-    gdir_json_obj_end(l->j);
+    api_forms_message_json(l->j, m);
     return 0;
 }
 
@@ -95,13 +111,7 @@ static int attachment_json(void *cls, const struct forms_attachment_row *a)
 {
     struct list_ctx *l = cls;
     gdir_json_obj_begin(l->j);
-    gdir_json_kint(l->j, "n", a->n);
-    gdir_json_kstr(l->j, "field", a->field);
-    gdir_json_kstr(l->j, "name", a->original);
-    gdir_json_kstr(l->j, "type", a->type);
-    gdir_json_kint(l->j, "size", a->size);
-    gdir_json_kstr(l->j, "sha256", a->sha256);
-    ktime(l->j, "at", a->created_at);
+    api_forms_attachment_members(l->j, a);
     gdir_json_obj_end(l->j);
     return 0;
 }
@@ -146,19 +156,19 @@ int api_forms_request_json(struct api_forms *fx, const struct forms_request_info
     gdir_json_obj_begin(&j);
     gdir_json_kstr(&j, "id", info->form_id);
     gdir_json_kint(&j, "version", info->form_version);
-    kstr_or_null(&j, "title", f ? form_title(f) : NULL);
+    api_forms_kstr_or_null(&j, "title", f ? form_title(f) : NULL);
     gdir_json_obj_end(&j);
     gdir_json_kstr(&j, "status", status);
-    ktime(&j, "created_at", info->created_at);
-    ktime(&j, "updated_at", info->updated_at);
-    ktime(&j, "closed_at", info->closed_at);
+    api_forms_ktime(&j, "created_at", info->created_at);
+    api_forms_ktime(&j, "updated_at", info->updated_at);
+    api_forms_ktime(&j, "closed_at", info->closed_at);
     gdir_json_kbool(&j, "can_withdraw", strcmp(status, "deposee") == 0);
     gdir_json_kbool(&j, "can_complement", strcmp(status, "complement_demande") == 0);
     gdir_json_key(&j, "values");
     gdir_json_raw(&j, info->values_json);
     if ((rc = request_lists(fx, info->id, &l, err)))
         return rc;
-    kstr_or_null(&j, "documents_requested",
+    api_forms_kstr_or_null(&j, "documents_requested",
                  strcmp(status, "complement_demande") == 0 ? l.asked : NULL);
     gdir_json_obj_end(&j);
     res->cache_control = API_CACHE_NONE;

@@ -53,5 +53,18 @@ api_handler_fn h_bo_outbox;         /* backoffice/h_bo_rgpd.c: the outbox, RGPD 
 api_handler_fn h_bo_register;       /* backoffice/h_bo_rgpd.c */
 api_handler_fn h_bo_requester;      /* backoffice/h_bo_rgpd.c */
 api_handler_fn h_bo_requester_erase; /* backoffice/h_bo_rgpd.c */
+api_handler_fn h_bo_requests;       /* backoffice/h_bo_requests.c: the queue */
+api_handler_fn h_bo_requests_csv;   /* backoffice/h_bo_requests.c */
+api_handler_fn h_bo_requests_xlsx;  /* backoffice/h_bo_requests.c */
+api_handler_fn h_bo_request;        /* backoffice/h_bo_request.c: a request's page */
+api_handler_fn h_bo_request_attachment; /* backoffice/h_bo_request.c */
+api_handler_fn h_bo_request_audit;  /* backoffice/h_bo_request.c */
+api_handler_fn h_bo_request_audit_csv; /* backoffice/h_bo_request.c */
+api_handler_fn h_bo_request_transition; /* backoffice/h_bo_actions.c */
+api_handler_fn h_bo_request_comment; /* backoffice/h_bo_actions.c */
+api_handler_fn h_bo_request_assign; /* backoffice/h_bo_actions.c */
+api_handler_fn h_bo_views;          /* backoffice/h_bo_actions.c */
+api_handler_fn h_bo_views_save;     /* backoffice/h_bo_actions.c */
+api_handler_fn h_bo_request_certificate; /* backoffice/h_bo_certificate.c */
 
 #endif

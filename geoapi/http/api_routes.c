@@ -11,6 +11,7 @@
 #define OGC_SEARCH                                                                                 \
     "lat", "lon", "radius", "k", "q", "category", "commune", "open_now", "sortby", "properties"
 #define OGC_META_PARAMS P("f", OGC_SEARCH)
+#define BO_QUEUE_PARAMS P("form", "commune", "status", "from", "to", "q", "sort", "page")
 
 static const struct api_route routes[] = {
     /* method pattern                   handler             allowed query parameters  flags */
@@ -81,6 +82,20 @@ static const struct api_route routes[] = {
     {"GET", "/api/bo/requester",        h_bo_requester,     P("email"),               API_NO_STORE},
     {"POST", "/api/bo/requester/erase", h_bo_requester_erase, NULL,                   API_NO_STORE},
     {"POST", "/api/bo/requests/{id}/contribution", h_bo_contribution, NULL,       API_NO_STORE},
+    /* The back office (docs/backoffice.md §3): the queue, a request's page, its actions */
+    {"GET", "/api/bo/requests",         h_bo_requests,      BO_QUEUE_PARAMS,          API_NO_STORE},
+    {"GET", "/api/bo/requests.csv",     h_bo_requests_csv,  BO_QUEUE_PARAMS,          API_NO_STORE},
+    {"GET", "/api/bo/requests.xlsx",    h_bo_requests_xlsx, BO_QUEUE_PARAMS,          API_NO_STORE},
+    {"GET", "/api/bo/requests/{id}",    h_bo_request,       NULL,                     API_NO_STORE},
+    {"GET", "/api/bo/requests/{id}/attachments/{n}", h_bo_request_attachment, NULL, API_NO_STORE},
+    {"POST", "/api/bo/requests/{id}/transition", h_bo_request_transition, NULL,   API_NO_STORE},
+    {"POST", "/api/bo/requests/{id}/comment", h_bo_request_comment, NULL,         API_NO_STORE},
+    {"POST", "/api/bo/requests/{id}/assign", h_bo_request_assign, NULL,           API_NO_STORE},
+    {"GET", "/api/bo/requests/{id}/certificate", h_bo_request_certificate, NULL,  API_NO_STORE},
+    {"GET", "/api/bo/requests/{id}/audit", h_bo_request_audit, NULL,              API_NO_STORE},
+    {"GET", "/api/bo/requests/{id}/audit.csv", h_bo_request_audit_csv, NULL,      API_NO_STORE},
+    {"GET", "/api/bo/views",            h_bo_views,         NULL,                     API_NO_STORE},
+    {"POST", "/api/bo/views",           h_bo_views_save,    NULL,                     API_NO_STORE},
     {"GET", "/",                        h_static,           NULL,                     API_STATIC},
     {"GET", "/{file*}",                 h_static,           NULL,                     API_STATIC},
 };

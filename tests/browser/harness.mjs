@@ -4,7 +4,8 @@
  * 127.0.0.1 port 0 (port read back from its "listening on" line), Debian's headless Chromium
  * driven by playwright-core with every request to another host refused and noted (basemap tiles
  * get a local stand-in), console and page errors collected, and the tear-down that checks the
- * server exits cleanly on SIGTERM.
+ * server exits cleanly on SIGTERM; the axe-core check of a page; agents made by the real
+ * geodir-admin (geodirAdmin) and the fixtures' database (importFixtures), for the back office's tests.
  *
  * A missing dependency is a failure with a message saying how to fix it, never a skip.
  *
@@ -218,4 +219,25 @@ export async function axeCheck(page, step) {
       v.nodes.slice(0, 5).map((n) => n.target.join(' ')).join(', '));
   });
   assert.deepEqual(violations, [], `axe-core at ${step}`);
+}
+
+/* Runs the real geodir-admin (GEODIR_ADMIN) on the forms database formsDb with args and input
+ * on its standard input (--password-stdin); fails the test on a non-zero exit; its output. */
+export function geodirAdmin(formsDb, args, input) {
+  const bin = process.env.GEODIR_ADMIN;
+  assert.ok(bin, 'GEODIR_ADMIN (the geodir-admin binary) is not set');
+  const r = spawnSync(bin, ['--forms-db', formsDb, ...args], { input, encoding: 'utf8' });
+  assert.equal(r.status, 0, `geodir-admin ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/* The database of fixtures/ (copied into workDir) built by the real importer: its path. */
+export function importFixtures(workDir) {
+  const fixtures = path.join(SOURCE_DIR, 'tests', 'browser', 'fixtures');
+  for (const f of fs.readdirSync(fixtures))
+    fs.copyFileSync(path.join(fixtures, f), path.join(workDir, f));
+  const db = path.join(workDir, 'geodir.sqlite');
+  runImport(workDir, ['--config', path.join(workDir, 'territory.json'), '--db', db, '--no-exports'],
+            { cwd: workDir });
+  return db;
 }

@@ -1,0 +1,141 @@
+/*
+ * bo_queue.h — the back office's queue and request page (docs/backoffice.md §3-5): the SQL
+ * over the forms database that lists, reads and changes requests for an agent (bo_queue_db.c,
+ * the one place of that SQL), and what the handlers of h_bo_*.c share.
+ *
+ * Every read of a list goes through the agent's scope (bo_scope_sql, bound by bo_scope_bind);
+ * every read of one request returns its routing so that the handler applies bo_can; every
+ * write runs in one transaction on the worker's back-office connection (api_bo_db) with its
+ * audit row and its notification (bo_notify), so that none is kept without the others.
+ */
+#ifndef BO_QUEUE_H
+#define BO_QUEUE_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "api_request.h"
+#include "api_response.h"
+#include "gdir_err.h"
+
+struct api_ctx;
+struct bo_agent;
+struct bo_db;
+struct form_def;
+struct gdir_buf;
+struct gdir_json;
+
+#define BQ_PAGE_SIZE 50          /* requests per page of the queue */
+#define BQ_EXPORT_MAX 100000     /* rows of one export */
+#define BQ_TEXT_MAX 4000         /* bytes of a motivation, comment or list of documents */
+#define BQ_Q_MAX 100             /* bytes of the queue's text filter */
+#define BQ_VIEW_NAME_MAX 80      /* bytes of a saved view's name */
+#define BQ_VIEWS_MAX 50          /* saved views per agent */
+
+/* The queue's sort orders, as named by ?sort= (the first is the default). */
+enum bq_sort { BQ_SORT_NEWEST, BQ_SORT_OLDEST, BQ_SORT_UPDATED, BQ_SORT_STATUS, BQ_SORT_FORM,
+               BQ_SORT_COMMUNE, BQ_SORT_CODE, BQ_SORT__COUNT };
+extern const char *const bq_sort_names[BQ_SORT__COUNT + 1];   /* NULL-terminated */
+
+/* The queue's filters (GET /api/bo/requests); NULL / 0 when not given. */
+struct bq_filter {
+    const char *form, *commune, *status;
+    const char *q;                /* the requester's name (part of) or a tracking code */
+    long long from, to;           /* filed on or after from, before to (Unix seconds) */
+    int sort;                     /* enum bq_sort */
+    long page;                    /* 1.. */
+};
+
+/* One request of the queue (strings borrowed for the callback). */
+struct bq_row {
+    long long id, created_at, updated_at;
+    const char *code, *form_id, *commune, *service, *status, *requester, *assignee;
+};
+typedef int bq_row_fn(void *cls, const struct bq_row *r);
+typedef int bq_count_fn(void *cls, const char *status, long long n);
+
+/* The page of the queue (limit rows from offset) in the filter's order, through fn, and the
+ * number of rows matching into *total. Only what the agent's scope covers. */
+int bq_list(struct bo_db *db, const struct bo_agent *a, const struct bq_filter *f, long limit,
+            long offset, bq_row_fn *fn, void *cls, long long *total, struct gdir_err *err);
+/* The number of requests per status under the filter without its status (the queue's tabs). */
+int bq_counts(struct bo_db *db, const struct bo_agent *a, const struct bq_filter *f,
+              bq_count_fn *fn, void *cls, struct gdir_err *err);
+
+/* One request as the agent's page shows it. */
+struct bq_request {
+    long long id, created_at, updated_at, closed_at;
+    char code[16], form_id[48], commune[8], service[64], status[48];
+    int form_version;
+    char *values_json;            /* malloc'd */
+    long long assignee_id;        /* 0: none */
+    char assignee_login[72];
+    char *assignee_name;          /* malloc'd, or NULL */
+};
+/* GDIR_ENOTFOUND when there is no request id. */
+int bq_request_get(struct bo_db *db, long long id, struct bq_request *out, struct gdir_err *err);
+void bq_request_free(struct bq_request *r);
+
+/* The request's history, every event (internal ones with visible 0), oldest first. */
+struct bq_event {
+    long long at;
+    const char *actor_kind, *actor, *from_status, *to_status, *message;
+    int visible;
+};
+typedef int bq_event_fn(void *cls, const struct bq_event *e);
+int bq_events(struct bo_db *db, long long id, bq_event_fn *fn, void *cls, struct gdir_err *err);
+
+/* The request's audit rows, oldest first. */
+struct bq_audit_row {
+    long long at;
+    const char *actor, *peer, *action, *from_status, *to_status, *motivation;
+};
+typedef int bq_audit_fn(void *cls, const struct bq_audit_row *r);
+int bq_audit_rows(struct bo_db *db, long long id, bq_audit_fn *fn, void *cls,
+                  struct gdir_err *err);
+
+/* A status change by an agent, checked and written in one transaction: the request must
+ * still be in status from (GDIR_ECONFLICT otherwise); the status, updated_at and closed_at
+ * (set when closes, cleared when reopens), an event visible to the resident with message, the
+ * audit row (motivation) and the notification. */
+struct bq_move {
+    long long request_id;
+    const char *from, *to, *message, *motivation;
+    const char *documents, *deadline;   /* a complement: the documents asked, "YYYY-MM-DD" */
+    int closes;
+    const struct bo_agent *agent;
+    const char *peer;
+    time_t now;
+};
+int bq_transition(struct bo_db *db, const struct bq_move *m, struct gdir_err *err);
+
+/* A comment: internal (an event the resident never sees) or a message to the resident
+ * (messages table, notified). Audited. */
+int bq_comment(struct bo_db *db, long long id, const struct bo_agent *a, const char *peer,
+               const char *text, int internal, time_t now, struct gdir_err *err);
+
+/* Assigns the request to the agent of login (NULL: nobody). GDIR_EINVAL when there is no
+ * such active agent. Audited. */
+int bq_assign(struct bo_db *db, long long id, const struct bo_agent *a, const char *peer,
+              const char *login, time_t now, struct gdir_err *err);
+
+/* The agent's saved views: name and query string (JSON array into j); saving replaces a view
+ * of the same name; a NULL query deletes it. */
+int bq_views_json(struct bo_db *db, const struct bo_agent *a, struct gdir_json *j,
+                  struct gdir_err *err);
+int bq_view_save(struct bo_db *db, const struct bo_agent *a, const char *name,
+                 const char *query, time_t now, struct gdir_err *err);
+
+/* ---- shared by the handlers (h_bo_requests.c) ---- */
+
+/* The session's agent, the worker's connection, and the {id} of the path when want_id: 404
+ * for a request that does not exist or that the agent's role does not cover (with r filled
+ * otherwise, bq_request_free). */
+int bq_open(const struct api_ctx *ctx, const struct api_request *req, struct bo_agent *a,
+            struct bo_db **db, struct bq_request *r, struct gdir_err *err);
+/* The definition of a form id, or NULL (forms no longer configured). */
+const struct form_def *bq_form(const struct api_ctx *ctx, const char *form_id);
+/* "dd/mm/yyyy" (with_time: "dd/mm/yyyy HH:MM"), Europe/Paris, of a Unix time; "" for 0. */
+void bq_date_fr(long long t, int with_time, char out[24]);
+
+#endif

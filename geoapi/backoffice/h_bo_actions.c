@@ -1,0 +1,295 @@
+/*
+ * h_bo_actions.c — what an agent does to a request (docs/backoffice.md §3-4): POST
+ * /api/bo/requests/{id}/transition {to, motivation, documents, deadline}, .../comment {text,
+ * internal}, .../assign {agent}; and the agent's saved queue views, GET and POST
+ * /api/bo/views {name, query}. Every POST carries the session's CSRF token (api_bo_session).
+ * A request outside the agent's scope is 403 on an action; a move the workflow does not allow
+ * is 409; a missing motivation, list of documents or deadline is 400 naming the member.
+ */
+#include "api_bo.h"
+#include "api_forms.h"
+#include "api_handlers.h"
+#include "bo_queue.h"
+#include "gdir_cjson.h"
+#include "gdir_forms.h"
+#include "gdir_hours.h"
+#include "gdir_json.h"
+#include "gdir_text.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* One member of a JSON body: a string of at most max bytes (NULL when absent or null). */
+struct member {
+    const char *key;
+    int required;
+    size_t max;
+    const char **out;
+};
+
+/* Reads the members of body (every other member refused), each a string or null. */
+static int read_members(const cJSON *body, const struct member *m, size_t n,
+                        struct gdir_err *err)
+{
+    const cJSON *it;
+    cJSON_ArrayForEach(it, body) {
+        size_t i = 0;
+        while (i < n && strcmp(m[i].key, it->string) != 0)
+            i++;
+        if (i == n)
+            return gdir_err_set_param(err, GDIR_EINVAL, "body", "body: unknown member \"%.40s\"",
+                                      it->string);
+    }
+    for (size_t i = 0; i < n; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(body, m[i].key);
+        *m[i].out = cJSON_IsString(v) ? v->valuestring : NULL;
+        if (v && !cJSON_IsString(v) && !cJSON_IsNull(v) && !cJSON_IsBool(v))
+            return gdir_err_set_param(err, GDIR_EINVAL, m[i].key, "%s : du texte est attendu.",
+                                      m[i].key);
+        if (*m[i].out && strlen(*m[i].out) > m[i].max)
+            return gdir_err_set_param(err, GDIR_EINVAL, m[i].key, "%s : %zu octets au plus.",
+                                      m[i].key, m[i].max);
+        if (*m[i].out && !gdir_utf8_valid(*m[i].out, strlen(*m[i].out)))
+            return gdir_err_set_param(err, GDIR_EINVAL, m[i].key, "%s : texte UTF-8 invalide.",
+                                      m[i].key);
+        if (*m[i].out && !(*m[i].out)[strspn(*m[i].out, " \t\r\n")])
+            *m[i].out = NULL;   /* blank: as absent */
+        if (m[i].required && !*m[i].out)
+            return gdir_err_set_param(err, GDIR_EINVAL, m[i].key, "%s : ce champ est "
+                                      "obligatoire.", m[i].key);
+    }
+    return GDIR_OK;
+}
+
+/* The session (with its CSRF check), the request of {id} (403 outside the scope: an action
+ * never tells whether the request exists), and the JSON body. */
+static int open_action(const struct api_ctx *ctx, const struct api_request *req,
+                       struct bo_agent *a, struct bo_db **db, struct bq_request *r, cJSON **body,
+                       struct gdir_err *err)
+{
+    int rc = bq_open(ctx, req, a, db, r, err);
+    if (rc == GDIR_ENOTFOUND && a->login[0])
+        return gdir_err_set(err, GDIR_EFORBIDDEN, "Cette demande ne relève pas de votre rôle.");
+    return rc ? rc : api_bo_json_body(req, body, err);
+}
+
+/* The deadline "YYYY-MM-DD", after today in Europe/Paris, as "dd/mm/yyyy" into out. */
+static int deadline_ok(const char *s, char out[16], struct gdir_err *err)
+{
+    struct gdir_paris_time now;
+    int y, m, d, n = 0;
+
+    if (!s || sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 || s[n] || m < 1 ||
+        m > 12 || d < 1 || d > 31)
+        return gdir_err_set_param(err, GDIR_EINVAL, "deadline", "deadline : une date "
+                                  "AAAA-MM-JJ est attendue.");
+    if (gdir_paris_from_utc(time(NULL), &now) ||
+        y * 10000 + m * 100 + d <= now.year * 10000 + now.month * 100 + now.day)
+        return gdir_err_set_param(err, GDIR_EINVAL, "deadline", "deadline : la date limite doit "
+                                  "être postérieure à aujourd’hui.");
+    snprintf(out, 16, "%02d/%02d/%04d", d, m, y);
+    return GDIR_OK;
+}
+
+/* The form's own statuses for bo_transition_ok. */
+struct form_moves {
+    const char *extra[32], *after[32];
+    int final[32];
+    size_t n;
+};
+
+static void form_moves(const struct form_def *f, struct form_moves *fm)
+{
+    memset(fm, 0, sizeof *fm);
+    for (size_t i = 0; f && i < form_status_count(f) && fm->n < 32; i++) {
+        const char *label;
+        form_status_at(f, i, &fm->extra[fm->n], &label, &fm->after[fm->n]);
+        if (fm->after[fm->n])
+            fm->n++;
+    }
+}
+
+/* Checks the body of a transition and writes it. */
+static int transition(const struct api_ctx *ctx, const struct api_request *req,
+                      struct bo_db *db, const struct bo_agent *a, const struct bq_request *r,
+                      const cJSON *body, struct gdir_err *err)
+{
+    const char *to, *motivation, *documents, *deadline;
+    const struct member m[] = {{"to", 1, 48, &to}, {"motivation", 0, BQ_TEXT_MAX, &motivation},
+                               {"documents", 0, BQ_TEXT_MAX, &documents},
+                               {"deadline", 0, 10, &deadline}};
+    const struct form_def *f = bq_form(ctx, r->form_id);
+    struct form_moves fm;
+    char date[16], peer[API_BO_PEER_MAX], message[BQ_TEXT_MAX + 64];
+    int rc, complement;
+
+    if ((rc = read_members(body, m, 4, err)))
+        return rc;
+    if (!f || !form_has_status(f, to) || strcmp(to, "retiree") == 0)
+        return gdir_err_set_param(err, GDIR_EINVAL, "to", "to : statut inconnu pour cette "
+                                  "démarche.");
+    form_moves(f, &fm);
+    if (!bo_transition_ok(r->status, to, fm.extra, fm.after, fm.final, fm.n))
+        return gdir_err_set(err, GDIR_ECONFLICT, "Ce changement de statut n’est pas possible "
+                            "depuis « %s ».", form_status_label(f, r->status));
+    if (!motivation && (strcmp(to, "refusee") == 0 || strcmp(to, "sans_suite") == 0))
+        return gdir_err_set_param(err, GDIR_EINVAL, "motivation", "motivation : la motivation "
+                                  "est obligatoire pour refuser ou classer sans suite.");
+    complement = strcmp(to, "complement_demande") == 0;
+    if (complement && !documents)
+        return gdir_err_set_param(err, GDIR_EINVAL, "documents", "documents : indiquez les "
+                                  "pièces demandées.");
+    if (complement && (rc = deadline_ok(deadline, date, err)))
+        return rc;
+    if (complement)
+        snprintf(message, sizeof message, "%s (à fournir avant le %s)", documents, date);
+    api_bo_peer(req, peer);
+    struct bq_move mv = {r->id, r->status, to, complement ? message : motivation,
+                         complement ? documents : motivation, complement ? documents : NULL,
+                         complement ? deadline : NULL, bo_status_terminal(to), a, peer,
+                         time(NULL)};
+    return bq_transition(db, &mv, err);
+}
+
+/* The request's page after an action (GET /api/bo/requests/{id}). */
+static int answer(const struct api_ctx *ctx, const struct api_request *req,
+                  struct api_response *res, struct gdir_err *err)
+{
+    return h_bo_request(ctx, req, res, err);
+}
+
+int h_bo_request_transition(const struct api_ctx *ctx, const struct api_request *req,
+                            struct api_response *res, struct gdir_err *err)
+{
+    struct bo_agent a;
+    struct bo_db *db;
+    struct bq_request r = {0};
+    cJSON *body = NULL;
+    int rc = open_action(ctx, req, &a, &db, &r, &body, err);
+
+    if (!rc && !(rc = transition(ctx, req, db, &a, &r, body, err)))
+        rc = answer(ctx, req, res, err);
+    cJSON_Delete(body);
+    bq_request_free(&r);
+    bo_agent_free(&a);
+    return rc;
+}
+
+int h_bo_request_comment(const struct api_ctx *ctx, const struct api_request *req,
+                         struct api_response *res, struct gdir_err *err)
+{
+    struct bo_agent a;
+    struct bo_db *db;
+    struct bq_request r = {0};
+    cJSON *body = NULL;
+    const char *text, *ignored;
+    const struct member m[] = {{"text", 1, BQ_TEXT_MAX, &text}, {"internal", 0, 8, &ignored}};
+    char peer[API_BO_PEER_MAX];
+    int rc = open_action(ctx, req, &a, &db, &r, &body, err);
+
+    if (!rc && !(rc = read_members(body, m, 2, err))) {
+        const cJSON *internal = cJSON_GetObjectItemCaseSensitive(body, "internal");
+        if (internal && !cJSON_IsBool(internal)) {
+            rc = gdir_err_set_param(err, GDIR_EINVAL, "internal", "internal : true ou false.");
+        } else {
+            api_bo_peer(req, peer);
+            rc = bq_comment(db, r.id, &a, peer, text, !internal || cJSON_IsTrue(internal),
+                            time(NULL), err);
+        }
+    }
+    if (!rc)
+        rc = answer(ctx, req, res, err);
+    cJSON_Delete(body);
+    bq_request_free(&r);
+    bo_agent_free(&a);
+    return rc;
+}
+
+int h_bo_request_assign(const struct api_ctx *ctx, const struct api_request *req,
+                        struct api_response *res, struct gdir_err *err)
+{
+    struct bo_agent a, who;
+    struct bo_db *db;
+    struct bq_request r = {0};
+    cJSON *body = NULL;
+    const char *login;
+    const struct member m[] = {{"agent", 0, BO_LOGIN_MAX, &login}};
+    char peer[API_BO_PEER_MAX];
+    int rc = open_action(ctx, req, &a, &db, &r, &body, err);
+
+    memset(&who, 0, sizeof who);
+    if (!rc && !(rc = read_members(body, m, 1, err)) && login) {
+        struct gdir_err e2;
+        if (bo_agent_get(db, login, &who, &e2) || who.disabled ||
+            !bo_can(&who, r.form_id, r.commune, r.service))
+            rc = gdir_err_set_param(err, GDIR_EINVAL, "agent", "agent : aucun agent actif de "
+                                    "ce nom ne traite cette demande.");
+    }
+    if (!rc) {
+        api_bo_peer(req, peer);
+        rc = bq_assign(db, r.id, &a, peer, login, time(NULL), err);
+    }
+    if (!rc)
+        rc = answer(ctx, req, res, err);
+    bo_agent_free(&who);
+    cJSON_Delete(body);
+    bq_request_free(&r);
+    bo_agent_free(&a);
+    return rc;
+}
+
+/* ---- saved views -------------------------------------------------------------------------- */
+
+static int views_answer(struct bo_db *db, const struct bo_agent *a, struct api_response *res,
+                        struct gdir_err *err)
+{
+    struct gdir_json j;
+    int rc;
+
+    gdir_buf_reset(&res->body);
+    gdir_json_init(&j, &res->body);
+    gdir_json_obj_begin(&j);
+    gdir_json_key(&j, "views");
+    if ((rc = bq_views_json(db, a, &j, err)))
+        return rc;
+    gdir_json_obj_end(&j);
+    res->cache_control = API_CACHE_NONE;
+    return api_json_done(res, &j, API_CT_JSON, err);
+}
+
+int h_bo_views(const struct api_ctx *ctx, const struct api_request *req,
+               struct api_response *res, struct gdir_err *err)
+{
+    struct bo_agent a;
+    struct bo_db *db;
+    int rc = bq_open(ctx, req, &a, &db, NULL, err);
+
+    if (!rc)
+        rc = views_answer(db, &a, res, err);
+    bo_agent_free(&a);
+    return rc;
+}
+
+int h_bo_views_save(const struct api_ctx *ctx, const struct api_request *req,
+                    struct api_response *res, struct gdir_err *err)
+{
+    struct bo_agent a;
+    struct bo_db *db;
+    cJSON *body = NULL;
+    const char *name, *query;
+    const struct member m[] = {{"name", 1, BQ_VIEW_NAME_MAX, &name},
+                               {"query", 0, 1024, &query}};
+    int rc;
+
+    if (!(rc = bq_open(ctx, req, &a, &db, NULL, err)) &&
+        !(rc = api_bo_json_body(req, &body, err)) && !(rc = read_members(body, m, 2, err)))
+        rc = query && strpbrk(query, "#\r\n")
+                 ? gdir_err_set_param(err, GDIR_EINVAL, "query", "query : une chaîne de "
+                                      "requête (form=…&status=…) est attendue.")
+                 : bq_view_save(db, &a, name, query, time(NULL), err);
+    if (!rc)
+        rc = views_answer(db, &a, res, err);
+    cJSON_Delete(body);
+    bo_agent_free(&a);
+    return rc;
+}

@@ -1,0 +1,400 @@
+/*
+ * h_bo_requests.c — the back office's queue (docs/backoffice.md §3): GET /api/bo/requests
+ * (filters, sort, page, counts per status) and the same filtered queue as a spreadsheet,
+ * /api/bo/requests.csv (French conventions: ';', UTF-8 BOM, dd/mm/yyyy) and .xlsx. Only what
+ * the agent's role covers (bq_list's scope condition); each export is audited. Also what the
+ * other h_bo_*.c share: bq_open, bq_form, bq_date_fr.
+ */
+#include "api_bo.h"
+#include "api_dbpool.h"
+#include "api_forms.h"
+#include "api_handlers.h"
+#include "api_queries.h"
+#include "bo_queue.h"
+#include "gdir_csv.h"
+#include "gdir_export.h"
+#include "gdir_forms.h"
+#include "gdir_hours.h"
+#include "gdir_json.h"
+#include "gdir_mem.h"
+#include "gdir_parse.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- shared ------------------------------------------------------------------------------- */
+
+const struct form_def *bq_form(const struct api_ctx *ctx, const char *form_id)
+{
+    return ctx->forms && form_id ? forms_find(ctx->forms->set, form_id) : NULL;
+}
+
+void bq_date_fr(long long t, int with_time, char out[24])
+{
+    struct gdir_paris_time p;
+    if (!t || gdir_paris_from_utc((time_t)t, &p)) {
+        out[0] = '\0';
+        return;
+    }
+    if (with_time)
+        snprintf(out, 24, "%02d/%02d/%04d %02d:%02d", p.day % 100, p.month % 100,
+                 p.year % 10000, p.hour % 100, p.minute % 100);
+    else
+        snprintf(out, 24, "%02d/%02d/%04d", p.day % 100, p.month % 100, p.year % 10000);
+}
+
+int bq_open(const struct api_ctx *ctx, const struct api_request *req, struct bo_agent *a,
+            struct bo_db **db, struct bq_request *r, struct gdir_err *err)
+{
+    long id;
+    int rc;
+
+    memset(a, 0, sizeof *a);
+    if ((rc = api_bo_session(ctx, req, a, err)))
+        return rc;
+    if (!(*db = api_bo_db(ctx)))
+        return gdir_err_set(err, GDIR_EUNAVAIL, "back office database unavailable");
+    if (!r)
+        return GDIR_OK;
+    if (gdir_parse_long(api_capture(req, "id"), 1, 1L << 52, &id))
+        return gdir_err_set(err, GDIR_ENOTFOUND, "Aucune demande ne porte ce numéro.");
+    if ((rc = bq_request_get(*db, id, r, err)))
+        return rc;
+    if (!bo_can(a, r->form_id, r->commune, r->service))   /* its existence is not disclosed */
+        return gdir_err_set(err, GDIR_ENOTFOUND, "Aucune demande ne porte ce numéro.");
+    return GDIR_OK;
+}
+
+/* ---- the filters -------------------------------------------------------------------------- */
+
+/* A date parameter "YYYY-MM-DD" as the Unix time of that day's start in Europe/Paris (plus
+ * days); *t = 0 when absent. */
+static int param_day(const struct api_request *req, const char *name, int days, long long *t,
+                     struct gdir_err *err)
+{
+    const char *v = api_param(req, name);
+    int y, m, d, n = 0;
+    time_t out;
+
+    *t = 0;
+    if (!v || !*v)
+        return GDIR_OK;
+    if (sscanf(v, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 || v[n] || m < 1 || m > 12 ||
+        d < 1 || d > 31 || y < 2000 || gdir_paris_to_utc(y, m, d, 0, 0, 0, &out))
+        return api_param_invalid(err, name, v, "a date YYYY-MM-DD");
+    *t = (long long)out + days * 86400LL;
+    return GDIR_OK;
+}
+
+static int ident_ok(const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    return n >= 1 && n <= max && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_-") == n;
+}
+
+static int parse_filter(const struct api_ctx *ctx, const struct api_request *req,
+                        struct bq_filter *f, struct gdir_err *err)
+{
+    int rc, sort;
+    long page = 1;
+
+    memset(f, 0, sizeof *f);
+    f->form = api_param(req, "form");
+    f->commune = api_param(req, "commune");
+    f->status = api_param(req, "status");
+    f->q = api_param(req, "q");
+    if (f->form && !*f->form)
+        f->form = NULL;
+    if (f->form && !bq_form(ctx, f->form))
+        return api_param_invalid(err, "form", f->form, "the id of a form of this server");
+    if (f->commune && !*f->commune)
+        f->commune = NULL;
+    if (f->commune && !api_insee_valid(f->commune))
+        return api_param_invalid(err, "commune", f->commune, "an INSEE code");
+    if (f->status && !*f->status)
+        f->status = NULL;
+    if (f->status && !ident_ok(f->status, 40))
+        return api_param_invalid(err, "status", f->status, "a status id");
+    if (f->q && !*f->q)
+        f->q = NULL;
+    if (f->q && strlen(f->q) > BQ_Q_MAX)
+        return api_param_invalid(err, "q", f->q, "at most 100 bytes");
+    if ((rc = param_day(req, "from", 0, &f->from, err)) ||
+        (rc = param_day(req, "to", 1, &f->to, err)) ||
+        (rc = api_param_enum(req, "sort", bq_sort_names, &sort, err)))
+        return rc;
+    f->sort = sort < 0 ? BQ_SORT_NEWEST : sort;
+    if (api_param(req, "page") && gdir_parse_long(api_param(req, "page"), 1, 100000, &page))
+        return api_param_invalid(err, "page", api_param(req, "page"), "an integer from 1");
+    f->page = page;
+    return GDIR_OK;
+}
+
+/* ---- GET /api/bo/requests ----------------------------------------------------------------- */
+
+struct list_ctx {
+    const struct api_ctx *ctx;
+    struct gdir_json *j;
+    struct api_db *dir;          /* the directory (commune names), or NULL */
+};
+
+static const char *commune_name(struct api_db *dir, const char *insee)
+{
+    const struct api_commune_entry *c = dir && insee ? api_db_commune(dir, insee) : NULL;
+    return c ? c->name : NULL;
+}
+
+/* A string member, null when absent or empty. */
+static void kstr_or_null(struct gdir_json *j, const char *k, const char *v)
+{
+    api_forms_kstr_or_null(j, k, v && *v ? v : NULL);
+}
+
+static int row_json(void *cls, const struct bq_row *r)
+{
+    struct list_ctx *l = cls;
+    const struct form_def *f = bq_form(l->ctx, r->form_id);
+
+    gdir_json_obj_begin(l->j);
+    gdir_json_kint(l->j, "id", r->id);
+    gdir_json_kstr(l->j, "code", r->code);
+    gdir_json_kstr(l->j, "form", r->form_id);
+    kstr_or_null(l->j, "form_title", f ? form_title(f) : NULL);
+    kstr_or_null(l->j, "commune", r->commune);
+    kstr_or_null(l->j, "commune_name", commune_name(l->dir, r->commune));
+    kstr_or_null(l->j, "service", r->service);
+    gdir_json_kstr(l->j, "status", r->status);
+    gdir_json_kstr(l->j, "status_label", form_status_label(f, r->status));
+    kstr_or_null(l->j, "requester", r->requester);
+    kstr_or_null(l->j, "assignee", r->assignee);
+    api_forms_ktime(l->j, "created_at", r->created_at);
+    api_forms_ktime(l->j, "updated_at", r->updated_at);
+    gdir_json_obj_end(l->j);
+    return 0;
+}
+
+static int count_json(void *cls, const char *status, long long n)
+{
+    struct list_ctx *l = cls;
+    gdir_json_kint(l->j, status, n);
+    return 0;
+}
+
+/* The forms the agent may filter on, with their statuses. */
+static void forms_json(const struct api_ctx *ctx, const struct bo_agent *a, struct gdir_json *j)
+{
+    gdir_json_key(j, "forms");
+    gdir_json_arr_begin(j);
+    for (size_t i = 0; ctx->forms && i < forms_count(ctx->forms->set); i++) {
+        const struct form_def *f = forms_at(ctx->forms->set, i);
+        int mine = a->role != BO_ROLE_SERVICE;
+        for (size_t k = 0; !mine && k < a->n_forms; k++)
+            mine = strcmp(a->forms[k], form_id(f)) == 0;
+        if (!mine)
+            continue;
+        gdir_json_obj_begin(j);
+        gdir_json_kstr(j, "id", form_id(f));
+        gdir_json_kstr(j, "title", form_title(f));
+        gdir_json_key(j, "statuses");
+        gdir_json_arr_begin(j);
+        for (size_t k = 0; k < form_status_count(f); k++) {
+            const char *id, *label, *after;
+            form_status_at(f, k, &id, &label, &after);
+            gdir_json_obj_begin(j);
+            gdir_json_kstr(j, "id", id);
+            gdir_json_kstr(j, "label", label);
+            gdir_json_obj_end(j);
+        }
+        gdir_json_arr_end(j);
+        gdir_json_obj_end(j);
+    }
+    gdir_json_arr_end(j);
+}
+
+static struct api_db *directory(const struct api_ctx *ctx)
+{
+    struct api_db *db = NULL;
+    struct gdir_err ignored;
+    if (ctx->pool && api_dbpool_get(ctx->pool, &db, &ignored))
+        db = NULL;
+    return db;
+}
+
+static int list_body(const struct api_ctx *ctx, struct bo_db *db, const struct bo_agent *a,
+                     const struct bq_filter *f, struct api_response *res, struct gdir_err *err)
+{
+    struct gdir_json j;
+    struct list_ctx l = {ctx, &j, directory(ctx)};
+    long long total = 0;
+    int rc;
+
+    gdir_buf_reset(&res->body);
+    gdir_json_init(&j, &res->body);
+    gdir_json_obj_begin(&j);
+    gdir_json_key(&j, "requests");
+    gdir_json_arr_begin(&j);
+    if ((rc = bq_list(db, a, f, BQ_PAGE_SIZE, (f->page - 1) * BQ_PAGE_SIZE, row_json, &l,
+                      &total, err)))
+        return rc;
+    gdir_json_arr_end(&j);
+    gdir_json_kint(&j, "total", total);
+    gdir_json_kint(&j, "page", f->page);
+    gdir_json_kint(&j, "page_size", BQ_PAGE_SIZE);
+    gdir_json_kint(&j, "pages", (total + BQ_PAGE_SIZE - 1) / BQ_PAGE_SIZE);
+    gdir_json_key(&j, "counts");
+    gdir_json_obj_begin(&j);
+    if ((rc = bq_counts(db, a, f, count_json, &l, err)))
+        return rc;
+    gdir_json_obj_end(&j);
+    forms_json(ctx, a, &j);
+    gdir_json_obj_end(&j);
+    res->cache_control = API_CACHE_NONE;
+    return api_json_done(res, &j, API_CT_JSON, err);
+}
+
+int h_bo_requests(const struct api_ctx *ctx, const struct api_request *req,
+                  struct api_response *res, struct gdir_err *err)
+{
+    struct bo_agent a;
+    struct bo_db *db;
+    struct bq_filter f;
+    int rc;
+
+    if (!(rc = bq_open(ctx, req, &a, &db, NULL, err)) && !(rc = parse_filter(ctx, req, &f, err)))
+        rc = list_body(ctx, db, &a, &f, res, err);
+    bo_agent_free(&a);
+    return rc;
+}
+
+/* ---- exports ------------------------------------------------------------------------------ */
+
+#define EXPORT_COLUMNS 9
+static const char *const export_columns[EXPORT_COLUMNS] = {
+    "Numéro de suivi", "Démarche", "Commune", "Service", "Statut", "Demandeur",
+    "Agent assigné", "Déposée le", "Mise à jour le"};
+
+/* The rows of an export, each EXPORT_COLUMNS malloc'd cells. */
+struct table {
+    const struct api_ctx *ctx;
+    struct api_db *dir;
+    char **cells;
+    size_t n, cap, next;
+    int oom;
+};
+
+static int table_row(void *cls, const struct bq_row *r)
+{
+    struct table *t = cls;
+    const struct form_def *f = bq_form(t->ctx, r->form_id);
+    const char *commune = commune_name(t->dir, r->commune);
+    char created[24], updated[24];
+    const char *v[EXPORT_COLUMNS] = {r->code, f ? form_title(f) : r->form_id,
+                                     commune ? commune : r->commune, r->service,
+                                     form_status_label(f, r->status), r->requester, r->assignee,
+                                     created, updated};
+
+    bq_date_fr(r->created_at, 0, created);
+    bq_date_fr(r->updated_at, 0, updated);
+    if (gdir_grow(&t->cells, &t->cap, (t->n + 1) * EXPORT_COLUMNS, sizeof *t->cells))
+        return t->oom = GDIR_ENOMEM;
+    for (size_t i = 0; i < EXPORT_COLUMNS; i++)
+        if (!(t->cells[t->n * EXPORT_COLUMNS + i] = gdir_strdup(v[i] ? v[i] : "")))
+            t->oom = GDIR_ENOMEM;
+    t->n++;
+    return t->oom;
+}
+
+static void table_free(struct table *t)
+{
+    for (size_t i = 0; i < t->n * EXPORT_COLUMNS; i++)
+        free(t->cells[i]);
+    free(t->cells);
+}
+
+static int table_next(void *cls, const char **cells, struct gdir_err *err)
+{
+    struct table *t = cls;
+    (void)err;
+    if (t->next >= t->n)
+        return 0;
+    for (size_t i = 0; i < EXPORT_COLUMNS; i++)
+        cells[i] = t->cells[t->next * EXPORT_COLUMNS + i];
+    t->next++;
+    return 1;
+}
+
+/* A line of the CSV. A cell a spreadsheet would take for a formula (a resident's text starting
+ * with = + - @) is written after an apostrophe, as text. */
+static int csv_line(struct gdir_buf *out, const char *const *cells)
+{
+    char sep = gdir_csv_sep(GDIR_CSV_FR), quoted[512];
+    for (size_t i = 0; i < EXPORT_COLUMNS; i++) {
+        const char *c = cells[i];
+        if (i)
+            gdir_buf_addc(out, sep);
+        if (c && strchr("=+-@", c[0]) && c[0]) {
+            snprintf(quoted, sizeof quoted, "'%s", c);
+            c = quoted;
+        }
+        gdir_csv_field(out, c, sep);
+    }
+    return gdir_buf_adds(out, GDIR_CSV_EOL);
+}
+
+static int table_csv(struct table *t, struct gdir_buf *out)
+{
+    const char *cells[EXPORT_COLUMNS];
+    int rc;
+
+    if ((rc = gdir_csv_begin(out, GDIR_CSV_FR)) || (rc = csv_line(out, export_columns)))
+        return rc;
+    while (!rc && table_next(t, cells, NULL) == 1)
+        rc = csv_line(out, cells);
+    return rc;
+}
+
+static int export(const struct api_ctx *ctx, const struct api_request *req,
+                  struct api_response *res, int xlsx, struct gdir_err *err)
+{
+    struct bo_agent a;
+    struct bo_db *db;
+    struct bq_filter f;
+    struct table t = {.ctx = ctx, .dir = directory(ctx)};
+    long long total;
+    int rc;
+
+    if ((rc = bq_open(ctx, req, &a, &db, NULL, err)) || (rc = parse_filter(ctx, req, &f, err)) ||
+        (rc = bq_list(db, &a, &f, BQ_EXPORT_MAX, 0, table_row, &t, &total, err)))
+        goto out;
+    gdir_buf_reset(&res->body);
+    rc = xlsx ? gdir_export_xlsx_table("Demandes", export_columns, EXPORT_COLUMNS, table_next, &t,
+                                       &res->body, err)
+              : table_csv(&t, &res->body);
+    if (rc) {
+        rc = err->code ? rc : gdir_err_set(err, GDIR_ENOMEM, "export: out of memory");
+        goto out;
+    }
+    api_bo_audit(ctx, req, &a, "export", 0);
+    res->content_type = xlsx ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                             : "text/csv; charset=utf-8";
+    res->cache_control = API_CACHE_NONE;
+    api_response_header(res, "Content-Disposition", xlsx ? "attachment; filename=\"demandes.xlsx\""
+                                                         : "attachment; filename=\"demandes.csv\"");
+out:
+    table_free(&t);
+    bo_agent_free(&a);
+    return rc;
+}
+
+int h_bo_requests_csv(const struct api_ctx *ctx, const struct api_request *req,
+                      struct api_response *res, struct gdir_err *err)
+{
+    return export(ctx, req, res, 0, err);
+}
+
+int h_bo_requests_xlsx(const struct api_ctx *ctx, const struct api_request *req,
+                       struct api_response *res, struct gdir_err *err)
+{
+    return export(ctx, req, res, 1, err);
+}

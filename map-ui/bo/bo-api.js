@@ -1,0 +1,65 @@
+/*
+ * bo-api.js — what the back office's queue and request pages share (queue.js, request.js):
+ * the session (GET /api/bo/me; without one, the login page index.html), JSON calls with the
+ * session's X-CSRF-Token on every POST, the polite announcer, French dates and the logout
+ * button of the header. Same-origin only; nothing is stored in the browser.
+ */
+export const $ = (id) => document.getElementById(id);
+let me = null;
+
+/* A JSON call: { status, body }; POST bodies as JSON with the session's CSRF token. */
+export async function call(method, path, body) {
+  const init = { method, credentials: 'same-origin', headers: { Accept: 'application/json' } };
+  if (body !== undefined) {
+    init.body = JSON.stringify(body);
+    init.headers['Content-Type'] = 'application/json';
+    init.headers['X-CSRF-Token'] = me ? me.csrf : '';
+  }
+  const r = await fetch(path, init);
+  let data = null;
+  try { data = await r.json(); } catch { data = null; }
+  if (r.status === 401)
+    window.location.assign('index.html');
+  return { status: r.status, body: data || {} };
+}
+
+/* The agent of the session, or the login page. */
+export async function session() {
+  const r = await call('GET', '/api/bo/me');
+  if (r.status !== 200)
+    return null;
+  me = r.body;
+  const who = $('whoami');
+  if (who)
+    who.textContent = `${me.name} (${me.login})`;
+  const out = $('logout');
+  if (out)
+    out.addEventListener('click', async () => {
+      await call('POST', '/api/bo/logout', {}).catch(() => null);
+      window.location.assign('index.html');
+    });
+  return me;
+}
+
+export function announce(text) {
+  $('announce').textContent = '';
+  window.setTimeout(() => { $('announce').textContent = text; }, 50);
+}
+
+/* "12/03/2026" or "12/03/2026 à 10:42" (Europe/Paris) from an ISO date-time. */
+export function frDate(iso, withTime = false) {
+  const d = new Date(iso);
+  if (!iso || Number.isNaN(d.getTime()))
+    return '';
+  const date = d.toLocaleDateString('fr-FR', { timeZone: 'Europe/Paris' });
+  if (!withTime)
+    return date;
+  return `${date} à ${d.toLocaleTimeString('fr-FR', { timeZone: 'Europe/Paris', hour: '2-digit', minute: '2-digit' })}`;
+}
+
+/* The text of a failed answer. */
+export function failure(r) {
+  if (r.body && r.body.description && r.status < 500)
+    return r.body.description;
+  return 'Le service est momentanément indisponible. Réessayez plus tard.';
+}

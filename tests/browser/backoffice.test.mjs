@@ -1,0 +1,171 @@
+/*
+ * backoffice.test.mjs — browser test of the agents' queue and request pages (ctest
+ * browser.backoffice, label browser; docs/backoffice.md §3-5, map-ui/bo/queue.html,
+ * request.html).
+ *
+ * The real importer builds the fixtures' database; geodir-admin creates a commune agent in a
+ * real forms database; the real geodir-api serves it with the back office's test definitions
+ * (tests/backoffice_http/forms). Two residents file a school enrolment through the public API.
+ * In Debian's headless Chromium (playwright-core) the agent logs in, opens the queue, filters
+ * it by the requester's name, opens the request, takes it into instruction, is refused a
+ * refusal without motivation (error summary with the focus), asks for a complement with a
+ * deadline; the resident, on the follow page (suivi.html#CODE/TOKEN), sees the documents asked
+ * and answers with a PDF; the agent accepts; the resident sees the decision; the agent opens
+ * the certificate. axe-core (WCAG 2.1 A and AA) reports no violation on each back-office page
+ * and state; the queue and the request page are usable at 360 px.
+ *
+ * Environment (set by CMakeLists.txt): GEODIR_IMPORT, GEODIR_API, GEODIR_ADMIN,
+ * GEODIR_SOURCE_DIR, GEODIR_WORK_DIR; optional CHROMIUM (default /usr/bin/chromium).
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import {
+  SOURCE_DIR, axeCheck, closeAll, freshWorkDir, geodirAdmin, importFixtures, newContext,
+  openBrowser, startServer,
+} from './harness.mjs';
+
+const WORK_DIR = freshWorkDir('run-backoffice');
+const FORMS_DB = path.join(WORK_DIR, 'forms.sqlite');
+const ctx = newContext();
+const PW = 'Girafe-Parapluie-Violon-27';
+const PDF = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
+const filed = {};
+
+/* A resident files a school enrolment through the public API: { code, token }. */
+async function file(name, school) {
+  const c = await fetch(`${ctx.base}/api/forms/csrf`);
+  const cookie = c.headers.get('set-cookie').split(';')[0];
+  const { token } = await c.json();
+  const values = {
+    rl1_nom: name, rl1_prenoms: 'Claire', rl1_email: 'claire@example.org',
+    adresse: { label: '1 Rue de l’Église 55409 Trois-Villages', housenumber: '1', street: 'Rue de l’Église',
+               postcode: '55000', citycode: school.insee, city: 'Trois-Villages', lon: 5.1, lat: 48.9 },
+    enfants: [{ nom: name, prenoms: 'Léa', date_naissance: '2019-04-02', niveau: 'CP', rentree: 'rentree',
+                ecole: school.id }],
+  };
+  const body = new FormData();
+  body.append('data', JSON.stringify({ values, website: '' }));
+  const r = await fetch(`${ctx.base}/api/forms/inscription-scolaire/submissions`,
+                        { method: 'POST', body, headers: { Cookie: cookie, 'X-CSRF-Token': token } });
+  const out = await r.json();
+  assert.equal(r.status, 201, `filing for ${name}: ${JSON.stringify(out)}`);
+  return out;
+}
+
+before(async () => {
+  const db = importFixtures(WORK_DIR);
+  await startServer(ctx, WORK_DIR, db, [
+    '--forms_dir', path.join(SOURCE_DIR, 'tests', 'backoffice_http', 'forms'), '--forms_db', FORMS_DB,
+    '--forms_files_dir', path.join(WORK_DIR, 'forms-files')]);
+  const found = await (await fetch(`${ctx.base}/api/places?q=Trois%20Villages&category=primary-school`)).json();
+  const f = found.features[0];
+  const school = { id: f.id || f.properties.id, insee: f.properties.insee };
+  geodirAdmin(FORMS_DB, ['agent', 'add', '--login', 'm.durand', '--name', 'Marie Durand', '--email',
+                   'm.durand@mairie.fr', '--role', 'commune', '--commune', school.insee,
+                   '--password-stdin'], `${PW}\n`);
+  filed.martin = await file('Martin', school);
+  filed.bernard = await file('Bernard', school);
+  await openBrowser(ctx, WORK_DIR, { failOnDialog: true });
+});
+
+after(async () => {
+  await closeAll(ctx, { screenshot: path.join(WORK_DIR, 'backoffice.png') });
+});
+
+const focusedId = (page) => page.evaluate(() => document.activeElement && document.activeElement.id);
+
+/* Chooses a move in the request's status form and sends it. */
+async function move(page, label, fill = {}) {
+  await page.getByLabel(label, typeof label === 'string' ? { exact: true } : {}).check();
+  for (const [sel, value] of Object.entries(fill))
+    await page.fill(sel, value);
+  await page.click('text=Enregistrer le changement de statut');
+}
+
+test('the agent logs in, filters the queue and asks for a complement', async () => {
+  const page = ctx.page;
+  await page.goto(`${ctx.base}/bo/`);
+  await page.waitForSelector('#login-view:not([hidden])');
+  await page.fill('#login', 'm.durand');
+  await page.fill('#password', PW);
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#home-view:not([hidden])');
+  await page.click('#open-queue');
+  await page.waitForSelector('#requests tbody tr');
+  assert.equal(await page.locator('#requests tbody tr').count(), 2, 'both requests listed');
+  assert.match(await page.textContent('#counts'), /Déposée : 2/);
+  await axeCheck(page, 'the queue');
+
+  await page.fill('#f-q', 'martin');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.querySelectorAll('#requests tbody tr').length === 1);
+  assert.match(await page.textContent('#requests caption'), /1 demande/);
+  assert.match(page.url(), /q=martin/, 'the filters are in the page address');
+  assert.match(await page.getAttribute('#export-csv', 'href'), /requests\.csv\?q=martin/);
+  await axeCheck(page, 'the filtered queue');
+
+  await page.setViewportSize({ width: 360, height: 740 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+  assert.equal(overflow, false, 'no page-wide horizontal scroll at 360 px (the table scrolls in its region)');
+  await axeCheck(page, 'the queue at 360 px');
+  await page.setViewportSize({ width: 1280, height: 860 });
+
+  await page.click(`text=${filed.martin.code}`);
+  await page.waitForSelector('#request-title');
+  assert.match(await page.textContent('#request-title'), new RegExp(filed.martin.code));
+  assert.match(await page.textContent('main'), /École des Trois Villages/);
+  await axeCheck(page, 'the request page');
+  await page.setViewportSize({ width: 360, height: 740 });
+  assert.equal(await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1), false,
+               'the request page fits 360 px');
+  await axeCheck(page, 'the request page at 360 px');
+  await page.setViewportSize({ width: 1280, height: 860 });
+
+  await move(page, /^En cours d.instruction$/);
+  await page.waitForFunction(() => /En cours d.instruction/.test(document.querySelector('.bo-facts').textContent));
+  await move(page, 'Refusée');
+  await page.waitForSelector('.error-summary:not([hidden])');
+  assert.equal(await page.evaluate(() => document.activeElement.classList.contains('error-summary')), true,
+               'the error summary takes the focus');
+  assert.equal(await page.getAttribute('#motivation', 'aria-invalid'), 'true');
+  await axeCheck(page, 'a refusal without motivation');
+
+  await move(page, 'Complément demandé', { '#documents': 'Livret de famille', '#deadline': '2099-01-15' });
+  await page.waitForFunction(() => /Complément demandé/.test(document.querySelector('.bo-facts').textContent));
+  assert.equal(await focusedId(page), 'request-title');
+  await axeCheck(page, 'after the complement request');
+});
+
+test('the resident answers with a document, the agent accepts, the resident sees it', async () => {
+  const resident = await ctx.browser.newPage();
+  await resident.goto(`${ctx.base}/suivi.html#${filed.martin.code}/${filed.martin.token}`);
+  await resident.waitForSelector('.documents-requested');
+  assert.match(await resident.textContent('.documents-requested'), /Livret de famille.*15\/01\/2099/);
+  await resident.setInputFiles('#complement-files', { name: 'livret.pdf', mimeType: 'application/pdf', buffer: PDF });
+  await resident.click('#complement-send');
+  await resident.waitForSelector('#request-status[data-status="complement_recu"]');
+
+  const page = ctx.page;
+  await page.reload();
+  await page.waitForSelector('#request-title');
+  assert.match(await page.textContent('main'), /livret\.pdf/);
+  await move(page, 'Acceptée');
+  await page.waitForSelector('text=Certificat d’inscription (à imprimer)');
+  await axeCheck(page, 'accepted');
+
+  await resident.reload();
+  await resident.waitForSelector('#request-status[data-status="acceptee"]');
+  await resident.close();
+
+  await page.click('text=Certificat d’inscription (à imprimer)');
+  await page.waitForSelector('.certificate');
+  assert.match(await page.textContent('.certificate'), /Léa Martin.*École des Trois Villages/s);
+  await axeCheck(page, 'the certificate');
+});
+
+test('no unexpected console error, nothing fetched elsewhere', () => {
+  const errors = ctx.errors.filter((e) => !/status of 401/.test(e));
+  assert.deepEqual(errors, []);
+  assert.deepEqual(ctx.foreign, []);
+});
