@@ -14,15 +14,13 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import {
-  SOURCE_DIR, axeCheck, closeAll, freshWorkDir, newContext, openBrowser, runImport, startServer,
+  SOURCE_DIR, axeCheck, closeAll, freshWorkDir, geodirAdmin, importFixtures, newContext,
+  openBrowser, startServer,
 } from './harness.mjs';
 
-const ADMIN = process.env.GEODIR_ADMIN;
 const WORK_DIR = freshWorkDir('run-bo-login');
 const FORMS_DB = path.join(WORK_DIR, 'forms.sqlite');
 const ctx = newContext();
@@ -30,10 +28,7 @@ const PW = { agent: 'Girafe-Parapluie-Violon-27', admin: 'Vanille-Tracteur-Orage
 let secret = '';
 
 function admin(args, input) {
-  assert.ok(ADMIN, 'GEODIR_ADMIN (the geodir-admin binary) is not set');
-  const r = spawnSync(ADMIN, ['--forms-db', FORMS_DB, ...args], { input, encoding: 'utf8' });
-  assert.equal(r.status, 0, `geodir-admin ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
+  return geodirAdmin(FORMS_DB, args, input);
 }
 
 /* RFC 6238 (SHA-1, 6 digits, 30 s) of a base32 secret, now. */
@@ -50,12 +45,7 @@ function totp(b32) {
 }
 
 before(async () => {
-  const fixtures = path.join(SOURCE_DIR, 'tests', 'browser', 'fixtures');
-  for (const f of fs.readdirSync(fixtures))
-    fs.copyFileSync(path.join(fixtures, f), path.join(WORK_DIR, f));
-  const db = path.join(WORK_DIR, 'geodir.sqlite');
-  runImport(WORK_DIR, ['--config', path.join(WORK_DIR, 'territory.json'), '--db', db, '--no-exports'],
-            { cwd: WORK_DIR });
+  const db = importFixtures(WORK_DIR);
   admin(['agent', 'add', '--login', 'm.durand', '--name', 'Marie Durand', '--email',
          'm.durand@mairie.fr', '--role', 'commune', '--commune', '55040', '--password-stdin'],
         `${PW.agent}\n`);
