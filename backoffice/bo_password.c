@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -115,14 +116,36 @@ int bo_password_check(const char *login, const char *password, struct gdir_err *
     return why ? GDIR_EINVAL : GDIR_OK;
 }
 
+/* The cost of new hashes: GEODIR_PWHASH_COST (interactive, moderate, sensitive: libsodium's
+ * levels; an operator's choice for a small machine, never below interactive), moderate by
+ * default or for any other value. A hash records its own cost: verifying follows it. */
+static void pwhash_cost(unsigned long long *ops, size_t *mem)
+{
+    const char *c = getenv("GEODIR_PWHASH_COST");
+
+    *ops = crypto_pwhash_OPSLIMIT_MODERATE;
+    *mem = crypto_pwhash_MEMLIMIT_MODERATE;
+    if (c && strcmp(c, "interactive") == 0) {
+        *ops = crypto_pwhash_OPSLIMIT_INTERACTIVE;
+        *mem = crypto_pwhash_MEMLIMIT_INTERACTIVE;
+    } else if (c && strcmp(c, "sensitive") == 0) {
+        *ops = crypto_pwhash_OPSLIMIT_SENSITIVE;
+        *mem = crypto_pwhash_MEMLIMIT_SENSITIVE;
+    }
+}
+
 int bo_password_hash(const char *password, char *out, size_t cap, struct gdir_err *err)
 {
+    unsigned long long ops;
+    size_t mem;
+
     pthread_once(&sodium_once, sodium_start);
     if (!sodium_ok || cap < crypto_pwhash_STRBYTES)
         return gdir_err_set(err, GDIR_EINTERNAL, "libsodium unusable");
-    if (crypto_pwhash_str(out, password, strlen(password), crypto_pwhash_OPSLIMIT_MODERATE,
-                          crypto_pwhash_MEMLIMIT_MODERATE) != 0)
-        return gdir_err_set(err, GDIR_ENOMEM, "Argon2id: out of memory (256 MiB needed)");
+    pwhash_cost(&ops, &mem);
+    if (crypto_pwhash_str(out, password, strlen(password), ops, mem) != 0)
+        return gdir_err_set(err, GDIR_ENOMEM, "Argon2id: out of memory (%zu MiB needed)",
+                            mem >> 20);
     return GDIR_OK;
 }
 

@@ -4,6 +4,7 @@
  * temporary forms database, the scope check and its SQL, the workflow's moves, the audit.
  */
 #include "bo.h"
+#include "bo_internal.h"
 #include "check.h"
 
 #include <sqlite3.h>
@@ -95,6 +96,19 @@ static void test_agents(void)
                   32) == 0);
     sqlite3_finalize(st);
     sqlite3_close(s);
+    /* GEODIR_PWHASH_COST=interactive: libsodium's INTERACTIVE (64 MiB, 2 passes), and a
+     * password so hashed still verifies; unknown values keep MODERATE */
+    {
+        char h[256];
+        setenv("GEODIR_PWHASH_COST", "interactive", 1);
+        CHECK_INT_EQ(bo_password_hash(GOOD, h, sizeof h, &err), 0);
+        CHECK(strncmp(h, "$argon2id$v=19$m=65536,t=2,p=1$", 31) == 0);
+        CHECK(bo_password_verify(h, GOOD));
+        setenv("GEODIR_PWHASH_COST", "weak", 1);
+        CHECK_INT_EQ(bo_password_hash(GOOD, h, sizeof h, &err), 0);
+        CHECK(strncmp(h, "$argon2id$v=19$m=262144,t=3,p=1$", 32) == 0);
+        unsetenv("GEODIR_PWHASH_COST");
+    }
     /* a login taken: 409 */
     a = (struct bo_agent){.role = BO_ROLE_ADMIN, .name = (char *)"X", .email = (char *)"x@y.fr"};
     snprintf(a.login, sizeof a.login, "m.durand");

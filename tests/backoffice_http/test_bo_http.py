@@ -37,7 +37,8 @@ fresh_dir(WORK)
 
 def admin(*args, password=None):
     """geodir-admin --forms-db FDB args: (exit code, stdout, stderr)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GEODIR_")}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("GEODIR_") or k == "GEODIR_PWHASH_COST"}
     p = subprocess.run([ADMIN, "--forms-db", FDB] + list(args), input=password, text=True,
                        capture_output=True, timeout=120, env=env)
     return p.returncode, p.stdout, p.stderr
