@@ -209,7 +209,7 @@ function renderRequest(request, ids, def, done) {
   const status = String(request.status || '');
   const form = request.form || {};
   const title = form.title || (def && def.title) || 'Demande';
-  root.replaceChildren(
+  root.replaceChildren(...[
     h('h1', { id: 'request-title', tabindex: '-1' }, `Suivi de votre demande : ${title}`),
     done ? h('p', { class: 'receipt-ok' }, done) : null,
     h('div', { id: 'action-errors' }),
@@ -221,7 +221,8 @@ function renderRequest(request, ids, def, done) {
     h('section', { 'aria-labelledby': 'history-title' }, h('h2', { id: 'history-title' }, 'Historique'), historyList(request, def)),
     h('section', { 'aria-labelledby': 'messages-title' }, h('h2', { id: 'messages-title' }, 'Messages du service'), messageList(request)),
     h('section', { 'aria-labelledby': 'documents-title' }, h('h2', { id: 'documents-title' }, 'Vos documents'), attachmentList(request, ids)),
-    request.can_withdraw || (request.can_withdraw === undefined && status === 'deposee') ? withdrawBlock(ids, def) : null);
+    request.can_withdraw || (request.can_withdraw === undefined && status === 'deposee') ? withdrawBlock(ids, def) : null,
+  ].filter(Boolean));
   setTitle(`Suivi de votre demande : ${title}`);
   if (done) {
     announce(done);

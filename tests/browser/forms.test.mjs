@@ -136,6 +136,9 @@ async function receipt(page) {
 
 async function followStatus(page, expected) {
   await page.waitForFunction((t) => document.querySelector('#request-status')?.textContent === t, expected);
+  const stray = await page.evaluate(() => [...document.querySelectorAll('main *')]
+    .some((e) => [...e.childNodes].some((n) => n.nodeType === 3 && /^\s*(null|undefined)\s*$/.test(n.data))));
+  assert.equal(stray, false, 'the follow-up page shows no stray "null"/"undefined" text');
 }
 
 async function withdraw(page) {
