@@ -107,6 +107,13 @@ def near(a, b, tol=1e-5):
     return a is not None and abs(a - b) <= tol
 
 
+def expect_counts(p, source, want, what):
+    """One check: the importer's summary table (p.out) shows want, (read, imported, outside,
+    filtered, rejected, geocoded), for source."""
+    got = table(p.out).get(source)
+    check(got == want, f"{what} (got {got})")
+
+
 def import_ok(name, sources, communes=None, extra=None):
     db = os.path.join(WORK, name + ".sqlite")
     p = run(config(name, sources, communes), db, extra)
@@ -144,10 +151,9 @@ def provenance(db, source, licence, publisher):
 # --------------------------------------------------------------------------------------------
 def case_osm():
     db, p = import_ok("osm", [{"name": "osm", "profile": "osm", "path": "osm/lieux.osm"}])
-    t = table(p.out)
-    check(t.get("osm") == (15, 12, 1, 1, 1, 0),
-          f"osm: read 15 (12 nodes, a way, a pitch, a relation), imported 12, outside 1, "
-          f"filtered 1, rejected 1 (got {t.get('osm')})")
+    expect_counts(p, "osm", (15, 12, 1, 1, 1, 0),
+                  "osm: read 15 (12 nodes, a way, a pitch, a relation), imported 12, outside 1, "
+                  "filtered 1, rejected 1")
     pl = places(db, "source = 'osm'")
     want = {"osm:node-1": ("Pharmacie de l'Aire", "pharmacy", "55532"),
             "osm:node-2": ("Cabinet médical du Seuil", "gp", "55517"),
@@ -205,10 +211,9 @@ def case_finess_csv():
     db, p = import_ok("finess_csv", [{"name": "finess", "profile": "finess-csv",
                                       "path": "finess/etalab-cs1100507-stock-exemple.csv"}],
                       communes=["55040", "55177", "55254", "55517", "55532", "97101"])
-    t = table(p.out)
-    check(t.get("finess") == (9, 5, 1, 1, 2, 2),
-          f"finess-csv: 9 structureet read, 5 imported, 1 outside, 1 filtered, 2 rejected, "
-          f"2 geocoded (got {t.get('finess')})")
+    expect_counts(p, "finess", (9, 5, 1, 1, 2, 2),
+                  "finess-csv: 9 structureet read, 5 imported, 1 outside, 1 filtered, 2 rejected, "
+                  "2 geocoded")
     pl = places(db, "source = 'finess'")
     a = pl.get("finess:550000001", {})
     check(a.get("name") == "PHARMACIE DE L'AIRE; SUCCURSALE DE VAUBECOURT" and a.get("category") == "pharmacy",
@@ -245,10 +250,9 @@ def case_finess_csv():
 def case_finess_json():
     db, p = import_ok("finess_json", [{"name": "finess", "profile": "finess-json",
                                        "path": "finess/finess-structures-exemple.json"}])
-    t = table(p.out)
-    check(t.get("finess") == (6, 3, 1, 2, 0, 1),
-          f"finess-json: 6 ege read, 3 imported, 1 outside, 2 filtered (inactive, unmapped), "
-          f"1 geocoded (got {t.get('finess')})")
+    expect_counts(p, "finess", (6, 3, 1, 2, 0, 1),
+                  "finess-json: 6 ege read, 3 imported, 1 outside, 2 filtered (inactive, unmapped), "
+                  "1 geocoded")
     pl = places(db, "source = 'finess'")
     a = pl.get("finess:550000011", {})
     check(a.get("name") == "PHARMACIE DE L'AIRE - VAUBECOURT" and a.get("category") == "pharmacy",
@@ -294,12 +298,11 @@ def case_rna():
         {"name": "ban", "profile": "ban", "path": "ban/adresses-55-exemple.csv"},
         {"name": "rna", "profile": "rna-waldec", "path": "rna/rna_waldec_exemple.csv"},
         {"name": "rna-import", "profile": "rna-import", "path": "rna/rna_import_exemple.csv"}])
-    t = table(p.out)
-    check(t.get("rna") == (8, 4, 1, 1, 2, 5),
-          f"rna-waldec: read 8, imported 4, outside 1, filtered 1, rejected 2, geocoded 5 (the "
-          f"duplicate too) (got {t.get('rna')})")
-    check(t.get("rna-import") == (5, 3, 0, 1, 1, 3),
-          f"rna-import: read 5, imported 3, filtered 1, rejected 1, geocoded 3 (got {t.get('rna-import')})")
+    expect_counts(p, "rna", (8, 4, 1, 1, 2, 5),
+                  "rna-waldec: read 8, imported 4, outside 1, filtered 1, rejected 2, geocoded 5 (the "
+                  "duplicate too)")
+    expect_counts(p, "rna-import", (5, 3, 0, 1, 1, 3),
+                  "rna-import: read 5, imported 3, filtered 1, rejected 1, geocoded 3")
     pl = places(db, "source IN ('rna', 'rna-import')")
     s = pl.get("rna:W551000001", {})
     check(s.get("name") == "Société sportive de Vaubecourt" and s.get("category") == "sports",
@@ -335,11 +338,9 @@ def case_bpe():
     db, p = import_ok("bpe", [{"name": "bpe", "profile": "bpe", "path": "bpe/bpe24_exemple.csv"},
                               {"name": "bpe-ancien", "profile": "bpe-legacy",
                                "path": "bpe/bpe21_ensemble_xy_exemple.csv"}])
-    t = table(p.out)
-    check(t.get("bpe") == (7, 3, 1, 1, 2, 0), f"bpe: read 7, imported 3, outside 1, filtered 1, rejected 2 "
-                                              f"(got {t.get('bpe')})")
-    check(t.get("bpe-ancien") == (4, 3, 0, 1, 0, 0), f"bpe-legacy: read 4, imported 3, filtered 1 "
-                                                     f"(got {t.get('bpe-ancien')})")
+    expect_counts(p, "bpe", (7, 3, 1, 1, 2, 0),
+                  "bpe: read 7, imported 3, outside 1, filtered 1, rejected 2")
+    expect_counts(p, "bpe-ancien", (4, 3, 0, 1, 0, 0), "bpe-legacy: read 4, imported 3, filtered 1")
     pl = places(db, "source IN ('bpe', 'bpe-ancien')")
     a = pl.get("bpe:D307-55532-854564.27-6872734.71", {})
     check(a.get("name") == "Pharmacie" and a.get("category") == "pharmacy" and a.get("geo_quality") == "Bonne"
@@ -364,10 +365,9 @@ def case_sirene():
     db, p = import_ok("sirene", [
         {"name": "ban", "profile": "ban", "path": "ban/adresses-55-exemple.csv"},
         {"name": "sirene", "profile": "sirene-geo", "path": "sirene/sirene_etablissements_geo_exemple.csv"}])
-    t = table(p.out)
-    check(t.get("sirene") == (10, 4, 1, 5, 0, 2),
-          f"sirene: read 10, imported 4, outside 1, filtered 5 (2 partial diffusion, closed, unmapped NAF, "
-          f"old nomenclature), geocoded 2 (got {t.get('sirene')})")
+    expect_counts(p, "sirene", (10, 4, 1, 5, 0, 2),
+                  "sirene: read 10, imported 4, outside 1, filtered 5 (2 partial diffusion, closed, unmapped NAF, "
+                  "old nomenclature), geocoded 2")
     pl = places(db, "source = 'sirene'")
     a = pl.get("sirene:12345678900012", {})
     check(a.get("name") == "PHARMACIE DU CENTRE" and a.get("category") == "pharmacy"
@@ -393,10 +393,8 @@ def case_sirene():
 def case_service_public():
     db, p = import_ok("service_public", [{"name": "sp", "profile": "service-public-xml",
                                           "path": "service-public"}])
-    t = table(p.out)
-    check(t.get("sp") == (5, 3, 1, 0, 1, 0),
-          f"service-public-xml: 5 XML files read (not the .txt), 3 imported, 1 outside, 1 rejected "
-          f"(got {t.get('sp')})")
+    expect_counts(p, "sp", (5, 3, 1, 0, 1, 0),
+                  "service-public-xml: 5 XML files read (not the .txt), 3 imported, 1 outside, 1 rejected")
     pl = places(db, "source = 'sp'")
     m = pl.get("sp:mairie-55532-01", {})
     check(m.get("category") == "town-hall" and m.get("opening_hours") == "Tu 16:30-18:30; Th 10:00-12:00"
@@ -426,9 +424,8 @@ def case_service_public():
 def case_addresses():
     db, p = import_ok("addresses", [{"name": "ban", "profile": "ban", "path": "ban/adresses-55-exemple.csv"},
                                     {"name": "bano", "profile": "bano", "path": "ban/bano-55-exemple.csv"}])
-    t = table(p.out)
-    check(t.get("ban") == (9, 6, 1, 0, 2, 0), f"ban: read 9, imported 6, outside 1, rejected 2 (got {t.get('ban')})")
-    check(t.get("bano") == (6, 3, 1, 0, 2, 0), f"bano: read 6, imported 3, outside 1, rejected 2 (got {t.get('bano')})")
+    expect_counts(p, "ban", (9, 6, 1, 0, 2, 0), "ban: read 9, imported 6, outside 1, rejected 2")
+    expect_counts(p, "bano", (6, 3, 1, 0, 2, 0), "bano: read 6, imported 3, outside 1, rejected 2")
     ad = {r["id"]: r for r in rows_of(db, "addresses")}
     b = ad.get("55532_0010_00005_bis", {})
     check(b.get("housenumber") == "5 bis" and b.get("street") == "Rue de la Gare" and b.get("insee") == "55532"
@@ -455,8 +452,7 @@ def case_addresses():
 def case_generic():
     db, p = import_ok("generic", [{"name": "local", "profile": "generic-csv-example",
                                    "path": "generic/lieux-exemple.csv"}])
-    t = table(p.out)
-    check(t.get("local") == (7, 5, 0, 0, 2, 0), f"generic csv: read 7, imported 5, rejected 2 (got {t.get('local')})")
+    expect_counts(p, "local", (7, 5, 0, 0, 2, 0), "generic csv: read 7, imported 5, rejected 2")
     pl = places(db, "source = 'local'")
     s = pl.get("local:SDF-1", {})
     check(s.get("name") == "Salle des fêtes de Vaubecourt" and s.get("category") == "culture-venue"
@@ -489,8 +485,7 @@ def case_generic():
     for src, path in (("gpkg", gpkg), ("shp", shp)):
         # one database each: the same places in two sources would be merged into one
         db2, p2 = import_ok("generic_" + src, [{"name": src, "profile": "test-generic-" + src, "path": path}])
-        t2 = table(p2.out)
-        check(t2.get(src) == (5, 5, 0, 0, 0, 0), f"{src}: 5 read, 5 imported (got {t2.get(src)})")
+        expect_counts(p2, src, (5, 5, 0, 0, 0, 0), f"{src}: 5 read, 5 imported")
         got = places(db2, f"source = '{src}'")
         for pid, r in pl.items():
             g = got.get(src + ":" + r["source_id"], {})
