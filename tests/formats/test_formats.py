@@ -107,6 +107,11 @@ def near(a, b, tol=1e-5):
     return a is not None and abs(a - b) <= tol
 
 
+def at(place, lat, lon, tol=1e-5):
+    """The place (a row of places()) lies at lat, lon, within tol degrees each way."""
+    return near(place.get("lat"), lat, tol) and near(place.get("lon"), lon, tol)
+
+
 def expect_counts(p, source, want, what):
     """One check: the importer's summary table (p.out) shows want, (read, imported, outside,
     filtered, rejected, geocoded), for source."""
@@ -182,7 +187,7 @@ def case_osm():
           "osm: contact:phone, website")
     check(ph.get("opening_hours") == "Mo-Fr 09:00-12:00,14:00-19:00; Sa 09:00-12:00"
           and ph.get("wheelchair") == "yes", "osm: opening_hours, wheelchair")
-    check(near(ph.get("lat"), 48.935) and near(ph.get("lon"), 5.11), "osm: node position")
+    check(at(ph, 48.935, 5.11), "osm: node position")
     bar = pl.get("osm:node-7", {})
     check(bar.get("description") == 'Dit "le Zinc" => chez Léon, c:\\bar',
           f"osm: other_tags value with quotes, '=>', ',' and a backslash (got {bar.get('description')!r})")
@@ -220,16 +225,16 @@ def case_finess_csv():
           f"finess-csv: ';' inside a quoted field; category 620 -> pharmacy (got {a.get('name')!r})")
     check(a.get("refs") == "finess:550000001 siret:12345678900012" and a.get("phone") == "0329700000"
           and a.get("source_date") == "2025-01-15", f"finess-csv: refs, phone, date ({a})")
-    check(near(a.get("lat"), 48.936, 2e-6) and near(a.get("lon"), 5.11, 2e-6),
+    check(at(a, 48.936, 5.11, 2e-6),
           f"finess-csv: 2026 geolocation shape, Lambert-93 (got {a.get('lat')}, {a.get('lon')})")
     b = pl.get("finess:550000002", {})
     check(b.get("name") == "RÉSIDENCE LES TILLEULS – SEUIL-D'ARGONNE" and b.get("category") == "care-home",
           f"finess-csv: Windows-1252 text converted (got {b.get('name')!r})")
-    check(near(b.get("lat"), 48.975, 2e-6) and near(b.get("lon"), 5.05, 2e-6),
+    check(at(b, 48.975, 5.05, 2e-6),
           f"finess-csv: 2016 shape with x/y swapped, swapped back (got {b.get('lat')}, {b.get('lon')})")
     check("swapped back" in p.err and "rows=1" in p.err, "finess-csv: the swap is reported on stderr")
     g = pl.get("finess:9A0000007", {})
-    check(g.get("insee") == "97101" and near(g.get("lat"), 16.241, 2e-6) and near(g.get("lon"), -61.535, 2e-6),
+    check(g.get("insee") == "97101" and at(g, 16.241, -61.535, 2e-6),
           f"finess-csv: département 9A -> INSEE 97101, EPSG:5490 geolocation ({g.get('insee')}, "
           f"{g.get('lat')}, {g.get('lon')})")
     h = pl.get("finess:550000004", {})
@@ -257,7 +262,7 @@ def case_finess_json():
     a = pl.get("finess:550000011", {})
     check(a.get("name") == "PHARMACIE DE L'AIRE - VAUBECOURT" and a.get("category") == "pharmacy",
           f"finess-json: padded name trimmed (got {a.get('name')!r})")
-    check(near(a.get("lat"), 48.936, 2e-6) and near(a.get("lon"), 5.11, 2e-6),
+    check(at(a, 48.936, 5.11, 2e-6),
           f"finess-json: coordonneeX/Y published swapped, swapped back ({a.get('lat')}, {a.get('lon')})")
     check(a.get("phone") == "0329700000" and a.get("email") == "contact@pharmacie.example.org",
           f"finess-json: the contact that has a phone, not the first one ({a.get('phone')})")
@@ -269,7 +274,7 @@ def case_finess_json():
           and m.get("address") == "42 R BERNE 55250 BEAUSITE",
           f"finess-json: no coordinates: geocoded from the main address ({m})")
     l = pl.get("finess:550000016", {})
-    check(near(l.get("lat"), 48.98, 2e-6) and near(l.get("lon"), 5.06, 2e-6),
+    check(at(l, 48.98, 5.06, 2e-6),
           f"finess-json: coordinates in the right order are kept ({l.get('lat')}, {l.get('lon')})")
     check(sorted(pl) == ["finess:550000011", "finess:550000013", "finess:550000016"],
           f"finess-json: inactive, unmapped and outside establishments left out ({sorted(pl)})")
@@ -344,10 +349,10 @@ def case_bpe():
     pl = places(db, "source IN ('bpe', 'bpe-ancien')")
     a = pl.get("bpe:D307-55532-854564.27-6872734.71", {})
     check(a.get("name") == "Pharmacie" and a.get("category") == "pharmacy" and a.get("geo_quality") == "Bonne"
-          and near(a.get("lat"), 48.936, 2e-6) and near(a.get("lon"), 5.11, 2e-6),
+          and at(a, 48.936, 5.11, 2e-6),
           f"bpe: D307 pharmacy, QUALITE_XY kept, Lambert-93 ({a})")
     g = pl.get("bpe:D265-55517-6877529.37-850774.82", {})
-    check(g.get("category") == "gp" and near(g.get("lat"), 48.98, 2e-6) and near(g.get("lon"), 5.06, 2e-6),
+    check(g.get("category") == "gp" and at(g, 48.98, 5.06, 2e-6),
           f"bpe: x/y swapped, swapped back ({g.get('lat')}, {g.get('lon')})")
     check(pl.get("bpe:F101-55254-866172.99-6876839.18", {}).get("name") == "Piscine", "bpe: F101 -> Piscine")
     e = pl.get("bpe-ancien:C104-55532-855284.69-6873198.99", {})
@@ -372,7 +377,7 @@ def case_sirene():
     a = pl.get("sirene:12345678900012", {})
     check(a.get("name") == "PHARMACIE DU CENTRE" and a.get("category") == "pharmacy"
           and a.get("refs") == "siret:12345678900012" and a.get("geo_quality") == "housenumber 0.93"
-          and near(a.get("lat"), 48.936) and near(a.get("lon"), 5.11), f"sirene: 47.73Z pharmacy ({a})")
+          and at(a, 48.936, 5.11), f"sirene: 47.73Z pharmacy ({a})")
     r = pl.get("sirene:42345678900015", {})
     check(r.get("name") == "Restaurants, cafés, hébergements" and r.get("category") == "food-drink-lodging",
           f"sirene: no enseigne: named after the category ({r.get('name')!r})")
@@ -411,7 +416,7 @@ def case_service_public():
           f"sp-xml: NAC -> no, mailto: stripped, address lines, note ({f})")
     g = pl.get("sp:gendarmerie-55040-01", {})
     check(g.get("wheelchair") == "limited" and g.get("opening_hours") == "Mo,Sa,Su 08:00-12:00"
-          and near(g.get("lat"), 48.9692) and near(g.get("lon"), 5.1912)
+          and at(g, 48.9692, 5.1912)
           and g.get("address") == "13 route de Clermont",
           f"sp-xml: géopostale address preferred, DEM -> limited, samedi-lundi wraps ({g})")
     expect_rejects(db, "sp", [("service-public", "feature 3", "mairie-55254-01.xml", "read_error",
@@ -436,7 +441,7 @@ def case_addresses():
           f"ban: a lieu-dit (99999) is a street-level point named after nom_ld ({ld})")
     c = ad.get("55254C003Z-1BIS", {})
     check(c.get("housenumber") == "1BIS" and c.get("insee") == "55254" and c.get("city") == "Les Trois-Domaines"
-          and near(c.get("lat"), 48.97) and near(c.get("lon"), 5.27),
+          and at(c, 48.97, 5.27),
           f"bano: columns by position, INSEE from the first 5 characters of id ({c})")
     check("553890054N-2" not in ad, "bano: Nubécourt is outside the territory")
     expect_rejects(db, "ban", [
@@ -490,7 +495,7 @@ def case_generic():
         for pid, r in pl.items():
             g = got.get(src + ":" + r["source_id"], {})
             check(g.get("name") == r["name"] and g.get("category") == r["category"]
-                  and near(g.get("lat"), r["lat"], 1e-6) and near(g.get("lon"), r["lon"], 1e-6),
+                  and at(g, r["lat"], r["lon"], 1e-6),
                   f"{src}: {r['source_id']} same name, category and point (< 0.1 m) ({g})")
 
 
