@@ -12,24 +12,22 @@ audit log refuses UPDATE and DELETE.
 
 usage: test_bo_http.py API ADMIN DB SRC_DIR WORK_DIR
 """
-import json
 import os
 import sqlite3
-import subprocess
 import sys
 import time
 
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
-sys.path.insert(0, os.path.join(HERE, "..", "forms_http"))
 from geodir_test import ApiServer, check, finish, fresh_dir  # noqa: E402
 from forms_client import request  # noqa: E402
 from bo_client import Client, totp  # noqa: E402
+from forms_fixture import add_agent, forms_db, run_admin, server_args, sql, totp_secret  # noqa: E402
 
 API, ADMIN, DB, SRC, WORK = (os.path.abspath(a) for a in sys.argv[1:6])
 FORMS = os.path.join(SRC, "tests", "forms_http", "forms")
-FDB = os.path.join(WORK, "forms.sqlite")
+FDB = forms_db(WORK)
 PW = {"cc.admin": "Vanille-Tracteur-Orage-81", "m.durand": "Girafe-Parapluie-Violon-27",
       "s.bac": "Citrouille-Manege-Etoile-63"}
 fresh_dir(WORK)
@@ -37,43 +35,28 @@ fresh_dir(WORK)
 
 def admin(*args, password=None):
     """geodir-admin --forms-db FDB args: (exit code, stdout, stderr)."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("GEODIR_") or k == "GEODIR_PWHASH_COST"}
-    p = subprocess.run([ADMIN, "--forms-db", FDB] + list(args), input=password, text=True,
-                       capture_output=True, timeout=120, env=env)
+    p = run_admin(ADMIN, FDB, *args, stdin=password)
     return p.returncode, p.stdout, p.stderr
 
 
-def db(sql, args=()):
-    c = sqlite3.connect(FDB, timeout=30)
-    try:
-        rows = c.execute(sql, args).fetchall()
-        c.commit()
-        return rows
-    finally:
-        c.close()
+def db(query, args=()):
+    return sql(FDB, query, args)
 
 
 def setup_agents():
     rc, out, _ = admin("--help")
     check(rc == 0 and "Argon2id" in out and "256 MiB" in out, "geodir-admin --help states the "
           "Argon2id parameters")
-    rc, _, _ = admin("agent", "add", "--login", "cc.admin", "--name", "Claire Admin", "--email",
-                     "admin@cc.fr", "--role", "admin", "--password-stdin",
-                     password=PW["cc.admin"] + "\n")
-    check(rc == 0, f"agent add admin: exit 0 ({rc})")
+    add_agent(ADMIN, FDB, "cc.admin", PW["cc.admin"], "admin", name="Claire Admin",
+              email="admin@cc.fr")
     rc, uri, _ = admin("agent", "totp", "cc.admin")
-    secret = uri.split("secret=", 1)[1].split("&", 1)[0] if "secret=" in uri else ""
+    secret = totp_secret(uri)
     check(rc == 0 and uri.startswith("otpauth://totp/geodir:cc.admin?") and len(secret) == 32,
           "agent totp prints an otpauth:// URI with a 160-bit secret")
-    rc, _, _ = admin("agent", "add", "--login", "m.durand", "--name", "Marie Durand", "--email",
-                     "m.durand@mairie.fr", "--role", "commune", "--commune", "55040",
-                     "--password-stdin", password=PW["m.durand"] + "\n")
-    check(rc == 0, "agent add commune agent: exit 0")
-    rc, _, _ = admin("agent", "add", "--login", "s.bac", "--name", "Service Bacs", "--email",
-                     "bacs@cc.fr", "--role", "service", "--form", "essai", "--password-stdin",
-                     password=PW["s.bac"] + "\n")
-    check(rc == 0, "agent add service agent: exit 0")
+    add_agent(ADMIN, FDB, "m.durand", PW["m.durand"], "commune", "--commune", "55040",
+              name="Marie Durand", email="m.durand@mairie.fr")
+    add_agent(ADMIN, FDB, "s.bac", PW["s.bac"], "service", "--form", "essai",
+              name="Service Bacs", email="bacs@cc.fr")
     for what, args, pw, want in (
             ("a login taken", ["--login", "m.durand", "--role", "commune", "--commune", "55040"],
              "Autre-Chose-Solide-55", 5),
@@ -269,20 +252,18 @@ def check_audit():
     actions = {r[0] for r in db("SELECT DISTINCT action FROM audit")}
     check({"login", "login_failed", "logout", "logout_all", "agent_add"} <= actions,
           f"audit rows for logins, failures, logouts, agents ({sorted(actions)})")
-    for sql in ("UPDATE audit SET actor = 'x'", "DELETE FROM audit"):
+    for query in ("UPDATE audit SET actor = 'x'", "DELETE FROM audit"):
         try:
-            db(sql)
+            db(query)
             ok = False
         except sqlite3.DatabaseError as e:
             ok = "append-only" in str(e)
-        check(ok, f"audit refuses: {sql}")
+        check(ok, f"audit refuses: {query}")
 
 
 def main():
     secret = setup_agents()
-    args = ["--port", "0", "--db", DB, "--static_dir", os.path.join(SRC, "map-ui"),
-            "--forms_dir", FORMS, "--forms_db", FDB, "--forms_files_dir",
-            os.path.join(WORK, "files"), "--threads", "2"]
+    args = server_args(DB, SRC, FORMS, WORK, "--threads", "2")
     os.makedirs(os.path.join(WORK, "files"), exist_ok=True)
     srv = ApiServer(API, args, os.path.join(WORK, "server.log"), name="geodir-api")
     try:

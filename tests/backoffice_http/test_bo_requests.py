@@ -13,68 +13,44 @@ views; CSRF; an audit row for every action; the CSV (';', BOM, dd/mm/yyyy) and t
 
 usage: test_bo_requests.py API ADMIN DB SRC_DIR WORK_DIR
 """
-import base64
 import csv
 import datetime
-import hashlib
-import hmac
 import io
 import json
 import os
-import sqlite3
-import struct
-import subprocess
 import sys
 import time
-import urllib.parse
 import xml.etree.ElementTree as ET
 import zipfile
 
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
-sys.path.insert(0, os.path.join(HERE, "..", "forms_http"))
 from geodir_test import ApiServer, check, finish, fresh_dir  # noqa: E402
 from forms_client import PDF, csrf, multipart, post, request, submit  # noqa: E402
+from bo_client import totp  # noqa: E402
+from forms_fixture import add_agent, forms_db, run_admin, server_args, sql, totp_secret  # noqa: E402
 
 API, ADMIN, DB, SRC, WORK = (os.path.abspath(a) for a in sys.argv[1:6])
 FORMS = os.path.join(HERE, "forms")
 PASSWORD = "Quatre-Chevaux-Bleus-2026"
 fresh_dir(WORK)
-FORMS_DB = os.path.join(WORK, "forms.sqlite")
-
-
-def admin_cli(*args, stdin=None):
-    p = subprocess.run([ADMIN, "--forms-db", FORMS_DB, *args], input=stdin, text=True,
-                       capture_output=True, timeout=120)
-    check(p.returncode == 0, f"geodir-admin {' '.join(args[:3])} (exit {p.returncode}: "
-                             f"{p.stderr.strip()[:200]})")
-    return p.stdout
+FORMS_DB = forms_db(WORK)
 
 
 def make_agents():
-    admin_cli("agent", "add", "--login", "a.beausite", "--name", "Anne Beausite", "--email",
-              "a@mairie-55040.fr", "--role", "commune", "--commune", "55040",
-              "--password-stdin", stdin=PASSWORD + "\n")
-    admin_cli("agent", "add", "--login", "b.autre", "--name", "Bruno Autre", "--email",
-              "b@mairie-55017.fr", "--role", "commune", "--commune", "55017",
-              "--password-stdin", stdin=PASSWORD + "\n")
-    admin_cli("agent", "add", "--login", "s.dechets", "--name", "Sam Déchets", "--email",
-              "s@cc.fr", "--role", "service", "--form", "bac", "--password-stdin",
-              stdin=PASSWORD + "\n")
-    admin_cli("agent", "add", "--login", "x.admin", "--name", "Xavier Admin", "--email",
-              "x@cc.fr", "--role", "admin", "--password-stdin", stdin=PASSWORD + "\n")
-    uri = admin_cli("agent", "totp", "x.admin")
-    secret = urllib.parse.parse_qs(urllib.parse.urlparse(uri.strip().split()[-1]).query)
-    return secret["secret"][0]
-
-
-def totp(secret_b32, at=None):
-    key = base64.b32decode(secret_b32 + "=" * (-len(secret_b32) % 8))
-    step = int((at or time.time()) // 30)
-    mac = hmac.new(key, struct.pack(">Q", step), hashlib.sha1).digest()
-    off = mac[-1] & 15
-    return "%06d" % ((struct.unpack(">I", mac[off:off + 4])[0] & 0x7FFFFFFF) % 1000000)
+    add_agent(ADMIN, FORMS_DB, "a.beausite", PASSWORD, "commune", "--commune", "55040",
+              name="Anne Beausite", email="a@mairie-55040.fr")
+    add_agent(ADMIN, FORMS_DB, "b.autre", PASSWORD, "commune", "--commune", "55017",
+              name="Bruno Autre", email="b@mairie-55017.fr")
+    add_agent(ADMIN, FORMS_DB, "s.dechets", PASSWORD, "service", "--form", "bac",
+              name="Sam Déchets", email="s@cc.fr")
+    add_agent(ADMIN, FORMS_DB, "x.admin", PASSWORD, "admin", name="Xavier Admin",
+              email="x@cc.fr")
+    p = run_admin(ADMIN, FORMS_DB, "agent", "totp", "x.admin")
+    check(p.returncode == 0, f"geodir-admin agent totp x.admin (exit {p.returncode}: "
+                             f"{p.stderr.strip()[:200]})")
+    return totp_secret(p.stdout)
 
 
 class Agent:
@@ -140,10 +116,8 @@ def file_requests(port):
     s, _, a = submit(port, "bac", {"nom": "=Petit", "prenom": "Jean", "volume": "240"}, ck, tk)
     check(s == 201, f"resident files a bin request ({s} {a})")
     out["bac"] = a
-    c = sqlite3.connect(FORMS_DB)
     for k, v in out.items():
-        v["id"] = c.execute("SELECT id FROM requests WHERE code = ?", (v["code"],)).fetchone()[0]
-    c.close()
+        v["id"] = sql(FORMS_DB, "SELECT id FROM requests WHERE code = ?", (v["code"],))[0][0]
     return out
 
 
@@ -252,10 +226,8 @@ def check_workflow(port, ag, req):
                                                          "documents": "Livret de famille",
                                                          "deadline": deadline.isoformat()})
     check(s == 200 and d.get("status") == "complement_demande", f"complement asked ({s} {d})")
-    c = sqlite3.connect(FORMS_DB)
-    mails = c.execute("SELECT body FROM outbox WHERE request_id = ? AND to_addr = ?",
-                      (rid, "claire@example.org")).fetchall()
-    c.close()
+    mails = sql(FORMS_DB, "SELECT body FROM outbox WHERE request_id = ? AND to_addr = ?",
+                (rid, "claire@example.org"))
     check(any("Livret de famille" in m[0] and deadline.strftime("%d/%m/%Y") in m[0]
               for m in mails), f"the complement's e-mail to the resident is queued ({len(mails)})")
     s, _, b = request(port, "GET", f"/api/requests/{code}/{token}")
@@ -305,9 +277,7 @@ def check_decision(port, ag, req, rid):
     s, d = a.post(f"/api/bo/requests/{rid}/transition", {"to": "acceptee"})
     check(s == 200 and d.get("status") == "acceptee" and d.get("certificate") is True,
           f"complement_recu -> acceptee ({s})")
-    c = sqlite3.connect(FORMS_DB)
-    closed = c.execute("SELECT closed_at FROM requests WHERE id = ?", (rid,)).fetchone()[0]
-    c.close()
+    closed = sql(FORMS_DB, "SELECT closed_at FROM requests WHERE id = ?", (rid,))[0][0]
     check(closed is not None, "closed_at set on a terminal status")
     s, _, b = request(port, "GET", f"/api/requests/{code}/{token}")
     check(s == 200 and json.loads(b).get("status") == "acceptee", "the resident sees the decision")
@@ -423,16 +393,14 @@ def check_views(ag):
 
 def main():
     secret = make_agents()
-    srv = ApiServer(API, ["--port", "0", "--db", DB, "--static_dir", os.path.join(SRC, "map-ui"),
-                          "--forms_dir", FORMS, "--forms_db", FORMS_DB,
-                          "--forms_files_dir", os.path.join(WORK, "files")],
-                    os.path.join(WORK, "server.log"), name="bo")
+    srv = ApiServer(API, server_args(DB, SRC, FORMS, WORK), os.path.join(WORK, "server.log"),
+                    name="bo")
     try:
         port = srv.port
         req = file_requests(port)
         ag = {k: Agent(port, login) for k, login in (("a", "a.beausite"), ("b", "b.autre"),
                                                      ("s", "s.dechets"))}
-        ag["x"] = Agent(port, "x.admin", totp(secret))
+        ag["x"] = Agent(port, "x.admin", totp(secret, int(time.time()) // 30))
         check_lists(port, ag, req)
         check_scope(ag, req)
         check_page(ag, req)

@@ -19,7 +19,6 @@ import email
 import email.policy
 import os
 import socket
-import sqlite3
 import sys
 
 if sys.executable != "/usr/bin/python3" and os.path.exists("/usr/bin/python3"):
@@ -31,9 +30,9 @@ if sys.executable != "/usr/bin/python3" and os.path.exists("/usr/bin/python3"):
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
-sys.path.insert(0, os.path.join(HERE, "..", "forms_http"))
-from geodir_test import ApiServer, check, finish, fresh_dir, poll_until  # noqa: E402
+from geodir_test import check, finish, fresh_dir, poll_until  # noqa: E402
 from forms_client import csrf, submit  # noqa: E402
+from forms_fixture import forms_db, sql, start_server  # noqa: E402
 
 try:
     from aiosmtpd.controller import Controller
@@ -74,13 +73,9 @@ def free_port():
 
 def start(name, transport, env=None):
     work = os.path.join(WORK, name)
-    os.makedirs(work, exist_ok=True)
-    args = ["--port", "0", "--db", DB, "--static_dir", os.path.join(SRC, "map-ui"),
-            "--forms_dir", FORMS, "--forms_db", os.path.join(work, "forms.sqlite"),
-            "--forms_files_dir", os.path.join(work, "files"), "--mail_from", FROM,
-            "--mail_retry_base", "1", "--public_url", "https://demarches.essai.example"]
-    args += transport
-    return ApiServer(API, args, os.path.join(work, "server.log"), name=name, env=env), work
+    return start_server(API, DB, SRC, FORMS, work, "--mail_from", FROM, "--mail_retry_base", "1",
+                        "--public_url", "https://demarches.essai.example", *transport,
+                        name=name, env=env), work
 
 
 def smtp_args(port):
@@ -88,12 +83,8 @@ def smtp_args(port):
 
 
 def outbox(work):
-    c = sqlite3.connect(os.path.join(work, "forms.sqlite"), timeout=30)
-    try:
-        return c.execute("SELECT attempts, sent_at, last_error, body, secret, to_addr "
-                         "FROM outbox ORDER BY id").fetchall()
-    finally:
-        c.close()
+    return sql(forms_db(work), "SELECT attempts, sent_at, last_error, body, secret, to_addr "
+               "FROM outbox ORDER BY id")
 
 
 def file_request(srv, addr):

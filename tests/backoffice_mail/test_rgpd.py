@@ -20,23 +20,22 @@ usage: test_rgpd.py API ADMIN DB SRC_DIR WORK_DIR
 import datetime
 import json
 import os
-import sqlite3
-import subprocess
 import sys
 import time
 
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
-sys.path.insert(0, os.path.join(HERE, "..", "forms_http"))
 from geodir_test import ApiServer, check, finish, fresh_dir  # noqa: E402
 from forms_client import PDF, csrf, submit  # noqa: E402
 from bo_client import Client, totp  # noqa: E402
+from forms_fixture import add_agent, forms_db, run_admin, server_args, totp_secret  # noqa: E402
+from forms_fixture import sql as forms_sql  # noqa: E402
 
 API, ADMIN, DB, SRC, WORK = (os.path.abspath(a) for a in sys.argv[1:6])
 fresh_dir(WORK)
 FORMS = os.path.join(WORK, "forms")
-FORMS_DB = os.path.join(WORK, "forms.sqlite")
+FORMS_DB = forms_db(WORK)
 FILES = os.path.join(WORK, "files")
 DAY = 86400
 
@@ -50,20 +49,11 @@ with open(os.path.join(FORMS, "essai.json"), "w") as f:
 
 
 def sql(query, args=()):
-    c = sqlite3.connect(FORMS_DB, timeout=30)
-    try:
-        rows = c.execute(query, args).fetchall()
-        c.commit()
-        return rows
-    finally:
-        c.close()
+    return forms_sql(FORMS_DB, query, args)
 
 
 def admin(*args, env=None):
-    full = {k: v for k, v in os.environ.items() if not k.startswith("GEODIR_")}
-    full.update(env or {})
-    return subprocess.run([ADMIN] + list(args), capture_output=True, text=True, timeout=120,
-                          env=full)
+    return run_admin(ADMIN, None, *args, env=env)
 
 
 def files_of(code):
@@ -76,9 +66,8 @@ def exists(name):
 
 
 # --- file six requests through the server -----------------------------------------------------
-srv = ApiServer(API, ["--port", "0", "--db", DB, "--static_dir", os.path.join(SRC, "map-ui"),
-                      "--forms_dir", FORMS, "--forms_db", FORMS_DB, "--forms_files_dir", FILES],
-                os.path.join(WORK, "server.log"), name="server")
+srv = ApiServer(API, server_args(DB, SRC, FORMS, WORK), os.path.join(WORK, "server.log"),
+                name="server")
 cookie, token = csrf(srv.port)[:2]
 codes = {}
 for name, addr in (("old", "a@exemple.fr"), ("recent", "b@exemple.fr"), ("open", "c@exemple.fr"),
@@ -174,23 +163,16 @@ check(p.returncode == 2, "requester without an address: usage, exit 2")
 
 
 # --- over HTTP: the agents told, the administrators' routes ------------------------------------
-def add_agent(login, role, email, *extra):
-    p = subprocess.run([ADMIN, "--forms-db", FORMS_DB, "agent", "add", "--login", login, "--name",
-                        login, "--email", email, "--role", role, *extra, "--password-stdin"],
-                       input="Hibou-Casserole-Nuage-19\n", capture_output=True, text=True,
-                       timeout=120)
-    check(p.returncode == 0, f"agent {login} added ({p.stderr.strip()[:80]})")
-
-
-add_agent("cc.admin", "admin", "admin@cc.example")
-add_agent("s.essai", "service", "essais@cc.example", "--form", "essai")
-add_agent("m.durand", "commune", "mairie@55040.example", "--commune", "55040")
-uri = subprocess.run([ADMIN, "--forms-db", FORMS_DB, "agent", "totp", "cc.admin"],
-                     capture_output=True, text=True, timeout=60).stdout
-secret = uri.split("secret=", 1)[1].split("&", 1)[0] if "secret=" in uri else ""
-srv = ApiServer(API, ["--port", "0", "--db", DB, "--static_dir", os.path.join(SRC, "map-ui"),
-                      "--forms_dir", FORMS, "--forms_db", FORMS_DB, "--forms_files_dir", FILES],
-                os.path.join(WORK, "server2.log"), name="server2")
+AGENT_PW = "Hibou-Casserole-Nuage-19"
+add_agent(ADMIN, FORMS_DB, "cc.admin", AGENT_PW, "admin", email="admin@cc.example")
+add_agent(ADMIN, FORMS_DB, "s.essai", AGENT_PW, "service", "--form", "essai",
+          email="essais@cc.example")
+add_agent(ADMIN, FORMS_DB, "m.durand", AGENT_PW, "commune", "--commune", "55040",
+          email="mairie@55040.example")
+uri = run_admin(ADMIN, FORMS_DB, "agent", "totp", "cc.admin").stdout
+secret = totp_secret(uri)
+srv = ApiServer(API, server_args(DB, SRC, FORMS, WORK), os.path.join(WORK, "server2.log"),
+                name="server2")
 cookie, token = csrf(srv.port)[:2]
 s, _, b = submit(srv.port, "essai", {"nom": "Martin", "courriel": "z@exemple.fr"}, cookie, token)
 rows = sql("SELECT o.to_addr, o.subject FROM outbox o JOIN requests r ON r.id = o.request_id "
@@ -201,12 +183,12 @@ check([r[0] for r in rows] == ["z@exemple.fr", "essais@cc.example"] and
 
 check(Client(srv.port).call("GET", "/api/bo/outbox")[0] == 401, "outbox without a session: 401")
 agent = Client(srv.port)
-agent.login("s.essai", "Hibou-Casserole-Nuage-19")
+agent.login("s.essai", AGENT_PW)
 check(agent.call("GET", "/api/bo/outbox")[0] == 403, "outbox for a service agent: 403")
 check(agent.call("GET", "/api/bo/requester?email=z@exemple.fr")[0] == 403,
       "requester export for a service agent: 403")
 c = Client(srv.port)
-s, _, me = c.login("cc.admin", "Hibou-Casserole-Nuage-19", totp(secret, int(time.time()) // 30))
+s, _, me = c.login("cc.admin", AGENT_PW, totp(secret, int(time.time()) // 30))
 check(s == 200, f"the administrator logs in ({s})")
 s, _, b = c.call("GET", "/api/bo/outbox")
 box = b.get("outbox", []) if s == 200 else []

@@ -107,6 +107,18 @@ def near(a, b, tol=1e-5):
     return a is not None and abs(a - b) <= tol
 
 
+def at(place, lat, lon, tol=1e-5):
+    """The place (a row of places()) lies at lat, lon, within tol degrees each way."""
+    return near(place.get("lat"), lat, tol) and near(place.get("lon"), lon, tol)
+
+
+def expect_counts(p, source, want, what):
+    """One check: the importer's summary table (p.out) shows want, (read, imported, outside,
+    filtered, rejected, geocoded), for source."""
+    got = table(p.out).get(source)
+    check(got == want, f"{what} (got {got})")
+
+
 def import_ok(name, sources, communes=None, extra=None):
     db = os.path.join(WORK, name + ".sqlite")
     p = run(config(name, sources, communes), db, extra)
@@ -144,10 +156,9 @@ def provenance(db, source, licence, publisher):
 # --------------------------------------------------------------------------------------------
 def case_osm():
     db, p = import_ok("osm", [{"name": "osm", "profile": "osm", "path": "osm/lieux.osm"}])
-    t = table(p.out)
-    check(t.get("osm") == (15, 12, 1, 1, 1, 0),
-          f"osm: read 15 (12 nodes, a way, a pitch, a relation), imported 12, outside 1, "
-          f"filtered 1, rejected 1 (got {t.get('osm')})")
+    expect_counts(p, "osm", (15, 12, 1, 1, 1, 0),
+                  "osm: read 15 (12 nodes, a way, a pitch, a relation), imported 12, outside 1, "
+                  "filtered 1, rejected 1")
     pl = places(db, "source = 'osm'")
     want = {"osm:node-1": ("Pharmacie de l'Aire", "pharmacy", "55532"),
             "osm:node-2": ("Cabinet médical du Seuil", "gp", "55517"),
@@ -176,7 +187,7 @@ def case_osm():
           "osm: contact:phone, website")
     check(ph.get("opening_hours") == "Mo-Fr 09:00-12:00,14:00-19:00; Sa 09:00-12:00"
           and ph.get("wheelchair") == "yes", "osm: opening_hours, wheelchair")
-    check(near(ph.get("lat"), 48.935) and near(ph.get("lon"), 5.11), "osm: node position")
+    check(at(ph, 48.935, 5.11), "osm: node position")
     bar = pl.get("osm:node-7", {})
     check(bar.get("description") == 'Dit "le Zinc" => chez Léon, c:\\bar',
           f"osm: other_tags value with quotes, '=>', ',' and a backslash (got {bar.get('description')!r})")
@@ -205,26 +216,25 @@ def case_finess_csv():
     db, p = import_ok("finess_csv", [{"name": "finess", "profile": "finess-csv",
                                       "path": "finess/etalab-cs1100507-stock-exemple.csv"}],
                       communes=["55040", "55177", "55254", "55517", "55532", "97101"])
-    t = table(p.out)
-    check(t.get("finess") == (9, 5, 1, 1, 2, 2),
-          f"finess-csv: 9 structureet read, 5 imported, 1 outside, 1 filtered, 2 rejected, "
-          f"2 geocoded (got {t.get('finess')})")
+    expect_counts(p, "finess", (9, 5, 1, 1, 2, 2),
+                  "finess-csv: 9 structureet read, 5 imported, 1 outside, 1 filtered, 2 rejected, "
+                  "2 geocoded")
     pl = places(db, "source = 'finess'")
     a = pl.get("finess:550000001", {})
     check(a.get("name") == "PHARMACIE DE L'AIRE; SUCCURSALE DE VAUBECOURT" and a.get("category") == "pharmacy",
           f"finess-csv: ';' inside a quoted field; category 620 -> pharmacy (got {a.get('name')!r})")
     check(a.get("refs") == "finess:550000001 siret:12345678900012" and a.get("phone") == "0329700000"
           and a.get("source_date") == "2025-01-15", f"finess-csv: refs, phone, date ({a})")
-    check(near(a.get("lat"), 48.936, 2e-6) and near(a.get("lon"), 5.11, 2e-6),
+    check(at(a, 48.936, 5.11, 2e-6),
           f"finess-csv: 2026 geolocation shape, Lambert-93 (got {a.get('lat')}, {a.get('lon')})")
     b = pl.get("finess:550000002", {})
     check(b.get("name") == "RÉSIDENCE LES TILLEULS – SEUIL-D'ARGONNE" and b.get("category") == "care-home",
           f"finess-csv: Windows-1252 text converted (got {b.get('name')!r})")
-    check(near(b.get("lat"), 48.975, 2e-6) and near(b.get("lon"), 5.05, 2e-6),
+    check(at(b, 48.975, 5.05, 2e-6),
           f"finess-csv: 2016 shape with x/y swapped, swapped back (got {b.get('lat')}, {b.get('lon')})")
     check("swapped back" in p.err and "rows=1" in p.err, "finess-csv: the swap is reported on stderr")
     g = pl.get("finess:9A0000007", {})
-    check(g.get("insee") == "97101" and near(g.get("lat"), 16.241, 2e-6) and near(g.get("lon"), -61.535, 2e-6),
+    check(g.get("insee") == "97101" and at(g, 16.241, -61.535, 2e-6),
           f"finess-csv: département 9A -> INSEE 97101, EPSG:5490 geolocation ({g.get('insee')}, "
           f"{g.get('lat')}, {g.get('lon')})")
     h = pl.get("finess:550000004", {})
@@ -245,15 +255,14 @@ def case_finess_csv():
 def case_finess_json():
     db, p = import_ok("finess_json", [{"name": "finess", "profile": "finess-json",
                                        "path": "finess/finess-structures-exemple.json"}])
-    t = table(p.out)
-    check(t.get("finess") == (6, 3, 1, 2, 0, 1),
-          f"finess-json: 6 ege read, 3 imported, 1 outside, 2 filtered (inactive, unmapped), "
-          f"1 geocoded (got {t.get('finess')})")
+    expect_counts(p, "finess", (6, 3, 1, 2, 0, 1),
+                  "finess-json: 6 ege read, 3 imported, 1 outside, 2 filtered (inactive, unmapped), "
+                  "1 geocoded")
     pl = places(db, "source = 'finess'")
     a = pl.get("finess:550000011", {})
     check(a.get("name") == "PHARMACIE DE L'AIRE - VAUBECOURT" and a.get("category") == "pharmacy",
           f"finess-json: padded name trimmed (got {a.get('name')!r})")
-    check(near(a.get("lat"), 48.936, 2e-6) and near(a.get("lon"), 5.11, 2e-6),
+    check(at(a, 48.936, 5.11, 2e-6),
           f"finess-json: coordonneeX/Y published swapped, swapped back ({a.get('lat')}, {a.get('lon')})")
     check(a.get("phone") == "0329700000" and a.get("email") == "contact@pharmacie.example.org",
           f"finess-json: the contact that has a phone, not the first one ({a.get('phone')})")
@@ -265,7 +274,7 @@ def case_finess_json():
           and m.get("address") == "42 R BERNE 55250 BEAUSITE",
           f"finess-json: no coordinates: geocoded from the main address ({m})")
     l = pl.get("finess:550000016", {})
-    check(near(l.get("lat"), 48.98, 2e-6) and near(l.get("lon"), 5.06, 2e-6),
+    check(at(l, 48.98, 5.06, 2e-6),
           f"finess-json: coordinates in the right order are kept ({l.get('lat')}, {l.get('lon')})")
     check(sorted(pl) == ["finess:550000011", "finess:550000013", "finess:550000016"],
           f"finess-json: inactive, unmapped and outside establishments left out ({sorted(pl)})")
@@ -294,12 +303,11 @@ def case_rna():
         {"name": "ban", "profile": "ban", "path": "ban/adresses-55-exemple.csv"},
         {"name": "rna", "profile": "rna-waldec", "path": "rna/rna_waldec_exemple.csv"},
         {"name": "rna-import", "profile": "rna-import", "path": "rna/rna_import_exemple.csv"}])
-    t = table(p.out)
-    check(t.get("rna") == (8, 4, 1, 1, 2, 5),
-          f"rna-waldec: read 8, imported 4, outside 1, filtered 1, rejected 2, geocoded 5 (the "
-          f"duplicate too) (got {t.get('rna')})")
-    check(t.get("rna-import") == (5, 3, 0, 1, 1, 3),
-          f"rna-import: read 5, imported 3, filtered 1, rejected 1, geocoded 3 (got {t.get('rna-import')})")
+    expect_counts(p, "rna", (8, 4, 1, 1, 2, 5),
+                  "rna-waldec: read 8, imported 4, outside 1, filtered 1, rejected 2, geocoded 5 (the "
+                  "duplicate too)")
+    expect_counts(p, "rna-import", (5, 3, 0, 1, 1, 3),
+                  "rna-import: read 5, imported 3, filtered 1, rejected 1, geocoded 3")
     pl = places(db, "source IN ('rna', 'rna-import')")
     s = pl.get("rna:W551000001", {})
     check(s.get("name") == "Société sportive de Vaubecourt" and s.get("category") == "sports",
@@ -335,18 +343,16 @@ def case_bpe():
     db, p = import_ok("bpe", [{"name": "bpe", "profile": "bpe", "path": "bpe/bpe24_exemple.csv"},
                               {"name": "bpe-ancien", "profile": "bpe-legacy",
                                "path": "bpe/bpe21_ensemble_xy_exemple.csv"}])
-    t = table(p.out)
-    check(t.get("bpe") == (7, 3, 1, 1, 2, 0), f"bpe: read 7, imported 3, outside 1, filtered 1, rejected 2 "
-                                              f"(got {t.get('bpe')})")
-    check(t.get("bpe-ancien") == (4, 3, 0, 1, 0, 0), f"bpe-legacy: read 4, imported 3, filtered 1 "
-                                                     f"(got {t.get('bpe-ancien')})")
+    expect_counts(p, "bpe", (7, 3, 1, 1, 2, 0),
+                  "bpe: read 7, imported 3, outside 1, filtered 1, rejected 2")
+    expect_counts(p, "bpe-ancien", (4, 3, 0, 1, 0, 0), "bpe-legacy: read 4, imported 3, filtered 1")
     pl = places(db, "source IN ('bpe', 'bpe-ancien')")
     a = pl.get("bpe:D307-55532-854564.27-6872734.71", {})
     check(a.get("name") == "Pharmacie" and a.get("category") == "pharmacy" and a.get("geo_quality") == "Bonne"
-          and near(a.get("lat"), 48.936, 2e-6) and near(a.get("lon"), 5.11, 2e-6),
+          and at(a, 48.936, 5.11, 2e-6),
           f"bpe: D307 pharmacy, QUALITE_XY kept, Lambert-93 ({a})")
     g = pl.get("bpe:D265-55517-6877529.37-850774.82", {})
-    check(g.get("category") == "gp" and near(g.get("lat"), 48.98, 2e-6) and near(g.get("lon"), 5.06, 2e-6),
+    check(g.get("category") == "gp" and at(g, 48.98, 5.06, 2e-6),
           f"bpe: x/y swapped, swapped back ({g.get('lat')}, {g.get('lon')})")
     check(pl.get("bpe:F101-55254-866172.99-6876839.18", {}).get("name") == "Piscine", "bpe: F101 -> Piscine")
     e = pl.get("bpe-ancien:C104-55532-855284.69-6873198.99", {})
@@ -364,15 +370,14 @@ def case_sirene():
     db, p = import_ok("sirene", [
         {"name": "ban", "profile": "ban", "path": "ban/adresses-55-exemple.csv"},
         {"name": "sirene", "profile": "sirene-geo", "path": "sirene/sirene_etablissements_geo_exemple.csv"}])
-    t = table(p.out)
-    check(t.get("sirene") == (10, 4, 1, 5, 0, 2),
-          f"sirene: read 10, imported 4, outside 1, filtered 5 (2 partial diffusion, closed, unmapped NAF, "
-          f"old nomenclature), geocoded 2 (got {t.get('sirene')})")
+    expect_counts(p, "sirene", (10, 4, 1, 5, 0, 2),
+                  "sirene: read 10, imported 4, outside 1, filtered 5 (2 partial diffusion, closed, unmapped NAF, "
+                  "old nomenclature), geocoded 2")
     pl = places(db, "source = 'sirene'")
     a = pl.get("sirene:12345678900012", {})
     check(a.get("name") == "PHARMACIE DU CENTRE" and a.get("category") == "pharmacy"
           and a.get("refs") == "siret:12345678900012" and a.get("geo_quality") == "housenumber 0.93"
-          and near(a.get("lat"), 48.936) and near(a.get("lon"), 5.11), f"sirene: 47.73Z pharmacy ({a})")
+          and at(a, 48.936, 5.11), f"sirene: 47.73Z pharmacy ({a})")
     r = pl.get("sirene:42345678900015", {})
     check(r.get("name") == "Restaurants, cafés, hébergements" and r.get("category") == "food-drink-lodging",
           f"sirene: no enseigne: named after the category ({r.get('name')!r})")
@@ -393,10 +398,8 @@ def case_sirene():
 def case_service_public():
     db, p = import_ok("service_public", [{"name": "sp", "profile": "service-public-xml",
                                           "path": "service-public"}])
-    t = table(p.out)
-    check(t.get("sp") == (5, 3, 1, 0, 1, 0),
-          f"service-public-xml: 5 XML files read (not the .txt), 3 imported, 1 outside, 1 rejected "
-          f"(got {t.get('sp')})")
+    expect_counts(p, "sp", (5, 3, 1, 0, 1, 0),
+                  "service-public-xml: 5 XML files read (not the .txt), 3 imported, 1 outside, 1 rejected")
     pl = places(db, "source = 'sp'")
     m = pl.get("sp:mairie-55532-01", {})
     check(m.get("category") == "town-hall" and m.get("opening_hours") == "Tu 16:30-18:30; Th 10:00-12:00"
@@ -413,7 +416,7 @@ def case_service_public():
           f"sp-xml: NAC -> no, mailto: stripped, address lines, note ({f})")
     g = pl.get("sp:gendarmerie-55040-01", {})
     check(g.get("wheelchair") == "limited" and g.get("opening_hours") == "Mo,Sa,Su 08:00-12:00"
-          and near(g.get("lat"), 48.9692) and near(g.get("lon"), 5.1912)
+          and at(g, 48.9692, 5.1912)
           and g.get("address") == "13 route de Clermont",
           f"sp-xml: géopostale address preferred, DEM -> limited, samedi-lundi wraps ({g})")
     expect_rejects(db, "sp", [("service-public", "feature 3", "mairie-55254-01.xml", "read_error",
@@ -426,9 +429,8 @@ def case_service_public():
 def case_addresses():
     db, p = import_ok("addresses", [{"name": "ban", "profile": "ban", "path": "ban/adresses-55-exemple.csv"},
                                     {"name": "bano", "profile": "bano", "path": "ban/bano-55-exemple.csv"}])
-    t = table(p.out)
-    check(t.get("ban") == (9, 6, 1, 0, 2, 0), f"ban: read 9, imported 6, outside 1, rejected 2 (got {t.get('ban')})")
-    check(t.get("bano") == (6, 3, 1, 0, 2, 0), f"bano: read 6, imported 3, outside 1, rejected 2 (got {t.get('bano')})")
+    expect_counts(p, "ban", (9, 6, 1, 0, 2, 0), "ban: read 9, imported 6, outside 1, rejected 2")
+    expect_counts(p, "bano", (6, 3, 1, 0, 2, 0), "bano: read 6, imported 3, outside 1, rejected 2")
     ad = {r["id"]: r for r in rows_of(db, "addresses")}
     b = ad.get("55532_0010_00005_bis", {})
     check(b.get("housenumber") == "5 bis" and b.get("street") == "Rue de la Gare" and b.get("insee") == "55532"
@@ -439,7 +441,7 @@ def case_addresses():
           f"ban: a lieu-dit (99999) is a street-level point named after nom_ld ({ld})")
     c = ad.get("55254C003Z-1BIS", {})
     check(c.get("housenumber") == "1BIS" and c.get("insee") == "55254" and c.get("city") == "Les Trois-Domaines"
-          and near(c.get("lat"), 48.97) and near(c.get("lon"), 5.27),
+          and at(c, 48.97, 5.27),
           f"bano: columns by position, INSEE from the first 5 characters of id ({c})")
     check("553890054N-2" not in ad, "bano: Nubécourt is outside the territory")
     expect_rejects(db, "ban", [
@@ -455,8 +457,7 @@ def case_addresses():
 def case_generic():
     db, p = import_ok("generic", [{"name": "local", "profile": "generic-csv-example",
                                    "path": "generic/lieux-exemple.csv"}])
-    t = table(p.out)
-    check(t.get("local") == (7, 5, 0, 0, 2, 0), f"generic csv: read 7, imported 5, rejected 2 (got {t.get('local')})")
+    expect_counts(p, "local", (7, 5, 0, 0, 2, 0), "generic csv: read 7, imported 5, rejected 2")
     pl = places(db, "source = 'local'")
     s = pl.get("local:SDF-1", {})
     check(s.get("name") == "Salle des fêtes de Vaubecourt" and s.get("category") == "culture-venue"
@@ -489,13 +490,12 @@ def case_generic():
     for src, path in (("gpkg", gpkg), ("shp", shp)):
         # one database each: the same places in two sources would be merged into one
         db2, p2 = import_ok("generic_" + src, [{"name": src, "profile": "test-generic-" + src, "path": path}])
-        t2 = table(p2.out)
-        check(t2.get(src) == (5, 5, 0, 0, 0, 0), f"{src}: 5 read, 5 imported (got {t2.get(src)})")
+        expect_counts(p2, src, (5, 5, 0, 0, 0, 0), f"{src}: 5 read, 5 imported")
         got = places(db2, f"source = '{src}'")
         for pid, r in pl.items():
             g = got.get(src + ":" + r["source_id"], {})
             check(g.get("name") == r["name"] and g.get("category") == r["category"]
-                  and near(g.get("lat"), r["lat"], 1e-6) and near(g.get("lon"), r["lon"], 1e-6),
+                  and at(g, r["lat"], r["lon"], 1e-6),
                   f"{src}: {r['source_id']} same name, category and point (< 0.1 m) ({g})")
 
 

@@ -9,26 +9,22 @@ usage: test_forms_crash.py API DB SRC_DIR WORK_DIR
 import json
 import os
 import signal
-import sqlite3
 import sys
 import threading
 
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
-sys.path.insert(0, HERE)
 from geodir_test import ApiServer, check, finish, fresh_dir, poll_until  # noqa: E402
 from forms_client import csrf, request, submit  # noqa: E402
+from forms_fixture import forms_db, server_args, sql  # noqa: E402
 
 API, DB, SRC, WORK = (os.path.abspath(a) for a in sys.argv[1:5])
 TOTAL, CLIENTS, KILL_AFTER = 1000, 64, 250
 fresh_dir(WORK)
-ARGS = ["--port", "0", "--db", DB, "--static_dir", os.path.join(SRC, "map-ui"),
-        "--forms_dir", os.path.join(HERE, "forms"),
-        "--forms_db", os.path.join(WORK, "forms.sqlite"),
-        "--forms_files_dir", os.path.join(WORK, "files"), "--threads", "8",
-        "--forms_submit_rate", "0", "--forms_lookup_misses", "100000",
-        "--max_connections_per_ip", "10000"]
+ARGS = server_args(DB, SRC, os.path.join(HERE, "forms"), WORK, "--threads", "8",
+                   "--forms_submit_rate", "0", "--forms_lookup_misses", "100000",
+                   "--max_connections_per_ip", "10000")
 
 acked = {}        # i -> (code, token)
 failed = [0]
@@ -71,9 +67,8 @@ def main():
     check(n_acked < TOTAL and failed[0] > 0, "the kill came in the middle of the submissions")
 
     srv = ApiServer(API, ARGS, os.path.join(WORK, "server2.log"), name="restarted server")
-    c = sqlite3.connect(os.path.join(WORK, "forms.sqlite"), timeout=30)
-    stored = {code: json.loads(v) for code, v in c.execute("SELECT code, values_json FROM requests")}
-    c.close()
+    stored = {code: json.loads(v)
+              for code, v in sql(forms_db(WORK), "SELECT code, values_json FROM requests")}
     lost = [i for i, (code, _) in acked.items()
             if code not in stored or stored[code].get("nom") != f"crash-{i}"]
     print(f"     stored after restart: {len(stored)}; acknowledged and lost: {len(lost)}")

@@ -14,17 +14,16 @@ usage: test_forms_http.py API DB SRC_DIR WORK_DIR
 import hashlib
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
-sys.path.insert(0, HERE)
-from geodir_test import ApiServer, check, finish, fresh_dir  # noqa: E402
+from geodir_test import check, finish, fresh_dir  # noqa: E402
 from forms_client import EXE, PDF, PNG, csrf, multipart, post, request, submit  # noqa: E402
 from forms_agent import ask_documents  # noqa: E402
+from forms_fixture import forms_db, sql, start_server  # noqa: E402
 
 API, DB, SRC, WORK = (os.path.abspath(a) for a in sys.argv[1:5])
 FORMS = os.path.join(HERE, "forms")
@@ -33,19 +32,11 @@ fresh_dir(WORK)
 
 def start(name, extra=(), work=None):
     work = work or os.path.join(WORK, name)
-    os.makedirs(work, exist_ok=True)
-    args = ["--port", "0", "--db", DB, "--static_dir", os.path.join(SRC, "map-ui"),
-            "--forms_dir", FORMS, "--forms_db", os.path.join(work, "forms.sqlite"),
-            "--forms_files_dir", os.path.join(work, "files")] + list(extra)
-    return ApiServer(API, args, os.path.join(work, "server.log"), name=name), work
+    return start_server(API, DB, SRC, FORMS, work, *extra, name=name), work
 
 
-def rows(work, sql, args=()):
-    c = sqlite3.connect(os.path.join(work, "forms.sqlite"), timeout=30)
-    try:
-        return c.execute(sql, args).fetchall()
-    finally:
-        c.close()
+def rows(work, query, args=()):
+    return sql(forms_db(work), query, args)
 
 
 def count_requests(work):

@@ -1,6 +1,6 @@
 """bo_client — what the back office's tests send: an agent's browser (its forms CSRF cookie,
 its session cookie and CSRF token, its loopback address) and RFC 6238 codes for the TOTP of an
-administrator. Standard library only (and tests/forms_http/forms_client)."""
+administrator. Standard library only (and forms_client, next to it)."""
 import base64
 import hmac
 import json

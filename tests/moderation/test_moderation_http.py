@@ -18,7 +18,6 @@ usage: test_moderation_http.py API IMPORTER ADMIN SRC_DIR WORK_DIR
 import hashlib
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 import urllib.parse
@@ -26,12 +25,13 @@ import urllib.parse
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
-sys.path.insert(0, os.path.join(HERE, "..", "forms_http"))
 from geodir_test import ApiServer, check, finish, fresh_dir, poll_until  # noqa: E402
 from forms_client import csrf, request, submit  # noqa: E402
+from forms_fixture import add_agent, forms_db, server_args  # noqa: E402
+from forms_fixture import sql as forms_sql  # noqa: E402
 
 API, IMPORTER, ADMIN, SRC, WORK = (os.path.abspath(a) for a in sys.argv[1:6])
-FDB = os.path.join(WORK, "forms.sqlite")
+FDB = forms_db(WORK)
 DB = os.path.join(WORK, "geodir.sqlite")
 OVERRIDES = os.path.join(WORK, "corrections.json")
 PASSWORDS = {"agent.beausite": "Mirabelle-Lavoir-Clocher-42",
@@ -55,16 +55,6 @@ def prepare():
     if not check(p.returncode == 0, f"sample territory imported ({p.stderr[-500:]})"):
         finish()
     return config
-
-
-def add_agent(login, commune):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GEODIR_")}
-    p = subprocess.run([ADMIN, "--forms-db", FDB, "agent", "add", "--login", login, "--name",
-                        login, "--email", f"{login}@mairie.example", "--role", "commune",
-                        "--commune", commune, "--password-stdin"],
-                       input=PASSWORDS[login] + "\n", text=True, capture_output=True,
-                       timeout=120, env=env)
-    check(p.returncode == 0, f"geodir-admin agent add {login} ({p.stderr.strip()[:200]})")
 
 
 class Agent:
@@ -103,11 +93,7 @@ def file_request(port, form, values):
 
 
 def sql(query, args=()):
-    c = sqlite3.connect(FDB, timeout=30)
-    try:
-        return c.execute(query, args).fetchall()
-    finally:
-        c.close()
+    return forms_sql(FDB, query, args)
 
 
 def search(port, text):
@@ -128,14 +114,12 @@ def refreshed(request_id):
 
 def main():
     config = prepare()
-    srv = ApiServer(API, ["--port", "0", "--db", DB, "--static_dir", os.path.join(SRC, "map-ui"),
-                          "--forms_dir", os.path.join(SRC, "config", "forms"), "--forms_db", FDB,
-                          "--forms_files_dir", os.path.join(WORK, "files"),
-                          "--importer_config", config, "--importer_command", IMPORTER],
+    srv = ApiServer(API, server_args(DB, SRC, os.path.join(SRC, "config", "forms"), WORK,
+                                     "--importer_config", config, "--importer_command", IMPORTER),
                     os.path.join(WORK, "server.log"))
     port = srv.port
-    add_agent("agent.beausite", "55040")
-    add_agent("agent.vaubecourt", "55532")
+    for login, commune in (("agent.beausite", "55040"), ("agent.vaubecourt", "55532")):
+        add_agent(ADMIN, FDB, login, PASSWORDS[login], "commune", "--commune", commune)
     beausite, vaubecourt = Agent(port, "agent.beausite"), Agent(port, "agent.vaubecourt")
 
     proposal = {"nom": "Fromagerie Moderatix", "categorie": "food-shop",

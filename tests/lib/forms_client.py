@@ -1,7 +1,7 @@
-"""forms_client — what the online procedures' tests (and bench/forms) send: the CSRF cookie
-and token (GET /api/forms/csrf), multipart bodies as docs/forms.md §1.3 describes them, and
-requests from a chosen loopback address (127.0.0.x) so that per-address limits can be tested
-apart. Standard library only."""
+"""forms_client — what the online procedures' tests (forms_http, backoffice_http, backoffice_mail,
+moderation) send: the CSRF cookie and token (GET /api/forms/csrf), multipart bodies as
+docs/forms.md §1.3 describes them, and requests from a chosen loopback address (127.0.0.x) so
+that per-address limits can be tested apart. Standard library only."""
 import http.client
 import json
 import uuid
