@@ -20,14 +20,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import {
-  SOURCE_DIR, axeCheck, closeAll, freshWorkDir, geodirAdmin, importFixtures, newContext,
-  openBrowser, startServer,
-} from './harness.mjs';
+import { addAgent, assertCleanRun, boRun, focusedId, startBoServer } from './bo_harness.mjs';
+import { SOURCE_DIR, axeCheck, closeAll, importFixtures, openBrowser } from './harness.mjs';
 
-const WORK_DIR = freshWorkDir('run-backoffice');
-const FORMS_DB = path.join(WORK_DIR, 'forms.sqlite');
-const ctx = newContext();
+const run = boRun('run-backoffice');
+const { ctx } = run;
 const PW = 'Girafe-Parapluie-Violon-27';
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
 const filed = {};
@@ -54,26 +51,21 @@ async function file(name, school) {
 }
 
 before(async () => {
-  const db = importFixtures(WORK_DIR);
-  await startServer(ctx, WORK_DIR, db, [
-    '--forms_dir', path.join(SOURCE_DIR, 'tests', 'backoffice_http', 'forms'), '--forms_db', FORMS_DB,
-    '--forms_files_dir', path.join(WORK_DIR, 'forms-files')]);
+  const db = importFixtures(run.workDir);
+  await startBoServer(run, db, path.join(SOURCE_DIR, 'tests', 'backoffice_http', 'forms'));
   const found = await (await fetch(`${ctx.base}/api/places?q=Trois%20Villages&category=primary-school`)).json();
   const f = found.features[0];
   const school = { id: f.id || f.properties.id, insee: f.properties.insee };
-  geodirAdmin(FORMS_DB, ['agent', 'add', '--login', 'm.durand', '--name', 'Marie Durand', '--email',
-                   'm.durand@mairie.fr', '--role', 'commune', '--commune', school.insee,
-                   '--password-stdin'], `${PW}\n`);
+  addAgent(run, { login: 'm.durand', name: 'Marie Durand', email: 'm.durand@mairie.fr',
+                  role: 'commune', commune: school.insee }, PW);
   filed.martin = await file('Martin', school);
   filed.bernard = await file('Bernard', school);
-  await openBrowser(ctx, WORK_DIR, { failOnDialog: true });
+  await openBrowser(ctx, run.workDir, { failOnDialog: true });
 });
 
 after(async () => {
-  await closeAll(ctx, { screenshot: path.join(WORK_DIR, 'backoffice.png') });
+  await closeAll(ctx, { screenshot: path.join(run.workDir, 'backoffice.png') });
 });
-
-const focusedId = (page) => page.evaluate(() => document.activeElement && document.activeElement.id);
 
 /* Chooses a move in the request's status form and sends it. */
 async function move(page, label, fill = {}) {
@@ -165,7 +157,5 @@ test('the resident answers with a document, the agent accepts, the resident sees
 });
 
 test('no unexpected console error, nothing fetched elsewhere', () => {
-  const errors = ctx.errors.filter((e) => !/status of 401/.test(e));
-  assert.deepEqual(errors, []);
-  assert.deepEqual(ctx.foreign, []);
+  assertCleanRun(ctx);
 });

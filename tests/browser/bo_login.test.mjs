@@ -16,20 +16,13 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import path from 'node:path';
-import {
-  SOURCE_DIR, axeCheck, closeAll, freshWorkDir, geodirAdmin, importFixtures, newContext,
-  openBrowser, startServer,
-} from './harness.mjs';
+import { addAgent, assertCleanRun, boAdmin, boRun, focusedId, startBoServer } from './bo_harness.mjs';
+import { SOURCE_DIR, axeCheck, closeAll, importFixtures, openBrowser } from './harness.mjs';
 
-const WORK_DIR = freshWorkDir('run-bo-login');
-const FORMS_DB = path.join(WORK_DIR, 'forms.sqlite');
-const ctx = newContext();
+const run = boRun('run-bo-login');
+const { ctx } = run;
 const PW = { agent: 'Girafe-Parapluie-Violon-27', admin: 'Vanille-Tracteur-Orage-81' };
 let secret = '';
-
-function admin(args, input) {
-  return geodirAdmin(FORMS_DB, args, input);
-}
 
 /* RFC 6238 (SHA-1, 6 digits, 30 s) of a base32 secret, now. */
 function totp(b32) {
@@ -45,24 +38,19 @@ function totp(b32) {
 }
 
 before(async () => {
-  const db = importFixtures(WORK_DIR);
-  admin(['agent', 'add', '--login', 'm.durand', '--name', 'Marie Durand', '--email',
-         'm.durand@mairie.fr', '--role', 'commune', '--commune', '55040', '--password-stdin'],
-        `${PW.agent}\n`);
-  admin(['agent', 'add', '--login', 'cc.admin', '--name', 'Claire Admin', '--email',
-         'admin@cc.fr', '--role', 'admin', '--password-stdin'], `${PW.admin}\n`);
-  secret = /secret=([A-Z2-7]+)/.exec(admin(['agent', 'totp', 'cc.admin']))[1];
-  await startServer(ctx, WORK_DIR, db, [
-    '--forms_dir', path.join(SOURCE_DIR, 'config', 'forms'), '--forms_db', FORMS_DB,
-    '--forms_files_dir', path.join(WORK_DIR, 'forms-files')]);
-  await openBrowser(ctx, WORK_DIR, { failOnDialog: true });
+  const db = importFixtures(run.workDir);
+  addAgent(run, { login: 'm.durand', name: 'Marie Durand', email: 'm.durand@mairie.fr',
+                  role: 'commune', commune: '55040' }, PW.agent);
+  addAgent(run, { login: 'cc.admin', name: 'Claire Admin', email: 'admin@cc.fr', role: 'admin' },
+           PW.admin);
+  secret = /secret=([A-Z2-7]+)/.exec(boAdmin(run, ['agent', 'totp', 'cc.admin']))[1];
+  await startBoServer(run, db, path.join(SOURCE_DIR, 'config', 'forms'));
+  await openBrowser(ctx, run.workDir, { failOnDialog: true });
 });
 
 after(async () => {
-  await closeAll(ctx, { screenshot: path.join(WORK_DIR, 'bo-login.png') });
+  await closeAll(ctx, { screenshot: path.join(run.workDir, 'bo-login.png') });
 });
-
-const focusedId = (page) => page.evaluate(() => document.activeElement && document.activeElement.id);
 
 test('an agent logs in with the keyboard only, then logs out', async () => {
   const page = ctx.page;
@@ -122,7 +110,5 @@ test('an administrator is asked for the TOTP code', async () => {
 
 test('no unexpected console error, nothing fetched elsewhere', () => {
   /* the 401s of GET /api/bo/me (no session yet) and of the failed logins are expected */
-  const errors = ctx.errors.filter((e) => !/status of 401/.test(e));
-  assert.deepEqual(errors, []);
-  assert.deepEqual(ctx.foreign, []);
+  assertCleanRun(ctx);
 });
