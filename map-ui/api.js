@@ -1,7 +1,8 @@
 /*
  * api.js — fetch wrappers for the geodir HTTP API (docs/api.md). Every function returns the
  * parsed JSON answer or throws an ApiError whose message is French and fit for the status
- * region. Nothing here touches the DOM.
+ * region. Nothing here touches the DOM. The fetch with its timeout and French network errors
+ * (fetchJson) and the generic refusal texts (statusText) also serve forms-api.js.
  */
 
 /** An API or network failure, with a French message for residents. */
@@ -17,19 +18,18 @@ export class ApiError extends Error {
 
 const TIMEOUT_MS = 15000;
 
-async function getJson(path, params, signal, accept = 'application/json') {
-  const url = new URL(path, window.location.origin);
-  if (params) {
-    for (const [key, value] of Object.entries(params)) {
-      if (value !== undefined && value !== null && value !== '')
-        url.searchParams.set(key, String(value));
-    }
-  }
+/**
+ * One fetch of url with init, cut after timeout ms and, when signal is given, aborted with it:
+ * { response, body } with body the parsed JSON answer or null. An unreachable server or the
+ * timeout throws an ApiError with a French message; an abort by the caller's signal rethrows
+ * its error (a request superseded by a newer one: the caller ignores it).
+ */
+export async function fetchJson(url, init, { signal = null, timeout = TIMEOUT_MS } = {}) {
   /* One controller aborts on the caller's signal or on our timeout (no AbortSignal.any, which
    * older browsers lack). */
   const controller = new AbortController();
   let timedOut = false;
-  const timer = setTimeout(() => { timedOut = true; controller.abort(); }, TIMEOUT_MS);
+  const timer = setTimeout(() => { timedOut = true; controller.abort(); }, timeout);
   const forward = () => controller.abort();
   if (signal) {
     if (signal.aborted)
@@ -39,24 +39,45 @@ async function getJson(path, params, signal, accept = 'application/json') {
   }
   let response;
   try {
-    response = await fetch(url, { headers: { Accept: accept }, signal: controller.signal });
+    response = await fetch(url, { ...init, signal: controller.signal });
   } catch (e) {
-    clearTimeout(timer);
     if (signal && signal.aborted)
-      throw e;                          /* superseded by a newer request: caller ignores it */
+      throw e;
     if (timedOut)
       throw new ApiError('Le serveur ne répond pas. Réessayez dans un instant.');
     throw new ApiError('Impossible de joindre le serveur. Vérifiez votre connexion.');
+  } finally {
+    clearTimeout(timer);
+    if (signal)
+      signal.removeEventListener('abort', forward);
   }
-  clearTimeout(timer);
-  if (signal)
-    signal.removeEventListener('abort', forward);
   let body = null;
   try {
     body = await response.json();
   } catch {
     body = null;
   }
+  return { response, body };
+}
+
+/** The French sentence for a refused request with nothing more specific to say. */
+export function statusText(status) {
+  if (status === 404)
+    return 'Information introuvable sur le serveur.';
+  if (status >= 500)
+    return 'Le service est momentanément indisponible. Réessayez plus tard.';
+  return `La demande a échoué (erreur ${status}).`;
+}
+
+async function getJson(path, params, signal, accept = 'application/json') {
+  const url = new URL(path, window.location.origin);
+  if (params) {
+    for (const [key, value] of Object.entries(params)) {
+      if (value !== undefined && value !== null && value !== '')
+        url.searchParams.set(key, String(value));
+    }
+  }
+  const { response, body } = await fetchJson(url, { headers: { Accept: accept } }, { signal });
   if (!response.ok) {
     const code = body && typeof body.code === 'string' ? body.code : '';
     const parameter = body && typeof body.parameter === 'string' ? body.parameter : '';
@@ -71,11 +92,7 @@ async function getJson(path, params, signal, accept = 'application/json') {
 function describeFailure(status, code, parameter) {
   if (code === 'InvalidParameterValue' && parameter)
     return `La recherche a été refusée : valeur incorrecte pour « ${parameter} ».`;
-  if (status === 404)
-    return 'Information introuvable sur le serveur.';
-  if (status >= 500)
-    return 'Le service est momentanément indisponible. Réessayez plus tard.';
-  return `La demande a échoué (erreur ${status}).`;
+  return statusText(status);
 }
 
 /** GET /api/territory: name, communes, map centre/zoom/tiles, contact, default licence. */

@@ -8,36 +8,18 @@
  * server cannot be reached or answers something unreadable. The token of a request only ever
  * travels in the path of these calls (never in a query string), as the API asks.
  */
-import { ApiError } from './api.js';
+import { ApiError, fetchJson, statusText } from './api.js';
 
 const TIMEOUT_MS = 30000;
 
 /* One request; body may be a FormData (multipart) or undefined. Returns { status, body }. */
 async function call(method, path, { body, headers = {}, timeout = TIMEOUT_MS } = {}) {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), timeout);
-  let response;
-  try {
-    response = await fetch(path, {
-      method,
-      body,
-      headers: { Accept: 'application/json', ...headers },
-      credentials: 'same-origin',
-      signal: controller.signal,
-    });
-  } catch {
-    throw new ApiError(controller.signal.aborted
-      ? 'Le serveur ne répond pas. Réessayez dans un instant.'
-      : 'Impossible de joindre le serveur. Vérifiez votre connexion.');
-  } finally {
-    clearTimeout(timer);
-  }
-  let parsed = null;
-  try {
-    parsed = await response.json();
-  } catch {
-    parsed = null;
-  }
+  const { response, body: parsed } = await fetchJson(path, {
+    method,
+    body,
+    headers: { Accept: 'application/json', ...headers },
+    credentials: 'same-origin',
+  }, { timeout });
   if (parsed === null && response.status !== 204)
     throw new ApiError(response.ok ? 'Réponse illisible du serveur.' : failureText(response.status),
                        { status: response.status });
@@ -50,15 +32,11 @@ export function failureText(status, body) {
     return body.error;
   if (status === 403)
     return 'Votre session a expiré. Rechargez la page puis réessayez.';
-  if (status === 404)
-    return 'Information introuvable sur le serveur.';
   if (status === 413)
     return 'Les fichiers joints sont trop volumineux.';
   if (status === 429)
     return 'Trop de tentatives depuis votre connexion. Réessayez dans quelques minutes.';
-  if (status >= 500)
-    return 'Le service est momentanément indisponible. Réessayez plus tard.';
-  return `La demande a échoué (erreur ${status}).`;
+  return statusText(status);
 }
 
 async function getOk(path) {
