@@ -618,23 +618,15 @@ static void place_feat(const struct items *x, const struct api_place *p, double 
     }
 }
 
-/* A page read with one statement (api_search_read_page): the i-th place gets the distance and
- * score of the i-th hit. One statement per page instead of one per feature was 65 % of the
- * CPU of an items request at 1M places (bench/RESULTS.md). */
-struct place_emit {
-    struct items *x;
-    const struct api_search_result *r;
-    int has_point, has_q;
-    size_t i;                     /* next hit */
-};
-
-static int on_place(void *cls, const struct api_place *p)
+/* A place of a page read with one statement (api_search_read_scored). One statement per page
+ * instead of one per feature was 65 % of the CPU of an items request at 1M places
+ * (bench/RESULTS.md). */
+static int on_place(void *cls, const struct api_place *p, double distance, double score)
 {
-    struct place_emit *e = cls;
-    const struct api_hit *h = &e->r->hits[e->i++];
+    struct items *x = cls;
     struct feat f;
-    place_feat(e->x, p, e->has_point ? h->key.d : -1, e->has_q ? h->key.score : -1, &f);
-    return emit(e->x, &f);
+    place_feat(x, p, distance, score, &f);
+    return emit(x, &f);
 }
 
 static int places_items(struct items *x, struct gdir_err *err)
@@ -675,10 +667,8 @@ static int places_items(struct items *x, struct gdir_err *err)
                api_cursor_encode(s->p.sort, API_CURSOR_BEFORE, &r.hits[0].key, prev,
                                  sizeof prev) == 0;
     rc = list_begin(x, r.matched, r.n);
-    if (!rc) {
-        struct place_emit e = {x, &r, s->p.has_point, s->has_q, 0};
-        rc = api_search_read_page(x->db, &r, on_place, &e, err);
-    }
+    if (!rc)
+        rc = api_search_read_scored(x->db, &r, s->p.has_point, s->has_q, on_place, x, err);
     if (!rc)
         rc = list_end(x, has_next ? next : NULL, has_prev ? prev : NULL);
 out:

@@ -241,22 +241,13 @@ static int place_cb(void *cls, const struct api_place *p)
     return w.b->err;
 }
 
-/* A page written from one statement (api_search_read_page): the i-th place gets the distance
- * and score of the i-th hit. */
-struct page_out {
-    struct place_out o;
-    const struct api_search_result *r;
-    int has_point, has_q;
-    size_t i;                     /* next hit */
-};
-
-static int page_cb(void *cls, const struct api_place *p)
+/* A place of a page written from one statement (api_search_read_scored). */
+static int page_cb(void *cls, const struct api_place *p, double distance, double score)
 {
-    struct page_out *po = cls;
-    const struct api_hit *h = &po->r->hits[po->i++];
-    po->o.distance = po->has_point ? h->key.d : -1;
-    po->o.score = po->has_q ? h->key.score : -1;
-    return place_cb(&po->o, p);
+    struct place_out *o = cls;
+    o->distance = distance;
+    o->score = score;
+    return place_cb(o, p);
 }
 
 /* ---- parameters ------------------------------------------------------------------------ */
@@ -486,9 +477,8 @@ int h_places_search(const struct api_ctx *ctx, const struct api_request *req,
     gdir_json_key(&j, req->format == API_FMT_JSON ? "places" : "features");
     gdir_json_arr_begin(&j);
     {
-        struct page_out po = {{ctx, db, &j, req->format, s->props, -1, -1, s->p.when}, &r,
-                              s->p.has_point, s->has_q, 0};
-        rc = api_search_read_page(db, &r, page_cb, &po, err);
+        struct place_out o = {ctx, db, &j, req->format, s->props, -1, -1, s->p.when};
+        rc = api_search_read_scored(db, &r, s->p.has_point, s->has_q, page_cb, &o, err);
         if (rc) {
             if (!err->code)
                 gdir_err_set(err, rc, "response body: %s", gdir_err_text(rc));
