@@ -521,7 +521,6 @@ static int places_params(struct items *x, struct places_req *s, struct gdir_err 
     struct api_search_params *p = &s->p;
     const struct gdir_category *asked[API_MAX_CATEGORIES];
     size_t n_asked;
-    const char *cursor;
     int rc, has, sort;
     unsigned long long mask;
 
@@ -551,27 +550,14 @@ static int places_params(struct items *x, struct places_req *s, struct gdir_err 
     }
     if ((rc = param_sortby(req, &sort, err)))
         return rc;
-    if (sort < 0)
-        p->sort = s->has_q ? API_SORT_RELEVANCE : p->has_point ? API_SORT_DISTANCE : API_SORT_NAME;
-    else
-        p->sort = (enum api_sort)sort;
-    if (p->sort == API_SORT_DISTANCE && !p->has_point)
-        return gdir_err_set_param(err, GDIR_EINVAL, "sortby",
-                                  "sortby: distance needs lat and lon");
-    if (p->sort == API_SORT_RELEVANCE && !s->has_q)
-        return gdir_err_set_param(err, GDIR_EINVAL, "sortby", "sortby: relevance needs q");
+    if ((rc = api_sort_settle(p, sort, s->has_q, "sortby", err)))
+        return rc;
     p->limit = x->limit;
     if ((rc = api_param_enum_list(req, "properties", ogc_place_props, &has, &mask, err)))
         return rc;
     x->props = has ? mask : (1ull << N_PLACE_PROPS) - 1;
-    cursor = api_param(req, "cursor");
-    if (cursor && (rc = api_cursor_decode(cursor, p->sort, s->cursor_buf, sizeof s->cursor_buf,
-                                          &p->cursor_dir, &p->cursor, err)))
+    if ((rc = api_page_read(req, p, s->has_q, s->cursor_buf, sizeof s->cursor_buf, err)))
         return rc;
-    if (p->has_point && !p->has_radius && !p->k && !p->has_bbox && !s->has_q) {
-        p->has_radius = 1;
-        p->radius = (double)req->cfg->default_radius;
-    }
     if (s->exact_bbox || x->has_dt) {
         p->extra_test = places_extra;
         p->extra_cls = s;

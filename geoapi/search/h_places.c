@@ -267,7 +267,6 @@ static int read_params(const struct api_request *req, struct search_request *s,
     static const char *const sorts[] = {"distance", "relevance", "name", NULL};
     static const char *const facet_names[] = {"category", "commune", NULL};
     struct api_search_params *p = &s->p;
-    const char *cursor;
     int rc, has, sort;
     unsigned long long mask;
 
@@ -279,14 +278,8 @@ static int read_params(const struct api_request *req, struct search_request *s,
 
     if ((rc = api_param_enum(req, "sort", sorts, &sort, err)))
         return rc;
-    if (sort < 0)
-        p->sort = s->has_q ? API_SORT_RELEVANCE : p->has_point ? API_SORT_DISTANCE : API_SORT_NAME;
-    else
-        p->sort = (enum api_sort)sort;
-    if (p->sort == API_SORT_DISTANCE && !p->has_point)
-        return gdir_err_set_param(err, GDIR_EINVAL, "sort", "sort: distance needs lat and lon");
-    if (p->sort == API_SORT_RELEVANCE && !s->has_q)
-        return gdir_err_set_param(err, GDIR_EINVAL, "sort", "sort: relevance needs q");
+    if ((rc = api_sort_settle(p, sort, s->has_q, "sort", err)))
+        return rc;
     if ((rc = api_param_limit(req, &p->limit, err)))
         return rc;
     if ((rc = api_param_enum_list(req, "facets", facet_names, &has, &mask, err)))
@@ -296,16 +289,7 @@ static int read_params(const struct api_request *req, struct search_request *s,
     if ((rc = api_param_enum_list(req, "properties", prop_names, &has, &mask, err)))
         return rc;
     s->props = has ? mask : ALL_PROPS;
-    cursor = api_param(req, "cursor");
-    if (cursor && (rc = api_cursor_decode(cursor, p->sort, s->cursor_buf, sizeof s->cursor_buf,
-                                          &p->cursor_dir, &p->cursor, err)))
-        return rc;
-    /* A point alone is a proximity search: the default radius applies. */
-    if (p->has_point && !p->has_radius && !p->k && !p->has_bbox && !s->has_q) {
-        p->has_radius = 1;
-        p->radius = (double)req->cfg->default_radius;
-    }
-    return GDIR_OK;
+    return api_page_read(req, p, s->has_q, s->cursor_buf, sizeof s->cursor_buf, err);
 }
 
 /* ---- answer ---------------------------------------------------------------------------- */
