@@ -4,6 +4,7 @@
  * append-only audit log. See bo.h.
  */
 #include "bo_internal.h"
+#include "gdir_db_stmts.h"
 #include "gdir_log.h"
 
 #include <stdio.h>
@@ -138,9 +139,8 @@ int bo_db_open(struct bo_db **out, const char *forms_db, struct gdir_err *err)
     sqlite3_busy_timeout(db->d.db, BUSY_TIMEOUT_MS);
     if (gdir_db_exec(&db->d, pragmas, err) || gdir_db_exec(&db->d, bo_schema_sql, err))
         goto fail;
-    for (int i = 0; i < S_COUNT; i++)
-        if (gdir_db_prepare(&db->d, sql[i], &db->st[i], err))
-            goto fail;
+    if (gdir_db_prepare_all(&db->d, sql, S_COUNT, db->st, NULL, err))
+        goto fail;
     *out = db;
     return GDIR_OK;
 fail:
@@ -152,8 +152,7 @@ void bo_db_close(struct bo_db *db)
 {
     if (!db)
         return;
-    for (int i = 0; i < S_COUNT; i++)
-        sqlite3_finalize(db->st[i]);
+    gdir_db_finalize_all(db->st, S_COUNT);
     gdir_db_close(&db->d);
     free(db);
 }

@@ -9,6 +9,7 @@
 #include "forms_store.h"
 #include "gdir_forms.h"
 #include "gdir_db.h"
+#include "gdir_db_stmts.h"
 #include "gdir_hash.h"
 #include "gdir_log.h"
 #include "gdir_mem.h"
@@ -154,23 +155,6 @@ static int open_conn(struct gdir_db *d, const char *path, struct gdir_err *err)
     return GDIR_OK;
 }
 
-static int prepare_all(struct gdir_db *d, const char *const *sql, size_t n, sqlite3_stmt **st,
-                       struct gdir_err *err)
-{
-    for (size_t i = 0; i < n; i++)
-        if (gdir_db_prepare(d, sql[i], &st[i], err))
-            return GDIR_EDB;
-    return GDIR_OK;
-}
-
-static void finalize_all(sqlite3_stmt **st, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        sqlite3_finalize(st[i]);
-        st[i] = NULL;
-    }
-}
-
 /* Binders by parameter name (the statements above name every parameter). */
 static void b_text(sqlite3_stmt *st, const char *name, const char *v)
 {
@@ -301,7 +285,7 @@ int forms_store_open(struct forms_store **out, const char *db_path, const char *
     }
     if ((rc = open_files_dir(s, err)) || (rc = open_conn(&s->w, db_path, err)) ||
         (rc = create_schema(s, err)) || (rc = load_secret(s, err)) ||
-        (rc = prepare_all(&s->w, w_sql, W_COUNT, s->wst, err)))
+        (rc = gdir_db_prepare_all(&s->w, w_sql, W_COUNT, s->wst, NULL, err)))
         goto fail;
     if (pthread_key_create(&s->key, reader_free)) {
         rc = gdir_err_set(err, GDIR_EINTERNAL, "pthread_key_create failed");
@@ -338,7 +322,7 @@ void forms_store_close(struct forms_store *s)
         pthread_setspecific(s->key, NULL);
         pthread_key_delete(s->key);
     }
-    finalize_all(s->wst, W_COUNT);
+    gdir_db_finalize_all(s->wst, W_COUNT);
     gdir_db_close(&s->w);
     if (s->dir_fd >= 0)
         close(s->dir_fd);
@@ -871,7 +855,7 @@ static void reader_free(void *p)
     struct reader *r = p;
     if (!r)
         return;
-    finalize_all(r->st, R_COUNT);
+    gdir_db_finalize_all(r->st, R_COUNT);
     gdir_db_close(&r->db);
     free(r);
 }
@@ -889,7 +873,7 @@ static int reader_get(struct forms_store *s, struct reader **out, struct gdir_er
         return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
     if (open_conn(&r->db, s->db_path, err) ||
         gdir_db_exec(&r->db, "PRAGMA query_only = 1", err) ||
-        prepare_all(&r->db, r_sql, R_COUNT, r->st, err) || pthread_setspecific(s->key, r)) {
+        gdir_db_prepare_all(&r->db, r_sql, R_COUNT, r->st, NULL, err) || pthread_setspecific(s->key, r)) {
         reader_free(r);
         return err->code ? err->code : gdir_err_set(err, GDIR_EINTERNAL, "reader");
     }

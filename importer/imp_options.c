@@ -69,6 +69,26 @@ static int add_name(const char **list, size_t *n, const char *name, const char *
     return 0;
 }
 
+/* The int member of o that the option arg (without a value) sets to 1, or NULL. */
+static int *flag_of(struct imp_options *o, const char *arg)
+{
+    static const struct {
+        const char *name, *alias;
+        size_t offset;
+    } flags[] = {
+        {"--quiet", "-q", offsetof(struct imp_options, quiet)},
+        {"--fetch", NULL, offsetof(struct imp_options, fetch)},
+        {"--refresh-overrides", NULL, offsetof(struct imp_options, refresh_overrides)},
+        {"--no-exports", NULL, offsetof(struct imp_options, no_exports)},
+        {"--accept-shrink", NULL, offsetof(struct imp_options, accept_shrink_all)},
+    };
+
+    for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++)
+        if (strcmp(arg, flags[k].name) == 0 || (flags[k].alias && strcmp(arg, flags[k].alias) == 0))
+            return (int *)((char *)o + flags[k].offset);
+    return NULL;
+}
+
 enum imp_args imp_options_parse(struct imp_options *o, int argc, char **argv, char *msg,
                                 size_t msg_size)
 {
@@ -96,24 +116,9 @@ enum imp_args imp_options_parse(struct imp_options *o, int argc, char **argv, ch
             return IMP_ARGS_HELP;
         if (strcmp(arg, "--version") == 0)
             return IMP_ARGS_VERSION;
-        if (strcmp(arg, "--quiet") == 0 || strcmp(arg, "-q") == 0) {
-            o->quiet = 1;
-            continue;
-        }
-        if (strcmp(arg, "--fetch") == 0) {
-            o->fetch = 1;
-            continue;
-        }
-        if (strcmp(arg, "--refresh-overrides") == 0) {
-            o->refresh_overrides = 1;
-            continue;
-        }
-        if (strcmp(arg, "--no-exports") == 0) {
-            o->no_exports = 1;
-            continue;
-        }
-        if (strcmp(arg, "--accept-shrink") == 0) {
-            o->accept_shrink_all = 1;
+        int *flag = flag_of(o, arg);
+        if (flag) {
+            *flag = 1;
             continue;
         }
         if (strncmp(arg, "--accept-shrink=", 16) == 0) {

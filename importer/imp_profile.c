@@ -142,6 +142,25 @@ static int slot_of_json(struct loader *L, const cJSON *it, const char *where, si
     return slot_of(L, it->valuestring, slot);
 }
 
+/* Copies the strings of a JSON string or array of strings into c->values. */
+static int cond_values(struct loader *L, const cJSON *v, const char *where, struct imp_cond *c)
+{
+    size_t n = cJSON_IsArray(v) ? (size_t)cJSON_GetArraySize(v) : 1;
+    const cJSON *it = cJSON_IsArray(v) ? v->child : v;
+    if (n == 0)
+        return fail(L, where, "expected a non-empty array of strings");
+    if (!(c->values = calloc(n, sizeof *c->values)))
+        return nomem(L);
+    for (size_t i = 0; i < n; i++, it = it->next) {
+        if (!cJSON_IsString(it))
+            return fail(L, where, "condition values must be strings");
+        if (!(c->values[i] = strdup(it->valuestring)))
+            return nomem(L);
+        c->n_values++;
+    }
+    return GDIR_OK;
+}
+
 /* {"field": F, "equals": V} | {"field": F, "in": [V...]} | {"field": F, "prefix": V} */
 static int load_cond(struct loader *L, const cJSON *obj, const char *where,
                      const char *const *allowed, struct imp_cond *c)
@@ -175,22 +194,9 @@ static int load_cond(struct loader *L, const cJSON *obj, const char *where,
     /* "prefix" takes one string or an array of them (any of the prefixes) */
     if (c->op == IMP_OP_PREFIX && cJSON_IsArray(val) && cJSON_GetArraySize(val) == 0)
         return fail(L, where, "'prefix' expects a string or a non-empty array of strings");
-    int many = cJSON_IsArray(val);
-    size_t n = many ? (size_t)cJSON_GetArraySize(val) : 1;
-    if (many && c->op == IMP_OP_EQUALS)
+    if (cJSON_IsArray(val) && c->op == IMP_OP_EQUALS)
         return fail(L, where, "'equals' expects one string (use 'in' for several)");
-    c->values = calloc(n, sizeof *c->values);
-    if (!c->values)
-        return nomem(L);
-    const cJSON *it = many ? val->child : val;
-    for (size_t i = 0; i < n; i++, it = it->next) {
-        if (!cJSON_IsString(it))
-            return fail(L, where, "condition values must be strings");
-        if (!(c->values[i] = strdup(it->valuestring)))
-            return nomem(L);
-        c->n_values++;
-    }
-    return GDIR_OK;
+    return cond_values(L, val, where, c);
 }
 
 static void free_cond(struct imp_cond *c)
@@ -209,25 +215,6 @@ static void free_xrule(struct imp_xrule *x)
     free(x->conds);
     free(x->category);
     memset(x, 0, sizeof *x);
-}
-
-/* Copies the strings of a JSON string or array of strings into c->values. */
-static int cond_values(struct loader *L, const cJSON *v, const char *where, struct imp_cond *c)
-{
-    size_t n = cJSON_IsArray(v) ? (size_t)cJSON_GetArraySize(v) : 1;
-    const cJSON *it = cJSON_IsArray(v) ? v->child : v;
-    if (n == 0)
-        return fail(L, where, "expected a non-empty array of strings");
-    if (!(c->values = calloc(n, sizeof *c->values)))
-        return nomem(L);
-    for (size_t i = 0; i < n; i++, it = it->next) {
-        if (!cJSON_IsString(it))
-            return fail(L, where, "condition values must be strings");
-        if (!(c->values[i] = strdup(it->valuestring)))
-            return nomem(L);
-        c->n_values++;
-    }
-    return GDIR_OK;
 }
 
 /* {"match": {"field": "value" | "*" | null | ["a", "b"] | {"prefix": "x" | ["x", "y"]}, ...}}:
@@ -1017,6 +1004,32 @@ static int load_computed(struct loader *L, const cJSON *comp)
     return GDIR_OK;
 }
 
+/* Frees the rules' conditions and categories and empties the list (its array stays). */
+static void clear_rules(struct imp_profile *p)
+{
+    for (size_t i = 0; i < p->n_rules; i++) {
+        free_cond(&p->rules[i].cond);
+        free(p->rules[i].category);
+    }
+    p->n_rules = 0;
+}
+
+/* Appends the computed field `name` of kind (room made by the caller) and gives its slot. */
+static int add_rules_field(struct loader *L, enum imp_comp_kind kind, const char *name,
+                           const char *where, size_t *slot)
+{
+    struct imp_computed *c = &L->p->computed[L->p->n_computed++];
+    int rc;
+
+    c->kind = kind;
+    if (!(c->name = strdup(name)))
+        return nomem(L);
+    if ((rc = computed_slot(L, c->name, where, &c->slot)))
+        return rc;
+    *slot = c->slot;
+    return GDIR_OK;
+}
+
 /* When rules or the filter need more than imp_record evaluates (several conditions, OSM
  * tags, "unmatched": "filter", a category label as fallback name), they are compiled into
  * two computed fields that imp_source fills: "@category" (the first matching rule's code, ""
@@ -1027,7 +1040,7 @@ static int compile_rules(struct loader *L)
 {
     struct imp_profile *p = L->p;
     struct imp_computed *c, moved[8];
-    size_t n_moved = 0, kept = 0;
+    size_t n_moved = 0, kept = 0, slot;
     int rc;
 
     /* room for @category and @keep */
@@ -1042,30 +1055,18 @@ static int compile_rules(struct loader *L)
     if (!p->eval_rules)
         goto order;
     /* imp_record must no longer evaluate the plain rules and filter */
-    for (size_t i = 0; i < p->n_rules; i++) {
-        free_cond(&p->rules[i].cond);
-        free(p->rules[i].category);
-    }
-    p->n_rules = 0;
+    clear_rules(p);
     if (p->kind == IMP_KIND_PLACES) {
-        c = &p->computed[p->n_computed++];
-        c->kind = IMP_COMP_CATEGORY;
-        if (!(c->name = strdup("@category")))
-            return nomem(L);
-        if ((rc = computed_slot(L, c->name, "category", &c->slot)))
+        if ((rc = add_rules_field(L, IMP_COMP_CATEGORY, "@category", "category", &slot)))
             return rc;
         p->has_category_field = 1;
-        p->category_slot = c->slot;
+        p->category_slot = slot;
     }
-    c = &p->computed[p->n_computed++];
-    c->kind = IMP_COMP_KEEP;
-    if (!(c->name = strdup("@keep")))
-        return nomem(L);
-    if ((rc = computed_slot(L, c->name, "filter", &c->slot)))
+    if ((rc = add_rules_field(L, IMP_COMP_KEEP, "@keep", "filter", &slot)))
         return rc;
     free_cond(&p->filter);
     p->has_filter = 1;
-    p->filter.slot = c->slot;
+    p->filter.slot = slot;
     p->filter.op = IMP_OP_EQUALS;
     if (!(p->filter.values = calloc(1, sizeof(char *))) || !(p->filter.values[0] = strdup("1")))
         return nomem(L);
@@ -1276,10 +1277,7 @@ void imp_profile_free(struct imp_profile *p)
     free(p->computed);
     for (int t = 0; t < IMP_T__COUNT; t++)
         free_fieldmap(&p->fields[t]);
-    for (size_t i = 0; i < p->n_rules; i++) {
-        free_cond(&p->rules[i].cond);
-        free(p->rules[i].category);
-    }
+    clear_rules(p);
     free(p->rules);
     free(p->default_category);
     free(p->title);

@@ -12,6 +12,7 @@
 #include "api_bm25.h"
 #include "api_hours.h"
 #include "api_gen.h"
+#include "gdir_db_stmts.h"
 #include "gdir_log.h"
 #include "gdir_mem.h"
 #include "gdir_taxonomy.h"
@@ -1215,6 +1216,7 @@ int api_db_open(struct api_db **out, const char *path, struct gdir_err *err)
 {
     struct api_db *db = NULL;
     char before[96], after[96];
+    size_t at = 0;
     int rc = GDIR_OK;
 
     *out = NULL;
@@ -1240,12 +1242,10 @@ int api_db_open(struct api_db **out, const char *path, struct gdir_err *err)
         rc = register_fts(db, err);
     if (rc)
         goto fail;
-    for (int i = 0; i < API_Q_COUNT; i++) {
-        rc = gdir_db_prepare(&db->g, sql_text[i], &db->st[i], err);
-        if (rc) {
-            gdir_err_set(err, rc, "%s: statement %d: %s", path, i, sqlite3_errmsg(db->g.db));
-            goto fail;
-        }
+    rc = gdir_db_prepare_all(&db->g, sql_text, API_Q_COUNT, db->st, &at, err);
+    if (rc) {
+        gdir_err_set(err, rc, "%s: statement %zu: %s", path, at, sqlite3_errmsg(db->g.db));
+        goto fail;
     }
     {
         struct api_health h;
@@ -1277,8 +1277,7 @@ void api_db_close(struct api_db *db)
 {
     if (!db)
         return;
-    for (int i = 0; i < API_Q_COUNT; i++)
-        sqlite3_finalize(db->st[i]);
+    gdir_db_finalize_all(db->st, API_Q_COUNT);
     gdir_db_close(&db->g);
     for (size_t i = 0; i < db->n_communes; i++) {
         free(db->communes[i].name);

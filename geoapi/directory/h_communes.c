@@ -6,24 +6,14 @@
 #include "api_handlers.h"
 #include "api_queries.h"
 #include "gdir_json.h"
-
-#include <string.h>
+#include "gdir_json_list.h"
 
 /* The properties shared by both forms. */
 static void write_properties(struct gdir_json *j, const struct api_commune *c)
 {
     gdir_json_kstr(j, "insee", c->insee);
     gdir_json_kstr(j, "name", c->name);
-    gdir_json_key(j, "postcodes");
-    gdir_json_arr_begin(j);
-    for (const char *p = c->postcodes; p && *p;) {
-        const char *bar = strchr(p, '|');
-        size_t n = bar ? (size_t)(bar - p) : strlen(p);
-        if (n)
-            gdir_json_strn(j, p, n);
-        p += n + (bar ? 1 : 0);
-    }
-    gdir_json_arr_end(j);
+    gdir_json_ksplit(j, "postcodes", c->postcodes, '|');
     gdir_json_key(j, "population");
     if (c->population >= 0)
         gdir_json_int(j, c->population);

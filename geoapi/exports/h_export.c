@@ -109,12 +109,10 @@ static int read_params(const struct api_request *req, struct export_request *s,
     if ((rc = api_filters_read(req, API_FILTER_BBOX | API_FILTER_OPEN_AT, p, &s->st,
                                p->categories, &p->n_categories, err)))
         return rc;
-    /* A point alone is a proximity search: the default radius applies (as /api/places). */
-    if (p->has_point && !p->has_radius && !p->k && !p->has_bbox && !p->text) {
-        p->has_radius = 1;
-        p->radius = (double)req->cfg->default_radius;
-    }
-    p->sort = p->text ? API_SORT_RELEVANCE : p->has_point ? API_SORT_DISTANCE : API_SORT_NAME;
+    /* A point alone is a proximity search (as /api/places); the default order (no error). */
+    api_point_radius(req, p, p->text != NULL);
+    if ((rc = api_sort_settle(p, -1, p->text != NULL, "sort", err)))
+        return rc;
     p->limit = 1;   /* the page is not used: on_match collects every place */
     s->filtered = p->has_point || p->has_bbox || p->text || p->n_categories ||
                   p->n_communes || p->open_filter;

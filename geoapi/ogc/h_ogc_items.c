@@ -521,7 +521,6 @@ static int places_params(struct items *x, struct places_req *s, struct gdir_err 
     struct api_search_params *p = &s->p;
     const struct gdir_category *asked[API_MAX_CATEGORIES];
     size_t n_asked;
-    const char *cursor;
     int rc, has, sort;
     unsigned long long mask;
 
@@ -551,27 +550,14 @@ static int places_params(struct items *x, struct places_req *s, struct gdir_err 
     }
     if ((rc = param_sortby(req, &sort, err)))
         return rc;
-    if (sort < 0)
-        p->sort = s->has_q ? API_SORT_RELEVANCE : p->has_point ? API_SORT_DISTANCE : API_SORT_NAME;
-    else
-        p->sort = (enum api_sort)sort;
-    if (p->sort == API_SORT_DISTANCE && !p->has_point)
-        return gdir_err_set_param(err, GDIR_EINVAL, "sortby",
-                                  "sortby: distance needs lat and lon");
-    if (p->sort == API_SORT_RELEVANCE && !s->has_q)
-        return gdir_err_set_param(err, GDIR_EINVAL, "sortby", "sortby: relevance needs q");
+    if ((rc = api_sort_settle(p, sort, s->has_q, "sortby", err)))
+        return rc;
     p->limit = x->limit;
     if ((rc = api_param_enum_list(req, "properties", ogc_place_props, &has, &mask, err)))
         return rc;
     x->props = has ? mask : (1ull << N_PLACE_PROPS) - 1;
-    cursor = api_param(req, "cursor");
-    if (cursor && (rc = api_cursor_decode(cursor, p->sort, s->cursor_buf, sizeof s->cursor_buf,
-                                          &p->cursor_dir, &p->cursor, err)))
+    if ((rc = api_page_read(req, p, s->has_q, s->cursor_buf, sizeof s->cursor_buf, err)))
         return rc;
-    if (p->has_point && !p->has_radius && !p->k && !p->has_bbox && !s->has_q) {
-        p->has_radius = 1;
-        p->radius = (double)req->cfg->default_radius;
-    }
     if (s->exact_bbox || x->has_dt) {
         p->extra_test = places_extra;
         p->extra_cls = s;
@@ -618,23 +604,15 @@ static void place_feat(const struct items *x, const struct api_place *p, double 
     }
 }
 
-/* A page read with one statement (api_search_read_page): the i-th place gets the distance and
- * score of the i-th hit. One statement per page instead of one per feature was 65 % of the
- * CPU of an items request at 1M places (bench/RESULTS.md). */
-struct place_emit {
-    struct items *x;
-    const struct api_search_result *r;
-    int has_point, has_q;
-    size_t i;                     /* next hit */
-};
-
-static int on_place(void *cls, const struct api_place *p)
+/* A place of a page read with one statement (api_search_read_scored). One statement per page
+ * instead of one per feature was 65 % of the CPU of an items request at 1M places
+ * (bench/RESULTS.md). */
+static int on_place(void *cls, const struct api_place *p, double distance, double score)
 {
-    struct place_emit *e = cls;
-    const struct api_hit *h = &e->r->hits[e->i++];
+    struct items *x = cls;
     struct feat f;
-    place_feat(e->x, p, e->has_point ? h->key.d : -1, e->has_q ? h->key.score : -1, &f);
-    return emit(e->x, &f);
+    place_feat(x, p, distance, score, &f);
+    return emit(x, &f);
 }
 
 static int places_items(struct items *x, struct gdir_err *err)
@@ -675,10 +653,8 @@ static int places_items(struct items *x, struct gdir_err *err)
                api_cursor_encode(s->p.sort, API_CURSOR_BEFORE, &r.hits[0].key, prev,
                                  sizeof prev) == 0;
     rc = list_begin(x, r.matched, r.n);
-    if (!rc) {
-        struct place_emit e = {x, &r, s->p.has_point, s->has_q, 0};
-        rc = api_search_read_page(x->db, &r, on_place, &e, err);
-    }
+    if (!rc)
+        rc = api_search_read_scored(x->db, &r, s->p.has_point, s->has_q, on_place, x, err);
     if (!rc)
         rc = list_end(x, has_next ? next : NULL, has_prev ? prev : NULL);
 out:

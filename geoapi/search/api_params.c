@@ -4,6 +4,7 @@
  * /api/export and the OGC API items. See api_params.h.
  */
 #include "api_params.h"
+#include "api_cursor.h"
 
 static int needs_point(struct gdir_err *err, const char *name)
 {
@@ -60,5 +61,42 @@ int api_filters_read(const struct api_request *req, unsigned flags, struct api_s
                                   "open_at: give either open_now or open_at, not both");
     p->open_filter = open_now || has_open_at;
     p->when = has_open_at ? open_at : req->now;
+    return GDIR_OK;
+}
+
+int api_sort_settle(struct api_search_params *p, int sort, int has_q, const char *sort_param,
+                    struct gdir_err *err)
+{
+    if (sort < 0)
+        p->sort = has_q ? API_SORT_RELEVANCE : p->has_point ? API_SORT_DISTANCE : API_SORT_NAME;
+    else
+        p->sort = (enum api_sort)sort;
+    if (p->sort == API_SORT_DISTANCE && !p->has_point)
+        return gdir_err_set_param(err, GDIR_EINVAL, sort_param, "%s: distance needs lat and lon",
+                                  sort_param);
+    if (p->sort == API_SORT_RELEVANCE && !has_q)
+        return gdir_err_set_param(err, GDIR_EINVAL, sort_param, "%s: relevance needs q",
+                                  sort_param);
+    return GDIR_OK;
+}
+
+void api_point_radius(const struct api_request *req, struct api_search_params *p, int has_q)
+{
+    if (p->has_point && !p->has_radius && !p->k && !p->has_bbox && !has_q) {
+        p->has_radius = 1;
+        p->radius = (double)req->cfg->default_radius;
+    }
+}
+
+int api_page_read(const struct api_request *req, struct api_search_params *p, int has_q,
+                  char *buf, size_t cap, struct gdir_err *err)
+{
+    const char *cursor = api_param(req, "cursor");
+    int rc;
+
+    if (cursor &&
+        (rc = api_cursor_decode(cursor, p->sort, buf, cap, &p->cursor_dir, &p->cursor, err)))
+        return rc;
+    api_point_radius(req, p, has_q);
     return GDIR_OK;
 }

@@ -38,4 +38,20 @@ int api_filters_read(const struct api_request *req, unsigned flags, struct api_s
                      struct api_filter_store *st, const struct gdir_category **cats,
                      size_t *n_cats, struct gdir_err *err);
 
+/* Sets p->sort to the order asked, sort (an enum api_sort, or -1 when none was asked: then
+ * relevance with q, else distance with a point, else name), and refuses distance without a
+ * point and relevance without q: GDIR_EINVAL with err naming sort_param ("sort", "sortby"). */
+int api_sort_settle(struct api_search_params *p, int sort, int has_q, const char *sort_param,
+                    struct gdir_err *err);
+
+/* A point alone (no radius, k, bbox nor q) is a proximity search: gives it the default
+ * radius. */
+void api_point_radius(const struct api_request *req, struct api_search_params *p, int has_q);
+
+/* After api_sort_settle: decodes cursor= for p->sort (the key's strings in buf, cap >=
+ * API_CURSOR_MAX + 1 bytes), then api_point_radius. Returns 0 or GDIR_EINVAL with err naming
+ * "cursor". */
+int api_page_read(const struct api_request *req, struct api_search_params *p, int has_q,
+                  char *buf, size_t cap, struct gdir_err *err);
+
 #endif

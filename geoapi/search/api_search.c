@@ -1545,6 +1545,29 @@ int api_search_read_page(struct api_db *db, const struct api_search_result *r, a
     return rc;
 }
 
+/* The walk of api_search_read_scored: the i-th place read is for the i-th hit. */
+struct scored_walk {
+    const struct api_search_result *r;
+    int has_point, has_q;
+    size_t i;                     /* next hit */
+    api_scored_place_fn *fn;
+    void *cls;
+};
+
+static int scored_place(void *cls, const struct api_place *p)
+{
+    struct scored_walk *w = cls;
+    const struct api_hit *h = &w->r->hits[w->i++];
+    return w->fn(w->cls, p, w->has_point ? h->key.d : -1, w->has_q ? h->key.score : -1);
+}
+
+int api_search_read_scored(struct api_db *db, const struct api_search_result *r, int has_point,
+                           int has_q, api_scored_place_fn *fn, void *cls, struct gdir_err *err)
+{
+    struct scored_walk w = {r, has_point, has_q, 0, fn, cls};
+    return api_search_read_page(db, r, scored_place, &w, err);
+}
+
 void api_search_result_free(struct api_search_result *r)
 {
     if (!r)

@@ -147,6 +147,16 @@ int api_search_run(struct api_db *db, const struct gdir_calendar *cal,
 int api_search_read_page(struct api_db *db, const struct api_search_result *r, api_place_fn *fn,
                          void *cls, struct gdir_err *err);
 
+/* What api_search_read_scored calls for each place of the page: the place with its hit's
+ * distance in metres (-1 when the request gave no point) and relevance score (-1 when it gave
+ * no text). */
+typedef int api_scored_place_fn(void *cls, const struct api_place *p, double distance,
+                                double score);
+
+/* api_search_read_page for the answers that show each place's distance and score. */
+int api_search_read_scored(struct api_db *db, const struct api_search_result *r, int has_point,
+                           int has_q, api_scored_place_fn *fn, void *cls, struct gdir_err *err);
+
 /* Releases what the result owns. NULL-safe. */
 void api_search_result_free(struct api_search_result *r);
 

@@ -14,6 +14,7 @@
 #include "api_search.h"
 #include "gdir_geocoder.h"
 #include "gdir_json.h"
+#include "gdir_json_list.h"
 #include "gdir_parse.h"
 #include "gdir_text.h"
 
@@ -249,16 +250,7 @@ static void write_commune(struct gdir_json *j, const struct api_commune_entry *c
     gdir_json_kstr(j, "type", "commune");
     gdir_json_kstr(j, "label", c->name);
     gdir_json_kstr(j, "insee", c->insee);
-    gdir_json_key(j, "postcodes");
-    gdir_json_arr_begin(j);
-    for (const char *pc = c->postcodes; pc && *pc;) {
-        const char *bar = strchr(pc, '|');
-        size_t len = bar ? (size_t)(bar - pc) : strlen(pc);
-        if (len)
-            gdir_json_strn(j, pc, len);
-        pc = bar ? bar + 1 : NULL;
-    }
-    gdir_json_arr_end(j);
+    gdir_json_ksplit(j, "postcodes", c->postcodes, '|');
     gdir_json_key(j, "lat");
     if (isfinite(c->lat))
         gdir_json_num(j, c->lat, 7);

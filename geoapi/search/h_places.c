@@ -241,22 +241,13 @@ static int place_cb(void *cls, const struct api_place *p)
     return w.b->err;
 }
 
-/* A page written from one statement (api_search_read_page): the i-th place gets the distance
- * and score of the i-th hit. */
-struct page_out {
-    struct place_out o;
-    const struct api_search_result *r;
-    int has_point, has_q;
-    size_t i;                     /* next hit */
-};
-
-static int page_cb(void *cls, const struct api_place *p)
+/* A place of a page written from one statement (api_search_read_scored). */
+static int page_cb(void *cls, const struct api_place *p, double distance, double score)
 {
-    struct page_out *po = cls;
-    const struct api_hit *h = &po->r->hits[po->i++];
-    po->o.distance = po->has_point ? h->key.d : -1;
-    po->o.score = po->has_q ? h->key.score : -1;
-    return place_cb(&po->o, p);
+    struct place_out *o = cls;
+    o->distance = distance;
+    o->score = score;
+    return place_cb(o, p);
 }
 
 /* ---- parameters ------------------------------------------------------------------------ */
@@ -276,7 +267,6 @@ static int read_params(const struct api_request *req, struct search_request *s,
     static const char *const sorts[] = {"distance", "relevance", "name", NULL};
     static const char *const facet_names[] = {"category", "commune", NULL};
     struct api_search_params *p = &s->p;
-    const char *cursor;
     int rc, has, sort;
     unsigned long long mask;
 
@@ -288,14 +278,8 @@ static int read_params(const struct api_request *req, struct search_request *s,
 
     if ((rc = api_param_enum(req, "sort", sorts, &sort, err)))
         return rc;
-    if (sort < 0)
-        p->sort = s->has_q ? API_SORT_RELEVANCE : p->has_point ? API_SORT_DISTANCE : API_SORT_NAME;
-    else
-        p->sort = (enum api_sort)sort;
-    if (p->sort == API_SORT_DISTANCE && !p->has_point)
-        return gdir_err_set_param(err, GDIR_EINVAL, "sort", "sort: distance needs lat and lon");
-    if (p->sort == API_SORT_RELEVANCE && !s->has_q)
-        return gdir_err_set_param(err, GDIR_EINVAL, "sort", "sort: relevance needs q");
+    if ((rc = api_sort_settle(p, sort, s->has_q, "sort", err)))
+        return rc;
     if ((rc = api_param_limit(req, &p->limit, err)))
         return rc;
     if ((rc = api_param_enum_list(req, "facets", facet_names, &has, &mask, err)))
@@ -305,16 +289,7 @@ static int read_params(const struct api_request *req, struct search_request *s,
     if ((rc = api_param_enum_list(req, "properties", prop_names, &has, &mask, err)))
         return rc;
     s->props = has ? mask : ALL_PROPS;
-    cursor = api_param(req, "cursor");
-    if (cursor && (rc = api_cursor_decode(cursor, p->sort, s->cursor_buf, sizeof s->cursor_buf,
-                                          &p->cursor_dir, &p->cursor, err)))
-        return rc;
-    /* A point alone is a proximity search: the default radius applies. */
-    if (p->has_point && !p->has_radius && !p->k && !p->has_bbox && !s->has_q) {
-        p->has_radius = 1;
-        p->radius = (double)req->cfg->default_radius;
-    }
-    return GDIR_OK;
+    return api_page_read(req, p, s->has_q, s->cursor_buf, sizeof s->cursor_buf, err);
 }
 
 /* ---- answer ---------------------------------------------------------------------------- */
@@ -486,9 +461,8 @@ int h_places_search(const struct api_ctx *ctx, const struct api_request *req,
     gdir_json_key(&j, req->format == API_FMT_JSON ? "places" : "features");
     gdir_json_arr_begin(&j);
     {
-        struct page_out po = {{ctx, db, &j, req->format, s->props, -1, -1, s->p.when}, &r,
-                              s->p.has_point, s->has_q, 0};
-        rc = api_search_read_page(db, &r, page_cb, &po, err);
+        struct place_out o = {ctx, db, &j, req->format, s->props, -1, -1, s->p.when};
+        rc = api_search_read_scored(db, &r, s->p.has_point, s->has_q, page_cb, &o, err);
         if (rc) {
             if (!err->code)
                 gdir_err_set(err, rc, "response body: %s", gdir_err_text(rc));
