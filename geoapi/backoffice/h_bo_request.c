@@ -3,7 +3,7 @@
  * /api/bo/requests/{id} (every field as filed with the labels of its definition, attachments,
  * history, internal comments, messages, assignment, the moves allowed from its status),
  * GET .../attachments/{n} (audited download) and GET .../audit (JSON, or CSV for .csv).
- * A request outside the agent's scope is 404 (bq_open): its existence is not disclosed.
+ * A request outside the agent's scope is 404 (bq_run): its existence is not disclosed.
  */
 #include "api_bo.h"
 #include "api_dbpool.h"
@@ -152,7 +152,6 @@ out:
 
 struct page_ctx {
     struct gdir_json *j;
-    long long id;
     int internal;               /* events: 1 the internal comments, 0 the history */
     const struct bq_request *r;
     const struct form_def *f;   /* its definition (status labels), or NULL */
@@ -176,25 +175,6 @@ static int event_json(void *cls, const struct bq_event *e)
         gdir_json_kbool(p->j, "visible", e->visible);
     }
     api_forms_kstr_or_null(p->j, p->internal ? "text" : "message", e->message);
-    gdir_json_obj_end(p->j);
-    return 0;
-}
-
-static int message_json(void *cls, const struct forms_message_row *m)
-{
-    struct page_ctx *p = cls;
-    api_forms_message_json(p->j, m);
-    return 0;
-}
-
-static int attachment_json(void *cls, const struct forms_attachment_row *a)
-{
-    struct page_ctx *p = cls;
-    char url[96];
-    snprintf(url, sizeof url, "/api/bo/requests/%lld/attachments/%d", p->id, a->n);
-    gdir_json_obj_begin(p->j);
-    api_forms_attachment_members(p->j, a);
-    gdir_json_kstr(p->j, "url", url);
     gdir_json_obj_end(p->j);
     return 0;
 }
@@ -247,7 +227,8 @@ static void moves_json(const struct form_def *f, const char *from, struct gdir_j
 static int lists_json(const struct api_ctx *ctx, struct bo_db *db, const struct bq_request *r,
                       struct gdir_json *j, struct gdir_err *err)
 {
-    struct page_ctx p = {j, r->id, 0, r, bq_form(ctx, r->form_id)};
+    struct page_ctx p = {j, 0, r, bq_form(ctx, r->form_id)};
+    char url[64];
     int rc;
 
     gdir_json_key(j, "history");
@@ -261,16 +242,9 @@ static int lists_json(const struct api_ctx *ctx, struct bo_db *db, const struct 
     if ((rc = bq_events(db, r->id, event_json, &p, err)))
         return rc;
     gdir_json_arr_end(j);
-    gdir_json_key(j, "messages");
-    gdir_json_arr_begin(j);
-    if ((rc = forms_store_messages(ctx->forms->store, r->id, message_json, &p, err)))
+    snprintf(url, sizeof url, "/api/bo/requests/%lld/attachments/", r->id);
+    if ((rc = api_forms_files_json(ctx->forms->store, r->id, url, j, err)))
         return rc;
-    gdir_json_arr_end(j);
-    gdir_json_key(j, "attachments");
-    gdir_json_arr_begin(j);
-    if ((rc = forms_store_attachments(ctx->forms->store, r->id, attachment_json, &p, err)))
-        return rc;
-    gdir_json_arr_end(j);
     gdir_json_key(j, "agents");
     gdir_json_arr_begin(j);
     if ((rc = bo_agent_list(db, agent_json, &p, err)))
@@ -330,56 +304,30 @@ static int request_json(const struct api_ctx *ctx, struct bo_db *db, const struc
     return api_json_done(res, &j, API_CT_JSON, err);
 }
 
-int h_bo_request(const struct api_ctx *ctx, const struct api_request *req,
-                 struct api_response *res, struct gdir_err *err)
+static int view(struct bq_call *c, struct gdir_err *err)
 {
-    struct bo_agent a;
-    struct bo_db *db;
-    struct bq_request r = {0};
-    int rc = bq_open(ctx, req, &a, &db, &r, err);
-
-    if (!rc && !(rc = request_json(ctx, db, &r, res, err)))
-        api_bo_audit(ctx, req, &a, "view", r.id);
-    bq_request_free(&r);
-    bo_agent_free(&a);
+    int rc = request_json(c->ctx, c->db, &c->r, c->res, err);
+    if (!rc)
+        api_bo_audit(c->ctx, c->req, &c->a, "view", c->r.id);
     return rc;
 }
 
-int h_bo_request_attachment(const struct api_ctx *ctx, const struct api_request *req,
-                            struct api_response *res, struct gdir_err *err)
-{
-    struct bo_agent a;
-    struct bo_db *db;
-    struct bq_request r = {0};
-    char mime[32], type[8], disposition[64];
-    long long size = 0;
-    long n;
-    int fd = -1, rc;
+BQ_HANDLER(h_bo_request, BQ_REQUEST, view, 0)
 
-    if ((rc = bq_open(ctx, req, &a, &db, &r, err)))
-        goto out;
-    if (gdir_parse_long(api_capture(req, "n"), 1, 100000, &n)) {
-        rc = gdir_err_set(err, GDIR_ENOTFOUND, "no such attachment");
-        goto out;
-    }
-    if ((rc = forms_store_open_attachment(ctx->forms->store, r.id, (int)n, &fd, &size, mime,
-                                          type, err)))
-        goto out;
-    api_bo_audit(ctx, req, &a, "download", r.id);
-    snprintf(disposition, sizeof disposition, "attachment; filename=\"%s-piece-%ld.%s\"", r.code,
-             n, strcmp(type, "jpeg") == 0 ? "jpg" : type);
-    api_response_header(res, "Content-Disposition", disposition);
-    res->fd = fd;
-    res->fd_size = (uint64_t)size;
-    res->content_type = strcmp(type, "pdf") == 0 ? "application/pdf"
-                        : strcmp(type, "png") == 0 ? "image/png"
-                                                   : "image/jpeg";
-    res->cache_control = API_CACHE_NONE;
-out:
-    bq_request_free(&r);
-    bo_agent_free(&a);
+static int attachment(struct bq_call *c, struct gdir_err *err)
+{
+    char prefix[24];
+    int rc;
+
+    snprintf(prefix, sizeof prefix, "%s-", c->r.code);
+    rc = api_forms_send_attachment(c->ctx->forms->store, c->r.id, api_capture(c->req, "n"),
+                                   prefix, c->res, err);
+    if (!rc)
+        api_bo_audit(c->ctx, c->req, &c->a, "download", c->r.id);
     return rc;
 }
+
+BQ_HANDLER(h_bo_request_attachment, BQ_REQUEST, attachment, 0)
 
 /* ---- audit -------------------------------------------------------------------------------- */
 
@@ -420,54 +368,37 @@ static int audit_csv(void *cls, const struct bq_audit_row *r)
     return gdir_buf_adds(c->csv, GDIR_CSV_EOL);
 }
 
-static int audit(const struct api_ctx *ctx, const struct api_request *req,
-                 struct api_response *res, int csv, struct gdir_err *err)
+/* The request's audit rows: CSV when c->mode, else JSON. */
+static int audit(struct bq_call *c, struct gdir_err *err)
 {
-    struct bo_agent a;
-    struct bo_db *db;
-    struct bq_request r = {0};
+    struct api_response *res = c->res;
     struct gdir_json j;
-    struct audit_ctx c = {&j, &res->body};
+    struct audit_ctx ac = {&j, &res->body};
     int rc;
 
-    if ((rc = bq_open(ctx, req, &a, &db, &r, err)))
-        goto out;
     gdir_buf_reset(&res->body);
     res->cache_control = API_CACHE_NONE;
-    if (csv) {
+    if (c->mode) {
         gdir_csv_begin(&res->body, GDIR_CSV_FR);
         gdir_buf_adds(&res->body, "Date et heure;Acteur;Adresse;Action;Statut avant;"
                                   "Statut après;Motivation" GDIR_CSV_EOL);
-        if (!(rc = bq_audit_rows(db, r.id, audit_csv, &c, err))) {
+        if (!(rc = bq_audit_rows(c->db, c->r.id, audit_csv, &ac, err))) {
             res->content_type = "text/csv; charset=utf-8";
             api_response_header(res, "Content-Disposition", "attachment; filename=\"audit.csv\"");
-            api_bo_audit(ctx, req, &a, "export", r.id);
+            api_bo_audit(c->ctx, c->req, &c->a, "export", c->r.id);
         }
-        goto out;
+        return rc;
     }
     gdir_json_init(&j, &res->body);
     gdir_json_obj_begin(&j);
     gdir_json_key(&j, "audit");
     gdir_json_arr_begin(&j);
-    if ((rc = bq_audit_rows(db, r.id, audit_json, &c, err)))
-        goto out;
+    if ((rc = bq_audit_rows(c->db, c->r.id, audit_json, &ac, err)))
+        return rc;
     gdir_json_arr_end(&j);
     gdir_json_obj_end(&j);
-    rc = api_json_done(res, &j, API_CT_JSON, err);
-out:
-    bq_request_free(&r);
-    bo_agent_free(&a);
-    return rc;
+    return api_json_done(res, &j, API_CT_JSON, err);
 }
 
-int h_bo_request_audit(const struct api_ctx *ctx, const struct api_request *req,
-                       struct api_response *res, struct gdir_err *err)
-{
-    return audit(ctx, req, res, 0, err);
-}
-
-int h_bo_request_audit_csv(const struct api_ctx *ctx, const struct api_request *req,
-                           struct api_response *res, struct gdir_err *err)
-{
-    return audit(ctx, req, res, 1, err);
-}
+BQ_HANDLER(h_bo_request_audit, BQ_REQUEST, audit, 0)
+BQ_HANDLER(h_bo_request_audit_csv, BQ_REQUEST, audit, 1)

@@ -115,14 +115,19 @@ int api_forms_place(void *arg, const char *id, const char *category, char insee[
 void api_forms_time(long long t, char out[32]);
 
 /* JSON writers of a request's parts, shared by the follow page (h_requests.c) and the back
- * office: a member string or null; a member time (api_forms_time) or null for 0; one message
- * as an object; an attachment's members (inside an object the caller opened). */
+ * office: a member string or null; a member time (api_forms_time) or null for 0; the
+ * "messages" and "attachments" array members of request id (inside an object j is writing),
+ * each attachment with a "url", url_prefix and its number, when url_prefix is not NULL. */
 struct gdir_json;
-struct forms_message_row;
-struct forms_attachment_row;
 void api_forms_kstr_or_null(struct gdir_json *j, const char *k, const char *v);
 void api_forms_ktime(struct gdir_json *j, const char *k, long long t);
-int api_forms_message_json(struct gdir_json *j, const struct forms_message_row *m);
-void api_forms_attachment_members(struct gdir_json *j, const struct forms_attachment_row *a);
+int api_forms_files_json(struct forms_store *store, long long id, const char *url_prefix,
+                         struct gdir_json *j, struct gdir_err *err);
+
+/* Attachment n_text (1..) of request id as the response (an open file), downloaded as
+ * "<name_prefix>piece-<n>.<type>"; GDIR_ENOTFOUND when it has no such attachment. */
+int api_forms_send_attachment(struct forms_store *store, long long id, const char *n_text,
+                              const char *name_prefix, struct api_response *res,
+                              struct gdir_err *err);
 
 #endif

@@ -80,40 +80,59 @@ static int event_json(void *cls, const struct forms_event_row *e)
     return 0;
 }
 
-int api_forms_message_json(struct gdir_json *j, const struct forms_message_row *m)
-{
-    gdir_json_obj_begin(j);
-    api_forms_ktime(j, "at", m->at);
-    gdir_json_kstr(j, "from", m->sender);
-    gdir_json_kstr(j, "body", m->body);
-    return gdir_json_obj_end(j);
-}
-
-void api_forms_attachment_members(struct gdir_json *j, const struct forms_attachment_row *a)
-{
-    gdir_json_kint(j, "n", a->n);
-    gdir_json_kstr(j, "field", a->field);
-    gdir_json_kstr(j, "name", a->original);
-    gdir_json_kstr(j, "type", a->type);
-    gdir_json_kint(j, "size", a->size);
-    gdir_json_kstr(j, "sha256", a->sha256);
-    api_forms_ktime(j, "at", a->created_at);
-}
+/* The writer of the message and attachment lists. */
+struct files_ctx {
+    struct gdir_json *j;
+    const char *url_prefix;   /* each attachment's "url" is this and its number, or NULL */
+};
 
 static int message_json(void *cls, const struct forms_message_row *m)
 {
-    struct list_ctx *l = cls;
-    api_forms_message_json(l->j, m);
+    struct files_ctx *l = cls;
+    gdir_json_obj_begin(l->j);
+    api_forms_ktime(l->j, "at", m->at);
+    gdir_json_kstr(l->j, "from", m->sender);
+    gdir_json_kstr(l->j, "body", m->body);
+    gdir_json_obj_end(l->j);
     return 0;
 }
 
 static int attachment_json(void *cls, const struct forms_attachment_row *a)
 {
-    struct list_ctx *l = cls;
+    struct files_ctx *l = cls;
+    char url[96];
     gdir_json_obj_begin(l->j);
-    api_forms_attachment_members(l->j, a);
+    gdir_json_kint(l->j, "n", a->n);
+    gdir_json_kstr(l->j, "field", a->field);
+    gdir_json_kstr(l->j, "name", a->original);
+    gdir_json_kstr(l->j, "type", a->type);
+    gdir_json_kint(l->j, "size", a->size);
+    gdir_json_kstr(l->j, "sha256", a->sha256);
+    api_forms_ktime(l->j, "at", a->created_at);
+    if (l->url_prefix) {
+        snprintf(url, sizeof url, "%s%d", l->url_prefix, a->n);
+        gdir_json_kstr(l->j, "url", url);
+    }
     gdir_json_obj_end(l->j);
     return 0;
+}
+
+int api_forms_files_json(struct forms_store *store, long long id, const char *url_prefix,
+                         struct gdir_json *j, struct gdir_err *err)
+{
+    struct files_ctx l = {j, url_prefix};
+    int rc;
+    gdir_json_key(j, "messages");
+    gdir_json_arr_begin(j);
+    if ((rc = forms_store_messages(store, id, message_json, &l, err)))
+        return rc;
+    gdir_json_arr_end(j);
+    gdir_json_key(j, "attachments");
+    gdir_json_arr_begin(j);
+    if ((rc = forms_store_attachments(store, id, attachment_json, &l, err)))
+        return rc;
+    gdir_json_arr_end(j);
+    return GDIR_OK;
 }
 
 /* The lists of the request, each an array member of the object j is writing. */
@@ -126,17 +145,7 @@ static int request_lists(struct api_forms *fx, long long id, struct list_ctx *l,
     if ((rc = forms_store_events(fx->store, id, event_json, l, err)))
         return rc;
     gdir_json_arr_end(l->j);
-    gdir_json_key(l->j, "messages");
-    gdir_json_arr_begin(l->j);
-    if ((rc = forms_store_messages(fx->store, id, message_json, l, err)))
-        return rc;
-    gdir_json_arr_end(l->j);
-    gdir_json_key(l->j, "attachments");
-    gdir_json_arr_begin(l->j);
-    if ((rc = forms_store_attachments(fx->store, id, attachment_json, l, err)))
-        return rc;
-    gdir_json_arr_end(l->j);
-    return GDIR_OK;
+    return api_forms_files_json(fx->store, id, NULL, l->j, err);
 }
 
 int api_forms_request_json(struct api_forms *fx, const struct forms_request_info *info,
@@ -214,27 +223,21 @@ int h_request_withdraw(const struct api_ctx *ctx, const struct api_request *req,
     return rc;
 }
 
-int h_request_attachment(const struct api_ctx *ctx, const struct api_request *req,
-                         struct api_response *res, struct gdir_err *err)
+int api_forms_send_attachment(struct forms_store *store, long long id, const char *n_text,
+                              const char *name_prefix, struct api_response *res,
+                              struct gdir_err *err)
 {
-    struct api_forms *fx;
-    struct forms_request_info info = {0};
     char mime[32], type[8], disposition[64];
     long long size = 0;
     long n;
     int fd = -1, rc;
 
-    if ((rc = api_forms_get(ctx, &fx, err)) || (rc = api_forms_lookup(fx, req, res, &info, err)))
-        goto out;
-    if (gdir_parse_long(api_capture(req, "n"), 1, 100000, &n)) {
-        rc = gdir_err_set(err, GDIR_ENOTFOUND, "no such attachment");
-        goto out;
-    }
-    if ((rc = forms_store_open_attachment(fx->store, info.id, (int)n, &fd, &size, mime, type,
-                                          err)))
-        goto out;
-    snprintf(disposition, sizeof disposition, "attachment; filename=\"piece-%ld.%s\"", n,
-             strcmp(type, "jpeg") == 0 ? "jpg" : type);
+    if (gdir_parse_long(n_text, 1, 100000, &n))
+        return gdir_err_set(err, GDIR_ENOTFOUND, "no such attachment");
+    if ((rc = forms_store_open_attachment(store, id, (int)n, &fd, &size, mime, type, err)))
+        return rc;
+    snprintf(disposition, sizeof disposition, "attachment; filename=\"%spiece-%ld.%s\"",
+             name_prefix, n, strcmp(type, "jpeg") == 0 ? "jpg" : type);
     api_response_header(res, "Content-Disposition", disposition);
     res->fd = fd;
     res->fd_size = (uint64_t)size;
@@ -242,7 +245,18 @@ int h_request_attachment(const struct api_ctx *ctx, const struct api_request *re
                         : strcmp(type, "png") == 0 ? "image/png"
                                                    : "image/jpeg";
     res->cache_control = API_CACHE_NONE;
-out:
+    return GDIR_OK;
+}
+
+int h_request_attachment(const struct api_ctx *ctx, const struct api_request *req,
+                         struct api_response *res, struct gdir_err *err)
+{
+    struct api_forms *fx;
+    struct forms_request_info info = {0};
+    int rc;
+
+    if (!(rc = api_forms_get(ctx, &fx, err)) && !(rc = api_forms_lookup(fx, req, res, &info, err)))
+        rc = api_forms_send_attachment(fx->store, info.id, api_capture(req, "n"), "", res, err);
     forms_request_info_free(&info);
     return rc;
 }
