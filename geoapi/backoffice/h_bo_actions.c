@@ -202,15 +202,11 @@ static int views(struct bq_call *c, struct gdir_err *err)
     struct gdir_json j;
     int rc;
 
-    gdir_buf_reset(&res->body);
-    gdir_json_init(&j, &res->body);
-    gdir_json_obj_begin(&j);
+    api_bo_json_begin(res, &j);
     gdir_json_key(&j, "views");
     if ((rc = bq_views_json(c->db, &c->a, &j, err)))
         return rc;
-    gdir_json_obj_end(&j);
-    res->cache_control = API_CACHE_NONE;
-    return api_json_done(res, &j, API_CT_JSON, err);
+    return api_bo_json_end(res, &j, err);
 }
 
 BQ_HANDLER(h_bo_views, BQ_SESSION, views, 0)

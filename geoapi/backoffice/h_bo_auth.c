@@ -48,13 +48,9 @@ static int me_json(struct api_response *res, const struct bo_agent *a, const cha
                    struct gdir_err *err)
 {
     struct gdir_json j;
-    gdir_buf_reset(&res->body);
-    gdir_json_init(&j, &res->body);
-    gdir_json_obj_begin(&j);
+    api_bo_json_begin(res, &j);
     agent_members(&j, a, csrf);
-    gdir_json_obj_end(&j);
-    res->cache_control = API_CACHE_NONE;
-    return api_json_done(res, &j, API_CT_JSON, err);
+    return api_bo_json_end(res, &j, err);
 }
 
 /* A string member of o: 0 with *v (NULL when absent and optional), or GDIR_EINVAL. */
@@ -142,11 +138,9 @@ static int end_sessions(struct bq_call *c, struct gdir_err *err)
     if ((rc = bo_logout(c->db, cookie, c->mode, err)) ||
         (rc = set_cookie(c->res, c->ctx->cfg, NULL, err)))
         return rc;
-    gdir_json_init(&j, &c->res->body);
-    gdir_json_obj_begin(&j);
+    api_bo_json_begin(c->res, &j);
     gdir_json_kbool(&j, "ok", 1);
-    gdir_json_obj_end(&j);
-    return api_json_done(c->res, &j, API_CT_JSON, err);
+    return api_bo_json_end(c->res, &j, err);
 }
 
 BQ_HANDLER(h_bo_logout, BQ_SESSION, end_sessions, 0)
@@ -198,16 +192,13 @@ int h_bo_agents(const struct api_ctx *ctx, const struct api_request *req,
     if (rc)
         return rc;
     bo_agent_free(&me);
-    gdir_json_init(&j, &res->body);
-    gdir_json_obj_begin(&j);
+    api_bo_json_begin(res, &j);
     gdir_json_key(&j, "agents");
     gdir_json_arr_begin(&j);
     if ((rc = bo_agent_list(api_bo_db(ctx), list_one, &j, err)))
         return rc;
     gdir_json_arr_end(&j);
-    gdir_json_obj_end(&j);
-    res->cache_control = API_CACHE_NONE;
-    return api_json_done(res, &j, API_CT_JSON, err);
+    return api_bo_json_end(res, &j, err);
 }
 
 /* A list of strings member of o into v (at most LIST_MAX; borrowed from o). */

@@ -265,25 +265,16 @@ static int request_json(const struct api_ctx *ctx, struct bo_db *db, const struc
     if (ctx->pool && api_dbpool_get(ctx->pool, &dir, err))
         dir = NULL;
     ce = dir && r->commune[0] ? api_db_commune(dir, r->commune) : NULL;
-    gdir_buf_reset(&res->body);
-    gdir_json_init(&j, &res->body);
-    gdir_json_obj_begin(&j);
+    api_bo_json_begin(res, &j);
     gdir_json_kint(&j, "id", r->id);
     gdir_json_kstr(&j, "code", r->code);
-    gdir_json_key(&j, "form");
-    gdir_json_obj_begin(&j);
-    gdir_json_kstr(&j, "id", r->form_id);
-    gdir_json_kint(&j, "version", r->form_version);
-    api_forms_kstr_or_null(&j, "title", f ? form_title(f) : NULL);
-    gdir_json_obj_end(&j);
+    api_forms_kform(&j, r->form_id, r->form_version, f);
     gdir_json_kstr(&j, "status", r->status);
     gdir_json_kstr(&j, "status_label", form_status_label(f, r->status));
     api_forms_kstr_or_null(&j, "commune", r->commune[0] ? r->commune : NULL);
     api_forms_kstr_or_null(&j, "commune_name", ce ? ce->name : NULL);
     api_forms_kstr_or_null(&j, "service", r->service[0] ? r->service : NULL);
-    api_forms_ktime(&j, "created_at", r->created_at);
-    api_forms_ktime(&j, "updated_at", r->updated_at);
-    api_forms_ktime(&j, "closed_at", r->closed_at);
+    api_forms_ktimes(&j, r->created_at, r->updated_at, r->closed_at);
     gdir_json_key(&j, "assignee");
     if (r->assignee_id) {
         gdir_json_obj_begin(&j);
@@ -299,9 +290,7 @@ static int request_json(const struct api_ctx *ctx, struct bo_db *db, const struc
     if ((rc = fields_json(f, r->values_json, dir, &j, err)) ||
         (rc = lists_json(ctx, db, r, &j, err)))
         return rc;
-    gdir_json_obj_end(&j);
-    res->cache_control = API_CACHE_NONE;
-    return api_json_done(res, &j, API_CT_JSON, err);
+    return api_bo_json_end(res, &j, err);
 }
 
 static int view(struct bq_call *c, struct gdir_err *err)
@@ -336,17 +325,32 @@ struct audit_ctx {
     struct gdir_buf *csv;
 };
 
+/* The columns of an audit row: the JSON keys and, in the same order, the CSV's header. */
+#define AUDIT_COLS 7
+static const char *const audit_keys[AUDIT_COLS] = {"at", "actor", "peer", "action", "from",
+                                                   "to", "motivation"};
+#define AUDIT_CSV_HEADER                                                                           \
+    "Date et heure;Acteur;Adresse;Action;Statut avant;Statut après;Motivation" GDIR_CSV_EOL
+
+/* The row's cells in the columns' order, its time given as text by the caller. */
+static void audit_cells(const struct bq_audit_row *r, const char *at,
+                        const char *cells[AUDIT_COLS])
+{
+    const char *v[AUDIT_COLS] = {at, r->actor, r->peer, r->action, r->from_status,
+                                 r->to_status, r->motivation};
+    memcpy(cells, v, sizeof v);
+}
+
 static int audit_json(void *cls, const struct bq_audit_row *r)
 {
     struct audit_ctx *c = cls;
+    const char *cells[AUDIT_COLS];
+
+    audit_cells(r, NULL, cells);
     gdir_json_obj_begin(c->j);
-    api_forms_ktime(c->j, "at", r->at);
-    gdir_json_kstr(c->j, "actor", r->actor);
-    api_forms_kstr_or_null(c->j, "peer", r->peer);
-    gdir_json_kstr(c->j, "action", r->action);
-    api_forms_kstr_or_null(c->j, "from", r->from_status);
-    api_forms_kstr_or_null(c->j, "to", r->to_status);
-    api_forms_kstr_or_null(c->j, "motivation", r->motivation);
+    api_forms_ktime(c->j, audit_keys[0], r->at);
+    for (size_t i = 1; i < AUDIT_COLS; i++)
+        gdir_json_kstr(c->j, audit_keys[i], cells[i]);   /* null for NULL */
     gdir_json_obj_end(c->j);
     return 0;
 }
@@ -354,13 +358,13 @@ static int audit_json(void *cls, const struct bq_audit_row *r)
 static int audit_csv(void *cls, const struct bq_audit_row *r)
 {
     struct audit_ctx *c = cls;
+    const char *cells[AUDIT_COLS];
     char date[24];
     char sep = gdir_csv_sep(GDIR_CSV_FR);
 
     bq_date_fr(r->at, 1, date);
-    const char *cells[] = {date, r->actor, r->peer, r->action, r->from_status,
-                           r->to_status, r->motivation};
-    for (size_t i = 0; i < sizeof cells / sizeof cells[0]; i++) {
+    audit_cells(r, date, cells);
+    for (size_t i = 0; i < AUDIT_COLS; i++) {
         if (i)
             gdir_buf_addc(c->csv, sep);
         gdir_csv_field(c->csv, cells[i], sep);
@@ -380,8 +384,7 @@ static int audit(struct bq_call *c, struct gdir_err *err)
     res->cache_control = API_CACHE_NONE;
     if (c->mode) {
         gdir_csv_begin(&res->body, GDIR_CSV_FR);
-        gdir_buf_adds(&res->body, "Date et heure;Acteur;Adresse;Action;Statut avant;"
-                                  "Statut après;Motivation" GDIR_CSV_EOL);
+        gdir_buf_adds(&res->body, AUDIT_CSV_HEADER);
         if (!(rc = bq_audit_rows(c->db, c->r.id, audit_csv, &ac, err))) {
             res->content_type = "text/csv; charset=utf-8";
             api_response_header(res, "Content-Disposition", "attachment; filename=\"audit.csv\"");
@@ -389,15 +392,13 @@ static int audit(struct bq_call *c, struct gdir_err *err)
         }
         return rc;
     }
-    gdir_json_init(&j, &res->body);
-    gdir_json_obj_begin(&j);
+    api_bo_json_begin(res, &j);
     gdir_json_key(&j, "audit");
     gdir_json_arr_begin(&j);
     if ((rc = bq_audit_rows(c->db, c->r.id, audit_json, &ac, err)))
         return rc;
     gdir_json_arr_end(&j);
-    gdir_json_obj_end(&j);
-    return api_json_done(res, &j, API_CT_JSON, err);
+    return api_bo_json_end(res, &j, err);
 }
 
 BQ_HANDLER(h_bo_request_audit, BQ_REQUEST, audit, 0)

@@ -250,9 +250,7 @@ static int list_body(const struct api_ctx *ctx, struct bo_db *db, const struct b
     long long total = 0;
     int rc;
 
-    gdir_buf_reset(&res->body);
-    gdir_json_init(&j, &res->body);
-    gdir_json_obj_begin(&j);
+    api_bo_json_begin(res, &j);
     gdir_json_key(&j, "requests");
     gdir_json_arr_begin(&j);
     if ((rc = bq_list(db, a, f, BQ_PAGE_SIZE, (f->page - 1) * BQ_PAGE_SIZE, row_json, &l,
@@ -269,9 +267,7 @@ static int list_body(const struct api_ctx *ctx, struct bo_db *db, const struct b
         return rc;
     gdir_json_obj_end(&j);
     forms_json(ctx, a, &j);
-    gdir_json_obj_end(&j);
-    res->cache_control = API_CACHE_NONE;
-    return api_json_done(res, &j, API_CT_JSON, err);
+    return api_bo_json_end(res, &j, err);
 }
 
 static int queue(struct bq_call *c, struct gdir_err *err)

@@ -103,10 +103,24 @@ int api_forms_lookup(struct api_forms *fx, const struct api_request *req,
 int api_forms_request_json(struct api_forms *fx, const struct forms_request_info *info,
                            struct api_response *res, struct gdir_err *err);
 
-/* After a write: the request read again (info replaced), then its JSON into res. */
-int api_forms_request_after(struct api_forms *fx, const struct api_request *req,
-                            struct forms_request_info *info, struct api_response *res,
-                            struct gdir_err *err);
+/* What a handler of the path's {code}/{token} works on (api_forms_on_request). */
+struct api_forms_call {
+    const struct api_ctx *ctx;
+    const struct api_request *req;
+    struct api_response *res;
+    struct api_forms *fx;
+    struct forms_request_info *info;   /* the request found (api_forms_lookup) */
+};
+typedef int api_forms_call_fn(struct api_forms_call *c, struct gdir_err *err);
+
+/* The forms object (api_forms_get), the CSRF check when post, the request of {code}/{token}
+ * (api_forms_lookup); then fn; then the request released. */
+int api_forms_on_request(const struct api_ctx *ctx, const struct api_request *req,
+                         struct api_response *res, int post, api_forms_call_fn *fn,
+                         struct gdir_err *err);
+
+/* After a write: the request read again (c->info replaced), then its JSON into c->res. */
+int api_forms_request_after(struct api_forms_call *c, struct gdir_err *err);
 
 /* The place check of forms_env (forms/gdir_forms.h) on the directory: arg is the dbpool. */
 int api_forms_place(void *arg, const char *id, const char *category, char insee[6]);
@@ -121,6 +135,13 @@ void api_forms_time(long long t, char out[32]);
 struct gdir_json;
 void api_forms_kstr_or_null(struct gdir_json *j, const char *k, const char *v);
 void api_forms_ktime(struct gdir_json *j, const char *k, long long t);
+/* The "form" member {id, version, title (null when f is NULL)}; the members created_at,
+ * updated_at and closed_at (api_forms_ktime). */
+struct form_def;
+void api_forms_kform(struct gdir_json *j, const char *form_id, int version,
+                     const struct form_def *f);
+void api_forms_ktimes(struct gdir_json *j, long long created, long long updated,
+                      long long closed);
 int api_forms_files_json(struct forms_store *store, long long id, const char *url_prefix,
                          struct gdir_json *j, struct gdir_err *err);
 

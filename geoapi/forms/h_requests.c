@@ -65,6 +65,25 @@ void api_forms_ktime(struct gdir_json *j, const char *k, long long t)
     gdir_json_str(j, iso);
 }
 
+void api_forms_kform(struct gdir_json *j, const char *form_id, int version,
+                     const struct form_def *f)
+{
+    gdir_json_key(j, "form");
+    gdir_json_obj_begin(j);
+    gdir_json_kstr(j, "id", form_id);
+    gdir_json_kint(j, "version", version);
+    api_forms_kstr_or_null(j, "title", f ? form_title(f) : NULL);
+    gdir_json_obj_end(j);
+}
+
+void api_forms_ktimes(struct gdir_json *j, long long created, long long updated,
+                      long long closed)
+{
+    api_forms_ktime(j, "created_at", created);
+    api_forms_ktime(j, "updated_at", updated);
+    api_forms_ktime(j, "closed_at", closed);
+}
+
 static int event_json(void *cls, const struct forms_event_row *e)
 {
     struct list_ctx *l = cls;
@@ -161,16 +180,9 @@ int api_forms_request_json(struct api_forms *fx, const struct forms_request_info
     gdir_json_init(&j, &res->body);
     gdir_json_obj_begin(&j);
     gdir_json_kstr(&j, "code", info->code);
-    gdir_json_key(&j, "form");
-    gdir_json_obj_begin(&j);
-    gdir_json_kstr(&j, "id", info->form_id);
-    gdir_json_kint(&j, "version", info->form_version);
-    api_forms_kstr_or_null(&j, "title", f ? form_title(f) : NULL);
-    gdir_json_obj_end(&j);
+    api_forms_kform(&j, info->form_id, info->form_version, f);
     gdir_json_kstr(&j, "status", status);
-    api_forms_ktime(&j, "created_at", info->created_at);
-    api_forms_ktime(&j, "updated_at", info->updated_at);
-    api_forms_ktime(&j, "closed_at", info->closed_at);
+    api_forms_ktimes(&j, info->created_at, info->updated_at, info->closed_at);
     gdir_json_kbool(&j, "can_withdraw", strcmp(status, "deposee") == 0);
     gdir_json_kbool(&j, "can_complement", strcmp(status, "complement_demande") == 0);
     gdir_json_key(&j, "values");
@@ -184,43 +196,52 @@ int api_forms_request_json(struct api_forms *fx, const struct forms_request_info
     return api_json_done(res, &j, API_CT_JSON, err);
 }
 
-int api_forms_request_after(struct api_forms *fx, const struct api_request *req,
-                            struct forms_request_info *info, struct api_response *res,
-                            struct gdir_err *err)
+int api_forms_on_request(const struct api_ctx *ctx, const struct api_request *req,
+                         struct api_response *res, int post, api_forms_call_fn *fn,
+                         struct gdir_err *err)
+{
+    struct forms_request_info info = {0};
+    struct api_forms_call c = {ctx, req, res, NULL, &info};
+    int rc;
+
+    if (!(rc = api_forms_get(ctx, &c.fx, err)) &&
+        !(rc = post ? api_forms_csrf_check(c.fx, req->headers, err) : GDIR_OK) &&
+        !(rc = api_forms_lookup(c.fx, req, res, &info, err)))
+        rc = fn(&c, err);
+    forms_request_info_free(&info);
+    return rc;
+}
+
+int api_forms_request_after(struct api_forms_call *c, struct gdir_err *err)
 {
     int rc;
-    forms_request_info_free(info);
-    rc = forms_store_find(fx->store, api_capture(req, "code"), api_capture(req, "token"), info,
-                          err);
-    return rc ? rc : api_forms_request_json(fx, info, res, err);
+    forms_request_info_free(c->info);
+    rc = forms_store_find(c->fx->store, api_capture(c->req, "code"),
+                          api_capture(c->req, "token"), c->info, err);
+    return rc ? rc : api_forms_request_json(c->fx, c->info, c->res, err);
+}
+
+static int show(struct api_forms_call *c, struct gdir_err *err)
+{
+    return api_forms_request_json(c->fx, c->info, c->res, err);
 }
 
 int h_request(const struct api_ctx *ctx, const struct api_request *req, struct api_response *res,
               struct gdir_err *err)
 {
-    struct api_forms *fx;
-    struct forms_request_info info = {0};
-    int rc;
+    return api_forms_on_request(ctx, req, res, 0, show, err);
+}
 
-    if (!(rc = api_forms_get(ctx, &fx, err)) && !(rc = api_forms_lookup(fx, req, res, &info, err)))
-        rc = api_forms_request_json(fx, &info, res, err);
-    forms_request_info_free(&info);
-    return rc;
+static int withdraw(struct api_forms_call *c, struct gdir_err *err)
+{
+    int rc = forms_store_withdraw(c->fx->store, c->info->id, time(NULL), err);
+    return rc ? rc : api_forms_request_after(c, err);
 }
 
 int h_request_withdraw(const struct api_ctx *ctx, const struct api_request *req,
                        struct api_response *res, struct gdir_err *err)
 {
-    struct api_forms *fx;
-    struct forms_request_info info = {0};
-    int rc;
-
-    if (!(rc = api_forms_get(ctx, &fx, err)) && !(rc = api_forms_csrf_check(fx, req->headers, err)) &&
-        !(rc = api_forms_lookup(fx, req, res, &info, err)) &&
-        !(rc = forms_store_withdraw(fx->store, info.id, time(NULL), err)))
-        rc = api_forms_request_after(fx, req, &info, res, err);
-    forms_request_info_free(&info);
-    return rc;
+    return api_forms_on_request(ctx, req, res, 1, withdraw, err);
 }
 
 int api_forms_send_attachment(struct forms_store *store, long long id, const char *n_text,
@@ -248,15 +269,14 @@ int api_forms_send_attachment(struct forms_store *store, long long id, const cha
     return GDIR_OK;
 }
 
+static int attachment(struct api_forms_call *c, struct gdir_err *err)
+{
+    return api_forms_send_attachment(c->fx->store, c->info->id, api_capture(c->req, "n"), "",
+                                     c->res, err);
+}
+
 int h_request_attachment(const struct api_ctx *ctx, const struct api_request *req,
                          struct api_response *res, struct gdir_err *err)
 {
-    struct api_forms *fx;
-    struct forms_request_info info = {0};
-    int rc;
-
-    if (!(rc = api_forms_get(ctx, &fx, err)) && !(rc = api_forms_lookup(fx, req, res, &info, err)))
-        rc = api_forms_send_attachment(fx->store, info.id, api_capture(req, "n"), "", res, err);
-    forms_request_info_free(&info);
-    return rc;
+    return api_forms_on_request(ctx, req, res, 0, attachment, err);
 }
