@@ -127,21 +127,24 @@ static int step_all(sqlite3 *db, sqlite3_stmt *st, int (*row)(sqlite3_stmt *, vo
     return rc;
 }
 
-struct list_cb {
-    bq_row_fn *fn;
+/* The caller's callback of a read (the one its row function calls) and its argument. */
+struct read_cb {
+    bq_row_fn *row;
     bq_count_fn *count;
+    bq_event_fn *event;
+    bq_audit_fn *audit;
     void *cls;
 };
 
 static int list_row(sqlite3_stmt *st, void *cls)
 {
-    const struct list_cb *cb = cls;
+    const struct read_cb *cb = cls;
     struct bq_row r = {
         .id = sqlite3_column_int64(st, 0), .code = col(st, 1), .form_id = col(st, 2),
         .commune = col(st, 3), .service = col(st, 4), .status = col(st, 5),
         .created_at = sqlite3_column_int64(st, 6), .updated_at = sqlite3_column_int64(st, 7),
         .requester = col(st, 8), .assignee = col(st, 9)};
-    return cb->fn(cb->cls, &r);
+    return cb->row(cb->cls, &r);
 }
 
 int bq_list(struct bo_db *db, const struct bo_agent *a, const struct bq_filter *f, long limit,
@@ -149,7 +152,7 @@ int bq_list(struct bo_db *db, const struct bo_agent *a, const struct bq_filter *
 {
     sqlite3 *c = bo_db_sqlite(db);
     sqlite3_stmt *st = NULL;
-    struct list_cb cb = {fn, NULL, cls};
+    struct read_cb cb = {.row = fn, .cls = cls};
     char tail[128];
     int rc;
 
@@ -178,7 +181,7 @@ out:
 
 static int count_row(sqlite3_stmt *st, void *cls)
 {
-    const struct list_cb *cb = cls;
+    const struct read_cb *cb = cls;
     return cb->count(cb->cls, col(st, 0), sqlite3_column_int64(st, 1));
 }
 
@@ -187,7 +190,7 @@ int bq_counts(struct bo_db *db, const struct bo_agent *a, const struct bq_filter
 {
     sqlite3 *c = bo_db_sqlite(db);
     sqlite3_stmt *st = NULL;
-    struct list_cb cb = {NULL, fn, cls};
+    struct read_cb cb = {.count = fn, .cls = cls};
     int rc = prepare_queue(c, a, f, "SELECT r.status, count(*) FROM requests r", 0,
                            " GROUP BY r.status ORDER BY r.status", &st, err);
     if (!rc)
@@ -254,15 +257,9 @@ void bq_request_free(struct bq_request *r)
     r->values_json = r->assignee_name = NULL;
 }
 
-struct event_cb {
-    bq_event_fn *event;
-    bq_audit_fn *audit;
-    void *cls;
-};
-
 static int event_row(sqlite3_stmt *st, void *cls)
 {
-    const struct event_cb *cb = cls;
+    const struct read_cb *cb = cls;
     struct bq_event e = {sqlite3_column_int64(st, 0), col(st, 1), col(st, 2), col(st, 3),
                          col(st, 4), col(st, 5), sqlite3_column_int(st, 6)};
     return cb->event(cb->cls, &e);
@@ -285,7 +282,7 @@ static int each_of(struct bo_db *db, const char *sql, long long id,
 
 int bq_events(struct bo_db *db, long long id, bq_event_fn *fn, void *cls, struct gdir_err *err)
 {
-    struct event_cb cb = {.event = fn, .cls = cls};
+    struct read_cb cb = {.event = fn, .cls = cls};
     return each_of(db, "SELECT e.at, e.actor_kind, ag.login, e.from_status, e.to_status, "
                        "e.message, e.visible FROM events e LEFT JOIN agents ag "
                        "ON e.actor_kind = 'agent' AND ag.id = CAST(e.actor_id AS INTEGER) "
@@ -295,7 +292,7 @@ int bq_events(struct bo_db *db, long long id, bq_event_fn *fn, void *cls, struct
 
 static int audit_row(sqlite3_stmt *st, void *cls)
 {
-    const struct event_cb *cb = cls;
+    const struct read_cb *cb = cls;
     struct bq_audit_row r = {sqlite3_column_int64(st, 0), col(st, 1), col(st, 2), col(st, 3),
                              col(st, 4), col(st, 5), col(st, 6)};
     return cb->audit(cb->cls, &r);
@@ -304,7 +301,7 @@ static int audit_row(sqlite3_stmt *st, void *cls)
 int bq_audit_rows(struct bo_db *db, long long id, bq_audit_fn *fn, void *cls,
                   struct gdir_err *err)
 {
-    struct event_cb cb = {.audit = fn, .cls = cls};
+    struct read_cb cb = {.audit = fn, .cls = cls};
     return each_of(db, "SELECT at, actor, peer, action, from_status, to_status, motivation "
                        "FROM audit WHERE request_id = :id ORDER BY at, id",
                    id, audit_row, &cb, err);

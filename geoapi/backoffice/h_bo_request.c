@@ -346,12 +346,8 @@ static int audit_json(void *cls, const struct bq_audit_row *r)
     struct audit_ctx *c = cls;
     const char *cells[AUDIT_COLS];
 
-    audit_cells(r, NULL, cells);
-    gdir_json_obj_begin(c->j);
-    api_forms_ktime(c->j, audit_keys[0], r->at);
-    for (size_t i = 1; i < AUDIT_COLS; i++)
-        gdir_json_kstr(c->j, audit_keys[i], cells[i]);   /* null for NULL */
-    gdir_json_obj_end(c->j);
+    audit_cells(r, NULL, cells);   /* cells[0], the time: "at" */
+    api_forms_timed_object(c->j, r->at, audit_keys + 1, cells + 1, AUDIT_COLS - 1);
     return 0;
 }
 

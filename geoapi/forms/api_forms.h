@@ -137,6 +137,9 @@ void api_forms_kstr_or_null(struct gdir_json *j, const char *k, const char *v);
 void api_forms_ktime(struct gdir_json *j, const char *k, long long t);
 /* The "form" member {id, version, title (null when f is NULL)}; the members created_at,
  * updated_at and closed_at (api_forms_ktime). */
+/* An object {at (api_forms_ktime), keys[i]: values[i] (null for NULL)...} of n strings. */
+void api_forms_timed_object(struct gdir_json *j, long long at, const char *const *keys,
+                            const char *const *values, size_t n);
 struct form_def;
 void api_forms_kform(struct gdir_json *j, const char *form_id, int version,
                      const struct form_def *f);

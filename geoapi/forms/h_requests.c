@@ -84,16 +84,23 @@ void api_forms_ktimes(struct gdir_json *j, long long created, long long updated,
     api_forms_ktime(j, "closed_at", closed);
 }
 
+void api_forms_timed_object(struct gdir_json *j, long long at, const char *const *keys,
+                            const char *const *values, size_t n)
+{
+    gdir_json_obj_begin(j);
+    api_forms_ktime(j, "at", at);
+    for (size_t i = 0; i < n; i++)
+        gdir_json_kstr(j, keys[i], values[i]);   /* null for NULL */
+    gdir_json_obj_end(j);
+}
+
 static int event_json(void *cls, const struct forms_event_row *e)
 {
+    static const char *const keys[] = {"from", "status", "by", "message"};
+    const char *values[] = {e->from_status, e->to_status, e->actor_kind, e->message};
     struct list_ctx *l = cls;
-    gdir_json_obj_begin(l->j);
-    api_forms_ktime(l->j, "at", e->at);
-    api_forms_kstr_or_null(l->j, "from", e->from_status);
-    api_forms_kstr_or_null(l->j, "status", e->to_status);
-    api_forms_kstr_or_null(l->j, "by", e->actor_kind);
-    api_forms_kstr_or_null(l->j, "message", e->message);
-    gdir_json_obj_end(l->j);
+
+    api_forms_timed_object(l->j, e->at, keys, values, 4);
     if (e->to_status && strcmp(e->to_status, "complement_demande") == 0)
         snprintf(l->asked, sizeof l->asked, "%s", e->message ? e->message : "");
     return 0;
@@ -107,12 +114,11 @@ struct files_ctx {
 
 static int message_json(void *cls, const struct forms_message_row *m)
 {
+    static const char *const keys[] = {"from", "body"};
+    const char *values[] = {m->sender, m->body};
     struct files_ctx *l = cls;
-    gdir_json_obj_begin(l->j);
-    api_forms_ktime(l->j, "at", m->at);
-    gdir_json_kstr(l->j, "from", m->sender);
-    gdir_json_kstr(l->j, "body", m->body);
-    gdir_json_obj_end(l->j);
+
+    api_forms_timed_object(l->j, m->at, keys, values, 2);
     return 0;
 }
 
