@@ -317,36 +317,40 @@ struct bind {
     int is_null;
 };
 
-static int exec(struct bo_db *db, const char *sql, const struct bind *b, size_t n,
-                struct gdir_err *err)
+/* Prepares sql with the named parameters given by b (n of them). */
+static int prepare_bound(struct bo_db *db, const char *sql, const struct bind *b, size_t n,
+                         sqlite3_stmt **st, struct gdir_err *err)
 {
-    sqlite3 *c = bo_db_sqlite(db);
-    sqlite3_stmt *st = NULL;
-    int rc = prepare(c, sql, &st, err);
-    if (rc)
-        return rc;
-    for (size_t i = 0; i < n; i++) {
+    int rc = prepare(bo_db_sqlite(db), sql, st, err);
+    for (size_t i = 0; !rc && i < n; i++) {
         if (b[i].is_null)
             continue;
         if (b[i].text)
-            b_text(st, b[i].name, b[i].text);
+            b_text(*st, b[i].name, b[i].text);
         else
-            b_int(st, b[i].name, b[i].num);
+            b_int(*st, b[i].name, b[i].num);
     }
-    if (sqlite3_step(st) != SQLITE_DONE)
-        rc = db_fail(c, "write", err);
+    return rc;
+}
+
+static int exec(struct bo_db *db, const char *sql, const struct bind *b, size_t n,
+                struct gdir_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prepare_bound(db, sql, b, n, &st, err);
+    if (!rc && sqlite3_step(st) != SQLITE_DONE)
+        rc = db_fail(bo_db_sqlite(db), "write", err);
     sqlite3_finalize(st);
     return rc;
 }
 
 static int status_is(struct bo_db *db, long long id, const char *want, struct gdir_err *err)
 {
-    sqlite3 *c = bo_db_sqlite(db);
+    const struct bind b[] = {{":id", NULL, id, 0}};
     sqlite3_stmt *st = NULL;
-    int rc = prepare(c, "SELECT status FROM requests WHERE id = :id", &st, err);
+    int rc = prepare_bound(db, "SELECT status FROM requests WHERE id = :id", b, 1, &st, err);
     if (rc)
         return rc;
-    b_int(st, ":id", id);
     if (sqlite3_step(st) != SQLITE_ROW)
         rc = gdir_err_set(err, GDIR_ENOTFOUND, "Aucune demande ne porte ce numéro.");
     else if (strcmp(col(st, 0) ? col(st, 0) : "", want) != 0)
@@ -425,13 +429,13 @@ int bq_comment(struct bo_db *db, long long id, const struct bo_agent *a, const c
 /* The id of the active agent of login into *id (0: none). */
 static int agent_id_of(struct bo_db *db, const char *login, long long *id, struct gdir_err *err)
 {
-    sqlite3 *c = bo_db_sqlite(db);
+    const struct bind b[] = {{":login", login, 0, 0}};
     sqlite3_stmt *st = NULL;
-    int rc = prepare(c, "SELECT id FROM agents WHERE login = :login AND disabled = 0", &st, err);
+    int rc = prepare_bound(db, "SELECT id FROM agents WHERE login = :login AND disabled = 0", b,
+                           1, &st, err);
     *id = 0;
     if (rc)
         return rc;
-    b_text(st, ":login", login);
     if (sqlite3_step(st) == SQLITE_ROW)
         *id = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
