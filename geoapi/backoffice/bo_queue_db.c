@@ -402,6 +402,19 @@ int bq_transition(struct bo_db *db, const struct bq_move *m, struct gdir_err *er
     return GDIR_OK;
 }
 
+/* One write (exec) and its audit row e in one transaction. */
+static int exec_audited(struct bo_db *db, const char *sql, const struct bind *b, size_t n,
+                        const struct bo_audit_entry *e, time_t now, struct gdir_err *err)
+{
+    int rc = bo_begin(db, err);
+    if (rc)
+        return rc;
+    if ((rc = exec(db, sql, b, n, err)) || (rc = bo_audit(db, e, now, err)) ||
+        (rc = bo_commit(db, err)))
+        bo_rollback(db);
+    return rc;
+}
+
 int bq_comment(struct bo_db *db, long long id, const struct bo_agent *a, const char *peer,
                const char *text, int internal, time_t now, struct gdir_err *err)
 {
@@ -410,20 +423,14 @@ int bq_comment(struct bo_db *db, long long id, const struct bo_agent *a, const c
                                NULL};
     const struct bind b[] = {{":id", NULL, id, 0}, {":at", NULL, now, 0},
                              {":agent", agent_id, 0, 0}, {":body", text, 0, 0}};
-    int rc;
 
     snprintf(agent_id, sizeof agent_id, "%lld", a->id);
-    if ((rc = bo_begin(db, err)))
-        return rc;
-    if (internal)
-        rc = exec(db, "INSERT INTO events (request_id, at, actor_kind, actor_id, message, "
-                      "visible) VALUES (:id, :at, 'agent', :agent, :body, 0)", b, 4, err);
-    else
-        rc = exec(db, "INSERT INTO messages (request_id, at, sender, agent_id, body) VALUES "
-                      "(:id, :at, 'agent', :agent, :body)", b, 4, err);
-    if (rc || (rc = bo_audit(db, &e, now, err)) || (rc = bo_commit(db, err)))
-        bo_rollback(db);
-    return rc;
+    return exec_audited(db, internal ? "INSERT INTO events (request_id, at, actor_kind, "
+                                       "actor_id, message, visible) VALUES (:id, :at, 'agent', "
+                                       ":agent, :body, 0)"
+                                     : "INSERT INTO messages (request_id, at, sender, agent_id, "
+                                       "body) VALUES (:id, :at, 'agent', :agent, :body)",
+                        b, 4, &e, now, err);
 }
 
 /* The id of the active agent of login into *id (0: none). */
@@ -453,16 +460,11 @@ int bq_assign(struct bo_db *db, long long id, const struct bo_agent *a, const ch
         return rc ? rc : gdir_err_set_param(err, GDIR_EINVAL, "agent", "agent : aucun agent "
                                             "actif n'a cet identifiant.");
     const struct bind b[] = {{":id", NULL, id, 0}, {":agent", NULL, to, 0}, {":at", NULL, now, 0}};
-    if ((rc = bo_begin(db, err)))
-        return rc;
-    if (login)
-        rc = exec(db, "INSERT INTO assignments (request_id, agent, at) VALUES (:id, :agent, :at) "
-                      "ON CONFLICT (request_id) DO UPDATE SET agent = :agent, at = :at", b, 3, err);
-    else
-        rc = exec(db, "DELETE FROM assignments WHERE request_id = :id", b, 1, err);
-    if (rc || (rc = bo_audit(db, &e, now, err)) || (rc = bo_commit(db, err)))
-        bo_rollback(db);
-    return rc;
+    return exec_audited(db, login ? "INSERT INTO assignments (request_id, agent, at) VALUES "
+                                    "(:id, :agent, :at) ON CONFLICT (request_id) DO UPDATE "
+                                    "SET agent = :agent, at = :at"
+                                  : "DELETE FROM assignments WHERE request_id = :id",
+                        b, login ? 3 : 1, &e, now, err);
 }
 
 /* ---- saved views -------------------------------------------------------------------------- */
