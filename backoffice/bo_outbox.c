@@ -24,6 +24,14 @@ static int fail(sqlite3 *db, const char *what, struct gdir_err *err)
     return gdir_err_set(err, GDIR_EDB, "outbox: %s: %s", what, sqlite3_errmsg(db));
 }
 
+/* Prepares sql into *st (NULL on failure), the failure named what. */
+static int prepare(sqlite3 *db, const char *sql, const char *what, sqlite3_stmt **st,
+                   struct gdir_err *err)
+{
+    *st = NULL;
+    return sqlite3_prepare_v2(db, sql, -1, st, NULL) == SQLITE_OK ? GDIR_OK : fail(db, what, err);
+}
+
 long bo_outbox_backoff(long base, int attempts)
 {
     long d = base;
@@ -44,10 +52,10 @@ void bo_outbox_row_free(struct bo_outbox_row *r)
 static int exec_ints(sqlite3 *db, const char *sql, const long long *v, int n, const char *what,
                      struct gdir_err *err)
 {
-    sqlite3_stmt *st = NULL;
-    int rc;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        return fail(db, what, err);
+    sqlite3_stmt *st;
+    int rc = prepare(db, sql, what, &st, err);
+    if (rc)
+        return rc;
     for (int i = 0; i < n; i++)
         sqlite3_bind_int64(st, i + 1, v[i]);
     rc = sqlite3_step(st) == SQLITE_DONE ? GDIR_OK : fail(db, what, err);
@@ -61,11 +69,11 @@ static int read_due(sqlite3 *db, time_t now, struct bo_outbox_row *out, struct g
     static const char sql[] =
         "SELECT id, created_at, attempts, to_addr, subject, body FROM outbox "
         "WHERE sent_at IS NULL AND next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT 1";
-    sqlite3_stmt *st = NULL;
-    int rc;
+    sqlite3_stmt *st;
+    int rc = prepare(db, sql, "claim", &st, err);
 
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        return fail(db, "claim", err);
+    if (rc)
+        return rc;
     sqlite3_bind_int64(st, 1, (long long)now);
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
@@ -120,11 +128,11 @@ int bo_outbox_sent(sqlite3 *db, long long id, time_t now, struct gdir_err *err)
 
 int bo_outbox_failed(sqlite3 *db, long long id, const char *reason, struct gdir_err *err)
 {
-    sqlite3_stmt *st = NULL;
-    int rc;
-    if (sqlite3_prepare_v2(db, "UPDATE outbox SET last_error = substr(?2, 1, ?3) WHERE id = ?1",
-                           -1, &st, NULL) != SQLITE_OK)
-        return fail(db, "mark failed", err);
+    sqlite3_stmt *st;
+    int rc = prepare(db, "UPDATE outbox SET last_error = substr(?2, 1, ?3) WHERE id = ?1",
+                     "mark failed", &st, err);
+    if (rc)
+        return rc;
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_text(st, 2, reason ? reason : "", -1, SQLITE_TRANSIENT);
     sqlite3_bind_int(st, 3, ERROR_MAX);
@@ -135,11 +143,11 @@ int bo_outbox_failed(sqlite3 *db, long long id, const char *reason, struct gdir_
 
 int bo_outbox_next_due(sqlite3 *db, time_t *when, struct gdir_err *err)
 {
-    sqlite3_stmt *st = NULL;
-    int rc;
-    if (sqlite3_prepare_v2(db, "SELECT min(next_attempt_at) FROM outbox WHERE sent_at IS NULL",
-                           -1, &st, NULL) != SQLITE_OK)
-        return fail(db, "next due", err);
+    sqlite3_stmt *st;
+    int rc = prepare(db, "SELECT min(next_attempt_at) FROM outbox WHERE sent_at IS NULL",
+                     "next due", &st, err);
+    if (rc)
+        return rc;
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
         *when = (time_t)sqlite3_column_int64(st, 0);
@@ -180,11 +188,11 @@ int bo_outbox_json(sqlite3 *db, const char *state, int limit, struct gdir_json *
         "OR (?1 = 'sent' AND sent_at IS NOT NULL) "
         "OR (?1 = 'pending' AND sent_at IS NULL AND attempts = 0) "
         "OR (?1 = 'failing' AND sent_at IS NULL AND attempts > 0) ORDER BY id DESC LIMIT ?2";
-    sqlite3_stmt *st = NULL;
-    int rc;
+    sqlite3_stmt *st;
+    int rc = prepare(db, sql, "list", &st, err);
 
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        return fail(db, "list", err);
+    if (rc)
+        return rc;
     if (state)
         sqlite3_bind_text(st, 1, state, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int(st, 2, limit);

@@ -29,6 +29,22 @@ static int exec(sqlite3 *db, const char *sql, struct gdir_err *err)
     return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? GDIR_OK : fail(db, sql, err);
 }
 
+/* Prepares "<head> FROM attachments" over the attachments of request id whose field matches
+ * like (all when NULL). */
+static int attachments_stmt(sqlite3 *db, const char *head, long long id, const char *like,
+                            sqlite3_stmt **st, struct gdir_err *err)
+{
+    char sql[256];
+
+    snprintf(sql, sizeof sql, "%s FROM attachments WHERE request_id = ?1 AND "
+             "(?2 IS NULL OR field LIKE ?2 ESCAPE '\\')", head);
+    if (sqlite3_prepare_v2(db, sql, -1, st, NULL))
+        return fail(db, "attachments", err);
+    sqlite3_bind_int64(*st, 1, id);
+    sqlite3_bind_text(*st, 2, like, -1, SQLITE_TRANSIENT);
+    return GDIR_OK;
+}
+
 /* Unlinks the files of the attachments of request id whose field matches like (all when
  * NULL), then deletes those rows when del_rows. Counts the files into *files. */
 static int drop_files(sqlite3 *db, int dirfd, long long id, const char *like, int del_rows,
@@ -37,11 +53,8 @@ static int drop_files(sqlite3 *db, int dirfd, long long id, const char *like, in
     sqlite3_stmt *st = NULL;
     int rc;
 
-    if (sqlite3_prepare_v2(db, "SELECT stored FROM attachments WHERE request_id = ?1 AND "
-                           "(?2 IS NULL OR field LIKE ?2 ESCAPE '\\')", -1, &st, NULL))
-        return fail(db, "attachments", err);
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_text(st, 2, like, -1, SQLITE_TRANSIENT);
+    if ((rc = attachments_stmt(db, "SELECT stored", id, like, &st, err)))
+        return rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *name = (const char *)sqlite3_column_text(st, 0);
         if (name && !strchr(name, '/') && unlinkat(dirfd, name, 0) != 0 && errno != ENOENT) {
@@ -56,11 +69,8 @@ static int drop_files(sqlite3 *db, int dirfd, long long id, const char *like, in
         return fail(db, "attachments", err);
     if (!del_rows)
         return GDIR_OK;
-    if (sqlite3_prepare_v2(db, "DELETE FROM attachments WHERE request_id = ?1 AND "
-                           "(?2 IS NULL OR field LIKE ?2 ESCAPE '\\')", -1, &st, NULL))
-        return fail(db, "attachments", err);
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_text(st, 2, like, -1, SQLITE_TRANSIENT);
+    if ((rc = attachments_stmt(db, "DELETE", id, like, &st, err)))
+        return rc;
     rc = sqlite3_step(st) == SQLITE_DONE ? GDIR_OK : fail(db, "attachments", err);
     sqlite3_finalize(st);
     return rc;

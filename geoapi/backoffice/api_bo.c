@@ -4,6 +4,7 @@
  */
 #include "api_bo.h"
 #include "gdir_cjson.h"
+#include "gdir_json.h"
 #include "gdir_log.h"
 #include "gdir_mem.h"
 #include "gdir_secret.h"
@@ -181,4 +182,18 @@ void api_bo_audit(const struct api_ctx *ctx, const struct api_request *req,
     if (db && bo_audit(db, &e, time(NULL), &err))
         gdir_log(GDIR_LOG_ERROR, "bo", "msg=\"audit failed\" action=%s err=\"%s\"", action,
                  err.msg);
+}
+
+void api_bo_json_begin(struct api_response *res, struct gdir_json *j)
+{
+    gdir_buf_reset(&res->body);
+    gdir_json_init(j, &res->body);
+    gdir_json_obj_begin(j);
+}
+
+int api_bo_json_end(struct api_response *res, struct gdir_json *j, struct gdir_err *err)
+{
+    gdir_json_obj_end(j);
+    res->cache_control = API_CACHE_NONE;
+    return api_json_done(res, j, API_CT_JSON, err);
 }

@@ -55,4 +55,10 @@ int api_bo_json_body(const struct api_request *req, struct cJSON **out, struct g
 void api_bo_audit(const struct api_ctx *ctx, const struct api_request *req,
                   const struct bo_agent *agent, const char *action, long long request_id);
 
+/* A JSON answer of a back-office handler: begin empties res->body and opens j's object on it;
+ * end closes that object and ends the answer, never stored (api_json_done). */
+struct gdir_json;
+void api_bo_json_begin(struct api_response *res, struct gdir_json *j);
+int api_bo_json_end(struct api_response *res, struct gdir_json *j, struct gdir_err *err);
+
 #endif

@@ -16,11 +16,11 @@
 
 #include "api_request.h"
 #include "api_response.h"
+#include "bo.h"
 #include "gdir_err.h"
 
 struct api_ctx;
-struct bo_agent;
-struct bo_db;
+struct cJSON;
 struct form_def;
 struct gdir_buf;
 struct gdir_json;
@@ -128,11 +128,38 @@ int bq_view_save(struct bo_db *db, const struct bo_agent *a, const char *name,
 
 /* ---- shared by the handlers (h_bo_requests.c) ---- */
 
-/* The session's agent, the worker's connection, and the {id} of the path when want_id: 404
- * for a request that does not exist or that the agent's role does not cover (with r filled
- * otherwise, bq_request_free). */
-int bq_open(const struct api_ctx *ctx, const struct api_request *req, struct bo_agent *a,
-            struct bo_db **db, struct bq_request *r, struct gdir_err *err);
+/* What a handler works on, opened by bq_run before the handler's own work and released after
+ * it: the session's agent and the worker's connection, and as the route asks (what) the
+ * request of the path's {id} and the JSON object of the body. */
+struct bq_call {
+    const struct api_ctx *ctx;
+    const struct api_request *req;
+    struct api_response *res;
+    int mode;                     /* the route's own argument (BQ_HANDLER) */
+    struct bo_agent a;
+    struct bo_db *db;
+    struct bq_request r;          /* BQ_REQUEST: zeroed otherwise */
+    struct cJSON *body;           /* BQ_BODY: NULL otherwise */
+};
+typedef int bq_call_fn(struct bq_call *c, struct gdir_err *err);
+
+/* What bq_run opens besides the session. The request of {id} is 404 when it does not exist
+ * or the agent's role does not cover it (its existence is not disclosed); an action turns that
+ * into 403 for a signed-in agent (it never tells whether the request exists). */
+enum { BQ_SESSION = 0, BQ_REQUEST = 1, BQ_BODY = 2, BQ_ACTION = 4 | BQ_REQUEST | BQ_BODY };
+
+/* Opens what the route asks (session, then request, then body), runs fn, releases it all. */
+int bq_run(const struct api_ctx *ctx, const struct api_request *req, struct api_response *res,
+           unsigned what, int mode, bq_call_fn *fn, struct gdir_err *err);
+
+/* Defines the route handler name (api_handler_fn) as bq_run of fn with what and mode. */
+#define BQ_HANDLER(name, what, fn, mode)                                                           \
+    int name(const struct api_ctx *ctx, const struct api_request *req,                             \
+             struct api_response *res, struct gdir_err *err)                                       \
+    {                                                                                              \
+        return bq_run(ctx, req, res, what, mode, fn, err);                                         \
+    }
+
 /* The definition of a form id, or NULL (forms no longer configured). */
 const struct form_def *bq_form(const struct api_ctx *ctx, const char *form_id);
 /* "dd/mm/yyyy" (with_time: "dd/mm/yyyy HH:MM"), Europe/Paris, of a Unix time; "" for 0. */

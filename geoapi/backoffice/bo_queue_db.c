@@ -127,21 +127,24 @@ static int step_all(sqlite3 *db, sqlite3_stmt *st, int (*row)(sqlite3_stmt *, vo
     return rc;
 }
 
-struct list_cb {
-    bq_row_fn *fn;
+/* The caller's callback of a read (the one its row function calls) and its argument. */
+struct read_cb {
+    bq_row_fn *row;
     bq_count_fn *count;
+    bq_event_fn *event;
+    bq_audit_fn *audit;
     void *cls;
 };
 
 static int list_row(sqlite3_stmt *st, void *cls)
 {
-    const struct list_cb *cb = cls;
+    const struct read_cb *cb = cls;
     struct bq_row r = {
         .id = sqlite3_column_int64(st, 0), .code = col(st, 1), .form_id = col(st, 2),
         .commune = col(st, 3), .service = col(st, 4), .status = col(st, 5),
         .created_at = sqlite3_column_int64(st, 6), .updated_at = sqlite3_column_int64(st, 7),
         .requester = col(st, 8), .assignee = col(st, 9)};
-    return cb->fn(cb->cls, &r);
+    return cb->row(cb->cls, &r);
 }
 
 int bq_list(struct bo_db *db, const struct bo_agent *a, const struct bq_filter *f, long limit,
@@ -149,7 +152,7 @@ int bq_list(struct bo_db *db, const struct bo_agent *a, const struct bq_filter *
 {
     sqlite3 *c = bo_db_sqlite(db);
     sqlite3_stmt *st = NULL;
-    struct list_cb cb = {fn, NULL, cls};
+    struct read_cb cb = {.row = fn, .cls = cls};
     char tail[128];
     int rc;
 
@@ -178,7 +181,7 @@ out:
 
 static int count_row(sqlite3_stmt *st, void *cls)
 {
-    const struct list_cb *cb = cls;
+    const struct read_cb *cb = cls;
     return cb->count(cb->cls, col(st, 0), sqlite3_column_int64(st, 1));
 }
 
@@ -187,7 +190,7 @@ int bq_counts(struct bo_db *db, const struct bo_agent *a, const struct bq_filter
 {
     sqlite3 *c = bo_db_sqlite(db);
     sqlite3_stmt *st = NULL;
-    struct list_cb cb = {NULL, fn, cls};
+    struct read_cb cb = {.count = fn, .cls = cls};
     int rc = prepare_queue(c, a, f, "SELECT r.status, count(*) FROM requests r", 0,
                            " GROUP BY r.status ORDER BY r.status", &st, err);
     if (!rc)
@@ -254,15 +257,9 @@ void bq_request_free(struct bq_request *r)
     r->values_json = r->assignee_name = NULL;
 }
 
-struct event_cb {
-    bq_event_fn *event;
-    bq_audit_fn *audit;
-    void *cls;
-};
-
 static int event_row(sqlite3_stmt *st, void *cls)
 {
-    const struct event_cb *cb = cls;
+    const struct read_cb *cb = cls;
     struct bq_event e = {sqlite3_column_int64(st, 0), col(st, 1), col(st, 2), col(st, 3),
                          col(st, 4), col(st, 5), sqlite3_column_int(st, 6)};
     return cb->event(cb->cls, &e);
@@ -285,7 +282,7 @@ static int each_of(struct bo_db *db, const char *sql, long long id,
 
 int bq_events(struct bo_db *db, long long id, bq_event_fn *fn, void *cls, struct gdir_err *err)
 {
-    struct event_cb cb = {.event = fn, .cls = cls};
+    struct read_cb cb = {.event = fn, .cls = cls};
     return each_of(db, "SELECT e.at, e.actor_kind, ag.login, e.from_status, e.to_status, "
                        "e.message, e.visible FROM events e LEFT JOIN agents ag "
                        "ON e.actor_kind = 'agent' AND ag.id = CAST(e.actor_id AS INTEGER) "
@@ -295,7 +292,7 @@ int bq_events(struct bo_db *db, long long id, bq_event_fn *fn, void *cls, struct
 
 static int audit_row(sqlite3_stmt *st, void *cls)
 {
-    const struct event_cb *cb = cls;
+    const struct read_cb *cb = cls;
     struct bq_audit_row r = {sqlite3_column_int64(st, 0), col(st, 1), col(st, 2), col(st, 3),
                              col(st, 4), col(st, 5), col(st, 6)};
     return cb->audit(cb->cls, &r);
@@ -304,7 +301,7 @@ static int audit_row(sqlite3_stmt *st, void *cls)
 int bq_audit_rows(struct bo_db *db, long long id, bq_audit_fn *fn, void *cls,
                   struct gdir_err *err)
 {
-    struct event_cb cb = {.audit = fn, .cls = cls};
+    struct read_cb cb = {.audit = fn, .cls = cls};
     return each_of(db, "SELECT at, actor, peer, action, from_status, to_status, motivation "
                        "FROM audit WHERE request_id = :id ORDER BY at, id",
                    id, audit_row, &cb, err);
@@ -320,36 +317,40 @@ struct bind {
     int is_null;
 };
 
-static int exec(struct bo_db *db, const char *sql, const struct bind *b, size_t n,
-                struct gdir_err *err)
+/* Prepares sql with the named parameters given by b (n of them). */
+static int prepare_bound(struct bo_db *db, const char *sql, const struct bind *b, size_t n,
+                         sqlite3_stmt **st, struct gdir_err *err)
 {
-    sqlite3 *c = bo_db_sqlite(db);
-    sqlite3_stmt *st = NULL;
-    int rc = prepare(c, sql, &st, err);
-    if (rc)
-        return rc;
-    for (size_t i = 0; i < n; i++) {
+    int rc = prepare(bo_db_sqlite(db), sql, st, err);
+    for (size_t i = 0; !rc && i < n; i++) {
         if (b[i].is_null)
             continue;
         if (b[i].text)
-            b_text(st, b[i].name, b[i].text);
+            b_text(*st, b[i].name, b[i].text);
         else
-            b_int(st, b[i].name, b[i].num);
+            b_int(*st, b[i].name, b[i].num);
     }
-    if (sqlite3_step(st) != SQLITE_DONE)
-        rc = db_fail(c, "write", err);
+    return rc;
+}
+
+static int exec(struct bo_db *db, const char *sql, const struct bind *b, size_t n,
+                struct gdir_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prepare_bound(db, sql, b, n, &st, err);
+    if (!rc && sqlite3_step(st) != SQLITE_DONE)
+        rc = db_fail(bo_db_sqlite(db), "write", err);
     sqlite3_finalize(st);
     return rc;
 }
 
 static int status_is(struct bo_db *db, long long id, const char *want, struct gdir_err *err)
 {
-    sqlite3 *c = bo_db_sqlite(db);
+    const struct bind b[] = {{":id", NULL, id, 0}};
     sqlite3_stmt *st = NULL;
-    int rc = prepare(c, "SELECT status FROM requests WHERE id = :id", &st, err);
+    int rc = prepare_bound(db, "SELECT status FROM requests WHERE id = :id", b, 1, &st, err);
     if (rc)
         return rc;
-    b_int(st, ":id", id);
     if (sqlite3_step(st) != SQLITE_ROW)
         rc = gdir_err_set(err, GDIR_ENOTFOUND, "Aucune demande ne porte ce numéro.");
     else if (strcmp(col(st, 0) ? col(st, 0) : "", want) != 0)
@@ -401,6 +402,19 @@ int bq_transition(struct bo_db *db, const struct bq_move *m, struct gdir_err *er
     return GDIR_OK;
 }
 
+/* One write (exec) and its audit row e in one transaction. */
+static int exec_audited(struct bo_db *db, const char *sql, const struct bind *b, size_t n,
+                        const struct bo_audit_entry *e, time_t now, struct gdir_err *err)
+{
+    int rc = bo_begin(db, err);
+    if (rc)
+        return rc;
+    if ((rc = exec(db, sql, b, n, err)) || (rc = bo_audit(db, e, now, err)) ||
+        (rc = bo_commit(db, err)))
+        bo_rollback(db);
+    return rc;
+}
+
 int bq_comment(struct bo_db *db, long long id, const struct bo_agent *a, const char *peer,
                const char *text, int internal, time_t now, struct gdir_err *err)
 {
@@ -409,32 +423,26 @@ int bq_comment(struct bo_db *db, long long id, const struct bo_agent *a, const c
                                NULL};
     const struct bind b[] = {{":id", NULL, id, 0}, {":at", NULL, now, 0},
                              {":agent", agent_id, 0, 0}, {":body", text, 0, 0}};
-    int rc;
 
     snprintf(agent_id, sizeof agent_id, "%lld", a->id);
-    if ((rc = bo_begin(db, err)))
-        return rc;
-    if (internal)
-        rc = exec(db, "INSERT INTO events (request_id, at, actor_kind, actor_id, message, "
-                      "visible) VALUES (:id, :at, 'agent', :agent, :body, 0)", b, 4, err);
-    else
-        rc = exec(db, "INSERT INTO messages (request_id, at, sender, agent_id, body) VALUES "
-                      "(:id, :at, 'agent', :agent, :body)", b, 4, err);
-    if (rc || (rc = bo_audit(db, &e, now, err)) || (rc = bo_commit(db, err)))
-        bo_rollback(db);
-    return rc;
+    return exec_audited(db, internal ? "INSERT INTO events (request_id, at, actor_kind, "
+                                       "actor_id, message, visible) VALUES (:id, :at, 'agent', "
+                                       ":agent, :body, 0)"
+                                     : "INSERT INTO messages (request_id, at, sender, agent_id, "
+                                       "body) VALUES (:id, :at, 'agent', :agent, :body)",
+                        b, 4, &e, now, err);
 }
 
 /* The id of the active agent of login into *id (0: none). */
 static int agent_id_of(struct bo_db *db, const char *login, long long *id, struct gdir_err *err)
 {
-    sqlite3 *c = bo_db_sqlite(db);
+    const struct bind b[] = {{":login", login, 0, 0}};
     sqlite3_stmt *st = NULL;
-    int rc = prepare(c, "SELECT id FROM agents WHERE login = :login AND disabled = 0", &st, err);
+    int rc = prepare_bound(db, "SELECT id FROM agents WHERE login = :login AND disabled = 0", b,
+                           1, &st, err);
     *id = 0;
     if (rc)
         return rc;
-    b_text(st, ":login", login);
     if (sqlite3_step(st) == SQLITE_ROW)
         *id = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
@@ -452,16 +460,11 @@ int bq_assign(struct bo_db *db, long long id, const struct bo_agent *a, const ch
         return rc ? rc : gdir_err_set_param(err, GDIR_EINVAL, "agent", "agent : aucun agent "
                                             "actif n'a cet identifiant.");
     const struct bind b[] = {{":id", NULL, id, 0}, {":agent", NULL, to, 0}, {":at", NULL, now, 0}};
-    if ((rc = bo_begin(db, err)))
-        return rc;
-    if (login)
-        rc = exec(db, "INSERT INTO assignments (request_id, agent, at) VALUES (:id, :agent, :at) "
-                      "ON CONFLICT (request_id) DO UPDATE SET agent = :agent, at = :at", b, 3, err);
-    else
-        rc = exec(db, "DELETE FROM assignments WHERE request_id = :id", b, 1, err);
-    if (rc || (rc = bo_audit(db, &e, now, err)) || (rc = bo_commit(db, err)))
-        bo_rollback(db);
-    return rc;
+    return exec_audited(db, login ? "INSERT INTO assignments (request_id, agent, at) VALUES "
+                                    "(:id, :agent, :at) ON CONFLICT (request_id) DO UPDATE "
+                                    "SET agent = :agent, at = :at"
+                                  : "DELETE FROM assignments WHERE request_id = :id",
+                        b, login ? 3 : 1, &e, now, err);
 }
 
 /* ---- saved views -------------------------------------------------------------------------- */

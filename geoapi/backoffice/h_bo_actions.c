@@ -61,18 +61,6 @@ static int read_members(const cJSON *body, const struct member *m, size_t n,
     return GDIR_OK;
 }
 
-/* The session (with its CSRF check), the request of {id} (403 outside the scope: an action
- * never tells whether the request exists), and the JSON body. */
-static int open_action(const struct api_ctx *ctx, const struct api_request *req,
-                       struct bo_agent *a, struct bo_db **db, struct bq_request *r, cJSON **body,
-                       struct gdir_err *err)
-{
-    int rc = bq_open(ctx, req, a, db, r, err);
-    if (rc == GDIR_ENOTFOUND && a->login[0])
-        return gdir_err_set(err, GDIR_EFORBIDDEN, "Cette demande ne relève pas de votre rôle.");
-    return rc ? rc : api_bo_json_body(req, body, err);
-}
-
 /* The deadline "YYYY-MM-DD", after today in Europe/Paris, as "dd/mm/yyyy" into out. */
 static int deadline_ok(const char *s, char out[16], struct gdir_err *err)
 {
@@ -109,21 +97,26 @@ static void form_moves(const struct form_def *f, struct form_moves *fm)
     }
 }
 
-/* Checks the body of a transition and writes it. */
-static int transition(const struct api_ctx *ctx, const struct api_request *req,
-                      struct bo_db *db, const struct bo_agent *a, const struct bq_request *r,
-                      const cJSON *body, struct gdir_err *err)
+/* The request's page after an action (GET /api/bo/requests/{id}). */
+static int answer(const struct bq_call *c, struct gdir_err *err)
+{
+    return h_bo_request(c->ctx, c->req, c->res, err);
+}
+
+/* Checks the body of a transition, writes it, answers the request's page. */
+static int transition(struct bq_call *c, struct gdir_err *err)
 {
     const char *to, *motivation, *documents, *deadline;
     const struct member m[] = {{"to", 1, 48, &to}, {"motivation", 0, BQ_TEXT_MAX, &motivation},
                                {"documents", 0, BQ_TEXT_MAX, &documents},
                                {"deadline", 0, 10, &deadline}};
-    const struct form_def *f = bq_form(ctx, r->form_id);
+    const struct bq_request *r = &c->r;
+    const struct form_def *f = bq_form(c->ctx, r->form_id);
     struct form_moves fm;
     char date[16], peer[API_BO_PEER_MAX], message[BQ_TEXT_MAX + 64];
     int rc, complement;
 
-    if ((rc = read_members(body, m, 4, err)))
+    if ((rc = read_members(c->body, m, 4, err)))
         return rc;
     if (!f || !form_has_status(f, to) || strcmp(to, "retiree") == 0)
         return gdir_err_set_param(err, GDIR_EINVAL, "to", "to : statut inconnu pour cette "
@@ -143,153 +136,94 @@ static int transition(const struct api_ctx *ctx, const struct api_request *req,
         return rc;
     if (complement)
         snprintf(message, sizeof message, "%s (à fournir avant le %s)", documents, date);
-    api_bo_peer(req, peer);
+    api_bo_peer(c->req, peer);
     struct bq_move mv = {r->id, r->status, to, complement ? message : motivation,
                          complement ? documents : motivation, complement ? documents : NULL,
-                         complement ? deadline : NULL, bo_status_terminal(to), a, peer,
+                         complement ? deadline : NULL, bo_status_terminal(to), &c->a, peer,
                          time(NULL)};
-    return bq_transition(db, &mv, err);
+    return (rc = bq_transition(c->db, &mv, err)) ? rc : answer(c, err);
 }
 
-/* The request's page after an action (GET /api/bo/requests/{id}). */
-static int answer(const struct api_ctx *ctx, const struct api_request *req,
-                  struct api_response *res, struct gdir_err *err)
-{
-    return h_bo_request(ctx, req, res, err);
-}
+BQ_HANDLER(h_bo_request_transition, BQ_ACTION, transition, 0)
 
-int h_bo_request_transition(const struct api_ctx *ctx, const struct api_request *req,
-                            struct api_response *res, struct gdir_err *err)
+static int comment(struct bq_call *c, struct gdir_err *err)
 {
-    struct bo_agent a;
-    struct bo_db *db;
-    struct bq_request r = {0};
-    cJSON *body = NULL;
-    int rc = open_action(ctx, req, &a, &db, &r, &body, err);
-
-    if (!rc && !(rc = transition(ctx, req, db, &a, &r, body, err)))
-        rc = answer(ctx, req, res, err);
-    cJSON_Delete(body);
-    bq_request_free(&r);
-    bo_agent_free(&a);
-    return rc;
-}
-
-int h_bo_request_comment(const struct api_ctx *ctx, const struct api_request *req,
-                         struct api_response *res, struct gdir_err *err)
-{
-    struct bo_agent a;
-    struct bo_db *db;
-    struct bq_request r = {0};
-    cJSON *body = NULL;
     const char *text, *ignored;
     const struct member m[] = {{"text", 1, BQ_TEXT_MAX, &text}, {"internal", 0, 8, &ignored}};
+    const cJSON *internal = cJSON_GetObjectItemCaseSensitive(c->body, "internal");
     char peer[API_BO_PEER_MAX];
-    int rc = open_action(ctx, req, &a, &db, &r, &body, err);
+    int rc;
 
-    if (!rc && !(rc = read_members(body, m, 2, err))) {
-        const cJSON *internal = cJSON_GetObjectItemCaseSensitive(body, "internal");
-        if (internal && !cJSON_IsBool(internal)) {
-            rc = gdir_err_set_param(err, GDIR_EINVAL, "internal", "internal : true ou false.");
-        } else {
-            api_bo_peer(req, peer);
-            rc = bq_comment(db, r.id, &a, peer, text, !internal || cJSON_IsTrue(internal),
-                            time(NULL), err);
-        }
-    }
-    if (!rc)
-        rc = answer(ctx, req, res, err);
-    cJSON_Delete(body);
-    bq_request_free(&r);
-    bo_agent_free(&a);
-    return rc;
+    if ((rc = read_members(c->body, m, 2, err)))
+        return rc;
+    if (internal && !cJSON_IsBool(internal))
+        return gdir_err_set_param(err, GDIR_EINVAL, "internal", "internal : true ou false.");
+    api_bo_peer(c->req, peer);
+    rc = bq_comment(c->db, c->r.id, &c->a, peer, text, !internal || cJSON_IsTrue(internal),
+                    time(NULL), err);
+    return rc ? rc : answer(c, err);
 }
 
-int h_bo_request_assign(const struct api_ctx *ctx, const struct api_request *req,
-                        struct api_response *res, struct gdir_err *err)
+BQ_HANDLER(h_bo_request_comment, BQ_ACTION, comment, 0)
+
+static int assign(struct bq_call *c, struct gdir_err *err)
 {
-    struct bo_agent a, who;
-    struct bo_db *db;
-    struct bq_request r = {0};
-    cJSON *body = NULL;
+    struct bo_agent who;
     const char *login;
     const struct member m[] = {{"agent", 0, BO_LOGIN_MAX, &login}};
     char peer[API_BO_PEER_MAX];
-    int rc = open_action(ctx, req, &a, &db, &r, &body, err);
+    int rc;
 
     memset(&who, 0, sizeof who);
-    if (!rc && !(rc = read_members(body, m, 1, err)) && login) {
+    if (!(rc = read_members(c->body, m, 1, err)) && login) {
         struct gdir_err e2;
-        if (bo_agent_get(db, login, &who, &e2) || who.disabled ||
-            !bo_can(&who, r.form_id, r.commune, r.service))
+        if (bo_agent_get(c->db, login, &who, &e2) || who.disabled ||
+            !bo_can(&who, c->r.form_id, c->r.commune, c->r.service))
             rc = gdir_err_set_param(err, GDIR_EINVAL, "agent", "agent : aucun agent actif de "
                                     "ce nom ne traite cette demande.");
     }
     if (!rc) {
-        api_bo_peer(req, peer);
-        rc = bq_assign(db, r.id, &a, peer, login, time(NULL), err);
+        api_bo_peer(c->req, peer);
+        rc = bq_assign(c->db, c->r.id, &c->a, peer, login, time(NULL), err);
     }
     if (!rc)
-        rc = answer(ctx, req, res, err);
+        rc = answer(c, err);
     bo_agent_free(&who);
-    cJSON_Delete(body);
-    bq_request_free(&r);
-    bo_agent_free(&a);
     return rc;
 }
+
+BQ_HANDLER(h_bo_request_assign, BQ_ACTION, assign, 0)
 
 /* ---- saved views -------------------------------------------------------------------------- */
 
-static int views_answer(struct bo_db *db, const struct bo_agent *a, struct api_response *res,
-                        struct gdir_err *err)
+static int views(struct bq_call *c, struct gdir_err *err)
 {
+    struct api_response *res = c->res;
     struct gdir_json j;
     int rc;
 
-    gdir_buf_reset(&res->body);
-    gdir_json_init(&j, &res->body);
-    gdir_json_obj_begin(&j);
+    api_bo_json_begin(res, &j);
     gdir_json_key(&j, "views");
-    if ((rc = bq_views_json(db, a, &j, err)))
+    if ((rc = bq_views_json(c->db, &c->a, &j, err)))
         return rc;
-    gdir_json_obj_end(&j);
-    res->cache_control = API_CACHE_NONE;
-    return api_json_done(res, &j, API_CT_JSON, err);
+    return api_bo_json_end(res, &j, err);
 }
 
-int h_bo_views(const struct api_ctx *ctx, const struct api_request *req,
-               struct api_response *res, struct gdir_err *err)
-{
-    struct bo_agent a;
-    struct bo_db *db;
-    int rc = bq_open(ctx, req, &a, &db, NULL, err);
+BQ_HANDLER(h_bo_views, BQ_SESSION, views, 0)
 
-    if (!rc)
-        rc = views_answer(db, &a, res, err);
-    bo_agent_free(&a);
-    return rc;
-}
-
-int h_bo_views_save(const struct api_ctx *ctx, const struct api_request *req,
-                    struct api_response *res, struct gdir_err *err)
+static int views_save(struct bq_call *c, struct gdir_err *err)
 {
-    struct bo_agent a;
-    struct bo_db *db;
-    cJSON *body = NULL;
     const char *name, *query;
     const struct member m[] = {{"name", 1, BQ_VIEW_NAME_MAX, &name},
                                {"query", 0, 1024, &query}};
-    int rc;
+    int rc = read_members(c->body, m, 2, err);
 
-    if (!(rc = bq_open(ctx, req, &a, &db, NULL, err)) &&
-        !(rc = api_bo_json_body(req, &body, err)) && !(rc = read_members(body, m, 2, err)))
+    if (!rc)
         rc = query && strpbrk(query, "#\r\n")
                  ? gdir_err_set_param(err, GDIR_EINVAL, "query", "query : une chaîne de "
                                       "requête (form=…&status=…) est attendue.")
-                 : bq_view_save(db, &a, name, query, time(NULL), err);
-    if (!rc)
-        rc = views_answer(db, &a, res, err);
-    cJSON_Delete(body);
-    bo_agent_free(&a);
-    return rc;
+                 : bq_view_save(c->db, &c->a, name, query, time(NULL), err);
+    return rc ? rc : views(c, err);
 }
+
+BQ_HANDLER(h_bo_views_save, BQ_BODY, views_save, 0)

@@ -6,6 +6,7 @@
 #include "api_bo.h"
 #include "api_forms.h"
 #include "api_handlers.h"
+#include "bo_queue.h"
 #include "gdir_cjson.h"
 #include "gdir_json.h"
 
@@ -47,13 +48,9 @@ static int me_json(struct api_response *res, const struct bo_agent *a, const cha
                    struct gdir_err *err)
 {
     struct gdir_json j;
-    gdir_buf_reset(&res->body);
-    gdir_json_init(&j, &res->body);
-    gdir_json_obj_begin(&j);
+    api_bo_json_begin(res, &j);
     agent_members(&j, a, csrf);
-    gdir_json_obj_end(&j);
-    res->cache_control = API_CACHE_NONE;
-    return api_json_done(res, &j, API_CT_JSON, err);
+    return api_bo_json_end(res, &j, err);
 }
 
 /* A string member of o: 0 with *v (NULL when absent and optional), or GDIR_EINVAL. */
@@ -129,41 +126,25 @@ out:
     return rc;
 }
 
-/* logout (one session) and logout-all (every session of the agent). */
-static int end_sessions(const struct api_ctx *ctx, const struct api_request *req,
-                        struct api_response *res, int everywhere, struct gdir_err *err)
+/* logout (one session) and logout-all (every session of the agent: c->mode). */
+static int end_sessions(struct bq_call *c, struct gdir_err *err)
 {
-    struct bo_agent a;
     struct gdir_json j;
     char cookie[BO_COOKIE_LEN + 1];
-    int rc = api_bo_session(ctx, req, &a, err);
+    int rc;
 
-    if (rc)
+    api_bo_cookie(c->req, cookie);
+    api_bo_audit(c->ctx, c->req, &c->a, c->mode ? "logout_all" : "logout", 0);
+    if ((rc = bo_logout(c->db, cookie, c->mode, err)) ||
+        (rc = set_cookie(c->res, c->ctx->cfg, NULL, err)))
         return rc;
-    api_bo_cookie(req, cookie);
-    api_bo_audit(ctx, req, &a, everywhere ? "logout_all" : "logout", 0);
-    bo_agent_free(&a);
-    if ((rc = bo_logout(api_bo_db(ctx), cookie, everywhere, err)) ||
-        (rc = set_cookie(res, ctx->cfg, NULL, err)))
-        return rc;
-    gdir_json_init(&j, &res->body);
-    gdir_json_obj_begin(&j);
+    api_bo_json_begin(c->res, &j);
     gdir_json_kbool(&j, "ok", 1);
-    gdir_json_obj_end(&j);
-    return api_json_done(res, &j, API_CT_JSON, err);
+    return api_bo_json_end(c->res, &j, err);
 }
 
-int h_bo_logout(const struct api_ctx *ctx, const struct api_request *req,
-                struct api_response *res, struct gdir_err *err)
-{
-    return end_sessions(ctx, req, res, 0, err);
-}
-
-int h_bo_logout_all(const struct api_ctx *ctx, const struct api_request *req,
-                    struct api_response *res, struct gdir_err *err)
-{
-    return end_sessions(ctx, req, res, 1, err);
-}
+BQ_HANDLER(h_bo_logout, BQ_SESSION, end_sessions, 0)
+BQ_HANDLER(h_bo_logout_all, BQ_SESSION, end_sessions, 1)
 
 int h_bo_me(const struct api_ctx *ctx, const struct api_request *req, struct api_response *res,
             struct gdir_err *err)
@@ -211,16 +192,13 @@ int h_bo_agents(const struct api_ctx *ctx, const struct api_request *req,
     if (rc)
         return rc;
     bo_agent_free(&me);
-    gdir_json_init(&j, &res->body);
-    gdir_json_obj_begin(&j);
+    api_bo_json_begin(res, &j);
     gdir_json_key(&j, "agents");
     gdir_json_arr_begin(&j);
     if ((rc = bo_agent_list(api_bo_db(ctx), list_one, &j, err)))
         return rc;
     gdir_json_arr_end(&j);
-    gdir_json_obj_end(&j);
-    res->cache_control = API_CACHE_NONE;
-    return api_json_done(res, &j, API_CT_JSON, err);
+    return api_bo_json_end(res, &j, err);
 }
 
 /* A list of strings member of o into v (at most LIST_MAX; borrowed from o). */

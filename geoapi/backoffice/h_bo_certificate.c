@@ -165,20 +165,16 @@ out:
     return rc;
 }
 
-int h_bo_request_certificate(const struct api_ctx *ctx, const struct api_request *req,
-                             struct api_response *res, struct gdir_err *err)
+static int certificate(struct bq_call *c, struct gdir_err *err)
 {
-    struct bo_agent a;
-    struct bo_db *db;
-    struct bq_request r = {0};
-    int rc = bq_open(ctx, req, &a, &db, &r, err);
+    int rc;
 
-    if (!rc && (strcmp(r.form_id, CERT_FORM) != 0 || strcmp(r.status, "acceptee") != 0))
-        rc = gdir_err_set(err, GDIR_ECONFLICT, "Le certificat n’existe que pour une inscription "
-                          "scolaire acceptée.");
-    if (!rc && !(rc = page(ctx, &r, &a, res, err)))
-        api_bo_audit(ctx, req, &a, "certificate", r.id);
-    bq_request_free(&r);
-    bo_agent_free(&a);
+    if (strcmp(c->r.form_id, CERT_FORM) != 0 || strcmp(c->r.status, "acceptee") != 0)
+        return gdir_err_set(err, GDIR_ECONFLICT, "Le certificat n’existe que pour une "
+                            "inscription scolaire acceptée.");
+    if (!(rc = page(c->ctx, &c->r, &c->a, c->res, err)))
+        api_bo_audit(c->ctx, c->req, &c->a, "certificate", c->r.id);
     return rc;
 }
+
+BQ_HANDLER(h_bo_request_certificate, BQ_REQUEST, certificate, 0)

@@ -277,8 +277,7 @@ static int decided(const struct api_ctx *ctx, const struct api_request *req,
     gdir_err_clear(&aerr);
     if (bo_audit(api_bo_db(ctx), &e, time(NULL), &aerr))
         return gdir_err_set(err, GDIR_EDB, "%s", aerr.msg);
-    gdir_json_init(&j, &res->body);
-    gdir_json_obj_begin(&j);
+    api_bo_json_begin(res, &j);
     gdir_json_kint(&j, "id", r->id);
     gdir_json_kstr(&j, "decision", decision);
     gdir_json_kstr(&j, "status", to);
@@ -290,9 +289,7 @@ static int decided(const struct api_ctx *ctx, const struct api_request *req,
         gdir_json_obj_end(&j);
         gdir_json_kstr(&j, "refresh", "scheduled");
     }
-    gdir_json_obj_end(&j);
-    res->cache_control = API_CACHE_NONE;
-    return api_json_done(res, &j, API_CT_JSON, err);
+    return api_bo_json_end(res, &j, err);
 }
 
 int h_bo_contribution(const struct api_ctx *ctx, const struct api_request *req,

@@ -3,7 +3,7 @@
  * /api/bo/requests/{id} (every field as filed with the labels of its definition, attachments,
  * history, internal comments, messages, assignment, the moves allowed from its status),
  * GET .../attachments/{n} (audited download) and GET .../audit (JSON, or CSV for .csv).
- * A request outside the agent's scope is 404 (bq_open): its existence is not disclosed.
+ * A request outside the agent's scope is 404 (bq_run): its existence is not disclosed.
  */
 #include "api_bo.h"
 #include "api_dbpool.h"
@@ -152,7 +152,6 @@ out:
 
 struct page_ctx {
     struct gdir_json *j;
-    long long id;
     int internal;               /* events: 1 the internal comments, 0 the history */
     const struct bq_request *r;
     const struct form_def *f;   /* its definition (status labels), or NULL */
@@ -176,25 +175,6 @@ static int event_json(void *cls, const struct bq_event *e)
         gdir_json_kbool(p->j, "visible", e->visible);
     }
     api_forms_kstr_or_null(p->j, p->internal ? "text" : "message", e->message);
-    gdir_json_obj_end(p->j);
-    return 0;
-}
-
-static int message_json(void *cls, const struct forms_message_row *m)
-{
-    struct page_ctx *p = cls;
-    api_forms_message_json(p->j, m);
-    return 0;
-}
-
-static int attachment_json(void *cls, const struct forms_attachment_row *a)
-{
-    struct page_ctx *p = cls;
-    char url[96];
-    snprintf(url, sizeof url, "/api/bo/requests/%lld/attachments/%d", p->id, a->n);
-    gdir_json_obj_begin(p->j);
-    api_forms_attachment_members(p->j, a);
-    gdir_json_kstr(p->j, "url", url);
     gdir_json_obj_end(p->j);
     return 0;
 }
@@ -247,7 +227,8 @@ static void moves_json(const struct form_def *f, const char *from, struct gdir_j
 static int lists_json(const struct api_ctx *ctx, struct bo_db *db, const struct bq_request *r,
                       struct gdir_json *j, struct gdir_err *err)
 {
-    struct page_ctx p = {j, r->id, 0, r, bq_form(ctx, r->form_id)};
+    struct page_ctx p = {j, 0, r, bq_form(ctx, r->form_id)};
+    char url[64];
     int rc;
 
     gdir_json_key(j, "history");
@@ -261,16 +242,9 @@ static int lists_json(const struct api_ctx *ctx, struct bo_db *db, const struct 
     if ((rc = bq_events(db, r->id, event_json, &p, err)))
         return rc;
     gdir_json_arr_end(j);
-    gdir_json_key(j, "messages");
-    gdir_json_arr_begin(j);
-    if ((rc = forms_store_messages(ctx->forms->store, r->id, message_json, &p, err)))
+    snprintf(url, sizeof url, "/api/bo/requests/%lld/attachments/", r->id);
+    if ((rc = api_forms_files_json(ctx->forms->store, r->id, url, j, err)))
         return rc;
-    gdir_json_arr_end(j);
-    gdir_json_key(j, "attachments");
-    gdir_json_arr_begin(j);
-    if ((rc = forms_store_attachments(ctx->forms->store, r->id, attachment_json, &p, err)))
-        return rc;
-    gdir_json_arr_end(j);
     gdir_json_key(j, "agents");
     gdir_json_arr_begin(j);
     if ((rc = bo_agent_list(db, agent_json, &p, err)))
@@ -291,25 +265,16 @@ static int request_json(const struct api_ctx *ctx, struct bo_db *db, const struc
     if (ctx->pool && api_dbpool_get(ctx->pool, &dir, err))
         dir = NULL;
     ce = dir && r->commune[0] ? api_db_commune(dir, r->commune) : NULL;
-    gdir_buf_reset(&res->body);
-    gdir_json_init(&j, &res->body);
-    gdir_json_obj_begin(&j);
+    api_bo_json_begin(res, &j);
     gdir_json_kint(&j, "id", r->id);
     gdir_json_kstr(&j, "code", r->code);
-    gdir_json_key(&j, "form");
-    gdir_json_obj_begin(&j);
-    gdir_json_kstr(&j, "id", r->form_id);
-    gdir_json_kint(&j, "version", r->form_version);
-    api_forms_kstr_or_null(&j, "title", f ? form_title(f) : NULL);
-    gdir_json_obj_end(&j);
+    api_forms_kform(&j, r->form_id, r->form_version, f);
     gdir_json_kstr(&j, "status", r->status);
     gdir_json_kstr(&j, "status_label", form_status_label(f, r->status));
     api_forms_kstr_or_null(&j, "commune", r->commune[0] ? r->commune : NULL);
     api_forms_kstr_or_null(&j, "commune_name", ce ? ce->name : NULL);
     api_forms_kstr_or_null(&j, "service", r->service[0] ? r->service : NULL);
-    api_forms_ktime(&j, "created_at", r->created_at);
-    api_forms_ktime(&j, "updated_at", r->updated_at);
-    api_forms_ktime(&j, "closed_at", r->closed_at);
+    api_forms_ktimes(&j, r->created_at, r->updated_at, r->closed_at);
     gdir_json_key(&j, "assignee");
     if (r->assignee_id) {
         gdir_json_obj_begin(&j);
@@ -325,61 +290,33 @@ static int request_json(const struct api_ctx *ctx, struct bo_db *db, const struc
     if ((rc = fields_json(f, r->values_json, dir, &j, err)) ||
         (rc = lists_json(ctx, db, r, &j, err)))
         return rc;
-    gdir_json_obj_end(&j);
-    res->cache_control = API_CACHE_NONE;
-    return api_json_done(res, &j, API_CT_JSON, err);
+    return api_bo_json_end(res, &j, err);
 }
 
-int h_bo_request(const struct api_ctx *ctx, const struct api_request *req,
-                 struct api_response *res, struct gdir_err *err)
+static int view(struct bq_call *c, struct gdir_err *err)
 {
-    struct bo_agent a;
-    struct bo_db *db;
-    struct bq_request r = {0};
-    int rc = bq_open(ctx, req, &a, &db, &r, err);
-
-    if (!rc && !(rc = request_json(ctx, db, &r, res, err)))
-        api_bo_audit(ctx, req, &a, "view", r.id);
-    bq_request_free(&r);
-    bo_agent_free(&a);
+    int rc = request_json(c->ctx, c->db, &c->r, c->res, err);
+    if (!rc)
+        api_bo_audit(c->ctx, c->req, &c->a, "view", c->r.id);
     return rc;
 }
 
-int h_bo_request_attachment(const struct api_ctx *ctx, const struct api_request *req,
-                            struct api_response *res, struct gdir_err *err)
-{
-    struct bo_agent a;
-    struct bo_db *db;
-    struct bq_request r = {0};
-    char mime[32], type[8], disposition[64];
-    long long size = 0;
-    long n;
-    int fd = -1, rc;
+BQ_HANDLER(h_bo_request, BQ_REQUEST, view, 0)
 
-    if ((rc = bq_open(ctx, req, &a, &db, &r, err)))
-        goto out;
-    if (gdir_parse_long(api_capture(req, "n"), 1, 100000, &n)) {
-        rc = gdir_err_set(err, GDIR_ENOTFOUND, "no such attachment");
-        goto out;
-    }
-    if ((rc = forms_store_open_attachment(ctx->forms->store, r.id, (int)n, &fd, &size, mime,
-                                          type, err)))
-        goto out;
-    api_bo_audit(ctx, req, &a, "download", r.id);
-    snprintf(disposition, sizeof disposition, "attachment; filename=\"%s-piece-%ld.%s\"", r.code,
-             n, strcmp(type, "jpeg") == 0 ? "jpg" : type);
-    api_response_header(res, "Content-Disposition", disposition);
-    res->fd = fd;
-    res->fd_size = (uint64_t)size;
-    res->content_type = strcmp(type, "pdf") == 0 ? "application/pdf"
-                        : strcmp(type, "png") == 0 ? "image/png"
-                                                   : "image/jpeg";
-    res->cache_control = API_CACHE_NONE;
-out:
-    bq_request_free(&r);
-    bo_agent_free(&a);
+static int attachment(struct bq_call *c, struct gdir_err *err)
+{
+    char prefix[24];
+    int rc;
+
+    snprintf(prefix, sizeof prefix, "%s-", c->r.code);
+    rc = api_forms_send_attachment(c->ctx->forms->store, c->r.id, api_capture(c->req, "n"),
+                                   prefix, c->res, err);
+    if (!rc)
+        api_bo_audit(c->ctx, c->req, &c->a, "download", c->r.id);
     return rc;
 }
+
+BQ_HANDLER(h_bo_request_attachment, BQ_REQUEST, attachment, 0)
 
 /* ---- audit -------------------------------------------------------------------------------- */
 
@@ -388,31 +325,42 @@ struct audit_ctx {
     struct gdir_buf *csv;
 };
 
+/* The columns of an audit row: the JSON keys and, in the same order, the CSV's header. */
+#define AUDIT_COLS 7
+static const char *const audit_keys[AUDIT_COLS] = {"at", "actor", "peer", "action", "from",
+                                                   "to", "motivation"};
+#define AUDIT_CSV_HEADER                                                                           \
+    "Date et heure;Acteur;Adresse;Action;Statut avant;Statut après;Motivation" GDIR_CSV_EOL
+
+/* The row's cells in the columns' order, its time given as text by the caller. */
+static void audit_cells(const struct bq_audit_row *r, const char *at,
+                        const char *cells[AUDIT_COLS])
+{
+    const char *v[AUDIT_COLS] = {at, r->actor, r->peer, r->action, r->from_status,
+                                 r->to_status, r->motivation};
+    memcpy(cells, v, sizeof v);
+}
+
 static int audit_json(void *cls, const struct bq_audit_row *r)
 {
     struct audit_ctx *c = cls;
-    gdir_json_obj_begin(c->j);
-    api_forms_ktime(c->j, "at", r->at);
-    gdir_json_kstr(c->j, "actor", r->actor);
-    api_forms_kstr_or_null(c->j, "peer", r->peer);
-    gdir_json_kstr(c->j, "action", r->action);
-    api_forms_kstr_or_null(c->j, "from", r->from_status);
-    api_forms_kstr_or_null(c->j, "to", r->to_status);
-    api_forms_kstr_or_null(c->j, "motivation", r->motivation);
-    gdir_json_obj_end(c->j);
+    const char *cells[AUDIT_COLS];
+
+    audit_cells(r, NULL, cells);   /* cells[0], the time: "at" */
+    api_forms_timed_object(c->j, r->at, audit_keys + 1, cells + 1, AUDIT_COLS - 1);
     return 0;
 }
 
 static int audit_csv(void *cls, const struct bq_audit_row *r)
 {
     struct audit_ctx *c = cls;
+    const char *cells[AUDIT_COLS];
     char date[24];
     char sep = gdir_csv_sep(GDIR_CSV_FR);
 
     bq_date_fr(r->at, 1, date);
-    const char *cells[] = {date, r->actor, r->peer, r->action, r->from_status,
-                           r->to_status, r->motivation};
-    for (size_t i = 0; i < sizeof cells / sizeof cells[0]; i++) {
+    audit_cells(r, date, cells);
+    for (size_t i = 0; i < AUDIT_COLS; i++) {
         if (i)
             gdir_buf_addc(c->csv, sep);
         gdir_csv_field(c->csv, cells[i], sep);
@@ -420,54 +368,34 @@ static int audit_csv(void *cls, const struct bq_audit_row *r)
     return gdir_buf_adds(c->csv, GDIR_CSV_EOL);
 }
 
-static int audit(const struct api_ctx *ctx, const struct api_request *req,
-                 struct api_response *res, int csv, struct gdir_err *err)
+/* The request's audit rows: CSV when c->mode, else JSON. */
+static int audit(struct bq_call *c, struct gdir_err *err)
 {
-    struct bo_agent a;
-    struct bo_db *db;
-    struct bq_request r = {0};
+    struct api_response *res = c->res;
     struct gdir_json j;
-    struct audit_ctx c = {&j, &res->body};
+    struct audit_ctx ac = {&j, &res->body};
     int rc;
 
-    if ((rc = bq_open(ctx, req, &a, &db, &r, err)))
-        goto out;
     gdir_buf_reset(&res->body);
     res->cache_control = API_CACHE_NONE;
-    if (csv) {
+    if (c->mode) {
         gdir_csv_begin(&res->body, GDIR_CSV_FR);
-        gdir_buf_adds(&res->body, "Date et heure;Acteur;Adresse;Action;Statut avant;"
-                                  "Statut après;Motivation" GDIR_CSV_EOL);
-        if (!(rc = bq_audit_rows(db, r.id, audit_csv, &c, err))) {
+        gdir_buf_adds(&res->body, AUDIT_CSV_HEADER);
+        if (!(rc = bq_audit_rows(c->db, c->r.id, audit_csv, &ac, err))) {
             res->content_type = "text/csv; charset=utf-8";
             api_response_header(res, "Content-Disposition", "attachment; filename=\"audit.csv\"");
-            api_bo_audit(ctx, req, &a, "export", r.id);
+            api_bo_audit(c->ctx, c->req, &c->a, "export", c->r.id);
         }
-        goto out;
+        return rc;
     }
-    gdir_json_init(&j, &res->body);
-    gdir_json_obj_begin(&j);
+    api_bo_json_begin(res, &j);
     gdir_json_key(&j, "audit");
     gdir_json_arr_begin(&j);
-    if ((rc = bq_audit_rows(db, r.id, audit_json, &c, err)))
-        goto out;
+    if ((rc = bq_audit_rows(c->db, c->r.id, audit_json, &ac, err)))
+        return rc;
     gdir_json_arr_end(&j);
-    gdir_json_obj_end(&j);
-    rc = api_json_done(res, &j, API_CT_JSON, err);
-out:
-    bq_request_free(&r);
-    bo_agent_free(&a);
-    return rc;
+    return api_bo_json_end(res, &j, err);
 }
 
-int h_bo_request_audit(const struct api_ctx *ctx, const struct api_request *req,
-                       struct api_response *res, struct gdir_err *err)
-{
-    return audit(ctx, req, res, 0, err);
-}
-
-int h_bo_request_audit_csv(const struct api_ctx *ctx, const struct api_request *req,
-                           struct api_response *res, struct gdir_err *err)
-{
-    return audit(ctx, req, res, 1, err);
-}
+BQ_HANDLER(h_bo_request_audit, BQ_REQUEST, audit, 0)
+BQ_HANDLER(h_bo_request_audit_csv, BQ_REQUEST, audit, 1)

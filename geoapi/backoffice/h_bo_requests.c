@@ -3,7 +3,7 @@
  * (filters, sort, page, counts per status) and the same filtered queue as a spreadsheet,
  * /api/bo/requests.csv (French conventions: ';', UTF-8 BOM, dd/mm/yyyy) and .xlsx. Only what
  * the agent's role covers (bq_list's scope condition); each export is audited. Also what the
- * other h_bo_*.c share: bq_open, bq_form, bq_date_fr.
+ * other h_bo_*.c share: bq_run, bq_form, bq_date_fr.
  */
 #include "api_bo.h"
 #include "api_dbpool.h"
@@ -11,6 +11,7 @@
 #include "api_handlers.h"
 #include "api_queries.h"
 #include "bo_queue.h"
+#include "gdir_cjson.h"
 #include "gdir_csv.h"
 #include "gdir_export.h"
 #include "gdir_forms.h"
@@ -44,8 +45,10 @@ void bq_date_fr(long long t, int with_time, char out[24])
         snprintf(out, 24, "%02d/%02d/%04d", p.day % 100, p.month % 100, p.year % 10000);
 }
 
-int bq_open(const struct api_ctx *ctx, const struct api_request *req, struct bo_agent *a,
-            struct bo_db **db, struct bq_request *r, struct gdir_err *err)
+/* The session's agent, the worker's connection, and the request of {id} when r is not NULL
+ * (404 when it does not exist or the agent's role does not cover it). */
+static int bq_open(const struct api_ctx *ctx, const struct api_request *req, struct bo_agent *a,
+                   struct bo_db **db, struct bq_request *r, struct gdir_err *err)
 {
     long id;
     int rc;
@@ -64,6 +67,24 @@ int bq_open(const struct api_ctx *ctx, const struct api_request *req, struct bo_
     if (!bo_can(a, r->form_id, r->commune, r->service))   /* its existence is not disclosed */
         return gdir_err_set(err, GDIR_ENOTFOUND, "Aucune demande ne porte ce numéro.");
     return GDIR_OK;
+}
+
+int bq_run(const struct api_ctx *ctx, const struct api_request *req, struct api_response *res,
+           unsigned what, int mode, bq_call_fn *fn, struct gdir_err *err)
+{
+    struct bq_call c = {.ctx = ctx, .req = req, .res = res, .mode = mode};
+    int rc = bq_open(ctx, req, &c.a, &c.db, (what & BQ_REQUEST) ? &c.r : NULL, err);
+
+    if (rc == GDIR_ENOTFOUND && (what & BQ_ACTION) == BQ_ACTION && c.a.login[0])
+        rc = gdir_err_set(err, GDIR_EFORBIDDEN, "Cette demande ne relève pas de votre rôle.");
+    if (!rc && (what & BQ_BODY))
+        rc = api_bo_json_body(req, &c.body, err);
+    if (!rc)
+        rc = fn(&c, err);
+    cJSON_Delete(c.body);
+    bq_request_free(&c.r);
+    bo_agent_free(&c.a);
+    return rc;
 }
 
 /* ---- the filters -------------------------------------------------------------------------- */
@@ -229,9 +250,7 @@ static int list_body(const struct api_ctx *ctx, struct bo_db *db, const struct b
     long long total = 0;
     int rc;
 
-    gdir_buf_reset(&res->body);
-    gdir_json_init(&j, &res->body);
-    gdir_json_obj_begin(&j);
+    api_bo_json_begin(res, &j);
     gdir_json_key(&j, "requests");
     gdir_json_arr_begin(&j);
     if ((rc = bq_list(db, a, f, BQ_PAGE_SIZE, (f->page - 1) * BQ_PAGE_SIZE, row_json, &l,
@@ -248,24 +267,17 @@ static int list_body(const struct api_ctx *ctx, struct bo_db *db, const struct b
         return rc;
     gdir_json_obj_end(&j);
     forms_json(ctx, a, &j);
-    gdir_json_obj_end(&j);
-    res->cache_control = API_CACHE_NONE;
-    return api_json_done(res, &j, API_CT_JSON, err);
+    return api_bo_json_end(res, &j, err);
 }
 
-int h_bo_requests(const struct api_ctx *ctx, const struct api_request *req,
-                  struct api_response *res, struct gdir_err *err)
+static int queue(struct bq_call *c, struct gdir_err *err)
 {
-    struct bo_agent a;
-    struct bo_db *db;
     struct bq_filter f;
-    int rc;
-
-    if (!(rc = bq_open(ctx, req, &a, &db, NULL, err)) && !(rc = parse_filter(ctx, req, &f, err)))
-        rc = list_body(ctx, db, &a, &f, res, err);
-    bo_agent_free(&a);
-    return rc;
+    int rc = parse_filter(c->ctx, c->req, &f, err);
+    return rc ? rc : list_body(c->ctx, c->db, &c->a, &f, c->res, err);
 }
+
+BQ_HANDLER(h_bo_requests, BQ_SESSION, queue, 0)
 
 /* ---- exports ------------------------------------------------------------------------------ */
 
@@ -354,18 +366,17 @@ static int table_csv(struct table *t, struct gdir_buf *out)
     return rc;
 }
 
-static int export(const struct api_ctx *ctx, const struct api_request *req,
-                  struct api_response *res, int xlsx, struct gdir_err *err)
+/* The queue as a spreadsheet: .xlsx when c->mode, else CSV. */
+static int export(struct bq_call *c, struct gdir_err *err)
 {
-    struct bo_agent a;
-    struct bo_db *db;
+    struct api_response *res = c->res;
     struct bq_filter f;
-    struct table t = {.ctx = ctx, .dir = directory(ctx)};
+    struct table t = {.ctx = c->ctx, .dir = directory(c->ctx)};
     long long total;
-    int rc;
+    int xlsx = c->mode, rc;
 
-    if ((rc = bq_open(ctx, req, &a, &db, NULL, err)) || (rc = parse_filter(ctx, req, &f, err)) ||
-        (rc = bq_list(db, &a, &f, BQ_EXPORT_MAX, 0, table_row, &t, &total, err)))
+    if ((rc = parse_filter(c->ctx, c->req, &f, err)) ||
+        (rc = bq_list(c->db, &c->a, &f, BQ_EXPORT_MAX, 0, table_row, &t, &total, err)))
         goto out;
     gdir_buf_reset(&res->body);
     rc = xlsx ? gdir_export_xlsx_table("Demandes", export_columns, EXPORT_COLUMNS, table_next, &t,
@@ -375,7 +386,7 @@ static int export(const struct api_ctx *ctx, const struct api_request *req,
         rc = err->code ? rc : gdir_err_set(err, GDIR_ENOMEM, "export: out of memory");
         goto out;
     }
-    api_bo_audit(ctx, req, &a, "export", 0);
+    api_bo_audit(c->ctx, c->req, &c->a, "export", 0);
     res->content_type = xlsx ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
                              : "text/csv; charset=utf-8";
     res->cache_control = API_CACHE_NONE;
@@ -383,18 +394,8 @@ static int export(const struct api_ctx *ctx, const struct api_request *req,
                                                          : "attachment; filename=\"demandes.csv\"");
 out:
     table_free(&t);
-    bo_agent_free(&a);
     return rc;
 }
 
-int h_bo_requests_csv(const struct api_ctx *ctx, const struct api_request *req,
-                      struct api_response *res, struct gdir_err *err)
-{
-    return export(ctx, req, res, 0, err);
-}
-
-int h_bo_requests_xlsx(const struct api_ctx *ctx, const struct api_request *req,
-                       struct api_response *res, struct gdir_err *err)
-{
-    return export(ctx, req, res, 1, err);
-}
+BQ_HANDLER(h_bo_requests_csv, BQ_SESSION, export, 0)
+BQ_HANDLER(h_bo_requests_xlsx, BQ_SESSION, export, 1)

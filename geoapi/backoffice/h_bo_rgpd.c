@@ -50,14 +50,11 @@ int h_bo_outbox(const struct api_ctx *ctx, const struct api_request *req,
     if ((rc = admin_only(ctx, req, &me, err)))
         return rc;
     bo_agent_free(&me);
-    gdir_json_init(&j, &res->body);
-    gdir_json_obj_begin(&j);
+    api_bo_json_begin(res, &j);
     gdir_json_key(&j, "outbox");
     if ((rc = bo_outbox_json(bo_db_sqlite(api_bo_db(ctx)), state, (int)limit, &j, err)))
         return rc;
-    gdir_json_obj_end(&j);
-    res->cache_control = API_CACHE_NONE;
-    return api_json_done(res, &j, API_CT_JSON, err);
+    return api_bo_json_end(res, &j, err);
 }
 
 int h_bo_register(const struct api_ctx *ctx, const struct api_request *req,
@@ -123,13 +120,10 @@ int h_bo_requester_erase(const struct api_ctx *ctx, const struct api_request *re
                                  email->valuestring, &nr, &nf, err)))
         goto out;
     api_bo_audit(ctx, req, &me, "requester_erase", 0);
-    gdir_json_init(&j, &res->body);
-    gdir_json_obj_begin(&j);
+    api_bo_json_begin(res, &j);
     gdir_json_kint(&j, "requests", nr);
     gdir_json_kint(&j, "files", nf);
-    gdir_json_obj_end(&j);
-    res->cache_control = API_CACHE_NONE;
-    rc = api_json_done(res, &j, API_CT_JSON, err);
+    rc = api_bo_json_end(res, &j, err);
 out:
     bo_agent_free(&me);
     cJSON_Delete(body);

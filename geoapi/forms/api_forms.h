@@ -103,10 +103,24 @@ int api_forms_lookup(struct api_forms *fx, const struct api_request *req,
 int api_forms_request_json(struct api_forms *fx, const struct forms_request_info *info,
                            struct api_response *res, struct gdir_err *err);
 
-/* After a write: the request read again (info replaced), then its JSON into res. */
-int api_forms_request_after(struct api_forms *fx, const struct api_request *req,
-                            struct forms_request_info *info, struct api_response *res,
-                            struct gdir_err *err);
+/* What a handler of the path's {code}/{token} works on (api_forms_on_request). */
+struct api_forms_call {
+    const struct api_ctx *ctx;
+    const struct api_request *req;
+    struct api_response *res;
+    struct api_forms *fx;
+    struct forms_request_info *info;   /* the request found (api_forms_lookup) */
+};
+typedef int api_forms_call_fn(struct api_forms_call *c, struct gdir_err *err);
+
+/* The forms object (api_forms_get), the CSRF check when post, the request of {code}/{token}
+ * (api_forms_lookup); then fn; then the request released. */
+int api_forms_on_request(const struct api_ctx *ctx, const struct api_request *req,
+                         struct api_response *res, int post, api_forms_call_fn *fn,
+                         struct gdir_err *err);
+
+/* After a write: the request read again (c->info replaced), then its JSON into c->res. */
+int api_forms_request_after(struct api_forms_call *c, struct gdir_err *err);
 
 /* The place check of forms_env (forms/gdir_forms.h) on the directory: arg is the dbpool. */
 int api_forms_place(void *arg, const char *id, const char *category, char insee[6]);
@@ -115,14 +129,29 @@ int api_forms_place(void *arg, const char *id, const char *category, char insee[
 void api_forms_time(long long t, char out[32]);
 
 /* JSON writers of a request's parts, shared by the follow page (h_requests.c) and the back
- * office: a member string or null; a member time (api_forms_time) or null for 0; one message
- * as an object; an attachment's members (inside an object the caller opened). */
+ * office: a member string or null; a member time (api_forms_time) or null for 0; the
+ * "messages" and "attachments" array members of request id (inside an object j is writing),
+ * each attachment with a "url", url_prefix and its number, when url_prefix is not NULL. */
 struct gdir_json;
-struct forms_message_row;
-struct forms_attachment_row;
 void api_forms_kstr_or_null(struct gdir_json *j, const char *k, const char *v);
 void api_forms_ktime(struct gdir_json *j, const char *k, long long t);
-int api_forms_message_json(struct gdir_json *j, const struct forms_message_row *m);
-void api_forms_attachment_members(struct gdir_json *j, const struct forms_attachment_row *a);
+/* The "form" member {id, version, title (null when f is NULL)}; the members created_at,
+ * updated_at and closed_at (api_forms_ktime). */
+/* An object {at (api_forms_ktime), keys[i]: values[i] (null for NULL)...} of n strings. */
+void api_forms_timed_object(struct gdir_json *j, long long at, const char *const *keys,
+                            const char *const *values, size_t n);
+struct form_def;
+void api_forms_kform(struct gdir_json *j, const char *form_id, int version,
+                     const struct form_def *f);
+void api_forms_ktimes(struct gdir_json *j, long long created, long long updated,
+                      long long closed);
+int api_forms_files_json(struct forms_store *store, long long id, const char *url_prefix,
+                         struct gdir_json *j, struct gdir_err *err);
+
+/* Attachment n_text (1..) of request id as the response (an open file), downloaded as
+ * "<name_prefix>piece-<n>.<type>"; GDIR_ENOTFOUND when it has no such attachment. */
+int api_forms_send_attachment(struct forms_store *store, long long id, const char *n_text,
+                              const char *name_prefix, struct api_response *res,
+                              struct gdir_err *err);
 
 #endif

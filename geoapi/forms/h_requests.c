@@ -65,55 +65,99 @@ void api_forms_ktime(struct gdir_json *j, const char *k, long long t)
     gdir_json_str(j, iso);
 }
 
+void api_forms_kform(struct gdir_json *j, const char *form_id, int version,
+                     const struct form_def *f)
+{
+    gdir_json_key(j, "form");
+    gdir_json_obj_begin(j);
+    gdir_json_kstr(j, "id", form_id);
+    gdir_json_kint(j, "version", version);
+    api_forms_kstr_or_null(j, "title", f ? form_title(f) : NULL);
+    gdir_json_obj_end(j);
+}
+
+void api_forms_ktimes(struct gdir_json *j, long long created, long long updated,
+                      long long closed)
+{
+    api_forms_ktime(j, "created_at", created);
+    api_forms_ktime(j, "updated_at", updated);
+    api_forms_ktime(j, "closed_at", closed);
+}
+
+void api_forms_timed_object(struct gdir_json *j, long long at, const char *const *keys,
+                            const char *const *values, size_t n)
+{
+    gdir_json_obj_begin(j);
+    api_forms_ktime(j, "at", at);
+    for (size_t i = 0; i < n; i++)
+        gdir_json_kstr(j, keys[i], values[i]);   /* null for NULL */
+    gdir_json_obj_end(j);
+}
+
 static int event_json(void *cls, const struct forms_event_row *e)
 {
+    static const char *const keys[] = {"from", "status", "by", "message"};
+    const char *values[] = {e->from_status, e->to_status, e->actor_kind, e->message};
     struct list_ctx *l = cls;
-    gdir_json_obj_begin(l->j);
-    api_forms_ktime(l->j, "at", e->at);
-    api_forms_kstr_or_null(l->j, "from", e->from_status);
-    api_forms_kstr_or_null(l->j, "status", e->to_status);
-    api_forms_kstr_or_null(l->j, "by", e->actor_kind);
-    api_forms_kstr_or_null(l->j, "message", e->message);
-    gdir_json_obj_end(l->j);
+
+    api_forms_timed_object(l->j, e->at, keys, values, 4);
     if (e->to_status && strcmp(e->to_status, "complement_demande") == 0)
         snprintf(l->asked, sizeof l->asked, "%s", e->message ? e->message : "");
     return 0;
 }
 
-int api_forms_message_json(struct gdir_json *j, const struct forms_message_row *m)
-{
-    gdir_json_obj_begin(j);
-    api_forms_ktime(j, "at", m->at);
-    gdir_json_kstr(j, "from", m->sender);
-    gdir_json_kstr(j, "body", m->body);
-    return gdir_json_obj_end(j);
-}
-
-void api_forms_attachment_members(struct gdir_json *j, const struct forms_attachment_row *a)
-{
-    gdir_json_kint(j, "n", a->n);
-    gdir_json_kstr(j, "field", a->field);
-    gdir_json_kstr(j, "name", a->original);
-    gdir_json_kstr(j, "type", a->type);
-    gdir_json_kint(j, "size", a->size);
-    gdir_json_kstr(j, "sha256", a->sha256);
-    api_forms_ktime(j, "at", a->created_at);
-}
+/* The writer of the message and attachment lists. */
+struct files_ctx {
+    struct gdir_json *j;
+    const char *url_prefix;   /* each attachment's "url" is this and its number, or NULL */
+};
 
 static int message_json(void *cls, const struct forms_message_row *m)
 {
-    struct list_ctx *l = cls;
-    api_forms_message_json(l->j, m);
+    static const char *const keys[] = {"from", "body"};
+    const char *values[] = {m->sender, m->body};
+    struct files_ctx *l = cls;
+
+    api_forms_timed_object(l->j, m->at, keys, values, 2);
     return 0;
 }
 
 static int attachment_json(void *cls, const struct forms_attachment_row *a)
 {
-    struct list_ctx *l = cls;
+    struct files_ctx *l = cls;
+    char url[96];
     gdir_json_obj_begin(l->j);
-    api_forms_attachment_members(l->j, a);
+    gdir_json_kint(l->j, "n", a->n);
+    gdir_json_kstr(l->j, "field", a->field);
+    gdir_json_kstr(l->j, "name", a->original);
+    gdir_json_kstr(l->j, "type", a->type);
+    gdir_json_kint(l->j, "size", a->size);
+    gdir_json_kstr(l->j, "sha256", a->sha256);
+    api_forms_ktime(l->j, "at", a->created_at);
+    if (l->url_prefix) {
+        snprintf(url, sizeof url, "%s%d", l->url_prefix, a->n);
+        gdir_json_kstr(l->j, "url", url);
+    }
     gdir_json_obj_end(l->j);
     return 0;
+}
+
+int api_forms_files_json(struct forms_store *store, long long id, const char *url_prefix,
+                         struct gdir_json *j, struct gdir_err *err)
+{
+    struct files_ctx l = {j, url_prefix};
+    int rc;
+    gdir_json_key(j, "messages");
+    gdir_json_arr_begin(j);
+    if ((rc = forms_store_messages(store, id, message_json, &l, err)))
+        return rc;
+    gdir_json_arr_end(j);
+    gdir_json_key(j, "attachments");
+    gdir_json_arr_begin(j);
+    if ((rc = forms_store_attachments(store, id, attachment_json, &l, err)))
+        return rc;
+    gdir_json_arr_end(j);
+    return GDIR_OK;
 }
 
 /* The lists of the request, each an array member of the object j is writing. */
@@ -126,17 +170,7 @@ static int request_lists(struct api_forms *fx, long long id, struct list_ctx *l,
     if ((rc = forms_store_events(fx->store, id, event_json, l, err)))
         return rc;
     gdir_json_arr_end(l->j);
-    gdir_json_key(l->j, "messages");
-    gdir_json_arr_begin(l->j);
-    if ((rc = forms_store_messages(fx->store, id, message_json, l, err)))
-        return rc;
-    gdir_json_arr_end(l->j);
-    gdir_json_key(l->j, "attachments");
-    gdir_json_arr_begin(l->j);
-    if ((rc = forms_store_attachments(fx->store, id, attachment_json, l, err)))
-        return rc;
-    gdir_json_arr_end(l->j);
-    return GDIR_OK;
+    return api_forms_files_json(fx->store, id, NULL, l->j, err);
 }
 
 int api_forms_request_json(struct api_forms *fx, const struct forms_request_info *info,
@@ -152,16 +186,9 @@ int api_forms_request_json(struct api_forms *fx, const struct forms_request_info
     gdir_json_init(&j, &res->body);
     gdir_json_obj_begin(&j);
     gdir_json_kstr(&j, "code", info->code);
-    gdir_json_key(&j, "form");
-    gdir_json_obj_begin(&j);
-    gdir_json_kstr(&j, "id", info->form_id);
-    gdir_json_kint(&j, "version", info->form_version);
-    api_forms_kstr_or_null(&j, "title", f ? form_title(f) : NULL);
-    gdir_json_obj_end(&j);
+    api_forms_kform(&j, info->form_id, info->form_version, f);
     gdir_json_kstr(&j, "status", status);
-    api_forms_ktime(&j, "created_at", info->created_at);
-    api_forms_ktime(&j, "updated_at", info->updated_at);
-    api_forms_ktime(&j, "closed_at", info->closed_at);
+    api_forms_ktimes(&j, info->created_at, info->updated_at, info->closed_at);
     gdir_json_kbool(&j, "can_withdraw", strcmp(status, "deposee") == 0);
     gdir_json_kbool(&j, "can_complement", strcmp(status, "complement_demande") == 0);
     gdir_json_key(&j, "values");
@@ -175,66 +202,69 @@ int api_forms_request_json(struct api_forms *fx, const struct forms_request_info
     return api_json_done(res, &j, API_CT_JSON, err);
 }
 
-int api_forms_request_after(struct api_forms *fx, const struct api_request *req,
-                            struct forms_request_info *info, struct api_response *res,
-                            struct gdir_err *err)
+int api_forms_on_request(const struct api_ctx *ctx, const struct api_request *req,
+                         struct api_response *res, int post, api_forms_call_fn *fn,
+                         struct gdir_err *err)
+{
+    struct forms_request_info info = {0};
+    struct api_forms_call c = {ctx, req, res, NULL, &info};
+    int rc;
+
+    if (!(rc = api_forms_get(ctx, &c.fx, err)) &&
+        !(rc = post ? api_forms_csrf_check(c.fx, req->headers, err) : GDIR_OK) &&
+        !(rc = api_forms_lookup(c.fx, req, res, &info, err)))
+        rc = fn(&c, err);
+    forms_request_info_free(&info);
+    return rc;
+}
+
+int api_forms_request_after(struct api_forms_call *c, struct gdir_err *err)
 {
     int rc;
-    forms_request_info_free(info);
-    rc = forms_store_find(fx->store, api_capture(req, "code"), api_capture(req, "token"), info,
-                          err);
-    return rc ? rc : api_forms_request_json(fx, info, res, err);
+    forms_request_info_free(c->info);
+    rc = forms_store_find(c->fx->store, api_capture(c->req, "code"),
+                          api_capture(c->req, "token"), c->info, err);
+    return rc ? rc : api_forms_request_json(c->fx, c->info, c->res, err);
+}
+
+static int show(struct api_forms_call *c, struct gdir_err *err)
+{
+    return api_forms_request_json(c->fx, c->info, c->res, err);
 }
 
 int h_request(const struct api_ctx *ctx, const struct api_request *req, struct api_response *res,
               struct gdir_err *err)
 {
-    struct api_forms *fx;
-    struct forms_request_info info = {0};
-    int rc;
+    return api_forms_on_request(ctx, req, res, 0, show, err);
+}
 
-    if (!(rc = api_forms_get(ctx, &fx, err)) && !(rc = api_forms_lookup(fx, req, res, &info, err)))
-        rc = api_forms_request_json(fx, &info, res, err);
-    forms_request_info_free(&info);
-    return rc;
+static int withdraw(struct api_forms_call *c, struct gdir_err *err)
+{
+    int rc = forms_store_withdraw(c->fx->store, c->info->id, time(NULL), err);
+    return rc ? rc : api_forms_request_after(c, err);
 }
 
 int h_request_withdraw(const struct api_ctx *ctx, const struct api_request *req,
                        struct api_response *res, struct gdir_err *err)
 {
-    struct api_forms *fx;
-    struct forms_request_info info = {0};
-    int rc;
-
-    if (!(rc = api_forms_get(ctx, &fx, err)) && !(rc = api_forms_csrf_check(fx, req->headers, err)) &&
-        !(rc = api_forms_lookup(fx, req, res, &info, err)) &&
-        !(rc = forms_store_withdraw(fx->store, info.id, time(NULL), err)))
-        rc = api_forms_request_after(fx, req, &info, res, err);
-    forms_request_info_free(&info);
-    return rc;
+    return api_forms_on_request(ctx, req, res, 1, withdraw, err);
 }
 
-int h_request_attachment(const struct api_ctx *ctx, const struct api_request *req,
-                         struct api_response *res, struct gdir_err *err)
+int api_forms_send_attachment(struct forms_store *store, long long id, const char *n_text,
+                              const char *name_prefix, struct api_response *res,
+                              struct gdir_err *err)
 {
-    struct api_forms *fx;
-    struct forms_request_info info = {0};
     char mime[32], type[8], disposition[64];
     long long size = 0;
     long n;
     int fd = -1, rc;
 
-    if ((rc = api_forms_get(ctx, &fx, err)) || (rc = api_forms_lookup(fx, req, res, &info, err)))
-        goto out;
-    if (gdir_parse_long(api_capture(req, "n"), 1, 100000, &n)) {
-        rc = gdir_err_set(err, GDIR_ENOTFOUND, "no such attachment");
-        goto out;
-    }
-    if ((rc = forms_store_open_attachment(fx->store, info.id, (int)n, &fd, &size, mime, type,
-                                          err)))
-        goto out;
-    snprintf(disposition, sizeof disposition, "attachment; filename=\"piece-%ld.%s\"", n,
-             strcmp(type, "jpeg") == 0 ? "jpg" : type);
+    if (gdir_parse_long(n_text, 1, 100000, &n))
+        return gdir_err_set(err, GDIR_ENOTFOUND, "no such attachment");
+    if ((rc = forms_store_open_attachment(store, id, (int)n, &fd, &size, mime, type, err)))
+        return rc;
+    snprintf(disposition, sizeof disposition, "attachment; filename=\"%spiece-%ld.%s\"",
+             name_prefix, n, strcmp(type, "jpeg") == 0 ? "jpg" : type);
     api_response_header(res, "Content-Disposition", disposition);
     res->fd = fd;
     res->fd_size = (uint64_t)size;
@@ -242,7 +272,17 @@ int h_request_attachment(const struct api_ctx *ctx, const struct api_request *re
                         : strcmp(type, "png") == 0 ? "image/png"
                                                    : "image/jpeg";
     res->cache_control = API_CACHE_NONE;
-out:
-    forms_request_info_free(&info);
-    return rc;
+    return GDIR_OK;
+}
+
+static int attachment(struct api_forms_call *c, struct gdir_err *err)
+{
+    return api_forms_send_attachment(c->fx->store, c->info->id, api_capture(c->req, "n"), "",
+                                     c->res, err);
+}
+
+int h_request_attachment(const struct api_ctx *ctx, const struct api_request *req,
+                         struct api_response *res, struct gdir_err *err)
+{
+    return api_forms_on_request(ctx, req, res, 0, attachment, err);
 }

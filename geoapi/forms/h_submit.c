@@ -271,25 +271,16 @@ static int complement_message(const struct parts *p, char **out, struct gdir_err
     return GDIR_OK;
 }
 
-int h_request_complement(const struct api_ctx *ctx, const struct api_request *req,
-                         struct api_response *res, struct gdir_err *err)
+static int complement(struct api_forms_call *c, struct gdir_err *err)
 {
-    struct api_forms *fx;
-    struct forms_request_info info = {0};
     struct forms_store_file files[MAX_FILES];
-    struct parts *p = NULL;
+    struct parts *p = malloc(sizeof *p);
     char *message = NULL;
     int rc;
 
-    if ((rc = api_forms_get(ctx, &fx, err)) ||
-        (rc = api_forms_csrf_check(fx, req->headers, err)) ||
-        (rc = api_forms_lookup(fx, req, res, &info, err)))
-        goto out;
-    if (!(p = malloc(sizeof *p))) {
-        rc = gdir_err_set(err, GDIR_ENOMEM, "out of memory");
-        goto out;
-    }
-    if ((rc = read_parts(req->headers, p, err)) || (rc = complement_files(p, files, err)) ||
+    if (!p)
+        return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
+    if ((rc = read_parts(c->req->headers, p, err)) || (rc = complement_files(p, files, err)) ||
         (rc = complement_message(p, &message, err)))
         goto out;
     if (!p->n_files && !message) {
@@ -297,15 +288,21 @@ int h_request_complement(const struct api_ctx *ctx, const struct api_request *re
                                 "message.");
         goto out;
     }
-    rc = forms_store_complement(fx->store, info.id, files, p->n_files, message, time(NULL), err);
+    rc = forms_store_complement(c->fx->store, c->info->id, files, p->n_files, message,
+                                time(NULL), err);
     if (!rc) {
-        if (fx->notify)
-            fx->notify(ctx, info.id, NULL, "agent_complement_recu");
-        rc = api_forms_request_after(fx, req, &info, res, err);
+        if (c->fx->notify)
+            c->fx->notify(c->ctx, c->info->id, NULL, "agent_complement_recu");
+        rc = api_forms_request_after(c, err);
     }
 out:
-    forms_request_info_free(&info);
     free(message);
     free(p);
     return rc;
+}
+
+int h_request_complement(const struct api_ctx *ctx, const struct api_request *req,
+                         struct api_response *res, struct gdir_err *err)
+{
+    return api_forms_on_request(ctx, req, res, 1, complement, err);
 }
