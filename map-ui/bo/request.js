@@ -8,7 +8,7 @@
  * answers the request's page again, which is rendered in place.
  */
 import { h } from '../dom.js';
-import { $, announce, call, failure, frDate, session } from './bo-api.js';
+import { $, announce, call, failure, frDate, session, showErrors, summaryBox } from './bo-api.js';
 
 const id = new URLSearchParams(window.location.search).get('id');
 const root = $('request-app');
@@ -35,30 +35,6 @@ function field(key, label, control, help) {
   return h('div', { class: 'form-field', id: `${key}-field` }, h('label', { for: key }, label),
     help ? h('p', { class: 'help', id: `${key}-help` }, help) : null,
     h('p', { class: 'field-error', id: `${key}-error`, hidden: true }), control);
-}
-
-/* Shows errors [[field id or '', text]] in the form's summary, which takes the focus. */
-function showErrors(form, errors) {
-  for (const el of form.querySelectorAll('.field-error')) el.hidden = true;
-  for (const el of form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
-  const box = form.querySelector('.error-summary');
-  if (!errors.length) { box.hidden = true; return; }
-  box.querySelector('ul').replaceChildren(...errors.map(([key, text]) => h('li', {},
-    key ? h('a', { href: `#${key}` }, text) : text)));
-  for (const [key, text] of errors) {
-    if (!key) continue;
-    const err = $(`${key}-error`);
-    if (err) { err.textContent = text; err.hidden = false; }
-    const input = $(key);
-    if (input) input.setAttribute('aria-invalid', 'true');
-  }
-  box.hidden = false;
-  box.focus();
-}
-
-function summaryBox(key) {
-  return h('div', { class: 'error-summary', tabindex: '-1', role: 'group', 'aria-labelledby': `${key}-summary`, hidden: true },
-    h('h3', { id: `${key}-summary` }, 'Corrigez le formulaire'), h('ul', {}));
 }
 
 /* Sends a POST of an action; renders the answer or shows its error in form. */

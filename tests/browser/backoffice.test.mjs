@@ -21,8 +21,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import {
-  SOURCE_DIR, axeCheck, closeAll, freshWorkDir, geodirAdmin, importFixtures, newContext,
-  openBrowser, startServer,
+  SOURCE_DIR, axeCheck, closeAll, fileEnrolment, freshWorkDir, geodirAdmin, importFixtures,
+  newContext, openBrowser, startServer,
 } from './harness.mjs';
 
 const WORK_DIR = freshWorkDir('run-backoffice');
@@ -31,27 +31,6 @@ const ctx = newContext();
 const PW = 'Girafe-Parapluie-Violon-27';
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
 const filed = {};
-
-/* A resident files a school enrolment through the public API: { code, token }. */
-async function file(name, school) {
-  const c = await fetch(`${ctx.base}/api/forms/csrf`);
-  const cookie = c.headers.get('set-cookie').split(';')[0];
-  const { token } = await c.json();
-  const values = {
-    rl1_nom: name, rl1_prenoms: 'Claire', rl1_email: 'claire@example.org',
-    adresse: { label: '1 Rue de l’Église 55409 Trois-Villages', housenumber: '1', street: 'Rue de l’Église',
-               postcode: '55000', citycode: school.insee, city: 'Trois-Villages', lon: 5.1, lat: 48.9 },
-    enfants: [{ nom: name, prenoms: 'Léa', date_naissance: '2019-04-02', niveau: 'CP', rentree: 'rentree',
-                ecole: school.id }],
-  };
-  const body = new FormData();
-  body.append('data', JSON.stringify({ values, website: '' }));
-  const r = await fetch(`${ctx.base}/api/forms/inscription-scolaire/submissions`,
-                        { method: 'POST', body, headers: { Cookie: cookie, 'X-CSRF-Token': token } });
-  const out = await r.json();
-  assert.equal(r.status, 201, `filing for ${name}: ${JSON.stringify(out)}`);
-  return out;
-}
 
 before(async () => {
   const db = importFixtures(WORK_DIR);
@@ -64,8 +43,8 @@ before(async () => {
   geodirAdmin(FORMS_DB, ['agent', 'add', '--login', 'm.durand', '--name', 'Marie Durand', '--email',
                    'm.durand@mairie.fr', '--role', 'commune', '--commune', school.insee,
                    '--password-stdin'], `${PW}\n`);
-  filed.martin = await file('Martin', school);
-  filed.bernard = await file('Bernard', school);
+  filed.martin = await fileEnrolment(ctx.base, 'Martin', school);
+  filed.bernard = await fileEnrolment(ctx.base, 'Bernard', school);
   await openBrowser(ctx, WORK_DIR, { failOnDialog: true });
 });
 

@@ -14,11 +14,10 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
 import path from 'node:path';
 import {
   SOURCE_DIR, axeCheck, closeAll, freshWorkDir, geodirAdmin, importFixtures, newContext,
-  openBrowser, startServer,
+  openBrowser, startServer, totp,
 } from './harness.mjs';
 
 const WORK_DIR = freshWorkDir('run-bo-login');
@@ -29,19 +28,6 @@ let secret = '';
 
 function admin(args, input) {
   return geodirAdmin(FORMS_DB, args, input);
-}
-
-/* RFC 6238 (SHA-1, 6 digits, 30 s) of a base32 secret, now. */
-function totp(b32) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = '';
-  for (const c of b32) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
-  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
-  const msg = Buffer.alloc(8);
-  msg.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 1000 / 30)));
-  const mac = crypto.createHmac('sha1', key).update(msg).digest();
-  const o = mac[mac.length - 1] & 15;
-  return String((mac.readUInt32BE(o) & 0x7fffffff) % 1000000).padStart(6, '0');
 }
 
 before(async () => {

@@ -5,7 +5,8 @@
  * driven by playwright-core with every request to another host refused and noted (basemap tiles
  * get a local stand-in), console and page errors collected, and the tear-down that checks the
  * server exits cleanly on SIGTERM; the axe-core check of a page; agents made by the real
- * geodir-admin (geodirAdmin) and the fixtures' database (importFixtures), for the back office's tests.
+ * geodir-admin (geodirAdmin), the fixtures' database (importFixtures), TOTP codes (totp) and a
+ * resident's school enrolment (fileEnrolment), for the back office's tests.
  *
  * A missing dependency is a failure with a message saying how to fix it, never a skip.
  *
@@ -14,6 +15,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -240,4 +242,40 @@ export function importFixtures(workDir) {
   runImport(workDir, ['--config', path.join(workDir, 'territory.json'), '--db', db, '--no-exports'],
             { cwd: workDir });
   return db;
+}
+
+/* RFC 6238 (SHA-1, 6 digits, 30 s) of a base32 secret, now. */
+export function totp(b32) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of b32) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const msg = Buffer.alloc(8);
+  msg.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 1000 / 30)));
+  const mac = crypto.createHmac('sha1', key).update(msg).digest();
+  const o = mac[mac.length - 1] & 15;
+  return String((mac.readUInt32BE(o) & 0x7fffffff) % 1000000).padStart(6, '0');
+}
+
+/* A resident files a school enrolment (the form of tests/backoffice_http/forms) through the
+ * public API of the server at base, for the school { id, insee }, from an address in the
+ * commune citycode (the request's routing; the school's commune by default): { code, token }. */
+export async function fileEnrolment(base, name, school, citycode = school.insee) {
+  const c = await fetch(`${base}/api/forms/csrf`);
+  const cookie = c.headers.get('set-cookie').split(';')[0];
+  const { token } = await c.json();
+  const values = {
+    rl1_nom: name, rl1_prenoms: 'Claire', rl1_email: 'claire@example.org',
+    adresse: { label: '1 Rue de l’Église 55409 Trois-Villages', housenumber: '1', street: 'Rue de l’Église',
+               postcode: '55000', citycode, city: 'Trois-Villages', lon: 5.1, lat: 48.9 },
+    enfants: [{ nom: name, prenoms: 'Léa', date_naissance: '2019-04-02', niveau: 'CP', rentree: 'rentree',
+                ecole: school.id }],
+  };
+  const body = new FormData();
+  body.append('data', JSON.stringify({ values, website: '' }));
+  const r = await fetch(`${base}/api/forms/inscription-scolaire/submissions`,
+                        { method: 'POST', body, headers: { Cookie: cookie, 'X-CSRF-Token': token } });
+  const out = await r.json();
+  assert.equal(r.status, 201, `filing for ${name}: ${JSON.stringify(out)}`);
+  return out;
 }
