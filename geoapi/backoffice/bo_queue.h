@@ -110,7 +110,7 @@ struct bq_move {
 int bq_transition(struct bo_db *db, const struct bq_move *m, struct gdir_err *err);
 
 /* A comment: internal (an event the resident never sees) or a message to the resident
- * (messages table, notified). Audited. */
+ * (messages table, and the e-mail of the event "message" in the outbox). Audited. */
 int bq_comment(struct bo_db *db, long long id, const struct bo_agent *a, const char *peer,
                const char *text, int internal, time_t now, struct gdir_err *err);
 

@@ -414,14 +414,21 @@ int bq_comment(struct bo_db *db, long long id, const struct bo_agent *a, const c
     snprintf(agent_id, sizeof agent_id, "%lld", a->id);
     if ((rc = bo_begin(db, err)))
         return rc;
-    if (internal)
+    if (internal) {
         rc = exec(db, "INSERT INTO events (request_id, at, actor_kind, actor_id, message, "
                       "visible) VALUES (:id, :at, 'agent', :agent, :body, 0)", b, 4, err);
-    else
-        rc = exec(db, "INSERT INTO messages (request_id, at, sender, agent_id, body) VALUES "
-                      "(:id, :at, 'agent', :agent, :body)", b, 4, err);
-    if (rc || (rc = bo_audit(db, &e, now, err)) || (rc = bo_commit(db, err)))
+    } else {
+        struct bo_notify_info info = {NULL, text, NULL, NULL};
+        if (!(rc = exec(db, "INSERT INTO messages (request_id, at, sender, agent_id, body) "
+                            "VALUES (:id, :at, 'agent', :agent, :body)", b, 4, err)))
+            rc = bo_notify_ex(db, id, "message", &info, err);
+    }
+    if (rc || (rc = bo_audit(db, &e, now, err)) || (rc = bo_commit(db, err))) {
         bo_rollback(db);
+        return rc;
+    }
+    if (!internal)
+        bo_outbox_wake();   /* the e-mail is committed */
     return rc;
 }
 

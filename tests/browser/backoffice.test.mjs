@@ -11,8 +11,12 @@
  * refusal without motivation (error summary with the focus), asks for a complement with a
  * deadline; the resident, on the follow page (suivi.html#CODE/TOKEN), sees the documents asked
  * and answers with a PDF; the agent accepts; the resident sees the decision; the agent opens
- * the certificate. axe-core (WCAG 2.1 A and AA) reports no violation on each back-office page
- * and state; the queue and the request page are usable at 360 px.
+ * the certificate; the agent writes to the resident. geodir-api sends its e-mails to a local
+ * SMTP server that captures them (startSmtp): each step's e-mail is checked as it arrives (the
+ * receipts, « Nouvelle demande » to the agent, the status change, the documents asked, « Pièces
+ * reçues » to the agent, the decision, the agent's message), each sent once. axe-core (WCAG 2.1
+ * A and AA) reports no violation on each back-office page and state; the queue and the request
+ * page are usable at 360 px.
  *
  * Environment (set by CMakeLists.txt): GEODIR_IMPORT, GEODIR_API, GEODIR_ADMIN,
  * GEODIR_SOURCE_DIR, GEODIR_WORK_DIR; optional CHROMIUM (default /usr/bin/chromium).
@@ -22,7 +26,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import {
   SOURCE_DIR, axeCheck, closeAll, fileEnrolment, freshWorkDir, geodirAdmin, importFixtures,
-  newContext, openBrowser, startServer,
+  newContext, openBrowser, pollUntil, smtpArgs, startServer, startSmtp,
 } from './harness.mjs';
 
 const WORK_DIR = freshWorkDir('run-backoffice');
@@ -31,17 +35,27 @@ const ctx = newContext();
 const PW = 'Girafe-Parapluie-Violon-27';
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
 const filed = {};
+const RESIDENT = 'claire@example.org';
+const AGENT = 'm.durand@mairie.fr';
+let smtp = null;
+
+/* The one captured e-mail to `to` whose subject matches re (polled until it arrives). */
+function mail(to, re) {
+  return pollUntil(() => smtp.messages.find((m) => m.to.includes(to) && re.test(m.subject)),
+                   `an e-mail to ${to} matching ${re}`);
+}
 
 before(async () => {
   const db = importFixtures(WORK_DIR);
+  smtp = await startSmtp();
   await startServer(ctx, WORK_DIR, db, [
     '--forms_dir', path.join(SOURCE_DIR, 'tests', 'backoffice_http', 'forms'), '--forms_db', FORMS_DB,
-    '--forms_files_dir', path.join(WORK_DIR, 'forms-files')]);
+    '--forms_files_dir', path.join(WORK_DIR, 'forms-files'), ...smtpArgs(smtp)]);
   const found = await (await fetch(`${ctx.base}/api/places?q=Trois%20Villages&category=primary-school`)).json();
   const f = found.features[0];
   const school = { id: f.id || f.properties.id, insee: f.properties.insee };
   geodirAdmin(FORMS_DB, ['agent', 'add', '--login', 'm.durand', '--name', 'Marie Durand', '--email',
-                   'm.durand@mairie.fr', '--role', 'commune', '--commune', school.insee,
+                   AGENT, '--role', 'commune', '--commune', school.insee,
                    '--password-stdin'], `${PW}\n`);
   filed.martin = await fileEnrolment(ctx.base, 'Martin', school);
   filed.bernard = await fileEnrolment(ctx.base, 'Bernard', school);
@@ -50,6 +64,7 @@ before(async () => {
 
 after(async () => {
   await closeAll(ctx, { screenshot: path.join(WORK_DIR, 'backoffice.png') });
+  if (smtp) await smtp.close();
 });
 
 const focusedId = (page) => page.evaluate(() => document.activeElement && document.activeElement.id);
@@ -61,6 +76,15 @@ async function move(page, label, fill = {}) {
     await page.fill(sel, value);
   await page.click('text=Enregistrer le changement de statut');
 }
+
+test('the receipts reach the residents and the new requests the commune\'s agent', async () => {
+  for (const f of [filed.martin, filed.bernard]) {
+    const receipt = await mail(RESIDENT, new RegExp(`^Demande déposée : .* \\(code ${f.code}\\)$`));
+    assert.match(receipt.body, new RegExp(`Code de suivi : ${f.code}`));
+    const told = await mail(AGENT, new RegExp(`^Nouvelle demande : .*\\(${f.code}\\)$`));
+    assert.match(told.body, /\/bo\//, 'the agent\'s e-mail links to the back office');
+  }
+});
 
 test('the agent logs in, filters the queue and asks for a complement', async () => {
   const page = ctx.page;
@@ -103,6 +127,7 @@ test('the agent logs in, filters the queue and asks for a complement', async () 
 
   await move(page, /^En cours d.instruction$/);
   await page.waitForFunction(() => /En cours d.instruction/.test(document.querySelector('.bo-facts').textContent));
+  await mail(RESIDENT, new RegExp(`^Votre demande ${filed.martin.code} : En cours d.instruction$`));
   await move(page, 'Refusée');
   await page.waitForSelector('.error-summary:not([hidden])');
   assert.equal(await page.evaluate(() => document.activeElement.classList.contains('error-summary')), true,
@@ -114,6 +139,9 @@ test('the agent logs in, filters the queue and asks for a complement', async () 
   await page.waitForFunction(() => /Complément demandé/.test(document.querySelector('.bo-facts').textContent));
   assert.equal(await focusedId(page), 'request-title');
   await axeCheck(page, 'after the complement request');
+  const asked = await mail(RESIDENT, new RegExp(`^Pièces demandées pour votre demande ${filed.martin.code}$`));
+  assert.match(asked.body, /Livret de famille/);
+  assert.match(asked.body, /avant le 15\/01\/2099/);
 });
 
 test('the resident answers with a document, the agent accepts, the resident sees it', async () => {
@@ -125,6 +153,9 @@ test('the resident answers with a document, the agent accepts, the resident sees
   await resident.click('#complement-send');
   await resident.waitForSelector('#request-status[data-status="complement_recu"]');
 
+  const got = await mail(AGENT, new RegExp(`^Pièces reçues : .*\\(${filed.martin.code}\\)$`));
+  assert.match(got.body, /envoyé les pièces demandées/);
+
   const page = ctx.page;
   await page.reload();
   await page.waitForSelector('#request-title');
@@ -132,6 +163,13 @@ test('the resident answers with a document, the agent accepts, the resident sees
   await move(page, 'Acceptée');
   await page.waitForSelector('text=Certificat d’inscription (à imprimer)');
   await axeCheck(page, 'accepted');
+  await mail(RESIDENT, new RegExp(`^Décision sur votre demande ${filed.martin.code} : Acceptée$`));
+
+  await page.fill('#message-text', 'Le certificat est prêt : vous pouvez le retirer en mairie.');
+  await page.click('text=Envoyer le message');
+  await page.waitForSelector('.message:has-text("Le certificat est prêt")');
+  const sent = await mail(RESIDENT, new RegExp(`^Message au sujet de votre demande ${filed.martin.code}$`));
+  assert.match(sent.body, /Le certificat est prêt : vous pouvez le retirer en mairie\./);
 
   await resident.reload();
   await resident.waitForSelector('#request-status[data-status="acceptee"]');
@@ -141,6 +179,16 @@ test('the resident answers with a document, the agent accepts, the resident sees
   await page.waitForSelector('.certificate');
   assert.match(await page.textContent('.certificate'), /Léa Martin.*École des Trois Villages/s);
   await axeCheck(page, 'the certificate');
+});
+
+test('each e-mail was sent once', () => {
+  const seen = new Map();
+  for (const m of smtp.messages) {
+    const key = `${m.to.join(',')} ${m.subject}`;
+    seen.set(key, (seen.get(key) || 0) + 1);
+  }
+  assert.deepEqual([...seen].filter(([, n]) => n > 1), [], 'no e-mail doubled');
+  assert.equal(smtp.messages.length, 9, `the 9 e-mails of the journey: ${[...seen.keys()].join(' | ')}`);
 });
 
 test('no unexpected console error, nothing fetched elsewhere', () => {

@@ -5,8 +5,9 @@
  * driven by playwright-core with every request to another host refused and noted (basemap tiles
  * get a local stand-in), console and page errors collected, and the tear-down that checks the
  * server exits cleanly on SIGTERM; the axe-core check of a page; agents made by the real
- * geodir-admin (geodirAdmin), the fixtures' database (importFixtures), TOTP codes (totp) and a
- * resident's school enrolment (fileEnrolment), for the back office's tests.
+ * geodir-admin (geodirAdmin), the fixtures' database (importFixtures), TOTP codes (totp), a
+ * resident's school enrolment (fileEnrolment), a local SMTP server that captures the e-mails
+ * (startSmtp, smtpArgs) and pollUntil, for the back office's tests.
  *
  * A missing dependency is a failure with a message saying how to fix it, never a skip.
  *
@@ -17,6 +18,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -278,4 +280,88 @@ export async function fileEnrolment(base, name, school, citycode = school.insee)
   const out = await r.json();
   assert.equal(r.status, 201, `filing for ${name}: ${JSON.stringify(out)}`);
   return out;
+}
+
+/* Polls fn (sync or async) every 100 ms until it returns a truthy value, which it returns;
+ * fails with what after timeout ms. No fixed sleep: as soon as the condition holds. */
+export async function pollUntil(fn, what, timeout = STEP_TIMEOUT) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    assert.ok(Date.now() < end, `still not true after ${timeout} ms: ${what}`);
+    await new Promise((resolve) => { setTimeout(resolve, 100); });
+  }
+}
+
+/* The text of RFC 2047 Q words and of a quoted-printable body (UTF-8). */
+function qDecode(s, underscore) {
+  const t = underscore ? s.replace(/_/g, ' ') : s.replace(/=\r\n/g, '');
+  return Buffer.from(t.replace(/=([0-9A-F]{2})/g, (m, x) => String.fromCharCode(parseInt(x, 16))),
+                     'latin1').toString('utf8');
+}
+
+/* One captured message as { from, to, subject, body }: the Subject's encoded words decoded,
+ * the quoted-printable body decoded. */
+function parseMail(env, raw) {
+  const [head, ...rest] = raw.split('\r\n\r\n');
+  const unfolded = head.replace(/\r\n[ \t]+/g, ' ');
+  const subjectLine = (/^Subject: (.*)$/m.exec(unfolded) || [])[1] || '';
+  const subject = subjectLine.replace(/\?=\s+=\?/g, '?==?')
+    .replace(/=\?UTF-8\?Q\?([^?]*)\?=/gi, (m, w) => qDecode(w, true));
+  return { ...env, subject, body: qDecode(rest.join('\r\n\r\n'), false), raw };
+}
+
+/* A local SMTP server on 127.0.0.1 (the real chain of geodir-api's sender, docs/backoffice.md
+ * §6: libcurl's SMTP client, without STARTTLS) keeping every message it accepts:
+ * { port, messages: [{ from, to, subject, body, raw }], close() }. */
+export async function startSmtp() {
+  const box = { port: 0, messages: [] };
+  const server = net.createServer((sock) => {
+    let buf = '';
+    let data = null;
+    let env = { from: '', to: [] };
+    const reply = (line) => sock.write(`${line}\r\n`);
+    sock.setEncoding('latin1');
+    reply('220 capture ESMTP');
+    sock.on('data', (chunk) => {
+      buf += chunk;
+      for (;;) {
+        if (data !== null) {
+          const end = buf.indexOf('\r\n.\r\n');
+          if (end < 0) return;
+          box.messages.push(parseMail(env, buf.slice(0, end).replace(/^\.\./gm, '.')));
+          buf = buf.slice(end + 5);
+          data = null;
+          env = { from: '', to: [] };
+          reply('250 2.0.0 OK');
+          continue;
+        }
+        const eol = buf.indexOf('\r\n');
+        if (eol < 0) return;
+        const line = buf.slice(0, eol);
+        buf = buf.slice(eol + 2);
+        const verb = line.slice(0, 4).toUpperCase();
+        const addr = (/<([^>]*)>/.exec(line) || [])[1] || '';
+        if (verb === 'EHLO') reply('250-capture\r\n250 8BITMIME');
+        else if (verb === 'MAIL') { env.from = addr; reply('250 OK'); }
+        else if (verb === 'RCPT') { env.to.push(addr); reply('250 OK'); }
+        else if (verb === 'DATA') { data = ''; reply('354 Fin par <CRLF>.<CRLF>'); }
+        else if (verb === 'QUIT') { reply('221 Au revoir'); sock.end(); return; }
+        else if (['HELO', 'RSET', 'NOOP'].includes(verb)) reply('250 OK');
+        else reply('502 5.5.2 Commande inconnue');
+      }
+    });
+    sock.on('error', () => {});
+  });
+  await new Promise((resolve) => { server.listen(0, '127.0.0.1', resolve); });
+  box.port = server.address().port;
+  box.close = () => new Promise((resolve) => { server.close(resolve); });
+  return box;
+}
+
+/* The options of geodir-api that send its e-mails to the capture smtp (startSmtp). */
+export function smtpArgs(smtp) {
+  return ['--smtp_url', `smtp://127.0.0.1:${smtp.port}`, '--smtp_starttls', 'off',
+          '--mail_from', 'Guichet <guichet@cc.example>', '--mail_retry_base', '1'];
 }
