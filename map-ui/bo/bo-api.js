@@ -70,6 +70,16 @@ export function failure(r) {
   return 'Le service est momentanément indisponible. Réessayez plus tard.';
 }
 
+/* A form field: its label, help, error line and control (given the id key). */
+export function field(key, label, control, help) {
+  control.id = key;
+  const described = [help ? `${key}-help` : '', `${key}-error`].filter(Boolean).join(' ');
+  control.setAttribute('aria-describedby', described);
+  return h('div', { class: 'form-field', id: `${key}-field` }, h('label', { for: key }, label),
+    help ? h('p', { class: 'help', id: `${key}-help` }, help) : null,
+    h('p', { class: 'field-error', id: `${key}-error`, hidden: true }), control);
+}
+
 /* Shows errors [[field id or '', text]] in the form's summary, which takes the focus. */
 export function showErrors(form, errors) {
   for (const el of form.querySelectorAll('.field-error')) el.hidden = true;

@@ -8,7 +8,8 @@
  * answers the request's page again, which is rendered in place.
  */
 import { h } from '../dom.js';
-import { $, announce, call, failure, frDate, session, showErrors, summaryBox } from './bo-api.js';
+import { $, announce, call, failure, field, frDate, session, showErrors, summaryBox } from './bo-api.js';
+import { CONTRIBUTION_FORMS, contributionForm } from './contribution.js';
 
 const id = new URLSearchParams(window.location.search).get('id');
 const root = $('request-app');
@@ -26,15 +27,6 @@ function sizeText(n) {
 function section(key, title, ...content) {
   return h('section', { class: 'bo-section', 'aria-labelledby': `${key}-title` },
     h('h2', { id: `${key}-title`, tabindex: '-1' }, title), ...content);
-}
-
-function field(key, label, control, help) {
-  control.id = key;
-  const described = [help ? `${key}-help` : '', `${key}-error`].filter(Boolean).join(' ');
-  control.setAttribute('aria-describedby', described);
-  return h('div', { class: 'form-field', id: `${key}-field` }, h('label', { for: key }, label),
-    help ? h('p', { class: 'help', id: `${key}-help` }, help) : null,
-    h('p', { class: 'field-error', id: `${key}-error`, hidden: true }), control);
 }
 
 /* Sends a POST of an action; renders the answer or shows its error in form. */
@@ -196,6 +188,8 @@ async function render(d) {
     d.certificate ? h('p', {}, h('a', { href: `/api/bo/requests/${d.id}/certificate`, class: 'button-secondary' },
       'Certificat d’inscription (à imprimer)')) : null,
     section('moves', 'Changer le statut', d.moves.length ? movesForm(d) : h('p', {}, 'Aucun changement de statut possible.')),
+    CONTRIBUTION_FORMS.includes(d.form.id) ? section('contribution', 'Décision sur la contribution à l’annuaire',
+      contributionForm(d, reload)) : null,
     section('fields', 'Informations déposées', filed(d)),
     section('attachments', 'Pièces jointes', attachments(d)),
     section('assign', 'Attribution', assignForm(d)),
@@ -207,6 +201,15 @@ async function render(d) {
     section('audit', 'Journal d’audit', h('p', {}, h('a', { href: `/api/bo/requests/${d.id}/audit.csv`, download: '' },
       'Exporter le journal (CSV)')), auditBox));
   auditBox.replaceChildren(await audit());
+}
+
+/* The page again after a decision taken elsewhere than by act (the contribution). */
+async function reload(done) {
+  const r = await call('GET', `/api/bo/requests/${id}`);
+  if (r.status !== 200) return;
+  await render(r.body);
+  announce(done);
+  $('request-title').focus();
 }
 
 async function start() {

@@ -235,11 +235,18 @@ export function geodirAdmin(formsDb, args, input) {
   return r.stdout;
 }
 
-/* The database of fixtures/ (copied into workDir) built by the real importer: its path. */
-export function importFixtures(workDir) {
+/* The database of fixtures/ (copied into workDir) built by the real importer: its path. With
+ * overrides, the copied territory.json names that local corrections file, created empty (the
+ * moderation of contributions appends to it, docs/backoffice.md §7). */
+export function importFixtures(workDir, { overrides = '' } = {}) {
   const fixtures = path.join(SOURCE_DIR, 'tests', 'browser', 'fixtures');
   for (const f of fs.readdirSync(fixtures))
     fs.copyFileSync(path.join(fixtures, f), path.join(workDir, f));
+  if (overrides) {
+    const config = path.join(workDir, 'territory.json');
+    fs.writeFileSync(config, JSON.stringify({ ...JSON.parse(fs.readFileSync(config, 'utf8')), overrides }));
+    fs.writeFileSync(path.join(workDir, overrides), '{}\n');
+  }
   const db = path.join(workDir, 'geodir.sqlite');
   runImport(workDir, ['--config', path.join(workDir, 'territory.json'), '--db', db, '--no-exports'],
             { cwd: workDir });
