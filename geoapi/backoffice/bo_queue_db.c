@@ -127,6 +127,13 @@ static int step_all(sqlite3 *db, sqlite3_stmt *st, int (*row)(sqlite3_stmt *, vo
     return rc;
 }
 
+/* The internal comments of request r, oldest first, one "login : text" a line (exports). */
+#define COMMENTS_SQL                                                                               \
+    "(SELECT group_concat(coalesce(c.login, '?') || ' : ' || e.message, char(10)) FROM "         \
+    "(SELECT e.message, e.actor_id FROM events e WHERE e.request_id = r.id AND e.visible = 0 "   \
+    "AND e.to_status IS NULL AND e.message IS NOT NULL ORDER BY e.at, e.id) e LEFT JOIN agents " \
+    "c ON c.id = CAST(e.actor_id AS INTEGER))"
+
 struct list_cb {
     bq_row_fn *fn;
     bq_count_fn *count;
@@ -140,7 +147,8 @@ static int list_row(sqlite3_stmt *st, void *cls)
         .id = sqlite3_column_int64(st, 0), .code = col(st, 1), .form_id = col(st, 2),
         .commune = col(st, 3), .service = col(st, 4), .status = col(st, 5),
         .created_at = sqlite3_column_int64(st, 6), .updated_at = sqlite3_column_int64(st, 7),
-        .requester = col(st, 8), .assignee = col(st, 9)};
+        .requester = col(st, 8), .assignee = col(st, 9), .values_json = col(st, 10),
+        .comments = col(st, 11)};
     return cb->fn(cb->cls, &r);
 }
 
@@ -163,7 +171,8 @@ int bq_list(struct bo_db *db, const struct bo_agent *a, const struct bq_filter *
              sort_sql[f->sort >= 0 && f->sort < BQ_SORT__COUNT ? f->sort : 0]);
     if ((rc = prepare_queue(c, a, f,
                             "SELECT r.id, r.code, r.form_id, r.commune, r.service, r.status, "
-                            "r.created_at, r.updated_at, " REQUESTER_SQL ", ag.login "
+                            "r.created_at, r.updated_at, " REQUESTER_SQL ", ag.login, "
+                            "r.values_json, " COMMENTS_SQL " "
                             "FROM requests r LEFT JOIN assignments s ON s.request_id = r.id "
                             "LEFT JOIN agents ag ON ag.id = s.agent",
                             1, tail, &st, err)))
