@@ -25,7 +25,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import {
-  SOURCE_DIR, axeCheck, closeAll, fileEnrolment, freshWorkDir, geodirAdmin, importFixtures,
+  SOURCE_DIR, axeCheck, boLogin, closeAll, fileEnrolment, freshWorkDir, geodirAdmin, importFixtures,
   newContext, openBrowser, pollUntil, smtpArgs, startServer, startSmtp,
 } from './harness.mjs';
 
@@ -88,12 +88,7 @@ test('the receipts reach the residents and the new requests the commune\'s agent
 
 test('the agent logs in, filters the queue and asks for a complement', async () => {
   const page = ctx.page;
-  await page.goto(`${ctx.base}/bo/`);
-  await page.waitForSelector('#login-view:not([hidden])');
-  await page.fill('#login', 'm.durand');
-  await page.fill('#password', PW);
-  await page.keyboard.press('Enter');
-  await page.waitForSelector('#home-view:not([hidden])');
+  await boLogin(ctx, 'm.durand', PW);
   await page.click('#open-queue');
   await page.waitForSelector('#requests tbody tr');
   assert.equal(await page.locator('#requests tbody tr').count(), 2, 'both requests listed');

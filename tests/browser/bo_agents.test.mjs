@@ -20,8 +20,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import {
-  SOURCE_DIR, axeCheck, closeAll, fileEnrolment, freshWorkDir, geodirAdmin, importFixtures,
-  newContext, openBrowser, startServer, totp,
+  SOURCE_DIR, axeCheck, boLogin, closeAll, fileEnrolment, freshWorkDir, geodirAdmin,
+  importFixtures, newContext, openBrowser, startServer,
 } from './harness.mjs';
 
 const WORK_DIR = freshWorkDir('run-bo-agents');
@@ -75,15 +75,7 @@ const stateOf = (page, login) => page.locator('#agents tbody tr', { hasText: log
 
 test('the administrator logs in with TOTP and creates a commune agent on the page', async () => {
   const page = ctx.page;
-  await page.goto(`${ctx.base}/bo/`);
-  await page.waitForSelector('#login-view:not([hidden])');
-  await page.fill('#login', 'cc.admin');
-  await page.fill('#password', PW.admin);
-  await page.keyboard.press('Enter');
-  await page.waitForSelector('#totp-field:not([hidden])');
-  await page.fill('#totp', totp(secret));
-  await page.keyboard.press('Enter');
-  await page.waitForSelector('#home-view:not([hidden])');
+  await boLogin(ctx, 'cc.admin', PW.admin, secret);
   await page.click('text=Gérer les agents');
   await page.waitForSelector('#admin-view:not([hidden])');
   assert.equal(await page.getAttribute('#nav-agents', 'aria-current'), 'page');

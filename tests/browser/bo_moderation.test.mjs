@@ -21,7 +21,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import {
-  IMPORTER, SOURCE_DIR, axeCheck, closeAll, freshWorkDir, geodirAdmin, importFixtures,
+  IMPORTER, SOURCE_DIR, axeCheck, boLogin, closeAll, freshWorkDir, geodirAdmin, importFixtures,
   newContext, openBrowser, pollUntil, smtpArgs, startServer, startSmtp,
 } from './harness.mjs';
 
@@ -85,12 +85,7 @@ after(async () => {
 
 test('the commune\'s agent accepts the proposal with corrected hours', async () => {
   const page = ctx.page;
-  await page.goto(`${ctx.base}/bo/`);
-  await page.waitForSelector('#login-view:not([hidden])');
-  await page.fill('#login', 'm.durand');
-  await page.fill('#password', PW);
-  await page.keyboard.press('Enter');
-  await page.waitForSelector('#home-view:not([hidden])');
+  await boLogin(ctx, 'm.durand', PW);
   await page.click('#open-queue');
   await page.click(`text=${filed.code}`);
   await page.waitForSelector('#contribution-title');

@@ -7,7 +7,8 @@
  * server exits cleanly on SIGTERM; the axe-core check of a page; agents made by the real
  * geodir-admin (geodirAdmin), the fixtures' database (importFixtures), TOTP codes (totp), a
  * resident's school enrolment (fileEnrolment), a local SMTP server that captures the e-mails
- * (startSmtp, smtpArgs) and pollUntil, for the back office's tests.
+ * (startSmtp, smtpArgs), pollUntil and an agent's login on the page (boLogin), for the back
+ * office's tests.
  *
  * A missing dependency is a failure with a message saying how to fix it, never a skip.
  *
@@ -371,4 +372,21 @@ export async function startSmtp() {
 export function smtpArgs(smtp) {
   return ['--smtp_url', `smtp://127.0.0.1:${smtp.port}`, '--smtp_starttls', 'off',
           '--mail_from', 'Guichet <guichet@cc.example>', '--mail_retry_base', '1'];
+}
+
+/* Logs an agent in on the back office's page /bo/ of ctx's server (the TOTP code when the
+ * server asks for it and secret is given) and waits for the home view. */
+export async function boLogin(ctx, login, password, secret = '') {
+  const page = ctx.page;
+  await page.goto(`${ctx.base}/bo/`);
+  await page.waitForSelector('#login-view:not([hidden])');
+  await page.fill('#login', login);
+  await page.fill('#password', password);
+  await page.keyboard.press('Enter');
+  if (secret) {
+    await page.waitForSelector('#totp-field:not([hidden])');
+    await page.fill('#totp', totp(secret));
+    await page.keyboard.press('Enter');
+  }
+  await page.waitForSelector('#home-view:not([hidden])');
 }
