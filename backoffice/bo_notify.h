@@ -7,7 +7,8 @@
  * Events: "deposee" (receipt; geoapi's submission queues its own, with the secret follow
  * link, inside the store's transaction), "status" (any change: the new status and the
  * motivation or message), "complement_demande" (documents and deadline), "decision",
- * "agent_new" (to the agents), "agent_complement_recu" (to the agents).
+ * "agent_new" (to the agents), "agent_complement_recu" (to the agents), "message" (an agent's
+ * message to the resident: info->motif).
  *
  * Call it on the connection and inside the transaction of the change (the rows commit or roll
  * back with it), after the change's event row is written; then, after COMMIT, call

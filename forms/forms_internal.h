@@ -92,7 +92,7 @@ struct forms_status {
 enum forms_handler { HANDLER_COMMUNE, HANDLER_SERVICE, HANDLER_CHOICE };
 
 #define FORMS_N_NOTICE 7
-#define FORMS_N_EVENTS 6    /* notification events, forms_notify_events */
+#define FORMS_N_EVENTS 7    /* notification events, forms_notify_events */
 extern const char *const forms_notify_events[FORMS_N_EVENTS + 1];   /* NULL-terminated */
 extern const char *const forms_notice_keys[FORMS_N_NOTICE + 1];   /* NULL-terminated */
 

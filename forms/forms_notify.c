@@ -22,7 +22,7 @@
 
 const char *const forms_notify_events[FORMS_N_EVENTS + 1] = {
     "deposee", "status", "complement_demande", "decision", "agent_new", "agent_complement_recu",
-    NULL
+    "message", NULL
 };
 
 static const char *const placeholders[] = {
@@ -55,6 +55,9 @@ static const char *const defaults[FORMS_N_EVENTS][2] = {
     { "Pièces reçues : {titre} ({code})",
       "Bonjour,\n\nLe demandeur a envoyé les pièces demandées pour « {titre} » (code {code}).\n\n"
       "Pour reprendre l'instruction : {lien}\n" },
+    { "Message au sujet de votre demande {code}",
+      "Bonjour,\n\nUn agent vous écrit au sujet de votre demande « {titre} » (code {code}) :\n\n"
+      "{motif}\n\n" FOLLOW_HINT },
 };
 
 static const char *const common_labels[][2] = {

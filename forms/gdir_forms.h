@@ -83,8 +83,9 @@ struct forms_notify_vars {
     const char *recepisse;   /* {recepisse}: the form's `receipt` text */
 };
 
-/* 0..5 for the events "deposee", "status", "complement_demande", "decision", "agent_new",
- * "agent_complement_recu"; -1 for another name. */
+/* 0..6 for the events "deposee", "status", "complement_demande", "decision", "agent_new",
+ * "agent_complement_recu", "message" (an agent's message to the resident); -1 for another
+ * name. */
 int forms_notify_event_index(const char *event);
 
 /* Renders the form's template of event (its `notifications` member, or the French default;

@@ -31,6 +31,7 @@ struct gdir_json;
 #define BQ_Q_MAX 100             /* bytes of the queue's text filter */
 #define BQ_VIEW_NAME_MAX 80      /* bytes of a saved view's name */
 #define BQ_VIEWS_MAX 50          /* saved views per agent */
+#define BQ_COLUMNS_MAX 256       /* columns of an export (more fields are left out) */
 
 /* The queue's sort orders, as named by ?sort= (the first is the default). */
 enum bq_sort { BQ_SORT_NEWEST, BQ_SORT_OLDEST, BQ_SORT_UPDATED, BQ_SORT_STATUS, BQ_SORT_FORM,
@@ -50,6 +51,8 @@ struct bq_filter {
 struct bq_row {
     long long id, created_at, updated_at;
     const char *code, *form_id, *commune, *service, *status, *requester, *assignee;
+    const char *values_json;      /* the values as filed */
+    const char *comments;         /* internal comments, "login : text" a line, or NULL */
 };
 typedef int bq_row_fn(void *cls, const struct bq_row *r);
 typedef int bq_count_fn(void *cls, const char *status, long long n);
@@ -110,7 +113,7 @@ struct bq_move {
 int bq_transition(struct bo_db *db, const struct bq_move *m, struct gdir_err *err);
 
 /* A comment: internal (an event the resident never sees) or a message to the resident
- * (messages table, notified). Audited. */
+ * (messages table, and the e-mail of the event "message" in the outbox). Audited. */
 int bq_comment(struct bo_db *db, long long id, const struct bo_agent *a, const char *peer,
                const char *text, int internal, time_t now, struct gdir_err *err);
 
@@ -162,6 +165,29 @@ int bq_run(const struct api_ctx *ctx, const struct api_request *req, struct api_
 
 /* The definition of a form id, or NULL (forms no longer configured). */
 const struct form_def *bq_form(const struct api_ctx *ctx, const char *form_id);
+/* The display text of value v of the field definition def into out (reset first), as the
+ * request's page shows it: a choice's label, « Oui »/« Non », dd/mm/yyyy, an address's
+ * label, a place's name and commune (dir: the directory, or NULL). h_bo_request.c. */
+struct api_db;
+struct cJSON;
+void bq_value_text(struct api_db *dir, const struct cJSON *def, const struct cJSON *v,
+                   struct gdir_buf *out);
+
+/* The columns of an export for the agent's role (docs/backoffice.md §3, bo_columns.c): the
+ * common ones, « Commentaires internes » for administrators and commune agents, and, when the
+ * export is filtered on one form (form_id not NULL) that the role covers, one per field of its
+ * definition (a repeat's sub-fields: every item's value in one cell), without the health
+ * fields (retention.health_fields) for a service agent. */
+struct bq_columns;
+int bq_columns_new(const struct api_ctx *ctx, const struct bo_agent *a, const char *form_id,
+                   struct bq_columns **out, struct gdir_err *err);
+size_t bq_columns_count(const struct bq_columns *c);
+const char *const *bq_columns_heads(const struct bq_columns *c);
+/* The cells of row r into cells[bq_columns_count], each malloc'd (NULL when out of memory). */
+void bq_columns_row(const struct bq_columns *c, struct api_db *dir, const struct bq_row *r,
+                    char **cells);
+void bq_columns_free(struct bq_columns *c);
+
 /* "dd/mm/yyyy" (with_time: "dd/mm/yyyy HH:MM"), Europe/Paris, of a Unix time; "" for 0. */
 void bq_date_fr(long long t, int with_time, char out[24]);
 

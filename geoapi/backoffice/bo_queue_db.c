@@ -127,6 +127,13 @@ static int step_all(sqlite3 *db, sqlite3_stmt *st, int (*row)(sqlite3_stmt *, vo
     return rc;
 }
 
+/* The internal comments of request r, oldest first, one "login : text" a line (exports). */
+#define COMMENTS_SQL                                                                               \
+    "(SELECT group_concat(coalesce(c.login, '?') || ' : ' || e.message, char(10)) FROM "         \
+    "(SELECT e.message, e.actor_id FROM events e WHERE e.request_id = r.id AND e.visible = 0 "   \
+    "AND e.to_status IS NULL AND e.message IS NOT NULL ORDER BY e.at, e.id) e LEFT JOIN agents " \
+    "c ON c.id = CAST(e.actor_id AS INTEGER))"
+
 /* The caller's callback of a read (the one its row function calls) and its argument. */
 struct read_cb {
     bq_row_fn *row;
@@ -143,7 +150,8 @@ static int list_row(sqlite3_stmt *st, void *cls)
         .id = sqlite3_column_int64(st, 0), .code = col(st, 1), .form_id = col(st, 2),
         .commune = col(st, 3), .service = col(st, 4), .status = col(st, 5),
         .created_at = sqlite3_column_int64(st, 6), .updated_at = sqlite3_column_int64(st, 7),
-        .requester = col(st, 8), .assignee = col(st, 9)};
+        .requester = col(st, 8), .assignee = col(st, 9), .values_json = col(st, 10),
+        .comments = col(st, 11)};
     return cb->row(cb->cls, &r);
 }
 
@@ -166,7 +174,8 @@ int bq_list(struct bo_db *db, const struct bo_agent *a, const struct bq_filter *
              sort_sql[f->sort >= 0 && f->sort < BQ_SORT__COUNT ? f->sort : 0]);
     if ((rc = prepare_queue(c, a, f,
                             "SELECT r.id, r.code, r.form_id, r.commune, r.service, r.status, "
-                            "r.created_at, r.updated_at, " REQUESTER_SQL ", ag.login "
+                            "r.created_at, r.updated_at, " REQUESTER_SQL ", ag.login, "
+                            "r.values_json, " COMMENTS_SQL " "
                             "FROM requests r LEFT JOIN assignments s ON s.request_id = r.id "
                             "LEFT JOIN agents ag ON ag.id = s.agent",
                             1, tail, &st, err)))
@@ -404,13 +413,15 @@ int bq_transition(struct bo_db *db, const struct bq_move *m, struct gdir_err *er
 
 /* One write (exec) and its audit row e in one transaction. */
 static int exec_audited(struct bo_db *db, const char *sql, const struct bind *b, size_t n,
-                        const struct bo_audit_entry *e, time_t now, struct gdir_err *err)
+                        const struct bo_audit_entry *e, const struct bo_notify_info *message,
+                        time_t now, struct gdir_err *err)
 {
     int rc = bo_begin(db, err);
     if (rc)
         return rc;
-    if ((rc = exec(db, sql, b, n, err)) || (rc = bo_audit(db, e, now, err)) ||
-        (rc = bo_commit(db, err)))
+    if ((rc = exec(db, sql, b, n, err)) ||
+        (message && (rc = bo_notify_ex(db, e->request_id, "message", message, err))) ||
+        (rc = bo_audit(db, e, now, err)) || (rc = bo_commit(db, err)))
         bo_rollback(db);
     return rc;
 }
@@ -424,13 +435,19 @@ int bq_comment(struct bo_db *db, long long id, const struct bo_agent *a, const c
     const struct bind b[] = {{":id", NULL, id, 0}, {":at", NULL, now, 0},
                              {":agent", agent_id, 0, 0}, {":body", text, 0, 0}};
 
+    struct bo_notify_info info = {NULL, text, NULL, NULL};
+    int rc;
+
     snprintf(agent_id, sizeof agent_id, "%lld", a->id);
-    return exec_audited(db, internal ? "INSERT INTO events (request_id, at, actor_kind, "
-                                       "actor_id, message, visible) VALUES (:id, :at, 'agent', "
-                                       ":agent, :body, 0)"
-                                     : "INSERT INTO messages (request_id, at, sender, agent_id, "
-                                       "body) VALUES (:id, :at, 'agent', :agent, :body)",
-                        b, 4, &e, now, err);
+    rc = exec_audited(db, internal ? "INSERT INTO events (request_id, at, actor_kind, "
+                                     "actor_id, message, visible) VALUES (:id, :at, 'agent', "
+                                     ":agent, :body, 0)"
+                                   : "INSERT INTO messages (request_id, at, sender, agent_id, "
+                                     "body) VALUES (:id, :at, 'agent', :agent, :body)",
+                      b, 4, &e, internal ? NULL : &info, now, err);
+    if (!rc && !internal)
+        bo_outbox_wake();   /* the e-mail is committed */
+    return rc;
 }
 
 /* The id of the active agent of login into *id (0: none). */
@@ -464,7 +481,7 @@ int bq_assign(struct bo_db *db, long long id, const struct bo_agent *a, const ch
                                     "(:id, :agent, :at) ON CONFLICT (request_id) DO UPDATE "
                                     "SET agent = :agent, at = :at"
                                   : "DELETE FROM assignments WHERE request_id = :id",
-                        b, login ? 3 : 1, &e, now, err);
+                        b, login ? 3 : 1, &e, NULL, now, err);
 }
 
 /* ---- saved views -------------------------------------------------------------------------- */

@@ -1,7 +1,8 @@
 /*
  * h_bo_auth.c — the back office's login and sessions (docs/backoffice.md §2) and the
  * administrators' agents routes (§1, §3): POST /api/bo/login, /api/bo/logout,
- * /api/bo/logout-all, GET /api/bo/me, GET and POST /api/bo/agents.
+ * /api/bo/logout-all, GET /api/bo/me, GET and POST /api/bo/agents (create, disable, enable,
+ * reset: a new password, which ends the agent's sessions).
  */
 #include "api_bo.h"
 #include "api_forms.h"
@@ -270,13 +271,19 @@ int h_bo_agents_post(const struct api_ctx *ctx, const struct api_request *req,
                                     "désactiver votre propre compte.");
         else
             rc = bo_agent_set_disabled(api_bo_db(ctx), login, action[0] == 'd', err);
+    } else if (strcmp(action, "reset") == 0) {
+        const char *password;
+        if (!(rc = member_str(body, "password", 1, &password, err)))
+            rc = bo_agent_set_password(api_bo_db(ctx), login, password, err);
     } else {
-        rc = gdir_err_set_param(err, GDIR_EINVAL, "action", "action: create, disable or enable");
+        rc = gdir_err_set_param(err, GDIR_EINVAL, "action", "action: create, disable, enable "
+                                "or reset");
     }
     if (rc || (rc = bo_agent_get(api_bo_db(ctx), login, &a, err)))
         goto out;
     api_bo_audit(ctx, req, &me, action[0] == 'c' ? "agent_add" : action[0] == 'd'
-                                ? "agent_disable" : "agent_enable", 0);
+                                ? "agent_disable" : action[0] == 'r' ? "agent_reset"
+                                : "agent_enable", 0);
     res->status = action[0] == 'c' ? 201 : 200;
     rc = me_json(res, &a, NULL, err);
 out:

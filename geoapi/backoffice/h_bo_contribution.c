@@ -5,15 +5,18 @@
  * becomes an entry of the overrides file (add, fix or hide, "validated" by the agent, the
  * commune and the time), the request is accepted and the directory refreshed in the
  * background (api_bo_mod.h); refuse: a motivation, nothing else changes; forward: to the
- * Communauté de communes. Audited.
+ * Communauté de communes. Audited; an accepted or refused contribution sends the resident the
+ * e-mail of the event "decision" (bo_notify.h), queued once the decision is committed.
  */
 #include "api_bo.h"
 #include "api_bo_mod.h"
 #include "api_handlers.h"
 #include "bo_contrib.h"
+#include "bo_notify.h"
 #include "gdir_cjson.h"
 #include "gdir_geo.h"
 #include "gdir_json.h"
+#include "gdir_log.h"
 #include "gdir_parse.h"
 #include "gdir_taxonomy.h"
 #include "gdir_text.h"
@@ -277,6 +280,12 @@ static int decided(const struct api_ctx *ctx, const struct api_request *req,
     gdir_err_clear(&aerr);
     if (bo_audit(api_bo_db(ctx), &e, time(NULL), &aerr))
         return gdir_err_set(err, GDIR_EDB, "%s", aerr.msg);
+    if (strcmp(decision, "forward") != 0) {   /* the decision is committed: tell the resident */
+        struct bo_notify_info info = {to, motivation, NULL, NULL};
+        if (bo_notify_ex(api_bo_db(ctx), r->id, "decision", &info, &aerr))
+            gdir_log(GDIR_LOG_ERROR, "bo", "msg=\"decision e-mail not queued\" request=%lld "
+                     "err=\"%s\"", r->id, aerr.msg);
+    }
     api_bo_json_begin(res, &j);
     gdir_json_kint(&j, "id", r->id);
     gdir_json_kstr(&j, "decision", decision);

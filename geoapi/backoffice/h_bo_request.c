@@ -48,31 +48,33 @@ static int place_name(void *cls, const struct api_place *p)
     return 0;
 }
 
-/* The display text of value v of the field def into c->text. */
-static void display(struct fields_ctx *c, const cJSON *def, const char *type, const cJSON *v)
+void bq_value_text(struct api_db *dir, const cJSON *def, const cJSON *v, struct gdir_buf *out)
 {
+    const char *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(def, "type"));
     struct gdir_err ignored;
-    gdir_buf_reset(&c->text);
+
+    type = type ? type : "";
+    gdir_buf_reset(out);
     if (cJSON_IsBool(v)) {
-        gdir_buf_adds(&c->text, cJSON_IsTrue(v) ? "Oui" : "Non");
+        gdir_buf_adds(out, cJSON_IsTrue(v) ? "Oui" : "Non");
     } else if (cJSON_IsNumber(v)) {
-        gdir_buf_printf(&c->text, "%lld", (long long)v->valuedouble);
+        gdir_buf_printf(out, "%lld", (long long)v->valuedouble);
     } else if (strcmp(type, "choice") == 0) {
-        gdir_buf_adds(&c->text, option_label(def, cJSON_GetStringValue(v)));
+        gdir_buf_adds(out, option_label(def, cJSON_GetStringValue(v)));
     } else if (strcmp(type, "multichoice") == 0) {
         const cJSON *x;
-        cJSON_ArrayForEach(x, v) gdir_buf_printf(&c->text, "%s%s", x == v->child ? "" : ", ",
+        cJSON_ArrayForEach(x, v) gdir_buf_printf(out, "%s%s", x == v->child ? "" : ", ",
                                                  option_label(def, cJSON_GetStringValue(x)));
     } else if (strcmp(type, "address") == 0) {
-        gdir_buf_adds(&c->text, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(v, "label")));
+        gdir_buf_adds(out, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(v, "label")));
     } else if (strcmp(type, "place") == 0 && cJSON_IsString(v)) {
-        if (!c->dir || api_q_place_by_id(c->dir, v->valuestring, place_name, &c->text, &ignored))
-            gdir_buf_adds(&c->text, v->valuestring);
+        if (!dir || api_q_place_by_id(dir, v->valuestring, place_name, out, &ignored))
+            gdir_buf_adds(out, v->valuestring);
     } else if (strcmp(type, "date") == 0 && cJSON_IsString(v) && strlen(v->valuestring) == 10) {
         const char *d = v->valuestring;
-        gdir_buf_printf(&c->text, "%.2s/%.2s/%.4s", d + 8, d + 5, d);
+        gdir_buf_printf(out, "%.2s/%.2s/%.4s", d + 8, d + 5, d);
     } else if (cJSON_IsString(v)) {
-        gdir_buf_adds(&c->text, v->valuestring);
+        gdir_buf_adds(out, v->valuestring);
     }
 }
 
@@ -104,7 +106,7 @@ static void field_json(struct fields_ctx *c, const cJSON *def, const cJSON *valu
         }
         return;
     }
-    display(c, def, type, v);
+    bq_value_text(c->dir, def, v, &c->text);
     gdir_json_obj_begin(c->j);
     gdir_json_kstr(c->j, "path", path);
     gdir_json_kstr(c->j, "label", lab);

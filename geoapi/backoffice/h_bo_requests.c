@@ -281,15 +281,12 @@ BQ_HANDLER(h_bo_requests, BQ_SESSION, queue, 0)
 
 /* ---- exports ------------------------------------------------------------------------------ */
 
-#define EXPORT_COLUMNS 9
-static const char *const export_columns[EXPORT_COLUMNS] = {
-    "Numéro de suivi", "Démarche", "Commune", "Service", "Statut", "Demandeur",
-    "Agent assigné", "Déposée le", "Mise à jour le"};
-
-/* The rows of an export, each EXPORT_COLUMNS malloc'd cells. */
+/* The rows of an export, each ncols malloc'd cells (the role's columns: bo_columns.c). */
 struct table {
     const struct api_ctx *ctx;
     struct api_db *dir;
+    const struct bq_columns *cols;
+    size_t ncols;
     char **cells;
     size_t n, cap, next;
     int oom;
@@ -301,25 +298,28 @@ static int table_row(void *cls, const struct bq_row *r)
     const struct form_def *f = bq_form(t->ctx, r->form_id);
     const char *commune = commune_name(t->dir, r->commune);
     char created[24], updated[24];
-    const char *v[EXPORT_COLUMNS] = {r->code, f ? form_title(f) : r->form_id,
-                                     commune ? commune : r->commune, r->service,
-                                     form_status_label(f, r->status), r->requester, r->assignee,
-                                     created, updated};
+    const char *v[] = {r->code, f ? form_title(f) : r->form_id, commune ? commune : r->commune,
+                       r->service, form_status_label(f, r->status), r->requester, r->assignee,
+                       created, updated};
+    char **row;
 
     bq_date_fr(r->created_at, 0, created);
     bq_date_fr(r->updated_at, 0, updated);
-    if (gdir_grow(&t->cells, &t->cap, (t->n + 1) * EXPORT_COLUMNS, sizeof *t->cells))
+    if (gdir_grow(&t->cells, &t->cap, (t->n + 1) * t->ncols, sizeof *t->cells))
         return t->oom = GDIR_ENOMEM;
-    for (size_t i = 0; i < EXPORT_COLUMNS; i++)
-        if (!(t->cells[t->n * EXPORT_COLUMNS + i] = gdir_strdup(v[i] ? v[i] : "")))
+    row = t->cells + t->n++ * t->ncols;
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+        row[i] = gdir_strdup(v[i] ? v[i] : "");
+    bq_columns_row(t->cols, t->dir, r, row);
+    for (size_t i = 0; i < t->ncols; i++)
+        if (!row[i])
             t->oom = GDIR_ENOMEM;
-    t->n++;
     return t->oom;
 }
 
 static void table_free(struct table *t)
 {
-    for (size_t i = 0; i < t->n * EXPORT_COLUMNS; i++)
+    for (size_t i = 0; i < t->n * t->ncols; i++)
         free(t->cells[i]);
     free(t->cells);
 }
@@ -330,18 +330,18 @@ static int table_next(void *cls, const char **cells, struct gdir_err *err)
     (void)err;
     if (t->next >= t->n)
         return 0;
-    for (size_t i = 0; i < EXPORT_COLUMNS; i++)
-        cells[i] = t->cells[t->next * EXPORT_COLUMNS + i];
+    for (size_t i = 0; i < t->ncols; i++)
+        cells[i] = t->cells[t->next * t->ncols + i];
     t->next++;
     return 1;
 }
 
 /* A line of the CSV. A cell a spreadsheet would take for a formula (a resident's text starting
  * with = + - @) is written after an apostrophe, as text. */
-static int csv_line(struct gdir_buf *out, const char *const *cells)
+static int csv_line(struct gdir_buf *out, const char *const *cells, size_t n)
 {
     char sep = gdir_csv_sep(GDIR_CSV_FR), quoted[512];
-    for (size_t i = 0; i < EXPORT_COLUMNS; i++) {
+    for (size_t i = 0; i < n; i++) {
         const char *c = cells[i];
         if (i)
             gdir_buf_addc(out, sep);
@@ -356,13 +356,14 @@ static int csv_line(struct gdir_buf *out, const char *const *cells)
 
 static int table_csv(struct table *t, struct gdir_buf *out)
 {
-    const char *cells[EXPORT_COLUMNS];
+    const char *cells[BQ_COLUMNS_MAX];
     int rc;
 
-    if ((rc = gdir_csv_begin(out, GDIR_CSV_FR)) || (rc = csv_line(out, export_columns)))
+    if ((rc = gdir_csv_begin(out, GDIR_CSV_FR)) ||
+        (rc = csv_line(out, bq_columns_heads(t->cols), t->ncols)))
         return rc;
     while (!rc && table_next(t, cells, NULL) == 1)
-        rc = csv_line(out, cells);
+        rc = csv_line(out, cells, t->ncols);
     return rc;
 }
 
@@ -372,15 +373,20 @@ static int export(struct bq_call *c, struct gdir_err *err)
     struct api_response *res = c->res;
     struct bq_filter f;
     struct table t = {.ctx = c->ctx, .dir = directory(c->ctx)};
+    struct bq_columns *cols = NULL;
     long long total;
     int xlsx = c->mode, rc;
 
     if ((rc = parse_filter(c->ctx, c->req, &f, err)) ||
-        (rc = bq_list(c->db, &c->a, &f, BQ_EXPORT_MAX, 0, table_row, &t, &total, err)))
+        (rc = bq_columns_new(c->ctx, &c->a, f.form, &cols, err)))
+        goto out;
+    t.cols = cols;
+    t.ncols = bq_columns_count(cols);
+    if ((rc = bq_list(c->db, &c->a, &f, BQ_EXPORT_MAX, 0, table_row, &t, &total, err)))
         goto out;
     gdir_buf_reset(&res->body);
-    rc = xlsx ? gdir_export_xlsx_table("Demandes", export_columns, EXPORT_COLUMNS, table_next, &t,
-                                       &res->body, err)
+    rc = xlsx ? gdir_export_xlsx_table("Demandes", bq_columns_heads(cols), t.ncols,
+                                       table_next, &t, &res->body, err)
               : table_csv(&t, &res->body);
     if (rc) {
         rc = err->code ? rc : gdir_err_set(err, GDIR_ENOMEM, "export: out of memory");
@@ -394,6 +400,7 @@ static int export(struct bq_call *c, struct gdir_err *err)
                                                          : "attachment; filename=\"demandes.csv\"");
 out:
     table_free(&t);
+    bq_columns_free(cols);
     return rc;
 }
 

@@ -3,8 +3,9 @@
  * GET /api/bo/me says whether a session is open; else the form sends login and password (and
  * the TOTP code once the server asks for it: a 401 naming "totp") to POST /api/bo/login with
  * the CSRF token of GET /api/forms/csrf. Errors go to the summary, which takes the focus.
- * Logged in: « Connecté en tant que … » and the logout button (POST /api/bo/logout with the
- * session's X-CSRF-Token). Exposes the session to the queue's scripts as window.geodirBo.
+ * Logged in: « Connecté en tant que … », for an administrator the link to the agents' page,
+ * and the logout button (POST /api/bo/logout with the session's X-CSRF-Token). Exposes the
+ * session to the queue's scripts as window.geodirBo.
  */
 const $ = (id) => document.getElementById(id);
 
@@ -48,6 +49,7 @@ function showHome(me) {
   const scope = [];
   if (me.communes && me.communes.length) scope.push(`communes : ${me.communes.join(', ')}`);
   if (me.forms && me.forms.length) scope.push(`démarches : ${me.forms.join(', ')}`);
+  $('agents-link').hidden = me.role !== 'admin';
   $('scope').textContent = me.role === 'admin' ? 'Vous voyez toutes les demandes.' : `Périmètre — ${scope.join(' ; ')}.`;
   document.title = 'Guichet des agents';
   window.geodirBo = me;

@@ -8,7 +8,8 @@
  * answers the request's page again, which is rendered in place.
  */
 import { h } from '../dom.js';
-import { $, announce, call, failure, frDate, session } from './bo-api.js';
+import { $, announce, call, failure, field, frDate, session, showErrors, summaryBox } from './bo-api.js';
+import { CONTRIBUTION_FORMS, contributionForm } from './contribution.js';
 
 const id = new URLSearchParams(window.location.search).get('id');
 const root = $('request-app');
@@ -26,39 +27,6 @@ function sizeText(n) {
 function section(key, title, ...content) {
   return h('section', { class: 'bo-section', 'aria-labelledby': `${key}-title` },
     h('h2', { id: `${key}-title`, tabindex: '-1' }, title), ...content);
-}
-
-function field(key, label, control, help) {
-  control.id = key;
-  const described = [help ? `${key}-help` : '', `${key}-error`].filter(Boolean).join(' ');
-  control.setAttribute('aria-describedby', described);
-  return h('div', { class: 'form-field', id: `${key}-field` }, h('label', { for: key }, label),
-    help ? h('p', { class: 'help', id: `${key}-help` }, help) : null,
-    h('p', { class: 'field-error', id: `${key}-error`, hidden: true }), control);
-}
-
-/* Shows errors [[field id or '', text]] in the form's summary, which takes the focus. */
-function showErrors(form, errors) {
-  for (const el of form.querySelectorAll('.field-error')) el.hidden = true;
-  for (const el of form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
-  const box = form.querySelector('.error-summary');
-  if (!errors.length) { box.hidden = true; return; }
-  box.querySelector('ul').replaceChildren(...errors.map(([key, text]) => h('li', {},
-    key ? h('a', { href: `#${key}` }, text) : text)));
-  for (const [key, text] of errors) {
-    if (!key) continue;
-    const err = $(`${key}-error`);
-    if (err) { err.textContent = text; err.hidden = false; }
-    const input = $(key);
-    if (input) input.setAttribute('aria-invalid', 'true');
-  }
-  box.hidden = false;
-  box.focus();
-}
-
-function summaryBox(key) {
-  return h('div', { class: 'error-summary', tabindex: '-1', role: 'group', 'aria-labelledby': `${key}-summary`, hidden: true },
-    h('h3', { id: `${key}-summary` }, 'Corrigez le formulaire'), h('ul', {}));
 }
 
 /* Sends a POST of an action; renders the answer or shows its error in form. */
@@ -220,6 +188,8 @@ async function render(d) {
     d.certificate ? h('p', {}, h('a', { href: `/api/bo/requests/${d.id}/certificate`, class: 'button-secondary' },
       'Certificat d’inscription (à imprimer)')) : null,
     section('moves', 'Changer le statut', d.moves.length ? movesForm(d) : h('p', {}, 'Aucun changement de statut possible.')),
+    CONTRIBUTION_FORMS.includes(d.form.id) ? section('contribution', 'Décision sur la contribution à l’annuaire',
+      contributionForm(d, reload)) : null,
     section('fields', 'Informations déposées', filed(d)),
     section('attachments', 'Pièces jointes', attachments(d)),
     section('assign', 'Attribution', assignForm(d)),
@@ -231,6 +201,15 @@ async function render(d) {
     section('audit', 'Journal d’audit', h('p', {}, h('a', { href: `/api/bo/requests/${d.id}/audit.csv`, download: '' },
       'Exporter le journal (CSV)')), auditBox));
   auditBox.replaceChildren(await audit());
+}
+
+/* The page again after a decision taken elsewhere than by act (the contribution). */
+async function reload(done) {
+  const r = await call('GET', `/api/bo/requests/${id}`);
+  if (r.status !== 200) return;
+  await render(r.body);
+  announce(done);
+  $('request-title').focus();
 }
 
 async function start() {

@@ -123,6 +123,9 @@ def check_login(port):
     for method in ("GET", "POST"):
         s, _, _ = c.call(method, "/api/bo/agents", {"action": "disable", "login": "s.bac"})
         check(s == 403, f"{method} /api/bo/agents as a commune agent: 403 ({s})")
+    s, _, _ = c.call("POST", "/api/bo/agents", {"action": "reset", "login": "s.bac",
+                                                "password": "Girouette-Sapin-Cerise-58"})
+    check(s == 403, f"a password reset by a commune agent: 403 ({s})")
     return c
 
 
@@ -223,6 +226,23 @@ def check_admin(port, secret):
     s, _, _ = c.call("POST", "/api/bo/agents", {"action": "enable", "login": "j.martin"})
     check(s == 200 and Client(port).login("j.martin", new["password"])[0] == 200,
           "enabled again: the agent logs in")
+    reset = {"action": "reset", "login": "j.martin", "password": "azerty123456"}
+    s, _, b = c.call("POST", "/api/bo/agents", reset)
+    check(s == 400 and b.get("parameter") == "password", f"reset to a common password: 400 "
+          f"naming password ({s})")
+    s, _, _ = c.call("POST", "/api/bo/agents", dict(reset, login="nobody.here",
+                                                    password="Girouette-Sapin-Cerise-58"))
+    check(s == 404, f"reset of an unknown login: 404 ({s})")
+    j = Client(port, "127.0.0.8")
+    j.login("j.martin", new["password"])
+    s, _, b = c.call("POST", "/api/bo/agents", dict(reset, password="Girouette-Sapin-Cerise-58"))
+    check(s == 200 and b.get("login") == "j.martin" and j.call("GET", "/api/bo/me")[0] == 401,
+          f"reset over HTTP: 200, the agent's session ends ({s})")
+    check(Client(port, "127.0.0.8").login("j.martin", new["password"])[0] == 401 and
+          Client(port, "127.0.0.8").login("j.martin", "Girouette-Sapin-Cerise-58")[0] == 200,
+          "after an HTTP reset: the old password is refused, the new one accepted")
+    s, _, _ = c.call("POST", "/api/bo/agents", dict(reset, password=new["password"]))
+    check(s == 200, f"reset back ({s})")
 
 
 def check_cli(port):
@@ -250,7 +270,7 @@ def check_cli(port):
 
 def check_audit():
     actions = {r[0] for r in db("SELECT DISTINCT action FROM audit")}
-    check({"login", "login_failed", "logout", "logout_all", "agent_add"} <= actions,
+    check({"login", "login_failed", "logout", "logout_all", "agent_add", "agent_reset"} <= actions,
           f"audit rows for logins, failures, logouts, agents ({sorted(actions)})")
     for query in ("UPDATE audit SET actor = 'x'", "DELETE FROM audit"):
         try:

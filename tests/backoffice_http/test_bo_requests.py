@@ -2,14 +2,15 @@
 """The back office's queue, request page, actions and exports (docs/backoffice.md §3-5) on the
 real geodir-api over 127.0.0.1 port 0, with the definitions of tests/backoffice_http/forms/,
 the http fixture directory and agents made by the real geodir-admin: two commune agents
-(55040, 55017), a service agent (bac) and an administrator (TOTP). Residents file requests
+(55040, 55017), two service agents (bac; inscription-scolaire) and an administrator (TOTP). Residents file requests
 through the public API; then, across scopes: lists, counts and filters; pages, attachments,
 exports and actions of another commune's request (404 on pages, 403 on actions, absent from
 lists and exports); transitions allowed and refused (409), the motivation required, a
 complement with its deadline that the resident sees and answers with a document; internal
 comments never shown to the resident, messages shown; assignment; the certificate; saved
 views; CSRF; an audit row for every action; the CSV (';', BOM, dd/mm/yyyy) and the XLSX
-(openpyxl when installed, else unzip and XML) read back.
+(openpyxl when installed, else unzip and XML) read back, with the columns of each role (the
+form's fields, its health field and the internal comments, or not).
 
 usage: test_bo_requests.py API ADMIN DB SRC_DIR WORK_DIR
 """
@@ -45,6 +46,8 @@ def make_agents():
               name="Bruno Autre", email="b@mairie-55017.fr")
     add_agent(ADMIN, FORMS_DB, "s.dechets", PASSWORD, "service", "--form", "bac",
               name="Sam Déchets", email="s@cc.fr")
+    add_agent(ADMIN, FORMS_DB, "s.ecoles", PASSWORD, "service", "--form", "inscription-scolaire",
+              name="Sophie Écoles", email="ecoles@cc.fr")
     add_agent(ADMIN, FORMS_DB, "x.admin", PASSWORD, "admin", name="Xavier Admin",
               email="x@cc.fr")
     p = run_admin(ADMIN, FORMS_DB, "agent", "totp", "x.admin")
@@ -102,7 +105,8 @@ def file_requests(port):
     s, _, a = submit(port, "inscription-scolaire",
                      {"rl1_nom": "Martin", "rl1_prenoms": "Claire",
                       "adresse": address("55040", "1 Rue de l'Église 55250 Beausite"),
-                      "rl1_email": "claire@example.org", "enfants": [kid]}, ck, tk,
+                      "rl1_email": "claire@example.org",
+                      "enfants": [dict(kid, allergies="Arachide")]}, ck, tk,
                      files=[("justificatif", "domicile.pdf", PDF)])
     check(s == 201, f"resident files an enrolment in 55040 ({s} {a})")
     out["mine"] = a
@@ -345,6 +349,58 @@ def check_exports(ag, req):
           any(other in r for r in cells) and len(cells) == 3, f"XLSX rows ({cells[:3]})")
 
 
+def export_rows(agent, path):
+    """An export read back as rows of cells (CSV or XLSX by the path)."""
+    s, _, b = agent.get(path)
+    if s != 200:
+        return s, []
+    if ".xlsx" in path:
+        return s, xlsx_cells(b)
+    return s, list(csv.reader(io.StringIO(b.decode("utf-8-sig")), delimiter=";"))
+
+
+def check_export_columns(ag, req):
+    """Only the columns the agent's role may see (docs/backoffice.md §3), in CSV and XLSX."""
+    mine, allergy = req["mine"]["code"], "Enfants à inscrire — Allergies"
+    kid_name, notes = "Enfants à inscrire — Nom de l'enfant", "Commentaires internes"
+    q = "form=inscription-scolaire&sort=code"
+    for ext in ("csv", "xlsx"):
+        s, rows = export_rows(ag["x"], f"/api/bo/requests.{ext}?{q}")
+        head = rows[0] if rows else []
+        row = next((r for r in rows if mine in r), [])
+        check(s == 200 and {notes, kid_name, allergy} <= set(head) and "Arachide" in row and
+              any("a.beausite : Note interne : vérifier" in c for c in row),
+              f"{ext}: the administrator's export has the comments, the fields and the health "
+              f"field ({head[9:]})")
+        s, rows = export_rows(ag["e"], f"/api/bo/requests.{ext}?{q}")
+        head = rows[0] if rows else []
+        check(s == 200 and kid_name in head and allergy not in head and notes not in head and
+              len(rows) == 3 and not any("Arachide" in c or "Note interne" in c
+                                         for r in rows for c in r),
+              f"{ext}: a service agent's export has the form's fields, neither its health "
+              f"field nor the internal comments ({head[9:]})")
+        s, rows = export_rows(ag["s"], f"/api/bo/requests.{ext}?{q}")
+        # (an XLSX without rows comes back without its header row: GDAL's writer)
+        check(s == 200 and len(rows) <= 1 and all(len(r) == 9 for r in rows) and
+              (ext == "xlsx" or rows),
+              f"{ext}: a form outside a service agent's forms: no field column, no row "
+              f"({s} {rows[:1]})")
+    s, rows = export_rows(ag["a"], f"/api/bo/requests.csv?{q}")
+    head, row = (rows[0], rows[1]) if len(rows) == 2 else ([], [])
+    at = {h: i for i, h in enumerate(head)}
+    check(s == 200 and allergy in at and row[at[allergy]] == "Arachide" and
+          row[at[kid_name]] == "Martin" and row[at[notes]] == "a.beausite : Note interne : vérifier"
+          and row[at["Enfants à inscrire — Niveau demandé"]] == "Cours préparatoire (CP)",
+          f"csv: a commune agent's export, each value in its column ({row})")
+    s, rows = export_rows(ag["s"], "/api/bo/requests.csv?form=bac")
+    check(s == 200 and len(rows) == 2 and rows[0][9:] == ["Nom", "Prénom", "Volume"] and
+          rows[1][9:] == ["'=Petit", "Jean", "240 litres"],
+          f"csv: the service agent's own form, its fields ({rows})")
+    s, rows = export_rows(ag["a"], "/api/bo/requests.csv")
+    check(s == 200 and rows and rows[0][9:] == [notes],
+          f"without a form filter: no field column ({rows[:1]})")
+
+
 def xlsx_cells(data):
     try:
         import openpyxl  # noqa: F401 (optional)
@@ -401,6 +457,7 @@ def main():
         ag = {k: Agent(port, login) for k, login in (("a", "a.beausite"), ("b", "b.autre"),
                                                      ("s", "s.dechets"))}
         ag["x"] = Agent(port, "x.admin", totp(secret, int(time.time()) // 30))
+        ag["e"] = Agent(port, "s.ecoles")
         check_lists(port, ag, req)
         check_scope(ag, req)
         check_page(ag, req)
@@ -409,6 +466,7 @@ def main():
         check_decision(port, ag, req, rid)
         check_audit(ag, rid)
         check_exports(ag, req)
+        check_export_columns(ag, req)
         check_views(ag)
     finally:
         code = srv.stop()

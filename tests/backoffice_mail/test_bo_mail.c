@@ -62,6 +62,16 @@ static void test_defaults(void)
     CHECK_INT_EQ(forms_notify_render(NULL, "nothing", &w, &s, &b, &err), GDIR_EINVAL);
     CHECK(s == NULL && b == NULL);
     CHECK_INT_EQ(forms_notify_event_index("agent_complement_recu"), 5);
+    /* an agent's message to the resident: the message itself in the body */
+    struct forms_notify_vars m = { .code = "ABCDEFGH", .titre = "T", .lien = "https://x.fr/suivi.html",
+                                   .motif = "Votre dossier est complet, merci." };
+    CHECK_INT_EQ(forms_notify_event_index("message"), 6);
+    CHECK_INT_EQ(forms_notify_render(NULL, "message", &m, &s, &b, &err), GDIR_OK);
+    CHECK_STR_EQ(s, "Message au sujet de votre demande ABCDEFGH");
+    CHECK(b && strstr(b, "(code ABCDEFGH) :\n\nVotre dossier est complet, merci.\n"));
+    CHECK(b && strstr(b, "https://x.fr/suivi.html"));
+    free(s);
+    free(b);
 }
 
 static void test_form_templates(void)
@@ -275,9 +285,14 @@ static void test_notify(void)
     CHECK_INT_EQ(count_rows(s, "SELECT count(*) FROM outbox WHERE instr(body, "
                                "'Justificatif de domicile') > 0 AND "
                                "instr(body, 'avant le 15/09/2026') > 0"), 1);
+    struct bo_notify_info msg = { NULL, "Le bac sera livré jeudi.", NULL, NULL };
+    CHECK_INT_EQ(bo_notify_ex(db, 1, "message", &msg, &err), GDIR_OK);
+    CHECK_INT_EQ(count_rows(s, "SELECT count(*) FROM outbox WHERE to_addr = 'jean@exemple.fr' "
+                               "AND subject = 'Message au sujet de votre demande ABCDEFGH' "
+                               "AND instr(body, 'Le bac sera livré jeudi.') > 0"), 1);
     /* no agent covers it and there is no administrator: nobody told, no error */
     CHECK_INT_EQ(bo_notify(db, 1, "agent_new", &err), GDIR_OK);
-    CHECK_INT_EQ(count_rows(s, "SELECT count(*) FROM outbox"), 2);
+    CHECK_INT_EQ(count_rows(s, "SELECT count(*) FROM outbox"), 3);
     CHECK_INT_EQ(bo_notify(db, 2, "status", &err), GDIR_ENOTFOUND);
     CHECK_INT_EQ(bo_notify(db, 1, "relance", &err), GDIR_EINVAL);
     bo_db_close(db);

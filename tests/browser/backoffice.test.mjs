@@ -11,8 +11,12 @@
  * refusal without motivation (error summary with the focus), asks for a complement with a
  * deadline; the resident, on the follow page (suivi.html#CODE/TOKEN), sees the documents asked
  * and answers with a PDF; the agent accepts; the resident sees the decision; the agent opens
- * the certificate. axe-core (WCAG 2.1 A and AA) reports no violation on each back-office page
- * and state; the queue and the request page are usable at 360 px.
+ * the certificate; the agent writes to the resident. geodir-api sends its e-mails to a local
+ * SMTP server that captures them (startSmtp): each step's e-mail is checked as it arrives (the
+ * receipts, « Nouvelle demande » to the agent, the status change, the documents asked, « Pièces
+ * reçues » to the agent, the decision, the agent's message), each sent once. axe-core (WCAG 2.1
+ * A and AA) reports no violation on each back-office page and state; the queue and the request
+ * page are usable at 360 px.
  *
  * Environment (set by CMakeLists.txt): GEODIR_IMPORT, GEODIR_API, GEODIR_ADMIN,
  * GEODIR_SOURCE_DIR, GEODIR_WORK_DIR; optional CHROMIUM (default /usr/bin/chromium).
@@ -20,52 +24,50 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { addAgent, assertCleanRun, boRun, focusedId, startBoServer } from './bo_harness.mjs';
-import { SOURCE_DIR, axeCheck, closeAll, importFixtures, openBrowser } from './harness.mjs';
+import {
+  SOURCE_DIR, axeCheck, boLogin, closeAll, fileEnrolment, freshWorkDir, geodirAdmin, importFixtures,
+  newContext, openBrowser, pollUntil, smtpArgs, startServer, startSmtp,
+} from './harness.mjs';
 
-const run = boRun('run-backoffice');
-const { ctx } = run;
+const WORK_DIR = freshWorkDir('run-backoffice');
+const FORMS_DB = path.join(WORK_DIR, 'forms.sqlite');
+const ctx = newContext();
 const PW = 'Girafe-Parapluie-Violon-27';
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
 const filed = {};
+const RESIDENT = 'claire@example.org';
+const AGENT = 'm.durand@mairie.fr';
+let smtp = null;
 
-/* A resident files a school enrolment through the public API: { code, token }. */
-async function file(name, school) {
-  const c = await fetch(`${ctx.base}/api/forms/csrf`);
-  const cookie = c.headers.get('set-cookie').split(';')[0];
-  const { token } = await c.json();
-  const values = {
-    rl1_nom: name, rl1_prenoms: 'Claire', rl1_email: 'claire@example.org',
-    adresse: { label: '1 Rue de l’Église 55409 Trois-Villages', housenumber: '1', street: 'Rue de l’Église',
-               postcode: '55000', citycode: school.insee, city: 'Trois-Villages', lon: 5.1, lat: 48.9 },
-    enfants: [{ nom: name, prenoms: 'Léa', date_naissance: '2019-04-02', niveau: 'CP', rentree: 'rentree',
-                ecole: school.id }],
-  };
-  const body = new FormData();
-  body.append('data', JSON.stringify({ values, website: '' }));
-  const r = await fetch(`${ctx.base}/api/forms/inscription-scolaire/submissions`,
-                        { method: 'POST', body, headers: { Cookie: cookie, 'X-CSRF-Token': token } });
-  const out = await r.json();
-  assert.equal(r.status, 201, `filing for ${name}: ${JSON.stringify(out)}`);
-  return out;
+/* The one captured e-mail to `to` whose subject matches re (polled until it arrives). */
+function mail(to, re) {
+  return pollUntil(() => smtp.messages.find((m) => m.to.includes(to) && re.test(m.subject)),
+                   `an e-mail to ${to} matching ${re}`);
 }
 
 before(async () => {
-  const db = importFixtures(run.workDir);
-  await startBoServer(run, db, path.join(SOURCE_DIR, 'tests', 'backoffice_http', 'forms'));
+  const db = importFixtures(WORK_DIR);
+  smtp = await startSmtp();
+  await startServer(ctx, WORK_DIR, db, [
+    '--forms_dir', path.join(SOURCE_DIR, 'tests', 'backoffice_http', 'forms'), '--forms_db', FORMS_DB,
+    '--forms_files_dir', path.join(WORK_DIR, 'forms-files'), ...smtpArgs(smtp)]);
   const found = await (await fetch(`${ctx.base}/api/places?q=Trois%20Villages&category=primary-school`)).json();
   const f = found.features[0];
   const school = { id: f.id || f.properties.id, insee: f.properties.insee };
-  addAgent(run, { login: 'm.durand', name: 'Marie Durand', email: 'm.durand@mairie.fr',
-                  role: 'commune', commune: school.insee }, PW);
-  filed.martin = await file('Martin', school);
-  filed.bernard = await file('Bernard', school);
-  await openBrowser(ctx, run.workDir, { failOnDialog: true });
+  geodirAdmin(FORMS_DB, ['agent', 'add', '--login', 'm.durand', '--name', 'Marie Durand', '--email',
+                   AGENT, '--role', 'commune', '--commune', school.insee,
+                   '--password-stdin'], `${PW}\n`);
+  filed.martin = await fileEnrolment(ctx.base, 'Martin', school);
+  filed.bernard = await fileEnrolment(ctx.base, 'Bernard', school);
+  await openBrowser(ctx, WORK_DIR, { failOnDialog: true });
 });
 
 after(async () => {
-  await closeAll(ctx, { screenshot: path.join(run.workDir, 'backoffice.png') });
+  await closeAll(ctx, { screenshot: path.join(WORK_DIR, 'backoffice.png') });
+  if (smtp) await smtp.close();
 });
+
+const focusedId = (page) => page.evaluate(() => document.activeElement && document.activeElement.id);
 
 /* Chooses a move in the request's status form and sends it. */
 async function move(page, label, fill = {}) {
@@ -75,14 +77,18 @@ async function move(page, label, fill = {}) {
   await page.click('text=Enregistrer le changement de statut');
 }
 
+test('the receipts reach the residents and the new requests the commune\'s agent', async () => {
+  for (const f of [filed.martin, filed.bernard]) {
+    const receipt = await mail(RESIDENT, new RegExp(`^Demande déposée : .* \\(code ${f.code}\\)$`));
+    assert.match(receipt.body, new RegExp(`Code de suivi : ${f.code}`));
+    const told = await mail(AGENT, new RegExp(`^Nouvelle demande : .*\\(${f.code}\\)$`));
+    assert.match(told.body, /\/bo\//, 'the agent\'s e-mail links to the back office');
+  }
+});
+
 test('the agent logs in, filters the queue and asks for a complement', async () => {
   const page = ctx.page;
-  await page.goto(`${ctx.base}/bo/`);
-  await page.waitForSelector('#login-view:not([hidden])');
-  await page.fill('#login', 'm.durand');
-  await page.fill('#password', PW);
-  await page.keyboard.press('Enter');
-  await page.waitForSelector('#home-view:not([hidden])');
+  await boLogin(ctx, 'm.durand', PW);
   await page.click('#open-queue');
   await page.waitForSelector('#requests tbody tr');
   assert.equal(await page.locator('#requests tbody tr').count(), 2, 'both requests listed');
@@ -116,6 +122,7 @@ test('the agent logs in, filters the queue and asks for a complement', async () 
 
   await move(page, /^En cours d.instruction$/);
   await page.waitForFunction(() => /En cours d.instruction/.test(document.querySelector('.bo-facts').textContent));
+  await mail(RESIDENT, new RegExp(`^Votre demande ${filed.martin.code} : En cours d.instruction$`));
   await move(page, 'Refusée');
   await page.waitForSelector('.error-summary:not([hidden])');
   assert.equal(await page.evaluate(() => document.activeElement.classList.contains('error-summary')), true,
@@ -127,6 +134,9 @@ test('the agent logs in, filters the queue and asks for a complement', async () 
   await page.waitForFunction(() => /Complément demandé/.test(document.querySelector('.bo-facts').textContent));
   assert.equal(await focusedId(page), 'request-title');
   await axeCheck(page, 'after the complement request');
+  const asked = await mail(RESIDENT, new RegExp(`^Pièces demandées pour votre demande ${filed.martin.code}$`));
+  assert.match(asked.body, /Livret de famille/);
+  assert.match(asked.body, /avant le 15\/01\/2099/);
 });
 
 test('the resident answers with a document, the agent accepts, the resident sees it', async () => {
@@ -138,6 +148,9 @@ test('the resident answers with a document, the agent accepts, the resident sees
   await resident.click('#complement-send');
   await resident.waitForSelector('#request-status[data-status="complement_recu"]');
 
+  const got = await mail(AGENT, new RegExp(`^Pièces reçues : .*\\(${filed.martin.code}\\)$`));
+  assert.match(got.body, /envoyé les pièces demandées/);
+
   const page = ctx.page;
   await page.reload();
   await page.waitForSelector('#request-title');
@@ -145,6 +158,13 @@ test('the resident answers with a document, the agent accepts, the resident sees
   await move(page, 'Acceptée');
   await page.waitForSelector('text=Certificat d’inscription (à imprimer)');
   await axeCheck(page, 'accepted');
+  await mail(RESIDENT, new RegExp(`^Décision sur votre demande ${filed.martin.code} : Acceptée$`));
+
+  await page.fill('#message-text', 'Le certificat est prêt : vous pouvez le retirer en mairie.');
+  await page.click('text=Envoyer le message');
+  await page.waitForSelector('.message:has-text("Le certificat est prêt")');
+  const sent = await mail(RESIDENT, new RegExp(`^Message au sujet de votre demande ${filed.martin.code}$`));
+  assert.match(sent.body, /Le certificat est prêt : vous pouvez le retirer en mairie\./);
 
   await resident.reload();
   await resident.waitForSelector('#request-status[data-status="acceptee"]');
@@ -156,6 +176,18 @@ test('the resident answers with a document, the agent accepts, the resident sees
   await axeCheck(page, 'the certificate');
 });
 
+test('each e-mail was sent once', () => {
+  const seen = new Map();
+  for (const m of smtp.messages) {
+    const key = `${m.to.join(',')} ${m.subject}`;
+    seen.set(key, (seen.get(key) || 0) + 1);
+  }
+  assert.deepEqual([...seen].filter(([, n]) => n > 1), [], 'no e-mail doubled');
+  assert.equal(smtp.messages.length, 9, `the 9 e-mails of the journey: ${[...seen.keys()].join(' | ')}`);
+});
+
 test('no unexpected console error, nothing fetched elsewhere', () => {
-  assertCleanRun(ctx);
+  const errors = ctx.errors.filter((e) => !/status of 401/.test(e));
+  assert.deepEqual(errors, []);
+  assert.deepEqual(ctx.foreign, []);
 });

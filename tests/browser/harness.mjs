@@ -5,7 +5,10 @@
  * driven by playwright-core with every request to another host refused and noted (basemap tiles
  * get a local stand-in), console and page errors collected, and the tear-down that checks the
  * server exits cleanly on SIGTERM; the axe-core check of a page; agents made by the real
- * geodir-admin (geodirAdmin) and the fixtures' database (importFixtures), for the back office's tests.
+ * geodir-admin (geodirAdmin), the fixtures' database (importFixtures), TOTP codes (totp), a
+ * resident's school enrolment (fileEnrolment), a local SMTP server that captures the e-mails
+ * (startSmtp, smtpArgs), pollUntil and an agent's login on the page (boLogin), for the back
+ * office's tests.
  *
  * A missing dependency is a failure with a message saying how to fix it, never a skip.
  *
@@ -14,7 +17,9 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -231,13 +236,157 @@ export function geodirAdmin(formsDb, args, input) {
   return r.stdout;
 }
 
-/* The database of fixtures/ (copied into workDir) built by the real importer: its path. */
-export function importFixtures(workDir) {
+/* The database of fixtures/ (copied into workDir) built by the real importer: its path. With
+ * overrides, the copied territory.json names that local corrections file, created empty (the
+ * moderation of contributions appends to it, docs/backoffice.md §7). */
+export function importFixtures(workDir, { overrides = '' } = {}) {
   const fixtures = path.join(SOURCE_DIR, 'tests', 'browser', 'fixtures');
   for (const f of fs.readdirSync(fixtures))
     fs.copyFileSync(path.join(fixtures, f), path.join(workDir, f));
+  if (overrides) {
+    const config = path.join(workDir, 'territory.json');
+    fs.writeFileSync(config, JSON.stringify({ ...JSON.parse(fs.readFileSync(config, 'utf8')), overrides }));
+    fs.writeFileSync(path.join(workDir, overrides), '{}\n');
+  }
   const db = path.join(workDir, 'geodir.sqlite');
   runImport(workDir, ['--config', path.join(workDir, 'territory.json'), '--db', db, '--no-exports'],
             { cwd: workDir });
   return db;
+}
+
+/* RFC 6238 (SHA-1, 6 digits, 30 s) of a base32 secret, now. */
+export function totp(b32) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of b32) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const msg = Buffer.alloc(8);
+  msg.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 1000 / 30)));
+  const mac = crypto.createHmac('sha1', key).update(msg).digest();
+  const o = mac[mac.length - 1] & 15;
+  return String((mac.readUInt32BE(o) & 0x7fffffff) % 1000000).padStart(6, '0');
+}
+
+/* A resident files a school enrolment (the form of tests/backoffice_http/forms) through the
+ * public API of the server at base, for the school { id, insee }, from an address in the
+ * commune citycode (the request's routing; the school's commune by default): { code, token }. */
+export async function fileEnrolment(base, name, school, citycode = school.insee) {
+  const c = await fetch(`${base}/api/forms/csrf`);
+  const cookie = c.headers.get('set-cookie').split(';')[0];
+  const { token } = await c.json();
+  const values = {
+    rl1_nom: name, rl1_prenoms: 'Claire', rl1_email: 'claire@example.org',
+    adresse: { label: '1 Rue de l’Église 55409 Trois-Villages', housenumber: '1', street: 'Rue de l’Église',
+               postcode: '55000', citycode, city: 'Trois-Villages', lon: 5.1, lat: 48.9 },
+    enfants: [{ nom: name, prenoms: 'Léa', date_naissance: '2019-04-02', niveau: 'CP', rentree: 'rentree',
+                ecole: school.id }],
+  };
+  const body = new FormData();
+  body.append('data', JSON.stringify({ values, website: '' }));
+  const r = await fetch(`${base}/api/forms/inscription-scolaire/submissions`,
+                        { method: 'POST', body, headers: { Cookie: cookie, 'X-CSRF-Token': token } });
+  const out = await r.json();
+  assert.equal(r.status, 201, `filing for ${name}: ${JSON.stringify(out)}`);
+  return out;
+}
+
+/* Polls fn (sync or async) every 100 ms until it returns a truthy value, which it returns;
+ * fails with what after timeout ms. No fixed sleep: as soon as the condition holds. */
+export async function pollUntil(fn, what, timeout = STEP_TIMEOUT) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    assert.ok(Date.now() < end, `still not true after ${timeout} ms: ${what}`);
+    await new Promise((resolve) => { setTimeout(resolve, 100); });
+  }
+}
+
+/* The text of RFC 2047 Q words and of a quoted-printable body (UTF-8). */
+function qDecode(s, underscore) {
+  const t = underscore ? s.replace(/_/g, ' ') : s.replace(/=\r\n/g, '');
+  return Buffer.from(t.replace(/=([0-9A-F]{2})/g, (m, x) => String.fromCharCode(parseInt(x, 16))),
+                     'latin1').toString('utf8');
+}
+
+/* One captured message as { from, to, subject, body }: the Subject's encoded words decoded,
+ * the quoted-printable body decoded. */
+function parseMail(env, raw) {
+  const [head, ...rest] = raw.split('\r\n\r\n');
+  const unfolded = head.replace(/\r\n[ \t]+/g, ' ');
+  const subjectLine = (/^Subject: (.*)$/m.exec(unfolded) || [])[1] || '';
+  const subject = subjectLine.replace(/\?=\s+=\?/g, '?==?')
+    .replace(/=\?UTF-8\?Q\?([^?]*)\?=/gi, (m, w) => qDecode(w, true));
+  return { ...env, subject, body: qDecode(rest.join('\r\n\r\n'), false), raw };
+}
+
+/* A local SMTP server on 127.0.0.1 (the real chain of geodir-api's sender, docs/backoffice.md
+ * §6: libcurl's SMTP client, without STARTTLS) keeping every message it accepts:
+ * { port, messages: [{ from, to, subject, body, raw }], close() }. */
+export async function startSmtp() {
+  const box = { port: 0, messages: [] };
+  const server = net.createServer((sock) => {
+    let buf = '';
+    let data = null;
+    let env = { from: '', to: [] };
+    const reply = (line) => sock.write(`${line}\r\n`);
+    sock.setEncoding('latin1');
+    reply('220 capture ESMTP');
+    sock.on('data', (chunk) => {
+      buf += chunk;
+      for (;;) {
+        if (data !== null) {
+          const end = buf.indexOf('\r\n.\r\n');
+          if (end < 0) return;
+          box.messages.push(parseMail(env, buf.slice(0, end).replace(/^\.\./gm, '.')));
+          buf = buf.slice(end + 5);
+          data = null;
+          env = { from: '', to: [] };
+          reply('250 2.0.0 OK');
+          continue;
+        }
+        const eol = buf.indexOf('\r\n');
+        if (eol < 0) return;
+        const line = buf.slice(0, eol);
+        buf = buf.slice(eol + 2);
+        const verb = line.slice(0, 4).toUpperCase();
+        const addr = (/<([^>]*)>/.exec(line) || [])[1] || '';
+        if (verb === 'EHLO') reply('250-capture\r\n250 8BITMIME');
+        else if (verb === 'MAIL') { env.from = addr; reply('250 OK'); }
+        else if (verb === 'RCPT') { env.to.push(addr); reply('250 OK'); }
+        else if (verb === 'DATA') { data = ''; reply('354 Fin par <CRLF>.<CRLF>'); }
+        else if (verb === 'QUIT') { reply('221 Au revoir'); sock.end(); return; }
+        else if (['HELO', 'RSET', 'NOOP'].includes(verb)) reply('250 OK');
+        else reply('502 5.5.2 Commande inconnue');
+      }
+    });
+    sock.on('error', () => {});
+  });
+  await new Promise((resolve) => { server.listen(0, '127.0.0.1', resolve); });
+  box.port = server.address().port;
+  box.close = () => new Promise((resolve) => { server.close(resolve); });
+  return box;
+}
+
+/* The options of geodir-api that send its e-mails to the capture smtp (startSmtp). */
+export function smtpArgs(smtp) {
+  return ['--smtp_url', `smtp://127.0.0.1:${smtp.port}`, '--smtp_starttls', 'off',
+          '--mail_from', 'Guichet <guichet@cc.example>', '--mail_retry_base', '1'];
+}
+
+/* Logs an agent in on the back office's page /bo/ of ctx's server (the TOTP code when the
+ * server asks for it and secret is given) and waits for the home view. */
+export async function boLogin(ctx, login, password, secret = '') {
+  const page = ctx.page;
+  await page.goto(`${ctx.base}/bo/`);
+  await page.waitForSelector('#login-view:not([hidden])');
+  await page.fill('#login', login);
+  await page.fill('#password', password);
+  await page.keyboard.press('Enter');
+  if (secret) {
+    await page.waitForSelector('#totp-field:not([hidden])');
+    await page.fill('#totp', totp(secret));
+    await page.keyboard.press('Enter');
+  }
+  await page.waitForSelector('#home-view:not([hidden])');
 }
