@@ -87,6 +87,7 @@ struct forms_page {
  * NULL): docs/forms.md §1.4. */
 struct forms_status {
     char *id, *label, *after;
+    int final;                         /* a form's own status that ends the request (closes it) */
 };
 
 enum forms_handler { HANDLER_COMMUNE, HANDLER_SERVICE, HANDLER_CHOICE };

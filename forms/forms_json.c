@@ -179,6 +179,8 @@ static void put_rules(struct gdir_json *j, const struct form_def *f)
         gdir_json_kstr(j, "id", f->statuses[i].id);
         gdir_json_kstr(j, "label", f->statuses[i].label);
         put_opt(j, "after", f->statuses[i].after);   /* none: a common status relabelled */
+        if (f->statuses[i].final)
+            gdir_json_kbool(j, "final", 1);
         gdir_json_obj_end(j);
     }
     gdir_json_arr_end(j);

@@ -325,13 +325,14 @@ static int check_health_fields(const struct forms_ld *c, const struct form_def *
     return GDIR_OK;
 }
 
-/* One entry of "statuses": a status of the form's own ({ id, label, after }), or a new label
- * for a status of the common set ({ id, label }, docs/forms.md §1.4). */
+/* One entry of "statuses": a status of the form's own ({ id, label, after, final }), or a new
+ * label for a status of the common set ({ id, label }, docs/forms.md §1.4). */
 static int ld_status(const struct forms_ld *c, const cJSON *it, const char *at,
                      struct form_def *f)
 {
-    static const char *const keys[] = { "id", "label", "after", NULL };
+    static const char *const keys[] = { "id", "label", "after", "final", NULL };
     struct forms_status *s = &f->statuses[f->n_statuses];
+    const cJSON *final = cJSON_GetObjectItemCaseSensitive(it, "final");
     int rc, common;
 
     if (!cJSON_IsObject(it))
@@ -348,9 +349,13 @@ static int ld_status(const struct forms_ld *c, const cJSON *it, const char *at,
         if (strcmp(f->statuses[i].id, s->id) == 0)
             return forms_ld_fail(c, at, "id", "\"%s\" is given twice", s->id);
     common = in_list(s->id, forms_common_statuses, 8);
-    if (common && cJSON_GetObjectItemCaseSensitive(it, "after"))
-        return forms_ld_fail(c, at, "after", "\"%s\" is a common status: give only its label "
-                             "to rename it for this form (docs/forms.md §1.4)", s->id);
+    if (common && (cJSON_GetObjectItemCaseSensitive(it, "after") || final))
+        return forms_ld_fail(c, at, final ? "final" : "after", "\"%s\" is a common status: "
+                             "give only its label to rename it for this form (docs/forms.md "
+                             "§1.4)", s->id);
+    if (final && !cJSON_IsBool(final))
+        return forms_ld_fail(c, at, "final", "expected true or false");
+    s->final = cJSON_IsTrue(final);
     if (common)
         return GDIR_OK;
     if ((rc = forms_ld_str(c, it, at, "after", 1, &s->after)))

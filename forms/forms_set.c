@@ -210,3 +210,11 @@ void form_status_at(const struct form_def *f, size_t i, const char **id, const c
     *label = st->label;
     *after = st->after;
 }
+
+int form_status_final(const struct form_def *f, const char *status)
+{
+    for (size_t i = 0; f && status && i < f->n_statuses; i++)
+        if (strcmp(f->statuses[i].id, status) == 0)
+            return f->statuses[i].final;
+    return 0;
+}

@@ -63,6 +63,9 @@ int form_has_status(const struct form_def *f, const char *s);
 size_t form_status_count(const struct form_def *f);
 void form_status_at(const struct form_def *f, size_t i, const char **id, const char **label,
                     const char **after);
+/* 1 when status is one of the form's own statuses declared "final": it ends the request like
+ * the common decisions (closure date set, retention counted from it, reopen only). */
+int form_status_final(const struct form_def *f, const char *status);
 
 /* The French label of status s for this form: its own statuses' labels, then the common set's
  * ("en_instruction" -> "En cours d'instruction"); s itself when unknown. f may be NULL. */

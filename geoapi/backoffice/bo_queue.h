@@ -165,6 +165,14 @@ int bq_run(const struct api_ctx *ctx, const struct api_request *req, struct api_
 
 /* The definition of a form id, or NULL (forms no longer configured). */
 const struct form_def *bq_form(const struct api_ctx *ctx, const char *form_id);
+/* A form's own statuses as bo_transition_ok takes them (those with an `after`). */
+#define BQ_MOVES_MAX 32
+struct bq_moves {
+    const char *extra[BQ_MOVES_MAX], *after[BQ_MOVES_MAX];
+    int final[BQ_MOVES_MAX];
+    size_t n;
+};
+void bq_moves_of(const struct form_def *f, struct bq_moves *m);
 /* The display text of value v of the field definition def into out (reset first), as the
  * request's page shows it: a choice's label, « Oui »/« Non », dd/mm/yyyy, an address's
  * label, a place's name and commune (dir: the directory, or NULL). h_bo_request.c. */

@@ -79,24 +79,6 @@ static int deadline_ok(const char *s, char out[16], struct gdir_err *err)
     return GDIR_OK;
 }
 
-/* The form's own statuses for bo_transition_ok. */
-struct form_moves {
-    const char *extra[32], *after[32];
-    int final[32];
-    size_t n;
-};
-
-static void form_moves(const struct form_def *f, struct form_moves *fm)
-{
-    memset(fm, 0, sizeof *fm);
-    for (size_t i = 0; f && i < form_status_count(f) && fm->n < 32; i++) {
-        const char *label;
-        form_status_at(f, i, &fm->extra[fm->n], &label, &fm->after[fm->n]);
-        if (fm->after[fm->n])
-            fm->n++;
-    }
-}
-
 /* The request's page after an action (GET /api/bo/requests/{id}). */
 static int answer(const struct bq_call *c, struct gdir_err *err)
 {
@@ -112,7 +94,7 @@ static int transition(struct bq_call *c, struct gdir_err *err)
                                {"deadline", 0, 10, &deadline}};
     const struct bq_request *r = &c->r;
     const struct form_def *f = bq_form(c->ctx, r->form_id);
-    struct form_moves fm;
+    struct bq_moves fm;
     char date[16], peer[API_BO_PEER_MAX], message[BQ_TEXT_MAX + 64];
     int rc, complement;
 
@@ -121,7 +103,7 @@ static int transition(struct bq_call *c, struct gdir_err *err)
     if (!f || !form_has_status(f, to) || strcmp(to, "retiree") == 0)
         return gdir_err_set_param(err, GDIR_EINVAL, "to", "to : statut inconnu pour cette "
                                   "démarche.");
-    form_moves(f, &fm);
+    bq_moves_of(f, &fm);
     if (!bo_transition_ok(r->status, to, fm.extra, fm.after, fm.final, fm.n))
         return gdir_err_set(err, GDIR_ECONFLICT, "Ce changement de statut n’est pas possible "
                             "depuis « %s ».", form_status_label(f, r->status));
@@ -139,7 +121,8 @@ static int transition(struct bq_call *c, struct gdir_err *err)
     api_bo_peer(c->req, peer);
     struct bq_move mv = {r->id, r->status, to, complement ? message : motivation,
                          complement ? documents : motivation, complement ? documents : NULL,
-                         complement ? deadline : NULL, bo_status_terminal(to), &c->a, peer,
+                         complement ? deadline : NULL,
+                         bo_status_terminal(to) || form_status_final(f, to), &c->a, peer,
                          time(NULL)};
     return (rc = bq_transition(c->db, &mv, err)) ? rc : answer(c, err);
 }

@@ -199,21 +199,14 @@ static void moves_json(const struct form_def *f, const char *from, struct gdir_j
 {
     static const char *const common[] = {"en_instruction", "complement_demande", "acceptee",
                                          "refusee", "sans_suite"};
-    const char *extra[32], *after[32];
-    int final[32] = {0};
-    size_t n = 0;
+    struct bq_moves m;
 
-    for (size_t i = 0; f && i < form_status_count(f) && n < 32; i++) {
-        const char *label;
-        form_status_at(f, i, &extra[n], &label, &after[n]);
-        if (after[n])
-            n++;
-    }
+    bq_moves_of(f, &m);
     gdir_json_key(j, "moves");
     gdir_json_arr_begin(j);
-    for (size_t i = 0; i < sizeof common / sizeof common[0] + n; i++) {
-        const char *to = i < 5 ? common[i] : extra[i - 5];
-        if (!bo_transition_ok(from, to, extra, after, final, n))
+    for (size_t i = 0; i < sizeof common / sizeof common[0] + m.n; i++) {
+        const char *to = i < 5 ? common[i] : m.extra[i - 5];
+        if (!bo_transition_ok(from, to, m.extra, m.after, m.final, m.n))
             continue;
         gdir_json_obj_begin(j);
         gdir_json_kstr(j, "to", to);

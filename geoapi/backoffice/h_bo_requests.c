@@ -31,6 +31,18 @@ const struct form_def *bq_form(const struct api_ctx *ctx, const char *form_id)
     return ctx->forms && form_id ? forms_find(ctx->forms->set, form_id) : NULL;
 }
 
+void bq_moves_of(const struct form_def *f, struct bq_moves *m)
+{
+    memset(m, 0, sizeof *m);
+    for (size_t i = 0; f && i < form_status_count(f) && m->n < BQ_MOVES_MAX; i++) {
+        const char *label;
+        form_status_at(f, i, &m->extra[m->n], &label, &m->after[m->n]);
+        m->final[m->n] = form_status_final(f, m->extra[m->n]);
+        if (m->after[m->n])
+            m->n++;
+    }
+}
+
 void bq_date_fr(long long t, int with_time, char out[24])
 {
     struct gdir_paris_time p;

@@ -302,6 +302,20 @@ def check_decision(port, ag, req, rid):
     s, d = ag["s"].post(f"/api/bo/requests/{bid}/transition", {"to": "livraison_planifiee"})
     check(s == 200 and d.get("status_label") == "Livraison planifiée",
           f"a form's own status after en_instruction ({s} {d})")
+    closed = sql(FORMS_DB, "SELECT closed_at FROM requests WHERE id = ?", (bid,))[0][0]
+    check(closed is None, f"a form's own status that is not final leaves the request open ({closed})")
+    s, d = ag["s"].post(f"/api/bo/requests/{bid}/transition", {"to": "livree"})
+    check(s == 200 and d.get("status_label") == "Livré", f"livraison_planifiee -> livree ({s} {d})")
+    closed = sql(FORMS_DB, "SELECT closed_at FROM requests WHERE id = ?", (bid,))[0][0]
+    check(isinstance(closed, int) and closed > 0,
+          f"a status declared final closes the request: retention counts from it ({closed})")
+    check([m.get("to") for m in d.get("moves", [])] == ["en_instruction"],
+          f"from a final status the only move is reopening ({d.get('moves')})")
+    s, d = ag["s"].post(f"/api/bo/requests/{bid}/transition", {"to": "acceptee"})
+    check(s == 409, f"livree (final) -> acceptee is not a move: 409 ({s})")
+    s, d = ag["s"].post(f"/api/bo/requests/{bid}/transition", {"to": "en_instruction"})
+    closed = sql(FORMS_DB, "SELECT closed_at FROM requests WHERE id = ?", (bid,))[0][0]
+    check(s == 200 and closed is None, f"reopening a final status clears the closure ({s} {closed})")
 
 
 def check_audit(ag, rid):

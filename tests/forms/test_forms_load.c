@@ -31,6 +31,8 @@ static void test_fixtures(void)
     CHECK(forms_at(set, 2) == NULL);
     const struct form_def *demo = forms_find(set, "demo"), *bac = forms_find(set, "collecte");
     CHECK(demo && bac && !forms_find(set, "autre"));
+    CHECK(form_status_final(demo, "livree") && !form_status_final(demo, "livraison_planifiee") &&
+          !form_status_final(demo, "acceptee") && !form_status_final(demo, NULL));
     if (!demo || !bac)
         goto out;
     CHECK_STR_EQ(form_title(demo), "Démarche d'essai");
@@ -110,6 +112,8 @@ static void test_json(void)
     const cJSON *statuses = cJSON_GetObjectItem(def, "statuses");
     CHECK(cJSON_GetArraySize(statuses) == 3);
     CHECK_STR_EQ(member_str(cJSON_GetArrayItem(statuses, 1), "after"), "livraison_planifiee");
+    CHECK(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetArrayItem(statuses, 1), "final")));
+    CHECK(!cJSON_GetObjectItem(cJSON_GetArrayItem(statuses, 0), "final"));
     /* a common status relabelled: its id and new label, no "after" */
     CHECK_STR_EQ(member_str(cJSON_GetArrayItem(statuses, 2), "id"), "acceptee");
     CHECK_STR_EQ(member_str(cJSON_GetArrayItem(statuses, 2), "label"), "Dossier validé");
@@ -263,6 +267,15 @@ static const struct bad_case status_cases[] = {
           "\"label\":\"D\",\"after\":\"en_instruction\"}]", TEXT_A),
       "statuses[0].after: \"deposee\" is a common status: give only its label to rename it "
       "for this form (docs/forms.md §1.4)", 0 },
+    { "common status declared final",
+      DEF("\"communes\":[\"55017\"]," NOTICE "," SERVICE ",\"statuses\":[{\"id\":\"acceptee\","
+          "\"label\":\"A\",\"final\":true}]", TEXT_A),
+      "statuses[0].final: \"acceptee\" is a common status: give only its label to rename it "
+      "for this form (docs/forms.md §1.4)", 0 },
+    { "final not a boolean",
+      DEF("\"communes\":[\"55017\"]," NOTICE "," SERVICE ",\"statuses\":[{\"id\":\"livree\","
+          "\"label\":\"L\",\"after\":\"en_instruction\",\"final\":1}]", TEXT_A),
+      "statuses[0].final: expected true or false", 0 },
     { "common status relabelled without a label",
       DEF("\"communes\":[\"55017\"]," NOTICE "," SERVICE ",\"statuses\":[{\"id\":\"acceptee\"}]",
           TEXT_A),
