@@ -121,21 +121,3 @@ out:
         fclose(f);
     return rc;
 }
-
-uint64_t gdir_fnv64(uint64_t h, const void *p, size_t n)
-{
-    const unsigned char *b = p;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ b[i]) * 1099511628211ull;
-    return h;
-}
-
-uint64_t gdir_fnv64_str(uint64_t h, const char *s)
-{
-    return s ? gdir_fnv64(h, s, strlen(s)) : h;
-}
-
-uint64_t gdir_fnv64_field(uint64_t h, const char *s)
-{
-    return s ? gdir_fnv64(h, s, strlen(s) + 1) : gdir_fnv64(h, "", 1);
-}
