@@ -51,8 +51,12 @@ int bo_agent_fetch(struct bo_db *db, const char *login, struct bo_agent *out, ch
 /* Argon2id hash (crypto_pwhash_str, MODERATE) of password into out (cap >= 128). */
 int bo_password_hash(const char *password, char *out, size_t cap, struct gdir_err *err);
 /* 1 when password matches hash (crypto_pwhash_str_verify), else 0. hash NULL: the check
- * runs against a fixed hash so that unknown logins take as long, and answers 0. */
+ * runs against a fixed hash so that unknown logins take as long, and answers 0.
+ * GDIR_EUNAVAIL when no place among GEODIR_PWHASH_CONCURRENCY came within
+ * GEODIR_PWHASH_WAIT_MS (bo_password_hash: the same, with err set). */
 int bo_password_verify(const char *hash, const char *password);
+/* The gate's state: Argon2id computations running now, and the most ever at once. */
+void bo_password_gate(int *inside, int *peak);
 
 /* A transaction on the connection: bo_begin, bo_commit, bo_rollback (bo.h). */
 

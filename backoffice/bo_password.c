@@ -2,7 +2,9 @@
  * bo_password.c — the agents' passwords (docs/backoffice.md §1): the rules (at least
  * BO_PASSWORD_MIN code points; not common or derived from the login, by cracklib and Debian's
  * cracklib-runtime dictionary) and the Argon2id hashes of libsodium (crypto_pwhash_str,
- * OPSLIMIT_MODERATE / MEMLIMIT_MODERATE).
+ * OPSLIMIT_MODERATE / MEMLIMIT_MODERATE), at most GEODIR_PWHASH_CONCURRENCY of them at once in
+ * the process (each takes 256 MiB and about a second: unbounded, 32 logins at once would ask
+ * 8 GiB and hold every worker).
  */
 #include "bo_internal.h"
 #include "gdir_text.h"
@@ -13,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define PASSWORD_MAX 1024   /* bytes: longer is refused (the hash's input stays bounded) */
@@ -116,6 +119,65 @@ int bo_password_check(const char *login, const char *password, struct gdir_err *
     return why ? GDIR_EINVAL : GDIR_OK;
 }
 
+/* ---- the gate: how many Argon2id computations run at once --------------------------------- */
+
+static pthread_mutex_t gate_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_cv = PTHREAD_COND_INITIALIZER;
+static int gate_in, gate_peak;
+
+/* An integer of the environment within [lo, hi], else def. */
+static long env_long(const char *name, long lo, long hi, long def)
+{
+    const char *s = getenv(name);
+    char *end;
+    long v = s ? strtol(s, &end, 10) : def;
+    return s && (*end || end == s || v < lo || v > hi) ? def : v;
+}
+
+/* Waits for a place among GEODIR_PWHASH_CONCURRENCY (1..64; default: the online CPUs, at most
+ * 8) for at most GEODIR_PWHASH_WAIT_MS (0..60000, default 10000) ms: GDIR_OK, or
+ * GDIR_EUNAVAIL when none came. Read at each call (the tests change them). */
+static int gate_enter(void)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    long max = env_long("GEODIR_PWHASH_CONCURRENCY", 1, 64, cpus < 1 ? 1 : cpus > 8 ? 8 : cpus);
+    long wait_ms = env_long("GEODIR_PWHASH_WAIT_MS", 0, 60000, 10000);
+    struct timespec until;
+    int rc = GDIR_OK;
+
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += wait_ms / 1000;
+    until.tv_nsec += (wait_ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&gate_mu);
+    while (gate_in >= max && rc == GDIR_OK)
+        if (pthread_cond_timedwait(&gate_cv, &gate_mu, &until))
+            rc = gate_in >= max ? GDIR_EUNAVAIL : GDIR_OK;
+    if (rc == GDIR_OK && ++gate_in > gate_peak)
+        gate_peak = gate_in;
+    pthread_mutex_unlock(&gate_mu);
+    return rc;
+}
+
+static void gate_leave(void)
+{
+    pthread_mutex_lock(&gate_mu);
+    gate_in--;
+    pthread_cond_signal(&gate_cv);
+    pthread_mutex_unlock(&gate_mu);
+}
+
+void bo_password_gate(int *inside, int *peak)
+{
+    pthread_mutex_lock(&gate_mu);
+    *inside = gate_in;
+    *peak = gate_peak;
+    pthread_mutex_unlock(&gate_mu);
+}
+
 /* The cost of new hashes: GEODIR_PWHASH_COST (interactive, moderate, sensitive: libsodium's
  * levels; an operator's choice for a small machine, never below interactive), moderate by
  * default or for any other value. A hash records its own cost: verifying follows it. */
@@ -143,7 +205,12 @@ int bo_password_hash(const char *password, char *out, size_t cap, struct gdir_er
     if (!sodium_ok || cap < crypto_pwhash_STRBYTES)
         return gdir_err_set(err, GDIR_EINTERNAL, "libsodium unusable");
     pwhash_cost(&ops, &mem);
-    if (crypto_pwhash_str(out, password, strlen(password), ops, mem) != 0)
+    if (gate_enter())
+        return gdir_err_set(err, GDIR_EUNAVAIL, "Trop de calculs de mots de passe en cours : "
+                            "réessayez dans quelques secondes.");
+    int failed = crypto_pwhash_str(out, password, strlen(password), ops, mem) != 0;
+    gate_leave();
+    if (failed)
         return gdir_err_set(err, GDIR_ENOMEM, "Argon2id: out of memory (%zu MiB needed)",
                             mem >> 20);
     return GDIR_OK;
@@ -166,14 +233,21 @@ static void dummy_make(void)
 int bo_password_verify(const char *hash, const char *password)
 {
     size_t len = strlen(password);
+    int match;
+
     pthread_once(&sodium_once, sodium_start);
     if (!sodium_ok || len > PASSWORD_MAX)
         return 0;
-    if (!hash) {
-        pthread_once(&dummy_once, dummy_make);
-        if (dummy_hash[0] && crypto_pwhash_str_verify(dummy_hash, password, len) == 0)
-            return 0;   /* (cannot match: the time spent is the point) */
-        return 0;
+    if (!hash)
+        pthread_once(&dummy_once, dummy_make);   /* (outside the gate: it hashes through it) */
+    if (gate_enter())
+        return GDIR_EUNAVAIL;
+    if (!hash) {   /* cannot match (a random password): the time spent is the point */
+        match = dummy_hash[0] && crypto_pwhash_str_verify(dummy_hash, password, len) == 0;
+        match = 0;
+    } else {
+        match = crypto_pwhash_str_verify(hash, password, len) == 0;
     }
-    return crypto_pwhash_str_verify(hash, password, len) == 0;
+    gate_leave();
+    return match;
 }

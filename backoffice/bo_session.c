@@ -195,7 +195,14 @@ int bo_login(struct bo_db *db, const char *login, const char *password, const ch
     found = rc == GDIR_OK;
     if (rc && rc != GDIR_ENOTFOUND)
         goto out;
-    if (!bo_password_verify(found ? hash : NULL, password) || a.disabled) {
+    int match = bo_password_verify(found ? hash : NULL, password);
+    if (match < 0) {   /* every place of the Argon2id gate taken: try again shortly */
+        *retry_after = 5;
+        rc = gdir_err_set(err, GDIR_EUNAVAIL, "Trop de connexions en cours : réessayez dans "
+                          "quelques secondes.");
+        goto out;
+    }
+    if (!match || a.disabled) {
         rc = failed(db, login, peer, now, err);
         goto out;
     }

@@ -118,7 +118,7 @@ int h_bo_login(const struct api_ctx *ctx, const struct api_request *req,
         goto out;
     api_bo_peer(req, peer);
     rc = bo_login(db, login, password, totp, peer, time(NULL), cookie, &retry, err);
-    if (rc == GDIR_ETOOMANY)
+    if (rc == GDIR_ETOOMANY || rc == GDIR_EUNAVAIL)
         res->retry_after = retry;
     if (!rc)
         rc = login_done(ctx, req, db, cookie, res, err);

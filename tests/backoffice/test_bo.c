@@ -7,10 +7,12 @@
 #include "bo_internal.h"
 #include "check.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define GOOD "Trombone-Cheval-Batterie-42"
@@ -289,10 +291,81 @@ static void test_audit(void)
     sqlite3_close(s);
 }
 
+struct verify_job {
+    const char *hash;
+    int result;
+};
+
+static void *verify_thread(void *p)
+{
+    struct verify_job *j = p;
+    j->result = bo_password_verify(j->hash, GOOD);
+    return NULL;
+}
+
+/* Polls (1 ms steps, at most 30 s) until `want` Argon2id computations are inside the gate. */
+static int gate_reaches(int want)
+{
+    const struct timespec ms = {0, 1000000};
+    int inside = 0, peak;
+    for (int i = 0; i < 30000; i++) {
+        bo_password_gate(&inside, &peak);
+        if (inside == want)
+            return 1;
+        nanosleep(&ms, NULL);
+    }
+    return 0;
+}
+
+/* GEODIR_PWHASH_CONCURRENCY bounds the Argon2id computations running at once (memory, workers);
+ * with GEODIR_PWHASH_WAIT_MS=0 a computation finding no place answers GDIR_EUNAVAIL at once. */
+static void test_gate(void)
+{
+    struct gdir_err err = {0};
+    char fast[256], slow[256], h[256];
+    struct verify_job jobs[6];
+    pthread_t th[6];
+    int inside, peak;
+
+    setenv("GEODIR_PWHASH_COST", "interactive", 1);
+    CHECK_INT_EQ(bo_password_hash(GOOD, fast, sizeof fast, &err), 0);
+    unsetenv("GEODIR_PWHASH_COST");
+    CHECK_INT_EQ(bo_password_hash(GOOD, slow, sizeof slow, &err), 0);   /* moderate: ~1 s */
+    bo_password_gate(&inside, &peak);
+    CHECK(inside == 0 && peak == 1);   /* the tests before ran one at a time */
+    setenv("GEODIR_PWHASH_CONCURRENCY", "2", 1);
+    for (int i = 0; i < 6; i++) {
+        jobs[i] = (struct verify_job){i % 2 ? fast : NULL, -1};
+        CHECK_INT_EQ(pthread_create(&th[i], NULL, verify_thread, &jobs[i]), 0);
+    }
+    for (int i = 0; i < 6; i++)
+        pthread_join(th[i], NULL);
+    for (int i = 0; i < 6; i++)
+        CHECK_INT_EQ(jobs[i].result, i % 2);   /* a known login matches, the unknown ones not */
+    bo_password_gate(&inside, &peak);
+    CHECK(inside == 0);
+    CHECK_INT_EQ(peak, 2);   /* six at once, two places: two ran together, never more */
+
+    setenv("GEODIR_PWHASH_CONCURRENCY", "1", 1);
+    setenv("GEODIR_PWHASH_WAIT_MS", "0", 1);
+    jobs[0] = (struct verify_job){slow, -1};
+    CHECK_INT_EQ(pthread_create(&th[0], NULL, verify_thread, &jobs[0]), 0);
+    CHECK(gate_reaches(1));
+    CHECK_INT_EQ(bo_password_verify(fast, GOOD), GDIR_EUNAVAIL);
+    CHECK_INT_EQ(bo_password_hash(GOOD, h, sizeof h, &err), GDIR_EUNAVAIL);
+    CHECK_INT_EQ(err.code, GDIR_EUNAVAIL);
+    pthread_join(th[0], NULL);
+    CHECK_INT_EQ(jobs[0].result, 1);
+    CHECK_INT_EQ(bo_password_verify(fast, GOOD), 1);   /* the place is free again */
+    unsetenv("GEODIR_PWHASH_CONCURRENCY");
+    unsetenv("GEODIR_PWHASH_WAIT_MS");
+}
+
 static const struct check_case cases[] = {
     {"passwords", test_passwords}, {"totp", test_totp}, {"agents", test_agents},
     {"sessions", test_sessions}, {"throttle", test_throttle}, {"totp_login", test_totp_login},
     {"scope", test_scope}, {"transitions", test_transitions}, {"audit", test_audit},
+    {"gate", test_gate},
 };
 
 int main(void)
