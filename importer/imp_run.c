@@ -745,6 +745,30 @@ static void name_tables(struct run *r, int ok)
     r->extra.merges_path = imp_outfiles_dest(&r->out, IMP_OUT_MERGES, ok);
 }
 
+/* Everything a run holds, given back (an aborted writer leaves the served database as it
+ * was); the lock last: every file of the run is in its place. */
+static void run_free(struct run *r)
+{
+    imp_geocode_free(&r->geocode);
+    imp_exports_free(&r->exports);
+    if (r->w_open)
+        imp_writer_abort(&r->w);
+    imp_report_close(&r->rep, NULL);
+    imp_report_extra_free(&r->extra);
+    imp_overrides_free(r->overrides);
+    imp_territory_free(r->territory);
+    free(r->keep);
+    for (size_t i = 0; r->profiles && i < r->t.n_sources; i++)
+        imp_profile_free(&r->profiles[i]);
+    free(r->profiles);
+    free(r->res);
+    imp_outfiles_free(&r->out);
+    imp_members_free(&r->members);
+    if (r->t_loaded)
+        gdir_territory_free(&r->t);
+    imp_lock_release(&r->lock);
+}
+
 int imp_run(const struct imp_options *o)
 {
     struct run r;
@@ -849,23 +873,6 @@ int imp_run(const struct imp_options *o)
     write_report(&r, rc == 0, rc ? err.msg : NULL);
     status = rc ? IMP_EXIT_FAILED : IMP_EXIT_OK;
 out:
-    imp_geocode_free(&r.geocode);
-    imp_exports_free(&r.exports);
-    if (r.w_open)
-        imp_writer_abort(&r.w);
-    imp_report_close(&r.rep, NULL);
-    imp_report_extra_free(&r.extra);
-    imp_overrides_free(r.overrides);
-    imp_territory_free(r.territory);
-    free(r.keep);
-    for (size_t i = 0; r.profiles && i < r.t.n_sources; i++)
-        imp_profile_free(&r.profiles[i]);
-    free(r.profiles);
-    free(r.res);
-    imp_outfiles_free(&r.out);
-    imp_members_free(&r.members);
-    if (r.t_loaded)
-        gdir_territory_free(&r.t);
-    imp_lock_release(&r.lock);   /* last: every file of the run is in its place */
+    run_free(&r);
     return status;
 }
