@@ -83,6 +83,20 @@ int forms_store_submit(struct forms_store *s, const struct forms_new_request *r,
                        char code[FORMS_CODE_LEN + 1], char token[FORMS_TOKEN_LEN + 1],
                        struct gdir_err *err);
 
+/* The same in two steps, for a caller that does not wait (geoapi answers from its worker
+ * once the commit is over, docs/forms.md §3): begin writes the attachments and queues the
+ * request; on_done(cls) is then called once, from the writer thread (under the store's lock: it
+ * must only hand over, e.g. wake a thread), when its transaction is over; end (any thread,
+ * after on_done, or waiting for it) gives what forms_store_submit gives, the request's id too,
+ * and frees op. r and what it points to must stay valid until end. begin returns 0 with *op
+ * queued, or a negative code with err (nothing kept, on_done never called). */
+struct forms_submit_op;
+int forms_store_submit_begin(struct forms_store *s, const struct forms_new_request *r,
+                             time_t now, void (*on_done)(void *cls), void *cls,
+                             struct forms_submit_op **op, struct gdir_err *err);
+int forms_store_submit_end(struct forms_submit_op *op, char code[FORMS_CODE_LEN + 1],
+                           char token[FORMS_TOKEN_LEN + 1], long long *id, struct gdir_err *err);
+
 /* A request as read back. */
 struct forms_request_info {
     long long id;
