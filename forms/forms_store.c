@@ -11,6 +11,7 @@
 #include "gdir_forms.h"
 #include "gdir_db.h"
 #include "gdir_db_stmts.h"
+#include "gdir_fs.h"
 #include "gdir_hash.h"
 #include "gdir_log.h"
 #include "gdir_mem.h"
@@ -496,20 +497,6 @@ static int write_and_wait(struct forms_store *s, struct job *j, struct gdir_err 
 #define DIRECT_ALIGN 4096u
 #define DIRECT_CHUNK (1u << 20)
 
-static int write_all(int fd, const unsigned char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* One piece of len bytes (buf has room for it padded to DIRECT_ALIGN) at the end of fd. On
  * EINVAL (alignment not accepted) fd drops O_DIRECT and the piece is written unpadded. */
 static int write_piece(int fd, int *direct, unsigned char *buf, size_t len)
@@ -518,7 +505,7 @@ static int write_piece(int fd, int *direct, unsigned char *buf, size_t len)
 
     if (*direct) {
         memset(buf + len, 0, padded - len);
-        if (write_all(fd, buf, padded) == 0)
+        if (gdir_write_all(fd, buf, padded) == 0)
             return 0;
         if (errno != EINVAL)
             return -1;
@@ -526,7 +513,7 @@ static int write_piece(int fd, int *direct, unsigned char *buf, size_t len)
         if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_DIRECT) != 0)
             return -1;
     }
-    return write_all(fd, buf, len);
+    return gdir_write_all(fd, buf, len);
 }
 
 /* Writes f into fd (opened with O_DIRECT when *direct) and hashes it into dig. Returns 0, or
@@ -893,15 +880,6 @@ int forms_store_submit_end(struct forms_submit_op *op, char code[FORMS_CODE_LEN 
     }
     op_free(op);
     return rc;
-}
-
-int forms_store_submit(struct forms_store *s, const struct forms_new_request *r, time_t now,
-                       char code[FORMS_CODE_LEN + 1], char token[FORMS_TOKEN_LEN + 1],
-                       struct gdir_err *err)
-{
-    struct forms_submit_op *op;
-    int rc = forms_store_submit_begin(s, r, now, NULL, NULL, &op, err);
-    return rc ? rc : forms_store_submit_end(op, code, token, NULL, err);
 }
 
 /* The status of j's request into out. */

@@ -212,28 +212,28 @@ static int file_request(const struct form_def *f, const struct api_headers *hd,
 {
     int rc = store_files(&fl->p, &fl->sub, &fl->files, err);
 
-    if (rc)
-        goto out;
-    snprintf(fl->prefix, sizeof fl->prefix, "%s%s", fl->fx->cfg->public_url, API_FORMS_FOLLOW);
-    fl->r = (struct forms_new_request){
-        .form_id = form_id(f), .form_version = form_version(f), .commune = fl->sub.commune,
-        .service = fl->sub.service, .values_json = fl->sub.values_json,
-        .email = fl->sub.email, .files = fl->files, .n_files = fl->sub.n_files, .form = f,
-        .title = form_title(f), .receipt_text = api_forms_receipt(fl->fx, f),
-        .link_prefix = fl->prefix,
-    };
-    rc = forms_store_submit_begin(fl->fx->store, &fl->r, time(NULL),
-                                  hd->defer ? commit_over : NULL, hd->defer, &fl->op, err);
-    if (rc)
-        goto out;
+    if (!rc) {
+        snprintf(fl->prefix, sizeof fl->prefix, "%s%s", fl->fx->cfg->public_url,
+                 API_FORMS_FOLLOW);
+        fl->r = (struct forms_new_request){
+            .form_id = form_id(f), .form_version = form_version(f),
+            .commune = fl->sub.commune, .service = fl->sub.service,
+            .values_json = fl->sub.values_json, .email = fl->sub.email, .files = fl->files,
+            .n_files = fl->sub.n_files, .form = f, .title = form_title(f),
+            .receipt_text = api_forms_receipt(fl->fx, f), .link_prefix = fl->prefix,
+        };
+        rc = forms_store_submit_begin(fl->fx->store, &fl->r, time(NULL),
+                                      hd->defer ? commit_over : NULL, hd->defer, &fl->op, err);
+    }
+    if (rc) {
+        filing_free(fl);
+        return rc;
+    }
     if (!hd->defer)
-        return filed(fl, res, err);
+        return filed(fl, res, err);   /* waits for the commit */
     res->resume = filed;
     res->resume_cls = fl;
     return GDIR_OK;
-out:
-    filing_free(fl);
-    return rc;
 }
 
 int h_form_submit(const struct api_ctx *ctx, const struct api_request *req,
