@@ -153,6 +153,7 @@ void bo_db_close(struct bo_db *db)
     if (!db)
         return;
     gdir_db_finalize_all(db->st, S_COUNT);
+    gdir_db_finalize_all(db->lazy, L_COUNT);
     gdir_db_close(&db->d);
     free(db);
 }

@@ -20,9 +20,14 @@ enum bo_stmt {
     S_AUDIT, S_COUNT
 };
 
+/* Statements of the forms database's own tables (bo_notify.c), prepared on first use: a
+ * back-office database may be opened before the forms store made those tables. */
+enum bo_lazy_stmt { L_NOTIFY_ID, L_NOTIFY_READ, L_NOTIFY_QUEUE, L_COUNT };
+
 struct bo_db {
     struct gdir_db d;
     sqlite3_stmt *st[S_COUNT];
+    sqlite3_stmt *lazy[L_COUNT];
     long idle, absolute;   /* session timeouts, seconds */
 };
 

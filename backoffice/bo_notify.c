@@ -28,6 +28,37 @@ void bo_notify_setup(const struct forms_set *set, const char *public_url)
     g_public_url = public_url ? public_url : "";
 }
 
+static const char *const lazy_sql[L_COUNT] = {
+    [L_NOTIFY_ID] = "SELECT id FROM requests WHERE code = ?1",
+    [L_NOTIFY_READ] =
+        "SELECT form_id, code, status, commune, service, email, "
+        "(SELECT to_status FROM events WHERE request_id = r.id AND visible = 1 "
+        " ORDER BY at DESC, id DESC LIMIT 1), "
+        "(SELECT message FROM events WHERE request_id = r.id AND visible = 1 "
+        " ORDER BY at DESC, id DESC LIMIT 1) FROM requests r WHERE id = ?1",
+    [L_NOTIFY_QUEUE] = "INSERT INTO outbox (request_id, to_addr, subject, body, created_at, "
+                       "next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+};
+
+/* Statement which of db, prepared on its first use (every submission notifies: preparing
+ * them each time was a third of a submission's CPU, bench/RESULTS.md third run), reset and
+ * unbound; NULL with err set when it cannot be prepared. */
+static sqlite3_stmt *lazy_stmt(struct bo_db *db, enum bo_lazy_stmt which, struct gdir_err *err)
+{
+    sqlite3_stmt *st = db->lazy[which];
+    if (st) {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        return st;
+    }
+    if (sqlite3_prepare_v3(db->d.db, lazy_sql[which], -1, SQLITE_PREPARE_PERSISTENT,
+                           &db->lazy[which], NULL) != SQLITE_OK) {
+        gdir_err_set(err, GDIR_EDB, "notify: %s", sqlite3_errmsg(db->d.db));
+        return NULL;
+    }
+    return db->lazy[which];
+}
+
 /* The request's row and its last event, as the templates need them. */
 struct req {
     char form_id[48], code[16], status[48], commune[8], service[48];
@@ -46,19 +77,13 @@ static char *dup_col(sqlite3_stmt *st, int i)
     return t ? gdir_strdup((const char *)t) : NULL;
 }
 
-static int read_request(sqlite3 *db, long long id, struct req *r, struct gdir_err *err)
+static int read_request(struct bo_db *db, long long id, struct req *r, struct gdir_err *err)
 {
-    static const char sql[] =
-        "SELECT form_id, code, status, commune, service, email, "
-        "(SELECT to_status FROM events WHERE request_id = r.id AND visible = 1 "
-        " ORDER BY at DESC, id DESC LIMIT 1), "
-        "(SELECT message FROM events WHERE request_id = r.id AND visible = 1 "
-        " ORDER BY at DESC, id DESC LIMIT 1) FROM requests r WHERE id = ?1";
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *st = lazy_stmt(db, L_NOTIFY_READ, err);
     int rc;
 
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        return gdir_err_set(err, GDIR_EDB, "notify: %s", sqlite3_errmsg(db));
+    if (!st)
+        return GDIR_EDB;
     sqlite3_bind_int64(st, 1, id);
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
@@ -73,9 +98,10 @@ static int read_request(sqlite3 *db, long long id, struct req *r, struct gdir_er
         rc = GDIR_OK;
     } else {
         rc = rc == SQLITE_DONE ? gdir_err_set(err, GDIR_ENOTFOUND, "no request %lld", id)
-                               : gdir_err_set(err, GDIR_EDB, "notify: %s", sqlite3_errmsg(db));
+                               : gdir_err_set(err, GDIR_EDB, "notify: %s",
+                                              sqlite3_errmsg(db->d.db));
     }
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
     return rc;
 }
 
@@ -87,21 +113,19 @@ static void req_free(struct req *r)
 }
 
 /* Renders event for the request and queues it to address to. */
-static int queue(sqlite3 *db, long long id, const char *event, const struct form_def *f,
+static int queue(struct bo_db *db, long long id, const char *event, const struct form_def *f,
                  const struct forms_notify_vars *v, const char *to, struct gdir_err *err)
 {
     char *subject = NULL, *body = NULL;
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *st;
     int rc;
 
     if (!bo_mail_addr_ok(to))
         return GDIR_OK;   /* nobody to write to */
     if ((rc = forms_notify_render(f, event, v, &subject, &body, err)))
         return rc;
-    if (sqlite3_prepare_v2(db, "INSERT INTO outbox (request_id, to_addr, subject, body, "
-                           "created_at, next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)", -1,
-                           &st, NULL) != SQLITE_OK) {
-        rc = gdir_err_set(err, GDIR_EDB, "notify: %s", sqlite3_errmsg(db));
+    if (!(st = lazy_stmt(db, L_NOTIFY_QUEUE, err))) {
+        rc = GDIR_EDB;
         goto out;
     }
     sqlite3_bind_int64(st, 1, id);
@@ -111,9 +135,10 @@ static int queue(sqlite3 *db, long long id, const char *event, const struct form
     sqlite3_bind_int64(st, 5, (long long)time(NULL));
     rc = sqlite3_step(st) == SQLITE_DONE ? GDIR_OK
                                          : gdir_err_set(err, GDIR_EDB, "notify: %s",
-                                                        sqlite3_errmsg(db));
+                                                        sqlite3_errmsg(db->d.db));
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);   /* subject and body are freed below */
 out:
-    sqlite3_finalize(st);
     free(subject);
     free(body);
     return rc;
@@ -154,7 +179,7 @@ static int notify_agents(struct bo_db *db, long long id, const char *event,
     if (rc == GDIR_ENOMEM && !err->msg[0])
         gdir_err_set(err, rc, "out of memory");
     for (size_t i = 0; !rc && i < x.n; i++)
-        rc = queue(db->d.db, id, event, f, v, x.to[i], err);
+        rc = queue(db, id, event, f, v, x.to[i], err);
     for (size_t i = 0; i < x.n; i++)
         free(x.to[i]);
     free(x.to);
@@ -183,7 +208,7 @@ int bo_notify_ex(struct bo_db *db, long long request_id, const char *event,
         return gdir_err_set(err, GDIR_EINVAL, "unknown notification event \"%.40s\"",
                             event ? event : "(null)");
     info = info ? info : &none;
-    if ((rc = read_request(db->d.db, request_id, &r, err)))
+    if ((rc = read_request(db, request_id, &r, err)))
         return rc;
     const struct form_def *f = g_set ? forms_find(g_set, r.form_id) : NULL;
     const char *status = info->status ? info->status : r.last_to ? r.last_to : r.status;
@@ -198,7 +223,7 @@ int bo_notify_ex(struct bo_db *db, long long request_id, const char *event,
     if (agents)
         rc = notify_agents(db, request_id, event, f, &v, &r, err);
     else if (r.email)
-        rc = queue(db->d.db, request_id, event, f, &v, r.email, err);
+        rc = queue(db, request_id, event, f, &v, r.email, err);
     req_free(&r);
     if (!rc && sqlite3_get_autocommit(db->d.db))
         bo_outbox_wake();   /* no transaction open: the rows are committed already */
@@ -212,15 +237,16 @@ int bo_notify(struct bo_db *db, long long request_id, const char *event, struct 
 
 int bo_notify_code(struct bo_db *db, const char *code, const char *event, struct gdir_err *err)
 {
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *st = lazy_stmt(db, L_NOTIFY_ID, err);
     long long id = 0;
 
-    if (sqlite3_prepare_v2(db->d.db, "SELECT id FROM requests WHERE code = ?1", -1, &st, NULL))
-        return gdir_err_set(err, GDIR_EDB, "notify: %s", sqlite3_errmsg(db->d.db));
+    if (!st)
+        return GDIR_EDB;
     sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
     if (sqlite3_step(st) == SQLITE_ROW)
         id = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
     if (!id)
         return gdir_err_set(err, GDIR_ENOTFOUND, "no request of that code");
     return bo_notify_ex(db, id, event, NULL, err);

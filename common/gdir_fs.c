@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* "1 MiB", "256 KiB" or "1000 bytes": the cap as the messages say it. */
 static void size_text(size_t n, char *out, size_t cap)
@@ -96,4 +97,19 @@ const char *gdir_locate(const char *env, const char *src, const char *installed,
     if (src && stat(src, &st) == 0 && (want_dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode)))
         return src;
     return installed;
+}
+
+int gdir_write_all(int fd, const void *p, size_t n)
+{
+    const char *c = p;
+    while (n) {
+        ssize_t w = write(fd, c, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        c += w;
+        n -= (size_t)w;
+    }
+    return 0;
 }

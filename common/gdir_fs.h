@@ -1,7 +1,7 @@
 /*
  * gdir_fs.h — reading a whole file into memory with a size cap (configurations, profiles,
  * overrides, calendars, the fetch step's JSON files), the folder of a path, and where a data
- * file of the installation is. Not here: streaming readers of large inputs
+ * file of the installation is, and writing a whole buffer to a descriptor. Not here: streaming readers of large inputs
  * (importer/imp_csvscan.c) and the downloads of --fetch. Thread-safe.
  */
 #ifndef GDIR_FS_H
@@ -26,6 +26,10 @@ int gdir_file_read(const char *path, size_t max, char **out, size_t *len, struct
  * closes it (always) and names it path in messages. Errors as above but for opening. */
 int gdir_file_read_fp(FILE *f, const char *path, size_t max, char **out, size_t *len,
                       struct gdir_err *err);
+
+/* Writes the n bytes at p to fd, going on after EINTR and short writes. Returns 0, or -1 with
+ * errno set. */
+int gdir_write_all(int fd, const void *p, size_t n);
 
 /* The folder of path, malloc'd: "." when path has no '/', "/" for "/name"; NULL when out of
  * memory. */

@@ -6,10 +6,12 @@
  * All the SQL of the forms database is here, prepared once per connection: the writer's
  * statements on its connection (W_*), the readers' on each thread's (R_*).
  */
+#define _GNU_SOURCE   /* O_DIRECT */
 #include "forms_store.h"
 #include "gdir_forms.h"
 #include "gdir_db.h"
 #include "gdir_db_stmts.h"
+#include "gdir_fs.h"
 #include "gdir_hash.h"
 #include "gdir_log.h"
 #include "gdir_mem.h"
@@ -103,6 +105,9 @@ struct job {
     int rc;
     struct gdir_err err;
     int done;
+    pthread_cond_t committed;       /* signalled (under the store's mutex) when done is set */
+    void (*on_done)(void *cls);     /* or NULL; called then too, still under the mutex */
+    void *on_done_cls;
     struct job *next;
 };
 
@@ -121,7 +126,7 @@ struct forms_store {
     pthread_t writer;
     int writer_started;
     pthread_mutex_t mu;
-    pthread_cond_t queued, committed;
+    pthread_cond_t queued;
     struct job *head, *tail;
     int stopping;
     unsigned long long n_commits, n_writes;
@@ -276,7 +281,6 @@ int forms_store_open(struct forms_store **out, const char *db_path, const char *
     s->dir_fd = -1;
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->queued, NULL);
-    pthread_cond_init(&s->committed, NULL);
     s->db_path = gdir_strdup(db_path);
     s->files_dir = gdir_strdup(files_dir);
     if (!s->db_path || !s->files_dir) {
@@ -327,7 +331,6 @@ void forms_store_close(struct forms_store *s)
     if (s->dir_fd >= 0)
         close(s->dir_fd);
     pthread_cond_destroy(&s->queued);
-    pthread_cond_destroy(&s->committed);
     pthread_mutex_destroy(&s->mu);
     free(s->db_path);
     free(s->files_dir);
@@ -425,18 +428,22 @@ static void *writer_main(void *arg)
         pthread_mutex_lock(&s->mu);
         s->n_commits++;
         s->n_writes += ok;
+        /* Each waiter is woken alone: a broadcast woke every worker waiting, most of them
+         * for a later batch (bench/RESULTS.md, third run). */
         for (struct job *j = batch, *next; j; j = next) {
             next = j->next;
             j->done = 1;   /* j may vanish as soon as the lock is released */
+            pthread_cond_signal(&j->committed);
+            if (j->on_done)
+                j->on_done(j->on_done_cls);
         }
-        pthread_cond_broadcast(&s->committed);
     }
     pthread_mutex_unlock(&s->mu);
     return NULL;
 }
 
-/* Queues j and waits until its transaction is over; returns j->rc, err filled on failure. */
-static int write_and_wait(struct forms_store *s, struct job *j, struct gdir_err *err)
+/* Queues j for the writer (its condition initialised: wait_done, then destroy it). */
+static int enqueue(struct forms_store *s, struct job *j, struct gdir_err *err)
 {
     j->done = 0;
     j->next = NULL;
@@ -445,15 +452,34 @@ static int write_and_wait(struct forms_store *s, struct job *j, struct gdir_err 
         pthread_mutex_unlock(&s->mu);
         return gdir_err_set(err, GDIR_EUNAVAIL, "the server is stopping");
     }
+    pthread_cond_init(&j->committed, NULL);
     if (s->tail)
         s->tail->next = j;
     else
         s->head = j;
     s->tail = j;
     pthread_cond_signal(&s->queued);
-    while (!j->done)
-        pthread_cond_wait(&s->committed, &s->mu);
     pthread_mutex_unlock(&s->mu);
+    return GDIR_OK;
+}
+
+/* Waits until the transaction of j (queued) is over, and destroys its condition. */
+static void wait_done(struct forms_store *s, struct job *j)
+{
+    pthread_mutex_lock(&s->mu);
+    while (!j->done)
+        pthread_cond_wait(&j->committed, &s->mu);
+    pthread_mutex_unlock(&s->mu);
+    pthread_cond_destroy(&j->committed);
+}
+
+/* Queues j and waits until its transaction is over; returns j->rc, err filled on failure. */
+static int write_and_wait(struct forms_store *s, struct job *j, struct gdir_err *err)
+{
+    int rc = enqueue(s, j, err);
+    if (rc)
+        return rc;
+    wait_done(s, j);
     if (j->rc && err)
         *err = j->err;
     return j->rc;
@@ -461,40 +487,104 @@ static int write_and_wait(struct forms_store *s, struct job *j, struct gdir_err 
 
 /* ---- attachment files --------------------------------------------------------------------- */
 
+/* Attachment files are written with O_DIRECT: a 5 MB upload is then read once by the disk
+ * from a small aligned buffer, instead of being copied into as many fresh page-cache pages
+ * (bench/RESULTS.md, third run: that copy was most of the time of an upload). The bytes go
+ * through the buffer by pieces of DIRECT_CHUNK, hashed on the way; the last piece is padded
+ * with zeros to DIRECT_ALIGN and the file cut back to its size by ftruncate. fsync stays
+ * (the size, the extents and the disk's write cache). A file system refusing O_DIRECT gets
+ * ordinary writes. */
+#define DIRECT_ALIGN 4096u
+#define DIRECT_CHUNK (1u << 20)
+
+/* One piece of len bytes (buf has room for it padded to DIRECT_ALIGN) at the end of fd. On
+ * EINVAL (alignment not accepted) fd drops O_DIRECT and the piece is written unpadded. */
+static int write_piece(int fd, int *direct, unsigned char *buf, size_t len)
+{
+    size_t padded = (len + DIRECT_ALIGN - 1) / DIRECT_ALIGN * DIRECT_ALIGN;
+
+    if (*direct) {
+        memset(buf + len, 0, padded - len);
+        if (gdir_write_all(fd, buf, padded) == 0)
+            return 0;
+        if (errno != EINVAL)
+            return -1;
+        *direct = 0;
+        if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_DIRECT) != 0)
+            return -1;
+    }
+    return gdir_write_all(fd, buf, len);
+}
+
+/* Writes f into fd (opened with O_DIRECT when *direct) and hashes it into dig. Returns 0, or
+ * -1 with errno set (a hashing failure: EPROTO). */
+static int write_hashed(int fd, int direct, const struct forms_store_file *f,
+                        unsigned char dig[32])
+{
+    struct gdir_sha256 h;
+    unsigned char *buf = NULL;
+    off_t end = 0;
+    int rc = -1, padded = 0;
+
+    if (posix_memalign((void **)&buf, DIRECT_ALIGN, DIRECT_CHUNK) != 0) {
+        errno = ENOMEM;
+        return -1;
+    }
+    if (gdir_sha256_init(&h)) {
+        errno = EPROTO;
+        goto out;
+    }
+    for (size_t off = 0; off < f->len; off += DIRECT_CHUNK) {
+        size_t n = f->len - off < DIRECT_CHUNK ? f->len - off : DIRECT_CHUNK;
+        memcpy(buf, f->data + off, n);
+        if (gdir_sha256_update(&h, buf, n)) {
+            errno = EPROTO;
+            goto out;
+        }
+        if (write_piece(fd, &direct, buf, n))
+            goto out;
+        padded = direct && n % DIRECT_ALIGN;
+        end += (off_t)n;
+    }
+    if (padded && ftruncate(fd, end) != 0)
+        goto out;
+    if (gdir_sha256_final(&h, dig)) {
+        errno = EPROTO;
+        goto out;
+    }
+    rc = 0;
+out:
+    gdir_sha256_free(&h);
+    free(buf);
+    return rc;
+}
+
 /* Writes data into a new file of random name in files_dir and fsyncs it; stored receives the
- * name (32 hex digits), sha its SHA-256. */
+ * name (32 hex digits), sha its SHA-256 (of the bytes written). */
 static int write_file(struct forms_store *s, const struct forms_store_file *f, char stored[33],
                       char sha[65], struct gdir_err *err)
 {
     unsigned char rnd[16], dig[32];
-    struct gdir_sha256 h;
-    size_t off = 0;
-    int fd, rc = GDIR_OK;
+    int fd, direct = 1, rc = GDIR_OK;
 
     if (gdir_random(rnd, sizeof rnd, err))
         return GDIR_EIO;
     for (int i = 0; i < 16; i++)
         snprintf(stored + 2 * i, 3, "%02x", rnd[i]);
-    if (gdir_sha256_init(&h) || gdir_sha256_update(&h, f->data, f->len) ||
-        gdir_sha256_final(&h, dig)) {
-        gdir_sha256_free(&h);
-        return gdir_err_set(err, GDIR_EINTERNAL, "sha256 failed");
+    fd = openat(s->dir_fd, stored, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_DIRECT, 0600);
+    if (fd < 0 && errno == EINVAL) {
+        direct = 0;
+        fd = openat(s->dir_fd, stored, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     }
-    gdir_sha256_hex(dig, sha);
-    fd = openat(s->dir_fd, stored, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0)
         return gdir_err_set(err, errno == ENOSPC ? GDIR_ENOSPC : GDIR_EIO, "%s: %s",
                             s->files_dir, strerror(errno));
-    while (off < f->len && !rc) {
-        ssize_t w = write(fd, f->data + off, f->len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            rc = gdir_err_set(err, errno == ENOSPC ? GDIR_ENOSPC : GDIR_EIO, "%s: write: %s",
-                              s->files_dir, strerror(errno));
-        else
-            off += (size_t)w;
-    }
+    if (write_hashed(fd, direct, f, dig))
+        rc = errno == EPROTO ? gdir_err_set(err, GDIR_EINTERNAL, "sha256 failed")
+                             : gdir_err_set(err, errno == ENOSPC ? GDIR_ENOSPC : GDIR_EIO,
+                                            "%s: write: %s", s->files_dir, strerror(errno));
+    else
+        gdir_sha256_hex(dig, sha);
     if (!rc && fsync(fd) != 0)
         rc = gdir_err_set(err, GDIR_EIO, "%s: fsync: %s", s->files_dir, strerror(errno));
     close(fd);
@@ -680,24 +770,31 @@ static int token_hash(const char *token, unsigned char out[32])
     return GDIR_OK;
 }
 
+/* The n files written (write_files) into *stored and *sha, both allocated (NULL for none). */
+static int files_begin(struct forms_store *s, const struct forms_store_file *files, size_t n,
+                       char (**stored)[33], char (**sha)[65], struct gdir_err *err)
+{
+    *stored = NULL;
+    *sha = NULL;
+    if (!n)
+        return GDIR_OK;
+    *stored = calloc(n, sizeof **stored);
+    *sha = calloc(n, sizeof **sha);
+    if (!*stored || !*sha)
+        return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
+    return write_files(s, files, n, *stored, *sha, err);
+}
+
 /* Writes the files of a job, runs it, and removes the files when it failed. */
 static int files_and_write(struct forms_store *s, struct job *j,
                            const struct forms_store_file *files, size_t n, struct gdir_err *err)
 {
     char(*stored)[33] = NULL;
     char(*sha)[65] = NULL;
-    int rc;
+    int rc = files_begin(s, files, n, &stored, &sha, err);
 
-    if (n) {
-        stored = calloc(n, sizeof *stored);
-        sha = calloc(n, sizeof *sha);
-        if (!stored || !sha) {
-            rc = gdir_err_set(err, GDIR_ENOMEM, "out of memory");
-            goto out;
-        }
-        if ((rc = write_files(s, files, n, stored, sha, err)))
-            goto out;
-    }
+    if (rc)
+        goto out;
     j->stored = (const char(*)[33])stored;
     j->sha = (const char(*)[65])sha;
     j->n_stored = n;
@@ -710,31 +807,79 @@ out:
     return rc;
 }
 
-int forms_store_submit(struct forms_store *s, const struct forms_new_request *r, time_t now,
-                       char code[FORMS_CODE_LEN + 1], char token[FORMS_TOKEN_LEN + 1],
-                       struct gdir_err *err)
-{
-    unsigned char raw[16];
-    struct submit_arg a = {r, token};
+/* A submission queued (forms_store_submit_begin), until forms_store_submit_end. */
+struct forms_submit_op {
+    struct forms_store *s;
     struct job j;
+    struct submit_arg a;
+    char token[FORMS_TOKEN_LEN + 1];
+    char (*stored)[33];
+    char (*sha)[65];
+};
+
+static void op_free(struct forms_submit_op *op)
+{
+    free(op->stored);
+    free(op->sha);
+    memset(op->token, 0, sizeof op->token);
+    free(op);
+}
+
+int forms_store_submit_begin(struct forms_store *s, const struct forms_new_request *r,
+                             time_t now, void (*on_done)(void *cls), void *cls,
+                             struct forms_submit_op **out, struct gdir_err *err)
+{
+    struct forms_submit_op *op = calloc(1, sizeof *op);
+    unsigned char raw[16];
+    int rc = GDIR_EIO;
+
+    *out = NULL;
+    if (!op)
+        return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
+    op->s = s;
+    if (gdir_random(raw, sizeof raw, err))
+        goto out;
+    gdir_b64url(raw, sizeof raw, op->token);
+    if ((rc = files_begin(s, r->files, r->n_files, &op->stored, &op->sha, err)))
+        goto out;
+    op->a = (struct submit_arg){r, op->token};
+    op->j = (struct job){.run = submit_run, .arg = &op->a, .now = now,
+                         .stored = (const char(*)[33])op->stored,
+                         .sha = (const char(*)[65])op->sha, .n_stored = r->n_files,
+                         .on_done = on_done, .on_done_cls = cls};
+    if (token_hash(op->token, op->j.token_hash))
+        rc = gdir_err_set(err, GDIR_EINTERNAL, "sha256 failed");
+    else
+        rc = enqueue(s, &op->j, err);
+    if (rc)
+        remove_files(s, (const char(*)[33])op->stored, r->n_files);
+out:
+    if (rc)
+        op_free(op);
+    else
+        *out = op;
+    return rc;
+}
+
+int forms_store_submit_end(struct forms_submit_op *op, char code[FORMS_CODE_LEN + 1],
+                           char token[FORMS_TOKEN_LEN + 1], long long *id, struct gdir_err *err)
+{
     int rc;
 
-    memset(&j, 0, sizeof j);
-    if (gdir_random(raw, sizeof raw, err))
-        return GDIR_EIO;
-    gdir_b64url(raw, sizeof raw, token);
-    if (token_hash(token, j.token_hash))
-        return gdir_err_set(err, GDIR_EINTERNAL, "sha256 failed");
-    j.run = submit_run;
-    j.arg = &a;
-    j.now = now;
-    rc = files_and_write(s, &j, r->files, r->n_files, err);
+    wait_done(op->s, &op->j);
+    rc = op->j.rc;
     if (rc) {
-        memset(token, 0, FORMS_TOKEN_LEN + 1);
-        return rc;
+        if (err)
+            *err = op->j.err;
+        remove_files(op->s, (const char(*)[33])op->stored, op->j.n_stored);
+    } else {
+        memcpy(code, op->j.code, FORMS_CODE_LEN + 1);
+        memcpy(token, op->token, FORMS_TOKEN_LEN + 1);
+        if (id)
+            *id = op->j.request_id;
     }
-    memcpy(code, j.code, FORMS_CODE_LEN + 1);
-    return GDIR_OK;
+    op_free(op);
+    return rc;
 }
 
 /* The status of j's request into out. */

@@ -75,13 +75,22 @@ struct forms_new_request {
     const char *link_prefix;        /* the follow link is link_prefix CODE "/" TOKEN */
 };
 
-/* Files r: writes its attachments, then queues the request (status deposee, a history row,
- * the attachments' rows, the receipt e-mail) and waits for its commit. code and token receive
- * the tracking code and the token (NUL-terminated). Returns 0, or a negative code with err
- * (nothing kept: the files written are removed). */
-int forms_store_submit(struct forms_store *s, const struct forms_new_request *r, time_t now,
-                       char code[FORMS_CODE_LEN + 1], char token[FORMS_TOKEN_LEN + 1],
-                       struct gdir_err *err);
+/* Files r in two steps, so that the caller need not wait (geoapi answers from its worker once
+ * the commit is over, docs/forms.md §3). begin writes r's attachments (fsync'd, the folder
+ * too) and queues the request (status deposee, a history row, the attachments' rows, the
+ * receipt e-mail); on_done(cls), when not NULL, is then called once, from the writer thread
+ * (under the store's lock: it must only hand over, e.g. wake a thread), when its transaction
+ * is over. end (any thread; it waits for the commit when on_done has not been called yet)
+ * gives code and token (NUL-terminated) and the request's id, or a negative code with err
+ * (nothing kept: the files written are removed), and frees op. r and what it points to must
+ * stay valid until end. begin returns 0 with *op queued, or a negative code with err (nothing
+ * kept, on_done never called). */
+struct forms_submit_op;
+int forms_store_submit_begin(struct forms_store *s, const struct forms_new_request *r,
+                             time_t now, void (*on_done)(void *cls), void *cls,
+                             struct forms_submit_op **op, struct gdir_err *err);
+int forms_store_submit_end(struct forms_submit_op *op, char code[FORMS_CODE_LEN + 1],
+                           char token[FORMS_TOKEN_LEN + 1], long long *id, struct gdir_err *err);
 
 /* A request as read back. */
 struct forms_request_info {

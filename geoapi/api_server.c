@@ -204,11 +204,11 @@ static size_t on_takes_body(void *cls, const char *method, const char *target)
     return api_route_body_limit(srv->ctx.cfg, method, target);
 }
 
-static void on_handle(void *cls, const struct http_request *req, struct http_reply *rep)
+/* The fields of req's head the handlers read. */
+static struct api_headers headers_of(const struct http_request *req)
 {
-    struct api_server *srv = cls;
     const struct http_head *hd = req->head;
-    struct api_headers h = {
+    return (struct api_headers){
         .accept = http_field(hd, "Accept"),
         .accept_encoding = http_field(hd, "Accept-Encoding"),
         .if_none_match = http_field(hd, "If-None-Match"),
@@ -224,12 +224,55 @@ static void on_handle(void *cls, const struct http_request *req, struct http_rep
         .body = req->body,
         .body_len = req->body_len,
     };
-    struct api_response res;
+}
 
-    api_response_init(&res);
-    api_dispatch(&srv->ctx, req->method, req->target, &h, &res);
-    make_reply(srv, &h, &res, rep);
-    api_response_free(&res);
+/* A deferred answer (api_response.h, resume): the response kept while the request waits. */
+struct deferred {
+    struct api_server *srv;
+    struct api_response res;
+};
+
+static void on_resume(void *cls, const struct http_request *req, struct http_reply *rep)
+{
+    struct deferred *d = cls;
+    struct api_headers h = headers_of(req);
+    struct gdir_err err;
+    int rc;
+
+    gdir_err_clear(&err);
+    rc = d->res.resume(d->res.resume_cls, &d->res, &err);
+    d->res.resume = NULL;
+    if (rc) {
+        if (!err.code)
+            gdir_err_set(&err, rc, "%s", gdir_err_text(rc));
+        api_error(&d->res, &err);
+    }
+    d->res.compressible = d->res.status == 200;
+    make_reply(d->srv, &h, &d->res, rep);
+    api_response_free(&d->res);
+    free(d);
+}
+
+static void on_handle(void *cls, const struct http_request *req, struct http_reply *rep)
+{
+    struct api_server *srv = cls;
+    struct api_headers h = headers_of(req);
+    /* a request that may be deferred gets its response on the heap, kept if it is */
+    struct deferred *d = req->defer ? malloc(sizeof *d) : NULL;
+    struct api_response local, *res = d ? &d->res : &local;
+
+    h.defer = d ? req->defer : NULL;
+    api_response_init(res);
+    api_dispatch(&srv->ctx, req->method, req->target, &h, res);
+    if (d && res->resume) {
+        d->srv = srv;
+        rep->resume = on_resume;
+        rep->resume_cls = d;
+        return;
+    }
+    make_reply(srv, &h, res, rep);
+    api_response_free(res);
+    free(d);
 }
 
 static void on_error(void *cls, const char *target, const struct gdir_err *err,

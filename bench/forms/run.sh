@@ -21,14 +21,16 @@
 # certificate (a file), and step 3 measures a submission without attachment.
 #
 # Environment: GEODIR_BENCH_DIR (default /tmp/geodir-bench-forms, outside the repository),
-# GEODIR_BUILD (default <repo>/build, must hold geodir-api and geodir-import), CONNS (64),
-# DURATION (10s), WRK_THREADS (2), API_THREADS (32: a submission holds its worker until its
-# commit, so the workers bound the group size), ATTACH_N (40), ATTACH_CONC (4), TOTAL (100000).
+# GEODIR_BUILD (default <repo>/build, must hold geodir-api and geodir-import; a relative path
+# is taken from the current folder), CONNS (64), DURATION (10s), WRK_THREADS (2), API_THREADS
+# (32, the runs of bench/RESULTS.md; a submission no longer holds its worker while it waits
+# for its commit, docs/forms.md §3), ATTACH_N (40), ATTACH_CONC (4), TOTAL (100000).
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 WORK="${GEODIR_BENCH_DIR:-/tmp/geodir-bench-forms}"
-BUILD="${GEODIR_BUILD:-$REPO/build}"
+BUILD="$(cd "${GEODIR_BUILD:-$REPO/build}" 2>/dev/null && pwd)" ||
+    { echo "run.sh: no build folder ${GEODIR_BUILD:-$REPO/build}" >&2; exit 1; }
 CONNS="${CONNS:-64}" DURATION="${DURATION:-10s}" WRK_THREADS="${WRK_THREADS:-2}"
 API_THREADS="${API_THREADS:-32}" ATTACH_N="${ATTACH_N:-40}" ATTACH_CONC="${ATTACH_CONC:-4}"
 TOTAL="${TOTAL:-100000}"

@@ -131,21 +131,6 @@ static int command_argv(const char *cmd, char *buf, size_t cap, char *argv[MAX_A
     return n > 2 ? 0 : -1;
 }
 
-/* Writes all of msg into fd; 0 or -1. */
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t k = write(fd, p, n);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return -1;
-        p += k;
-        n -= (size_t)k;
-    }
-    return 0;
-}
-
 /* Runs sendmail_command -t -i with msg on its stdin; 0 when it exits with status 0. */
 static int send_command(struct api_mailer *m, const struct gdir_buf *msg,
                         char reason[REASON_MAX])
@@ -170,7 +155,7 @@ static int send_command(struct api_mailer *m, const struct gdir_buf *msg,
         snprintf(reason, REASON_MAX, "sendmail_command: %s: %s", argv[0], strerror(rc));
         return -1;
     }
-    wrc = write_all(fds[1], msg->data, msg->len);
+    wrc = gdir_write_all(fds[1], msg->data, msg->len);
     close(fds[1]);
     while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
         ;

@@ -14,6 +14,7 @@
 #include "gdir_forms.h"
 #include "gdir_json.h"
 #include "gdir_text.h"
+#include "http_server.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,33 +160,80 @@ static int store_files(const struct parts *p, const struct forms_submission *sub
     return GDIR_OK;
 }
 
-/* Validated: stored (the receipt queued with it), the agents told, then answered 201. */
-static int file_request(const struct api_ctx *ctx, struct api_forms *fx,
-                        const struct form_def *f, const struct parts *p,
-                        const struct forms_submission *sub, struct api_response *res,
-                        struct gdir_err *err)
-{
+/* A submission being filed: what the store reads until its commit (the files' bytes are the
+ * request body's, kept by the connection until the answer), and what the answer needs. */
+struct filing {
+    const struct api_ctx *ctx;
+    struct api_forms *fx;
+    struct parts p;
+    struct forms_submission sub;
     struct forms_store_file *files;
-    char code[FORMS_CODE_LEN + 1], token[FORMS_TOKEN_LEN + 1], prefix[600];
-    int rc = store_files(p, sub, &files, err);
+    char prefix[600];
+    struct forms_new_request r;
+    struct forms_submit_op *op;
+};
 
-    if (rc)
+static void filing_free(struct filing *fl)
+{
+    forms_submission_free(&fl->sub);
+    free(fl->files);
+    free(fl);
+}
+
+/* The commit is over: the agents told, then answered 201 (or the store's error). Frees fl. */
+static int filed(void *cls, struct api_response *res, struct gdir_err *err)
+{
+    struct filing *fl = cls;
+    char code[FORMS_CODE_LEN + 1], token[FORMS_TOKEN_LEN + 1];
+    long long id = 0;
+    int rc = forms_store_submit_end(fl->op, code, token, &id, err);
+
+    if (!rc) {
+        if (fl->fx->notify)
+            fl->fx->notify(fl->ctx, id, NULL, "agent_new");
+        bo_outbox_wake();   /* the receipt is committed: the sender may take it now */
+        rc = created(res, code, token, err);
+    }
+    filing_free(fl);
+    return rc;
+}
+
+/* From the store's writer thread: the request's worker may answer it now. */
+static void commit_over(void *defer)
+{
+    http_defer_ready(defer);
+}
+
+/* Validated: queued for the store (the receipt with it), answered by filed once committed:
+ * by the worker when it is woken if the request may wait (hd->defer; the worker serves its
+ * other connections meanwhile), else here. Takes fl. */
+static int file_request(const struct form_def *f, const struct api_headers *hd,
+                        struct filing *fl, struct api_response *res, struct gdir_err *err)
+{
+    int rc = store_files(&fl->p, &fl->sub, &fl->files, err);
+
+    if (!rc) {
+        snprintf(fl->prefix, sizeof fl->prefix, "%s%s", fl->fx->cfg->public_url,
+                 API_FORMS_FOLLOW);
+        fl->r = (struct forms_new_request){
+            .form_id = form_id(f), .form_version = form_version(f),
+            .commune = fl->sub.commune, .service = fl->sub.service,
+            .values_json = fl->sub.values_json, .email = fl->sub.email, .files = fl->files,
+            .n_files = fl->sub.n_files, .form = f, .title = form_title(f),
+            .receipt_text = api_forms_receipt(fl->fx, f), .link_prefix = fl->prefix,
+        };
+        rc = forms_store_submit_begin(fl->fx->store, &fl->r, time(NULL),
+                                      hd->defer ? commit_over : NULL, hd->defer, &fl->op, err);
+    }
+    if (rc) {
+        filing_free(fl);
         return rc;
-    snprintf(prefix, sizeof prefix, "%s%s", fx->cfg->public_url, API_FORMS_FOLLOW);
-    struct forms_new_request r = {
-        .form_id = form_id(f), .form_version = form_version(f), .commune = sub->commune,
-        .service = sub->service, .values_json = sub->values_json, .email = sub->email,
-        .files = files, .n_files = sub->n_files, .form = f, .title = form_title(f),
-        .receipt_text = api_forms_receipt(fx, f), .link_prefix = prefix,
-    };
-    rc = forms_store_submit(fx->store, &r, time(NULL), code, token, err);
-    free(files);
-    if (rc)
-        return rc;
-    if (fx->notify)
-        fx->notify(ctx, 0, code, "agent_new");
-    bo_outbox_wake();   /* the receipt is committed: the sender may take it now */
-    return rc ? rc : created(res, code, token, err);
+    }
+    if (!hd->defer)
+        return filed(fl, res, err);   /* waits for the commit */
+    res->resume = filed;
+    res->resume_cls = fl;
+    return GDIR_OK;
 }
 
 int h_form_submit(const struct api_ctx *ctx, const struct api_request *req,
@@ -193,12 +241,10 @@ int h_form_submit(const struct api_ctx *ctx, const struct api_request *req,
 {
     struct api_forms *fx;
     const struct form_def *f;
-    struct parts *p = NULL;
-    struct forms_submission sub;
+    struct filing *fl = NULL;
     struct forms_errors errs = {0};
     int rc;
 
-    memset(&sub, 0, sizeof sub);
     if ((rc = api_forms_get(ctx, &fx, err)) ||
         (rc = api_forms_csrf_check(fx, req->headers, err)))
         return rc;
@@ -208,25 +254,30 @@ int h_form_submit(const struct api_ctx *ctx, const struct api_request *req,
         (rc = api_forms_throttled(api_rl_hit(fx->submits, req->headers->peer, time(NULL)),
                                   "submissions", res, err)))
         return rc;
-    if (!(p = malloc(sizeof *p)))
+    if (!(fl = calloc(1, sizeof *fl)))
         return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
-    if ((rc = read_parts(req->headers, p, err)))
+    fl->ctx = ctx;
+    fl->fx = fx;
+    if ((rc = read_parts(req->headers, &fl->p, err)))
         goto out;
-    if (!p->has_data) {
+    if (!fl->p.has_data) {
         rc = gdir_err_set_param(err, GDIR_EINVAL, "data", "data: the part \"data\" (the JSON "
                                 "of the values) is missing");
         goto out;
     }
     struct forms_env env = {time(NULL), api_forms_place, fx->pool};
-    rc = forms_validate(f, p->data, p->data_len, p->files, p->n_files, &env, &sub, &errs, err);
-    if (rc == GDIR_EINVAL && errs.n)
+    rc = forms_validate(f, fl->p.data, fl->p.data_len, fl->p.files, fl->p.n_files, &env,
+                        &fl->sub, &errs, err);
+    if (rc == GDIR_EINVAL && errs.n) {
         rc = field_errors(res, &errs, err);
-    else if (!rc)
-        rc = file_request(ctx, fx, f, p, &sub, res, err);
+    } else if (!rc) {
+        rc = file_request(f, req->headers, fl, res, err);
+        fl = NULL;   /* file_request's now */
+    }
 out:
-    forms_submission_free(&sub);
+    if (fl)
+        filing_free(fl);
     forms_errors_free(&errs);
-    free(p);
     return rc;
 }
 

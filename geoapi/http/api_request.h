@@ -16,6 +16,8 @@
 #include "gdir_geo.h"
 #include "gdir_taxonomy.h"
 
+struct http_defer;   /* http_server.h */
+
 #define API_MAX_PARAMS 24       /* distinct query parameters kept (routes allow fewer) */
 #define API_MAX_CAPTURES 4      /* {param} segments of a pattern */
 #define API_MAX_PATH 1024       /* longest decoded path, bytes */
@@ -46,6 +48,8 @@ struct api_headers {
     const char *body;           /* the request body of a POST route (api_route_body_limit),
                                  * NULL for none; not NUL-terminated: body_len bytes */
     size_t body_len;
+    struct http_defer *defer;   /* non-NULL: the handler may answer later (res->resume,
+                                 * api_response.h); NULL: it must answer now */
 };
 
 struct api_param {

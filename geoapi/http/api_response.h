@@ -74,6 +74,12 @@ struct api_response {
     unsigned retry_after;       /* seconds of the Retry-After of a 429, 0 for none */
     struct api_header extra[API_EXTRA_HEADERS];   /* further headers (api_response_header) */
     size_t n_extra;
+    /* A deferred answer (only when the request's headers->defer is set): the handler sets
+     * resume and returns 0, and has http_defer_ready(headers->defer) called once when resume
+     * may run; resume(resume_cls, res, err) then fills res on the worker's thread as a handler
+     * does (0, or a negative code with err: answered by api_error), and frees resume_cls. */
+    int (*resume)(void *cls, struct api_response *res, struct gdir_err *err);
+    void *resume_cls;
 };
 
 /* Adds a header (Content-Disposition, Link, Set-Cookie, ...) to a successful (2xx) answer:

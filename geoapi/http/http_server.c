@@ -11,6 +11,9 @@
  *   LINGER  after the last answer of a closing connection: our side is shut, what the client
  *           still sends is read and dropped for a moment, so that it reads the answer instead
  *           of a reset
+ *   PARKED  a request with a body whose handler deferred its answer (a durable submission
+ *           waiting for its group commit): out of the epoll set until http_defer_ready puts
+ *           it on its worker's ready list and wakes the worker (eventfd), which resumes it
  *
  * The handler runs on the worker thread (each worker has its own SQLite connection, see
  * api_dbpool.c). A request with a body is answered with Connection: close. Deadlines are
@@ -53,9 +56,15 @@
 #define IP_BUCKETS 4096
 #define ACCEPT_BATCH 64
 
-enum { C_HEAD, C_BODY, C_WRITE, C_LINGER };
+enum { C_HEAD, C_BODY, C_WRITE, C_LINGER, C_PARKED };
 
 struct worker;
+struct conn;
+
+struct http_defer {
+    struct conn *c;
+    struct http_defer *next;      /* the worker's ready list */
+};
 
 struct conn {
     struct conn *prev, *next;     /* the worker's list */
@@ -95,6 +104,9 @@ struct conn {
     int close_after;
     int status;
     uint64_t bytes;
+    /* a parked request: its handle, and the bytes of c->in to drop once answered */
+    struct http_defer defer;
+    size_t parked_used;
 };
 
 struct worker {
@@ -110,6 +122,9 @@ struct worker {
     time_t date_sec;
     char date[64];
     struct http_head scratch_head;
+    pthread_mutex_t ready_mu;
+    struct http_defer *ready;     /* parked connections whose answer may be made */
+    unsigned n_parked;
     char scratch[SCRATCH];
 };
 
@@ -540,12 +555,10 @@ static void in_consume(struct conn *c, size_t n)
     c->in_len -= n;
 }
 
-/* Answers the complete request held by c (head h, the first used bytes of c->in, dropped once
- * the handler has answered). Returns as conn_flush. */
-static int conn_dispatch(struct conn *c, const struct http_head *h, size_t used)
+/* The request held by c: head h, its body when one was received. */
+static struct http_request conn_req(struct conn *c, const struct http_head *h)
 {
-    struct http_server *srv = c->w->srv;
-    struct http_request req = {
+    return (struct http_request){
         .head = h,
         .method = h->method,
         .target = h->target,
@@ -553,15 +566,84 @@ static int conn_dispatch(struct conn *c, const struct http_head *h, size_t used)
         .body_len = c->upload.active ? c->upload.body.len : 0,
         .peer = c->ip,
     };
-    reply_init(&c->rep);
-    srv->cb.handle(srv->cb.cls, &req, &c->rep);
-    c->close_after = !h->keep_alive || c->upload.active || h->chunked || h->content_length > 0;
+}
+
+/* The handler's answer in c->rep: sends it, then drops the first used bytes of c->in. Returns
+ * as conn_flush. */
+static int conn_answer(struct conn *c, size_t used)
+{
     in_consume(c, used);
     if (start_answer(c)) {
         conn_close(c);
         return -1;
     }
     return conn_flush(c);
+}
+
+/* Answers the complete request held by c (head h, the first used bytes of c->in, dropped once
+ * the handler has answered), or parks it when the handler defers. Returns as conn_flush (0
+ * for parked). Only a request with a body may be deferred: its head is c's own copy. */
+static int conn_dispatch(struct conn *c, const struct http_head *h, size_t used)
+{
+    struct http_server *srv = c->w->srv;
+    struct http_request req = conn_req(c, h);
+
+    c->defer.c = c;
+    req.defer = h == c->head ? &c->defer : NULL;
+    reply_init(&c->rep);
+    srv->cb.handle(srv->cb.cls, &req, &c->rep);
+    c->close_after = !h->keep_alive || c->upload.active || h->chunked || h->content_length > 0;
+    if (c->rep.resume && req.defer) {
+        epoll_ctl(c->w->ep, EPOLL_CTL_DEL, c->fd, NULL);
+        c->events = 0;
+        c->state = C_PARKED;
+        c->parked_used = used;
+        c->w->n_parked++;
+        return 0;
+    }
+    return conn_answer(c, used);
+}
+
+void http_defer_ready(struct http_defer *d)
+{
+    struct worker *w = d->c->w;
+    uint64_t one = 1;
+
+    pthread_mutex_lock(&w->ready_mu);
+    d->next = w->ready;
+    w->ready = d;
+    pthread_mutex_unlock(&w->ready_mu);
+    if (write(w->wake, &one, sizeof one) < 0)
+        gdir_log(GDIR_LOG_WARN, "http", "msg=\"cannot wake a worker\"");
+}
+
+/* Answers the parked requests of w's ready list. */
+static void resume_ready(struct worker *w)
+{
+    struct http_defer *d;
+
+    pthread_mutex_lock(&w->ready_mu);
+    d = w->ready;
+    w->ready = NULL;
+    pthread_mutex_unlock(&w->ready_mu);
+    while (d) {
+        struct conn *c = d->c;
+        struct http_request req = conn_req(c, c->head);
+        struct epoll_event e = {.events = EPOLLIN, .data.ptr = c};
+        void (*resume)(void *, const struct http_request *, struct http_reply *) = c->rep.resume;
+
+        d = d->next;
+        c->rep.resume = NULL;
+        resume(c->rep.resume_cls, &req, &c->rep);
+        w->n_parked--;
+        c->state = C_HEAD;   /* start_answer moves it on */
+        if (epoll_ctl(w->ep, EPOLL_CTL_ADD, c->fd, &e)) {
+            conn_close(c);
+            continue;
+        }
+        c->events = EPOLLIN;
+        conn_answer(c, c->parked_used);
+    }
 }
 
 /* Answers err (a request refused by this layer) and closes the connection after it. Returns as
@@ -895,6 +977,8 @@ static void scan(struct worker *w, uint64_t now)
             if (now >= c->linger_end)
                 conn_close(c);
             break;
+        case C_PARKED:   /* its answer comes; the store has no deadline to break */
+            break;
         }
     }
 }
@@ -919,6 +1003,7 @@ static void *worker_main(void *arg)
                 uint64_t v;
                 if (read(w->wake, &v, sizeof v) < 0)
                     continue;
+                resume_ready(w);
             } else {
                 struct conn *c = tag;
                 if (c->state == C_WRITE) {
@@ -941,7 +1026,7 @@ static void *worker_main(void *arg)
                 if ((c->state == C_HEAD && c->in_len == 0) || c->state == C_LINGER)
                     conn_close(c);
             }
-            if (!w->conns || now >= drain_end)
+            if (!w->conns || (now >= drain_end && !w->n_parked))
                 break;
         }
         if (!w->listening && !srv->stopping && now >= w->accept_resume)
@@ -1021,6 +1106,7 @@ int http_server_start(struct http_server **out, const char *addr, unsigned port,
         struct worker *w = &srv->workers[i];
         struct epoll_event e = {.events = EPOLLIN, .data.ptr = &wake_tag};
         w->srv = srv;
+        pthread_mutex_init(&w->ready_mu, NULL);
         w->ep = epoll_create1(EPOLL_CLOEXEC);
         w->wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
         if (w->ep < 0 || w->wake < 0 || epoll_ctl(w->ep, EPOLL_CTL_ADD, w->wake, &e) ||
@@ -1064,6 +1150,7 @@ void http_server_stop(struct http_server *srv, unsigned drain_seconds)
     }
     for (unsigned i = 0; i < srv->n_workers; i++) {
         pthread_join(srv->workers[i].thread, NULL);
+        pthread_mutex_destroy(&srv->workers[i].ready_mu);
         close(srv->workers[i].ep);
         close(srv->workers[i].wake);
     }

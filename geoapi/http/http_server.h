@@ -28,6 +28,15 @@
 #include "gdir_err.h"
 #include "http_parse.h"
 
+/* A request whose answer is deferred (http_server.c). A handler may defer the answer of a
+ * request with a body (req->defer non-NULL): it sets rep->resume and rep->resume_cls instead
+ * of an answer, and arranges for http_defer_ready(req->defer) to be called exactly once, from
+ * any thread, when the answer can be made. Meanwhile the connection is parked (its worker
+ * serves the others; no deadline runs) and the request's head and body stay valid; then the
+ * worker calls rep->resume(resume_cls, req, rep) on its own thread, which fills rep as handle
+ * does (resume_cls is resume's). Stopping waits for every parked request to be resumed. */
+struct http_defer;
+
 struct http_limits {
     unsigned threads;
     unsigned max_connections;
@@ -47,6 +56,7 @@ struct http_request {
     const char *body;           /* NULL when the request has none; body_len bytes */
     size_t body_len;
     const unsigned char *peer;  /* the client's address (16 bytes, IPv4 mapped into IPv6) */
+    struct http_defer *defer;   /* non-NULL: the answer may be deferred (see above) */
 };
 
 /* What the handler answers. Body: `body` (memory, owned, free()d), or fd >= 0 (an open file,
@@ -62,6 +72,9 @@ struct http_reply {
     uint64_t fd_size;
     struct api_stream stream;
     int close;                  /* close the connection after this answer */
+    /* set by handle: the answer is deferred, made by resume once http_defer_ready is called */
+    void (*resume)(void *cls, const struct http_request *req, struct http_reply *rep);
+    void *resume_cls;
 };
 
 struct http_callbacks {
@@ -93,6 +106,9 @@ unsigned http_server_port(const struct http_server *srv);
 /* Stops accepting, lets requests in progress finish for up to drain_seconds, closes every
  * connection, joins the workers and frees everything. NULL-safe. */
 void http_server_stop(struct http_server *srv, unsigned drain_seconds);
+
+/* The deferred answer of d may be made now (any thread; once per deferral). */
+void http_defer_ready(struct http_defer *d);
 
 /* Connections open now (tests, logs). */
 unsigned http_server_connections(const struct http_server *srv);
