@@ -42,10 +42,15 @@ struct bo_agent {
     int disabled;
 };
 
+struct sqlite3;
+
 /* Opens forms_db (creating the back office's tables when missing: agents, agent_communes,
  * agent_forms, sessions, audit, views, login_failures). */
 int bo_db_open(struct bo_db **out, const char *forms_db, struct gdir_err *err);
 void bo_db_close(struct bo_db *db);
+/* The back office's statements on a connection the caller keeps (the forms store's writer:
+ * notifications written in its transaction); bo_db_close leaves that connection open. */
+int bo_db_attach(struct bo_db **out, struct sqlite3 *conn, struct gdir_err *err);
 /* Sets this connection's session timeouts in seconds (default BO_SESSION_IDLE and
  * BO_SESSION_ABSOLUTE); geoapi lowers them for tests only (GEODIR_TEST_BO_IDLE). */
 void bo_db_set_timeouts(struct bo_db *db, long idle, long absolute);
@@ -55,7 +60,6 @@ void bo_db_set_timeouts(struct bo_db *db, long idle, long absolute);
  * connection (NULL for a NULL db; its user prepares and finalizes its own statements), and a
  * transaction on it (BEGIN IMMEDIATE; ROLLBACK only when
  * one is open) so that such writes commit with their bo_audit row or not at all. */
-struct sqlite3;
 struct sqlite3 *bo_db_sqlite(struct bo_db *db);
 int bo_begin(struct bo_db *db, struct gdir_err *err);
 int bo_commit(struct bo_db *db, struct gdir_err *err);

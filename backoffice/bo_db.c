@@ -154,8 +154,30 @@ void bo_db_close(struct bo_db *db)
         return;
     gdir_db_finalize_all(db->st, S_COUNT);
     gdir_db_finalize_all(db->lazy, L_COUNT);
+    if (db->borrowed)
+        db->d.db = NULL;
     gdir_db_close(&db->d);
     free(db);
+}
+
+int bo_db_attach(struct bo_db **out, sqlite3 *conn, struct gdir_err *err)
+{
+    struct bo_db *db = calloc(1, sizeof *db);
+    int rc;
+
+    *out = NULL;
+    if (!db)
+        return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
+    db->d.db = conn;
+    db->borrowed = 1;
+    db->idle = BO_SESSION_IDLE;
+    db->absolute = BO_SESSION_ABSOLUTE;
+    if ((rc = gdir_db_prepare_all(&db->d, sql, S_COUNT, db->st, NULL, err))) {
+        bo_db_close(db);
+        return rc;
+    }
+    *out = db;
+    return GDIR_OK;
 }
 
 void bo_db_set_timeouts(struct bo_db *db, long idle, long absolute)

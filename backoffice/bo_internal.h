@@ -29,6 +29,7 @@ struct bo_db {
     sqlite3_stmt *st[S_COUNT];
     sqlite3_stmt *lazy[L_COUNT];
     long idle, absolute;   /* session timeouts, seconds */
+    int borrowed;          /* bo_db_attach: d.db is the caller's, not closed here */
 };
 
 /* The statement, reset and unbound: ready for its parameters. */

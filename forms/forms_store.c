@@ -132,6 +132,8 @@ struct forms_store {
     unsigned long long n_commits, n_writes;
     pthread_key_t key;                    /* thread -> struct reader */
     int key_ok;
+    forms_store_filed_fn *on_filed;       /* or NULL (forms_store_on_filed) */
+    void *on_filed_cls;
 };
 
 static int db_fail(sqlite3 *db, const char *what, struct gdir_err *err)
@@ -337,6 +339,12 @@ void forms_store_close(struct forms_store *s)
     free(s);
 }
 
+void forms_store_on_filed(struct forms_store *s, forms_store_filed_fn *fn, void *cls)
+{
+    s->on_filed = fn;
+    s->on_filed_cls = cls;
+}
+
 const unsigned char *forms_store_secret(const struct forms_store *s)
 {
     return s->secret;
@@ -439,6 +447,8 @@ static void *writer_main(void *arg)
         }
     }
     pthread_mutex_unlock(&s->mu);
+    if (s->on_filed)
+        s->on_filed(s->on_filed_cls, NULL, 0, NULL);   /* before the connection closes */
     return NULL;
 }
 
@@ -753,9 +763,9 @@ static int submit_run(struct forms_store *s, struct job *j, struct gdir_err *err
         (rc = insert_event(s, j->request_id, j->now, NULL, "deposee", NULL, err)) ||
         (rc = insert_attachments(s, j, a->r->files, a->r->n_files, 1, err)))
         return rc;
-    if (a->r->email && a->r->email[0])
-        return queue_receipt(s, j, a->r, a->token, err);
-    return GDIR_OK;
+    if (a->r->email && a->r->email[0] && (rc = queue_receipt(s, j, a->r, a->token, err)))
+        return rc;
+    return s->on_filed ? s->on_filed(s->on_filed_cls, s->w.db, j->request_id, err) : GDIR_OK;
 }
 
 /* Hashes a token's text (what is stored and compared). */

@@ -23,6 +23,8 @@
 
 #include "gdir_err.h"
 
+struct sqlite3;
+
 #define FORMS_CODE_LEN 8
 #define FORMS_TOKEN_LEN 22
 #define FORMS_SECRET_LEN 32
@@ -39,6 +41,15 @@ int forms_store_open(struct forms_store **out, const char *db_path, const char *
 /* Stops the writer (after the writes queued), closes everything. Call when no other thread
  * uses the store any more. NULL-safe. */
 void forms_store_close(struct forms_store *s);
+
+/* What the writer thread does inside each submission's transaction, after the request's rows
+ * and its receipt (geoapi: the agents' "agent_new" e-mails into the outbox, so that they are
+ * committed with the request or not at all): fn(cls, db, request_id, err) on the writer's own
+ * connection; a negative code fails that submission (its rows rolled back). At the writer's
+ * end fn(cls, NULL, 0, NULL) lets it free what it prepared on db. Set before any submission. */
+typedef int forms_store_filed_fn(void *cls, struct sqlite3 *db, long long request_id,
+                                 struct gdir_err *err);
+void forms_store_on_filed(struct forms_store *s, forms_store_filed_fn *fn, void *cls);
 
 /* The database's own secret (FORMS_SECRET_LEN random bytes, made once, kept in the database):
  * the key of the CSRF tokens, so that they survive a restart. */

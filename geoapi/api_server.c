@@ -19,6 +19,7 @@
 #include "api_mailer.h"
 #include "api_purge.h"
 #include "bo_notify.h"
+#include "forms_store.h"
 #include "gdir_forms.h"
 #include "gdir_hash.h"
 #include "api_router.h"
@@ -46,6 +47,7 @@ struct api_server {
     char *vendor_root;
     struct gdir_calendar *calendar;   /* owned: school holidays for opening hours */
     struct api_forms *forms;     /* owned: the online procedures, NULL when off */
+    struct bo_db *forms_writer_bo; /* the store's writer's back-office statements (its thread's) */
     struct api_mailer *mailer;   /* owned: the e-mail sender, NULL without forms or transport */
     struct api_purge *purge;     /* owned: the daily RGPD purge, NULL without forms */
     struct api_bo *bo;           /* owned: the back office, NULL when off */
@@ -396,6 +398,7 @@ static int open_forms(struct api_server *srv, const struct api_config *cfg,
         return rc;
     bo_notify_setup(srv->forms->set, cfg->public_url);
     srv->forms->notify = api_notify;
+    forms_store_on_filed(srv->forms->store, api_notify_filed, &srv->forms_writer_bo);
     if (!api_mailer_configured(cfg)) {
         gdir_log(GDIR_LOG_WARN, "mail", "msg=\"no smtp_url nor sendmail_command: e-mails stay "
                  "in the outbox\"");

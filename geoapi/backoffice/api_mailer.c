@@ -353,6 +353,23 @@ void api_mailer_stop(struct api_mailer *m)
     free(m);
 }
 
+int api_notify_filed(void *cls, struct sqlite3 *db, long long request_id, struct gdir_err *err)
+{
+    struct bo_db **wdb = cls;
+
+    if (!db) {   /* the writer stops */
+        bo_db_close(*wdb);
+        *wdb = NULL;
+        return GDIR_OK;
+    }
+    if (!*wdb) {
+        int rc = bo_db_attach(wdb, db, err);
+        if (rc)
+            return rc;
+    }
+    return bo_notify(*wdb, request_id, "agent_new", err);
+}
+
 void api_notify(const struct api_ctx *ctx, long long id, const char *code, const char *event)
 {
     struct bo_db *db = api_bo_db(ctx);

@@ -38,4 +38,11 @@ void api_mailer_stop(struct api_mailer *m);
 struct api_ctx;
 void api_notify(const struct api_ctx *ctx, long long id, const char *code, const char *event);
 
+/* The forms store's writer hook (forms_store_on_filed; cls: a struct bo_db * slot owned by
+ * the writer thread, NULL at first): the agents' "agent_new" e-mails of request_id written
+ * into the outbox inside the submission's own transaction — committed with the request or
+ * not at all, and no second writer competing for the database's lock. */
+struct sqlite3;
+int api_notify_filed(void *cls, struct sqlite3 *db, long long request_id, struct gdir_err *err);
+
 #endif

@@ -188,9 +188,7 @@ static int filed(void *cls, struct api_response *res, struct gdir_err *err)
     long long id = 0;
     int rc = forms_store_submit_end(fl->op, code, token, &id, err);
 
-    if (!rc) {
-        if (fl->fx->notify)
-            fl->fx->notify(fl->ctx, id, NULL, "agent_new");
+    if (!rc) {   /* the agents' e-mails were written in the same transaction (api_notify_filed) */
         bo_outbox_wake();   /* the receipt is committed: the sender may take it now */
         rc = created(res, code, token, err);
     }
