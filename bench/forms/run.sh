@@ -14,7 +14,9 @@
 #   4. the rows in forms_db against wrk's count (every 201 is a row), p99 from wrk --latency,
 #      the server's RSS before and after, writes per commit (the store's log line at stop);
 #   5. attachments: ATTACH_N submissions each with a 5 MB PDF (5,000,000 bytes), ATTACH_CONC at
-#      a time (curl), stored and fsync'd: MB/s beside the disk's sequential write speed of 2.;
+#      a time (bench/forms/attach.py: one process, keep-alive connections, the body built once;
+#      until 2026-12-07 a bash and a curl per upload, whose start-up weighed on 2 cores),
+#      stored and fsync'd: MB/s beside the disk's sequential write speed of 2.;
 #   6. memory: wrk rounds of 10 s until forms_db holds TOTAL requests (100,000), the server's
 #      RSS after each round (flat = no growth with the number of requests).
 # The territory's périscolaire form cannot stand in for "essai": it requires an insurance
@@ -75,20 +77,12 @@ rows=$(sqlite3 "$WORK/forms.sqlite" "SELECT count(*) FROM requests")
 
 echo "== attachments: $ATTACH_N submissions of a 5 MB PDF, $ATTACH_CONC at a time"
 { printf '%%PDF-1.4\n'; head -c 4999991 /dev/urandom; } > "$WORK/5mb.pdf"
-attach_one() {
-    curl -s -o /dev/null -w '%{http_code}\n' -b "geodir_csrf=$CSRF_COOKIE" \
-        -H "X-CSRF-Token: $CSRF_TOKEN" \
-        -F 'data={"values":{"nom":"Dupont","courriel":"jeanne@example.org","age":40},"website":""};type=application/json' \
-        -F "file:piece=@$WORK/5mb.pdf;type=application/pdf" \
-        "http://127.0.0.1:$port/api/forms/essai/submissions"
-}
-export -f attach_one; export WORK port
-t0=$(date +%s.%N)
-seq "$ATTACH_N" | xargs -P "$ATTACH_CONC" -I{} bash -c attach_one > "$WORK/attach.codes"
-t1=$(date +%s.%N)
-attach_ok=$(grep -c '^201$' "$WORK/attach.codes" || true)
+attach=$(python3 "$REPO/bench/forms/attach.py" "$port" "$CSRF_COOKIE" "$CSRF_TOKEN" \
+    "$WORK/5mb.pdf" "$ATTACH_N" "$ATTACH_CONC")
+attach_ok=${attach% *}
+attach_s=${attach#* }
 attach_stored=$(sqlite3 "$WORK/forms.sqlite" "SELECT count(*) FROM attachments WHERE size = 5000000")
-attach_mbs=$(awk -v n="$attach_ok" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", n * 5 / (b - a) }')
+attach_mbs=$(awk -v n="$attach_ok" -v s="$attach_s" 'BEGIN { printf "%.1f", n * 5 / s }')
 seq_mbs=$(echo "$seq" | sed -nE 's/.*, ([0-9.]+) ([MG])B\/s$/\1 \2/p' | awk '{ print ($2 == "G" ? $1 * 1000 : $1) }')
 
 echo "== memory: rounds of 10 s until $TOTAL requests"

@@ -38,9 +38,30 @@ int api_upload_begin(struct api_upload *u, long long announced, size_t max, size
         return gdir_err_set_param(err, GDIR_ETOOBIG, "data",
                                   "data: the upload has %lld bytes, the limit is %zu", announced,
                                   max);
-    if (announced > 0)
-        return reserve(u, (size_t)announced, budget, err);
-    return GDIR_OK;
+    if (announced <= 0)
+        return GDIR_OK;
+    int rc = reserve(u, (size_t)announced, budget, err);
+    if (!rc && gdir_buf_reserve(&u->body, (size_t)announced))
+        rc = gdir_err_set(err, GDIR_ENOMEM, "out of memory");
+    if (!rc)
+        u->announced = (size_t)announced;
+    return rc;
+}
+
+char *api_upload_tail(struct api_upload *u, size_t *room)
+{
+    *room = 0;
+    if (!u->active || !u->announced || u->body.len >= u->announced ||
+        u->body.cap < u->announced + 1)
+        return NULL;
+    *room = u->announced - u->body.len;
+    return u->body.data + u->body.len;
+}
+
+void api_upload_received(struct api_upload *u, size_t n)
+{
+    u->body.len += n;
+    u->body.data[u->body.len] = '\0';
 }
 
 int api_upload_add(struct api_upload *u, const void *data, size_t n, size_t budget,

@@ -16,6 +16,7 @@ struct api_upload {
     struct gdir_buf body;   /* the bytes received, owned */
     size_t max;             /* largest body accepted */
     size_t reserved;        /* bytes of the server-wide budget this upload holds */
+    size_t announced;       /* the Content-Length, allocated at once; 0: chunked */
     int active;             /* begun and not yet ended */
 };
 
@@ -30,6 +31,13 @@ int api_upload_begin(struct api_upload *u, long long announced, size_t max, size
  * GDIR_ENOMEM, with err filled; the body is then freed. Thread-safe. */
 int api_upload_add(struct api_upload *u, const void *data, size_t n, size_t budget,
                    struct gdir_err *err);
+
+/* Where the next bytes of a body whose length was announced may be received in place (the
+ * whole length is allocated by api_upload_begin: no growth, no copy from a read buffer): the
+ * address and *room (0 and NULL for a chunked body or when full). api_upload_received then
+ * counts n bytes written there (n <= *room). */
+char *api_upload_tail(struct api_upload *u, size_t *room);
+void api_upload_received(struct api_upload *u, size_t n);
 
 /* Frees the body and gives its reservation back. NULL-safe, idempotent. */
 void api_upload_end(struct api_upload *u);

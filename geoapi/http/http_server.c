@@ -801,7 +801,11 @@ static void on_readable(struct conn *c)
         return;
     }
     if (c->state == C_BODY) {
-        ssize_t n = read(c->fd, w->scratch, sizeof w->scratch);
+        size_t room;
+        char *tail = c->head->chunked ? NULL : api_upload_tail(&c->upload, &room);
+        ssize_t n = tail ? read(c->fd, tail, room < (size_t)c->body_left ? room
+                                                                           : (size_t)c->body_left)
+                         : read(c->fd, w->scratch, sizeof w->scratch);
         int done;
         if (n < 0 && (errno == EAGAIN || errno == EINTR))
             return;
@@ -809,7 +813,14 @@ static void on_readable(struct conn *c)
             conn_close(c);
             return;
         }
-        done = body_feed(c, w->scratch, (size_t)n);
+        if (tail) {   /* received in place: the body's whole length was allocated */
+            c->active = now_ms();
+            api_upload_received(&c->upload, (size_t)n);
+            c->body_left -= n;
+            done = c->body_left == 0;
+        } else {
+            done = body_feed(c, w->scratch, (size_t)n);
+        }
         if (done > 0)
             conn_dispatch(c, c->head, c->in_len);
         return;
