@@ -31,13 +31,13 @@ void bo_notify_setup(const struct forms_set *set, const char *public_url)
 static const char *const lazy_sql[L_COUNT] = {
     [L_NOTIFY_ID] = "SELECT id FROM requests WHERE code = ?1",
     [L_NOTIFY_READ] =
-        "SELECT form_id, code, status, commune, service, email, "
-        "(SELECT to_status FROM events WHERE request_id = r.id AND visible = 1 "
-        " ORDER BY at DESC, id DESC LIMIT 1), "
-        "(SELECT message FROM events WHERE request_id = r.id AND visible = 1 "
-        " ORDER BY at DESC, id DESC LIMIT 1) FROM requests r WHERE id = ?1",
-    [L_NOTIFY_QUEUE] = "INSERT INTO outbox (request_id, to_addr, subject, body, created_at, "
-                       "next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+        ("SELECT form_id, code, status, commune, service, email, "
+         "(SELECT to_status FROM events WHERE request_id = r.id AND visible = 1 "
+         " ORDER BY at DESC, id DESC LIMIT 1), "
+         "(SELECT message FROM events WHERE request_id = r.id AND visible = 1 "
+         " ORDER BY at DESC, id DESC LIMIT 1) FROM requests r WHERE id = ?1"),
+    [L_NOTIFY_QUEUE] = ("INSERT INTO outbox (request_id, to_addr, subject, body, created_at, "
+                        "next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)"),
 };
 
 /* Statement which of db, prepared on its first use (every submission notifies: preparing
