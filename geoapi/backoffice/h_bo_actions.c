@@ -103,6 +103,9 @@ static int transition(struct bq_call *c, struct gdir_err *err)
     if (!f || !form_has_status(f, to) || strcmp(to, "retiree") == 0)
         return gdir_err_set_param(err, GDIR_EINVAL, "to", "to : statut inconnu pour cette "
                                   "démarche.");
+    if (bq_move_reserved(r->form_id, to))
+        return gdir_err_set(err, GDIR_ECONFLICT, "Une contribution s’accepte par sa décision "
+                            "(« Accepter »), qui met aussi l’annuaire à jour.");
     bq_moves_of(f, &fm);
     if (!bo_transition_ok(r->status, to, fm.extra, fm.after, fm.final, fm.n))
         return gdir_err_set(err, GDIR_ECONFLICT, "Ce changement de statut n’est pas possible "

@@ -206,7 +206,8 @@ static void moves_json(const struct form_def *f, const char *from, struct gdir_j
     gdir_json_arr_begin(j);
     for (size_t i = 0; i < sizeof common / sizeof common[0] + m.n; i++) {
         const char *to = i < 5 ? common[i] : m.extra[i - 5];
-        if (!bo_transition_ok(from, to, m.extra, m.after, m.final, m.n))
+        if (!bo_transition_ok(from, to, m.extra, m.after, m.final, m.n) ||
+            (f && bq_move_reserved(form_id(f), to)))
             continue;
         gdir_json_obj_begin(j);
         gdir_json_kstr(j, "to", to);

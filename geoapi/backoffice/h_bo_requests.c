@@ -10,6 +10,7 @@
 #include "api_forms.h"
 #include "api_handlers.h"
 #include "api_queries.h"
+#include "bo_contrib.h"
 #include "bo_queue.h"
 #include "gdir_cjson.h"
 #include "gdir_csv.h"
@@ -29,6 +30,12 @@
 const struct form_def *bq_form(const struct api_ctx *ctx, const char *form_id)
 {
     return ctx->forms && form_id ? forms_find(ctx->forms->set, form_id) : NULL;
+}
+
+int bq_move_reserved(const char *form_id, const char *to)
+{
+    return form_id && to && strcmp(to, "acceptee") == 0 &&
+           (strcmp(form_id, BO_FORM_PROPOSE) == 0 || strcmp(form_id, BO_FORM_REPORT) == 0);
 }
 
 void bq_moves_of(const struct form_def *f, struct bq_moves *m)

@@ -72,14 +72,16 @@ class Agent:
         self.jar += "; " + h.get("set-cookie", "").split(";", 1)[0]
         self.token = json.loads(b).get("csrf", "") if s == 200 else ""
 
-    def decide(self, request_id, body, token=True, session=True):
+    def post(self, path, body, token=True, session=True):
         headers = {"Content-Type": "application/json",
                    "Cookie": self.jar if session else self.jar.split(";", 1)[0]}
         if token:
             headers["X-CSRF-Token"] = self.token
-        s, _, b = request(self.port, "POST", f"/api/bo/requests/{request_id}/contribution",
-                          json.dumps(body).encode(), headers)
+        s, _, b = request(self.port, "POST", path, json.dumps(body).encode(), headers)
         return s, json.loads(b) if b else None
+
+    def decide(self, request_id, body, token=True, session=True):
+        return self.post(f"/api/bo/requests/{request_id}/contribution", body, token, session)
 
 
 def file_request(port, form, values):
@@ -150,6 +152,16 @@ def main():
               f"bad body {json.dumps(body)[:60]}: 400 naming {field} ({s} {str(b)[:160]})")
     check(sql("SELECT status FROM requests WHERE id = ?", (rid,))[0][0] == "deposee",
           "the refused bodies changed nothing")
+
+    # Accepting a contribution is its decision, never a bare status change.
+    s, b = beausite.post(f"/api/bo/requests/{rid}/transition", {"to": "en_instruction"})
+    check(s == 200, f"the contribution taken in instruction ({s} {b})")
+    moves = [m.get("to") for m in (b or {}).get("moves", [])]
+    check("acceptee" not in moves and "refusee" in moves,
+          f"the request page does not offer « Acceptée » as a status change ({moves})")
+    s, b = beausite.post(f"/api/bo/requests/{rid}/transition", {"to": "acceptee"})
+    check(s == 409 and "décision" in json.dumps(b, ensure_ascii=False),
+          f"a bare transition to acceptee: 409 pointing to the decision ({s} {b})")
 
     # Accepted with a corrected value: published, with its provenance.
     s, b = beausite.decide(rid, {"decision": "accept",
