@@ -106,6 +106,8 @@ function renderCategories(answer) {
     if (!cat || typeof cat.code !== 'string')
       continue;
     state.categories.set(cat.code, { label: text(cat.label) || cat.code, parent: null });
+    if ((Number(cat.count) || 0) === 0)
+      continue;                        /* a category with no place would only lead to « aucun lieu » */
     const group = h('optgroup', { label: text(cat.label) || cat.code });
     group.append(h('option', { value: cat.code },
                    `${text(cat.label) || cat.code} — tout (${Number(cat.count) || 0})`));

@@ -205,12 +205,11 @@ export class Combobox {
       }
       break;
     case 'Escape':
+      /* closes the list; never erases what was typed (a resident pressing Échap to dismiss
+       * something else lost their search: issue 14) */
       if (this.isOpen()) {
         e.preventDefault();
         this.close();
-      } else if (this.input.value !== '') {
-        e.preventDefault();
-        this.clear();
       }
       break;
     case 'Tab':
