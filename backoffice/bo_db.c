@@ -118,18 +118,27 @@ void bo_rollback(struct bo_db *db)
         bo_step_done(db, S_ROLLBACK, "ROLLBACK", NULL);
 }
 
+/* A connection's record with the default session timeouts, no statements yet; or NULL. */
+static struct bo_db *db_new(void)
+{
+    struct bo_db *db = calloc(1, sizeof *db);
+    if (db) {
+        db->idle = BO_SESSION_IDLE;
+        db->absolute = BO_SESSION_ABSOLUTE;
+    }
+    return db;
+}
+
 int bo_db_open(struct bo_db **out, const char *forms_db, struct gdir_err *err)
 {
     static const char pragmas[] = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
                                   "PRAGMA foreign_keys = ON;";
-    struct bo_db *db = calloc(1, sizeof *db);
+    struct bo_db *db = db_new();
     int rc = GDIR_EDB;
 
     *out = NULL;
     if (!db)
         return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
-    db->idle = BO_SESSION_IDLE;
-    db->absolute = BO_SESSION_ABSOLUTE;
     if (sqlite3_open_v2(forms_db, &db->d.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                         SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
         gdir_err_set(err, GDIR_EDB, "%s: %s", forms_db,
@@ -162,7 +171,7 @@ void bo_db_close(struct bo_db *db)
 
 int bo_db_attach(struct bo_db **out, sqlite3 *conn, struct gdir_err *err)
 {
-    struct bo_db *db = calloc(1, sizeof *db);
+    struct bo_db *db = db_new();
     int rc;
 
     *out = NULL;
@@ -170,8 +179,6 @@ int bo_db_attach(struct bo_db **out, sqlite3 *conn, struct gdir_err *err)
         return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
     db->d.db = conn;
     db->borrowed = 1;
-    db->idle = BO_SESSION_IDLE;
-    db->absolute = BO_SESSION_ABSOLUTE;
     if ((rc = gdir_db_prepare_all(&db->d, sql, S_COUNT, db->st, NULL, err))) {
         bo_db_close(db);
         return rc;

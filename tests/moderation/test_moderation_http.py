@@ -26,6 +26,7 @@ sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 from geodir_test import ApiServer, check, finish, fresh_dir, poll_until  # noqa: E402
+from bo_client import Client  # noqa: E402
 from forms_client import csrf, request, submit  # noqa: E402
 from forms_fixture import add_agent, forms_db, server_args  # noqa: E402
 from forms_fixture import sql as forms_sql  # noqa: E402
@@ -57,28 +58,18 @@ def prepare():
     return config
 
 
-class Agent:
-    """An agent's session: login through the forms CSRF token, then the session's own."""
+class Agent(Client):
+    """An agent's session (tests/lib/bo_client.py), logged in."""
 
     def __init__(self, port, login):
-        self.port = port
-        fcookie, ftoken, _ = csrf(port)
-        self.jar = f"geodir_csrf={fcookie}"
-        s, h, b = request(port, "POST", "/api/bo/login",
-                          json.dumps({"login": login, "password": PASSWORDS[login]}).encode(),
-                          {"Cookie": self.jar, "X-CSRF-Token": ftoken,
-                           "Content-Type": "application/json"})
-        check(s == 200, f"{login} logs in ({s} {b[:200]})")
-        self.jar += "; " + h.get("set-cookie", "").split(";", 1)[0]
-        self.token = json.loads(b).get("csrf", "") if s == 200 else ""
+        super().__init__(port)
+        s, _, b = self.login(login, PASSWORDS[login])
+        check(s == 200, f"{login} logs in ({s} {str(b)[:200]})")
 
     def post(self, path, body, token=True, session=True):
-        headers = {"Content-Type": "application/json",
-                   "Cookie": self.jar if session else self.jar.split(";", 1)[0]}
-        if token:
-            headers["X-CSRF-Token"] = self.token
-        s, _, b = request(self.port, "POST", path, json.dumps(body).encode(), headers)
-        return s, json.loads(b) if b else None
+        alone = None if session else {"Cookie": f"geodir_csrf={self.fcookie}"}
+        s, _, b = self.call("POST", path, body, token=token, headers=alone)
+        return s, b
 
     def decide(self, request_id, body, token=True, session=True):
         return self.post(f"/api/bo/requests/{request_id}/contribution", body, token, session)
