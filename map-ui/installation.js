@@ -13,7 +13,7 @@ import { fetchAddresses, fetchCommunesGeojson, fetchPlaces, fetchReverse } from 
 import { Combobox } from './combobox.js';
 import { h } from './dom.js';
 import { flatPlaces, loadCommunes, markReady, placeItem, proceduresList } from './resident.js';
-import { announce, loadTerritory, shortName } from './site.js';
+import { loadTerritory, shortName } from './site.js';
 
 const NEAR_M = 10000;
 const NEAR_TEXT = '10\u00a0km';
@@ -145,7 +145,7 @@ async function showResult(lat, lon, label, insee) {
     h('h2', { id: 'result-heading', tabindex: '-1' }, title),
     label ? h('p', {}, label) : null,
     commune ? h('p', {}, h('a', { href: `/commune/${encodeURIComponent(insee)}` }, `Tout sur ${commune.name}`))
-      : h('p', {}, 'Cette adresse n’est pas dans une commune du territoire : voici tout de même les services les plus proches.'));
+      : h('p', {}, 'Cette adresse n’est pas dans une commune du territoire\u00a0: voici tout de même les services les plus proches.'));
   const blocks = [head];
   if (parts)
     blocks.push(section('part-mairie', 'Votre mairie', parts[0]));
@@ -156,8 +156,8 @@ async function showResult(lat, lon, label, insee) {
   }
   ui.result.replaceChildren(...blocks);
   ui.result.setAttribute('aria-busy', 'false');
-  say('');
-  announce(`${title}. Les services les plus proches sont affichés.`);
+  say(commune ? `${commune.name}\u00a0: votre mairie, les services les plus proches et vos démarches sont affichés ci-dessous.`
+    : 'Les services les plus proches sont affichés ci-dessous.');
   document.getElementById('result-heading').focus();
   markReady(`result-${run}`);
 }
@@ -174,7 +174,7 @@ function useAddress(f) {
 async function searchTyped() {
   const text = ui.input.value.trim();
   if (text.length < 3) {
-    say('Saisissez votre adresse (au moins 3 caractères) ou utilisez « Me localiser ».', 'error');
+    say('Saisissez votre adresse (au moins 3 caractères) ou utilisez «\u00a0Me localiser\u00a0».', 'error');
     ui.input.focus();
     return;
   }
@@ -184,15 +184,15 @@ async function searchTyped() {
     if (f)
       useAddress(f);
     else
-      say('Adresse introuvable dans le territoire : vérifiez-la ou choisissez une adresse suggérée.', 'error');
+      say('Adresse introuvable dans le territoire\u00a0: vérifiez-la ou choisissez une adresse suggérée.', 'error');
   } catch (e) {
     say(e.message, 'error');
   }
 }
 
-const GEO_REFUSED = 'Vous n’avez pas autorisé la localisation : saisissez votre adresse ci-dessus.';
-const GEO_UNAVAILABLE = 'La localisation n’est pas disponible dans ce navigateur : saisissez votre adresse ci-dessus.';
-const GEO_FAILED = 'Votre position n’a pas pu être déterminée : saisissez votre adresse ci-dessus.';
+const GEO_REFUSED = 'Vous n’avez pas autorisé la localisation\u00a0: saisissez votre adresse ci-dessus.';
+const GEO_UNAVAILABLE = 'La localisation n’est pas disponible dans ce navigateur\u00a0: saisissez votre adresse ci-dessus.';
+const GEO_FAILED = 'Votre position n’a pas pu être déterminée\u00a0: saisissez votre adresse ci-dessus.';
 
 function locate() {
   const fail = (text) => {

@@ -9,7 +9,9 @@
  *     déchèterie only beyond 10 km (the nearest one named with its distance), no association
  *     in the commune, the procedures as links to their forms;
  *   - the same page by geolocation: a mocked position in Lavoye (its association listed), then
- *     the permission refused (the French fallback message, the focus back on the address);
+ *     the permission refused (the French fallback message, the focus back on the address, the
+ *     address then typed whole and Entrée pressed without a suggestion);
+ *   - the hours in words of resident.js (hoursInWords) at a fixed instant;
  *   - the commune page /commune/55532 (name, mairie, places by category, procedures, the
  *     outline drawn on the map) at 360 px, and an unknown code answered 404 with a French page;
  *   - the commune list /communes reached from the map page's header, a commune opened by
@@ -75,6 +77,29 @@ async function noHorizontalScroll(page, step) {
 /* The text of the answer's section of a category (installation.js NEEDS). */
 const need = (page, category) => page.textContent(`section.need[data-category="${category}"]`);
 
+test('hours in words (resident.js hoursInWords) on Tuesday 7 July 2026, 10:00 in Paris', async () => {
+  const page = ctx.page;
+  await open(page, '/communes');
+  const now = Date.UTC(2026, 6, 7, 8, 0);
+  const cases = [
+    [{ open_state: 'open', next_change: '2026-07-07T12:15:00+02:00', next_state: 'closed' }, 'Ouvert jusqu’à 12 h 15'],
+    [{ open_state: 'open', next_change: '2026-07-08T02:00:00+02:00', next_state: 'closed' }, 'Ouvert, ferme demain à 2 h'],
+    [{ open_state: 'open', next_change: null, next_state: null }, 'Ouvert en permanence'],
+    [{ open_state: 'closed', next_change: '2026-07-07T14:00:00+02:00', next_state: 'open' }, 'Fermé, ouvre à 14 h'],
+    [{ open_state: 'closed', next_change: '2026-07-08T08:30:00+02:00', next_state: 'open' }, 'Fermé, ouvre demain à 8 h 30'],
+    [{ open_state: 'closed', next_change: '2026-07-10T14:00:00+02:00', next_state: 'open' }, 'Fermé, ouvre vendredi à 14 h'],
+    [{ open_state: 'closed', next_change: '2026-09-01T09:05:00+02:00', next_state: 'open' }, 'Fermé, ouvre le 1er septembre à 9 h 05'],
+    [{ open_state: 'closed', next_change: '2027-01-04T09:00:00+01:00', next_state: 'open' }, 'Fermé, ouvre le 4 janvier 2027 à 9 h'],
+    [{ open_state: null, opening_hours: null }, 'Horaires non renseignés'],
+    [{ open_state: 'unknown', opening_hours_valid: false }, 'Horaires à confirmer auprès du lieu'],
+  ];
+  const got = await page.evaluate(async ([list, t]) => {
+    const { hoursInWords } = await import('/resident.js');
+    return list.map(([props]) => hoursInWords(props, t).text.replace(/\u00a0/g, ' '));
+  }, [cases, now]);
+  assert.deepEqual(got, cases.map((c) => c[1]));
+});
+
 test('« Je m’installe » by a typed address, keyboard only, 360 px', async () => {
   const page = ctx.page;
   await page.setViewportSize({ width: 360, height: 740 });
@@ -139,10 +164,17 @@ test('« Je m’installe » by geolocation: a position in Lavoye, then the permi
   await page.waitForFunction(() => document.getElementById('where-status').textContent !== '' &&
                                    document.getElementById('where-status').dataset.kind === 'error');
   assert.equal(await page.textContent('#where-status'),
-               'Vous n’avez pas autorisé la localisation : saisissez votre adresse ci-dessus.');
+               'Vous n’avez pas autorisé la localisation\u00a0: saisissez votre adresse ci-dessus.');
   assert.equal(await page.evaluate(() => document.activeElement.id), 'address', 'focus back on the address');
   assert.equal(await page.textContent('#result'), '', 'no answer without a position');
   await axeCheck(page, 'je-m-installe, geolocation refused');
+
+  /* The fallback: the address typed whole, Entrée without choosing a suggestion. */
+  await page.keyboard.type('13 grande rue vaubecourt');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('body[data-ready="result-1"]');
+  assert.equal((await page.textContent('#result-heading')).replace(/\s+/g, ' '), 'Votre commune : Vaubecourt');
+  assert.match(await page.textContent('.result-head'), /Adresse\u00a0: 13 Grande Rue 55250 Vaubecourt/);
 });
 
 test('the commune page /commune/55532, 360 px; an unknown code is a French 404 page', async () => {
