@@ -2,8 +2,8 @@
  * commune.js — one commune's page (commune.html at /commune/<insee>; the server answers it only
  * for a member commune): name and postcodes, the mairie with its hours in words, the places of
  * the commune by category (/api/places?commune=), its associations, the online procedures
- * offered there (/api/forms?commune=), and its outline on a small Leaflet map
- * (/api/communes.geojson) over the territory's basemap.
+ * offered there (/api/forms?commune=), and its outline (/api/communes.geojson) with its places
+ * as dots on a small Leaflet map over the territory's basemap.
  */
 import * as L from '/vendor/leaflet/leaflet-src.esm.js';
 
@@ -38,7 +38,8 @@ function byCategory(places, communeName) {
     placesOrNone(groups.get(label), ''))));
 }
 
-/* The commune's outline on a small map; the box is hidden when there is no outline. */
+/* The commune's outline on a small map (resolves to the Leaflet map); the box is hidden when
+ * there is no outline (resolves to null). */
 async function drawOutline(insee, territory) {
   const box = document.querySelector('.commune-map-box');
   let feature = null;
@@ -50,7 +51,7 @@ async function drawOutline(insee, territory) {
   }
   if (!feature) {
     box.hidden = true;
-    return;
+    return null;
   }
   const map = L.map(el('commune-map'), { zoomControl: true, scrollWheelZoom: false });
   map.attributionControl.setPrefix('<a href="https://leafletjs.com" hreflang="en" rel="noopener">Leaflet</a>');
@@ -60,6 +61,16 @@ async function drawOutline(insee, territory) {
   const outline = L.geoJSON(feature, { style: { color: '#1d4f91', weight: 3, fillOpacity: 0.08 } }).addTo(map);
   map.fitBounds(outline.getBounds(), { padding: [12, 12] });
   el('commune-map').dataset.outline = 'true';
+  return map;
+}
+
+/* The commune's places as dots on its map (the lists above are their accessible equivalent). */
+function drawPlaces(map, places) {
+  for (const p of places) {
+    if (Number.isFinite(p.lat) && Number.isFinite(p.lon))
+      L.circleMarker([p.lat, p.lon], { radius: 6, color: '#a4261c', weight: 2, fillOpacity: 0.8 })
+        .bindTooltip(p.name).addTo(map);
+  }
 }
 
 async function main() {
@@ -97,7 +108,9 @@ async function main() {
   el('procedures').replaceChildren(await proceduresList(insee, commune.name));
   for (const id of ['mairie', 'associations', 'services', 'procedures'])
     el(id).setAttribute('aria-busy', 'false');
-  await map;
+  const drawn = await map;
+  if (drawn)
+    drawPlaces(drawn, places);
   markReady();
 }
 

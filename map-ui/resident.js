@@ -114,8 +114,11 @@ export async function proceduresList(insee, communeName) {
   let forms;
   try {
     forms = await fetchForms(insee);
-  } catch {
-    return h('p', { class: 'none' }, 'La liste des démarches en ligne n’a pas pu être chargée.');
+  } catch (e) {
+    /* 404: this server offers no online procedures (no forms_dir) */
+    if (!(e && e.status === 404))
+      return h('p', { class: 'none' }, 'La liste des démarches en ligne n’a pas pu être chargée.');
+    forms = [];
   }
   if (!Array.isArray(forms) || forms.length === 0)
     return h('p', { class: 'none' }, `Aucune démarche en ligne n’est proposée à ${communeName}.`);

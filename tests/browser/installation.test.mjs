@@ -194,6 +194,9 @@ test('the commune page /commune/55532, 360 px; an unknown code is a French 404 p
   assert.match(await page.textContent('#associations'), /Aucune association de Vaubecourt n’est recensée/);
   assert.ok(await page.$('#procedures a[href="/demarche.html?id=inscription-scolaire"]'), 'procedures linked');
   await page.waitForSelector('#commune-map[data-outline="true"] .leaflet-overlay-pane path');
+  const commune = (await (await fetch(`${ctx.base}/api/communes`)).json()).communes.find((c) => c.insee === '55532');
+  assert.equal(await page.locator('#commune-map .leaflet-overlay-pane path').count(), 1 + commune.places,
+               'the outline and one dot per place of the commune');
   await axeCheck(page, 'commune page');
   await noHorizontalScroll(page, 'commune page');
 
