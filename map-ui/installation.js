@@ -7,7 +7,9 @@
  * with how far; « aucun … recensé dans le territoire » when the directory has none, the nearest
  * one beyond NEAR_M when none is nearer), the associations of the commune and its online
  * procedures. The commune of a position is the member commune whose outline holds it
- * (/api/communes.geojson), else the commune of the nearest address (/api/reverse/).
+ * (/api/communes.geojson), else the commune of the nearest address within 1 km
+ * (/api/reverse/), else none: the position is outside the territory and only the nearest
+ * services are shown.
  */
 import { fetchAddresses, fetchCommunesGeojson, fetchPlaces, fetchReverse } from './api.js';
 import { Combobox } from './combobox.js';
@@ -77,7 +79,8 @@ async function communeAt(lat, lon) {
   const [geo, near] = await Promise.all([outlines, fetchReverse(lat, lon).catch(() => null)]);
   const hit = (geo.features || []).find((f) => inGeometry([lon, lat], f.geometry));
   const address = near && Array.isArray(near.features) && near.features[0] ? near.features[0].properties : null;
-  return { insee: hit ? hit.id || hit.properties.insee : (address && address.citycode) || '',
+  const near1km = address && Number.isFinite(address.distance) && address.distance <= 1000;
+  return { insee: hit ? hit.id || hit.properties.insee : (near1km && address.citycode) || '',
            label: address && address.distance < 300 ? `près du ${address.label}` : '' };
 }
 
@@ -213,7 +216,7 @@ function locate() {
       fail(e.message);
     }
   }, (err) => fail(err.code === 1 ? GEO_REFUSED : err.code === 2 ? GEO_UNAVAILABLE : GEO_FAILED),
-  { enableHighAccuracy: false, timeout: 15000, maximumAge: 300000 });
+  { enableHighAccuracy: false, timeout: 15000, maximumAge: 0 });
 }
 
 const TYPE_WORDS = { housenumber: 'adresse', street: 'voie', locality: 'lieu-dit', municipality: 'commune' };

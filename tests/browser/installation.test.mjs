@@ -8,7 +8,8 @@
  *     category the data lacks (« Aucun collège ni lycée recensé dans le territoire. »), a
  *     déchèterie only beyond 10 km (the nearest one named with its distance), no association
  *     in the commune, the procedures as links to their forms;
- *   - the same page by geolocation: a mocked position in Lavoye (its association listed), then
+ *   - the same page by geolocation: a mocked position in Lavoye (its association listed), one
+ *     in Paris (outside the territory: no commune, the nearest pharmacy 198 km away), then
  *     the permission refused (the French fallback message, the focus back on the address, the
  *     address then typed whole and Entrée pressed without a suggestion);
  *   - the hours in words of resident.js (hoursInWords) at a fixed instant;
@@ -143,7 +144,7 @@ test('« Je m’installe » by a typed address, keyboard only, 360 px', async ()
   await noHorizontalScroll(page, 'je-m-installe, answer');
 });
 
-test('« Je m’installe » by geolocation: a position in Lavoye, then the permission refused', async () => {
+test('« Je m’installe » by geolocation: in Lavoye, outside the territory, then refused', async () => {
   const page = ctx.page;
   await page.setViewportSize({ width: 1280, height: 860 });
   await ctx.browser.grantPermissions(['geolocation'], { origin: ctx.base });
@@ -156,6 +157,15 @@ test('« Je m’installe » by geolocation: a position in Lavoye, then the permi
   assert.match(await page.textContent('#part-assoc + *'), /Comité des fêtes \(exemple\) à \d+\u00a0m/);
   assert.match(await page.textContent('#part-mairie + *'), /Mairie - Lavoye/);
   await axeCheck(page, 'je-m-installe, answer for a position');
+
+  /* A position outside the territory (Paris): no commune, the nearest services all far away. */
+  await ctx.browser.setGeolocation({ latitude: 48.8566, longitude: 2.3522 });
+  await page.click('#locate');
+  await page.waitForSelector('body[data-ready="result-2"]');
+  assert.equal(await page.textContent('#result-heading'), 'Hors du territoire');
+  assert.equal(await page.$('#part-mairie'), null, 'no mairie outside the territory');
+  assert.match(await need(page, 'pharmacy'), /Aucune pharmacie à moins de 10\u00a0km\. La plus proche\u00a0:Pharmacie d'Argonne \(exemple\) à 198,2\u00a0km/);
+  await axeCheck(page, 'je-m-installe, a position outside the territory');
 
   await ctx.browser.clearPermissions();
   await open(page, '/je-m-installe');
@@ -218,6 +228,8 @@ test('the commune list /communes, from the map page\'s header, opens a commune b
   const count = (await (await fetch(`${ctx.base}/api/communes`)).json()).communes.length;
   assert.equal(await page.locator('#communes-list a').count(), count, 'one link per member commune');
   await axeCheck(page, 'commune list');
+  await page.setViewportSize({ width: 360, height: 740 });
+  await noHorizontalScroll(page, 'commune list');
   await tabTo(page, '#communes-list a[href="/commune/55532"]');
   await Promise.all([page.waitForURL(`${ctx.base}/commune/55532`), page.keyboard.press('Enter')]);
   await page.waitForSelector('body[data-ready="true"]');
