@@ -77,15 +77,13 @@ export function howFar(metres) {
  * One place as an <li>: its name (with how far when withDistance), its address and commune,
  * its hours in words and its phone. p: a place of /api/places?f=json.
  */
-export function placeItem(p, { withDistance = true, headingLevel = 0 } = {}) {
+export function placeItem(p, { withDistance = true } = {}) {
   const far = withDistance ? howFar(p.distance_m) : '';
   const hours = hoursInWords(p);
   const where = [p.address, [p.postcode, p.commune].filter(Boolean).join(' ')].filter(Boolean).join(', ');
   const tel = telHref(p.phone);
-  const name = headingLevel ? h(`h${headingLevel}`, { class: 'place-name' }, p.name)
-    : h('span', { class: 'place-name' }, p.name);
   return h('li', { class: 'place-item', 'data-id': p.id },
-    name,
+    h('span', { class: 'place-name' }, p.name),
     far ? h('span', { class: 'place-far' }, ` ${far}`) : null,
     where ? h('span', { class: 'place-where' }, where) : null,
     h('span', { class: `place-hours hours-${hours.state}` }, hours.text),
