@@ -45,6 +45,7 @@ const ui = {
 let communes = new Map();     /* INSEE -> commune of /api/communes */
 let outlines = null;          /* promise of /api/communes.geojson */
 let run = 0;                  /* the latest request for a result; older ones are dropped */
+let baseTitle = document.title;   /* « Je m’installe — <territory> »; an answer puts its commune first */
 
 function say(text, kind = '') {
   ui.status.textContent = text;
@@ -158,6 +159,7 @@ async function showResult(lat, lon, label, insee) {
     blocks.push(section('part-forms', 'Vos démarches en ligne', parts[2]));
   }
   ui.result.replaceChildren(...blocks);
+  document.title = `${commune ? commune.name : 'Hors du territoire'} — ${baseTitle}`;
   ui.result.setAttribute('aria-busy', 'false');
   say(commune ? `${commune.name}\u00a0: votre mairie, les services les plus proches et vos démarches sont affichés ci-dessous.`
     : 'Les services les plus proches sont affichés ci-dessous.');
@@ -223,7 +225,8 @@ const TYPE_WORDS = { housenumber: 'adresse', street: 'voie', locality: 'lieu-dit
 
 async function main() {
   const territory = await loadTerritory();
-  document.title = `Je m’installe — ${shortName(territory)}`;
+  baseTitle = `Je m’installe — ${shortName(territory)}`;
+  document.title = baseTitle;
   try {
     communes = new Map((await loadCommunes()).map((c) => [c.insee, c]));
   } catch {

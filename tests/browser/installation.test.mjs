@@ -121,6 +121,7 @@ test('« Je m’installe » by a typed address, keyboard only, 360 px', async ()
   assert.equal(await page.evaluate(() => document.activeElement.id), 'result-heading', 'focus on the answer');
   assert.equal((await page.textContent('#result-heading')).replace(/\s+/g, ' '), 'Votre commune : Vaubecourt');
   assert.equal(await page.getAttribute('.result-head a', 'href'), '/commune/55532');
+  assert.match(await page.title(), /^Vaubecourt — Je m’installe — /, 'the title names the answer');
 
   const mairie = await page.textContent('#part-mairie + *');
   assert.match(mairie, /Mairie - Vaubecourt/);
