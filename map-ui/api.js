@@ -123,7 +123,7 @@ export function fetchHealth(signal) {
 /**
  * GET /api/places as GeoJSON: the place search (docs/api.md).
  * query: { lat, lon, radius, bbox: [minlon, minlat, maxlon, maxlat], q, category, commune,
- *          openNow, limit }; empty values are left out.
+ *          openNow, limit, k, sort }; empty values are left out.
  */
 export function fetchPlaces(query, signal) {
   const box = Array.isArray(query.bbox) ? query.bbox.map((v) => v.toFixed(6)).join(',') : '';
@@ -137,6 +137,8 @@ export function fetchPlaces(query, signal) {
     commune: query.commune,
     open_now: query.openNow ? 'true' : '',
     limit: query.limit,
+    k: query.k,
+    sort: query.sort,
   }, signal, 'application/geo+json');
 }
 
@@ -148,4 +150,14 @@ export function fetchSuggestions(text, near, signal) {
     lon: near && Number.isFinite(near.lon) ? near.lon.toFixed(5) : '',
     limit: 8,
   }, signal);
+}
+
+/** GET /api/search/: BAN-style address suggestions (GeoCodeJSON features) for typed text. */
+export function fetchAddresses(text, signal, limit = 6) {
+  return getJson('/api/search/', { q: text, autocomplete: 1, limit }, signal);
+}
+
+/** GET /api/reverse/: the address nearest a point (GeoCodeJSON, at most one feature). */
+export function fetchReverse(lat, lon, signal) {
+  return getJson('/api/reverse/', { lat: lat.toFixed(6), lon: lon.toFixed(6), limit: 1 }, signal);
 }

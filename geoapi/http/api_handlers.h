@@ -16,6 +16,8 @@ api_handler_fn h_places_search;     /* h_places.c */
 api_handler_fn h_autocomplete;      /* h_autocomplete.c */
 api_handler_fn h_place;             /* h_places.c */
 api_handler_fn h_static;            /* h_static.c */
+api_handler_fn h_page;              /* h_static.c: the resident's pages by a clean URL */
+api_handler_fn h_commune_page;      /* h_static.c: /commune/<insee> */
 api_handler_fn h_ogc_landing;       /* h_ogc_landing.c */
 api_handler_fn h_ogc_conformance;   /* h_ogc_landing.c */
 api_handler_fn h_ogc_api;           /* h_ogc_openapi.c */

@@ -96,6 +96,10 @@ static const struct api_route routes[] = {
     {"GET", "/api/bo/requests/{id}/audit.csv", h_bo_request_audit_csv, NULL,      API_NO_STORE},
     {"GET", "/api/bo/views",            h_bo_views,         NULL,                     API_NO_STORE},
     {"POST", "/api/bo/views",           h_bo_views_save,    NULL,                     API_NO_STORE},
+    /* The resident's pages (map-ui/README.md): clean French URLs, before the static files */
+    {"GET", "/je-m-installe",           h_page,             NULL,                     API_STATIC},
+    {"GET", "/communes",                h_page,             NULL,                     API_STATIC},
+    {"GET", "/commune/{insee}",         h_commune_page,     NULL,                     API_STATIC},
     {"GET", "/",                        h_static,           NULL,                     API_STATIC},
     {"GET", "/{file*}",                 h_static,           NULL,                     API_STATIC},
 };

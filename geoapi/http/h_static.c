@@ -12,9 +12,16 @@
  * static_dir: Leaflet is reached only through /vendor/leaflet/. Everything refused answers 404,
  * like a missing file. Each file's entity tag comes from its identity, size and modification
  * time (the router answers 304 to a matching If-None-Match).
+ *
+ * The resident's pages with a clean French URL (h_page: /je-m-installe, /communes) are files of
+ * static_dir named by a fixed table; /commune/<insee> (h_commune_page) serves commune.html when
+ * the code names a member commune of the database, else commune-inconnue.html with status 404
+ * (a French page, not the JSON error of the API).
  */
 #include "api_handlers.h"
+#include "api_dbpool.h"
 #include "api_http.h"
+#include "api_queries.h"
 #include "gdir_hash.h"
 
 #include <fcntl.h>
@@ -97,31 +104,17 @@ static int not_found(struct gdir_err *err)
     return gdir_err_set(err, GDIR_ENOTFOUND, "no such file");
 }
 
-int h_static(const struct api_ctx *ctx, const struct api_request *req, struct api_response *res,
-             struct gdir_err *err)
+/* Answers the file root/rel (rel already checked by safe_relative or fixed) with its type and
+ * entity tag; GDIR_ENOTFOUND for anything missing, refused or outside root. */
+static int send_file(const char *root, const char *rel, struct api_response *res,
+                     struct gdir_err *err)
 {
-    static const char vendor_prefix[] = "/vendor/leaflet/";
-    const char *root = ctx->static_root, *rel, *type;
-    char joined[PATH_MAX], index[API_MAX_PATH + 16], *real = NULL;
+    const char *type;
+    char joined[PATH_MAX], *real = NULL;
     size_t root_len;
     struct stat st;
     int fd = -1, rc;
 
-    if (strcmp(req->path, "/") == 0) {
-        rel = "index.html";
-    } else if (strncmp(req->path, vendor_prefix, sizeof vendor_prefix - 1) == 0) {
-        root = ctx->vendor_root;
-        rel = req->path + sizeof vendor_prefix - 1;
-    } else {
-        size_t n = strlen(req->path);
-        rel = req->path + 1;
-        if (is_dev_file(rel))
-            return not_found(err);
-        if (req->path[n - 1] == '/') {   /* a folder's page: /bo/ is bo/index.html */
-            snprintf(index, sizeof index, "%sindex.html", rel);
-            rel = index;
-        }
-    }
     if (!root || !safe_relative(rel) || !(type = content_type_of(rel)))
         return not_found(err);
     rc = snprintf(joined, sizeof joined, "%s/%s", root, rel);
@@ -152,5 +145,84 @@ int h_static(const struct api_ctx *ctx, const struct api_request *req, struct ap
         h = gdir_fnv64(h, &st.st_mtim, sizeof st.st_mtim);
         api_etag_format(h, res->etag, sizeof res->etag);
     }
+    return GDIR_OK;
+}
+
+int h_static(const struct api_ctx *ctx, const struct api_request *req, struct api_response *res,
+             struct gdir_err *err)
+{
+    static const char vendor_prefix[] = "/vendor/leaflet/";
+    const char *root = ctx->static_root, *rel;
+    char index[API_MAX_PATH + 16];
+
+    if (strcmp(req->path, "/") == 0) {
+        rel = "index.html";
+    } else if (strncmp(req->path, vendor_prefix, sizeof vendor_prefix - 1) == 0) {
+        root = ctx->vendor_root;
+        rel = req->path + sizeof vendor_prefix - 1;
+    } else {
+        size_t n = strlen(req->path);
+        rel = req->path + 1;
+        if (is_dev_file(rel))
+            return not_found(err);
+        if (req->path[n - 1] == '/') {   /* a folder's page: /bo/ is bo/index.html */
+            snprintf(index, sizeof index, "%sindex.html", rel);
+            rel = index;
+        }
+    }
+    return send_file(root, rel, res, err);
+}
+
+/* The pages reached by a clean URL, and their files in static_dir. */
+static const struct {
+    const char *path;
+    const char *file;
+} pages[] = {
+    {"/je-m-installe", "installation.html"},
+    {"/communes", "communes.html"},
+};
+
+int h_page(const struct api_ctx *ctx, const struct api_request *req, struct api_response *res,
+           struct gdir_err *err)
+{
+    for (size_t i = 0; i < sizeof pages / sizeof pages[0]; i++)
+        if (strcmp(req->path, pages[i].path) == 0)
+            return send_file(ctx->static_root, pages[i].file, res, err);
+    return not_found(err);
+}
+
+/* 1 when code has the shape of an INSEE commune code: five digits, or 2A/2B and three. */
+static int insee_shaped(const char *code)
+{
+    size_t n = strlen(code);
+    if (n != 5)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)code[i];
+        if (!(c >= '0' && c <= '9') && !(i == 1 && code[0] == '2' && (c == 'A' || c == 'B')))
+            return 0;
+    }
+    return 1;
+}
+
+int h_commune_page(const struct api_ctx *ctx, const struct api_request *req,
+                   struct api_response *res, struct gdir_err *err)
+{
+    const char *insee = api_capture(req, "insee");
+    struct api_db *db;
+    int member = 0, rc;
+
+    if (insee && insee_shaped(insee)) {
+        if ((rc = api_dbpool_get(ctx->pool, &db, err)) ||
+            (rc = api_q_commune_member(db, insee, &member, err)))
+            return rc;
+    }
+    rc = send_file(ctx->static_root, member ? "commune.html" : "commune-inconnue.html", res, err);
+    if (rc)
+        return rc;
+    /* The answer depends on the database too: no file tag (a 304 could outlive a change). */
+    res->etag[0] = '\0';
+    if (!member)
+        res->status = 404;
     return GDIR_OK;
 }

@@ -5,8 +5,9 @@ Starts geodir-api on 127.0.0.1 port 0 (the port is read from its `listening on` 
 --db DB --static_dir map-ui, and checks the answers against the fixture files themselves:
 distances and order equal an independent haversine computed here, ties are ordered by id, the
 place exactly at the radius is included, filters, counts, 400s that name the parameter, 404s,
-405 + Allow, HEAD, security headers on every response, path escapes; then SIGTERM and a clean
-exit. The database file is then replaced under the running server (as the importer does) and
+405 + Allow, HEAD, security headers on every response, path escapes, the resident's pages
+(/je-m-installe, /communes, /commune/<insee>: 200 for a member, the French 404 page otherwise);
+then SIGTERM and a clean exit. The database file is then replaced under the running server (as the importer does) and
 every worker must read the new one. A second instance (small limits from GEODIR_* environment
 variables, a crafted static folder with a symlink pointing outside it) checks limit clamping
 and the static file rules.
@@ -554,6 +555,35 @@ def test_static(port):
     expect_error(port, "/api/places/", 404, "NotFound")
 
 
+def test_resident_pages(port):
+    """The resident's pages by their clean URLs; /commune/<insee> checked against the database."""
+    page = lambda name: open(os.path.join(SRC, "map-ui", name), "rb").read()
+    for target, name in (("/je-m-installe", "installation.html"), ("/communes", "communes.html")):
+        st, hdrs, body = request(port, "GET", target)
+        check(st == 200 and body == page(name) and hdrs.get("content-type") == "text/html; charset=utf-8",
+              f"GET {target} serves map-ui/{name}")
+    for insee in sorted(members):
+        st, hdrs, body = request(port, "GET", f"/commune/{insee}")
+        check(st == 200 and body == page("commune.html") and "etag" not in hdrs,
+              f"GET /commune/{insee} (a member) serves commune.html, without a file ETag")
+    st, _, body = request(port, "GET", f"/commune/{min(members)}?ignored=1")
+    check(st == 200 and body == page("commune.html"), "/commune/<insee>: the query string is ignored")
+    st, _, body = request(port, "HEAD", f"/commune/{min(members)}")
+    check(st == 200 and body == b"", "HEAD /commune/<insee>: 200 without body")
+    unknown = sorted({p["insee"] for p in outsiders} - members) + ["99999", "2A004", "2B999"]
+    for code in unknown + ["abc", "5553", "555320", "55%2032", "2C004", "%2e%2e"]:
+        st, hdrs, body = request(port, "GET", f"/commune/{code}")
+        check(st == 404 and body == page("commune-inconnue.html")
+              and hdrs.get("content-type") == "text/html; charset=utf-8" and "etag" not in hdrs,
+              f"GET /commune/{code} (not a member commune) -> 404 with the French page (got {st})")
+    for target in ("/commune/", "/commune/55532/x", "/commune/55532%2Fx", "/commune", "/commune/%00",
+                   "/commune/55532%00"):
+        st, _, _ = request(port, "GET", target)
+        check(st == 404, f"GET {target} -> 404 (got {st})")
+    st, hdrs, _ = request(port, "POST", f"/commune/{min(members)}")
+    check(st == 405 and hdrs.get("allow") == "GET, HEAD", f"POST /commune/<insee> -> 405 Allow: GET, HEAD (got {st})")
+
+
 def test_concurrency(port):
     target = f"/api/places?{q(lat=CENTER[0], lon=CENTER[1], radius=20000, limit=40)}"
     _, _, reference = request(port, "GET", target)
@@ -704,6 +734,7 @@ def main():
         test_methods_and_bodies(port)
         test_head(port)
         test_static(port)
+        test_resident_pages(port)
         test_concurrency(port)
         test_database_swap(port, live)
     finally:
