@@ -56,11 +56,18 @@ export class PlaceMap {
       '<a href="https://leafletjs.com" hreflang="en" rel="noopener">Leaflet</a>');
 
     if (typeof mapConfig.tiles_url === 'string' && mapConfig.tiles_url !== '') {
-      L.tileLayer(mapConfig.tiles_url, {
+      const tiles = L.tileLayer(mapConfig.tiles_url, {
         attribution: sanitizeAttribution(mapConfig.tiles_attribution || ''),
         maxZoom: 19,
         crossOrigin: false,
       }).addTo(this.map);
+      /* Tiles that cannot load (no network, server down): the communes' outlines and names stay
+       * the backdrop; the page says so once (onTilesError). */
+      tiles.once('tileerror', () => {
+        container.classList.add('tiles-failed');
+        if (this.callbacks.onTilesError)
+          this.callbacks.onTilesError();
+      });
     } else {
       container.classList.add('no-basemap');
     }
@@ -143,8 +150,8 @@ export class PlaceMap {
     this.map.setView([lat, lon], z, { animate: !REDUCED_MOTION });
   }
 
-  /* Light boundaries of the member communes, names in tooltips. Features without geometry
-   * (no boundary imported) are skipped. */
+  /* Light boundaries of the member communes, their names as permanent labels (readable without
+   * the basemap). Features without geometry (no boundary imported) are skipped. */
   setCommunes(featureCollection) {
     this.communes.clearLayers();
     const features = (featureCollection && Array.isArray(featureCollection.features))
@@ -158,7 +165,7 @@ export class PlaceMap {
         if (typeof name === 'string' && name !== '') {
           const tip = document.createElement('span');
           tip.textContent = name;
-          lyr.bindTooltip(tip, { sticky: true, direction: 'top', className: 'commune-tooltip' });
+          lyr.bindTooltip(tip, { permanent: true, direction: 'center', className: 'commune-label' });
         }
       },
     });
@@ -213,8 +220,10 @@ export class PlaceMap {
         /* nearer places are drawn over farther ones that overlap them */
         zIndexOffset: (features.length - i) * 1000,
       });
-      marker.bindPopup(() => renderPopup(feature), { maxWidth: 320, minWidth: 220, autoPanPadding: [24, 24] });
-      marker.getPopup().placeId = id;
+      if (renderPopup) {             /* without it, onMarkerClick shows the place elsewhere */
+        marker.bindPopup(() => renderPopup(feature), { maxWidth: 320, minWidth: 220, autoPanPadding: [24, 24] });
+        marker.getPopup().placeId = id;
+      }
       marker.on('click', () => {
         this.highlight(id);
         if (this.callbacks.onMarkerClick)
@@ -263,6 +272,10 @@ export class PlaceMap {
     const target = entry.marker.getLatLng();
     return new Promise((resolve) => {
       const open = () => {
+        if (!entry.marker.getPopup()) {
+          resolve(null);
+          return;
+        }
         entry.marker.openPopup();
         const popup = entry.marker.getPopup();
         resolve(popup && popup.isOpen() ? popup.getElement() : null);
