@@ -72,6 +72,8 @@ export class PlaceMap {
       container.classList.add('no-basemap');
     }
 
+    /* Commune names under the markers (tooltips are above them by default). */
+    this.map.createPane('communeLabels').style.zIndex = '450';
     this.communes = L.layerGroup().addTo(this.map);
     this.searchArea = L.layerGroup().addTo(this.map);
     this.places = L.layerGroup().addTo(this.map);
@@ -165,7 +167,8 @@ export class PlaceMap {
         if (typeof name === 'string' && name !== '') {
           const tip = document.createElement('span');
           tip.textContent = name;
-          lyr.bindTooltip(tip, { permanent: true, direction: 'center', className: 'commune-label' });
+          lyr.bindTooltip(tip, { permanent: true, direction: 'center', className: 'commune-label',
+                            pane: 'communeLabels' });
         }
       },
     });
