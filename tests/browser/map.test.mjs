@@ -22,8 +22,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import {
-  HERE, STEP_TIMEOUT, closeAll, freshWorkDir, newContext, openBrowser, runImport, startServer,
-  tileHostOf,
+  HERE, STEP_TIMEOUT, closeAll, freshWorkDir, newContext, openBrowser, pageSearch, runImport,
+  startServer, tileHostOf,
 } from './harness.mjs';
 
 const WORK_DIR = freshWorkDir('run');
@@ -57,25 +57,6 @@ function readPage(page) {
     status: document.getElementById('status').textContent,
     seq: Number(document.getElementById('results').dataset.searchSeq || 0),
   }));
-}
-
-/* Runs action, returns the /api/places answer the page received once the page has rendered it. */
-async function pageSearch(page, action) {
-  const before = await page.evaluate(() => {
-    const list = document.getElementById('results');
-    return list ? Number(list.dataset.searchSeq || 0) : 0;
-  });
-  const [response] = await Promise.all([
-    page.waitForResponse((r) => new URL(r.url()).pathname === '/api/places', { timeout: STEP_TIMEOUT }),
-    action(),
-  ]);
-  assert.equal(response.status(), 200, `the page's search ${response.url()} failed`);
-  const body = await response.json();
-  await page.waitForFunction((seq) => {
-    const list = document.getElementById('results');
-    return Number(list.dataset.searchSeq || 0) > seq && list.getAttribute('aria-busy') === 'false';
-  }, before, { timeout: STEP_TIMEOUT });
-  return { url: new URL(response.url()), body };
 }
 
 const KM = new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 1 });
