@@ -425,7 +425,11 @@ async function measureLayout(width, height) {
     requestAnimationFrame(() => requestAnimationFrame(() => {
       const rect = (id) => document.getElementById(id).getBoundingClientRect().toJSON();
       const footer = document.querySelector('footer').getBoundingClientRect();
-      resolve({ cls: window.cls, list: rect('results'), map: rect('map'),
+      /* positioned boxes of the list that are placed outside it: with a long list (50 places of
+       * the real territory) they stretch the page far below its footer */
+      const escaping = [...document.querySelectorAll('#results *')].filter((el) =>
+        getComputedStyle(el).position === 'absolute' && !(el.offsetParent && el.offsetParent.closest('#results')));
+      resolve({ cls: window.cls, list: rect('results'), map: rect('map'), escaping: escaping.length,
                 blankAfterFooter: document.documentElement.scrollHeight - (footer.bottom + window.scrollY) });
     }));
   }));
@@ -442,6 +446,7 @@ test('layout: CLS < 0.1 at 1280 and 360 px; desktop list and map above the fold;
   assert.ok(mobile.cls < 0.1, `CLS at 360 px: ${mobile.cls}`);
   assert.ok(desktop.map.top < 860 && desktop.map.bottom <= 860, `map above the fold: ${JSON.stringify(desktop.map)}`);
   assert.ok(desktop.list.top < 860 && desktop.map.left > desktop.list.right - 1, 'list beside the map');
+  assert.equal(desktop.escaping, 0, 'no positioned box of the list is laid out outside it');
   assert.ok(desktop.blankAfterFooter <= 1 && mobile.blankAfterFooter <= 1,
             `nothing after the footer: ${desktop.blankAfterFooter} / ${mobile.blankAfterFooter}`);
 });
