@@ -174,6 +174,11 @@ export class PlaceMap {
     });
     this.communes.addLayer(layer);
     layer.bringToBack();
+    this.declutterLabels();
+    if (!this.labelsBound) {
+      this.labelsBound = true;
+      this.map.on('zoomend', () => this.declutterLabels());
+    }
     /* Chromium puts SVG shapes with focus listeners (Leaflet's tooltips add some) in the Tab order:
      * one stop per commune before the list. The boundaries are a backdrop, so take them out. */
     layer.eachLayer((lyr) => {
@@ -182,6 +187,29 @@ export class PlaceMap {
         el.setAttribute('tabindex', '-1');
     });
     return features.length;
+  }
+
+  /* Commune names that would overlap an already shown one are hidden (class is-hidden), larger
+   * communes first; run again at each zoom. */
+  declutterLabels() {
+    const shown = [];
+    const labels = [];
+    this.communes.eachLayer((group) => group.eachLayer && group.eachLayer((lyr) => {
+      const tip = lyr.getTooltip && lyr.getTooltip();
+      const el = tip && tip.getElement();
+      if (el)
+        labels.push({ el, size: lyr.getBounds().getNorthEast().distanceTo(lyr.getBounds().getSouthWest()) });
+    }));
+    labels.sort((a, b) => b.size - a.size);
+    for (const { el } of labels) {
+      el.classList.remove('is-hidden');
+      const r = el.getBoundingClientRect();
+      const overlaps = shown.some((o) => r.left < o.right && r.right > o.left && r.top < o.bottom && r.bottom > o.top);
+      if (overlaps)
+        el.classList.add('is-hidden');
+      else
+        shown.push(r);
+    }
   }
 
   /* No circle (a search in the visible area). */
