@@ -430,9 +430,13 @@ async function runSearch(lat, lon, options = {}) {
   setStatus('Recherche en cours…', 'busy');
   showCommuneLink(search.commune);
   const query = placesQuery(search);
-  /* The page's "Données ouvertes" section (opendata.js) offers this selection for download. */
+  /* The page's "Données ouvertes" section (opendata.js) offers this selection for download: a
+   * commune's search is the whole commune, not a circle around its centre. */
+  const selection = search.commune && search.mode !== 'view'
+    ? { ...query, lat: null, lon: null, radius: null } : query;
   document.dispatchEvent(new CustomEvent('geodir:search', {
-    detail: { ...query, categoryLabel: search.category ? categoryLabel(search.category) : '' } }));
+    detail: { ...selection, categoryLabel: search.category ? categoryLabel(search.category) : '',
+              communeLabel: (state.communes.get(search.commune) || {}).name || '' } }));
   try {
     const answer = await fetchPlaces(query, controller.signal);
     if (seq !== state.seq)

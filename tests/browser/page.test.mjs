@@ -255,6 +255,11 @@ test('commune filter and commune names as map labels; a commune suggestion sets 
   assert.match(await statusText(page), /^\d+ lieux? trouvés? dans la commune de Vaubecourt\.$/);
   assert.equal(await page.getAttribute('#commune-link a', 'href'), '/commune/55532');
   assert.equal(new URL(page.url()).searchParams.get('commune'), '55532');
+  /* « Télécharger la sélection » is the commune too, not a circle around it */
+  const selection = new URL(await page.getAttribute('#export-selection', 'href'), ctx.base).searchParams;
+  assert.equal(selection.get('commune'), '55532');
+  assert.equal(selection.get('lat'), null);
+  assert.match(await page.textContent('#export-selection-note'), /dans la commune de Vaubecourt/);
   await axeCheck(page, 'commune filter');
 
   await pageSearch(page, () => page.selectOption('#commune', ''));
