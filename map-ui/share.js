@@ -37,7 +37,7 @@ export function readState(search) {
     q: get('q', 200),
     category: code(get('categorie', 64)),
     commune: /^[0-9][0-9AB][0-9]{3}$/.test(get('commune', 5)) ? get('commune', 5) : '',
-    place: code(get('lieu', 200)),
+    place: /^[^\s\u0000-\u001f]+$/.test(get('lieu', 200)) ? get('lieu', 200) : '',   /* ids: <source>:<any> */
     openNow: params.get('ouvert') === '1',
     mode: params.get('zone') === 'vue' ? 'view' : 'around',
     radius: Number.isInteger(radius) && radius > 0 ? radius : null,

@@ -296,6 +296,10 @@ test('tiles that cannot load: the page says so and keeps commune outlines and na
 
 test('shared URL: a search and its place restored in another tab; Back; « Lien vers ce lieu »', async () => {
   const page = ctx.page;
+  const text = await load(page, '/?q=mairie&rayon=50000');
+  assert.equal(text.url.searchParams.get('q'), 'mairie', 'the text of the URL is searched');
+  assert.equal(await page.inputValue('#q'), 'mairie');
+  assert.match(await statusText(page), /pour « mairie »/);
   const first = await load(page, '/?rayon=50000');
   const firstIds = await listIds(page);
   const health = await pageSearch(page, () => page.selectOption('#category', 'health'));
