@@ -412,6 +412,15 @@ function showAnswer(answer, search) {
     state.placeMap.setSearchArea(search.lat, search.lon, search.radius);
   state.placeMap.setPlaces(features, null);
   renderList(features);
+  const nearest = answer.nearest_beyond;
+  if (features.length === 0 && nearest && typeof nearest.id === 'string' && typeof nearest.name === 'string') {
+    /* not a result (no number, no marker): a way to the nearest place beyond the distance */
+    const button = h('button', { type: 'button', class: 'place-nearest' },
+                     `Voir le plus proche : ${nearest.name}`,
+                     Number.isFinite(nearest.distance_m) ? `, à ${formatDistance(nearest.distance_m)}` : '');
+    button.addEventListener('click', () => openPlace(nearest.id));
+    ui.list.append(h('li', { class: 'nearest' }, button));
+  }
   announce({ ...answer, features }, search);
 }
 

@@ -233,6 +233,12 @@ test('empty answers: « recensé dans le territoire », or the nearest place bey
   const km = new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 1 }).format(nearest.distance_m / 1000);
   assert.equal(await statusText(page), 'Aucun lieu dans la catégorie « Pharmacie » à moins de 2 km ; ' +
                `le plus proche : ${nearest.name}, à ${km} km.`);
+  assert.equal(await page.locator('#results button.place').count(), 0, 'no result listed');
+  await page.click('#results button.place-nearest');
+  await page.locator('#place-sheet').waitFor({ state: 'visible' });
+  assert.equal(await page.textContent('#place-sheet h3'), nearest.name, 'the nearest one\'s card opens');
+  await axeCheck(page, 'the nearest place beyond the distance');
+  await closeCard(page);
 });
 
 /* --- communes ------------------------------------------------------------------------------------ */
