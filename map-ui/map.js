@@ -1,6 +1,6 @@
 /*
- * map.js — the Leaflet side of the page: the basemap, the commune boundaries, the search area and
- * one numbered marker per place. It knows nothing about the list or the API; app.js ties them
+ * map.js — the Leaflet side of the page: the basemap, the commune boundaries and their names, the
+ * search area and one numbered marker per place. It knows nothing about the list or the API; app.js ties them
  * together through the callbacks given to createPlaceMap(). Every server string reaches the DOM
  * through textContent or DOM nodes, never as HTML (the tile attribution is sanitised first).
  */
@@ -32,6 +32,7 @@ function markerIcon(number) {
  *                          keyboard focus was inside it (it must then go somewhere useful)
  *   onViewChange()         the user moved or zoomed the map (not a move made by this class,
  *                          nor the automatic pan that shows an opening card)
+ *   onTilesError()         a basemap tile could not load (once; the communes stay drawn)
  */
 export class PlaceMap {
   constructor(container, mapConfig, callbacks = {}) {
