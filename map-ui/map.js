@@ -1,8 +1,9 @@
 /*
  * map.js — the Leaflet side of the page: the basemap, the commune boundaries and their names, the
  * search area and one numbered marker per place. It knows nothing about the list or the API;
- * app.js ties them together through the callbacks given to createPlaceMap(). Every server string reaches the DOM
- * through textContent or DOM nodes, never as HTML (the tile attribution is sanitised first).
+ * app.js ties them together through the callbacks given to createPlaceMap(). Every server string
+ * reaches the DOM through textContent or DOM nodes, never as HTML (the tile attribution is
+ * sanitised first).
  */
 import * as L from '/vendor/leaflet/leaflet-src.esm.js';
 
