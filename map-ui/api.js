@@ -142,6 +142,11 @@ export function fetchPlaces(query, signal) {
   }, signal, 'application/geo+json');
 }
 
+/** GET /api/places/{id}: one place as a GeoJSON Feature (its opening state as of now). */
+export function fetchPlace(id, signal) {
+  return getJson(`/api/places/${encodeURIComponent(id)}`, null, signal, 'application/geo+json');
+}
+
 /** GET /api/autocomplete: typed suggestions (category, commune, place, address) for text. */
 export function fetchSuggestions(text, near, signal) {
   return getJson('/api/autocomplete', {

@@ -1,35 +1,41 @@
 /*
- * app.js — the page's controller: loads the territory and the taxonomy, runs place searches
- * (text of the search box, category, "open now", around a point — map centre, clicked point,
- * chosen suggestion — or in the area the map shows) and renders the same answer twice, as
- * numbered markers (map.js) and as an ordered list of buttons, kept in the API's order, each
- * place with its opening state ("Ouvert maintenant · ferme à 18:00"). The search box suggests
- * categories, communes and places as one types (combobox.js). It also builds each place's card
- * (popup) and announces every outcome in the status region. The search box also suggests the
- * online procedures whose keywords match the text (« cantine », « poubelle »; GET /api/forms),
- * and every card links to « Signaler une erreur » (a school's card to the school enrolment).
+ * app.js — the page's controller: loads the territory, the taxonomy and the communes, runs place
+ * searches (text of the search box, category, commune, "open now", around a point — map centre,
+ * clicked point, chosen suggestion — or in the area the map shows) and renders the same answer
+ * twice, as numbered markers (map.js) and as an ordered list of buttons, kept in the API's order,
+ * each place with its opening state in words (« Ouvert · ferme à 12 h 15 »). The search box
+ * suggests categories, communes and places as one types (combobox.js), and the online procedures
+ * whose keywords match the text (GET /api/forms). A place's card (place-card.js) opens in the
+ * page's place sheet (a full-width sheet on small screens). Every outcome is announced in the
+ * status region, saying plainly when the territory has no such place or how far the nearest one
+ * is. The whole state (search, place, map view) lives in the URL (share.js): a search or a place
+ * can be shared, Back restores the previous one. On small screens the map is collapsible.
  * Server strings only ever reach the DOM through textContent and attributes set by DOM calls.
  */
 import {
-  ApiError, fetchCategories, fetchCommunesGeojson, fetchHealth, fetchPlaces, fetchSuggestions,
-  fetchTerritory,
+  ApiError, fetchCategories, fetchCommunesGeojson, fetchHealth, fetchPlace, fetchPlaces,
+  fetchSuggestions, fetchTerritory,
 } from './api.js';
 import { Combobox } from './combobox.js';
 import { h } from './dom.js';
 import { matchForms } from './form-model.js';
 import { fetchForms } from './forms-api.js';
 import {
-  formatDate, formatDistance, formatPlaces, licenceInfo, mailtoHref, openStateText, safeHttpUrl,
-  telHref,
+  formatDate, formatDistance, formatPlaces, mailtoHref, openStateText, safeHttpUrl, telHref,
 } from './format.js';
 import { PlaceMap } from './map.js';
+import { renderCard } from './place-card.js';
+import { differsBeyondView, readState, writeState } from './share.js';
 
 let resultLimit = 50;                  /* places per search: the server's default_limit */
+let maxRadius = 50000;                 /* the server's max_radius: a commune search uses it */
+const NARROW = window.matchMedia('(max-width: 47.99em)');
 
 const ui = {
   title: document.getElementById('territory-name'),
   form: document.getElementById('search'),
   category: document.getElementById('category'),
+  commune: document.getElementById('commune'),
   radius: document.getElementById('radius'),
   q: document.getElementById('q'),
   suggestions: document.getElementById('q-suggestions'),
@@ -39,20 +45,31 @@ const ui = {
   hint: document.getElementById('results-hint'),
   status: document.getElementById('status'),
   list: document.getElementById('results'),
+  resultsHeading: document.getElementById('results-heading'),
+  communeLink: document.getElementById('commune-link'),
+  sheet: document.getElementById('place-sheet'),
+  sheetBody: document.getElementById('place-sheet-body'),
+  sheetClose: document.getElementById('place-sheet-close'),
+  mapSection: document.getElementById('map-section'),
+  mapToggle: document.getElementById('map-toggle'),
   mapBox: document.getElementById('map'),
+  basemapNote: document.getElementById('basemap-note'),
   contact: document.getElementById('contact'),
   dataNote: document.getElementById('data-note'),
 };
 
 const state = {
   territory: null,
-  categories: new Map(),               /* code -> { label, parent } */
+  categories: new Map(),               /* code -> { label, parent, count } */
+  communes: new Map(),                 /* INSEE -> { name, centre: {lat, lon}|null } */
   placeMap: null,
   features: [],                        /* last answer, API order */
   search: null,                        /* criteria of the last search (see runSearch) */
   seq: 0,                              /* answers of older searches are dropped */
   controller: null,
   placeToOpen: null,                   /* id whose card opens once the answer is shown */
+  openId: null,                        /* place whose card the sheet shows */
+  restoring: false,                    /* applying the URL: history entries are replaced */
   combobox: null,
   forms: [],                           /* the online procedures (GET /api/forms) */
 };
@@ -105,20 +122,21 @@ function renderCategories(answer) {
   for (const cat of top) {
     if (!cat || typeof cat.code !== 'string')
       continue;
-    state.categories.set(cat.code, { label: text(cat.label) || cat.code, parent: null });
-    if ((Number(cat.count) || 0) === 0)
+    const count = Number(cat.count) || 0;
+    state.categories.set(cat.code, { label: text(cat.label) || cat.code, parent: null, count });
+    if (count === 0)
       continue;                        /* a category with no place would only lead to « aucun lieu » */
     const group = h('optgroup', { label: text(cat.label) || cat.code });
-    group.append(h('option', { value: cat.code },
-                   `${text(cat.label) || cat.code} — tout (${Number(cat.count) || 0})`));
+    group.append(h('option', { value: cat.code }, `${text(cat.label) || cat.code} — tout (${count})`));
     for (const child of Array.isArray(cat.children) ? cat.children : []) {
       if (!child || typeof child.code !== 'string')
         continue;
-      state.categories.set(child.code, { label: text(child.label) || child.code, parent: cat.code });
-      if ((Number(child.count) || 0) === 0)
+      const n = Number(child.count) || 0;
+      state.categories.set(child.code, { label: text(child.label) || child.code, parent: cat.code,
+                                         count: n });
+      if (n === 0)
         continue;                      /* empty sub-categories would only lead to empty lists */
-      group.append(h('option', { value: child.code },
-                     `${text(child.label) || child.code} (${Number(child.count) || 0})`));
+      group.append(h('option', { value: child.code }, `${text(child.label) || child.code} (${n})`));
     }
     groups.push(group);
   }
@@ -131,125 +149,126 @@ function categoryLabel(code) {
   return cat ? cat.label : code;
 }
 
-/* --- the place card (popup) ---------------------------------------------------------------- */
+/* A category chosen elsewhere (a suggestion, the URL) that the select does not offer. */
+function selectCategory(code) {
+  if (code && ![...ui.category.options].some((o) => o.value === code)) {
+    if (!state.categories.has(code))
+      return false;
+    ui.category.append(h('option', { value: code }, categoryLabel(code)));
+  }
+  ui.category.value = code;
+  return true;
+}
 
-function detailRow(list, term, value) {
-  if (value === null || value === undefined || value === '')
+/* --- communes: the filter, the map labels, the link to the commune's page ------------------ */
+
+/* The middle of a boundary's bounding box (enough to centre a search on a small commune). */
+function geometryCentre(geometry) {
+  let minLon = Infinity; let minLat = Infinity; let maxLon = -Infinity; let maxLat = -Infinity;
+  const walk = (c) => {
+    if (typeof c[0] === 'number') {
+      minLon = Math.min(minLon, c[0]); maxLon = Math.max(maxLon, c[0]);
+      minLat = Math.min(minLat, c[1]); maxLat = Math.max(maxLat, c[1]);
+    } else {
+      c.forEach(walk);
+    }
+  };
+  if (!geometry || !Array.isArray(geometry.coordinates))
+    return null;
+  walk(geometry.coordinates);
+  return Number.isFinite(minLat) ? { lat: (minLat + maxLat) / 2, lon: (minLon + maxLon) / 2 } : null;
+}
+
+function renderCommunes(fc) {
+  const features = fc && Array.isArray(fc.features) ? fc.features : [];
+  for (const f of features) {
+    const p = f && f.properties;
+    if (p && typeof p.insee === 'string')
+      state.communes.set(p.insee, { name: text(p.name) || p.insee, centre: geometryCentre(f.geometry) });
+  }
+  const collator = new Intl.Collator('fr');
+  const sorted = [...state.communes.entries()].sort((a, b) => collator.compare(a[1].name, b[1].name));
+  ui.commune.replaceChildren(h('option', { value: '' }, 'Toutes les communes'),
+    ...sorted.map(([insee, c]) => h('option', { value: insee }, c.name)));
+  ui.commune.disabled = sorted.length === 0;
+}
+
+/* « Page de la commune de … » beside the results while a commune is chosen. */
+function showCommuneLink(insee) {
+  const commune = state.communes.get(insee);
+  if (!commune) {
+    ui.communeLink.hidden = true;
+    ui.communeLink.replaceChildren();
     return;
-  list.append(h('dt', {}, term), h('dd', {}, value));
-}
-
-/* A place placed by geodir from its address (geocode_precision, geocode_score): said in
- * words, so that nobody takes the marker for the place's exact position. */
-const GEOCODE_PRECISION = {
-  housenumber: 'numéro',
-  street: 'rue',
-  locality: 'lieu-dit',
-  municipality: 'commune',
-};
-
-function geocodeText(p) {
-  const level = GEOCODE_PRECISION[text(p.geocode_precision)];
-  if (!level)
-    return '';
-  let sentence = `Position approximative : calculée à partir de l'adresse (${level})`;
-  if (Number.isFinite(p.geocode_score))
-    sentence += `, concordance ${Math.round(p.geocode_score * 100)}\u00a0%`;
-  return `${sentence}.`;
-}
-
-/* Links of a card to the procedures about this place (when the territory offers them). */
-const SCHOOL_CATEGORIES = new Set(['primary-school']);
-
-function formLink(id) {
-  return state.forms.some((f) => f.id === id) ? `demarche.html?id=${encodeURIComponent(id)}` : '';
-}
-
-function cardActions(feature, p) {
-  const place = `&lieu=${encodeURIComponent(String(feature.id))}`;
-  const links = [];
-  const enrol = formLink('inscription-scolaire');
-  if (enrol && SCHOOL_CATEGORIES.has(text(p.category)))
-    links.push(h('a', { href: enrol + place, class: 'place-action' }, 'Inscrire un enfant dans cette école'));
-  const report = formLink('signaler-erreur');
-  if (report)
-    links.push(h('a', { href: report + place, class: 'place-action' }, 'Signaler une erreur sur ce lieu'));
-  return links.length ? h('ul', { class: 'place-actions' }, ...links.map((a) => h('li', {}, a))) : null;
-}
-
-function renderCard(feature) {
-  const p = feature.properties || {};
-  const headingId = `card-${String(feature.id).replace(/[^A-Za-z0-9_-]/g, '_')}`;
-  const card = h('article', { class: 'place-card', 'aria-labelledby': headingId });
-  card.append(h('h3', { id: headingId, tabindex: '-1' }, text(p.name) || 'Lieu sans nom'));
-
-  const cat = text(p.category_label) || categoryLabel(text(p.category));
-  const parentCode = text(p.parent_category) ||
-    (state.categories.get(text(p.category)) || {}).parent || '';
-  const parent = parentCode ? categoryLabel(parentCode) : '';
-  card.append(h('p', { class: 'place-category' }, parent && parent !== cat ? `${cat} · ${parent}` : cat));
-
-  const facts = h('dl', { class: 'place-facts' });
-  const addressLines = text(p.address).split('\n').map((l) => l.trim()).filter(Boolean);
-  const town = [text(p.postcode), text(p.commune)].filter(Boolean).join(' ');
-  if (town)
-    addressLines.push(town);
-  if (addressLines.length > 0)
-    detailRow(facts, 'Adresse', h('span', { class: 'multiline' }, addressLines.join('\n')));
-  const phone = text(p.phone);
-  if (phone)
-    detailRow(facts, 'Téléphone', telHref(phone) ? h('a', { href: telHref(phone) }, phone) : phone);
-  const email = text(p.email);
-  if (email)
-    detailRow(facts, 'Courriel', mailtoHref(email) ? h('a', { href: mailtoHref(email) }, email) : email);
-  const website = text(p.website);
-  if (website) {
-    const href = safeHttpUrl(website);
-    detailRow(facts, 'Site web', href ? h('a', { href, rel: 'noopener' }, website) : website);
   }
-  const hours = text(p.opening_hours);
-  if (hours)
-    detailRow(facts, 'Horaires', h('span', { class: 'multiline' }, hours));
-  const open = openStateText(p);
-  if (open)
-    detailRow(facts, 'En ce moment', h('span', { class: 'place-hours', 'data-state': open.state },
-                                           open.text));
-  if (Number.isFinite(p.distance_m))
-    detailRow(facts, 'Distance', `${formatDistance(p.distance_m)} du point de recherche`);
-  if (facts.childElementCount > 0)
-    card.append(facts);
-  const geocoded = geocodeText(p);
-  if (geocoded)
-    card.append(h('p', { class: 'place-dataset place-geocoded', role: 'note' }, geocoded));
+  ui.communeLink.replaceChildren(h('a', { href: `/commune/${encodeURIComponent(insee)}` },
+                                   `Page de la commune : ${commune.name}`));
+  ui.communeLink.hidden = false;
+}
 
-  const description = text(p.description);
-  if (description)
-    card.append(h('p', { class: 'place-description multiline' }, description));
+/* --- the place sheet ------------------------------------------------------------------------ */
 
-  /* Provenance: the licence is always shown, falling back to the territory's default. */
-  const licence = licenceInfo(text(p.licence) ||
-                              text(state.territory && state.territory.default_licence));
-  const publisher = text(p.publisher) || text(p.source_title) || text(p.source) || 'non précisée';
-  const provenance = h('p', { class: 'place-source' }, `Source : ${publisher} — `,
-                       licence.url ? h('a', { href: licence.url, rel: 'noopener' }, licence.label)
-                                   : licence.label);
-  card.append(provenance);
-  const dataset = [text(p.source_title)];
-  if (text(p.source_date))
-    dataset.push(`données du ${formatDate(text(p.source_date))}`);
-  if (dataset.filter(Boolean).length > 0)
-    card.append(h('p', { class: 'place-dataset' }, dataset.filter(Boolean).join(', ')));
-  /* A resident's contribution validated by the commune (docs/backoffice.md §7). */
-  const contribution = text(p.contribution);
-  if (contribution) {
-    const when = text(p.contribution_date) ? ` le ${formatDate(text(p.contribution_date))}` : '';
-    card.append(h('p', { class: 'place-dataset place-contribution' },
-                  `${contribution.charAt(0).toUpperCase()}${contribution.slice(1)}${when}`));
+function cardContext(id) {
+  const url = new URL(window.location.href);
+  url.search = writeState({ place: id });
+  url.hash = '';
+  return {
+    categoryLabel,
+    parentOf: (code) => (state.categories.get(code) || {}).parent || '',
+    defaultLicence: state.territory && state.territory.default_licence,
+    forms: state.forms,
+    link: url.href,
+  };
+}
+
+function showCard(feature) {
+  const id = String(feature.id);
+  state.openId = id;
+  ui.sheetBody.replaceChildren(renderCard(feature, cardContext(id)));
+  ui.sheet.hidden = false;
+  document.body.classList.add('sheet-open');
+  markSelected(id, false);
+  state.placeMap.highlight(id);
+  const heading = ui.sheetBody.querySelector('.place-card h3');
+  if (heading)
+    heading.focus({ preventScroll: NARROW.matches });
+  syncUrl();
+}
+
+/* Opens the card of place id: from the last answer, else asked from the server (a shared link
+ * to a place outside the search). */
+async function openPlace(id) {
+  const feature = state.features.find((f) => String(f.id) === id);
+  if (feature) {
+    showCard(feature);
+    state.placeMap.openPlace(id);      /* pans to its marker (no popup: the sheet is the card) */
+    return;
   }
-  const actions = cardActions(feature, p);
-  if (actions)
-    card.append(actions);
-  return card;
+  try {
+    showCard(await fetchPlace(id));
+  } catch (e) {
+    setStatus(e instanceof ApiError && e.status === 404 ? 'Ce lieu n’existe plus dans l’annuaire.'
+      : 'La fiche de ce lieu n’a pas pu être chargée.', 'error');
+  }
+}
+
+function closeSheet() {
+  if (ui.sheet.hidden)
+    return;
+  const id = state.openId;
+  const hadFocus = ui.sheet.contains(document.activeElement);
+  ui.sheet.hidden = true;
+  document.body.classList.remove('sheet-open');
+  ui.sheetBody.replaceChildren();
+  state.openId = null;
+  markSelected(null, false);
+  state.placeMap.highlight(null);
+  if (hadFocus) {
+    const button = id ? listButton(id) : null;
+    (button || ui.resultsHeading).focus();
+  }
+  if (!state.restoring)
+    syncUrl();
 }
 
 /* --- the list ------------------------------------------------------------------------------ */
@@ -288,20 +307,12 @@ function renderList(features) {
         h('span', { class: 'place-meta' }, cat),
         h('span', { class: 'visually-hidden' }, ', '),
         h('span', { class: 'place-where' }, where),
-        open ? h('span', { class: 'visually-hidden' }, ', ') : null,
-        open ? h('span', { class: 'place-hours', 'data-state': open.state }, open.text) : null));
-    button.addEventListener('click', () => openFromList(id));
+        h('span', { class: 'visually-hidden' }, ', '),
+        h('span', { class: 'place-hours', 'data-state': open.state }, open.text)));
+    button.addEventListener('click', () => openPlace(id));
     return h('li', {}, button);
   });
   ui.list.replaceChildren(...items);
-}
-
-async function openFromList(id) {
-  markSelected(id, false);
-  const popup = await state.placeMap.openPlace(id);
-  const heading = popup && popup.querySelector('.place-card h3');
-  if (heading)
-    heading.focus({ preventScroll: true });
 }
 
 /* --- searching ----------------------------------------------------------------------------- */
@@ -316,17 +327,15 @@ function currentCriteria() {
   return {
     radius: Number(ui.radius.value) || 10000,
     category: ui.category.value,
+    commune: ui.commune.value,
     q: ui.q.value.trim(),
     openNow: ui.openNow.checked,
     mode: areaMode(),
   };
 }
 
-function announce(answer, search) {
-  const shown = answer.features.length;
-  const matched = Number.isInteger(answer.numberMatched) ? answer.numberMatched : shown;
-  const within = search.mode === 'view' ? 'dans la zone affichée'
-    : `à moins de ${formatDistance(search.radius)}`;
+/* « pour « … » dans la catégorie « … », ouverts maintenant » */
+function criteriaWords(search) {
   const extras = [];
   if (search.q)
     extras.push(` pour « ${search.q} »`);
@@ -334,24 +343,91 @@ function announce(answer, search) {
     extras.push(` dans la catégorie « ${categoryLabel(search.category)} »`);
   if (search.openNow)
     extras.push(', ouverts maintenant');
-  const where = extras.join('');
+  return extras.join('');
+}
+
+function within(search) {
+  if (search.mode === 'view')
+    return 'dans la zone affichée';
+  const commune = state.communes.get(search.commune);
+  if (commune)
+    return `dans la commune de ${commune.name}`;
+  return `à moins de ${formatDistance(search.radius)}`;
+}
+
+/* Nothing found: says whether the territory has none at all, or how far the nearest one is
+ * (nearest_beyond: {id, name, distance_m} or null from the API; absent from older servers). */
+function emptyMessage(answer, search) {
+  const what = `Aucun lieu${search.openNow ? ' ouvert maintenant' : ''}`;
+  const words = criteriaWords({ ...search, openNow: false });
+  const nearest = answer.nearest_beyond;
+  const cat = state.categories.get(search.category);
+  const noneAtAll = nearest === null || (search.category && !search.q && !search.openNow &&
+                                         cat && cat.count === 0);
+  if (noneAtAll)
+    return `${what}${words} recensé dans le territoire.`;
+  let message = `${what}${words} ${within(search)}`;
+  if (nearest && typeof nearest.name === 'string' && Number.isFinite(nearest.distance_m))
+    message += ` ; le plus proche : ${nearest.name}, à ${formatDistance(nearest.distance_m)}`;
+  return `${message}.`;
+}
+
+function announce(answer, search) {
+  const shown = answer.features.length;
+  const matched = Number.isInteger(answer.numberMatched) ? answer.numberMatched : shown;
   let message;
   if (matched === 0)
-    message = `Aucun lieu trouvé ${within}${where}.`;
+    message = emptyMessage(answer, search);
   else
-    message = `${formatPlaces(matched)} ${matched > 1 ? 'trouvés' : 'trouvé'} ${within}${where}.`;
+    message = `${formatPlaces(matched)} ${matched > 1 ? 'trouvés' : 'trouvé'} ${within(search)}${criteriaWords(search)}.`;
   if (matched > shown)
     message += search.q ? ` Les ${shown} plus pertinents sont affichés.`
       : ` Les ${shown} plus proches sont affichés.`;
+  const left = Number(answer.hours_unknown_excluded);
+  if (search.openNow && Number.isInteger(left) && left > 0)
+    message += ` ${formatPlaces(left)} sans horaires connus ${left > 1 ? 'ne sont pas comptés' : 'n’est pas compté'}.`;
   setStatus(message, 'info');
   ui.hint.textContent = search.q
-    ? 'Du plus pertinent au moins pertinent, les plus proches d’abord à pertinence égale. Choisissez un lieu pour afficher sa fiche sur la carte.'
-    : 'Du plus proche au plus éloigné. Choisissez un lieu pour afficher sa fiche sur la carte.';
+    ? 'Du plus pertinent au moins pertinent, les plus proches d’abord à pertinence égale. Choisissez un lieu pour afficher sa fiche.'
+    : 'Du plus proche au plus éloigné. Choisissez un lieu pour afficher sa fiche.';
 }
 
-/* Searches with the form's criteria around (lat, lon): within the radius, or in the map's
- * visible area in "Dans la zone affichée" mode (distances still measured from (lat, lon)). */
-async function runSearch(lat, lon) {
+/* The query of a search: a commune searches all of it (the largest radius around its centre). */
+function placesQuery(search) {
+  const query = { lat: search.lat, lon: search.lon, category: search.category, q: search.q,
+                  commune: search.commune, openNow: search.openNow, limit: resultLimit };
+  if (search.mode === 'view')
+    query.bbox = state.placeMap.bounds();
+  else
+    query.radius = search.commune ? maxRadius : search.radius;
+  return query;
+}
+
+function showAnswer(answer, search) {
+  const features = Array.isArray(answer.features) ? answer.features : [];
+  state.features = features;
+  if (search.mode === 'view' || search.commune)
+    state.placeMap.clearSearchArea();
+  else
+    state.placeMap.setSearchArea(search.lat, search.lon, search.radius);
+  state.placeMap.setPlaces(features, null);
+  renderList(features);
+  const nearest = answer.nearest_beyond;
+  if (features.length === 0 && nearest && typeof nearest.id === 'string' && typeof nearest.name === 'string') {
+    /* not a result (no number, no marker): a way to the nearest place beyond the distance */
+    const button = h('button', { type: 'button', class: 'place-nearest' },
+                     `Voir le plus proche : ${nearest.name}`,
+                     Number.isFinite(nearest.distance_m) ? `, à ${formatDistance(nearest.distance_m)}` : '');
+    button.addEventListener('click', () => openPlace(nearest.id));
+    ui.list.append(h('li', { class: 'nearest' }, button));
+  }
+  announce({ ...answer, features }, search);
+}
+
+/* Searches with the form's criteria around (lat, lon): within the radius, in the chosen commune,
+ * or in the map's visible area in "Dans la zone affichée" mode (distances from (lat, lon)).
+ * options.reveal: scroll the results into view once shown (a search the user asked for). */
+async function runSearch(lat, lon, options = {}) {
   const search = { lat, lon, ...currentCriteria() };
   state.search = search;
   if (state.controller)
@@ -361,51 +437,115 @@ async function runSearch(lat, lon) {
   const seq = ++state.seq;
   ui.list.setAttribute('aria-busy', 'true');
   setStatus('Recherche en cours…', 'busy');
-  const query = { lat, lon, category: search.category, q: search.q, openNow: search.openNow,
-                  limit: resultLimit };
-  if (search.mode === 'view')
-    query.bbox = state.placeMap.bounds();
-  else
-    query.radius = search.radius;
-  /* The page's "Données ouvertes" section (opendata.js) offers this selection for download. */
+  showCommuneLink(search.commune);
+  const query = placesQuery(search);
+  /* The page's "Données ouvertes" section (opendata.js) offers this selection for download: a
+   * commune's search is the whole commune, not a circle around its centre. */
+  const selection = search.commune && search.mode !== 'view'
+    ? { ...query, lat: null, lon: null, radius: null } : query;
   document.dispatchEvent(new CustomEvent('geodir:search', {
-    detail: { ...query, categoryLabel: search.category ? categoryLabel(search.category) : '' } }));
+    detail: { ...selection, categoryLabel: search.category ? categoryLabel(search.category) : '',
+              communeLabel: (state.communes.get(search.commune) || {}).name || '' } }));
   try {
     const answer = await fetchPlaces(query, controller.signal);
     if (seq !== state.seq)
       return;
-    const features = Array.isArray(answer.features) ? answer.features : [];
-    state.features = features;
-    if (search.mode === 'view')
-      state.placeMap.clearSearchArea();
-    else
-      state.placeMap.setSearchArea(lat, lon, search.radius);
-    state.placeMap.setPlaces(features, renderCard);
-    renderList(features);
-    announce({ ...answer, features }, search);
+    showAnswer(answer, search);
   } catch (e) {
     if (seq !== state.seq || controller.signal.aborted)
       return;
     /* Never leave markers and list showing an answer to other criteria. */
     state.features = [];
-    state.placeMap.setPlaces([], renderCard);
+    state.placeMap.setPlaces([], null);
     renderList([]);
     setStatus(e instanceof ApiError ? e.message : 'La recherche a échoué.', 'error');
   } finally {
-    if (seq === state.seq) {
-      ui.list.setAttribute('aria-busy', 'false');
-      ui.list.dataset.searchSeq = String(seq);
-      const id = state.placeToOpen;
-      state.placeToOpen = null;
-      if (id && listButton(id))
-        openFromList(id);
-    }
+    if (seq === state.seq)
+      await searchDone(seq, options);
   }
 }
 
-function searchAgain() {
-  const at = areaMode() === 'view' || !state.search ? state.placeMap.center() : state.search;
-  runSearch(at.lat, at.lon);
+async function searchDone(seq, options) {
+  ui.list.setAttribute('aria-busy', 'false');
+  ui.list.dataset.searchSeq = String(seq);
+  const id = state.placeToOpen;
+  state.placeToOpen = null;
+  if (id)
+    await openPlace(id);
+  else if (state.openId && !listButton(state.openId))
+    closeSheet();                      /* the card of a place the new answer does not have */
+  else
+    syncUrl();
+  if (options.reveal && !id && NARROW.matches)
+    ui.resultsHeading.scrollIntoView({ block: 'start' });
+  state.restoring = false;
+}
+
+function searchAgain(options = { reveal: true }) {
+  const commune = state.communes.get(ui.commune.value);
+  let at = areaMode() === 'view' || !state.search ? state.placeMap.center() : state.search;
+  if (commune && commune.centre && areaMode() !== 'view')
+    at = commune.centre;
+  runSearch(at.lat, at.lon, options);
+}
+
+/* --- the URL: shared searches and places, Back ------------------------------------------------ */
+
+function urlState() {
+  const c = currentCriteria();
+  const centre = state.placeMap.center();
+  return {
+    ...c,
+    radius: c.mode === 'around' && !c.commune ? c.radius : null,
+    point: state.search && !c.commune ? { lat: state.search.lat, lon: state.search.lon } : null,
+    place: state.openId,
+    view: { lat: centre.lat, lon: centre.lon, zoom: state.placeMap.map.getZoom() },
+  };
+}
+
+/* Writes the state in the URL: a new history entry when the search or the place changed (Back
+ * returns to the previous one), the same entry when only the map moved or the URL is restored. */
+function syncUrl() {
+  if (!state.placeMap)
+    return;
+  const next = writeState(urlState());
+  if (next === window.location.search)
+    return;
+  const url = `${window.location.pathname}${next}${window.location.hash}`;
+  if (state.restoring || !differsBeyondView(window.location.search, next))
+    window.history.replaceState(null, '', url);
+  else
+    window.history.pushState(null, '', url);
+}
+
+/* Sets the form from a URL's state; returns the point to search around. */
+function applyUrlState(s) {
+  ui.q.value = s.q;
+  if (!selectCategory(s.category))
+    ui.category.value = '';
+  ui.commune.value = state.communes.has(s.commune) ? s.commune : '';
+  ui.openNow.checked = s.openNow;
+  ui.areas.forEach((r) => { r.checked = r.value === s.mode; });
+  if (s.radius && [...ui.radius.options].some((o) => Number(o.value) === s.radius))
+    ui.radius.value = String(s.radius);
+  syncAreaControls();
+  if (s.view)
+    setMapView(s.view.lat, s.view.lon, s.view.zoom);
+  state.placeToOpen = s.place || null;
+  const commune = state.communes.get(ui.commune.value);
+  if (s.mode === 'view')
+    return state.placeMap.center();
+  if (commune && commune.centre)
+    return commune.centre;
+  return s.point || state.placeMap.center();
+}
+
+async function restoreFromUrl() {
+  state.restoring = true;
+  const at = applyUrlState(readState(window.location.search));
+  if (!state.placeToOpen)
+    closeSheet();
+  await runSearch(at.lat, at.lon);
 }
 
 /* --- the search box's suggestions ------------------------------------------------------------ */
@@ -461,20 +601,43 @@ function chooseSuggestion(item) {
     return;
   }
   if (item.type === 'place') {
-    /* Show that place: search around it in every category, then open its card. */
+    /* Show that place: search around it in every category and commune, then open its card. */
     ui.category.value = '';
+    ui.commune.value = '';
     state.placeToOpen = String(item.id);
   }
+  /* A commune becomes the commune filter (its page is linked beside the results). */
+  if (item.type === 'commune')
+    ui.commune.value = state.communes.has(item.insee) ? item.insee : '';
   ui.areas.forEach((r) => { r.checked = r.value === 'around'; });
   syncAreaControls();
   state.placeMap.moveTo(lat, lon, item.type === 'commune' ? 13 : 15);
-  runSearch(lat, lon);
+  runSearch(lat, lon, { reveal: true });
 }
 
-/* --- start-up ------------------------------------------------------------------------------ */
+/* --- map: shown or collapsed on small screens, moved from the URL --------------------------- */
 
 function syncAreaControls() {
-  ui.radius.disabled = areaMode() === 'view';
+  ui.radius.disabled = areaMode() === 'view' || ui.commune.value !== '';
+  if (areaMode() === 'view')
+    setMapShown(true);                 /* the visible area needs a visible map */
+}
+
+function setMapShown(shown) {
+  ui.mapSection.dataset.collapsed = shown ? 'false' : 'true';
+  ui.mapToggle.setAttribute('aria-expanded', String(shown));
+  ui.mapToggle.textContent = shown ? 'Masquer la carte' : 'Afficher la carte';
+  if (shown && state.placeMap)
+    state.placeMap.map.invalidateSize({ pan: false });
+}
+
+/* Puts the map at a view without taking it for a move of the user's. */
+function setMapView(lat, lon, zoom) {
+  const map = state.placeMap.map;
+  if (map.getCenter().distanceTo([lat, lon]) < 1 && map.getZoom() === zoom)
+    return;
+  state.placeMap.quietMoves += 1;
+  map.setView([lat, lon], zoom, { animate: false });
 }
 
 /* --- start-up ------------------------------------------------------------------------------ */
@@ -485,6 +648,7 @@ function applySearchLimits(search) {
   const max = Number(search.max_radius);
   const def = Number(search.default_radius);
   if (Number.isFinite(max) && max > 0) {
+    maxRadius = max;
     for (const option of Array.from(ui.radius.options))
       if (Number(option.value) > max)
         option.remove();
@@ -498,40 +662,33 @@ function applySearchLimits(search) {
     resultLimit = search.default_limit;
 }
 
-async function main() {
-  setStatus('Chargement de la carte…', 'busy');
-  let territory;
-  try {
-    territory = await fetchTerritory();
-  } catch (e) {
-    ui.title.textContent = 'Carte indisponible';
-    setStatus(e instanceof ApiError ? e.message : 'Le territoire n’a pas pu être chargé.', 'error');
-    return;
+function createMap(territory, view) {
+  const config = { ...(territory.map || {}) };
+  if (view) {
+    config.center = [view.lat, view.lon];
+    config.zoom = view.zoom;
   }
-  state.territory = territory;
-  renderTerritory(territory);
-  applySearchLimits(territory.search || {});
-
-  state.placeMap = new PlaceMap(ui.mapBox, territory.map || {}, {
+  state.placeMap = new PlaceMap(ui.mapBox, config, {
     onMapClick: (lat, lon) => {
       ui.areas.forEach((r) => { r.checked = r.value === 'around'; });
+      ui.commune.value = '';
       syncAreaControls();
       runSearch(lat, lon);
     },
     onViewChange: () => {
       if (areaMode() === 'view')
-        searchAgain();
+        searchAgain({ reveal: false });
     },
-    onMarkerClick: (id) => markSelected(id, true),
-    onPopupClose: (id, hadFocus) => {
-      markSelected(null, false);
-      state.placeMap.highlight(null);
-      const button = listButton(id);
-      if (hadFocus && button)
-        button.focus();
+    onMarkerClick: (id) => {
+      markSelected(id, true);
+      openPlace(id);
     },
+    onTilesError: () => { ui.basemapNote.hidden = false; },
   });
+  state.placeMap.map.on('moveend', () => syncUrl());
+}
 
+async function loadSideData() {
   fetchHealth()
     .then((health) => {
       if (typeof health.built_at === 'string' && health.built_at !== '')
@@ -539,10 +696,12 @@ async function main() {
           'la source et la licence de chaque lieu figurent sur sa fiche.';
     })
     .catch(() => { /* the default note stays */ });
-  fetchCommunesGeojson()
-    .then((fc) => state.placeMap.setCommunes(fc))
+  const communes = fetchCommunesGeojson()
+    .then((fc) => {
+      state.placeMap.setCommunes(fc);
+      renderCommunes(fc);
+    })
     .catch(() => { /* the boundaries are a backdrop: the page works without them */ });
-
   const forms = fetchForms().catch(() => []);   /* without procedures, the map works alike */
   try {
     renderCategories(await fetchCategories());
@@ -550,7 +709,10 @@ async function main() {
     ui.category.disabled = true;       /* "Toutes les catégories" stays; search still works */
   }
   state.forms = await forms;
+  await communes;
+}
 
+function startCombobox() {
   state.combobox = new Combobox(ui.q, ui.suggestions, ui.qStatus, {
     suggest: async (value, signal) => {
       const forms = formSuggestions(value);
@@ -567,25 +729,63 @@ async function main() {
     describe: describeSuggestion,
     choose: chooseSuggestion,
   });
+}
 
+function bindControls() {
   ui.form.addEventListener('submit', (e) => {
     e.preventDefault();
-    const c = state.placeMap.center();
-    runSearch(c.lat, c.lon);
+    const commune = state.communes.get(ui.commune.value);
+    const c = commune && commune.centre && areaMode() !== 'view' ? commune.centre
+      : state.placeMap.center();
+    runSearch(c.lat, c.lon, { reveal: true });
   });
-  ui.category.addEventListener('change', searchAgain);
-  ui.radius.addEventListener('change', searchAgain);
-  ui.openNow.addEventListener('change', searchAgain);
+  ui.category.addEventListener('change', () => searchAgain());
+  ui.radius.addEventListener('change', () => searchAgain());
+  ui.openNow.addEventListener('change', () => searchAgain());
+  ui.commune.addEventListener('change', () => {
+    syncAreaControls();
+    const commune = state.communes.get(ui.commune.value);
+    if (commune && commune.centre)
+      state.placeMap.moveTo(commune.centre.lat, commune.centre.lon, 13);
+    searchAgain();
+  });
   for (const radio of ui.areas) {
     radio.addEventListener('change', () => {
       syncAreaControls();
       searchAgain();
     });
   }
-  syncAreaControls();
+  ui.mapToggle.addEventListener('click', () => setMapShown(ui.mapSection.dataset.collapsed === 'true'));
+  ui.sheetClose.addEventListener('click', closeSheet);
+  ui.sheet.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape') {
+      e.preventDefault();
+      closeSheet();
+    }
+  });
+  window.addEventListener('popstate', restoreFromUrl);
+}
 
-  const c = state.placeMap.center();
-  await runSearch(c.lat, c.lon);
+async function main() {
+  setStatus('Chargement de la carte…', 'busy');
+  let territory;
+  try {
+    territory = await fetchTerritory();
+  } catch (e) {
+    ui.title.textContent = 'Carte indisponible';
+    setStatus(e instanceof ApiError ? e.message : 'Le territoire n’a pas pu être chargé.', 'error');
+    return;
+  }
+  state.territory = territory;
+  renderTerritory(territory);
+  applySearchLimits(territory.search || {});
+  const shared = readState(window.location.search);
+  createMap(territory, shared.view);
+  setMapShown(!NARROW.matches || shared.mode === 'view');
+  await loadSideData();
+  startCombobox();
+  bindControls();
+  await restoreFromUrl();
   document.body.dataset.ready = 'true';
 }
 

@@ -140,16 +140,25 @@ function dayNumber(y, m, d) {
   return Math.round(Date.UTC(y, m - 1, d) / 86400000);
 }
 
+/** "08:30" -> "8 h 30", "12:00" -> "12 h" (French typography, no-break spaces). */
+export function formatClock(hhmm) {
+  const m = typeof hhmm === 'string' ? /^(\d{1,2}):(\d{2})$/.exec(hhmm) : null;
+  if (!m)
+    return typeof hhmm === 'string' ? hhmm : '';
+  const hours = String(Number(m[1]));
+  return m[2] === '00' ? `${hours}\u00a0h` : `${hours}\u00a0h\u00a0${m[2]}`;
+}
+
 /**
- * When a change happens, said from today in Paris: "à 18:00", "demain à 08:30",
- * "lundi à 08:30", "le 1er septembre à 10:00". iso is the API's local time with its offset
+ * When a change happens, said from today in Paris: "à 18 h", "demain à 8 h 30",
+ * "lundi à 8 h 30", "le 1er septembre à 10 h". iso is the API's local time with its offset
  * ("2026-07-15T18:00:00+02:00"): its date and time are already Paris wall-clock time.
  */
 export function formatChangeTime(iso, now = Date.now()) {
   const m = typeof iso === 'string' ? /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(iso) : null;
   if (!m)
     return '';
-  const time = `${m[4]}:${m[5]}`;
+  const time = formatClock(`${m[4]}:${m[5]}`);
   const [ty, tm, td] = PARIS_DATE.format(new Date(now)).split('-').map(Number);
   const y = Number(m[1]);
   const mo = Number(m[2]);
@@ -164,22 +173,27 @@ export function formatChangeTime(iso, now = Date.now()) {
   return `le ${d === 1 ? '1er' : d} ${MONTHS[mo - 1]}${y !== ty ? ` ${y}` : ''} à ${time}`;
 }
 
+/** What the page says of a place whose hours nobody published. */
+export const HOURS_UNKNOWN = 'Horaires non renseignés';
+
 /**
  * The opening state of a place as the API gives it (open_state, next_change, next_state,
- * opening_hours_valid), in French: { state: 'open'|'closed'|'unknown', text } or null when the
- * place has no opening hours. "Ouvert maintenant · ferme à 18:00", "Fermé · ouvre lundi à 08:30".
+ * opening_hours_valid), in French: { state: 'open'|'closed'|'unknown'|'none', text }.
+ * "Ouvert · ferme à 12 h 15", "Fermé · ouvre mardi à 16 h 30", "Horaires non renseignés".
  */
 export function openStateText(props, now = Date.now()) {
   const p = props || {};
   if (typeof p.open_state !== 'string' || p.open_state === '')
-    return null;
+    return { state: 'none', text: HOURS_UNKNOWN };
   if (p.opening_hours_valid === false)
     return { state: 'unknown', text: 'Horaires non reconnus (voir la fiche)' };
   const when = formatChangeTime(p.next_change, now);
   if (p.open_state === 'open') {
     if (when && p.next_state === 'closed')
-      return { state: 'open', text: `Ouvert maintenant · ferme ${when}` };
-    return { state: 'open', text: 'Ouvert maintenant' };
+      return { state: 'open', text: `Ouvert · ferme ${when}` };
+    if (typeof p.opening_hours === 'string' && p.opening_hours.trim() === '24/7')
+      return { state: 'open', text: 'Ouvert 24\u00a0h/24, 7\u00a0j/7' };
+    return { state: 'open', text: 'Ouvert' };
   }
   if (p.open_state === 'closed') {
     if (when && p.next_state === 'open')
@@ -187,4 +201,82 @@ export function openStateText(props, now = Date.now()) {
     return { state: 'closed', text: 'Fermé' };
   }
   return { state: 'unknown', text: 'Horaires à confirmer' };
+}
+
+/* --- the week table: the simple, common opening_hours syntax only ---------------------------- */
+
+const OSM_DAYS = ['Mo', 'Tu', 'We', 'Th', 'Fr', 'Sa', 'Su'];
+export const WEEK_DAYS_FR = ['Lundi', 'Mardi', 'Mercredi', 'Jeudi', 'Vendredi', 'Samedi',
+                             'Dimanche'];
+const TIME_RANGE = /^([01]?\d|2[0-4]):([0-5]\d)-([01]?\d|2[0-4]):([0-5]\d)$/;
+
+/* "Mo-Fr,Su,PH" -> { days: [0..6 indexes], ph: bool } or null when not of that simple form. */
+function parseDaySelector(selector) {
+  const days = [];
+  let ph = false;
+  for (const part of selector.split(',')) {
+    if (part === 'PH') {
+      ph = true;
+      continue;
+    }
+    const range = /^([A-Z][a-z])(?:-([A-Z][a-z]))?$/.exec(part);
+    if (!range)
+      return null;
+    const from = OSM_DAYS.indexOf(range[1]);
+    const to = range[2] ? OSM_DAYS.indexOf(range[2]) : from;
+    if (from < 0 || to < 0)
+      return null;
+    for (let i = from; ; i = (i + 1) % 7) {     /* "Sa-Mo" wraps over the week's end */
+      days.push(i);
+      if (i === to)
+        break;
+    }
+  }
+  return { days, ph };
+}
+
+/* "09:00-12:00,14:00-19:00" -> ["9 h – 12 h", "14 h – 19 h"]; "off"/"closed" -> []; else null. */
+function parseTimes(times) {
+  if (times === 'off' || times === 'closed')
+    return [];
+  const out = [];
+  for (const range of times.split(',')) {
+    const m = TIME_RANGE.exec(range);
+    if (!m)
+      return null;
+    out.push(`${formatClock(`${m[1]}:${m[2]}`)} – ${formatClock(`${m[3]}:${m[4]}`)}`);
+  }
+  return out;
+}
+
+/**
+ * The week of a raw opening_hours value, for the place card: { days: [{ day: 'Lundi', ranges:
+ * ['9 h – 12 h', …] }, …7], holidays: null|[] |[…ranges] } where an empty ranges list is a closed
+ * day; null when the value uses more than the simple syntax of "Mo-Fr 09:00-12:00,14:00-19:00;
+ * Sa 09:00-12:00; PH off" or "24/7" (months, weeks, sunrise…): the card then shows the raw text.
+ * A later rule replaces the earlier ones for the days it names, as in OSM.
+ */
+export function weekTable(raw) {
+  if (typeof raw !== 'string' || raw.trim() === '' || raw.length > 500)
+    return null;
+  const week = Array.from({ length: 7 }, () => []);
+  let holidays = null;
+  if (raw.trim() === '24/7') {
+    week.forEach((_, i) => { week[i] = ['24\u00a0h/24']; });
+    return { days: week.map((ranges, i) => ({ day: WEEK_DAYS_FR[i], ranges })), holidays: null };
+  }
+  for (const rule of raw.split(';').map((r) => r.trim()).filter(Boolean)) {
+    const m = /^(\S+)\s+(\S+)$/.exec(rule.replace(/,\s+/g, ','));
+    if (!m)
+      return null;
+    const selector = parseDaySelector(m[1]);
+    const ranges = parseTimes(m[2]);
+    if (!selector || !ranges)
+      return null;
+    for (const d of selector.days)
+      week[d] = ranges;
+    if (selector.ph)
+      holidays = ranges;
+  }
+  return { days: week.map((ranges, i) => ({ day: WEEK_DAYS_FR[i], ranges })), holidays };
 }

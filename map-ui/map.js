@@ -1,8 +1,9 @@
 /*
- * map.js — the Leaflet side of the page: the basemap, the commune boundaries, the search area and
- * one numbered marker per place. It knows nothing about the list or the API; app.js ties them
- * together through the callbacks given to createPlaceMap(). Every server string reaches the DOM
- * through textContent or DOM nodes, never as HTML (the tile attribution is sanitised first).
+ * map.js — the Leaflet side of the page: the basemap, the commune boundaries and their names, the
+ * search area and one numbered marker per place. It knows nothing about the list or the API;
+ * app.js ties them together through the callbacks given to createPlaceMap(). Every server string
+ * reaches the DOM through textContent or DOM nodes, never as HTML (the tile attribution is
+ * sanitised first).
  */
 import * as L from '/vendor/leaflet/leaflet-src.esm.js';
 
@@ -32,6 +33,7 @@ function markerIcon(number) {
  *                          keyboard focus was inside it (it must then go somewhere useful)
  *   onViewChange()         the user moved or zoomed the map (not a move made by this class,
  *                          nor the automatic pan that shows an opening card)
+ *   onTilesError()         a basemap tile could not load (once; the communes stay drawn)
  */
 export class PlaceMap {
   constructor(container, mapConfig, callbacks = {}) {
@@ -56,15 +58,24 @@ export class PlaceMap {
       '<a href="https://leafletjs.com" hreflang="en" rel="noopener">Leaflet</a>');
 
     if (typeof mapConfig.tiles_url === 'string' && mapConfig.tiles_url !== '') {
-      L.tileLayer(mapConfig.tiles_url, {
+      const tiles = L.tileLayer(mapConfig.tiles_url, {
         attribution: sanitizeAttribution(mapConfig.tiles_attribution || ''),
         maxZoom: 19,
         crossOrigin: false,
       }).addTo(this.map);
+      /* Tiles that cannot load (no network, server down): the communes' outlines and names stay
+       * the backdrop; the page says so once (onTilesError). */
+      tiles.once('tileerror', () => {
+        container.classList.add('tiles-failed');
+        if (this.callbacks.onTilesError)
+          this.callbacks.onTilesError();
+      });
     } else {
       container.classList.add('no-basemap');
     }
 
+    /* Commune names under the markers (tooltips are above them by default). */
+    this.map.createPane('communeLabels').style.zIndex = '450';
     this.communes = L.layerGroup().addTo(this.map);
     this.searchArea = L.layerGroup().addTo(this.map);
     this.places = L.layerGroup().addTo(this.map);
@@ -143,8 +154,8 @@ export class PlaceMap {
     this.map.setView([lat, lon], z, { animate: !REDUCED_MOTION });
   }
 
-  /* Light boundaries of the member communes, names in tooltips. Features without geometry
-   * (no boundary imported) are skipped. */
+  /* Light boundaries of the member communes, their names as permanent labels (readable without
+   * the basemap). Features without geometry (no boundary imported) are skipped. */
   setCommunes(featureCollection) {
     this.communes.clearLayers();
     const features = (featureCollection && Array.isArray(featureCollection.features))
@@ -158,12 +169,18 @@ export class PlaceMap {
         if (typeof name === 'string' && name !== '') {
           const tip = document.createElement('span');
           tip.textContent = name;
-          lyr.bindTooltip(tip, { sticky: true, direction: 'top', className: 'commune-tooltip' });
+          lyr.bindTooltip(tip, { permanent: true, direction: 'center', className: 'commune-label',
+                            pane: 'communeLabels' });
         }
       },
     });
     this.communes.addLayer(layer);
     layer.bringToBack();
+    this.declutterLabels();
+    if (!this.labelsBound) {
+      this.labelsBound = true;
+      this.map.on('zoomend', () => this.declutterLabels());
+    }
     /* Chromium puts SVG shapes with focus listeners (Leaflet's tooltips add some) in the Tab order:
      * one stop per commune before the list. The boundaries are a backdrop, so take them out. */
     layer.eachLayer((lyr) => {
@@ -172,6 +189,29 @@ export class PlaceMap {
         el.setAttribute('tabindex', '-1');
     });
     return features.length;
+  }
+
+  /* Commune names that would overlap an already shown one are hidden (class is-hidden), larger
+   * communes first; run again at each zoom. */
+  declutterLabels() {
+    const shown = [];
+    const labels = [];
+    this.communes.eachLayer((group) => group.eachLayer && group.eachLayer((lyr) => {
+      const tip = lyr.getTooltip && lyr.getTooltip();
+      const el = tip && tip.getElement();
+      if (el)
+        labels.push({ el, size: lyr.getBounds().getNorthEast().distanceTo(lyr.getBounds().getSouthWest()) });
+    }));
+    labels.sort((a, b) => b.size - a.size);
+    for (const { el } of labels) {
+      el.classList.remove('is-hidden');
+      const r = el.getBoundingClientRect();
+      const overlaps = shown.some((o) => r.left < o.right && r.right > o.left && r.top < o.bottom && r.bottom > o.top);
+      if (overlaps)
+        el.classList.add('is-hidden');
+      else
+        shown.push(r);
+    }
   }
 
   /* No circle (a search in the visible area). */
@@ -213,8 +253,10 @@ export class PlaceMap {
         /* nearer places are drawn over farther ones that overlap them */
         zIndexOffset: (features.length - i) * 1000,
       });
-      marker.bindPopup(() => renderPopup(feature), { maxWidth: 320, minWidth: 220, autoPanPadding: [24, 24] });
-      marker.getPopup().placeId = id;
+      if (renderPopup) {             /* without it, onMarkerClick shows the place elsewhere */
+        marker.bindPopup(() => renderPopup(feature), { maxWidth: 320, minWidth: 220, autoPanPadding: [24, 24] });
+        marker.getPopup().placeId = id;
+      }
       marker.on('click', () => {
         this.highlight(id);
         if (this.callbacks.onMarkerClick)
@@ -263,6 +305,10 @@ export class PlaceMap {
     const target = entry.marker.getLatLng();
     return new Promise((resolve) => {
       const open = () => {
+        if (!entry.marker.getPopup()) {
+          resolve(null);
+          return;
+        }
         entry.marker.openPopup();
         const popup = entry.marker.getPopup();
         resolve(popup && popup.isOpen() ? popup.getElement() : null);

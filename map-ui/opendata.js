@@ -174,6 +174,8 @@ export function selectionUrl(query, format, licence) {
       url.searchParams.set('q', query.q);
     if (query.category)
       url.searchParams.set('category', query.category);
+    if (query.commune)
+      url.searchParams.set('commune', query.commune);
     if (query.openNow)
       url.searchParams.set('open_now', 'true');
   }
@@ -193,6 +195,8 @@ function describeSelection(query) {
     parts.push(`pour « ${query.q} »`);
   if (query.category)
     parts.push(`catégorie « ${query.categoryLabel || query.category} »`);
+  if (query.commune)
+    parts.push(`dans la commune de ${query.communeLabel || query.commune}`);
   if (query.openNow)
     parts.push('ouverts maintenant');
   return `Les lieux de votre dernière recherche : ${parts.join(', ')}.`;

@@ -233,14 +233,14 @@ test('place cards link to « Signaler une erreur », a school\'s card to the enr
   await page.goto(`${ctx.base}/`);
   await ready(page);
   await page.click('#results button.place[data-place-id="lieux:fx-16"]');
-  const popup = page.locator('.leaflet-popup');
+  const popup = page.locator('#place-sheet');
   await popup.waitFor({ state: 'visible' });
   assert.equal(await popup.locator('a', { hasText: 'Inscrire un enfant dans cette école' }).getAttribute('href'),
                'demarche.html?id=inscription-scolaire&lieu=lieux%3Afx-16');
   assert.equal(await popup.locator('a', { hasText: 'Signaler une erreur sur ce lieu' }).getAttribute('href'),
                'demarche.html?id=signaler-erreur&lieu=lieux%3Afx-16');
   await page.keyboard.press('Escape');
-  await popup.waitFor({ state: 'detached' });
+  await popup.waitFor({ state: 'hidden' });
   await page.click('#results button.place[data-place-id="lieux:fx-01"]');
   await popup.waitFor({ state: 'visible' });
   assert.equal(await popup.locator('a', { hasText: 'Inscrire un enfant' }).count(), 0);

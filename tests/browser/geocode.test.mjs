@@ -47,12 +47,12 @@ after(async () => {
 /* Opens the card of place id from its list item; returns the card's note (or null). */
 async function cardNote(id) {
   const page = ctx.page;
-  if (await page.locator('.leaflet-popup').count() > 0) {
-    await page.keyboard.press('Escape');
-    await page.locator('.leaflet-popup').waitFor({ state: 'detached', timeout: STEP_TIMEOUT });
+  if (await page.locator('#place-sheet').isVisible()) {
+    await page.click('#place-sheet-close');
+    await page.locator('#place-sheet').waitFor({ state: 'hidden', timeout: STEP_TIMEOUT });
   }
   await page.locator(`#results button.place[data-place-id="${id}"]`).click();
-  const popup = page.locator('.leaflet-popup');
+  const popup = page.locator('#place-sheet');
   await popup.waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
   const place = ctx.places.find((f) => f.id === id);
   assert.equal(await popup.locator('h3').textContent(), place.properties.name);
@@ -90,7 +90,7 @@ test('a geocoded place says so in its card, in French words', async () => {
 
 test('a place with its own point has no such note', async () => {
   assert.equal(await cardNote('lieux:pos-1'), null);
-  const text = await ctx.page.locator('.leaflet-popup').textContent();
+  const text = await ctx.page.locator('#place-sheet').textContent();
   assert.doesNotMatch(text, /Position approximative/);
 });
 

@@ -8,7 +8,7 @@
  * geodir-admin (geodirAdmin), the fixtures' database (importFixtures), TOTP codes (totp), a
  * resident's school enrolment (fileEnrolment), a local SMTP server that captures the e-mails
  * (startSmtp, smtpArgs), pollUntil and an agent's login on the page (boLogin), for the back
- * office's tests.
+ * office's tests; pageSearch, a search of the map page and the answer it rendered.
  *
  * A missing dependency is a failure with a message saying how to fix it, never a skip.
  *
@@ -288,6 +288,26 @@ export async function fileEnrolment(base, name, school, citycode = school.insee)
   const out = await r.json();
   assert.equal(r.status, 201, `filing for ${name}: ${JSON.stringify(out)}`);
   return out;
+}
+
+/* On the map page: runs action, returns the /api/places answer ({ url, body }) the page received,
+ * once the page has rendered it (#results' data-search-seq moved on, aria-busy false). */
+export async function pageSearch(page, action) {
+  const before = await page.evaluate(() => {
+    const list = document.getElementById('results');
+    return list ? Number(list.dataset.searchSeq || 0) : 0;
+  });
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => new URL(r.url()).pathname === '/api/places', { timeout: STEP_TIMEOUT }),
+    action(),
+  ]);
+  assert.equal(response.status(), 200, `the page's search ${response.url()} failed`);
+  const body = await response.json();
+  await page.waitForFunction((seq) => {
+    const list = document.getElementById('results');
+    return Number(list.dataset.searchSeq || 0) > seq && list.getAttribute('aria-busy') === 'false';
+  }, before, { timeout: STEP_TIMEOUT });
+  return { url: new URL(response.url()), body };
 }
 
 /* Polls fn (sync or async) every 100 ms until it returns a truthy value, which it returns;

@@ -7,7 +7,9 @@
  * the category filter changes both together, that the keyboard reaches the list and opens a place's
  * card (with its licence), the search box (an ARIA combobox: typing, arrows, Enter, Escape,
  * choosing a category or a place), the text search, "Ouvert maintenant" and the visible-area
- * mode, and that the page logs no error. Screenshots go into the build dir.
+ * mode, and that the page logs no error. The place card is the page's place sheet (never a
+ * Leaflet popup). Screenshots go into the build dir. The page's newer journeys (hours in words,
+ * commune filter, shared URL, 360 px, layout shift, OGC pages at 320 px) are in page.test.mjs.
  *
  * Environment (set by CMakeLists.txt):
  *   GEODIR_IMPORT, GEODIR_API   the two binaries
@@ -20,8 +22,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import {
-  HERE, STEP_TIMEOUT, closeAll, freshWorkDir, newContext, openBrowser, runImport, startServer,
-  tileHostOf,
+  HERE, STEP_TIMEOUT, closeAll, freshWorkDir, newContext, openBrowser, pageSearch, runImport,
+  startServer, tileHostOf,
 } from './harness.mjs';
 
 const WORK_DIR = freshWorkDir('run');
@@ -55,25 +57,6 @@ function readPage(page) {
     status: document.getElementById('status').textContent,
     seq: Number(document.getElementById('results').dataset.searchSeq || 0),
   }));
-}
-
-/* Runs action, returns the /api/places answer the page received once the page has rendered it. */
-async function pageSearch(page, action) {
-  const before = await page.evaluate(() => {
-    const list = document.getElementById('results');
-    return list ? Number(list.dataset.searchSeq || 0) : 0;
-  });
-  const [response] = await Promise.all([
-    page.waitForResponse((r) => new URL(r.url()).pathname === '/api/places', { timeout: STEP_TIMEOUT }),
-    action(),
-  ]);
-  assert.equal(response.status(), 200, `the page's search ${response.url()} failed`);
-  const body = await response.json();
-  await page.waitForFunction((seq) => {
-    const list = document.getElementById('results');
-    return Number(list.dataset.searchSeq || 0) > seq && list.getAttribute('aria-busy') === 'false';
-  }, before, { timeout: STEP_TIMEOUT });
-  return { url: new URL(response.url()), body };
 }
 
 const KM = new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 1 });
@@ -229,7 +212,7 @@ test('keyboard: Tab reaches the list, Enter opens the place card with its licenc
   assert.equal(focused, String(first.id), 'the first list item is the first one reached');
 
   await page.keyboard.press('Enter');
-  const popup = page.locator('.leaflet-popup');
+  const popup = page.locator('#place-sheet');
   await popup.waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
   assert.equal(await popup.locator('h3').textContent(), first.properties.name);
   const source = await popup.locator('.place-source').textContent();
@@ -237,7 +220,7 @@ test('keyboard: Tab reaches the list, Enter opens the place card with its licenc
   assert.doesNotMatch(source, /licence non précisée/);
   if (first.properties.licence === 'etalab-2.0')
     assert.match(source, /Licence Ouverte 2\.0/);
-  await page.waitForFunction(() => document.activeElement && document.activeElement.matches('.leaflet-popup h3'),
+  await page.waitForFunction(() => document.activeElement && document.activeElement.matches('#place-sheet h3'),
                              null, { timeout: STEP_TIMEOUT });
   assert.equal(await page.getAttribute(`#results button[data-place-id="${first.id}"]`, 'aria-current'), 'true');
   assert.equal(await page.locator('.leaflet-marker-icon.is-selected').getAttribute('data-place-id'), String(first.id));
@@ -245,7 +228,7 @@ test('keyboard: Tab reaches the list, Enter opens the place card with its licenc
 
   /* Escape closes the card and gives the focus back to the list item */
   await page.keyboard.press('Escape');
-  await popup.waitFor({ state: 'detached', timeout: STEP_TIMEOUT });
+  await popup.waitFor({ state: 'hidden', timeout: STEP_TIMEOUT });
   await page.waitForFunction((id) => document.activeElement && document.activeElement.dataset.placeId === id,
                              String(first.id), { timeout: STEP_TIMEOUT });
 });
@@ -265,12 +248,12 @@ test('clicking a marker highlights its list item; clicking the map searches ther
                  features.find((f) => freeIds.includes(String(f.id)));
   assert.ok(target, 'at least one marker can be clicked');
   await page.locator(`.leaflet-marker-icon[data-place-id="${target.id}"]`).click();
-  await page.locator('.leaflet-popup').waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
-  assert.equal(await page.locator('.leaflet-popup h3').textContent(), target.properties.name);
+  await page.locator('#place-sheet').waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+  assert.equal(await page.locator('#place-sheet h3').textContent(), target.properties.name);
   assert.equal(await page.getAttribute(`#results button[data-place-id="${target.id}"]`, 'aria-current'), 'true');
-  await page.keyboard.press('Escape');
-  await page.evaluate(() => document.querySelector('.leaflet-popup-close-button')?.click());
-  await page.locator('.leaflet-popup').waitFor({ state: 'detached', timeout: STEP_TIMEOUT });
+  assert.equal(await page.locator('.leaflet-popup').count(), 0, 'no Leaflet popup: the sheet is the card');
+  await page.click('#place-sheet-close');
+  await page.locator('#place-sheet').waitFor({ state: 'hidden', timeout: STEP_TIMEOUT });
 
   /* a point of the map with no marker or control on it */
   const box = await page.locator('#map').boundingBox();
@@ -386,14 +369,18 @@ test('search box: Escape closes and keeps the text; clicking a place opens its c
   assert.ok(Math.abs(Number(moved.url.searchParams.get('lat')) - place.lat) < 1e-5,
             'the search moved to the chosen place');
   assertInSync(await readPage(page), moved.body, 'search around the chosen place');
-  const popup = page.locator('.leaflet-popup');
+  const popup = page.locator('#place-sheet');
   await popup.waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
   assert.equal(await popup.locator('h3').textContent(), place.label, 'its card is open');
   assert.equal(await page.getAttribute(`#results button[data-place-id="${place.id}"]`, 'aria-current'),
                'true');
+  /* the card opened from a suggestion is whole in the viewport (not cut off by the map's top) */
+  const sheet = await popup.boundingBox();
+  const viewport = page.viewportSize();
+  assert.ok(sheet.y >= 0 && sheet.x >= 0 && sheet.x + sheet.width <= viewport.width,
+            `the card is within the viewport: ${JSON.stringify(sheet)}`);
   await page.keyboard.press('Escape');
-  await page.evaluate(() => document.querySelector('.leaflet-popup-close-button')?.click());
-  await popup.waitFor({ state: 'detached', timeout: STEP_TIMEOUT });
+  await popup.waitFor({ state: 'hidden', timeout: STEP_TIMEOUT });
 });
 
 test('search box: Enter without a suggestion searches the text', async () => {
@@ -425,13 +412,13 @@ test('"Ouvert maintenant" keeps the open places, each saying so', async () => {
   for (const f of before.body.features) {
     const text = states[String(f.id)];
     if (!f.properties.open_state)
-      assert.equal(text, '', `${f.id}: no hours, no state line`);
+      assert.equal(text, 'Horaires non renseignés', `${f.id}: no hours, said so`);
     else if (f.properties.opening_hours_valid === false)
       assert.match(text, /^Horaires non reconnus/, `${f.id}: unparseable hours flagged`);
     else if (f.properties.open_state === 'open')
-      assert.match(text, /^Ouvert maintenant( · ferme (à|demain à|\S+ à|le) .*\d\d:\d\d)?$/, `${f.id}: ${text}`);
+      assert.match(text, /^Ouvert( · ferme (à|demain à|\S+ à|le .* à) \d{1,2}\u00a0h(\u00a0\d\d)?| 24\u00a0h\/24, 7\u00a0j\/7)?$/, `${f.id}: ${text}`);
     else if (f.properties.open_state === 'closed')
-      assert.match(text, /^Fermé( · ouvre .*\d\d:\d\d)?$/, `${f.id}: ${text}`);
+      assert.match(text, /^Fermé( · ouvre .* à \d{1,2}\u00a0h(\u00a0\d\d)?)?$/, `${f.id}: ${text}`);
   }
   const open = await pageSearch(page, () => page.check('#open-now'));
   assert.equal(open.url.searchParams.get('open_now'), 'true');
@@ -441,7 +428,7 @@ test('"Ouvert maintenant" keeps the open places, each saying so', async () => {
             'only open places');
   const texts = await page.locator('#results .place-hours').allTextContents();
   assert.equal(texts.length, open.body.features.length);
-  assert.ok(texts.every((t) => t.startsWith('Ouvert maintenant')), texts.join(' | '));
+  assert.ok(texts.every((t) => t.startsWith('Ouvert')), texts.join(' | '));
   assert.match((await readPage(page)).status, /ouverts maintenant/);
   timings.open_now = `${open.body.numberMatched} of ${before.body.numberMatched}`;
   await pageSearch(page, () => page.uncheck('#open-now'));
@@ -468,16 +455,23 @@ test('"Dans la zone affichée" searches the visible area, again when the map mov
   await pageSearch(page, () => page.check('input[name="area"][value="around"]'));
 });
 
-test('narrow screens put the list under the map; screenshots', async () => {
+test('narrow screens put the list before a collapsible map; screenshots', async () => {
   const page = ctx.page;
   await page.screenshot({ path: path.join(WORK_DIR, 'map.png') });
   await page.setViewportSize({ width: 390, height: 844 });
-  await page.waitForTimeout(300);
-  const mapBox = await page.locator('#map').boundingBox();
+  const toggle = page.locator('#map-toggle');
+  await toggle.waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
   const listBox = await page.locator('#results').boundingBox();
-  assert.ok(listBox.y >= mapBox.y + mapBox.height, 'the list comes after the map');
+  const toggleBox = await toggle.boundingBox();
+  assert.ok(listBox.y < toggleBox.y, 'the list comes before the map');
+  if (await toggle.getAttribute('aria-expanded') === 'false')
+    await toggle.click();
+  assert.equal(await toggle.getAttribute('aria-expanded'), 'true');
+  const mapBox = await page.locator('#map').boundingBox();
+  assert.ok(mapBox.height > 200 && mapBox.width > 300, `the map is shown: ${JSON.stringify(mapBox)}`);
   await page.screenshot({ path: path.join(WORK_DIR, 'map-narrow.png'), fullPage: true });
   await page.setViewportSize({ width: 1280, height: 860 });
+  await page.locator('#map-toggle').waitFor({ state: 'hidden', timeout: STEP_TIMEOUT });
 });
 
 test('no console error, no request to another host than the server and its tiles', () => {
