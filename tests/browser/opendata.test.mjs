@@ -93,7 +93,7 @@ test('the header link is reached by keyboard and moves focus to the section', as
   await page.evaluate(() => { document.activeElement?.blur(); window.scrollTo(0, 0); });
   await page.focus('body');
   let reached = false;
-  for (let i = 0; i < 6 && !reached; i++) {
+  for (let i = 0; i < 8 && !reached; i++) {
     await page.keyboard.press('Tab');
     reached = await page.evaluate(() => document.activeElement?.id === 'opendata-link');
   }
