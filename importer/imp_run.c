@@ -5,6 +5,7 @@
  * reported, and finally the atomic swap and the reports.
  */
 #include "imp_run.h"
+#include "imp_case.h"
 #include "gdir_config.h"
 #include "gdir_fs.h"
 #include "gdir_log.h"
@@ -55,6 +56,7 @@ struct run {
     struct imp_progress progress;
     struct imp_overrides *overrides;
     struct imp_territory *territory; /* boundaries of the new database, for the check */
+    struct imp_case_names *names;    /* the communes' official names ('proper_case') */
     struct imp_geocode geocode;
     struct imp_exports exports;     /* the full exports of this build */
     struct imp_lock lock;           /* "<db>.lock", unless the caller holds it */
@@ -318,6 +320,7 @@ static int import_source(struct run *r, size_t i, struct gdir_err *err)
     if ((rc = imp_source_open(&src, cfg->path, p, err)) ||
         (rc = imp_writer_source(&r->w, &meta, err)))
         goto out;
+    imp_source_set_names(src, r->names);
     if (!(seen = calloc(r->members.n + 1, 1))) {
         rc = gdir_err_set(err, GDIR_ENOMEM, "out of memory");
         goto out;
@@ -370,6 +373,10 @@ static int import_source(struct run *r, size_t i, struct gdir_err *err)
         }
         if (p->kind == IMP_KIND_PLACES) {
             snprintf(id, sizeof id, "%s:%s", cfg->name, rec.text[IMP_T_SOURCE_ID]);
+            for (size_t k = 0; k < f.n_raw; k++)
+                if ((rc = imp_writer_raw(&r->w, id, cfg->name, f.raw_fields[k],
+                                         f.raw_values[k], err)))
+                    goto out;
             if ((rc = geo.precision ? note_replaced_point(r, i, &f, &rec, &geo, id, err)
                                     : check_commune(r, i, &f, &rec, id, err)))
                 goto out;
@@ -606,7 +613,8 @@ static int import_all(struct run *r, struct gdir_err *err)
         if (order[k] == IMP_KIND_ADDRESSES) {
             /* The boundaries are complete: load them for the territory check of places. */
             if ((rc = imp_writer_commit(&r->w, err)) ||
-                (rc = imp_territory_load(&r->territory, imp_writer_sqlite(&r->w), err)))
+                (rc = imp_territory_load(&r->territory, imp_writer_sqlite(&r->w), err)) ||
+                (rc = imp_writer_commune_names(&r->w, &r->names, err)))
                 return rc;
         }
         for (size_t i = 0; i < r->t.n_sources; i++) {
@@ -757,6 +765,7 @@ static void run_free(struct run *r)
     imp_report_extra_free(&r->extra);
     imp_overrides_free(r->overrides);
     imp_territory_free(r->territory);
+    imp_case_names_free(r->names);
     free(r->keep);
     for (size_t i = 0; r->profiles && i < r->t.n_sources; i++)
         imp_profile_free(&r->profiles[i]);
