@@ -240,6 +240,8 @@ int imp_case_phone_fr(struct gdir_buf *out, const char *s)
         gdir_buf_adds(out, s);
         return out->err ? out->err : 0;
     }
+    if (memcmp(d, "0000000000", 10) == 0)   /* "00 00 00 00 00": the export's "none" */
+        return 1;
     size_t before = out->len;
     for (size_t i = 0; i < 10; i += 2) {
         if (i)

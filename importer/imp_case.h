@@ -46,7 +46,8 @@ int imp_case_digits(struct gdir_buf *out, const char *s, unsigned width);
 
 /* Appends the French phone number s to out: nine digits not starting with 0 (the leading 0
  * lost by an export) get it back, and ten digits starting with 0 are written in pairs
- * ("03 29 70 69 80"). Anything else (short numbers, +33…) is appended as it is.
+ * ("03 29 70 69 80"); "00 00 00 00 00" (a placeholder for none) gives nothing. Anything
+ * else (short numbers, +33…) is appended as it is.
  * Returns 1 when changed, 0 when not, or a negative code. */
 int imp_case_phone_fr(struct gdir_buf *out, const char *s);
 

@@ -92,6 +92,7 @@ static void test_phone(void)
     check_phone("+33 3 29 70 69 90", "+33 3 29 70 69 90", 0);
     check_phone("03 29 70 69 90 12", "03 29 70 69 90 12", 0);
     check_phone("", "", 0);
+    check_phone("00 00 00 00 00", "", 1);                /* the export's "no number" */
 }
 
 static const struct check_case cases[] = {
