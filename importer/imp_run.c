@@ -290,6 +290,24 @@ static void duplicate_reject(const struct imp_profile *p, const struct imp_recor
                    rec->text[t], "duplicate id: an earlier row of this file has it");
 }
 
+/* After a place record of source i was written: the values its clean-ups rewrote, kept as
+ * the source wrote them, and its point checked (or its geocoding noted). */
+static int place_written(struct run *r, size_t i, const struct imp_feature *f,
+                         const struct imp_record *rec, const struct imp_geocoded *geo,
+                         struct gdir_err *err)
+{
+    const char *source = r->t.sources[i].name;
+    char id[300];
+    int rc;
+
+    snprintf(id, sizeof id, "%s:%s", source, rec->text[IMP_T_SOURCE_ID]);
+    for (size_t k = 0; k < f->n_raw; k++)
+        if ((rc = imp_writer_raw(&r->w, id, source, f->raw_fields[k], f->raw_values[k], err)))
+            return rc;
+    return geo->precision ? note_replaced_point(r, i, f, rec, geo, id, err)
+                          : check_commune(r, i, f, rec, id, err);
+}
+
 /* Imports source i. Returns 0 or a negative code with err filled (fatal for the run). */
 static int import_source(struct run *r, size_t i, struct gdir_err *err)
 {
@@ -330,7 +348,7 @@ static int import_source(struct run *r, size_t i, struct gdir_err *err)
         struct imp_record rec;
         struct imp_reject rej;
         struct imp_geocoded geo = {NULL, 0};
-        char id[300], found_insee[8];
+        char found_insee[8];
 
         if (r->o->stop && *r->o->stop) {
             rc = gdir_err_set(err, GDIR_EIO, "interrupted");
@@ -371,16 +389,8 @@ static int import_source(struct run *r, size_t i, struct gdir_err *err)
                 goto out;
             continue;
         }
-        if (p->kind == IMP_KIND_PLACES) {
-            snprintf(id, sizeof id, "%s:%s", cfg->name, rec.text[IMP_T_SOURCE_ID]);
-            for (size_t k = 0; k < f.n_raw; k++)
-                if ((rc = imp_writer_raw(&r->w, id, cfg->name, f.raw_fields[k],
-                                         f.raw_values[k], err)))
-                    goto out;
-            if ((rc = geo.precision ? note_replaced_point(r, i, &f, &rec, &geo, id, err)
-                                    : check_commune(r, i, &f, &rec, id, err)))
-                goto out;
-        }
+        if (p->kind == IMP_KIND_PLACES && (rc = place_written(r, i, &f, &rec, &geo, err)))
+            goto out;
         if (p->kind == IMP_KIND_COMMUNES || p->kind == IMP_KIND_BOUNDARIES)
             seen[rec.member] = 1;
         res->c.imported++;
