@@ -15,6 +15,7 @@ import json
 import os
 import random
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -261,6 +262,23 @@ def check_open_data(port):
           "/api/territory gives the public URL")
 
 
+def check_raw_values(db):
+    """La Poste's localities as written, kept through a refresh of another source."""
+    def raw():
+        con = sqlite3.connect(db)   # plain tables: no SpatiaLite needed
+        try:
+            return dict(con.execute("SELECT id, value FROM place_raw_values"
+                                    " WHERE source = 'laposte' AND field = 'Localité'"))
+        finally:
+            con.close()
+    before = raw()
+    check(len(before) == 7 and before.get("laposte:12330D") == "ERIZE LA PETITE",
+          f"the 7 La Poste localities kept as written ({before.get('laposte:12330D')!r})")
+    imp, _ = run_import(CONFIG, db, ["--source", "service-public", "--no-exports"])
+    check(imp.returncode == 0 and raw() == before,
+          f"  and still after a refresh of another source (exit {imp.returncode})")
+
+
 def main():
     shutil.rmtree(WORK, ignore_errors=True)
     os.makedirs(WORK)
@@ -280,6 +298,7 @@ def main():
     finally:
         code = srv.stop(timeout=10)
         check(code == 0, f"server stopped cleanly on SIGTERM (exit {code})")
+    check_raw_values(db)
     print(f"{len(failures) == 0 and 'all' or 'some'} real-data checks done: "
           f"{len(failures)} failed")
     sys.exit(1 if failures else 0)
