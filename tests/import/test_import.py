@@ -219,7 +219,7 @@ def case_good():
     lp = places.get("laposte:09953A", {})
     built = one(db, "SELECT value FROM meta WHERE key = 'built_at'") or ""
     check(lp.get("name") == "La Poste – Agence postale communale (Beausite)"
-          and lp.get("address") == "13 ROUTE DE CLERMONT\nMAIRIE"
+          and lp.get("address") == "13 Route de Clermont\nMairie"
           and lp.get("category") == "post-office",
           f"La Poste: name template, locality in proper case, address fields ({lp.get('name')})")
     check(one(db, "SELECT value FROM place_raw_values WHERE id = 'laposte:09953A'"
