@@ -888,6 +888,21 @@ static int load_comp_refs(struct loader *L, struct imp_computed *c, const cJSON 
     return GDIR_OK;
 }
 
+/* The whole number 1..max of key (first_chars, digits) into c->first_chars. */
+static int comp_count(struct loader *L, struct imp_computed *c, const cJSON *it, const char *key,
+                      int max, const char *where)
+{
+    const cJSON *n = cJSON_GetObjectItemCaseSensitive(it, key);
+    char what[80];
+    if (!cJSON_IsNumber(n) || n->valuedouble < 1 || n->valuedouble > max ||
+        n->valuedouble != (int)n->valuedouble) {
+        snprintf(what, sizeof what, "'%s' expects a whole number, 1 to %d", key, max);
+        return fail(L, where, what);
+    }
+    c->first_chars = (size_t)n->valueint;
+    return GDIR_OK;
+}
+
 /* The clean-ups of imp_case.h: 'proper_case', 'digits', 'phone'. Returns 1 when it is none
  * of them, else 0 or a negative code. */
 static int load_comp_cleanup(struct loader *L, struct imp_computed *c, const cJSON *it,
@@ -899,14 +914,9 @@ static int load_comp_cleanup(struct loader *L, struct imp_computed *c, const cJS
             return fail(L, where, "'proper_case' expects true");
         return GDIR_OK;
     }
-    const cJSON *dg = cJSON_GetObjectItemCaseSensitive(it, "digits");
-    if (dg) {
+    if (cJSON_GetObjectItemCaseSensitive(it, "digits")) {
         c->kind = IMP_COMP_DIGITS;
-        if (!cJSON_IsNumber(dg) || dg->valuedouble < 1 || dg->valuedouble > 20 ||
-            dg->valuedouble != (int)dg->valuedouble)
-            return fail(L, where, "'digits' expects a whole number, 1 to 20");
-        c->first_chars = (size_t)dg->valueint;
-        return GDIR_OK;
+        return comp_count(L, c, it, "digits", 20, where);
     }
     const cJSON *ph = cJSON_GetObjectItemCaseSensitive(it, "phone");
     if (ph) {
@@ -938,11 +948,7 @@ static int load_comp_field(struct loader *L, struct imp_computed *c, const cJSON
         return rc;
     if (fc) {
         c->kind = IMP_COMP_FIRST_CHARS;
-        if (!cJSON_IsNumber(fc) || fc->valuedouble < 1 || fc->valuedouble > 1000 ||
-            fc->valuedouble != (int)fc->valuedouble)
-            return fail(L, where, "'first_chars' expects a whole number, 1 to 1000");
-        c->first_chars = (size_t)fc->valueint;
-        return GDIR_OK;
+        return comp_count(L, c, it, "first_chars", 1000, where);
     }
     size_t n = (size_t)cJSON_GetArraySize(map);
     c->kind = IMP_COMP_MAP;

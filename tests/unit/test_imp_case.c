@@ -9,14 +9,24 @@
 
 static struct imp_case_names *names;
 
-/* proper case of in is want; changed says whether the function reported a change */
-static void check_proper(const char *in, const char *want, int changed)
+/* One clean-up of in (width: digits only) gives want; changed: what it reports. */
+enum op { PROPER, DIGITS, PHONE };
+
+static void check_op(enum op op, const char *in, unsigned width, const char *want, int changed)
 {
     struct gdir_buf b;
     gdir_buf_init(&b, 0);
-    CHECK_INT_EQ(imp_case_proper(&b, in, names), changed);
+    int rc = op == PROPER ? imp_case_proper(&b, in, names)
+           : op == DIGITS ? imp_case_digits(&b, in, width)
+                          : imp_case_phone_fr(&b, in);
+    CHECK_INT_EQ(rc, changed);
     CHECK_STR_EQ(gdir_buf_str(&b), want);
     gdir_buf_free(&b);
+}
+
+static void check_proper(const char *in, const char *want, int changed)
+{
+    check_op(PROPER, in, 0, want, changed);
 }
 
 static void test_commune_names(void)
@@ -53,11 +63,7 @@ static void test_left_alone(void)
 
 static void check_digits(const char *in, unsigned width, const char *want, int changed)
 {
-    struct gdir_buf b;
-    gdir_buf_init(&b, 0);
-    CHECK_INT_EQ(imp_case_digits(&b, in, width), changed);
-    CHECK_STR_EQ(gdir_buf_str(&b), want);
-    gdir_buf_free(&b);
+    check_op(DIGITS, in, width, want, changed);
 }
 
 static void test_digits(void)
@@ -74,11 +80,7 @@ static void test_digits(void)
 
 static void check_phone(const char *in, const char *want, int changed)
 {
-    struct gdir_buf b;
-    gdir_buf_init(&b, 0);
-    CHECK_INT_EQ(imp_case_phone_fr(&b, in), changed);
-    CHECK_STR_EQ(gdir_buf_str(&b), want);
-    gdir_buf_free(&b);
+    check_op(PHONE, in, 0, want, changed);
 }
 
 static void test_phone(void)
