@@ -188,7 +188,8 @@ def check_resident(port):
             if f["properties"]["insee"] == "55532"
             and f["properties"]["category"] == "secondary-school"]
     check(len(hits) == 1 and hits[0]["name"] == "Collège Emilie du Châtelet"
-          and hits[0]["id"] == "colleges:0550022A",
+          and hits[0]["id"] == "colleges:0550022A"
+          and hits[0]["address"] == "Rue ERNEST CHAUDRON\nLe Champ sous l'Orme",
           f"the collège of Vaubecourt found by « collège » ({[h['name'] for h in hits]})")
     # « école » finding the collège is the search synonyms' part of issue 14 (geoapi/search),
     # checked there; the two écoles are found by their own name.
