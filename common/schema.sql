@@ -179,6 +179,18 @@ CREATE TABLE place_merges (
     similarity   REAL NOT NULL               -- 0..1, token similarity of the folded names
 );
 
+-- A source value that a profile's clean-up rewrote (a name written in capitals put in proper
+-- case, a code exported as a number, a phone number without its leading 0: importer
+-- "computed" fields), as the source wrote it. One row per record and source field; copied
+-- with its source on a refresh. Records whose values were not rewritten have no row.
+CREATE TABLE place_raw_values (
+    id           TEXT NOT NULL,              -- the record's '<source>:<source_id>'
+    source       TEXT NOT NULL,
+    field        TEXT NOT NULL,              -- the source's own field name ("Localité")
+    value        TEXT NOT NULL,              -- as read
+    PRIMARY KEY (id, field)
+);
+
 -- What the import noticed without rejecting the record (e.g. a point outside its declared
 -- commune). Kept sources' warnings are copied on a refresh, so the list stays complete.
 CREATE TABLE import_warnings (

@@ -888,6 +888,46 @@ static int load_comp_refs(struct loader *L, struct imp_computed *c, const cJSON 
     return GDIR_OK;
 }
 
+/* The whole number 1..max of key (first_chars, digits) into c->first_chars. */
+static int comp_count(struct loader *L, struct imp_computed *c, const cJSON *it, const char *key,
+                      int max, const char *where)
+{
+    const cJSON *n = cJSON_GetObjectItemCaseSensitive(it, key);
+    char what[80];
+    if (!cJSON_IsNumber(n) || n->valuedouble < 1 || n->valuedouble > max ||
+        n->valuedouble != (int)n->valuedouble) {
+        snprintf(what, sizeof what, "'%s' expects a whole number, 1 to %d", key, max);
+        return fail(L, where, what);
+    }
+    c->first_chars = (size_t)n->valueint;
+    return GDIR_OK;
+}
+
+/* The clean-ups of imp_case.h: 'proper_case', 'digits', 'phone'. Returns 1 when it is none
+ * of them, else 0 or a negative code. */
+static int load_comp_cleanup(struct loader *L, struct imp_computed *c, const cJSON *it,
+                             const char *where)
+{
+    if (cJSON_GetObjectItemCaseSensitive(it, "proper_case")) {
+        c->kind = IMP_COMP_PROPER_CASE;
+        if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "proper_case")))
+            return fail(L, where, "'proper_case' expects true");
+        return GDIR_OK;
+    }
+    if (cJSON_GetObjectItemCaseSensitive(it, "digits")) {
+        c->kind = IMP_COMP_DIGITS;
+        return comp_count(L, c, it, "digits", 20, where);
+    }
+    const cJSON *ph = cJSON_GetObjectItemCaseSensitive(it, "phone");
+    if (ph) {
+        c->kind = IMP_COMP_PHONE_FR;
+        if (!cJSON_IsString(ph) || strcmp(ph->valuestring, "fr") != 0)
+            return fail(L, where, "'phone' expects \"fr\"");
+        return GDIR_OK;
+    }
+    return 1;
+}
+
 /* A computed field of kind 'map' (one field's value looked up, 'default' or 'keep_others'
  * when absent) or 'first_chars' (its first characters). */
 static int load_comp_field(struct loader *L, struct imp_computed *c, const cJSON *it,
@@ -904,13 +944,11 @@ static int load_comp_field(struct loader *L, struct imp_computed *c, const cJSON
                            &c->inputs[0])))
         return rc;
     c->n_inputs = 1;
+    if ((rc = load_comp_cleanup(L, c, it, where)) != 1)
+        return rc;
     if (fc) {
         c->kind = IMP_COMP_FIRST_CHARS;
-        if (!cJSON_IsNumber(fc) || fc->valuedouble < 1 || fc->valuedouble > 1000 ||
-            fc->valuedouble != (int)fc->valuedouble)
-            return fail(L, where, "'first_chars' expects a whole number, 1 to 1000");
-        c->first_chars = (size_t)fc->valueint;
-        return GDIR_OK;
+        return comp_count(L, c, it, "first_chars", 1000, where);
     }
     size_t n = (size_t)cJSON_GetArraySize(map);
     c->kind = IMP_COMP_MAP;
@@ -943,7 +981,8 @@ static int load_comp_field(struct loader *L, struct imp_computed *c, const cJSON
 static int load_one_computed(struct loader *L, struct imp_computed *c, const cJSON *it)
 {
     static const char *const keys[] = {"first", "else_category_label", "refs", "field", "map",
-                                       "default", "keep_others", "first_chars", NULL};
+                                       "default", "keep_others", "first_chars",
+                                       "proper_case", "digits", "phone", NULL};
     const char *name = it->string;
     const cJSON *first = cJSON_GetObjectItemCaseSensitive(it, "first");
     const cJSON *refs = cJSON_GetObjectItemCaseSensitive(it, "refs");
@@ -962,8 +1001,13 @@ static int load_one_computed(struct loader *L, struct imp_computed *c, const cJS
         return fail(L, where, "expected an object");
     if ((rc = check_keys(L, it, where, keys)))
         return rc;
-    if (!!first + !!refs + !!map + !!fc != 1)
-        return fail(L, where, "expected one of 'first', 'refs', 'map', 'first_chars'");
+    int n_ops = !!first + !!refs + !!map + !!fc +
+                !!cJSON_GetObjectItemCaseSensitive(it, "proper_case") +
+                !!cJSON_GetObjectItemCaseSensitive(it, "digits") +
+                !!cJSON_GetObjectItemCaseSensitive(it, "phone");
+    if (n_ops != 1)
+        return fail(L, where, "expected one of 'first', 'refs', 'map', 'first_chars', "
+                              "'proper_case', 'digits', 'phone'");
     if (!(c->name = strdup(name)))
         return nomem(L);
     if (first)

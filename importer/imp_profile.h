@@ -121,6 +121,10 @@ enum imp_comp_kind {
     IMP_COMP_REFS,        /* "scheme:value" for each non-empty field, space-separated */
     IMP_COMP_MAP,         /* one field's value looked up in a table */
     IMP_COMP_FIRST_CHARS, /* the first N characters of a field */
+    IMP_COMP_PROPER_CASE, /* a value in capitals in proper case (imp_case_proper): the
+                             official commune name it folds to, else French title case */
+    IMP_COMP_DIGITS,      /* a code exported as a number ("55250.0") as digits, padded */
+    IMP_COMP_PHONE_FR,    /* a French phone number, its lost leading 0 given back */
     IMP_COMP_CATEGORY,    /* internal "@category": the first matching xrule's category */
     IMP_COMP_KEEP,        /* internal "@keep": "1" when the row passes the compiled filter */
 };
@@ -136,7 +140,8 @@ struct imp_computed {
     size_t n_pairs;      /* MAP: entries of keys/vals */
     char *map_default;   /* MAP: value for a non-empty value missing from the table, or NULL */
     int map_keep_others; /* MAP: a value missing from the table is kept as it is */
-    size_t first_chars;  /* FIRST_CHARS: how many characters (UTF-8 code points) */
+    size_t first_chars;  /* FIRST_CHARS: how many characters (UTF-8 code points);
+                            DIGITS: the least number of digits */
     int else_category_label; /* FIRST: when all are empty, the row's category label */
 };
 

@@ -5,6 +5,7 @@
  * reported, and finally the atomic swap and the reports.
  */
 #include "imp_run.h"
+#include "imp_case.h"
 #include "gdir_config.h"
 #include "gdir_fs.h"
 #include "gdir_log.h"
@@ -55,6 +56,7 @@ struct run {
     struct imp_progress progress;
     struct imp_overrides *overrides;
     struct imp_territory *territory; /* boundaries of the new database, for the check */
+    struct imp_case_names *names;    /* the communes' official names ('proper_case') */
     struct imp_geocode geocode;
     struct imp_exports exports;     /* the full exports of this build */
     struct imp_lock lock;           /* "<db>.lock", unless the caller holds it */
@@ -288,6 +290,24 @@ static void duplicate_reject(const struct imp_profile *p, const struct imp_recor
                    rec->text[t], "duplicate id: an earlier row of this file has it");
 }
 
+/* After a place record of source i was written: the values its clean-ups rewrote, kept as
+ * the source wrote them, and its point checked (or its geocoding noted). */
+static int place_written(struct run *r, size_t i, const struct imp_feature *f,
+                         const struct imp_record *rec, const struct imp_geocoded *geo,
+                         struct gdir_err *err)
+{
+    const char *source = r->t.sources[i].name;
+    char id[300];
+    int rc;
+
+    snprintf(id, sizeof id, "%s:%s", source, rec->text[IMP_T_SOURCE_ID]);
+    for (size_t k = 0; k < f->n_raw; k++)
+        if ((rc = imp_writer_raw(&r->w, id, source, f->raw_fields[k], f->raw_values[k], err)))
+            return rc;
+    return geo->precision ? note_replaced_point(r, i, f, rec, geo, id, err)
+                          : check_commune(r, i, f, rec, id, err);
+}
+
 /* Imports source i. Returns 0 or a negative code with err filled (fatal for the run). */
 static int import_source(struct run *r, size_t i, struct gdir_err *err)
 {
@@ -318,6 +338,7 @@ static int import_source(struct run *r, size_t i, struct gdir_err *err)
     if ((rc = imp_source_open(&src, cfg->path, p, err)) ||
         (rc = imp_writer_source(&r->w, &meta, err)))
         goto out;
+    imp_source_set_names(src, r->names);
     if (!(seen = calloc(r->members.n + 1, 1))) {
         rc = gdir_err_set(err, GDIR_ENOMEM, "out of memory");
         goto out;
@@ -327,7 +348,7 @@ static int import_source(struct run *r, size_t i, struct gdir_err *err)
         struct imp_record rec;
         struct imp_reject rej;
         struct imp_geocoded geo = {NULL, 0};
-        char id[300], found_insee[8];
+        char found_insee[8];
 
         if (r->o->stop && *r->o->stop) {
             rc = gdir_err_set(err, GDIR_EIO, "interrupted");
@@ -368,12 +389,8 @@ static int import_source(struct run *r, size_t i, struct gdir_err *err)
                 goto out;
             continue;
         }
-        if (p->kind == IMP_KIND_PLACES) {
-            snprintf(id, sizeof id, "%s:%s", cfg->name, rec.text[IMP_T_SOURCE_ID]);
-            if ((rc = geo.precision ? note_replaced_point(r, i, &f, &rec, &geo, id, err)
-                                    : check_commune(r, i, &f, &rec, id, err)))
-                goto out;
-        }
+        if (p->kind == IMP_KIND_PLACES && (rc = place_written(r, i, &f, &rec, &geo, err)))
+            goto out;
         if (p->kind == IMP_KIND_COMMUNES || p->kind == IMP_KIND_BOUNDARIES)
             seen[rec.member] = 1;
         res->c.imported++;
@@ -606,7 +623,8 @@ static int import_all(struct run *r, struct gdir_err *err)
         if (order[k] == IMP_KIND_ADDRESSES) {
             /* The boundaries are complete: load them for the territory check of places. */
             if ((rc = imp_writer_commit(&r->w, err)) ||
-                (rc = imp_territory_load(&r->territory, imp_writer_sqlite(&r->w), err)))
+                (rc = imp_territory_load(&r->territory, imp_writer_sqlite(&r->w), err)) ||
+                (rc = imp_writer_commune_names(&r->w, &r->names, err)))
                 return rc;
         }
         for (size_t i = 0; i < r->t.n_sources; i++) {
@@ -757,6 +775,7 @@ static void run_free(struct run *r)
     imp_report_extra_free(&r->extra);
     imp_overrides_free(r->overrides);
     imp_territory_free(r->territory);
+    imp_case_names_free(r->names);
     free(r->keep);
     for (size_t i = 0; r->profiles && i < r->t.n_sources; i++)
         imp_profile_free(&r->profiles[i]);

@@ -10,6 +10,7 @@
  */
 #include "imp_source.h"
 #include "gdir_buf.h"
+#include "imp_case.h"
 #include "gdir_geo.h"
 #include "gdir_log.h"
 #include "gdir_parse.h"
@@ -50,6 +51,10 @@ struct imp_source {
     struct srs_entry cache[SRS_CACHE];
     size_t n_cache;
     long swapped_fixed;             /* rows whose x/y were swapped back */
+    const struct imp_case_names *names;   /* official commune names (proper_case), borrowed */
+    const char **raw_fields;        /* the feature's values a clean-up rewrote: source field */
+    const char **raw_values;        /* ... and the value as the source wrote it */
+    size_t n_raw;
     char geom_label[IMP_REJECT_FIELD_MAX];
     char srs_msg[160];
 };
@@ -111,6 +116,8 @@ void imp_source_close(struct imp_source *s)
     gdir_buf_free(&s->tmp);
     gdir_buf_free(&s->tmp2);
     free(s->rslot);
+    free(s->raw_fields);
+    free(s->raw_values);
     free(s->rnames);
     free(s->values);
     free(s->path);
@@ -139,7 +146,9 @@ int imp_source_open(struct imp_source **out, const char *path, const struct imp_
     if (!(s->path = strdup(path)) || !(s->rslot = calloc(p->n_slots + 1, sizeof *s->rslot)) ||
         !(s->rnames = calloc(p->n_slots + 1, sizeof *s->rnames)) ||
         !(s->values = calloc(p->n_slots + 1, sizeof *s->values)) ||
-        !(s->cbuf = calloc(p->n_computed + 1, sizeof *s->cbuf))) {
+        !(s->cbuf = calloc(p->n_computed + 1, sizeof *s->cbuf)) ||
+        !(s->raw_fields = calloc(p->n_computed + 1, sizeof *s->raw_fields)) ||
+        !(s->raw_values = calloc(p->n_computed + 1, sizeof *s->raw_values))) {
         gdir_err_set(err, rc, "%s: out of memory", path);
         goto out;
     }
@@ -257,6 +266,34 @@ static void add_refs(struct gdir_buf *b, struct gdir_buf *tmp, const char *schem
     }
 }
 
+/* The clean-ups of imp_case.h into b; a value they changed is remembered as the source
+ * wrote it (imp_feature.raw_*). Returns 1 when b holds a value. */
+static int cleanup(struct imp_source *s, const struct imp_computed *c, struct gdir_buf *b)
+{
+    const char *raw = s->values[c->inputs[0]];
+    const char *v = squashed(&s->tmp, raw);
+    int changed;
+
+    if (!v[0])
+        return 0;
+    if (c->kind == IMP_COMP_PROPER_CASE)
+        changed = imp_case_proper(b, v, s->names);
+    else if (c->kind == IMP_COMP_DIGITS)
+        changed = imp_case_digits(b, v, (unsigned)c->first_chars);
+    else
+        changed = imp_case_phone_fr(b, v);
+    if (changed == 1) {
+        s->raw_fields[s->n_raw] = s->p->slots[c->inputs[0]];
+        s->raw_values[s->n_raw++] = raw;
+    }
+    return b->len > 0;
+}
+
+void imp_source_set_names(struct imp_source *s, const struct imp_case_names *names)
+{
+    s->names = names;
+}
+
 static void compute(struct imp_source *s, size_t i)
 {
     const struct imp_profile *p = s->p;
@@ -316,6 +353,11 @@ static void compute(struct imp_source *s, size_t i)
         set = n > 0;
         break;
     }
+    case IMP_COMP_PROPER_CASE:
+    case IMP_COMP_DIGITS:
+    case IMP_COMP_PHONE_FR:
+        set = cleanup(s, c, b);
+        break;
     case IMP_COMP_CATEGORY:
         for (size_t k = 0; k < p->n_xrules && !set; k++)
             if (xrule_holds(s, &p->xrules[k])) {
@@ -536,8 +578,12 @@ int imp_source_next(struct imp_source *s, struct imp_feature *f, struct gdir_err
     f->values = s->values;
     if (f->has_line_problem)
         return 1;
+    s->n_raw = 0;
     for (size_t i = 0; i < p->n_computed; i++)
         compute(s, i);
+    f->raw_fields = s->raw_fields;
+    f->raw_values = s->raw_values;
+    f->n_raw = s->n_raw;
     if (needs_point(p))
         read_point(s, f);
     return 1;

@@ -44,6 +44,10 @@ struct imp_feature {
     double bbox[4];            /* areas: min lon, min lat, max lon, max lat */
     const unsigned char *wkb;  /* areas: 2D MultiPolygon as little-endian WKB, EPSG:4326 */
     size_t wkb_len;
+    const char *const *raw_fields; /* the values a computed clean-up (proper_case, digits,
+                                      phone) changed: the source field's name ... */
+    const char *const *raw_values; /* ... and its value as the source wrote it */
+    size_t n_raw;
 };
 
 /* Registers GDAL drivers and routes GDAL/CPL messages into gdir_log. Call once at start. */
@@ -64,6 +68,11 @@ int imp_source_open(struct imp_source **out, const char *path, const struct imp_
 /* Reads the next feature into f. Returns 1 (f filled), 0 (end of the layer) or a negative
  * code with err filled (the file cannot be read further). */
 int imp_source_next(struct imp_source *s, struct imp_feature *f, struct gdir_err *err);
+
+/* Gives the source the official commune names that 'proper_case' computed fields prefer
+ * (borrowed; NULL: title case only). */
+struct imp_case_names;
+void imp_source_set_names(struct imp_source *s, const struct imp_case_names *names);
 
 /* Closes the dataset and frees the source. NULL-safe. */
 void imp_source_close(struct imp_source *s);

@@ -4,6 +4,7 @@
  * lookup, and the final checks and atomic swap (see imp_writer.h).
  */
 #include "imp_writer.h"
+#include "imp_case.h"
 #include "gdir_hilbert.h"
 #include "gdir_fs.h"
 #include "gdir_log.h"
@@ -63,6 +64,9 @@ static const char SQL_INS_PLACE_IG[] = "INSERT OR IGNORE" INTO_PLACE;
 static const char SQL_INS_ADDRESS[] = "INSERT" INTO_ADDRESS;
 static const char SQL_INS_ADDRESS_IG[] = "INSERT OR IGNORE" INTO_ADDRESS;
 
+static const char SQL_INS_RAW[] =
+    "INSERT OR IGNORE INTO place_raw_values(id, source, field, value) VALUES (?1, ?2, ?3, ?4)";
+
 static const char SQL_INS_WARNING[] =
     "INSERT INTO import_warnings(source, id, kind, insee, distance_m, lat, lon, file, line,"
     " message) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
@@ -97,6 +101,8 @@ static const char SQL_UPD_SOURCE[] =
 
 static const char SQL_INS_META[] = "INSERT INTO meta(key, value) VALUES (?1, ?2)";
 
+static const char SQL_COMMUNE_NAMES[] = "SELECT name FROM communes ORDER BY insee";
+
 static const char SQL_ATTACH[] = "ATTACH DATABASE ?1 AS old";
 static const char SQL_OLD_CHECK[] =
     "SELECT count(*) FROM old.sqlite_master WHERE name IN ('place_records', 'import_warnings',"
@@ -122,6 +128,12 @@ static const char SQL_COPY_WARNINGS[] =
     "INSERT INTO import_warnings(source, id, kind, insee, distance_m, lat, lon, file, line,"
     " message) SELECT source, id, kind, insee, distance_m, lat, lon, file, line, message"
     " FROM old.import_warnings WHERE source = ?1";
+/* A database built before place_raw_values existed has none to copy. */
+static const char SQL_OLD_HAS_RAW[] =
+    "SELECT count(*) FROM old.sqlite_master WHERE name = 'place_raw_values'";
+static const char SQL_COPY_RAW[] =
+    "INSERT INTO place_raw_values(id, source, field, value)"
+    " SELECT id, source, field, value FROM old.place_raw_values WHERE source = ?1";
 static const char SQL_COPY_COMMUNES[] =
     "INSERT INTO communes(insee, name, postcodes, population, source, licence, geom)"
     " SELECT insee, name, postcodes, population, source, licence, geom FROM old.communes";
@@ -310,7 +322,7 @@ static void finalize_all(struct imp_writer *w)
     sqlite3_stmt **all[] = {&w->ins_place,  &w->ins_address, &w->ins_commune,
                             &w->ins_boundary, &w->locate,     &w->ins_source,
                             &w->upd_source,  &w->ins_meta,    &w->ins_warning,
-                            &w->ins_place_ig, &w->ins_address_ig};
+                            &w->ins_place_ig, &w->ins_address_ig, &w->ins_raw};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         sqlite3_finalize(*all[i]);
         *all[i] = NULL;
@@ -430,6 +442,7 @@ int imp_writer_open(struct imp_writer *w, const char *db_path, struct gdir_err *
         (rc = gdir_db_prepare(&w->db, SQL_INS_PLACE_IG, &w->ins_place_ig, err)) ||
         (rc = gdir_db_prepare(&w->db, SQL_INS_ADDRESS_IG, &w->ins_address_ig, err)) ||
         (rc = gdir_db_prepare(&w->db, SQL_INS_WARNING, &w->ins_warning, err)) ||
+        (rc = gdir_db_prepare(&w->db, SQL_INS_RAW, &w->ins_raw, err)) ||
         (rc = gdir_db_prepare(&w->db, SQL_INS_COMMUNE, &w->ins_commune, err)) ||
         (rc = gdir_db_prepare(&w->db, SQL_INS_BOUNDARY, &w->ins_boundary, err)) ||
         (rc = gdir_db_prepare(&w->db, SQL_LOCATE, &w->locate, err)) ||
@@ -588,6 +601,19 @@ int imp_writer_address(struct imp_writer *w, const char *source, const char *lic
     return step_done(w, w->ins_address, "addresses", 1, err);
 }
 
+int imp_writer_raw(struct imp_writer *w, const char *id, const char *source, const char *field,
+                   const char *value, struct gdir_err *err)
+{
+    sqlite3_stmt *st = w->ins_raw;
+    if (tick(w, err))
+        return GDIR_EDB;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, field, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, value, -1, SQLITE_STATIC);
+    return step_done(w, st, "place_raw_values", 0, err);
+}
+
 int imp_writer_warning(struct imp_writer *w, const struct imp_warning *wr, struct gdir_err *err)
 {
     sqlite3_stmt *st = w->ins_warning;
@@ -655,6 +681,26 @@ static int query_long(struct imp_writer *w, const char *sql, const char *a, long
     return rc;
 }
 
+int imp_writer_commune_names(struct imp_writer *w, struct imp_case_names **out,
+                             struct gdir_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = GDIR_OK, step;
+
+    imp_case_names_free(*out);
+    if (!(*out = imp_case_names_new()))
+        return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
+    if (sqlite3_prepare_v2(w->db.db, SQL_COMMUNE_NAMES, -1, &st, NULL) != SQLITE_OK)
+        return db_fail(w, err, "communes");
+    while ((step = sqlite3_step(st)) == SQLITE_ROW && rc == GDIR_OK)
+        if (imp_case_names_add(*out, (const char *)sqlite3_column_text(st, 0)))
+            rc = gdir_err_set(err, GDIR_ENOMEM, "out of memory");
+    if (rc == GDIR_OK && step != SQLITE_DONE)
+        rc = db_fail(w, err, "communes");
+    sqlite3_finalize(st);
+    return rc;
+}
+
 int imp_writer_attach(struct imp_writer *w, const char *old_path, struct gdir_err *err)
 {
     struct stat st;
@@ -696,6 +742,10 @@ int imp_writer_copy_source(struct imp_writer *w, const char *name, long *rows,
     if ((rc = run_stmt(w, SQL_COPY_ADDRESSES, name, 0, "copy addresses", err)))
         return rc;
     *rows += sqlite3_changes(w->db.db);
+    long has_raw = 0;
+    if ((rc = query_long(w, SQL_OLD_HAS_RAW, NULL, &has_raw, "old place_raw_values", err)) ||
+        (has_raw && (rc = run_stmt(w, SQL_COPY_RAW, name, 0, "copy place_raw_values", err))))
+        return rc;
     return run_stmt(w, SQL_COPY_WARNINGS, name, 0, "copy import_warnings", err);
 }
 

@@ -30,7 +30,7 @@ struct imp_writer {
     char *path;          /* the target database (owned copy) */
     char *tmp_path;      /* "<path>.tmp-<pid>" (owned) */
     sqlite3_stmt *ins_place, *ins_address, *ins_commune, *ins_boundary, *locate;
-    sqlite3_stmt *ins_source, *upd_source, *ins_meta, *ins_warning;
+    sqlite3_stmt *ins_source, *upd_source, *ins_meta, *ins_warning, *ins_raw;
     sqlite3_stmt *ins_place_ig, *ins_address_ig;   /* the same as INSERT OR IGNORE */
     long pending;        /* rows written since the last COMMIT */
     long boundaries;     /* boundary rows written */
@@ -101,6 +101,13 @@ int imp_writer_commune(struct imp_writer *w, const struct imp_record *r, struct 
 int imp_writer_boundary(struct imp_writer *w, const char *source, const char *licence,
                         const struct imp_record *r, struct gdir_err *err);
 int imp_writer_warning(struct imp_writer *w, const struct imp_warning *wr, struct gdir_err *err);
+/* The communes' official names, as written so far, into a new *out (freed first). */
+struct imp_case_names;
+int imp_writer_commune_names(struct imp_writer *w, struct imp_case_names **out,
+                             struct gdir_err *err);
+/* A value of record id that a clean-up rewrote, as the source wrote it (place_raw_values). */
+int imp_writer_raw(struct imp_writer *w, const char *id, const char *source, const char *field,
+                   const char *value, struct gdir_err *err);
 
 /* Commits the rows written so far (before another module reads the database). */
 int imp_writer_commit(struct imp_writer *w, struct gdir_err *err);

@@ -339,7 +339,8 @@ def case_good(srv):
     c = counts(db)
     check(c == {"laposte": 2, "lieux": 2}, f"database has the fetched places ({c})")
     rows = sql(db, "SELECT name FROM places WHERE id = 'laposte:90001A'")
-    check(rows and "BEAUSITE" in rows[0]["name"], "a fetched La Poste point is in the database")
+    check(rows and "(Beausite)" in rows[0]["name"],
+          f"a fetched La Poste point is in the database, its locality in proper case ({rows})")
     rows = sql(db, "SELECT file FROM sources WHERE name = 'laposte'")
     check(rows and rows[0]["file"].endswith("downloads/laposte.csv"),
           f"sources.file names the downloaded file ({rows})")

@@ -218,9 +218,13 @@ def case_good():
           and j.get("category") == "other-public-service", "quoted CSV field, default category")
     lp = places.get("laposte:09953A", {})
     built = one(db, "SELECT value FROM meta WHERE key = 'built_at'") or ""
-    check(lp.get("name") == "La Poste – Agence postale communale (BEAUSITE)"
-          and lp.get("address") == "13 ROUTE DE CLERMONT\nMAIRIE"
-          and lp.get("category") == "post-office", "La Poste: name template, address fields")
+    check(lp.get("name") == "La Poste – Agence postale communale (Beausite)"
+          and lp.get("address") == "13 Route de Clermont\nMairie"
+          and lp.get("category") == "post-office",
+          f"La Poste: name template, locality in proper case, address fields ({lp.get('name')})")
+    check(one(db, "SELECT value FROM place_raw_values WHERE id = 'laposte:09953A'"
+                  " AND field = 'Localité'") == "BEAUSITE",
+          "La Poste: the locality as written kept in place_raw_values")
     check(lp.get("source_date") == built[:10] and lp.get("licence") == "etalab-2.0",
           "no data_date in the config: the import date is the source date")
     salle = places.get("local:salle-1", {})
