@@ -13,6 +13,7 @@
 #include "api_fts.h"
 #include "api_hours.h"
 #include "api_pindex.h"
+#include "api_synonyms.h"
 #include "api_vocab.h"
 #include "gdir_mem.h"
 
@@ -174,6 +175,51 @@ static int heap_offer(struct heap *h, const struct api_hit *tmpl)
     return GDIR_OK;
 }
 
+/* ---- a set of row ids ------------------------------------------------------------------- */
+
+/* The places the text pass matched, that the category pass must not offer again (row ids are
+ * >= 1: 0 marks a free slot). */
+struct fidset {
+    long long *a;   /* owned, cap slots (a power of 2) */
+    size_t n, cap;
+};
+
+static size_t fidset_slot(const struct fidset *s, long long fid)
+{
+    size_t i = (size_t)gdir_fnv64(GDIR_FNV64_INIT, &fid, sizeof fid) & (s->cap - 1);
+    while (s->a[i] != 0 && s->a[i] != fid)
+        i = (i + 1) & (s->cap - 1);
+    return i;
+}
+
+static int fidset_has(const struct fidset *s, long long fid)
+{
+    return s->cap > 0 && s->a[fidset_slot(s, fid)] == fid;
+}
+
+static int fidset_add(struct fidset *s, long long fid)
+{
+    size_t i;
+    if (2 * (s->n + 1) > s->cap) {   /* at most half full */
+        struct fidset bigger = {NULL, 0, s->cap ? 2 * s->cap : 256};
+        bigger.a = calloc(bigger.cap, sizeof *bigger.a);
+        if (!bigger.a)
+            return GDIR_ENOMEM;
+        for (size_t k = 0; k < s->cap; k++)
+            if (s->a[k] != 0)
+                bigger.a[fidset_slot(&bigger, s->a[k])] = s->a[k];
+        bigger.n = s->n;
+        free(s->a);
+        *s = bigger;
+    }
+    i = fidset_slot(s, fid);
+    if (s->a[i] == 0) {
+        s->a[i] = fid;
+        s->n++;
+    }
+    return GDIR_OK;
+}
+
 /* ---- the engine ------------------------------------------------------------------------- */
 
 #define CAT_SLOTS 256   /* > 2 × taxonomy rows: the category codes' hash table */
@@ -194,6 +240,10 @@ struct engine {
     int cat_slot[CAT_SLOTS];           /* hash of category codes -> taxonomy row, -1 free */
     unsigned char *cat_ok;             /* per taxonomy row: passes the category filter */
     unsigned char *commune_ok;         /* per listed commune: passes the commune filter */
+    unsigned char *syn_ok;             /* per taxonomy row: a category the text names (or a
+                                        * child of one), NULL when it names none */
+    int syn_pass;                      /* 1 during the pass over those categories */
+    struct fidset text_matched;        /* with syn_ok: the places the text pass offered */
     int circle;                        /* test d <= r */
     double r;
     int k_mode;
@@ -204,7 +254,7 @@ struct engine {
     int prune;                         /* during a walk: a place that cannot enter the page is
                                         * only counted (relevance, no k, no cursor before) */
     struct pager pager;                /* without k: the page */
-    long long matched;
+    long long matched, hours_unknown;
     long long *cat_counts, cat_total;
     long long *commune_counts, commune_total;
 };
@@ -281,6 +331,10 @@ static int on_candidate(void *cls, const struct api_candidate *c)
     double d = 0;
     int cat, commune, pass_cat, pass_commune, pass_open = 1, rc = GDIR_OK;
 
+    if (e->syn_ok && !e->syn_pass && fidset_add(&e->text_matched, c->fid))
+        return GDIR_ENOMEM;
+    if (e->syn_pass && fidset_has(&e->text_matched, c->fid))
+        return 0;   /* matched by name: offered by the text pass */
     if (p->has_point)
         d = gdir_haversine_m(p->lat, p->lon, c->lat, c->lon);
     if (e->circle && !(d <= e->r))
@@ -299,6 +353,7 @@ static int on_candidate(void *cls, const struct api_candidate *c)
         struct api_hours_info hi;
         api_hours_eval(e->db->hours, e->cal, c->opening_hours, p->when, &hi);
         pass_open = hi.state == GDIR_HOURS_OPEN;
+        e->hours_unknown += pass_cat && pass_commune && hi.state == GDIR_HOURS_UNKNOWN;
     }
     if (!pass_open)
         return 0;
@@ -308,7 +363,7 @@ static int on_candidate(void *cls, const struct api_candidate *c)
     hit.key.d = d;
     hit.key.id = c->id;
     if (p->text) {
-        double s = -c->bm25;
+        double s = e->syn_pass ? 1.0 : -c->bm25;
         if (!isfinite(s) || s < 0)
             s = 0;
         if (p->has_point)
@@ -368,7 +423,7 @@ static void engine_reset(struct engine *e)
     heap_clear(&e->kcommune);
     heap_clear(&e->pager.heap);
     e->pager.outside = 0;
-    e->matched = 0;
+    e->matched = e->hours_unknown = 0;
     if (e->cat_counts)
         memset(e->cat_counts, 0, e->n_tax * sizeof *e->cat_counts);
     if (e->commune_counts)
@@ -1079,7 +1134,9 @@ static int text_walk(struct engine *e, struct tquery *q)
     w.t = t;
     w.all = q->ex.n_groups >= 32 ? 0xffffffffu : (1u << q->ex.n_groups) - 1;
     w.avgdl = (double)t->n_tokens / (double)t->n_rows;
-    e->prune = p->sort == API_SORT_RELEVANCE && !e->k_mode && p->cursor_dir != API_CURSOR_BEFORE;
+    /* Naming categories, the pass must see every match (the category pass skips them). */
+    e->prune = p->sort == API_SORT_RELEVANCE && !e->k_mode &&
+               p->cursor_dir != API_CURSOR_BEFORE && !e->syn_ok;
     /* Counting needs no filter test: no category, commune, circle, box, hours, extra test,
      * facet, export or k. */
     w.direct = e->prune && p->n_categories == 0 && p->n_communes == 0 && !e->circle &&
@@ -1148,6 +1205,27 @@ static struct tquery *tquery_new(const struct engine *e, const char *match)
     return q;
 }
 
+/* After the text pass: the places of the categories the text names that it did not match
+ * (tier 2, scored by proximity). */
+static int category_pass(struct engine *e, struct gdir_err *err)
+{
+    int rc = GDIR_OK;
+
+    e->syn_pass = 1;
+    e->cur_tier = 2;
+    for (size_t t = 0; !rc && t < e->n_tax; t++)
+        if (!e->syn_ok[t])
+            continue;
+        else if (e->ix)
+            rc = api_pindex_scan(e->ix, NULL, e->tax[t].code, on_candidate, e);
+        else
+            rc = api_q_candidates(e->db, API_CAND_CATEGORY, NULL, e->tax[t].code, on_candidate,
+                                  e, err);
+    e->syn_pass = 0;
+    e->cur_tier = -1;
+    return rc;
+}
+
 /* One pass over the candidates of the chosen source. */
 static int run_pass(struct engine *e, const char *match, struct gdir_err *err)
 {
@@ -1170,6 +1248,8 @@ static int run_pass(struct engine *e, const char *match, struct gdir_err *err)
             free(hits.a);
         } else
             rc = api_q_candidates(e->db, API_CAND_TEXT, NULL, match, on_candidate, e, err);
+        if (!rc && e->syn_ok)
+            rc = category_pass(e, err);
     } else if (e->circle || p->has_bbox) {
         if (e->circle) {
             gdir_bbox_around(p->lat, p->lon, e->r, &circle_box);
@@ -1310,6 +1390,27 @@ static int finish_k(struct engine *e, const struct api_search_params *p)
     return rc;
 }
 
+/* e->syn_ok: the categories p's text names and their children; NULL when it names none. */
+static int named_categories(struct engine *e)
+{
+    unsigned char *named = calloc(e->n_tax, 1);
+    int rc = GDIR_OK;
+
+    if (!named)
+        return GDIR_ENOMEM;
+    if (api_synonyms_match(e->p->text, named, e->n_tax) > 0) {
+        e->syn_ok = calloc(e->n_tax, 1);
+        rc = e->syn_ok ? GDIR_OK : GDIR_ENOMEM;
+        for (size_t t = 0; e->syn_ok && t < e->n_tax; t++)
+            for (size_t n = 0; n < e->n_tax; n++)
+                if (named[n] && (n == t || (e->tax[t].parent &&
+                                            strcmp(e->tax[t].parent, e->tax[n].code) == 0)))
+                    e->syn_ok[t] = 1;
+    }
+    free(named);
+    return rc;
+}
+
 /* Sets e up for the search p on db: the category hash table, the category and commune filters,
  * the facet counters. GDIR_ENOMEM when an allocation fails (e keeps what it got). */
 static int engine_init(struct engine *e, struct api_db *db, const struct gdir_calendar *cal,
@@ -1349,6 +1450,8 @@ static int engine_init(struct engine *e, struct api_db *db, const struct gdir_ca
     }
     if (p->facet_category && !(e->cat_counts = calloc(e->n_tax, sizeof *e->cat_counts)))
         return GDIR_ENOMEM;
+    if (p->synonyms && p->text && p->text->n > 0)
+        return named_categories(e);
     if (p->facet_commune &&
         !(e->commune_counts = calloc(db->n_communes + 1, sizeof *e->commune_counts)))
         return GDIR_ENOMEM;
@@ -1443,6 +1546,7 @@ static int k_passes(struct engine *e, long k, double r_max, struct gdir_err *err
 static void hand_over(struct engine *e, struct api_search_result *out, long long fast_count)
 {
     out->matched = fast_count >= 0 ? fast_count : e->matched;
+    out->hours_unknown = e->hours_unknown;
     out->category_counts = e->cat_counts;
     out->category_total = e->cat_total;
     out->commune_counts = e->commune_counts;
@@ -1517,6 +1621,8 @@ out:
     heap_free(&e.pager.heap);
     free(e.cat_ok);
     free(e.commune_ok);
+    free(e.syn_ok);
+    free(e.text_matched.a);
     free(e.cat_counts);
     free(e.commune_counts);
     gdir_buf_free(&match);

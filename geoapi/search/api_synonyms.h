@@ -1,0 +1,29 @@
+/*
+ * api_synonyms.h — the categories a search text names: a text matches a category when it
+ * matches the category's label or one of its synonyms (common/taxonomy_synonyms.def), both
+ * parsed like q is (api_text.h: elisions dropped, folded, split into words).
+ *
+ * A text matches a term when each of its words is a word of the term: the same word; or, for a
+ * word of API_TEXT_TYPO_MIN characters or more, one edit away (a plural: "ecoles"); or, for
+ * the last word while it is being typed (last_prefix) and has API_SYN_PREFIX_MIN characters or
+ * more, a prefix of a word of the term (with one edit from API_TEXT_TYPO_MIN characters). At
+ * least one word of the text must have 3 characters or more ("la" alone names nothing).
+ *
+ * The table is built once (pthread_once) from compiled-in data: thread-safe, read-only.
+ */
+#ifndef API_SYNONYMS_H
+#define API_SYNONYMS_H
+
+#include <stddef.h>
+
+#include "api_text.h"
+
+#define API_SYN_PREFIX_MIN 4   /* characters from which a word being typed matches a prefix */
+
+/* For each taxonomy row (gdir_taxonomy order; rows holds n_rows bytes), sets rows[i] to
+ * API_TEXT_EXACT when q matches the row's label or a synonym word for word, API_TEXT_TYPO when
+ * it needs a typo or a prefix, API_TEXT_NONE otherwise. Returns how many rows q matches (0 when
+ * the table could not be built: out of memory at its first use). */
+size_t api_synonyms_match(const struct api_text_query *q, unsigned char *rows, size_t n_rows);
+
+#endif
