@@ -137,3 +137,15 @@ size_t api_synonyms_match(const struct api_text_query *q, unsigned char *rows, s
     }
     return found;
 }
+
+enum api_text_match api_synonyms_term(const struct api_text_query *q, const char *term)
+{
+    struct api_text_query t;
+    struct gdir_err err;
+
+    gdir_err_clear(&err);
+    if (q->n == 0 || api_text_query_parse(term, "term", &t, &err) != 0)
+        return API_TEXT_NONE;
+    t.last_prefix = 0;
+    return term_match(q, &t);
+}

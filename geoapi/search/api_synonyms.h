@@ -26,4 +26,8 @@
  * the table could not be built: out of memory at its first use). */
 size_t api_synonyms_match(const struct api_text_query *q, unsigned char *rows, size_t n_rows);
 
+/* How q matches one term (a UTF-8 word or phrase, parsed like q), by the rule above:
+ * API_TEXT_EXACT, API_TEXT_TYPO or API_TEXT_NONE (also for a term that does not parse). */
+enum api_text_match api_synonyms_term(const struct api_text_query *q, const char *term);
+
 #endif
