@@ -1450,11 +1450,11 @@ static int engine_init(struct engine *e, struct api_db *db, const struct gdir_ca
     }
     if (p->facet_category && !(e->cat_counts = calloc(e->n_tax, sizeof *e->cat_counts)))
         return GDIR_ENOMEM;
-    if (p->synonyms && p->text && p->text->n > 0)
-        return named_categories(e);
     if (p->facet_commune &&
         !(e->commune_counts = calloc(db->n_communes + 1, sizeof *e->commune_counts)))
         return GDIR_ENOMEM;
+    if (p->synonyms && p->text && p->text->n > 0)
+        return named_categories(e);
     return GDIR_OK;
 }
 

@@ -92,8 +92,6 @@ static enum api_text_match word_match(const struct api_text_query *q, size_t w,
             best = API_TEXT_TYPO;
         else if (prefix && an < bn && memcmp(a, b, an) == 0)
             best = API_TEXT_TYPO;
-        else if (prefix && chars >= API_TEXT_TYPO_MIN && api_text_prefix_edit1(a, an, b, bn))
-            best = API_TEXT_TYPO;
     }
     return best;
 }

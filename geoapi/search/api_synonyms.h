@@ -6,8 +6,9 @@
  * A text matches a term when each of its words is a word of the term: the same word; or, for a
  * word of API_TEXT_TYPO_MIN characters or more, one edit away (a plural: "ecoles"); or, for
  * the last word while it is being typed (last_prefix) and has API_SYN_PREFIX_MIN characters or
- * more, a prefix of a word of the term (with one edit from API_TEXT_TYPO_MIN characters). At
- * least one word of the text must have 3 characters or more ("la" alone names nothing).
+ * more, a prefix of a word of the term (exactly: a typo in a prefix would name too much, "coeur"
+ * being one edit from "cour", a prefix of "courrier"). At least one word of the text must have
+ * 3 characters or more ("la" alone names nothing).
  *
  * The table is built once (pthread_once) from compiled-in data: thread-safe, read-only.
  */
