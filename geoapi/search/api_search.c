@@ -323,6 +323,29 @@ static int key_after(const struct api_sort_key *key, int tier, double score)
     return tier > key->tier || (tier == key->tier && score < key->score);
 }
 
+/* With categories named by the text: records the places of the text pass, and tells the
+ * category pass to skip them (they are offered already). 1: skip c, 0: go on, or GDIR_ENOMEM. */
+static int named_seen(struct engine *e, long long fid)
+{
+    if (!e->syn_ok)
+        return 0;
+    if (!e->syn_pass)
+        return fidset_add(&e->text_matched, fid);
+    return fidset_has(&e->text_matched, fid);
+}
+
+/* The relevance score of c at distance d (api_search.h): its text score, or 1 for a place of
+ * a named category, times proximity. */
+static double text_score(const struct engine *e, const struct api_candidate *c, double d)
+{
+    double s = e->syn_pass ? 1.0 : -c->bm25;
+    if (!isfinite(s) || s < 0)
+        s = 0;
+    if (e->p->has_point)
+        s /= 1.0 + d / API_PROXIMITY_SCALE_M;
+    return s;
+}
+
 static int on_candidate(void *cls, const struct api_candidate *c)
 {
     struct engine *e = cls;
@@ -331,10 +354,8 @@ static int on_candidate(void *cls, const struct api_candidate *c)
     double d = 0;
     int cat, commune, pass_cat, pass_commune, pass_open = 1, rc = GDIR_OK;
 
-    if (e->syn_ok && !e->syn_pass && fidset_add(&e->text_matched, c->fid))
-        return GDIR_ENOMEM;
-    if (e->syn_pass && fidset_has(&e->text_matched, c->fid))
-        return 0;   /* matched by name: offered by the text pass */
+    if ((rc = named_seen(e, c->fid)) != 0)
+        return rc < 0 ? rc : 0;
     if (p->has_point)
         d = gdir_haversine_m(p->lat, p->lon, c->lat, c->lon);
     if (e->circle && !(d <= e->r))
@@ -362,14 +383,8 @@ static int on_candidate(void *cls, const struct api_candidate *c)
     hit.fid = c->fid;
     hit.key.d = d;
     hit.key.id = c->id;
-    if (p->text) {
-        double s = e->syn_pass ? 1.0 : -c->bm25;
-        if (!isfinite(s) || s < 0)
-            s = 0;
-        if (p->has_point)
-            s /= 1.0 + d / API_PROXIMITY_SCALE_M;
-        hit.key.score = s;
-    }
+    if (p->text)
+        hit.key.score = text_score(e, c, d);
     if (p->sort == API_SORT_NAME) {
         hit.key.name = c->name_key ? c->name_key : "";
         hit.key.rank = c->resolved ? c->name_rank : 0;

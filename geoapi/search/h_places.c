@@ -470,6 +470,22 @@ static int write_beyond(struct gdir_json *j, struct api_db *db, const struct api
     return api_search_read_page(db, b, beyond_cb, &o, err);
 }
 
+/* 400 naming commune when one of p's communes is not a member commune. */
+static int check_communes(struct api_db *db, const struct api_search_params *p,
+                          struct gdir_err *err)
+{
+    for (size_t i = 0; i < p->n_communes; i++) {
+        int member;
+        int rc = api_q_commune_member(db, p->communes[i], &member, err);
+        if (rc)
+            return rc;
+        if (!member)
+            return api_param_invalid(err, "commune", p->communes[i],
+                                     "expected INSEE codes of member communes");
+    }
+    return GDIR_OK;
+}
+
 int h_places_search(const struct api_ctx *ctx, const struct api_request *req,
                     struct api_response *res, struct gdir_err *err)
 {
@@ -491,17 +507,9 @@ int h_places_search(const struct api_ctx *ctx, const struct api_request *req,
     rc = api_dbpool_get(ctx->pool, &db, err);
     if (rc)
         goto out;
-    for (size_t i = 0; i < s->p.n_communes; i++) {
-        int member;
-        rc = api_q_commune_member(db, s->p.communes[i], &member, err);
-        if (rc)
-            goto out;
-        if (!member) {
-            rc = api_param_invalid(err, "commune", s->p.communes[i],
-                                   "expected INSEE codes of member communes");
-            goto out;
-        }
-    }
+    rc = check_communes(db, &s->p, err);
+    if (rc)
+        goto out;
     rc = api_search_run(db, ctx->calendar, &s->p, &r, err);
     if (rc)
         goto out;
