@@ -177,12 +177,31 @@ static int heap_offer(struct heap *h, const struct api_hit *tmpl)
 
 /* ---- a set of row ids ------------------------------------------------------------------- */
 
-/* The places the text pass matched, that the category pass must not offer again (row ids are
- * >= 1: 0 marks a free slot). */
+/* The places the text pass matched, that the category pass must not offer again: a bitmap
+ * over the place index's row ids when there is one, else a hash set (row ids are >= 1: 0
+ * marks a free slot). */
 struct fidset {
     long long *a;   /* owned, cap slots (a power of 2) */
     size_t n, cap;
+    unsigned char *bits;   /* owned, or NULL: bit fid - min of bits */
+    long long min;
+    size_t n_bits;
 };
+
+/* Bits for row ids min .. min + n - 1 (the place index's); GDIR_ENOMEM. */
+static int fidset_bits(struct fidset *s, long long min, size_t n)
+{
+    s->bits = calloc(n / 8 + 1, 1);
+    s->min = min;
+    s->n_bits = n;
+    return s->bits ? GDIR_OK : GDIR_ENOMEM;
+}
+
+/* -1 when fid is outside the bitmap (or there is none), else its bit number. */
+static long long fidset_bit(const struct fidset *s, long long fid)
+{
+    return s->bits && fid >= s->min && (size_t)(fid - s->min) < s->n_bits ? fid - s->min : -1;
+}
 
 static size_t fidset_slot(const struct fidset *s, long long fid)
 {
@@ -194,12 +213,20 @@ static size_t fidset_slot(const struct fidset *s, long long fid)
 
 static int fidset_has(const struct fidset *s, long long fid)
 {
+    long long b = fidset_bit(s, fid);
+    if (b >= 0)
+        return (s->bits[b / 8] >> (b % 8)) & 1;
     return s->cap > 0 && s->a[fidset_slot(s, fid)] == fid;
 }
 
 static int fidset_add(struct fidset *s, long long fid)
 {
+    long long b = fidset_bit(s, fid);
     size_t i;
+    if (b >= 0) {
+        s->bits[b / 8] |= (unsigned char)(1u << (b % 8));
+        return GDIR_OK;
+    }
     if (2 * (s->n + 1) > s->cap) {   /* at most half full */
         struct fidset bigger = {NULL, 0, s->cap ? 2 * s->cap : 256};
         bigger.a = calloc(bigger.cap, sizeof *bigger.a);
@@ -244,6 +271,7 @@ struct engine {
                                         * child of one), NULL when it names none */
     int syn_pass;                      /* 1 during the pass over those categories */
     struct fidset text_matched;        /* with syn_ok: the places the text pass offered */
+    long long syn_overlap;             /* text matches of the matched set in those categories */
     int circle;                        /* test d <= r */
     double r;
     int k_mode;
@@ -417,6 +445,8 @@ static int on_candidate(void *cls, const struct api_candidate *c)
         return 0;
     if (!e->counted)
         e->matched++;
+    if (e->syn_ok && !e->syn_pass && cat >= 0 && e->syn_ok[cat])
+        e->syn_overlap++;
     if (p->on_match && (rc = p->on_match(p->match_cls, c->fid)) != 0)
         return rc;
     if (p->text) {
@@ -438,7 +468,7 @@ static void engine_reset(struct engine *e)
     heap_clear(&e->kcommune);
     heap_clear(&e->pager.heap);
     e->pager.outside = 0;
-    e->matched = e->hours_unknown = 0;
+    e->matched = e->hours_unknown = e->syn_overlap = 0;
     if (e->cat_counts)
         memset(e->cat_counts, 0, e->n_tax * sizeof *e->cat_counts);
     if (e->commune_counts)
@@ -1131,6 +1161,15 @@ static int walk_matches(struct walk *w, const struct merge *m, const uint16_t *l
 /* Matches, scores (exactly as FTS5 + geodir_bm25 would), counts and ranks through the
  * in-memory index. A place that cannot enter the page is counted without being looked at
  * when no filter needs it (see api_search.h). */
+/* No filter to test, no facet nor export: a match is a match (relevance counting). */
+static int no_filter(const struct engine *e)
+{
+    const struct api_search_params *p = e->p;
+    return p->n_categories == 0 && p->n_communes == 0 && !e->circle && !p->has_bbox &&
+           !p->open_filter && !p->extra_test && !p->on_match && !p->facet_category &&
+           !p->facet_commune;
+}
+
 static int text_walk(struct engine *e, struct tquery *q)
 {
     const struct api_search_params *p = e->p;
@@ -1149,14 +1188,12 @@ static int text_walk(struct engine *e, struct tquery *q)
     w.t = t;
     w.all = q->ex.n_groups >= 32 ? 0xffffffffu : (1u << q->ex.n_groups) - 1;
     w.avgdl = (double)t->n_tokens / (double)t->n_rows;
-    /* Naming categories, the pass must see every match (the category pass skips them). */
-    e->prune = p->sort == API_SORT_RELEVANCE && !e->k_mode &&
-               p->cursor_dir != API_CURSOR_BEFORE && !e->syn_ok;
+    e->prune = p->sort == API_SORT_RELEVANCE && !e->k_mode && p->cursor_dir != API_CURSOR_BEFORE;
     /* Counting needs no filter test: no category, commune, circle, box, hours, extra test,
      * facet, export or k. */
-    w.direct = e->prune && p->n_categories == 0 && p->n_communes == 0 && !e->circle &&
-               !p->has_bbox && !p->open_filter && !p->extra_test && !p->on_match &&
-               !p->facet_category && !p->facet_commune;
+    /* Naming categories, every text match must reach on_candidate (the category pass skips
+     * them): no counting through the postings. */
+    w.direct = e->prune && no_filter(e) && !e->syn_ok;
     for (size_t i = 0; i < q->ex.n; i++) {
         const struct api_fts_phrase *ph = &q->ex.ph[i];
         api_pindex_text_terms(t, ph->text, ph->len, ph->prefix, &q->from[i], &q->to[i]);
@@ -1224,8 +1261,22 @@ static struct tquery *tquery_new(const struct engine *e, const char *match)
  * (tier 2, scored by proximity). */
 static int category_pass(struct engine *e, struct gdir_err *err)
 {
+    const struct api_search_params *p = e->p;
+    const struct heap *h = &e->pager.heap;
     int rc = GDIR_OK;
 
+    /* Nothing to test and a page full of name matches (the worst better than tier 2): the
+     * category's places can only be counted — from the directory's counts, less those the
+     * text pass matched already. */
+    if (p->sort == API_SORT_RELEVANCE && !e->k_mode && p->cursor_dir != API_CURSOR_BEFORE &&
+        h->cap > 0 && h->n == h->cap && h->a[0].key.tier < 2 && e->db->category_counts &&
+        no_filter(e)) {
+        for (size_t t = 0; t < e->n_tax; t++)
+            if (e->syn_ok[t])
+                e->matched += e->db->category_counts[t];
+        e->matched -= e->syn_overlap;
+        return GDIR_OK;
+    }
     e->syn_pass = 1;
     e->cur_tier = 2;
     for (size_t t = 0; !rc && t < e->n_tax; t++)
@@ -1416,6 +1467,8 @@ static int named_categories(struct engine *e)
     if (api_synonyms_match(e->p->text, named, e->n_tax) > 0) {
         e->syn_ok = calloc(e->n_tax, 1);
         rc = e->syn_ok ? GDIR_OK : GDIR_ENOMEM;
+        if (!rc && e->ix)
+            rc = fidset_bits(&e->text_matched, e->ix->min_fid, e->ix->n_fid);
         for (size_t t = 0; e->syn_ok && t < e->n_tax; t++)
             for (size_t n = 0; n < e->n_tax; n++)
                 if (named[n] && (n == t || (e->tax[t].parent &&
@@ -1638,6 +1691,7 @@ out:
     free(e.commune_ok);
     free(e.syn_ok);
     free(e.text_matched.a);
+    free(e.text_matched.bits);
     free(e.cat_counts);
     free(e.commune_counts);
     gdir_buf_free(&match);
