@@ -2,7 +2,7 @@
 other on one keep-alive connection, at the centres (or over the boxes) of the peers' query
 boxes, like points.lua and bbox.lua do for wrk. Prints the body bytes received.
 
-    python3 instr_client.py PORT BOXES N near|text|synonym|autocomplete|ogc|bbox
+    python3 instr_client.py PORT BOXES N near|text|synonym|autocomplete|name|ogc|bbox
 """
 import http.client
 import sys
@@ -18,6 +18,7 @@ def urls(boxes, kind):
                # a text naming a category and matching no name (issue 14: médecin -> gp)
                "synonym": "/api/places?q=m%C3%A9decin&limit=20&" + point,
                "autocomplete": "/api/autocomplete?q=pharm&" + point,
+               "name": "/api/places?q=tilleuls&limit=20&" + point,   # names no category
                "ogc": "/ogc/collections/places/items?f=json&limit=50&bbox=" + box,
                "bbox": "/api/places?limit=50&bbox=" + box}[kind]
 

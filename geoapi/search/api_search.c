@@ -443,10 +443,10 @@ static int on_candidate(void *cls, const struct api_candidate *c)
     }
     if (!(pass_cat && pass_commune))
         return 0;
-    if (!e->counted)
+    if (!e->counted) {
         e->matched++;
-    if (e->syn_ok && !e->syn_pass && cat >= 0 && e->syn_ok[cat])
-        e->syn_overlap++;
+        e->syn_overlap += e->syn_ok && !e->syn_pass && cat >= 0 && e->syn_ok[cat];
+    }
     if (p->on_match && (rc = p->on_match(p->match_cls, c->fid)) != 0)
         return rc;
     if (p->text) {
@@ -711,6 +711,13 @@ struct walk {
     size_t cell;                       /* the grid cell of the last place (positions grow) */
 };
 
+/* 1 when the place at position pos of the place index is of a category the text names. */
+static int named_at(const struct engine *e, uint32_t pos)
+{
+    int row = e->ix->categories[e->ix->pl[pos].category].row;
+    return row >= 0 && e->syn_ok[row];
+}
+
 /* One place holding some of the terms: f and touched filled by merge_next. A match is counted,
  * scored exactly as geodir_bm25 scores it, and given to on_candidate unless it cannot enter the
  * page (direct only; on_candidate checks again with the exact distance). */
@@ -748,8 +755,10 @@ static int walk_place(struct walk *w, uint32_t pos, uint16_t tokens, uint32_t gr
         q->f[q->touched[i]] = 0;
 
     if (w->direct) {
-        if (!w->counted)
+        if (!w->counted) {
             e->matched++;
+            e->syn_overlap += e->syn_ok && named_at(e, pos);
+        }
         s = !isfinite(score) || score < 0 ? 0 : score;
         if (h->n == h->cap && h->cap > 0) {
             const struct api_sort_key *worst = &h->a[0].key;
@@ -1129,6 +1138,25 @@ static int prox_init(struct prox *px, const struct api_pindex *ix,
     return GDIR_OK;
 }
 
+/* The matches of the walks of categories the text names: the text pass's share of them, which
+ * the category pass's count leaves out. */
+static long long count_named(const struct walk *w, const struct tcur *walks, size_t n,
+                             const uint16_t *lens, size_t n_lens, struct tcur *scratch)
+{
+    struct merge m = {scratch, 0};
+    long long count = 0;
+    uint32_t pos, groups;
+    uint16_t tokens;
+
+    for (size_t l = 0; l < n_lens; l++) {
+        slice(w->t, walks, n, lens[l], NULL, 0, UINT32_MAX, &m);
+        merge_init(&m);
+        while (merge_next(&m, &pos, &tokens, &groups, NULL, NULL, NULL))
+            count += (groups & w->all) == w->all && named_at(w->e, pos);
+    }
+    return count;
+}
+
 /* Walks the term walks of m: by rings or by name length. */
 static int walk_matches(struct walk *w, const struct merge *m, const uint16_t *lens,
                         size_t n_lens, struct tcur *scratch)
@@ -1150,6 +1178,8 @@ static int walk_matches(struct walk *w, const struct merge *m, const uint16_t *l
                                          : count_places(w->t, m->h, m->n, w->all, lens, n_lens,
                                                         scratch);
         e->matched += matched;
+        if (e->syn_ok)
+            e->syn_overlap += count_named(w, m->h, m->n, lens, n_lens, scratch);
         w->counted = 1;
         if (p->has_point)
             return walk_rings(w, m->h, m->n, matched, lens, n_lens, scratch);
@@ -1191,9 +1221,11 @@ static int text_walk(struct engine *e, struct tquery *q)
     e->prune = p->sort == API_SORT_RELEVANCE && !e->k_mode && p->cursor_dir != API_CURSOR_BEFORE;
     /* Counting needs no filter test: no category, commune, circle, box, hours, extra test,
      * facet, export or k. */
-    /* Naming categories, every text match must reach on_candidate (the category pass skips
-     * them): no counting through the postings. */
-    w.direct = e->prune && no_filter(e) && !e->syn_ok;
+    /* Naming categories, a text match left unvisited must be counted by the category pass's
+     * shortcut (which a full page allows; else every match was visited and recorded): not
+     * after a cursor (a match before it is not visited), and with the directory's counts. */
+    w.direct = e->prune && no_filter(e) &&
+               (!e->syn_ok || (p->cursor_dir == API_CURSOR_NONE && e->db->category_counts));
     for (size_t i = 0; i < q->ex.n; i++) {
         const struct api_fts_phrase *ph = &q->ex.ph[i];
         api_pindex_text_terms(t, ph->text, ph->len, ph->prefix, &q->from[i], &q->to[i]);
