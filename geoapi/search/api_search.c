@@ -1289,6 +1289,21 @@ static struct tquery *tquery_new(const struct engine *e, const char *match)
     return q;
 }
 
+/* The places of the taxonomy rows t with rows[t], through the category index. */
+static int scan_categories(struct engine *e, const unsigned char *rows, struct gdir_err *err)
+{
+    int rc = GDIR_OK;
+    for (size_t t = 0; !rc && t < e->n_tax; t++)
+        if (!rows[t])
+            continue;
+        else if (e->ix)
+            rc = api_pindex_scan(e->ix, NULL, e->tax[t].code, on_candidate, e);
+        else
+            rc = api_q_candidates(e->db, API_CAND_CATEGORY, NULL, e->tax[t].code, on_candidate,
+                                  e, err);
+    return rc;
+}
+
 /* After the text pass: the places of the categories the text names that it did not match
  * (tier 2, scored by proximity). */
 static int category_pass(struct engine *e, struct gdir_err *err)
@@ -1311,14 +1326,7 @@ static int category_pass(struct engine *e, struct gdir_err *err)
     }
     e->syn_pass = 1;
     e->cur_tier = 2;
-    for (size_t t = 0; !rc && t < e->n_tax; t++)
-        if (!e->syn_ok[t])
-            continue;
-        else if (e->ix)
-            rc = api_pindex_scan(e->ix, NULL, e->tax[t].code, on_candidate, e);
-        else
-            rc = api_q_candidates(e->db, API_CAND_CATEGORY, NULL, e->tax[t].code, on_candidate,
-                                  e, err);
+    rc = scan_categories(e, e->syn_ok, err);
     e->syn_pass = 0;
     e->cur_tier = -1;
     return rc;
@@ -1378,15 +1386,7 @@ static int run_pass(struct engine *e, const char *match, struct gdir_err *err)
                                       e, err);
     } else if (p->n_categories > 0 && !p->facet_category) {
         /* Through the category index, one code at a time (a parent brings its children). */
-        rc = GDIR_OK;
-        for (size_t t = 0; !rc && t < e->n_tax; t++)
-            if (!e->cat_ok[t])
-                continue;
-            else if (e->ix)
-                rc = api_pindex_scan(e->ix, NULL, e->tax[t].code, on_candidate, e);
-            else
-                rc = api_q_candidates(e->db, API_CAND_CATEGORY, NULL, e->tax[t].code,
-                                      on_candidate, e, err);
+        rc = scan_categories(e, e->cat_ok, err);
     } else if (e->ix) {
         rc = api_pindex_scan(e->ix, NULL, NULL, on_candidate, e);
     } else {
