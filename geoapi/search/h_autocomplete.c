@@ -2,8 +2,8 @@
  * h_autocomplete.c — GET /api/autocomplete?q=&lat=&lon=&limit=: the search box's suggestions
  * in one short call, typed: categories (labels matched word by word, folded, last word as a
  * prefix, one typo allowed in long words; or a synonym of common/taxonomy_synonyms.def,
- * api_synonyms.h), procedures (the online forms whose title or a keyword q matches by the
- * synonyms' rule), communes (names, or a postcode / INSEE code being typed), then places (the
+ * api_synonyms.h), procedures (with procedures=true: the online forms whose title or a keyword
+ * q matches by the synonyms' rule), communes (names, or a postcode / INSEE code being typed), then places (the
  * place search by relevance, biased by proximity when lat/lon are given; with the places of
  * the categories q names), then addresses (common/gdir_geocoder.h with autocomplete on: house
  * numbers, streets and lieux-dits scoring AC_MIN_ADDRESS_SCORE or more; municipalities are
@@ -362,7 +362,8 @@ static size_t cap_to(size_t n, size_t cap)
 }
 
 static size_t match_fixed(const struct api_ctx *ctx, const struct api_db *db,
-                          const struct api_text_query *text, long limit, struct ac_fixed *fx)
+                          const struct api_text_query *text, long limit, int procedures,
+                          struct ac_fixed *fx)
 {
     size_t room = (size_t)limit;
 
@@ -372,7 +373,8 @@ static size_t match_fixed(const struct api_ctx *ctx, const struct api_db *db,
     fx->n_cats = cap_to(match_categories(db, text, fx->cats, sizeof fx->cats / sizeof fx->cats[0]),
                         cap_to(AC_MAX_CATEGORIES, room));
     room -= fx->n_cats;
-    fx->n_procs = cap_to(match_procedures(ctx, text, fx->procs, AC_MAX_PROCEDURES), room);
+    if (procedures)
+        fx->n_procs = cap_to(match_procedures(ctx, text, fx->procs, AC_MAX_PROCEDURES), room);
     room -= fx->n_procs;
     fx->n_communes = cap_to(match_communes(db, text, fx->communes,
                                            sizeof fx->communes / sizeof fx->communes[0]),
@@ -407,7 +409,7 @@ int h_autocomplete(const struct api_ctx *ctx, const struct api_request *req,
     struct gdir_json j;
     const char *q;
     long limit;
-    int rc;
+    int rc, has, procedures = 0;
 
     memset(&r, 0, sizeof r);
     memset(&p, 0, sizeof p);
@@ -417,11 +419,13 @@ int h_autocomplete(const struct api_ctx *ctx, const struct api_request *req,
     }
     rc = read_params(req, &q, &p, &limit, text, err);
     if (!rc)
+        rc = api_param_bool(req, "procedures", &has, &procedures, err);
+    if (!rc)
         rc = api_dbpool_get(ctx->pool, &db, err);
     if (rc)
         goto out;
 
-    shown = match_fixed(ctx, db, text, limit, fx);
+    shown = match_fixed(ctx, db, text, limit, procedures, fx);
     if (text->n > 0 && (long)shown < limit) {
         find_addresses(db, q, &p, addresses, &n_addresses);
         n_addresses = cap_to(n_addresses, (size_t)limit - shown);

@@ -12,14 +12,15 @@ Checks, each against what the fixture holds:
      places come by distance; paging through them (cursor of the third tier) gives each once;
      "la" alone names no category;
   3. /api/autocomplete: category suggestions by synonym, the bin procedure (type "procedure",
-     id "bac") for poubelle, commune suggestions with their INSEE code, address suggestions
+     id "bac") for poubelle with procedures=true (none without), commune suggestions with their INSEE code, address suggestions
      (type "address") from the geocoder;
   4. dead ends: nothing within the radius -> matched_beyond and nearest_beyond (the nearest
      place beyond it, its distance), or null when the directory has none; absent when
      something was found;
   5. open_now / open_at: hours_unknown_excluded counts the places left out for lack of hours;
      open_at evaluates at a given instant (a Tuesday 17:00 Europe/Paris vs a Wednesday);
-  6. bad input answers 400 naming the parameter (open_at, q, cursor, autocomplete's q).
+  6. bad input answers 400 naming the parameter (open_at, q, cursor, autocomplete's q, lat and
+     procedures).
 
 usage: test_resident.py GEODIR_API GEODIR_IMPORT SOURCE_DIR WORK_DIR
 """
@@ -182,12 +183,15 @@ def check_autocomplete(server):
     check(any(x["type"] == "place" and x["id"].endswith("gp-near") for x in s),
           "autocomplete médecin: the doctor suggested as a place")
     s = suggest(server, "poubelle")
+    check(not any(x["type"] == "procedure" for x in s),
+          "autocomplete poubelle without procedures=true: no procedure")
+    s = suggest(server, "poubelle", procedures="true")
     procs = [x for x in s if x["type"] == "procedure"]
     check([p["id"] for p in procs] == ["bac"] and procs[0]["label"],
           f"autocomplete poubelle: the bin procedure ({procs})")
     check(any(x["type"] == "category" and x["code"] == "waste" for x in s),
           "autocomplete poubelle: category waste suggested")
-    s = suggest(server, "cantine")
+    s = suggest(server, "cantine", procedures="1")
     check(any(x["type"] == "procedure" and x["id"] == "periscolaire" for x in s) and
           any(x["type"] == "category" and x["code"] == "after-school" for x in s),
           f"autocomplete cantine: périscolaire procedure and category "
@@ -264,6 +268,7 @@ def check_bad_input(server):
          "cursor"),
         ("/api/autocomplete", {}, "q"),
         ("/api/autocomplete", {"q": "médecin", "lat": "200", "lon": "5"}, "lat"),
+        ("/api/autocomplete", {"q": "poubelle", "procedures": "peut-être"}, "procedures"),
     ]
     for path, params, name in cases:
         status, doc = get(server, path, **params)
