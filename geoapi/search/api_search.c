@@ -1188,10 +1188,8 @@ static int walk_matches(struct walk *w, const struct merge *m, const uint16_t *l
     return walk_lengths(w, m->h, m->n, lens, n_lens, scratch, 0);
 }
 
-/* Matches, scores (exactly as FTS5 + geodir_bm25 would), counts and ranks through the
- * in-memory index. A place that cannot enter the page is counted without being looked at
- * when no filter needs it (see api_search.h). */
-/* No filter to test, no facet nor export: a match is a match (relevance counting). */
+/* No filter to test (category, commune, circle, box, hours, extra test), no facet nor export:
+ * a match is a match. */
 static int no_filter(const struct engine *e)
 {
     const struct api_search_params *p = e->p;
@@ -1199,6 +1197,10 @@ static int no_filter(const struct engine *e)
            !p->open_filter && !p->extra_test && !p->on_match && !p->facet_category &&
            !p->facet_commune;
 }
+
+/* Matches, scores (exactly as FTS5 + geodir_bm25 would), counts and ranks through the
+ * in-memory index. A place that cannot enter the page is counted without being looked at
+ * when no filter needs it (see api_search.h). */
 
 static int text_walk(struct engine *e, struct tquery *q)
 {
@@ -1219,11 +1221,10 @@ static int text_walk(struct engine *e, struct tquery *q)
     w.all = q->ex.n_groups >= 32 ? 0xffffffffu : (1u << q->ex.n_groups) - 1;
     w.avgdl = (double)t->n_tokens / (double)t->n_rows;
     e->prune = p->sort == API_SORT_RELEVANCE && !e->k_mode && p->cursor_dir != API_CURSOR_BEFORE;
-    /* Counting needs no filter test: no category, commune, circle, box, hours, extra test,
-     * facet, export or k. */
-    /* Naming categories, a text match left unvisited must be counted by the category pass's
-     * shortcut (which a full page allows; else every match was visited and recorded): not
-     * after a cursor (a match before it is not visited), and with the directory's counts. */
+    /* Counting needs no filter test (nor k: prune). Naming categories, a text match left
+     * unvisited must be counted by the category pass's shortcut (which a full page allows;
+     * else every match was visited and recorded): not after a cursor (a match before it is not
+     * visited), and with the directory's counts. */
     w.direct = e->prune && no_filter(e) &&
                (!e->syn_ok || (p->cursor_dir == API_CURSOR_NONE && e->db->category_counts));
     for (size_t i = 0; i < q->ex.n; i++) {
