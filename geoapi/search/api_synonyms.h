@@ -10,7 +10,8 @@
  * being one edit from "cour", a prefix of "courrier"). At least one word of the text must have
  * 3 characters or more ("la" alone names nothing).
  *
- * The table is built once (pthread_once) from compiled-in data: thread-safe, read-only.
+ * The table is built once (pthread_once) from compiled-in data and the territory's own file
+ * (api_synonyms_load, the server's synonyms_file): thread-safe, read-only.
  */
 #ifndef API_SYNONYMS_H
 #define API_SYNONYMS_H
@@ -26,6 +27,14 @@
  * it needs a typo or a prefix, API_TEXT_NONE otherwise. Returns how many rows q matches (0 when
  * the table could not be built: out of memory at its first use). */
 size_t api_synonyms_match(const struct api_text_query *q, unsigned char *rows, size_t n_rows);
+
+/* Adds the synonyms of the file at path (the server's synonyms_file): UTF-8 lines
+ * `code: term|term|…` (a code of common/taxonomy.def), blank lines and `#` comments ignored; at
+ * most API_SYN_FILE_MAX bytes. Call once, before the first api_synonyms_match (server start).
+ * Returns 0, or GDIR_ECONFIG with err naming synonyms_file ("path:LINE: why"), or the read's
+ * error. */
+#define API_SYN_FILE_MAX (256 * 1024)
+int api_synonyms_load(const char *path, struct gdir_err *err);
 
 /* How q matches one term (a UTF-8 word or phrase, parsed like q), by the rule above:
  * API_TEXT_EXACT, API_TEXT_TYPO or API_TEXT_NONE (also for a term that does not parse). */

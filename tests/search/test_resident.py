@@ -19,7 +19,9 @@ Checks, each against what the fixture holds:
      something was found;
   5. open_now / open_at: hours_unknown_excluded counts the places left out for lack of hours;
      open_at evaluates at a given instant (a Tuesday 17:00 Europe/Paris vs a Wednesday);
-  6. bad input answers 400 naming the parameter (open_at, q, cursor, autocomplete's q, lat and
+  6. a territory's synonyms_file adds its own words (and a bad line stops the server, naming
+     the file and the line);
+  7. bad input answers 400 naming the parameter (open_at, q, cursor, autocomplete's q, lat and
      procedures).
 
 usage: test_resident.py GEODIR_API GEODIR_IMPORT SOURCE_DIR WORK_DIR
@@ -27,6 +29,7 @@ usage: test_resident.py GEODIR_API GEODIR_IMPORT SOURCE_DIR WORK_DIR
 import json
 import os
 import re
+import subprocess
 import sys
 import urllib.parse
 
@@ -276,6 +279,36 @@ def check_bad_input(server):
               f"{path} {params}: 400 naming {name} ({status} {doc})")
 
 
+def check_synonyms_file(plain, db):
+    path = os.path.join(WORK, "synonyms.txt")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("# the territory's own words\ngp: rebouteux | toubib du coin\n\n"
+                "  waste :recyclerie\r\n")
+    server = start_server(API, db, SRC, os.path.join(SRC, "config", "forms"),
+                          os.path.join(WORK, "srv-syn"), "--synonyms_file", path)
+    try:
+        doctors = ["gp-far", "gp-near"]
+        for q, want in [("rebouteux", doctors), ("toubib du coin", doctors),
+                        ("recyclerie", ["waste"]), ("médecin", doctors)]:
+            _, doc = get(server, "/api/places", q=q, f="json")
+            check(sorted(ids_of(doc)) == want, f"synonyms_file: q={q!r} finds {want} "
+                                               f"({ids_of(doc)})")
+    finally:
+        server.stop()
+    _, doc = search(plain, "rebouteux")
+    check(doc.get("numberMatched") == 0, "without synonyms_file, q=rebouteux finds nothing")
+    bad = os.path.join(WORK, "bad-synonyms.txt")
+    with open(bad, "w", encoding="utf-8") as f:
+        f.write("gp: docteur\nnot-a-code: x\n")
+    run = subprocess.run([API, "--port", "0", "--db", db, "--static_dir",
+                          os.path.join(SRC, "map-ui"), "--synonyms_file", bad],
+                         capture_output=True, text=True, timeout=30)
+    check(run.returncode == 2 and f"{bad}:2:" in run.stderr,
+          f"a bad synonyms_file stops the server, naming its line (exit {run.returncode}: "
+          f"{run.stderr.strip()[:160]})")
+
+
+
 def main():
     db = setup()
     server = start_server(API, db, SRC, os.path.join(SRC, "config", "forms"),
@@ -289,6 +322,7 @@ def main():
         check_bad_input(server)
         status, _ = get(server, "/api/health")
         check(status == 200, "server still up")
+        check_synonyms_file(server, db)
     finally:
         server.stop()
     finish()
