@@ -159,6 +159,12 @@ const char *form_title(const struct form_def *f)
     return f->title;
 }
 
+const char *const *form_keywords(const struct form_def *f, size_t *n)
+{
+    *n = f->n_keywords;
+    return (const char *const *)f->keywords;
+}
+
 int form_version(const struct form_def *f)
 {
     return f->version;

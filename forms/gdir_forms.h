@@ -42,6 +42,8 @@ const struct form_def *forms_find(const struct forms_set *set, const char *id);
 
 const char *form_id(const struct form_def *f);
 const char *form_title(const struct form_def *f);
+/* Its keywords (the search box offers the form for them: geoapi/search/h_autocomplete.c). */
+const char *const *form_keywords(const struct form_def *f, size_t *n);
 int form_version(const struct form_def *f);
 int form_retention_months(const struct form_def *f);
 

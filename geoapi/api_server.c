@@ -23,6 +23,7 @@
 #include "gdir_forms.h"
 #include "gdir_hash.h"
 #include "api_router.h"
+#include "api_synonyms.h"
 #include "gdir_hours.h"
 #include "gdir_log.h"
 #include "http_server.h"
@@ -469,6 +470,8 @@ int api_server_start(struct api_server **out, const struct api_config *cfg, stru
         gdir_log(GDIR_LOG_WARN, "api",
                  "msg=\"vendor_dir not found: /vendor/leaflet/ will answer 404 (run npm ci in "
                  "map-ui)\"");
+    if (cfg->synonyms_file[0] && (rc = api_synonyms_load(cfg->synonyms_file, err)))
+        goto fail;
     rc = api_dbpool_init(&srv->pool, cfg->db, err);
     if (rc)
         goto fail;

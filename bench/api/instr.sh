@@ -10,7 +10,7 @@
 # DB: a database written by geodir-import (bench/api/run.sh's work folder); DB_B: B's own
 # database when B needs another schema version (the same data imported by B's importer).
 # BOXES: the "minx miny maxx maxy" lines of the peers' query boxes for that database.
-# Environment: SCENARIOS ("near text ogc bbox"), N (200 requests a scenario, after 20 not
+# Environment: SCENARIOS ("near text ogc bbox"; also "synonym", "autocomplete", "name"), N (200 requests a scenario, after 20 not
 # counted), TOP (12: the functions whose own instructions changed most, per scenario; 0: none).
 # Output: per scenario, instructions per request of A and B and B ÷ A, then the top functions.
 set -euo pipefail

@@ -2,7 +2,7 @@
 other on one keep-alive connection, at the centres (or over the boxes) of the peers' query
 boxes, like points.lua and bbox.lua do for wrk. Prints the body bytes received.
 
-    python3 instr_client.py PORT BOXES N near|text|ogc|bbox
+    python3 instr_client.py PORT BOXES N near|text|synonym|autocomplete|name|ogc|bbox
 """
 import http.client
 import sys
@@ -15,6 +15,10 @@ def urls(boxes, kind):
         box = "%s,%s,%s,%s" % (a, b, c, d)
         yield {"near": "/api/places?" + point + "&radius=5000&k=20",
                "text": "/api/places?q=boulangerie&limit=20&" + point,
+               # a text naming a category and matching no name (issue 14: médecin -> gp)
+               "synonym": "/api/places?q=m%C3%A9decin&limit=20&" + point,
+               "autocomplete": "/api/autocomplete?q=pharm&" + point,
+               "name": "/api/places?q=tilleuls&limit=20&" + point,   # names no category
                "ogc": "/ogc/collections/places/items?f=json&limit=50&bbox=" + box,
                "bbox": "/api/places?limit=50&bbox=" + box}[kind]
 

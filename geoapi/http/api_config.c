@@ -96,6 +96,8 @@ static const struct api_option options[] = {
         "streamed exports (geojson, csv) sent at once; more answer 503"),
     OPT("max_export_size", OPT_INT, max_export_size, "2147483648", 1048576, 1099511627776,
         "BYTES", "largest temporary file of one binary export; beyond, the export fails"),
+    OPT("synonyms_file", OPT_OPTSTR, synonyms_file, "", 0, 0, "FILE",
+        "the territory's search synonyms added to common/taxonomy_synonyms.def (docs/api.md)"),
     OPT("forms_dir", OPT_OPTSTR, forms_dir, "", 0, 0, "DIR",
         "folder of the form definitions (docs/forms.md); empty: no online procedures"),
     OPT("forms_db", OPT_STR, forms_db, "data/forms.sqlite", 0, 0, "FILE",

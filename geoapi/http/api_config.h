@@ -41,6 +41,7 @@ struct api_config {
     long max_export_jobs;  /* binary exports built at once; more answer 503 */
     long max_export_streams;   /* streamed exports sent at once; more answer 503 */
     long max_export_size;  /* largest temporary file of one binary export, bytes */
+    char *synonyms_file;   /* the territory's own search synonyms (api_synonyms.h); "": none */
     char *forms_dir;       /* folder of the form definitions (docs/forms.md); "": no online
                             * procedures */
     char *forms_db;        /* the requests' SQLite database (created when missing) */

@@ -25,7 +25,8 @@ static const struct api_route routes[] = {
               "open_at", "sort", "facets", "limit", "cursor", "f", "properties"),
                                                                           API_FORMATS | API_TIME},
     {"GET", "/api/places/{id}",         h_place,            NULL,                     API_TIME},
-    {"GET", "/api/autocomplete",        h_autocomplete,     P("q", "lat", "lon", "limit"), 0},
+    {"GET", "/api/autocomplete",        h_autocomplete,
+            P("q", "lat", "lon", "limit", "procedures"),                  0},
     /* BAN-compatible geocoding (h_geocode.c): with and without the trailing slash */
     {"GET", "/api/search",              h_geo_search,       GEO_SEARCH_PARAMS,        0},
     {"GET", "/api/search/",             h_geo_search,       GEO_SEARCH_PARAMS,        0},

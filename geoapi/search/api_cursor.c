@@ -2,7 +2,7 @@
  * api_cursor.c — encoding and strict decoding of keyset cursors (see api_cursor.h). The clear
  * text is "v1|<sort>|<a or b>|<field 1>|<field 2>|<id>":
  *   distance    field 1 = distance (%.17g), field 2 empty
- *   relevance   field 1 = tier (0 or 1),   field 2 = score (%.17g)
+ *   relevance   field 1 = tier (0, 1 or 2),   field 2 = score (%.17g)
  *   name        field 1 = folded name,     field 2 empty
  * then base64url without padding. Decoding checks every part; a token is never trusted.
  */
@@ -133,7 +133,7 @@ int api_cursor_decode(const char *token, enum api_sort sort, char *buf, size_t c
             return bad(err, "damaged");
         break;
     case API_SORT_RELEVANCE:
-        if ((strcmp(f1, "0") != 0 && strcmp(f1, "1") != 0) ||
+        if ((strcmp(f1, "0") != 0 && strcmp(f1, "1") != 0 && strcmp(f1, "2") != 0) ||
             gdir_parse_double(f2, 0.0, 1e300, 0, &key->score))
             return bad(err, "damaged");
         key->tier = f1[0] - '0';

@@ -44,6 +44,7 @@ int api_filters_read(const struct api_request *req, unsigned flags, struct api_s
         if ((rc = api_text_query_parse(q, "q", &st->text, err)))
             return rc;
         p->text = &st->text;
+        p->synonyms = 1;   /* q names categories too (api_synonyms.h) */
     }
     if ((rc = api_param_categories(req, cats, API_MAX_CATEGORIES, n_cats, err)))
         return rc;

@@ -13,6 +13,7 @@
 #include "api_fts.h"
 #include "api_hours.h"
 #include "api_pindex.h"
+#include "api_synonyms.h"
 #include "api_vocab.h"
 #include "gdir_mem.h"
 
@@ -174,6 +175,78 @@ static int heap_offer(struct heap *h, const struct api_hit *tmpl)
     return GDIR_OK;
 }
 
+/* ---- a set of row ids ------------------------------------------------------------------- */
+
+/* The places the text pass matched, that the category pass must not offer again: a bitmap
+ * over the place index's row ids when there is one, else a hash set (row ids are >= 1: 0
+ * marks a free slot). */
+struct fidset {
+    long long *a;   /* owned, cap slots (a power of 2) */
+    size_t n, cap;
+    unsigned char *bits;   /* owned, or NULL: bit fid - min of bits */
+    long long min;
+    size_t n_bits;
+};
+
+/* Bits for row ids min .. min + n - 1 (the place index's); GDIR_ENOMEM. */
+static int fidset_bits(struct fidset *s, long long min, size_t n)
+{
+    s->bits = calloc(n / 8 + 1, 1);
+    s->min = min;
+    s->n_bits = n;
+    return s->bits ? GDIR_OK : GDIR_ENOMEM;
+}
+
+/* -1 when fid is outside the bitmap (or there is none), else its bit number. */
+static long long fidset_bit(const struct fidset *s, long long fid)
+{
+    return s->bits && fid >= s->min && (size_t)(fid - s->min) < s->n_bits ? fid - s->min : -1;
+}
+
+static size_t fidset_slot(const struct fidset *s, long long fid)
+{
+    size_t i = (size_t)gdir_fnv64(GDIR_FNV64_INIT, &fid, sizeof fid) & (s->cap - 1);
+    while (s->a[i] != 0 && s->a[i] != fid)
+        i = (i + 1) & (s->cap - 1);
+    return i;
+}
+
+static int fidset_has(const struct fidset *s, long long fid)
+{
+    long long b = fidset_bit(s, fid);
+    if (b >= 0)
+        return (s->bits[b / 8] >> (b % 8)) & 1;
+    return s->cap > 0 && s->a[fidset_slot(s, fid)] == fid;
+}
+
+static int fidset_add(struct fidset *s, long long fid)
+{
+    long long b = fidset_bit(s, fid);
+    size_t i;
+    if (b >= 0) {
+        s->bits[b / 8] |= (unsigned char)(1u << (b % 8));
+        return GDIR_OK;
+    }
+    if (2 * (s->n + 1) > s->cap) {   /* at most half full */
+        struct fidset bigger = {NULL, 0, s->cap ? 2 * s->cap : 256};
+        bigger.a = calloc(bigger.cap, sizeof *bigger.a);
+        if (!bigger.a)
+            return GDIR_ENOMEM;
+        for (size_t k = 0; k < s->cap; k++)
+            if (s->a[k] != 0)
+                bigger.a[fidset_slot(&bigger, s->a[k])] = s->a[k];
+        bigger.n = s->n;
+        free(s->a);
+        *s = bigger;
+    }
+    i = fidset_slot(s, fid);
+    if (s->a[i] == 0) {
+        s->a[i] = fid;
+        s->n++;
+    }
+    return GDIR_OK;
+}
+
 /* ---- the engine ------------------------------------------------------------------------- */
 
 #define CAT_SLOTS 256   /* > 2 × taxonomy rows: the category codes' hash table */
@@ -194,6 +267,11 @@ struct engine {
     int cat_slot[CAT_SLOTS];           /* hash of category codes -> taxonomy row, -1 free */
     unsigned char *cat_ok;             /* per taxonomy row: passes the category filter */
     unsigned char *commune_ok;         /* per listed commune: passes the commune filter */
+    unsigned char *syn_ok;             /* per taxonomy row: a category the text names (or a
+                                        * child of one), NULL when it names none */
+    int syn_pass;                      /* 1 during the pass over those categories */
+    struct fidset text_matched;        /* with syn_ok: the places the text pass offered */
+    long long syn_overlap;             /* text matches of the matched set in those categories */
     int circle;                        /* test d <= r */
     double r;
     int k_mode;
@@ -204,7 +282,7 @@ struct engine {
     int prune;                         /* during a walk: a place that cannot enter the page is
                                         * only counted (relevance, no k, no cursor before) */
     struct pager pager;                /* without k: the page */
-    long long matched;
+    long long matched, hours_unknown;
     long long *cat_counts, cat_total;
     long long *commune_counts, commune_total;
 };
@@ -273,6 +351,29 @@ static int key_after(const struct api_sort_key *key, int tier, double score)
     return tier > key->tier || (tier == key->tier && score < key->score);
 }
 
+/* With categories named by the text: records the places of the text pass, and tells the
+ * category pass to skip them (they are offered already). 1: skip c, 0: go on, or GDIR_ENOMEM. */
+static int named_seen(struct engine *e, long long fid)
+{
+    if (!e->syn_ok)
+        return 0;
+    if (!e->syn_pass)
+        return fidset_add(&e->text_matched, fid);
+    return fidset_has(&e->text_matched, fid);
+}
+
+/* The relevance score of c at distance d (api_search.h): its text score, or 1 for a place of
+ * a named category, times proximity. */
+static double text_score(const struct engine *e, const struct api_candidate *c, double d)
+{
+    double s = e->syn_pass ? 1.0 : -c->bm25;
+    if (!isfinite(s) || s < 0)
+        s = 0;
+    if (e->p->has_point)
+        s /= 1.0 + d / API_PROXIMITY_SCALE_M;
+    return s;
+}
+
 static int on_candidate(void *cls, const struct api_candidate *c)
 {
     struct engine *e = cls;
@@ -281,6 +382,8 @@ static int on_candidate(void *cls, const struct api_candidate *c)
     double d = 0;
     int cat, commune, pass_cat, pass_commune, pass_open = 1, rc = GDIR_OK;
 
+    if ((rc = named_seen(e, c->fid)) != 0)
+        return rc < 0 ? rc : 0;
     if (p->has_point)
         d = gdir_haversine_m(p->lat, p->lon, c->lat, c->lon);
     if (e->circle && !(d <= e->r))
@@ -299,6 +402,7 @@ static int on_candidate(void *cls, const struct api_candidate *c)
         struct api_hours_info hi;
         api_hours_eval(e->db->hours, e->cal, c->opening_hours, p->when, &hi);
         pass_open = hi.state == GDIR_HOURS_OPEN;
+        e->hours_unknown += pass_cat && pass_commune && hi.state == GDIR_HOURS_UNKNOWN;
     }
     if (!pass_open)
         return 0;
@@ -307,14 +411,8 @@ static int on_candidate(void *cls, const struct api_candidate *c)
     hit.fid = c->fid;
     hit.key.d = d;
     hit.key.id = c->id;
-    if (p->text) {
-        double s = -c->bm25;
-        if (!isfinite(s) || s < 0)
-            s = 0;
-        if (p->has_point)
-            s /= 1.0 + d / API_PROXIMITY_SCALE_M;
-        hit.key.score = s;
-    }
+    if (p->text)
+        hit.key.score = text_score(e, c, d);
     if (p->sort == API_SORT_NAME) {
         hit.key.name = c->name_key ? c->name_key : "";
         hit.key.rank = c->resolved ? c->name_rank : 0;
@@ -345,8 +443,10 @@ static int on_candidate(void *cls, const struct api_candidate *c)
     }
     if (!(pass_cat && pass_commune))
         return 0;
-    if (!e->counted)
+    if (!e->counted) {
         e->matched++;
+        e->syn_overlap += e->syn_ok && !e->syn_pass && cat >= 0 && e->syn_ok[cat];
+    }
     if (p->on_match && (rc = p->on_match(p->match_cls, c->fid)) != 0)
         return rc;
     if (p->text) {
@@ -368,7 +468,7 @@ static void engine_reset(struct engine *e)
     heap_clear(&e->kcommune);
     heap_clear(&e->pager.heap);
     e->pager.outside = 0;
-    e->matched = 0;
+    e->matched = e->hours_unknown = e->syn_overlap = 0;
     if (e->cat_counts)
         memset(e->cat_counts, 0, e->n_tax * sizeof *e->cat_counts);
     if (e->commune_counts)
@@ -611,6 +711,13 @@ struct walk {
     size_t cell;                       /* the grid cell of the last place (positions grow) */
 };
 
+/* 1 when the place at position pos of the place index is of a category the text names. */
+static int named_at(const struct engine *e, uint32_t pos)
+{
+    int row = e->ix->categories[e->ix->pl[pos].category].row;
+    return row >= 0 && e->syn_ok[row];
+}
+
 /* One place holding some of the terms: f and touched filled by merge_next. A match is counted,
  * scored exactly as geodir_bm25 scores it, and given to on_candidate unless it cannot enter the
  * page (direct only; on_candidate checks again with the exact distance). */
@@ -648,8 +755,10 @@ static int walk_place(struct walk *w, uint32_t pos, uint16_t tokens, uint32_t gr
         q->f[q->touched[i]] = 0;
 
     if (w->direct) {
-        if (!w->counted)
+        if (!w->counted) {
             e->matched++;
+            e->syn_overlap += e->syn_ok && named_at(e, pos);
+        }
         s = !isfinite(score) || score < 0 ? 0 : score;
         if (h->n == h->cap && h->cap > 0) {
             const struct api_sort_key *worst = &h->a[0].key;
@@ -1029,6 +1138,25 @@ static int prox_init(struct prox *px, const struct api_pindex *ix,
     return GDIR_OK;
 }
 
+/* The matches of the walks of categories the text names: the text pass's share of them, which
+ * the category pass's count leaves out. */
+static long long count_named(const struct walk *w, const struct tcur *walks, size_t n,
+                             const uint16_t *lens, size_t n_lens, struct tcur *scratch)
+{
+    struct merge m = {scratch, 0};
+    long long count = 0;
+    uint32_t pos, groups;
+    uint16_t tokens;
+
+    for (size_t l = 0; l < n_lens; l++) {
+        slice(w->t, walks, n, lens[l], NULL, 0, UINT32_MAX, &m);
+        merge_init(&m);
+        while (merge_next(&m, &pos, &tokens, &groups, NULL, NULL, NULL))
+            count += (groups & w->all) == w->all && named_at(w->e, pos);
+    }
+    return count;
+}
+
 /* Walks the term walks of m: by rings or by name length. */
 static int walk_matches(struct walk *w, const struct merge *m, const uint16_t *lens,
                         size_t n_lens, struct tcur *scratch)
@@ -1050,6 +1178,8 @@ static int walk_matches(struct walk *w, const struct merge *m, const uint16_t *l
                                          : count_places(w->t, m->h, m->n, w->all, lens, n_lens,
                                                         scratch);
         e->matched += matched;
+        if (e->syn_ok)
+            e->syn_overlap += count_named(w, m->h, m->n, lens, n_lens, scratch);
         w->counted = 1;
         if (p->has_point)
             return walk_rings(w, m->h, m->n, matched, lens, n_lens, scratch);
@@ -1058,9 +1188,20 @@ static int walk_matches(struct walk *w, const struct merge *m, const uint16_t *l
     return walk_lengths(w, m->h, m->n, lens, n_lens, scratch, 0);
 }
 
+/* No filter to test (category, commune, circle, box, hours, extra test), no facet nor export:
+ * a match is a match. */
+static int no_filter(const struct engine *e)
+{
+    const struct api_search_params *p = e->p;
+    return p->n_categories == 0 && p->n_communes == 0 && !e->circle && !p->has_bbox &&
+           !p->open_filter && !p->extra_test && !p->on_match && !p->facet_category &&
+           !p->facet_commune;
+}
+
 /* Matches, scores (exactly as FTS5 + geodir_bm25 would), counts and ranks through the
  * in-memory index. A place that cannot enter the page is counted without being looked at
  * when no filter needs it (see api_search.h). */
+
 static int text_walk(struct engine *e, struct tquery *q)
 {
     const struct api_search_params *p = e->p;
@@ -1080,11 +1221,12 @@ static int text_walk(struct engine *e, struct tquery *q)
     w.all = q->ex.n_groups >= 32 ? 0xffffffffu : (1u << q->ex.n_groups) - 1;
     w.avgdl = (double)t->n_tokens / (double)t->n_rows;
     e->prune = p->sort == API_SORT_RELEVANCE && !e->k_mode && p->cursor_dir != API_CURSOR_BEFORE;
-    /* Counting needs no filter test: no category, commune, circle, box, hours, extra test,
-     * facet, export or k. */
-    w.direct = e->prune && p->n_categories == 0 && p->n_communes == 0 && !e->circle &&
-               !p->has_bbox && !p->open_filter && !p->extra_test && !p->on_match &&
-               !p->facet_category && !p->facet_commune;
+    /* Counting needs no filter test (nor k: prune). Naming categories, a text match left
+     * unvisited must be counted by the category pass's shortcut (which a full page allows;
+     * else every match was visited and recorded): not after a cursor (a match before it is not
+     * visited), and with the directory's counts. */
+    w.direct = e->prune && no_filter(e) &&
+               (!e->syn_ok || (p->cursor_dir == API_CURSOR_NONE && e->db->category_counts));
     for (size_t i = 0; i < q->ex.n; i++) {
         const struct api_fts_phrase *ph = &q->ex.ph[i];
         api_pindex_text_terms(t, ph->text, ph->len, ph->prefix, &q->from[i], &q->to[i]);
@@ -1148,6 +1290,49 @@ static struct tquery *tquery_new(const struct engine *e, const char *match)
     return q;
 }
 
+/* The places of the taxonomy rows t with rows[t], through the category index. */
+static int scan_categories(struct engine *e, const unsigned char *rows, struct gdir_err *err)
+{
+    int rc = GDIR_OK;
+    for (size_t t = 0; !rc && t < e->n_tax; t++)
+        if (!rows[t])
+            continue;
+        else if (e->ix)
+            rc = api_pindex_scan(e->ix, NULL, e->tax[t].code, on_candidate, e);
+        else
+            rc = api_q_candidates(e->db, API_CAND_CATEGORY, NULL, e->tax[t].code, on_candidate,
+                                  e, err);
+    return rc;
+}
+
+/* After the text pass: the places of the categories the text names that it did not match
+ * (tier 2, scored by proximity). */
+static int category_pass(struct engine *e, struct gdir_err *err)
+{
+    const struct api_search_params *p = e->p;
+    const struct heap *h = &e->pager.heap;
+    int rc = GDIR_OK;
+
+    /* Nothing to test and a page full of name matches (the worst better than tier 2): the
+     * category's places can only be counted — from the directory's counts, less those the
+     * text pass matched already. */
+    if (p->sort == API_SORT_RELEVANCE && !e->k_mode && p->cursor_dir != API_CURSOR_BEFORE &&
+        h->cap > 0 && h->n == h->cap && h->a[0].key.tier < 2 && e->db->category_counts &&
+        no_filter(e)) {
+        for (size_t t = 0; t < e->n_tax; t++)
+            if (e->syn_ok[t])
+                e->matched += e->db->category_counts[t];
+        e->matched -= e->syn_overlap;
+        return GDIR_OK;
+    }
+    e->syn_pass = 1;
+    e->cur_tier = 2;
+    rc = scan_categories(e, e->syn_ok, err);
+    e->syn_pass = 0;
+    e->cur_tier = -1;
+    return rc;
+}
+
 /* One pass over the candidates of the chosen source. */
 static int run_pass(struct engine *e, const char *match, struct gdir_err *err)
 {
@@ -1170,6 +1355,8 @@ static int run_pass(struct engine *e, const char *match, struct gdir_err *err)
             free(hits.a);
         } else
             rc = api_q_candidates(e->db, API_CAND_TEXT, NULL, match, on_candidate, e, err);
+        if (!rc && e->syn_ok)
+            rc = category_pass(e, err);
     } else if (e->circle || p->has_bbox) {
         if (e->circle) {
             gdir_bbox_around(p->lat, p->lon, e->r, &circle_box);
@@ -1200,15 +1387,7 @@ static int run_pass(struct engine *e, const char *match, struct gdir_err *err)
                                       e, err);
     } else if (p->n_categories > 0 && !p->facet_category) {
         /* Through the category index, one code at a time (a parent brings its children). */
-        rc = GDIR_OK;
-        for (size_t t = 0; !rc && t < e->n_tax; t++)
-            if (!e->cat_ok[t])
-                continue;
-            else if (e->ix)
-                rc = api_pindex_scan(e->ix, NULL, e->tax[t].code, on_candidate, e);
-            else
-                rc = api_q_candidates(e->db, API_CAND_CATEGORY, NULL, e->tax[t].code,
-                                      on_candidate, e, err);
+        rc = scan_categories(e, e->cat_ok, err);
     } else if (e->ix) {
         rc = api_pindex_scan(e->ix, NULL, NULL, on_candidate, e);
     } else {
@@ -1310,6 +1489,29 @@ static int finish_k(struct engine *e, const struct api_search_params *p)
     return rc;
 }
 
+/* e->syn_ok: the categories p's text names and their children; NULL when it names none. */
+static int named_categories(struct engine *e)
+{
+    unsigned char *named = calloc(e->n_tax, 1);
+    int rc = GDIR_OK;
+
+    if (!named)
+        return GDIR_ENOMEM;
+    if (api_synonyms_match(e->p->text, named, e->n_tax) > 0) {
+        e->syn_ok = calloc(e->n_tax, 1);
+        rc = e->syn_ok ? GDIR_OK : GDIR_ENOMEM;
+        if (!rc && e->ix)
+            rc = fidset_bits(&e->text_matched, e->ix->min_fid, e->ix->n_fid);
+        for (size_t t = 0; e->syn_ok && t < e->n_tax; t++)
+            for (size_t n = 0; n < e->n_tax; n++)
+                if (named[n] && (n == t || (e->tax[t].parent &&
+                                            strcmp(e->tax[t].parent, e->tax[n].code) == 0)))
+                    e->syn_ok[t] = 1;
+    }
+    free(named);
+    return rc;
+}
+
 /* Sets e up for the search p on db: the category hash table, the category and commune filters,
  * the facet counters. GDIR_ENOMEM when an allocation fails (e keeps what it got). */
 static int engine_init(struct engine *e, struct api_db *db, const struct gdir_calendar *cal,
@@ -1352,6 +1554,8 @@ static int engine_init(struct engine *e, struct api_db *db, const struct gdir_ca
     if (p->facet_commune &&
         !(e->commune_counts = calloc(db->n_communes + 1, sizeof *e->commune_counts)))
         return GDIR_ENOMEM;
+    if (p->synonyms && p->text && p->text->n > 0)
+        return named_categories(e);
     return GDIR_OK;
 }
 
@@ -1443,6 +1647,7 @@ static int k_passes(struct engine *e, long k, double r_max, struct gdir_err *err
 static void hand_over(struct engine *e, struct api_search_result *out, long long fast_count)
 {
     out->matched = fast_count >= 0 ? fast_count : e->matched;
+    out->hours_unknown = e->hours_unknown;
     out->category_counts = e->cat_counts;
     out->category_total = e->cat_total;
     out->commune_counts = e->commune_counts;
@@ -1517,6 +1722,9 @@ out:
     heap_free(&e.pager.heap);
     free(e.cat_ok);
     free(e.commune_ok);
+    free(e.syn_ok);
+    free(e.text_matched.a);
+    free(e.text_matched.bits);
     free(e.cat_counts);
     free(e.commune_counts);
     gdir_buf_free(&match);

@@ -25,6 +25,12 @@
  *     score = -bm25(places_fts) × proximity,  proximity = 1 / (1 + d / API_PROXIMITY_SCALE_M)
  * with d the distance to lat/lon when given (else proximity = 1): higher first.
  *
+ * Categories named by the text (p->synonyms, api_synonyms.h: "médecin", "école", "poubelle"):
+ * after the text pass, a second pass over the category index offers the places of those
+ * categories (and of their children) that the text did not match, in a third tier (tier 2)
+ * scored by proximity alone (1 without a point). Name matches are never pushed down by them;
+ * the text pass then walks every match (no early stop) to know which places it matched.
+ *
  * Text candidates come from the in-memory copy of the full-text index (api_pindex.h) when
  * there is one and the query's terms are plain ASCII (else from FTS5, as with
  * GEODIR_SEARCH_EXHAUSTIVE=1): the same matches and the same scores, to the last bit. Every
@@ -62,7 +68,8 @@ const char *api_sort_name(enum api_sort s);
 /* A position in one order. Strings are borrowed (or owned by the struct api_hit holding it). */
 struct api_sort_key {
     double d;            /* distance, metres (API_SORT_DISTANCE) */
-    int tier;            /* relevance: 0 every word exact, 1 with typos */
+    int tier;            /* relevance: 0 every word exact, 1 with typos, 2 a place of a
+                          * category the text names (not matched by name) */
     double score;        /* relevance score, higher first */
     const char *name;    /* folded name (API_SORT_NAME) */
     const char *id;      /* public id: breaks every tie */
@@ -92,6 +99,8 @@ struct api_search_params {
     const char *communes[API_MAX_COMMUNES];   /* INSEE codes (borrowed) */
     size_t n_communes;
     int open_filter;                  /* keep places open at `when` */
+    int synonyms;                     /* text also finds the places of the categories it
+                                       * names (api_synonyms.h), in a third tier */
     time_t when;                      /* instant of the open filter and of every result's state */
     enum api_sort sort;
     long limit;                       /* page size, >= 1 */
@@ -123,6 +132,8 @@ struct api_hit {
 
 struct api_search_result {
     long long matched;                /* numberMatched */
+    long long hours_unknown;          /* open filter: places passing every other test but left
+                                       * out because their hours are unknown */
     struct api_hit *hits;             /* owned: the page, in order */
     size_t n;
     int has_prev, has_next;           /* places exist before / after the page */

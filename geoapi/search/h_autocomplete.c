@@ -1,17 +1,23 @@
 /*
  * h_autocomplete.c — GET /api/autocomplete?q=&lat=&lon=&limit=: the search box's suggestions
  * in one short call, typed: categories (labels matched word by word, folded, last word as a
- * prefix, one typo allowed in long words), communes (names, or a postcode / INSEE code being
- * typed), then places (the place search by relevance, biased by proximity when lat/lon are
- * given), then addresses (common/gdir_geocoder.h with autocomplete on: house numbers, streets
- * and lieux-dits scoring AC_MIN_ADDRESS_SCORE or more; municipalities are left to the commune
- * suggestions). At most AC_MAX_CATEGORIES categories, AC_MAX_COMMUNES communes and
- * AC_MAX_ADDRESSES addresses; places fill the rest of `limit`.
+ * prefix, one typo allowed in long words; or a synonym of common/taxonomy_synonyms.def,
+ * api_synonyms.h), procedures (with procedures=true: the online forms whose title or a keyword
+ * q matches by the synonyms' rule), communes (names, or a postcode / INSEE code being typed), then places (the
+ * place search by relevance, biased by proximity when lat/lon are given; with the places of
+ * the categories q names), then addresses (common/gdir_geocoder.h with autocomplete on: house
+ * numbers, streets and lieux-dits scoring AC_MIN_ADDRESS_SCORE or more; municipalities are
+ * left to the commune suggestions). At most AC_MAX_CATEGORIES categories, AC_MAX_PROCEDURES
+ * procedures, AC_MAX_COMMUNES communes and AC_MAX_ADDRESSES addresses; places fill the rest of
+ * `limit`.
  */
 #include "api_dbpool.h"
 #include "api_geocoder.h"
 #include "api_handlers.h"
+#include "api_forms.h"
 #include "api_search.h"
+#include "api_synonyms.h"
+#include "gdir_forms.h"
 #include "gdir_geocoder.h"
 #include "gdir_json.h"
 #include "gdir_json_list.h"
@@ -28,6 +34,7 @@
 #define AC_MAX_LIMIT 20
 #define AC_MAX_CATEGORIES 3
 #define AC_MAX_COMMUNES 3
+#define AC_MAX_PROCEDURES 2
 #define AC_MAX_ADDRESSES 3
 #define AC_MIN_ADDRESS_SCORE 0.4
 
@@ -187,14 +194,20 @@ static size_t match_categories(const struct api_db *db, const struct api_text_qu
 {
     size_t n_tax, n_cats = 0;
     const struct gdir_category *tax = gdir_taxonomy(&n_tax);
+    unsigned char named[128];
 
     pthread_once(&labels_once, fold_labels);
+    if (n_tax > sizeof named)
+        return 0;
+    api_synonyms_match(text, named, n_tax);
     for (size_t i = 0; folded_labels && i < n_tax && n_cats < cap; i++) {
         long long count = db->category_counts[i];
         for (size_t c = 0; !tax[i].parent && c < n_tax; c++)
             if (tax[c].parent && strcmp(tax[c].parent, tax[i].code) == 0)
                 count += db->category_counts[c];
         enum api_text_match m = api_text_match(text, folded_labels[i]);
+        if (named[i] > m)
+            m = (enum api_text_match)named[i];
         if (m != API_TEXT_NONE && count > 0)
             cats[n_cats++] = (struct ranked){i, m, count};
     }
@@ -231,6 +244,39 @@ static size_t match_communes(const struct api_db *db, const struct api_text_quer
         n_communes++;
     }
     return n_communes;
+}
+
+/* The online procedures whose title or a keyword text matches (api_synonyms_term), best
+ * first, into forms (room for cap); their number. None without forms_dir. */
+static size_t match_procedures(const struct api_ctx *ctx, const struct api_text_query *text,
+                               struct ranked *forms, size_t cap)
+{
+    size_t n = 0, n_forms = ctx->forms ? forms_count(ctx->forms->set) : 0;
+
+    for (size_t i = 0; i < n_forms && n < cap; i++) {
+        const struct form_def *f = forms_at(ctx->forms->set, i);
+        size_t n_kw;
+        const char *const *kw = form_keywords(f, &n_kw);
+        enum api_text_match m = api_synonyms_term(text, form_title(f));
+        for (size_t k = 0; k < n_kw && m != API_TEXT_EXACT; k++) {
+            enum api_text_match km = api_synonyms_term(text, kw[k]);
+            if (km > m)
+                m = km;
+        }
+        if (m != API_TEXT_NONE)
+            forms[n++] = (struct ranked){i, m, 0};
+    }
+    qsort(forms, n, sizeof forms[0], by_rank);
+    return n;
+}
+
+static void write_procedure(struct gdir_json *j, const struct form_def *f)
+{
+    gdir_json_obj_begin(j);
+    gdir_json_kstr(j, "type", "procedure");
+    gdir_json_kstr(j, "label", form_title(f));
+    gdir_json_kstr(j, "id", form_id(f));
+    gdir_json_obj_end(j);
 }
 
 static void write_category(struct gdir_json *j, const struct gdir_category *c, long long count)
@@ -303,53 +349,92 @@ static int write_places(struct gdir_json *j, struct api_db *db,
     return GDIR_OK;
 }
 
+/* The suggestions that come before the places: categories, procedures and communes, each
+ * capped, and together at most limit. */
+struct ac_fixed {
+    struct ranked cats[64], procs[AC_MAX_PROCEDURES], communes[AC_MAX_COMMUNES * 4];
+    size_t n_cats, n_procs, n_communes;
+};
+
+static size_t cap_to(size_t n, size_t cap)
+{
+    return n < cap ? n : cap;
+}
+
+static size_t match_fixed(const struct api_ctx *ctx, const struct api_db *db,
+                          const struct api_text_query *text, long limit, int procedures,
+                          struct ac_fixed *fx)
+{
+    size_t room = (size_t)limit;
+
+    fx->n_cats = fx->n_procs = fx->n_communes = 0;
+    if (text->n == 0)
+        return 0;
+    fx->n_cats = cap_to(match_categories(db, text, fx->cats, sizeof fx->cats / sizeof fx->cats[0]),
+                        cap_to(AC_MAX_CATEGORIES, room));
+    room -= fx->n_cats;
+    if (procedures)
+        fx->n_procs = cap_to(match_procedures(ctx, text, fx->procs, AC_MAX_PROCEDURES), room);
+    room -= fx->n_procs;
+    fx->n_communes = cap_to(match_communes(db, text, fx->communes,
+                                           sizeof fx->communes / sizeof fx->communes[0]),
+                            cap_to(AC_MAX_COMMUNES, room));
+    return fx->n_cats + fx->n_procs + fx->n_communes;
+}
+
+static void write_fixed(struct gdir_json *j, const struct api_ctx *ctx, const struct api_db *db,
+                        const struct ac_fixed *fx)
+{
+    size_t n_tax;
+    const struct gdir_category *tax = gdir_taxonomy(&n_tax);
+
+    for (size_t i = 0; i < fx->n_cats; i++)
+        write_category(j, &tax[fx->cats[i].index], fx->cats[i].weight);
+    for (size_t i = 0; i < fx->n_procs; i++)
+        write_procedure(j, forms_at(ctx->forms->set, fx->procs[i].index));
+    for (size_t i = 0; i < fx->n_communes; i++)
+        write_commune(j, &db->communes[fx->communes[i].index]);
+}
+
 int h_autocomplete(const struct api_ctx *ctx, const struct api_request *req,
                    struct api_response *res, struct gdir_err *err)
 {
     struct gdir_geocode_result addresses[AC_MAX_ADDRESSES];
-    size_t n_addresses = 0;
+    size_t n_addresses = 0, shown = 0;
     struct api_text_query *text = malloc(sizeof *text);
+    struct ac_fixed *fx = malloc(sizeof *fx);
     struct api_search_params p;
     struct api_search_result r;
-    struct ranked cats[64], communes[AC_MAX_COMMUNES * 4];
-    size_t n_tax, n_cats = 0, n_communes = 0, shown_cats, shown_communes;
-    const struct gdir_category *tax = gdir_taxonomy(&n_tax);
     struct api_db *db;
     struct gdir_json j;
     const char *q;
     long limit;
-    int rc;
+    int rc, has, procedures = 0;
 
     memset(&r, 0, sizeof r);
     memset(&p, 0, sizeof p);
-    if (!text)
-        return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
+    if (!text || !fx) {
+        rc = gdir_err_set(err, GDIR_ENOMEM, "out of memory");
+        goto out;
+    }
     rc = read_params(req, &q, &p, &limit, text, err);
+    if (!rc)
+        rc = api_param_bool(req, "procedures", &has, &procedures, err);
     if (!rc)
         rc = api_dbpool_get(ctx->pool, &db, err);
     if (rc)
         goto out;
 
-    if (text->n > 0) {
-        n_cats = match_categories(db, text, cats, sizeof cats / sizeof cats[0]);
-        n_communes = match_communes(db, text, communes, sizeof communes / sizeof communes[0]);
-    }
-    shown_cats = n_cats < AC_MAX_CATEGORIES ? n_cats : AC_MAX_CATEGORIES;
-    shown_communes = n_communes < AC_MAX_COMMUNES ? n_communes : AC_MAX_COMMUNES;
-    if ((long)(shown_cats + shown_communes) > limit) {
-        shown_cats = shown_cats < (size_t)limit ? shown_cats : (size_t)limit;
-        shown_communes = (size_t)limit - shown_cats;
-    }
-    if (text->n > 0 && (long)(shown_cats + shown_communes) < limit) {
+    shown = match_fixed(ctx, db, text, limit, procedures, fx);
+    if (text->n > 0 && (long)shown < limit) {
         find_addresses(db, q, &p, addresses, &n_addresses);
-        if ((long)(shown_cats + shown_communes + n_addresses) > limit)
-            n_addresses = (size_t)limit - shown_cats - shown_communes;
+        n_addresses = cap_to(n_addresses, (size_t)limit - shown);
     }
-
-    if (text->n > 0 && (long)(shown_cats + shown_communes + n_addresses) < limit) {
+    if (text->n > 0 && (long)(shown + n_addresses) < limit) {
         p.text = text;
+        p.synonyms = 1;
         p.sort = API_SORT_RELEVANCE;
-        p.limit = limit - (long)(shown_cats + shown_communes + n_addresses);
+        p.limit = limit - (long)(shown + n_addresses);
         p.when = req->now;
         rc = api_search_run(db, ctx->calendar, &p, &r, err);
         if (rc)
@@ -361,10 +446,7 @@ int h_autocomplete(const struct api_ctx *ctx, const struct api_request *req,
     gdir_json_kstr(&j, "query", q);
     gdir_json_key(&j, "suggestions");
     gdir_json_arr_begin(&j);
-    for (size_t i = 0; i < shown_cats; i++)
-        write_category(&j, &tax[cats[i].index], cats[i].weight);
-    for (size_t i = 0; i < shown_communes; i++)
-        write_commune(&j, &db->communes[communes[i].index]);
+    write_fixed(&j, ctx, db, fx);
     rc = write_places(&j, db, &r, p.has_point, err);
     if (rc)
         goto out;
@@ -376,5 +458,6 @@ int h_autocomplete(const struct api_ctx *ctx, const struct api_request *req,
 out:
     api_search_result_free(&r);
     free(text);
+    free(fx);
     return rc;
 }

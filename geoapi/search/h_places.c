@@ -411,18 +411,94 @@ static void write_facets(struct gdir_json *j, const struct api_db *db,
     gdir_json_obj_end(j);
 }
 
+/* ---- dead ends: nothing within the radius ----------------------------------------------- */
+
+/* The nearest place of a search p beyond its radius (nothing within it): the same search
+ * without radius nor k, by distance, one place; its numberMatched is every match. */
+static int search_beyond(const struct api_ctx *ctx, struct api_db *db,
+                         const struct api_search_params *p, struct api_search_result *b,
+                         struct gdir_err *err)
+{
+    struct api_search_params q = *p;
+
+    q.has_radius = 0;
+    q.k = 0;
+    q.sort = API_SORT_DISTANCE;
+    q.limit = 1;
+    q.cursor_dir = API_CURSOR_NONE;
+    q.facet_category = q.facet_commune = 0;
+    return api_search_run(db, ctx->calendar, &q, b, err);
+}
+
+struct beyond_out {
+    struct gdir_json *j;
+    double distance;
+};
+
+static int beyond_cb(void *cls, const struct api_place *p)
+{
+    const struct beyond_out *o = cls;
+    const struct gdir_category *cat = p->category ? gdir_category_find(p->category) : NULL;
+
+    gdir_json_obj_begin(o->j);
+    gdir_json_kstr(o->j, "id", p->id);
+    gdir_json_kstr(o->j, "name", p->name);
+    gdir_json_kstr(o->j, "category", p->category);
+    gdir_json_kstr(o->j, "category_label", cat ? cat->label : NULL);
+    gdir_json_kstr(o->j, "insee", p->insee);
+    gdir_json_kstr(o->j, "commune", p->commune);
+    gdir_json_knum(o->j, "lat", p->lat, 7);
+    gdir_json_knum(o->j, "lon", p->lon, 7);
+    gdir_json_knum(o->j, "distance_m", o->distance, 1);
+    gdir_json_obj_end(o->j);
+    return gdir_json_error(o->j);
+}
+
+/* `"matched_beyond": N, "nearest_beyond": {…} | null` for a search that found nothing within
+ * its radius. */
+static int write_beyond(struct gdir_json *j, struct api_db *db, const struct api_search_result *b,
+                        struct gdir_err *err)
+{
+    struct beyond_out o = {j, b->n > 0 ? b->hits[0].key.d : 0};
+
+    gdir_json_kint(j, "matched_beyond", b->matched);
+    gdir_json_key(j, "nearest_beyond");
+    if (b->n == 0) {
+        gdir_json_null(j);
+        return GDIR_OK;
+    }
+    return api_search_read_page(db, b, beyond_cb, &o, err);
+}
+
+/* 400 naming commune when one of p's communes is not a member commune. */
+static int check_communes(struct api_db *db, const struct api_search_params *p,
+                          struct gdir_err *err)
+{
+    for (size_t i = 0; i < p->n_communes; i++) {
+        int member;
+        int rc = api_q_commune_member(db, p->communes[i], &member, err);
+        if (rc)
+            return rc;
+        if (!member)
+            return api_param_invalid(err, "commune", p->communes[i],
+                                     "expected INSEE codes of member communes");
+    }
+    return GDIR_OK;
+}
+
 int h_places_search(const struct api_ctx *ctx, const struct api_request *req,
                     struct api_response *res, struct gdir_err *err)
 {
     struct search_request *s = malloc(sizeof *s);
-    struct api_search_result r;
+    struct api_search_result r, beyond;
     struct api_db *db;
     struct gdir_json j;
     const char *ct;
     char token[API_CURSOR_MAX + 1];
-    int rc;
+    int rc, empty_circle;
 
     memset(&r, 0, sizeof r);
+    memset(&beyond, 0, sizeof beyond);
     if (!s)
         return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
     rc = read_params(req, s, err);
@@ -431,19 +507,15 @@ int h_places_search(const struct api_ctx *ctx, const struct api_request *req,
     rc = api_dbpool_get(ctx->pool, &db, err);
     if (rc)
         goto out;
-    for (size_t i = 0; i < s->p.n_communes; i++) {
-        int member;
-        rc = api_q_commune_member(db, s->p.communes[i], &member, err);
-        if (rc)
-            goto out;
-        if (!member) {
-            rc = api_param_invalid(err, "commune", s->p.communes[i],
-                                   "expected INSEE codes of member communes");
-            goto out;
-        }
-    }
+    rc = check_communes(db, &s->p, err);
+    if (rc)
+        goto out;
     rc = api_search_run(db, ctx->calendar, &s->p, &r, err);
     if (rc)
+        goto out;
+    empty_circle = r.matched == 0 && s->p.has_point && s->p.has_radius &&
+                   s->p.cursor_dir == API_CURSOR_NONE;
+    if (empty_circle && (rc = search_beyond(ctx, db, &s->p, &beyond, err)))
         goto out;
 
     ct = req->format == API_FMT_JSON ? API_CT_JSON : API_CT_GEOJSON;
@@ -456,6 +528,10 @@ int h_places_search(const struct api_ctx *ctx, const struct api_request *req,
         gdir_json_kstr(&j, "type", "FeatureCollection");
     gdir_json_kint(&j, "numberMatched", r.matched);
     gdir_json_kint(&j, "numberReturned", (long long)r.n);
+    if (s->p.open_filter)
+        gdir_json_kint(&j, "hours_unknown_excluded", r.hours_unknown);
+    if (empty_circle && (rc = write_beyond(&j, db, &beyond, err)))
+        goto out;
     if (s->p.facet_category || s->p.facet_commune)
         write_facets(&j, db, &s->p, &r);
     gdir_json_key(&j, req->format == API_FMT_JSON ? "places" : "features");
@@ -485,6 +561,7 @@ int h_places_search(const struct api_ctx *ctx, const struct api_request *req,
     rc = api_json_done(res, &j, ct, err);
 out:
     api_search_result_free(&r);
+    api_search_result_free(&beyond);
     free(s);
     return rc;
 }

@@ -23,6 +23,7 @@ import json
 import math
 import os
 import random
+import re
 import subprocess
 import sys
 import time
@@ -132,6 +133,7 @@ places = []
 by_id = {}
 WORD_INDEX = {}    # folded word -> indexes of the places whose name holds it
 PARENT = {}        # category -> parent (from /api/categories)
+TERMS = []         # (category, words of its label or of one synonym): what names a category
 anchors = []
 
 
@@ -176,6 +178,32 @@ def text_sets(words, last_prefix):
     return exact_all, any_all
 
 
+def load_terms(categories):
+    """TERMS from the labels of /api/categories and common/taxonomy_synonyms.def."""
+    for top in categories:
+        for c in [top] + top["children"]:
+            TERMS.append((c["code"], query_words(c["label"])[0]))
+    path = os.path.join(SRC, "common", "taxonomy_synonyms.def")
+    for code, terms in re.findall(r'^GDIR_SYNONYMS\("([^"]+)", "([^"]*)"\)', open(
+            path, encoding="utf-8").read(), re.M):
+        TERMS.extend((code, query_words(t)[0]) for t in terms.split("|"))
+
+
+def named_categories(words, last_prefix):
+    """The categories the text names (docs/api.md: each word a word of a label or synonym, one
+    typo from 5 characters, the last one a prefix from 4 while typed; one word of 3 or more)
+    and their children."""
+    def word_ok(k, w, term):
+        prefix = last_prefix and k == len(words) - 1 and len(w) >= 4
+        return any(w == t or (len(w) >= 5 and edit1(w, t)) or
+                   (prefix and len(w) < len(t) and t.startswith(w)) for t in term)
+    if not words or not any(len(w) >= 3 for w in words):
+        return set()
+    named = {code for code, term in TERMS
+             if all(word_ok(k, w, term) for k, w in enumerate(words))}
+    return named | {c for c, parent in PARENT.items() if parent in named}
+
+
 def brute(lat=None, lon=None, radius=None, bbox=None, categories=None, communes=None,
           text=None):
     """[(distance or 0, id, tier)] of the places passing every criterion, unsorted."""
@@ -184,8 +212,11 @@ def brute(lat=None, lon=None, radius=None, bbox=None, categories=None, communes=
     pool = places
     if text:
         exact_set, any_set = text_sets(*text)
+        named = named_categories(*text)
         pool = [places[k] for k in sorted(any_set)]
+        pool += [p for k, p in enumerate(places) if p.category in named and k not in any_set]
         exact_ids = {places[k].id for k in exact_set}
+        text_ids = {places[k].id for k in any_set}
     if radius is not None:
         # A box that surely holds the circle, to spare most haversines (not a shortcut of the
         # test itself: every place inside it is still measured).
@@ -209,7 +240,7 @@ def brute(lat=None, lon=None, radius=None, bbox=None, categories=None, communes=
             continue
         tier = 0
         if text:
-            tier = 0 if p.id in exact_ids else 1
+            tier = 0 if p.id in exact_ids else 1 if p.id in text_ids else 2
         out.append((d, p.id, tier))
     return out
 
@@ -897,8 +928,10 @@ def test_autocomplete(client):
           "q=55532: the commune by its INSEE code")
     doc = client.get("/api/autocomplete?q=boulangrie&lat=48.95&lon=5.13&limit=5")
     sug = doc["suggestions"] if doc else []
-    check(len(sug) == 5 and all(s["type"] == "place" and "distance_m" in s for s in sug),
-          "q=boulangrie (a typo) with lat/lon: 5 places with their distances")
+    check(len(sug) == 5 and sug[0]["type"] == "category" and sug[0]["code"] == "food-shop"
+          and all(s["type"] == "place" and "distance_m" in s for s in sug[1:]),
+          "q=boulangrie (a typo) with lat/lon: the category it names (a synonym), then 4 "
+          "places with their distances")
     doc = client.get("/api/autocomplete?q=%22%2A")
     check(doc is not None and doc["suggestions"] == [], "q with no word: no suggestion")
     doc = client.get("/api/autocomplete?q=sante")
@@ -938,10 +971,12 @@ def main():
         health = client.get("/api/health")
         check(health and health["places"] == len(places),
               f"all {len(places)} generated places were imported")
-        for top in client.get("/api/categories")["categories"]:
+        categories = client.get("/api/categories")["categories"]
+        for top in categories:
             PARENT[top["code"]] = None
             for c in top["children"]:
                 PARENT[c["code"]] = top["code"]
+        load_terms(categories)
         rng = random.Random(SEED)
         t0 = time.monotonic()
         lat, lon = 48.95, 5.13
