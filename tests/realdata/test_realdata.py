@@ -191,8 +191,12 @@ def check_resident(port):
           and hits[0]["id"] == "colleges:0550022A"
           and hits[0]["address"] == "Rue ERNEST CHAUDRON\nLe Champ sous l'Orme",
           f"the collège of Vaubecourt found by « collège » ({[h['name'] for h in hits]})")
-    # « école » finding the collège is the search synonyms' part of issue 14 (geoapi/search),
-    # checked there; the two écoles are found by their own name.
+    # « école » names the school categories (common/taxonomy_synonyms.def): the collège too.
+    ecole = get(port, "/api/places?q=" + q("école") + "&lat=48.9332&lon=5.11084&radius=5000")
+    ids = [f["id"] for f in ecole["features"]]
+    check("colleges:0550022A" in ids,
+          f"the collège of Vaubecourt found by « école » ({ids})")
+    # The two écoles are found by « école » within the primary-school category.
     ecoles = get(port, "/api/places?q=" + q("école") + "&category=primary-school")
     ids = sorted(f["id"] for f in ecoles["features"])
     check(ids == ["annuaire-education:0550350G", "annuaire-education:0550922D"],
