@@ -123,7 +123,7 @@ export function fetchHealth(signal) {
 /**
  * GET /api/places as GeoJSON: the place search (docs/api.md).
  * query: { lat, lon, radius, bbox: [minlon, minlat, maxlon, maxlat], q, category, commune,
- *          openNow, limit }; empty values are left out.
+ *          openNow, limit, properties, cursor }; empty values are left out.
  */
 export function fetchPlaces(query, signal) {
   const box = Array.isArray(query.bbox) ? query.bbox.map((v) => v.toFixed(6)).join(',') : '';
@@ -137,7 +137,14 @@ export function fetchPlaces(query, signal) {
     commune: query.commune,
     open_now: query.openNow ? 'true' : '',
     limit: query.limit,
+    properties: query.properties,
+    cursor: query.cursor,
   }, signal, 'application/geo+json');
+}
+
+/** GET /api/places/{id}: one place with every property (no distance_m). */
+export function fetchPlace(id, signal) {
+  return getJson(`/api/places/${encodeURIComponent(id)}`, null, signal, 'application/geo+json');
 }
 
 /** GET /api/autocomplete: typed suggestions (category, commune, place, address) for text. */

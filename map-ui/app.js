@@ -22,9 +22,12 @@ import {
   formatDate, formatDistance, formatPlaces, licenceInfo, mailtoHref, openStateText, safeHttpUrl,
   telHref,
 } from './format.js';
+import { ListPager } from './list-pager.js';
 import { PlaceMap } from './map.js';
+import { MAP_MAX, cardRenderer, streamRest } from './place-stream.js';
 
-let resultLimit = 50;                  /* places per search: the server's default_limit */
+let resultLimit = 50;                  /* places of a search's first page: default_limit */
+let pageLimit = 500;                   /* places of its next pages (map and « voir plus »): max_limit */
 
 const ui = {
   title: document.getElementById('territory-name'),
@@ -55,6 +58,8 @@ const state = {
   placeToOpen: null,                   /* id whose card opens once the answer is shown */
   combobox: null,
   forms: [],                           /* the online procedures (GET /api/forms) */
+  pager: null,                         /* the list, 50 places at a time (list-pager.js) */
+  card: cardRenderer(renderCard),      /* a card, fetched whole for a place of a compact page */
 };
 
 /* --- small DOM helpers -------------------------------------------------------------------- */
@@ -255,6 +260,8 @@ function renderCard(feature) {
 /* --- the list ------------------------------------------------------------------------------ */
 
 function listButton(id) {
+  if (id)
+    state.pager.reveal(id);
   for (const button of ui.list.querySelectorAll('button.place')) {
     if (button.dataset.placeId === id)
       return button;
@@ -273,27 +280,24 @@ function markSelected(id, scroll) {
   }
 }
 
-function renderList(features) {
-  const items = features.map((feature, i) => {
-    const p = feature.properties || {};
-    const id = String(feature.id);
-    const cat = text(p.category_label) || categoryLabel(text(p.category));
-    const where = [text(p.commune), formatDistance(p.distance_m)].filter(Boolean).join(' — ');
-    const open = openStateText(p);
-    const button = h('button', { type: 'button', class: 'place', 'data-place-id': id },
-      h('span', { class: 'place-number', 'aria-hidden': 'true' }, String(i + 1)),
-      h('span', { class: 'place-text' },
-        h('span', { class: 'place-name' }, text(p.name) || 'Lieu sans nom'),
-        h('span', { class: 'visually-hidden' }, ', '),
-        h('span', { class: 'place-meta' }, cat),
-        h('span', { class: 'visually-hidden' }, ', '),
-        h('span', { class: 'place-where' }, where),
-        open ? h('span', { class: 'visually-hidden' }, ', ') : null,
-        open ? h('span', { class: 'place-hours', 'data-state': open.state }, open.text) : null));
-    button.addEventListener('click', () => openFromList(id));
-    return h('li', {}, button);
-  });
-  ui.list.replaceChildren(...items);
+function renderItem(feature, i) {
+  const p = feature.properties || {};
+  const id = String(feature.id);
+  const cat = text(p.category_label) || categoryLabel(text(p.category));
+  const where = [text(p.commune), formatDistance(p.distance_m)].filter(Boolean).join(' — ');
+  const open = openStateText(p);
+  const button = h('button', { type: 'button', class: 'place', 'data-place-id': id },
+    h('span', { class: 'place-number', 'aria-hidden': 'true' }, String(i + 1)),
+    h('span', { class: 'place-text' },
+      h('span', { class: 'place-name' }, text(p.name) || 'Lieu sans nom'),
+      h('span', { class: 'visually-hidden' }, ', '),
+      h('span', { class: 'place-meta' }, cat),
+      h('span', { class: 'visually-hidden' }, ', '),
+      h('span', { class: 'place-where' }, where),
+      open ? h('span', { class: 'visually-hidden' }, ', ') : null,
+      open ? h('span', { class: 'place-hours', 'data-state': open.state }, open.text) : null));
+  button.addEventListener('click', () => openFromList(id));
+  return h('li', {}, button);
 }
 
 async function openFromList(id) {
@@ -340,9 +344,9 @@ function announce(answer, search) {
     message = `Aucun lieu trouvé ${within}${where}.`;
   else
     message = `${formatPlaces(matched)} ${matched > 1 ? 'trouvés' : 'trouvé'} ${within}${where}.`;
-  if (matched > shown)
-    message += search.q ? ` Les ${shown} plus pertinents sont affichés.`
-      : ` Les ${shown} plus proches sont affichés.`;
+  if (matched > MAP_MAX)
+    message += search.q ? ` Les ${formatPlaces(MAP_MAX)} plus pertinents sont sur la carte.`
+      : ` Les ${formatPlaces(MAP_MAX)} plus proches sont sur la carte.`;
   setStatus(message, 'info');
   ui.hint.textContent = search.q
     ? 'Du plus pertinent au moins pertinent, les plus proches d’abord à pertinence égale. Choisissez un lieu pour afficher sa fiche sur la carte.'
@@ -380,16 +384,22 @@ async function runSearch(lat, lon) {
       state.placeMap.clearSearchArea();
     else
       state.placeMap.setSearchArea(lat, lon, search.radius);
-    state.placeMap.setPlaces(features, renderCard);
-    renderList(features);
+    state.placeMap.setPlaces(features, state.card);
+    state.pager.reset(features);
     announce({ ...answer, features }, search);
+    /* the rest of the answer, for the map and « Voir plus de lieux » */
+    ui.mapBox.dataset.complete = 'false';
+    streamRest(answer, query, { signal: controller.signal, pageSize: pageLimit, onPage: (more) => {
+      state.placeMap.appendPlaces(more);
+      state.pager.extend(more);
+    } }).then(() => { ui.mapBox.dataset.complete = 'true'; }, () => { /* the map keeps what came */ });
   } catch (e) {
     if (seq !== state.seq || controller.signal.aborted)
       return;
     /* Never leave markers and list showing an answer to other criteria. */
     state.features = [];
-    state.placeMap.setPlaces([], renderCard);
-    renderList([]);
+    state.placeMap.setPlaces([], state.card);
+    state.pager.reset([]);
     setStatus(e instanceof ApiError ? e.message : 'La recherche a échoué.', 'error');
   } finally {
     if (seq === state.seq) {
@@ -496,6 +506,8 @@ function applySearchLimits(search) {
   }
   if (Number.isInteger(search.default_limit) && search.default_limit > 0)
     resultLimit = search.default_limit;
+  if (Number.isInteger(search.max_limit) && search.max_limit > 0)
+    pageLimit = search.max_limit;
 }
 
 async function main() {
@@ -512,6 +524,7 @@ async function main() {
   renderTerritory(territory);
   applySearchLimits(territory.search || {});
 
+  state.pager = new ListPager(ui.list, renderItem);
   state.placeMap = new PlaceMap(ui.mapBox, territory.map || {}, {
     onMapClick: (lat, lon) => {
       ui.areas.forEach((r) => { r.checked = r.value === 'around'; });
