@@ -19,7 +19,7 @@ const MAX_ZOOM = 19;
  * clustered up to CLUSTER_MAX_ZOOM (beyond it every place has its own marker). */
 const CLUSTER_FROM = 200;
 const CLUSTER_MAX_ZOOM = 16;
-const CLUSTER_RADIUS = 48;             /* pixels: about a marker and a half */
+const CLUSTER_RADIUS = 60;             /* pixels: twice a marker */
 const COUNT = new Intl.NumberFormat('fr-FR');
 /* Marker stacking: place 1 over place 2 over …; the selected one over all (Leaflet adds the
  * marker's pixel row, so steps of 1000). */
@@ -31,7 +31,7 @@ function clusterIcon(count) {
   el.className = 'cluster-pin';
   el.setAttribute('aria-hidden', 'true');
   el.textContent = count >= 10000 ? `${Math.floor(count / 1000)}k` : String(count);
-  const size = count < 100 ? 34 : count < 1000 ? 40 : 46;
+  const size = count < 100 ? 32 : count < 1000 ? 38 : 44;
   return L.divIcon({ html: el, className: 'cluster', iconSize: [size, size] });
 }
 
@@ -390,10 +390,7 @@ export class PlaceMap {
     box.className = 'place-card-loading';
     box.textContent = 'Chargement de la fiche…';
     this.pendingCard = content.then((node) => {
-      box.replaceChildren(node);
-      const popup = marker.getPopup();
-      if (popup && popup.isOpen())
-        popup.update();
+      marker.setPopupContent(node);    /* the card itself from now on (no second fetch) */
     }, () => {
       box.textContent = 'La fiche n’a pas pu être chargée.';
     });
