@@ -392,7 +392,10 @@ async function runSearch(lat, lon) {
     streamRest(answer, query, { signal: controller.signal, pageSize: pageLimit, onPage: (more) => {
       state.placeMap.appendPlaces(more);
       state.pager.extend(more);
-    } }).then(() => { ui.mapBox.dataset.complete = 'true'; }, () => { /* the map keeps what came */ });
+    } }).then(() => {
+      state.placeMap.flush();
+      ui.mapBox.dataset.complete = 'true';
+    }, () => { /* the map keeps what came */ });
   } catch (e) {
     if (seq !== state.seq || controller.signal.aborted)
       return;

@@ -19,7 +19,8 @@ const MAX_ZOOM = 19;
  * clustered up to CLUSTER_MAX_ZOOM (beyond it every place has its own marker). */
 const CLUSTER_FROM = 200;
 const CLUSTER_MAX_ZOOM = 16;
-const CLUSTER_RADIUS = 60;             /* pixels: twice a marker */
+const CLUSTER_RADIUS = 80;             /* pixels: clusters far enough apart to tap (24 px targets) */
+const REINDEX_MS = 300;                /* while pages arrive, the clusters are redone at most this often */
 const COUNT = new Intl.NumberFormat('fr-FR');
 /* Marker stacking: place 1 over place 2 over …; the selected one over all (Leaflet adds the
  * marker's pixel row, so steps of 1000). */
@@ -31,7 +32,7 @@ function clusterIcon(count) {
   el.className = 'cluster-pin';
   el.setAttribute('aria-hidden', 'true');
   el.textContent = count >= 10000 ? `${Math.floor(count / 1000)}k` : String(count);
-  const size = count < 100 ? 32 : count < 1000 ? 38 : 44;
+  const size = count < 100 ? 30 : count < 1000 ? 34 : 40;
   return L.divIcon({ html: el, className: 'cluster', iconSize: [size, size] });
 }
 
@@ -232,6 +233,9 @@ export class PlaceMap {
     this.renderPopup = renderPopup;
     this.selectedId = null;
     this.index = null;
+    clearTimeout(this.reindexTimer);
+    this.reindexTimer = null;
+    this.reindexedAt = 0;
     this.appendPlaces(features);
     return this.markers.size;
   }
@@ -250,6 +254,19 @@ export class PlaceMap {
       this.markers.set(id, { feature, number: this.features.length, marker: null,
                              latlng: L.latLng(coords[1], coords[0]) });
     }
+    /* pages come every few tens of milliseconds: redo the clusters at most every REINDEX_MS */
+    const wait = this.reindexedAt + REINDEX_MS - performance.now();
+    if (wait <= 0)
+      this.flush();
+    else if (!this.reindexTimer)
+      this.reindexTimer = setTimeout(() => this.flush(), wait);
+  }
+
+  /* Clusters and markers of every place received so far, now. */
+  flush() {
+    clearTimeout(this.reindexTimer);
+    this.reindexTimer = null;
+    this.reindexedAt = performance.now();
     this.index = null;
     if (this.features.length >= CLUSTER_FROM) {
       this.index = new globalThis.Supercluster({ radius: CLUSTER_RADIUS, maxZoom: CLUSTER_MAX_ZOOM });
@@ -272,8 +289,9 @@ export class PlaceMap {
     const box = [clamp(b.getWest(), -180, 180), clamp(b.getSouth(), -85, 85),
                  clamp(b.getEast(), -180, 180), clamp(b.getNorth(), -85, 85)];
     const zoom = Math.round(this.map.getZoom());
+    /* a cluster's key is what it shows: an unchanged cluster keeps its marker across re-indexing */
     return this.index.getClusters(box, zoom).map((c) => (c.properties.cluster
-      ? { key: `c${c.properties.cluster_id}`, cluster: c }
+      ? { key: `c${zoom}:${c.properties.point_count}@${c.geometry.coordinates.join(',')}`, cluster: c }
       : { key: String(this.features[c.properties.i].id), id: String(this.features[c.properties.i].id) }));
   }
 
@@ -287,6 +305,8 @@ export class PlaceMap {
       if (!marker) {
         marker = item.cluster ? this.clusterMarker(item.cluster) : this.placeMarker(item.id);
         marker.addTo(this.places);
+      } else if (item.cluster) {
+        marker.cluster = item.cluster;   /* its id in the current index */
       }
       next.set(item.key, marker);
     }
@@ -303,10 +323,11 @@ export class PlaceMap {
     const label = `${COUNT.format(count)} lieux — zoomer`;
     const marker = L.marker([lat, lon], { icon: clusterIcon(count), keyboard: true, title: label,
                                           zIndexOffset: Z_TOP });
+    marker.cluster = cluster;
     const expand = () => {
       const el = marker.getElement();
       const hadFocus = Boolean(el && el.contains(document.activeElement));
-      const zoom = Math.min(this.index.getClusterExpansionZoom(cluster.properties.cluster_id),
+      const zoom = Math.min(this.index.getClusterExpansionZoom(marker.cluster.properties.cluster_id),
                             MAX_ZOOM);
       this.map.once('moveend', () => {
         if (hadFocus)
