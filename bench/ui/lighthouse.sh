@@ -15,6 +15,8 @@ set -euo pipefail
 # shellcheck source=../lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh" bench/ui /tmp/geodir-bench-ui
 HERE="$REPO/bench/ui"
+# shellcheck source=common.sh
+source "$HERE/common.sh"
 N="${1:-10000}"
 RUNS="${RUNS:-3}"
 export CHROME_PATH="${CHROME_PATH:-/usr/bin/chromium}"
@@ -22,18 +24,7 @@ LH="$HERE/node_modules/.bin/lighthouse"
 [[ -x "$LH" ]] || die "Lighthouse is missing: run \`npm ci\` in bench/ui"
 need_tools python3 sqlite3 node
 
-SRC="$REPO"
-if [[ -z "${GEODIR_API:-}" || -z "${GEODIR_IMPORT:-}" ]]; then
-    bench_source
-    bench_build geodir-api geodir-import
-fi
-API="${GEODIR_API:-$BUILD/geoapi/geodir-api}"
-IMPORT="${GEODIR_IMPORT:-$BUILD/importer/geodir-import}"
-no_exports_args "$IMPORT"
-CSV="$WORK/poi_$N.csv"
-[[ -s "$CSV" && -s "${CSV}t" ]] || gen_poi "$N" "$CSV"
-GDB="$WORK/geodir_$N.sqlite"
-bench_import_db "$N" "$CSV" "$GDB" "$WORK/import.err"
+ui_database "$N"
 
 start_api "$API" "$GDB" "$WORK/api-lighthouse"
 trap 'kill "$STARTED_PID" 2>/dev/null || true' EXIT

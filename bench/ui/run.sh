@@ -27,6 +27,8 @@ set -euo pipefail
 # shellcheck source=../lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh" bench/ui /tmp/geodir-bench-ui
 HERE="$REPO/bench/ui"
+# shellcheck source=common.sh
+source "$HERE/common.sh"
 N="${1:-10000}"
 RUNS="${RUNS:-3}"
 BEFORE="${BEFORE:-main}"
@@ -34,20 +36,8 @@ need_tools python3 sqlite3 node git
 mkdir -p "$WORK/results"
 bench_pin
 
-SRC="$REPO"
-if [[ -z "${GEODIR_API:-}" || -z "${GEODIR_IMPORT:-}" ]]; then
-    bench_source
-    bench_build geodir-api geodir-import
-fi
-API="${GEODIR_API:-$BUILD/geoapi/geodir-api}"
-IMPORT="${GEODIR_IMPORT:-$BUILD/importer/geodir-import}"
-no_exports_args "$IMPORT"
+ui_database "$N"
 [[ -d "$REPO/map-ui/node_modules/supercluster" ]] || die "run scripts/deps (map-ui/node_modules)"
-
-CSV="$WORK/poi_$N.csv"
-[[ -s "$CSV" && -s "${CSV}t" ]] || gen_poi "$N" "$CSV"
-GDB="$WORK/geodir_$N.sqlite"
-bench_import_db "$N" "$CSV" "$GDB" "$WORK/import.err"
 
 # The « before » page: BEFORE's map-ui, with this tree's node_modules (Leaflet) beside it.
 OLD="$WORK/before-map-ui"
