@@ -1,7 +1,16 @@
-# bench/ui/common.sh — what bench/ui/run.sh and bench/ui/lighthouse.sh share; sourced after
-# ../lib.sh. ui_database N sets API and IMPORT (GEODIR_API / GEODIR_IMPORT when both are given,
-# else built in $BUILD from this tree) and GDB, the database of the peers' N generated places
-# ($WORK/poi_N.csv, made once), imported when missing (bench_import_db).
+# bench/ui/common.sh — what bench/ui/run.sh and bench/ui/lighthouse.sh share, sourced with the
+# script's arguments: ../lib.sh (work folder /tmp/geodir-bench-ui), HERE, N (the first argument,
+# default 10000 places), RUNS (default 3). ui_database N sets API and IMPORT (GEODIR_API and
+# GEODIR_IMPORT when both are given, else built in $BUILD from this tree) and GDB, the database
+# of the peers' N generated places ($WORK/poi_N.csv, made once), imported when missing
+# (bench_import_db).
+
+# shellcheck source=../lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh" bench/ui /tmp/geodir-bench-ui
+HERE="$REPO/bench/ui"
+N="${1:-10000}"
+RUNS="${RUNS:-3}"
+
 ui_database() {
     local n="$1" csv="$WORK/poi_$1.csv"
     SRC="$REPO"

@@ -12,13 +12,8 @@
 # Output: the reports in $GEODIR_BENCH_DIR/lighthouse/, a summary on stdout.
 set -euo pipefail
 
-# shellcheck source=../lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh" bench/ui /tmp/geodir-bench-ui
-HERE="$REPO/bench/ui"
 # shellcheck source=common.sh
-source "$HERE/common.sh"
-N="${1:-10000}"
-RUNS="${RUNS:-3}"
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh" "$@"
 export CHROME_PATH="${CHROME_PATH:-/usr/bin/chromium}"
 LH="$HERE/node_modules/.bin/lighthouse"
 [[ -x "$LH" ]] || die "Lighthouse is missing: run \`npm ci\` in bench/ui"

@@ -24,13 +24,8 @@
 # then a summary table (medians).
 set -euo pipefail
 
-# shellcheck source=../lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh" bench/ui /tmp/geodir-bench-ui
-HERE="$REPO/bench/ui"
 # shellcheck source=common.sh
-source "$HERE/common.sh"
-N="${1:-10000}"
-RUNS="${RUNS:-3}"
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh" "$@"
 BEFORE="${BEFORE:-main}"
 need_tools python3 sqlite3 node git
 mkdir -p "$WORK/results"
