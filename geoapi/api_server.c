@@ -28,6 +28,7 @@
 #include "gdir_log.h"
 #include "http_server.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,7 @@ struct api_server {
     struct api_dbpool pool;      /* per-thread connections */
     char *static_root;           /* owned realpaths */
     char *vendor_root;
+    char *cluster_root;
     struct gdir_calendar *calendar;   /* owned: school holidays for opening hours */
     struct api_forms *forms;     /* owned: the online procedures, NULL when off */
     struct bo_db *forms_writer_bo; /* the store's writer's back-office statements (its thread's) */
@@ -348,6 +350,23 @@ static char *resolve_dir(const char *dir)
     return realpath(dir, NULL);
 }
 
+/* The map's clustering library (npm supercluster, installed beside Leaflet in the page's
+ * node_modules), served at /vendor/supercluster/; NULL (404, with a warning) when absent. */
+static char *resolve_cluster_dir(const char *static_root)
+{
+    static const char suffix[] = "/node_modules/supercluster/dist";
+    char path[PATH_MAX];
+    char *real;
+    int n = snprintf(path, sizeof path, "%s%s", static_root, suffix);
+    if (n < 0 || (size_t)n >= sizeof path)
+        return NULL;
+    real = realpath(path, NULL);
+    if (!real)
+        gdir_log(GDIR_LOG_WARN, "api", "msg=\"%s not found: /vendor/supercluster/ will answer 404 "
+                                       "(run npm ci in map-ui)\"", suffix + 1);
+    return real;
+}
+
 /* Raises the soft limit of open descriptors to what max_connections needs (up to the hard
  * limit); returns the number of connections the limit allows. */
 static unsigned fit_descriptors(unsigned want)
@@ -472,6 +491,7 @@ int api_server_start(struct api_server **out, const struct api_config *cfg, stru
                  "map-ui)\"");
     if (cfg->synonyms_file[0] && (rc = api_synonyms_load(cfg->synonyms_file, err)))
         goto fail;
+    srv->cluster_root = resolve_cluster_dir(srv->static_root);
     rc = api_dbpool_init(&srv->pool, cfg->db, err);
     if (rc)
         goto fail;
@@ -498,6 +518,7 @@ int api_server_start(struct api_server **out, const struct api_config *cfg, stru
     srv->ctx.pool = &srv->pool;
     srv->ctx.static_root = srv->static_root;
     srv->ctx.vendor_root = srv->vendor_root;
+    srv->ctx.cluster_root = srv->cluster_root;
 
     lim = (struct http_limits){
         .threads = (unsigned)cfg->threads,
@@ -541,5 +562,6 @@ void api_server_stop(struct api_server *srv)
     gdir_calendar_free(srv->calendar);
     free(srv->static_root);
     free(srv->vendor_root);
+    free(srv->cluster_root);
     free(srv);
 }

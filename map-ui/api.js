@@ -123,7 +123,7 @@ export function fetchHealth(signal) {
 /**
  * GET /api/places as GeoJSON: the place search (docs/api.md).
  * query: { lat, lon, radius, bbox: [minlon, minlat, maxlon, maxlat], q, category, commune,
- *          openNow, limit, k, sort }; empty values are left out.
+ *          openNow, limit, k, sort, properties, cursor }; empty values are left out.
  */
 export function fetchPlaces(query, signal) {
   const box = Array.isArray(query.bbox) ? query.bbox.map((v) => v.toFixed(6)).join(',') : '';
@@ -139,10 +139,13 @@ export function fetchPlaces(query, signal) {
     limit: query.limit,
     k: query.k,
     sort: query.sort,
+    properties: query.properties,
+    cursor: query.cursor,
   }, signal, 'application/geo+json');
 }
 
-/** GET /api/places/{id}: one place as a GeoJSON Feature (its opening state as of now). */
+/** GET /api/places/{id}: one place as a GeoJSON Feature, every property (its opening state as of
+ * now; no distance_m). */
 export function fetchPlace(id, signal) {
   return getJson(`/api/places/${encodeURIComponent(id)}`, null, signal, 'application/geo+json');
 }

@@ -23,11 +23,14 @@ import { fetchForms } from './forms-api.js';
 import {
   formatDate, formatDistance, formatPlaces, mailtoHref, openStateText, safeHttpUrl, telHref,
 } from './format.js';
+import { ListPager } from './list-pager.js';
 import { PlaceMap } from './map.js';
 import { renderCard } from './place-card.js';
+import { MAP_MAX, streamRest } from './place-stream.js';
 import { differsBeyondView, readState, writeState } from './share.js';
 
-let resultLimit = 50;                  /* places per search: the server's default_limit */
+let resultLimit = 50;                  /* places of a search's first page: default_limit */
+let pageLimit = 500;                   /* places of its next pages (map and « voir plus »): max_limit */
 let maxRadius = 50000;                 /* the server's max_radius: a commune search uses it */
 const NARROW = window.matchMedia('(max-width: 47.99em)');
 
@@ -72,6 +75,7 @@ const state = {
   restoring: false,                    /* applying the URL: history entries are replaced */
   combobox: null,
   forms: [],                           /* the online procedures (GET /api/forms) */
+  pager: null,                         /* the list, 50 places at a time (list-pager.js) */
 };
 
 /* --- small DOM helpers -------------------------------------------------------------------- */
@@ -235,21 +239,25 @@ function showCard(feature) {
   syncUrl();
 }
 
-/* Opens the card of place id: from the last answer, else asked from the server (a shared link
- * to a place outside the search). */
+/* Opens the card of place id: from the last answer, else asked from the server (a place of a
+ * compact page of the answer, kept with its distance, or a shared link to a place outside the
+ * search), and shows it on the map when the answer has it (out of its cluster). */
 async function openPlace(id) {
-  const feature = state.features.find((f) => String(f.id) === id);
-  if (feature) {
-    showCard(feature);
-    state.placeMap.openPlace(id);      /* pans to its marker (no popup: the sheet is the card) */
-    return;
+  let feature = state.features.find((f) => String(f.id) === id);
+  if (!feature || feature.compact) {
+    const distance = feature && feature.properties ? feature.properties.distance_m : undefined;
+    try {
+      const full = await fetchPlace(id);
+      feature = distance === undefined ? full
+        : { ...full, properties: { ...(full.properties || {}), distance_m: distance } };
+    } catch (e) {
+      setStatus(e instanceof ApiError && e.status === 404 ? 'Ce lieu n’existe plus dans l’annuaire.'
+        : 'La fiche de ce lieu n’a pas pu être chargée.', 'error');
+      return;
+    }
   }
-  try {
-    showCard(await fetchPlace(id));
-  } catch (e) {
-    setStatus(e instanceof ApiError && e.status === 404 ? 'Ce lieu n’existe plus dans l’annuaire.'
-      : 'La fiche de ce lieu n’a pas pu être chargée.', 'error');
-  }
+  showCard(feature);
+  state.placeMap.openPlace(id);        /* pans to its marker (no popup: the sheet is the card) */
 }
 
 function closeSheet() {
@@ -274,6 +282,8 @@ function closeSheet() {
 /* --- the list ------------------------------------------------------------------------------ */
 
 function listButton(id) {
+  if (id)
+    state.pager.reveal(id);
   for (const button of ui.list.querySelectorAll('button.place')) {
     if (button.dataset.placeId === id)
       return button;
@@ -292,27 +302,24 @@ function markSelected(id, scroll) {
   }
 }
 
-function renderList(features) {
-  const items = features.map((feature, i) => {
-    const p = feature.properties || {};
-    const id = String(feature.id);
-    const cat = text(p.category_label) || categoryLabel(text(p.category));
-    const where = [text(p.commune), formatDistance(p.distance_m)].filter(Boolean).join(' — ');
-    const open = openStateText(p);
-    const button = h('button', { type: 'button', class: 'place', 'data-place-id': id },
-      h('span', { class: 'place-number', 'aria-hidden': 'true' }, String(i + 1)),
-      h('span', { class: 'place-text' },
-        h('span', { class: 'place-name' }, text(p.name) || 'Lieu sans nom'),
-        h('span', { class: 'visually-hidden' }, ', '),
-        h('span', { class: 'place-meta' }, cat),
-        h('span', { class: 'visually-hidden' }, ', '),
-        h('span', { class: 'place-where' }, where),
-        h('span', { class: 'visually-hidden' }, ', '),
-        h('span', { class: 'place-hours', 'data-state': open.state }, open.text)));
-    button.addEventListener('click', () => openPlace(id));
-    return h('li', {}, button);
-  });
-  ui.list.replaceChildren(...items);
+function renderItem(feature, i) {
+  const p = feature.properties || {};
+  const id = String(feature.id);
+  const cat = text(p.category_label) || categoryLabel(text(p.category));
+  const where = [text(p.commune), formatDistance(p.distance_m)].filter(Boolean).join(' — ');
+  const open = openStateText(p);
+  const button = h('button', { type: 'button', class: 'place', 'data-place-id': id },
+    h('span', { class: 'place-number', 'aria-hidden': 'true' }, String(i + 1)),
+    h('span', { class: 'place-text' },
+      h('span', { class: 'place-name' }, text(p.name) || 'Lieu sans nom'),
+      h('span', { class: 'visually-hidden' }, ', '),
+      h('span', { class: 'place-meta' }, cat),
+      h('span', { class: 'visually-hidden' }, ', '),
+      h('span', { class: 'place-where' }, where),
+      h('span', { class: 'visually-hidden' }, ', '),
+      h('span', { class: 'place-hours', 'data-state': open.state }, open.text)));
+  button.addEventListener('click', () => openPlace(id));
+  return h('li', {}, button);
 }
 
 /* --- searching ----------------------------------------------------------------------------- */
@@ -380,9 +387,9 @@ function announce(answer, search) {
     message = emptyMessage(answer, search);
   else
     message = `${formatPlaces(matched)} ${matched > 1 ? 'trouvés' : 'trouvé'} ${within(search)}${criteriaWords(search)}.`;
-  if (matched > shown)
-    message += search.q ? ` Les ${shown} plus pertinents sont affichés.`
-      : ` Les ${shown} plus proches sont affichés.`;
+  if (matched > MAP_MAX)
+    message += search.q ? ` Les ${formatPlaces(MAP_MAX)} plus pertinents sont sur la carte.`
+      : ` Les ${formatPlaces(MAP_MAX)} plus proches sont sur la carte.`;
   const left = Number(answer.hours_unknown_excluded);
   if (search.openNow && Number.isInteger(left) && left > 0)
     message += ` ${formatPlaces(left)} sans horaires connus ${left > 1 ? 'ne sont pas comptés' : 'n’est pas compté'}.`;
@@ -411,7 +418,7 @@ function showAnswer(answer, search) {
   else
     state.placeMap.setSearchArea(search.lat, search.lon, search.radius);
   state.placeMap.setPlaces(features, null);
-  renderList(features);
+  state.pager.reset(features);
   const nearest = answer.nearest_beyond;
   if (features.length === 0 && nearest && typeof nearest.id === 'string' && typeof nearest.name === 'string') {
     /* not a result (no number, no marker): a way to the nearest place beyond the distance */
@@ -451,13 +458,23 @@ async function runSearch(lat, lon, options = {}) {
     if (seq !== state.seq)
       return;
     showAnswer(answer, search);
+    /* the rest of the answer, for the map and « Voir plus de lieux » */
+    ui.mapBox.dataset.complete = 'false';
+    streamRest(answer, query, { signal: controller.signal, pageSize: pageLimit, onPage: (more) => {
+      state.features.push(...more);
+      state.placeMap.appendPlaces(more);
+      state.pager.extend(more);
+    } }).then(() => {
+      state.placeMap.flush();
+      ui.mapBox.dataset.complete = 'true';
+    }, () => { /* the map keeps what came */ });
   } catch (e) {
     if (seq !== state.seq || controller.signal.aborted)
       return;
     /* Never leave markers and list showing an answer to other criteria. */
     state.features = [];
     state.placeMap.setPlaces([], null);
-    renderList([]);
+    state.pager.reset([]);
     setStatus(e instanceof ApiError ? e.message : 'La recherche a échoué.', 'error');
   } finally {
     if (seq === state.seq)
@@ -660,9 +677,12 @@ function applySearchLimits(search) {
   }
   if (Number.isInteger(search.default_limit) && search.default_limit > 0)
     resultLimit = search.default_limit;
+  if (Number.isInteger(search.max_limit) && search.max_limit > 0)
+    pageLimit = search.max_limit;
 }
 
 function createMap(territory, view) {
+  state.pager = new ListPager(ui.list, renderItem);
   const config = { ...(territory.map || {}) };
   if (view) {
     config.center = [view.lat, view.lon];

@@ -1,15 +1,40 @@
 /*
  * map.js — the Leaflet side of the page: the basemap, the commune boundaries and their names, the
- * search area and one numbered marker per place. It knows nothing about the list or the API;
- * app.js ties them together through the callbacks given to createPlaceMap(). Every server string
- * reaches the DOM through textContent or DOM nodes, never as HTML (the tile attribution is
- * sanitised first).
+ * search area and the places: one numbered marker per place, or — when the answer holds many
+ * places — clusters (npm supercluster, served at /vendor/supercluster/) where markers would
+ * overlap. Only what the view shows is in the DOM, so 10,000 places pan as smoothly as 50. A
+ * cluster is a button (« 12 lieux — zoomer ») that zooms in until its places come apart. It knows
+ * nothing about the list or the API; app.js ties them together through the callbacks given to
+ * PlaceMap. Every server string reaches the DOM through textContent or DOM nodes, never as HTML
+ * (the tile attribution is sanitised first).
  */
 import * as L from '/vendor/leaflet/leaflet-src.esm.js';
+import '/vendor/supercluster/supercluster.min.js';   /* UMD: defines globalThis.Supercluster */
 
 import { sanitizeAttribution } from './format.js';
 
 const REDUCED_MOTION = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+const MAX_ZOOM = 19;
+/* Answers of up to CLUSTER_FROM - 1 places keep one marker per place; larger ones are
+ * clustered up to CLUSTER_MAX_ZOOM (beyond it every place has its own marker). */
+const CLUSTER_FROM = 200;
+const CLUSTER_MAX_ZOOM = 16;
+const CLUSTER_RADIUS = 80;             /* pixels: clusters far enough apart to tap (24 px targets) */
+const REINDEX_MS = 300;                /* while pages arrive, the clusters are redone at most this often */
+const COUNT = new Intl.NumberFormat('fr-FR');
+/* Marker stacking: place 1 over place 2 over …; the selected one over all (Leaflet adds the
+ * marker's pixel row, so steps of 1000). */
+const Z_TOP = 1000 * 20001;
+const zIndexOf = (number) => 1000 * Math.max(1, 20000 - number);
+
+function clusterIcon(count) {
+  const el = document.createElement('span');
+  el.className = 'cluster-pin';
+  el.setAttribute('aria-hidden', 'true');
+  el.textContent = count >= 10000 ? `${Math.floor(count / 1000)}k` : String(count);
+  const size = count < 100 ? 30 : count < 1000 ? 34 : 40;
+  return L.divIcon({ html: el, className: 'cluster', iconSize: [size, size] });
+}
 
 function markerIcon(number) {
   const el = document.createElement('span');
@@ -38,7 +63,10 @@ function markerIcon(number) {
 export class PlaceMap {
   constructor(container, mapConfig, callbacks = {}) {
     this.callbacks = callbacks;
-    this.markers = new Map();          /* place id -> { marker, number, zIndexOffset } */
+    this.markers = new Map();          /* place id -> { feature, number, latlng, marker|null } */
+    this.shown = null;                 /* what renderView put on the map (see setPlaces) */
+    this.features = [];
+    this.index = null;                 /* the supercluster index of a large answer, or null */
     this.selectedId = null;
     this.quietMoves = 0;               /* moves started here: no onViewChange for them */
     this.popupOpen = false;
@@ -46,6 +74,7 @@ export class PlaceMap {
     this.map = L.map(container, {
       center: [Number(center[0]), Number(center[1])],
       zoom: Number.isInteger(mapConfig.zoom) ? mapConfig.zoom : 11,
+      maxZoom: MAX_ZOOM,
       zoomControl: false,
       keyboard: true,
       zoomAnimation: !REDUCED_MOTION,
@@ -89,6 +118,7 @@ export class PlaceMap {
       this.onPopupOpen(e.popup);
     });
     this.map.on('moveend', () => {
+      this.renderView();
       if (this.quietMoves > 0) {
         this.quietMoves -= 1;
         return;
@@ -229,98 +259,285 @@ export class PlaceMap {
   }
 
   /*
-   * Replaces the markers by one per feature, numbered 1..n in the given order (the list's order).
-   * renderPopup(feature) returns the popup's DOM content; it is called when the popup opens.
+   * Replaces the places by features, numbered 1..n in the given order (the list's order).
+   * renderPopup(feature) returns the popup's DOM content, or a promise of it (a placeholder
+   * shows meanwhile); it is called when the popup opens. Returns the number of places.
    */
   setPlaces(features, renderPopup) {
     this.map.closePopup();
     this.places.clearLayers();
-    this.markers.clear();
+    this.shown = new Map();            /* key ('c<cluster>' or place id) -> marker on the map */
+    this.markers = new Map();          /* place id -> { feature, number, latlng, marker|null } */
+    this.features = [];
+    this.renderPopup = renderPopup;
     this.selectedId = null;
-    features.forEach((feature, i) => {
+    this.index = null;
+    clearTimeout(this.reindexTimer);
+    this.reindexTimer = null;
+    this.reindexedAt = 0;
+    this.appendPlaces(features);
+    return this.markers.size;
+  }
+
+  /* Adds features after those already shown (the next pages of the same answer), numbered on;
+   * an open card stays open. */
+  appendPlaces(features) {
+    for (const feature of features) {
       const coords = feature.geometry && feature.geometry.coordinates;
       if (!Array.isArray(coords) || coords.length < 2)
-        return;
+        continue;
       const id = String(feature.id);
-      const number = i + 1;
-      const props = feature.properties || {};
-      const marker = L.marker([coords[1], coords[0]], {
-        icon: markerIcon(number),
-        keyboard: false,                 /* the list is the keyboard path to every place */
-        title: typeof props.name === 'string' ? props.name : '',
-        riseOnHover: true,
-        riseOffset: 1000 * (features.length + 2),
-        /* nearer places are drawn over farther ones that overlap them */
-        zIndexOffset: (features.length - i) * 1000,
-      });
-      if (renderPopup) {             /* without it, onMarkerClick shows the place elsewhere */
-        marker.bindPopup(() => renderPopup(feature), { maxWidth: 320, minWidth: 220, autoPanPadding: [24, 24] });
-        marker.getPopup().placeId = id;
-      }
-      marker.on('click', () => {
-        this.highlight(id);
-        if (this.callbacks.onMarkerClick)
-          this.callbacks.onMarkerClick(id);
-      });
-      marker.addTo(this.places);
-      marker.getElement().dataset.placeId = id;   /* ties the marker to its list item */
-      this.markers.set(id, { marker, number, zIndexOffset: (features.length - i) * 1000 });
-    });
-    return this.markers.size;
+      if (this.markers.has(id))
+        continue;
+      this.features.push(feature);
+      this.markers.set(id, { feature, number: this.features.length, marker: null,
+                             latlng: L.latLng(coords[1], coords[0]) });
+    }
+    /* pages come every few tens of milliseconds: redo the clusters at most every REINDEX_MS */
+    const wait = this.reindexedAt + REINDEX_MS - performance.now();
+    if (wait <= 0)
+      this.flush();
+    else if (!this.reindexTimer)
+      this.reindexTimer = setTimeout(() => this.flush(), wait);
+  }
+
+  /* Clusters and markers of every place received so far, now. */
+  flush() {
+    clearTimeout(this.reindexTimer);
+    this.reindexTimer = null;
+    this.reindexedAt = performance.now();
+    this.index = null;
+    if (this.features.length >= CLUSTER_FROM) {
+      this.index = new globalThis.Supercluster({ radius: CLUSTER_RADIUS, maxZoom: CLUSTER_MAX_ZOOM });
+      this.index.load(this.features.map((f, i) => ({
+        type: 'Feature', geometry: f.geometry, properties: { i } })));
+    }
+    this.renderView();
   }
 
   markerCount() {
     return this.markers.size;
   }
 
+  /* What the view shows now: clusters and places inside the view (and a margin around it). */
+  visibleItems() {
+    if (!this.index)                   /* a small answer: every place, in or out of view */
+      return [...this.markers.keys()].map((id) => ({ key: id, id }));
+    const b = this.map.getBounds().pad(0.2);
+    const clamp = (v, lo, hi) => Math.min(hi, Math.max(lo, v));
+    const box = [clamp(b.getWest(), -180, 180), clamp(b.getSouth(), -85, 85),
+                 clamp(b.getEast(), -180, 180), clamp(b.getNorth(), -85, 85)];
+    const zoom = Math.round(this.map.getZoom());
+    /* a cluster's key is what it shows: an unchanged cluster keeps its marker across re-indexing */
+    return this.index.getClusters(box, zoom).map((c) => (c.properties.cluster
+      ? { key: `c${zoom}:${c.properties.point_count}@${c.geometry.coordinates.join(',')}`, cluster: c }
+      : { key: String(this.features[c.properties.i].id), id: String(this.features[c.properties.i].id) }));
+  }
+
+  /* Puts on the map what the view shows, takes off what it no longer shows (DOM kept small). */
+  renderView() {
+    if (!this.shown)
+      return;
+    const next = new Map();
+    for (const item of this.visibleItems()) {
+      let marker = this.shown.get(item.key);
+      if (!marker) {
+        marker = item.cluster ? this.clusterMarker(item.cluster) : this.placeMarker(item.id);
+        marker.addTo(this.places);
+      } else if (item.cluster) {
+        marker.cluster = item.cluster;   /* its id in the current index */
+      }
+      next.set(item.key, marker);
+    }
+    for (const [key, marker] of this.shown)
+      if (!next.has(key))
+        this.places.removeLayer(marker);
+    this.shown = next;
+  }
+
+  /* A cluster: a button that zooms in until its places come apart. */
+  clusterMarker(cluster) {
+    const [lon, lat] = cluster.geometry.coordinates;
+    const count = cluster.properties.point_count;
+    const label = `${COUNT.format(count)} lieux — zoomer`;
+    const marker = L.marker([lat, lon], { icon: clusterIcon(count), keyboard: true, title: label,
+                                          zIndexOffset: Z_TOP });
+    marker.cluster = cluster;
+    const expand = () => {
+      const el = marker.getElement();
+      const hadFocus = Boolean(el && el.contains(document.activeElement));
+      const zoom = Math.min(this.index.getClusterExpansionZoom(marker.cluster.properties.cluster_id),
+                            MAX_ZOOM);
+      this.map.once('moveend', () => {
+        if (hadFocus)
+          this.focusAfterExpand(L.latLng(lat, lon));
+      });
+      this.map.setView([lat, lon], zoom, { animate: !REDUCED_MOTION });
+    };
+    marker.on('click', expand);
+    marker.on('add', () => {
+      const el = marker.getElement();
+      el.setAttribute('aria-label', label);
+      el.dataset.count = String(count);
+      el.addEventListener('keydown', (ev) => {
+        if (ev.key === 'Enter' || ev.key === ' ') {
+          ev.preventDefault();
+          ev.stopPropagation();
+          expand();
+        }
+      });
+    });
+    return marker;
+  }
+
+  /* After a cluster opened by keyboard: focus the nearest cluster it came apart into, else the
+   * map (its places are in the list; the arrows pan, + and − zoom). */
+  focusAfterExpand(at) {
+    let best = null;
+    let bestDist = Infinity;
+    for (const marker of this.shown.values()) {
+      const el = marker.getElement();
+      if (!el || !el.classList.contains('cluster'))
+        continue;
+      const d = at.distanceTo(marker.getLatLng());
+      if (d < bestDist) {
+        best = el;
+        bestDist = d;
+      }
+    }
+    (best || this.map.getContainer()).focus({ preventScroll: true });
+  }
+
+  /* The numbered marker of one place, made once and kept. */
+  placeMarker(id) {
+    const entry = this.markers.get(id);
+    if (entry.marker)
+      return entry.marker;
+    const { feature, number } = entry;
+    const props = feature.properties || {};
+    const marker = L.marker(entry.latlng, {
+      icon: markerIcon(number),
+      keyboard: false,                   /* the list is the keyboard path to every place */
+      title: typeof props.name === 'string' ? props.name : '',
+      riseOnHover: true,
+      riseOffset: Z_TOP,
+      /* nearer places are drawn over farther ones that overlap them */
+      zIndexOffset: zIndexOf(number),
+    });
+    if (this.renderPopup) {              /* without it, onMarkerClick shows the place elsewhere */
+      marker.bindPopup(() => this.popupContent(marker, feature),
+                       { maxWidth: 320, minWidth: 220, autoPanPadding: [24, 24] });
+      marker.getPopup().placeId = id;
+    }
+    marker.on('click', () => {
+      this.highlight(id);
+      if (this.callbacks.onMarkerClick)
+        this.callbacks.onMarkerClick(id);
+    });
+    marker.on('add', () => {
+      const el = marker.getElement();
+      el.dataset.placeId = id;           /* ties the marker to its list item */
+      el.classList.toggle('is-selected', id === this.selectedId);
+    });
+    entry.marker = marker;
+    return marker;
+  }
+
+  /* The card: renderPopup's node, or a placeholder replaced when its promise settles. */
+  popupContent(marker, feature) {
+    const content = this.renderPopup(feature);
+    if (!content || typeof content.then !== 'function')
+      return content;
+    const box = document.createElement('div');
+    box.className = 'place-card-loading';
+    box.textContent = 'Chargement de la fiche…';
+    this.pendingCard = content.then((node) => {
+      marker.setPopupContent(node);    /* the card itself from now on (no second fetch) */
+    }, () => {
+      box.textContent = 'La fiche n’a pas pu être chargée.';
+    });
+    return box;
+  }
+
   /* Marks one marker as selected (another colour, drawn on top); null clears. */
   highlight(id) {
     if (this.selectedId && this.markers.has(this.selectedId)) {
       const prev = this.markers.get(this.selectedId);
-      const el = prev.marker.getElement();
+      const el = prev.marker && prev.marker.getElement();
       if (el)
         el.classList.remove('is-selected');
-      prev.marker.setZIndexOffset(prev.zIndexOffset);
+      if (prev.marker)
+        prev.marker.setZIndexOffset(zIndexOf(prev.number));
     }
     this.selectedId = null;
     if (id && this.markers.has(id)) {
-      const cur = this.markers.get(id).marker;
+      const cur = this.placeMarker(id);
       const el = cur.getElement();
       if (el)
         el.classList.add('is-selected');
-      cur.setZIndexOffset(1000 * (this.markers.size + 1));
+      cur.setZIndexOffset(Z_TOP);
       this.selectedId = id;
     }
   }
 
+  /* The lowest zoom, from the current one, at which the place has its own marker. */
+  zoomToSeparate(id, latlng) {
+    let zoom = Math.round(this.map.getZoom());
+    if (!this.index)
+      return zoom;
+    const d = 1e-6;
+    const box = [latlng.lng - d, latlng.lat - d, latlng.lng + d, latlng.lat + d];
+    for (; zoom <= CLUSTER_MAX_ZOOM; zoom++) {
+      const alone = this.index.getClusters(box, zoom).some(
+        (c) => !c.properties.cluster && String(this.features[c.properties.i].id) === id);
+      if (alone)
+        return zoom;
+    }
+    return CLUSTER_MAX_ZOOM + 1;
+  }
+
   /*
-   * Pans to the place's marker and opens its popup. Returns a promise resolved with the popup's
-   * element once it is open, or null when the id has no marker.
+   * Shows the place's marker (zooming in when it is inside a cluster) and opens its popup.
+   * Returns a promise resolved with the popup's element once it is open (and its card loaded),
+   * or null when the id has no marker.
    */
   openPlace(id) {
     const entry = this.markers.get(id);
     if (!entry)
       return Promise.resolve(null);
-    this.highlight(id);
-    const target = entry.marker.getLatLng();
+    const target = entry.latlng;
+    const zoom = this.zoomToSeparate(id, target);
     return new Promise((resolve) => {
-      const open = () => {
-        if (!entry.marker.getPopup()) {
+      const open = async () => {
+        this.renderView();
+        this.highlight(id);
+        const marker = this.placeMarker(id);
+        if (!this.places.hasLayer(marker)) {
+          marker.addTo(this.places);
+          this.shown.set(id, marker);
+        }
+        if (!marker.getPopup()) {        /* the page shows the card elsewhere: only pan */
           resolve(null);
           return;
         }
-        entry.marker.openPopup();
-        const popup = entry.marker.getPopup();
+        this.pendingCard = null;
+        marker.openPopup();
+        if (this.pendingCard)
+          await this.pendingCard;
+        const popup = marker.getPopup();
         resolve(popup && popup.isOpen() ? popup.getElement() : null);
       };
       const here = this.map.getCenter();
-      if (here.distanceTo(target) < 1) {
+      if (here.distanceTo(target) < 1 && zoom === this.map.getZoom()) {
         open();
         return;
       }
       this.map.once('moveend', open);
       this.quietMoves += 1;
-      this.map.panTo(target, { animate: !REDUCED_MOTION, duration: 0.4 });
+      if (zoom === this.map.getZoom())
+        this.map.panTo(target, { animate: !REDUCED_MOTION, duration: 0.4 });
+      else
+        this.map.setView(target, zoom, { animate: !REDUCED_MOTION });
     });
   }
 }

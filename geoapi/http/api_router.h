@@ -37,6 +37,7 @@ struct api_ctx {
     struct api_dbpool *pool;    /* per-thread read-only connections (api_dbpool.h) */
     const char *static_root;    /* realpath of static_dir */
     const char *vendor_root;    /* realpath of vendor_dir, NULL when it does not exist */
+    const char *cluster_root;   /* realpath of static_dir/node_modules/supercluster/dist, or NULL */
     const struct gdir_calendar *calendar;   /* school holidays (SH) of opening hours, or NULL */
     uint64_t config_tag;        /* hash of the effective configuration (part of every ETag) */
     struct api_forms *forms;    /* the online procedures (forms/api_forms.h), NULL when

@@ -1,7 +1,8 @@
 /*
  * h_static.c — the map page's files: GET / is static_dir/index.html, /vendor/leaflet/<file>
- * comes from vendor_dir (Leaflet's npm dist folder), any other path outside /api/ from
- * static_dir. Files are sent from an open descriptor (no copy in memory).
+ * comes from vendor_dir (Leaflet's npm dist folder), /vendor/supercluster/<file> from
+ * static_dir/node_modules/supercluster/dist (the map's marker clustering), any other path
+ * outside /api/ from static_dir. Files are sent from an open descriptor (no copy in memory).
  *
  * Defence in depth against path escapes: the router has already decoded each segment and
  * refused, for static routes, a segment whose decoded form holds '/' (an encoded "%2F"); then
@@ -9,7 +10,7 @@
  * "." or "..", starts with '.', or holds '/', '\' or a control byte; only known extensions are
  * served; and realpath() of the result must lie inside the realpath of its root. The page's
  * development files (node_modules/, package.json, package-lock.json) are never served from
- * static_dir: Leaflet is reached only through /vendor/leaflet/. Everything refused answers 404,
+ * static_dir: Leaflet and supercluster are reached only through /vendor/. Everything refused answers 404,
  * like a missing file. Each file's entity tag comes from its identity, size and modification
  * time (the router answers 304 to a matching If-None-Match).
  *
@@ -151,15 +152,19 @@ static int send_file(const char *root, const char *rel, struct api_response *res
 int h_static(const struct api_ctx *ctx, const struct api_request *req, struct api_response *res,
              struct gdir_err *err)
 {
-    static const char vendor_prefix[] = "/vendor/leaflet/";
+    static const char leaflet_prefix[] = "/vendor/leaflet/";
+    static const char cluster_prefix[] = "/vendor/supercluster/";
     const char *root = ctx->static_root, *rel;
     char index[API_MAX_PATH + 16];
 
     if (strcmp(req->path, "/") == 0) {
         rel = "index.html";
-    } else if (strncmp(req->path, vendor_prefix, sizeof vendor_prefix - 1) == 0) {
+    } else if (strncmp(req->path, leaflet_prefix, sizeof leaflet_prefix - 1) == 0) {
         root = ctx->vendor_root;
-        rel = req->path + sizeof vendor_prefix - 1;
+        rel = req->path + sizeof leaflet_prefix - 1;
+    } else if (strncmp(req->path, cluster_prefix, sizeof cluster_prefix - 1) == 0) {
+        root = ctx->cluster_root;
+        rel = req->path + sizeof cluster_prefix - 1;
     } else {
         size_t n = strlen(req->path);
         rel = req->path + 1;

@@ -539,6 +539,13 @@ def test_static(port):
         st, hdrs, body = request(port, "GET", "/vendor/leaflet/leaflet.js")
         check(st == 200 and body == open(leaflet, "rb").read(),
               "GET /vendor/leaflet/leaflet.js serves Leaflet's dist file")
+    cluster = os.path.join(SRC, "map-ui", "node_modules", "supercluster", "dist",
+                           "supercluster.min.js")
+    if os.path.isfile(cluster):
+        st, hdrs, body = request(port, "GET", "/vendor/supercluster/supercluster.min.js")
+        check(st == 200 and hdrs.get("content-type") == "text/javascript; charset=utf-8"
+              and body == open(cluster, "rb").read(),
+              "GET /vendor/supercluster/supercluster.min.js serves supercluster's dist file")
     for target in ("/../etc/passwd", "/%2e%2e/", "/%2e%2e/%2e%2e/etc/passwd",
                    "/vendor/leaflet/../../../../etc/passwd",
                    "/vendor/leaflet/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
@@ -705,7 +712,9 @@ def test_second_instance():
         for target in ("/.hidden.js", "/notes.xyz", "/escape.js", "/sub", "/sub/",
                        "/vendor/leaflet/../app.js", "/vendor/leaflet/%2e%2e/app.js",
                        "/vendor/leaflet/", "/vendor/leaflet/images", "/sub%2fpage.html",
-                       "/vendor/leaflet/..%2f..%2foutside.js", "/static/../outside.js"):
+                       "/vendor/leaflet/..%2f..%2foutside.js", "/static/../outside.js",
+                       "/vendor/supercluster/supercluster.min.js",
+                       "/vendor/supercluster/../app.js"):
             expect_error(port, target, 404, "NotFound")
     finally:
         code = srv.stop()
