@@ -241,7 +241,7 @@ test('a place far down the list opens on the map out of its cluster', async () =
     const id = apiIds[index];
     await page.locator(`#results button.place[data-place-id="${id}"]`).click();
     await page.waitForSelector(`.leaflet-marker-icon.is-selected[data-place-id="${id}"]`);
-    const heading = page.locator('.leaflet-popup .place-card h3');
+    const heading = page.locator('#place-sheet .place-card h3');
     await heading.waitFor();
     assert.equal(await heading.textContent(), `Lieu généré ${id.replace(/^.*gen-/, '')}`, 'the card of that place');
     assert.equal(await page.evaluate(() => document.activeElement.tagName), 'H3', 'focus in the card');
