@@ -1,0 +1,275 @@
+/*
+ * sw.js — the service worker of the resident's pages (scope /; registered by offline.js): keeps
+ * what the pages need so that they work in the territory's white zones (map-ui/README.md,
+ * « Hors connexion »).
+ *
+ * - The page shell (HTML, modules, CSS, Leaflet, icons): network first, the cached copy when the
+ *   network fails; a fixed list is fetched at install, and every page, once controlled, names the
+ *   files it loaded (message "warm") so that files added later are kept too.
+ * - Same-origin GET /api/ answers: network first, the cached answer when the network fails (the
+ *   last searches, the territory, categories, communes, the forms' definitions); the cache keeps
+ *   the newest API_ENTRIES answers.
+ * - The directory: every place of /api/places (paged, sort=name, the full properties with their
+ *   source, publisher, licence and date), refreshed when the database build changes or the copy
+ *   is older than DIRECTORY_MAX_AGE_MS (message "refresh"). Without a network, /api/places,
+ *   /api/places/{id} and /api/autocomplete not in the cache are answered from it
+ *   (offline-search.js), in the server's shape.
+ * - Never cached: anything but GET, other origins, the back office (/bo/, /api/bo/), the
+ *   follow-up of a request (/api/requests/, personal data), the CSRF token, downloads (/data/,
+ *   /api/export), and any answer that says Cache-Control: no-store.
+ * When an answer comes from the copy, the page that asked is told (message "offline" with the
+ * copy's date) and shows its banner. Caches are named with VERSION; activate deletes the others.
+ */
+/* global offlinePlaces, offlinePlace, offlineSuggestions */
+'use strict';
+
+importScripts('/offline-search.js');
+
+const VERSION = 'v1';
+const SHELL_CACHE = `geodir-shell-${VERSION}`;
+const API_CACHE = `geodir-api-${VERSION}`;
+const DATA_CACHE = `geodir-data-${VERSION}`;
+const DIRECTORY_KEY = '/offline/directory.json';     /* a key only: the server has no such file */
+const META_KEY = '/offline/meta.json';
+const API_ENTRIES = 120;
+const NETWORK_TIMEOUT_MS = 8000;
+const DIRECTORY_MAX_AGE_MS = 12 * 3600 * 1000;
+const DIRECTORY_MAX_PLACES = 20000;
+const PAGE_SIZE = 500;
+
+const SHELL = [
+  '/', '/index.html', '/style.css', '/opendata.css', '/forms.css', '/favicon.svg',
+  '/app.js', '/api.js', '/combobox.js', '/dom.js', '/format.js', '/map.js', '/opendata.js',
+  '/offline.js', '/offline.css', '/offline-search.js',
+  '/demarches.html', '/demarches.js', '/demarche.html', '/form-page.js', '/form-render.js',
+  '/form-model.js', '/form-draft.js', '/forms-api.js', '/site.js',
+  '/vendor/leaflet/leaflet.js', '/vendor/leaflet/leaflet.css',
+  '/vendor/leaflet/images/marker-icon.png', '/vendor/leaflet/images/marker-icon-2x.png',
+  '/vendor/leaflet/images/marker-shadow.png', '/vendor/leaflet/images/layers.png',
+];
+/* The API answers the directory's pages need besides the places (the page asks for them at start). */
+const DATA_URLS = ['/api/territory', '/api/categories', '/api/communes', '/api/communes.geojson', '/api/forms'];
+
+/* Paths never cached (personal data, tokens, downloads). */
+function neverCached(url) {
+  return /^\/(bo\/|api\/bo\/|api\/requests\/|api\/forms\/csrf|data\/|api\/export|offline\/)/.test(url.pathname) ||
+         url.pathname === '/bo' || url.pathname === '/api/health';
+}
+
+function storable(response) {
+  return response && response.status === 200 && response.type === 'basic' &&
+         !/no-store/i.test(response.headers.get('Cache-Control') || '');
+}
+
+/* The key of a shell file: its path alone (the pages read their query string themselves). */
+function shellKey(url) {
+  return new URL(url.pathname === '/' ? '/index.html' : url.pathname, url.origin).href;
+}
+
+async function put(cacheName, key, response) {
+  const cache = await caches.open(cacheName);
+  await cache.put(key, response);
+  if (cacheName === API_CACHE) {
+    const keys = await cache.keys();
+    for (const old of keys.slice(0, Math.max(keys.length - API_ENTRIES, 0)))
+      await cache.delete(old);
+  }
+}
+
+/* Fetches request; keeps a storable answer under key. Rejects on a network failure or after
+ * NETWORK_TIMEOUT_MS (the fetch goes on and still fills the cache). */
+function networkFirst(request, cacheName, key) {
+  const network = fetch(request).then(async (response) => {
+    if (storable(response))
+      await put(cacheName, key, response.clone());
+    return response;
+  });
+  const timeout = new Promise((resolve, reject) => {
+    setTimeout(() => reject(new Error('timeout')), NETWORK_TIMEOUT_MS);
+  });
+  network.catch(() => {});
+  return Promise.race([network, timeout]);
+}
+
+async function readMeta() {
+  const r = await caches.match(META_KEY, { cacheName: DATA_CACHE });
+  return r ? r.json() : null;
+}
+
+async function tellOffline(clientId) {
+  const meta = await readMeta();
+  const client = clientId ? await self.clients.get(clientId) : null;
+  if (client)
+    client.postMessage({ type: 'offline', date: meta ? meta.fetched_at : null });
+}
+
+function jsonResponse(body, status = 200, type = 'application/json; charset=utf-8') {
+  return new Response(JSON.stringify(body), {
+    status, headers: { 'Content-Type': type, 'Cache-Control': 'no-store', 'X-Geodir-Offline': 'copy' },
+  });
+}
+
+/* An /api/ GET the network could not answer: the cached answer, else the directory's. */
+async function apiFallback(request, url) {
+  const cached = await caches.match(request.url, { cacheName: API_CACHE });
+  if (cached)
+    return cached;
+  const stored = await caches.match(DIRECTORY_KEY, { cacheName: DATA_CACHE });
+  if (!stored)
+    return jsonResponse({ code: 'Offline', error: 'Hors connexion : cette information n’a pas été gardée sur cet appareil.' }, 503);
+  const directory = await stored.json();
+  if (url.pathname === '/api/places') {
+    const body = offlinePlaces(directory, url.searchParams, directory.search);
+    return jsonResponse(body, 200, body.places ? undefined : 'application/geo+json');
+  }
+  const one = /^\/api\/places\/([^/]+)$/.exec(url.pathname);
+  if (one) {
+    const f = offlinePlace(directory, decodeURIComponent(one[1]));
+    return f ? jsonResponse(f, 200, 'application/geo+json')
+      : jsonResponse({ code: 'NotFound', error: 'Lieu inconnu de la copie hors connexion.' }, 404);
+  }
+  if (url.pathname === '/api/autocomplete')
+    return jsonResponse(offlineSuggestions(directory, url.searchParams));
+  return jsonResponse({ code: 'Offline', error: 'Hors connexion : cette information n’a pas été gardée sur cet appareil.' }, 503);
+}
+
+async function handleApi(event, url) {
+  try {
+    return await networkFirst(event.request, API_CACHE, event.request.url);
+  } catch {
+    const answer = await apiFallback(event.request, url);
+    if (answer.status === 200)
+      event.waitUntil(tellOffline(event.clientId || event.resultingClientId));
+    return answer;
+  }
+}
+
+async function handleShell(event, url) {
+  const key = shellKey(url);
+  try {
+    return await networkFirst(event.request, SHELL_CACHE, key);
+  } catch (e) {
+    const cached = await caches.match(key, { cacheName: SHELL_CACHE });
+    if (cached)
+      return cached;
+    throw e;
+  }
+}
+
+self.addEventListener('fetch', (event) => {
+  const url = new URL(event.request.url);
+  if (event.request.method !== 'GET' || url.origin !== self.location.origin || neverCached(url))
+    return;                                   /* the browser's own handling, nothing kept */
+  if (url.pathname.startsWith('/api/'))
+    event.respondWith(handleApi(event, url));
+  else
+    event.respondWith(handleShell(event, url));
+});
+
+/* --- the shell and the directory, kept ahead ------------------------------------------------ */
+
+async function warm(paths) {
+  const cache = await caches.open(SHELL_CACHE);
+  await Promise.all(paths.map(async (path) => {
+    const url = new URL(path, self.location.origin);
+    if (url.origin !== self.location.origin || neverCached(url) || url.pathname.startsWith('/api/'))
+      return;
+    try {
+      const response = await fetch(url.href, { cache: 'no-cache' });
+      if (storable(response))
+        await cache.put(shellKey(url), response);
+    } catch {
+      /* a file missing now is fetched again at the next visit */
+    }
+  }));
+}
+
+async function fetchJsonOk(path) {
+  const response = await fetch(path, { headers: { Accept: 'application/geo+json, application/json' } });
+  if (!response.ok)
+    throw new Error(`${path}: ${response.status}`);
+  return { response, body: await response.clone().json() };
+}
+
+/* Every place, page by page (the next links of docs/api.md §Paging). */
+async function fetchDirectory() {
+  const features = [];
+  let next = `/api/places?sort=name&limit=${PAGE_SIZE}`;
+  while (next && features.length < DIRECTORY_MAX_PLACES) {
+    const { body } = await fetchJsonOk(next);
+    features.push(...(body.features || []));
+    const link = (body.links || []).find((l) => l.rel === 'next');
+    next = link ? link.href : null;
+  }
+  return features.map((f) => {
+    const { distance_m, score, ...properties } = f.properties;   /* eslint-disable-line no-unused-vars */
+    return { type: 'Feature', id: f.id, geometry: f.geometry, properties };
+  });
+}
+
+/* The copy of the directory and its companions, unless the one kept is of the same build and
+ * recent. One refresh at a time. */
+let refreshing = null;
+async function refresh() {
+  const health = await fetchJsonOk('/api/health').then((r) => r.body).catch(() => null);
+  if (!health)
+    return;                                   /* offline: keep the copy */
+  const meta = await readMeta();
+  if (meta && meta.built_at === health.built_at && Date.now() - Date.parse(meta.fetched_at) < DIRECTORY_MAX_AGE_MS)
+    return;
+  const [territory, categories] = await Promise.all(['/api/territory', '/api/categories'].map((p) => fetchJsonOk(p).then((r) => r.body)));
+  const labels = {};
+  for (const top of categories.categories || categories || [])
+    if (top && top.code)
+      labels[top.code] = top.label;
+  const features = await fetchDirectory();
+  const fetchedAt = new Date().toISOString();
+  const directory = { fetched_at: fetchedAt, built_at: health.built_at, search: territory.search || {}, labels, features };
+  const text = JSON.stringify(directory);
+  const data = await caches.open(DATA_CACHE);
+  await data.put(DIRECTORY_KEY, new Response(text, { headers: { 'Content-Type': 'application/json' } }));
+  await data.put(META_KEY, new Response(JSON.stringify({ fetched_at: fetchedAt, built_at: health.built_at,
+    places: features.length, bytes: text.length }), { headers: { 'Content-Type': 'application/json' } }));
+  await cacheApi(DATA_URLS);
+  const forms = await caches.match('/api/forms', { cacheName: API_CACHE }).then((r) => (r ? r.json() : {})).catch(() => ({}));
+  const list = Array.isArray(forms) ? forms : (forms.forms || []);
+  await cacheApi(list.map((f) => `/api/forms/${encodeURIComponent(f.id)}`));
+}
+
+async function cacheApi(paths) {
+  await Promise.all(paths.map(async (path) => {
+    const url = new URL(path, self.location.origin);
+    try {
+      const response = await fetch(url.href, { headers: { Accept: 'application/json' } });
+      if (storable(response))
+        await put(API_CACHE, url.href, response);
+    } catch {
+      /* kept at the next refresh */
+    }
+  }));
+}
+
+self.addEventListener('message', (event) => {
+  const msg = event.data || {};
+  if (msg.type === 'warm' && Array.isArray(msg.paths)) {
+    event.waitUntil(warm(msg.paths.slice(0, 200)));
+  } else if (msg.type === 'refresh') {
+    if (!refreshing)
+      refreshing = refresh().catch(() => {}).finally(() => { refreshing = null; });
+    event.waitUntil(refreshing.then(async () => {
+      if (event.source)
+        event.source.postMessage({ type: 'refreshed', meta: await readMeta() });
+    }));
+  }
+});
+
+self.addEventListener('install', (event) => {
+  event.waitUntil(warm(SHELL).then(() => self.skipWaiting()));
+});
+
+self.addEventListener('activate', (event) => {
+  const mine = [SHELL_CACHE, API_CACHE, DATA_CACHE];
+  event.waitUntil(caches.keys()
+    .then((names) => Promise.all(names.filter((n) => n.startsWith('geodir-') && !mine.includes(n)).map((n) => caches.delete(n))))
+    .then(() => self.clients.claim()));
+});

@@ -1,0 +1,254 @@
+/*
+ * offline.test.mjs — browser test of the pages without a network (ctest browser.offline, label
+ * browser; map-ui/sw.js, offline.js, offline-search.js, the offline queue of form-page.js;
+ * map-ui/README.md « Hors connexion », docs/forms.md §1.6).
+ *
+ * The real importer builds the fixtures' database, the real geodir-api serves it with the
+ * territory's forms and a real forms database; Debian's headless Chromium visits the map page
+ * once online, waits until the service worker controls it and has kept the directory, then the
+ * network is cut (context.setOffline): the page reloads from the cache, says it is offline, its
+ * searches answer from the copy (compared with the server's own answers to the same queries), a
+ * place card opens and says the copy's date, axe-core clean; a « Signaler une erreur » filled
+ * offline waits on the device (also across a reload) and is sent when the network returns, once
+ * (the forms database counts it), and one whose values the server refuses comes back with the
+ * server's error. Nothing personal is in the caches; an older version's caches are deleted.
+ *
+ * Environment (set by CMakeLists.txt): GEODIR_IMPORT, GEODIR_API, GEODIR_SOURCE_DIR,
+ * GEODIR_WORK_DIR; optional CHROMIUM (default /usr/bin/chromium).
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import {
+  SOURCE_DIR, axeCheck, closeAll, freshWorkDir, importFixtures, newContext, openBrowser, pollUntil,
+  startServer, tileHostOf,
+} from './harness.mjs';
+
+const WORK_DIR = freshWorkDir('run-offline');
+const FORMS_DB = path.join(WORK_DIR, 'forms.sqlite');
+const ctx = newContext();
+
+before(async () => {
+  const db = importFixtures(WORK_DIR);
+  await startServer(ctx, WORK_DIR, db, [
+    '--forms_dir', path.join(SOURCE_DIR, 'config', 'forms'),
+    '--forms_db', FORMS_DB,
+    '--forms_files_dir', path.join(WORK_DIR, 'forms-files')]);
+  const territory = await (await fetch(`${ctx.base}/api/territory`)).json();
+  await openBrowser(ctx, WORK_DIR, { tileHost: tileHostOf(territory), failOnDialog: true });
+});
+
+after(async () => {
+  await closeAll(ctx, { screenshot: path.join(WORK_DIR, 'offline.png') });
+});
+
+/* --- helpers --------------------------------------------------------------------------------- */
+
+async function ready(page) {
+  await page.waitForSelector('body[data-ready="true"]');
+}
+
+/* The requests of the forms database (the real file the server writes). */
+function filedCount(form) {
+  const r = spawnSync('python3', ['-c', 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); ' +
+    'print(c.execute("select count(*) from requests where form_id=?", (sys.argv[2],)).fetchone()[0])',
+  FORMS_DB, form], { encoding: 'utf8' });
+  assert.equal(r.status, 0, `python3 sqlite3 on the forms database: ${r.stderr}`);
+  return Number(r.stdout.trim());
+}
+
+/* Every cache of the page's origin: { name: [url paths with query] }. */
+function cacheContents(page) {
+  return page.evaluate(async () => {
+    const out = {};
+    for (const name of await caches.keys()) {
+      const cache = await caches.open(name);
+      out[name] = (await cache.keys()).map((r) => { const u = new URL(r.url); return u.pathname + u.search; });
+    }
+    return out;
+  });
+}
+
+/* What the server answers to pathAndQuery (from Node: the network of the test, not the page's). */
+async function serverAnswer(pathAndQuery) {
+  const r = await fetch(ctx.base + pathAndQuery, { headers: { Accept: 'application/geo+json' } });
+  assert.equal(r.status, 200, `server: GET ${pathAndQuery}`);
+  return r.json();
+}
+
+/* What the page's fetch gets for pathAndQuery (through the service worker). */
+function pageAnswer(page, pathAndQuery) {
+  return page.evaluate(async (p) => {
+    const r = await fetch(p, { headers: { Accept: 'application/geo+json' } });
+    return { status: r.status, offline: r.headers.get('X-Geodir-Offline'), body: await r.json() };
+  }, pathAndQuery);
+}
+
+const ids = (answer) => answer.features.map((f) => f.id);
+
+async function fillReport(page, correction) {
+  await page.goto(`${ctx.base}/demarche.html?id=signaler-erreur&lieu=lieux%3Afx-01`);
+  await ready(page);
+  await page.waitForFunction(() => /Pharmacie de l'Aire/.test(document.querySelector('#f-lieu')?.value));
+  await page.check('#f-probleme-1');
+  await page.fill('#f-correction', correction);
+  await page.click('#step-next');
+  await page.waitForSelector('#f-email');
+  await page.fill('#f-email', 'lea.martin@exemple.fr');
+  await page.click('#step-next');
+  await page.waitForSelector('#send');
+  await page.click('#send');
+  await page.waitForSelector('#pending-title');
+}
+
+/* --- the tests ------------------------------------------------------------------------------- */
+
+test('online: the service worker takes the page, keeps the shell and the whole directory', async () => {
+  const page = ctx.page;
+  /* A cache of an older version, and one that is not ours, before the worker is installed. */
+  await page.goto(`${ctx.base}/offline.css`);
+  await page.evaluate(async () => {
+    await (await caches.open('geodir-shell-v0')).put('/old', new Response('old'));
+    await (await caches.open('another-app')).put('/kept', new Response('kept'));
+  });
+  await page.goto(`${ctx.base}/`);
+  await ready(page);
+  await pollUntil(() => page.evaluate(() => Boolean(navigator.serviceWorker.controller)),
+                  'the service worker controls the page');
+  await pollUntil(() => page.evaluate(() => document.documentElement.dataset.offlineCopy),
+                  'the service worker kept the directory');
+  const health = await (await fetch(`${ctx.base}/api/health`)).json();
+  const copy = await page.evaluate(async () => (await caches.match('/offline/directory.json')).json());
+  assert.equal(copy.features.length, health.places, 'every place is in the copy');
+  assert.equal(copy.built_at, health.built_at);
+  const server = await serverAnswer('/api/places/lieux%3Afx-01');
+  const kept = copy.features.find((f) => f.id === 'lieux:fx-01');
+  for (const key of ['name', 'source', 'source_title', 'publisher', 'licence', 'source_date', 'opening_hours'])
+    assert.deepEqual(kept.properties[key], server.properties[key], `the copy keeps ${key}`);
+
+  const caches = await cacheContents(page);
+  assert.deepEqual(Object.keys(caches).sort(), ['another-app', 'geodir-api-v1', 'geodir-data-v1', 'geodir-shell-v1'],
+                   'the older version\'s cache is deleted, another application\'s is not');
+  for (const file of ['/index.html', '/app.js', '/style.css', '/vendor/leaflet/leaflet.js', '/demarche.html', '/form-page.js'])
+    assert.ok(caches['geodir-shell-v1'].includes(file), `the shell keeps ${file}`);
+  for (const p of ['/api/territory', '/api/categories', '/api/forms', '/api/forms/signaler-erreur'])
+    assert.ok(caches['geodir-api-v1'].includes(p), `the API cache keeps ${p}`);
+});
+
+test('offline: the page reloads, says so, searches the copy like the server, opens a card', async () => {
+  const page = ctx.page;
+  await ctx.browser.setOffline(true);
+  await page.reload();
+  await ready(page);
+  const banner = page.locator('#offline-banner');
+  await banner.waitFor({ state: 'visible' });
+  assert.equal(await banner.getAttribute('role'), 'status');
+  assert.match(await banner.textContent(),
+               /^Hors connexion : résultats de la copie du \d{1,2} \S+ \d{4} à \d{1,2}\u00a0h\u00a0\d{2}\.$/);
+
+  /* The page's own search, by text: the list shows what the server would have found. */
+  const asked = page.waitForRequest((r) => new URL(r.url()).pathname === '/api/places' &&
+                                           new URL(r.url()).searchParams.get('q') === 'mairie');
+  await page.fill('#q', 'mairie');
+  await page.keyboard.press('Enter');
+  const url = new URL((await asked).url());
+  const expected = await serverAnswer(url.pathname + url.search);
+  assert.ok(expected.features.length >= 1, `the server finds a mairie (${url.search})`);
+  await pollUntil(() => page.evaluate((want) => {
+    const shown = [...document.querySelectorAll('#results button.place')].map((b) => b.dataset.placeId).sort();
+    return JSON.stringify(shown) === JSON.stringify(want);
+  }, ids(expected).sort()), `the list shows ${ids(expected)}`);
+
+  /* The queries the pages send, answered from the copy as the server answers them. */
+  const queries = [
+    ['/api/places?category=health&sort=name', 'order'],
+    ['/api/places?commune=55532&sort=name', 'order'],
+    ['/api/places?lat=48.93&lon=5.11&radius=5000', 'order'],
+    ['/api/places?lat=48.93&lon=5.11&k=3', 'order'],
+    ['/api/places?q=pharmcie', 'set'],
+    ['/api/places?q=l%27epicerie', 'set'],
+    ['/api/places?q=boulang&category=food-shop', 'set'],
+    ['/api/places?bbox=5.0,48.9,5.2,49.0&sort=name&limit=3', 'order'],
+  ];
+  for (const [q, how] of queries) {
+    const mine = await pageAnswer(page, q);
+    const theirs = await serverAnswer(q);
+    assert.equal(mine.status, 200, q);
+    assert.equal(mine.offline, 'copy', `${q} comes from the copy`);
+    assert.equal(mine.body.numberMatched, theirs.numberMatched, `${q}: numberMatched`);
+    if (how === 'order')
+      assert.deepEqual(ids(mine.body), ids(theirs), `${q}: the same places in the same order`);
+    else
+      assert.deepEqual(ids(mine.body).sort(), ids(theirs).sort(), `${q}: the same places`);
+  }
+  const one = await pageAnswer(page, '/api/places/lieux%3Afx-13');
+  assert.equal(one.body.properties.name, 'Pharmacie de la Chée (fictive)');
+  assert.equal((await pageAnswer(page, '/api/places/lieux%3Anone')).status, 404);
+
+  /* A card opens from the list, with its provenance and the copy's date. */
+  await page.click('#results button.place');
+  const card = page.locator('.leaflet-popup .place-card');
+  await card.waitFor({ state: 'visible' });
+  await card.locator('.place-offline').waitFor();
+  assert.match(await card.locator('.place-offline').textContent(), /^Hors connexion : fiche de la copie du \d{1,2} /);
+  assert.match(await card.textContent(), /Licence|licence/);
+  await axeCheck(page, 'offline, a card open');
+});
+
+test('a request filed offline waits on the device and is sent once when the network returns', async () => {
+  const page = ctx.page;
+  await fillReport(page, 'Fermé le lundi, affiché sur la porte.');
+  assert.match(await page.textContent('#pending-note'), /hors connexion.*envoyée automatiquement dès le retour du réseau/s);
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'pending-title');
+  await axeCheck(page, 'offline, the request waiting');
+  assert.equal(filedCount('signaler-erreur'), 0, 'nothing reached the server');
+
+  await page.reload();                              /* still offline: the request still waits */
+  await ready(page);
+  await page.waitForSelector('#pending-title');
+
+  const posted = page.waitForResponse((r) => r.request().method() === 'POST' &&
+                                             /\/api\/forms\/signaler-erreur\/submissions$/.test(r.url()));
+  await ctx.browser.setOffline(false);
+  assert.equal((await posted).status(), 201);
+  await page.waitForSelector('#tracking-code');
+  const code = (await page.textContent('#tracking-code')).trim();
+  const token = (await page.getAttribute('#follow-link', 'href')).split('/').pop();
+  const r = await fetch(`${ctx.base}/api/requests/${code}/${token}`);
+  assert.equal(r.status, 200, 'the server has the request');
+  assert.equal(filedCount('signaler-erreur'), 1);
+  assert.equal(await page.evaluate(() => localStorage.getItem('geodir-outbox:signaler-erreur')), null,
+               'the queue is empty once the server acknowledged');
+  await axeCheck(page, 'the receipt after the network returned');
+  await page.reload();
+  await page.waitForSelector('#tracking-code');
+  assert.equal(filedCount('signaler-erreur'), 1, 'sent once');
+});
+
+test('a queued request the server refuses comes back with the server\'s error', async () => {
+  const page = ctx.page;
+  await page.evaluate(() => sessionStorage.clear());
+  await ctx.browser.setOffline(true);
+  await fillReport(page, 'Le numéro de téléphone a changé.');
+  await page.evaluate(() => {
+    const key = 'geodir-outbox:signaler-erreur';
+    const entry = JSON.parse(localStorage.getItem(key));
+    entry.values.probleme = 'pas-une-option';
+    localStorage.setItem(key, JSON.stringify(entry));
+  });
+  await ctx.browser.setOffline(false);
+  await page.waitForSelector('#error-summary:not([hidden])');
+  assert.match(await page.textContent('#error-summary'), /Qu'est-ce qui est faux \? : Choisissez l'une des options proposées/);
+  assert.equal(await page.evaluate(() => localStorage.getItem('geodir-outbox:signaler-erreur')), null);
+  assert.equal(filedCount('signaler-erreur'), 1, 'nothing more stored');
+  await axeCheck(page, 'the server\'s refusal of a queued request');
+});
+
+test('nothing personal is cached', async () => {
+  const all = Object.entries(await cacheContents(ctx.page)).flatMap(([name, keys]) => keys.map((k) => `${name} ${k}`));
+  const personal = all.filter((k) => /\/api\/(requests|bo)\/|\/bo\/|csrf|submissions/.test(k));
+  assert.deepEqual(personal, []);
+  assert.deepEqual(ctx.errors.filter((e) => !/ERR_INTERNET_DISCONNECTED|Failed to load resource/.test(e)), [],
+                   'errors logged by the page');
+});
