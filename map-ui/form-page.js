@@ -427,6 +427,8 @@ function renderPending(entry, focus) {
       `Vous êtes hors connexion. Votre demande est enregistrée sur cet appareil depuis le ${frenchDateTime(entry.queued_at)}. `
       + 'Elle sera envoyée automatiquement dès le retour du réseau, si cette page est ouverte ou quand vous la rouvrirez. '
       + 'Le service vérifiera alors vos réponses et vous donnera votre code de suivi.'),
+    entry.sending ? h('p', { class: 'form-warning' }, `Un envoi commencé le ${frenchDateTime(entry.sending)} a été interrompu : `
+      + 'si vous avez reçu un code de suivi pour cette demande, choisissez « Modifier ma demande » puis quittez la page sans l’envoyer.') : null,
     h('p', { id: 'send-status', class: 'status', role: 'status', 'aria-live': 'polite' }),
     h('p', { class: 'form-nav no-print' }, now, edit));
   document.title = `Demande en attente d’envoi — ${app.def.title} — ${shortName(app.territory)}`;

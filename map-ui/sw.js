@@ -16,7 +16,9 @@
  *   (offline-search.js), in the server's shape.
  * - Never cached: anything but GET, other origins, the back office (/bo/, /api/bo/), the
  *   follow-up of a request (/api/requests/, personal data), the CSRF token, downloads (/data/,
- *   /api/export), and any answer that says Cache-Control: no-store.
+ *   /api/export), the geocoding asked by the procedure pages (an address the resident typed),
+ *   pages that are not static files (/ogc/, /catalog), and any answer that says
+ *   Cache-Control: no-store.
  * When an answer comes from the copy, the page that asked is told (message "offline" with the
  * copy's date) and shows its banner. Caches are named with VERSION; activate deletes the others.
  */
@@ -48,12 +50,16 @@ const SHELL = [
   '/vendor/leaflet/images/marker-shadow.png', '/vendor/leaflet/images/layers.png',
 ];
 /* The API answers the directory's pages need besides the places (the page asks for them at start). */
-const DATA_URLS = ['/api/territory', '/api/categories', '/api/communes', '/api/communes.geojson', '/api/forms'];
+const DATA_URLS = ['/api/territory', '/api/categories', '/api/communes', '/api/communes.geojson', '/api/forms', '/api/exports'];
+
+/* The shell: the page's static files, and the pages the resident opened (navigations); other
+ * requests outside /api/ (the /ogc/ and /catalog documents a page fetches) are not kept. */
+const SHELL_FILE = /^\/(?:[A-Za-z0-9_./-]*\.(?:html|js|css|svg|png|ico|woff2))?$/;
 
 /* Paths never cached (personal data, tokens, downloads). */
 function neverCached(url) {
-  return /^\/(bo\/|api\/bo\/|api\/requests\/|api\/forms\/csrf|data\/|api\/export|offline\/)/.test(url.pathname) ||
-         url.pathname === '/bo' || url.pathname === '/api/health';
+  return /^\/(bo\/|api\/bo\/|api\/requests\/|data\/|offline\/)/.test(url.pathname) ||
+         ['/bo', '/api/health', '/api/export', '/api/forms/csrf'].includes(url.pathname);
 }
 
 function storable(response) {
@@ -61,8 +67,11 @@ function storable(response) {
          !/no-store/i.test(response.headers.get('Cache-Control') || '');
 }
 
-/* The key of a shell file: its path alone (the pages read their query string themselves). */
+/* The key of a shell file: its path alone (the pages read their query string themselves); a
+ * page that is not a static file (a commune's page, say) is kept under its whole address. */
 function shellKey(url) {
+  if (!SHELL_FILE.test(url.pathname))
+    return url.href;
   return new URL(url.pathname === '/' ? '/index.html' : url.pathname, url.origin).href;
 }
 
@@ -156,13 +165,21 @@ async function handleShell(event, url) {
   }
 }
 
+/* Geocoding asked by a procedure page carries an address the resident typed: not kept. */
+async function fromFormPage(event) {
+  const client = event.clientId ? await self.clients.get(event.clientId) : null;
+  return Boolean(client && /^\/(demarche|suivi)\.html$/.test(new URL(client.url).pathname));
+}
+
 self.addEventListener('fetch', (event) => {
   const url = new URL(event.request.url);
   if (event.request.method !== 'GET' || url.origin !== self.location.origin || neverCached(url))
     return;                                   /* the browser's own handling, nothing kept */
-  if (url.pathname.startsWith('/api/'))
+  if (/^\/api\/(search|reverse)\//.test(url.pathname))
+    event.respondWith(fromFormPage(event).then((mine) => (mine ? fetch(event.request) : handleApi(event, url))));
+  else if (url.pathname.startsWith('/api/'))
     event.respondWith(handleApi(event, url));
-  else
+  else if (SHELL_FILE.test(url.pathname) || event.request.mode === 'navigate')
     event.respondWith(handleShell(event, url));
 });
 
@@ -172,7 +189,7 @@ async function warm(paths) {
   const cache = await caches.open(SHELL_CACHE);
   await Promise.all(paths.map(async (path) => {
     const url = new URL(path, self.location.origin);
-    if (url.origin !== self.location.origin || neverCached(url) || url.pathname.startsWith('/api/'))
+    if (url.origin !== self.location.origin || neverCached(url) || !SHELL_FILE.test(url.pathname))
       return;
     try {
       const response = await fetch(url.href, { cache: 'no-cache' });

@@ -132,7 +132,7 @@ test('online: the service worker takes the page, keeps the shell and the whole d
                    'the older version\'s cache is deleted, another application\'s is not');
   for (const file of ['/index.html', '/app.js', '/style.css', '/vendor/leaflet/leaflet.js', '/demarche.html', '/form-page.js'])
     assert.ok(caches['geodir-shell-v1'].includes(file), `the shell keeps ${file}`);
-  for (const p of ['/api/territory', '/api/categories', '/api/forms', '/api/forms/signaler-erreur'])
+  for (const p of ['/api/territory', '/api/categories', '/api/forms', '/api/forms/signaler-erreur', '/api/exports'])
     assert.ok(caches['geodir-api-v1'].includes(p), `the API cache keeps ${p}`);
 });
 
@@ -182,6 +182,11 @@ test('offline: the page reloads, says so, searches the copy like the server, ope
     else
       assert.deepEqual(ids(mine.body).sort(), ids(theirs).sort(), `${q}: the same places`);
   }
+  const suggested = await pageAnswer(page, '/api/autocomplete?q=pharm');
+  assert.equal(suggested.offline, 'copy');
+  assert.deepEqual(suggested.body.suggestions.map((s) => `${s.type} ${s.label}`),
+                   ['category Pharmacie', 'place Pharmacie de l\'Aire (fictive)', 'place Pharmacie de la Chée (fictive)'],
+                   'suggestions from the copy');
   const one = await pageAnswer(page, '/api/places/lieux%3Afx-13');
   assert.equal(one.body.properties.name, 'Pharmacie de la Chée (fictive)');
   assert.equal((await pageAnswer(page, '/api/places/lieux%3Anone')).status, 404);
@@ -246,9 +251,21 @@ test('a queued request the server refuses comes back with the server\'s error', 
 });
 
 test('nothing personal is cached', async () => {
+  const page = ctx.page;
+  await page.goto(`${ctx.base}/demarche.html?id=signaler-erreur`);
+  await ready(page);
+  await pageAnswer(page, '/api/search/?q=rue%20de%20l%27eglise%20vaubecourt');
+  await page.goto(`${ctx.base}/`);
+  await ready(page);
+  await pageAnswer(page, '/api/search/?q=grande%20rue');
+  const api = (await cacheContents(page))['geodir-api-v1'];
+  assert.ok(api.some((k) => k.startsWith('/api/search/?q=grande')), 'the map page\'s geocoding is kept');
+  assert.ok(!api.some((k) => k.includes('eglise')), 'an address typed on a procedure page is not kept');
   const all = Object.entries(await cacheContents(ctx.page)).flatMap(([name, keys]) => keys.map((k) => `${name} ${k}`));
   const personal = all.filter((k) => /\/api\/(requests|bo)\/|\/bo\/|csrf|submissions/.test(k));
   assert.deepEqual(personal, []);
-  assert.deepEqual(ctx.errors.filter((e) => !/ERR_INTERNET_DISCONNECTED|Failed to load resource/.test(e)), [],
-                   'errors logged by the page');
+  /* Expected: /api/health is never kept (no-store), and the test's own 404 and refused request. */
+  const expected = [/ERR_INTERNET_DISCONNECTED \(http:[^)]*\/api\/health\)$/, /404 .*lieux%3Anone\)$/,
+                    /400 .*\/api\/forms\/signaler-erreur\/submissions\)$/];
+  assert.deepEqual(ctx.errors.filter((e) => !expected.some((re) => re.test(e))), [], 'errors logged by the page');
 });
