@@ -56,10 +56,11 @@ const DATA_URLS = ['/api/territory', '/api/categories', '/api/communes', '/api/c
  * requests outside /api/ (the /ogc/ and /catalog documents a page fetches) are not kept. */
 const SHELL_FILE = /^\/(?:[A-Za-z0-9_./-]*\.(?:html|js|css|svg|png|ico|woff2))?$/;
 
-/* Paths never cached (personal data, tokens, downloads). */
+/* Paths never cached (personal data, tokens, downloads; /favicon.ico, which the site does not
+ * have, is the browser's own guess: left to it, its 404 stays out of the page's console). */
 function neverCached(url) {
   return /^\/(bo\/|api\/bo\/|api\/requests\/|data\/|offline\/)/.test(url.pathname) ||
-         ['/bo', '/api/health', '/api/export', '/api/forms/csrf'].includes(url.pathname);
+         ['/bo', '/api/health', '/api/export', '/api/forms/csrf', '/favicon.ico'].includes(url.pathname);
 }
 
 function storable(response) {
@@ -189,8 +190,9 @@ async function warm(paths) {
   const cache = await caches.open(SHELL_CACHE);
   await Promise.all(paths.map(async (path) => {
     const url = new URL(path, self.location.origin);
-    if (url.origin !== self.location.origin || neverCached(url) || !SHELL_FILE.test(url.pathname))
-      return;
+    if (url.origin !== self.location.origin || neverCached(url) || !SHELL_FILE.test(url.pathname) ||
+        await cache.match(shellKey(url)))
+      return;                                 /* kept already: refreshed when the page asks for it */
     try {
       const response = await fetch(url.href, { cache: 'no-cache' });
       if (storable(response))
