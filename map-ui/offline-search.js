@@ -52,10 +52,23 @@ function offlineQuery(q) {
   return { words, prefix: !/\s$/.test(q) && words.length > 0 && words[words.length - 1].length >= 2 };
 }
 
+/* The folded words of a place, computed once per feature of the copy (the worker keeps the
+ * parsed copy while it lives): { name, hay (name, category label, commune), key (sort key) }. */
+const offlineWordCache = new WeakMap();
+function offlineIndex(feature) {
+  let w = offlineWordCache.get(feature);
+  if (!w) {
+    const p = feature.properties;
+    const name = offlineWords(p.name);
+    w = { name, hay: name.concat(offlineWords(p.category_label), offlineWords(p.commune)), key: name.join(' ') };
+    offlineWordCache.set(feature, w);
+  }
+  return w;
+}
+
 /* 0: no match; 1: matched through the category or commune; 2: the name holds every word. */
-function offlineTextRank(query, p) {
-  const name = offlineWords(p.name);
-  const hay = name.concat(offlineWords(p.category_label), offlineWords(p.commune));
+function offlineTextRank(query, feature) {
+  const { name, hay } = offlineIndex(feature);
   const last = query.words.length - 1;
   if (!query.words.every((w, i) => offlineWordMatches(w, hay, query.prefix && i === last)))
     return 0;
@@ -136,14 +149,16 @@ function offlineMatches(directory, c, now, skip = '') {
     const coords = f.geometry && f.geometry.coordinates;
     if (!Array.isArray(coords))
       continue;
+    const rank = query ? offlineTextRank(query, f) : 2;
+    if (rank === 0)
+      continue;
     const p = offlineProps(f, now);
-    const rank = query ? offlineTextRank(query, p) : 2;
-    if (rank === 0 || !offlinePasses(c, p, coords, skip))
+    if (!offlinePasses(c, p, coords, skip))
       continue;
     const d = c.point ? offlineDistance(c.lat, c.lon, coords[1], coords[0]) : null;
     if (c.radius !== null && d !== null && d > c.radius)
       continue;
-    out.push({ f, p, d, rank, name: offlineWords(p.name).join(' ') });
+    out.push({ f, p, d, rank, name: offlineIndex(f).key });
   }
   const byName = (a, b) => (a.name < b.name ? -1 : (a.name > b.name ? 1 : String(a.f.id) < String(b.f.id) ? -1 : 1));
   const byDistance = (a, b) => (a.d - b.d) || byName(a, b);

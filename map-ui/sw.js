@@ -119,15 +119,27 @@ function jsonResponse(body, status = 200, type = 'application/json; charset=utf-
   });
 }
 
+/* The copy of the directory, parsed once while the worker lives (a few MB at most). */
+let directoryMemo = null;
+async function readDirectory() {
+  const meta = await readMeta();
+  if (!meta)
+    return null;
+  if (!directoryMemo || directoryMemo.fetched_at !== meta.fetched_at) {
+    const stored = await caches.match(DIRECTORY_KEY, { cacheName: DATA_CACHE });
+    directoryMemo = stored ? await stored.json() : null;
+  }
+  return directoryMemo;
+}
+
 /* An /api/ GET the network could not answer: the cached answer, else the directory's. */
 async function apiFallback(request, url) {
   const cached = await caches.match(request.url, { cacheName: API_CACHE });
   if (cached)
     return cached;
-  const stored = await caches.match(DIRECTORY_KEY, { cacheName: DATA_CACHE });
-  if (!stored)
+  const directory = await readDirectory();
+  if (!directory)
     return jsonResponse({ code: 'Offline', error: 'Hors connexion : cette information n’a pas été gardée sur cet appareil.' }, 503);
-  const directory = await stored.json();
   if (url.pathname === '/api/places') {
     const body = offlinePlaces(directory, url.searchParams, directory.search);
     return jsonResponse(body, 200, body.places ? undefined : 'application/geo+json');
