@@ -11,7 +11,7 @@
  * distance or name; opening states are those of the copy, kept while they still hold (before
  * their next_change), else « unknown »; cursors are plain offsets.
  */
-/* exported offlinePlaces, offlinePlace, offlineSuggestions */
+/* exported offlinePlaces, offlinePlace, offlineSuggestions, offlineAgeAnswer */
 'use strict';
 
 const OFFLINE_EARTH_RADIUS_M = 6371008.8;
@@ -83,14 +83,31 @@ function offlineDistance(lat1, lon1, lat2, lon2) {
   return 2 * OFFLINE_EARTH_RADIUS_M * Math.asin(Math.min(1, Math.sqrt(a)));
 }
 
-/* The properties of a place as of now: the copy's opening state while it still holds. */
-function offlineProps(feature, now) {
-  const p = { ...feature.properties };
-  if (p.open_state && p.next_change && Date.parse(p.next_change) <= now) {
+/* Properties p (changed in place) as of now: an opening state is kept while it still holds
+ * (before its next_change), else unknown. */
+function offlineAge(p, now) {
+  if (p && p.open_state && p.next_change && Date.parse(p.next_change) <= now) {
     p.open_state = 'unknown';
     p.next_change = null;
     p.next_state = null;
   }
+  return p;
+}
+
+/* A cached /api/places or /api/places/{id} answer (GeoJSON or f=json) as of now. */
+function offlineAgeAnswer(body, now = Date.now()) {
+  if (body && Array.isArray(body.features))
+    body.features.forEach((f) => offlineAge(f.properties, now));
+  else if (body && Array.isArray(body.places))
+    body.places.forEach((p) => offlineAge(p, now));
+  else if (body && body.properties)
+    offlineAge(body.properties, now);
+  return body;
+}
+
+/* The properties of a place as of now: the copy's opening state while it still holds. */
+function offlineProps(feature, now) {
+  const p = offlineAge({ ...feature.properties }, now);
   delete p.distance_m;
   delete p.score;
   return p;
@@ -281,4 +298,4 @@ function offlineSuggestions(directory, params, now = Date.now()) {
 
 /* For tests under Node (the service worker reads the functions as globals). */
 if (typeof module === 'object' && module.exports)
-  module.exports = { offlinePlaces, offlinePlace, offlineSuggestions, offlineWords, offlineOneEdit };
+  module.exports = { offlinePlaces, offlinePlace, offlineSuggestions, offlineAgeAnswer, offlineWords, offlineOneEdit };

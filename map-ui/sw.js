@@ -8,7 +8,9 @@
  *   files it loaded (message "warm") so that files added later are kept too.
  * - Same-origin GET /api/ answers: network first, the cached answer when the network fails (the
  *   last searches, the territory, categories, communes, the forms' definitions); the cache keeps
- *   the newest API_ENTRIES answers.
+ *   the newest API_ENTRIES answers. A cached place answer has its opening states aged (a state
+ *   past its next_change is unknown); one filtered by open_now/open_at is computed again from
+ *   the directory instead (the places open now are not those open then).
  * - The directory: every place of /api/places (paged, sort=name, the full properties with their
  *   source, publisher, licence and date), refreshed when the database build changes or the copy
  *   is older than DIRECTORY_MAX_AGE_MS (message "refresh"). Without a network, /api/places,
@@ -22,7 +24,7 @@
  * When an answer comes from the copy, the page that asked is told (message "offline" with the
  * copy's date) and shows its banner. Caches are named with VERSION; activate deletes the others.
  */
-/* global offlinePlaces, offlinePlace, offlineSuggestions */
+/* global offlinePlaces, offlinePlace, offlineSuggestions, offlineAgeAnswer */
 'use strict';
 
 importScripts('/offline-search.js');
@@ -135,8 +137,12 @@ async function readDirectory() {
 /* An /api/ GET the network could not answer: the cached answer, else the directory's. */
 async function apiFallback(request, url) {
   const cached = await caches.match(request.url, { cacheName: API_CACHE });
-  if (cached)
+  const places = /^\/api\/places(\/|$)/.test(url.pathname);
+  const timed = url.searchParams.has('open_now') || url.searchParams.has('open_at');
+  if (cached && !places)
     return cached;
+  if (cached && !timed)                       /* the server's answer, its opening states aged */
+    return jsonResponse(offlineAgeAnswer(await cached.json()), 200, cached.headers.get('Content-Type') || undefined);
   const directory = await readDirectory();
   if (!directory)
     return jsonResponse({ code: 'Offline', error: 'Hors connexion : cette information n’a pas été gardée sur cet appareil.' }, 503);

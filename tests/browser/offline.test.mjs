@@ -127,6 +127,11 @@ test('online: the service worker takes the page, keeps the shell and the whole d
   for (const key of ['name', 'source', 'source_title', 'publisher', 'licence', 'source_date', 'opening_hours'])
     assert.deepEqual(kept.properties[key], server.properties[key], `the copy keeps ${key}`);
 
+  /* A search made online, kept as the server answered it. */
+  const online = await pageAnswer(page, '/api/places?q=pharmacie&f=json');
+  assert.equal(online.offline, null);
+  ctx.onlinePharmacies = online.body.places.map((p) => p.id);
+
   const caches = await cacheContents(page);
   assert.deepEqual(Object.keys(caches).sort(), ['another-app', 'geodir-api-v1', 'geodir-data-v1', 'geodir-shell-v1'],
                    'the older version\'s cache is deleted, another application\'s is not');
@@ -182,6 +187,13 @@ test('offline: the page reloads, says so, searches the copy like the server, ope
     else
       assert.deepEqual(ids(mine.body).sort(), ids(theirs).sort(), `${q}: the same places`);
   }
+  const kept = await pageAnswer(page, '/api/places?q=pharmacie&f=json');
+  assert.equal(kept.offline, 'copy');
+  assert.deepEqual(kept.body.places.map((p) => p.id), ctx.onlinePharmacies, 'the kept search, as the server answered it');
+  assert.ok(kept.body.places.every((p) => 'open_state' in p && 'licence' in p));
+  const open = await pageAnswer(page, '/api/places?open_now=true&sort=name');
+  const openServer = await serverAnswer('/api/places?open_now=true&sort=name');
+  assert.deepEqual(ids(open.body), ids(openServer), 'open now, from the copy\'s opening states');
   const suggested = await pageAnswer(page, '/api/autocomplete?q=pharm');
   assert.equal(suggested.offline, 'copy');
   assert.deepEqual(suggested.body.suggestions.map((s) => `${s.type} ${s.label}`),
