@@ -65,8 +65,9 @@ function neverCached(url) {
          ['/bo', '/api/health', '/api/export', '/api/forms/csrf', '/favicon.ico'].includes(url.pathname);
 }
 
+/* A whole, successful answer that its server lets us keep (an opaque one has status 0). */
 function storable(response) {
-  return response && response.status === 200 && response.type === 'basic' &&
+  return Boolean(response) && response.status === 200 &&
          !/no-store/i.test(response.headers.get('Cache-Control') || '');
 }
 

@@ -12,13 +12,17 @@
  * offline waits on the device (also across a reload) and is sent when the network returns, once
  * (the forms database counts it), and one whose values the server refuses comes back with the
  * server's error. Nothing personal is in the caches; an older version's caches are deleted.
+ * The worker's caching rules are also run under Node (sw.js in a vm, its Cache API and fetch
+ * stood in for): Cache-Control: no-store, POST, personal paths, the API cache's bound.
  *
  * Environment (set by CMakeLists.txt): GEODIR_IMPORT, GEODIR_API, GEODIR_SOURCE_DIR,
  * GEODIR_WORK_DIR; optional CHROMIUM (default /usr/bin/chromium).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
+import vm from 'node:vm';
 import { spawnSync } from 'node:child_process';
 import {
   SOURCE_DIR, axeCheck, closeAll, freshWorkDir, importFixtures, newContext, openBrowser, pollUntil,
@@ -280,4 +284,96 @@ test('nothing personal is cached', async () => {
   const expected = [/ERR_INTERNET_DISCONNECTED \(http:[^)]*\/api\/health\)$/, /404 .*lieux%3Anone\)$/,
                     /400 .*\/api\/forms\/signaler-erreur\/submissions\)$/];
   assert.deepEqual(ctx.errors.filter((e) => !expected.some((re) => re.test(e))), [], 'errors logged by the page');
+});
+
+/* --- the worker's rules under Node (no browser: its caches and fetch stood in for) ------------ */
+
+/* sw.js in a vm: { fire(event), caches (Map name -> Map url -> Response), answers (url -> init) }. */
+function loadWorker() {
+  const origin = 'http://sw.test';
+  const store = new Map();
+  const keyOf = (k) => new URL(typeof k === 'string' ? k : k.url, origin).href;
+  const open = async (name) => {
+    if (!store.has(name))
+      store.set(name, new Map());
+    const m = store.get(name);
+    return {
+      put: async (k, r) => { m.delete(keyOf(k)); m.set(keyOf(k), r); },
+      match: async (k) => (m.has(keyOf(k)) ? m.get(keyOf(k)).clone() : undefined),
+      keys: async () => [...m.keys()].map((url) => ({ url })),
+      delete: async (k) => m.delete(keyOf(k)),
+    };
+  };
+  const cachesApi = {
+    open, keys: async () => [...store.keys()], delete: async (n) => store.delete(n),
+    match: async (k, { cacheName } = {}) => {
+      for (const [name, m] of store)
+        if ((!cacheName || name === cacheName) && m.has(keyOf(k)))
+          return m.get(keyOf(k)).clone();
+      return undefined;
+    },
+  };
+  const answers = new Map();      /* path -> { body, headers } the network gives */
+  const handlers = {};
+  const self = {
+    location: { origin }, clients: { get: async () => null, claim: async () => {} },
+    skipWaiting: async () => {}, addEventListener: (type, fn) => { handlers[type] = fn; },
+  };
+  const sandbox = {
+    self, caches: cachesApi, URL, URLSearchParams, Response, Request, Headers, Promise, setTimeout, Date, JSON, Math,
+    fetch: async (req) => {
+      const url = new URL(typeof req === 'string' ? req : req.url, origin);
+      const a = answers.get(url.pathname + url.search);
+      if (!a)
+        throw new TypeError('network error');
+      return new Response(a.body, { status: 200, headers: a.headers });
+    },
+  };
+  sandbox.importScripts = (p) => vm.runInContext(fs.readFileSync(path.join(SOURCE_DIR, 'map-ui', p.replace(/^\//, '')), 'utf8'), sandbox);
+  vm.createContext(sandbox);
+  vm.runInContext(fs.readFileSync(path.join(SOURCE_DIR, 'map-ui', 'sw.js'), 'utf8'), sandbox);
+  /* One fetch event: the promise given to respondWith (settled, with the cache written), or null. */
+  const fire = async (url, method = 'GET') => {
+    let answer = null;
+    const waits = [];
+    handlers.fetch({ request: new Request(origin + url, { method }), clientId: '', resultingClientId: '',
+                     respondWith: (p) => { answer = p; }, waitUntil: (p) => waits.push(p) });
+    if (!answer)
+      return null;
+    const r = await answer;
+    await Promise.all(waits);
+    return r;
+  };
+  const cached = (name) => [...(store.get(name) || new Map()).keys()].map((u) => u.slice(origin.length));
+  return { fire, cached, answers };
+}
+
+test('the worker keeps what it may, and only that (sw.js under Node)', async () => {
+  const w = loadWorker();
+  const json = (cc) => ({ body: '{"ok":true}', headers: { 'Content-Type': 'application/json', 'Cache-Control': cc } });
+  w.answers.set('/api/places?q=a', json('public, max-age=60'));
+  w.answers.set('/api/places?q=b', json('no-store'));
+  w.answers.set('/api/territory', json('private, No-Store'));
+  assert.equal((await w.fire('/api/places?q=a')).status, 200);
+  assert.equal((await w.fire('/api/places?q=b')).status, 200, 'a no-store answer still reaches the page');
+  assert.equal((await w.fire('/api/territory')).status, 200);
+  assert.deepEqual(w.cached('geodir-api-v1'), ['/api/places?q=a'], 'no-store answers are not kept');
+
+  for (const url of ['/api/requests/ABCDEFGH/tok', '/api/bo/me', '/bo/index.html', '/api/forms/csrf',
+                     '/api/health', '/data/places.gpkg', '/api/export?format=csv'])
+    assert.equal(await w.fire(url), null, `${url} is left to the browser`);
+  assert.equal(await w.fire('/api/forms/x/submissions', 'POST'), null, 'a POST is left to the browser');
+  assert.equal(await w.fire('/api/places?q=a', 'POST'), null);
+
+  for (let i = 0; i < 125; i++) {
+    w.answers.set(`/api/places?q=n${i}`, json('public, max-age=60'));
+    await w.fire(`/api/places?q=n${i}`);
+  }
+  const kept = w.cached('geodir-api-v1');
+  assert.equal(kept.length, 120, 'the API cache keeps the newest 120 answers');
+  assert.ok(kept.includes('/api/places?q=n124') && !kept.includes('/api/places?q=a'), 'the oldest go first');
+
+  const offline = await w.fire('/api/places?q=nothing-kept');
+  assert.equal(offline.status, 503, 'no network, no copy: a 503 in JSON');
+  assert.equal((await offline.json()).code, 'Offline');
 });
