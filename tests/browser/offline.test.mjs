@@ -215,6 +215,11 @@ test('offline: the page reloads, says so, searches the copy like the server, ope
   assert.match(await card.locator('.place-offline').textContent(), /^Hors connexion : fiche de la copie du \d{1,2} /);
   assert.match(await card.textContent(), /Licence|licence/);
   await axeCheck(page, 'offline, a card open');
+  await page.setViewportSize({ width: 360, height: 740 });
+  const box = await banner.boundingBox();
+  assert.ok(box.x >= 0 && box.x + box.width <= 360, `the banner fits a 360 px screen (${box.x} + ${box.width})`);
+  await axeCheck(page, 'offline, 360 px');
+  await page.setViewportSize({ width: 1280, height: 860 });
 });
 
 test('a request filed offline waits on the device and is sent once when the network returns', async () => {
