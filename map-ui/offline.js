@@ -3,7 +3,8 @@
  * it controls the page, names the files the page loaded (so that they are kept) and asks for
  * the copy of the directory to be refreshed. When the page is offline, or when an answer came
  * from the copy, a French banner says so (« Hors connexion : résultats de la copie du … »,
- * role=status) and each place card opened meanwhile says the date of the copy. Loaded by every
+ * role=status) and each place card opened meanwhile says the date of the copy; a request filed
+ * offline and still waiting is named with a link to its page. Loaded by every
  * resident page with one <script type="module" src="offline.js">; nothing else to call.
  */
 const META_KEY = '/offline/meta.json';
@@ -101,6 +102,51 @@ function showOnline() {
   }
 }
 
+/* A request filed without a network waits in localStorage (form-page.js, docs/forms.md §1.6) and
+ * is sent from its own page: the other pages say so and link to it. */
+function pendingRequests() {
+  const here = new URLSearchParams(window.location.search).get('id');
+  const onFormPage = /\/demarche\.html$/.test(window.location.pathname);
+  const out = [];
+  try {
+    for (let i = 0; i < localStorage.length; i++) {
+      const key = localStorage.key(i);
+      if (!key || !key.startsWith('geodir-outbox:'))
+        continue;
+      const entry = JSON.parse(localStorage.getItem(key) || 'null');
+      if (entry && typeof entry.form === 'string' && !(onFormPage && entry.form === here))
+        out.push(entry);
+    }
+  } catch {
+    /* storage refused: nothing to say */
+  }
+  return out;
+}
+
+function showPending() {
+  const pending = pendingRequests();
+  if (!pending.length)
+    return;
+  ensureStyles();
+  const box = document.createElement('div');
+  box.className = 'offline-pending';
+  box.id = 'offline-pending';
+  const intro = document.createElement('p');
+  intro.textContent = pending.length > 1 ? 'Des demandes attendent d’être envoyées :'
+    : 'Une demande attend d’être envoyée :';
+  const list = document.createElement('ul');
+  for (const entry of pending) {
+    const link = document.createElement('a');
+    link.href = `/demarche.html?id=${encodeURIComponent(entry.form)}`;
+    link.textContent = `${entry.title || entry.form} (ouvrir la page pour l’envoyer)`;
+    const item = document.createElement('li');
+    item.append(link);
+    list.append(item);
+  }
+  box.append(intro, list);
+  banner().after(box);
+}
+
 /* Same-origin files this page loaded (the service worker keeps them with the shell). */
 function loadedPaths() {
   const paths = new Set([window.location.pathname]);
@@ -123,6 +169,7 @@ function whenControlled() {
 
 async function start() {
   banner();
+  showPending();
   window.addEventListener('offline', () => showOffline());
   window.addEventListener('online', showOnline);
   if (!('serviceWorker' in navigator))

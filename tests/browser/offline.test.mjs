@@ -230,9 +230,15 @@ test('a request filed offline waits on the device and is sent once when the netw
   await axeCheck(page, 'offline, the request waiting');
   assert.equal(filedCount('signaler-erreur'), 0, 'nothing reached the server');
 
-  await page.reload();                              /* still offline: the request still waits */
+  await page.goto(`${ctx.base}/`);                  /* still offline: the map page names it */
+  await ready(page);
+  const link = page.locator('#offline-pending a');
+  assert.equal(await link.getAttribute('href'), '/demarche.html?id=signaler-erreur');
+  await axeCheck(page, 'offline, the map page naming the waiting request');
+  await link.click();                               /* its page again: the request still waits */
   await ready(page);
   await page.waitForSelector('#pending-title');
+  assert.equal(await page.locator('#offline-pending').count(), 0, 'not named on its own page');
 
   const posted = page.waitForResponse((r) => r.request().method() === 'POST' &&
                                              /\/api\/forms\/signaler-erreur\/submissions$/.test(r.url()));
