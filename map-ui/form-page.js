@@ -47,6 +47,7 @@ const app = {
 };
 
 const filesOf = (key) => app.state.files[key] || [];
+const RETRY_MS = 30000;
 
 function stepCount() {
   return app.def.pages.length + 1;            /* the pages, then the recap */
@@ -582,6 +583,12 @@ async function main() {
   ensureUids(allFields(app.def), app.state.values, newUid);
   startRenderer();
   window.addEventListener('online', () => flushQueued());
+  /* The browser may say it is online while the server cannot be reached (a weak signal):
+   * a waiting request is tried again every RETRY_MS meanwhile. */
+  window.setInterval(() => {
+    if (navigator.onLine && document.visibilityState === 'visible' && loadQueued(app.def.id))
+      flushQueued();
+  }, RETRY_MS);
   if (queued) {
     renderPending(queued, false);
     if (navigator.onLine)
