@@ -12,7 +12,8 @@
  *   past its next_change is unknown); one filtered by open_now/open_at is computed again from
  *   the directory instead (the places open now are not those open then).
  * - The directory: every place of /api/places (paged, sort=name, the full properties with their
- *   source, publisher, licence and date), refreshed when the database build changes or the copy
+ *   source, publisher, licence and date) and the reference answers (territory, categories,
+ *   communes, exports list, the forms, each definition, the forms of each commune), refreshed when the database build changes or the copy
  *   is older than DIRECTORY_MAX_AGE_MS (message "refresh"). Without a network, /api/places,
  *   /api/places/{id} and /api/autocomplete not in the cache are answered from it
  *   (offline-search.js), in the server's shape.
@@ -137,7 +138,8 @@ async function readDirectory() {
 
 /* An /api/ GET the network could not answer: the cached answer, else the directory's. */
 async function apiFallback(request, url) {
-  const cached = await caches.match(request.url, { cacheName: API_CACHE });
+  const cached = await caches.match(request.url, { cacheName: API_CACHE }) ||
+                 await caches.match(request.url, { cacheName: DATA_CACHE });
   const places = /^\/api\/places(\/|$)/.test(url.pathname);
   const timed = url.searchParams.has('open_now') || url.searchParams.has('open_at');
   if (cached && !places)
@@ -269,22 +271,33 @@ async function refresh() {
   await data.put(META_KEY, new Response(JSON.stringify({ fetched_at: fetchedAt, built_at: health.built_at,
     places: features.length, bytes: text.length }), { headers: { 'Content-Type': 'application/json' } }));
   await cacheApi(DATA_URLS);
-  const forms = await caches.match('/api/forms', { cacheName: API_CACHE }).then((r) => (r ? r.json() : {})).catch(() => ({}));
+  const forms = await caches.match('/api/forms', { cacheName: DATA_CACHE }).then((r) => (r ? r.json() : {})).catch(() => ({}));
   const list = Array.isArray(forms) ? forms : (forms.forms || []);
-  await cacheApi(list.map((f) => `/api/forms/${encodeURIComponent(f.id)}`));
+  const insee = new Set(features.map((f) => f.properties.insee).filter(Boolean));
+  for (const c of Array.isArray(territory.communes) ? territory.communes : [])
+    insee.add(typeof c === 'string' ? c : c && c.insee);
+  insee.delete(undefined);
+  await cacheApi([...list.map((f) => `/api/forms/${encodeURIComponent(f.id)}`),
+                  ...(list.length ? [...insee].map((c) => `/api/forms?commune=${encodeURIComponent(c)}`) : [])]);
 }
 
+/* The reference answers kept with the directory (not bounded like the last searches), four
+ * requests at a time. */
 async function cacheApi(paths) {
-  await Promise.all(paths.map(async (path) => {
-    const url = new URL(path, self.location.origin);
-    try {
-      const response = await fetch(url.href, { headers: { Accept: 'application/json' } });
-      if (storable(response))
-        await put(API_CACHE, url.href, response);
-    } catch {
-      /* kept at the next refresh */
+  const todo = paths.slice();
+  const one = async () => {
+    for (let path = todo.shift(); path; path = todo.shift()) {
+      const url = new URL(path, self.location.origin);
+      try {
+        const response = await fetch(url.href, { headers: { Accept: 'application/json' } });
+        if (storable(response))
+          await put(DATA_CACHE, url.href, response);
+      } catch {
+        /* kept at the next refresh */
+      }
     }
-  }));
+  };
+  await Promise.all([one(), one(), one(), one()]);
 }
 
 self.addEventListener('message', (event) => {

@@ -141,8 +141,9 @@ test('online: the service worker takes the page, keeps the shell and the whole d
                    'the older version\'s cache is deleted, another application\'s is not');
   for (const file of ['/index.html', '/app.js', '/style.css', '/vendor/leaflet/leaflet.js', '/demarche.html', '/form-page.js'])
     assert.ok(caches['geodir-shell-v1'].includes(file), `the shell keeps ${file}`);
-  for (const p of ['/api/territory', '/api/categories', '/api/forms', '/api/forms/signaler-erreur', '/api/exports'])
-    assert.ok(caches['geodir-api-v1'].includes(p), `the API cache keeps ${p}`);
+  for (const p of ['/api/territory', '/api/categories', '/api/communes.geojson', '/api/forms', '/api/forms/signaler-erreur',
+                   '/api/exports', '/api/forms?commune=55532'])
+    assert.ok(caches['geodir-data-v1'].includes(p), `the data cache keeps ${p}`);
 });
 
 test('offline: the page reloads, says so, searches the copy like the server, opens a card', async () => {
@@ -179,6 +180,9 @@ test('offline: the page reloads, says so, searches the copy like the server, ope
     ['/api/places?q=l%27epicerie', 'set'],
     ['/api/places?q=boulang&category=food-shop', 'set'],
     ['/api/places?bbox=5.0,48.9,5.2,49.0&sort=name&limit=3', 'order'],
+    /* « Je m'installe »: the nearest of a category, the places of a commune by distance */
+    ['/api/places?lat=48.93&lon=5.11&category=pharmacy&k=3&sort=distance&limit=3', 'order'],
+    ['/api/places?lat=48.93&lon=5.11&commune=55423&sort=distance&limit=50', 'order'],
   ];
   for (const [q, how] of queries) {
     const mine = await pageAnswer(page, q);
