@@ -47,7 +47,10 @@ const SHELL = [
   '/app.js', '/api.js', '/combobox.js', '/dom.js', '/format.js', '/map.js', '/opendata.js',
   '/offline.js', '/offline.css', '/offline-search.js',
   '/demarches.html', '/demarches.js', '/demarche.html', '/form-page.js', '/form-render.js',
-  '/form-model.js', '/form-draft.js', '/forms-api.js', '/site.js',
+  '/form-model.js', '/form-draft.js', '/forms-api.js', '/site.js', '/suivi.html', '/suivi.js',
+  /* the resident's pages of issue 14 (« je m'installe », communes); a file missing is skipped */
+  '/installation.html', '/installation.js', '/commune.html', '/commune.js', '/communes.html',
+  '/communes.js', '/resident.js', '/resident.css',
   '/vendor/leaflet/leaflet.js', '/vendor/leaflet/leaflet.css',
   '/vendor/leaflet/images/marker-icon.png', '/vendor/leaflet/images/marker-icon-2x.png',
   '/vendor/leaflet/images/marker-shadow.png', '/vendor/leaflet/images/layers.png',
