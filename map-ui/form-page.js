@@ -423,19 +423,19 @@ function renderPending(entry, focus) {
     renderRecap(true);
   });
   root.replaceChildren(
-    h('h1', { id: 'pending-title', tabindex: '-1' }, `Demande en attente d’envoi : ${entry.title || app.def.title}`),
+    h('h1', { id: 'pending-title', tabindex: '-1' }, `Demande en attente d’envoi : ${entry.title || app.def.title}`),
     h('p', { class: 'form-warning', id: 'pending-note' },
       `Vous êtes hors connexion. Votre demande est enregistrée sur cet appareil depuis le ${frenchDateTime(entry.queued_at)}. `
       + 'Elle sera envoyée automatiquement dès le retour du réseau, si cette page est ouverte ou quand vous la rouvrirez. '
       + 'Le service vérifiera alors vos réponses et vous donnera votre code de suivi.'),
-    entry.sending ? h('p', { class: 'form-warning' }, `Un envoi commencé le ${frenchDateTime(entry.sending)} a été interrompu : `
+    entry.sending ? h('p', { class: 'form-warning' }, `Un envoi commencé le ${frenchDateTime(entry.sending)} a été interrompu : `
       + 'si vous avez reçu un code de suivi pour cette demande, choisissez « Modifier ma demande » puis quittez la page sans l’envoyer.') : null,
     h('p', { id: 'send-status', class: 'status', role: 'status', 'aria-live': 'polite' }),
     h('p', { class: 'form-nav no-print' }, now, edit));
   document.title = `Demande en attente d’envoi — ${app.def.title} — ${shortName(app.territory)}`;
   if (focus) {
     document.getElementById('pending-title').focus();
-    announce('Vous êtes hors connexion : votre demande sera envoyée au retour du réseau.');
+    announce('Vous êtes hors connexion : votre demande sera envoyée au retour du réseau.');
   }
 }
 
@@ -466,7 +466,7 @@ async function flushQueued() {
     }
     app.sending = false;
     if (answer.unreachable || [429, 502, 503, 504].includes(answer.status)) {
-      pendingStatus(answer.unreachable ? 'Toujours hors connexion : la demande sera envoyée au retour du réseau.'
+      pendingStatus(answer.unreachable ? 'Toujours hors connexion : la demande sera envoyée au retour du réseau.'
         : `${failureText(answer.status, answer.body)} La demande sera envoyée plus tard.`);
       return;
     }

@@ -59,7 +59,7 @@ function cardNote(card) {
     return;
   const note = document.createElement('p');
   note.className = 'place-dataset place-offline';
-  note.textContent = `Hors connexion : fiche de la copie du ${copyDateText(state.date)}.`;
+  note.textContent = `Hors connexion : fiche de la copie du ${copyDateText(state.date)}.`;
   card.append(note);
 }
 
@@ -75,8 +75,8 @@ async function showOffline(date) {
   state.offline = true;
   state.date = date || state.date || await copyDate();
   const b = banner();
-  const text = state.date ? `Hors connexion : résultats de la copie du ${copyDateText(state.date)}.`
-    : 'Hors connexion : les informations affichées peuvent dater.';
+  const text = state.date ? `Hors connexion : résultats de la copie du ${copyDateText(state.date)}.`
+    : 'Hors connexion : les informations affichées peuvent dater.';
   if (b.textContent !== text)
     b.textContent = text;
   b.hidden = false;
@@ -132,8 +132,8 @@ function showPending() {
   box.className = 'offline-pending';
   box.id = 'offline-pending';
   const intro = document.createElement('p');
-  intro.textContent = pending.length > 1 ? 'Des demandes attendent d’être envoyées :'
-    : 'Une demande attend d’être envoyée :';
+  intro.textContent = pending.length > 1 ? 'Des demandes attendent d’être envoyées :'
+    : 'Une demande attend d’être envoyée :';
   const list = document.createElement('ul');
   for (const entry of pending) {
     const link = document.createElement('a');

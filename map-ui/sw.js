@@ -151,7 +151,7 @@ async function apiFallback(request, url) {
     return jsonResponse(offlineAgeAnswer(await cached.json()), 200, cached.headers.get('Content-Type') || undefined);
   const directory = await readDirectory();
   if (!directory)
-    return jsonResponse({ code: 'Offline', error: 'Hors connexion : cette information n’a pas été gardée sur cet appareil.' }, 503);
+    return jsonResponse({ code: 'Offline', error: 'Hors connexion : cette information n’a pas été gardée sur cet appareil.' }, 503);
   if (url.pathname === '/api/places') {
     const body = offlinePlaces(directory, url.searchParams, directory.search);
     return jsonResponse(body, 200, body.places ? undefined : 'application/geo+json');
@@ -164,7 +164,7 @@ async function apiFallback(request, url) {
   }
   if (url.pathname === '/api/autocomplete')
     return jsonResponse(offlineSuggestions(directory, url.searchParams));
-  return jsonResponse({ code: 'Offline', error: 'Hors connexion : cette information n’a pas été gardée sur cet appareil.' }, 503);
+  return jsonResponse({ code: 'Offline', error: 'Hors connexion : cette information n’a pas été gardée sur cet appareil.' }, 503);
 }
 
 async function handleApi(event, url) {
@@ -210,28 +210,50 @@ self.addEventListener('fetch', (event) => {
 
 /* --- the shell and the directory, kept ahead ------------------------------------------------ */
 
+/* Runs fn on every item, four at a time (the browser holds six connections to the server). */
+async function fourAtATime(items, fn) {
+  const todo = items.slice();
+  const runner = async () => {
+    for (let item = todo.shift(); item !== undefined; item = todo.shift())
+      await fn(item);
+  };
+  await Promise.all([runner(), runner(), runner(), runner()]);
+}
+
+/* Fetches url and keeps a storable answer under key in cacheName; an answer not kept has its
+ * body cancelled (an unread body holds its connection: six of them stalled the install). */
+async function keep(url, init, cacheName, key) {
+  try {
+    const response = await fetch(url, init);
+    if (storable(response))
+      await put(cacheName, key, response);
+    else if (response.body)
+      await response.body.cancel();
+  } catch {
+    /* fetched again at the next visit or refresh */
+  }
+}
+
 async function warm(paths) {
   const cache = await caches.open(SHELL_CACHE);
-  await Promise.all(paths.map(async (path) => {
+  await fourAtATime(paths, async (path) => {
     const url = new URL(path, self.location.origin);
     if (url.origin !== self.location.origin || neverCached(url) || !SHELL_FILE.test(url.pathname) ||
         await cache.match(shellKey(url)))
       return;                                 /* kept already: refreshed when the page asks for it */
-    try {
-      const response = await fetch(url.href, { cache: 'no-cache' });
-      if (storable(response))
-        await cache.put(shellKey(url), response);
-    } catch {
-      /* a file missing now is fetched again at the next visit */
-    }
-  }));
+    await keep(url.href, { cache: 'no-cache' }, SHELL_CACHE, shellKey(url));
+  });
 }
 
+/* The parsed answer of a GET that must succeed (a refusal's body is cancelled, then thrown). */
 async function fetchJsonOk(path) {
   const response = await fetch(path, { headers: { Accept: 'application/geo+json, application/json' } });
-  if (!response.ok)
+  if (!response.ok) {
+    if (response.body)
+      await response.body.cancel();
     throw new Error(`${path}: ${response.status}`);
-  return { response, body: await response.clone().json() };
+  }
+  return response.json();
 }
 
 /* Every place, page by page (the next links of docs/api.md §Paging). */
@@ -239,7 +261,7 @@ async function fetchDirectory() {
   const features = [];
   let next = `/api/places?sort=name&limit=${PAGE_SIZE}`;
   while (next && features.length < DIRECTORY_MAX_PLACES) {
-    const { body } = await fetchJsonOk(next);
+    const body = await fetchJsonOk(next);
     features.push(...(body.features || []));
     const link = (body.links || []).find((l) => l.rel === 'next');
     next = link ? link.href : null;
@@ -254,13 +276,13 @@ async function fetchDirectory() {
  * recent. One refresh at a time. */
 let refreshing = null;
 async function refresh() {
-  const health = await fetchJsonOk('/api/health').then((r) => r.body).catch(() => null);
+  const health = await fetchJsonOk('/api/health').catch(() => null);
   if (!health)
     return;                                   /* offline: keep the copy */
   const meta = await readMeta();
   if (meta && meta.built_at === health.built_at && Date.now() - Date.parse(meta.fetched_at) < DIRECTORY_MAX_AGE_MS)
     return;
-  const [territory, categories] = await Promise.all(['/api/territory', '/api/categories'].map((p) => fetchJsonOk(p).then((r) => r.body)));
+  const [territory, categories] = await Promise.all(['/api/territory', '/api/categories'].map(fetchJsonOk));
   const labels = {};
   for (const top of categories.categories || categories || [])
     if (top && top.code)
@@ -284,23 +306,12 @@ async function refresh() {
                   ...(list.length ? [...insee].map((c) => `/api/forms?commune=${encodeURIComponent(c)}`) : [])]);
 }
 
-/* The reference answers kept with the directory (not bounded like the last searches), four
- * requests at a time. */
+/* The reference answers kept with the directory (not bounded like the last searches). */
 async function cacheApi(paths) {
-  const todo = paths.slice();
-  const one = async () => {
-    for (let path = todo.shift(); path; path = todo.shift()) {
-      const url = new URL(path, self.location.origin);
-      try {
-        const response = await fetch(url.href, { headers: { Accept: 'application/json' } });
-        if (storable(response))
-          await put(DATA_CACHE, url.href, response);
-      } catch {
-        /* kept at the next refresh */
-      }
-    }
-  };
-  await Promise.all([one(), one(), one(), one()]);
+  await fourAtATime(paths, async (path) => {
+    const url = new URL(path, self.location.origin);
+    await keep(url.href, { headers: { Accept: 'application/json' } }, DATA_CACHE, url.href);
+  });
 }
 
 self.addEventListener('message', (event) => {

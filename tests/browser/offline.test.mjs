@@ -155,7 +155,7 @@ test('offline: the page reloads, says so, searches the copy like the server, ope
   await banner.waitFor({ state: 'visible' });
   assert.equal(await banner.getAttribute('role'), 'status');
   assert.match(await banner.textContent(),
-               /^Hors connexion : résultats de la copie du \d{1,2} \S+ \d{4} à \d{1,2}\u00a0h\u00a0\d{2}\.$/);
+               /^Hors connexion\u00a0: résultats de la copie du \d{1,2} \S+ \d{4} à \d{1,2}\u00a0h\u00a0\d{2}\.$/);
 
   /* The page's own search, by text: the list shows what the server would have found. */
   const asked = page.waitForRequest((r) => new URL(r.url()).pathname === '/api/places' &&
@@ -216,7 +216,7 @@ test('offline: the page reloads, says so, searches the copy like the server, ope
   const card = page.locator('.leaflet-popup .place-card');
   await card.waitFor({ state: 'visible' });
   await card.locator('.place-offline').waitFor();
-  assert.match(await card.locator('.place-offline').textContent(), /^Hors connexion : fiche de la copie du \d{1,2} /);
+  assert.match(await card.locator('.place-offline').textContent(), /^Hors connexion\u00a0: fiche de la copie du \d{1,2} /);
   assert.match(await card.textContent(), /Licence|licence/);
   await axeCheck(page, 'offline, a card open');
   await page.setViewportSize({ width: 360, height: 740 });
