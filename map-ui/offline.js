@@ -149,7 +149,7 @@ function showPending() {
 
 /* Same-origin files this page loaded (the service worker keeps them with the shell). */
 function loadedPaths() {
-  const paths = new Set([window.location.pathname]);
+  const paths = new Set();
   for (const e of performance.getEntriesByType('resource')) {
     const url = new URL(e.name, window.location.href);
     if (url.origin === window.location.origin && !url.pathname.startsWith('/api/'))
@@ -191,7 +191,7 @@ async function start() {
   const worker = await whenControlled();
   if (!worker)
     return;
-  worker.postMessage({ type: 'warm', paths: loadedPaths() });
+  worker.postMessage({ type: 'warm', paths: loadedPaths(), page: window.location.pathname });
   if (navigator.onLine)
     worker.postMessage({ type: 'refresh' });
 }

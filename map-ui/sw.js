@@ -49,8 +49,9 @@ const SHELL = [
   '/demarches.html', '/demarches.js', '/demarche.html', '/form-page.js', '/form-render.js',
   '/form-model.js', '/form-draft.js', '/forms-api.js', '/site.js', '/suivi.html', '/suivi.js',
   /* the resident's pages of issue 14 (« je m'installe », communes); a file missing is skipped */
-  '/installation.html', '/installation.js', '/commune.html', '/commune.js', '/communes.html',
-  '/communes.js', '/resident.js', '/resident.css',
+  '/je-m-installe', '/communes', '/installation.html', '/installation.js', '/commune.html',
+  '/commune.js', '/communes.html', '/communes.js', '/resident.js', '/resident.css',
+  '/place-card.js', '/share.js',
   '/vendor/leaflet/leaflet.js', '/vendor/leaflet/leaflet.css',
   '/vendor/leaflet/images/marker-icon.png', '/vendor/leaflet/images/marker-icon-2x.png',
   '/vendor/leaflet/images/marker-shadow.png', '/vendor/leaflet/images/layers.png',
@@ -75,10 +76,11 @@ function storable(response) {
          !/no-store/i.test(response.headers.get('Cache-Control') || '');
 }
 
-/* The key of a shell file: its path alone (the pages read their query string themselves); a
- * page that is not a static file (a commune's page, say) is kept under its whole address. */
+/* The key of a shell file or page: its path alone (the pages read their query string
+ * themselves: /je-m-installe?…, /commune/55532?…); the /ogc/ and /catalog documents, whose
+ * content depends on the query, under their whole address. */
 function shellKey(url) {
-  if (!SHELL_FILE.test(url.pathname))
+  if (/^\/(ogc|catalog)/.test(url.pathname))
     return url.href;
   return new URL(url.pathname === '/' ? '/index.html' : url.pathname, url.origin).href;
 }
@@ -234,12 +236,14 @@ async function keep(url, init, cacheName, key) {
   }
 }
 
-async function warm(paths) {
+/* Keeps the static files of paths, and the pages of `pages` (the fixed list, the page that
+ * reports), unless kept already. */
+async function warm(paths, pages = []) {
   const cache = await caches.open(SHELL_CACHE);
-  await fourAtATime(paths, async (path) => {
+  await fourAtATime(paths.concat(pages), async (path) => {
     const url = new URL(path, self.location.origin);
-    if (url.origin !== self.location.origin || neverCached(url) || !SHELL_FILE.test(url.pathname) ||
-        await cache.match(shellKey(url)))
+    if (url.origin !== self.location.origin || neverCached(url) ||
+        !(SHELL_FILE.test(url.pathname) || pages.includes(path)) || await cache.match(shellKey(url)))
       return;                                 /* kept already: refreshed when the page asks for it */
     await keep(url.href, { cache: 'no-cache' }, SHELL_CACHE, shellKey(url));
   });
@@ -317,7 +321,7 @@ async function cacheApi(paths) {
 self.addEventListener('message', (event) => {
   const msg = event.data || {};
   if (msg.type === 'warm' && Array.isArray(msg.paths)) {
-    event.waitUntil(warm(msg.paths.slice(0, 200)));
+    event.waitUntil(warm(msg.paths.slice(0, 200), typeof msg.page === 'string' ? [msg.page] : []));
   } else if (msg.type === 'refresh') {
     if (!refreshing)
       refreshing = refresh().catch(() => {}).finally(() => { refreshing = null; });
@@ -329,7 +333,7 @@ self.addEventListener('message', (event) => {
 });
 
 self.addEventListener('install', (event) => {
-  event.waitUntil(warm(SHELL).then(() => self.skipWaiting()));
+  event.waitUntil(warm([], SHELL).then(() => self.skipWaiting()));
 });
 
 self.addEventListener('activate', (event) => {

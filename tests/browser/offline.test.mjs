@@ -213,7 +213,7 @@ test('offline: the page reloads, says so, searches the copy like the server, ope
 
   /* A card opens from the list, with its provenance and the copy's date. */
   await page.click('#results button.place');
-  const card = page.locator('.leaflet-popup .place-card');
+  const card = page.locator('.place-card').first();      /* in a Leaflet popup or the place sheet */
   await card.waitFor({ state: 'visible' });
   await card.locator('.place-offline').waitFor();
   assert.match(await card.locator('.place-offline').textContent(), /^Hors connexion\u00a0: fiche de la copie du \d{1,2} /);
