@@ -122,9 +122,11 @@ async function tellOffline(clientId) {
     client.postMessage({ type: 'offline', date: meta ? meta.fetched_at : null });
 }
 
-function jsonResponse(body, status = 200, type = 'application/json; charset=utf-8') {
+/* An answer made here: X-Geodir-Offline says `cache` (a kept server answer, its opening states
+ * aged) or `copy` (computed from the directory). */
+function jsonResponse(body, status = 200, type = 'application/json; charset=utf-8', from = 'copy') {
   return new Response(JSON.stringify(body), {
-    status, headers: { 'Content-Type': type, 'Cache-Control': 'no-store', 'X-Geodir-Offline': 'copy' },
+    status, headers: { 'Content-Type': type, 'Cache-Control': 'no-store', 'X-Geodir-Offline': from },
   });
 }
 
@@ -143,14 +145,15 @@ async function readDirectory() {
 
 /* An /api/ GET the network could not answer: the cached answer, else the directory's. */
 async function apiFallback(request, url) {
-  const cached = await caches.match(request.url, { cacheName: API_CACHE }) ||
-                 await caches.match(request.url, { cacheName: DATA_CACHE });
+  /* by the request itself: the server's Vary (Accept) tells GeoJSON and JSON answers apart */
+  const cached = await caches.match(request, { cacheName: API_CACHE }) ||
+                 await caches.match(request, { cacheName: DATA_CACHE });
   const places = /^\/api\/places(\/|$)/.test(url.pathname);
   const timed = url.searchParams.has('open_now') || url.searchParams.has('open_at');
   if (cached && !places)
     return cached;
   if (cached && !timed)                       /* the server's answer, its opening states aged */
-    return jsonResponse(offlineAgeAnswer(await cached.json()), 200, cached.headers.get('Content-Type') || undefined);
+    return jsonResponse(offlineAgeAnswer(await cached.json()), 200, cached.headers.get('Content-Type') || undefined, 'cache');
   const directory = await readDirectory();
   if (!directory)
     return jsonResponse({ code: 'Offline', error: 'Hors connexion : cette information n’a pas été gardée sur cet appareil.' }, 503);
@@ -171,7 +174,7 @@ async function apiFallback(request, url) {
 
 async function handleApi(event, url) {
   try {
-    return await networkFirst(event.request, API_CACHE, event.request.url);
+    return await networkFirst(event.request, API_CACHE, event.request);
   } catch {
     const answer = await apiFallback(event.request, url);
     if (answer.status === 200)
@@ -300,7 +303,7 @@ async function refresh() {
   await data.put(META_KEY, new Response(JSON.stringify({ fetched_at: fetchedAt, built_at: health.built_at,
     places: features.length, bytes: text.length }), { headers: { 'Content-Type': 'application/json' } }));
   await cacheApi(DATA_URLS);
-  const forms = await caches.match('/api/forms', { cacheName: DATA_CACHE }).then((r) => (r ? r.json() : {})).catch(() => ({}));
+  const forms = await caches.match('/api/forms', { cacheName: DATA_CACHE, ignoreVary: true }).then((r) => (r ? r.json() : {})).catch(() => ({}));
   const list = Array.isArray(forms) ? forms : (forms.forms || []);
   const insee = new Set(features.map((f) => f.properties.insee).filter(Boolean));
   for (const c of Array.isArray(territory.communes) ? territory.communes : [])
@@ -313,8 +316,8 @@ async function refresh() {
 /* The reference answers kept with the directory (not bounded like the last searches). */
 async function cacheApi(paths) {
   await fourAtATime(paths, async (path) => {
-    const url = new URL(path, self.location.origin);
-    await keep(url.href, { headers: { Accept: 'application/json' } }, DATA_CACHE, url.href);
+    const request = new Request(new URL(path, self.location.origin).href, { headers: { Accept: 'application/json' } });
+    await keep(request, {}, DATA_CACHE, request);
   });
 }
 

@@ -196,7 +196,7 @@ test('offline: the page reloads, says so, searches the copy like the server, ope
       assert.deepEqual(ids(mine.body).sort(), ids(theirs).sort(), `${q}: the same places`);
   }
   const kept = await pageAnswer(page, '/api/places?q=pharmacie&f=json');
-  assert.equal(kept.offline, 'copy');
+  assert.equal(kept.offline, 'cache', 'the search made online is served as kept');
   assert.deepEqual(kept.body.places.map((p) => p.id), ctx.onlinePharmacies, 'the kept search, as the server answered it');
   assert.ok(kept.body.places.every((p) => 'open_state' in p && 'licence' in p));
   const open = await pageAnswer(page, '/api/places?open_now=true&sort=name');
