@@ -186,12 +186,13 @@ export function queuedFiles(entry) {
   return (entry.files || []).map((f) => ({ path: f.path, file: new File([fromBase64(f.b64)], f.name, { type: f.mime || '' }) }));
 }
 
-/* Notes that a POST of the queued submission starts (an interrupted one is told apart). */
-export function markSending(id) {
+/* Notes that a POST of the queued submission starts (at: ISO time), or that the server did not
+ * receive it (null): a mark left means the outcome is unknown. */
+export function markSending(id, at) {
   const entry = loadQueued(id);
   if (!entry)
     return;
-  entry.sending = new Date().toISOString();
+  entry.sending = at;
   try {
     localStorage.setItem(queueKey(id), JSON.stringify(entry));
   } catch {

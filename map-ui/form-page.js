@@ -413,7 +413,7 @@ async function queueOffline(values, files) {
 
 function renderPending(entry, focus) {
   const now = h('button', { type: 'button', class: 'button-primary', id: 'send-now' }, 'Envoyer maintenant');
-  now.addEventListener('click', () => flushQueued());
+  now.addEventListener('click', () => flushQueued(true));
   const edit = h('button', { type: 'button', class: 'button-secondary', id: 'edit-queued' }, 'Modifier ma demande');
   edit.addEventListener('click', () => {
     if (app.sending)
@@ -428,8 +428,10 @@ function renderPending(entry, focus) {
       `Vous êtes hors connexion. Votre demande est enregistrée sur cet appareil depuis le ${frenchDateTime(entry.queued_at)}. `
       + 'Elle sera envoyée automatiquement dès le retour du réseau, si cette page est ouverte ou quand vous la rouvrirez. '
       + 'Le service vérifiera alors vos réponses et vous donnera votre code de suivi.'),
-    entry.sending ? h('p', { class: 'form-warning' }, `Un envoi commencé le ${frenchDateTime(entry.sending)} a été interrompu : `
-      + 'si vous avez reçu un code de suivi pour cette demande, choisissez « Modifier ma demande » puis quittez la page sans l’envoyer.') : null,
+    entry.sending ? h('p', { class: 'form-warning', id: 'pending-unknown' },
+      `Un envoi commencé le ${frenchDateTime(entry.sending)} est resté sans réponse : la demande est peut-être `
+      + 'déjà arrivée. Elle ne sera pas renvoyée d’elle-même. Si vous avez reçu un code de suivi ou l’e-mail d’accusé de '
+      + 'réception, ne l’envoyez pas une seconde fois ; sinon, choisissez « Envoyer maintenant ».') : null,
     h('p', { id: 'send-status', class: 'status', role: 'status', 'aria-live': 'polite' }),
     h('p', { class: 'form-nav no-print' }, now, edit));
   document.title = `Demande en attente d’envoi — ${app.def.title} — ${shortName(app.territory)}`;
@@ -446,9 +448,12 @@ function pendingStatus(text) {
 }
 
 /* Sends the queued request once (one tab at a time); the queue is emptied only when the server
- * answered (201, or a refusal that sending again would not change). */
-async function flushQueued() {
-  if (app.sending || !loadQueued(app.def.id))
+ * answered (201, or a refusal that sending again would not change). A sending whose outcome is
+ * unknown (the page closed during the POST, or no answer in time) is not sent again by itself:
+ * the page says the request may have arrived and waits for « Envoyer maintenant » (manual). */
+async function flushQueued(manual = false) {
+  const waiting = loadQueued(app.def.id);
+  if (app.sending || !waiting || (waiting.sending && !manual))
     return;
   await withSendLock(app.def.id, async () => {
     const entry = loadQueued(app.def.id);
@@ -456,7 +461,7 @@ async function flushQueued() {
       return;                                 /* sent meanwhile by another tab */
     app.sending = true;
     pendingStatus('Envoi de la demande en cours…');
-    markSending(app.def.id);
+    markSending(app.def.id, new Date().toISOString());
     let answer;
     try {
       answer = await submitForm(app.def.id, entry.values, queuedFiles(entry));
@@ -466,8 +471,13 @@ async function flushQueued() {
     }
     app.sending = false;
     if (answer.unreachable || [429, 502, 503, 504].includes(answer.status)) {
+      markSending(app.def.id, null);          /* not received: sent again by itself */
       pendingStatus(answer.unreachable ? 'Toujours hors connexion : la demande sera envoyée au retour du réseau.'
         : `${failureText(answer.status, answer.body)} La demande sera envoyée plus tard.`);
+      return;
+    }
+    if (answer.status === 0) {                /* no answer in time: it may have arrived */
+      renderPending(loadQueued(app.def.id), true);
       return;
     }
     clearQueued(app.def.id);

@@ -262,7 +262,7 @@ test('a request filed offline waits on the device and is sent once when the netw
   assert.equal(filedCount('signaler-erreur'), 1, 'sent once');
 });
 
-test('a queued request the server refuses comes back with the server\'s error', async () => {
+test('a queued request of unknown outcome waits for the resident; the server\'s refusal is shown', async () => {
   const page = ctx.page;
   await page.evaluate(() => sessionStorage.clear());
   await ctx.browser.setOffline(true);
@@ -271,10 +271,23 @@ test('a queued request the server refuses comes back with the server\'s error', 
     const key = 'geodir-outbox:signaler-erreur';
     const entry = JSON.parse(localStorage.getItem(key));
     entry.values.probleme = 'pas-une-option';
+    entry.sending = new Date().toISOString();     /* as if the page had closed during its POST */
     localStorage.setItem(key, JSON.stringify(entry));
   });
+  let posts = 0;
+  const countPosts = (r) => { if (r.method() === 'POST' && /\/submissions$/.test(r.url())) posts++; };
+  page.on('request', countPosts);
   await ctx.browser.setOffline(false);
+  await page.reload();
+  await ready(page);
+  await page.waitForSelector('#pending-unknown');
+  assert.equal(posts, 0, 'a sending of unknown outcome is not sent again by itself');
+  assert.match(await page.textContent('#pending-unknown'), /est peut-être déjà arrivée/);
+  await axeCheck(page, 'a sending of unknown outcome');
+  await page.click('#send-now');                   /* the resident decides */
   await page.waitForSelector('#error-summary:not([hidden])');
+  page.off('request', countPosts);
+  assert.equal(posts, 1);
   assert.match(await page.textContent('#error-summary'), /Qu'est-ce qui est faux \? : Choisissez l'une des options proposées/);
   assert.equal(await page.evaluate(() => localStorage.getItem('geodir-outbox:signaler-erreur')), null);
   assert.equal(filedCount('signaler-erreur'), 1, 'nothing more stored');
