@@ -7,8 +7,9 @@
 
 /** An API or network failure, with a French message for residents. */
 export class ApiError extends Error {
-  constructor(message, { status = 0, code = '', parameter = '' } = {}) {
+  constructor(message, { status = 0, code = '', parameter = '', unreachable = false } = {}) {
     super(message);
+    this.unreachable = unreachable;   /* the request never reached the server (not a timeout) */
     this.name = 'ApiError';
     this.status = status;     /* HTTP status, 0 for a network failure */
     this.code = code;         /* API error code, e.g. "InvalidParameterValue" */
@@ -45,7 +46,7 @@ export async function fetchJson(url, init, { signal = null, timeout = TIMEOUT_MS
       throw e;
     if (timedOut)
       throw new ApiError('Le serveur ne répond pas. Réessayez dans un instant.');
-    throw new ApiError('Impossible de joindre le serveur. Vérifiez votre connexion.');
+    throw new ApiError('Impossible de joindre le serveur. Vérifiez votre connexion.', { unreachable: true });
   } finally {
     clearTimeout(timer);
     if (signal)

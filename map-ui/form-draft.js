@@ -4,6 +4,11 @@
  * few megabytes; a file that does not fit is named so that the page asks for it again). The
  * draft belongs to the tab and disappears with it; it is removed once the request is filed.
  * The receipt of a filed request is kept the same way, so that a reload shows it again.
+ *
+ * A request sent without a network is queued in localStorage (it must outlive the tab: the
+ * page sends it when the network returns or when it is opened again): the values and files as
+ * the submission carries them, and `sending` while a POST is under way. One queued request per
+ * form; it is removed only when the server has answered (docs/forms.md §1.6).
  */
 import { UID } from './form-model.js';
 
@@ -136,4 +141,77 @@ export function ensureUids(fields, values, newUid) {
       ensureUids(field.fields || [], item, newUid);
     }
   }
+}
+
+/* --- the offline queue ------------------------------------------------------------------------ */
+
+function queueKey(id) {
+  return `geodir-outbox:${id}`;
+}
+
+/* Queues a submission (values as sent, files: [{ path, file }], and the page's values to edit
+ * it again); false when it cannot be kept (files over the budget, storage full or refused). */
+export async function queueSubmission(def, values, files, draftValues) {
+  let budget = FILE_BUDGET;
+  const kept = [];
+  for (const { path, file } of files) {
+    if (file.size * 4 / 3 > budget)
+      return false;
+    const b64 = toBase64(await file.arrayBuffer());
+    budget -= b64.length;
+    kept.push({ path, name: file.name, mime: file.type, b64 });
+  }
+  const entry = { form: def.id, version: def.version, title: def.title, values, files: kept, draft_values: draftValues,
+                  queued_at: new Date().toISOString(), sending: null };
+  try {
+    localStorage.setItem(queueKey(def.id), JSON.stringify(entry));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/* The queued submission of form id ({ form, values, files, queued_at, sending, title }), or null. */
+export function loadQueued(id) {
+  try {
+    const entry = JSON.parse(localStorage.getItem(queueKey(id)) || 'null');
+    return entry && entry.form === id && typeof entry.values === 'object' ? entry : null;
+  } catch {
+    return null;
+  }
+}
+
+/* The files of a queued submission, as submissionFiles() gives them: [{ path, file }]. */
+export function queuedFiles(entry) {
+  return (entry.files || []).map((f) => ({ path: f.path, file: new File([fromBase64(f.b64)], f.name, { type: f.mime || '' }) }));
+}
+
+/* Notes that a POST of the queued submission starts (at: ISO time), or that the server did not
+ * receive it (null): a mark left means the outcome is unknown. */
+export function markSending(id, at) {
+  const entry = loadQueued(id);
+  if (!entry)
+    return;
+  entry.sending = at;
+  try {
+    localStorage.setItem(queueKey(id), JSON.stringify(entry));
+  } catch {
+    /* the mark is only informative */
+  }
+}
+
+export function clearQueued(id) {
+  try {
+    localStorage.removeItem(queueKey(id));
+  } catch {
+    /* nothing stored */
+  }
+}
+
+/* Runs fn() unless another tab is sending the queued submission of form id (Web Locks where the
+ * browser has them; else fn() runs: the page itself never sends twice at once). */
+export function withSendLock(id, fn) {
+  if (!navigator.locks || typeof navigator.locks.request !== 'function')
+    return fn();
+  return navigator.locks.request(queueKey(id), { ifAvailable: true }, (lock) => (lock ? fn() : null));
 }

@@ -9,6 +9,11 @@
  * and the follow link (/suivi.html#CODE/TOKEN: the token stays in the fragment, which no
  * server sees).
  *
+ * Without a network (navigator.onLine false, or the server unreachable) the request is queued on
+ * the device (form-draft.js) and the page says it will be sent when the network returns; it is
+ * sent on the `online` event or when the page is opened again, still validated by the server
+ * (a 400 brings the recap back with its errors), one tab at a time (docs/forms.md §1.6).
+ *
  * demarche.html?id=signaler-erreur&lieu=<place id> preselects that place (links of the map's
  * place cards).
  */
@@ -19,7 +24,10 @@ import {
   UID, allFields, checkFields, domId, frenchDate, isInput, newUid, pageOfPath,
   sizeText, submissionFiles, submissionValues, walk,
 } from './form-model.js';
-import { clearDraft, clearReceipt, ensureUids, loadDraft, loadReceipt, saveDraft, saveReceipt } from './form-draft.js';
+import {
+  clearDraft, clearQueued, clearReceipt, ensureUids, loadDraft, loadQueued, loadReceipt, markSending, queueSubmission,
+  queuedFiles, saveDraft, saveReceipt, withSendLock,
+} from './form-draft.js';
 import { FormRenderer, focusTarget, showFieldError } from './form-render.js';
 import { announce, frenchDateTime, loadTerritory, shortName } from './site.js';
 
@@ -39,6 +47,7 @@ const app = {
 };
 
 const filesOf = (key) => app.state.files[key] || [];
+const RETRY_MS = 30000;
 
 function stepCount() {
   return app.def.pages.length + 1;            /* the pages, then the recap */
@@ -337,19 +346,33 @@ async function send_() {
     showSummary(app.serverErrors);
     return;
   }
+  const values = submissionValues(app.def, app.state.values);
+  const files = submissionFiles(app.def, app.state.values, filesOf);
+  if (!navigator.onLine) {
+    await queueOffline(values, files);
+    return;
+  }
   app.sending = true;
   button.disabled = true;
   status.textContent = 'Envoi de la demande en cours…';
   let answer;
   try {
-    answer = await submitForm(app.def.id, submissionValues(app.def, app.state.values),
-                              submissionFiles(app.def, app.state.values, filesOf));
+    answer = await submitForm(app.def.id, values, files);
   } catch (e) {
-    answer = { status: 0, body: { error: e instanceof ApiError ? e.message : 'L’envoi a échoué.' } };
+    answer = { status: 0, unreachable: e instanceof ApiError && e.unreachable,
+               body: { error: e instanceof ApiError ? e.message : 'L’envoi a échoué.' } };
   }
   app.sending = false;
   button.disabled = false;
   status.textContent = '';
+  if (answer.unreachable)
+    await queueOffline(values, files);
+  else
+    handleAnswer(answer);
+}
+
+/* The server's answer to a submission: the receipt, the field errors on the recap, or why not. */
+function handleAnswer(answer) {
   if (answer.status === 201 || answer.status === 200) {
     const receipt = { code: answer.body.code, token: answer.body.token, at: new Date().toISOString(),
                       title: app.def.title };
@@ -360,6 +383,10 @@ async function send_() {
     renderReceipt(receipt);
     return;
   }
+  if (!document.getElementById('send')) {
+    app.state.step = app.def.pages.length;
+    renderRecap(false);
+  }
   if (answer.status === 400 && Array.isArray(answer.body.errors) && answer.body.errors.length) {
     app.serverErrors = answer.body.errors.map((e) => ({ path: String(e.field || ''), message: String(e.message || '') }));
     setTitle(`Étape ${stepCount()} sur ${stepCount()} : Vérifiez votre demande`, true);
@@ -368,6 +395,94 @@ async function send_() {
   }
   showSummary([{ path: '', message: failureText(answer.status, answer.body) }],
               'La demande n’a pas pu être envoyée');
+}
+
+/* --- sending when the network returns (docs/forms.md §1.6) ---------------------------------- */
+
+/* No network: the request waits on this device, and the page says so. */
+async function queueOffline(values, files) {
+  persist();
+  if (!(await queueSubmission(app.def, values, files, app.state.values))) {
+    showSummary([{ path: '', message: 'Vous êtes hors connexion et votre demande n’a pas pu être gardée sur cet appareil '
+      + '(fichiers joints trop volumineux ou stockage plein). Envoyez-la quand la connexion sera revenue.' }],
+    'La demande n’a pas pu être envoyée');
+    return;
+  }
+  renderPending(loadQueued(app.def.id), true);
+}
+
+function renderPending(entry, focus) {
+  const now = h('button', { type: 'button', class: 'button-primary', id: 'send-now' }, 'Envoyer maintenant');
+  now.addEventListener('click', () => flushQueued(true));
+  const edit = h('button', { type: 'button', class: 'button-secondary', id: 'edit-queued' }, 'Modifier ma demande');
+  edit.addEventListener('click', () => {
+    if (app.sending)
+      return;
+    clearQueued(app.def.id);
+    app.state.step = app.def.pages.length;
+    renderRecap(true);
+  });
+  root.replaceChildren(
+    h('h1', { id: 'pending-title', tabindex: '-1' }, `Demande en attente d’envoi : ${entry.title || app.def.title}`),
+    h('p', { class: 'form-warning', id: 'pending-note' },
+      `Vous êtes hors connexion. Votre demande est enregistrée sur cet appareil depuis le ${frenchDateTime(entry.queued_at)}. `
+      + 'Elle sera envoyée automatiquement dès le retour du réseau, si cette page est ouverte ou quand vous la rouvrirez. '
+      + 'Le service vérifiera alors vos réponses et vous donnera votre code de suivi.'),
+    entry.sending ? h('p', { class: 'form-warning', id: 'pending-unknown' },
+      `Un envoi commencé le ${frenchDateTime(entry.sending)} est resté sans réponse : la demande est peut-être `
+      + 'déjà arrivée. Elle ne sera pas renvoyée d’elle-même. Si vous avez reçu un code de suivi ou l’e-mail d’accusé de '
+      + 'réception, ne l’envoyez pas une seconde fois ; sinon, choisissez « Envoyer maintenant ».') : null,
+    h('p', { id: 'send-status', class: 'status', role: 'status', 'aria-live': 'polite' }),
+    h('p', { class: 'form-nav no-print' }, now, edit));
+  document.title = `Demande en attente d’envoi — ${app.def.title} — ${shortName(app.territory)}`;
+  if (focus) {
+    document.getElementById('pending-title').focus();
+    announce('Vous êtes hors connexion : votre demande sera envoyée au retour du réseau.');
+  }
+}
+
+function pendingStatus(text) {
+  const status = document.getElementById('send-status');
+  if (status)
+    status.textContent = text;
+}
+
+/* Sends the queued request once (one tab at a time); the queue is emptied only when the server
+ * answered (201, or a refusal that sending again would not change). A sending whose outcome is
+ * unknown (the page closed during the POST, or no answer in time) is not sent again by itself:
+ * the page says the request may have arrived and waits for « Envoyer maintenant » (manual). */
+async function flushQueued(manual = false) {
+  const waiting = loadQueued(app.def.id);
+  if (app.sending || !waiting || (waiting.sending && !manual))
+    return;
+  await withSendLock(app.def.id, async () => {
+    const entry = loadQueued(app.def.id);
+    if (!entry || app.sending)
+      return;                                 /* sent meanwhile by another tab */
+    app.sending = true;
+    pendingStatus('Envoi de la demande en cours…');
+    markSending(app.def.id, new Date().toISOString());
+    let answer;
+    try {
+      answer = await submitForm(app.def.id, entry.values, queuedFiles(entry));
+    } catch (e) {
+      answer = { status: 0, unreachable: e instanceof ApiError && e.unreachable,
+                 body: { error: e instanceof ApiError ? e.message : 'L’envoi a échoué.' } };
+    }
+    app.sending = false;
+    if (answer.unreachable || [429, 502, 503, 504].includes(answer.status)) {
+      markSending(app.def.id, null);          /* not received: sent again by itself */
+      pendingStatus(answer.unreachable ? 'Toujours hors connexion : la demande sera envoyée au retour du réseau.'
+        : `${failureText(answer.status, answer.body)} La demande sera envoyée plus tard.`);
+      return;
+    }
+    if (answer.status === 0) {                /* no answer in time: it may have arrived */
+      renderPending(loadQueued(app.def.id), true);
+      return;
+    }
+    clearQueued(app.def.id);
+    handleAnswer(answer);
+  });
 }
 
 function followUrl(receipt) {
@@ -472,9 +587,23 @@ async function main() {
     app.state = { step: Math.min(draft.step, app.def.pages.length), values: draft.values, files: draft.files };
     app.lost = draft.lost;
   }
+  const queued = loadQueued(app.def.id);
+  if (queued && !draft && queued.draft_values)
+    app.state = { step: app.def.pages.length, values: queued.draft_values, files: {} };
   ensureUids(allFields(app.def), app.state.values, newUid);
   startRenderer();
-  if (receipt && !draft) {
+  window.addEventListener('online', () => flushQueued());
+  /* The browser may say it is online while the server cannot be reached (a weak signal):
+   * a waiting request is tried again every RETRY_MS meanwhile. */
+  window.setInterval(() => {
+    if (navigator.onLine && document.visibilityState === 'visible' && loadQueued(app.def.id))
+      flushQueued();
+  }, RETRY_MS);
+  if (queued) {
+    renderPending(queued, false);
+    if (navigator.onLine)
+      flushQueued();
+  } else if (receipt && !draft) {
     renderReceipt(receipt);
   } else {
     if (params.get('lieu'))
