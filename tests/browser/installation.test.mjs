@@ -12,7 +12,7 @@
  *     in Paris (outside the territory: no commune, the nearest pharmacy 198 km away), then
  *     the permission refused (the French fallback message, the focus back on the address, the
  *     address then typed whole and Entrée pressed without a suggestion);
- *   - the hours in words of resident.js (hoursInWords) at a fixed instant;
+ *   - the hours in words (format.js openStateText, used by the resident pages) at a fixed instant;
  *   - the commune page /commune/55532 (name, mairie, places by category, procedures, the
  *     outline drawn on the map) at 360 px, and an unknown code answered 404 with a French page;
  *   - the commune list /communes reached from the map page's header, a commune opened by
@@ -78,25 +78,25 @@ async function noHorizontalScroll(page, step) {
 /* The text of the answer's section of a category (installation.js NEEDS). */
 const need = (page, category) => page.textContent(`section.need[data-category="${category}"]`);
 
-test('hours in words (resident.js hoursInWords) on Tuesday 7 July 2026, 10:00 in Paris', async () => {
+test('hours in words (format.js openStateText, as the resident pages use it) on Tuesday 7 July 2026, 10:00 in Paris', async () => {
   const page = ctx.page;
   await open(page, '/communes');
   const now = Date.UTC(2026, 6, 7, 8, 0);
   const cases = [
-    [{ open_state: 'open', next_change: '2026-07-07T12:15:00+02:00', next_state: 'closed' }, 'Ouvert jusqu’à 12 h 15'],
-    [{ open_state: 'open', next_change: '2026-07-08T02:00:00+02:00', next_state: 'closed' }, 'Ouvert, ferme demain à 2 h'],
-    [{ open_state: 'open', next_change: null, next_state: null }, 'Ouvert en permanence'],
-    [{ open_state: 'closed', next_change: '2026-07-07T14:00:00+02:00', next_state: 'open' }, 'Fermé, ouvre à 14 h'],
-    [{ open_state: 'closed', next_change: '2026-07-08T08:30:00+02:00', next_state: 'open' }, 'Fermé, ouvre demain à 8 h 30'],
-    [{ open_state: 'closed', next_change: '2026-07-10T14:00:00+02:00', next_state: 'open' }, 'Fermé, ouvre vendredi à 14 h'],
-    [{ open_state: 'closed', next_change: '2026-09-01T09:05:00+02:00', next_state: 'open' }, 'Fermé, ouvre le 1er septembre à 9 h 05'],
-    [{ open_state: 'closed', next_change: '2027-01-04T09:00:00+01:00', next_state: 'open' }, 'Fermé, ouvre le 4 janvier 2027 à 9 h'],
+    [{ open_state: 'open', next_change: '2026-07-07T12:15:00+02:00', next_state: 'closed' }, 'Ouvert · ferme à 12 h 15'],
+    [{ open_state: 'open', next_change: '2026-07-08T02:00:00+02:00', next_state: 'closed' }, 'Ouvert · ferme demain à 2 h'],
+    [{ open_state: 'open', next_change: null, next_state: null }, 'Ouvert'],
+    [{ open_state: 'closed', next_change: '2026-07-07T14:00:00+02:00', next_state: 'open' }, 'Fermé · ouvre à 14 h'],
+    [{ open_state: 'closed', next_change: '2026-07-08T08:30:00+02:00', next_state: 'open' }, 'Fermé · ouvre demain à 8 h 30'],
+    [{ open_state: 'closed', next_change: '2026-07-10T14:00:00+02:00', next_state: 'open' }, 'Fermé · ouvre vendredi à 14 h'],
+    [{ open_state: 'closed', next_change: '2026-09-01T09:05:00+02:00', next_state: 'open' }, 'Fermé · ouvre le 1er septembre à 9 h 05'],
+    [{ open_state: 'closed', next_change: '2027-01-04T09:00:00+01:00', next_state: 'open' }, 'Fermé · ouvre le 4 janvier 2027 à 9 h'],
     [{ open_state: null, opening_hours: null }, 'Horaires non renseignés'],
-    [{ open_state: 'unknown', opening_hours_valid: false }, 'Horaires à confirmer auprès du lieu'],
+    [{ open_state: 'unknown', opening_hours_valid: false }, 'Horaires non reconnus (voir la fiche)'],
   ];
   const got = await page.evaluate(async ([list, t]) => {
-    const { hoursInWords } = await import('/resident.js');
-    return list.map(([props]) => hoursInWords(props, t).text.replace(/\u00a0/g, ' '));
+    const { openStateText } = await import('/format.js');
+    return list.map(([props]) => openStateText(props, t).text.replace(/\u00a0/g, ' '));
   }, [cases, now]);
   assert.deepEqual(got, cases.map((c) => c[1]));
 });
@@ -129,7 +129,7 @@ test('« Je m’installe » by a typed address, keyboard only, 360 px', async ()
   assert.match(mairie, /Horaires non renseignés/);
   const gp = await need(page, 'gp');
   assert.match(gp, /Cabinet médical \(exemple\) à 624\u00a0m/);
-  assert.match(gp, /(Ouvert jusqu’à \d{1,2}\u00a0h(\u00a0\d\d)?|Fermé, ouvre .+ à \d{1,2}\u00a0h(\u00a0\d\d)?)/,
+  assert.match(gp, /(Ouvert · ferme .*à \d{1,2}\u00a0h(\u00a0\d\d)?|Fermé · ouvre .*à \d{1,2}\u00a0h(\u00a0\d\d)?)/,
                'the doctor\'s hours in words');
   assert.match(await need(page, 'secondary-school'), /Aucun collège ni lycée recensé dans le territoire\./);
   const waste = await need(page, 'waste');
