@@ -24,6 +24,7 @@ die() { printf '%s: %s\n' "$BENCH_NAME" "$*" >&2; exit 1; }
 BENCH_NAME="$1"
 WORK="${GEODIR_BENCH_DIR:-$2}"
 case "$WORK" in "$REPO"|"$REPO"/*) die "GEODIR_BENCH_DIR must be outside the repository" ;; esac
+mkdir -p "$WORK" || die "cannot create the work folder $WORK"
 PEERS_DIR="${PEERS_DIR:-$REPO/../shared/bench/peers}"
 API_THREADS="${API_THREADS:-$(nproc)}"
 
