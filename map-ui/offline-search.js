@@ -5,16 +5,21 @@
  * not change. Loaded by importScripts() (a classic script: module service workers are not in
  * every browser); pure functions over plain objects, no DOM, no Cache API.
  *
- * What differs from the server, on purpose and said in map-ui/README.md: the text is matched
- * against the name, the category label and the commune (every word; the last one as a prefix;
- * one typo in words of 5 letters or more), relevance is "name holds every word" first, then
- * distance or name; opening states are those of the copy, kept while they still hold (before
- * their next_change), else « unknown »; cursors are plain offsets.
+ * The text finds what the server's finds (docs/api.md): the places whose name holds every word
+ * (the last one as a prefix; one typo in words of 5 letters or more), then the places of the
+ * categories the text names by their label or a synonym — the rule of
+ * geoapi/search/api_synonyms.h, over the synonyms the server publishes in /api/categories
+ * (kept with the copy as directory.categories: no list of its own here).
+ * What differs, on purpose and said in map-ui/README.md: relevance is those two tiers, then
+ * distance or name (no text score); opening states are those of the copy, kept while they still
+ * hold (before their next_change), else « unknown »; cursors are plain offsets.
  */
 /* exported offlinePlaces, offlinePlace, offlineSuggestions, offlineAgeAnswer */
 'use strict';
 
 const OFFLINE_EARTH_RADIUS_M = 6371008.8;
+const OFFLINE_TYPO_MIN = 5;          /* characters from which a word may have one typo */
+const OFFLINE_SYN_PREFIX_MIN = 4;    /* ... from which the word being typed names by its start */
 const OFFLINE_ELISION = /(^|[^a-z0-9])(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu)['’ʼ](?=[a-z0-9])/g;
 
 /* Lower case, no accents, œ/æ spelt out, French elisions dropped: the words of text. */
@@ -43,7 +48,75 @@ function offlineOneEdit(a, b) {
  * 5 letters or more; as a prefix, from a start of the word one letter shorter, as long or longer). */
 function offlineWordMatches(word, hay, prefix) {
   const typo = (w) => offlineOneEdit(word, w) || (prefix && [-1, 0, 1].some((n) => offlineOneEdit(word, w.slice(0, word.length + n))));
-  return hay.some((w) => w === word || (prefix && w.startsWith(word)) || (word.length >= 5 && typo(w)));
+  return hay.some((w) => w === word || (prefix && w.startsWith(word)) || (word.length >= OFFLINE_TYPO_MIN && typo(w)));
+}
+
+/* How the query's words are found in hay (api_text_match): 2 each as it is (the last one as a
+ * prefix), 1 with typos, 0 not. */
+function offlineHayMatch(query, hay) {
+  const last = query.words.length - 1;
+  const as = (typo) => query.words.length > 0 && query.words.every((w, i) => (typo
+    ? offlineWordMatches(w, hay, query.prefix && i === last)
+    : hay.some((h) => h === w || (query.prefix && i === last && h.startsWith(w)))));
+  return as(false) ? 2 : (as(true) ? 1 : 0);
+}
+
+/* How word i of the query matches a word of term (api_synonyms.h): 2 the same, 1 one edit
+ * away (5 letters or more) or, being typed, the start of a longer one (4 letters or more). */
+function offlineTermWord(query, i, term) {
+  const w = query.words[i];
+  const prefix = query.prefix && i === query.words.length - 1 && w.length >= OFFLINE_SYN_PREFIX_MIN;
+  let best = 0;
+  for (const t of term) {
+    if (t === w)
+      return 2;
+    if ((w.length >= OFFLINE_TYPO_MIN && offlineOneEdit(w, t)) || (prefix && t.length > w.length && t.startsWith(w)))
+      best = 1;
+  }
+  return best;
+}
+
+/* How the query names a term (its folded words): each word of the query a word of the term,
+ * the worst of them (2, 1), and one word of 3 letters or more; else 0. */
+function offlineTermMatch(query, term) {
+  let m = 2;
+  for (let i = 0; i < query.words.length && m > 0; i++)
+    m = Math.min(m, offlineTermWord(query, i, term));
+  return query.words.some((w) => w.length >= 3) ? m : 0;
+}
+
+/* The categories of a copy kept without them: the top-level labels and the places' own. */
+function offlineCategoriesOfPlaces(directory) {
+  const list = new Map(Object.entries(directory.labels || {}).map(([code, label]) => [code, { code, label }]));
+  for (const { properties: p } of directory.features)
+    if (p.category && !list.has(p.category))
+      list.set(p.category, { code: p.category, label: p.category_label || p.category, parent: p.parent_category });
+  return [...list.values()];
+}
+
+/* The categories of the copy, flat, with the folded words of their label and synonyms:
+ * [{ code, label, parent, terms }] in the order of /api/categories, computed once per copy. A
+ * copy kept before /api/categories had synonyms names its categories by their label only. */
+const offlineCategoryCache = new WeakMap();
+function offlineCategories(directory) {
+  let cats = offlineCategoryCache.get(directory);
+  if (!cats) {
+    cats = (directory.categories || offlineCategoriesOfPlaces(directory)).map((c) => ({ code: c.code, label: c.label, parent: c.parent || null,
+      terms: [c.label, ...(c.synonyms || [])].map(offlineWords).filter((t) => t.length > 0) }));
+    offlineCategoryCache.set(directory, cats);
+  }
+  return cats;
+}
+
+/* The categories the query names: Map code → 2 (word for word) or 1 (a typo or a prefix). */
+function offlineNamed(directory, query) {
+  const named = new Map();
+  for (const c of offlineCategories(directory)) {
+    const m = Math.max(0, ...c.terms.map((t) => offlineTermMatch(query, t)));
+    if (m > 0)
+      named.set(c.code, m);
+  }
+  return named;
 }
 
 /* { words, prefix } of a q value: the last word is a prefix unless q ends with a space. */
@@ -52,27 +125,26 @@ function offlineQuery(q) {
   return { words, prefix: !/\s$/.test(q) && words.length > 0 && words[words.length - 1].length >= 2 };
 }
 
-/* The folded words of a place, computed once per feature of the copy (the worker keeps the
- * parsed copy while it lives): { name, hay (name, category label, commune), key (sort key) }. */
+/* The folded words of a place's name, computed once per feature of the copy (the worker keeps
+ * the parsed copy while it lives): { name, key (sort key) }. */
 const offlineWordCache = new WeakMap();
 function offlineIndex(feature) {
   let w = offlineWordCache.get(feature);
   if (!w) {
-    const p = feature.properties;
-    const name = offlineWords(p.name);
-    w = { name, hay: name.concat(offlineWords(p.category_label), offlineWords(p.commune)), key: name.join(' ') };
+    const name = offlineWords(feature.properties.name);
+    w = { name, key: name.join(' ') };
     offlineWordCache.set(feature, w);
   }
   return w;
 }
 
-/* 0: no match; 1: matched through the category or commune; 2: the name holds every word. */
-function offlineTextRank(query, feature) {
-  const { name, hay } = offlineIndex(feature);
-  const last = query.words.length - 1;
-  if (!query.words.every((w, i) => offlineWordMatches(w, hay, query.prefix && i === last)))
-    return 0;
-  return query.words.every((w, i) => offlineWordMatches(w, name, query.prefix && i === last)) ? 2 : 1;
+/* 2: the name holds every word; 1: a place of a category the text names (named, with a
+ * top-level category's children); 0: neither. */
+function offlineTextRank(query, named, feature) {
+  if (offlineHayMatch(query, offlineIndex(feature).name) > 0)
+    return 2;
+  const p = feature.properties;
+  return named.has(p.category) || named.has(p.parent_category) ? 1 : 0;
 }
 
 function offlineDistance(lat1, lon1, lat2, lon2) {
@@ -161,12 +233,13 @@ function offlinePasses(c, p, coords, skip) {
 /* The matching places as [{ f, p, d, rank }] in the answer's order, before k and paging. */
 function offlineMatches(directory, c, now, skip = '') {
   const query = c.q ? offlineQuery(c.q) : null;
+  const named = query ? offlineNamed(directory, query) : null;
   const out = [];
   for (const f of directory.features) {
     const coords = f.geometry && f.geometry.coordinates;
     if (!Array.isArray(coords))
       continue;
-    const rank = query ? offlineTextRank(query, f) : 2;
+    const rank = query ? offlineTextRank(query, named, f) : 2;
     if (rank === 0)
       continue;
     const p = offlineProps(f, now);
@@ -177,10 +250,13 @@ function offlineMatches(directory, c, now, skip = '') {
       continue;
     out.push({ f, p, d, rank, name: offlineIndex(f).key });
   }
-  const byName = (a, b) => (a.name < b.name ? -1 : (a.name > b.name ? 1 : String(a.f.id) < String(b.f.id) ? -1 : 1));
+  const byId = (a, b) => (String(a.f.id) < String(b.f.id) ? -1 : 1);
+  const byName = (a, b) => (a.name < b.name ? -1 : (a.name > b.name ? 1 : byId(a, b)));
   const byDistance = (a, b) => (a.d - b.d) || byName(a, b);
+  /* the named categories' places: by proximity alone, ties by id, as the server ranks them */
+  const byProximity = (a, b) => (c.point ? a.d - b.d : 0) || byId(a, b);
   if (c.sort === 'relevance')
-    out.sort((a, b) => (b.rank - a.rank) || (c.point ? byDistance(a, b) : byName(a, b)));
+    out.sort((a, b) => (b.rank - a.rank) || (a.rank === 1 ? byProximity : (c.point ? byDistance : byName))(a, b));
   else
     out.sort(c.sort === 'distance' && c.point ? byDistance : byName);
   if (c.k !== null && c.point)
@@ -259,33 +335,50 @@ function offlinePlace(directory, id, now = Date.now()) {
   return f ? { type: 'Feature', id: f.id, geometry: f.geometry, properties: offlineProps(f, now) } : null;
 }
 
+/* The number of places of each category of the copy, a top-level one with its children's. */
+function offlineCounts(directory) {
+  const counts = new Map();
+  const add = (code) => code && counts.set(code, (counts.get(code) || 0) + 1);
+  for (const f of directory.features) {
+    add(f.properties.category);
+    if (f.properties.parent_category !== f.properties.category)
+      add(f.properties.parent_category);
+  }
+  return counts;
+}
+
+/* The best 3 categories whose label holds the words or that the query names by a synonym,
+ * with places: word for word first, then by number of places (as the server ranks them). */
+function offlineCategorySuggestions(directory, query) {
+  const named = offlineNamed(directory, query);
+  const counts = offlineCounts(directory);
+  const found = offlineCategories(directory).map((c, index) => ({ c, index, count: counts.get(c.code) || 0,
+    m: Math.max(offlineHayMatch(query, offlineWords(c.label)), named.get(c.code) || 0) }));
+  return found.filter((e) => e.m > 0 && e.count > 0)
+    .sort((a, b) => (b.m - a.m) || (b.count - a.count) || (a.index - b.index)).slice(0, 3)
+    .map(({ c, count }) => ({ type: 'category', label: c.label, code: c.code, parent: c.parent, count }));
+}
+
+/* The best 3 communes of the copy whose name holds the words. */
+function offlineCommuneSuggestions(directory, query) {
+  const communes = new Map();
+  for (const { properties: p } of directory.features)
+    if (p.insee && !communes.has(p.insee) && offlineHayMatch(query, offlineWords(p.commune)) > 0)
+      communes.set(p.insee, { type: 'commune', label: p.commune, insee: p.insee, postcodes: p.postcode ? [p.postcode] : [], lat: null, lon: null });
+  return [...communes.values()].slice(0, 3);
+}
+
 /* GET /api/autocomplete from the copy: categories, communes and places (no addresses). */
 function offlineSuggestions(directory, params, now = Date.now()) {
   const q = params.get('q') || '';
   const query = offlineQuery(q);
   const limit = Math.min(Math.max(offlineNumber(params, 'limit') || 8, 1), 20);
-  const last = query.words.length - 1;
-  const matches = (text) => query.words.length > 0 &&
-    query.words.every((w, i) => offlineWordMatches(w, offlineWords(text), query.prefix && i === last));
-  const cats = new Map();
-  const communes = new Map();
-  for (const f of directory.features) {
-    const p = f.properties;
-    if (matches(p.category_label)) {
-      const e = cats.get(p.category) || { type: 'category', label: p.category_label, code: p.category, parent: p.parent_category, count: 0 };
-      e.count++;
-      cats.set(p.category, e);
-    }
-    if (p.insee && matches(p.commune) && !communes.has(p.insee))
-      communes.set(p.insee, { type: 'commune', label: p.commune, insee: p.insee, postcodes: p.postcode ? [p.postcode] : [], lat: null, lon: null });
-  }
-  const suggestions = [...[...cats.values()].sort((a, b) => b.count - a.count).slice(0, 3),
-                       ...[...communes.values()].slice(0, 3)];
+  if (query.words.length === 0)
+    return { query: q, suggestions: [] };
+  const suggestions = [...offlineCategorySuggestions(directory, query), ...offlineCommuneSuggestions(directory, query)];
   const c = offlineCriteria(new URLSearchParams({ q, ...(params.get('lat') ? { lat: params.get('lat'), lon: params.get('lon') } : {}) }), {});
   c.radius = null;
-  for (const row of offlineMatches(directory, c, now).filter((r) => r.rank === 2)) {
-    if (suggestions.length >= limit)
-      break;
+  for (const row of offlineMatches(directory, c, now).slice(0, Math.max(limit - suggestions.length, 0))) {
     const [lon, lat] = row.f.geometry.coordinates;
     const s = { type: 'place', label: row.p.name, id: row.f.id, category: row.p.category,
                 category_label: row.p.category_label, commune: row.p.commune, lat, lon };

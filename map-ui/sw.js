@@ -12,7 +12,8 @@
  *   past its next_change is unknown); one filtered by open_now/open_at is computed again from
  *   the directory instead (the places open now are not those open then).
  * - The directory: every place of /api/places (paged, sort=name, the full properties with their
- *   source, publisher, licence and date) and the reference answers (territory, categories,
+ *   source, publisher, licence and date), the categories with their search synonyms (from
+ *   /api/categories: the offline search names categories by them) and the reference answers (territory, categories,
  *   communes, exports list, the forms, each definition, the forms of each commune), refreshed when the database build changes or the copy
  *   is older than DIRECTORY_MAX_AGE_MS (message "refresh"). Without a network, /api/places,
  *   /api/places/{id} and /api/autocomplete not in the cache are answered from it
@@ -41,6 +42,7 @@ const NETWORK_TIMEOUT_MS = 8000;
 const DIRECTORY_MAX_AGE_MS = 12 * 3600 * 1000;
 const DIRECTORY_MAX_PLACES = 20000;
 const PAGE_SIZE = 500;
+const DIRECTORY_FORMAT = 2;      /* 2: with the categories and their synonyms; a copy of another is fetched again */
 
 const SHELL = [
   '/', '/index.html', '/style.css', '/opendata.css', '/forms.css', '/favicon.svg',
@@ -280,6 +282,21 @@ async function fetchDirectory() {
   });
 }
 
+/* The answer of /api/categories as the copy keeps it: the top-level labels (the facets), and
+ * every category flat with its parent and the synonyms the server publishes (offline-search.js
+ * names categories with them as the server does). */
+function flatCategories(categories) {
+  const labels = {};
+  const flat = [];
+  for (const top of categories.categories || []) {
+    labels[top.code] = top.label;
+    flat.push({ code: top.code, label: top.label, parent: null, synonyms: top.synonyms || [] });
+    for (const c of top.children || [])
+      flat.push({ code: c.code, label: c.label, parent: top.code, synonyms: c.synonyms || [] });
+  }
+  return { labels, flat };
+}
+
 /* The copy of the directory and its companions, unless the one kept is of the same build and
  * recent. One refresh at a time. */
 let refreshing = null;
@@ -288,20 +305,18 @@ async function refresh() {
   if (!health)
     return;                                   /* offline: keep the copy */
   const meta = await readMeta();
-  if (meta && meta.built_at === health.built_at && Date.now() - Date.parse(meta.fetched_at) < DIRECTORY_MAX_AGE_MS)
+  if (meta && meta.format === DIRECTORY_FORMAT && meta.built_at === health.built_at && Date.now() - Date.parse(meta.fetched_at) < DIRECTORY_MAX_AGE_MS)
     return;
   const [territory, categories] = await Promise.all(['/api/territory', '/api/categories'].map(fetchJsonOk));
-  const labels = {};
-  for (const top of categories.categories || categories || [])
-    if (top && top.code)
-      labels[top.code] = top.label;
+  const { labels, flat } = flatCategories(categories);
   const features = await fetchDirectory();
   const fetchedAt = new Date().toISOString();
-  const directory = { fetched_at: fetchedAt, built_at: health.built_at, search: territory.search || {}, labels, features };
+  const directory = { fetched_at: fetchedAt, built_at: health.built_at, search: territory.search || {}, labels,
+                      categories: flat, features };
   const text = JSON.stringify(directory);
   const data = await caches.open(DATA_CACHE);
   await data.put(DIRECTORY_KEY, new Response(text, { headers: { 'Content-Type': 'application/json' } }));
-  await data.put(META_KEY, new Response(JSON.stringify({ fetched_at: fetchedAt, built_at: health.built_at,
+  await data.put(META_KEY, new Response(JSON.stringify({ format: DIRECTORY_FORMAT, fetched_at: fetchedAt, built_at: health.built_at,
     places: features.length, bytes: text.length }), { headers: { 'Content-Type': 'application/json' } }));
   await cacheApi(DATA_URLS);
   const forms = await caches.match('/api/forms', { cacheName: DATA_CACHE, ignoreVary: true }).then((r) => (r ? r.json() : {})).catch(() => ({}));

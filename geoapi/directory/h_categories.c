@@ -1,10 +1,13 @@
 /*
  * h_categories.c — GET /api/categories: the two-level taxonomy (common/taxonomy.def) with the
  * number of places in each category; a top-level count includes its children. Every category
- * is listed, even with no place.
+ * is listed, even with no place, with the synonyms by which a search text names it
+ * (api_synonyms.h: the compiled-in table and the territory's synonyms_file), so that a client
+ * searching a copy of the directory (map-ui/offline-search.js) applies the server's rule.
  */
 #include "api_handlers.h"
 #include "api_queries.h"
+#include "api_synonyms.h"
 #include "gdir_json.h"
 
 #include <stdlib.h>
@@ -27,6 +30,24 @@ static int add_count(void *cls, const char *code, long long count)
     return 0;   /* a code unknown to this build is not listed */
 }
 
+static int write_term(void *cls, const char *term, size_t len)
+{
+    return gdir_json_strn(cls, term, len);
+}
+
+/* "code", "label", "count" and "synonyms" of category c (the object left open). */
+static void write_category(struct gdir_json *j, const struct gdir_category *c, long long count)
+{
+    gdir_json_obj_begin(j);
+    gdir_json_kstr(j, "code", c->code);
+    gdir_json_kstr(j, "label", c->label);
+    gdir_json_kint(j, "count", count);
+    gdir_json_key(j, "synonyms");
+    gdir_json_arr_begin(j);
+    api_synonyms_each(c->code, write_term, j);
+    gdir_json_arr_end(j);
+}
+
 /* {"categories": [...]}: the top-level categories with their totals and their children. */
 static void write_categories(struct gdir_json *j, const struct counts *c)
 {
@@ -41,19 +62,13 @@ static void write_categories(struct gdir_json *j, const struct counts *c)
         for (size_t k = 0; k < c->n; k++)
             if (c->tax[k].parent && strcmp(c->tax[k].parent, top->code) == 0)
                 total += c->own[k];
-        gdir_json_obj_begin(j);
-        gdir_json_kstr(j, "code", top->code);
-        gdir_json_kstr(j, "label", top->label);
-        gdir_json_kint(j, "count", total);
+        write_category(j, top, total);
         gdir_json_key(j, "children");
         gdir_json_arr_begin(j);
         for (size_t k = 0; k < c->n; k++) {
             if (!c->tax[k].parent || strcmp(c->tax[k].parent, top->code) != 0)
                 continue;
-            gdir_json_obj_begin(j);
-            gdir_json_kstr(j, "code", c->tax[k].code);
-            gdir_json_kstr(j, "label", c->tax[k].label);
-            gdir_json_kint(j, "count", c->own[k]);
+            write_category(j, &c->tax[k], c->own[k]);
             gdir_json_obj_end(j);
         }
         gdir_json_arr_end(j);

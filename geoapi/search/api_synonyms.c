@@ -73,20 +73,41 @@ static const struct gdir_category *line_category(const char *line, const char **
     return gdir_category_find(code);
 }
 
-/* Adds the terms of "term|term|…" (len bytes) to row. */
-static void add_terms(size_t row, const char *s, size_t len)
+/* Calls fn(cls, term, its length) for each term of "term|term|…" (len bytes), blanks around
+ * it trimmed, empty ones skipped; stops at the first nonzero return and returns it. */
+static int each_term(const char *s, size_t len, int (*fn)(void *, const char *, size_t),
+                     void *cls)
 {
     const char *end = s + len;
-    while (s < end) {
+    int rc = 0;
+
+    while (s < end && !rc) {
         const char *bar = memchr(s, '|', (size_t)(end - s));
-        size_t n = bar ? (size_t)(bar - s) : (size_t)(end - s);
+        const char *next = bar ? bar + 1 : end;
+        size_t n = (size_t)((bar ? bar : end) - s);
         while (n > 0 && (*s == ' ' || *s == '\t')) {
             s++;
             n--;
         }
-        add_term(row, s, n);
-        s += n + (bar != NULL);
+        while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+            n--;
+        if (n > 0)
+            rc = fn(cls, s, n);
+        s = next;
     }
+    return rc;
+}
+
+static int add_row_term(void *cls, const char *term, size_t len)
+{
+    add_term(*(const size_t *)cls, term, len);
+    return 0;
+}
+
+/* Adds the terms of "term|term|…" (len bytes) to row. */
+static void add_terms(size_t row, const char *s, size_t len)
+{
+    each_term(s, len, add_row_term, &row);
 }
 
 static void build_terms(void)
@@ -232,5 +253,22 @@ int api_synonyms_load(const char *path, struct gdir_err *err)
     text = NULL;
 out:
     free(text);
+    return rc;
+}
+
+int api_synonyms_each(const char *code, int (*fn)(void *cls, const char *term, size_t len),
+                      void *cls)
+{
+    const struct gdir_category *c = gdir_category_find(code);
+    int rc = 0;
+
+    for (size_t i = 0; c && !rc && i < sizeof synonyms / sizeof synonyms[0]; i++)
+        if (strcmp(synonyms[i].code, c->code) == 0)
+            rc = each_term(synonyms[i].terms, strlen(synonyms[i].terms), fn, cls);
+    for (size_t i = 0, at = 0; c && !rc && i < n_extra_lines; i++, at += strlen(extra + at) + 1) {
+        const char *t;
+        if (line_category(extra + at, &t) == c)
+            rc = each_term(t, strlen(t), fn, cls);
+    }
     return rc;
 }

@@ -40,4 +40,11 @@ int api_synonyms_load(const char *path, struct gdir_err *err);
  * API_TEXT_EXACT, API_TEXT_TYPO or API_TEXT_NONE (also for a term that does not parse). */
 enum api_text_match api_synonyms_term(const struct api_text_query *q, const char *term);
 
+/* Calls fn(cls, term, len) for each synonym of the category code (its label aside), as written:
+ * those of common/taxonomy_synonyms.def, then the territory's (api_synonyms_load), so that a
+ * client can apply the rule above itself (GET /api/categories publishes them). Stops at the
+ * first nonzero return of fn and returns it; 0 otherwise (also for an unknown code). */
+int api_synonyms_each(const char *code, int (*fn)(void *cls, const char *term, size_t len),
+                      void *cls);
+
 #endif

@@ -7,7 +7,8 @@
  * territory's forms and a real forms database; Debian's headless Chromium visits the map page
  * once online, waits until the service worker controls it and has kept the directory, then the
  * network is cut (context.setOffline): the page reloads from the cache, says it is offline, its
- * searches answer from the copy (compared with the server's own answers to the same queries), a
+ * searches answer from the copy (compared with the server's own answers to the same queries,
+ * categories named by a synonym included, and suggestions by synonym), a
  * place card opens and says the copy's date, axe-core clean; a « Signaler une erreur » filled
  * offline waits on the device (also across a reload) and is sent when the network returns, once
  * (the forms database counts it), and one whose values the server refuses comes back with the
@@ -179,6 +180,15 @@ test('offline: the page reloads, says so, searches the copy like the server, ope
     ['/api/places?q=pharmcie', 'set'],
     ['/api/places?q=l%27epicerie', 'set'],
     ['/api/places?q=boulang&category=food-shop', 'set'],
+    /* categories named by a synonym (the server's /api/categories synonyms, kept with the copy):
+     * a word, a typo, a prefix being typed, a phrase, a top-level category by distance */
+    ['/api/places?q=m%C3%A9decin', 'set'],
+    ['/api/places?q=docteur&lat=48.93&lon=5.11', 'order'],
+    ['/api/places?q=ecoles', 'set'],
+    ['/api/places?q=boulang', 'set'],
+    ['/api/places?q=cabinet%20m%C3%A9dical', 'set'],
+    ['/api/places?q=sant%C3%A9&lat=48.93&lon=5.11', 'order'],
+    ['/api/places?q=la', 'set'],
     ['/api/places?bbox=5.0,48.9,5.2,49.0&sort=name&limit=3', 'order'],
     /* « Je m'installe »: the nearest of a category, the places of a commune by distance */
     ['/api/places?lat=48.93&lon=5.11&category=pharmacy&k=3&sort=distance&limit=3', 'order'],
@@ -207,6 +217,17 @@ test('offline: the page reloads, says so, searches the copy like the server, ope
   assert.deepEqual(suggested.body.suggestions.map((s) => `${s.type} ${s.label}`),
                    ['category Pharmacie', 'place Pharmacie de l\'Aire (fictive)', 'place Pharmacie de la Chée (fictive)'],
                    'suggestions from the copy');
+  /* Suggestions by synonym: the category it names, then its places, as the server suggests them
+   * (the server's addresses and procedures aside: not suggested offline). */
+  for (const q of ['docteur', 'm%C3%A9dec', 'poubelle', 'sant%C3%A9']) {
+    const mine = await pageAnswer(page, `/api/autocomplete?q=${q}`);
+    const theirs = await serverAnswer(`/api/autocomplete?q=${q}`);
+    const shown = (a) => a.suggestions.filter((s) => !['address', 'procedure'].includes(s.type)).map((s) => `${s.type} ${s.label}`);
+    assert.equal(mine.offline, 'copy', `autocomplete ${q} comes from the copy`);
+    assert.deepEqual(shown(mine.body), shown(theirs), `autocomplete ${q}: the server's suggestions`);
+  }
+  assert.deepEqual((await pageAnswer(page, '/api/autocomplete?q=docteur')).body.suggestions.map((s) => `${s.type} ${s.label}`),
+                   ['category Médecin généraliste', 'place Cabinet médical du Barrois (fictif)'], 'docteur suggests the doctors');
   const one = await pageAnswer(page, '/api/places/lieux%3Afx-13');
   assert.equal(one.body.properties.name, 'Pharmacie de la Chée (fictive)');
   assert.equal((await pageAnswer(page, '/api/places/lieux%3Anone')).status, 404);

@@ -4,7 +4,9 @@ loopback over a small fixture directory of the five test communes, with the BAN-
 of tests/http/fixtures and the online procedures of config/forms.
 
 Checks, each against what the fixture holds:
-  1. the synonyms table (common/taxonomy_synonyms.def) names only taxonomy codes;
+  1. the synonyms table (common/taxonomy_synonyms.def) names only taxonomy codes, and
+     /api/categories publishes each category's synonyms, as written, at both levels (the
+     compiled-in ones; with synonyms_file, the territory's after them);
   2. every synonym family finds its category's places through /api/places?q= (médecin, docteur,
      généraliste -> gp; école, écoles -> primary and secondary schools; poubelle, ordures,
      déchets -> waste; cantine, garderie -> after-school; pharmacie, mairie, poste), and nothing
@@ -109,6 +111,24 @@ def check_synonyms_table(server):
                                      f"{len(codes)} taxonomy codes)")
     for code in named:
         check(code in codes, f"synonym row {code!r} is a taxonomy code")
+    gp = category_of(cats, "gp")
+    check(gp.get("synonyms", [])[:3] == ["médecin", "docteur", "généraliste"] and
+          "cabinet médical" in gp["synonyms"],
+          f"/api/categories: gp's synonyms as written ({gp.get('synonyms')})")
+    health = category_of(cats, "health")
+    check(health.get("synonyms") == ["santé", "soins", "soigner"],
+          f"/api/categories: a top-level category's synonyms ({health.get('synonyms')})")
+    check(all(isinstance(category_of(cats, c).get("synonyms"), list) for c in codes),
+          "/api/categories: every category has a synonyms array")
+
+
+def category_of(cats, code):
+    """The entry of /api/categories for code (either level), {} when absent."""
+    for top in cats.get("categories", []):
+        for c in [top] + top.get("children", []):
+            if c.get("code") == code:
+                return c
+    return {}
 
 
 def search(server, q, **extra):
@@ -288,6 +308,13 @@ def check_synonyms_file(plain, db):
                           os.path.join(WORK, "srv-syn"), "--synonyms_file", path)
     try:
         doctors = ["gp-far", "gp-near"]
+        _, cats = get(server, "/api/categories")
+        gp = category_of(cats, "gp").get("synonyms", [])
+        waste = category_of(cats, "waste").get("synonyms", [])
+        check(gp[-2:] == ["rebouteux", "toubib du coin"] and "médecin" in gp and
+              waste[-1:] == ["recyclerie"],
+              f"/api/categories publishes the synonyms_file's words after the table's "
+              f"(gp {gp}, waste {waste})")
         for q, want in [("rebouteux", doctors), ("toubib du coin", doctors),
                         ("recyclerie", ["waste"]), ("médecin", doctors)]:
             _, doc = get(server, "/api/places", q=q, f="json")
