@@ -17,6 +17,8 @@
  *     outline drawn on the map) at 360 px, and an unknown code answered 404 with a French page;
  *   - the commune list /communes reached from the map page's header, a commune opened by
  *     keyboard.
+ * Also the map page's search box over the same samples: an address typed is suggested (kind
+ * « adresse », beside places and communes) and, chosen, searched around.
  * axe-core: 0 violations in every state; no horizontal scrolling at 360 px.
  *
  * Environment (set by CMakeLists.txt): GEODIR_IMPORT, GEODIR_API, GEODIR_SOURCE_DIR,
@@ -26,8 +28,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import {
-  SOURCE_DIR, axeCheck, closeAll, freshWorkDir, newContext, openBrowser, pollUntil, runImport,
-  startServer, tileHostOf,
+  SOURCE_DIR, axeCheck, closeAll, freshWorkDir, newContext, openBrowser, pageSearch, pollUntil,
+  runImport, startServer, tileHostOf,
 } from './harness.mjs';
 
 const WORK_DIR = freshWorkDir('run-installation');
@@ -235,4 +237,24 @@ test('the commune list /communes, from the map page\'s header, opens a commune b
   await Promise.all([page.waitForURL(`${ctx.base}/commune/55532`), page.keyboard.press('Enter')]);
   await page.waitForSelector('body[data-ready="true"]');
   assert.equal(await page.textContent('h1'), 'Vaubecourt');
+});
+
+test('the map page\'s search box suggests addresses beside places and communes; one chosen is searched around', async () => {
+  const page = ctx.page;
+  await page.setViewportSize({ width: 1280, height: 860 });
+  await page.goto(`${ctx.base}/`);
+  await page.waitForSelector('body[data-ready="true"]');
+  await page.locator('#q').pressSequentially('7 grande rue vaub', { delay: 20 });
+  const address = page.locator('#q-suggestions [role="option"][data-kind="address"]').first();
+  await address.waitFor({ state: 'visible' });
+  const label = await address.textContent();
+  assert.match(label, /7 Grande Rue/i, 'the typed address is suggested');
+  assert.match(label, /adresse/, 'and said to be an address');
+  await axeCheck(page, 'address suggestions on the map page');
+  const expected = (await (await fetch(`${ctx.base}/api/search/?q=${encodeURIComponent('7 grande rue vaub')}&autocomplete=1&limit=1`)).json()).features[0];
+  const chosen = await pageSearch(page, () => address.click());
+  const [lon, lat] = expected.geometry.coordinates;
+  assert.ok(Math.abs(Number(chosen.url.searchParams.get('lat')) - lat) < 1e-4 &&
+            Math.abs(Number(chosen.url.searchParams.get('lon')) - lon) < 1e-4,
+            `the search runs around the address (${chosen.url.search} vs ${lat},${lon})`);
 });

@@ -281,6 +281,34 @@ test('commune filter and commune names as map labels; a commune suggestion sets 
   await pageSearch(page, () => page.selectOption('#commune', ''));
 });
 
+test('search words of residents: « docteur », « médecin », « école » find their categories', async () => {
+  const page = ctx.page;
+  await load(page, '/');
+  await page.selectOption('#radius', '50000');
+  /* a suggestion names the category by its synonym */
+  await page.locator('#q').fill('');
+  await page.locator('#q').pressSequentially('docteur', { delay: 20 });
+  const category = page.locator('#q-suggestions [role="option"][data-kind="category"]').first();
+  await category.waitFor({ state: 'visible' });
+  assert.match(await category.textContent(), /Médecin généraliste/);
+  await axeCheck(page, 'suggestions naming a category by a synonym');
+  await page.keyboard.press('Escape');
+  /* the text searched as it is (Entrée, no suggestion chosen) finds the category's places */
+  for (const [words, name] of [['docteur', 'Cabinet médical du Barrois (fictif)'],
+                               ['médecin', 'Cabinet médical du Barrois (fictif)'],
+                               ['école', 'École des Trois Villages (fictive)']]) {
+    await page.locator('#q').fill(words);
+    const answer = await pageSearch(page, () => page.locator('#q').press('Enter'));
+    assert.equal(answer.url.searchParams.get('q'), words);
+    const names = answer.body.features.map((f) => f.properties.name);
+    assert.ok(names.includes(name), `« ${words} » finds ${name} (${names.join(', ')})`);
+    const listed = await page.$$eval('#results .place-name', (ns) => ns.map((n) => n.textContent));
+    assert.ok(listed.includes(name), `« ${words} »: ${name} in the list`);
+  }
+  await page.locator('#q').fill('');
+  await pageSearch(page, () => page.locator('#q').press('Enter'));
+});
+
 test('tiles that cannot load: the page says so and keeps commune outlines and names', async () => {
   const page = await newTab();
   if (ctx.tileHost)
