@@ -177,11 +177,10 @@ static int add_partial(const char *root, const char *name, struct gdir_buf *out,
 static int assemble(const char *root, const char *rel, const char *text, size_t len,
                     struct api_response *res, uint64_t *h, struct gdir_err *err)
 {
-    struct http_include inc;
+    struct http_include inc = {.name = "-"};   /* named in the log if the page itself fails */
     size_t off = 0;
     int n = 0, rc;
 
-    strcpy(inc.name, "-");
     while ((rc = http_include_next(text, len, off, &inc, err)) == 1) {
         if (++n > HTTP_INCLUDE_MAX) {
             rc = gdir_err_set(err, GDIR_EINTERNAL, "more than %d include directives",
@@ -191,6 +190,7 @@ static int assemble(const char *root, const char *rel, const char *text, size_t 
         gdir_buf_add(&res->body, text + off, inc.start - off);
         if ((rc = add_partial(root, inc.name, &res->body, h, err)))
             break;
+        memcpy(inc.name, "-", 2);   /* a later bad directive may not reach its name */
         off = inc.end;
     }
     if (rc == 0 && gdir_buf_add(&res->body, text + off, len - off))
