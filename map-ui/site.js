@@ -7,7 +7,7 @@
 import { fetchTerritory } from './api.js';
 
 /* Marks the menu link of the page being shown with aria-current="page": the menu is a shared
- * partial (_include/header-site.html, _include/bo-nav.html), so the page cannot say it itself. */
+ * partial (_include/header-site.html, _include/bo-header.html), so the page cannot say it itself. */
 export function markCurrentLink() {
   for (const a of document.querySelectorAll('.site-nav a[href]')) {
     if (a.pathname === window.location.pathname)
