@@ -83,7 +83,7 @@ int http_include_next(const char *text, size_t len, size_t off, struct http_incl
     name_from = p;
     while (p < len && text[p] != '"' && p - name_from < HTTP_INCLUDE_NAME_MAX)
         p++;
-    if (p == len || text[p] != '"')
+    if (p == len || text[p] != '"' || p - name_from >= HTTP_INCLUDE_NAME_MAX)
         return bad(err, start, "unterminated or too long file name");
     memcpy(inc->name, text + name_from, p - name_from);
     inc->name[p - name_from] = '\0';

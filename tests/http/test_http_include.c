@@ -60,6 +60,8 @@ static void test_refused(void)
         "<!--# include file=\"a b.html\" -->", "<!--# include file=\"head.html\" x -->",
         "<!--# include file=\"head.html\" file=\"x.html\" -->", "<!--#",
         "<!--# include file=\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.html\" -->",
+        /* exactly HTTP_INCLUDE_NAME_MAX bytes of name (found by fuzz.include: one byte over) */
+        "<!--# include file=\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.html\" -->",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         walk(bad[i], none, GDIR_EINVAL);
