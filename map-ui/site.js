@@ -2,9 +2,21 @@
  * site.js — what the procedure pages (demarches.html, demarche.html, suivi.html) share: the
  * territory's name in the header and the page title, the status region that announces changes
  * to screen readers (RGAA 7.5), and the French labels of the request statuses
- * (docs/forms.md §1.4).
+ * (docs/forms.md §1.4), and the mark of the current page in the site's menu.
  */
 import { fetchTerritory } from './api.js';
+
+/* Marks the menu link of the page being shown with aria-current="page": the menu is a shared
+ * partial (_include/header-site.html, _include/bo-header.html), so the page cannot say it itself. */
+export function markCurrentLink() {
+  for (const a of document.querySelectorAll('.site-nav a[href]')) {
+    if (a.pathname === window.location.pathname)
+      a.setAttribute('aria-current', 'page');
+    else
+      a.removeAttribute('aria-current');
+  }
+}
+markCurrentLink();
 
 /* Fills the header with the territory's name; resolves to the territory (or null). */
 export async function loadTerritory() {

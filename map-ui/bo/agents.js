@@ -161,7 +161,7 @@ async function start() {
   if (!me) return;
   $('loading').hidden = true;
   if (me.role !== 'admin') {
-    $('nav-agents').parentElement.remove();
+    $('nav-agents')?.parentElement.remove();
     $('forbidden').hidden = false;
     return;
   }

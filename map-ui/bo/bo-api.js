@@ -6,6 +6,7 @@
  * summary of a form. Same-origin only; nothing is stored in the browser.
  */
 import { h } from '../dom.js';
+import { markCurrentLink } from '../site.js';
 
 export const $ = (id) => document.getElementById(id);
 let me = null;
@@ -38,6 +39,7 @@ export async function session() {
   const nav = document.querySelector('.site-nav ul');
   if (nav && me.role === 'admin' && !$('nav-agents'))
     nav.firstElementChild.after(h('li', {}, h('a', { href: 'agents.html', id: 'nav-agents' }, 'Agents')));
+  markCurrentLink();
   const out = $('logout');
   if (out)
     out.addEventListener('click', async () => {

@@ -18,6 +18,7 @@ import http.client
 import json
 import math
 import os
+import re
 import shutil
 import socket
 import sqlite3
@@ -520,9 +521,20 @@ def test_head(port):
     check(st == 200 and body == b"", "HEAD / : 200 without body")
 
 
+INCLUDE_RE = re.compile(rb'<!--# include file="([A-Za-z0-9_-]+\.html)" -->')
+
+
+def assembled(root, name):
+    """The page root/name as the server sends it: each include directive replaced by its
+    partial, root/_include/NAME (an independent reading of the rule in h_static.c)."""
+    text = open(os.path.join(root, name), "rb").read()
+    return INCLUDE_RE.sub(lambda m: open(os.path.join(root, "_include", m.group(1).decode()),
+                                         "rb").read(), text)
+
+
 def test_static(port):
     st, hdrs, body = request(port, "GET", "/")
-    index = open(os.path.join(SRC, "map-ui", "index.html"), "rb").read()
+    index = assembled(os.path.join(SRC, "map-ui"), "index.html")
     check(st == 200 and body == index and hdrs.get("content-type") == "text/html; charset=utf-8",
           "GET / serves map-ui/index.html as text/html")
     check(hdrs.get("cache-control", "").startswith("public, max-age="),
@@ -554,8 +566,17 @@ def test_static(port):
                    "//etc/passwd", "/node_modules/../../../etc/passwd", "/.git/config",
                    "/package.json/..", "/nonexistent.js", "/api/../index.html",
                    "/package.json", "/package-lock.json", "/node_modules/leaflet/package.json",
-                   "/node_modules/leaflet/dist/leaflet.js"):
+                   "/node_modules/leaflet/dist/leaflet.js", "/_include/", "/_include/x.html",
+                   "/bo/_include/x.html"):
         expect_error(port, target, 404, "NotFound")
+    for name in sorted(os.listdir(os.path.join(SRC, "map-ui", "_include"))):
+        expect_error(port, "/_include/" + name, 404, "NotFound")
+    pages = [n for n in os.listdir(os.path.join(SRC, "map-ui")) if n.endswith(".html")]
+    pages += ["bo/" + n for n in os.listdir(os.path.join(SRC, "map-ui", "bo")) if n.endswith(".html")]
+    for name in sorted(pages):
+        st, _, body = request(port, "GET", "/" + name)
+        check(st == 200 and body == assembled(os.path.join(SRC, "map-ui"), name)
+              and b"<!--#" not in body, f"GET /{name}: the assembled page, no directive left")
     expect_error(port, "/api/nope", 404, "NotFound")
     expect_error(port, "/api", 404, "NotFound")
     expect_error(port, "/api/", 404, "NotFound")
@@ -564,7 +585,7 @@ def test_static(port):
 
 def test_resident_pages(port):
     """The resident's pages by their clean URLs; /commune/<insee> checked against the database."""
-    page = lambda name: open(os.path.join(SRC, "map-ui", name), "rb").read()
+    page = lambda name: assembled(os.path.join(SRC, "map-ui"), name)
     for target, name in (("/je-m-installe", "installation.html"), ("/communes", "communes.html")):
         st, hdrs, body = request(port, "GET", target)
         check(st == 200 and body == page(name) and hdrs.get("content-type") == "text/html; charset=utf-8",
@@ -659,6 +680,23 @@ def make_static_tree():
     for name, data in files.items():
         with open(os.path.join(root, name), "wb") as f:
             f.write(data)
+    os.makedirs(os.path.join(root, "_include"))
+    partials = {"part.html": b"<p>PART</p>\n", "two.html": b"<footer>TWO</footer>",
+                "nested.html": b'<!--# include file="part.html" -->',
+                "big.html": b"x" * (64 * 1024 + 1)}
+    pages = {"inc.html": b'<!doctype html>\n<!--# include file="part.html" -->\n<main>M</main>'
+                         b'<!--#include  file="two.html"-->',
+             "bad-escape.html": b'<p><!--# include file="../index.html" -->',
+             "bad-slash.html": b'<!--# include file="sub/page.html" -->',
+             "bad-missing.html": b'<!--# include file="nope.html" -->',
+             "bad-nested.html": b'<!--# include file="nested.html" -->',
+             "bad-big.html": b'<!--# include file="big.html" -->',
+             "bad-command.html": b'<!--# echo var="DATE_LOCAL" -->',
+             "bad-unclosed.html": b'<!--# include file="part.html" ',
+             "bad-many.html": b'<!--# include file="part.html" -->' * 17}
+    for name, data in list(partials.items()) + list(pages.items()):
+        with open(os.path.join(root, "_include" if name in partials else "", name), "wb") as f:
+            f.write(data)
     with open(os.path.join(WORK, "outside.js"), "wb") as f:
         f.write(b"outside")
     os.symlink(os.path.join(WORK, "outside.js"), os.path.join(root, "escape.js"))
@@ -716,9 +754,43 @@ def test_second_instance():
                        "/vendor/supercluster/supercluster.min.js",
                        "/vendor/supercluster/../app.js"):
             expect_error(port, target, 404, "NotFound")
+        test_includes(port, root)
     finally:
         code = srv.stop()
+    log = srv.stderr()
+    check(all(f'page="{name}"' in log for name in ("bad-missing.html", "bad-nested.html")) and
+          'partial="nope.html"' in log and "include failed" in log,
+          "a broken include is logged, naming the page and the partial")
     check(code == 0, f"second instance: clean exit on SIGTERM (exit {code})")
+
+
+def test_includes(port, root):
+    """Server-side includes of the crafted static folder (make_static_tree)."""
+    want = b'<!doctype html>\n<p>PART</p>\n\n<main>M</main><footer>TWO</footer>'
+    st, hdrs, body = request(port, "GET", "/inc.html")
+    check(st == 200 and body == want and hdrs.get("content-type") == "text/html; charset=utf-8",
+          f"an assembled page holds its partials and no directive ({body[:80]!r})")
+    etag = hdrs.get("etag", "")
+    check(etag.startswith('"'), "an assembled page has an entity tag")
+    st, hdrs, body = request(port, "GET", "/inc.html", headers={"If-None-Match": etag})
+    check(st == 304 and body == b"", f"assembled page: If-None-Match -> 304 (got {st})")
+    st, hdrs, body = request(port, "HEAD", "/inc.html")
+    check(st == 200 and body == b"" and hdrs.get("content-length") == str(len(want))
+          and hdrs.get("etag") == etag, "assembled page: HEAD -> 200, its length, no body")
+    part = os.path.join(root, "_include", "part.html")
+    t = os.stat(part).st_mtime + 10
+    os.utime(part, (t, t))
+    st, hdrs, body = request(port, "GET", "/inc.html", headers={"If-None-Match": etag})
+    check(st == 200 and body == want and hdrs.get("etag") not in (None, etag),
+          "a partial's new modification time changes the page's entity tag")
+    for target in ("/_include/part.html", "/_include/", "/_include", "/sub/../_include/part.html",
+                   "/%5finclude/part.html"):
+        expect_error(port, target, 404, "NotFound")
+    for name in ("bad-escape", "bad-slash", "bad-missing", "bad-nested", "bad-big",
+                 "bad-command", "bad-unclosed", "bad-many"):
+        doc, _ = expect_error(port, f"/{name}.html", 500, "InternalError")
+        check(doc is not None and "_include" not in doc.get("description", ""),
+              f"  /{name}.html: the error body does not tell the server's paths")
 
 
 # ---------------------------------------------------------------------------------------------
