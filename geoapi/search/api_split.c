@@ -1,6 +1,6 @@
 /*
  * api_split.c — a search text split into words + a commune named by its trailing or leading
- * words (api_split.h).
+ * words, the search run again with them, and what it understood (api_split.h).
  */
 #include "api_split.h"
 
@@ -94,4 +94,43 @@ long api_split_commune(const struct api_db *db, const struct api_text_query *q,
     else
         copy_rest(q, best_n, q->n, rest);
     return best;
+}
+
+int api_split_search(struct api_db *db, const struct gdir_calendar *cal,
+                     struct api_search_params *p, struct api_search_result *r,
+                     struct api_text_query *rest, long *split, struct gdir_err *err)
+{
+    *split = -1;
+    if (r->matched != 0 || !p->text || p->n_communes != 0)
+        return GDIR_OK;
+    *split = api_split_commune(db, p->text, rest);
+    if (*split < 0)
+        return GDIR_OK;
+    p->text = rest;
+    p->communes[0] = db->communes[*split].insee;
+    p->n_communes = 1;
+    api_search_result_free(r);
+    memset(r, 0, sizeof *r);
+    return api_search_run(db, cal, p, r, err);
+}
+
+void api_split_write(struct gdir_json *j, const struct api_db *db,
+                     const struct api_text_query *rest, long split)
+{
+    char words[API_TEXT_MAX_WORDS * (API_TEXT_MAX_WORD + 1)] = "";
+    size_t len = 0;
+
+    for (size_t i = 0; i < rest->n; i++) {
+        size_t n = strlen(rest->words[i]);
+        if (i)
+            words[len++] = ' ';
+        memcpy(words + len, rest->words[i], n + 1);
+        len += n;
+    }
+    gdir_json_key(j, "understood");
+    gdir_json_obj_begin(j);
+    gdir_json_kstr(j, "q", words);
+    gdir_json_kstr(j, "commune", db->communes[split].insee);
+    gdir_json_kstr(j, "commune_name", db->communes[split].name);
+    gdir_json_obj_end(j);
 }

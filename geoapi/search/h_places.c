@@ -489,48 +489,6 @@ static int check_communes(struct api_db *db, const struct api_search_params *p,
     return GDIR_OK;
 }
 
-/* A text that matched no place and names a member commune by its trailing or leading words
- * (« médecin vaubecourt »), without commune=: searches again for the other words within that
- * commune (api_split.h), r then holding that search. */
-static int search_split(const struct api_ctx *ctx, struct api_db *db, struct search_request *s,
-                        struct api_search_result *r, struct gdir_err *err)
-{
-    s->split = -1;
-    if (r->matched != 0 || !s->p.text || s->p.n_communes != 0)
-        return GDIR_OK;
-    s->split = api_split_commune(db, s->p.text, &s->rest);
-    if (s->split < 0)
-        return GDIR_OK;
-    s->p.text = &s->rest;
-    s->p.communes[0] = db->communes[s->split].insee;
-    s->p.n_communes = 1;
-    api_search_result_free(r);
-    memset(r, 0, sizeof *r);
-    return api_search_run(db, ctx->calendar, &s->p, r, err);
-}
-
-/* `"understood": {"q": words, "commune": INSEE, "commune_name": name}` after a split. */
-static void write_understood(struct gdir_json *j, const struct api_db *db,
-                             const struct search_request *s)
-{
-    char words[API_TEXT_MAX_WORDS * (API_TEXT_MAX_WORD + 1)] = "";
-    size_t len = 0;
-
-    for (size_t i = 0; i < s->rest.n; i++) {
-        size_t n = strlen(s->rest.words[i]);
-        if (i)
-            words[len++] = ' ';
-        memcpy(words + len, s->rest.words[i], n + 1);
-        len += n;
-    }
-    gdir_json_key(j, "understood");
-    gdir_json_obj_begin(j);
-    gdir_json_kstr(j, "q", words);
-    gdir_json_kstr(j, "commune", db->communes[s->split].insee);
-    gdir_json_kstr(j, "commune_name", db->communes[s->split].name);
-    gdir_json_obj_end(j);
-}
-
 int h_places_search(const struct api_ctx *ctx, const struct api_request *req,
                     struct api_response *res, struct gdir_err *err)
 {
@@ -556,7 +514,8 @@ int h_places_search(const struct api_ctx *ctx, const struct api_request *req,
     if (rc)
         goto out;
     rc = api_search_run(db, ctx->calendar, &s->p, &r, err);
-    if (rc || (rc = search_split(ctx, db, s, &r, err)))
+    s->split = -1;
+    if (rc || (rc = api_split_search(db, ctx->calendar, &s->p, &r, &s->rest, &s->split, err)))
         goto out;
     empty_circle = r.matched == 0 && s->p.has_point && s->p.has_radius &&
                    s->p.cursor_dir == API_CURSOR_NONE;
@@ -576,7 +535,7 @@ int h_places_search(const struct api_ctx *ctx, const struct api_request *req,
     if (s->p.open_filter)
         gdir_json_kint(&j, "hours_unknown_excluded", r.hours_unknown);
     if (s->split >= 0)
-        write_understood(&j, db, s);
+        api_split_write(&j, db, &s->rest, s->split);
     if (empty_circle && (rc = write_beyond(&j, db, &beyond, err)))
         goto out;
     if (s->p.facet_category || s->p.facet_commune)

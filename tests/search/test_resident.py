@@ -25,7 +25,8 @@ Checks, each against what the fixture holds:
      the file and the line);
   8. a text naming a member commune by its trailing or leading words (« médecin vaubecourt »,
      « vaubecourt pharmacie », « école de seuil d'argonne ») that matches no place by name
-     searches the other words within that commune, and says so ("understood"); a name match
+     searches the other words within that commune, and says so ("understood"), in
+     /api/places and in /api/autocomplete's place suggestions; a name match
      (« mairie vaubecourt »), an explicit commune= and a text that is only a commune name are
      left as they were;
   7. bad input answers 400 naming the parameter (open_at, q, cursor, autocomplete's q, lat and
@@ -327,6 +328,16 @@ def check_commune_split(server):
                              "commune_name": understood.get("commune_name") if understood else 0}
               and understood["commune_name"],
               f"q={q!r}: understood {understood}")
+    # /api/autocomplete splits the same way (its place suggestions); not without a commune.
+    status, doc = get(server, "/api/autocomplete", q="médecin à Seuil-d'Argonne ")
+    places = [x["id"] for x in doc.get("suggestions", []) if x["type"] == "place"]
+    check(status == 200 and places == ["local:gp-far"] and
+          doc.get("understood", {}).get("commune") == "55517",
+          f"autocomplete 'médecin à Seuil-d'Argonne ': the doctor of 55517 ({places}, "
+          f"{doc.get('understood')})")
+    status, doc = get(server, "/api/autocomplete", q="médecin zorglub ")
+    check(status == 200 and "understood" not in doc,
+          f"autocomplete 'médecin zorglub ': no commune named ({doc.get('understood')})")
     # The commune word is also in a place's name: the name match, no split.
     _, doc = search(server, "mairie vaubecourt")
     check(ids_of(doc) == ["mairie-v"] and "understood" not in doc,
