@@ -16,6 +16,7 @@
 #include "api_handlers.h"
 #include "api_forms.h"
 #include "api_search.h"
+#include "api_split.h"
 #include "api_synonyms.h"
 #include "gdir_forms.h"
 #include "gdir_geocoder.h"
@@ -354,6 +355,7 @@ static int write_places(struct gdir_json *j, struct api_db *db,
 struct ac_fixed {
     struct ranked cats[64], procs[AC_MAX_PROCEDURES], communes[AC_MAX_COMMUNES * 4];
     size_t n_cats, n_procs, n_communes;
+    struct api_text_query rest;   /* q without the commune it names (api_split.h) */
 };
 
 static size_t cap_to(size_t n, size_t cap)
@@ -409,6 +411,7 @@ int h_autocomplete(const struct api_ctx *ctx, const struct api_request *req,
     struct gdir_json j;
     const char *q;
     long limit;
+    long split = -1;
     int rc, has, procedures = 0;
 
     memset(&r, 0, sizeof r);
@@ -437,6 +440,8 @@ int h_autocomplete(const struct api_ctx *ctx, const struct api_request *req,
         p.limit = limit - (long)(shown + n_addresses);
         p.when = req->now;
         rc = api_search_run(db, ctx->calendar, &p, &r, err);
+        if (!rc)
+            rc = api_split_search(db, ctx->calendar, &p, &r, &fx->rest, &split, err);
         if (rc)
             goto out;
     }
@@ -444,6 +449,8 @@ int h_autocomplete(const struct api_ctx *ctx, const struct api_request *req,
     gdir_json_init(&j, &res->body);
     gdir_json_obj_begin(&j);
     gdir_json_kstr(&j, "query", q);
+    if (split >= 0)
+        api_split_write(&j, db, p.text, split);
     gdir_json_key(&j, "suggestions");
     gdir_json_arr_begin(&j);
     write_fixed(&j, ctx, db, fx);

@@ -13,6 +13,7 @@
 #include "api_hours.h"
 #include "api_params.h"
 #include "api_search.h"
+#include "api_split.h"
 #include "gdir_json.h"
 
 #include <math.h>
@@ -259,6 +260,8 @@ struct search_request {
     char cursor_buf[API_CURSOR_MAX + 1];
     unsigned long long props;
     int has_q;
+    struct api_text_query rest;   /* q without the commune it names (api_split.h) */
+    long split;                   /* that commune's index in db->communes, -1: none */
 };
 
 static int read_params(const struct api_request *req, struct search_request *s,
@@ -511,7 +514,8 @@ int h_places_search(const struct api_ctx *ctx, const struct api_request *req,
     if (rc)
         goto out;
     rc = api_search_run(db, ctx->calendar, &s->p, &r, err);
-    if (rc)
+    s->split = -1;
+    if (rc || (rc = api_split_search(db, ctx->calendar, &s->p, &r, &s->rest, &s->split, err)))
         goto out;
     empty_circle = r.matched == 0 && s->p.has_point && s->p.has_radius &&
                    s->p.cursor_dir == API_CURSOR_NONE;
@@ -530,6 +534,8 @@ int h_places_search(const struct api_ctx *ctx, const struct api_request *req,
     gdir_json_kint(&j, "numberReturned", (long long)r.n);
     if (s->p.open_filter)
         gdir_json_kint(&j, "hours_unknown_excluded", r.hours_unknown);
+    if (s->split >= 0)
+        api_split_write(&j, db, &s->rest, s->split);
     if (empty_circle && (rc = write_beyond(&j, db, &beyond, err)))
         goto out;
     if (s->p.facet_category || s->p.facet_commune)

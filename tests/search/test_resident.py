@@ -23,6 +23,12 @@ Checks, each against what the fixture holds:
      open_at evaluates at a given instant (a Tuesday 17:00 Europe/Paris vs a Wednesday);
   6. a territory's synonyms_file adds its own words (and a bad line stops the server, naming
      the file and the line);
+  8. a text naming a member commune by its trailing or leading words (« médecin vaubecourt »,
+     « vaubecourt pharmacie », « école de seuil d'argonne ») that matches no place by name
+     searches the other words within that commune, and says so ("understood"), in
+     /api/places and in /api/autocomplete's place suggestions; a name match
+     (« mairie vaubecourt »), an explicit commune= and a text that is only a commune name are
+     left as they were;
   7. bad input answers 400 naming the parameter (open_at, q, cursor, autocomplete's q, lat and
      procedures).
 
@@ -299,6 +305,55 @@ def check_bad_input(server):
               f"{path} {params}: 400 naming {name} ({status} {doc})")
 
 
+def check_commune_split(server):
+    cases = [("médecin vaubecourt", ["gp-near"], "medecin", "55532"),
+             ("Vaubecourt pharmacie", ["pharmacy"], "pharmacie", "55532"),
+             ("médecin à Seuil-d'Argonne", ["gp-far"], "medecin", "55517"),
+             ("docteur de seuil d argonne", ["gp-far"], "docteur", "55517"),
+             ("école vaubecourt", ["bakery", "school", "college"], "ecole", "55532"),
+             ("mairie de beausite x", [], None, None)]
+    for q, want, words, insee in cases:
+        _, doc = search(server, q)
+        got = sorted(ids_of(doc)) if words != "ecole" else ids_of(doc)
+        want = sorted(want) if words != "ecole" else want
+        understood = doc.get("understood")
+        if words is None:
+            check(doc.get("numberMatched") == 0 and understood is None,
+                  f"q={q!r}: no commune at either end, nothing ({doc.get('numberMatched')}, "
+                  f"{understood})")
+            continue
+        check(got == want and doc.get("numberMatched") == len(want),
+              f"q={q!r}: the places of commune {insee} matching {words!r} ({got})")
+        check(understood == {"q": words, "commune": insee,
+                             "commune_name": understood.get("commune_name") if understood else 0}
+              and understood["commune_name"],
+              f"q={q!r}: understood {understood}")
+    # /api/autocomplete splits the same way (its place suggestions); not without a commune.
+    status, doc = get(server, "/api/autocomplete", q="médecin à Seuil-d'Argonne ")
+    places = [x["id"] for x in doc.get("suggestions", []) if x["type"] == "place"]
+    check(status == 200 and places == ["local:gp-far"] and
+          doc.get("understood", {}).get("commune") == "55517",
+          f"autocomplete 'médecin à Seuil-d'Argonne ': the doctor of 55517 ({places}, "
+          f"{doc.get('understood')})")
+    status, doc = get(server, "/api/autocomplete", q="médecin zorglub ")
+    check(status == 200 and "understood" not in doc,
+          f"autocomplete 'médecin zorglub ': no commune named ({doc.get('understood')})")
+    # The commune word is also in a place's name: the name match, no split.
+    _, doc = search(server, "mairie vaubecourt")
+    check(ids_of(doc) == ["mairie-v"] and "understood" not in doc,
+          f"q='mairie vaubecourt': the name match only, not split ({ids_of(doc)}, "
+          f"{doc.get('understood')})")
+    # An explicit commune= is not overridden.
+    _, doc = search(server, "médecin vaubecourt", commune="55517")
+    check(doc.get("numberMatched") == 0 and "understood" not in doc,
+          f"q='médecin vaubecourt'&commune=55517: left alone ({ids_of(doc)})")
+    # A text that is only a commune name: as before (its name matches).
+    for q, want in [("vaubecourt", ["mairie-v"]), ("seuil d'argonne", [])]:
+        _, doc = search(server, q)
+        check(ids_of(doc) == want and "understood" not in doc,
+              f"q={q!r}: only a commune name, name matches as before ({ids_of(doc)})")
+
+
 def check_synonyms_file(plain, db):
     path = os.path.join(WORK, "synonyms.txt")
     with open(path, "w", encoding="utf-8") as f:
@@ -347,6 +402,7 @@ def main():
         check_dead_ends(server)
         check_hours(server)
         check_bad_input(server)
+        check_commune_split(server)
         status, _ = get(server, "/api/health")
         check(status == 200, "server still up")
         check_synonyms_file(server, db)
