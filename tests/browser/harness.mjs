@@ -134,12 +134,18 @@ export function tileHostOf(territory) {
  * machine: tiles of tileHost get a local stand-in, anything else is refused and noted in
  * ctx.foreign; console and page errors go to ctx.errors (dialogs too when failOnDialog). */
 export async function openBrowser(ctx, workDir, { tileHost = '', launch = {},
-                                                  failOnDialog = false } = {}) {
+                                                  failOnDialog = false,
+                                                  serviceWorkers = 'block' } = {}) {
   ctx.browser = await chromium.launchPersistentContext(path.join(workDir, 'chromium-profile'), {
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width: 1280, height: 860 },
     locale: 'fr-FR',
+    /* The pages register the offline worker (sw.js); once it controls a page, the page's answers
+     * come through it and Chromium may no longer give their bodies to page.waitForResponse
+     * (« No data found for resource »), depending on when the worker took over. Only the test
+     * of the worker itself (offline.test.mjs) lets it run. */
+    serviceWorkers,
     ...launch,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
            '--disable-background-networking', '--disable-component-update', '--disable-sync'],

@@ -41,7 +41,8 @@ before(async () => {
     '--forms_db', FORMS_DB,
     '--forms_files_dir', path.join(WORK_DIR, 'forms-files')]);
   const territory = await (await fetch(`${ctx.base}/api/territory`)).json();
-  await openBrowser(ctx, WORK_DIR, { tileHost: tileHostOf(territory), failOnDialog: true });
+  await openBrowser(ctx, WORK_DIR, { tileHost: tileHostOf(territory), failOnDialog: true,
+                                    serviceWorkers: 'allow' });
 });
 
 after(async () => {
