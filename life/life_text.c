@@ -501,8 +501,10 @@ static void start_block(struct writer *w, enum tag t)
     if (t == T_P) {
         if (w->n == 0)
             push(w, T_P, NULL);
-        else
-            w->ignored[T_P]++;   /* a paragraph inside an item: its text joins the item */
+        else {                   /* a paragraph inside an item: a line of the item */
+            w->ignored[T_P]++;
+            line_break(w);
+        }
         return;
     }
     if (t == T_LI) {
@@ -570,6 +572,8 @@ static void end_tag(struct writer *w, enum tag t)
         return;
     if (w->ignored[t] > 0) {
         w->ignored[t]--;
+        if (t == T_P)
+            line_break(w);
         return;
     }
     for (int i = w->n; i > 0; i--) {
