@@ -267,7 +267,7 @@ static int parse_value(struct parser *p, enum part k, const char *v, size_t n, s
         const char *c = memchr(v + i, ',', n - i);
         size_t j = c ? (size_t)(c - v) : n;
         if (j == i)
-            return refuse(p, at + i, "empty item in a list");
+            return refuse(p, at, "empty item in a list");
         rc = parse_list_item(p, k, v + i, j - i, at);
         if (rc)
             return rc;
@@ -754,7 +754,7 @@ static void instance(struct walk *w, int y, int m, int d)
     civil_from_days(day + end_min / 1440, &ey, &em, &ed);
     end_min %= 1440;
     if (local_to_utc(ey, em, ed, (int)(end_min / 60), (int)(end_min % 60), &o.end) ||
-        o.end < o.start)
+        (o.end <= o.start && w->duration > 0))   /* a start moved by the spring gap */
         o.end = o.start + (time_t)w->duration * 60;
     if (!(o.end > w->from || (o.end == o.start && o.start >= w->from)))
         return;
