@@ -58,55 +58,26 @@ struct writer {
 
 /* ---- UTF-8 and output helpers ---------------------------------------------------------- */
 
-/* Length of the valid UTF-8 sequence at p (n bytes left) with *cp, or 0 when invalid. */
-static size_t utf8_len(const unsigned char *p, size_t n, unsigned *cp)
+/* The length of the UTF-8 sequence its lead byte c announces. */
+static size_t seq_len(unsigned char c)
 {
-    unsigned c = p[0], v, min;
-    size_t len;
-
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2; v = c & 0x1F; min = 0x80;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3; v = c & 0x0F; min = 0x800;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4; v = c & 0x07; min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
-        v = (v << 6) | (p[i] & 0x3F);
-    }
-    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-        return 0;
-    *cp = v;
-    return len;
+    return c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
 }
 
 /* Checks the input: size, NUL bytes, UTF-8. 0 or the error with its byte position. */
 static int check_input(const char *text, size_t len, const char *what, struct gdir_err *err)
 {
-    const unsigned char *p = (const unsigned char *)text;
-    unsigned cp;
-
     if (len > LIFE_TEXT_MAX)
         return gdir_err_set_param(err, GDIR_ETOOBIG, what, "%s: more than %u bytes", what,
                                   LIFE_TEXT_MAX);
     for (size_t i = 0; i < len;) {
-        size_t l = utf8_len(p + i, len - i, &cp);
-        if (!l)
-            return gdir_err_set_param(err, GDIR_EFORMAT, what, "%s: invalid UTF-8 at byte %zu",
-                                      what, i);
-        if (cp == 0)
+        size_t l = seq_len((unsigned char)text[i]);
+        if (text[i] == '\0')
             return gdir_err_set_param(err, GDIR_EFORMAT, what, "%s: NUL byte at byte %zu", what,
                                       i);
+        if (l > len - i || !gdir_utf8_valid(text + i, l))
+            return gdir_err_set_param(err, GDIR_EFORMAT, what, "%s: invalid UTF-8 at byte %zu",
+                                      what, i);
         i += l;
     }
     return 0;
@@ -1013,7 +984,6 @@ int life_text_sanitise(const char *text, size_t len, struct gdir_buf *html, stru
 int life_text_line(const char *text, size_t len, size_t max, struct gdir_buf *out,
                    struct gdir_err *err)
 {
-    const unsigned char *p = (const unsigned char *)text;
     size_t start = out->len, i = 0;
     int space = 0, rc;
 
@@ -1022,8 +992,9 @@ int life_text_line(const char *text, size_t len, size_t max, struct gdir_buf *ou
     if (rc)
         return rc;
     while (i < len) {
-        unsigned cp;
-        size_t l = utf8_len(p + i, len - i, &cp);
+        const char *q = text + i;
+        unsigned cp = gdir_utf8_next(&q);     /* valid: checked above */
+        size_t l = (size_t)(q - (text + i));
         int blank = cp <= 0x20 || (cp >= 0x7F && cp < 0xA0) || cp == 0x2028 || cp == 0x2029;
         if (blank) {
             space = out->len > start;

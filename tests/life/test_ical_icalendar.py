@@ -15,22 +15,12 @@ import os
 import subprocess
 import sys
 
-if sys.executable != "/usr/bin/python3" and os.path.exists("/usr/bin/python3"):
-    try:
-        import icalendar  # noqa: F401
-    except ImportError:   # Debian's python3-icalendar is for the system's Python
-        os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
-
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
-from geodir_test import check, finish  # noqa: E402
+from geodir_test import check, debian_module, finish  # noqa: E402
 
-try:
-    import icalendar
-except ImportError:
-    check(False, "python3-icalendar is installed (apt-get install python3-icalendar)")
-    finish()
+icalendar = debian_module("icalendar", "python3-icalendar")
 from datetime import date, datetime, timedelta, timezone  # noqa: E402
 
 
