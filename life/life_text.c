@@ -201,6 +201,11 @@ static void decode(struct gdir_buf *b, const char *s, size_t n)
             i += l;
             continue;
         }
+        if (c == 0xC2 && i + 1 < n && (unsigned char)s[i + 1] >= 0x80 &&
+            (unsigned char)s[i + 1] < 0xA0) {
+            i += 2;                     /* a C1 control character (U+0080..U+009F) */
+            continue;
+        }
         if (c == '\r')
             gdir_buf_addc(b, '\n');
         else if (c >= 0x20 && c != 0x7F)
