@@ -30,7 +30,6 @@
 #include <string.h>
 #include <time.h>
 
-#define FORM_EVENT "proposer-evenement"
 #define MOTIVATION_MAX 2000
 
 static void copy_str(cJSON *to, const char *key, const cJSON *from, const char *name)
@@ -249,7 +248,7 @@ static int scoped_request(const struct api_ctx *ctx, const struct api_request *r
         return rc;
     if (rc || !bo_can(a, r->form_id, r->commune, r->service))
         return gdir_err_set(err, GDIR_EFORBIDDEN, "Cette demande n'est pas de votre ressort.");
-    if (strcmp(r->form_id, FORM_EVENT))
+    if (strcmp(r->form_id, BO_FORM_EVENT))
         return gdir_err_set(err, GDIR_ECONFLICT, "Cette demande n'est pas une proposition "
                             "d'événement.");
     if (bo_status_terminal(r->status))

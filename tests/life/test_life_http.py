@@ -205,6 +205,9 @@ def proposals(vaubecourt, beausite, port, when):
     check(commune == VAUBECOURT, f"the proposal is routed to the event's commune ({commune})")
     s, b = beausite.post(f"/api/bo/requests/{rid}/event", {"decision": "accept"})
     check(s == 403, f"another commune's agent decides it: 403 ({s})")
+    s, b = vaubecourt.post(f"/api/bo/requests/{rid}/transition", {"to": "acceptee"})
+    check(s == 409 and "décision" in b.get("description", ""),
+          f"a bare transition to acceptee: 409 pointing to the decision ({s} {b})")
     s, b = vaubecourt.post(f"/api/bo/requests/{rid}/event", {"decision": "accept",
                                                              "values": {"url": "javascript:x"}})
     check(s == 400 and b.get("parameter") == "values.url", f"bad values: 400 values.url ({b})")
