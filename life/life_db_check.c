@@ -160,7 +160,8 @@ static int communes(struct life_item *it, struct gdir_err *err)
             return gdir_err_set_param(err, GDIR_EINVAL, "communes", "communes : des codes INSEE "
                                       "de cinq caractères sont attendus.");
     }
-    qsort(it->communes, it->n_communes, sizeof *it->communes, cmp_str);
+    if (it->n_communes)
+        qsort(it->communes, it->n_communes, sizeof *it->communes, cmp_str);
     for (size_t i = 0; i < it->n_communes; i++) {
         if (n && !strcmp(it->communes[n - 1], it->communes[i]))
             free(it->communes[i]);

@@ -331,7 +331,8 @@ int h_events(const struct api_ctx *ctx, const struct api_request *req, struct ap
         rc = gdir_err_set(err, GDIR_ENOMEM, "out of memory");
     if (rc < 0)
         goto out;
-    qsort(c.occ, c.n_occ, sizeof *c.occ, occ_cmp);
+    if (c.n_occ)
+        qsort(c.occ, c.n_occ, sizeof *c.occ, occ_cmp);
     gdir_buf_reset(&res->body);
     gdir_json_init(&j, &res->body);
     gdir_json_obj_begin(&j);
