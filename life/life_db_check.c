@@ -332,6 +332,23 @@ static int kind_fields(struct life_item *it, struct gdir_err *err)
     return GDIR_OK;
 }
 
+int life_item_duration(const struct life_item *it, struct life_local *start, int *minutes)
+{
+    struct life_local end;
+    struct gdir_err err;
+    int all_day = 0, end_all_day = 0;
+
+    if (life_local_parse(it->start, "start", start, &all_day, &err))
+        return GDIR_EINVAL;
+    *minutes = all_day ? 1440 : 60;
+    if (it->end[0] && !life_local_parse(it->end, "end", &end, &end_all_day, &err) &&
+        end_all_day == all_day)
+        *minutes = (int)(local_minutes(&end) - local_minutes(start)) + (all_day ? 1440 : 0);
+    if (*minutes <= 0)
+        *minutes = all_day ? 1440 : 60;
+    return GDIR_OK;
+}
+
 int life_item_prepare(struct life_item *it, struct gdir_err *err)
 {
     int rc;

@@ -172,8 +172,7 @@ static int expand_fn(void *arg, struct life_item *it)
     struct life_local start, ex[LIFE_EXDATES_MAX];
     struct life_rrule *r = NULL;
     struct gdir_err e;
-    int all_day;
-    long long dur = it->end_utc > it->start_utc ? 0 : 60;
+    int minutes;
 
     if (c->n_items == c->cap_items) {
         size_t cap = c->cap_items ? c->cap_items * 2 : 16;
@@ -186,23 +185,10 @@ static int expand_fn(void *arg, struct life_item *it)
     c->items[c->n_items++] = *it;
     memset(it, 0, sizeof *it);
     it = &c->items[c->n_items - 1];
-    if (life_local_parse(it->start, "start", &start, &all_day, &e) ||
+    if (life_item_duration(it, &start, &minutes) ||
         (it->rrule && life_rrule_parse(it->rrule, &r, &e)))
         return 0;   /* written checked: an unreadable row is skipped */
-    if (!dur) {
-        struct life_local end;
-        int ad;
-        if (it->end[0] && !life_local_parse(it->end, "end", &end, &ad, &e)) {
-            time_t a = 0, b = 0;
-            gdir_paris_to_utc(start.year, start.month, start.day, start.hour, start.minute, 0,
-                              &a);
-            gdir_paris_to_utc(end.year, end.month, end.day, end.hour, end.minute, 0, &b);
-            dur = (long long)(b - a) / 60 + (all_day ? 1440 : 0);
-        } else {
-            dur = all_day ? 1440 : 60;
-        }
-    }
-    life_rrule_expand(r, &start, (int)dur, ex, item_exdates(it, ex, LIFE_EXDATES_MAX), c->from,
+    life_rrule_expand(r, &start, minutes, ex, item_exdates(it, ex, LIFE_EXDATES_MAX), c->from,
                       c->to, add_occ, c);
     life_rrule_free(r);
     return c->failed;
