@@ -273,7 +273,7 @@ static void refused(const char *rule, size_t at)
     CHECK_INT_EQ(life_rrule_parse(rule, &r, &err), GDIR_EINVAL);
     CHECK(r == NULL);
     CHECK_STR_EQ(err.param, "rrule");
-    snprintf(where, sizeof where, "(at byte %zu)", at);
+    snprintf(where, sizeof where, "(octet %zu)", at);
     if (!strstr(err.msg, where))
         CHECK_FAIL_("%s: \"%s\" does not say %s", rule, err.msg, where);
 }
