@@ -531,7 +531,7 @@ static void put_mdays(struct out *o, const struct life_rrule *r)
             else if (d == 2)
                 put(o, "%sl'avant-dernier jour", sep);
             else
-                put(o, "%sle %de jour avant la fin", sep, d - 1);
+                put(o, "%sle %de jour en partant de la fin", sep, d);
         }
 }
 
@@ -615,6 +615,10 @@ static void describe_monthly(struct out *o, const struct life_rrule *r, unsigned
         put_days(o, r, 1);
     } else if (ordinals) {
         put_ordinals(o, r);
+        if (every) {
+            put(o, " et tous les ");
+            put_days(o, r, 1);
+        }
         if (mdays) {
             put(o, ", s'il tombe ");
             put_mdays(o, r);
@@ -650,6 +654,10 @@ static void describe_yearly(struct out *o, const struct life_rrule *r, unsigned 
     put(o, r->interval == 1 ? "Chaque année, " : "Tous les %d ans, ", r->interval);
     if (ordinals) {
         put_ordinals(o, r);
+        if (every) {
+            put(o, " et tous les ");
+            put_days(o, r, 1);
+        }
         put(o, " ");
         put_months(o, r->bymonth, 1);
     } else if (every || mdays) {
@@ -667,6 +675,32 @@ static void describe_yearly(struct out *o, const struct life_rrule *r, unsigned 
     }
 }
 
+static void describe_daily(struct out *o, const struct life_rrule *r, unsigned every)
+{
+    int mdays = r->mday_pos || r->mday_neg;
+
+    if (mdays && r->interval == 1) {        /* those days of each month */
+        describe_monthly(o, r, every, 0);
+        return;
+    }
+    if (every && r->interval == 1) {
+        describe_weekly(o, r);
+        return;
+    }
+    put(o, r->interval == 1 ? "Tous les jours" : r->interval == 2 ? "Un jour sur deux"
+                                                                  : "Tous les %d jours",
+        r->interval);
+    if (every) {
+        put(o, ", ");
+        put_days(o, r, 0);
+    }
+    if (mdays) {
+        put(o, ", ");
+        put_mdays(o, r);
+        put(o, " du mois");
+    }
+}
+
 int life_rrule_describe(const struct life_rrule *r, char *buf, size_t n)
 {
     struct out o = {buf, n, 0, n == 0};
@@ -676,26 +710,14 @@ int life_rrule_describe(const struct life_rrule *r, char *buf, size_t n)
         every |= r->byday[k] & 1u;
         ordinals |= r->byday[k] & ~1u;
     }
-    if (r->freq == F_DAILY && !every)
-        put(&o, r->interval == 1 ? "Tous les jours" : r->interval == 2 ? "Un jour sur deux"
-                                                                       : "Tous les %d jours",
-            r->interval);
-    else if (r->freq == F_DAILY || r->freq == F_WEEKLY) {
-        if (r->freq == F_DAILY && r->interval > 1) {
-            put(&o, "Tous les %d jours, le ", r->interval);
-            put_days(&o, r, 0);
-        } else {
-            describe_weekly(&o, r);
-        }
-    } else if (r->freq == F_MONTHLY)
+    if (r->freq == F_DAILY)
+        describe_daily(&o, r, every);
+    else if (r->freq == F_WEEKLY)
+        describe_weekly(&o, r);
+    else if (r->freq == F_MONTHLY)
         describe_monthly(&o, r, every, ordinals);
     else
         describe_yearly(&o, r, every, ordinals);
-    if (r->freq == F_DAILY && (r->mday_pos || r->mday_neg)) {
-        put(&o, ", ");
-        put_mdays(&o, r);
-        put(&o, " du mois");
-    }
     if (r->bymonth && r->freq != F_YEARLY) {
         put(&o, ", ");
         put_months(&o, r->bymonth, 0);
