@@ -385,8 +385,12 @@ static void show(struct writer *w)
         adds(w->html, "<");
         adds(w->html, tag_html[e->tag]);
         adds(w->html, ">");
-        if (e->tag == T_P || ((e->tag == T_UL || e->tag == T_OL) && i == 1))
+        if ((e->tag == T_UL || e->tag == T_OL) && i == 1)
+            need(w, 2);        /* written with the first item */
+        if (e->tag == T_P) {
             need(w, 2);
+            plain_flush(w);    /* before a link's text starts */
+        }
         if (e->tag == T_LI) {
             struct elem *list = &w->st[i - 1];
             char num[16];
