@@ -984,6 +984,24 @@ const struct life_waste_zone *life_waste_zone_for(const struct life_waste *w, co
     return (const struct life_waste_zone *)(const void *)&w->zones[zone];
 }
 
+const struct life_waste_zone *life_waste_zone_in(const struct life_waste *w, const char *insee,
+                                                 const char *id)
+{
+    struct commune key;
+    const struct commune *c;
+    int zi = id ? zone_index(w, id) : -1;
+
+    if (zi < 0 || !insee)
+        return NULL;
+    snprintf(key.insee, sizeof key.insee, "%s", insee);
+    if (!(c = bsearch(&key, w->communes, w->n_communes, sizeof key, cmp_commune)))
+        return NULL;
+    for (size_t i = 0; i < c->n_streets && c->zone != zi; i++)
+        if (c->streets[i].zone == zi)
+            return (const struct life_waste_zone *)(const void *)&w->zones[zi];
+    return c->zone == zi ? (const struct life_waste_zone *)(const void *)&w->zones[zi] : NULL;
+}
+
 /* ---- the collection days ----------------------------------------------------------------- */
 
 static long working_day(long day, int step)
@@ -1031,7 +1049,7 @@ static void apply_holiday(const struct rule *r, long day, struct life_waste_pick
     pk->why = LIFE_WASTE_HOLIDAY;
     if (r->holiday == H_CANCEL) {
         pk->cancelled = 1;
-        snprintf(pk->reason, sizeof pk->reason, "%s (jour férié) : pas de collecte",
+        snprintf(pk->reason, sizeof pk->reason, "%s (jour férié)" NBSP ": pas de collecte",
                  holiday_name(h));
         return;
     }
@@ -1042,7 +1060,7 @@ static void apply_holiday(const struct rule *r, long day, struct life_waste_pick
     }
     life_waste_format_date(life_waste_from_days(h), 0, when, sizeof when);
     snprintf(pk->reason, sizeof pk->reason,
-             "%s le %s (jour férié) : collectes de la semaine décalées d'un jour",
+             "%s le %s (jour férié)" NBSP ": collectes de la semaine décalées d'un jour",
              holiday_name(h), when);
 }
 

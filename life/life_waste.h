@@ -95,6 +95,10 @@ const char *life_waste_commune_at(const struct life_waste *w, size_t i);
  * configuration does not cover the commune. */
 const struct life_waste_zone *life_waste_zone_for(const struct life_waste *w, const char *insee,
                                                   const char *street, int *by_street);
+/* The zone id of commune insee (its whole-commune zone or one of its street zones), or NULL:
+ * the selector `commune=&zone=` of a calendar subscribed without an address in its URL. */
+const struct life_waste_zone *life_waste_zone_in(const struct life_waste *w, const char *insee,
+                                                 const char *id);
 const char *life_waste_zone_id(const struct life_waste_zone *z);
 const char *life_waste_zone_label(const struct life_waste_zone *z);
 

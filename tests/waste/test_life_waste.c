@@ -230,6 +230,9 @@ static void test_streets(void)
     z = life_waste_zone_for(w, "55532", "Grande Rue", &by_street);
     CHECK(z && strcmp(life_waste_zone_id(z), "nord") == 0 && !by_street);
     CHECK(life_waste_zone_for(w, "55999", NULL, NULL) == NULL);
+    CHECK(life_waste_zone_in(w, "55040", "bourg") && life_waste_zone_in(w, "55040", "nord"));
+    CHECK(life_waste_zone_in(w, "55532", "bourg") == NULL);
+    CHECK(life_waste_zone_in(w, "55532", "sud") == NULL);
     CHECK_INT_EQ(life_waste_n_communes(w), 2);
     CHECK_STR_EQ(life_waste_commune_at(w, 0), "55040");
     CHECK_STR_EQ(life_waste_decheterie_places(w)[0], "local:exemple-029");
