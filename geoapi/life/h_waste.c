@@ -63,14 +63,14 @@ static int check_selectors(const struct api_request *req, struct gdir_err *err)
     int commune = api_param(req, "commune") != NULL, q = api_param(req, "q") != NULL;
     int point = api_param(req, "lat") || api_param(req, "lon");
 
+    if (api_param(req, "zone") && !commune)
+        return gdir_err_set_param(err, GDIR_EINVAL, "zone", "zone: only with commune");
     if (commune + q + point == 0)
         return gdir_err_set_param(err, GDIR_EINVAL, "commune",
                                   "commune: required, or lat and lon, or q (an address)");
     if (commune + q + point > 1)
         return gdir_err_set_param(err, GDIR_EINVAL, q ? "q" : "lat",
                                   "%s: give one of commune, lat and lon, or q", q ? "q" : "lat");
-    if (api_param(req, "zone") && !commune)
-        return gdir_err_set_param(err, GDIR_EINVAL, "zone", "zone: only with commune");
     if (point && !api_param(req, "lat"))
         return gdir_err_set_param(err, GDIR_EINVAL, "lat", "lat: required with lon");
     if (point && !api_param(req, "lon"))
@@ -222,7 +222,7 @@ static void write_answer(struct gdir_json *j, const struct life_waste_stream *s,
     life_waste_format_date(next->usual, 0, usual, sizeof usual);
     if (next->shifted)
         snprintf(text, sizeof text,
-                 "Prochaine collecte le %s (au lieu du %s" NBSP ": %s). Sortez votre bac %s.", when,
+                 "Prochaine collecte le %s, au lieu du %s (%s). Sortez votre bac %s.", when,
                  usual, next->reason, s->put_out);
     else
         snprintf(text, sizeof text, "Prochaine collecte le %s. Sortez votre bac %s.", when,
