@@ -15,18 +15,11 @@ territory, stops the server at start (status 2) with the file and the key named.
 
 usage: test_waste_http.py API IMPORTER SRC_DIR WORK_DIR
 """
-import os
-import sys
-
-if sys.executable != "/usr/bin/python3" and os.path.exists("/usr/bin/python3"):
-    try:
-        import icalendar  # noqa: F401
-    except ImportError:   # Debian's python3-icalendar is for the system's Python
-        os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
-
 import datetime
 import json
+import os
 import subprocess
+import sys
 import urllib.parse
 from zoneinfo import ZoneInfo
 
@@ -34,6 +27,9 @@ sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 from geodir_test import ApiServer, check, finish, fresh_dir, json_answer  # noqa: E402
+from geodir_test import system_python  # noqa: E402
+
+system_python("icalendar", "dateutil")
 
 try:
     import icalendar
