@@ -917,6 +917,14 @@ const char *life_waste_zone_id(const struct life_waste_zone *z)
 {
     return ((const struct zone *)(const void *)z)->id;
 }
+int life_waste_zone_collects(const struct life_waste_zone *z, int stream)
+{
+    const struct zone *zz = (const struct zone *)(const void *)z;
+    for (size_t i = 0; i < zz->n_rules; i++)
+        if (zz->rules[i].stream == stream)
+            return 1;
+    return 0;
+}
 const char *life_waste_zone_label(const struct life_waste_zone *z)
 {
     return ((const struct zone *)(const void *)z)->label;

@@ -413,7 +413,8 @@ static int waste_json(const struct api_ctx *ctx, struct api_db *db, const struct
     gdir_json_key(&j, "streams");
     gdir_json_arr_begin(&j);
     for (size_t i = 0; i < life_waste_n_streams(ctx->waste); i++)
-        write_stream(&j, life_waste_stream_at(ctx->waste, i), (int)i, v, n);
+        if (life_waste_zone_collects(w->zone, (int)i))   /* the streams of this zone only */
+            write_stream(&j, life_waste_stream_at(ctx->waste, i), (int)i, v, n);
     gdir_json_arr_end(&j);
     free(v);
     if ((rc = write_decheteries(ctx, db, req->now, &j, err)))
