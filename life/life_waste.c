@@ -1120,9 +1120,12 @@ int life_waste_next(const struct life_waste *w, const struct life_waste_zone *zo
 
     *out = NULL;
     *n = 0;
-    if (days < 1 || days > LIFE_WASTE_DAYS_MAX || from.y < 1971 || from.y > 9990)
+    if (days < 1 || days > LIFE_WASTE_DAYS_MAX)
         return gdir_err_set_param(err, GDIR_EINVAL, "days", "days: expected 1 to %d",
                                   LIFE_WASTE_DAYS_MAX);
+    if (from.y < 1971 || from.y > 9990)
+        return gdir_err_set_param(err, GDIR_EINVAL, "from", "from: expected a year from 1971 "
+                                  "to 9990");
     for (size_t ri = 0; ri < z->n_rules; ri++) {
         const struct rule *r = &z->rules[ri];
         for (long day = first - EXC_SHIFT_MAX; day < last + EXC_SHIFT_MAX; day++) {

@@ -164,8 +164,8 @@ static int read_window(const struct api_request *req, struct life_waste_date *to
     *today = (struct life_waste_date){pt.year, pt.month, pt.day};
     *from = *today;
     *days = DEFAULT_DAYS;
-    if (f && life_waste_parse_date(f, from))
-        return api_param_invalid(err, "from", f, "expected a date YYYY-MM-DD");
+    if (f && (life_waste_parse_date(f, from) || from->y < 2000 || from->y > 2999))
+        return api_param_invalid(err, "from", f, "expected a date YYYY-MM-DD (2000-2999)");
     if (d && gdir_parse_long(d, 1, LIFE_WASTE_DAYS_MAX, days))
         return api_param_invalid(err, "days", d, "expected a number of days from 1 to 366");
     return GDIR_OK;

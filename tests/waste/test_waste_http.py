@@ -190,6 +190,7 @@ def test_errors(srv):
              ({"commune": "55532", "days": "0"}, "days"),
              ({"commune": "55532", "days": "367"}, "days"),
              ({"commune": "55532", "from": "2026-13-01"}, "from"),
+             ({"commune": "55532", "from": "9996-01-01"}, "from"),
              ({"zone": "argonne"}, "zone"), ({"commune": "55532", "zone": "nope"}, "zone"),
              ({"commune": "55532", "colour": "x"}, "colour")]
     for params, name in cases:
