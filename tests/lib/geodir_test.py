@@ -33,9 +33,6 @@ A test puts tests/lib on sys.path:
     sys.dont_write_bytecode = True   # no __pycache__ in the sources
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
     from geodir_test import ApiServer, check, finish
-- system_python(*modules): re-runs the test under Debian's /usr/bin/python3 when a module it
-  needs (python3-icalendar, python3-feedparser …: Debian packages, for the system's Python) does
-  not import in the interpreter CMake found.
 Standard library only.
 """
 import http.client
@@ -349,17 +346,3 @@ def run_import(importer, config, db, extra_args=(), cwd=None, timeout=300,
         return False
     print(f"ok   {what} built: {db}", flush=True)
     return True
-
-
-def system_python(*modules):
-    """Re-executes the running script under /usr/bin/python3 when one of modules does not import
-    here (Debian's python3-* packages are for the system's Python, not a pyenv one). Returns
-    when they all import, or when this already is /usr/bin/python3: the test's own import then
-    fails it with a message, never a skip."""
-    if sys.executable == "/usr/bin/python3" or not os.path.exists("/usr/bin/python3"):
-        return
-    for name in modules:
-        try:
-            __import__(name)
-        except ImportError:
-            os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)

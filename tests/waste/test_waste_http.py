@@ -26,18 +26,11 @@ from zoneinfo import ZoneInfo
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
-from geodir_test import ApiServer, check, finish, fresh_dir, json_answer  # noqa: E402
-from geodir_test import system_python  # noqa: E402
+from geodir_test import ApiServer, check, debian_module, finish, fresh_dir  # noqa: E402
+from geodir_test import json_answer  # noqa: E402
 
-system_python("icalendar", "dateutil")
-
-try:
-    import icalendar
-    from dateutil.easter import easter
-except ImportError as e:
-    check(False, f"Python's icalendar and dateutil are needed (Debian: apt-get install "
-                 f"python3-icalendar; scripts/deps installs it): {e}")
-    finish()
+icalendar = debian_module("icalendar", "python3-icalendar")
+easter = debian_module("dateutil.easter", "python3-dateutil").easter
 
 API, IMPORTER, SRC, WORK = (os.path.abspath(a) for a in sys.argv[1:5])
 DB = os.path.join(WORK, "geodir.sqlite")
