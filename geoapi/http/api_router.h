@@ -31,6 +31,7 @@ struct api_forms;
 struct api_bo;
 struct api_life;
 struct gdir_calendar;
+struct life_waste;
 
 /* What handlers may reach besides their request. Shared by all threads, read-only. */
 struct api_ctx {
@@ -52,6 +53,8 @@ struct api_ctx {
     /* The daily-life store's change counter for the ETags of API_LIFE routes (api_life_tag),
      * NULL when there is none. */
     uint64_t (*life_tag)(const struct api_ctx *ctx);
+    const struct life_waste *waste;   /* the waste collection calendar (life/life_waste.h),
+                                       * NULL without waste_file */
 };
 
 /* A handler fills res and returns 0, or returns a negative GDIR_E* code with err filled; the

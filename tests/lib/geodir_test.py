@@ -45,6 +45,8 @@ import signal
 import subprocess
 import sys
 import time
+import datetime
+import zoneinfo
 
 failures = []
 
@@ -64,6 +66,12 @@ def finish(label="check"):
     for f in failures:
         print("  - " + f)
     sys.exit(1 if failures else 0)
+
+
+def paris_today():
+    """Today's date in Europe/Paris: the date the server writes and reads (between 22:00 and
+    midnight UTC it is already tomorrow there)."""
+    return datetime.datetime.now(zoneinfo.ZoneInfo("Europe/Paris")).date()
 
 
 def debian_module(name, package):
