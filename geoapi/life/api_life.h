@@ -52,10 +52,14 @@ struct api_life_occs {
     struct api_life_occ *occ;
     size_t n_occ, cap_occ;
     time_t from, to;
+    size_t per_item;            /* the first per_item occurrences of each item (0: all); the
+                                 * first N of the whole list need no more than N of each */
+    size_t item_n;              /* (of the item being expanded) */
     int failed;
 };
 /* Every occurrence in [c->from, c->to) of the events f selects (f->from_utc/to_utc should be
- * the same window), ordered by start then item; at most 20000. c zeroed but for from and to;
+ * the same window), ordered by start then item; at most 500000 (then c->failed: 503). c
+ * zeroed but for from, to and per_item;
  * freed with api_life_occs_free. */
 int api_life_occurrences(struct life_db *db, const struct life_filter *f,
                          struct api_life_occs *c, struct gdir_err *err);

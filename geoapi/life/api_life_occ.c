@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define OCCURRENCES_MAX 20000    /* collected before sorting */
+#define OCCURRENCES_MAX 500000   /* collected before sorting, all items together */
 
 /* Local exdates of an item for life_rrule_expand. */
 static size_t item_exdates(const struct life_item *it, struct life_local *ex, size_t max)
@@ -38,8 +38,13 @@ static size_t item_exdates(const struct life_item *it, struct life_local *ex, si
 static int add_occ(const struct life_occurrence *o, void *arg)
 {
     struct api_life_occs *c = arg;
-    if (c->n_occ == OCCURRENCES_MAX)
+    if (c->per_item && c->item_n == c->per_item)
         return 1;
+    if (c->n_occ == OCCURRENCES_MAX) {
+        c->failed = 2;
+        return 1;
+    }
+    c->item_n++;
     if (c->n_occ == c->cap_occ) {
         size_t cap = c->cap_occ ? c->cap_occ * 2 : 64;
         struct api_life_occ *p = realloc(c->occ, cap * sizeof *p);
@@ -71,6 +76,7 @@ int api_life_expand(void *arg, struct life_item *it)
         c->cap_items = cap;
     }
     c->items[c->n_items++] = *it;
+    c->item_n = 0;
     memset(it, 0, sizeof *it);
     it = &c->items[c->n_items - 1];
     if (life_item_duration(it, &start, &minutes) ||
@@ -181,8 +187,12 @@ int api_life_occurrences(struct life_db *db, const struct life_filter *f,
 {
     int rc = life_db_list(db, f, api_life_expand, c, err);
 
-    if (!rc && c->failed)
-        rc = gdir_err_set(err, GDIR_ENOMEM, "out of memory");
+    if (rc >= 0 && c->failed)
+        rc = c->failed == 2 ? gdir_err_set(err, GDIR_EUNAVAIL, "too many occurrences in the "
+                                           "window; ask for a shorter one or a commune")
+                            : gdir_err_set(err, GDIR_ENOMEM, "out of memory");
+    else if (rc > 0)
+        rc = GDIR_OK;
     if (!rc && c->n_occ)
         qsort(c->occ, c->n_occ, sizeof *c->occ, occ_cmp);
     return rc < 0 ? rc : GDIR_OK;

@@ -131,6 +131,7 @@ int h_events(const struct api_ctx *ctx, const struct api_request *req, struct ap
     if (q && (!*q || strlen(q) > Q_MAX))
         return api_param_invalid(err, "q", q, "a text of 1 to 200 bytes");
     f.q = q;
+    c.per_item = (size_t)limit;
     f.from_utc = (long long)c.from;
     f.to_utc = (long long)c.to;
     if ((rc = api_life_occurrences(db, &f, &c, err)))
@@ -194,6 +195,7 @@ int h_event(const struct api_ctx *ctx, const struct api_request *req, struct api
     if ((rc = path_item(ctx, req, LIFE_EVENT, &db, &it, err)))
         return rc;
     c.from = time(NULL);
+    c.per_item = NEXT_MAX;
     c.to = c.from + (time_t)EVENTS_SPAN_MAX * 86400;
     api_life_expand(&c, &it);   /* takes it over */
     if (c.failed) {
