@@ -31,7 +31,8 @@ import urllib.parse
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
-from geodir_test import ApiServer, check, finish, fresh_dir, poll_until  # noqa: E402
+from geodir_test import (ApiServer, check, finish, fresh_dir, poll_until,  # noqa: E402
+                         run_import, write_config)
 from bo_client import Client, totp  # noqa: E402
 from forms_client import PNG, csrf, request, submit  # noqa: E402
 from forms_fixture import add_agent, forms_db, run_admin, server_args, totp_secret  # noqa: E402
@@ -51,17 +52,13 @@ def sql(query, args=()):
 
 
 def prepare():
+    """The sample territory imported into WORK."""
     fresh_dir(WORK)
     with open(os.path.join(SRC, "config", "aire-argonne.json"), encoding="utf-8") as f:
         cfg = json.load(f)
     cfg["data_dir"] = os.path.join(SRC, "datasets", "samples")
-    config = os.path.join(WORK, "territory.json")
-    with open(config, "w", encoding="utf-8") as f:
-        json.dump(cfg, f, ensure_ascii=False)
-    p = subprocess.run([IMPORTER, "--config", config, "--db", DB, "--quiet", "--no-exports"],
-                       capture_output=True, text=True, timeout=600, cwd=WORK)
-    if not check(p.returncode == 0, f"sample territory imported ({p.stderr[-500:]})"):
-        finish()
+    run_import(IMPORTER, write_config(WORK, cfg), DB, ["--quiet", "--no-exports"],
+               what="sample territory")
 
 
 class Agent(Client):
