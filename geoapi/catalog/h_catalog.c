@@ -36,6 +36,7 @@
 #include "gdir_hash.h"
 #include "gdir_parse.h"
 #include "gdir_text.h"
+#include "h_feeds.h"
 #include "h_ogc.h"
 
 #define CAT_CT_JSONLD "application/ld+json"
@@ -96,6 +97,8 @@ struct cat_state {
     size_t n_exports;
     struct cat_dataset datasets[CAT_MAX_DATASETS];
     size_t n_datasets;
+    struct feeds_facts life[2];  /* the agenda, the news (when the server has the store) */
+    size_t n_life;
     struct ogc_collection cs[CAT_MAX_COLLECTIONS];   /* the OGC collections: places, one
                                                      * per top-level category, communes,
                                                      * addresses */
@@ -898,6 +901,154 @@ static void add_dataset(struct cat_state *st, const struct cat_shared *sh,
     gdir_buf_free(&t);
 }
 
+/* ---- the daily-life datasets (geoapi/life/h_feeds.h) --------------------------------------- */
+
+/* The territory's own content, under the Licence Ouverte, served live (no files). */
+struct cat_life_dist {
+    const char *path, *label, *filetype, *media_type, *what;
+    int ogc;                      /* through the OGC API (dcat:accessService) */
+};
+
+static const struct {
+    const char *id, *title, *page, *description, *keyword, *csv_theme, *themes[3];
+    struct cat_life_dist dists[4];
+    size_t n_dists;
+} life_sets[] = {
+    {"agenda-etalab-2.0", "Agenda des événements", "/agenda",
+     "Les événements publiés par les communes et le territoire (marchés, fêtes, réunions "
+     "publiques, permanences…) : dates et heures (heure de Paris), répétitions, lieu, commune, "
+     "organisateur, tarif, accessibilité. Aucun schéma national d'agenda n'existe sur "
+     "schema.data.gouv.fr : les colonnes du CSV sont décrites dans la documentation.",
+     "agenda", "Culture", {"EDUC", "SOCI", "REGI"},
+     {{"/api/events.csv", "CSV", "CSV", "text/csv",
+       "Une ligne par date d'événement (répétitions développées), du mois dernier à un an.", 0},
+      {"/api/events", "GeoJSON", "GEOJSON", "application/geo+json",
+       "API JSON : les événements des trois prochains mois (paramètres commune, from, to, "
+       "category).", 0},
+      {"/api/events.ics", "iCalendar", NULL, "text/calendar",
+       "Calendrier à s'abonner (RFC 5545) : les répétitions y sont des règles RRULE.", 0},
+      {"/ogc/collections/events/items", "API OGC - Features", "GEOJSON", "application/geo+json",
+       "Collection « events » : une entité par date, filtre datetime.", 1}},
+     4},
+    {"actualites-etalab-2.0", "Actualités et alertes", "/actualites",
+     "Les actualités et les alertes (route coupée, coupure d'eau, intempéries…) publiées par "
+     "les communes et le territoire, avec leur période de validité.",
+     "actualités", "Société", {"SOCI", "GOVE", "REGI"},
+     {{"/api/news.atom", "Atom", "ATOM", "application/atom+xml",
+       "Flux Atom 1.0 des actualités et des alertes en cours.", 0},
+      {"/api/news.rss", "RSS", NULL, NULL, "Flux RSS 2.0 du même contenu.", 0},
+      {"/api/news", "JSON", "JSON", "application/json",
+       "API JSON des actualités et des alertes en cours (paramètres commune, kind).", 0}},
+     3},
+};
+
+static void life_title(const struct cat_state *st, size_t k, struct gdir_buf *out)
+{
+    gdir_buf_printf(out, "%s — %s (Licence Ouverte 2.0)", life_sets[k].title,
+                    territory_short(st));
+}
+
+static void add_life_dist(struct cat_state *st, size_t ds, size_t k, size_t i, size_t rights,
+                          size_t ogc)
+{
+    const struct cat_life_dist *d = &life_sets[k].dists[i];
+    struct gdir_buf t;
+    size_t dist;
+
+    gdir_buf_init(&t, 8192);
+    gdir_buf_printf(&t, "%s-%zu", life_sets[k].id, i + 1);
+    dist = node(st, "/catalog#distribution-", gdir_buf_str(&t));
+    api_cat_iri(&st->g, ds, "dcat:distribution", st->g.nodes[dist].iri);
+    api_cat_type(&st->g, dist, "dcat:Distribution");
+    gdir_buf_reset(&t);
+    gdir_buf_printf(&t, "%s — %s", d->label, life_sets[k].title);
+    api_cat_lang(&st->g, dist, "dct:title", gdir_buf_str(&t), "fr");
+    api_cat_lang(&st->g, dist, "dct:description", d->what, "fr");
+    api_cat_iri(&st->g, dist, "dcat:accessURL", url(st, "%s", d->path));
+    if (d->ogc) {
+        api_cat_iri(&st->g, dist, "dcat:accessService", st->g.nodes[ogc].iri);
+        api_cat_iri(&st->g, dist, "dct:conformsTo", OGC_FEATURES_CORE);
+        api_cat_iri(&st->g, ogc, "dcat:servesDataset", st->g.nodes[ds].iri);
+    } else {
+        api_cat_iri(&st->g, dist, "dcat:downloadURL", url(st, "%s", d->path));
+    }
+    if (d->filetype) {
+        gdir_buf_reset(&t);
+        gdir_buf_printf(&t, "%s%s", EU_FILETYPE, d->filetype);
+        api_cat_iri(&st->g, dist, "dct:format", gdir_buf_str(&t));
+    }
+    if (d->media_type) {
+        gdir_buf_reset(&t);
+        gdir_buf_printf(&t, "%s%s", IANA_MT, d->media_type);
+        api_cat_iri(&st->g, dist, "dcat:mediaType", gdir_buf_str(&t));
+    }
+    api_cat_iri(&st->g, dist, "dct:license", LICENCE_LO);
+    api_cat_iri(&st->g, dist, "dct:rights", st->g.nodes[rights].iri);
+    api_cat_iri(&st->g, dist, "dct:language", EU_LANG_FRA);
+    if (t.err && !st->g.failed)
+        st->g.failed = t.err;
+    gdir_buf_free(&t);
+}
+
+static void add_life_dataset(struct cat_state *st, const struct cat_shared *sh, size_t k,
+                             size_t catalog, size_t ogc)
+{
+    const struct feeds_facts *fa = &st->life[k];
+    size_t ds = node(st, "/catalog#dataset-", life_sets[k].id);
+    size_t rights = node(st, "/catalog#rights-", life_sets[k].id);
+    size_t period = node(st, "/catalog#periode-", life_sets[k].id);
+    const cJSON *kw = cJSON_GetObjectItemCaseSensitive(st->od, "keywords"), *w;
+    const char *today = st->built_at;
+    struct gdir_buf t;
+
+    gdir_buf_init(&t, 8192);
+    api_cat_iri(&st->g, catalog, "dcat:dataset", st->g.nodes[ds].iri);
+    api_cat_type(&st->g, ds, "dcat:Dataset");
+    life_title(st, k, &t);
+    api_cat_lang(&st->g, ds, "dct:title", gdir_buf_str(&t), "fr");
+    api_cat_lang(&st->g, ds, "dct:description", life_sets[k].description, "fr");
+    api_cat_str(&st->g, ds, "dct:identifier", st->g.nodes[ds].iri);
+    cJSON_ArrayForEach(w, kw)
+        if (cJSON_IsString(w))
+            api_cat_lang(&st->g, ds, "dcat:keyword", w->valuestring, "fr");
+    api_cat_lang(&st->g, ds, "dcat:keyword", life_sets[k].keyword, "fr");
+    api_cat_lang(&st->g, ds, "dcat:keyword", territory_short(st), "fr");
+    for (size_t i = 0; i < 3; i++) {
+        gdir_buf_reset(&t);
+        gdir_buf_printf(&t, "%s%s", EU_THEME, life_sets[k].themes[i]);
+        api_cat_iri(&st->g, ds, "dcat:theme", gdir_buf_str(&t));
+    }
+    api_cat_iri(&st->g, ds, "dct:license", LICENCE_LO);
+    api_cat_iri(&st->g, ds, "dct:rights", st->g.nodes[rights].iri);
+    api_cat_iri(&st->g, ds, "dct:publisher", sh->publisher_iri);
+    api_cat_iri(&st->g, ds, "dct:creator", sh->publisher_iri);
+    api_cat_iri(&st->g, ds, "dcat:contactPoint", st->g.nodes[sh->contact].iri);
+    api_cat_iri(&st->g, ds, "dct:spatial", st->g.nodes[sh->spatial].iri);
+    api_cat_iri(&st->g, ds, "dct:language", EU_LANG_FRA);
+    api_cat_iri(&st->g, ds, "dcat:landingPage", url(st, "%s", life_sets[k].page));
+    api_cat_iri(&st->g, ds, "dct:accrualPeriodicity", EU_FREQ "UPDATE_CONT");
+    api_cat_iri(&st->g, ds, "dct:temporal", st->g.nodes[period].iri);
+    api_cat_type(&st->g, period, "dct:PeriodOfTime");
+    gdir_buf_reset(&t);
+    gdir_buf_printf(&t, "%.10s", fa->first[0] ? fa->first : today);
+    api_cat_typed(&st->g, period, "dcat:startDate", gdir_buf_str(&t), "xsd:date");
+    gdir_buf_reset(&t);
+    gdir_buf_printf(&t, "%.10s", fa->last[0] ? fa->last : today);
+    api_cat_typed(&st->g, period, "dcat:endDate", gdir_buf_str(&t), "xsd:date");
+    add_date(st, ds, "dct:issued", fa->issued[0] ? fa->issued : today);
+    add_date(st, ds, "dct:modified", fa->modified[0] ? fa->modified : today);
+    api_cat_type(&st->g, rights, "dct:RightsStatement");
+    gdir_buf_reset(&t);
+    gdir_buf_printf(&t, "%s — Licence Ouverte 2.0 : mentionner la source (%s) et la date de "
+                        "mise à jour.", territory_name(st), territory_name(st));
+    api_cat_lang(&st->g, rights, "rdfs:label", gdir_buf_str(&t), "fr");
+    for (size_t i = 0; i < life_sets[k].n_dists; i++)
+        add_life_dist(st, ds, k, i, rights, ogc);
+    if (t.err && !st->g.failed)
+        st->g.failed = t.err;
+    gdir_buf_free(&t);
+}
+
 /* A data service of the catalogue (dcat:DataService). */
 struct cat_service {
     const char *path;             /* its node and endpoint, under the base URL */
@@ -984,7 +1135,8 @@ static int build_graph(struct cat_state *st, long page, long pages, const char *
     api_cat_iri(&st->g, catalog, "dct:license", LICENCE_LO);
     api_cat_iri(&st->g, catalog, "dct:spatial", st->g.nodes[sh.spatial].iri);
     add_date(st, catalog, "dct:modified", st->built_at);
-    api_cat_int(&st->g, catalog, "hydra:totalItems", (long long)st->n_datasets, "xsd:integer");
+    api_cat_int(&st->g, catalog, "hydra:totalItems", (long long)(st->n_datasets + st->n_life),
+                "xsd:integer");
     api_cat_iri(&st->g, catalog, "hydra:view", st->g.nodes[view].iri);
 
     api_cat_type(&st->g, view, "hydra:PartialCollectionView");
@@ -994,7 +1146,8 @@ static int build_graph(struct cat_state *st, long page, long pages, const char *
         api_cat_iri(&st->g, view, "hydra:previous", page_iri(st, &t, ext, page - 1));
     if (page < pages)
         api_cat_iri(&st->g, view, "hydra:next", page_iri(st, &t, ext, page + 1));
-    api_cat_int(&st->g, view, "hydra:totalItems", (long long)st->n_datasets, "xsd:integer");
+    api_cat_int(&st->g, view, "hydra:totalItems", (long long)(st->n_datasets + st->n_life),
+                "xsd:integer");
     api_cat_int(&st->g, view, "hydra:itemsPerPage", CAT_PAGE_SIZE, "xsd:integer");
 
     /* The services, then the datasets of this page. */
@@ -1002,8 +1155,12 @@ static int build_graph(struct cat_state *st, long page, long pages, const char *
     search = add_service(st, &sh, catalog, &search_service, &t);
 
     for (size_t i = (size_t)(page - 1) * CAT_PAGE_SIZE;
-         i < st->n_datasets && i < (size_t)page * CAT_PAGE_SIZE; i++)
-        add_dataset(st, &sh, &st->datasets[i], catalog, ogc, search);
+         i < st->n_datasets + st->n_life && i < (size_t)page * CAT_PAGE_SIZE; i++) {
+        if (i < st->n_datasets)
+            add_dataset(st, &sh, &st->datasets[i], catalog, ogc, search);
+        else
+            add_life_dataset(st, &sh, i - st->n_datasets, catalog, ogc);
+    }
     if (t.err && !st->g.failed)
         st->g.failed = t.err;
     gdir_buf_free(&t);
@@ -1083,6 +1240,60 @@ static void csv_date(struct gdir_buf *out, const char *date)
     if (date_type(date))
         memcpy(d, date, 10);
     gdir_csv_field(out, d, ',');
+}
+
+/* The row of a daily-life dataset, as its DCAT description says. */
+static void csv_life_row(struct cat_state *st, size_t k, struct gdir_buf *out)
+{
+    const char *siret = jstr(st->od, "publisher_siret");
+    const cJSON *kw = cJSON_GetObjectItemCaseSensitive(st->od, "keywords"), *w;
+    const struct feeds_facts *fa = &st->life[k];
+    struct gdir_buf t;
+
+    gdir_buf_init(&t, 65536);
+    gdir_csv_field(out, territory_name(st), ',');
+    gdir_buf_addc(out, ',');
+    gdir_csv_field(out, siret ? siret : "", ',');
+    gdir_buf_addc(out, ',');
+    gdir_csv_field(out, life_sets[k].id, ',');
+    gdir_buf_addc(out, ',');
+    life_title(st, k, &t);
+    gdir_csv_field(out, gdir_buf_str(&t), ',');
+    gdir_buf_addc(out, ',');
+    gdir_csv_field(out, life_sets[k].description, ',');
+    gdir_buf_printf(out, ",%s,", life_sets[k].csv_theme);
+    gdir_csv_field(out, territory_name(st), ',');
+    gdir_buf_addc(out, ',');
+    gdir_csv_field(out, siret ? siret : "", ',');
+    gdir_buf_adds(out, ",Intercommunale,");
+    gdir_csv_field(out, territory_name(st), ',');
+    gdir_buf_addc(out, ',');
+    csv_date(out, fa->first[0] ? fa->first : st->built_at);
+    gdir_buf_addc(out, ',');
+    csv_date(out, fa->last[0] ? fa->last : st->built_at);
+    gdir_buf_addc(out, ',');
+    csv_date(out, fa->issued[0] ? fa->issued : st->built_at);
+    gdir_buf_printf(out, ",%s,", csv_frequency("UPDATE_CONT"));
+    csv_date(out, fa->modified[0] ? fa->modified : st->built_at);
+    gdir_buf_addc(out, ',');
+    gdir_buf_reset(&t);
+    gdir_buf_add(&t, "", 0);
+    cJSON_ArrayForEach(w, kw)
+        if (cJSON_IsString(w))
+            csv_item(&t, w->valuestring);
+    csv_item(&t, life_sets[k].keyword);
+    csv_item(&t, territory_short(st));
+    gdir_csv_field(out, gdir_buf_str(&t), ',');
+    gdir_buf_printf(out, ",Licence Ouverte-LO,%zu,", life_sets[k].n_dists);
+    gdir_buf_reset(&t);
+    gdir_buf_add(&t, "", 0);
+    for (size_t i = 0; i < life_sets[k].n_dists; i++)
+        csv_item(&t, life_sets[k].dists[i].ogc ? "geojson" : life_sets[k].dists[i].label);
+    gdir_csv_field(out, gdir_buf_str(&t), ',');
+    gdir_buf_addc(out, ',');
+    gdir_csv_field(out, url(st, "%s", life_sets[k].page), ',');
+    gdir_buf_adds(out, "\r\n");
+    gdir_buf_free(&t);
 }
 
 static int write_csv(struct cat_state *st, struct gdir_buf *out)
@@ -1166,6 +1377,8 @@ static int write_csv(struct cat_state *st, struct gdir_buf *out)
         gdir_csv_field(out, gdir_buf_str(&t), ',');
         gdir_buf_adds(out, "\r\n");
     }
+    for (size_t l = 0; l < st->n_life; l++)
+        csv_life_row(st, l, out);
     gdir_buf_free(&t);
     return out->err;
 }
@@ -1214,6 +1427,18 @@ static int base_url(struct cat_state *st)
     if (st->base.len == 0)
         return gdir_buf_adds(&st->base, "http://localhost");
     return GDIR_OK;
+}
+
+/* The agenda and the news when the server has the store; without them when it cannot be read
+ * (the directory's datasets are still worth harvesting). */
+static void read_life(const struct api_ctx *ctx, struct cat_state *st)
+{
+    struct gdir_err e;
+    for (int k = 0; feeds_enabled(ctx->cfg) && k < 2; k++, st->n_life++)
+        if (feeds_facts(ctx, k == 0, &st->life[k], &e)) {
+            st->n_life = 0;
+            break;
+        }
 }
 
 static int catalog(const struct api_ctx *ctx, const struct api_request *req,
@@ -1282,10 +1507,13 @@ static int catalog(const struct api_ctx *ctx, const struct api_request *req,
         rc = gdir_err_set(err, GDIR_EINTERNAL, "catalogue: unexpected collections");
         goto out;
     }
-    if ((rc = ogc_summarize(db, st.cs, st.n_cs, st.sum, err)))
+    if ((rc = ogc_summarize(ctx, db, st.cs, st.n_cs, st.sum, err)))
         goto out;
     group_datasets(&st);
-    pages = st.n_datasets ? (long)((st.n_datasets + CAT_PAGE_SIZE - 1) / CAT_PAGE_SIZE) : 1;
+    read_life(ctx, &st);
+    pages = st.n_datasets + st.n_life
+                ? (long)((st.n_datasets + st.n_life + CAT_PAGE_SIZE - 1) / CAT_PAGE_SIZE)
+                : 1;
     if (page > pages) {
         rc = gdir_err_set_param(err, GDIR_ENOTFOUND, "page",
                                 "page: the catalogue has %ld page(s), got %ld", pages, page);
@@ -1321,6 +1549,7 @@ tag:
     h = gdir_fnv64(h, &page, sizeof page);
     h = gdir_fnv64(h, &r, sizeof r);
     h = gdir_fnv64_field(h, gdir_buf_str(&st.base));
+    h = gdir_fnv64(h, st.life, st.n_life * sizeof st.life[0]);   /* the agenda, the news */
     api_etag_format(h, res->etag, sizeof res->etag);
     rc = GDIR_OK;
 out:

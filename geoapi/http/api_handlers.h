@@ -68,5 +68,9 @@ api_handler_fn h_bo_request_assign; /* backoffice/h_bo_actions.c */
 api_handler_fn h_bo_views;          /* backoffice/h_bo_actions.c */
 api_handler_fn h_bo_views_save;     /* backoffice/h_bo_actions.c */
 api_handler_fn h_bo_request_certificate; /* backoffice/h_bo_certificate.c */
+api_handler_fn h_events_ics;        /* life/h_feeds.c: the agenda as iCalendar */
+api_handler_fn h_events_csv;        /* life/h_feeds.c: the agenda as open data (CSV) */
+api_handler_fn h_news_atom;         /* life/h_feeds.c: news and alerts as Atom */
+api_handler_fn h_news_rss;          /* life/h_feeds.c: news and alerts as RSS */
 
 #endif

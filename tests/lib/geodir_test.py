@@ -9,6 +9,10 @@
   GEODIR_IMPORT_PAUSE_AT / GEODIR_IMPORT_PAUSE_FIFO, importer/imp_hook.h; ImportPause in
   tests/import/test_import.py). A sleep stays only where the delay is what is tested (a slow
   client's pace, a clock that must change second).
+- system_modules(*names): the Python modules of Debian packages (python3-icalendar,
+  python3-feedparser: they live in /usr/bin/python3, not in the interpreter CMake may find);
+  the test is re-executed under /usr/bin/python3 when the running one lacks them, and a module
+  still missing is a failed check naming its package, then the end of the test (never a skip).
 - require_data(folder, names): the real-data files a test reads (GDIR_REALDATA=ON); a missing
   folder or file is a failed check naming its path, never a skip (tests/lib/require_data.py
   runs it before every realdata test).
@@ -74,6 +78,26 @@ def poll_until(cond, timeout, what, interval=0.02):
         time.sleep(interval)   # the polling interval, not a wait for the event
     check(bool(value), what if value else f"{what} (not within {timeout} s)")
     return value
+
+
+def system_modules(*names):
+    """The modules names, imported (a list in the same order); see the module's docstring.
+    Call it first thing: the re-execution restarts the test from the beginning."""
+    import importlib
+    import importlib.util
+    missing = [n for n in names if importlib.util.find_spec(n) is None]
+    if missing and sys.executable != "/usr/bin/python3" and os.path.exists("/usr/bin/python3"):
+        os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
+    mods = []
+    for n in names:
+        try:
+            mods.append(importlib.import_module(n))
+        except ImportError as e:
+            check(False, f"python module {n} (Debian package python3-{n}, installed by "
+                         f"scripts/deps) is importable by {sys.executable}: {e}")
+    if len(mods) != len(names):
+        finish()
+    return mods
 
 
 def require_data(folder, names):
