@@ -36,10 +36,11 @@ sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 sys.path.insert(0, os.path.join(HERE, "..", "catalog"))
-from geodir_test import check, finish, fresh_dir, system_modules  # noqa: E402
+from geodir_test import check, debian_module, finish, fresh_dir  # noqa: E402
 
-icalendar, feedparser, dateutil_rrule = system_modules("icalendar", "feedparser",
-                                                       "dateutil.rrule")
+icalendar = debian_module("icalendar", "python3-icalendar")
+feedparser = debian_module("feedparser", "python3-feedparser")
+dateutil_rrule = debian_module("dateutil.rrule", "python3-dateutil")
 from zoneinfo import ZoneInfo  # noqa: E402
 
 from bo_client import Client, totp  # noqa: E402

@@ -9,10 +9,6 @@
   GEODIR_IMPORT_PAUSE_AT / GEODIR_IMPORT_PAUSE_FIFO, importer/imp_hook.h; ImportPause in
   tests/import/test_import.py). A sleep stays only where the delay is what is tested (a slow
   client's pace, a clock that must change second).
-- system_modules(*names): the Python modules of Debian packages (python3-icalendar,
-  python3-feedparser: they live in /usr/bin/python3, not in the interpreter CMake may find);
-  the test is re-executed under /usr/bin/python3 when the running one lacks them, and a module
-  still missing is a failed check naming its package, then the end of the test (never a skip).
 - require_data(folder, names): the real-data files a test reads (GDIR_REALDATA=ON); a missing
   folder or file is a failed check naming its path, never a skip (tests/lib/require_data.py
   runs it before every realdata test).
@@ -22,6 +18,9 @@
 - http_request(): one request on a fresh connection, headers lower-cased.
 - haversine(): the distance in metres of common/gdir_geo.c, operation for operation;
   json_answer(): the checks of a JSON answer (status, Content-Type, body parses).
+- debian_module(name, package): a module of a Debian python3-* package (icalendar, dateutil,
+  feedparser…), which lives in /usr/bin/python3: the test re-executes itself there when the
+  running Python lacks it; still missing, it is a failed check with the apt-get line.
 - run_program(): a program run to its end, its output captured and decoded (.out, .err);
   import_summary(): the importer's summary table; sqlite_rows() / sqlite_one(): a query through the sqlite3 shell with SpatiaLite loaded.
 - Fixture builders (the build_db.py scripts): fresh_dir(), fixture_dir() (fresh, with files of
@@ -37,6 +36,7 @@ A test puts tests/lib on sys.path:
 Standard library only.
 """
 import http.client
+import importlib
 import json
 import math
 import os
@@ -66,6 +66,22 @@ def finish(label="check"):
     sys.exit(1 if failures else 0)
 
 
+def debian_module(name, package):
+    """Imports and returns module name of Debian's package (python3-…): Debian installs them
+    for /usr/bin/python3, not for the Python CMake may have found, so the script is run again
+    under /usr/bin/python3 when the module is missing here (call it before the test does
+    anything). Missing there too: a failed check naming the package, and the test ends."""
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        pass
+    system = "/usr/bin/python3"
+    if os.path.exists(system) and os.path.realpath(sys.executable) != os.path.realpath(system):
+        os.execv(system, [system] + sys.argv)
+    check(False, f"{package} is installed (apt-get install {package})")
+    finish()
+
+
 def poll_until(cond, timeout, what, interval=0.02):
     """Calls cond() until it returns a true value or timeout seconds have passed; records the
     check what (ok, or FAIL "... (not within N s)") and returns cond's last value. The deadline
@@ -78,26 +94,6 @@ def poll_until(cond, timeout, what, interval=0.02):
         time.sleep(interval)   # the polling interval, not a wait for the event
     check(bool(value), what if value else f"{what} (not within {timeout} s)")
     return value
-
-
-def system_modules(*names):
-    """The modules names, imported (a list in the same order); see the module's docstring.
-    Call it first thing: the re-execution restarts the test from the beginning."""
-    import importlib
-    import importlib.util
-    missing = [n for n in names if importlib.util.find_spec(n) is None]
-    if missing and sys.executable != "/usr/bin/python3" and os.path.exists("/usr/bin/python3"):
-        os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
-    mods = []
-    for n in names:
-        try:
-            mods.append(importlib.import_module(n))
-        except ImportError as e:
-            check(False, f"python module {n} (Debian package python3-{n}, installed by "
-                         f"scripts/deps) is importable by {sys.executable}: {e}")
-    if len(mods) != len(names):
-        finish()
-    return mods
 
 
 def require_data(folder, names):

@@ -64,7 +64,8 @@ static void one_case(int lineno, char *line)
         printf(" error %s\n", err.msg);
         return;
     }
-    rc = life_rrule_expand(r, &dt, atoi(f[1]), ex, nex, from, to, print_occ, NULL);
+    rc = life_rrule_expand(r, &dt, (int)strtol(f[1], NULL, 10), ex, nex, from, to, print_occ,
+                           NULL);
     if (rc)
         printf(" error %d", rc);
     printf("\n");

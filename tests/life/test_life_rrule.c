@@ -408,6 +408,18 @@ static void test_describe(void)
     described("FREQ=YEARLY;BYMONTH=3,10;BYDAY=-1SU",
               "Chaque année, le dernier dimanche de mars et d'octobre");
     described("FREQ=YEARLY;BYMONTH=4,8", "Chaque année, en avril et en août");
+    described("FREQ=YEARLY;BYMONTH=7;BYDAY=SA", "Chaque année, les samedis de juillet");
+    described("FREQ=YEARLY;INTERVAL=2;BYMONTHDAY=15",
+              "Le 15 de chaque mois, une année sur 2");
+    described("FREQ=MONTHLY;BYDAY=FR;BYMONTHDAY=13", "Les vendredis qui tombent le 13 de chaque "
+                                                     "mois");
+    described("FREQ=MONTHLY;BYDAY=SA", "Tous les samedis");
+    described("FREQ=DAILY;BYDAY=MO,TU,WE,TH,FR", "Du lundi au vendredi");
+    described("FREQ=WEEKLY;BYDAY=SA;BYMONTH=6,7,8", "Tous les samedis, en juin, en juillet et "
+                                                    "en août");
+    described("FREQ=MONTHLY;BYDAY=-2SU", "L'avant-dernier dimanche de chaque mois");
+    described("FREQ=YEARLY;BYMONTH=1;BYMONTHDAY=1;COUNT=1", "Chaque année, le 1er janvier, une "
+                                                            "fois");
 }
 
 static void test_local_parse(void)

@@ -181,7 +181,7 @@ static size_t run_entry(char **lines, size_t count, size_t i, int *entries)
     e.line = (int)i + 1;
     for (j = i + 1; j < count && strncmp(lines[j], "== ", 3) != 0; j++) {
         if (strncmp(lines[j], "repeat: ", 8) == 0)
-            repeat = (size_t)atol(lines[j] + 8);
+            repeat = (size_t)strtoul(lines[j] + 8, NULL, 10);
         if (strncmp(lines[j], "rc: ", 4) == 0)
             e.rc = strcmp(lines[j] + 4, "EFORMAT") == 0 ? GDIR_EFORMAT
                  : strcmp(lines[j] + 4, "ETOOBIG") == 0 ? GDIR_ETOOBIG : -999;

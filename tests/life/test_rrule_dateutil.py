@@ -14,22 +14,12 @@ import os
 import subprocess
 import sys
 
-if sys.executable != "/usr/bin/python3" and os.path.exists("/usr/bin/python3"):
-    try:
-        import dateutil  # noqa: F401
-    except ImportError:   # Debian's python3-dateutil is for the system's Python
-        os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
-
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
-from geodir_test import check, finish  # noqa: E402
+from geodir_test import check, debian_module, finish  # noqa: E402
 
-try:
-    from dateutil.rrule import rrulestr
-except ImportError:
-    check(False, "python3-dateutil is installed (apt-get install python3-dateutil)")
-    finish()
+rrulestr = debian_module("dateutil.rrule", "python3-dateutil").rrulestr
 from datetime import datetime, timedelta, timezone  # noqa: E402
 from zoneinfo import ZoneInfo  # noqa: E402
 
