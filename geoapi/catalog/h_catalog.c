@@ -810,6 +810,23 @@ static void add_ondemand(struct cat_state *st, size_t ds, const struct cat_datas
     gdir_buf_free(&t);
 }
 
+/* What every dataset says of its licence, rights, agents, place, language, page and
+ * frequency. */
+static void add_dataset_agents(struct cat_state *st, const struct cat_shared *sh, size_t ds,
+                               size_t rights, const char *licence_url, const char *page,
+                               const char *freq)
+{
+    api_cat_iri(&st->g, ds, "dct:license", licence_url);
+    api_cat_iri(&st->g, ds, "dct:rights", st->g.nodes[rights].iri);
+    api_cat_iri(&st->g, ds, "dct:publisher", sh->publisher_iri);
+    api_cat_iri(&st->g, ds, "dct:creator", sh->publisher_iri);
+    api_cat_iri(&st->g, ds, "dcat:contactPoint", st->g.nodes[sh->contact].iri);
+    api_cat_iri(&st->g, ds, "dct:spatial", st->g.nodes[sh->spatial].iri);
+    api_cat_iri(&st->g, ds, "dct:language", EU_LANG_FRA);
+    api_cat_iri(&st->g, ds, "dcat:landingPage", page);
+    api_cat_iri(&st->g, ds, "dct:accrualPeriodicity", freq);
+}
+
 static void add_dataset(struct cat_state *st, const struct cat_shared *sh,
                         const struct cat_dataset *d, size_t catalog, size_t ogc, size_t search)
 {
@@ -832,16 +849,8 @@ static void add_dataset(struct cat_state *st, const struct cat_shared *sh,
     api_cat_str(&st->g, ds, "dct:identifier", st->g.nodes[ds].iri);
     add_keywords(st, ds, d);
     add_themes(st, ds, d);
-    api_cat_iri(&st->g, ds, "dct:license", lurl);
-    api_cat_iri(&st->g, ds, "dct:rights", st->g.nodes[rights].iri);
-    api_cat_iri(&st->g, ds, "dct:publisher", sh->publisher_iri);
-    api_cat_iri(&st->g, ds, "dct:creator", sh->publisher_iri);
-    api_cat_iri(&st->g, ds, "dcat:contactPoint", st->g.nodes[sh->contact].iri);
-    api_cat_iri(&st->g, ds, "dct:spatial", st->g.nodes[sh->spatial].iri);
-    api_cat_iri(&st->g, ds, "dct:language", EU_LANG_FRA);
-    api_cat_iri(&st->g, ds, "dcat:landingPage", sh->page);
     snprintf(freq, sizeof freq, "%s%s", EU_FREQ, frequency(st));
-    api_cat_iri(&st->g, ds, "dct:accrualPeriodicity", freq);
+    add_dataset_agents(st, sh, ds, rights, lurl, sh->page, freq);
     if (strcmp(d->dataset, "equipements") == 0)
         api_cat_iri(&st->g, ds, "dct:conformsTo", SCDL_EQUIPEMENTS);
 
@@ -1018,15 +1027,9 @@ static void add_life_dataset(struct cat_state *st, const struct cat_shared *sh, 
         gdir_buf_printf(&t, "%s%s", EU_THEME, life_sets[k].themes[i]);
         api_cat_iri(&st->g, ds, "dcat:theme", gdir_buf_str(&t));
     }
-    api_cat_iri(&st->g, ds, "dct:license", LICENCE_LO);
-    api_cat_iri(&st->g, ds, "dct:rights", st->g.nodes[rights].iri);
-    api_cat_iri(&st->g, ds, "dct:publisher", sh->publisher_iri);
-    api_cat_iri(&st->g, ds, "dct:creator", sh->publisher_iri);
-    api_cat_iri(&st->g, ds, "dcat:contactPoint", st->g.nodes[sh->contact].iri);
-    api_cat_iri(&st->g, ds, "dct:spatial", st->g.nodes[sh->spatial].iri);
-    api_cat_iri(&st->g, ds, "dct:language", EU_LANG_FRA);
-    api_cat_iri(&st->g, ds, "dcat:landingPage", url(st, "%s", life_sets[k].page));
-    api_cat_iri(&st->g, ds, "dct:accrualPeriodicity", EU_FREQ "UPDATE_CONT");
+    gdir_buf_reset(&t);
+    gdir_buf_printf(&t, "%s%s", gdir_buf_str(&st->base), life_sets[k].page);
+    add_dataset_agents(st, sh, ds, rights, LICENCE_LO, gdir_buf_str(&t), EU_FREQ "UPDATE_CONT");
     api_cat_iri(&st->g, ds, "dct:temporal", st->g.nodes[period].iri);
     api_cat_type(&st->g, period, "dct:PeriodOfTime");
     gdir_buf_reset(&t);
@@ -1242,40 +1245,49 @@ static void csv_date(struct gdir_buf *out, const char *date)
     gdir_csv_field(out, d, ',');
 }
 
+/* The fields COLL_NOM to COUV_SPAT_NOM of a row and those of its dates (COUV_TEMP_DEBUT to
+ * DATE_MAJ, each date NULL: the build date), each followed by its ','. */
+static void csv_row_head(const struct cat_state *st, const char *id, const char *title,
+                         const char *description, const char *theme, struct gdir_buf *out)
+{
+    const char *siret = jstr(st->od, "publisher_siret");
+    const char *fields[] = {territory_name(st), siret ? siret : "", id, title, description,
+                            theme, territory_name(st), siret ? siret : "", "Intercommunale",
+                            territory_name(st)};
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        gdir_csv_field(out, fields[i], ',');
+        gdir_buf_addc(out, ',');
+    }
+}
+
+static void csv_row_dates(const struct cat_state *st, const char *first, const char *last,
+                          const char *issued, const char *eu_freq, const char *modified,
+                          struct gdir_buf *out)
+{
+    csv_date(out, first ? first : st->built_at);
+    gdir_buf_addc(out, ',');
+    csv_date(out, last ? last : st->built_at);
+    gdir_buf_addc(out, ',');
+    csv_date(out, issued ? issued : st->built_at);
+    gdir_buf_printf(out, ",%s,", csv_frequency(eu_freq));
+    csv_date(out, modified ? modified : st->built_at);
+    gdir_buf_addc(out, ',');
+}
+
 /* The row of a daily-life dataset, as its DCAT description says. */
 static void csv_life_row(struct cat_state *st, size_t k, struct gdir_buf *out)
 {
-    const char *siret = jstr(st->od, "publisher_siret");
     const cJSON *kw = cJSON_GetObjectItemCaseSensitive(st->od, "keywords"), *w;
     const struct feeds_facts *fa = &st->life[k];
     struct gdir_buf t;
 
     gdir_buf_init(&t, 65536);
-    gdir_csv_field(out, territory_name(st), ',');
-    gdir_buf_addc(out, ',');
-    gdir_csv_field(out, siret ? siret : "", ',');
-    gdir_buf_addc(out, ',');
-    gdir_csv_field(out, life_sets[k].id, ',');
-    gdir_buf_addc(out, ',');
     life_title(st, k, &t);
-    gdir_csv_field(out, gdir_buf_str(&t), ',');
-    gdir_buf_addc(out, ',');
-    gdir_csv_field(out, life_sets[k].description, ',');
-    gdir_buf_printf(out, ",%s,", life_sets[k].csv_theme);
-    gdir_csv_field(out, territory_name(st), ',');
-    gdir_buf_addc(out, ',');
-    gdir_csv_field(out, siret ? siret : "", ',');
-    gdir_buf_adds(out, ",Intercommunale,");
-    gdir_csv_field(out, territory_name(st), ',');
-    gdir_buf_addc(out, ',');
-    csv_date(out, fa->first[0] ? fa->first : st->built_at);
-    gdir_buf_addc(out, ',');
-    csv_date(out, fa->last[0] ? fa->last : st->built_at);
-    gdir_buf_addc(out, ',');
-    csv_date(out, fa->issued[0] ? fa->issued : st->built_at);
-    gdir_buf_printf(out, ",%s,", csv_frequency("UPDATE_CONT"));
-    csv_date(out, fa->modified[0] ? fa->modified : st->built_at);
-    gdir_buf_addc(out, ',');
+    csv_row_head(st, life_sets[k].id, gdir_buf_str(&t), life_sets[k].description,
+                 life_sets[k].csv_theme, out);
+    csv_row_dates(st, fa->first[0] ? fa->first : NULL, fa->last[0] ? fa->last : NULL,
+                  fa->issued[0] ? fa->issued : NULL, "UPDATE_CONT",
+                  fa->modified[0] ? fa->modified : NULL, out);
     gdir_buf_reset(&t);
     gdir_buf_add(&t, "", 0);
     cJSON_ArrayForEach(w, kw)
@@ -1298,11 +1310,11 @@ static void csv_life_row(struct cat_state *st, size_t k, struct gdir_buf *out)
 
 static int write_csv(struct cat_state *st, struct gdir_buf *out)
 {
-    const char *siret = jstr(st->od, "publisher_siret");
     const cJSON *kw = cJSON_GetObjectItemCaseSensitive(st->od, "keywords"), *k;
-    struct gdir_buf t;
+    struct gdir_buf t, desc;
 
     gdir_buf_init(&t, 65536);
+    gdir_buf_init(&desc, 65536);
     for (size_t i = 0; i < sizeof csv_columns / sizeof csv_columns[0]; i++)
         gdir_buf_printf(out, "%s%s", i ? "," : "", csv_columns[i]);
     gdir_buf_adds(out, "\r\n");
@@ -1316,34 +1328,12 @@ static int write_csv(struct cat_state *st, struct gdir_buf *out)
                        (d->category ? N_ONDEMAND : 0);
 
         dataset_dates(st, d, &min, &max, &issued);
-        gdir_csv_field(out, territory_name(st), ',');
-        gdir_buf_addc(out, ',');
-        gdir_csv_field(out, siret ? siret : "", ',');
-        gdir_buf_addc(out, ',');
-        gdir_csv_field(out, d->id, ',');
-        gdir_buf_addc(out, ',');
         gdir_buf_reset(&t);
+        gdir_buf_reset(&desc);
         dataset_title(st, d, &t);
-        gdir_csv_field(out, gdir_buf_str(&t), ',');
-        gdir_buf_addc(out, ',');
-        gdir_buf_reset(&t);
-        dataset_description(st, d, &t);
-        gdir_csv_field(out, gdir_buf_str(&t), ',');
-        gdir_buf_printf(out, ",%s,", theme);
-        gdir_csv_field(out, territory_name(st), ',');
-        gdir_buf_addc(out, ',');
-        gdir_csv_field(out, siret ? siret : "", ',');
-        gdir_buf_adds(out, ",Intercommunale,");
-        gdir_csv_field(out, territory_name(st), ',');
-        gdir_buf_addc(out, ',');
-        csv_date(out, min ? min : st->built_at);
-        gdir_buf_addc(out, ',');
-        csv_date(out, max ? max : st->built_at);
-        gdir_buf_addc(out, ',');
-        csv_date(out, issued ? issued : st->built_at);
-        gdir_buf_printf(out, ",%s,", csv_frequency(frequency(st)));
-        csv_date(out, st->built_at);
-        gdir_buf_addc(out, ',');
+        dataset_description(st, d, &desc);
+        csv_row_head(st, d->id, gdir_buf_str(&t), gdir_buf_str(&desc), theme, out);
+        csv_row_dates(st, min, max, issued, frequency(st), NULL, out);
         gdir_buf_reset(&t);
         gdir_buf_add(&t, "", 0);
         cJSON_ArrayForEach(k, kw)
@@ -1380,6 +1370,7 @@ static int write_csv(struct cat_state *st, struct gdir_buf *out)
     for (size_t l = 0; l < st->n_life; l++)
         csv_life_row(st, l, out);
     gdir_buf_free(&t);
+    gdir_buf_free(&desc);
     return out->err;
 }
 

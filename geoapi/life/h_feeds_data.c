@@ -6,6 +6,7 @@
  * ETag of a feed. docs/vie-locale.md §6.
  */
 #include "h_feeds.h"
+#include "h_ogc.h"
 #include "api_dbpool.h"
 #include "api_http.h"
 #include "api_life.h"
@@ -286,35 +287,18 @@ const char *feeds_commune_name(const struct api_db *db, const char *insee)
     return NULL;
 }
 
-/* 1 when a Host header names this machine's loopback interface (as ogc_base trusts it). */
-static int loopback_host(const char *h)
-{
-    size_t n;
-    if (!h)
-        return 0;
-    n = strncmp(h, "[::1]", 5) == 0       ? 5
-        : strncmp(h, "localhost", 9) == 0 ? 9
-        : strncmp(h, "127.", 4) == 0      ? 4 + strspn(h + 4, "0123456789.")
-                                          : 0;
-    if (n == 0)
-        return 0;
-    return h[n] == '\0' || (h[n] == ':' && strspn(h + n + 1, "0123456789") == strlen(h + n + 1));
-}
-
 int feeds_base(const struct api_request *req, struct gdir_buf *out)
 {
-    const char *pub = req->cfg ? req->cfg->public_url : NULL;
-    const char *host = req->headers ? req->headers->host : NULL;
+    size_t start = out->len;
+    int rc = ogc_base(req, out);     /* public_url or a loopback Host, then "/ogc" */
 
-    if (pub && pub[0]) {
-        size_t n = strlen(pub);
-        while (n && pub[n - 1] == '/')
-            n--;
-        return gdir_buf_add(out, pub, n);
-    }
-    if (loopback_host(host))
-        return gdir_buf_printf(out, "http://%s", host);
-    return gdir_buf_adds(out, "http://localhost");
+    if (rc)
+        return rc;
+    out->len -= strlen(OGC_ROOT);
+    out->data[out->len] = '\0';
+    while (out->len > start && out->data[out->len - 1] == '/')
+        out->data[--out->len] = '\0';
+    return out->len == start ? gdir_buf_adds(out, "http://localhost") : GDIR_OK;
 }
 
 int feeds_item_url(const struct api_request *req, const struct life_item *it,
