@@ -925,19 +925,19 @@ static const struct {
 } life_sets[] = {
     {"agenda-etalab-2.0", "Agenda des événements", "/agenda",
      "Les événements publiés par les communes et le territoire (marchés, fêtes, réunions "
-     "publiques, permanences…) : dates et heures (heure de Paris), répétitions, lieu, commune, "
+     "publiques, permanences…)\u00a0: dates et heures (heure de Paris), répétitions, lieu, commune, "
      "organisateur, tarif, accessibilité. Aucun schéma national d'agenda n'existe sur "
-     "schema.data.gouv.fr : les colonnes du CSV sont décrites dans la documentation.",
+     "schema.data.gouv.fr\u00a0: les colonnes du CSV sont décrites dans la documentation.",
      "agenda", "Culture", {"EDUC", "SOCI", "REGI"},
      {{"/api/events.csv", "CSV", "CSV", "text/csv",
        "Une ligne par date d'événement (répétitions développées), du mois dernier à un an.", 0},
       {"/api/events", "GeoJSON", "GEOJSON", "application/geo+json",
-       "API JSON : les événements des trois prochains mois (paramètres commune, from, to, "
+       "API JSON\u00a0: les événements des trois prochains mois (paramètres commune, from, to, "
        "category).", 0},
       {"/api/events.ics", "iCalendar", NULL, "text/calendar",
-       "Calendrier à s'abonner (RFC 5545) : les répétitions y sont des règles RRULE.", 0},
+       "Calendrier à s'abonner (RFC 5545)\u00a0: les répétitions y sont des règles RRULE.", 0},
       {"/ogc/collections/events/items", "API OGC - Features", "GEOJSON", "application/geo+json",
-       "Collection « events » : une entité par date, filtre datetime.", 1}},
+       "Collection «\u00a0events\u00a0»\u00a0: une entité par date, filtre datetime.", 1}},
      4},
     {"actualites-etalab-2.0", "Actualités et alertes", "/actualites",
      "Les actualités et les alertes (route coupée, coupure d'eau, intempéries…) publiées par "
@@ -1042,7 +1042,7 @@ static void add_life_dataset(struct cat_state *st, const struct cat_shared *sh, 
     add_date(st, ds, "dct:modified", fa->modified[0] ? fa->modified : today);
     api_cat_type(&st->g, rights, "dct:RightsStatement");
     gdir_buf_reset(&t);
-    gdir_buf_printf(&t, "%s — Licence Ouverte 2.0 : mentionner la source (%s) et la date de "
+    gdir_buf_printf(&t, "%s — Licence Ouverte 2.0\u00a0: mentionner la source (%s) et la date de "
                         "mise à jour.", territory_name(st), territory_name(st));
     api_cat_lang(&st->g, rights, "rdfs:label", gdir_buf_str(&t), "fr");
     for (size_t i = 0; i < life_sets[k].n_dists; i++)

@@ -71,8 +71,8 @@ static int read_params(const struct api_ctx *ctx, const struct api_request *req,
             return rc;
         f->kind = k < 0 ? -1 : k == 0 ? LIFE_NEWS : LIFE_ALERT;
     }
-    if (f->commune && feeds_commune_name(f->dir, f->commune))
-        snprintf(f->where, sizeof f->where, "%s", feeds_commune_name(f->dir, f->commune));
+    if (f->commune && api_db_commune(f->dir, f->commune))
+        snprintf(f->where, sizeof f->where, "%s", api_db_commune(f->dir, f->commune)->name);
     else
         api_life_territory_name(f->dir, f->where, sizeof f->where);
     if (!f->where[0])
@@ -124,8 +124,8 @@ static void communes_text(const struct feed_req *f, const struct life_item *it,
         return;
     }
     for (size_t i = 0; i < it->n_communes; i++) {
-        const char *name = feeds_commune_name(f->dir, it->communes[i]);
-        gdir_buf_printf(out, "%s%s", i ? ", " : "", name ? name : it->communes[i]);
+        const struct api_commune_entry *c = api_db_commune(f->dir, it->communes[i]);
+        gdir_buf_printf(out, "%s%s", i ? ", " : "", c ? c->name : it->communes[i]);
     }
 }
 

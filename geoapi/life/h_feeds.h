@@ -56,10 +56,6 @@ void feeds_set_free(struct feeds_set *s);
 /* The default window (above) around now. */
 void feeds_default_window(time_t now, time_t *from, time_t *to);
 
-/* "Name" of an INSEE code from the directory's communes (NULL when unknown). */
-struct api_db;
-const char *feeds_commune_name(const struct api_db *db, const char *insee);
-
 /* Appends the public base URL (public_url, else http://<loopback Host>, else
  * http://localhost), without a trailing slash. */
 int feeds_base(const struct api_request *req, struct gdir_buf *out);

@@ -271,22 +271,6 @@ int feeds_facts(const struct api_ctx *ctx, int events, struct feeds_facts *out,
 
 /* ---- names, URLs, tags --------------------------------------------------------------------- */
 
-const char *feeds_commune_name(const struct api_db *db, const char *insee)
-{
-    size_t lo = 0, hi = db->n_communes;
-    while (insee && lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        int c = strcmp(db->communes[mid].insee, insee);
-        if (c == 0)
-            return db->communes[mid].name;
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return NULL;
-}
-
 int feeds_base(const struct api_request *req, struct gdir_buf *out)
 {
     size_t start = out->len;

@@ -163,7 +163,7 @@ const char *ogc_collection_description(const struct ogc_collection *c)
                "lieux. Sans date par adresse : le filtre datetime les garde toutes.";
     case OGC_KIND_EVENTS:
         return "Les événements publiés par les communes et le territoire (marchés, fêtes, "
-               "réunions…) : un élément par date d’un événement, les répétitions développées, "
+               "réunions…)\u00a0: un élément par date d’un événement, les répétitions développées, "
                "du mois dernier à un an. Le filtre datetime porte sur l’intervalle de chaque "
                "date (début, fin). Licence Ouverte 2.0.";
     }

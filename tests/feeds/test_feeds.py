@@ -16,7 +16,8 @@ HTTP API by agents made with the real geodir-admin, every feed read by a real pa
   - the DCAT catalogue: the datasets « Agenda des événements » and « Actualités et alertes »
     with their distributions, read in JSON-LD (the catalogue's strict reader), Turtle and
     RDF/XML (rapper) with the same triples; each distribution answers 200 in its media type;
-  - ETag / 304 and a new tag after a publication; Cache-Control; 400 naming a bad parameter.
+  - ETag / 304 and a new tag after a publication; Cache-Control; 400 naming a bad parameter;
+  - an unpublished or scheduled item leaves the calendar, the collection and the Atom feed.
 
 usage: test_feeds.py API ADMIN DB SRC_DIR WORK_DIR
 """
@@ -317,6 +318,30 @@ def test_caching(srv, agent_a):
           "after a publication the old tag answers 200 with the new event and a new tag")
 
 
+def test_visibility(srv, agent_a, ids):
+    """Unpublished and scheduled items leave the feeds; the OGC collection follows."""
+    def in_ics(title):
+        _, _, body = get(srv, f"/api/events.ics?commune={A}")
+        return any(str(e.get("summary")) == title
+                   for e in icalendar.Calendar.from_ical(body).walk("VEVENT"))
+
+    def in_ogc(item):
+        _, _, fc = get_json(srv, "/ogc/collections/events/items?limit=500")
+        return any(f["properties"]["item"] == item for f in fc["features"])
+
+    s, _, _ = agent_a.call("POST", f"/api/bo/life/{ids['market']}/unpublish", {})
+    check(s == 200 and not in_ics("Marché du samedi (exemple)") and not in_ogc(ids["market"]),
+          f"the unpublished market leaves the calendar and the collection ({s})")
+    later = (NOW + dt.timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
+    s, _, _ = agent_a.call("POST", f"/api/bo/life/{ids['market']}/publish", {"at": later})
+    check(s == 200 and not in_ics("Marché du samedi (exemple)") and not in_ogc(ids["market"]),
+          f"published for {later}: not in the feeds before then ({s})")
+    s, _, _ = agent_a.call("POST", f"/api/bo/life/{ids['news_a']}/unpublish", {})
+    _, _, body = get(srv, f"/api/news.atom?commune={A}")
+    check(s == 200 and [e.title for e in feedparser.parse(body).entries] ==
+          ["Route de la forêt coupée (exemple)"], "the unpublished news leaves the Atom feed")
+
+
 def test_errors(srv):
     for target, param in (("/api/events.ics?commune=abc", "commune"),
                           ("/api/events.ics?commune=75056", "commune"),
@@ -559,6 +584,7 @@ def main():
         test_catalog(srv)
         test_errors(srv)
         test_caching(srv, agent_a)
+        test_visibility(srv, agent_a, ids)
     finally:
         code = srv.stop()
         check(code == 0, f"the server stopped cleanly (exit {code})")
