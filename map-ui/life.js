@@ -1,0 +1,257 @@
+/*
+ * life.js — what the daily-life pages share (agenda.js, actualites.js, alerts.js, commune.js,
+ * installation.js; docs/vie-locale.md §7): the calls to /api/events, /api/news, /api/alerts and
+ * /api/waste, the French dates of an event (« Samedi 12 décembre », « 8 h 30 – 12 h »), an event
+ * or a news item as a list item, the severity of an alert in words, the waste collection block
+ * with its « Ajouter à mon agenda » link, and the subscribe links (webcal:// and https). The
+ * server's sanitised text_html is rebuilt here from an inert document, keeping only the safe
+ * subset (paragraphs, lists, line breaks, emphasis, http(s)/mailto links): nothing from the
+ * server is ever given to innerHTML.
+ */
+import { getJson } from './api.js';
+import { h } from './dom.js';
+import { formatClock, licenceInfo, mailtoHref, safeHttpUrl, telHref } from './format.js';
+
+export const CATEGORIES = [
+  ['fete', 'Fête, animation'], ['marche', 'Marché'], ['sport', 'Sport'],
+  ['culture', 'Culture, spectacle'], ['reunion', 'Réunion publique'], ['permanence', 'Permanence'],
+  ['nature', 'Nature, randonnée'], ['solidarite', 'Solidarité'], ['autre', 'Autre'],
+];
+
+/* Severity of an alert: the words said before its title (never the colour alone). */
+export const SEVERITIES = { critical: 'Alerte importante', warning: 'Vigilance', info: 'Information' };
+
+export function fetchEvents(query, signal) {
+  return getJson('/api/events', query, signal, 'application/geo+json');
+}
+export function fetchNews(query, signal) {
+  return getJson('/api/news', query, signal);
+}
+export function fetchAlerts(commune, signal) {
+  return getJson('/api/alerts', { commune }, signal);
+}
+export function fetchWaste(query, signal) {
+  return getJson('/api/waste', query, signal);
+}
+
+const WEEKDAYS = ['dimanche', 'lundi', 'mardi', 'mercredi', 'jeudi', 'vendredi', 'samedi'];
+const MONTHS = ['janvier', 'février', 'mars', 'avril', 'mai', 'juin', 'juillet', 'août',
+                'septembre', 'octobre', 'novembre', 'décembre'];
+const PARIS_DAY = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris', year: 'numeric',
+                                                     month: '2-digit', day: '2-digit' });
+
+/** Today in Paris, "YYYY-MM-DD" (plus days). */
+export function parisToday(days = 0, now = Date.now()) {
+  return PARIS_DAY.format(new Date(now + days * 86400000));
+}
+
+/* The wall-clock parts of the API's local time "2026-12-12T08:00:00+01:00" (or a date alone). */
+function parts(iso) {
+  const m = typeof iso === 'string' ? /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}))?/.exec(iso) : null;
+  if (!m)
+    return null;
+  return { y: +m[1], mo: +m[2], d: +m[3], date: `${m[1]}-${m[2]}-${m[3]}`,
+           time: m[4] ? `${m[4]}:${m[5]}` : '' };
+}
+
+/** « samedi 12 décembre » (« 1er », the year when it is not this year's); capital with cap. */
+export function frenchDay(iso, { cap = false, now = Date.now() } = {}) {
+  const p = parts(iso);
+  if (!p)
+    return '';
+  const wd = WEEKDAYS[new Date(Date.UTC(p.y, p.mo - 1, p.d)).getUTCDay()];
+  const year = p.y !== Number(parisToday(0, now).slice(0, 4)) ? ` ${p.y}` : '';
+  const text = `${wd} ${p.d === 1 ? '1er' : p.d}\u00a0${MONTHS[p.mo - 1]}${year}`;
+  return cap ? text[0].toUpperCase() + text.slice(1) : text;
+}
+
+/** The day key (YYYY-MM-DD, Paris) of an API local time. */
+export function dayOf(iso) {
+  const p = parts(iso);
+  return p ? p.date : '';
+}
+
+/** When an occurrence happens, within its day: « Toute la journée », « 8 h 30 – 12 h »,
+ *  « 20 h », « jusqu’au dimanche 13 décembre » for several days. */
+export function eventWhen(props, now = Date.now()) {
+  const s = parts(props.start);
+  const e = parts(props.end);
+  if (!s)
+    return '';
+  const several = e && e.date !== s.date && !(props.all_day && e.time === '00:00' &&
+    Date.UTC(e.y, e.mo - 1, e.d) - Date.UTC(s.y, s.mo - 1, s.d) === 86400000);
+  if (props.all_day)
+    return several ? `Toute la journée, jusqu’au ${frenchDay(props.end, { now })}` : 'Toute la journée';
+  const from = formatClock(s.time);
+  if (!e)
+    return from;
+  if (several)
+    return `${from}, jusqu’au ${frenchDay(props.end, { now })} à ${formatClock(e.time)}`;
+  return e.time === s.time ? from : `${from}\u00a0–\u00a0${formatClock(e.time)}`;
+}
+
+/* The tags and attributes the safe subset may hold (docs/vie-locale.md §2). */
+const KEEP = new Set(['P', 'UL', 'OL', 'LI', 'BR', 'STRONG', 'EM', 'B', 'I', 'A']);
+
+function rebuild(node) {
+  const out = [];
+  for (const child of node.childNodes) {
+    if (child.nodeType === Node.TEXT_NODE) {
+      out.push(document.createTextNode(child.textContent));
+    } else if (child.nodeType === Node.ELEMENT_NODE) {
+      const kids = rebuild(child);
+      if (!KEEP.has(child.tagName)) {
+        out.push(...kids);
+        continue;
+      }
+      let el;
+      if (child.tagName === 'A') {
+        const raw = child.getAttribute('href') || '';
+        const href = raw.startsWith('mailto:') ? mailtoHref(raw.slice(7)) : safeHttpUrl(raw);
+        if (!href) {
+          out.push(...kids);
+          continue;
+        }
+        el = h('a', { href, rel: 'noopener nofollow' });
+      } else {
+        el = document.createElement(child.tagName.toLowerCase());
+      }
+      el.append(...kids);
+      out.push(el);
+    }
+  }
+  return out;
+}
+
+/** The item's text as DOM nodes: text_html rebuilt from an inert document, else the plain text. */
+export function richText(item) {
+  const box = h('div', { class: 'life-text' });
+  if (typeof item.text_html === 'string' && item.text_html !== '') {
+    const doc = new DOMParser().parseFromString(item.text_html, 'text/html');
+    box.append(...rebuild(doc.body));
+  } else if (item.text) {
+    box.append(h('p', {}, item.text));
+  }
+  return box;
+}
+
+/* One labelled fact of an event (« Lieu : … »), or null without a value. */
+function fact(label, value) {
+  if (value === null || value === undefined || value === '')
+    return null;
+  return h('li', {}, h('span', { class: 'fact-label' }, `${label}\u00a0: `), value);
+}
+
+function communeNames(props) {
+  if (props.territory)
+    return 'Tout le territoire';
+  return (Array.isArray(props.communes) ? props.communes : []).map((c) => c.name || c.insee).join(', ');
+}
+
+function priceText(props) {
+  if (props.free)
+    return 'Gratuit';
+  return props.price || '';
+}
+
+/** The provenance line of an item: publisher, licence, source. */
+export function provenance(item) {
+  const lic = licenceInfo(item.licence);
+  const licence = lic.url ? h('a', { href: lic.url, rel: 'license noopener' }, lic.label) : lic.label;
+  return h('p', { class: 'life-source' }, `Publié par ${item.publisher || 'la collectivité'}`,
+    item.source ? ` (${item.source})` : '', ' — ', licence);
+}
+
+/**
+ * One occurrence of /api/events as an <li> (its heading at level), with time, place, communes,
+ * organiser, price, accessibility, recurrence, link and contact. n numbers it like its marker.
+ */
+export function eventItem(feature, { level = 3, n = 0, brief = false, now = Date.now() } = {}) {
+  const p = feature.properties || {};
+  const link = safeHttpUrl(p.url);
+  const tel = p.contact ? telHref(p.contact.phone) : '';
+  const mail = p.contact ? mailtoHref(p.contact.email) : '';
+  const where = [p.place && p.place.name, p.address].filter(Boolean).join(', ');
+  const title = h(`h${level}`, { class: 'event-title' }, n ? h('span', { class: 'event-n' }, `${n}. `) : null, p.title || '');
+  const when = brief ? `${frenchDay(p.start, { cap: true, now })}, ${eventWhen(p, now)}` : eventWhen(p, now);
+  const facts = h('ul', { class: 'event-facts' },
+    fact('Quand', when),
+    fact('Lieu', where),
+    fact('Commune', communeNames(p)),
+    brief ? null : fact('Organisateur', p.organiser && p.organiser.name),
+    fact('Catégorie', p.category_label),
+    fact('Tarif', priceText(p)),
+    brief ? null : fact('Accessibilité', p.accessibility),
+    fact('Récurrence', p.recurrence));
+  const more = brief ? null : h('p', { class: 'event-links' },
+    link ? h('a', { href: link, rel: 'noopener' }, 'Plus d’informations', h('span', { class: 'visually-hidden' }, ` sur ${p.title}`)) : null,
+    tel ? h('a', { href: tel }, `Téléphone\u00a0: ${p.contact.phone}`) : null,
+    mail ? h('a', { href: mail }, `Écrire à l’organisateur`) : null);
+  return h('li', { class: 'event-item', 'data-id': feature.id || '', 'data-item': p.item || '' },
+    title, facts, brief ? null : richText(p), more && more.childNodes.length ? more : null,
+    brief ? null : provenance(p));
+}
+
+/** A news item or an alert of /api/news as an <li>. */
+export function newsItem(item, { level = 3 } = {}) {
+  const sev = item.kind === 'alert' ? SEVERITIES[item.severity] || SEVERITIES.info : '';
+  const dates = item.kind === 'alert' && item.valid_until
+    ? `Jusqu’au ${frenchDay(item.valid_until)} à ${formatClock(parts(item.valid_until).time)}`
+    : item.published_at ? `Publié le ${frenchDay(item.published_at)}` : '';
+  return h('li', { class: `news-item${sev ? ` severity-${item.severity || 'info'}` : ''}`, 'data-id': item.id },
+    h(`h${level}`, {}, sev ? h('span', { class: 'severity' }, `${sev}\u00a0: `) : null, item.title || ''),
+    dates ? h('p', { class: 'news-date' }, dates) : null,
+    h('p', { class: 'news-where' }, `Concerne\u00a0: ${communeNames(item)}`),
+    richText(item), provenance(item));
+}
+
+/** https and webcal:// URLs of a feed path of this server (query: its parameters). */
+export function feedUrls(path, query = {}) {
+  const url = new URL(path, window.location.origin);
+  for (const [k, v] of Object.entries(query))
+    if (v)
+      url.searchParams.set(k, v);
+  return { https: url.href, webcal: url.href.replace(/^https?:/, 'webcal:') };
+}
+
+/** The « S'abonner » links of a calendar: webcal (the calendar apps) and the https address. */
+export function calendarLinks(path, query, what) {
+  const u = feedUrls(path, query);
+  return h('ul', { class: 'subscribe-links' },
+    h('li', {}, h('a', { href: u.webcal, class: 'subscribe-webcal' }, `Ajouter ${what} à mon agenda`)),
+    h('li', {}, h('a', { href: u.https, class: 'subscribe-https', type: 'text/calendar' },
+      `Adresse du calendrier ${what} (iCalendar)`)));
+}
+
+/* « lundi 14 décembre » with its shift in words. */
+function collectionDay(n) {
+  const day = frenchDay(n.date, { cap: true });
+  if (!n.shifted_from)
+    return day;
+  return `${day} (au lieu du ${frenchDay(n.shifted_from)}${n.reason ? `, ${n.reason}` : ''})`;
+}
+
+/**
+ * The waste collection of an /api/waste answer: per stream its next days and when to put the
+ * bin out, the déchèteries, and « Ajouter à mon agenda » (query: the answer's address or
+ * commune, for /api/waste.ics).
+ */
+export function wasteBlock(w, query, level = 3) {
+  const streams = Array.isArray(w.streams) ? w.streams : [];
+  if (!streams.length)
+    return h('p', { class: 'none' }, 'Aucune collecte n’est renseignée pour cette adresse.');
+  const list = h('ul', { class: 'waste-streams' }, ...streams.map((s) => h('li', { class: 'waste-stream', 'data-stream': s.id },
+    h(`h${level}`, {}, h('span', { class: 'waste-swatch', 'data-colour': s.colour || '' }), s.label),
+    Array.isArray(s.next) && s.next.length
+      ? h('p', {}, `Prochaines collectes\u00a0: `, s.next.slice(0, 3).map(collectionDay).join('\u00a0; '), '.')
+      : h('p', { class: 'none' }, 'Pas de collecte prévue dans les prochains jours.'),
+    s.put_out ? h('p', { class: 'waste-put-out' }, `Quand sortir mon bac\u00a0? ${s.put_out[0].toUpperCase()}${s.put_out.slice(1)}.`) : null)));
+  for (const sw of list.querySelectorAll('.waste-swatch[data-colour]'))
+    if (/^#[0-9a-fA-F]{3,6}$/.test(sw.dataset.colour))
+      sw.style.backgroundColor = sw.dataset.colour;    /* CSSOM, allowed by the CSP */
+  const dech = Array.isArray(w.decheteries) ? w.decheteries : [];
+  return h('div', { class: 'waste' }, list,
+    dech.length ? h('p', {}, `Déchèterie\u00a0: ${dech.map((d) => d.name).join(', ')}.`) : null,
+    calendarLinks('/api/waste.ics', query, 'des collectes'),
+    provenance({ publisher: w.publisher, source: w.source, licence: w.licence }));
+}
