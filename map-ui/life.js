@@ -163,6 +163,51 @@ export function provenance(item) {
 }
 
 /**
+ * The next events of a commune (brief items, headings at level) and a link to its agenda: a
+ * DOM node (a sentence when there is none or they cannot be loaded).
+ */
+export async function nextEvents(insee, communeName, level = 3, limit = 5) {
+  let features;
+  try {
+    const answer = await fetchEvents({ commune: insee, limit });
+    features = Array.isArray(answer.features) ? answer.features : [];
+  } catch (e) {
+    if (e && e.status === 404)
+      return h('p', { class: 'none' }, 'L’agenda n’est pas disponible sur ce serveur.');
+    return h('p', { class: 'none' }, 'Les événements n’ont pas pu être chargés.');
+  }
+  const link = h('p', {}, h('a', { href: `/agenda?commune=${encodeURIComponent(insee)}` },
+    `Tout l’agenda de ${communeName}`));
+  if (!features.length)
+    return h('div', {}, h('p', { class: 'none' }, `Aucun événement prévu à ${communeName} dans les trois prochains mois.`), link);
+  return h('div', {}, h('ul', { class: 'events' }, ...features.map((f) => eventItem(f, { level, brief: true }))), link);
+}
+
+/** The alerts valid now for a commune (with the territory's) as a list, or a sentence. */
+export async function currentAlerts(insee, communeName, level = 3) {
+  let items;
+  try {
+    items = (await fetchAlerts(insee)).items;
+  } catch {
+    return h('p', { class: 'none' }, 'Les alertes n’ont pas pu être chargées.');
+  }
+  if (!Array.isArray(items) || !items.length)
+    return h('p', { class: 'none' }, `Aucune alerte en cours pour ${communeName}.`);
+  return h('ul', { class: 'news-list' }, ...items.map((a) => newsItem({ kind: 'alert', ...a }, { level })));
+}
+
+/** The waste collection of a commune or an address (query: { commune } or { lat, lon }). */
+export async function wasteSection(query, level = 3) {
+  try {
+    return wasteBlock(await fetchWaste(query), query, level);
+  } catch (e) {
+    if (e && e.status === 404)
+      return h('p', { class: 'none' }, 'Le calendrier de collecte des déchets n’est pas disponible ici.');
+    return h('p', { class: 'none' }, 'Le calendrier de collecte n’a pas pu être chargé.');
+  }
+}
+
+/**
  * One occurrence of /api/events as an <li> (its heading at level), with time, place, communes,
  * organiser, price, accessibility, recurrence, link and contact. n numbers it like its marker.
  */
@@ -214,7 +259,8 @@ export function feedUrls(path, query = {}) {
   return { https: url.href, webcal: url.href.replace(/^https?:/, 'webcal:') };
 }
 
-/** The « S'abonner » links of a calendar: webcal (the calendar apps) and the https address. */
+/** The « S'abonner » links of a calendar: webcal (the calendar apps) and the https address
+ *  (path: a path of this server, or a URL the API gave, whose own query then stays). */
 export function calendarLinks(path, query, what) {
   const u = feedUrls(path, query);
   return h('ul', { class: 'subscribe-links' },
@@ -252,6 +298,7 @@ export function wasteBlock(w, query, level = 3) {
   const dech = Array.isArray(w.decheteries) ? w.decheteries : [];
   return h('div', { class: 'waste' }, list,
     dech.length ? h('p', {}, `Déchèterie\u00a0: ${dech.map((d) => d.name).join(', ')}.`) : null,
-    calendarLinks('/api/waste.ics', query, 'des collectes'),
+    typeof w.ical_url === 'string' && /^(\/api\/|https?:)/.test(w.ical_url)
+      ? calendarLinks(w.ical_url, {}, 'des collectes') : calendarLinks('/api/waste.ics', query, 'des collectes'),
     provenance({ publisher: w.publisher, source: w.source, licence: w.licence }));
 }
