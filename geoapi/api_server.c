@@ -27,6 +27,7 @@
 #include "gdir_hours.h"
 #include "gdir_log.h"
 #include "http_server.h"
+#include "life_waste.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -55,6 +56,7 @@ struct api_server {
     struct api_purge *purge;     /* owned: the daily RGPD purge, NULL without forms */
     struct api_bo *bo;           /* owned: the back office, NULL when off */
     struct api_mod *mod;         /* owned: moderation (api_bo_mod.h), NULL without importer_config */
+    struct life_waste *waste;    /* owned: the waste collection calendar, NULL without waste_file */
 };
 
 /* 1 when a content type is worth compressing (text of some kind). */
@@ -459,6 +461,26 @@ out:
     return rc;
 }
 
+/* The waste collection configuration (waste_file): valid, and naming member communes only. */
+static int open_waste(struct api_server *srv, const struct api_config *cfg, struct api_db *probe,
+                      struct gdir_err *err)
+{
+    int rc = life_waste_load(cfg->waste_file, &srv->waste, err);
+    if (rc) {
+        if (!err->param[0])
+            snprintf(err->param, sizeof err->param, "waste_file");
+        return err->code = GDIR_ECONFIG;
+    }
+    for (size_t i = 0; i < life_waste_n_communes(srv->waste); i++) {
+        const char *insee = life_waste_commune_at(srv->waste, i);
+        if (!api_db_commune(probe, insee))
+            return gdir_err_set_param(err, GDIR_ECONFIG, "waste_file",
+                                      "%s: commune %s is not a member commune of %s",
+                                      cfg->waste_file, insee, cfg->db);
+    }
+    return GDIR_OK;
+}
+
 int api_server_start(struct api_server **out, const struct api_config *cfg, struct gdir_err *err)
 {
     struct api_server *srv = calloc(1, sizeof *srv);
@@ -491,6 +513,8 @@ int api_server_start(struct api_server **out, const struct api_config *cfg, stru
                  "map-ui)\"");
     if (cfg->synonyms_file[0] && (rc = api_synonyms_load(cfg->synonyms_file, err)))
         goto fail;
+    if (cfg->waste_file[0] && (rc = open_waste(srv, cfg, probe, err)))
+        goto fail;
     srv->cluster_root = resolve_cluster_dir(srv->static_root);
     rc = api_dbpool_init(&srv->pool, cfg->db, err);
     if (rc)
@@ -512,6 +536,7 @@ int api_server_start(struct api_server **out, const struct api_config *cfg, stru
     srv->ctx.forms = srv->forms;
     srv->ctx.bo = srv->bo;
     srv->ctx.mod = srv->mod;
+    srv->ctx.waste = srv->waste;
     srv->ctx.calendar = srv->calendar;
     srv->ctx.config_tag = config_tag(cfg);
     srv->ctx.cfg = cfg;
@@ -560,6 +585,7 @@ void api_server_stop(struct api_server *srv)
     api_mod_close(srv->mod);       /* after the refresh running, if any */
     api_dbpool_destroy(&srv->pool);
     gdir_calendar_free(srv->calendar);
+    life_waste_free(srv->waste);
     free(srv->static_root);
     free(srv->vendor_root);
     free(srv->cluster_root);

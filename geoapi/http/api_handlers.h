@@ -25,6 +25,8 @@ api_handler_fn h_ogc_collections;   /* h_ogc_collections.c */
 api_handler_fn h_ogc_collection;    /* h_ogc_collections.c */
 api_handler_fn h_ogc_items;         /* h_ogc_items.c */
 api_handler_fn h_ogc_item;          /* h_ogc_items.c */
+api_handler_fn h_waste;             /* life/h_waste.c */
+api_handler_fn h_waste_ics;         /* life/h_waste.c */
 api_handler_fn h_geo_search;        /* h_geocode.c */
 api_handler_fn h_geo_reverse;       /* h_geocode.c */
 api_handler_fn h_geo_search_csv;    /* h_geocode.c */

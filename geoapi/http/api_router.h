@@ -30,6 +30,7 @@ struct api_dbpool;
 struct api_forms;
 struct api_bo;
 struct gdir_calendar;
+struct life_waste;
 
 /* What handlers may reach besides their request. Shared by all threads, read-only. */
 struct api_ctx {
@@ -46,6 +47,8 @@ struct api_ctx {
                                  * is not set */
     struct api_mod *mod;        /* moderation of contributions (backoffice/api_bo_mod.h), NULL
                                  * without importer_config */
+    const struct life_waste *waste;   /* the waste collection calendar (life/life_waste.h),
+                                       * NULL without waste_file */
 };
 
 /* A handler fills res and returns 0, or returns a negative GDIR_E* code with err filled; the

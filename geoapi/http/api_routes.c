@@ -61,6 +61,11 @@ static const struct api_route routes[] = {
     {"GET", "/api/exports",             h_exports_list,     NULL,                     0},
     {"GET", "/data/{name}",             h_data_file,        NULL,                     API_NO_STORE},
     /* Online procedures (docs/forms.md): csrf before {id}, which it would otherwise match */
+    /* The waste collection calendar (docs/vie-locale.md §5): one of commune, lat+lon, q */
+    {"GET", "/api/waste",               h_waste,
+            P("commune", "zone", "lat", "lon", "q", "from", "days"),       0},
+    {"GET", "/api/waste.ics",           h_waste_ics,
+            P("commune", "zone", "lat", "lon", "q"),                       0},
     {"GET", "/api/forms",               h_forms_list,       P("commune"),             0},
     {"GET", "/api/forms/csrf",          h_forms_csrf,       NULL,                     API_NO_STORE},
     {"GET", "/api/forms/{id}",          h_form,             NULL,                     0},
