@@ -104,7 +104,7 @@ function renderDays(features) {
 
 function subscribeLinks(f, communeName) {
   const atom = feedUrls('/api/news.atom', { commune: f.commune });
-  const what = communeName ? `de l’agenda de ${communeName}` : 'de l’agenda';
+  const what = communeName ? `l’agenda de ${communeName}` : 'l’agenda du territoire';
   return [calendarLinks('/api/events.ics', { commune: f.commune, category: f.category }, what),
     h('p', {}, h('a', { href: atom.https, type: 'application/atom+xml', class: 'subscribe-atom' },
       `Fil Atom des actualités et alertes${communeName ? ` de ${communeName}` : ''}`))];

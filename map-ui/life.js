@@ -10,7 +10,7 @@
  */
 import { getJson } from './api.js';
 import { h } from './dom.js';
-import { formatClock, licenceInfo, mailtoHref, safeHttpUrl, telHref } from './format.js';
+import { formatClock, licenceInfo, mailtoHref, openStateText, safeHttpUrl, telHref } from './format.js';
 
 export const CATEGORIES = [
   ['fete', 'Fête, animation'], ['marche', 'Marché'], ['sport', 'Sport'],
@@ -259,28 +259,43 @@ export function feedUrls(path, query = {}) {
   return { https: url.href, webcal: url.href.replace(/^https?:/, 'webcal:') };
 }
 
-/** The « S'abonner » links of a calendar: webcal (the calendar apps) and the https address
- *  (path: a path of this server, or a URL the API gave, whose own query then stays). */
+/** The subscribe links of a calendar (path: a path of this server, whose own query stays, plus
+ *  query): « Ajouter à mon agenda » as webcal:// (the calendar apps open it and follow it) and
+ *  the https address to copy into a calendar that asks for one; what: « les collectes »,
+ *  « l’agenda de Vaubecourt », said to screen readers after the first link's words. */
 export function calendarLinks(path, query, what) {
   const u = feedUrls(path, query);
   return h('ul', { class: 'subscribe-links' },
-    h('li', {}, h('a', { href: u.webcal, class: 'subscribe-webcal' }, `Ajouter ${what} à mon agenda`)),
+    h('li', {}, h('a', { href: u.webcal, class: 'subscribe-webcal' }, 'Ajouter à mon agenda',
+      h('span', { class: 'visually-hidden' }, ` ${what}`))),
     h('li', {}, h('a', { href: u.https, class: 'subscribe-https', type: 'text/calendar' },
-      `Adresse du calendrier ${what} (iCalendar)`)));
+      `Adresse du calendrier (iCalendar) pour ${what}`)));
 }
 
-/* « lundi 14 décembre » with its shift in words. */
+/* « Vendredi 11 décembre », or with its shift in words: « Samedi 26 décembre (Noël : collecte
+ * reportée au samedi 26 décembre) ». */
 function collectionDay(n) {
-  const day = frenchDay(n.date, { cap: true });
+  const day = frenchDay(n.date);
   if (!n.shifted_from)
     return day;
-  return `${day} (au lieu du ${frenchDay(n.shifted_from)}${n.reason ? `, ${n.reason}` : ''})`;
+  return `${day} (${n.reason || `au lieu du ${frenchDay(n.shifted_from)}`})`;
+}
+
+/* A déchèterie of the answer as an <li>: name, where, its opening state in words (format.js). */
+function decheterie(d) {
+  const state = typeof d.open_now === 'boolean'
+    ? openStateText({ open_state: d.open_now ? 'open' : 'closed', next_change: d.next_change,
+                      next_state: d.open_now ? 'closed' : 'open' }) : openStateText({});
+  const where = [d.address, [d.postcode, d.commune].filter(Boolean).join(' ')].filter(Boolean).join(', ');
+  return h('li', { class: 'place-item' }, h('span', { class: 'place-name' }, d.name),
+    where ? h('span', { class: 'place-where' }, where) : null,
+    h('span', { class: `place-hours hours-${state.state}` }, state.text));
 }
 
 /**
- * The waste collection of an /api/waste answer: per stream its next days and when to put the
- * bin out, the déchèteries, and « Ajouter à mon agenda » (query: the answer's address or
- * commune, for /api/waste.ics).
+ * The waste collection of an /api/waste answer: per stream its next days, « Quand sortir mon
+ * bac ? » answered, the déchèteries with their opening state, and « Ajouter à mon agenda »
+ * (the answer's ical_url; else /api/waste.ics with query).
  */
 export function wasteBlock(w, query, level = 3) {
   const streams = Array.isArray(w.streams) ? w.streams : [];
@@ -289,16 +304,21 @@ export function wasteBlock(w, query, level = 3) {
   const list = h('ul', { class: 'waste-streams' }, ...streams.map((s) => h('li', { class: 'waste-stream', 'data-stream': s.id },
     h(`h${level}`, {}, h('span', { class: 'waste-swatch', 'data-colour': s.colour || '' }), s.label),
     Array.isArray(s.next) && s.next.length
-      ? h('p', {}, `Prochaines collectes\u00a0: `, s.next.slice(0, 3).map(collectionDay).join('\u00a0; '), '.')
-      : h('p', { class: 'none' }, 'Pas de collecte prévue dans les prochains jours.'),
-    s.put_out ? h('p', { class: 'waste-put-out' }, `Quand sortir mon bac\u00a0? ${s.put_out[0].toUpperCase()}${s.put_out.slice(1)}.`) : null)));
+      ? h('p', {}, 'Prochaines collectes\u00a0: ', s.next.slice(0, 3).map(collectionDay).join('\u00a0; '), '.')
+      : h('p', { class: 'none' }, 'Pas de collecte prévue dans les prochaines semaines.'),
+    s.answer || s.put_out ? h('p', { class: 'waste-put-out' }, h('span', { class: 'fact-label' }, 'Quand sortir mon bac\u00a0? '),
+      s.answer || `${s.put_out[0].toUpperCase()}${s.put_out.slice(1)}.`) : null,
+    s.accepts ? h('p', { class: 'waste-accepts' }, s.accepts) : null)));
   for (const sw of list.querySelectorAll('.waste-swatch[data-colour]'))
     if (/^#[0-9a-fA-F]{3,6}$/.test(sw.dataset.colour))
       sw.style.backgroundColor = sw.dataset.colour;    /* CSSOM, allowed by the CSP */
   const dech = Array.isArray(w.decheteries) ? w.decheteries : [];
-  return h('div', { class: 'waste' }, list,
-    dech.length ? h('p', {}, `Déchèterie\u00a0: ${dech.map((d) => d.name).join(', ')}.`) : null,
-    typeof w.ical_url === 'string' && /^(\/api\/|https?:)/.test(w.ical_url)
-      ? calendarLinks(w.ical_url, {}, 'des collectes') : calendarLinks('/api/waste.ics', query, 'des collectes'),
+  const ical = typeof w.ical_url === 'string' && /^\/api\/waste\.ics\?/.test(w.ical_url) ? w.ical_url : '';
+  return h('div', { class: 'waste' },
+    w.zone && w.zone.label ? h('p', {}, `Secteur de collecte\u00a0: ${w.zone.label}${w.example ? ' (exemple)' : ''}.`) : null,
+    list,
+    dech.length ? h('div', {}, h(`h${level}`, {}, dech.length > 1 ? 'Les déchèteries' : 'La déchèterie'),
+      h('ul', { class: 'places' }, ...dech.map(decheterie))) : null,
+    ical ? calendarLinks(ical, {}, 'les collectes') : calendarLinks('/api/waste.ics', query, 'les collectes'),
     provenance({ publisher: w.publisher, source: w.source, licence: w.licence }));
 }

@@ -1,0 +1,301 @@
+/*
+ * life.test.mjs — the daily-life pages (issue 15; docs/vie-locale.md §7) in headless Chromium
+ * over the sample data of ./scripts/run (config/aire-argonne.json, imported by the real
+ * importer) and the example waste calendar (config/collecte-exemple-aire-argonne.json), served
+ * by the real geodir-api with its real forms database (the daily-life store):
+ *   - a commune agent (made by the real geodir-admin) logs in, opens « Vie locale », is refused
+ *     an event without title (error summary), then writes a weekly market of their commune
+ *     (time, place from the directory, recurrence built as « chaque semaine le samedi, 4 fois »,
+ *     category, free, accessibility, a hostile <script> in the text) and publishes it after the
+ *     French confirmation;
+ *   - /agenda at 360 px by keyboard only: the commune filter chosen and applied (kept in the
+ *     URL), the market under its « Samedi … » heading with its recurrence sentence, place and
+ *     price, the text inert, the subscribe links (webcal:// and https) of the filter;
+ *   - the commune page lists it under « Prochains événements », with the collection days;
+ *   - an alert published through the back-office API shows as a banner on the commune page
+ *     (severity in words), « Masquer » hides it for the session, and it leaves the page once
+ *     its validity has ended (polled: no sleep);
+ *   - « Je m'installe » with an address: the collection days, « Quand sortir mon bac ? », the
+ *     « Ajouter à mon agenda » link, whose https calendar is fetched and parsed by Python's
+ *     icalendar (Debian's, /usr/bin/python3: a missing module fails the test).
+ * axe-core (WCAG 2.1 A and AA) reports no violation in every page and state checked.
+ *
+ * Environment (set by CMakeLists.txt): GEODIR_IMPORT, GEODIR_API, GEODIR_ADMIN,
+ * GEODIR_SOURCE_DIR, GEODIR_WORK_DIR; optional CHROMIUM (default /usr/bin/chromium).
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import {
+  SOURCE_DIR, axeCheck, boLogin, closeAll, freshWorkDir, geodirAdmin, newContext, openBrowser,
+  pollUntil, runImport, startServer, tileHostOf,
+} from './harness.mjs';
+
+const WORK_DIR = freshWorkDir('run-life');
+const FORMS_DB = path.join(WORK_DIR, 'forms.sqlite');
+const ctx = newContext();
+const PW = 'Girafe-Parapluie-Violon-27';
+const INSEE = '55532';   /* Vaubecourt */
+const TITLE = 'Marché du samedi (exemple)';
+let eventId = null;
+
+/* "YYYY-MM-DD" of the first Saturday after tomorrow in Paris. */
+function nextSaturday() {
+  const fmt = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris', year: 'numeric', month: '2-digit', day: '2-digit' });
+  for (let d = 2; d < 10; d++) {
+    const t = new Date(Date.now() + d * 86400000);
+    if (new Date(`${fmt.format(t)}T12:00:00Z`).getUTCDay() === 6)
+      return fmt.format(t);
+  }
+  throw new Error('no Saturday');
+}
+
+before(async () => {
+  const db = path.join(WORK_DIR, 'geodir.sqlite');
+  runImport(WORK_DIR, ['--config', path.join(SOURCE_DIR, 'config', 'aire-argonne.json'), '--db', db, '--no-exports']);
+  await startServer(ctx, WORK_DIR, db, [
+    '--forms_dir', path.join(SOURCE_DIR, 'config', 'forms'), '--forms_db', FORMS_DB,
+    '--forms_files_dir', path.join(WORK_DIR, 'forms-files'),
+    '--waste_file', path.join(SOURCE_DIR, 'config', 'collecte-exemple-aire-argonne.json')]);
+  geodirAdmin(FORMS_DB, ['agent', 'add', '--login', 'm.durand', '--name', 'Marie Durand', '--email',
+                         'm.durand@mairie.fr', '--role', 'commune', '--commune', INSEE,
+                         '--password-stdin'], `${PW}\n`);
+  const t = await (await fetch(`${ctx.base}/api/territory`)).json();
+  await openBrowser(ctx, WORK_DIR, { tileHost: tileHostOf(t), failOnDialog: true });
+});
+
+after(async () => {
+  await closeAll(ctx, { screenshot: path.join(WORK_DIR, 'life.png') });
+});
+
+/* Keyboard only: Tab until selector has the focus (at most 80 presses). */
+async function tabTo(page, selector) {
+  for (let i = 0; i < 80; i++) {
+    if (await page.evaluate((s) => document.activeElement && document.activeElement.matches(s), selector))
+      return;
+    await page.keyboard.press('Tab');
+  }
+  assert.fail(`${selector} never received the focus by Tab`);
+}
+
+async function noHorizontalScroll(page, step) {
+  const [scroll, width] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+  assert.ok(scroll <= width, `${step}: no horizontal scrolling at ${width} px (content ${scroll} px)`);
+}
+
+const text = async (page, sel) => (await page.innerText(sel)).replace(/\s+/g, ' ').trim();
+
+test('an agent writes and publishes a weekly market of their commune', async () => {
+  const page = ctx.page;
+  await boLogin(ctx, 'm.durand', PW);
+  await page.click('#open-life');
+  await page.waitForSelector('body[data-ready="list"]');
+  assert.match(await page.textContent('#life-status'), /Aucune publication/);
+  await axeCheck(page, 'the « Vie locale » list');
+  await page.click('#new-event');
+  await page.waitForSelector('body[data-ready="editor-new-draft"]');
+  assert.equal(await page.isChecked(`#life-commune-${INSEE}`), true, 'the agent\'s only commune is checked');
+  assert.equal(await page.$('#life-territory'), null, 'no « Tout le territoire » for a commune agent');
+  await axeCheck(page, 'the editor of a new event');
+
+  await page.click('button[data-action="draft"]');
+  await page.waitForSelector('.error-summary:not([hidden])');
+  assert.equal(await page.evaluate(() => document.activeElement.classList.contains('error-summary')), true);
+  assert.match(await page.textContent('.error-summary'), /Saisissez le titre\..*Indiquez la date de début\./s);
+  assert.equal(await page.getAttribute('#life-title', 'aria-invalid'), 'true');
+  await axeCheck(page, 'the editor with errors');
+
+  const day = nextSaturday();
+  await page.fill('#life-title', TITLE);
+  await page.fill('#life-text', 'Producteurs locaux sur la place.\n\n- fromages\n- légumes <script>document.title="pwned"</script>');
+  await page.fill('#life-start_date', day);
+  await page.fill('#life-start_time', '08:00');
+  await page.fill('#life-end_time', '12:30');
+  await page.selectOption('#life-freq', 'WEEKLY');
+  await page.check('#life-day-SA');
+  await page.check('#life-end-count');
+  await page.fill('#life-count', '4');
+  assert.equal(await text(page, '#life-rrule-preview'), 'Récurrence : Chaque semaine le samedi, 4 fois');
+  await pollUntil(() => page.$$eval('#life-place_id option', (os) => os.some((o) => /Mairie - Vaubecourt/.test(o.textContent))),
+                  'the directory\'s places of Vaubecourt in the place picker');
+  await page.selectOption('#life-place_id', { label: (await page.$$eval('#life-place_id option', (os) =>
+    os.map((o) => o.textContent).find((t) => /Mairie - Vaubecourt/.test(t)))) });
+  await page.selectOption('#life-category', 'marche');
+  await page.check('#life-free');
+  await page.fill('#life-accessibility', 'Place de plain-pied, accessible en fauteuil roulant.');
+  await page.fill('#life-organiser', 'Commune de Vaubecourt');
+  await axeCheck(page, 'the editor filled, recurrence shown');
+
+  await page.click('button[data-action="publish"]');
+  await page.waitForSelector('#life-confirm');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'life-confirm', 'the confirmation takes the focus');
+  assert.match(await text(page, '#life-confirm'), /Publier maintenant \?.*sera visible de tous dès maintenant/);
+  await axeCheck(page, 'the publication\'s confirmation');
+  await page.click('#life-confirm-yes');
+  await page.waitForSelector('body[data-ready$="-published"]');
+  eventId = (await page.evaluate(() => document.body.dataset.ready)).split('-')[1];
+  assert.match(await text(page, '#editor-state'), /État : Publié.*Publié : visible par les habitants\./);
+  assert.match(page.url(), new RegExp(`vie-locale\\.html\\?id=${eventId}$`));
+  await axeCheck(page, 'the published event in the editor');
+
+  await page.goto(`${ctx.base}/bo/vie-locale.html?kind=event`);
+  await page.waitForSelector('body[data-ready="list"]');
+  assert.match(await text(page, '#life-items tbody'), new RegExp(`${TITLE.replace(/[()]/g, '\\$&')} Événement Publié Vaubecourt`));
+});
+
+test('/agenda at 360 px by keyboard only: filter, the market by day, subscribe links', async () => {
+  const page = ctx.page;
+  await page.setViewportSize({ width: 360, height: 740 });
+  await page.goto(`${ctx.base}/agenda`);
+  await page.waitForSelector('body[data-ready="agenda-1"]');
+  assert.equal(await page.getAttribute('nav a[href="/agenda"]', 'aria-current'), 'page');
+  await axeCheck(page, '/agenda, the whole territory');
+  await tabTo(page, '#f-commune');
+  await page.keyboard.type('Vaubecourt');
+  assert.equal(await page.inputValue('#f-commune'), INSEE, 'the commune chosen by typing its name');
+  await tabTo(page, '#agenda-filters button[type="submit"]');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('body[data-ready="agenda-2"]');
+  assert.match(page.url(), /\/agenda\?commune=55532$/);
+  const events = await page.$$eval('#events li.event-item', (ls) => ls.map((l) => l.dataset.item));
+  assert.equal(events.filter((i) => i === eventId).length, 4, 'four Saturdays (COUNT=4) within the default 90 days');
+  const first = await text(page, '#events .agenda-day:first-child');
+  assert.match(first, /^Samedi \d{1,2}(er)? [a-zéû]+ /, 'the day heading « Samedi 12 décembre »');
+  assert.match(first, /Quand : 8 h – 12 h 30/);
+  assert.match(first, /Lieu : Mairie - Vaubecourt/);
+  assert.match(first, /Tarif : Gratuit/);
+  assert.match(first, /Accessibilité : Place de plain-pied/);
+  assert.match(first, /Récurrence : .*samedi/i);
+  assert.match(first, /Organisateur : Commune de Vaubecourt/);
+  assert.equal(await page.$$eval('#events script', (s) => s.length), 0, 'the hostile script is not in the page');
+  assert.doesNotMatch(await page.title(), /pwned/);
+  const webcal = await page.getAttribute('.subscribe-webcal', 'href');
+  const https = await page.getAttribute('.subscribe-https', 'href');
+  assert.match(webcal, /^webcal:\/\/127\.0\.0\.1:\d+\/api\/events\.ics\?commune=55532$/);
+  assert.equal(https, webcal.replace(/^webcal:/, 'http:'));
+  assert.match(await page.getAttribute('.subscribe-atom', 'href'), /\/api\/news\.atom\?commune=55532$/);
+  await tabTo(page, '#events a, #events [tabindex="0"], .agenda-map a');   /* the list is reachable */
+  await noHorizontalScroll(page, '/agenda');
+  await axeCheck(page, '/agenda filtered by commune at 360 px');
+  await page.goBack();
+  await page.waitForSelector('body[data-ready="agenda-3"]');
+  assert.equal(await page.inputValue('#f-commune'), '', 'Back restores the whole territory');
+});
+
+test('the commune page lists the market and the collection days', async () => {
+  const page = ctx.page;
+  await page.setViewportSize({ width: 1280, height: 860 });
+  await page.goto(`${ctx.base}/commune/${INSEE}`);
+  await page.waitForSelector('body[data-ready="true"]');
+  assert.match(await text(page, '#commune-events'), new RegExp(`${TITLE.replace(/[()]/g, '\\$&')} Quand : Samedi`));
+  assert.equal(await page.getAttribute('#commune-events a[href^="/agenda"]', 'href'), `/agenda?commune=${INSEE}`);
+  const waste = await text(page, '#commune-waste');
+  assert.match(waste, /Ordures ménagères Prochaines collectes : /);
+  assert.match(waste, /Quand sortir mon bac \?/);
+  assert.match(await page.getAttribute('#commune-waste .subscribe-webcal', 'href'), /^webcal:\/\/.*\/api\/waste\.ics\?commune=55532/);
+  await axeCheck(page, 'the commune page with events and collection days');
+});
+
+/* POST as the logged-in agent (the page's session and CSRF token): { status, body }. */
+function boPost(page, url, body) {
+  return page.evaluate(async ([u, b]) => {
+    const me = await (await fetch('/api/bo/me')).json();
+    const r = await fetch(u, { method: 'POST', body: JSON.stringify(b),
+      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf } });
+    return { status: r.status, body: await r.json().catch(() => ({})) };
+  }, [url, body]);
+}
+
+test('an alert shows as a banner on the commune page, can be hidden, and leaves once expired', async () => {
+  const page = ctx.page;
+  await page.goto(`${ctx.base}/bo/vie-locale.html`);
+  await page.waitForSelector('body[data-ready="list"]');
+  /* valid for the next few seconds: the API's local time "YYYY-MM-DDTHH:MM:SS" in Paris */
+  const until = new Date(Date.now() + 12000).toLocaleString('sv-SE', { timeZone: 'Europe/Paris' }).replace(' ', 'T');
+  const made = await boPost(page, '/api/bo/life', { kind: 'alert', title: 'Route barrée (exemple)',
+    text: 'La Grande Rue est fermée à la circulation.', communes: [INSEE], territory: false,
+    severity: 'critical', valid_until: until });
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+  const pub = await boPost(page, `/api/bo/life/${made.body.id}/publish`, {});
+  assert.equal(pub.status, 200, JSON.stringify(pub.body));
+
+  const tab = await ctx.browser.newPage();
+  tab.on('console', (m) => { if (m.type() === 'error') ctx.errors.push(`console (tab): ${m.text()}`); });
+  await tab.goto(`${ctx.base}/commune/${INSEE}`);
+  await tab.waitForSelector('body[data-alerts="1"]');
+  assert.match(await text(tab, '#alert-banner'), /Alerte importante : Route barrée \(exemple\).*fermée à la circulation/);
+  assert.equal(await tab.getAttribute('#alert-banner', 'aria-label'), 'Alertes en cours');
+  assert.match(await text(tab, '#commune-alerts'), /Alerte importante : Route barrée/);
+  await axeCheck(tab, 'the commune page with its alert banner');
+
+  /* hidden for the session (this tab): gone, and still gone after a reload */
+  await page.goto(`${ctx.base}/commune/${INSEE}`);
+  await page.waitForSelector('body[data-alerts="1"]');
+  await page.focus('#alert-banner .alert-dismiss');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.$('#alert-banner'), null);
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'main', 'the focus goes to the content');
+  await page.reload();
+  await page.waitForSelector('body[data-alerts="0"]');
+  assert.equal(await page.$('#alert-banner'), null);
+
+  /* expired: the banner leaves the open page, and a new load has none */
+  await tab.waitForFunction(() => !document.getElementById('alert-banner'), null, { timeout: 30000 });
+  await pollUntil(async () => {
+    await tab.reload();
+    await tab.waitForSelector('body[data-alerts]');
+    return (await tab.getAttribute('body', 'data-alerts')) === '0';
+  }, 'no alert once its validity has ended', 30000);
+  await tab.close();
+});
+
+test('« Je m’installe »: the collection days of an address and its calendar, parsed by icalendar', async () => {
+  const page = ctx.page;
+  await page.setViewportSize({ width: 360, height: 740 });
+  await page.goto(`${ctx.base}/je-m-installe`);
+  await page.waitForSelector('body[data-ready="true"]');
+  await tabTo(page, '#address');
+  await page.keyboard.type('7 grande rue vaubecourt');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('body[data-ready="result-1"]');
+  const waste = await text(page, '#part-waste ~ *');
+  assert.match(waste, /Ordures ménagères Prochaines collectes : [a-z]+ \d/);
+  assert.match(waste, /Quand sortir mon bac \? Prochaine collecte le/);
+  assert.match(waste, /Déchèterie intercommunale \(exemple\)/);
+  assert.match(await text(page, '#part-events ~ *'), new RegExp(TITLE.replace(/[()]/g, '\\$&')));
+  const link = page.locator('section:has(#part-waste) .subscribe-webcal');
+  assert.equal((await link.textContent()).replace(/\s+/g, ' ').trim(), 'Ajouter à mon agenda les collectes');
+  await axeCheck(page, 'je-m-installe with the collection days');
+  await noHorizontalScroll(page, 'je-m-installe');
+
+  const https = await page.locator('section:has(#part-waste) .subscribe-https').getAttribute('href');
+  assert.match(https, /^http:\/\/127\.0\.0\.1:\d+\/api\/waste\.ics\?/);
+  const r = await fetch(https);
+  assert.equal(r.status, 200);
+  assert.match(r.headers.get('content-type'), /^text\/calendar/);
+  /* A real parser: Debian's python3-icalendar (not in the pyenv interpreter). */
+  const py = spawnSync('/usr/bin/python3', ['-c', `
+import sys
+try:
+    import icalendar
+except ImportError as e:
+    sys.exit("python3-icalendar is missing (apt-get install python3-icalendar): %s" % e)
+cal = icalendar.Calendar.from_ical(sys.stdin.buffer.read())
+ev = [c for c in cal.walk("VEVENT")]
+alarms = [a for e in ev for a in e.walk("VALARM")]
+print(len(ev), len(alarms), "|".join(sorted({str(e.get("SUMMARY")) for e in ev})))
+`], { input: Buffer.from(await r.arrayBuffer()), encoding: 'utf8' });
+  assert.equal(py.status, 0, `icalendar could not parse the calendar: ${py.stderr}`);
+  const [events, alarms, summaries] = py.stdout.trim().split(' ');
+  assert.ok(Number(events) >= 50, `a year of collections (${events} events)`);
+  assert.equal(Number(alarms), Number(events), 'each collection has its reminder the evening before');
+  assert.match(py.stdout, /Ordures ménagères/, summaries);
+});
+
+test('no unexpected console error, nothing fetched elsewhere', () => {
+  /* the 401 of the first GET /api/bo/me (no session yet) and the 400 of the refused event are expected */
+  const errors = ctx.errors.filter((e) => !/status of (400|401)/.test(e));
+  assert.deepEqual(errors, []);
+  assert.deepEqual(ctx.foreign, []);
+});
