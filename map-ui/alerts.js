@@ -37,11 +37,12 @@ function hide(token) {
   }
 }
 
-/* The page's commune: /commune/<insee>, else ?commune=<insee>, else '' (the territory). */
+/* The page's commune: /commune/<insee> (the commune's page, not the French 404 page of an
+ * unknown code), else ?commune=<insee>, else '' (the territory). */
 export function pageCommune(loc = window.location) {
   const m = /^\/commune\/([0-9][0-9AB][0-9]{3})$/.exec(loc.pathname);
   if (m)
-    return m[1];
+    return document.getElementById('commune-name') ? m[1] : '';
   const q = new URLSearchParams(loc.search).get('commune') || '';
   return /^[0-9][0-9AB][0-9]{3}$/.test(q) ? q : '';
 }

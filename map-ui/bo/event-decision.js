@@ -13,7 +13,7 @@ import { call, failure, field, showErrors, summaryBox } from './bo-api.js';
 export const EVENT_FORMS = ['proposer-evenement'];
 const OPEN = ['deposee', 'en_instruction', 'complement_recu'];
 const DECISIONS = [
-  ['accept', 'Accepter et publier dans l’agenda', 'Proposition acceptée : l’événement est publié dans l’agenda.'],
+  ['accept', 'Accepter et publier dans l’agenda', 'Proposition acceptée\u00a0: l’événement est publié dans l’agenda.'],
   ['refuse', 'Refuser', 'Proposition refusée.'],
 ];
 /* The values an agent may correct: key, label, control attributes, help. */
@@ -28,7 +28,7 @@ const VALUES = [
 /* The form, or a notice once the request is closed. reload(text) shows the page again. */
 export function eventDecisionForm(d, reload) {
   if (!OPEN.includes(d.status))
-    return h('p', {}, 'La proposition a déjà été traitée : voir l’historique.');
+    return h('p', {}, 'La proposition a déjà été traitée\u00a0: voir l’historique.');
   const radios = DECISIONS.map(([value, label], i) => h('div', { class: 'choice' },
     h('input', { type: 'radio', name: 'event-decision', id: `event-decision-${i}`, value }),
     h('label', { for: `event-decision-${i}` }, label)));
@@ -46,7 +46,7 @@ export function eventDecisionForm(d, reload) {
     h('fieldset', { class: 'bo-moves', id: 'event-decision', tabindex: '-1', 'aria-describedby': 'event-decision-error' },
       h('legend', {}, 'Décision'), h('p', { class: 'field-error', id: 'event-decision-error', hidden: true }), ...radios),
     values,
-    field('event-motivation', 'Motivation', motivation, 'Obligatoire pour un refus ; elle est communiquée à la personne qui a proposé l’événement.'),
+    field('event-motivation', 'Motivation', motivation, 'Obligatoire pour un refus\u00a0; elle est communiquée à la personne qui a proposé l’événement.'),
     h('p', {}, h('button', { type: 'submit', class: 'button-primary' }, 'Enregistrer la décision')));
   const chosen = () => (form.querySelector('input[name="event-decision"]:checked') || {}).value;
   form.addEventListener('change', () => { values.hidden = chosen() !== 'accept'; });
@@ -56,7 +56,7 @@ export function eventDecisionForm(d, reload) {
     const errors = [];
     if (!decision) errors.push(['event-decision', 'Choisissez la décision.']);
     if (decision === 'refuse' && !motivation.value.trim())
-      errors.push(['event-motivation', 'Saisissez la motivation : elle est obligatoire pour un refus.']);
+      errors.push(['event-motivation', 'Saisissez la motivation\u00a0: elle est obligatoire pour un refus.']);
     if (errors.length) { showErrors(form, errors); return; }
     const body = { decision };
     if (motivation.value.trim()) body.motivation = motivation.value.trim();

@@ -141,11 +141,11 @@ function eventFields(ctl) {
     h('fieldset', { class: 'form-set' }, h('legend', {}, 'Date et heure'),
       h('div', { class: 'choice' }, f.all_day, h('label', { for: 'life-all_day' }, 'Toute la journée')),
       h('div', { class: 'inline-fields' }, field('life-start_date', 'Date de début (obligatoire)', f.start_date), times[0]),
-      h('div', { class: 'inline-fields' }, field('life-end_date', 'Date de fin', f.end_date, 'Vide : le même jour.'), times[1])),
+      h('div', { class: 'inline-fields' }, field('life-end_date', 'Date de fin', f.end_date, 'Vide\u00a0: le même jour.'), times[1])),
     ctl.recurrence.box,
     h('fieldset', { class: 'form-set' }, h('legend', {}, 'Lieu'),
       field('life-place_id', 'Lieu de l’annuaire', f.place, 'Les lieux des communes cochées.'),
-      field('life-address', 'Ou adresse', f.address, 'Par exemple « Place de la mairie, Vaubecourt » : le serveur la situe.')),
+      field('life-address', 'Ou adresse', f.address, 'Par exemple « Place de la mairie, Vaubecourt »\u00a0: le serveur la situe.')),
     field('life-organiser', 'Organisateur', f.organiser, 'Les associations de l’annuaire sont suggérées.'),
     h('datalist', { id: 'life-associations' }),
     field('life-category', 'Catégorie', f.category),
@@ -155,7 +155,7 @@ function eventFields(ctl) {
     field('life-url', 'Lien (site web)', f.url),
     field('life-contact-email', 'Adresse électronique de contact', f.contact_email),
     field('life-contact-phone', 'Téléphone de contact', f.contact_phone),
-    field('life-image', 'Image', f.image, 'JPEG, PNG ou WebP, 2 Mio au plus ; envoyée à l’enregistrement.'));
+    field('life-image', 'Image', f.image, 'JPEG, PNG ou WebP, 2 Mio au plus\u00a0; envoyée à l’enregistrement.'));
 }
 
 /* The alert's and news item's validity, the alert's severity. */
@@ -165,10 +165,10 @@ function validityFields(ctl, kind) {
   f.valid_from = input('valid_from', { type: 'datetime-local' });
   f.valid_until = input('valid_until', { type: 'datetime-local' });
   return h('fieldset', { class: 'form-set', id: 'life-validity' }, h('legend', {}, kind === 'alert' ? 'Gravité et validité' : 'Validité'),
-    kind === 'alert' ? field('life-severity', 'Gravité', f.severity, 'Dite en toutes lettres dans le bandeau : « Information », « Vigilance », « Alerte importante ».') : null,
-    field('life-valid_from', 'Visible à partir du', f.valid_from, 'Vide : dès la publication.'),
+    kind === 'alert' ? field('life-severity', 'Gravité', f.severity, 'Dite en toutes lettres dans le bandeau\u00a0: « Information », « Vigilance », « Alerte importante ».') : null,
+    field('life-valid_from', 'Visible à partir du', f.valid_from, 'Vide\u00a0: dès la publication.'),
     field('life-valid_until', kind === 'alert' ? 'Jusqu’au (obligatoire)' : 'Jusqu’au', f.valid_until,
-      kind === 'alert' ? 'Le bandeau disparaît à cette date et heure.' : 'Vide : sans fin.'));
+      kind === 'alert' ? 'Le bandeau disparaît à cette date et heure.' : 'Vide\u00a0: sans fin.'));
 }
 
 /* The places of the checked communes in the place picker, the associations as suggestions. */
@@ -261,10 +261,10 @@ function check(ctl, body) {
   if (!body.communes.length && !body.territory) errors.push(['life-communes', 'Cochez au moins une commune.']);
   if (ctl.kind === 'event') {
     if (!body.start) errors.push(['life-start_date', 'Indiquez la date de début.']);
-    if (body.end && body.start && body.end < body.start) errors.push(['life-end_date', 'La fin précède le début : corrigez la date de fin.']);
+    if (body.end && body.start && body.end < body.start) errors.push(['life-end_date', 'La fin précède le début\u00a0: corrigez la date de fin.']);
     try { buildRrule(ctl.recurrence.spec()); } catch (e) { errors.push(['life-freq', e.message]); }
     const file = ctl.fields.image.files[0];
-    if (file && file.size > IMAGE_MAX) errors.push(['life-image', 'L’image dépasse 2 Mio : choisissez un fichier plus léger.']);
+    if (file && file.size > IMAGE_MAX) errors.push(['life-image', 'L’image dépasse 2 Mio\u00a0: choisissez un fichier plus léger.']);
   }
   if (ctl.kind === 'alert' && !body.valid_until) errors.push(['life-valid_until', 'Indiquez jusqu’à quand l’alerte est valable.']);
   if (body.valid_until && body.valid_from && body.valid_until < body.valid_from)
@@ -334,7 +334,7 @@ function confirmPanel(ctl, title, text, yes) {
   });
 }
 
-const WHAT = { event: 'l’événement', news: 'l’actualité', alert: 'l’alerte' };
+const WHAT = { event: 'L’événement', news: 'L’actualité', alert: 'L’alerte' };
 
 /* One action (draft, publish, schedule, unpublish): confirm, save, then the state change. */
 async function act(ctl, action) {
@@ -348,8 +348,12 @@ async function act(ctl, action) {
     draft: null,
     publish: ['Publier maintenant\u00a0?', `${WHAT[ctl.kind]} ${name} sera visible de tous dès maintenant, dans l’agenda, les fils et les pages des communes.`, 'Confirmer la publication'],
     schedule: ['Programmer la publication\u00a0?', `${WHAT[ctl.kind]} ${name} sera visible de tous à partir du ${frDate(at, true)}.`, 'Confirmer la programmation'],
-    unpublish: ['Dépublier\u00a0?', `${WHAT[ctl.kind]} ${name} ne sera plus visible des habitants ; vous pourrez le publier de nouveau.`, 'Confirmer le retrait'],
+    unpublish: ['Dépublier\u00a0?', `${WHAT[ctl.kind]} ${name} ne sera plus visible des habitants\u00a0; vous pourrez le publier de nouveau.`, 'Confirmer le retrait'],
   };
+  if (action !== 'unpublish') {
+    const errors = check(ctl, bodyOf(ctl));
+    if (errors.length) { showErrors(ctl.form, errors); return; }
+  }
   if (asks[action] && !(await confirmPanel(ctl, ...asks[action])))
     return;
   const saved = action === 'unpublish' ? { ok: true, id: ctl.id } : await save(ctl);
@@ -364,8 +368,8 @@ async function act(ctl, action) {
     showErrors(ctl.form, [[fieldOfParam(r.body.parameter || ''), r.status ? failure(r) : 'Le serveur ne répond pas. Réessayez.']]);
     return;
   }
-  const said = { draft: 'Brouillon enregistré.', publish: 'Publié : visible par les habitants.',
-                 schedule: `Publication programmée pour le ${frDate(at, true)}.`, unpublish: 'Dépublié : il n’est plus visible des habitants.' };
+  const said = { draft: 'Brouillon enregistré.', publish: 'Publié\u00a0: visible par les habitants.',
+                 schedule: `Publication programmée pour le ${frDate(at, true)}.`, unpublish: 'Dépublié\u00a0: il n’est plus visible des habitants.' };
   await ctl.reload(saved.id, said[action]);
 }
 
@@ -394,8 +398,8 @@ export function buildEditor(me, communes, kind, item, reload) {
   ctl.form = h('form', { class: 'bo-action-form life-editor', novalidate: true }, summaryBox('life'),
     field('life-title', 'Titre (obligatoire)', f.title),
     field('life-text', kind === 'event' ? 'Description' : 'Texte', f.text,
-      'Texte simple : une ligne vide sépare deux paragraphes, une ligne commençant par « - » est un élément de liste, '
-      + 'une adresse https://… devient un lien. Les balises p, br, a, ul, ol, li, strong, em sont acceptées ; '
+      'Texte simple\u00a0: une ligne vide sépare deux paragraphes, une ligne commençant par « - » est un élément de liste, '
+      + 'une adresse https://… devient un lien. Les balises p, br, a, ul, ol, li, strong, em sont acceptées\u00a0; '
       + 'tout le reste (scripts, styles, images, attributs) est retiré par le serveur.'),
     communesBox(me, communes),
     kind === 'event' ? eventFields(ctl) : validityFields(ctl, kind),
