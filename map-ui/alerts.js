@@ -13,7 +13,7 @@
  */
 import { h } from './dom.js';
 import { formatClock } from './format.js';
-import { SEVERITIES, fetchAlerts, frenchDay, richText } from './life.js';
+import { SEVERITIES, fetchAlerts, frenchDay, lifeEnabled, richText } from './life.js';
 
 const KEY = 'geodir-alerts-hidden';
 const DAY_MS = 86400000;
@@ -89,6 +89,8 @@ function alertItem(a, banner) {
 async function main() {
   let answer;
   try {
+    if (!(await lifeEnabled()))
+      throw new Error('no daily-life store');
     answer = await fetchAlerts(pageCommune());
   } catch {
     document.body.dataset.alerts = 'none';

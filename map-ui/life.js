@@ -21,6 +21,20 @@ export const CATEGORIES = [
 /* Severity of an alert: the words said before its title (never the colour alone). */
 export const SEVERITIES = { critical: 'Alerte importante', warning: 'Vigilance', info: 'Information' };
 
+let enabled = null;
+
+/**
+ * Whether this server has the daily-life store: it is opened with the online procedures
+ * (forms_dir), whose list /api/forms answers empty (never 404) on a server without them. The
+ * pages that only add daily-life sections (the banner, the commune page, « Je m'installe »)
+ * ask first, so that a directory-only server gets no request that it would refuse.
+ */
+export function lifeEnabled() {
+  if (!enabled)
+    enabled = getJson('/api/forms').then((b) => (Array.isArray(b) ? b : b.forms || []).length > 0, () => false);
+  return enabled;
+}
+
 export function fetchEvents(query, signal) {
   return getJson('/api/events', query, signal, 'application/geo+json');
 }
@@ -167,6 +181,8 @@ export function provenance(item) {
  * DOM node (a sentence when there is none or they cannot be loaded).
  */
 export async function nextEvents(insee, communeName, level = 3, limit = 5) {
+  if (!(await lifeEnabled()))
+    return h('p', { class: 'none' }, 'L’agenda n’est pas disponible sur ce serveur.');
   let features;
   try {
     const answer = await fetchEvents({ commune: insee, limit });
@@ -185,6 +201,8 @@ export async function nextEvents(insee, communeName, level = 3, limit = 5) {
 
 /** The alerts valid now for a commune (with the territory's) as a list, or a sentence. */
 export async function currentAlerts(insee, communeName, level = 3) {
+  if (!(await lifeEnabled()))
+    return h('p', { class: 'none' }, `Aucune alerte en cours pour ${communeName}.`);
   let items;
   try {
     items = (await fetchAlerts(insee)).items;

@@ -43,7 +43,9 @@ before(async () => {
   await startServer(ctx, WORK_DIR, db, [
     '--forms_dir', path.join(SOURCE_DIR, 'config', 'forms'),
     '--forms_db', path.join(WORK_DIR, 'forms.sqlite'),
-    '--forms_files_dir', path.join(WORK_DIR, 'forms-files')]);
+    '--forms_files_dir', path.join(WORK_DIR, 'forms-files'),
+    /* the sample waste calendar of ./scripts/run: the pages' « Collecte des déchets » (issue 15) */
+    '--waste_file', path.join(SOURCE_DIR, 'config', 'collecte-exemple-aire-argonne.json')]);
   const t = await (await fetch(`${ctx.base}/api/territory`)).json();
   await openBrowser(ctx, WORK_DIR, { tileHost: tileHostOf(t), failOnDialog: true });
 });
