@@ -129,7 +129,8 @@ async function show(f, communes) {
     if (mine !== run) return;
     el('events').replaceChildren(h('p', { class: 'none' }, 'Les événements n’ont pas pu être chargés.'));
     el('events').setAttribute('aria-busy', 'false');
-    el('agenda-status').textContent = e.message;
+    el('agenda-status').textContent = e && e.status === 404 && !e.parameter
+      ? 'L’agenda n’est pas disponible sur ce serveur.' : e.message;
     markReady(`agenda-${mine}`);
     return;
   }

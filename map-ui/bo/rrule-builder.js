@@ -122,7 +122,7 @@ export function describeSpec(s) {
   const every = (one, many) => (n > 1 ? `toutes les ${n} ${many}` : one);
   let text;
   if (s.freq === 'DAILY') text = n > 1 ? `tous les ${n} jours` : 'chaque jour';
-  else if (s.freq === 'WEEKLY') text = `${every('chaque semaine', 'semaines')} le ${joinFr(DAY_ORDER.filter((d) => s.days.includes(d)).map((d) => DAY_NAME[d]))}`;
+  else if (s.freq === 'WEEKLY') text = `${every('chaque semaine', 'semaines')} ${joinFr(DAY_ORDER.filter((d) => s.days.includes(d)).map((d) => `le ${DAY_NAME[d]}`))}`;
   else if (s.freq === 'MONTHLY-NTH') text = `le ${(NTHS.find(([k]) => k === Number(s.nth)) || NTHS[0])[1]} ${DAY_NAME[s.nthDay]} ${n > 1 ? `tous les ${n} mois` : 'du mois'}`;
   else if (s.freq === 'MONTHLY-DAY') text = `le ${Number(s.monthDay) === 1 ? '1er' : s.monthDay} ${n > 1 ? `tous les ${n} mois` : 'de chaque mois'}`;
   else text = n > 1 ? `tous les ${n} ans` : 'chaque année';

@@ -125,6 +125,7 @@ test('an agent writes and publishes a weekly market of their commune', async () 
   await page.check('#life-free');
   await page.fill('#life-accessibility', 'Place de plain-pied, accessible en fauteuil roulant.');
   await page.fill('#life-organiser', 'Commune de Vaubecourt');
+  await page.fill('#life-url', 'https://www.example.org/marche');
   await axeCheck(page, 'the editor filled, recurrence shown');
 
   await page.click('button[data-action="publish"]');
@@ -142,6 +143,29 @@ test('an agent writes and publishes a weekly market of their commune', async () 
   await page.goto(`${ctx.base}/bo/vie-locale.html?kind=event`);
   await page.waitForSelector('body[data-ready="list"]');
   assert.match(await text(page, '#life-items tbody'), new RegExp(`${TITLE.replace(/[()]/g, '\\$&')} Événement Publié Vaubecourt`));
+});
+
+test('the recurrence builder writes and reads the RRULE subset (map-ui/bo/rrule-builder.js)', async () => {
+  const got = await ctx.page.evaluate(async () => {
+    const { buildRrule, parseRrule, describeSpec, emptySpec } = await import('/bo/rrule-builder.js');
+    const cases = [
+      { ...emptySpec(), freq: 'WEEKLY', days: ['SA'] },
+      { ...emptySpec(), freq: 'MONTHLY-NTH', nth: 1, nthDay: 'TU' },
+      { ...emptySpec(), freq: 'MONTHLY-NTH', nth: -1, nthDay: 'FR', end: 'until', until: '2027-06-30' },
+      { ...emptySpec(), freq: 'WEEKLY', interval: 2, days: ['TH', 'TU'], end: 'count', count: 10 },
+      { ...emptySpec(), freq: 'MONTHLY-DAY', monthDay: 15 },
+    ];
+    return cases.map((s) => { const r = buildRrule(s); return [r, describeSpec(parseRrule(r))]; })
+      .concat([[parseRrule('FREQ=WEEKLY;BYSETPOS=1').freq, describeSpec(parseRrule('FREQ=WEEKLY;BYSETPOS=1'))]]);
+  });
+  assert.deepEqual(got.map(([r, d]) => [r, d.replace(/\u00a0/g, ' ')]), [
+    ['FREQ=WEEKLY;BYDAY=SA', 'Chaque semaine le samedi'],
+    ['FREQ=MONTHLY;BYDAY=1TU', 'Le premier mardi du mois'],
+    ['FREQ=MONTHLY;UNTIL=20270630;BYDAY=-1FR', 'Le dernier vendredi du mois, jusqu’au 30 juin 2027'],
+    ['FREQ=WEEKLY;INTERVAL=2;COUNT=10;BYDAY=TU,TH', 'Toutes les 2 semaines le mardi et le jeudi, 10 fois'],
+    ['FREQ=MONTHLY;BYMONTHDAY=15', 'Le 15 de chaque mois'],
+    ['custom', 'Règle avancée : FREQ=WEEKLY;BYSETPOS=1'],
+  ]);
 });
 
 test('/agenda at 360 px by keyboard only: filter, the market by day, subscribe links', async () => {
@@ -175,7 +199,8 @@ test('/agenda at 360 px by keyboard only: filter, the market by day, subscribe l
   assert.match(webcal, /^webcal:\/\/127\.0\.0\.1:\d+\/api\/events\.ics\?commune=55532$/);
   assert.equal(https, webcal.replace(/^webcal:/, 'http:'));
   assert.match(await page.getAttribute('.subscribe-atom', 'href'), /\/api\/news\.atom\?commune=55532$/);
-  await tabTo(page, '#events a, #events [tabindex="0"], .agenda-map a');   /* the list is reachable */
+  await tabTo(page, '#events .event-links a');   /* the events' links are in the Tab order */
+  assert.match(await page.evaluate(() => document.activeElement.textContent), /^Plus d’informations sur Marché du samedi/);
   await noHorizontalScroll(page, '/agenda');
   await axeCheck(page, '/agenda filtered by commune at 360 px');
   await page.goBack();
