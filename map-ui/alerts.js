@@ -6,6 +6,7 @@
  * (« Alerte importante », « Vigilance », « Information ») before its title, not by colour only;
  * « Masquer » hides it for the rest of the browser session (sessionStorage, the alert's id and
  * version: a changed alert shows again); it leaves the page by itself when its validity ends.
+ * Offline (navigator.onLine false) no banner is shown: a kept copy could be out of date.
  * The banner is a labelled region, not a live one: it is there when the page loads and is read
  * in the page's order (after the h1 of a page with a main column; after the header on the map
  * page). Nothing is shown (and nothing said) when the server has no alerts or no daily-life
@@ -89,8 +90,9 @@ function alertItem(a, banner) {
 async function main() {
   let answer;
   try {
-    if (!(await lifeEnabled()))
-      throw new Error('no daily-life store');
+    /* offline, an alert's copy could be stale: the banner shows only what the server says now */
+    if (!navigator.onLine || !(await lifeEnabled()))
+      throw new Error('no daily-life store, or offline');
     answer = await fetchAlerts(pageCommune());
   } catch {
     document.body.dataset.alerts = 'none';
@@ -100,6 +102,8 @@ async function main() {
   const banner = h('section', { class: 'alert-banner', 'aria-label': 'Alertes en cours', id: 'alert-banner' });
   const list = h('ul', {});
   for (const a of Array.isArray(answer.items) ? answer.items : []) {
+    if (Date.parse(a.valid_until) <= Date.now())
+      continue;   /* a copy kept by a cache past its validity */
     const { li, token } = alertItem(a, banner);
     if (!off.has(token))
       list.append(li);
