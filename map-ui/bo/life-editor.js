@@ -20,6 +20,13 @@ export const KINDS = { event: 'Événement', news: 'Actualité', alert: 'Alerte'
 const SEVERITY_OPTIONS = [['info', 'Information'], ['warning', 'Vigilance'], ['critical', 'Alerte importante']];
 const IMAGE_MAX = 2 * 1024 * 1024;
 
+/** "12/12/2026" or "12/12/2026 à 08:00" of a local time "YYYY-MM-DD[THH:MM]" (no time zone:
+ *  it is Paris time already, whatever the browser's zone). */
+export function localDate(s) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}:\d{2}))?/.exec(s || '');
+  return m ? `${m[3]}/${m[2]}/${m[1]}${m[4] ? ` à ${m[4]}` : ''}` : '';
+}
+
 /** The state of an item in words: « Brouillon », « Programmé pour le … », « Publié », « Dépublié ». */
 export function stateText(item) {
   if (item.status === 'draft')
@@ -195,8 +202,7 @@ function bodyOf(ctl) {
   const territory = !!ctl.form.querySelector('input[name="territory"]:checked');
   const body = { kind: ctl.kind, title: f.title.value.trim(), text: f.text.value, communes, territory };
   if (ctl.kind === 'event') {
-    const allDay = f.all_day.checked;
-    body.all_day = allDay;
+    const allDay = f.all_day.checked;   /* all day: start and end are dates alone */
     body.start = f.start_date.value ? (allDay ? f.start_date.value : `${f.start_date.value}T${f.start_time.value || '00:00'}`) : '';
     const endDate = f.end_date.value || (!allDay && f.end_time.value ? f.start_date.value : '');
     body.end = endDate ? (allDay ? endDate : `${endDate}T${f.end_time.value || '23:59'}`) : null;
@@ -230,11 +236,14 @@ function fill(ctl, item) {
   const t = ctl.form.querySelector('input[name="territory"]');
   if (t) t.checked = !!item.territory;
   if (ctl.kind === 'event') {
-    f.all_day.checked = !!item.all_day;
-    f.start_date.value = localOf(item.start).slice(0, 10);
-    f.start_time.value = item.all_day ? '' : localOf(item.start).slice(11, 16);
-    f.end_date.value = item.end ? localOf(item.end).slice(0, 10) : '';
-    f.end_time.value = item.end && !item.all_day ? localOf(item.end).slice(11, 16) : '';
+    const start = localOf(item.start_local || item.start);   /* the back office's local times */
+    const end = localOf(item.end_local || item.end);
+    const allDay = typeof item.all_day === 'boolean' ? item.all_day : start.length === 10;
+    f.all_day.checked = allDay;
+    f.start_date.value = start.slice(0, 10);
+    f.start_time.value = allDay ? '' : start.slice(11, 16);
+    f.end_date.value = end.slice(0, 10);
+    f.end_time.value = allDay ? '' : end.slice(11, 16);
     ctl.recurrence.set(parseRrule(item.rrule));
     ctl.placeId = item.place ? item.place.id : item.place_id || '';
     f.address.value = item.address || '';
@@ -347,7 +356,7 @@ async function act(ctl, action) {
   const asks = {
     draft: null,
     publish: ['Publier maintenant\u00a0?', `${WHAT[ctl.kind]} ${name} sera visible de tous dès maintenant, dans l’agenda, les fils et les pages des communes.`, 'Confirmer la publication'],
-    schedule: ['Programmer la publication\u00a0?', `${WHAT[ctl.kind]} ${name} sera visible de tous à partir du ${frDate(at, true)}.`, 'Confirmer la programmation'],
+    schedule: ['Programmer la publication\u00a0?', `${WHAT[ctl.kind]} ${name} sera visible de tous à partir du ${localDate(at)}.`, 'Confirmer la programmation'],
     unpublish: ['Dépublier\u00a0?', `${WHAT[ctl.kind]} ${name} ne sera plus visible des habitants\u00a0; vous pourrez le publier de nouveau.`, 'Confirmer le retrait'],
   };
   if (action !== 'unpublish') {
@@ -369,7 +378,7 @@ async function act(ctl, action) {
     return;
   }
   const said = { draft: 'Brouillon enregistré.', publish: 'Publié\u00a0: visible par les habitants.',
-                 schedule: `Publication programmée pour le ${frDate(at, true)}.`, unpublish: 'Dépublié\u00a0: il n’est plus visible des habitants.' };
+                 schedule: `Publication programmée pour le ${localDate(at)}.`, unpublish: 'Dépublié\u00a0: il n’est plus visible des habitants.' };
   await ctl.reload(saved.id, said[action]);
 }
 

@@ -7,7 +7,7 @@
  */
 import { h } from '../dom.js';
 import { $, announce, call, failure, frDate, session } from './bo-api.js';
-import { KINDS, buildEditor, stateText } from './life-editor.js';
+import { KINDS, buildEditor, localDate, stateText } from './life-editor.js';
 
 const NEW_TITLES = { event: 'Nouvel événement', news: 'Nouvelle actualité', alert: 'Nouvelle alerte' };
 
@@ -24,8 +24,8 @@ function communeNames(item, names) {
 }
 
 function whenOf(item) {
-  if (item.kind === 'event' && item.start)
-    return frDate(item.start, !item.all_day);
+  if (item.kind === 'event' && (item.start_local || item.start))
+    return item.start_local ? localDate(item.start_local) : frDate(item.start, !item.all_day);
   return frDate(item.valid_until || item.updated_at || '', false);
 }
 
