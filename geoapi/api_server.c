@@ -12,6 +12,7 @@
  */
 #include "api_server.h"
 #include "api_bo.h"
+#include "api_life.h"
 #include "api_bo_mod.h"
 #include "api_dbpool.h"
 #include "api_forms.h"
@@ -55,6 +56,7 @@ struct api_server {
     struct api_mailer *mailer;   /* owned: the e-mail sender, NULL without forms or transport */
     struct api_purge *purge;     /* owned: the daily RGPD purge, NULL without forms */
     struct api_bo *bo;           /* owned: the back office, NULL when off */
+    struct api_life *life;       /* owned: the daily-life store, NULL when off */
     struct api_mod *mod;         /* owned: moderation (api_bo_mod.h), NULL without importer_config */
     struct life_waste *waste;    /* owned: the waste collection calendar, NULL without waste_file */
 };
@@ -528,6 +530,7 @@ int api_server_start(struct api_server **out, const struct api_config *cfg, stru
     }
     if (cfg->forms_dir[0] && ((rc = open_forms(srv, cfg, probe, err)) ||
                               (rc = api_bo_open(&srv->bo, cfg, err)) ||
+                              (rc = api_life_open(&srv->life, cfg, err)) ||
                               (cfg->importer_config[0] &&
                                (rc = api_mod_open(&srv->mod, cfg, err)))))
         goto fail;
@@ -535,6 +538,7 @@ int api_server_start(struct api_server **out, const struct api_config *cfg, stru
     probe = NULL;
     srv->ctx.forms = srv->forms;
     srv->ctx.bo = srv->bo;
+    srv->ctx.life = srv->life;
     srv->ctx.mod = srv->mod;
     srv->ctx.waste = srv->waste;
     srv->ctx.calendar = srv->calendar;
@@ -582,6 +586,7 @@ void api_server_stop(struct api_server *srv)
     api_purge_stop(srv->purge);
     api_forms_close(srv->forms);   /* after the workers: their readers are closed */
     api_bo_close(srv->bo);         /* likewise their back office connections */
+    api_life_close(srv->life);     /* and their daily-life store's */
     api_mod_close(srv->mod);       /* after the refresh running, if any */
     api_dbpool_destroy(&srv->pool);
     gdir_calendar_free(srv->calendar);

@@ -267,7 +267,7 @@ static int parse_value(struct parser *p, enum part k, const char *v, size_t n, s
         const char *c = memchr(v + i, ',', n - i);
         size_t j = c ? (size_t)(c - v) : n;
         if (j == i)
-            return refuse(p, at + i, "empty item in a list");
+            return refuse(p, at, "empty item in a list");
         rc = parse_list_item(p, k, v + i, j - i, at);
         if (rc)
             return rc;
@@ -576,56 +576,83 @@ static void describe_weekly(struct out *o, const struct life_rrule *r)
     }
 }
 
-static void describe_monthly(struct out *o, const struct life_rrule *r, unsigned every_days,
-                             unsigned ordinals)
+/* « les samedis », « le 1er et le 15 », « les vendredis qui tombent le 13 » */
+static void put_days_mdays(struct out *o, const struct life_rrule *r, unsigned every)
 {
     int mdays = r->mday_pos || r->mday_neg;
 
-    if (!every_days && !ordinals && !mdays) {
+    if (every) {
+        put(o, "les ");
+        put_days(o, r, 1);
+        if (mdays)
+            put(o, " qui tombent ");
+    }
+    if (mdays)
+        put_mdays(o, r);
+}
+
+/* Upper-cases the first letter written from start (« le » → « Le »). */
+static void capital(struct out *o, size_t start)
+{
+    if (!o->over && o->len > start && o->buf[start] >= 'a' && o->buf[start] <= 'z')
+        o->buf[start] = (char)(o->buf[start] - 32);
+}
+
+static void describe_monthly(struct out *o, const struct life_rrule *r, unsigned every,
+                             unsigned ordinals)
+{
+    int mdays = r->mday_pos || r->mday_neg;
+    size_t start = o->len;
+
+    if (!every && !ordinals && !mdays) {
         put(o, r->interval == 1 ? "Tous les mois" : "Tous les %d mois", r->interval);
         return;
     }
-    if (every_days && !ordinals && !mdays) {
+    if (every && !ordinals && !mdays) {
         put(o, "Tous les ");
         put_days(o, r, 1);
-    } else {
-        if (ordinals)
-            put_ordinals(o, r);
-        else if (every_days)
-            put_days(o, r, 0);
+    } else if (ordinals) {
+        put_ordinals(o, r);
         if (mdays) {
-            if (ordinals || every_days)
-                put(o, ", s'il tombe ");
+            put(o, ", s'il tombe ");
             put_mdays(o, r);
         }
-        if (o->len && !o->over && o->buf[0] == 'l')
-            o->buf[0] = 'L';
+    } else {
+        put_days_mdays(o, r, every);
     }
+    capital(o, start);
     if (r->interval > 1)
         put(o, ", tous les %d mois", r->interval);
     else if (ordinals || mdays)
         put(o, " de chaque mois");
 }
 
-static void describe_yearly(struct out *o, const struct life_rrule *r, unsigned ordinals)
+static void describe_yearly(struct out *o, const struct life_rrule *r, unsigned every,
+                            unsigned ordinals)
 {
     int mdays = r->mday_pos || r->mday_neg;
+    size_t start = o->len;
 
     if (!r->bymonth && !mdays) {
         put(o, r->interval == 1 ? "Tous les ans" : "Tous les %d ans", r->interval);
         return;
     }
     if (!r->bymonth) {      /* BYMONTHDAY alone: those days of every month */
-        describe_monthly(o, r, 0, 0);
+        put_days_mdays(o, r, every);
+        capital(o, start);
+        put(o, " de chaque mois");
+        if (r->interval > 1)
+            put(o, ", une année sur %d", r->interval);
         return;
     }
     put(o, r->interval == 1 ? "Chaque année, " : "Tous les %d ans, ", r->interval);
-    if (ordinals || mdays) {
-        if (ordinals)
-            put_ordinals(o, r);
-        else
-            put_mdays(o, r);
-        if (!ordinals && popcount(r->bymonth) == 1 && !r->mday_neg) {
+    if (ordinals) {
+        put_ordinals(o, r);
+        put(o, " ");
+        put_months(o, r->bymonth, 1);
+    } else if (every || mdays) {
+        put_days_mdays(o, r, every);
+        if (!every && popcount(r->bymonth) == 1 && !r->mday_neg) {
             for (int m = 1; m <= 12; m++)
                 if (r->bymonth & 1u << m)
                     put(o, " %s", month_fr[m]);
@@ -661,7 +688,7 @@ int life_rrule_describe(const struct life_rrule *r, char *buf, size_t n)
     } else if (r->freq == F_MONTHLY)
         describe_monthly(&o, r, every, ordinals);
     else
-        describe_yearly(&o, r, ordinals);
+        describe_yearly(&o, r, every, ordinals);
     if (r->freq == F_DAILY && (r->mday_pos || r->mday_neg)) {
         put(&o, ", ");
         put_mdays(&o, r);
@@ -754,7 +781,7 @@ static void instance(struct walk *w, int y, int m, int d)
     civil_from_days(day + end_min / 1440, &ey, &em, &ed);
     end_min %= 1440;
     if (local_to_utc(ey, em, ed, (int)(end_min / 60), (int)(end_min % 60), &o.end) ||
-        o.end < o.start)
+        (o.end <= o.start && w->duration > 0))   /* a start moved by the spring gap */
         o.end = o.start + (time_t)w->duration * 60;
     if (!(o.end > w->from || (o.end == o.start && o.start >= w->from)))
         return;

@@ -44,6 +44,7 @@ struct elem {
 struct writer {
     struct gdir_buf *html, *plain;
     struct gdir_buf tmp;            /* scratch: decoded text, attribute values */
+    struct gdir_buf run;            /* text not written yet: what stands between two tags */
     struct elem st[LIFE_TEXT_DEPTH + 1];   /* st[0] is the root */
     int n;                          /* index of the top element */
     int ignored[T_COUNT];           /* start tags dropped for depth, per tag */
@@ -57,55 +58,26 @@ struct writer {
 
 /* ---- UTF-8 and output helpers ---------------------------------------------------------- */
 
-/* Length of the valid UTF-8 sequence at p (n bytes left) with *cp, or 0 when invalid. */
-static size_t utf8_len(const unsigned char *p, size_t n, unsigned *cp)
+/* The length of the UTF-8 sequence its lead byte c announces. */
+static size_t seq_len(unsigned char c)
 {
-    unsigned c = p[0], v, min;
-    size_t len;
-
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2; v = c & 0x1F; min = 0x80;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3; v = c & 0x0F; min = 0x800;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4; v = c & 0x07; min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
-        v = (v << 6) | (p[i] & 0x3F);
-    }
-    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-        return 0;
-    *cp = v;
-    return len;
+    return c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
 }
 
 /* Checks the input: size, NUL bytes, UTF-8. 0 or the error with its byte position. */
 static int check_input(const char *text, size_t len, const char *what, struct gdir_err *err)
 {
-    const unsigned char *p = (const unsigned char *)text;
-    unsigned cp;
-
     if (len > LIFE_TEXT_MAX)
         return gdir_err_set_param(err, GDIR_ETOOBIG, what, "%s: more than %u bytes", what,
                                   LIFE_TEXT_MAX);
     for (size_t i = 0; i < len;) {
-        size_t l = utf8_len(p + i, len - i, &cp);
-        if (!l)
-            return gdir_err_set_param(err, GDIR_EFORMAT, what, "%s: invalid UTF-8 at byte %zu",
-                                      what, i);
-        if (cp == 0)
+        size_t l = seq_len((unsigned char)text[i]);
+        if (text[i] == '\0')
             return gdir_err_set_param(err, GDIR_EFORMAT, what, "%s: NUL byte at byte %zu", what,
                                       i);
+        if (l > len - i || !gdir_utf8_valid(text + i, l))
+            return gdir_err_set_param(err, GDIR_EFORMAT, what, "%s: invalid UTF-8 at byte %zu",
+                                      what, i);
         i += l;
     }
     return 0;
@@ -229,6 +201,11 @@ static void decode(struct gdir_buf *b, const char *s, size_t n)
             i += l;
             continue;
         }
+        if (c == 0xC2 && i + 1 < n && (unsigned char)s[i + 1] >= 0x80 &&
+            (unsigned char)s[i + 1] < 0xA0) {
+            i += 2;                     /* a C1 control character (U+0080..U+009F) */
+            continue;
+        }
         if (c == '\r')
             gdir_buf_addc(b, '\n');
         else if (c >= 0x20 && c != 0x7F)
@@ -322,9 +299,74 @@ static int list_depth(const struct writer *w, int i)
     return d;
 }
 
+/* The number of open elements written (they are st[1..k], the others above them). */
+static int shown_top(const struct writer *w)
+{
+    int k = 0;
+    while (k < w->n && w->st[k + 1].shown)
+        k++;
+    return k;
+}
+
+/* The length of the bare http(s) address at s[i] (n bytes), or 0. */
+static size_t bare_url(const char *s, size_t n, size_t i, char *href, size_t cap)
+{
+    size_t j = i, end;
+
+    if (!(prefix_ci(s + i, n - i, "http://") || prefix_ci(s + i, n - i, "https://")))
+        return 0;
+    if (i > 0 && ((s[i - 1] >= 'a' && s[i - 1] <= 'z') || (s[i - 1] >= 'A' && s[i - 1] <= 'Z') ||
+                  (s[i - 1] >= '0' && s[i - 1] <= '9')))
+        return 0;
+    while (j < n && (unsigned char)s[j] > 0x20 && s[j] != '<' && s[j] != '>' && s[j] != '"' &&
+           s[j] != '\'' && s[j] != '`' && (unsigned char)s[j] != 0x7F)
+        j++;
+    end = j;
+    while (end > i && strchr(".,;:!?)]}", s[end - 1]))
+        end--;
+    if (end - i < 9 || end - i >= cap || !href_clean(s + i, end - i, href, cap))
+        return 0;
+    return end - i;
+}
+
+/* Writes the pending text: escaped, its bare http(s) addresses made links (not in a link,
+ * nor beyond LIFE_TEXT_DEPTH). A run is exactly a text node of the output, so that the output
+ * read again gives the same links. */
+static void flush_run(struct writer *w)
+{
+    const char *s = gdir_buf_str(&w->run);
+    size_t n = w->run.len, from = 0, i = 0;
+    int top = shown_top(w), linkify = top < LIFE_TEXT_DEPTH;
+    char href[HREF_MAX];
+
+    for (int k = 1; k <= top; k++)
+        linkify &= w->st[k].tag != T_A;
+    while (linkify && i < n) {
+        size_t l = bare_url(s, n, i, href, sizeof href);
+        if (!l) {
+            i++;
+            continue;
+        }
+        esc(w->html, s + from, i - from, 0);
+        add(w->plain, s + from, i - from);
+        adds(w->html, "<a href=\"");
+        esc(w->html, href, strlen(href), 1);
+        adds(w->html, "\"" REL ">");
+        esc(w->html, s + i, l, 0);
+        adds(w->html, "</a>");
+        add(w->plain, s + i, l);
+        from = i = i + l;
+    }
+    esc(w->html, s + from, n - from, 0);
+    add(w->plain, s + from, n - from);
+    gdir_buf_reset(&w->run);
+}
+
 /* Writes the start tags of the open elements not written yet (st[1..n]). */
 static void show(struct writer *w)
 {
+    if (shown_top(w) < w->n)
+        flush_run(w);
     for (int i = 1; i <= w->n; i++) {
         struct elem *e = &w->st[i];
         if (e->shown)
@@ -366,6 +408,7 @@ static void pop(struct writer *w)
     struct elem *e = &w->st[w->n];
 
     if (e->shown) {
+        flush_run(w);
         if (e->tag == T_A && w->plain) {
             const char *h = e->href;
             size_t tl = w->plain->len - e->plain_at;
@@ -437,7 +480,8 @@ static void inline_context(struct writer *w)
         push(w, T_LI, NULL);
 }
 
-/* Text (decoded, valid UTF-8); collapse: white space runs become one space. */
+/* Text (decoded, valid UTF-8); collapse: white space runs become one space. It waits in
+ * run until a tag is written. */
 static void text(struct writer *w, const char *s, size_t n, int collapse)
 {
     size_t i = 0;
@@ -454,25 +498,25 @@ static void text(struct writer *w, const char *s, size_t n, int collapse)
             j++;
         inline_context(w);
         if (w->has_text && w->brs) {
+            flush_run(w);
             for (int k = 0; k < w->brs; k++) {
                 adds(w->html, "<br>");
                 adds(w->plain, "\n");
             }
-            w->space = 0;
         } else if (w->has_text && w->space) {
             /* the space goes before the start tags not written yet */
-            adds(w->html, " ");
-            adds(w->plain, " ");
+            gdir_buf_addc(&w->run, ' ');
         }
         w->brs = 0;
         w->space = 0;
         show(w);
         plain_flush(w);
-        esc(w->html, s + i, j - i, 0);
-        add(w->plain, s + i, j - i);
+        gdir_buf_add(&w->run, s + i, j - i);
         w->has_text = 1;
         i = j;
     }
+    if (w->run.err)
+        w->rc = w->run.err;
 }
 
 static void line_break(struct writer *w)
@@ -501,8 +545,10 @@ static void start_block(struct writer *w, enum tag t)
     if (t == T_P) {
         if (w->n == 0)
             push(w, T_P, NULL);
-        else
-            w->ignored[T_P]++;   /* a paragraph inside an item: its text joins the item */
+        else {                   /* a paragraph inside an item: a line of the item */
+            w->ignored[T_P]++;
+            line_break(w);
+        }
         return;
     }
     if (t == T_LI) {
@@ -570,6 +616,8 @@ static void end_tag(struct writer *w, enum tag t)
         return;
     if (w->ignored[t] > 0) {
         w->ignored[t]--;
+        if (t == T_P)
+            line_break(w);
         return;
     }
     for (int i = w->n; i > 0; i--) {
@@ -579,43 +627,6 @@ static void end_tag(struct writer *w, enum tag t)
             return;
         }
     }
-}
-
-/* Text outside links, with its bare http(s) addresses made links. */
-static void text_links(struct writer *w, const char *s, size_t n, int collapse)
-{
-    int in_a = 0;
-    size_t i = 0, from = 0;
-
-    for (int k = 1; k <= w->n; k++)
-        in_a |= w->st[k].tag == T_A;
-    while (!in_a && i < n) {
-        size_t j = i, end;
-        char href[HREF_MAX];
-        if (!((prefix_ci(s + i, n - i, "http://") || prefix_ci(s + i, n - i, "https://")) &&
-              (i == 0 || !((s[i - 1] >= 'a' && s[i - 1] <= 'z') ||
-                           (s[i - 1] >= 'A' && s[i - 1] <= 'Z') ||
-                           (s[i - 1] >= '0' && s[i - 1] <= '9'))))) {
-            i++;
-            continue;
-        }
-        while (j < n && (unsigned char)s[j] > 0x20 && s[j] != '<' && s[j] != '>' &&
-               s[j] != '"' && s[j] != '\'' && s[j] != '`' && (unsigned char)s[j] != 0x7F)
-            j++;
-        end = j;
-        while (end > i && strchr(".,;:!?)]}", s[end - 1]))
-            end--;
-        if (end - i < 9 || end - i >= HREF_MAX || !href_clean(s + i, end - i, href, sizeof href)) {
-            i = j > i ? j : i + 1;
-            continue;
-        }
-        text(w, s + from, i - from, collapse);
-        start_tag(w, T_A, href);
-        text(w, s + i, end - i, collapse);
-        end_tag(w, T_A);
-        from = i = end;
-    }
-    text(w, s + from, n - from, collapse);
 }
 
 /* ---- the HTML reader ------------------------------------------------------------------- */
@@ -783,7 +794,7 @@ static void emit_text(struct writer *w, const char *s, size_t n, int collapse)
         w->rc = w->tmp.err;
         return;
     }
-    text_links(w, gdir_buf_str(&w->tmp), w->tmp.len, collapse);
+    text(w, gdir_buf_str(&w->tmp), w->tmp.len, collapse);
 }
 
 /* A start tag at s[i] ('<' then a letter): returns the index after it (n when the input
@@ -957,6 +968,7 @@ int life_text_sanitise(const char *text, size_t len, struct gdir_buf *html, stru
     w.plain = plain;
     w.plain0 = plain ? plain->len : 0;
     gdir_buf_init(&w.tmp, 0);
+    gdir_buf_init(&w.run, 0);
     if (looks_like_html(text, len))
         read_html(&w, text, len);
     else
@@ -968,6 +980,7 @@ int life_text_sanitise(const char *text, size_t len, struct gdir_buf *html, stru
     if (!rc && plain && plain->err)
         rc = plain->err;
     gdir_buf_free(&w.tmp);
+    gdir_buf_free(&w.run);
     if (rc)
         return gdir_err_set_param(err, rc, "text", "text: %s", gdir_err_text(rc));
     return 0;
@@ -976,7 +989,6 @@ int life_text_sanitise(const char *text, size_t len, struct gdir_buf *html, stru
 int life_text_line(const char *text, size_t len, size_t max, struct gdir_buf *out,
                    struct gdir_err *err)
 {
-    const unsigned char *p = (const unsigned char *)text;
     size_t start = out->len, i = 0;
     int space = 0, rc;
 
@@ -985,8 +997,9 @@ int life_text_line(const char *text, size_t len, size_t max, struct gdir_buf *ou
     if (rc)
         return rc;
     while (i < len) {
-        unsigned cp;
-        size_t l = utf8_len(p + i, len - i, &cp);
+        const char *q = text + i;
+        unsigned cp = gdir_utf8_next(&q);     /* valid: checked above */
+        size_t l = (size_t)(q - (text + i));
         int blank = cp <= 0x20 || (cp >= 0x7F && cp < 0xA0) || cp == 0x2028 || cp == 0x2029;
         if (blank) {
             space = out->len > start;

@@ -70,5 +70,18 @@ api_handler_fn h_bo_request_assign; /* backoffice/h_bo_actions.c */
 api_handler_fn h_bo_views;          /* backoffice/h_bo_actions.c */
 api_handler_fn h_bo_views_save;     /* backoffice/h_bo_actions.c */
 api_handler_fn h_bo_request_certificate; /* backoffice/h_bo_certificate.c */
+api_handler_fn h_events;            /* life/h_life.c: the daily life, public */
+api_handler_fn h_event;             /* life/h_life.c */
+api_handler_fn h_news;              /* life/h_life.c */
+api_handler_fn h_alerts;            /* life/h_life.c */
+api_handler_fn h_life_image;        /* life/h_life.c */
+api_handler_fn h_bo_life_list;      /* life/h_bo_life.c: the daily life, back office */
+api_handler_fn h_bo_life_create;    /* life/h_bo_life.c */
+api_handler_fn h_bo_life_get;       /* life/h_bo_life.c */
+api_handler_fn h_bo_life_update;    /* life/h_bo_life.c */
+api_handler_fn h_bo_life_publish;   /* life/h_bo_life.c */
+api_handler_fn h_bo_life_unpublish; /* life/h_bo_life.c */
+api_handler_fn h_bo_life_image;     /* life/h_bo_life.c */
+api_handler_fn h_bo_event_decision; /* life/h_bo_event.c: event proposals */
 
 #endif

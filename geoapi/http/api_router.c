@@ -14,6 +14,7 @@
 #include "api_router.h"
 #include "api_dbpool.h"
 #include "api_http.h"
+#include "api_life.h"
 #include "gdir_hash.h"
 #include "gdir_log.h"
 #include "gdir_text.h"
@@ -302,6 +303,10 @@ static int compute_etag(const struct api_ctx *ctx, const struct api_route *route
         h = gdir_fnv64(h, &req->format, sizeof req->format);
     if (route->flags & API_HTML) {   /* absolute links name the host the client used */
         h = gdir_fnv64_field(h, req->headers->host ? req->headers->host : "");
+    }
+    if (route->flags & API_LIFE) {
+        uint64_t v = api_life_tag(ctx);
+        h = gdir_fnv64(h, &v, sizeof v);
     }
     if (((route->flags & API_TIME) ||
          ((route->flags & API_TIME_FILTER) && api_param(req, "open_now"))) &&
