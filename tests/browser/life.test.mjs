@@ -248,7 +248,7 @@ test('an alert shows as a banner on the commune page, can be hidden, and leaves 
   const tab = await ctx.browser.newPage();
   tab.on('console', (m) => { if (m.type() === 'error') ctx.errors.push(`console (tab): ${m.text()}`); });
   await tab.goto(`${ctx.base}/commune/${INSEE}`);
-  await tab.waitForSelector('body[data-alerts="1"]');
+  await tab.waitForSelector('body[data-alerts="1"][data-ready="true"]');
   assert.match(await text(tab, '#alert-banner'), /Alerte importante : Route barrée \(exemple\).*fermée à la circulation/);
   assert.equal(await tab.getAttribute('#alert-banner', 'aria-label'), 'Alertes en cours');
   assert.match(await text(tab, '#commune-alerts'), /Alerte importante : Route barrée/);
