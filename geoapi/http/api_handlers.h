@@ -83,5 +83,9 @@ api_handler_fn h_bo_life_publish;   /* life/h_bo_life.c */
 api_handler_fn h_bo_life_unpublish; /* life/h_bo_life.c */
 api_handler_fn h_bo_life_image;     /* life/h_bo_life.c */
 api_handler_fn h_bo_event_decision; /* life/h_bo_event.c: event proposals */
+api_handler_fn h_events_ics;        /* life/h_feeds.c: the agenda as iCalendar */
+api_handler_fn h_events_csv;        /* life/h_feeds.c: the agenda as open data (CSV) */
+api_handler_fn h_news_atom;         /* life/h_feeds.c: news and alerts as Atom */
+api_handler_fn h_news_rss;          /* life/h_feeds.c: news and alerts as RSS */
 
 #endif

@@ -60,6 +60,12 @@ static const struct api_route routes[] = {
               "commune", "open_now", "open_at"),                    API_TIME_FILTER},
     {"GET", "/api/exports",             h_exports_list,     NULL,                     0},
     {"GET", "/data/{name}",             h_data_file,        NULL,                     API_NO_STORE},
+    /* Feeds and open data of the agenda, news and alerts (docs/vie-locale.md §6) */
+    {"GET", "/api/events.ics",          h_events_ics,       P("commune", "category"), 0},
+    {"GET", "/api/events.csv",          h_events_csv,
+            P("commune", "category", "from", "to"),                       0},
+    {"GET", "/api/news.atom",           h_news_atom,        P("commune", "kind"),     0},
+    {"GET", "/api/news.rss",            h_news_rss,         P("commune", "kind"),     0},
     /* Online procedures (docs/forms.md): csrf before {id}, which it would otherwise match */
     /* The waste collection calendar (docs/vie-locale.md §5): one of commune, lat+lon, q */
     {"GET", "/api/waste",               h_waste,
