@@ -52,6 +52,9 @@ struct writer {
     int brs;                        /* line breaks pending (at most 2) */
     int has_text;                   /* the innermost block holds text */
     int plain_need;                 /* 1: new line, 2: blank line before the next plain text */
+    int lines;                      /* HTML without block tags: line feeds count */
+    int line_start;                 /* a line began and has had no text yet */
+    int line_tagged;                /* the current line has markup */
     size_t plain0;                  /* where our plain text starts in plain */
     int rc;
 };
@@ -866,29 +869,7 @@ static size_t markup_at(struct writer *w, const char *s, size_t n, size_t i)
     return i;
 }
 
-static void read_html(struct writer *w, const char *s, size_t n)
-{
-    size_t i = 0, from = 0;
-
-    while (i < n && !w->rc) {
-        size_t next;
-        if (s[i] != '<') {
-            i++;
-            continue;
-        }
-        emit_text(w, s + from, i - from, 1);
-        next = markup_at(w, s, n, i);
-        if (next == i) {      /* a '<' that is text */
-            from = i;
-            i++;
-            continue;
-        }
-        from = i = next;
-    }
-    emit_text(w, s + from, n - from, 1);
-}
-
-/* ---- the plain text reader ------------------------------------------------------------- */
+/* ---- lines: plain text, and HTML without block tags ----------------------------------- */
 
 static void pop_all(struct writer *w)
 {
@@ -896,15 +877,25 @@ static void pop_all(struct writer *w)
         pop(w);
 }
 
-/* One line of plain text (without its line feed). */
-static void plain_line(struct writer *w, const char *s, size_t n)
+/* The innermost open block (p or li), or T_NONE. */
+static enum tag block(const struct writer *w)
+{
+    for (int i = w->n; i > 0; i--)
+        if (!is_inline(w->st[i].tag))
+            return w->st[i].tag;
+    return T_NONE;
+}
+
+/* The start of a line: s[0..n) is its text up to its end or its first tag (blank: the line
+ * holds nothing else). A blank line ends the paragraph or the list, "- " or "* " starts an
+ * item, a line not indented after an item ends the list, any other line breaks the line. */
+static void line_start(struct writer *w, const char *s, size_t n, int blank)
 {
     size_t i = 0;
-    enum tag top = w->st[w->n].tag;
 
     while (i < n && (s[i] == ' ' || s[i] == '\t'))
         i++;
-    if (i == n) {                             /* a blank line ends the paragraph or list */
+    if (i == n && blank) {
         pop_all(w);
         return;
     }
@@ -920,11 +911,93 @@ static void plain_line(struct writer *w, const char *s, size_t n)
         emit_text(w, s + i + 2, n - i - 2, 1);
         return;
     }
-    if (top == T_LI && i == 0)                /* a line not indented ends the list */
+    if (block(w) == T_LI && i == 0)
         pop_all(w);
     line_break(w);
     emit_text(w, s + i, n - i, 1);
 }
+
+/* Text between tags of an HTML input without block tags: its line feeds are read as in
+ * plain text (w->line_start: a line began and has had no text yet). */
+static void html_text(struct writer *w, const char *s, size_t n)
+{
+    size_t i = 0;
+
+    if (!w->lines) {
+        emit_text(w, s, n, 1);
+        return;
+    }
+    while (i < n && !w->rc) {
+        size_t j = i, k;
+        int more;
+        while (j < n && s[j] != '\n' && s[j] != '\r')
+            j++;
+        more = j < n;
+        for (k = i; k < j && (s[k] == ' ' || s[k] == '\t'); k++)
+            ;
+        if (!w->line_start)
+            emit_text(w, s + i, j - i, 1);
+        else if (k < j) {
+            line_start(w, s + i, j - i, 0);
+            w->line_start = 0;
+        } else if (more && !w->line_tagged) {
+            line_start(w, s + i, j - i, 1);   /* a blank line */
+        }
+        if (!more)
+            break;
+        if (j + 1 < n && s[j] == '\r' && s[j + 1] == '\n')
+            j++;
+        w->line_start = 1;
+        w->line_tagged = 0;
+        i = j + 1;
+        if (i == n)
+            break;
+    }
+}
+
+/* Whether the HTML input has a block tag (p, br, lists, div…): else its lines count. */
+static int has_block_tags(const char *s, size_t n)
+{
+    for (const char *p = s; (p = memchr(p, '<', n - (size_t)(p - s))) != NULL;) {
+        size_t i = (size_t)(p - s) + 1;
+        char name[16];
+        if (i < n && s[i] == '/')
+            i++;
+        tag_name(s, n, &i, name);
+        enum tag t = lookup(name);
+        if (t == T_P || t == T_BR || t == T_UL || t == T_OL || t == T_LI || t == T_BLOCKISH)
+            return 1;
+        p = s + i;
+        if (i >= n)
+            break;
+    }
+    return 0;
+}
+
+static void read_html(struct writer *w, const char *s, size_t n)
+{
+    size_t i = 0, from = 0;
+
+    while (i < n && !w->rc) {
+        size_t next;
+        if (s[i] != '<') {
+            i++;
+            continue;
+        }
+        html_text(w, s + from, i - from);
+        next = markup_at(w, s, n, i);
+        if (next == i) {      /* a '<' that is text */
+            from = i;
+            i++;
+            continue;
+        }
+        w->line_tagged = 1;   /* a line with markup is not blank */
+        from = i = next;
+    }
+    html_text(w, s + from, n - from);
+}
+
+/* ---- the plain text reader ------------------------------------------------------------- */
 
 static void read_plain(struct writer *w, const char *s, size_t n)
 {
@@ -934,7 +1007,7 @@ static void read_plain(struct writer *w, const char *s, size_t n)
         size_t j = i;
         while (j < n && s[j] != '\n' && s[j] != '\r')
             j++;
-        plain_line(w, s + i, j - i);
+        line_start(w, s + i, j - i, 1);
         if (j + 1 < n && s[j] == '\r' && s[j + 1] == '\n')
             j++;
         i = j + 1;
@@ -969,8 +1042,11 @@ int life_text_sanitise(const char *text, size_t len, struct gdir_buf *html, stru
     w.plain0 = plain ? plain->len : 0;
     gdir_buf_init(&w.tmp, 0);
     gdir_buf_init(&w.run, 0);
-    if (looks_like_html(text, len))
+    w.line_start = 1;
+    if (looks_like_html(text, len)) {
+        w.lines = !has_block_tags(text, len);
         read_html(&w, text, len);
+    }
     else
         read_plain(&w, text, len);
     pop_all(&w);

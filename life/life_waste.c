@@ -131,28 +131,13 @@ static const struct gdir_cjson_str stream_keys[] = {
 
 long life_waste_days(struct life_waste_date d)
 {
-    /* H. Hinnant's days_from_civil */
-    long y = d.y - (d.m <= 2);
-    long era = (y >= 0 ? y : y - 399) / 400;
-    long yoe = y - era * 400;
-    long doy = (153 * (d.m + (d.m > 2 ? -3 : 9)) + 2) / 5 + d.d - 1;
-    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
+    return gdir_hours_day_number(d.y, d.m, d.d);
 }
 
 struct life_waste_date life_waste_from_days(long z)
 {
     struct life_waste_date out;
-    long era, doe, yoe, doy, mp;
-    z += 719468;
-    era = (z >= 0 ? z : z - 146096) / 146097;
-    doe = z - era * 146097;
-    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    mp = (5 * doy + 2) / 153;
-    out.d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    out.m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    out.y = (int)(yoe + era * 400 + (out.m <= 2));
+    gdir_hours_civil_date(z, &out.y, &out.m, &out.d);
     return out;
 }
 
@@ -932,6 +917,14 @@ const char *life_waste_zone_id(const struct life_waste_zone *z)
 {
     return ((const struct zone *)(const void *)z)->id;
 }
+int life_waste_zone_collects(const struct life_waste_zone *z, int stream)
+{
+    const struct zone *zz = (const struct zone *)(const void *)z;
+    for (size_t i = 0; i < zz->n_rules; i++)
+        if (zz->rules[i].stream == stream)
+            return 1;
+    return 0;
+}
 const char *life_waste_zone_label(const struct life_waste_zone *z)
 {
     return ((const struct zone *)(const void *)z)->label;
@@ -1127,9 +1120,12 @@ int life_waste_next(const struct life_waste *w, const struct life_waste_zone *zo
 
     *out = NULL;
     *n = 0;
-    if (days < 1 || days > LIFE_WASTE_DAYS_MAX || from.y < 1971 || from.y > 9990)
+    if (days < 1 || days > LIFE_WASTE_DAYS_MAX)
         return gdir_err_set_param(err, GDIR_EINVAL, "days", "days: expected 1 to %d",
                                   LIFE_WASTE_DAYS_MAX);
+    if (from.y < 1971 || from.y > 9990)
+        return gdir_err_set_param(err, GDIR_EINVAL, "from", "from: expected a year from 1971 "
+                                  "to 9990");
     for (size_t ri = 0; ri < z->n_rules; ri++) {
         const struct rule *r = &z->rules[ri];
         for (long day = first - EXC_SHIFT_MAX; day < last + EXC_SHIFT_MAX; day++) {

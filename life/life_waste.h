@@ -100,6 +100,8 @@ const struct life_waste_zone *life_waste_zone_for(const struct life_waste *w, co
 const struct life_waste_zone *life_waste_zone_in(const struct life_waste *w, const char *insee,
                                                  const char *id);
 const char *life_waste_zone_id(const struct life_waste_zone *z);
+/* 1 when zone z has collections of stream (an index of life_waste_stream_at). */
+int life_waste_zone_collects(const struct life_waste_zone *z, int stream);
 const char *life_waste_zone_label(const struct life_waste_zone *z);
 
 /* The déchèteries: directory place ids and categories (borrowed, NULL-terminated lists). */

@@ -164,10 +164,11 @@ static const char SQL_OGC_COMMUNE_KEYS_BOX[] =
     "                    WHERE xmin <= :maxx AND xmax >= :minx AND ymin <= :maxy AND ymax >= :miny)"
     "        AND ST_Intersects(c.geom, GeomFromText(:wkt, 4326)) = 1)"
     " ORDER BY c.insee";
+/* CROSS JOIN: the R*Tree is the outer loop (a point meets a box or two), never a scan of
+ * communes; on a shared border the lower INSEE code answers. */
 static const char SQL_COMMUNE_AT[] =
-    "SELECT c.insee FROM communes AS c"
-    " WHERE c.rowid IN (SELECT pkid FROM idx_communes_geom"
-    "                   WHERE xmin <= :lon AND xmax >= :lon AND ymin <= :lat AND ymax >= :lat)"
+    "SELECT c.insee FROM idx_communes_geom AS r CROSS JOIN communes AS c ON c.rowid = r.pkid"
+    " WHERE r.xmin <= :lon AND r.xmax >= :lon AND r.ymin <= :lat AND r.ymax >= :lat"
     "   AND ST_Contains(c.geom, MakePoint(:lon, :lat, 4326)) = 1"
     " ORDER BY c.insee LIMIT 1";
 static const char SQL_OGC_COMMUNE[] =

@@ -63,14 +63,14 @@ static int check_selectors(const struct api_request *req, struct gdir_err *err)
     int commune = api_param(req, "commune") != NULL, q = api_param(req, "q") != NULL;
     int point = api_param(req, "lat") || api_param(req, "lon");
 
+    if (api_param(req, "zone") && !commune)
+        return gdir_err_set_param(err, GDIR_EINVAL, "zone", "zone: only with commune");
     if (commune + q + point == 0)
         return gdir_err_set_param(err, GDIR_EINVAL, "commune",
                                   "commune: required, or lat and lon, or q (an address)");
     if (commune + q + point > 1)
         return gdir_err_set_param(err, GDIR_EINVAL, q ? "q" : "lat",
                                   "%s: give one of commune, lat and lon, or q", q ? "q" : "lat");
-    if (api_param(req, "zone") && !commune)
-        return gdir_err_set_param(err, GDIR_EINVAL, "zone", "zone: only with commune");
     if (point && !api_param(req, "lat"))
         return gdir_err_set_param(err, GDIR_EINVAL, "lat", "lat: required with lon");
     if (point && !api_param(req, "lon"))
@@ -164,8 +164,8 @@ static int read_window(const struct api_request *req, struct life_waste_date *to
     *today = (struct life_waste_date){pt.year, pt.month, pt.day};
     *from = *today;
     *days = DEFAULT_DAYS;
-    if (f && life_waste_parse_date(f, from))
-        return api_param_invalid(err, "from", f, "expected a date YYYY-MM-DD");
+    if (f && (life_waste_parse_date(f, from) || from->y < 2000 || from->y > 2999))
+        return api_param_invalid(err, "from", f, "expected a date YYYY-MM-DD (2000-2999)");
     if (d && gdir_parse_long(d, 1, LIFE_WASTE_DAYS_MAX, days))
         return api_param_invalid(err, "days", d, "expected a number of days from 1 to 366");
     return GDIR_OK;
@@ -222,7 +222,7 @@ static void write_answer(struct gdir_json *j, const struct life_waste_stream *s,
     life_waste_format_date(next->usual, 0, usual, sizeof usual);
     if (next->shifted)
         snprintf(text, sizeof text,
-                 "Prochaine collecte le %s (au lieu du %s" NBSP ": %s). Sortez votre bac %s.", when,
+                 "Prochaine collecte le %s, au lieu du %s (%s). Sortez votre bac %s.", when,
                  usual, next->reason, s->put_out);
     else
         snprintf(text, sizeof text, "Prochaine collecte le %s. Sortez votre bac %s.", when,
@@ -413,7 +413,8 @@ static int waste_json(const struct api_ctx *ctx, struct api_db *db, const struct
     gdir_json_key(&j, "streams");
     gdir_json_arr_begin(&j);
     for (size_t i = 0; i < life_waste_n_streams(ctx->waste); i++)
-        write_stream(&j, life_waste_stream_at(ctx->waste, i), (int)i, v, n);
+        if (life_waste_zone_collects(w->zone, (int)i))   /* the streams of this zone only */
+            write_stream(&j, life_waste_stream_at(ctx->waste, i), (int)i, v, n);
     gdir_json_arr_end(&j);
     free(v);
     if ((rc = write_decheteries(ctx, db, req->now, &j, err)))

@@ -233,6 +233,9 @@ static void test_streets(void)
     CHECK(life_waste_zone_in(w, "55040", "bourg") && life_waste_zone_in(w, "55040", "nord"));
     CHECK(life_waste_zone_in(w, "55532", "bourg") == NULL);
     CHECK(life_waste_zone_in(w, "55532", "sud") == NULL);
+    z = life_waste_zone_in(w, "55040", "bourg");
+    CHECK(z && life_waste_zone_collects(z, 0) && life_waste_zone_collects(z, 1) &&
+          !life_waste_zone_collects(z, 2));
     CHECK_INT_EQ(life_waste_n_communes(w), 2);
     CHECK_STR_EQ(life_waste_commune_at(w, 0), "55040");
     CHECK_STR_EQ(life_waste_decheterie_places(w)[0], "local:exemple-029");
