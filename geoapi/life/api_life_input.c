@@ -324,6 +324,10 @@ static int directory_fields(struct api_db *dir, const struct bo_agent *a, struct
             it->n_communes ? api_db_commune(dir, it->communes[0]) : NULL;
         if (a->role == BO_ROLE_ADMIN || it->territory || !c)
             api_life_territory_name(dir, name, sizeof name);
+        else if (!strncmp(c->name, "Les ", 4))   /* « Commune des Hauts-de-Chée » */
+            snprintf(name, sizeof name, "Commune des %s", c->name + 4);
+        else if (!strncmp(c->name, "Le ", 3))
+            snprintf(name, sizeof name, "Commune du %s", c->name + 3);
         else
             snprintf(name, sizeof name, "Commune de %s", c->name);
         if (!(it->publisher = gdir_strdup(name[0] ? name : "geodir")))

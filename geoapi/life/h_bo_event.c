@@ -22,6 +22,7 @@
 #include "gdir_mem.h"
 #include "gdir_parse.h"
 #include "gdir_text.h"
+#include "life_rrule.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -54,12 +55,14 @@ static void recurrence(cJSON *e, const cJSON *filed, const char *date)
     static const char *const days[] = {"MO", "TU", "WE", "TH", "FR", "SA", "SU"};
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(filed, "recurrence");
     struct gdir_paris_time pt;
+    struct life_local d;
+    struct gdir_err err;
     time_t t;
+    int all_day;
     char rule[64];
 
-    if (!cJSON_IsString(v) || strlen(date) != 10 ||
-        gdir_paris_to_utc(atoi(date), atoi(date + 5), atoi(date + 8), 12, 0, 0, &t) ||
-        gdir_paris_from_utc(t, &pt))
+    if (!cJSON_IsString(v) || life_local_parse(date, "date", &d, &all_day, &err) ||
+        gdir_paris_to_utc(d.year, d.month, d.day, 12, 0, 0, &t) || gdir_paris_from_utc(t, &pt))
         return;
     if (!strcmp(v->valuestring, "chaque_semaine"))
         snprintf(rule, sizeof rule, "FREQ=WEEKLY;BYDAY=%s", days[pt.wday]);

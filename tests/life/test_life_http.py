@@ -392,6 +392,29 @@ def audit(item):
         check("append-only" in str(e), "life_audit is append-only")
 
 
+def seeding(port):
+    """scripts/life-examples twice: the example content through the back office, then kept."""
+    cmd = [sys.executable, os.path.join(SRC, "scripts", "life-examples"), "--port", str(port),
+           "--admin", ADMIN, "--forms-db", FDB]
+    runs = [subprocess.run(cmd, capture_output=True, text=True, timeout=120) for _ in range(2)]
+    check(runs[0].returncode == 0 and "11 published" in runs[0].stdout,
+          f"life-examples writes the example content ({runs[0].stdout} {runs[0].stderr[-300:]})")
+    check(runs[1].returncode == 0 and "10 kept" in runs[1].stdout and "1 renewed" in runs[1].stdout,
+          f"run again, it keeps what exists ({runs[1].stdout} {runs[1].stderr[-300:]})")
+    rows = sql("SELECT title, author, status FROM life_items WHERE author LIKE 'exemple.%'")
+    check(len(rows) == 11 and all(r[0].startswith("Exemple\u00a0: ") and r[2] == "published"
+                                  for r in rows), f"11 items, each marked as an example ({rows})")
+    feats = events(port, limit=500)
+    cats = {f["properties"]["category"] for f in feats if f["properties"]["title"].startswith("Ex")}
+    alerts_now = [i for i in get(port, f"/api/alerts?commune={VAUBECOURT}")[2]["items"]
+                  if i["title"].startswith("Exemple")]
+    check({"marche", "fete", "sport", "reunion", "permanence", "nature"} <= cats and alerts_now
+          and any(f["properties"]["territory"] for f in feats),
+          f"a believable agenda with a territory-wide event and a current alert ({cats})")
+    check(all(r[0] == 1 for r in sql("SELECT disabled FROM agents WHERE login LIKE 'exemple.%'")),
+          "the example agents are disabled afterwards")
+
+
 def main():
     prepare()
     srv = ApiServer(API, server_args(DB, SRC, os.path.join(SRC, "config", "forms"), WORK),
@@ -417,6 +440,7 @@ def main():
     uploads(vaubecourt, port, item)
     errors_and_cache(vaubecourt, port, item)
     audit(item)
+    seeding(port)
     check(srv.stop() == 0, "the server stops cleanly")
     finish()
 
