@@ -191,7 +191,7 @@ async function render(d) {
     section('moves', 'Changer le statut', d.moves.length ? movesForm(d) : h('p', {}, 'Aucun changement de statut possible.')),
     CONTRIBUTION_FORMS.includes(d.form.id) ? section('contribution', 'Décision sur la contribution à l’annuaire',
       contributionForm(d, reload)) : null,
-    EVENT_FORMS.includes(d.form.id) ? section('event', 'Décision sur la proposition d’événement',
+    EVENT_FORMS.includes(d.form.id) ? section('event-proposal', 'Décision sur la proposition d’événement',
       eventDecisionForm(d, reload)) : null,
     section('fields', 'Informations déposées', filed(d)),
     section('attachments', 'Pièces jointes', attachments(d)),
