@@ -34,8 +34,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import {
-  SOURCE_DIR, axeCheck, boLogin, closeAll, freshWorkDir, geodirAdmin, newContext, openBrowser,
-  pollUntil, runImport, startServer, tileHostOf,
+  SOURCE_DIR, axeCheck, boLogin, closeAll, freshWorkDir, geodirAdmin, newContext, noHorizontalScroll,
+  openBrowser, pollUntil, runImport, startServer, tabTo, tileHostOf,
 } from './harness.mjs';
 
 const WORK_DIR = freshWorkDir('run-life');
@@ -74,21 +74,6 @@ before(async () => {
 after(async () => {
   await closeAll(ctx, { screenshot: path.join(WORK_DIR, 'life.png') });
 });
-
-/* Keyboard only: Tab until selector has the focus (at most 80 presses). */
-async function tabTo(page, selector) {
-  for (let i = 0; i < 80; i++) {
-    if (await page.evaluate((s) => document.activeElement && document.activeElement.matches(s), selector))
-      return;
-    await page.keyboard.press('Tab');
-  }
-  assert.fail(`${selector} never received the focus by Tab`);
-}
-
-async function noHorizontalScroll(page, step) {
-  const [scroll, width] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
-  assert.ok(scroll <= width, `${step}: no horizontal scrolling at ${width} px (content ${scroll} px)`);
-}
 
 /* The calendar at url parsed by a real parser, Debian's python3-icalendar (not in the pyenv
  * interpreter CMake finds: /usr/bin/python3; a missing module fails): { events, alarms,
