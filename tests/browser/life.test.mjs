@@ -293,6 +293,31 @@ test('an alert shows as a banner on the commune page, can be hidden, and leaves 
   await tab.close();
 });
 
+test('/actualites: a commune\'s news with its Atom and RSS links', async () => {
+  const page = ctx.page;
+  await page.goto(`${ctx.base}/bo/vie-locale.html`);
+  await page.waitForSelector('body[data-ready="list"]');
+  const made = await boPost(page, '/api/bo/life', { kind: 'news', title: 'Horaires de la mairie pendant les fêtes (exemple)',
+    text: 'La mairie ferme le 24 décembre à midi.\n\n<a href="javascript:alert(1)">piège</a>', communes: [INSEE] });
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+  assert.equal((await boPost(page, `/api/bo/life/${made.body.id}/publish`, {})).status, 200);
+  await page.setViewportSize({ width: 360, height: 740 });
+  await page.goto(`${ctx.base}/actualites?commune=${INSEE}`);
+  await page.waitForSelector(`body[data-ready="news-${INSEE}"]`);
+  assert.equal(await page.textContent('h1'), 'Actualités de Vaubecourt');
+  assert.match(await text(page, '#news'), /Horaires de la mairie pendant les fêtes \(exemple\) Publié le .* Concerne : Vaubecourt La mairie ferme le 24 décembre à midi\./);
+  assert.equal(await page.$$eval('#news a[href^="javascript"]', (a) => a.length), 0, 'no javascript: link');
+  const feeds = await page.$$eval('#feeds a', (as) => as.map((a) => new URL(a.href).pathname + new URL(a.href).search));
+  assert.deepEqual(feeds, [`/api/news.atom?commune=${INSEE}`, `/api/news.rss?commune=${INSEE}`, `/api/news.atom?commune=${INSEE}&kind=alert`]);
+  for (const f of feeds) {
+    const r = await fetch(`${ctx.base}${f}`);
+    assert.equal(r.status, 200, f);
+    assert.match(await r.text(), /Horaires de la mairie|<feed|<rss/, f);
+  }
+  await noHorizontalScroll(page, '/actualites');
+  await axeCheck(page, '/actualites of a commune');
+});
+
 test('an association\'s proposal, refused without motivation, then accepted by the agent, is in the agenda', async () => {
   const c = await fetch(`${ctx.base}/api/forms/csrf`);
   const cookie = c.headers.get('set-cookie').split(';')[0];
