@@ -539,6 +539,7 @@ int api_server_start(struct api_server **out, const struct api_config *cfg, stru
     srv->ctx.forms = srv->forms;
     srv->ctx.bo = srv->bo;
     srv->ctx.life = srv->life;
+    srv->ctx.life_tag = srv->life ? api_life_tag : NULL;
     srv->ctx.mod = srv->mod;
     srv->ctx.waste = srv->waste;
     srv->ctx.calendar = srv->calendar;

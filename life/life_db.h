@@ -87,6 +87,12 @@ void life_item_free(struct life_item *it);
  * French. */
 int life_item_prepare(struct life_item *it, struct gdir_err *err);
 
+/* An event's duration in wall-clock minutes (end - start on the clock; an all-day event: its
+ * days × 1440; no end: 60, or 1440 for an all-day event), as life_rrule_expand takes it, and
+ * its local start into *start. GDIR_EINVAL when start is not a local time. */
+struct life_local;
+int life_item_duration(const struct life_item *it, struct life_local *start, int *minutes);
+
 /* Opens forms_db (created when missing, WAL) and applies life_schema.sql. */
 int life_db_open(struct life_db **out, const char *forms_db, struct gdir_err *err);
 void life_db_close(struct life_db *db);

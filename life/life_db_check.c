@@ -160,7 +160,8 @@ static int communes(struct life_item *it, struct gdir_err *err)
             return gdir_err_set_param(err, GDIR_EINVAL, "communes", "communes : des codes INSEE "
                                       "de cinq caractères sont attendus.");
     }
-    qsort(it->communes, it->n_communes, sizeof *it->communes, cmp_str);
+    if (it->n_communes)
+        qsort(it->communes, it->n_communes, sizeof *it->communes, cmp_str);
     for (size_t i = 0; i < it->n_communes; i++) {
         if (n && !strcmp(it->communes[n - 1], it->communes[i]))
             free(it->communes[i]);
@@ -328,6 +329,23 @@ static int kind_fields(struct life_item *it, struct gdir_err *err)
     if (it->valid_from && it->valid_until <= it->valid_from)
         return gdir_err_set_param(err, GDIR_EINVAL, "valid_until", "valid_until : après "
                                   "valid_from.");
+    return GDIR_OK;
+}
+
+int life_item_duration(const struct life_item *it, struct life_local *start, int *minutes)
+{
+    struct life_local end;
+    struct gdir_err err;
+    int all_day = 0, end_all_day = 0;
+
+    if (life_local_parse(it->start, "start", start, &all_day, &err))
+        return GDIR_EINVAL;
+    *minutes = all_day ? 1440 : 60;
+    if (it->end[0] && !life_local_parse(it->end, "end", &end, &end_all_day, &err) &&
+        end_all_day == all_day)
+        *minutes = (int)(local_minutes(&end) - local_minutes(start)) + (all_day ? 1440 : 0);
+    if (*minutes <= 0)
+        *minutes = all_day ? 1440 : 60;
     return GDIR_OK;
 }
 

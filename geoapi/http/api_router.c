@@ -14,7 +14,6 @@
 #include "api_router.h"
 #include "api_dbpool.h"
 #include "api_http.h"
-#include "api_life.h"
 #include "gdir_hash.h"
 #include "gdir_log.h"
 #include "gdir_text.h"
@@ -304,8 +303,8 @@ static int compute_etag(const struct api_ctx *ctx, const struct api_route *route
     if (route->flags & API_HTML) {   /* absolute links name the host the client used */
         h = gdir_fnv64_field(h, req->headers->host ? req->headers->host : "");
     }
-    if (route->flags & API_LIFE) {
-        uint64_t v = api_life_tag(ctx);
+    if ((route->flags & API_LIFE) && ctx->life_tag) {
+        uint64_t v = ctx->life_tag(ctx);
         h = gdir_fnv64(h, &v, sizeof v);
     }
     if (((route->flags & API_TIME) ||

@@ -52,6 +52,9 @@ struct api_ctx {
                                        * NULL without waste_file */
     struct api_life *life;      /* the daily life: agenda, news, alerts (life/api_life.h), NULL
                                  * when forms_dir is not set */
+    /* The daily-life store's change counter for the ETags of API_LIFE routes (api_life_tag),
+     * NULL when there is none. */
+    uint64_t (*life_tag)(const struct api_ctx *ctx);
 };
 
 /* A handler fills res and returns 0, or returns a negative GDIR_E* code with err filled; the

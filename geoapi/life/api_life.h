@@ -9,9 +9,11 @@
 #define API_LIFE_H
 
 #include <stdint.h>
+#include <time.h>
 
 #include "api_router.h"
 #include "life_db.h"
+#include "life_rrule.h"
 
 struct api_life;
 struct api_db;
@@ -36,6 +38,38 @@ void api_life_territory_name(struct api_db *dir, char *out, size_t cap);
  * (may be NULL) names the communes; image_url is the path /api/life/{id}/image. */
 int api_life_item_json(struct gdir_json *j, struct api_db *dir, const struct life_item *it,
                        int bo);
+
+/* The occurrences of events: each item's (taken over from life_db_list) in [from, to). */
+struct api_life_occ {
+    time_t start, end;
+    struct life_local local;
+    size_t item;
+};
+
+struct api_life_occs {
+    struct life_item *items;
+    size_t n_items, cap_items;
+    struct api_life_occ *occ;
+    size_t n_occ, cap_occ;
+    time_t from, to;
+    int failed;
+};
+/* Every occurrence in [c->from, c->to) of the events f selects (f->from_utc/to_utc should be
+ * the same window), ordered by start then item; at most 20000. c zeroed but for from and to;
+ * freed with api_life_occs_free. */
+int api_life_occurrences(struct life_db *db, const struct life_filter *f,
+                         struct api_life_occs *c, struct gdir_err *err);
+/* One item's occurrences (a life_item_fn: it is taken over) into c. */
+int api_life_expand(void *c, struct life_item *it);
+void api_life_occs_free(struct api_life_occs *c);
+/* The GeoJSON Feature of occurrence o of item it (docs/api.md, /api/events), and its parts:
+ * "geometry", start/end/all_day, recurrence/rrule. */
+void api_life_feature_json(struct gdir_json *j, struct api_db *dir, const struct life_item *it,
+                           const struct api_life_occ *o);
+void api_life_geometry_json(struct gdir_json *j, const struct life_item *it);
+void api_life_occ_times(struct gdir_json *j, const struct life_item *it,
+                        const struct api_life_occ *o);
+void api_life_recurrence_json(struct gdir_json *j, const struct life_item *it);
 
 /* A time as RFC 3339 with the Paris offset, or null when 0. */
 void api_life_time_json(struct gdir_json *j, const char *key, long long t);

@@ -20,7 +20,6 @@
 #include "gdir_json.h"
 #include "gdir_log.h"
 #include "gdir_mem.h"
-#include "gdir_parse.h"
 #include "gdir_text.h"
 #include "life_rrule.h"
 
@@ -30,7 +29,6 @@
 #include <string.h>
 #include <time.h>
 
-#define FORM_EVENT "proposer-evenement"
 #define MOTIVATION_MAX 2000
 
 static void copy_str(cJSON *to, const char *key, const cJSON *from, const char *name)
@@ -232,24 +230,16 @@ out:
     return rc;
 }
 
-/* The request of the path, a « Proposer un événement » of the agent's scope. */
+/* The request of the path, an open « Proposer un événement » of the agent's scope. */
 static int scoped_request(const struct api_ctx *ctx, const struct api_request *req,
                           const struct bo_agent *a, struct bo_request_row *r,
                           struct gdir_err *err)
 {
-    long id = 0;
-    int rc;
+    int rc = api_bo_scoped_request(ctx, req, a, r, err);
 
-    if (gdir_parse_long(api_capture(req, "id"), 1, 1L << 53, &id))
-        return gdir_err_set_param(err, GDIR_EINVAL, "id", "id : un numéro de demande est attendu.");
-    rc = bo_request_get(api_bo_db(ctx), id, r, err);
-    if (rc == GDIR_ENOTFOUND && a->role != BO_ROLE_ADMIN)
-        rc = GDIR_EFORBIDDEN;
-    else if (rc)
+    if (rc)
         return rc;
-    if (rc || !bo_can(a, r->form_id, r->commune, r->service))
-        return gdir_err_set(err, GDIR_EFORBIDDEN, "Cette demande n'est pas de votre ressort.");
-    if (strcmp(r->form_id, FORM_EVENT))
+    if (strcmp(r->form_id, BO_FORM_EVENT))
         return gdir_err_set(err, GDIR_ECONFLICT, "Cette demande n'est pas une proposition "
                             "d'événement.");
     if (bo_status_terminal(r->status))

@@ -24,31 +24,47 @@
 
 #define LIST_MAX 500
 
-/* The session's agent and the worker's store; the directory connection. */
-static int begin(const struct api_ctx *ctx, const struct api_request *req, struct bo_agent *a,
-                 struct life_db **db, struct api_db **dir, struct gdir_err *err)
+/* What every handler holds: the session's agent, the worker's store, the directory, the item
+ * of the path, the JSON body, and who writes (for the audit). */
+struct call {
+    struct bo_agent a;
+    struct life_db *db;
+    struct api_db *dir;
+    struct life_item it;
+    cJSON *body;
+    char peer[API_BO_PEER_MAX];
+    struct life_actor who;
+};
+
+static int begin(const struct api_ctx *ctx, const struct api_request *req, struct call *c,
+                 struct gdir_err *err)
 {
     int rc;
 
-    *dir = NULL;
-    if ((rc = api_life_db(ctx, db, err)) || (rc = api_bo_session(ctx, req, a, err)))
+    memset(c, 0, sizeof *c);
+    if ((rc = api_life_db(ctx, &c->db, err)) || (rc = api_bo_session(ctx, req, &c->a, err)))
         return rc;
-    if (a->role == BO_ROLE_SERVICE) {
-        bo_agent_free(a);
+    api_bo_peer(req, c->peer);
+    c->who = (struct life_actor){c->a.login, c->peer, 0};
+    if (c->a.role == BO_ROLE_SERVICE)
         return gdir_err_set(err, GDIR_EFORBIDDEN, "L'agenda et les actualités sont publiés par "
                             "les communes et les administrateurs.");
-    }
-    if (api_dbpool_get(ctx->pool, dir, err)) {
-        bo_agent_free(a);
+    if (api_dbpool_get(ctx->pool, &c->dir, err))
         return gdir_err_set(err, GDIR_EUNAVAIL, "directory database unavailable");
-    }
     return GDIR_OK;
 }
 
-/* The item of the path, in the agent's scope (403 otherwise, and for an unknown id when the
- * agent is not an administrator: nothing disclosed). */
-static int scoped_item(const struct api_request *req, struct life_db *db,
-                       const struct bo_agent *a, struct life_item *it, struct gdir_err *err)
+static int end(struct call *c, int rc)
+{
+    cJSON_Delete(c->body);
+    life_item_free(&c->it);
+    bo_agent_free(&c->a);
+    return rc;
+}
+
+/* The item of the path into c->it, in the agent's scope (403 otherwise, and for an unknown id
+ * when the agent is not an administrator: nothing disclosed). */
+static int scoped_item(const struct api_request *req, struct call *c, struct gdir_err *err)
 {
     const char *s = api_capture(req, "id");
     long id = 0;
@@ -57,23 +73,14 @@ static int scoped_item(const struct api_request *req, struct life_db *db,
     if (gdir_parse_long(s, 1, 1L << 53, &id))
         return gdir_err_set_param(err, GDIR_EINVAL, "id", "id : un numéro de contenu est "
                                   "attendu.");
-    rc = life_db_get(db, id, it, err);
-    if (rc == GDIR_ENOTFOUND && a->role == BO_ROLE_ADMIN)
+    rc = life_db_get(c->db, id, &c->it, err);
+    if (rc == GDIR_ENOTFOUND && c->a.role == BO_ROLE_ADMIN)
         return rc;
     if (rc && rc != GDIR_ENOTFOUND)
         return rc;
-    if (rc || !api_life_can(a, it)) {
-        life_item_free(it);
+    if (rc || !api_life_can(&c->a, &c->it))
         return gdir_err_set(err, GDIR_EFORBIDDEN, "Ce contenu n'est pas de votre ressort.");
-    }
     return GDIR_OK;
-}
-
-static void actor(const struct api_request *req, const struct bo_agent *a, char *peer,
-                  struct life_actor *who)
-{
-    api_bo_peer(req, peer);
-    *who = (struct life_actor){a->login, peer, 0};
 }
 
 struct list_out {
@@ -100,29 +107,25 @@ int h_bo_life_list(const struct api_ctx *ctx, const struct api_request *req,
 {
     static const char *const kinds[] = {"event", "news", "alert", NULL};
     static const char *const statuses[] = {"draft", "published", "unpublished", NULL};
-    struct bo_agent a = {0};
-    struct life_db *db;
-    struct api_db *dir;
+    struct call c;
     struct life_filter f = {.kind = -1, .status = -1, .now = time(NULL)};
     struct gdir_json j;
-    struct list_out o = {&j, NULL, &a, 0};
+    struct list_out o = {&j, NULL, &c.a, 0};
     int rc;
 
     if ((rc = api_param_enum(req, "kind", kinds, &f.kind, err)) ||
         (rc = api_param_enum(req, "status", statuses, &f.status, err)) ||
-        (rc = api_param_commune(req, &f.commune, err)) ||
-        (rc = begin(ctx, req, &a, &db, &dir, err)))
-        return rc;
-    o.dir = dir;
+        (rc = api_param_commune(req, &f.commune, err)) || (rc = begin(ctx, req, &c, err)))
+        return end(&c, rc);
+    o.dir = c.dir;
     api_bo_json_begin(res, &j);
     gdir_json_key(&j, "items");
     gdir_json_arr_begin(&j);
-    if (!(rc = life_db_list(db, &f, list_fn, &o, err))) {
+    if (!(rc = life_db_list(c.db, &f, list_fn, &o, err))) {
         gdir_json_arr_end(&j);
         rc = api_bo_json_end(res, &j, err);
     }
-    bo_agent_free(&a);
-    return rc;
+    return end(&c, rc);
 }
 
 static int audit_fn(void *arg, long long at, const char *who, const char *action,
@@ -159,85 +162,61 @@ static int item_answer(struct life_db *db, struct api_db *dir, const struct life
 int h_bo_life_get(const struct api_ctx *ctx, const struct api_request *req,
                   struct api_response *res, struct gdir_err *err)
 {
-    struct bo_agent a = {0};
-    struct life_item it = {0};
-    struct life_db *db;
-    struct api_db *dir;
+    struct call c;
     int rc;
 
-    if ((rc = begin(ctx, req, &a, &db, &dir, err)))
-        return rc;
-    if (!(rc = scoped_item(req, db, &a, &it, err)))
-        rc = item_answer(db, dir, &it, res, err);
-    life_item_free(&it);
-    bo_agent_free(&a);
-    return rc;
+    if (!(rc = begin(ctx, req, &c, err)) && !(rc = scoped_item(req, &c, err)))
+        rc = item_answer(c.db, c.dir, &c.it, res, err);
+    return end(&c, rc);
 }
 
 int h_bo_life_create(const struct api_ctx *ctx, const struct api_request *req,
                      struct api_response *res, struct gdir_err *err)
 {
-    struct bo_agent a = {0};
-    struct life_item it = {0};
-    struct life_actor who;
-    struct life_db *db;
-    struct api_db *dir;
-    cJSON *body = NULL;
-    char peer[API_BO_PEER_MAX];
+    struct call c;
     struct gdir_json j;
     int rc;
 
-    if ((rc = begin(ctx, req, &a, &db, &dir, err)))
-        return rc;
-    actor(req, &a, peer, &who);
-    if (!(rc = api_bo_json_body(req, &body, err)) && !(rc = api_life_parse(body, &it, err)) &&
-        !(rc = (it.author = gdir_strdup(a.login)) ? GDIR_OK
-                                                  : gdir_err_set(err, GDIR_ENOMEM, "no memory")) &&
-        !(rc = api_life_complete(dir, &a, &it, err)) &&
-        !(rc = life_db_insert(db, &it, &who, time(NULL), err))) {
+    if (!(rc = begin(ctx, req, &c, err)) && !(rc = api_bo_json_body(req, &c.body, err)) &&
+        !(rc = api_life_parse(c.body, &c.it, err)) &&
+        !(rc = (c.it.author = gdir_strdup(c.a.login)) ? GDIR_OK
+                                                      : gdir_err_set(err, GDIR_ENOMEM, "memory")) &&
+        !(rc = api_life_complete(c.dir, &c.a, &c.it, err)) &&
+        !(rc = life_db_insert(c.db, &c.it, &c.who, time(NULL), err))) {
         api_bo_json_begin(res, &j);
-        gdir_json_kint(&j, "id", it.id);
+        gdir_json_kint(&j, "id", c.it.id);
         gdir_json_kstr(&j, "status", "draft");
         rc = api_bo_json_end(res, &j, err);
         res->status = 201;
     }
-    cJSON_Delete(body);
-    life_item_free(&it);
-    bo_agent_free(&a);
+    return end(&c, rc);
+}
+
+/* The item of id read again and answered. */
+static int reread(struct call *c, long long id, struct api_response *res, struct gdir_err *err)
+{
+    int rc;
+
+    life_item_free(&c->it);
+    if (!(rc = life_db_get(c->db, id, &c->it, err)))
+        rc = item_answer(c->db, c->dir, &c->it, res, err);
     return rc;
 }
 
 int h_bo_life_update(const struct api_ctx *ctx, const struct api_request *req,
                      struct api_response *res, struct gdir_err *err)
 {
-    struct bo_agent a = {0};
-    struct life_item it = {0};
-    struct life_actor who;
-    struct life_db *db;
-    struct api_db *dir;
-    cJSON *body = NULL;
-    char peer[API_BO_PEER_MAX];
-    long long id;
+    struct call c;
     int rc;
 
-    if ((rc = begin(ctx, req, &a, &db, &dir, err)))
-        return rc;
-    actor(req, &a, peer, &who);
-    if (!(rc = scoped_item(req, db, &a, &it, err)) && !(rc = api_bo_json_body(req, &body, err))) {
-        /* the stored text is canonical HTML: sanitised again, it stays the same */
-        id = it.id;
-        if (!(rc = api_life_parse(body, &it, err)) &&
-            !(rc = api_life_complete(dir, &a, &it, err)) &&
-            !(rc = life_db_update(db, &it, &who, time(NULL), err))) {
-            life_item_free(&it);
-            if (!(rc = life_db_get(db, id, &it, err)))
-                rc = item_answer(db, dir, &it, res, err);
-        }
-    }
-    cJSON_Delete(body);
-    life_item_free(&it);
-    bo_agent_free(&a);
-    return rc;
+    /* the stored text is canonical HTML: sanitised again, it stays the same */
+    if (!(rc = begin(ctx, req, &c, err)) && !(rc = scoped_item(req, &c, err)) &&
+        !(rc = api_bo_json_body(req, &c.body, err)) &&
+        !(rc = api_life_parse(c.body, &c.it, err)) &&
+        !(rc = api_life_complete(c.dir, &c.a, &c.it, err)) &&
+        !(rc = life_db_update(c.db, &c.it, &c.who, time(NULL), err)))
+        rc = reread(&c, c.it.id, res, err);
+    return end(&c, rc);
 }
 
 /* publish {"at"?} and unpublish. */
@@ -245,49 +224,28 @@ static int set_status(const struct api_ctx *ctx, const struct api_request *req,
                       enum life_status to, struct api_response *res, struct gdir_err *err)
 {
     static const char *const keys[] = {"at", NULL};
-    struct bo_agent a = {0};
-    struct life_item it = {0};
-    struct life_actor who;
-    struct life_db *db;
-    struct api_db *dir;
-    cJSON *body = NULL;
-    char peer[API_BO_PEER_MAX];
+    struct call c;
     const cJSON *at;
-    long long id = 0;
     time_t t = 0;
     int rc;
 
-    if ((rc = begin(ctx, req, &a, &db, &dir, err)))
-        return rc;
-    actor(req, &a, peer, &who);
-    if ((rc = scoped_item(req, db, &a, &it, err)))
-        goto out;
-    id = it.id;
+    if ((rc = begin(ctx, req, &c, err)) || (rc = scoped_item(req, &c, err)))
+        return end(&c, rc);
     if (req->headers && req->headers->body_len) {
-        if ((rc = api_bo_json_body(req, &body, err)))
-            goto out;
-        if (gdir_cjson_check_keys(body, keys, "body", NULL, err)) {
-            rc = err->code = GDIR_EINVAL;
-            goto out;
-        }
-        at = cJSON_GetObjectItemCaseSensitive(body, "at");
+        if ((rc = api_bo_json_body(req, &c.body, err)))
+            return end(&c, rc);
+        if (gdir_cjson_check_keys(c.body, keys, "body", NULL, err))
+            return end(&c, err->code = GDIR_EINVAL);
+        at = cJSON_GetObjectItemCaseSensitive(c.body, "at");
         if (at && !cJSON_IsNull(at) && (to != LIFE_PUBLISHED || !cJSON_IsString(at) ||
                                         strlen(at->valuestring) > 40 ||
-                                        gdir_paris_parse(at->valuestring, &t))) {
-            rc = gdir_err_set_param(err, GDIR_EINVAL, "at", "at : une date et heure "
-                                    "AAAA-MM-JJTHH:MM (heure de Paris) est attendue.");
-            goto out;
-        }
+                                        gdir_paris_parse(at->valuestring, &t)))
+            return end(&c, gdir_err_set_param(err, GDIR_EINVAL, "at", "at : une date et heure "
+                                              "AAAA-MM-JJTHH:MM (heure de Paris) est attendue."));
     }
-    life_item_free(&it);
-    if (!(rc = life_db_set_status(db, id, to, (long long)t, &who, time(NULL), err)) &&
-        !(rc = life_db_get(db, id, &it, err)))
-        rc = item_answer(db, dir, &it, res, err);
-out:
-    cJSON_Delete(body);
-    life_item_free(&it);
-    bo_agent_free(&a);
-    return rc;
+    if (!(rc = life_db_set_status(c.db, c.it.id, to, (long long)t, &c.who, time(NULL), err)))
+        rc = reread(&c, c.it.id, res, err);
+    return end(&c, rc);
 }
 
 int h_bo_life_publish(const struct api_ctx *ctx, const struct api_request *req,
@@ -352,28 +310,15 @@ static int image_part(const struct api_request *req, struct api_mp_part *img,
 int h_bo_life_image(const struct api_ctx *ctx, const struct api_request *req,
                     struct api_response *res, struct gdir_err *err)
 {
-    struct bo_agent a = {0};
-    struct life_item it = {0};
-    struct life_actor who;
-    struct life_db *db;
-    struct api_db *dir;
+    struct call c;
     struct api_mp_part img = {0};
-    char peer[API_BO_PEER_MAX];
-    long long id;
     int rc;
 
-    if ((rc = begin(ctx, req, &a, &db, &dir, err)))
-        return rc;
-    actor(req, &a, peer, &who);
-    if (!(rc = scoped_item(req, db, &a, &it, err)) && !(rc = image_part(req, &img, err))) {
-        id = it.id;
-        life_item_free(&it);
-        if (!(rc = life_db_set_image(db, id, image_type((const unsigned char *)img.data, img.len),
-                                     img.data, img.len, &who, time(NULL), err)) &&
-            !(rc = life_db_get(db, id, &it, err)))
-            rc = item_answer(db, dir, &it, res, err);
-    }
-    life_item_free(&it);
-    bo_agent_free(&a);
-    return rc;
+    if (!(rc = begin(ctx, req, &c, err)) && !(rc = scoped_item(req, &c, err)) &&
+        !(rc = image_part(req, &img, err)) &&
+        !(rc = life_db_set_image(c.db, c.it.id,
+                                 image_type((const unsigned char *)img.data, img.len), img.data,
+                                 img.len, &c.who, time(NULL), err)))
+        rc = reread(&c, c.it.id, res, err);
+    return end(&c, rc);
 }

@@ -24,24 +24,8 @@
 #define EVENTS_SPAN_MAX 366      /* days */
 #define EVENTS_LIMIT 100
 #define EVENTS_LIMIT_MAX 500
-#define OCCURRENCES_MAX 20000    /* collected before sorting */
 #define NEXT_MAX 10              /* next occurrences of /api/events/{id} */
 #define Q_MAX 200
-
-struct occ {
-    time_t start, end;
-    struct life_local local;
-    size_t item;
-};
-
-struct collect {
-    struct life_item *items;
-    size_t n_items, cap_items;
-    struct occ *occ;
-    size_t n_occ, cap_occ;
-    time_t from, to;
-    int failed;
-};
 
 /* The directory connection, for commune names and membership (NULL when unavailable). */
 static struct api_db *directory(const struct api_ctx *ctx)
@@ -125,190 +109,12 @@ static int window(const struct api_request *req, time_t *from, time_t *to, struc
     return GDIR_OK;
 }
 
-/* Local exdates of an item for life_rrule_expand. */
-static size_t item_exdates(const struct life_item *it, struct life_local *ex, size_t max)
-{
-    char one[32];
-    size_t n = 0;
-    int all_day;
-    struct gdir_err e;
-
-    for (const char *s = it->exdates; s && *s && n < max;) {
-        size_t len = strcspn(s, " ");
-        if (len && len < sizeof one) {
-            memcpy(one, s, len);
-            one[len] = '\0';
-            if (!life_local_parse(one, "exdates", &ex[n], &all_day, &e))
-                n++;
-        }
-        s += len + (s[len] == ' ');
-    }
-    return n;
-}
-
-static int add_occ(const struct life_occurrence *o, void *arg)
-{
-    struct collect *c = arg;
-    if (c->n_occ == OCCURRENCES_MAX)
-        return 1;
-    if (c->n_occ == c->cap_occ) {
-        size_t cap = c->cap_occ ? c->cap_occ * 2 : 64;
-        struct occ *p = realloc(c->occ, cap * sizeof *p);
-        if (!p) {
-            c->failed = 1;
-            return 1;
-        }
-        c->occ = p;
-        c->cap_occ = cap;
-    }
-    c->occ[c->n_occ++] = (struct occ){o->start, o->end, o->local, c->n_items - 1};
-    return 0;
-}
-
-/* Expands one item's occurrences in c's window (the item is taken over). */
-static int expand_fn(void *arg, struct life_item *it)
-{
-    struct collect *c = arg;
-    struct life_local start, ex[LIFE_EXDATES_MAX];
-    struct life_rrule *r = NULL;
-    struct gdir_err e;
-    int all_day;
-    long long dur = it->end_utc > it->start_utc ? 0 : 60;
-
-    if (c->n_items == c->cap_items) {
-        size_t cap = c->cap_items ? c->cap_items * 2 : 16;
-        struct life_item *p = realloc(c->items, cap * sizeof *p);
-        if (!p)
-            return c->failed = 1;
-        c->items = p;
-        c->cap_items = cap;
-    }
-    c->items[c->n_items++] = *it;
-    memset(it, 0, sizeof *it);
-    it = &c->items[c->n_items - 1];
-    if (life_local_parse(it->start, "start", &start, &all_day, &e) ||
-        (it->rrule && life_rrule_parse(it->rrule, &r, &e)))
-        return 0;   /* written checked: an unreadable row is skipped */
-    if (!dur) {
-        struct life_local end;
-        int ad;
-        if (it->end[0] && !life_local_parse(it->end, "end", &end, &ad, &e)) {
-            time_t a = 0, b = 0;
-            gdir_paris_to_utc(start.year, start.month, start.day, start.hour, start.minute, 0,
-                              &a);
-            gdir_paris_to_utc(end.year, end.month, end.day, end.hour, end.minute, 0, &b);
-            dur = (long long)(b - a) / 60 + (all_day ? 1440 : 0);
-        } else {
-            dur = all_day ? 1440 : 60;
-        }
-    }
-    life_rrule_expand(r, &start, (int)dur, ex, item_exdates(it, ex, LIFE_EXDATES_MAX), c->from,
-                      c->to, add_occ, c);
-    life_rrule_free(r);
-    return c->failed;
-}
-
-static int occ_cmp(const void *a, const void *b)
-{
-    const struct occ *x = a, *y = b;
-    if (x->start != y->start)
-        return x->start < y->start ? -1 : 1;
-    return x->item < y->item ? -1 : x->item > y->item;
-}
-
-static void collect_free(struct collect *c)
-{
-    for (size_t i = 0; i < c->n_items; i++)
-        life_item_free(&c->items[i]);
-    free(c->items);
-    free(c->occ);
-}
-
-/* The start/end of an occurrence: RFC 3339 with the offset, or dates for all-day events. */
-static void occ_times(struct gdir_json *j, const struct life_item *it, const struct occ *o)
-{
-    char buf[32];
-    struct gdir_paris_time e;
-
-    if (it->all_day) {
-        snprintf(buf, sizeof buf, "%04d-%02d-%02d", o->local.year, o->local.month,
-                 o->local.day);
-        gdir_json_kstr(j, "start", buf);
-        gdir_paris_from_utc(o->end - 1, &e);
-        snprintf(buf, sizeof buf, "%04d-%02d-%02d", e.year, e.month, e.day);
-        gdir_json_kstr(j, "end", buf);
-    } else {
-        api_life_time_json(j, "start", (long long)o->start);
-        api_life_time_json(j, "end", (long long)o->end);
-    }
-    gdir_json_kbool(j, "all_day", it->all_day);
-}
-
-/* recurrence (French) and rrule of an item. */
-static void recurrence_json(struct gdir_json *j, const struct life_item *it)
-{
-    struct life_rrule *r = NULL;
-    struct gdir_err e;
-    char text[256];
-
-    gdir_json_key(j, "recurrence");
-    if (it->rrule && !life_rrule_parse(it->rrule, &r, &e) &&
-        !life_rrule_describe(r, text, sizeof text))
-        gdir_json_str(j, text);
-    else
-        gdir_json_null(j);
-    life_rrule_free(r);
-    gdir_json_key(j, "rrule");
-    if (it->rrule)
-        gdir_json_str(j, it->rrule);
-    else
-        gdir_json_null(j);
-}
-
-static void geometry_json(struct gdir_json *j, const struct life_item *it)
-{
-    gdir_json_key(j, "geometry");
-    if (!it->has_point) {
-        gdir_json_null(j);
-        return;
-    }
-    gdir_json_obj_begin(j);
-    gdir_json_kstr(j, "type", "Point");
-    gdir_json_key(j, "coordinates");
-    gdir_json_arr_begin(j);
-    gdir_json_num(j, it->lon, 6);
-    gdir_json_num(j, it->lat, 6);
-    gdir_json_arr_end(j);
-    gdir_json_obj_end(j);
-}
-
-static void feature_json(struct gdir_json *j, struct api_db *dir, const struct life_item *it,
-                         const struct occ *o)
-{
-    char id[64];
-
-    snprintf(id, sizeof id, "%lld-%04d%02d%02dT%02d%02d", it->id, o->local.year, o->local.month,
-             o->local.day, o->local.hour, o->local.minute);
-    gdir_json_obj_begin(j);
-    gdir_json_kstr(j, "type", "Feature");
-    gdir_json_kstr(j, "id", id);
-    geometry_json(j, it);
-    gdir_json_key(j, "properties");
-    gdir_json_obj_begin(j);
-    gdir_json_kint(j, "item", it->id);
-    occ_times(j, it, o);
-    recurrence_json(j, it);
-    api_life_item_json(j, dir, it, 0);
-    gdir_json_obj_end(j);
-    gdir_json_obj_end(j);
-}
-
 int h_events(const struct api_ctx *ctx, const struct api_request *req, struct api_response *res,
              struct gdir_err *err)
 {
     struct api_db *dir = directory(ctx);
     struct life_db *db;
-    struct collect c = {0};
+    struct api_life_occs c = {0};
     struct life_filter f = {.kind = LIFE_EVENT, .status = -1, .visible = 1, .now = time(NULL)};
     const char *q = api_param(req, "q");
     struct gdir_json j;
@@ -327,11 +133,8 @@ int h_events(const struct api_ctx *ctx, const struct api_request *req, struct ap
     f.q = q;
     f.from_utc = (long long)c.from;
     f.to_utc = (long long)c.to;
-    if (!(rc = life_db_list(db, &f, expand_fn, &c, err)) && c.failed)
-        rc = gdir_err_set(err, GDIR_ENOMEM, "out of memory");
-    if (rc < 0)
+    if ((rc = api_life_occurrences(db, &f, &c, err)))
         goto out;
-    qsort(c.occ, c.n_occ, sizeof *c.occ, occ_cmp);
     gdir_buf_reset(&res->body);
     gdir_json_init(&j, &res->body);
     gdir_json_obj_begin(&j);
@@ -339,7 +142,7 @@ int h_events(const struct api_ctx *ctx, const struct api_request *req, struct ap
     gdir_json_key(&j, "features");
     gdir_json_arr_begin(&j);
     for (size_t i = 0; i < c.n_occ && i < (size_t)limit; i++)
-        feature_json(&j, dir, &c.items[c.occ[i].item], &c.occ[i]);
+        api_life_feature_json(&j, dir, &c.items[c.occ[i].item], &c.occ[i]);
     gdir_json_arr_end(&j);
     gdir_json_kint(&j, "numberReturned", (long long)(c.n_occ < (size_t)limit ? c.n_occ
                                                                               : (size_t)limit));
@@ -347,7 +150,7 @@ int h_events(const struct api_ctx *ctx, const struct api_request *req, struct ap
     gdir_json_obj_end(&j);
     rc = api_json_done(res, &j, API_CT_GEOJSON, err);
 out:
-    collect_free(&c);
+    api_life_occs_free(&c);
     return rc;
 }
 
@@ -384,7 +187,7 @@ int h_event(const struct api_ctx *ctx, const struct api_request *req, struct api
     struct api_db *dir = directory(ctx);
     struct life_db *db;
     struct life_item it;
-    struct collect c = {0};
+    struct api_life_occs c = {0};
     struct gdir_json j;
     int rc;
 
@@ -392,13 +195,13 @@ int h_event(const struct api_ctx *ctx, const struct api_request *req, struct api
         return rc;
     c.from = time(NULL);
     c.to = c.from + (time_t)EVENTS_SPAN_MAX * 86400;
-    expand_fn(&c, &it);   /* takes it over */
+    api_life_expand(&c, &it);   /* takes it over */
     if (c.failed) {
-        collect_free(&c);
+        api_life_occs_free(&c);
         return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
     }
     const struct life_item *p = &c.items[0];
-    struct occ first = {.start = (time_t)p->start_utc, .end = (time_t)p->end_utc, .item = 0};
+    struct api_life_occ first = {.start = (time_t)p->start_utc, .end = (time_t)p->end_utc, .item = 0};
     int ad;
     struct gdir_err e;
     life_local_parse(p->start, "start", &first.local, &ad, &e);
@@ -407,25 +210,25 @@ int h_event(const struct api_ctx *ctx, const struct api_request *req, struct api
     gdir_json_obj_begin(&j);
     gdir_json_kstr(&j, "type", "Feature");
     gdir_json_kint(&j, "id", p->id);
-    geometry_json(&j, p);
+    api_life_geometry_json(&j, p);
     gdir_json_key(&j, "properties");
     gdir_json_obj_begin(&j);
     gdir_json_kint(&j, "item", p->id);
-    occ_times(&j, p, c.n_occ ? &c.occ[0] : &first);
-    recurrence_json(&j, p);
+    api_life_occ_times(&j, p, c.n_occ ? &c.occ[0] : &first);
+    api_life_recurrence_json(&j, p);
     api_life_item_json(&j, dir, p, 0);
     gdir_json_key(&j, "occurrences");
     gdir_json_arr_begin(&j);
     for (size_t i = 0; i < c.n_occ && i < NEXT_MAX; i++) {
         gdir_json_obj_begin(&j);
-        occ_times(&j, p, &c.occ[i]);
+        api_life_occ_times(&j, p, &c.occ[i]);
         gdir_json_obj_end(&j);
     }
     gdir_json_arr_end(&j);
     gdir_json_obj_end(&j);
     gdir_json_obj_end(&j);
     rc = api_json_done(res, &j, API_CT_GEOJSON, err);
-    collect_free(&c);
+    api_life_occs_free(&c);
     return rc;
 }
 
