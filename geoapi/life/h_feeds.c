@@ -32,6 +32,8 @@
 #define CT_CSV "text/csv; charset=utf-8; header=present"
 #define NEWS_MAX 50                  /* entries of a news feed */
 #define TAG_YEAR "2026"              /* the date of the tag: URIs of the entries (RFC 4151) */
+#define ICS_PAST_DAYS 366            /* a calendar holds the events that occur since then */
+#define ICS_END 4102444800LL         /* 2100-01-01: "no end" for the store's window */
 
 /* What a feed request asks. */
 struct feed_req {
@@ -316,6 +318,8 @@ int h_events_ics(const struct api_ctx *ctx, const struct api_request *req,
     lf.now = time(NULL);
     lf.commune = f.commune;
     lf.category = f.category;
+    lf.from_utc = (long long)lf.now - ICS_PAST_DAYS * 86400LL;   /* not every past year */
+    lf.to_utc = ICS_END;
     gdir_ical_begin(&res->body, &cal);
     rc = life_db_list(db, &lf, on_ical_item, &w, err);
     if (!rc)

@@ -17,7 +17,9 @@ HTTP API by agents made with the real geodir-admin, every feed read by a real pa
     with their distributions, read in JSON-LD (the catalogue's strict reader), Turtle and
     RDF/XML (rapper) with the same triples; each distribution answers 200 in its media type;
   - ETag / 304 and a new tag after a publication; Cache-Control; 400 naming a bad parameter;
-  - an unpublished or scheduled item leaves the calendar, the collection and the Atom feed.
+  - an event proposed through the public form and accepted by the commune's agent is in the
+    commune's calendar and in the collection; an unpublished or scheduled item leaves the
+    calendar, the collection and the Atom feed.
 
 usage: test_feeds.py API ADMIN DB SRC_DIR WORK_DIR
 """
@@ -37,7 +39,7 @@ sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 sys.path.insert(0, os.path.join(HERE, "..", "catalog"))
-from geodir_test import check, debian_module, finish, fresh_dir  # noqa: E402
+from geodir_test import check, debian_module, finish, fresh_dir, poll_until  # noqa: E402
 
 icalendar = debian_module("icalendar", "python3-icalendar")
 feedparser = debian_module("feedparser", "python3-feedparser")
@@ -45,11 +47,12 @@ dateutil_rrule = debian_module("dateutil.rrule", "python3-dateutil")
 from zoneinfo import ZoneInfo  # noqa: E402
 
 from bo_client import Client, totp  # noqa: E402
-from forms_fixture import add_agent, forms_db, run_admin, start_server, totp_secret  # noqa: E402
+from forms_client import csrf, submit  # noqa: E402
+from forms_fixture import add_agent, forms_db, run_admin, sql, start_server, totp_secret  # noqa: E402
 from rdflib_min import RDF_TYPE, jsonld_triples, parse_ntriples  # noqa: E402
 
 API, ADMIN, DB, SRC, WORK = (os.path.abspath(a) for a in sys.argv[1:6])
-FORMS = os.path.join(SRC, "tests", "forms_http", "forms")
+FORMS = os.path.join(SRC, "config", "forms")         # with proposer-evenement
 FDB = forms_db(WORK)
 PARIS = ZoneInfo("Europe/Paris")
 A, B = "55040", "55017"                  # two member communes of the fixture
@@ -318,6 +321,42 @@ def test_caching(srv, agent_a):
           "after a publication the old tag answers 200 with the new event and a new tag")
 
 
+def test_proposal(srv, agent_a):
+    """An association proposes an event through the public form; the commune's agent accepts
+    it; it is in the commune's calendar and in the OGC collection at once."""
+    when = day(FETE + dt.timedelta(days=2))
+    values = {"titre": "Tournoi de pétanque (exemple)", "categorie": "sport", "date": when,
+              "heure_debut": "14:00", "heure_fin": "17:30", "recurrence": "une_fois",
+              "description": "Ouvert à tous.",
+              "adresse": {"label": "Place de l'église 55250 Beausite", "street":
+                          "Place de l'église", "postcode": "55250", "citycode": A,
+                          "city": "Beausite", "lon": 5.11, "lat": 48.96},
+              "organisateur": "Club de pétanque (exemple)", "tarif": "gratuit",
+              "email": "habitant@example.org"}
+    cookie, token, _ = csrf(srv.port)
+    s, _, b = submit(srv.port, "proposer-evenement", values, cookie, token)
+    if not check(s == 201 and isinstance(b, dict) and b.get("code"),
+                 f"an association proposes an event through the form ({s})"):
+        return
+    rid = sql(FDB, "SELECT id FROM requests WHERE code = ?", (b["code"],))[0][0]
+    s, _, d = agent_a.call("POST", f"/api/bo/requests/{rid}/event", {"decision": "accept"})
+    item = (d or {}).get("event")
+    check(s == 200 and item, f"A's agent accepts it ({s} {(d or {}).get('status')})")
+
+    def in_ics():
+        _, _, body = get(srv, f"/api/events.ics?commune={A}")
+        return [e for e in icalendar.Calendar.from_ical(body).walk("VEVENT")
+                if str(e.get("uid")).startswith(f"event-{item}@")]
+    found = poll_until(in_ics, 10, "the accepted proposal is in A's calendar")
+    if found:
+        check(found[0].decoded("dtstart").hour == 14 and
+              "habitant@" not in found[0].to_ical().decode(),
+              "at 14:00, without the resident's e-mail")
+    poll_until(lambda: item in {f["properties"]["item"] for f in get_json(
+        srv, f"/ogc/collections/events/items?datetime={when}&limit=500")[2]["features"]},
+        10, "the accepted proposal is in the OGC collection (datetime of its day)")
+
+
 def test_visibility(srv, agent_a, ids):
     """Unpublished and scheduled items leave the feeds; the OGC collection follows."""
     def in_ics(title):
@@ -584,6 +623,7 @@ def main():
         test_catalog(srv)
         test_errors(srv)
         test_caching(srv, agent_a)
+        test_proposal(srv, agent_a)
         test_visibility(srv, agent_a, ids)
     finally:
         code = srv.stop()

@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 
+#include "gdir_err.h"
 #include "gdir_ical.h"
 #include "gdir_text.h"
 
@@ -75,7 +76,61 @@ static void test_fold(void)
     gdir_buf_free(&b);
 }
 
+static void test_calendar(void)
+{
+    static const struct gdir_ical_time ex[] = {{2026, 12, 19, 8, 0}};
+    const struct gdir_ical_cal cal = {"Collecte — 12 rue de la Gare", NULL, 0};
+    struct gdir_ical_event e = {.uid = "u1", .stamp = 0, .start = {2026, 12, 12, 8, 0},
+                                .end = {2026, 12, 12, 12, 0}, .rrule = "FREQ=WEEKLY;BYDAY=SA",
+                                .exdates = ex, .n_exdates = 1, .summary = "Marché",
+                                .has_geo = 1, .lat = 48.9, .lon = -0.5, .alarm_minutes = 1530};
+    struct gdir_buf b;
+    const char *s;
+
+    gdir_buf_init(&b, 0);
+    CHECK_INT_EQ(gdir_ical_begin(&b, &cal), 0);
+    CHECK_INT_EQ(gdir_ical_event(&b, &e), 0);
+    e.all_day = 1;                     /* an all-day event ending with the year */
+    e.start = (struct gdir_ical_time){2026, 12, 31, 0, 0};
+    e.end = (struct gdir_ical_time){0, 0, 0, 0, 0};
+    e.rrule = NULL;
+    e.n_exdates = 0;
+    e.has_geo = 0;
+    e.alarm_minutes = 0;
+    CHECK_INT_EQ(gdir_ical_event(&b, &e), 0);
+    e.start = (struct gdir_ical_time){2028, 2, 28, 0, 0};
+    CHECK_INT_EQ(gdir_ical_event(&b, &e), 0);
+    CHECK_INT_EQ(gdir_ical_end(&b), 0);
+    s = gdir_buf_str(&b);
+    check_lines(s);
+    CHECK(strncmp(s, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n", 30) == 0);
+    CHECK(strstr(s, "X-WR-CALNAME:Collecte — 12 rue de la Gare\r\n") != NULL);
+    CHECK(strstr(s, "X-WR-CALDESC") == NULL);
+    CHECK(strstr(s, "REFRESH-INTERVAL;VALUE=DURATION:PT12H\r\nX-PUBLISHED-TTL:PT12H\r\n"));
+    CHECK(strstr(s, "TZID:Europe/Paris\r\n") != NULL);
+    CHECK(strstr(s, "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\r\n") != NULL);
+    CHECK(strstr(s, "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\r\n") != NULL);
+    CHECK(strstr(s, "DTSTAMP:19700101T000000Z\r\n") != NULL);
+    CHECK(strstr(s, "DTSTART;TZID=Europe/Paris:20261212T080000\r\n"
+                    "DTEND;TZID=Europe/Paris:20261212T120000\r\n"
+                    "RRULE:FREQ=WEEKLY;BYDAY=SA\r\n"
+                    "EXDATE;TZID=Europe/Paris:20261219T080000\r\n") != NULL);
+    CHECK(strstr(s, "GEO:48.900000;-0.500000\r\n") != NULL);
+    CHECK(strstr(s, "TRIGGER:-P1DT1H30M\r\n") != NULL);
+    CHECK(strstr(s, "DTSTART;VALUE=DATE:20261231\r\nDTEND;VALUE=DATE:20270101\r\n") != NULL);
+    CHECK(strstr(s, "DTSTART;VALUE=DATE:20280228\r\nDTEND;VALUE=DATE:20280229\r\n") != NULL);
+    CHECK(strstr(s, "END:VCALENDAR\r\n") == s + b.len - 15);
+    gdir_buf_free(&b);
+    /* a capped buffer: the writer returns its sticky code */
+    gdir_buf_init(&b, 64);
+    CHECK_INT_EQ(gdir_ical_begin(&b, &cal), GDIR_ETOOBIG);
+    CHECK_INT_EQ(gdir_ical_event(&b, &e), GDIR_ETOOBIG);
+    CHECK_INT_EQ(gdir_ical_end(&b), GDIR_ETOOBIG);
+    gdir_buf_free(&b);
+}
+
 static const struct check_case cases[] = {
+    {"calendar", test_calendar},
     {"escape", test_escape},
     {"fold", test_fold},
 };
