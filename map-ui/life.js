@@ -250,8 +250,10 @@ export function eventItem(feature, { level = 3, n = 0, brief = false, now = Date
     link ? h('a', { href: link, rel: 'noopener' }, 'Plus d’informations', h('span', { class: 'visually-hidden' }, ` sur ${p.title}`)) : null,
     tel ? h('a', { href: tel }, `Téléphone\u00a0: ${p.contact.phone}`) : null,
     mail ? h('a', { href: mail }, `Écrire à l’organisateur`) : null);
+  const image = !brief && typeof p.image_url === 'string' && /^\/api\/life\/\d+\/image$/.test(p.image_url)
+    ? h('img', { class: 'event-image', src: p.image_url, alt: '', loading: 'lazy' }) : null;   /* illustration */
   return h('li', { class: 'event-item', 'data-id': feature.id || '', 'data-item': p.item || '' },
-    title, facts, brief ? null : richText(p), more && more.childNodes.length ? more : null,
+    title, facts, image, brief ? null : richText(p), more && more.childNodes.length ? more : null,
     brief ? null : provenance(p));
 }
 

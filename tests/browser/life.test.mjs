@@ -6,8 +6,8 @@
  *   - a commune agent (made by the real geodir-admin) logs in, opens « Vie locale », is refused
  *     an event without title (error summary), then writes a weekly market of their commune
  *     (time, place from the directory, recurrence built as « chaque semaine le samedi, 4 fois »,
- *     category, free, accessibility, a hostile <script> in the text) and publishes it after the
- *     French confirmation;
+ *     category, free, accessibility, link, a PNG image, a hostile <script> in the text) and
+ *     publishes it after the French confirmation;
  *   - /agenda at 360 px by keyboard only: the commune filter chosen and applied (kept in the
  *     URL), the market under its « Samedi … » heading with its recurrence sentence, place and
  *     price, the text inert, the subscribe links (webcal:// and https) of the filter, whose
@@ -140,6 +140,9 @@ test('an agent writes and publishes a weekly market of their commune', async () 
   await page.fill('#life-accessibility', 'Place de plain-pied, accessible en fauteuil roulant.');
   await page.fill('#life-organiser', 'Commune de Vaubecourt');
   await page.fill('#life-url', 'https://www.example.org/marche');
+  /* a 1×1 PNG (its first bytes are checked by the page, then by the server) */
+  await page.setInputFiles('#life-image', { name: 'marche.png', mimeType: 'image/png', buffer: Buffer.from(
+    'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64') });
   await axeCheck(page, 'the editor filled, recurrence shown');
 
   await page.click('button[data-action="publish"]');
@@ -207,6 +210,10 @@ test('/agenda at 360 px by keyboard only: filter, the market by day, subscribe l
   assert.match(first, /Récurrence : .*samedi/i);
   assert.match(first, /Organisateur : Commune de Vaubecourt/);
   assert.equal(await page.$$eval('#events script', (s) => s.length), 0, 'the hostile script is not in the page');
+  assert.match(await page.getAttribute('#events .agenda-day:first-child img.event-image', 'src'), /^\/api\/life\/\d+\/image$/,
+               'the uploaded image illustrates the event');
+  await pollUntil(() => page.$eval('#events .agenda-day:first-child img.event-image', (i) => i.complete && i.naturalWidth === 1),
+                  'the uploaded image is served and shown');
   assert.doesNotMatch(await page.title(), /pwned/);
   const webcal = await page.getAttribute('.subscribe-webcal', 'href');
   const https = await page.getAttribute('.subscribe-https', 'href');
