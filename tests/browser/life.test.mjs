@@ -45,6 +45,7 @@ const PW = 'Girafe-Parapluie-Violon-27';
 const INSEE = '55532';   /* Vaubecourt */
 const TITLE = 'Marché du samedi (exemple)';
 let eventId = null;
+let alertTab = null;   /* the commune page showing the alert that expires */
 
 /* "YYYY-MM-DD" of the first Saturday after tomorrow in Paris. */
 function nextSaturday() {
@@ -155,6 +156,13 @@ test('an agent writes and publishes a weekly market of their commune', async () 
   eventId = (await page.evaluate(() => document.body.dataset.ready)).split('-')[1];
   assert.match(await text(page, '#editor-state'), /État : Publié.*Publié : visible par les habitants\./);
   assert.match(page.url(), new RegExp(`vie-locale\\.html\\?id=${eventId}$`));
+  /* the editor shows the saved event again, ready for a change */
+  assert.equal(await page.inputValue('#life-title'), TITLE);
+  assert.equal(await page.inputValue('#life-start_date'), day);
+  assert.equal(await page.inputValue('#life-start_time'), '08:00');
+  assert.equal(await page.inputValue('#life-freq'), 'WEEKLY');
+  assert.equal(await text(page, '#life-rrule-preview'), 'Récurrence : Chaque semaine le samedi, 4 fois');
+  assert.equal(await page.isChecked('#life-free'), true);
   await axeCheck(page, 'the published event in the editor');
 
   await page.goto(`${ctx.base}/bo/vie-locale.html?kind=event`);
@@ -257,12 +265,12 @@ function boPost(page, url, body) {
   }, [url, body]);
 }
 
-test('an alert shows as a banner on the commune page, can be hidden, and leaves once expired', async () => {
+test('an alert shows as a banner on the commune page and can be hidden for the session', async () => {
   const page = ctx.page;
   await page.goto(`${ctx.base}/bo/vie-locale.html`);
   await page.waitForSelector('body[data-ready="list"]');
   /* valid for the next few seconds: the API's local time "YYYY-MM-DDTHH:MM:SS" in Paris */
-  const until = new Date(Date.now() + 12000).toLocaleString('sv-SE', { timeZone: 'Europe/Paris' }).replace(' ', 'T');
+  const until = new Date(Date.now() + 15000).toLocaleString('sv-SE', { timeZone: 'Europe/Paris' }).replace(' ', 'T');
   const made = await boPost(page, '/api/bo/life', { kind: 'alert', title: 'Route barrée (exemple)',
     text: 'La Grande Rue est fermée à la circulation.', communes: [INSEE], territory: false,
     severity: 'critical', valid_until: until });
@@ -289,15 +297,7 @@ test('an alert shows as a banner on the commune page, can be hidden, and leaves 
   await page.reload();
   await page.waitForSelector('body[data-alerts="0"]');
   assert.equal(await page.$('#alert-banner'), null);
-
-  /* expired: the banner leaves the open page, and a new load has none */
-  await tab.waitForFunction(() => !document.getElementById('alert-banner'), null, { timeout: 30000 });
-  await pollUntil(async () => {
-    await tab.reload();
-    await tab.waitForSelector('body[data-alerts]');
-    return (await tab.getAttribute('body', 'data-alerts')) === '0';
-  }, 'no alert once its validity has ended', 30000);
-  await tab.close();
+  alertTab = tab;   /* left open: its banner must leave by itself (the last test but one) */
 });
 
 test('/actualites: a commune\'s news with its Atom and RSS links', async () => {
@@ -391,6 +391,18 @@ test('« Je m’installe »: the collection days of an address and its calendar,
   assert.ok(cal.events >= 50, `a year of collections (${cal.events} events)`);
   assert.equal(cal.alarms, cal.events, 'each collection has its reminder the evening before');
   assert.ok(cal.summaries.some((s) => /Ordures ménagères/.test(s)), cal.summaries.join(', '));
+});
+
+test('the alert leaves the open page once expired, and a new load has none', async () => {
+  const tab = alertTab;
+  assert.ok(tab, 'the alert\'s tab of the banner test');
+  await tab.waitForFunction(() => !document.getElementById('alert-banner'), null, { timeout: 30000 });
+  await pollUntil(async () => {
+    await tab.reload();
+    await tab.waitForSelector('body[data-alerts]');
+    return (await tab.getAttribute('body', 'data-alerts')) === '0';
+  }, 'no alert once its validity has ended', 30000);
+  await tab.close();
 });
 
 test('no unexpected console error, nothing fetched elsewhere', () => {
