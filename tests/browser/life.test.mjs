@@ -265,6 +265,47 @@ function boPost(page, url, body) {
   }, [url, body]);
 }
 
+test('an association\'s proposal, refused without motivation, then accepted by the agent, is in the agenda', async () => {
+  const c = await fetch(`${ctx.base}/api/forms/csrf`);
+  const cookie = c.headers.get('set-cookie').split(';')[0];
+  const { token } = await c.json();
+  const date = new Date(Date.parse(`${nextSaturday()}T12:00:00Z`) + 8 * 86400000).toISOString().slice(0, 10);
+  const values = {
+    titre: 'Concert de la chorale', categorie: 'culture', date, heure_debut: '20:30', heure_fin: '22:00',
+    recurrence: 'une_fois', description: 'Chants de Noël.',
+    adresse: { label: '7 Grande Rue 55250 Vaubecourt', housenumber: '7', street: 'Grande Rue', postcode: '55250',
+               citycode: INSEE, city: 'Vaubecourt', lon: 5.1117, lat: 48.9337 },
+    organisateur: 'Chorale du village (exemple)', tarif: 'gratuit', email: 'chorale@example.org',
+  };
+  const body = new FormData();
+  body.append('data', JSON.stringify({ values, website: '' }));
+  const r = await fetch(`${ctx.base}/api/forms/proposer-evenement/submissions`,
+                        { method: 'POST', body, headers: { Cookie: cookie, 'X-CSRF-Token': token } });
+  const filed = await r.json();
+  assert.equal(r.status, 201, `the proposal is filed: ${JSON.stringify(filed)}`);
+
+  const page = ctx.page;
+  await page.setViewportSize({ width: 1280, height: 860 });
+  await page.goto(`${ctx.base}/bo/queue.html`);
+  await page.click(`text=${filed.code}`);
+  await page.waitForSelector('#event-proposal-title');
+  await page.getByLabel('Refuser').check();
+  await page.click('#event-proposal-title ~ form button[type="submit"]');
+  await page.waitForSelector('#event-proposal-title ~ form .error-summary:not([hidden])');
+  assert.equal(await page.getAttribute('#event-motivation', 'aria-invalid'), 'true');
+  await axeCheck(page, 'a proposal refused without motivation');
+  await page.getByLabel('Accepter et publier dans l’agenda').check();
+  await page.waitForSelector('#event-values:not([hidden])');
+  await page.fill('#event-title', 'Concert de Noël de la chorale (exemple)');
+  await page.click('#event-proposal-title ~ form button[type="submit"]');
+  await page.waitForFunction(() => /Acceptée/.test(document.querySelector('.bo-facts').textContent));
+  await axeCheck(page, 'the accepted proposal');
+  const answer = await (await fetch(`${ctx.base}/api/events?commune=${INSEE}&q=chorale`)).json();
+  const got = answer.features.find((f) => /Concert de Noël de la chorale/.test(f.properties.title));
+  assert.ok(got, `the accepted event is in /api/events: ${JSON.stringify(answer.features.map((f) => f.properties.title))}`);
+  assert.match(got.properties.source, /^proposition n° \S+/, 'the event says it comes from a proposal');
+});
+
 test('an alert shows as a banner on the commune page and can be hidden for the session', async () => {
   const page = ctx.page;
   await page.goto(`${ctx.base}/bo/vie-locale.html`);
@@ -323,47 +364,6 @@ test('/actualites: a commune\'s news with its Atom and RSS links', async () => {
   }
   await noHorizontalScroll(page, '/actualites');
   await axeCheck(page, '/actualites of a commune');
-});
-
-test('an association\'s proposal, refused without motivation, then accepted by the agent, is in the agenda', async () => {
-  const c = await fetch(`${ctx.base}/api/forms/csrf`);
-  const cookie = c.headers.get('set-cookie').split(';')[0];
-  const { token } = await c.json();
-  const date = new Date(Date.parse(`${nextSaturday()}T12:00:00Z`) + 8 * 86400000).toISOString().slice(0, 10);
-  const values = {
-    titre: 'Concert de la chorale', categorie: 'culture', date, heure_debut: '20:30', heure_fin: '22:00',
-    recurrence: 'une_fois', description: 'Chants de Noël.',
-    adresse: { label: '7 Grande Rue 55250 Vaubecourt', housenumber: '7', street: 'Grande Rue', postcode: '55250',
-               citycode: INSEE, city: 'Vaubecourt', lon: 5.1117, lat: 48.9337 },
-    organisateur: 'Chorale du village (exemple)', tarif: 'gratuit', email: 'chorale@example.org',
-  };
-  const body = new FormData();
-  body.append('data', JSON.stringify({ values, website: '' }));
-  const r = await fetch(`${ctx.base}/api/forms/proposer-evenement/submissions`,
-                        { method: 'POST', body, headers: { Cookie: cookie, 'X-CSRF-Token': token } });
-  const filed = await r.json();
-  assert.equal(r.status, 201, `the proposal is filed: ${JSON.stringify(filed)}`);
-
-  const page = ctx.page;
-  await page.setViewportSize({ width: 1280, height: 860 });
-  await page.goto(`${ctx.base}/bo/queue.html`);
-  await page.click(`text=${filed.code}`);
-  await page.waitForSelector('#event-proposal-title');
-  await page.getByLabel('Refuser').check();
-  await page.click('#event-proposal-title ~ form button[type="submit"]');
-  await page.waitForSelector('#event-proposal-title ~ form .error-summary:not([hidden])');
-  assert.equal(await page.getAttribute('#event-motivation', 'aria-invalid'), 'true');
-  await axeCheck(page, 'a proposal refused without motivation');
-  await page.getByLabel('Accepter et publier dans l’agenda').check();
-  await page.waitForSelector('#event-values:not([hidden])');
-  await page.fill('#event-title', 'Concert de Noël de la chorale (exemple)');
-  await page.click('#event-proposal-title ~ form button[type="submit"]');
-  await page.waitForFunction(() => /Acceptée/.test(document.querySelector('.bo-facts').textContent));
-  await axeCheck(page, 'the accepted proposal');
-  const answer = await (await fetch(`${ctx.base}/api/events?commune=${INSEE}&q=chorale`)).json();
-  const got = answer.features.find((f) => /Concert de Noël de la chorale/.test(f.properties.title));
-  assert.ok(got, `the accepted event is in /api/events: ${JSON.stringify(answer.features.map((f) => f.properties.title))}`);
-  assert.match(got.properties.source, /^proposition n° \S+/, 'the event says it comes from a proposal');
 });
 
 test('« Je m’installe »: the collection days of an address and its calendar, parsed by icalendar', async () => {
