@@ -18,6 +18,9 @@
  *   - an alert published through the back-office API shows as a banner on the commune page
  *     (severity in words), « Masquer » hides it for the session, and it leaves the page once
  *     its validity has ended (polled: no sleep);
+ *   - a news item scheduled through the editor (« Programmé pour le … », not visible yet), then
+ *     published now (on /actualites with its Atom and RSS links, a javascript: link inert, 360 px),
+ *     then unpublished (gone), each after its French confirmation;
  *   - an association's « Proposer un événement » filed through the public API: on its request
  *     page the agent is refused a refusal without motivation, then accepts it with a corrected
  *     title; the event is in /api/events with its « proposition n° … » source;
@@ -328,7 +331,9 @@ test('an alert shows as a banner on the commune page and can be hidden for the s
   assert.match(await text(tab, '#commune-alerts'), /Alerte importante : Route barrée/);
   await axeCheck(tab, 'the commune page with its alert banner');
 
-  /* hidden for the session (this tab): gone, and still gone after a reload */
+  /* hidden for the session (this tab): gone, and still gone after a reload; the main tab in
+   * front again (a background tab's timers are slowed down) */
+  await page.bringToFront();
   await page.goto(`${ctx.base}/commune/${INSEE}`);
   await page.waitForSelector('body[data-alerts="1"]');
   await page.focus('#alert-banner .alert-dismiss');
@@ -341,14 +346,34 @@ test('an alert shows as a banner on the commune page and can be hidden for the s
   alertTab = tab;   /* left open: its banner must leave by itself (the last test but one) */
 });
 
-test('/actualites: a commune\'s news with its Atom and RSS links', async () => {
+/* The titles of /api/news?commune=INSEE (what residents see now). */
+async function newsTitles() {
+  const r = await (await fetch(`${ctx.base}/api/news?kind=news&commune=${INSEE}`)).json();
+  return r.items.map((i) => i.title);
+}
+
+test('/actualites: a news item scheduled, published, then unpublished through the editor; its feeds', async () => {
   const page = ctx.page;
-  await page.goto(`${ctx.base}/bo/vie-locale.html`);
-  await page.waitForSelector('body[data-ready="list"]');
-  const made = await boPost(page, '/api/bo/life', { kind: 'news', title: 'Horaires de la mairie pendant les fêtes (exemple)',
-    text: 'La mairie ferme le 24 décembre à midi.\n\n<a href="javascript:alert(1)">piège</a>', communes: [INSEE] });
-  assert.equal(made.status, 201, JSON.stringify(made.body));
-  assert.equal((await boPost(page, `/api/bo/life/${made.body.id}/publish`, {})).status, 200);
+  const NEWS = 'Horaires de la mairie pendant les fêtes (exemple)';
+  await page.setViewportSize({ width: 1280, height: 860 });
+  await page.goto(`${ctx.base}/bo/vie-locale.html?nouveau=news`);
+  await page.waitForSelector('body[data-ready="editor-new-draft"]');
+  await page.fill('#life-title', NEWS);
+  await page.fill('#life-text', 'La mairie ferme le 24 décembre à midi.\n\n<a href="javascript:alert(1)">piège</a>');
+  const later = new Date(Date.now() + 3600000).toLocaleString('sv-SE', { timeZone: 'Europe/Paris' }).replace(' ', 'T').slice(0, 16);
+  await page.fill('#life-publish-at', later);
+  await page.click('button[data-action="schedule"]');
+  await page.waitForSelector('#life-confirm');
+  assert.match(await text(page, '#life-confirm'), /Programmer la publication \?.*sera visible de tous à partir du/);
+  await page.click('#life-confirm-yes');
+  await page.waitForSelector('body[data-ready$="-published"]');
+  assert.match(await text(page, '#editor-state'), /État : Programmé pour le \d\d\/\d\d\/\d{4} à \d\d:\d\d/);
+  assert.ok(!(await newsTitles()).includes(NEWS), 'a scheduled item is not visible yet');
+  await axeCheck(page, 'a scheduled news item in the editor');
+  await page.click('button[data-action="publish"]');
+  await page.click('#life-confirm-yes');
+  await page.waitForFunction(() => /État\u00a0: Publié/.test(document.getElementById('editor-state').textContent));
+  assert.ok((await newsTitles()).includes(NEWS), 'published now');
   await page.setViewportSize({ width: 360, height: 740 });
   await page.goto(`${ctx.base}/actualites?commune=${INSEE}`);
   await page.waitForSelector(`body[data-ready="news-${INSEE}"]`);
@@ -364,6 +389,14 @@ test('/actualites: a commune\'s news with its Atom and RSS links', async () => {
   }
   await noHorizontalScroll(page, '/actualites');
   await axeCheck(page, '/actualites of a commune');
+
+  await page.goBack();   /* the editor, to take it down */
+  await page.waitForSelector('button[data-action="unpublish"]');
+  await page.click('button[data-action="unpublish"]');
+  assert.match(await text(page, '#life-confirm'), /Dépublier \?.*ne sera plus visible des habitants/);
+  await page.click('#life-confirm-yes');
+  await page.waitForFunction(() => /État\u00a0: Dépublié/.test(document.getElementById('editor-state').textContent));
+  assert.ok(!(await newsTitles()).includes(NEWS), 'unpublished: gone from the news');
 });
 
 test('« Je m’installe »: the collection days of an address and its calendar, parsed by icalendar', async () => {
@@ -396,6 +429,7 @@ test('« Je m’installe »: the collection days of an address and its calendar,
 test('the alert leaves the open page once expired, and a new load has none', async () => {
   const tab = alertTab;
   assert.ok(tab, 'the alert\'s tab of the banner test');
+  await tab.bringToFront();
   await tab.waitForFunction(() => !document.getElementById('alert-banner'), null, { timeout: 30000 });
   await pollUntil(async () => {
     await tab.reload();
