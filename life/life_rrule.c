@@ -160,7 +160,7 @@ struct parser {
 
 static int refuse(struct parser *p, size_t at, const char *what)
 {
-    return gdir_err_set_param(p->err, GDIR_EINVAL, "rrule", "rrule: %s (at byte %zu)", what, at);
+    return gdir_err_set_param(p->err, GDIR_EINVAL, "rrule", "rrule : %s (octet %zu).", what, at);
 }
 
 static int parse_until(struct parser *p, const char *v, size_t n, size_t at)
@@ -172,11 +172,11 @@ static int parse_until(struct parser *p, const char *v, size_t n, size_t at)
                      upper((unsigned char)v[15]) == 'Z')) ||
         !number(v, 4, &y) || !number(v + 4, 2, &mo) || !number(v + 6, 2, &d) ||
         (n == 16 && (!number(v + 9, 2, &h) || !number(v + 11, 2, &mi) || !number(v + 13, 2, &s))))
-        return refuse(p, at, "UNTIL must be YYYYMMDD or YYYYMMDDTHHMMSSZ");
+        return refuse(p, at, "UNTIL s'écrit AAAAMMJJ ou AAAAMMJJTHHMMSSZ");
     r->until_date = (struct life_local){y, mo, d, h, mi};
     r->until_sec = s;
     if (!valid_local(&r->until_date) || s > 59)
-        return refuse(p, at, "UNTIL is not a valid date (years 1971 to 9997)");
+        return refuse(p, at, "UNTIL n'est pas une date valide (années 1971 à 9997)");
     r->until = n == 8 ? 1 : 2;
     if (r->until == 2)
         r->until_utc = (time_t)days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
@@ -194,13 +194,14 @@ static int parse_byday_item(struct parser *p, const char *v, size_t n, size_t at
     if (i < n && v[i] >= '0' && v[i] <= '9') {
         ord = v[i++] - '0';
         if (ord < 1 || ord > 5)
-            return refuse(p, at, "BYDAY ordinals go from -5 to 5, not 0");
+            return refuse(p, at, "les rangs de BYDAY vont de -5 à 5, sauf 0");
     } else if (i > 0) {
-        return refuse(p, at, "BYDAY: a sign needs an ordinal");
+        return refuse(p, at, "BYDAY : un signe sans rang");
     }
     wd = weekday_code(v + i, n - i);
     if (wd < 0)
-        return refuse(p, at, "BYDAY takes MO, TU, WE, TH, FR, SA, SU, optionally 1SA, -1FR");
+        return refuse(p, at, "BYDAY prend MO, TU, WE, TH, FR, SA, SU, avec un rang éventuel "
+                             "(1SA, -1FR)");
     p->r->byday[wd] |= ord == 0 ? 1u : sign > 0 ? 1u << ord : 1u << (5 + ord);
     return 0;
 }
@@ -219,12 +220,12 @@ static int parse_list_item(struct parser *p, enum part k, const char *v, size_t 
     }
     if (k == P_BYMONTH) {
         if (!number(v, n, &x) || x < 1 || x > 12)
-            return refuse(p, at, "BYMONTH takes months 1 to 12");
+            return refuse(p, at, "BYMONTH prend des mois de 1 à 12");
         p->r->bymonth |= 1u << x;
         return 0;
     }
     if (!number(v, n, &x) || x < 1 || x > 31)
-        return refuse(p, at, "BYMONTHDAY takes days 1 to 31 or -31 to -1");
+        return refuse(p, at, "BYMONTHDAY prend des jours de 1 à 31 ou de -31 à -1");
     if (neg)
         p->r->mday_neg |= 1u << x;
     else
@@ -244,22 +245,22 @@ static int parse_value(struct parser *p, enum part k, const char *v, size_t n, s
                 r->freq = (enum freq)f;
                 return 0;
             }
-        return refuse(p, at, "FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY");
+        return refuse(p, at, "FREQ vaut DAILY, WEEKLY, MONTHLY ou YEARLY");
     case P_INTERVAL:
         if (!number(v, n, &x) || x < 1 || x > 366)
-            return refuse(p, at, "INTERVAL must be 1 to 366");
+            return refuse(p, at, "INTERVAL va de 1 à 366");
         r->interval = x;
         return 0;
     case P_COUNT:
         if (!number(v, n, &x) || x < 1 || x > 1000)
-            return refuse(p, at, "COUNT must be 1 to 1000");
+            return refuse(p, at, "COUNT va de 1 à 1000");
         r->count = x;
         return 0;
     case P_UNTIL:
         return parse_until(p, v, n, at);
     case P_WKST:
         p->wkst = weekday_code(v, n);
-        return p->wkst < 0 ? refuse(p, at, "WKST takes MO, TU, WE, TH, FR, SA or SU") : 0;
+        return p->wkst < 0 ? refuse(p, at, "WKST prend MO, TU, WE, TH, FR, SA ou SU") : 0;
     default:
         break;
     }
@@ -267,7 +268,7 @@ static int parse_value(struct parser *p, enum part k, const char *v, size_t n, s
         const char *c = memchr(v + i, ',', n - i);
         size_t j = c ? (size_t)(c - v) : n;
         if (j == i)
-            return refuse(p, at, "empty item in a list");
+            return refuse(p, at, "élément vide dans une liste");
         rc = parse_list_item(p, k, v + i, j - i, at);
         if (rc)
             return rc;
@@ -287,19 +288,20 @@ static int parse_check(struct parser *p)
         multi += r->byday[k] != 0;
     }
     if (!(p->seen & 1u << P_FREQ))
-        return refuse(p, 0, "FREQ is missing");
+        return refuse(p, 0, "FREQ manque");
     if ((p->seen & 1u << P_COUNT) && (p->seen & 1u << P_UNTIL))
         return refuse(p, p->pos[P_COUNT] > p->pos[P_UNTIL] ? p->pos[P_COUNT] : p->pos[P_UNTIL],
-                      "COUNT and UNTIL cannot be given together");
+                      "COUNT et UNTIL ne vont pas ensemble");
     if (ordinals && (r->freq == F_DAILY || r->freq == F_WEEKLY))
-        return refuse(p, p->pos[P_BYDAY], "BYDAY ordinals (1SA, -1FR) need FREQ=MONTHLY or YEARLY");
+        return refuse(p, p->pos[P_BYDAY],
+                      "un rang dans BYDAY (1SA, -1FR) demande FREQ=MONTHLY ou YEARLY");
     if (r->freq == F_WEEKLY && (p->seen & 1u << P_BYMONTHDAY))
-        return refuse(p, p->pos[P_BYMONTHDAY], "BYMONTHDAY cannot be used with FREQ=WEEKLY");
+        return refuse(p, p->pos[P_BYMONTHDAY], "BYMONTHDAY ne va pas avec FREQ=WEEKLY");
     if (r->freq == F_YEARLY && (p->seen & 1u << P_BYDAY) && !(p->seen & 1u << P_BYMONTH))
-        return refuse(p, p->pos[P_BYDAY], "BYDAY with FREQ=YEARLY needs BYMONTH");
+        return refuse(p, p->pos[P_BYDAY], "BYDAY avec FREQ=YEARLY demande BYMONTH");
     if ((p->seen & 1u << P_WKST) && p->wkst != 0 && r->freq == F_WEEKLY && r->interval > 1 &&
         multi > 1)
-        return refuse(p, p->pos[P_WKST], "WKST other than MO is not supported here");
+        return refuse(p, p->pos[P_WKST], "WKST autre que MO n'est pas pris en charge ici");
     return 0;
 }
 
@@ -311,15 +313,15 @@ static int parse_parts(struct parser *p, const char *value, size_t i, size_t len
         const char *eq = memchr(value + i, '=', end - i);
         int k;
         if (!eq)
-            return refuse(p, i, end == i ? "empty part" : "a part is NAME=VALUE");
+            return refuse(p, i, end == i ? "partie vide" : "une partie s'écrit NOM=VALEUR");
         for (k = 0; k < P_N; k++)
             if (eq_ci(value + i, (size_t)(eq - value) - i, part_name[k]))
                 break;
         if (k == P_N)
-            return refuse(p, i, "unsupported part (FREQ, INTERVAL, COUNT, UNTIL, BYDAY, "
-                                "BYMONTHDAY, BYMONTH, WKST)");
+            return refuse(p, i, "partie non prise en charge (FREQ, INTERVAL, COUNT, UNTIL, "
+                                "BYDAY, BYMONTHDAY, BYMONTH, WKST)");
         if (p->seen & 1u << k)
-            return refuse(p, i, "a part is given twice");
+            return refuse(p, i, "partie donnée deux fois");
         p->seen |= 1u << k;
         p->pos[k] = i;
         int rc = parse_value(p, (enum part)k, eq + 1, end - (size_t)(eq + 1 - value), i);
@@ -341,12 +343,12 @@ int life_rrule_parse(const char *value, struct life_rrule **out, struct gdir_err
     memset(&p, 0, sizeof p);
     p.err = err;
     if (len > LIFE_RRULE_MAX)
-        return refuse(&p, LIFE_RRULE_MAX, "longer than 256 bytes");
+        return refuse(&p, LIFE_RRULE_MAX, "plus de 256 octets");
     if (len >= 6 && eq_ci(value, 6, "RRULE:"))
         i = 6;
     p.r = calloc(1, sizeof *p.r);
     if (!p.r)
-        return gdir_err_set_param(err, GDIR_ENOMEM, "rrule", "rrule: out of memory");
+        return gdir_err_set_param(err, GDIR_ENOMEM, "rrule", "rrule : mémoire insuffisante.");
     p.r->interval = 1;
     rc = parse_parts(&p, value, i, len);
     if (!rc)
@@ -529,7 +531,7 @@ static void put_mdays(struct out *o, const struct life_rrule *r)
             else if (d == 2)
                 put(o, "%sl'avant-dernier jour", sep);
             else
-                put(o, "%sle %de jour avant la fin", sep, d - 1);
+                put(o, "%sle %de jour en partant de la fin", sep, d);
         }
 }
 
@@ -613,6 +615,10 @@ static void describe_monthly(struct out *o, const struct life_rrule *r, unsigned
         put_days(o, r, 1);
     } else if (ordinals) {
         put_ordinals(o, r);
+        if (every) {
+            put(o, " et tous les ");
+            put_days(o, r, 1);
+        }
         if (mdays) {
             put(o, ", s'il tombe ");
             put_mdays(o, r);
@@ -648,6 +654,10 @@ static void describe_yearly(struct out *o, const struct life_rrule *r, unsigned 
     put(o, r->interval == 1 ? "Chaque année, " : "Tous les %d ans, ", r->interval);
     if (ordinals) {
         put_ordinals(o, r);
+        if (every) {
+            put(o, " et tous les ");
+            put_days(o, r, 1);
+        }
         put(o, " ");
         put_months(o, r->bymonth, 1);
     } else if (every || mdays) {
@@ -665,6 +675,32 @@ static void describe_yearly(struct out *o, const struct life_rrule *r, unsigned 
     }
 }
 
+static void describe_daily(struct out *o, const struct life_rrule *r, unsigned every)
+{
+    int mdays = r->mday_pos || r->mday_neg;
+
+    if (mdays && r->interval == 1) {        /* those days of each month */
+        describe_monthly(o, r, every, 0);
+        return;
+    }
+    if (every && r->interval == 1) {
+        describe_weekly(o, r);
+        return;
+    }
+    put(o, r->interval == 1 ? "Tous les jours" : r->interval == 2 ? "Un jour sur deux"
+                                                                  : "Tous les %d jours",
+        r->interval);
+    if (every) {
+        put(o, ", ");
+        put_days(o, r, 0);
+    }
+    if (mdays) {
+        put(o, ", ");
+        put_mdays(o, r);
+        put(o, " du mois");
+    }
+}
+
 int life_rrule_describe(const struct life_rrule *r, char *buf, size_t n)
 {
     struct out o = {buf, n, 0, n == 0};
@@ -674,26 +710,14 @@ int life_rrule_describe(const struct life_rrule *r, char *buf, size_t n)
         every |= r->byday[k] & 1u;
         ordinals |= r->byday[k] & ~1u;
     }
-    if (r->freq == F_DAILY && !every)
-        put(&o, r->interval == 1 ? "Tous les jours" : r->interval == 2 ? "Un jour sur deux"
-                                                                       : "Tous les %d jours",
-            r->interval);
-    else if (r->freq == F_DAILY || r->freq == F_WEEKLY) {
-        if (r->freq == F_DAILY && r->interval > 1) {
-            put(&o, "Tous les %d jours, le ", r->interval);
-            put_days(&o, r, 0);
-        } else {
-            describe_weekly(&o, r);
-        }
-    } else if (r->freq == F_MONTHLY)
+    if (r->freq == F_DAILY)
+        describe_daily(&o, r, every);
+    else if (r->freq == F_WEEKLY)
+        describe_weekly(&o, r);
+    else if (r->freq == F_MONTHLY)
         describe_monthly(&o, r, every, ordinals);
     else
         describe_yearly(&o, r, every, ordinals);
-    if (r->freq == F_DAILY && (r->mday_pos || r->mday_neg)) {
-        put(&o, ", ");
-        put_mdays(&o, r);
-        put(&o, " du mois");
-    }
     if (r->bymonth && r->freq != F_YEARLY) {
         put(&o, ", ");
         put_months(&o, r->bymonth, 0);
@@ -964,8 +988,8 @@ int life_local_parse(const char *s, const char *param, struct life_local *out, i
           (n == 10 || (number(s + 11, 2, &l.hour) && number(s + 14, 2, &l.minute)))) ||
         !valid_local(&l))
         return gdir_err_set_param(err, GDIR_EINVAL, param,
-                                  "%s: expected a date YYYY-MM-DD or a local time "
-                                  "YYYY-MM-DDTHH:MM (years 1971 to 9997)", param);
+                                  "%s : une date AAAA-MM-JJ ou une heure locale "
+                                  "AAAA-MM-JJTHH:MM est attendue (années 1971 à 9997).", param);
     *out = l;
     if (all_day)
         *all_day = n == 10;

@@ -71,16 +71,16 @@ static size_t seq_len(unsigned char c)
 static int check_input(const char *text, size_t len, const char *what, struct gdir_err *err)
 {
     if (len > LIFE_TEXT_MAX)
-        return gdir_err_set_param(err, GDIR_ETOOBIG, what, "%s: more than %u bytes", what,
+        return gdir_err_set_param(err, GDIR_ETOOBIG, what, "%s : %u octets au plus.", what,
                                   LIFE_TEXT_MAX);
     for (size_t i = 0; i < len;) {
         size_t l = seq_len((unsigned char)text[i]);
         if (text[i] == '\0')
-            return gdir_err_set_param(err, GDIR_EFORMAT, what, "%s: NUL byte at byte %zu", what,
-                                      i);
-        if (l > len - i || !gdir_utf8_valid(text + i, l))
-            return gdir_err_set_param(err, GDIR_EFORMAT, what, "%s: invalid UTF-8 at byte %zu",
+            return gdir_err_set_param(err, GDIR_EFORMAT, what, "%s : caractère NUL (octet %zu).",
                                       what, i);
+        if (l > len - i || !gdir_utf8_valid(text + i, l))
+            return gdir_err_set_param(err, GDIR_EFORMAT, what,
+                                      "%s : texte UTF-8 invalide (octet %zu).", what, i);
         i += l;
     }
     return 0;
@@ -385,8 +385,12 @@ static void show(struct writer *w)
         adds(w->html, "<");
         adds(w->html, tag_html[e->tag]);
         adds(w->html, ">");
-        if (e->tag == T_P || ((e->tag == T_UL || e->tag == T_OL) && i == 1))
+        if ((e->tag == T_UL || e->tag == T_OL) && i == 1)
+            need(w, 2);        /* written with the first item */
+        if (e->tag == T_P) {
             need(w, 2);
+            plain_flush(w);    /* before a link's text starts */
+        }
         if (e->tag == T_LI) {
             struct elem *list = &w->st[i - 1];
             char num[16];
@@ -497,7 +501,8 @@ static void text(struct writer *w, const char *s, size_t n, int collapse)
             w->space = 1;
             continue;
         }
-        while (j < n && !(collapse && (s[j] == ' ' || s[j] == '\t' || s[j] == '\n' || s[j] == '\f')))
+        while (j < n &&
+               !(collapse && (s[j] == ' ' || s[j] == '\t' || s[j] == '\n' || s[j] == '\f')))
             j++;
         inline_context(w);
         if (w->has_text && w->brs) {
@@ -1058,7 +1063,8 @@ int life_text_sanitise(const char *text, size_t len, struct gdir_buf *html, stru
     gdir_buf_free(&w.tmp);
     gdir_buf_free(&w.run);
     if (rc)
-        return gdir_err_set_param(err, rc, "text", "text: %s", gdir_err_text(rc));
+        return gdir_err_set_param(err, rc, "text", "text : %s.",
+                                  rc == GDIR_ENOMEM ? "mémoire insuffisante" : "texte trop long");
     return 0;
 }
 
@@ -1088,8 +1094,11 @@ int life_text_line(const char *text, size_t len, size_t max, struct gdir_buf *ou
         i += l;
     }
     if (out->err)
-        return gdir_err_set_param(err, out->err, "title", "title: %s", gdir_err_text(out->err));
+        return gdir_err_set_param(err, out->err, "title", "title : %s.",
+                                  out->err == GDIR_ENOMEM ? "mémoire insuffisante"
+                                                          : "titre trop long");
     if (max && out->len - start > max)
-        return gdir_err_set_param(err, GDIR_ETOOBIG, "title", "title: more than %zu bytes", max);
+        return gdir_err_set_param(err, GDIR_ETOOBIG, "title", "title : %zu octets au plus.",
+                                  max);
     return 0;
 }

@@ -199,6 +199,8 @@ int api_life_parse(const cJSON *body, struct life_item *it, struct gdir_err *err
 
     if ((rc = gdir_cjson_check_keys(body, body_keys, "body", NULL, err))) {
         err->code = GDIR_EINVAL;
+        if (!err->param[0])   /* an empty member name */
+            snprintf(err->param, sizeof err->param, "body");
         return GDIR_EINVAL;
     }
     if ((rc = str_member(body, "kind", &kind, err)))

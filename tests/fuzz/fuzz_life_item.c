@@ -17,6 +17,7 @@
 #include "life_rrule.h"
 
 #include <cjson/cJSON.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -8,12 +8,16 @@
  * element closed and in its place, no raw '<' '>' '&', no <script, no on…= attribute), valid
  * plain text; the HTML read again gives itself (the output is a fixed point). A title is one
  * trimmed line: no control character, no line break, no double space, at most max bytes.
+ * The plain text written as an iCalendar DESCRIPTION (gdir_ical_line, common/gdir_ical.c)
+ * gives lines of at most 75 octets, each valid UTF-8, ending with CRLF, that unfold and
+ * unescape to the plain text again.
  */
 #include "fuzz_util.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "gdir_ical.h"
 #include "life_text.h"
 #include "life_text_check.h"
 
@@ -42,6 +46,46 @@ static void check_title(const uint8_t *data, size_t size)
     gdir_buf_free(&b);
 }
 
+/* plain as an iCalendar DESCRIPTION: folded and escaped, and back. */
+static void check_ical(const char *plain, size_t n)
+{
+    struct gdir_buf b, back;
+    const char *p, *end;
+
+    gdir_buf_init(&b, 0);
+    gdir_buf_init(&back, 0);
+    FUZZ_CHECK(gdir_ical_line(&b, "DESCRIPTION", plain, 1) == 0);
+    p = gdir_buf_str(&b);
+    end = p + b.len;
+    while (p < end) {
+        const char *crlf = strstr(p, "\r\n");
+        FUZZ_CHECK(crlf != NULL && crlf - p <= 75);
+        FUZZ_CHECK(gdir_utf8_valid(p, (size_t)(crlf - p)));
+        FUZZ_CHECK(!memchr(p, '\n', (size_t)(crlf - p)) && !memchr(p, '\r', (size_t)(crlf - p)));
+        if (p != gdir_buf_str(&b)) {
+            FUZZ_CHECK(*p == ' ');
+            p++;
+        }
+        gdir_buf_add(&back, p, (size_t)(crlf - p));
+        p = crlf + 2;
+    }
+    p = gdir_buf_str(&back);
+    FUZZ_CHECK(strncmp(p, "DESCRIPTION:", 12) == 0);
+    p += 12;
+    for (size_t i = 0; i < n; i++, p++) {   /* unescape and compare */
+        char c = *p;
+        if (c == '\\') {
+            c = *++p;
+            if (c == 'n')
+                c = '\n';
+        }
+        FUZZ_CHECK(c == plain[i]);
+    }
+    FUZZ_CHECK(*p == '\0');
+    gdir_buf_free(&b);
+    gdir_buf_free(&back);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct gdir_buf html, plain, again;
@@ -63,6 +107,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             fprintf(stderr, "fuzz_life_text: %s in \"%s\"\n", why, gdir_buf_str(&html));
         FUZZ_CHECK(why == NULL);
         FUZZ_CHECK(life_text_check_plain(gdir_buf_str(&plain), plain.len) == NULL);
+        check_ical(gdir_buf_str(&plain), plain.len);
         if (html.len <= LIFE_TEXT_MAX) {
             FUZZ_CHECK(life_text_sanitise(gdir_buf_str(&html), html.len, &again, NULL, &err) ==
                        0);

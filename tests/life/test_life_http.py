@@ -4,7 +4,8 @@ geodir-admin over the sample territory, with a real forms database (docs/vie-loc
 
 Agents of Vaubecourt (55532) and Beausite (55040) and an administrator log in. The Vaubecourt
 agent publishes a weekly market: /api/events expands it across the change to summer time
-(08:00 local, +01:00 then +02:00); the Beausite agent gets 403 editing it; a commune agent
+(08:00 local, +01:00 then +02:00, its exdate left out), and a two-day event whose address the
+platform geocodes; the Beausite agent gets 403 editing it; a commune agent
 cannot write a territory-wide item, an administrator can (and it is listed for every commune).
 A draft is not visible; a scheduled item only once its publish_at has passed (set in the
 database); unpublishing hides it. An association proposes an event with the form « Proposer
@@ -113,7 +114,8 @@ def market(agent, port):
     """A weekly market across the change to summer time (28 March 2027)."""
     body = {"kind": "event", "title": "Marché hebdomadaire", "text": "Producteurs locaux.",
             "start": "2027-03-20T08:00", "end": "2027-03-20T12:30",
-            "rrule": "FREQ=WEEKLY;BYDAY=SA", "communes": [VAUBECOURT], "category": "marche",
+            "rrule": "FREQ=WEEKLY;BYDAY=SA", "exdates": ["2027-04-03T08:00"],
+            "communes": [VAUBECOURT], "category": "marche",
             "place_id": "local:exemple-026", "free": True, "url": "https://www.exemple.fr/marche",
             "contact": {"email": "marche@exemple.fr", "phone": "03 29 70 00 00"}}
     item = agent.create(body)
@@ -123,8 +125,9 @@ def market(agent, port):
     mine = [f for f in feats if f["properties"]["item"] == item]
     starts = [f["properties"]["start"] for f in mine]
     check(starts == ["2027-03-20T08:00:00+01:00", "2027-03-27T08:00:00+01:00",
-                     "2027-04-03T08:00:00+02:00", "2027-04-10T08:00:00+02:00"],
-          f"weekly market across DST: 08:00 local, +01:00 then +02:00 (got {starts})")
+                     "2027-04-10T08:00:00+02:00"],
+          f"weekly market across DST: 08:00 local, +01:00 then +02:00, its exdate left out "
+          f"(got {starts})")
     p = mine[0]["properties"] if mine else {}
     check(p.get("end") == "2027-03-20T12:30:00+01:00" and p.get("recurrence")
           and p.get("rrule") == "FREQ=WEEKLY;BYDAY=SA" and p.get("category_label") == "Marché"
@@ -133,6 +136,17 @@ def market(agent, port):
           and p.get("publisher") == "Commune de Vaubecourt" and p.get("licence") == "etalab-2.0"
           and mine[0]["geometry"] and mine[0]["id"] == f"{item}-20270320T0800",
           f"an occurrence's properties (got {json.dumps(mine[0] if mine else None)[:600]})")
+    fair = agent.create({"kind": "event", "title": "Foire de printemps", "text": "Deux jours.",
+                         "start": "2027-03-27", "end": "2027-03-28", "communes": [VAUBECOURT],
+                         "category": "fete", "address": "Rue de la Gare 55250 Vaubecourt"})
+    agent.post(f"/api/bo/life/{fair}/publish")
+    got = [f for f in events(port, commune=VAUBECOURT, **{"from": "2027-03-28", "to": "2027-03-28"})
+           if f["properties"]["item"] == fair]
+    p = got[0]["properties"] if got else {}
+    check(p.get("all_day") is True and p.get("start") == "2027-03-27" and p.get("end") ==
+          "2027-03-28" and got[0]["geometry"] and got[0]["geometry"]["type"] == "Point",
+          f"a two-day event over the DST change, found on its second day; its address geocoded "
+          f"by the platform ({json.dumps(got)[:300]})")
     return item
 
 

@@ -273,7 +273,7 @@ static void refused(const char *rule, size_t at)
     CHECK_INT_EQ(life_rrule_parse(rule, &r, &err), GDIR_EINVAL);
     CHECK(r == NULL);
     CHECK_STR_EQ(err.param, "rrule");
-    snprintf(where, sizeof where, "(at byte %zu)", at);
+    snprintf(where, sizeof where, "(octet %zu)", at);
     if (!strstr(err.msg, where))
         CHECK_FAIL_("%s: \"%s\" does not say %s", rule, err.msg, where);
 }
@@ -418,6 +418,12 @@ static void test_describe(void)
     described("FREQ=WEEKLY;BYDAY=SA;BYMONTH=6,7,8", "Tous les samedis, en juin, en juillet et "
                                                     "en août");
     described("FREQ=MONTHLY;BYDAY=-2SU", "L'avant-dernier dimanche de chaque mois");
+    described("FREQ=MONTHLY;BYDAY=1MO,SA", "Le premier lundi et tous les samedis de chaque mois");
+    described("FREQ=MONTHLY;BYMONTHDAY=-3", "Le 3e jour en partant de la fin de chaque mois");
+    described("FREQ=DAILY;INTERVAL=2;BYDAY=MO", "Un jour sur deux, le lundi");
+    described("FREQ=DAILY;BYMONTHDAY=1,15", "Le 1er et le 15 de chaque mois");
+    described("FREQ=DAILY;BYDAY=FR;BYMONTHDAY=13", "Les vendredis qui tombent le 13 de chaque "
+                                                   "mois");
     described("FREQ=YEARLY;BYMONTH=1;BYMONTHDAY=1;COUNT=1", "Chaque année, le 1er janvier, une "
                                                             "fois");
 }

@@ -46,8 +46,10 @@ static void test_escape(void)
 {
     struct gdir_buf b;
     gdir_buf_init(&b, 0);
-    CHECK_INT_EQ(gdir_ical_line(&b, "SUMMARY", "Marché; fruits, légumes\\ et\nfleurs\r\nfin", 1), 0);
-    CHECK_STR_EQ(gdir_buf_str(&b), "SUMMARY:Marché\\; fruits\\, légumes\\\\ et\\nfleurs\\nfin\r\n");
+    CHECK_INT_EQ(gdir_ical_line(&b, "SUMMARY", "Marché; fruits, légumes\\ et\nfleurs\r\nfin", 1),
+                 0);
+    CHECK_STR_EQ(gdir_buf_str(&b),
+                 "SUMMARY:Marché\\; fruits\\, légumes\\\\ et\\nfleurs\\nfin\r\n");
     gdir_buf_reset(&b);
     CHECK_INT_EQ(gdir_ical_line(&b, "URL", "https://x.fr/a\r\nATTACH:evil", 0), 0);
     CHECK_STR_EQ(gdir_buf_str(&b), "URL:https://x.fr/aATTACH:evil\r\n");
@@ -57,8 +59,9 @@ static void test_escape(void)
 static void test_fold(void)
 {
     struct gdir_buf b;
-    const char *text = "Fête de la Saint-Éloi à Érize-la-Brûlée : défilé, élection de la reine, "
-                       "bal populaire et feu d'artifice — « ambiance garantie » éééééééééééééééé";
+    const char *text = "Fête de la Saint-Éloi à Érize-la-Brûlée : défilé, élection de la "
+                       "reine, bal populaire et feu d'artifice — « ambiance garantie » "
+                       "éééééééééééééééé";
     char *u;
 
     gdir_buf_init(&b, 0);
@@ -71,7 +74,8 @@ static void test_fold(void)
     free(u);
     /* a line of two-byte characters: every cut falls between two of them */
     gdir_buf_reset(&b);
-    CHECK_INT_EQ(gdir_ical_line(&b, "X", "éééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééé", 1), 0);
+    CHECK_INT_EQ(gdir_ical_line(&b, "X", "éééééééééééééééééééééééééééééééééééééééé"
+                                         "éééééééééééééééééééééééééééééééééééééééééééé", 1), 0);
     check_lines(gdir_buf_str(&b));
     gdir_buf_free(&b);
 }
