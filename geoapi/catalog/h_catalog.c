@@ -925,8 +925,8 @@ static const struct {
 } life_sets[] = {
     {"agenda-etalab-2.0", "Agenda des événements", "/agenda",
      "Les événements publiés par les communes et le territoire (marchés, fêtes, réunions "
-     "publiques, permanences…)\u00a0: dates et heures (heure de Paris), répétitions, lieu, commune, "
-     "organisateur, tarif, accessibilité. Aucun schéma national d'agenda n'existe sur "
+     "publiques, permanences…)\u00a0: dates et heures (heure de Paris), répétitions, lieu, "
+     "commune, organisateur, tarif, accessibilité. Aucun schéma national d'agenda n'existe sur "
      "schema.data.gouv.fr\u00a0: les colonnes du CSV sont décrites dans la documentation.",
      "agenda", "Culture", {"EDUC", "SOCI", "REGI"},
      {{"/api/events.csv", "CSV", "CSV", "text/csv",

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "api_life.h"
 #include "api_router.h"
 #include "gdir_buf.h"
 #include "life_db.h"
@@ -37,10 +38,9 @@ struct feeds_occ {
 
 /* The occurrences of the published events meeting [from, to), ordered by start then item. */
 struct feeds_set {
-    struct life_item *items;      /* owned copies */
-    size_t n_items, cap_items;
-    struct feeds_occ *occ;
-    size_t n_occ, cap_occ;
+    struct api_life_occs occs;    /* the items and their occurrences (api_life.h) */
+    struct feeds_occ *occ;        /* the same occurrences with their item and id */
+    size_t n_occ;
     long long version;            /* life_version when read */
 };
 

@@ -48,7 +48,8 @@ from zoneinfo import ZoneInfo  # noqa: E402
 
 from bo_client import Client, totp  # noqa: E402
 from forms_client import csrf, submit  # noqa: E402
-from forms_fixture import add_agent, forms_db, run_admin, sql, start_server, totp_secret  # noqa: E402
+from forms_fixture import add_agent, forms_db, run_admin, sql  # noqa: E402
+from forms_fixture import start_server, totp_secret  # noqa: E402
 from rdflib_min import RDF_TYPE, jsonld_triples, parse_ntriples  # noqa: E402
 
 API, ADMIN, DB, SRC, WORK = (os.path.abspath(a) for a in sys.argv[1:6])
