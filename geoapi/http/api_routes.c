@@ -126,6 +126,8 @@ static const struct api_route routes[] = {
     /* The resident's pages (map-ui/README.md): clean French URLs, before the static files */
     {"GET", "/je-m-installe",           h_page,             NULL,                     API_STATIC},
     {"GET", "/communes",                h_page,             NULL,                     API_STATIC},
+    {"GET", "/agenda",                  h_page,             NULL,                     API_STATIC},
+    {"GET", "/actualites",              h_page,             NULL,                     API_STATIC},
     {"GET", "/commune/{insee}",         h_commune_page,     NULL,                     API_STATIC},
     {"GET", "/",                        h_static,           NULL,                     API_STATIC},
     {"GET", "/{file*}",                 h_static,           NULL,                     API_STATIC},
