@@ -6,6 +6,7 @@
  * Not here: what the catalogue says (h_catalog.c), HTTP.
  */
 #include "api_catalog.h"
+#include "api_html.h"
 #include "gdir_err.h"
 #include "gdir_json.h"
 #include "gdir_text.h"
@@ -412,27 +413,6 @@ int api_cat_write_turtle(const struct api_cat_graph *g, struct gdir_buf *out)
 }
 
 /* ---- RDF/XML ------------------------------------------------------------------------------ */
-
-void api_xml_escape(struct gdir_buf *b, const char *s, int attr)
-{
-    for (const char *p = s ? s : ""; *p; p++) {
-        switch (*p) {
-        case '&': gdir_buf_adds(b, "&amp;"); break;
-        case '<': gdir_buf_adds(b, "&lt;"); break;
-        case '>': gdir_buf_adds(b, "&gt;"); break;
-        case '"': gdir_buf_adds(b, attr ? "&quot;" : "\""); break;
-        case '\r': gdir_buf_adds(b, "&#13;"); break;
-        case '\n': gdir_buf_adds(b, attr ? "&#10;" : "\n"); break;
-        case '\t': gdir_buf_adds(b, attr ? "&#9;" : "\t"); break;
-        default:
-            if ((unsigned char)*p < 0x20 || *p == 0x7F)
-                gdir_buf_adds(b, "\xEF\xBF\xBD");   /* U+FFFD: XML 1.0 cannot carry it */
-            else
-                gdir_buf_addc(b, *p);
-            break;
-        }
-    }
-}
 
 int api_cat_write_rdfxml(const struct api_cat_graph *g, struct gdir_buf *out)
 {

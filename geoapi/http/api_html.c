@@ -1,5 +1,6 @@
 /*
- * api_html.c — the escaping HTML writer of the server's own pages. See api_html.h.
+ * api_html.c — the escaping HTML writer of the server's own pages, and the one XML escaper.
+ * See api_html.h.
  *
  * Not here: the pages themselves (h_ogc_*.c).
  */
@@ -102,4 +103,25 @@ int api_html_link(struct api_html *h, const char *href, const char *text)
 int api_html_error(const struct api_html *h)
 {
     return h->err;
+}
+
+void api_xml_escape(struct gdir_buf *b, const char *s, int attr)
+{
+    for (const char *p = s ? s : ""; *p; p++) {
+        switch (*p) {
+        case '&': gdir_buf_adds(b, "&amp;"); break;
+        case '<': gdir_buf_adds(b, "&lt;"); break;
+        case '>': gdir_buf_adds(b, "&gt;"); break;
+        case '"': gdir_buf_adds(b, attr ? "&quot;" : "\""); break;
+        case '\r': gdir_buf_adds(b, "&#13;"); break;
+        case '\n': gdir_buf_adds(b, attr ? "&#10;" : "\n"); break;
+        case '\t': gdir_buf_adds(b, attr ? "&#9;" : "\t"); break;
+        default:
+            if ((unsigned char)*p < 0x20 || *p == 0x7F)
+                gdir_buf_adds(b, "\xEF\xBF\xBD");   /* U+FFFD: XML 1.0 cannot carry it */
+            else
+                gdir_buf_addc(b, *p);
+            break;
+        }
+    }
 }

@@ -40,4 +40,11 @@ int api_html_link(struct api_html *h, const char *href, const char *text);
 
 int api_html_error(const struct api_html *h);
 
+/* The one XML escaper of geoapi (the catalogue's RDF/XML, the Atom and RSS feeds of geoapi/life/): text
+ * (attr = 0) or an attribute value (attr = 1) of s (NULL: nothing), valid UTF-8 expected. '&',
+ * '<', '>' (and '"' in attributes) become entities; CR always, and tab and LF in attributes,
+ * become character references (XML would otherwise normalise them); the other control
+ * characters, which XML 1.0 cannot carry, become U+FFFD. Appends to b (its sticky status). */
+void api_xml_escape(struct gdir_buf *b, const char *s, int attr);
+
 #endif

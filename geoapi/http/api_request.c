@@ -56,6 +56,41 @@ long api_pct_decode(const char *s, size_t n, int plus_space, char *out)
     return (long)o;
 }
 
+/* 1 when a Host header names this machine's loopback interface ("127.0.0.1:8080",
+ * "localhost", "[::1]:8080"): the only Host trusted in links when public_url is not set. Any
+ * other name could be a client's invention, and a cache in front would hand its links to
+ * everyone (issue 10 D8). */
+static int host_is_loopback(const char *h)
+{
+    size_t n;
+    if (!h)
+        return 0;
+    if (strncmp(h, "[::1]", 5) == 0)
+        n = 5;
+    else if (strncmp(h, "localhost", 9) == 0)
+        n = 9;
+    else if (strncmp(h, "127.", 4) == 0)
+        n = 4 + strspn(h + 4, "0123456789.");
+    else
+        return 0;
+    if (h[n] == '\0')
+        return 1;
+    return h[n] == ':' && h[n + 1] && strspn(h + n + 1, "0123456789") == strlen(h + n + 1) &&
+           strlen(h + n + 1) <= 5;
+}
+
+int api_public_base(const struct api_request *req, struct gdir_buf *out)
+{
+    const struct api_headers *h = req->headers;
+    const char *pub = req->cfg ? req->cfg->public_url : NULL;
+
+    if (pub && pub[0])
+        return gdir_buf_adds(out, pub);
+    if (h && host_is_loopback(h->host))
+        return gdir_buf_printf(out, "http://%s", h->host);
+    return out->err;
+}
+
 int api_pct_encode(struct gdir_buf *b, const char *s, int keep_slash)
 {
     static const char hex[] = "0123456789ABCDEF";

@@ -88,6 +88,12 @@ long api_pct_decode(const char *s, size_t n, int plus_space, char *out);
 
 struct gdir_buf;
 
+/* Appends the server's public base URL, without a trailing path: public_url; without one,
+ * "http://<Host>" when Host is a loopback address ("127.0.0.1:8080", "localhost", "[::1]"),
+ * else nothing (callers then write relative links: an unchecked Host never reaches a body,
+ * issue 10 D8). Returns 0 or the buffer's error. */
+int api_public_base(const struct api_request *req, struct gdir_buf *out);
+
 /* Appends s percent-encoded to b: RFC 3986 unreserved characters kept, and '/' when
  * keep_slash. Returns 0 or the buffer's error. */
 int api_pct_encode(struct gdir_buf *b, const char *s, int keep_slash);

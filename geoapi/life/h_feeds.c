@@ -13,9 +13,9 @@
  * and the body (h_feeds_data.c), Cache-Control is the API's.
  */
 #include "h_feeds.h"
-#include "api_catalog.h"
 #include "api_dbpool.h"
 #include "api_handlers.h"
+#include "api_html.h"
 #include "api_life.h"
 #include "gdir_csv.h"
 #include "gdir_hours.h"

@@ -6,7 +6,6 @@
  * and the pages of items; the ETag of a feed. docs/vie-locale.md §6.
  */
 #include "h_feeds.h"
-#include "h_ogc.h"
 #include "api_dbpool.h"
 #include "api_http.h"
 #include "api_life.h"
@@ -145,12 +144,10 @@ int feeds_facts(const struct api_ctx *ctx, int events, struct feeds_facts *out,
 int feeds_base(const struct api_request *req, struct gdir_buf *out)
 {
     size_t start = out->len;
-    int rc = ogc_base(req, out);     /* public_url or a loopback Host, then "/ogc" */
+    int rc = api_public_base(req, out);   /* public_url, or a loopback Host */
 
     if (rc)
         return rc;
-    out->len -= strlen(OGC_ROOT);
-    out->data[out->len] = '\0';
     while (out->len > start && out->data[out->len - 1] == '/')
         out->data[--out->len] = '\0';
     return out->len == start ? gdir_buf_adds(out, "http://localhost") : GDIR_OK;
