@@ -191,6 +191,8 @@ static void bo_json(struct gdir_json *j, const struct life_item *it)
     gdir_json_kstr(j, "status", life_status_name(it->status));
     api_life_time_json(j, "publish_at", it->publish_at);
     gdir_json_kstr(j, "author", it->author ? it->author : "");
+    if (it->kind == LIFE_EVENT)
+        api_life_recurrence_json(j, it);   /* a draft's rule too: the editor shows it again */
     kstr_or_null(j, "exdates", it->exdates);
     gdir_json_key(j, "proposal");
     if (it->proposal)

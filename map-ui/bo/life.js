@@ -70,12 +70,6 @@ async function showEditor(me, communes, id, kind, said) {
     }
     item = r.body.item || r.body;
     kind = item.kind;
-    if (kind === 'event' && item.rrule === undefined && item.status === 'published') {
-      /* the back office's item has no rrule: the public item of a published event has it */
-      const pub = await fetch(`/api/events/${encodeURIComponent(item.id)}`).then((x) => (x.ok ? x.json() : null)).catch(() => null);
-      if (pub && pub.properties)
-        item.rrule = pub.properties.rrule || null;
-    }
   }
   $('editor-view').hidden = false;
   $('editor-title').textContent = item ? `${KINDS[kind]}\u00a0: ${item.title}` : NEW_TITLES[kind];

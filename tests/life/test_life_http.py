@@ -178,7 +178,11 @@ def scope(vaubecourt, beausite, admin, port, item):
 def visibility(agent, port):
     draft = agent.create({"kind": "event", "title": "Brouillon de fête", "text": "",
                           "start": "2027-05-01T14:00", "communes": [VAUBECOURT],
-                          "category": "fete"})
+                          "category": "fete", "rrule": "FREQ=MONTHLY;BYDAY=1SA"})
+    s, b = agent.get(f"/api/bo/life/{draft}")
+    b = (b or {}).get("item", b) or {}
+    check(s == 200 and b.get("rrule") == "FREQ=MONTHLY;BYDAY=1SA" and b.get("recurrence"),
+          f"a draft's recurrence is given back to the editor ({s} {str(b)[:200]})")
     window = {"commune": VAUBECOURT, "from": "2027-04-25", "to": "2027-05-05"}
     ids = lambda: {f["properties"]["item"] for f in events(port, **window)}  # noqa: E731
     check(draft not in ids() and get(port, f"/api/events/{draft}")[0] == 404,
