@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BUSY_TIMEOUT_MS 10000
 
 extern const char bo_schema_sql[];   /* bo_schema.sql, compiled in (CMakeLists.txt) */
 
@@ -131,30 +130,18 @@ static struct bo_db *db_new(void)
 
 int bo_db_open(struct bo_db **out, const char *forms_db, struct gdir_err *err)
 {
-    static const char pragmas[] = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
-                                  "PRAGMA foreign_keys = ON;";
     struct bo_db *db = db_new();
-    int rc = GDIR_EDB;
 
     *out = NULL;
     if (!db)
         return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
-    if (sqlite3_open_v2(forms_db, &db->d.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                        SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-        gdir_err_set(err, GDIR_EDB, "%s: %s", forms_db,
-                     db->d.db ? sqlite3_errmsg(db->d.db) : "cannot open");
-        goto fail;
+    if (gdir_db_open_store(&db->d, forms_db, err) || gdir_db_exec(&db->d, bo_schema_sql, err) ||
+        gdir_db_prepare_all(&db->d, sql, S_COUNT, db->st, NULL, err)) {
+        bo_db_close(db);
+        return GDIR_EDB;
     }
-    sqlite3_busy_timeout(db->d.db, BUSY_TIMEOUT_MS);
-    if (gdir_db_exec(&db->d, pragmas, err) || gdir_db_exec(&db->d, bo_schema_sql, err))
-        goto fail;
-    if (gdir_db_prepare_all(&db->d, sql, S_COUNT, db->st, NULL, err))
-        goto fail;
     *out = db;
     return GDIR_OK;
-fail:
-    bo_db_close(db);
-    return rc;
 }
 
 void bo_db_close(struct bo_db *db)

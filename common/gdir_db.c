@@ -125,6 +125,26 @@ static int read_user_version(struct gdir_db *d, int *version)
     return rc;
 }
 
+int gdir_db_open_store(struct gdir_db *d, const char *path, struct gdir_err *err)
+{
+    static const char pragmas[] = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
+                                  "PRAGMA foreign_keys = ON;";
+    d->db = NULL;
+    d->spatialite = NULL;
+    if (sqlite3_open_v2(path, &d->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                        SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+        gdir_err_set(err, GDIR_EDB, "%s: %s", path, d->db ? sqlite3_errmsg(d->db) : "cannot open");
+        gdir_db_close(d);
+        return GDIR_EDB;
+    }
+    sqlite3_busy_timeout(d->db, GDIR_DB_STORE_BUSY_MS);
+    if (gdir_db_exec(d, pragmas, err)) {
+        gdir_db_close(d);
+        return GDIR_EDB;
+    }
+    return GDIR_OK;
+}
+
 int gdir_db_open(struct gdir_db *d, const char *path, int flags, struct gdir_err *err)
 {
     int rc = GDIR_EDB;

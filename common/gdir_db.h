@@ -28,6 +28,15 @@ struct gdir_db {
  * struct holds nothing to free; on success call gdir_db_close. */
 int gdir_db_open(struct gdir_db *d, const char *path, int flags, struct gdir_err *err);
 
+/* How long a writer of the forms database waits for another's lock before SQLITE_BUSY. */
+#define GDIR_DB_STORE_BUSY_MS 10000
+
+/* Opens the writable store at path (the forms database: requests, back office, daily life),
+ * created when missing, without SpatiaLite: WAL, synchronous = FULL (an acknowledged write
+ * survives a crash), foreign keys on, a GDIR_DB_STORE_BUSY_MS busy timeout. Returns 0, or
+ * GDIR_EDB with err naming path; on failure the struct holds nothing to free. */
+int gdir_db_open_store(struct gdir_db *d, const char *path, struct gdir_err *err);
+
 /* Closes the connection and releases SpatiaLite's cache. NULL-safe, idempotent. */
 void gdir_db_close(struct gdir_db *d);
 

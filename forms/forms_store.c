@@ -28,7 +28,6 @@
 #include <unistd.h>
 
 #define FORMS_SCHEMA_VERSION 2
-#define BUSY_TIMEOUT_MS 10000
 #define CODE_ATTEMPTS 16            /* tracking codes drawn before giving up (26^8 codes) */
 
 extern const char forms_schema_sql[];   /* forms_schema.sql, compiled in (CMakeLists.txt) */
@@ -139,27 +138,6 @@ struct forms_store {
 static int db_fail(sqlite3 *db, const char *what, struct gdir_err *err)
 {
     return gdir_err_set(err, GDIR_EDB, "forms database: %s: %s", what, sqlite3_errmsg(db));
-}
-
-/* Opens path read-write (created when missing), WAL, synchronous=FULL, a busy timeout. */
-static int open_conn(struct gdir_db *d, const char *path, struct gdir_err *err)
-{
-    static const char pragmas[] = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
-                                  "PRAGMA foreign_keys = ON;";
-    d->db = NULL;
-    d->spatialite = NULL;
-    if (sqlite3_open_v2(path, &d->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                        SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-        gdir_err_set(err, GDIR_EDB, "%s: %s", path, d->db ? sqlite3_errmsg(d->db) : "cannot open");
-        gdir_db_close(d);
-        return GDIR_EDB;
-    }
-    sqlite3_busy_timeout(d->db, BUSY_TIMEOUT_MS);
-    if (gdir_db_exec(d, pragmas, err)) {
-        gdir_db_close(d);
-        return GDIR_EDB;
-    }
-    return GDIR_OK;
 }
 
 /* Binders by parameter name (the statements above name every parameter). */
@@ -289,7 +267,7 @@ int forms_store_open(struct forms_store **out, const char *db_path, const char *
         gdir_err_set(err, rc, "out of memory");
         goto fail;
     }
-    if ((rc = open_files_dir(s, err)) || (rc = open_conn(&s->w, db_path, err)) ||
+    if ((rc = open_files_dir(s, err)) || (rc = gdir_db_open_store(&s->w, db_path, err)) ||
         (rc = create_schema(s, err)) || (rc = load_secret(s, err)) ||
         (rc = gdir_db_prepare_all(&s->w, w_sql, W_COUNT, s->wst, NULL, err)))
         goto fail;
@@ -1026,7 +1004,7 @@ static int reader_get(struct forms_store *s, struct reader **out, struct gdir_er
     r = calloc(1, sizeof *r);
     if (!r)
         return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
-    if (open_conn(&r->db, s->db_path, err) ||
+    if (gdir_db_open_store(&r->db, s->db_path, err) ||
         gdir_db_exec(&r->db, "PRAGMA query_only = 1", err) ||
         gdir_db_prepare_all(&r->db, r_sql, R_COUNT, r->st, NULL, err) || pthread_setspecific(s->key, r)) {
         reader_free(r);

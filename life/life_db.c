@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BUSY_TIMEOUT_MS 10000
 
 extern const char life_schema_sql[];   /* life_schema.sql, compiled in (CMakeLists.txt) */
 
@@ -249,28 +248,18 @@ static void b_opt(sqlite3_stmt *st, const char *name, long long v)
 
 int life_db_open(struct life_db **out, const char *forms_db, struct gdir_err *err)
 {
-    static const char pragmas[] = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
-                                  "PRAGMA foreign_keys = ON;";
     struct life_db *db = calloc(1, sizeof *db);
 
     *out = NULL;
     if (!db)
         return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
-    if (sqlite3_open_v2(forms_db, &db->d.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                        SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-        gdir_err_set(err, GDIR_EDB, "%s: %s", forms_db,
-                     db->d.db ? sqlite3_errmsg(db->d.db) : "cannot open");
-        goto fail;
+    if (gdir_db_open_store(&db->d, forms_db, err) || gdir_db_exec(&db->d, life_schema_sql, err) ||
+        gdir_db_prepare_all(&db->d, sql, S_COUNT, db->st, NULL, err)) {
+        life_db_close(db);
+        return err && err->code ? err->code : GDIR_EDB;
     }
-    sqlite3_busy_timeout(db->d.db, BUSY_TIMEOUT_MS);
-    if (gdir_db_exec(&db->d, pragmas, err) || gdir_db_exec(&db->d, life_schema_sql, err) ||
-        gdir_db_prepare_all(&db->d, sql, S_COUNT, db->st, NULL, err))
-        goto fail;
     *out = db;
     return GDIR_OK;
-fail:
-    life_db_close(db);
-    return err && err->code ? err->code : GDIR_EDB;
 }
 
 void life_db_close(struct life_db *db)
