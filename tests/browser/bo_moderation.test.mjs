@@ -21,14 +21,13 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import {
-  IMPORTER, SOURCE_DIR, axeCheck, boLogin, closeAll, freshWorkDir, geodirAdmin, importFixtures,
-  newContext, openBrowser, pollUntil, smtpArgs, startServer, startSmtp,
+  AGENTS, IMPORTER, SOURCE_DIR, addAgent, axeCheck, boLogin, closeAll, freshWorkDir,
+  importFixtures, newContext, openBrowser, pollUntil, smtpArgs, startServer, startSmtp,
 } from './harness.mjs';
 
 const WORK_DIR = freshWorkDir('run-bo-moderation');
 const FORMS_DB = path.join(WORK_DIR, 'forms.sqlite');
 const ctx = newContext();
-const PW = 'Girafe-Parapluie-Violon-27';
 const NAME = 'Fromagerie Tartempion';
 let smtp = null;
 let commune = null;
@@ -70,9 +69,7 @@ before(async () => {
     ...smtpArgs(smtp)]);
   const { communes } = await (await fetch(`${ctx.base}/api/communes`)).json();
   commune = communes[0];
-  geodirAdmin(FORMS_DB, ['agent', 'add', '--login', 'm.durand', '--name', 'Marie Durand', '--email',
-                         'm.durand@mairie.fr', '--role', 'commune', '--commune', commune.insee,
-                         '--password-stdin'], `${PW}\n`);
+  addAgent(FORMS_DB, AGENTS.durand, commune.insee);
   filed = await propose();
   assert.deepEqual(await search('Tartempion'), [], 'not in the directory before the decision');
   await openBrowser(ctx, WORK_DIR, { failOnDialog: true, tileHost: 'tile.openstreetmap.org' });
@@ -85,7 +82,7 @@ after(async () => {
 
 test('the commune\'s agent accepts the proposal with corrected hours', async () => {
   const page = ctx.page;
-  await boLogin(ctx, 'm.durand', PW);
+  await boLogin(ctx, AGENTS.durand.login, AGENTS.durand.password);
   await page.click('#open-queue');
   await page.click(`text=${filed.code}`);
   await page.waitForSelector('#contribution-title');

@@ -242,6 +242,22 @@ export function geodirAdmin(formsDb, args, input) {
   return r.stdout;
 }
 
+/* The agents the back-office tests create: login, name, e-mail and password. */
+export const AGENTS = {
+  durand: { login: 'm.durand', name: 'Marie Durand', email: 'm.durand@mairie.fr',
+            password: 'Girafe-Parapluie-Violon-27' },
+  admin: { login: 'cc.admin', name: 'Claire Admin', email: 'admin@cc.fr',
+           password: 'Vanille-Tracteur-Orage-81' },
+};
+
+/* Creates agent (one of AGENTS) in formsDb with geodir-admin: the agent of the commune insee,
+ * or an administrator when insee is null. */
+export function addAgent(formsDb, agent, insee = null) {
+  const role = insee ? ['--role', 'commune', '--commune', insee] : ['--role', 'admin'];
+  geodirAdmin(formsDb, ['agent', 'add', '--login', agent.login, '--name', agent.name,
+                        '--email', agent.email, ...role, '--password-stdin'], `${agent.password}\n`);
+}
+
 /* The database of fixtures/ (copied into workDir) built by the real importer: its path. With
  * overrides, the copied territory.json names that local corrections file, created empty (the
  * moderation of contributions appends to it, docs/backoffice.md §7). */
