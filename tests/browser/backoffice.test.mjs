@@ -25,12 +25,12 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import {
-  AGENTS, SOURCE_DIR, addAgent, axeCheck, boLogin, closeAll, fileEnrolment, freshWorkDir,
-  importFixtures, newContext, openBrowser, pollUntil, smtpArgs, startServer, startSmtp,
+  AGENTS, SOURCE_DIR, addAgent, axeCheck, boLogin, closeAll, fileEnrolment, formsArgs,
+  freshWorkDir, importFixtures, newContext, openBrowser, pollUntil, smtpArgs, startServer,
+  startSmtp,
 } from './harness.mjs';
 
 const WORK_DIR = freshWorkDir('run-backoffice');
-const FORMS_DB = path.join(WORK_DIR, 'forms.sqlite');
 const ctx = newContext();
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
 const filed = {};
@@ -48,12 +48,12 @@ before(async () => {
   const db = importFixtures(WORK_DIR);
   smtp = await startSmtp();
   await startServer(ctx, WORK_DIR, db, [
-    '--forms_dir', path.join(SOURCE_DIR, 'tests', 'backoffice_http', 'forms'), '--forms_db', FORMS_DB,
-    '--forms_files_dir', path.join(WORK_DIR, 'forms-files'), ...smtpArgs(smtp)]);
+    ...formsArgs(WORK_DIR, path.join(SOURCE_DIR, 'tests', 'backoffice_http', 'forms')),
+    ...smtpArgs(smtp)]);
   const found = await (await fetch(`${ctx.base}/api/places?q=Trois%20Villages&category=primary-school`)).json();
   const f = found.features[0];
   const school = { id: f.id || f.properties.id, insee: f.properties.insee };
-  addAgent(FORMS_DB, AGENTS.durand, school.insee);
+  addAgent(WORK_DIR, AGENTS.durand, school.insee);
   filed.martin = await fileEnrolment(ctx.base, 'Martin', school);
   filed.bernard = await fileEnrolment(ctx.base, 'Bernard', school);
   await openBrowser(ctx, WORK_DIR, { failOnDialog: true });

@@ -20,12 +20,12 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import {
-  AGENTS, SOURCE_DIR, addAgent, axeCheck, boLogin, closeAll, fileEnrolment, freshWorkDir,
-  geodirAdmin, importFixtures, newContext, openBrowser, startServer,
+  AGENTS, SOURCE_DIR, addAgent, axeCheck, boLogin, closeAll, fileEnrolment, formsArgs, formsDbOf,
+  freshWorkDir, geodirAdmin, importFixtures, newContext, openBrowser, startServer,
 } from './harness.mjs';
 
 const WORK_DIR = freshWorkDir('run-bo-agents');
-const FORMS_DB = path.join(WORK_DIR, 'forms.sqlite');
+const FORMS_DB = formsDbOf(WORK_DIR);
 const ctx = newContext();
 /* The passwords the administrator gives l.petit, the agent created through the page. */
 const PW = { first: 'Girafe-Parapluie-Violon-27', second: 'Hibou-Casserole-Nuage-19' };
@@ -47,11 +47,10 @@ async function apiLogin(login, password) {
 
 before(async () => {
   const db = importFixtures(WORK_DIR);
-  addAgent(FORMS_DB, AGENTS.admin);
+  addAgent(WORK_DIR, AGENTS.admin);
   secret = /secret=([A-Z2-7]+)/.exec(geodirAdmin(FORMS_DB, ['agent', 'totp', 'cc.admin']))[1];
-  await startServer(ctx, WORK_DIR, db, [
-    '--forms_dir', path.join(SOURCE_DIR, 'tests', 'backoffice_http', 'forms'), '--forms_db', FORMS_DB,
-    '--forms_files_dir', path.join(WORK_DIR, 'forms-files')]);
+  await startServer(ctx, WORK_DIR, db,
+                    formsArgs(WORK_DIR, path.join(SOURCE_DIR, 'tests', 'backoffice_http', 'forms')));
   const found = await (await fetch(`${ctx.base}/api/places?q=Trois%20Villages&category=primary-school`)).json();
   const f = found.features[0];
   school = { id: f.id || f.properties.id, insee: f.properties.insee };

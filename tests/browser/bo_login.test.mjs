@@ -16,12 +16,12 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import {
-  AGENTS, SOURCE_DIR, addAgent, axeCheck, closeAll, freshWorkDir, geodirAdmin, importFixtures,
-  newContext, openBrowser, startServer, totp,
+  AGENTS, SOURCE_DIR, addAgent, axeCheck, closeAll, formsArgs, formsDbOf, freshWorkDir,
+  geodirAdmin, importFixtures, newContext, openBrowser, startServer, totp,
 } from './harness.mjs';
 
 const WORK_DIR = freshWorkDir('run-bo-login');
-const FORMS_DB = path.join(WORK_DIR, 'forms.sqlite');
+const FORMS_DB = formsDbOf(WORK_DIR);
 const ctx = newContext();
 let secret = '';
 
@@ -31,12 +31,11 @@ function admin(args, input) {
 
 before(async () => {
   const db = importFixtures(WORK_DIR);
-  addAgent(FORMS_DB, AGENTS.durand, '55040');
-  addAgent(FORMS_DB, AGENTS.admin);
+  addAgent(WORK_DIR, AGENTS.durand, '55040');
+  addAgent(WORK_DIR, AGENTS.admin);
   secret = /secret=([A-Z2-7]+)/.exec(admin(['agent', 'totp', 'cc.admin']))[1];
-  await startServer(ctx, WORK_DIR, db, [
-    '--forms_dir', path.join(SOURCE_DIR, 'config', 'forms'), '--forms_db', FORMS_DB,
-    '--forms_files_dir', path.join(WORK_DIR, 'forms-files')]);
+  await startServer(ctx, WORK_DIR, db,
+                    formsArgs(WORK_DIR, path.join(SOURCE_DIR, 'config', 'forms')));
   await openBrowser(ctx, WORK_DIR, { failOnDialog: true });
 });
 
