@@ -451,6 +451,17 @@ static void q_top_label(const struct gdir_geocode_query *q, const char *label)
     CHECK_STR_EQ(r[0].label, label);
 }
 
+/* q finds something, and every result is in the commune (by_postcode 0: INSEE code) or the
+ * postcode (1) want. */
+static void all_in(const struct gdir_geocode_query *q, int by_postcode, const char *want)
+{
+    struct gdir_geocode_result r[8];
+    size_t n = search_q(q, r, 8);
+    CHECK(n >= 1);
+    for (size_t i = 0; i < n; i++)
+        CHECK_STR_EQ(by_postcode ? r[i].postcode : r[i].citycode, want);
+}
+
 static void test_filters(void)
 {
     struct gdir_geocode_result r[8];
@@ -459,16 +470,10 @@ static void test_filters(void)
 
     CHECK(n >= 2);                                      /* both communes */
     q.insee = "55490";
-    n = search_q(&q, r, 8);
-    CHECK(n >= 1);
-    for (size_t i = 0; i < n; i++)
-        CHECK_STR_EQ(r[i].citycode, "55490");
+    all_in(&q, 0, "55490");
     q.insee = NULL;
     q.postcode = "55260";
-    n = search_q(&q, r, 8);
-    CHECK(n >= 1);
-    for (size_t i = 0; i < n; i++)
-        CHECK_STR_EQ(r[i].postcode, "55260");
+    all_in(&q, 1, "55260");
     q.postcode = NULL;
     q.insee = "55000";                                  /* no such commune */
     CHECK_INT_EQ(search_q(&q, r, 8), 0);
