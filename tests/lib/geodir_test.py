@@ -171,6 +171,13 @@ def sqlite_one(sqlite3, db, query):
     return list(rows[0].values())[0] if rows else None
 
 
+def place_and_sources(places, pid):
+    """The place pid of places (a dict by id of rows with field_sources; {} when absent) and its
+    field_sources as a dict (the field -> source map of a merged or fixed place)."""
+    place = places.get(pid, {})
+    return place, json.loads(place.get("field_sources") or "{}")
+
+
 class ApiServer:
     """geodir-api started with args (give "--port", "0"); stderr goes to log_path.
     required=False: a server that does not start is one failed check (self.port stays None,
