@@ -14,6 +14,8 @@
 /* The forms whose requests are contributions to the directory. */
 #define BO_FORM_REPORT "signaler-erreur"
 #define BO_FORM_PROPOSE "proposer-lieu"
+/* The form of the event proposals (docs/vie-locale.md §4), decided like a contribution. */
+#define BO_FORM_EVENT "proposer-evenement"
 
 /* A request as the moderation reads it. */
 struct bo_request_row {

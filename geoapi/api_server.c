@@ -12,6 +12,7 @@
  */
 #include "api_server.h"
 #include "api_bo.h"
+#include "api_life.h"
 #include "api_bo_mod.h"
 #include "api_dbpool.h"
 #include "api_forms.h"
@@ -27,6 +28,7 @@
 #include "gdir_hours.h"
 #include "gdir_log.h"
 #include "http_server.h"
+#include "life_waste.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -54,7 +56,9 @@ struct api_server {
     struct api_mailer *mailer;   /* owned: the e-mail sender, NULL without forms or transport */
     struct api_purge *purge;     /* owned: the daily RGPD purge, NULL without forms */
     struct api_bo *bo;           /* owned: the back office, NULL when off */
+    struct api_life *life;       /* owned: the daily-life store, NULL when off */
     struct api_mod *mod;         /* owned: moderation (api_bo_mod.h), NULL without importer_config */
+    struct life_waste *waste;    /* owned: the waste collection calendar, NULL without waste_file */
 };
 
 /* 1 when a content type is worth compressing (text of some kind). */
@@ -447,6 +451,26 @@ out:
     return rc;
 }
 
+/* The waste collection configuration (waste_file): valid, and naming member communes only. */
+static int open_waste(struct api_server *srv, const struct api_config *cfg, struct api_db *probe,
+                      struct gdir_err *err)
+{
+    int rc = life_waste_load(cfg->waste_file, &srv->waste, err);
+    if (rc) {
+        if (!err->param[0])
+            snprintf(err->param, sizeof err->param, "waste_file");
+        return err->code = GDIR_ECONFIG;
+    }
+    for (size_t i = 0; i < life_waste_n_communes(srv->waste); i++) {
+        const char *insee = life_waste_commune_at(srv->waste, i);
+        if (!api_db_commune(probe, insee))
+            return gdir_err_set_param(err, GDIR_ECONFIG, "waste_file",
+                                      "%s: commune %s is not a member commune of %s",
+                                      cfg->waste_file, insee, cfg->db);
+    }
+    return GDIR_OK;
+}
+
 int api_server_start(struct api_server **out, const struct api_config *cfg, struct gdir_err *err)
 {
     struct api_server *srv = calloc(1, sizeof *srv);
@@ -479,6 +503,8 @@ int api_server_start(struct api_server **out, const struct api_config *cfg, stru
                  "map-ui)\"");
     if (cfg->synonyms_file[0] && (rc = api_synonyms_load(cfg->synonyms_file, err)))
         goto fail;
+    if (cfg->waste_file[0] && (rc = open_waste(srv, cfg, probe, err)))
+        goto fail;
     srv->cluster_root = resolve_cluster_dir(srv->static_root);
     rc = api_dbpool_init(&srv->pool, cfg->db, err);
     if (rc)
@@ -492,6 +518,7 @@ int api_server_start(struct api_server **out, const struct api_config *cfg, stru
     }
     if (cfg->forms_dir[0] && ((rc = open_forms(srv, cfg, probe, err)) ||
                               (rc = api_bo_open(&srv->bo, cfg, err)) ||
+                              (rc = api_life_open(&srv->life, cfg, err)) ||
                               (cfg->importer_config[0] &&
                                (rc = api_mod_open(&srv->mod, cfg, err)))))
         goto fail;
@@ -499,7 +526,10 @@ int api_server_start(struct api_server **out, const struct api_config *cfg, stru
     probe = NULL;
     srv->ctx.forms = srv->forms;
     srv->ctx.bo = srv->bo;
+    srv->ctx.life = srv->life;
+    srv->ctx.life_tag = srv->life ? api_life_tag : NULL;
     srv->ctx.mod = srv->mod;
+    srv->ctx.waste = srv->waste;
     srv->ctx.calendar = srv->calendar;
     srv->ctx.config_tag = config_tag(cfg);
     srv->ctx.cfg = cfg;
@@ -545,9 +575,11 @@ void api_server_stop(struct api_server *srv)
     api_purge_stop(srv->purge);
     api_forms_close(srv->forms);   /* after the workers: their readers are closed */
     api_bo_close(srv->bo);         /* likewise their back office connections */
+    api_life_close(srv->life);     /* and their daily-life store's */
     api_mod_close(srv->mod);       /* after the refresh running, if any */
     api_dbpool_destroy(&srv->pool);
     gdir_calendar_free(srv->calendar);
+    life_waste_free(srv->waste);
     free(srv->static_root);
     free(srv->vendor_root);
     free(srv->cluster_root);

@@ -289,6 +289,18 @@ static int public_holiday(long y, int m, int d, long z)
     return z == easter + 1 || z == easter + 39 || z == easter + 50;
 }
 
+long gdir_hours_day_number(int y, int m, int d)
+{
+    return day_number(y, m, d);
+}
+
+void gdir_hours_civil_date(long z, int *y, int *m, int *d)
+{
+    long yy;
+    civil_date(z, &yy, m, d);
+    *y = (int)yy;
+}
+
 int gdir_hours_is_public_holiday(int y, int m, int d)
 {
     if (y < 1583 || y > 9999 || !valid_date(y, m, d))

@@ -116,6 +116,12 @@ extern const char gdir_hours_zone_b_csv[];
  * GDIR_EINVAL. */
 int gdir_hours_easter(int y, int *m, int *d);
 
+/* The day number of the proleptic Gregorian date y-m-d (days since 1970-01-01; y >= 1, the
+ * date valid), and back (z >= the day number of 0001-01-01). The one civil-date arithmetic of
+ * the project's calendars (the waste collection days of life/life_waste.c). */
+long gdir_hours_day_number(int y, int m, int d);
+void gdir_hours_civil_date(long z, int *y, int *m, int *d);
+
 /* 1 if y-m-d is one of the 11 French national public holidays (1 Jan, Easter Monday, 1 May,
  * 8 May, Ascension, Whit Monday, 14 Jul, 15 Aug, 1 Nov, 11 Nov, 25 Dec), else 0. */
 int gdir_hours_is_public_holiday(int y, int m, int d);

@@ -59,7 +59,8 @@ struct life_occurrence {
  * minutes of wall-clock time (an all-day event: a multiple of 1440), repeated by r (NULL: just
  * the one) minus the n_exdates exdates, whose [start, end) meets [from, to) (UTC), in order,
  * at most LIFE_RRULE_OCCURRENCES and until fn returns non-zero (which is returned).
- * 0, fn's value, or GDIR_EINVAL (a dtstart that is not a date). */
+ * 0, fn's value, or GDIR_EINVAL (a dtstart that is not a date, years 1971 to 9997, or a
+ * duration outside 0 to 366 days). */
 typedef int (*life_occurrence_fn)(const struct life_occurrence *o, void *arg);
 int life_rrule_expand(const struct life_rrule *r, const struct life_local *dtstart,
                       int duration_min, const struct life_local *exdates, size_t n_exdates,

@@ -37,7 +37,8 @@ int life_text_sanitise(const char *text, size_t len, struct gdir_buf *html, stru
                        struct gdir_err *err);
 
 /* The plain text of a title (one line): tags are not interpreted, control characters and
- * line breaks become spaces, runs of spaces are folded, trimmed. 0 or as above. */
+ * line breaks become spaces, runs of spaces are folded, trimmed. max: the most bytes of the
+ * result (0: no limit), beyond it GDIR_ETOOBIG. 0 or as above. */
 int life_text_line(const char *text, size_t len, size_t max, struct gdir_buf *out,
                    struct gdir_err *err);
 

@@ -70,7 +70,8 @@ export function statusText(status) {
   return `La demande a échoué (erreur ${status}).`;
 }
 
-async function getJson(path, params, signal, accept = 'application/json') {
+/** GET path with the query params (empty values left out): the parsed JSON, or an ApiError. */
+export async function getJson(path, params, signal, accept = 'application/json') {
   const url = new URL(path, window.location.origin);
   if (params) {
     for (const [key, value] of Object.entries(params)) {

@@ -1,6 +1,8 @@
 /*
  * commune.js — one commune's page (commune.html at /commune/<insee>; the server answers it only
- * for a member commune): name and postcodes, the mairie with its hours in words, the places of
+ * for a member commune): name and postcodes, its alerts valid now, its next events and its waste
+ * collection days with the « Ajouter à mon agenda » link (life.js), the mairie with its hours in
+ * words, the places of
  * the commune by category (/api/places?commune=), its associations, the online procedures
  * offered there (/api/forms?commune=), and its outline (/api/communes.geojson) with its places
  * as dots on a small Leaflet map over the territory's basemap.
@@ -10,6 +12,7 @@ import * as L from '/vendor/leaflet/leaflet-src.esm.js';
 import { fetchCommunesGeojson, fetchPlaces } from './api.js';
 import { h } from './dom.js';
 import { formatPlaces, sanitizeAttribution } from './format.js';
+import { currentAlerts, nextEvents, wasteSection } from './life.js';
 import { flatPlaces, loadCommunes, markReady, placeItem, proceduresList } from './resident.js';
 import { loadTerritory, shortName } from './site.js';
 
@@ -95,6 +98,8 @@ async function main() {
     ? `Code postal ${commune.postcodes.join(', ')} · ` : '';
   el('commune-summary').textContent = `${postcodes}${formatPlaces(commune.places || 0)} dans l’annuaire.`;
   const map = drawOutline(insee, territory);
+  const life = Promise.all([currentAlerts(insee, commune.name), nextEvents(insee, commune.name),
+                            wasteSection({ commune: insee })]);
   let places = [];
   try {
     places = flatPlaces(await fetchPlaces({ commune: insee, sort: 'name', limit: 500 }));
@@ -106,7 +111,11 @@ async function main() {
   el('associations').replaceChildren(placesOrNone(of('association'), `Aucune association de ${commune.name} n’est recensée dans l’annuaire.`));
   el('services').replaceChildren(byCategory(places.filter((p) => p.category !== 'town-hall' && p.category !== 'association'), commune.name));
   el('procedures').replaceChildren(await proceduresList(insee, commune.name));
-  for (const id of ['mairie', 'associations', 'services', 'procedures'])
+  const [alerts, events, waste] = await life;
+  el('commune-alerts').replaceChildren(alerts);
+  el('commune-events').replaceChildren(events);
+  el('commune-waste').replaceChildren(waste);
+  for (const id of ['mairie', 'associations', 'services', 'procedures', 'commune-alerts', 'commune-events', 'commune-waste'])
     el(id).setAttribute('aria-busy', 'false');
   const drawn = await map;
   if (drawn)

@@ -9,11 +9,14 @@
  * procedures. The commune of a position is the member commune whose outline holds it
  * (/api/communes.geojson), else the commune of the nearest address within 1 km
  * (/api/reverse/), else none: the position is outside the territory and only the nearest
- * services are shown.
+ * services are shown. In a member commune also its alerts valid now, its next events and the
+ * waste collection days of the address (/api/waste?lat=&lon=: « quand sortir mon bac ? », the
+ * déchèterie, « Ajouter à mon agenda » to /api/waste.ics of the address; life.js).
  */
 import { fetchAddresses, fetchCommunesGeojson, fetchPlaces, fetchReverse } from './api.js';
 import { Combobox } from './combobox.js';
 import { h } from './dom.js';
+import { currentAlerts, nextEvents, wasteSection } from './life.js';
 import { flatPlaces, loadCommunes, markReady, placeItem, proceduresList } from './resident.js';
 import { loadTerritory, shortName } from './site.js';
 
@@ -140,6 +143,9 @@ async function showResult(lat, lon, label, insee) {
     communeList(insee, 'town-hall', lat, lon, `Aucune mairie de ${commune.name} n’est recensée dans l’annuaire.`),
     communeList(insee, 'association', lat, lon, `Aucune association de ${commune.name} n’est recensée dans l’annuaire.`),
     proceduresList(insee, commune.name),
+    currentAlerts(insee, commune.name),
+    nextEvents(insee, commune.name),
+    wasteSection({ lat: lat.toFixed(5), lon: lon.toFixed(5) }),
   ]) : null;
   const nearest = await needs;
   if (mine !== run)
@@ -151,10 +157,14 @@ async function showResult(lat, lon, label, insee) {
     commune ? h('p', {}, h('a', { href: `/commune/${encodeURIComponent(insee)}` }, `Tout sur ${commune.name}`))
       : h('p', {}, 'Cette adresse n’est pas dans une commune du territoire\u00a0: voici tout de même les services les plus proches.'));
   const blocks = [head];
-  if (parts)
+  if (parts) {
+    blocks.push(section('part-alerts', 'Alertes en cours', parts[3]));
     blocks.push(section('part-mairie', 'Votre mairie', parts[0]));
+    blocks.push(section('part-waste', 'Collecte des déchets', parts[5]));
+  }
   blocks.push(section('part-near', 'Les services les plus proches', ...nearest));
   if (parts) {
+    blocks.push(section('part-events', 'Prochains événements', parts[4]));
     blocks.push(section('part-assoc', `Les associations de ${commune.name}`, parts[1]));
     blocks.push(section('part-forms', 'Vos démarches en ligne', parts[2]));
   }

@@ -54,6 +54,9 @@ const SHELL = [
   '/je-m-installe', '/communes', '/installation.html', '/installation.js', '/commune.html',
   '/commune.js', '/communes.html', '/communes.js', '/resident.js', '/resident.css',
   '/place-card.js', '/share.js', '/list-pager.js', '/place-stream.js', '/cluster.css',
+  /* daily life (docs/vie-locale.md §7): agenda, news, the alert banner of every page */
+  '/agenda', '/actualites', '/agenda.html', '/agenda.js', '/actualites.html', '/actualites.js',
+  '/alerts.js', '/life.js', '/life.css',
   '/vendor/supercluster/supercluster.min.js',
   '/vendor/leaflet/leaflet-src.esm.js', '/vendor/leaflet/leaflet.js', '/vendor/leaflet/leaflet.css',
   '/vendor/leaflet/images/marker-icon.png', '/vendor/leaflet/images/marker-icon-2x.png',

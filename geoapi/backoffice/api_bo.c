@@ -3,10 +3,12 @@
  * check of every /api/bo/ handler. See api_bo.h.
  */
 #include "api_bo.h"
+#include "bo_contrib.h"
 #include "gdir_cjson.h"
 #include "gdir_json.h"
 #include "gdir_log.h"
 #include "gdir_mem.h"
+#include "gdir_parse.h"
 #include "gdir_secret.h"
 
 #include <arpa/inet.h>
@@ -182,6 +184,25 @@ void api_bo_audit(const struct api_ctx *ctx, const struct api_request *req,
     if (db && bo_audit(db, &e, time(NULL), &err))
         gdir_log(GDIR_LOG_ERROR, "bo", "msg=\"audit failed\" action=%s err=\"%s\"", action,
                  err.msg);
+}
+
+int api_bo_scoped_request(const struct api_ctx *ctx, const struct api_request *req,
+                          const struct bo_agent *a, struct bo_request_row *r,
+                          struct gdir_err *err)
+{
+    long id = 0;
+    int rc;
+
+    if (gdir_parse_long(api_capture(req, "id"), 1, 1L << 53, &id))
+        return gdir_err_set_param(err, GDIR_EINVAL, "id", "id : un numéro de demande est attendu.");
+    rc = bo_request_get(api_bo_db(ctx), id, r, err);
+    if (rc == GDIR_ENOTFOUND && a->role != BO_ROLE_ADMIN)
+        rc = GDIR_EFORBIDDEN;
+    else if (rc)
+        return rc;
+    if (rc || !bo_can(a, r->form_id, r->commune, r->service))
+        return gdir_err_set(err, GDIR_EFORBIDDEN, "Cette demande n'est pas de votre ressort.");
+    return GDIR_OK;
 }
 
 void api_bo_json_begin(struct api_response *res, struct gdir_json *j)

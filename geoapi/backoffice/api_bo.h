@@ -55,6 +55,14 @@ int api_bo_json_body(const struct api_request *req, struct cJSON **out, struct g
 void api_bo_audit(const struct api_ctx *ctx, const struct api_request *req,
                   const struct bo_agent *agent, const char *action, long long request_id);
 
+/* The request {id} of the path for a decision (§7 contributions, event proposals): read, and
+ * in the agent's scope (403 otherwise; an unknown id is 403 too for non-administrators:
+ * nothing disclosed); 400 naming id. r is freed by bo_request_row_free. */
+struct bo_request_row;
+int api_bo_scoped_request(const struct api_ctx *ctx, const struct api_request *req,
+                          const struct bo_agent *a, struct bo_request_row *r,
+                          struct gdir_err *err);
+
 /* A JSON answer of a back-office handler: begin empties res->body and opens j's object on it;
  * end closes that object and ends the answer, never stored (api_json_done). */
 struct gdir_json;

@@ -175,7 +175,8 @@ struct bq_moves {
 void bq_moves_of(const struct form_def *f, struct bq_moves *m);
 /* 1 when the move to `to` of a request of form_id is made only by another action: accepting
  * a contribution (« Signaler une erreur », « Proposer un lieu ») is its decision, which also
- * updates the directory (h_bo_contribution.c), never a bare status change. */
+ * updates the directory (h_bo_contribution.c), and accepting an event proposal publishes the
+ * event (life/h_bo_event.c); never a bare status change. */
 int bq_move_reserved(const char *form_id, const char *to);
 /* The display text of value v of the field definition def into out (reset first), as the
  * request's page shows it: a choice's label, « Oui »/« Non », dd/mm/yyyy, an address's

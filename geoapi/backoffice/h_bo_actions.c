@@ -105,7 +105,7 @@ static int transition(struct bq_call *c, struct gdir_err *err)
                                   "démarche.");
     if (bq_move_reserved(r->form_id, to))
         return gdir_err_set(err, GDIR_ECONFLICT, "Une contribution s’accepte par sa décision "
-                            "(« Accepter »), qui met aussi l’annuaire à jour.");
+                            "(« Accepter »), qui met aussi à jour l’annuaire ou l’agenda.");
     bq_moves_of(f, &fm);
     if (!bo_transition_ok(r->status, to, fm.extra, fm.after, fm.final, fm.n))
         return gdir_err_set(err, GDIR_ECONFLICT, "Ce changement de statut n’est pas possible "

@@ -17,7 +17,6 @@
 #include "gdir_geo.h"
 #include "gdir_json.h"
 #include "gdir_log.h"
-#include "gdir_parse.h"
 #include "gdir_taxonomy.h"
 #include "gdir_text.h"
 
@@ -245,18 +244,10 @@ static int scoped_request(const struct api_ctx *ctx, const struct api_request *r
                           const struct bo_agent *a, struct bo_request_row *r,
                           struct gdir_err *err)
 {
-    long id = 0;
-    int rc;
+    int rc = api_bo_scoped_request(ctx, req, a, r, err);
 
-    if (gdir_parse_long(api_capture(req, "id"), 1, 1L << 53, &id))
-        return gdir_err_set_param(err, GDIR_EINVAL, "id", "id : un numéro de demande est attendu.");
-    rc = bo_request_get(api_bo_db(ctx), id, r, err);
-    if (rc == GDIR_ENOTFOUND && a->role != BO_ROLE_ADMIN)
-        rc = GDIR_EFORBIDDEN;
-    else if (rc)
+    if (rc)
         return rc;
-    if (rc || !bo_can(a, r->form_id, r->commune, r->service))
-        return gdir_err_set(err, GDIR_EFORBIDDEN, "Cette demande n'est pas de votre ressort.");
     if (strcmp(r->form_id, BO_FORM_PROPOSE) && strcmp(r->form_id, BO_FORM_REPORT))
         return gdir_err_set(err, GDIR_ECONFLICT, "Cette demande n'est pas une contribution à "
                             "l'annuaire.");

@@ -35,7 +35,8 @@ const struct form_def *bq_form(const struct api_ctx *ctx, const char *form_id)
 int bq_move_reserved(const char *form_id, const char *to)
 {
     return form_id && to && strcmp(to, "acceptee") == 0 &&
-           (strcmp(form_id, BO_FORM_PROPOSE) == 0 || strcmp(form_id, BO_FORM_REPORT) == 0);
+           (strcmp(form_id, BO_FORM_PROPOSE) == 0 || strcmp(form_id, BO_FORM_REPORT) == 0 ||
+            strcmp(form_id, BO_FORM_EVENT) == 0);
 }
 
 void bq_moves_of(const struct form_def *f, struct bq_moves *m)

@@ -413,11 +413,9 @@ int api_cat_write_turtle(const struct api_cat_graph *g, struct gdir_buf *out)
 
 /* ---- RDF/XML ------------------------------------------------------------------------------ */
 
-/* XML text (attr = 0) or attribute value (attr = 1). Tab, LF and CR are written as character
- * references where XML would otherwise normalize them (CR always; all three in attributes). */
-static void xml_text(struct gdir_buf *b, const char *s, int attr)
+void api_xml_escape(struct gdir_buf *b, const char *s, int attr)
 {
-    for (const char *p = s; *p; p++) {
+    for (const char *p = s ? s : ""; *p; p++) {
         switch (*p) {
         case '&': gdir_buf_adds(b, "&amp;"); break;
         case '<': gdir_buf_adds(b, "&lt;"); break;
@@ -426,7 +424,12 @@ static void xml_text(struct gdir_buf *b, const char *s, int attr)
         case '\r': gdir_buf_adds(b, "&#13;"); break;
         case '\n': gdir_buf_adds(b, attr ? "&#10;" : "\n"); break;
         case '\t': gdir_buf_adds(b, attr ? "&#9;" : "\t"); break;
-        default: gdir_buf_addc(b, *p); break;
+        default:
+            if ((unsigned char)*p < 0x20 || *p == 0x7F)
+                gdir_buf_adds(b, "\xEF\xBF\xBD");   /* U+FFFD: XML 1.0 cannot carry it */
+            else
+                gdir_buf_addc(b, *p);
+            break;
         }
     }
 }
@@ -442,7 +445,7 @@ int api_cat_write_rdfxml(const struct api_cat_graph *g, struct gdir_buf *out)
         if (!n->n_props)
             continue;
         gdir_buf_adds(out, "  <rdf:Description rdf:about=\"");
-        xml_text(out, n->iri, 1);
+        api_xml_escape(out, n->iri, 1);
         gdir_buf_adds(out, "\">\n");
         for (size_t k = 0; k < n->n_props; k++) {
             const struct api_cat_prop *p = &n->props[k];
@@ -451,7 +454,7 @@ int api_cat_write_rdfxml(const struct api_cat_graph *g, struct gdir_buf *out)
             switch (p->kind) {
             case API_CAT_IRI:
                 gdir_buf_adds(out, " rdf:resource=\"");
-                xml_text(out, p->value, 1);
+                api_xml_escape(out, p->value, 1);
                 gdir_buf_adds(out, "\"/>\n");
                 continue;
             case API_CAT_STR:
@@ -467,7 +470,7 @@ int api_cat_write_rdfxml(const struct api_cat_graph *g, struct gdir_buf *out)
                 break;
             }
             gdir_buf_adds(out, ">");
-            xml_text(out, p->value, 0);
+            api_xml_escape(out, p->value, 0);
             gdir_buf_printf(out, "</%s>\n", el);
         }
         gdir_buf_adds(out, "  </rdf:Description>\n");

@@ -81,4 +81,11 @@ int api_cat_write_jsonld(const struct api_cat_graph *g, struct gdir_buf *out);
 int api_cat_write_turtle(const struct api_cat_graph *g, struct gdir_buf *out);
 int api_cat_write_rdfxml(const struct api_cat_graph *g, struct gdir_buf *out);
 
+/* The one XML escaper of geoapi (RDF/XML here, the Atom and RSS feeds of geoapi/life/): text
+ * (attr = 0) or an attribute value (attr = 1) of s (NULL: nothing), valid UTF-8 expected. '&',
+ * '<', '>' (and '"' in attributes) become entities; CR always, and tab and LF in attributes,
+ * become character references (XML would otherwise normalise them); the other control
+ * characters, which XML 1.0 cannot carry, become U+FFFD. Appends to b (its sticky status). */
+void api_xml_escape(struct gdir_buf *b, const char *s, int attr);
+
 #endif

@@ -37,6 +37,7 @@
 #include "gdir_mem.h"
 #include "gdir_parse.h"
 #include "gdir_text.h"
+#include "h_feeds.h"
 #include "h_ogc.h"
 
 #define CAT_CT_JSONLD "application/ld+json"
@@ -97,6 +98,8 @@ struct cat_state {
     size_t n_exports;
     struct cat_dataset datasets[CAT_MAX_DATASETS];
     size_t n_datasets;
+    struct feeds_facts life[2];  /* the agenda, the news (when the server has the store) */
+    size_t n_life;
     struct ogc_collection cs[CAT_MAX_COLLECTIONS];   /* the OGC collections: places, one
                                                      * per top-level category, communes,
                                                      * addresses */
@@ -800,6 +803,23 @@ static void add_ondemand(struct cat_state *st, size_t ds, const struct cat_datas
     gdir_buf_free(&t);
 }
 
+/* What every dataset says of its licence, rights, agents, place, language, page and
+ * frequency. */
+static void add_dataset_agents(struct cat_state *st, const struct cat_shared *sh, size_t ds,
+                               size_t rights, const char *licence_url, const char *page,
+                               const char *freq)
+{
+    api_cat_iri(&st->g, ds, "dct:license", licence_url);
+    api_cat_iri(&st->g, ds, "dct:rights", st->g.nodes[rights].iri);
+    api_cat_iri(&st->g, ds, "dct:publisher", sh->publisher_iri);
+    api_cat_iri(&st->g, ds, "dct:creator", sh->publisher_iri);
+    api_cat_iri(&st->g, ds, "dcat:contactPoint", st->g.nodes[sh->contact].iri);
+    api_cat_iri(&st->g, ds, "dct:spatial", st->g.nodes[sh->spatial].iri);
+    api_cat_iri(&st->g, ds, "dct:language", EU_LANG_FRA);
+    api_cat_iri(&st->g, ds, "dcat:landingPage", page);
+    api_cat_iri(&st->g, ds, "dct:accrualPeriodicity", freq);
+}
+
 static void add_dataset(struct cat_state *st, const struct cat_shared *sh,
                         const struct cat_dataset *d, size_t catalog, size_t ogc, size_t search)
 {
@@ -822,16 +842,8 @@ static void add_dataset(struct cat_state *st, const struct cat_shared *sh,
     api_cat_str(&st->g, ds, "dct:identifier", st->g.nodes[ds].iri);
     add_keywords(st, ds, d);
     add_themes(st, ds, d);
-    api_cat_iri(&st->g, ds, "dct:license", lurl);
-    api_cat_iri(&st->g, ds, "dct:rights", st->g.nodes[rights].iri);
-    api_cat_iri(&st->g, ds, "dct:publisher", sh->publisher_iri);
-    api_cat_iri(&st->g, ds, "dct:creator", sh->publisher_iri);
-    api_cat_iri(&st->g, ds, "dcat:contactPoint", st->g.nodes[sh->contact].iri);
-    api_cat_iri(&st->g, ds, "dct:spatial", st->g.nodes[sh->spatial].iri);
-    api_cat_iri(&st->g, ds, "dct:language", EU_LANG_FRA);
-    api_cat_iri(&st->g, ds, "dcat:landingPage", sh->page);
     snprintf(freq, sizeof freq, "%s%s", EU_FREQ, frequency(st));
-    api_cat_iri(&st->g, ds, "dct:accrualPeriodicity", freq);
+    add_dataset_agents(st, sh, ds, rights, lurl, sh->page, freq);
     if (strcmp(d->dataset, "equipements") == 0)
         api_cat_iri(&st->g, ds, "dct:conformsTo", SCDL_EQUIPEMENTS);
 
@@ -888,6 +900,148 @@ static void add_dataset(struct cat_state *st, const struct cat_shared *sh,
     if ((title.err || t.err) && !st->g.failed)
         st->g.failed = title.err ? title.err : t.err;
     gdir_buf_free(&title);
+    gdir_buf_free(&t);
+}
+
+/* ---- the daily-life datasets (geoapi/life/h_feeds.h) --------------------------------------- */
+
+/* The territory's own content, under the Licence Ouverte, served live (no files). */
+struct cat_life_dist {
+    const char *path, *label, *filetype, *media_type, *what;
+    int ogc;                      /* through the OGC API (dcat:accessService) */
+};
+
+static const struct {
+    const char *id, *title, *page, *description, *keyword, *csv_theme, *themes[3];
+    struct cat_life_dist dists[4];
+    size_t n_dists;
+} life_sets[] = {
+    {"agenda-etalab-2.0", "Agenda des événements", "/agenda",
+     "Les événements publiés par les communes et le territoire (marchés, fêtes, réunions "
+     "publiques, permanences…)\u00a0: dates et heures (heure de Paris), répétitions, lieu, "
+     "commune, organisateur, tarif, accessibilité. Aucun schéma national d'agenda n'existe sur "
+     "schema.data.gouv.fr\u00a0: les colonnes du CSV sont décrites dans la documentation.",
+     "agenda", "Culture", {"EDUC", "SOCI", "REGI"},
+     {{"/api/events.csv", "CSV", "CSV", "text/csv",
+       "Une ligne par date d'événement (répétitions développées), du mois dernier à un an.", 0},
+      {"/api/events", "GeoJSON", "GEOJSON", "application/geo+json",
+       "API JSON\u00a0: les événements des trois prochains mois (paramètres commune, from, to, "
+       "category).", 0},
+      {"/api/events.ics", "iCalendar", NULL, "text/calendar",
+       "Calendrier à s'abonner (RFC 5545)\u00a0: les répétitions y sont des règles RRULE.", 0},
+      {"/ogc/collections/events/items", "API OGC - Features", "GEOJSON", "application/geo+json",
+       "Collection «\u00a0events\u00a0»\u00a0: une entité par date, filtre datetime.", 1}},
+     4},
+    {"actualites-etalab-2.0", "Actualités et alertes", "/actualites",
+     "Les actualités et les alertes (route coupée, coupure d'eau, intempéries…) publiées par "
+     "les communes et le territoire, avec leur période de validité.",
+     "actualités", "Société", {"SOCI", "GOVE", "REGI"},
+     {{"/api/news.atom", "Atom", "ATOM", "application/atom+xml",
+       "Flux Atom 1.0 des actualités et des alertes en cours.", 0},
+      {"/api/news.rss", "RSS", NULL, NULL, "Flux RSS 2.0 du même contenu.", 0},
+      {"/api/news", "JSON", "JSON", "application/json",
+       "API JSON des actualités et des alertes en cours (paramètres commune, kind).", 0}},
+     3},
+};
+
+static void life_title(const struct cat_state *st, size_t k, struct gdir_buf *out)
+{
+    gdir_buf_printf(out, "%s — %s (Licence Ouverte 2.0)", life_sets[k].title,
+                    territory_short(st));
+}
+
+static void add_life_dist(struct cat_state *st, size_t ds, size_t k, size_t i, size_t rights,
+                          size_t ogc)
+{
+    const struct cat_life_dist *d = &life_sets[k].dists[i];
+    struct gdir_buf t;
+    size_t dist;
+
+    gdir_buf_init(&t, 8192);
+    gdir_buf_printf(&t, "%s-%zu", life_sets[k].id, i + 1);
+    dist = node(st, "/catalog#distribution-", gdir_buf_str(&t));
+    api_cat_iri(&st->g, ds, "dcat:distribution", st->g.nodes[dist].iri);
+    api_cat_type(&st->g, dist, "dcat:Distribution");
+    gdir_buf_reset(&t);
+    gdir_buf_printf(&t, "%s — %s", d->label, life_sets[k].title);
+    api_cat_lang(&st->g, dist, "dct:title", gdir_buf_str(&t), "fr");
+    api_cat_lang(&st->g, dist, "dct:description", d->what, "fr");
+    api_cat_iri(&st->g, dist, "dcat:accessURL", url(st, "%s", d->path));
+    if (d->ogc) {
+        api_cat_iri(&st->g, dist, "dcat:accessService", st->g.nodes[ogc].iri);
+        api_cat_iri(&st->g, dist, "dct:conformsTo", OGC_FEATURES_CORE);
+        api_cat_iri(&st->g, ogc, "dcat:servesDataset", st->g.nodes[ds].iri);
+    } else {
+        api_cat_iri(&st->g, dist, "dcat:downloadURL", url(st, "%s", d->path));
+    }
+    if (d->filetype) {
+        gdir_buf_reset(&t);
+        gdir_buf_printf(&t, "%s%s", EU_FILETYPE, d->filetype);
+        api_cat_iri(&st->g, dist, "dct:format", gdir_buf_str(&t));
+    }
+    if (d->media_type) {
+        gdir_buf_reset(&t);
+        gdir_buf_printf(&t, "%s%s", IANA_MT, d->media_type);
+        api_cat_iri(&st->g, dist, "dcat:mediaType", gdir_buf_str(&t));
+    }
+    api_cat_iri(&st->g, dist, "dct:license", LICENCE_LO);
+    api_cat_iri(&st->g, dist, "dct:rights", st->g.nodes[rights].iri);
+    api_cat_iri(&st->g, dist, "dct:language", EU_LANG_FRA);
+    if (t.err && !st->g.failed)
+        st->g.failed = t.err;
+    gdir_buf_free(&t);
+}
+
+static void add_life_dataset(struct cat_state *st, const struct cat_shared *sh, size_t k,
+                             size_t catalog, size_t ogc)
+{
+    const struct feeds_facts *fa = &st->life[k];
+    size_t ds = node(st, "/catalog#dataset-", life_sets[k].id);
+    size_t rights = node(st, "/catalog#rights-", life_sets[k].id);
+    size_t period = node(st, "/catalog#periode-", life_sets[k].id);
+    const cJSON *kw = cJSON_GetObjectItemCaseSensitive(st->od, "keywords"), *w;
+    const char *today = st->built_at;
+    struct gdir_buf t;
+
+    gdir_buf_init(&t, 8192);
+    api_cat_iri(&st->g, catalog, "dcat:dataset", st->g.nodes[ds].iri);
+    api_cat_type(&st->g, ds, "dcat:Dataset");
+    life_title(st, k, &t);
+    api_cat_lang(&st->g, ds, "dct:title", gdir_buf_str(&t), "fr");
+    api_cat_lang(&st->g, ds, "dct:description", life_sets[k].description, "fr");
+    api_cat_str(&st->g, ds, "dct:identifier", st->g.nodes[ds].iri);
+    cJSON_ArrayForEach(w, kw)
+        if (cJSON_IsString(w))
+            api_cat_lang(&st->g, ds, "dcat:keyword", w->valuestring, "fr");
+    api_cat_lang(&st->g, ds, "dcat:keyword", life_sets[k].keyword, "fr");
+    api_cat_lang(&st->g, ds, "dcat:keyword", territory_short(st), "fr");
+    for (size_t i = 0; i < 3; i++) {
+        gdir_buf_reset(&t);
+        gdir_buf_printf(&t, "%s%s", EU_THEME, life_sets[k].themes[i]);
+        api_cat_iri(&st->g, ds, "dcat:theme", gdir_buf_str(&t));
+    }
+    gdir_buf_reset(&t);
+    gdir_buf_printf(&t, "%s%s", gdir_buf_str(&st->base), life_sets[k].page);
+    add_dataset_agents(st, sh, ds, rights, LICENCE_LO, gdir_buf_str(&t), EU_FREQ "UPDATE_CONT");
+    api_cat_iri(&st->g, ds, "dct:temporal", st->g.nodes[period].iri);
+    api_cat_type(&st->g, period, "dct:PeriodOfTime");
+    gdir_buf_reset(&t);
+    gdir_buf_printf(&t, "%.10s", fa->first[0] ? fa->first : today);
+    api_cat_typed(&st->g, period, "dcat:startDate", gdir_buf_str(&t), "xsd:date");
+    gdir_buf_reset(&t);
+    gdir_buf_printf(&t, "%.10s", fa->last[0] ? fa->last : today);
+    api_cat_typed(&st->g, period, "dcat:endDate", gdir_buf_str(&t), "xsd:date");
+    add_date(st, ds, "dct:issued", fa->issued[0] ? fa->issued : today);
+    add_date(st, ds, "dct:modified", fa->modified[0] ? fa->modified : today);
+    api_cat_type(&st->g, rights, "dct:RightsStatement");
+    gdir_buf_reset(&t);
+    gdir_buf_printf(&t, "%s — Licence Ouverte 2.0\u00a0: mentionner la source (%s) et la date de "
+                        "mise à jour.", territory_name(st), territory_name(st));
+    api_cat_lang(&st->g, rights, "rdfs:label", gdir_buf_str(&t), "fr");
+    for (size_t i = 0; i < life_sets[k].n_dists; i++)
+        add_life_dist(st, ds, k, i, rights, ogc);
+    if (t.err && !st->g.failed)
+        st->g.failed = t.err;
     gdir_buf_free(&t);
 }
 
@@ -977,7 +1131,8 @@ static int build_graph(struct cat_state *st, long page, long pages, const char *
     api_cat_iri(&st->g, catalog, "dct:license", LICENCE_LO);
     api_cat_iri(&st->g, catalog, "dct:spatial", st->g.nodes[sh.spatial].iri);
     add_date(st, catalog, "dct:modified", st->built_at);
-    api_cat_int(&st->g, catalog, "hydra:totalItems", (long long)st->n_datasets, "xsd:integer");
+    api_cat_int(&st->g, catalog, "hydra:totalItems", (long long)(st->n_datasets + st->n_life),
+                "xsd:integer");
     api_cat_iri(&st->g, catalog, "hydra:view", st->g.nodes[view].iri);
 
     api_cat_type(&st->g, view, "hydra:PartialCollectionView");
@@ -987,7 +1142,8 @@ static int build_graph(struct cat_state *st, long page, long pages, const char *
         api_cat_iri(&st->g, view, "hydra:previous", page_iri(st, &t, ext, page - 1));
     if (page < pages)
         api_cat_iri(&st->g, view, "hydra:next", page_iri(st, &t, ext, page + 1));
-    api_cat_int(&st->g, view, "hydra:totalItems", (long long)st->n_datasets, "xsd:integer");
+    api_cat_int(&st->g, view, "hydra:totalItems", (long long)(st->n_datasets + st->n_life),
+                "xsd:integer");
     api_cat_int(&st->g, view, "hydra:itemsPerPage", CAT_PAGE_SIZE, "xsd:integer");
 
     /* The services, then the datasets of this page. */
@@ -995,8 +1151,12 @@ static int build_graph(struct cat_state *st, long page, long pages, const char *
     search = add_service(st, &sh, catalog, &search_service, &t);
 
     for (size_t i = (size_t)(page - 1) * CAT_PAGE_SIZE;
-         i < st->n_datasets && i < (size_t)page * CAT_PAGE_SIZE; i++)
-        add_dataset(st, &sh, &st->datasets[i], catalog, ogc, search);
+         i < st->n_datasets + st->n_life && i < (size_t)page * CAT_PAGE_SIZE; i++) {
+        if (i < st->n_datasets)
+            add_dataset(st, &sh, &st->datasets[i], catalog, ogc, search);
+        else
+            add_life_dataset(st, &sh, i - st->n_datasets, catalog, ogc);
+    }
     if (t.err && !st->g.failed)
         st->g.failed = t.err;
     gdir_buf_free(&t);
@@ -1078,13 +1238,76 @@ static void csv_date(struct gdir_buf *out, const char *date)
     gdir_csv_field(out, d, ',');
 }
 
-static int write_csv(struct cat_state *st, struct gdir_buf *out)
+/* The fields COLL_NOM to COUV_SPAT_NOM of a row and those of its dates (COUV_TEMP_DEBUT to
+ * DATE_MAJ, each date NULL: the build date), each followed by its ','. */
+static void csv_row_head(const struct cat_state *st, const char *id, const char *title,
+                         const char *description, const char *theme, struct gdir_buf *out)
 {
     const char *siret = jstr(st->od, "publisher_siret");
-    const cJSON *kw = cJSON_GetObjectItemCaseSensitive(st->od, "keywords"), *k;
+    const char *fields[] = {territory_name(st), siret ? siret : "", id, title, description,
+                            theme, territory_name(st), siret ? siret : "", "Intercommunale",
+                            territory_name(st)};
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        gdir_csv_field(out, fields[i], ',');
+        gdir_buf_addc(out, ',');
+    }
+}
+
+static void csv_row_dates(const struct cat_state *st, const char *first, const char *last,
+                          const char *issued, const char *eu_freq, const char *modified,
+                          struct gdir_buf *out)
+{
+    csv_date(out, first ? first : st->built_at);
+    gdir_buf_addc(out, ',');
+    csv_date(out, last ? last : st->built_at);
+    gdir_buf_addc(out, ',');
+    csv_date(out, issued ? issued : st->built_at);
+    gdir_buf_printf(out, ",%s,", csv_frequency(eu_freq));
+    csv_date(out, modified ? modified : st->built_at);
+    gdir_buf_addc(out, ',');
+}
+
+/* The row of a daily-life dataset, as its DCAT description says. */
+static void csv_life_row(struct cat_state *st, size_t k, struct gdir_buf *out)
+{
+    const cJSON *kw = cJSON_GetObjectItemCaseSensitive(st->od, "keywords"), *w;
+    const struct feeds_facts *fa = &st->life[k];
     struct gdir_buf t;
 
     gdir_buf_init(&t, 65536);
+    life_title(st, k, &t);
+    csv_row_head(st, life_sets[k].id, gdir_buf_str(&t), life_sets[k].description,
+                 life_sets[k].csv_theme, out);
+    csv_row_dates(st, fa->first[0] ? fa->first : NULL, fa->last[0] ? fa->last : NULL,
+                  fa->issued[0] ? fa->issued : NULL, "UPDATE_CONT",
+                  fa->modified[0] ? fa->modified : NULL, out);
+    gdir_buf_reset(&t);
+    gdir_buf_add(&t, "", 0);
+    cJSON_ArrayForEach(w, kw)
+        if (cJSON_IsString(w))
+            csv_item(&t, w->valuestring);
+    csv_item(&t, life_sets[k].keyword);
+    csv_item(&t, territory_short(st));
+    gdir_csv_field(out, gdir_buf_str(&t), ',');
+    gdir_buf_printf(out, ",Licence Ouverte-LO,%zu,", life_sets[k].n_dists);
+    gdir_buf_reset(&t);
+    gdir_buf_add(&t, "", 0);
+    for (size_t i = 0; i < life_sets[k].n_dists; i++)
+        csv_item(&t, life_sets[k].dists[i].ogc ? "geojson" : life_sets[k].dists[i].label);
+    gdir_csv_field(out, gdir_buf_str(&t), ',');
+    gdir_buf_addc(out, ',');
+    gdir_csv_field(out, url(st, "%s", life_sets[k].page), ',');
+    gdir_buf_adds(out, "\r\n");
+    gdir_buf_free(&t);
+}
+
+static int write_csv(struct cat_state *st, struct gdir_buf *out)
+{
+    const cJSON *kw = cJSON_GetObjectItemCaseSensitive(st->od, "keywords"), *k;
+    struct gdir_buf t, desc;
+
+    gdir_buf_init(&t, 65536);
+    gdir_buf_init(&desc, 65536);
     for (size_t i = 0; i < sizeof csv_columns / sizeof csv_columns[0]; i++)
         gdir_buf_printf(out, "%s%s", i ? "," : "", csv_columns[i]);
     gdir_buf_adds(out, "\r\n");
@@ -1098,34 +1321,12 @@ static int write_csv(struct cat_state *st, struct gdir_buf *out)
                        (d->category ? N_ONDEMAND : 0);
 
         dataset_dates(st, d, &min, &max, &issued);
-        gdir_csv_field(out, territory_name(st), ',');
-        gdir_buf_addc(out, ',');
-        gdir_csv_field(out, siret ? siret : "", ',');
-        gdir_buf_addc(out, ',');
-        gdir_csv_field(out, d->id, ',');
-        gdir_buf_addc(out, ',');
         gdir_buf_reset(&t);
+        gdir_buf_reset(&desc);
         dataset_title(st, d, &t);
-        gdir_csv_field(out, gdir_buf_str(&t), ',');
-        gdir_buf_addc(out, ',');
-        gdir_buf_reset(&t);
-        dataset_description(st, d, &t);
-        gdir_csv_field(out, gdir_buf_str(&t), ',');
-        gdir_buf_printf(out, ",%s,", theme);
-        gdir_csv_field(out, territory_name(st), ',');
-        gdir_buf_addc(out, ',');
-        gdir_csv_field(out, siret ? siret : "", ',');
-        gdir_buf_adds(out, ",Intercommunale,");
-        gdir_csv_field(out, territory_name(st), ',');
-        gdir_buf_addc(out, ',');
-        csv_date(out, min ? min : st->built_at);
-        gdir_buf_addc(out, ',');
-        csv_date(out, max ? max : st->built_at);
-        gdir_buf_addc(out, ',');
-        csv_date(out, issued ? issued : st->built_at);
-        gdir_buf_printf(out, ",%s,", csv_frequency(frequency(st)));
-        csv_date(out, st->built_at);
-        gdir_buf_addc(out, ',');
+        dataset_description(st, d, &desc);
+        csv_row_head(st, d->id, gdir_buf_str(&t), gdir_buf_str(&desc), theme, out);
+        csv_row_dates(st, min, max, issued, frequency(st), NULL, out);
         gdir_buf_reset(&t);
         gdir_buf_add(&t, "", 0);
         cJSON_ArrayForEach(k, kw)
@@ -1159,7 +1360,10 @@ static int write_csv(struct cat_state *st, struct gdir_buf *out)
         gdir_csv_field(out, gdir_buf_str(&t), ',');
         gdir_buf_adds(out, "\r\n");
     }
+    for (size_t l = 0; l < st->n_life; l++)
+        csv_life_row(st, l, out);
     gdir_buf_free(&t);
+    gdir_buf_free(&desc);
     return out->err;
 }
 
@@ -1207,6 +1411,18 @@ static int base_url(struct cat_state *st)
     if (st->base.len == 0)
         return gdir_buf_adds(&st->base, "http://localhost");
     return GDIR_OK;
+}
+
+/* The agenda and the news when the server has the store; without them when it cannot be read
+ * (the directory's datasets are still worth harvesting). */
+static void read_life(const struct api_ctx *ctx, struct cat_state *st)
+{
+    struct gdir_err e;
+    for (int k = 0; feeds_enabled(ctx->cfg) && k < 2; k++, st->n_life++)
+        if (feeds_facts(ctx, k == 0, &st->life[k], &e)) {
+            st->n_life = 0;
+            break;
+        }
 }
 
 static int catalog(const struct api_ctx *ctx, const struct api_request *req,
@@ -1275,10 +1491,13 @@ static int catalog(const struct api_ctx *ctx, const struct api_request *req,
         rc = gdir_err_set(err, GDIR_EINTERNAL, "catalogue: unexpected collections");
         goto out;
     }
-    if ((rc = ogc_summarize(db, st.cs, st.n_cs, st.sum, err)))
+    if ((rc = ogc_summarize(ctx, db, st.cs, st.n_cs, st.sum, err)))
         goto out;
     group_datasets(&st);
-    pages = st.n_datasets ? (long)((st.n_datasets + CAT_PAGE_SIZE - 1) / CAT_PAGE_SIZE) : 1;
+    read_life(ctx, &st);
+    pages = st.n_datasets + st.n_life
+                ? (long)((st.n_datasets + st.n_life + CAT_PAGE_SIZE - 1) / CAT_PAGE_SIZE)
+                : 1;
     if (page > pages) {
         rc = gdir_err_set_param(err, GDIR_ENOTFOUND, "page",
                                 "page: the catalogue has %ld page(s), got %ld", pages, page);
@@ -1314,6 +1533,7 @@ tag:
     h = gdir_fnv64(h, &page, sizeof page);
     h = gdir_fnv64(h, &r, sizeof r);
     h = gdir_fnv64_field(h, gdir_buf_str(&st.base));
+    h = gdir_fnv64(h, st.life, st.n_life * sizeof st.life[0]);   /* the agenda, the news */
     api_etag_format(h, res->etag, sizeof res->etag);
     rc = GDIR_OK;
 out:

@@ -164,6 +164,13 @@ static const char SQL_OGC_COMMUNE_KEYS_BOX[] =
     "                    WHERE xmin <= :maxx AND xmax >= :minx AND ymin <= :maxy AND ymax >= :miny)"
     "        AND ST_Intersects(c.geom, GeomFromText(:wkt, 4326)) = 1)"
     " ORDER BY c.insee";
+/* CROSS JOIN: the R*Tree is the outer loop (a point meets a box or two), never a scan of
+ * communes; on a shared border the lower INSEE code answers. */
+static const char SQL_COMMUNE_AT[] =
+    "SELECT c.insee FROM idx_communes_geom AS r CROSS JOIN communes AS c ON c.rowid = r.pkid"
+    " WHERE r.xmin <= :lon AND r.xmax >= :lon AND r.ymin <= :lat AND r.ymax >= :lat"
+    "   AND ST_Contains(c.geom, MakePoint(:lon, :lat, 4326)) = 1"
+    " ORDER BY c.insee LIMIT 1";
 static const char SQL_OGC_COMMUNE[] =
     "SELECT c.insee, c.name, c.postcodes, c.population,"
     " (SELECT count(*) FROM places AS p WHERE p.insee = c.insee), c.source,"
@@ -235,6 +242,7 @@ static const char *const sql_text[API_Q_COUNT] = {
     [API_Q_EXPORTS] = SQL_EXPORTS,
     [API_Q_EXPORT_BY_NAME] = SQL_EXPORT_BY_NAME,
     [API_Q_PLACE_FOR_FORM] = SQL_PLACE_FOR_FORM,
+    [API_Q_COMMUNE_AT] = SQL_COMMUNE_AT,
 };
 
 const char *api_q_sql(enum api_stmt which)
@@ -569,6 +577,26 @@ int api_q_commune_member(struct api_db *db, const char *insee, int *member, stru
     rc = q_one(db, API_Q_COMMUNE_MEMBER, number_row, &q, err);   /* EXISTS: always a row */
     if (!rc)
         *member = q.n != 0;
+    return rc;
+}
+
+int api_q_commune_at(struct api_db *db, double lat, double lon, int *found, char insee[8],
+                     struct gdir_err *err)
+{
+    sqlite3_stmt *st = db->st[API_Q_COMMUNE_AT];
+    int rc = GDIR_OK, step;
+
+    *found = 0;
+    insee[0] = '\0';
+    bind_double(st, ":lat", lat);
+    bind_double(st, ":lon", lon);
+    step = sqlite3_step(st);
+    if (step == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_TEXT) {
+        snprintf(insee, 8, "%s", (const char *)sqlite3_column_text(st, 0));
+        *found = 1;
+    } else if (step != SQLITE_ROW && step != SQLITE_DONE)
+        rc = step_error(db, API_Q_COMMUNE_AT, err);
+    done(st);
     return rc;
 }
 

@@ -58,6 +58,7 @@ enum api_stmt {
     API_Q_EXPORTS,          /* the full exports (table exports), in name order */
     API_Q_EXPORT_BY_NAME,   /* one full export, by file name */
     API_Q_PLACE_FOR_FORM,   /* a place field of a form: the place's category and commune */
+    API_Q_COMMUNE_AT,       /* the commune whose boundary contains a point (R*Tree first) */
     API_Q_COUNT
 };
 
@@ -275,6 +276,12 @@ int api_q_address_sources(struct api_db *db, api_address_source_fn *fn, void *cl
 /* Calls fn with the number of address points of each commune (INSEE code). Prepared on each
  * call, like api_q_address_sources. */
 int api_q_address_counts(struct api_db *db, api_count_fn *fn, void *cls, struct gdir_err *err);
+
+/* The INSEE code of the commune whose boundary contains (lat, lon) into insee: found = 0 when
+ * none does (outside the territory, or communes without boundaries). The waste calendar of a
+ * point (geoapi/life/h_waste.c). */
+int api_q_commune_at(struct api_db *db, double lat, double lon, int *found, char insee[8],
+                     struct gdir_err *err);
 
 /* The listed commune with this INSEE code, or NULL. Borrowed from db. */
 const struct api_commune_entry *api_db_commune(const struct api_db *db, const char *insee);

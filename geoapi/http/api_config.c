@@ -98,6 +98,9 @@ static const struct api_option options[] = {
         "BYTES", "largest temporary file of one binary export; beyond, the export fails"),
     OPT("synonyms_file", OPT_OPTSTR, synonyms_file, "", 0, 0, "FILE",
         "the territory's search synonyms added to common/taxonomy_synonyms.def (docs/api.md)"),
+    OPT("waste_file", OPT_OPTSTR, waste_file, "", 0, 0, "FILE",
+        "the territory's waste collection configuration, JSON (docs/vie-locale.md §5), checked "
+        "at start; empty: /api/waste answers 404"),
     OPT("forms_dir", OPT_OPTSTR, forms_dir, "", 0, 0, "DIR",
         "folder of the form definitions (docs/forms.md); empty: no online procedures"),
     OPT("forms_db", OPT_STR, forms_db, "data/forms.sqlite", 0, 0, "FILE",

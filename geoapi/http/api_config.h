@@ -42,6 +42,8 @@ struct api_config {
     long max_export_streams;   /* streamed exports sent at once; more answer 503 */
     long max_export_size;  /* largest temporary file of one binary export, bytes */
     char *synonyms_file;   /* the territory's own search synonyms (api_synonyms.h); "": none */
+    char *waste_file;      /* the territory's waste collection configuration (life/life_waste.h,
+                            * docs/vie-locale.md §5); "": /api/waste answers 404 */
     char *forms_dir;       /* folder of the form definitions (docs/forms.md); "": no online
                             * procedures */
     char *forms_db;        /* the requests' SQLite database (created when missing) */

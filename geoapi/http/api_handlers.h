@@ -25,6 +25,8 @@ api_handler_fn h_ogc_collections;   /* h_ogc_collections.c */
 api_handler_fn h_ogc_collection;    /* h_ogc_collections.c */
 api_handler_fn h_ogc_items;         /* h_ogc_items.c */
 api_handler_fn h_ogc_item;          /* h_ogc_items.c */
+api_handler_fn h_waste;             /* life/h_waste.c */
+api_handler_fn h_waste_ics;         /* life/h_waste.c */
 api_handler_fn h_geo_search;        /* h_geocode.c */
 api_handler_fn h_geo_reverse;       /* h_geocode.c */
 api_handler_fn h_geo_search_csv;    /* h_geocode.c */
@@ -68,5 +70,22 @@ api_handler_fn h_bo_request_assign; /* backoffice/h_bo_actions.c */
 api_handler_fn h_bo_views;          /* backoffice/h_bo_actions.c */
 api_handler_fn h_bo_views_save;     /* backoffice/h_bo_actions.c */
 api_handler_fn h_bo_request_certificate; /* backoffice/h_bo_certificate.c */
+api_handler_fn h_events;            /* life/h_life.c: the daily life, public */
+api_handler_fn h_event;             /* life/h_life.c */
+api_handler_fn h_news;              /* life/h_life.c */
+api_handler_fn h_alerts;            /* life/h_life.c */
+api_handler_fn h_life_image;        /* life/h_life.c */
+api_handler_fn h_bo_life_list;      /* life/h_bo_life.c: the daily life, back office */
+api_handler_fn h_bo_life_create;    /* life/h_bo_life.c */
+api_handler_fn h_bo_life_get;       /* life/h_bo_life.c */
+api_handler_fn h_bo_life_update;    /* life/h_bo_life.c */
+api_handler_fn h_bo_life_publish;   /* life/h_bo_life.c */
+api_handler_fn h_bo_life_unpublish; /* life/h_bo_life.c */
+api_handler_fn h_bo_life_image;     /* life/h_bo_life.c */
+api_handler_fn h_bo_event_decision; /* life/h_bo_event.c: event proposals */
+api_handler_fn h_events_ics;        /* life/h_feeds.c: the agenda as iCalendar */
+api_handler_fn h_events_csv;        /* life/h_feeds.c: the agenda as open data (CSV) */
+api_handler_fn h_news_atom;         /* life/h_feeds.c: news and alerts as Atom */
+api_handler_fn h_news_rss;          /* life/h_feeds.c: news and alerts as RSS */
 
 #endif

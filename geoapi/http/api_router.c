@@ -303,6 +303,10 @@ static int compute_etag(const struct api_ctx *ctx, const struct api_route *route
     if (route->flags & API_HTML) {   /* absolute links name the host the client used */
         h = gdir_fnv64_field(h, req->headers->host ? req->headers->host : "");
     }
+    if ((route->flags & API_LIFE) && ctx->life_tag) {
+        uint64_t v = ctx->life_tag(ctx);
+        h = gdir_fnv64(h, &v, sizeof v);
+    }
     if (((route->flags & API_TIME) ||
          ((route->flags & API_TIME_FILTER) && api_param(req, "open_now"))) &&
         !api_param(req, "open_at")) {

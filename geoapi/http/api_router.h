@@ -29,7 +29,9 @@
 struct api_dbpool;
 struct api_forms;
 struct api_bo;
+struct api_life;
 struct gdir_calendar;
+struct life_waste;
 
 /* What handlers may reach besides their request. Shared by all threads, read-only. */
 struct api_ctx {
@@ -46,6 +48,13 @@ struct api_ctx {
                                  * is not set */
     struct api_mod *mod;        /* moderation of contributions (backoffice/api_bo_mod.h), NULL
                                  * without importer_config */
+    struct api_life *life;      /* the daily life: agenda, news, alerts (life/api_life.h), NULL
+                                 * when forms_dir is not set */
+    /* The daily-life store's change counter for the ETags of API_LIFE routes (api_life_tag),
+     * NULL when there is none. */
+    uint64_t (*life_tag)(const struct api_ctx *ctx);
+    const struct life_waste *waste;   /* the waste collection calendar (life/life_waste.h),
+                                       * NULL without waste_file */
 };
 
 /* A handler fills res and returns 0, or returns a negative GDIR_E* code with err filled; the
@@ -66,6 +75,8 @@ typedef int api_handler_fn(const struct api_ctx *ctx, const struct api_request *
                              * max_form_body bytes (not max_upload_size) */
 #define API_TIME_FILTER 0x20 /* the answer depends on the current minute only through the
                               * open_now filter (no open/closed status in the answer) */
+#define API_LIFE 0x80       /* the answer depends on the daily-life store: its change counter
+                             * (life_db_version, api_life_tag) is part of the ETag */
 
 /* The negotiation of API_HTML routes (h_ogc_common.c): f= first (json, html, and geojson when
  * geo is set), else Accept (text/html, application/json, application/geo+json, the OpenAPI

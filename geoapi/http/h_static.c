@@ -24,7 +24,8 @@
  * like a missing file. Each file's entity tag comes from its identity, size and modification
  * time (the router answers 304 to a matching If-None-Match).
  *
- * The resident's pages with a clean French URL (h_page: /je-m-installe, /communes) are files of
+ * The resident's pages with a clean French URL (h_page: /je-m-installe, /communes, /agenda,
+ * /actualites) are files of
  * static_dir named by a fixed table; /commune/<insee> (h_commune_page) serves commune.html when
  * the code names a member commune of the database, else commune-inconnue.html with status 404
  * (a French page, not the JSON error of the API).
@@ -315,6 +316,8 @@ static const struct {
 } pages[] = {
     {"/je-m-installe", "installation.html"},
     {"/communes", "communes.html"},
+    {"/agenda", "agenda.html"},
+    {"/actualites", "actualites.html"},
 };
 
 int h_page(const struct api_ctx *ctx, const struct api_request *req, struct api_response *res,

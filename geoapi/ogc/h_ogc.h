@@ -112,7 +112,7 @@ int ogc_interval_meets(const struct ogc_interval *a, const struct ogc_interval *
 
 /* ---- collections (h_ogc_common.c) ---------------------------------------------------------- */
 
-enum ogc_kind { OGC_KIND_PLACES, OGC_KIND_COMMUNES, OGC_KIND_ADDRESSES };
+enum ogc_kind { OGC_KIND_PLACES, OGC_KIND_COMMUNES, OGC_KIND_ADDRESSES, OGC_KIND_EVENTS };
 
 struct ogc_collection {
     enum ogc_kind kind;
@@ -120,12 +120,19 @@ struct ogc_collection {
     const struct gdir_category *category; /* places-<code>: its top-level category, else NULL */
 };
 
-/* The i-th collection in display order (places, one per top-level category, communes,
- * addresses); 0 past the end. */
+/* The i-th collection of the directory in display order (places, one per top-level category,
+ * communes, addresses); 0 past the end. */
 int ogc_collection_at(size_t i, struct ogc_collection *out);
 
-/* The collection named id; GDIR_ENOTFOUND with err filled when there is none. */
-int ogc_collection_find(const char *id, struct ogc_collection *out, struct gdir_err *err);
+/* The same, then `events` (the agenda's occurrences, geoapi/life/h_feeds.h) when the server
+ * has the daily-life store (cfg: forms_dir set). */
+struct api_config;
+int ogc_collection_listed(const struct api_config *cfg, size_t i, struct ogc_collection *out);
+
+/* The collection named id (among those listed for cfg); GDIR_ENOTFOUND with err filled when
+ * there is none. */
+int ogc_collection_find(const struct api_config *cfg, const char *id,
+                        struct ogc_collection *out, struct gdir_err *err);
 
 /* French title and description of a collection. */
 void ogc_collection_title(const struct ogc_collection *c, char *out, size_t cap);
@@ -186,9 +193,10 @@ struct ogc_summary {
 };
 
 /* Reads the summaries of the n collections cs into out[0..n): one pass over each table, once
- * per database build (db->build_id), then from a cache shared by all threads. */
-int ogc_summarize(struct api_db *db, const struct ogc_collection *cs, size_t n,
-                  struct ogc_summary *out, struct gdir_err *err);
+ * per database build (db->build_id), then from a cache shared by all threads. The summary of
+ * `events` (not in the directory) is read from the daily-life store at each call. */
+int ogc_summarize(const struct api_ctx *ctx, struct api_db *db, const struct ogc_collection *cs,
+                  size_t n, struct ogc_summary *out, struct gdir_err *err);
 
 /* Writes the collection object of c (the element of /collections and /collections/{id}). */
 int ogc_write_collection(struct gdir_json *j, const struct api_request *req,

@@ -9,6 +9,7 @@
 #include "h_ogc.h"
 #include "api_dbpool.h"
 #include "api_html.h"
+#include "h_feeds.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -89,18 +90,55 @@ static struct {
 static int summarize_now(struct api_db *db, const struct ogc_collection *cs, size_t n,
                          struct ogc_summary *out, struct gdir_err *err);
 
-int ogc_summarize(struct api_db *db, const struct ogc_collection *cs, size_t n,
-                  struct ogc_summary *out, struct gdir_err *err)
+/* The summary of `events`: the occurrences of the collection's default window. */
+static int events_summary(const struct api_ctx *ctx, struct ogc_summary *s,
+                          struct gdir_err *err)
+{
+    struct feeds_set set;
+    time_t from, to, last = 0;
+    int rc;
+
+    summary_init(s);
+    feeds_default_window(time(NULL), &from, &to);
+    if ((rc = feeds_events(ctx, NULL, NULL, from, to, &set, err)))
+        return rc;
+    for (size_t i = 0; i < set.n_occ; i++) {
+        const struct life_item *it = set.occ[i].it;
+        struct api_ogc_stats g = {.n = 1, .minlon = NAN, .licence = FEEDS_LICENCE};
+        if (it->has_point) {
+            g.minlon = g.maxlon = it->lon;
+            g.minlat = g.maxlat = it->lat;
+        }
+        summary_add(s, &g);
+        if (set.occ[i].end > last)
+            last = set.occ[i].end;
+    }
+    if (set.n_occ) {
+        ogc_utc(set.occ[0].start, s->min_date, sizeof s->min_date);
+        ogc_utc(last - 1, s->max_date, sizeof s->max_date);
+    }
+    feeds_set_free(&set);
+    return GDIR_OK;
+}
+
+int ogc_summarize(const struct api_ctx *ctx, struct api_db *db, const struct ogc_collection *cs,
+                  size_t n, struct ogc_summary *out, struct gdir_err *err)
 {
     struct ogc_collection all[MAX_COLLECTIONS];
     struct ogc_summary sums[MAX_COLLECTIONS];
     size_t n_all = 0, found = 0;
     int rc;
 
+    for (size_t i = 0; i < n; i++)
+        if (cs[i].kind == OGC_KIND_EVENTS) {
+            if ((rc = events_summary(ctx, &out[i], err)))
+                return rc;
+            found++;
+        }
     pthread_mutex_lock(&cache.lock);
     if (cache.build_id[0] && strcmp(cache.build_id, db->build_id) == 0)
         for (size_t i = 0; i < n; i++)
-            for (size_t k = 0; k < cache.n; k++)
+            for (size_t k = 0; cs[i].kind != OGC_KIND_EVENTS && k < cache.n; k++)
                 if (strcmp(cache.cs[k].id, cs[i].id) == 0) {
                     out[i] = cache.ss[k];
                     found++;
@@ -115,7 +153,7 @@ int ogc_summarize(struct api_db *db, const struct ogc_collection *cs, size_t n,
     if (rc)
         return rc;
     for (size_t i = 0; i < n; i++)
-        for (size_t k = 0; k < n_all; k++)
+        for (size_t k = 0; cs[i].kind != OGC_KIND_EVENTS && k < n_all; k++)
             if (strcmp(all[k].id, cs[i].id) == 0)
                 out[i] = sums[k];
     pthread_mutex_lock(&cache.lock);
@@ -401,15 +439,19 @@ int h_ogc_collections(const struct api_ctx *ctx, const struct api_request *req,
     size_t n = 0;
     int rc;
 
-    while (n < MAX_COLLECTIONS && ogc_collection_at(n, &cs[n]))
+    while (n < MAX_COLLECTIONS && ogc_collection_listed(ctx->cfg, n, &cs[n]))
         n++;
     rc = api_dbpool_get(ctx->pool, &db, err);
     if (!rc)
-        rc = ogc_summarize(db, cs, n, ss, err);
+        rc = ogc_summarize(ctx, db, cs, n, ss, err);
     if (rc)
         return rc;
-    if (req->format == API_FMT_HTML)
-        return collections_html(req, res, cs, ss, n, err);
+    if (req->format == API_FMT_HTML) {
+        rc = collections_html(req, res, cs, ss, n, err);
+        if (!rc && feeds_enabled(ctx->cfg))
+            feeds_etag(ctx, res, 0);
+        return rc;
+    }
     gdir_json_init(&j, &res->body);
     gdir_json_obj_begin(&j);
     rc = ogc_links_begin(&j, req, "json", OGC_CT_JSON, NULL, "Ce document");
@@ -425,7 +467,10 @@ int h_ogc_collections(const struct api_ctx *ctx, const struct api_request *req,
         rc = ogc_write_collection(&j, req, &cs[i], &ss[i]);
     gdir_json_arr_end(&j);
     gdir_json_obj_end(&j);
-    return ogc_json_done(res, &j, rc, "collections", err);
+    rc = ogc_json_done(res, &j, rc, "collections", err);
+    if (!rc && feeds_enabled(ctx->cfg))
+        feeds_etag(ctx, res, 0);     /* the summary of `events` changes with the agenda */
+    return rc;
 }
 
 int h_ogc_collection(const struct api_ctx *ctx, const struct api_request *req,
@@ -437,16 +482,21 @@ int h_ogc_collection(const struct api_ctx *ctx, const struct api_request *req,
     struct gdir_json j;
     int rc;
 
-    rc = ogc_collection_find(api_capture(req, "collectionId"), &c, err);
+    rc = ogc_collection_find(ctx->cfg, api_capture(req, "collectionId"), &c, err);
     if (!rc)
         rc = api_dbpool_get(ctx->pool, &db, err);
     if (!rc)
-        rc = ogc_summarize(db, &c, 1, &s, err);
+        rc = ogc_summarize(ctx, db, &c, 1, &s, err);
     if (rc)
         return rc;
-    if (req->format == API_FMT_HTML)
-        return collection_html(req, res, &c, &s, err);
-    gdir_json_init(&j, &res->body);
-    rc = ogc_write_collection(&j, req, &c, &s);
-    return ogc_json_done(res, &j, rc, "collection", err);
+    if (req->format == API_FMT_HTML) {
+        rc = collection_html(req, res, &c, &s, err);
+    } else {
+        gdir_json_init(&j, &res->body);
+        rc = ogc_write_collection(&j, req, &c, &s);
+        rc = ogc_json_done(res, &j, rc, "collection", err);
+    }
+    if (!rc && c.kind == OGC_KIND_EVENTS)
+        feeds_etag(ctx, res, 0);      /* its summary changes with the agenda */
+    return rc;
 }

@@ -9,6 +9,7 @@
 #include "h_ogc.h"
 #include "api_dbpool.h"
 #include "api_http.h"
+#include "h_feeds.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -89,11 +90,29 @@ int ogc_collection_at(size_t i, struct ogc_collection *out)
     return 0;
 }
 
-int ogc_collection_find(const char *id, struct ogc_collection *out, struct gdir_err *err)
+int ogc_collection_listed(const struct api_config *cfg, size_t i, struct ogc_collection *out)
+{
+    size_t n = 0;
+    struct ogc_collection c;
+
+    while (ogc_collection_at(n, &c))
+        n++;
+    if (i < n)
+        return ogc_collection_at(i, out);
+    if (i > n || !feeds_enabled(cfg))
+        return 0;
+    memset(out, 0, sizeof *out);
+    out->kind = OGC_KIND_EVENTS;
+    snprintf(out->id, sizeof out->id, "events");
+    return 1;
+}
+
+int ogc_collection_find(const struct api_config *cfg, const char *id,
+                        struct ogc_collection *out, struct gdir_err *err)
 {
     char quoted[API_QUOTE_MAX * 4 + 16];
 
-    for (size_t i = 0; ogc_collection_at(i, out); i++)
+    for (size_t i = 0; ogc_collection_listed(cfg, i, out); i++)
         if (id && strcmp(out->id, id) == 0)
             return GDIR_OK;
     api_quote(quoted, sizeof quoted, id ? id : "");
@@ -115,6 +134,9 @@ void ogc_collection_title(const struct ogc_collection *c, char *out, size_t cap)
         break;
     case OGC_KIND_ADDRESSES:
         snprintf(out, cap, "Adresses");
+        break;
+    case OGC_KIND_EVENTS:
+        snprintf(out, cap, "Agenda des événements");
         break;
     }
 }
@@ -139,6 +161,11 @@ const char *ogc_collection_description(const struct ogc_collection *c)
     case OGC_KIND_ADDRESSES:
         return "Les points adresse (BAN, BANO) du territoire, qui servent au géocodage des "
                "lieux. Sans date par adresse : le filtre datetime les garde toutes.";
+    case OGC_KIND_EVENTS:
+        return "Les événements publiés par les communes et le territoire (marchés, fêtes, "
+               "réunions…)\u00a0: un élément par date d’un événement, les répétitions développées, "
+               "du mois dernier à un an. Le filtre datetime porte sur l’intervalle de chaque "
+               "date (début, fin). Licence Ouverte 2.0.";
     }
     return "";
 }

@@ -17,11 +17,13 @@
  * next / prev links repeat every parameter of the request with another cursor.
  */
 #include "h_ogc.h"
+#include "h_feeds.h"
 #include "api_cursor.h"
 #include "api_dbpool.h"
 #include "api_html.h"
 #include "api_params.h"
 #include "api_search.h"
+#include "gdir_hours.h"
 #include "gdir_parse.h"
 #include "gdir_mem.h"
 
@@ -38,7 +40,7 @@ struct prop {
     const char *key;
     const char *s;        /* string value (NULL: null), when !is_num */
     double num;
-    int is_num;           /* 1: number with `decimals` decimals */
+    int is_num;           /* 1: number with `decimals` decimals; 2: boolean (num 0 or 1) */
     int decimals;
 };
 
@@ -69,7 +71,13 @@ static const struct {
     {"distance_m", "Distance (m)"}, {"score", "Score de pertinence"},
     {"postcodes", "Codes postaux"}, {"population", "Population"},
     {"places", "Lieux de l’annuaire"}, {"housenumber", "Numéro"}, {"street", "Voie"},
-    {"city", "Commune"},
+    {"city", "Commune"}, {"item", "Événement (identifiant)"}, {"title", "Titre"},
+    {"text", "Description"}, {"start", "Début"}, {"end", "Fin"},
+    {"all_day", "Toute la journée"}, {"recurrence", "Répétition"}, {"rrule", "Règle RRULE"},
+    {"place_name", "Lieu"}, {"communes", "Communes (INSEE)"},
+    {"territory", "Tout le territoire"}, {"organiser", "Organisateur"}, {"price", "Tarif"},
+    {"free", "Gratuit"}, {"url", "Lien"}, {"page", "Page de l’agenda"},
+    {"updated_at", "Mise à jour"},
 };
 
 static const char *label_of(const char *key)
@@ -95,6 +103,8 @@ static const char *const place_columns[] = {"category_label", "commune_name", "a
 static const char *const commune_columns[] = {"insee", "postcodes", "population", "places",
                                               "licence", NULL};
 static const char *const address_columns[] = {"postcode", "insee", "city", "licence", NULL};
+static const char *const event_columns[] = {"start", "end", "category_label", "communes",
+                                            "licence", NULL};
 
 /* Parameters only the places collections take. */
 static const char *const places_only[] = {"lat", "lon", "radius", "k", "q", "category",
@@ -116,6 +126,7 @@ struct items {
     int with_distance;               /* places: the distance column */
     const char *const *columns;      /* HTML list columns */
     unsigned long long props;        /* places: selected properties (bits of ogc_place_props) */
+    long long life_version;          /* events: the store's version (the answer's ETag) */
     struct gdir_json j;
     struct api_html h;
     size_t written;
@@ -131,6 +142,12 @@ static void add_num(struct feat *f, const char *key, double v, int decimals)
 {
     if (f->n_props < MAX_PROPS)
         f->props[f->n_props++] = (struct prop){key, NULL, v, 1, decimals};
+}
+
+static void add_bool(struct feat *f, const char *key, int v)
+{
+    if (f->n_props < MAX_PROPS)
+        f->props[f->n_props++] = (struct prop){key, NULL, v != 0, 2, 0};
 }
 
 static const struct prop *find_prop(const struct feat *f, const char *key)
@@ -173,7 +190,9 @@ static void json_props(struct gdir_json *j, const struct feat *f)
     gdir_json_obj_begin(j);
     for (size_t i = 0; i < f->n_props; i++) {
         const struct prop *p = &f->props[i];
-        if (p->is_num)
+        if (p->is_num == 2)
+            gdir_json_kbool(j, p->key, p->num != 0);
+        else if (p->is_num)
             gdir_json_knum(j, p->key, p->num, p->decimals);
         else
             gdir_json_kstr(j, p->key, p->s);
@@ -201,8 +220,10 @@ static int json_feature(struct items *x, const struct feat *f)
         gdir_json_num(j, b, ogc_crs_decimals(x->crs));
         gdir_json_arr_end(j);
         gdir_json_obj_end(j);
-    } else {
+    } else if (f->geojson) {
         rc = ogc_write_geometry(j, f->geojson, x->crs);
+    } else {
+        gdir_json_null(j);              /* an event without a place on the map */
     }
     json_props(j, f);
     if (x->single && !rc) {
@@ -222,6 +243,8 @@ static void html_value(struct api_html *h, const struct prop *p)
 {
     if (!p) {
         api_html_raw(h, "—");
+    } else if (p->is_num == 2) {
+        api_html_raw(h, p->num != 0 ? "oui" : "non");
     } else if (p->is_num) {
         if (isfinite(p->num))
             api_html_rawf(h, "%.*f", p->decimals, p->num);
@@ -229,8 +252,9 @@ static void html_value(struct api_html *h, const struct prop *p)
             api_html_raw(h, "—");
     } else if (!p->s || !*p->s) {
         api_html_raw(h, "—");
-    } else if ((strcmp(p->key, "website") == 0 &&
-                (strncmp(p->s, "https://", 8) == 0 || strncmp(p->s, "http://", 7) == 0))) {
+    } else if ((strcmp(p->key, "website") == 0 || strcmp(p->key, "url") == 0 ||
+                strcmp(p->key, "page") == 0) &&
+               (strncmp(p->s, "https://", 8) == 0 || strncmp(p->s, "http://", 7) == 0)) {
         api_html_link(h, p->s, p->s);
     } else if (strcmp(p->key, "licence") == 0 && ogc_licence_url(p->s)) {
         api_html_raw(h, "<a rel=\"license\"");
@@ -998,6 +1022,204 @@ out:
     return rc;
 }
 
+/* ---- events (the agenda's occurrences, geoapi/life/h_feeds.h) -------------------------------- */
+
+/* The texts of an event feature. */
+struct event_texts {
+    char item[24], start[32], end[32], updated[32], recurrence[300];
+    struct gdir_buf communes, page;
+};
+
+static void event_feat(struct items *x, const struct feeds_occ *o, struct event_texts *t,
+                       struct feat *f)
+{
+    const struct life_item *it = o->it;
+    struct life_rrule *r = NULL;
+    struct gdir_err e;
+
+    memset(f, 0, sizeof *f);
+    snprintf(t->item, sizeof t->item, "%lld", it->id);
+    gdir_paris_format(o->start, t->start, sizeof t->start);
+    gdir_paris_format(o->end, t->end, sizeof t->end);
+    gdir_paris_format((time_t)it->updated_at, t->updated, sizeof t->updated);
+    t->recurrence[0] = '\0';
+    if (it->rrule && life_rrule_parse(it->rrule, &r, &e) == 0 &&
+        life_rrule_describe(r, t->recurrence, sizeof t->recurrence) != 0)
+        t->recurrence[0] = '\0';
+    life_rrule_free(r);
+    gdir_buf_reset(&t->communes);
+    for (size_t i = 0; i < it->n_communes; i++)
+        gdir_buf_printf(&t->communes, "%s%s", i ? ";" : "", it->communes[i]);
+    gdir_buf_reset(&t->page);
+    feeds_item_url(x->req, it, &t->page);
+    f->id = o->id;
+    f->title = it->title;
+    f->has_point = it->has_point;
+    f->lat = it->lat;
+    f->lon = it->lon;
+    add_num(f, "item", (double)it->id, 0);
+    add_str(f, "title", it->title);
+    add_str(f, "text", it->text_plain);
+    add_str(f, "start", t->start);
+    add_str(f, "end", t->end);
+    add_bool(f, "all_day", it->all_day);
+    add_str(f, "recurrence", t->recurrence[0] ? t->recurrence : NULL);
+    add_str(f, "rrule", it->rrule);
+    add_str(f, "category", it->category);
+    add_str(f, "category_label", it->category ? life_category_label(it->category) : NULL);
+    add_str(f, "place_name", it->place_name);
+    add_str(f, "address", it->address);
+    add_str(f, "communes", gdir_buf_str(&t->communes));
+    add_bool(f, "territory", it->territory);
+    add_str(f, "organiser", it->organiser);
+    add_str(f, "price", it->price);
+    add_bool(f, "free", it->free);
+    add_str(f, "url", it->url);
+    add_str(f, "page", gdir_buf_str(&t->page));
+    add_str(f, "publisher", it->publisher);
+    add_str(f, "source", it->source);
+    add_str(f, "licence", it->licence ? it->licence : FEEDS_LICENCE);
+    add_str(f, "updated_at", t->updated);
+}
+
+/* The occurrences read: the datetime interval when bounded (at most FEEDS_SPAN_DAYS), its
+ * open side FEEDS_AHEAD_DAYS from the other, else the default window. */
+static int events_window(const struct items *x, time_t *from, time_t *to, struct gdir_err *err)
+{
+    int has_s = x->has_dt && x->dt.start != OGC_TIME_MIN;
+    int has_e = x->has_dt && x->dt.end != OGC_TIME_MAX;
+
+    feeds_default_window(x->req->now, from, to);
+    if (has_s)
+        *from = (time_t)x->dt.start;
+    if (has_e)
+        *to = (time_t)x->dt.end;
+    if (has_s && !has_e)
+        *to = *from + (time_t)FEEDS_AHEAD_DAYS * 86400;
+    if (has_e && !has_s)
+        *from = *to - (time_t)FEEDS_AHEAD_DAYS * 86400;
+    if (*to - *from > (time_t)FEEDS_SPAN_DAYS * 86400)
+        return gdir_err_set_param(err, GDIR_EINVAL, "datetime", "datetime: the collection "
+                                  "events takes an interval of at most %d days",
+                                  FEEDS_SPAN_DAYS);
+    return GDIR_OK;
+}
+
+/* Order of occurrence o against the key (start, item) of a cursor. */
+static int occ_cmp_key(const struct feeds_occ *o, long long start, long long item)
+{
+    if ((long long)o->start != start)
+        return (long long)o->start < start ? -1 : 1;
+    return o->it->id < item ? -1 : o->it->id > item;
+}
+
+static int events_page(struct items *x, const struct feeds_set *set, const size_t *m,
+                       size_t n_m, struct gdir_err *err)
+{
+    const char *cursor = api_param(x->req, "cursor"), *key = NULL;
+    struct event_texts t;
+    size_t first = 0, last, limit = (size_t)x->limit;
+    long long ks = 0, ki = 0;
+    char next[64], prev[64], tail;
+    int before = 0, rc = GDIR_OK;
+
+    if (cursor && !(rc = key_cursor(cursor, &before, &key, err)) &&
+        sscanf(key, "%lld.%lld%c", &ks, &ki, &tail) != 2)
+        rc = api_param_invalid(err, "cursor", cursor, "expected a cursor of this collection");
+    if (rc)
+        return rc;
+    if (key && !before) {
+        while (first < n_m && occ_cmp_key(&set->occ[m[first]], ks, ki) <= 0)
+            first++;
+        last = first + limit < n_m ? first + limit : n_m;
+    } else if (key) {
+        last = 0;
+        while (last < n_m && occ_cmp_key(&set->occ[m[last]], ks, ki) < 0)
+            last++;
+        first = last > limit ? last - limit : 0;
+    } else {
+        last = limit < n_m ? limit : n_m;
+    }
+    if (last < n_m)
+        snprintf(next, sizeof next, "a.%lld.%lld", (long long)set->occ[m[last - 1]].start,
+                 set->occ[m[last - 1]].it->id);
+    if (first > 0)
+        snprintf(prev, sizeof prev, "b.%lld.%lld", (long long)set->occ[m[first]].start,
+                 set->occ[m[first]].it->id);
+    gdir_buf_init(&t.communes, 0);
+    gdir_buf_init(&t.page, 0);
+    rc = list_begin(x, (long long)n_m, last - first);
+    for (size_t i = first; !rc && i < last; i++) {
+        struct feat f;
+        event_feat(x, &set->occ[m[i]], &t, &f);
+        rc = emit(x, &f);
+    }
+    if (!rc)
+        rc = list_end(x, last < n_m ? next : NULL, first > 0 ? prev : NULL);
+    gdir_buf_free(&t.communes);
+    gdir_buf_free(&t.page);
+    return rc;
+}
+
+static int events_items(struct items *x, struct gdir_err *err)
+{
+    struct feeds_set set;
+    size_t *m = NULL, n_m = 0;
+    time_t from, to;
+    int rc;
+
+    x->columns = event_columns;
+    if ((rc = events_window(x, &from, &to, err)) ||
+        (rc = feeds_events(x->ctx, NULL, NULL, from, to, &set, err)))
+        return rc;
+    x->life_version = set.version;
+    m = malloc((set.n_occ ? set.n_occ : 1) * sizeof *m);
+    if (!m) {
+        feeds_set_free(&set);
+        return gdir_err_set(err, GDIR_ENOMEM, "events: out of memory");
+    }
+    for (size_t i = 0; i < set.n_occ; i++) {
+        const struct life_item *it = set.occ[i].it;
+        if (!x->bbox.has || (it->has_point && ogc_bbox_contains(&x->bbox, it->lat, it->lon)))
+            m[n_m++] = i;
+    }
+    rc = events_page(x, &set, m, n_m, err);
+    free(m);
+    feeds_set_free(&set);
+    return rc;
+}
+
+/* One occurrence by its id "<item>-<YYYYMMDDTHHMM>". */
+static int events_item(struct items *x, const char *fid, struct gdir_err *err)
+{
+    struct feeds_set set;
+    struct event_texts t;
+    int y, mo, d, h, mi, n = 0, rc = GDIR_ENOTFOUND;
+    long long item;
+    time_t at;
+
+    if (!fid || sscanf(fid, "%lld-%4d%2d%2dT%2d%2d%n", &item, &y, &mo, &d, &h, &mi, &n) != 6 ||
+        fid[n] != '\0' || gdir_paris_to_utc(y, mo, d, h, mi, 0, &at) != 0)
+        return GDIR_ENOTFOUND;
+    if ((rc = feeds_events(x->ctx, NULL, NULL, at, at + 60, &set, err)))
+        return rc;
+    x->life_version = set.version;
+    gdir_buf_init(&t.communes, 0);
+    gdir_buf_init(&t.page, 0);
+    rc = GDIR_ENOTFOUND;
+    for (size_t i = 0; i < set.n_occ && rc == GDIR_ENOTFOUND; i++) {
+        struct feat f;
+        if (strcmp(set.occ[i].id, fid) != 0)
+            continue;
+        event_feat(x, &set.occ[i], &t, &f);
+        rc = emit(x, &f);
+    }
+    gdir_buf_free(&t.communes);
+    gdir_buf_free(&t.page);
+    feeds_set_free(&set);
+    return rc;
+}
+
 /* ---- handlers ------------------------------------------------------------------------------- */
 
 /* What every items request reads first. */
@@ -1010,7 +1232,7 @@ static int items_setup(const struct api_ctx *ctx, const struct api_request *req,
     x->ctx = ctx;
     x->req = req;
     x->html = req->format == API_FMT_HTML;
-    rc = ogc_collection_find(api_capture(req, "collectionId"), &x->coll, err);
+    rc = ogc_collection_find(req->cfg, api_capture(req, "collectionId"), &x->coll, err);
     if (rc)
         return rc;
     if (x->coll.kind != OGC_KIND_PLACES)
@@ -1076,8 +1298,13 @@ int h_ogc_items(const struct api_ctx *ctx, const struct api_request *req,
     case OGC_KIND_ADDRESSES:
         rc = addresses_items(x, err);
         break;
+    case OGC_KIND_EVENTS:
+        rc = events_items(x, err);
+        break;
     }
     rc = items_done(x, res, rc, err);
+    if (!rc && x->coll.kind == OGC_KIND_EVENTS)
+        feeds_etag(ctx, res, x->life_version);
     free(x);
     return rc;
 }
@@ -1159,6 +1386,9 @@ int h_ogc_item(const struct api_ctx *ctx, const struct api_request *req,
         rc = api_q_ogc_address_by_id(x->db, source, colon + 1, on_one_address, &o, err);
         break;
     }
+    case OGC_KIND_EVENTS:
+        rc = events_item(x, fid, err);
+        break;
     }
     if (rc == GDIR_ENOTFOUND && !err->code) {
         api_quote(quoted, sizeof quoted, fid ? fid : "");
@@ -1166,6 +1396,8 @@ int h_ogc_item(const struct api_ctx *ctx, const struct api_request *req,
                           x->coll.id);
     }
     rc = items_done(x, res, rc, err);
+    if (!rc && x->coll.kind == OGC_KIND_EVENTS)
+        feeds_etag(ctx, res, x->life_version);
     free(x);
     return rc;
 }

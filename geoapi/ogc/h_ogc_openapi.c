@@ -182,6 +182,24 @@ static cJSON *string_array(list_at_fn *list)
     return a;
 }
 
+/* The collectionId enumeration lists `events` too when the server has it. */
+static int add_events_id(cJSON *doc, const struct api_config *cfg, struct gdir_err *err)
+{
+    struct ogc_collection c;
+    cJSON *ids = at(doc, "/components/parameters/collectionId/schema/enum", NULL), *v;
+
+    for (size_t i = 0; ogc_collection_listed(cfg, i, &c); i++) {
+        if (c.kind != OGC_KIND_EVENTS)
+            continue;
+        v = cJSON_CreateString(c.id);
+        if (!ids || !v || !cJSON_AddItemToArray(ids, v)) {
+            cJSON_Delete(v);
+            return gdir_err_set(err, GDIR_EINTERNAL, "api: the collectionId enumeration");
+        }
+    }
+    return GDIR_OK;
+}
+
 static int fill_values(cJSON *doc, const struct api_config *cfg, const char *title,
                        const char *base, struct gdir_err *err)
 {
@@ -204,7 +222,7 @@ static int fill_values(cJSON *doc, const struct api_config *cfg, const char *tit
         long v = *(const long *)(const void *)((const char *)cfg + numbers[i].field);
         rc = fill(doc, numbers[i].at, cJSON_CreateNumber((double)v), err);
     }
-    return rc;
+    return rc ? rc : add_events_id(doc, cfg, err);
 }
 
 /* ---- the paths of each collection ----------------------------------------------------------- */
@@ -290,7 +308,7 @@ static int collection_path(cJSON *doc, cJSON *paths, const cJSON *t,
 }
 
 /* Replaces x-geodir-collection-paths by the paths it makes for each collection. */
-static int collection_paths(cJSON *doc, struct gdir_err *err)
+static int collection_paths(cJSON *doc, const struct api_config *cfg, struct gdir_err *err)
 {
     cJSON *paths = cJSON_GetObjectItemCaseSensitive(doc, "paths");
     cJSON *templates = cJSON_DetachItemFromObjectCaseSensitive(paths, TEMPLATES);
@@ -301,7 +319,7 @@ static int collection_paths(cJSON *doc, struct gdir_err *err)
     if (!templates)
         return gdir_err_set(err, GDIR_EINTERNAL, "api: openapi.json: no paths/" TEMPLATES);
     gdir_buf_init(&tmp, 0);
-    for (size_t i = 0; !rc && ogc_collection_at(i, &c); i++)
+    for (size_t i = 0; !rc && ogc_collection_listed(cfg, i, &c); i++)
         for (const cJSON *t = templates->child; t && !rc; t = t->next)
             rc = collection_path(doc, paths, t, &c, &tmp);
     gdir_buf_free(&tmp);
@@ -324,7 +342,7 @@ int ogc_openapi_document(const struct api_config *cfg, const char *title, const 
         return gdir_err_set(err, GDIR_ENOMEM, "api: out of memory");
     rc = fill_values(copy, cfg, title, base, err);
     if (!rc)
-        rc = collection_paths(copy, err);
+        rc = collection_paths(copy, cfg, err);
     if (rc)
         cJSON_Delete(copy);
     else

@@ -11,12 +11,14 @@ import { markCurrentLink } from '../site.js';
 export const $ = (id) => document.getElementById(id);
 let me = null;
 
-/* A JSON call: { status, body }; POST bodies as JSON with the session's CSRF token. */
+/* A JSON call: { status, body }; POST bodies as JSON (a FormData as multipart) with the
+ * session's CSRF token. */
 export async function call(method, path, body) {
   const init = { method, credentials: 'same-origin', headers: { Accept: 'application/json' } };
   if (body !== undefined) {
-    init.body = JSON.stringify(body);
-    init.headers['Content-Type'] = 'application/json';
+    init.body = body instanceof FormData ? body : JSON.stringify(body);
+    if (!(body instanceof FormData))
+      init.headers['Content-Type'] = 'application/json';
     init.headers['X-CSRF-Token'] = me ? me.csrf : '';
   }
   const r = await fetch(path, init);

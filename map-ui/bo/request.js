@@ -10,6 +10,7 @@
 import { h } from '../dom.js';
 import { $, announce, call, failure, field, frDate, session, showErrors, summaryBox } from './bo-api.js';
 import { CONTRIBUTION_FORMS, contributionForm } from './contribution.js';
+import { EVENT_FORMS, eventDecisionForm } from './event-decision.js';
 
 const id = new URLSearchParams(window.location.search).get('id');
 const root = $('request-app');
@@ -190,6 +191,8 @@ async function render(d) {
     section('moves', 'Changer le statut', d.moves.length ? movesForm(d) : h('p', {}, 'Aucun changement de statut possible.')),
     CONTRIBUTION_FORMS.includes(d.form.id) ? section('contribution', 'Décision sur la contribution à l’annuaire',
       contributionForm(d, reload)) : null,
+    EVENT_FORMS.includes(d.form.id) ? section('event-proposal', 'Décision sur la proposition d’événement',
+      eventDecisionForm(d, reload)) : null,
     section('fields', 'Informations déposées', filed(d)),
     section('attachments', 'Pièces jointes', attachments(d)),
     section('assign', 'Attribution', assignForm(d)),

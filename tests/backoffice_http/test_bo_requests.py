@@ -27,7 +27,7 @@ import zipfile
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
-from geodir_test import ApiServer, check, finish, fresh_dir  # noqa: E402
+from geodir_test import ApiServer, check, finish, fresh_dir, paris_today  # noqa: E402
 from forms_client import PDF, csrf, multipart, post, request, submit  # noqa: E402
 from bo_client import totp  # noqa: E402
 from forms_fixture import add_agent, forms_db, run_admin, server_args, sql, totp_secret  # noqa: E402
@@ -150,7 +150,7 @@ def check_lists(port, ag, req):
     for q, want in (("form=bac", [bac]), ("commune=55017", [other]), ("q=durand", [other]),
                     ("q=" + mine.lower(), [mine]), ("status=en_instruction", []),
                     ("from=2000-01-01&to=2000-01-02", []),
-                    ("from=%s" % datetime.date.today().isoformat(), sorted([mine, other, bac]))):
+                    ("from=%s" % paris_today().isoformat(), sorted([mine, other, bac]))):
         s, d = ag["x"].json("/api/bo/requests?" + q)
         check(s == 200 and codes(d) == want, f"filter {q} ({s} {codes(d)})")
     s, d = ag["a"].json("/api/bo/requests?commune=55017")
@@ -220,12 +220,12 @@ def check_workflow(port, ag, req):
     s, d = a.post(f"/api/bo/requests/{rid}/transition", {"to": "complement_demande",
                                                          "deadline": "2099-01-01"})
     check(s == 400 and d.get("parameter") == "documents", f"a complement without documents ({s})")
-    yesterday = (datetime.date.today() - datetime.timedelta(days=1)).isoformat()
+    yesterday = (paris_today() - datetime.timedelta(days=1)).isoformat()
     s, d = a.post(f"/api/bo/requests/{rid}/transition", {"to": "complement_demande",
                                                          "documents": "Livret de famille",
                                                          "deadline": yesterday})
     check(s == 400 and d.get("parameter") == "deadline", f"a deadline in the past ({s})")
-    deadline = (datetime.date.today() + datetime.timedelta(days=15))
+    deadline = (paris_today() + datetime.timedelta(days=15))
     s, d = a.post(f"/api/bo/requests/{rid}/transition", {"to": "complement_demande",
                                                          "documents": "Livret de famille",
                                                          "deadline": deadline.isoformat()})
@@ -337,7 +337,7 @@ def check_audit(ag, rid):
     check(s == 200 and b.startswith(b"\xef\xbb\xbf"), "audit CSV with a BOM")
     lines = list(csv.reader(io.StringIO(b.decode("utf-8-sig")), delimiter=";"))
     check(len(lines) == len(rows) + 1 and lines[0][0] == "Date et heure" and
-          lines[1][0].startswith(datetime.date.today().strftime("%d/%m/%Y")), f"audit CSV rows ({len(lines)})")
+          lines[1][0].startswith(paris_today().strftime("%d/%m/%Y")), f"audit CSV rows ({len(lines)})")
 
 
 def check_exports(ag, req):
@@ -348,7 +348,7 @@ def check_exports(ag, req):
     rows = list(csv.reader(io.StringIO(b.decode("utf-8-sig")), delimiter=";"))
     check(rows and rows[0][0] == "Numéro de suivi" and len(rows) == 4,
           f"CSV: header and three rows ({len(rows)})")
-    today = datetime.date.today().strftime("%d/%m/%Y")
+    today = paris_today().strftime("%d/%m/%Y")
     check(all(r[7] == today for r in rows[1:]), "CSV dates dd/mm/yyyy")
     check(any(r[5] == "'=Petit Jean" for r in rows[1:]),
           "a name a spreadsheet would take for a formula is written as text")

@@ -6,7 +6,7 @@ database and real attachment files, the requests filed through the real geodir-a
     the others (closed recently, open) untouched, files included; the health fields of the
     requests filed before the last 1 September are emptied (values and files), the newer ones
     kept; a second purge finds nothing;
-  - register lists the five forms of config/forms with their notice and data (Markdown);
+  - register lists the six forms of config/forms with their notice and data (Markdown);
   - requester export gives every request, event, message and attachment of one address
     (case-insensitive), nothing of another's; erase removes them with their files and e-mails,
     and nothing else;
@@ -129,10 +129,10 @@ check("Dupont" not in p.stdout + p.stderr and "@" not in p.stdout + p.stderr,
 # --- the register -----------------------------------------------------------------------------
 p = admin("register", "--forms-dir", os.path.join(SRC, "config", "forms"))
 titles = [line[3:] for line in p.stdout.splitlines() if line.startswith("## ")]
-check(p.returncode == 0 and len(titles) == 5, f"register: five forms ({titles})")
+check(p.returncode == 0 and len(titles) == 6, f"register: six forms ({titles})")
 check("Inscription scolaire" in titles and "Périscolaire et restauration scolaire" in titles,
       "register: the forms' titles")
-check(p.stdout.count("**Finalité**") == 5 and "Données de santé" in p.stdout and
+check(p.stdout.count("**Finalité**") == 6 and "Données de santé" in p.stdout and
       "### Données collectées" in p.stdout, "register: notice, health data and data collected")
 
 # --- the requester's access and erasure --------------------------------------------------------

@@ -201,9 +201,10 @@ test('the header leads to the procedures offered in a commune', async () => {
   await page.click('#forms-link');
   await ready(page);
   await page.selectOption('#commune', '55532');
-  await page.waitForFunction(() => /5 démarches en ligne à Vaubecourt/.test(document.querySelector('#forms-status')?.textContent));
+  await page.waitForFunction(() => /6 démarches en ligne à Vaubecourt/.test(document.querySelector('#forms-status')?.textContent));
   const links = await page.$$eval('#forms-list a', (as) => as.map((a) => a.getAttribute('href')));
-  for (const id of ['inscription-scolaire', 'periscolaire', 'bac', 'signaler-erreur', 'proposer-lieu'])
+  for (const id of ['inscription-scolaire', 'periscolaire', 'bac', 'signaler-erreur', 'proposer-lieu',
+                  'proposer-evenement'])
     assert.ok(links.includes(`demarche.html?id=${id}`), `the list links to ${id}: ${links}`);
   await axeCheck(page, 'the list of procedures');
 });

@@ -8,7 +8,8 @@
  * geodir-admin (geodirAdmin), the fixtures' database (importFixtures), TOTP codes (totp), a
  * resident's school enrolment (fileEnrolment), a local SMTP server that captures the e-mails
  * (startSmtp, smtpArgs), pollUntil and an agent's login on the page (boLogin), for the back
- * office's tests; pageSearch, a search of the map page and the answer it rendered.
+ * office's tests; pageSearch, a search of the map page and the answer it rendered; tabTo (keyboard
+ * only: Tab until an element has the focus) and noHorizontalScroll (the 360 px checks).
  *
  * A missing dependency is a failure with a message saying how to fix it, never a skip.
  *
@@ -443,4 +444,20 @@ export async function boLogin(ctx, login, password, secret = '') {
     await page.keyboard.press('Enter');
   }
   await page.waitForSelector('#home-view:not([hidden])');
+}
+
+/* Keyboard only: Tab until selector has the focus (at most 80 presses). */
+export async function tabTo(page, selector) {
+  for (let i = 0; i < 80; i++) {
+    if (await page.evaluate((s) => document.activeElement && document.activeElement.matches(s), selector))
+      return;
+    await page.keyboard.press('Tab');
+  }
+  assert.fail(`${selector} never received the focus by Tab`);
+}
+
+/* No sideways scrolling at the page's width; step names the state in the message. */
+export async function noHorizontalScroll(page, step) {
+  const [scroll, width] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+  assert.ok(scroll <= width, `${step}: no horizontal scrolling at ${width} px (content ${scroll} px)`);
 }

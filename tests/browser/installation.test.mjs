@@ -28,8 +28,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import {
-  SOURCE_DIR, axeCheck, closeAll, freshWorkDir, newContext, openBrowser, pageSearch, pollUntil,
-  runImport, startServer, tileHostOf,
+  SOURCE_DIR, axeCheck, closeAll, freshWorkDir, newContext, noHorizontalScroll, openBrowser, pageSearch,
+  pollUntil, runImport, startServer, tabTo, tileHostOf,
 } from './harness.mjs';
 
 const WORK_DIR = freshWorkDir('run-installation');
@@ -43,7 +43,9 @@ before(async () => {
   await startServer(ctx, WORK_DIR, db, [
     '--forms_dir', path.join(SOURCE_DIR, 'config', 'forms'),
     '--forms_db', path.join(WORK_DIR, 'forms.sqlite'),
-    '--forms_files_dir', path.join(WORK_DIR, 'forms-files')]);
+    '--forms_files_dir', path.join(WORK_DIR, 'forms-files'),
+    /* the sample waste calendar of ./scripts/run: the pages' « Collecte des déchets » (issue 15) */
+    '--waste_file', path.join(SOURCE_DIR, 'config', 'collecte-exemple-aire-argonne.json')]);
   const t = await (await fetch(`${ctx.base}/api/territory`)).json();
   await openBrowser(ctx, WORK_DIR, { tileHost: tileHostOf(t), failOnDialog: true });
 });
@@ -56,25 +58,10 @@ after(async () => {
   assert.deepEqual(ctx.foreign, [], 'no request to another host than the server and its tiles');
 });
 
-/* Keyboard only: Tab until selector has the focus (at most 80 presses). */
-async function tabTo(page, selector) {
-  for (let i = 0; i < 80; i++) {
-    if (await page.evaluate((s) => document.activeElement && document.activeElement.matches(s), selector))
-      return;
-    await page.keyboard.press('Tab');
-  }
-  assert.fail(`${selector} never received the focus by Tab`);
-}
-
 async function open(page, url, ready = 'true') {
   const response = await page.goto(`${ctx.base}${url}`);
   await page.waitForSelector(`body[data-ready="${ready}"]`);
   return response;
-}
-
-async function noHorizontalScroll(page, step) {
-  const [scroll, width] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
-  assert.ok(scroll <= width, `${step}: no horizontal scrolling at ${width} px (content ${scroll} px)`);
 }
 
 /* The text of the answer's section of a category (installation.js NEEDS). */

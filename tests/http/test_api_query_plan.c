@@ -109,6 +109,11 @@ static void test_proximity_uses_rtree(void)
     CHECK(!has_line(plan, "SCAN p") && !has_line(plan, "SCAN c"));
     plan_of(db, API_Q_COMMUNE_MEMBER, plan, sizeof plan);
     CHECK(!has_line(plan, "SCAN communes"));
+    /* The commune of a point (the waste calendar): the boundaries' R*Tree first. */
+    plan_of(db, API_Q_COMMUNE_AT, plan, sizeof plan);
+    printf("plan of the commune of a point:\n%s", plan);
+    CHECK(strncmp(plan, "SCAN r VIRTUAL TABLE INDEX 2:", 29) == 0);
+    CHECK(has_line(plan, "SEARCH c USING INTEGER PRIMARY KEY (rowid=?)"));
     api_db_close(db);
 }
 

@@ -18,6 +18,9 @@
 - http_request(): one request on a fresh connection, headers lower-cased.
 - haversine(): the distance in metres of common/gdir_geo.c, operation for operation;
   json_answer(): the checks of a JSON answer (status, Content-Type, body parses).
+- debian_module(name, package): a module of a Debian python3-* package (icalendar, dateutil,
+  feedparser…), which lives in /usr/bin/python3: the test re-executes itself there when the
+  running Python lacks it; still missing, it is a failed check with the apt-get line.
 - run_program(): a program run to its end, its output captured and decoded (.out, .err);
   import_summary(): the importer's summary table; sqlite_rows() / sqlite_one(): a query through the sqlite3 shell with SpatiaLite loaded.
 - Fixture builders (the build_db.py scripts): fresh_dir(), fixture_dir() (fresh, with files of
@@ -33,6 +36,7 @@ A test puts tests/lib on sys.path:
 Standard library only.
 """
 import http.client
+import importlib
 import json
 import math
 import os
@@ -41,6 +45,8 @@ import signal
 import subprocess
 import sys
 import time
+import datetime
+import zoneinfo
 
 failures = []
 
@@ -60,6 +66,28 @@ def finish(label="check"):
     for f in failures:
         print("  - " + f)
     sys.exit(1 if failures else 0)
+
+
+def paris_today():
+    """Today's date in Europe/Paris: the date the server writes and reads (between 22:00 and
+    midnight UTC it is already tomorrow there)."""
+    return datetime.datetime.now(zoneinfo.ZoneInfo("Europe/Paris")).date()
+
+
+def debian_module(name, package):
+    """Imports and returns module name of Debian's package (python3-…): Debian installs them
+    for /usr/bin/python3, not for the Python CMake may have found, so the script is run again
+    under /usr/bin/python3 when the module is missing here (call it before the test does
+    anything). Missing there too: a failed check naming the package, and the test ends."""
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        pass
+    system = "/usr/bin/python3"
+    if os.path.exists(system) and os.path.realpath(sys.executable) != os.path.realpath(system):
+        os.execv(system, [system] + sys.argv)
+    check(False, f"{package} is installed (apt-get install {package})")
+    finish()
 
 
 def poll_until(cond, timeout, what, interval=0.02):

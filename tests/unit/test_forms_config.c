@@ -67,14 +67,14 @@ static int validate(const char *id, const char *data, struct forms_submission *s
     return forms_validate(f, data, strlen(data), files, n, &env, s, errs, &err);
 }
 
-static void test_all_five_load(void)
+static void test_all_six_load(void)
 {
     static const char *const ids[] = { "bac", "inscription-scolaire", "periscolaire",
-                                       "proposer-lieu", "signaler-erreur" };
+                                       "proposer-lieu", "signaler-erreur", "proposer-evenement" };
     if (!load())
         return;
-    CHECK_INT_EQ(forms_count(set), 5);
-    for (size_t i = 0; i < 5; i++) {
+    CHECK_INT_EQ(forms_count(set), 6);
+    for (size_t i = 0; i < 6; i++) {
         const struct form_def *f = forms_find(set, ids[i]);
         CHECK(f != NULL);
         if (f) {
@@ -167,7 +167,7 @@ static void test_done(void)
 }
 
 static const struct check_case cases[] = {
-    { "the five forms of the territory load", test_all_five_load },
+    { "the six forms of the territory load", test_all_six_load },
     { "an error report goes to the commune of the place", test_error_report_goes_to_the_place_commune },
     { "a bin request goes to the waste service", test_bin_request_goes_to_the_waste_service },
     { "a school enrolment goes to the commune of the address",

@@ -1,5 +1,5 @@
 /*
- * api_html.c — the escaping HTML writer of the OGC API pages. See api_html.h.
+ * api_html.c — the escaping HTML writer of the server's own pages. See api_html.h.
  *
  * Not here: the pages themselves (h_ogc_*.c).
  */

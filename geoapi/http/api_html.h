@@ -1,5 +1,6 @@
 /*
- * api_html.h — a small HTML writer on gdir_buf for the pages of the OGC API (h_ogc_*.c): every
+ * api_html.h — a small HTML writer on gdir_buf for the pages the server writes itself (the OGC API
+ * pages h_ogc_*.c, the back office's certificate): every
  * string from the database or the request goes through api_html_text or api_html_attr, which
  * escape it; only literal markup written in the code goes through api_html_raw.
  *

@@ -1,0 +1,248 @@
+/*
+ * api_life.c — the daily-life store's per-worker connections, the change counter of the
+ * ETags, and the JSON of an item shared by the public and back-office handlers. See
+ * api_life.h.
+ */
+#include "api_life.h"
+#include "api_queries.h"
+#include "gdir_buf.h"
+#include "gdir_json.h"
+#include "gdir_log.h"
+#include "gdir_mem.h"
+#include "gdir_hours.h"
+
+#include <cjson/cJSON.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct api_life {
+    char *path;             /* forms_db */
+    pthread_key_t key;      /* thread -> struct life_db */
+    int key_ok;
+};
+
+static void conn_free(void *p)
+{
+    life_db_close(p);
+}
+
+int api_life_open(struct api_life **out, const struct api_config *cfg, struct gdir_err *err)
+{
+    struct api_life *life = calloc(1, sizeof *life);
+    struct life_db *probe = NULL;
+
+    *out = NULL;
+    if (!life || !(life->path = gdir_strdup(cfg->forms_db))) {
+        free(life);
+        return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
+    }
+    if (life_db_open(&probe, life->path, err)) {
+        api_life_close(life);
+        err->code = GDIR_ECONFIG;
+        return GDIR_ECONFIG;
+    }
+    life_db_close(probe);
+    if (pthread_key_create(&life->key, conn_free)) {
+        api_life_close(life);
+        return gdir_err_set(err, GDIR_EINTERNAL, "pthread_key_create failed");
+    }
+    life->key_ok = 1;
+    *out = life;
+    return GDIR_OK;
+}
+
+void api_life_close(struct api_life *life)
+{
+    if (!life)
+        return;
+    if (life->key_ok) {
+        conn_free(pthread_getspecific(life->key));
+        pthread_setspecific(life->key, NULL);
+        pthread_key_delete(life->key);
+    }
+    free(life->path);
+    free(life);
+}
+
+int api_life_db(const struct api_ctx *ctx, struct life_db **db, struct gdir_err *err)
+{
+    struct api_life *life = ctx->life;
+
+    *db = NULL;
+    if (!life)
+        return gdir_err_set(err, GDIR_ENOTFOUND, "L'agenda, les actualités et les alertes ne "
+                            "sont pas activés sur ce serveur (forms_dir, forms_db).");
+    if ((*db = pthread_getspecific(life->key)))
+        return GDIR_OK;
+    if (life_db_open(db, life->path, err)) {
+        gdir_log(GDIR_LOG_ERROR, "life", "msg=\"forms database unusable\" err=\"%s\"", err->msg);
+        *db = NULL;
+        return gdir_err_set(err, GDIR_EUNAVAIL, "daily-life store unavailable");
+    }
+    if (pthread_setspecific(life->key, *db)) {
+        life_db_close(*db);
+        *db = NULL;
+        return gdir_err_set(err, GDIR_EUNAVAIL, "daily-life store unavailable");
+    }
+    return GDIR_OK;
+}
+
+uint64_t api_life_tag(const struct api_ctx *ctx)
+{
+    struct life_db *db;
+    struct gdir_err err;
+    long long v = 0;
+
+    gdir_err_clear(&err);
+    if (api_life_db(ctx, &db, &err) || life_db_version(db, &v, &err))
+        return 0;
+    return (uint64_t)v + 1;
+}
+
+void api_life_territory_name(struct api_db *dir, char *out, size_t cap)
+{
+    struct gdir_buf b;
+    struct gdir_err err;
+    cJSON *t = NULL;
+    const cJSON *name;
+
+    out[0] = '\0';
+    gdir_buf_init(&b, 1u << 20);
+    if (dir && !api_q_territory(dir, &b, &err) && !gdir_buf_addc(&b, '\0') &&
+        (t = cJSON_Parse(b.data)) &&
+        cJSON_IsString(name = cJSON_GetObjectItemCaseSensitive(t, "name")))
+        snprintf(out, cap, "%s", name->valuestring);
+    cJSON_Delete(t);
+    gdir_buf_free(&b);
+}
+
+void api_life_time_json(struct gdir_json *j, const char *key, long long t)
+{
+    char buf[32];
+
+    gdir_json_key(j, key);
+    if (t && !gdir_paris_format((time_t)t, buf, sizeof buf))
+        gdir_json_str(j, buf);
+    else
+        gdir_json_null(j);
+}
+
+static void kstr_or_null(struct gdir_json *j, const char *key, const char *v)
+{
+    gdir_json_key(j, key);
+    if (v)
+        gdir_json_str(j, v);
+    else
+        gdir_json_null(j);
+}
+
+/* communes [{insee, name}] and territory. */
+static void communes_json(struct gdir_json *j, struct api_db *dir, const struct life_item *it)
+{
+    gdir_json_key(j, "communes");
+    gdir_json_arr_begin(j);
+    for (size_t i = 0; i < it->n_communes; i++) {
+        const struct api_commune_entry *c = dir ? api_db_commune(dir, it->communes[i]) : NULL;
+        gdir_json_obj_begin(j);
+        gdir_json_kstr(j, "insee", it->communes[i]);
+        kstr_or_null(j, "name", c ? c->name : NULL);
+        gdir_json_obj_end(j);
+    }
+    gdir_json_arr_end(j);
+    gdir_json_kbool(j, "territory", it->territory);
+}
+
+/* Where and who: geometry is the feature's; here place, address, organiser, contact. */
+static void where_json(struct gdir_json *j, const struct life_item *it)
+{
+    gdir_json_key(j, "place");
+    if (it->place_id) {
+        gdir_json_obj_begin(j);
+        gdir_json_kstr(j, "id", it->place_id);
+        kstr_or_null(j, "name", it->place_name);
+        gdir_json_obj_end(j);
+    } else {
+        gdir_json_null(j);
+    }
+    kstr_or_null(j, "address", it->address);
+    gdir_json_key(j, "organiser");
+    if (it->organiser || it->organiser_place) {
+        gdir_json_obj_begin(j);
+        kstr_or_null(j, "name", it->organiser);
+        kstr_or_null(j, "place_id", it->organiser_place);
+        gdir_json_obj_end(j);
+    } else {
+        gdir_json_null(j);
+    }
+    gdir_json_key(j, "contact");
+    gdir_json_obj_begin(j);
+    kstr_or_null(j, "email", it->contact_email);
+    kstr_or_null(j, "phone", it->contact_phone);
+    gdir_json_obj_end(j);
+}
+
+/* The back office's own members. */
+static void bo_json(struct gdir_json *j, const struct life_item *it)
+{
+    gdir_json_kint(j, "id", it->id);
+    gdir_json_kstr(j, "kind", life_kind_name(it->kind));
+    gdir_json_kstr(j, "status", life_status_name(it->status));
+    api_life_time_json(j, "publish_at", it->publish_at);
+    gdir_json_kstr(j, "author", it->author ? it->author : "");
+    kstr_or_null(j, "exdates", it->exdates);
+    gdir_json_key(j, "proposal");
+    if (it->proposal)
+        gdir_json_int(j, it->proposal);
+    else
+        gdir_json_null(j);
+    api_life_time_json(j, "created_at", it->created_at);
+    gdir_json_kstr(j, "start_local", it->start);
+    gdir_json_kstr(j, "end_local", it->end);
+    gdir_json_key(j, "point");
+    if (it->has_point) {
+        gdir_json_obj_begin(j);
+        gdir_json_knum(j, "lat", it->lat, 6);
+        gdir_json_knum(j, "lon", it->lon, 6);
+        gdir_json_obj_end(j);
+    } else {
+        gdir_json_null(j);
+    }
+}
+
+int api_life_item_json(struct gdir_json *j, struct api_db *dir, const struct life_item *it,
+                       int bo)
+{
+    char url[64];
+
+    if (bo)
+        bo_json(j, it);
+    gdir_json_kstr(j, "title", it->title);
+    gdir_json_kstr(j, "text_html", it->text_html);
+    gdir_json_kstr(j, "text", it->text_plain);
+    communes_json(j, dir, it);
+    if (it->kind == LIFE_EVENT) {
+        where_json(j, it);
+        gdir_json_kstr(j, "category", it->category ? it->category : "autre");
+        gdir_json_kstr(j, "category_label", life_category_label(it->category)
+                                                ? life_category_label(it->category) : "Autre");
+        kstr_or_null(j, "price", it->price);
+        gdir_json_kbool(j, "free", it->free);
+        kstr_or_null(j, "accessibility", it->accessibility);
+        kstr_or_null(j, "url", it->url);
+    } else {
+        kstr_or_null(j, "severity", it->severity);
+        api_life_time_json(j, "valid_from", it->valid_from);
+        api_life_time_json(j, "valid_until", it->valid_until);
+        api_life_time_json(j, "published_at", it->publish_at ? it->publish_at : it->published_at);
+        kstr_or_null(j, "url", it->url);
+    }
+    snprintf(url, sizeof url, "/api/life/%lld/image", it->id);
+    kstr_or_null(j, "image_url", it->image_type ? url : NULL);
+    gdir_json_kstr(j, "publisher", it->publisher ? it->publisher : "");
+    gdir_json_kstr(j, "licence", it->licence ? it->licence : "etalab-2.0");
+    kstr_or_null(j, "source", it->source);
+    api_life_time_json(j, "updated_at", it->updated_at);
+    return gdir_json_error(j);
+}
