@@ -321,6 +321,20 @@ def write_config(work, config, name="territory.json"):
     return path
 
 
+def import_sample_territory(importer, src, work, db, **members):
+    """The sample territory (config/aire-argonne.json over datasets/samples), with members
+    added to or replacing its configuration's, written into work and imported into db without
+    exports (run_import); returns the configuration's path."""
+    with open(os.path.join(src, "config", "aire-argonne.json"), encoding="utf-8") as f:
+        cfg = json.load(f)
+    cfg["data_dir"] = os.path.join(src, "datasets", "samples")
+    cfg.update(members)
+    config = write_config(work, cfg)
+    run_import(importer, config, db, ["--quiet", "--no-exports"], timeout=600,
+               what="sample territory")
+    return config
+
+
 def five_communes_config(name, short_name, phone="03 29 00 00 00"):
     """A territory configuration over TEST_COMMUNES with data_dir "." and one source, "limites"
     (communes.geojson, to be copied from tests/http/fixtures); the caller adds its own sources
