@@ -178,7 +178,7 @@ static int read_list(struct bo_db *db, enum bo_stmt which, long long id, char **
 
     bo_b_int(st, ":id", id);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        char *s = gdir_strdup((const char *)sqlite3_column_text(st, 0));
+        char *s = gdir_db_col_dup(st, 0);
         if (!s || gdir_grow(v, &cap, *n + 1, sizeof **v)) {
             free(s);
             sqlite3_reset(st);
@@ -200,8 +200,8 @@ int bo_agent_row(sqlite3_stmt *st, struct bo_agent *out, char *hash,
     memset(out, 0, sizeof *out);
     out->id = sqlite3_column_int64(st, 0);
     snprintf(out->login, sizeof out->login, "%s", (const char *)sqlite3_column_text(st, 1));
-    out->name = gdir_strdup((const char *)sqlite3_column_text(st, 2));
-    out->email = gdir_strdup((const char *)sqlite3_column_text(st, 3));
+    out->name = gdir_db_col_dup(st, 2);
+    out->email = gdir_db_col_dup(st, 3);
     bo_role_parse((const char *)sqlite3_column_text(st, 4), &out->role);
     if (hash)
         snprintf(hash, cap, "%s", (const char *)sqlite3_column_text(st, 5));

@@ -31,12 +31,6 @@ static int prepare(struct bo_db *db, const char *sql, sqlite3_stmt **st, struct 
     return GDIR_OK;
 }
 
-static char *col_dup(sqlite3_stmt *st, int i)
-{
-    const unsigned char *v = sqlite3_column_text(st, i);
-    return v ? gdir_strdup((const char *)v) : NULL;
-}
-
 int bo_request_get(struct bo_db *db, long long id, struct bo_request_row *out,
                    struct gdir_err *err)
 {
@@ -56,9 +50,9 @@ int bo_request_get(struct bo_db *db, long long id, struct bo_request_row *out,
         out->id = id;
         snprintf(out->form_id, sizeof out->form_id, "%s", sqlite3_column_text(st, 0));
         snprintf(out->status, sizeof out->status, "%s", sqlite3_column_text(st, 1));
-        out->commune = col_dup(st, 2);
-        out->service = col_dup(st, 3);
-        out->values_json = col_dup(st, 4);
+        out->commune = gdir_db_col_dup(st, 2);
+        out->service = gdir_db_col_dup(st, 3);
+        out->values_json = gdir_db_col_dup(st, 4);
         if (!out->values_json || (sqlite3_column_type(st, 2) != SQLITE_NULL && !out->commune) ||
             (sqlite3_column_type(st, 3) != SQLITE_NULL && !out->service))
             rc = gdir_err_set(err, GDIR_ENOMEM, "out of memory");

@@ -71,12 +71,6 @@ static void copy_col(char *out, size_t cap, sqlite3_stmt *st, int i)
     snprintf(out, cap, "%s", t ? (const char *)t : "");
 }
 
-static char *dup_col(sqlite3_stmt *st, int i)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? gdir_strdup((const char *)t) : NULL;
-}
-
 static int read_request(struct bo_db *db, long long id, struct req *r, struct gdir_err *err)
 {
     sqlite3_stmt *st = lazy_stmt(db, L_NOTIFY_READ, err);
@@ -92,9 +86,9 @@ static int read_request(struct bo_db *db, long long id, struct req *r, struct gd
         copy_col(r->status, sizeof r->status, st, 2);
         copy_col(r->commune, sizeof r->commune, st, 3);
         copy_col(r->service, sizeof r->service, st, 4);
-        r->email = dup_col(st, 5);
-        r->last_to = dup_col(st, 6);
-        r->last_msg = dup_col(st, 7);
+        r->email = gdir_db_col_dup(st, 5);
+        r->last_to = gdir_db_col_dup(st, 6);
+        r->last_msg = gdir_db_col_dup(st, 7);
         rc = GDIR_OK;
     } else {
         rc = rc == SQLITE_DONE ? gdir_err_set(err, GDIR_ENOTFOUND, "no request %lld", id)

@@ -8,6 +8,7 @@
  */
 #include "bo_mail.h"
 
+#include "gdir_db.h"
 #include "gdir_json.h"
 #include "gdir_mem.h"
 
@@ -80,9 +81,9 @@ static int read_due(sqlite3 *db, time_t now, struct bo_outbox_row *out, struct g
         out->id = sqlite3_column_int64(st, 0);
         out->created_at = sqlite3_column_int64(st, 1);
         out->attempts = sqlite3_column_int(st, 2) + 1;
-        out->to = gdir_strdup((const char *)sqlite3_column_text(st, 3));
-        out->subject = gdir_strdup((const char *)sqlite3_column_text(st, 4));
-        out->body = gdir_strdup((const char *)sqlite3_column_text(st, 5));
+        out->to = gdir_db_col_dup(st, 3);
+        out->subject = gdir_db_col_dup(st, 4);
+        out->body = gdir_db_col_dup(st, 5);
         rc = out->to && out->subject && out->body ? 1 : gdir_err_set(err, GDIR_ENOMEM,
                                                                       "out of memory");
     } else {

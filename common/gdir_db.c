@@ -2,6 +2,7 @@
  * gdir_db.c — connection set-up (SpatiaLite, pragmas) and schema creation.
  */
 #include "gdir_db.h"
+#include "gdir_mem.h"
 #include "gdir_taxonomy.h"
 
 #include <errno.h>
@@ -110,6 +111,11 @@ int gdir_db_prepare(struct gdir_db *d, const char *sql, sqlite3_stmt **st, struc
     if (sqlite3_prepare_v3(d->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
         return gdir_err_set(err, GDIR_EDB, "prepare: %s", sqlite3_errmsg(d->db));
     return GDIR_OK;
+}
+
+char *gdir_db_col_dup(sqlite3_stmt *st, int i)
+{
+    return gdir_strdup((const char *)sqlite3_column_text(st, i));
 }
 
 static int read_user_version(struct gdir_db *d, int *version)

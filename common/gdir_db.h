@@ -58,6 +58,10 @@ int gdir_db_exec(struct gdir_db *d, const char *sql, struct gdir_err *err);
 /* Prepares a long-lived statement (SQLITE_PREPARE_PERSISTENT). */
 int gdir_db_prepare(struct gdir_db *d, const char *sql, sqlite3_stmt **st, struct gdir_err *err);
 
+/* A malloc'd copy of the text of column i of st's current row, or NULL when the value is NULL
+ * or memory runs out (tell them apart with sqlite3_column_type). */
+char *gdir_db_col_dup(sqlite3_stmt *st, int i);
+
 /* The compiled-in schema text (common/schema.sql). */
 extern const char gdir_schema_sql[];
 

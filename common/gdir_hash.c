@@ -37,18 +37,15 @@ int gdir_sha256_update(struct gdir_sha256 *s, const void *p, size_t n)
 
 int gdir_sha256_final(struct gdir_sha256 *s, unsigned char out[32])
 {
-    int rc = GDIR_EINTERNAL;
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned len = 0;
+    int ok = s->ctx && EVP_DigestFinal_ex(s->ctx, md, &len) == 1 && len == 32;
 
     memset(out, 0, 32);
-    if (!s->ctx || EVP_DigestFinal_ex(s->ctx, md, &len) != 1 || len != 32)
-        goto out;
-    memcpy(out, md, 32);
-    rc = GDIR_OK;
-out:
+    if (ok)
+        memcpy(out, md, 32);
     gdir_sha256_free(s);
-    return rc;
+    return ok ? GDIR_OK : GDIR_EINTERNAL;
 }
 
 void gdir_sha256_free(struct gdir_sha256 *s)

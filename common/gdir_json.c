@@ -294,6 +294,11 @@ int gdir_json_kstr(struct gdir_json *j, const char *key, const char *s)
     return gdir_json_key(j, key) ? j->err : gdir_json_str(j, s);
 }
 
+int gdir_json_kstr_nonempty(struct gdir_json *j, const char *key, const char *s)
+{
+    return gdir_json_kstr(j, key, s && *s ? s : NULL);
+}
+
 int gdir_json_kint(struct gdir_json *j, const char *key, long long v)
 {
     return gdir_json_key(j, key) ? j->err : gdir_json_int(j, v);

@@ -60,6 +60,8 @@ int gdir_json_knum(struct gdir_json *j, const char *key, double v, int decimals)
 int gdir_json_kbool(struct gdir_json *j, const char *key, int v);
 /* key: an array of the strings v[0..n). */
 int gdir_json_kstrs(struct gdir_json *j, const char *key, char *const *v, size_t n);
+/* key: s, or null when s is NULL or empty. */
+int gdir_json_kstr_nonempty(struct gdir_json *j, const char *key, const char *s);
 
 /* Appends s as the body of a JSON string (no quotes) to b. Exposed for the CSV/HTML-free
  * places that need escaping only. */

@@ -989,6 +989,17 @@ static size_t fmt_coord(char *out, double v, char point)
     return n;
 }
 
+/* "a,b": two coordinates as fmt_coord writes them with a '.' point (SCDL lat,lon; KML lon,lat). */
+static void put_coord_pair(struct gdir_buf *out, double a, double b)
+{
+    char c[32];
+    fmt_coord(c, a, '.');
+    gdir_buf_adds(out, c);
+    gdir_buf_addc(out, ',');
+    fmt_coord(c, b, '.');
+    gdir_buf_adds(out, c);
+}
+
 static void xml_text(struct gdir_buf *out, const char *s)
 {
     for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
@@ -1054,6 +1065,12 @@ static void geojson_row(long long n, const struct gdir_export_row *r, struct gdi
 }
 
 /* --- CSV and French CSV --- */
+
+/* The dialect of the two CSV formats: the French one for csv-fr, RFC 4180 for csv. */
+static enum gdir_csv_dialect csv_dialect(enum gdir_export_format f)
+{
+    return f == GDIR_EXPORT_CSV_FR ? GDIR_CSV_FR : GDIR_CSV_RFC4180;
+}
 
 static void csv_header(struct gdir_buf *out, enum gdir_csv_dialect d)
 {
@@ -1182,7 +1199,7 @@ static int scdl_row(struct gdir_export_text *w, const struct gdir_export_row *r,
     const struct gdir_export_meta *m = w->meta;
     int theme = scdl_theme(r);
     size_t k;
-    char c[32], code[32];
+    char code[32];
     struct gdir_buf tmp;
 
     if (theme < 0 || !r->insee || strlen(r->insee) != 5 || !r->postcode ||
@@ -1235,11 +1252,7 @@ static int scdl_row(struct gdir_export_text *w, const struct gdir_export_row *r,
     scdl_clean(&tmp, r->commune ? r->commune : "", 0, 0);
     gdir_csv_field(out, gdir_buf_str(&tmp), ',');
     gdir_buf_adds(out, ",,,,,");   /* ADR_CLE_INTEROP, ERP_ID, ERP_TYPE, ERP_CATEGORIE */
-    fmt_coord(c, r->lat, '.');
-    gdir_buf_adds(out, c);
-    gdir_buf_addc(out, ',');
-    fmt_coord(c, r->lon, '.');
-    gdir_buf_adds(out, c);
+    put_coord_pair(out, r->lat, r->lon);
     gdir_buf_addc(out, ',');
     gdir_csv_field(out, r->opening_hours, ',');
     gdir_buf_addc(out, ',');
@@ -1294,7 +1307,6 @@ static void kml_begin(const struct gdir_export_meta *m, struct gdir_buf *out)
 
 static void kml_row(const struct gdir_export_row *r, struct gdir_buf *out)
 {
-    char c[32];
     gdir_buf_adds(out, "<Placemark><name>");
     xml_text(out, r->name);
     gdir_buf_adds(out, "</name><ExtendedData>");
@@ -1302,11 +1314,7 @@ static void kml_row(const struct gdir_export_row *r, struct gdir_buf *out)
         if (f != F_LAT && f != F_LON && f != F_NAME)   /* the name is <name> */
             kml_data(out, field_names[f], row_text(r, f));
     gdir_buf_adds(out, "</ExtendedData><Point><coordinates>");
-    fmt_coord(c, r->lon, '.');
-    gdir_buf_adds(out, c);
-    gdir_buf_addc(out, ',');
-    fmt_coord(c, r->lat, '.');
-    gdir_buf_adds(out, c);
+    put_coord_pair(out, r->lon, r->lat);
     gdir_buf_adds(out, "</coordinates></Point></Placemark>\n");
 }
 
@@ -1325,10 +1333,8 @@ int gdir_export_text_begin(struct gdir_export_text *w, enum gdir_export_format f
         geojson_begin(m, out);
         break;
     case GDIR_EXPORT_CSV:
-        csv_header(out, GDIR_CSV_RFC4180);
-        break;
     case GDIR_EXPORT_CSV_FR:
-        csv_header(out, GDIR_CSV_FR);
+        csv_header(out, csv_dialect(f));
         break;
     case GDIR_EXPORT_SCDL:
         gdir_buf_adds(out, scdl_columns);
@@ -1353,10 +1359,8 @@ int gdir_export_text_row(struct gdir_export_text *w, const struct gdir_export_ro
         geojson_row(w->rows, r, out);
         break;
     case GDIR_EXPORT_CSV:
-        csv_row(r, out, GDIR_CSV_RFC4180);
-        break;
     case GDIR_EXPORT_CSV_FR:
-        csv_row(r, out, GDIR_CSV_FR);
+        csv_row(r, out, csv_dialect(w->format));
         break;
     case GDIR_EXPORT_SCDL:
         if (!scdl_row(w, r, out))

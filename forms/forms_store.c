@@ -16,6 +16,7 @@
 #include "gdir_log.h"
 #include "gdir_mem.h"
 #include "gdir_secret.h"
+#include "gdir_thread.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -293,11 +294,7 @@ void forms_store_close(struct forms_store *s)
     if (!s)
         return;
     if (s->writer_started) {
-        pthread_mutex_lock(&s->mu);
-        s->stopping = 1;
-        pthread_cond_signal(&s->queued);
-        pthread_mutex_unlock(&s->mu);
-        pthread_join(s->writer, NULL);
+        gdir_thread_stop(s->writer, &s->mu, &s->queued, &s->stopping);
         gdir_log(GDIR_LOG_INFO, "forms", "msg=\"store closed\" writes=%llu commits=%llu",
                  s->n_writes, s->n_commits);
     }

@@ -213,26 +213,14 @@ static size_t on_takes_body(void *cls, const char *method, const char *target)
     return api_route_body_limit(srv->ctx.cfg, method, target);
 }
 
-/* The fields of req's head the handlers read. */
+/* The fields of req's head the handlers read, its peer and its body. */
 static struct api_headers headers_of(const struct http_request *req)
 {
-    const struct http_head *hd = req->head;
-    return (struct api_headers){
-        .accept = http_field(hd, "Accept"),
-        .accept_encoding = http_field(hd, "Accept-Encoding"),
-        .if_none_match = http_field(hd, "If-None-Match"),
-        .origin = http_field(hd, "Origin"),
-        .acr_method = http_field(hd, "Access-Control-Request-Method"),
-        .acr_headers = http_field(hd, "Access-Control-Request-Headers"),
-        .host = http_field(hd, "Host"),
-        .forwarded_proto = http_field(hd, "X-Forwarded-Proto"),
-        .content_type = http_field(hd, "Content-Type"),
-        .cookie = http_field(hd, "Cookie"),
-        .csrf_token = http_field(hd, "X-CSRF-Token"),
-        .peer = req->peer,
-        .body = req->body,
-        .body_len = req->body_len,
-    };
+    struct api_headers h = api_headers_of(req->head);
+    h.peer = req->peer;
+    h.body = req->body;
+    h.body_len = req->body_len;
+    return h;
 }
 
 /* A deferred answer (api_response.h, resume): the response kept while the request waits. */

@@ -659,20 +659,15 @@ static int cmp_raw(const void *a, const void *b)
 
 /* The index of insee in a sorted array of n elements of size bytes whose first member is
  * their INSEE code (struct bcommune, struct gc_commune), or -1. */
+static int cmp_insee_key(const void *key, const void *elem)
+{
+    return strcmp(key, elem);
+}
+
 static long find_insee(const void *base, size_t n, size_t size, const char *insee)
 {
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp((const char *)base + mid * size, insee);
-        if (c == 0)
-            return (long)mid;
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return -1;
+    const char *hit = n ? bsearch(insee, base, n, size, cmp_insee_key) : NULL;
+    return hit ? (long)((size_t)(hit - (const char *)base) / size) : -1;
 }
 _Static_assert(offsetof(struct bcommune, insee) == 0, "find_insee: insee first");
 _Static_assert(offsetof(struct gc_commune, insee) == 0, "find_insee: insee first");
@@ -866,22 +861,26 @@ static int cmp_tokref(const void *a, const void *b)
     return cmp_bytes(x->s, x->len, y->s, y->len);
 }
 
+/* What dict_find looks for: the bytes s[0..n), and the dictionary's string pool. */
+struct tok_key {
+    const char *pool, *s;
+    size_t n;
+};
+
+static int cmp_tok_key(const void *key, const void *elem)
+{
+    const struct tok_key *k = key;
+    const struct gc_token *t = elem;
+    return cmp_bytes(k->s, k->n, k->pool + t->str, t->len);
+}
+
 /* Token id of s[0..n) in the dictionary, or -1. */
 static int64_t dict_find(const struct gdir_geocoder *g, const char *s, size_t n)
 {
-    size_t lo = 0, hi = g->ntokens;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        const struct gc_token *t = &g->tokens[mid];
-        int c = cmp_bytes(g->tokstr + t->str, t->len, s, n);
-        if (c == 0)
-            return (int64_t)mid;
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return -1;
+    const struct tok_key k = {g->tokstr, s, n};
+    const struct gc_token *t =
+        g->ntokens ? bsearch(&k, g->tokens, g->ntokens, sizeof *g->tokens, cmp_tok_key) : NULL;
+    return t ? (int64_t)(t - g->tokens) : -1;
 }
 
 /* [*lo, *hi): the ids of the tokens that start with s[0..n). */

@@ -9,6 +9,7 @@
  */
 #include "imp_merge.h"
 #include "gdir_buf.h"
+#include "gdir_db.h"
 #include "gdir_geo.h"
 #include "gdir_json.h"
 #include "gdir_mem.h"
@@ -565,7 +566,7 @@ static int find_candidates(struct merger *m, int64_t max_fid)
                 free(refs_a);
                 refs_a = NULL;
                 if (sqlite3_column_text(st, 12) &&
-                    !(refs_a = gdir_strdup((const char *)sqlite3_column_text(st, 12)))) {
+                    !(refs_a = gdir_db_col_dup(st, 12))) {
                     rc = nomem(m);
                     break;
                 }

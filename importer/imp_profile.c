@@ -566,6 +566,25 @@ static int opt_enum(struct loader *L, const cJSON *obj, const char *key, const c
     return fail(L, path, msg);
 }
 
+/* The optional enum member key of the geometry object into *out (0, the first name, when
+ * absent). A value other than the first is only for the geometry mode `only` (else fails with
+ * only_text). */
+static int geom_option(struct loader *L, const cJSON *g, const char *key,
+                       const char *const *names, enum imp_geom_mode only, const char *only_text,
+                       int *out)
+{
+    char where[48];
+    int e = 0, rc;
+
+    if ((rc = opt_enum(L, g, key, "geometry", names, &e)))
+        return rc;
+    snprintf(where, sizeof where, "geometry.%s", key);
+    if (e != 0 && L->p->geom != only)
+        return fail(L, where, only_text);
+    *out = e;
+    return GDIR_OK;
+}
+
 static int load_geometry(struct loader *L, const cJSON *g)
 {
     static const char *const keys[] = {"native", "lat", "lon", "x", "y", "srs", "decimal_comma",
@@ -619,18 +638,13 @@ static int load_geometry(struct loader *L, const cJSON *g)
         }
         if (p->geom == IMP_GEOM_XY && !p->srs)
             return fail(L, "geometry.srs", "required with x/y fields (e.g. \"EPSG:2154\")");
-        e = 0;
-        if ((rc = opt_enum(L, g, "areas", "geometry", areas, &e)))
+        if ((rc = geom_option(L, g, "areas", areas, IMP_GEOM_NATIVE,
+                              "only with the native geometry", &e)))
             return rc;
         p->areas = (enum imp_areas)e;
-        if (p->areas != IMP_AREAS_REJECT && p->geom != IMP_GEOM_NATIVE)
-            return fail(L, "geometry.areas", "only with the native geometry");
-        e = 0;
-        if ((rc = opt_enum(L, g, "swapped", "geometry", swapped, &e)))
+        if ((rc = geom_option(L, g, "swapped", swapped, IMP_GEOM_XY, "only with x/y fields", &e)))
             return rc;
         p->swapped = (enum imp_swapped)e;
-        if (p->swapped != IMP_SWAPPED_IGNORE && p->geom != IMP_GEOM_XY)
-            return fail(L, "geometry.swapped", "only with x/y fields");
     } else {
         return fail(L, "geometry", "expected \"native\" or an object");
     }
@@ -826,26 +840,47 @@ static int load_source(struct loader *L, const cJSON *src)
     return GDIR_OK;
 }
 
+/* The member key of a computed field of a kind that lists its own fields ('first' in an
+ * array, 'refs' in an object): the field has no 'field' beside it, and the member is a
+ * non-empty array (an object when is_object), else the message expects. Into *list, its size
+ * into *n. */
+static int comp_list(struct loader *L, const cJSON *it, const char *key, int is_object,
+                     const char *expects, const char *where, const cJSON **list, size_t *n)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(it, key);
+    char what[64];
+
+    if (cJSON_GetObjectItemCaseSensitive(it, "field")) {
+        snprintf(what, sizeof what, "'%s' takes its fields in its %s", key,
+                 is_object ? "object" : "array");
+        return fail(L, where, what);
+    }
+    if (!(is_object ? cJSON_IsObject(v) : cJSON_IsArray(v)) || cJSON_GetArraySize(v) == 0)
+        return fail(L, where, expects);
+    *list = v;
+    *n = (size_t)cJSON_GetArraySize(v);
+    return GDIR_OK;
+}
+
 /* A computed field of kind 'first': the first non-empty of its fields. */
 static int load_comp_first(struct loader *L, struct imp_computed *c, const cJSON *it,
                            const char *where)
 {
-    const cJSON *first = cJSON_GetObjectItemCaseSensitive(it, "first");
     const cJSON *elab = cJSON_GetObjectItemCaseSensitive(it, "else_category_label");
-    const cJSON *x;
+    const cJSON *first, *x;
+    size_t n;
     int rc;
 
     c->kind = IMP_COMP_FIRST;
-    if (cJSON_GetObjectItemCaseSensitive(it, "field"))
-        return fail(L, where, "'first' takes its fields in its array");
-    if (!cJSON_IsArray(first) || cJSON_GetArraySize(first) == 0)
-        return fail(L, where, "'first' expects a non-empty array of field names");
+    if ((rc = comp_list(L, it, "first", 0, "'first' expects a non-empty array of field names",
+                        where, &first, &n)))
+        return rc;
     if (elab && !cJSON_IsBool(elab))
         return fail(L, where, "'else_category_label' expects true or false");
     c->else_category_label = cJSON_IsTrue(elab);
     if (c->else_category_label && L->p->kind != IMP_KIND_PLACES)
         return fail(L, where, "'else_category_label' is for places");
-    c->inputs = calloc((size_t)cJSON_GetArraySize(first), sizeof *c->inputs);
+    c->inputs = calloc(n, sizeof *c->inputs);
     if (!c->inputs)
         return nomem(L);
     cJSON_ArrayForEach(x, first) {
@@ -860,16 +895,14 @@ static int load_comp_first(struct loader *L, struct imp_computed *c, const cJSON
 static int load_comp_refs(struct loader *L, struct imp_computed *c, const cJSON *it,
                           const char *where)
 {
-    const cJSON *refs = cJSON_GetObjectItemCaseSensitive(it, "refs");
-    const cJSON *x;
+    const cJSON *refs, *x;
+    size_t n;
     int rc;
 
     c->kind = IMP_COMP_REFS;
-    if (cJSON_GetObjectItemCaseSensitive(it, "field"))
-        return fail(L, where, "'refs' takes its fields in its object");
-    if (!cJSON_IsObject(refs) || cJSON_GetArraySize(refs) == 0)
-        return fail(L, where, "'refs' expects an object of scheme: field");
-    size_t n = (size_t)cJSON_GetArraySize(refs);
+    if ((rc = comp_list(L, it, "refs", 1, "'refs' expects an object of scheme: field", where,
+                        &refs, &n)))
+        return rc;
     c->inputs = calloc(n, sizeof *c->inputs);
     c->keys = calloc(n, sizeof *c->keys);
     if (!c->inputs || !c->keys)

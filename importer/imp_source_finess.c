@@ -89,27 +89,8 @@ struct finess_csv {
     size_t geo_cap, geo_n;
     long geo_dup;              /* geolocation records for an establishment already seen */
     long n_lines_extra;        /* structureet records with more than 32 fields */
-    struct gdir_buf arena;
-    size_t *offsets;
-    const char **values;
+    struct imp_record_values rv;
 };
-
-/* Points values[0..n) at the record's fields in arena (offsets[k], SIZE_MAX for none); when
- * the arena reached its cap, the record is a line problem instead ("record too large", field
- * where). Returns 1, what a reader's next returns for a record read. */
-static int finish_record(struct imp_feature *f, const struct gdir_buf *arena,
-                         const size_t *offsets, const char **values, size_t n,
-                         const char *where)
-{
-    if (arena->err) {
-        f->has_line_problem = 1;
-        imp_reject_set(&f->line_problem, IMP_R_TOO_LONG, where, NULL, "record too large");
-        return 1;
-    }
-    for (size_t k = 0; k < n; k++)
-        values[k] = offsets[k] == SIZE_MAX ? NULL : arena->data + offsets[k];
-    return 1;
-}
 
 static struct geo_entry *geo_find(struct finess_csv *r, const char *key)
 {
@@ -227,9 +208,7 @@ static void finess_csv_close(void *rd)
         free(r->geo[i].data);
     free(r->geo);
     imp_csvrd_close(r->rd);
-    gdir_buf_free(&r->arena);
-    free(r->offsets);
-    free(r->values);
+    imp_record_values_free(&r->rv);
     free(r->col);
     free(r->path);
     free(r);
@@ -299,15 +278,13 @@ static int finess_csv_open(void **out, const char *path, const struct imp_profil
 
     *out = NULL;
     if (!r || !(r->path = strdup(path)) || !(r->col = calloc(n_fields + 1, sizeof *r->col)) ||
-        !(r->offsets = calloc(n_fields + 1, sizeof *r->offsets)) ||
-        !(r->values = calloc(n_fields + 1, sizeof *r->values))) {
+        imp_record_values_init(&r->rv, n_fields, VALUES_MAX)) {
         finess_csv_close(r);
         return gdir_err_set(err, GDIR_ENOMEM, "%s: out of memory", path);
     }
     r->p = p;
     r->fields = fields;
     r->n_fields = n_fields;
-    gdir_buf_init(&r->arena, VALUES_MAX);
     if ((rc = finess_csv_resolve(r, err)))
         goto out;
     if (p->encoding == IMP_ENC_AUTO && (rc = imp_file_encoding_auto(path, &auto_cp1252, err)))
@@ -374,9 +351,9 @@ static int finess_csv_next(void *rd, struct imp_feature *f, struct gdir_err *err
         break;
     }
     f->line = line;
-    f->values = r->values;
+    f->values = r->rv.values;
     for (size_t k = 0; k < r->n_fields; k++)
-        r->values[k] = NULL;
+        r->rv.values[k] = NULL;
     if (unb || n < (size_t)FINESS_NCOL) {
         f->has_line_problem = 1;
         imp_reject_set(&f->line_problem, IMP_R_MALFORMED, "line", NULL,
@@ -387,30 +364,30 @@ static int finess_csv_next(void *rd, struct imp_feature *f, struct gdir_err *err
     if (n > (size_t)FINESS_NCOL && !(n == (size_t)FINESS_NCOL + 1 && !cols[n - 1][0]))
         r->n_lines_extra++;
     const struct geo_entry *g = geo_find(r, trim(cols[1]));
-    gdir_buf_reset(&r->arena);
+    gdir_buf_reset(&r->rv.arena);
     for (size_t k = 0; k < r->n_fields; k++) {
         int c = r->col[k];
         const char *v = NULL;
-        r->offsets[k] = r->arena.len;
+        r->rv.offsets[k] = r->rv.arena.len;
         if (c >= 0) {
             v = cols[c];
         } else if (c == V_INSEE) {
             char dep[8], com[8];
             snprintf(dep, sizeof dep, "%s", cols[13]);
             snprintf(com, sizeof com, "%s", cols[12]);
-            finess_insee(&r->arena, trim(dep), trim(com));
+            finess_insee(&r->rv.arena, trim(dep), trim(com));
             v = "";
         } else if (g) {
             v = c == V_X ? g->x : c == V_Y ? g->y : c == V_SOURCE ? g->source : g->date;
         }
         if (!v) {
-            r->offsets[k] = SIZE_MAX;
+            r->rv.offsets[k] = SIZE_MAX;
             continue;
         }
-        gdir_buf_adds(&r->arena, v);
-        gdir_buf_addc(&r->arena, '\0');
+        gdir_buf_adds(&r->rv.arena, v);
+        gdir_buf_addc(&r->rv.arena, '\0');
     }
-    return finish_record(f, &r->arena, r->offsets, r->values, r->n_fields, "line");
+    return imp_record_values_finish(&r->rv, r->n_fields, f, "line");
 }
 
 const struct imp_reader_ops imp_reader_finess_csv = {"finess-csv", finess_csv_open,
@@ -448,9 +425,7 @@ struct finess_json {
     const cJSON *cur_pmej;     /* pmej being read */
     const cJSON *cur_ege;      /* last ege handed out */
     long n;                    /* features handed out */
-    struct gdir_buf arena;
-    size_t *offsets;
-    const char **values;
+    struct imp_record_values rv;
 };
 
 static void finess_json_close(void *rd)
@@ -465,9 +440,7 @@ static void finess_json_close(void *rd)
     }
     free(r->paths);
     cJSON_Delete(r->root);
-    gdir_buf_free(&r->arena);
-    free(r->offsets);
-    free(r->values);
+    imp_record_values_free(&r->rv);
     free(r->path);
     free(r);
 }
@@ -577,8 +550,7 @@ static int finess_json_open(void **out, const char *path, const struct imp_profi
     *out = NULL;
     if (!r || !(r->path = strdup(path)) ||
         !(r->paths = calloc(n_fields + 1, sizeof *r->paths)) ||
-        !(r->offsets = calloc(n_fields + 1, sizeof *r->offsets)) ||
-        !(r->values = calloc(n_fields + 1, sizeof *r->values))) {
+        imp_record_values_init(&r->rv, n_fields, VALUES_MAX)) {
         if (r)
             r->n_fields = 0;
         finess_json_close(r);
@@ -587,7 +559,6 @@ static int finess_json_open(void **out, const char *path, const struct imp_profi
     r->p = p;
     r->fields = fields;
     r->n_fields = n_fields;
-    gdir_buf_init(&r->arena, VALUES_MAX);
     for (size_t k = 0; k < n_fields; k++)
         if ((rc = parse_path(r, k, err)))
             goto out;
@@ -683,30 +654,30 @@ static int finess_json_next(void *rd, struct imp_feature *f, struct gdir_err *er
     r->n++;
     f->line = r->n;
     f->by_feature = 1;
-    f->values = r->values;
+    f->values = r->rv.values;
     for (size_t k = 0; k < r->n_fields; k++)
-        r->values[k] = NULL;
+        r->rv.values[k] = NULL;
     if (!cJSON_IsObject(ege)) {
         f->has_line_problem = 1;
         imp_reject_set(&f->line_problem, IMP_R_READ, "ege", NULL,
                        "an ege element is not an object");
         return 1;
     }
-    gdir_buf_reset(&r->arena);
+    gdir_buf_reset(&r->rv.arena);
     for (size_t k = 0; k < r->n_fields; k++) {
         const struct jpath *jp = &r->paths[k];
         const cJSON *start = jp->in_pmej ? r->cur_pmej : ege;
         size_t first = jp->in_pmej ? 1 : 0;
-        size_t mark = r->arena.len;
-        r->offsets[k] = mark;
-        if (!resolve(start, jp->segs, first, jp->n, &r->arena)) {
-            r->arena.len = mark;
-            r->offsets[k] = SIZE_MAX;
+        size_t mark = r->rv.arena.len;
+        r->rv.offsets[k] = mark;
+        if (!resolve(start, jp->segs, first, jp->n, &r->rv.arena)) {
+            r->rv.arena.len = mark;
+            r->rv.offsets[k] = SIZE_MAX;
             continue;
         }
-        gdir_buf_addc(&r->arena, '\0');
+        gdir_buf_addc(&r->rv.arena, '\0');
     }
-    return finish_record(f, &r->arena, r->offsets, r->values, r->n_fields, "ege");
+    return imp_record_values_finish(&r->rv, r->n_fields, f, "ege");
 }
 
 const struct imp_reader_ops imp_reader_finess_json = {"finess-json", finess_json_open,

@@ -80,9 +80,7 @@ struct ogr_reader {
     long header_fields;            /* CSV only */
     int scan_lost;                 /* scanner and driver disagree: line numbers unknown */
     long n;                        /* features handed out */
-    struct gdir_buf arena;         /* the current feature's values, NUL-separated */
-    size_t *offsets;               /* per field: offset in arena, or SIZE_MAX for NULL */
-    const char **values;           /* per field: pointers into arena */
+    struct imp_record_values rv;   /* the current feature's values */
     unsigned char *wkb;            /* the current feature's WKB */
     size_t wkb_cap;
     int gdal_failed;               /* a CE_Failure was captured during the last call */
@@ -235,9 +233,7 @@ static void ogr_close(void *rd)
     if (s->open_path != s->path)
         free(s->open_path);
     free(s->tmp_dir);
-    gdir_buf_free(&s->arena);
-    free(s->offsets);
-    free(s->values);
+    imp_record_values_free(&s->rv);
     free(s->wkb);
     free(s->path);
     free(s);
@@ -538,10 +534,7 @@ static int ogr_open(void **out, const char *path, const struct imp_profile *p,
     s->p = p;
     s->fields = fields;
     s->n_fields = n_fields;
-    gdir_buf_init(&s->arena, VALUES_MAX);
-    s->offsets = calloc(n_fields + 1, sizeof *s->offsets);
-    s->values = calloc(n_fields + 1, sizeof *s->values);
-    if (!s->offsets || !s->values) {
+    if (imp_record_values_init(&s->rv, n_fields, VALUES_MAX)) {
         ogr_close(s);
         return gdir_err_set(err, GDIR_ENOMEM, "%s: out of memory", path);
     }
@@ -594,42 +587,42 @@ static void read_values(struct ogr_reader *s, const struct layer *l, OGRFeatureH
 
     if (l->other_tags >= 0 && OGR_F_IsFieldSetAndNotNull(feat, l->other_tags))
         other = OGR_F_GetFieldAsString(feat, l->other_tags);
-    gdir_buf_reset(&s->arena);
+    gdir_buf_reset(&s->rv.arena);
     for (size_t k = 0; k < s->n_fields; k++) {
         int idx = l->src[k];
-        size_t start = s->arena.len;
+        size_t start = s->rv.arena.len;
         int set = 1;
-        s->offsets[k] = start;
+        s->rv.offsets[k] = start;
         if (idx >= 0) {
             if (OGR_F_IsFieldSetAndNotNull(feat, idx))
-                gdir_buf_adds(&s->arena, OGR_F_GetFieldAsString(feat, idx));
+                gdir_buf_adds(&s->rv.arena, OGR_F_GetFieldAsString(feat, idx));
             else
                 set = 0;
         } else if (idx == SRC_TAG) {
-            set = other && imp_osm_tag(other, s->fields[k], &s->arena);
+            set = other && imp_osm_tag(other, s->fields[k], &s->rv.arena);
         } else if (!have_obj) {
             set = 0;
         } else if (idx == SRC_OSM_TYPE) {
-            gdir_buf_adds(&s->arena, type);
+            gdir_buf_adds(&s->rv.arena, type);
         } else if (idx == SRC_OSM_ID) {
-            gdir_buf_printf(&s->arena, "%lld", (long long)id);
+            gdir_buf_printf(&s->rv.arena, "%lld", (long long)id);
         } else {
-            gdir_buf_printf(&s->arena, "%s/%lld", type, (long long)id);
+            gdir_buf_printf(&s->rv.arena, "%s/%lld", type, (long long)id);
         }
         if (!set)
-            s->offsets[k] = SIZE_MAX;
-        if (gdir_buf_addc(&s->arena, '\0') || s->arena.err) {
+            s->rv.offsets[k] = SIZE_MAX;
+        if (gdir_buf_addc(&s->rv.arena, '\0') || s->rv.arena.err) {
             imp_reject_set(&f->line_problem, IMP_R_TOO_LONG, "line", NULL,
                            "record larger than %u bytes", VALUES_MAX);
             f->has_line_problem = 1;
-            gdir_buf_reset(&s->arena);
+            gdir_buf_reset(&s->rv.arena);
             for (size_t j = 0; j < s->n_fields; j++)
-                s->values[j] = NULL;
+                s->rv.values[j] = NULL;
             return;
         }
     }
     for (size_t k = 0; k < s->n_fields; k++)
-        s->values[k] = s->offsets[k] == SIZE_MAX ? NULL : s->arena.data + s->offsets[k];
+        s->rv.values[k] = s->rv.offsets[k] == SIZE_MAX ? NULL : s->rv.arena.data + s->rv.offsets[k];
 }
 
 static void geom_problem(struct imp_feature *f, enum imp_reason reason, const char *field,
@@ -867,7 +860,7 @@ static int ogr_next(void *rd, struct imp_feature *f, struct gdir_err *err)
         return 0;
     }
     s->n++;
-    f->values = s->values;
+    f->values = s->rv.values;
     if (s->scan) {
         if ((rc = scan_record(s, f, err)) < 0)
             goto out;

@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 
+#include "gdir_buf.h"
 #include "gdir_err.h"
 #include "imp_profile.h"
 #include "imp_source.h"
@@ -35,6 +36,27 @@ extern const struct imp_reader_ops imp_reader_ogr;         /* imp_source_ogr.c *
 extern const struct imp_reader_ops imp_reader_finess_csv;  /* imp_source_finess.c */
 extern const struct imp_reader_ops imp_reader_finess_json; /* imp_source_finess.c */
 extern const struct imp_reader_ops imp_reader_spxml;       /* imp_source_spxml.c */
+
+/* One record's field values as a reader collects them: the strings, NUL-terminated, one after
+ * the other in an arena capped at its reader's size; per field its offset there (SIZE_MAX:
+ * unset); and the pointers struct imp_feature borrows (values). */
+struct imp_record_values {
+    struct gdir_buf arena;
+    size_t *offsets;
+    const char **values;
+};
+
+/* Makes rv (zeroed, or as imp_record_values_free left it) ready for n fields, the arena
+ * capped at cap bytes. Returns 0 or GDIR_ENOMEM; imp_record_values_free frees it either way. */
+int imp_record_values_init(struct imp_record_values *rv, size_t n, size_t cap);
+
+void imp_record_values_free(struct imp_record_values *rv);
+
+/* Points rv->values[0..n) at the record's fields in the arena (NULL for an unset one); when the
+ * arena reached its cap, the record is a line problem instead ("record too large", field
+ * where). Returns 1, what a reader's next returns for a record read. */
+int imp_record_values_finish(struct imp_record_values *rv, size_t n, struct imp_feature *f,
+                             const char *where);
 
 /* The "unknown field" error, listing the names a reader offers (at most ~400 bytes). */
 int imp_reader_unknown_field(const char *path, const struct imp_profile *p, const char *field,

@@ -55,21 +55,27 @@ static const char SQL_CREATE_STAGING[] =
 static const char SQL_INS_PLACE[] = "INSERT" INTO_PLACE;
 static const char SQL_INS_PLACE_IG[] = "INSERT OR IGNORE" INTO_PLACE;
 
+/* The columns other tables are written with, each list once: the copies from the previous
+ * database (below) name the same ones. */
+#define ADDRESS_COLUMNS "id, housenumber, street, postcode, insee, city, source, licence"
+#define WARNING_COLUMNS "source, id, kind, insee, distance_m, lat, lon, file, line, message"
+#define SOURCE_COLUMNS "name, profile, title, publisher, licence, url, file, data_date, imported_at"
+#define RAW_COLUMNS "id, source, field, value"
+
 /* The bulk inserts run as INSERT OR IGNORE: a statement that cannot abort needs no statement
  * journal. A row that was ignored (changes() == 0, rare) is inserted again with the plain
  * statement, to tell a duplicate from any other constraint (step_ignore). */
 #define INTO_ADDRESS                                                                               \
-    " INTO addresses(id, housenumber, street, postcode, insee, city, source, licence, geom)"      \
+    " INTO addresses(" ADDRESS_COLUMNS ", geom)"                                               \
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, MakePoint(?9, ?10, 4326))"
 static const char SQL_INS_ADDRESS[] = "INSERT" INTO_ADDRESS;
 static const char SQL_INS_ADDRESS_IG[] = "INSERT OR IGNORE" INTO_ADDRESS;
 
 static const char SQL_INS_RAW[] =
-    "INSERT OR IGNORE INTO place_raw_values(id, source, field, value) VALUES (?1, ?2, ?3, ?4)";
+    "INSERT OR IGNORE INTO place_raw_values(" RAW_COLUMNS ") VALUES (?1, ?2, ?3, ?4)";
 
-static const char SQL_INS_WARNING[] =
-    "INSERT INTO import_warnings(source, id, kind, insee, distance_m, lat, lon, file, line,"
-    " message) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+static const char SQL_INS_WARNING[] = "INSERT INTO import_warnings(" WARNING_COLUMNS ")"
+                                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
 
 /* A second communes list completes the first one rather than replacing it. */
 static const char SQL_INS_COMMUNE[] =
@@ -93,8 +99,7 @@ static const char SQL_LOCATE[] =
     " AND ST_Intersects(geom, MakePoint(?1, ?2, 4326)) = 1 ORDER BY insee LIMIT 1";
 
 static const char SQL_INS_SOURCE[] =
-    "INSERT INTO sources(name, profile, title, publisher, licence, url, file, data_date,"
-    " imported_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+    "INSERT INTO sources(" SOURCE_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
 
 static const char SQL_UPD_SOURCE[] =
     "UPDATE sources SET rows_read = ?2, rows_imported = ?3, rows_rejected = ?4 WHERE name = ?1";
@@ -109,10 +114,9 @@ static const char SQL_OLD_CHECK[] =
     " 'sources', 'addresses', 'communes', 'places')";
 static const char SQL_OLD_HAS_SOURCE[] = "SELECT count(*) FROM old.sources WHERE name = ?1";
 static const char SQL_COPY_SOURCE[] =
-    "INSERT INTO sources(name, profile, title, publisher, licence, url, file, data_date,"
-    " imported_at, rows_read, rows_imported, rows_rejected)"
-    " SELECT name, profile, title, publisher, licence, url, file, data_date, imported_at,"
-    " rows_read, rows_imported, rows_rejected FROM old.sources WHERE name = ?1";
+    "INSERT INTO sources(" SOURCE_COLUMNS ", rows_read, rows_imported, rows_rejected)"
+    " SELECT " SOURCE_COLUMNS ", rows_read, rows_imported, rows_rejected"
+    " FROM old.sources WHERE name = ?1";
 /* A kept source's records as they were read (place_records: before merging and overrides)
  * become place records again (staged with the others, then written in the curve's order);
  * merging and overrides run anew. The columns are named: the previous file may order them
@@ -121,19 +125,17 @@ static const char SQL_COPY_RECORDS[] =
     "INSERT INTO places_load(" RECORD_COLUMNS ", lon, lat) SELECT " RECORD_COLUMNS ", lon, lat"
     " FROM old.place_records WHERE source = ?1";
 static const char SQL_COPY_ADDRESSES[] =
-    "INSERT INTO addresses(id, housenumber, street, postcode, insee, city, source, licence, geom)"
-    " SELECT id, housenumber, street, postcode, insee, city, source, licence, geom"
+    "INSERT INTO addresses(" ADDRESS_COLUMNS ", geom) SELECT " ADDRESS_COLUMNS ", geom"
     " FROM old.addresses WHERE source = ?1";
 static const char SQL_COPY_WARNINGS[] =
-    "INSERT INTO import_warnings(source, id, kind, insee, distance_m, lat, lon, file, line,"
-    " message) SELECT source, id, kind, insee, distance_m, lat, lon, file, line, message"
+    "INSERT INTO import_warnings(" WARNING_COLUMNS ") SELECT " WARNING_COLUMNS
     " FROM old.import_warnings WHERE source = ?1";
 /* A database built before place_raw_values existed has none to copy. */
 static const char SQL_OLD_HAS_RAW[] =
     "SELECT count(*) FROM old.sqlite_master WHERE name = 'place_raw_values'";
 static const char SQL_COPY_RAW[] =
-    "INSERT INTO place_raw_values(id, source, field, value)"
-    " SELECT id, source, field, value FROM old.place_raw_values WHERE source = ?1";
+    "INSERT INTO place_raw_values(" RAW_COLUMNS ") SELECT " RAW_COLUMNS
+    " FROM old.place_raw_values WHERE source = ?1";
 static const char SQL_COPY_COMMUNES[] =
     "INSERT INTO communes(insee, name, postcodes, population, source, licence, geom)"
     " SELECT insee, name, postcodes, population, source, licence, geom FROM old.communes";
@@ -645,16 +647,25 @@ sqlite3 *imp_writer_sqlite(struct imp_writer *w)
     return w->db.db;
 }
 
+/* Prepares a one-off statement into *st and binds the text a (unless NULL) to ?1. */
+static int prepare_one(struct imp_writer *w, const char *sql, const char *a, sqlite3_stmt **st,
+                       const char *what, struct gdir_err *err)
+{
+    if (sqlite3_prepare_v2(w->db.db, sql, -1, st, NULL) != SQLITE_OK)
+        return db_fail(w, err, what);
+    if (a)
+        sqlite3_bind_text(*st, 1, a, -1, SQLITE_STATIC);
+    return GDIR_OK;
+}
+
 /* Runs a one-off statement with up to two bindings (text a, integer b); no result rows. */
 static int run_stmt(struct imp_writer *w, const char *sql, const char *a, long long b,
                     const char *what, struct gdir_err *err)
 {
     sqlite3_stmt *st = NULL;
-    int rc = GDIR_OK;
-    if (sqlite3_prepare_v2(w->db.db, sql, -1, &st, NULL) != SQLITE_OK)
-        return db_fail(w, err, what);
-    if (a)
-        sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+    int rc = prepare_one(w, sql, a, &st, what, err);
+    if (rc)
+        return rc;
     if (sqlite3_bind_parameter_count(st) >= 2)
         sqlite3_bind_int64(st, 2, b);
     if (sqlite3_step(st) != SQLITE_DONE)
@@ -668,11 +679,9 @@ static int query_long(struct imp_writer *w, const char *sql, const char *a, long
                       const char *what, struct gdir_err *err)
 {
     sqlite3_stmt *st = NULL;
-    int rc = GDIR_OK;
-    if (sqlite3_prepare_v2(w->db.db, sql, -1, &st, NULL) != SQLITE_OK)
-        return db_fail(w, err, what);
-    if (a)
-        sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+    int rc = prepare_one(w, sql, a, &st, what, err);
+    if (rc)
+        return rc;
     if (sqlite3_step(st) == SQLITE_ROW)
         *out = (long)sqlite3_column_int64(st, 0);
     else

@@ -10,6 +10,7 @@
 #include "gdir_fs.h"
 #include "gdir_log.h"
 #include "gdir_mem.h"
+#include "gdir_thread.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -308,11 +309,7 @@ void api_mod_close(struct api_mod *m)
     if (!m)
         return;
     if (m->thread_ok) {
-        pthread_mutex_lock(&m->mu);
-        m->stop = 1;
-        pthread_cond_signal(&m->cv);
-        pthread_mutex_unlock(&m->mu);
-        pthread_join(m->thread, NULL);
+        gdir_thread_stop(m->thread, &m->mu, &m->cv, &m->stop);
     }
     mod_free(m);
 }

@@ -14,6 +14,7 @@
 #include "gdir_fs.h"
 #include "gdir_log.h"
 #include "gdir_mem.h"
+#include "gdir_thread.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -337,11 +338,7 @@ void api_mailer_stop(struct api_mailer *m)
         return;
     if (m->started) {
         bo_outbox_set_wake(NULL, NULL);
-        pthread_mutex_lock(&m->mu);
-        m->stopping = 1;
-        pthread_cond_signal(&m->cond);
-        pthread_mutex_unlock(&m->mu);
-        pthread_join(m->thread, NULL);
+        gdir_thread_stop(m->thread, &m->mu, &m->cond, &m->stopping);
     }
     sqlite3_close(m->db);
     if (m->password) {

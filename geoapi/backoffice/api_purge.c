@@ -5,6 +5,7 @@
 
 #include "bo_purge.h"
 #include "gdir_log.h"
+#include "gdir_thread.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -84,11 +85,7 @@ void api_purge_stop(struct api_purge *p)
 {
     if (!p)
         return;
-    pthread_mutex_lock(&p->mu);
-    p->stopping = 1;
-    pthread_cond_signal(&p->cond);
-    pthread_mutex_unlock(&p->mu);
-    pthread_join(p->thread, NULL);
+    gdir_thread_stop(p->thread, &p->mu, &p->cond, &p->stopping);
     pthread_cond_destroy(&p->cond);
     pthread_mutex_destroy(&p->mu);
     free(p);

@@ -167,16 +167,16 @@ static int event_json(void *cls, const struct bq_event *e)
         return 0;
     gdir_json_obj_begin(p->j);
     api_forms_ktime(p->j, "at", e->at);
-    api_forms_kstr_or_null(p->j, "by", e->actor_kind);
-    api_forms_kstr_or_null(p->j, "agent", e->actor);
+    gdir_json_kstr(p->j, "by", e->actor_kind);
+    gdir_json_kstr(p->j, "agent", e->actor);
     if (!p->internal) {
-        api_forms_kstr_or_null(p->j, "from", e->from_status);
-        api_forms_kstr_or_null(p->j, "status", e->to_status);
-        api_forms_kstr_or_null(p->j, "status_label", e->to_status ? form_status_label(p->f, e->to_status)
+        gdir_json_kstr(p->j, "from", e->from_status);
+        gdir_json_kstr(p->j, "status", e->to_status);
+        gdir_json_kstr(p->j, "status_label", e->to_status ? form_status_label(p->f, e->to_status)
                                                         : NULL);
         gdir_json_kbool(p->j, "visible", e->visible);
     }
-    api_forms_kstr_or_null(p->j, p->internal ? "text" : "message", e->message);
+    gdir_json_kstr(p->j, p->internal ? "text" : "message", e->message);
     gdir_json_obj_end(p->j);
     return 0;
 }
@@ -267,15 +267,15 @@ static int request_json(const struct api_ctx *ctx, struct bo_db *db, const struc
     api_forms_kform(&j, r->form_id, r->form_version, f);
     gdir_json_kstr(&j, "status", r->status);
     gdir_json_kstr(&j, "status_label", form_status_label(f, r->status));
-    api_forms_kstr_or_null(&j, "commune", r->commune[0] ? r->commune : NULL);
-    api_forms_kstr_or_null(&j, "commune_name", ce ? ce->name : NULL);
-    api_forms_kstr_or_null(&j, "service", r->service[0] ? r->service : NULL);
+    gdir_json_kstr(&j, "commune", r->commune[0] ? r->commune : NULL);
+    gdir_json_kstr(&j, "commune_name", ce ? ce->name : NULL);
+    gdir_json_kstr(&j, "service", r->service[0] ? r->service : NULL);
     api_forms_ktimes(&j, r->created_at, r->updated_at, r->closed_at);
     gdir_json_key(&j, "assignee");
     if (r->assignee_id) {
         gdir_json_obj_begin(&j);
         gdir_json_kstr(&j, "login", r->assignee_login);
-        api_forms_kstr_or_null(&j, "name", r->assignee_name);
+        gdir_json_kstr(&j, "name", r->assignee_name);
         gdir_json_obj_end(&j);
     } else {
         gdir_json_null(&j);

@@ -186,12 +186,6 @@ static const char *commune_name(struct api_db *dir, const char *insee)
     return c ? c->name : NULL;
 }
 
-/* A string member, null when absent or empty. */
-static void kstr_or_null(struct gdir_json *j, const char *k, const char *v)
-{
-    api_forms_kstr_or_null(j, k, v && *v ? v : NULL);
-}
-
 static int row_json(void *cls, const struct bq_row *r)
 {
     struct list_ctx *l = cls;
@@ -201,14 +195,14 @@ static int row_json(void *cls, const struct bq_row *r)
     gdir_json_kint(l->j, "id", r->id);
     gdir_json_kstr(l->j, "code", r->code);
     gdir_json_kstr(l->j, "form", r->form_id);
-    kstr_or_null(l->j, "form_title", f ? form_title(f) : NULL);
-    kstr_or_null(l->j, "commune", r->commune);
-    kstr_or_null(l->j, "commune_name", commune_name(l->dir, r->commune));
-    kstr_or_null(l->j, "service", r->service);
+    gdir_json_kstr_nonempty(l->j, "form_title", f ? form_title(f) : NULL);
+    gdir_json_kstr_nonempty(l->j, "commune", r->commune);
+    gdir_json_kstr_nonempty(l->j, "commune_name", commune_name(l->dir, r->commune));
+    gdir_json_kstr_nonempty(l->j, "service", r->service);
     gdir_json_kstr(l->j, "status", r->status);
     gdir_json_kstr(l->j, "status_label", form_status_label(f, r->status));
-    kstr_or_null(l->j, "requester", r->requester);
-    kstr_or_null(l->j, "assignee", r->assignee);
+    gdir_json_kstr_nonempty(l->j, "requester", r->requester);
+    gdir_json_kstr_nonempty(l->j, "assignee", r->assignee);
     api_forms_ktime(l->j, "created_at", r->created_at);
     api_forms_ktime(l->j, "updated_at", r->updated_at);
     gdir_json_obj_end(l->j);

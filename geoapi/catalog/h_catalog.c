@@ -34,6 +34,7 @@
 #include "api_http.h"
 #include "gdir_csv.h"
 #include "gdir_hash.h"
+#include "gdir_mem.h"
 #include "gdir_parse.h"
 #include "gdir_text.h"
 #include "h_feeds.h"
@@ -63,12 +64,12 @@
 enum cat_repr { CAT_JSONLD, CAT_TURTLE, CAT_RDFXML, CAT_CSV };
 
 struct cat_source {
-    char *name, *title, *publisher, *licence, *url, *date;   /* owned; date: data or import */
+    char *name, *title, *publisher, *licence, *url, *date;   /* own(); date: data or import */
     int has_places, has_communes, has_addresses;
 };
 
 struct cat_export {
-    char *name, *dataset, *format, *licence, *media_type, *sha256, *created;   /* owned */
+    char *name, *dataset, *format, *licence, *media_type, *sha256, *created;   /* own() */
     long long size, records, excluded;
 };
 
@@ -106,6 +107,8 @@ struct cat_state {
     size_t n_cs, i_communes;     /* number of collections; index of communes */
     struct api_cat_graph g;
     struct gdir_buf tmp;         /* scratch for building IRIs and texts */
+    char **owned;                /* the copies of the sources' and exports' strings (own) */
+    size_t n_owned, cap_owned;
 };
 
 /* ---- reading --------------------------------------------------------------------------- */
@@ -116,9 +119,15 @@ static const char *jstr(const cJSON *obj, const char *key)
     return cJSON_IsString(v) && v->valuestring[0] ? v->valuestring : NULL;
 }
 
-static char *dup_or_null(const char *s)
+/* A copy of s that st owns (state_free frees it), or NULL when s is NULL or memory runs out. */
+static char *own(struct cat_state *st, const char *s)
 {
-    return s ? strdup(s) : NULL;
+    char *c;
+    if (!s || gdir_grow(&st->owned, &st->cap_owned, st->n_owned + 1, sizeof *st->owned) ||
+        !(c = strdup(s)))
+        return NULL;
+    st->owned[st->n_owned++] = c;
+    return c;
 }
 
 static int on_source(void *cls, const struct api_catalog_source *s)
@@ -131,12 +140,12 @@ static int on_source(void *cls, const struct api_catalog_source *s)
         return 0;
     c = &st->sources[st->n_sources];
     memset(c, 0, sizeof *c);
-    c->name = dup_or_null(s->name);
-    c->title = dup_or_null(s->title);
-    c->publisher = dup_or_null(s->publisher);
-    c->licence = dup_or_null(s->licence);
-    c->url = dup_or_null(s->url);
-    c->date = dup_or_null(date);
+    c->name = own(st, s->name);
+    c->title = own(st, s->title);
+    c->publisher = own(st, s->publisher);
+    c->licence = own(st, s->licence);
+    c->url = own(st, s->url);
+    c->date = own(st, date);
     c->has_places = s->has_places;
     c->has_communes = s->has_communes;
     c->has_addresses = s->has_addresses;
@@ -156,13 +165,13 @@ static int on_export(void *cls, const struct api_export_entry *e)
         return 0;
     x = &st->exports[st->n_exports++];
     memset(x, 0, sizeof *x);
-    x->name = dup_or_null(e->name);
-    x->dataset = dup_or_null(e->dataset);
-    x->format = dup_or_null(e->format);
-    x->licence = dup_or_null(e->licence);
-    x->media_type = dup_or_null(e->media_type);
-    x->sha256 = dup_or_null(e->sha256);
-    x->created = dup_or_null(e->created);
+    x->name = own(st, e->name);
+    x->dataset = own(st, e->dataset);
+    x->format = own(st, e->format);
+    x->licence = own(st, e->licence);
+    x->media_type = own(st, e->media_type);
+    x->sha256 = own(st, e->sha256);
+    x->created = own(st, e->created);
     x->size = e->size;
     x->records = e->records;
     x->excluded = e->excluded;
@@ -174,25 +183,9 @@ static int on_export(void *cls, const struct api_export_entry *e)
 
 static void state_free(struct cat_state *st)
 {
-    for (size_t i = 0; i < st->n_sources; i++) {
-        struct cat_source *c = &st->sources[i];
-        free(c->name);
-        free(c->title);
-        free(c->publisher);
-        free(c->licence);
-        free(c->url);
-        free(c->date);
-    }
-    for (size_t i = 0; i < st->n_exports; i++) {
-        struct cat_export *x = &st->exports[i];
-        free(x->name);
-        free(x->dataset);
-        free(x->format);
-        free(x->licence);
-        free(x->media_type);
-        free(x->sha256);
-        free(x->created);
-    }
+    for (size_t i = 0; i < st->n_owned; i++)
+        free(st->owned[i]);
+    free(st->owned);
     free(st->sources);
     free(st->exports);
     cJSON_Delete(st->territory);
@@ -1554,26 +1547,16 @@ int h_catalog(const struct api_ctx *ctx, const struct api_request *req, struct a
     return catalog(ctx, req, res, err, -1);
 }
 
-int h_catalog_jsonld(const struct api_ctx *ctx, const struct api_request *req,
-                     struct api_response *res, struct gdir_err *err)
-{
-    return catalog(ctx, req, res, err, CAT_JSONLD);
-}
+/* The routes of one format each (/catalog.jsonld, .ttl, .csv, .rdf): the catalogue without
+ * content negotiation. */
+#define CATALOG_IN(handler, format)                                                            \
+    int handler(const struct api_ctx *ctx, const struct api_request *req,                      \
+                struct api_response *res, struct gdir_err *err)                                \
+    {                                                                                          \
+        return catalog(ctx, req, res, err, format);                                            \
+    }
 
-int h_catalog_turtle(const struct api_ctx *ctx, const struct api_request *req,
-                     struct api_response *res, struct gdir_err *err)
-{
-    return catalog(ctx, req, res, err, CAT_TURTLE);
-}
-
-int h_catalog_csv(const struct api_ctx *ctx, const struct api_request *req,
-                  struct api_response *res, struct gdir_err *err)
-{
-    return catalog(ctx, req, res, err, CAT_CSV);
-}
-
-int h_catalog_rdfxml(const struct api_ctx *ctx, const struct api_request *req,
-                     struct api_response *res, struct gdir_err *err)
-{
-    return catalog(ctx, req, res, err, CAT_RDFXML);
-}
+CATALOG_IN(h_catalog_jsonld, CAT_JSONLD)
+CATALOG_IN(h_catalog_turtle, CAT_TURTLE)
+CATALOG_IN(h_catalog_csv, CAT_CSV)
+CATALOG_IN(h_catalog_rdfxml, CAT_RDFXML)

@@ -129,11 +129,11 @@ int api_forms_place(void *arg, const char *id, const char *category, char insee[
 void api_forms_time(long long t, char out[32]);
 
 /* JSON writers of a request's parts, shared by the follow page (h_requests.c) and the back
- * office: a member string or null; a member time (api_forms_time) or null for 0; the
- * "messages" and "attachments" array members of request id (inside an object j is writing),
- * each attachment with a "url", url_prefix and its number, when url_prefix is not NULL. */
+ * office (a member string or null is gdir_json_kstr's): a member time (api_forms_time) or
+ * null for 0; the "messages" and "attachments" array members of request id (inside an object
+ * j is writing), each attachment with a "url", url_prefix and its number, when url_prefix is
+ * not NULL. */
 struct gdir_json;
-void api_forms_kstr_or_null(struct gdir_json *j, const char *k, const char *v);
 void api_forms_ktime(struct gdir_json *j, const char *k, long long t);
 /* The "form" member {id, version, title (null when f is NULL)}; the members created_at,
  * updated_at and closed_at (api_forms_ktime). */

@@ -44,15 +44,6 @@ struct list_ctx {
     char asked[1024];   /* the message of the last request for documents */
 };
 
-void api_forms_kstr_or_null(struct gdir_json *j, const char *k, const char *v)
-{
-    gdir_json_key(j, k);
-    if (v)
-        gdir_json_str(j, v);
-    else
-        gdir_json_null(j);
-}
-
 void api_forms_ktime(struct gdir_json *j, const char *k, long long t)
 {
     char iso[32];
@@ -72,7 +63,7 @@ void api_forms_kform(struct gdir_json *j, const char *form_id, int version,
     gdir_json_obj_begin(j);
     gdir_json_kstr(j, "id", form_id);
     gdir_json_kint(j, "version", version);
-    api_forms_kstr_or_null(j, "title", f ? form_title(f) : NULL);
+    gdir_json_kstr(j, "title", f ? form_title(f) : NULL);
     gdir_json_obj_end(j);
 }
 
@@ -195,7 +186,7 @@ int api_forms_request_json(struct api_forms *fx, const struct forms_request_info
     gdir_json_raw(&j, info->values_json);
     if ((rc = request_lists(fx, info->id, &l, err)))
         return rc;
-    api_forms_kstr_or_null(&j, "documents_requested",
+    gdir_json_kstr(&j, "documents_requested",
                  strcmp(status, "complement_demande") == 0 ? l.asked : NULL);
     gdir_json_obj_end(&j);
     res->cache_control = API_CACHE_NONE;

@@ -9,6 +9,7 @@
 #include "gdir_hours.h"
 #include "gdir_parse.h"
 #include "gdir_text.h"
+#include "http_parse.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -19,6 +20,23 @@ void api_request_init(struct api_request *req, const struct api_config *cfg)
 {
     memset(req, 0, sizeof *req);
     req->cfg = cfg;
+}
+
+struct api_headers api_headers_of(const struct http_head *hd)
+{
+    return (struct api_headers){
+        .accept = http_field(hd, "Accept"),
+        .accept_encoding = http_field(hd, "Accept-Encoding"),
+        .if_none_match = http_field(hd, "If-None-Match"),
+        .origin = http_field(hd, "Origin"),
+        .acr_method = http_field(hd, "Access-Control-Request-Method"),
+        .acr_headers = http_field(hd, "Access-Control-Request-Headers"),
+        .host = http_field(hd, "Host"),
+        .forwarded_proto = http_field(hd, "X-Forwarded-Proto"),
+        .content_type = http_field(hd, "Content-Type"),
+        .cookie = http_field(hd, "Cookie"),
+        .csrf_token = http_field(hd, "X-CSRF-Token"),
+    };
 }
 
 void api_request_free(struct api_request *req)

@@ -52,6 +52,11 @@ struct api_headers {
                                  * api_response.h); NULL: it must answer now */
 };
 
+/* The header fields of a complete request head that the router and handlers read (the
+ * members above peer; the others NULL or 0), borrowed from the head. */
+struct http_head;
+struct api_headers api_headers_of(const struct http_head *hd);
+
 struct api_param {
     const char *name;    /* decoded, valid UTF-8, no NUL */
     const char *value;   /* decoded, valid UTF-8, no NUL; "" for `?name` */

@@ -61,29 +61,24 @@ void fetch_read_manifest(struct fetch *f)
     cJSON_Delete(root);
 }
 
-static void json_kstr_opt(struct gdir_json *j, const char *key, const char *s)
-{
-    gdir_json_kstr(j, key, s && *s ? s : NULL);
-}
-
 static void write_record(struct gdir_json *j, const struct fetch_item *it,
                          const struct fetch_record *r)
 {
     gdir_json_obj_begin(j);
     gdir_json_kstr(j, "name", it->src->name);
     gdir_json_kstr(j, "profile", it->src->profile);
-    json_kstr_opt(j, "catalogue", r->catalogue);
+    gdir_json_kstr_nonempty(j, "catalogue", r->catalogue);
     gdir_json_kstr(j, "url", r->url);
-    json_kstr_opt(j, "final_url", r->final_url);
+    gdir_json_kstr_nonempty(j, "final_url", r->final_url);
     gdir_json_kstr(j, "file", r->file);
     gdir_json_kint(j, "size", r->size);
     gdir_json_kstr(j, "sha256", r->sha256);
     gdir_json_kstr(j, "compression", r->compression[0] ? r->compression : "none");
-    json_kstr_opt(j, "member", r->member);
+    gdir_json_kstr_nonempty(j, "member", r->member);
     gdir_json_kint(j, "download_size", r->download_size);
     gdir_json_kstr(j, "download_sha256", r->download_sha256);
-    json_kstr_opt(j, "last_modified", r->last_modified);
-    json_kstr_opt(j, "etag", r->etag);
+    gdir_json_kstr_nonempty(j, "last_modified", r->last_modified);
+    gdir_json_kstr_nonempty(j, "etag", r->etag);
     gdir_json_kstr(j, "fetched_at", r->fetched_at);
     gdir_json_kstr(j, "checked_at", r->checked_at);
     gdir_json_kstr(j, "outcome", it->failed ? "failed" : r->outcome);
@@ -140,8 +135,8 @@ int fetch_write_sidecar(const struct fetch_item *it, const char *etag, const cha
     gdir_json_init(&j, &b);
     gdir_json_obj_begin(&j);
     gdir_json_kstr(&j, "url", it->url);
-    json_kstr_opt(&j, "etag", etag);
-    json_kstr_opt(&j, "last_modified", lm);
+    gdir_json_kstr_nonempty(&j, "etag", etag);
+    gdir_json_kstr_nonempty(&j, "last_modified", lm);
     gdir_json_obj_end(&j);
     return write_json_file(&j, &b, it->side_path, err);
 }

@@ -380,7 +380,7 @@ int main(void)
         fprintf(stderr, "cannot open a temporary forms database: %s\n", err.msg);
         return 2;
     }
-    failed = check_run(cases, (int)(sizeof cases / sizeof cases[0]));
+    failed = check_run(cases, CHECK_COUNT(cases));
     bo_db_close(db);
     for (const char *ext = ""; ext; ext = *ext ? (ext[1] == 'w' ? "-shm" : NULL) : "-wal") {
         char f[128];

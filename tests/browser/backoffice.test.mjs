@@ -25,18 +25,17 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import {
-  SOURCE_DIR, axeCheck, boLogin, closeAll, fileEnrolment, freshWorkDir, geodirAdmin, importFixtures,
-  newContext, openBrowser, pollUntil, smtpArgs, startServer, startSmtp,
+  AGENTS, SOURCE_DIR, addAgent, axeCheck, boLogin, closeAll, fileEnrolment, formsArgs,
+  freshWorkDir, importFixtures, newContext, openBrowser, pollUntil, smtpArgs, startServer,
+  startSmtp,
 } from './harness.mjs';
 
 const WORK_DIR = freshWorkDir('run-backoffice');
-const FORMS_DB = path.join(WORK_DIR, 'forms.sqlite');
 const ctx = newContext();
-const PW = 'Girafe-Parapluie-Violon-27';
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
 const filed = {};
 const RESIDENT = 'claire@example.org';
-const AGENT = 'm.durand@mairie.fr';
+const AGENT = AGENTS.durand.email;
 let smtp = null;
 
 /* The one captured e-mail to `to` whose subject matches re (polled until it arrives). */
@@ -49,14 +48,12 @@ before(async () => {
   const db = importFixtures(WORK_DIR);
   smtp = await startSmtp();
   await startServer(ctx, WORK_DIR, db, [
-    '--forms_dir', path.join(SOURCE_DIR, 'tests', 'backoffice_http', 'forms'), '--forms_db', FORMS_DB,
-    '--forms_files_dir', path.join(WORK_DIR, 'forms-files'), ...smtpArgs(smtp)]);
+    ...formsArgs(WORK_DIR, path.join(SOURCE_DIR, 'tests', 'backoffice_http', 'forms')),
+    ...smtpArgs(smtp)]);
   const found = await (await fetch(`${ctx.base}/api/places?q=Trois%20Villages&category=primary-school`)).json();
   const f = found.features[0];
   const school = { id: f.id || f.properties.id, insee: f.properties.insee };
-  geodirAdmin(FORMS_DB, ['agent', 'add', '--login', 'm.durand', '--name', 'Marie Durand', '--email',
-                   AGENT, '--role', 'commune', '--commune', school.insee,
-                   '--password-stdin'], `${PW}\n`);
+  addAgent(WORK_DIR, AGENTS.durand, school.insee);
   filed.martin = await fileEnrolment(ctx.base, 'Martin', school);
   filed.bernard = await fileEnrolment(ctx.base, 'Bernard', school);
   await openBrowser(ctx, WORK_DIR, { failOnDialog: true });
@@ -88,7 +85,7 @@ test('the receipts reach the residents and the new requests the commune\'s agent
 
 test('the agent logs in, filters the queue and asks for a complement', async () => {
   const page = ctx.page;
-  await boLogin(ctx, 'm.durand', PW);
+  await boLogin(ctx, AGENTS.durand.login, AGENTS.durand.password);
   await page.click('#open-queue');
   await page.waitForSelector('#requests tbody tr');
   assert.equal(await page.locator('#requests tbody tr').count(), 2, 'both requests listed');

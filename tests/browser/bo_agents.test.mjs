@@ -20,15 +20,15 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import {
-  SOURCE_DIR, axeCheck, boLogin, closeAll, fileEnrolment, freshWorkDir, geodirAdmin,
-  importFixtures, newContext, openBrowser, startServer,
+  AGENTS, SOURCE_DIR, addAgent, axeCheck, boLogin, closeAll, fileEnrolment, formsArgs, formsDbOf,
+  freshWorkDir, geodirAdmin, importFixtures, newContext, openBrowser, startServer,
 } from './harness.mjs';
 
 const WORK_DIR = freshWorkDir('run-bo-agents');
-const FORMS_DB = path.join(WORK_DIR, 'forms.sqlite');
+const FORMS_DB = formsDbOf(WORK_DIR);
 const ctx = newContext();
-const PW = { admin: 'Vanille-Tracteur-Orage-81', first: 'Girafe-Parapluie-Violon-27',
-             second: 'Hibou-Casserole-Nuage-19' };
+/* The passwords the administrator gives l.petit, the agent created through the page. */
+const PW = { first: 'Girafe-Parapluie-Violon-27', second: 'Hibou-Casserole-Nuage-19' };
 const filed = {};
 let secret = '';
 let school = null;
@@ -47,12 +47,10 @@ async function apiLogin(login, password) {
 
 before(async () => {
   const db = importFixtures(WORK_DIR);
-  geodirAdmin(FORMS_DB, ['agent', 'add', '--login', 'cc.admin', '--name', 'Claire Admin', '--email',
-                         'admin@cc.fr', '--role', 'admin', '--password-stdin'], `${PW.admin}\n`);
+  addAgent(WORK_DIR, AGENTS.admin);
   secret = /secret=([A-Z2-7]+)/.exec(geodirAdmin(FORMS_DB, ['agent', 'totp', 'cc.admin']))[1];
-  await startServer(ctx, WORK_DIR, db, [
-    '--forms_dir', path.join(SOURCE_DIR, 'tests', 'backoffice_http', 'forms'), '--forms_db', FORMS_DB,
-    '--forms_files_dir', path.join(WORK_DIR, 'forms-files')]);
+  await startServer(ctx, WORK_DIR, db,
+                    formsArgs(WORK_DIR, path.join(SOURCE_DIR, 'tests', 'backoffice_http', 'forms')));
   const found = await (await fetch(`${ctx.base}/api/places?q=Trois%20Villages&category=primary-school`)).json();
   const f = found.features[0];
   school = { id: f.id || f.properties.id, insee: f.properties.insee };
@@ -75,7 +73,7 @@ const stateOf = (page, login) => page.locator('#agents tbody tr', { hasText: log
 
 test('the administrator logs in with TOTP and creates a commune agent on the page', async () => {
   const page = ctx.page;
-  await boLogin(ctx, 'cc.admin', PW.admin, secret);
+  await boLogin(ctx, AGENTS.admin.login, AGENTS.admin.password, secret);
   await page.click('text=Gérer les agents');
   await page.waitForSelector('#admin-view:not([hidden])');
   assert.equal(await page.getAttribute('#nav-agents', 'aria-current'), 'page');

@@ -16,14 +16,13 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import {
-  SOURCE_DIR, axeCheck, closeAll, freshWorkDir, geodirAdmin, importFixtures, newContext,
-  openBrowser, startServer, totp,
+  AGENTS, SOURCE_DIR, addAgent, axeCheck, closeAll, formsArgs, formsDbOf, freshWorkDir,
+  geodirAdmin, importFixtures, newContext, openBrowser, startServer, totp,
 } from './harness.mjs';
 
 const WORK_DIR = freshWorkDir('run-bo-login');
-const FORMS_DB = path.join(WORK_DIR, 'forms.sqlite');
+const FORMS_DB = formsDbOf(WORK_DIR);
 const ctx = newContext();
-const PW = { agent: 'Girafe-Parapluie-Violon-27', admin: 'Vanille-Tracteur-Orage-81' };
 let secret = '';
 
 function admin(args, input) {
@@ -32,15 +31,11 @@ function admin(args, input) {
 
 before(async () => {
   const db = importFixtures(WORK_DIR);
-  admin(['agent', 'add', '--login', 'm.durand', '--name', 'Marie Durand', '--email',
-         'm.durand@mairie.fr', '--role', 'commune', '--commune', '55040', '--password-stdin'],
-        `${PW.agent}\n`);
-  admin(['agent', 'add', '--login', 'cc.admin', '--name', 'Claire Admin', '--email',
-         'admin@cc.fr', '--role', 'admin', '--password-stdin'], `${PW.admin}\n`);
+  addAgent(WORK_DIR, AGENTS.durand, '55040');
+  addAgent(WORK_DIR, AGENTS.admin);
   secret = /secret=([A-Z2-7]+)/.exec(admin(['agent', 'totp', 'cc.admin']))[1];
-  await startServer(ctx, WORK_DIR, db, [
-    '--forms_dir', path.join(SOURCE_DIR, 'config', 'forms'), '--forms_db', FORMS_DB,
-    '--forms_files_dir', path.join(WORK_DIR, 'forms-files')]);
+  await startServer(ctx, WORK_DIR, db,
+                    formsArgs(WORK_DIR, path.join(SOURCE_DIR, 'config', 'forms')));
   await openBrowser(ctx, WORK_DIR, { failOnDialog: true });
 });
 
@@ -67,7 +62,7 @@ test('an agent logs in with the keyboard only, then logs out', async () => {
   await axeCheck(page, 'a wrong password');
 
   await page.focus('#password');
-  await page.keyboard.type(PW.agent);
+  await page.keyboard.type(AGENTS.durand.password);
   await page.keyboard.press('Enter');
   await page.waitForSelector('#home-view:not([hidden])');
   assert.match(await page.textContent('#whoami'), /Connecté en tant que Marie Durand \(m\.durand\)/);
@@ -94,7 +89,7 @@ test('an administrator is asked for the TOTP code', async () => {
   await page.waitForSelector('#login-view:not([hidden])');
   assert.equal(await page.isHidden('#totp-field'), true, 'no TOTP field at first');
   await page.fill('#login', 'cc.admin');
-  await page.fill('#password', PW.admin);
+  await page.fill('#password', AGENTS.admin.password);
   await page.keyboard.press('Enter');
   await page.waitForSelector('#totp-field:not([hidden])');
   assert.match(await page.textContent('#error-text'), /code/);

@@ -21,14 +21,12 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import {
-  IMPORTER, SOURCE_DIR, axeCheck, boLogin, closeAll, freshWorkDir, geodirAdmin, importFixtures,
-  newContext, openBrowser, pollUntil, smtpArgs, startServer, startSmtp,
+  AGENTS, IMPORTER, SOURCE_DIR, addAgent, axeCheck, boLogin, closeAll, formsArgs, freshWorkDir,
+  importFixtures, newContext, openBrowser, pollUntil, smtpArgs, startServer, startSmtp,
 } from './harness.mjs';
 
 const WORK_DIR = freshWorkDir('run-bo-moderation');
-const FORMS_DB = path.join(WORK_DIR, 'forms.sqlite');
 const ctx = newContext();
-const PW = 'Girafe-Parapluie-Violon-27';
 const NAME = 'Fromagerie Tartempion';
 let smtp = null;
 let commune = null;
@@ -64,15 +62,12 @@ before(async () => {
   const db = importFixtures(WORK_DIR, { overrides: 'corrections.json' });
   smtp = await startSmtp();
   await startServer(ctx, WORK_DIR, db, [
-    '--forms_dir', path.join(SOURCE_DIR, 'config', 'forms'), '--forms_db', FORMS_DB,
-    '--forms_files_dir', path.join(WORK_DIR, 'forms-files'),
+    ...formsArgs(WORK_DIR, path.join(SOURCE_DIR, 'config', 'forms')),
     '--importer_config', path.join(WORK_DIR, 'territory.json'), '--importer_command', IMPORTER,
     ...smtpArgs(smtp)]);
   const { communes } = await (await fetch(`${ctx.base}/api/communes`)).json();
   commune = communes[0];
-  geodirAdmin(FORMS_DB, ['agent', 'add', '--login', 'm.durand', '--name', 'Marie Durand', '--email',
-                         'm.durand@mairie.fr', '--role', 'commune', '--commune', commune.insee,
-                         '--password-stdin'], `${PW}\n`);
+  addAgent(WORK_DIR, AGENTS.durand, commune.insee);
   filed = await propose();
   assert.deepEqual(await search('Tartempion'), [], 'not in the directory before the decision');
   await openBrowser(ctx, WORK_DIR, { failOnDialog: true, tileHost: 'tile.openstreetmap.org' });
@@ -85,7 +80,7 @@ after(async () => {
 
 test('the commune\'s agent accepts the proposal with corrected hours', async () => {
   const page = ctx.page;
-  await boLogin(ctx, 'm.durand', PW);
+  await boLogin(ctx, AGENTS.durand.login, AGENTS.durand.password);
   await page.click('#open-queue');
   await page.click(`text=${filed.code}`);
   await page.waitForSelector('#contribution-title');

@@ -243,6 +243,34 @@ export function geodirAdmin(formsDb, args, input) {
   return r.stdout;
 }
 
+/* The forms database of a test's work folder. */
+export function formsDbOf(workDir) {
+  return path.join(workDir, 'forms.sqlite');
+}
+
+/* geodir-api's options that serve the forms of formsDir with the forms database and the files
+ * folder of workDir. */
+export function formsArgs(workDir, formsDir) {
+  return ['--forms_dir', formsDir, '--forms_db', formsDbOf(workDir),
+          '--forms_files_dir', path.join(workDir, 'forms-files')];
+}
+
+/* The agents the back-office tests create: login, name, e-mail and password. */
+export const AGENTS = {
+  durand: { login: 'm.durand', name: 'Marie Durand', email: 'm.durand@mairie.fr',
+            password: 'Girafe-Parapluie-Violon-27' },
+  admin: { login: 'cc.admin', name: 'Claire Admin', email: 'admin@cc.fr',
+           password: 'Vanille-Tracteur-Orage-81' },
+};
+
+/* Creates agent (one of AGENTS) in the forms database of workDir with geodir-admin: the agent
+ * of the commune insee, or an administrator when insee is null. */
+export function addAgent(workDir, agent, insee = null) {
+  const role = insee ? ['--role', 'commune', '--commune', insee] : ['--role', 'admin'];
+  geodirAdmin(formsDbOf(workDir), ['agent', 'add', '--login', agent.login, '--name', agent.name,
+                        '--email', agent.email, ...role, '--password-stdin'], `${agent.password}\n`);
+}
+
 /* The database of fixtures/ (copied into workDir) built by the real importer: its path. With
  * overrides, the copied territory.json names that local corrections file, created empty (the
  * moderation of contributions appends to it, docs/backoffice.md §7). */

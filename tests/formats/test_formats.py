@@ -112,6 +112,14 @@ def at(place, lat, lon, tol=1e-5):
     return near(place.get("lat"), lat, tol) and near(place.get("lon"), lon, tol)
 
 
+def named(pl, key, name, category, what):
+    """The place key of pl ({} when absent), checked to have this name and category."""
+    place = pl.get(key, {})
+    check(place.get("name") == name and place.get("category") == category,
+          f"{what} (got {place.get('name')!r}, {place.get('category')!r})")
+    return place
+
+
 def expect_counts(p, source, want, what):
     """One check: the importer's summary table (p.out) shows want, (read, imported, outside,
     filtered, rejected, geocoded), for source."""
@@ -125,6 +133,14 @@ def import_ok(name, sources, communes=None, extra=None):
     print(p.out)
     check(p.returncode == 0, f"{name}: exit status 0 (got {p.returncode}; stderr: {p.err[-2000:]})")
     return db, p
+
+
+def import_one(name, source, profile, path, counts, what, communes=None):
+    """import_ok of the one source (source, profile, path), then expect_counts(counts, what);
+    returns the database, the process and the source's places."""
+    db, p = import_ok(name, [{"name": source, "profile": profile, "path": path}], communes)
+    expect_counts(p, source, counts, what)
+    return db, p, places(db, f"source = '{source}'")
 
 
 def expect_rejects(db, source, expected):
@@ -155,11 +171,9 @@ def provenance(db, source, licence, publisher):
 
 # --------------------------------------------------------------------------------------------
 def case_osm():
-    db, p = import_ok("osm", [{"name": "osm", "profile": "osm", "path": "osm/lieux.osm"}])
-    expect_counts(p, "osm", (15, 12, 1, 1, 1, 0),
-                  "osm: read 15 (12 nodes, a way, a pitch, a relation), imported 12, outside 1, "
-                  "filtered 1, rejected 1")
-    pl = places(db, "source = 'osm'")
+    db, p, pl = import_one("osm", "osm", "osm", "osm/lieux.osm", (15, 12, 1, 1, 1, 0),
+                           "osm: read 15 (12 nodes, a way, a pitch, a relation), imported 12, "
+                           "outside 1, filtered 1, rejected 1")
     want = {"osm:node-1": ("Pharmacie de l'Aire", "pharmacy", "55532"),
             "osm:node-2": ("Cabinet médical du Seuil", "gp", "55517"),
             "osm:node-3": ("Cabinet d'ophtalmologie", "health", "55040"),
@@ -213,23 +227,19 @@ def case_osm():
 
 
 def case_finess_csv():
-    db, p = import_ok("finess_csv", [{"name": "finess", "profile": "finess-csv",
-                                      "path": "finess/etalab-cs1100507-stock-exemple.csv"}],
-                      communes=["55040", "55177", "55254", "55517", "55532", "97101"])
-    expect_counts(p, "finess", (9, 5, 1, 1, 2, 2),
-                  "finess-csv: 9 structureet read, 5 imported, 1 outside, 1 filtered, 2 rejected, "
-                  "2 geocoded")
-    pl = places(db, "source = 'finess'")
-    a = pl.get("finess:550000001", {})
-    check(a.get("name") == "PHARMACIE DE L'AIRE; SUCCURSALE DE VAUBECOURT" and a.get("category") == "pharmacy",
-          f"finess-csv: ';' inside a quoted field; category 620 -> pharmacy (got {a.get('name')!r})")
+    db, p, pl = import_one("finess_csv", "finess", "finess-csv",
+                           "finess/etalab-cs1100507-stock-exemple.csv", (9, 5, 1, 1, 2, 2),
+                           "finess-csv: 9 structureet read, 5 imported, 1 outside, 1 filtered, "
+                           "2 rejected, 2 geocoded",
+                           communes=["55040", "55177", "55254", "55517", "55532", "97101"])
+    a = named(pl, "finess:550000001", "PHARMACIE DE L'AIRE; SUCCURSALE DE VAUBECOURT", "pharmacy",
+              "finess-csv: ';' inside a quoted field; category 620 -> pharmacy")
     check(a.get("refs") == "finess:550000001 siret:12345678900012" and a.get("phone") == "0329700000"
           and a.get("source_date") == "2025-01-15", f"finess-csv: refs, phone, date ({a})")
     check(at(a, 48.936, 5.11, 2e-6),
           f"finess-csv: 2026 geolocation shape, Lambert-93 (got {a.get('lat')}, {a.get('lon')})")
-    b = pl.get("finess:550000002", {})
-    check(b.get("name") == "RÉSIDENCE LES TILLEULS – SEUIL-D'ARGONNE" and b.get("category") == "care-home",
-          f"finess-csv: Windows-1252 text converted (got {b.get('name')!r})")
+    b = named(pl, "finess:550000002", "RÉSIDENCE LES TILLEULS – SEUIL-D'ARGONNE", "care-home",
+              "finess-csv: Windows-1252 text converted")
     check(at(b, 48.975, 5.05, 2e-6),
           f"finess-csv: 2016 shape with x/y swapped, swapped back (got {b.get('lat')}, {b.get('lon')})")
     check("swapped back" in p.err and "rows=1" in p.err, "finess-csv: the swap is reported on stderr")
@@ -253,15 +263,12 @@ def case_finess_csv():
 
 
 def case_finess_json():
-    db, p = import_ok("finess_json", [{"name": "finess", "profile": "finess-json",
-                                       "path": "finess/finess-structures-exemple.json"}])
-    expect_counts(p, "finess", (6, 3, 1, 2, 0, 1),
-                  "finess-json: 6 ege read, 3 imported, 1 outside, 2 filtered (inactive, unmapped), "
-                  "1 geocoded")
-    pl = places(db, "source = 'finess'")
-    a = pl.get("finess:550000011", {})
-    check(a.get("name") == "PHARMACIE DE L'AIRE - VAUBECOURT" and a.get("category") == "pharmacy",
-          f"finess-json: padded name trimmed (got {a.get('name')!r})")
+    db, p, pl = import_one("finess_json", "finess", "finess-json",
+                           "finess/finess-structures-exemple.json", (6, 3, 1, 2, 0, 1),
+                           "finess-json: 6 ege read, 3 imported, 1 outside, 2 filtered (inactive, "
+                           "unmapped), 1 geocoded")
+    a = named(pl, "finess:550000011", "PHARMACIE DE L'AIRE - VAUBECOURT", "pharmacy",
+              "finess-json: padded name trimmed")
     check(at(a, 48.936, 5.11, 2e-6),
           f"finess-json: coordonneeX/Y published swapped, swapped back ({a.get('lat')}, {a.get('lon')})")
     check(a.get("phone") == "0329700000" and a.get("email") == "contact@pharmacie.example.org",
@@ -309,9 +316,8 @@ def case_rna():
     expect_counts(p, "rna-import", (5, 3, 0, 1, 1, 3),
                   "rna-import: read 5, imported 3, filtered 1, rejected 1, geocoded 3")
     pl = places(db, "source IN ('rna', 'rna-import')")
-    s = pl.get("rna:W551000001", {})
-    check(s.get("name") == "Société sportive de Vaubecourt" and s.get("category") == "sports",
-          f"rna: Windows-1252 name converted; family 011 -> sports ({s.get('name')!r})")
+    s = named(pl, "rna:W551000001", "Société sportive de Vaubecourt", "sports",
+              "rna: Windows-1252 name converted; family 011 -> sports")
     check(s.get("geocode_precision") == "housenumber" and near(s.get("lat"), 48.9305, 1e-4)
           and near(s.get("lon"), 5.1105, 1e-4), f"rna: geocoded on the BAN point of 3 rue de la Gare ({s})")
     check(s.get("refs") == "rna:W551000001 siret:12345678900020" and s.get("source_date") == "2024-03-01",
@@ -378,9 +384,8 @@ def case_sirene():
     check(a.get("name") == "PHARMACIE DU CENTRE" and a.get("category") == "pharmacy"
           and a.get("refs") == "siret:12345678900012" and a.get("geo_quality") == "housenumber 0.93"
           and at(a, 48.936, 5.11), f"sirene: 47.73Z pharmacy ({a})")
-    r = pl.get("sirene:42345678900015", {})
-    check(r.get("name") == "Restaurants, cafés, hébergements" and r.get("category") == "food-drink-lodging",
-          f"sirene: no enseigne: named after the category ({r.get('name')!r})")
+    r = named(pl, "sirene:42345678900015", "Restaurants, cafés, hébergements", "food-drink-lodging",
+              "sirene: no enseigne: named after the category")
     e = pl.get("sirene:52345678900016", {})
     check(e.get("category") == "building-trades" and e.get("geocode_precision") == "housenumber",
           f"sirene: 43.21A, no coordinates: geocoded ({e})")
@@ -396,11 +401,9 @@ def case_sirene():
 
 
 def case_service_public():
-    db, p = import_ok("service_public", [{"name": "sp", "profile": "service-public-xml",
-                                          "path": "service-public"}])
-    expect_counts(p, "sp", (5, 3, 1, 0, 1, 0),
-                  "service-public-xml: 5 XML files read (not the .txt), 3 imported, 1 outside, 1 rejected")
-    pl = places(db, "source = 'sp'")
+    db, p, pl = import_one("service_public", "sp", "service-public-xml", "service-public",
+                           (5, 3, 1, 0, 1, 0), "service-public-xml: 5 XML files read (not the "
+                           ".txt), 3 imported, 1 outside, 1 rejected")
     m = pl.get("sp:mairie-55532-01", {})
     check(m.get("category") == "town-hall" and m.get("opening_hours") == "Tu 16:30-18:30; Th 10:00-12:00"
           and m.get("wheelchair") == "yes" and m.get("phone") == "03 29 70 00 00"
@@ -455,10 +458,8 @@ def case_addresses():
 
 
 def case_generic():
-    db, p = import_ok("generic", [{"name": "local", "profile": "generic-csv-example",
-                                   "path": "generic/lieux-exemple.csv"}])
-    expect_counts(p, "local", (7, 5, 0, 0, 2, 0), "generic csv: read 7, imported 5, rejected 2")
-    pl = places(db, "source = 'local'")
+    db, p, pl = import_one("generic", "local", "generic-csv-example", "generic/lieux-exemple.csv",
+                           (7, 5, 0, 0, 2, 0), "generic csv: read 7, imported 5, rejected 2")
     s = pl.get("local:SDF-1", {})
     check(s.get("name") == "Salle des fêtes de Vaubecourt" and s.get("category") == "culture-venue"
           and s.get("address") == "Rue de la Gare; derrière la mairie" and near(s.get("lat"), 48.9301)
@@ -499,61 +500,50 @@ def case_generic():
                   f"{src}: {r['source_id']} same name, category and point (< 0.1 m) ({g})")
 
 
+# A valid CSV places profile, the base of case_profiles' mistakes.
+BASE_PROFILE = {"kind": "places", "source": {"driver": "CSV"},
+                "dataset": {"title": "t", "publisher": "p", "licence": "etalab-2.0"},
+                "geometry": {"lat": "a", "lon": "b"}, "fields": {"source_id": "id", "name": "n"},
+                "category": {"default": "sports"}}
+
+
+def profile(drop=(), **changes):
+    """BASE_PROFILE without the keys in drop, with changes (whole keys replaced)."""
+    prof = {k: v for k, v in BASE_PROFILE.items() if k not in drop}
+    prof.update(changes)
+    return prof
+
+
 def case_profiles():
     """Mistakes in the new profile keys: exit 2 before anything is written, with the place."""
     bad = {
-        "bad-match": ({"kind": "places", "source": {"driver": "CSV"},
-                       "dataset": {"title": "t", "publisher": "p", "licence": "etalab-2.0"},
-                       "geometry": {"lat": "a", "lon": "b"}, "fields": {"source_id": "id", "name": "n"},
-                       "category": {"rules": [{"match": {"type": 3}, "category": "sports"}]}},
+        "bad-match": (profile(category={"rules": [{"match": {"type": 3}, "category": "sports"}]}),
                       "category.rules[0].match.type: expected a string"),
-        "bad-computed-name": ({"kind": "places", "source": {"driver": "CSV"},
-                               "dataset": {"title": "t", "publisher": "p", "licence": "etalab-2.0"},
-                               "computed": {"phone": {"first": ["a", "b"]}},
-                               "geometry": {"lat": "a", "lon": "b"}, "fields": {"source_id": "id", "name": "n"},
-                               "category": {"default": "sports"}},
+        "bad-computed-name": (profile(computed={"phone": {"first": ["a", "b"]}}),
                               "computed.phone: a computed field's name is '@'"),
-        "bad-reserved": ({"kind": "places", "source": {"driver": "CSV"},
-                          "dataset": {"title": "t", "publisher": "p", "licence": "etalab-2.0"},
-                          "computed": {"@category": {"first": ["a"]}},
-                          "geometry": {"lat": "a", "lon": "b"}, "fields": {"source_id": "id", "name": "n"},
-                          "category": {"default": "sports"}},
+        "bad-reserved": (profile(computed={"@category": {"first": ["a"]}}),
                          "computed.@category: reserved name"),
-        "bad-order": ({"kind": "places", "source": {"driver": "CSV"},
-                       "dataset": {"title": "t", "publisher": "p", "licence": "etalab-2.0"},
-                       "computed": {"@a": {"first": ["@b"]}, "@b": {"first": ["x"]}},
-                       "geometry": {"lat": "a", "lon": "b"}, "fields": {"source_id": "id", "name": "@a"},
-                       "category": {"default": "sports"}},
+        "bad-order": (profile(computed={"@a": {"first": ["@b"]}, "@b": {"first": ["x"]}},
+                              fields={"source_id": "id", "name": "@a"}),
                       "computed.@b: used before its declaration"),
-        "bad-reader": ({"kind": "places", "source": {"reader": "magic"},
-                        "dataset": {"title": "t", "publisher": "p", "licence": "etalab-2.0"},
-                        "fields": {"source_id": "id", "name": "n"}, "category": {"default": "sports"}},
+        "bad-reader": (profile(drop=("geometry",), source={"reader": "magic"}),
                        "source.reader: expected one of \"ogr\", \"finess-csv\""),
-        "bad-osmconf": ({"kind": "places", "source": {"driver": "OSM", "osm_config": "absent.ini"},
-                         "dataset": {"title": "t", "publisher": "p", "licence": "ODbL-1.0"},
-                         "geometry": "native", "fields": {"source_id": "id", "name": "name"},
-                         "category": {"default": "sports"}},
+        "bad-osmconf": (profile(source={"driver": "OSM", "osm_config": "absent.ini"},
+                                dataset={"title": "t", "publisher": "p", "licence": "ODbL-1.0"},
+                                geometry="native", fields={"source_id": "id", "name": "name"}),
                         "source.osm_config: file not found in the profiles folder"),
-        "bad-unmatched": ({"kind": "places", "source": {"driver": "CSV"},
-                           "dataset": {"title": "t", "publisher": "p", "licence": "etalab-2.0"},
-                           "geometry": {"lat": "a", "lon": "b"}, "fields": {"source_id": "id", "name": "n"},
-                           "category": {"rules": [{"field": "t", "equals": "x", "category": "sports"}],
-                                        "default": "sports", "unmatched": "filter"}},
+        "bad-unmatched": (profile(category={"rules": [{"field": "t", "equals": "x",
+                                                       "category": "sports"}],
+                                            "default": "sports", "unmatched": "filter"}),
                           "category: use either 'default' or \"unmatched\": \"filter\""),
-        "bad-swapped": ({"kind": "places", "source": {"driver": "CSV"},
-                         "dataset": {"title": "t", "publisher": "p", "licence": "etalab-2.0"},
-                         "geometry": {"lat": "a", "lon": "b", "swapped": "fix"},
-                         "fields": {"source_id": "id", "name": "n"}, "category": {"default": "sports"}},
+        "bad-swapped": (profile(geometry={"lat": "a", "lon": "b", "swapped": "fix"}),
                         "geometry.swapped: only with x/y fields"),
-        "bad-columns": ({"kind": "addresses", "source": {"driver": "CSV", "header": False},
-                         "dataset": {"title": "t", "publisher": "p", "licence": "etalab-2.0"},
-                         "geometry": {"lat": "a", "lon": "b"},
-                         "fields": {"source_id": "id", "street": "s", "insee": "i"}},
+        "bad-columns": (profile(drop=("category",), kind="addresses",
+                                source={"driver": "CSV", "header": False},
+                                fields={"source_id": "id", "street": "s", "insee": "i"}),
                         "source.columns: a CSV without a header"),
-        "bad-encoding": ({"kind": "places", "source": {"driver": "GeoJSON", "encoding": "latin-1"},
-                          "dataset": {"title": "t", "publisher": "p", "licence": "etalab-2.0"},
-                          "geometry": "native", "fields": {"source_id": "id", "name": "n"},
-                          "category": {"default": "sports"}},
+        "bad-encoding": (profile(source={"driver": "GeoJSON", "encoding": "latin-1"},
+                                 geometry="native"),
                          "source.encoding: only for CSV files"),
         # fuzz_profile: a field given twice (JSON allows it) had its second mapping appended to
         # the first one (and leaked its strings); raw text, as a dict cannot hold a key twice

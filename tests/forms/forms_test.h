@@ -50,6 +50,12 @@ static inline void forms_test_write(const char *name, const char *text, size_t l
     }
 }
 
+/* The last test of a file: removes the temporary folder, which the tests left empty. */
+static inline void forms_test_cleanup(void)
+{
+    CHECK_INT_EQ(rmdir(forms_test_dir()), 0);
+}
+
 static inline void forms_test_remove(const char *name)
 {
     char path[256];

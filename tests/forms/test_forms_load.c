@@ -374,17 +374,12 @@ static void test_file_level_errors(void)
     CHECK(strstr(err.msg, "nope.json: ") != NULL);
 }
 
-static void test_cleanup(void)
-{
-    CHECK_INT_EQ(rmdir(forms_test_dir()), 0);
-}
-
 static const struct check_case cases[] = {
     { "fixtures", test_fixtures },
     { "json", test_json },
     { "bad_definitions", test_bad_definitions },
     { "file_level_errors", test_file_level_errors },
-    { "cleanup", test_cleanup },
+    { "cleanup", forms_test_cleanup },
 };
 
 CHECK_MAIN(cases)

@@ -678,7 +678,7 @@ static void test_routing(void)
 static void test_cleanup(void)
 {
     forms_set_free(set);
-    CHECK_INT_EQ(rmdir(forms_test_dir()), 0);
+    forms_test_cleanup();
 }
 
 static const struct check_case cases[] = {

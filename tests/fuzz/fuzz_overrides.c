@@ -19,14 +19,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const char *codes[] = {"55029", "55386", "55490"};   /* sorted */
     const struct imp_members members = {codes, 3};
-    char path[4200];
     struct imp_overrides *o = NULL;
     struct gdir_err err;
-    int rc;
-
-    fuzz_input_file(path, sizeof path, "overrides.json", data, size);
-    gdir_err_clear(&err);
-    rc = imp_overrides_load(&o, path, &members, &err);
+    const char *path = fuzz_load_input("overrides.json", data, size, &err);
+    int rc = imp_overrides_load(&o, path, &members, &err);
     if (rc)
         fuzz_check_load_refusal(rc, &err, "overrides.json");
     else

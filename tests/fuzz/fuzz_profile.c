@@ -16,14 +16,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char path[4200];
     struct imp_profile p;
     struct gdir_err err;
     int rc;
 
-    fuzz_input_file(path, sizeof path, "fuzz.json", data, size);
+    fuzz_load_input("fuzz.json", data, size, &err);   /* loaded by name from the folder */
     memset(&p, 0, sizeof p);
-    gdir_err_clear(&err);
     rc = imp_profile_load(&p, fuzz_tmpdir(), "fuzz", &err);
     if (rc)
         fuzz_check_load_refusal(rc, &err, "fuzz");

@@ -4,7 +4,8 @@
  * Feeds api_dispatch() (api_router.c) with a request written as text:
  *   "METHOD TARGET\n" then "Name: value\n" header lines (Accept, Accept-Encoding,
  *   If-None-Match, Origin, Access-Control-Request-Method/-Headers, Host, X-Forwarded-Proto,
- *   Content-Type), an empty line, and the body (POST /api/search/csv/).
+ *   Content-Type, Cookie, X-CSRF-Token: api_headers_of picks them as the server does), an empty
+ *   line, and the body (POST /api/search/csv/).
  * The context is the real one: the default configuration (api_config_load), the built-in
  * school-holiday calendar, map-ui/ as the static folder, and a database pool over a small
  * database built once (schema, 3 communes, 11 addresses: fuzz_util.c), so the handlers run.
@@ -21,12 +22,12 @@
 #include "api_router.h"
 #include "gdir_hours.h"
 #include "gdir_text.h"
+#include "http_parse.h"
 
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 static struct api_config cfg;
 static struct api_dbpool pool;
@@ -66,34 +67,18 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-/* Stores a header line's value in the field its name selects (unknown names are ignored). */
-static void set_header(struct api_headers *h, char *line)
+/* Adds a header line "Name: value" to hd as the HTTP parser would (the value without its
+ * leading spaces); a line without ':' or past HTTP_MAX_HEADERS fields is ignored. */
+static void add_field(struct http_head *hd, char *line)
 {
-    static const struct {
-        const char *name;
-        size_t off;
-    } fields[] = {
-        {"accept", offsetof(struct api_headers, accept)},
-        {"accept-encoding", offsetof(struct api_headers, accept_encoding)},
-        {"if-none-match", offsetof(struct api_headers, if_none_match)},
-        {"origin", offsetof(struct api_headers, origin)},
-        {"access-control-request-method", offsetof(struct api_headers, acr_method)},
-        {"access-control-request-headers", offsetof(struct api_headers, acr_headers)},
-        {"host", offsetof(struct api_headers, host)},
-        {"x-forwarded-proto", offsetof(struct api_headers, forwarded_proto)},
-        {"content-type", offsetof(struct api_headers, content_type)},
-    };
     char *colon = strchr(line, ':');
-    if (!colon)
+    if (!colon || hd->n_fields >= HTTP_MAX_HEADERS)
         return;
     *colon = '\0';
-    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-        if (strcasecmp(line, fields[i].name) == 0) {
-            const char *v = colon + 1;
-            while (*v == ' ')
-                v++;
-            *(const char **)((char *)h + fields[i].off) = v;
-        }
+    const char *v = colon + 1;
+    while (*v == ' ')
+        v++;
+    hd->fields[hd->n_fields++] = (struct http_field){line, v, strlen(line), strlen(v)};
 }
 
 static void check_response(struct api_response *res)
@@ -128,13 +113,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t n_hdr = 0;
     struct api_headers headers;
     struct api_response res;
+    struct http_head hd;
 
     if (!sp) {
         free(line);
         return 0;
     }
     *sp = '\0';
-    memset(&headers, 0, sizeof headers);
+    memset(&hd, 0, sizeof hd);
     /* Header lines up to an empty line (or the end); what follows is the body. */
     while (rest_n && n_hdr < sizeof hdr_lines / sizeof hdr_lines[0]) {
         const uint8_t *next;
@@ -147,10 +133,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         }
         hdr_lines[n_hdr++] = h;
-        set_header(&headers, h);
+        add_field(&hd, h);
         rest = next;
         rest_n = next_n;
     }
+    headers = api_headers_of(&hd);   /* the server's own choice of fields */
     headers.body = rest_n ? (const char *)rest : NULL;
     headers.body_len = rest_n;
 

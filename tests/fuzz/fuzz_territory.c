@@ -20,12 +20,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char path[4200];
     struct gdir_territory t;
     struct gdir_err err;
+    const char *path = fuzz_load_input("territory.json", data, size, &err);
     int rc;
 
-    fuzz_input_file(path, sizeof path, "territory.json", data, size);
     for (int over = 0; over < 2; over++) {
         gdir_err_clear(&err);
         rc = gdir_territory_load(&t, path, over ? fuzz_tmpdir() : NULL, &err);

@@ -104,6 +104,15 @@ void fuzz_input_file(char *path, size_t cap, const char *name, const uint8_t *da
     fuzz_write(path, data, n);
 }
 
+const char *fuzz_load_input(const char *name, const uint8_t *data, size_t n,
+                            struct gdir_err *err)
+{
+    static char path[4400];
+    fuzz_input_file(path, sizeof path, name, data, n);
+    gdir_err_clear(err);
+    return path;
+}
+
 void fuzz_check_load_refusal(int rc, const struct gdir_err *err, const char *name)
 {
     fuzz_check_err(rc, err);

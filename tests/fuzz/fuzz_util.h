@@ -47,6 +47,12 @@ void fuzz_write(const char *path, const void *data, size_t n);
  * it puts in path (fuzz_path, then fuzz_write). */
 void fuzz_input_file(char *path, size_t cap, const char *name, const uint8_t *data, size_t n);
 
+/* The prologue of a file loader's target: the input written to the file name of the private
+ * temporary folder (fuzz_input_file), err cleared; returns the file's path (a static buffer,
+ * until the next call). */
+const char *fuzz_load_input(const char *name, const uint8_t *data, size_t n,
+                            struct gdir_err *err);
+
 /* The contract of a file loader's refusal (rc != 0): fuzz_check_err, rc is GDIR_ECONFIG,
  * GDIR_EIO or GDIR_ENOMEM, and the message names the file (contains name). */
 void fuzz_check_load_refusal(int rc, const struct gdir_err *err, const char *name);

@@ -170,11 +170,22 @@ static const char SQL_ADDRESS[] =
     " MakePoint(?8, ?7, 4326), ?9)";                    /* gdir_test_insert_address */
 static const char SQL_DELETE[] = "DELETE FROM addresses WHERE fid = ?1";
 
+/* Ends the transaction of build_db or delete_held: COMMIT when ok; else, or when COMMIT fails,
+ * prints "what: " and SQLite's message (COMMIT's). Returns 0 or -1. */
+static int commit_or_say(struct gdir_db *d, int ok, const char *what)
+{
+    struct gdir_err err;
+    if (ok && gdir_db_exec(d, "COMMIT", &err) == GDIR_OK)
+        return 0;
+    fprintf(stderr, "%s: %s\n", what, ok ? err.msg : sqlite3_errmsg(d->db));
+    return -1;
+}
+
 static int build_db(struct gdir_db *d, const char *path, struct rows *rows)
 {
     struct gdir_err err;
     sqlite3_stmt *sc = NULL, *sa = NULL;
-    int rc = -1;
+    int rc, ok = 0;
 
     unlink(path);
     if (gdir_db_open(d, path, GDIR_DB_CREATE, &err) || gdir_db_create_schema(d, &err) ||
@@ -200,14 +211,9 @@ static int build_db(struct gdir_db *d, const char *path, struct rows *rows)
             goto out;
         r->duplicate = sqlite3_changes(d->db) == 0;
     }
-    if (gdir_db_exec(d, "COMMIT", &err)) {
-        fprintf(stderr, "database: %s\n", err.msg);
-        goto out;
-    }
-    rc = 0;
+    ok = 1;
 out:
-    if (rc)
-        fprintf(stderr, "database: %s\n", sqlite3_errmsg(d->db));
+    rc = commit_or_say(d, ok, "database");
     sqlite3_finalize(sc);
     sqlite3_finalize(sa);
     return rc;
@@ -217,7 +223,7 @@ static int delete_held(struct gdir_db *d, const struct rows *rows)
 {
     sqlite3_stmt *st = NULL;
     struct gdir_err err;
-    int rc = -1;
+    int rc, ok = 0;
     if (gdir_db_exec(d, "BEGIN", &err) ||
         sqlite3_prepare_v2(d->db, SQL_DELETE, -1, &st, NULL) != SQLITE_OK)
         goto out;
@@ -229,12 +235,9 @@ static int delete_held(struct gdir_db *d, const struct rows *rows)
             goto out;
         sqlite3_reset(st);
     }
-    if (gdir_db_exec(d, "COMMIT", &err))
-        goto out;
-    rc = 0;
+    ok = 1;
 out:
-    if (rc)
-        fprintf(stderr, "delete: %s\n", sqlite3_errmsg(d->db));
+    rc = commit_or_say(d, ok, "delete");
     sqlite3_finalize(st);
     return rc;
 }

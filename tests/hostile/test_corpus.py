@@ -36,8 +36,7 @@ from urllib.parse import quote
 
 sys.dont_write_bytecode = True   # no __pycache__ in the sources
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "lib"))
-sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))   # rawhttp is beside the script (sys.path[0])
 from geodir_test import ApiServer, check, finish  # noqa: E402
 import rawhttp  # noqa: E402
 from rawhttp import build  # noqa: E402

@@ -205,7 +205,6 @@ static const struct check_case cases[] = {
 
 int main(void)
 {
-    int n = (int)(sizeof cases / sizeof cases[0]);
     static const char *const env[] = {"GEODIR_LISTEN", "GEODIR_PORT", "GEODIR_DB",
                                       "GEODIR_STATIC_DIR", "GEODIR_VENDOR_DIR", "GEODIR_THREADS",
                                       "GEODIR_DEFAULT_LIMIT", "GEODIR_MAX_LIMIT",
@@ -219,7 +218,7 @@ int main(void)
         return 1;
     }
     snprintf(conf, sizeof conf, "%s/geoapi.conf", dir);
-    int failed = check_run(cases, n);
+    int failed = check_run(cases, CHECK_COUNT(cases));
     remove(conf);
     rmdir(dir);
     return failed ? 1 : 0;

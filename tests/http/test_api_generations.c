@@ -284,11 +284,8 @@ static const struct check_case cases[] = {
 
 int main(int argc, char **argv)
 {
-    int n = (int)(sizeof cases / sizeof cases[0]);
-    if (argc != 3) {
-        fprintf(stderr, "usage: test_api_generations DB WORKDIR\n");
+    if (!check_args(argc, 2, "test_api_generations DB WORKDIR"))
         return 2;
-    }
     db_path = argv[1];
     work = argv[2];
     if (mkdir(work, 0700) != 0 && errno != EEXIST) {
@@ -305,7 +302,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "cannot copy %s into %s\n", db_path, work);
         return 2;
     }
-    int failed = check_run(cases, n);
+    int failed = check_run(cases, CHECK_COUNT(cases));
     /* A held build would never end: exit without waiting for threads. */
     unlink(hold);
     return failed ? 1 : 0;

@@ -173,12 +173,9 @@ static const struct check_case cases[] = {
 
 int main(int argc, char **argv)
 {
-    int n = (int)(sizeof cases / sizeof cases[0]);
-    if (argc != 2) {
-        fprintf(stderr, "usage: test_api_query_plan DB\n");
+    if (!check_args(argc, 1, "test_api_query_plan DB"))
         return 2;
-    }
     db_path = argv[1];
-    int failed = check_run(cases, n);
+    int failed = check_run(cases, CHECK_COUNT(cases));
     return failed ? 1 : 0;
 }

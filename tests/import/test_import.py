@@ -63,8 +63,8 @@ import time
 
 sys.dont_write_bytecode = True   # no __pycache__ in the sources
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from geodir_test import (check, failures, haversine, poll_until, run_program,  # noqa: E402
-                         sqlite_one, sqlite_rows)
+from geodir_test import (check, failures, haversine, place_and_sources, poll_until,  # noqa: E402
+                         run_program, sqlite_one, sqlite_rows)
 
 CASE, IMPORTER, SQLITE3, FIXTURES, SRC, WORK = sys.argv[1:7]
 
@@ -792,8 +792,7 @@ def case_merge():
     check("officiel:salle-beausite" in places and "osm:node-5" in places,
           "similar names 72 m apart: not merged")
     # Field choice by source priority, licences, field map.
-    ph = places.get("officiel:pharma-centre", {})
-    fs = json.loads(ph.get("field_sources") or "{}")
+    ph, fs = place_and_sources(places, "officiel:pharma-centre")
     check(ph.get("name") == "Pharmacie du Centre (exemple)" and ph.get("phone") == "03 29 00 00 01"
           and ph.get("address") == "1 Grand'rue" and ph.get("opening_hours") == "Mo-Sa 09:00-19:00"
           and ph.get("wheelchair") == "limited" and ph.get("source") == "officiel",
@@ -873,8 +872,7 @@ def case_refresh():
                 " X(geom) AS lon, Y(geom) AS lat FROM places")}
 
     def check_overrides(pl, label):
-        ma = pl.get("officiel:mairie-55532", {})
-        fs = json.loads(ma.get("field_sources") or "{}")
+        ma, fs = place_and_sources(pl, "officiel:mairie-55532")
         check(ma.get("opening_hours") == "Mo,Th 14:00-18:00" and ma.get("phone") is None
               and fs.get("opening_hours") == "overrides" and fs.get("phone") == "overrides",
               f"{label}: fixed hours and cleared phone, recorded in field_sources (got {ma})")

@@ -199,6 +199,13 @@ def sqlite_one(sqlite3, db, query):
     return list(rows[0].values())[0] if rows else None
 
 
+def place_and_sources(places, pid):
+    """The place pid of places (a dict by id of rows with field_sources; {} when absent) and its
+    field_sources as a dict (the field -> source map of a merged or fixed place)."""
+    place = places.get(pid, {})
+    return place, json.loads(place.get("field_sources") or "{}")
+
+
 class ApiServer:
     """geodir-api started with args (give "--port", "0"); stderr goes to log_path.
     required=False: a server that does not start is one failed check (self.port stays None,
@@ -312,6 +319,20 @@ def write_config(work, config, name="territory.json"):
     with open(path, "w", encoding="utf-8") as f:
         json.dump(config, f, ensure_ascii=False, indent=1)
     return path
+
+
+def import_sample_territory(importer, src, work, db, **members):
+    """The sample territory (config/aire-argonne.json over datasets/samples), with members
+    added to or replacing its configuration's, written into work and imported into db without
+    exports (run_import); returns the configuration's path."""
+    with open(os.path.join(src, "config", "aire-argonne.json"), encoding="utf-8") as f:
+        cfg = json.load(f)
+    cfg["data_dir"] = os.path.join(src, "datasets", "samples")
+    cfg.update(members)
+    config = write_config(work, cfg)
+    run_import(importer, config, db, ["--quiet", "--no-exports"], timeout=600,
+               what="sample territory")
+    return config
 
 
 def five_communes_config(name, short_name, phone="03 29 00 00 00"):

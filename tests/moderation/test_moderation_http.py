@@ -18,14 +18,14 @@ usage: test_moderation_http.py API IMPORTER ADMIN SRC_DIR WORK_DIR
 import hashlib
 import json
 import os
-import subprocess
 import sys
 import urllib.parse
 
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
-from geodir_test import ApiServer, check, finish, fresh_dir, poll_until  # noqa: E402
+from geodir_test import (ApiServer, check, finish, fresh_dir, import_sample_territory,  # noqa: E402
+                         poll_until)
 from bo_client import Client  # noqa: E402
 from forms_client import csrf, request, submit  # noqa: E402
 from forms_fixture import add_agent, forms_db, server_args  # noqa: E402
@@ -42,20 +42,9 @@ PASSWORDS = {"agent.beausite": "Mirabelle-Lavoir-Clocher-42",
 def prepare():
     """The sample territory with an overrides file, imported."""
     fresh_dir(WORK)
-    with open(os.path.join(SRC, "config", "aire-argonne.json"), encoding="utf-8") as f:
-        cfg = json.load(f)
-    cfg["data_dir"] = os.path.join(SRC, "datasets", "samples")
-    cfg["overrides"] = "corrections.json"
-    config = os.path.join(WORK, "territory.json")
-    with open(config, "w", encoding="utf-8") as f:
-        json.dump(cfg, f, ensure_ascii=False)
     with open(OVERRIDES, "w", encoding="utf-8") as f:
         f.write('{"description": "Corrections validées dans le back-office"}\n')
-    p = subprocess.run([IMPORTER, "--config", config, "--db", DB, "--quiet", "--no-exports"],
-                       capture_output=True, text=True, timeout=600, cwd=WORK)
-    if not check(p.returncode == 0, f"sample territory imported ({p.stderr[-500:]})"):
-        finish()
-    return config
+    return import_sample_territory(IMPORTER, SRC, WORK, DB, overrides="corrections.json")
 
 
 class Agent(Client):

@@ -27,8 +27,8 @@ import time
 sys.dont_write_bytecode = True   # no __pycache__ in the sources
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from geodir_test import (TEST_BOX, TEST_COMMUNES, check, finish, fixture_dir,  # noqa: E402
-                         five_communes_config, local_and_osm_sources, place_feature,
-                         sqlite_one, sqlite_rows, write_config, write_places)
+                         five_communes_config, local_and_osm_sources, place_and_sources,
+                         place_feature, sqlite_one, sqlite_rows, write_config, write_places)
 
 IMPORTER, SQLITE3, SRC, WORK = sys.argv[1:5]
 N_LOCAL = int(os.environ.get("GEODIR_MODERATION_ROWS", "30000"))
@@ -107,14 +107,12 @@ def check_fast_result(db, pl):
           and add.get("validated_by") == "55532" and add.get("validated_on") == "2026-05-04"
           and add.get("phone") == "03 29 11 22 33",
           f"the added place: source overrides, the territory's licence, validated by 55532 (got {add})")
-    fx = pl.get("local:l7", {})
-    fs = json.loads(fx.get("field_sources") or "{}")
+    fx, fs = place_and_sources(pl, "local:l7")
     check(fx.get("phone") == "03 29 44 55 66" and fx.get("opening_hours") == "Mo-Fr 09:00-12:00"
           and fs.get("phone") == "overrides" and fx.get("licence") == "etalab-2.0"
           and fx.get("validated_by") == "55040" and fx.get("source") == "local",
           f"a fixed Licence Ouverte place: values, field_sources, validated_by (got {fx})")
-    ox = pl.get("osm:o3", {})
-    fs = json.loads(ox.get("field_sources") or "{}")
+    ox, fs = place_and_sources(pl, "osm:o3")
     check(ox.get("phone") == "03 29 77 88 99" and ox.get("licence") == "ODbL-1.0"
           and fs.get("phone") == "overrides" and ox.get("validated_by") == "55123",
           f"a fixed ODbL place stays ODbL, the fixed field is the territory's (got {ox})")

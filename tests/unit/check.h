@@ -3,8 +3,9 @@
  *
  * A test file defines `static void test_xxx(void)` functions and lists them in
  * `static const struct check_case cases[]`, then `CHECK_MAIN(cases)` (or, in a main() of its
- * own that prepares something first, `check_run(cases, n)`). A failed check prints
- * file:line and the values, marks the test failed and continues with the next check.
+ * own that prepares something first, `check_run(cases, CHECK_COUNT(cases))`, its arguments
+ * checked by check_args). A failed check prints file:line and the values, marks the test
+ * failed and continues with the next check.
  */
 #ifndef CHECK_H
 #define CHECK_H
@@ -72,10 +73,23 @@ static inline int check_run(const struct check_case *cases, int n)
     return failed;
 }
 
+/* The number of cases in a cases[] array. */
+#define CHECK_COUNT(cases) ((int)(sizeof(cases) / sizeof((cases)[0])))
+
+/* For a main() that takes its fixtures as arguments: 1 when argc counts the program and
+ * n_args arguments, else prints "usage: usage" and returns 0 (the caller exits with 2). */
+static inline int check_args(int argc, int n_args, const char *usage)
+{
+    if (argc == n_args + 1)
+        return 1;
+    fprintf(stderr, "usage: %s\n", usage);
+    return 0;
+}
+
 #define CHECK_MAIN(cases)                                                                          \
     int main(void)                                                                                 \
     {                                                                                              \
-        return check_run(cases, (int)(sizeof(cases) / sizeof((cases)[0]))) ? 1 : 0;               \
+        return check_run(cases, CHECK_COUNT(cases)) ? 1 : 0;                                       \
     }
 
 #endif

@@ -309,6 +309,22 @@ static void test_accents_case_elisions(void)
     top_is("les trois domaines", "Les Trois-Domaines", GDIR_GEO_MUNICIPALITY);
 }
 
+/* The top result of text is house number hn interpolated (no id) at latitude lat; r receives
+ * the results. */
+static void top_interpolated(const char *text, const char *hn, double lat,
+                             struct gdir_geocode_result *r)
+{
+    size_t n = search(geo, text, r);
+    CHECK(n >= 1);
+    if (n == 0)
+        return;
+    CHECK_INT_EQ(r[0].type, GDIR_GEO_HOUSENUMBER);
+    CHECK_INT_EQ(r[0].interpolated, 1);
+    CHECK_STR_EQ(r[0].housenumber, hn);
+    CHECK_STR_EQ(r[0].id, "");
+    CHECK_NEAR(r[0].lat, lat, 1e-9);
+}
+
 static void test_bis_ter(void)
 {
     struct gdir_geocode_result r[8];
@@ -321,13 +337,7 @@ static void test_bis_ter(void)
     top_is("10 rue de l'eglise pierrefitte", "10 Rue de l'Église 55260 Pierrefitte-sur-Aire",
            GDIR_GEO_HOUSENUMBER);
     /* 10 ter does not exist: between 8 and 12, so at 10 */
-    size_t n = search(geo, "10 ter rue de l'eglise pierrefitte", r);
-    CHECK(n >= 1);
-    CHECK_INT_EQ(r[0].type, GDIR_GEO_HOUSENUMBER);
-    CHECK_INT_EQ(r[0].interpolated, 1);
-    CHECK_STR_EQ(r[0].housenumber, "10 ter");
-    CHECK_STR_EQ(r[0].id, "");
-    CHECK_NEAR(r[0].lat, PIER_LAT + 5 * STEP, 1e-9);
+    top_interpolated("10 ter rue de l'eglise pierrefitte", "10 ter", PIER_LAT + 5 * STEP, r);
     /* 12-14: the first number of the range */
     top_is("12-14 rue de l'eglise pierrefitte", "12 Rue de l'Église 55260 Pierrefitte-sur-Aire",
            GDIR_GEO_HOUSENUMBER);
@@ -353,15 +363,11 @@ static void test_typos(void)
 static void test_interpolation(void)
 {
     struct gdir_geocode_result r[8];
-    size_t n = search(geo, "6 rue de l'eglise 55260 pierrefitte sur aire", r);
-    CHECK(n >= 1);
-    CHECK_INT_EQ(r[0].type, GDIR_GEO_HOUSENUMBER);
-    CHECK_INT_EQ(r[0].interpolated, 1);
-    CHECK_STR_EQ(r[0].housenumber, "6");
+    size_t n;
+    /* halfway between 4 and 8, on the even side */
+    top_interpolated("6 rue de l'eglise 55260 pierrefitte sur aire", "6", PIER_LAT + 3 * STEP, r);
     CHECK_STR_EQ(r[0].label, "6 Rue de l'Église 55260 Pierrefitte-sur-Aire");
-    CHECK_STR_EQ(r[0].id, "");
-    CHECK_NEAR(r[0].lat, PIER_LAT + 3 * STEP, 1e-9);   /* halfway between 4 and 8 */
-    CHECK_NEAR(r[0].lon, PIER_LON, 1e-9);              /* the even side */
+    CHECK_NEAR(r[0].lon, PIER_LON, 1e-9);
     CHECK(r[0].score < 0.99 && r[0].score > 0.8);
     /* 7: past the last odd number (5); the even side gives the step from 5 to 7 */
     n = search(geo, "7 rue de l'eglise pierrefitte", r);
@@ -445,27 +451,29 @@ static void q_top_label(const struct gdir_geocode_query *q, const char *label)
     CHECK_STR_EQ(r[0].label, label);
 }
 
+/* q finds something, and every result is in the commune (by_postcode 0: INSEE code) or the
+ * postcode (1) want. */
+static void all_in(const struct gdir_geocode_query *q, int by_postcode, const char *want)
+{
+    struct gdir_geocode_result r[8];
+    size_t n = search_q(q, r, 8);
+    CHECK(n >= 1);
+    for (size_t i = 0; i < n; i++)
+        CHECK_STR_EQ(by_postcode ? r[i].postcode : r[i].citycode, want);
+}
+
 static void test_filters(void)
 {
     struct gdir_geocode_result r[8];
-    struct gdir_geocode_query q;
-    size_t n;
+    struct gdir_geocode_query q = {.text = "rue de l'eglise"};
+    size_t n = search_q(&q, r, 8);
 
-    memset(&q, 0, sizeof q);
-    q.text = "rue de l'eglise";
-    n = search_q(&q, r, 8);
     CHECK(n >= 2);                                      /* both communes */
     q.insee = "55490";
-    n = search_q(&q, r, 8);
-    CHECK(n >= 1);
-    for (size_t i = 0; i < n; i++)
-        CHECK_STR_EQ(r[i].citycode, "55490");
+    all_in(&q, 0, "55490");
     q.insee = NULL;
     q.postcode = "55260";
-    n = search_q(&q, r, 8);
-    CHECK(n >= 1);
-    for (size_t i = 0; i < n; i++)
-        CHECK_STR_EQ(r[i].postcode, "55260");
+    all_in(&q, 1, "55260");
     q.postcode = NULL;
     q.insee = "55000";                                  /* no such commune */
     CHECK_INT_EQ(search_q(&q, r, 8), 0);
@@ -518,13 +526,9 @@ static void test_filters(void)
 static void test_autocomplete(void)
 {
     struct gdir_geocode_result r[8];
-    struct gdir_geocode_query q;
-    size_t n;
+    struct gdir_geocode_query q = {.text = "pierref", .autocomplete = 1};
+    size_t n = search_q(&q, r, 8);
 
-    memset(&q, 0, sizeof q);
-    q.autocomplete = 1;
-    q.text = "pierref";
-    n = search_q(&q, r, 8);
     CHECK(n >= 1);
     CHECK_INT_EQ(r[0].type, GDIR_GEO_MUNICIPALITY);
     CHECK_STR_EQ(r[0].city, "Pierrefitte-sur-Aire");
@@ -562,15 +566,10 @@ static void test_autocomplete(void)
 static void test_proximity(void)
 {
     struct gdir_geocode_result r[8];
-    struct gdir_geocode_query q;
-    size_t n;
+    struct gdir_geocode_query q = {
+        .text = "1 rue de l'eglise", .has_point = 1, .lat = SEUIL_LAT + 0.01, .lon = SEUIL_LON};
+    size_t n = search_q(&q, r, 8);
 
-    memset(&q, 0, sizeof q);
-    q.text = "1 rue de l'eglise";
-    q.has_point = 1;
-    q.lat = SEUIL_LAT + 0.01;
-    q.lon = SEUIL_LON;
-    n = search_q(&q, r, 8);
     CHECK(n >= 2);
     CHECK_STR_EQ(r[0].citycode, "55490");
     CHECK(r[0].distance_m > 1000 && r[0].distance_m < 1200);

@@ -113,7 +113,7 @@ int main(void)
     for (size_t i = 0; names && cog[i]; i++)
         if (imp_case_names_add(names, cog[i]) != GDIR_OK)
             return 1;
-    int failed = names ? check_run(cases, (int)(sizeof cases / sizeof cases[0])) : 1;
+    int failed = names ? check_run(cases, CHECK_COUNT(cases)) : 1;
     imp_case_names_free(names);
     return failed ? 1 : 0;
 }

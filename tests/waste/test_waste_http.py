@@ -27,7 +27,7 @@ sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 from geodir_test import ApiServer, check, debian_module, finish, fresh_dir  # noqa: E402
-from geodir_test import json_answer  # noqa: E402
+from geodir_test import import_sample_territory, json_answer  # noqa: E402
 
 icalendar = debian_module("icalendar", "python3-icalendar")
 easter = debian_module("dateutil.easter", "python3-dateutil").easter
@@ -42,19 +42,9 @@ NBSP = "\u00a0"
 
 def prepare():
     fresh_dir(WORK)
-    with open(os.path.join(SRC, "config", "aire-argonne.json"), encoding="utf-8") as f:
-        cfg = json.load(f)
-    cfg["data_dir"] = os.path.join(SRC, "datasets", "samples")
-    cfg["overrides"] = "corrections.json"
     with open(os.path.join(WORK, "corrections.json"), "w", encoding="utf-8") as f:
         f.write("{}\n")
-    config = os.path.join(WORK, "territory.json")
-    with open(config, "w", encoding="utf-8") as f:
-        json.dump(cfg, f, ensure_ascii=False)
-    p = subprocess.run([IMPORTER, "--config", config, "--db", DB, "--quiet", "--no-exports"],
-                       capture_output=True, text=True, timeout=600, cwd=WORK)
-    if not check(p.returncode == 0, f"sample territory imported ({p.stderr[-500:]})"):
-        finish()
+    import_sample_territory(IMPORTER, SRC, WORK, DB, overrides="corrections.json")
 
 
 def server_args(waste=WASTE):
