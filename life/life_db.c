@@ -286,12 +286,6 @@ int life_db_version(struct life_db *db, long long *out, struct gdir_err *err)
 
 /* ---- reads ---- */
 
-static char *col_dup(sqlite3_stmt *st, int i)
-{
-    const unsigned char *s = sqlite3_column_text(st, i);
-    return s ? gdir_strdup((const char *)s) : NULL;
-}
-
 static long long col_opt(sqlite3_stmt *st, int i)
 {
     return sqlite3_column_type(st, i) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, i);
@@ -354,9 +348,9 @@ static int read_row(sqlite3_stmt *st, struct life_item *out, struct gdir_err *er
     out->created_at = sqlite3_column_int64(st, 18);
     out->updated_at = sqlite3_column_int64(st, 19);
     rc = split_communes((const char *)sqlite3_column_text(st, 20), out);
-    out->image_type = col_dup(st, 21);
+    out->image_type = gdir_db_col_dup(st, 21);
     for (size_t k = 0; k < N_TEXT; k++)
-        TEXT_AT(out, k) = col_dup(st, N_FIXED + (int)k);
+        TEXT_AT(out, k) = gdir_db_col_dup(st, N_FIXED + (int)k);
     if (rc || !out->title || !out->text_html || !out->text_plain) {
         life_item_free(out);
         return gdir_err_set(err, GDIR_ENOMEM, "out of memory");

@@ -129,15 +129,6 @@ void api_life_time_json(struct gdir_json *j, const char *key, long long t)
         gdir_json_null(j);
 }
 
-static void kstr_or_null(struct gdir_json *j, const char *key, const char *v)
-{
-    gdir_json_key(j, key);
-    if (v)
-        gdir_json_str(j, v);
-    else
-        gdir_json_null(j);
-}
-
 /* communes [{insee, name}] and territory. */
 static void communes_json(struct gdir_json *j, struct api_db *dir, const struct life_item *it)
 {
@@ -147,7 +138,7 @@ static void communes_json(struct gdir_json *j, struct api_db *dir, const struct 
         const struct api_commune_entry *c = dir ? api_db_commune(dir, it->communes[i]) : NULL;
         gdir_json_obj_begin(j);
         gdir_json_kstr(j, "insee", it->communes[i]);
-        kstr_or_null(j, "name", c ? c->name : NULL);
+        gdir_json_kstr(j, "name", c ? c->name : NULL);
         gdir_json_obj_end(j);
     }
     gdir_json_arr_end(j);
@@ -161,25 +152,25 @@ static void where_json(struct gdir_json *j, const struct life_item *it)
     if (it->place_id) {
         gdir_json_obj_begin(j);
         gdir_json_kstr(j, "id", it->place_id);
-        kstr_or_null(j, "name", it->place_name);
+        gdir_json_kstr(j, "name", it->place_name);
         gdir_json_obj_end(j);
     } else {
         gdir_json_null(j);
     }
-    kstr_or_null(j, "address", it->address);
+    gdir_json_kstr(j, "address", it->address);
     gdir_json_key(j, "organiser");
     if (it->organiser || it->organiser_place) {
         gdir_json_obj_begin(j);
-        kstr_or_null(j, "name", it->organiser);
-        kstr_or_null(j, "place_id", it->organiser_place);
+        gdir_json_kstr(j, "name", it->organiser);
+        gdir_json_kstr(j, "place_id", it->organiser_place);
         gdir_json_obj_end(j);
     } else {
         gdir_json_null(j);
     }
     gdir_json_key(j, "contact");
     gdir_json_obj_begin(j);
-    kstr_or_null(j, "email", it->contact_email);
-    kstr_or_null(j, "phone", it->contact_phone);
+    gdir_json_kstr(j, "email", it->contact_email);
+    gdir_json_kstr(j, "phone", it->contact_phone);
     gdir_json_obj_end(j);
 }
 
@@ -193,7 +184,7 @@ static void bo_json(struct gdir_json *j, const struct life_item *it)
     gdir_json_kstr(j, "author", it->author ? it->author : "");
     if (it->kind == LIFE_EVENT)
         api_life_recurrence_json(j, it);   /* a draft's rule too: the editor shows it again */
-    kstr_or_null(j, "exdates", it->exdates);
+    gdir_json_kstr(j, "exdates", it->exdates);
     gdir_json_key(j, "proposal");
     if (it->proposal)
         gdir_json_int(j, it->proposal);
@@ -229,22 +220,22 @@ int api_life_item_json(struct gdir_json *j, struct api_db *dir, const struct lif
         gdir_json_kstr(j, "category", it->category ? it->category : "autre");
         gdir_json_kstr(j, "category_label", life_category_label(it->category)
                                                 ? life_category_label(it->category) : "Autre");
-        kstr_or_null(j, "price", it->price);
+        gdir_json_kstr(j, "price", it->price);
         gdir_json_kbool(j, "free", it->free);
-        kstr_or_null(j, "accessibility", it->accessibility);
-        kstr_or_null(j, "url", it->url);
+        gdir_json_kstr(j, "accessibility", it->accessibility);
+        gdir_json_kstr(j, "url", it->url);
     } else {
-        kstr_or_null(j, "severity", it->severity);
+        gdir_json_kstr(j, "severity", it->severity);
         api_life_time_json(j, "valid_from", it->valid_from);
         api_life_time_json(j, "valid_until", it->valid_until);
         api_life_time_json(j, "published_at", it->publish_at ? it->publish_at : it->published_at);
-        kstr_or_null(j, "url", it->url);
+        gdir_json_kstr(j, "url", it->url);
     }
     snprintf(url, sizeof url, "/api/life/%lld/image", it->id);
-    kstr_or_null(j, "image_url", it->image_type ? url : NULL);
+    gdir_json_kstr(j, "image_url", it->image_type ? url : NULL);
     gdir_json_kstr(j, "publisher", it->publisher ? it->publisher : "");
     gdir_json_kstr(j, "licence", it->licence ? it->licence : "etalab-2.0");
-    kstr_or_null(j, "source", it->source);
+    gdir_json_kstr(j, "source", it->source);
     api_life_time_json(j, "updated_at", it->updated_at);
     return gdir_json_error(j);
 }
