@@ -4,18 +4,22 @@
  */
 #include "api_bo.h"
 #include "bo_contrib.h"
+#include "bo_notify.h"
 #include "gdir_cjson.h"
 #include "gdir_json.h"
 #include "gdir_log.h"
 #include "gdir_mem.h"
 #include "gdir_parse.h"
 #include "gdir_secret.h"
+#include "gdir_text.h"
 
 #include <arpa/inet.h>
+#include <cjson/cJSON.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct api_bo {
     char *path;             /* forms_db */
@@ -217,4 +221,50 @@ int api_bo_json_end(struct api_response *res, struct gdir_json *j, struct gdir_e
     gdir_json_obj_end(j);
     res->cache_control = API_CACHE_NONE;
     return api_json_done(res, j, API_CT_JSON, err);
+}
+
+int api_bo_decision_body(const struct api_request *req, struct cJSON **body,
+                         const char **decision, const char **motivation, struct gdir_err *err)
+{
+    static const char *const keys[] = {"decision", "values", "motivation", NULL};
+    const cJSON *d, *mo;
+    int rc;
+
+    *decision = *motivation = NULL;
+    if ((rc = api_bo_json_body(req, body, err)))
+        return rc;
+    if (gdir_cjson_check_keys(*body, keys, "body", NULL, err))
+        return err->code = GDIR_EINVAL;
+    d = cJSON_GetObjectItemCaseSensitive(*body, "decision");
+    mo = cJSON_GetObjectItemCaseSensitive(*body, "motivation");
+    if (mo && !cJSON_IsNull(mo) &&
+        (!cJSON_IsString(mo) || strlen(mo->valuestring) > API_BO_MOTIVATION_MAX ||
+         !gdir_utf8_valid(mo->valuestring, strlen(mo->valuestring))))
+        return gdir_err_set_param(err, GDIR_EINVAL, "motivation", "motivation : un texte d'au "
+                                  "plus %d octets est attendu.", API_BO_MOTIVATION_MAX);
+    *motivation = cJSON_IsString(mo) && mo->valuestring[0] ? mo->valuestring : NULL;
+    *decision = cJSON_IsString(d) ? d->valuestring : NULL;
+    return GDIR_OK;
+}
+
+int api_bo_decision_record(const struct api_ctx *ctx, const struct api_request *req,
+                           const struct bo_agent *a, const struct bo_request_row *r,
+                           const char *action, const char *to, const char *motivation,
+                           int notify, struct gdir_err *err)
+{
+    char peer[API_BO_PEER_MAX];
+    struct gdir_err aerr;
+
+    api_bo_peer(req, peer);
+    struct bo_audit_entry e = {a->login, peer, action, r->id, r->status, to, motivation};
+    gdir_err_clear(&aerr);
+    if (bo_audit(api_bo_db(ctx), &e, time(NULL), &aerr))
+        return gdir_err_set(err, GDIR_EDB, "%s", aerr.msg);
+    if (notify) {
+        struct bo_notify_info info = {to, motivation, NULL, NULL};
+        if (bo_notify_ex(api_bo_db(ctx), r->id, "decision", &info, &aerr))
+            gdir_log(GDIR_LOG_ERROR, "bo", "msg=\"decision e-mail not queued\" request=%lld "
+                     "err=\"%s\"", r->id, aerr.msg);
+    }
+    return GDIR_OK;
 }

@@ -63,6 +63,23 @@ int api_bo_scoped_request(const struct api_ctx *ctx, const struct api_request *r
                           const struct bo_agent *a, struct bo_request_row *r,
                           struct gdir_err *err);
 
+/* The body of a moderation decision (POST …/contribution, …/event): a JSON object of the
+ * members decision, values and motivation only. *decision: the decision's text, NULL when it
+ * is not a string; *motivation: a UTF-8 text of at most API_BO_MOTIVATION_MAX bytes, NULL when
+ * absent, null or empty. 0, or GDIR_EINVAL naming body or motivation; *body (cJSON_Delete)
+ * may be set in both cases. */
+#define API_BO_MOTIVATION_MAX 2000
+int api_bo_decision_body(const struct api_request *req, struct cJSON **body,
+                         const char **decision, const char **motivation, struct gdir_err *err);
+
+/* A decision written: the back office's audit row (action, the request's status from r and
+ * to) and, when notify, the resident's « decision » e-mail (queued; a failure is logged, not
+ * returned: the decision is already committed). 0 or GDIR_EDB. */
+int api_bo_decision_record(const struct api_ctx *ctx, const struct api_request *req,
+                           const struct bo_agent *a, const struct bo_request_row *r,
+                           const char *action, const char *to, const char *motivation,
+                           int notify, struct gdir_err *err);
+
 /* A JSON answer of a back-office handler: begin empties res->body and opens j's object on it;
  * end closes that object and ends the answer, never stored (api_json_done). */
 struct gdir_json;

@@ -27,7 +27,6 @@
 
 #define TEXT_MAX 2000       /* a value of the directory, bytes */
 #define NAME_MAX_BYTES 300  /* the importer's limit on names */
-#define MOTIVATION_MAX 2000
 
 /* The fields an agent may set, as the importer's overrides take them (imp_overrides.h). */
 static const char *const value_keys[] = {"name", "category", "address", "postcode", "insee",
@@ -261,22 +260,15 @@ static int decided(const struct api_ctx *ctx, const struct api_request *req,
                    const char *kind, const char *place_id, struct api_response *res,
                    struct gdir_err *err)
 {
-    char action[32], peer[API_BO_PEER_MAX];
-    struct gdir_err aerr;
+    char action[32];
     struct gdir_json j;
+    int rc;
 
     snprintf(action, sizeof action, "contribution_%s", decision);
-    api_bo_peer(req, peer);
-    struct bo_audit_entry e = {a->login, peer, action, r->id, r->status, to, motivation};
-    gdir_err_clear(&aerr);
-    if (bo_audit(api_bo_db(ctx), &e, time(NULL), &aerr))
-        return gdir_err_set(err, GDIR_EDB, "%s", aerr.msg);
-    if (strcmp(decision, "forward") != 0) {   /* the decision is committed: tell the resident */
-        struct bo_notify_info info = {to, motivation, NULL, NULL};
-        if (bo_notify_ex(api_bo_db(ctx), r->id, "decision", &info, &aerr))
-            gdir_log(GDIR_LOG_ERROR, "bo", "msg=\"decision e-mail not queued\" request=%lld "
-                     "err=\"%s\"", r->id, aerr.msg);
-    }
+    /* the decision is committed: tell the resident, unless it only moved to the CC */
+    if ((rc = api_bo_decision_record(ctx, req, a, r, action, to, motivation,
+                                     strcmp(decision, "forward") != 0, err)))
+        return rc;
     api_bo_json_begin(res, &j);
     gdir_json_kint(&j, "id", r->id);
     gdir_json_kstr(&j, "decision", decision);
@@ -295,48 +287,32 @@ static int decided(const struct api_ctx *ctx, const struct api_request *req,
 int h_bo_contribution(const struct api_ctx *ctx, const struct api_request *req,
                       struct api_response *res, struct gdir_err *err)
 {
-    static const char *const keys[] = {"decision", "values", "motivation", NULL};
     struct bo_agent a = {0};
     struct bo_request_row r = {0};
     cJSON *body = NULL;
-    const cJSON *d, *mo;
-    const char *kind = NULL, *motivation = NULL, *to;
+    const char *d, *kind = NULL, *motivation, *to;
     char place_id[160] = "";
     int rc;
 
     if ((rc = api_bo_session(ctx, req, &a, err)) || (rc = scoped_request(ctx, req, &a, &r, err)) ||
-        (rc = api_bo_json_body(req, &body, err)))
+        (rc = api_bo_decision_body(req, &body, &d, &motivation, err)))
         goto out;
-    if (gdir_cjson_check_keys(body, keys, "body", NULL, err)) {
-        rc = err->code = GDIR_EINVAL;
-        goto out;
-    }
-    d = cJSON_GetObjectItemCaseSensitive(body, "decision");
-    mo = cJSON_GetObjectItemCaseSensitive(body, "motivation");
-    if (mo && !cJSON_IsNull(mo) &&
-        (!cJSON_IsString(mo) || strlen(mo->valuestring) > MOTIVATION_MAX ||
-         !gdir_utf8_valid(mo->valuestring, strlen(mo->valuestring)))) {
-        rc = gdir_err_set_param(err, GDIR_EINVAL, "motivation", "motivation : un texte d'au "
-                                "plus %d octets est attendu.", MOTIVATION_MAX);
-        goto out;
-    }
-    motivation = cJSON_IsString(mo) && mo->valuestring[0] ? mo->valuestring : NULL;
-    if (!cJSON_IsString(d)) {
+    if (!d) {
         rc = gdir_err_set_param(err, GDIR_EINVAL, "decision", "decision : accept, refuse ou "
                                 "forward.");
-    } else if (!strcmp(d->valuestring, "accept")) {
+    } else if (!strcmp(d, "accept")) {
         to = "acceptee";
         if (!(rc = accept(ctx, &r, &a, cJSON_GetObjectItemCaseSensitive(body, "values"),
                           place_id, &kind, err)))
             rc = decided(ctx, req, &a, &r, "accept", to, motivation, kind, place_id, res, err);
-    } else if (!strcmp(d->valuestring, "refuse")) {
+    } else if (!strcmp(d, "refuse")) {
         if (!motivation)
             rc = gdir_err_set_param(err, GDIR_EINVAL, "motivation", "motivation : obligatoire "
                                     "pour un refus.");
         else if (!(rc = bo_request_decide(api_bo_db(ctx), r.id, r.status, "refusee", &a,
                                           motivation, time(NULL), err)))
             rc = decided(ctx, req, &a, &r, "refuse", "refusee", motivation, NULL, NULL, res, err);
-    } else if (!strcmp(d->valuestring, "forward")) {
+    } else if (!strcmp(d, "forward")) {
         if (bo_status_terminal(r.status))
             rc = gdir_err_set(err, GDIR_ECONFLICT, "Cette demande est déjà close (%s).",
                               r.status);

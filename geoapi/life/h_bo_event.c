@@ -29,7 +29,6 @@
 #include <string.h>
 #include <time.h>
 
-#define MOTIVATION_MAX 2000
 
 static void copy_str(cJSON *to, const char *key, const cJSON *from, const char *name)
 {
@@ -253,20 +252,12 @@ static int decided(const struct api_ctx *ctx, const struct api_request *req,
                    const char *motivation, long long item, struct api_response *res,
                    struct gdir_err *err)
 {
-    char peer[API_BO_PEER_MAX];
-    struct gdir_err aerr;
     struct gdir_json j;
+    int rc = api_bo_decision_record(ctx, req, a, r, item ? "event_accept" : "event_refuse", to,
+                                    motivation, 1, err);
 
-    api_bo_peer(req, peer);
-    struct bo_audit_entry e = {a->login, peer, item ? "event_accept" : "event_refuse", r->id,
-                               r->status, to, motivation};
-    gdir_err_clear(&aerr);
-    if (bo_audit(api_bo_db(ctx), &e, time(NULL), &aerr))
-        return gdir_err_set(err, GDIR_EDB, "%s", aerr.msg);
-    struct bo_notify_info info = {to, motivation, NULL, NULL};
-    if (bo_notify_ex(api_bo_db(ctx), r->id, "decision", &info, &aerr))
-        gdir_log(GDIR_LOG_ERROR, "bo", "msg=\"decision e-mail not queued\" request=%lld "
-                 "err=\"%s\"", r->id, aerr.msg);
+    if (rc)
+        return rc;
     api_bo_json_begin(res, &j);
     gdir_json_kint(&j, "id", r->id);
     gdir_json_kstr(&j, "decision", item ? "accept" : "refuse");
@@ -279,47 +270,24 @@ static int decided(const struct api_ctx *ctx, const struct api_request *req,
     return api_bo_json_end(res, &j, err);
 }
 
-/* motivation: a text of at most MOTIVATION_MAX bytes, or NULL. */
-static int motivation_of(const cJSON *body, const char **out, struct gdir_err *err)
-{
-    const cJSON *mo = cJSON_GetObjectItemCaseSensitive(body, "motivation");
-    *out = NULL;
-    if (mo && !cJSON_IsNull(mo) &&
-        (!cJSON_IsString(mo) || strlen(mo->valuestring) > MOTIVATION_MAX ||
-         !gdir_utf8_valid(mo->valuestring, strlen(mo->valuestring))))
-        return gdir_err_set_param(err, GDIR_EINVAL, "motivation", "motivation : un texte d'au "
-                                  "plus %d octets est attendu.", MOTIVATION_MAX);
-    *out = cJSON_IsString(mo) && mo->valuestring[0] ? mo->valuestring : NULL;
-    return GDIR_OK;
-}
-
 int h_bo_event_decision(const struct api_ctx *ctx, const struct api_request *req,
                         struct api_response *res, struct gdir_err *err)
 {
-    static const char *const keys[] = {"decision", "values", "motivation", NULL};
     struct bo_agent a = {0};
     struct bo_request_row r = {0};
     cJSON *body = NULL;
-    const cJSON *d;
-    const char *motivation = NULL;
+    const char *d, *motivation;
     long long item = 0;
     int rc;
 
     if ((rc = api_bo_session(ctx, req, &a, err)) || (rc = scoped_request(ctx, req, &a, &r, err)) ||
-        (rc = api_bo_json_body(req, &body, err)))
+        (rc = api_bo_decision_body(req, &body, &d, &motivation, err)))
         goto out;
-    if (gdir_cjson_check_keys(body, keys, "body", NULL, err)) {
-        rc = err->code = GDIR_EINVAL;
-        goto out;
-    }
-    if ((rc = motivation_of(body, &motivation, err)))
-        goto out;
-    d = cJSON_GetObjectItemCaseSensitive(body, "decision");
-    if (cJSON_IsString(d) && !strcmp(d->valuestring, "accept")) {
+    if (d && !strcmp(d, "accept")) {
         if (!(rc = accept(ctx, req, &r, &a, cJSON_GetObjectItemCaseSensitive(body, "values"),
                           &item, err)))
             rc = decided(ctx, req, &a, &r, "acceptee", motivation, item, res, err);
-    } else if (cJSON_IsString(d) && !strcmp(d->valuestring, "refuse")) {
+    } else if (d && !strcmp(d, "refuse")) {
         if (!motivation)
             rc = gdir_err_set_param(err, GDIR_EINVAL, "motivation", "motivation : obligatoire "
                                     "pour un refus (elle est envoyée à la personne qui a "
