@@ -83,7 +83,8 @@ struct api_response {
 };
 
 /* Adds a header (Content-Disposition, Link, Set-Cookie, ...) to a successful (2xx) answer, or
- * to a 416 (its Content-Range): copied; api_error drops them. Returns 0, or GDIR_ETOOBIG when there is no room (handler bug). */
+ * to a 416 (its Content-Range): copied; api_error drops them. Returns 0, or GDIR_ETOOBIG when
+ * there is no room (handler bug). */
 int api_response_header(struct api_response *res, const char *name, const char *value);
 
 /* Headers of CORS answers. */
