@@ -248,15 +248,17 @@ static struct cat_dataset *find_dataset(struct cat_state *st, const char *datase
     return d;
 }
 
-/* The tables served live by the OGC API that no export describes (the addresses: no file
- * holds them): one dataset each, whose only distribution is its collection. The collection
+/* The tables served live by the OGC API that no export describes (the addresses and the
+ * communes: no file holds them): one dataset each, whose only distribution is its collection. The collection
  * serves every row, so the dataset takes the licence of all of them: ODbL as soon as one row
  * is (BANO), else the licence of the rows; never two datasets of one collection. */
 static void group_live_tables(struct cat_state *st)
 {
     for (size_t c = 0; c < st->n_cs; c++) {
         const struct ogc_summary *sm = &st->sum[c];
-        const char *table = st->cs[c].kind == OGC_KIND_ADDRESSES ? "addresses" : NULL;
+        const char *table = st->cs[c].kind == OGC_KIND_ADDRESSES  ? "addresses"
+                            : st->cs[c].kind == OGC_KIND_COMMUNES ? "communes"
+                                                                  : NULL;
         const char *licence = sm->n_licences ? sm->licences[0] : NULL;
         int known = 0;
         if (!table || sm->n == 0 || !licence)

@@ -519,6 +519,11 @@ def addresses(srv, g, datasets, ogc):
           g.iri(dist[0], "dct:license") == ODBL and
           a in [o[1] for o in g.objs(ogc, "dcat:servesDataset")],
           "addresses: the OGC collection is its distribution, under ODbL, served by the OGC API")
+    c = base + "/catalog#dataset-communes-etalab-2.0"
+    cdist = [o[1] for o in g.objs(c, "dcat:distribution")]
+    check([d for d in datasets if "#dataset-communes-" in d] == [c] and len(cdist) == 1 and
+          g.iri(cdist[0], "dcat:accessURL") == base + "/ogc/collections/communes/items",
+          "the communes (no export file) are one dataset too, their collection its distribution")
     status, _, body = srv.request("GET", "/ogc/collections/addresses/items?limit=1000")
     feats = json.loads(body).get("features", []) if status == 200 else []
     odbl = [f for f in feats if f.get("properties", {}).get("licence") == "ODbL-1.0"]
