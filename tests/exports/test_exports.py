@@ -36,7 +36,13 @@ import subprocess
 import sys
 import zipfile
 
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from geodir_test import debian_module  # noqa: E402
+import xlsx_check  # noqa: E402
+
 IMPORTER, SRC, WORK = (os.path.abspath(a) for a in sys.argv[1:4])
+OPENPYXL = debian_module("openpyxl", "python3-openpyxl")   # may run the script again
 FAILURES = []
 ODBL = "ODbL-1.0"
 TEST_SIRET = "20006614000019"   # a test value (SIREN of the EPCI + NIC 00019), not the real one
@@ -402,6 +408,13 @@ def main():
             g.close()
         elif fmt == "xlsx":
             check(len(counts) == 2, f"{where}: two sheets")
+            bad = xlsx_check.problems(path, OPENPYXL)
+            check(not bad, f"{where}: <cols> without overlap within the sheet's columns, "
+                  f"openpyxl opens it: {bad[:3]}")
+            sh = xlsx_check.sheets(path, OPENPYXL)
+            check(list(sh) == ["places", "Licence"] and len(sh["places"]) == records + 1 and
+                  list(sh["places"][0]) == COLUMNS,
+                  f"{where}: openpyxl reads the places sheet (header + {records} rows)")
             # All-text sheet: GDAL needs to be told that the first row holds the headers.
             rc, out = ogrinfo("--config", "OGR_XLSX_HEADERS", "FORCE", "-al", path, "Licence")
             title = "Licence Ouverte" if lic != ODBL else "Open Database License"
