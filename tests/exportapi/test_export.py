@@ -37,9 +37,12 @@ import urllib.parse
 
 sys.dont_write_bytecode = True   # tests write only under the build tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from geodir_test import ApiServer, check, finish, http_request, poll_until  # noqa: E402
+from geodir_test import (ApiServer, check, debian_module, finish, http_request,  # noqa: E402
+                         poll_until)
+import xlsx_check  # noqa: E402
 
 API, IMPORTER, DB, SRC, WORK = (os.path.abspath(a) for a in sys.argv[1:6])
+OPENPYXL = debian_module("openpyxl", "python3-openpyxl")   # may run the script again
 DB_DIR = os.path.dirname(DB)
 TMP = os.path.join(WORK, "tmp")          # export_tmp_dir of the server
 OUT = os.path.join(WORK, "out")          # downloaded files
@@ -180,6 +183,13 @@ def test_formats():
             count, fields, text, layers = ogrinfo(path, fmt)
             check(count == want[lic], f"  ogrinfo: {want[lic]} features (got {count}; "
                                       f"{text[:200] if count is None else ''})")
+            if fmt == "xlsx":
+                bad = xlsx_check.problems(path, OPENPYXL)
+                check(not bad, f"  XLSX: <cols> without overlap within the sheet's columns, "
+                      f"openpyxl opens it {bad[:3]}")
+                sh = xlsx_check.sheets(path, OPENPYXL)
+                check(len(sh.get("places", [])) == want[lic] + 1,
+                      f"  openpyxl: the places sheet has {want[lic]} rows and its header")
             if fmt not in ("csv", "csv-fr", "scdl-equipements", "xlsx"):
                 check("WGS 84" in text or "4326" in text, "  ogrinfo: CRS WGS 84 / EPSG:4326")
             if fmt == "scdl-equipements":
