@@ -40,6 +40,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from geodir_test import (ApiServer, check, debian_module, finish, http_request,  # noqa: E402
                          poll_until)
 import xlsx_check  # noqa: E402
+from export_columns import french_headers  # noqa: E402
 
 API, IMPORTER, DB, SRC, WORK = (os.path.abspath(a) for a in sys.argv[1:6])
 OPENPYXL = debian_module("openpyxl", "python3-openpyxl")   # may run the script again
@@ -195,6 +196,13 @@ def test_formats():
             if fmt == "scdl-equipements":
                 check("COLL_NOM" in fields and "EQUIP_NOM" in fields or "COLL_NOM" in text,
                       f"  scdl columns (COLL_NOM...) ({fields[:6]})")
+            elif fmt == "csv-fr":
+                doc = [fr for _, fr in french_headers(SRC)]
+                head = body.decode("utf-8-sig").split("\r\n", 1)[0].split(";")
+                fields = re.findall(r"^(\S.*?): String \(", text, re.M)   # ' and - in names
+                check(head == doc and fields == doc,
+                      f"  csv-fr: the French header of docs/exports.md, read back by ogrinfo "
+                      f"({fields[:4]})")
             elif fmt != "kml":
                 low = [x.lower() for x in fields]
                 check("id" in low and "name" in low and "licence" in low,

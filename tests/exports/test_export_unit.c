@@ -162,7 +162,8 @@ static void test_csv(void)
     CHECK(csv && strstr(csv, "\xEF\xBB\xBF") == NULL);
     free(csv);
     char *fr = write_all(GDIR_EXPORT_CSV_FR, &m, &r, 1, &rc);
-    CHECK(fr && strncmp(fr, "\xEF\xBB\xBFid;name;category;", 20) == 0);
+    CHECK(fr && strncmp(fr, "\xEF\xBB\xBFIdentifiant;Nom;Catégorie;", 30) == 0);
+    CHECK(fr && strstr(fr, ";Latitude;Longitude;Téléphone;") != NULL);
     CHECK(fr && strstr(fr, ";48,9800001;-5,0625;") != NULL);
     CHECK(fr && strstr(fr, ";Mo-Fr 09:00-12:00,14:00-17:00;") != NULL);  /* no ';' inside */
     CHECK(fr && strstr(fr, "\r\n") != NULL);
