@@ -864,6 +864,16 @@ static const char *const field_names[F__COUNT] = {
     "email", "website", "opening_hours", "wheelchair", "description", "source", "source_title",
     "publisher", "licence", "source_date", "source_ids", "refs"};
 
+/* The header of the French spreadsheet CSV (csv-fr), field by field: the table of
+ * docs/exports.md, which exports.full checks against the file. */
+static const char *const field_names_fr[F__COUNT] = {
+    "Identifiant", "Nom", "Catégorie", "Libellé de la catégorie", "Sous-catégorie",
+    "Libellé de la sous-catégorie", "Adresse", "Numéro", "Voie", "Code postal", "Commune",
+    "Code INSEE", "Latitude", "Longitude", "Téléphone", "Courriel", "Site web",
+    "Horaires d'ouverture", "Accès en fauteuil roulant", "Description", "Source",
+    "Titre de la source", "Éditeur", "Licence", "Date de la source", "Identifiants d'origine",
+    "Références"};
+
 static const char *row_text(const struct gdir_export_row *r, int f)
 {
     switch (f) {
@@ -1079,7 +1089,7 @@ static void csv_header(struct gdir_buf *out, enum gdir_csv_dialect d)
     for (int f = 0; f < F__COUNT; f++) {
         if (f)
             gdir_buf_addc(out, sep);
-        gdir_buf_adds(out, field_names[f]);
+        gdir_buf_adds(out, d == GDIR_CSV_FR ? field_names_fr[f] : field_names[f]);
     }
     gdir_buf_adds(out, GDIR_CSV_EOL);
 }

@@ -275,6 +275,13 @@ int gdir_export_write_file(enum gdir_export_format f, const char *path,
  * out. For tables that are not places (the back office's queue). Returns 0, GDIR_ETOOBIG past
  * a worksheet's 1,048,575 rows, or a negative code with err filled. */
 typedef int gdir_xlsx_next_fn(void *cls, const char **cells, struct gdir_err *err);
+
+/* The head of a worksheet's XML (head, n bytes) with its <cols> block rewritten as one
+ * <col min="i" max="i"> per declared column (GDAL 3.6 declares overlapping ranges up to column
+ * 1024), each width kept; appended to out. No <cols> block (before <sheetData>): head as is.
+ * Returns 0, GDIR_EINVAL when the block does not end within head or declares more columns than
+ * a sheet has, or out's error (gdir_xlsx_cols.c). */
+int gdir_xlsx_fix_cols(const char *head, size_t n, struct gdir_buf *out);
 int gdir_export_xlsx_table(const char *sheet, const char *const *columns, size_t n,
                            gdir_xlsx_next_fn *next, void *cls, struct gdir_buf *out,
                            struct gdir_err *err);

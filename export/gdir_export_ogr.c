@@ -384,6 +384,99 @@ static void shp_cleanup(const char *dir)
     rmdir(dir);
 }
 
+/* ---- XLSX: valid column declarations ----------------------------------------------------- */
+
+#define XLSX_CHUNK (256 * 1024)   /* bytes copied at a time; a sheet's <cols> lies in its first */
+
+/* Copies the zip entry name of the workbook src into zip, rewriting the <cols> block of a
+ * worksheet (gdir_xlsx_fix_cols) in its first chunk. */
+static int xlsx_copy_entry(void *zip, const char *src, const char *name, char *chunk,
+                           struct gdir_buf *head, struct gdir_err *err)
+{
+    char entry[4096 + 256];
+    int sheet = strncmp(name, "xl/worksheets/", 14) == 0 && !strchr(name + 14, '/');
+    size_t got;
+    VSILFILE *in;
+    int rc = GDIR_OK;
+
+    snprintf(entry, sizeof entry, "/vsizip/%s/%s", src, name);
+    if (!(in = VSIFOpenL(entry, "rb")))
+        return ogr_fail(err, src, name);
+    if (CPLCreateFileInZip(zip, name, NULL) != CE_None) {
+        VSIFCloseL(in);
+        return ogr_fail(err, src, "xlsx entry");
+    }
+    for (int first = 1; !rc && (got = VSIFReadL(chunk, 1, XLSX_CHUNK, in)) > 0; first = 0) {
+        const char *data = chunk;
+        if (first && sheet) {
+            gdir_buf_reset(head);
+            if (gdir_xlsx_fix_cols(chunk, got, head))
+                rc = gdir_err_set(err, GDIR_EINTERNAL, "xlsx: %s: unexpected <cols>", name);
+            data = head->data;
+            got = head->len;
+        }
+        if (!rc && CPLWriteFileInZip(zip, data, (int)got) != CE_None)
+            rc = ogr_fail(err, src, "xlsx write");
+    }
+    if (CPLCloseFileInZip(zip) != CE_None && !rc)
+        rc = ogr_fail(err, src, "xlsx entry");
+    VSIFCloseL(in);
+    return rc;
+}
+
+/* Whether name, of the listing names of a zip, is a folder: it ends with '/', or another name
+ * lies under it. */
+static int zip_is_dir(char **names, const char *name)
+{
+    size_t len = strlen(name);
+    if (len == 0 || name[len - 1] == '/')
+        return 1;
+    for (char **n = names; *n; n++)
+        if (strncmp(*n, name, len) == 0 && (*n)[len] == '/')
+            return 1;
+    return 0;
+}
+
+/* Rewrites the workbook at path (a file or /vsimem/) with valid <cols> in every worksheet:
+ * each entry copied in its order, [Content_Types].xml first as OPC readers expect. */
+static int xlsx_mend(const char *path, struct gdir_err *err)
+{
+    char dir[4096 + 16], tmp[4096 + 16];
+    char **names;
+    char *chunk = malloc(XLSX_CHUNK);
+    struct gdir_buf head;
+    void *zip = NULL;
+    int rc = GDIR_OK;
+
+    snprintf(dir, sizeof dir, "/vsizip/%s", path);
+    snprintf(tmp, sizeof tmp, "%s.cols", path);
+    names = VSIReadDirRecursive(dir);
+    gdir_buf_init(&head, XLSX_CHUNK + 1024 * 1024);
+    if (!chunk || !names || CSLFindString(names, "[Content_Types].xml") < 0) {
+        rc = chunk ? ogr_fail(err, path, "not a workbook") : GDIR_ENOMEM;
+        goto out;
+    }
+    if (!(zip = CPLCreateZip(tmp, NULL))) {
+        rc = ogr_fail(err, tmp, "create zip");
+        goto out;
+    }
+    rc = xlsx_copy_entry(zip, path, "[Content_Types].xml", chunk, &head, err);
+    for (char **n = names; !rc && *n; n++)
+        if (!zip_is_dir(names, *n) && strcmp(*n, "[Content_Types].xml") != 0)
+            rc = xlsx_copy_entry(zip, path, *n, chunk, &head, err);
+    if (CPLCloseZip(zip) != CE_None && !rc)
+        rc = ogr_fail(err, tmp, "close zip");
+    if (!rc && VSIRename(tmp, path) != 0)
+        rc = gdir_err_set(err, GDIR_EIO, "xlsx: %s: rename", path);
+out:
+    if (rc && zip)
+        VSIUnlink(tmp);
+    CSLDestroy(names);
+    gdir_buf_free(&head);
+    free(chunk);
+    return rc;
+}
+
 int gdir_export_ogr_write(enum gdir_export_format f, const char *path,
                           struct gdir_export_src *src, const struct gdir_export_meta *m,
                           long long *records, struct gdir_err *err)
@@ -473,6 +566,8 @@ int gdir_export_ogr_write(enum gdir_export_format f, const char *path,
     }
     if (f == GDIR_EXPORT_GPKG)
         rc = gpkg_metadata(path, m, *records, gdir_export_src_excluded(src), err);
+    else if (f == GDIR_EXPORT_XLSX)
+        rc = xlsx_mend(path, err);
     else if (shp)
         rc = shp_zip(path, dir, m, err);
 out:
@@ -557,6 +652,8 @@ int gdir_export_xlsx_table(const char *sheet, const char *const *columns, size_t
     GDALClose(ds);   /* writes the workbook (void in GDAL 3.6: its error is asked after) */
     if (!rc && CPLGetLastErrorType() >= CE_Failure)
         rc = ogr_fail(err, path, "close");
+    if (!rc)
+        rc = xlsx_mend(path, err);
     bytes = VSIGetMemFileBuffer(path, &len, TRUE);
     if (!rc && (!bytes || gdir_buf_add(out, bytes, (size_t)len)))
         rc = gdir_err_set(err, bytes ? GDIR_ENOMEM : GDIR_EIO, "xlsx: %s",

@@ -145,6 +145,20 @@ size_t api_cat_node(struct api_cat_graph *g, const char *iri)
     return g->n_nodes++;
 }
 
+/* Whether node already says (pred, kind, value, tag): the same triple is stated once (a
+ * configured keyword that is also a default one, say), so that no writer repeats it. */
+static int has_prop(const struct api_cat_node *node, const char *pred, enum api_cat_obj kind,
+                    const char *value, const char *tag)
+{
+    for (size_t i = 0; i < node->n_props; i++) {
+        const struct api_cat_prop *p = &node->props[i];
+        if (p->kind == kind && strcmp(p->pred, pred) == 0 && strcmp(p->value, value) == 0 &&
+            (p->tag == tag || (p->tag && tag && strcmp(p->tag, tag) == 0)))
+            return 1;
+    }
+    return 0;
+}
+
 static void add(struct api_cat_graph *g, size_t n, const char *pred, enum api_cat_obj kind,
                 const char *value, const char *tag)
 {
@@ -162,6 +176,10 @@ static void add(struct api_cat_graph *g, size_t n, const char *pred, enum api_ca
     v = kind == API_CAT_IRI ? clean_iri(value) : clean_literal(value);
     if (!v) {
         g->failed = GDIR_ENOMEM;
+        return;
+    }
+    if (has_prop(node, pred, kind, v, tag)) {   /* one statement once, in every syntax */
+        free(v);
         return;
     }
     node->props[node->n_props++] = (struct api_cat_prop){pred, kind, v, tag};

@@ -59,7 +59,8 @@ int api_cat_failed(const struct api_cat_graph *g);
 size_t api_cat_node(struct api_cat_graph *g, const char *iri);
 
 /* Adds one triple to node n. NULL or empty values are skipped (nothing is added), so optional
- * facts need no test at the call site. cls, pred, datatype: compact names, static storage. */
+ * facts need no test at the call site; a triple the node already has is not added again (each
+ * statement once in every serialization). cls, pred, datatype: compact names, static storage. */
 void api_cat_type(struct api_cat_graph *g, size_t n, const char *cls);
 void api_cat_iri(struct api_cat_graph *g, size_t n, const char *pred, const char *iri);
 void api_cat_str(struct api_cat_graph *g, size_t n, const char *pred, const char *text);

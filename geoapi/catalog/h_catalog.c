@@ -248,8 +248,34 @@ static struct cat_dataset *find_dataset(struct cat_state *st, const char *datase
     return d;
 }
 
-/* The datasets: each (dataset, licence) of the exports, and the places under each licence of
- * the data that no export names (a database built without exports still has a catalogue). */
+/* The tables served live by the OGC API that no export describes (the addresses and the
+ * communes: no file holds them): one dataset each, whose only distribution is its collection. The collection
+ * serves every row, so the dataset takes the licence of all of them: ODbL as soon as one row
+ * is (BANO), else the licence of the rows; never two datasets of one collection. */
+static void group_live_tables(struct cat_state *st)
+{
+    for (size_t c = 0; c < st->n_cs; c++) {
+        const struct ogc_summary *sm = &st->sum[c];
+        const char *table = st->cs[c].kind == OGC_KIND_ADDRESSES  ? "addresses"
+                            : st->cs[c].kind == OGC_KIND_COMMUNES ? "communes"
+                                                                  : NULL;
+        const char *licence = sm->n_licences ? sm->licences[0] : NULL;
+        int known = 0;
+        if (!table || sm->n == 0 || !licence)
+            continue;
+        for (size_t k = 0; k < sm->n_licences; k++)
+            if (is_odbl(sm->licences[k]))
+                licence = sm->licences[k];
+        for (size_t i = 0; i < st->n_datasets; i++)
+            known |= strcmp(st->datasets[i].dataset, table) == 0;
+        if (!known)
+            find_dataset(st, table, licence);
+    }
+}
+
+/* The datasets: each (dataset, licence) of the exports, the places under each licence of the
+ * data that no export names (a database built without exports still has a catalogue), the
+ * live tables (group_live_tables) and the top-level categories. */
 static void group_datasets(struct cat_state *st)
 {
     for (size_t i = 0; i < st->n_exports; i++) {
@@ -267,12 +293,15 @@ static void group_datasets(struct cat_state *st)
         for (size_t k = 0; !any_places && k < st->sum[0].n_licences; k++)
             find_dataset(st, "places", st->sum[0].licences[k]);
     }
+    group_live_tables(st);
     /* Each top-level category with places: under the Licence Ouverte when some of its places
-     * are not ODbL, under ODbL when some are (its ODbL version is then the whole category). */
+     * are not ODbL, under ODbL when some are (its ODbL version is then the whole category).
+     * A category that holds every place of the directory is left out: each of its datasets
+     * would be the whole directory's under the same licence, already listed. */
     for (size_t c = 0; c < st->n_cs; c++) {
         const struct ogc_summary *sm = &st->sum[c];
         int lo = 0, odbl = 0;
-        if (!st->cs[c].category || sm->n == 0)
+        if (!st->cs[c].category || sm->n == 0 || sm->n == st->sum[0].n)
             continue;
         for (size_t k = 0; k < sm->n_licences; k++) {
             if (is_odbl(sm->licences[k]))
@@ -755,6 +784,14 @@ static int is_whole_directory(const struct cat_state *st, const struct cat_datas
     return odbl_places ? is_odbl(d->licence) : n_places == 1;
 }
 
+/* Whether the OGC API serves dataset d whole (a collection is its distribution): the whole
+ * directory or a category's, the communes, the addresses. */
+static int has_collection(const struct cat_state *st, const struct cat_dataset *d)
+{
+    return is_whole_directory(st, d) || strcmp(d->dataset, "communes") == 0 ||
+           strcmp(d->dataset, "addresses") == 0;
+}
+
 /* The on-demand downloads of a category's dataset (GET /api/export, streamed formats): no size
  * nor checksum, the file is computed at each download. */
 static const char *const ondemand[][4] = {
@@ -872,8 +909,7 @@ static void add_dataset(struct cat_state *st, const struct cat_shared *sh,
                          gdir_buf_str(&title));
 
     /* The live APIs serve the whole directory, communes and addresses. */
-    if (is_whole_directory(st, d) || strcmp(d->dataset, "communes") == 0 ||
-        strcmp(d->dataset, "addresses") == 0) {
+    if (has_collection(st, d)) {
         const char *coll = strcmp(d->dataset, "places") != 0 ? d->dataset
                            : d->category ? st->cs[d->sum].id : "places";
         size_t dist = node(st, "/catalog#api-", d->id);
@@ -1317,7 +1353,7 @@ static int write_csv(struct cat_state *st, struct gdir_buf *out)
         const char *theme = strcmp(d->dataset, "communes") == 0    ? "Limites administratives"
                             : strcmp(d->dataset, "addresses") == 0 ? "Adresses"
                                                                    : "Équipements et services";
-        size_t n_res = d->n_exports + (is_whole_directory(st, d) ? 1 : 0) +
+        size_t n_res = d->n_exports + (has_collection(st, d) ? 1 : 0) +
                        (d->category ? N_ONDEMAND : 0);
 
         dataset_dates(st, d, &min, &max, &issued);
@@ -1349,7 +1385,7 @@ static int write_csv(struct cat_state *st, struct gdir_buf *out)
             csv_item(&t, strcmp(f, "shp") == 0 ? "shp" : strncmp(f, "csv", 3) == 0 ||
                                                           strncmp(f, "scdl", 4) == 0 ? "csv" : f);
         }
-        if (is_whole_directory(st, d))
+        if (has_collection(st, d))
             csv_item(&t, "geojson");
         for (size_t e = 0; d->category && e < N_ONDEMAND; e++)
             csv_item(&t, ondemand[e][0]);

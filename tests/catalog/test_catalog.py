@@ -17,6 +17,7 @@ Checks:
 usage: test_catalog.py GEODIR_API DB SOURCE_DIR WORK_DIR
 """
 import csv
+from collections import Counter
 import hashlib
 import io
 import json
@@ -33,10 +34,12 @@ sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 sys.path.insert(0, HERE)
 from geodir_test import ApiServer, check, finish  # noqa: E402
 from rdflib_min import RDF_TYPE, jsonld_triples, parse_ntriples  # noqa: E402
-from build_db import HOSTILE_KEYWORD, HOSTILE_PUBLISHER, HOSTILE_TITLE  # noqa: E402
+from build_db import (HOSTILE_KEYWORD, HOSTILE_PUBLISHER, HOSTILE_TITLE,  # noqa: E402
+                      N_BANO, REPEATED_KEYWORDS)
 
 API, DB, SRC, WORK = (os.path.abspath(a) for a in sys.argv[1:5])
 CATEGORY_DATASETS = []     # filled by main(): the per-category datasets of the fixture
+DATASETS = []              # filled by main(): every dataset of the fixture
 NODE = os.environ.get("GEODIR_NODE") or "node"
 
 NS = {
@@ -198,8 +201,16 @@ def main():
               f"jsonld.js and the strict reader find the same triples ({len(pt)} / {len(jt)})")
         tt = rapper(os.path.join(WORK, "catalog.ttl"), "turtle")
         rt = rapper(os.path.join(WORK, "catalog.rdf"), "rdfxml")
-        check(len(tt) == len(set(tt)) and len(jt) == len(set(jt)),
-              "no triple is written twice")
+        for name, ts in (("JSON-LD", jt), ("Turtle", tt), ("RDF/XML", rt)):
+            twice = [t for t, n in Counter(ts).items() if n > 1]
+            check(not twice, f"{name}: no triple is written twice (configured keywords that are "
+                  f"also default ones included){' — ' + str(twice[:2]) if twice else ''}")
+            kw = [t for t in ts if t[1] == u("dcat:keyword") and t[0].endswith("-ODbL-1.0") and
+                  t[2][1] in REPEATED_KEYWORDS]
+            check(len(kw) == len(set(kw)) and
+                  {t[2][1] for t in kw if "#dataset-places-ODbL" in t[0]} >= {"annuaire"} and
+                  {t[2][1] for t in kw if "#dataset-addresses-" in t[0]} >= {"adresses"},
+                  f"{name}: a keyword both configured and default is said once ({len(kw)})")
         jn, tn, rn = normalized(jt, ".jsonld"), normalized(tt, ".ttl"), normalized(rt, ".rdf")
         check(jn == tn, f"Turtle and JSON-LD have the same triples ({len(tn)} / {len(jn)}; "
               f"only in Turtle: {list(tn - jn)[:2]}, only in JSON-LD: {list(jn - tn)[:2]})")
@@ -228,6 +239,7 @@ def main():
         datasets = [o[1] for o in g.objs(cat, "dcat:dataset")]
         check(sorted(datasets) == g.of_type("dcat:Dataset"),
               f"the catalogue lists every dataset ({len(datasets)})")
+        DATASETS.extend(datasets)
         check(g.lit(cat, "hydra:totalItems") == str(len(datasets)),
               "hydra:totalItems counts the datasets")
         view = g.iri(cat, "hydra:view")
@@ -401,6 +413,8 @@ def main():
             status, _, _ = srv.request("GET", target[len(base):])
             check(status == 200, f"GET {target}: 200 (got {status})")
 
+        addresses(srv, g, datasets, ogc)
+
         # ---- hostile strings, intact everywhere ----
         lits = [o[1] for _, _, o in jt if o[0] == "lit"]
         check(any(HOSTILE_TITLE in x for x in lits),
@@ -483,6 +497,40 @@ def main():
         check(code == 0, f"the server stopped cleanly (exit {code})")
 
 
+def addresses(srv, g, datasets, ogc):
+    """The addresses of /ogc/collections/addresses (BAN under etalab-2.0 and BANO under ODbL):
+    one dataset, under ODbL (the collection serves the BANO rows too: never relabelled), whose
+    distribution is the collection, with the sources' dates."""
+    base = srv.base
+    ds = [d for d in datasets if "#dataset-addresses-" in d]
+    a = base + "/catalog#dataset-addresses-ODbL-1.0"
+    check(ds == [a], f"the addresses are one dataset, under ODbL (BANO) ({ds})")
+    check(g.iri(a, "dct:license") == ODBL and "ODbL" in (g.lit(a, "dct:title") or "") and
+          "BANO" in (g.lit(a, "dct:description") or ""),
+          "addresses: licence, title and description say ODbL (BANO)")
+    per = g.iri(a, "dct:temporal")
+    check(g.lit(per, "dcat:startDate") == "2026-03-01" and
+          g.lit(per, "dcat:endDate") == "2026-04-01",
+          "addresses: temporal coverage from the BAN and BANO data dates")
+    items = base + "/ogc/collections/addresses/items"
+    dist = [o[1] for o in g.objs(a, "dcat:distribution")]
+    check(len(dist) == 1 and g.iri(dist[0], "dcat:accessURL") == items and
+          g.iri(dist[0], "dcat:accessService") == ogc and
+          g.iri(dist[0], "dct:license") == ODBL and
+          a in [o[1] for o in g.objs(ogc, "dcat:servesDataset")],
+          "addresses: the OGC collection is its distribution, under ODbL, served by the OGC API")
+    c = base + "/catalog#dataset-communes-etalab-2.0"
+    cdist = [o[1] for o in g.objs(c, "dcat:distribution")]
+    check([d for d in datasets if "#dataset-communes-" in d] == [c] and len(cdist) == 1 and
+          g.iri(cdist[0], "dcat:accessURL") == base + "/ogc/collections/communes/items",
+          "the communes (no export file) are one dataset too, their collection its distribution")
+    status, _, body = srv.request("GET", "/ogc/collections/addresses/items?limit=1000")
+    feats = json.loads(body).get("features", []) if status == 200 else []
+    odbl = [f for f in feats if f.get("properties", {}).get("licence") == "ODbL-1.0"]
+    check(len(odbl) == N_BANO, f"the collection serves the {N_BANO} BANO addresses under ODbL "
+          f"({len(odbl)} of {len(feats)})")
+
+
 def paging():
     """Hydra paging over several pages: a copy of the database with 60 more (file-less) export
     rows, each its own dataset, so that the catalogue needs two pages of 50; followed the way
@@ -496,8 +544,7 @@ def paging():
                         "sha256, records, excluded, created) VALUES (?, ?, 'csv', 'etalab-2.0', "
                         "'text/csv; charset=utf-8', 10, ?, 1, 0, '2026-01-01T00:00:00Z')",
                         (f"extra-{i:02d}.csv", f"extra{i:02d}", "0" * 64))
-    total = con.execute("SELECT count(*) FROM (SELECT DISTINCT dataset, licence FROM exports)") \
-        .fetchone()[0] + len(CATEGORY_DATASETS)
+    total = len(DATASETS) + 60
     con.close()
     srv = ApiServer(API, ["--port", "0", "--db", db, "--static_dir", os.path.join(SRC, "map-ui")],
                     os.path.join(WORK, "paging.log"),
@@ -539,6 +586,37 @@ def paging():
         check(code == 0, f"paging: the server stopped cleanly (exit {code})")
 
 
+def one_category():
+    """No duplicate datasets: a copy of the database whose places are all in one top-level
+    category. Each dataset of that category would be the whole directory's under the same
+    licence: none is listed, the whole directory's are (docs/opendata.md)."""
+    db = os.path.join(WORK, "one-category.sqlite")
+    shutil.copyfile(DB, db)
+    con = sqlite3.connect(db)
+    with con:
+        con.execute("UPDATE places SET category = 'pharmacy'")
+    con.close()
+    srv = ApiServer(API, ["--port", "0", "--db", db, "--static_dir", os.path.join(SRC, "map-ui")],
+                    os.path.join(WORK, "one-category.log"), name="one-category server")
+    try:
+        status, _, body = srv.request("GET", "/catalog.ttl")
+        path = os.path.join(WORK, "one-category.ttl")
+        with open(path, "wb") as f:
+            f.write(body)
+        g = Graph(rapper(path, "turtle"))
+        got = sorted(d.rsplit("#", 1)[1] for d in g.of_type("dcat:Dataset"))
+        want = sorted(d.rsplit("#", 1)[1] for d in DATASETS if d not in CATEGORY_DATASETS)
+        check(status == 200 and got == want and CATEGORY_DATASETS,
+              f"one category holding every place: no category dataset, the others unchanged "
+              f"({len(got)} datasets: {got})")
+        titles = [g.lit(d, "dct:title") for d in g.of_type("dcat:Dataset")]
+        check(len(set(titles)) == len(titles), "no two datasets have the same title")
+    finally:
+        code = srv.stop()
+        check(code == 0, f"one category: the server stopped cleanly (exit {code})")
+
+
 main()
+one_category()
 paging()
 finish()

@@ -37,9 +37,13 @@ import urllib.parse
 
 sys.dont_write_bytecode = True   # tests write only under the build tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from geodir_test import ApiServer, check, finish, http_request, poll_until  # noqa: E402
+from geodir_test import (ApiServer, check, debian_module, finish, http_request,  # noqa: E402
+                         poll_until)
+import xlsx_check  # noqa: E402
+from export_columns import french_headers  # noqa: E402
 
 API, IMPORTER, DB, SRC, WORK = (os.path.abspath(a) for a in sys.argv[1:6])
+OPENPYXL = debian_module("openpyxl", "python3-openpyxl")   # may run the script again
 DB_DIR = os.path.dirname(DB)
 TMP = os.path.join(WORK, "tmp")          # export_tmp_dir of the server
 OUT = os.path.join(WORK, "out")          # downloaded files
@@ -180,11 +184,25 @@ def test_formats():
             count, fields, text, layers = ogrinfo(path, fmt)
             check(count == want[lic], f"  ogrinfo: {want[lic]} features (got {count}; "
                                       f"{text[:200] if count is None else ''})")
+            if fmt == "xlsx":
+                bad = xlsx_check.problems(path, OPENPYXL)
+                check(not bad, f"  XLSX: <cols> without overlap within the sheet's columns, "
+                      f"openpyxl opens it {bad[:3]}")
+                sh = xlsx_check.sheets(path, OPENPYXL)
+                check(len(sh.get("places", [])) == want[lic] + 1,
+                      f"  openpyxl: the places sheet has {want[lic]} rows and its header")
             if fmt not in ("csv", "csv-fr", "scdl-equipements", "xlsx"):
                 check("WGS 84" in text or "4326" in text, "  ogrinfo: CRS WGS 84 / EPSG:4326")
             if fmt == "scdl-equipements":
                 check("COLL_NOM" in fields and "EQUIP_NOM" in fields or "COLL_NOM" in text,
                       f"  scdl columns (COLL_NOM...) ({fields[:6]})")
+            elif fmt == "csv-fr":
+                doc = [fr for _, fr in french_headers(SRC)]
+                head = body.decode("utf-8-sig").split("\r\n", 1)[0].split(";")
+                fields = re.findall(r"^(\S.*?): String \(", text, re.M)   # ' and - in names
+                check(head == doc and fields == doc,
+                      f"  csv-fr: the French header of docs/exports.md, read back by ogrinfo "
+                      f"({fields[:4]})")
             elif fmt != "kml":
                 low = [x.lower() for x in fields]
                 check("id" in low and "name" in low and "licence" in low,

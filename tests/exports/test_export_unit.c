@@ -162,7 +162,8 @@ static void test_csv(void)
     CHECK(csv && strstr(csv, "\xEF\xBB\xBF") == NULL);
     free(csv);
     char *fr = write_all(GDIR_EXPORT_CSV_FR, &m, &r, 1, &rc);
-    CHECK(fr && strncmp(fr, "\xEF\xBB\xBFid;name;category;", 20) == 0);
+    CHECK(fr && strncmp(fr, "\xEF\xBB\xBFIdentifiant;Nom;Catégorie;", 30) == 0);
+    CHECK(fr && strstr(fr, ";Latitude;Longitude;Téléphone;") != NULL);
     CHECK(fr && strstr(fr, ";48,9800001;-5,0625;") != NULL);
     CHECK(fr && strstr(fr, ";Mo-Fr 09:00-12:00,14:00-17:00;") != NULL);  /* no ';' inside */
     CHECK(fr && strstr(fr, "\r\n") != NULL);
@@ -264,10 +265,38 @@ static void test_not_streamed(void)
     gdir_buf_free(&b);
 }
 
+/* gdir_xlsx_fix_cols: GDAL's overlapping <col> ranges become one per column, widths kept. */
+static void test_xlsx_cols(void)
+{
+    static const char gdal[] =
+        "<?xml version=\"1.0\"?>\n<worksheet>\n<cols>\n<col min=\"1\" max=\"1024\" width=\"15\"/>\n"
+        "<col min=\"2\" max=\"1024\" width=\"8.5\"/>\n<col min=\"3\" max=\"1024\"/>\n</cols>\n"
+        "<sheetData><row r=\"1\"/></sheetData>";
+    static const char none[] = "<worksheet><sheetData><row r=\"1\"/></sheetData></worksheet>";
+    struct gdir_buf b;
+
+    gdir_buf_init(&b, 0);
+    CHECK_INT_EQ(gdir_xlsx_fix_cols(gdal, strlen(gdal), &b), 0);
+    CHECK(strstr(gdir_buf_str(&b), "<cols>\n<col min=\"1\" max=\"1\" width=\"15\" "
+                                   "customWidth=\"1\"/>\n<col min=\"2\" max=\"2\" width=\"8.5\" "
+                                   "customWidth=\"1\"/>\n<col min=\"3\" max=\"3\" width=\"15\" "
+                                   "customWidth=\"1\"/>\n</cols>\n<sheetData>") != NULL);
+    CHECK(strstr(gdir_buf_str(&b), "1024") == NULL);
+    gdir_buf_reset(&b);
+    CHECK_INT_EQ(gdir_xlsx_fix_cols(none, strlen(none), &b), 0);
+    CHECK_STR_EQ(gdir_buf_str(&b), none);
+    gdir_buf_reset(&b);
+    CHECK_INT_EQ(gdir_xlsx_fix_cols(gdal, 60, &b), GDIR_EINVAL);   /* </cols> beyond head */
+    gdir_buf_reset(&b);
+    CHECK_INT_EQ(gdir_xlsx_fix_cols("<cols></cols><sheetData/>", 25, &b), 0);
+    CHECK_STR_EQ(gdir_buf_str(&b), "<sheetData/>");               /* empty block dropped */
+    gdir_buf_free(&b);
+}
+
 static const struct check_case cases[] = {
     {"sha256_vectors", test_sha256_vectors}, {"tables", test_tables}, {"csv", test_csv},
     {"geojson", test_geojson},               {"kml", test_kml},       {"scdl", test_scdl},
-    {"not_streamed", test_not_streamed},
+    {"not_streamed", test_not_streamed},     {"xlsx_cols", test_xlsx_cols},
 };
 
 CHECK_MAIN(cases)

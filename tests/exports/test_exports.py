@@ -36,7 +36,14 @@ import subprocess
 import sys
 import zipfile
 
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from geodir_test import debian_module  # noqa: E402
+import xlsx_check  # noqa: E402
+from export_columns import french_headers  # noqa: E402
+
 IMPORTER, SRC, WORK = (os.path.abspath(a) for a in sys.argv[1:4])
+OPENPYXL = debian_module("openpyxl", "python3-openpyxl")   # may run the script again
 FAILURES = []
 ODBL = "ODbL-1.0"
 TEST_SIRET = "20006614000019"   # a test value (SIREN of the EPCI + NIC 00019), not the real one
@@ -274,7 +281,12 @@ def check_csv(path, records, db, french):
     check(raw.endswith(b"\r\n") and raw.split(b"\n", 1)[0].endswith(b"\r"), f"{path}: CRLF")
     text = raw.decode("utf-8-sig" if french else "utf-8")
     rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";" if french else ","))
-    check(rows[0] == COLUMNS, f"{path}: header {rows[0]}")
+    if french:   # the French header of docs/exports.md, column for column
+        doc = french_headers(SRC)
+        check([e for e, _ in doc] == COLUMNS and rows[0] == [fr for _, fr in doc],
+              f"{path}: the French header of docs/exports.md {rows[0]}")
+    else:
+        check(rows[0] == COLUMNS, f"{path}: header {rows[0]}")
     check(len(rows) - 1 == records, f"{path}: {len(rows) - 1} rows, records {records}")
     tricky = 0
     for r in rows[1:]:
@@ -355,8 +367,10 @@ def main():
         check(rc == 0, f"{where}: ogrinfo failed: {out[-500:]}")
         counts = [int(c) for c in re.findall(r"Feature Count: (\d+)", out)]
         check(counts and counts[0] == records, f"{where}: ogrinfo count {counts} != {records}")
-        fields = re.findall(r"^(\w+): \w+ \(", out, re.M)
+        fields = re.findall(r"^(\S.*?): \w+ \(", out, re.M)   # French names: spaces, ' and -
         wanted = SHP_COLUMNS if fmt == "shp" else COLUMNS
+        if fmt == "csv-fr":              # GDAL reads the French header back
+            wanted = [fr for _, fr in french_headers(SRC)]
         if fmt in ("geojson", "kml"):
             wanted = [c for c in COLUMNS if c not in ("latitude", "longitude")]
         if fmt == "kml":                 # the Placemark's <name> is GDAL's Name field
@@ -402,6 +416,13 @@ def main():
             g.close()
         elif fmt == "xlsx":
             check(len(counts) == 2, f"{where}: two sheets")
+            bad = xlsx_check.problems(path, OPENPYXL)
+            check(not bad, f"{where}: <cols> without overlap within the sheet's columns, "
+                  f"openpyxl opens it: {bad[:3]}")
+            sh = xlsx_check.sheets(path, OPENPYXL)
+            check(list(sh) == ["places", "Licence"] and len(sh["places"]) == records + 1 and
+                  list(sh["places"][0]) == COLUMNS,
+                  f"{where}: openpyxl reads the places sheet (header + {records} rows)")
             # All-text sheet: GDAL needs to be told that the first row holds the headers.
             rc, out = ogrinfo("--config", "OGR_XLSX_HEADERS", "FORCE", "-al", path, "Licence")
             title = "Licence Ouverte" if lic != ODBL else "Open Database License"
