@@ -13,12 +13,14 @@
 #include <string.h>
 
 static const char *const conformance[] = {
-    OGC_CONF_CORE, OGC_CONF_OAS30, OGC_CONF_HTML, OGC_CONF_GEOJSON, OGC_CONF_CRS, NULL,
+    OGC_CONF_CORE, OGC_CONF_OAS30, OGC_CONF_HTML, OGC_CONF_GEOJSON, OGC_CONF_CRS,
+    OGC_CONF_QUERYABLES, NULL,
 };
 
 static const char *const conformance_titles[] = {
     "Noyau (Part 1 : Core)", "Définition OpenAPI 3.0", "Pages HTML", "GeoJSON",
     "Systèmes de coordonnées par référence (Part 2 : CRS)",
+    "Propriétés interrogeables (Part 3 : Queryables)",
 };
 
 static const char DESCRIPTION[] =
