@@ -219,7 +219,7 @@ static int schema_html(const struct api_request *req, struct api_response *res,
                        const struct ogc_collection *c, int queryables, struct gdir_err *err)
 {
     const char *crumbs[] = {NULL, "Collections", NULL, NULL, "", NULL, NULL};
-    char name[160];
+    char name[160], title[220];
     struct gdir_buf list, coll;
     struct api_html h;
     int rc;
@@ -236,10 +236,11 @@ static int schema_html(const struct api_request *req, struct api_response *res,
     crumbs[0] = gdir_buf_str(&list);
     crumbs[2] = gdir_buf_str(&coll);
     crumbs[3] = name;
-    crumbs[5] = queryables ? "Propriétés interrogeables" : "Schéma";
+    crumbs[5] = queryables ? "Propriétés interrogeables" : "Schéma des éléments";
+    snprintf(title, sizeof title, "%s — %s", crumbs[5], name);
     api_html_init(&h, &res->body);
     if (!rc)
-        rc = ogc_page_begin(&h, res, req, crumbs[5], crumbs, "application/schema+json");
+        rc = ogc_page_begin(&h, res, req, title, crumbs, "application/schema+json");
     api_html_raw(&h, queryables
         ? "<p>Les propriétés sur lesquelles les paramètres de l’API sélectionnent les éléments "
           "(bbox : la géométrie ; datetime : la date ; category : la catégorie).</p>\n"

@@ -42,6 +42,7 @@ CONFORMANCE = {
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
 }
 LICENCE_URLS = {"etalab-2.0": "https://www.etalab.gouv.fr/licence-ouverte-open-licence/",
                 "ODbL-1.0": "https://opendatacommons.org/licenses/odbl/1-0/"}
@@ -101,8 +102,8 @@ def test_landing():
 
 def test_conformance():
     doc, _ = srv.get_json("/ogc/conformance")
-    check(set(doc["conformsTo"]) == CONFORMANCE and len(doc["conformsTo"]) == 5,
-          f"core: conformsTo is exactly the 5 classes ({doc['conformsTo']})")
+    check(set(doc["conformsTo"]) == CONFORMANCE and len(doc["conformsTo"]) == 6,
+          f"core: conformsTo is exactly the 6 classes ({doc['conformsTo']})")
 
 
 def expected_collections():
