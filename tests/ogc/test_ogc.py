@@ -436,6 +436,8 @@ def test_html():
     for target, what in (("/ogc/", "landing"), ("/ogc/conformance", "conformance"),
                          ("/ogc/api", "api"), ("/ogc/collections", "collections"),
                          ("/ogc/collections/places-health", "collection"),
+                         ("/ogc/collections/places-health/queryables", "queryables"),
+                         ("/ogc/collections/communes/schema", "schema"),
                          (f"{ITEMS}?limit=5", "items"),
                          ("/ogc/collections/communes/items", "communes items"),
                          ("/ogc/collections/addresses/items?limit=5", "addresses items"),
