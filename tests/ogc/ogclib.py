@@ -96,6 +96,21 @@ def link(doc, rel, type_=None):
     return None
 
 
+def run_groups(tests, *args, only=None):
+    """Runs each group of checks t(*args) (those whose name contains only, when given); a
+    crash in one group is a failed check and does not hide the others."""
+    for t in tests:
+        if only and only not in t.__name__:
+            continue
+        print(f"--- {t.__name__}", flush=True)
+        try:
+            t(*args)
+        except Exception as e:
+            import traceback
+            traceback.print_exc()
+            check(False, f"{t.__name__} ran to its end ({type(e).__name__}: {e})")
+
+
 def query_of(href):
     return urllib.parse.parse_qs(urllib.parse.urlsplit(href).query, keep_blank_values=True)
 

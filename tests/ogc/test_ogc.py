@@ -31,7 +31,7 @@ sys.dont_write_bytecode = True   # tests write only under the build tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ogclib import (CRS84, CT_GEOJSON, CT_HTML, CT_JSON, CT_OPENAPI, EPSG2154, EPSG4326,  # noqa
                     Server, check, finish, link, load_db, load_taxonomy, qs, query_of,
-                    stored_interval, to_l93)
+                    run_groups, stored_interval, to_l93)
 
 API, DB, SRC, WORK = sys.argv[1:5]
 os.makedirs(WORK, exist_ok=True)
@@ -734,16 +734,7 @@ def main():
              test_openapi, test_crs]
     only = os.environ.get("OGC_ONLY")
     try:
-        for t in tests:
-            if only and only not in t.__name__:
-                continue
-            print(f"--- {t.__name__}", flush=True)
-            try:
-                t()
-            except Exception as e:   # a crash in one group must not hide the others
-                import traceback
-                traceback.print_exc()
-                check(False, f"{t.__name__} ran to its end ({type(e).__name__}: {e})")
+        run_groups(tests, only=only)
     finally:
         srv.stop()
     finish()

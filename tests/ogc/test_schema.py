@@ -17,7 +17,6 @@ with the real geodir-api over the fixture database and an empty daily-life store
 
 usage: test_schema.py GEODIR_API DB SOURCE_DIR WORK_DIR
 """
-import json
 import os
 import re
 import subprocess
@@ -26,7 +25,7 @@ import sys
 sys.dont_write_bytecode = True   # tests write only under the build tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ogclib import (CT_GEOJSON, CT_HTML, Server, check, debian_module,  # noqa: E402
-                    finish, link, load_taxonomy)
+                    finish, link, load_taxonomy, run_groups)
 
 owslib_features = debian_module("owslib.ogcapi.features", "python3-owslib")
 
@@ -194,14 +193,7 @@ def main():
     try:
         doc, _ = srv.get_json("/ogc/collections")
         collections = doc["collections"]
-        for t in (test_queryables, test_schema, test_empty_events):
-            print(f"--- {t.__name__}", flush=True)
-            try:
-                t(collections)
-            except Exception as e:   # a crash in one group must not hide the others
-                import traceback
-                traceback.print_exc()
-                check(False, f"{t.__name__} ran to its end ({type(e).__name__}: {e})")
+        run_groups((test_queryables, test_schema, test_empty_events), collections)
     finally:
         srv.stop()
     finish()
