@@ -133,6 +133,8 @@ static const struct api_route routes[] = {
     {"GET", "/actualites",              h_page,             NULL,                     API_STATIC},
     {"GET", "/commune/{insee}",         h_commune_page,     NULL,                     API_STATIC},
     {"GET", "/",                        h_static,           NULL,                     API_STATIC},
+    /* any other path under /ogc: 404 JSON naming the OGC API, not the static files' answer */
+    {"GET", "/ogc/{rest*}",             h_ogc_unknown,      NULL,                     API_STATIC},
     {"GET", "/{file*}",                 h_static,           NULL,                     API_STATIC},
 };
 

@@ -11,7 +11,7 @@ with the real geodir-api over the fixture database and an empty daily-life store
     (each value of the declared type, null only where declared nullable); the collection links
     both (rels …/ogc/1.0/queryables and …/schema) and its GML schema (describedBy); the
     documents also answer as HTML (f=html and Accept); unknown collection: 404 JSON for the
-    three; /conformance declares the queryables class;
+    three, so does any other path under /ogc/; /conformance declares the queryables class;
   - GDAL's OAPIF driver (ogrinfo) on the empty `events`: its fields (with their types) and
     its geometry type come from the schema, its extent is the territory's (the communes').
 
@@ -149,6 +149,11 @@ def test_schema(collections):
         srv.expect_error(f"/ogc/collections/places/{path}?limit=3", 400, "UnknownParameter",
                          "limit")
     srv.expect_error("/ogc/collections/nothing/schema.xsd", 404, "NotFound")
+    for target in ("/ogc/collections/places/foo", "/ogc/collections/places/items/a/b?f=json",
+                   "/ogc/nothing"):
+        doc = srv.expect_error(target, 404, "NotFound")
+        check(doc is not None and "OGC API" in doc.get("description", ""),
+              f"  {target}: the OGC API's 404, not the static files' one")
     doc, _ = srv.get_json("/ogc/conformance")
     check("http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables" in
           doc["conformsTo"], "conformance: the queryables class of Part 3")
