@@ -252,20 +252,11 @@ static const char *collection_path(struct gdir_buf *b, const struct ogc_collecti
     return gdir_buf_str(b);
 }
 
-int ogc_write_collection(struct gdir_json *j, const struct api_request *req,
-                         const struct ogc_collection *c, const struct ogc_summary *s)
+/* The extent member of a collection: its bbox, and its dates' interval when it has dates. */
+static void write_extent(struct gdir_json *j, const struct ogc_summary *s)
 {
-    char title[160], start[40], end[40];
-    struct gdir_buf path;
-    int rc = 0;
+    char start[40], end[40];
 
-    gdir_buf_init(&path, 0);
-    ogc_collection_title(c, title, sizeof title);
-    gdir_json_obj_begin(j);
-    gdir_json_kstr(j, "id", c->id);
-    gdir_json_kstr(j, "title", title);
-    gdir_json_kstr(j, "description", ogc_collection_description(c));
-    gdir_json_kstr(j, "itemType", "feature");
     if (!isnan(s->minlon)) {
         gdir_json_key(j, "extent");
         gdir_json_obj_begin(j);
@@ -298,6 +289,23 @@ int ogc_write_collection(struct gdir_json *j, const struct api_request *req,
         }
         gdir_json_obj_end(j);
     }
+}
+
+int ogc_write_collection(struct gdir_json *j, const struct api_request *req,
+                         const struct ogc_collection *c, const struct ogc_summary *s)
+{
+    char title[160];
+    struct gdir_buf path;
+    int rc = 0;
+
+    gdir_buf_init(&path, 0);
+    ogc_collection_title(c, title, sizeof title);
+    gdir_json_obj_begin(j);
+    gdir_json_kstr(j, "id", c->id);
+    gdir_json_kstr(j, "title", title);
+    gdir_json_kstr(j, "description", ogc_collection_description(c));
+    gdir_json_kstr(j, "itemType", "feature");
+    write_extent(j, s);
     gdir_json_key(j, "crs");
     gdir_json_arr_begin(j);
     for (int i = 0; i < OGC_CRS_COUNT; i++)
@@ -441,7 +449,11 @@ static int collection_html(const struct api_request *req, struct api_response *r
     api_html_raw(&h, " · <a");
     api_html_attr(&h, "href", url_of(&u, req, c, "/items?f=geojson"));
     api_html_raw(&h, " type=\"application/geo+json\">les télécharger en GeoJSON</a> "
-                     "(par pages)</p>\n<table>\n<caption>Description de la collection</caption>"
+                     "(par pages)</p>\n<p>");
+    api_html_link(&h, url_of(&u, req, c, "/queryables?f=html"), "Propriétés interrogeables");
+    api_html_raw(&h, " · ");
+    api_html_link(&h, url_of(&u, req, c, "/schema?f=html"), "Schéma des éléments");
+    api_html_raw(&h, "</p>\n<table>\n<caption>Description de la collection</caption>"
                      "\n<tbody>\n<tr><th scope=\"row\">Identifiant</th><td><code>");
     api_html_text(&h, c->id);
     api_html_rawf(&h, "</code></td></tr>\n<tr><th scope=\"row\">Éléments</th>"

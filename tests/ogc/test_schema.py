@@ -148,6 +148,10 @@ def test_schema(collections):
             srv.expect_error(target, 404, "NotFound")
         srv.expect_error(f"/ogc/collections/places/{path}?limit=3", 400, "UnknownParameter",
                          "limit")
+    st, _, body = srv.request("/ogc/collections/places?f=html")
+    check(f'href="{srv.base}/collections/places/queryables?f=html"'.encode() in body and
+          f'href="{srv.base}/collections/places/schema?f=html"'.encode() in body,
+          "html collection: links to its queryables and schema pages")
     srv.expect_error("/ogc/collections/nothing/schema.xsd", 404, "NotFound")
     for target in ("/ogc/collections/places/foo", "/ogc/collections/places/items/a/b?f=json",
                    "/ogc/nothing"):
