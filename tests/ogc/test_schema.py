@@ -13,9 +13,12 @@ with the real geodir-api over the fixture database and an empty daily-life store
     documents also answer as HTML (f=html and Accept); unknown collection: 404 JSON for the
     three, so does any other path under /ogc/; /conformance declares the queryables class;
   - GDAL's OAPIF driver (ogrinfo) on the empty `events`: its fields (with their types) and
-    its geometry type come from the schema, its extent is the territory's (the communes').
+    its geometry type come from the schema, its extent is the territory's (the communes');
+  - then scripts/life-examples publishes the example agenda through the back office (two of
+    its items name a commune or a place this fixture lacks and are refused): every occurrence
+    of `events` carries every property of its schema, each of the declared type.
 
-usage: test_schema.py GEODIR_API DB SOURCE_DIR WORK_DIR
+usage: test_schema.py GEODIR_API DB SOURCE_DIR WORK_DIR GEODIR_ADMIN
 """
 import os
 import re
@@ -29,7 +32,7 @@ from ogclib import (CT_GEOJSON, CT_HTML, Server, check, debian_module,  # noqa: 
 
 owslib_features = debian_module("owslib.ogcapi.features", "python3-owslib")
 
-API, DB, SRC, WORK = sys.argv[1:5]
+API, DB, SRC, WORK, ADMIN = sys.argv[1:6]
 os.makedirs(os.path.join(WORK, "forms"), exist_ok=True)   # no procedure: an empty folder
 os.makedirs(os.path.join(WORK, "files"), exist_ok=True)
 STORE = os.path.join(WORK, "forms.sqlite")
@@ -81,6 +84,26 @@ def check_document(doc, url, cid, what):
     return props
 
 
+def feature_errors(features, props, complete=False):
+    """The (id, property, value, declared type) of features that break the schema props;
+    complete: every property of the schema must be there."""
+    bad = []
+    for f in features:
+        for k, v in f["properties"].items():
+            p = props.get(k)
+            t = p and p.get("type")
+            types = t if isinstance(t, list) else [t]
+            if not p or (v is None and "null" not in types) or (
+                    v is not None and not any(
+                        x in PY_TYPES and isinstance(v, PY_TYPES[x])
+                        and not (x != "boolean" and isinstance(v, bool)) for x in types)):
+                bad.append((f["id"], k, v, t))
+        missing = set(props) - set(f["properties"]) - {"geometry"}
+        if complete and missing:
+            bad.append((f["id"], "missing", sorted(missing), None))
+    return bad
+
+
 def test_queryables(collections):
     w = owslib_features.Features(srv.base)
     for c in collections:
@@ -118,17 +141,7 @@ def test_schema(collections):
         doc, hdrs = srv.get_json(f"/ogc/collections/{cid}/schema", CT_SCHEMA)
         props = check_document(doc, url, cid, "schema")
         page, _ = srv.get_json(f"/ogc/collections/{cid}/items?limit=50", CT_GEOJSON)
-        bad = []
-        for f in page["features"]:
-            for k, v in f["properties"].items():
-                p = props.get(k)
-                t = p and p.get("type")
-                types = t if isinstance(t, list) else [t]
-                if not p or (v is None and "null" not in types) or (
-                        v is not None and not any(
-                            x in PY_TYPES and isinstance(v, PY_TYPES[x])
-                            and not (x != "boolean" and isinstance(v, bool)) for x in types)):
-                    bad.append((f["id"], k, v, t))
+        bad = feature_errors(page["features"], props)
         check(not bad, f"schema {cid}: the {len(page['features'])} features of its first page "
                        f"follow it ({bad[:2]})")
         st, hdrs, body = srv.request(f"/ogc/collections/{cid}/schema.xsd")
@@ -196,13 +209,28 @@ def test_empty_events(collections):
           f"{'Point' if 'Geometry: Point' in r.stdout else '?'}")
 
 
+def test_filled_events(collections):
+    cmd = [sys.executable, os.path.join(SRC, "scripts", "life-examples"), "--port",
+           str(srv.port), "--admin", ADMIN, "--forms-db", STORE]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    check("published" in r.stdout, f"life-examples published the example agenda ({r.stdout})")
+    schema, _ = srv.get_json("/ogc/collections/events/schema", CT_SCHEMA)
+    page, _ = srv.get_json("/ogc/collections/events/items?limit=500", CT_GEOJSON)
+    feats = page["features"]
+    bad = feature_errors(feats, schema["properties"], complete=True)
+    check(len(feats) > 10 and not bad,
+          f"events: its {len(feats)} occurrences carry every property of the schema, of the "
+          f"declared type ({bad[:2]})")
+
+
 def main():
     global srv
     srv = LifeServer()
     try:
         doc, _ = srv.get_json("/ogc/collections")
         collections = doc["collections"]
-        run_groups((test_queryables, test_schema, test_empty_events), collections)
+        run_groups((test_queryables, test_schema, test_empty_events, test_filled_events),
+                   collections)
     finally:
         srv.stop()
     finish()
