@@ -189,7 +189,8 @@ static void make_reply(const struct api_server *srv, const struct api_headers *h
         add_header(rep, "WWW-Authenticate", "Cookie realm=\"geodir-bo\", form=\"/bo/\"");
     if (res->status == 429 && res->retry_after)   /* a client over a rate limit */
         gdir_buf_printf(&rep->headers, "Retry-After: %u\r\n", res->retry_after);
-    for (size_t i = 0; res->status >= 200 && res->status < 300 && i < res->n_extra; i++)
+    for (size_t i = 0; ((res->status >= 200 && res->status < 300) || res->status == 416) &&
+                       i < res->n_extra; i++)
         add_header(rep, res->extra[i].name, res->extra[i].value);
     if (res->cors) {
         add_header(rep, "Access-Control-Allow-Origin", "*");

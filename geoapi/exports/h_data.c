@@ -1,8 +1,10 @@
 /*
  * h_data.c — the full exports built at import time: GET /api/exports (the list of table
  * exports as JSON) and GET /data/{name} (one file, exactly as listed: media
- * type, length, ETag = its SHA-256, Repr-Digest and Digest, licence headers). Also the
- * helpers of h_download.h that h_export.c shares.
+ * type, length, ETag = its SHA-256, Last-Modified, Repr-Digest and Digest, licence headers;
+ * Accept-Ranges: bytes, a single Range of a GET answered 206 from the file, 416 when none of
+ * it is inside, If-Range honoured; docs/exports.md). Also the helpers of h_download.h that
+ * h_export.c shares.
  *
  * Files are looked up by name in the exports table of the database the thread has open and
  * read from <folder of the database>/<meta exports_dir>/<name>: a name that is not in the
@@ -11,6 +13,7 @@
  */
 #include "api_dbpool.h"
 #include "api_handlers.h"
+#include "api_http.h"
 #include "gdir_export.h"
 #include "gdir_json.h"
 #include "gdir_log.h"
@@ -23,13 +26,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ---- shared with h_export.c ----------------------------------------------------------- */
 
 struct file_stream {
     int fd;
-    uint64_t off, size;
+    uint64_t off, size;   /* next byte to send, and the end (exclusive) */
     void (*on_done)(void *);
     void *cls;
 };
@@ -67,8 +71,9 @@ static void file_release(void *cls)
     free(f);
 }
 
-int h_download_file(struct api_response *res, int fd, uint64_t size, void (*on_done)(void *),
-                    void *cls)
+/* Streams fd's bytes [first, first + len) as the body (pread: no copy of the file). */
+static int stream_part(struct api_response *res, int fd, uint64_t first, uint64_t len,
+                       void (*on_done)(void *), void *cls)
 {
     struct file_stream *f = malloc(sizeof *f);
     if (!f) {
@@ -78,15 +83,21 @@ int h_download_file(struct api_response *res, int fd, uint64_t size, void (*on_d
         return GDIR_ENOMEM;
     }
     f->fd = fd;
-    f->off = 0;
-    f->size = size;
+    f->off = first;
+    f->size = first + len;
     f->on_done = on_done;
     f->cls = cls;
     res->stream.read = file_read;
     res->stream.release = file_release;
     res->stream.cls = f;
-    res->stream.size = size;
+    res->stream.size = len;
     return GDIR_OK;
+}
+
+int h_download_file(struct api_response *res, int fd, uint64_t size, void (*on_done)(void *),
+                    void *cls)
+{
+    return stream_part(res, fd, 0, size, on_done, cls);
 }
 
 /* 1 when name is a plain file name: [A-Za-z0-9._-], not starting with '.', at most 200. */
@@ -253,6 +264,53 @@ static const char *media_type(const struct found *f)
     return "application/octet-stream";
 }
 
+/* IMF-fixdate of t (RFC 9110 §5.6.7), independent of the locale. */
+static void http_date_of(time_t t, char *out, size_t cap)
+{
+    static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    snprintf(out, cap, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday], tm.tm_mday,
+             months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/* The body of /data/{name} once its headers are set: the whole file, or the one range a GET
+ * asks (RFC 9110 §14: not for HEAD, not when If-None-Match already makes it a 304, not when
+ * If-Range names another version). Takes fd. */
+static int send_file(const struct api_request *req, struct api_response *res, int fd,
+                     uint64_t size, const char *last_modified, struct gdir_err *err)
+{
+    const struct api_headers *h = req->headers;
+    uint64_t first, last;
+    enum api_range r = API_RANGE_NONE;
+    char v[96];
+
+    if (req->method == API_GET && h->range && !api_etag_matches(h->if_none_match, res->etag) &&
+        api_if_range_ok(h->if_range, res->etag, last_modified))
+        r = api_range_parse(h->range, size, &first, &last);
+    if (r == API_RANGE_NONE)
+        return h_download_file(res, fd, size, NULL, NULL);
+    if (r == API_RANGE_UNSATISFIABLE) {
+        close(fd);
+        gdir_err_set_param(err, GDIR_ERANGE, "Range", "Range: no byte of it in the file (%llu "
+                           "bytes)", (unsigned long long)size);
+        api_error(res, err);
+        gdir_err_clear(err);
+        snprintf(v, sizeof v, "bytes */%llu", (unsigned long long)size);
+        return api_response_header(res, "Content-Range", v);
+    }
+    snprintf(v, sizeof v, "bytes %llu-%llu/%llu", (unsigned long long)first,
+             (unsigned long long)last, (unsigned long long)size);
+    if (api_response_header(res, "Content-Range", v)) {
+        close(fd);
+        return gdir_err_set(err, GDIR_EINTERNAL, "export: no room for Content-Range");
+    }
+    res->status = 206;
+    return stream_part(res, fd, first, last - first + 1, NULL, NULL);
+}
+
 int h_data_file(const struct api_ctx *ctx, const struct api_request *req,
                 struct api_response *res, struct gdir_err *err)
 {
@@ -260,7 +318,7 @@ int h_data_file(const struct api_ctx *ctx, const struct api_request *req,
     struct found f;
     struct api_db *db;
     struct stat stb;
-    char dir[PATH_MAX], path[PATH_MAX * 2], v[200];
+    char dir[PATH_MAX], path[PATH_MAX * 2], v[200], modified[40];
     const char *slash;
     int rc, fd = -1;
 
@@ -302,7 +360,10 @@ int h_data_file(const struct api_ctx *ctx, const struct api_request *req,
         return gdir_err_set(err, GDIR_EUNAVAIL, "export %s: file missing or not as recorded",
                             f.name);
     }
+    http_date_of(stb.st_mtime, modified, sizeof modified);
     if ((rc = h_download_headers(res, f.name, f.licence)) ||
+        (rc = api_response_header(res, "Accept-Ranges", "bytes")) ||
+        (rc = api_response_header(res, "Last-Modified", modified)) ||
         (rc = digest_value(f.sha256, 1, v, sizeof v)) ||
         (rc = api_response_header(res, "Repr-Digest", v)) ||
         (rc = digest_value(f.sha256, 0, v, sizeof v)) ||
@@ -313,5 +374,5 @@ int h_data_file(const struct api_ctx *ctx, const struct api_request *req,
     snprintf(res->etag, sizeof res->etag, "\"%s\"", f.sha256);
     res->content_type = media_type(&f);
     res->cache_control = API_CACHE_SHORT;
-    return h_download_file(res, fd, (uint64_t)stb.st_size, NULL, NULL);
+    return send_file(req, res, fd, (uint64_t)stb.st_size, modified, err);
 }

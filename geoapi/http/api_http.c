@@ -1,7 +1,7 @@
 /*
  * api_http.c — Accept (geoapi's one parser: q-values, wildcards, the most specific range
  * deciding) and Accept-Encoding parsing, entity tags (of an FNV-1a 64 hash, gdir_hash.h) and
- * If-None-Match matching, gzip with zlib. See api_http.h.
+ * If-None-Match matching, Range and If-Range, gzip with zlib. See api_http.h.
  *
  * Header values are untrusted: every parser here reads within the string's NUL, tolerates
  * any junk (an unreadable item is skipped) and never allocates.
@@ -206,6 +206,101 @@ int api_etag_matches(const char *if_none_match, const char *etag)
             return 1;
     }
     return 0;
+}
+
+/* Reads the digits at *p saturating at UINT64_MAX; 0 when there is none. */
+static int range_num(const char **p, uint64_t *v)
+{
+    const char *s = *p;
+    *v = 0;
+    for (; *s >= '0' && *s <= '9'; s++) {
+        unsigned d = (unsigned)(*s - '0');
+        *v = *v > (UINT64_MAX - d) / 10 ? UINT64_MAX : *v * 10 + d;
+    }
+    if (s == *p)
+        return 0;
+    *p = s;
+    return 1;
+}
+
+/* One range-spec at *p (int-range or suffix-range, no whitespace inside): 1 and the bounds
+ * (*suffix set for "-n", *last = UINT64_MAX for "a-"), 0 when malformed. */
+static int range_spec(const char **p, uint64_t *a, uint64_t *b, int *suffix)
+{
+    *suffix = **p == '-';
+    if (*suffix) {
+        (*p)++;
+        *a = 0;
+        return range_num(p, b);
+    }
+    if (!range_num(p, a) || **p != '-')
+        return 0;
+    (*p)++;
+    if (!range_num(p, b))
+        *b = UINT64_MAX;
+    return *b >= *a;
+}
+
+enum api_range api_range_parse(const char *range, uint64_t size, uint64_t *first,
+                               uint64_t *last)
+{
+    const char *p;
+    uint64_t a = 0, b = 0;
+    int suffix = 0, n = 0;
+
+    *first = *last = 0;
+    if (!range || size == 0)
+        return API_RANGE_NONE;
+    p = skip_ws(range);
+    if (strncasecmp(p, "bytes=", 6) != 0)
+        return API_RANGE_NONE;
+    p += 6;
+    for (;;) {   /* 1#range-spec: OWS around commas, empty elements allowed */
+        p = skip_ws(p);
+        if (*p == ',') {
+            p++;
+            continue;
+        }
+        if (*p == '\0')
+            break;
+        if (!range_spec(&p, &a, &b, &suffix) || ++n > 1)
+            return API_RANGE_NONE;
+        p = skip_ws(p);
+        if (*p != ',' && *p != '\0')
+            return API_RANGE_NONE;
+    }
+    if (n != 1)
+        return API_RANGE_NONE;
+    if (suffix) {
+        if (b == 0)
+            return API_RANGE_UNSATISFIABLE;
+        *first = b >= size ? 0 : size - b;
+        *last = size - 1;
+        return API_RANGE_ONE;
+    }
+    if (a >= size)
+        return API_RANGE_UNSATISFIABLE;
+    *first = a;
+    *last = b >= size ? size - 1 : b;
+    return API_RANGE_ONE;
+}
+
+int api_if_range_ok(const char *if_range, const char *etag, const char *last_modified)
+{
+    const char *s;
+    size_t n;
+
+    if (!if_range)
+        return 1;
+    s = skip_ws(if_range);
+    n = strlen(s);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    if (n >= 2 && s[0] == 'W' && s[1] == '/')
+        return 0;   /* a weak tag never validates a range */
+    if (n > 0 && s[0] == '"')
+        return etag && strlen(etag) == n && memcmp(s, etag, n) == 0;
+    return last_modified && strlen(last_modified) == n && memcmp(s, last_modified, n) == 0;
 }
 
 int api_gzip(const char *in, size_t n, int level, char **out, size_t *out_len)

@@ -1,7 +1,8 @@
 /*
  * api_http.h — the HTTP header logic of geodir-api that needs no socket: content negotiation
  * (Accept -> GeoJSON or JSON), Accept-Encoding (gzip or not), entity tags (building one from
- * what determines an answer, matching If-None-Match), and gzip compression with zlib.
+ * what determines an answer, matching If-None-Match), byte ranges (Range, If-Range) and gzip
+ * compression with zlib.
  * Pure functions, thread-safe; the server adapter (api_server.c) and the router call them.
  */
 #ifndef API_HTTP_H
@@ -46,6 +47,30 @@ void api_etag_format(uint64_t h, char *out, size_t cap);
 /* 1 when an If-None-Match header matches etag: "*", or one of its tags equals etag under the
  * weak comparison (W/ ignored), a "-gz" suffix being ignored on both sides. */
 int api_etag_matches(const char *if_none_match, const char *etag);
+
+/* What a Range header asks of a representation of `size` bytes (RFC 9110 §14.2). */
+enum api_range {
+    API_RANGE_NONE = 0,       /* no range to honour: answer 200 with the whole representation */
+    API_RANGE_ONE = 1,        /* one satisfiable range: 206, bytes *first..*last (inclusive) */
+    API_RANGE_UNSATISFIABLE = 2   /* one range, none of it inside: 416, bytes * / size */
+};
+
+/* geoapi's one Range parser, for the unit "bytes" (RFC 9110 §14.1.2): "bytes=a-b", "bytes=a-"
+ * and "bytes=-n", the unit compared without case, optional whitespace at both ends and around
+ * the commas of the list, empty list elements ignored. A last position beyond the end is cut
+ * to size - 1 and a suffix longer than the representation means all of it; a first position
+ * at or beyond size, or a suffix of 0, is unsatisfiable. Numbers of any length are read
+ * saturating (no overflow). API_RANGE_NONE for NULL, a malformed value (a - b with b < a, no
+ * digits, spaces inside a range, junk), another unit, several ranges (the whole
+ * representation answers them: allowed by §14.2) and a size of 0. */
+enum api_range api_range_parse(const char *range, uint64_t size, uint64_t *first,
+                               uint64_t *last);
+
+/* 1 when an If-Range header lets a range be served (RFC 9110 §13.1.5): absent (NULL), or equal
+ * to the strong entity tag etag (a weak tag W/"..." never matches), or, for a value that is not
+ * an entity tag, exactly the HTTP-date last_modified (the Last-Modified the answer carries;
+ * NULL: no date matches). 0 otherwise: the whole representation is sent. */
+int api_if_range_ok(const char *if_range, const char *etag, const char *last_modified);
 
 /* Compresses in[0..n) as a gzip member at level 1..9. On success *out (malloc'd, owned by the
  * caller) and *out_len are set and 0 is returned; GDIR_ENOMEM or GDIR_EINTERNAL otherwise. */

@@ -28,6 +28,8 @@ struct api_headers api_headers_of(const struct http_head *hd)
         .accept = http_field(hd, "Accept"),
         .accept_encoding = http_field(hd, "Accept-Encoding"),
         .if_none_match = http_field(hd, "If-None-Match"),
+        .range = http_field(hd, "Range"),
+        .if_range = http_field(hd, "If-Range"),
         .origin = http_field(hd, "Origin"),
         .acr_method = http_field(hd, "Access-Control-Request-Method"),
         .acr_headers = http_field(hd, "Access-Control-Request-Headers"),

@@ -35,6 +35,8 @@ struct api_headers {
     const char *accept;
     const char *accept_encoding;
     const char *if_none_match;
+    const char *range;          /* Range and If-Range (the exports of /data/, h_data.c) */
+    const char *if_range;
     const char *origin;
     const char *acr_method;     /* Access-Control-Request-Method (CORS preflight) */
     const char *acr_headers;    /* Access-Control-Request-Headers */

@@ -46,7 +46,7 @@ struct api_stream {
                                  * sent chunked */
 };
 
-#define API_EXTRA_HEADERS 6
+#define API_EXTRA_HEADERS 10
 struct api_header {
     char name[32];
     char value[400];
@@ -82,8 +82,9 @@ struct api_response {
     void *resume_cls;
 };
 
-/* Adds a header (Content-Disposition, Link, Set-Cookie, ...) to a successful (2xx) answer:
- * copied; api_error drops them. Returns 0, or GDIR_ETOOBIG when there is no room (handler bug). */
+/* Adds a header (Content-Disposition, Link, Set-Cookie, ...) to a successful (2xx) answer, or
+ * to a 416 (its Content-Range): copied; api_error drops them. Returns 0, or GDIR_ETOOBIG when
+ * there is no room (handler bug). */
 int api_response_header(struct api_response *res, const char *name, const char *value);
 
 /* Headers of CORS answers. */

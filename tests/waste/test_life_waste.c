@@ -100,21 +100,28 @@ static void test_dates(void)
     CHECK(life_waste_parse_date("2026-01-01x", &d) != 0);
 }
 
-static void test_christmas_exception(void)
+/* Friday 25 December 2026's collection in Vaubecourt under config: moved to the 26th, by why,
+ * with reason. */
+static void check_christmas(const char *config, enum life_waste_why why, const char *reason)
 {
-    struct life_waste *w = load(CONFIG);
+    struct life_waste *w = load(config);
     size_t n = 0;
     struct life_waste_pickup *v = run(w, "55532", NULL, (struct life_waste_date){2026, 12, 20},
                                       14, &n);
     const struct life_waste_pickup *p = find(v, n, 0, 2026, 12, 25);
     CHECK(p != NULL);
     if (p) {
-        CHECK(p->shifted && !p->cancelled && p->why == LIFE_WASTE_EXCEPTION);
+        CHECK(p->shifted && !p->cancelled && p->why == why);
         CHECK(p->date.y == 2026 && p->date.m == 12 && p->date.d == 26);
-        CHECK_STR_EQ(p->reason, "Noël : collecte le lendemain");
+        CHECK_STR_EQ(p->reason, reason);
     }
     free(v);
     life_waste_free(w);
+}
+
+static void test_christmas_exception(void)
+{
+    check_christmas(CONFIG, LIFE_WASTE_EXCEPTION, "Noël : collecte le lendemain");
 }
 
 static void test_christmas_rule(void)
@@ -124,20 +131,8 @@ static void test_christmas_rule(void)
     char *x = strstr(text, "\"2026-12-25\"");
     memcpy(x, "\"2026-12-24\"", 12);   /* the exception now concerns another day */
     memcpy(strstr(text, "\"2026-12-26\""), "\"2026-12-23\"", 12);
-    struct life_waste *w = load(text);
-    size_t n = 0;
-    struct life_waste_pickup *v = run(w, "55532", NULL, (struct life_waste_date){2026, 12, 20},
-                                      14, &n);
-    const struct life_waste_pickup *p = find(v, n, 0, 2026, 12, 25);
-    CHECK(p != NULL);
-    if (p) {
-        CHECK(p->shifted && p->why == LIFE_WASTE_HOLIDAY);
-        CHECK(p->date.m == 12 && p->date.d == 26);
-        CHECK_STR_EQ(p->reason, "Noël (jour férié)");
-    }
-    free(v);
+    check_christmas(text, LIFE_WASTE_HOLIDAY, "Noël (jour férié)");
     free(text);
-    life_waste_free(w);
 }
 
 static void test_new_year(void)
