@@ -23,6 +23,10 @@ api_handler_fn h_ogc_conformance;   /* h_ogc_landing.c */
 api_handler_fn h_ogc_api;           /* h_ogc_openapi.c */
 api_handler_fn h_ogc_collections;   /* h_ogc_collections.c */
 api_handler_fn h_ogc_collection;    /* h_ogc_collections.c */
+api_handler_fn h_ogc_queryables;    /* h_ogc_schema.c */
+api_handler_fn h_ogc_schema;        /* h_ogc_schema.c */
+api_handler_fn h_ogc_schema_xsd;    /* h_ogc_schema.c */
+api_handler_fn h_ogc_unknown;       /* h_ogc_landing.c */
 api_handler_fn h_ogc_items;         /* h_ogc_items.c */
 api_handler_fn h_ogc_item;          /* h_ogc_items.c */
 api_handler_fn h_waste;             /* life/h_waste.c */

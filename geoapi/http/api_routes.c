@@ -49,6 +49,9 @@ static const struct api_route routes[] = {
     {"GET", "/ogc/api",                 h_ogc_api,          OGC_META_PARAMS,          API_HTML},
     {"GET", "/ogc/collections",         h_ogc_collections,  OGC_META_PARAMS,          API_HTML},
     {"GET", "/ogc/collections/{collectionId}", h_ogc_collection, OGC_META_PARAMS,     API_HTML},
+    {"GET", "/ogc/collections/{collectionId}/queryables", h_ogc_queryables, P("f"),  API_HTML},
+    {"GET", "/ogc/collections/{collectionId}/schema", h_ogc_schema, P("f"),          API_HTML},
+    {"GET", "/ogc/collections/{collectionId}/schema.xsd", h_ogc_schema_xsd, NULL,   0},
     {"GET", "/ogc/collections/{collectionId}/items", h_ogc_items,
             P("f", "limit", "bbox", "bbox-crs", "datetime", "crs", "cursor", OGC_SEARCH),
                                                      API_HTML | API_FORMATS | API_TIME_FILTER},
@@ -130,6 +133,8 @@ static const struct api_route routes[] = {
     {"GET", "/actualites",              h_page,             NULL,                     API_STATIC},
     {"GET", "/commune/{insee}",         h_commune_page,     NULL,                     API_STATIC},
     {"GET", "/",                        h_static,           NULL,                     API_STATIC},
+    /* any other path under /ogc: 404 JSON naming the OGC API, not the static files' answer */
+    {"GET", "/ogc/{rest*}",             h_ogc_unknown,      NULL,                     API_STATIC},
     {"GET", "/{file*}",                 h_static,           NULL,                     API_STATIC},
 };
 

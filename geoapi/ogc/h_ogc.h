@@ -36,6 +36,11 @@
 #define OGC_CONF_GEOJSON "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson"
 #define OGC_CONF_CRS "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs"
 
+/* Link relations of Part 3 (queryables) and Part 5 (schema). */
+#define OGC_REL_QUERYABLES "http://www.opengis.net/def/rel/ogc/1.0/queryables"
+#define OGC_REL_SCHEMA "http://www.opengis.net/def/rel/ogc/1.0/schema"
+#define OGC_CONF_QUERYABLES "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables"
+
 /* ---- CRS (h_ogc_crs.c) ------------------------------------------------------------------- */
 
 enum ogc_crs { OGC_CRS84, OGC_EPSG4326, OGC_EPSG2154, OGC_CRS_COUNT };
@@ -186,7 +191,8 @@ int ogc_service_title(const struct api_ctx *ctx, char *out, size_t cap, struct g
 /* What the summaries of the tables say about one collection. */
 struct ogc_summary {
     long long n;
-    double minlon, minlat, maxlon, maxlat;   /* NAN when n = 0 */
+    double minlon, minlat, maxlon, maxlat;   /* NAN when no record is located: then the
+                                              * territory's (its communes'), if any */
     char min_date[40], max_date[40];         /* "" when none */
     char licences[4][24];                    /* distinct licence ids, in first-seen order */
     size_t n_licences;

@@ -121,8 +121,46 @@ static int events_summary(const struct api_ctx *ctx, struct ogc_summary *s,
     return GDIR_OK;
 }
 
+static int summarize(const struct api_ctx *ctx, struct api_db *db,
+                     const struct ogc_collection *cs, size_t n, struct ogc_summary *out,
+                     struct gdir_err *err);
+
+/* Gives the collections without a located record the extent of the territory (its communes),
+ * so that a client still knows where an empty collection lies. */
+static int territory_extent(const struct api_ctx *ctx, struct api_db *db, size_t n,
+                            struct ogc_summary *out, struct gdir_err *err)
+{
+    struct ogc_collection communes = {.kind = OGC_KIND_COMMUNES, .id = "communes"};
+    struct ogc_summary t;
+    int rc;
+
+    for (size_t i = 0; i < n; i++) {
+        if (!isnan(out[i].minlon))
+            continue;
+        if ((rc = summarize(ctx, db, &communes, 1, &t, err)))
+            return rc;
+        for (size_t k = i; k < n; k++)
+            if (isnan(out[k].minlon)) {
+                out[k].minlon = t.minlon;
+                out[k].minlat = t.minlat;
+                out[k].maxlon = t.maxlon;
+                out[k].maxlat = t.maxlat;
+            }
+        break;
+    }
+    return GDIR_OK;
+}
+
 int ogc_summarize(const struct api_ctx *ctx, struct api_db *db, const struct ogc_collection *cs,
                   size_t n, struct ogc_summary *out, struct gdir_err *err)
+{
+    int rc = summarize(ctx, db, cs, n, out, err);
+    return rc ? rc : territory_extent(ctx, db, n, out, err);
+}
+
+static int summarize(const struct api_ctx *ctx, struct api_db *db,
+                     const struct ogc_collection *cs, size_t n, struct ogc_summary *out,
+                     struct gdir_err *err)
 {
     struct ogc_collection all[MAX_COLLECTIONS];
     struct ogc_summary sums[MAX_COLLECTIONS];
@@ -214,21 +252,12 @@ static const char *collection_path(struct gdir_buf *b, const struct ogc_collecti
     return gdir_buf_str(b);
 }
 
-int ogc_write_collection(struct gdir_json *j, const struct api_request *req,
-                         const struct ogc_collection *c, const struct ogc_summary *s)
+/* The extent member of a collection: its bbox, and its dates' interval when it has dates. */
+static void write_extent(struct gdir_json *j, const struct ogc_summary *s)
 {
-    char title[160], start[40], end[40];
-    struct gdir_buf path;
-    int rc = 0;
+    char start[40], end[40];
 
-    gdir_buf_init(&path, 0);
-    ogc_collection_title(c, title, sizeof title);
-    gdir_json_obj_begin(j);
-    gdir_json_kstr(j, "id", c->id);
-    gdir_json_kstr(j, "title", title);
-    gdir_json_kstr(j, "description", ogc_collection_description(c));
-    gdir_json_kstr(j, "itemType", "feature");
-    if (s->n > 0 && !isnan(s->minlon)) {
+    if (!isnan(s->minlon)) {
         gdir_json_key(j, "extent");
         gdir_json_obj_begin(j);
         gdir_json_key(j, "spatial");
@@ -260,6 +289,23 @@ int ogc_write_collection(struct gdir_json *j, const struct api_request *req,
         }
         gdir_json_obj_end(j);
     }
+}
+
+int ogc_write_collection(struct gdir_json *j, const struct api_request *req,
+                         const struct ogc_collection *c, const struct ogc_summary *s)
+{
+    char title[160];
+    struct gdir_buf path;
+    int rc = 0;
+
+    gdir_buf_init(&path, 0);
+    ogc_collection_title(c, title, sizeof title);
+    gdir_json_obj_begin(j);
+    gdir_json_kstr(j, "id", c->id);
+    gdir_json_kstr(j, "title", title);
+    gdir_json_kstr(j, "description", ogc_collection_description(c));
+    gdir_json_kstr(j, "itemType", "feature");
+    write_extent(j, s);
     gdir_json_key(j, "crs");
     gdir_json_arr_begin(j);
     for (int i = 0; i < OGC_CRS_COUNT; i++)
@@ -279,6 +325,16 @@ int ogc_write_collection(struct gdir_json *j, const struct api_request *req,
     if (!rc)
         rc = ogc_link_to(j, req, collection_path(&path, c, "/items"), "html", "items",
                          OGC_MT_HTML, "Les éléments en HTML");
+    if (!rc)
+        rc = ogc_link_to(j, req, collection_path(&path, c, "/queryables"), NULL,
+                         OGC_REL_QUERYABLES, "application/schema+json",
+                         "Les propriétés interrogeables (JSON Schema)");
+    if (!rc)
+        rc = ogc_link_to(j, req, collection_path(&path, c, "/schema"), NULL, OGC_REL_SCHEMA,
+                         "application/schema+json", "Le schéma des éléments (JSON Schema)");
+    if (!rc)   /* GDAL's OAPIF driver takes the fields and the geometry type from it */
+        rc = ogc_link_to(j, req, collection_path(&path, c, "/schema.xsd"), NULL, "describedBy",
+                         "application/xml", "Le schéma des éléments (GML)");
     for (size_t i = 0; !rc && i < s->n_licences; i++) {
         const char *url = ogc_licence_url(s->licences[i]);
         char lt[160];
@@ -393,13 +449,17 @@ static int collection_html(const struct api_request *req, struct api_response *r
     api_html_raw(&h, " · <a");
     api_html_attr(&h, "href", url_of(&u, req, c, "/items?f=geojson"));
     api_html_raw(&h, " type=\"application/geo+json\">les télécharger en GeoJSON</a> "
-                     "(par pages)</p>\n<table>\n<caption>Description de la collection</caption>"
+                     "(par pages)</p>\n<p>");
+    api_html_link(&h, url_of(&u, req, c, "/queryables?f=html"), "Propriétés interrogeables");
+    api_html_raw(&h, " · ");
+    api_html_link(&h, url_of(&u, req, c, "/schema?f=html"), "Schéma des éléments");
+    api_html_raw(&h, "</p>\n<table>\n<caption>Description de la collection</caption>"
                      "\n<tbody>\n<tr><th scope=\"row\">Identifiant</th><td><code>");
     api_html_text(&h, c->id);
     api_html_rawf(&h, "</code></td></tr>\n<tr><th scope=\"row\">Éléments</th>"
                       "<td>%lld</td></tr>\n<tr><th scope=\"row\">Emprise (longitude, latitude)"
                       "</th><td>", s->n);
-    if (s->n > 0 && !isnan(s->minlon))
+    if (!isnan(s->minlon))
         api_html_rawf(&h, "%.5f, %.5f — %.5f, %.5f", s->minlon, s->minlat, s->maxlon,
                       s->maxlat);
     else

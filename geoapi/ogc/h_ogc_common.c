@@ -28,7 +28,8 @@ int api_negotiate_html(const struct api_request *req, int geo, enum api_format *
     /* JSON first: it wins a tie. */
     static const char *const types[] = {
         "application/json", "application/geo+json", "application/vnd.oai.openapi+json",
-        "application/openapi+json", "text/html", "application/xhtml+xml",
+        "application/openapi+json", "application/schema+json", "text/html",
+        "application/xhtml+xml",
     };
     enum api_format json_fmt = geo ? API_FMT_GEOJSON : API_FMT_JSON;
     size_t pick;
@@ -48,7 +49,7 @@ int api_negotiate_html(const struct api_request *req, int geo, enum api_format *
         return gdir_err_set(err, GDIR_ENOTACCEPT,
                             "Accept: this resource is %s or text/html",
                             geo ? "application/geo+json" : "application/json");
-    *fmt = pick >= 4 ? API_FMT_HTML : json_fmt;
+    *fmt = pick >= 5 ? API_FMT_HTML : json_fmt;
     return GDIR_OK;
 }
 
@@ -211,6 +212,12 @@ int ogc_base(const struct api_request *req, struct gdir_buf *out)
 
 /* The request's path under /ogc, re-encoded ("/collections/places/items"). Path segments
  * come from the captures when there are any, so that an encoded '/' stays encoded. */
+static int ends_with(const char *s, const char *tail)
+{
+    size_t n = strlen(s), t = strlen(tail);
+    return n >= t && strcmp(s + n - t, tail) == 0;
+}
+
 static int resource_path(struct gdir_buf *out, const struct api_request *req)
 {
     const char *cid = api_capture(req, "collectionId"), *fid = api_capture(req, "featureId");
@@ -229,6 +236,10 @@ static int resource_path(struct gdir_buf *out, const struct api_request *req)
         rc = api_pct_encode(out, cid, 0);
     if (!rc && strstr(path, "/items"))
         rc = gdir_buf_adds(out, "/items");
+    else if (!rc && ends_with(path, "/queryables"))
+        rc = gdir_buf_adds(out, "/queryables");
+    else if (!rc && ends_with(path, "/schema"))
+        rc = gdir_buf_adds(out, "/schema");
     if (!rc && fid) {
         rc = gdir_buf_addc(out, '/');
         if (!rc)

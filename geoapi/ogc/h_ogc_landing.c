@@ -1,6 +1,7 @@
 /*
  * h_ogc_landing.c — GET /ogc/ (the landing page of the OGC API - Features) and
- * GET /ogc/conformance (the conformance classes), as JSON or HTML.
+ * GET /ogc/conformance (the conformance classes), as JSON or HTML; any other path under /ogc/
+ * answers 404 JSON (h_ogc_unknown).
  *
  * The landing page links the API definition (service-desc, OpenAPI 3.0; service-doc, its HTML
  * page), the conformance declaration and the collections (data). Links that clients extend
@@ -13,12 +14,14 @@
 #include <string.h>
 
 static const char *const conformance[] = {
-    OGC_CONF_CORE, OGC_CONF_OAS30, OGC_CONF_HTML, OGC_CONF_GEOJSON, OGC_CONF_CRS, NULL,
+    OGC_CONF_CORE, OGC_CONF_OAS30, OGC_CONF_HTML, OGC_CONF_GEOJSON, OGC_CONF_CRS,
+    OGC_CONF_QUERYABLES, NULL,
 };
 
 static const char *const conformance_titles[] = {
     "Noyau (Part 1 : Core)", "Définition OpenAPI 3.0", "Pages HTML", "GeoJSON",
     "Systèmes de coordonnées par référence (Part 2 : CRS)",
+    "Propriétés interrogeables (Part 3 : Queryables)",
 };
 
 static const char DESCRIPTION[] =
@@ -137,4 +140,14 @@ int h_ogc_conformance(const struct api_ctx *ctx, const struct api_request *req,
     gdir_json_arr_end(&j);
     gdir_json_obj_end(&j);
     return ogc_json_done(res, &j, rc, "conformance", err);
+}
+
+int h_ogc_unknown(const struct api_ctx *ctx, const struct api_request *req,
+                  struct api_response *res, struct gdir_err *err)
+{
+    (void)ctx;
+    (void)req;
+    (void)res;
+    return gdir_err_set(err, GDIR_ENOTFOUND,
+                        "no such resource of the OGC API (its paths are described at /ogc/api)");
 }

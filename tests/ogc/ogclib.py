@@ -14,8 +14,8 @@ import urllib.parse
 
 sys.dont_write_bytecode = True   # tests write only under the build tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from geodir_test import (ApiServer, check, failures, finish, http_request,  # noqa: E402,F401
-                         json_answer)
+from geodir_test import (ApiServer, check, debian_module, failures, finish,  # noqa: E402,F401
+                         http_request, json_answer)
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 EPSG4326 = "http://www.opengis.net/def/crs/EPSG/0/4326"
@@ -30,8 +30,8 @@ CT_ERROR = "application/json; charset=utf-8"
 class Server(ApiServer):
     """geodir-api on 127.0.0.1 port 0, with the OGC API as base; request() takes a target first."""
 
-    def __init__(self, api, db, static_dir, log_path, env=None):
-        super().__init__(api, ["--port", "0", "--db", db, "--static_dir", static_dir],
+    def __init__(self, api, db, static_dir, log_path, env=None, extra=()):
+        super().__init__(api, ["--port", "0", "--db", db, "--static_dir", static_dir, *extra],
                          log_path, env, "ogc")
         self.base = f"http://127.0.0.1:{self.port}/ogc"
 
@@ -94,6 +94,21 @@ def link(doc, rel, type_=None):
         if l.get("rel") == rel and (type_ is None or l.get("type") == type_):
             return l.get("href")
     return None
+
+
+def run_groups(tests, *args, only=None):
+    """Runs each group of checks t(*args) (those whose name contains only, when given); a
+    crash in one group is a failed check and does not hide the others."""
+    for t in tests:
+        if only and only not in t.__name__:
+            continue
+        print(f"--- {t.__name__}", flush=True)
+        try:
+            t(*args)
+        except Exception as e:
+            import traceback
+            traceback.print_exc()
+            check(False, f"{t.__name__} ran to its end ({type(e).__name__}: {e})")
 
 
 def query_of(href):

@@ -31,7 +31,7 @@ sys.dont_write_bytecode = True   # tests write only under the build tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ogclib import (CRS84, CT_GEOJSON, CT_HTML, CT_JSON, CT_OPENAPI, EPSG2154, EPSG4326,  # noqa
                     Server, check, finish, link, load_db, load_taxonomy, qs, query_of,
-                    stored_interval, to_l93)
+                    run_groups, stored_interval, to_l93)
 
 API, DB, SRC, WORK = sys.argv[1:5]
 os.makedirs(WORK, exist_ok=True)
@@ -42,6 +42,7 @@ CONFORMANCE = {
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
 }
 LICENCE_URLS = {"etalab-2.0": "https://www.etalab.gouv.fr/licence-ouverte-open-licence/",
                 "ODbL-1.0": "https://opendatacommons.org/licenses/odbl/1-0/"}
@@ -101,8 +102,8 @@ def test_landing():
 
 def test_conformance():
     doc, _ = srv.get_json("/ogc/conformance")
-    check(set(doc["conformsTo"]) == CONFORMANCE and len(doc["conformsTo"]) == 5,
-          f"core: conformsTo is exactly the 5 classes ({doc['conformsTo']})")
+    check(set(doc["conformsTo"]) == CONFORMANCE and len(doc["conformsTo"]) == 6,
+          f"core: conformsTo is exactly the 6 classes ({doc['conformsTo']})")
 
 
 def expected_collections():
@@ -435,6 +436,8 @@ def test_html():
     for target, what in (("/ogc/", "landing"), ("/ogc/conformance", "conformance"),
                          ("/ogc/api", "api"), ("/ogc/collections", "collections"),
                          ("/ogc/collections/places-health", "collection"),
+                         ("/ogc/collections/places-health/queryables", "queryables"),
+                         ("/ogc/collections/communes/schema", "schema"),
                          (f"{ITEMS}?limit=5", "items"),
                          ("/ogc/collections/communes/items", "communes items"),
                          ("/ogc/collections/addresses/items?limit=5", "addresses items"),
@@ -731,16 +734,7 @@ def main():
              test_openapi, test_crs]
     only = os.environ.get("OGC_ONLY")
     try:
-        for t in tests:
-            if only and only not in t.__name__:
-                continue
-            print(f"--- {t.__name__}", flush=True)
-            try:
-                t()
-            except Exception as e:   # a crash in one group must not hide the others
-                import traceback
-                traceback.print_exc()
-                check(False, f"{t.__name__} ran to its end ({type(e).__name__}: {e})")
+        run_groups(tests, only=only)
     finally:
         srv.stop()
     finish()

@@ -129,9 +129,10 @@ static void test_document(void)
         check_collection(doc, &c, c.kind == OGC_KIND_PLACES ? 17 : 7);
     }
     CHECK(n_coll >= 4);
-    /* the 7 paths of the service and of any collection, then 2 of each collection */
+    /* the 10 paths of the service and of any collection (queryables, schema and schema.xsd
+     * among them), then 2 of each collection */
     CHECK_INT_EQ(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(doc, "paths")),
-                 7 + 2 * n_coll);
+                 10 + 2 * n_coll);
     cJSON_Delete(doc);
 }
 
