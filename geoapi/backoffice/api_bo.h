@@ -18,7 +18,9 @@
 #define API_BO_COOKIE "geodir_bo"
 #define API_BO_COOKIE_SECURE "__Host-geodir_bo"
 #define API_BO_PEER_MAX 46             /* INET6_ADDRSTRLEN */
-#define API_BO_BODY_MAX (16u * 1024u)  /* largest JSON body of an /api/bo/ POST */
+#define API_BO_BODY_MAX (64u * 1024u)  /* largest JSON body of an /api/bo/ POST: room for an
+                                        * item of the daily life with its 20 KiB text
+                                        * (LIFE_TEXT_MAX) and JSON escapes */
 
 struct api_bo;
 

@@ -387,6 +387,15 @@ def errors_and_cache(agent, port, item):
         s, b = agent.post("/api/bo/life", body)
         check(s in (400, 413) and b.get("parameter") == param,
               f"POST /api/bo/life: 400 naming {param} ({s} {b})")
+    long_text = "\n\n".join(["Un paragraphe d'exemple, accentué : « été », « Noël »."] * 310)
+    s, b = agent.post("/api/bo/life", {"kind": "news", "title": "Un long texte",
+                                       "text": long_text, "communes": [VAUBECOURT]})
+    check(s == 201 and len(long_text.encode()) > 18000,
+          f"a text near the 20 KiB limit fits in the body ({len(long_text.encode())} bytes, {s})")
+    s, b = agent.post("/api/bo/life", {"kind": "news", "title": "Trop long",
+                                       "text": long_text + long_text, "communes": [VAUBECOURT]})
+    check(s in (400, 413) and b.get("parameter") == "text",
+          f"a text over 20 KiB: refused naming text ({s} {b})")
     target = f"/api/events?commune={VAUBECOURT}&from=2027-03-15&to=2027-04-10"
     for _ in range(2):   # the tag holds the minute too: asked again if one just turned
         s, h, _ = get(port, target)
