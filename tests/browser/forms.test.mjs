@@ -5,7 +5,7 @@
  * The real importer builds a database from tests/browser/fixtures (with one more school, in
  * Vaubecourt) and the BAN address file of tests/geocode/fixtures; the real geodir-api serves it
  * with the territory's own form definitions (config/forms) and its real forms database; Debian's
- * headless Chromium (playwright-core) files each of the five forms as a resident would — the
+ * headless Chromium (playwright-core) files each of the six forms as a resident would — the
  * school enrolment by keyboard only, the bin request at 360 px — through every step, the recap,
  * the submission, the receipt, and follows the request with its code and link, then withdraws
  * it. axe-core (WCAG 2.1 A and AA rules) must report no violation at any step. Also: the
@@ -249,7 +249,7 @@ test('place cards link to « Signaler une erreur », a school\'s card to the enr
   await axeCheck(page, 'the map page with a card open');
 });
 
-/* --- the five forms -------------------------------------------------------------------------- */
+/* --- the six forms --------------------------------------------------------------------------- */
 
 test('« Signaler une erreur » from a card: errors, recap, receipt, follow, withdraw', async () => {
   const page = ctx.page;
@@ -603,6 +603,40 @@ test('« Proposer un lieu »: recap, receipt, follow', async () => {
   await ready(page);
   await followStatus(page, 'Déposée');
   await axeCheck(page, 'proposer-lieu, follow');
+});
+
+test('« Proposer un événement »: every step by a resident, recap, receipt, follow', async () => {
+  const page = ctx.page;
+  const day = new Date(Date.now() + 30 * 86400e3);
+  const french = [day.getDate(), day.getMonth() + 1].map((n) => String(n).padStart(2, '0')).join('/') +
+    `/${day.getFullYear()}`;
+  await openForm(page, 'proposer-evenement');
+  await stepIs(page, 'Étape 1 sur 4');
+  await page.fill('#f-titre', 'Concours de belote du club');
+  await page.selectOption('#f-categorie', 'fete');
+  await page.fill('#f-date', french);
+  await page.fill('#f-heure_debut', '14h00');
+  await page.fill('#f-heure_fin', '18:30');
+  await page.check('#f-recurrence-1');
+  await page.fill('#f-description', 'Concours ouvert à tous, inscriptions sur place.');
+  await axeCheck(page, 'proposer-evenement, step 1');
+  await next(page, 'Étape 2 sur 4');
+  await chooseSuggestion(page, '#f-adresse', '9 rue de l eglise vaub', '9 Rue de l');
+  await next(page, 'Étape 3 sur 4');
+  await page.fill('#f-organisateur', 'Club de belote de Vaubecourt');
+  await page.check('#f-tarif-1');
+  await page.fill('#f-email', 'lea.martin@exemple.fr');
+  await axeCheck(page, 'proposer-evenement, step 3');
+  await next(page, 'Étape 4 sur 4');
+  const recap = await page.textContent('.form-step');
+  assert.match(recap, /Concours de belote du club/);
+  assert.match(recap, new RegExp(french.replace(/\//g, '\\/')));
+  await axeCheck(page, 'proposer-evenement, recap');
+  const { link } = await submitAndReceipt(page);
+  await page.goto(link);
+  await ready(page);
+  await followStatus(page, 'Déposée');
+  await axeCheck(page, 'proposer-evenement, follow');
 });
 
 test('the sample data of ./scripts/run feeds the address field (datasets/samples/ban)', async () => {
