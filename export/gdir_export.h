@@ -279,8 +279,9 @@ typedef int gdir_xlsx_next_fn(void *cls, const char **cells, struct gdir_err *er
 /* The head of a worksheet's XML (head, n bytes) with its <cols> block rewritten as one
  * <col min="i" max="i"> per declared column (GDAL 3.6 declares overlapping ranges up to column
  * 1024), each width kept; appended to out. No <cols> block (before <sheetData>): head as is.
- * Returns 0, GDIR_EINVAL when the block does not end within head or declares more columns than
- * a sheet has, or out's error (gdir_xlsx_cols.c). */
+ * Returns 0, GDIR_EINVAL when the block does not end within head, does not start at a tag
+ * boundary (after '>' or white space), or declares more columns than a sheet has, or out's
+ * error (gdir_xlsx_cols.c). */
 int gdir_xlsx_fix_cols(const char *head, size_t n, struct gdir_buf *out);
 int gdir_export_xlsx_table(const char *sheet, const char *const *columns, size_t n,
                            gdir_xlsx_next_fn *next, void *cls, struct gdir_buf *out,

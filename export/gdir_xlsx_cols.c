@@ -10,6 +10,7 @@
  */
 #include "gdir_export.h"
 
+#include <ctype.h>
 #include <string.h>
 
 #define COLS_OPEN "<cols>"
@@ -62,6 +63,8 @@ int gdir_xlsx_fix_cols(const char *head, size_t n, struct gdir_buf *out)
         return gdir_buf_add(out, head, n);
     if (!close)
         return GDIR_EINVAL;    /* the block is not whole in head */
+    if (open > head && open[-1] != '>' && !isspace((unsigned char)open[-1]))
+        return GDIR_EINVAL;    /* not at a tag boundary: not the XML GDAL writes */
     gdir_buf_add(out, head, (size_t)(open - head));
     for (const char *p = find(open, close, COL_TAG); p; p = find(p + 1, close, COL_TAG)) {
         char w[13];
