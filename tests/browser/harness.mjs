@@ -326,23 +326,39 @@ export async function fileEnrolment(base, name, school, citycode = school.insee)
 }
 
 /* On the map page: runs action, returns the /api/places answer ({ url, body }) the page received,
- * once the page has rendered it (#results' data-search-seq moved on, aria-busy false). */
+ * once the page has rendered it (#results' data-search-seq moved on, aria-busy false).
+ * The action may start more than one search (Back restores criteria and then the map view): the
+ * page aborts the older ones, whose bodies Chromium never keeps, so every first page (no cursor)
+ * is read as it arrives and the last one that could be read is the answer shown. */
 export async function pageSearch(page, action) {
   const before = await page.evaluate(() => {
     const list = document.getElementById('results');
     return list ? Number(list.dataset.searchSeq || 0) : 0;
   });
-  const [response] = await Promise.all([
-    page.waitForResponse((r) => new URL(r.url()).pathname === '/api/places', { timeout: STEP_TIMEOUT }),
-    action(),
-  ]);
-  assert.equal(response.status(), 200, `the page's search ${response.url()} failed`);
-  const body = await response.json();
-  await page.waitForFunction((seq) => {
-    const list = document.getElementById('results');
-    return Number(list.dataset.searchSeq || 0) > seq && list.getAttribute('aria-busy') === 'false';
-  }, before, { timeout: STEP_TIMEOUT });
-  return { url: new URL(response.url()), body };
+  const answers = [];
+  const onResponse = (r) => {
+    const url = new URL(r.url());
+    if (url.pathname !== '/api/places' || url.searchParams.has('cursor'))
+      return;
+    answers.push(r.finished()
+      .then(() => r.json())
+      .then((body) => ({ url, status: r.status(), body }), () => null));
+  };
+  page.on('response', onResponse);
+  try {
+    await action();
+    await page.waitForFunction((seq) => {
+      const list = document.getElementById('results');
+      return Number(list.dataset.searchSeq || 0) > seq && list.getAttribute('aria-busy') === 'false';
+    }, before, { timeout: STEP_TIMEOUT });
+  } finally {
+    page.off('response', onResponse);
+  }
+  const read = (await Promise.all(answers)).filter(Boolean);
+  assert.ok(read.length > 0, `the page rendered a search but no /api/places answer could be read (${answers.length} seen)`);
+  const last = read[read.length - 1];
+  assert.equal(last.status, 200, `the page's search ${last.url} failed`);
+  return { url: last.url, body: last.body };
 }
 
 /* Polls fn (sync or async) every 100 ms until it returns a truthy value, which it returns;
