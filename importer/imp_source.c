@@ -71,6 +71,8 @@ static const struct imp_reader_ops *reader_ops(enum imp_reader r)
         return &imp_reader_finess_json;
     case IMP_READER_SP_XML:
         return &imp_reader_spxml;
+    case IMP_READER_SP_JSON:
+        return &imp_reader_spjson;
     }
     return &imp_reader_ogr;
 }

@@ -36,6 +36,7 @@ extern const struct imp_reader_ops imp_reader_ogr;         /* imp_source_ogr.c *
 extern const struct imp_reader_ops imp_reader_finess_csv;  /* imp_source_finess.c */
 extern const struct imp_reader_ops imp_reader_finess_json; /* imp_source_finess.c */
 extern const struct imp_reader_ops imp_reader_spxml;       /* imp_source_spxml.c */
+extern const struct imp_reader_ops imp_reader_spjson;      /* imp_source_spjson.c */
 
 /* One record's field values as a reader collects them: the strings, NUL-terminated, one after
  * the other in an arena capped at its reader's size; per field its offset there (SIZE_MAX:

@@ -128,6 +128,75 @@ def osm_to_pbf(xml_path):
 
 
 # --------------------------------------------------------------------------------------------
+# service-public.fr in its current format: the real per-office XML files (2022) written as the
+# JSON export of the API Annuaire (the same offices, names, addresses, hours; JSON text in
+# pivot / adresse / telephone / site_internet / plage_ouverture, as the export writes them)
+
+SP_XML = "annuaire-service-public_2022-01_organismes-55"
+DAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
+
+
+def sp_record(path):
+    org = ET.parse(path).getroot()
+
+    def text(el, name):
+        c = el.find(name) if el is not None else None
+        return c.text if c is not None and c.text else ""
+
+    adresses = []
+    for a in org.findall("Adresse"):
+        lines = [ln.text for ln in a.findall("Ligne") if ln.text]
+        loc, acc = a.find("Localisation"), a.find("Accessibilité")
+        adresses.append({
+            "type_adresse": "Adresse postale" if a.get("type") == "postale" else "Adresse",
+            "numero_voie": lines[0] if lines else "",
+            "complement1": lines[1] if len(lines) > 1 else "",
+            "complement2": lines[2] if len(lines) > 2 else "",
+            "service_distribution": "", "code_postal": text(a, "CodePostal"),
+            "nom_commune": text(a, "NomCommune"), "pays": "",
+            "latitude": text(loc, "Latitude"), "longitude": text(loc, "Longitude"),
+            "accessibilite": acc.get("type", "") if acc is not None else "",
+            "note_accessibilite": acc.text.strip() if acc is not None and acc.text else ""})
+    geo = [a for a in adresses if a["latitude"] and a["type_adresse"] == "Adresse"]
+    if geo:     # the XML reader's géopostale address first, as the export lists the physical one
+        adresses.remove(geo[0])
+        adresses.insert(0, geo[0])
+    plages = []
+    ouv = org.find("Ouverture")
+    for pj in (ouv.findall("PlageJ") if ouv is not None else []):
+        pl = {"nom_jour_debut": pj.get("début", "").capitalize(),
+              "nom_jour_fin": pj.get("fin", "").capitalize(), "commentaire": ""}
+        for k in range(1, 5):
+            pl[f"valeur_heure_debut_{k}"] = pl[f"valeur_heure_fin_{k}"] = ""
+        for k, ph in enumerate(pj.findall("PlageH")[:4], 1):
+            pl[f"valeur_heure_debut_{k}"] = ph.get("début", "")
+            pl[f"valeur_heure_fin_{k}"] = ph.get("fin", "")
+        plages.append(pl)
+    num = org.find("CoordonnéesNum")
+    dump = lambda v: json.dumps(v, ensure_ascii=False)   # noqa: E731
+    return {
+        "plage_ouverture": dump(plages), "site_internet": dump(
+            [{"libelle": "", "valeur": text(num, "Url")}] if text(num, "Url") else []),
+        "copyright": "Direction de l'information légale et administrative (Première ministre)",
+        "siren": "", "ancien_code_pivot": org.get("pivotLocal") + "-" + org.get("codeInsee"),
+        "telephone": dump([{"valeur": text(num, "Téléphone"), "description": ""}]
+                          if text(num, "Téléphone") else []),
+        "date_modification": org.get("dateMiseAJour") + "T00:00:00+00:00",
+        "nom": text(org, "Nom"), "adresse_courriel": text(num, "Email"),
+        "pivot": dump([{"type_service_local": org.get("pivotLocal"),
+                        "code_insee_commune": [org.get("codeInsee")]}]),
+        "code_insee_commune": org.get("codeInsee"), "id": org.get("id"),
+        "adresse": dump(adresses)}
+
+
+def sp_export():
+    folder = os.path.join(SHARED, SP_XML)
+    records = [sp_record(os.path.join(folder, n)) for n in sorted(os.listdir(folder))
+               if n.endswith(".xml")]
+    return json.dumps(records, ensure_ascii=False).encode("utf-8")
+
+
+# --------------------------------------------------------------------------------------------
 # What each source's official URL serves
 
 def gz(data):
@@ -154,6 +223,7 @@ def bodies():
     return {
         "cog": read(os.path.join(SRC, "datasets/samples/cog/v_commune_2026-exemple.csv")),
         "limites": gz(shared("communes-55-meuse.geojson")),
+        "service-public": sp_export(),
         "ban": gz(read(os.path.join(SRC, "datasets/samples/ban/adresses-55-exemple.csv"))),
         "bano": shared("bano-55_2015-03.csv"),
         "laposte": shared("laposte_poincont2_55.csv"),
@@ -300,6 +370,36 @@ def check_records(db, config):
             check(r["licence"] == "ODbL-1.0", f"merged place {r['id']} with ODbL fields is ODbL")
 
 
+def check_service_public(db, work):
+    """The offices imported from the API Annuaire JSON are those the XML reader gives from the
+    same real files: name, phone, e-mail, position and the opening hours, for every office."""
+    cfg = json.load(open(CONFIG))
+    cfg["data_dir"] = SHARED
+    cfg["sources"] = [{"name": "cog", "profile": "cog-communes",
+                       "path": os.path.join(SRC, "datasets/samples/cog/v_commune_2026-exemple.csv")},
+                      {"name": "service-public", "profile": "service-public-xml", "path": SP_XML}]
+    path = os.path.join(work, "xml.json")
+    with open(path, "w") as f:
+        json.dump(cfg, f)
+    xml_db = os.path.join(work, "xml.sqlite")
+    p = run_program([IMPORTER, "--config", path, "--db", xml_db, "--no-exports", "--quiet"], 120)
+    check(p.returncode == 0, f"the same offices from the XML files ({p.err[-500:]})")
+    q = ("SELECT source_id, name, phone, email, opening_hours, round(lon, 6) AS lon, "
+         "round(lat, 6) AS lat, category FROM place_records WHERE source = 'service-public'")
+    want = {r["source_id"]: r for r in sqlite_rows(SQLITE3, xml_db, q)}
+    got = {r["source_id"]: r for r in sqlite_rows(SQLITE3, db, q)}
+    check(len(got) == 49 and got.keys() == want.keys(),
+          f"service-public: the 49 offices of the territory from the JSON export ({len(got)})")
+    diff = [k for k in want if got.get(k) != want[k]]
+    check(not diff, "service-public: every office as the XML reader reads it, hours included "
+                    f"({diff[:3]}: {[(got.get(k), want[k]) for k in diff[:2]]})")
+    hours = [r for r in got.values() if r["opening_hours"]]
+    check(len(hours) >= 40 and got.get("mairie-55532-01", {}).get("opening_hours") ==
+          "Tu 16:30-18:30; Th 10:00-12:00",
+          f"service-public: {len(hours)} offices with hours; Vaubecourt's mairie "
+          f"{got.get('mairie-55532-01', {}).get('opening_hours')!r}")
+
+
 def main():
     config = json.load(open(CONFIG))
     catalogue = json.load(open(CATALOGUE))
@@ -333,6 +433,7 @@ def main():
         hours = sqlite_rows(SQLITE3, db, "SELECT opening_hours FROM place_records "
                                          "WHERE source = 'osm' AND opening_hours IS NOT NULL")
         check(len(hours) >= 2, f"opening hours read from OSM ({len(hours)})")
+        check_service_public(db, work)
 
     p2 = run_fetch(db, base)
     check(p2.returncode == 0, f"second run (exit {p2.returncode}, {p2.seconds:.1f} s)")
