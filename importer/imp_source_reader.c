@@ -1,6 +1,7 @@
 /*
  * imp_source_reader.c — what every reader of imp_source_reader.h shares: the arena of one
- * record's values (imp_record_values_*) and the "unknown field" error. Apart from the front
+ * record's values (imp_record_values_*), the mapping of a fixed list of fields and the
+ * "unknown field" error. Apart from the front
  * (imp_source.c) so that a reader builds on its own (the fuzz targets link readers alone).
  *
  * What it does not do: read any format.
@@ -10,6 +11,7 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 int imp_record_values_init(struct imp_record_values *rv, size_t n, size_t cap)
 {
@@ -61,4 +63,19 @@ int imp_reader_unknown_field(const char *path, const struct imp_profile *p, cons
                             field, gdir_buf_str(&list));
     gdir_buf_free(&list);
     return rc;
+}
+
+int imp_reader_map_fields(const char *path, const struct imp_profile *p,
+                          const char *const *fields, size_t n_fields, const char *const *names,
+                          size_t n_names, int *col, struct gdir_err *err)
+{
+    for (size_t k = 0; k < n_fields; k++) {
+        size_t i = 0;
+        while (i < n_names && strcmp(fields[k], names[i]) != 0)
+            i++;
+        if (i == n_names)
+            return imp_reader_unknown_field(path, p, fields[k], names, n_names, err);
+        col[k] = (int)i;
+    }
+    return GDIR_OK;
 }

@@ -59,6 +59,12 @@ void imp_record_values_free(struct imp_record_values *rv);
 int imp_record_values_finish(struct imp_record_values *rv, size_t n, struct imp_feature *f,
                              const char *where);
 
+/* For a reader with a fixed list of fields names[0..n_names): col[k] is the index in names of
+ * fields[k], for k < n_fields. An unknown one is imp_reader_unknown_field's error. */
+int imp_reader_map_fields(const char *path, const struct imp_profile *p,
+                          const char *const *fields, size_t n_fields, const char *const *names,
+                          size_t n_names, int *col, struct gdir_err *err);
+
 /* The "unknown field" error, listing the names a reader offers (at most ~400 bytes). */
 int imp_reader_unknown_field(const char *path, const struct imp_profile *p, const char *field,
                              const char *const *names, size_t n_names, struct gdir_err *err);

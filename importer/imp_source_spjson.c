@@ -111,17 +111,10 @@ static int spjson_open(void **out, const char *path, const struct imp_profile *p
     r->n_fields = n_fields;
     for (int i = 0; i < J__COUNT; i++)
         gdir_buf_init(&r->val[i], VALUES_MAX);
-    for (size_t k = 0; k < n_fields; k++) {
-        int found = -1;
-        for (int i = 0; i < J__COUNT && found < 0; i++)
-            if (strcmp(fields[k], spj_fields[i]) == 0)
-                found = i;
-        if (found < 0) {
-            rc = imp_reader_unknown_field(path, p, fields[k], spj_fields, J__COUNT, err);
-            spjson_close(r);
-            return rc;
-        }
-        r->col[k] = found;
+    rc = imp_reader_map_fields(path, p, fields, n_fields, spj_fields, J__COUNT, r->col, err);
+    if (rc) {
+        spjson_close(r);
+        return rc;
     }
     if ((rc = load(r, path, err))) {
         spjson_close(r);

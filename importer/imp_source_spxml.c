@@ -176,17 +176,10 @@ static int spxml_open(void **out, const char *path, const struct imp_profile *p,
     for (int i = 0; i < F__COUNT; i++)
         gdir_buf_init(&r->val[i], VALUES_MAX);
     gdir_buf_init(&r->full, 8192);
-    for (size_t k = 0; k < n_fields; k++) {
-        int found = -1;
-        for (int i = 0; i < F__COUNT && found < 0; i++)
-            if (strcmp(fields[k], sp_fields[i]) == 0)
-                found = i;
-        if (found < 0) {
-            rc = imp_reader_unknown_field(path, p, fields[k], sp_fields, F__COUNT, err);
-            spxml_close(r);
-            return rc;
-        }
-        r->col[k] = found;
+    rc = imp_reader_map_fields(path, p, fields, n_fields, sp_fields, F__COUNT, r->col, err);
+    if (rc) {
+        spxml_close(r);
+        return rc;
     }
     if ((rc = list_files(r, err))) {
         spxml_close(r);

@@ -111,8 +111,9 @@ int fetch_write_atomic(const char *path, const char *data, size_t len, struct gd
 int fetch_parse_item(struct fetch *f, struct fetch_item *it, const cJSON *spec,
                      struct gdir_err *err);
 
-/* fetch_entry.c too: the mirror's base URL (--fetch-mirror, else $GEODIR_FETCH_MIRROR) into f->mirror, checked:
- * http(s), no query nor fragment, at most FETCH_URL_MAX bytes. GDIR_ECONFIG when it is not. */
+/* fetch_entry.c too: the mirror's base URL (--fetch-mirror, else $GEODIR_FETCH_MIRROR) into
+ * f->mirror, checked: http(s), no query nor fragment, at most FETCH_URL_MAX bytes.
+ * GDIR_ECONFIG when it is not. */
 int fetch_set_mirror(struct fetch *f, struct gdir_err *err);
 
 /* fetch_manifest.c: the previous manifest into each item's prev (a damaged one is only

@@ -1,9 +1,9 @@
 /*
  * fetch_manifest.c — <download folder>/manifest.json, the record of what --fetch downloaded:
- * per source the URL, the final URL, the official URL a mirror stood for, the file, its size and SHA-256, the compressed
- * download's, the member taken from a zip, Last-Modified and ETag (sent back in the next
- * run's conditional request), and when it was fetched and checked; and <name>.part.json, the
- * state of an interrupted download beside its .part file.
+ * per source the URL, the final URL, the official URL a mirror stood for, the file, its size
+ * and SHA-256, the compressed download's, the member taken from a zip, Last-Modified and ETag
+ * (sent back in the next run's conditional request), and when it was fetched and checked; and
+ * <name>.part.json, the state of an interrupted download beside its .part file.
  *
  * What it does not do: decide whether a file is still valid (fetch.c compares its SHA-256).
  */

@@ -6,8 +6,8 @@
  * read to its end.
  * Asserts beyond "no crash": open either succeeds or refuses with GDIR_EFORMAT / GDIR_EIO /
  * GDIR_ETOOBIG and a message; next returns 1 until 0 (never an error for a loaded file);
- * every value is a NUL-terminated string of at most 1 MiB; the hours are empty or made of "Mo".."Su", digits, ':', '-', ',', ';'
- * and ' ' only, every time HH:MM with HH <= 24.
+ * every value is a NUL-terminated string of at most 1 MiB; the hours are empty or made of
+ * "Mo".."Su", digits, ':', '-', ',', ';' and ' ' only, every time HH:MM with HH <= 24.
  */
 #include "fuzz_util.h"
 
