@@ -15,7 +15,8 @@ a file in that source's official format:
 
 Checks: every source of the configuration has a fetch entry whose URL is on an official host
 (never a loopback one), every request reached the mirror at exactly that URL's path and query;
-the manifest records the official URL and the mirror URL; the database holds records of every
+the manifest records the official URL and the mirror URL; GEODIR_FETCH_MIRROR does the same
+(the option wins); the database holds records of every
 source, each record with the licence of its source and the source with its publisher (ODbL for
 OSM and BANO, and a place merged with an ODbL record is ODbL); hours from OSM; a second run asks
 with If-None-Match and gets 304 for every source; option errors answer exit 2.
@@ -327,11 +328,17 @@ def route(url):
     return "/" + parts.netloc + parts.path + ("?" + parts.query if parts.query else "")
 
 
-def run_fetch(db, mirror_url, extra=()):
-    args = [IMPORTER, "--config", CONFIG, "--db", db, "--fetch", "--fetch-mirror", mirror_url,
-            "--no-exports", *extra]
+def run_fetch(db, mirror_url, extra=(), env_mirror=None):
+    """--fetch with the mirror given by --fetch-mirror, or by GEODIR_FETCH_MIRROR (env_mirror)."""
+    args = [IMPORTER, "--config", CONFIG, "--db", db, "--fetch", "--no-exports", *extra]
+    if mirror_url:
+        args[5:5] = ["--fetch-mirror", mirror_url]
+    env = dict(os.environ)
+    env.pop("GEODIR_FETCH_MIRROR", None)
+    if env_mirror:
+        env["GEODIR_FETCH_MIRROR"] = env_mirror
     t0 = time.monotonic()
-    p = run_program(args, timeout=300)
+    p = run_program(args, timeout=300, env=env)
     p.seconds = time.monotonic() - t0
     return p
 
@@ -445,6 +452,17 @@ def main():
     check(set(outcomes.values()) == {"unchanged"}, f"second run: every file unchanged (304) "
                                                     f"{outcomes}")
 
+    p5 = run_fetch(db, None, env_mirror=base)
+    asked = mirror.take()
+    check(p5.returncode == 0 and len(asked) == len(urls),
+          f"GEODIR_FETCH_MIRROR instead of the option: every source asked from the mirror "
+          f"(exit {p5.returncode}, {len(asked)} requests)")
+    p6 = run_fetch(db, base, env_mirror="ftp://ailleurs.example/")
+    check(p6.returncode == 0 and len(mirror.take()) == len(urls),
+          "--fetch-mirror wins over GEODIR_FETCH_MIRROR")
+    p7 = run_fetch(db, None, env_mirror="gopher://ailleurs.example/")
+    check(p7.returncode == 2 and "GEODIR_FETCH_MIRROR" in p7.err,
+          f"a bad GEODIR_FETCH_MIRROR: exit 2 naming it ({p7.returncode})")
     for bad, why in (("ftp://miroir.example/x", "not http"), ("http://h.example/a?b=1", "query")):
         p3 = run_fetch(db, bad)
         check(p3.returncode == 2 and "--fetch-mirror" in p3.err,
