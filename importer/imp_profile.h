@@ -189,6 +189,9 @@ struct imp_profile {
                             for LATLON, the layer's own SRS for NATIVE */
     int has_srs_field;
     size_t srs_slot;     /* XY: field naming each row's SRS ("EPSG:5490 ...", "LAMBERT_93") */
+    int has_srs_insee;
+    size_t srs_insee_slot; /* XY: the row's INSEE commune code; when the row names no SRS, an
+                              overseas code selects its territory's (imp_source.c) */
     int decimal_comma;   /* coordinates may use ',' as the decimal separator */
     enum imp_areas areas;      /* NATIVE places: polygons / lines to a point, or rejected */
     enum imp_swapped swapped;  /* XY: detection of swapped coordinates */

@@ -13,6 +13,8 @@ usage: test_formats.py CASE IMPORTER SQLITE3 OGR2OGR TESTS_DIR SOURCE_DIR WORK_D
         rna             RNA waldec (Windows-1252) and rna_import (BOM, invalid UTF-8), geocoded
                         against BAN; personal columns never stored
         bpe             INSEE BPE, both editions (LAMBERT_X/Y and X/Y columns)
+        overseas        FINESS JSON and BPE rows of each overseas territory, in its own SRS
+                        (chosen from the INSEE code), checked against PROJ (gdaltransform)
         sirene          SIRENE géolocalisé: active and public establishments only; P rows never
                         written anywhere
         service_public  the per-office XML folder: opening hours, accessibility, bad file
@@ -33,8 +35,8 @@ import sys
 
 sys.dont_write_bytecode = True   # no __pycache__ in the sources
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from geodir_test import (check, failures, import_summary, run_program, sqlite_one,  # noqa: E402
-                         sqlite_rows)
+from geodir_test import (check, failures, haversine, import_summary, run_program,  # noqa: E402
+                         sqlite_one, sqlite_rows)
 
 CASE, IMPORTER, SQLITE3, OGR2OGR, TESTS, SRC, WORK = sys.argv[1:8]
 FIX = os.path.join(TESTS, "fixtures")
@@ -580,9 +582,76 @@ def case_profiles():
           f"finess-csv on another file: exit 1, clear message (got {p.err.strip()[-200:]})")
 
 
+# The overseas territories: INSEE code of a commune, its national projected SRS.
+OVERSEAS = {"97101": "EPSG:5490", "97209": "EPSG:5490", "97302": "EPSG:2972",
+            "97411": "EPSG:2975", "97502": "EPSG:4467", "97611": "EPSG:4471"}
+
+
+def proj_inverse(epsg, x, y):
+    """(lat, lon) of the projected point (x easting, y northing) in epsg, by PROJ through
+    GDAL's gdaltransform (the test fails when it is missing)."""
+    exe = shutil.which("gdaltransform")
+    check(exe is not None, "gdaltransform (Debian gdal-bin) is installed")
+    if not exe:
+        return None, None
+    p = subprocess.run([exe, "-s_srs", epsg, "-t_srs", "EPSG:4326", "-output_xy"],
+                       input=f"{x!r} {y!r}\n", capture_output=True, text=True, timeout=30)
+    lon, lat = (float(v) for v in p.stdout.split()[:2])
+    return lat, lon
+
+
+def within_metre(place, lat, lon, what):
+    d = haversine(place.get("lat") or 0, place.get("lon") or 0, lat, lon) \
+        if place.get("lat") is not None else float("inf")
+    check(d <= 1.0, f"{what}: within 1 m of {lat:.7f}, {lon:.7f} (got {place.get('lat')}, "
+                    f"{place.get('lon')}: {d:.3f} m)")
+
+
+def case_overseas():
+    """One FINESS establishment per overseas territory (Guadeloupe, Martinique, Guyane, La
+    Réunion, Saint-Pierre-et-Miquelon, Mayotte) and BPE rows of three, each published in its
+    territory's projected SRS: every point where PROJ puts it, to the metre."""
+    communes = sorted(OVERSEAS)
+    db, p = import_ok("overseas", [
+        {"name": "finess", "profile": "finess-json", "path": "finess/finess-structures-outremer.json"},
+        {"name": "bpe", "profile": "bpe", "path": "bpe/bpe24_outremer_exemple.csv"}], communes)
+    expect_counts(p, "finess", (6, 6, 0, 0, 0, 0), "finess-json overseas: 6 read, 6 imported")
+    expect_counts(p, "bpe", (3, 3, 0, 0, 0, 0), "bpe overseas: 3 read, 3 imported")
+    pl = places(db, "source IN ('finess', 'bpe')")
+    with open(os.path.join(FIX, "finess", "finess-structures-outremer.json"), encoding="utf-8") as f:
+        doc = json.load(f)
+    seen = set()
+    for pm in doc["pmej"]:
+        for ege in pm["ege"]:
+            a = ege["adresse"][0]
+            c = a["coordonneesGeographique"]
+            fid = ege["informationsGeneralesEGE"]["numFinessEge"]
+            epsg = OVERSEAS[a["cogCommune"]]
+            seen.add(a["cogCommune"])
+            place = pl.get("finess:" + fid, {})
+            check(place.get("insee") == a["cogCommune"], f"finess {fid}: INSEE {a['cogCommune']}")
+            # published swapped: coordonneeX holds the northing
+            lat, lon = proj_inverse(epsg, float(c["coordonneeY"]), float(c["coordonneeX"]))
+            if lat is not None:
+                within_metre(place, lat, lon, f"finess {fid} ({a['cogCommune']}, {epsg}) where PROJ "
+                                              "puts it")
+            within_metre(place, float(c["directionLatitude"]), float(c["directionLongitude"]),
+                         f"finess {fid}: on the WGS84 position the record also gives")
+    check(seen == set(OVERSEAS), f"one establishment per territory ({sorted(seen)})")
+    with open(os.path.join(FIX, "bpe", "bpe24_outremer_exemple.csv"), encoding="utf-8") as f:
+        bpe = list(csv.DictReader(f, delimiter=";"))
+    for r in bpe:
+        key = f"bpe:{r['TYPEQU']}-{r['DEPCOM']}-{r['LAMBERT_X']}-{r['LAMBERT_Y']}"
+        lat, lon = proj_inverse(OVERSEAS[r["DEPCOM"]], float(r["LAMBERT_X"]), float(r["LAMBERT_Y"]))
+        if lat is not None:
+            within_metre(pl.get(key, {}), lat, lon,
+                         f"bpe {r['TYPEQU']} in {r['DEPCOM']} ({OVERSEAS[r['DEPCOM']]}) where PROJ puts it")
+
+
 CASES = {"osm": case_osm, "finess_csv": case_finess_csv, "finess_json": case_finess_json, "rna": case_rna,
          "bpe": case_bpe, "sirene": case_sirene, "service_public": case_service_public,
-         "addresses": case_addresses, "generic": case_generic, "profiles": case_profiles}
+         "addresses": case_addresses, "generic": case_generic, "profiles": case_profiles,
+         "overseas": case_overseas}
 
 if __name__ == "__main__":
     shutil.rmtree(WORK, ignore_errors=True)
