@@ -446,9 +446,48 @@ static int parse_coord(struct imp_source *s, struct imp_feature *f, size_t slot,
     return 0;
 }
 
+/* A UTM zone named in text without an EPSG code ("WGS84 / UTM 21N (Saint-Pierre-et-Miquelon)",
+ * "UTM zone 1S", as FINESS writes some rows): the territory's national system for the zones of
+ * the overseas départements, else WGS 84 / UTM (EPSG:326zz north, 327zz south). Returns 0 with
+ * key written, or -1. */
+static int utm_key(const char *text, char key[SRS_KEY_MAX])
+{
+    static const struct {
+        int zone;
+        char hemi;
+        int epsg;
+    } national[] = {{20, 'N', 5490}, {21, 'N', 4467}, {22, 'N', 2972}, {38, 'S', 4471},
+                    {40, 'S', 2975}};
+    for (const char *h = strstr(text, "UTM"); h; h = strstr(h + 3, "UTM")) {
+        const char *d = h + 3;
+        int zone = 0;
+        size_t n = 0;
+        while (*d == ' ' || *d == '_')
+            d++;
+        if (strncmp(d, "zone", 4) == 0 || strncmp(d, "Zone", 4) == 0)
+            d += 4;
+        while (*d == ' ')
+            d++;
+        while (n < 2 && d[n] >= '0' && d[n] <= '9')
+            zone = zone * 10 + (d[n++] - '0');
+        char hemi = n ? (char)(d[n] & ~0x20) : 0;
+        if (zone < 1 || zone > 60 || (hemi != 'N' && hemi != 'S') ||
+            ((d[n + 1] | 0x20) >= 'a' && (d[n + 1] | 0x20) <= 'z'))
+            continue;
+        int epsg = (hemi == 'N' ? 32600 : 32700) + zone;
+        for (size_t i = 0; i < sizeof national / sizeof national[0]; i++)
+            if (national[i].zone == zone && national[i].hemi == hemi)
+                epsg = national[i].epsg;
+        snprintf(key, SRS_KEY_MAX, "EPSG:%d", epsg);
+        return 0;
+    }
+    return -1;
+}
+
 /* The SRS named in a row: "EPSG:5490 RGAF09 / UTM 20N", "1,ATLASANTE,96,BAN,EPSG:2154 ...",
- * or a FINESS 2016 label ("LAMBERT_93", "UTM_N20"...). Writes "EPSG:n" into key and returns
- * 0, or -1 when the text names no SRS geodir knows. */
+ * a UTM zone without a code ("WGS84 / UTM 21N"), or a FINESS 2016 label ("LAMBERT_93",
+ * "UTM_N20"...). Writes "EPSG:n" into key and returns 0, or -1 when the text names no SRS
+ * geodir knows. */
 static int srs_key(const char *text, char key[SRS_KEY_MAX])
 {
     static const struct {
@@ -470,6 +509,8 @@ static int srs_key(const char *text, char key[SRS_KEY_MAX])
             return 0;
         }
     }
+    if (utm_key(text, key) == 0)
+        return 0;
     /* the last comma- or space-separated word that is a known label */
     for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++) {
         const char *h = strstr(text, labels[i].label);

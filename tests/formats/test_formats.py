@@ -13,8 +13,9 @@ usage: test_formats.py CASE IMPORTER SQLITE3 OGR2OGR TESTS_DIR SOURCE_DIR WORK_D
         rna             RNA waldec (Windows-1252) and rna_import (BOM, invalid UTF-8), geocoded
                         against BAN; personal columns never stored
         bpe             INSEE BPE, both editions (LAMBERT_X/Y and X/Y columns)
-        overseas        FINESS JSON and BPE rows of each overseas territory, in its own SRS
-                        (chosen from the INSEE code), checked against PROJ (gdaltransform)
+        overseas        FINESS (JSON flux and legacy stock) and BPE rows of each overseas
+                        territory, in its own SRS (named by the row, or chosen from the INSEE
+                        code), checked against PROJ (gdaltransform) to the metre
         sirene          SIRENE géolocalisé: active and public establishments only; P rows never
                         written anywhere
         service_public  the per-office XML folder: opening hours, accessibility, bad file
@@ -619,10 +620,26 @@ def case_overseas():
     communes = sorted(OVERSEAS)
     db, p = import_ok("overseas", [
         {"name": "finess", "profile": "finess-json", "path": "finess/finess-structures-outremer.json"},
+        {"name": "stock", "profile": "finess-csv",
+         "path": "finess/etalab-cs1100507-stock-outremer.csv"},
         {"name": "bpe", "profile": "bpe", "path": "bpe/bpe24_outremer_exemple.csv"}], communes)
     expect_counts(p, "finess", (6, 6, 0, 0, 0, 0), "finess-json overseas: 6 read, 6 imported")
+    expect_counts(p, "stock", (4, 4, 0, 0, 0, 0), "finess-csv overseas: 4 read, 4 imported")
     expect_counts(p, "bpe", (3, 3, 0, 0, 0, 0), "bpe overseas: 3 read, 3 imported")
-    pl = places(db, "source IN ('finess', 'bpe')")
+    pl = places(db, "source IN ('finess', 'stock', 'bpe')")
+    # The legacy stock names each row's SRS: an EPSG code, a UTM zone without a code
+    # ("WGS84 / UTM 21N", Saint-Pierre-et-Miquelon) or a 2016 label ("UTM_S38").
+    with open(os.path.join(FIX, "finess", "etalab-cs1100507-stock-outremer.csv"),
+              encoding="utf-8") as f:
+        lines = [ln.split(";") for ln in f.read().splitlines()]
+    communes_of = {r[1]: "97" + r[12] for r in lines if r[0] == "structureet"}  # 9E, 502: 97502
+    for r in (ln for ln in lines if ln[0] == "geolocalisation"):
+        insee = communes_of[r[1]]
+        lat, lon = proj_inverse(OVERSEAS[insee], float(r[2]), float(r[3]))
+        if lat is not None:
+            within_metre(pl.get("stock:" + r[1], {}), lat, lon,
+                         f"finess-csv {r[1]} ({insee}, SRS named {r[4:-1]}) where PROJ puts it "
+                         f"in {OVERSEAS[insee]}")
     with open(os.path.join(FIX, "finess", "finess-structures-outremer.json"), encoding="utf-8") as f:
         doc = json.load(f)
     seen = set()
