@@ -378,8 +378,6 @@ static int load_fieldmap(struct loader *L, const cJSON *spec, const char *where,
     if ((rc = opt_str(L, spec, "split", where, &m->split)) ||
         (rc = opt_str(L, spec, "strip_prefix", where, &m->strip_prefix)))
         return rc;
-    if (m->split && m->is_template)
-        return fail(L, where, "'split' cannot be used with a template");
     return GDIR_OK;
 }
 

@@ -109,8 +109,9 @@ struct imp_fieldmap {
     size_t cap_pieces;   /* allocated elements of pieces */
     int is_template;     /* 1: pieces concatenated as they are; 0: non-empty values joined
                             (by "\n" for address, a space otherwise) */
-    char *split;         /* when not NULL, each field value is split on this string first
-                            (address lines joined with " | " in one column) */
+    char *split;         /* when not NULL, each field value (or the template's result) is
+                            split on this string first (address lines joined with " | " in
+                            one column); empty parts are dropped */
     char *strip_prefix;  /* when not NULL, removed (ASCII case-insensitive) from the result */
 };
 

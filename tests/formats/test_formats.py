@@ -12,7 +12,8 @@ usage: test_formats.py CASE IMPORTER SQLITE3 OGR2OGR TESTS_DIR SOURCE_DIR WORK_D
                         inactive and unmapped establishments, truncated file, size cap
         rna             RNA waldec (Windows-1252) and rna_import (BOM, invalid UTF-8), geocoded
                         against BAN; personal columns never stored
-        bpe             INSEE BPE, both editions (LAMBERT_X/Y and X/Y columns)
+        bpe             INSEE BPE, both editions (LAMBERT_X/Y and X/Y columns), and the
+                        2023+ fichier détail (names, addresses, _Z/_U, partial diffusion)
         overseas        FINESS (JSON flux and legacy stock) and BPE rows of each overseas
                         territory, in its own SRS (named by the row, or chosen from the INSEE
                         code), checked against PROJ (gdaltransform) to the metre
@@ -351,7 +352,9 @@ def case_rna():
 def case_bpe():
     db, p = import_ok("bpe", [{"name": "bpe", "profile": "bpe", "path": "bpe/bpe24_exemple.csv"},
                               {"name": "bpe-ancien", "profile": "bpe-legacy",
-                               "path": "bpe/bpe21_ensemble_xy_exemple.csv"}])
+                               "path": "bpe/bpe21_ensemble_xy_exemple.csv"},
+                              {"name": "bpe-detail", "profile": "bpe-detail",
+                               "path": "bpe/bpe24_detail_exemple.csv"}])
     expect_counts(p, "bpe", (7, 3, 1, 1, 2, 0),
                   "bpe: read 7, imported 3, outside 1, filtered 1, rejected 2")
     expect_counts(p, "bpe-ancien", (4, 3, 0, 1, 0, 0), "bpe-legacy: read 4, imported 3, filtered 1")
@@ -373,6 +376,36 @@ def case_bpe():
         ("bpe24_exemple.csv", "4", "LAMBERT_X|X/LAMBERT_Y|Y", "missing_coordinates", "no coordinates"),
         ("bpe24_exemple.csv", "8", "source_id", "duplicate_id", "duplicate id")])
     provenance(db, "bpe", "etalab-2.0", "INSEE")
+    bpe_detail(db, p)
+
+
+def bpe_detail(db, p):
+    """The fichier détail of the 2023+ editions (95 columns in BPE 2025; the fixture has the
+    89 of BPE 2024): names, addresses, SIRET, _Z/_U read as empty, WGS84 positions."""
+    expect_counts(p, "bpe-detail", (6, 5, 0, 1, 0, 1),
+                  "bpe-detail: read 6, imported 5, filtered 1 (unmapped A101), geocoded 1")
+    pl = places(db, "source = 'bpe-detail'")
+    by_type = {k.split(":", 1)[1].split("-")[0]: v for k, v in pl.items()}
+    a = by_type.get("D307", {})
+    check(a.get("name") == "PHARMACIE DE L'AIRE (EXEMPLE)" and a.get("category") == "pharmacy"
+          and a.get("address") == "2 B R GRANDE RUE" and a.get("postcode") == "55250"
+          and a.get("refs") == "siret:12345678900012" and a.get("geo_quality") == "B"
+          and at(a, 48.936, 5.11, 1e-7),
+          f"bpe-detail: NOMRS, address without _Z, SIRET, QUALITE_XY, WGS84 position ({a})")
+    g = by_type.get("D281", {})
+    check(g.get("name") == "Infirmier" and not g.get("address") and not g.get("refs")
+          and g.get("category") == "nurse",
+          f"bpe-detail: partial diffusion (_Z name and address): named by its type ({g})")
+    po = by_type.get("A206", {})
+    check(po.get("name") == "LA POSTE (EXEMPLE)" and po.get("address") ==
+          "AGENCE POSTALE COMMUNALE\n1 PL DE LA MAIRIE\nBP 12" and not po.get("geo_quality"),
+          f"bpe-detail: CNOMRS and CADR as address lines, _U quality empty ({po})")
+    f = by_type.get("F120", {})
+    check(f.get("geocode_precision") is not None and f.get("insee") == "55177",
+          f"bpe-detail: no coordinates: geocoded from its address ({f})")
+    check("A101" not in by_type, "bpe-detail: unmapped type filtered")
+    check(not any("_Z" in str(v) or "_U" in str(v) for pl_ in pl.values() for v in pl_.values()),
+          "bpe-detail: no _Z or _U value stored anywhere")
 
 
 def case_sirene():
