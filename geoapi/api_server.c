@@ -281,7 +281,7 @@ static void on_error(void *cls, const char *target, const struct gdir_err *err,
 
     api_response_init(&res);
     api_error(&res, err);
-    res.cors = target && strncmp(target, "/api/", 5) == 0;
+    res.cors = target && api_route_cors_path(target);
     res.vary = NULL;
     make_reply(srv, NULL, &res, rep);
     api_response_free(&res);

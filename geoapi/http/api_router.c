@@ -335,11 +335,19 @@ static int negotiate(const struct api_request *req, enum api_format *fmt, struct
     return GDIR_OK;
 }
 
-static int is_api_path(const char *target)
+/* 1 when target (path and query) is path itself or path followed by one of the bytes of
+ * after (or "" for any continuation). */
+static int path_is(const char *target, const char *path, const char *after)
 {
-    return strncmp(target, "/api/", 5) == 0 || strcmp(target, "/api") == 0 ||
-           strncmp(target, "/api?", 5) == 0 || strncmp(target, "/ogc/", 5) == 0 ||
-           strcmp(target, "/ogc") == 0 || strncmp(target, "/ogc?", 5) == 0;
+    size_t n = strlen(path);
+    return strncmp(target, path, n) == 0 &&
+           (target[n] == '\0' || (*after ? strchr(after, target[n]) != NULL : 1));
+}
+
+int api_route_cors_path(const char *target)
+{
+    return path_is(target, "/api", "/?") || path_is(target, "/ogc", "/?") ||
+           path_is(target, "/catalog", ".?");
 }
 
 size_t api_route_body_limit(const struct api_config *cfg, const char *method, const char *target)
@@ -521,7 +529,7 @@ const struct api_route *api_dispatch(const struct api_ctx *ctx, const char *meth
     struct gdir_err err;
     const char *qmark = strchr(target, '?');
     size_t path_len = qmark ? (size_t)(qmark - target) : strlen(target);
-    int path_get = 0, path_post = 0, api_path = is_api_path(target);
+    int path_get = 0, path_post = 0, api_path = api_route_cors_path(target);
     int cacheable = 0;
 
     api_request_init(&req, ctx->cfg);

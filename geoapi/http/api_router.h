@@ -3,8 +3,9 @@
  *
  * The dispatcher does every shape check centrally, before any handler runs:
  *   - unknown path -> 404 NotFound; known path, other method -> 405 MethodNotAllowed + Allow;
- *   - HEAD is GET (the server sends no body); OPTIONS on an /api/ path is a CORS preflight
- *     (204 with Allow and Access-Control-Allow-*);
+ *   - HEAD is GET (the server sends no body); OPTIONS on a path of the public API (/api/,
+ *     /ogc/, /catalog*: api_route_cors_path) is a CORS preflight (204 with Allow and
+ *     Access-Control-Allow-*);
  *   - query string longer than max_query_len -> 400 on "query";
  *   - malformed %-escapes, a decoded NUL or invalid UTF-8 -> 400 naming the parameter;
  *   - a parameter the route does not list -> 400 UnknownParameter; twice -> 400 RepeatedParameter;
@@ -94,6 +95,11 @@ struct api_route {
     const char *const *params;      /* allowed query parameters, NULL-terminated; NULL: none */
     unsigned flags;                 /* API_* above */
 };
+
+/* 1 when the answer to target (path and query string) carries the CORS headers: the public
+ * API under /api and /ogc, and the DCAT catalogue (/catalog, /catalog.jsonld, .ttl, .rdf, .csv);
+ * an OPTIONS request on such a route is a preflight. */
+int api_route_cors_path(const char *target);
 
 /* When a route of this method (POST) matches the target's path, the largest body it takes
  * (max_form_body for API_FORM_BODY routes, else max_upload_size): the server then receives the
