@@ -68,7 +68,7 @@ struct api_config {
 };
 
 /* metrics_mode: GET /metrics answers 404, only to loopback clients (else 403), or to all. */
-enum { API_METRICS_OFF, API_METRICS_LOOPBACK, API_METRICS_ON };
+enum { API_METRICS_LOOPBACK, API_METRICS_OFF, API_METRICS_ON };   /* 0: the safe default */
 
 /* api_config_load's positive outcome when --help or --print-config was handled (the text is
  * already on stdout): the caller exits with status 0. */

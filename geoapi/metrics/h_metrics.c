@@ -111,11 +111,13 @@ int h_metrics(const struct api_ctx *ctx, const struct api_request *req, struct a
 {
     struct gdir_buf *b = &res->body;
 
-    if (ctx->cfg->metrics_mode == API_METRICS_OFF || !ctx->metrics)
+    if (ctx->cfg->metrics_mode == API_METRICS_OFF)
         return gdir_err_set(err, GDIR_ENOTFOUND, "no such resource (metrics = off)");
     if (ctx->cfg->metrics_mode == API_METRICS_LOOPBACK && !is_loopback(req->headers->peer))
         return gdir_err_set(err, GDIR_EFORBIDDEN, "/metrics is served to loopback clients only "
                             "(metrics = loopback)");
+    if (!ctx->metrics)
+        return gdir_err_set(err, GDIR_EUNAVAIL, "no counters");
     gdir_buf_reset(b);
     if (api_metrics_write(ctx->metrics, b))
         return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
