@@ -9,7 +9,7 @@ geodir-api filing submissions all along:
   with hashlib), the schema version and integrity_check "ok";
 - restore into a fresh data folder; a server started on it serves every submission
   acknowledged before the backup started (with its attachment, byte for byte) and none
-  acknowledged after the snapshot (a snapshot, not a mixture); integrity_check passes;
+  sent after the snapshot was taken (a snapshot, not a mixture); integrity_check passes;
 - refusals, each leaving the target as it was (exit 3, a clear message): restore while a server
   holds the forms database (its pid named), a database or an attachment with one byte changed,
   a file more than the manifest lists, no manifest, a backup into an existing folder;
@@ -47,7 +47,8 @@ def pdf(i):
 
 
 class Filer:
-    """Clients filing submissions until stopped; acked: (i, code, token, time, sha or None)."""
+    """Clients filing submissions until stopped; acked: (i, code, token, time sent, sha or
+    None) of each acknowledged one."""
 
     def __init__(self, port, clients=4):
         self.port, self.acked, self.errors = port, [], []
@@ -63,11 +64,12 @@ class Filer:
                 i, self.next = self.next, self.next + 1
             data = pdf(i) if i % 3 == 0 else None
             files = [("piece", f"s-{i}.pdf", data)] if data else []
+            sent = time.monotonic()
             st, _, b = submit(self.port, "essai", {"nom": f"sauvegarde-{i}", "age": i % 120},
                               self.ck, self.tk, files)
             with self.lock:
                 if st == 201:
-                    self.acked.append((i, b["code"], b["token"], time.monotonic(),
+                    self.acked.append((i, b["code"], b["token"], sent,
                                        hashlib.sha256(data).hexdigest() if data else None))
                 else:
                     self.errors.append(st)
@@ -123,6 +125,8 @@ def backup_while_filing(a, out):
     poll_until(lambda: filer.count() >= m + 5, 120, "submissions still acknowledged after it")
     filer.stop()
     check(not filer.errors, f"every submission acknowledged ({filer.errors[:5]})")
+    # sent after the snapshot was seen taken: committed after it (acknowledged later is not
+    # enough: a commit before the snapshot may be acknowledged after it)
     after = [x for x in filer.acked if x[3] > held_at]
     return srv, before, after
 
@@ -175,8 +179,8 @@ def restore_fresh(out, before, after, m):
           f"before the backup, attachments byte for byte (bad: {bad[:5]})")
     leaked = [x[0] for x in after if request(srv.port, "GET",
                                              f"/api/requests/{x[1]}/{x[2]}")[0] == 200]
-    check(after and not leaked, f"none of the {len(after)} acknowledged after the snapshot is "
-          f"in it (a snapshot: {leaked[:5]})")
+    check(after and not leaked, f"none of the {len(after)} acknowledged ones sent after the "
+          f"snapshot is in it (a snapshot: {leaked[:5]})")
     return b, srv
 
 
