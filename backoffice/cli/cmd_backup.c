@@ -348,9 +348,24 @@ static int do_backup(struct bk *b, struct gdir_err *err)
     return rc;
 }
 
+/* A path argument copied into out without its trailing '/' (so that "DIR.partial-PID" and
+ * "files_dir.restore-PID" stay beside it, not inside); -1 when missing, empty or too long. */
+static int path_arg(char out[BACKUP_ARG_MAX + 1], const char *in)
+{
+    size_t n = in ? strlen(in) : 0;
+    while (n > 1 && in[n - 1] == '/')
+        n--;
+    if (n == 0 || n > BACKUP_ARG_MAX)
+        return -1;
+    memcpy(out, in, n);
+    out[n] = '\0';
+    return 0;
+}
+
 int admin_backup_main(const char *forms_db, int argc, char **argv)
 {
     const char *files_dir = getenv("GEODIR_FORMS_FILES_DIR"), *dir = NULL;
+    static char db_p[BACKUP_ARG_MAX + 1], files_p[BACKUP_ARG_MAX + 1], dir_p[BACKUP_ARG_MAX + 1];
     struct gdir_err err;
     int rc;
 
@@ -363,22 +378,18 @@ int admin_backup_main(const char *forms_db, int argc, char **argv)
         else
             return fprintf(stderr, "geodir-admin: %s: unexpected \"%s\"\n", argv[0], argv[i]), 2;
     }
-    if (dir && forms_db && files_dir && (strlen(dir) > BACKUP_ARG_MAX ||
-        strlen(forms_db) > BACKUP_ARG_MAX || strlen(files_dir) > BACKUP_ARG_MAX)) {
-        fprintf(stderr, "geodir-admin: %s: paths of at most %d bytes\n", argv[0], BACKUP_ARG_MAX);
-        return 2;
-    }
-    if (!dir || !forms_db || !*forms_db || !files_dir || !*files_dir) {
+    if (path_arg(dir_p, dir) || path_arg(db_p, forms_db) || path_arg(files_p, files_dir)) {
         fprintf(stderr, "geodir-admin: %s DIR needs --forms-db (or GEODIR_FORMS_DB) and "
-                        "--files-dir (or GEODIR_FORMS_FILES_DIR)\n", argv[0]);
+                        "--files-dir (or GEODIR_FORMS_FILES_DIR), paths of at most %d bytes\n",
+                argv[0], BACKUP_ARG_MAX);
         return 2;
     }
     if (strcmp(argv[0], "backup") == 0) {
-        struct bk b = {.forms_db = forms_db, .files_dir = files_dir, .dir = dir};
+        struct bk b = {.forms_db = db_p, .files_dir = files_p, .dir = dir_p};
         rc = do_backup(&b, &err);
         gdir_buf_free(&b.files_json);
     } else {
-        rc = backup_restore(forms_db, files_dir, dir, &err);
+        rc = backup_restore(db_p, files_p, dir_p, &err);
     }
     if (!rc)
         return 0;
