@@ -8,6 +8,7 @@
 #include "api_router.h"
 
 api_handler_fn h_health;            /* h_health.c */
+api_handler_fn h_metrics;           /* metrics/h_metrics.c: Prometheus text format */
 api_handler_fn h_territory;         /* h_territory.c */
 api_handler_fn h_categories;        /* h_categories.c */
 api_handler_fn h_communes;          /* h_communes.c */

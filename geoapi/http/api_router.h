@@ -33,6 +33,7 @@ struct api_bo;
 struct api_life;
 struct gdir_calendar;
 struct life_waste;
+struct api_metrics;
 
 /* What handlers may reach besides their request. Shared by all threads, read-only. */
 struct api_ctx {
@@ -56,6 +57,9 @@ struct api_ctx {
     uint64_t (*life_tag)(const struct api_ctx *ctx);
     const struct life_waste *waste;   /* the waste collection calendar (life/life_waste.h),
                                        * NULL without waste_file */
+    struct api_metrics *metrics;      /* GET /metrics' counters (metrics/api_metrics.h) */
+    unsigned (*connections)(const struct api_ctx *ctx);   /* connections open now */
+    long long started;                /* start time, seconds since the epoch */
 };
 
 /* A handler fills res and returns 0, or returns a negative GDIR_E* code with err filled; the

@@ -16,6 +16,7 @@
 static const struct api_route routes[] = {
     /* method pattern                   handler             allowed query parameters  flags */
     {"GET", "/api/health",              h_health,           NULL,                     API_NO_STORE},
+    {"GET", "/metrics",                 h_metrics,          NULL,                     API_NO_STORE},
     {"GET", "/api/territory",           h_territory,        NULL,                     0},
     {"GET", "/api/categories",          h_categories,       NULL,                     0},
     {"GET", "/api/communes",            h_communes,         NULL,                     0},
