@@ -47,17 +47,18 @@ int api_addok_types(const char *const *vals, size_t n, const char *param, unsign
     for (size_t i = 0; i < n; i++) {
         const char *p = vals[i];
         for (;;) {
-            char item[TYPE_NAME_MAX + 1];
+            char item[API_QUOTE_MAX + 2];      /* quoted whole in an error (api_quote cuts) */
             enum gdir_geo_type t;
-            size_t len;
+            size_t len, keep;
 
             while (*p == ' ')
                 p++;
             if (!*p)
                 break;
             len = strcspn(p, " ");
-            memcpy(item, p, len < TYPE_NAME_MAX ? len : TYPE_NAME_MAX);
-            item[len < TYPE_NAME_MAX ? len : TYPE_NAME_MAX] = '\0';
+            keep = len < sizeof item - 1 ? len : sizeof item - 1;
+            memcpy(item, p, keep);
+            item[keep] = '\0';
             if (len > TYPE_NAME_MAX || gdir_geo_type_parse(item, &t))
                 return api_param_invalid(err, param, item, TYPES_EXPECTED);
             *mask |= 1u << t;
