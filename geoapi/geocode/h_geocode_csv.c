@@ -694,17 +694,16 @@ static int geocode_csv(const struct api_ctx *ctx, const struct api_request *req,
     struct api_geocoder *ix = NULL;
     struct csv_layout lay = {0};
     struct gdir_buf utf8;
-    int rc, opened = 0;
+    int rc;
 
+    memset(&rd, 0, sizeof rd);          /* closed below whether it was opened or not */
     gdir_buf_init(&utf8, API_BODY_MAX);
     if (!o)
         return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
     o->reverse = reverse;
     rc = read_options(req, o, err);
-    if (!rc) {
+    if (!rc)
         rc = open_upload(o, &rd, &utf8, err);
-        opened = 1;
-    }
     if (!rc)
         rc = read_header(&rd, &lay, err);
     if (!rc)
@@ -720,8 +719,7 @@ static int geocode_csv(const struct api_ctx *ctx, const struct api_request *req,
         rc = finish(o, res, err);
 out:
     api_geocoder_release(ix);
-    if (opened)
-        api_csv_close(&rd);
+    api_csv_close(&rd);
     for (size_t i = 0; lay.header && i < lay.n_header; i++)
         free(lay.header[i]);
     free(lay.header);
