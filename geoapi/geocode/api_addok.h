@@ -4,7 +4,7 @@
  * h_geocode_csv.c): the aliases of lat and lon, the multi-value `type` filter, the values of
  * the CSV options (delimiter, encoding), the text encodings of an upload and of its answer, and
  * the answer's file name. addok's own code (addok/http/base.py, addok_csv/__init__.py) is the
- * reference; docs/geocoding.md §2 has the table of what each accepts.
+ * reference; docs/geocoding.md « addok compatibility » has the table of what each accepts.
  *
  * Every function validates: a value addok would not understand is a 400 naming its parameter.
  * Not here: which parameters a route lists and ignores (api_routes.c, API_ADDOK).

@@ -6,10 +6,10 @@
  *   GET  /api/reverse/?lat=&lon=&limit=&type=&postcode=&citycode=
  * (each also without the trailing slash). The CSV endpoints are h_geocode_csv.c.
  *
- * Parameters are read as addok reads them (addok/http/base.py; docs/geocoding.md §2): a
- * parameter addok does not know is ignored (the route's API_ADDOK flag), lat may be written
- * latitude and lon lng, long or longitude (api_addok.h), type takes several types separated by
- * spaces or the parameter repeated (OR), limit=0 is the default. Values are still checked: a
+ * Parameters are read as addok reads them (addok/http/base.py; docs/geocoding.md, « addok
+ * compatibility »): a parameter addok does not know is ignored (the route's API_ADDOK flag),
+ * lat may be written latitude and lon lng, long or longitude (api_addok.h), type takes several
+ * types separated by spaces or the parameter repeated (OR), limit=0 is the default. Values are still checked: a
  * bad one answers this API's 400 naming the parameter (not addok's), and any other parameter
  * given twice too.
  *

@@ -78,10 +78,11 @@ typedef int api_handler_fn(const struct api_ctx *ctx, const struct api_request *
                               * open_now filter (no open/closed status in the answer) */
 #define API_LIFE 0x80       /* the answer depends on the daily-life store: its change counter
                              * (life_db_version, api_life_tag) is part of the ETag */
-#define API_ADDOK 0x100     /* the BAN-compatible geocoding endpoints (docs/geocoding.md §2):
-                             * as addok, a query parameter the route does not list is ignored
-                             * (not even stored), and a listed one may be repeated (each value
-                             * kept in order; the handler refuses repeats it cannot use) */
+#define API_ADDOK 0x100     /* the BAN-compatible geocoding endpoints (docs/geocoding.md,
+                             * « addok compatibility »): as addok, a query parameter the route
+                             * does not list is ignored (not even stored), and a listed one may
+                             * be repeated (each value kept in order; the handler refuses
+                             * repeats it cannot use) */
 
 /* The negotiation of API_HTML routes (h_ogc_common.c): f= first (json, html, and geojson when
  * geo is set), else Accept (text/html, application/json, application/geo+json, the OpenAPI

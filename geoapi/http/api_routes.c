@@ -6,7 +6,8 @@
 
 #define P(...) ((const char *const[]){__VA_ARGS__, NULL})
 /* The BAN-compatible endpoints (API_ADDOK): what addok reads, with its aliases of lat and lon;
- * any other parameter is ignored, as addok ignores it (docs/geocoding.md §2). */
+ * any other parameter is ignored, as addok ignores it (docs/geocoding.md, « addok
+ * compatibility »). */
 #define GEO_POINT "lat", "latitude", "lon", "lng", "long", "longitude"
 #define GEO_SEARCH_PARAMS                                                                          \
     P("q", "limit", "autocomplete", GEO_POINT, "type", "postcode", "citycode")

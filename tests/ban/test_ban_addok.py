@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""addok's parameters on the real geodir-api (issue 16, docs/geocoding.md §2): one table row per
-parameter form addok (addok/http/base.py, v1.3.2) or addok-csv (addok_csv/__init__.py, v1.1.0)
-accepts, each sent to the server started on 127.0.0.1 port 0 over the database that build_db.py
-made with the real importer.
+"""addok's parameters on the real geodir-api (issue 16; docs/geocoding.md, « addok
+compatibility »): one table row per parameter form addok (addok/http/base.py, v1.3.2) or
+addok-csv (addok_csv/__init__.py, v1.1.0) accepts, each sent to the server started on
+127.0.0.1 port 0 over the database that build_db.py made with the real importer.
 
 Each row says what addok does with it and checks geodir's answer against an independent
 expectation:

@@ -346,7 +346,7 @@ add("bodies", "no Content-Type", post(GOOD, ctype=None), E4)
 add("bodies", "no data field", post(multipart(b"XyZ", [(b"columns", b"adresse", None)])), E4)
 add("bodies", "data twice", post(multipart(b"XyZ", [(b"data", CSV, b"a.csv"), (b"data", CSV, b"b.csv")])), E4)
 # addok-csv ignores the fields it does not read, and reads its options in the query string too
-# (docs/geocoding.md §2): both answer the geocoded file.
+# (docs/geocoding.md « addok compatibility »): both answer the geocoded file.
 add("bodies", "unknown field", post(multipart(b"XyZ", [(b"data", CSV, b"a.csv"), (b"evil", b"1", None)])), OK)
 add("bodies", "unknown column", post(multipart(b"XyZ", [(b"data", CSV, b"a.csv"), (b"columns", b"nope", None)])), E4)
 add("bodies", "field name of 100000 bytes", post(multipart(b"XyZ", [(b"data", CSV, b"a.csv"), (b"n" * 100000, b"1", None)])), E4)
