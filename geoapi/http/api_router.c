@@ -233,15 +233,22 @@ int api_parse_query(const struct api_route *r, const char *q, size_t qlen,
                                       "%s: malformed parameter name", quoted);
         }
         if (!param_allowed(r, name)) {
+            if (r->flags & API_ADDOK) {       /* addok ignores what it does not read */
+                p = pair_end + 1;
+                continue;
+            }
             api_quote(quoted, sizeof quoted, name);
             allowed_list(r, allowed, sizeof allowed);
             return gdir_err_set_param(err, GDIR_EUNKNOWNPARAM, name,
                                       "%s: unknown parameter for %s (allowed: %s)", quoted,
                                       r->pattern, allowed);
         }
-        if (api_param(req, name))
+        if (!(r->flags & API_ADDOK) && api_param(req, name))
             return gdir_err_set_param(err, GDIR_EREPEATED, name, "%s: given more than once",
                                       name);
+        if (req->n_params == API_MAX_PARAMS)  /* only API_ADDOK routes keep repeated names */
+            return gdir_err_set_param(err, GDIR_EINVAL, "query",
+                                      "query: more than %d parameters", API_MAX_PARAMS);
         out += nlen + 1;
         vlen = 0;
         if (eq) {
@@ -263,7 +270,7 @@ int api_parse_query(const struct api_route *r, const char *q, size_t qlen,
             return api_param_invalid(err, name, value, "not valid UTF-8");
         req->params[req->n_params].name = name;
         req->params[req->n_params].value = value;
-        req->n_params++;              /* bounded: names are distinct and allowed by the route */
+        req->n_params++;
         p = pair_end + 1;
     }
     return GDIR_OK;

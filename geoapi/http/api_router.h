@@ -8,7 +8,8 @@
  *     Access-Control-Allow-*);
  *   - query string longer than max_query_len -> 400 on "query";
  *   - malformed %-escapes, a decoded NUL or invalid UTF-8 -> 400 naming the parameter;
- *   - a parameter the route does not list -> 400 UnknownParameter; twice -> 400 RepeatedParameter;
+ *   - a parameter the route does not list -> 400 UnknownParameter; twice -> 400 RepeatedParameter
+ *     (API_ADDOK routes: ignored, and kept each time);
  *   - API_FORMATS routes: f= (json, geojson) or else Accept picks the representation (400 on a
  *     bad f, 406 when Accept allows neither);
  *   - cacheable routes: the entity tag is computed from what determines the answer (database
@@ -82,6 +83,11 @@ typedef int api_handler_fn(const struct api_ctx *ctx, const struct api_request *
                               * open_now filter (no open/closed status in the answer) */
 #define API_LIFE 0x80       /* the answer depends on the daily-life store: its change counter
                              * (life_db_version, api_life_tag) is part of the ETag */
+#define API_ADDOK 0x100     /* the BAN-compatible geocoding endpoints (docs/geocoding.md,
+                             * « addok compatibility »): as addok, a query parameter the route
+                             * does not list is ignored (not even stored), and a listed one may
+                             * be repeated (each value kept in order; the handler refuses
+                             * repeats it cannot use) */
 
 /* The negotiation of API_HTML routes (h_ogc_common.c): f= first (json, html, and geojson when
  * geo is set), else Accept (text/html, application/json, application/geo+json, the OpenAPI
