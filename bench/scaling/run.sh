@@ -33,11 +33,14 @@ mem() { # pid -> "VmRSS_MB RssAnon_MB"
     awk '/^VmRSS:/ {r = $2} /^RssAnon:/ {a = $2} END {printf "%.0f %.0f", r/1024, a/1024}' \
         "/proc/$1/status"
 }
+cpu() { # pid -> its CPU time so far (user + system), seconds
+    awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$1/stat"
+}
 seconds() { # url -> total time of one GET, seconds
     curl -s -o /dev/null -w '%{time_total}' "$1"
 }
 
-printf 'n\timport_wall_s\timport_cpu_s\timport_rss_mb\tdb_mb\tproc\tfirst_near_s\tfirst_text_s\trss_mb\tanon_mb\tswap_seen_s\tswap_first_near_s\tswap_rss_mb\tswap_anon_mb\n' > "$TSV"
+printf 'n\timport_wall_s\timport_cpu_s\timport_rss_mb\tdb_mb\tproc\tfirst_near_s\tfirst_near_cpu_s\tfirst_text_s\trss_mb\tanon_mb\tswap_seen_s\tswap_first_near_s\tswap_first_near_cpu_s\tswap_rss_mb\tswap_anon_mb\n' > "$TSV"
 for N in "${SIZES[@]}"; do
     CSV="$WORK/poi_$N.csv"
     GDB="$WORK/geodir_$N.sqlite"
@@ -59,9 +62,12 @@ for N in "${SIZES[@]}"; do
     done
     FIRST_NEAR=()
     FIRST_TEXT=()
+    FIRST_CPU=()
     WARM=()
     for i in 0 1; do
+        c0=$(cpu "${PIDS[$i]}")
         FIRST_NEAR+=("$(seconds "${URLS[$i]}$NEAR")")
+        FIRST_CPU+=("$(awk -v a="$(cpu "${PIDS[$i]}")" -v b="$c0" 'BEGIN {printf "%.2f", a - b}')")
         FIRST_TEXT+=("$(seconds "${URLS[$i]}$TEXT")")
         for _ in $(seq 50); do curl -s -o /dev/null "${URLS[$i]}$NEAR"; done
         WARM+=("$(mem "${PIDS[$i]}")")
@@ -80,10 +86,13 @@ for N in "${SIZES[@]}"; do
         SEEN+=("$(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN {printf "%.2f", a - b}')")
     done
     for i in 0 1; do
+        c0=$(cpu "${PIDS[$i]}")
         swap_near=$(seconds "${URLS[$i]}$NEAR")
-        printf '%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$N" "$iwall" \
+        swap_cpu=$(awk -v a="$(cpu "${PIDS[$i]}")" -v b="$c0" 'BEGIN {printf "%.2f", a - b}')
+        printf '%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$N" "$iwall" \
             "$icpu" "$((irss / 1024))" "$dbmb" "$((i + 1))" "${FIRST_NEAR[$i]}" \
-            "${FIRST_TEXT[$i]}" "${WARM[$i]// /$'\t'}" "${SEEN[$i]}" "$swap_near" \
+            "${FIRST_CPU[$i]}" "${FIRST_TEXT[$i]}" "${WARM[$i]// /$'\t'}" "${SEEN[$i]}" \
+            "$swap_near" "$swap_cpu" \
             "$(mem "${PIDS[$i]}" | tr ' ' '\t')" >> "$TSV"
     done
     for p in "${PIDS[@]}"; do kill "$p"; wait "$p" 2>/dev/null || true; done
