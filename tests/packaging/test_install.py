@@ -42,8 +42,11 @@ class Root:
             f"workdir={self.ovwork} {m}\n"
             f"mount -t proc proc {m}/proc\n"
             f"mount --rbind /dev {m}/dev\n"
-            # the source tree's profiles: hidden, so that the installed ones must be found
-            f"mount -t tmpfs -o size=1m tmpfs {m}{self.src}/importer/profiles\n"
+            # the source tree's profiles: hidden (when the overlay shows them: the tree may be
+            # on another file system), so that the installed ones must be found
+            f"if [ -d {m}{self.src}/importer/profiles ]; then\n"
+            f"    mount -t tmpfs -o size=1m tmpfs {m}{self.src}/importer/profiles\n"
+            "fi\n"
             f'exec chroot {m} "$@"\n')
         return ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh"] + cmd
 
