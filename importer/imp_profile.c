@@ -731,7 +731,7 @@ static int load_source(struct loader *L, const cJSON *src)
                                        "separator", "header", "columns", "encoding",
                                        "osm_config", "max_mb", NULL};
     static const char *const readers[] = {"ogr", "finess-csv", "finess-json",
-                                          "service-public-xml", NULL};
+                                          "service-public-xml", "service-public-json", NULL};
     static const char *const encodings[] = {"utf-8", "windows-1252", "latin-1", "auto", NULL};
     struct imp_profile *p = L->p;
     const cJSON *oo, *it, *hdr, *cols, *layers, *maxmb;
@@ -803,9 +803,10 @@ static int load_source(struct loader *L, const cJSON *src)
     p->max_bytes = (size_t)READER_MAX_MB_DEFAULT << 20;
     maxmb = cJSON_GetObjectItemCaseSensitive(src, "max_mb");
     if (maxmb) {
-        if (p->reader != IMP_READER_FINESS_JSON && p->reader != IMP_READER_SP_XML)
-            return fail(L, "source.max_mb", "only for the finess-json and service-public-xml "
-                                            "readers");
+        if (p->reader != IMP_READER_FINESS_JSON && p->reader != IMP_READER_SP_XML &&
+            p->reader != IMP_READER_SP_JSON)
+            return fail(L, "source.max_mb", "only for the finess-json, service-public-xml and "
+                                            "service-public-json readers");
         if (!cJSON_IsNumber(maxmb) || maxmb->valuedouble < 1 ||
             maxmb->valuedouble > READER_MAX_MB_LIMIT || maxmb->valuedouble != (int)maxmb->valuedouble)
             return fail(L, "source.max_mb", "expected a whole number of MiB, 1 to 4096");

@@ -151,6 +151,7 @@ enum imp_reader {
     IMP_READER_FINESS_CSV,  /* FINESS legacy stock: structureet + geolocalisation rows */
     IMP_READER_FINESS_JSON, /* FINESS "flux structures" JSON (pmej -> ege) */
     IMP_READER_SP_XML,      /* service-public.fr per-office XML files in a folder */
+    IMP_READER_SP_JSON,     /* service-public.fr API Annuaire JSON export */
 };
 
 /* Text encoding of a CSV file (GDAL's CSV driver reads bytes as UTF-8). */

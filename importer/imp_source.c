@@ -71,60 +71,10 @@ static const struct imp_reader_ops *reader_ops(enum imp_reader r)
         return &imp_reader_finess_json;
     case IMP_READER_SP_XML:
         return &imp_reader_spxml;
+    case IMP_READER_SP_JSON:
+        return &imp_reader_spjson;
     }
     return &imp_reader_ogr;
-}
-
-int imp_record_values_init(struct imp_record_values *rv, size_t n, size_t cap)
-{
-    gdir_buf_init(&rv->arena, cap);
-    rv->offsets = calloc(n + 1, sizeof *rv->offsets);
-    rv->values = calloc(n + 1, sizeof *rv->values);
-    return rv->offsets && rv->values ? GDIR_OK : GDIR_ENOMEM;
-}
-
-void imp_record_values_free(struct imp_record_values *rv)
-{
-    gdir_buf_free(&rv->arena);
-    free(rv->offsets);
-    free(rv->values);
-    rv->offsets = NULL;
-    rv->values = NULL;
-}
-
-int imp_record_values_finish(struct imp_record_values *rv, size_t n, struct imp_feature *f,
-                             const char *where)
-{
-    if (rv->arena.err) {
-        f->has_line_problem = 1;
-        imp_reject_set(&f->line_problem, IMP_R_TOO_LONG, where, NULL, "record too large");
-        return 1;
-    }
-    for (size_t k = 0; k < n; k++)
-        rv->values[k] = rv->offsets[k] == SIZE_MAX ? NULL : rv->arena.data + rv->offsets[k];
-    return 1;
-}
-
-int imp_reader_unknown_field(const char *path, const struct imp_profile *p, const char *field,
-                             const char *const *names, size_t n_names, struct gdir_err *err)
-{
-    struct gdir_buf list;
-    int rc;
-    gdir_buf_init(&list, 0);
-    for (size_t i = 0; i < n_names; i++) {
-        if (list.len > 400) {
-            gdir_buf_adds(&list, ", ...");
-            break;
-        }
-        if (i)
-            gdir_buf_adds(&list, ", ");
-        gdir_buf_adds(&list, names[i]);
-    }
-    rc = gdir_err_set_param(err, GDIR_ECONFIG, field,
-                            "%s: mapping %s: unknown field '%s' (fields: %s)", path, p->name,
-                            field, gdir_buf_str(&list));
-    gdir_buf_free(&list);
-    return rc;
 }
 
 void imp_source_close(struct imp_source *s)

@@ -16,6 +16,8 @@ usage: test_formats.py CASE IMPORTER SQLITE3 OGR2OGR TESTS_DIR SOURCE_DIR WORK_D
         sirene          SIRENE géolocalisé: active and public establishments only; P rows never
                         written anywhere
         service_public  the per-office XML folder: opening hours, accessibility, bad file
+        service_public_json  the API Annuaire JSON export: JSON text or arrays, hours, the
+                        located address, a record that is not an object
         addresses       BAN and BANO into the addresses table
         generic         a territory's own CSV with the example profile; GPKG and Shapefile
                         copies made with ogr2ogr
@@ -429,6 +431,32 @@ def case_service_public():
     provenance(db, "sp", "etalab-2.0", "DILA")
 
 
+def case_service_public_json():
+    db, p, pl = import_one("service_public_json", "sp", "service-public-json",
+                           "service-public-json/annuaire-exemple.json", (4, 2, 1, 0, 1, 0),
+                           "service-public-json: 4 records read, 2 imported, 1 outside, 1 rejected")
+    m = pl.get("sp:mairie-55532-01-exemple", {})
+    check(m.get("category") == "town-hall" and m.get("opening_hours") == "Tu 16:30-18:30; Th 10:00-12:00"
+          and m.get("wheelchair") == "yes" and m.get("phone") == "03 99 70 00 00"
+          and m.get("email") == "mairie@vaubecourt.example.org"
+          and m.get("website") == "https://vaubecourt.example.org"
+          and m.get("address") == "2 Grand'rue" and at(m, 48.9332008, 5.1108398)
+          and m.get("refs") == "sp:mairie-55532-01-exemple" and m.get("source_date") == "2026-09-01",
+          f"sp-json: JSON text members, the located address rather than the postal one listed "
+          f"first, the first e-mail, the date of date_modification ({m})")
+    f = pl.get("sp:msap-55517-01-exemple", {})
+    check(f.get("category") == "france-services" and f.get("opening_hours") ==
+          "Mo,Tu,Th,Fr 09:00-12:00,13:30-17:00; We 09:00-12:00,13:30-19:00; Sa 09:00-12:00",
+          f"sp-json: arrays read like JSON text, spans merged per day, an unknown day left out "
+          f"({f.get('opening_hours')!r})")
+    check(f.get("wheelchair") == "no" and f.get("address") == "1 place de l'Église\nBâtiment B"
+          and f.get("description") == "Accueil sur rendez-vous l'après-midi." and at(f, 48.9785, 5.0638),
+          f"sp-json: NAC -> no, address lines, comment, numeric coordinates ({f})")
+    expect_rejects(db, "sp", [("annuaire-exemple.json", "feature 3", "record", "read_error",
+                               "a record of the export is not an object")])
+    provenance(db, "sp", "etalab-2.0", "DILA")
+
+
 def case_addresses():
     db, p = import_ok("addresses", [{"name": "ban", "profile": "ban", "path": "ban/adresses-55-exemple.csv"},
                                     {"name": "bano", "profile": "bano", "path": "ban/bano-55-exemple.csv"}])
@@ -582,6 +610,7 @@ def case_profiles():
 
 CASES = {"osm": case_osm, "finess_csv": case_finess_csv, "finess_json": case_finess_json, "rna": case_rna,
          "bpe": case_bpe, "sirene": case_sirene, "service_public": case_service_public,
+         "service_public_json": case_service_public_json,
          "addresses": case_addresses, "generic": case_generic, "profiles": case_profiles}
 
 if __name__ == "__main__":
