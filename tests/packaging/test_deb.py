@@ -100,6 +100,10 @@ def check_files(root):
     check(data_dir == "/usr/share/geodir/datasets/samples"
           and os.path.isdir(os.path.join(root, data_dir.lstrip("/"))),
           f"aire-argonne.json: data_dir is the installed samples (got {data_dir})")
+    with open(os.path.join(root, "etc/geodir/aire-argonne-live.json"), encoding="utf-8") as f:
+        data_dir = json.load(f).get("data_dir")
+    check(data_dir == "/var/lib/geodir/downloads",
+          f"aire-argonne-live.json: data_dir is the state folder's downloads (got {data_dir})")
     return conf
 
 
