@@ -2,8 +2,8 @@
 """packaging.nginx — the nginx example in front of two geodir-api on one database (docs/scaling.md).
 
 packaging/nginx/geodir.conf, the very file the package installs, with only its ports,
-certificate, cache folder and the two upstream ports rewritten (each rewrite must match: the
-test fails when the example changes shape), is run by a real nginx on loopback ports with a
+certificate, cache folder and the upstream ports rewritten, its second upstream line
+uncommented (each rewrite must match: the test fails when the example changes shape), is run by a real nginx on loopback ports with a
 certificate made here by openssl. Behind it, two geodir-api processes serve the same directory
 database and share one forms database. Checks:
 - nginx -t accepts the example; port 80 redirects to https; TLS verified against the
@@ -56,7 +56,7 @@ def nginx_conf(src, work, ports, api_ports, cert, key):
         site = f.read()
     site = rewrite(site, "/var/cache/nginx/geodir", os.path.join(work, "cache"))
     site = rewrite(site, "server 127.0.0.1:8080 ", f"server 127.0.0.1:{api_ports[0]} ")
-    site = rewrite(site, "server 127.0.0.1:8081 ", f"server 127.0.0.1:{api_ports[1]} ")
+    site = rewrite(site, "# server 127.0.0.1:8081 ", f"server 127.0.0.1:{api_ports[1]} ")
     site = rewrite(site, "    listen 80;\n", f"    listen 127.0.0.1:{ports['http']};\n")
     site = rewrite(site, "    listen [::]:80;\n", "")
     site = rewrite(site, "    listen 443 ssl http2;\n",
