@@ -84,7 +84,7 @@ const char *imp_profiles_dir(const char *option)
 #else
     const char *src = NULL;
 #endif
-    static char near[PATH_MAX];   /* called once per run, by the main thread */
+    static char near[PATH_MAX];   /* main thread only; every call writes the same path */
     if (option)
         return option;
     return gdir_locate("GEODIR_PROFILES", GDIR_PROFILES_NEAR_EXE, src, GDIR_PROFILES_INSTALL_DIR,
