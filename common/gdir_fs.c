@@ -91,13 +91,36 @@ char *gdir_dir_of(const char *path)
     return d;
 }
 
-const char *gdir_locate(const char *env, const char *src, const char *installed, int want_dir)
+static int exists_as(const char *path, int want_dir)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && (want_dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode));
+}
+
+/* <folder of the running program>/rel into buf; 0, or -1 when it cannot be known or fit. */
+static int near_program(const char *rel, char *buf, size_t size)
+{
+    ssize_t n = readlink("/proc/self/exe", buf, size);
+    char *slash;
+    if (n <= 0 || (size_t)n >= size)
+        return -1;
+    buf[n] = '\0';
+    slash = strrchr(buf, '/');
+    if (!slash)
+        return -1;
+    n = snprintf(slash + 1, size - (size_t)(slash + 1 - buf), "%s", rel);
+    return n < 0 || (size_t)n >= size - (size_t)(slash + 1 - buf) ? -1 : 0;
+}
+
+const char *gdir_locate(const char *env, const char *near_exe, const char *src,
+                        const char *installed, int want_dir, char *buf, size_t size)
 {
     const char *value = getenv(env);
-    struct stat st;
     if (value && *value)
         return value;
-    if (src && stat(src, &st) == 0 && (want_dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode)))
+    if (near_exe && near_program(near_exe, buf, size) == 0 && exists_as(buf, want_dir))
+        return buf;
+    if (src && exists_as(src, want_dir))
         return src;
     return installed;
 }

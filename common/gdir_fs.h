@@ -40,9 +40,13 @@ void gdir_remove_tree(const char *dir);
 char *gdir_dir_of(const char *path);
 
 /* Where a file or folder that geodir reads at run time is (profiles, the sources catalogue):
- * the value of the environment variable env when it is set and not empty, else src (the
- * source tree's copy; may be NULL) when it exists as a folder (want_dir) or a regular file,
- * else installed. */
-const char *gdir_locate(const char *env, const char *src, const char *installed, int want_dir);
+ * the value of the environment variable env when it is set and not empty; else near_exe (may be
+ * NULL), a path relative to the folder of the running program (/proc/self/exe), e.g.
+ * "../share/geodir/profiles", when it exists: an installed tree wherever it lies (a package
+ * extracted into another root, a relocated prefix), its path written into buf; else src (the
+ * source tree's copy; may be NULL) when it exists; else installed (the compiled-in path).
+ * "Exists" is as a folder (want_dir) or a regular file. */
+const char *gdir_locate(const char *env, const char *near_exe, const char *src,
+                        const char *installed, int want_dir, char *buf, size_t size);
 
 #endif

@@ -26,6 +26,7 @@
 #include "imp_territory.h"
 #include "imp_writer.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,9 @@
 
 #ifndef GDIR_VERSION
 #define GDIR_VERSION "0.0.0"
+#endif
+#ifndef GDIR_PROFILES_NEAR_EXE
+#define GDIR_PROFILES_NEAR_EXE "../share/geodir/profiles"
 #endif
 #ifndef GDIR_PROFILES_INSTALL_DIR
 #define GDIR_PROFILES_INSTALL_DIR "/usr/local/share/geodir/profiles"
@@ -80,9 +84,11 @@ const char *imp_profiles_dir(const char *option)
 #else
     const char *src = NULL;
 #endif
+    static char near[PATH_MAX];   /* main thread only; every call writes the same path */
     if (option)
         return option;
-    return gdir_locate("GEODIR_PROFILES", src, GDIR_PROFILES_INSTALL_DIR, 1);
+    return gdir_locate("GEODIR_PROFILES", GDIR_PROFILES_NEAR_EXE, src, GDIR_PROFILES_INSTALL_DIR,
+                       1, near, sizeof near);
 }
 
 /* The source's path relative to the data folder, as stored in the sources table. */

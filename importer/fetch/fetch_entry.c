@@ -12,6 +12,7 @@
 #include "gdir_fs.h"
 #include "gdir_log.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,7 +124,9 @@ static const char *catalogue_file(void)
 #else
     const char *src = NULL;
 #endif
-    return gdir_locate("GEODIR_CATALOGUE", src, GDIR_CATALOGUE_INSTALL, 0);
+    static char near[PATH_MAX];   /* the catalogue is loaded once, by the main thread */
+    return gdir_locate("GEODIR_CATALOGUE", GDIR_CATALOGUE_NEAR_EXE, src, GDIR_CATALOGUE_INSTALL, 0,
+                       near, sizeof near);
 }
 
 /* The catalogue's entry called name (the catalogue is loaded on first use). */
