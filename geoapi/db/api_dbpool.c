@@ -14,6 +14,7 @@ struct pool_conn {
     dev_t dev;            /* identity of the file it was opened on */
     ino_t ino;
     time_t checked;       /* last time the path was stat()ed */
+    unsigned long files;  /* pool->files when it last opened or checked */
 };
 
 static void conn_free(void *p)
@@ -30,6 +31,7 @@ int api_dbpool_init(struct api_dbpool *pool, const char *path, struct gdir_err *
     pool->path = path;
     pool->ino = pool->dev = 0;
     pool->swaps = 0;
+    atomic_init(&pool->files, 0);
     pthread_mutex_init(&pool->mu, NULL);
     pool->key_ok = pthread_key_create(&pool->key, conn_free) == 0;
     if (!pool->key_ok)
@@ -45,6 +47,7 @@ static void note_file(struct api_dbpool *pool, const struct stat *st)
         pool->swaps += pool->ino || pool->dev ? 1 : 0;
         pool->ino = (unsigned long long)st->st_ino;
         pool->dev = (unsigned long long)st->st_dev;
+        atomic_fetch_add_explicit(&pool->files, 1, memory_order_release);
     }
     pthread_mutex_unlock(&pool->mu);
 }
@@ -76,6 +79,7 @@ static int conn_open(struct api_dbpool *pool, struct pool_conn *c, struct gdir_e
     c->ino = st.st_ino;
     c->checked = time(NULL);
     note_file(pool, &st);
+    c->files = atomic_load_explicit(&pool->files, memory_order_acquire);
     return GDIR_OK;
 }
 
@@ -97,8 +101,10 @@ int api_dbpool_get(struct api_dbpool *pool, struct api_db **db, struct gdir_err 
         if (conn_open(pool, c, err))
             return GDIR_EUNAVAIL;
         gdir_log(GDIR_LOG_DEBUG, "db", "msg=\"connection opened\"");
-    } else if (now != c->checked) {
+    } else if (now != c->checked ||
+               atomic_load_explicit(&pool->files, memory_order_acquire) != c->files) {
         c->checked = now;
+        c->files = atomic_load_explicit(&pool->files, memory_order_acquire);
         if (stat(pool->path, &st) == 0 && (st.st_ino != c->ino || st.st_dev != c->dev)) {
             struct gdir_err e2;
             if (conn_open(pool, c, &e2) == 0)

@@ -5,12 +5,15 @@
  * closed when the thread ends (the key's destructor runs when the server joins its workers). When the
  * importer swaps a new database file in (rename over the path), each connection notices the new
  * inode on its next request (checked at most once a second) and reopens, so readers move to the
- * new data without a restart and never see a half-written file.
+ * new data without a restart and never see a half-written file. Once one thread has opened the
+ * new file, every other thread checks on its very next request (a counter of files seen, read
+ * without a lock), so no thread answers from the old file after another answered from the new.
  */
 #ifndef API_DBPOOL_H
 #define API_DBPOOL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "api_queries.h"
 
@@ -21,6 +24,7 @@ struct api_dbpool {
     pthread_mutex_t mu;   /* guards the newest file seen and the swap count (GET /metrics) */
     unsigned long long ino, dev;   /* identity of the newest file a connection opened */
     unsigned long swaps;  /* files swapped in since start, each counted once */
+    atomic_ulong files;   /* distinct files opened so far: a thread behind it checks at once */
 };
 
 /* Prepares the pool; opens nothing. Returns 0 or GDIR_EINTERNAL. */
