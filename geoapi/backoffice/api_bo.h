@@ -22,14 +22,6 @@
                                         * item of the daily life with its 20 KiB text
                                         * (LIFE_TEXT_MAX) and JSON escapes */
 
-struct api_bo;
-
-/* Prepares the per-thread connections to cfg->forms_db (opens one now to create the tables
- * and fail early). 0 with *out, or GDIR_ECONFIG / GDIR_ENOMEM with err. */
-int api_bo_open(struct api_bo **out, const struct api_config *cfg, struct gdir_err *err);
-/* NULL-safe. Call after the workers have stopped. */
-void api_bo_close(struct api_bo *bo);
-
 /* Finds the agent of the request's session cookie; for a POST also checks X-CSRF-Token
  * against the session's token. 0 with *agent filled (bo_agent_free), or
  * GDIR_EUNAUTHORIZED (401) / GDIR_EFORBIDDEN (403, CSRF) with err set. Uses the worker's
@@ -59,11 +51,12 @@ void api_bo_audit(const struct api_ctx *ctx, const struct api_request *req,
 
 /* The request {id} of the path for a decision (§7 contributions, event proposals): read, and
  * in the agent's scope (403 otherwise; an unknown id is 403 too for non-administrators:
- * nothing disclosed); 400 naming id. r is freed by bo_request_row_free. */
+ * nothing disclosed); 400 naming id; of one of the forms (NULL-terminated) or 409 with the
+ * French sentence not_kind. r is freed by bo_request_row_free. */
 struct bo_request_row;
 int api_bo_scoped_request(const struct api_ctx *ctx, const struct api_request *req,
-                          const struct bo_agent *a, struct bo_request_row *r,
-                          struct gdir_err *err);
+                          const struct bo_agent *a, const char *const *forms,
+                          const char *not_kind, struct bo_request_row *r, struct gdir_err *err);
 
 /* The body of a moderation decision (POST …/contribution, …/event): a JSON object of the
  * members decision, values and motivation only. *decision: the decision's text, NULL when it

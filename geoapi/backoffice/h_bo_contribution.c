@@ -238,21 +238,6 @@ static int accept(const struct api_ctx *ctx, const struct bo_request_row *r,
     return rc;
 }
 
-/* The request of the path, in the agent's scope (403 otherwise: nothing disclosed). */
-static int scoped_request(const struct api_ctx *ctx, const struct api_request *req,
-                          const struct bo_agent *a, struct bo_request_row *r,
-                          struct gdir_err *err)
-{
-    int rc = api_bo_scoped_request(ctx, req, a, r, err);
-
-    if (rc)
-        return rc;
-    if (strcmp(r->form_id, BO_FORM_PROPOSE) && strcmp(r->form_id, BO_FORM_REPORT))
-        return gdir_err_set(err, GDIR_ECONFLICT, "Cette demande n'est pas une contribution à "
-                            "l'annuaire.");
-    return GDIR_OK;
-}
-
 /* The answer and the audit row of a decision. */
 static int decided(const struct api_ctx *ctx, const struct api_request *req,
                    const struct bo_agent *a, const struct bo_request_row *r,
@@ -292,9 +277,12 @@ int h_bo_contribution(const struct api_ctx *ctx, const struct api_request *req,
     cJSON *body = NULL;
     const char *d, *kind = NULL, *motivation, *to;
     char place_id[160] = "";
+    static const char *const forms[] = {BO_FORM_PROPOSE, BO_FORM_REPORT, NULL};
     int rc;
 
-    if ((rc = api_bo_session(ctx, req, &a, err)) || (rc = scoped_request(ctx, req, &a, &r, err)) ||
+    if ((rc = api_bo_session(ctx, req, &a, err)) ||
+        (rc = api_bo_scoped_request(ctx, req, &a, forms, "Cette demande n'est pas une "
+                                    "contribution à l'annuaire.", &r, err)) ||
         (rc = api_bo_decision_body(req, &body, &d, &motivation, err)))
         goto out;
     if (!d) {

@@ -229,23 +229,6 @@ out:
     return rc;
 }
 
-/* The request of the path, an open « Proposer un événement » of the agent's scope. */
-static int scoped_request(const struct api_ctx *ctx, const struct api_request *req,
-                          const struct bo_agent *a, struct bo_request_row *r,
-                          struct gdir_err *err)
-{
-    int rc = api_bo_scoped_request(ctx, req, a, r, err);
-
-    if (rc)
-        return rc;
-    if (strcmp(r->form_id, BO_FORM_EVENT))
-        return gdir_err_set(err, GDIR_ECONFLICT, "Cette demande n'est pas une proposition "
-                            "d'événement.");
-    if (bo_status_terminal(r->status))
-        return gdir_err_set(err, GDIR_ECONFLICT, "Cette demande est déjà close (%s).", r->status);
-    return GDIR_OK;
-}
-
 /* The answer, the back office's audit row and the resident's e-mail of a decision. */
 static int decided(const struct api_ctx *ctx, const struct api_request *req,
                    const struct bo_agent *a, const struct bo_request_row *r, const char *to,
@@ -278,10 +261,18 @@ int h_bo_event_decision(const struct api_ctx *ctx, const struct api_request *req
     cJSON *body = NULL;
     const char *d, *motivation;
     long long item = 0;
+    static const char *const forms[] = {BO_FORM_EVENT, NULL};
     int rc;
 
-    if ((rc = api_bo_session(ctx, req, &a, err)) || (rc = scoped_request(ctx, req, &a, &r, err)) ||
-        (rc = api_bo_decision_body(req, &body, &d, &motivation, err)))
+    if ((rc = api_bo_session(ctx, req, &a, err)) ||
+        (rc = api_bo_scoped_request(ctx, req, &a, forms, "Cette demande n'est pas une "
+                                    "proposition d'événement.", &r, err)))
+        goto out;
+    if (bo_status_terminal(r.status)) {
+        rc = gdir_err_set(err, GDIR_ECONFLICT, "Cette demande est déjà close (%s).", r.status);
+        goto out;
+    }
+    if ((rc = api_bo_decision_body(req, &body, &d, &motivation, err)))
         goto out;
     if (d && !strcmp(d, "accept")) {
         if (!(rc = accept(ctx, req, &r, &a, cJSON_GetObjectItemCaseSensitive(body, "values"),
