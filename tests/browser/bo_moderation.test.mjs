@@ -22,7 +22,8 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import {
   AGENTS, IMPORTER, SOURCE_DIR, addAgent, axeCheck, boLogin, closeAll, formsArgs, freshWorkDir,
-  importFixtures, newContext, openBrowser, pollUntil, smtpArgs, startServer, startSmtp,
+  importFixtures, newContext, openBrowser, pollUntil, refuseThenAccept, smtpArgs, startServer,
+  startSmtp,
 } from './harness.mjs';
 
 const WORK_DIR = freshWorkDir('run-bo-moderation');
@@ -87,17 +88,10 @@ test('the commune\'s agent accepts the proposal with corrected hours', async () 
   assert.match(await page.textContent('main'), new RegExp(NAME));
   await axeCheck(page, 'a contribution\'s page');
 
-  await page.getByLabel('Refuser').check();
-  await page.click('text=Enregistrer la décision');
-  await page.waitForSelector('#contribution-title ~ form .error-summary:not([hidden])');
-  assert.equal(await page.getAttribute('#contrib-motivation', 'aria-invalid'), 'true');
-  await axeCheck(page, 'a refusal without motivation');
-
-  await page.getByLabel('Accepter et publier dans l’annuaire').check();
-  await page.waitForSelector('#contrib-values:not([hidden])');
-  await page.fill('#contrib-opening_hours', 'Tu-Sa 08:00-12:30');
-  await page.click('text=Enregistrer la décision');
-  await page.waitForFunction(() => /Acceptée/.test(document.querySelector('.bo-facts').textContent));
+  await refuseThenAccept(page, { titleId: 'contribution-title', prefix: 'contrib',
+                                acceptLabel: 'Accepter et publier dans l’annuaire',
+                                field: 'opening_hours', value: 'Tu-Sa 08:00-12:30',
+                                step: 'a contribution' });
   assert.match(await page.textContent('#contribution-title ~ p'), /déjà été traitée/);
   await axeCheck(page, 'the accepted contribution');
 });

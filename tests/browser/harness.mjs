@@ -7,8 +7,8 @@
  * server exits cleanly on SIGTERM; the axe-core check of a page; agents made by the real
  * geodir-admin (geodirAdmin), the fixtures' database (importFixtures), TOTP codes (totp), a
  * resident's school enrolment (fileEnrolment), a local SMTP server that captures the e-mails
- * (startSmtp, smtpArgs), pollUntil and an agent's login on the page (boLogin), for the back
- * office's tests; pageSearch, a search of the map page and the answer it rendered; tabTo (keyboard
+ * (startSmtp, smtpArgs), pollUntil, an agent's login on the page (boLogin) and a decision
+ * refused without motivation then accepted (refuseThenAccept), for the back office's tests; pageSearch, a search of the map page and the answer it rendered; tabTo (keyboard
  * only: Tab until an element has the focus) and noHorizontalScroll (the 360 px checks).
  *
  * A missing dependency is a failure with a message saying how to fix it, never a skip.
@@ -460,6 +460,24 @@ export async function boLogin(ctx, login, password, secret = '') {
     await page.keyboard.press('Enter');
   }
   await page.waitForSelector('#home-view:not([hidden])');
+}
+
+/* The decision form (bo/decision.js) under the heading #titleId of a request's page: « Refuser »
+ * without a motivation is refused on its field #<prefix>-motivation (axe-checked, step names it),
+ * then acceptLabel with the value #<prefix>-<field> corrected is recorded: « Acceptée ». */
+export async function refuseThenAccept(page, { titleId, prefix, acceptLabel, field, value, step }) {
+  const form = page.locator(`#${titleId} ~ form`);
+  const record = form.getByRole('button', { name: 'Enregistrer la décision' });
+  await page.getByLabel('Refuser').check();
+  await record.click();
+  await page.waitForSelector(`#${titleId} ~ form .error-summary:not([hidden])`);
+  assert.equal(await page.getAttribute(`#${prefix}-motivation`, 'aria-invalid'), 'true');
+  await axeCheck(page, `${step} refused without motivation`);
+  await page.getByLabel(acceptLabel).check();
+  await page.waitForSelector(`#${prefix}-values:not([hidden])`);
+  await page.fill(`#${prefix}-${field}`, value);
+  await record.click();
+  await page.waitForFunction(() => /Acceptée/.test(document.querySelector('.bo-facts').textContent));
 }
 
 /* Keyboard only: Tab until selector has the focus (at most 80 presses). */

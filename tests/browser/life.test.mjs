@@ -38,7 +38,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import {
   SOURCE_DIR, axeCheck, boLogin, closeAll, freshWorkDir, geodirAdmin, newContext, noHorizontalScroll,
-  openBrowser, pollUntil, runImport, startServer, tabTo, tileHostOf,
+  openBrowser, pollUntil, refuseThenAccept, runImport, startServer, tabTo, tileHostOf,
 } from './harness.mjs';
 
 const WORK_DIR = freshWorkDir('run-life');
@@ -292,16 +292,10 @@ test('an association\'s proposal, refused without motivation, then accepted by t
   await page.goto(`${ctx.base}/bo/queue.html`);
   await page.click(`text=${filed.code}`);
   await page.waitForSelector('#event-proposal-title');
-  await page.getByLabel('Refuser').check();
-  await page.click('#event-proposal-title ~ form button[type="submit"]');
-  await page.waitForSelector('#event-proposal-title ~ form .error-summary:not([hidden])');
-  assert.equal(await page.getAttribute('#event-motivation', 'aria-invalid'), 'true');
-  await axeCheck(page, 'a proposal refused without motivation');
-  await page.getByLabel('Accepter et publier dans l’agenda').check();
-  await page.waitForSelector('#event-values:not([hidden])');
-  await page.fill('#event-title', 'Concert de Noël de la chorale (exemple)');
-  await page.click('#event-proposal-title ~ form button[type="submit"]');
-  await page.waitForFunction(() => /Acceptée/.test(document.querySelector('.bo-facts').textContent));
+  await refuseThenAccept(page, { titleId: 'event-proposal-title', prefix: 'event',
+                                acceptLabel: 'Accepter et publier dans l’agenda', field: 'title',
+                                value: 'Concert de Noël de la chorale (exemple)',
+                                step: 'an event proposal' });
   await axeCheck(page, 'the accepted proposal');
   const answer = await (await fetch(`${ctx.base}/api/events?commune=${INSEE}&q=chorale`)).json();
   const got = answer.features.find((f) => /Concert de Noël de la chorale/.test(f.properties.title));
