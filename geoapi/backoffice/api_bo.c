@@ -132,7 +132,8 @@ void api_bo_audit(const struct api_ctx *ctx, const struct api_request *req,
                  err.msg);
 }
 
-int api_bo_scoped_request(const struct api_ctx *ctx, const struct api_request *req,
+/* The request {id} of the path, in the agent's scope and of one of forms (api_bo.h). */
+static int scoped_request(const struct api_ctx *ctx, const struct api_request *req,
                           const struct bo_agent *a, const char *const *forms,
                           const char *not_kind, struct bo_request_row *r, struct gdir_err *err)
 {
@@ -167,7 +168,9 @@ int api_bo_json_end(struct api_response *res, struct gdir_json *j, struct gdir_e
     return api_json_done(res, j, API_CT_JSON, err);
 }
 
-int api_bo_decision_body(const struct api_request *req, struct cJSON **body,
+/* The body of a decision: a JSON object of the members decision, values and motivation only;
+ * *body (cJSON_Delete) may be set on failure too. */
+static int decision_body(const struct api_request *req, struct cJSON **body,
                          const char **decision, const char **motivation, struct gdir_err *err)
 {
     static const char *const keys[] = {"decision", "values", "motivation", NULL};
@@ -189,6 +192,29 @@ int api_bo_decision_body(const struct api_request *req, struct cJSON **body,
     *motivation = cJSON_IsString(mo) && mo->valuestring[0] ? mo->valuestring : NULL;
     *decision = cJSON_IsString(d) ? d->valuestring : NULL;
     return GDIR_OK;
+}
+
+int api_bo_decision_begin(const struct api_ctx *ctx, const struct api_request *req,
+                          const char *const *forms, const char *not_kind, int open_only,
+                          struct api_bo_decision *dc, struct gdir_err *err)
+{
+    int rc;
+
+    memset(dc, 0, sizeof *dc);
+    if ((rc = api_bo_session(ctx, req, &dc->agent, err)) ||
+        (rc = scoped_request(ctx, req, &dc->agent, forms, not_kind, &dc->req, err)))
+        return rc;
+    if (open_only && bo_status_terminal(dc->req.status))
+        return gdir_err_set(err, GDIR_ECONFLICT, "Cette demande est déjà close (%s).",
+                            dc->req.status);
+    return decision_body(req, &dc->body, &dc->decision, &dc->motivation, err);
+}
+
+void api_bo_decision_end(struct api_bo_decision *dc)
+{
+    cJSON_Delete(dc->body);
+    bo_request_row_free(&dc->req);
+    bo_agent_free(&dc->agent);
 }
 
 int api_bo_decision_record(const struct api_ctx *ctx, const struct api_request *req,
