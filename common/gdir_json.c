@@ -319,6 +319,18 @@ int gdir_json_error(const struct gdir_json *j)
     return j->err;
 }
 
+int gdir_json_point(struct gdir_json *j, double lon, double lat, int decimals)
+{
+    gdir_json_obj_begin(j);
+    gdir_json_kstr(j, "type", "Point");
+    gdir_json_key(j, "coordinates");
+    gdir_json_arr_begin(j);
+    gdir_json_num(j, lon, decimals);
+    gdir_json_num(j, lat, decimals);
+    gdir_json_arr_end(j);
+    return gdir_json_obj_end(j);
+}
+
 int gdir_json_kstrs(struct gdir_json *j, const char *key, char *const *v, size_t n)
 {
     gdir_json_key(j, key);

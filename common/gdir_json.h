@@ -62,6 +62,8 @@ int gdir_json_kbool(struct gdir_json *j, const char *key, int v);
 int gdir_json_kstrs(struct gdir_json *j, const char *key, char *const *v, size_t n);
 /* key: s, or null when s is NULL or empty. */
 int gdir_json_kstr_nonempty(struct gdir_json *j, const char *key, const char *s);
+/* A GeoJSON Point geometry {"type":"Point","coordinates":[lon,lat]}, `decimals` decimals. */
+int gdir_json_point(struct gdir_json *j, double lon, double lat, int decimals);
 
 /* Appends s as the body of a JSON string (no quotes) to b. Exposed for the CSV/HTML-free
  * places that need escaping only. */

@@ -3,6 +3,7 @@
  * fields, absolute ("2015-01-01") or relative to today ("today-3y", "today+6m", "today-10d").
  */
 #include "forms_internal.h"
+#include "gdir_date.h"
 
 #include <string.h>
 
@@ -63,26 +64,7 @@ int forms_bound_parse(const char *s, struct forms_bound *b)
 
 long forms_days(int y, int m, int d)
 {
-    /* Howard Hinnant's days_from_civil */
-    y -= m <= 2;
-    long era = (y >= 0 ? y : y - 399) / 400;
-    long yoe = y - era * 400;
-    long doy = (153L * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(long z, int *y, int *m, int *d)
-{
-    z += 719468;
-    long era = (z >= 0 ? z : z - 146096) / 146097;
-    long doe = z - era * 146097;
-    long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    long mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = (int)(yoe + era * 400 + (*m <= 2));
+    return gdir_days_from_civil(y, m, d);
 }
 
 void forms_bound_resolve(const struct forms_bound *b, int ty, int tm, int td, int *y, int *m,
@@ -95,7 +77,7 @@ void forms_bound_resolve(const struct forms_bound *b, int ty, int tm, int td, in
         return;
     }
     if (b->unit == 'd') {
-        civil_from_days(forms_days(ty, tm, td) + b->n, y, m, d);
+        gdir_civil_from_days(forms_days(ty, tm, td) + b->n, y, m, d);
         return;
     }
     long months = (long)ty * 12 + (tm - 1) + (b->unit == 'y' ? b->n * 12 : b->n);

@@ -28,6 +28,7 @@
 #include "api_synonyms.h"
 #include "gdir_hours.h"
 #include "gdir_log.h"
+#include "gdir_thread.h"
 #include "http_server.h"
 #include "life_waste.h"
 
@@ -58,8 +59,8 @@ struct api_server {
     struct bo_db *forms_writer_bo; /* the store's writer's back-office statements (its thread's) */
     struct api_mailer *mailer;   /* owned: the e-mail sender, NULL without forms or transport */
     struct api_purge *purge;     /* owned: the daily RGPD purge, NULL without forms */
-    struct api_bo *bo;           /* owned: the back office, NULL when off */
-    struct api_life *life;       /* owned: the daily-life store, NULL when off */
+    struct gdir_thread_conns *bo;     /* owned: the back office's, NULL when off */
+    struct gdir_thread_conns *life;   /* owned: the daily-life store's, NULL when off */
     struct api_mod *mod;         /* owned: moderation (api_bo_mod.h), NULL without importer_config */
     struct life_waste *waste;    /* owned: the waste collection calendar, NULL without waste_file */
     struct api_metrics *metrics; /* owned: GET /metrics' counters */
@@ -405,6 +406,28 @@ static const char **member_codes(const struct api_db *probe)
     return codes;
 }
 
+/* The back office's and the daily life's connections to forms_db, one per worker thread
+ * (gdir_thread_conns: opened on first use; one opened now creates the tables and fails early). */
+static int bo_conn_open(void **conn, const char *path, struct gdir_err *err)
+{
+    return bo_db_open((struct bo_db **)conn, path, err);
+}
+
+static void bo_conn_close(void *conn)
+{
+    bo_db_close(conn);
+}
+
+static int life_conn_open(void **conn, const char *path, struct gdir_err *err)
+{
+    return life_db_open((struct life_db **)conn, path, err);
+}
+
+static void life_conn_close(void *conn)
+{
+    life_db_close(conn);
+}
+
 /* The online procedures, for the member communes of the directory database. */
 static int open_forms(struct api_server *srv, const struct api_config *cfg,
                       const struct api_db *probe, struct gdir_err *err)
@@ -537,8 +560,11 @@ int api_server_start(struct api_server **out, const struct api_config *cfg, stru
         gdir_err_clear(err);
     }
     if (cfg->forms_dir[0] && ((rc = open_forms(srv, cfg, probe, err)) ||
-                              (rc = api_bo_open(&srv->bo, cfg, err)) ||
-                              (rc = api_life_open(&srv->life, cfg, err)) ||
+                              (rc = gdir_thread_conns_open(&srv->bo, cfg->forms_db, bo_conn_open,
+                                                           bo_conn_close, err)) ||
+                              (rc = gdir_thread_conns_open(&srv->life, cfg->forms_db,
+                                                           life_conn_open, life_conn_close,
+                                                           err)) ||
                               (cfg->importer_config[0] &&
                                (rc = api_mod_open(&srv->mod, cfg, err)))))
         goto fail;
@@ -601,8 +627,8 @@ void api_server_stop(struct api_server *srv)
     api_mailer_stop(srv->mailer);
     api_purge_stop(srv->purge);
     api_forms_close(srv->forms);   /* after the workers: their readers are closed */
-    api_bo_close(srv->bo);         /* likewise their back office connections */
-    api_life_close(srv->life);     /* and their daily-life store's */
+    gdir_thread_conns_close(srv->bo);     /* likewise their back office connections */
+    gdir_thread_conns_close(srv->life);   /* and their daily-life store's */
     api_mod_close(srv->mod);       /* after the refresh running, if any */
     api_dbpool_destroy(&srv->pool);
     api_metrics_free(srv->metrics);   /* after the workers: they count until they end */

@@ -206,6 +206,19 @@ static int fail(struct life_db *db, const char *what, struct gdir_err *err)
                         sqlite3_errmsg(db->d.db));
 }
 
+/* The end of a loop over the rows of st: SQLITE_DONE is success, another SQLite code an error
+ * of what, a callback's (negative) code is kept; st is reset. */
+static int rows_end(struct life_db *db, sqlite3_stmt *st, int rc, const char *what,
+                    struct gdir_err *err)
+{
+    if (rc == SQLITE_DONE)
+        rc = GDIR_OK;
+    else if (rc > 0)
+        rc = fail(db, what, err);
+    sqlite3_reset(st);
+    return rc;
+}
+
 static sqlite3_stmt *stmt(struct life_db *db, enum stmt which)
 {
     sqlite3_reset(db->st[which]);
@@ -446,12 +459,7 @@ int life_db_list(struct life_db *db, const struct life_filter *f, life_item_fn f
         if (rc)
             break;
     }
-    if (rc == SQLITE_DONE)
-        rc = GDIR_OK;
-    else if (rc > 0)
-        rc = fail(db, "list", err);
-    sqlite3_reset(st);
-    return rc;
+    return rows_end(db, st, rc, "list", err);
 }
 
 int life_db_audit(struct life_db *db, long long id, life_audit_fn fn, void *arg,
@@ -468,12 +476,7 @@ int life_db_audit(struct life_db *db, long long id, life_audit_fn fn, void *arg,
                      (const char *)sqlite3_column_text(st, 3), to)))
             break;
     }
-    if (rc == SQLITE_DONE)
-        rc = GDIR_OK;
-    else if (rc > 0)
-        rc = fail(db, "audit", err);
-    sqlite3_reset(st);
-    return rc;
+    return rows_end(db, st, rc, "audit", err);
 }
 
 /* ---- writes ---- */

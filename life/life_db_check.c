@@ -6,6 +6,7 @@
  */
 #include "life_db.h"
 #include "gdir_buf.h"
+#include "gdir_date.h"
 #include "gdir_geo.h"
 #include "gdir_mem.h"
 #include "gdir_text.h"
@@ -181,14 +182,7 @@ static int communes(struct life_item *it, struct gdir_err *err)
 /* Minutes of wall-clock time from a to b (local), for the duration of an event. */
 static long long local_minutes(const struct life_local *l)
 {
-    /* days from civil (Howard Hinnant's algorithm) */
-    int y = l->year - (l->month <= 2);
-    long long era = (y >= 0 ? y : y - 399) / 400;
-    unsigned yoe = (unsigned)(y - era * 400);
-    unsigned doy = (153u * (unsigned)(l->month + (l->month > 2 ? -3 : 9)) + 2) / 5 +
-                   (unsigned)l->day - 1;
-    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    long long days = era * 146097 + (long long)doe - 719468;
+    long long days = gdir_days_from_civil(l->year, l->month, l->day);
     return days * 1440 + l->hour * 60 + l->minute;
 }
 

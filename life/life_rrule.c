@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gdir_date.h"
 #include "gdir_hours.h"
 
 enum freq { F_DAILY, F_WEEKLY, F_MONTHLY, F_YEARLY };
@@ -40,31 +41,7 @@ struct life_rrule {
 static const char *const wd_code[7] = {"MO", "TU", "WE", "TH", "FR", "SA", "SU"};
 static const char *const freq_name[4] = {"DAILY", "WEEKLY", "MONTHLY", "YEARLY"};
 
-/* ---- calendar arithmetic (proleptic Gregorian, days from 1970-01-01) ------------------- */
-
-static long days_from_civil(int y, int m, int d)
-{
-    long yy = y - (m <= 2);
-    long era = (yy >= 0 ? yy : yy - 399) / 400;
-    long yoe = yy - era * 400;
-    long doy = (153L * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(long z, int *y, int *m, int *d)
-{
-    long era, doe, yoe, doy, mp;
-    z += 719468;
-    era = (z >= 0 ? z : z - 146096) / 146097;
-    doe = z - era * 146097;
-    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = (int)(yoe + era * 400 + (*m <= 2));
-}
+/* ---- calendar arithmetic (days from 1970-01-01: gdir_date.h) ------------------------------- */
 
 static int weekday(long days)   /* 0 = Monday */
 {
@@ -101,7 +78,7 @@ static int local_to_utc(int y, int m, int d, int h, int mi, time_t *out)
     if (pt.hour != h || pt.minute != mi || pt.day != d) {   /* in the gap: t is the change */
         if (gdir_paris_from_utc(t - 1, &pt))
             return GDIR_EINVAL;
-        t = (time_t)days_from_civil(y, m, d) * 86400 + h * 3600 + mi * 60 - pt.utc_offset;
+        t = (time_t)gdir_days_from_civil(y, m, d) * 86400 + h * 3600 + mi * 60 - pt.utc_offset;
     }
     *out = t;
     return 0;
@@ -179,7 +156,7 @@ static int parse_until(struct parser *p, const char *v, size_t n, size_t at)
         return refuse(p, at, "UNTIL n'est pas une date valide (années 1971 à 9997)");
     r->until = n == 8 ? 1 : 2;
     if (r->until == 2)
-        r->until_utc = (time_t)days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
+        r->until_utc = (time_t)gdir_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
     return 0;
 }
 
@@ -771,14 +748,14 @@ static void instance(struct walk *w, int y, int m, int d)
 {
     const struct life_rrule *r = w->r;
     struct life_occurrence o;
-    long day = days_from_civil(y, m, d), end_min;
+    long day = gdir_days_from_civil(y, m, d), end_min;
     int ey, em, ed;
 
     if (day > w->last_day || y > 9997) {
         w->stop = 1;
         return;
     }
-    if (r && r->until == 1 && day > days_from_civil(r->until_date.year, r->until_date.month,
+    if (r && r->until == 1 && day > gdir_days_from_civil(r->until_date.year, r->until_date.month,
                                                      r->until_date.day)) {
         w->stop = 1;
         return;
@@ -802,7 +779,7 @@ static void instance(struct walk *w, int y, int m, int d)
     if (excluded(w, y, m, d))
         return;
     end_min = w->dt->hour * 60 + w->dt->minute + w->duration;
-    civil_from_days(day + end_min / 1440, &ey, &em, &ed);
+    gdir_civil_from_days(day + end_min / 1440, &ey, &em, &ed);
     end_min %= 1440;
     if (local_to_utc(ey, em, ed, (int)(end_min / 60), (int)(end_min % 60), &o.end) ||
         (o.end <= o.start && w->duration > 0))   /* a start moved by the spring gap */
@@ -824,7 +801,7 @@ static int day_allowed(const struct life_rrule *r, int y, int m, int d)
     if ((r->mday_pos || r->mday_neg) &&
         !((r->mday_pos & 1u << d) || (r->mday_neg & 1u << (dim - d + 1))))
         return 0;
-    bits = r->byday[weekday(days_from_civil(y, m, d))];
+    bits = r->byday[weekday(gdir_days_from_civil(y, m, d))];
     for (int k = 0; k < 7; k++)
         if (r->byday[k]) {
             int nth = (d - 1) / 7 + 1, nth_last = (dim - d) / 7 + 1;
@@ -845,7 +822,7 @@ static void walk_month(struct walk *w, int y, int m, long first_day)
     for (int d = 1; d <= dim && !w->stop; d++) {
         if (any ? !day_allowed(r, y, m, d) : d != w->dt->day)
             continue;
-        if (days_from_civil(y, m, d) > first_day)
+        if (gdir_days_from_civil(y, m, d) > first_day)
             instance(w, y, m, d);
     }
 }
@@ -853,7 +830,7 @@ static void walk_month(struct walk *w, int y, int m, long first_day)
 static void walk_days(struct walk *w, long k0)
 {
     const struct life_rrule *r = w->r;
-    long d0 = days_from_civil(w->dt->year, w->dt->month, w->dt->day);
+    long d0 = gdir_days_from_civil(w->dt->year, w->dt->month, w->dt->day);
     int single = r->freq == F_DAILY;
 
     for (long k = k0; !w->stop; k++) {
@@ -865,7 +842,7 @@ static void walk_days(struct walk *w, long k0)
             days |= r->byday[i] != 0;
         for (long day = start; day < start + (single ? 1 : 7) && !w->stop; day++) {
             int y, m, d;
-            civil_from_days(day, &y, &m, &d);
+            gdir_civil_from_days(day, &y, &m, &d);
             if (day <= d0 || (r->bymonth && !(r->bymonth & 1u << m)))
                 continue;
             if (single ? !day_allowed(r, y, m, d)
@@ -879,13 +856,13 @@ static void walk_days(struct walk *w, long k0)
 static void walk_months(struct walk *w, long k0)
 {
     const struct life_rrule *r = w->r;
-    long d0 = days_from_civil(w->dt->year, w->dt->month, w->dt->day);
+    long d0 = gdir_days_from_civil(w->dt->year, w->dt->month, w->dt->day);
     long m0 = (long)w->dt->year * 12 + w->dt->month - 1;
 
     for (long k = k0; !w->stop; k++) {
         long mi = m0 + k * r->interval;
         int y = (int)(mi / 12), m = (int)(mi % 12) + 1;
-        if (y > 9997 || days_from_civil(y, m, 1) > w->last_day)
+        if (y > 9997 || gdir_days_from_civil(y, m, 1) > w->last_day)
             break;
         if (r->bymonth && !(r->bymonth & 1u << m))
             continue;
@@ -896,13 +873,13 @@ static void walk_months(struct walk *w, long k0)
 static void walk_years(struct walk *w, long k0)
 {
     const struct life_rrule *r = w->r;
-    long d0 = days_from_civil(w->dt->year, w->dt->month, w->dt->day);
+    long d0 = gdir_days_from_civil(w->dt->year, w->dt->month, w->dt->day);
     unsigned months = r->bymonth ? r->bymonth
                                  : (r->mday_pos || r->mday_neg) ? 0x1FFEu : 1u << w->dt->month;
 
     for (long k = k0; !w->stop; k++) {
         long y = w->dt->year + k * r->interval;
-        if (y > 9997 || days_from_civil((int)y, 1, 1) > w->last_day)
+        if (y > 9997 || gdir_days_from_civil((int)y, 1, 1) > w->last_day)
             break;
         for (int m = 1; m <= 12 && !w->stop; m++)
             if (months & 1u << m)
@@ -914,7 +891,7 @@ static void walk_years(struct walk *w, long k0)
 static long first_period(const struct walk *w)
 {
     const struct life_rrule *r = w->r;
-    long d0 = days_from_civil(w->dt->year, w->dt->month, w->dt->day);
+    long d0 = gdir_days_from_civil(w->dt->year, w->dt->month, w->dt->day);
     long from_day = (long)(w->from / 86400) - w->duration / 1440 - 2, k;
 
     if (r->count || from_day <= d0)
@@ -924,13 +901,13 @@ static long first_period(const struct walk *w)
     case F_WEEKLY: k = (from_day - (d0 - weekday(d0))) / (7L * r->interval); break;
     case F_MONTHLY: {
         int y, m, d;
-        civil_from_days(from_day, &y, &m, &d);
+        gdir_civil_from_days(from_day, &y, &m, &d);
         k = ((long)y * 12 + m - 1 - ((long)w->dt->year * 12 + w->dt->month - 1)) / r->interval;
         break;
     }
     default: {
         int y, m, d;
-        civil_from_days(from_day, &y, &m, &d);
+        gdir_civil_from_days(from_day, &y, &m, &d);
         k = (y - w->dt->year) / r->interval;
         break;
     }

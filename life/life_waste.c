@@ -30,6 +30,7 @@
 #define EXC_SHIFT_MAX 14       /* an exception moves a collection by at most this many days */
 #define DECHETERIES_MAX 64
 #define EVERY_MAX 8            /* every N weeks, N at most */
+#define WHERE_MAX 160          /* bytes of the JSON path named in an error */
 
 enum hrule { H_NONE, H_NEXT_DAY, H_PREVIOUS_DAY, H_SHIFT_WEEK, H_CANCEL };
 static const char *const hrule_names[] = {"none", "next_day", "previous_day", "shift_week",
@@ -242,16 +243,31 @@ static int nomem(struct pctx *p)
     return gdir_err_set(p->err, GDIR_ENOMEM, "out of memory");
 }
 
+/* The member key of obj (NULL when absent or null: then *rc is an error if it is required), and
+ * its path path.key in where. */
+static const cJSON *get_member(struct pctx *p, const cJSON *obj, const char *key,
+                               const char *path, int required, char where[WHERE_MAX], int *rc)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+    snprintf(where, WHERE_MAX, "%s%s%s", path, path[0] ? "." : "", key);
+    *rc = GDIR_OK;
+    if (it && !cJSON_IsNull(it))
+        return it;
+    if (required)
+        *rc = bad(p, where, "missing");
+    return NULL;
+}
+
 /* A string member: NULL when absent; an error when not a string, too long or not UTF-8. */
 static int get_str(struct pctx *p, const cJSON *obj, const char *key, const char *path,
                    int required, const char **out)
 {
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
-    char where[160];
-    snprintf(where, sizeof where, "%s%s%s", path, path[0] ? "." : "", key);
+    char where[WHERE_MAX];
+    int rc;
+    const cJSON *it = get_member(p, obj, key, path, required, where, &rc);
     *out = NULL;
-    if (!it || cJSON_IsNull(it))
-        return required ? bad(p, where, "missing") : GDIR_OK;
+    if (!it)
+        return rc;
     if (!cJSON_IsString(it))
         return bad(p, where, "expected a string");
     if (strlen(it->valuestring) > TEXT_MAX || !gdir_utf8_valid(it->valuestring,
@@ -265,12 +281,12 @@ static int get_str(struct pctx *p, const cJSON *obj, const char *key, const char
 static int get_arr(struct pctx *p, const cJSON *obj, const char *key, const char *path,
                    int required, int max, const cJSON **out)
 {
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
-    char where[160];
-    snprintf(where, sizeof where, "%s%s%s", path, path[0] ? "." : "", key);
+    char where[WHERE_MAX];
+    int rc;
+    const cJSON *it = get_member(p, obj, key, path, required, where, &rc);
     *out = NULL;
-    if (!it || cJSON_IsNull(it))
-        return required ? bad(p, where, "missing") : GDIR_OK;
+    if (!it)
+        return rc;
     if (!cJSON_IsArray(it))
         return bad(p, where, "expected an array");
     if (cJSON_GetArraySize(it) > max)

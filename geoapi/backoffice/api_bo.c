@@ -8,85 +8,27 @@
 #include "gdir_cjson.h"
 #include "gdir_json.h"
 #include "gdir_log.h"
-#include "gdir_mem.h"
 #include "gdir_parse.h"
 #include "gdir_secret.h"
 #include "gdir_text.h"
+#include "gdir_thread.h"
 
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-struct api_bo {
-    char *path;             /* forms_db */
-    pthread_key_t key;      /* thread -> struct bo_db */
-    int key_ok;
-};
-
-static void conn_free(void *p)
-{
-    bo_db_close(p);
-}
-
-int api_bo_open(struct api_bo **out, const struct api_config *cfg, struct gdir_err *err)
-{
-    struct api_bo *bo = calloc(1, sizeof *bo);
-    struct bo_db *probe = NULL;
-    int rc;
-
-    *out = NULL;
-    if (!bo || !(bo->path = gdir_strdup(cfg->forms_db))) {
-        free(bo);
-        return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
-    }
-    if ((rc = bo_db_open(&probe, bo->path, err))) {
-        api_bo_close(bo);
-        err->code = GDIR_ECONFIG;
-        return GDIR_ECONFIG;
-    }
-    bo_db_close(probe);
-    if (pthread_key_create(&bo->key, conn_free)) {
-        api_bo_close(bo);
-        return gdir_err_set(err, GDIR_EINTERNAL, "pthread_key_create failed");
-    }
-    bo->key_ok = 1;
-    *out = bo;
-    return GDIR_OK;
-}
-
-void api_bo_close(struct api_bo *bo)
-{
-    if (!bo)
-        return;
-    if (bo->key_ok) {
-        conn_free(pthread_getspecific(bo->key));
-        pthread_setspecific(bo->key, NULL);
-        pthread_key_delete(bo->key);
-    }
-    free(bo->path);
-    free(bo);
-}
-
 struct bo_db *api_bo_db(const struct api_ctx *ctx)
 {
-    struct api_bo *bo = ctx->bo;
-    struct bo_db *db;
+    void *db;
     struct gdir_err err;
 
-    if (!bo)
+    if (!ctx->bo)
         return NULL;
-    if ((db = pthread_getspecific(bo->key)))
-        return db;
-    if (bo_db_open(&db, bo->path, &err)) {
+    if (gdir_thread_conns_get(ctx->bo, &db, &err)) {
         gdir_log(GDIR_LOG_ERROR, "bo", "msg=\"forms database unusable\" err=\"%s\"", err.msg);
-        return NULL;
-    }
-    if (pthread_setspecific(bo->key, db)) {
-        bo_db_close(db);
         return NULL;
     }
     return db;
@@ -190,9 +132,10 @@ void api_bo_audit(const struct api_ctx *ctx, const struct api_request *req,
                  err.msg);
 }
 
-int api_bo_scoped_request(const struct api_ctx *ctx, const struct api_request *req,
-                          const struct bo_agent *a, struct bo_request_row *r,
-                          struct gdir_err *err)
+/* The request {id} of the path, in the agent's scope and of one of forms (api_bo.h). */
+static int scoped_request(const struct api_ctx *ctx, const struct api_request *req,
+                          const struct bo_agent *a, const char *const *forms,
+                          const char *not_kind, struct bo_request_row *r, struct gdir_err *err)
 {
     long id = 0;
     int rc;
@@ -206,7 +149,9 @@ int api_bo_scoped_request(const struct api_ctx *ctx, const struct api_request *r
         return rc;
     if (rc || !bo_can(a, r->form_id, r->commune, r->service))
         return gdir_err_set(err, GDIR_EFORBIDDEN, "Cette demande n'est pas de votre ressort.");
-    return GDIR_OK;
+    while (*forms && strcmp(*forms, r->form_id))
+        forms++;
+    return *forms ? GDIR_OK : gdir_err_set(err, GDIR_ECONFLICT, "%s", not_kind);
 }
 
 void api_bo_json_begin(struct api_response *res, struct gdir_json *j)
@@ -223,7 +168,9 @@ int api_bo_json_end(struct api_response *res, struct gdir_json *j, struct gdir_e
     return api_json_done(res, j, API_CT_JSON, err);
 }
 
-int api_bo_decision_body(const struct api_request *req, struct cJSON **body,
+/* The body of a decision: a JSON object of the members decision, values and motivation only;
+ * *body (cJSON_Delete) may be set on failure too. */
+static int decision_body(const struct api_request *req, struct cJSON **body,
                          const char **decision, const char **motivation, struct gdir_err *err)
 {
     static const char *const keys[] = {"decision", "values", "motivation", NULL};
@@ -245,6 +192,29 @@ int api_bo_decision_body(const struct api_request *req, struct cJSON **body,
     *motivation = cJSON_IsString(mo) && mo->valuestring[0] ? mo->valuestring : NULL;
     *decision = cJSON_IsString(d) ? d->valuestring : NULL;
     return GDIR_OK;
+}
+
+int api_bo_decision_begin(const struct api_ctx *ctx, const struct api_request *req,
+                          const char *const *forms, const char *not_kind, int open_only,
+                          struct api_bo_decision *dc, struct gdir_err *err)
+{
+    int rc;
+
+    memset(dc, 0, sizeof *dc);
+    if ((rc = api_bo_session(ctx, req, &dc->agent, err)) ||
+        (rc = scoped_request(ctx, req, &dc->agent, forms, not_kind, &dc->req, err)))
+        return rc;
+    if (open_only && bo_status_terminal(dc->req.status))
+        return gdir_err_set(err, GDIR_ECONFLICT, "Cette demande est déjà close (%s).",
+                            dc->req.status);
+    return decision_body(req, &dc->body, &dc->decision, &dc->motivation, err);
+}
+
+void api_bo_decision_end(struct api_bo_decision *dc)
+{
+    cJSON_Delete(dc->body);
+    bo_request_row_free(&dc->req);
+    bo_agent_free(&dc->agent);
 }
 
 int api_bo_decision_record(const struct api_ctx *ctx, const struct api_request *req,

@@ -14,6 +14,7 @@
 
 #include "api_router.h"
 #include "bo.h"
+#include "bo_contrib.h"
 
 #define API_BO_COOKIE "geodir_bo"
 #define API_BO_COOKIE_SECURE "__Host-geodir_bo"
@@ -21,14 +22,6 @@
 #define API_BO_BODY_MAX (64u * 1024u)  /* largest JSON body of an /api/bo/ POST: room for an
                                         * item of the daily life with its 20 KiB text
                                         * (LIFE_TEXT_MAX) and JSON escapes */
-
-struct api_bo;
-
-/* Prepares the per-thread connections to cfg->forms_db (opens one now to create the tables
- * and fail early). 0 with *out, or GDIR_ECONFIG / GDIR_ENOMEM with err. */
-int api_bo_open(struct api_bo **out, const struct api_config *cfg, struct gdir_err *err);
-/* NULL-safe. Call after the workers have stopped. */
-void api_bo_close(struct api_bo *bo);
 
 /* Finds the agent of the request's session cookie; for a POST also checks X-CSRF-Token
  * against the session's token. 0 with *agent filled (bo_agent_free), or
@@ -57,22 +50,27 @@ int api_bo_json_body(const struct api_request *req, struct cJSON **out, struct g
 void api_bo_audit(const struct api_ctx *ctx, const struct api_request *req,
                   const struct bo_agent *agent, const char *action, long long request_id);
 
-/* The request {id} of the path for a decision (§7 contributions, event proposals): read, and
- * in the agent's scope (403 otherwise; an unknown id is 403 too for non-administrators:
- * nothing disclosed); 400 naming id. r is freed by bo_request_row_free. */
-struct bo_request_row;
-int api_bo_scoped_request(const struct api_ctx *ctx, const struct api_request *req,
-                          const struct bo_agent *a, struct bo_request_row *r,
-                          struct gdir_err *err);
-
-/* The body of a moderation decision (POST …/contribution, …/event): a JSON object of the
- * members decision, values and motivation only. *decision: the decision's text, NULL when it
- * is not a string; *motivation: a UTF-8 text of at most API_BO_MOTIVATION_MAX bytes, NULL when
- * absent, null or empty. 0, or GDIR_EINVAL naming body or motivation; *body (cJSON_Delete)
- * may be set in both cases. */
+/* A moderation decision on the request {id} of the path (POST …/contribution, …/event), as
+ * api_bo_decision_begin reads it. */
 #define API_BO_MOTIVATION_MAX 2000
-int api_bo_decision_body(const struct api_request *req, struct cJSON **body,
-                         const char **decision, const char **motivation, struct gdir_err *err);
+struct api_bo_decision {
+    struct bo_agent agent;          /* the agent of the session */
+    struct bo_request_row req;      /* the request */
+    struct cJSON *body;             /* the JSON body: members decision, values, motivation */
+    const char *decision;           /* its text, NULL when it is not a string */
+    const char *motivation;         /* UTF-8, at most API_BO_MOTIVATION_MAX bytes; NULL when
+                                     * absent, null or empty */
+};
+
+/* The session's agent (api_bo_session); the request {id}, read and in the agent's scope (403
+ * otherwise; an unknown id is 403 too for non-administrators: nothing disclosed; 400 naming
+ * id), of one of forms (NULL-terminated) or 409 with the French sentence not_kind, and when
+ * open_only not closed (409); then the body (400 naming body or motivation). dc is released by
+ * api_bo_decision_end whatever the outcome. */
+int api_bo_decision_begin(const struct api_ctx *ctx, const struct api_request *req,
+                          const char *const *forms, const char *not_kind, int open_only,
+                          struct api_bo_decision *dc, struct gdir_err *err);
+void api_bo_decision_end(struct api_bo_decision *dc);
 
 /* A decision written: the back office's audit row (action, the request's status from r and
  * to) and, when notify, the resident's « decision » e-mail (queued; a failure is logged, not

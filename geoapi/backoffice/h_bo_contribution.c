@@ -238,21 +238,6 @@ static int accept(const struct api_ctx *ctx, const struct bo_request_row *r,
     return rc;
 }
 
-/* The request of the path, in the agent's scope (403 otherwise: nothing disclosed). */
-static int scoped_request(const struct api_ctx *ctx, const struct api_request *req,
-                          const struct bo_agent *a, struct bo_request_row *r,
-                          struct gdir_err *err)
-{
-    int rc = api_bo_scoped_request(ctx, req, a, r, err);
-
-    if (rc)
-        return rc;
-    if (strcmp(r->form_id, BO_FORM_PROPOSE) && strcmp(r->form_id, BO_FORM_REPORT))
-        return gdir_err_set(err, GDIR_ECONFLICT, "Cette demande n'est pas une contribution à "
-                            "l'annuaire.");
-    return GDIR_OK;
-}
-
 /* The answer and the audit row of a decision. */
 static int decided(const struct api_ctx *ctx, const struct api_request *req,
                    const struct bo_agent *a, const struct bo_request_row *r,
@@ -287,47 +272,48 @@ static int decided(const struct api_ctx *ctx, const struct api_request *req,
 int h_bo_contribution(const struct api_ctx *ctx, const struct api_request *req,
                       struct api_response *res, struct gdir_err *err)
 {
-    struct bo_agent a = {0};
-    struct bo_request_row r = {0};
-    cJSON *body = NULL;
+    static const char *const forms[] = {BO_FORM_PROPOSE, BO_FORM_REPORT, NULL};
+    struct api_bo_decision dc;
+    struct bo_agent *a = &dc.agent;
+    struct bo_request_row *r = &dc.req;
     const char *d, *kind = NULL, *motivation, *to;
     char place_id[160] = "";
-    int rc;
+    int rc = api_bo_decision_begin(ctx, req, forms, "Cette demande n'est pas une contribution "
+                                   "à l'annuaire.", 0, &dc, err);
 
-    if ((rc = api_bo_session(ctx, req, &a, err)) || (rc = scoped_request(ctx, req, &a, &r, err)) ||
-        (rc = api_bo_decision_body(req, &body, &d, &motivation, err)))
+    if (rc)
         goto out;
+    d = dc.decision;
+    motivation = dc.motivation;
     if (!d) {
         rc = gdir_err_set_param(err, GDIR_EINVAL, "decision", "decision : accept, refuse ou "
                                 "forward.");
     } else if (!strcmp(d, "accept")) {
         to = "acceptee";
-        if (!(rc = accept(ctx, &r, &a, cJSON_GetObjectItemCaseSensitive(body, "values"),
+        if (!(rc = accept(ctx, r, a, cJSON_GetObjectItemCaseSensitive(dc.body, "values"),
                           place_id, &kind, err)))
-            rc = decided(ctx, req, &a, &r, "accept", to, motivation, kind, place_id, res, err);
+            rc = decided(ctx, req, a, r, "accept", to, motivation, kind, place_id, res, err);
     } else if (!strcmp(d, "refuse")) {
         if (!motivation)
             rc = gdir_err_set_param(err, GDIR_EINVAL, "motivation", "motivation : obligatoire "
                                     "pour un refus.");
-        else if (!(rc = bo_request_decide(api_bo_db(ctx), r.id, r.status, "refusee", &a,
+        else if (!(rc = bo_request_decide(api_bo_db(ctx), r->id, r->status, "refusee", a,
                                           motivation, time(NULL), err)))
-            rc = decided(ctx, req, &a, &r, "refuse", "refusee", motivation, NULL, NULL, res, err);
+            rc = decided(ctx, req, a, r, "refuse", "refusee", motivation, NULL, NULL, res, err);
     } else if (!strcmp(d, "forward")) {
-        if (bo_status_terminal(r.status))
+        if (bo_status_terminal(r->status))
             rc = gdir_err_set(err, GDIR_ECONFLICT, "Cette demande est déjà close (%s).",
-                              r.status);
-        else if (!(rc = bo_request_forward(api_bo_db(ctx), r.id, &a,
+                              r->status);
+        else if (!(rc = bo_request_forward(api_bo_db(ctx), r->id, a,
                                       motivation ? motivation
                                                  : "Transmise à la Communauté de communes.",
                                       time(NULL), err)))
-            rc = decided(ctx, req, &a, &r, "forward", r.status, motivation, NULL, NULL, res, err);
+            rc = decided(ctx, req, a, r, "forward", r->status, motivation, NULL, NULL, res, err);
     } else {
         rc = gdir_err_set_param(err, GDIR_EINVAL, "decision", "decision : accept, refuse ou "
                                 "forward.");
     }
 out:
-    cJSON_Delete(body);
-    bo_request_row_free(&r);
-    bo_agent_free(&a);
+    api_bo_decision_end(&dc);
     return rc;
 }

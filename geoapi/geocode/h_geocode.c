@@ -195,14 +195,7 @@ static void write_feature(struct gdir_json *j, const struct api_geocoder *ix,
     gdir_json_obj_begin(j);
     gdir_json_kstr(j, "type", "Feature");
     gdir_json_key(j, "geometry");
-    gdir_json_obj_begin(j);
-    gdir_json_kstr(j, "type", "Point");
-    gdir_json_key(j, "coordinates");
-    gdir_json_arr_begin(j);
-    gdir_json_num(j, r->lon, 7);
-    gdir_json_num(j, r->lat, 7);
-    gdir_json_arr_end(j);
-    gdir_json_obj_end(j);
+    gdir_json_point(j, r->lon, r->lat, 7);
     gdir_json_key(j, "properties");
     gdir_json_obj_begin(j);
     gdir_json_kstr(j, "label", r->label);

@@ -30,8 +30,7 @@
 
 struct api_dbpool;
 struct api_forms;
-struct api_bo;
-struct api_life;
+struct gdir_thread_conns;
 struct gdir_calendar;
 struct life_waste;
 struct api_metrics;
@@ -47,12 +46,13 @@ struct api_ctx {
     uint64_t config_tag;        /* hash of the effective configuration (part of every ETag) */
     struct api_forms *forms;    /* the online procedures (forms/api_forms.h), NULL when
                                  * forms_dir is not set */
-    struct api_bo *bo;          /* the back office (backoffice/api_bo.h), NULL when forms_dir
-                                 * is not set */
+    struct gdir_thread_conns *bo;   /* the back office's connections to forms_db (struct
+                                     * bo_db: api_bo_db), NULL when forms_dir is not set */
     struct api_mod *mod;        /* moderation of contributions (backoffice/api_bo_mod.h), NULL
                                  * without importer_config */
-    struct api_life *life;      /* the daily life: agenda, news, alerts (life/api_life.h), NULL
-                                 * when forms_dir is not set */
+    struct gdir_thread_conns *life; /* the daily life's connections to forms_db (struct
+                                     * life_db: api_life_db in life/api_life.h), NULL when
+                                     * forms_dir is not set */
     /* The daily-life store's change counter for the ETags of API_LIFE routes (api_life_tag),
      * NULL when there is none. */
     uint64_t (*life_tag)(const struct api_ctx *ctx);

@@ -8,84 +8,27 @@
 #include "gdir_buf.h"
 #include "gdir_json.h"
 #include "gdir_log.h"
-#include "gdir_mem.h"
 #include "gdir_hours.h"
+#include "gdir_thread.h"
 
 #include <cjson/cJSON.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct api_life {
-    char *path;             /* forms_db */
-    pthread_key_t key;      /* thread -> struct life_db */
-    int key_ok;
-};
-
-static void conn_free(void *p)
-{
-    life_db_close(p);
-}
-
-int api_life_open(struct api_life **out, const struct api_config *cfg, struct gdir_err *err)
-{
-    struct api_life *life = calloc(1, sizeof *life);
-    struct life_db *probe = NULL;
-
-    *out = NULL;
-    if (!life || !(life->path = gdir_strdup(cfg->forms_db))) {
-        free(life);
-        return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
-    }
-    if (life_db_open(&probe, life->path, err)) {
-        api_life_close(life);
-        err->code = GDIR_ECONFIG;
-        return GDIR_ECONFIG;
-    }
-    life_db_close(probe);
-    if (pthread_key_create(&life->key, conn_free)) {
-        api_life_close(life);
-        return gdir_err_set(err, GDIR_EINTERNAL, "pthread_key_create failed");
-    }
-    life->key_ok = 1;
-    *out = life;
-    return GDIR_OK;
-}
-
-void api_life_close(struct api_life *life)
-{
-    if (!life)
-        return;
-    if (life->key_ok) {
-        conn_free(pthread_getspecific(life->key));
-        pthread_setspecific(life->key, NULL);
-        pthread_key_delete(life->key);
-    }
-    free(life->path);
-    free(life);
-}
-
 int api_life_db(const struct api_ctx *ctx, struct life_db **db, struct gdir_err *err)
 {
-    struct api_life *life = ctx->life;
+    void *conn;
 
     *db = NULL;
-    if (!life)
+    if (!ctx->life)
         return gdir_err_set(err, GDIR_ENOTFOUND, "L'agenda, les actualités et les alertes ne "
                             "sont pas activés sur ce serveur (forms_dir, forms_db).");
-    if ((*db = pthread_getspecific(life->key)))
-        return GDIR_OK;
-    if (life_db_open(db, life->path, err)) {
+    if (gdir_thread_conns_get(ctx->life, &conn, err)) {
         gdir_log(GDIR_LOG_ERROR, "life", "msg=\"forms database unusable\" err=\"%s\"", err->msg);
-        *db = NULL;
         return gdir_err_set(err, GDIR_EUNAVAIL, "daily-life store unavailable");
     }
-    if (pthread_setspecific(life->key, *db)) {
-        life_db_close(*db);
-        *db = NULL;
-        return gdir_err_set(err, GDIR_EUNAVAIL, "daily-life store unavailable");
-    }
+    *db = conn;
     return GDIR_OK;
 }
 

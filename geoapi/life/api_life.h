@@ -15,13 +15,9 @@
 #include "life_db.h"
 #include "life_rrule.h"
 
-struct api_life;
 struct api_db;
 struct gdir_json;
 
-/* Opens one connection now (creating the tables: fail early). GDIR_ECONFIG with err. */
-int api_life_open(struct api_life **out, const struct api_config *cfg, struct gdir_err *err);
-void api_life_close(struct api_life *life);   /* NULL-safe; after the workers stopped */
 
 /* This worker's store: 0 with *db, GDIR_ENOTFOUND (404: no forms_dir on this server) or
  * GDIR_EUNAVAIL (503: the database cannot be opened) with err. */

@@ -143,32 +143,35 @@ static int exdates_member(const cJSON *body, struct life_item *it, struct gdir_e
     return GDIR_OK;
 }
 
+/* The member key of body, absent, null or an object of the two string members keys[0] and
+ * keys[1] (NULL-terminated) into *a and *b. */
+static int pair_object(const cJSON *body, const char *key, const char *const keys[3], char **a,
+                       char **b, struct gdir_err *err)
+{
+    const cJSON *o = cJSON_GetObjectItemCaseSensitive(body, key);
+    int rc;
+
+    if (!o || cJSON_IsNull(o))
+        return GDIR_OK;
+    if (!cJSON_IsObject(o) || gdir_cjson_check_keys(o, keys, key, NULL, err))
+        return gdir_err_set_param(err, GDIR_EINVAL, key, "%s : un objet {%s, %s} est attendu.",
+                                  key, keys[0], keys[1]);
+    if ((rc = str_member(o, keys[0], a, err)))
+        return rc;
+    return str_member(o, keys[1], b, err);
+}
+
 /* organiser {name, place_id} and contact {email, phone}. */
 static int objects(const cJSON *body, struct life_item *it, struct gdir_err *err)
 {
     static const char *const org_keys[] = {"name", "place_id", NULL};
     static const char *const contact_keys[] = {"email", "phone", NULL};
-    const cJSON *o = cJSON_GetObjectItemCaseSensitive(body, "organiser");
-    const cJSON *c = cJSON_GetObjectItemCaseSensitive(body, "contact");
-    int rc;
+    int rc = pair_object(body, "organiser", org_keys, &it->organiser, &it->organiser_place, err);
 
-    if (o && !cJSON_IsNull(o)) {
-        if (!cJSON_IsObject(o) || gdir_cjson_check_keys(o, org_keys, "organiser", NULL, err))
-            return gdir_err_set_param(err, GDIR_EINVAL, "organiser", "organiser : un objet "
-                                      "{name, place_id} est attendu.");
-        if ((rc = str_member(o, "name", &it->organiser, err)) ||
-            (rc = str_member(o, "place_id", &it->organiser_place, err)))
-            return rc;
-    }
-    if (c && !cJSON_IsNull(c)) {
-        if (!cJSON_IsObject(c) || gdir_cjson_check_keys(c, contact_keys, "contact", NULL, err))
-            return gdir_err_set_param(err, GDIR_EINVAL, "contact", "contact : un objet "
-                                      "{email, phone} est attendu.");
-        if ((rc = str_member(c, "email", &it->contact_email, err)) ||
-            (rc = str_member(c, "phone", &it->contact_phone, err)))
-            return rc;
-    }
-    return GDIR_OK;
+    if (rc)
+        return rc;
+    return pair_object(body, "contact", contact_keys, &it->contact_email, &it->contact_phone,
+                       err);
 }
 
 /* lat and lon, both or neither. */

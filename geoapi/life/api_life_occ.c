@@ -150,14 +150,7 @@ void api_life_geometry_json(struct gdir_json *j, const struct life_item *it)
         gdir_json_null(j);
         return;
     }
-    gdir_json_obj_begin(j);
-    gdir_json_kstr(j, "type", "Point");
-    gdir_json_key(j, "coordinates");
-    gdir_json_arr_begin(j);
-    gdir_json_num(j, it->lon, 6);
-    gdir_json_num(j, it->lat, 6);
-    gdir_json_arr_end(j);
-    gdir_json_obj_end(j);
+    gdir_json_point(j, it->lon, it->lat, 6);
 }
 
 void api_life_feature_json(struct gdir_json *j, struct api_db *dir, const struct life_item *it,

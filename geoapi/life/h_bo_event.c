@@ -229,23 +229,6 @@ out:
     return rc;
 }
 
-/* The request of the path, an open « Proposer un événement » of the agent's scope. */
-static int scoped_request(const struct api_ctx *ctx, const struct api_request *req,
-                          const struct bo_agent *a, struct bo_request_row *r,
-                          struct gdir_err *err)
-{
-    int rc = api_bo_scoped_request(ctx, req, a, r, err);
-
-    if (rc)
-        return rc;
-    if (strcmp(r->form_id, BO_FORM_EVENT))
-        return gdir_err_set(err, GDIR_ECONFLICT, "Cette demande n'est pas une proposition "
-                            "d'événement.");
-    if (bo_status_terminal(r->status))
-        return gdir_err_set(err, GDIR_ECONFLICT, "Cette demande est déjà close (%s).", r->status);
-    return GDIR_OK;
-}
-
 /* The answer, the back office's audit row and the resident's e-mail of a decision. */
 static int decided(const struct api_ctx *ctx, const struct api_request *req,
                    const struct bo_agent *a, const struct bo_request_row *r, const char *to,
@@ -273,34 +256,31 @@ static int decided(const struct api_ctx *ctx, const struct api_request *req,
 int h_bo_event_decision(const struct api_ctx *ctx, const struct api_request *req,
                         struct api_response *res, struct gdir_err *err)
 {
-    struct bo_agent a = {0};
-    struct bo_request_row r = {0};
-    cJSON *body = NULL;
-    const char *d, *motivation;
+    static const char *const forms[] = {BO_FORM_EVENT, NULL};
+    struct api_bo_decision dc;
     long long item = 0;
-    int rc;
+    int rc = api_bo_decision_begin(ctx, req, forms, "Cette demande n'est pas une proposition "
+                                   "d'événement.", 1, &dc, err);
+    const char *d = dc.decision;
 
-    if ((rc = api_bo_session(ctx, req, &a, err)) || (rc = scoped_request(ctx, req, &a, &r, err)) ||
-        (rc = api_bo_decision_body(req, &body, &d, &motivation, err)))
+    if (rc)
         goto out;
     if (d && !strcmp(d, "accept")) {
-        if (!(rc = accept(ctx, req, &r, &a, cJSON_GetObjectItemCaseSensitive(body, "values"),
-                          &item, err)))
-            rc = decided(ctx, req, &a, &r, "acceptee", motivation, item, res, err);
+        if (!(rc = accept(ctx, req, &dc.req, &dc.agent,
+                          cJSON_GetObjectItemCaseSensitive(dc.body, "values"), &item, err)))
+            rc = decided(ctx, req, &dc.agent, &dc.req, "acceptee", dc.motivation, item, res, err);
     } else if (d && !strcmp(d, "refuse")) {
-        if (!motivation)
+        if (!dc.motivation)
             rc = gdir_err_set_param(err, GDIR_EINVAL, "motivation", "motivation : obligatoire "
                                     "pour un refus (elle est envoyée à la personne qui a "
                                     "proposé l'événement).");
-        else if (!(rc = bo_request_decide(api_bo_db(ctx), r.id, r.status, "refusee", &a,
-                                          motivation, time(NULL), err)))
-            rc = decided(ctx, req, &a, &r, "refusee", motivation, 0, res, err);
+        else if (!(rc = bo_request_decide(api_bo_db(ctx), dc.req.id, dc.req.status, "refusee",
+                                          &dc.agent, dc.motivation, time(NULL), err)))
+            rc = decided(ctx, req, &dc.agent, &dc.req, "refusee", dc.motivation, 0, res, err);
     } else {
         rc = gdir_err_set_param(err, GDIR_EINVAL, "decision", "decision : accept ou refuse.");
     }
 out:
-    cJSON_Delete(body);
-    bo_request_row_free(&r);
-    bo_agent_free(&a);
+    api_bo_decision_end(&dc);
     return rc;
 }

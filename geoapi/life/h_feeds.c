@@ -42,6 +42,9 @@ struct feed_req {
     int kind;                    /* LIFE_NEWS, LIFE_ALERT, or -1: both */
     char where[200];             /* the commune's name, else the territory's */
     struct api_db *dir;          /* the directory (commune names) */
+    struct life_db *db;          /* the daily-life store */
+    long long version;           /* its change counter (the ETag) */
+    char host[256];              /* the authority of UIDs and tag: URIs (feed_open) */
 };
 
 /* ---- parameters ---------------------------------------------------------------------------- */
@@ -97,6 +100,19 @@ static void authority(const struct api_request *req, char *out, size_t cap)
         end = strchr(s, ']') ? strchr(s, ']') + 1 : end;
     snprintf(out, cap, "%.*s", (int)(end - s), s);
     gdir_buf_free(&b);
+}
+
+/* A feed's parameters, then the store, its version and the host of the links. */
+static int feed_open(const struct api_ctx *ctx, const struct api_request *req, int events,
+                     struct feed_req *f, struct gdir_err *err)
+{
+    int rc;
+
+    if ((rc = read_params(ctx, req, events, f, err)) || (rc = api_life_db(ctx, &f->db, err)) ||
+        (rc = life_db_version(f->db, &f->version, err)))
+        return rc;
+    authority(req, f->host, sizeof f->host);
+    return GDIR_OK;
 }
 
 /* The absolute URL of this request (base, path, parameters re-encoded). */
@@ -283,13 +299,12 @@ struct ical_walk {
     const struct api_request *req;
     const struct feed_req *f;
     struct gdir_buf *out;
-    char host[256];
 };
 
 static int on_ical_item(void *arg, struct life_item *it)
 {
     struct ical_walk *w = arg;
-    return ical_item(w->out, w->req, w->f, it, w->host);
+    return ical_item(w->out, w->req, w->f, it, w->f->host);
 }
 
 int h_events_ics(const struct api_ctx *ctx, const struct api_request *req,
@@ -297,18 +312,13 @@ int h_events_ics(const struct api_ctx *ctx, const struct api_request *req,
 {
     struct life_filter lf = {.kind = LIFE_EVENT, .status = LIFE_PUBLISHED, .visible = 1};
     struct gdir_ical_cal cal = {0};
-    struct ical_walk w = {req, NULL, &res->body, ""};
-    struct life_db *db;
     struct feed_req f;
+    struct ical_walk w = {req, &f, &res->body};
     char name[400], about[600];
-    long long version = 0;
     int rc;
 
-    if ((rc = read_params(ctx, req, 1, &f, err)) || (rc = api_life_db(ctx, &db, err)) ||
-        (rc = life_db_version(db, &version, err)))
+    if ((rc = feed_open(ctx, req, 1, &f, err)))
         return rc;
-    w.f = &f;
-    authority(req, w.host, sizeof w.host);
     snprintf(name, sizeof name, "Agenda — %s%s%s", f.where, f.category ? " — " : "",
              f.category ? life_category_label(f.category) : "");
     snprintf(about, sizeof about, "Les événements publiés pour %s, avec leurs répétitions. "
@@ -321,13 +331,13 @@ int h_events_ics(const struct api_ctx *ctx, const struct api_request *req,
     lf.from_utc = (long long)lf.now - ICS_PAST_DAYS * 86400LL;   /* not every past year */
     lf.to_utc = ICS_END;
     gdir_ical_begin(&res->body, &cal);
-    rc = life_db_list(db, &lf, on_ical_item, &w, err);
+    rc = life_db_list(f.db, &lf, on_ical_item, &w, err);
     if (!rc)
         rc = gdir_ical_end(&res->body);
     if (rc)
         return err->code ? rc : gdir_err_set(err, rc, "events.ics: %s", gdir_err_text(rc));
     res->content_type = CT_ICS;
-    feeds_etag(ctx, res, version);
+    feeds_etag(ctx, res, f.version);
     return GDIR_OK;
 }
 
@@ -382,7 +392,6 @@ struct news_walk {
     const struct api_request *req;
     const struct feed_req *f;
     int rss;
-    char host[256];
     struct gdir_buf *out;        /* the entries */
     long long updated;           /* the newest change */
 };
@@ -418,7 +427,7 @@ static void atom_entry(struct news_walk *w, const struct life_item *it, const ch
     struct gdir_buf *b = w->out;
     char date[40];
 
-    gdir_buf_printf(b, "<entry>\n<id>tag:%s,%s:geodir:life:%lld</id>\n", w->host, TAG_YEAR,
+    gdir_buf_printf(b, "<entry>\n<id>tag:%s,%s:geodir:life:%lld</id>\n", w->f->host, TAG_YEAR,
                     it->id);
     xml_elem(b, "title", it->title);
     feed_date((time_t)it->updated_at, 0, date, sizeof date);
@@ -453,7 +462,7 @@ static void rss_item(struct news_walk *w, const struct life_item *it, const char
     xml_elem(b, "title", it->title);
     xml_elem(b, "link", url);
     gdir_buf_printf(b, "<guid isPermaLink=\"false\">tag:%s,%s:geodir:life:%lld</guid>\n",
-                    w->host, TAG_YEAR, it->id);
+                    w->f->host, TAG_YEAR, it->id);
     feed_date((time_t)(it->published_at ? it->published_at : it->updated_at), 1, date,
               sizeof date);
     xml_elem(b, "pubDate", date);
@@ -525,25 +534,20 @@ static int news(const struct api_ctx *ctx, const struct api_request *req,
 {
     struct life_filter lf = {.status = LIFE_PUBLISHED, .visible = 1, .limit = NEWS_MAX};
     struct gdir_buf entries, self, page;
-    struct news_walk w = {req, NULL, rss, "", &entries, 0};
-    struct life_db *db;
     struct feed_req f;
+    struct news_walk w = {req, &f, rss, &entries, 0};
     char title[300];
-    long long version = 0;
     int rc;
 
-    if ((rc = read_params(ctx, req, 0, &f, err)) || (rc = api_life_db(ctx, &db, err)) ||
-        (rc = life_db_version(db, &version, err)))
+    if ((rc = feed_open(ctx, req, 0, &f, err)))
         return rc;
-    w.f = &f;
-    authority(req, w.host, sizeof w.host);
     gdir_buf_init(&entries, 0);
     gdir_buf_init(&self, 0);
     gdir_buf_init(&page, 0);
     lf.kind = f.kind < 0 ? LIFE_ANY_NOT_EVENT : f.kind;
     lf.now = time(NULL);
     lf.commune = f.commune;
-    rc = life_db_list(db, &lf, on_news_item, &w, err);
+    rc = life_db_list(f.db, &lf, on_news_item, &w, err);
     snprintf(title, sizeof title, "%s — %s", f.kind == LIFE_NEWS ? "Actualités"
                                              : f.kind == LIFE_ALERT ? "Alertes"
                                                                     : "Actualités et alertes",
@@ -561,7 +565,7 @@ static int news(const struct api_ctx *ctx, const struct api_request *req,
     if (rc)
         return err->code ? rc : gdir_err_set(err, rc, "news feed: %s", gdir_err_text(rc));
     res->content_type = rss ? CT_RSS : CT_ATOM;
-    feeds_etag(ctx, res, version);
+    feeds_etag(ctx, res, f.version);
     return GDIR_OK;
 }
 

@@ -299,8 +299,7 @@ def main():
         log = srv.stderr()
         check(not any(p in log for p in PW.values()), "no password in the server's log")
     finally:
-        code = srv.stop()
-    check(code == 0, f"server stopped cleanly ({code})")
+        srv.stop_clean("server stopped cleanly")
     finish()
 
 

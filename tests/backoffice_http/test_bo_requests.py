@@ -483,8 +483,7 @@ def main():
         check_export_columns(ag, req)
         check_views(ag)
     finally:
-        code = srv.stop()
-    check(code == 0, f"the server exits cleanly on SIGTERM (status {code})")
+        srv.stop_clean("the server exits cleanly on SIGTERM")
     log = open(os.path.join(WORK, "server.log"), encoding="utf-8", errors="replace").read()
     check("Sanitizer" not in log, "no sanitizer report in the server's log")
     check("Martin" not in log and "Livret de famille" not in log,

@@ -20,8 +20,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import {
-  AGENTS, SOURCE_DIR, addAgent, axeCheck, boLogin, closeAll, fileEnrolment, formsArgs, formsDbOf,
-  freshWorkDir, geodirAdmin, importFixtures, newContext, openBrowser, startServer,
+  AGENTS, SOURCE_DIR, addAgent, axeCheck, boLogin, closeAll, fileEnrolment, formsArgs, formsCsrf,
+  formsDbOf, freshWorkDir, geodirAdmin, importFixtures, newContext, openBrowser, startServer,
 } from './harness.mjs';
 
 const WORK_DIR = freshWorkDir('run-bo-agents');
@@ -36,9 +36,7 @@ let other = '';
 
 /* POST /api/bo/login over the API (a forms CSRF token first): its HTTP status. */
 async function apiLogin(login, password) {
-  const c = await fetch(`${ctx.base}/api/forms/csrf`);
-  const cookie = c.headers.get('set-cookie').split(';')[0];
-  const { token } = await c.json();
+  const { cookie, token } = await formsCsrf(ctx.base);
   const r = await fetch(`${ctx.base}/api/bo/login`, {
     method: 'POST', body: JSON.stringify({ login, password }),
     headers: { Cookie: cookie, 'X-CSRF-Token': token, 'Content-Type': 'application/json' } });

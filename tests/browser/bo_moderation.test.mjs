@@ -21,8 +21,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import {
-  AGENTS, IMPORTER, SOURCE_DIR, addAgent, axeCheck, boLogin, closeAll, formsArgs, freshWorkDir,
-  importFixtures, newContext, openBrowser, pollUntil, smtpArgs, startServer, startSmtp,
+  AGENTS, IMPORTER, SOURCE_DIR, addAgent, axeCheck, boLogin, closeAll, fileSubmission, formsArgs,
+  freshWorkDir, importFixtures, newContext, openBrowser, pollUntil, refuseThenAccept, smtpArgs,
+  startServer, startSmtp,
 } from './harness.mjs';
 
 const WORK_DIR = freshWorkDir('run-bo-moderation');
@@ -34,22 +35,13 @@ let filed = null;
 
 /* The resident's proposal through the public API: { code, token }. */
 async function propose() {
-  const c = await fetch(`${ctx.base}/api/forms/csrf`);
-  const cookie = c.headers.get('set-cookie').split(';')[0];
-  const { token } = await c.json();
   const values = {
     nom: NAME, categorie: 'food-shop', description: 'Fromages affinés à la ferme.',
     adresse: { label: `3 Rue du Moulin ${commune.name}`, housenumber: '3', street: 'Rue du Moulin',
                postcode: '55250', citycode: commune.insee, city: commune.name, lon: 5.135, lat: 48.945 },
     horaires: 'Du mardi au samedi de 8 h à 12 h 30', email: 'resident@example.org',
   };
-  const body = new FormData();
-  body.append('data', JSON.stringify({ values, website: '' }));
-  const r = await fetch(`${ctx.base}/api/forms/proposer-lieu/submissions`,
-                        { method: 'POST', body, headers: { Cookie: cookie, 'X-CSRF-Token': token } });
-  const out = await r.json();
-  assert.equal(r.status, 201, `the proposal is filed: ${JSON.stringify(out)}`);
-  return out;
+  return fileSubmission(ctx.base, 'proposer-lieu', values, 'the proposal is filed');
 }
 
 /* The features of /api/places?q=text. */
@@ -87,17 +79,10 @@ test('the commune\'s agent accepts the proposal with corrected hours', async () 
   assert.match(await page.textContent('main'), new RegExp(NAME));
   await axeCheck(page, 'a contribution\'s page');
 
-  await page.getByLabel('Refuser').check();
-  await page.click('text=Enregistrer la décision');
-  await page.waitForSelector('#contribution-title ~ form .error-summary:not([hidden])');
-  assert.equal(await page.getAttribute('#contrib-motivation', 'aria-invalid'), 'true');
-  await axeCheck(page, 'a refusal without motivation');
-
-  await page.getByLabel('Accepter et publier dans l’annuaire').check();
-  await page.waitForSelector('#contrib-values:not([hidden])');
-  await page.fill('#contrib-opening_hours', 'Tu-Sa 08:00-12:30');
-  await page.click('text=Enregistrer la décision');
-  await page.waitForFunction(() => /Acceptée/.test(document.querySelector('.bo-facts').textContent));
+  await refuseThenAccept(page, { titleId: 'contribution-title', prefix: 'contrib',
+                                acceptLabel: 'Accepter et publier dans l’annuaire',
+                                field: 'opening_hours', value: 'Tu-Sa 08:00-12:30',
+                                step: 'a contribution' });
   assert.match(await page.textContent('#contribution-title ~ p'), /déjà été traitée/);
   await axeCheck(page, 'the accepted contribution');
 });

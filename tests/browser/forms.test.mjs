@@ -122,6 +122,17 @@ async function submitAndReceipt(page) {
   return receipt(page);
 }
 
+/* From the recap of form: axe-checked, sent, then its follow page opened by the receipt's
+ * link: « Déposée », axe-checked. */
+async function submitAndFollow(page, form) {
+  await axeCheck(page, `${form}, recap`);
+  const { link } = await submitAndReceipt(page);
+  await page.goto(link);
+  await ready(page);
+  await followStatus(page, 'Déposée');
+  await axeCheck(page, `${form}, follow`);
+}
+
 async function receipt(page) {
   await page.waitForSelector('#tracking-code');
   const code = (await page.textContent('#tracking-code')).trim();
@@ -597,12 +608,7 @@ test('« Proposer un lieu »: recap, receipt, follow', async () => {
   assert.match(await page.textContent('#error-summary'), /http:\/\/ ou https:\/\//);
   await page.fill('#f-site_web', 'https://petanque.example.org');
   await next(page, 'Étape 3 sur 3');
-  await axeCheck(page, 'proposer-lieu, recap');
-  const { link } = await submitAndReceipt(page);
-  await page.goto(link);
-  await ready(page);
-  await followStatus(page, 'Déposée');
-  await axeCheck(page, 'proposer-lieu, follow');
+  await submitAndFollow(page, 'proposer-lieu');
 });
 
 test('« Proposer un événement »: every step by a resident, recap, receipt, follow', async () => {
@@ -631,12 +637,7 @@ test('« Proposer un événement »: every step by a resident, recap, receipt, f
   const recap = await page.textContent('.form-step');
   assert.match(recap, /Concours de belote du club/);
   assert.match(recap, new RegExp(french.replace(/\//g, '\\/')));
-  await axeCheck(page, 'proposer-evenement, recap');
-  const { link } = await submitAndReceipt(page);
-  await page.goto(link);
-  await ready(page);
-  await followStatus(page, 'Déposée');
-  await axeCheck(page, 'proposer-evenement, follow');
+  await submitAndFollow(page, 'proposer-evenement');
 });
 
 test('the sample data of ./scripts/run feeds the address field (datasets/samples/ban)', async () => {

@@ -6,9 +6,9 @@
  * get a local stand-in), console and page errors collected, and the tear-down that checks the
  * server exits cleanly on SIGTERM; the axe-core check of a page; agents made by the real
  * geodir-admin (geodirAdmin), the fixtures' database (importFixtures), TOTP codes (totp), a
- * resident's school enrolment (fileEnrolment), a local SMTP server that captures the e-mails
- * (startSmtp, smtpArgs), pollUntil and an agent's login on the page (boLogin), for the back
- * office's tests; pageSearch, a search of the map page and the answer it rendered; tabTo (keyboard
+ * resident's filing through the public API (fileSubmission, fileEnrolment), a local SMTP server that captures the e-mails
+ * (startSmtp, smtpArgs), pollUntil, an agent's login on the page (boLogin) and a decision
+ * refused without motivation then accepted (refuseThenAccept), for the back office's tests; pageSearch, a search of the map page and the answer it rendered; tabTo (keyboard
  * only: Tab until an element has the focus) and noHorizontalScroll (the 360 px checks).
  *
  * A missing dependency is a failure with a message saying how to fix it, never a skip.
@@ -302,13 +302,32 @@ export function totp(b32) {
   return String((mac.readUInt32BE(o) & 0x7fffffff) % 1000000).padStart(6, '0');
 }
 
+/* A forms CSRF token of the server at base and the cookie it goes with: { cookie, token }. */
+export async function formsCsrf(base) {
+  const c = await fetch(`${base}/api/forms/csrf`);
+  const cookie = c.headers.get('set-cookie').split(';')[0];
+  const { token } = await c.json();
+  return { cookie, token };
+}
+
+/* A resident files values in the form formId through the public API of the server at base
+ * (a CSRF token and its cookie first, as the page does); what names the filing in the message:
+ * { code, token }. */
+export async function fileSubmission(base, formId, values, what) {
+  const { cookie, token } = await formsCsrf(base);
+  const body = new FormData();
+  body.append('data', JSON.stringify({ values, website: '' }));
+  const r = await fetch(`${base}/api/forms/${formId}/submissions`,
+                        { method: 'POST', body, headers: { Cookie: cookie, 'X-CSRF-Token': token } });
+  const out = await r.json();
+  assert.equal(r.status, 201, `${what}: ${JSON.stringify(out)}`);
+  return out;
+}
+
 /* A resident files a school enrolment (the form of tests/backoffice_http/forms) through the
  * public API of the server at base, for the school { id, insee }, from an address in the
  * commune citycode (the request's routing; the school's commune by default): { code, token }. */
 export async function fileEnrolment(base, name, school, citycode = school.insee) {
-  const c = await fetch(`${base}/api/forms/csrf`);
-  const cookie = c.headers.get('set-cookie').split(';')[0];
-  const { token } = await c.json();
   const values = {
     rl1_nom: name, rl1_prenoms: 'Claire', rl1_email: 'claire@example.org',
     adresse: { label: '1 Rue de l’Église 55409 Trois-Villages', housenumber: '1', street: 'Rue de l’Église',
@@ -316,13 +335,7 @@ export async function fileEnrolment(base, name, school, citycode = school.insee)
     enfants: [{ nom: name, prenoms: 'Léa', date_naissance: '2019-04-02', niveau: 'CP', rentree: 'rentree',
                 ecole: school.id }],
   };
-  const body = new FormData();
-  body.append('data', JSON.stringify({ values, website: '' }));
-  const r = await fetch(`${base}/api/forms/inscription-scolaire/submissions`,
-                        { method: 'POST', body, headers: { Cookie: cookie, 'X-CSRF-Token': token } });
-  const out = await r.json();
-  assert.equal(r.status, 201, `filing for ${name}: ${JSON.stringify(out)}`);
-  return out;
+  return fileSubmission(base, 'inscription-scolaire', values, `filing for ${name}`);
 }
 
 /* On the map page: runs action, returns the /api/places answer ({ url, body }) the page received,
@@ -460,6 +473,24 @@ export async function boLogin(ctx, login, password, secret = '') {
     await page.keyboard.press('Enter');
   }
   await page.waitForSelector('#home-view:not([hidden])');
+}
+
+/* The decision form (bo/decision.js) under the heading #titleId of a request's page: « Refuser »
+ * without a motivation is refused on its field #<prefix>-motivation (axe-checked, step names it),
+ * then acceptLabel with the value #<prefix>-<field> corrected is recorded: « Acceptée ». */
+export async function refuseThenAccept(page, { titleId, prefix, acceptLabel, field, value, step }) {
+  const form = page.locator(`#${titleId} ~ form`);
+  const record = form.getByRole('button', { name: 'Enregistrer la décision' });
+  await page.getByLabel('Refuser').check();
+  await record.click();
+  await page.waitForSelector(`#${titleId} ~ form .error-summary:not([hidden])`);
+  assert.equal(await page.getAttribute(`#${prefix}-motivation`, 'aria-invalid'), 'true');
+  await axeCheck(page, `${step} refused without motivation`);
+  await page.getByLabel(acceptLabel).check();
+  await page.waitForSelector(`#${prefix}-values:not([hidden])`);
+  await page.fill(`#${prefix}-${field}`, value);
+  await record.click();
+  await page.waitForFunction(() => /Acceptée/.test(document.querySelector('.bo-facts').textContent));
 }
 
 /* Keyboard only: Tab until selector has the focus (at most 80 presses). */

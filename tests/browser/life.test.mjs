@@ -37,8 +37,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import {
-  SOURCE_DIR, axeCheck, boLogin, closeAll, freshWorkDir, geodirAdmin, newContext, noHorizontalScroll,
-  openBrowser, pollUntil, runImport, startServer, tabTo, tileHostOf,
+  SOURCE_DIR, axeCheck, boLogin, closeAll, fileSubmission, freshWorkDir, geodirAdmin, newContext,
+  noHorizontalScroll, openBrowser, pollUntil, refuseThenAccept, runImport, startServer, tabTo,
+  tileHostOf,
 } from './harness.mjs';
 
 const WORK_DIR = freshWorkDir('run-life');
@@ -269,9 +270,6 @@ function boPost(page, url, body) {
 }
 
 test('an association\'s proposal, refused without motivation, then accepted by the agent, is in the agenda', async () => {
-  const c = await fetch(`${ctx.base}/api/forms/csrf`);
-  const cookie = c.headers.get('set-cookie').split(';')[0];
-  const { token } = await c.json();
   const date = new Date(Date.parse(`${nextSaturday()}T12:00:00Z`) + 8 * 86400000).toISOString().slice(0, 10);
   const values = {
     titre: 'Concert de la chorale', categorie: 'culture', date, heure_debut: '20:30', heure_fin: '22:00',
@@ -280,28 +278,17 @@ test('an association\'s proposal, refused without motivation, then accepted by t
                citycode: INSEE, city: 'Vaubecourt', lon: 5.1117, lat: 48.9337 },
     organisateur: 'Chorale du village (exemple)', tarif: 'gratuit', email: 'chorale@example.org',
   };
-  const body = new FormData();
-  body.append('data', JSON.stringify({ values, website: '' }));
-  const r = await fetch(`${ctx.base}/api/forms/proposer-evenement/submissions`,
-                        { method: 'POST', body, headers: { Cookie: cookie, 'X-CSRF-Token': token } });
-  const filed = await r.json();
-  assert.equal(r.status, 201, `the proposal is filed: ${JSON.stringify(filed)}`);
+  const filed = await fileSubmission(ctx.base, 'proposer-evenement', values, 'the proposal is filed');
 
   const page = ctx.page;
   await page.setViewportSize({ width: 1280, height: 860 });
   await page.goto(`${ctx.base}/bo/queue.html`);
   await page.click(`text=${filed.code}`);
   await page.waitForSelector('#event-proposal-title');
-  await page.getByLabel('Refuser').check();
-  await page.click('#event-proposal-title ~ form button[type="submit"]');
-  await page.waitForSelector('#event-proposal-title ~ form .error-summary:not([hidden])');
-  assert.equal(await page.getAttribute('#event-motivation', 'aria-invalid'), 'true');
-  await axeCheck(page, 'a proposal refused without motivation');
-  await page.getByLabel('Accepter et publier dans l’agenda').check();
-  await page.waitForSelector('#event-values:not([hidden])');
-  await page.fill('#event-title', 'Concert de Noël de la chorale (exemple)');
-  await page.click('#event-proposal-title ~ form button[type="submit"]');
-  await page.waitForFunction(() => /Acceptée/.test(document.querySelector('.bo-facts').textContent));
+  await refuseThenAccept(page, { titleId: 'event-proposal-title', prefix: 'event',
+                                acceptLabel: 'Accepter et publier dans l’agenda', field: 'title',
+                                value: 'Concert de Noël de la chorale (exemple)',
+                                step: 'an event proposal' });
   await axeCheck(page, 'the accepted proposal');
   const answer = await (await fetch(`${ctx.base}/api/events?commune=${INSEE}&q=chorale`)).json();
   const got = answer.features.find((f) => /Concert de Noël de la chorale/.test(f.properties.title));

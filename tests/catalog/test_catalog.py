@@ -494,8 +494,7 @@ def main():
         check(status == 200 and not body, "HEAD /catalog.rdf: 200 without a body")
         cors(srv)
     finally:
-        code = srv.stop()
-        check(code == 0, f"the server stopped cleanly (exit {code})")
+        srv.stop_clean("the server stopped cleanly")
 
 
 CORS_HEADERS = ("access-control-allow-origin", "access-control-allow-methods",
@@ -619,8 +618,7 @@ def paging():
         status, _, _ = srv.request("GET", "/catalog.ttl?page=3")
         check(status == 404, f"paging: page 3 → 404 (got {status})")
     finally:
-        code = srv.stop()
-        check(code == 0, f"paging: the server stopped cleanly (exit {code})")
+        srv.stop_clean("paging: the server stopped cleanly")
 
 
 def one_category():
@@ -649,8 +647,7 @@ def one_category():
         titles = [g.lit(d, "dct:title") for d in g.of_type("dcat:Dataset")]
         check(len(set(titles)) == len(titles), "no two datasets have the same title")
     finally:
-        code = srv.stop()
-        check(code == 0, f"one category: the server stopped cleanly (exit {code})")
+        srv.stop_clean("one category: the server stopped cleanly")
 
 
 main()

@@ -28,7 +28,6 @@ import os
 import re
 import shutil
 import socket
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -37,8 +36,8 @@ import urllib.parse
 
 sys.dont_write_bytecode = True   # tests write only under the build tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from geodir_test import (ApiServer, check, debian_module, finish, http_request,  # noqa: E402
-                         poll_until)
+from geodir_test import (ApiServer, check, db_meta, db_rows, debian_module, finish,  # noqa: E402
+                         http_request, poll_until)
 import xlsx_check  # noqa: E402
 from export_columns import french_headers  # noqa: E402
 
@@ -305,11 +304,9 @@ def test_bad_parameters():
 
 
 def test_full_exports():
-    con = sqlite3.connect(f"file:{DB}?mode=ro", uri=True)
-    rows = con.execute("SELECT name, format, licence, media_type, size, sha256, records, "
-                       "excluded FROM exports ORDER BY name").fetchall()
-    exports_dir = con.execute("SELECT value FROM meta WHERE key='exports_dir'").fetchone()
-    con.close()
+    rows = db_rows(DB, "SELECT name, format, licence, media_type, size, sha256, records, "
+                       "excluded FROM exports ORDER BY name")
+    exports_dir = db_meta(DB, "exports_dir")
     check(len(rows) >= 9, f"the importer built full exports ({len(rows)} rows)")
     for target in ("/api/exports",):
         st, h, body = get(target)
@@ -349,7 +346,7 @@ def test_full_exports():
             check(count == records, f"  ogrinfo: {records} features (got {count})")
     for target in ("/data/", "/data/nope.csv", "/data/..%2Fgeodir.sqlite", "/data/../geodir.sqlite",
                    "/data/%2E%2E%2Fgeodir.sqlite", "/data/geodir.sqlite",
-                   "/data/" + (exports_dir[0] if exports_dir else "exports")):
+                   "/data/" + (exports_dir or "exports")):
         st, h, body = get(target)
         check(st == 404, f"GET {target} -> 404 (got {st})")
 
@@ -467,8 +464,7 @@ def main():
         test_aborted_and_busy()
         test_streaming_and_swap()   # last: it replaces the database
     finally:
-        code = srv.stop()
-        check(code == 0, f"server stopped cleanly on SIGTERM (exit {code})")
+        srv.stop_clean("server stopped cleanly on SIGTERM")
     finish()
 
 

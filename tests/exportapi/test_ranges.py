@@ -19,13 +19,12 @@ usage: test_ranges.py GEODIR_API DB SOURCE_DIR WORK_DIR
 import json
 import os
 import re
-import sqlite3
 import subprocess
 import sys
 
 sys.dont_write_bytecode = True   # tests write only under the build tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from geodir_test import ApiServer, check, finish, poll_until  # noqa: E402
+from geodir_test import ApiServer, check, db_meta, db_rows, finish, poll_until  # noqa: E402
 
 API, DB, SRC, WORK = (os.path.abspath(a) for a in sys.argv[1:5])
 # A box around part of the fixture's territory (tests/http/fixtures: 48.86..49.05 N, 5.02..5.24 E)
@@ -34,14 +33,13 @@ SPAT = ["5.05", "48.90", "5.08", "48.93"]
 
 def the_fgb():
     """(name, bytes of the file) of the etalab-2.0 FlatGeobuf export of places."""
-    con = sqlite3.connect(f"file:{DB}?mode=ro", uri=True)
-    row = con.execute("SELECT name, size FROM exports WHERE format = 'fgb' "
-                      "ORDER BY size DESC LIMIT 1").fetchone()
-    folder = con.execute("SELECT value FROM meta WHERE key = 'exports_dir'").fetchone()
-    con.close()
-    if not check(row is not None and folder is not None, "the importer built a .fgb export"):
+    rows = db_rows(DB, "SELECT name, size FROM exports WHERE format = 'fgb' "
+                       "ORDER BY size DESC LIMIT 1")
+    folder = db_meta(DB, "exports_dir")
+    if not check(rows and folder is not None, "the importer built a .fgb export"):
         finish()
-    with open(os.path.join(os.path.dirname(DB), folder[0], row[0]), "rb") as f:
+    row = rows[0]
+    with open(os.path.join(os.path.dirname(DB), folder, row[0]), "rb") as f:
         data = f.read()
     check(len(data) == row[1], f"{row[0]}: {len(data)} bytes on disk, as recorded")
     return row[0], data
@@ -159,8 +157,7 @@ def main():
         test_raw(srv, name, data)
         test_gdal(srv, name, data)
     finally:
-        code = srv.stop()
-        check(code == 0, f"server stopped cleanly on SIGTERM (exit {code})")
+        srv.stop_clean("server stopped cleanly on SIGTERM")
     finish()
 
 

@@ -627,8 +627,7 @@ def main():
         test_proposal(srv, agent_a)
         test_visibility(srv, agent_a, ids)
     finally:
-        code = srv.stop()
-        check(code == 0, f"the server stopped cleanly (exit {code})")
+        srv.stop_clean("the server stopped cleanly")
 
 
 main()

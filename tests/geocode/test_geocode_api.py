@@ -113,8 +113,7 @@ def main():
         check(status == 200 and b'"geocode_precision"' in body and b'"geocode_score"' in body,
               "the OpenAPI document lists geocode_precision and geocode_score")
     finally:
-        code = server.stop()
-        check(code == 0, f"server stopped cleanly (exit {code})")
+        server.stop_clean("server stopped cleanly")
     finish()
 
 

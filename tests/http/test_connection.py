@@ -273,8 +273,7 @@ def main():
         test_bodies(srv.port)
         test_streams_and_files(srv.port)
     finally:
-        code = srv.stop()
-    check(code == 0, f"server: exit status 0 ({code})")
+        srv.stop_clean("server: exit status 0")
     test_deadlines(API)
     finish()
 

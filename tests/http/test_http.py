@@ -819,8 +819,7 @@ def main():
         test_concurrency(port)
         test_database_swap(port, live)
     finally:
-        code = srv.stop()
-    check(code == 0, f"main instance: clean exit on SIGTERM (exit {code})")
+        srv.stop_clean("main instance: clean exit on SIGTERM")
     log = srv.stderr()
     access = [line for line in log.splitlines() if "comp=access" in line]
     check(len(access) >= 100 and all(k in access[0] for k in

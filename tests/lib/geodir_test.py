@@ -14,7 +14,8 @@
   runs it before every realdata test).
 - ApiServer: the real geodir-api on 127.0.0.1 port 0; the port is read back from the server's
   `listening on http://127.0.0.1:PORT` line; GEODIR_* variables of the caller's environment are
-  dropped so that only the test's own settings apply; SIGTERM on stop, exit code returned.
+  dropped so that only the test's own settings apply; SIGTERM on stop, exit code returned
+  (stop_clean: the same and the check that it is 0).
 - http_request(): one request on a fresh connection, headers lower-cased.
 - haversine(): the distance in metres of common/gdir_geo.c, operation for operation;
   json_answer(): the checks of a JSON answer (status, Content-Type, body parses).
@@ -22,7 +23,8 @@
   feedparser…), which lives in /usr/bin/python3: the test re-executes itself there when the
   running Python lacks it; still missing, it is a failed check with the apt-get line.
 - run_program(): a program run to its end, its output captured and decoded (.out, .err);
-  import_summary(): the importer's summary table; sqlite_rows() / sqlite_one(): a query through the sqlite3 shell with SpatiaLite loaded.
+  import_summary(): the importer's summary table; sqlite_rows() / sqlite_one(): a query through the sqlite3 shell with SpatiaLite loaded;
+  db_rows() / db_meta(): a query, a meta value, through Python's sqlite3 on the file opened read-only.
 - Fixture builders (the build_db.py scripts): fresh_dir(), fixture_dir() (fresh, with files of
   tests/http/fixtures copied in), write_config(), run_import() (the real geodir-import, its
   output printed, exit 1 on failure), the five member communes of tests/http/fixtures
@@ -42,6 +44,7 @@ import math
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -199,6 +202,21 @@ def sqlite_one(sqlite3, db, query):
     return list(rows[0].values())[0] if rows else None
 
 
+def db_rows(db, query, params=()):
+    """All rows (tuples) of query on the database file db, opened read-only."""
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return con.execute(query, params).fetchall()
+    finally:
+        con.close()
+
+
+def db_meta(db, key):
+    """The value of key in the meta table of db, or None."""
+    rows = db_rows(db, "SELECT value FROM meta WHERE key = ?", (key,))
+    return rows[0][0] if rows else None
+
+
 def place_and_sources(places, pid):
     """The place pid of places (a dict by id of rows with field_sources; {} when absent) and its
     field_sources as a dict (the field -> source map of a merged or fixed place)."""
@@ -252,6 +270,12 @@ class ApiServer:
             self.proc.wait()
             code = f"killed after {timeout} s"
         self.log.close()
+        return code
+
+    def stop_clean(self, what):
+        """stop, and the check that the server exited with status 0 (what, then the status)."""
+        code = self.stop()
+        check(code == 0, f"{what} (exit {code})")
         return code
 
     def stderr(self):

@@ -209,8 +209,7 @@ def main():
     s, b = beausite.decide(rid4, {"decision": "refuse", "motivation": "x"})
     check(s == 403 and sql("SELECT commune, service FROM requests WHERE id = ?", (rid4,))[0]
           == (None, "cc"), f"after the forward: only the CC's administrators see it ({s})")
-    code = srv.stop()
-    check(code == 0, f"server stopped cleanly ({code})")
+    srv.stop_clean("server stopped cleanly")
     log = srv.stderr()
     check("resident@example.org" not in log and "Moderatix" not in log,
           "no personal data nor field value in the server's log")

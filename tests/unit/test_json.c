@@ -1,6 +1,6 @@
 /*
- * test_json.c — the streaming JSON writer (gdir_json): structure, escaping, numbers, and that
- * cJSON parses every output back to the same values.
+ * test_json.c — the streaming JSON writer (gdir_json): structure, escaping, numbers, the GeoJSON
+ * Point, and that cJSON parses every output back to the same values.
  */
 #include "check.h"
 #include "gdir_json.h"
@@ -195,6 +195,19 @@ static void test_misuse(void)
     gdir_buf_free(&w.b);
 }
 
+static void test_point(void)
+{
+    struct writer w;
+    writer_open(&w, 0);
+    gdir_json_arr_begin(&w.j);
+    gdir_json_point(&w.j, 5.1234567, 48.9876543, 6);
+    gdir_json_point(&w.j, -0.5, 0, 7);
+    CHECK_INT_EQ(gdir_json_arr_end(&w.j), 0);
+    CHECK_STR_EQ(gdir_buf_str(&w.b), "[{\"type\":\"Point\",\"coordinates\":[5.123457,48.987654]},"
+                                     "{\"type\":\"Point\",\"coordinates\":[-0.5,0]}]");
+    gdir_buf_free(&w.b);
+}
+
 static const struct check_case cases[] = {
     {"structure", test_structure},
     {"escaping", test_escaping},
@@ -203,5 +216,6 @@ static const struct check_case cases[] = {
     {"cap_is_sticky", test_cap_is_sticky},
     {"members", test_members},
     {"misuse", test_misuse},
+    {"point", test_point},
 };
 CHECK_MAIN(cases)
