@@ -27,7 +27,7 @@ sys.dont_write_bytecode = True   # tests write only under the build tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import test_ban as tb  # noqa: E402  (the helpers and fixture addresses of test_ban.py)
-from geodir_test import check, failures, haversine  # noqa: E402
+from geodir_test import check, finish, haversine  # noqa: E402
 
 S, R = "/api/search/", "/api/reverse/"
 
@@ -340,9 +340,8 @@ def main():
         test_csv_bad(port)
         test_reverse_csv(port)
     finally:
-        check(srv.stop() == 0, "server: clean exit (SIGTERM -> 0)")
-    print(f"{len(failures)} failure(s)")
-    sys.exit(1 if failures else 0)
+        srv.stop_clean("server: clean exit (SIGTERM -> 0)")
+    finish()
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 import test_ban as tb  # noqa: E402
-from geodir_test import check, failures  # noqa: E402
+from geodir_test import check, finish  # noqa: E402
 
 NODE = os.environ.get("GEODIR_NODE") or "node"
 
@@ -79,9 +79,8 @@ def main():
             q = calls["address"]["parsed"]["geocoding"]["query"]
             check(q == "8 grande rue vaubecourt", f"address: the query echoed ({q!r})")
     finally:
-        check(srv.stop() == 0, "server: clean exit (SIGTERM -> 0)")
-    print(f"{len(failures)} failure(s)")
-    sys.exit(1 if failures else 0)
+        srv.stop_clean("server: clean exit (SIGTERM -> 0)")
+    finish()
 
 
 if __name__ == "__main__":
