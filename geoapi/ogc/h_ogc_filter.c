@@ -137,7 +137,9 @@ static int bind_literal(struct tr *t, const struct cql2_node *n, const struct cq
     int datetime = format && strcmp(format, "date-time") == 0;
     char msg[200];
 
-    if (strcmp(type, "string") == 0 && datetime && l->type == CQL2_TIMESTAMP) {
+    /* a date-time property also takes a timestamp written as a string (GDAL 3.6 does) */
+    if (strcmp(type, "string") == 0 && datetime &&
+        (l->type == CQL2_TIMESTAMP || (l->type == CQL2_STRING && !cql2_check_timestamp(l->s)))) {
         const char *utc = utc_of(t, l->s);
         if (!utc)
             return bad(t, n, l->pos, "a timestamp that cannot be read");
@@ -283,8 +285,9 @@ static int filter_options(const struct api_request *req, int *json, int *swap,
     enum ogc_crs crs;
     int rc;
 
+    /* cql-text: the draft's name, which GDAL 3.6 sends (its expressions are CQL2 text) */
     *json = lang && strcmp(lang, "cql2-json") == 0;
-    if (lang && !*json && strcmp(lang, "cql2-text") != 0)
+    if (lang && !*json && strcmp(lang, "cql2-text") != 0 && strcmp(lang, "cql-text") != 0)
         return api_param_invalid(err, "filter-lang", lang, "expected cql2-text or cql2-json");
     if ((rc = ogc_param_crs(req, "filter-crs", &crs, err)))
         return rc;

@@ -15,6 +15,7 @@
  */
 #include "h_ogc.h"
 #include "api_html.h"
+#include "api_http.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -190,6 +191,24 @@ static void json_geometry(struct gdir_json *j, const struct ogc_collection *c)
     gdir_json_obj_end(j);
 }
 
+/* The queryables as the Part 3 drafts listed them ("queryables": [{"id": …}]), the only form
+ * GDAL 3.6's OAPIF driver reads: it then sends a CQL2 text filter for them (docs/ogc.md). A
+ * member JSON Schema ignores. */
+static void legacy_queryables(struct gdir_json *j, const struct ogc_collection *c)
+{
+    gdir_json_key(j, "queryables");
+    gdir_json_arr_begin(j);
+    for (const struct sprop *p = props_of(c->kind); p->name; p++) {
+        if (!p->queryable)
+            continue;
+        gdir_json_obj_begin(j);
+        gdir_json_kstr(j, "id", p->name);
+        gdir_json_kstr(j, "type", p->type);
+        gdir_json_obj_end(j);
+    }
+    gdir_json_arr_end(j);
+}
+
 /* Writes the schema document of c (queryables: only the queryable properties). */
 static int write_schema(struct gdir_json *j, const struct api_request *req,
                         const struct ogc_collection *c, int queryables)
@@ -227,6 +246,8 @@ static int write_schema(struct gdir_json *j, const struct api_request *req,
     }
     gdir_json_obj_end(j);
     gdir_json_kbool(j, "additionalProperties", 0);
+    if (queryables)
+        legacy_queryables(j, c);
     gdir_json_obj_end(j);
     gdir_buf_free(&id);
     return rc ? rc : gdir_json_error(j);
@@ -347,8 +368,12 @@ static int schema_resource(const struct api_ctx *ctx, const struct api_request *
     gdir_json_init(&j, &res->body);
     rc = write_schema(&j, req, &c, queryables);
     rc = ogc_json_done(res, &j, rc, queryables ? "queryables" : "schema", err);
-    if (!rc)
-        res->content_type = "application/schema+json";
+    if (!rc) {   /* application/json to a client that asks for it alone (GDAL 3.6 does) */
+        static const char *const types[] = {"application/schema+json", "application/json"};
+        size_t pick = 0;
+        res->content_type = api_accept_pick(req->headers ? req->headers->accept : NULL, types, 2, &pick) == 0 && pick == 1
+                                ? OGC_CT_JSON : "application/schema+json";
+    }
     return rc;
 }
 
