@@ -12,11 +12,12 @@
 #include <stddef.h>
 
 /* Limits on one expression (each refused with 400 naming filter). */
-#define CQL2_MAX_TEXT 8192        /* bytes of the expression (text or JSON) */
+#define CQL2_MAX_TEXT 4096        /* bytes of the expression (text or JSON); the query string
+                                   * is capped before, by max_query_len (2048 by default) */
 #define CQL2_MAX_DEPTH 24         /* nesting of AND / OR / NOT / parentheses */
-#define CQL2_MAX_NODES 256        /* predicates and logical operators */
+#define CQL2_MAX_NODES 128        /* predicates and logical operators */
 #define CQL2_MAX_IN 128           /* values of one IN list */
-#define CQL2_MAX_COORDS 4096      /* coordinates of all the spatial literals */
+#define CQL2_MAX_COORDS 512       /* coordinates of all the spatial literals */
 
 enum cql2_op {
     CQL2_AND, CQL2_OR, CQL2_NOT,  /* kids */

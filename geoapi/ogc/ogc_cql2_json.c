@@ -115,7 +115,7 @@ static int jcoords(struct jctx *x, const cJSON *a, int levels, int ring, const c
             if (rc == -1)
                 return jfail(x, path, "positions within -180..180, -90..90 (CRS84)");
             if (rc == -3)
-                return jfail(x, path, "at most 4096 coordinates in the expression");
+                return jfail(x, path, "at most 512 coordinates in the expression");
             if (rc)
                 return jnomem(x, path);
             if (levels == 0) {

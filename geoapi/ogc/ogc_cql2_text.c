@@ -359,7 +359,8 @@ static int coord(struct lex *l, struct gdir_buf *b)
     }
     if (rc == -3)
         return gdir_err_set_param(l->err, GDIR_EINVAL, "filter",
-                                  "filter: more than %d coordinates", CQL2_MAX_COORDS);
+                                  "filter: at character %zu: more than %d coordinates",
+                                  char_pos(l->s, at), CQL2_MAX_COORDS);
     return rc ? nomem(l) : GDIR_OK;
 }
 
@@ -504,15 +505,15 @@ static int s_intersects(struct lex *l, struct cql2_node *n)
     next(l);
     if (expect(l, T_LP, "« ( »"))
         return l->err->code;
-    rc = property(l, &n->prop);
-    if (rc == 1) {              /* the literal first */
-        if ((rc = spatial_literal(l, n)) == 1)
-            return fail(l, "a property or a spatial literal (BBOX, POINT, POLYGON…)");
-        if (rc || expect(l, T_COMMA, "« , »"))
+    rc = spatial_literal(l, n);
+    if (rc == 0) {              /* the literal first */
+        if (expect(l, T_COMMA, "« , »"))
             return l->err->code;
         if ((rc = property(l, &n->prop)) == 1)
             return fail(l, "a property name");
-    } else {
+    } else if (rc == 1) {
+        if ((rc = property(l, &n->prop)) == 1)
+            return fail(l, "a property or a spatial literal (BBOX, POINT, POLYGON…)");
         if (rc || expect(l, T_COMMA, "« , »"))
             return l->err->code;
         if ((rc = spatial_literal(l, n)) == 1)
