@@ -261,9 +261,9 @@ static int jpredicate(struct jctx *x, const cJSON *args, const char *path, struc
         n->prop = jproperty(a0);
         n->cmp = flip[n->cmp];
     }
-    if (!n->prop && n->op == CQL2_INTERSECTS && jproperty(a1)) {
-        n->prop = jproperty(a1);
-        return jspatial(x, a0, p0, n);
+    if (!n->prop && n->op == CQL2_INTERSECTS && jproperty(a1)) {      /* literal first */
+        n->prop = cql2_strndup(x->c, jproperty(a1), strlen(jproperty(a1)));
+        return n->prop ? jspatial(x, a0, p0, n) : jnomem(x, path);
     }
     if (!n->prop)
         return jfail(x, p0, "{\"property\": \"<name>\"}");

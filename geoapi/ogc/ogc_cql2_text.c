@@ -594,14 +594,13 @@ static int after_property(struct lex *l, struct cql2_node *n, struct cql2_node *
         }
         next(l);
         if (n->op == CQL2_IN) {
-            size_t cap = 0;
             if (expect(l, T_LP, "« ( » and a list of literals"))
                 return l->err->code;
+            if (!(n->lits = cql2_alloc(l->c, CQL2_MAX_IN * sizeof *n->lits)))
+                return nomem(l);
             for (;;) {
                 if (n->n_lits >= CQL2_MAX_IN)
                     return fail(l, "« ) »: an IN list takes at most 128 values");
-                if (gdir_grow(&n->lits, &cap, n->n_lits + 1, sizeof *n->lits))
-                    return nomem(l);
                 if (need_literal(l, &n->lits[n->n_lits]))
                     return l->err->code;
                 n->n_lits++;
@@ -609,13 +608,6 @@ static int after_property(struct lex *l, struct cql2_node *n, struct cql2_node *
                     break;
                 next(l);
             }
-            /* gdir_grow's array is not the tree's: keep it as a block */
-            if (gdir_grow(&l->c->blocks, &l->c->cap_blocks, l->c->n_blocks + 1,
-                          sizeof *l->c->blocks)) {
-                free(n->lits);
-                return nomem(l);
-            }
-            l->c->blocks[l->c->n_blocks++] = n->lits;
             if (expect(l, T_RP, "« , » or « ) »"))
                 return l->err->code;
         } else {
