@@ -199,9 +199,10 @@ static int tr_predicate(struct tr *t, const struct cql2_node *n)
     while (col->name && strcmp(col->name, n->prop) != 0)
         col++;
     if (!col->name || (!geom && !ogc_queryable(t->f->kind, n->prop, &type, &format))) {
-        char list[600], msg[900];
+        char list[600], msg[900], name[API_QUOTE_MAX * 4 + 16];
         ogc_queryables_list(t->f->kind, list, sizeof list);
-        snprintf(msg, sizeof msg, "unknown property « %.80s » (queryables: %s)", n->prop, list);
+        api_quote(name, sizeof name, n->prop);
+        snprintf(msg, sizeof msg, "unknown property %s (queryables: %s)", name, list);
         return bad(t, n, 0, msg);
     }
     if (geom != (n->op == CQL2_INTERSECTS) && n->op != CQL2_ISNULL)

@@ -18,6 +18,7 @@
  * Also the small helpers both readers share (memory, dates, coordinates).
  */
 #include "ogc_cql2.h"
+#include "api_request.h"
 #include "gdir_buf.h"
 #include "gdir_err.h"
 #include "gdir_mem.h"
@@ -219,19 +220,24 @@ static int is_kw(const struct lex *l, const char *kw)
     return l->t == T_IDENT && l->len == strlen(kw) && strncasecmp(l->s + l->start, kw, l->len) == 0;
 }
 
-/* What the current token is, quoted for a message. */
+/* What the current token is, quoted for a message (api_quote: cut, escaped, valid UTF-8). */
 static void token_text(const struct lex *l, char *out, size_t cap)
 {
-    if (l->t == T_END)
+    char tok[API_QUOTE_MAX + 8];
+    size_t n = l->len < sizeof tok - 1 ? l->len : sizeof tok - 1;
+    if (l->t == T_END) {
         snprintf(out, cap, "the end of the expression");
-    else
-        snprintf(out, cap, "« %.*s »", (int)(l->len > 40 ? 40 : l->len), l->s + l->start);
+        return;
+    }
+    memcpy(tok, l->s + l->start, n);
+    tok[n] = '\0';
+    api_quote(out, cap, tok);
 }
 
 /* 400: at character N (found X): expected <what>. */
 static int fail(struct lex *l, const char *expected)
 {
-    char found[80];
+    char found[API_QUOTE_MAX * 4 + 16];
     token_text(l, found, sizeof found);
     return gdir_err_set_param(l->err, GDIR_EINVAL, "filter",
                               "filter: at character %zu (%s): expected %s",
