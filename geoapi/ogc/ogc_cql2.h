@@ -93,4 +93,16 @@ int cql2_check_timestamp(const char *s);
 struct gdir_buf;
 int cql2_wkt_coord(struct cql2 *c, struct gdir_buf *b, double x, double y);
 
+/* Appends BBOX v (minx, miny, maxx, maxy, or lat lon when c->swap_axes) as a WKT polygon; -1
+ * when min > max or out of -180..180, -90..90, -2 when out of memory. */
+int cql2_bbox_wkt(struct cql2 *c, const double v[4], struct gdir_buf *b);
+
+/* 1 when the n positions written in b from first_start form a closed ring of 4 positions or
+ * more: the first (ending at first_end) equal to the last (starting at last_start). */
+int cql2_ring_closed(const struct gdir_buf *b, size_t n, size_t first_start, size_t first_end,
+                     size_t last_start);
+
+/* What both readers do first: out emptied, swap_axes kept, the length checked (400). */
+int cql2_begin(const char *s, int swap_axes, struct cql2 *out, struct gdir_err *err);
+
 #endif

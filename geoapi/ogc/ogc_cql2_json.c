@@ -130,9 +130,7 @@ static int jcoords(struct jctx *x, const cJSON *a, int levels, int ring, const c
             first_end = b->len;
         }
     }
-    if (ring && levels == 1 &&
-        (n < 4 || b->len - last_start != first_end - first_start ||
-         memcmp(b->data + first_start, b->data + last_start, first_end - first_start) != 0))
+    if (ring && levels == 1 && !cql2_ring_closed(b, n, first_start, first_end, last_start))
         return jfail(x, path, "closed rings of 4 positions or more");
     return gdir_buf_addc(b, ')') ? jnomem(x, path) : GDIR_OK;
 }
@@ -159,17 +157,9 @@ static int jbbox(struct jctx *x, const cJSON *a, const char *path, struct gdir_b
             return jfail(x, path, "{\"bbox\": [4 numbers]}");
         v[i++] = e->valuedouble;
     }
-    if (x->c->swap_axes) {
-        double t = v[0]; v[0] = v[1]; v[1] = t;
-        t = v[2]; v[2] = v[3]; v[3] = t;
-    }
-    if (!(v[0] <= v[2] && v[1] <= v[3] && v[0] >= -180 && v[2] <= 180 && v[1] >= -90 &&
-          v[3] <= 90))
-        return jfail(x, path, "a bbox with min <= max within -180..180, -90..90");
-    x->c->n_coords += 4;
-    return gdir_buf_printf(b, "POLYGON((%.17g %.17g,%.17g %.17g,%.17g %.17g,%.17g %.17g,"
-                              "%.17g %.17g))", v[0], v[1], v[2], v[1], v[2], v[3], v[0], v[3],
-                           v[0], v[1]) ? jnomem(x, path) : GDIR_OK;
+    i = cql2_bbox_wkt(x->c, v, b);
+    return i == -1 ? jfail(x, path, "a bbox with min <= max within -180..180, -90..90")
+           : i ? jnomem(x, path) : GDIR_OK;
 }
 
 /* A spatial literal into n->wkt. */
@@ -364,11 +354,8 @@ int cql2_parse_json(const char *s, int swap_axes, struct cql2 *out, struct gdir_
     cJSON *doc;
     int rc;
 
-    memset(out, 0, sizeof *out);
-    out->swap_axes = swap_axes;
-    if (strlen(s) > CQL2_MAX_TEXT)
-        return gdir_err_set_param(err, GDIR_EINVAL, "filter",
-                                  "filter: longer than %d bytes", CQL2_MAX_TEXT);
+    if ((rc = cql2_begin(s, swap_axes, out, err)))
+        return rc;
     doc = cJSON_ParseWithOpts(s, &at, 1);
     if (!doc) {
         size_t pos = at && at >= s && at <= s + strlen(s) ? (size_t)(at - s) + 1 : 1;

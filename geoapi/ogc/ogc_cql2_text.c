@@ -130,6 +130,41 @@ int cql2_wkt_coord(struct cql2 *c, struct gdir_buf *b, double x, double y)
     return gdir_buf_printf(b, "%.17g %.17g", lon, lat) ? -2 : 0;
 }
 
+int cql2_bbox_wkt(struct cql2 *c, const double v[4], struct gdir_buf *b)
+{
+    double w[4] = {v[0], v[1], v[2], v[3]};
+    if (c->swap_axes) {          /* minlat, minlon, maxlat, maxlon */
+        w[0] = v[1];
+        w[1] = v[0];
+        w[2] = v[3];
+        w[3] = v[2];
+    }
+    if (!(w[0] <= w[2] && w[1] <= w[3] && w[0] >= -180 && w[2] <= 180 && w[1] >= -90 &&
+          w[3] <= 90))
+        return -1;
+    c->n_coords += 4;
+    return gdir_buf_printf(b, "POLYGON((%.17g %.17g,%.17g %.17g,%.17g %.17g,%.17g %.17g,"
+                              "%.17g %.17g))", w[0], w[1], w[2], w[1], w[2], w[3], w[0], w[3],
+                           w[0], w[1]) ? -2 : 0;
+}
+
+int cql2_ring_closed(const struct gdir_buf *b, size_t n, size_t first_start, size_t first_end,
+                     size_t last_start)
+{
+    return n >= 4 && b->len - last_start == first_end - first_start &&
+           memcmp(b->data + first_start, b->data + last_start, first_end - first_start) == 0;
+}
+
+int cql2_begin(const char *s, int swap_axes, struct cql2 *out, struct gdir_err *err)
+{
+    memset(out, 0, sizeof *out);
+    out->swap_axes = swap_axes;
+    if (strlen(s) > CQL2_MAX_TEXT)
+        return gdir_err_set_param(err, GDIR_EINVAL, "filter",
+                                  "filter: longer than %d bytes", CQL2_MAX_TEXT);
+    return GDIR_OK;
+}
+
 /* ---- lexer -------------------------------------------------------------------------------- */
 
 enum tok { T_END, T_IDENT, T_QIDENT, T_STRING, T_NUMBER, T_LP, T_RP, T_COMMA, T_OP, T_BAD };
@@ -404,9 +439,7 @@ static int coord_list(struct lex *l, struct gdir_buf *b, int levels, int ring, i
     }
     if (l->t != T_RP)
         return fail(l, one ? "« ) » after the position" : levels == 1 ? "« , » or « ) » after a position" : "« , » or « ) »");
-    if (ring && levels == 1 &&
-        (n < 4 || b->len - last_start != first_end - first_start ||
-         memcmp(b->data + first_start, b->data + last_start, first_end - first_start) != 0)) {
+    if (ring && levels == 1 && !cql2_ring_closed(b, n, first_start, first_end, last_start)) {
         l->start = at;
         return fail(l, "a closed ring of 4 positions or more (the last one equal to the first)");
     }
@@ -428,6 +461,7 @@ static int bbox_literal(struct lex *l, struct gdir_buf *b)
 {
     double v[4];
     size_t at;
+    int rc;
     next(l);
     if (expect(l, T_LP, "« ( »"))
         return l->err->code;
@@ -439,18 +473,12 @@ static int bbox_literal(struct lex *l, struct gdir_buf *b)
         return fail(l, "« ) »: a BBOX of 4 numbers (the data has no heights)");
     if (expect(l, T_RP, "« ) »"))
         return l->err->code;
-    if (l->c->swap_axes) {       /* minlat, minlon, maxlat, maxlon */
-        double t = v[0]; v[0] = v[1]; v[1] = t;
-        t = v[2]; v[2] = v[3]; v[3] = t;
-    }
-    if (v[0] > v[2] || v[1] > v[3] || v[0] < -180 || v[2] > 180 || v[1] < -90 || v[3] > 90) {
+    rc = cql2_bbox_wkt(l->c, v, b);
+    if (rc == -1) {
         l->start = at;
         return fail(l, "minx,miny,maxx,maxy with min <= max within -180..180, -90..90");
     }
-    l->c->n_coords += 4;
-    return gdir_buf_printf(b, "POLYGON((%.17g %.17g,%.17g %.17g,%.17g %.17g,%.17g %.17g,"
-                              "%.17g %.17g))", v[0], v[1], v[2], v[1], v[2], v[3], v[0], v[3],
-                           v[0], v[1]) ? nomem(l) : GDIR_OK;
+    return rc ? nomem(l) : GDIR_OK;
 }
 
 /* A spatial literal into n->wkt; 1 when the current token starts none. */
@@ -761,11 +789,8 @@ int cql2_parse_text(const char *s, int swap_axes, struct cql2 *out, struct gdir_
     struct lex l;
     int rc;
 
-    memset(out, 0, sizeof *out);
-    out->swap_axes = swap_axes;
-    if (strlen(s) > CQL2_MAX_TEXT)
-        return gdir_err_set_param(err, GDIR_EINVAL, "filter",
-                                  "filter: longer than %d bytes", CQL2_MAX_TEXT);
+    if ((rc = cql2_begin(s, swap_axes, out, err)))
+        return rc;
     memset(&l, 0, sizeof l);
     l.s = s;
     l.c = out;
