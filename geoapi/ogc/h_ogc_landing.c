@@ -23,7 +23,13 @@ static const char *const conformance_titles[] = {
     "Noyau (Part 1 : Core)", "Définition OpenAPI 3.0", "Pages HTML", "GeoJSON",
     "Systèmes de coordonnées par référence (Part 2 : CRS)",
     "Propriétés interrogeables (Part 3 : Queryables)",
+    "Filtres (Part 3 : Filter)", "Filtres des éléments (Part 3 : Features Filter)",
+    "CQL2 en texte (CQL2 Text)", "CQL2 en JSON (CQL2 JSON)", "CQL2 de base (Basic CQL2)",
+    "Fonctions spatiales de base : S_INTERSECTS (Basic Spatial Functions)",
 };
+_Static_assert(sizeof conformance_titles / sizeof conformance_titles[0] ==
+                   sizeof conformance / sizeof conformance[0] - 1,
+               "one title per conformance class");
 
 static const char DESCRIPTION[] =
     "Les lieux de l’annuaire du territoire (services publics, santé, commerces, associations…), "
