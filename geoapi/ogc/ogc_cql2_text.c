@@ -81,14 +81,20 @@ static int digits(const char *s, int n)
     return 1;
 }
 
+/* The value of two digits (checked by digits() first). */
+static int two(const char *s)
+{
+    return (s[0] - '0') * 10 + (s[1] - '0');
+}
+
 int cql2_check_date(const char *s)
 {
     int m, d;
     if (strlen(s) != 10 || !digits(s, 4) || s[4] != '-' || !digits(s + 5, 2) || s[7] != '-' ||
         !digits(s + 8, 2))
         return -1;
-    m = atoi(s + 5);
-    d = atoi(s + 8);
+    m = two(s + 5);
+    d = two(s + 8);
     return m >= 1 && m <= 12 && d >= 1 && d <= 31 ? 0 : -1;
 }
 
@@ -103,7 +109,7 @@ int cql2_check_timestamp(const char *s)
     date[10] = '\0';
     if (cql2_check_date(date) || (s[10] != 'T' && s[10] != 't') || !digits(s + 11, 2) ||
         s[13] != ':' || !digits(s + 14, 2) || s[16] != ':' || !digits(s + 17, 2) ||
-        atoi(s + 11) > 23 || atoi(s + 14) > 59 || atoi(s + 17) > 60)
+        two(s + 11) > 23 || two(s + 14) > 59 || two(s + 17) > 60)
         return -1;
     if (s[i] == '.') {
         i++;
