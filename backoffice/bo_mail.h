@@ -78,6 +78,9 @@ int bo_outbox_failed(struct sqlite3 *db, long long id, const char *reason, struc
 /* The earliest next_attempt_at of an unsent row into *when: 1, or 0 when none. */
 int bo_outbox_next_due(struct sqlite3 *db, time_t *when, struct gdir_err *err);
 
+/* The unsent rows: *pending never tried, *failing tried (GET /metrics). 0 or GDIR_EDB. */
+int bo_outbox_counts(struct sqlite3 *db, long long *pending, long long *failing,
+                     struct gdir_err *err);
 /* The outbox for administrators (GET /api/bo/outbox) as a JSON array into j: the latest
  * limit rows of state "pending" (unsent, never tried), "failing" (unsent, tried), "sent" or
  * NULL (all); id, request, to, subject, created, attempts, next attempt, sent, last error.

@@ -160,6 +160,26 @@ int bo_outbox_next_due(sqlite3 *db, time_t *when, struct gdir_err *err)
     return rc;
 }
 
+/* Unsent rows (the outbox's length) for GET /metrics: never tried, and tried and failed. The
+ * partial index outbox_pending holds exactly the unsent rows. */
+int bo_outbox_counts(sqlite3 *db, long long *pending, long long *failing, struct gdir_err *err)
+{
+    sqlite3_stmt *st;
+    int rc = prepare(db, "SELECT count(*) FILTER (WHERE attempts = 0), "
+                         "count(*) FILTER (WHERE attempts > 0) FROM outbox WHERE sent_at IS NULL",
+                     "counts", &st, err);
+    if (rc)
+        return rc;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *pending = sqlite3_column_int64(st, 0);
+        *failing = sqlite3_column_int64(st, 1);
+    } else {
+        rc = fail(db, "counts", err);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
 /* One row of the administrators' list. */
 static void row_json(sqlite3_stmt *st, struct gdir_json *j)
 {

@@ -1,14 +1,17 @@
 /*
  * gdir_fs.c — gdir_file_read: a whole file into one NUL-terminated string, read in chunks into
  * a capped gdir_buf so that a file growing while it is read cannot exceed the cap; the folder
- * of a path; where an installed data file is.
+ * of a path; removing a folder tree; where an installed data file is.
  * Not here: anything streamed (CSV, archives, downloads).
  */
 #include "gdir_fs.h"
 #include "gdir_buf.h"
 #include "gdir_mem.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -112,4 +115,27 @@ int gdir_write_all(int fd, const void *p, size_t n)
         n -= (size_t)w;
     }
     return 0;
+}
+
+void gdir_remove_tree(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char p[PATH_MAX];
+
+    if (!d)
+        return;
+    while ((e = readdir(d))) {
+        struct stat st;
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        if (snprintf(p, sizeof p, "%s/%s", dir, e->d_name) >= (int)sizeof p)
+            continue;
+        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
+            gdir_remove_tree(p);
+        else
+            remove(p);
+    }
+    closedir(d);
+    rmdir(dir);
 }

@@ -31,6 +31,10 @@ int gdir_file_read_fp(FILE *f, const char *path, size_t max, char **out, size_t 
  * errno set. */
 int gdir_write_all(int fd, const void *p, size_t n);
 
+/* Removes the folder dir and everything under it (symbolic links are removed, never followed),
+ * as far as it can; for temporary and partial folders. */
+void gdir_remove_tree(const char *dir);
+
 /* The folder of path, malloc'd: "." when path has no '/', "/" for "/name"; NULL when out of
  * memory. */
 char *gdir_dir_of(const char *path);

@@ -54,7 +54,7 @@ int gdir_in_france(double lat, double lon)
 {
     static const struct gdir_bbox zones[] = {
         {-5.5, 41.0, 10.0, 51.5},      /* metropolitan France and Corsica */
-        {-63.2, 15.8, -60.7, 18.2},    /* Guadeloupe, Martinique, Saint-Martin, Saint-Barthélemy */
+        {-63.2, 14.3, -60.7, 18.2},    /* Guadeloupe, Martinique, Saint-Martin, Saint-Barthélemy */
         {-54.7, 2.0, -51.5, 6.0},      /* Guyane */
         {44.9, -21.5, 56.0, -12.5},    /* La Réunion, Mayotte */
         {-56.6, 46.7, -56.0, 47.2},    /* Saint-Pierre-et-Miquelon */

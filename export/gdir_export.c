@@ -129,15 +129,16 @@ enum {
 
 /* The text members of a row held in the batch arena, in this order. */
 enum {
-    S_ID, S_NAME, S_ADDRESS, S_HOUSENUMBER, S_STREET, S_POSTCODE, S_INSEE, S_COMMUNE, S_PHONE,
-    S_EMAIL, S_WEBSITE, S_HOURS, S_WHEELCHAIR, S_DESCRIPTION, S_SOURCE, S_TITLE, S_PUBLISHER,
-    S_LICENCE, S_DATE, S_SOURCE_IDS, S_REFS, S_CATEGORY, S__COUNT
+    S_ID, S_NAME, S_ADDRESS, S_HOUSENUMBER, S_STREET, S_COMPLEMENT, S_POSTCODE, S_INSEE,
+    S_COMMUNE, S_PHONE, S_EMAIL, S_WEBSITE, S_HOURS, S_WHEELCHAIR, S_DESCRIPTION, S_SOURCE,
+    S_TITLE, S_PUBLISHER, S_LICENCE, S_DATE, S_SOURCE_IDS, S_REFS, S_CATEGORY, S__COUNT
 };
 
 static const size_t str_member[S__COUNT] = {
     offsetof(struct gdir_export_row, id),          offsetof(struct gdir_export_row, name),
     offsetof(struct gdir_export_row, address),     offsetof(struct gdir_export_row, housenumber),
-    offsetof(struct gdir_export_row, street),      offsetof(struct gdir_export_row, postcode),
+    offsetof(struct gdir_export_row, street),      offsetof(struct gdir_export_row, complement),
+    offsetof(struct gdir_export_row, postcode),
     offsetof(struct gdir_export_row, insee),       offsetof(struct gdir_export_row, commune),
     offsetof(struct gdir_export_row, phone),       offsetof(struct gdir_export_row, email),
     offsetof(struct gdir_export_row, website),     offsetof(struct gdir_export_row, opening_hours),
@@ -171,6 +172,7 @@ struct gdir_export_src {
     size_t n_rows, pos;
     struct gdir_buf arena;              /* the batch's text */
     struct gdir_buf tmp;                /* scratch */
+    struct gdir_buf street, complement; /* scratch: the parts of an address */
     struct gdir_export_row row;         /* the row handed out */
     long long records, excluded;
 };
@@ -203,6 +205,8 @@ int gdir_export_src_open(struct gdir_export_src **out, sqlite3 *db,
     s->scope = scope;
     gdir_buf_init(&s->arena, BATCH_ARENA_MAX);
     gdir_buf_init(&s->tmp, 4 * ROW_TEXT_MAX);
+    gdir_buf_init(&s->street, 4 * ROW_TEXT_MAX);
+    gdir_buf_init(&s->complement, 4 * ROW_TEXT_MAX);
     if (!(s->rows = calloc(GDIR_EXPORT_BATCH, sizeof *s->rows))) {
         gdir_err_set(err, rc, "export: out of memory");
         goto out;
@@ -266,6 +270,8 @@ void gdir_export_src_free(struct gdir_export_src *s)
     free(s->rows);
     gdir_buf_free(&s->arena);
     gdir_buf_free(&s->tmp);
+    gdir_buf_free(&s->street);
+    gdir_buf_free(&s->complement);
     free(s);
 }
 
@@ -461,19 +467,19 @@ static void take_all(struct gdir_export_src *s, sqlite3_stmt *st, struct batch_r
     r->off[S_SOURCE_IDS] = ids && *ids ? arena_col(s, st, Q_SOURCE_IDS) : arena_col(s, st, Q_ID);
 }
 
-/* Address: lines joined by ", "; number and street from the first line. */
-static void take_address(struct gdir_export_src *s, struct batch_row *r, const char *addr)
+/* Address: lines joined by ", "; number, street and complement split by the address
+ * normaliser (gdir_address_split: the street is the part that starts with a number or a street
+ * type, not the first line). */
+static int take_address(struct gdir_export_src *s, struct batch_row *r, const char *addr)
 {
-    struct gdir_housenumber hn;
-    const char *rest, *nl;
-    size_t first;
+    struct gdir_address_parts parts;
     char num[48];
+    int rc;
 
     r->off[S_ADDRESS] = r->off[S_HOUSENUMBER] = r->off[S_STREET] = NO_TEXT;
+    r->off[S_COMPLEMENT] = NO_TEXT;
     if (!addr || !*addr)
-        return;
-    nl = strchr(addr, '\n');
-    first = nl ? (size_t)(nl - addr) : strlen(addr);
+        return GDIR_OK;
     gdir_buf_reset(&s->tmp);
     for (const char *p = addr; *p; p++)
         if (*p == '\n')
@@ -481,17 +487,20 @@ static void take_address(struct gdir_export_src *s, struct batch_row *r, const c
         else if (*p != '\r')
             gdir_buf_addc(&s->tmp, *p);
     r->off[S_ADDRESS] = arena_put(s, gdir_buf_str(&s->tmp), s->tmp.len);
-    gdir_buf_reset(&s->tmp);
-    gdir_buf_add(&s->tmp, addr, first);
-    const char *line = gdir_buf_str(&s->tmp);
-    if (gdir_address_split_number(line, &hn, &rest)) {
-        size_t n = gdir_address_format_housenumber(&hn, num, sizeof num);
+    rc = gdir_address_split(addr, &parts, &s->street, &s->complement);
+    if (rc == GDIR_ENOMEM)
+        return rc;
+    if (rc)                     /* longer than the scratch buffers: the address column only */
+        return GDIR_OK;
+    if (parts.has_number) {
+        size_t n = gdir_address_format_housenumber(&parts.hn, num, sizeof num);
         r->off[S_HOUSENUMBER] = arena_put(s, num, n);
-        if (*rest)
-            r->off[S_STREET] = arena_put(s, rest, strlen(rest));
-    } else {
-        r->off[S_STREET] = arena_put(s, line, strlen(line));
     }
+    if (s->street.len)
+        r->off[S_STREET] = arena_put(s, gdir_buf_str(&s->street), s->street.len);
+    if (s->complement.len)
+        r->off[S_COMPLEMENT] = arena_put(s, gdir_buf_str(&s->complement), s->complement.len);
+    return GDIR_OK;
 }
 
 /* Copies the current row of st into the batch, applying the scope (take_etalab decides, the
@@ -520,8 +529,7 @@ static int take_row(struct gdir_export_src *s, sqlite3_stmt *st, struct gdir_err
     r->off[S_PUBLISHER] = arena_col(s, st, Q_PUBLISHER);
     r->off[S_LICENCE] = licence ? arena_put(s, licence, strlen(licence)) : NO_TEXT;
     r->off[S_DATE] = arena_col(s, st, Q_DATE);
-    take_address(s, r, addr);
-    if (s->arena.err || s->tmp.err)
+    if (take_address(s, r, addr) || s->arena.err || s->tmp.err)
         rc = gdir_err_set(err, GDIR_ENOMEM, "export: place %lld: out of memory",
                           (long long)r->fid);
 out:
@@ -853,14 +861,15 @@ int gdir_export_licence_text(const struct gdir_export_meta *m, struct gdir_buf *
  * KML properties (the same names as the API's place properties where they exist). */
 enum {
     F_ID, F_NAME, F_CATEGORY, F_CATEGORY_LABEL, F_SUBCATEGORY, F_SUBCATEGORY_LABEL, F_ADDRESS,
-    F_HOUSENUMBER, F_STREET, F_POSTCODE, F_COMMUNE, F_INSEE, F_LAT, F_LON, F_PHONE, F_EMAIL,
-    F_WEBSITE, F_HOURS, F_WHEELCHAIR, F_DESCRIPTION, F_SOURCE, F_SOURCE_TITLE, F_PUBLISHER,
-    F_LICENCE, F_SOURCE_DATE, F_SOURCE_IDS, F_REFS, F__COUNT
+    F_HOUSENUMBER, F_STREET, F_COMPLEMENT, F_POSTCODE, F_COMMUNE, F_INSEE, F_LAT, F_LON,
+    F_PHONE, F_EMAIL, F_WEBSITE, F_HOURS, F_WHEELCHAIR, F_DESCRIPTION, F_SOURCE,
+    F_SOURCE_TITLE, F_PUBLISHER, F_LICENCE, F_SOURCE_DATE, F_SOURCE_IDS, F_REFS, F__COUNT
 };
 
 static const char *const field_names[F__COUNT] = {
     "id", "name", "category", "category_label", "subcategory", "subcategory_label", "address",
-    "housenumber", "street", "postcode", "commune", "insee", "latitude", "longitude", "phone",
+    "housenumber", "street", "complement", "postcode", "commune", "insee", "latitude",
+    "longitude", "phone",
     "email", "website", "opening_hours", "wheelchair", "description", "source", "source_title",
     "publisher", "licence", "source_date", "source_ids", "refs"};
 
@@ -868,7 +877,8 @@ static const char *const field_names[F__COUNT] = {
  * docs/exports.md, which exports.full checks against the file. */
 static const char *const field_names_fr[F__COUNT] = {
     "Identifiant", "Nom", "Catégorie", "Libellé de la catégorie", "Sous-catégorie",
-    "Libellé de la sous-catégorie", "Adresse", "Numéro", "Voie", "Code postal", "Commune",
+    "Libellé de la sous-catégorie", "Adresse", "Numéro", "Voie", "Complément d'adresse",
+    "Code postal", "Commune",
     "Code INSEE", "Latitude", "Longitude", "Téléphone", "Courriel", "Site web",
     "Horaires d'ouverture", "Accès en fauteuil roulant", "Description", "Source",
     "Titre de la source", "Éditeur", "Licence", "Date de la source", "Identifiants d'origine",
@@ -886,6 +896,7 @@ static const char *row_text(const struct gdir_export_row *r, int f)
     case F_ADDRESS: return r->address;
     case F_HOUSENUMBER: return r->housenumber;
     case F_STREET: return r->street;
+    case F_COMPLEMENT: return r->complement;
     case F_POSTCODE: return r->postcode;
     case F_COMMUNE: return r->commune;
     case F_INSEE: return r->insee;
@@ -1248,7 +1259,8 @@ static int scdl_row(struct gdir_export_text *w, const struct gdir_export_row *r,
     gdir_buf_addc(out, ',');
     gdir_csv_field(out, r->name, ',');
     gdir_buf_addc(out, ',');
-    gdir_buf_adds(out, r->housenumber ? r->housenumber : "99999");
+    if (r->housenumber)             /* no number: empty (the schema gives no stand-in) */
+        gdir_buf_adds(out, r->housenumber);
     gdir_buf_addc(out, ',');
     gdir_buf_reset(&tmp);
     scdl_clean(&tmp, r->street, 1, 1);

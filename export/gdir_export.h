@@ -129,8 +129,12 @@ struct gdir_export_row {
     const char *subcategory;       /* leaf code, e.g. "pharmacy"; NULL for a top-level one */
     const char *subcategory_label; /* "Pharmacie" */
     const char *address;           /* address lines joined by ", " */
-    const char *housenumber;       /* from the first address line: "12 bis", else NULL */
-    const char *street;            /* the rest of the first address line */
+    const char *housenumber;       /* the street's number and repetition index: "12 bis",
+                                    * "5 B", else NULL (gdir_address_split) */
+    const char *street;            /* the street without its number ("rue Berne"; a lieu-dit's
+                                    * name), NULL when the address names none */
+    const char *complement;        /* the other parts: building, service, post-office box
+                                    * ("Maison des services, BP 12"), else NULL */
     const char *postcode;
     const char *insee;             /* commune INSEE code */
     const char *commune;           /* commune name (communes table) */

@@ -42,7 +42,7 @@ void gdir_export_ogr_init(void)
 /* Shapefile column names (at most 10 characters), in the export's column order. */
 static const char *const shp_names[] = {
     "id", "name", "category", "cat_label", "subcat", "subcat_lbl", "address", "housenum",
-    "street", "postcode", "commune", "insee", "latitude", "longitude", "phone", "email",
+    "street", "complement", "postcode", "commune", "insee", "latitude", "longitude", "phone", "email",
     "website", "hours", "wheelchair", "descriptn", "source", "src_title", "publisher",
     "licence", "src_date", "source_ids", "refs"};
 

@@ -28,7 +28,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define FORMS_SCHEMA_VERSION 2
 #define CODE_ATTEMPTS 16            /* tracking codes drawn before giving up (26^8 codes) */
 
 extern const char forms_schema_sql[];   /* forms_schema.sql, compiled in (CMakeLists.txt) */

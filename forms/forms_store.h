@@ -25,6 +25,9 @@
 
 struct sqlite3;
 
+/* PRAGMA user_version of the forms database this build writes (geodir-admin restore refuses
+ * a newer one). */
+#define FORMS_SCHEMA_VERSION 2
 #define FORMS_CODE_LEN 8
 #define FORMS_TOKEN_LEN 22
 #define FORMS_SECRET_LEN 32

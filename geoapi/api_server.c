@@ -18,6 +18,7 @@
 #include "api_forms.h"
 #include "api_http.h"
 #include "api_mailer.h"
+#include "api_metrics.h"
 #include "api_purge.h"
 #include "bo_notify.h"
 #include "forms_store.h"
@@ -31,11 +32,13 @@
 #include "life_waste.h"
 
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #define DRAIN_SECONDS 3                      /* graceful stop: wait for requests in progress */
@@ -59,6 +62,8 @@ struct api_server {
     struct api_life *life;       /* owned: the daily-life store, NULL when off */
     struct api_mod *mod;         /* owned: moderation (api_bo_mod.h), NULL without importer_config */
     struct life_waste *waste;    /* owned: the waste collection calendar, NULL without waste_file */
+    struct api_metrics *metrics; /* owned: GET /metrics' counters */
+    const struct api_route *routes;   /* the route table, for the counters' row of a route */
 };
 
 /* 1 when a content type is worth compressing (text of some kind). */
@@ -259,9 +264,12 @@ static void on_handle(void *cls, const struct http_request *req, struct http_rep
     struct deferred *d = req->defer ? malloc(sizeof *d) : NULL;
     struct api_response local, *res = d ? &d->res : &local;
 
+    const struct api_route *route;
+
     h.defer = d ? req->defer : NULL;
     api_response_init(res);
-    api_dispatch(&srv->ctx, req->method, req->target, &h, res);
+    route = api_dispatch(&srv->ctx, req->method, req->target, &h, res);
+    rep->tag = route ? (int)(route - srv->routes) : -1;   /* the counters' row (on_done) */
     if (d && res->resume) {
         d->srv = srv;
         rep->resume = on_resume;
@@ -281,7 +289,7 @@ static void on_error(void *cls, const char *target, const struct gdir_err *err,
 
     api_response_init(&res);
     api_error(&res, err);
-    res.cors = target && strncmp(target, "/api/", 5) == 0;
+    res.cors = target && api_route_cors_path(target);
     res.vary = NULL;
     make_reply(srv, NULL, &res, rep);
     api_response_free(&res);
@@ -311,10 +319,12 @@ static void log_path(const char *path, char *out, size_t cap)
 }
 
 static void on_done(void *cls, const char *method, const char *path, int status,
-                    uint64_t bytes, double ms, int aborted)
+                    uint64_t bytes, double ms, int aborted, int tag)
 {
+    struct api_server *srv = cls;
     char m[HTTP_MAX_METHOD + 1], p[256];
-    (void)cls;
+
+    api_metrics_record(srv->metrics, tag, status, ms / 1e3);
     api_log_sanitize(m, sizeof m, method);
     log_path(path, p, sizeof p);
     gdir_log(GDIR_LOG_INFO, "access", "method=%s path=\"%s\" status=%d bytes=%llu dur_ms=%.2f%s",
@@ -472,6 +482,15 @@ static int open_waste(struct api_server *srv, const struct api_config *cfg, stru
     return GDIR_OK;
 }
 
+/* Open connections, for GET /metrics: ctx is the one of struct api_server. */
+static unsigned ctx_connections(const struct api_ctx *ctx)
+{
+    const struct api_server *srv =
+        (const struct api_server *)(const void *)((const char *)ctx -
+                                                  offsetof(struct api_server, ctx));
+    return srv->http ? http_server_connections(srv->http) : 0;
+}
+
 int api_server_start(struct api_server **out, const struct api_config *cfg, struct gdir_err *err)
 {
     struct api_server *srv = calloc(1, sizeof *srv);
@@ -525,6 +544,13 @@ int api_server_start(struct api_server **out, const struct api_config *cfg, stru
         goto fail;
     api_db_close(probe);
     probe = NULL;
+    size_t n_routes;
+    srv->routes = api_routes(&n_routes);
+    if ((rc = api_metrics_new(&srv->metrics, srv->routes, n_routes, err)))
+        goto fail;
+    srv->ctx.metrics = srv->metrics;
+    srv->ctx.connections = ctx_connections;
+    srv->ctx.started = (long long)time(NULL);
     srv->ctx.forms = srv->forms;
     srv->ctx.bo = srv->bo;
     srv->ctx.life = srv->life;
@@ -579,6 +605,7 @@ void api_server_stop(struct api_server *srv)
     api_life_close(srv->life);     /* and their daily-life store's */
     api_mod_close(srv->mod);       /* after the refresh running, if any */
     api_dbpool_destroy(&srv->pool);
+    api_metrics_free(srv->metrics);   /* after the workers: they count until they end */
     gdir_calendar_free(srv->calendar);
     life_waste_free(srv->waste);
     free(srv->static_root);

@@ -58,6 +58,23 @@ int gdir_address_suffix_match(const char *a, const char *b);
  * "12 bis", "12 B". Returns the length written. */
 size_t gdir_address_format_housenumber(const struct gdir_housenumber *hn, char *out, size_t cap);
 
+/* A published address split into its parts (gdir_address_split). */
+struct gdir_address_parts {
+    int has_number;                 /* hn holds the street's house number */
+    struct gdir_housenumber hn;     /* number and repetition index ("12 bis": 12, "bis") */
+};
+
+/* Splits a published address (lines separated by LF, or parts by commas: "Maison des
+ * services, 42 rue Berne", "BP 12", "Lieu-dit La Grange", "62 AV DE JASSERON BP 132 01000
+ * BOURG EN BRESSE") into the house number of its street (*out), the street without its
+ * number (street: "rue Berne", "La Grange" — a leading "Lieu-dit" word removed) and the
+ * complement (complement: the other parts joined by ", ": building, service, post-office
+ * box); the postcode, the commune after it and CEDEX are dropped. street and complement are
+ * reset first and hold "" when there is none. The rules are in gdir_address_split.c.
+ * Returns 0 or a buffer's error (GDIR_ENOMEM, GDIR_ETOOBIG). address may be NULL. */
+int gdir_address_split(const char *address, struct gdir_address_parts *out,
+                       struct gdir_buf *street, struct gdir_buf *complement);
+
 /* Token flags. */
 #define GDIR_TOK_TYPE   0x1    /* a street-type word: rue, avenue, chemin, place… */
 #define GDIR_TOK_NUMBER 0x2    /* only digits */

@@ -83,29 +83,6 @@ static int is_build_name(const char *name)
     return 1;
 }
 
-static void remove_tree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    if (!d)
-        return;
-    while ((e = readdir(d))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        char *p = join(dir, e->d_name);
-        if (p) {
-            struct stat st;
-            if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
-                remove_tree(p);
-            else
-                remove(p);
-            free(p);
-        }
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
 /* The file in a build folder that names the run building it, until that run's database is
  * swapped in: a folder still holding it whose run is dead is a killed run's. */
 #define OWNER_FILE ".import-pid"
@@ -359,7 +336,7 @@ void imp_exports_prune(struct imp_exports *x)
             continue;
         char *p = join(x->root, e->d_name);
         if (p) {
-            remove_tree(p);
+            gdir_remove_tree(p);
             gdir_log(GDIR_LOG_INFO, "import", "msg=\"old exports removed\" dir=%s",
                      p);
             free(p);
@@ -387,7 +364,7 @@ void imp_exports_remove_stale(const char *db_path)
         char *p = join(x.root, e->d_name);
         long pid = p ? read_owner(p) : 0;
         if (pid > 0 && pid != (long)getpid() && kill((pid_t)pid, 0) != 0 && errno == ESRCH) {
-            remove_tree(p);
+            gdir_remove_tree(p);
             gdir_log(GDIR_LOG_INFO, "import", "msg=\"removed the export folder of a dead import\" "
                      "dir=\"%s\" pid=%ld", p, pid);
         }
@@ -412,7 +389,7 @@ void imp_exports_discard(struct imp_exports *x)
                  "swapped in\"");
         return;
     }
-    remove_tree(x->dir);
+    gdir_remove_tree(x->dir);
     free(x->dir);
     x->dir = NULL;
 }

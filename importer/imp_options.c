@@ -35,6 +35,11 @@ void imp_options_usage(FILE *out)
           "  --fetch           first download the sources that have a \"fetch\" entry and\n"
           "                    check them, then import the downloads (docs/configuration.md)\n"
           "  --fetch-dir DIR   folder of the downloads (default: downloads/ next to PATH)\n"
+          "  --fetch-mirror URL\n"
+          "                    download every fetched file from a mirror instead of its\n"
+          "                    official host: https://host/path?query is asked as\n"
+          "                    URL/host/path?query (an air-gapped mirror, e.g. made with\n"
+          "                    wget --mirror; default: $GEODIR_FETCH_MIRROR, else none)\n"
           "  --no-exports      build no full export files (default: every format of\n"
           "                    open_data.exports, in PATH.exports/<build id>/)\n"
           "  --accept-shrink[=SOURCE]\n"
@@ -103,6 +108,7 @@ enum imp_args imp_options_parse(struct imp_options *o, int argc, char **argv, ch
         {"--rejects", offsetof(struct imp_options, rejects)},
         {"--report", offsetof(struct imp_options, report)},
         {"--fetch-dir", offsetof(struct imp_options, fetch_dir)},
+        {"--fetch-mirror", offsetof(struct imp_options, fetch_mirror)},
         {"--warnings", offsetof(struct imp_options, warnings)},
         {"--merges", offsetof(struct imp_options, merges)},
         {"--source", 0},
@@ -174,8 +180,9 @@ enum imp_args imp_options_parse(struct imp_options *o, int argc, char **argv, ch
                  o->fetch ? "--fetch" : "--source");
         return IMP_ARGS_ERROR;
     }
-    if (o->fetch_dir && !o->fetch) {
-        snprintf(msg, msg_size, "--fetch-dir needs --fetch");
+    if ((o->fetch_dir || o->fetch_mirror) && !o->fetch) {
+        snprintf(msg, msg_size, "%s needs --fetch",
+                 o->fetch_dir ? "--fetch-dir" : "--fetch-mirror");
         return IMP_ARGS_ERROR;
     }
     return IMP_ARGS_RUN;

@@ -7,8 +7,8 @@
  *                 [--accept-shrink | --accept-shrink=SOURCE...]
  *
  * Options take their value as the next argument or after '=' (--db=x.sqlite). Strings are
- * borrowed from argv. With --fetch [--fetch-dir DIR] the sources that have a fetch entry are
- * downloaded and checked first (fetch/fetch.h).
+ * borrowed from argv. With --fetch [--fetch-dir DIR] [--fetch-mirror URL] the sources that
+ * have a fetch entry are downloaded and checked first (fetch/fetch.h).
  */
 #ifndef IMP_OPTIONS_H
 #define IMP_OPTIONS_H
@@ -39,6 +39,8 @@ struct imp_options {
     int fetch;                /* --fetch: download the sources first (fetch/fetch.h) */
     int no_exports;           /* --no-exports: build no full export (imp_exports.h) */
     const char *fetch_dir;    /* --fetch-dir, or NULL for "<db folder>/downloads" */
+    const char *fetch_mirror; /* --fetch-mirror: base URL of a mirror of the official hosts,
+                                 or NULL ($GEODIR_FETCH_MIRROR is read by the fetch step) */
     int locked;               /* the caller already holds the database's lock (imp_lock.h,
                                  main.c with --fetch); else imp_run takes it */
     volatile sig_atomic_t *stop; /* when not NULL and set (signal handler), the import stops

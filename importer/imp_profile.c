@@ -378,8 +378,6 @@ static int load_fieldmap(struct loader *L, const cJSON *spec, const char *where,
     if ((rc = opt_str(L, spec, "split", where, &m->split)) ||
         (rc = opt_str(L, spec, "strip_prefix", where, &m->strip_prefix)))
         return rc;
-    if (m->split && m->is_template)
-        return fail(L, where, "'split' cannot be used with a template");
     return GDIR_OK;
 }
 
@@ -588,7 +586,7 @@ static int geom_option(struct loader *L, const cJSON *g, const char *key,
 static int load_geometry(struct loader *L, const cJSON *g)
 {
     static const char *const keys[] = {"native", "lat", "lon", "x", "y", "srs", "decimal_comma",
-                                       "srs_field", "areas", "swapped", NULL};
+                                       "srs_field", "srs_insee", "areas", "swapped", NULL};
     static const char *const areas[] = {"reject", "point_on_surface", "centroid", NULL};
     static const char *const swapped[] = {"ignore", "fix", "reject", NULL};
     struct imp_profile *p = L->p;
@@ -608,6 +606,7 @@ static int load_geometry(struct loader *L, const cJSON *g)
         const cJSON *y = cJSON_GetObjectItemCaseSensitive(g, "y");
         const cJSON *dc = cJSON_GetObjectItemCaseSensitive(g, "decimal_comma");
         const cJSON *srsf = cJSON_GetObjectItemCaseSensitive(g, "srs_field");
+        const cJSON *srsi = cJSON_GetObjectItemCaseSensitive(g, "srs_insee");
         int modes = (cJSON_IsTrue(native) ? 1 : 0) + (lat || lon ? 1 : 0) + (x || y ? 1 : 0);
         if (modes != 1 || (native && !cJSON_IsTrue(native)))
             return fail(L, "geometry", "expected one of: \"native\": true, lat + lon, x + y");
@@ -635,6 +634,13 @@ static int load_geometry(struct loader *L, const cJSON *g)
             if ((rc = slot_of_json(L, srsf, "geometry.srs_field", &p->srs_slot)))
                 return rc;
             p->has_srs_field = 1;
+        }
+        if (srsi) {
+            if (p->geom != IMP_GEOM_XY)
+                return fail(L, "geometry.srs_insee", "only with x/y fields");
+            if ((rc = slot_of_json(L, srsi, "geometry.srs_insee", &p->srs_insee_slot)))
+                return rc;
+            p->has_srs_insee = 1;
         }
         if (p->geom == IMP_GEOM_XY && !p->srs)
             return fail(L, "geometry.srs", "required with x/y fields (e.g. \"EPSG:2154\")");
@@ -731,7 +737,7 @@ static int load_source(struct loader *L, const cJSON *src)
                                        "separator", "header", "columns", "encoding",
                                        "osm_config", "max_mb", NULL};
     static const char *const readers[] = {"ogr", "finess-csv", "finess-json",
-                                          "service-public-xml", NULL};
+                                          "service-public-xml", "service-public-json", NULL};
     static const char *const encodings[] = {"utf-8", "windows-1252", "latin-1", "auto", NULL};
     struct imp_profile *p = L->p;
     const cJSON *oo, *it, *hdr, *cols, *layers, *maxmb;
@@ -803,9 +809,10 @@ static int load_source(struct loader *L, const cJSON *src)
     p->max_bytes = (size_t)READER_MAX_MB_DEFAULT << 20;
     maxmb = cJSON_GetObjectItemCaseSensitive(src, "max_mb");
     if (maxmb) {
-        if (p->reader != IMP_READER_FINESS_JSON && p->reader != IMP_READER_SP_XML)
-            return fail(L, "source.max_mb", "only for the finess-json and service-public-xml "
-                                            "readers");
+        if (p->reader != IMP_READER_FINESS_JSON && p->reader != IMP_READER_SP_XML &&
+            p->reader != IMP_READER_SP_JSON)
+            return fail(L, "source.max_mb", "only for the finess-json, service-public-xml and "
+                                            "service-public-json readers");
         if (!cJSON_IsNumber(maxmb) || maxmb->valuedouble < 1 ||
             maxmb->valuedouble > READER_MAX_MB_LIMIT || maxmb->valuedouble != (int)maxmb->valuedouble)
             return fail(L, "source.max_mb", "expected a whole number of MiB, 1 to 4096");

@@ -109,8 +109,9 @@ struct imp_fieldmap {
     size_t cap_pieces;   /* allocated elements of pieces */
     int is_template;     /* 1: pieces concatenated as they are; 0: non-empty values joined
                             (by "\n" for address, a space otherwise) */
-    char *split;         /* when not NULL, each field value is split on this string first
-                            (address lines joined with " | " in one column) */
+    char *split;         /* when not NULL, each field value (or the template's result) is
+                            split on this string first (address lines joined with " | " in
+                            one column); empty parts are dropped */
     char *strip_prefix;  /* when not NULL, removed (ASCII case-insensitive) from the result */
 };
 
@@ -151,6 +152,7 @@ enum imp_reader {
     IMP_READER_FINESS_CSV,  /* FINESS legacy stock: structureet + geolocalisation rows */
     IMP_READER_FINESS_JSON, /* FINESS "flux structures" JSON (pmej -> ege) */
     IMP_READER_SP_XML,      /* service-public.fr per-office XML files in a folder */
+    IMP_READER_SP_JSON,     /* service-public.fr API Annuaire JSON export */
 };
 
 /* Text encoding of a CSV file (GDAL's CSV driver reads bytes as UTF-8). */
@@ -189,6 +191,9 @@ struct imp_profile {
                             for LATLON, the layer's own SRS for NATIVE */
     int has_srs_field;
     size_t srs_slot;     /* XY: field naming each row's SRS ("EPSG:5490 ...", "LAMBERT_93") */
+    int has_srs_insee;
+    size_t srs_insee_slot; /* XY: the row's INSEE commune code; when the row names no SRS, an
+                              overseas code selects its territory's (imp_source.c) */
     int decimal_comma;   /* coordinates may use ',' as the decimal separator */
     enum imp_areas areas;      /* NATIVE places: polygons / lines to a point, or rejected */
     enum imp_swapped swapped;  /* XY: detection of swapped coordinates */

@@ -154,7 +154,9 @@ static int build_field(struct imp_normalizer *n, const struct imp_feature *f, en
                 any = 1;
             gdir_buf_adds(&n->key, v ? v : "");
         }
-        if (any)
+        if (any && m->split)    /* a template of several lines: "{a} | {b} {c} | {d}" */
+            append_split(b, &n->tmp, gdir_buf_str(&n->key), m->split, join);
+        else if (any)
             append_part(b, &n->tmp, gdir_buf_str(&n->key), join);
         if (n->key.err)
             b->err = n->key.err;

@@ -71,60 +71,10 @@ static const struct imp_reader_ops *reader_ops(enum imp_reader r)
         return &imp_reader_finess_json;
     case IMP_READER_SP_XML:
         return &imp_reader_spxml;
+    case IMP_READER_SP_JSON:
+        return &imp_reader_spjson;
     }
     return &imp_reader_ogr;
-}
-
-int imp_record_values_init(struct imp_record_values *rv, size_t n, size_t cap)
-{
-    gdir_buf_init(&rv->arena, cap);
-    rv->offsets = calloc(n + 1, sizeof *rv->offsets);
-    rv->values = calloc(n + 1, sizeof *rv->values);
-    return rv->offsets && rv->values ? GDIR_OK : GDIR_ENOMEM;
-}
-
-void imp_record_values_free(struct imp_record_values *rv)
-{
-    gdir_buf_free(&rv->arena);
-    free(rv->offsets);
-    free(rv->values);
-    rv->offsets = NULL;
-    rv->values = NULL;
-}
-
-int imp_record_values_finish(struct imp_record_values *rv, size_t n, struct imp_feature *f,
-                             const char *where)
-{
-    if (rv->arena.err) {
-        f->has_line_problem = 1;
-        imp_reject_set(&f->line_problem, IMP_R_TOO_LONG, where, NULL, "record too large");
-        return 1;
-    }
-    for (size_t k = 0; k < n; k++)
-        rv->values[k] = rv->offsets[k] == SIZE_MAX ? NULL : rv->arena.data + rv->offsets[k];
-    return 1;
-}
-
-int imp_reader_unknown_field(const char *path, const struct imp_profile *p, const char *field,
-                             const char *const *names, size_t n_names, struct gdir_err *err)
-{
-    struct gdir_buf list;
-    int rc;
-    gdir_buf_init(&list, 0);
-    for (size_t i = 0; i < n_names; i++) {
-        if (list.len > 400) {
-            gdir_buf_adds(&list, ", ...");
-            break;
-        }
-        if (i)
-            gdir_buf_adds(&list, ", ");
-        gdir_buf_adds(&list, names[i]);
-    }
-    rc = gdir_err_set_param(err, GDIR_ECONFIG, field,
-                            "%s: mapping %s: unknown field '%s' (fields: %s)", path, p->name,
-                            field, gdir_buf_str(&list));
-    gdir_buf_free(&list);
-    return rc;
 }
 
 void imp_source_close(struct imp_source *s)
@@ -446,9 +396,48 @@ static int parse_coord(struct imp_source *s, struct imp_feature *f, size_t slot,
     return 0;
 }
 
+/* A UTM zone named in text without an EPSG code ("WGS84 / UTM 21N (Saint-Pierre-et-Miquelon)",
+ * "UTM zone 1S", as FINESS writes some rows): the territory's national system for the zones of
+ * the overseas départements, else WGS 84 / UTM (EPSG:326zz north, 327zz south). Returns 0 with
+ * key written, or -1. */
+static int utm_key(const char *text, char key[SRS_KEY_MAX])
+{
+    static const struct {
+        int zone;
+        char hemi;
+        int epsg;
+    } national[] = {{20, 'N', 5490}, {21, 'N', 4467}, {22, 'N', 2972}, {38, 'S', 4471},
+                    {40, 'S', 2975}};
+    for (const char *h = strstr(text, "UTM"); h; h = strstr(h + 3, "UTM")) {
+        const char *d = h + 3;
+        int zone = 0;
+        size_t n = 0;
+        while (*d == ' ' || *d == '_')
+            d++;
+        if (strncmp(d, "zone", 4) == 0 || strncmp(d, "Zone", 4) == 0)
+            d += 4;
+        while (*d == ' ')
+            d++;
+        while (n < 2 && d[n] >= '0' && d[n] <= '9')
+            zone = zone * 10 + (d[n++] - '0');
+        char hemi = n ? (char)(d[n] & ~0x20) : 0;
+        if (zone < 1 || zone > 60 || (hemi != 'N' && hemi != 'S') ||
+            ((d[n + 1] | 0x20) >= 'a' && (d[n + 1] | 0x20) <= 'z'))
+            continue;
+        int epsg = (hemi == 'N' ? 32600 : 32700) + zone;
+        for (size_t i = 0; i < sizeof national / sizeof national[0]; i++)
+            if (national[i].zone == zone && national[i].hemi == hemi)
+                epsg = national[i].epsg;
+        snprintf(key, SRS_KEY_MAX, "EPSG:%d", epsg);
+        return 0;
+    }
+    return -1;
+}
+
 /* The SRS named in a row: "EPSG:5490 RGAF09 / UTM 20N", "1,ATLASANTE,96,BAN,EPSG:2154 ...",
- * or a FINESS 2016 label ("LAMBERT_93", "UTM_N20"...). Writes "EPSG:n" into key and returns
- * 0, or -1 when the text names no SRS geodir knows. */
+ * a UTM zone without a code ("WGS84 / UTM 21N"), or a FINESS 2016 label ("LAMBERT_93",
+ * "UTM_N20"...). Writes "EPSG:n" into key and returns 0, or -1 when the text names no SRS
+ * geodir knows. */
 static int srs_key(const char *text, char key[SRS_KEY_MAX])
 {
     static const struct {
@@ -470,6 +459,8 @@ static int srs_key(const char *text, char key[SRS_KEY_MAX])
             return 0;
         }
     }
+    if (utm_key(text, key) == 0)
+        return 0;
     /* the last comma- or space-separated word that is a known label */
     for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++) {
         const char *h = strstr(text, labels[i].label);
@@ -482,20 +473,60 @@ static int srs_key(const char *text, char key[SRS_KEY_MAX])
     return -1;
 }
 
-/* The transformation for a row's SRS (cached). Returns 0, or -1 with f's problem set. */
-static int row_xform(struct imp_source *s, struct imp_feature *f, struct imp_xform **out)
+/* An overseas territory: the INSEE prefix of its communes, the national projected SRS it is
+ * published in, and a box around it (degrees) that its points must fall in. */
+struct overseas {
+    const char *prefix, *epsg;
+    double lat_min, lat_max, lon_min, lon_max;
+};
+
+static const struct overseas overseas_table[] = {
+    {"971", "EPSG:5490", 15.8, 16.6, -61.9, -60.9},    /* Guadeloupe: RGAF09 / UTM 20N */
+    {"972", "EPSG:5490", 14.3, 15.0, -61.3, -60.7},    /* Martinique */
+    {"977", "EPSG:5490", 17.8, 18.0, -63.0, -62.7},    /* Saint-Barthélemy */
+    {"978", "EPSG:5490", 18.0, 18.2, -63.2, -62.9},    /* Saint-Martin */
+    {"973", "EPSG:2972", 2.0, 6.0, -54.7, -51.5},      /* Guyane: RGFG95 / UTM 22N */
+    {"974", "EPSG:2975", -21.5, -20.8, 55.1, 55.9},    /* La Réunion: RGR92 / UTM 40S */
+    {"975", "EPSG:4467", 46.7, 47.2, -56.5, -56.1},    /* Saint-Pierre-et-Miquelon: RGSPM06 /
+                                                        * UTM 21N */
+    {"976", "EPSG:4471", -13.1, -12.5, 44.9, 45.4},    /* Mayotte: RGM04 / UTM 38S */
+};
+
+/* The overseas territory of an INSEE commune code (srs_insee), or NULL. */
+static const struct overseas *overseas_of(const struct imp_source *s)
+{
+    const char *insee = s->p->has_srs_insee ? s->values[s->p->srs_insee_slot] : NULL;
+    if (!insee)
+        return NULL;
+    insee += strspn(insee, " \t");
+    for (size_t i = 0; i < sizeof overseas_table / sizeof overseas_table[0]; i++)
+        if (strncmp(insee, overseas_table[i].prefix, 3) == 0)
+            return &overseas_table[i];
+    return NULL;
+}
+
+/* The transformation for a row's SRS (cached): the one the row names (srs_field), else its
+ * territory's when its INSEE code is overseas (srs_insee), else the profile's. Returns 0, or
+ * -1 with f's problem set. */
+static int row_xform(struct imp_source *s, struct imp_feature *f, const struct overseas *dom,
+                     struct imp_xform **out)
 {
     const struct imp_profile *p = s->p;
     const char *raw = p->has_srs_field ? s->values[p->srs_slot] : NULL;
+    size_t slot = p->srs_slot;
     char key[SRS_KEY_MAX];
     struct imp_xform *xf = NULL;
 
+    if ((!raw || !raw[strspn(raw, " \t")]) && dom) {
+        raw = dom->epsg;
+        slot = p->srs_insee_slot;
+    }
     if (!raw || !raw[strspn(raw, " \t")]) {
         *out = s->xf_default;
         return 0;
     }
     if (srs_key(raw, key)) {
-        geom_problem(f, IMP_R_INVALID_COORDS, p->slots[p->srs_slot], raw,
+        geom_problem(f, IMP_R_INVALID_COORDS, p->slots[slot], raw,
                      "unknown coordinate system (expected EPSG:n or a FINESS label such as "
                      "LAMBERT_93)");
         return -1;
@@ -506,7 +537,7 @@ static int row_xform(struct imp_source *s, struct imp_feature *f, struct imp_xfo
             return 0;
         }
     if (imp_xform_new(&xf, key, s->srs_msg, sizeof s->srs_msg)) {
-        geom_problem(f, IMP_R_INVALID_COORDS, p->slots[p->srs_slot], raw,
+        geom_problem(f, IMP_R_INVALID_COORDS, p->slots[slot], raw,
                      "coordinate system unknown to PROJ");
         return -1;
     }
@@ -521,13 +552,20 @@ static int row_xform(struct imp_source *s, struct imp_feature *f, struct imp_xfo
     return 0;
 }
 
-/* (x, y) in the source SRS to lon/lat; 1 when the result is a valid point in France. */
-static int to_wgs84(struct imp_xform *xf, double x, double y, double *lon, double *lat, int *ok)
+/* (x, y) in the source SRS to lon/lat; 1 when the result is a valid point in France — in
+ * dom's box when the row's commune is overseas (a swapped pair may land in France, but not
+ * in the territory). */
+static int to_wgs84(struct imp_xform *xf, const struct overseas *dom, double x, double y,
+                    double *lon, double *lat, int *ok)
 {
     *ok = !xf || imp_xform_apply(xf, &x, &y) == 0;
     *lon = x;
     *lat = y;
-    return *ok && isfinite(x) && isfinite(y) && gdir_lonlat_valid(y, x) && gdir_in_france(y, x);
+    if (!*ok || !isfinite(x) || !isfinite(y) || !gdir_lonlat_valid(y, x))
+        return 0;
+    if (dom)
+        return y >= dom->lat_min && y <= dom->lat_max && x >= dom->lon_min && x <= dom->lon_max;
+    return gdir_in_france(y, x);
 }
 
 static void read_point(struct imp_source *s, struct imp_feature *f)
@@ -535,6 +573,7 @@ static void read_point(struct imp_source *s, struct imp_feature *f)
     const struct imp_profile *p = s->p;
     const char *a = s->values[p->geom_slot[0]], *b = s->values[p->geom_slot[1]];
     int a_empty = !a || !a[strspn(a, " \t")], b_empty = !b || !b[strspn(b, " \t")];
+    const struct overseas *dom = overseas_of(s);
     struct imp_xform *xf;
     double va, vb, x, y, lon, lat;
     int ok;
@@ -560,12 +599,12 @@ static void read_point(struct imp_source *s, struct imp_feature *f)
                      "latitude or longitude out of range");
         return;
     }
-    if (row_xform(s, f, &xf))
+    if (row_xform(s, f, dom, &xf))
         return;
-    if (!to_wgs84(xf, x, y, &lon, &lat, &ok) && p->swapped != IMP_SWAPPED_IGNORE) {
+    if (!to_wgs84(xf, dom, x, y, &lon, &lat, &ok) && p->swapped != IMP_SWAPPED_IGNORE) {
         double lon2, lat2;
         int ok2;
-        if (to_wgs84(xf, y, x, &lon2, &lat2, &ok2)) {
+        if (to_wgs84(xf, dom, y, x, &lon2, &lat2, &ok2)) {
             if (p->swapped == IMP_SWAPPED_REJECT) {
                 geom_problem(f, IMP_R_INVALID_COORDS, s->geom_label, NULL,
                              "x and y are in the wrong order (x holds the northing)");

@@ -36,6 +36,7 @@ extern const struct imp_reader_ops imp_reader_ogr;         /* imp_source_ogr.c *
 extern const struct imp_reader_ops imp_reader_finess_csv;  /* imp_source_finess.c */
 extern const struct imp_reader_ops imp_reader_finess_json; /* imp_source_finess.c */
 extern const struct imp_reader_ops imp_reader_spxml;       /* imp_source_spxml.c */
+extern const struct imp_reader_ops imp_reader_spjson;      /* imp_source_spjson.c */
 
 /* One record's field values as a reader collects them: the strings, NUL-terminated, one after
  * the other in an arena capped at its reader's size; per field its offset there (SIZE_MAX:
@@ -57,6 +58,12 @@ void imp_record_values_free(struct imp_record_values *rv);
  * where). Returns 1, what a reader's next returns for a record read. */
 int imp_record_values_finish(struct imp_record_values *rv, size_t n, struct imp_feature *f,
                              const char *where);
+
+/* For a reader with a fixed list of fields names[0..n_names): col[k] is the index in names of
+ * fields[k], for k < n_fields. An unknown one is imp_reader_unknown_field's error. */
+int imp_reader_map_fields(const char *path, const struct imp_profile *p,
+                          const char *const *fields, size_t n_fields, const char *const *names,
+                          size_t n_names, int *col, struct gdir_err *err);
 
 /* The "unknown field" error, listing the names a reader offers (at most ~400 bytes). */
 int imp_reader_unknown_field(const char *path, const struct imp_profile *p, const char *field,

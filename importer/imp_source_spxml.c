@@ -17,9 +17,9 @@
  *   fichier                                          the file name
  *
  * Opening hours: each <PlageJ début="lundi" fin="vendredi"> adds its <PlageH début="08:30:00"
- * fin="12:00:00"> spans to each day of its range; spans are merged per day; days with the same
- * spans are grouped: "Mo-Fr 08:30-12:00,13:15-17:00; Sa 09:00-12:00". A day range without
- * any PlageH says nothing about hours and is left out.
+ * fin="12:00:00"> spans to each day of its range (imp_sp_hours.h: spans merged per day, days
+ * with the same spans grouped: "Mo-Fr 08:30-12:00,13:15-17:00; Sa 09:00-12:00"). A day range
+ * without any PlageH says nothing about hours and is left out.
  *
  * CPL's parser stops an element or attribute name at the first non-ASCII byte, and the format
  * has accented names (<Téléphone>, début="lundi"): the file is read into memory and the
@@ -32,6 +32,7 @@
 #include "gdir_buf.h"
 #include "gdir_mem.h"
 #include "imp_source_reader.h"
+#include "imp_sp_hours.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -46,7 +47,6 @@
 
 #define VALUES_MAX (1024 * 1024)
 #define FILES_MAX 2000000
-#define SPANS_PER_DAY 16
 
 /* Names of the format, as ascii_names() leaves them */
 #define E_COORD_NUM "CoordonneesNum"
@@ -176,17 +176,10 @@ static int spxml_open(void **out, const char *path, const struct imp_profile *p,
     for (int i = 0; i < F__COUNT; i++)
         gdir_buf_init(&r->val[i], VALUES_MAX);
     gdir_buf_init(&r->full, 8192);
-    for (size_t k = 0; k < n_fields; k++) {
-        int found = -1;
-        for (int i = 0; i < F__COUNT && found < 0; i++)
-            if (strcmp(fields[k], sp_fields[i]) == 0)
-                found = i;
-        if (found < 0) {
-            rc = imp_reader_unknown_field(path, p, fields[k], sp_fields, F__COUNT, err);
-            spxml_close(r);
-            return rc;
-        }
-        r->col[k] = found;
+    rc = imp_reader_map_fields(path, p, fields, n_fields, sp_fields, F__COUNT, r->col, err);
+    if (rc) {
+        spxml_close(r);
+        return rc;
     }
     if ((rc = list_files(r, err))) {
         spxml_close(r);
@@ -267,89 +260,15 @@ static void read_address(struct spxml *r, const CPLXMLNode *org)
     put(r, F_ACCESS_DETAIL, text_of(acc));
 }
 
-/* "lundi" .. "dimanche" -> 0 .. 6, else -1 */
-static int day_index(const char *d)
-{
-    static const char *const days[] = {"lundi", "mardi", "mercredi", "jeudi",
-                                       "vendredi", "samedi", "dimanche"};
-    for (int i = 0; d && i < 7; i++)
-        if (strcasecmp(d, days[i]) == 0)
-            return i;
-    return -1;
-}
-
-/* "08:30:00" or "08:30" -> minutes, else -1 */
-static int minutes(const char *t)
-{
-    int h, m;
-    if (!t || strlen(t) < 5 || t[2] != ':')
-        return -1;
-    if (t[0] < '0' || t[0] > '9' || t[1] < '0' || t[1] > '9' || t[3] < '0' || t[3] > '9' ||
-        t[4] < '0' || t[4] > '9')
-        return -1;
-    h = (t[0] - '0') * 10 + (t[1] - '0');
-    m = (t[3] - '0') * 10 + (t[4] - '0');
-    if (h > 24 || m > 59 || (h == 24 && m))
-        return -1;
-    return h * 60 + m;
-}
-
-struct day {
-    int start[SPANS_PER_DAY], end[SPANS_PER_DAY];
-    int n;
-};
-
-static void add_span(struct day *d, int s, int e)
-{
-    int i, j;
-    if (d->n == SPANS_PER_DAY)
-        return;
-    for (i = 0; i < d->n && d->start[i] < s; i++)
-        ;
-    for (j = d->n; j > i; j--) {
-        d->start[j] = d->start[j - 1];
-        d->end[j] = d->end[j - 1];
-    }
-    d->start[i] = s;
-    d->end[i] = e;
-    d->n++;
-    /* merge overlapping or touching spans (those that do not cross midnight) */
-    for (i = 0; i + 1 < d->n;) {
-        if (d->end[i] > d->start[i] && d->start[i + 1] <= d->end[i]) {
-            if (d->end[i + 1] > d->end[i])
-                d->end[i] = d->end[i + 1];
-            for (j = i + 1; j + 1 < d->n; j++) {
-                d->start[j] = d->start[j + 1];
-                d->end[j] = d->end[j + 1];
-            }
-            d->n--;
-        } else {
-            i++;
-        }
-    }
-}
-
-static int same_spans(const struct day *a, const struct day *b)
-{
-    if (a->n != b->n)
-        return 0;
-    for (int i = 0; i < a->n; i++)
-        if (a->start[i] != b->start[i] || a->end[i] != b->end[i])
-            return 0;
-    return 1;
-}
-
 static void read_hours(struct spxml *r, const CPLXMLNode *org)
 {
-    static const char *const osm_days[] = {"Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"};
     const CPLXMLNode *ouv = child(org, "Ouverture"), *pj, *ph;
-    struct day days[7];
-    struct gdir_buf *b = &r->val[F_HOURS], *note = &r->val[F_HOURS_NOTE];
-    int done[7] = {0};
+    struct imp_sp_week week;
+    struct gdir_buf *note = &r->val[F_HOURS_NOTE];
 
     if (!ouv)
         return;
-    memset(days, 0, sizeof days);
+    memset(&week, 0, sizeof week);
     gdir_buf_reset(note);
     for (pj = ouv->psChild; pj; pj = pj->psNext) {
         if (pj->eType != CXT_Element)
@@ -363,11 +282,9 @@ static void read_hours(struct spxml *r, const CPLXMLNode *org)
         }
         if (strcmp(pj->pszValue, "PlageJ") != 0)
             continue;
-        int d1 = day_index(attr(pj, A_START)), d2 = day_index(attr(pj, "fin"));
+        int d1 = imp_sp_day_index(attr(pj, A_START)), d2 = imp_sp_day_index(attr(pj, "fin"));
         if (d1 < 0)
             continue;
-        if (d2 < 0)
-            d2 = d1;
         for (ph = pj->psChild; ph; ph = ph->psNext) {
             if (ph->eType == CXT_Element && strcmp(ph->pszValue, "Note") == 0 && text_of(ph)) {
                 if (note->len)
@@ -377,46 +294,11 @@ static void read_hours(struct spxml *r, const CPLXMLNode *org)
             }
             if (ph->eType != CXT_Element || strcmp(ph->pszValue, "PlageH") != 0)
                 continue;
-            int s = minutes(attr(ph, A_START)), e = minutes(attr(ph, "fin"));
-            if (s < 0 || e < 0 || s == e)
-                continue;
-            for (int d = d1;; d = (d + 1) % 7) {   /* "samedi" to "lundi" wraps */
-                add_span(&days[d], s, e);
-                if (d == d2)
-                    break;
-            }
+            imp_sp_week_add(&week, d1, d2 < 0 ? d1 : d2, imp_sp_minutes(attr(ph, A_START)),
+                            imp_sp_minutes(attr(ph, "fin")));
         }
     }
-    gdir_buf_reset(b);
-    for (int d = 0; d < 7; d++) {
-        if (done[d] || days[d].n == 0)
-            continue;
-        if (b->len)
-            gdir_buf_adds(b, "; ");
-        /* every day with the same spans, as runs: Mo-We,Fr */
-        int first = 1;
-        for (int e = d; e < 7;) {
-            if (done[e] || days[e].n == 0 || !same_spans(&days[d], &days[e])) {
-                e++;
-                continue;
-            }
-            int end = e;
-            while (end + 1 < 7 && !done[end + 1] && days[end + 1].n &&
-                   same_spans(&days[d], &days[end + 1]))
-                end++;
-            gdir_buf_printf(b, "%s%s", first ? "" : ",", osm_days[e]);
-            if (end > e)
-                gdir_buf_printf(b, "%s%s", end == e + 1 ? "," : "-", osm_days[end]);
-            for (int k = e; k <= end; k++)
-                done[k] = 1;
-            first = 0;
-            e = end + 1;
-        }
-        for (int i = 0; i < days[d].n; i++)
-            gdir_buf_printf(b, "%s%02d:%02d-%02d:%02d", i ? "," : " ", days[d].start[i] / 60,
-                            days[d].start[i] % 60, days[d].end[i] / 60, days[d].end[i] % 60);
-    }
-    if (b->len)
+    if (imp_sp_week_format(&week, &r->val[F_HOURS]))
         r->set[F_HOURS] = 1;
 }
 

@@ -9,6 +9,7 @@
  * --password-stdin (scripts, tests); they never appear in argv. Exit codes: see usage().
  */
 #include "bo.h"
+#include "cmd_backup.h"
 #include "cmd_purge.h"
 
 #include <errno.h>
@@ -47,6 +48,12 @@ static void usage(FILE *out)
           "                    the register of processing (article 30), in Markdown\n"
           "  requester export|erase EMAIL [--files-dir DIR]\n"
           "                    all that is held about a requester (JSON), or its erasure\n"
+          "  backup DIR [--files-dir DIR]\n"
+          "                    a consistent copy of the forms database and its attachments,\n"
+          "                    taken while geodir-api serves, with manifest.json (SHA-256)\n"
+          "  restore DIR [--files-dir DIR]\n"
+          "                    checks DIR's manifest, then puts the copies back (geodir-api\n"
+          "                    stopped); the previous ones kept as *.before-restore-STAMP\n"
           "  (--forms-dir: $GEODIR_FORMS_DIR, --files-dir: $GEODIR_FORMS_FILES_DIR,\n"
           "   --db: $GEODIR_DB, the directory whose communes definitions are checked against)\n"
           "\n"
@@ -59,7 +66,8 @@ static void usage(FILE *out)
           "`agent totp L`, and scan the URI (or its secret) in an authenticator app.\n"
           "\n"
           "Exit: 0 ok, 1 failure (database, I/O), 2 usage, 3 value refused (password, field),\n"
-          "4 no such agent, 5 login already taken.\n", out);
+          "4 no such agent, 5 login already taken; backup and restore: 3 refused (a\n"
+          "corrupted or foreign backup, the database in use, DIR already there).\n", out);
 }
 
 static int fail(int code, const struct gdir_err *err)
@@ -296,6 +304,8 @@ int main(int argc, char **argv)
     }
     if (argc - i >= 1 && admin_rgpd_command(argv[i]))   /* purge, register, requester */
         return admin_rgpd_main(path, argc - i, argv + i);
+    if (argc - i >= 1 && admin_backup_command(argv[i]))   /* backup, restore */
+        return admin_backup_main(path, argc - i, argv + i);
     if (argc - i < 2 || strcmp(argv[i], "agent") != 0) {
         usage(stderr);
         return EXIT_USAGE;

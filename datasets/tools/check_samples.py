@@ -31,7 +31,8 @@ import sys
 BBOX = (4.96, 48.77, 5.50, 49.08)   # lon min, lat min, lon max, lat max
 PROFILES = {"cog-communes", "commune-boundaries", "service-public-csv", "laposte-poincont",
             "local-geojson", "epci-communes-csv", "ban", "bano", "annuaire-education",
-            "education-geoloc"}
+            "education-geoloc", "osm", "finess-json", "finess-csv", "rna-waldec", "bpe",
+            "sirene-geo", "service-public-json"}
 LICENCES = {"etalab-2.0", "ODbL-1.0"}
 COG_HEADER = "TYPECOM,COM,REG,DEP,CTCD,ARR,TNCC,NCC,NCCENR,LIBELLE,CAN,COMPARENT".split(",")
 SP_HEADER = ("id,pivot_local,code_insee,date_mise_a_jour,nom,adresse_type,adresse_lignes,"

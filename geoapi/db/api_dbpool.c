@@ -28,10 +28,34 @@ static void conn_free(void *p)
 int api_dbpool_init(struct api_dbpool *pool, const char *path, struct gdir_err *err)
 {
     pool->path = path;
+    pool->ino = pool->dev = 0;
+    pool->swaps = 0;
+    pthread_mutex_init(&pool->mu, NULL);
     pool->key_ok = pthread_key_create(&pool->key, conn_free) == 0;
     if (!pool->key_ok)
         return gdir_err_set(err, GDIR_EINTERNAL, "pthread_key_create failed");
     return GDIR_OK;
+}
+
+/* Remembers the newest file opened; a different one than before is a swap. */
+static void note_file(struct api_dbpool *pool, const struct stat *st)
+{
+    pthread_mutex_lock(&pool->mu);
+    if (pool->ino != (unsigned long long)st->st_ino || pool->dev != (unsigned long long)st->st_dev) {
+        pool->swaps += pool->ino || pool->dev ? 1 : 0;
+        pool->ino = (unsigned long long)st->st_ino;
+        pool->dev = (unsigned long long)st->st_dev;
+    }
+    pthread_mutex_unlock(&pool->mu);
+}
+
+unsigned long api_dbpool_swaps(struct api_dbpool *pool)
+{
+    unsigned long n;
+    pthread_mutex_lock(&pool->mu);
+    n = pool->swaps;
+    pthread_mutex_unlock(&pool->mu);
+    return n;
 }
 
 /* Opens the file at pool->path into c, remembering its identity. */
@@ -51,6 +75,7 @@ static int conn_open(struct api_dbpool *pool, struct pool_conn *c, struct gdir_e
     c->dev = st.st_dev;
     c->ino = st.st_ino;
     c->checked = time(NULL);
+    note_file(pool, &st);
     return GDIR_OK;
 }
 
@@ -94,5 +119,6 @@ void api_dbpool_destroy(struct api_dbpool *pool)
     conn_free(pthread_getspecific(pool->key));
     pthread_setspecific(pool->key, NULL);
     pthread_key_delete(pool->key);
+    pthread_mutex_destroy(&pool->mu);
     pool->key_ok = 0;
 }

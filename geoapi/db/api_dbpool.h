@@ -18,6 +18,9 @@ struct api_dbpool {
     pthread_key_t key;    /* thread -> struct pool_conn */
     const char *path;     /* borrowed: the configured database file */
     int key_ok;           /* the key was created */
+    pthread_mutex_t mu;   /* guards the newest file seen and the swap count (GET /metrics) */
+    unsigned long long ino, dev;   /* identity of the newest file a connection opened */
+    unsigned long swaps;  /* files swapped in since start, each counted once */
 };
 
 /* Prepares the pool; opens nothing. Returns 0 or GDIR_EINTERNAL. */
@@ -26,6 +29,10 @@ int api_dbpool_init(struct api_dbpool *pool, const char *path, struct gdir_err *
 /* The calling thread's connection, opened (or reopened after a swap) as needed. Borrowed:
  * valid until the thread's next call or its end. Returns 0, or GDIR_EUNAVAIL with err. */
 int api_dbpool_get(struct api_dbpool *pool, struct api_db **db, struct gdir_err *err);
+
+/* Database files swapped in since start (each new file counted once, when the first
+ * connection opens it). Thread-safe. */
+unsigned long api_dbpool_swaps(struct api_dbpool *pool);
 
 /* Deletes the key. Call after every worker thread has ended; closes the calling thread's own
  * connection if it made one (the last connection of a generation frees its shared caches,

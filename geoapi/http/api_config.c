@@ -139,6 +139,9 @@ static const struct api_option options[] = {
     OPT("mail_retry_base", OPT_INT, mail_retry_base, "60", 1, 3600, "S",
         "first delay before sending a failed e-mail again; doubled each time, at most 60 "
         "times it"),
+    OPT("metrics", OPT_STR, metrics, "loopback", 0, 0, "off|loopback|on",
+        "GET /metrics (Prometheus): off (404), loopback (to 127.0.0.0/8 and ::1 only, "
+        "else 403) or on (to every client: restrict it in the reverse proxy)"),
 };
 
 #define N_OPTIONS (sizeof options / sizeof options[0])
@@ -381,6 +384,11 @@ static int finish(struct api_config *cfg, struct gdir_err *err)
     }
     if (finish_forms(cfg, err) || finish_mail(cfg, err))
         return GDIR_ECONFIG;
+    cfg->metrics_mode = strcmp(cfg->metrics, "off") == 0 ? API_METRICS_OFF
+                        : strcmp(cfg->metrics, "on") == 0 ? API_METRICS_ON : API_METRICS_LOOPBACK;
+    if (cfg->metrics_mode == API_METRICS_LOOPBACK && strcmp(cfg->metrics, "loopback") != 0)
+        return gdir_err_set_param(err, GDIR_ECONFIG, "metrics", "metrics: expected off, "
+                                  "loopback or on, got \"%.64s\"", cfg->metrics);
     if (stat(cfg->static_dir, &st) != 0 || !S_ISDIR(st.st_mode))
         return gdir_err_set_param(err, GDIR_ECONFIG, "static_dir",
                                   "static_dir: \"%.200s\" is not a folder", cfg->static_dir);

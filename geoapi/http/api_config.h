@@ -62,8 +62,13 @@ struct api_config {
     char *sendmail_command;    /* instead of SMTP: run with -t -i, the message on stdin */
     char *mail_from;       /* the e-mails' sender */
     long mail_retry_base;  /* seconds before the first retry (doubled, at most 60 times) */
+    char *metrics;         /* off, loopback, on: who may read GET /metrics */
+    int metrics_mode;      /* derived: API_METRICS_* */
     int check_forms;       /* --check-forms: load the definitions, say what is wrong, exit */
 };
+
+/* metrics_mode: GET /metrics answers 404, only to loopback clients (else 403), or to all. */
+enum { API_METRICS_LOOPBACK, API_METRICS_OFF, API_METRICS_ON };   /* 0: the safe default */
 
 /* api_config_load's positive outcome when --help or --print-config was handled (the text is
  * already on stdout): the caller exits with status 0. */

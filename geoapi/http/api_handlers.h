@@ -8,6 +8,7 @@
 #include "api_router.h"
 
 api_handler_fn h_health;            /* h_health.c */
+api_handler_fn h_metrics;           /* metrics/h_metrics.c: Prometheus text format */
 api_handler_fn h_territory;         /* h_territory.c */
 api_handler_fn h_categories;        /* h_categories.c */
 api_handler_fn h_communes;          /* h_communes.c */
@@ -33,7 +34,8 @@ api_handler_fn h_waste;             /* life/h_waste.c */
 api_handler_fn h_waste_ics;         /* life/h_waste.c */
 api_handler_fn h_geo_search;        /* h_geocode.c */
 api_handler_fn h_geo_reverse;       /* h_geocode.c */
-api_handler_fn h_geo_search_csv;    /* h_geocode.c */
+api_handler_fn h_geo_search_csv;    /* h_geocode_csv.c */
+api_handler_fn h_geo_reverse_csv;   /* h_geocode_csv.c */
 api_handler_fn h_catalog;           /* h_catalog.c: /catalog, by Accept */
 api_handler_fn h_catalog_jsonld;    /* h_catalog.c */
 api_handler_fn h_catalog_turtle;    /* h_catalog.c */

@@ -135,6 +135,19 @@ const char *api_param(const struct api_request *req, const char *name)
     return NULL;
 }
 
+size_t api_param_values(const struct api_request *req, const char *name, const char **vals,
+                        size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < req->n_params; i++)
+        if (strcmp(req->params[i].name, name) == 0) {
+            if (n < max)
+                vals[n] = req->params[i].value;
+            n++;
+        }
+    return n;
+}
+
 const char *api_capture(const struct api_request *req, const char *name)
 {
     for (size_t i = 0; i < req->n_captures; i++)

@@ -18,7 +18,8 @@
 
 struct http_defer;   /* http_server.h */
 
-#define API_MAX_PARAMS 24       /* distinct query parameters kept (routes allow fewer) */
+#define API_MAX_PARAMS 24       /* query parameters kept (distinct names on most routes; an
+                                 * API_ADDOK route may repeat one: 400 beyond) */
 #define API_MAX_CAPTURES 4      /* {param} segments of a pattern */
 #define API_MAX_PATH 1024       /* longest decoded path, bytes */
 #define API_QUOTE_MAX 40        /* bytes of an offending value quoted in error messages */
@@ -107,6 +108,11 @@ int api_pct_encode(struct gdir_buf *b, const char *s, int keep_slash);
 
 /* The value of a query parameter, or NULL when absent. Borrowed. */
 const char *api_param(const struct api_request *req, const char *name);
+
+/* The values of every occurrence of a query parameter, in order (API_ADDOK routes keep
+ * repeats): up to max of them in vals; returns how many there are (may exceed max). */
+size_t api_param_values(const struct api_request *req, const char *name, const char **vals,
+                        size_t max);
 
 /* The value of cookie name in a Cookie header, copied into out (cap bytes): 1, or 0 when the
  * header has no such cookie or its value does not fit. */

@@ -233,15 +233,22 @@ int api_parse_query(const struct api_route *r, const char *q, size_t qlen,
                                       "%s: malformed parameter name", quoted);
         }
         if (!param_allowed(r, name)) {
+            if (r->flags & API_ADDOK) {       /* addok ignores what it does not read */
+                p = pair_end + 1;
+                continue;
+            }
             api_quote(quoted, sizeof quoted, name);
             allowed_list(r, allowed, sizeof allowed);
             return gdir_err_set_param(err, GDIR_EUNKNOWNPARAM, name,
                                       "%s: unknown parameter for %s (allowed: %s)", quoted,
                                       r->pattern, allowed);
         }
-        if (api_param(req, name))
+        if (!(r->flags & API_ADDOK) && api_param(req, name))
             return gdir_err_set_param(err, GDIR_EREPEATED, name, "%s: given more than once",
                                       name);
+        if (req->n_params == API_MAX_PARAMS)  /* only API_ADDOK routes keep repeated names */
+            return gdir_err_set_param(err, GDIR_EINVAL, "query",
+                                      "query: more than %d parameters", API_MAX_PARAMS);
         out += nlen + 1;
         vlen = 0;
         if (eq) {
@@ -263,7 +270,7 @@ int api_parse_query(const struct api_route *r, const char *q, size_t qlen,
             return api_param_invalid(err, name, value, "not valid UTF-8");
         req->params[req->n_params].name = name;
         req->params[req->n_params].value = value;
-        req->n_params++;              /* bounded: names are distinct and allowed by the route */
+        req->n_params++;
         p = pair_end + 1;
     }
     return GDIR_OK;
@@ -335,11 +342,19 @@ static int negotiate(const struct api_request *req, enum api_format *fmt, struct
     return GDIR_OK;
 }
 
-static int is_api_path(const char *target)
+/* 1 when target (path and query) is path itself or path followed by one of the bytes of
+ * after (or "" for any continuation). */
+static int path_is(const char *target, const char *path, const char *after)
 {
-    return strncmp(target, "/api/", 5) == 0 || strcmp(target, "/api") == 0 ||
-           strncmp(target, "/api?", 5) == 0 || strncmp(target, "/ogc/", 5) == 0 ||
-           strcmp(target, "/ogc") == 0 || strncmp(target, "/ogc?", 5) == 0;
+    size_t n = strlen(path);
+    return strncmp(target, path, n) == 0 &&
+           (target[n] == '\0' || (*after ? strchr(after, target[n]) != NULL : 1));
+}
+
+int api_route_cors_path(const char *target)
+{
+    return path_is(target, "/api", "/?") || path_is(target, "/ogc", "/?") ||
+           path_is(target, "/catalog", ".?");
 }
 
 size_t api_route_body_limit(const struct api_config *cfg, const char *method, const char *target)
@@ -521,7 +536,7 @@ const struct api_route *api_dispatch(const struct api_ctx *ctx, const char *meth
     struct gdir_err err;
     const char *qmark = strchr(target, '?');
     size_t path_len = qmark ? (size_t)(qmark - target) : strlen(target);
-    int path_get = 0, path_post = 0, api_path = is_api_path(target);
+    int path_get = 0, path_post = 0, api_path = api_route_cors_path(target);
     int cacheable = 0;
 
     api_request_init(&req, ctx->cfg);

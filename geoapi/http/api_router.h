@@ -3,11 +3,13 @@
  *
  * The dispatcher does every shape check centrally, before any handler runs:
  *   - unknown path -> 404 NotFound; known path, other method -> 405 MethodNotAllowed + Allow;
- *   - HEAD is GET (the server sends no body); OPTIONS on an /api/ path is a CORS preflight
- *     (204 with Allow and Access-Control-Allow-*);
+ *   - HEAD is GET (the server sends no body); OPTIONS on a path of the public API (/api/,
+ *     /ogc/, /catalog*: api_route_cors_path) is a CORS preflight (204 with Allow and
+ *     Access-Control-Allow-*);
  *   - query string longer than max_query_len -> 400 on "query";
  *   - malformed %-escapes, a decoded NUL or invalid UTF-8 -> 400 naming the parameter;
- *   - a parameter the route does not list -> 400 UnknownParameter; twice -> 400 RepeatedParameter;
+ *   - a parameter the route does not list -> 400 UnknownParameter; twice -> 400 RepeatedParameter
+ *     (API_ADDOK routes: ignored, and kept each time);
  *   - API_FORMATS routes: f= (json, geojson) or else Accept picks the representation (400 on a
  *     bad f, 406 when Accept allows neither);
  *   - cacheable routes: the entity tag is computed from what determines the answer (database
@@ -32,6 +34,7 @@ struct api_bo;
 struct api_life;
 struct gdir_calendar;
 struct life_waste;
+struct api_metrics;
 
 /* What handlers may reach besides their request. Shared by all threads, read-only. */
 struct api_ctx {
@@ -55,6 +58,9 @@ struct api_ctx {
     uint64_t (*life_tag)(const struct api_ctx *ctx);
     const struct life_waste *waste;   /* the waste collection calendar (life/life_waste.h),
                                        * NULL without waste_file */
+    struct api_metrics *metrics;      /* GET /metrics' counters (metrics/api_metrics.h) */
+    unsigned (*connections)(const struct api_ctx *ctx);   /* connections open now */
+    long long started;                /* start time, seconds since the epoch */
 };
 
 /* A handler fills res and returns 0, or returns a negative GDIR_E* code with err filled; the
@@ -77,6 +83,11 @@ typedef int api_handler_fn(const struct api_ctx *ctx, const struct api_request *
                               * open_now filter (no open/closed status in the answer) */
 #define API_LIFE 0x80       /* the answer depends on the daily-life store: its change counter
                              * (life_db_version, api_life_tag) is part of the ETag */
+#define API_ADDOK 0x100     /* the BAN-compatible geocoding endpoints (docs/geocoding.md,
+                             * « addok compatibility »): as addok, a query parameter the route
+                             * does not list is ignored (not even stored), and a listed one may
+                             * be repeated (each value kept in order; the handler refuses
+                             * repeats it cannot use) */
 
 /* The negotiation of API_HTML routes (h_ogc_common.c): f= first (json, html, and geojson when
  * geo is set), else Accept (text/html, application/json, application/geo+json, the OpenAPI
@@ -94,6 +105,11 @@ struct api_route {
     const char *const *params;      /* allowed query parameters, NULL-terminated; NULL: none */
     unsigned flags;                 /* API_* above */
 };
+
+/* 1 when the answer to target (path and query string) carries the CORS headers: the public
+ * API under /api and /ogc, and the DCAT catalogue (/catalog, /catalog.jsonld, .ttl, .rdf, .csv);
+ * an OPTIONS request on such a route is a preflight. */
+int api_route_cors_path(const char *target);
 
 /* When a route of this method (POST) matches the target's path, the largest body it takes
  * (max_form_body for API_FORM_BODY routes, else max_upload_size): the server then receives the

@@ -5,9 +5,18 @@
 #include "api_handlers.h"
 
 #define P(...) ((const char *const[]){__VA_ARGS__, NULL})
+/* The BAN-compatible endpoints (API_ADDOK): what addok reads, with its aliases of lat and lon;
+ * any other parameter is ignored, as addok ignores it (docs/geocoding.md, « addok
+ * compatibility »). */
+#define GEO_POINT "lat", "latitude", "lon", "lng", "long", "longitude"
 #define GEO_SEARCH_PARAMS                                                                          \
-    P("q", "limit", "autocomplete", "lat", "lon", "type", "postcode", "citycode")
-#define GEO_REVERSE_PARAMS P("lat", "lon", "limit", "type")
+    P("q", "limit", "autocomplete", GEO_POINT, "type", "postcode", "citycode")
+#define GEO_REVERSE_PARAMS P(GEO_POINT, "limit", "type", "postcode", "citycode")
+#define GEO_CSV_OPTIONS                                                                            \
+    "result_columns", "postcode", "citycode", "type", "lat", "lon", "delimiter", "quote",          \
+    "encoding", "with_bom"
+#define GEO_SEARCH_CSV_PARAMS P("columns", GEO_CSV_OPTIONS, "min_score")
+#define GEO_REVERSE_CSV_PARAMS P(GEO_CSV_OPTIONS)
 #define OGC_SEARCH                                                                                 \
     "lat", "lon", "radius", "k", "q", "category", "commune", "open_now", "sortby", "properties"
 #define OGC_META_PARAMS P("f", OGC_SEARCH)
@@ -16,6 +25,7 @@
 static const struct api_route routes[] = {
     /* method pattern                   handler             allowed query parameters  flags */
     {"GET", "/api/health",              h_health,           NULL,                     API_NO_STORE},
+    {"GET", "/metrics",                 h_metrics,          NULL,                     API_NO_STORE},
     {"GET", "/api/territory",           h_territory,        NULL,                     0},
     {"GET", "/api/categories",          h_categories,       NULL,                     0},
     {"GET", "/api/communes",            h_communes,         NULL,                     0},
@@ -27,13 +37,19 @@ static const struct api_route routes[] = {
     {"GET", "/api/places/{id}",         h_place,            NULL,                     API_TIME},
     {"GET", "/api/autocomplete",        h_autocomplete,
             P("q", "lat", "lon", "limit", "procedures"),                  0},
-    /* BAN-compatible geocoding (h_geocode.c): with and without the trailing slash */
-    {"GET", "/api/search",              h_geo_search,       GEO_SEARCH_PARAMS,        0},
-    {"GET", "/api/search/",             h_geo_search,       GEO_SEARCH_PARAMS,        0},
-    {"GET", "/api/reverse",             h_geo_reverse,      GEO_REVERSE_PARAMS,       0},
-    {"GET", "/api/reverse/",            h_geo_reverse,      GEO_REVERSE_PARAMS,       0},
-    {"POST", "/api/search/csv",         h_geo_search_csv,   NULL,                     API_NO_STORE},
-    {"POST", "/api/search/csv/",        h_geo_search_csv,   NULL,                     API_NO_STORE},
+    /* BAN-compatible geocoding (h_geocode.c, h_geocode_csv.c): with and without the slash */
+    {"GET", "/api/search",              h_geo_search,       GEO_SEARCH_PARAMS,        API_ADDOK},
+    {"GET", "/api/search/",             h_geo_search,       GEO_SEARCH_PARAMS,        API_ADDOK},
+    {"GET", "/api/reverse",             h_geo_reverse,      GEO_REVERSE_PARAMS,       API_ADDOK},
+    {"GET", "/api/reverse/",            h_geo_reverse,      GEO_REVERSE_PARAMS,       API_ADDOK},
+    {"POST", "/api/search/csv",         h_geo_search_csv,   GEO_SEARCH_CSV_PARAMS,
+                                                                   API_NO_STORE | API_ADDOK},
+    {"POST", "/api/search/csv/",        h_geo_search_csv,   GEO_SEARCH_CSV_PARAMS,
+                                                                   API_NO_STORE | API_ADDOK},
+    {"POST", "/api/reverse/csv",        h_geo_reverse_csv,  GEO_REVERSE_CSV_PARAMS,
+                                                                   API_NO_STORE | API_ADDOK},
+    {"POST", "/api/reverse/csv/",       h_geo_reverse_csv,  GEO_REVERSE_CSV_PARAMS,
+                                                                   API_NO_STORE | API_ADDOK},
     /* The DCAT-AP catalogue of the open data (docs/opendata.md): by Accept, or one syntax */
     {"GET", "/catalog",                 h_catalog,          P("page"),                0},
     {"GET", "/catalog.jsonld",          h_catalog_jsonld,   P("page"),                0},

@@ -252,8 +252,10 @@ static void log_done(struct conn *c, int aborted)
         return;
     clock_gettime(CLOCK_MONOTONIC, &now);
     ms = (double)(now.tv_sec - c->t0.tv_sec) * 1e3 + (double)(now.tv_nsec - c->t0.tv_nsec) / 1e6;
-    c->w->srv->cb.done(c->w->srv->cb.cls, c->method, c->path, c->status, c->bytes, ms, aborted);
+    c->w->srv->cb.done(c->w->srv->cb.cls, c->method, c->path, c->status, c->bytes, ms, aborted,
+                       c->rep.tag);
     c->logged_request = 0;
+    c->rep.tag = -1;   /* the next request's, until its handle sets it */
 }
 
 /* An empty answer for the handler or the error callback to fill. */
@@ -261,6 +263,7 @@ static void reply_init(struct http_reply *r)
 {
     memset(r, 0, sizeof *r);
     r->fd = -1;
+    r->tag = -1;
     r->status = 500;
     gdir_buf_init(&r->headers, 64u * 1024u);
 }
@@ -892,6 +895,7 @@ static void conn_accepted(struct worker *w, int fd, const struct sockaddr_storag
     c->w = w;
     c->fd = fd;
     c->rep.fd = -1;
+    c->rep.tag = -1;
     memcpy(c->ip, ip, 16);
     c->counted = counted;
     c->state = C_HEAD;

@@ -75,6 +75,7 @@ struct http_reply {
     /* set by handle: the answer is deferred, made by resume once http_defer_ready is called */
     void (*resume)(void *cls, const struct http_request *req, struct http_reply *rep);
     void *resume_cls;
+    int tag;                    /* set by handle (-1 by default): given back to done */
 };
 
 struct http_callbacks {
@@ -88,9 +89,10 @@ struct http_callbacks {
      * request target when known, else NULL. */
     void (*error)(void *cls, const char *target, const struct gdir_err *err,
                   struct http_reply *rep);
-    /* One request done: method and target as received (NULL when the head never completed). */
+    /* One request done: method and target as received ("-" when the head never completed),
+     * and the tag its handle set (-1: none, or the request never reached handle). */
     void (*done)(void *cls, const char *method, const char *target, int status, uint64_t bytes,
-                 double ms, int aborted);
+                 double ms, int aborted, int tag);
 };
 
 struct http_server;

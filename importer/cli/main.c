@@ -71,7 +71,8 @@ int main(int argc, char **argv)
         /* Download and check first; then import a copy of the configuration whose fetched
          * sources point at the downloads (written by imp_fetch, data_dir made absolute). */
         struct imp_fetch_opts fo = {.config = o.config, .data_dir = o.data_dir, .db = o.db,
-                                    .fetch_dir = o.fetch_dir, .profiles_dir = o.profiles_dir,
+                                    .fetch_dir = o.fetch_dir, .mirror = o.fetch_mirror,
+                                    .profiles_dir = o.profiles_dir,
                                     .quiet = o.quiet, .stop = o.stop};
         status = imp_fetch_run(&fo, &fetched);
         o.config = fetched;

@@ -160,6 +160,7 @@ static int fetch_item(struct fetch *f, struct fetch_item *it)
     gdir_err_clear(&err);
     memset(&it->rec, 0, sizeof it->rec);
     fetch_copy(it->rec.url, sizeof it->rec.url, it->url);
+    fetch_copy(it->rec.official_url, sizeof it->rec.official_url, it->official_url);
     fetch_copy(it->rec.catalogue, sizeof it->rec.catalogue, it->catalogue);
     fetch_copy(it->rec.compression, sizeof it->rec.compression, fetch_comp_names[it->comp]);
     fetch_copy(it->rec.file, sizeof it->rec.file, base ? base + 1 : it->final_path);
@@ -318,6 +319,7 @@ static void fetch_free(struct fetch *f)
     for (size_t i = 0; f->items && i < f->n_items; i++) {
         struct fetch_item *it = &f->items[i];
         free(it->url);
+        free(it->official_url);
         free(it->catalogue);
         free(it->member);
         free(it->final_path);
@@ -333,6 +335,7 @@ static void fetch_free(struct fetch *f)
     cJSON_Delete(f->config);
     cJSON_Delete(f->catalogue);
     free(f->catalogue_path);
+    free(f->mirror);
     free(f->dir);
     free(f->manifest_path);
     free(f->effective_path);
@@ -470,6 +473,11 @@ int imp_fetch_run(const struct imp_fetch_opts *o, char **effective_config)
 
     if ((status = select_sources(&f)) != IMP_EXIT_OK)
         goto out;
+    if (fetch_set_mirror(&f, &err)) {
+        fprintf(stderr, "geodir-import: %s\n", err.msg);
+        status = IMP_EXIT_USAGE;
+        goto out;
+    }
     if (open_dir(&f, &err)) {
         fprintf(stderr, "geodir-import: fetch: %s\n", err.msg);
         status = IMP_EXIT_FAILED;

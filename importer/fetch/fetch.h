@@ -42,6 +42,10 @@ struct imp_fetch_opts {
     const char *data_dir;     /* --data-dir override of the configuration, or NULL */
     const char *db;           /* the database to import into: the default folder is next to it */
     const char *fetch_dir;    /* download folder, or NULL for "<folder of db>/downloads" */
+    const char *mirror;       /* base URL of a mirror of the official hosts (--fetch-mirror),
+                                 or NULL for $GEODIR_FETCH_MIRROR, else none: every URL
+                                 scheme://host[:port]/path?query is then asked as
+                                 <mirror>/host/path?query (fetch_entry.c) */
     const char *profiles_dir; /* --profiles, or NULL for the importer's default search */
     const char *const *only;  /* when n_only > 0: fetch only these sources (--source) */
     size_t n_only;

@@ -3,7 +3,7 @@
  * struct fetch_item: its keys checked, the catalogue entry it names resolved
  * (datasets/catalogue.json, or $GEODIR_CATALOGUE), the {placeholders} of the URL and of the
  * zip member expanded from fetch.params, the limits read, and its files named in the
- * download folder.
+ * download folder; with a mirror (--fetch-mirror), the URL rewritten to the mirror's copy.
  *
  * What it does not do: touch the network or the download folder (fetch.c and fetch_http.c do).
  */
@@ -302,6 +302,52 @@ static int expand_all(struct fetch_item *it, const cJSON *spec, const char *tmpl
     return GDIR_OK;
 }
 
+int fetch_set_mirror(struct fetch *f, struct gdir_err *err)
+{
+    const char *m = f->o->mirror ? f->o->mirror : getenv("GEODIR_FETCH_MIRROR");
+    const char *what = f->o->mirror ? "--fetch-mirror" : "GEODIR_FETCH_MIRROR";
+    size_t n;
+
+    if (!m || !*m)
+        return GDIR_OK;
+    n = strlen(m);
+    while (n > 0 && m[n - 1] == '/')
+        n--;
+    if (!http_url(m) || strpbrk(m, "?#") || n < 8)
+        return gdir_err_set(err, GDIR_ECONFIG, "%s: '%.200s' is not the base URL of a mirror "
+                            "(http:// or https://, no query, e.g. http://miroir.local/geodir)",
+                            what, m);
+    if (!(f->mirror = fetch_printf("%.*s", (int)n, m)))
+        return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
+    return GDIR_OK;
+}
+
+/* With a mirror, it->url (official, already checked) becomes <mirror>/<host>/<path>?<query>,
+ * the layout of a copy made with wget --mirror; the official URL is kept in official_url. */
+static int use_mirror(const struct fetch *f, struct fetch_item *it, struct gdir_err *err)
+{
+    const char *host, *rest;
+    char *url;
+
+    if (!f->mirror)
+        return GDIR_OK;
+    host = strstr(it->url, "://") + 3;      /* http_url() checked the scheme */
+    rest = host + strcspn(host, "/?#");
+    url = fetch_printf("%s/%.*s%s%.*s", f->mirror, (int)(rest - host), host,
+                       *rest == '/' ? "" : "/", (int)strcspn(rest, "#"), rest);
+    if (!url)
+        return gdir_err_set(err, GDIR_ENOMEM, "out of memory");
+    if (!http_url(url) || rest == host) {
+        free(url);
+        return gdir_err_set(err, GDIR_ECONFIG, "fetch: '%.200s' cannot be asked from the "
+                            "mirror %s (no host, or longer than %d bytes)", it->url, f->mirror,
+                            FETCH_URL_MAX - 1);
+    }
+    it->official_url = it->url;
+    it->url = url;
+    return GDIR_OK;
+}
+
 /* fetch.max_mb and fetch.timeout_s, or their defaults. */
 static int parse_limits(struct fetch_item *it, const cJSON *spec, struct gdir_err *err)
 {
@@ -355,6 +401,7 @@ int fetch_parse_item(struct fetch *f, struct fetch_item *it, const cJSON *spec,
     if ((rc = check_spec(it, spec, err)) ||
         (rc = resolve_source(f, it, spec, &tmpl, &member, err)) ||
         (rc = expand_all(it, spec, tmpl, member, err)) ||
+        (rc = use_mirror(f, it, err)) ||
         (rc = parse_limits(it, spec, err)))
         goto out;
     rc = name_files(f, it, err);

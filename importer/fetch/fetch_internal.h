@@ -36,7 +36,8 @@ extern const char *const fetch_comp_names[3]; /* "none", "gzip", "zip" */
 /* What the manifest says about one source: the file on disk and where it came from. */
 struct fetch_record {
     int present;                  /* 1 when this record describes a file */
-    char url[FETCH_URL_MAX];      /* the URL asked for */
+    char url[FETCH_URL_MAX];      /* the URL asked for (on the mirror, with --fetch-mirror) */
+    char official_url[FETCH_URL_MAX]; /* with a mirror: the official URL it stands for */
     char final_url[FETCH_URL_MAX]; /* after redirects */
     char catalogue[FETCH_NAME_MAX + 1]; /* catalogue entry, "" for a direct URL */
     char file[FETCH_NAME_MAX + 32]; /* file name in the download folder */
@@ -57,7 +58,8 @@ struct fetch_record {
 struct fetch_item {
     const struct gdir_source_cfg *src; /* borrowed from the territory */
     size_t index;                 /* index in the configuration's sources */
-    char *url;                    /* resolved URL */
+    char *url;                    /* resolved URL (on the mirror when there is one) */
+    char *official_url;           /* with a mirror: the official URL, else NULL */
     char *catalogue;              /* catalogue entry name, or NULL */
     enum fetch_comp comp;
     char *member;                 /* zip member pattern (fnmatch), or NULL */
@@ -80,6 +82,7 @@ struct fetch {
     cJSON *config;                /* the configuration file, parsed */
     cJSON *catalogue;             /* loaded when a fetch entry names an entry */
     char *catalogue_path;
+    char *mirror;                 /* base URL of the mirror, without a final '/', or NULL */
     char *dir;                    /* absolute download folder */
     char *manifest_path;
     char *effective_path;
@@ -107,6 +110,11 @@ int fetch_write_atomic(const char *path, const char *data, size_t len, struct gd
  * names its files in f->dir. GDIR_ECONFIG for a mistake in the entry or the catalogue. */
 int fetch_parse_item(struct fetch *f, struct fetch_item *it, const cJSON *spec,
                      struct gdir_err *err);
+
+/* fetch_entry.c too: the mirror's base URL (--fetch-mirror, else $GEODIR_FETCH_MIRROR) into
+ * f->mirror, checked: http(s), no query nor fragment, at most FETCH_URL_MAX bytes.
+ * GDIR_ECONFIG when it is not. */
+int fetch_set_mirror(struct fetch *f, struct gdir_err *err);
 
 /* fetch_manifest.c: the previous manifest into each item's prev (a damaged one is only
  * logged), this run's manifest (ok: every source succeeded), and the state of an interrupted

@@ -1,9 +1,9 @@
 /*
  * fetch_manifest.c — <download folder>/manifest.json, the record of what --fetch downloaded:
- * per source the URL, the final URL, the file, its size and SHA-256, the compressed
- * download's, the member taken from a zip, Last-Modified and ETag (sent back in the next
- * run's conditional request), and when it was fetched and checked; and <name>.part.json, the
- * state of an interrupted download beside its .part file.
+ * per source the URL, the final URL, the official URL a mirror stood for, the file, its size
+ * and SHA-256, the compressed download's, the member taken from a zip, Last-Modified and ETag
+ * (sent back in the next run's conditional request), and when it was fetched and checked; and
+ * <name>.part.json, the state of an interrupted download beside its .part file.
  *
  * What it does not do: decide whether a file is still valid (fetch.c compares its SHA-256).
  */
@@ -22,6 +22,7 @@ static void record_from_json(struct fetch_record *r, const cJSON *o)
                  fetch_json_str(o, "url");
     fetch_copy(r->url, sizeof r->url, fetch_json_str(o, "url"));
     fetch_copy(r->final_url, sizeof r->final_url, fetch_json_str(o, "final_url"));
+    fetch_copy(r->official_url, sizeof r->official_url, fetch_json_str(o, "official_url"));
     fetch_copy(r->catalogue, sizeof r->catalogue, fetch_json_str(o, "catalogue"));
     fetch_copy(r->file, sizeof r->file, fetch_json_str(o, "file"));
     fetch_copy(r->sha256, sizeof r->sha256, fetch_json_str(o, "sha256"));
@@ -70,6 +71,7 @@ static void write_record(struct gdir_json *j, const struct fetch_item *it,
     gdir_json_kstr_nonempty(j, "catalogue", r->catalogue);
     gdir_json_kstr(j, "url", r->url);
     gdir_json_kstr_nonempty(j, "final_url", r->final_url);
+    gdir_json_kstr_nonempty(j, "official_url", r->official_url);
     gdir_json_kstr(j, "file", r->file);
     gdir_json_kint(j, "size", r->size);
     gdir_json_kstr(j, "sha256", r->sha256);

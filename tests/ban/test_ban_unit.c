@@ -1,10 +1,12 @@
 /*
  * test_ban_unit.c — unit tests of the pieces of BAN-compatible geocoding that need no server:
  * the Lambert-93 projection (against gdaltransform EPSG:4326 -> EPSG:2154), the départements
- * context, the multipart/form-data reader, the CSV reader and writer, and the upload budget.
+ * context, the multipart/form-data reader, the CSV reader and writer, the upload budget, and
+ * addok's parameter forms (api_addok.c: type lists, CSV options, encodings, file name).
  */
 #include "check.h"
 
+#include "api_addok.h"
 #include "api_csv.h"
 #include "gdir_csv.h"
 #include "api_departements.h"
@@ -332,6 +334,67 @@ static void test_upload_budget(void)
     CHECK_INT_EQ(api_upload_in_use(), base);
 }
 
+/* addok's forms: what each accepts and refuses, with the parameter named. */
+static void test_addok_forms(void)
+{
+    struct gdir_err err;
+    unsigned mask;
+    char sep;
+    enum api_addok_encoding enc;
+    struct gdir_buf b;
+    const char *v1[] = {"street housenumber"}, *v2[] = {"street", " municipality  "},
+               *bad[] = {"street,housenumber"}, *empty[] = {"  ", ""}, *names[4];
+
+    CHECK_INT_EQ(api_addok_types(v1, 1, "type", &mask, &err), 0);
+    CHECK_INT_EQ(mask, (1u << 0) | (1u << 1));
+    CHECK_INT_EQ(api_addok_types(v2, 2, "type", &mask, &err), 0);
+    CHECK_INT_EQ(api_addok_type_names(mask, names), 2);
+    CHECK_STR_EQ(names[0], "street");
+    CHECK_STR_EQ(names[1], "municipality");
+    CHECK_INT_EQ(api_addok_types(bad, 1, "type", &mask, &err), GDIR_EINVAL);
+    CHECK_STR_EQ(err.param, "type");
+    CHECK(strstr(err.msg, "\"street,housenumber\"") != NULL);
+    CHECK_INT_EQ(api_addok_types(empty, 2, "type", &mask, &err), GDIR_EINVAL);
+    CHECK_INT_EQ(api_addok_delimiter("\t", &sep, &err), 0);
+    CHECK_INT_EQ(sep, '\t');
+    CHECK_INT_EQ(api_addok_delimiter("x", &sep, &err), GDIR_EINVAL);
+    CHECK_STR_EQ(err.param, "delimiter");
+    CHECK_INT_EQ(api_addok_delimiter(";;", &sep, &err), GDIR_EINVAL);
+    CHECK_INT_EQ(api_addok_encoding("UTF_8_sig", &enc, &err), 0);
+    CHECK_INT_EQ(enc, API_ENC_UTF8);
+    CHECK_INT_EQ(api_addok_encoding("Latin-1", &enc, &err), 0);
+    CHECK_INT_EQ(enc, API_ENC_LATIN1);
+    CHECK_INT_EQ(api_addok_encoding("windows-1252", &enc, &err), 0);
+    CHECK_INT_EQ(enc, API_ENC_CP1252);
+    CHECK_INT_EQ(api_addok_encoding("utf-16", &enc, &err), GDIR_EINVAL);
+    CHECK_STR_EQ(err.param, "encoding");
+    /* « Cœur » : cp1252 writes œ (0x9C), ISO-8859-1 cannot. */
+    gdir_buf_init(&b, 0);
+    CHECK_INT_EQ(api_addok_encode(API_ENC_CP1252, "C\xC5\x93ur \xE2\x80\x99", 9, &b, &err), 0);
+    CHECK_INT_EQ(b.len, 6);
+    CHECK(memcmp(b.data, "C\x9Cur \x92", 6) == 0);
+    gdir_buf_reset(&b);
+    CHECK_INT_EQ(api_addok_encode(API_ENC_LATIN1, "C\xC5\x93ur", 5, &b, &err), GDIR_EINVAL);
+    CHECK_STR_EQ(err.param, "encoding");
+    CHECK(strstr(err.msg, "U+0153") != NULL);
+    gdir_buf_reset(&b);
+    CHECK_INT_EQ(api_addok_decode(API_ENC_CP1252, "\x80\xE9", 2, &b, "data", &err), 0);
+    CHECK_STR_EQ(gdir_buf_str(&b), "\xE2\x82\xAC\xC3\xA9");
+    CHECK_INT_EQ(api_addok_decode(API_ENC_CP1252, "a\x8D", 2, &b, "data", &err), GDIR_EINVAL);
+    CHECK_STR_EQ(err.param, "data");
+    gdir_buf_reset(&b);
+    CHECK_INT_EQ(api_addok_disposition("C:\\dossier\\adresses.v2.csv", &b), 0);
+    CHECK_STR_EQ(gdir_buf_str(&b), "attachment; filename=\"adresses.v2.geocoded.csv\"");
+    gdir_buf_reset(&b);
+    CHECK_INT_EQ(api_addok_disposition("", &b), 0);
+    CHECK_STR_EQ(gdir_buf_str(&b), "attachment; filename=\"data.geocoded.csv\"");
+    gdir_buf_reset(&b);
+    CHECK_INT_EQ(api_addok_disposition("a\"b;c.csv", &b), 0);
+    CHECK_STR_EQ(gdir_buf_str(&b), "attachment; filename=\"a_b_c.geocoded.csv\"; "
+                                   "filename*=UTF-8''a%22b%3Bc.geocoded.csv");
+    gdir_buf_free(&b);
+}
+
 static const struct check_case cases[] = {
     {"l93_against_gdaltransform", test_l93_against_gdaltransform},
     {"departement_context", test_departement_context},
@@ -339,6 +402,7 @@ static const struct check_case cases[] = {
     {"csv_reader", test_csv_reader},
     {"csv_writer", test_csv_writer},
     {"upload_budget", test_upload_budget},
+    {"addok_forms", test_addok_forms},
 };
 
 CHECK_MAIN(cases)

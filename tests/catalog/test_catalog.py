@@ -492,9 +492,46 @@ def main():
             check(status == want, f"GET {target}: {want} (got {status})")
         status, h, body = srv.request("HEAD", "/catalog.rdf")
         check(status == 200 and not body, "HEAD /catalog.rdf: 200 without a body")
+        cors(srv)
     finally:
         code = srv.stop()
         check(code == 0, f"the server stopped cleanly (exit {code})")
+
+
+CORS_HEADERS = ("access-control-allow-origin", "access-control-allow-methods",
+                "access-control-allow-headers", "access-control-max-age",
+                "access-control-expose-headers")
+
+
+def cors(srv):
+    """The catalogue answers cross-origin requests as the rest of the public API (/api/): a
+    preflight and a simple request with an Origin, each header the same as /api/'s."""
+    origin = {"Origin": "https://portail.example.org"}
+    pre = dict(origin, **{"Access-Control-Request-Method": "GET",
+                          "Access-Control-Request-Headers": "accept, if-none-match"})
+    _, api_pre, _ = srv.request("OPTIONS", "/api/categories", headers=pre)
+    _, api_get, _ = srv.request("GET", "/api/categories", headers=origin)
+    check(api_pre.get("access-control-allow-origin") == "*", "/api/ preflight: the reference")
+    for target in ("/catalog", "/catalog.jsonld", "/catalog.ttl", "/catalog.rdf",
+                   "/catalog.csv"):
+        status, h, body = srv.request("OPTIONS", target, headers=pre)
+        got = {k: h.get(k) for k in CORS_HEADERS}
+        want = {k: api_pre.get(k) for k in CORS_HEADERS}
+        check(status == 204 and not body and got == want and
+              "GET" in (h.get("access-control-allow-methods") or ""),
+              f"OPTIONS {target} (CORS preflight): 204 with the API's CORS headers "
+              f"(got {status} {got})")
+        status, h, body = srv.request("GET", target, headers=origin)
+        check(status == 200 and body and h.get("access-control-allow-origin") == "*" and
+              h.get("access-control-expose-headers") ==
+              api_get.get("access-control-expose-headers"),
+              f"GET {target} with an Origin: 200, Access-Control-Allow-Origin: * and the "
+              f"API's exposed headers (got {status} {h.get('access-control-allow-origin')})")
+    status, h, _ = srv.request("GET", "/catalog.ttl?page=abc", headers=origin)
+    check(status == 400 and h.get("access-control-allow-origin") == "*",
+          "a catalogue error carries CORS too, as the API's errors do (400)")
+    status, h, _ = srv.request("GET", "/", headers=origin)
+    check("access-control-allow-origin" not in h, "the page itself still carries no CORS header")
 
 
 def addresses(srv, g, datasets, ogc):

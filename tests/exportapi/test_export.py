@@ -209,6 +209,13 @@ def test_formats():
                       f"  fields id, name, licence ({fields[:8]})")
             if fmt == "geojson":
                 doc = json.loads(body)
+                split = [(ft["properties"]["address"], ft["properties"]["housenumber"],
+                          ft["properties"]["street"], ft["properties"]["complement"])
+                         for ft in doc["features"] if ft["properties"]["address"]]
+                bad = [a for a in split
+                       if (a[1], a[2], a[3]) != tuple(a[0].split(" ", 1)) + (None,)]
+                check(split and not bad, f"  every address \"<n> rue <name>\" split into "
+                      f"housenumber, street and no complement ({len(split)} places; {bad[:2]})")
                 got = [ft["properties"]["id"] for ft in doc["features"]]
                 if lic == "etalab-2.0":
                     check(not any(i.startswith("osm:") for i in got),

@@ -48,12 +48,14 @@ FAILURES = []
 ODBL = "ODbL-1.0"
 TEST_SIRET = "20006614000019"   # a test value (SIREN of the EPCI + NIC 00019), not the real one
 COLUMNS = ["id", "name", "category", "category_label", "subcategory", "subcategory_label",
-           "address", "housenumber", "street", "postcode", "commune", "insee", "latitude",
+           "address", "housenumber", "street", "complement", "postcode", "commune", "insee",
+           "latitude",
            "longitude", "phone", "email", "website", "opening_hours", "wheelchair",
            "description", "source", "source_title", "publisher", "licence", "source_date",
            "source_ids", "refs"]
 SHP_COLUMNS = ["id", "name", "category", "cat_label", "subcat", "subcat_lbl", "address",
-               "housenum", "street", "postcode", "commune", "insee", "latitude", "longitude",
+               "housenum", "street", "complement", "postcode", "commune", "insee", "latitude",
+               "longitude",
                "phone", "email", "website", "hours", "wheelchair", "descriptn", "source",
                "src_title", "publisher", "licence", "src_date", "source_ids", "refs"]
 # scdl/equipements 0.1.5 (schema.data.gouv.fr): fields in order, required ones.
@@ -61,14 +63,33 @@ SCDL_FIELDS = ["COLL_NOM", "COLL_SIRET", "EQUIP_UID", "EQUIP_THEME", "EQUIP_CODE
                "EQUIP_NOM", "ADR_NUMERO", "ADR_NOMVOIE", "ADR_CODEPOSTAL", "ADR_COMMUNE",
                "ADR_CLE_INTEROP", "ERP_ID", "ERP_TYPE", "ERP_CATEGORIE", "EQUIP_LAT",
                "EQUIP_LONG", "EQUIP_OUVERTURE", "EQUIP_TEL", "EQUIP_EMAIL", "EQUIP_WEB"]
+# Required by the schema; ADR_NUMERO too, but a place without a number has none and the schema
+# gives no stand-in for it: empty, never an invented 99999 (docs/exports.md).
 SCDL_REQUIRED = ["COLL_NOM", "COLL_SIRET", "EQUIP_UID", "EQUIP_THEME", "EQUIP_CODE",
-                 "EQUIP_TYPE", "EQUIP_NOM", "ADR_NUMERO", "ADR_NOMVOIE", "ADR_CODEPOSTAL",
+                 "EQUIP_TYPE", "EQUIP_NOM", "ADR_NOMVOIE", "ADR_CODEPOSTAL",
                  "ADR_COMMUNE", "EQUIP_LAT", "EQUIP_LONG"]
 SCDL_THEMES = {"Equipement administratif", "Equipement de justice", "Equipement sanitaire",
                "Equipement social et d'animation", "Equipement sportif et de loisirs",
                "Equipement d'enseignement", "Equipement cultuel", "Equipement culturel",
                "Equipement de mobilité", "Autre équipement"}
 LATIN = "\u00C0-\u00FF"
+# Addresses as the sources publish them, each a place of "divers" (a salle: an scdl facility):
+# name -> (address, housenumber, street, complement, INSEE). The export splits them with the
+# project's address normaliser (geocode/gdir_address_split.c).
+ADDRESS_CASES = {
+    "Adresse 1 (complément d'abord)": ("Maison des services, 42 rue Berne", "42", "rue Berne",
+                                       "Maison des services", "55532"),
+    "Adresse 2 (complément sur sa ligne)": ("Maison des services\n42 rue Berne", "42",
+                                            "rue Berne", "Maison des services", "55532"),
+    "Adresse 3 (bis)": ("12 bis rue de l'Église", "12 bis", "rue de l'Église", "", "55532"),
+    "Adresse 4 (route sans numéro)": ("Route de Verdun", "", "Route de Verdun", "", "55532"),
+    "Adresse 5 (lieu-dit)": ("Lieu-dit La Grange", "", "La Grange", "", "55040"),
+    "Adresse 6 (boîte postale seule)": ("BP 12", "", "", "BP 12", "55532"),
+    "Adresse 7 (bâtiment, code postal)": ("Bâtiment B\n3 place de la Mairie\n55250 Vaubecourt",
+                                          "3", "place de la Mairie", "Bâtiment B", "55532"),
+    "Adresse 8 (mairie, BP, ter, CEDEX)": ("Mairie, BP 7, 1 TER GRANDE RUE 55250 VAUBECOURT CEDEX",
+                                           "1 ter", "GRANDE RUE", "Mairie, BP 7", "55532"),
+}
 GENDARMERIE = ("Brigade de gendarmerie (exemple) - Vaubecourt", 48.9391, 5.1047)
 OSM_HOURS = "Mo-Fr 08:00-12:00,14:00-18:00"
 OSM_DESCRIPTION = "Description venant d'OpenStreetMap (test ODbL)"
@@ -105,6 +126,10 @@ def write_config(folder, db_name="geodir.sqlite", open_data=None):
                 "childcare", 48.9352, 5.1090, "55532", "55250", address="8 rue Haute",
                 phone="03 29 00 00 01"),
     ]
+    for k, (name, (addr, _, _, _, insee)) in enumerate(ADDRESS_CASES.items()):
+        divers.append(feature(f"adr{k + 1}", name, "culture-venue", 48.9352 + k * 0.0004,
+                              5.1090 if insee == "55532" else 5.2003, insee, "55250",
+                              address=addr))
     osm = [
         feature("node-1", "Boulangerie OSM (test)", "food-shop", 48.9345, 5.1120, "55532",
                 "55250", opening_hours="Tu-Su 07:00-13:00"),
@@ -232,6 +257,7 @@ def check_scdl(path, records, etalab_names):
     data = rows[1:]
     check(len(data) == records and records > 0, f"{path}: {len(data)} rows, records {records}")
     uids = set()
+    seen_cases = set()
     for r in data:
         if not check(len(r) == len(SCDL_FIELDS), f"{path}: row width {len(r)}"):
             continue
@@ -251,8 +277,16 @@ def check_scdl(path, records, etalab_names):
         check("," not in v["EQUIP_TYPE"] and len(v["EQUIP_TYPE"]) <= 140, f"{where}: EQUIP_TYPE")
         check(len(v["EQUIP_NOM"]) <= 256 and v["EQUIP_NOM"] in etalab_names,
               f"{where}: EQUIP_NOM is a place of the scope")
-        check(re.fullmatch(r"(\d+( [a-z]+)?|\d+/\d+|99999)", v["ADR_NUMERO"], re.I) is not None,
-              f"{where}: ADR_NUMERO {v['ADR_NUMERO']!r}")
+        check(re.fullmatch(r"(\d{1,4}( (bis|ter|quater|quinquies|[A-Z]))?)?", v["ADR_NUMERO"])
+              is not None, f"{where}: ADR_NUMERO {v['ADR_NUMERO']!r} (a number, its index, or "
+              "empty; never 99999)")
+        case = ADDRESS_CASES.get(v["EQUIP_NOM"])
+        if case:
+            street = case[2] or {"55040": "Beausite", "55532": "Vaubecourt"}[case[4]]
+            check(v["ADR_NUMERO"] == case[1] and v["ADR_NOMVOIE"] == street,
+                  f"{where}: {case[0]!r}: ADR_NUMERO {case[1]!r} and ADR_NOMVOIE {street!r} "
+                  f"(got {v['ADR_NUMERO']!r}, {v['ADR_NOMVOIE']!r})")
+            seen_cases.add(v["EQUIP_NOM"])
         check(re.fullmatch(rf"[a-zA-Z0-9\-'\s{LATIN}]+", v["ADR_NOMVOIE"]) is not None
               and len(v["ADR_NOMVOIE"]) >= 3, f"{where}: ADR_NOMVOIE {v['ADR_NOMVOIE']!r}")
         check(re.fullmatch(r"\d{5}", v["ADR_CODEPOSTAL"]) is not None, f"{where}: postcode")
@@ -271,8 +305,35 @@ def check_scdl(path, records, etalab_names):
         check(v["EQUIP_EMAIL"] == "" or re.fullmatch(r"[^@\s,]+@[^@\s,]+", v["EQUIP_EMAIL"]),
               f"{where}: EQUIP_EMAIL")
         check(v["EQUIP_WEB"] == "" or re.match(r"https?://", v["EQUIP_WEB"]), f"{where}: WEB")
+    check(seen_cases == set(ADDRESS_CASES), f"{path}: every address case is a row "
+          f"(missing {set(ADDRESS_CASES) - seen_cases})")
     themes = {dict(zip(SCDL_FIELDS, r))["EQUIP_THEME"] for r in data if len(r) == len(SCDL_FIELDS)}
     check(len(themes) >= 3, f"{path}: several themes ({themes})")
+
+
+def check_address_parts(target, fmt, where):
+    """Every format read back by GDAL (ogr2ogr to CSV): the number, street and complement of
+    each address case as gdir_address_split gives them."""
+    layer = ["places"] if fmt == "xlsx" else []
+    r = subprocess.run(["ogr2ogr", "--config", "OGR_XLSX_HEADERS", "FORCE", "--config",
+                        "OGR_XLSX_FIELD_TYPES", "STRING", "-f", "CSV", "/vsistdout/", target,
+                        *layer], capture_output=True, text=True, timeout=120)
+    if not check(r.returncode == 0, f"{where}: ogr2ogr reads it ({r.stderr[-300:]})"):
+        return
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    names = {"shp": ("name", "housenum", "street", "complement"),
+             "kml": ("Name", "housenumber", "street", "complement"),
+             "csv-fr": ("Nom", "Numéro", "Voie", "Complément d'adresse")}
+    kn, kh, ks, kc = names.get(fmt, ("name", "housenumber", "street", "complement"))
+    got = {row.get(kn): row for row in rows}
+    for name, (addr, number, street, complement, _) in ADDRESS_CASES.items():
+        row = got.get(name)
+        if not check(row is not None, f"{where}: the place {name!r} is there"):
+            continue
+        have = ((row.get(kh) or ""), (row.get(ks) or ""), (row.get(kc) or ""))
+        check(have == (number, street, complement),
+              f"{where}: {addr!r} -> number {number!r}, street {street!r}, complement "
+              f"{complement!r} (got {have})")
 
 
 def check_csv(path, records, db, french):
@@ -363,6 +424,7 @@ def main():
             check(media.startswith("text/csv"), f"{where}: media type")
             check_scdl(path, records, {db_place(db, p)[0] for p in expect[lic]})
             continue
+        check_address_parts(target, fmt, where)
         rc, out = ogrinfo("-so", "-al", target)
         check(rc == 0, f"{where}: ogrinfo failed: {out[-500:]}")
         counts = [int(c) for c in re.findall(r"Feature Count: (\d+)", out)]

@@ -12,10 +12,16 @@ usage: test_formats.py CASE IMPORTER SQLITE3 OGR2OGR TESTS_DIR SOURCE_DIR WORK_D
                         inactive and unmapped establishments, truncated file, size cap
         rna             RNA waldec (Windows-1252) and rna_import (BOM, invalid UTF-8), geocoded
                         against BAN; personal columns never stored
-        bpe             INSEE BPE, both editions (LAMBERT_X/Y and X/Y columns)
+        bpe             INSEE BPE, both editions (LAMBERT_X/Y and X/Y columns), and the
+                        2023+ fichier détail (names, addresses, _Z/_U, partial diffusion)
+        overseas        FINESS (JSON flux and legacy stock) and BPE rows of each overseas
+                        territory, in its own SRS (named by the row, or chosen from the INSEE
+                        code), checked against PROJ (gdaltransform) to the metre
         sirene          SIRENE géolocalisé: active and public establishments only; P rows never
                         written anywhere
         service_public  the per-office XML folder: opening hours, accessibility, bad file
+        service_public_json  the API Annuaire JSON export: JSON text or arrays, hours, the
+                        located address, a record that is not an object
         addresses       BAN and BANO into the addresses table
         generic         a territory's own CSV with the example profile; GPKG and Shapefile
                         copies made with ogr2ogr
@@ -33,8 +39,8 @@ import sys
 
 sys.dont_write_bytecode = True   # no __pycache__ in the sources
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from geodir_test import (check, failures, import_summary, run_program, sqlite_one,  # noqa: E402
-                         sqlite_rows)
+from geodir_test import (check, failures, haversine, import_summary, run_program,  # noqa: E402
+                         sqlite_one, sqlite_rows)
 
 CASE, IMPORTER, SQLITE3, OGR2OGR, TESTS, SRC, WORK = sys.argv[1:8]
 FIX = os.path.join(TESTS, "fixtures")
@@ -348,7 +354,9 @@ def case_rna():
 def case_bpe():
     db, p = import_ok("bpe", [{"name": "bpe", "profile": "bpe", "path": "bpe/bpe24_exemple.csv"},
                               {"name": "bpe-ancien", "profile": "bpe-legacy",
-                               "path": "bpe/bpe21_ensemble_xy_exemple.csv"}])
+                               "path": "bpe/bpe21_ensemble_xy_exemple.csv"},
+                              {"name": "bpe-detail", "profile": "bpe-detail",
+                               "path": "bpe/bpe24_detail_exemple.csv"}])
     expect_counts(p, "bpe", (7, 3, 1, 1, 2, 0),
                   "bpe: read 7, imported 3, outside 1, filtered 1, rejected 2")
     expect_counts(p, "bpe-ancien", (4, 3, 0, 1, 0, 0), "bpe-legacy: read 4, imported 3, filtered 1")
@@ -370,6 +378,36 @@ def case_bpe():
         ("bpe24_exemple.csv", "4", "LAMBERT_X|X/LAMBERT_Y|Y", "missing_coordinates", "no coordinates"),
         ("bpe24_exemple.csv", "8", "source_id", "duplicate_id", "duplicate id")])
     provenance(db, "bpe", "etalab-2.0", "INSEE")
+    bpe_detail(db, p)
+
+
+def bpe_detail(db, p):
+    """The fichier détail of the 2023+ editions (95 columns in BPE 2025; the fixture has the
+    89 of BPE 2024): names, addresses, SIRET, _Z/_U read as empty, WGS84 positions."""
+    expect_counts(p, "bpe-detail", (6, 5, 0, 1, 0, 1),
+                  "bpe-detail: read 6, imported 5, filtered 1 (unmapped A101), geocoded 1")
+    pl = places(db, "source = 'bpe-detail'")
+    by_type = {k.split(":", 1)[1].split("-")[0]: v for k, v in pl.items()}
+    a = by_type.get("D307", {})
+    check(a.get("name") == "PHARMACIE DE L'AIRE (EXEMPLE)" and a.get("category") == "pharmacy"
+          and a.get("address") == "2 B R GRANDE RUE" and a.get("postcode") == "55250"
+          and a.get("refs") == "siret:12345678900012" and a.get("geo_quality") == "B"
+          and at(a, 48.936, 5.11, 1e-7),
+          f"bpe-detail: NOMRS, address without _Z, SIRET, QUALITE_XY, WGS84 position ({a})")
+    g = by_type.get("D281", {})
+    check(g.get("name") == "Infirmier" and not g.get("address") and not g.get("refs")
+          and g.get("category") == "nurse",
+          f"bpe-detail: partial diffusion (_Z name and address): named by its type ({g})")
+    po = by_type.get("A206", {})
+    check(po.get("name") == "LA POSTE (EXEMPLE)" and po.get("address") ==
+          "AGENCE POSTALE COMMUNALE\n1 PL DE LA MAIRIE\nBP 12" and not po.get("geo_quality"),
+          f"bpe-detail: CNOMRS and CADR as address lines, _U quality empty ({po})")
+    f = by_type.get("F120", {})
+    check(f.get("geocode_precision") is not None and f.get("insee") == "55177",
+          f"bpe-detail: no coordinates: geocoded from its address ({f})")
+    check("A101" not in by_type, "bpe-detail: unmapped type filtered")
+    check(not any("_Z" in str(v) or "_U" in str(v) for pl_ in pl.values() for v in pl_.values()),
+          "bpe-detail: no _Z or _U value stored anywhere")
 
 
 def case_sirene():
@@ -426,6 +464,32 @@ def case_service_public():
                                "not well-formed XML")])
     check("service-public:feature 3: mairie-55254-01.xml: not well-formed XML" in p.err,
           "sp-xml: the bad file is named on stderr")
+    provenance(db, "sp", "etalab-2.0", "DILA")
+
+
+def case_service_public_json():
+    db, p, pl = import_one("service_public_json", "sp", "service-public-json",
+                           "service-public-json/annuaire-exemple.json", (4, 2, 1, 0, 1, 0),
+                           "service-public-json: 4 records read, 2 imported, 1 outside, 1 rejected")
+    m = pl.get("sp:mairie-55532-01-exemple", {})
+    check(m.get("category") == "town-hall" and m.get("opening_hours") == "Tu 16:30-18:30; Th 10:00-12:00"
+          and m.get("wheelchair") == "yes" and m.get("phone") == "03 99 70 00 00"
+          and m.get("email") == "mairie@vaubecourt.example.org"
+          and m.get("website") == "https://vaubecourt.example.org"
+          and m.get("address") == "2 Grand'rue" and at(m, 48.9332008, 5.1108398)
+          and m.get("refs") == "sp:mairie-55532-01-exemple" and m.get("source_date") == "2026-09-01",
+          f"sp-json: JSON text members, the located address rather than the postal one listed "
+          f"first, the first e-mail, the date of date_modification ({m})")
+    f = pl.get("sp:msap-55517-01-exemple", {})
+    check(f.get("category") == "france-services" and f.get("opening_hours") ==
+          "Mo,Tu,Th,Fr 09:00-12:00,13:30-17:00; We 09:00-12:00,13:30-19:00; Sa 09:00-12:00",
+          f"sp-json: arrays read like JSON text, spans merged per day, an unknown day left out "
+          f"({f.get('opening_hours')!r})")
+    check(f.get("wheelchair") == "no" and f.get("address") == "1 place de l'Église\nBâtiment B"
+          and f.get("description") == "Accueil sur rendez-vous l'après-midi." and at(f, 48.9785, 5.0638),
+          f"sp-json: NAC -> no, address lines, comment, numeric coordinates ({f})")
+    expect_rejects(db, "sp", [("annuaire-exemple.json", "feature 3", "record", "read_error",
+                               "a record of the export is not an object")])
     provenance(db, "sp", "etalab-2.0", "DILA")
 
 
@@ -538,6 +602,11 @@ def case_profiles():
                           "category: use either 'default' or \"unmatched\": \"filter\""),
         "bad-swapped": (profile(geometry={"lat": "a", "lon": "b", "swapped": "fix"}),
                         "geometry.swapped: only with x/y fields"),
+        "bad-srs-insee": (profile(geometry={"lat": "a", "lon": "b", "srs_insee": "insee"}),
+                          "geometry.srs_insee: only with x/y fields"),
+        "bad-srs-insee-type": (profile(geometry={"x": "a", "y": "b", "srs": "EPSG:2154",
+                                                 "srs_insee": 5}),
+                               "geometry.srs_insee: expected a field name"),
         "bad-columns": (profile(drop=("category",), kind="addresses",
                                 source={"driver": "CSV", "header": False},
                                 fields={"source_id": "id", "street": "s", "insee": "i"}),
@@ -580,9 +649,93 @@ def case_profiles():
           f"finess-csv on another file: exit 1, clear message (got {p.err.strip()[-200:]})")
 
 
+# The overseas territories: INSEE code of a commune, its national projected SRS.
+OVERSEAS = {"97101": "EPSG:5490", "97209": "EPSG:5490", "97302": "EPSG:2972",
+            "97411": "EPSG:2975", "97502": "EPSG:4467", "97611": "EPSG:4471"}
+
+
+def proj_inverse(epsg, x, y):
+    """(lat, lon) of the projected point (x easting, y northing) in epsg, by PROJ through
+    GDAL's gdaltransform (the test fails when it is missing)."""
+    exe = shutil.which("gdaltransform")
+    check(exe is not None, "gdaltransform (Debian gdal-bin) is installed")
+    if not exe:
+        return None, None
+    p = subprocess.run([exe, "-s_srs", epsg, "-t_srs", "EPSG:4326", "-output_xy"],
+                       input=f"{x!r} {y!r}\n", capture_output=True, text=True, timeout=30)
+    lon, lat = (float(v) for v in p.stdout.split()[:2])
+    return lat, lon
+
+
+def within_metre(place, lat, lon, what):
+    d = haversine(place.get("lat") or 0, place.get("lon") or 0, lat, lon) \
+        if place.get("lat") is not None else float("inf")
+    check(d <= 1.0, f"{what}: within 1 m of {lat:.7f}, {lon:.7f} (got {place.get('lat')}, "
+                    f"{place.get('lon')}: {d:.3f} m)")
+
+
+def case_overseas():
+    """One FINESS establishment per overseas territory (Guadeloupe, Martinique, Guyane, La
+    Réunion, Saint-Pierre-et-Miquelon, Mayotte) and BPE rows of three, each published in its
+    territory's projected SRS: every point where PROJ puts it, to the metre."""
+    communes = sorted(OVERSEAS)
+    db, p = import_ok("overseas", [
+        {"name": "finess", "profile": "finess-json", "path": "finess/finess-structures-outremer.json"},
+        {"name": "stock", "profile": "finess-csv",
+         "path": "finess/etalab-cs1100507-stock-outremer.csv"},
+        {"name": "bpe", "profile": "bpe", "path": "bpe/bpe24_outremer_exemple.csv"}], communes)
+    expect_counts(p, "finess", (6, 6, 0, 0, 0, 0), "finess-json overseas: 6 read, 6 imported")
+    expect_counts(p, "stock", (4, 4, 0, 0, 0, 0), "finess-csv overseas: 4 read, 4 imported")
+    expect_counts(p, "bpe", (3, 3, 0, 0, 0, 0), "bpe overseas: 3 read, 3 imported")
+    pl = places(db, "source IN ('finess', 'stock', 'bpe')")
+    # The legacy stock names each row's SRS: an EPSG code, a UTM zone without a code
+    # ("WGS84 / UTM 21N", Saint-Pierre-et-Miquelon) or a 2016 label ("UTM_S38").
+    with open(os.path.join(FIX, "finess", "etalab-cs1100507-stock-outremer.csv"),
+              encoding="utf-8") as f:
+        lines = [ln.split(";") for ln in f.read().splitlines()]
+    communes_of = {r[1]: "97" + r[12] for r in lines if r[0] == "structureet"}  # 9E, 502: 97502
+    for r in (ln for ln in lines if ln[0] == "geolocalisation"):
+        insee = communes_of[r[1]]
+        lat, lon = proj_inverse(OVERSEAS[insee], float(r[2]), float(r[3]))
+        if lat is not None:
+            within_metre(pl.get("stock:" + r[1], {}), lat, lon,
+                         f"finess-csv {r[1]} ({insee}, SRS named {r[4:-1]}) where PROJ puts it "
+                         f"in {OVERSEAS[insee]}")
+    with open(os.path.join(FIX, "finess", "finess-structures-outremer.json"), encoding="utf-8") as f:
+        doc = json.load(f)
+    seen = set()
+    for pm in doc["pmej"]:
+        for ege in pm["ege"]:
+            a = ege["adresse"][0]
+            c = a["coordonneesGeographique"]
+            fid = ege["informationsGeneralesEGE"]["numFinessEge"]
+            epsg = OVERSEAS[a["cogCommune"]]
+            seen.add(a["cogCommune"])
+            place = pl.get("finess:" + fid, {})
+            check(place.get("insee") == a["cogCommune"], f"finess {fid}: INSEE {a['cogCommune']}")
+            # published swapped: coordonneeX holds the northing
+            lat, lon = proj_inverse(epsg, float(c["coordonneeY"]), float(c["coordonneeX"]))
+            if lat is not None:
+                within_metre(place, lat, lon, f"finess {fid} ({a['cogCommune']}, {epsg}) where PROJ "
+                                              "puts it")
+            within_metre(place, float(c["directionLatitude"]), float(c["directionLongitude"]),
+                         f"finess {fid}: on the WGS84 position the record also gives")
+    check(seen == set(OVERSEAS), f"one establishment per territory ({sorted(seen)})")
+    with open(os.path.join(FIX, "bpe", "bpe24_outremer_exemple.csv"), encoding="utf-8") as f:
+        bpe = list(csv.DictReader(f, delimiter=";"))
+    for r in bpe:
+        key = f"bpe:{r['TYPEQU']}-{r['DEPCOM']}-{r['LAMBERT_X']}-{r['LAMBERT_Y']}"
+        lat, lon = proj_inverse(OVERSEAS[r["DEPCOM"]], float(r["LAMBERT_X"]), float(r["LAMBERT_Y"]))
+        if lat is not None:
+            within_metre(pl.get(key, {}), lat, lon,
+                         f"bpe {r['TYPEQU']} in {r['DEPCOM']} ({OVERSEAS[r['DEPCOM']]}) where PROJ puts it")
+
+
 CASES = {"osm": case_osm, "finess_csv": case_finess_csv, "finess_json": case_finess_json, "rna": case_rna,
          "bpe": case_bpe, "sirene": case_sirene, "service_public": case_service_public,
-         "addresses": case_addresses, "generic": case_generic, "profiles": case_profiles}
+         "service_public_json": case_service_public_json,
+         "addresses": case_addresses, "generic": case_generic, "profiles": case_profiles,
+         "overseas": case_overseas}
 
 if __name__ == "__main__":
     shutil.rmtree(WORK, ignore_errors=True)

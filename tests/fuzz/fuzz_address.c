@@ -4,13 +4,16 @@
  * Feeds the input to gdir_address_split_number(), gdir_address_parse_housenumber(),
  * gdir_address_key(), gdir_address_is_postcode(), gdir_address_is_insee(),
  * gdir_address_suffix_match() (input halves) and, folded first (gdir_text_fold),
- * gdir_address_tokenize() (gdir_address.c).
+ * gdir_address_tokenize() (gdir_address.c); and gdir_address_split() (gdir_address_split.c:
+ * number, street and complement of a published address).
  * Asserts beyond "no crash": a house number read is 0..99999 with a suffix from the documented
  * set, *rest points inside the input, and its display form (gdir_address_format_housenumber)
  * parses back to the same number and suffix (round trip); tokens borrow from the folded text
  * or are non-empty static words, at most GDIR_ADDR_TOKENS_MAX of at most
  * GDIR_ADDR_TOKEN_LEN_MAX bytes; a key is valid UTF-8 and a key of a key is itself
- * (idempotent); suffix matching is symmetric.
+ * (idempotent); suffix matching is symmetric; the split of an address always succeeds, its
+ * number passes the same checks, street and complement are no longer than the input (plus
+ * ", " between complement parts) and are valid UTF-8 when the input is.
  */
 #include "fuzz_util.h"
 
@@ -44,6 +47,24 @@ static void check_number(const struct gdir_housenumber *hn)
     FUZZ_CHECK(back.number == hn->number && strcmp(back.suffix, hn->suffix) == 0);
 }
 
+static void check_split(const char *s, size_t n)
+{
+    struct gdir_address_parts parts;
+    struct gdir_buf street, complement;
+    gdir_buf_init(&street, 0);
+    gdir_buf_init(&complement, 0);
+    FUZZ_CHECK(gdir_address_split(s, &parts, &street, &complement) == 0);
+    if (parts.has_number)
+        check_number(&parts.hn);
+    FUZZ_CHECK(street.len <= n && complement.len <= 3 * n);
+    if (gdir_utf8_valid(s, n)) {
+        FUZZ_CHECK(gdir_utf8_valid(gdir_buf_str(&street), street.len));
+        FUZZ_CHECK(gdir_utf8_valid(gdir_buf_str(&complement), complement.len));
+    }
+    gdir_buf_free(&street);
+    gdir_buf_free(&complement);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *s = fuzz_str(data, size);
@@ -62,6 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (gdir_address_parse_housenumber(s, &hn) == 0)
         check_number(&hn);
+    check_split(s, n);
     (void)gdir_address_is_postcode(s, n);
     (void)gdir_address_is_insee(s, n);
     {

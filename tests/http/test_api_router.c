@@ -432,6 +432,30 @@ static void test_dispatch_central_checks(void)
     dispatch("GET", "/a%2Fb.js", 404, "NotFound", NULL);
 }
 
+/* GET /metrics (metrics = loopback, the default): a client that is not on loopback, or whose
+ * address is unknown, gets 403 before anything is counted or read; metrics = off: 404. */
+static void test_metrics_access(void)
+{
+    static const unsigned char outside[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff,
+                                              192, 0, 2, 1};
+    struct api_config cfg = test_config();
+    struct api_ctx ctx = {&cfg, NULL, "/nonexistent", NULL};
+    struct api_headers h = {0};
+    struct api_response res;
+
+    dispatch("GET", "/metrics", 403, "Forbidden", NULL);
+    h.peer = outside;
+    api_response_init(&res);
+    api_dispatch(&ctx, "GET", "/metrics", &h, &res);
+    CHECK_INT_EQ(res.status, 403);
+    api_response_free(&res);
+    cfg.metrics_mode = API_METRICS_OFF;
+    api_response_init(&res);
+    api_dispatch(&ctx, "GET", "/metrics", &h, &res);
+    CHECK_INT_EQ(res.status, 404);
+    api_response_free(&res);
+}
+
 static const struct check_case cases[] = {
     {"route table shape", test_table_shape},
     {"no ambiguous patterns", test_no_ambiguous_patterns},
@@ -443,6 +467,7 @@ static const struct check_case cases[] = {
     {"typed parameter getters", test_getters},
     {"query string parser", test_parse_query},
     {"dispatch: central checks", test_dispatch_central_checks},
+    {"GET /metrics: loopback only, or off", test_metrics_access},
 };
 
 CHECK_MAIN(cases)

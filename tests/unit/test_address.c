@@ -7,6 +7,7 @@
 #include "gdir_err.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 /* Splits s; checks the number, the suffix and the rest. */
 static void split_is(const char *s, long number, const char *suffix, const char *rest)
@@ -253,6 +254,60 @@ static void test_invalid_utf8(void)
     CHECK_INT_EQ(hn.number, 12);
 }
 
+/* gdir_address_split of s gives this number ("" for none), street and complement. */
+static void parts_are(const char *s, const char *number, const char *street,
+                      const char *complement)
+{
+    struct gdir_address_parts parts;
+    struct gdir_buf st, co;
+    char num[48] = "";
+    gdir_buf_init(&st, 0);
+    gdir_buf_init(&co, 0);
+    CHECK_INT_EQ(gdir_address_split(s, &parts, &st, &co), 0);
+    if (parts.has_number)
+        gdir_address_format_housenumber(&parts.hn, num, sizeof num);
+    if (strcmp(num, number) != 0 || strcmp(gdir_buf_str(&st), street) != 0 ||
+        strcmp(gdir_buf_str(&co), complement) != 0)
+        CHECK_FAIL_("parts of \"%s\": got (\"%s\", \"%s\", \"%s\"), want (\"%s\", \"%s\", \"%s\")",
+                    s, num, gdir_buf_str(&st), gdir_buf_str(&co), number, street, complement);
+    gdir_buf_free(&st);
+    gdir_buf_free(&co);
+}
+
+static void test_address_parts(void)
+{
+    /* the complement first, on the same line or on its own */
+    parts_are("Maison des services, 42 rue Berne", "42", "rue Berne", "Maison des services");
+    parts_are("Maison des services\n42 rue Berne", "42", "rue Berne", "Maison des services");
+    parts_are("Bâtiment B\n3 place de la Mairie\n55250 Vaubecourt", "3",
+              "place de la Mairie", "Bâtiment B");
+    parts_are("Mairie, Place de la Mairie", "", "Place de la Mairie", "Mairie");
+    /* repetition index */
+    parts_are("12 bis rue de l'Église", "12 bis", "rue de l'Église", "");
+    parts_are("5B R DE LA GARE 55250 VAUBECOURT", "5 B", "R DE LA GARE", "");
+    parts_are("1 TER, GRANDE RUE", "1 ter", "GRANDE RUE", "");
+    parts_are("12, rue Berne", "12", "rue Berne", "");
+    /* no number: a street type, a lieu-dit, a post-office box alone */
+    parts_are("Route de Verdun", "", "Route de Verdun", "");
+    parts_are("Lieu-dit La Grange", "", "La Grange", "");
+    parts_are("LD les Hauts de Vaux", "", "les Hauts de Vaux", "");
+    parts_are("Les Hauts de Vaux", "", "Les Hauts de Vaux", "");
+    parts_are("BP 12", "", "", "BP 12");
+    parts_are("Maison des services", "", "", "Maison des services");
+    parts_are("RD 947", "", "RD 947", "");
+    /* post-office boxes, postal lines and CEDEX */
+    parts_are("62 AVENUE DE JASSERON BP 132 01000 BOURG EN BRESSE", "62", "AVENUE DE JASSERON",
+              "BP 132");
+    parts_are("Hôtel de ville\nB.P. 7\n1 place Foch\n55100 VERDUN CEDEX", "1", "place Foch",
+              "Hôtel de ville, B.P. 7");
+    parts_are("CS 30001, 10 rue du 8 Mai 1945", "10", "rue du 8 Mai 1945", "CS 30001");
+    /* nothing */
+    parts_are("", "", "", "");
+    parts_are(NULL, "", "", "");
+    parts_are(" , ,\n", "", "", "");
+    parts_are("55250 Vaubecourt", "", "", "");
+}
+
 static const struct check_case cases[] = {
     { "split_number", test_split_number },
     { "parse_housenumber", test_parse_housenumber },
@@ -261,6 +316,7 @@ static const struct check_case cases[] = {
     { "tokens", test_tokens },
     { "codes", test_codes },
     { "invalid_utf8", test_invalid_utf8 },
+    { "address_parts", test_address_parts },
 };
 
 CHECK_MAIN(cases)

@@ -65,6 +65,9 @@ static void test_ranges(void)
     CHECK(!gdir_lonlat_valid(48.9, -181));
     CHECK(gdir_in_france(48.9332, 5.1108));        /* Vaubecourt */
     CHECK(gdir_in_france(17.9, -62.85));           /* Saint-Barthélemy */
+    CHECK(gdir_in_france(14.6037, -61.0668));      /* Fort-de-France, Martinique */
+    CHECK(gdir_in_france(-12.7806, 45.2278));      /* Mamoudzou, Mayotte */
+    CHECK(gdir_in_france(46.7811, -56.1764));      /* Saint-Pierre-et-Miquelon */
     CHECK(!gdir_in_france(5.1108, 48.9332));       /* swapped lat/lon: Indian Ocean */
     CHECK(!gdir_in_france(0, 0));
     CHECK(!gdir_in_france(40.4, -3.7));            /* Madrid */
