@@ -348,6 +348,7 @@ struct q_ctx {
         api_ogc_address_fn *ogc_address;
         api_ogc_point_fn *ogc_point;
         api_catalog_source_fn *catalog_source;
+        api_filter_row_fn *filter_row;
     } fn;
     void *cls;
     long long n;           /* rows passed on (or counted) by the reader */
@@ -1371,6 +1372,68 @@ static int catalog_source_row(sqlite3_stmt *st, struct q_ctx *q)
         col_text(st, 4), col_text(st, 5), col_text(st, 6), sqlite3_column_int(st, 7),
         sqlite3_column_int(st, 8), sqlite3_column_int(st, 9)};
     return q->fn.catalog_source(q->cls, &src);
+}
+
+/* The heads and tails of the filter statements of api_q_ogc_filter: the condition between
+ * them is h_ogc_filter.c's translation of a CQL2 expression (column expressions of the
+ * collection's queryables and "?" parameters). Events: ?1 is the JSON array of the
+ * occurrences (j.value their queryable values). */
+static const struct {
+    const char *head, *tail;
+} filter_sql[] = {
+    [API_FILTER_PLACES] = {"SELECT p.fid FROM places AS p WHERE ", " ORDER BY p.fid"},
+    [API_FILTER_COMMUNES] = {"SELECT c.insee FROM communes AS c WHERE ", " ORDER BY c.insee"},
+    [API_FILTER_ADDRESSES] = {"SELECT a.fid, X(a.geom), Y(a.geom) FROM addresses AS a WHERE ",
+                              " ORDER BY a.fid"},
+    [API_FILTER_EVENTS] = {"SELECT j.key FROM json_each(?1) AS j WHERE ", " ORDER BY j.key"},
+};
+
+static int filter_row(sqlite3_stmt *st, struct q_ctx *q)
+{
+    const char *key = col_text(st, 0);
+    int has_point = sqlite3_column_count(st) == 3;
+    return q->fn.filter_row(q->cls, sqlite3_column_int64(st, 0), key ? key : "",
+                            has_point ? sqlite3_column_double(st, 1) : 0,
+                            has_point ? sqlite3_column_double(st, 2) : 0);
+}
+
+int api_q_ogc_filter(struct api_db *db, enum api_filter_table t, const char *where,
+                     const struct api_bind *binds, size_t n_binds, const char *rows_json,
+                     api_filter_row_fn *fn, void *cls, struct gdir_err *err)
+{
+    struct q_ctx q = {.db = db, .fn.filter_row = fn, .cls = cls, .err = err};
+    struct gdir_buf sql;
+    sqlite3_stmt *st = NULL;
+    int rc, s, first = 1;
+
+    gdir_buf_init(&sql, 0);
+    if (gdir_buf_adds(&sql, filter_sql[t].head) || gdir_buf_adds(&sql, where) ||
+        gdir_buf_adds(&sql, filter_sql[t].tail)) {
+        rc = gdir_err_set(err, GDIR_ENOMEM, "filter: out of memory");
+        goto out;
+    }
+    if ((rc = gdir_db_prepare(&db->g, gdir_buf_str(&sql), &st, err)))
+        goto out;
+    if (t == API_FILTER_EVENTS) {
+        sqlite3_bind_text(st, 1, rows_json ? rows_json : "[]", -1, SQLITE_STATIC);
+        first = 2;
+    }
+    for (size_t i = 0; i < n_binds; i++) {
+        int k = first + (int)i;
+        if (binds[i].type == API_BIND_TEXT)
+            sqlite3_bind_text(st, k, binds[i].s, -1, SQLITE_STATIC);
+        else if (binds[i].type == API_BIND_REAL)
+            sqlite3_bind_double(st, k, binds[i].d);
+        else
+            sqlite3_bind_int64(st, k, binds[i].i);
+    }
+    rc = q_steps(st, filter_row, &q, &s);
+    if (!rc && s != SQLITE_DONE)
+        rc = gdir_err_set(err, GDIR_EDB, "filter: %s", sqlite3_errmsg(db->g.db));
+out:
+    sqlite3_finalize(st);
+    gdir_buf_free(&sql);
+    return rc;
 }
 
 int api_q_catalog_sources(struct api_db *db, api_catalog_source_fn *fn, void *cls,

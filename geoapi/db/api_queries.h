@@ -383,6 +383,30 @@ int api_q_ogc_address_count(struct api_db *db, long long *n, struct gdir_err *er
 int api_q_ogc_address_by_id(struct api_db *db, const char *source, const char *id,
                             api_ogc_address_fn *fn, void *cls, struct gdir_err *err);
 
+/* A value bound to a parameter of a filter statement (h_ogc_filter.c). */
+enum api_bind_type { API_BIND_TEXT, API_BIND_REAL, API_BIND_INT };
+struct api_bind {
+    enum api_bind_type type;
+    const char *s;               /* TEXT (borrowed) */
+    double d;                    /* REAL */
+    long long i;                 /* INT */
+};
+
+/* The rows of a collection a CQL2 filter selects (OGC API Part 3): where is the condition the
+ * filter was translated to (h_ogc_filter.c: column expressions of its queryables table and
+ * "?" for every value, never a value), binds its values in order. fn gets each matching row
+ * in key order: places and addresses their row id (addresses also their point, lon lat),
+ * communes their INSEE code (key), events the index of the row in rows_json (a JSON array
+ * of the occurrences' queryable values, bound first; NULL for the other tables). The
+ * statement is prepared for this request and finalized. */
+enum api_filter_table { API_FILTER_PLACES, API_FILTER_COMMUNES, API_FILTER_ADDRESSES,
+                        API_FILTER_EVENTS };
+typedef int api_filter_row_fn(void *cls, long long id, const char *key, double lon,
+                              double lat);
+int api_q_ogc_filter(struct api_db *db, enum api_filter_table t, const char *where,
+                     const struct api_bind *binds, size_t n_binds, const char *rows_json,
+                     api_filter_row_fn *fn, void *cls, struct gdir_err *err);
+
 /* ---- DCAT catalogue (h_catalog.c) -------------------------------------------------------- */
 
 /* A source as the catalogue describes it: its provenance and which tables it fed. Strings

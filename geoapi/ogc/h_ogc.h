@@ -40,6 +40,14 @@
 #define OGC_REL_QUERYABLES "http://www.opengis.net/def/rel/ogc/1.0/queryables"
 #define OGC_REL_SCHEMA "http://www.opengis.net/def/rel/ogc/1.0/schema"
 #define OGC_CONF_QUERYABLES "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables"
+/* Part 3 Filter and Features Filter, and the CQL2 classes the filter parameter passes. */
+#define OGC_CONF_FILTER "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter"
+#define OGC_CONF_FEATURES_FILTER                                                                   \
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter"
+#define OGC_CONF_CQL2_TEXT "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text"
+#define OGC_CONF_CQL2_JSON "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json"
+#define OGC_CONF_CQL2_BASIC "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2"
+#define OGC_CONF_CQL2_SPATIAL "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions"
 
 /* ---- CRS (h_ogc_crs.c) ------------------------------------------------------------------- */
 
@@ -207,6 +215,52 @@ int ogc_summarize(const struct api_ctx *ctx, struct api_db *db, const struct ogc
 /* Writes the collection object of c (the element of /collections and /collections/{id}). */
 int ogc_write_collection(struct gdir_json *j, const struct api_request *req,
                          const struct ogc_collection *c, const struct ogc_summary *s);
+
+/* ---- queryables (h_ogc_schema.c) and the CQL2 filter (h_ogc_filter.c) -------------------- */
+
+/* 1 when name is a queryable of kind k (not "geometry"), with its JSON Schema type and
+ * format (NULL when none). */
+int ogc_queryable(enum ogc_kind k, const char *name, const char **type, const char **format);
+
+/* "geometry, name, category, ..." into out. */
+void ogc_queryables_list(enum ogc_kind k, char *out, size_t cap);
+
+#include "ogc_cql2.h"
+
+/* The filter of one items request: the expression, its SQL condition and values, then the
+ * keys of the rows it selects (sorted): ids (places, addresses, events: the index of the
+ * occurrence), pts (addresses: lon lat of each id), keys (communes: INSEE codes). */
+struct ogc_filter {
+    int has;
+    enum ogc_kind kind;
+    struct cql2 tree;
+    struct gdir_buf where;
+    struct api_bind *binds;
+    size_t n_binds, cap_binds;
+    long long *ids;
+    size_t n_ids, cap_ids;
+    double *pts;
+    size_t cap_pts;
+    char (*keys)[16];
+    size_t n_keys, cap_keys;
+};
+
+/* Reads filter, filter-lang (cql2-text, the default, or cql2-json) and filter-crs (CRS84, the
+ * default, or EPSG:4326) and translates the expression; f->has = 0 without filter. 400 naming
+ * the parameter: a syntax error (the character, what was expected), an unknown property
+ * (named), a literal of another type than its property, a limit of ogc_cql2.h exceeded. f is
+ * to be freed (ogc_filter_free) whatever the outcome. */
+int ogc_filter_read(const struct api_request *req, enum ogc_kind kind, struct ogc_filter *f,
+                    struct gdir_err *err);
+
+/* Runs the filter on its collection's table (rows_json: events, the occurrences' queryable
+ * values as a JSON array; else NULL) and keeps the keys of the rows it selects. */
+int ogc_filter_run(struct api_db *db, struct ogc_filter *f, const char *rows_json,
+                   struct gdir_err *err);
+
+int ogc_filter_has_id(const struct ogc_filter *f, long long id);
+int ogc_filter_has_key(const struct ogc_filter *f, const char *key);
+void ogc_filter_free(struct ogc_filter *f);
 
 /* ---- the OpenAPI document (h_ogc_openapi.c) ------------------------------------------------ */
 

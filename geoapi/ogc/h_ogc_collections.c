@@ -329,6 +329,9 @@ int ogc_write_collection(struct gdir_json *j, const struct api_request *req,
         rc = ogc_link_to(j, req, collection_path(&path, c, "/queryables"), NULL,
                          OGC_REL_QUERYABLES, "application/schema+json",
                          "Les propriétés interrogeables (JSON Schema)");
+    if (!rc)   /* the Part 3 drafts' relation, the one GDAL 3.6 reads to push filters down */
+        rc = ogc_link_to(j, req, collection_path(&path, c, "/queryables"), NULL, "queryables",
+                         OGC_CT_JSON, "Les propriétés interrogeables (JSON)");
     if (!rc)
         rc = ogc_link_to(j, req, collection_path(&path, c, "/schema"), NULL, OGC_REL_SCHEMA,
                          "application/schema+json", "Le schéma des éléments (JSON Schema)");

@@ -14,6 +14,8 @@
  *   - communes: every matching INSEE code is listed in order (a handful), then paged;
  *   - addresses: keyset paging on the row id, the R*Tree giving the candidates of a bbox and
  *     the point tested exactly here.
+ * A CQL2 filter (h_ogc_filter.c) is run once per request; each kind keeps the rows whose key
+ * it selected, under its other filters, so numberMatched and paging count only those.
  * next / prev links repeat every parameter of the request with another cursor.
  */
 #include "h_ogc.h"
@@ -120,6 +122,7 @@ struct items {
     struct ogc_bbox bbox;
     int has_dt;
     struct ogc_interval dt;
+    struct ogc_filter filter;        /* filter (CQL2); filter.has = 0 without */
     long limit;
     int html;                        /* HTML page, else GeoJSON */
     int single;                      /* one feature (/items/{featureId}) */
@@ -502,6 +505,8 @@ static int places_extra(void *cls, const struct api_candidate *c)
 
     if (s->exact_bbox && !ogc_bbox_contains(&x->bbox, c->lat, c->lon))
         return 0;
+    if (x->filter.has && !ogc_filter_has_id(&x->filter, c->fid))
+        return 0;
     if (x->has_dt) {
         char date[64];
         struct ogc_interval iv;
@@ -582,7 +587,9 @@ static int places_params(struct items *x, struct places_req *s, struct gdir_err 
     x->props = has ? mask : (1ull << N_PLACE_PROPS) - 1;
     if ((rc = api_page_read(req, p, s->has_q, s->cursor_buf, sizeof s->cursor_buf, err)))
         return rc;
-    if (s->exact_bbox || x->has_dt) {
+    if (x->filter.has && (rc = ogc_filter_run(x->db, &x->filter, NULL, err)))
+        return rc;
+    if (s->exact_bbox || x->has_dt || x->filter.has) {
         p->extra_test = places_extra;
         p->extra_cls = s;
     }
@@ -763,6 +770,13 @@ static int communes_items(struct items *x, struct gdir_err *err)
     if (!rc)
         rc = api_q_ogc_commune_keys(x->db, x->bbox.has ? &x->bbox.envelope : NULL,
                                     x->bbox.has ? gdir_buf_str(&wkt) : NULL, on_key, &ks, err);
+    if (!rc && x->filter.has && !(rc = ogc_filter_run(x->db, &x->filter, NULL, err))) {
+        size_t kept = 0;
+        for (size_t i = 0; i < ks.n; i++)
+            if (ogc_filter_has_key(&x->filter, ks.k[i]))
+                memmove(ks.k[kept++], ks.k[i], sizeof ks.k[0]);
+        ks.n = kept;
+    }
     if (rc) {
         if (!err->code)
             gdir_err_set(err, rc, "communes: %s", gdir_err_text(rc));
@@ -863,6 +877,8 @@ static int on_address(void *cls, const struct api_ogc_address *a)
 
     if (!ogc_bbox_contains(&w->x->bbox, a->lat, a->lon))
         return 0;
+    if (w->x->filter.has && !ogc_filter_has_id(&w->x->filter, a->fid))
+        return 0;
     if (w->n == w->cap)
         return 1;
     rc = addr_copy(&w->a[w->n], a);
@@ -954,7 +970,12 @@ static int addresses_items(struct items *x, struct gdir_err *err)
         key = k;
     }
     /* numberMatched */
-    if (x->bbox.has) {
+    if (x->filter.has) {
+        rc = ogc_filter_run(x->db, &x->filter, NULL, err);
+        for (size_t i = 0; !rc && i < x->filter.n_ids; i++)
+            matched += ogc_bbox_contains(&x->bbox, x->filter.pts[2 * i + 1],
+                                         x->filter.pts[2 * i]);
+    } else if (x->bbox.has) {
         struct addr_walk counter = {.x = x};
         rc = api_q_ogc_address_points(x->db, &x->bbox.envelope, count_point, &counter, err);
         matched = (long long)counter.n;
@@ -1161,6 +1182,61 @@ static int events_page(struct items *x, const struct feeds_set *set, const size_
     return rc;
 }
 
+/* The queryable values of the occurrences m[0..*n_m) as a JSON array (start and end in
+ * UTC), the filter run on it, and m reduced to the occurrences it selects. */
+static int events_filter(struct items *x, const struct feeds_set *set, size_t *m, size_t *n_m,
+                         struct gdir_err *err)
+{
+    struct gdir_buf rows, communes;
+    struct gdir_json j;
+    size_t kept = 0;
+    int rc;
+
+    gdir_buf_init(&rows, 0);
+    gdir_buf_init(&communes, 0);
+    gdir_json_init(&j, &rows);
+    gdir_json_arr_begin(&j);
+    for (size_t i = 0; i < *n_m; i++) {
+        const struct feeds_occ *o = &set->occ[m[i]];
+        const struct life_item *it = o->it;
+        char start[40], end[40];
+        ogc_utc(o->start, start, sizeof start);
+        ogc_utc(o->end, end, sizeof end);
+        gdir_json_obj_begin(&j);
+        gdir_json_kint(&j, "item", it->id);
+        gdir_json_kstr(&j, "title", it->title);
+        gdir_json_kstr(&j, "start", start);
+        gdir_json_kstr(&j, "end", end);
+        gdir_json_kbool(&j, "all_day", it->all_day);
+        gdir_json_kstr(&j, "category", it->category);
+        gdir_json_kstr(&j, "place_name", it->place_name);
+        gdir_buf_reset(&communes);
+        for (size_t k = 0; k < it->n_communes; k++)
+            gdir_buf_printf(&communes, "%s%s", k ? ";" : "", it->communes[k]);
+        gdir_json_kstr(&j, "communes", gdir_buf_str(&communes));
+        gdir_json_kbool(&j, "territory", it->territory);
+        gdir_json_kstr(&j, "organiser", it->organiser);
+        gdir_json_kbool(&j, "free", it->free);
+        gdir_json_kstr(&j, "licence", it->licence ? it->licence : FEEDS_LICENCE);
+        if (it->has_point) {
+            gdir_json_knum(&j, "lon", it->lon, 7);
+            gdir_json_knum(&j, "lat", it->lat, 7);
+        }
+        gdir_json_obj_end(&j);
+    }
+    gdir_json_arr_end(&j);
+    rc = gdir_json_error(&j) ? gdir_err_set(err, GDIR_ENOMEM, "filter: out of memory")
+                             : ogc_filter_run(x->db, &x->filter, gdir_buf_str(&rows), err);
+    for (size_t i = 0; !rc && i < *n_m; i++)
+        if (ogc_filter_has_id(&x->filter, (long long)i))
+            m[kept++] = m[i];
+    if (!rc)
+        *n_m = kept;
+    gdir_buf_free(&rows);
+    gdir_buf_free(&communes);
+    return rc;
+}
+
 static int events_items(struct items *x, struct gdir_err *err)
 {
     struct feeds_set set;
@@ -1183,7 +1259,9 @@ static int events_items(struct items *x, struct gdir_err *err)
         if (!x->bbox.has || (it->has_point && ogc_bbox_contains(&x->bbox, it->lat, it->lon)))
             m[n_m++] = i;
     }
-    rc = events_page(x, &set, m, n_m, err);
+    rc = x->filter.has ? events_filter(x, &set, m, &n_m, err) : GDIR_OK;
+    if (!rc)
+        rc = events_page(x, &set, m, n_m, err);
     free(m);
     feeds_set_free(&set);
     return rc;
@@ -1284,7 +1362,10 @@ int h_ogc_items(const struct api_ctx *ctx, const struct api_request *req,
         rc = ogc_param_datetime(req, &x->has_dt, &x->dt, err);
     if (!rc)
         rc = api_param_limit(req, &x->limit, err);
+    if (!rc)
+        rc = ogc_filter_read(req, x->coll.kind, &x->filter, err);
     if (rc) {
+        ogc_filter_free(&x->filter);
         free(x);
         return rc;
     }
@@ -1305,6 +1386,7 @@ int h_ogc_items(const struct api_ctx *ctx, const struct api_request *req,
     rc = items_done(x, res, rc, err);
     if (!rc && x->coll.kind == OGC_KIND_EVENTS)
         feeds_etag(ctx, res, x->life_version);
+    ogc_filter_free(&x->filter);
     free(x);
     return rc;
 }

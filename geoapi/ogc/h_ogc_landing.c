@@ -15,14 +15,21 @@
 
 static const char *const conformance[] = {
     OGC_CONF_CORE, OGC_CONF_OAS30, OGC_CONF_HTML, OGC_CONF_GEOJSON, OGC_CONF_CRS,
-    OGC_CONF_QUERYABLES, NULL,
+    OGC_CONF_QUERYABLES, OGC_CONF_FILTER, OGC_CONF_FEATURES_FILTER, OGC_CONF_CQL2_TEXT,
+    OGC_CONF_CQL2_JSON, OGC_CONF_CQL2_BASIC, OGC_CONF_CQL2_SPATIAL, NULL,
 };
 
 static const char *const conformance_titles[] = {
     "Noyau (Part 1 : Core)", "Définition OpenAPI 3.0", "Pages HTML", "GeoJSON",
     "Systèmes de coordonnées par référence (Part 2 : CRS)",
     "Propriétés interrogeables (Part 3 : Queryables)",
+    "Filtres (Part 3 : Filter)", "Filtres des éléments (Part 3 : Features Filter)",
+    "CQL2 en texte (CQL2 Text)", "CQL2 en JSON (CQL2 JSON)", "CQL2 de base (Basic CQL2)",
+    "Fonctions spatiales de base : S_INTERSECTS (Basic Spatial Functions)",
 };
+_Static_assert(sizeof conformance_titles / sizeof conformance_titles[0] ==
+                   sizeof conformance / sizeof conformance[0] - 1,
+               "one title per conformance class");
 
 static const char DESCRIPTION[] =
     "Les lieux de l’annuaire du territoire (services publics, santé, commerces, associations…), "

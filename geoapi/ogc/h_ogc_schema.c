@@ -2,8 +2,8 @@
  * h_ogc_schema.c — what the features of each collection hold, described three ways:
  *
  *   GET /ogc/collections/{collectionId}/queryables  (OGC API - Features Part 3, JSON Schema
- *       2020-12): the properties the API's own parameters select on (bbox: the geometry;
- *       datetime: the date; category: the category), additionalProperties false;
+ *       2020-12): the properties a CQL2 filter may name (h_ogc_filter.c translates each to
+ *       SQL), the geometry first, additionalProperties false;
  *   GET /ogc/collections/{collectionId}/schema      (Part 5 draft, JSON Schema 2020-12): every
  *       property the items carry, the geometry with x-ogc-role primary-geometry;
  *   GET /ogc/collections/{collectionId}/schema.xsd  (a GML 3.2 application schema): the same,
@@ -15,6 +15,7 @@
  */
 #include "h_ogc.h"
 #include "api_html.h"
+#include "api_http.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -26,80 +27,80 @@ struct sprop {
     const char *format;   /* "date-time", "uri", or NULL */
     const char *role;     /* Part 5 x-ogc-role, or NULL */
     int nullable;         /* the value may be null */
-    int queryable;        /* selected on by an items parameter */
+    int queryable;        /* in the queryables: a CQL2 filter may name it (h_ogc_filter.c) */
 };
 
 static const struct sprop place_props[] = {
-    {"name", "string", NULL, NULL, 1, 0},
+    {"name", "string", NULL, NULL, 1, 1},
     {"category", "string", NULL, NULL, 1, 1},
     {"category_label", "string", NULL, NULL, 1, 0},
     {"parent_category", "string", NULL, NULL, 1, 0},
-    {"address", "string", NULL, NULL, 1, 0},
-    {"postcode", "string", NULL, NULL, 1, 0},
-    {"insee", "string", NULL, NULL, 1, 0},
-    {"commune_name", "string", NULL, NULL, 1, 0},
-    {"phone", "string", NULL, NULL, 1, 0},
-    {"email", "string", NULL, NULL, 1, 0},
-    {"website", "string", NULL, NULL, 1, 0},
-    {"opening_hours", "string", NULL, NULL, 1, 0},
-    {"description", "string", NULL, NULL, 1, 0},
-    {"source", "string", NULL, NULL, 1, 0},
+    {"address", "string", NULL, NULL, 1, 1},
+    {"postcode", "string", NULL, NULL, 1, 1},
+    {"insee", "string", NULL, NULL, 1, 1},
+    {"commune_name", "string", NULL, NULL, 1, 1},
+    {"phone", "string", NULL, NULL, 1, 1},
+    {"email", "string", NULL, NULL, 1, 1},
+    {"website", "string", NULL, NULL, 1, 1},
+    {"opening_hours", "string", NULL, NULL, 1, 1},
+    {"description", "string", NULL, NULL, 1, 1},
+    {"source", "string", NULL, NULL, 1, 1},
     {"source_title", "string", NULL, NULL, 1, 0},
     {"publisher", "string", NULL, NULL, 1, 0},
-    {"licence", "string", NULL, NULL, 1, 0},
+    {"licence", "string", NULL, NULL, 1, 1},
     {"source_date", "string", NULL, "primary-instant", 1, 1},
-    {"geocode_precision", "string", NULL, NULL, 1, 0},
-    {"geocode_score", "number", NULL, NULL, 1, 0},
+    {"geocode_precision", "string", NULL, NULL, 1, 1},
+    {"geocode_score", "number", NULL, NULL, 1, 1},
     {"distance_m", "number", NULL, NULL, 0, 0},
     {"score", "number", NULL, NULL, 0, 0},
     {NULL, NULL, NULL, NULL, 0, 0},
 };
 
 static const struct sprop commune_props[] = {
-    {"insee", "string", NULL, NULL, 1, 0},
-    {"name", "string", NULL, NULL, 1, 0},
-    {"postcodes", "string", NULL, NULL, 1, 0},
-    {"population", "integer", NULL, NULL, 1, 0},
-    {"places", "integer", NULL, NULL, 0, 0},
-    {"source", "string", NULL, NULL, 1, 0},
-    {"licence", "string", NULL, NULL, 1, 0},
+    {"insee", "string", NULL, NULL, 1, 1},
+    {"name", "string", NULL, NULL, 1, 1},
+    {"postcodes", "string", NULL, NULL, 1, 1},
+    {"population", "integer", NULL, NULL, 1, 1},
+    {"places", "integer", NULL, NULL, 0, 1},
+    {"source", "string", NULL, NULL, 1, 1},
+    {"licence", "string", NULL, NULL, 1, 1},
     {NULL, NULL, NULL, NULL, 0, 0},
 };
 
 static const struct sprop address_props[] = {
-    {"housenumber", "string", NULL, NULL, 1, 0},
-    {"street", "string", NULL, NULL, 1, 0},
-    {"postcode", "string", NULL, NULL, 1, 0},
-    {"insee", "string", NULL, NULL, 1, 0},
-    {"city", "string", NULL, NULL, 1, 0},
-    {"source", "string", NULL, NULL, 1, 0},
-    {"licence", "string", NULL, NULL, 1, 0},
+    {"housenumber", "string", NULL, NULL, 1, 1},
+    {"street", "string", NULL, NULL, 1, 1},
+    {"postcode", "string", NULL, NULL, 1, 1},
+    {"insee", "string", NULL, NULL, 1, 1},
+    {"city", "string", NULL, NULL, 1, 1},
+    {"source", "string", NULL, NULL, 1, 1},
+    {"licence", "string", NULL, NULL, 1, 1},
     {NULL, NULL, NULL, NULL, 0, 0},
 };
 
 static const struct sprop event_props[] = {
-    {"item", "integer", NULL, NULL, 0, 0},
-    {"title", "string", NULL, NULL, 1, 0},
+    {"item", "integer", NULL, NULL, 0, 1},
+    {"title", "string", NULL, NULL, 1, 1},
     {"text", "string", NULL, NULL, 1, 0},
     {"start", "string", "date-time", "primary-interval-start", 0, 1},
     {"end", "string", "date-time", "primary-interval-end", 0, 1},
-    {"all_day", "boolean", NULL, NULL, 0, 0},
+    {"all_day", "boolean", NULL, NULL, 0, 1},
     {"recurrence", "string", NULL, NULL, 1, 0},
     {"rrule", "string", NULL, NULL, 1, 0},
-    {"category", "string", NULL, NULL, 1, 0},
+    {"category", "string", NULL, NULL, 1, 1},
     {"category_label", "string", NULL, NULL, 1, 0},
-    {"place_name", "string", NULL, NULL, 1, 0},
+    {"place_name", "string", NULL, NULL, 1, 1},
     {"address", "string", NULL, NULL, 1, 0},
-    {"communes", "string", NULL, NULL, 1, 0},
-    {"territory", "boolean", NULL, NULL, 0, 0},
-    {"organiser", "string", NULL, NULL, 1, 0},
+    {"communes", "string", NULL, NULL, 1, 1},
+    {"territory", "boolean", NULL, NULL, 0, 1},
+    {"organiser", "string", NULL, NULL, 1, 1},
     {"price", "string", NULL, NULL, 1, 0},
-    {"free", "boolean", NULL, NULL, 0, 0},
+    {"free", "boolean", NULL, NULL, 0, 1},
     {"url", "string", NULL, NULL, 1, 0},
     {"page", "string", "uri", NULL, 1, 0},
     {"publisher", "string", NULL, NULL, 1, 0},
     {"source", "string", NULL, NULL, 1, 0},
-    {"licence", "string", NULL, NULL, 1, 0},
+    {"licence", "string", NULL, NULL, 1, 1},
     {"updated_at", "string", "date-time", NULL, 1, 0},
     {NULL, NULL, NULL, NULL, 0, 0},
 };
@@ -129,6 +130,25 @@ static const char *geometry_format(enum ogc_kind k)
 static const char *geometry_gml(enum ogc_kind k)
 {
     return k == OGC_KIND_COMMUNES ? "gml:MultiSurfacePropertyType" : "gml:PointPropertyType";
+}
+
+int ogc_queryable(enum ogc_kind k, const char *name, const char **type, const char **format)
+{
+    for (const struct sprop *p = props_of(k); p->name; p++)
+        if (p->queryable && strcmp(p->name, name) == 0) {
+            *type = p->type;
+            *format = p->format;
+            return 1;
+        }
+    return 0;
+}
+
+void ogc_queryables_list(enum ogc_kind k, char *out, size_t cap)
+{
+    size_t n = (size_t)snprintf(out, cap, "geometry");
+    for (const struct sprop *p = props_of(k); p->name && n < cap; p++)
+        if (p->queryable)
+            n += (size_t)snprintf(out + n, cap - n, ", %s", p->name);
 }
 
 /* ---- JSON Schema ----------------------------------------------------------------------------- */
@@ -171,6 +191,24 @@ static void json_geometry(struct gdir_json *j, const struct ogc_collection *c)
     gdir_json_obj_end(j);
 }
 
+/* The queryables as the Part 3 drafts listed them ("queryables": [{"id": …}]), the only form
+ * GDAL 3.6's OAPIF driver reads: it then sends a CQL2 text filter for them (docs/ogc.md). A
+ * member JSON Schema ignores. */
+static void legacy_queryables(struct gdir_json *j, const struct ogc_collection *c)
+{
+    gdir_json_key(j, "queryables");
+    gdir_json_arr_begin(j);
+    for (const struct sprop *p = props_of(c->kind); p->name; p++) {
+        if (!p->queryable)
+            continue;
+        gdir_json_obj_begin(j);
+        gdir_json_kstr(j, "id", p->name);
+        gdir_json_kstr(j, "type", p->type);
+        gdir_json_obj_end(j);
+    }
+    gdir_json_arr_end(j);
+}
+
 /* Writes the schema document of c (queryables: only the queryable properties). */
 static int write_schema(struct gdir_json *j, const struct api_request *req,
                         const struct ogc_collection *c, int queryables)
@@ -208,6 +246,8 @@ static int write_schema(struct gdir_json *j, const struct api_request *req,
     }
     gdir_json_obj_end(j);
     gdir_json_kbool(j, "additionalProperties", 0);
+    if (queryables)
+        legacy_queryables(j, c);
     gdir_json_obj_end(j);
     gdir_buf_free(&id);
     return rc ? rc : gdir_json_error(j);
@@ -242,8 +282,8 @@ static int schema_html(const struct api_request *req, struct api_response *res,
     if (!rc)
         rc = ogc_page_begin(&h, res, req, title, crumbs, "application/schema+json");
     api_html_raw(&h, queryables
-        ? "<p>Les propriétés sur lesquelles les paramètres de l’API sélectionnent les éléments "
-          "(bbox : la géométrie ; datetime : la date ; category : la catégorie).</p>\n"
+        ? "<p>Les propriétés qu’un filtre CQL2 (paramètre <code>filter</code> des éléments) "
+          "peut nommer ; bbox sélectionne sur la géométrie, datetime sur la date.</p>\n"
         : "<p>Toutes les propriétés des éléments de la collection ; une valeur absente est "
           "<code>null</code>.</p>\n");
     api_html_raw(&h, "<table>\n<caption>Propriétés</caption>\n<thead><tr>"
@@ -328,8 +368,12 @@ static int schema_resource(const struct api_ctx *ctx, const struct api_request *
     gdir_json_init(&j, &res->body);
     rc = write_schema(&j, req, &c, queryables);
     rc = ogc_json_done(res, &j, rc, queryables ? "queryables" : "schema", err);
-    if (!rc)
-        res->content_type = "application/schema+json";
+    if (!rc) {   /* application/json to a client that asks for it alone (GDAL 3.6 does) */
+        static const char *const types[] = {"application/schema+json", "application/json"};
+        size_t pick = 0;
+        res->content_type = api_accept_pick(req->headers ? req->headers->accept : NULL, types, 2, &pick) == 0 && pick == 1
+                                ? OGC_CT_JSON : "application/schema+json";
+    }
     return rc;
 }
 

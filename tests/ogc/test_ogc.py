@@ -43,6 +43,12 @@ CONFORMANCE = {
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
 }
 LICENCE_URLS = {"etalab-2.0": "https://www.etalab.gouv.fr/licence-ouverte-open-licence/",
                 "ODbL-1.0": "https://opendatacommons.org/licenses/odbl/1-0/"}
@@ -102,8 +108,8 @@ def test_landing():
 
 def test_conformance():
     doc, _ = srv.get_json("/ogc/conformance")
-    check(set(doc["conformsTo"]) == CONFORMANCE and len(doc["conformsTo"]) == 6,
-          f"core: conformsTo is exactly the 6 classes ({doc['conformsTo']})")
+    check(set(doc["conformsTo"]) == CONFORMANCE and len(doc["conformsTo"]) == 12,
+          f"core: conformsTo is exactly the 12 classes ({doc['conformsTo']})")
 
 
 def expected_collections():
