@@ -30,7 +30,6 @@ int api_dbpool_init(struct api_dbpool *pool, const char *path, struct gdir_err *
 {
     pool->path = path;
     pool->ino = pool->dev = 0;
-    pool->swaps = 0;
     atomic_init(&pool->files, 0);
     pthread_mutex_init(&pool->mu, NULL);
     pool->key_ok = pthread_key_create(&pool->key, conn_free) == 0;
@@ -44,7 +43,6 @@ static void note_file(struct api_dbpool *pool, const struct stat *st)
 {
     pthread_mutex_lock(&pool->mu);
     if (pool->ino != (unsigned long long)st->st_ino || pool->dev != (unsigned long long)st->st_dev) {
-        pool->swaps += pool->ino || pool->dev ? 1 : 0;
         pool->ino = (unsigned long long)st->st_ino;
         pool->dev = (unsigned long long)st->st_dev;
         atomic_fetch_add_explicit(&pool->files, 1, memory_order_release);
@@ -54,11 +52,8 @@ static void note_file(struct api_dbpool *pool, const struct stat *st)
 
 unsigned long api_dbpool_swaps(struct api_dbpool *pool)
 {
-    unsigned long n;
-    pthread_mutex_lock(&pool->mu);
-    n = pool->swaps;
-    pthread_mutex_unlock(&pool->mu);
-    return n;
+    unsigned long n = atomic_load_explicit(&pool->files, memory_order_acquire);
+    return n ? n - 1 : 0;      /* the first file opened is no swap */
 }
 
 /* Opens the file at pool->path into c, remembering its identity. */

@@ -21,10 +21,10 @@ struct api_dbpool {
     pthread_key_t key;    /* thread -> struct pool_conn */
     const char *path;     /* borrowed: the configured database file */
     int key_ok;           /* the key was created */
-    pthread_mutex_t mu;   /* guards the newest file seen and the swap count (GET /metrics) */
+    pthread_mutex_t mu;   /* guards the newest file seen */
     unsigned long long ino, dev;   /* identity of the newest file a connection opened */
-    unsigned long swaps;  /* files swapped in since start, each counted once */
-    atomic_ulong files;   /* distinct files opened so far: a thread behind it checks at once */
+    atomic_ulong files;   /* files opened so far, each counted once (swaps = files - 1, GET
+                             /metrics); a thread behind it checks the path at once */
 };
 
 /* Prepares the pool; opens nothing. Returns 0 or GDIR_EINTERNAL. */
